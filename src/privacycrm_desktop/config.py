@@ -1,0 +1,42 @@
+"""Where things live: the data folder (platformdirs, for app and CLI alike), resources.
+
+``PRIVACYCRM_DATA_DIR`` overrides the data folder (tests, portable installs).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+APP_NAME = "PrivacyCRM"
+DB_FILE_NAME = "privacycrm.db"
+
+
+def data_dir() -> Path:
+    """The folder holding the database and backups."""
+    override = os.environ.get("PRIVACYCRM_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_database() -> str:
+    """The database the app opens unless told otherwise (``--db`` or ``PRIVACYCRM_DB``)."""
+    return os.environ.get("PRIVACYCRM_DB") or str(data_dir() / DB_FILE_NAME)
+
+
+def resources_dir() -> Path:
+    """Shipped resources: inside the package when installed or frozen, else the checkout's."""
+    bundled = getattr(sys, "_MEIPASS", None)
+    candidates = [
+        Path(bundled) / "privacycrm_desktop" / "resources" if bundled else None,
+        Path(__file__).parent / "resources",
+        Path(__file__).resolve().parents[2] / "resources",
+    ]
+    for candidate in candidates:
+        if candidate is not None and candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the resources folder is missing from this installation")

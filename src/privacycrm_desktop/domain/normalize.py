@@ -1,0 +1,123 @@
+"""Normalisation and validation of personal values with well-kept libraries.
+
+Heavy libraries (phonenumbers, email-validator, python-stdnum) are imported on first use
+so that starting the app stays fast.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from privacycrm_desktop.domain.text import N_
+
+DEFAULT_REGION = "BE"
+
+
+class InvalidValue(ValueError):
+    """A value that cannot be normalised; ``message`` is a translatable msgid."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message.format(**params) if params else message)
+        self.message = message
+        self.params = params
+
+
+def fold(text: str) -> str:
+    """Fold case and strip diacritics: "Liège" and "LIEGE" both become "liege"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def clean_text(text: str | None) -> str:
+    """Trim and collapse runs of white space; reject control characters."""
+    if text is None:
+        return ""
+    cleaned = " ".join(unicodedata.normalize("NFC", text).split())
+    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
+        raise InvalidValue(N_("Contains control characters."))
+    return cleaned
+
+
+def sort_name(last_name: str, first_name: str, organisation: str = "") -> str:
+    """The key contacts are listed by: folded last name, first name, then organisation."""
+    parts = [p for p in (last_name, first_name) if p] or [organisation]
+    return fold(" ".join(parts))
+
+
+def normalise_email(text: str) -> str:
+    """Check an e-mail address's syntax (never the network) and return its normal form."""
+    from email_validator import EmailNotValidError, validate_email
+
+    candidate = text.strip()
+    if not candidate:
+        raise InvalidValue(N_("Enter an e-mail address."))
+    try:
+        result = validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidValue(N_("{value} is not a valid e-mail address."), value=candidate) from None
+    return str(result.normalized)
+
+
+def normalise_phone(text: str, region: str = DEFAULT_REGION) -> str:
+    """Parse a phone number (default region Belgium) and return it in E.164 form."""
+    import phonenumbers
+
+    candidate = text.strip()
+    if not candidate:
+        raise InvalidValue(N_("Enter a phone number."))
+    try:
+        number = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidValue(N_("{value} is not a phone number."), value=candidate) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidValue(N_("{value} is not a valid phone number."), value=candidate)
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def phone_national(e164: str) -> str:
+    """A stored E.164 number as people dial it at home (for display and search)."""
+    import phonenumbers
+
+    number = phonenumbers.parse(e164, None)
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+
+
+def phone_search_tokens(e164: str) -> str:
+    """Digits of a number in international and national form, so both are searchable."""
+    digits = e164.lstrip("+")
+    national = "".join(ch for ch in phone_national(e164) if ch.isdigit())
+    return f"{digits} {national}"
+
+
+def normalise_postcode(text: str, country: str = DEFAULT_REGION) -> str:
+    """Validate a postcode: Belgian ones have four digits from 1000 to 9999."""
+    candidate = text.strip().upper()
+    if not candidate:
+        return ""
+    if country == "BE" and not (
+        len(candidate) == 4 and candidate.isdigit() and candidate[0] != "0"
+    ):
+        raise InvalidValue(N_("{value} is not a Belgian postcode (four digits)."), value=candidate)
+    return candidate
+
+
+def normalise_vat(text: str) -> str:
+    """Validate a Belgian enterprise number or an EU VAT number; return its compact form.
+
+    A bare Belgian enterprise number (0123.456.789) is accepted and given the BE prefix.
+    """
+    from stdnum.eu import vat as eu_vat
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    candidate = text.strip()
+    if not candidate:
+        return ""
+    compact = "".join(ch for ch in candidate.upper() if ch.isalnum())
+    if compact[:2].isdigit():
+        compact = "BE" + compact
+    try:
+        return str(eu_vat.validate(compact))
+    except StdnumError:
+        raise InvalidValue(
+            N_("{value} is not a valid enterprise or VAT number."), value=candidate
+        ) from None

@@ -1,0 +1,69 @@
+"""One Qt-free translation layer (gettext, catalogues compiled with Babel) for UI, CLI and
+reports, so a report can be written in the data subject's language whatever the UI's.
+
+Code marks strings with ``_()`` (translate now) or ``N_()`` (translate later, for msgids
+raised by the domain); ``tr_in(lang, msg)`` translates into a given language.
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import lru_cache
+from typing import Any
+
+from privacycrm_desktop.config import resources_dir
+from privacycrm_desktop.domain.errors import DomainError, FieldProblem, ValidationFailed
+from privacycrm_desktop.domain.text import N_
+
+LANGUAGES = ("nl", "fr", "en")
+DOMAIN = "privacycrm"
+_state = {"language": "en"}
+
+__all__ = ["LANGUAGES", "N_", "_", "current_language", "describe_error", "ngettext", "tr_in"]
+
+
+@lru_cache(maxsize=8)
+def translations(language: str) -> gettext.NullTranslations:
+    """The catalogue of *language* (English falls back to the msgids themselves)."""
+    return gettext.translation(
+        DOMAIN, resources_dir() / "locale", languages=[language], fallback=True
+    )
+
+
+def set_language(language: str) -> None:
+    """Make *language* the one ``_()`` translates into (nl, fr or en)."""
+    _state["language"] = language if language in LANGUAGES else "en"
+
+
+def current_language() -> str:
+    """The language ``_()`` translates into."""
+    return _state["language"]
+
+
+def _(message: str) -> str:
+    """Translate *message* into the current language."""
+    return translations(_state["language"]).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """Translate with a plural form chosen by *count*."""
+    return translations(_state["language"]).ngettext(singular, plural, count)
+
+
+def tr_in(language: str, message: str, **params: Any) -> str:
+    """Translate *message* into *language* and fill in its placeholders."""
+    text = translations(language).gettext(message)
+    return text.format(**params) if params else text
+
+
+def describe_problem(problem: FieldProblem, language: str | None = None) -> str:
+    """One invalid value, explained in the user's language."""
+    return tr_in(language or current_language(), problem.message, **problem.params)
+
+
+def describe_error(error: DomainError, language: str | None = None) -> str:
+    """A refusal from the domain or services, in the user's language, on one line."""
+    lang = language or current_language()
+    if isinstance(error, ValidationFailed) and error.problems:
+        return " ".join(describe_problem(p, lang) for p in error.problems)
+    return tr_in(lang, error.message, **error.params)

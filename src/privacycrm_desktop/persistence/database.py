@@ -1,0 +1,92 @@
+"""The engine: SQLite pragmas, owner-only file, explicit transactions.
+
+Only the composition roots (app.py, cli.py) call ``create_engine_for``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+#: Pragmas every SQLite connection gets (DESIGN.md, "Rules that hold everywhere").
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA secure_delete=ON",
+    "PRAGMA busy_timeout=5000",
+)
+
+
+def normalise_url(path_or_url: str | Path) -> str:
+    """Accept a plain file path or an SQLAlchemy URL; return a URL."""
+    text = str(path_or_url)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file behind an SQLite URL, or None for other back ends or memory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file readable and writable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+        os.close(fd)
+    # WAL and shared-memory files inherit the main file's mode in SQLite.
+    os.chmod(path, 0o600)
+
+
+def create_engine_for(path_or_url: str | Path, *, echo: bool = False) -> Engine:
+    """Build the engine for a path or URL, with the SQLite rules applied."""
+    url = normalise_url(path_or_url)
+    file = sqlite_file(url)
+    if file is not None:
+        _create_private_file(file)
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        _install_sqlite_hooks(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (SQLAlchemy's
+        # documented recipe for pysqlite), so BEGIN IMMEDIATE works for writers.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """True for the embedded back end."""
+    return engine.dialect.name == "sqlite"
+
+
+def checkpoint(engine: Engine) -> None:
+    """Move the WAL into the main file and truncate it (after erasure, before backup)."""
+    if is_sqlite(engine):
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,0 +1,76 @@
+"""Bring a database to the current schema at start-up.
+
+Checking whether anything is to do costs one query and no Alembic import, so starting the
+app stays fast; Alembic is loaded only when a migration is due. On SQLite, foreign keys are
+off during the migration (batch mode copies and drops tables, which with foreign keys on
+would silently delete child rows) and ``foreign_key_check`` must come back empty before the
+migration commits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from privacycrm_desktop.persistence.database import is_sqlite
+
+#: The newest revision in migrations/versions (a test keeps it in step with Alembic).
+HEAD_REVISION = "0001_initial"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class MigrationError(RuntimeError):
+    """A migration left rows pointing at nothing; it was rolled back."""
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for a new, empty database."""
+    with engine.connect() as conn:
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except DBAPIError:
+            return None
+
+
+def needs_migration(engine: Engine) -> bool:
+    """True when the database is not at ``HEAD_REVISION``."""
+    return current_revision(engine) != HEAD_REVISION
+
+
+def alembic_config(connection: object) -> object:
+    """An Alembic config pointing at our scripts, bound to *connection*."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine, target: str = "head") -> bool:
+    """Upgrade to *target* if needed; return True when a migration ran."""
+    if target == "head" and not needs_migration(engine):
+        return False
+    from alembic import command
+
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        if is_sqlite(engine):
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin() as transaction:
+                command.upgrade(alembic_config(conn), target)  # type: ignore[arg-type]
+                if is_sqlite(engine):
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        transaction.rollback()
+                        raise MigrationError(
+                            f"migration to {target} left {len(broken)} dangling references"
+                        )
+        finally:
+            if is_sqlite(engine):
+                raw.execute("PRAGMA foreign_keys=ON")
+    return True

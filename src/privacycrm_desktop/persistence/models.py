@@ -1,0 +1,433 @@
+"""The data model (DESIGN.md, "The data model"), as SQLAlchemy 2 typed models.
+
+Closed sets are stored as their enum's string value; the services convert. Columns that
+hold personal data are listed in ``PERSONAL_COLUMNS`` and must appear in the field
+catalogue (a test checks it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so batch migrations can find constraints."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Setting(Base):
+    """Business settings (controller identity, authority, reminders): key and value."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class User(Base):
+    """A person who signs in to the app. Passwords only as argon2id hashes."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(30))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Purpose(Base):
+    """A purpose of processing in the register (GDPR 30)."""
+
+    __tablename__ = "purpose"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str] = mapped_column(String(30))
+    retention_trigger: Mapped[str] = mapped_column(String(30))
+    retention_months: Mapped[int] = mapped_column(Integer)
+    data_categories: Mapped[str] = mapped_column(Text, default="")
+    recipients: Mapped[str] = mapped_column(Text, default="")
+    is_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Source(Base):
+    """Where one or more personal values came from: kind, description, date, who, why."""
+
+    __tablename__ = "source"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    description: Mapped[str] = mapped_column(String(500))
+    obtained_on: Mapped[dt.date] = mapped_column(Date)
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    purpose_id: Mapped[int | None] = mapped_column(ForeignKey("purpose.id"))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ImportBatch(Base):
+    """One import run, so the whole batch can be undone."""
+
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    status: Mapped[str] = mapped_column(String(20), default="done")
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ImportStaging(Base):
+    """Rows of an import under review; emptied when the import ends or is erased."""
+
+    __tablename__ = "import_staging"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"))
+    row_number: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class Contact(Base):
+    """A person, or an impersonal organisation address (info@...)."""
+
+    __tablename__ = "contact"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), default="person")
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    last_name: Mapped[str] = mapped_column(String(200), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    street: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(20), default="")
+    city: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str] = mapped_column(String(2), default="BE")
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    relationship: Mapped[str] = mapped_column(String(30), default="prospect")
+    relationship_start: Mapped[dt.date | None] = mapped_column(Date)
+    relationship_end: Mapped[dt.date | None] = mapped_column(Date)
+    last_interaction: Mapped[dt.date | None] = mapped_column(Date)
+    # Derived for fast lists: folded "last first"; and the first e-mail/phone for the list.
+    sort_name: Mapped[str] = mapped_column(String(400), default="")
+    primary_email: Mapped[str] = mapped_column(String(320), default="")
+    primary_phone: Mapped[str] = mapped_column(String(32), default="")
+    keep_until: Mapped[dt.date | None] = mapped_column(Date)
+    # The source of every scalar field that has no FieldProvenance row of its own: the
+    # values a contact was created with share one source; later changes get their own.
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __table_args__ = (
+        Index("ix_contact_sort", "sort_name", "id"),
+        Index("ix_contact_city_sort", "city", "sort_name", "id"),
+        Index("ix_contact_org_sort", "organisation", "sort_name", "id"),
+        Index("ix_contact_relationship_sort", "relationship", "sort_name", "id"),
+        Index("ix_contact_keep_until", "keep_until", "id"),
+    )
+
+
+class ContactEmail(Base):
+    """An e-mail address of a contact, with its own source."""
+
+    __tablename__ = "contact_email"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
+    address: Mapped[str] = mapped_column(String(320))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class ContactPhone(Base):
+    """A phone number of a contact (E.164), with its own source."""
+
+    __tablename__ = "contact_phone"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class FieldProvenance(Base):
+    """The source of one scalar field's current value, when it differs from the contact's."""
+
+    __tablename__ = "field_provenance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(60))
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    __table_args__ = (UniqueConstraint("contact_id", "field", name="uq_field_provenance_field"),)
+
+
+class SpecialCategoryDatum(Base):
+    """Special-category data (GDPR 9/10), locked until written consent exists."""
+
+    __tablename__ = "special_category_datum"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(Text)
+    consent_event_id: Mapped[int] = mapped_column(ForeignKey("consent_event.id"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class RetentionHold(Base):
+    """Something that keeps a contact past its keep-until date, with a reason and an end."""
+
+    __tablename__ = "retention_hold"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(500))
+    until: Mapped[dt.date] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class PrivacyStatement(Base):
+    """A version of the privacy statement in one language."""
+
+    __tablename__ = "privacy_statement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(5))
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("version", "language", name="uq_privacy_statement_version"),)
+
+
+class ConsentEvent(Base):
+    """One consent, opt-out or soft opt-in; append-only. The state is derived."""
+
+    __tablename__ = "consent_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact.id", ondelete="SET NULL"), index=True
+    )
+    purpose_id: Mapped[int] = mapped_column(ForeignKey("purpose.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(30))
+    evidence: Mapped[str] = mapped_column(String(500), default="")
+    evidence_file: Mapped[bytes | None] = mapped_column(LargeBinary)
+    evidence_file_name: Mapped[str] = mapped_column(String(300), default="")
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("privacy_statement.id"))
+    product_category: Mapped[str] = mapped_column(String(100), default="")
+    # Salted hash of the contact point (address or number) so opt-outs survive merges.
+    contact_point_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Recipient(Base):
+    """Someone personal data is passed to."""
+
+    __tablename__ = "recipient"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    country: Mapped[str] = mapped_column(String(2), default="BE")
+    own_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    address: Mapped[str] = mapped_column(Text, default="")
+
+
+class Disclosure(Base):
+    """Data of one person passed to a recipient, and when the person was told."""
+
+    __tablename__ = "disclosure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact.id", ondelete="SET NULL"), index=True
+    )
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipient.id"))
+    purpose_id: Mapped[int | None] = mapped_column(ForeignKey("purpose.id"))
+    categories: Mapped[str] = mapped_column(Text, default="")
+    disclosed_on: Mapped[dt.date] = mapped_column(Date)
+    subject_informed_on: Mapped[dt.date | None] = mapped_column(Date)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class RightsRequest(Base):
+    """A request from a person exercising a right (access, erasure, ...)."""
+
+    __tablename__ = "rights_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(30), default="")
+    requester: Mapped[str] = mapped_column(String(300), default="")
+    identity_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    identity_method: Mapped[str] = mapped_column(String(200), default="")
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    extension_months: Mapped[int] = mapped_column(Integer, default=0)
+    extension_reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    handled_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class RequestContact(Base):
+    """Which contacts a request is about."""
+
+    __tablename__ = "request_contact"
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("rights_request.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Rectification(Base):
+    """A correction: old and new value, and why."""
+
+    __tablename__ = "rectification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True
+    )
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("rights_request.id"))
+    field: Mapped[str] = mapped_column(String(60))
+    old_value: Mapped[str] = mapped_column(Text)
+    new_value: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Suppression(Base):
+    """A salted hash of a normalised e-mail, phone or name+postcode; never clear text."""
+
+    __tablename__ = "suppression"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hash_kind: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("hash_kind", "digest", name="uq_suppression_digest"),)
+
+
+class ErasureLedger(Base):
+    """Ids of erased contacts, replayed after a backup restore. No personal values."""
+
+    __tablename__ = "erasure_ledger"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(Integer, index=True)
+    erased_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    reason_code: Mapped[str] = mapped_column(String(30))
+    anonymised: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditEvent(Base):
+    """Who did what to which record, when; hash-chained. Never a personal value."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class FieldCatalogueEntry(Base):
+    """A personal field and its sensitivity, as configured (seeded from the domain)."""
+
+    __tablename__ = "field_catalogue"
+    field: Mapped[str] = mapped_column(String(60), primary_key=True)
+    sensitivity: Mapped[str] = mapped_column(String(30))
+    purposes: Mapped[str] = mapped_column(Text, default="")
+
+
+class RoleFieldAccess(Base):
+    """The owner's override of the default field x role matrix."""
+
+    __tablename__ = "role_field_access"
+    role: Mapped[str] = mapped_column(String(30), primary_key=True)
+    field: Mapped[str] = mapped_column(
+        ForeignKey("field_catalogue.field", ondelete="CASCADE"), primary_key=True
+    )
+    access: Mapped[str] = mapped_column(String(10))
+
+
+#: Columns that hold a person's data, mapped to the catalogue field they belong to.
+PERSONAL_COLUMNS: dict[str, str] = {
+    "contact.first_name": "first_name",
+    "contact.last_name": "last_name",
+    "contact.organisation": "organisation",
+    "contact.street": "street",
+    "contact.postcode": "postcode",
+    "contact.city": "city",
+    "contact.country": "country",
+    "contact.language": "language",
+    "contact.birth_date": "birth_date",
+    "contact.notes": "notes",
+    "contact.relationship": "relationship",
+    "contact.relationship_start": "relationship_start",
+    "contact.relationship_end": "relationship_end",
+    "contact.last_interaction": "last_interaction",
+    "contact.sort_name": "last_name",
+    "contact.primary_email": "emails",
+    "contact.primary_phone": "phones",
+    "contact_email.address": "emails",
+    "contact_phone.number": "phones",
+    "special_category_datum.value": "special_categories",
+    "special_category_datum.category": "special_categories",
+}

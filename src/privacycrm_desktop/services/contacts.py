@@ -1,0 +1,591 @@
+"""Contacts: the list, search, the editor's data, and saving with provenance."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import Row, delete, select
+from sqlalchemy.orm import Session
+
+from privacycrm_desktop.domain.access import (
+    FieldAccess,
+    Permission,
+    field_access,
+    mask,
+    require,
+)
+from privacycrm_desktop.domain.contacts import (
+    ContactInput,
+    ContactKind,
+    Language,
+    Relationship,
+    validate_contact,
+)
+from privacycrm_desktop.domain.errors import (
+    EditConflict,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    SourceMissing,
+    ValidationFailed,
+)
+from privacycrm_desktop.domain.fields import FIELD_CATALOGUE
+from privacycrm_desktop.domain.normalize import phone_search_tokens, sort_name
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind, validate_source
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence import contact_queries as queries
+from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence.models import (
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    FieldProvenance,
+    Source,
+    User,
+)
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.dto import (
+    Actor,
+    ContactDetail,
+    ContactRow,
+    ContactSort,
+    SourcedValue,
+    SourceInfo,
+)
+
+#: Scalar fields of a contact, in the editor's order; lists (emails, phones) apart.
+SCALAR_FIELDS = (
+    "kind",
+    "first_name",
+    "last_name",
+    "organisation",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "language",
+    "birth_date",
+    "notes",
+    "relationship",
+    "relationship_start",
+    "relationship_end",
+    "last_interaction",
+)
+_SOURCED = {spec.name for spec in FIELD_CATALOGUE if spec.needs_source}
+#: FTS columns and the fields whose values they hold (a hidden field is not searched).
+_FTS_FIELDS = {
+    "name": ("first_name", "last_name"),
+    "organisation": ("organisation",),
+    "emails": ("emails",),
+    "phones": ("phones",),
+    "place": ("street", "postcode", "city"),
+}
+MAX_PAGE = 1_000
+
+
+class ContactService:
+    """Listing, searching, reading and saving contacts, as the actor's role allows."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    # -- the list ---------------------------------------------------------------------
+
+    def _access(self, actor: Actor) -> dict[str, FieldAccess]:
+        return {spec.name: field_access(actor.role, spec.name) for spec in FIELD_CATALOGUE}
+
+    def _match(self, actor: Actor, query: str) -> str | None:
+        access = self._access(actor)
+        columns = [
+            column
+            for column, fields in _FTS_FIELDS.items()
+            if all(access[f] in (FieldAccess.READ, FieldAccess.WRITE) for f in fields)
+        ]
+        return search.match_expression(query, columns)
+
+    def count(self, actor: Actor, query: str = "") -> int:
+        """How many contacts the list shows for *query* (all when the query is empty)."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        with self._uow() as uow:
+            if not query.strip():
+                return queries.count_all(uow.session)
+            match = self._match(actor, query)
+            return 0 if match is None else queries.count_matches(uow.session, match)
+
+    def page(
+        self,
+        actor: Actor,
+        *,
+        query: str = "",
+        sort: ContactSort = ContactSort.NAME,
+        descending: bool = False,
+        offset: int = 0,
+        limit: int = 200,
+        total: int | None = None,
+    ) -> list[ContactRow]:
+        """A window of the list, sorted; *total* (from ``count``) saves a second count."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        limit = max(0, min(limit, MAX_PAGE))
+        with self._uow() as uow:
+            session = uow.session
+            if not query.strip():
+                rows = queries.window(session, sort.value, descending, offset, limit)
+            else:
+                match = self._match(actor, query)
+                if match is None:
+                    return []
+                if total is None:
+                    total = queries.count_matches(session, match)
+                rows = queries.search_window(
+                    session, match, total, sort.value, descending, offset, limit
+                )
+        return [self._row(actor, r) for r in rows]
+
+    def _row(self, actor: Actor, row: Row[tuple[object, ...]]) -> ContactRow:
+        access = self._access(actor)
+        (cid, first, last, org, email, phone, city, relationship, keep_until) = row.tuple()
+
+        def shown(field: str, value: object) -> str:
+            level = access[field]
+            text = "" if value is None else str(value)
+            if level is FieldAccess.HIDDEN:
+                return ""
+            return mask(text) if level is FieldAccess.MASKED and text else text
+
+        first_s, last_s = shown("first_name", first), shown("last_name", last)
+        name = f"{last_s}, {first_s}" if last_s and first_s else (last_s or first_s)
+        keep = keep_until if isinstance(keep_until, dt.date) else None
+        if isinstance(keep_until, str):
+            keep = dt.date.fromisoformat(keep_until)
+        return ContactRow(
+            id=int(str(cid)),
+            name=name,
+            organisation=shown("organisation", org),
+            email=shown("emails", email),
+            phone=shown("phones", phone),
+            city=shown("city", city),
+            relationship=Relationship(str(relationship)),
+            keep_until=keep,
+        )
+
+    # -- one contact ------------------------------------------------------------------
+
+    def get(self, actor: Actor, contact_id: int) -> ContactDetail:
+        """Everything the editor shows, with the source of each value."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        with self._uow() as uow:
+            return self._detail(uow.session, actor, contact_id)
+
+    def _detail(self, session: Session, actor: Actor, contact_id: int) -> ContactDetail:
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise NotFound
+        access = self._access(actor)
+        sources = _SourceCache(session)
+        default = sources.info(contact.source_id, contact.created_by, contact.created_at)
+        provenance = {name: default for name in SCALAR_FIELDS if name in _SOURCED}
+        for row in session.scalars(
+            select(FieldProvenance).where(FieldProvenance.contact_id == contact_id)
+        ):
+            provenance[row.field] = sources.info(row.source_id, row.recorded_by, row.recorded_at)
+
+        def listed(field: str) -> tuple[SourcedValue, ...]:
+            level = access[field]
+            if level is FieldAccess.HIDDEN:
+                return ()
+            items: Sequence[ContactEmail | ContactPhone]
+            if field == "emails":
+                items = session.scalars(
+                    select(ContactEmail)
+                    .where(ContactEmail.contact_id == contact_id)
+                    .order_by(ContactEmail.position)
+                ).all()
+            else:
+                items = session.scalars(
+                    select(ContactPhone)
+                    .where(ContactPhone.contact_id == contact_id)
+                    .order_by(ContactPhone.position)
+                ).all()
+            result = []
+            for item in items:
+                value = item.address if isinstance(item, ContactEmail) else item.number
+                shown = mask(value) if level is FieldAccess.MASKED else value
+                info = sources.info(item.source_id, item.recorded_by, item.recorded_at)
+                result.append(SourcedValue(shown, info))
+            return tuple(result)
+
+        values: dict[str, object] = {}
+        for name in SCALAR_FIELDS:
+            value = getattr(contact, name)
+            level = access.get(name, FieldAccess.HIDDEN)
+            if level is FieldAccess.HIDDEN:
+                value = "" if isinstance(value, str) else None
+                provenance.pop(name, None)
+            elif level is FieldAccess.MASKED and isinstance(value, str):
+                value = mask(value)
+            values[name] = value
+        return ContactDetail(
+            id=contact.id,
+            version=contact.version,
+            kind=ContactKind(contact.kind),
+            first_name=str(values["first_name"]),
+            last_name=str(values["last_name"]),
+            organisation=str(values["organisation"]),
+            emails=listed("emails"),
+            phones=listed("phones"),
+            street=str(values["street"]),
+            postcode=str(values["postcode"]),
+            city=str(values["city"]),
+            country=str(values["country"] or "BE"),
+            language=Language(contact.language),
+            birth_date=_date(values["birth_date"]),
+            notes=str(values["notes"] or ""),
+            relationship=Relationship(contact.relationship),
+            relationship_start=_date(values["relationship_start"]),
+            relationship_end=_date(values["relationship_end"]),
+            last_interaction=_date(values["last_interaction"]),
+            keep_until=contact.keep_until,
+            created_at=contact.created_at,
+            updated_at=contact.updated_at,
+            provenance=provenance,
+            field_access={k: v.value for k, v in access.items()},
+        )
+
+    def suggest_source(self, actor: Actor, contact_id: int | None) -> SourceInput:
+        """A sensible default source: the contact's most recent one, else a phone call today."""
+        today = self._clock.today()
+        if contact_id is not None:
+            with self._uow() as uow:
+                latest = uow.session.execute(
+                    select(Source)
+                    .join(Contact, Contact.source_id == Source.id)
+                    .where(Contact.id == contact_id)
+                ).scalar_one_or_none()
+                newest = uow.session.execute(
+                    select(Source)
+                    .join(FieldProvenance, FieldProvenance.source_id == Source.id)
+                    .where(FieldProvenance.contact_id == contact_id)
+                    .order_by(FieldProvenance.recorded_at.desc())
+                    .limit(1)
+                ).scalar_one_or_none()
+                chosen = newest or latest
+                if chosen is not None:
+                    return SourceInput(SourceKind(chosen.kind), chosen.description, today)
+        return SourceInput(SourceKind.PHONE_CALL, "", today)
+
+    # -- saving -----------------------------------------------------------------------
+
+    def create(self, actor: Actor, data: ContactInput, source: SourceInput | None) -> int:
+        """Save a new contact; every value gets *source*. Returns the new id."""
+        require(actor.role, Permission.CREATE_CONTACTS)
+        today, now = self._clock.today(), self._clock.now()
+        self._check_writable(actor, _filled_fields(data))
+        data = validate_contact(data, today)
+        checked_source = validate_source(source, today)
+        with self._uow(write=True) as uow:
+            session = uow.session
+            source_row = self._add_source(session, actor, checked_source, now)
+            contact = Contact(
+                **{name: getattr(data, name) for name in SCALAR_FIELDS},
+                sort_name=sort_name(data.last_name, data.first_name, data.organisation),
+                primary_email=data.emails[0] if data.emails else "",
+                primary_phone=data.phones[0] if data.phones else "",
+                source_id=source_row.id,
+                created_by=actor.user_id,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(contact)
+            session.flush()
+            self._add_list_values(session, actor, contact.id, data, source_row.id, now)
+            self._reindex(session, contact, data)
+            record_event(
+                session,
+                actor=actor.username,
+                action="contact.create",
+                entity="contact",
+                entity_id=contact.id,
+                at=now,
+            )
+            return contact.id
+
+    def update(
+        self,
+        actor: Actor,
+        contact_id: int,
+        expected_version: int,
+        data: ContactInput,
+        source: SourceInput | None,
+    ) -> ContactDetail:
+        """Save changes; changed values get *source* (required when anything changed)."""
+        require(actor.role, Permission.EDIT_CONTACTS)
+        today, now = self._clock.today(), self._clock.now()
+        with self._uow(write=True) as uow:
+            session = uow.session
+            contact = session.get(Contact, contact_id)
+            if contact is None:
+                raise NotFound
+            if contact.version != expected_version:
+                raise EditConflict
+            access = self._access(actor)
+            # Fields the user cannot see keep their stored value whatever the form says.
+            merged = dataclasses.replace(
+                data,
+                **{
+                    name: getattr(contact, name)
+                    for name in SCALAR_FIELDS
+                    if access.get(name) is not FieldAccess.WRITE
+                },
+            )
+            old_emails = list(
+                session.scalars(select(ContactEmail).where(ContactEmail.contact_id == contact_id))
+            )
+            old_phones = list(
+                session.scalars(select(ContactPhone).where(ContactPhone.contact_id == contact_id))
+            )
+            if access["emails"] is not FieldAccess.WRITE:
+                merged = dataclasses.replace(merged, emails=tuple(e.address for e in old_emails))
+            if access["phones"] is not FieldAccess.WRITE:
+                merged = dataclasses.replace(merged, phones=tuple(p.number for p in old_phones))
+            merged = validate_contact(merged, today)
+            changed = [n for n in SCALAR_FIELDS if getattr(contact, n) != getattr(merged, n)]
+            emails_changed = tuple(e.address for e in old_emails) != merged.emails
+            phones_changed = tuple(p.number for p in old_phones) != merged.phones
+            if not changed and not emails_changed and not phones_changed:
+                return self._detail(session, actor, contact_id)
+            sourced_change = any(n in _SOURCED for n in changed) or emails_changed or phones_changed
+            source_row = None
+            if sourced_change:
+                source_row = self._add_source(session, actor, validate_source(source, today), now)
+            with session.no_autoflush:
+                for name in changed:
+                    setattr(contact, name, getattr(merged, name))
+                    if source_row is not None and name in _SOURCED:
+                        self._set_provenance(session, actor, contact_id, name, source_row.id, now)
+                if emails_changed or phones_changed:
+                    assert source_row is not None
+                    self._replace_list_values(
+                        session,
+                        actor,
+                        contact_id,
+                        merged,
+                        old_emails,
+                        old_phones,
+                        source_row.id,
+                        now,
+                    )
+                contact.sort_name = sort_name(
+                    merged.last_name, merged.first_name, merged.organisation
+                )
+                contact.primary_email = merged.emails[0] if merged.emails else ""
+                contact.primary_phone = merged.phones[0] if merged.phones else ""
+                contact.updated_at = now
+            session.flush()
+            self._reindex(session, contact, merged)
+            names = sorted(
+                changed
+                + (["emails"] if emails_changed else [])
+                + (["phones"] if phones_changed else [])
+            )
+            record_event(
+                session,
+                actor=actor.username,
+                action="contact.update",
+                entity="contact",
+                entity_id=contact_id,
+                at=now,
+                detail="fields=" + ",".join(names),
+            )
+            return self._detail(session, actor, contact_id)
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _check_writable(self, actor: Actor, fields: Sequence[str]) -> None:
+        access = self._access(actor)
+        if any(access.get(f) is not FieldAccess.WRITE for f in fields):
+            raise PermissionDenied(N_("Your role may not fill in some of these fields."))
+
+    def _add_source(
+        self, session: Session, actor: Actor, source: SourceInput, now: dt.datetime
+    ) -> Source:
+        if source.kind is None or source.obtained_on is None:
+            raise SourceMissing
+        row = Source(
+            kind=source.kind.value,
+            description=source.description,
+            obtained_on=source.obtained_on,
+            entered_by=actor.user_id,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        return row
+
+    def _set_provenance(
+        self,
+        session: Session,
+        actor: Actor,
+        contact_id: int,
+        field: str,
+        source_id: int,
+        now: dt.datetime,
+    ) -> None:
+        row = session.execute(
+            select(FieldProvenance).where(
+                FieldProvenance.contact_id == contact_id, FieldProvenance.field == field
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            session.add(
+                FieldProvenance(
+                    contact_id=contact_id,
+                    field=field,
+                    source_id=source_id,
+                    recorded_at=now,
+                    recorded_by=actor.user_id,
+                )
+            )
+        else:
+            row.source_id, row.recorded_at, row.recorded_by = source_id, now, actor.user_id
+
+    def _add_list_values(
+        self,
+        session: Session,
+        actor: Actor,
+        contact_id: int,
+        data: ContactInput,
+        source_id: int,
+        now: dt.datetime,
+    ) -> None:
+        for position, address in enumerate(data.emails):
+            session.add(
+                ContactEmail(
+                    contact_id=contact_id,
+                    address=address,
+                    position=position,
+                    source_id=source_id,
+                    recorded_at=now,
+                    recorded_by=actor.user_id,
+                )
+            )
+        for position, number in enumerate(data.phones):
+            session.add(
+                ContactPhone(
+                    contact_id=contact_id,
+                    number=number,
+                    position=position,
+                    source_id=source_id,
+                    recorded_at=now,
+                    recorded_by=actor.user_id,
+                )
+            )
+
+    def _replace_list_values(
+        self,
+        session: Session,
+        actor: Actor,
+        contact_id: int,
+        data: ContactInput,
+        old_emails: list[ContactEmail],
+        old_phones: list[ContactPhone],
+        source_id: int,
+        now: dt.datetime,
+    ) -> None:
+        """Keep unchanged values with their own source; new values get the new source."""
+        kept_emails = {e.address: e for e in old_emails}
+        kept_phones = {p.number: p for p in old_phones}
+        session.execute(delete(ContactEmail).where(ContactEmail.contact_id == contact_id))
+        session.execute(delete(ContactPhone).where(ContactPhone.contact_id == contact_id))
+        for position, address in enumerate(data.emails):
+            old = kept_emails.get(address)
+            session.add(
+                ContactEmail(
+                    contact_id=contact_id,
+                    address=address,
+                    position=position,
+                    source_id=old.source_id if old else source_id,
+                    recorded_at=old.recorded_at if old else now,
+                    recorded_by=old.recorded_by if old else actor.user_id,
+                )
+            )
+        for position, number in enumerate(data.phones):
+            old_p = kept_phones.get(number)
+            session.add(
+                ContactPhone(
+                    contact_id=contact_id,
+                    number=number,
+                    position=position,
+                    source_id=old_p.source_id if old_p else source_id,
+                    recorded_at=old_p.recorded_at if old_p else now,
+                    recorded_by=old_p.recorded_by if old_p else actor.user_id,
+                )
+            )
+
+    def _reindex(self, session: Session, contact: Contact, data: ContactInput) -> None:
+        search.index_rows(
+            session,
+            [
+                (
+                    contact.id,
+                    f"{data.first_name} {data.last_name}".strip(),
+                    data.organisation,
+                    " ".join(data.emails),
+                    " ".join(phone_search_tokens(p) for p in data.phones),
+                    f"{data.street} {data.postcode} {data.city}".strip(),
+                )
+            ],
+        )
+
+
+class _SourceCache:
+    """Sources and user names looked up once per read."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._sources: dict[int, Source] = {}
+        self._users: dict[int, str] = {}
+
+    def info(self, source_id: int, recorded_by: int | None, recorded_at: dt.datetime) -> SourceInfo:
+        source = self._sources.get(source_id)
+        if source is None:
+            source = self._session.get(Source, source_id)
+            if source is None:
+                raise NotFound
+            self._sources[source_id] = source
+        user_id = recorded_by if recorded_by is not None else source.entered_by
+        name = ""
+        if user_id is not None:
+            if user_id not in self._users:
+                user = self._session.get(User, user_id)
+                self._users[user_id] = user.username if user else ""
+            name = self._users[user_id]
+        return SourceInfo(
+            source_id=source.id,
+            kind=SourceKind(source.kind),
+            description=source.description,
+            obtained_on=source.obtained_on,
+            entered_by=name,
+            recorded_at=recorded_at,
+        )
+
+
+def _filled_fields(data: ContactInput) -> list[str]:
+    defaults = ContactInput()
+    filled = [n for n in SCALAR_FIELDS if getattr(data, n) != getattr(defaults, n)]
+    if data.emails:
+        filled.append("emails")
+    if data.phones:
+        filled.append("phones")
+    return filled
+
+
+def _date(value: object) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None
+
+
+__all__ = ["ContactService", "FieldProblem", "ValidationFailed"]

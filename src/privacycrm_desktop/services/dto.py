@@ -1,0 +1,117 @@
+"""Values that cross from services to the UI and CLI: frozen dataclasses, never ORM objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.contacts import ContactKind, Language, Relationship
+from privacycrm_desktop.domain.provenance import SourceKind
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user on whose behalf a service acts."""
+
+    user_id: int
+    username: str
+    role: Role
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class CompanyInfo:
+    """The controller of the data (rule 12)."""
+
+    name: str
+    address: str
+    vat_number: str
+    privacy_email: str
+    language: str
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A user as the administration screen shows it; never the hash."""
+
+    id: int
+    username: str
+    role: Role
+    active: bool
+    language: str
+    locked: bool
+
+
+class ContactSort(StrEnum):
+    """Orders the contact list can be sorted by; each has an index."""
+
+    NAME = "name"
+    ORGANISATION = "organisation"
+    CITY = "city"
+    RELATIONSHIP = "relationship"
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One line of the contact list, with fields the user may not see already blanked."""
+
+    id: int
+    name: str
+    organisation: str
+    email: str
+    phone: str
+    city: str
+    relationship: Relationship
+    keep_until: dt.date | None
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where a value came from, as shown next to it."""
+
+    source_id: int
+    kind: SourceKind
+    description: str
+    obtained_on: dt.date
+    entered_by: str
+    recorded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SourcedValue:
+    """A value of a list field (an e-mail address, a phone number) with its source."""
+
+    value: str
+    source: SourceInfo
+
+
+@dataclass(frozen=True)
+class ContactDetail:
+    """Everything the editor shows of one contact, filtered by the user's field access."""
+
+    id: int
+    version: int
+    kind: ContactKind
+    first_name: str
+    last_name: str
+    organisation: str
+    emails: tuple[SourcedValue, ...]
+    phones: tuple[SourcedValue, ...]
+    street: str
+    postcode: str
+    city: str
+    country: str
+    language: Language
+    birth_date: dt.date | None
+    notes: str
+    relationship: Relationship
+    relationship_start: dt.date | None
+    relationship_end: dt.date | None
+    last_interaction: dt.date | None
+    keep_until: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    provenance: dict[str, SourceInfo]
+    field_access: dict[str, str]

@@ -1,0 +1,68 @@
+"""Password hashing with argon2id (argon2-cffi), at least OWASP's minimum parameters."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
+from privacycrm_desktop.domain.text import N_
+
+MIN_PASSWORD_LENGTH = 10
+# OWASP: argon2id with 19 MiB of memory and 2 iterations as the floor.
+MEMORY_KIB = 19_456
+TIME_COST = 2
+
+
+@lru_cache(maxsize=1)
+def hasher() -> PasswordHasher:
+    """The shared hasher (argon2id is argon2-cffi's default type)."""
+    return PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_KIB, parallelism=1)
+
+
+def check_password_policy(password: str, username: str) -> None:
+    """Refuse passwords that are short or equal to the user name."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "password",
+                    N_("The password needs at least {count} characters."),
+                    {"count": MIN_PASSWORD_LENGTH},
+                )
+            ]
+        )
+    if password.casefold() == username.casefold():
+        raise ValidationFailed(
+            [FieldProblem("password", N_("The password may not be the user name."))]
+        )
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of *password*."""
+    return hasher().hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """True when *password* matches; never raises for a wrong password or a broken hash."""
+    try:
+        return hasher().verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """True when the hash was made with weaker parameters than today's."""
+    return hasher().check_needs_rehash(stored_hash)
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def burn_time(password: str) -> None:
+    """Spend as long as a real check, so an unknown user name cannot be told by timing."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hash_password("not a real password"))
+    verify_password(_DUMMY_HASH[0], password)
