@@ -24,8 +24,13 @@ class InvalidValue(ValueError):
 
 def fold(text: str) -> str:
     """Fold case and strip diacritics: "Liège" and "LIEGE" both become "liege"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = text
+    # Twice: compatibility decomposition can reveal capitals ("℠" -> "SM") and case
+    # folding can reveal new decomposable characters.
+    for _ in range(2):
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return folded
 
 
 def clean_text(text: str | None) -> str:

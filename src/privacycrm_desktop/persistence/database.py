@@ -90,3 +90,19 @@ def checkpoint(engine: Engine) -> None:
     if is_sqlite(engine):
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def integrity_problems(engine: Engine) -> list[str]:
+    """What ``PRAGMA integrity_check`` and ``foreign_key_check`` report; empty when sound.
+
+    Other back ends check their own storage; for them this only proves the connection works.
+    """
+    with engine.connect() as conn:
+        if not is_sqlite(engine):
+            conn.exec_driver_sql("SELECT 1")
+            return []
+        rows = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+        problems = [r for r in rows if r != "ok"]
+        for table, rowid, parent, _fk in conn.exec_driver_sql("PRAGMA foreign_key_check"):
+            problems.append(f"{table} row {rowid}: dangling reference to {parent}")
+        return problems

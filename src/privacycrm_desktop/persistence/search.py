@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from unicodedata import ucd_3_2_0
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -17,8 +18,30 @@ from sqlalchemy.orm import Session
 FTS_TABLE = "contact_fts"
 FTS_COLUMNS = ("name", "organisation", "emails", "phones", "place")
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 8
+
+
+#: A phone number typed in groups: starts with + or 0 ("0475 12 34", "+32 475 12").
+_NUMBER_GROUPS = re.compile(r"(?:\+|(?<!\w)0)\d*(?:[ ./-]\d+)+")
+
+
+def _join_number_groups(user_text: str) -> list[str]:
+    """Words as the tokenizer sees them, but "0475 12 34" stays one number, as typed."""
+    joined = _NUMBER_GROUPS.sub(lambda m: re.sub(r"\D", "", m.group()), user_text)
+    words: list[str] = []
+    current: list[str] = []
+    for ch in joined:
+        # A character is part of a word only if it was a letter or digit already in
+        # Unicode 3.2: the unicode61 tokenizer knows those, so a quoted term can never
+        # split into a phrase (which FTS5 refuses with detail=column).
+        if ucd_3_2_0.category(ch)[0] in "LN":
+            current.append(ch)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
 
 
 def match_expression(user_text: str, columns: Iterable[str] | None = None) -> str | None:
@@ -28,7 +51,7 @@ def match_expression(user_text: str, columns: Iterable[str] | None = None) -> st
         user_text: the raw text from the search field.
         columns: restrict to these FTS columns (fields the user may see); all if None.
     """
-    words = _WORD.findall(user_text)[:MAX_TERMS]
+    words = _join_number_groups(user_text)[:MAX_TERMS]
     if not words:
         return None
     terms = " ".join('"' + word.replace('"', '""') + '"*' for word in words)

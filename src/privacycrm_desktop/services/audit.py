@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
 from privacycrm_desktop.persistence.models import AuditEvent
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 
 
 def record_event(
@@ -59,3 +60,19 @@ def verify_chain(session: Session) -> int | None:
             return event.id
         expected_prev = event.hash
     return None
+
+
+class AuditService:
+    """Checks of the audit trail that the CLI and the audit viewer run."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def verify(self) -> int | None:
+        """The id of the first event that breaks the hash chain, or None when it holds.
+
+        Reveals no personal data (audit rows hold none), so it needs no role: whoever can
+        open the owner-only database file can recompute the chain anyway.
+        """
+        with self._uow() as uow:
+            return verify_chain(uow.session)

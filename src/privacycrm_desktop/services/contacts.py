@@ -148,7 +148,7 @@ class ContactService:
 
     def _row(self, actor: Actor, row: Row[tuple[object, ...]]) -> ContactRow:
         access = self._access(actor)
-        (cid, first, last, org, email, phone, city, relationship, keep_until) = row.tuple()
+        (cid, first, last, org, email, phone, city, relationship, keep_until) = row._tuple()
 
         def shown(field: str, value: object) -> str:
             level = access[field]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.audit import AuditService
 from privacycrm_desktop.services.auth import AuthService
 from privacycrm_desktop.services.clock import Clock, SystemClock
 from privacycrm_desktop.services.contacts import ContactService
@@ -22,6 +23,7 @@ class Services:
     auth: AuthService
     contacts: ContactService
     demo: DemoService
+    audit: AuditService
 
     @classmethod
     def build(cls, engine: Engine, clock: Clock | None = None) -> Services:
@@ -33,4 +35,5 @@ class Services:
             auth=AuthService(uow, clock),
             contacts=ContactService(uow, clock),
             demo=DemoService(uow, clock),
+            audit=AuditService(uow),
         )

@@ -163,11 +163,10 @@ class SetupService:
     def company(self) -> CompanyInfo:
         """The controller's identity as configured."""
         with self._uow() as uow:
-            rows = dict(
-                uow.session.execute(
-                    select(Setting.key, Setting.value).where(Setting.key.like("company.%"))
-                ).tuples()
+            result = uow.session.execute(
+                select(Setting.key, Setting.value).where(Setting.key.like("company.%"))
             )
+            rows = {key: value for key, value in result.tuples()}
         if not rows:
             raise SetupError(N_("This database is not set up yet: run the first-run wizard."))
         return CompanyInfo(

@@ -1,0 +1,50 @@
+"""Fixtures for domain, persistence and service tests: a real temporary SQLite database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from privacycrm_desktop.persistence.database import create_engine_for
+from privacycrm_desktop.persistence.migrate import migrate
+from privacycrm_desktop.services.clock import FixedClock
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.services.setup import CompanyInput
+
+OWNER_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "crm.db"
+
+
+@pytest.fixture
+def engine(db_path: Path) -> Engine:
+    engine = create_engine_for(db_path)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(dt.datetime(2026, 3, 2, 10, 0, 0))
+
+
+@pytest.fixture
+def svc(engine: Engine, clock: FixedClock) -> Services:
+    return Services.build(engine, clock)
+
+
+@pytest.fixture
+def owner(svc: Services) -> Actor:
+    return svc.setup.initialise(
+        CompanyInput("Acme BV", "Kerkstraat 1, 9000 Gent", "0403.170.701", "privacy@acme.be", "nl"),
+        "owner",
+        OWNER_PASSWORD,
+    )

@@ -1,0 +1,91 @@
+"""Normalisation and validation of personal values."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from privacycrm_desktop.domain.normalize import (
+    InvalidValue,
+    clean_text,
+    fold,
+    normalise_email,
+    normalise_phone,
+    normalise_postcode,
+    normalise_vat,
+    phone_search_tokens,
+    sort_name,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "folded"),
+    [("Liège", "liege"), ("ZOË", "zoe"), ("Lefèvre", "lefevre"), ("Noël", "noel"), ("ß", "ss")],
+)
+def test_fold_removes_case_and_diacritics(raw: str, folded: str) -> None:
+    assert fold(raw) == folded
+
+
+@given(st.text())
+def test_fold_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
+
+
+def test_sort_name_orders_by_last_name_then_first() -> None:
+    names = [sort_name("Peeters", "Jan"), sort_name("Élie", "Anne"), sort_name("De Smet", "An")]
+    assert sorted(names) == ["de smet an", "elie anne", "peeters jan"]
+    assert sort_name("", "", "Garage Dubois") == "garage dubois"
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("0475 12 34 56", "+32475123456"),
+        ("+32 9 223 45 67", "+3292234567"),
+        ("0032475123456", "+32475123456"),
+        ("+33 1 42 68 53 00", "+33142685300"),
+    ],
+)
+def test_phone_numbers_become_e164(raw: str, e164: str) -> None:
+    assert normalise_phone(raw) == e164
+
+
+@pytest.mark.parametrize("raw", ["12", "abc", "0475 12", "+32 0"])
+def test_bad_phone_numbers_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidValue):
+        normalise_phone(raw)
+
+
+def test_phone_search_tokens_hold_both_forms() -> None:
+    assert phone_search_tokens("+32475123456") == "32475123456 0475123456"
+
+
+def test_email_is_checked_without_network() -> None:
+    assert normalise_email(" Jan.Peeters@Example.BE ") == "Jan.Peeters@example.be"
+    for bad in ["jan@", "@example.be", "jan peeters@example.be", "jan@example"]:
+        with pytest.raises(InvalidValue):
+            normalise_email(bad)
+
+
+def test_vat_and_enterprise_numbers() -> None:
+    assert normalise_vat("0403.170.701") == "BE0403170701"
+    assert normalise_vat("BE 0403 170 701") == "BE0403170701"
+    assert normalise_vat("") == ""
+    with pytest.raises(InvalidValue):
+        normalise_vat("0403.170.702")
+
+
+def test_belgian_postcodes() -> None:
+    assert normalise_postcode("9000") == "9000"
+    with pytest.raises(InvalidValue):
+        normalise_postcode("0900")
+    with pytest.raises(InvalidValue):
+        normalise_postcode("90000")
+    assert normalise_postcode("75001", "FR") == "75001"
+
+
+def test_clean_text_collapses_space_and_refuses_control_characters() -> None:
+    assert clean_text("  Jan \t Peeters ") == "Jan Peeters"
+    with pytest.raises(InvalidValue):
+        clean_text("Jan\x00")
