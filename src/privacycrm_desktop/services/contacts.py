@@ -144,34 +144,8 @@ class ContactService:
                 rows = queries.search_window(
                     session, match, total, sort.value, descending, offset, limit
                 )
-        return [self._row(actor, r) for r in rows]
-
-    def _row(self, actor: Actor, row: Row[tuple[object, ...]]) -> ContactRow:
         access = self._access(actor)
-        (cid, first, last, org, email, phone, city, relationship, keep_until) = row._tuple()
-
-        def shown(field: str, value: object) -> str:
-            level = access[field]
-            text = "" if value is None else str(value)
-            if level is FieldAccess.HIDDEN:
-                return ""
-            return mask(text) if level is FieldAccess.MASKED and text else text
-
-        first_s, last_s = shown("first_name", first), shown("last_name", last)
-        name = f"{last_s}, {first_s}" if last_s and first_s else (last_s or first_s)
-        keep = keep_until if isinstance(keep_until, dt.date) else None
-        if isinstance(keep_until, str):
-            keep = dt.date.fromisoformat(keep_until)
-        return ContactRow(
-            id=int(str(cid)),
-            name=name,
-            organisation=shown("organisation", org),
-            email=shown("emails", email),
-            phone=shown("phones", phone),
-            city=shown("city", city),
-            relationship=Relationship(str(relationship)),
-            keep_until=keep,
-        )
+        return [_list_row(access, r) for r in rows]
 
     # -- one contact ------------------------------------------------------------------
 
@@ -572,6 +546,34 @@ class _SourceCache:
             entered_by=name,
             recorded_at=recorded_at,
         )
+
+
+def _list_row(access: dict[str, FieldAccess], row: Row[tuple[object, ...]]) -> ContactRow:
+    """A list row with the fields the user may not see blanked and masked ones masked."""
+    (cid, first, last, org, email, phone, city, relationship, keep_until) = row._tuple()
+
+    def shown(field: str, value: object) -> str:
+        level = access[field]
+        text = "" if value is None else str(value)
+        if level is FieldAccess.HIDDEN:
+            return ""
+        return mask(text) if level is FieldAccess.MASKED and text else text
+
+    first_s, last_s = shown("first_name", first), shown("last_name", last)
+    name = f"{last_s}, {first_s}" if last_s and first_s else (last_s or first_s)
+    keep = keep_until if isinstance(keep_until, dt.date) else None
+    if isinstance(keep_until, str):
+        keep = dt.date.fromisoformat(keep_until)
+    return ContactRow(
+        id=int(str(cid)),
+        name=name,
+        organisation=shown("organisation", org),
+        email=shown("emails", email),
+        phone=shown("phones", phone),
+        city=shown("city", city),
+        relationship=Relationship(str(relationship)),
+        keep_until=keep,
+    )
 
 
 def _filled_fields(data: ContactInput) -> list[str]:

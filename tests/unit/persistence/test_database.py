@@ -169,7 +169,7 @@ def test_a_table_copying_migration_keeps_every_child_row(tmp_path: Path) -> None
     engine.dispose()
 
 
-_DANGLING_MIGRATION = '''"""Test-only migration: probes the foreign-key pragma, leaves a dangling row."""
+_DANGLING_MIGRATION = '''"""Test-only migration: probes the pragma, leaves a dangling row."""
 
 import sqlalchemy as sa
 from alembic import op
