@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test check lint typecheck imports pytest catalogues system-deps bench clean
+.PHONY: run test check lint typecheck imports pytest catalogues catalogues-update system-deps bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -15,6 +15,11 @@ $(STAMP): pyproject.toml
 
 catalogues: $(STAMP)
 	@$(BIN)/python tools/compile_catalogues.py
+
+# Extract the messages marked in src/ (babel.cfg), update the nl/fr/en catalogues, compile,
+# and list what still needs translating.
+catalogues-update: $(STAMP)
+	@$(BIN)/python tools/update_catalogues.py
 
 system-deps:
 	@sh tools/system-deps.sh

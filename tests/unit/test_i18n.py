@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext
 import importlib
+import re
 import shutil
 import string
 import sys
@@ -130,6 +131,28 @@ def test_translations_keep_the_placeholders(language: str) -> None:
             if found not in allowed:
                 problems.append(f"{ids[0]!r} -> {text!r}: {sorted(found)} != {sorted(allowed[0])}")
     assert not problems, "placeholders differ from the msgid:\n" + "\n".join(problems)
+
+
+def _mnemonics(text: str) -> int:
+    """How many Qt mnemonics (``&X``; ``&&`` is a literal ampersand) *text* holds."""
+    return len(re.findall(r"&[^&\s]", text.replace("&&", "")))
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_keep_mnemonics_and_trailing_space(language: str) -> None:
+    problems = []
+    for entry in _catalogue(language):
+        if not entry.id:
+            continue
+        msgid = entry.id if isinstance(entry.id, str) else entry.id[0]
+        for text in _forms(entry):
+            if not text:
+                continue
+            if _mnemonics(text) != _mnemonics(msgid):
+                problems.append(f"{msgid!r} -> {text!r}: keyboard mnemonic (&) differs")
+            if text[-1:].isspace() != msgid[-1:].isspace():
+                problems.append(f"{msgid!r} -> {text!r}: trailing space differs")
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("language", TRANSLATED)

@@ -51,15 +51,34 @@ def count_matches(session: Session, match: str) -> int:
     )
 
 
+def _plan(total: int | None, offset: int, limit: int, descending: bool) -> tuple[int, int, bool]:
+    """OFFSET walks the index from its start, so a window in the second half of the list is
+    read from the other end and turned round: the last row costs what the middle one does.
+
+    Returns the offset, limit and direction to query, the direction being flipped when so.
+    """
+    if total is None or offset <= total // 2:
+        return offset, limit, descending
+    limit = max(0, min(limit, total - offset))
+    return max(0, total - offset - limit), limit, not descending
+
+
 def window(
-    session: Session, sort: str, descending: bool, offset: int, limit: int
+    session: Session,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+    total: int | None = None,
 ) -> Sequence[Row[tuple[object, ...]]]:
-    """Rows *offset* .. *offset + limit* of the whole list in the given order."""
-    order, _index = _order(sort, descending)
-    return session.execute(
+    """Rows *offset* .. *offset + limit* of the whole list (*total* rows) in the given order."""
+    query_offset, query_limit, query_descending = _plan(total, offset, limit, descending)
+    order, _index = _order(sort, query_descending)
+    rows = session.execute(
         text(f"SELECT {LIST_COLUMNS} FROM contact ORDER BY {order} LIMIT :limit OFFSET :offset"),
-        {"limit": limit, "offset": offset},
+        {"limit": query_limit, "offset": query_offset},
     ).all()
+    return rows[::-1] if query_descending is not descending else rows
 
 
 def search_window(
@@ -71,20 +90,25 @@ def search_window(
     offset: int,
     limit: int,
 ) -> Sequence[Row[tuple[object, ...]]]:
-    """A window of the contacts matching *match*, in the given order."""
-    order, index = _order(sort, descending)
+    """A window of the contacts matching *match* (*total* of them), in the given order."""
     matches = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
     if total <= SMALL_MATCH_SET:
+        order, _index = _order(sort, descending)
         sql = (
             f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ({matches}) "
             f"ORDER BY {order} LIMIT :limit OFFSET :offset"
         )
-    else:
-        # Walk the sort index (covering: it holds the rowid) and probe the match set; only
-        # the rows of the window are read from the table.
-        sql = (
-            f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("
-            f"SELECT id FROM contact INDEXED BY {index} WHERE id IN ({matches}) "
-            f"ORDER BY {order} LIMIT :limit OFFSET :offset) ORDER BY {order}"
-        )
-    return session.execute(text(sql), {"m": match, "limit": limit, "offset": offset}).all()
+        params = {"m": match, "limit": limit, "offset": offset}
+        return session.execute(text(sql), params).all()
+    # Walk the sort index (covering: it holds the rowid) and probe the match set; only the
+    # rows of the window are read from the table.
+    query_offset, query_limit, query_descending = _plan(total, offset, limit, descending)
+    order, index = _order(sort, query_descending)
+    sql = (
+        f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("
+        f"SELECT id FROM contact INDEXED BY {index} WHERE id IN ({matches}) "
+        f"ORDER BY {order} LIMIT :limit OFFSET :offset) ORDER BY {order}"
+    )
+    params = {"m": match, "limit": query_limit, "offset": query_offset}
+    rows = session.execute(text(sql), params).all()
+    return rows[::-1] if query_descending is not descending else rows

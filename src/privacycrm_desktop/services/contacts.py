@@ -134,7 +134,7 @@ class ContactService:
         with self._uow() as uow:
             session = uow.session
             if not query.strip():
-                rows = queries.window(session, sort.value, descending, offset, limit)
+                rows = queries.window(session, sort.value, descending, offset, limit, total)
             else:
                 match = self._match(actor, query)
                 if match is None:

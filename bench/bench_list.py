@@ -1,0 +1,91 @@
+"""The contact list on a million contacts: jumps to far rows and scrolling, via the services.
+
+What the table model does when the user drags the scroll bar or pages down: one
+``ContactService.count`` for the total, then ``ContactService.page(offset, limit=200)``.
+Target: every window within 50 ms.
+
+    .venv/bin/python bench/bench_list.py [--count N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from common import count_argument, ensure_database, median, open_services, result_line, timed_ms
+
+TARGET_MS = 50.0
+PAGE = 200
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    count_argument(parser)
+    parser.add_argument("--scroll-pages", type=int, default=50)
+    args = parser.parse_args()
+    engine, services, actor = open_services(ensure_database(args.count))
+    contacts = services.contacts
+    from privacycrm_desktop.services.dto import ContactSort
+
+    count_ms, total = timed_ms(lambda: contacts.count(actor))
+    assert isinstance(total, int)
+    print(f"contacts: {total:,}; count(*) took {count_ms:.1f} ms")
+    last = max(0, total - PAGE)
+    rng = random.Random(7)
+    jumps = [0, total // 2, last] + [rng.randrange(0, last + 1) for _ in range(20)]
+    results: dict[str, list[float]] = {}
+    for sort in (ContactSort.NAME, ContactSort.CITY):
+        jump_ms = []
+        for offset in jumps:
+            ms, rows = timed_ms(
+                lambda o=offset, s=sort: contacts.page(
+                    actor, sort=s, offset=o, limit=PAGE, total=total
+                )
+            )
+            assert isinstance(rows, list)
+            assert len(rows) == min(PAGE, total - offset)
+            jump_ms.append(ms)
+        print(
+            f"jump ({sort.value}): offset 0 {jump_ms[0]:.1f} ms, middle {jump_ms[1]:.1f} ms, "
+            f"last page {jump_ms[2]:.1f} ms; 20 random: median {median(jump_ms[3:]):.1f} ms, "
+            f"max {max(jump_ms[3:]):.1f} ms"
+        )
+        results[f"jump {sort.value}"] = jump_ms
+    for start in (0, total // 2):
+        scroll_ms = []
+        for page in range(args.scroll_pages):
+            offset = min(start + page * PAGE, last)
+            ms, _rows = timed_ms(
+                lambda o=offset: contacts.page(actor, offset=o, limit=PAGE, total=total)
+            )
+            scroll_ms.append(ms)
+        print(
+            f"scroll {args.scroll_pages} pages from {start:,}: median {median(scroll_ms):.1f} ms, "
+            f"max {max(scroll_ms):.1f} ms"
+        )
+        results[f"scroll from {start}"] = scroll_ms
+    desc_ms, _rows = timed_ms(
+        lambda: contacts.page(actor, descending=True, offset=last, limit=PAGE, total=total)
+    )
+    print(f"last page sorted descending: {desc_ms:.1f} ms")
+    every = [ms for values in results.values() for ms in values] + [desc_ms]
+    worst = max(every)
+    print(
+        f"all windows: median {median(every):.1f} ms, max {worst:.1f} ms "
+        f"(target <= {TARGET_MS:.0f} ms)"
+    )
+    print(
+        result_line(
+            "list window (max)", f"{worst:.1f} ms", f"<= {TARGET_MS:.0f} ms", worst <= TARGET_MS
+        )
+    )
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""Run every benchmark in order and print a summary table (``make bench``).
+
+Each benchmark prints its own figures and ``RESULT`` lines; this collects the latter.
+
+    .venv/bin/python bench/run_all.py [--count N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+BENCHES = ("bench_bulk.py", "bench_list.py", "bench_search.py", "bench_startup.py")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1_000_000, help="contacts in the database")
+    parser.add_argument("--bulk-rows", type=int, default=200_000)
+    args = parser.parse_args()
+    results: list[list[str]] = []
+    failed = []
+    for bench in BENCHES:
+        extra = (
+            ["--rows", str(args.bulk_rows)]
+            if bench == "bench_bulk.py"
+            else ["--count", str(args.count)]
+        )
+        print(f"\n=== {bench} ===", flush=True)
+        process = subprocess.Popen(
+            [sys.executable, str(HERE / bench), *extra], stdout=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None
+        for line in process.stdout:
+            print(line, end="", flush=True)
+            if line.startswith("RESULT\t"):
+                results.append(line.rstrip("\n").split("\t")[1:])
+        if process.wait() != 0:
+            failed.append(bench)
+    rows = [["benchmark", "figure", "target", "status"], *results]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    print("\n=== summary ===")
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    if failed:
+        print("benchmarks that did not finish: " + ", ".join(failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

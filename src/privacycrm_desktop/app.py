@@ -1,0 +1,151 @@
+"""The desktop app's composition root: database, services, then the Qt windows.
+
+``main()`` is the ``privacycrm`` entry point. Start-up is kept light: Alembic is imported
+only when a migration is due, and the heavy validators load on first use.
+
+Environment:
+    PRIVACYCRM_USER, PRIVACYCRM_PASSWORD: sign in with these, without the dialog.
+    PRIVACYCRM_BENCH_PAINT=1: print ``first_paint <s>`` and ``rss_kb <kB>`` once the
+        contact list first paints, then quit (start-up benchmark). ``T_LAUNCH`` (a
+        ``time.time()`` value) is the launch moment, else the process start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from privacycrm_desktop.services.dto import Actor
+    from privacycrm_desktop.services.registry import Services
+    from privacycrm_desktop.ui.main_window import MainWindow
+    from privacycrm_desktop.ui.settings import UiSettings
+
+_PROCESS_START = time.time()
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The command line: ``--db PATH_OR_URL``."""
+    from privacycrm_desktop import config
+
+    parser = argparse.ArgumentParser(prog="privacycrm", description="PrivacyCRM Desktop")
+    parser.add_argument("--db", default=None, help="database file or URL")
+    args, _qt_args = parser.parse_known_args(list(argv))
+    if args.db is None:
+        args.db = config.default_database()
+    return args
+
+
+def build_services(database: str) -> Services:
+    """Open (and migrate) the database and wire the services to it."""
+    from privacycrm_desktop.persistence.database import create_engine_for
+    from privacycrm_desktop.persistence.migrate import migrate
+    from privacycrm_desktop.services.registry import Services
+
+    engine = create_engine_for(database)
+    migrate(engine)
+    return Services.build(engine)
+
+
+def sign_in(services: Services, settings: UiSettings) -> Actor | None:
+    """First run: the wizard; else the environment's credentials or the login dialog."""
+    from privacycrm_desktop.domain.errors import DomainError
+    from privacycrm_desktop.ui.qt_i18n import apply_language
+
+    if not services.setup.is_initialised():
+        from privacycrm_desktop.ui.first_run_wizard import FirstRunWizard
+
+        wizard = FirstRunWizard(services.setup)
+        if not wizard.exec() or wizard.actor is None:
+            return None
+        settings.set_language(wizard.language())
+        return wizard.actor
+    user, password = os.environ.get("PRIVACYCRM_USER"), os.environ.get("PRIVACYCRM_PASSWORD")
+    if user and password:
+        try:
+            return services.auth.login(user, password)
+        except DomainError as exc:
+            from privacycrm_desktop.i18n import describe_error
+
+            print(describe_error(exc), file=sys.stderr)
+            return None
+    from privacycrm_desktop.ui.login_dialog import LoginDialog
+
+    dialog = LoginDialog(services.auth)
+    if not dialog.exec() or dialog.actor is None:
+        return None
+    settings.set_language(dialog.selected_language())
+    apply_language(dialog.selected_language())
+    return dialog.actor
+
+
+def report_first_paint(app: QApplication) -> None:
+    """Print the start-up time and peak memory, then quit (PRIVACYCRM_BENCH_PAINT)."""
+    launched = float(os.environ.get("T_LAUNCH") or _PROCESS_START)
+    print(f"first_paint {time.time() - launched:.3f}", flush=True)
+    print(f"rss_kb {_rss_kb()}", flush=True)
+    app.exit(0)
+
+
+def _rss_kb() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def create_window(services: Services, actor: Actor, settings: UiSettings) -> MainWindow:
+    """The main window for *actor*, in the actor's language unless one was chosen."""
+    from privacycrm_desktop.ui.main_window import MainWindow
+
+    return MainWindow(services, actor, settings)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Start the app; return its exit code."""
+    argv = list(sys.argv if argv is None else argv)
+    args = parse_args(argv[1:])
+    from PySide6.QtWidgets import QApplication
+
+    from privacycrm_desktop.config import APP_NAME
+    from privacycrm_desktop.ui.qt_i18n import apply_language
+    from privacycrm_desktop.ui.settings import UiSettings
+
+    app = QApplication.instance() or QApplication(argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    settings = UiSettings()
+    apply_language(settings.language())
+    services = build_services(args.db)
+    actor = sign_in(services, settings)
+    if actor is None:
+        return 1
+    window = create_window(services, actor, settings)
+    if os.environ.get("PRIVACYCRM_BENCH_PAINT") == "1":
+        window.view.first_paint_callback = lambda: report_first_paint(app)
+    window.show()
+    code = app.exec()
+    settings.sync()
+    return code
+
+
+def main() -> int:
+    """The ``privacycrm`` command."""
+    return run()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

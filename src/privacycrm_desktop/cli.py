@@ -1,0 +1,316 @@
+"""``privacycrm-cli``: what an administrator scripts, without a screen (DESIGN.md, CLI).
+
+A composition root like app.py: it builds the engine, migrates, builds the services and
+calls them. Exit codes: 0 ok, 1 refused or failed (one line on stderr), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from privacycrm_desktop import cli_output as out
+from privacycrm_desktop.cli_parser import (
+    NEW_PASSWORD_ENV,
+    PASSWORD_ENV,
+    build_parser,
+    default_language,
+)
+from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Language, Relationship
+from privacycrm_desktop.domain.errors import DomainError
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.i18n import LANGUAGES, _, set_language
+from privacycrm_desktop.services.dto import Actor, ContactSort
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from privacycrm_desktop.services.registry import Services
+
+
+class CliFailure(Exception):
+    """A refusal the CLI itself decides on; its message is already translated."""
+
+
+class Context:
+    """What a command gets: its arguments, the services, and the signed-in user on demand."""
+
+    def __init__(self, args: argparse.Namespace, engine: Engine, services: Services) -> None:
+        self.args = args
+        self.engine = engine
+        self.services = services
+        self.fmt: str = args.format
+
+    def actor(self) -> Actor:
+        """Sign in as ``--user``; refuse when it is missing."""
+        if not self.args.user:
+            raise CliFailure(_("This command needs --user NAME."))
+        return self.services.auth.login(self.args.user, read_password(PASSWORD_ENV))
+
+    def emit(self, document: Any, text: Callable[[], str]) -> None:
+        out.emit(self.fmt, document, text)
+
+
+# -- input helpers --------------------------------------------------------------------
+
+
+def read_password(env: str, *, confirm: bool = False, prompt: str | None = None) -> str:
+    """The password from *env*, else asked for on the terminal (twice with *confirm*)."""
+    value = os.environ.get(env)
+    if value:
+        return value
+    try:
+        first = getpass.getpass(prompt or _("Password: "))
+        if confirm and getpass.getpass(_("Repeat the password: ")) != first:
+            raise CliFailure(_("The two passwords differ."))
+    except EOFError:
+        raise CliFailure(
+            _("No password: set {env} or run in a terminal.").format(env=env)
+        ) from None
+    return first
+
+
+# -- commands -------------------------------------------------------------------------
+
+
+def cmd_init(ctx: Context) -> int:
+    from privacycrm_desktop.services.setup import CompanyInput
+
+    a = ctx.args
+    company = CompanyInput(
+        name=a.company,
+        address=a.address,
+        vat_number=a.vat or "",
+        privacy_email=a.privacy_email or "",
+        language=a.language,
+    )
+    password = read_password(PASSWORD_ENV, confirm=True, prompt=_("Owner's password: "))
+    owner = ctx.services.setup.initialise(company, a.owner, password)
+    document = {"id": owner.user_id, "username": owner.username, "role": owner.role.value}
+    ctx.emit(document, lambda: str(owner.user_id))
+    return 0
+
+
+def cmd_demo(ctx: Context) -> int:
+    from privacycrm_desktop.services.demo import MAX_COUNT
+
+    count = ctx.args.count
+    if not 0 < count <= MAX_COUNT:
+        raise CliFailure(_("The count must lie between 1 and {max}.").format(max=MAX_COUNT))
+    actor = ctx.actor()
+
+    def progress(done: int, total: int) -> None:
+        if ctx.fmt != "json":
+            print(
+                _("{done} of {total} contacts written").format(done=done, total=total),
+                file=sys.stderr,
+                flush=True,
+            )
+
+    written = ctx.services.demo.generate(actor, count, seed=ctx.args.seed, progress=progress)
+    ctx.emit({"count": written}, lambda: str(written))
+    return 0
+
+
+def cmd_user_add(ctx: Context) -> int:
+    actor = ctx.actor()
+    password = read_password(NEW_PASSWORD_ENV, confirm=True, prompt=_("Password of the new user: "))
+    a = ctx.args
+    new_id = ctx.services.auth.add_user(actor, a.name, password, Role(a.role), a.language)
+    ctx.emit({"id": new_id, "username": a.name.strip(), "role": a.role}, lambda: str(new_id))
+    return 0
+
+
+def cmd_user_list(ctx: Context) -> int:
+    users = ctx.services.auth.list_users(ctx.actor())
+    ctx.emit([out.user_document(u) for u in users], lambda: out.users_text(users))
+    return 0
+
+
+def cmd_contacts_list(ctx: Context) -> int:
+    actor, a = ctx.actor(), ctx.args
+    contacts = ctx.services.contacts
+    total = contacts.count(actor, a.search)
+    rows = contacts.page(
+        actor,
+        query=a.search,
+        sort=ContactSort(a.sort),
+        descending=a.desc,
+        offset=a.offset,
+        limit=a.limit,
+        total=total,
+    )
+    document = {"total": total, "contacts": [out.contact_row_document(r) for r in rows]}
+    ctx.emit(document, lambda: out.contacts_text(total, rows, a.offset))
+    return 0
+
+
+def cmd_contacts_show(ctx: Context) -> int:
+    detail = ctx.services.contacts.get(ctx.actor(), ctx.args.id)
+    ctx.emit(out.contact_document(detail), lambda: out.contact_text(detail))
+    return 0
+
+
+def cmd_contacts_add(ctx: Context) -> int:
+    a = ctx.args
+    data = ContactInput(
+        kind=ContactKind(a.kind),
+        first_name=a.first_name,
+        last_name=a.last_name,
+        organisation=a.organisation,
+        emails=tuple(a.email),
+        phones=tuple(a.phone),
+        street=a.street,
+        postcode=a.postcode,
+        city=a.city,
+        country=a.country,
+        language=Language(a.language),
+        birth_date=a.birth_date,
+        notes=a.notes,
+        relationship=Relationship(a.relationship),
+    )
+    # Without a kind the service refuses with SourceMissing, after checking the values.
+    source = (
+        SourceInput(SourceKind(a.source_kind), a.source or "", a.source_date)
+        if a.source_kind
+        else None
+    )
+    new_id = ctx.services.contacts.create(ctx.actor(), data, source)
+    ctx.emit({"id": new_id}, lambda: str(new_id))
+    return 0
+
+
+def cmd_verify_audit(ctx: Context) -> int:
+    bad = ctx.services.audit.verify()
+    ctx.emit({"ok": bad is None, "first_bad_event": bad}, lambda: "OK" if bad is None else "")
+    if bad is not None:
+        raise CliFailure(_("The audit trail is broken at event {id}.").format(id=bad))
+    return 0
+
+
+def cmd_check(ctx: Context) -> int:
+    from privacycrm_desktop.persistence.database import integrity_problems
+
+    problems = integrity_problems(ctx.engine)
+    ctx.emit({"ok": not problems, "problems": problems}, lambda: "ok" if not problems else "")
+    if problems:
+        raise CliFailure(
+            _("The database is damaged: {problem}").format(problem="; ".join(problems[:5]))
+        )
+    return 0
+
+
+HANDLERS: dict[str, Callable[[Context], int]] = {
+    "init": cmd_init,
+    "demo": cmd_demo,
+    "user add": cmd_user_add,
+    "user list": cmd_user_list,
+    "contacts list": cmd_contacts_list,
+    "contacts show": cmd_contacts_show,
+    "contacts add": cmd_contacts_add,
+    "verify-audit": cmd_verify_audit,
+    "check": cmd_check,
+}
+
+
+# -- running --------------------------------------------------------------------------
+
+
+def _open(args: argparse.Namespace) -> tuple[Engine, Services]:
+    from privacycrm_desktop.persistence.database import (
+        create_engine_for,
+        normalise_url,
+        sqlite_file,
+    )
+    from privacycrm_desktop.persistence.migrate import migrate
+    from privacycrm_desktop.services.registry import Services
+
+    file = sqlite_file(normalise_url(args.db))
+    if getattr(args, "needs_db", True) and file is not None and not file.exists():
+        raise CliFailure(_("No database at {path}: run init first.").format(path=file))
+    engine = create_engine_for(args.db)
+    migrate(engine)
+    services = Services.build(engine)
+    if getattr(args, "needs_db", True) and not services.setup.is_initialised():
+        engine.dispose()
+        raise CliFailure(_("This database is not set up yet: run init first."))
+    return engine, services
+
+
+def describe_database_error(error: Exception) -> str:
+    """One line for a database that cannot be used (locked, read-only, missing, not ours)."""
+    from sqlalchemy.exc import DBAPIError
+
+    raw = error.orig if isinstance(error, DBAPIError) else error
+    reason = str(raw).strip().splitlines()[0] if str(raw).strip() else type(raw).__name__
+    lowered = reason.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return _("The database is in use by another program; try again later.")
+    if "readonly" in lowered or "read-only" in lowered:
+        return _("The database file is read-only; nothing was changed.")
+    if "unable to open" in lowered or "no such file" in lowered:
+        return _("The database file cannot be opened: check the path and its permissions.")
+    if "not a database" in lowered or "malformed" in lowered:
+        return _("This file is not a usable PrivacyCRM database ({reason}).").format(reason=reason)
+    return _("The database could not be used: {reason}").format(reason=reason)
+
+
+def _option_name(field: str) -> str:
+    """The CLI option that fills a service field (``emails`` is ``--email``)."""
+    names = {"emails": "email", "phones": "phone", "source_description": "source"}
+    return "--" + names.get(field, field).replace("_", "-")
+
+
+def _describe_domain_error(error: DomainError) -> str:
+    from privacycrm_desktop.domain.errors import ValidationFailed
+    from privacycrm_desktop.i18n import describe_error, describe_problem
+
+    if isinstance(error, ValidationFailed) and error.problems:
+        return " ".join(f"{_option_name(p.field)}: {describe_problem(p)}" for p in error.problems)
+    return describe_error(error)
+
+
+def _fail(message: str) -> int:
+    print(f"privacycrm-cli: {' '.join(message.split())}", file=sys.stderr)
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--lang", choices=LANGUAGES)
+    known, _rest = pre.parse_known_args(argv)
+    set_language(known.lang or default_language())
+    args = build_parser().parse_args(argv)
+    set_language(args.lang)
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from privacycrm_desktop.persistence.migrate import MigrationError
+
+    engine = None
+    try:
+        engine, services = _open(args)
+        return HANDLERS[args.handler](Context(args, engine, services))
+    except DomainError as exc:
+        return _fail(_describe_domain_error(exc))
+    except CliFailure as exc:
+        return _fail(str(exc))
+    except (SQLAlchemyError, sqlite3.Error, MigrationError, OSError) as exc:
+        return _fail(describe_database_error(exc))
+    except KeyboardInterrupt:
+        return _fail(_("Interrupted; the current step was rolled back."))
+    finally:
+        if engine is not None:
+            engine.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,190 @@
+"""Rendering for ``privacycrm-cli``: one JSON document, or short text tables, on stdout.
+
+Kept apart from cli.py so the command wiring stays readable; no Qt here (import-linter).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from privacycrm_desktop.i18n import _
+from privacycrm_desktop.services.dto import ContactDetail, ContactRow, SourceInfo, UserInfo
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: dataclasses as objects, enums by value, dates as ISO strings."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return jsonable(value.value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def emit(fmt: str, document: Any, text: Callable[[], str], out: TextIO | None = None) -> None:
+    """Print *document* as JSON when *fmt* is json, else the text *text* renders."""
+    stream = out or sys.stdout
+    if fmt == "json":
+        json.dump(jsonable(document), stream, ensure_ascii=False, indent=2)
+        stream.write("\n")
+    else:
+        rendered = text()
+        if rendered:
+            stream.write(rendered.rstrip("\n") + "\n")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain text table with columns as wide as their widest cell."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+# -- documents ------------------------------------------------------------------------
+
+
+def source_document(info: SourceInfo) -> dict[str, Any]:
+    """Where a value came from, as the JSON output names it."""
+    return {
+        "kind": info.kind.value,
+        "description": info.description,
+        "obtained_on": info.obtained_on.isoformat(),
+        "entered_by": info.entered_by,
+        "recorded_at": info.recorded_at.isoformat(),
+        "source_id": info.source_id,
+    }
+
+
+def contact_row_document(row: ContactRow) -> dict[str, Any]:
+    """One line of the contact list as JSON."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "organisation": row.organisation,
+        "email": row.email,
+        "phone": row.phone,
+        "city": row.city,
+        "relationship": row.relationship.value,
+        "keep_until": row.keep_until.isoformat() if row.keep_until else None,
+    }
+
+
+def contact_document(detail: ContactDetail) -> dict[str, Any]:
+    """Every field of a contact, each list value with its source, and ``sources`` per field."""
+    document: dict[str, Any] = {}
+    for field in dataclasses.fields(detail):
+        if field.name in ("provenance", "emails", "phones", "field_access"):
+            continue
+        document[field.name] = jsonable(getattr(detail, field.name))
+    document["emails"] = [
+        {"value": item.value, "source": source_document(item.source)} for item in detail.emails
+    ]
+    document["phones"] = [
+        {"value": item.value, "source": source_document(item.source)} for item in detail.phones
+    ]
+    document["sources"] = {
+        name: source_document(info) for name, info in sorted(detail.provenance.items())
+    }
+    document["field_access"] = dict(detail.field_access)
+    return document
+
+
+def user_document(user: UserInfo) -> dict[str, Any]:
+    """A user as ``user list`` shows it; never the hash."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": user.role.value,
+        "active": user.active,
+        "locked": user.locked,
+        "language": user.language,
+    }
+
+
+# -- text -----------------------------------------------------------------------------
+
+
+def contacts_text(total: int, rows: Sequence[ContactRow], offset: int) -> str:
+    """The contact list as a table with a count line under it."""
+    headers = [
+        _("Id"),
+        _("Name"),
+        _("Organisation"),
+        _("E-mail"),
+        _("Phone"),
+        _("City"),
+        _("Relationship"),
+    ]
+    body = [
+        [r.id, r.name, r.organisation, r.email, r.phone, r.city, r.relationship.value] for r in rows
+    ]
+    shown = _("{first}-{last} of {total}").format(
+        first=offset + 1 if rows else 0, last=offset + len(rows), total=total
+    )
+    return table(headers, body) + "\n" + shown
+
+
+def _source_text(info: SourceInfo | None) -> str:
+    if info is None:
+        return ""
+    return _("source: {kind}, {description}, {date}, by {user}").format(
+        kind=info.kind.value,
+        description=info.description,
+        date=info.obtained_on.isoformat(),
+        user=info.entered_by or "?",
+    )
+
+
+def contact_text(detail: ContactDetail) -> str:
+    """One contact, a field a line, each with where it came from."""
+    labels = [
+        ("kind", _("Kind")),
+        ("first_name", _("First name")),
+        ("last_name", _("Last name")),
+        ("organisation", _("Organisation")),
+        ("street", _("Street")),
+        ("postcode", _("Postcode")),
+        ("city", _("City")),
+        ("country", _("Country")),
+        ("language", _("Language")),
+        ("birth_date", _("Birth date")),
+        ("notes", _("Notes")),
+        ("relationship", _("Relationship")),
+        ("relationship_start", _("Relationship since")),
+        ("relationship_end", _("Relationship ended")),
+        ("last_interaction", _("Last interaction")),
+        ("keep_until", _("Keep until")),
+    ]
+    rows: list[list[object]] = [[_("Id"), detail.id, ""]]
+    for name, label in labels:
+        value = jsonable(getattr(detail, name))
+        source = _source_text(detail.provenance.get(name)) if value not in (None, "") else ""
+        rows.append([label, "" if value is None else value, source])
+    for label, items in ((_("E-mail"), detail.emails), (_("Phone"), detail.phones)):
+        for item in items:
+            rows.append([label, item.value, _source_text(item.source)])
+    return table([_("Field"), _("Value"), _("Source")], rows)
+
+
+def users_text(users: Sequence[UserInfo]) -> str:
+    """The users as a table."""
+    yes, no = _("yes"), _("no")
+    return table(
+        [_("Id"), _("User name"), _("Role"), _("Active"), _("Locked")],
+        [
+            [u.id, u.username, u.role.value, yes if u.active else no, yes if u.locked else no]
+            for u in users
+        ],
+    )

@@ -1,0 +1,345 @@
+"""The contact editor: every field with where its value came from, and the source of edits.
+
+The dialog shows a ``ContactDetail`` filtered by the user's field access (hidden fields are
+left out, read-only ones cannot change), collects a ``ContactInput`` plus a ``SourceInput``
+and hands them to the contact service. Refusals appear next to the field they concern.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from privacycrm_desktop.domain.access import FieldAccess, field_access
+from privacycrm_desktop.domain.contacts import (
+    KIND_LABELS,
+    LANGUAGE_LABELS,
+    RELATIONSHIP_LABELS,
+    ContactInput,
+    ContactKind,
+    Language,
+    Relationship,
+)
+from privacycrm_desktop.domain.errors import DomainError, SourceMissing, ValidationFailed
+from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
+from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceInput, SourceKind
+from privacycrm_desktop.i18n import _, describe_error
+from privacycrm_desktop.services.contacts import ContactService
+from privacycrm_desktop.services.dto import Actor, ContactDetail, SourcedValue, SourceInfo
+from privacycrm_desktop.ui.date_fields import OptionalDateEdit, date_edit, from_qdate
+from privacycrm_desktop.ui.widgets import ErrorLabel, SourceButton, describe_source, show_problems
+
+_LEFT = ("kind", "first_name", "last_name", "organisation", "emails", "phones", "language")
+_RIGHT = ("street", "postcode", "city", "country", "relationship")
+_BELOW = ("relationship_start", "relationship_end", "last_interaction", "birth_date", "notes")
+_TEXT = ("first_name", "last_name", "organisation", "street", "postcode", "city", "country")
+_DATES = ("birth_date", "relationship_start", "relationship_end", "last_interaction")
+
+
+def _combo(labels: Mapping[Any, str]) -> QComboBox:
+    combo = QComboBox()
+    for value, label in labels.items():
+        combo.addItem(_(label), value)
+    return combo
+
+
+class ContactEditorDialog(QDialog):
+    """Create or edit one contact; ``saved_id`` holds the contact's id after a save."""
+
+    def __init__(
+        self,
+        contacts: ContactService,
+        actor: Actor,
+        contact_id: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._contacts = contacts
+        self._actor = actor
+        self._detail: ContactDetail | None = (
+            contacts.get(actor, contact_id) if contact_id is not None else None
+        )
+        self.saved_id: int | None = None
+        today = contacts.suggest_source(actor, None).obtained_on
+        assert today is not None
+        self.setWindowTitle(_("Edit contact") if self._detail else _("New contact"))
+        self.editors: dict[str, QWidget] = {}
+        self.errors: dict[str, ErrorLabel] = {}
+        self.source_buttons: dict[str, SourceButton] = {}
+        self._make_editors(today)
+
+        columns = QHBoxLayout()
+        columns.addWidget(self._group(_("Person"), _LEFT), 1, Qt.AlignmentFlag.AlignTop)
+        columns.addWidget(self._group(_("Address and relationship"), _RIGHT + _BELOW), 1)
+
+        source_box = self._make_source_box(contact_id, today)
+
+        self.general_error = ErrorLabel()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self, self.save)
+
+        # The form scrolls rather than squeezes on a small or 150 %-scaled screen.
+        content = QWidget()
+        content.setLayout(columns)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(source_box)
+        layout.addWidget(self.general_error)
+        layout.addWidget(buttons)
+        if self._detail is not None:
+            self._load(self._detail)
+        self._fit_to_screen(content, source_box)
+
+    def _fit_to_screen(self, content: QWidget, source_box: QWidget) -> None:
+        margin = self.fontMetrics().height() * 3
+        width = content.sizeHint().width() + margin
+        height = content.sizeHint().height() + source_box.sizeHint().height() + margin * 2
+        available = self.screen().availableGeometry()
+        self.resize(min(width, available.width()), min(height, available.height() - margin))
+
+    # -- building the form ------------------------------------------------------------
+
+    def _make_source_box(self, contact_id: int | None, today: dt.date) -> QGroupBox:
+        suggestion = self._contacts.suggest_source(self._actor, contact_id)
+        self.source_kind = _combo(SOURCE_KIND_LABELS)
+        if suggestion.kind is not None:
+            self.source_kind.setCurrentIndex(self.source_kind.findData(suggestion.kind))
+        self.source_description = QLineEdit(suggestion.description)
+        self.source_description.setPlaceholderText(
+            _("For example: business card received at the Ghent trade fair")
+        )
+        self.source_date = date_edit(suggestion.obtained_on or today)
+        self.source_error = ErrorLabel()
+        self.errors["source_description"] = ErrorLabel()
+        self.errors["source_obtained_on"] = ErrorLabel()
+        source_box = QGroupBox(_("Source of new or changed values"))
+        source_form = QFormLayout(source_box)
+        source_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        source_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        source_form.addRow(_("Kind of source:"), self.source_kind)
+        source_form.addRow(
+            _("Description:"), self._with_error(self.source_description, "source_description")
+        )
+        source_form.addRow(
+            _("Date obtained:"), self._with_error(self.source_date, "source_obtained_on")
+        )
+        source_form.addRow(self.source_error)
+        return source_box
+
+    def access(self, field: str) -> FieldAccess:
+        """How much of *field* the signed-in user may see and change."""
+        if self._detail is not None:
+            return FieldAccess(self._detail.field_access.get(field, FieldAccess.HIDDEN.value))
+        return field_access(self._actor.role, field)
+
+    def _make_editors(self, today: dt.date) -> None:
+        self.editors["kind"] = _combo(KIND_LABELS)
+        # Widths in characters, not pixels: they follow the font and the screen scaling.
+        char = self.fontMetrics().averageCharWidth()
+        for name in _TEXT:
+            self.editors[name] = QLineEdit()
+            self.editors[name].setMinimumWidth(char * 22)
+        self.editors["country"].setMaxLength(2)  # type: ignore[attr-defined]
+        for name in ("emails", "phones"):
+            edit = QPlainTextEdit()
+            edit.setTabChangesFocus(True)
+            edit.setPlaceholderText(_("One per line"))
+            edit.setMinimumWidth(char * 22)
+            edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 3 + 12)
+            self.editors[name] = edit
+        self.editors["language"] = _combo(LANGUAGE_LABELS)
+        self.editors["relationship"] = _combo(RELATIONSHIP_LABELS)
+        for name in _DATES:
+            self.editors[name] = OptionalDateEdit(today)
+        notes = QPlainTextEdit()
+        notes.setTabChangesFocus(True)
+        notes.setMinimumHeight(notes.fontMetrics().lineSpacing() * 4 + 12)
+        self.editors["notes"] = notes
+
+    def _with_error(self, editor: QWidget, field: str, source: QWidget | None = None) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        row = QHBoxLayout()
+        row.addWidget(editor, 1)
+        if source is not None:
+            row.addWidget(source)
+        layout.addLayout(row)
+        layout.addWidget(self.errors.setdefault(field, ErrorLabel()))
+        return box
+
+    def _group(self, title: str, fields: tuple[str, ...]) -> QGroupBox:
+        group = QGroupBox(title)
+        form = QFormLayout(group)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for name in fields:
+            level = self.access(name)
+            if level is FieldAccess.HIDDEN:
+                continue
+            editor = self.editors[name]
+            self._set_read_only(editor, level is not FieldAccess.WRITE)
+            button = None
+            if FIELDS_BY_NAME[name].needs_source:
+                button = SourceButton(self._source_of(name))
+                self.source_buttons[name] = button
+            label = QLabel(_(FIELDS_BY_NAME[name].label) + ":")
+            label.setBuddy(editor)
+            form.addRow(label, self._with_error(editor, name, button))
+        return group
+
+    def _source_of(self, field: str) -> SourceInfo | None:
+        if self._detail is None:
+            return None
+        if field in ("emails", "phones"):
+            values: tuple[SourcedValue, ...] = getattr(self._detail, field)
+            return values[0].source if values else None
+        return self._detail.provenance.get(field)
+
+    @staticmethod
+    def _set_read_only(editor: QWidget, read_only: bool) -> None:
+        if isinstance(editor, QLineEdit | QPlainTextEdit):
+            editor.setReadOnly(read_only)
+        elif isinstance(editor, OptionalDateEdit):
+            editor.set_read_only(read_only)
+        elif read_only:
+            editor.setEnabled(False)
+
+    # -- values in and out -------------------------------------------------------------
+
+    def _load(self, detail: ContactDetail) -> None:
+        for name in ("kind", "language", "relationship"):
+            combo = self.editors[name]
+            assert isinstance(combo, QComboBox)
+            combo.setCurrentIndex(combo.findData(getattr(detail, name)))
+        for name in _TEXT:
+            self._line(name).setText(str(getattr(detail, name)))
+        for name in ("emails", "phones"):
+            values: tuple[SourcedValue, ...] = getattr(detail, name)
+            self._plain(name).setPlainText("\n".join(v.value for v in values))
+            button = self.source_buttons.get(name)
+            if button is not None and values:
+                button.setToolTip(
+                    "\n\n".join(f"{v.value}\n{describe_source(v.source)}" for v in values)
+                )
+        self._plain("notes").setPlainText(detail.notes)
+        for name in _DATES:
+            self._date(name).set_value(getattr(detail, name))
+
+    def _line(self, name: str) -> QLineEdit:
+        editor = self.editors[name]
+        assert isinstance(editor, QLineEdit)
+        return editor
+
+    def _plain(self, name: str) -> QPlainTextEdit:
+        editor = self.editors[name]
+        assert isinstance(editor, QPlainTextEdit)
+        return editor
+
+    def _date(self, name: str) -> OptionalDateEdit:
+        editor = self.editors[name]
+        assert isinstance(editor, OptionalDateEdit)
+        return editor
+
+    def _combo_value(self, name: str) -> object:
+        editor = self.editors[name]
+        assert isinstance(editor, QComboBox)
+        return editor.currentData()
+
+    def contact_input(self) -> ContactInput:
+        """The form's values as plain data (hidden fields keep their defaults)."""
+
+        def lines(name: str) -> tuple[str, ...]:
+            text = self._plain(name).toPlainText()
+            return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+        return ContactInput(
+            kind=ContactKind(str(self._combo_value("kind"))),
+            first_name=self._line("first_name").text(),
+            last_name=self._line("last_name").text(),
+            organisation=self._line("organisation").text(),
+            emails=lines("emails"),
+            phones=lines("phones"),
+            street=self._line("street").text(),
+            postcode=self._line("postcode").text(),
+            city=self._line("city").text(),
+            country=self._line("country").text() or "BE",
+            language=Language(str(self._combo_value("language"))),
+            birth_date=self._date("birth_date").value(),
+            notes=self._plain("notes").toPlainText(),
+            relationship=Relationship(str(self._combo_value("relationship"))),
+            relationship_start=self._date("relationship_start").value(),
+            relationship_end=self._date("relationship_end").value(),
+            last_interaction=self._date("last_interaction").value(),
+        )
+
+    def source_input(self) -> SourceInput:
+        """The declared source of new or changed values."""
+        kind = self.source_kind.currentData()
+        return SourceInput(
+            kind=SourceKind(kind) if kind else None,
+            description=self.source_description.text(),
+            obtained_on=from_qdate(self.source_date.date()),
+        )
+
+    def save(self) -> None:
+        """Save through the service; on a refusal show why and keep the dialog open."""
+        show_problems(self.errors, [], self.general_error)
+        self.source_error.show_message("")
+        try:
+            if self._detail is None:
+                self.saved_id = self._contacts.create(
+                    self._actor, self.contact_input(), self.source_input()
+                )
+            else:
+                self._contacts.update(
+                    self._actor,
+                    self._detail.id,
+                    self._detail.version,
+                    self.contact_input(),
+                    self.source_input(),
+                )
+                self.saved_id = self._detail.id
+        except ValidationFailed as exc:
+            show_problems(self.errors, exc.problems, self.general_error)
+            return
+        except SourceMissing as exc:
+            self.source_error.show_message(describe_error(exc))
+            self.source_description.setFocus()
+            return
+        except DomainError as exc:
+            self.general_error.show_message(describe_error(exc))
+            return
+        self.accept()
+
+
+__all__ = ["ContactEditorDialog"]

@@ -1,0 +1,200 @@
+"""The main window: search, the contact list, and the actions on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QLocale, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from privacycrm_desktop.domain.access import ROLE_LABELS, Permission, has_permission
+from privacycrm_desktop.domain.errors import DomainError
+from privacycrm_desktop.i18n import _, describe_error, ngettext
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contact_table_model import ContactTableModel
+from privacycrm_desktop.ui.settings import UiSettings
+
+SEARCH_DELAY_MS = 150
+
+
+class ContactTableView(QTableView):
+    """The list; tells whoever asks when it first painted (start-up benchmark)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.first_paint_callback: Callable[[], None] | None = None
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        callback, self.first_paint_callback = self.first_paint_callback, None
+        if callback is not None:
+            callback()
+
+
+class MainWindow(QMainWindow):
+    """Search and browse contacts; open, create and save them through the services."""
+
+    def __init__(
+        self, services: Services, actor: Actor, settings: UiSettings | None = None
+    ) -> None:
+        super().__init__()
+        self._services = services
+        self._actor = actor
+        self._settings = settings
+        self.setWindowTitle(_("PrivacyCRM"))
+
+        self.model = ContactTableModel(services.contacts, actor, self)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Search by name, organisation, e-mail, phone or place"))
+        self.search.setClearButtonEnabled(True)
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(self.search_timer.start)
+
+        self.view = ContactTableView()
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(True)
+        self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.view.horizontalHeader().sortIndicatorChanged.connect(self._on_sort_indicator)
+        self.view.setAlternatingRowColors(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setDefaultSectionSize(180)
+        self.view.doubleClicked.connect(self.open_index)
+        self.view.activated.connect(self.open_index)
+
+        search_label = QLabel(_("&Search:"))
+        search_label.setBuddy(self.search)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addWidget(search_label)
+        layout.addWidget(self.search)
+        layout.addWidget(self.view, 1)
+        self.setCentralWidget(central)
+
+        self.count_label = QLabel()
+        self.statusBar().addWidget(self.count_label, 1)
+        user = QLabel(
+            _("Signed in as {user} ({role})").format(
+                user=actor.username, role=_(ROLE_LABELS[actor.role])
+            )
+        )
+        self.statusBar().addPermanentWidget(user)
+        self._make_actions()
+        self.model.modelReset.connect(self.update_count)
+        self.update_count()
+        self._restore_geometry()
+
+    def _make_actions(self) -> None:
+        self.new_action = QAction(_("&New contact..."), self)
+        self.new_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
+        self.new_action.triggered.connect(self.new_contact)
+        self.new_action.setEnabled(has_permission(self._actor.role, Permission.CREATE_CONTACTS))
+        self.open_action = QAction(_("&Open contact"), self)
+        self.open_action.setShortcuts([QKeySequence(Qt.Key.Key_Return)])
+        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.open_action.triggered.connect(self.open_current)
+        self.view.addAction(self.open_action)
+        self.find_action = QAction(_("&Find"), self)
+        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        self.find_action.triggered.connect(self.focus_search)
+        self.quit_action = QAction(_("&Quit"), self)
+        self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        self.quit_action.triggered.connect(self.close)
+
+        file_menu = self.menuBar().addMenu(_("&File"))
+        file_menu.addAction(self.quit_action)
+        contacts_menu = self.menuBar().addMenu(_("&Contacts"))
+        for action in (self.new_action, self.open_action, self.find_action):
+            contacts_menu.addAction(action)
+        self.addAction(self.find_action)
+
+    # -- behaviour ----------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        """Put the cursor in the search field, its text selected."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def apply_search(self) -> None:
+        """Filter the list by the search text (from two characters; fewer shows all)."""
+        self.search_timer.stop()
+        self.model.set_query(self.search.text())
+
+    def update_count(self) -> None:
+        """Show how many contacts the list holds, with the locale's digit grouping."""
+        count = self.model.rowCount()
+        number = QLocale().toString(count)
+        self.count_label.setText(
+            ngettext("{count} contact", "{count} contacts", count).format(count=number)
+        )
+
+    def _on_sort_indicator(self, column: int, order: Qt.SortOrder) -> None:
+        if not self.model.is_sortable(column):
+            # Only indexed columns sort: put the indicator back where the rows are.
+            header = self.view.horizontalHeader()
+            current = (
+                Qt.SortOrder.DescendingOrder
+                if self.model.descending
+                else Qt.SortOrder.AscendingOrder
+            )
+            header.blockSignals(True)
+            header.setSortIndicator(int(self.model.sort_column), current)
+            header.blockSignals(False)
+
+    def open_current(self) -> None:
+        """Open the selected contact."""
+        self.open_index(self.view.currentIndex())
+
+    def open_index(self, index: QModelIndex) -> None:
+        """Open the contact on *index*'s row in the editor."""
+        contact = self.model.contact_at(index.row()) if index.isValid() else None
+        if contact is not None:
+            self.edit_contact(contact.id)
+
+    def new_contact(self) -> None:
+        """Open an empty editor."""
+        self.edit_contact(None)
+
+    def edit_contact(self, contact_id: int | None) -> ContactEditorDialog | None:
+        """Open the editor (modal); refresh the list after a save."""
+        try:
+            dialog = ContactEditorDialog(self._services.contacts, self._actor, contact_id, self)
+        except DomainError as exc:
+            QMessageBox.warning(self, _("PrivacyCRM"), describe_error(exc))
+            return None
+        if dialog.exec() == ContactEditorDialog.DialogCode.Accepted:
+            self.model.refresh()
+        return dialog
+
+    # -- window state -------------------------------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        saved = self._settings.geometry("main") if self._settings else None
+        if saved is None or not self.restoreGeometry(saved):
+            self.resize(1000, 640)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._settings is not None:
+            self._settings.set_geometry("main", self.saveGeometry())
+        super().closeEvent(event)

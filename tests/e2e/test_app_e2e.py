@@ -1,0 +1,146 @@
+"""The app's real start-up path on a temporary data folder: set up, add, restart, find."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from privacycrm_desktop import app, config
+from privacycrm_desktop.domain.provenance import SourceKind
+from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contact_table_model import ROW_ROLE
+from privacycrm_desktop.ui.first_run_wizard import FirstRunWizard
+from privacycrm_desktop.ui.login_dialog import LoginDialog
+from privacycrm_desktop.ui.qt_i18n import apply_language
+from privacycrm_desktop.ui.settings import UiSettings
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("PRIVACYCRM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("PRIVACYCRM_DB", raising=False)
+    monkeypatch.delenv("PRIVACYCRM_USER", raising=False)
+    monkeypatch.delenv("PRIVACYCRM_PASSWORD", raising=False)
+    yield tmp_path / "data"
+    apply_language("en")
+
+
+def later(callback: object) -> None:
+    """Run *callback* once the next modal dialog is up."""
+    QTimer.singleShot(0, callback)  # type: ignore[call-overload]
+
+
+def test_set_up_add_restart_and_find(qtbot: QtBot, data_dir: Path, tmp_path: Path) -> None:
+    settings = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    database = app.parse_args([]).db
+    assert database == str(data_dir / config.DB_FILE_NAME)
+
+    # First start: the wizard.
+    services = app.build_services(database)
+
+    def complete_wizard() -> None:
+        wizard = QApplication.activeModalWidget()
+        assert isinstance(wizard, FirstRunWizard)
+        wizard.language_page.language.setCurrentIndex(wizard.language_page.language.findData("en"))
+        wizard.next()
+        wizard.company_page.name.setText("Acme BV")
+        wizard.company_page.address.setText("Kerkstraat 1, 9000 Gent")
+        wizard.next()
+        wizard.owner_page.username.setText("owner")
+        wizard.owner_page.password.setText(PASSWORD)
+        wizard.owner_page.password_again.setText(PASSWORD)
+        wizard.accept()
+
+    later(complete_wizard)
+    actor = app.sign_in(services, settings)
+    assert actor is not None
+    assert actor.username == "owner"
+    window = app.create_window(services, actor, settings)
+    qtbot.addWidget(window)
+    window.show()
+
+    def add_contact() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ContactEditorDialog)
+        dialog.editors["first_name"].setText("Zoë")  # type: ignore[attr-defined]
+        dialog.editors["last_name"].setText("Dupont")  # type: ignore[attr-defined]
+        dialog.editors["city"].setText("Liège")  # type: ignore[attr-defined]
+        dialog.source_kind.setCurrentIndex(dialog.source_kind.findData(SourceKind.EVENT))
+        dialog.source_description.setText("Met at the Liège wine fair")
+        dialog.save()
+
+    later(add_contact)
+    window.new_action.trigger()
+    assert window.model.rowCount() == 1
+    window.close()
+
+    # Restart: a fresh engine and services on the same file, the login dialog this time.
+    services = app.build_services(app.parse_args([]).db)
+
+    def log_in() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, LoginDialog)
+        dialog.username.setText("owner")
+        dialog.password.setText(PASSWORD)
+        dialog.sign_in()
+
+    later(log_in)
+    actor = app.sign_in(services, settings)
+    assert actor is not None
+    window = app.create_window(services, actor, settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.search.setText("liege")
+    qtbot.waitUntil(lambda: window.model.query == "liege", timeout=2000)
+    assert window.model.rowCount() == 1
+    row = window.model.index(0, 0).data(ROW_ROLE)
+    assert row.name == "Dupont, Zoë"
+    assert row.city == "Liège"
+    detail = services.contacts.get(actor, row.id)
+    assert detail.provenance["city"].description == "Met at the Liège wine fair"
+
+
+def test_bench_paint_hook_with_env_sign_in(tmp_path: Path) -> None:
+    """The packaged entry point starts, signs in from the environment, paints and quits."""
+    from privacycrm_desktop.persistence.database import create_engine_for
+    from privacycrm_desktop.persistence.migrate import migrate
+    from privacycrm_desktop.services.registry import Services
+    from privacycrm_desktop.services.setup import CompanyInput
+
+    database = tmp_path / "bench.db"
+    engine = create_engine_for(database)
+    migrate(engine)
+    services = Services.build(engine)
+    owner = services.setup.initialise(CompanyInput("Acme BV", "Gent"), "owner", PASSWORD)
+    services.demo.generate(owner, 50, seed=1)
+    engine.dispose()
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PRIVACYCRM_USER="owner",
+        PRIVACYCRM_PASSWORD=PASSWORD,
+        PRIVACYCRM_BENCH_PAINT="1",
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "privacycrm_desktop", "--db", str(database)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
+    assert float(lines["first_paint"]) > 0
+    assert int(lines["rss_kb"]) > 0

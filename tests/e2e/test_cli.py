@@ -1,0 +1,385 @@
+"""The headless interface as outside checks use it (DESIGN.md, "Headless interface").
+
+Most tests drive ``main(argv)`` in-process; a few run the installed ``privacycrm-cli`` in a
+subprocess to prove the entry point, exit codes and stdout/stderr split.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from privacycrm_desktop.cli import main
+from privacycrm_desktop.domain.errors import SourceMissing
+from privacycrm_desktop.i18n import describe_error, set_language
+
+PASSWORD = "owner-password-1"
+NEW_PASSWORD = "office-password-1"
+SCRIPT = Path(sys.executable).with_name("privacycrm-cli")
+INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
+ZOE = [
+    "contacts",
+    "add",
+    "--first-name",
+    "Zoë",
+    "--last-name",
+    "Lefèvre",
+    "--email",
+    "zoe@example.be",
+    "--phone",
+    "0475 12 34 56",
+    "--postcode",
+    "4000",
+    "--city",
+    "Liège",
+    "--relationship",
+    "customer",
+]
+SOURCE = ["--source-kind", "business_card", "--source", "Trade fair Gent", "--source-date"]
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", PASSWORD)
+    monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", NEW_PASSWORD)
+    monkeypatch.setenv("PRIVACYCRM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    yield
+    set_language("en")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "crm.db"
+
+
+def run(
+    capsys: pytest.CaptureFixture[str], db: Path, *argv: str, user: str | None = "owner"
+) -> tuple[int, str, str]:
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    args = ["--db", str(db)] + (["--user", user] if user else []) + list(argv)
+    try:
+        code = main(args)
+    except SystemExit as exc:  # argparse: --help and usage errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], db: Path, *argv: str) -> object:
+    code, out, err = run(capsys, db, *argv, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.fixture
+def ready(capsys: pytest.CaptureFixture[str], db: Path) -> Path:
+    """An initialised database with Zoë in it."""
+    code, _out, err = run(capsys, db, *INIT, user=None)
+    assert code == 0, err
+    created = run_json(capsys, db, *ZOE, *SOURCE, "2024-05-01")
+    assert created == {"id": 1}
+    return db
+
+
+def test_init_prints_the_owner_id(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+    code, out, err = run(capsys, db, *INIT, "--format", "json", user=None)
+    assert code == 0, err
+    assert json.loads(out)["id"] == 1
+    assert oct(db.stat().st_mode & 0o777) == oct(0o600)
+    code, _out, err = run(capsys, db, *INIT, user=None)
+    assert code == 1
+    assert "set up already" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_full_flow(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
+    db = ready
+    user = run_json(capsys, db, "user", "add", "anna", "--role", "office")
+    assert isinstance(user, dict)
+    assert user["id"] == 2
+    users = run_json(capsys, db, "user", "list")
+    assert isinstance(users, list)
+    assert [(u["username"], u["role"], u["active"], u["locked"]) for u in users] == [
+        ("anna", "office", True, False),
+        ("owner", "owner", True, False),
+    ]
+    assert {"id", "username", "role", "active", "locked"} <= set(users[0])
+
+    # Global --format before the command works as well as after it.
+    code, out, err = run(capsys, db, "--format", "json", "contacts", "list", "--search", "liege")
+    assert code == 0, err
+    listing = json.loads(out)
+    assert listing["total"] == 1
+    assert listing["contacts"] == [
+        {
+            "id": 1,
+            "name": "Lefèvre, Zoë",
+            "organisation": "",
+            "email": "zoe@example.be",
+            "phone": "+32475123456",
+            "city": "Liège",
+            "relationship": "customer",
+            "keep_until": None,
+        }
+    ]
+
+    shown = run_json(capsys, db, "contacts", "show", "1")
+    assert isinstance(shown, dict)
+    assert shown["first_name"] == "Zoë"
+    assert shown["relationship"] == "customer"
+    assert shown["language"] == "nl"
+    phone = shown["phones"][0]
+    assert phone["value"] == "+32475123456"
+    expected_source = {
+        "kind": "business_card",
+        "description": "Trade fair Gent",
+        "obtained_on": "2024-05-01",
+        "entered_by": "owner",
+    }
+    assert expected_source.items() <= phone["source"].items()
+    assert expected_source.items() <= shown["sources"]["city"].items()
+
+    code, out, _err = run(capsys, db, "contacts", "show", "1")
+    assert code == 0
+    assert "Trade fair Gent" in out
+    assert "Liège" in out
+
+    assert run(capsys, db, "verify-audit")[:2] == (0, "OK\n")
+    assert run(capsys, db, "check")[:2] == (0, "ok\n")
+
+
+def test_contact_without_source_is_refused(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
+    code, out, err = run(capsys, ready, "contacts", "add", "--last-name", "Peeters")
+    assert code == 1
+    assert out == ""
+    assert err.strip() == "privacycrm-cli: " + describe_error(SourceMissing())
+    code, _out, err = run(capsys, ready, "--lang", "nl", *ZOE, "--source-kind", "sale")
+    assert code == 1
+    assert describe_error(SourceMissing(), "nl") in err
+    listing = run_json(capsys, ready, "contacts", "list")
+    assert isinstance(listing, dict)
+    assert listing["total"] == 1
+
+
+def test_invalid_values_name_the_option(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
+    code, _out, err = run(
+        capsys, ready, "contacts", "add", "--last-name", "X", "--email", "bad@", *SOURCE[:4]
+    )
+    assert code == 1
+    assert err.startswith("privacycrm-cli: --email: ")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_list_sorts_pages_and_searches(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
+    for first, last, city in (("Jan", "Peeters", "Gent"), ("An", "Aerts", "Brugge")):
+        created = run_json(
+            capsys,
+            ready,
+            *["contacts", "add", "--first-name", first, "--last-name", last, "--city", city],
+            *SOURCE[:4],
+        )
+        assert isinstance(created, dict)
+    listing = run_json(capsys, ready, "contacts", "list", "--sort", "city", "--desc")
+    assert isinstance(listing, dict)
+    assert [c["city"] for c in listing["contacts"]] == ["Liège", "Gent", "Brugge"]
+    page = run_json(capsys, ready, "contacts", "list", "--limit", "1", "--offset", "1")
+    assert isinstance(page, dict)
+    assert page["total"] == 3
+    assert [c["name"] for c in page["contacts"]] == ["Lefèvre, Zoë"]
+    found = run_json(capsys, ready, "contacts", "list", "--search", "jan peeters")
+    assert isinstance(found, dict)
+    assert [c["name"] for c in found["contacts"]] == ["Peeters, Jan"]
+    junk = run_json(capsys, ready, "contacts", "list", "--search", '"*NEAR(')
+    assert junk == {"total": 0, "contacts": []}
+    code, out, _err = run(capsys, ready, "contacts", "list")
+    assert code == 0
+    assert "Peeters, Jan" in out
+
+
+def test_demo_adds_contacts(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
+    assert run_json(capsys, ready, "demo", "--count", "40", "--seed", "3") == {"count": 40}
+    code, out, err = run(capsys, ready, "demo", "--count", "10")
+    assert (code, out) == (0, "10\n")
+    assert "10" in err  # progress goes to stderr
+    listing = run_json(capsys, ready, "contacts", "list", "--limit", "0")
+    assert isinstance(listing, dict)
+    assert listing["total"] == 51
+    code, _out, err = run(capsys, ready, "demo", "--count", "0")
+    assert code == 1
+    assert "between 1 and" in err
+
+
+def test_roles_and_sign_in_are_enforced(
+    capsys: pytest.CaptureFixture[str], ready: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(capsys, ready, "user", "add", "rita", "--role", "read_only")[0] == 0
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", NEW_PASSWORD)
+    code, _out, err = run(capsys, ready, "user", "list", user="rita")
+    assert code == 1
+    assert err.strip() == "privacycrm-cli: Your role does not allow this."
+    assert run(capsys, ready, "demo", "--count", "5", user="rita")[0] == 1
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", "wrong password!")
+    code, _out, err = run(capsys, ready, "contacts", "list", user="owner")
+    assert code == 1
+    assert "Sign-in failed" in err
+    code, _out, err = run(capsys, ready, "contacts", "list", user=None)
+    assert code == 1
+    assert "--user" in err
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", PASSWORD)
+    code, _out, err = run(capsys, ready, "contacts", "show", "999")
+    assert (code, err.strip()) == (1, "privacycrm-cli: No such record.")
+
+
+def test_tampered_audit_row_is_named(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
+    with sqlite3.connect(ready) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM audit_event ORDER BY id")]
+        conn.execute("UPDATE audit_event SET detail = 'x' WHERE id = ?", (ids[1],))
+    code, out, err = run(capsys, ready, "verify-audit", "--format", "json")
+    assert code == 1
+    assert json.loads(out) == {"ok": False, "first_bad_event": ids[1]}
+    assert f"event {ids[1]}" in err
+
+
+def test_unusable_databases_fail_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, ready: Path
+) -> None:
+    code, _out, err = run(capsys, tmp_path / "missing.db", "contacts", "list")
+    assert code == 1
+    assert "run init first" in err
+    assert not (tmp_path / "missing.db").exists()
+
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite at all" * 100)
+    code, _out, err = run(capsys, junk, "check")
+    assert code == 1
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    code, _out, err = run(capsys, empty, "contacts", "list")
+    assert (code, "not set up" in err) == (1, True)
+
+
+def test_locked_database_fails_in_one_line(
+    capsys: pytest.CaptureFixture[str], ready: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        "privacycrm_desktop.persistence.database.SQLITE_PRAGMAS",
+        (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=100",
+        ),
+    )
+    holder = sqlite3.connect(ready, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        code, _out, err = run(capsys, ready, *ZOE, *SOURCE[:4])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 1
+    assert err.strip() == (
+        "privacycrm-cli: The database is in use by another program; try again later."
+    )
+
+
+COMMANDS = [
+    [],
+    ["init"],
+    ["demo"],
+    ["user"],
+    ["user", "add"],
+    ["user", "list"],
+    ["contacts"],
+    ["contacts", "list"],
+    ["contacts", "show"],
+    ["contacts", "add"],
+    ["verify-audit"],
+    ["check"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "top")
+def test_help_on_every_command(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([*command, "--help"])
+    assert exc.value.code == 0
+    assert "usage: privacycrm-cli" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["frobnicate"],
+        ["init", "--company", "X"],
+        ["contacts", "add", "--source-kind", "rumour"],
+        ["contacts", "list", "--limit", "-3"],
+        ["contacts", "show", "one"],
+        ["--format", "xml", "check"],
+    ],
+)
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], db: Path, argv: list[str]) -> None:
+    assert run(capsys, db, *argv)[0] == 2
+
+
+# -- the installed entry point --------------------------------------------------------
+
+
+def cli(db: Path, *argv: str, module: bool = False) -> subprocess.CompletedProcess[str]:
+    command = [str(SCRIPT)] if SCRIPT.exists() and not module else [sys.executable, "-m"]
+    if command[-1] == "-m":
+        command.append("privacycrm_desktop.cli")
+    env = {**os.environ, "PRIVACYCRM_PASSWORD": PASSWORD, "PRIVACYCRM_NEW_PASSWORD": NEW_PASSWORD}
+    return subprocess.run(
+        [*command, "--db", str(db), *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_installed_cli_contract(db: Path) -> None:
+    done = cli(db, *INIT, "--format", "json")
+    assert (done.returncode, json.loads(done.stdout)["id"]) == (0, 1), done.stderr
+    done = cli(db, "--user", "owner", "user", "add", "anna", "--role", "office", "--format", "json")
+    assert (done.returncode, json.loads(done.stdout)) == (
+        0,
+        {"id": 2, "username": "anna", "role": "office"},
+    )
+    done = cli(db, "--user", "owner", *ZOE, *SOURCE, "2024-05-01", "--format", "json")
+    assert (done.returncode, json.loads(done.stdout)) == (0, {"id": 1}), done.stderr
+    done = cli(db, "--user", "owner", *ZOE)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr == "privacycrm-cli: " + describe_error(SourceMissing()) + "\n"
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+    done = cli(db, "--user", "owner", "contacts", "list", "--search", "liege", "--format", "json")
+    assert done.returncode == 0
+    assert [c["id"] for c in json.loads(done.stdout)["contacts"]] == [1]
+    done = cli(db, "--user", "owner", "contacts", "show", "1", "--format", "json")
+    assert json.loads(done.stdout)["phones"][0]["source"]["kind"] == "business_card"
+    assert cli(db, "verify-audit").stdout == "OK\n"
+    assert cli(db, "check", module=True).stdout == "ok\n"
+    assert cli(db, "contacts", "--help").returncode == 0
+    assert cli(db, "contacts", "erase-everything").returncode == 2
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE audit_event SET actor = 'mallory' WHERE id = 3")
+    done = cli(db, "verify-audit", module=True)
+    assert done.returncode == 1
+    assert "event 3" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,119 @@
+"""The contact editor: sources are required and shown, problems sit next to their field."""
+
+from __future__ import annotations
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.provenance import SourceKind
+from privacycrm_desktop.i18n import _
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
+
+
+def new_editor(
+    qtbot: QtBot, services: Services, actor: Actor, cid: int | None = None
+) -> ContactEditorDialog:
+    dialog = ContactEditorDialog(services.contacts, actor, cid)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def fill_person(dialog: ContactEditorDialog, email: str = "zoe@example.be") -> None:
+    dialog.editors["first_name"].setText("Zoë")  # type: ignore[attr-defined]
+    dialog.editors["last_name"].setText("Peeters")  # type: ignore[attr-defined]
+    dialog.editors["emails"].setPlainText(email)  # type: ignore[attr-defined]
+    dialog.editors["city"].setText("Liège")  # type: ignore[attr-defined]
+
+
+def test_save_without_source_description_is_refused(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    dialog = new_editor(qtbot, services, owner)
+    fill_person(dialog)
+    dialog.source_description.setText("")
+    dialog.save()
+    assert dialog.saved_id is None
+    assert not dialog.source_error.isHidden()
+    assert "nothing is saved without a source" in dialog.source_error.text()
+    assert services.contacts.count(owner) == 0
+
+
+def test_invalid_email_is_shown_next_to_the_field(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    dialog = new_editor(qtbot, services, owner)
+    fill_person(dialog, email="not an address")
+    dialog.source_description.setText("Business card at the fair")
+    dialog.save()
+    assert dialog.saved_id is None
+    assert not dialog.errors["emails"].isHidden()
+    assert dialog.errors["emails"].text()
+    assert dialog.errors["first_name"].isHidden()
+    assert dialog.general_error.isHidden()
+    assert services.contacts.count(owner) == 0
+
+
+def test_saved_contact_shows_its_source_per_field(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    dialog = new_editor(qtbot, services, owner)
+    fill_person(dialog)
+    dialog.source_kind.setCurrentIndex(dialog.source_kind.findData(SourceKind.BUSINESS_CARD))
+    dialog.source_description.setText("Business card at the Ghent fair")
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.save()
+    assert dialog.saved_id is not None
+
+    reopened = new_editor(qtbot, services, owner, dialog.saved_id)
+    assert reopened.editors["first_name"].text() == "Zoë"  # type: ignore[attr-defined]
+    for field in ("first_name", "last_name", "city", "emails"):
+        tip = reopened.source_buttons[field].toolTip()
+        assert "Business card at the Ghent fair" in tip
+        assert _("Business card") in tip
+        assert "owner" in tip
+    assert "zoe@example.be" in reopened.source_buttons["emails"].toolTip()
+    # The suggested source for the next edit is the one used last.
+    assert reopened.source_description.text() == "Business card at the Ghent fair"
+
+
+def test_edit_conflict_is_reported(qtbot: QtBot, services: Services, owner: Actor) -> None:
+    dialog = new_editor(qtbot, services, owner)
+    fill_person(dialog)
+    dialog.source_description.setText("Phone call")
+    dialog.save()
+    assert dialog.saved_id is not None
+    first = new_editor(qtbot, services, owner, dialog.saved_id)
+    second = new_editor(qtbot, services, owner, dialog.saved_id)
+    first.editors["city"].setText("Gent")  # type: ignore[attr-defined]
+    first.save()
+    assert first.result() == ContactEditorDialog.DialogCode.Accepted
+    second.editors["city"].setText("Namur")  # type: ignore[attr-defined]
+    second.save()
+    assert not second.general_error.isHidden()
+    assert "Somebody else changed this contact" in second.general_error.text()
+
+
+@pytest.fixture
+def office(services: Services, owner: Actor) -> Actor:
+    services.auth.add_user(owner, "anne", "another good password", Role.OFFICE)
+    return services.auth.login("anne", "another good password")
+
+
+def test_office_does_not_see_notes_or_birth_date(
+    qtbot: QtBot, services: Services, owner: Actor, office: Actor
+) -> None:
+    dialog = new_editor(qtbot, services, office)
+    assert "notes" not in dialog.source_buttons
+    assert dialog.editors["notes"].parent() is None
+    assert dialog.editors["birth_date"].parent() is None
+    assert dialog.editors["first_name"].parent() is not None
+    fill_person(dialog)
+    dialog.source_description.setText("Walked into the shop")
+    dialog.save()
+    assert dialog.saved_id is not None
+    reopened = new_editor(qtbot, services, office, dialog.saved_id)
+    assert reopened.editors["notes"].parent() is None
+    assert reopened.editors["city"].text() == "Liège"  # type: ignore[attr-defined]

@@ -1,0 +1,120 @@
+"""The contact table model: Qt's model rules, sorting, searching and lazy fetching."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from pytestqt.modeltest import ModelTester
+
+from privacycrm_desktop.services.contacts import ContactService
+from privacycrm_desktop.services.dto import Actor, ContactRow, ContactSort
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.contact_table_model import (
+    BLOCK_SIZE,
+    ROW_ROLE,
+    SORT_KEY_ROLE,
+    Column,
+    ContactTableModel,
+)
+
+
+class CountingContacts:
+    """The real contact service, counting the windows asked for."""
+
+    def __init__(self, inner: ContactService) -> None:
+        self.inner = inner
+        self.pages: list[tuple[int, int]] = []
+
+    def count(self, actor: Actor, query: str = "") -> int:
+        return self.inner.count(actor, query)
+
+    def page(self, actor: Actor, **kwargs: Any) -> list[ContactRow]:
+        self.pages.append((kwargs["offset"], kwargs["limit"]))
+        return self.inner.page(actor, **kwargs)
+
+
+@pytest.fixture
+def demo_services(services: Services, owner: Actor) -> Services:
+    services.demo.generate(owner, 500, seed=1)
+    return services
+
+
+def names(model: ContactTableModel) -> list[str]:
+    return [model.index(r, Column.NAME).data() for r in range(model.rowCount())]
+
+
+def test_model_passes_qt_model_tester(
+    qtmodeltester: ModelTester, demo_services: Services, owner: Actor
+) -> None:
+    model = ContactTableModel(demo_services.contacts, owner)
+    assert model.rowCount() == 500
+    qtmodeltester.check(model, force_py=True)
+    model.set_query("liege")
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_sort_by_name_and_city(demo_services: Services, owner: Actor) -> None:
+    model = ContactTableModel(demo_services.contacts, owner)
+    rows = [model.index(r, 0).data(ROW_ROLE) for r in range(model.rowCount())]
+    assert rows == demo_services.contacts.page(owner, offset=0, limit=500)
+    keys = [model.index(r, Column.NAME).data(SORT_KEY_ROLE) for r in range(model.rowCount())]
+    assert keys[0] <= keys[250] <= keys[-1]
+    model.sort(Column.CITY, Qt.SortOrder.DescendingOrder)
+    cities = [model.index(r, Column.CITY).data() for r in range(model.rowCount())]
+    assert cities == sorted(cities, reverse=True)
+    assert model.sort_column is Column.CITY
+    assert model.descending
+
+
+def test_unsortable_column_is_ignored(demo_services: Services, owner: Actor) -> None:
+    model = ContactTableModel(demo_services.contacts, owner)
+    before = names(model)[:20]
+    model.sort(Column.EMAIL, Qt.SortOrder.DescendingOrder)
+    assert model.sort_column is Column.NAME
+    assert names(model)[:20] == before
+    assert not ContactTableModel.is_sortable(Column.EMAIL)
+
+
+def test_search_ignores_accents(demo_services: Services, owner: Actor) -> None:
+    model = ContactTableModel(demo_services.contacts, owner)
+    model.set_query("liege")
+    assert 0 < model.rowCount() < 500
+    cities = {model.index(r, Column.CITY).data() for r in range(model.rowCount())}
+    assert "Liège" in cities
+    model.set_query("zoe")
+    assert model.rowCount() > 0
+    assert any("Zoë" in n for n in names(model))
+
+
+def test_one_character_shows_everything(demo_services: Services, owner: Actor) -> None:
+    model = ContactTableModel(demo_services.contacts, owner)
+    model.set_query("z")
+    assert model.rowCount() == 500
+    assert model.query == ""
+
+
+def test_row_role_gives_the_dto(demo_services: Services, owner: Actor) -> None:
+    model = ContactTableModel(demo_services.contacts, owner)
+    row = model.index(0, Column.EMAIL).data(ROW_ROLE)
+    assert isinstance(row, ContactRow)
+    assert model.index(0, Column.EMAIL).data() == row.email
+    assert model.data(QModelIndex()) is None
+
+
+def test_rows_are_fetched_lazily_by_window(services: Services, owner: Actor) -> None:
+    services.demo.generate(owner, 5000, seed=2)
+    counting = CountingContacts(services.contacts)
+    model = ContactTableModel(counting, owner)  # type: ignore[arg-type]
+    assert model.rowCount() == 5000
+    assert counting.pages == []
+    model.index(0, 0).data()
+    model.index(BLOCK_SIZE - 1, 0).data()
+    assert counting.pages == [(0, BLOCK_SIZE)]
+    last = model.index(4999, Column.NAME).data(ROW_ROLE)
+    assert isinstance(last, ContactRow)
+    assert counting.pages[-1] == (4800, BLOCK_SIZE)
+    assert len(counting.pages) == 2
+    first_page = services.contacts.page(owner, sort=ContactSort.NAME, offset=0, limit=1)
+    assert model.index(0, 0).data(ROW_ROLE) == first_page[0]

@@ -1,0 +1,87 @@
+"""The main window: count, debounced search, sorting and opening contacts."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contact_table_model import Column
+from privacycrm_desktop.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot: QtBot, services: Services, owner: Actor) -> MainWindow:
+    services.demo.generate(owner, 300, seed=3)
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_status_bar_counts_contacts(window: MainWindow) -> None:
+    assert window.count_label.text() == "300 contacts"
+
+
+def test_search_is_debounced_and_needs_two_characters(qtbot: QtBot, window: MainWindow) -> None:
+    window.search.setText("l")
+    qtbot.wait(200)
+    assert window.model.rowCount() == 300
+    window.search.setText("liege")
+    assert window.model.rowCount() == 300  # not yet: the timer is running
+    qtbot.waitUntil(lambda: window.model.rowCount() < 300, timeout=2000)
+    assert window.model.rowCount() > 0
+    assert window.count_label.text().endswith("contacts") or window.model.rowCount() == 1
+    window.search.clear()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 300, timeout=2000)
+
+
+def test_ctrl_f_focuses_search(qtbot: QtBot, window: MainWindow) -> None:
+    window.view.setFocus()
+    window.find_action.trigger()
+    assert window.search.hasFocus() or QApplication.focusWidget() is window.search
+
+
+def test_unsortable_column_keeps_indicator(window: MainWindow) -> None:
+    header = window.view.horizontalHeader()
+    header.setSortIndicator(Column.CITY, Qt.SortOrder.DescendingOrder)
+    assert window.model.sort_column is Column.CITY
+    header.setSortIndicator(Column.EMAIL, Qt.SortOrder.AscendingOrder)
+    assert header.sortIndicatorSection() == Column.CITY
+    assert window.model.sort_column is Column.CITY
+
+
+def test_new_contact_refreshes_the_list(qtbot: QtBot, window: MainWindow) -> None:
+    def fill_and_save() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ContactEditorDialog)
+        dialog.editors["last_name"].setText("Zzyzx")  # type: ignore[attr-defined]
+        dialog.source_description.setText("Phone call from the shop")
+        dialog.save()
+
+    QTimer.singleShot(0, fill_and_save)
+    window.new_action.trigger()
+    assert window.model.rowCount() == 301
+    assert window.count_label.text() == "301 contacts"
+    window.search.setText("zzyzx")
+    window.apply_search()
+    assert window.model.rowCount() == 1
+
+
+def test_open_contact_shows_editor(qtbot: QtBot, window: MainWindow) -> None:
+    seen: list[str] = []
+
+    def look_and_cancel() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ContactEditorDialog)
+        seen.append(dialog.windowTitle())
+        dialog.reject()
+
+    window.view.setCurrentIndex(window.model.index(0, 0))
+    QTimer.singleShot(0, look_and_cancel)
+    window.open_action.trigger()
+    assert seen == ["Edit contact"]

@@ -1,0 +1,238 @@
+"""Extract translatable messages from the code and merge them into the catalogues.
+
+One command (``make catalogues-update``, or ``python tools/update_catalogues.py``):
+
+1. extracts every message marked with ``_``, ``N_``, ``ngettext`` or ``tr_in`` (2nd
+   argument) from ``src/privacycrm_desktop/**.py`` (mapping in ``babel.cfg``) into
+   ``resources/locale/privacycrm.pot``;
+2. updates ``resources/locale/{nl,fr,en}/LC_MESSAGES/privacycrm.po`` from it (creating
+   missing ones), without fuzzy matching: a changed msgid needs a fresh translation.
+   Translations of msgids that disappeared are kept as obsolete (``#~``) entries and come
+   back if the msgid reappears;
+3. compiles the catalogues (.mo, build products) with tools/compile_catalogues.py;
+4. lists the nl and fr msgids still untranslated or fuzzy (``--check``: exit 1 if any).
+
+Files are rewritten only when something other than their dates changed, so re-running
+the command does not produce noise in ``git diff``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALE_DIR = ROOT / "resources" / "locale"
+MAPPING_FILE = ROOT / "babel.cfg"
+DOMAIN = "privacycrm"
+TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
+LANGUAGES = ("nl", "fr", "en")
+# Languages whose every msgid needs a translation (English falls back to the msgid).
+TRANSLATED_LANGUAGES = ("nl", "fr")
+# gettext's two-form rules (Babel's CLDR data would give French three forms).
+PLURAL_FORMS = {"nl": "nplurals=2; plural=(n != 1);", "fr": "nplurals=2; plural=(n > 1);"}
+LANGUAGE_TEAMS = {"nl": "Dutch (Belgium)", "fr": "French (Belgium)", "en": "English"}
+PROJECT = "PrivacyCRM Desktop"
+# tr_in(language, message, **params): the message is the second argument.
+KEYWORDS: dict[str, tuple[int, ...] | None] = {
+    "_": None,
+    "N_": None,
+    "ngettext": (1, 2),
+    "tr_in": (2,),
+}
+COMMENT_TAGS = ("Translators:",)
+HEADER_COMMENT = (
+    "# {language} messages of PrivacyCRM Desktop (gettext domain privacycrm).\n"
+    "# Updated by tools/update_catalogues.py (make catalogues-update); msgids come from\n"
+    "# the code, translations are edited here."
+)
+# Header lines that change on every run and must not by themselves cause a rewrite.
+_VOLATILE = (b'"POT-Creation-Date:', b'"PO-Revision-Date:', b'"Generated-By:')
+
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
+
+
+def _version() -> str:
+    import tomllib
+
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        return str(tomllib.load(handle)["project"]["version"])
+
+
+def _method_map(root: Path) -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (root / MAPPING_FILE.name).open(encoding="utf-8") as handle:
+        return parse_mapping_cfg(handle, filename=str(MAPPING_FILE.name))
+
+
+def extract_messages(
+    root: Path = ROOT,
+) -> Iterable[tuple[str, int, str | tuple[str, ...], list[str], str | None]]:
+    """Yield ``(path, line, message, comments, context)`` for every marked message.
+
+    *message* is a tuple ``(singular, plural)`` for ``ngettext``. Only ``src/`` is
+    searched (the mapping file says which files, ``KEYWORDS`` which calls).
+    """
+    from babel.messages.extract import extract_from_dir
+
+    method_map, options_map = _method_map(root)
+    src = root / "src"
+
+    def in_src(dirpath: str) -> bool:
+        path = Path(dirpath).resolve()
+        return path == src or src in path.parents or path in src.parents
+
+    yield from extract_from_dir(
+        str(root),
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
+        comment_tags=COMMENT_TAGS,
+        strip_comment_tags=True,
+        directory_filter=in_src,
+    )
+
+
+def build_template(root: Path = ROOT) -> Catalog:
+    """A Babel catalogue (the .pot) holding every message marked in the code."""
+    from babel.messages.catalog import Catalog as _Catalog
+
+    template = _Catalog(
+        project=PROJECT,
+        version=_version(),
+        header_comment=HEADER_COMMENT.format(language="Template"),
+        copyright_holder="",
+        charset="utf-8",
+        fuzzy=False,
+    )
+    for path, line, message, comments, context in extract_messages(root):
+        template.add(
+            message,
+            None,
+            [(Path(path).as_posix(), line)],
+            auto_comments=comments,
+            context=context,
+        )
+    return template
+
+
+def _render(catalog: Catalog) -> bytes:
+    from babel.messages.pofile import write_po
+
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=90, include_lineno=False)
+    return buffer.getvalue()
+
+
+def _stable(content: bytes) -> list[bytes]:
+    return [line for line in content.splitlines() if not line.startswith(_VOLATILE)]
+
+
+def _write_if_changed(path: Path, content: bytes) -> bool:
+    if path.exists() and _stable(path.read_bytes()) == _stable(content):
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return True
+
+
+def _load_or_create(po_path: Path, language: str, template: Catalog) -> Catalog:
+    from babel.messages.catalog import Catalog as _Catalog
+    from babel.messages.pofile import read_po
+
+    if po_path.exists():
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=language, domain=DOMAIN)
+    else:
+        catalog = _Catalog(
+            locale=language,
+            domain=DOMAIN,
+            project=PROJECT,
+            charset="utf-8",
+            creation_date=template.creation_date,
+            revision_date=datetime.now().astimezone(),
+            fuzzy=False,
+        )
+    catalog.project = PROJECT
+    catalog.version = _version()
+    catalog.header_comment = HEADER_COMMENT.format(language=LANGUAGE_TEAMS[language])
+    catalog.last_translator = "PrivacyCRM Desktop team"
+    catalog.language_team = LANGUAGE_TEAMS.get(language, language)
+    if language in PLURAL_FORMS:
+        catalog.mime_headers = [("Plural-Forms", PLURAL_FORMS[language])]
+    # Bring back translations of msgids that were obsolete and are used again.
+    for message in list(catalog.obsolete.values()):
+        if message.id and message.id not in catalog:
+            catalog[message.id] = message
+    catalog.obsolete.clear()
+    return catalog
+
+
+def missing_translations(catalog: Catalog) -> list[str]:
+    """Msgids of *catalog* with an empty or fuzzy translation."""
+    missing = []
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            missing.append(message.id if isinstance(message.id, str) else message.id[0])
+    return missing
+
+
+def update(root: Path = ROOT, *, drop_obsolete: bool = False) -> dict[str, list[str]]:
+    """Extract, update every catalogue, compile; return the missing msgids per language."""
+    from compile_catalogues import compile_all
+
+    locale_dir = root / LOCALE_DIR.relative_to(ROOT)
+    template = build_template(root)
+    if _write_if_changed(locale_dir / TEMPLATE.name, _render(template)):
+        print(f"wrote {TEMPLATE.name} ({len(template)} msgids)")
+
+    missing: dict[str, list[str]] = {}
+    for language in LANGUAGES:
+        po_path = locale_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        catalog = _load_or_create(po_path, language, template)
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+        if drop_obsolete:
+            catalog.obsolete.clear()
+        if _write_if_changed(po_path, _render(catalog)):
+            print(f"updated {po_path.relative_to(root)}")
+        if language in TRANSLATED_LANGUAGES:
+            missing[language] = missing_translations(catalog)
+
+    for path in compile_all(locale_dir):
+        print(f"compiled {path.relative_to(root)}")
+    return missing
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if an nl or fr translation is missing"
+    )
+    parser.add_argument(
+        "--drop-obsolete", action="store_true", help="remove translations no longer used"
+    )
+    args = parser.parse_args(argv)
+    missing = update(drop_obsolete=args.drop_obsolete)
+    for language, msgids in missing.items():
+        if msgids:
+            print(f"{language}: {len(msgids)} msgid(s) untranslated or fuzzy:")
+            for msgid in msgids:
+                print(f"  {msgid!r}")
+    return 1 if args.check and any(missing.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
