@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QLocale
 from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QWidget
 
 
@@ -18,11 +18,24 @@ def from_qdate(value: QDate) -> dt.date:
     return dt.date(value.year(), value.month(), value.day())
 
 
+def date_format() -> str:
+    """The user's short date format, always with a four-digit year (birth dates!)."""
+    pattern = QLocale().dateFormat(QLocale.FormatType.ShortFormat)
+    if "yyyy" not in pattern:
+        pattern = pattern.replace("yy", "yyyy")
+    return pattern
+
+
+def format_date(value: dt.date) -> str:
+    """A date as the user writes it (13/12/2016 in Belgium)."""
+    return QLocale().toString(to_qdate(value), date_format())
+
+
 def date_edit(value: dt.date, parent: QWidget | None = None) -> QDateEdit:
-    """A calendar-popup date field in ISO order, readable in every language."""
+    """A calendar-popup date field in the user's date format."""
     edit = QDateEdit(to_qdate(value), parent)
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setDisplayFormat(date_format())
     edit.setMinimumDate(QDate(1900, 1, 1))
     return edit
 

@@ -14,7 +14,8 @@ def apply_language(language: str) -> None:
     i18n.set_language(language)
     language = i18n.current_language()
     app = QCoreApplication.instance()
-    QLocale.setDefault(QLocale(language))
+    # Belgian conventions for dates and numbers (d/MM/yyyy, 1.000.000 or 1 000 000).
+    QLocale.setDefault(QLocale(f"{language}_BE"))
     if app is None:
         return
     while _installed:

@@ -10,6 +10,7 @@ from privacycrm_desktop.domain.errors import FieldProblem
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS
 from privacycrm_desktop.i18n import _, describe_problem
 from privacycrm_desktop.services.dto import SourceInfo
+from privacycrm_desktop.ui.date_fields import format_date
 
 
 class ErrorLabel(QLabel):
@@ -55,7 +56,7 @@ def show_problems(
 def describe_source(source: SourceInfo) -> str:
     """Where a value came from, in one or two lines for a tooltip or popup."""
     kind = _(SOURCE_KIND_LABELS[source.kind])
-    obtained = source.obtained_on.isoformat()
+    obtained = format_date(source.obtained_on)
     text = _("{kind}: {description}").format(kind=kind, description=source.description)
     entered = _("Obtained on {date}, entered by {user}").format(
         date=obtained, user=source.entered_by or "-"
