@@ -137,6 +137,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if os.environ.get("PRIVACYCRM_BENCH_PAINT") == "1":
         window.view.first_paint_callback = lambda: report_first_paint(app)
     window.show()
+    window.start_idle_lock()
     code = app.exec()
     settings.sync()
     return code

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from privacycrm_desktop import cli_marketing
 from privacycrm_desktop import cli_output as out
 from privacycrm_desktop.cli_parser import (
     NEW_PASSWORD_ENV,
@@ -133,6 +134,33 @@ def cmd_user_list(ctx: Context) -> int:
     return 0
 
 
+def cmd_user_deactivate(ctx: Context) -> int:
+    ctx.services.auth.deactivate_user(ctx.actor(), ctx.args.name)
+    ctx.emit({"username": ctx.args.name, "active": False}, lambda: "OK")
+    return 0
+
+
+def cmd_user_reactivate(ctx: Context) -> int:
+    ctx.services.auth.reactivate_user(ctx.actor(), ctx.args.name)
+    ctx.emit({"username": ctx.args.name, "active": True}, lambda: "OK")
+    return 0
+
+
+def cmd_user_reset_password(ctx: Context) -> int:
+    actor = ctx.actor()
+    password = read_password(NEW_PASSWORD_ENV, confirm=True, prompt=_("New password: "))
+    ctx.services.auth.reset_password(actor, ctx.args.name, password)
+    ctx.emit({"username": ctx.args.name, "password_reset": True}, lambda: "OK")
+    return 0
+
+
+def cmd_user_role(ctx: Context) -> int:
+    a = ctx.args
+    ctx.services.auth.change_role(ctx.actor(), a.name, Role(a.role))
+    ctx.emit({"username": a.name, "role": a.role}, lambda: "OK")
+    return 0
+
+
 def cmd_contacts_list(ctx: Context) -> int:
     actor, a = ctx.actor(), ctx.args
     contacts = ctx.services.contacts
@@ -211,12 +239,19 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
     "demo": cmd_demo,
     "user add": cmd_user_add,
     "user list": cmd_user_list,
+    "user deactivate": cmd_user_deactivate,
+    "user reactivate": cmd_user_reactivate,
+    "user reset-password": cmd_user_reset_password,
+    "user role": cmd_user_role,
     "contacts list": cmd_contacts_list,
     "contacts show": cmd_contacts_show,
     "contacts add": cmd_contacts_add,
     "verify-audit": cmd_verify_audit,
     "check": cmd_check,
 }
+
+
+HANDLERS.update(cli_marketing.HANDLERS)
 
 
 # -- running --------------------------------------------------------------------------

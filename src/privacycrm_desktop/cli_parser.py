@@ -11,6 +11,7 @@ import datetime as dt
 import os
 from typing import TypeAlias
 
+from privacycrm_desktop import cli_marketing
 from privacycrm_desktop.config import default_database
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.contacts import ContactKind, Language, Relationship
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _user_commands(commands, parents)
     _contact_commands(commands, parents)
+    cli_marketing.add_commands(commands, parents)
 
     p = commands.add_parser("verify-audit", parents=parents, help=_("check the audit hash chain"))
     p.set_defaults(handler="verify-audit")
@@ -126,6 +128,21 @@ def _user_commands(commands: Subparsers, parents: list[argparse.ArgumentParser])
     p.set_defaults(handler="user add")
     p = user.add_parser("list", parents=parents, help=_("list the users"))
     p.set_defaults(handler="user list")
+    for command, text in (
+        ("deactivate", _("stop a user from signing in")),
+        ("reactivate", _("let a deactivated user sign in again")),
+        (
+            "reset-password",
+            _("give a user a new password (from {env} or a prompt)").format(env=NEW_PASSWORD_ENV),
+        ),
+    ):
+        p = user.add_parser(command, parents=parents, help=text)
+        p.add_argument("name", help=_("user name"))
+        p.set_defaults(handler=f"user {command}")
+    p = user.add_parser("role", parents=parents, help=_("give a user another role"))
+    p.add_argument("name", help=_("user name"))
+    p.add_argument("role", choices=[r.value for r in Role], help=_("role"))
+    p.set_defaults(handler="user role")
 
 
 def _contact_commands(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:

@@ -7,19 +7,31 @@ raised by the domain); ``tr_in(lang, msg)`` translates into a given language.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 from functools import lru_cache
 from typing import Any
 
 from privacycrm_desktop.config import resources_dir
 from privacycrm_desktop.domain.errors import DomainError, FieldProblem, ValidationFailed
+from privacycrm_desktop.domain.marketing import Explanation
 from privacycrm_desktop.domain.text import N_
 
 LANGUAGES = ("nl", "fr", "en")
 DOMAIN = "privacycrm"
 _state = {"language": "en"}
 
-__all__ = ["LANGUAGES", "N_", "_", "current_language", "describe_error", "ngettext", "tr_in"]
+__all__ = [
+    "LANGUAGES",
+    "N_",
+    "_",
+    "current_language",
+    "describe_error",
+    "describe_explanation",
+    "format_long_date",
+    "ngettext",
+    "tr_in",
+]
 
 
 @lru_cache(maxsize=8)
@@ -67,3 +79,30 @@ def describe_error(error: DomainError, language: str | None = None) -> str:
     if isinstance(error, ValidationFailed) and error.problems:
         return " ".join(describe_problem(p, lang) for p in error.problems)
     return tr_in(lang, error.message, **error.params)
+
+
+def format_long_date(value: dt.date, language: str | None = None) -> str:
+    """A date written out: "2 maart 2026", "2 mars 2026", "2 March 2026"."""
+    from babel.dates import format_date
+
+    lang = language or current_language()
+    locale = {"nl": "nl_BE", "fr": "fr_BE"}.get(lang, "en_GB")
+    return str(format_date(value, format="long", locale=locale))
+
+
+def describe_explanation(explanation: Explanation, language: str | None = None) -> str:
+    """A marketing verdict in plain words ("No e-mail marketing: opted out by phone on ...").
+
+    Params that are msgids (prefix, method, reason) are translated, dates written out;
+    ``categories`` is the owner's own text and stays as it is.
+    """
+    lang = language or current_language()
+    params: dict[str, str] = {}
+    for key, value in explanation.params.items():
+        if isinstance(value, dt.date):
+            params[key] = format_long_date(value, lang)
+        elif key == "categories" or not value:
+            params[key] = value
+        else:
+            params[key] = tr_in(lang, value)
+    return tr_in(lang, explanation.message, **params)

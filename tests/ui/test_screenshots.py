@@ -77,7 +77,7 @@ def test_screenshots(qtbot: QtBot, bare_services: Services, language: str) -> No
     editor = ContactEditorDialog(bare_services.contacts, owner, contact_id.id, window)
     qtbot.addWidget(editor)
     editor.show()
-    editor.editors["city"].setText("Namur")  # type: ignore[attr-defined]
+    editor.editors["city"].setText("Couvin")  # type: ignore[attr-defined]
     editor.source_description.setText("")
     editor.save()
     save(editor, f"{language}-editor-source-missing")

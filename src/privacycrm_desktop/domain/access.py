@@ -50,6 +50,7 @@ class Permission(StrEnum):
     IMPORT = "import"
     BACKUP = "backup"
     CLEANUP = "cleanup"
+    EDIT_FIELD_MATRIX = "fields.matrix"
 
 
 class FieldAccess(StrEnum):
@@ -61,10 +62,17 @@ class FieldAccess(StrEnum):
     WRITE = "write"
 
 
+FIELD_ACCESS_LABELS = {
+    FieldAccess.HIDDEN: N_("Hidden"),
+    FieldAccess.MASKED: N_("Masked"),
+    FieldAccess.READ: N_("Read"),
+    FieldAccess.WRITE: N_("Write"),
+}
+
 _EVERYTHING = frozenset(Permission)
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.OWNER: _EVERYTHING,
-    Role.PRIVACY_OFFICER: _EVERYTHING - {Permission.MANAGE_USERS},
+    Role.PRIVACY_OFFICER: _EVERYTHING - {Permission.MANAGE_USERS, Permission.EDIT_FIELD_MATRIX},
     Role.SALES: frozenset(
         {
             Permission.VIEW_CONTACTS,

@@ -19,6 +19,8 @@ class AuditRecord:
     entity: str
     entity_id: str
     detail: str
+    #: The row's own id, so that renumbering or reordering rows breaks the chain too.
+    event_id: str = ""
 
 
 def chain_hash(previous_hash: str, record: AuditRecord) -> str:
@@ -32,6 +34,7 @@ def chain_hash(previous_hash: str, record: AuditRecord) -> str:
             record.entity,
             record.entity_id,
             record.detail,
+            record.event_id,
         ],
         ensure_ascii=True,
         separators=(",", ":"),

@@ -94,6 +94,29 @@ def phone_search_tokens(e164: str) -> str:
     return f"{digits} {national}"
 
 
+_PHONE_TYPING = frozenset("0123456789+ ./-()")
+
+
+def phone_prefix(user_text: str, country_code: str = "32") -> str | None:
+    """The E.164 prefix of a phone number being typed, or None if the text is no number.
+
+    "0475 12" -> "+3247512", "+32 475" -> "+32475", "0032 475" -> "+32475". Only text that
+    starts like a number (+ or 0) and holds at least three digits counts: "9000" is a
+    postcode, not a phone number.
+    """
+    text = user_text.strip()
+    if not text or not set(text) <= _PHONE_TYPING or text[0] not in "+0":
+        return None
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) < 3:
+        return None
+    if text.startswith("+"):
+        return "+" + digits
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    return "+" + country_code + digits[1:]
+
+
 def normalise_postcode(text: str, country: str = DEFAULT_REGION) -> str:
     """Validate a postcode: Belgian ones have four digits from 1000 to 9999."""
     candidate = text.strip().upper()

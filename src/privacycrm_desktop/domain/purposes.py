@@ -28,6 +28,43 @@ class RetentionTrigger(StrEnum):
     CONSENT_WITHDRAWAL = "consent_withdrawal"
 
 
+LEGAL_BASIS_LABELS = {
+    LegalBasis.CONSENT: N_("Consent"),
+    LegalBasis.CONTRACT: N_("Contract"),
+    LegalBasis.LEGAL_OBLIGATION: N_("Legal obligation"),
+    LegalBasis.LEGITIMATE_INTEREST: N_("Legitimate interest"),
+    LegalBasis.VITAL_INTEREST: N_("Vital interest"),
+    LegalBasis.PUBLIC_TASK: N_("Public task"),
+}
+TRIGGER_LABELS = {
+    RetentionTrigger.RELATIONSHIP_END: N_("End of the relationship"),
+    RetentionTrigger.LAST_INTERACTION: N_("Last interaction"),
+    RetentionTrigger.COLLECTION: N_("Collection"),
+    RetentionTrigger.CONSENT_WITHDRAWAL: N_("Withdrawal of consent"),
+}
+#: Names of the data categories the shipped purposes use; the owner may add others.
+DATA_CATEGORY_LABELS = {
+    "identity": N_("identity"),
+    "contact": N_("contact details"),
+    "address": N_("address"),
+    "relationship": N_("customer relationship"),
+    "notes": N_("notes"),
+}
+_RETENTION_TEXT = {
+    RetentionTrigger.RELATIONSHIP_END: N_("{months} months after the end of the relationship"),
+    RetentionTrigger.LAST_INTERACTION: N_("{months} months after the last interaction"),
+    RetentionTrigger.COLLECTION: N_("{months} months after collection"),
+    RetentionTrigger.CONSENT_WITHDRAWAL: N_("{months} months after consent is withdrawn"),
+}
+
+
+def retention_text(trigger: RetentionTrigger, months: int) -> tuple[str, dict[str, int]]:
+    """The retention rule in words, as a msgid and its params ("24 months after ...")."""
+    if months == 0 and trigger is RetentionTrigger.CONSENT_WITHDRAWAL:
+        return N_("Until consent is withdrawn"), {}
+    return _RETENTION_TEXT[trigger], {"months": months}
+
+
 @dataclass(frozen=True)
 class PurposeSpec:
     """A purpose as shipped by default; the owner edits the stored copy."""

@@ -21,6 +21,9 @@ SORTS: dict[str, tuple[str, str]] = {
     "city": ("city, sort_name, id", "ix_contact_city_sort"),
     "relationship": ("relationship, sort_name, id", "ix_contact_relationship_sort"),
 }
+#: Microseconds, measured on a million contacts: sorting one phone match, walking one row.
+_SORT_COST_PER_MATCH = 2.0
+_WALK_COST_PER_ROW = 2.6
 #: Below this many matches, sorting the matches beats walking the index.
 SMALL_MATCH_SET = 4_000
 
@@ -110,5 +113,75 @@ def search_window(
         f"ORDER BY {order} LIMIT :limit OFFSET :offset) ORDER BY {order}"
     )
     params = {"m": match, "limit": query_limit, "offset": query_offset}
+    rows = session.execute(text(sql), params).all()
+    return rows[::-1] if query_descending is not descending else rows
+
+
+def prefix_bounds(prefix: str) -> tuple[str, str]:
+    """The half-open range of strings starting with *prefix* (for an index range scan)."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def count_phone_prefix(session: Session, prefix: str) -> int:
+    """Contacts with a phone number starting with *prefix*, each counted once.
+
+    Numbers in range, minus the second numbers of contacts whose earlier number is in range
+    too (few: read through a partial index of non-first numbers).
+    """
+    low, high = prefix_bounds(prefix)
+    params = {"low": low, "high": high}
+    numbers = session.execute(
+        text("SELECT count(*) FROM contact_phone WHERE number >= :low AND number < :high"),
+        params,
+    ).scalar_one()
+    doubles = session.execute(
+        text(
+            "SELECT count(*) FROM contact_phone AS p INDEXED BY ix_contact_phone_extra "
+            "WHERE p.number >= :low AND p.number < :high AND p.position > 0 AND EXISTS ("
+            "SELECT 1 FROM contact_phone AS q WHERE q.contact_id = p.contact_id "
+            "AND q.position < p.position AND q.number >= :low AND q.number < :high)"
+        ),
+        params,
+    ).scalar_one()
+    return int(numbers) - int(doubles)
+
+
+def phone_window(
+    session: Session,
+    prefix: str,
+    total: int,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> Sequence[Row[tuple[object, ...]]]:
+    """A window of the contacts with a number starting with *prefix*, in the given order.
+
+    Few matches: sort them. Many: walk the sort index and probe each contact's numbers,
+    which stops after the window; the cross-over (measured on a million contacts) lies
+    where sorting the matches costs what walking to the window's end does.
+    """
+    low, high = prefix_bounds(prefix)
+    population = int(session.execute(text("SELECT coalesce(max(id), 0) FROM contact")).scalar_one())
+    walked = (offset + limit) * population / max(total, 1)
+    if total * _SORT_COST_PER_MATCH <= walked * _WALK_COST_PER_ROW:
+        order, _index = _order(sort, descending)
+        sql = (
+            f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN (SELECT contact_id FROM "
+            "contact_phone WHERE number >= :low AND number < :high) "
+            f"ORDER BY {order} LIMIT :limit OFFSET :offset"
+        )
+        params = {"low": low, "high": high, "limit": limit, "offset": offset}
+        return session.execute(text(sql), params).all()
+    query_offset, query_limit, query_descending = _plan(total, offset, limit, descending)
+    order, index = _order(sort, query_descending)
+    sql = (
+        f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("
+        f"SELECT c.id FROM contact AS c INDEXED BY {index} WHERE EXISTS ("
+        "SELECT 1 FROM contact_phone AS p WHERE p.contact_id = c.id "
+        "AND p.number >= :low AND p.number < :high) "
+        f"ORDER BY {order} LIMIT :limit OFFSET :offset) ORDER BY {order}"
+    )
+    params = {"low": low, "high": high, "limit": query_limit, "offset": query_offset}
     rows = session.execute(text(sql), params).all()
     return rows[::-1] if query_descending is not descending else rows

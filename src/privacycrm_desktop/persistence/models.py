@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -188,6 +189,13 @@ class ContactPhone(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    # Phone search by typed prefix (persistence.contact_queries): a range on the number,
+    # and the few second numbers, so a contact with two matching numbers counts once.
+    __table_args__ = (
+        Index("ix_contact_phone_number", "number", "contact_id"),
+        Index("ix_contact_phone_extra", "number", sqlite_where=text("position > 0")),
+    )
 
 
 class FieldProvenance(Base):

@@ -1,15 +1,25 @@
-"""Writing audit events inside the action's own transaction, chained by hash."""
+"""Writing audit events inside the action's own transaction, chained by hash; reading them."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+from dataclasses import dataclass
+from typing import TextIO
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
+from privacycrm_desktop.domain.csv_cells import neutralise
 from privacycrm_desktop.persistence.models import AuditEvent
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.clock import Clock, SystemClock
+from privacycrm_desktop.services.dto import Actor
+
+MAX_EVENTS_PAGE = 1_000
+CSV_COLUMNS = ("id", "at", "actor", "action", "entity", "entity_id", "detail")
 
 
 def record_event(
@@ -23,9 +33,13 @@ def record_event(
     detail: str = "",
 ) -> None:
     """Append an audit event. *detail* must never hold a personal value (counts, codes)."""
-    previous = session.execute(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).scalar()
+    session.flush()
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    # The id is part of the hash, so it is chosen here rather than by the database.
+    event_id = 1 if last is None else last[0] + 1
+    prev_hash = GENESIS_HASH if last is None else last[1]
     record = AuditRecord(
         at=at.isoformat(timespec="microseconds"),
         actor=actor,
@@ -33,10 +47,11 @@ def record_event(
         entity=entity,
         entity_id=str(entity_id),
         detail=detail,
+        event_id=str(event_id),
     )
-    prev_hash = previous or GENESIS_HASH
     session.add(
         AuditEvent(
+            id=event_id,
             at=record.at,
             actor=record.actor,
             action=record.action,
@@ -47,14 +62,25 @@ def record_event(
             hash=chain_hash(prev_hash, record),
         )
     )
+    session.flush()
 
 
 def verify_chain(session: Session) -> int | None:
-    """The id of the first event that does not match its chain, or None when all hold."""
+    """The id of the first event that does not match its chain, or None when all hold.
+
+    An edited event fails its own hash; a deleted one leaves the next event's
+    ``prev_hash`` pointing at nothing, so the next event is named.
+    """
     expected_prev = GENESIS_HASH
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
         record = AuditRecord(
-            event.at, event.actor, event.action, event.entity, event.entity_id, event.detail
+            str(event.at),
+            str(event.actor),
+            str(event.action),
+            str(event.entity),
+            str(event.entity_id),
+            str(event.detail),
+            str(event.id),
         )
         if event.prev_hash != expected_prev or event.hash != chain_hash(event.prev_hash, record):
             return event.id
@@ -62,11 +88,60 @@ def verify_chain(session: Session) -> int | None:
     return None
 
 
-class AuditService:
-    """Checks of the audit trail that the CLI and the audit viewer run."""
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which events the viewer asks for; empty values mean "any"."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    user: str = ""
+    action: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class AuditEventInfo:
+    """One audit event as the viewer shows it (audit rows never hold personal values)."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    detail: str
+
+
+def _filtered(query: Select[tuple[AuditEvent]], where: AuditFilter) -> Select[tuple[AuditEvent]]:
+    if where.user:
+        query = query.where(AuditEvent.actor == where.user)
+    if where.action:
+        query = query.where(AuditEvent.action == where.action)
+    # ``at`` is ISO text, so text comparison orders it by time.
+    if where.date_from is not None:
+        query = query.where(AuditEvent.at >= where.date_from.isoformat())
+    if where.date_to is not None:
+        query = query.where(AuditEvent.at < (where.date_to + dt.timedelta(days=1)).isoformat())
+    return query
+
+
+def _info(event: AuditEvent) -> AuditEventInfo:
+    return AuditEventInfo(
+        id=event.id,
+        at=event.at,
+        actor=event.actor,
+        action=event.action,
+        entity=event.entity,
+        entity_id=event.entity_id,
+        detail=event.detail,
+    )
+
+
+class AuditService:
+    """The audit viewer's reads and export, and the chain check the CLI runs."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock | None = None) -> None:
         self._uow = uow
+        self._clock = clock or SystemClock()
 
     def verify(self) -> int | None:
         """The id of the first event that breaks the hash chain, or None when it holds.
@@ -76,3 +151,83 @@ class AuditService:
         """
         with self._uow() as uow:
             return verify_chain(uow.session)
+
+    def list_events(
+        self,
+        actor: Actor,
+        where: AuditFilter | None = None,
+        *,
+        offset: int = 0,
+        limit: int = 200,
+    ) -> list[AuditEventInfo]:
+        """Events matching *where*, newest first (owner and privacy officer only).
+
+        Args:
+            actor: The signed-in user; needs the audit permission.
+            where: Filters by user, action and date range (inclusive days).
+            offset: Events to skip.
+            limit: At most this many events (capped at ``MAX_EVENTS_PAGE``).
+
+        Raises:
+            PermissionDenied: The role may not read the audit trail.
+        """
+        require(actor.role, Permission.VIEW_AUDIT)
+        where = where or AuditFilter()
+        limit = max(0, min(limit, MAX_EVENTS_PAGE))
+        query = _filtered(select(AuditEvent), where).order_by(AuditEvent.id.desc())
+        with self._uow() as uow:
+            events = uow.session.scalars(query.offset(max(0, offset)).limit(limit))
+            return [_info(e) for e in events]
+
+    def count_events(self, actor: Actor, where: AuditFilter | None = None) -> int:
+        """How many events match *where* (owner and privacy officer only)."""
+        require(actor.role, Permission.VIEW_AUDIT)
+        query = _filtered(select(AuditEvent), where or AuditFilter())
+        with self._uow() as uow:
+            count = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar()
+            return int(count or 0)
+
+    def filter_choices(self, actor: Actor) -> tuple[list[str], list[str]]:
+        """The user names and action names present in the trail, for the viewer's filters."""
+        require(actor.role, Permission.VIEW_AUDIT)
+        with self._uow() as uow:
+            users = uow.session.scalars(
+                select(AuditEvent.actor).distinct().order_by(AuditEvent.actor)
+            ).all()
+            actions = uow.session.scalars(
+                select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+            ).all()
+            return list(users), list(actions)
+
+    def export_csv(self, actor: Actor, out: TextIO, where: AuditFilter | None = None) -> int:
+        """Write the matching events as CSV to *out*, oldest first; the export is audited.
+
+        Cells that a spreadsheet would run as a formula are neutralised.
+
+        Returns:
+            The number of events written.
+
+        Raises:
+            PermissionDenied: The role may not read the audit trail.
+        """
+        require(actor.role, Permission.VIEW_AUDIT)
+        where = where or AuditFilter()
+        query = _filtered(select(AuditEvent), where).order_by(AuditEvent.id)
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        count = 0
+        with self._uow(write=True) as uow:
+            for event in uow.session.scalars(query):
+                info = _info(event)
+                writer.writerow([neutralise(str(getattr(info, c))) for c in CSV_COLUMNS])
+                count += 1
+            record_event(
+                uow.session,
+                actor=actor.username,
+                action="audit.export",
+                entity="audit_event",
+                entity_id="",
+                at=self._clock.now(),
+                detail=f"count={count}",
+            )
+        return count

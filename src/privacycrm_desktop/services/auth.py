@@ -1,19 +1,27 @@
-"""Signing in and managing users: argon2id, lockout after repeated failures."""
+"""Signing in and managing users: argon2id, lockout after repeated failures, idle lock.
+
+The owner adds, deactivates, reactivates users, resets passwords and changes roles; the
+last active owner can never be deactivated or demoted (there would be nobody left to
+administer the database).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, Role, require
 from privacycrm_desktop.domain.errors import (
     AuthenticationFailed,
+    DomainError,
     FieldProblem,
+    NotFound,
     ValidationFailed,
 )
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.models import User
+from privacycrm_desktop.persistence.models import Setting, User
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
@@ -28,6 +36,13 @@ from privacycrm_desktop.services.passwords import (
 
 MAX_FAILED_LOGINS = 10
 LOCKOUT = dt.timedelta(minutes=15)
+IDLE_SETTING = "security.idle_minutes"
+DEFAULT_IDLE_MINUTES = 15
+MAX_IDLE_MINUTES = 240
+LAST_OWNER = N_(
+    "The last active owner cannot be deactivated or given another role; "
+    "make another user owner first."
+)
 
 
 class AuthService:
@@ -149,3 +164,151 @@ class AuthService:
             user = uow.session.get(User, actor.user_id)
             if user is not None:
                 user.language = language
+
+    # -- administration (owner only) ----------------------------------------------------
+
+    def _target(self, session: Session, username: str) -> User:
+        user = session.execute(
+            select(User).where(User.username == username.strip())
+        ).scalar_one_or_none()
+        if user is None:
+            raise NotFound(N_("No user named {name}."), name=username.strip())
+        return user
+
+    @staticmethod
+    def _is_last_owner(session: Session, user: User) -> bool:
+        if user.role != Role.OWNER.value or not user.active:
+            return False
+        owners = session.execute(
+            select(func.count(User.id)).where(User.role == Role.OWNER.value, User.active)
+        ).scalar()
+        return (owners or 0) <= 1
+
+    def _audit(
+        self, session: Session, actor: Actor, action: str, user: User, detail: str = ""
+    ) -> None:
+        record_event(
+            session,
+            actor=actor.username,
+            action=action,
+            entity="app_user",
+            entity_id=user.id,
+            at=self._clock.now(),
+            detail=detail,
+        )
+
+    def deactivate_user(self, actor: Actor, username: str) -> None:
+        """Stop *username* from signing in (owner only); never the last active owner.
+
+        Raises:
+            PermissionDenied: The actor is not the owner.
+            NotFound: No such user.
+            DomainError: The user is the last active owner, or the actor.
+        """
+        require(actor.role, Permission.MANAGE_USERS)
+        with self._uow(write=True) as uow:
+            user = self._target(uow.session, username)
+            if self._is_last_owner(uow.session, user):
+                raise DomainError(LAST_OWNER)
+            if user.id == actor.user_id:
+                raise DomainError(N_("You cannot deactivate your own account."))
+            if user.active:
+                user.active = False
+                self._audit(uow.session, actor, "user.deactivate", user)
+
+    def reactivate_user(self, actor: Actor, username: str) -> None:
+        """Let a deactivated user sign in again, with a clean lockout state (owner only)."""
+        require(actor.role, Permission.MANAGE_USERS)
+        with self._uow(write=True) as uow:
+            user = self._target(uow.session, username)
+            if not user.active:
+                user.active = True
+                user.failed_logins, user.locked_until = 0, None
+                self._audit(uow.session, actor, "user.reactivate", user)
+
+    def reset_password(self, actor: Actor, username: str, new_password: str) -> None:
+        """Give *username* a new password and lift a lockout (owner only).
+
+        Raises:
+            PermissionDenied: The actor is not the owner.
+            NotFound: No such user.
+            ValidationFailed: The password breaks the policy.
+        """
+        require(actor.role, Permission.MANAGE_USERS)
+        check_password_policy(new_password, username.strip())
+        password_hash = hash_password(new_password)
+        with self._uow(write=True) as uow:
+            user = self._target(uow.session, username)
+            user.password_hash = password_hash
+            user.failed_logins, user.locked_until = 0, None
+            self._audit(uow.session, actor, "user.password_reset", user)
+
+    def change_role(self, actor: Actor, username: str, role: Role) -> None:
+        """Give *username* another role (owner only); the last active owner stays owner."""
+        require(actor.role, Permission.MANAGE_USERS)
+        role = Role(role)
+        with self._uow(write=True) as uow:
+            user = self._target(uow.session, username)
+            if user.role == role.value:
+                return
+            if self._is_last_owner(uow.session, user):
+                raise DomainError(LAST_OWNER)
+            old, user.role = user.role, role.value
+            self._audit(uow.session, actor, "user.role", user, f"from={old};to={role.value}")
+
+    # -- the idle lock --------------------------------------------------------------------
+
+    def unlock(self, actor: Actor, password: str) -> Actor:
+        """Check the signed-in user's password again after the idle lock.
+
+        Failures count towards the lockout like any sign-in; the returned actor carries
+        the user's current role (the owner may have changed it meanwhile).
+
+        Raises:
+            AuthenticationFailed: Wrong password, or the account is locked or inactive.
+        """
+        again = self.login(actor.username, password)
+        if again.user_id != actor.user_id:
+            raise AuthenticationFailed
+        return again
+
+    def idle_timeout(self) -> dt.timedelta:
+        """How long the window may stay untouched before it locks (a business setting)."""
+        with self._uow() as uow:
+            raw = uow.session.execute(
+                select(Setting.value).where(Setting.key == IDLE_SETTING)
+            ).scalar()
+        try:
+            minutes = int(raw) if raw is not None else DEFAULT_IDLE_MINUTES
+        except ValueError:
+            minutes = DEFAULT_IDLE_MINUTES
+        return dt.timedelta(minutes=min(max(minutes, 1), MAX_IDLE_MINUTES))
+
+    def set_idle_timeout(self, actor: Actor, minutes: int) -> None:
+        """Set the idle time before the window locks (owner and privacy officer)."""
+        require(actor.role, Permission.EDIT_SETTINGS)
+        if not 1 <= minutes <= MAX_IDLE_MINUTES:
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "idle_minutes",
+                        N_("Choose between 1 and {max} minutes."),
+                        {"max": MAX_IDLE_MINUTES},
+                    )
+                ]
+            )
+        with self._uow(write=True) as uow:
+            row = uow.session.get(Setting, IDLE_SETTING)
+            if row is None:
+                uow.session.add(Setting(key=IDLE_SETTING, value=str(minutes)))
+            else:
+                row.value = str(minutes)
+            record_event(
+                uow.session,
+                actor=actor.username,
+                action="settings.idle_timeout",
+                entity="setting",
+                entity_id=IDLE_SETTING,
+                at=self._clock.now(),
+                detail=f"minutes={minutes}",
+            )

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import (
     FieldAccess,
     Permission,
-    field_access,
     mask,
     require,
 )
@@ -31,8 +30,8 @@ from privacycrm_desktop.domain.errors import (
     SourceMissing,
     ValidationFailed,
 )
-from privacycrm_desktop.domain.fields import FIELD_CATALOGUE
-from privacycrm_desktop.domain.normalize import phone_search_tokens, sort_name
+from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, Sensitivity
+from privacycrm_desktop.domain.normalize import phone_prefix, phone_search_tokens, sort_name
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind, validate_source
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import contact_queries as queries
@@ -46,6 +45,7 @@ from privacycrm_desktop.persistence.models import (
     User,
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import (
@@ -76,6 +76,7 @@ SCALAR_FIELDS = (
     "last_interaction",
 )
 _SOURCED = {spec.name for spec in FIELD_CATALOGUE if spec.needs_source}
+_RESTRICTED = {spec.name for spec in FIELD_CATALOGUE if spec.sensitivity is not Sensitivity.NORMAL}
 #: FTS columns and the fields whose values they hold (a hidden field is not searched).
 _FTS_FIELDS = {
     "name": ("first_name", "last_name"),
@@ -90,14 +91,19 @@ MAX_PAGE = 1_000
 class ContactService:
     """Listing, searching, reading and saving contacts, as the actor's role allows."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, access: AccessService | None = None) -> None:
         self._uow = uow
         self._clock = clock
+        self._policy = access or AccessService(uow, clock)
 
     # -- the list ---------------------------------------------------------------------
 
     def _access(self, actor: Actor) -> dict[str, FieldAccess]:
-        return {spec.name: field_access(actor.role, spec.name) for spec in FIELD_CATALOGUE}
+        return self._policy.access_for(actor.role)
+
+    def field_access(self, actor: Actor) -> dict[str, FieldAccess]:
+        """How much of each field *actor* may see and change (the editor's new-contact form)."""
+        return dict(self._access(actor))
 
     def _match(self, actor: Actor, query: str) -> str | None:
         access = self._access(actor)
@@ -108,12 +114,21 @@ class ContactService:
         ]
         return search.match_expression(query, columns)
 
+    def _phone_prefix(self, actor: Actor, query: str) -> str | None:
+        """The number being typed, when the query is one and the user may read phones."""
+        if self._access(actor)["phones"] not in (FieldAccess.READ, FieldAccess.WRITE):
+            return None
+        return phone_prefix(query)
+
     def count(self, actor: Actor, query: str = "") -> int:
         """How many contacts the list shows for *query* (all when the query is empty)."""
         require(actor.role, Permission.VIEW_CONTACTS)
         with self._uow() as uow:
             if not query.strip():
                 return queries.count_all(uow.session)
+            prefix = self._phone_prefix(actor, query)
+            if prefix is not None:
+                return queries.count_phone_prefix(uow.session, prefix)
             match = self._match(actor, query)
             return 0 if match is None else queries.count_matches(uow.session, match)
 
@@ -135,6 +150,12 @@ class ContactService:
             session = uow.session
             if not query.strip():
                 rows = queries.window(session, sort.value, descending, offset, limit, total)
+            elif (prefix := self._phone_prefix(actor, query)) is not None:
+                if total is None:
+                    total = queries.count_phone_prefix(session, prefix)
+                rows = queries.phone_window(
+                    session, prefix, total, sort.value, descending, offset, limit
+                )
             else:
                 match = self._match(actor, query)
                 if match is None:
@@ -152,8 +173,24 @@ class ContactService:
     def get(self, actor: Actor, contact_id: int) -> ContactDetail:
         """Everything the editor shows, with the source of each value."""
         require(actor.role, Permission.VIEW_CONTACTS)
-        with self._uow() as uow:
-            return self._detail(uow.session, actor, contact_id)
+        access = self._access(actor)
+        restricted = sorted(
+            f for f in _RESTRICTED if access.get(f, FieldAccess.HIDDEN) is not FieldAccess.HIDDEN
+        )
+        with self._uow(write=bool(restricted)) as uow:
+            detail = self._detail(uow.session, actor, contact_id)
+            if restricted:
+                # Which restricted fields were shown, never their values.
+                record_event(
+                    uow.session,
+                    actor=actor.username,
+                    action="contact.read_restricted",
+                    entity="contact",
+                    entity_id=contact_id,
+                    at=self._clock.now(),
+                    detail="fields=" + ",".join(restricted),
+                )
+            return detail
 
     def _detail(self, session: Session, actor: Actor, contact_id: int) -> ContactDetail:
         contact = session.get(Contact, contact_id)
@@ -200,8 +237,9 @@ class ContactService:
             if level is FieldAccess.HIDDEN:
                 value = "" if isinstance(value, str) else None
                 provenance.pop(name, None)
-            elif level is FieldAccess.MASKED and isinstance(value, str):
-                value = mask(value)
+            elif level is FieldAccess.MASKED:
+                # A masked date or choice has no "last characters": it is left out.
+                value = mask(value) if isinstance(value, str) else None
             values[name] = value
         return ContactDetail(
             id=contact.id,

@@ -49,6 +49,37 @@ class DemoChunk:
     fts: list[dict[str, Any]]
 
 
+class _Surnames:
+    """Draws surnames the way they spread in Belgium: a few common ones, a long thin tail."""
+
+    def __init__(self) -> None:
+        self.common = {lang: list(names) for lang, names in data.LAST_NAMES.items()}
+        self.weights = {
+            # English names (expats, a small share) are drawn evenly: their list is short.
+            lang: [
+                1 / (rank + 1) ** (0.7 if lang in data.SURNAME_PREFIXES else 0.0)
+                for rank in range(len(names))
+            ]
+            for lang, names in self.common.items()
+        }
+        self.tail = {
+            lang: [f"{prefix}{stem}" for prefix in prefixes for stem in data.SURNAME_STEMS[lang]]
+            for lang, prefixes in data.SURNAME_PREFIXES.items()
+        }
+
+    def draw(self, lang: str, rng: random.Random) -> str:
+        if lang not in self.tail or rng.random() < data.COMMON_SURNAME_SHARE:
+            return rng.choices(self.common[lang], self.weights[lang])[0]
+        return rng.choice(self.tail[lang])
+
+
+def _company(lang: str, surnames: _Surnames, rng: random.Random) -> str:
+    """A business name: now and then a well-known one, mostly a trade and a family name."""
+    if rng.random() < 0.05:
+        return rng.choice(data.COMPANIES)
+    return f"{rng.choice(data.TRADES[lang])} {surnames.draw(lang, rng)}"
+
+
 def _email_local(first: str, last: str, rng: random.Random) -> str:
     local = fold(f"{first}.{last}").replace(" ", "").replace("'", "")
     local = "".join(ch for ch in local if ch.isalnum() or ch == ".")
@@ -66,6 +97,7 @@ def generate_chunks(
 ) -> Iterator[DemoChunk]:
     """Yield the rows of *count* synthetic contacts, ids from *first_id* on."""
     rng = random.Random(seed)
+    surnames = _Surnames()
     relationships = [r for r, _ in _RELATIONSHIPS]
     weights = [w for _, w in _RELATIONSHIPS]
     today = now.date()
@@ -77,9 +109,9 @@ def generate_chunks(
         if lang != "en" and rng.random() < 0.8:
             lang = city_lang
         is_org = rng.random() < 0.03
-        organisation = rng.choice(data.COMPANIES) if is_org or rng.random() < 0.35 else ""
+        organisation = _company(lang, surnames, rng) if is_org or rng.random() < 0.35 else ""
         first = "" if is_org else rng.choice(data.FIRST_NAMES[lang])
-        last = "" if is_org else rng.choice(data.LAST_NAMES[lang])
+        last = "" if is_org else surnames.draw(lang, rng)
         if is_org:
             email = "info@" + fold(organisation).replace(" ", "") + ".be"
         elif rng.random() < 0.85:

@@ -8,7 +8,7 @@ and hands them to the contact service. Refusals appear next to the field they co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -23,13 +23,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from privacycrm_desktop.domain.access import FieldAccess, field_access
+from privacycrm_desktop.domain.access import FieldAccess
 from privacycrm_desktop.domain.contacts import (
     KIND_LABELS,
     LANGUAGE_LABELS,
@@ -42,6 +44,7 @@ from privacycrm_desktop.domain.contacts import (
 from privacycrm_desktop.domain.errors import DomainError, SourceMissing, ValidationFailed
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceInput, SourceKind
+from privacycrm_desktop.domain.special_categories import SPECIAL_CATEGORY_LABELS, TermHit
 from privacycrm_desktop.i18n import _, describe_error
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.dto import Actor, ContactDetail, SourcedValue, SourceInfo
@@ -71,14 +74,18 @@ class ContactEditorDialog(QDialog):
         actor: Actor,
         contact_id: int | None = None,
         parent: QWidget | None = None,
+        open_consent: Callable[[int, str], object] | None = None,
+        scan_notes: Callable[[str], Sequence[TermHit]] | None = None,
     ) -> None:
         super().__init__(parent)
+        self._scan_notes = scan_notes
         self._contacts = contacts
         self._actor = actor
         self._detail: ContactDetail | None = (
             contacts.get(actor, contact_id) if contact_id is not None else None
         )
         self.saved_id: int | None = None
+        self._new_access: dict[str, FieldAccess] | None = None
         today = contacts.suggest_source(actor, None).obtained_on
         assert today is not None
         self.setWindowTitle(_("Edit contact") if self._detail else _("New contact"))
@@ -100,6 +107,15 @@ class ContactEditorDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.consent_button: QPushButton | None = None
+        if open_consent is not None and self._detail is not None:
+            detail = self._detail
+            self.consent_button = buttons.addButton(
+                _("Consent && &marketing..."), QDialogButtonBox.ButtonRole.ActionRole
+            )
+            self.consent_button.clicked.connect(
+                lambda: open_consent(detail.id, detail.language.value)
+            )
         QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self, self.save)
 
         # The form scrolls rather than squeezes on a small or 150 %-scaled screen.
@@ -158,7 +174,10 @@ class ContactEditorDialog(QDialog):
         """How much of *field* the signed-in user may see and change."""
         if self._detail is not None:
             return FieldAccess(self._detail.field_access.get(field, FieldAccess.HIDDEN.value))
-        return field_access(self._actor.role, field)
+        # A new contact: the matrix in force, with the owner's overrides.
+        if self._new_access is None:
+            self._new_access = self._contacts.field_access(self._actor)
+        return self._new_access.get(field, FieldAccess.HIDDEN)
 
     def _make_editors(self, today: dt.date) -> None:
         self.editors["kind"] = _combo(KIND_LABELS)
@@ -311,10 +330,37 @@ class ContactEditorDialog(QDialog):
             obtained_on=from_qdate(self.source_date.date()),
         )
 
+    def notes_confirmed(self) -> bool:
+        """Warn before saving notes that seem to hold special-category data (rule 10)."""
+        if self._scan_notes is None or self.access("notes") is not FieldAccess.WRITE:
+            return True
+        text = self._plain("notes").toPlainText()
+        if self._detail is not None and text.strip() == self._detail.notes.strip():
+            return True
+        hits = self._scan_notes(text)
+        if not hits:
+            return True
+        answer = QMessageBox.warning(
+            self,
+            _("Special-category data?"),
+            _(
+                "The notes seem to mention {categories} (\u201c{words}\u201d). Such data may be "
+                "kept only with the person's written consent for it. Save the notes anyway?"
+            ).format(
+                categories=", ".join(_(SPECIAL_CATEGORY_LABELS[h.category]) for h in hits),
+                words=", ".join(h.term for h in hits),
+            ),
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Save
+
     def save(self) -> None:
         """Save through the service; on a refusal show why and keep the dialog open."""
         show_problems(self.errors, [], self.general_error)
         self.source_error.show_message("")
+        if not self.notes_confirmed():
+            return
         try:
             if self._detail is None:
                 self.saved_id = self._contacts.create(

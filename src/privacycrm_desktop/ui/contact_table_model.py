@@ -117,6 +117,13 @@ class ContactTableModel(QAbstractTableModel):
         self._reload()
         self.endResetModel()
 
+    def clear(self) -> None:
+        """Show nothing and forget every fetched row (the idle lock); ``refresh`` refills."""
+        self.beginResetModel()
+        self._blocks.clear()
+        self._count = 0
+        self.endResetModel()
+
     def _reload(self) -> None:
         self._blocks.clear()
         self._count = self._contacts.count(self._actor, self._query)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLocale, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QDialog,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -25,7 +30,13 @@ from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contact_table_model import ContactTableModel
+from privacycrm_desktop.ui.idle import IdleClock, IdleWatcher
+from privacycrm_desktop.ui.lock_screen import LockScreen
+from privacycrm_desktop.ui.marketing_dialog import add_marketing_menu
 from privacycrm_desktop.ui.settings import UiSettings
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.ui.consent_panel import ConsentDialog
 
 SEARCH_DELAY_MS = 150
 
@@ -48,7 +59,11 @@ class MainWindow(QMainWindow):
     """Search and browse contacts; open, create and save them through the services."""
 
     def __init__(
-        self, services: Services, actor: Actor, settings: UiSettings | None = None
+        self,
+        services: Services,
+        actor: Actor,
+        settings: UiSettings | None = None,
+        idle_clock: IdleClock | None = None,
     ) -> None:
         super().__init__()
         self._services = services
@@ -90,7 +105,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(search_label)
         layout.addWidget(self.search)
         layout.addWidget(self.view, 1)
-        self.setCentralWidget(central)
+        self._make_lock(central, idle_clock)
 
         self.count_label = QLabel()
         self.statusBar().addWidget(self.count_label, 1)
@@ -101,9 +116,21 @@ class MainWindow(QMainWindow):
         )
         self.statusBar().addPermanentWidget(user)
         self._make_actions()
+        add_marketing_menu(self, services, actor)
         self.model.modelReset.connect(self.update_count)
         self.update_count()
         self._restore_geometry()
+
+    def _make_lock(self, central: QWidget, idle_clock: IdleClock | None) -> None:
+        # The lock screen takes the list's place; the list's model is emptied meanwhile.
+        self.lock_screen = LockScreen(self._services.auth, self._actor)
+        self.lock_screen.unlocked.connect(self.unlock)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(central)
+        self.pages.addWidget(self.lock_screen)
+        self.setCentralWidget(self.pages)
+        timeout = self._services.auth.idle_timeout()
+        self.idle = IdleWatcher(timeout, self.lock, idle_clock, self)
 
     def _make_actions(self) -> None:
         self.new_action = QAction(_("&New contact..."), self)
@@ -124,10 +151,41 @@ class MainWindow(QMainWindow):
 
         file_menu = self.menuBar().addMenu(_("&File"))
         file_menu.addAction(self.quit_action)
-        contacts_menu = self.menuBar().addMenu(_("&Contacts"))
+        self.contacts_menu = self.menuBar().addMenu(_("&Contacts"))
         for action in (self.new_action, self.open_action, self.find_action):
-            contacts_menu.addAction(action)
+            self.contacts_menu.addAction(action)
         self.addAction(self.find_action)
+        self._make_admin_actions()
+
+    def _make_admin_actions(self) -> None:
+        """Administration entries, only for the roles that may use them."""
+        role = self._actor.role
+        self.users_action = QAction(_("&Users..."), self)
+        self.users_action.triggered.connect(self.open_users)
+        self.matrix_action = QAction(_("&Field access per role..."), self)
+        self.matrix_action.triggered.connect(self.open_field_matrix)
+        self.audit_action = QAction(_("&Audit trail..."), self)
+        self.audit_action.triggered.connect(self.open_audit)
+        self.lock_action = QAction(_("&Lock now"), self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock)
+        self.idle_action = QAction(_("&Idle lock time..."), self)
+        self.idle_action.triggered.connect(self.ask_idle_time)
+        allowed = [
+            (self.users_action, has_permission(role, Permission.MANAGE_USERS)),
+            (self.matrix_action, has_permission(role, Permission.EDIT_FIELD_MATRIX)),
+            (self.audit_action, has_permission(role, Permission.VIEW_AUDIT)),
+            (self.idle_action, has_permission(role, Permission.EDIT_SETTINGS)),
+        ]
+        self.admin_menu = None
+        if any(ok for _action, ok in allowed):
+            self.admin_menu = self.menuBar().addMenu(_("&Administration"))
+            for action, ok in allowed:
+                if ok:
+                    self.admin_menu.addAction(action)
+        self.contacts_menu.addSeparator()
+        self.contacts_menu.addAction(self.lock_action)
+        self.addAction(self.lock_action)
 
     # -- behaviour ----------------------------------------------------------------------
 
@@ -179,13 +237,137 @@ class MainWindow(QMainWindow):
     def edit_contact(self, contact_id: int | None) -> ContactEditorDialog | None:
         """Open the editor (modal); refresh the list after a save."""
         try:
-            dialog = ContactEditorDialog(self._services.contacts, self._actor, contact_id, self)
+            dialog = ContactEditorDialog(
+                self._services.contacts,
+                self._actor,
+                contact_id,
+                self,
+                open_consent=self.open_consent,
+                scan_notes=self._services.disclosures.scan_text,
+            )
         except DomainError as exc:
             QMessageBox.warning(self, _("PrivacyCRM"), describe_error(exc))
             return None
         if dialog.exec() == ContactEditorDialog.DialogCode.Accepted:
             self.model.refresh()
         return dialog
+
+    def open_consent(self, contact_id: int, language: str) -> ConsentDialog:
+        """Open the contact's "Consent & marketing" dialog (modal)."""
+        from privacycrm_desktop.ui.consent_panel import ConsentDialog
+
+        dialog = ConsentDialog(
+            self._services.consent,
+            self._services.statements,
+            self._actor,
+            contact_id,
+            language,
+            self,
+        )
+        dialog.exec()
+        return dialog
+
+    # -- administration -----------------------------------------------------------------
+
+    def open_users(self) -> QDialog:
+        """The user administration (owner only)."""
+        from privacycrm_desktop.ui.user_admin import UserAdminDialog
+
+        dialog = UserAdminDialog(self._services.auth, self._actor, self)
+        dialog.open()
+        return dialog
+
+    def open_field_matrix(self) -> QDialog:
+        """The field x role matrix (owner only); the list shows the new access after it."""
+        from privacycrm_desktop.ui.field_matrix import FieldMatrixDialog
+
+        dialog = FieldMatrixDialog(self._services.access, self._actor, self)
+        dialog.finished.connect(self.model.refresh)
+        dialog.open()
+        return dialog
+
+    def open_audit(self) -> QDialog:
+        """The audit viewer (owner and privacy officer)."""
+        from privacycrm_desktop.ui.audit_view import AuditViewerDialog
+
+        today = self._services.contacts.suggest_source(self._actor, None).obtained_on
+        assert today is not None
+        dialog = AuditViewerDialog(self._services.audit, self._actor, today, self)
+        dialog.open()
+        return dialog
+
+    def ask_idle_time(self) -> None:
+        """Ask after how many idle minutes the window locks (a business setting)."""
+        from privacycrm_desktop.services.auth import MAX_IDLE_MINUTES
+
+        current = int(self._services.auth.idle_timeout().total_seconds() // 60)
+        minutes, ok = QInputDialog.getInt(
+            self,
+            _("Idle lock time"),
+            _("Lock the window after this many minutes without activity:"),
+            current,
+            1,
+            MAX_IDLE_MINUTES,
+        )
+        if not ok:
+            return
+        try:
+            self._services.auth.set_idle_timeout(self._actor, minutes)
+        except DomainError as exc:
+            QMessageBox.warning(self, _("PrivacyCRM"), describe_error(exc))
+            return
+        self.idle.set_timeout(self._services.auth.idle_timeout())
+
+    # -- the idle lock ------------------------------------------------------------------
+
+    def start_idle_lock(self) -> None:
+        """Start watching for activity (the app does this once the window shows)."""
+        app = QApplication.instance()
+        if app is not None:
+            self.idle.start(app)
+
+    @property
+    def locked(self) -> bool:
+        """True while the lock screen shows."""
+        return self.pages.currentWidget() is self.lock_screen
+
+    def lock(self) -> None:
+        """Hide every personal datum and ask for the password again."""
+        if self.locked:
+            return
+        for dialog in self.findChildren(QDialog):
+            # Open editors and viewers hold personal data: they close unsaved.
+            if dialog.isVisible():
+                dialog.reject()
+        self.search_timer.stop()
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.model.clear()
+        self.menuBar().setEnabled(False)
+        for action in (self.new_action, self.open_action, self.find_action, self.lock_action):
+            action.setEnabled(False)
+        self.pages.setCurrentWidget(self.lock_screen)
+        self.lock_screen.reset()
+
+    def unlock(self, actor: Actor) -> None:
+        """Back to the list once the password was right."""
+        if actor.role is not self._actor.role:
+            # The owner changed this user's role meanwhile: menus and columns differ.
+            QMessageBox.information(
+                self, _("PrivacyCRM"), _("Your role was changed; start PrivacyCRM again.")
+            )
+            self.close()
+            return
+        self.menuBar().setEnabled(True)
+        self.new_action.setEnabled(has_permission(actor.role, Permission.CREATE_CONTACTS))
+        for action in (self.open_action, self.find_action, self.lock_action):
+            action.setEnabled(True)
+        self.model.set_query("")
+        self.model.refresh()
+        self.pages.setCurrentIndex(0)
+        self.idle.touch()
+        self.search.setFocus()
 
     # -- window state -------------------------------------------------------------------
 
@@ -195,6 +377,9 @@ class MainWindow(QMainWindow):
             self.resize(1000, 640)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            self.idle.stop(app)
         if self._settings is not None:
             self._settings.set_geometry("main", self.saveGeometry())
         super().closeEvent(event)

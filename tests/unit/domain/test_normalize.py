@@ -14,6 +14,7 @@ from privacycrm_desktop.domain.normalize import (
     normalise_phone,
     normalise_postcode,
     normalise_vat,
+    phone_prefix,
     phone_search_tokens,
     sort_name,
 )
@@ -89,3 +90,22 @@ def test_clean_text_collapses_space_and_refuses_control_characters() -> None:
     assert clean_text("  Jan \t Peeters ") == "Jan Peeters"
     with pytest.raises(InvalidValue):
         clean_text("Jan\x00")
+
+
+@pytest.mark.parametrize(
+    ("typed", "prefix"),
+    [
+        ("0475", "+32475"),
+        ("0475 12 34", "+3247512 34".replace(" ", "")),
+        ("+32 475", "+32475"),
+        ("0032 475", "+32475"),
+        ("+33 1 42", "+33142"),
+        ("9000", None),
+        ("04", None),
+        ("peeters", None),
+        ("0475 peeters", None),
+        ("", None),
+    ],
+)
+def test_phone_prefix_of_what_is_typed(typed: str, prefix: str | None) -> None:
+    assert phone_prefix(typed) == prefix

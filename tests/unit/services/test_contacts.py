@@ -184,7 +184,8 @@ def test_every_action_is_audited_without_personal_values(
             text("SELECT actor, action, entity, entity_id, detail FROM audit_event ORDER BY id")
         ).all()
     actions = [r.action for r in rows]
-    assert actions[-2:] == ["contact.create", "contact.update"]
+    # The owner sees notes and birth date: the read of restricted fields is on record.
+    assert actions[-3:] == ["contact.create", "contact.read_restricted", "contact.update"]
     dump = repr(rows).casefold()
     for personal in ("zoë", "lefèvre", "liège", "namur", "0475", "example.be", "5000"):
         assert personal not in dump
@@ -240,3 +241,37 @@ def test_markup_in_a_name_is_kept_as_text(svc: Services, owner: Actor, db_path: 
     assert svc.contacts.get(owner, cid).first_name == "<b>Jan</b>"
     conn = sqlite3.connect(db_path)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_typed_phone_numbers_find_each_contact_once(
+    svc: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch, dense: bool
+) -> None:
+    from privacycrm_desktop.persistence import contact_queries
+
+    svc.demo.generate(owner, 200, seed=9)
+    two = ContactInput(
+        first_name="An", last_name="Aerts", phones=("0475 11 11 11", "0475 22 22 22")
+    )
+    other = ContactInput(
+        first_name="Bo", last_name="Baert", phones=("+33 1 42 68 53 00", "0475 33 33 33")
+    )
+    first = svc.contacts.create(owner, two, CARD)
+    second = svc.contacts.create(owner, other, CARD)
+    if dense:  # make the index walk win whatever the numbers say
+        monkeypatch.setattr(contact_queries, "_SORT_COST_PER_MATCH", 1e9)
+    for typed in ("0475 11", "+32 475 111", "0032475111111"):
+        assert svc.contacts.count(owner, typed) == 1
+        assert [r.id for r in svc.contacts.page(owner, query=typed)] == [first]
+    total = svc.contacts.count(owner, "0475")
+    rows = svc.contacts.page(owner, query="0475", limit=1000, total=total)
+    assert len(rows) == total
+    assert len({r.id for r in rows}) == total
+    assert {first, second} <= {r.id for r in rows}
+    names = [r.name for r in svc.contacts.page(owner, query="0475", limit=1000)]
+    assert names == [r.name for r in rows]
+    assert (
+        svc.contacts.page(owner, query="0475", offset=total - 3, limit=3, total=total) == rows[-3:]
+    )
+    assert svc.contacts.count(owner, "+33 1 42") == 1
+    assert svc.contacts.count(owner, "9000") == svc.contacts.count(owner, "9000 ")

@@ -353,6 +353,10 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_contact_phone_contact_id"), ["contact_id"], unique=False
         )
+        batch_op.create_index("ix_contact_phone_number", ["number", "contact_id"], unique=False)
+        batch_op.create_index(
+            "ix_contact_phone_extra", ["number"], unique=False, sqlite_where=sa.text("position > 0")
+        )
 
     op.create_table(
         "disclosure",
@@ -541,6 +545,8 @@ def downgrade() -> None:
 
     op.drop_table("disclosure")
     with op.batch_alter_table("contact_phone", schema=None) as batch_op:
+        batch_op.drop_index("ix_contact_phone_extra")
+        batch_op.drop_index("ix_contact_phone_number")
         batch_op.drop_index(batch_op.f("ix_contact_phone_contact_id"))
 
     op.drop_table("contact_phone")

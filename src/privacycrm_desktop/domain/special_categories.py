@@ -1,0 +1,94 @@
+"""Special categories of personal data (GDPR 9 and 10, rule 10).
+
+Such data may be recorded only with the person's written consent for that category; free
+text is scanned for words that suggest it, so the user is warned before saving.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from privacycrm_desktop.domain.normalize import fold
+from privacycrm_desktop.domain.text import N_
+
+
+class SpecialCategory(StrEnum):
+    """The categories the law singles out."""
+
+    HEALTH = "health"
+    RELIGION = "religion"
+    POLITICS = "politics"
+    TRADE_UNION = "trade_union"
+    ETHNIC_ORIGIN = "ethnic_origin"
+    SEX_LIFE = "sex_life"
+    GENETIC = "genetic"
+    BIOMETRIC = "biometric"
+    CRIMINAL = "criminal"
+
+
+SPECIAL_CATEGORY_LABELS = {
+    SpecialCategory.HEALTH: N_("Health"),
+    SpecialCategory.RELIGION: N_("Religion or belief"),
+    SpecialCategory.POLITICS: N_("Political opinion"),
+    SpecialCategory.TRADE_UNION: N_("Trade-union membership"),
+    SpecialCategory.ETHNIC_ORIGIN: N_("Racial or ethnic origin"),
+    SpecialCategory.SEX_LIFE: N_("Sex life or sexual orientation"),
+    SpecialCategory.GENETIC: N_("Genetic data"),
+    SpecialCategory.BIOMETRIC: N_("Biometric data"),
+    SpecialCategory.CRIMINAL: N_("Criminal records"),
+}
+
+#: A term list: words per category (folded).
+SpecialCategoryTerms = Mapping[SpecialCategory, tuple[str, ...]]
+
+#: The prefix of a consent event's product category that marks written consent for a
+#: special category ("special:health").
+CONSENT_PREFIX = "special:"
+
+
+@dataclass(frozen=True)
+class TermHit:
+    """A word in a text that suggests a special category."""
+
+    category: SpecialCategory
+    term: str
+
+
+def parse_terms(text: str) -> dict[SpecialCategory, tuple[str, ...]]:
+    """Read a term list: ``category: term`` a line; ``#`` starts a comment.
+
+    Raises:
+        ValueError: on a line naming an unknown category.
+    """
+    terms: dict[SpecialCategory, list[str]] = {}
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, _sep, term = line.partition(":")
+        category = SpecialCategory(name.strip())
+        if term.strip():
+            terms.setdefault(category, []).append(fold(term.strip()))
+    return {k: tuple(v) for k, v in terms.items()}
+
+
+def scan(text: str, term_lists: Iterable[SpecialCategoryTerms]) -> list[TermHit]:
+    """Words in *text* that suggest special-category data, each category once.
+
+    Matching is on folded text ("Diabète" finds "diabete") at word starts, so "diabet"
+    finds "diabetes" and "diabetic" but "ras" does not find "terras".
+    """
+    folded = fold(text)
+    hits: dict[SpecialCategory, TermHit] = {}
+    for terms in term_lists:
+        for category, words in terms.items():
+            if category in hits:
+                continue
+            for word in words:
+                if re.search(r"(?<!\w)" + re.escape(word), folded):
+                    hits[category] = TermHit(category, word)
+                    break
+    return [hits[c] for c in SpecialCategory if c in hits]

@@ -1,0 +1,59 @@
+"""Suppression keys: salted hashes of normalised contact points (rules 13 and 17).
+
+A person who objected to all direct marketing (or was erased) is remembered only as
+HMAC-SHA256 digests of their normalised e-mail, phone number and name + postcode, keyed
+with a per-database secret, so the list holds no clear text and cannot be matched
+against another business's list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from enum import StrEnum
+
+from privacycrm_desktop.domain.normalize import fold
+
+
+class HashKind(StrEnum):
+    """What a suppression digest was made from."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    NAME_POSTCODE = "name_postcode"
+
+
+def normalised_point(kind: HashKind, value: str) -> str:
+    """The form a contact point is hashed in.
+
+    E-mail addresses are trimmed and case-folded whole (mail systems treat the local part
+    case-insensitively in practice); phone numbers are expected in E.164 already (only
+    spaces are dropped); a name + postcode is folded ("Zoë Lefèvre|4000" -> "zoe lefevre|4000").
+    """
+    if kind is HashKind.EMAIL:
+        return value.strip().casefold()
+    if kind is HashKind.PHONE:
+        return "".join(value.split())
+    name, _sep, postcode = value.rpartition("|")
+    return " ".join(fold(name).split()) + "|" + "".join(postcode.split()).upper()
+
+
+def name_postcode(first_name: str, last_name: str, postcode: str) -> str:
+    """The name + postcode key of a person, or "" when either part is missing."""
+    name = " ".join(p for p in (first_name.strip(), last_name.strip()) if p)
+    return f"{name}|{postcode}" if name and postcode.strip() else ""
+
+
+def suppression_digest(salt: str, kind: HashKind, value: str) -> str:
+    """HMAC-SHA256 (hex, 64 characters) of the normalised *value*, keyed by *salt*.
+
+    Args:
+        salt: the database's secret (hex text).
+        kind: what the value is.
+        value: the e-mail address, E.164 number or "name|postcode".
+
+    Returns:
+        The hex digest; equal inputs up to normalisation give equal digests.
+    """
+    message = f"{kind.value}:{normalised_point(kind, value)}".encode()
+    return hmac.new(salt.encode("ascii"), message, hashlib.sha256).hexdigest()

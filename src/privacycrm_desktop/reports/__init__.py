@@ -1,0 +1,1 @@
+"""PDF reports with reportlab (no Qt): the register of processing, notices, letters."""

@@ -1,0 +1,107 @@
+"""The field x role matrix as the owner set it: defaults plus stored overrides (rule 19).
+
+The policy itself is ``domain.access.field_access``; this service loads the overrides from
+``role_field_access``, caches them per instance and lets the owner change them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import delete, select
+
+from privacycrm_desktop.domain.access import (
+    DEFAULT_FIELD_MATRIX,
+    FieldAccess,
+    Permission,
+    Role,
+    field_access,
+    require,
+)
+from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
+from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, FIELDS_BY_NAME
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.models import RoleFieldAccess
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.dto import Actor
+
+Overrides = Mapping[tuple[Role, str], FieldAccess]
+
+
+class AccessService:
+    """Answers "how much of which field may this role see?" with the owner's overrides."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._overrides: dict[tuple[Role, str], FieldAccess] | None = None
+
+    def overrides(self) -> Overrides:
+        """The stored overrides, read once and kept until the owner changes one."""
+        if self._overrides is None:
+            with self._uow() as uow:
+                rows = uow.session.execute(
+                    select(RoleFieldAccess.role, RoleFieldAccess.field, RoleFieldAccess.access)
+                ).tuples()
+                loaded: dict[tuple[Role, str], FieldAccess] = {}
+                for role, field, access in rows:
+                    # A row naming an unknown role or level is ignored: deny by default.
+                    if role in Role._value2member_map_ and access in FieldAccess._value2member_map_:
+                        loaded[(Role(role), field)] = FieldAccess(access)
+            self._overrides = loaded
+        return self._overrides
+
+    def invalidate(self) -> None:
+        """Forget the cached overrides (another instance may have changed them)."""
+        self._overrides = None
+
+    def access_for(self, role: Role) -> dict[str, FieldAccess]:
+        """Every catalogue field with the access *role* has to it."""
+        overrides = self.overrides()
+        return {spec.name: field_access(role, spec.name, overrides) for spec in FIELD_CATALOGUE}
+
+    def matrix(self, actor: Actor) -> dict[tuple[Role, str], FieldAccess]:
+        """The whole role x field matrix in force (owner only, for the settings page)."""
+        require(actor.role, Permission.EDIT_FIELD_MATRIX)
+        overrides = self.overrides()
+        return {
+            (role, spec.name): field_access(role, spec.name, overrides)
+            for role in Role
+            for spec in FIELD_CATALOGUE
+        }
+
+    def set_field_access(self, actor: Actor, role: Role, field: str, access: FieldAccess) -> None:
+        """Set how much of *field* *role* may see and change (owner only; audited).
+
+        Setting the shipped default removes the override.
+
+        Raises:
+            PermissionDenied: The actor is not the owner.
+            ValidationFailed: Unknown field.
+        """
+        require(actor.role, Permission.EDIT_FIELD_MATRIX)
+        role, access = Role(role), FieldAccess(access)
+        if field not in FIELDS_BY_NAME:
+            raise ValidationFailed([FieldProblem("field", N_("No such field."))])
+        now = self._clock.now()
+        with self._uow(write=True) as uow:
+            session = uow.session
+            session.execute(
+                delete(RoleFieldAccess).where(
+                    RoleFieldAccess.role == role.value, RoleFieldAccess.field == field
+                )
+            )
+            if DEFAULT_FIELD_MATRIX.get((role, field)) is not access:
+                session.add(RoleFieldAccess(role=role.value, field=field, access=access.value))
+            record_event(
+                session,
+                actor=actor.username,
+                action="access.set",
+                entity="role_field_access",
+                entity_id=f"{role.value}.{field}",
+                at=now,
+                detail=f"access={access.value}",
+            )
+        self.invalidate()

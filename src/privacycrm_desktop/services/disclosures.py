@@ -1,0 +1,333 @@
+"""The disclosure ledger (rules 6 and 15) and the special-categories gate (rule 10).
+
+A disclosure records that data of one person went to a recipient, for which purpose,
+which categories, when, and when the person was told. Handing contacts to another
+company for its own use, even within the same group, is refused and the refusal logged.
+
+Special-category data is accepted only when the person's written consent with evidence
+for that category is on record; notes are scanned so the user is warned before saving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from privacycrm_desktop.config import resources_dir
+from privacycrm_desktop.domain.access import FieldAccess, Permission, field_access, require
+from privacycrm_desktop.domain.consent import (
+    WRITTEN_METHODS,
+    Channel,
+    ConsentFact,
+    ConsentMethod,
+    ConsentStatus,
+    consent_state,
+)
+from privacycrm_desktop.domain.errors import (
+    DomainError,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from privacycrm_desktop.domain.normalize import InvalidValue, clean_text
+from privacycrm_desktop.domain.provenance import SourceInput, validate_source
+from privacycrm_desktop.domain.special_categories import (
+    CONSENT_PREFIX,
+    SpecialCategory,
+    SpecialCategoryTerms,
+    TermHit,
+    parse_terms,
+    scan,
+)
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.models import (
+    ConsentEvent,
+    Contact,
+    Disclosure,
+    Purpose,
+    Recipient,
+    Source,
+    SpecialCategoryDatum,
+)
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.dto import Actor
+
+#: The purpose written consent for special-category data is recorded under.
+SPECIAL_PURPOSE = "customer_relationship"
+
+
+class TransferRefused(DomainError):
+    """A transfer of contacts to another company for its own use (rule 6)."""
+
+    default_message = N_(
+        "Refused: contacts may not be passed to another company for its own use, not even "
+        "one of the same group. Only service providers working for us may receive data."
+    )
+
+
+class SpecialCategoryLocked(DomainError):
+    """Special-category data without written consent for the category (rule 10)."""
+
+    default_message = N_(
+        "This is special-category data: record the person's written consent with evidence "
+        "for this category first."
+    )
+
+
+@dataclass(frozen=True)
+class DisclosureInput:
+    """Data of one person passed to a recipient."""
+
+    contact_id: int
+    recipient: str
+    purpose: str
+    categories: tuple[str, ...]
+    disclosed_on: dt.date
+    subject_informed_on: dt.date | None = None
+    recipient_kind: str = "processor"
+    own_marketing: bool = False
+
+
+def find_recipient(
+    session: Session, name: str, kind: str = "processor", own_marketing: bool = False
+) -> Recipient:
+    """The recipient called *name* (folded white space), added when new."""
+    clean = " ".join(name.split())
+    row = session.execute(select(Recipient).where(Recipient.name == clean)).scalar_one_or_none()
+    if row is None:
+        row = Recipient(name=clean, kind=kind, own_marketing=own_marketing, country="BE")
+        session.add(row)
+        session.flush()
+    return row
+
+
+class DisclosureService:
+    """Recording disclosures and special-category data, with their refusals."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def refuse_transfer(self, actor: Actor, recipient: str, what: str) -> None:
+        """Log a refused transfer (its own transaction) and raise ``TransferRefused``.
+
+        The recipient is kept, marked as one that would use data for its own marketing,
+        so later transfers to it are refused too.
+        """
+        with self._uow(write=True) as uow:
+            row = find_recipient(uow.session, recipient, own_marketing=True)
+            # Whoever asked for data for its own use is remembered as such.
+            row.own_marketing = True
+            record_event(
+                uow.session,
+                actor=actor.username,
+                action="transfer.refused",
+                entity="recipient",
+                entity_id=row.id,
+                at=self._clock.now(),
+                detail=f"what={what}",
+            )
+        raise TransferRefused
+
+    def record(self, actor: Actor, data: DisclosureInput) -> int:
+        """Add a disclosure to the ledger; refuse one to a company for its own use."""
+        require(actor.role, Permission.EXPORT)
+        try:
+            name = clean_text(data.recipient)
+        except InvalidValue as exc:
+            raise ValidationFailed([FieldProblem("recipient", exc.message)]) from None
+        if not name or len(name) > 200:
+            raise ValidationFailed([FieldProblem("recipient", N_("Name the recipient."))])
+        if data.subject_informed_on is not None and data.subject_informed_on < data.disclosed_on:
+            raise ValidationFailed(
+                [FieldProblem("subject_informed_on", N_("The person cannot be told before."))]
+            )
+        with self._uow() as uow:
+            known = uow.session.execute(
+                select(Recipient.own_marketing).where(Recipient.name == name)
+            ).scalar_one_or_none()
+        if data.own_marketing or known:
+            self.refuse_transfer(actor, name, "disclosure")
+        now = self._clock.now()
+        with self._uow(write=True) as uow:
+            session = uow.session
+            if session.get(Contact, data.contact_id) is None:
+                raise NotFound
+            purpose_id = session.execute(
+                select(Purpose.id).where(Purpose.code == data.purpose)
+            ).scalar_one_or_none()
+            if purpose_id is None:
+                raise ValidationFailed(
+                    [FieldProblem("purpose", N_("Choose a purpose from the register."))]
+                )
+            recipient = find_recipient(session, name, data.recipient_kind)
+            row = Disclosure(
+                contact_id=data.contact_id,
+                recipient_id=recipient.id,
+                purpose_id=purpose_id,
+                categories=",".join(c.strip() for c in data.categories if c.strip()),
+                disclosed_on=data.disclosed_on,
+                subject_informed_on=data.subject_informed_on,
+                recorded_by=actor.user_id,
+            )
+            session.add(row)
+            session.flush()
+            record_event(
+                session,
+                actor=actor.username,
+                action="disclosure.record",
+                entity="disclosure",
+                entity_id=row.id,
+                at=now,
+                detail=f"contact={data.contact_id};recipient={recipient.id}",
+            )
+            return row.id
+
+    # -- special categories --------------------------------------------------------------
+
+    def scan_text(self, text: str) -> list[TermHit]:
+        """Words in *text* suggesting special-category data (nl, fr and en term lists)."""
+        return scan(text, _term_lists())
+
+    def record_special_consent(
+        self,
+        actor: Actor,
+        contact_id: int,
+        category: SpecialCategory,
+        method: ConsentMethod,
+        evidence: str,
+        *,
+        withdraw: bool = False,
+    ) -> int:
+        """Record written consent (or its withdrawal) for one special category."""
+        from privacycrm_desktop.services.consent import ConsentService
+        from privacycrm_desktop.services.consent_dto import ConsentInput
+
+        if not withdraw and (method not in WRITTEN_METHODS or not evidence.strip()):
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "evidence",
+                        N_("Special-category data needs written consent with evidence."),
+                    )
+                ]
+            )
+        status = ConsentStatus.OPT_OUT if withdraw else ConsentStatus.OPT_IN
+        return ConsentService(self._uow, self._clock).record(
+            actor,
+            ConsentInput(
+                contact_id=contact_id,
+                purpose=SPECIAL_PURPOSE,
+                # Written consent is on paper or its electronic equivalent: kept as "post".
+                channel=Channel.POST,
+                status=status,
+                method=method,
+                evidence=evidence,
+                product_category=CONSENT_PREFIX + category.value,
+            ),
+        )
+
+    def record_special(
+        self,
+        actor: Actor,
+        contact_id: int,
+        category: SpecialCategory,
+        value: str,
+        source: SourceInput,
+    ) -> int:
+        """Store a special-category datum, only under written consent for its category."""
+        require(actor.role, Permission.EDIT_CONTACTS)
+        if field_access(actor.role, "special_categories") is not FieldAccess.WRITE:
+            raise PermissionDenied
+        now = self._clock.now()
+        checked = validate_source(source, self._clock.today())
+        assert checked.kind is not None
+        assert checked.obtained_on is not None
+        if not value.strip():
+            raise ValidationFailed([FieldProblem("value", N_("This is required."))])
+        with self._uow(write=True) as uow:
+            session = uow.session
+            if session.get(Contact, contact_id) is None:
+                raise NotFound
+            consent_id = _written_consent(session, contact_id, category, self._clock.today())
+            if consent_id is None:
+                raise SpecialCategoryLocked
+            source_row = Source(
+                kind=checked.kind.value,
+                description=checked.description,
+                obtained_on=checked.obtained_on,
+                entered_by=actor.user_id,
+                created_at=now,
+            )
+            session.add(source_row)
+            session.flush()
+            row = SpecialCategoryDatum(
+                contact_id=contact_id,
+                category=category.value,
+                value=value.strip(),
+                consent_event_id=consent_id,
+                source_id=source_row.id,
+                recorded_at=now,
+            )
+            session.add(row)
+            session.flush()
+            record_event(
+                session,
+                actor=actor.username,
+                action="special_category.record",
+                entity="contact",
+                entity_id=contact_id,
+                at=now,
+                detail=f"category={category.value}",
+            )
+            return row.id
+
+
+def _written_consent(
+    session: Session, contact_id: int, category: SpecialCategory, today: dt.date
+) -> int | None:
+    """The id of the written consent in force for *category*, or None."""
+    rows: Sequence[ConsentEvent] = session.scalars(
+        select(ConsentEvent).where(
+            ConsentEvent.contact_id == contact_id,
+            ConsentEvent.product_category == CONSENT_PREFIX + category.value,
+        )
+    ).all()
+    facts = {
+        ConsentFact(
+            "special",
+            Channel.POST,
+            ConsentStatus(r.status),
+            r.recorded_at,
+            r.expires_on,
+            ConsentMethod(r.method),
+            r.product_category,
+        ): r
+        for r in rows
+    }
+    state = consent_state(facts, "special", Channel.POST, today)
+    if state.status is not ConsentStatus.OPT_IN or state.decided_by is None:
+        return None
+    event = facts[state.decided_by]
+    if ConsentMethod(event.method) not in WRITTEN_METHODS or not (
+        event.evidence or event.evidence_file
+    ):
+        return None
+    return event.id
+
+
+@lru_cache(maxsize=1)
+def _term_lists() -> tuple[SpecialCategoryTerms, ...]:
+    folder = resources_dir() / "special_categories"
+    return tuple(
+        parse_terms((folder / f"{lang}.txt").read_text(encoding="utf-8"))
+        for lang in ("nl", "fr", "en")
+    )

@@ -1,0 +1,199 @@
+"""Marketing lists that reach only who may be reached (rules 1, 3-6, 13, 20).
+
+Choose a purpose, a channel and (for soft opt-in) a product category: the list holds the
+reachable contacts with the reason each one qualifies, plus how many were left out for
+which reason. Columns follow the user's field access (a hidden field is never in the list
+or its CSV). A CSV export is logged with purpose and recipient; a recipient that would use
+the contacts for its own marketing is refused (rule 6).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+
+from sqlalchemy import select
+
+from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
+from privacycrm_desktop.domain.consent import Channel
+from privacycrm_desktop.domain.csv_cells import neutralise
+from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
+from privacycrm_desktop.domain.marketing import decide, explain, normalise_category
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.models import Disclosure, Purpose, Recipient
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.access import AccessService
+from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.consent_dto import MarketingEntry, MarketingList
+from privacycrm_desktop.services.disclosures import DisclosureService, find_recipient
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.marketing_facts import get_salt, load_facts, marketing_rules
+
+#: List columns and the catalogue field each one shows.
+_BASE_COLUMNS = (
+    ("first_name", "first_name"),
+    ("last_name", "last_name"),
+    ("organisation", "organisation"),
+    ("language", "language"),
+)
+_CHANNEL_COLUMNS = {
+    Channel.EMAIL: (("email", "emails"),),
+    Channel.PHONE: (("phone", "phones"),),
+    Channel.SMS: (("phone", "phones"),),
+    Channel.POST: (
+        ("street", "street"),
+        ("postcode", "postcode"),
+        ("city", "city"),
+        ("country", "country"),
+    ),
+}
+INTERNAL = "internal"
+
+
+class MarketingService:
+    """Builds marketing lists and exports them."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, access: AccessService | None = None) -> None:
+        self._uow = uow
+        self._clock = clock
+        # The same field policy as the contact list: a hidden field never reaches a list.
+        self._policy = access or AccessService(uow, clock)
+
+    def build(
+        self, actor: Actor, purpose: str, channel: Channel, category: str | None = None
+    ) -> MarketingList:
+        """The reachable contacts for *purpose* on *channel* about *category*.
+
+        Raises:
+            ValidationFailed: unknown or non-marketing purpose; soft opt-in without a category.
+            PermissionDenied: the role may not build marketing lists.
+        """
+        require(actor.role, Permission.MARKETING_LISTS)
+        category = normalise_category(category) if category and category.strip() else None
+        today = self._clock.today()
+        with self._uow() as uow:
+            session = uow.session
+            rules = marketing_rules(session)
+            rule = rules.get(purpose)
+            if rule is None:
+                raise ValidationFailed(
+                    [FieldProblem("purpose", N_("Choose an active marketing purpose."))]
+                )
+            if not rule.needs_opt_in and category is None:
+                raise ValidationFailed(
+                    [
+                        FieldProblem(
+                            "category",
+                            N_(
+                                "Choose the product category the offer is about: soft opt-in "
+                                "covers only products similar to what was bought."
+                            ),
+                        )
+                    ]
+                )
+            facts = load_facts(session, get_salt(session), channels=(channel,))
+        access = self._policy.access_for(actor.role)
+        columns = tuple(
+            column
+            for column, field in _BASE_COLUMNS + _CHANNEL_COLUMNS[channel]
+            if access[field] is not FieldAccess.HIDDEN
+        )
+        entries: list[MarketingEntry] = []
+        excluded: Counter[str] = Counter()
+        for contact in facts:
+            decision = decide(contact.subjects[channel], rule, channel, today, category, rules)
+            if not decision.reachable:
+                excluded[decision.reason.value] += 1
+                continue
+            raw = dict(contact.values)
+            point = decision.point.value if decision.point else ""
+            raw["email"] = raw["phone"] = point
+            values = {}
+            for column, field in _BASE_COLUMNS + _CHANNEL_COLUMNS[channel]:
+                if access[field] is FieldAccess.HIDDEN:
+                    continue
+                text = raw.get(column, "")
+                values[column] = mask(text) if access[field] is FieldAccess.MASKED else text
+            entries.append(
+                MarketingEntry(contact.id, values, decision.reason, explain(decision, channel))
+            )
+        return MarketingList(
+            purpose, channel, category, columns, tuple(entries), dict(sorted(excluded.items()))
+        )
+
+    def export_csv(
+        self,
+        actor: Actor,
+        purpose: str,
+        channel: Channel,
+        category: str | None = None,
+        recipient: str = "",
+    ) -> tuple[bytes, int]:
+        """The list as CSV (UTF-8 with BOM, formulas neutralised); logged as an export.
+
+        A named *recipient* (a mailing house, a printer) gets a disclosure per contact in
+        the ledger; one that would use the contacts for its own marketing is refused.
+
+        Returns:
+            The file's bytes and how many contacts it holds.
+        """
+        require(actor.role, Permission.EXPORT)
+        name = " ".join(recipient.split())
+        if name:
+            with self._uow() as uow:
+                own = uow.session.execute(
+                    select(Recipient.own_marketing).where(Recipient.name == name)
+                ).scalar_one_or_none()
+            if own:
+                DisclosureService(self._uow, self._clock).refuse_transfer(actor, name, "export")
+        result = self.build(actor, purpose, channel, category)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(["id", *result.columns, "reason"])
+        for entry in result.entries:
+            writer.writerow(
+                [
+                    str(entry.contact_id),
+                    *(neutralise(entry.values.get(c, "")) for c in result.columns),
+                    entry.reason.value,
+                ]
+            )
+        data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        self._log_export(actor, result, name)
+        return data, len(result.entries)
+
+    def _log_export(self, actor: Actor, result: MarketingList, recipient: str) -> None:
+        now, today = self._clock.now(), self._clock.today()
+        with self._uow(write=True) as uow:
+            session = uow.session
+            recipient_id = INTERNAL
+            if recipient:
+                row = find_recipient(session, recipient)
+                recipient_id = str(row.id)
+                purpose_id = session.execute(
+                    select(Purpose.id).where(Purpose.code == result.purpose)
+                ).scalar_one()
+                categories = ",".join(result.columns)
+                session.add_all(
+                    Disclosure(
+                        contact_id=entry.contact_id,
+                        recipient_id=row.id,
+                        purpose_id=purpose_id,
+                        categories=categories,
+                        disclosed_on=today,
+                        recorded_by=actor.user_id,
+                    )
+                    for entry in result.entries
+                )
+            record_event(
+                session,
+                actor=actor.username,
+                action="export.marketing_csv",
+                entity="purpose",
+                entity_id=result.purpose,
+                at=now,
+                detail=f"channel={result.channel.value};count={len(result.entries)};"
+                f"recipient={recipient_id}",
+            )

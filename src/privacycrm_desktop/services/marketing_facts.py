@@ -1,0 +1,289 @@
+"""Gathering what the marketing rules need from the database, in a few bulk queries.
+
+Shared by the consent service (explaining one contact's channels) and the marketing list
+(every contact): contacts, their contact points with the kind of source they came from,
+their consent events, opt-outs keyed by a contact point they share, and suppression.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from privacycrm_desktop.domain.consent import Channel, ConsentFact, ConsentMethod, ConsentStatus
+from privacycrm_desktop.domain.contacts import ContactKind, Relationship
+from privacycrm_desktop.domain.marketing import ContactPoint, MarketingRule, MarketingSubject
+from privacycrm_desktop.domain.provenance import SourceKind
+from privacycrm_desktop.domain.purposes import LegalBasis
+from privacycrm_desktop.domain.suppression import HashKind, name_postcode, suppression_digest
+from privacycrm_desktop.persistence.models import (
+    ConsentEvent,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    FieldProvenance,
+    Purpose,
+    Setting,
+    Source,
+    Suppression,
+)
+
+SALT_KEY = "suppression.salt"
+
+
+def similar_key(code: str) -> str:
+    """The setting holding a purpose's groups of similar product categories (JSON)."""
+    return f"purpose.{code}.similar_categories"
+
+
+def get_salt(session: Session) -> str | None:
+    """The database's suppression secret, or None before its first use."""
+    row = session.get(Setting, SALT_KEY)
+    return row.value if row is not None else None
+
+
+def ensure_salt(session: Session) -> str:
+    """The database's suppression secret, created (``secrets.token_hex``) at first use."""
+    row = session.get(Setting, SALT_KEY)
+    if row is None:
+        row = Setting(key=SALT_KEY, value=secrets.token_hex(32))
+        session.add(row)
+        session.flush()
+    return row.value
+
+
+def load_similar(session: Session, code: str) -> tuple[frozenset[str], ...]:
+    """The owner's groups of similar categories for purpose *code*."""
+    row = session.get(Setting, similar_key(code))
+    if row is None or not row.value:
+        return ()
+    groups = json.loads(row.value)
+    return tuple(frozenset(str(c) for c in group) for group in groups if group)
+
+
+def marketing_rules(session: Session) -> dict[str, MarketingRule]:
+    """Every active marketing purpose as a rule, by code."""
+    rows = session.scalars(
+        select(Purpose).where(Purpose.is_marketing.is_(True), Purpose.active.is_(True))
+    ).all()
+    return {
+        p.code: MarketingRule(
+            p.code, p.legal_basis == LegalBasis.CONSENT.value, load_similar(session, p.code)
+        )
+        for p in rows
+    }
+
+
+@dataclass(frozen=True)
+class ContactFacts:
+    """One contact's plain values for list columns, and its subject per channel."""
+
+    id: int
+    values: dict[str, str]
+    subjects: dict[Channel, MarketingSubject]
+
+
+def _fact(row: ConsentEvent, codes: dict[int, str]) -> ConsentFact:
+    return ConsentFact(
+        purpose=codes.get(row.purpose_id, ""),
+        channel=Channel(row.channel),
+        status=ConsentStatus(row.status),
+        recorded_at=row.recorded_at,
+        expires_on=row.expires_on,
+        method=ConsentMethod(row.method),
+        product_category=row.product_category,
+    )
+
+
+_CONTACT_COLUMNS = (
+    Contact.id,
+    Contact.kind,
+    Contact.first_name,
+    Contact.last_name,
+    Contact.organisation,
+    Contact.language,
+    Contact.street,
+    Contact.postcode,
+    Contact.city,
+    Contact.country,
+    Contact.relationship,
+    Contact.relationship_end,
+    Contact.source_id,
+)
+_CHANNELS = tuple(Channel)
+
+
+def load_facts(
+    session: Session,
+    salt: str | None,
+    contact_ids: Iterable[int] | None = None,
+    channels: Iterable[Channel] = _CHANNELS,
+) -> list[ContactFacts]:
+    """Facts of the given contacts (all when None), ordered by name.
+
+    Args:
+        session: an open session.
+        salt: the suppression secret (None: nothing is suppressed yet).
+        contact_ids: restrict to these contacts.
+        channels: the channels to build subjects for (a list needs one).
+
+    Returns:
+        One ``ContactFacts`` per contact.
+    """
+    ids = None if contact_ids is None else list(contact_ids)
+    wanted_channels = tuple(channels)
+    # Plain rows, not ORM objects: a list over every contact must stay fast.
+    query = select(*_CONTACT_COLUMNS).order_by(Contact.sort_name, Contact.id)
+    if ids is not None:
+        query = query.where(Contact.id.in_(ids))
+    contacts = session.execute(query).all()
+    sale = SourceKind.SALE.value
+
+    def only(query: Select[Any], column: Any) -> Select[Any]:
+        return query if ids is None else query.where(column.in_(ids))
+
+    # Only whether a source was a sale matters; sales are few next to all sources.
+    sale_sources = set(session.scalars(select(Source.id).where(Source.kind == sale)))
+
+    emails: dict[int, list[ContactPoint]] = {}
+    email_query = select(ContactEmail.contact_id, ContactEmail.address, ContactEmail.source_id)
+    for cid, address, sid in session.execute(
+        only(email_query, ContactEmail.contact_id).order_by(
+            ContactEmail.contact_id, ContactEmail.position
+        )
+    ).tuples():
+        emails.setdefault(cid, []).append(ContactPoint(address, sid in sale_sources))
+    phones: dict[int, list[ContactPoint]] = {}
+    phone_query = select(ContactPhone.contact_id, ContactPhone.number, ContactPhone.source_id)
+    for cid, number, sid in session.execute(
+        only(phone_query, ContactPhone.contact_id).order_by(
+            ContactPhone.contact_id, ContactPhone.position
+        )
+    ).tuples():
+        phones.setdefault(cid, []).append(ContactPoint(number, sid in sale_sources))
+    street_query = select(FieldProvenance.contact_id, FieldProvenance.source_id).where(
+        FieldProvenance.field == "street"
+    )
+    street_source = dict(
+        session.execute(only(street_query, FieldProvenance.contact_id)).tuples().all()
+    )
+
+    codes = dict(session.execute(select(Purpose.id, Purpose.code)).tuples().all())
+    events: dict[int, list[ConsentFact]] = {}
+    by_point: dict[str, list[tuple[int | None, ConsentFact]]] = {}
+    own_query = select(ConsentEvent).where(ConsentEvent.contact_id.is_not(None))
+    for row in session.scalars(only(own_query, ConsentEvent.contact_id)):
+        assert row.contact_id is not None
+        events.setdefault(row.contact_id, []).append(_fact(row, codes))
+    # Opt-outs keyed by a contact point (they survive merges, re-imports and erasure).
+    for row in session.scalars(
+        select(ConsentEvent).where(
+            ConsentEvent.contact_point_hash != "",
+            ConsentEvent.status == ConsentStatus.OPT_OUT.value,
+        )
+    ):
+        by_point.setdefault(row.contact_point_hash, []).append((row.contact_id, _fact(row, codes)))
+    suppressed = set(session.scalars(select(Suppression.digest)))
+
+    result = []
+    for contact in contacts:
+        email_points = tuple(emails.get(contact.id, ()))
+        phone_points = tuple(phones.get(contact.id, ()))
+        address = ", ".join(
+            p for p in (contact.street, f"{contact.postcode} {contact.city}".strip()) if p
+        )
+        post_points: tuple[ContactPoint, ...] = ()
+        if contact.street and contact.city:
+            sid = street_source.get(contact.id, contact.source_id)
+            post_points = (ContactPoint(address, sid in sale_sources),)
+        # Hashing every point costs time; it matters only when something is keyed by one.
+        digests = (
+            _digests(salt, contact, email_points, phone_points)
+            if suppressed or by_point
+            else _NO_DIGESTS
+        )
+        every = set().union(*digests.values())
+        # An objection to all direct marketing under any of the person's points counts
+        # for every channel: the list is about the person, not one address.
+        is_suppressed = bool(every & suppressed)
+        own = events.get(contact.id, [])
+        points = {
+            Channel.EMAIL: email_points,
+            Channel.PHONE: phone_points,
+            Channel.SMS: phone_points,
+            Channel.POST: post_points,
+        }
+        kind = ContactKind(contact.kind)
+        relationship = Relationship(contact.relationship)
+        subjects = {}
+        for channel in wanted_channels:
+            shared = [
+                fact
+                for digest in digests[channel]
+                for owner, fact in by_point.get(digest, ())
+                if owner != contact.id and fact.channel is channel
+            ]
+            subjects[channel] = MarketingSubject(
+                kind=kind,
+                relationship=relationship,
+                relationship_end=contact.relationship_end,
+                points=points[channel],
+                suppressed=is_suppressed,
+                events=tuple(own + shared),
+            )
+        values = {
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "organisation": contact.organisation,
+            "language": contact.language,
+            "street": contact.street,
+            "postcode": contact.postcode,
+            "city": contact.city,
+            "country": contact.country,
+        }
+        result.append(ContactFacts(contact.id, values, subjects))
+    return result
+
+
+_NO_DIGESTS: dict[Channel, set[str]] = {c: set() for c in Channel}
+
+
+def _digests(
+    salt: str | None,
+    contact: Any,
+    email_points: tuple[ContactPoint, ...],
+    phone_points: tuple[ContactPoint, ...],
+) -> dict[Channel, set[str]]:
+    """The suppression digests of a contact's points, per channel."""
+    digests: dict[Channel, set[str]] = {c: set() for c in _CHANNELS}
+    if salt is None:
+        return digests
+    for p in email_points:
+        digests[Channel.EMAIL].add(suppression_digest(salt, HashKind.EMAIL, p.value))
+    for p in phone_points:
+        digest = suppression_digest(salt, HashKind.PHONE, p.value)
+        digests[Channel.PHONE].add(digest)
+        digests[Channel.SMS].add(digest)
+    key = name_postcode(contact.first_name, contact.last_name, contact.postcode)
+    if key:
+        digests[Channel.POST].add(suppression_digest(salt, HashKind.NAME_POSTCODE, key))
+    return digests
+
+
+def point_digest(salt: str, channel: Channel, value: str) -> str:
+    """The contact-point key of a consent event on *channel* ("" without a value)."""
+    if not value:
+        return ""
+    kind = {
+        Channel.EMAIL: HashKind.EMAIL,
+        Channel.PHONE: HashKind.PHONE,
+        Channel.SMS: HashKind.PHONE,
+        Channel.POST: HashKind.NAME_POSTCODE,
+    }[channel]
+    return suppression_digest(salt, kind, value)

@@ -1,0 +1,300 @@
+"""The audit viewer (owner and privacy officer): who did what, when, to which record.
+
+Events arrive page by page (``canFetchMore`` / ``fetchMore``); filters by user, action and
+date range; export to CSV; the hash chain's state is shown above the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from privacycrm_desktop.domain.errors import DomainError
+from privacycrm_desktop.i18n import N_, _, describe_error, ngettext
+from privacycrm_desktop.services.audit import AuditEventInfo, AuditFilter, AuditService
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.ui.date_fields import OptionalDateEdit, format_date
+from privacycrm_desktop.ui.widgets import ErrorLabel
+
+PAGE = 200
+EVENT_ROLE = Qt.ItemDataRole.UserRole + 1
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class AuditColumn(IntEnum):
+    """The audit table's columns."""
+
+    ID = 0
+    AT = 1
+    USER = 2
+    ACTION = 3
+    RECORD = 4
+    DETAIL = 5
+
+
+AUDIT_COLUMN_TITLES = {
+    AuditColumn.ID: N_("No."),
+    AuditColumn.AT: N_("When"),
+    AuditColumn.USER: N_("User"),
+    AuditColumn.ACTION: N_("Action"),
+    AuditColumn.RECORD: N_("Record"),
+    AuditColumn.DETAIL: N_("Detail"),
+}
+
+
+def local_time(at: str) -> str:
+    """A stored UTC timestamp as local date (Belgian format) and time."""
+    try:
+        moment = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC).astimezone()
+    except ValueError:
+        return at
+    return f"{format_date(moment.date())} {moment:%H:%M:%S}"
+
+
+def _cell(event: AuditEventInfo, column: AuditColumn) -> str:
+    if column is AuditColumn.AT:
+        return local_time(event.at)
+    if column is AuditColumn.RECORD:
+        return f"{event.entity} {event.entity_id}".strip()
+    cells = {
+        AuditColumn.ID: str(event.id),
+        AuditColumn.USER: event.actor,
+        AuditColumn.ACTION: event.action,
+        AuditColumn.DETAIL: event.detail,
+    }
+    return cells[column]
+
+
+class AuditTableModel(QAbstractTableModel):
+    """Audit events matching a filter, newest first, fetched a page at a time."""
+
+    def __init__(self, audit: AuditService, actor: Actor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._audit = audit
+        self._actor = actor
+        self._filter = AuditFilter()
+        self._events: list[AuditEventInfo] = []
+        self._total = 0
+        self.reload()
+
+    @property
+    def total(self) -> int:
+        """How many events match the filter (fetched or not)."""
+        return self._total
+
+    def set_filter(self, where: AuditFilter) -> None:
+        """Show the events matching *where*."""
+        self._filter = where
+        self.reload()
+
+    def current_filter(self) -> AuditFilter:
+        """The filter in effect."""
+        return self._filter
+
+    def reload(self) -> None:
+        """Count again and show the first page."""
+        self.beginResetModel()
+        self._total = self._audit.count_events(self._actor, self._filter)
+        self._events = self._audit.list_events(self._actor, self._filter, offset=0, limit=PAGE)
+        self.endResetModel()
+
+    def canFetchMore(self, parent: _Index) -> bool:
+        return not parent.isValid() and len(self._events) < self._total
+
+    def fetchMore(self, parent: _Index) -> None:
+        if parent.isValid():
+            return
+        more = self._audit.list_events(
+            self._actor, self._filter, offset=len(self._events), limit=PAGE
+        )
+        more = more[: self._total - len(self._events)]
+        if not more:
+            self._total = len(self._events)
+            return
+        first = len(self._events)
+        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
+        self._events.extend(more)
+        self.endInsertRows()
+
+    def event_at(self, row: int) -> AuditEventInfo | None:
+        """The event on *row* (fetched rows only)."""
+        return self._events[row] if 0 <= row < len(self._events) else None
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._events)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(AuditColumn)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._events):
+            return None
+        event = self._events[index.row()]
+        if role == EVENT_ROLE:
+            return event
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return _cell(event, AuditColumn(index.column()))
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(AuditColumn)
+        ):
+            return _(AUDIT_COLUMN_TITLES[AuditColumn(section)])
+        return None
+
+
+def _any_combo(values: list[str]) -> QComboBox:
+    combo = QComboBox()
+    combo.addItem(_("(all)"), "")
+    for value in values:
+        combo.addItem(value, value)
+    return combo
+
+
+class AuditViewerDialog(QDialog):
+    """The audit trail with filters, CSV export and the chain's state."""
+
+    def __init__(
+        self, audit: AuditService, actor: Actor, today: dt.date, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._audit = audit
+        self._actor = actor
+        self.setWindowTitle(_("Audit trail"))
+        self.chain = QLabel()
+        self.chain.setWordWrap(True)
+        users, actions = audit.filter_choices(actor)
+        self.user = _any_combo(users)
+        self.action = _any_combo(actions)
+        self.date_from = OptionalDateEdit(today)
+        self.date_to = OptionalDateEdit(today)
+        self.model = AuditTableModel(audit, actor, self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().hide()
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.count = QLabel()
+        self.error = ErrorLabel()
+        self.export_button = QPushButton(_("&Export CSV..."))
+        self.export_button.clicked.connect(self.ask_export)
+
+        self._lay_out()
+        self.model.modelReset.connect(self._update_count)
+        self.check_chain()
+        self._update_count()
+        char = self.fontMetrics().averageCharWidth()
+        self.resize(char * 140, self.fontMetrics().height() * 32)
+
+    def _lay_out(self) -> None:
+        filters = QHBoxLayout()
+        for text, widget in (
+            (_("&User:"), self.user),
+            (_("&Action:"), self.action),
+            (_("&From:"), self.date_from),
+            (_("&To:"), self.date_to),
+        ):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            filters.addWidget(label)
+            filters.addWidget(widget)
+        filters.addStretch(1)
+        for combo in (self.user, self.action):
+            combo.currentIndexChanged.connect(self.apply_filter)
+        for date in (self.date_from, self.date_to):
+            date.check.toggled.connect(self.apply_filter)
+            date.edit.dateChanged.connect(self.apply_filter)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count, 1)
+        bottom.addWidget(self.export_button)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.chain)
+        layout.addLayout(filters)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(bottom)
+        layout.addWidget(self.error)
+        layout.addWidget(close)
+
+    def check_chain(self) -> None:
+        """Recompute the hash chain and say whether it holds."""
+        bad = self._audit.verify()
+        if bad is None:
+            self.chain.setText(_("Audit trail intact: every event matches the one before."))
+            self.chain.setStyleSheet("color: #1b5e20;")
+        else:
+            self.chain.setText(
+                _(
+                    "Audit trail broken at event {id}: it was changed or an event was removed."
+                ).format(id=bad)
+            )
+            self.chain.setStyleSheet("color: #b00020; font-weight: bold;")
+
+    def current_filter(self) -> AuditFilter:
+        """The filter the controls describe."""
+        return AuditFilter(
+            user=str(self.user.currentData() or ""),
+            action=str(self.action.currentData() or ""),
+            date_from=self.date_from.value(),
+            date_to=self.date_to.value(),
+        )
+
+    def apply_filter(self) -> None:
+        """Show the events the controls ask for."""
+        self.model.set_filter(self.current_filter())
+
+    def _update_count(self) -> None:
+        total = self.model.total
+        self.count.setText(ngettext("{count} event", "{count} events", total).format(count=total))
+
+    def export_to(self, path: str) -> int | None:
+        """Write the filtered events to *path* as CSV; the number written, None on failure."""
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as out:
+                count = self._audit.export_csv(self._actor, out, self.current_filter())
+        except DomainError as exc:
+            self.error.show_message(describe_error(exc))
+            return None
+        except OSError as exc:
+            self.error.show_message(
+                _("The file could not be written: {reason}").format(reason=exc.strerror or exc)
+            )
+            return None
+        self.error.show_message("")
+        self.model.reload()  # the export itself is now on record
+        return count
+
+    def ask_export(self) -> None:
+        """Ask where to save, then export."""
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Export audit trail"), "audit.csv", _("CSV files (*.csv)")
+        )
+        if path:
+            self.export_to(path)

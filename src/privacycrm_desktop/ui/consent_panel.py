@@ -1,0 +1,347 @@
+"""The "Consent & marketing" dialog of a contact (rules 1, 2, 3, 13).
+
+Shows per channel, in plain words, whether the contact may be used for marketing and why;
+the append-only history; a form to record consent whose choices all start unticked; and
+"Unsubscribe from all direct marketing" behind a confirmation. It only calls services.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from privacycrm_desktop.domain.access import Permission, has_permission
+from privacycrm_desktop.domain.consent import (
+    CHANNEL_LABELS,
+    METHOD_LABELS,
+    STATUS_LABELS,
+    Channel,
+    ConsentMethod,
+    ConsentStatus,
+)
+from privacycrm_desktop.domain.errors import DomainError, ValidationFailed
+from privacycrm_desktop.i18n import _, describe_error, describe_explanation
+from privacycrm_desktop.services.consent import ConsentService
+from privacycrm_desktop.services.consent_dto import ConsentInput
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.statements import StatementService
+from privacycrm_desktop.ui.date_fields import OptionalDateEdit, format_date
+from privacycrm_desktop.ui.widgets import ErrorLabel, show_problems
+
+MAX_SCAN_BYTES = 10 * 1024 * 1024
+
+
+class ConsentDialog(QDialog):
+    """Consent and marketing of one contact."""
+
+    def __init__(
+        self,
+        consent: ConsentService,
+        statements: StatementService,
+        actor: Actor,
+        contact_id: int,
+        contact_language: str = "en",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._consent = consent
+        self._actor = actor
+        self._contact_id = contact_id
+        self._scan: tuple[bytes, str] | None = None
+        self.setWindowTitle(_("Consent and marketing"))
+        may_record = has_permission(actor.role, Permission.RECORD_CONSENT)
+
+        state_box = self._make_state_box()
+        form_box = self._make_form(consent, statements, contact_language)
+        form_box.setEnabled(may_record)
+        history_box = self._make_history()
+
+        self.unsubscribe_button = QPushButton(_("&Unsubscribe from all direct marketing..."))
+        self.unsubscribe_button.setEnabled(may_record)
+        self.unsubscribe_button.clicked.connect(self.unsubscribe)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.unsubscribe_button)
+        bottom.addStretch(1)
+        bottom.addWidget(buttons)
+
+        columns = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(state_box)
+        left.addWidget(form_box)
+        left.addStretch(1)
+        columns.addLayout(left, 1)
+        columns.addWidget(history_box, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(columns, 1)
+        layout.addLayout(bottom)
+        self.resize(self.fontMetrics().averageCharWidth() * 190, self.sizeHint().height())
+        self.refresh()
+
+    def _make_state_box(self) -> QGroupBox:
+        self.channel_labels: dict[Channel, QLabel] = {}
+        state_box = QGroupBox(_("May we use this contact for marketing?"))
+        state_layout = QVBoxLayout(state_box)
+        for channel in Channel:
+            label = QLabel()
+            label.setWordWrap(True)
+            self.channel_labels[channel] = label
+            state_layout.addWidget(label)
+
+        return state_box
+
+    def _make_form(
+        self, consent: ConsentService, statements: StatementService, contact_language: str
+    ) -> QGroupBox:
+        self.errors = {
+            name: ErrorLabel()
+            for name in ("purpose", "status", "method", "evidence", "category", "expires_on")
+        }
+        self.errors["statement_version"] = self.errors["evidence"]
+        self.errors["opt_out_offered"] = self.errors["category"]
+        self.general_error = ErrorLabel()
+        form_box = QGroupBox(_("Record consent or an objection"))
+        form = QFormLayout(form_box)
+        self.purpose = QComboBox()
+        self.purpose.addItem(_("Choose..."), None)
+        for purpose in statements.purposes(self._actor):
+            self.purpose.addItem(_(purpose.name), purpose.code)
+        form.addRow(_("Purpose:"), self._with_error(self.purpose, "purpose"))
+        self.channel = QComboBox()
+        for channel in Channel:
+            self.channel.addItem(_(CHANNEL_LABELS[channel]), channel)
+        form.addRow(_("Channel:"), self.channel)
+        status_widget = self._make_status_buttons()
+        form.addRow(_("The person said:"), self._with_error(status_widget, "status"))
+        self.method = QComboBox()
+        self.method.addItem(_("Choose..."), None)
+        for method, label in METHOD_LABELS.items():
+            self.method.addItem(_(label), method)
+        form.addRow(_("How:"), self._with_error(self.method, "method"))
+        self.evidence = QLineEdit()
+        self.evidence.setPlaceholderText(_("For example: web form 2026-03-02 12:14, ref. 4711"))
+        self.scan_button = QPushButton(_("Attach a scan..."))
+        self.scan_button.clicked.connect(self.attach_scan)
+        evidence_row = QHBoxLayout()
+        evidence_row.setContentsMargins(0, 0, 0, 0)
+        evidence_row.addWidget(self.evidence, 1)
+        evidence_row.addWidget(self.scan_button)
+        evidence_widget = QWidget()
+        evidence_widget.setLayout(evidence_row)
+        form.addRow(_("Evidence:"), self._with_error(evidence_widget, "evidence"))
+        self.statement_version = QSpinBox()
+        self.statement_version.setRange(1, 10_000)
+        self.statement_version.setValue(statements.current(contact_language).version)
+        form.addRow(_("Privacy statement shown (version):"), self.statement_version)
+        self.category = QLineEdit()
+        self.category.setPlaceholderText(_("Soft opt-in: the product category bought"))
+        form.addRow(_("Product category:"), self._with_error(self.category, "category"))
+        self.opt_out_offered = QCheckBox(
+            _("A free opt-out was offered when the details were taken")
+        )
+        form.addRow("", self.opt_out_offered)
+        self.expires_on = OptionalDateEdit(consent.today())
+        form.addRow(_("Valid until:"), self._with_error(self.expires_on, "expires_on"))
+        self.record_button = QPushButton(_("&Record"))
+        self.record_button.clicked.connect(self.record)
+        form.addRow("", self.record_button)
+        form.addRow(self.general_error)
+
+        return form_box
+
+    def _make_status_buttons(self) -> QWidget:
+        # Rule 1: nothing is chosen for the person; every choice starts unticked.
+        self.status_group = QButtonGroup(self)
+        self.status_buttons: dict[ConsentStatus, QRadioButton] = {}
+        status_row = QHBoxLayout()
+        status_row.setContentsMargins(0, 0, 0, 0)
+        for status in (ConsentStatus.OPT_IN, ConsentStatus.OPT_OUT, ConsentStatus.SOFT_OPT_IN):
+            button = QRadioButton(_(STATUS_LABELS[status]))
+            self.status_group.addButton(button)
+            self.status_buttons[status] = button
+            status_row.addWidget(button)
+        status_row.addStretch(1)
+        status_widget = QWidget()
+        status_widget.setLayout(status_row)
+        return status_widget
+
+    def _make_history(self) -> QGroupBox:
+        self.history = QTableWidget(0, 8)
+        self.history.setHorizontalHeaderLabels(
+            [
+                _("Recorded"),
+                _("Purpose"),
+                _("Channel"),
+                _("Status"),
+                _("How"),
+                _("Evidence"),
+                _("Statement"),
+                _("By"),
+            ]
+        )
+        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.verticalHeader().hide()
+        self.history.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.history.horizontalHeader().setStretchLastSection(True)
+        history_box = QGroupBox(_("History (nothing is ever removed; a correction is a new entry)"))
+        QVBoxLayout(history_box).addWidget(self.history)
+
+        return history_box
+
+    def _with_error(self, editor: QWidget, field: str) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(editor)
+        layout.addWidget(self.errors[field])
+        return box
+
+    # -- behaviour ---------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the plain-words state per channel and the history."""
+        for verdict in self._consent.channels(self._actor, self._contact_id):
+            label = self.channel_labels[verdict.channel]
+            mark = "✔" if verdict.allowed else "✖"
+            label.setText(f"{mark} {describe_explanation(verdict.explanation)}")
+            label.setStyleSheet("color: #1b5e20;" if verdict.allowed else "color: #8a1c1c;")
+        events = self._consent.history(self._actor, self._contact_id)
+        self.history.setRowCount(len(events))
+        for row, event in enumerate(events):
+            evidence = event.evidence
+            if event.evidence_file_name:
+                evidence = f"{evidence} [{event.evidence_file_name}]".strip()
+            if event.product_category:
+                evidence = f"{evidence} ({event.product_category})".strip()
+            cells = [
+                f"{format_date(event.recorded_at.date())} {event.recorded_at:%H:%M}",
+                _(event.purpose_name),
+                _(CHANNEL_LABELS[event.channel]),
+                _(STATUS_LABELS[event.status]),
+                _(METHOD_LABELS[event.method]),
+                evidence,
+                "" if event.statement_version is None else str(event.statement_version),
+                event.recorded_by,
+            ]
+            for column, value in enumerate(cells):
+                self.history.setItem(row, column, QTableWidgetItem(value))
+
+    def attach_scan(self) -> None:
+        """Choose a scanned file to keep with the record (at most 10 MB)."""
+        name, _filter = QFileDialog.getOpenFileName(
+            self, _("Attach a scan"), "", _("Scans (*.pdf *.png *.jpg *.jpeg);;All files (*)")
+        )
+        if not name:
+            return
+        path = Path(name)
+        if path.stat().st_size > MAX_SCAN_BYTES:
+            self.errors["evidence"].show_message(_("The evidence file is larger than 10 MB."))
+            return
+        self._scan = (path.read_bytes(), path.name)
+        self.scan_button.setText(path.name)
+
+    def consent_input(self) -> ConsentInput | None:
+        """The form as plain values; None (with a message) while a choice is missing."""
+        checked = [s for s, b in self.status_buttons.items() if b.isChecked()]
+        purpose = self.purpose.currentData()
+        method = self.method.currentData()
+        missing = False
+        for field, ok in (("purpose", purpose), ("status", checked), ("method", method)):
+            self.errors[field].show_message("" if ok else _("Choose one."))
+            missing = missing or not ok
+        if missing:
+            return None
+        return ConsentInput(
+            contact_id=self._contact_id,
+            purpose=str(purpose),
+            channel=Channel(self.channel.currentData()),
+            status=checked[0],
+            method=ConsentMethod(method),
+            evidence=self.evidence.text(),
+            statement_version=self.statement_version.value(),
+            product_category=self.category.text(),
+            expires_on=self.expires_on.value(),
+            evidence_file=self._scan[0] if self._scan else None,
+            evidence_file_name=self._scan[1] if self._scan else "",
+            opt_out_offered=self.opt_out_offered.isChecked(),
+        )
+
+    def record(self) -> None:
+        """Record the form through the service; on success clear it and refresh."""
+        show_problems(self.errors, [], self.general_error)
+        data = self.consent_input()
+        if data is None:
+            return
+        try:
+            self._consent.record(self._actor, data)
+        except ValidationFailed as exc:
+            show_problems(self.errors, exc.problems, self.general_error)
+            return
+        except DomainError as exc:
+            self.general_error.show_message(describe_error(exc))
+            return
+        self._clear()
+        self.refresh()
+
+    def _clear(self) -> None:
+        self.status_group.setExclusive(False)
+        for button in self.status_buttons.values():
+            button.setChecked(False)
+        self.status_group.setExclusive(True)
+        self.method.setCurrentIndex(0)
+        self.evidence.clear()
+        self.category.clear()
+        self.opt_out_offered.setChecked(False)
+        self.expires_on.set_value(None)
+        self._scan = None
+        self.scan_button.setText(_("Attach a scan..."))
+
+    def unsubscribe(self) -> None:
+        """After confirmation, opt out of all direct marketing on every channel."""
+        answer = QMessageBox.question(
+            self,
+            _("Unsubscribe from all direct marketing"),
+            _(
+                "This person will no longer receive any direct marketing, on any channel, "
+                "from any list or export. Their e-mail addresses and phone numbers go on the "
+                "suppression list. Continue?"
+            ),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        # How the person asked: the method chosen in the form, else "in person".
+        chosen = self.method.currentData()
+        method = ConsentMethod(chosen) if chosen else ConsentMethod.IN_PERSON
+        try:
+            self._consent.unsubscribe(self._actor, self._contact_id, method)
+        except DomainError as exc:
+            self.general_error.show_message(describe_error(exc))
+            return
+        self.refresh()
