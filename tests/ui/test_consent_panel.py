@@ -230,3 +230,52 @@ def test_notes_with_special_category_words_are_confirmed_first(
     editor.save()
     assert editor.saved_id == cid
     assert "diabeticus" in services.contacts.get(owner, cid).notes
+
+
+def test_the_owner_publishes_a_new_statement_version(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    from privacycrm_desktop.ui.statement_dialog import StatementDialog
+
+    dialog = StatementDialog(services.statements, owner)
+    qtbot.addWidget(dialog)
+    assert dialog.version.text() == "1"
+    assert "Privacyverklaring" in dialog.text.toPlainText()
+    dialog.text.setPlainText("# Privacyverklaring\n\nNieuwe, kortere tekst van {company}.")
+    dialog.publish()
+    assert dialog.version.text() == "2"
+    dialog.language.setCurrentIndex(dialog.language.findData("fr"))
+    assert dialog.version.text() == "1"
+    dialog.text.setPlainText("   ")
+    dialog.publish()
+    assert not dialog.error.isHidden()
+    assert services.statements.current("nl").version == 2
+    save(dialog, "statement-dialog")
+
+
+def test_the_owner_edits_the_register_of_purposes(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    from privacycrm_desktop.ui.purposes_dialog import PurposesDialog
+
+    dialog = PurposesDialog(services.statements, owner)
+    qtbot.addWidget(dialog)
+    assert dialog.list.count() == 5
+    soft = next(
+        i for i, p in enumerate(dialog._purposes) if p.code == "direct_marketing_soft_opt_in"
+    )
+    dialog.list.setCurrentRow(soft)
+    assert dialog.similar.isEnabled()
+    dialog.similar.setPlainText("coffee, tea\nshoes, socks")
+    dialog.months.setValue(24)
+    dialog.save()
+    saved = next(
+        p for p in services.statements.purposes(owner) if p.code == "direct_marketing_soft_opt_in"
+    )
+    assert saved.retention_months == 24
+    assert saved.similar_categories == (("coffee", "tea"), ("shoes", "socks"))
+    assert saved.name == "Direct marketing to customers (soft opt-in)"  # still a msgid
+    dialog.name.setText("")
+    dialog.save()
+    assert not dialog.errors["name"].isHidden()
+    save(dialog, "purposes-dialog")

@@ -40,6 +40,8 @@ from privacycrm_desktop.i18n import _, describe_error, describe_explanation, nge
 from privacycrm_desktop.services.consent_dto import MarketingList
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.purposes_dialog import PurposesDialog
+from privacycrm_desktop.ui.statement_dialog import StatementDialog
 from privacycrm_desktop.ui.widgets import ErrorLabel
 
 _COLUMN_LABELS = {
@@ -200,6 +202,10 @@ def add_marketing_menu(window: QMainWindow, services: Services, actor: Actor) ->
     languages = (("nl", _("Dutch")), ("fr", _("French")), ("en", _("English")))
     register = menu.addMenu(_("&Register of processing (PDF)"))
     register.setEnabled(has_permission(actor.role, Permission.EDIT_SETTINGS))
+    purposes = menu.addAction(_("Register of &purposes..."))
+    purposes.triggered.connect(lambda: PurposesDialog(services.statements, actor, window).exec())
+    statement = menu.addAction(_("Privacy &statement..."))
+    statement.triggered.connect(lambda: StatementDialog(services.statements, actor, window).exec())
     notice = menu.addMenu(_("Short privacy &notice (PDF)"))
     for code, label in languages:
         register.addAction(label).triggered.connect(
