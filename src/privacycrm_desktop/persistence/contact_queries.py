@@ -41,8 +41,8 @@ def _order(sort: str, descending: bool) -> tuple[str, str]:
 
 
 def count_all(session: Session) -> int:
-    """Number of contacts."""
-    return int(session.execute(text("SELECT count(*) FROM contact")).scalar_one())
+    """Number of contacts, as the triggers keep it (no scan of a million rows)."""
+    return int(session.execute(text("SELECT n FROM contact_count WHERE id = 1")).scalar_one())
 
 
 def count_matches(session: Session, match: str) -> int:

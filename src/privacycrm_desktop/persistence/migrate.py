@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from privacycrm_desktop.persistence.database import is_sqlite
 
 #: The newest revision in migrations/versions (a test keeps it in step with Alembic).
-HEAD_REVISION = "0001_initial"
+HEAD_REVISION = "0002_contact_count"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -49,6 +49,28 @@ def alembic_config(connection: object) -> object:
     return config
 
 
+_COUNT_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS contact_count_insert AFTER INSERT ON contact "
+    "BEGIN UPDATE contact_count SET n = n + 1 WHERE id = 1; END",
+    "CREATE TRIGGER IF NOT EXISTS contact_count_delete AFTER DELETE ON contact "
+    "BEGIN UPDATE contact_count SET n = n - 1 WHERE id = 1; END",
+)
+
+
+def _restore_contact_count(conn: Connection) -> None:
+    """Re-create the counting triggers (a batch migration copying ``contact`` drops them)
+    and recount, so the stored number is exact after any migration."""
+    exists = conn.exec_driver_sql(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'contact_count'"
+    ).scalar()
+    if not exists:
+        return
+    for statement in _COUNT_TRIGGERS:
+        conn.exec_driver_sql(statement)
+    conn.exec_driver_sql("DELETE FROM contact_count")
+    conn.exec_driver_sql("INSERT INTO contact_count (id, n) SELECT 1, count(*) FROM contact")
+
+
 def migrate(engine: Engine, target: str = "head") -> bool:
     """Upgrade to *target* if needed; return True when a migration ran."""
     if target == "head" and not needs_migration(engine):
@@ -64,6 +86,7 @@ def migrate(engine: Engine, target: str = "head") -> bool:
             with conn.begin() as transaction:
                 command.upgrade(alembic_config(conn), target)  # type: ignore[arg-type]
                 if is_sqlite(engine):
+                    _restore_contact_count(conn)
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         transaction.rollback()

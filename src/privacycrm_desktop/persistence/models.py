@@ -161,6 +161,14 @@ class Contact(Base):
     )
 
 
+class ContactCount(Base):
+    """The number of contacts, kept by triggers on ``contact`` (one row, id 1)."""
+
+    __tablename__ = "contact_count"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class ContactEmail(Base):
     """An e-mail address of a contact, with its own source."""
 

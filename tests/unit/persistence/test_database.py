@@ -166,6 +166,11 @@ def test_a_table_copying_migration_keeps_every_child_row(tmp_path: Path) -> None
         assert conn.execute(text("SELECT count(*) FROM contact")).scalar() == 50
         assert conn.execute(text("SELECT count(*) FROM contact_email")).scalar() == 50
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    # The copy dropped the counting triggers; the migration put them back and recounted.
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT n FROM contact_count")).scalar() == 50
+        conn.execute(text("DELETE FROM contact WHERE id <= 5"))
+        assert conn.execute(text("SELECT n FROM contact_count")).scalar() == 45
     engine.dispose()
 
 

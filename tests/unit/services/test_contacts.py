@@ -275,3 +275,16 @@ def test_typed_phone_numbers_find_each_contact_once(
     )
     assert svc.contacts.count(owner, "+33 1 42") == 1
     assert svc.contacts.count(owner, "9000") == svc.contacts.count(owner, "9000 ")
+
+
+def test_the_stored_contact_count_follows_every_write(
+    svc: Services, owner: Actor, engine: Engine
+) -> None:
+    svc.demo.generate(owner, 120, seed=2)
+    svc.contacts.create(owner, ZOE, CARD)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM contact WHERE id IN (3, 4, 5)"))
+        stored = conn.execute(text("SELECT n FROM contact_count")).scalar()
+        real = conn.execute(text("SELECT count(*) FROM contact")).scalar()
+    assert stored == real == 118
+    assert svc.contacts.count(owner) == 118
