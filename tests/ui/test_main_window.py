@@ -40,6 +40,19 @@ def test_search_is_debounced_and_needs_two_characters(qtbot: QtBot, window: Main
     qtbot.waitUntil(lambda: window.model.rowCount() == 300, timeout=2000)
 
 
+def test_results_show_within_100_ms_of_the_last_keystroke(qtbot: QtBot, window: MainWindow) -> None:
+    import time
+
+    for partial in ("l", "li", "lie", "lieg"):
+        window.search.setText(partial)
+    start = time.perf_counter()
+    with qtbot.waitSignal(window.model.modelReset, timeout=1000):
+        window.search.setText("liege")
+    elapsed_ms = (time.perf_counter() - start) * 1000
+    assert elapsed_ms < 100
+    assert 0 < window.model.rowCount() < 300
+
+
 def test_ctrl_f_focuses_search(qtbot: QtBot, window: MainWindow) -> None:
     window.view.setFocus()
     window.find_action.trigger()

@@ -38,7 +38,9 @@ from privacycrm_desktop.ui.settings import UiSettings
 if TYPE_CHECKING:
     from privacycrm_desktop.ui.consent_panel import ConsentDialog
 
-SEARCH_DELAY_MS = 150
+#: Results must show within 100 ms of the last keystroke: a short pause (so typing is not
+#: interrupted) plus one search (median 12 ms, worst 42 ms on a million contacts, bench/).
+SEARCH_DELAY_MS = 50
 
 
 class ContactTableView(QTableView):
