@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
 from privacycrm_desktop.domain.csv_cells import neutralise
-from privacycrm_desktop.persistence.models import AuditEvent
+from privacycrm_desktop.persistence.models import AuditEvent, Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.clock import Clock, SystemClock
 from privacycrm_desktop.services.dto import Actor
 
 MAX_EVENTS_PAGE = 1_000
+HEAD_SETTING = "audit.head"
 CSV_COLUMNS = ("id", "at", "actor", "action", "entity", "entity_id", "detail")
 
 
@@ -62,6 +63,9 @@ def record_event(
             hash=chain_hash(prev_hash, record),
         )
     )
+    # The head of the chain, kept apart: deleting the newest events leaves no broken link
+    # behind, but it no longer matches this.
+    session.merge(Setting(key=HEAD_SETTING, value=f"{event_id}:{chain_hash(prev_hash, record)}"))
     session.flush()
 
 
@@ -69,9 +73,11 @@ def verify_chain(session: Session) -> int | None:
     """The id of the first event that does not match its chain, or None when all hold.
 
     An edited event fails its own hash; a deleted one leaves the next event's
-    ``prev_hash`` pointing at nothing, so the next event is named.
+    ``prev_hash`` pointing at nothing, so the next event is named; when the newest events
+    are deleted, the stored head of the chain names the first one missing.
     """
     expected_prev = GENESIS_HASH
+    last_id = 0
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
         record = AuditRecord(
             str(event.at),
@@ -84,7 +90,11 @@ def verify_chain(session: Session) -> int | None:
         )
         if event.prev_hash != expected_prev or event.hash != chain_hash(event.prev_hash, record):
             return event.id
-        expected_prev = event.hash
+        expected_prev, last_id = event.hash, event.id
+    head = session.get(Setting, HEAD_SETTING)
+    if head is not None and head.value != f"{last_id}:{expected_prev}":
+        # The newest events are gone (or the head was edited): name the first missing one.
+        return last_id + 1
     return None
 
 

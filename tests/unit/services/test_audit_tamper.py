@@ -98,3 +98,18 @@ def test_a_deleted_event_is_caught_at_the_next_one(
         assert svc.audit.verify() is None
     finally:
         conn.close()
+
+
+def test_deleting_the_newest_events_is_caught(svc: Services, owner: Actor, db_path: Path) -> None:
+    fill_trail(svc, owner)
+    conn = sqlite3.connect(db_path)
+    try:
+        ids = [r[0] for r in conn.execute("SELECT id FROM audit_event ORDER BY id")]
+        conn.execute("DELETE FROM audit_event WHERE id = ?", (ids[-1],))
+        conn.commit()
+        assert svc.audit.verify() == ids[-1]
+        conn.execute("DELETE FROM audit_event WHERE id >= ?", (ids[-3],))
+        conn.commit()
+        assert svc.audit.verify() == ids[-3]
+    finally:
+        conn.close()
