@@ -29,6 +29,7 @@ from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.models import Recipient, Setting, User
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
+from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.setup import SetupService
@@ -146,7 +147,9 @@ class ReportService:
             recipients=tuple(recipients),
             generated_on=self._clock.today(),
         )
-        return report.render(data, language)
+        pdf = report.render(data, language)
+        self._log(actor, "report.processing_register", language)
+        return pdf
 
     def short_notice(self, actor: Actor, language: str) -> bytes:
         """The printable short privacy notice in *language* (the current statement)."""
@@ -164,7 +167,22 @@ class ReportService:
             privacy_email=company.privacy_email,
             authority=self._authority(language),
         )
-        return report.render(data, language)
+        pdf = report.render(data, language)
+        self._log(actor, "report.short_notice", language)
+        return pdf
+
+    def _log(self, actor: Actor, action: str, language: str) -> None:
+        """Every report made is on record (issue 3), with its language, never its content."""
+        with self._uow(write=True) as uow:
+            record_event(
+                uow.session,
+                actor=actor.username,
+                action=action,
+                entity="report",
+                entity_id="-",
+                at=self._clock.now(),
+                detail=f"language={language}",
+            )
 
 
 def _check_language(language: str) -> None:

@@ -119,3 +119,11 @@ def test_the_register_is_for_the_owner_and_privacy_officer(
     with pytest.raises(PermissionDenied):
         services.reports.processing_register(sales, "nl")
     assert services.reports.short_notice(sales, "nl").startswith(b"%PDF")
+
+
+def test_every_report_made_is_on_record(svc: Services, owner: Actor) -> None:
+    svc.reports.processing_register(owner, "fr")
+    svc.reports.short_notice(owner, "nl")
+    actions = [(e.action, e.detail) for e in svc.audit.list_events(owner)]
+    assert ("report.processing_register", "language=fr") in actions
+    assert ("report.short_notice", "language=nl") in actions
