@@ -203,7 +203,7 @@ def render(data: RegisterData, language: str) -> bytes:
             tr_in(
                 lang,
                 "Personal sign-in for every user, roles with field-level access, "
-                "a tamper-evident audit trail, verified backups and crash-safe storage.",
+                "a tamper-evident audit trail and crash-safe storage.",
             )
         )
     )
