@@ -95,25 +95,53 @@ def search_window(
 ) -> Sequence[Row[tuple[object, ...]]]:
     """A window of the contacts matching *match* (*total* of them), in the given order."""
     matches = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
+    params: dict[str, object] = {"m": match}
     if total <= SMALL_MATCH_SET:
-        order, _index = _order(sort, descending)
-        sql = (
-            f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ({matches}) "
-            f"ORDER BY {order} LIMIT :limit OFFSET :offset"
-        )
-        params = {"m": match, "limit": limit, "offset": offset}
-        return session.execute(text(sql), params).all()
-    # Walk the sort index (covering: it holds the rowid) and probe the match set; only the
-    # rows of the window are read from the table.
+        return _sorted_matches(session, matches, params, sort, descending, offset, limit)
+    # Walk the sort index (covering: it holds the rowid) and probe the match set.
+    condition = f"c.id IN ({matches})"
+    return _walked_matches(session, condition, params, total, sort, descending, offset, limit)
+
+
+def _sorted_matches(
+    session: Session,
+    ids_sql: str,
+    params: dict[str, object],
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> Sequence[Row[tuple[object, ...]]]:
+    """A window of the contacts whose ids *ids_sql* selects, found first, then sorted."""
+    order, _index = _order(sort, descending)
+    sql = (
+        f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ({ids_sql}) "
+        f"ORDER BY {order} LIMIT :limit OFFSET :offset"
+    )
+    return session.execute(text(sql), {**params, "limit": limit, "offset": offset}).all()
+
+
+def _walked_matches(
+    session: Session,
+    condition: str,
+    params: dict[str, object],
+    total: int,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> Sequence[Row[tuple[object, ...]]]:
+    """A window of the contacts ``c`` meeting *condition*, found by walking the sort index
+    in order: it stops at the window's end, and only the window's rows are read."""
     query_offset, query_limit, query_descending = _plan(total, offset, limit, descending)
     order, index = _order(sort, query_descending)
     sql = (
         f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("
-        f"SELECT id FROM contact INDEXED BY {index} WHERE id IN ({matches}) "
+        f"SELECT c.id FROM contact AS c INDEXED BY {index} WHERE {condition} "
         f"ORDER BY {order} LIMIT :limit OFFSET :offset) ORDER BY {order}"
     )
-    params = {"m": match, "limit": query_limit, "offset": query_offset}
-    rows = session.execute(text(sql), params).all()
+    window_params = {**params, "limit": query_limit, "offset": query_offset}
+    rows = session.execute(text(sql), window_params).all()
     return rows[::-1] if query_descending is not descending else rows
 
 
@@ -164,24 +192,12 @@ def phone_window(
     low, high = prefix_bounds(prefix)
     population = int(session.execute(text("SELECT coalesce(max(id), 0) FROM contact")).scalar_one())
     walked = (offset + limit) * population / max(total, 1)
+    params: dict[str, object] = {"low": low, "high": high}
     if total * _SORT_COST_PER_MATCH <= walked * _WALK_COST_PER_ROW:
-        order, _index = _order(sort, descending)
-        sql = (
-            f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN (SELECT contact_id FROM "
-            "contact_phone WHERE number >= :low AND number < :high) "
-            f"ORDER BY {order} LIMIT :limit OFFSET :offset"
-        )
-        params = {"low": low, "high": high, "limit": limit, "offset": offset}
-        return session.execute(text(sql), params).all()
-    query_offset, query_limit, query_descending = _plan(total, offset, limit, descending)
-    order, index = _order(sort, query_descending)
-    sql = (
-        f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("
-        f"SELECT c.id FROM contact AS c INDEXED BY {index} WHERE EXISTS ("
-        "SELECT 1 FROM contact_phone AS p WHERE p.contact_id = c.id "
-        "AND p.number >= :low AND p.number < :high) "
-        f"ORDER BY {order} LIMIT :limit OFFSET :offset) ORDER BY {order}"
+        numbers = "SELECT contact_id FROM contact_phone WHERE number >= :low AND number < :high"
+        return _sorted_matches(session, numbers, params, sort, descending, offset, limit)
+    condition = (
+        "EXISTS (SELECT 1 FROM contact_phone AS p WHERE p.contact_id = c.id "
+        "AND p.number >= :low AND p.number < :high)"
     )
-    params = {"low": low, "high": high, "limit": query_limit, "offset": query_offset}
-    rows = session.execute(text(sql), params).all()
-    return rows[::-1] if query_descending is not descending else rows
+    return _walked_matches(session, condition, params, total, sort, descending, offset, limit)
