@@ -338,6 +338,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(_describe_domain_error(exc))
     except CliFailure as exc:
         return _fail(str(exc))
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop writing, and do not blame the database.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _fail(_("The output was closed before everything was written."))
     except (SQLAlchemyError, sqlite3.Error, MigrationError, OSError) as exc:
         return _fail(describe_database_error(exc))
     except KeyboardInterrupt:

@@ -383,3 +383,27 @@ def test_installed_cli_contract(db: Path) -> None:
     assert done.returncode == 1
     assert "event 3" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_reader_that_stops_early_is_not_a_database_error(
+    capsys: pytest.CaptureFixture[str], ready: Path
+) -> None:
+    code, _out, err = run(capsys, ready, "demo", "--count", "1000")
+    assert code == 0, err
+    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "privacycrm_desktop.cli"]
+    env = {**os.environ, "PRIVACYCRM_PASSWORD": PASSWORD}
+    argv = ["--db", str(ready), "--user", "owner", "contacts", "list", "--limit", "1000"]
+    with subprocess.Popen(
+        [*command, *argv, "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as reader:
+        assert reader.stdout is not None
+        assert reader.stderr is not None
+        reader.stdout.read(20)
+        reader.stdout.close()  # like `| head -c 20`
+        stderr = reader.stderr.read().decode()
+        reader.wait(timeout=60)
+    assert "database" not in stderr.casefold()
+    assert "Traceback" not in stderr
