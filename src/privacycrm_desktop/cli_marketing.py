@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop import cli_output as out
-from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
+from privacycrm_desktop.domain.consent import (
+    CHOOSABLE_METHODS,
+    Channel,
+    ConsentMethod,
+    ConsentStatus,
+)
 from privacycrm_desktop.i18n import _, describe_explanation
 
 if TYPE_CHECKING:
@@ -46,7 +51,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         "--status", required=True, choices=list(CLI_STATUSES), help=_("what the person said")
     )
     p.add_argument(
-        "--method", required=True, choices=[m.value for m in ConsentMethod], help=_("how")
+        "--method", required=True, choices=[m.value for m in CHOOSABLE_METHODS], help=_("how")
     )
     p.add_argument("--evidence", default="", help=_("reference to the proof (required for opt-in)"))
     p.add_argument("--statement-version", type=int, help=_("privacy-statement version shown"))
@@ -64,7 +69,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("id", type=int, help=_("contact id"))
     p.add_argument(
         "--method",
-        choices=[m.value for m in ConsentMethod],
+        choices=[m.value for m in CHOOSABLE_METHODS],
         default=ConsentMethod.UNSUBSCRIBE_LINK.value,
         help=_("how the person asked"),
     )

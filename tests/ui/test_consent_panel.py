@@ -24,6 +24,7 @@ from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.marketing_dialog import MarketingListDialog
 from privacycrm_desktop.ui.qt_i18n import apply_language
+from privacycrm_desktop.ui.workers import Job, ProgressPanel
 
 
 def save(widget: QWidget, name: str) -> None:
@@ -32,6 +33,15 @@ def save(widget: QWidget, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         assert widget.grab().save(str(Path(folder) / f"{name}.png"))
+
+
+def finish(qtbot: QtBot, job: Job[object] | None) -> None:
+    """Wait until a background job (a list, an export) has delivered its result."""
+    assert job is not None
+    if job.running:
+        with qtbot.waitSignal(job.finished, timeout=10_000):
+            pass
+    qtbot.wait(1)  # let the layout follow the new texts before a screenshot
 
 
 def customer(services: Services, owner: Actor) -> int:
@@ -142,20 +152,20 @@ def test_marketing_list_dialog_builds_and_exports(
     customer(services, owner)  # a second one, without consent
     dialog = MarketingListDialog(services, owner)
     qtbot.addWidget(dialog)
-    dialog.build()
-    assert dialog.table.rowCount() == 1
-    assert dialog.table.item(0, 0).text() == "Zoë"
+    finish(qtbot, dialog.build())
+    assert dialog.model.rowCount() == 1
+    assert dialog.model.index(0, 0).data() == "Zoë"
     assert "No consent recorded: 1" in dialog.summary.text()
     target = tmp_path / "list.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     dialog.recipient.setText("Mailhouse BV")
-    dialog.export()
+    finish(qtbot, dialog.export())
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")
     assert "1 contact exported." in dialog.summary.text()
     save(dialog, "marketing-list")
     # Soft opt-in without a category: the reason is shown, nothing is listed.
     dialog.purpose.setCurrentIndex(dialog.purpose.findData("direct_marketing_soft_opt_in"))
-    dialog.build()
+    finish(qtbot, dialog.build())
     assert not dialog.error.isHidden()
 
 
@@ -175,6 +185,8 @@ def test_the_main_window_has_the_marketing_menu(
     target = tmp_path / "register.pdf"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     register.actions()[0].trigger()  # Dutch
+    panel = window.findChild(ProgressPanel)
+    qtbot.waitUntil(lambda: not panel.busy, timeout=10_000)
     assert target.read_bytes().startswith(b"%PDF")
 
 
@@ -201,7 +213,7 @@ def test_screenshots_of_the_consent_windows(
     lists = MarketingListDialog(services, owner)
     qtbot.addWidget(lists)
     lists.show()
-    lists.build()
+    finish(qtbot, lists.build())
     save(lists, f"{language}-marketing-list")
 
 

@@ -37,6 +37,8 @@ class ConsentMethod(StrEnum):
     UNSUBSCRIBE_LINK = "unsubscribe_link"
     IN_PERSON = "in_person"
     SALE = "sale"
+    #: Applied by the app: the person's address or number is on the suppression list.
+    SUPPRESSION_LIST = "suppression_list"
 
 
 CHANNEL_LABELS = {
@@ -58,6 +60,7 @@ METHOD_LABELS = {
     ConsentMethod.UNSUBSCRIBE_LINK: N_("Unsubscribe link"),
     ConsentMethod.IN_PERSON: N_("In person"),
     ConsentMethod.SALE: N_("At a sale"),
+    ConsentMethod.SUPPRESSION_LIST: N_("Suppression list (an earlier objection)"),
 }
 #: How a method reads inside a sentence ("opted out by phone on 2 March 2026").
 METHOD_PHRASES = {
@@ -68,7 +71,10 @@ METHOD_PHRASES = {
     ConsentMethod.UNSUBSCRIBE_LINK: N_("through an unsubscribe link"),
     ConsentMethod.IN_PERSON: N_("in person"),
     ConsentMethod.SALE: N_("at a sale"),
+    ConsentMethod.SUPPRESSION_LIST: N_("through the suppression list"),
 }
+#: Methods a person can choose in the form (the others are applied by the app itself).
+CHOOSABLE_METHODS = tuple(m for m in ConsentMethod if m is not ConsentMethod.SUPPRESSION_LIST)
 #: Methods that leave a written trace (special categories need written consent, rule 10).
 WRITTEN_METHODS = frozenset(
     {ConsentMethod.FORM_BOX_TICKED, ConsentMethod.SIGNED_PAPER, ConsentMethod.EMAIL_REPLY}

@@ -28,6 +28,20 @@ class RetentionTrigger(StrEnum):
     CONSENT_WITHDRAWAL = "consent_withdrawal"
 
 
+class RecipientKind(StrEnum):
+    """Who a recipient of personal data is (rules 6 and 15)."""
+
+    PROCESSOR = "processor"
+    INDEPENDENT = "independent"
+    AUTHORITY = "authority"
+
+
+RECIPIENT_KIND_LABELS = {
+    RecipientKind.PROCESSOR: N_("Service provider working for us"),
+    RecipientKind.INDEPENDENT: N_("Independent professional (accountant, lawyer)"),
+    RecipientKind.AUTHORITY: N_("Public authority"),
+}
+
 LEGAL_BASIS_LABELS = {
     LegalBasis.CONSENT: N_("Consent"),
     LegalBasis.CONTRACT: N_("Contract"),

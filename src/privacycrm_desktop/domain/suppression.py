@@ -12,7 +12,9 @@ import hashlib
 import hmac
 from enum import StrEnum
 
+from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.normalize import fold
+from privacycrm_desktop.domain.text import N_
 
 
 class HashKind(StrEnum):
@@ -21,6 +23,31 @@ class HashKind(StrEnum):
     EMAIL = "email"
     PHONE = "phone"
     NAME_POSTCODE = "name_postcode"
+
+
+class SuppressionReason(StrEnum):
+    """Why a contact point is on the suppression list."""
+
+    #: The person objected to all direct marketing (rule 13): they may be entered again,
+    #: but carry the opt-out everywhere.
+    OBJECTION = "objection"
+    #: The person asked to be forgotten (rule 17): they may not be entered again.
+    ERASURE = "erasure"
+
+
+class ErasedPersonRefused(DomainError):
+    """A contact point of a person who asked to be forgotten was entered again.
+
+    ``value`` is what the user typed, never a stored value.
+    """
+
+    default_message = N_(
+        "{value} belongs to a person who asked to be forgotten: their data may not be "
+        "entered again. Nothing was saved."
+    )
+
+    def __init__(self, value: str) -> None:
+        super().__init__(None, value=value)
 
 
 def normalised_point(kind: HashKind, value: str) -> str:

@@ -18,7 +18,12 @@ from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentSta
 from privacycrm_desktop.domain.errors import FieldProblem, NotFound, ValidationFailed
 from privacycrm_desktop.domain.marketing import best_decision, decide, explain
 from privacycrm_desktop.domain.normalize import InvalidValue, clean_text
-from privacycrm_desktop.domain.suppression import HashKind, name_postcode, suppression_digest
+from privacycrm_desktop.domain.suppression import (
+    HashKind,
+    SuppressionReason,
+    name_postcode,
+    suppression_digest,
+)
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
@@ -33,7 +38,12 @@ from privacycrm_desktop.persistence.models import (
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
-from privacycrm_desktop.services.consent_dto import ChannelVerdict, ConsentEventInfo, ConsentInput
+from privacycrm_desktop.services.consent_dto import (
+    ChannelVerdict,
+    ConsentEventInfo,
+    ConsentInput,
+    EvidenceFile,
+)
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import (
     ensure_salt,
@@ -48,7 +58,9 @@ MAX_EVIDENCE = 500
 MAX_EVIDENCE_FILE = 10 * 1024 * 1024
 MAX_CATEGORY = 100
 #: An opt-in must be an explicit act of the person (rule 1): not a sale, not a link.
-_NOT_AN_OPT_IN = frozenset({ConsentMethod.SALE, ConsentMethod.UNSUBSCRIBE_LINK})
+_NOT_AN_OPT_IN = frozenset(
+    {ConsentMethod.SALE, ConsentMethod.UNSUBSCRIBE_LINK, ConsentMethod.SUPPRESSION_LIST}
+)
 
 
 class ConsentService:
@@ -169,6 +181,28 @@ class ConsentService:
                 for e, code, name, username in rows
             ]
 
+    def evidence_file(self, actor: Actor, event_id: int) -> EvidenceFile:
+        """The scanned file kept with consent event *event_id* (its opening is audited).
+
+        Raises:
+            NotFound: no such event, or it has no file.
+        """
+        require(actor.role, Permission.VIEW_CONTACTS)
+        with self._uow(write=True) as uow:
+            session = uow.session
+            event = session.get(ConsentEvent, event_id)
+            if event is None or event.evidence_file is None:
+                raise NotFound
+            record_event(
+                session,
+                actor=actor.username,
+                action="consent.evidence_open",
+                entity="consent_event",
+                entity_id=event.id,
+                at=self._clock.now(),
+            )
+            return EvidenceFile(event.evidence_file_name or "evidence", bytes(event.evidence_file))
+
     def channels(self, actor: Actor, contact_id: int) -> list[ChannelVerdict]:
         """For each channel: may it be used for marketing, and why, in plain words."""
         require(actor.role, Permission.VIEW_CONTACTS)
@@ -212,25 +246,8 @@ class ConsentService:
             if contact is None:
                 raise NotFound
             salt = ensure_salt(session)
-            purposes = session.scalars(select(Purpose).where(Purpose.is_marketing.is_(True))).all()
             text = evidence.strip()[:MAX_EVIDENCE] or "unsubscribe from all direct marketing"
-            for purpose in purposes:
-                for channel in Channel:
-                    session.add(
-                        ConsentEvent(
-                            contact_id=contact.id,
-                            purpose_id=purpose.id,
-                            channel=channel.value,
-                            status=ConsentStatus.OPT_OUT.value,
-                            method=method.value,
-                            evidence=text,
-                            contact_point_hash=point_digest(
-                                salt, channel, _first_point(session, contact, channel)
-                            ),
-                            recorded_by=actor.user_id,
-                            recorded_at=now,
-                        )
-                    )
+            written = opt_out_everywhere(session, salt, contact, actor, now, method, text)
             added = _suppress(session, salt, contact, now)
             record_event(
                 session,
@@ -239,9 +256,44 @@ class ConsentService:
                 entity="contact",
                 entity_id=contact.id,
                 at=now,
-                detail=f"opt_outs={len(purposes) * len(Channel)};suppressed={added}",
+                detail=f"opt_outs={written};suppressed={added}",
             )
-            return len(purposes) * len(Channel)
+            return written
+
+
+def opt_out_everywhere(
+    session: Session,
+    salt: str,
+    contact: Contact,
+    actor: Actor,
+    now: dt.datetime,
+    method: ConsentMethod,
+    evidence: str,
+) -> int:
+    """Add an opt-out for every marketing purpose on every channel; returns how many.
+
+    Part of the caller's transaction (unsubscribe, or a new contact on the suppression
+    list); the caller writes the audit event.
+    """
+    purposes = session.scalars(select(Purpose).where(Purpose.is_marketing.is_(True))).all()
+    for purpose in purposes:
+        for channel in Channel:
+            session.add(
+                ConsentEvent(
+                    contact_id=contact.id,
+                    purpose_id=purpose.id,
+                    channel=channel.value,
+                    status=ConsentStatus.OPT_OUT.value,
+                    method=method.value,
+                    evidence=evidence,
+                    contact_point_hash=point_digest(
+                        salt, channel, _first_point(session, contact, channel)
+                    ),
+                    recorded_by=actor.user_id,
+                    recorded_at=now,
+                )
+            )
+    return len(purposes) * len(Channel)
 
 
 def _checked_texts(data: ConsentInput) -> tuple[str, str]:
@@ -393,7 +445,12 @@ def _suppress(session: Session, salt: str, contact: Contact, now: dt.datetime) -
             continue
         existing.add((kind.value, digest))
         session.add(
-            Suppression(hash_kind=kind.value, digest=digest, reason="objection", created_at=now)
+            Suppression(
+                hash_kind=kind.value,
+                digest=digest,
+                reason=SuppressionReason.OBJECTION.value,
+                created_at=now,
+            )
         )
         added += 1
     return added

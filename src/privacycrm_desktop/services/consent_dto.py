@@ -49,6 +49,14 @@ class ConsentEventInfo:
 
 
 @dataclass(frozen=True)
+class EvidenceFile:
+    """A scanned file kept with a consent event."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class ChannelVerdict:
     """Whether a channel may be used for marketing, and why, in plain words."""
 

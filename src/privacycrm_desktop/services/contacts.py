@@ -15,6 +15,7 @@ from privacycrm_desktop.domain.access import (
     mask,
     require,
 )
+from privacycrm_desktop.domain.consent import ConsentMethod
 from privacycrm_desktop.domain.contacts import (
     ContactInput,
     ContactKind,
@@ -33,6 +34,13 @@ from privacycrm_desktop.domain.errors import (
 from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, Sensitivity
 from privacycrm_desktop.domain.normalize import phone_prefix, phone_search_tokens, sort_name
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind, validate_source
+from privacycrm_desktop.domain.suppression import (
+    ErasedPersonRefused,
+    HashKind,
+    SuppressionReason,
+    name_postcode,
+    suppression_digest,
+)
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import contact_queries as queries
 from privacycrm_desktop.persistence import search
@@ -42,12 +50,14 @@ from privacycrm_desktop.persistence.models import (
     ContactPhone,
     FieldProvenance,
     Source,
+    Suppression,
     User,
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.consent import opt_out_everywhere
 from privacycrm_desktop.services.dto import (
     Actor,
     ContactDetail,
@@ -55,7 +65,9 @@ from privacycrm_desktop.services.dto import (
     ContactSort,
     SourcedValue,
     SourceInfo,
+    SuppressionHit,
 )
+from privacycrm_desktop.services.marketing_facts import get_salt
 
 #: Scalar fields of a contact, in the editor's order; lists (emails, phones) apart.
 SCALAR_FIELDS = (
@@ -86,6 +98,8 @@ _FTS_FIELDS = {
     "place": ("street", "postcode", "city"),
 }
 MAX_PAGE = 1_000
+#: The evidence of opt-outs a new contact inherits from the suppression list.
+SUPPRESSION_EVIDENCE = "suppression list"
 
 
 class ContactService:
@@ -290,6 +304,33 @@ class ContactService:
                     return SourceInput(SourceKind(chosen.kind), chosen.description, today)
         return SourceInput(SourceKind.PHONE_CALL, "", today)
 
+    # -- the suppression list -------------------------------------------------------------
+
+    def suppression_check(
+        self, actor: Actor, data: ContactInput, contact_id: int | None = None
+    ) -> SuppressionHit | None:
+        """Does the form match the suppression list? The editor asks before saving.
+
+        For a new contact every e-mail address, phone number and the name + postcode are
+        checked; for an existing one (*contact_id*) only addresses and numbers it does not
+        have yet. A match of a person who asked to be forgotten comes first.
+
+        Returns:
+            The match, or None (also while the form holds invalid values: saving will say
+            what is wrong with them).
+        """
+        require(actor.role, Permission.VIEW_CONTACTS)
+        try:
+            checked = validate_contact(data, self._clock.today())
+        except ValidationFailed:
+            return None
+        with self._uow() as uow:
+            session = uow.session
+            if contact_id is None:
+                return _suppression_hit(session, checked, check_name=True)
+            old_emails, old_phones = _points(session, contact_id)
+            return _suppression_hit(session, checked, old_emails, old_phones)
+
     # -- saving -----------------------------------------------------------------------
 
     def create(self, actor: Actor, data: ContactInput, source: SourceInput | None) -> int:
@@ -301,6 +342,9 @@ class ContactService:
         checked_source = validate_source(source, today)
         with self._uow(write=True) as uow:
             session = uow.session
+            hit = _suppression_hit(session, data, check_name=True)
+            if hit is not None and hit.reason is SuppressionReason.ERASURE:
+                raise ErasedPersonRefused(hit.value)
             source_row = self._add_source(session, actor, checked_source, now)
             contact = Contact(
                 **{name: getattr(data, name) for name in SCALAR_FIELDS},
@@ -315,7 +359,9 @@ class ContactService:
             session.add(contact)
             session.flush()
             self._add_list_values(session, actor, contact.id, data, source_row.id, now)
+            session.flush()
             self._reindex(session, contact, data)
+            opt_outs = _inherit_objection(session, hit, contact, actor, now)
             record_event(
                 session,
                 actor=actor.username,
@@ -323,6 +369,7 @@ class ContactService:
                 entity="contact",
                 entity_id=contact.id,
                 at=now,
+                detail=f"suppression_opt_outs={opt_outs}" if opt_outs else "",
             )
             return contact.id
 
@@ -370,6 +417,14 @@ class ContactService:
             phones_changed = tuple(p.number for p in old_phones) != merged.phones
             if not changed and not emails_changed and not phones_changed:
                 return self._detail(session, actor, contact_id)
+            hit = _suppression_hit(
+                session,
+                merged,
+                tuple(e.address for e in old_emails),
+                tuple(p.number for p in old_phones),
+            )
+            if hit is not None and hit.reason is SuppressionReason.ERASURE:
+                raise ErasedPersonRefused(hit.value)
             sourced_change = any(n in _SOURCED for n in changed) or emails_changed or phones_changed
             source_row = None
             if sourced_change:
@@ -399,6 +454,7 @@ class ContactService:
                 contact.updated_at = now
             session.flush()
             self._reindex(session, contact, merged)
+            opt_outs = _inherit_objection(session, hit, contact, actor, now)
             names = sorted(
                 changed
                 + (["emails"] if emails_changed else [])
@@ -411,7 +467,9 @@ class ContactService:
                 entity="contact",
                 entity_id=contact_id,
                 at=now,
-                detail="fields=" + ",".join(names),
+                detail="fields="
+                + ",".join(names)
+                + (f";suppression_opt_outs={opt_outs}" if opt_outs else ""),
             )
             return self._detail(session, actor, contact_id)
 
@@ -611,6 +669,74 @@ def _list_row(access: dict[str, FieldAccess], row: Row[tuple[object, ...]]) -> C
         city=shown("city", city),
         relationship=Relationship(str(relationship)),
         keep_until=keep,
+    )
+
+
+def _points(session: Session, contact_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The stored e-mail addresses and phone numbers of a contact."""
+    emails = session.scalars(
+        select(ContactEmail.address).where(ContactEmail.contact_id == contact_id)
+    ).all()
+    phones = session.scalars(
+        select(ContactPhone.number).where(ContactPhone.contact_id == contact_id)
+    ).all()
+    return tuple(emails), tuple(phones)
+
+
+def _suppression_hit(
+    session: Session,
+    data: ContactInput,
+    old_emails: Sequence[str] = (),
+    old_phones: Sequence[str] = (),
+    *,
+    check_name: bool = False,
+) -> SuppressionHit | None:
+    """The first suppression-list match of the validated *data*'s new points, or None.
+
+    Erasure matches come before objections: they refuse the save.
+    """
+    salt = get_salt(session)
+    if salt is None:
+        return None  # nothing was ever suppressed in this database
+    keys: list[tuple[HashKind, str, str]] = [
+        (HashKind.EMAIL, e, e) for e in data.emails if e not in old_emails
+    ]
+    keys += [(HashKind.PHONE, p, p) for p in data.phones if p not in old_phones]
+    key = name_postcode(data.first_name, data.last_name, data.postcode)
+    if check_name and key:
+        shown = f"{data.first_name} {data.last_name}".strip() + f", {data.postcode}"
+        keys.append((HashKind.NAME_POSTCODE, key, shown))
+    if not keys:
+        return None
+    digests = {(kind, suppression_digest(salt, kind, value)): shown for kind, value, shown in keys}
+    found = session.execute(
+        select(Suppression.hash_kind, Suppression.digest, Suppression.reason).where(
+            Suppression.digest.in_([d for _k, d in digests])
+        )
+    ).tuples()
+    hits = [
+        SuppressionHit(SuppressionReason(reason), HashKind(kind), digests[(HashKind(kind), digest)])
+        for kind, digest, reason in found
+        if (HashKind(kind), digest) in digests
+    ]
+    erased = [h for h in hits if h.reason is SuppressionReason.ERASURE]
+    return (erased or hits)[0] if hits else None
+
+
+def _inherit_objection(
+    session: Session,
+    hit: SuppressionHit | None,
+    contact: Contact,
+    actor: Actor,
+    now: dt.datetime,
+) -> int:
+    """Give a contact matching an objection its opt-outs, in the save's transaction."""
+    if hit is None or hit.reason is not SuppressionReason.OBJECTION:
+        return 0
+    salt = get_salt(session)
+    assert salt is not None
+    return opt_out_everywhere(
+        session, salt, contact, actor, now, ConsentMethod.SUPPRESSION_LIST, SUPPRESSION_EVIDENCE
     )
 
 

@@ -54,8 +54,10 @@ from privacycrm_desktop.persistence.models import (
     Recipient,
     Source,
     SpecialCategoryDatum,
+    User,
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
@@ -96,6 +98,56 @@ class DisclosureInput:
     own_marketing: bool = False
 
 
+@dataclass(frozen=True)
+class SpecialValueInfo:
+    """A special-category datum of a contact."""
+
+    value: str
+    recorded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SpecialCategoryStatus:
+    """One special category of a contact: the written consent in force, and the values.
+
+    ``consent_method`` and ``consent_evidence`` are empty and ``consent_on`` None while no
+    written consent with evidence is in force: the category is locked.
+    """
+
+    category: SpecialCategory
+    unlocked: bool
+    consent_method: ConsentMethod | None
+    consent_evidence: str
+    consent_on: dt.date | None
+    values: tuple[SpecialValueInfo, ...]
+
+
+@dataclass(frozen=True)
+class RecipientInfo:
+    """A third party that receives (or asked for) personal data."""
+
+    id: int
+    name: str
+    kind: str
+    own_marketing: bool
+    country: str
+
+
+@dataclass(frozen=True)
+class DisclosureInfo:
+    """One entry of a contact's disclosure ledger."""
+
+    id: int
+    recipient: str
+    recipient_kind: str
+    purpose: str
+    purpose_name: str
+    categories: tuple[str, ...]
+    disclosed_on: dt.date
+    subject_informed_on: dt.date | None
+    recorded_by: str
+
+
 def find_recipient(
     session: Session, name: str, kind: str = "processor", own_marketing: bool = False
 ) -> Recipient:
@@ -112,9 +164,16 @@ def find_recipient(
 class DisclosureService:
     """Recording disclosures and special-category data, with their refusals."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, access: AccessService | None = None) -> None:
         self._uow = uow
         self._clock = clock
+        self._policy = access
+
+    def special_access(self, actor: Actor) -> FieldAccess:
+        """How much of the special-category data *actor* may see and change."""
+        if self._policy is None:
+            return field_access(actor.role, "special_categories")
+        return self._policy.access_for(actor.role)["special_categories"]
 
     def refuse_transfer(self, actor: Actor, recipient: str, what: str) -> None:
         """Log a refused transfer (its own transaction) and raise ``TransferRefused``.
@@ -191,7 +250,114 @@ class DisclosureService:
             )
             return row.id
 
+    def recipients(self, actor: Actor) -> list[RecipientInfo]:
+        """Every known recipient, by name (those refused for their own marketing too)."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        with self._uow() as uow:
+            rows = uow.session.scalars(select(Recipient).order_by(Recipient.name)).all()
+            return [_recipient_info(r) for r in rows]
+
+    def disclosures(self, actor: Actor, contact_id: int) -> list[DisclosureInfo]:
+        """A contact's disclosure ledger, newest first."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        with self._uow() as uow:
+            session = uow.session
+            if session.get(Contact, contact_id) is None:
+                raise NotFound
+            rows = session.execute(
+                select(Disclosure, Recipient, Purpose.code, Purpose.name, User.username)
+                .join(Recipient, Recipient.id == Disclosure.recipient_id)
+                .outerjoin(Purpose, Purpose.id == Disclosure.purpose_id)
+                .outerjoin(User, User.id == Disclosure.recorded_by)
+                .where(Disclosure.contact_id == contact_id)
+                .order_by(Disclosure.disclosed_on.desc(), Disclosure.id.desc())
+            ).tuples()
+            return [
+                DisclosureInfo(
+                    id=d.id,
+                    recipient=r.name,
+                    recipient_kind=r.kind,
+                    purpose=code or "",
+                    purpose_name=name or "",
+                    categories=tuple(c for c in d.categories.split(",") if c),
+                    disclosed_on=d.disclosed_on,
+                    subject_informed_on=d.subject_informed_on,
+                    recorded_by=username or "",
+                )
+                for d, r, code, name, username in rows
+            ]
+
+    def recipients_to_notify(self, actor: Actor, contact_id: int) -> list[RecipientInfo]:
+        """Recipients that received the contact's data: to be told of a correction,
+        erasure or opt-out (rule 15, GDPR 19)."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        with self._uow() as uow:
+            session = uow.session
+            if session.get(Contact, contact_id) is None:
+                raise NotFound
+            rows = session.scalars(
+                select(Recipient)
+                .where(
+                    Recipient.id.in_(
+                        select(Disclosure.recipient_id).where(Disclosure.contact_id == contact_id)
+                    )
+                )
+                .order_by(Recipient.name)
+            ).all()
+            return [_recipient_info(r) for r in rows]
+
     # -- special categories --------------------------------------------------------------
+
+    def special_overview(self, actor: Actor, contact_id: int) -> list[SpecialCategoryStatus]:
+        """Per special category: is it unlocked by written consent, and what is recorded.
+
+        Raises:
+            PermissionDenied: the role may not see special-category data.
+            NotFound: no such contact.
+        """
+        require(actor.role, Permission.VIEW_CONTACTS)
+        if self.special_access(actor) in (FieldAccess.HIDDEN, FieldAccess.MASKED):
+            raise PermissionDenied
+        today = self._clock.today()
+        with self._uow(write=True) as uow:
+            session = uow.session
+            if session.get(Contact, contact_id) is None:
+                raise NotFound
+            values: dict[str, list[SpecialValueInfo]] = {}
+            for row in session.scalars(
+                select(SpecialCategoryDatum)
+                .where(SpecialCategoryDatum.contact_id == contact_id)
+                .order_by(SpecialCategoryDatum.recorded_at, SpecialCategoryDatum.id)
+            ):
+                values.setdefault(row.category, []).append(
+                    SpecialValueInfo(row.value, row.recorded_at)
+                )
+            result = []
+            for category in SpecialCategory:
+                consent_id = _written_consent(session, contact_id, category, today)
+                event = session.get(ConsentEvent, consent_id) if consent_id else None
+                result.append(
+                    SpecialCategoryStatus(
+                        category=category,
+                        unlocked=event is not None,
+                        consent_method=ConsentMethod(event.method) if event else None,
+                        consent_evidence=event.evidence if event else "",
+                        consent_on=event.recorded_at.date() if event else None,
+                        values=tuple(values.get(category.value, ())),
+                    )
+                )
+            if values:
+                # Which categories were shown, never their values.
+                record_event(
+                    session,
+                    actor=actor.username,
+                    action="special_category.read",
+                    entity="contact",
+                    entity_id=contact_id,
+                    at=self._clock.now(),
+                    detail="categories=" + ",".join(sorted(values)),
+                )
+            return result
 
     def scan_text(self, text: str) -> list[TermHit]:
         """Words in *text* suggesting special-category data (nl, fr and en term lists)."""
@@ -211,6 +377,8 @@ class DisclosureService:
         from privacycrm_desktop.services.consent import ConsentService
         from privacycrm_desktop.services.consent_dto import ConsentInput
 
+        if self.special_access(actor) is not FieldAccess.WRITE:
+            raise PermissionDenied
         if not withdraw and (method not in WRITTEN_METHODS or not evidence.strip()):
             raise ValidationFailed(
                 [
@@ -245,7 +413,7 @@ class DisclosureService:
     ) -> int:
         """Store a special-category datum, only under written consent for its category."""
         require(actor.role, Permission.EDIT_CONTACTS)
-        if field_access(actor.role, "special_categories") is not FieldAccess.WRITE:
+        if self.special_access(actor) is not FieldAccess.WRITE:
             raise PermissionDenied
         now = self._clock.now()
         checked = validate_source(source, self._clock.today())
@@ -289,6 +457,10 @@ class DisclosureService:
                 detail=f"category={category.value}",
             )
             return row.id
+
+
+def _recipient_info(row: Recipient) -> RecipientInfo:
+    return RecipientInfo(row.id, row.name, row.kind, row.own_marketing, row.country)
 
 
 def _written_consent(

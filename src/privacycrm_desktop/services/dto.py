@@ -9,6 +9,7 @@ from enum import StrEnum
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.contacts import ContactKind, Language, Relationship
 from privacycrm_desktop.domain.provenance import SourceKind
+from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,16 @@ class ContactDetail:
     updated_at: dt.datetime
     provenance: dict[str, SourceInfo]
     field_access: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SuppressionHit:
+    """A value typed in the editor matches the suppression list.
+
+    ``value`` is the matching value as the user typed it (never a stored one); ``reason``
+    is "objection" (the save goes through, with the opt-out) or "erasure" (refused).
+    """
+
+    reason: SuppressionReason
+    kind: HashKind
+    value: str

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -29,7 +30,12 @@ from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.consent_dto import MarketingEntry, MarketingList
 from privacycrm_desktop.services.disclosures import DisclosureService, find_recipient
 from privacycrm_desktop.services.dto import Actor
-from privacycrm_desktop.services.marketing_facts import get_salt, load_facts, marketing_rules
+from privacycrm_desktop.services.marketing_facts import (
+    PROGRESS_STEP,
+    get_salt,
+    load_facts,
+    marketing_rules,
+)
 
 #: List columns and the catalogue field each one shows.
 _BASE_COLUMNS = (
@@ -62,9 +68,17 @@ class MarketingService:
         self._policy = access or AccessService(uow, clock)
 
     def build(
-        self, actor: Actor, purpose: str, channel: Channel, category: str | None = None
+        self,
+        actor: Actor,
+        purpose: str,
+        channel: Channel,
+        category: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> MarketingList:
         """The reachable contacts for *purpose* on *channel* about *category*.
+
+        *progress*, when given, is told ``(done, total)`` now and then; an exception it
+        raises (a cancel) stops the work.
 
         Raises:
             ValidationFailed: unknown or non-marketing purpose; soft opt-in without a category.
@@ -93,7 +107,7 @@ class MarketingService:
                         )
                     ]
                 )
-            facts = load_facts(session, get_salt(session), channels=(channel,))
+            facts = load_facts(session, get_salt(session), channels=(channel,), progress=progress)
         access = self._policy.access_for(actor.role)
         columns = tuple(
             column
@@ -102,7 +116,10 @@ class MarketingService:
         )
         entries: list[MarketingEntry] = []
         excluded: Counter[str] = Counter()
-        for contact in facts:
+        total = 2 * len(facts)
+        for number, contact in enumerate(facts, start=len(facts)):
+            if progress is not None and number % PROGRESS_STEP == 0:
+                progress(number, total)
             decision = decide(contact.subjects[channel], rule, channel, today, category, rules)
             if not decision.reachable:
                 excluded[decision.reason.value] += 1
@@ -119,6 +136,8 @@ class MarketingService:
             entries.append(
                 MarketingEntry(contact.id, values, decision.reason, explain(decision, channel))
             )
+        if progress is not None:
+            progress(total, total)
         return MarketingList(
             purpose, channel, category, columns, tuple(entries), dict(sorted(excluded.items()))
         )
@@ -130,11 +149,14 @@ class MarketingService:
         channel: Channel,
         category: str | None = None,
         recipient: str = "",
+        progress: Callable[[int, int], None] | None = None,
     ) -> tuple[bytes, int]:
         """The list as CSV (UTF-8 with BOM, formulas neutralised); logged as an export.
 
         A named *recipient* (a mailing house, a printer) gets a disclosure per contact in
         the ledger; one that would use the contacts for its own marketing is refused.
+
+        *progress* is as for ``build``; nothing is logged when it stops the work.
 
         Returns:
             The file's bytes and how many contacts it holds.
@@ -148,7 +170,7 @@ class MarketingService:
                 ).scalar_one_or_none()
             if own:
                 DisclosureService(self._uow, self._clock).refuse_transfer(actor, name, "export")
-        result = self.build(actor, purpose, channel, category)
+        result = self.build(actor, purpose, channel, category, progress)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(["id", *result.columns, "reason"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,11 +119,16 @@ _CONTACT_COLUMNS = (
 _CHANNELS = tuple(Channel)
 
 
+#: Report progress once per this many contacts (often enough for a bar, cheap).
+PROGRESS_STEP = 500
+
+
 def load_facts(
     session: Session,
     salt: str | None,
     contact_ids: Iterable[int] | None = None,
     channels: Iterable[Channel] = _CHANNELS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[ContactFacts]:
     """Facts of the given contacts (all when None), ordered by name.
 
@@ -132,6 +137,8 @@ def load_facts(
         salt: the suppression secret (None: nothing is suppressed yet).
         contact_ids: restrict to these contacts.
         channels: the channels to build subjects for (a list needs one).
+        progress: told ``(done, 2 * count)`` while the facts are put together (the
+            caller reports the second half); may raise to stop the work.
 
     Returns:
         One ``ContactFacts`` per contact.
@@ -192,7 +199,10 @@ def load_facts(
     suppressed = set(session.scalars(select(Suppression.digest)))
 
     result = []
-    for contact in contacts:
+    total = 2 * len(contacts)
+    for number, contact in enumerate(contacts):
+        if progress is not None and number % PROGRESS_STEP == 0:
+            progress(number, total)
         email_points = tuple(emails.get(contact.id, ()))
         phone_points = tuple(phones.get(contact.id, ()))
         address = ", ".join(

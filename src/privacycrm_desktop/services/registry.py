@@ -54,6 +54,6 @@ class Services:
             consent=ConsentService(uow, clock),
             statements=StatementService(uow, clock),
             marketing=MarketingService(uow, clock, access),
-            disclosures=DisclosureService(uow, clock),
+            disclosures=DisclosureService(uow, clock, access),
             reports=ReportService(uow, clock, access),
         )

@@ -7,8 +7,13 @@ the append-only history; a form to record consent whose choices all start untick
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
 from pathlib import Path
 
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -33,9 +38,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privacycrm_desktop.domain.access import Permission, has_permission
+from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission
 from privacycrm_desktop.domain.consent import (
     CHANNEL_LABELS,
+    CHOOSABLE_METHODS,
     METHOD_LABELS,
     STATUS_LABELS,
     Channel,
@@ -43,9 +49,15 @@ from privacycrm_desktop.domain.consent import (
     ConsentStatus,
 )
 from privacycrm_desktop.domain.errors import DomainError, ValidationFailed
+from privacycrm_desktop.domain.special_categories import (
+    CONSENT_PREFIX,
+    SPECIAL_CATEGORY_LABELS,
+    SpecialCategory,
+)
 from privacycrm_desktop.i18n import _, describe_error, describe_explanation
 from privacycrm_desktop.services.consent import ConsentService
-from privacycrm_desktop.services.consent_dto import ConsentInput
+from privacycrm_desktop.services.consent_dto import ConsentEventInfo, ConsentInput
+from privacycrm_desktop.services.disclosures import DisclosureService
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.statements import StatementService
 from privacycrm_desktop.ui.date_fields import OptionalDateEdit, format_date
@@ -65,12 +77,18 @@ class ConsentDialog(QDialog):
         contact_id: int,
         contact_language: str = "en",
         parent: QWidget | None = None,
+        *,
+        disclosures: DisclosureService | None = None,
     ) -> None:
         super().__init__(parent)
         self._consent = consent
+        self._statements = statements
+        self._disclosures = disclosures
         self._actor = actor
         self._contact_id = contact_id
         self._scan: tuple[bytes, str] | None = None
+        self._events: list[ConsentEventInfo] = []
+        self._temp_files: list[Path] = []
         self.setWindowTitle(_("Consent and marketing"))
         may_record = has_permission(actor.role, Permission.RECORD_CONSENT)
 
@@ -86,6 +104,11 @@ class ConsentDialog(QDialog):
         buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
         bottom.addWidget(self.unsubscribe_button)
+        self.disclosures_button: QPushButton | None = None
+        if disclosures is not None:
+            self.disclosures_button = QPushButton(_("&Disclosures to third parties..."))
+            self.disclosures_button.clicked.connect(self.open_disclosures)
+            bottom.addWidget(self.disclosures_button)
         bottom.addStretch(1)
         bottom.addWidget(buttons)
 
@@ -95,7 +118,12 @@ class ConsentDialog(QDialog):
         left.addWidget(form_box)
         left.addStretch(1)
         columns.addLayout(left, 1)
-        columns.addWidget(history_box, 1)
+        right = QVBoxLayout()
+        right.addWidget(history_box, 1)
+        self.special_box = self._make_special_box()
+        if self.special_box is not None:
+            right.addWidget(self.special_box)
+        columns.addLayout(right, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(columns, 1)
         layout.addLayout(bottom)
@@ -139,8 +167,8 @@ class ConsentDialog(QDialog):
         form.addRow(_("The person said:"), self._with_error(status_widget, "status"))
         self.method = QComboBox()
         self.method.addItem(_("Choose..."), None)
-        for method, label in METHOD_LABELS.items():
-            self.method.addItem(_(label), method)
+        for method in CHOOSABLE_METHODS:
+            self.method.addItem(_(METHOD_LABELS[method]), method)
         form.addRow(_("How:"), self._with_error(self.method, "method"))
         self.evidence = QLineEdit()
         self.evidence.setPlaceholderText(_("For example: web form 2026-03-02 12:14, ref. 4711"))
@@ -209,8 +237,20 @@ class ConsentDialog(QDialog):
             QHeaderView.ResizeMode.ResizeToContents
         )
         self.history.horizontalHeader().setStretchLastSection(True)
+        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.history.itemSelectionChanged.connect(self._on_history_selection)
+        self.evidence_button = QPushButton(_("Open &evidence"))
+        self.evidence_button.setToolTip(_("Open the scanned file kept with the selected entry"))
+        self.evidence_button.setEnabled(False)
+        self.evidence_button.clicked.connect(self.open_evidence)
         history_box = QGroupBox(_("History (nothing is ever removed; a correction is a new entry)"))
-        QVBoxLayout(history_box).addWidget(self.history)
+        history_layout = QVBoxLayout(history_box)
+        history_layout.addWidget(self.history)
+        evidence_row = QHBoxLayout()
+        evidence_row.addStretch(1)
+        evidence_row.addWidget(self.evidence_button)
+        history_layout.addLayout(evidence_row)
 
         return history_box
 
@@ -233,13 +273,19 @@ class ConsentDialog(QDialog):
             label.setText(f"{mark} {describe_explanation(verdict.explanation)}")
             label.setStyleSheet("color: #1b5e20;" if verdict.allowed else "color: #8a1c1c;")
         events = self._consent.history(self._actor, self._contact_id)
+        self._events = events
         self.history.setRowCount(len(events))
         for row, event in enumerate(events):
             evidence = event.evidence
             if event.evidence_file_name:
                 evidence = f"{evidence} [{event.evidence_file_name}]".strip()
-            if event.product_category:
-                evidence = f"{evidence} ({event.product_category})".strip()
+            category = event.product_category
+            special = category.removeprefix(CONSENT_PREFIX)
+            if category.startswith(CONSENT_PREFIX) and special in set(SpecialCategory):
+                # Written consent for a special category: its name, not the code.
+                category = _(SPECIAL_CATEGORY_LABELS[SpecialCategory(special)])
+            if category:
+                evidence = f"{evidence} ({category})".strip()
             cells = [
                 f"{format_date(event.recorded_at.date())} {event.recorded_at:%H:%M}",
                 _(event.purpose_name),
@@ -345,3 +391,80 @@ class ConsentDialog(QDialog):
             self.general_error.show_message(describe_error(exc))
             return
         self.refresh()
+
+    # -- disclosures, special categories, evidence files ---------------------------------
+
+    def _make_special_box(self) -> QWidget | None:
+        """The special-category section; left out for roles that may not see that data."""
+        if self._disclosures is None or self._disclosures.special_access(self._actor) in (
+            FieldAccess.HIDDEN,
+            FieldAccess.MASKED,
+        ):
+            return None
+        from privacycrm_desktop.ui.special_categories_box import SpecialCategoriesBox
+
+        box = SpecialCategoriesBox(
+            self._disclosures, self._actor, self._contact_id, self._consent.today()
+        )
+        box.consent_recorded.connect(self.refresh)
+        return box
+
+    def open_disclosures(self) -> QDialog | None:
+        """Open the contact's disclosure ledger (window-modal); returns the dialog."""
+        if self._disclosures is None:
+            return None
+        from privacycrm_desktop.ui.disclosure_dialog import DisclosureDialog
+
+        dialog = DisclosureDialog(
+            self._disclosures,
+            self._statements,
+            self._actor,
+            self._contact_id,
+            self._consent.today(),
+            self,
+        )
+        dialog.open()
+        return dialog
+
+    def selected_event(self) -> ConsentEventInfo | None:
+        """The history entry selected, if any."""
+        row = self.history.currentRow()
+        return self._events[row] if 0 <= row < len(self._events) else None
+
+    def _on_history_selection(self) -> None:
+        event = self.selected_event()
+        self.evidence_button.setEnabled(event is not None and bool(event.evidence_file_name))
+
+    def open_evidence(self) -> Path | None:
+        """Open the selected entry's scanned file with the desktop's viewer.
+
+        The file is written to a private temporary file (owner-only permissions, a
+        neutral name: the original name may be personal) that is removed when the
+        dialog closes.
+        """
+        event = self.selected_event()
+        if event is None or not event.evidence_file_name:
+            return None
+        try:
+            evidence = self._consent.evidence_file(self._actor, event.id)
+        except DomainError as exc:
+            self.general_error.show_message(describe_error(exc))
+            return None
+        suffix = Path(evidence.name).suffix
+        if not re.fullmatch(r"\.[A-Za-z0-9]{1,8}", suffix):
+            suffix = ""
+        handle, name = tempfile.mkstemp(prefix="privacycrm-evidence-", suffix=suffix)
+        path = Path(name)
+        with os.fdopen(handle, "wb") as out:
+            out.write(evidence.data)
+        path.chmod(0o600)
+        self._temp_files.append(path)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        return path
+
+    def done(self, result: int) -> None:
+        """Close, removing the temporary copies of evidence files."""
+        for path in self._temp_files:
+            path.unlink(missing_ok=True)
+        self._temp_files.clear()
+        super().done(result)

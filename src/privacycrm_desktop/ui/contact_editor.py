@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -45,11 +46,18 @@ from privacycrm_desktop.domain.errors import DomainError, SourceMissing, Validat
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceInput, SourceKind
 from privacycrm_desktop.domain.special_categories import SPECIAL_CATEGORY_LABELS, TermHit
+from privacycrm_desktop.domain.suppression import SuppressionReason
 from privacycrm_desktop.i18n import _, describe_error
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.dto import Actor, ContactDetail, SourcedValue, SourceInfo
 from privacycrm_desktop.ui.date_fields import OptionalDateEdit, date_edit, from_qdate
-from privacycrm_desktop.ui.widgets import ErrorLabel, SourceButton, describe_source, show_problems
+from privacycrm_desktop.ui.widgets import (
+    ErrorLabel,
+    SourceButton,
+    describe_source,
+    show_problems,
+    tab_buttons_in_visual_order,
+)
 
 _LEFT = ("kind", "first_name", "last_name", "organisation", "emails", "phones", "language")
 _RIGHT = ("street", "postcode", "city", "country", "relationship")
@@ -124,6 +132,7 @@ class ContactEditorDialog(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the first field
         scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
@@ -133,12 +142,18 @@ class ContactEditorDialog(QDialog):
         if self._detail is not None:
             self._load(self._detail)
         self._fit_to_screen(content, source_box)
+        tab_buttons_in_visual_order(buttons)
 
     def _fit_to_screen(self, content: QWidget, source_box: QWidget) -> None:
         margin = self.fontMetrics().height() * 3
+        available = self.screen().availableGeometry()
+        columns = content.layout()
+        if isinstance(columns, QBoxLayout) and content.sizeHint().width() > available.width():
+            # Too narrow for two columns (a small or 150 %-scaled screen): one column that
+            # scrolls down, rather than fields hidden off to the right.
+            columns.setDirection(QBoxLayout.Direction.TopToBottom)
         width = content.sizeHint().width() + margin
         height = content.sizeHint().height() + source_box.sizeHint().height() + margin * 2
-        available = self.screen().availableGeometry()
         self.resize(min(width, available.width()), min(height, available.height() - margin))
 
     # -- building the form ------------------------------------------------------------
@@ -362,6 +377,11 @@ class ContactEditorDialog(QDialog):
         if not self.notes_confirmed():
             return
         try:
+            hit = self._contacts.suppression_check(
+                self._actor,
+                self.contact_input(),
+                None if self._detail is None else self._detail.id,
+            )
             if self._detail is None:
                 self.saved_id = self._contacts.create(
                     self._actor, self.contact_input(), self.source_input()
@@ -385,7 +405,21 @@ class ContactEditorDialog(QDialog):
         except DomainError as exc:
             self.general_error.show_message(describe_error(exc))
             return
+        if hit is not None and hit.reason is SuppressionReason.OBJECTION:
+            self.suppression_notice(hit.value)
         self.accept()
+
+    def suppression_notice(self, value: str) -> None:
+        """Tell the user that a saved contact inherited an objection (rule 13)."""
+        QMessageBox.information(
+            self,
+            _("Unsubscribed from all direct marketing"),
+            _(
+                "{value} is on the suppression list: this person objected to direct "
+                "marketing before. The contact was saved with an opt-out for every "
+                "marketing purpose and channel."
+            ).format(value=value),
+        )
 
 
 __all__ = ["ContactEditorDialog"]

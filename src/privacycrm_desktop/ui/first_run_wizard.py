@@ -54,6 +54,9 @@ class _FormPage(QWizardPage):
         self.errors: dict[str, ErrorLabel] = {}
 
     def add_field(self, name: str, editor: QWidget) -> None:
+        if isinstance(editor, QLineEdit):
+            # Wide enough for an address, in characters: it follows the font and scaling.
+            editor.setMinimumWidth(editor.fontMetrics().averageCharWidth() * 30)
         label = QLabel()
         label.setBuddy(editor)
         box = QWidget()

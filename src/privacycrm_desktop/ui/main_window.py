@@ -265,6 +265,7 @@ class MainWindow(QMainWindow):
             contact_id,
             language,
             self,
+            disclosures=self._services.disclosures,
         )
         dialog.exec()
         return dialog

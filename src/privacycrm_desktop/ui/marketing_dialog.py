@@ -3,6 +3,10 @@
 Choose a purpose, a channel and a product category: the dialog lists who may be reached
 and why, counts those left out by reason, and exports the list as CSV for a named
 recipient (logged). The menu also prints the register of processing and the short notice.
+
+Building a list reads every contact (seconds on 50,000) and a PDF takes a moment: both run
+on a worker thread (``ui.workers``) behind a progress bar with a Cancel button, so the
+window keeps answering.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,10 +28,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +46,13 @@ from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.purposes_dialog import PurposesDialog
 from privacycrm_desktop.ui.statement_dialog import StatementDialog
 from privacycrm_desktop.ui.widgets import ErrorLabel
+from privacycrm_desktop.ui.workers import (
+    Job,
+    JobContext,
+    ProgressPanel,
+    run_in_background,
+    show_failure,
+)
 
 _COLUMN_LABELS = {
     "first_name": FIELDS_BY_NAME["first_name"].label,
@@ -58,17 +68,117 @@ _COLUMN_LABELS = {
 }
 
 
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class MarketingListModel(QAbstractTableModel):
+    """The rows of a built list, read lazily: 50,000 entries make no 300,000 items."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.result: MarketingList | None = None
+        self._headers: list[str] = []
+
+    def set_list(self, result: MarketingList | None) -> None:
+        """Show *result* (None: nothing)."""
+        self.beginResetModel()
+        self.result = result
+        self._headers = (
+            [_(_COLUMN_LABELS[c]) for c in result.columns] + [_("Why")] if result else []
+        )
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid() or self.result is None:
+            return 0
+        return len(self.result.entries)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._headers)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if (
+            role != Qt.ItemDataRole.DisplayRole
+            or self.result is None
+            or not index.isValid()
+            or index.row() >= len(self.result.entries)
+        ):
+            return None
+        entry = self.result.entries[index.row()]
+        columns = self.result.columns
+        if index.column() < len(columns):
+            return entry.values.get(columns[index.column()], "")
+        if index.column() == len(columns):
+            return describe_explanation(entry.explanation)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation is Qt.Orientation.Horizontal
+            and 0 <= section < len(self._headers)
+        ):
+            return self._headers[section]
+        return None
+
+
 class MarketingListDialog(QDialog):
-    """Build a marketing list and export it."""
+    """Build a marketing list and export it; both run off the UI thread."""
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._services = services
         self._actor = actor
         self.built: MarketingList | None = None
+        self.job: Job[object] | None = None
         self.setWindowTitle(_("Marketing list"))
+        form = self._make_form()
+        self.model = MarketingListModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setDefaultSectionSize(
+            self.fontMetrics().averageCharWidth() * 18
+        )
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.error = ErrorLabel()
+        self.progress = ProgressPanel()
+
+        self.recipient = QLineEdit()
+        self.recipient.setPlaceholderText(_("Who receives the file (empty: our own use)"))
+        self.export_button = QPushButton(_("&Export as CSV..."))
+        self.export_button.clicked.connect(self.export)
+        self.export_button.setEnabled(False)
+        self._may_export = has_permission(actor.role, Permission.EXPORT)
+        export_row = QHBoxLayout()
+        recipient_label = QLabel(_("&Recipient:"))
+        recipient_label.setBuddy(self.recipient)
+        export_row.addWidget(recipient_label)
+        export_row.addWidget(self.recipient, 1)
+        export_row.addWidget(self.export_button)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.summary)
+        layout.addLayout(export_row)
+        layout.addWidget(buttons)
+        self.resize(self.fontMetrics().averageCharWidth() * 150, self.fontMetrics().height() * 32)
+
+    def _make_form(self) -> QFormLayout:
         self.purpose = QComboBox()
-        for purpose in services.statements.purposes(actor):
+        for purpose in self._services.statements.purposes(self._actor):
             if purpose.is_marketing:
                 self.purpose.addItem(_(purpose.name), purpose.code)
         self.channel = QComboBox()
@@ -79,66 +189,78 @@ class MarketingListDialog(QDialog):
         self.build_button = QPushButton(_("&Build the list"))
         self.build_button.clicked.connect(self.build)
         form = QFormLayout()
-        form.addRow(_("Purpose:"), self.purpose)
-        form.addRow(_("Channel:"), self.channel)
-        form.addRow(_("Product category:"), self.category)
+        for text, field in (
+            (_("&Purpose:"), self.purpose),
+            (_("C&hannel:"), self.channel),
+            (_("Product c&ategory:"), self.category),
+        ):
+            label = QLabel(text)
+            label.setBuddy(field)
+            form.addRow(label, field)
         form.addRow("", self.build_button)
-
-        self.table = QTableWidget(0, 0)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
-        self.error = ErrorLabel()
-
-        self.recipient = QLineEdit()
-        self.recipient.setPlaceholderText(_("Who receives the file (empty: our own use)"))
-        self.export_button = QPushButton(_("&Export as CSV..."))
-        self.export_button.clicked.connect(self.export)
-        self.export_button.setEnabled(False)
-        self._may_export = has_permission(actor.role, Permission.EXPORT)
-        export_row = QHBoxLayout()
-        export_row.addWidget(QLabel(_("Recipient:")))
-        export_row.addWidget(self.recipient, 1)
-        export_row.addWidget(self.export_button)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.summary)
-        layout.addLayout(export_row)
-        layout.addWidget(buttons)
-        self.resize(self.fontMetrics().averageCharWidth() * 150, 520)
+        return form
 
     def _choice(self) -> tuple[str, Channel, str | None]:
         category = self.category.text().strip() or None
         return str(self.purpose.currentData()), Channel(self.channel.currentData()), category
 
-    def build(self) -> None:
-        """Build the list through the service and show it."""
+    def _start(
+        self,
+        text: str,
+        work: Callable[[JobContext], object],
+        on_success: Callable[[object], None],
+    ) -> Job[object]:
         self.error.show_message("")
+        self.build_button.setEnabled(False)
+        self.export_button.setEnabled(False)
+        job = run_in_background(
+            work,
+            on_success,
+            on_failure=self._failed,
+            on_progress=self.progress.set_progress,
+            on_cancelled=self._cancelled,
+            parent=self,
+        )
+        self.job = job
+        job.finished.connect(self._finished)
+        self.progress.start(text, job)
+        return job
+
+    def _finished(self) -> None:
+        self.job = None
+        self.build_button.setEnabled(True)
+        self.export_button.setEnabled(
+            self._may_export and self.built is not None and bool(self.built.entries)
+        )
+
+    def _failed(self, error: BaseException) -> None:
+        if isinstance(error, DomainError):
+            self.error.show_message(describe_error(error))
+        else:
+            show_failure(self, error)
+
+    def _cancelled(self) -> None:
+        self.error.show_message(_("Stopped before the end; nothing was changed."))
+
+    def build(self) -> Job[object] | None:
+        """Build the list through the service, off the UI thread, and show it."""
+        if self.job is not None:
+            return None
         purpose, channel, category = self._choice()
-        try:
-            result = self._services.marketing.build(self._actor, purpose, channel, category)
-        except DomainError as exc:
-            self.error.show_message(describe_error(exc))
-            return
-        self.built = result
-        headers = [_(_COLUMN_LABELS[c]) for c in result.columns] + [_("Why")]
-        self.table.clear()
-        self.table.setColumnCount(len(headers))
-        self.table.setHorizontalHeaderLabels(headers)
-        self.table.setRowCount(len(result.entries))
-        for row, entry in enumerate(result.entries):
-            cells = [entry.values.get(c, "") for c in result.columns]
-            cells.append(describe_explanation(entry.explanation))
-            for column, value in enumerate(cells):
-                self.table.setItem(row, column, QTableWidgetItem(value))
+        marketing, actor = self._services.marketing, self._actor
+
+        def work(context: JobContext) -> MarketingList:
+            return marketing.build(actor, purpose, channel, category, context.progress_or_cancel)
+
+        self.built = None
+        self.model.set_list(None)
+        self.summary.setText("")
+        return self._start(_("Building the list..."), work, self._show)
+
+    def _show(self, built: object) -> None:
+        assert isinstance(built, MarketingList)
+        self.built = result = built
+        self.model.set_list(result)
         lines = [
             ngettext(
                 "{count} contact may be reached.",
@@ -153,24 +275,30 @@ class MarketingListDialog(QDialog):
                 )
             )
         self.summary.setText("\n".join(lines))
-        self.export_button.setEnabled(self._may_export and bool(result.entries))
 
-    def export(self) -> None:
+    def export(self) -> Job[object] | None:
         """Ask where to save, then export the list as CSV (logged with its recipient)."""
+        if self.job is not None:
+            return None
         name, _filter = QFileDialog.getSaveFileName(
             self, _("Export as CSV"), "marketing.csv", _("CSV files (*.csv)")
         )
         if not name:
-            return
+            return None
         purpose, channel, category = self._choice()
-        try:
-            data, count = self._services.marketing.export_csv(
-                self._actor, purpose, channel, category, self.recipient.text()
+        marketing, actor, recipient = self._services.marketing, self._actor, self.recipient.text()
+
+        def work(context: JobContext) -> int:
+            data, count = marketing.export_csv(
+                actor, purpose, channel, category, recipient, context.progress_or_cancel
             )
-        except DomainError as exc:
-            self.error.show_message(describe_error(exc))
-            return
-        Path(name).write_bytes(data)
+            Path(name).write_bytes(data)
+            return count
+
+        return self._start(_("Exporting..."), work, self._exported)
+
+    def _exported(self, count: object) -> None:
+        assert isinstance(count, int)
         self.summary.setText(
             self.summary.text()
             + "\n"
@@ -179,27 +307,58 @@ class MarketingListDialog(QDialog):
             )
         )
 
+    def done(self, result: int) -> None:
+        """Closing stops a running build or export (an export stops before it is logged)."""
+        if self.job is not None:
+            self.job.cancel()
+        super().done(result)
 
-def _save_pdf(window: QWidget, make: Callable[[], bytes], file_name: str) -> None:
+
+def _save_pdf(
+    window: QMainWindow,
+    make: Callable[[], bytes],
+    file_name: str,
+    panel: ProgressPanel,
+    menus: tuple[QMenu, ...],
+) -> Job[object] | None:
+    if panel.busy:
+        return None
     name, _filter = QFileDialog.getSaveFileName(window, _("Save PDF"), file_name, "PDF (*.pdf)")
     if not name:
-        return
-    try:
-        data = make()
-    except DomainError as exc:
-        QMessageBox.warning(window, _("PrivacyCRM"), describe_error(exc))
-        return
-    Path(name).write_bytes(data)
+        return None
+    enabled = [menu.isEnabled() for menu in menus]
+
+    def work(context: JobContext) -> object:
+        data = make()  # no progress to report: the bar stays busy
+        context.raise_if_cancelled()
+        Path(name).write_bytes(data)
+        return name
+
+    def saved(_name: object) -> None:
+        window.statusBar().showMessage(_("Saved {file}.").format(file=Path(name).name), 5000)
+
+    def finished() -> None:
+        for menu, was_enabled in zip(menus, enabled, strict=True):
+            menu.setEnabled(was_enabled)
+
+    for menu in menus:
+        menu.setEnabled(False)
+    job = run_in_background(work, saved, parent=window)
+    job.finished.connect(finished)
+    panel.start(_("Making the PDF..."), job)
+    return job
 
 
 def add_marketing_menu(window: QMainWindow, services: Services, actor: Actor) -> QMenu:
     """Add the "Marketing" menu: the list builder, the register and the short notice."""
     menu = window.menuBar().addMenu(_("&Marketing"))
+    panel = ProgressPanel()
+    window.statusBar().addPermanentWidget(panel)
     lists = menu.addAction(_("Marketing &list..."))
     lists.setEnabled(has_permission(actor.role, Permission.MARKETING_LISTS))
     lists.triggered.connect(lambda: MarketingListDialog(services, actor, window).exec())
     menu.addSeparator()
-    languages = (("nl", _("Dutch")), ("fr", _("French")), ("en", _("English")))
+    languages = (("nl", _("&Dutch")), ("fr", _("&French")), ("en", _("&English")))
     register = menu.addMenu(_("&Register of processing (PDF)"))
     register.setEnabled(has_permission(actor.role, Permission.EDIT_SETTINGS))
     purposes = menu.addAction(_("Register of &purposes..."))
@@ -207,17 +366,24 @@ def add_marketing_menu(window: QMainWindow, services: Services, actor: Actor) ->
     statement = menu.addAction(_("Privacy &statement..."))
     statement.triggered.connect(lambda: StatementDialog(services.statements, actor, window).exec())
     notice = menu.addMenu(_("Short privacy &notice (PDF)"))
+    menus = (register, notice)
     for code, label in languages:
         register.addAction(label).triggered.connect(
             lambda _checked=False, lang=code: _save_pdf(
                 window,
                 lambda: services.reports.processing_register(actor, lang),
                 f"register-{lang}.pdf",
+                panel,
+                menus,
             )
         )
         notice.addAction(label).triggered.connect(
             lambda _checked=False, lang=code: _save_pdf(
-                window, lambda: services.reports.short_notice(actor, lang), f"notice-{lang}.pdf"
+                window,
+                lambda: services.reports.short_notice(actor, lang),
+                f"notice-{lang}.pdf",
+                panel,
+                menus,
             )
         )
     return menu

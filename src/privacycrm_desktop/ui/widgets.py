@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import pairwise
 
-from PySide6.QtWidgets import QLabel, QStyle, QToolButton, QWidget
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QDialogButtonBox,
+    QFrame,
+    QLabel,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from privacycrm_desktop.domain.errors import FieldProblem
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS
@@ -53,6 +65,24 @@ def show_problems(
     return unplaced
 
 
+def tab_buttons_in_visual_order(box: QDialogButtonBox) -> None:
+    """Let Tab visit a button box's buttons left to right, as the platform lays them out.
+
+    Qt chains them in the order they were made, so "Cancel" may come before "Save".
+    """
+    layout = box.layout()
+    if layout is None:
+        return
+    buttons = []
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        widget = item.widget() if item is not None else None
+        if isinstance(widget, QAbstractButton):
+            buttons.append(widget)
+    for first, second in pairwise(buttons):
+        QWidget.setTabOrder(first, second)
+
+
 def describe_source(source: SourceInfo) -> str:
     """Where a value came from, in one or two lines for a tooltip or popup."""
     kind = _(SOURCE_KIND_LABELS[source.kind])
@@ -64,24 +94,78 @@ def describe_source(source: SourceInfo) -> str:
     return f"{text}\n{entered}"
 
 
+class SourcePopup(QFrame):
+    """The text of a source button in a small popup; Escape or a click elsewhere closes it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Popup)
+        self.setFrameShape(QFrame.Shape.Box)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        # Selectable by keyboard: the popup takes focus, so a screen reader reads the text.
+        self.label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.label.setMaximumWidth(self.fontMetrics().averageCharWidth() * 60)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+
+    def show_text(self, text: str, at: QPoint) -> None:
+        """Show *text* with the popup's top left corner at *at*, kept on the screen."""
+        self.label.setText(text)
+        self.adjustSize()
+        screen = QGuiApplication.screenAt(at) or QGuiApplication.primaryScreen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            at = QPoint(
+                max(room.left(), min(at.x(), room.right() - self.width())),
+                max(room.top(), min(at.y(), room.bottom() - self.height())),
+            )
+        self.move(at)
+        self.show()
+        self.label.setFocus(Qt.FocusReason.PopupFocusReason)
+
+
 class SourceButton(QToolButton):
-    """A small "where did we get this?" button next to a field; its tooltip says where."""
+    """A small "where did we get this?" button next to a field.
+
+    Its tooltip says where; Tab reaches it and Space or Enter opens the same text in a
+    popup, so the keyboard and a screen reader get what the mouse gets.
+    """
 
     def __init__(self, source: SourceInfo | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation))
         self.setText("?")
         self.setAutoRaise(True)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.source = source
+        self.popup: SourcePopup | None = None
+        self.setAccessibleName(_("Where did we get this?"))
         if source is None:
             self.setEnabled(False)
             self.setToolTip(_("No source recorded yet."))
         else:
             self.setToolTip(describe_source(source))
-        self.setAccessibleName(_("Where did we get this?"))
-        self.clicked.connect(self._explain)
+        self.clicked.connect(self.explain)
 
-    def _explain(self) -> None:
-        from PySide6.QtWidgets import QToolTip
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTipChange:
+            # A screen reader announces the description on focus.
+            self.setAccessibleDescription(self.toolTip())
+        return super().event(event)
 
-        QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), self.toolTip(), self)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            # Enter opens the popup instead of pressing the dialog's default button.
+            event.accept()
+            self.click()
+            return
+        super().keyPressEvent(event)
+
+    def explain(self) -> None:
+        """Show where the value came from in a popup under the button."""
+        if self.popup is None:
+            self.popup = SourcePopup(self)
+        self.popup.show_text(self.toolTip(), self.mapToGlobal(self.rect().bottomLeft()))

@@ -1,0 +1,52 @@
+"""The marketing service's optional progress hook: it reports, and it can stop the work."""
+
+from __future__ import annotations
+
+import pytest
+
+from privacycrm_desktop.domain.consent import Channel
+from privacycrm_desktop.services.audit import AuditFilter
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+
+
+class Stop(Exception):
+    """What a cancel looks like to the service: an exception from the hook."""
+
+
+@pytest.fixture
+def many(services: Services, owner: Actor) -> Services:
+    services.demo.generate(owner, 1200, seed=5)
+    return services
+
+
+def test_build_reports_progress_up_to_the_end(many: Services, owner: Actor) -> None:
+    reports: list[tuple[int, int]] = []
+    with_hook = many.marketing.build(
+        owner,
+        "direct_marketing_consent",
+        Channel.EMAIL,
+        progress=lambda done, total: reports.append((done, total)),
+    )
+    without = many.marketing.build(owner, "direct_marketing_consent", Channel.EMAIL)
+    assert with_hook == without  # the hook changes nothing in the result
+    assert len(reports) >= 4
+    assert reports[-1][0] == reports[-1][1] > 0
+    done = [d for d, _t in reports]
+    assert done == sorted(done)
+    assert {t for _d, t in reports} == {reports[-1][1]}
+
+
+def test_an_exception_from_the_hook_stops_an_export_before_it_is_logged(
+    many: Services, owner: Actor
+) -> None:
+    def stop(done: int, total: int) -> None:
+        if done > 0:
+            raise Stop
+
+    with pytest.raises(Stop):
+        many.marketing.export_csv(
+            owner, "direct_marketing_consent", Channel.EMAIL, None, "", progress=stop
+        )
+    where = AuditFilter(action="export.marketing_csv")
+    assert many.audit.count_events(owner, where) == 0
