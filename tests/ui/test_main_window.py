@@ -98,3 +98,20 @@ def test_open_contact_shows_editor(qtbot: QtBot, window: MainWindow) -> None:
     QTimer.singleShot(0, look_and_cancel)
     window.open_action.trigger()
     assert seen == ["Edit contact"]
+
+
+def test_a_field_hidden_from_the_role_has_no_column(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    from privacycrm_desktop.domain.access import FieldAccess, Role
+
+    services.access.set_field_access(owner, Role.OFFICE, "phones", FieldAccess.HIDDEN)
+    services.auth.add_user(owner, "olga", "another good password", Role.OFFICE)
+    olga = services.auth.login("olga", "another good password")
+    window = MainWindow(services, olga)
+    qtbot.addWidget(window)
+    assert window.view.isColumnHidden(Column.PHONE)
+    assert not window.view.isColumnHidden(Column.EMAIL)
+    mine = MainWindow(services, owner)
+    qtbot.addWidget(mine)
+    assert not mine.view.isColumnHidden(Column.PHONE)

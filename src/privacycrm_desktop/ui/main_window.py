@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privacycrm_desktop.domain.access import ROLE_LABELS, Permission, has_permission
+from privacycrm_desktop.domain.access import ROLE_LABELS, FieldAccess, Permission, has_permission
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.contact_table_model import ContactTableModel
+from privacycrm_desktop.ui.contact_table_model import Column, ContactTableModel
 from privacycrm_desktop.ui.idle import IdleClock, IdleWatcher
 from privacycrm_desktop.ui.lock_screen import LockScreen
 from privacycrm_desktop.ui.marketing_dialog import add_marketing_menu
@@ -37,6 +37,16 @@ from privacycrm_desktop.ui.settings import UiSettings
 
 if TYPE_CHECKING:
     from privacycrm_desktop.ui.consent_panel import ConsentDialog
+
+#: The fields each list column shows; the column goes when all of them are hidden.
+COLUMN_FIELDS = {
+    Column.NAME: ("first_name", "last_name"),
+    Column.ORGANISATION: ("organisation",),
+    Column.EMAIL: ("emails",),
+    Column.PHONE: ("phones",),
+    Column.CITY: ("city",),
+    Column.RELATIONSHIP: ("relationship",),
+}
 
 #: Results must show within 100 ms of the last keystroke: a short pause (so typing is not
 #: interrupted) plus one search (median 12 ms, worst 42 ms on a million contacts, bench/).
@@ -99,6 +109,7 @@ class MainWindow(QMainWindow):
         self.view.horizontalHeader().setDefaultSectionSize(180)
         self.view.doubleClicked.connect(self.open_index)
         self.view.activated.connect(self.open_index)
+        self._hide_columns_of_hidden_fields()
 
         search_label = QLabel(_("&Search:"))
         search_label.setBuddy(self.search)
@@ -225,6 +236,13 @@ class MainWindow(QMainWindow):
     def open_current(self) -> None:
         """Open the selected contact."""
         self.open_index(self.view.currentIndex())
+
+    def _hide_columns_of_hidden_fields(self) -> None:
+        """A field hidden from the user's role has no column at all, not an empty one."""
+        access = self._services.contacts.field_access(self._actor)
+        for column, fields in COLUMN_FIELDS.items():
+            hidden = all(access.get(f) is FieldAccess.HIDDEN for f in fields)
+            self.view.setColumnHidden(column, hidden)
 
     def open_index(self, index: QModelIndex) -> None:
         """Open the contact on *index*'s row in the editor."""
