@@ -13,7 +13,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHES = ("bench_bulk.py", "bench_list.py", "bench_search.py", "bench_startup.py")
+BENCHES = (
+    "bench_bulk.py",
+    "bench_list.py",
+    "bench_search.py",
+    "bench_startup.py",
+    "bench_cleanup.py",
+)
 
 
 def main() -> int:
@@ -27,6 +33,8 @@ def main() -> int:
         extra = (
             ["--rows", str(args.bulk_rows)]
             if bench == "bench_bulk.py"
+            else []
+            if bench == "bench_access_report.py"
             else ["--count", str(args.count)]
         )
         print(f"\n=== {bench} ===", flush=True)

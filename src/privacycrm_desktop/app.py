@@ -138,6 +138,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         window.view.first_paint_callback = lambda: report_first_paint(app)
     window.show()
     window.start_idle_lock()
+    if os.environ.get("PRIVACYCRM_BENCH_PAINT") != "1":
+        from PySide6.QtCore import QTimer
+
+        from privacycrm_desktop.ui.retention_actions import remind_once_a_year
+
+        QTimer.singleShot(
+            0, lambda: remind_once_a_year(window, services, actor, window.retention.cleanup)
+        )
     code = app.exec()
     settings.sync()
     return code

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from privacycrm_desktop import cli_marketing
+from privacycrm_desktop import cli_marketing, cli_requests, cli_retention
 from privacycrm_desktop import cli_output as out
 from privacycrm_desktop.cli_parser import (
     NEW_PASSWORD_ENV,
@@ -252,6 +252,8 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
 
 
 HANDLERS.update(cli_marketing.HANDLERS)
+HANDLERS.update(cli_requests.HANDLERS)
+HANDLERS.update(cli_retention.HANDLERS)
 
 
 # -- running --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from typing import TypeAlias
 
-from privacycrm_desktop import cli_marketing
+from privacycrm_desktop import cli_marketing, cli_requests, cli_retention
 from privacycrm_desktop.config import default_database
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.contacts import ContactKind, Language, Relationship
@@ -109,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     _user_commands(commands, parents)
     _contact_commands(commands, parents)
     cli_marketing.add_commands(commands, parents)
+    cli_requests.add_commands(commands, parents)
+    cli_retention.add_commands(commands, parents)
 
     p = commands.add_parser("verify-audit", parents=parents, help=_("check the audit hash chain"))
     p.set_defaults(handler="verify-audit")

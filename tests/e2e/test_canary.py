@@ -187,3 +187,42 @@ def test_canaries_appear_only_where_the_matrix_allows(
             assert token not in trail, (role, field)
             if field != "birth_date":
                 assert stored[-5:] not in trail, (role, field)
+
+
+@pytest.mark.parametrize("overridden", [False, True], ids=["defaults", "overrides"])
+def test_the_access_report_shows_only_what_the_role_may_see(
+    world: tuple[Services, Path, dict[Role, Actor], int], overridden: bool
+) -> None:
+    """Issue 6: the PDF and its JSON copy follow the matrix; other roles are refused."""
+    from pypdf import PdfReader
+
+    from privacycrm_desktop.domain.access import Permission, has_permission
+    from privacycrm_desktop.domain.errors import PermissionDenied
+
+    svc, _db, actors, contact_id = world
+    owner = actors[Role.OWNER]
+    if overridden:
+        for (role, field), level in OVERRIDES.items():
+            svc.access.set_field_access(owner, role, field, level)
+    for role, actor in actors.items():
+        if not has_permission(role, Permission.ACCESS_REPORT):
+            with pytest.raises(PermissionDenied):
+                svc.access_reports.produce(actor, contact_id, "en")
+            with pytest.raises(PermissionDenied):
+                svc.access_reports.where_from(actor, contact_id, "en")
+            continue
+        report = svc.access_reports.produce(actor, contact_id, "en")
+        reader = PdfReader(io.BytesIO(report.pdf))
+        pdf_text = " ".join(" ".join(p.extract_text() or "" for p in reader.pages).split())
+        # Dates are written out in the report ("13 July 1931"), so that is the token.
+        pdf_text = pdf_text.replace("13 July 1931", "1931-07-13")
+        copy = report.json.replace("13 July 1931", "1931-07-13")
+        access = svc.contacts.field_access(actor)
+        for field in CANARIES:
+            check(pdf_text, field, access[field], True, f"{role} access report")
+            check(copy, field, access[field], True, f"{role} access report JSON")
+    for role in (Role.OWNER, Role.PRIVACY_OFFICER):
+        trail = json.dumps(jsonable(svc.audit.list_events(actors[role], limit=1000)))
+        assert "report.access" in trail
+        for _typed, _stored, token in CANARIES.values():
+            assert token not in trail

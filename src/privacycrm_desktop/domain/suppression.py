@@ -8,6 +8,7 @@ against another business's list.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from enum import StrEnum
@@ -46,8 +47,19 @@ class ErasedPersonRefused(DomainError):
         "entered again. Nothing was saved."
     )
 
-    def __init__(self, value: str) -> None:
-        super().__init__(None, value=value)
+    def __init__(self, value: str, since: dt.date | None = None) -> None:
+        if since is None:
+            super().__init__(None, value=value)
+        else:
+            super().__init__(
+                N_(
+                    "{value} belongs to a person who asked to be forgotten on {date}: their "
+                    "data may not be entered again. Nothing was saved."
+                ),
+                value=value,
+                date=since.isoformat(),
+            )
+        self.since = since
 
 
 def normalised_point(kind: HashKind, value: str) -> str:

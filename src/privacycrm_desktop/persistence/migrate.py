@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from privacycrm_desktop.persistence.database import is_sqlite
 
 #: The newest revision in migrations/versions (a test keeps it in step with Alembic).
-HEAD_REVISION = "0002_contact_count"
+HEAD_REVISION = "0003_retention"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 

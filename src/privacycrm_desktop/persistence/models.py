@@ -142,9 +142,14 @@ class Contact(Base):
     primary_email: Mapped[str] = mapped_column(String(320), default="")
     primary_phone: Mapped[str] = mapped_column(String(32), default="")
     keep_until: Mapped[dt.date | None] = mapped_column(Date)
+    # Why keep_until is what it is: the deciding purpose's code, "hold" or "no_purpose".
+    # In the index with the date, so the cleanup scan and its summary read the index only.
+    keep_reason: Mapped[str] = mapped_column(String(60), default="")
     # The source of every scalar field that has no FieldProvenance row of its own: the
     # values a contact was created with share one source; later changes get their own.
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    # Indexed (here and in the other tables pointing at a source) so erasure can tell
+    # whether a source is still used without reading every row.
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
@@ -157,7 +162,9 @@ class Contact(Base):
         Index("ix_contact_city_sort", "city", "sort_name", "id"),
         Index("ix_contact_org_sort", "organisation", "sort_name", "id"),
         Index("ix_contact_relationship_sort", "relationship", "sort_name", "id"),
-        Index("ix_contact_keep_until", "keep_until", "id"),
+        Index("ix_contact_keep_until", "keep_until", "keep_reason", "id"),
+        # The cleanup summary counts per reason with IN (...) on this one: no sorting.
+        Index("ix_contact_keep_reason", "keep_reason", "keep_until"),
     )
 
 
@@ -179,7 +186,7 @@ class ContactEmail(Base):
     )
     address: Mapped[str] = mapped_column(String(320))
     position: Mapped[int] = mapped_column(Integer, default=0)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
@@ -194,7 +201,7 @@ class ContactPhone(Base):
     )
     number: Mapped[str] = mapped_column(String(32))
     position: Mapped[int] = mapped_column(Integer, default=0)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
@@ -213,7 +220,7 @@ class FieldProvenance(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
     field: Mapped[str] = mapped_column(String(60))
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
@@ -231,7 +238,7 @@ class SpecialCategoryDatum(Base):
     category: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(Text)
     consent_event_id: Mapped[int] = mapped_column(ForeignKey("consent_event.id"))
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
@@ -386,6 +393,19 @@ class ErasureLedger(Base):
     erased_at: Mapped[dt.datetime] = mapped_column(DateTime)
     reason_code: Mapped[str] = mapped_column(String(30))
     anonymised: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AnonymisedRecord(Base):
+    """What stays of an anonymised contact for statistics (rule 9): nothing identifying."""
+
+    __tablename__ = "anonymised_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    relationship: Mapped[str] = mapped_column(String(30))
+    #: The first two characters of the postcode (a region), or "".
+    region: Mapped[str] = mapped_column(String(2), default="")
+    customer_since: Mapped[int | None] = mapped_column(Integer)
+    anonymised_on: Mapped[dt.date] = mapped_column(Date)
 
 
 class AuditEvent(Base):

@@ -89,8 +89,14 @@ def styles() -> Styles:
     )
 
 
-def build_pdf(story: list[Any], language: str, title: str, footer: str) -> bytes:
-    """Lay out *story* on A4 pages with *footer* and "page x of y" at the bottom."""
+def build_pdf(
+    story: list[Any], language: str, title: str, footer: str, *, invariant: bool = False
+) -> bytes:
+    """Lay out *story* on A4 pages with *footer* and "page x of y" at the bottom.
+
+    *invariant* fixes the creation date and document id, so the same input gives the
+    same bytes (reports that must be reproducible).
+    """
     import io
 
     register_fonts()
@@ -136,6 +142,7 @@ def build_pdf(story: list[Any], language: str, title: str, footer: str) -> bytes
         title=title,
         lang=language,
         initialFontName=FONT,
+        invariant=1 if invariant else None,
     )
     document.build(story, canvasmaker=NumberedCanvas)
     return buffer.getvalue()

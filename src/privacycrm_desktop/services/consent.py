@@ -52,6 +52,7 @@ from privacycrm_desktop.services.marketing_facts import (
     marketing_rules,
     point_digest,
 )
+from privacycrm_desktop.services.retention import recompute as recompute_keep_until
 from privacycrm_desktop.services.statements import seed_statements, statement_language
 
 MAX_EVIDENCE = 500
@@ -130,6 +131,7 @@ class ConsentService:
             )
             session.add(event)
             session.flush()
+            recompute_keep_until(session, [contact.id])
             record_event(
                 session,
                 actor=actor.username,
@@ -249,6 +251,7 @@ class ConsentService:
             text = evidence.strip()[:MAX_EVIDENCE] or "unsubscribe from all direct marketing"
             written = opt_out_everywhere(session, salt, contact, actor, now, method, text)
             added = _suppress(session, salt, contact, now)
+            recompute_keep_until(session, [contact.id])
             record_event(
                 session,
                 actor=actor.username,

@@ -68,6 +68,7 @@ from privacycrm_desktop.services.dto import (
     SuppressionHit,
 )
 from privacycrm_desktop.services.marketing_facts import get_salt
+from privacycrm_desktop.services.retention import recompute as recompute_keep_until
 
 #: Scalar fields of a contact, in the editor's order; lists (emails, phones) apart.
 SCALAR_FIELDS = (
@@ -344,7 +345,7 @@ class ContactService:
             session = uow.session
             hit = _suppression_hit(session, data, check_name=True)
             if hit is not None and hit.reason is SuppressionReason.ERASURE:
-                raise ErasedPersonRefused(hit.value)
+                raise ErasedPersonRefused(hit.value, hit.since)
             source_row = self._add_source(session, actor, checked_source, now)
             contact = Contact(
                 **{name: getattr(data, name) for name in SCALAR_FIELDS},
@@ -362,6 +363,7 @@ class ContactService:
             session.flush()
             self._reindex(session, contact, data)
             opt_outs = _inherit_objection(session, hit, contact, actor, now)
+            recompute_keep_until(session, [contact.id])
             record_event(
                 session,
                 actor=actor.username,
@@ -424,7 +426,7 @@ class ContactService:
                 tuple(p.number for p in old_phones),
             )
             if hit is not None and hit.reason is SuppressionReason.ERASURE:
-                raise ErasedPersonRefused(hit.value)
+                raise ErasedPersonRefused(hit.value, hit.since)
             sourced_change = any(n in _SOURCED for n in changed) or emails_changed or phones_changed
             source_row = None
             if sourced_change:
@@ -455,6 +457,7 @@ class ContactService:
             session.flush()
             self._reindex(session, contact, merged)
             opt_outs = _inherit_objection(session, hit, contact, actor, now)
+            recompute_keep_until(session, [contact_id])
             names = sorted(
                 changed
                 + (["emails"] if emails_changed else [])
@@ -710,13 +713,18 @@ def _suppression_hit(
         return None
     digests = {(kind, suppression_digest(salt, kind, value)): shown for kind, value, shown in keys}
     found = session.execute(
-        select(Suppression.hash_kind, Suppression.digest, Suppression.reason).where(
-            Suppression.digest.in_([d for _k, d in digests])
-        )
+        select(
+            Suppression.hash_kind, Suppression.digest, Suppression.reason, Suppression.created_at
+        ).where(Suppression.digest.in_([d for _k, d in digests]))
     ).tuples()
     hits = [
-        SuppressionHit(SuppressionReason(reason), HashKind(kind), digests[(HashKind(kind), digest)])
-        for kind, digest, reason in found
+        SuppressionHit(
+            SuppressionReason(reason),
+            HashKind(kind),
+            digests[(HashKind(kind), digest)],
+            created_at.date(),
+        )
+        for kind, digest, reason, created_at in found
         if (HashKind(kind), digest) in digests
     ]
     erased = [h for h in hits if h.reason is SuppressionReason.ERASURE]

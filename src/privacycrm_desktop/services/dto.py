@@ -129,3 +129,5 @@ class SuppressionHit:
     reason: SuppressionReason
     kind: HashKind
     value: str
+    #: When the entry was made (the person objected or asked to be forgotten).
+    since: dt.date | None = None

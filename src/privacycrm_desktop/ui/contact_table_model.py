@@ -7,7 +7,9 @@ blocks recently shown. Nothing here holds more than a few thousand rows.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
@@ -18,9 +20,11 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtGui import QColor
 
 from privacycrm_desktop.domain.contacts import RELATIONSHIP_LABELS
 from privacycrm_desktop.domain.normalize import fold
+from privacycrm_desktop.domain.retention import is_expired, is_expiring
 from privacycrm_desktop.i18n import N_, _
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.dto import Actor, ContactRow, ContactSort
@@ -41,6 +45,7 @@ class Column(IntEnum):
     PHONE = 3
     CITY = 4
     RELATIONSHIP = 5
+    KEEP_UNTIL = 6
 
 
 COLUMN_TITLES = {
@@ -50,7 +55,15 @@ COLUMN_TITLES = {
     Column.PHONE: N_("Phone"),
     Column.CITY: N_("City"),
     Column.RELATIONSHIP: N_("Relationship"),
+    Column.KEEP_UNTIL: N_("Keep until"),
 }
+#: Marker colours of the keep-until column: passed, and passing within 30 days.
+EXPIRED_BACKGROUND = QColor("#f6d5d9")
+EXPIRING_BACKGROUND = QColor("#fcedc4")
+MARKER_FOREGROUND = QColor("#1a1a1a")
+_MARKER_ROLES = frozenset(
+    {Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole}
+)
 #: Columns the database has an index to sort by; the others are not sortable.
 SORT_KEYS = {
     Column.NAME: ContactSort.NAME,
@@ -71,9 +84,14 @@ class ContactTableModel(QAbstractTableModel):
     """Contacts the signed-in user may see, filtered by a search text, fetched by window."""
 
     def __init__(
-        self, contacts: ContactService, actor: Actor, parent: QObject | None = None
+        self,
+        contacts: ContactService,
+        actor: Actor,
+        parent: QObject | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         super().__init__(parent)
+        self._today = today
         self._contacts = contacts
         self._actor = actor
         self._query = ""
@@ -164,11 +182,15 @@ class ContactTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(Column)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Roles are checked first so that style roles never fetch a block.
-        contact = self.contact_at(index.row()) if role in _ROLES and index.isValid() else None
+        # Roles are checked first so that style roles never fetch a block (except the
+        # keep-until column's marker).
+        wanted = role in _ROLES or (role in _MARKER_ROLES and index.column() == Column.KEEP_UNTIL)
+        contact = self.contact_at(index.row()) if wanted and index.isValid() else None
         if contact is None:
             return None
         column = Column(index.column())
+        if column is Column.KEEP_UNTIL and role in _MARKER_ROLES:
+            return self._marker(contact.keep_until, role)
         if role == ROW_ROLE:
             return contact
         if role == ID_ROLE:
@@ -176,6 +198,20 @@ class ContactTableModel(QAbstractTableModel):
         if role == SORT_KEY_ROLE:
             return _sort_key(contact, column)
         return _display(contact, column)
+
+    def _marker(self, until: dt.date | None, role: int) -> Any:
+        """Colour and tooltip of the keep-until cell: passed, or passing within 30 days."""
+        today = self._today()
+        expired, expiring = is_expired(until, today), is_expiring(until, today)
+        if not expired and not expiring:
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return EXPIRED_BACKGROUND if expired else EXPIRING_BACKGROUND
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return MARKER_FOREGROUND
+        if expired:
+            return _("Keep-until date passed: erase or anonymise this contact (annual cleanup).")
+        return _("The keep-until date falls within 30 days.")
 
     def headerData(
         self,
@@ -221,15 +257,17 @@ def _display(contact: ContactRow, column: Column) -> str:
     if column is Column.NAME:
         # An organisation address (info@...) has no person's name: show whose it is.
         return contact.name or contact.organisation
-    if column is Column.ORGANISATION:
-        return contact.organisation
-    if column is Column.EMAIL:
-        return contact.email
-    if column is Column.PHONE:
-        return contact.phone
-    if column is Column.CITY:
-        return contact.city
-    return _(RELATIONSHIP_LABELS[contact.relationship])
+    if column is Column.RELATIONSHIP:
+        return _(RELATIONSHIP_LABELS[contact.relationship])
+    if column is Column.KEEP_UNTIL:
+        return contact.keep_until.isoformat() if contact.keep_until else ""
+    plain = {
+        Column.ORGANISATION: contact.organisation,
+        Column.EMAIL: contact.email,
+        Column.PHONE: contact.phone,
+        Column.CITY: contact.city,
+    }
+    return plain[column]
 
 
 def _sort_key(contact: ContactRow, column: Column) -> str:

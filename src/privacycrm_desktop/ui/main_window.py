@@ -33,6 +33,8 @@ from privacycrm_desktop.ui.contact_table_model import Column, ContactTableModel
 from privacycrm_desktop.ui.idle import IdleClock, IdleWatcher
 from privacycrm_desktop.ui.lock_screen import LockScreen
 from privacycrm_desktop.ui.marketing_dialog import add_marketing_menu
+from privacycrm_desktop.ui.requests_view import add_requests_menu
+from privacycrm_desktop.ui.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.settings import UiSettings
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ COLUMN_FIELDS = {
     Column.PHONE: ("phones",),
     Column.CITY: ("city",),
     Column.RELATIONSHIP: ("relationship",),
+    Column.KEEP_UNTIL: (),
 }
 
 #: Results must show within 100 ms of the last keystroke: a short pause (so typing is not
@@ -130,6 +133,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(user)
         self._make_actions()
         add_marketing_menu(self, services, actor)
+        self.requests_menu = add_requests_menu(self, services, actor)
+        self.retention = add_retention_actions(self, services, actor)
         self.model.modelReset.connect(self.update_count)
         self.update_count()
         self._restore_geometry()
@@ -241,7 +246,7 @@ class MainWindow(QMainWindow):
         """A field hidden from the user's role has no column at all, not an empty one."""
         access = self._services.contacts.field_access(self._actor)
         for column, fields in COLUMN_FIELDS.items():
-            hidden = all(access.get(f) is FieldAccess.HIDDEN for f in fields)
+            hidden = bool(fields) and all(access.get(f) is FieldAccess.HIDDEN for f in fields)
             self.view.setColumnHidden(column, hidden)
 
     def open_index(self, index: QModelIndex) -> None:

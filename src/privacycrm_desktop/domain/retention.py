@@ -1,0 +1,242 @@
+"""Keep-until dates: how long a contact may be kept, from its purposes (rules 8 and 9).
+
+Which purposes apply to a contact, explicitly:
+
+- ``customer_relationship``: customers and former customers;
+- ``invoicing``: customers and former customers with a relationship start date (there
+  was a sale, so there are invoices the law makes us keep);
+- ``prospect_follow_up``: prospects, suppliers and others (anyone who is not a customer:
+  we keep them while we are in touch);
+- a marketing purpose (``direct_marketing_consent``, ``direct_marketing_soft_opt_in``,
+  or any other purpose marked as marketing): when the contact has an opt-in or soft
+  opt-in event for it.
+
+Each purpose keeps the contact for its retention period after its trigger:
+
+- end of the relationship: the relationship end date; a customer without one is still a
+  customer (kept open-ended); a former customer without one counts from the last
+  interaction, or else from collection;
+- last interaction: the later of the last interaction and the collection date;
+- collection: the date the contact was first recorded;
+- withdrawal of consent: the date of the withdrawal; while consent lasts, open-ended.
+
+The keep-until date is the latest date any applicable purpose gives (no purpose left means
+the collection date: nothing justifies keeping the contact). Holds (a legal obligation, a
+dispute) only extend it: the result is the later of that date and the latest hold end.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from privacycrm_desktop.domain.contacts import Relationship
+from privacycrm_desktop.domain.purposes import DEFAULT_PURPOSES, RetentionTrigger
+from privacycrm_desktop.domain.text import N_
+
+#: "Kept while a purpose lasts": stored as the largest date so the index orders it last.
+OPEN_ENDED = dt.date.max
+#: Days before the keep-until date in which a contact counts as "expiring soon".
+EXPIRING_WITHIN_DAYS = 30
+#: The reason code when a hold decides the date, or when no purpose applies.
+HOLD_REASON = "hold"
+NO_PURPOSE_REASON = "no_purpose"
+
+CUSTOMER_RELATIONSHIP = "customer_relationship"
+INVOICING = "invoicing"
+PROSPECT_FOLLOW_UP = "prospect_follow_up"
+
+_CUSTOMERS = frozenset({Relationship.CUSTOMER, Relationship.FORMER_CUSTOMER})
+
+REASON_LABELS = {
+    HOLD_REASON: N_("Hold"),
+    NO_PURPOSE_REASON: N_("No purpose left"),
+}
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day *months* later, clamped to the end of a shorter month (and to
+    ``OPEN_ENDED``)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    if year > OPEN_ENDED.year:
+        return OPEN_ENDED
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    """A purpose's retention rule: *months* after *trigger*."""
+
+    code: str
+    trigger: RetentionTrigger
+    months: int
+    is_marketing: bool = False
+
+
+DEFAULT_RULES: Mapping[str, RetentionRule] = {
+    spec.code: RetentionRule(
+        spec.code, spec.retention_trigger, spec.retention_months, spec.is_marketing
+    )
+    for spec in DEFAULT_PURPOSES
+}
+
+
+@dataclass(frozen=True)
+class MarketingPermission:
+    """A marketing purpose the contact agreed to (opt-in or soft opt-in).
+
+    ``withdrawn_on`` is None while the permission lasts on some channel, else the date of
+    the last withdrawal.
+    """
+
+    purpose_code: str
+    withdrawn_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Something that keeps a contact longer: a reason and an end date."""
+
+    reason: str
+    until: dt.date
+
+
+@dataclass(frozen=True)
+class RetentionFacts:
+    """What the keep-until date of one contact depends on."""
+
+    relationship: Relationship
+    collected_on: dt.date
+    relationship_start: dt.date | None = None
+    relationship_end: dt.date | None = None
+    last_interaction: dt.date | None = None
+    marketing: tuple[MarketingPermission, ...] = ()
+    holds: tuple[Hold, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeepUntil:
+    """The computed date and the reason code: the deciding purpose, ``hold`` or
+    ``no_purpose``."""
+
+    date: dt.date
+    reason: str
+
+    @property
+    def open_ended(self) -> bool:
+        """True while a purpose lasts with no end in sight."""
+        return self.date == OPEN_ENDED
+
+
+def applicable_purposes(facts: RetentionFacts, rules: Mapping[str, RetentionRule]) -> list[str]:
+    """The codes of the purposes that apply to the contact (see the module docstring)."""
+    codes: list[str] = []
+    if facts.relationship in _CUSTOMERS:
+        codes.append(CUSTOMER_RELATIONSHIP)
+        if facts.relationship_start is not None:
+            codes.append(INVOICING)
+    else:
+        codes.append(PROSPECT_FOLLOW_UP)
+    codes += [m.purpose_code for m in facts.marketing]
+    return [code for code in dict.fromkeys(codes) if code in rules]
+
+
+def trigger_date(
+    facts: RetentionFacts, trigger: RetentionTrigger, purpose_code: str = ""
+) -> dt.date | None:
+    """The date *trigger* happened for the contact, or None while it has not (open-ended)."""
+    last_contact = max(filter(None, (facts.last_interaction, facts.collected_on)))
+    if trigger is RetentionTrigger.RELATIONSHIP_END:
+        if facts.relationship_end is None and facts.relationship is Relationship.CUSTOMER:
+            return None
+        return facts.relationship_end or last_contact
+    if trigger is RetentionTrigger.CONSENT_WITHDRAWAL:
+        permissions = [m for m in facts.marketing if m.purpose_code == purpose_code]
+        withdrawn = [m.withdrawn_on for m in permissions if m.withdrawn_on is not None]
+        if not permissions or len(withdrawn) < len(permissions):
+            return None
+        return max(withdrawn)
+    return facts.collected_on if trigger is RetentionTrigger.COLLECTION else last_contact
+
+
+def keep_until(
+    facts: RetentionFacts, rules: Mapping[str, RetentionRule] = DEFAULT_RULES
+) -> KeepUntil:
+    """The date until which the contact may be kept, and why.
+
+    Args:
+        facts: the contact's relationship, dates, marketing permissions and holds.
+        rules: the retention rule of each active purpose, by code (the stored register).
+
+    Returns:
+        The latest date an applicable purpose gives, extended by holds; on a tie the
+        first purpose in ``applicable_purposes`` order is the reason.
+    """
+    best: KeepUntil | None = None
+    for code in applicable_purposes(facts, rules):
+        rule = rules[code]
+        start = trigger_date(facts, rule.trigger, code)
+        until = OPEN_ENDED if start is None else add_months(start, rule.months)
+        if best is None or until > best.date:
+            best = KeepUntil(until, code)
+    if best is None:
+        best = KeepUntil(facts.collected_on, NO_PURPOSE_REASON)
+    return extend_by_holds(best, facts.holds)
+
+
+def extend_by_holds(base: KeepUntil, holds: Iterable[Hold]) -> KeepUntil:
+    """*base*, or the latest hold end when that is later: holds never shorten."""
+    latest = max((h.until for h in holds), default=None)
+    if latest is not None and latest > base.date:
+        return KeepUntil(latest, HOLD_REASON)
+    return base
+
+
+def is_expired(until: dt.date | None, today: dt.date) -> bool:
+    """True when the contact should have gone already."""
+    return until is not None and until < today
+
+
+def is_expiring(until: dt.date | None, today: dt.date) -> bool:
+    """True when the date falls within the next ``EXPIRING_WITHIN_DAYS`` days."""
+    return until is not None and today <= until <= today + dt.timedelta(EXPIRING_WITHIN_DAYS)
+
+
+class CleanupAction(StrEnum):
+    """What the annual cleanup does with an expired contact."""
+
+    ERASE = "erase"
+    #: Identity goes, a non-identifying record stays for statistics (rule 9).
+    ANONYMISE = "anonymise"
+    #: Kept for a stated reason (a hold for a year).
+    KEEP = "keep"
+    #: Kept for a month while the person is asked for consent again.
+    ASK_CONSENT = "ask_consent"
+
+
+CLEANUP_ACTION_LABELS = {
+    CleanupAction.ERASE: N_("Erase"),
+    CleanupAction.ANONYMISE: N_("Anonymise"),
+    CleanupAction.KEEP: N_("Keep (with a reason)"),
+    CleanupAction.ASK_CONSENT: N_("Ask for consent again"),
+}
+#: How long "keep" and "ask for consent again" hold the contact.
+KEEP_MONTHS = 12
+ASK_CONSENT_DAYS = 30
+
+#: The proposal per reason: former customers are anonymised (the counts of customers stay
+#: true), former soft opt-in customers are asked for consent, everyone else is erased.
+_PROPOSALS = {
+    CUSTOMER_RELATIONSHIP: CleanupAction.ANONYMISE,
+    INVOICING: CleanupAction.ANONYMISE,
+    "direct_marketing_soft_opt_in": CleanupAction.ASK_CONSENT,
+}
+
+
+def proposed_action(reason: str) -> CleanupAction:
+    """The action the cleanup proposes for a contact that expired for *reason*."""
+    return _PROPOSALS.get(reason, CleanupAction.ERASE)

@@ -1,0 +1,308 @@
+"""The annual cleanup: scan expired contacts, review proposals, apply them (rules 8, 9).
+
+The scan reads the stored keep-until dates through their index (``retention.expired_query``),
+so it stays fast on a million contacts. Applying works contact by contact, each in its own
+transaction, so a crash or a cancel leaves every contact either fully handled or untouched;
+the search index is merged and the WAL truncated once at the end (also after a cancel).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from privacycrm_desktop.domain.access import Permission, require
+from privacycrm_desktop.domain.erasure import ErasureReason, HoldKeepsContact
+from privacycrm_desktop.domain.errors import FieldProblem, NotFound, ValidationFailed
+from privacycrm_desktop.domain.retention import (
+    ASK_CONSENT_DAYS,
+    KEEP_MONTHS,
+    REASON_LABELS,
+    CleanupAction,
+    add_months,
+    proposed_action,
+)
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.models import Contact, Purpose, RetentionHold
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.erasure import erase_in_session, finish_erasure
+from privacycrm_desktop.services.retention import (
+    expired_query,
+    expired_summary_query,
+    recompute,
+)
+
+#: Contacts read per step of the apply loop (their ids; each is then its own transaction).
+APPLY_BATCH = 500
+ASK_CONSENT_REASON = N_("Asked for consent again")
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    """How many expired contacts share one reason; ``label`` is a msgid."""
+
+    reason: str
+    label: str
+    count: int
+    action: CleanupAction
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One expired contact in the review list (shown to owner / privacy officer only)."""
+
+    contact_id: int
+    name: str
+    keep_until: dt.date
+    reason: str
+    label: str
+    action: CleanupAction
+
+
+@dataclass(frozen=True)
+class CleanupPlan:
+    """What the user decided: per-contact actions that differ from the proposal, the
+    contacts left out, and the reason given for keeping."""
+
+    overrides: Mapping[int, CleanupAction] = field(default_factory=dict)
+    excluded: frozenset[int] = frozenset()
+    keep_reason: str = ""
+
+    def action_for(self, contact_id: int, reason: str) -> CleanupAction | None:
+        """The action for one contact, or None when it is left out."""
+        if contact_id in self.excluded:
+            return None
+        return self.overrides.get(contact_id, proposed_action(reason))
+
+
+@dataclass(frozen=True)
+class CleanupOutcome:
+    """What apply (or a dry run) did: counts by action and by reason, and when, by whom."""
+
+    by_action: Mapping[str, int]
+    by_reason: Mapping[str, int]
+    skipped: int
+    dry_run: bool
+    cancelled: bool
+    at: dt.datetime
+    actor: str
+
+
+class CleanupService:
+    """Scan, review and apply the cleanup of contacts past their keep-until date, and
+    print the report."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def _labels(self) -> dict[str, str]:
+        with self._uow() as uow:
+            labels = dict(list(uow.session.execute(select(Purpose.code, Purpose.name)).tuples()))
+        return {**labels, **REASON_LABELS}
+
+    def summary(self, actor: Actor) -> list[ReasonCount]:
+        """Expired contacts by reason, with the proposed action."""
+        require(actor.role, Permission.CLEANUP)
+        labels = self._labels()
+        query = expired_summary_query(self._clock.today(), list(labels))
+        with self._uow() as uow:
+            rows = uow.session.execute(query).tuples()
+            return [
+                ReasonCount(reason, labels.get(reason, reason), n, proposed_action(reason))
+                for reason, n in rows
+            ]
+
+    def review(self, actor: Actor, offset: int = 0, limit: int = 500) -> list[ReviewRow]:
+        """A page of expired contacts, oldest first, with why and the proposed action."""
+        require(actor.role, Permission.CLEANUP)
+        labels = self._labels()
+        query = expired_query(self._clock.today()).offset(offset).limit(limit)
+        with self._uow() as uow:
+            session = uow.session
+            page = list(session.execute(query).tuples())
+            names = {
+                cid: f"{last}, {first}" if last and first else (last or first or org)
+                for cid, first, last, org in session.execute(
+                    select(
+                        Contact.id, Contact.first_name, Contact.last_name, Contact.organisation
+                    ).where(Contact.id.in_([r[0] for r in page]))
+                ).tuples()
+            }
+        return [
+            ReviewRow(
+                cid,
+                names.get(cid, ""),
+                until or dt.date.min,
+                reason,
+                labels.get(reason, reason),
+                proposed_action(reason),
+            )
+            for cid, until, reason in page
+        ]
+
+    def apply(
+        self,
+        actor: Actor,
+        plan: CleanupPlan | None = None,
+        *,
+        dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> CleanupOutcome:
+        """Apply *plan* (the proposals when None) to every expired contact.
+
+        Each contact is its own transaction. *progress* is called with (done, total) and
+        may raise to cancel (the worker's ``progress_or_cancel``): what was applied stays,
+        the index and WAL are cleaned, and the exception goes on to the caller. Or
+        *should_stop* returns True: the loop stops and the outcome says "cancelled".
+
+        Raises:
+            ValidationFailed: "keep" without a reason.
+        """
+        require(actor.role, Permission.CLEANUP)
+        plan = plan or CleanupPlan()
+        today, started = self._clock.today(), self._clock.now()
+        if CleanupAction.KEEP in plan.overrides.values() and not plan.keep_reason.strip():
+            raise ValidationFailed(
+                [FieldProblem("keep_reason", N_("Give the reason for keeping these contacts."))]
+            )
+        with self._uow() as uow:
+            todo = list(uow.session.execute(expired_query(today)).tuples())
+        by_action: Counter[str] = Counter()
+        by_reason: Counter[str] = Counter()
+        skipped = 0
+        erased_any = False
+        total = len(todo)
+        cancelled = False
+        try:
+            for done, (cid, _until, reason) in enumerate(todo):
+                if progress is not None:
+                    progress(done, total)
+                if should_stop is not None and should_stop():
+                    cancelled = True
+                    break
+                action = plan.action_for(cid, reason)
+                if action is None:
+                    skipped += 1
+                    continue
+                if not dry_run:
+                    try:
+                        self._apply_one(actor, cid, action, plan.keep_reason, today)
+                    except (NotFound, HoldKeepsContact):
+                        skipped += 1
+                        continue
+                    erased_any |= action in (CleanupAction.ERASE, CleanupAction.ANONYMISE)
+                by_action[action.value] += 1
+                by_reason[reason] += 1
+            if progress is not None and not cancelled:
+                progress(total, total)
+        finally:
+            if erased_any:
+                finish_erasure(self._uow)
+            if not dry_run and (by_action or skipped):
+                with self._uow(write=True) as uow:
+                    record_event(
+                        uow.session,
+                        actor=actor.username,
+                        action="cleanup.apply",
+                        entity="cleanup",
+                        entity_id=started.date().isoformat(),
+                        at=self._clock.now(),
+                        detail=";".join(f"{k}={v}" for k, v in sorted(by_action.items())),
+                    )
+        return CleanupOutcome(
+            dict(by_action),
+            dict(by_reason),
+            skipped,
+            dry_run,
+            cancelled,
+            started,
+            actor.username,
+        )
+
+    def _apply_one(
+        self, actor: Actor, contact_id: int, action: CleanupAction, keep_reason: str, today: dt.date
+    ) -> None:
+        """One contact, one transaction."""
+        now = self._clock.now()
+        with self._uow(write=True) as uow:
+            session = uow.session
+            if action in (CleanupAction.ERASE, CleanupAction.ANONYMISE):
+                erase_in_session(
+                    session,
+                    actor,
+                    contact_id,
+                    ErasureReason.RETENTION_EXPIRED,
+                    now,
+                    anonymise=action is CleanupAction.ANONYMISE,
+                )
+                return
+            if session.get(Contact, contact_id) is None:
+                raise NotFound
+            if action is CleanupAction.KEEP:
+                reason, until = keep_reason.strip()[:500], add_months(today, KEEP_MONTHS)
+            else:
+                reason, until = ASK_CONSENT_REASON, today + dt.timedelta(ASK_CONSENT_DAYS)
+            session.add(
+                RetentionHold(
+                    contact_id=contact_id,
+                    reason=reason,
+                    until=until,
+                    created_by=actor.user_id,
+                    created_at=now,
+                )
+            )
+            recompute(session, [contact_id])
+            record_event(
+                session,
+                actor=actor.username,
+                action=f"cleanup.{action.value}",
+                entity="contact",
+                entity_id=contact_id,
+                at=now,
+                detail=f"until={until.isoformat()}",
+            )
+
+    def report_pdf(self, actor: Actor, outcome: CleanupOutcome, language: str) -> bytes:
+        """The cleanup report (counts, actions, who, when; no personal data) as PDF."""
+        require(actor.role, Permission.CLEANUP)
+        from privacycrm_desktop.reports.cleanup_report import CleanupReportData, render
+        from privacycrm_desktop.services.setup import SetupService
+
+        company = SetupService(self._uow, self._clock).company()
+        labels = self._labels()
+        data = CleanupReportData(
+            company=company.name,
+            actor=outcome.actor,
+            at=outcome.at,
+            dry_run=outcome.dry_run,
+            cancelled=outcome.cancelled,
+            by_action=tuple(
+                (action, outcome.by_action[action.value])
+                for action in CleanupAction
+                if action.value in outcome.by_action
+            ),
+            by_reason=tuple(
+                (labels.get(reason, reason), n) for reason, n in sorted(outcome.by_reason.items())
+            ),
+            skipped=outcome.skipped,
+        )
+        pdf = render(data, language)
+        with self._uow(write=True) as uow:
+            record_event(
+                uow.session,
+                actor=actor.username,
+                action="cleanup.report",
+                entity="cleanup",
+                entity_id=outcome.at.date().isoformat(),
+                at=self._clock.now(),
+            )
+        return pdf

@@ -1,0 +1,214 @@
+"""The cleanup wizard page by page, the keep-until marker, and erasure from the main window."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+
+from privacycrm_desktop.domain.contacts import ContactInput, Relationship
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.domain.retention import CleanupAction
+from privacycrm_desktop.services.clock import FixedClock
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.cleanup_wizard import CleanupWizard, Page
+from privacycrm_desktop.ui.contact_table_model import (
+    EXPIRED_BACKGROUND,
+    EXPIRING_BACKGROUND,
+    Column,
+)
+from privacycrm_desktop.ui.main_window import MainWindow
+from privacycrm_desktop.ui.qt_i18n import apply_language
+from privacycrm_desktop.ui.retention_actions import ErasePreviewDialog, remind_once_a_year
+
+SOURCE = SourceInput(SourceKind.EVENT, "fair", dt.date(2025, 3, 1))
+
+
+def save(widget: QWidget, name: str) -> None:
+    folder = os.environ.get("PRIVACYCRM_SCREENSHOT_DIR")
+    widget.repaint()
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        assert widget.grab().save(str(Path(folder) / f"{name}.png"))
+
+
+def populate(services: Services, owner: Actor, clock: FixedClock) -> list[int]:
+    ids = []
+    for i, name in enumerate(["Aerts", "Claes", "Dubois", "Lefèvre", "Peeters"]):
+        customer = i % 2 == 0
+        ids.append(
+            services.contacts.create(
+                owner,
+                ContactInput(
+                    first_name="Zoë" if i == 3 else "Jan",
+                    last_name=name,
+                    emails=(f"{name.lower()}@example.be",),
+                    postcode="4000",
+                    relationship=(
+                        Relationship.FORMER_CUSTOMER if customer else Relationship.PROSPECT
+                    ),
+                    relationship_end=dt.date(2022, 1, 1) if customer else None,
+                ),
+                SOURCE,
+            )
+        )
+    # Prospects expire after 12 months, these customers (no invoices kept) after 24.
+    clock.advance(dt.timedelta(days=400))
+    return ids
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_the_wizard_page_by_page(
+    qtbot: QtBot,
+    qtmodeltester: object,
+    services: Services,
+    owner: Actor,
+    clock: FixedClock,
+    language: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    apply_language(language)
+    ids = populate(services, owner, clock)
+    wizard = CleanupWizard(services, owner)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    assert wizard.currentId() == Page.SCAN
+    assert wizard.total == 5
+    assert wizard.scan_page.table.rowCount() == 2
+    save(wizard, f"{language}-cleanup-1-scan")
+
+    wizard.next()
+    assert wizard.currentId() == Page.REVIEW
+    model = wizard.review_page.model
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    assert model.rowCount() == 5
+    # Bulk: select two rows and keep them; uncheck another.
+    view = wizard.review_page.view
+    view.selectRow(0)
+    view.selectionModel().select(
+        model.index(1, 0),
+        view.selectionModel().SelectionFlag.Select | view.selectionModel().SelectionFlag.Rows,
+    )
+    wizard.review_page.bulk_action.setCurrentIndex(
+        wizard.review_page.bulk_action.findData(CleanupAction.KEEP.value)
+    )
+    wizard.review_page.apply_bulk.click()
+    assert model.index(2, 0).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+    model.setData(model.index(2, 0), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    wizard.next()  # refused: "keep" needs a reason
+    assert wizard.currentId() == Page.REVIEW
+    assert warnings
+    wizard.review_page.keep_reason.setText("Geschil over factuur — litige")
+    save(wizard, f"{language}-cleanup-2-review")
+
+    wizard.next()
+    assert wizard.currentId() == Page.DRY_RUN
+    assert "2" in wizard.dry_run_page.report.toPlainText()
+    save(wizard, f"{language}-cleanup-3-dry-run")
+    assert services.cleanup.summary(owner)  # nothing changed yet
+
+    wizard.next()
+    assert wizard.currentId() == Page.EXECUTE
+    page = wizard.execute_page
+    qtbot.waitUntil(lambda: page.outcome is not None, timeout=10_000)
+    assert page.outcome is not None
+    assert page.outcome.by_action == {"keep": 2, "erase": 2}
+    assert page.outcome.skipped == 1
+    assert wizard.button(wizard.WizardButton.FinishButton).isEnabled()
+    target = tmp_path / "report.pdf"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF files (*.pdf)")
+    )
+    assert page.save_report() == str(target)
+    assert target.read_bytes().startswith(b"%PDF")
+    save(wizard, f"{language}-cleanup-4-done")
+    assert len(ids) == 5
+
+
+def test_stopping_keeps_what_was_done(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FixedClock
+) -> None:
+    populate(services, owner, clock)
+    wizard = CleanupWizard(services, owner)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.next()
+    wizard.next()
+    wizard.execute_page.cancel()  # nothing running yet: no effect
+    wizard.next()
+    wizard.execute_page.cancel()
+    qtbot.waitUntil(lambda: wizard.execute_page.job is None, timeout=10_000)
+    outcome = wizard.execute_page.outcome
+    assert outcome is not None
+    done = sum(outcome.by_action.values())
+    assert done + sum(r.count for r in services.cleanup.summary(owner)) == 5
+
+
+def test_the_list_marks_expired_rows_and_the_window_counts_them(
+    qtbot: QtBot,
+    services: Services,
+    owner: Actor,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    populate(services, owner, clock)
+    clock.advance(dt.timedelta(days=-48))  # the prospects now expire within 30 days
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    window.model._today = clock.today
+    window.retention.update()
+    assert window.retention.status.text() == "3 expired · 2 expiring within 30 days"
+    backgrounds = [
+        window.model.index(r, Column.KEEP_UNTIL).data(Qt.ItemDataRole.BackgroundRole)
+        for r in range(window.model.rowCount())
+    ]
+    assert backgrounds.count(EXPIRED_BACKGROUND) == 3
+    assert backgrounds.count(EXPIRING_BACKGROUND) == 2
+    assert window.model.headerData(Column.KEEP_UNTIL, Qt.Orientation.Horizontal)
+    window.resize(1400, 420)
+    window.show()
+    save(window, "en-main-window-keep-until")
+
+    # Erase the selected contact after the preview.
+    window.view.selectRow(0)
+    dialog = window.retention.erase()
+    assert isinstance(dialog, ErasePreviewDialog)
+    save(dialog, "en-erase-preview")
+    before = window.model.rowCount()
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.model.rowCount() == before - 1, timeout=10_000)
+    job = window.retention.jobs[-1]
+    qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+
+
+def test_the_reminder_shows_once_a_year(
+    qtbot: QtBot,
+    services: Services,
+    owner: Actor,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    asked: list[str] = []
+    opened: list[bool] = []
+
+    def question(*args: object) -> QMessageBox.StandardButton:
+        asked.append(str(args[2]))
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    assert remind_once_a_year(window, services, owner, lambda: opened.append(True))
+    assert not remind_once_a_year(window, services, owner, lambda: opened.append(True))
+    assert opened == [True]
+    clock.advance(dt.timedelta(days=365))
+    assert remind_once_a_year(window, services, owner, lambda: None)

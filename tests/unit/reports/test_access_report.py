@@ -1,0 +1,192 @@
+"""The access report (issue 6): complete, literal, embedded fonts, reproducible, guarded.
+
+Set PRIVACYCRM_REPORT_DIR to keep the PDFs and look at them (pdftoppm -png -r 60 ...).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.errors import PermissionDenied, ValidationFailed
+from privacycrm_desktop.domain.requests import RequestKind
+from privacycrm_desktop.persistence.models import AuditEvent
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.services.requests import RequestInput
+
+from .access_fixture import (
+    BOUGHT,
+    CARD,
+    EMAIL,
+    ORGANISATION,
+    PHONE,
+    RECIPIENTS,
+    VALUES,
+    make_contact,
+)
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdffonts") is None, reason="no poppler-utils")
+
+RIGHTS = {
+    "nl": ("Rectificatie", "Wissing", "Bezwaar", "Beperking", "Overdraagbaarheid", "Klacht"),
+    "fr": ("Rectification", "Effacement", "Opposition", "Limitation", "Portabilité", "Plainte"),
+    "en": ("Rectification", "Erasure", "Objection", "Restriction", "Portability", "Complaint"),
+}
+AUTHORITY = {
+    "nl": "Gegevensbeschermingsautoriteit",
+    "fr": "Autorité de protection des données",
+    "en": "Data Protection Authority",
+}
+
+
+def pdf_text(pdf: bytes, name: str = "report") -> str:
+    keep = os.environ.get("PRIVACYCRM_REPORT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        (Path(keep) / f"{name}.pdf").write_bytes(pdf)
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
+
+
+def fonts(pdf: bytes, tmp_path: Path) -> list[list[str]]:
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True)
+    return [line.split() for line in out.stdout.splitlines()[2:] if line.strip()]
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_the_report_holds_every_datum_source_recipient_and_right(
+    svc: Services, owner: Actor, language: str
+) -> None:
+    cid = make_contact(svc, owner)
+    report = svc.access_reports.produce(owner, cid, language)
+    assert report.language == language
+    text = pdf_text(report.pdf, f"access-{language}")
+    for value in (*VALUES.values(), ORGANISATION, EMAIL, PHONE, "1984"):
+        if value != VALUES["organisation"]:
+            assert value in text, value
+    for source in (CARD.description, BOUGHT.description):
+        assert source in text
+    for recipient in RECIPIENTS:
+        assert recipient in text
+    for right in RIGHTS[language]:
+        assert right in text, right
+    assert AUTHORITY[language] in text
+    assert "Acme BV" in text
+    assert "Kerkstraat 1, 9000 Gent" in text
+    assert {"nl": "Pagina 1 van", "fr": "Page 1 sur", "en": "Page 1 of"}[language] in text
+    assert report.reference in text
+    document = json.loads(report.json)
+    assert {d["value"] for d in document["data"]} >= {EMAIL, PHONE, ORGANISATION}
+    assert {r["name"] for r in document["recipients"]} == set(RECIPIENTS)
+    assert document["consent_history"][0]["purpose"] == "direct_marketing_consent"
+
+
+def test_the_default_language_is_the_contacts(svc: Services, owner: Actor) -> None:
+    cid = make_contact(svc, owner, language="fr")
+    report = svc.access_reports.produce(owner, cid)
+    assert report.language == "fr"
+    assert "Vos droits" in pdf_text(report.pdf)
+    with pytest.raises(ValidationFailed):
+        svc.access_reports.produce(owner, cid, "de")
+
+
+@needs_poppler
+def test_reports_are_byte_identical_and_fonts_embedded(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    cid = make_contact(svc, owner)
+    rid = svc.requests.add(owner, RequestInput(RequestKind.ACCESS, (cid,)))
+    first = svc.access_reports.produce(owner, cid, "nl", request_id=rid)
+    second = svc.access_reports.produce(owner, cid, "nl", request_id=rid)
+    assert first.pdf == second.pdf
+    assert first.json == second.json
+    assert first.reference == f"R-2026-{rid:04d}"
+    rows = fonts(first.pdf, tmp_path)
+    assert rows
+    for row in rows:
+        assert "DejaVuSans" in row[0]
+        assert row[-5] == "yes", row  # emb
+    # Producing it is on record, without any value.
+    with svc.contacts._uow() as uow:
+        details = list(
+            uow.session.scalars(
+                select(AuditEvent.detail).where(AuditEvent.action == "report.access")
+            )
+        )
+    assert details == [f"language=nl;request={rid}"] * 2
+
+
+HOSTILE = {
+    "first_name": "<font color=red>Rood</font>",
+    "last_name": "Smith & <Wesson",
+    "organisation": "O" * 150,
+    "city": "שלום תל אביב",
+    "street": "Straat 😀 🎉 1",
+    "notes": ("A" * 300 + " " + "<para>&amp; <b>not bold</b> ]]> &#0; " * 130)[:5000],
+}
+
+
+@needs_poppler
+def test_hostile_values_print_literally(svc: Services, owner: Actor, tmp_path: Path) -> None:
+    cid = make_contact(svc, owner, **HOSTILE)
+    report = svc.access_reports.produce(owner, cid, "en")
+    text = pdf_text(report.pdf, "access-hostile")
+    assert "<font color=red>Rood</font>" in text
+    assert "Smith & <Wesson" in text
+    assert "<para>&amp; <b>not bold</b> ]]>" in text
+    # The 300-character word is split over lines but every letter is there.
+    assert text.replace(" ", "").count("A" * 300) >= 1
+    assert "Straat" in text
+    assert any(word in text for word in ("שלום", "םולש"))
+    assert len(PdfReader(io.BytesIO(report.pdf)).pages) >= 2
+    for row in fonts(report.pdf, tmp_path):
+        assert row[-5] == "yes", row
+
+
+@pytest.mark.parametrize("role", [Role.SALES, Role.OFFICE, Role.READ_ONLY])
+def test_only_owner_and_privacy_officer_produce_it(svc: Services, owner: Actor, role: Role) -> None:
+    cid = make_contact(svc, owner)
+    svc.auth.add_user(owner, "someone", "some password 1", role)
+    actor = svc.auth.login("someone", "some password 1")
+    with pytest.raises(PermissionDenied):
+        svc.access_reports.produce(actor, cid)
+    with pytest.raises(PermissionDenied):
+        svc.access_reports.where_from(actor, cid)
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_where_did_you_get_my_data(svc: Services, owner: Actor, language: str) -> None:
+    cid = make_contact(svc, owner, language=language)
+    text = svc.access_reports.where_from(owner, cid)
+    assert CARD.description in text
+    assert BOUGHT.description in text
+    assert "Acme BV" in text
+    assert {"nl": "Visitekaartje", "fr": "Carte de visite", "en": "Business card"}[language] in text
+
+
+def test_a_long_word_in_a_table_cell_is_cut_not_lost(svc: Services, owner: Actor) -> None:
+    from privacycrm_desktop.domain.contacts import ContactInput
+    from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+
+    word = "B" * 300
+    cid = svc.contacts.create(
+        owner,
+        ContactInput(first_name="Ann", organisation="C" * 200),
+        SourceInput(SourceKind.THIRD_PARTY, word, CARD.obtained_on),
+    )
+    text = pdf_text(svc.access_reports.produce(owner, cid, "en").pdf, "access-long-word")
+    squeezed = text.replace(" ", "")
+    assert word in squeezed
+    assert "C" * 200 in squeezed

@@ -1,0 +1,121 @@
+"""Stored keep-until dates, holds, the warning counts and the scan's query plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import Engine, text
+
+from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
+from privacycrm_desktop.domain.contacts import ContactInput, Relationship
+from privacycrm_desktop.domain.errors import ValidationFailed
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.services.clock import FixedClock
+from privacycrm_desktop.services.consent_dto import ConsentInput
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.services.retention import expired_query, expired_summary_query
+
+CARD = SourceInput(SourceKind.BUSINESS_CARD, "fair", dt.date(2026, 2, 20))
+
+
+def stored(engine: Engine, contact_id: int) -> tuple[str | None, str]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT keep_until, keep_reason FROM contact WHERE id = :i"), {"i": contact_id}
+        ).one()
+    return row[0], row[1]
+
+
+def prospect(svc: Services, owner: Actor, name: str = "Peeters") -> int:
+    return svc.contacts.create(
+        owner, ContactInput(first_name="An", last_name=name, emails=(f"{name}@example.be",)), CARD
+    )
+
+
+def test_create_update_consent_and_holds_keep_the_date_current(
+    svc: Services, owner: Actor, engine: Engine, clock: FixedClock
+) -> None:
+    cid = prospect(svc, owner)
+    assert stored(engine, cid) == ("2027-03-02", "prospect_follow_up")
+    detail = svc.contacts.get(owner, cid)
+    svc.contacts.update(
+        owner,
+        cid,
+        detail.version,
+        ContactInput(
+            first_name="An",
+            last_name="Peeters",
+            emails=("Peeters@example.be",),
+            relationship=Relationship.FORMER_CUSTOMER,
+            relationship_start=dt.date(2020, 1, 1),
+            relationship_end=dt.date(2021, 1, 31),
+        ),
+        CARD,
+    )
+    assert stored(engine, cid) == ("2031-01-31", "invoicing")
+    assert svc.contacts.get(owner, cid).version == detail.version + 1  # the date did not bump it
+    hold = svc.retention.add_hold(owner, cid, "dispute about invoice 12", dt.date(2032, 6, 30))
+    assert stored(engine, cid) == ("2032-06-30", "hold")
+    assert [h.reason for h in svc.retention.holds(owner, cid)] == ["dispute about invoice 12"]
+    svc.retention.remove_hold(owner, hold)
+    assert stored(engine, cid) == ("2031-01-31", "invoicing")
+    svc.consent.record(
+        owner,
+        ConsentInput(
+            cid,
+            "direct_marketing_consent",
+            Channel.EMAIL,
+            ConsentStatus.OPT_IN,
+            ConsentMethod.FORM_BOX_TICKED,
+            evidence="web form 12",
+        ),
+    )
+    assert stored(engine, cid) == (None, "direct_marketing_consent")  # while consent lasts
+    clock.advance(dt.timedelta(days=40))
+    svc.consent.unsubscribe(owner, cid)
+    assert stored(engine, cid) == ("2031-01-31", "invoicing")
+
+
+def test_a_hold_needs_a_reason_and_a_future_end(svc: Services, owner: Actor) -> None:
+    cid = prospect(svc, owner)
+    with pytest.raises(ValidationFailed):
+        svc.retention.add_hold(owner, cid, "  ", dt.date(2030, 1, 1))
+    with pytest.raises(ValidationFailed):
+        svc.retention.add_hold(owner, cid, "dispute", dt.date(2020, 1, 1))
+
+
+def test_counts_and_bulk_recompute(
+    svc: Services, owner: Actor, engine: Engine, clock: FixedClock
+) -> None:
+    first = prospect(svc, owner, "Aerts")
+    clock.advance(dt.timedelta(days=340))
+    prospect(svc, owner, "Claes")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE contact SET keep_until = NULL, keep_reason = ''"))
+    assert svc.retention.recompute_all(chunk=1) == 2
+    assert stored(engine, first) == ("2027-03-02", "prospect_follow_up")
+    counts = svc.retention.counts(owner)
+    assert (counts.expired, counts.expiring) == (0, 1)
+    clock.advance(dt.timedelta(days=60))
+    counts = svc.retention.counts(owner)
+    assert (counts.expired, counts.expiring) == (1, 0)
+
+
+@pytest.mark.parametrize("summary", [False, True])
+def test_the_scan_reads_the_keep_until_index_only(engine: Engine, summary: bool) -> None:
+    day = dt.date(2026, 1, 1)
+    query = expired_summary_query(day, ["hold", "invoicing"]) if summary else expired_query(day)
+    compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.connect() as conn:
+        plan = " ".join(row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+    if summary:
+        expected = "COVERING INDEX ix_contact_keep_reason (keep_reason=? AND keep_until<?)"
+    else:
+        expected = "COVERING INDEX ix_contact_keep_until (keep_until<?)"
+    assert expected in plan
+    # No sorting of the matches (that made the summary 4x slower on a million contacts),
+    # and no full scan of the table.
+    assert "TEMP B-TREE" not in plan
+    assert "SCAN" not in plan
