@@ -212,3 +212,24 @@ def test_the_reminder_shows_once_a_year(
     assert opened == [True]
     clock.advance(dt.timedelta(days=365))
     assert remind_once_a_year(window, services, owner, lambda: None)
+
+
+def test_the_quality_review_lists_and_opens(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FixedClock
+) -> None:
+    from privacycrm_desktop.ui.quality_dialog import QualityDialog
+
+    populate(services, owner, clock)
+    services.contacts.create(owner, ContactInput(first_name="No", last_name="Way"), SOURCE)
+    opened: list[int] = []
+    dialog = QualityDialog(services.quality, owner, opened.append)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.table.rowCount() == 1
+    assert "street" in dialog.table.item(0, 1).text()
+    clock.advance(dt.timedelta(days=400))
+    dialog.years.setValue(2)  # the five from two years ago count now too
+    assert dialog.table.rowCount() == 6
+    dialog._open(dialog.table.item(0, 1))
+    assert len(opened) == 1
+    save(dialog, "en-quality-review")

@@ -20,6 +20,7 @@ from privacycrm_desktop.services.disclosures import DisclosureService
 from privacycrm_desktop.services.erasure import ErasureService
 from privacycrm_desktop.services.letters import LetterService
 from privacycrm_desktop.services.marketing import MarketingService
+from privacycrm_desktop.services.quality import QualityService
 from privacycrm_desktop.services.reports import ReportService
 from privacycrm_desktop.services.request_actions import RequestActionService
 from privacycrm_desktop.services.requests import RequestService
@@ -50,6 +51,7 @@ class Services:
     retention: RetentionService
     erasure: ErasureService
     cleanup: CleanupService
+    quality: QualityService
 
     @classmethod
     def build(cls, engine: Engine, clock: Clock | None = None) -> Services:
@@ -83,4 +85,5 @@ class Services:
             retention=RetentionService(uow, clock),
             erasure=erasure,
             cleanup=CleanupService(uow, clock),
+            quality=QualityService(uow, clock),
         )

@@ -128,6 +128,7 @@ class RetentionActions:
                 menu.addAction(_("&Erase contact...")).triggered.connect(self.erase)
             if allowed_cleanup:
                 menu.addAction(_("&Cleanup...")).triggered.connect(self.cleanup)
+                menu.addAction(_("Data &quality review...")).triggered.connect(self.quality)
         self.update()
 
     def update(self) -> None:
@@ -191,6 +192,21 @@ class RetentionActions:
                 parent=self._window,
             )
         )
+
+    def quality(self) -> QDialog:
+        """The list of contacts to correct; a double-click opens the editor."""
+        from privacycrm_desktop.ui.quality_dialog import QualityDialog
+
+        edit = getattr(self._window, "edit_contact", None)
+        dialog = QualityDialog(
+            self._services.quality,
+            self._actor,
+            edit if edit is not None else (lambda _cid: None),
+            self._window,
+        )
+        dialog.finished.connect(lambda _result: self._refresh())
+        dialog.open()
+        return dialog
 
     def cleanup(self) -> QDialog:
         """Open the cleanup wizard; the list and the count follow when it closes."""
