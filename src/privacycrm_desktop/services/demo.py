@@ -26,6 +26,7 @@ from privacycrm_desktop.services import demo_data as data
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.retention import recompute, stored_rules
 
 CHUNK = 20_000
 MAX_COUNT = 5_000_000
@@ -266,9 +267,13 @@ class DemoService:
             )
         written = 0
         engine = self._uow.engine.execution_options(sqlite_begin="IMMEDIATE")
+        with engine.connect() as conn:
+            rules = stored_rules(conn)
         for chunk in generate_chunks(count, seed, first_id, source_ids, actor.user_id, now):
             with engine.begin() as conn:
                 insert_chunk(conn, chunk)
+                # Demo contacts know until when they may be kept, like any other.
+                recompute(conn, [row["id"] for row in chunk.contacts], rules)
             written += len(chunk.contacts)
             if progress is not None:
                 progress(written, count)

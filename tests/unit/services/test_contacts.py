@@ -288,3 +288,14 @@ def test_the_stored_contact_count_follows_every_write(
         real = conn.execute(text("SELECT count(*) FROM contact")).scalar()
     assert stored == real == 118
     assert svc.contacts.count(owner) == 118
+
+
+def test_demo_contacts_know_until_when_they_may_be_kept(
+    svc: Services, owner: Actor, engine: Engine
+) -> None:
+    svc.demo.generate(owner, 200, seed=4)
+    with engine.connect() as conn:
+        missing = conn.execute(
+            text("SELECT count(*) FROM contact WHERE keep_until IS NULL AND keep_reason = ''")
+        ).scalar()
+    assert missing == 0
