@@ -57,3 +57,16 @@ def services(bare_services: Services) -> Services:
 def owner(services: Services) -> Actor:
     """The owner, signed in."""
     return services.auth.login(OWNER, OWNER_PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def no_stray_threads() -> Iterator[None]:
+    """Background jobs end within their test: a worker outliving it may crash the next."""
+    yield
+    import sys
+
+    if "PySide6.QtCore" not in sys.modules:
+        return
+    from PySide6.QtCore import QThreadPool
+
+    assert QThreadPool.globalInstance().waitForDone(10_000)

@@ -17,12 +17,3 @@ def english() -> Iterator[None]:
     i18n.set_language("en")
     yield
     apply_language("en")
-
-
-@pytest.fixture(autouse=True)
-def no_stray_threads() -> Iterator[None]:
-    """Background jobs end within their test: a worker outliving it may crash the next."""
-    yield
-    from PySide6.QtCore import QThreadPool
-
-    assert QThreadPool.globalInstance().waitForDone(10_000)

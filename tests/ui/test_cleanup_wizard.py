@@ -166,7 +166,9 @@ def test_the_list_marks_expired_rows_and_the_window_counts_them(
     qtbot.addWidget(window)
     window.model._today = clock.today
     window.retention.update()
-    assert window.retention.status.text() == "3 expired · 2 expiring within 30 days"
+    qtbot.waitUntil(
+        lambda: window.retention.status.text() == "3 expired · 2 expiring within 30 days"
+    )
     backgrounds = [
         window.model.index(r, Column.KEEP_UNTIL).data(Qt.ItemDataRole.BackgroundRole)
         for r in range(window.model.rowCount())

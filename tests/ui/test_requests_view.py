@@ -158,7 +158,7 @@ def test_main_window_shows_pressing_requests_and_the_menu_by_role(
     assert window.requests_menu is not None
     notice = window.statusBar().findChild(type(window.count_label), "requests_notice")
     assert notice is not None
-    assert "1 request overdue" in notice.text()
+    qtbot.waitUntil(lambda: "1 request overdue" in notice.text())
     services.auth.add_user(owner, "office", "office password 1", Role.OFFICE)
     office = services.auth.login("office", "office password 1")
     other = MainWindow(services, office)

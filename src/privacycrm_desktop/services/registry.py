@@ -1,89 +1,175 @@
-"""All services of one database, built by a composition root (app.py, cli.py) from its engine."""
+"""All services of one database, built by a composition root (app.py, cli.py) from its engine.
+
+Each service is made, and its module imported, on first use: the window that opens on the
+contact list needs three of them, and start-up time is a target (bench/bench_startup.py).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
-from privacycrm_desktop.services.access import AccessService
-from privacycrm_desktop.services.access_report import AccessReportService
-from privacycrm_desktop.services.audit import AuditService
-from privacycrm_desktop.services.auth import AuthService
-from privacycrm_desktop.services.cleanup import CleanupService
 from privacycrm_desktop.services.clock import Clock, SystemClock
-from privacycrm_desktop.services.consent import ConsentService
-from privacycrm_desktop.services.contacts import ContactService
-from privacycrm_desktop.services.demo import DemoService
-from privacycrm_desktop.services.disclosures import DisclosureService
-from privacycrm_desktop.services.erasure import ErasureService
-from privacycrm_desktop.services.letters import LetterService
-from privacycrm_desktop.services.marketing import MarketingService
-from privacycrm_desktop.services.quality import QualityService
-from privacycrm_desktop.services.reports import ReportService
-from privacycrm_desktop.services.request_actions import RequestActionService
-from privacycrm_desktop.services.requests import RequestService
-from privacycrm_desktop.services.retention import RetentionService
-from privacycrm_desktop.services.setup import SetupService
-from privacycrm_desktop.services.statements import StatementService
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.services.access import AccessService
+    from privacycrm_desktop.services.access_report import AccessReportService
+    from privacycrm_desktop.services.audit import AuditService
+    from privacycrm_desktop.services.auth import AuthService
+    from privacycrm_desktop.services.cleanup import CleanupService
+    from privacycrm_desktop.services.consent import ConsentService
+    from privacycrm_desktop.services.contacts import ContactService
+    from privacycrm_desktop.services.demo import DemoService
+    from privacycrm_desktop.services.disclosures import DisclosureService
+    from privacycrm_desktop.services.erasure import ErasureService
+    from privacycrm_desktop.services.letters import LetterService
+    from privacycrm_desktop.services.marketing import MarketingService
+    from privacycrm_desktop.services.quality import QualityService
+    from privacycrm_desktop.services.reports import ReportService
+    from privacycrm_desktop.services.request_actions import RequestActionService
+    from privacycrm_desktop.services.requests import RequestService
+    from privacycrm_desktop.services.retention import RetentionService
+    from privacycrm_desktop.services.setup import SetupService
+    from privacycrm_desktop.services.statements import StatementService
 
 
-@dataclass(frozen=True)
 class Services:
-    """The use cases the UI and CLI call."""
+    """The use cases the UI and CLI call, sharing one unit-of-work factory and one clock."""
 
-    setup: SetupService
-    auth: AuthService
-    contacts: ContactService
-    demo: DemoService
-    audit: AuditService
-    consent: ConsentService
-    statements: StatementService
-    marketing: MarketingService
-    disclosures: DisclosureService
-    reports: ReportService
-    access: AccessService
-    requests: RequestService
-    access_reports: AccessReportService
-    letters: LetterService
-    request_actions: RequestActionService
-    retention: RetentionService
-    erasure: ErasureService
-    cleanup: CleanupService
-    quality: QualityService
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+        self.clock = clock or SystemClock()
+        self.uow = UnitOfWork(engine)
 
     @classmethod
     def build(cls, engine: Engine, clock: Clock | None = None) -> Services:
         """Wire every service to one unit-of-work factory and one clock."""
-        clock = clock or SystemClock()
-        uow = UnitOfWork(engine)
-        # One matrix cache, shared, so the owner's change reaches the contact service.
-        access = AccessService(uow, clock)
-        contacts = ContactService(uow, clock, access)
-        consent = ConsentService(uow, clock)
-        disclosures = DisclosureService(uow, clock, access)
-        requests = RequestService(uow, clock)
-        access_reports = AccessReportService(uow, clock, contacts, consent, disclosures)
-        erasure = ErasureService(uow, clock)
-        return cls(
-            setup=SetupService(uow, clock),
-            auth=AuthService(uow, clock),
-            contacts=contacts,
-            demo=DemoService(uow, clock),
-            audit=AuditService(uow, clock),
-            access=access,
-            consent=consent,
-            statements=StatementService(uow, clock),
-            marketing=MarketingService(uow, clock, access),
-            disclosures=disclosures,
-            reports=ReportService(uow, clock, access),
-            requests=requests,
-            access_reports=access_reports,
-            letters=LetterService(uow, clock, requests, contacts, disclosures, access_reports),
-            request_actions=RequestActionService(requests, consent, erasure, disclosures, contacts),
-            retention=RetentionService(uow, clock),
-            erasure=erasure,
-            cleanup=CleanupService(uow, clock),
-            quality=QualityService(uow, clock),
+        return cls(engine, clock)
+
+    @cached_property
+    def access(self) -> AccessService:
+        """One field-matrix cache, shared, so the owner's change reaches every output."""
+        from privacycrm_desktop.services.access import AccessService
+
+        return AccessService(self.uow, self.clock)
+
+    @cached_property
+    def setup(self) -> SetupService:
+        from privacycrm_desktop.services.setup import SetupService
+
+        return SetupService(self.uow, self.clock)
+
+    @cached_property
+    def auth(self) -> AuthService:
+        from privacycrm_desktop.services.auth import AuthService
+
+        return AuthService(self.uow, self.clock)
+
+    @cached_property
+    def contacts(self) -> ContactService:
+        from privacycrm_desktop.services.contacts import ContactService
+
+        return ContactService(self.uow, self.clock, self.access)
+
+    @cached_property
+    def demo(self) -> DemoService:
+        from privacycrm_desktop.services.demo import DemoService
+
+        return DemoService(self.uow, self.clock)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        from privacycrm_desktop.services.audit import AuditService
+
+        return AuditService(self.uow, self.clock)
+
+    @cached_property
+    def consent(self) -> ConsentService:
+        from privacycrm_desktop.services.consent import ConsentService
+
+        return ConsentService(self.uow, self.clock)
+
+    @cached_property
+    def statements(self) -> StatementService:
+        from privacycrm_desktop.services.statements import StatementService
+
+        return StatementService(self.uow, self.clock)
+
+    @cached_property
+    def marketing(self) -> MarketingService:
+        from privacycrm_desktop.services.marketing import MarketingService
+
+        return MarketingService(self.uow, self.clock, self.access)
+
+    @cached_property
+    def disclosures(self) -> DisclosureService:
+        from privacycrm_desktop.services.disclosures import DisclosureService
+
+        return DisclosureService(self.uow, self.clock, self.access)
+
+    @cached_property
+    def reports(self) -> ReportService:
+        from privacycrm_desktop.services.reports import ReportService
+
+        return ReportService(self.uow, self.clock, self.access)
+
+    @cached_property
+    def requests(self) -> RequestService:
+        from privacycrm_desktop.services.requests import RequestService
+
+        return RequestService(self.uow, self.clock)
+
+    @cached_property
+    def access_reports(self) -> AccessReportService:
+        from privacycrm_desktop.services.access_report import AccessReportService
+
+        return AccessReportService(
+            self.uow, self.clock, self.contacts, self.consent, self.disclosures
         )
+
+    @cached_property
+    def letters(self) -> LetterService:
+        from privacycrm_desktop.services.letters import LetterService
+
+        return LetterService(
+            self.uow,
+            self.clock,
+            self.requests,
+            self.contacts,
+            self.disclosures,
+            self.access_reports,
+        )
+
+    @cached_property
+    def request_actions(self) -> RequestActionService:
+        from privacycrm_desktop.services.request_actions import RequestActionService
+
+        return RequestActionService(
+            self.requests, self.consent, self.erasure, self.disclosures, self.contacts
+        )
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        from privacycrm_desktop.services.retention import RetentionService
+
+        return RetentionService(self.uow, self.clock)
+
+    @cached_property
+    def erasure(self) -> ErasureService:
+        from privacycrm_desktop.services.erasure import ErasureService
+
+        return ErasureService(self.uow, self.clock)
+
+    @cached_property
+    def cleanup(self) -> CleanupService:
+        from privacycrm_desktop.services.cleanup import CleanupService
+
+        return CleanupService(self.uow, self.clock)
+
+    @cached_property
+    def quality(self) -> QualityService:
+        from privacycrm_desktop.services.quality import QualityService
+
+        return QualityService(self.uow, self.clock)

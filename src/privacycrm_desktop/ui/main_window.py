@@ -33,7 +33,7 @@ from privacycrm_desktop.ui.contact_table_model import Column, ContactTableModel
 from privacycrm_desktop.ui.idle import IdleClock, IdleWatcher
 from privacycrm_desktop.ui.lock_screen import LockScreen
 from privacycrm_desktop.ui.marketing_dialog import add_marketing_menu
-from privacycrm_desktop.ui.requests_view import add_requests_menu
+from privacycrm_desktop.ui.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.settings import UiSettings
 

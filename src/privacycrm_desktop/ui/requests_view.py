@@ -28,8 +28,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMainWindow,
-    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -43,7 +41,7 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceInput, SourceKind
 from privacycrm_desktop.domain.requests import RequestKind
-from privacycrm_desktop.i18n import LANGUAGES, N_, _, describe_error, ngettext
+from privacycrm_desktop.i18n import LANGUAGES, N_, _, describe_error
 from privacycrm_desktop.services.dto import Actor, ContactRow
 from privacycrm_desktop.services.letters import LETTER_LABELS, Letter
 from privacycrm_desktop.services.registry import Services
@@ -59,6 +57,7 @@ from privacycrm_desktop.services.requests import (
     RequestInput,
 )
 from privacycrm_desktop.ui.date_fields import date_edit, format_date, from_qdate
+from privacycrm_desktop.ui.requests_menu import attention_text
 from privacycrm_desktop.ui.widgets import ErrorLabel
 from privacycrm_desktop.ui.workers import Job, JobContext, run_in_background
 
@@ -652,52 +651,3 @@ class RequestsDialog(QDialog):
         self._update_buttons()
         self.summary.setText(_("Making the PDF..."))
         return self.job
-
-
-def attention_text(overdue: int, soon: int) -> str:
-    """ "2 requests overdue · 1 due within 7 days", or "" when nothing is pressing."""
-    parts = []
-    if overdue:
-        parts.append(
-            ngettext("{n} request overdue", "{n} requests overdue", overdue).format(n=overdue)
-        )
-    if soon:
-        parts.append(
-            ngettext(
-                "{n} request due within 7 days", "{n} requests due within 7 days", soon
-            ).format(n=soon)
-        )
-    return " · ".join(parts)
-
-
-def add_requests_menu(window: QMainWindow, services: Services, actor: Actor) -> QMenu | None:
-    """The "Requests" menu and the start-up notice of pressing requests (rule 21).
-
-    Only for the roles that handle requests; the notice sits in the status bar and opens
-    the register when clicked.
-    """
-    if not has_permission(actor.role, Permission.MANAGE_REQUESTS):
-        return None
-    menu = window.menuBar().addMenu(_("Re&quests"))
-    notice = QLabel()
-    notice.setObjectName("requests_notice")
-    notice.setStyleSheet("color: #b00020; font-weight: bold;")
-    window.statusBar().addWidget(notice)
-
-    def open_register() -> RequestsDialog:
-        dialog = RequestsDialog(services, actor, window)
-        dialog.finished.connect(lambda _result: update())
-        dialog.open()
-        return dialog
-
-    def update() -> None:
-        pressing = services.requests.attention(actor)
-        text = attention_text(sum(r.overdue for r in pressing), sum(r.due_soon for r in pressing))
-        notice.setText(f'<a href="#requests">{text}</a>' if text else "")
-        notice.setVisible(bool(text))
-
-    notice.linkActivated.connect(lambda _link: open_register())
-    action = menu.addAction(_("Requests &register..."))
-    action.triggered.connect(open_register)
-    update()
-    return menu
