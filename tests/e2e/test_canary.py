@@ -182,7 +182,11 @@ def test_canaries_appear_only_where_the_matrix_allows(
         assert any(e.action == "contact.read_restricted" for e in events)
         exported = io.StringIO()
         svc.audit.export_csv(actors[role], exported)
+        # Timestamps are left out: their digits can hold a short canary (a postcode) by chance.
+        stamps = {e.at for e in events}
         trail = json.dumps(jsonable(events), ensure_ascii=False) + exported.getvalue()
+        for stamp in stamps:
+            trail = trail.replace(stamp, "")
         for field, (_typed, stored, token) in CANARIES.items():
             assert token not in trail, (role, field)
             if field != "birth_date":

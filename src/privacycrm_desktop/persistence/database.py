@@ -20,7 +20,7 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA secure_delete=ON",
     "PRAGMA busy_timeout=5000",
-    "PRAGMA cache_size=-65536",
+    "PRAGMA mmap_size=1073741824",
 )
 
 

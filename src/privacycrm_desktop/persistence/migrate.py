@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from privacycrm_desktop.persistence.database import is_sqlite
 
 #: The newest revision in migrations/versions (a test keeps it in step with Alembic).
-HEAD_REVISION = "0003_retention"
+HEAD_REVISION = "0004_keep_until_counts"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -57,6 +57,24 @@ _COUNT_TRIGGERS = (
 )
 
 
+#: As in migration 0004 (a migration script stays as it was written, so this is a copy).
+_KEEP_UNTIL_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS keep_until_count_insert AFTER INSERT ON contact "
+    "WHEN new.keep_until IS NOT NULL BEGIN "
+    "INSERT INTO keep_until_count (day, n) VALUES (new.keep_until, 1) "
+    "ON CONFLICT (day) DO UPDATE SET n = n + 1; END",
+    "CREATE TRIGGER IF NOT EXISTS keep_until_count_delete AFTER DELETE ON contact "
+    "WHEN old.keep_until IS NOT NULL BEGIN "
+    "UPDATE keep_until_count SET n = n - 1 WHERE day = old.keep_until; END",
+    "CREATE TRIGGER IF NOT EXISTS keep_until_count_update AFTER UPDATE OF keep_until ON contact "
+    "WHEN old.keep_until IS NOT new.keep_until BEGIN "
+    "UPDATE keep_until_count SET n = n - 1 WHERE day = old.keep_until; "
+    "INSERT INTO keep_until_count (day, n) SELECT new.keep_until, 1 "
+    "WHERE new.keep_until IS NOT NULL "
+    "ON CONFLICT (day) DO UPDATE SET n = n + 1; END",
+)
+
+
 def _restore_contact_count(conn: Connection) -> None:
     """Re-create the counting triggers (a batch migration copying ``contact`` drops them)
     and recount, so the stored number is exact after any migration."""
@@ -69,6 +87,17 @@ def _restore_contact_count(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
     conn.exec_driver_sql("DELETE FROM contact_count")
     conn.exec_driver_sql("INSERT INTO contact_count (id, n) SELECT 1, count(*) FROM contact")
+    histogram = conn.exec_driver_sql(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'keep_until_count'"
+    ).scalar()
+    if histogram:
+        for statement in _KEEP_UNTIL_TRIGGERS:
+            conn.exec_driver_sql(statement)
+        conn.exec_driver_sql("DELETE FROM keep_until_count")
+        conn.exec_driver_sql(
+            "INSERT INTO keep_until_count (day, n) SELECT keep_until, count(*) FROM contact "
+            "WHERE keep_until IS NOT NULL GROUP BY keep_until"
+        )
 
 
 def migrate(engine: Engine, target: str = "head") -> bool:

@@ -176,6 +176,14 @@ class ContactCount(Base):
     n: Mapped[int] = mapped_column(Integer)
 
 
+class KeepUntilCount(Base):
+    """How many contacts may be kept until each date, kept by triggers on ``contact``."""
+
+    __tablename__ = "keep_until_count"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class ContactEmail(Base):
     """An e-mail address of a contact, with its own source."""
 

@@ -14,7 +14,6 @@ from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.i18n import _, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.workers import run_in_background
 
 if TYPE_CHECKING:
     from privacycrm_desktop.services.requests import RequestInfo
@@ -65,8 +64,7 @@ def add_requests_menu(window: QMainWindow, services: Services, actor: Actor) -> 
         notice.setVisible(bool(text))
 
     def update() -> None:
-        # Off the UI thread: the contact list paints first, the notice follows.
-        run_in_background(lambda _context: services.requests.attention(actor), show, parent=window)
+        show(services.requests.attention(actor))
 
     notice.linkActivated.connect(lambda _link: open_register())
     action = menu.addAction(_("Requests &register..."))

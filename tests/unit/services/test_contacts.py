@@ -299,3 +299,24 @@ def test_demo_contacts_know_until_when_they_may_be_kept(
             text("SELECT count(*) FROM contact WHERE keep_until IS NULL AND keep_reason = ''")
         ).scalar()
     assert missing == 0
+
+
+def test_the_per_date_keep_until_counts_follow_every_write(
+    svc: Services, owner: Actor, engine: Engine
+) -> None:
+    svc.demo.generate(owner, 150, seed=6)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE contact SET keep_until = '2020-01-01' WHERE id % 7 = 0"))
+        conn.execute(text("UPDATE contact SET keep_until = NULL WHERE id % 11 = 0"))
+        conn.execute(text("DELETE FROM contact WHERE id % 13 = 0"))
+        stored = conn.execute(
+            text("SELECT day, n FROM keep_until_count WHERE n > 0 ORDER BY day")
+        ).all()
+        real = conn.execute(
+            text(
+                "SELECT keep_until, count(*) FROM contact WHERE keep_until IS NOT NULL "
+                "GROUP BY keep_until ORDER BY keep_until"
+            )
+        ).all()
+    assert [tuple(r) for r in stored] == [tuple(r) for r in real]
+    assert len(real) > 5
