@@ -12,6 +12,12 @@ One command (``make catalogues-update``, or ``python tools/update_catalogues.py`
 3. compiles the catalogues (.mo, build products) with tools/compile_catalogues.py;
 4. lists the nl and fr msgids still untranslated or fuzzy (``--check``: exit 1 if any).
 
+``--translations FILE.json`` fills translations in the same run: the file maps a msgid to
+``{"nl": "...", "fr": "..."}`` (a list of two forms for an ``ngettext`` message), so that
+several people adding messages at once need not edit the .po files by hand. The whole
+command holds a lock on the locale folder, so two runs at the same moment do not lose each
+other's work. ``--missing-json FILE`` writes the untranslated msgids in that shape.
+
 Files are rewritten only when something other than their dates changed, so re-running
 the command does not produce noise in ``git diff``.
 """
@@ -19,9 +25,12 @@ the command does not produce noise in ``git diff``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import io
+import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -190,8 +199,52 @@ def missing_translations(catalog: Catalog) -> list[str]:
     return missing
 
 
-def update(root: Path = ROOT, *, drop_obsolete: bool = False) -> dict[str, list[str]]:
+Translations = dict[str, dict[str, "str | list[str]"]]
+
+
+@contextlib.contextmanager
+def _locked(locale_dir: Path) -> Iterator[None]:
+    locale_dir.mkdir(parents=True, exist_ok=True)
+    with (locale_dir / ".update.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _apply(catalog: Catalog, language: str, translations: Translations) -> list[str]:
+    """Fill *catalog* from *translations*; return the msgids it does not know."""
+    unknown = []
+    for msgid, by_language in translations.items():
+        text = by_language.get(language)
+        if text is None:
+            continue
+        message = catalog.get(msgid)
+        if message is None:
+            unknown.append(msgid)
+            continue
+        if isinstance(message.id, tuple):
+            forms = [text] * 2 if isinstance(text, str) else list(text)
+            message.string = tuple(forms)
+        else:
+            message.string = text if isinstance(text, str) else text[0]
+        message.flags.discard("fuzzy")
+    return unknown
+
+
+def update(
+    root: Path = ROOT,
+    *,
+    drop_obsolete: bool = False,
+    translations: Translations | None = None,
+) -> dict[str, list[str]]:
     """Extract, update every catalogue, compile; return the missing msgids per language."""
+    with _locked(root / LOCALE_DIR.relative_to(ROOT)):
+        return _update(root, drop_obsolete=drop_obsolete, translations=translations or {})
+
+
+def _update(root: Path, *, drop_obsolete: bool, translations: Translations) -> dict[str, list[str]]:
     from compile_catalogues import compile_all
 
     locale_dir = root / LOCALE_DIR.relative_to(ROOT)
@@ -206,6 +259,8 @@ def update(root: Path = ROOT, *, drop_obsolete: bool = False) -> dict[str, list[
         catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         if drop_obsolete:
             catalog.obsolete.clear()
+        for msgid in _apply(catalog, language, translations):
+            print(f"{language}: not in the code, not applied: {msgid!r}")
         if _write_if_changed(po_path, _render(catalog)):
             print(f"updated {po_path.relative_to(root)}")
         if language in TRANSLATED_LANGUAGES:
@@ -224,8 +279,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--drop-obsolete", action="store_true", help="remove translations no longer used"
     )
+    parser.add_argument(
+        "--translations", type=Path, help="JSON file of translations to fill in (see above)"
+    )
+    parser.add_argument(
+        "--missing-json", type=Path, help="write the untranslated msgids to this JSON file"
+    )
     args = parser.parse_args(argv)
-    missing = update(drop_obsolete=args.drop_obsolete)
+    translations: Translations = {}
+    if args.translations:
+        translations = json.loads(args.translations.read_text(encoding="utf-8"))
+    missing = update(drop_obsolete=args.drop_obsolete, translations=translations)
+    if args.missing_json:
+        todo = sorted({msgid for msgids in missing.values() for msgid in msgids})
+        args.missing_json.write_text(
+            json.dumps(
+                {msgid: {"nl": "", "fr": ""} for msgid in todo}, ensure_ascii=False, indent=1
+            ),
+            encoding="utf-8",
+        )
     for language, msgids in missing.items():
         if msgids:
             print(f"{language}: {len(msgids)} msgid(s) untranslated or fuzzy:")
