@@ -3,8 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+DIST_STAMP := $(VENV)/.dist-installed-stamp
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
 .PHONY: run test check lint typecheck imports pytest catalogues catalogues-update system-deps bench clean
+.PHONY: bundle dist dist-check
+.PHONY: screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -40,7 +44,29 @@ imports: $(STAMP)
 pytest: $(STAMP) catalogues system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
-test: lint typecheck imports pytest
+test: lint typecheck imports pytest dist-check
+
+# Packaging (installers/README.md): PyInstaller from the optional "dist" dependencies.
+$(DIST_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,dist]'
+	touch $(DIST_STAMP)
+
+# The one-folder bundle dist/privacycrm/ with both executables (privacycrm, privacycrm-cli).
+bundle: $(DIST_STAMP) system-deps
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		installers/privacycrm.spec
+
+# The bundle, then the Linux tarball dist/privacycrm-VERSION-linux-ARCH.tar.gz.
+dist: bundle
+	@sh installers/linux/make-tarball.sh $(VERSION)
+
+# The bundle's --self-test, its CLI, and install.sh/uninstall in a throw-away home (CI).
+dist-check: bundle
+	@sh installers/linux/check-bundle.sh $(VERSION)
+
+# The user guide's pictures (docs/guide/img/<lang>/) from demo data, offscreen.
+screenshots: $(STAMP) catalogues system-deps
+	$(BIN)/python tools/screenshots.py
 
 bench: $(STAMP) catalogues
 	$(BIN)/python bench/run_all.py

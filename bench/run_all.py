@@ -19,6 +19,7 @@ BENCHES = (
     "bench_search.py",
     "bench_startup.py",
     "bench_cleanup.py",
+    "bench_import.py",
 )
 
 
@@ -34,7 +35,7 @@ def main() -> int:
             ["--rows", str(args.bulk_rows)]
             if bench == "bench_bulk.py"
             else []
-            if bench == "bench_access_report.py"
+            if bench in ("bench_access_report.py", "bench_import.py")
             else ["--count", str(args.count)]
         )
         print(f"\n=== {bench} ===", flush=True)

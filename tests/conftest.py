@@ -70,3 +70,62 @@ def no_stray_threads() -> Iterator[None]:
     from PySide6.QtCore import QThreadPool
 
     assert QThreadPool.globalInstance().waitForDone(10_000)
+
+
+# -- storage faults (issue 8) ----------------------------------------------------------
+
+
+class ReadOnlyFile:
+    """Make a database file read-only for real, even for root, and undo it afterwards.
+
+    ``chattr +i`` makes the file immutable: SQLite's read-write open fails and it falls back
+    to read-only, exactly as for a write-protected file a normal user cannot change. Where
+    chattr is not allowed (no CAP_LINUX_IMMUTABLE), ``PRAGMA query_only`` on every new
+    connection of the engine gives the same SQLITE_READONLY to every write.
+    """
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.immutable = False
+        self._engines: list[object] = []
+
+    def apply(self, path: Path, *engines: object) -> None:
+        import subprocess
+
+        from sqlalchemy import Engine, event
+
+        self.path = path
+        done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+        self.immutable = done.returncode == 0
+        for engine in engines:
+            assert isinstance(engine, Engine)
+            if not self.immutable:
+                event.listen(engine, "connect", _query_only)
+            self._engines.append(engine)
+            engine.dispose()  # open connections were read-write: new ones are not
+
+    def undo(self) -> None:
+        import subprocess
+
+        from sqlalchemy import Engine, event
+
+        if self.immutable and self.path is not None:
+            subprocess.run(["chattr", "-i", str(self.path)], capture_output=True, check=False)
+            self.immutable = False
+        for engine in self._engines:
+            assert isinstance(engine, Engine)
+            if event.contains(engine, "connect", _query_only):
+                event.remove(engine, "connect", _query_only)
+        self._engines.clear()
+
+
+def _query_only(dbapi_connection: object, _record: object) -> None:
+    dbapi_connection.execute("PRAGMA query_only=1")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def read_only_file() -> Iterator[ReadOnlyFile]:
+    """``apply(path, engine...)`` makes a database read-only; it is writable again after."""
+    guard = ReadOnlyFile()
+    yield guard
+    guard.undo()

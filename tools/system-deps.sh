@@ -1,8 +1,10 @@
 #!/bin/sh
 # Debian packages the app and its tests need on a bare machine: Qt's offscreen platform
-# (EGL, fontconfig, xkbcommon, fonts) and poppler-utils for turning PDFs into pictures.
+# (EGL, fontconfig, xkbcommon, fonts) and poppler-utils for turning PDFs into pictures;
+# binutils (objcopy, objdump) for PyInstaller and desktop-file-utils to check the menu
+# entry (make bundle, make dist-check).
 set -eu
-packages="libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3 fonts-dejavu-core poppler-utils"
+packages="libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3 fonts-dejavu-core poppler-utils binutils desktop-file-utils"
 command -v dpkg >/dev/null 2>&1 || exit 0
 missing=""
 for p in $packages; do

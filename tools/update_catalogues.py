@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import fcntl
 import io
 import json
@@ -256,7 +257,14 @@ def _update(root: Path, *, drop_obsolete: bool, translations: Translations) -> d
     for language in LANGUAGES:
         po_path = locale_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
         catalog = _load_or_create(po_path, language, template)
-        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+        # A copy per language: Catalog.update inserts the template's own Message objects,
+        # so one language's translation would otherwise end up in the next catalogue.
+        catalog.update(copy.deepcopy(template), no_fuzzy_matching=True, update_header_comment=False)
+        if language not in TRANSLATED_LANGUAGES:
+            # English is the msgid itself: its catalogue holds no translations.
+            for message in catalog:
+                if message.id:
+                    message.string = ("", "") if message.pluralizable else ""
         if drop_obsolete:
             catalog.obsolete.clear()
         for msgid in _apply(catalog, language, translations):

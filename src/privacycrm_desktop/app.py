@@ -33,9 +33,13 @@ _PROCESS_START = time.time()
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """The command line: ``--db PATH_OR_URL``."""
     from privacycrm_desktop import config
+    from privacycrm_desktop.i18n import _
 
     parser = argparse.ArgumentParser(prog="privacycrm", description="PrivacyCRM Desktop")
-    parser.add_argument("--db", default=None, help="database file or URL")
+    parser.add_argument("--db", default=None, help=_("database file or URL"))
+    parser.add_argument(
+        "--self-test", action="store_true", help=_("check this installation works, then exit")
+    )
     args, _qt_args = parser.parse_known_args(list(argv))
     if args.db is None:
         args.db = config.default_database()
@@ -46,10 +50,19 @@ def build_services(database: str) -> Services:
     """Open (and migrate) the database and wire the services to it."""
     from privacycrm_desktop.persistence.database import create_engine_for
     from privacycrm_desktop.persistence.migrate import migrate
+    from privacycrm_desktop.persistence.storage_errors import raise_storage_error
+    from privacycrm_desktop.persistence.storage_health import probe_read
     from privacycrm_desktop.services.registry import Services
 
     engine = create_engine_for(database)
-    migrate(engine)
+    try:
+        probe_read(engine)
+        migrate(engine)
+    except Exception as exc:
+        # A damaged, locked, read-only or full file: a StorageError the start-up explains.
+        engine.dispose()
+        raise_storage_error(exc)
+        raise
     return Services.build(engine)
 
 
@@ -117,6 +130,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Start the app; return its exit code."""
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv[1:])
+    if args.self_test:
+        from privacycrm_desktop.self_test import run_self_test
+        from privacycrm_desktop.self_test_window import open_main_window
+
+        return run_self_test(open_main_window)
     from PySide6.QtWidgets import QApplication
 
     from privacycrm_desktop.config import APP_NAME
@@ -127,9 +145,16 @@ def run(argv: Sequence[str] | None = None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
+    from privacycrm_desktop.ui import main_thread_gc
+
+    main_thread_gc.install(app)
     settings = UiSettings()
     apply_language(settings.language())
-    services = build_services(args.db)
+    from privacycrm_desktop.ui.storage_startup import open_database, watch_storage
+
+    services = open_database(args.db, build_services)
+    if services is None:
+        return 1
     actor = sign_in(services, settings)
     if actor is None:
         return 1
@@ -138,6 +163,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         window.view.first_paint_callback = lambda: report_first_paint(app)
     window.show()
     window.start_idle_lock()
+    watch_storage(window, services, check=os.environ.get("PRIVACYCRM_BENCH_PAINT") != "1")
     if os.environ.get("PRIVACYCRM_BENCH_PAINT") != "1":
         from PySide6.QtCore import QTimer
 
@@ -146,9 +172,22 @@ def run(argv: Sequence[str] | None = None) -> int:
         QTimer.singleShot(
             0, lambda: remind_once_a_year(window, services, actor, window.retention.cleanup)
         )
+        _install_automatic_backups(window, services)
     code = app.exec()
     settings.sync()
     return code
+
+
+def _install_automatic_backups(window: MainWindow, services: Services) -> None:
+    """A backup when the window closes and once a day (issue 8); only for a database file
+    on this computer (a server database is backed up on the server)."""
+    from privacycrm_desktop.persistence.database import sqlite_file
+
+    if sqlite_file(str(services.uow.engine.url)) is None:
+        return
+    from privacycrm_desktop.ui.automatic_backup import install_automatic_backups
+
+    install_automatic_backups(window, services.backup)
 
 
 def main() -> int:

@@ -14,8 +14,16 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from privacycrm_desktop import cli_marketing, cli_requests, cli_retention
+from privacycrm_desktop import (
+    cli_backup,
+    cli_export,
+    cli_import,
+    cli_marketing,
+    cli_requests,
+    cli_retention,
+)
 from privacycrm_desktop import cli_output as out
+from privacycrm_desktop.cli_i18n import translate_argparse
 from privacycrm_desktop.cli_parser import (
     NEW_PASSWORD_ENV,
     PASSWORD_ENV,
@@ -223,15 +231,9 @@ def cmd_verify_audit(ctx: Context) -> int:
 
 
 def cmd_check(ctx: Context) -> int:
-    from privacycrm_desktop.persistence.database import integrity_problems
+    from privacycrm_desktop.cli_storage import cmd_check as check
 
-    problems = integrity_problems(ctx.engine)
-    ctx.emit({"ok": not problems, "problems": problems}, lambda: "ok" if not problems else "")
-    if problems:
-        raise CliFailure(
-            _("The database is damaged: {problem}").format(problem="; ".join(problems[:5]))
-        )
-    return 0
+    return check(ctx)
 
 
 HANDLERS: dict[str, Callable[[Context], int]] = {
@@ -254,6 +256,9 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
 HANDLERS.update(cli_marketing.HANDLERS)
 HANDLERS.update(cli_requests.HANDLERS)
 HANDLERS.update(cli_retention.HANDLERS)
+HANDLERS.update(cli_export.HANDLERS)
+HANDLERS.update(cli_backup.HANDLERS)
+HANDLERS.update(cli_import.HANDLERS)
 
 
 # -- running --------------------------------------------------------------------------
@@ -284,6 +289,13 @@ def describe_database_error(error: Exception) -> str:
     """One line for a database that cannot be used (locked, read-only, missing, not ours)."""
     from sqlalchemy.exc import DBAPIError
 
+    from privacycrm_desktop.domain.errors import StorageDamaged
+    from privacycrm_desktop.i18n import describe_error
+    from privacycrm_desktop.persistence.storage_errors import storage_error
+
+    mapped = storage_error(error)  # the same sentences as the app (issue 8)
+    if mapped is not None and not isinstance(mapped, StorageDamaged):
+        return describe_error(mapped)
     raw = error.orig if isinstance(error, DBAPIError) else error
     reason = str(raw).strip().splitlines()[0] if str(raw).strip() else type(raw).__name__
     lowered = reason.lower()
@@ -318,15 +330,20 @@ def _fail(message: str) -> int:
     return 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per outcome
     """Run one command; return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--lang", choices=LANGUAGES)
     known, _rest = pre.parse_known_args(argv)
     set_language(known.lang or default_language())
+    translate_argparse()  # "usage:", "error:", "invalid choice" in that language too
     args = build_parser().parse_args(argv)
     set_language(args.lang)
+    if args.handler == "self-test":  # never opens --db: its own temporary database
+        from privacycrm_desktop.self_test import run_self_test
+
+        return run_self_test(language=args.lang, as_json=args.format == "json")
 
     from sqlalchemy.exc import SQLAlchemyError
 

@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from privacycrm_desktop.i18n import _
+from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS
+from privacycrm_desktop.i18n import _, country_name
 from privacycrm_desktop.services.dto import ContactDetail, ContactRow, SourceInfo, UserInfo
 
 
@@ -140,11 +141,32 @@ def _source_text(info: SourceInfo | None) -> str:
     if info is None:
         return ""
     return _("source: {kind}, {description}, {date}, by {user}").format(
-        kind=info.kind.value,
+        kind=_(SOURCE_KIND_LABELS[info.kind]),
         description=info.description,
         date=info.obtained_on.isoformat(),
         user=info.entered_by or "?",
     )
+
+
+def _human(field: str, value: Any) -> Any:
+    """A value as a person reads it: a kind, relationship, language or country by its name
+    in the user's language (dates stay ISO: scripts read this output too)."""
+    from privacycrm_desktop.domain.contacts import (
+        KIND_LABELS,
+        LANGUAGE_LABELS,
+        RELATIONSHIP_LABELS,
+    )
+
+    labels: dict[str, dict[Any, str]] = {
+        "kind": dict(KIND_LABELS),
+        "relationship": dict(RELATIONSHIP_LABELS),
+        "language": dict(LANGUAGE_LABELS),
+    }
+    if field in labels and value in labels[field]:
+        return _(labels[field][value])
+    if field == "country" and isinstance(value, str) and len(value) == 2:
+        return country_name(value)
+    return jsonable(value)
 
 
 def contact_text(detail: ContactDetail) -> str:
@@ -169,7 +191,7 @@ def contact_text(detail: ContactDetail) -> str:
     ]
     rows: list[list[object]] = [[_("Id"), detail.id, ""]]
     for name, label in labels:
-        value = jsonable(getattr(detail, name))
+        value = _human(name, getattr(detail, name))
         source = _source_text(detail.provenance.get(name)) if value not in (None, "") else ""
         rows.append([label, "" if value is None else value, source])
     for label, items in ((_("E-mail"), detail.emails), (_("Phone"), detail.phones)):
@@ -178,13 +200,20 @@ def contact_text(detail: ContactDetail) -> str:
     return table([_("Field"), _("Value"), _("Source")], rows)
 
 
+def _role(user: UserInfo) -> str:
+    """ "office (Office staff)": the code to type in commands, and its name."""
+    from privacycrm_desktop.domain.access import ROLE_LABELS
+
+    return f"{user.role.value} ({_(ROLE_LABELS[user.role])})"
+
+
 def users_text(users: Sequence[UserInfo]) -> str:
     """The users as a table."""
     yes, no = _("yes"), _("no")
     return table(
         [_("Id"), _("User name"), _("Role"), _("Active"), _("Locked")],
         [
-            [u.id, u.username, u.role.value, yes if u.active else no, yes if u.locked else no]
+            [u.id, u.username, _role(u), yes if u.active else no, yes if u.locked else no]
             for u in users
         ],
     )

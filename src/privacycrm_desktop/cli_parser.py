@@ -11,7 +11,14 @@ import datetime as dt
 import os
 from typing import TypeAlias
 
-from privacycrm_desktop import cli_marketing, cli_requests, cli_retention
+from privacycrm_desktop import (
+    cli_backup,
+    cli_export,
+    cli_import,
+    cli_marketing,
+    cli_requests,
+    cli_retention,
+)
 from privacycrm_desktop.config import default_database
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.contacts import ContactKind, Language, Relationship
@@ -106,11 +113,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help=_("random seed"))
     p.set_defaults(handler="demo")
 
+    p = commands.add_parser(
+        "self-test",
+        parents=parents,
+        help=_("check this installation works on a temporary database, then exit"),
+    )
+    p.set_defaults(handler="self-test", needs_db=False)
+
     _user_commands(commands, parents)
     _contact_commands(commands, parents)
     cli_marketing.add_commands(commands, parents)
     cli_requests.add_commands(commands, parents)
     cli_retention.add_commands(commands, parents)
+    cli_export.add_commands(commands, parents)
+    cli_backup.add_commands(commands, parents)
+    cli_import.add_commands(commands, parents)
 
     p = commands.add_parser("verify-audit", parents=parents, help=_("check the audit hash chain"))
     p.set_defaults(handler="verify-audit")

@@ -1,6 +1,15 @@
 """Where things live: the data folder (platformdirs, for app and CLI alike), resources.
 
 ``PRIVACYCRM_DATA_DIR`` overrides the data folder (tests, portable installs).
+``PRIVACYCRM_RESOURCES_DIR`` overrides the resources folder (a packager who keeps them
+elsewhere; the self-test's own test points it at a missing folder).
+
+Resources are found here and only here (fonts, catalogues, letters, statements, special
+categories, icons): in a PyInstaller bundle under ``sys._MEIPASS/privacycrm_desktop/
+resources`` (installers/privacycrm.spec puts them there), in an installed wheel at
+``privacycrm_desktop/resources`` (pyproject.toml force-include), else in the checkout's
+``resources/``. The Alembic scripts are found relative to their package
+(persistence/migrate.py ``MIGRATIONS_DIR``), which the spec keeps as it is in the source.
 """
 
 from __future__ import annotations
@@ -30,6 +39,9 @@ def default_database() -> str:
 
 def resources_dir() -> Path:
     """Shipped resources: inside the package when installed or frozen, else the checkout's."""
+    override = os.environ.get("PRIVACYCRM_RESOURCES_DIR")
+    if override:
+        return Path(override).expanduser()
     bundled = getattr(sys, "_MEIPASS", None)
     candidates = [
         Path(bundled) / "privacycrm_desktop" / "resources" if bundled else None,

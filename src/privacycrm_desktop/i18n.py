@@ -25,10 +25,13 @@ __all__ = [
     "LANGUAGES",
     "N_",
     "_",
+    "country_name",
+    "country_names",
     "current_language",
     "describe_error",
     "describe_explanation",
     "format_long_date",
+    "format_number",
     "ngettext",
     "tr_in",
 ]
@@ -81,13 +84,46 @@ def describe_error(error: DomainError, language: str | None = None) -> str:
     return tr_in(lang, error.message, **error.params)
 
 
+def babel_locale(language: str | None = None) -> str:
+    """The Belgian locale of a language for Babel (English: British conventions)."""
+    lang = language or current_language()
+    return {"nl": "nl_BE", "fr": "fr_BE"}.get(lang, "en_GB")
+
+
 def format_long_date(value: dt.date, language: str | None = None) -> str:
     """A date written out: "2 maart 2026", "2 mars 2026", "2 March 2026"."""
     from babel.dates import format_date
 
-    lang = language or current_language()
-    locale = {"nl": "nl_BE", "fr": "fr_BE"}.get(lang, "en_GB")
-    return str(format_date(value, format="long", locale=locale))
+    return str(format_date(value, format="long", locale=babel_locale(language)))
+
+
+def format_number(value: int, language: str | None = None) -> str:
+    """A count with the locale's grouping: "12.345" (nl), "12 345" (fr), "12,345" (en)."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, locale=babel_locale(language)))
+
+
+#: Codes in CLDR's territory list that are not countries (groupings, test codes).
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})
+
+
+@lru_cache(maxsize=4)
+def country_names(language: str) -> dict[str, str]:
+    """Every country's name by its ISO code, in *language* (CLDR data through Babel)."""
+    from babel import Locale
+
+    territories = Locale.parse(babel_locale(language)).territories
+    return {
+        code: str(name)
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    }
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    """A country's name in the language ("BE" -> "België", "Belgique", "Belgium")."""
+    return country_names(language or current_language()).get(code.upper(), code)
 
 
 def describe_explanation(explanation: Explanation, language: str | None = None) -> str:

@@ -230,3 +230,83 @@ def test_the_access_report_shows_only_what_the_role_may_see(
         assert "report.access" in trail
         for _typed, _stored, token in CANARIES.values():
             assert token not in trail
+
+
+def _exported_text(path: Path) -> str:
+    """An exported file as text: vCard lines unfolded, its basic dates written as ISO."""
+    text = path.read_bytes().decode("utf-8-sig")
+    if path.suffix == ".vcf":
+        text = text.replace("\r\n ", "").replace("BDAY:19310713", "BDAY:1931-07-13")
+    return text
+
+
+@pytest.mark.parametrize("overridden", [False, True], ids=["defaults", "overrides"])
+def test_exports_carry_canaries_only_where_the_matrix_allows(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    world: tuple[Services, Path, dict[Role, Actor], int],
+    overridden: bool,
+) -> None:
+    """Issue 7: CSV and vCard exports, through the service and the CLI, follow the matrix;
+    a field hidden from the role has no column and no property at all."""
+    from privacycrm_desktop.domain.access import Permission, has_permission
+    from privacycrm_desktop.domain.errors import PermissionDenied
+    from privacycrm_desktop.domain.export_formats import ExportFormat
+    from privacycrm_desktop.services.exports import ExportRequest
+
+    svc, db, actors, _contact_id = world
+    owner = actors[Role.OWNER]
+    if overridden:
+        for (role, field), level in OVERRIDES.items():
+            svc.access.set_field_access(owner, role, field, level)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    exported = 0
+    for role, actor in actors.items():
+        access = svc.contacts.field_access(actor)
+        for fmt, suffix in ((ExportFormat.CSV, ".csv"), (ExportFormat.VCARD, ".vcf")):
+            request = ExportRequest(fmt, "customer_relationship", "Canary Printer NV")
+            by_service = folder / f"{role.value}-service{suffix}"
+            by_cli = folder / f"{role.value}-cli{suffix}"
+            argv = ["--db", str(db), "--user", actor.username, "--format", "json", "export"]
+            argv += ["--format", fmt.value, "--out", str(by_cli)]
+            argv += ["--purpose", "customer_relationship", "--recipient", "Canary Printer NV"]
+            if not has_permission(role, Permission.EXPORT):
+                with pytest.raises(PermissionDenied):
+                    svc.exports.export(actor, request, by_service)
+                assert main(argv) == 1
+                capsys.readouterr()
+                assert not by_service.exists()
+                assert not by_cli.exists()
+                continue
+            svc.exports.export(actor, request, by_service)
+            code = main(argv)
+            out, err = capsys.readouterr()
+            assert code == 0, err
+            assert json.loads(out)["count"] == 2
+            exported += 2  # files, one per path
+            for path in (by_service, by_cli):
+                text = _exported_text(path)
+                assert "Smet" in text  # the neighbour is there: the file is not empty
+                for field in CANARIES:
+                    check(text, field, access[field], True, f"{role} {path.name}")
+                if fmt is ExportFormat.CSV:
+                    header = text.splitlines()[0]
+                    assert ("notes" in header) == (access["notes"] is not FieldAccess.HIDDEN)
+                    assert ("birth_date" in header) == (
+                        access["birth_date"] is not FieldAccess.HIDDEN
+                    )
+                else:
+                    assert ("\r\nNOTE" in text) == (access["notes"] is not FieldAccess.HIDDEN)
+                    assert ("\r\nBDAY" in text) == (access["birth_date"] in READABLE), role
+    assert exported >= 4
+    # The trail of those exports names fields and counts, never a value.
+    for role in (Role.OWNER, Role.PRIVACY_OFFICER):
+        events = svc.audit.list_events(actors[role], limit=1000)
+        assert sum(e.action == "export.contacts" for e in events) == exported
+        stamps = {e.at for e in events}
+        trail = json.dumps(jsonable(events), ensure_ascii=False)
+        for stamp in stamps:
+            trail = trail.replace(stamp, "")
+        for _typed, _stored, token in CANARIES.values():
+            assert token not in trail

@@ -244,3 +244,157 @@ def test_the_frequent_actions_have_shortcuts(
     qtbot.addWidget(editor)
     keys = [s.key() for s in editor.findChildren(QShortcut)]
     assert QKeySequence("Ctrl+S") in keys
+
+
+# -- the tab chain against the screen, mnemonics per window, shortcuts that fire ------------
+
+
+def _visual_key(editor: QWidget, widget: QWidget) -> tuple[int, int, int]:
+    """Where a field is read: its box's row on screen, the box's column, then its height."""
+    from PySide6.QtWidgets import QGroupBox
+
+    box = widget.parentWidget()
+    while box is not None and not isinstance(box, QGroupBox):
+        box = box.parentWidget()
+    assert box is not None, widget
+    corner = box.mapTo(editor, box.rect().topLeft())
+    return corner.y(), corner.x(), widget.mapTo(editor, widget.rect().topLeft()).y()
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_editors_tab_chain_matches_what_the_eye_reads(
+    qtbot: QtBot, services: Services, owner: Actor, language: str
+) -> None:
+    """Tab visits the fields box by box (left column, right column, the source below),
+    top to bottom in each box, whatever order the code made them in."""
+    apply_language(language)
+    cid = first_contact(services, owner)
+    editor = ContactEditorDialog(services.contacts, owner, cid)
+    qtbot.addWidget(editor)
+    editor.resize(1000, 700)
+    editor.show()
+    qtbot.waitExposed(editor)
+    fields = {label.buddy(): name for name, label in editor.labels.items()}
+    # A date field is a check box plus a calendar: the stops inside belong to the field.
+    chain = [s for s in named_stops(editor, fields) if s in fields.values()]
+    by_eye = [fields[w] for w in sorted(fields, key=lambda w: _visual_key(editor, w))]
+    assert chain == by_eye
+    assert len(by_eye) == len(editor.labels)
+
+
+def _duplicates(pairs: list[tuple[str, str]]) -> list[str]:
+    seen: dict[str, str] = {}
+    clashes = []
+    for letter, text in pairs:
+        if letter in seen:
+            clashes.append(f"&{letter}: {seen[letter]!r} and {text!r}")
+        seen.setdefault(letter, text)
+    return clashes
+
+
+def _windows(services: Services, owner: Actor) -> dict[str, QWidget]:
+    """The windows of the three daily jobs, with a contact and a request to show."""
+    from privacycrm_desktop.domain.requests import RequestKind
+    from privacycrm_desktop.services.requests import RequestInput
+    from privacycrm_desktop.ui.consent_panel import ConsentDialog
+    from privacycrm_desktop.ui.language_dialog import LanguageDialog
+    from privacycrm_desktop.ui.requests_view import LetterDialog, NewRequestDialog, RequestsDialog
+    from privacycrm_desktop.ui.settings import UiSettings
+
+    cid = first_contact(services, owner)
+    request = services.requests.add(owner, RequestInput(RequestKind.ACCESS, (cid,)))
+    info = next(r for r in services.requests.list_requests(owner) if r.id == request)
+    return {
+        "new contact": ContactEditorDialog(services.contacts, owner, None),
+        "contact": ContactEditorDialog(services.contacts, owner, cid, open_consent=lambda *a: None),
+        "consent": ConsentDialog(
+            services.consent,
+            services.statements,
+            owner,
+            cid,
+            disclosures=services.disclosures,
+        ),
+        "register": RequestsDialog(services, owner),
+        "new request": NewRequestDialog(lambda _q: [], services.requests.today()),
+        "letter": LetterDialog(services, owner, info),
+        "language": LanguageDialog(UiSettings(), "en"),
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "fr"])
+def test_each_mnemonic_is_used_once_per_window(
+    qtbot: QtBot, services: Services, owner: Actor, language: str
+) -> None:
+    from privacycrm_desktop.ui.mnemonics import mnemonics_in
+
+    apply_language(language)
+    problems = []
+    for name, window in _windows(services, owner).items():
+        qtbot.addWidget(window)
+        problems += [f"{name}: {clash}" for clash in _duplicates(mnemonics_in(window))]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "fr"])
+def test_the_editors_fields_have_mnemonics_leading_to_them(
+    qtbot: QtBot, services: Services, owner: Actor, language: str
+) -> None:
+    from privacycrm_desktop.ui.mnemonics import mnemonic_of
+
+    apply_language(language)
+    editor = ContactEditorDialog(services.contacts, owner, None)
+    qtbot.addWidget(editor)
+    without = [n for n, label in editor.labels.items() if mnemonic_of(label.text()) is None]
+    # Every field in English; French and Dutch labels share fewer letters, but a field
+    # without one still has Tab (at most a couple).
+    assert len(without) <= (0 if language == "en" else 2), without
+    for name, label in editor.labels.items():
+        assert label.buddy() is not None, name
+    # Alt+letter moves the focus to the field.
+    editor.show()
+    qtbot.waitExposed(editor)
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow)
+    label = editor.labels["city"]
+    letter = mnemonic_of(label.text())
+    assert letter is not None
+    qtbot.keyClick(editor, letter, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is label.buddy()
+
+
+def test_ctrl_n_ctrl_f_and_ctrl_s_do_what_they_say(
+    qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+
+    opened: list[ContactEditorDialog] = []
+
+    def fake_exec(dialog: ContactEditorDialog) -> int:
+        opened.append(dialog)
+        return ContactEditorDialog.DialogCode.Rejected.value
+
+    monkeypatch.setattr(ContactEditorDialog, "exec", fake_exec)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert len(opened) == 1
+    assert opened[0].windowTitle() == "New contact"
+
+    qtbot.keyClick(window.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.search
+
+    # Ctrl+S in the editor saves (and closes it).
+    editor = ContactEditorDialog(services.contacts, owner, None, window)
+    qtbot.addWidget(editor)
+    editor.show()
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow)
+    editor.editors["last_name"].setText("Lefèvre")  # type: ignore[attr-defined]
+    editor.source_description.setText("Salon Horeca, stand 12")
+    editor.editors["last_name"].setFocus()
+    qtbot.keyClick(editor.editors["last_name"], Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert editor.saved_id is not None
+    assert services.contacts.get(owner, editor.saved_id).last_name == "Lefèvre"

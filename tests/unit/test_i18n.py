@@ -211,3 +211,12 @@ def test_compiled_plural_rules(compiled_i18n: ModuleType) -> None:
                 singular, plural = entry.id[0], entry.id[1]
                 assert translations.ngettext(singular, plural, 1) == entry.string[0]
                 assert translations.ngettext(singular, plural, 2) == entry.string[1]
+
+
+def test_the_english_catalogue_holds_no_translations() -> None:
+    """English is the msgid: a msgstr there (another language's text) would show instead."""
+    path = LOCALE_DIR / "en" / "LC_MESSAGES" / "privacycrm.po"
+    with path.open("rb") as handle:
+        catalogue = read_po(handle, locale="en")
+    filled = [entry.id for entry in catalogue if entry.id and any(_forms(entry))]
+    assert not filled, f"run make catalogues-update; translated in en: {filled[:5]}"

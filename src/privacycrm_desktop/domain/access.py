@@ -49,6 +49,7 @@ class Permission(StrEnum):
     EDIT_SETTINGS = "settings.edit"
     IMPORT = "import"
     BACKUP = "backup"
+    RESTORE = "backup.restore"
     CLEANUP = "cleanup"
     EDIT_FIELD_MATRIX = "fields.matrix"
 
@@ -72,7 +73,8 @@ FIELD_ACCESS_LABELS = {
 _EVERYTHING = frozenset(Permission)
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.OWNER: _EVERYTHING,
-    Role.PRIVACY_OFFICER: _EVERYTHING - {Permission.MANAGE_USERS, Permission.EDIT_FIELD_MATRIX},
+    Role.PRIVACY_OFFICER: _EVERYTHING
+    - {Permission.MANAGE_USERS, Permission.EDIT_FIELD_MATRIX, Permission.RESTORE},
     Role.SALES: frozenset(
         {
             Permission.VIEW_CONTACTS,

@@ -39,6 +39,8 @@ class ConsentMethod(StrEnum):
     SALE = "sale"
     #: Applied by the app: the person's address or number is on the suppression list.
     SUPPRESSION_LIST = "suppression_list"
+    #: Applied by the app: stated in an imported file (evidence: file name and row).
+    IMPORTED_RECORD = "imported_record"
 
 
 CHANNEL_LABELS = {
@@ -61,6 +63,7 @@ METHOD_LABELS = {
     ConsentMethod.IN_PERSON: N_("In person"),
     ConsentMethod.SALE: N_("At a sale"),
     ConsentMethod.SUPPRESSION_LIST: N_("Suppression list (an earlier objection)"),
+    ConsentMethod.IMPORTED_RECORD: N_("Imported file (the file stated it)"),
 }
 #: How a method reads inside a sentence ("opted out by phone on 2 March 2026").
 METHOD_PHRASES = {
@@ -72,9 +75,14 @@ METHOD_PHRASES = {
     ConsentMethod.IN_PERSON: N_("in person"),
     ConsentMethod.SALE: N_("at a sale"),
     ConsentMethod.SUPPRESSION_LIST: N_("through the suppression list"),
+    ConsentMethod.IMPORTED_RECORD: N_("as stated in an imported file"),
 }
 #: Methods a person can choose in the form (the others are applied by the app itself).
-CHOOSABLE_METHODS = tuple(m for m in ConsentMethod if m is not ConsentMethod.SUPPRESSION_LIST)
+CHOOSABLE_METHODS = tuple(
+    m
+    for m in ConsentMethod
+    if m not in (ConsentMethod.SUPPRESSION_LIST, ConsentMethod.IMPORTED_RECORD)
+)
 #: Methods that leave a written trace (special categories need written consent, rule 10).
 WRITTEN_METHODS = frozenset(
     {ConsentMethod.FORM_BOX_TICKED, ConsentMethod.SIGNED_PAPER, ConsentMethod.EMAIL_REPLY}

@@ -87,3 +87,122 @@ class AuthenticationFailed(DomainError):
 
 class SetupError(DomainError):
     """The database is not set up, or is set up already."""
+
+
+class ImportFileUnreadable(DomainError):
+    """The file cannot be imported at all: empty, not text, no rows, or too big."""
+
+    default_message = N_("The file cannot be read.")
+
+
+class ImportPlanInvalid(DomainError):
+    """The import is missing its source, purpose or legal basis, or a mapping is incomplete."""
+
+    default_message = N_("The import cannot start; nothing was imported.")
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__()
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "; ".join(f"{p.field}: {p.message.format(**p.params)}" for p in self.problems)
+
+
+class ImportUndoRefused(DomainError):
+    """The batch cannot be undone: some of its contacts were edited since, or it is undone."""
+
+    default_message = N_(
+        "This import cannot be undone: contacts changed since it was imported: {edited}."
+    )
+
+    def __init__(self, message: str | None = None, *, edited: int = 0) -> None:
+        super().__init__(message, edited=edited)
+        self.edited = edited
+
+
+class BackupInvalid(DomainError):
+    """A backup failed its check (checksum, integrity, format); *reason* is a msgid (a
+    whole sentence saying why, shown as the message)."""
+
+    default_message = N_("This backup cannot be used.")
+
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = self.message
+
+
+class BackupPassphraseWrong(DomainError):
+    """The passphrase does not open this encrypted backup."""
+
+    default_message = N_("The passphrase does not open this backup.")
+
+
+class BackupFailed(DomainError):
+    """Making or restoring a backup failed; nothing was changed. *reason* is a msgid (a
+    whole sentence saying why, shown as the message)."""
+
+    default_message = N_("The backup could not be made.")
+
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = self.message
+
+
+class StorageError(DomainError):
+    """The database file could not be used; the action was rolled back (issue 8).
+
+    Raised in one place, where the unit of work meets the driver
+    (``persistence/storage_errors.py``), so every service, the UI and the CLI get the same
+    translated sentence instead of a driver error.
+    """
+
+    default_message = N_("The database could not be used; nothing was saved.")
+
+
+class StorageFull(StorageError):
+    """The disk holding the database is full (SQLITE_FULL)."""
+
+    default_message = N_(
+        "The disk holding the database is full; nothing was saved. Free some space, then try again."
+    )
+
+
+class StorageReadOnly(StorageError):
+    """The database file (or its folder or disk) is read-only (SQLITE_READONLY)."""
+
+    default_message = N_(
+        "The database file is read-only, so nothing can be saved; you can still look "
+        "things up. Check the file's permissions or the disk it is on."
+    )
+
+
+class StorageLocked(StorageError):
+    """Another program holds the database's write lock (SQLITE_BUSY / SQLITE_LOCKED)."""
+
+    default_message = N_(
+        "The database is in use by another program; nothing was saved. "
+        "Close the other program, then try again."
+    )
+
+
+class StorageDamaged(StorageError):
+    """The file is not a database or is damaged (SQLITE_CORRUPT / SQLITE_NOTADB)."""
+
+    default_message = N_(
+        "The database file is damaged; nothing was saved. Restore the newest good backup: "
+        "PrivacyCRM offers it when it starts."
+    )
+
+
+class StorageFailed(StorageError):
+    """The disk did not read or write, or the file could not be opened (SQLITE_IOERR,
+    SQLITE_CANTOPEN); *reason* is the driver's English text, for the log and support."""
+
+    default_message = N_(
+        "The database file could not be read or written ({reason}); nothing was saved. "
+        "The disk may be full, removed or failing."
+    )
+
+    def __init__(self, message: str | None = None, *, reason: str = "") -> None:
+        super().__init__(message, reason=reason)
+        self.reason = reason

@@ -94,5 +94,11 @@ def suppression_digest(salt: str, kind: HashKind, value: str) -> str:
     Returns:
         The hex digest; equal inputs up to normalisation give equal digests.
     """
-    message = f"{kind.value}:{normalised_point(kind, value)}".encode()
+    return normalised_digest(salt, kind, normalised_point(kind, value))
+
+
+def normalised_digest(salt: str, kind: HashKind, normalised: str) -> str:
+    """``suppression_digest`` of a value already in ``normalised_point`` form (bulk checks
+    normalise once for both duplicate keys and suppression)."""
+    message = f"{kind.value}:{normalised}".encode()
     return hmac.new(salt.encode("ascii"), message, hashlib.sha256).hexdigest()

@@ -5,6 +5,7 @@ Only the composition roots (app.py, cli.py) call ``create_engine_for``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from pathlib import Path
@@ -19,9 +20,20 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA secure_delete=ON",
-    "PRAGMA busy_timeout=5000",
     "PRAGMA mmap_size=1073741824",
 )
+
+#: How long a writer waits for another program's lock before giving up (StorageLocked).
+#: ``PRIVACYCRM_BUSY_TIMEOUT_MS`` shortens it (tests of a locked database stay fast).
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+
+def busy_timeout_ms() -> int:
+    """The lock wait in milliseconds: the environment's override, else 5 seconds."""
+    try:
+        return max(0, int(os.environ.get("PRIVACYCRM_BUSY_TIMEOUT_MS", "")))
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT_MS
 
 
 def normalise_url(path_or_url: str | Path) -> str:
@@ -49,28 +61,39 @@ def _create_private_file(path: Path) -> None:
         fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
         os.close(fd)
     # WAL and shared-memory files inherit the main file's mode in SQLite.
-    os.chmod(path, 0o600)
+    # A read-only file or disk (issue 8) cannot be chmod-ed: it opens read-only, and
+    # saving explains why it cannot.
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o600)
 
 
-def create_engine_for(path_or_url: str | Path, *, echo: bool = False) -> Engine:
-    """Build the engine for a path or URL, with the SQLite rules applied."""
+def create_engine_for(
+    path_or_url: str | Path, *, echo: bool = False, busy_timeout: int | None = None
+) -> Engine:
+    """Build the engine for a path or URL, with the SQLite rules applied.
+
+    *busy_timeout* (milliseconds) is how long a writer waits for another program's lock;
+    by default ``busy_timeout_ms()``.
+    """
     url = normalise_url(path_or_url)
     file = sqlite_file(url)
     if file is not None:
         _create_private_file(file)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
-        _install_sqlite_hooks(engine)
+        _install_sqlite_hooks(engine, busy_timeout_ms() if busy_timeout is None else busy_timeout)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
-def _install_sqlite_hooks(engine: Engine) -> None:
+def _install_sqlite_hooks(engine: Engine, busy_timeout: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (SQLAlchemy's
         # documented recipe for pysqlite), so BEGIN IMMEDIATE works for writers.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # First, so the other pragmas (WAL needs a lock) wait for another program too.
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
         cursor.close()

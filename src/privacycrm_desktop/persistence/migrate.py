@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from privacycrm_desktop.persistence.database import is_sqlite
 
 #: The newest revision in migrations/versions (a test keeps it in step with Alembic).
-HEAD_REVISION = "0004_keep_until_counts"
+HEAD_REVISION = "0005_import_batches"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 

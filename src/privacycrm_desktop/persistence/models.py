@@ -91,12 +91,16 @@ class Source(Base):
     obtained_on: Mapped[dt.date] = mapped_column(Date)
     entered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     purpose_id: Mapped[int | None] = mapped_column(ForeignKey("purpose.id"))
-    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class ImportBatch(Base):
-    """One import run, so the whole batch can be undone."""
+    """One import run, so the whole batch can be undone; its source points back at it.
+
+    The counts are what the run reported (no personal values); ``status`` is "running"
+    while chunks are written, then "done" or "cancelled".
+    """
 
     __tablename__ = "import_batch"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,6 +109,14 @@ class ImportBatch(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     status: Mapped[str] = mapped_column(String(20), default="done")
     undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    file_format: Mapped[str] = mapped_column(String(10), default="")
+    purpose_id: Mapped[int | None] = mapped_column(ForeignKey("purpose.id"))
+    legal_basis: Mapped[str] = mapped_column(String(30), default="")
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    merged: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    invalid: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ImportStaging(Base):
@@ -150,7 +162,8 @@ class Contact(Base):
     # Indexed (here and in the other tables pointing at a source) so erasure can tell
     # whether a source is still used without reading every row.
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
-    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    # Indexed: undoing an import and its history find the batch's contacts by it.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
@@ -197,6 +210,11 @@ class ContactEmail(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    # Duplicate checks of an import look addresses up case-insensitively: migration 0005
+    # creates this index as (address COLLATE NOCASE, contact_id); Alembic compares index
+    # columns, not their collation, and cannot declare a collated index column itself.
+    __table_args__ = (Index("ix_contact_email_address", "address", "contact_id"),)
 
 
 class ContactPhone(Base):

@@ -7,12 +7,19 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from privacycrm_desktop.domain.errors import StorageReadOnly
+from privacycrm_desktop.persistence.storage_errors import storage_error
+
 
 class UnitOfWork:
     """Open a session, let the service work, then commit or roll back and close.
 
     Writers take SQLite's write lock at BEGIN (IMMEDIATE), so the audit chain and version
     checks read what they will write on top of; readers never block.
+
+    A storage failure (full disk, read-only file, another program's lock, a damaged file,
+    an I/O error) leaves as the matching ``StorageError`` (persistence/storage_errors.py),
+    after the rollback, so every caller shows the same clear sentence.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -22,6 +29,8 @@ class UnitOfWork:
         self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
         self._session: Session | None = None
         self._write = False
+        # Shared by every unit of this factory: a save was refused as read-only.
+        self._storage = {"read_only_seen": False}
 
     def __call__(self, *, write: bool = False) -> UnitOfWork:
         fresh = UnitOfWork.__new__(UnitOfWork)
@@ -30,6 +39,7 @@ class UnitOfWork:
         fresh._writer = self._writer
         fresh._session = None
         fresh._write = write
+        fresh._storage = self._storage
         return fresh
 
     @property
@@ -40,6 +50,11 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
+        if self._write and self._storage["read_only_seen"]:
+            # SQLite decides at connect time whether a connection may write: after a
+            # read-only refusal, a writer starts on a fresh connection, so the save works
+            # as soon as the file is writable again, without restarting the app.
+            self.engine.dispose()
         self._session = (self._writer if self._write else self._reader)()
         return self
 
@@ -53,8 +68,23 @@ class UnitOfWork:
         try:
             if exc_type is None and self._write:
                 session.commit()
+                self._storage["read_only_seen"] = False
             else:
                 session.rollback()
+        except Exception as failure:
+            if exc is None:
+                self._raise_storage_error(failure)
+                raise
+            # The action failed and so did the rollback: report the action's failure.
         finally:
             session.close()
             self._session = None
+        if exc is not None and isinstance(exc, Exception):
+            self._raise_storage_error(exc)
+
+    def _raise_storage_error(self, error: Exception) -> None:
+        mapped = storage_error(error)
+        if isinstance(mapped, StorageReadOnly):
+            self._storage["read_only_seen"] = True
+        if mapped is not None and mapped is not error:
+            raise mapped from error

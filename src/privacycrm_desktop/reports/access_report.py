@@ -97,6 +97,8 @@ class AccessReportData:
     consents: tuple[ReportConsent, ...]
     recipients: tuple[ReportRecipient, ...]
     other_sources: tuple[ReportSource, ...]
+    #: How long backups are kept (issue 8): erased data can survive in them that long.
+    backup_max_age_days: int | None = None
 
 
 RIGHTS = (
@@ -290,6 +292,19 @@ def render(data: AccessReportData, language: str) -> bytes:  # noqa: PLR0912, PL
                     lang,
                     "No end date has been set for your data yet: it is kept as long as "
                     "the purposes below need it, and then deleted.",
+                )
+            )
+        )
+
+    if data.backup_max_age_days is not None:
+        story.append(
+            body(
+                tr_in(
+                    lang,
+                    "Backup copies of our database are kept for at most {days} days: data we "
+                    "erase can remain in them for up to {days} days, and if a backup is ever "
+                    "restored, the erasure is carried out again.",
+                    days=data.backup_max_age_days,
                 )
             )
         )

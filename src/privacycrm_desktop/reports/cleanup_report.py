@@ -9,7 +9,7 @@ from typing import Any
 
 from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAction
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import tr_in
+from privacycrm_desktop.i18n import format_number, tr_in
 from privacycrm_desktop.reports.styles import build_pdf, long_date, styles, text
 
 
@@ -93,13 +93,21 @@ def render(data: CleanupReportData, language: str) -> bytes:
     ]
     for action, count in data.by_action:
         rows.append(
-            [cell(t(CLEANUP_ACTION_LABELS[action])), cell(t(_ACTION_TEXT[action])), cell(count)]
+            [
+                cell(t(CLEANUP_ACTION_LABELS[action])),
+                cell(t(_ACTION_TEXT[action])),
+                cell(format_number(count, language)),
+            ]
         )
-    rows.append([cell(t(N_("Left as they were"))), cell(""), cell(data.skipped)])
+    rows.append(
+        [cell(t(N_("Left as they were"))), cell(""), cell(format_number(data.skipped, language))]
+    )
     story.append(_table(rows, [42 * mm, 108 * mm, 24 * mm]))
     story.append(Paragraph(text(t(N_("Why the contacts had expired"))), s.heading))
     rows = [[cell(t(N_("Reason")), True), cell(t(N_("Contacts")), True)]]
-    rows += [[cell(t(label)), cell(count)] for label, count in data.by_reason]
+    rows += [
+        [cell(t(label)), cell(format_number(count, language))] for label, count in data.by_reason
+    ]
     story.append(_table(rows, [150 * mm, 24 * mm]))
     story.append(
         Paragraph(

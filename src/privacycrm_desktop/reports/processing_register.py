@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import tr_in
+from privacycrm_desktop.i18n import country_name, tr_in
 from privacycrm_desktop.reports.styles import build_pdf, long_date, styles, text
 
 
@@ -72,6 +72,8 @@ class RegisterData:
     roles: tuple[RegisterRole, ...]
     recipients: tuple[RegisterRecipient, ...]
     generated_on: dt.date
+    #: How long backups are kept (issue 8); None: not stated.
+    backup_max_age_days: int | None = None
 
 
 _PURPOSE_HEADERS = (
@@ -184,7 +186,10 @@ def render(data: RegisterData, language: str) -> bytes:
     story.append(heading(tr_in(lang, "Recipients")))
     if data.recipients:
         rows = [[cell(t(h), bold=True) for h in _RECIPIENT_HEADERS]]
-        rows += [[cell(r.name), cell(r.kind), cell(r.country)] for r in data.recipients]
+        rows += [
+            [cell(r.name), cell(r.kind), cell(country_name(r.country, lang))]
+            for r in data.recipients
+        ]
         story.append(_table(rows, [90 * mm, 50 * mm, 34 * mm]))
     else:
         story.append(body(tr_in(lang, "No data has been passed to recipients.")))
@@ -207,6 +212,19 @@ def render(data: RegisterData, language: str) -> bytes:
             )
         )
     )
+    if data.backup_max_age_days is not None:
+        story.append(
+            body(
+                tr_in(
+                    lang,
+                    "Automatic backups when the app closes and once a day while it runs, each "
+                    "checked when it is made (integrity check and checksum), optionally "
+                    "encrypted and copied to a second folder; kept for at most {days} days. "
+                    "A restore erases again everyone erased since the backup was made.",
+                    days=data.backup_max_age_days,
+                )
+            )
+        )
     footer = tr_in(lang, "Not legal advice: a record kept with PrivacyCRM.")
     story.append(Paragraph(text(footer), s.small))
     return build_pdf(story, lang, title, f"{data.controller} · {title}")

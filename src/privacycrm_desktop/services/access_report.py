@@ -30,10 +30,11 @@ from privacycrm_desktop.domain.purposes import (
     retention_text,
 )
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import LANGUAGES, format_long_date, tr_in
+from privacycrm_desktop.i18n import LANGUAGES, country_name, format_long_date, tr_in
 from privacycrm_desktop.persistence.models import Purpose, RightsRequest, Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.backup import backup_max_age_days
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.consent import ConsentService
 from privacycrm_desktop.services.contacts import ContactService
@@ -172,7 +173,7 @@ class AccessReportService:
                     kind=tr_in(lang, SOURCE_KIND_LABELS[source.kind]),
                     description=source.description,
                     date=format_long_date(source.obtained_on, lang),
-                    fields=", ".join(dict.fromkeys(labels)),
+                    fields=", ".join(dict.fromkeys(tr_in(lang, label) for label in labels)),
                 )
             )
         if len(lines) == 1:
@@ -213,6 +214,7 @@ class AccessReportService:
             ]
             setting = uow.session.get(Setting, f"authority.{lang}")
             authority = setting.value if setting is not None else ""
+            backup_days = backup_max_age_days(uow.session)
             if request_id is None:
                 reference = f"A-{today:%Y%m%d}-{contact_id}"
             else:
@@ -300,6 +302,7 @@ class AccessReportService:
                 for d in disclosures
             ),
             other_sources=tuple(sorted(others.values(), key=lambda s: s.obtained_on)),
+            backup_max_age_days=backup_days,
         )
         document = {
             "controller": {
@@ -323,6 +326,7 @@ class AccessReportService:
                 for p in chosen
             ],
             "keep_until": detail.keep_until.isoformat() if detail.keep_until else None,
+            "backup_max_age_days": backup_days,
             "consent_history": [
                 {
                     "recorded_at": c.recorded_at.isoformat(),
@@ -378,6 +382,8 @@ def _data(detail: ContactDetail, lang: str) -> list[tuple[str, str, str, SourceI
             shown = tr_in(lang, RELATIONSHIP_LABELS[value])
         elif field == "language":
             shown = tr_in(lang, LANGUAGE_LABELS[value])
+        elif field == "country":
+            shown = country_name(str(value), lang)
         else:
             shown = str(value)
         out.append((field, FIELDS_BY_NAME[field].label, shown, detail.provenance.get(field)))

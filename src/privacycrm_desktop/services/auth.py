@@ -18,6 +18,8 @@ from privacycrm_desktop.domain.errors import (
     DomainError,
     FieldProblem,
     NotFound,
+    StorageFull,
+    StorageReadOnly,
     ValidationFailed,
 )
 from privacycrm_desktop.domain.text import N_
@@ -53,7 +55,37 @@ class AuthService:
         self._clock = clock
 
     def login(self, username: str, password: str) -> Actor:
-        """Check the password; raise ``AuthenticationFailed`` (one message for every cause)."""
+        """Check the password; raise ``AuthenticationFailed`` (one message for every cause).
+
+        On a read-only database file or a full disk the sign-in cannot be recorded: the
+        user may still sign in to look things up (``_login_read_only``); every save then
+        says why not.
+        """
+        try:
+            return self._login(username, password)
+        except (StorageReadOnly, StorageFull):
+            return self._login_read_only(username, password)
+
+    def _login_read_only(self, username: str, password: str) -> Actor:
+        """The same checks as ``_login``, writing nothing (no failure count, no audit)."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            user = uow.session.execute(
+                select(User).where(User.username == username.strip())
+            ).scalar_one_or_none()
+            usable = (
+                user is not None
+                and user.active
+                and not (user.locked_until is not None and user.locked_until > now)
+            )
+            if user is None or not usable:
+                burn_time(password)
+                raise AuthenticationFailed
+            if not verify_password(user.password_hash, password):
+                raise AuthenticationFailed
+            return Actor(user.id, user.username, Role(user.role), user.language)
+
+    def _login(self, username: str, password: str) -> Actor:
         now = self._clock.now()
         with self._uow(write=True) as uow:
             session = uow.session

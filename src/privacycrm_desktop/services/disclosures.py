@@ -196,6 +196,23 @@ class DisclosureService:
             )
         raise TransferRefused
 
+    def refuse_own_use(self, actor: Actor, recipient: str, own_use: bool, what: str) -> None:
+        """Refuse (and log) a transfer to a recipient that would use the data for its own
+        purposes: declared now (*own_use*) or known from an earlier refusal (rule 6).
+
+        Returns quietly when the transfer may go ahead.
+        """
+        name = " ".join(recipient.split())
+        if not own_use and name:
+            with self._uow() as uow:
+                own_use = bool(
+                    uow.session.execute(
+                        select(Recipient.own_marketing).where(Recipient.name == name)
+                    ).scalar_one_or_none()
+                )
+        if own_use:
+            self.refuse_transfer(actor, name, what)
+
     def record(self, actor: Actor, data: DisclosureInput) -> int:
         """Add a disclosure to the ledger; refuse one to a company for its own use."""
         require(actor.role, Permission.EXPORT)
@@ -209,12 +226,7 @@ class DisclosureService:
             raise ValidationFailed(
                 [FieldProblem("subject_informed_on", N_("The person cannot be told before."))]
             )
-        with self._uow() as uow:
-            known = uow.session.execute(
-                select(Recipient.own_marketing).where(Recipient.name == name)
-            ).scalar_one_or_none()
-        if data.own_marketing or known:
-            self.refuse_transfer(actor, name, "disclosure")
+        self.refuse_own_use(actor, name, data.own_marketing, "disclosure")
         now = self._clock.now()
         with self._uow(write=True) as uow:
             session = uow.session

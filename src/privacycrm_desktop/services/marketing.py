@@ -22,7 +22,7 @@ from privacycrm_desktop.domain.csv_cells import neutralise
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.marketing import decide, explain, normalise_category
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.models import Disclosure, Purpose, Recipient
+from privacycrm_desktop.persistence.models import Disclosure, Purpose
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
@@ -163,13 +163,7 @@ class MarketingService:
         """
         require(actor.role, Permission.EXPORT)
         name = " ".join(recipient.split())
-        if name:
-            with self._uow() as uow:
-                own = uow.session.execute(
-                    select(Recipient.own_marketing).where(Recipient.name == name)
-                ).scalar_one_or_none()
-            if own:
-                DisclosureService(self._uow, self._clock).refuse_transfer(actor, name, "export")
+        DisclosureService(self._uow, self._clock).refuse_own_use(actor, name, False, "export")
         result = self.build(actor, purpose, channel, category, progress)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")

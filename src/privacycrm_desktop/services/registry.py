@@ -19,12 +19,15 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.access_report import AccessReportService
     from privacycrm_desktop.services.audit import AuditService
     from privacycrm_desktop.services.auth import AuthService
+    from privacycrm_desktop.services.backup import BackupService
     from privacycrm_desktop.services.cleanup import CleanupService
     from privacycrm_desktop.services.consent import ConsentService
     from privacycrm_desktop.services.contacts import ContactService
     from privacycrm_desktop.services.demo import DemoService
     from privacycrm_desktop.services.disclosures import DisclosureService
     from privacycrm_desktop.services.erasure import ErasureService
+    from privacycrm_desktop.services.exports import ExportService
+    from privacycrm_desktop.services.imports import ImportService
     from privacycrm_desktop.services.letters import LetterService
     from privacycrm_desktop.services.marketing import MarketingService
     from privacycrm_desktop.services.quality import QualityService
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.retention import RetentionService
     from privacycrm_desktop.services.setup import SetupService
     from privacycrm_desktop.services.statements import StatementService
+    from privacycrm_desktop.services.storage import StorageService
 
 
 class Services:
@@ -173,3 +177,28 @@ class Services:
         from privacycrm_desktop.services.quality import QualityService
 
         return QualityService(self.uow, self.clock)
+
+    @cached_property
+    def exports(self) -> ExportService:
+        from privacycrm_desktop.services.exports import ExportService
+
+        return ExportService(self.uow, self.clock, self.access, self.disclosures)
+
+    @cached_property
+    def imports(self) -> ImportService:
+        from privacycrm_desktop.services.imports import ImportService
+
+        return ImportService(self.uow, self.clock, self.access)
+
+    @cached_property
+    def backup(self) -> BackupService:
+        from privacycrm_desktop.services.backup import BackupService
+
+        return BackupService(self.uow, self.clock)
+
+    @cached_property
+    def storage(self) -> StorageService:
+        """Write probe, free space and the scheduled integrity check (issue 8)."""
+        from privacycrm_desktop.services.storage import StorageService
+
+        return StorageService(self.uow, self.clock)

@@ -30,6 +30,7 @@ from privacycrm_desktop.persistence.models import Recipient, Setting, User
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.backup import backup_max_age_days
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.setup import SetupService
@@ -56,6 +57,7 @@ PERMISSION_LABELS = {
     "settings.edit": N_("edit settings"),
     "import": N_("import"),
     "backup": N_("backups"),
+    "backup.restore": N_("restore a backup"),
     "cleanup": N_("annual cleanup"),
     "fields.matrix": N_("set field access"),
 }
@@ -88,6 +90,7 @@ class ReportService:
         with self._uow() as uow:
             session = uow.session
             users = Counter(session.scalars(select(User.role).where(User.active.is_(True))).all())
+            backup_days = backup_max_age_days(session)
             recipients = [
                 report.RegisterRecipient(r.name, r.kind, r.country)
                 for r in session.scalars(select(Recipient).order_by(Recipient.name))
@@ -146,6 +149,7 @@ class ReportService:
             roles=tuple(roles),
             recipients=tuple(recipients),
             generated_on=self._clock.today(),
+            backup_max_age_days=backup_days,
         )
         pdf = report.render(data, language)
         self._log(actor, "report.processing_register", language)

@@ -37,10 +37,11 @@ from PySide6.QtWidgets import (
 )
 
 from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAction
-from privacycrm_desktop.i18n import N_, _
+from privacycrm_desktop.i18n import N_, _, format_number, ngettext
 from privacycrm_desktop.services.cleanup import CleanupOutcome, CleanupPlan, ReviewRow
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.date_fields import format_date
 from privacycrm_desktop.ui.workers import Job, JobContext, run_in_background, show_failure
 
 PAGE_SIZE = 500
@@ -140,7 +141,7 @@ class ReviewTableModel(QAbstractTableModel):
             return None
         shown: dict[ReviewColumn, Callable[[], str]] = {
             ReviewColumn.NAME: lambda: row.name or f"#{row.contact_id}",
-            ReviewColumn.KEEP_UNTIL: row.keep_until.isoformat,
+            ReviewColumn.KEEP_UNTIL: lambda: format_date(row.keep_until),
             ReviewColumn.REASON: lambda: _(row.label),
             ReviewColumn.ACTION: lambda: _(CLEANUP_ACTION_LABELS[self.action_of(row)]),
         }
@@ -230,16 +231,24 @@ def _outcome_text(outcome: CleanupOutcome, labels: dict[str, str]) -> str:
     for action in CleanupAction:
         count = outcome.by_action.get(action.value, 0)
         if count:
-            lines.append(f"{_(CLEANUP_ACTION_LABELS[action])}: {count}")
+            # "Effacer : 74": the colon's spacing is the language's.
+            lines.append(
+                _("{label}: {count}").format(
+                    label=_(CLEANUP_ACTION_LABELS[action]), count=format_number(count)
+                )
+            )
     if not lines:
         lines.append(_("Nothing to do."))
     if outcome.skipped:
-        lines.append(_("Left as they were: {count}").format(count=outcome.skipped))
+        lines.append(_("Left as they were: {count}").format(count=format_number(outcome.skipped)))
     if outcome.by_reason:
         lines.append("")
         lines.append(_("Why the contacts had expired"))
         for reason, count in sorted(outcome.by_reason.items()):
-            lines.append(f"  {_(labels.get(reason, reason))}: {count}")
+            label = _(labels.get(reason, reason))
+            lines.append(
+                "  " + _("{label}: {count}").format(label=label, count=format_number(count))
+            )
     return "\n".join(lines)
 
 
@@ -282,7 +291,7 @@ class ScanPage(QWizardPage):
         self._wizard.labels = {r.reason: r.label for r in summary}
         self.table.setRowCount(len(summary))
         for i, row in enumerate(summary):
-            count = QTableWidgetItem(str(row.count))
+            count = QTableWidgetItem(format_number(row.count))
             count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(i, 0, QTableWidgetItem(_(row.label)))
             self.table.setItem(i, 1, count)
@@ -290,7 +299,9 @@ class ScanPage(QWizardPage):
         total = sum(r.count for r in summary)
         self._wizard.total = total
         self.total_label.setText(
-            _("{count} contacts to review.").format(count=total)
+            ngettext("{count} contact to review.", "{count} contacts to review.", total).format(
+                count=format_number(total)
+            )
             if total
             else _("No contact is past its keep-until date.")
         )
@@ -384,7 +395,7 @@ class DryRunPage(QWizardPage):
         super().__init__()
         self._wizard = wizard
         self.setTitle(_("Dry run"))
-        self.setSubTitle(_("Nothing has changed yet. Next applies these actions."))
+        self.setSubTitle(_("Nothing has changed yet. Apply carries out these actions."))
         self.report = QPlainTextEdit()
         self.report.setReadOnly(True)
         layout = QVBoxLayout(self)

@@ -61,6 +61,7 @@ from privacycrm_desktop.services.disclosures import DisclosureService
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.statements import StatementService
 from privacycrm_desktop.ui.date_fields import OptionalDateEdit, format_date
+from privacycrm_desktop.ui.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.widgets import ErrorLabel, show_problems
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
@@ -128,6 +129,8 @@ class ConsentDialog(QDialog):
         layout.addLayout(columns, 1)
         layout.addLayout(bottom)
         self.resize(self.fontMetrics().averageCharWidth() * 190, self.sizeHint().height())
+        assign_window_mnemonics(self)
+        self._scan_text = self.scan_button.text()  # with the mnemonic chosen
         self.refresh()
 
     def _make_state_box(self) -> QGroupBox:
@@ -233,10 +236,12 @@ class ConsentDialog(QDialog):
         )
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.history.verticalHeader().hide()
-        self.history.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.history.horizontalHeader().setStretchLastSection(True)
+        header = self.history.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # The long texts share the room left, elided, so every column is in view (the full
+        # text is in the cell's tooltip).
+        for column in (1, 4, 5):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.history.itemSelectionChanged.connect(self._on_history_selection)
@@ -297,7 +302,9 @@ class ConsentDialog(QDialog):
                 event.recorded_by,
             ]
             for column, value in enumerate(cells):
-                self.history.setItem(row, column, QTableWidgetItem(value))
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.history.setItem(row, column, item)
 
     def attach_scan(self) -> None:
         """Choose a scanned file to keep with the record (at most 10 MB)."""
@@ -311,7 +318,7 @@ class ConsentDialog(QDialog):
             self.errors["evidence"].show_message(_("The evidence file is larger than 10 MB."))
             return
         self._scan = (path.read_bytes(), path.name)
-        self.scan_button.setText(path.name)
+        self.scan_button.setText(path.name.replace("&", "&&"))
 
     def consent_input(self) -> ConsentInput | None:
         """The form as plain values; None (with a message) while a choice is missing."""
@@ -367,7 +374,7 @@ class ConsentDialog(QDialog):
         self.opt_out_offered.setChecked(False)
         self.expires_on.set_value(None)
         self._scan = None
-        self.scan_button.setText(_("Attach a scan..."))
+        self.scan_button.setText(self._scan_text)
 
     def unsubscribe(self) -> None:
         """After confirmation, opt out of all direct marketing on every channel."""

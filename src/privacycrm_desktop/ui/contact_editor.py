@@ -50,10 +50,13 @@ from privacycrm_desktop.domain.suppression import SuppressionReason
 from privacycrm_desktop.i18n import _, describe_error
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.dto import Actor, ContactDetail, SourcedValue, SourceInfo
+from privacycrm_desktop.ui.country_field import CountryCombo
 from privacycrm_desktop.ui.date_fields import OptionalDateEdit, date_edit, from_qdate
+from privacycrm_desktop.ui.mnemonics import assign_mnemonics
 from privacycrm_desktop.ui.widgets import (
     ErrorLabel,
     SourceButton,
+    available_geometry,
     describe_source,
     show_problems,
     tab_buttons_in_visual_order,
@@ -62,7 +65,7 @@ from privacycrm_desktop.ui.widgets import (
 _LEFT = ("kind", "first_name", "last_name", "organisation", "emails", "phones", "language")
 _RIGHT = ("street", "postcode", "city", "country", "relationship")
 _BELOW = ("relationship_start", "relationship_end", "last_interaction", "birth_date", "notes")
-_TEXT = ("first_name", "last_name", "organisation", "street", "postcode", "city", "country")
+_TEXT = ("first_name", "last_name", "organisation", "street", "postcode", "city")
 _DATES = ("birth_date", "relationship_start", "relationship_end", "last_interaction")
 
 
@@ -100,6 +103,8 @@ class ContactEditorDialog(QDialog):
         self.editors: dict[str, QWidget] = {}
         self.errors: dict[str, ErrorLabel] = {}
         self.source_buttons: dict[str, SourceButton] = {}
+        #: Each field's label (its buddy is the field), in the form's visual order.
+        self.labels: dict[str, QLabel] = {}
         self._make_editors(today)
 
         columns = QHBoxLayout()
@@ -143,10 +148,12 @@ class ContactEditorDialog(QDialog):
             self._load(self._detail)
         self._fit_to_screen(content, source_box)
         tab_buttons_in_visual_order(buttons)
+        # Alt+letter for every field and button, unique in this window and language.
+        assign_mnemonics([*self.labels.values(), *buttons.buttons()])
 
     def _fit_to_screen(self, content: QWidget, source_box: QWidget) -> None:
         margin = self.fontMetrics().height() * 3
-        available = self.screen().availableGeometry()
+        available = available_geometry(self)
         columns = content.layout()
         if isinstance(columns, QBoxLayout) and content.sizeHint().width() > available.width():
             # Too narrow for two columns (a small or 150 %-scaled screen): one column that
@@ -175,13 +182,26 @@ class ContactEditorDialog(QDialog):
         source_form = QFormLayout(source_box)
         source_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         source_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        source_form.addRow(_("Kind of source:"), self.source_kind)
-        source_form.addRow(
-            _("Description:"), self._with_error(self.source_description, "source_description")
+        rows = (
+            ("source_kind", _("Kind of source:"), self.source_kind, self.source_kind),
+            (
+                "source_description",
+                _("Description:"),
+                self.source_description,
+                self._with_error(self.source_description, "source_description"),
+            ),
+            (
+                "source_obtained_on",
+                _("Date obtained:"),
+                self.source_date,
+                self._with_error(self.source_date, "source_obtained_on"),
+            ),
         )
-        source_form.addRow(
-            _("Date obtained:"), self._with_error(self.source_date, "source_obtained_on")
-        )
+        for name, text, editor, row in rows:
+            label = QLabel(text)
+            label.setBuddy(editor)
+            self.labels[name] = label
+            source_form.addRow(label, row)
         source_form.addRow(self.source_error)
         return source_box
 
@@ -201,7 +221,8 @@ class ContactEditorDialog(QDialog):
         for name in _TEXT:
             self.editors[name] = QLineEdit()
             self.editors[name].setMinimumWidth(char * 22)
-        self.editors["country"].setMaxLength(2)  # type: ignore[attr-defined]
+        # Country names in the user's language (CLDR); the contact keeps the ISO code.
+        self.editors["country"] = CountryCombo()
         for name in ("emails", "phones"):
             edit = QPlainTextEdit()
             edit.setTabChangesFocus(True)
@@ -246,8 +267,10 @@ class ContactEditorDialog(QDialog):
             if FIELDS_BY_NAME[name].needs_source:
                 button = SourceButton(self._source_of(name))
                 self.source_buttons[name] = button
-            label = QLabel(_(FIELDS_BY_NAME[name].label) + ":")
+            # "Prénom :" in French: the colon's spacing is the language's.
+            label = QLabel(_("{label}:").format(label=_(FIELDS_BY_NAME[name].label)))
             label.setBuddy(editor)
+            self.labels[name] = label
             form.addRow(label, self._with_error(editor, name, button))
         return group
 
@@ -277,6 +300,7 @@ class ContactEditorDialog(QDialog):
             combo.setCurrentIndex(combo.findData(getattr(detail, name)))
         for name in _TEXT:
             self._line(name).setText(str(getattr(detail, name)))
+        self._country().set_code(detail.country)
         for name in ("emails", "phones"):
             values: tuple[SourcedValue, ...] = getattr(detail, name)
             self._plain(name).setPlainText("\n".join(v.value for v in values))
@@ -292,6 +316,11 @@ class ContactEditorDialog(QDialog):
     def _line(self, name: str) -> QLineEdit:
         editor = self.editors[name]
         assert isinstance(editor, QLineEdit)
+        return editor
+
+    def _country(self) -> CountryCombo:
+        editor = self.editors["country"]
+        assert isinstance(editor, CountryCombo)
         return editor
 
     def _plain(self, name: str) -> QPlainTextEdit:
@@ -326,7 +355,7 @@ class ContactEditorDialog(QDialog):
             street=self._line("street").text(),
             postcode=self._line("postcode").text(),
             city=self._line("city").text(),
-            country=self._line("country").text() or "BE",
+            country=self._country().code(),
             language=Language(str(self._combo_value("language"))),
             birth_date=self._date("birth_date").value(),
             notes=self._plain("notes").toPlainText(),

@@ -28,6 +28,7 @@ from privacycrm_desktop.domain.retention import is_expired, is_expiring
 from privacycrm_desktop.i18n import N_, _
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.dto import Actor, ContactRow, ContactSort
+from privacycrm_desktop.ui.date_fields import format_date
 
 BLOCK_SIZE = 200
 MAX_BLOCKS = 50
@@ -260,7 +261,7 @@ def _display(contact: ContactRow, column: Column) -> str:
     if column is Column.RELATIONSHIP:
         return _(RELATIONSHIP_LABELS[contact.relationship])
     if column is Column.KEEP_UNTIL:
-        return contact.keep_until.isoformat() if contact.keep_until else ""
+        return format_date(contact.keep_until) if contact.keep_until else ""
     plain = {
         Column.ORGANISATION: contact.organisation,
         Column.EMAIL: contact.email,

@@ -23,7 +23,7 @@ from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, Sensitivity
 from privacycrm_desktop.i18n import _, describe_error
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.dto import Actor
-from privacycrm_desktop.ui.widgets import ErrorLabel
+from privacycrm_desktop.ui.widgets import ErrorLabel, available_geometry
 
 ROLES = tuple(Role)
 FIELDS = tuple(spec.name for spec in FIELD_CATALOGUE)
@@ -99,7 +99,7 @@ class FieldMatrixDialog(QDialog):
         height = header.sizeHint().height() + self.table.frameWidth() * 2
         height += row_height * self.table.rowCount()
         margin = self.fontMetrics().height()
-        available = self.screen().availableGeometry()
+        available = available_geometry(self)
         self.resize(
             min(width + margin * 3, available.width()),
             min(height + margin * 11, available.height() - margin),

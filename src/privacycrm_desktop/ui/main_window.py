@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStackedWidget,
     QTableView,
@@ -49,6 +50,16 @@ COLUMN_FIELDS = {
     Column.CITY: ("city",),
     Column.RELATIONSHIP: ("relationship",),
     Column.KEEP_UNTIL: (),
+}
+
+#: Each list column's width in average characters (the last one stretches).
+COLUMN_CHARS = {
+    Column.NAME: 26,
+    Column.ORGANISATION: 24,
+    Column.EMAIL: 31,
+    Column.PHONE: 18,
+    Column.CITY: 17,
+    Column.RELATIONSHIP: 19,
 }
 
 #: Results must show within 100 ms of the last keystroke: a short pause (so typing is not
@@ -103,13 +114,15 @@ class MainWindow(QMainWindow):
         self.view.horizontalHeader().sortIndicatorChanged.connect(self._on_sort_indicator)
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several contacts can be chosen (Shift/Ctrl+click, Ctrl+A) for an export; the
+        # selection is kept as row ranges, so selecting a million rows fetches none.
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
         self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.horizontalHeader().setDefaultSectionSize(180)
+        self._size_columns()
         self.view.doubleClicked.connect(self.open_index)
         self.view.activated.connect(self.open_index)
         self._hide_columns_of_hidden_fields()
@@ -139,6 +152,14 @@ class MainWindow(QMainWindow):
         self.update_count()
         self._restore_geometry()
 
+    def _size_columns(self) -> None:
+        # Widths in characters (they follow the font and the scaling): the whole row fits
+        # a 1000-pixel window, so the keep-until date is not pushed off to the right.
+        self.view.horizontalHeader().setDefaultSectionSize(180)
+        char = self.view.fontMetrics().averageCharWidth()
+        for column, chars in COLUMN_CHARS.items():
+            self.view.setColumnWidth(column, chars * char)
+
     def _make_lock(self, central: QWidget, idle_clock: IdleClock | None) -> None:
         # The lock screen takes the list's place; the list's model is emptied meanwhile.
         self.lock_screen = LockScreen(self._services.auth, self._actor)
@@ -167,11 +188,18 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         self.quit_action.triggered.connect(self.close)
 
+        self.language_action = QAction(_("&Language..."), self)
+        self.language_action.triggered.connect(self.choose_language)
+
         file_menu = self.menuBar().addMenu(_("&File"))
+        self._add_import_actions(file_menu)
+        file_menu.addAction(self.language_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.contacts_menu = self.menuBar().addMenu(_("&Contacts"))
         for action in (self.new_action, self.open_action, self.find_action):
             self.contacts_menu.addAction(action)
+        self._add_export_action()
         self.addAction(self.find_action)
         self._make_admin_actions()
 
@@ -189,11 +217,14 @@ class MainWindow(QMainWindow):
         self.lock_action.triggered.connect(self.lock)
         self.idle_action = QAction(_("&Idle lock time..."), self)
         self.idle_action.triggered.connect(self.ask_idle_time)
+        self.backups_action = QAction(_("&Backups..."), self)
+        self.backups_action.triggered.connect(self.open_backups)
         allowed = [
             (self.users_action, has_permission(role, Permission.MANAGE_USERS)),
             (self.matrix_action, has_permission(role, Permission.EDIT_FIELD_MATRIX)),
             (self.audit_action, has_permission(role, Permission.VIEW_AUDIT)),
             (self.idle_action, has_permission(role, Permission.EDIT_SETTINGS)),
+            (self.backups_action, has_permission(role, Permission.BACKUP)),
         ]
         self.admin_menu = None
         if any(ok for _action, ok in allowed):
@@ -293,6 +324,105 @@ class MainWindow(QMainWindow):
         dialog.exec()
         return dialog
 
+    def choose_language(self) -> QDialog:
+        """File > Language...: saved for the next start (this PC's UI settings)."""
+        from privacycrm_desktop.i18n import current_language
+        from privacycrm_desktop.ui.language_dialog import LanguageDialog
+
+        if self._settings is None:
+            self._settings = UiSettings()
+        dialog = LanguageDialog(self._settings, current_language(), self)
+        dialog.open()
+        return dialog
+
+    # -- export -------------------------------------------------------------------------
+
+    def _add_export_action(self) -> None:
+        """Contacts > Export selected... (Ctrl+E), for the roles that may export."""
+        self.export_action = QAction(_("&Export selected..."), self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.triggered.connect(self.export_selected)
+        self._may_export = has_permission(self._actor.role, Permission.EXPORT)
+        if self._may_export:
+            self.contacts_menu.addAction(self.export_action)
+            self.addAction(self.export_action)
+        self.view.selectionModel().selectionChanged.connect(
+            lambda *_args: self._update_export_action()
+        )
+        self.model.modelReset.connect(self._update_export_action)
+        self.model.layoutChanged.connect(self._update_export_action)
+        self._update_export_action()
+
+    def _update_export_action(self) -> None:
+        selected = self.view.selectionModel().hasSelection()
+        self.export_action.setEnabled(self._may_export and selected and not self.locked)
+
+    def export_selected(self) -> QDialog | None:
+        """Open the export dialog for the selected contacts."""
+        from privacycrm_desktop.ui.contact_table_model import SORT_KEYS
+        from privacycrm_desktop.ui.export_dialog import (
+            ExportDialog,
+            SelectedContacts,
+            merge_ranges,
+        )
+
+        spans = self.view.selectionModel().selection()
+        ranges = merge_ranges(
+            [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
+        )
+        if not self._may_export or not ranges:
+            return None
+        selection = SelectedContacts(
+            query=self.model.query,
+            sort=SORT_KEYS[self.model.sort_column],
+            descending=self.model.descending,
+            ranges=ranges,
+            total=self.model.rowCount(),
+        )
+        dialog = ExportDialog(self._services, self._actor, selection, self)
+        dialog.exported.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        dialog.open()
+        return dialog
+
+    # -- import -------------------------------------------------------------------------
+
+    def _add_import_actions(self, menu: QMenu) -> None:
+        """File > Import contacts... (Ctrl+I) and Import history..., for who may import."""
+        self.import_action = QAction(_("&Import contacts..."), self)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.triggered.connect(self.open_import)
+        self.import_history_action = QAction(_("Import &history..."), self)
+        self.import_history_action.triggered.connect(self.open_import_history)
+        if has_permission(self._actor.role, Permission.IMPORT):
+            menu.addAction(self.import_action)
+            menu.addAction(self.import_history_action)
+            menu.addSeparator()
+            self.addAction(self.import_action)
+        else:
+            self.import_action.setEnabled(False)
+
+    def _contacts_changed(self) -> None:
+        self.model.refresh()
+        self.retention.update()
+
+    def open_import(self) -> QDialog:
+        """The import wizard; the list follows each import and undo."""
+        from privacycrm_desktop.ui.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self._services, self._actor, self)
+        wizard.contacts_changed.connect(self._contacts_changed)
+        wizard.open()
+        return wizard
+
+    def open_import_history(self) -> QDialog:
+        """The past imports, with "Undo import"."""
+        from privacycrm_desktop.ui.import_history import ImportHistoryDialog
+
+        dialog = ImportHistoryDialog(self._services, self._actor, self)
+        dialog.contacts_changed.connect(self._contacts_changed)
+        dialog.open()
+        return dialog
+
     # -- administration -----------------------------------------------------------------
 
     def open_users(self) -> QDialog:
@@ -373,6 +503,7 @@ class MainWindow(QMainWindow):
         self.menuBar().setEnabled(False)
         for action in (self.new_action, self.open_action, self.find_action, self.lock_action):
             action.setEnabled(False)
+        self.import_action.setEnabled(False)
         self.pages.setCurrentWidget(self.lock_screen)
         self.lock_screen.reset()
 
@@ -387,6 +518,7 @@ class MainWindow(QMainWindow):
             return
         self.menuBar().setEnabled(True)
         self.new_action.setEnabled(has_permission(actor.role, Permission.CREATE_CONTACTS))
+        self.import_action.setEnabled(has_permission(actor.role, Permission.IMPORT))
         for action in (self.open_action, self.find_action, self.lock_action):
             action.setEnabled(True)
         self.model.set_query("")
@@ -401,6 +533,18 @@ class MainWindow(QMainWindow):
         saved = self._settings.geometry("main") if self._settings else None
         if saved is None or not self.restoreGeometry(saved):
             self.resize(1000, 640)
+
+    def open_backups(self) -> None:
+        """The Backups dialog; after a restore the app closes (no backup at closing)."""
+        from privacycrm_desktop.ui.automatic_backup import AutomaticBackups
+        from privacycrm_desktop.ui.backup_dialog import BackupDialog
+
+        dialog = BackupDialog(self._services.backup, self._actor, self)
+        dialog.exec()
+        if dialog.restored is not None:
+            for automatic in self.findChildren(AutomaticBackups):
+                automatic.done = True
+            self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         app = QApplication.instance()

@@ -39,7 +39,13 @@ from privacycrm_desktop.domain.consent import CHANNEL_LABELS, Channel
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.marketing import REASON_LABELS, Reason
-from privacycrm_desktop.i18n import _, describe_error, describe_explanation, ngettext
+from privacycrm_desktop.i18n import (
+    _,
+    describe_error,
+    describe_explanation,
+    format_number,
+    ngettext,
+)
 from privacycrm_desktop.services.consent_dto import MarketingList
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
@@ -266,12 +272,12 @@ class MarketingListDialog(QDialog):
                 "{count} contact may be reached.",
                 "{count} contacts may be reached.",
                 len(result.entries),
-            ).format(count=len(result.entries))
+            ).format(count=format_number(len(result.entries)))
         ]
         for reason, count in result.excluded.items():
             lines.append(
                 _("Left out: {reason}: {count}").format(
-                    reason=_(REASON_LABELS[Reason(reason)]), count=count
+                    reason=_(REASON_LABELS[Reason(reason)]), count=format_number(count)
                 )
             )
         self.summary.setText("\n".join(lines))
@@ -303,7 +309,7 @@ class MarketingListDialog(QDialog):
             self.summary.text()
             + "\n"
             + ngettext("{count} contact exported.", "{count} contacts exported.", count).format(
-                count=count
+                count=format_number(count)
             )
         )
 

@@ -57,6 +57,7 @@ from privacycrm_desktop.services.requests import (
     RequestInput,
 )
 from privacycrm_desktop.ui.date_fields import date_edit, format_date, from_qdate
+from privacycrm_desktop.ui.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.requests_menu import attention_text
 from privacycrm_desktop.ui.widgets import ErrorLabel
 from privacycrm_desktop.ui.workers import Job, JobContext, run_in_background
@@ -214,6 +215,7 @@ class NewRequestDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.resize(520, 480)
+        assign_window_mnemonics(self)  # unique in every language
 
     def find_contacts(self) -> None:
         """List the contacts matching the search words (as the user may see them)."""
@@ -298,6 +300,7 @@ class LetterDialog(QDialog):
         self.letter.currentIndexChanged.connect(self.refresh)
         self.language.currentIndexChanged.connect(self.refresh)
         self.resize(640, 560)
+        assign_window_mnemonics(self)  # unique in every language
         self.refresh()
 
     def refresh(self) -> None:
@@ -374,6 +377,7 @@ class RequestsDialog(QDialog):
         layout.addWidget(done)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.resize(900, 520)
+        assign_window_mnemonics(self)  # unique in every language
         self.refresh()
 
     def _make_buttons(self) -> QVBoxLayout:

@@ -24,6 +24,7 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.date_fields import format_date
 from privacycrm_desktop.ui.workers import Job, run_in_background
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class ErasePreviewDialog(QDialog):
             self.hold_label.setText(
                 _(
                     "A hold keeps this contact until {date}: {reason}. It cannot be erased now."
-                ).format(date=until.isoformat(), reason=_esc(reason))
+                ).format(date=format_date(until), reason=_esc(reason))
             )
             self.hold_label.setStyleSheet("color: #b00020; font-weight: bold;")
         layout.addWidget(self.hold_label)

@@ -140,7 +140,8 @@ class SpecialCategoriesBox(QGroupBox):
             )
             self.state.setStyleSheet("color: #1b5e20;")
         else:
-            text = "\U0001f512 " + _(
+            # No padlock emoji: common UI fonts (DejaVu) lack it and show a box instead.
+            text = _(
                 "Locked: {category} may be recorded only with the person's written consent "
                 "with evidence for it. Record that consent first."
             ).format(category=label)

@@ -31,7 +31,7 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import N_, _, describe_error
 from privacycrm_desktop.services.auth import AuthService
 from privacycrm_desktop.services.dto import Actor, UserInfo
-from privacycrm_desktop.ui.widgets import ErrorLabel
+from privacycrm_desktop.ui.widgets import ErrorLabel, available_geometry
 
 _Index = QModelIndex | QPersistentModelIndex
 USER_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -226,7 +226,7 @@ class UserAdminDialog(QDialog):
         buttons = max(b.sizeHint().width() for b in self.findChildren(QPushButton))
         margin = self.fontMetrics().height()
         width = table + buttons + margin * 4
-        available = self.screen().availableGeometry()
+        available = available_geometry(self)
         self.resize(min(width, available.width()), self.fontMetrics().height() * 22)
 
     # -- reading ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from itertools import pairwise
 
-from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -23,6 +23,22 @@ from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS
 from privacycrm_desktop.i18n import _, describe_problem
 from privacycrm_desktop.services.dto import SourceInfo
 from privacycrm_desktop.ui.date_fields import format_date
+
+
+def available_geometry(widget: QWidget) -> QRect:
+    """The free area of the screen *widget* is on (or of the primary screen).
+
+    Not ``widget.screen()``: PySide6 6.11 makes the QScreen it returns a child of
+    *widget*'s wrapper, and when the cycle collector frees that wrapper it deletes the
+    QScreen itself. Qt keeps using the deleted screen and the process crashes later,
+    somewhere else (seen in the UI tests as segmentation faults in ``QMainWindow()``).
+    The static lookups below return the screen without tying it to a widget.
+    """
+    screen = (
+        QGuiApplication.screenAt(widget.mapToGlobal(QPoint(0, 0)))
+        or QGuiApplication.primaryScreen()
+    )
+    return screen.availableGeometry() if screen is not None else QRect(0, 0, 1024, 768)
 
 
 class ErrorLabel(QLabel):

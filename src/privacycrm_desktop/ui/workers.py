@@ -119,6 +119,11 @@ class _Runnable(QRunnable):
 
 def show_failure(parent: QWidget | None, error: BaseException) -> None:
     """The default failure callback: a refusal in the user's words, never a traceback."""
+    if not isinstance(error, DomainError):
+        # A full disk, a read-only or locked file met outside a unit of work (bulk writes).
+        from privacycrm_desktop.services.storage import as_storage_error
+
+        error = as_storage_error(error) or error
     if isinstance(error, DomainError):
         QMessageBox.warning(parent, _("PrivacyCRM"), describe_error(error))
         return

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -174,6 +175,10 @@ def test_where_did_you_get_my_data(svc: Services, owner: Actor, language: str) -
     assert BOUGHT.description in text
     assert "Acme BV" in text
     assert {"nl": "Visitekaartje", "fr": "Carte de visite", "en": "Business card"}[language] in text
+    # The fields are named in the person's language too.
+    assert {"nl": "Achternaam", "fr": "Nom", "en": "Last name"}[language] in text
+    if language != "en":
+        assert "Last name" not in text
 
 
 def test_a_long_word_in_a_table_cell_is_cut_not_lost(svc: Services, owner: Actor) -> None:
@@ -190,3 +195,15 @@ def test_a_long_word_in_a_table_cell_is_cut_not_lost(svc: Services, owner: Actor
     squeezed = text.replace(" ", "")
     assert word in squeezed
     assert "C" * 200 in squeezed
+
+
+@pytest.mark.parametrize(
+    ("language", "country"), [("nl", "Nederland"), ("fr", "Pays-Bas"), ("en", "Netherlands")]
+)
+def test_the_country_is_named_in_the_subjects_language(
+    svc: Services, owner: Actor, language: str, country: str
+) -> None:
+    """CLDR's name (Babel), not the code: "NL" reads "Pays-Bas" in a French report."""
+    cid = make_contact(svc, owner, country="NL", postcode="1012 AB")
+    text = pdf_text(svc.access_reports.produce(owner, cid, language).pdf)
+    assert re.search(rf"\b{country}\b", text)  # "Nederlands", the language, does not count

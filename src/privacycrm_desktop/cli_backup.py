@@ -1,0 +1,166 @@
+"""``privacycrm-cli`` commands of backups: ``backup [--to DIR]``, ``backup list`` and
+``restore FILE`` (DESIGN.md, "Headless interface"; issue 8).
+
+The passphrase of an encrypted backup comes from ``PRIVACYCRM_BACKUP_PASSPHRASE`` or a
+prompt. ``restore`` shows what it will change and asks before it acts, unless ``--yes``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from privacycrm_desktop import cli_output as out
+from privacycrm_desktop.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.cli import Context
+    from privacycrm_desktop.services.backup import BackupInfo, RestorePlan
+
+PASSPHRASE_ENV = "PRIVACYCRM_BACKUP_PASSPHRASE"  # noqa: S105 (the variable's name)
+
+
+def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add ``backup`` and ``restore`` to the parser."""
+    p = commands.add_parser(
+        "backup",
+        parents=parents,
+        help=_("make a checked backup now and print its path; 'backup list' lists them"),
+    )
+    p.add_argument(
+        "action", nargs="?", choices=["list"], help=_("list the backups instead of making one")
+    )
+    p.add_argument("--to", type=Path, help=_("write the backup into this folder"))
+    p.set_defaults(handler="backup")
+
+    p = commands.add_parser(
+        "restore",
+        parents=parents,
+        help=_("replace the database with a backup (owner only); the current one is kept aside"),
+    )
+    p.add_argument("file", type=Path, help=_("the backup file"))
+    p.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
+    p.set_defaults(handler="restore")
+
+
+def info_document(info: BackupInfo) -> dict[str, Any]:
+    """A backup as JSON (no personal data: counts, times, checksums)."""
+    return {
+        "id": info.path.name,
+        "path": str(info.path),
+        "created_at": info.created_at.isoformat(),
+        "tier": info.tier,
+        "contacts": info.contact_count,
+        "encrypted": info.encrypted,
+        "verified": info.verified,
+        "schema_version": info.schema_version,
+        "app_version": info.app_version,
+        "checksum": info.checksum,
+        "second_copy": str(info.second_copy) if info.second_copy else None,
+    }
+
+
+def cmd_backup(ctx: Context) -> int:
+    actor = ctx.actor()
+    if ctx.args.action == "list":
+        backups = ctx.services.backup.list(actor)
+        rows: list[list[object]] = [
+            [
+                b.created_at.strftime("%Y-%m-%d %H:%M"),
+                b.tier,
+                b.contact_count,
+                _("yes") if b.encrypted else _("no"),
+                b.path,
+            ]
+            for b in backups
+        ]
+        ctx.emit(
+            [info_document(b) for b in backups],
+            lambda: out.table(
+                [_("created (UTC)"), _("tier"), _("contacts"), _("encrypted"), _("path")], rows
+            ),
+        )
+        return 0
+    info = ctx.services.backup.create(actor, to=ctx.args.to)
+    if info.second_copy_error:
+        from privacycrm_desktop.domain.errors import BackupFailed
+        from privacycrm_desktop.i18n import describe_error
+
+        print(
+            _("Warning: {problem}").format(
+                problem=describe_error(BackupFailed(info.second_copy_error))
+            ),
+            file=sys.stderr,
+        )
+    ctx.emit(info_document(info), lambda: str(info.path))
+    return 0
+
+
+def _plan_text(plan: RestorePlan) -> str:
+    lines = [
+        ngettext(
+            "Backup of {time} (UTC): {count} contact.",
+            "Backup of {time} (UTC): {count} contacts.",
+            plan.contacts_in_backup,
+        ).format(
+            time=plan.backup.created_at.strftime("%Y-%m-%d %H:%M"),
+            count=plan.contacts_in_backup,
+        ),
+        ngettext(
+            "The database now holds {count} contact.",
+            "The database now holds {count} contacts.",
+            plan.contacts_now,
+        ).format(count=plan.contacts_now),
+        _("People erased since the backup, to be erased again: {count}.").format(
+            count=plan.erasures_to_replay
+        ),
+    ]
+    if plan.schema_migrates:
+        lines.append(_("The backup will be brought to the current database version."))
+    return "\n".join(lines)
+
+
+def _confirm(ctx: Context, plan: RestorePlan) -> None:
+    from privacycrm_desktop.cli import CliFailure
+
+    print(_plan_text(plan), file=sys.stderr)
+    if ctx.args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise CliFailure(_("Not restored: confirm with --yes when there is no terminal."))
+    answer = input(_("Restore this backup? The current database is kept aside. [y/N] "))
+    if answer.strip().lower() not in ("y", "yes", "j", "ja", "o", "oui"):
+        raise CliFailure(_("Not restored."))
+
+
+def cmd_restore(ctx: Context) -> int:
+    from privacycrm_desktop.cli import read_password
+    from privacycrm_desktop.persistence.backup import read_manifest
+
+    actor = ctx.actor()
+    path: Path = ctx.args.file
+    passphrase = None
+    if read_manifest(path).encrypted:
+        passphrase = read_password(PASSPHRASE_ENV, prompt=_("Backup passphrase: "))
+    plan = ctx.services.backup.plan_restore(actor, path, passphrase)
+    _confirm(ctx, plan)
+    result = ctx.services.backup.restore(actor, path, passphrase)
+    document = {
+        "restored": str(result.backup.path),
+        "aside": str(result.aside),
+        "erasures_replayed": result.erasures_replayed,
+    }
+    ctx.emit(
+        document,
+        lambda: _("Restored. The previous database was kept as {path}.").format(path=result.aside),
+    )
+    return 0
+
+
+HANDLERS: dict[str, Callable[[Context], int]] = {
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+}

@@ -1,0 +1,335 @@
+"""``privacycrm-cli import``: import a CSV or vCard file, list past imports, undo one.
+
+``import FILE --source-kind K --source TEXT --purpose P`` (DESIGN.md, "Headless
+interface"); ``import list`` and ``import undo BATCH`` (a file really named "list" or
+"undo" is given as ./list). Kept apart from cli.py so each capability brings its own
+commands; cli.py and cli_parser.py only register them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from privacycrm_desktop import cli_output as out
+from privacycrm_desktop.domain.consent import Channel
+from privacycrm_desktop.domain.errors import ImportPlanInvalid
+from privacycrm_desktop.domain.import_formats import (
+    SKIP_REASON_LABELS,
+    ColumnTarget,
+    DuplicatePolicy,
+    FileShape,
+    ImportField,
+    SkipReason,
+)
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.domain.purposes import LegalBasis
+from privacycrm_desktop.i18n import _, ngettext, tr_in
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.cli import Context
+    from privacycrm_desktop.services.imports import ImportBatchRow, ImportResult
+
+#: Problems listed one by one in the text output; the rest are counted.
+SHOWN_PROBLEMS = 20
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("use the form YYYY-MM-DD")) from None
+
+
+def _delimiter(text: str) -> str:
+    value = _DELIMITER_NAMES.get(text.lower(), text)
+    if len(value) != 1:
+        raise argparse.ArgumentTypeError(_("use one character, or tab"))
+    return value
+
+
+def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add ``import`` to the parser."""
+    p = commands.add_parser(
+        "import",
+        parents=parents,
+        help=_("import contacts from a CSV or vCard file; import list; import undo BATCH"),
+    )
+    p.add_argument("file", metavar="FILE", help=_("the CSV or vCard file (or: list, undo)"))
+    p.add_argument("batch", nargs="?", type=int, metavar="BATCH", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--source-kind",
+        choices=[k.value for k in SourceKind],
+        help=_("where the details come from (required)"),
+    )
+    p.add_argument("--source", help=_("description of the source (required)"))
+    p.add_argument("--obtained", type=_iso_date, help=_("when they were obtained (default today)"))
+    p.add_argument("--purpose", help=_("purpose code from the register (required)"))
+    p.add_argument(
+        "--legal-basis",
+        choices=[b.value for b in LegalBasis],
+        help=_("legal basis (default: the purpose's own)"),
+    )
+    p.add_argument(
+        "--duplicates",
+        choices=[d.value for d in DuplicatePolicy],
+        default=DuplicatePolicy.SKIP.value,
+        help=_("what to do with a contact that exists already (default skip)"),
+    )
+    p.add_argument("--encoding", help=_("the file's encoding (default: detected)"))
+    p.add_argument("--delimiter", type=_delimiter, help=_("the CSV separator (default: detected)"))
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="HEADER=FIELD",
+        help=_(
+            "map a column by hand (repeatable): a field, nothing to leave it out, or "
+            "consent:PURPOSE:CHANNEL"
+        ),
+    )
+    p.add_argument("--dry-run", action="store_true", help=_("only check; import nothing"))
+    p.add_argument(
+        "--invalid-out", type=Path, help=_("write the invalid rows with their reasons to this CSV")
+    )
+    p.set_defaults(handler="import")
+
+
+class _Usage(Exception):
+    """A usage mistake argparse could not see: exit code 2."""
+
+
+def _target(text: str) -> ColumnTarget | None:
+    if not text:
+        return None
+    field, _sep, rest = text.partition(":")
+    try:
+        target = ImportField(field)
+    except ValueError:
+        raise _Usage(_("{field} is not a field to import into.").format(field=field)) from None
+    if target is ImportField.CONSENT:
+        purpose, _sep, channel = rest.partition(":")
+        if channel not in {c.value for c in Channel}:
+            raise _Usage(_("A consent column needs consent:PURPOSE:CHANNEL."))
+        return ColumnTarget(target, purpose, channel)
+    return ColumnTarget(target)
+
+
+def _mapping(
+    headers: tuple[str, ...], guessed: tuple[ColumnTarget | None, ...], overrides: list[str]
+) -> tuple[ColumnTarget | None, ...]:
+    mapping = list(guessed)
+    for item in overrides:
+        header, sep, value = item.partition("=")
+        if not sep or header not in headers:
+            raise _Usage(_("{header} is not a column of this file.").format(header=header))
+        target = _target(value.strip())
+        for index, name in enumerate(headers):
+            if name == header:
+                mapping[index] = target
+    return tuple(mapping)
+
+
+def result_document(result: ImportResult, language: str, dry_run: bool) -> dict[str, Any]:
+    """Counts by outcome and reason; the problems with their row and column."""
+    return {
+        "batch_id": result.batch_id,
+        "dry_run": dry_run,
+        "total_rows": result.total_rows,
+        "imported": result.imported,
+        "merged": result.merged,
+        "conflicts": result.conflicts,
+        "skipped": {reason.value: result.skipped.get(reason, 0) for reason in SkipReason},
+        "invalid_rows": result.invalid_rows,
+        "invalid_by_reason": result.invalid_by_reason(),
+        "problems": [
+            {
+                "row": p.row_number,
+                "column": p.column,
+                "message": tr_in(language, p.message, **p.params),
+            }
+            for p in result.invalid
+        ],
+        "cancelled": result.cancelled,
+    }
+
+
+def _result_text(result: ImportResult, language: str, dry_run: bool) -> str:
+    lines = [_("Check only: nothing was imported.")] if dry_run else []
+    lines.append(_("{count} rows read").format(count=result.total_rows))
+    lines.append(
+        ngettext("{count} imported", "{count} imported", result.imported).format(
+            count=result.imported
+        )
+    )
+    if result.merged:
+        lines.append(
+            ngettext("{count} merged", "{count} merged", result.merged).format(count=result.merged)
+        )
+    for reason in SkipReason:
+        count = result.skipped.get(reason, 0)
+        if count:
+            lines.append(
+                ngettext("{count} skipped: {reason}", "{count} skipped: {reason}", count).format(
+                    count=count, reason=_(SKIP_REASON_LABELS[reason])
+                )
+            )
+    if result.invalid_rows:
+        lines.append(
+            ngettext("{count} invalid row", "{count} invalid rows", result.invalid_rows).format(
+                count=result.invalid_rows
+            )
+        )
+        for problem in result.invalid[:SHOWN_PROBLEMS]:
+            message = tr_in(language, problem.message, **problem.params)
+            where = _("row {row}").format(row=problem.row_number)
+            lines.append(
+                f"  {where}, {problem.column}: {message}"
+                if problem.column
+                else f"  {where}: {message}"
+            )
+        if len(result.invalid) > SHOWN_PROBLEMS:
+            lines.append(
+                "  " + _("... and {count} more").format(count=len(result.invalid) - SHOWN_PROBLEMS)
+            )
+    if result.batch_id is not None:
+        lines.append(_("Batch {id}; undo with: import undo {id}").format(id=result.batch_id))
+    return "\n".join(lines)
+
+
+def _batch_document(row: ImportBatchRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "file_name": row.file_name,
+        "created_at": row.created_at.isoformat(),
+        "created_by": row.created_by,
+        "contacts": row.contacts,
+        "undone": row.undone,
+        "undoable": row.undoable,
+    }
+
+
+def _batches_text(rows: list[ImportBatchRow]) -> str:
+    def state(row: ImportBatchRow) -> str:
+        if row.undone:
+            return _("undone")
+        return _("can be undone") if row.undoable else _("edited since")
+
+    return out.table(
+        [_("Id"), _("File"), _("Date"), _("By"), _("Contacts"), _("State")],
+        [
+            [
+                r.id,
+                r.file_name,
+                r.created_at.isoformat(" ", "minutes"),
+                r.created_by,
+                r.contacts,
+                state(r),
+            ]
+            for r in rows
+        ],
+    )
+
+
+def _usage(message: str) -> int:
+    print(_("privacycrm-cli import: error: {message}").format(message=message), file=sys.stderr)
+    return 2
+
+
+def cmd_import(ctx: Context) -> int:
+    a = ctx.args
+    if a.file == "list":
+        rows = ctx.services.imports.batches(ctx.actor())
+        ctx.emit([_batch_document(r) for r in rows], lambda: _batches_text(rows))
+        return 0
+    if a.file == "undo":
+        if a.batch is None:
+            return _usage(_("say which batch: import undo BATCH"))
+        removed = ctx.services.imports.undo(ctx.actor(), a.batch)
+        ctx.emit({"id": a.batch, "removed": removed}, lambda: str(removed))
+        return 0
+    missing = [
+        option
+        for option, value in (
+            ("--source-kind", a.source_kind),
+            ("--source", a.source),
+            ("--purpose", a.purpose),
+        )
+        if not value
+    ]
+    if missing or a.batch is not None:
+        return _usage(
+            _("the following arguments are required: {names}").format(names=", ".join(missing))
+            if missing
+            else _("unexpected argument: {value}").format(value=a.batch)
+        )
+    try:
+        return _run(ctx)
+    except _Usage as exc:
+        return _usage(str(exc))
+
+
+def _run(ctx: Context) -> int:
+    from privacycrm_desktop.cli import CliFailure
+    from privacycrm_desktop.i18n import describe_problem
+    from privacycrm_desktop.services.imports import ImportPlan
+
+    a = ctx.args
+    actor = ctx.actor()
+    path = Path(a.file)
+    shape: FileShape | None = None
+    if a.encoding or a.delimiter:
+        detected = ctx.services.imports.detect(actor, path)
+        shape = FileShape(
+            detected.format, a.encoding or detected.encoding, a.delimiter or detected.delimiter
+        )
+    preview = ctx.services.imports.preview(actor, path, shape)
+    legal_basis = a.legal_basis
+    if legal_basis is None:
+        purposes = {p.code: p for p in ctx.services.statements.purposes(actor)}
+        known = purposes.get(a.purpose)
+        legal_basis = known.legal_basis.value if known is not None else ""
+    plan = ImportPlan(
+        path=path,
+        shape=preview.shape,
+        mapping=_mapping(preview.headers, preview.mapping, a.map),
+        source=SourceInput(SourceKind(a.source_kind), a.source, a.obtained),
+        purpose_code=a.purpose,
+        legal_basis=legal_basis,
+        duplicates=DuplicatePolicy(a.duplicates),
+    )
+
+    def progress(done: int, total: int) -> None:
+        if ctx.fmt != "json" and sys.stderr.isatty():
+            print(
+                _("{done} of {total} steps").format(done=done, total=total),
+                file=sys.stderr,
+                end="\r",
+                flush=True,
+            )
+
+    try:
+        if a.dry_run:
+            result = ctx.services.imports.check(actor, plan, progress)
+        else:
+            result = ctx.services.imports.run(actor, plan, progress)
+    except ImportPlanInvalid as exc:
+        raise CliFailure(" ".join(describe_problem(p) for p in exc.problems) or str(exc)) from None
+    if a.invalid_out is not None and result.invalid_rows:
+        ctx.services.imports.save_invalid_rows(actor, plan, result, a.invalid_out)
+    language = a.lang
+    ctx.emit(
+        result_document(result, language, a.dry_run),
+        lambda: _result_text(result, language, a.dry_run),
+    )
+    return 0
+
+
+HANDLERS: dict[str, Callable[[Context], int]] = {
+    "import": cmd_import,
+}

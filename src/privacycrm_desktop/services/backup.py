@@ -1,0 +1,464 @@
+"""Backups and restore (rule 19: appropriate protection against loss and destruction).
+
+Backups are made at exit, once a day and on request (persistence/backup.py does the file
+work: backup API, integrity check, fsync, rename, manifest), optionally encrypted (see
+persistence/backup_crypto.py for where the key lives: no passphrase is stored) and copied
+to a second folder, where the copy is checked too. Rotation keeps the newest backup of each
+of the last 7 days, of each of the last 5 weeks and of each month, and nothing older than
+the maximum age (default 90 days; the access report tells the data subject so).
+
+A restore (owner only) checks the backup, decrypts it and migrates its schema on a
+temporary copy, erases again everyone erased since the backup (services/backup_restore.py),
+records the restore in the restored audit trail, sets the current database aside (renamed,
+never deleted) and puts the copy in its place. The app then has to start again.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from privacycrm_desktop.domain.access import Permission, require
+from privacycrm_desktop.domain.errors import BackupFailed, FieldProblem, ValidationFailed
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence import backup as files
+from privacycrm_desktop.persistence.backup import (
+    BackupInfo,
+    BackupTier,
+    Progress,
+    default_backup_folder,
+    find_backups,
+    verify_backup,
+)
+from privacycrm_desktop.persistence.database import sqlite_file
+from privacycrm_desktop.persistence.models import Setting
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.clock import Clock, SystemClock
+from privacycrm_desktop.services.dto import Actor
+
+__all__ = [
+    "BackupInfo",
+    "BackupService",
+    "BackupSettings",
+    "BackupTier",
+    "RestorePlan",
+    "RestoreResult",
+    "default_backup_folder",
+    "find_backups",
+    "restore_unopenable",
+    "verify_backup",
+]
+
+FOLDER_KEY = "backup.folder"
+SECOND_FOLDER_KEY = "backup.second_folder"
+MAX_AGE_KEY = "backup.max_age_days"
+ENCRYPTION_KEY = "backup.encryption"
+DEFAULT_MAX_AGE_DAYS = 90
+MIN_MAX_AGE_DAYS = 7
+MAX_MAX_AGE_DAYS = 3650
+MIN_PASSPHRASE = 10
+DAILY_DAYS = 7
+WEEKLY_DAYS = 35
+AUTOMATIC = "automatic backup"
+RECOVERY = "start-up recovery"
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    """Where backups go and how long they are kept."""
+
+    folder: Path
+    second_folder: Path | None
+    max_age_days: int
+    encrypted: bool
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    """What a restore would change, shown before the owner confirms."""
+
+    backup: BackupInfo
+    contacts_now: int
+    contacts_in_backup: int
+    erasures_to_replay: int
+    schema_migrates: bool
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """What a restore did: the current database was renamed to *aside*."""
+
+    backup: BackupInfo
+    aside: Path
+    erasures_replayed: int
+
+
+def _db_file(engine: Engine) -> Path:
+    file = sqlite_file(engine.url.render_as_string(hide_password=False))
+    if file is None:
+        raise BackupFailed(
+            N_(
+                "Only a database file on this computer can be backed up here; back up a "
+                "server database on the server."
+            )
+        )
+    return file
+
+
+def _settings_rows(uow: UnitOfWork) -> dict[str, str]:
+    with uow() as work:
+        rows = work.session.execute(
+            select(Setting.key, Setting.value).where(Setting.key.like("backup.%"))
+        ).tuples()
+        return {str(key): str(value) for key, value in rows}
+
+
+def backup_max_age_days(session: Session) -> int:
+    """The maximum age of backups in days (the ``setting`` table, default 90)."""
+    row = session.get(Setting, MAX_AGE_KEY)
+    try:
+        return int(row.value) if row is not None else DEFAULT_MAX_AGE_DAYS
+    except ValueError:
+        return DEFAULT_MAX_AGE_DAYS
+
+
+class BackupService:
+    """Make, list, rotate and restore backups of the SQLite database."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock | None = None) -> None:
+        self._uow = uow
+        self._clock = clock or SystemClock()
+
+    # -- settings ------------------------------------------------------------------------
+
+    def _settings(self) -> BackupSettings:
+        rows = _settings_rows(self._uow)
+        folder = rows.get(FOLDER_KEY) or str(default_backup_folder(_db_file(self._uow.engine)))
+        second = rows.get(SECOND_FOLDER_KEY) or ""
+        try:
+            max_age = int(rows.get(MAX_AGE_KEY) or DEFAULT_MAX_AGE_DAYS)
+        except ValueError:
+            max_age = DEFAULT_MAX_AGE_DAYS
+        return BackupSettings(
+            folder=Path(folder),
+            second_folder=Path(second) if second else None,
+            max_age_days=max_age,
+            encrypted=bool(rows.get(ENCRYPTION_KEY)),
+        )
+
+    def settings(self, actor: Actor) -> BackupSettings:
+        """The backup settings (owner and privacy officer)."""
+        require(actor.role, Permission.BACKUP)
+        return self._settings()
+
+    def max_age_days(self) -> int:
+        """How long a backup (and so an erased person's data in it) is kept at most."""
+        return self._settings().max_age_days
+
+    def update_settings(
+        self,
+        actor: Actor,
+        *,
+        folder: Path,
+        second_folder: Path | None,
+        max_age_days: int,
+    ) -> BackupSettings:
+        """Change folders and maximum age (owner and privacy officer); audited.
+
+        Raises:
+            ValidationFailed: a relative folder, the same folder twice, or an age out of range.
+        """
+        require(actor.role, Permission.BACKUP)
+        problems = []
+        if not folder.is_absolute():
+            problems.append(FieldProblem("folder", N_("Choose a full folder path.")))
+        if second_folder is not None and (
+            not second_folder.is_absolute() or second_folder.resolve() == folder.resolve()
+        ):
+            problems.append(
+                FieldProblem("second_folder", N_("Choose a different, full folder path."))
+            )
+        if not MIN_MAX_AGE_DAYS <= max_age_days <= MAX_MAX_AGE_DAYS:
+            problems.append(
+                FieldProblem(
+                    "max_age_days",
+                    N_("Between {low} and {high} days."),
+                    {"low": MIN_MAX_AGE_DAYS, "high": MAX_MAX_AGE_DAYS},
+                )
+            )
+        if problems:
+            raise ValidationFailed(problems)
+        values = {
+            FOLDER_KEY: str(folder),
+            SECOND_FOLDER_KEY: str(second_folder) if second_folder else "",
+            MAX_AGE_KEY: str(max_age_days),
+        }
+        with self._uow(write=True) as work:
+            for key, value in values.items():
+                work.session.merge(Setting(key=key, value=value))
+            record_event(
+                work.session,
+                actor=actor.username,
+                action="backup.settings",
+                entity="setting",
+                entity_id="backup",
+                at=self._clock.now(),
+                detail=f"max_age_days={max_age_days};second_folder={int(bool(second_folder))}",
+            )
+        return self._settings()
+
+    def set_passphrase(self, actor: Actor, passphrase: str | None) -> None:
+        """Encrypt backups from now on with *passphrase* (None: stop encrypting); audited.
+
+        The passphrase is not stored: it seals a private key (see backup_crypto), so only
+        it opens the backups, while automatic backups need nobody to type it.
+
+        Raises:
+            ValidationFailed: shorter than ``MIN_PASSPHRASE`` characters.
+        """
+        require(actor.role, Permission.BACKUP)
+        value = ""
+        if passphrase is not None:
+            if len(passphrase) < MIN_PASSPHRASE:
+                raise ValidationFailed(
+                    [
+                        FieldProblem(
+                            "passphrase",
+                            N_("Use at least {count} characters."),
+                            {"count": MIN_PASSPHRASE},
+                        )
+                    ]
+                )
+            from privacycrm_desktop.persistence.backup_crypto import make_key_material
+
+            value = json.dumps(make_key_material(passphrase).to_dict())
+        with self._uow(write=True) as work:
+            if value:
+                work.session.merge(Setting(key=ENCRYPTION_KEY, value=value))
+            else:
+                row = work.session.get(Setting, ENCRYPTION_KEY)
+                if row is not None:
+                    work.session.delete(row)
+            record_event(
+                work.session,
+                actor=actor.username,
+                action="backup.passphrase",
+                entity="setting",
+                entity_id="backup",
+                at=self._clock.now(),
+                detail=f"encrypted={int(bool(value))}",
+            )
+
+    # -- making backups ------------------------------------------------------------------
+
+    def create(
+        self,
+        actor: Actor | None,
+        *,
+        to: Path | None = None,
+        tier: str = BackupTier.MANUAL,
+        progress: Progress | None = None,
+    ) -> BackupInfo:
+        """Make a backup now; *actor* None is an automatic one (exit, daily).
+
+        Raises:
+            PermissionDenied: the role may not make backups.
+            BackupFailed: the copy could not be made or checked; nothing was left behind.
+        """
+        if actor is not None:
+            require(actor.role, Permission.BACKUP)
+        db_file = _db_file(self._uow.engine)
+        settings = self._settings()
+        folder = to or settings.folder
+        material = self._key_material() if settings.encrypted else None
+        steps = 4
+
+        def step(n: int) -> None:
+            if progress is not None:
+                progress(n, steps)
+
+        step(0)
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            info = self._write(db_file, folder, tier, material, step)
+        except OSError as exc:
+            raise BackupFailed(
+                N_("The backup folder cannot be written to; no backup was made.")
+            ) from exc
+        if settings.second_folder is not None and to is None:
+            try:
+                info = replace(info, second_copy=files.copy_verified(info, settings.second_folder))
+            except BackupFailed as exc:
+                info = replace(info, second_copy_error=exc.reason)
+        step(4)
+        with self._uow(write=True) as work:
+            record_event(
+                work.session,
+                actor=actor.username if actor is not None else AUTOMATIC,
+                action="backup.create",
+                entity="backup",
+                entity_id=info.path.name,
+                at=self._clock.now(),
+                detail=(
+                    f"tier={info.tier};encrypted={int(info.encrypted)};"
+                    f"second_copy={int(info.second_copy is not None)}"
+                ),
+            )
+        if to is None:
+            self.rotate()
+        return info
+
+    def _key_material(self) -> object:
+        from privacycrm_desktop.persistence.backup_crypto import KeyMaterial
+
+        raw = _settings_rows(self._uow).get(ENCRYPTION_KEY, "")
+        try:
+            return KeyMaterial.from_dict(json.loads(raw))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BackupFailed(
+                N_("The backup encryption setting is damaged; set the passphrase again.")
+            ) from exc
+
+    def _write(
+        self,
+        db_file: Path,
+        folder: Path,
+        tier: str,
+        material: object,
+        step: Callable[[int], None],
+    ) -> BackupInfo:
+        now = self._clock.now()
+        target = folder / files.backup_name(now, material is not None)
+        with files.temporary_path(folder, ".db") as plain:
+            files.snapshot(db_file, plain)
+            step(1)
+            if files.integrity_problems_of(plain):
+                raise BackupFailed(N_("The copy failed its integrity check; no backup was made."))
+            facts = files.snapshot_facts(plain)
+            step(2)
+            if material is None:
+                written = plain
+                self._finish(written, target)
+            else:
+                from privacycrm_desktop.persistence.backup_crypto import KeyMaterial, encrypt_file
+
+                assert isinstance(material, KeyMaterial)
+                with files.temporary_path(folder, ".enc") as sealed:
+                    encrypt_file(plain, sealed, material)
+                    self._finish(sealed, target)
+            step(3)
+        info = files.new_backup_info(target, now, facts, encrypted=material is not None, tier=tier)
+        files.write_manifest(info)
+        return info
+
+    @staticmethod
+    def _finish(written: Path, target: Path) -> None:
+        os.chmod(written, 0o600)
+        files.fsync_file(written)
+        os.replace(written, target)
+        files.fsync_folder(target.parent)
+
+    def list(self, actor: Actor) -> list[BackupInfo]:
+        """The backups in the backup folder, newest first (owner and privacy officer)."""
+        require(actor.role, Permission.BACKUP)
+        return find_backups(self._settings().folder)
+
+    def due(self) -> bool:
+        """True when no backup was made today (UTC) in the backup folder."""
+        try:
+            backups = find_backups(self._settings().folder)
+        except BackupFailed:
+            return False
+        return not backups or backups[0].created_at.date() < self._clock.now().date()
+
+    def rotate(self) -> builtins.list[Path]:
+        """Delete backups that no tier keeps, and every backup older than the maximum age,
+        in the backup folder and the second folder. Returns the deleted files."""
+        settings = self._settings()
+        deleted: builtins.list[Path] = []
+        for folder in (settings.folder, settings.second_folder):
+            if folder is not None and folder.is_dir():
+                deleted += rotate_folder(folder, self._clock.now(), settings.max_age_days)
+        return deleted
+
+    # -- restore -------------------------------------------------------------------------
+
+    def plan_restore(self, actor: Actor, path: Path, passphrase: str | None = None) -> RestorePlan:
+        """Check the backup and say what restoring it would change (owner only).
+
+        Raises:
+            PermissionDenied, BackupInvalid, BackupPassphraseWrong.
+        """
+        require(actor.role, Permission.RESTORE)
+        from privacycrm_desktop.services import backup_swap
+
+        return backup_swap.plan(self._uow, path, passphrase)
+
+    def restore(self, actor: Actor, path: Path, passphrase: str | None = None) -> RestoreResult:
+        """Restore the backup *path* (owner only); see the module text. The app must start
+        again afterwards (the services' caches describe the old database).
+
+        Raises:
+            PermissionDenied, BackupInvalid, BackupPassphraseWrong, BackupFailed.
+        """
+        require(actor.role, Permission.RESTORE)
+        from privacycrm_desktop.services import backup_swap
+
+        return backup_swap.restore(
+            self._uow, path, passphrase, actor_name=actor.username, now=self._clock.now()
+        )
+
+
+def rotate_folder(folder: Path, now: dt.datetime, max_age_days: int) -> list[Path]:
+    """Rotation in one folder: keep the newest backup overall, manual backups until the
+    maximum age, and the newest of each day (last 7 days), of each ISO week (last 5 weeks)
+    and of each month; delete the rest and all older than *max_age_days*."""
+    cutoff = now - dt.timedelta(days=max_age_days)
+    seen: set[tuple[object, ...]] = set()
+    deleted: list[Path] = []
+    for position, info in enumerate(find_backups(folder)):
+        age = (now.date() - info.created_at.date()).days
+        if position > 0 and info.created_at < cutoff:
+            files.delete_backup(info)
+            deleted.append(info.path)
+            continue
+        if age < DAILY_DAYS:
+            key: tuple[object, ...] = ("day", info.created_at.date())
+            tier = info.tier
+        elif age < WEEKLY_DAYS:
+            key = ("week", *info.created_at.isocalendar()[:2])
+            tier = BackupTier.WEEKLY
+        else:
+            key = ("month", info.created_at.year, info.created_at.month)
+            tier = BackupTier.MONTHLY
+        if info.tier == BackupTier.MANUAL or position == 0 or key not in seen:
+            seen.add(key)
+            if info.tier not in (tier, BackupTier.MANUAL):
+                files.set_tier(info, tier)
+            continue
+        files.delete_backup(info)
+        deleted.append(info.path)
+    return deleted
+
+
+def restore_unopenable(db_path: Path, backup: Path, passphrase: str | None = None) -> RestoreResult:
+    """Start-up recovery before anyone can sign in: check the backup, set the damaged file
+    aside (renamed, never deleted), put the checked and migrated copy in place, replay the
+    erasure ledger of the damaged file when it can still be read, and record the restore
+    ("backup.restore", actor "start-up recovery") in the restored audit trail.
+
+    Raises:
+        BackupInvalid, BackupPassphraseWrong, BackupFailed.
+    """
+    from privacycrm_desktop.services import backup_swap
+
+    return backup_swap.restore_file(db_path, backup, passphrase, actor_name=RECOVERY)

@@ -1,0 +1,183 @@
+"""The state of the database's storage: writable or not, room left, last integrity check.
+
+Start-up asks ``status()`` (a write probe that writes nothing, plus the free space) to tell
+the user at once when the file is read-only, locked by another program or the disk nearly
+full, and runs ``PRAGMA quick_check`` at most once a day, in the background
+(``quick_check_due`` / ``run_quick_check``). The date and outcome of the last check are
+remembered beside the database file (``<file>.check.json``), not in it: a damaged or
+read-only database cannot store them, and a failed check must be remembered for the next
+start, which then offers the newest good backup (ui/storage_startup.py).
+
+Nothing here needs an ``Actor``: it runs before anyone signs in and shows no personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from privacycrm_desktop.domain.errors import StorageError, StorageLocked, StorageReadOnly
+from privacycrm_desktop.persistence.database import normalise_url, sqlite_file
+from privacycrm_desktop.persistence.storage_errors import storage_error
+from privacycrm_desktop.persistence.storage_health import (
+    LOW_SPACE_BYTES,
+    free_bytes,
+    probe_write,
+    quick_check,
+    setting_of_file,
+)
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.clock import Clock, SystemClock
+
+#: How often the quick check runs at most.
+CHECK_INTERVAL = dt.timedelta(days=1)
+CHECK_SUFFIX = ".check.json"
+
+
+class StorageState(StrEnum):
+    """Whether a save could happen now."""
+
+    WRITABLE = "writable"
+    READ_ONLY = "read-only"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class StorageStatus:
+    """What start-up and ``check`` tell the user about the storage."""
+
+    state: StorageState
+    free_bytes: int | None
+    low_space: bool
+    #: The database file (None for a server database).
+    file: Path | None
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """The last quick check: when, and what it found (empty: sound)."""
+
+    at: dt.datetime
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def as_storage_error(error: BaseException) -> StorageError | None:
+    """The storage error behind a driver error (for callers above the services, which may
+    not look at driver errors themselves: ui/workers.show_failure)."""
+    return storage_error(error)
+
+
+def database_file(database: str | Path) -> Path | None:
+    """The file behind a path or URL (None for a server database)."""
+    return sqlite_file(normalise_url(database))
+
+
+def check_record_path(db_file: Path) -> Path:
+    """Where the last check's outcome is remembered: beside the database file."""
+    return db_file.with_name(db_file.name + CHECK_SUFFIX)
+
+
+def read_check_record(db_file: Path) -> CheckRecord | None:
+    """The last check of *db_file*, or None when there is none (or it cannot be read)."""
+    try:
+        data = json.loads(check_record_path(db_file).read_text(encoding="utf-8"))
+        return CheckRecord(
+            dt.datetime.fromisoformat(str(data["at"])),
+            tuple(str(p) for p in data.get("problems", [])),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_check_record(db_file: Path, record: CheckRecord) -> bool:
+    """Remember *record* (atomically: temporary file, then rename); False if impossible."""
+    target = check_record_path(db_file)
+    temporary = target.with_name(target.name + ".tmp")
+    document = {"at": record.at.isoformat(), "problems": list(record.problems)}
+    try:
+        temporary.write_text(json.dumps(document), encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError:
+        return False
+    return True
+
+
+def backup_folder_of(db_file: Path) -> Path:
+    """Where the backups of *db_file* are: its configured folder when the file still says
+    so (services/backup.py, ``backup.folder``), else the default beside the data."""
+    from privacycrm_desktop.services.backup import FOLDER_KEY, default_backup_folder
+
+    configured = setting_of_file(db_file, FOLDER_KEY)
+    return Path(configured) if configured else default_backup_folder(db_file)
+
+
+class StorageService:
+    """Probes and the scheduled integrity check of one database."""
+
+    def __init__(
+        self, uow: UnitOfWork, clock: Clock | None = None, low_space: int = LOW_SPACE_BYTES
+    ) -> None:
+        self._uow = uow
+        self._clock = clock or SystemClock()
+        self._low_space = low_space
+        url = uow.engine.url
+        self.file: Path | None = (
+            Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+        )
+        if self.file is not None and str(self.file) == ":memory:":
+            self.file = None
+        #: What ``status()`` found last (the main window marks a read-only file).
+        self.last_status: StorageStatus | None = None
+
+    def status(self) -> StorageStatus:
+        """Writable, read-only or locked by another program; and the room left."""
+        state = StorageState.WRITABLE
+        try:
+            probe_write(self._uow.engine)
+        except StorageReadOnly:
+            state = StorageState.READ_ONLY
+        except StorageLocked:
+            state = StorageState.LOCKED
+        free = free_bytes(self.file.parent) if self.file is not None else None
+        low = free is not None and free < self._low_space
+        self.last_status = StorageStatus(state, free, low, self.file)
+        return self.last_status
+
+    def last_check(self) -> CheckRecord | None:
+        """The outcome of the last quick check (None: never, or a server database)."""
+        return read_check_record(self.file) if self.file is not None else None
+
+    def quick_check_due(self) -> bool:
+        """True when the last quick check is a day old, failed, or never ran."""
+        if self.file is None:
+            return False
+        last = self.last_check()
+        if last is None or not last.ok:
+            return True
+        now = self._clock.now()
+        return not (dt.timedelta(0) <= now - last.at < CHECK_INTERVAL)
+
+    def run_quick_check(self) -> list[str]:
+        """Run ``PRAGMA quick_check`` now and remember the outcome; return the problems.
+
+        A file too damaged to be read at all counts as a problem, not as an error.
+        """
+        try:
+            problems = quick_check(self._uow.engine)
+        except StorageError as exc:
+            problems = [str(exc)]
+        if self.file is not None:
+            write_check_record(self.file, CheckRecord(self._clock.now(), tuple(problems)))
+        return problems
+
+    def close(self) -> None:
+        """Close every connection (before the file is set aside and a backup restored)."""
+        self._uow.engine.dispose()

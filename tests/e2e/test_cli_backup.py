@@ -1,0 +1,128 @@
+"""``backup [--to DIR]``, ``backup list`` and ``restore FILE`` through the CLI (issue 8)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.persistence.database import create_engine_for
+from privacycrm_desktop.services.registry import Services
+
+from .test_cli import (  # noqa: F401 (fixtures: the autouse environment, the file)
+    INIT,
+    PASSWORD,
+    SOURCE,
+    ZOE,
+    _env,
+    db,
+    run,
+    run_json,
+)
+
+OTHER = ["contacts", "add", "--first-name", "Bert", "--last-name", "Keep"]
+
+
+@pytest.fixture
+def ready(capsys: pytest.CaptureFixture[str], db: Path) -> Path:  # noqa: F811 (fixture)
+    """An initialised database with Zoë (1) and Bert (2)."""
+    code, _out, err = run(capsys, db, *INIT, user=None)
+    assert code == 0, err
+    assert run_json(capsys, db, *ZOE, *SOURCE, "2024-05-01") == {"id": 1}
+    assert run_json(capsys, db, *OTHER, *SOURCE, "2024-05-01") == {"id": 2}
+    return db
+
+
+def _scalar(path: Path, sql: str) -> object:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_backup_prints_its_path_and_lists(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, ready, "backup")
+    assert code == 0, err
+    path = Path(out.strip())
+    assert path.is_file()
+    assert path.parent == tmp_path / "backups"
+    made = run_json(capsys, ready, "backup", "--to", str(tmp_path / "elsewhere"))
+    assert isinstance(made, dict)
+    assert Path(made["path"]).parent == tmp_path / "elsewhere"
+    assert made["id"] == Path(made["path"]).name
+    assert made["contacts"] == 2
+    listed = run_json(capsys, ready, "backup", "list")
+    assert isinstance(listed, list)
+    assert [b["path"] for b in listed] == [str(path)]
+    code, out, _err = run(capsys, ready, "backup", "list")
+    assert code == 0
+    assert str(path) in out
+
+
+def test_restore_drill_through_the_cli(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    made = run_json(capsys, ready, "backup", "--to", str(tmp_path / "drill"))
+    assert isinstance(made, dict)
+    assert run_json(capsys, ready, "erase", "1", "--reason", "erasure_request")["erased"]  # type: ignore[index]
+    code, _out, err = run(capsys, ready, "restore", made["path"])
+    assert code == 1
+    assert "--yes" in err
+    result = run_json(capsys, ready, "restore", made["path"], "--yes")
+    assert isinstance(result, dict)
+    assert result["erasures_replayed"] == 1
+    assert Path(result["aside"]).is_file()
+    listing = run_json(capsys, ready, "contacts", "list")
+    assert [c["id"] for c in listing["contacts"]] == [2]  # type: ignore[index]
+    for text in ("Zoë", "zoe@example.be"):
+        assert run_json(capsys, ready, "contacts", "list", "--search", text)["total"] == 0  # type: ignore[index]
+    code, _out, err = run(capsys, ready, "verify-audit")
+    assert code == 0, err
+    assert _scalar(ready, "SELECT count(*) FROM audit_event WHERE action = 'backup.restore'") == 1
+    assert _scalar(ready, "SELECT count(*) FROM contact_fts WHERE contact_fts MATCH 'zoe'") == 0
+    _scalar(ready, "PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = ready.read_bytes().lower()
+    for needle in ("zoe@example.be", "lefèvre", "zoë"):
+        assert needle.encode() not in raw, needle
+    # Zoë cannot come back: the suppression list survived the restore.
+    code, _out, err = run(capsys, ready, *ZOE, *SOURCE, "2024-05-01")
+    assert code == 1
+    assert "forgotten" in err
+
+
+def test_only_the_owner_restores_and_passphrases_are_checked(
+    capsys: pytest.CaptureFixture[str],
+    ready: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = create_engine_for(ready)
+    try:
+        services = Services.build(engine)
+        owner = services.auth.login("owner", PASSWORD)
+        services.backup.set_passphrase(owner, "a long backup passphrase")
+    finally:
+        engine.dispose()
+    made = run_json(capsys, ready, "backup")
+    assert isinstance(made, dict)
+    assert made["encrypted"] is True
+    code, _out, err = run(capsys, ready, "user", "add", "desk", "--role", Role.OFFICE.value)
+    assert code == 0, err
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", "office-password-1")
+    monkeypatch.setenv("PRIVACYCRM_BACKUP_PASSPHRASE", "a long backup passphrase")
+    code, _out, err = run(capsys, ready, "restore", made["path"], "--yes", user="desk")
+    assert code == 1
+    assert "role" in err
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", PASSWORD)
+    monkeypatch.setenv("PRIVACYCRM_BACKUP_PASSPHRASE", "the wrong passphrase")
+    code, _out, err = run(capsys, ready, "restore", made["path"], "--yes")
+    assert code == 1
+    assert "passphrase" in err
+    monkeypatch.setenv("PRIVACYCRM_BACKUP_PASSPHRASE", "a long backup passphrase")
+    result = run_json(capsys, ready, "restore", made["path"], "--yes")
+    assert result["erasures_replayed"] == 0  # type: ignore[index]

@@ -1,0 +1,164 @@
+"""``import FILE``, ``import list`` and ``import undo BATCH`` through the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .test_cli import INIT, SOURCE, ZOE, _env, db, run, run_json  # noqa: F401 (fixtures: the autouse environment, the file)
+
+CORPUS = Path(__file__).parents[1] / "data" / "import"
+IMPORT = ["--source-kind", "third_party", "--source", "Fair list", "--purpose"]
+
+
+@pytest.fixture
+def ready(capsys: pytest.CaptureFixture[str], db: Path) -> Path:  # noqa: F811 (fixture)
+    """An initialised database with Zoë in it."""
+    code, _out, err = run(capsys, db, *INIT, user=None)
+    assert code == 0, err
+    assert run_json(capsys, db, *ZOE, *SOURCE, "2024-05-01") == {"id": 1}
+    return db
+
+
+def test_import_prints_counts_by_outcome_and_reason(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    path = CORPUS / "excel_nl_bom_semicolon.csv"
+    dry = run_json(
+        capsys, ready, "import", str(path), *IMPORT, "customer_relationship", "--dry-run"
+    )
+    assert dry["dry_run"] is True  # type: ignore[index]
+    assert dry["batch_id"] is None  # type: ignore[index]
+    assert run_json(capsys, ready, "contacts", "list")["total"] == 1  # type: ignore[index]
+    invalid = tmp_path / "fix.csv"
+    done = run_json(
+        capsys,
+        ready,
+        "import",
+        str(path),
+        *IMPORT,
+        "customer_relationship",
+        "--invalid-out",
+        str(invalid),
+    )
+    assert done == {
+        "batch_id": 1,
+        "dry_run": False,
+        "total_rows": 4,
+        "imported": 3,
+        "merged": 0,
+        "conflicts": 0,
+        "skipped": {"erased": 0, "objected": 0, "duplicate": 0, "duplicate_in_file": 0},
+        "invalid_rows": 1,
+        "invalid_by_reason": {"{value} is not a consent answer: use yes or no.": 1},
+        "problems": [
+            {
+                "row": 4,
+                "column": "Nieuwsbrief",
+                "message": "misschien is not a consent answer: use yes or no.",
+            }
+        ],
+        "cancelled": False,
+    }
+    assert "misschien" in invalid.read_text(encoding="utf-8-sig")
+    again = run_json(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
+    assert again["skipped"]["duplicate"] == 3  # type: ignore[index]
+    assert again["batch_id"] is None  # type: ignore[index]
+    code, out, err = run(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
+    assert code == 0, err
+    assert "3 skipped: already a contact" in out
+
+
+def test_import_list_and_undo(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
+    path = CORPUS / "google_contacts.csv"
+    done = run_json(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
+    assert done["imported"] == 2  # type: ignore[index]
+    [batch] = run_json(capsys, ready, "import", "list")  # type: ignore[misc]
+    assert batch["id"] == done["batch_id"]  # type: ignore[index]
+    assert (batch["contacts"], batch["undoable"], batch["undone"]) == (2, True, False)
+    undone = run_json(capsys, ready, "import", "undo", str(batch["id"]))
+    assert undone == {"id": batch["id"], "removed": 2}
+    assert run_json(capsys, ready, "contacts", "list")["total"] == 1  # type: ignore[index]
+    code, _out, err = run(capsys, ready, "import", "undo", str(batch["id"]))
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_legal_basis_mapping_and_format_options(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "list.txt"
+    path.write_bytes(
+        "Achternaam|Voornaam|Mail|Opt-in post\nPeeters|Jan|jan@example.be|ja\n".encode("cp1252")
+    )
+    done = run_json(
+        capsys,
+        ready,
+        "import",
+        str(path),
+        *IMPORT,
+        "direct_marketing_consent",
+        "--legal-basis",
+        "consent",
+        "--encoding",
+        "cp1252",
+        "--delimiter",
+        "|",
+        "--map",
+        "Mail=email",
+        "--map",
+        "Opt-in post=consent:direct_marketing_consent:post",
+        "--obtained",
+        "2026-01-15",
+    )
+    assert done["imported"] == 1  # type: ignore[index]
+    shown = run_json(capsys, ready, "contacts", "show", "2")
+    assert shown["emails"][0]["value"] == "jan@example.be"  # type: ignore[index]
+    assert shown["emails"][0]["source"]["obtained_on"] == "2026-01-15"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "words"),
+    [
+        (["import", "FILE", "--source", "x", "--purpose", "p"], 2, "--source-kind"),
+        (["import", "undo"], 2, "BATCH"),
+        (["import", "no-such-file.csv", *IMPORT, "customer_relationship"], 1, "opened"),
+        (["import", str(CORPUS / "outlook_en.csv"), *IMPORT, "nonsense"], 1, "purpose"),
+        (
+            [
+                "import",
+                str(CORPUS / "outlook_en.csv"),
+                *IMPORT,
+                "customer_relationship",
+                "--map",
+                "Nope=email",
+            ],
+            2,
+            "Nope",
+        ),
+        (
+            [
+                "import",
+                str(CORPUS / "outlook_en.csv"),
+                "--source-kind",
+                "third_party",
+                "--source",
+                " ",
+                "--purpose",
+                "customer_relationship",
+            ],
+            1,
+            "source",
+        ),
+    ],
+)
+def test_refusals_and_usage_errors(
+    capsys: pytest.CaptureFixture[str], ready: Path, argv: list[str], code: int, words: str
+) -> None:
+    got, out, err = run(capsys, ready, *argv)
+    assert got == code, err
+    assert out == ""
+    assert words in err
+    assert len(err.strip().splitlines()) == 1
+    assert run_json(capsys, ready, "contacts", "list")["total"] == 1  # type: ignore[index]

@@ -1,0 +1,210 @@
+"""The Backups dialog, the restore confirmation and the automatic backup at closing.
+
+Screenshots (nl, fr) when PRIVACYCRM_SCREENSHOT_DIR is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+)
+from pytestqt.qtbot import QtBot
+
+from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.erasure import ErasureReason
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.services.backup import BackupTier, find_backups
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.automatic_backup import install_automatic_backups
+from privacycrm_desktop.ui.backup_dialog import BackupDialog, RestoreConfirmDialog
+from privacycrm_desktop.ui.main_window import MainWindow
+from privacycrm_desktop.ui.mnemonics import mnemonic_of
+from privacycrm_desktop.ui.qt_i18n import apply_language
+
+from .test_screenshots import save
+
+SOURCE = SourceInput(SourceKind.BUSINESS_CARD, "fair", dt.date(2025, 2, 20))
+
+
+def _contacts(services: Services, owner: Actor) -> int:
+    services.contacts.create(owner, ContactInput(first_name="Bert", last_name="Keep"), SOURCE)
+    return services.contacts.create(
+        owner,
+        ContactInput(first_name="Zoë", last_name="Qzxgone", emails=("zoe@example.be",)),
+        SOURCE,
+    )
+
+
+def _messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    shown: list[str] = []
+    for kind in ("information", "warning"):
+        monkeypatch.setattr(QMessageBox, kind, lambda *a, **_k: shown.append(str(a[2])))
+    return shown
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_back_up_now_settings_and_restore(
+    qtbot: QtBot,
+    services: Services,
+    owner: Actor,
+    database_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    language: str,
+) -> None:
+    apply_language(language)
+    shown = _messages(monkeypatch)
+    gone = _contacts(services, owner)
+    dialog = BackupDialog(services.backup, owner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    letters = [
+        mnemonic_of(w.text())
+        for w in [*dialog.findChildren(QLabel), *dialog.findChildren(QAbstractButton)]
+        if w.isVisible() and mnemonic_of(w.text())
+    ]
+    assert len(letters) == len(set(letters)), letters  # each Alt+letter leads to one place
+    assert dialog.model.rowCount() == 0
+    assert dialog.restore_button.isVisible()
+    # Passphrases that differ: refused next to the field, nothing changes.
+    dialog.passphrase.setText("a long backup passphrase")
+    dialog.passphrase_again.setText("another passphrase")
+    assert not dialog.save_settings()
+    assert dialog.problems["passphrase"].isVisible()
+    dialog.passphrase_again.setText("a long backup passphrase")
+    dialog.second_folder.setText(str(tmp_path / "usb"))
+    dialog.max_age.setValue(60)
+    assert dialog.save_settings()
+    assert services.backup.settings(owner).encrypted
+    assert services.backup.max_age_days() == 60
+    dialog.backup_button.click()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1 and not dialog.progress.busy)
+    assert dialog.model.backup_at(0).encrypted  # type: ignore[union-attr]
+    assert find_backups(tmp_path / "usb")  # the second copy
+    save(dialog, f"{language}-backups")
+
+    services.erasure.erase(owner, gone, ErasureReason.ERASURE_REQUEST)
+    monkeypatch.setattr(
+        "privacycrm_desktop.ui.backup_dialog.QInputDialog.getText",
+        lambda *a, **k: ("a long backup passphrase", True),
+    )
+    seen: list[RestoreConfirmDialog] = []
+
+    def confirm() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, RestoreConfirmDialog):
+            QTimer.singleShot(50, confirm)
+            return
+        seen.append(box)
+        save(box, f"{language}-backups-restore-confirm")
+        box.restore_button.click()
+
+    QTimer.singleShot(50, confirm)
+    dialog.restore_button.click()
+    qtbot.waitUntil(lambda: dialog.restored is not None, timeout=20_000)
+    assert seen
+    assert dialog.restored.erasures_replayed == 1
+    assert str(dialog.restored.aside) in shown[-1]  # type: ignore[union-attr]
+    assert services.contacts.count(owner, "Qzxgone") == 0
+
+
+@pytest.mark.parametrize(("role", "menu"), [(Role.PRIVACY_OFFICER, True), (Role.OFFICE, False)])
+def test_backups_in_the_administration_menu(
+    qtbot: QtBot, services: Services, owner: Actor, role: Role, menu: bool
+) -> None:
+    services.auth.add_user(owner, "other", "another good password", role)
+    other = services.auth.login("other", "another good password")
+    window = MainWindow(services, other)
+    qtbot.addWidget(window)
+    actions = window.admin_menu.actions() if window.admin_menu else []
+    assert (window.backups_action in actions) is menu
+    if menu:
+        dialog = BackupDialog(services.backup, other)
+        qtbot.addWidget(dialog)
+        assert not dialog.restore_button.isVisibleTo(dialog)  # restore: owner only
+
+
+def test_closing_makes_a_backup_then_closes(
+    qtbot: QtBot, services: Services, owner: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = _messages(monkeypatch)
+    _contacts(services, owner)
+    folder = services.backup.settings(owner).folder
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    automatic = install_automatic_backups(window, services.backup)
+    window.show()
+    assert not window.close()  # held back while the backup runs
+    assert window.isVisible()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=20_000)
+    made = find_backups(folder)
+    assert [b.tier for b in made] == [BackupTier.DAILY]  # none yet today: it counts as daily
+    assert automatic.done
+    assert not shown
+    # A second window the same day: an exit backup.
+    window2 = QMainWindow()
+    qtbot.addWidget(window2)
+    install_automatic_backups(window2, services.backup)
+    window2.show()
+    window2.close()
+    qtbot.waitUntil(lambda: not window2.isVisible(), timeout=20_000)
+    assert next(b.tier for b in find_backups(folder)) == BackupTier.EXIT
+    # A backup that fails: the user is told, the window still closes, the data is intact.
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    services.backup.update_settings(
+        owner, folder=blocker / "backups", second_folder=None, max_age_days=90
+    )
+    window3 = QMainWindow()
+    qtbot.addWidget(window3)
+    install_automatic_backups(window3, services.backup)
+    window3.show()
+    window3.close()
+    qtbot.waitUntil(lambda: not window3.isVisible(), timeout=20_000)
+    assert shown
+    assert "safe" in shown[-1]
+    assert services.contacts.count(owner) == 2
+
+
+def test_daily_backup_in_the_background_and_closing_without_waiting(
+    qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QThreadPool
+
+    shown = _messages(monkeypatch)
+    folder = services.backup.settings(owner).folder
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    automatic = install_automatic_backups(window, services.backup)
+    window.show()
+    automatic.daily()
+    qtbot.waitUntil(lambda: len(find_backups(folder)) == 1, timeout=20_000)
+    assert find_backups(folder)[0].tier == BackupTier.DAILY
+    automatic.daily()  # not due any more: nothing happens
+    assert QThreadPool.globalInstance().waitForDone(10_000)
+    assert len(find_backups(folder)) == 1
+    qtbot.wait(200)  # the job's end reaches the UI thread
+    # Closing, then "Close without waiting": the window goes at once.
+    window.close()
+    assert window.isVisible()
+    assert automatic.progress is not None
+    button = automatic.progress.findChild(QPushButton)
+    assert button.text() == "Close without waiting"
+    button.click()
+    assert not window.isVisible()
+    assert automatic.done
+    assert QThreadPool.globalInstance().waitForDone(10_000)
+    assert not list(folder.glob(".tmp-*"))  # a cancelled backup leaves nothing behind
+    assert not shown

@@ -1,0 +1,279 @@
+"""Import rules without a database: encoding and separator detection, the vCard pre-pass,
+header guesses in English, Dutch and French, and the cell rules."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from privacycrm_desktop.domain.consent import Channel, ConsentStatus
+from privacycrm_desktop.domain.errors import ImportFileUnreadable
+from privacycrm_desktop.domain.import_files import (
+    decode,
+    detect_delimiter,
+    detect_encoding,
+    detect_shape,
+    prepare_vcard_text,
+    read_table,
+)
+from privacycrm_desktop.domain.import_formats import ColumnTarget, FileFormat, ImportField
+from privacycrm_desktop.domain.import_rows import (
+    birth_date,
+    consent_answer,
+    country_code,
+    guess_target,
+    read_row,
+    split_full_name,
+)
+from privacycrm_desktop.domain.normalize import fold
+
+F = ImportField
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (codecs.BOM_UTF8 + "Prénom;Nom".encode(), "utf-8-sig"),
+        (codecs.BOM_UTF16_LE + "Prénom\tNom".encode("utf-16-le"), "utf-16"),
+        (codecs.BOM_UTF16_BE + "Prénom\tNom".encode("utf-16-be"), "utf-16"),
+        ("First,Last\nJan,Peeters".encode("utf-16-le"), "utf-16-le"),
+        ("First,Last\nJan,Peeters".encode("utf-16-be"), "utf-16-be"),
+        ("Prénom;Nom".encode(), "utf-8"),
+        ("Prénom;Nom;Société".encode("cp1252"), "cp1252"),
+        (b"Name\x81\x8d", "iso-8859-1"),  # bytes cp1252 leaves undefined
+        (b"plain ascii", "utf-8"),
+    ],
+)
+def test_encoding_bom_first_then_utf8_then_cp1252(data: bytes, encoding: str) -> None:
+    assert detect_encoding(data) == encoding
+    decode(data, encoding)  # and it reads
+
+
+def test_an_unknown_or_wrong_encoding_is_refused() -> None:
+    with pytest.raises(ImportFileUnreadable):
+        decode(b"x", "no-such-codec")
+    with pytest.raises(ImportFileUnreadable) as refused:
+        decode("é".encode("cp1252"), "utf-8")
+    assert refused.value.params == {"encoding": "utf-8"}
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter"),
+    [
+        ("a,b,c\n1,2,3", ","),
+        ("a;b;c\n1;2;3", ";"),
+        ("a\tb\tc", "\t"),
+        ("a|b|c", "|"),
+        ('"Name, first";"Name, last";Mail\n', ";"),  # commas inside quotes do not count
+        ('"Street;number",City,Zip\n', ","),
+        ("single column\nvalue", ","),
+    ],
+)
+def test_the_separator_is_counted_in_the_header_line(text: str, delimiter: str) -> None:
+    assert detect_delimiter(text) == delimiter
+
+
+def test_a_vcard_is_recognised_by_its_content_not_its_name() -> None:
+    card = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jan\r\nEND:VCARD\r\n"
+    assert detect_shape(card, "contacts.csv").format is FileFormat.VCARD
+    assert detect_shape(b"First,Last\n", "contacts.vcf").format is FileFormat.CSV
+
+
+def test_the_vcard_pre_pass_joins_soft_line_breaks_and_escapes_bare_commas() -> None:
+    text = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\n"
+        "NOTE;ENCODING=QUOTED-PRINTABLE:one, two=\r\nthree=0D=0Afour\r\n"
+        "ADR:;;Street 1, box 2;City;;1000;BE\r\n"
+        "END:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:a, b\\, c\r\n folded\r\nN:X;Jan,Piet\r\nEND:VCARD\r\n"
+    )
+    lines = prepare_vcard_text(text).splitlines()
+    assert "NOTE;ENCODING=QUOTED-PRINTABLE:one\\, twothree=0D=0Afour" in lines
+    assert "ADR:;;Street 1\\, box 2;City;;1000;BE" in lines
+    assert "NOTE:a\\, b\\, cfolded" in lines
+    assert "N:X;Jan,Piet" in lines  # a 3.0 list separator stays
+
+
+def test_vcards_become_rows_and_broken_cards_problems() -> None:
+    data = (
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Peeters;Jan\r\nEMAIL:a@b.be\r\nEMAIL:c@d.be\r\n"
+        b"TEL:0475 12 34 56\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nthis is no property\r\nEND:VCARD\r\n"
+    )
+    table = read_table(data, detect_shape(data))
+    assert table.headers[:7] == ("FN", "N (family)", "N (given)", "ORG", "EMAIL", "EMAIL 2", "TEL")
+    assert table.rows[0][1][:7] == ("", "Peeters", "Jan", "", "a@b.be", "c@d.be", "0475 12 34 56")
+    assert [(p.row_number, p.column) for p in table.broken] == [(2, "VCARD")]
+    assert table.row_count == 2
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("First Name", F.FIRST_NAME),
+        ("Voornaam", F.FIRST_NAME),
+        ("Prénom", F.FIRST_NAME),
+        ("Last Name", F.LAST_NAME),
+        ("Achternaam", F.LAST_NAME),
+        ("Nom de famille", F.LAST_NAME),
+        ("Name", F.FULL_NAME),
+        ("E-mail 2 Address", F.EMAIL),
+        ("E-mail 1 - Value", F.EMAIL),
+        ("E-mailadres", F.EMAIL),
+        ("Adresse de messagerie", F.EMAIL),
+        ("Courriel", F.EMAIL),
+        ("Mobile Phone", F.PHONE),
+        ("GSM", F.PHONE),
+        ("Tél. mobile", F.PHONE),
+        ("Telefoon privé", F.PHONE),
+        ("Business Street", F.STREET),
+        ("Huisadres, straat", F.STREET),
+        ("Rue (domicile)", F.STREET),
+        ("Business Postal Code", F.POSTCODE),
+        ("Code postal", F.POSTCODE),
+        ("Woonplaats", F.CITY),
+        ("Localité", F.CITY),
+        ("Home Country/Region", F.COUNTRY),
+        ("Pays/Région (bureau)", F.COUNTRY),
+        ("Taal", F.LANGUAGE),
+        ("Verjaardag", F.BIRTH_DATE),
+        ("Date de naissance", F.BIRTH_DATE),
+        ("Notities", F.NOTES),
+        ("Remarques", F.NOTES),
+        ("Bedrijf", F.ORGANISATION),
+        ("Société", F.ORGANISATION),
+        ("Organization Name", F.ORGANISATION),
+    ],
+)
+def test_known_headers_are_guessed(header: str, field: ImportField) -> None:
+    assert guess_target(header) == ColumnTarget(field)
+
+
+@pytest.mark.parametrize(
+    "header", ["Business Fax", "E-mail 1 - Label", "Phone 1 - Type", "Middle Name", "Hobby", ""]
+)
+def test_other_columns_are_left_out(header: str) -> None:
+    assert guess_target(header) is None
+
+
+def test_a_consent_column_is_mapped_only_with_a_purpose() -> None:
+    assert guess_target("Nieuwsbrief") is None
+    assert guess_target("Nieuwsbrief", "news") == ColumnTarget(F.CONSENT, "news", "email")
+    assert guess_target("Toestemming SMS", "news") == ColumnTarget(F.CONSENT, "news", "sms")
+    assert guess_target("Consentement courrier", "news") == ColumnTarget(
+        F.CONSENT, "news", Channel.POST.value
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "status"),
+    [
+        ("yes", ConsentStatus.OPT_IN),
+        ("Ja", ConsentStatus.OPT_IN),
+        ("OUI", ConsentStatus.OPT_IN),
+        ("1", ConsentStatus.OPT_IN),
+        ("true", ConsentStatus.OPT_IN),
+        ("x", ConsentStatus.OPT_IN),
+        ("no", ConsentStatus.OPT_OUT),
+        ("nee", ConsentStatus.OPT_OUT),
+        ("Non", ConsentStatus.OPT_OUT),
+        ("0", ConsentStatus.OPT_OUT),
+        ("FALSE", ConsentStatus.OPT_OUT),
+        ("", None),
+        ("  ", None),
+    ],
+)
+def test_consent_answers(cell: str, status: ConsentStatus | None) -> None:
+    assert consent_answer(cell) is status
+
+
+@pytest.mark.parametrize("cell", ["maybe", "misschien", "peut-être", "2"])
+def test_other_consent_answers_are_refused(cell: str) -> None:
+    with pytest.raises(ValueError, match=r"\S"):
+        consent_answer(cell)
+
+
+@pytest.mark.parametrize(
+    ("cell", "date"),
+    [
+        ("1980-12-31", dt.date(1980, 12, 31)),
+        ("19801231", dt.date(1980, 12, 31)),
+        ("31/12/1980", dt.date(1980, 12, 31)),
+        ("31.12.1980", dt.date(1980, 12, 31)),
+        ("5/3/1980", dt.date(1980, 3, 5)),  # day first, as in Belgium
+        ("3/15/1980", dt.date(1980, 3, 15)),  # month first when the day cannot be a month
+        ("1980-12-31T00:00:00Z", dt.date(1980, 12, 31)),
+        ("0/0/00", None),
+        ("--1231", None),
+        ("", None),
+    ],
+)
+def test_birth_dates(cell: str, date: dt.date | None) -> None:
+    assert birth_date(cell) == date
+
+
+@pytest.mark.parametrize("cell", ["yesterday", "31/31/1980", "1980-02-30"])
+def test_invalid_birth_dates(cell: str) -> None:
+    with pytest.raises(ValueError, match=r"\S"):
+        birth_date(cell)
+
+
+def test_country_names_and_full_names() -> None:
+    assert [country_code(c) for c in ("België", "Belgique", "Belgium", "be", "Pays-Bas")] == [
+        "BE",
+        "BE",
+        "BE",
+        "BE",
+        "NL",
+    ]
+    assert split_full_name("Jan Van den Broeck") == ("Jan Van den", "Broeck")
+    assert split_full_name("Van den Broeck, Jan") == ("Jan", "Van den Broeck")
+
+
+def test_a_row_lists_every_problem_with_its_column() -> None:
+    headers = ("Voornaam", "Achternaam", "E-mail", "E-mail 2", "GSM", "Postcode", "Taal")
+    mapping = (
+        ColumnTarget(F.FIRST_NAME),
+        ColumnTarget(F.LAST_NAME),
+        ColumnTarget(F.EMAIL),
+        ColumnTarget(F.EMAIL),
+        ColumnTarget(F.PHONE),
+        ColumnTarget(F.POSTCODE),
+        ColumnTarget(F.LANGUAGE),
+    )
+    cells = ("Jan", "Peeters", "ok@example.be", "kapot@", "12", "99", "klingon")
+    problems = read_row(7, headers, cells, mapping, dt.date(2026, 3, 2))
+    assert isinstance(problems, list)
+    assert sorted((p.row_number, p.column) for p in problems) == [
+        (7, "E-mail 2"),
+        (7, "GSM"),
+        (7, "Postcode"),
+        (7, "Taal"),
+    ]
+    good = read_row(
+        8,
+        headers,
+        ("Jan", "Peeters", "OK@Example.be", "", "0475 12 34 56", "9000", "fr"),
+        mapping,
+        dt.date(2026, 3, 2),
+    )
+    assert not isinstance(good, list)
+    assert good.contact.emails == ("OK@example.be",)
+    assert good.contact.phones == ("+32475123456",)
+    assert good.contact.language.value == "fr"
+    assert good.filled == {"first_name", "last_name", "postcode", "language"}
+
+
+@given(st.text(st.characters(max_codepoint=127)))
+def test_the_ascii_fast_path_of_fold_changes_nothing(text: str) -> None:
+    import unicodedata
+
+    slow = text
+    for _ in range(2):
+        decomposed = unicodedata.normalize("NFKD", slow)
+        slow = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    assert fold(text) == slow
