@@ -10,7 +10,7 @@ import datetime as dt
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,10 +31,11 @@ from privacycrm_desktop.i18n import N_, _, describe_error, ngettext
 from privacycrm_desktop.services.audit import AuditEventInfo, AuditFilter, AuditService
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.ui.date_fields import OptionalDateEdit, format_date
+from privacycrm_desktop.ui.rows_model import ROW_ROLE, RowsModel
 from privacycrm_desktop.ui.widgets import ErrorLabel
 
 PAGE = 200
-EVENT_ROLE = Qt.ItemDataRole.UserRole + 1
+EVENT_ROLE = ROW_ROLE
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -82,15 +83,14 @@ def _cell(event: AuditEventInfo, column: AuditColumn) -> str:
     return cells[column]
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(RowsModel[AuditEventInfo]):
     """Audit events matching a filter, newest first, fetched a page at a time."""
 
     def __init__(self, audit: AuditService, actor: Actor, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(AUDIT_COLUMN_TITLES, parent)
         self._audit = audit
         self._actor = actor
         self._filter = AuditFilter()
-        self._events: list[AuditEventInfo] = []
         self._total = 0
         self.reload()
 
@@ -110,59 +110,35 @@ class AuditTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         """Count again and show the first page."""
-        self.beginResetModel()
         self._total = self._audit.count_events(self._actor, self._filter)
-        self._events = self._audit.list_events(self._actor, self._filter, offset=0, limit=PAGE)
-        self.endResetModel()
+        self.set_rows(self._audit.list_events(self._actor, self._filter, offset=0, limit=PAGE))
 
     def canFetchMore(self, parent: _Index) -> bool:
-        return not parent.isValid() and len(self._events) < self._total
+        return not parent.isValid() and len(self._rows) < self._total
 
     def fetchMore(self, parent: _Index) -> None:
         if parent.isValid():
             return
         more = self._audit.list_events(
-            self._actor, self._filter, offset=len(self._events), limit=PAGE
+            self._actor, self._filter, offset=len(self._rows), limit=PAGE
         )
-        more = more[: self._total - len(self._events)]
+        more = more[: self._total - len(self._rows)]
         if not more:
-            self._total = len(self._events)
+            self._total = len(self._rows)
             return
-        first = len(self._events)
+        first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
-        self._events.extend(more)
+        self._rows.extend(more)
         self.endInsertRows()
 
     def event_at(self, row: int) -> AuditEventInfo | None:
         """The event on *row* (fetched rows only)."""
-        return self._events[row] if 0 <= row < len(self._events) else None
+        return self.row_at(row)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._events)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(AuditColumn)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._events):
-            return None
-        event = self._events[index.row()]
-        if role == EVENT_ROLE:
-            return event
+    def cell(self, row: AuditEventInfo, column: int, role: int) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        return _cell(event, AuditColumn(index.column()))
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(AuditColumn)
-        ):
-            return _(AUDIT_COLUMN_TITLES[AuditColumn(section)])
-        return None
+        return _cell(row, AuditColumn(column))
 
 
 def _any_combo(values: list[str]) -> QComboBox:

@@ -14,7 +14,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -49,10 +49,9 @@ from privacycrm_desktop.services.backup import (
     RestoreResult,
 )
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.ui.rows_model import RowsModel
 from privacycrm_desktop.ui.widgets import ErrorLabel, show_problems
 from privacycrm_desktop.ui.workers import JobContext, ProgressPanel, run_in_background
-
-_Index = QModelIndex | QPersistentModelIndex
 
 TIER_LABELS = {
     BackupTier.DAILY: N_("Daily"),
@@ -106,52 +105,25 @@ def _display(info: BackupInfo, column: BackupColumn) -> str:
     return _("Yes") if flag else _("No")
 
 
-class BackupTableModel(QAbstractTableModel):
+class BackupTableModel(RowsModel[BackupInfo]):
     """The backups, newest first."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[BackupInfo] = []
-
-    def set_backups(self, backups: list[BackupInfo]) -> None:
-        """Show *backups*."""
-        self.beginResetModel()
-        self._rows = list(backups)
-        self.endResetModel()
+        super().__init__(COLUMN_TITLES, parent)
 
     def backup_at(self, row: int) -> BackupInfo | None:
         """The backup on *row*."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(BackupColumn)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        info = self._rows[index.row()]
-        column = BackupColumn(index.column())
+    def cell(self, row: BackupInfo, column: int, role: int) -> Any:
+        shown = BackupColumn(column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return str(info.path)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column is BackupColumn.CONTACTS:
+            return str(row.path)
+        if role == Qt.ItemDataRole.TextAlignmentRole and shown is BackupColumn.CONTACTS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        return _display(info, column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(BackupColumn)
-        ):
-            return _(COLUMN_TITLES[BackupColumn(section)])
-        return None
+        return _display(row, shown)
 
 
 def plan_lines(plan: RestorePlan) -> list[str]:
@@ -338,7 +310,7 @@ class BackupDialog(QDialog):
         )
         self.stop_encrypting.setVisible(settings.encrypted)
         self.stop_encrypting.setChecked(False)
-        self.model.set_backups(self._backups.list(self._actor))
+        self.model.set_rows(self._backups.list(self._actor))
         if self.model.rowCount():
             self.table.selectRow(0)
 

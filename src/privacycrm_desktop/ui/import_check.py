@@ -12,11 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QLocale,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtWidgets import (
@@ -37,13 +34,12 @@ from privacycrm_desktop.domain.errors import DomainError, ImportPlanInvalid
 from privacycrm_desktop.domain.import_formats import SKIP_REASON_LABELS, RowProblem
 from privacycrm_desktop.i18n import N_, _, describe_error, describe_problem, ngettext
 from privacycrm_desktop.services.imports import ImportResult
+from privacycrm_desktop.ui.rows_model import RowsModel
 from privacycrm_desktop.ui.widgets import ErrorLabel
 from privacycrm_desktop.ui.workers import Job, JobContext, run_in_background, show_failure
 
 if TYPE_CHECKING:
     from privacycrm_desktop.ui.import_wizard import ImportWizard
-
-_Index = QModelIndex | QPersistentModelIndex
 
 
 class ProblemColumn(IntEnum):
@@ -69,50 +65,23 @@ def describe_row_problem(problem: RowProblem) -> str:
         return _(problem.message)
 
 
-class InvalidRowsModel(QAbstractTableModel):
+class InvalidRowsModel(RowsModel[RowProblem]):
     """Every problem of every invalid row: row number, column, reason."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._problems: tuple[RowProblem, ...] = ()
+        super().__init__(PROBLEM_TITLES, parent)
 
-    def set_problems(self, problems: tuple[RowProblem, ...]) -> None:
-        """Show *problems*."""
-        self.beginResetModel()
-        self._problems = problems
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._problems)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(ProblemColumn)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._problems):
-            return None
-        problem = self._problems[index.row()]
-        column = ProblemColumn(index.column())
-        if role == Qt.ItemDataRole.TextAlignmentRole and column is ProblemColumn.ROW:
+    def cell(self, row: RowProblem, column: int, role: int) -> Any:
+        shown = ProblemColumn(column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and shown is ProblemColumn.ROW:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        if column is ProblemColumn.ROW:
-            return str(problem.row_number)
-        if column is ProblemColumn.COLUMN:
-            return problem.column or _("(whole row)")
-        return describe_row_problem(problem)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(ProblemColumn)
-        ):
-            return _(PROBLEM_TITLES[ProblemColumn(section)])
-        return None
+        if shown is ProblemColumn.ROW:
+            return str(row.row_number)
+        if shown is ProblemColumn.COLUMN:
+            return row.column or _("(whole row)")
+        return describe_row_problem(row)
 
 
 def _n(count: int) -> str:
@@ -233,7 +202,7 @@ class CheckPage(QWizardPage):
         self._wizard.checked = None
         self.error.show_message("")
         self.counts.setText("")
-        self.model.set_problems(())
+        self.model.set_rows(())
         self._show_invalid(False)
         self.bar.setRange(0, 0)
         self.bar.show()
@@ -285,7 +254,7 @@ class CheckPage(QWizardPage):
             )
         )
         self.counts.setText(bullets(result_lines(result, dry_run=True)))
-        self.model.set_problems(result.invalid)
+        self.model.set_rows(result.invalid)
         self._show_invalid(bool(result.invalid))
         if not result.imported and not result.merged:
             self.error.show_message(_("Nothing to import: go back to change your choices."))

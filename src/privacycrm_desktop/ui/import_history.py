@@ -12,11 +12,8 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QLocale,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -40,11 +37,10 @@ from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportBatchRow
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.date_fields import format_date
-
-_Index = QModelIndex | QPersistentModelIndex
+from privacycrm_desktop.ui.rows_model import ROW_ROLE, RowsModel
 
 #: The row object behind a line of the history (custom role).
-BATCH_ROLE = Qt.ItemDataRole.UserRole + 1
+BATCH_ROLE = ROW_ROLE
 
 
 class BatchColumn(IntEnum):
@@ -75,61 +71,28 @@ def batch_state(batch: ImportBatchRow) -> str:
     return _("Possible")
 
 
-class ImportBatchModel(QAbstractTableModel):
+class ImportBatchModel(RowsModel[ImportBatchRow]):
     """The past imports, newest first as the service lists them."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ImportBatchRow] = []
+        super().__init__(BATCH_TITLES, parent)
 
-    def set_batches(self, rows: list[ImportBatchRow]) -> None:
-        """Show *rows*."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def batch_at(self, row: int) -> ImportBatchRow | None:
-        """The batch on *row*, if any."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(BatchColumn)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        batch = self._rows[index.row()]
-        column = BatchColumn(index.column())
-        if role == BATCH_ROLE:
-            return batch
-        if role == Qt.ItemDataRole.TextAlignmentRole and column is BatchColumn.CONTACTS:
+    def cell(self, row: ImportBatchRow, column: int, role: int) -> Any:
+        shown = BatchColumn(column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and shown is BatchColumn.CONTACTS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        shown: dict[BatchColumn, Callable[[], str]] = {
-            BatchColumn.FILE: lambda: batch.file_name,
+        texts: dict[BatchColumn, Callable[[], str]] = {
+            BatchColumn.FILE: lambda: row.file_name,
             BatchColumn.WHEN: lambda: (
-                f"{format_date(batch.created_at.date())} {batch.created_at:%H:%M}"
+                f"{format_date(row.created_at.date())} {row.created_at:%H:%M}"
             ),
-            BatchColumn.BY: lambda: batch.created_by,
-            BatchColumn.CONTACTS: lambda: QLocale().toString(batch.contacts),
-            BatchColumn.STATE: lambda: batch_state(batch),
+            BatchColumn.BY: lambda: row.created_by,
+            BatchColumn.CONTACTS: lambda: QLocale().toString(row.contacts),
+            BatchColumn.STATE: lambda: batch_state(row),
         }
-        return shown[column]()
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(BatchColumn)
-        ):
-            return _(BATCH_TITLES[BatchColumn(section)])
-        return None
+        return texts[shown]()
 
 
 def undo_import(
@@ -215,7 +178,7 @@ class ImportHistoryDialog(QDialog):
         except DomainError as exc:
             batches = []
             self.message.setText(describe_error(exc))
-        self.model.set_batches(batches)
+        self.model.set_rows(batches)
         if batches:
             self.view.selectRow(0)
         self._update_button()
@@ -223,7 +186,7 @@ class ImportHistoryDialog(QDialog):
     def selected(self) -> ImportBatchRow | None:
         """The import the cursor is on."""
         index = self.view.currentIndex()
-        return self.model.batch_at(index.row()) if index.isValid() else None
+        return self.model.row_at(index.row()) if index.isValid() else None
 
     def _update_button(self) -> None:
         batch = self.selected()

@@ -11,7 +11,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -59,11 +59,10 @@ from privacycrm_desktop.services.requests import (
 from privacycrm_desktop.ui.date_fields import date_edit, format_date, from_qdate
 from privacycrm_desktop.ui.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.requests_menu import attention_text
+from privacycrm_desktop.ui.rows_model import ROW_ROLE, RowsModel
 from privacycrm_desktop.ui.widgets import ErrorLabel
 from privacycrm_desktop.ui.workers import Job, JobContext, run_in_background
 
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-_Index = QModelIndex | QPersistentModelIndex
 _LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
 _OVERDUE = QColor("#b00020")
 _SOON = QColor("#a85d00")
@@ -100,58 +99,31 @@ def due_text(info: RequestInfo) -> str:
     return text
 
 
-class RequestTableModel(QAbstractTableModel):
+class RequestTableModel(RowsModel[RequestInfo]):
     """Rows of the register (``RequestInfo``), open ones soonest due first."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[RequestInfo] = []
-
-    def set_rows(self, rows: list[RequestInfo]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        super().__init__(_HEADERS, parent)
 
     def row(self, index: int) -> RequestInfo:
+        """The request on row *index* (which must exist)."""
         return self._rows[index]
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(RequestColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation is Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(RequestColumn)
-        ):
-            return _(_HEADERS[RequestColumn(section)])
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        info = self._rows[index.row()]
-        column = RequestColumn(index.column())
-        if role == ROW_ROLE:
-            return info
+    def cell(self, row: RequestInfo, column: int, role: int) -> Any:
+        shown = RequestColumn(column)
         if role == Qt.ItemDataRole.DisplayRole:
             return {
-                RequestColumn.REFERENCE: info.reference,
-                RequestColumn.KIND: _(REQUEST_KIND_LABELS[info.kind]),
-                RequestColumn.RECEIVED: format_date(info.received_on),
-                RequestColumn.DUE: due_text(info),
-                RequestColumn.STATUS: _(REQUEST_STATUS_LABELS[info.status]),
-                RequestColumn.HANDLED_BY: info.handled_by,
-            }[column]
-        if role == Qt.ItemDataRole.ForegroundRole and column is RequestColumn.DUE:
-            if info.overdue:
+                RequestColumn.REFERENCE: row.reference,
+                RequestColumn.KIND: _(REQUEST_KIND_LABELS[row.kind]),
+                RequestColumn.RECEIVED: format_date(row.received_on),
+                RequestColumn.DUE: due_text(row),
+                RequestColumn.STATUS: _(REQUEST_STATUS_LABELS[row.status]),
+                RequestColumn.HANDLED_BY: row.handled_by,
+            }[shown]
+        if role == Qt.ItemDataRole.ForegroundRole and shown is RequestColumn.DUE:
+            if row.overdue:
                 return QBrush(_OVERDUE)
-            if info.due_soon:
+            if row.due_soon:
                 return QBrush(_SOON)
         return None
 

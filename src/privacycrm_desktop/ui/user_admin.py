@@ -10,7 +10,7 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,10 +31,10 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import N_, _, describe_error
 from privacycrm_desktop.services.auth import AuthService
 from privacycrm_desktop.services.dto import Actor, UserInfo
+from privacycrm_desktop.ui.rows_model import ROW_ROLE, RowsModel
 from privacycrm_desktop.ui.widgets import ErrorLabel, available_geometry
 
-_Index = QModelIndex | QPersistentModelIndex
-USER_ROLE = Qt.ItemDataRole.UserRole + 1
+USER_ROLE = ROW_ROLE
 
 
 class UserColumn(IntEnum):
@@ -54,55 +54,26 @@ USER_COLUMN_TITLES = {
 }
 
 
-class UserTableModel(QAbstractTableModel):
+class UserTableModel(RowsModel[UserInfo]):
     """The users as the owner manages them; ``USER_ROLE`` gives a row's ``UserInfo``."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._users: list[UserInfo] = []
-
-    def set_users(self, users: list[UserInfo]) -> None:
-        """Show *users*."""
-        self.beginResetModel()
-        self._users = list(users)
-        self.endResetModel()
+        super().__init__(USER_COLUMN_TITLES, parent)
 
     def user_at(self, row: int) -> UserInfo | None:
         """The user on *row*."""
-        return self._users[row] if 0 <= row < len(self._users) else None
+        return self.row_at(row)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._users)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(UserColumn)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._users):
-            return None
-        user = self._users[index.row()]
-        if role == USER_ROLE:
-            return user
+    def cell(self, row: UserInfo, column: int, role: int) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        column = UserColumn(index.column())
-        if column is UserColumn.NAME:
-            return user.username
-        if column is UserColumn.ROLE:
-            return _(ROLE_LABELS[user.role])
-        flag = user.active if column is UserColumn.ACTIVE else user.locked
+        shown = UserColumn(column)
+        if shown is UserColumn.NAME:
+            return row.username
+        if shown is UserColumn.ROLE:
+            return _(ROLE_LABELS[row.role])
+        flag = row.active if shown is UserColumn.ACTIVE else row.locked
         return _("Yes") if flag else _("No")
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(UserColumn)
-        ):
-            return _(USER_COLUMN_TITLES[UserColumn(section)])
-        return None
 
 
 def role_combo(current: Role = Role.OFFICE) -> QComboBox:
@@ -234,7 +205,7 @@ class UserAdminDialog(QDialog):
     def reload(self) -> None:
         """Fetch the users again (keeps the selection on the same user name)."""
         selected = self.selected_user()
-        self.model.set_users(self._auth.list_users(self._actor))
+        self.model.set_rows(self._auth.list_users(self._actor))
         for row in range(self.model.rowCount()):
             user = self.model.user_at(row)
             if selected is not None and user is not None and user.username == selected.username:
