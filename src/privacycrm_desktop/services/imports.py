@@ -900,6 +900,22 @@ class _Writer:
     #: The keep-until date of a new contact without consents: all such are alike.
     plain_keep: KeepUntil
 
+    def _value_rows(
+        self, cid: int, column: str, values: Sequence[str], start: int, user: int | None
+    ) -> list[dict[str, Any]]:
+        """Rows of contact_email ("address") or contact_phone ("number") from *start* on."""
+        return [
+            {
+                "contact_id": cid,
+                column: value,
+                "position": start + offset,
+                "source_id": self.source_id,
+                "recorded_at": self.now,
+                "recorded_by": user,
+            }
+            for offset, value in enumerate(values)
+        ]
+
     def _consent_rows(
         self, cid: int, contact: ContactInput, consents: Iterable[tuple[int, RowConsent]]
     ) -> list[dict[str, Any]]:
@@ -979,28 +995,8 @@ class _Writer:
                     "version": 1,
                 }
             )
-            for position, address in enumerate(data.emails):
-                emails.append(
-                    {
-                        "contact_id": cid,
-                        "address": address,
-                        "position": position,
-                        "source_id": self.source_id,
-                        "recorded_at": self.now,
-                        "recorded_by": user,
-                    }
-                )
-            for position, number in enumerate(data.phones):
-                phones.append(
-                    {
-                        "contact_id": cid,
-                        "number": number,
-                        "position": position,
-                        "source_id": self.source_id,
-                        "recorded_at": self.now,
-                        "recorded_by": user,
-                    }
-                )
+            emails += self._value_rows(cid, "address", data.emails, 0, user)
+            phones += self._value_rows(cid, "number", data.phones, 0, user)
             fts.append(_fts_row(cid, data))
             if item.consents:
                 consents += self._consent_rows(cid, data, item.consents)
@@ -1115,32 +1111,12 @@ class _Writer:
                 if new_emails:
                     conn.execute(
                         insert(_T["contact_email"]),
-                        [
-                            {
-                                "contact_id": cid,
-                                "address": address,
-                                "position": len(old_emails) + i,
-                                "source_id": self.source_id,
-                                "recorded_at": self.now,
-                                "recorded_by": user,
-                            }
-                            for i, address in enumerate(new_emails)
-                        ],
+                        self._value_rows(cid, "address", new_emails, len(old_emails), user),
                     )
                 if new_phones:
                     conn.execute(
                         insert(_T["contact_phone"]),
-                        [
-                            {
-                                "contact_id": cid,
-                                "number": number,
-                                "position": len(old_phones) + i,
-                                "source_id": self.source_id,
-                                "recorded_at": self.now,
-                                "recorded_by": user,
-                            }
-                            for i, number in enumerate(new_phones)
-                        ],
+                        self._value_rows(cid, "number", new_phones, len(old_phones), user),
                     )
                 fts = _fts_row(cid, merged)
                 search.index_rows(
