@@ -41,7 +41,9 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
+# The service and CLI tests run on SQLite and on a throw-away PostgreSQL server (issue 10).
 pytest: $(STAMP) catalogues system-deps
+	PRIVACYCRM_TEST_PG_ADMIN="$$(sh tools/pg-test-server.sh start)" && export PRIVACYCRM_TEST_PG_ADMIN && \
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 test: lint typecheck imports pytest dist-check

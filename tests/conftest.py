@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# This computer's saved database choice (File > Database...) never leaks into a test.
+os.environ["PRIVACYCRM_CONFIG_DIR"] = __import__("tempfile").mkdtemp(prefix="pcrm-config-")
 
 import pytest
 
+import pg_support
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import migrate
 from privacycrm_desktop.services.clock import FixedClock
@@ -31,6 +34,40 @@ def clock() -> FixedClock:
     return FixedClock(dt.datetime(2025, 3, 14, 10, 0))
 
 
+# -- two back ends (issue 10) -----------------------------------------------------------
+
+#: Where tests run against PostgreSQL as well as SQLite: the services, the CLI, the canary,
+#: and two desks editing one contact in two editors.
+_BOTH_BACKENDS = (
+    "tests/unit/services/",
+    "tests/e2e/test_cli",
+    "tests/e2e/test_canary",
+    "tests/ui/test_conflict_dialog",
+)
+#: A test asking for one of these works on the SQLite file itself: SQLite only.
+_FILE_FIXTURES = {"database_path", "db_path", "read_only_file"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test of the service and CLI suites on both back ends.
+
+    A test that asks for the database file, or is marked ``sqlite_only``, stays on SQLite.
+    """
+    if "backend" not in metafunc.fixturenames:
+        return
+    path = metafunc.definition.path.as_posix()
+    both = any(part in path for part in _BOTH_BACKENDS)
+    if _FILE_FIXTURES & set(metafunc.fixturenames) or metafunc.definition.get_closest_marker(
+        "sqlite_only"
+    ):
+        both = False
+    metafunc.parametrize("backend", ["sqlite", "postgresql"] if both else ["sqlite"])
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    pg_support.drop_template()
+
+
 @pytest.fixture
 def database_path(tmp_path: Path) -> Path:
     """Where the test's database file lives."""
@@ -38,9 +75,25 @@ def database_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def bare_services(database_path: Path, clock: FixedClock) -> Iterator[Services]:
+def db_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test's database: the SQLite file of ``database_path``/``db_path``, or a fresh,
+    migrated PostgreSQL database of its own (dropped afterwards)."""
+    if backend == "sqlite":
+        for name in ("db_path", "database_path"):
+            if name in request.fixturenames:
+                yield str(request.getfixturevalue(name))
+                return
+        yield str(request.getfixturevalue("database_path"))
+        return
+    url = pg_support.new_database()
+    yield url
+    pg_support.drop_database(url)
+
+
+@pytest.fixture
+def bare_services(db_url: str, clock: FixedClock) -> Iterator[Services]:
     """Services on a migrated but not yet initialised database."""
-    engine = create_engine_for(database_path)
+    engine = create_engine_for(db_url)
     migrate(engine)
     yield Services.build(engine, clock)
     engine.dispose()

@@ -1,5 +1,11 @@
 """PyInstaller entry point of the ``privacycrm`` executable (the desktop app)."""
 
-from privacycrm_desktop.app import main
+import multiprocessing
+
+# Big imports start this program again as worker processes (services/import_pool.py,
+# "spawn"): in such a child this runs the worker and exits instead of the program.
+multiprocessing.freeze_support()
+
+from privacycrm_desktop.app import main  # noqa: E402 - after freeze_support, on purpose
 
 raise SystemExit(main())

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from privacycrm_desktop.ui.settings import UiSettings
 
 _PROCESS_START = time.time()
+#: Milliseconds after the window shows before it starts following other desks (issue 10).
+CHANGE_WATCH_DELAY_MS = 500
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -66,6 +68,68 @@ def build_services(database: str) -> Services:
     return Services.build(engine)
 
 
+class OwnRoleSignIn:
+    """Sign in to a shared server whose URL names no user (issue 10): the person's own
+    login role and password open the connection, so this desk keeps no other credential.
+    ``services`` are the ones built on that connection, once a sign-in succeeded."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.services: Services | None = None
+
+    def login(self, username: str, password: str) -> Actor:
+        from privacycrm_desktop.domain.errors import AuthenticationFailed
+        from privacycrm_desktop.persistence.storage_errors import refused_sign_in
+        from privacycrm_desktop.services.server_roles import own_role_url
+
+        try:
+            services = build_services(own_role_url(self.url, username.strip(), password))
+        except Exception as exc:
+            if refused_sign_in(exc):
+                raise AuthenticationFailed from exc
+            raise
+        try:
+            actor = services.auth.login(username, password)
+        except Exception:
+            services.uow.engine.dispose()
+            raise
+        if self.services is not None:
+            self.services.uow.engine.dispose()
+        self.services = services
+        return actor
+
+
+def sign_in_as_own_role(url: str, settings: UiSettings) -> tuple[Services, Actor] | None:
+    """The environment's credentials or the login dialog, straight to the server."""
+    from privacycrm_desktop.domain.errors import DomainError
+    from privacycrm_desktop.i18n import describe_error
+    from privacycrm_desktop.ui.qt_i18n import apply_language
+
+    door = OwnRoleSignIn(url)
+    user, password = os.environ.get("PRIVACYCRM_USER"), os.environ.get("PRIVACYCRM_PASSWORD")
+    if user and password:
+        try:
+            actor = door.login(user, password)
+        except DomainError as exc:
+            print(describe_error(exc), file=sys.stderr)
+            return None
+    else:
+        from privacycrm_desktop.ui.login_dialog import LoginDialog
+
+        dialog = LoginDialog(door)
+        if not dialog.exec() or dialog.actor is None:
+            return None
+        settings.set_language(dialog.selected_language())
+        apply_language(dialog.selected_language())
+        actor = dialog.actor
+    assert door.services is not None
+    return door.services, actor
+
+
+class DatabaseChanged(Exception):
+    """The first-run wizard was left for the office's shared server (issue 10)."""
+
+
 def sign_in(services: Services, settings: UiSettings) -> Actor | None:
     """First run: the wizard; else the environment's credentials or the login dialog."""
     from privacycrm_desktop.domain.errors import DomainError
@@ -76,13 +140,15 @@ def sign_in(services: Services, settings: UiSettings) -> Actor | None:
 
         wizard = FirstRunWizard(services.setup)
         if not wizard.exec() or wizard.actor is None:
+            if wizard.database_changed:
+                raise DatabaseChanged
             return None
         settings.set_language(wizard.language())
         return wizard.actor
     user, password = os.environ.get("PRIVACYCRM_USER"), os.environ.get("PRIVACYCRM_PASSWORD")
     if user and password:
         try:
-            return services.auth.login(user, password)
+            return _as_own_role(services, services.auth.login(user, password), password)
         except DomainError as exc:
             from privacycrm_desktop.i18n import describe_error
 
@@ -95,7 +161,25 @@ def sign_in(services: Services, settings: UiSettings) -> Actor | None:
         return None
     settings.set_language(dialog.selected_language())
     apply_language(dialog.selected_language())
-    return dialog.actor
+    return _as_own_role(services, dialog.actor, dialog.password.text())
+
+
+def _as_own_role(services: Services, actor: Actor, password: str) -> Actor | None:
+    """On a PostgreSQL server enforcing the field matrix, continue as the user's own role
+    (issue 10); None, with the reason on stderr, when the server refuses it."""
+    if services.uow.engine.dialect.name != "postgresql":
+        return actor
+    from privacycrm_desktop.domain.errors import DomainError
+    from privacycrm_desktop.services.server_roles import for_user
+
+    try:
+        for_user(services, actor, password)
+    except DomainError as exc:
+        from privacycrm_desktop.i18n import describe_error
+
+        print(describe_error(exc), file=sys.stderr)
+        return None
+    return actor
 
 
 def report_first_paint(app: QApplication) -> None:
@@ -150,14 +234,38 @@ def run(argv: Sequence[str] | None = None) -> int:
     main_thread_gc.install(app)
     settings = UiSettings()
     apply_language(settings.language())
-    from privacycrm_desktop.ui.storage_startup import open_database, watch_storage
+    signed_in = open_and_sign_in(args.db, settings)
+    if signed_in is None:
+        return 1
+    services, actor = signed_in
+    return _run_window(app, services, actor, settings)
 
-    services = open_database(args.db, build_services)
+
+def open_and_sign_in(database: str, settings: UiSettings) -> tuple[Services, Actor] | None:
+    """Open the database and sign a person in; None when they give up."""
+    from privacycrm_desktop.services.server_roles import signs_in_as_own_role
+    from privacycrm_desktop.ui.storage_startup import open_database
+
+    if signs_in_as_own_role(database):
+        return sign_in_as_own_role(database, settings)
+    services = open_database(database, build_services)
     if services is None:
-        return 1
-    actor = sign_in(services, settings)
-    if actor is None:
-        return 1
+        return None
+    try:
+        actor = sign_in(services, settings)
+    except DatabaseChanged:
+        # A new desk joins the office's server: open it now, as the next start would.
+        from privacycrm_desktop.config import default_database
+
+        services.uow.engine.dispose()
+        return open_and_sign_in(default_database(), settings)
+    return None if actor is None else (services, actor)
+
+
+def _run_window(app: QApplication, services: Services, actor: Actor, settings: UiSettings) -> int:
+    """Show the main window for *actor* and run until it closes."""
+    from privacycrm_desktop.ui.storage_startup import watch_storage
+
     window = create_window(services, actor, settings)
     if os.environ.get("PRIVACYCRM_BENCH_PAINT") == "1":
         window.view.first_paint_callback = lambda: report_first_paint(app)
@@ -172,6 +280,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         QTimer.singleShot(
             0, lambda: remind_once_a_year(window, services, actor, window.retention.cleanup)
         )
+        # Other desks' changes: after the first paint, so start-up does not wait for it.
+        QTimer.singleShot(CHANGE_WATCH_DELAY_MS, window.start_change_watch)
         _install_automatic_backups(window, services)
     code = app.exec()
     settings.sync()

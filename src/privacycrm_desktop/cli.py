@@ -60,7 +60,13 @@ class Context:
         """Sign in as ``--user``; refuse when it is missing."""
         if not self.args.user:
             raise CliFailure(_("This command needs --user NAME."))
-        return self.services.auth.login(self.args.user, read_password(PASSWORD_ENV))
+        password = read_password(PASSWORD_ENV)
+        actor = self.services.auth.login(self.args.user, password)
+        # Where the PostgreSQL server enforces the field matrix, work as the user's own role.
+        from privacycrm_desktop.services.server_roles import for_user
+
+        for_user(self.services, actor, password)
+        return actor
 
     def emit(self, document: Any, text: Callable[[], str]) -> None:
         out.emit(self.fmt, document, text)
@@ -162,6 +168,22 @@ def cmd_user_reset_password(ctx: Context) -> int:
     return 0
 
 
+def cmd_user_server_roles(ctx: Context) -> int:
+    if not ctx.args.user:
+        raise CliFailure(_("This command needs --user NAME."))
+    password = read_password(PASSWORD_ENV)
+    actor = ctx.services.auth.login(ctx.args.user, password)
+    ctx.services.auth.enable_server_roles(actor, password)
+    ctx.emit(
+        {"server_roles": True},
+        lambda: _(
+            "The server now enforces the field rules: each user connects with their own "
+            "database role."
+        ),
+    )
+    return 0
+
+
 def cmd_user_role(ctx: Context) -> int:
     a = ctx.args
     ctx.services.auth.change_role(ctx.actor(), a.name, Role(a.role))
@@ -245,6 +267,7 @@ HANDLERS: dict[str, Callable[[Context], int]] = {
     "user reactivate": cmd_user_reactivate,
     "user reset-password": cmd_user_reset_password,
     "user role": cmd_user_role,
+    "user server-roles": cmd_user_server_roles,
     "contacts list": cmd_contacts_list,
     "contacts show": cmd_contacts_show,
     "contacts add": cmd_contacts_add,
@@ -276,8 +299,24 @@ def _open(args: argparse.Namespace) -> tuple[Engine, Services]:
     file = sqlite_file(normalise_url(args.db))
     if getattr(args, "needs_db", True) and file is not None and not file.exists():
         raise CliFailure(_("No database at {path}: run init first.").format(path=file))
-    engine = create_engine_for(args.db)
-    migrate(engine)
+    url = args.db
+    from privacycrm_desktop.services.server_roles import own_role_url, signs_in_as_own_role
+
+    own_role = bool(args.user) and signs_in_as_own_role(url)
+    if own_role:
+        # A server URL without a user: connect as the user's own role from the start.
+        url = own_role_url(url, args.user, read_password(PASSWORD_ENV))
+    engine = create_engine_for(url)
+    try:
+        migrate(engine)
+    except Exception as exc:
+        from privacycrm_desktop.domain.errors import AuthenticationFailed
+        from privacycrm_desktop.persistence.storage_errors import refused_sign_in
+
+        engine.dispose()
+        if own_role and refused_sign_in(exc):
+            raise AuthenticationFailed from exc
+        raise
     services = Services.build(engine)
     if getattr(args, "needs_db", True) and not services.setup.is_initialised():
         engine.dispose()
@@ -350,6 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
     from privacycrm_desktop.persistence.migrate import MigrationError
 
     engine = None
+    services: Services | None = None
     try:
         engine, services = _open(args)
         return HANDLERS[args.handler](Context(args, engine, services))
@@ -368,6 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
     finally:
         if engine is not None:
             engine.dispose()
+        if services is not None and services.uow.engine is not engine:
+            services.uow.engine.dispose()  # the user's own PostgreSQL role (issue 10)
 
 
 if __name__ == "__main__":

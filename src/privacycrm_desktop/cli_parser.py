@@ -162,6 +162,15 @@ def _user_commands(commands: Subparsers, parents: list[argparse.ArgumentParser])
     p.add_argument("name", help=_("user name"))
     p.add_argument("role", choices=[r.value for r in Role], help=_("role"))
     p.set_defaults(handler="user role")
+    p = user.add_parser(
+        "server-roles",
+        parents=parents,
+        help=_(
+            "PostgreSQL: give each user their own database role, so the server enforces "
+            "the field rules (owner, with a connection that may create roles)"
+        ),
+    )
+    p.set_defaults(handler="user server-roles")
 
 
 def _contact_commands(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:

@@ -32,9 +32,47 @@ def data_dir() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
+#: The file holding this computer's choice of database (File > Database...), if any.
+DATABASE_CHOICE_FILE = "database.txt"
+
+
+def config_dir() -> Path:
+    """The folder of this computer's settings that app and CLI share (platformdirs)."""
+    override = os.environ.get("PRIVACYCRM_CONFIG_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME, appauthor=False))
+
+
+def saved_database() -> str | None:
+    """The database chosen in File > Database... (a PostgreSQL URL without password), or
+    None for the database file in the data folder."""
+    try:
+        text = (config_dir() / DATABASE_CHOICE_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return text or None
+
+
+def save_database(url: str | None) -> None:
+    """Remember *url* as this computer's database for the next start (None: the file)."""
+    folder = config_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = folder / DATABASE_CHOICE_FILE
+    if url is None:
+        target.unlink(missing_ok=True)
+        return
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(url + "\n", encoding="utf-8")
+    os.replace(temporary, target)
+
+
 def default_database() -> str:
-    """The database the app opens unless told otherwise (``--db`` or ``PRIVACYCRM_DB``)."""
-    return os.environ.get("PRIVACYCRM_DB") or str(data_dir() / DB_FILE_NAME)
+    """The database the app and the CLI open unless told otherwise: ``PRIVACYCRM_DB``, else
+    the choice saved in File > Database..., else the file in the data folder."""
+    return os.environ.get("PRIVACYCRM_DB") or saved_database() or str(data_dir() / DB_FILE_NAME)
 
 
 def resources_dir() -> Path:

@@ -9,7 +9,8 @@ touching the user's data folder or UI settings, it:
 2. migrates the empty database to the newest revision with Alembic;
 3. sets up a company and an owner and adds a contact through the services;
 4. renders the contact's access report (PDF) in Dutch, French and English;
-5. opens the main window (offscreen when there is no display) and waits for the list to
+5. checks import rows in a worker process (the program started again, as big imports do);
+6. opens the main window (offscreen when there is no display) and waits for the list to
    paint its one contact (self_test_window.py; ``privacycrm --self-test`` only, not
    ``privacycrm-cli self-test``, which has no Qt).
 
@@ -53,6 +54,7 @@ STEP_RESOURCES = N_("resources")
 STEP_MIGRATION = N_("database migration")
 STEP_CONTACT = N_("adding a contact")
 STEP_REPORT = N_("access report")
+STEP_IMPORT_WORKERS = N_("import worker processes")
 STEP_MAIN_WINDOW = N_("main window")
 _OWNER = "selftest"
 _PASSWORD = "self-test password, not kept"  # noqa: S105 - a throwaway temporary database
@@ -136,6 +138,24 @@ def render_access_report(services: Services, actor: Actor, contact_id: int) -> N
             raise SelfTestFailed(_("the {language} report is not a PDF").format(language=lang))
 
 
+def check_import_workers() -> None:
+    """Big imports check their rows in worker processes that start this program again
+    (services/import_pool.py): one must start and check rows exactly as this process."""
+    import datetime as dt
+
+    from privacycrm_desktop.domain.import_rows import guess_mapping
+    from privacycrm_desktop.services.import_pool import TASK_ROWS, RowChecker, RowPlan, check_rows
+
+    headers = ("First Name", "Last Name", "E-mail Address")
+    rows = [(1, ("Zoë", "Lefèvre", "zoe@example.be")), (2, ("", "", "not-an-address@"))]
+    plan = RowPlan(headers, guess_mapping(headers), dt.date.today())
+    with RowChecker(plan, rows, block=TASK_ROWS, workers=1, first_here=False) as checker:
+        checked = [row for block in checker.blocks() for row in block]
+        started = checker.workers == 1  # 0 after falling back to this process
+    if not started or checked != check_rows(plan, rows):
+        raise SelfTestFailed(_("no worker process could check import rows"))
+
+
 def _one_line(exc: BaseException) -> str:
     from privacycrm_desktop.domain.errors import DomainError
     from privacycrm_desktop.i18n import describe_error
@@ -184,6 +204,8 @@ def run_self_test(
             actor, contact_id = add_contact(services)
             step = STEP_REPORT
             render_access_report(services, actor, contact_id)
+            step = STEP_IMPORT_WORKERS
+            check_import_workers()
             if window is not None:
                 step = STEP_MAIN_WINDOW
                 window(services, actor, folder)

@@ -82,8 +82,8 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[tuple[Services, Path, dict[Role, Actor], int]]:
-    path = tmp_path / "canary.db"
+def world(backend: str, db_url: str) -> Iterator[tuple[Services, Path, dict[Role, Actor], int]]:
+    path = Path(db_url) if backend == "sqlite" else db_url  # type: ignore[assignment]
     engine = create_engine_for(path)
     migrate(engine)
     svc = Services.build(engine, FixedClock(dt.datetime(2026, 3, 2, 10)))

@@ -43,8 +43,8 @@ def run(capsys: pytest.CaptureFixture[str], db: Path, *argv: str) -> tuple[int, 
 
 
 @pytest.fixture
-def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    path = tmp_path / "crm.db"
+def db(backend: str, db_url: str, capsys: pytest.CaptureFixture[str]) -> Path:
+    path = Path(db_url) if backend == "sqlite" else db_url  # type: ignore[assignment]
     assert run(capsys, path, *INIT)[0] == 0
     for first, email, phone, notes in (
         ("Zoë", "zoe@example.be", "0475 12 34 56", "Line one\nline two"),

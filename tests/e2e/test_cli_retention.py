@@ -28,6 +28,7 @@ def _expire(path: Path, contact_id: int, reason: str) -> None:
     conn.close()
 
 
+@pytest.mark.sqlite_only  # ages contacts through sqlite3
 def test_cleanup_dry_run_then_apply(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
     empty = run_json(capsys, ready, "cleanup", "--dry-run")
     assert empty == {"dry_run": True, "by_action": {}, "by_reason": {}, "skipped": 0, "total": 0}

@@ -41,8 +41,8 @@ def run(
 
 
 @pytest.fixture
-def db(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Path:
-    path = tmp_path / "crm.db"
+def db(backend: str, db_url: str, capsys: pytest.CaptureFixture[str]) -> Path:
+    path = Path(db_url) if backend == "sqlite" else db_url  # type: ignore[assignment]
     assert run(capsys, path, *INIT, user=None)[0] == 0
     code, out, err = run(
         capsys, path, "user", "add", "anna", "--role", "office", "--format", "json"
@@ -93,6 +93,7 @@ def test_the_last_owner_stays(capsys: pytest.CaptureFixture[str], db: Path) -> N
     assert (code, "No user named nobody.") == (1, err.split(": ", 1)[1].strip())
 
 
+@pytest.mark.sqlite_only  # tampers with the file through sqlite3
 def test_verify_audit_names_every_tampered_or_deleted_event(
     capsys: pytest.CaptureFixture[str], db: Path
 ) -> None:

@@ -93,7 +93,10 @@ def test_edit_conflict_is_reported(qtbot: QtBot, services: Services, owner: Acto
     second.editors["city"].setText("Namur")  # type: ignore[attr-defined]
     second.save()
     assert not second.general_error.isHidden()
-    assert "Somebody else changed this contact" in second.general_error.text()
+    assert "somebody else changed this contact" in second.general_error.text()
+    # Both values to choose from (tests/ui/test_conflict_dialog.py).
+    assert second.conflict_dialog is not None
+    assert list(second.conflict_dialog.groups) == ["city"]
 
 
 @pytest.fixture

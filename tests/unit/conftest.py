@@ -24,8 +24,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def engine(db_path: Path) -> Engine:
-    engine = create_engine_for(db_path)
+def engine(db_url: str) -> Engine:
+    engine = create_engine_for(db_url)
     migrate(engine)
     yield engine
     engine.dispose()

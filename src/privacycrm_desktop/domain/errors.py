@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.domain.text import N_
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.domain.edit_conflicts import ConflictDetail
 
 
 class DomainError(Exception):
@@ -68,12 +71,20 @@ class NotFound(DomainError):
 
 
 class EditConflict(DomainError):
-    """Somebody else saved the record since it was opened."""
+    """Somebody else saved the record since it was opened; nothing was saved.
+
+    ``detail`` (domain/edit_conflicts.py) holds the fields both changed, with both values,
+    and the stored version to save against after choosing; None when not known.
+    """
 
     default_message = N_(
         "Somebody else changed this contact since you opened it. "
         "Reopen it to see their changes; nothing was saved."
     )
+
+    def __init__(self, message: str | None = None, *, detail: ConflictDetail | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class AuthenticationFailed(DomainError):

@@ -8,6 +8,11 @@ optionally encrypted (persistence/backup_crypto.py), flushed to disk (file and f
 only then renamed to its final name. A manifest (JSON, beside the file, ``<name>.json``)
 records time, app version, schema version, contact count, the head of the audit chain and
 the sha256 of the file as written; it holds no personal value.
+
+A PostgreSQL database (issue 10) is backed up with ``pg_dump --format=custom`` instead
+(persistence/pg_dump.py), checked with ``pg_restore --list``, and otherwise goes the same
+way: temporary name, optional encryption, fsync, rename, the same manifest with
+``"backend": "postgresql"``. Its files end in ``.pg`` (``.pg.enc``).
 """
 
 from __future__ import annotations
@@ -31,6 +36,11 @@ from privacycrm_desktop.domain.text import N_
 
 PLAIN_SUFFIX = ".db"
 ENCRYPTED_SUFFIX = ".db.enc"
+#: Short, as the audit trail keeps a backup's name in 40 characters.
+PG_SUFFIX = ".pg"
+PG_ENCRYPTED_SUFFIX = ".pg.enc"
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
 MANIFEST_SUFFIX = ".json"
 NAME_PREFIX = "privacycrm-"
 MANIFEST_FORMAT = 1
@@ -70,6 +80,8 @@ class BackupInfo:
     second_copy: Path | None = None
     #: Why the second copy failed (a msgid), or "".
     second_copy_error: str = ""
+    #: The database it was made from: "sqlite" (a database file) or "postgresql" (pg_dump).
+    backend: str = SQLITE
 
 
 def default_backup_folder(db_path: Path) -> Path:
@@ -82,9 +94,11 @@ def manifest_path(backup: Path) -> Path:
     return backup.with_name(backup.name + MANIFEST_SUFFIX)
 
 
-def backup_name(created_at: dt.datetime, encrypted: bool) -> str:
+def backup_name(created_at: dt.datetime, encrypted: bool, backend: str = SQLITE) -> str:
     """The file name of a backup made at *created_at* (UTC, sortable)."""
     stamp = created_at.strftime("%Y%m%dT%H%M%S%fZ")
+    if backend == POSTGRESQL:
+        return NAME_PREFIX + stamp + (PG_ENCRYPTED_SUFFIX if encrypted else PG_SUFFIX)
     return NAME_PREFIX + stamp + (ENCRYPTED_SUFFIX if encrypted else PLAIN_SUFFIX)
 
 
@@ -239,6 +253,7 @@ def read_manifest(backup: Path) -> BackupInfo:
             tier=str(data["tier"]),
             size=int(data.get("size", 0)),
             verified=bool(data.get("verified", False)),
+            backend=str(data.get("backend", SQLITE)),
         )
     except FileNotFoundError as exc:
         raise BackupInvalid(
@@ -253,8 +268,8 @@ def read_manifest(backup: Path) -> BackupInfo:
 def is_backup_file(path: Path) -> bool:
     """True for a file named like a backup (not a manifest, not a temporary file)."""
     name = path.name
-    return name.startswith(NAME_PREFIX) and (
-        name.endswith(PLAIN_SUFFIX) or name.endswith(ENCRYPTED_SUFFIX)
+    return name.startswith(NAME_PREFIX) and name.endswith(
+        (PLAIN_SUFFIX, ENCRYPTED_SUFFIX, PG_SUFFIX, PG_ENCRYPTED_SUFFIX)
     )
 
 
@@ -342,6 +357,7 @@ def new_backup_info(
     *,
     encrypted: bool,
     tier: str,
+    backend: str = SQLITE,
 ) -> BackupInfo:
     """The manifest of a file just written at *path*."""
     return BackupInfo(
@@ -356,7 +372,18 @@ def new_backup_info(
         tier=tier,
         size=path.stat().st_size,
         verified=True,
+        backend=backend,
     )
+
+
+def content_sound(path: Path, backend: str) -> bool:
+    """The content check of a plain backup: ``PRAGMA integrity_check`` of a database file,
+    or ``pg_restore --list`` of a dump."""
+    if backend == POSTGRESQL:
+        from privacycrm_desktop.persistence.pg_dump import dump_is_readable
+
+        return dump_is_readable(path)
+    return not integrity_problems_of(path)
 
 
 @contextlib.contextmanager
@@ -384,8 +411,7 @@ def plain_copy(
         else:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             shutil.copyfile(info.path, tmp)
-        problems = integrity_problems_of(tmp)
-        if problems:
+        if not content_sound(tmp, info.backend):
             raise BackupInvalid(N_("The database in this backup fails its integrity check."))
         yield tmp
 
@@ -402,7 +428,7 @@ def verify_backup(info_or_path: BackupInfo | Path, passphrase: str | None = None
     check_file(info)
     if not info.encrypted:
         # Checked where it lies, read-only (the folder may be on write-protected media).
-        if integrity_problems_of(info.path):
+        if not content_sound(info.path, info.backend):
             raise BackupInvalid(N_("The database in this backup fails its integrity check."))
         return
     if not passphrase:

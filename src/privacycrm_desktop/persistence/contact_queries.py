@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.persistence.search import FTS_TABLE
+from privacycrm_desktop.persistence.search import SearchTerms, matching_ids
 
 #: Sort orders and the index that serves each (see models.Contact.__table_args__).
 SORTS: dict[str, tuple[str, str]] = {
@@ -45,13 +45,15 @@ def count_all(session: Session) -> int:
     return int(session.execute(text("SELECT n FROM contact_count WHERE id = 1")).scalar_one())
 
 
-def count_matches(session: Session, match: str) -> int:
-    """Number of contacts matching an FTS expression."""
-    return int(
-        session.execute(
-            text(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"), {"m": match}
-        ).scalar_one()
-    )
+def count_matches(session: Session, terms: SearchTerms) -> int:
+    """Number of contacts matching the search terms."""
+    ids_sql, params = matching_ids(session, terms)
+    return int(session.execute(text(f"SELECT count(*) FROM ({ids_sql}) AS m"), params).scalar_one())
+
+
+def _indexed_by(session: Session, index: str) -> str:
+    """SQLite's ``INDEXED BY`` hint (PostgreSQL's planner chooses for itself)."""
+    return f"INDEXED BY {index}" if session.get_bind().dialect.name == "sqlite" else ""
 
 
 def _plan(total: int | None, offset: int, limit: int, descending: bool) -> tuple[int, int, bool]:
@@ -86,16 +88,15 @@ def window(
 
 def search_window(
     session: Session,
-    match: str,
+    terms: SearchTerms,
     total: int,
     sort: str,
     descending: bool,
     offset: int,
     limit: int,
 ) -> Sequence[Row[tuple[object, ...]]]:
-    """A window of the contacts matching *match* (*total* of them), in the given order."""
-    matches = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :m"
-    params: dict[str, object] = {"m": match}
+    """A window of the contacts matching *terms* (*total* of them), in the given order."""
+    matches, params = matching_ids(session, terms)
     if total <= SMALL_MATCH_SET:
         return _sorted_matches(session, matches, params, sort, descending, offset, limit)
     # Walk the sort index (covering: it holds the rowid) and probe the match set.
@@ -137,7 +138,7 @@ def _walked_matches(
     order, index = _order(sort, query_descending)
     sql = (
         f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("
-        f"SELECT c.id FROM contact AS c INDEXED BY {index} WHERE {condition} "
+        f"SELECT c.id FROM contact AS c {_indexed_by(session, index)} WHERE {condition} "
         f"ORDER BY {order} LIMIT :limit OFFSET :offset) ORDER BY {order}"
     )
     window_params = {**params, "limit": query_limit, "offset": query_offset}
@@ -164,7 +165,8 @@ def count_phone_prefix(session: Session, prefix: str) -> int:
     ).scalar_one()
     doubles = session.execute(
         text(
-            "SELECT count(*) FROM contact_phone AS p INDEXED BY ix_contact_phone_extra "
+            "SELECT count(*) FROM contact_phone AS p "
+            f"{_indexed_by(session, 'ix_contact_phone_extra')} "
             "WHERE p.number >= :low AND p.number < :high AND p.position > 0 AND EXISTS ("
             "SELECT 1 FROM contact_phone AS q WHERE q.contact_id = p.contact_id "
             "AND q.position < p.position AND q.number >= :low AND q.number < :high)"

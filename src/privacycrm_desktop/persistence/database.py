@@ -1,6 +1,8 @@
-"""The engine: SQLite pragmas, owner-only file, explicit transactions.
+"""The engine: SQLite pragmas, owner-only file, explicit transactions; or PostgreSQL.
 
-Only the composition roots (app.py, cli.py) call ``create_engine_for``.
+Only the composition roots (app.py, cli.py) call ``create_engine_for``. A plain path is
+the embedded SQLite file; ``postgresql://user:password@host/db`` a shared server, reached
+through psycopg 3 (issue 10).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA secure_delete=ON",
     "PRAGMA mmap_size=1073741824",
+    # Statement journals and sorts stay in memory: with the counting triggers firing, SQLite
+    # otherwise writes a journal of each bulk insert (personal data) to a file in /tmp.
+    "PRAGMA temp_store=MEMORY",
 )
 
 #: How long a writer waits for another program's lock before giving up (StorageLocked).
@@ -36,12 +41,35 @@ def busy_timeout_ms() -> int:
         return DEFAULT_BUSY_TIMEOUT_MS
 
 
+#: The driver every PostgreSQL URL gets, whatever the user wrote.
+POSTGRESQL_DRIVER = "postgresql+psycopg"
+
+
 def normalise_url(path_or_url: str | Path) -> str:
-    """Accept a plain file path or an SQLAlchemy URL; return a URL."""
+    """Accept a plain file path or an SQLAlchemy URL; return a URL.
+
+    ``postgresql://`` and ``postgres://`` (libpq's spellings) use psycopg 3.
+    """
     text = str(path_or_url)
+    for scheme in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if text.startswith(scheme):
+            return POSTGRESQL_DRIVER + "://" + text[len(scheme) :]
     if "://" in text:
         return text
     return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def is_postgresql_url(path_or_url: str | Path) -> bool:
+    """True when *path_or_url* names a PostgreSQL server."""
+    return make_url(normalise_url(path_or_url)).get_backend_name() == "postgresql"
+
+
+def display_url(path_or_url: str | Path) -> str:
+    """The URL or path with any password hidden (for messages and logs)."""
+    url = make_url(normalise_url(path_or_url))
+    if url.get_backend_name() == "sqlite":
+        return url.database or ""
+    return url.render_as_string(hide_password=True)
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -82,6 +110,20 @@ def create_engine_for(
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _install_sqlite_hooks(engine, busy_timeout_ms() if busy_timeout is None else busy_timeout)
         return engine
+    if make_url(url).get_backend_name() == "postgresql":
+        lock_timeout = busy_timeout_ms() if busy_timeout is None else busy_timeout
+        return create_engine(
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            isolation_level="READ COMMITTED",
+            connect_args={
+                "application_name": "privacycrm",
+                # A desk that cannot get a lock says so instead of hanging (StorageLocked).
+                "options": f"-c lock_timeout={int(lock_timeout)}",
+                "connect_timeout": 10,
+            },
+        )
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
@@ -107,6 +149,11 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: int = DEFAULT_BUSY_TIMEO
 def is_sqlite(engine: Engine) -> bool:
     """True for the embedded back end."""
     return engine.dialect.name == "sqlite"
+
+
+def is_postgresql(engine: Engine) -> bool:
+    """True for a shared PostgreSQL server."""
+    return engine.dialect.name == "postgresql"
 
 
 def checkpoint(engine: Engine) -> None:

@@ -4,7 +4,9 @@ Checking whether anything is to do costs one query and no Alembic import, so sta
 app stays fast; Alembic is loaded only when a migration is due. On SQLite, foreign keys are
 off during the migration (batch mode copies and drops tables, which with foreign keys on
 would silently delete child rows) and ``foreign_key_check`` must come back empty before the
-migration commits.
+migration commits. On PostgreSQL the migration runs in one transaction under an advisory
+lock, so two desks starting at once cannot both migrate: the second waits, then finds the
+schema current and does nothing.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from privacycrm_desktop.persistence.database import is_sqlite
+from privacycrm_desktop.persistence.database import is_postgresql, is_sqlite
+
+#: The advisory-lock key migrations take on PostgreSQL ("PCRMMIGR" as a 64-bit number).
+MIGRATION_LOCK_KEY = 0x50_43_52_4D_4D_49_47_52
 
 #: The newest revision in migrations/versions (a test keeps it in step with Alembic).
-HEAD_REVISION = "0005_import_batches"
+HEAD_REVISION = "0006_shared_server"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -106,6 +111,8 @@ def migrate(engine: Engine, target: str = "head") -> bool:
         return False
     from alembic import command
 
+    if is_postgresql(engine):
+        return _migrate_postgresql(engine, target)
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
@@ -125,4 +132,26 @@ def migrate(engine: Engine, target: str = "head") -> bool:
         finally:
             if is_sqlite(engine):
                 raw.execute("PRAGMA foreign_keys=ON")
+    return True
+
+
+def _migrate_postgresql(engine: Engine, target: str) -> bool:
+    """Migrate in one transaction under an advisory lock (DDL is transactional there)."""
+    from alembic import command
+
+    with engine.connect() as conn, conn.begin():
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        # Another desk may have migrated while this one waited for the lock.
+        exists = conn.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar()
+        if exists and target == "head":
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            if current == HEAD_REVISION:
+                return False
+        command.upgrade(alembic_config(conn), target)  # type: ignore[arg-type]
+        # Where the server enforces the field matrix, new tables and columns get their
+        # grants (and owner) in the same transaction (persistence/pg_roles.py).
+        from privacycrm_desktop.persistence import pg_roles
+
+        if pg_roles.enabled(conn):
+            pg_roles.enable(conn)
     return True

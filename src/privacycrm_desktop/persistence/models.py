@@ -143,8 +143,10 @@ class Contact(Base):
     city: Mapped[str] = mapped_column(String(200), default="")
     country: Mapped[str] = mapped_column(String(2), default="BE")
     language: Mapped[str] = mapped_column(String(5), default="nl")
-    birth_date: Mapped[dt.date | None] = mapped_column(Date)
-    notes: Mapped[str] = mapped_column(Text, default="")
+    # Restricted fields are loaded only when asked for (``undefer``): on PostgreSQL a role
+    # that may not see them cannot SELECT them at all (persistence/pg_roles.py).
+    birth_date: Mapped[dt.date | None] = mapped_column(Date, deferred=True)
+    notes: Mapped[str] = mapped_column(Text, default="", deferred=True)
     relationship: Mapped[str] = mapped_column(String(30), default="prospect")
     relationship_start: Mapped[dt.date | None] = mapped_column(Date)
     relationship_end: Mapped[dt.date | None] = mapped_column(Date)

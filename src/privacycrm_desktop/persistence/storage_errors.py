@@ -6,7 +6,9 @@ them as ``sqlite_errorcode`` (SQLAlchemy wraps them in ``DBAPIError.orig``). The
 work and the start-up checks call ``storage_error`` so the UI and the CLI show one clear,
 translated sentence (domain/errors.py) instead of a driver message.
 
-Other back ends (PostgreSQL) report their own errors; those pass through unchanged.
+PostgreSQL (psycopg) reports the same conditions through SQLSTATE codes: a full disk on the
+server, a read-only (standby) server, a lock wait that timed out or a deadlock, damaged
+data, and a server that cannot be reached or went away.
 """
 
 from __future__ import annotations
@@ -81,6 +83,76 @@ def result_code(error: BaseException) -> int | None:
     return None
 
 
+SERVER_UNREACHABLE = N_(
+    "The database server cannot be reached: check the network connection and that the "
+    "server is running, then try again."
+)
+
+#: SQLSTATE codes (PostgreSQL appendix A) that mean a storage failure, by class or code.
+_PG_STATES: dict[str, type[StorageError]] = {
+    "53100": StorageFull,  # disk_full
+    "53200": StorageFull,  # out_of_memory (the server's)
+    "25006": StorageReadOnly,  # read_only_sql_transaction (a standby, or read-only mode)
+    "55P03": StorageLocked,  # lock_not_available (lock_timeout)
+    "40P01": StorageLocked,  # deadlock_detected
+    "40001": StorageLocked,  # serialization_failure
+    "XX001": StorageDamaged,  # data_corrupted
+    "XX002": StorageDamaged,  # index_corrupted
+}
+
+
+def _server_error(error: BaseException) -> BaseException | None:
+    """The psycopg error behind *error*, or None (psycopg is not imported for this)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for candidate in (current, getattr(current, "orig", None)):
+            if isinstance(candidate, BaseException) and type(candidate).__module__.startswith(
+                "psycopg"
+            ):
+                return candidate
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def refused_sign_in(error: BaseException) -> bool:
+    """True when the PostgreSQL server refused the login role or its password (28xxx).
+
+    libpq reports a refused connection without an SQLSTATE, so its message decides too;
+    that message is the server's, sent in English before any session language is set.
+    """
+    raw = _server_error(error)
+    if raw is None:
+        return False
+    state = getattr(raw, "sqlstate", None)
+    text = str(raw)
+    return (isinstance(state, str) and state.startswith("28")) or (
+        "password authentication failed" in text
+        or ("role" in text and "does not exist" in text)
+        or "is not permitted to log in" in text
+    )
+
+
+def _pg_storage_error(raw: BaseException) -> StorageError | None:
+    if refused_sign_in(raw):
+        return None  # the person's credentials, not the storage: sign-in says so
+    state = getattr(raw, "sqlstate", None)
+    if isinstance(state, str) and state in _PG_STATES:
+        return _PG_STATES[state]()
+    # No SQLSTATE: the connection itself failed (refused, timed out, closed); class 08 and
+    # a server shutting down (57P0x) mean the same to the person at the desk.
+    is_operational = type(raw).__name__ == "OperationalError" or any(
+        base.__name__ == "OperationalError" for base in type(raw).__mro__
+    )
+    if (state is None and is_operational) or (
+        isinstance(state, str) and (state.startswith("08") or state.startswith("57P0"))
+    ):
+        reason = str(raw).strip().splitlines()[0] if str(raw).strip() else ""
+        return StorageFailed(SERVER_UNREACHABLE, reason=reason)
+    return None
+
+
 def storage_error(error: BaseException) -> StorageError | None:
     """The domain error for a storage failure behind *error*; None for anything else.
 
@@ -89,6 +161,13 @@ def storage_error(error: BaseException) -> StorageError | None:
     """
     if isinstance(error, StorageError):
         return error
+    server = _server_error(error)
+    if server is not None:
+        return _pg_storage_error(server)
+    return _sqlite_storage_error(error)
+
+
+def _sqlite_storage_error(error: BaseException) -> StorageError | None:
     code = result_code(error)
     if code is None:
         return None

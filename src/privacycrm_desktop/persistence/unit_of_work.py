@@ -7,7 +7,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from privacycrm_desktop.domain.errors import StorageReadOnly
+from privacycrm_desktop.domain.errors import PermissionDenied, StorageReadOnly
 from privacycrm_desktop.persistence.storage_errors import storage_error
 
 
@@ -31,6 +31,19 @@ class UnitOfWork:
         self._write = False
         # Shared by every unit of this factory: a save was refused as read-only.
         self._storage = {"read_only_seen": False}
+
+    def rebind(self, engine: Engine) -> Engine:
+        """Send every later unit of this factory to *engine*; return the one used so far.
+
+        After sign-in on a PostgreSQL server that enforces the field matrix, the services
+        continue as the user's own login role (services/server_roles.py, issue 10).
+        """
+        old = self.engine
+        self.engine = engine
+        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+        writer_bind = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
+        return old
 
     def __call__(self, *, write: bool = False) -> UnitOfWork:
         fresh = UnitOfWork.__new__(UnitOfWork)
@@ -83,6 +96,10 @@ class UnitOfWork:
             self._raise_storage_error(exc)
 
     def _raise_storage_error(self, error: Exception) -> None:
+        if getattr(getattr(error, "orig", None), "sqlstate", None) == "42501":
+            # The PostgreSQL server refused the user's own role a column or table the
+            # field matrix hides (persistence/pg_roles.py): the role's refusal, not a bug.
+            raise PermissionDenied from error
         mapped = storage_error(error)
         if isinstance(mapped, StorageReadOnly):
             self._storage["read_only_seen"] = True

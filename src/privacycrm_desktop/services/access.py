@@ -19,8 +19,9 @@ from privacycrm_desktop.domain.access import (
     require,
 )
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
-from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, FIELDS_BY_NAME
+from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, FIELDS_BY_NAME, Sensitivity
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.models import RoleFieldAccess
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
@@ -104,4 +105,12 @@ class AccessService:
                 at=now,
                 detail=f"access={access.value}",
             )
+            server_enforced = FIELDS_BY_NAME[field].sensitivity is not Sensitivity.NORMAL
+            if server_enforced and session.get_bind().dialect.name == "postgresql":
+                # The server enforces the restricted fields too (persistence/pg_roles.py):
+                # its grants change in this transaction.
+                conn = session.connection()
+                if pg_roles.enabled(conn):
+                    session.flush()
+                    pg_roles.apply_privileges(conn)
         self.invalidate()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
 from privacycrm_desktop.domain.csv_cells import neutralise
+from privacycrm_desktop.persistence.dialect import take_audit_turn
 from privacycrm_desktop.persistence.models import AuditEvent, Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.clock import Clock, SystemClock
@@ -35,6 +36,7 @@ def record_event(
 ) -> None:
     """Append an audit event. *detail* must never hold a personal value (counts, codes)."""
     session.flush()
+    take_audit_turn(session)
     last = session.execute(
         select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).first()

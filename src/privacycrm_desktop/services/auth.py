@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, Role, require
@@ -23,6 +23,7 @@ from privacycrm_desktop.domain.errors import (
     ValidationFailed,
 )
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.models import Setting, User
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
@@ -120,6 +121,7 @@ class AuthService:
             user.last_login_at = now
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
+            _sync_login_role(session, user, password)
             record_event(
                 session,
                 actor=user.username,
@@ -161,6 +163,8 @@ class AuthService:
             )
             session.add(user)
             session.flush()
+            if (conn := _server_roles(session)) is not None:
+                pg_roles.create_login_role(conn, name, password, Role(role))
             record_event(
                 session,
                 actor=actor.username,
@@ -247,6 +251,8 @@ class AuthService:
             if user.active:
                 user.active = False
                 self._audit(uow.session, actor, "user.deactivate", user)
+            if (conn := _server_roles(uow.session)) is not None:
+                pg_roles.set_active(conn, user.username, False)
 
     def reactivate_user(self, actor: Actor, username: str) -> None:
         """Let a deactivated user sign in again, with a clean lockout state (owner only)."""
@@ -257,6 +263,8 @@ class AuthService:
                 user.active = True
                 user.failed_logins, user.locked_until = 0, None
                 self._audit(uow.session, actor, "user.reactivate", user)
+            if (conn := _server_roles(uow.session)) is not None:
+                pg_roles.set_active(conn, user.username, True)
 
     def reset_password(self, actor: Actor, username: str, new_password: str) -> None:
         """Give *username* a new password and lift a lockout (owner only).
@@ -274,6 +282,9 @@ class AuthService:
             user.password_hash = password_hash
             user.failed_logins, user.locked_until = 0, None
             self._audit(uow.session, actor, "user.password_reset", user)
+            if (conn := _server_roles(uow.session)) is not None:
+                pg_roles.create_login_role(conn, user.username, new_password, Role(user.role))
+                pg_roles.set_active(conn, user.username, user.active)
 
     def change_role(self, actor: Actor, username: str, role: Role) -> None:
         """Give *username* another role (owner only); the last active owner stays owner."""
@@ -287,6 +298,42 @@ class AuthService:
                 raise DomainError(LAST_OWNER)
             old, user.role = user.role, role.value
             self._audit(uow.session, actor, "user.role", user, f"from={old};to={role.value}")
+            conn = _server_roles(uow.session)
+            if conn is not None and pg_roles.has_login_role(conn, user.username):
+                pg_roles.set_app_role(conn, user.username, role)
+
+    # -- the server enforces the matrix (PostgreSQL, issue 10) -----------------------------
+
+    def server_roles_enabled(self) -> bool:
+        """True on a PostgreSQL database whose server enforces the field matrix."""
+        with self._uow() as uow:
+            return _server_roles(uow.session) is not None
+
+    def enable_server_roles(self, actor: Actor, password: str) -> None:
+        """Make the PostgreSQL server enforce the field matrix (owner only, once).
+
+        Creates one group role per app role with the privileges the matrix allows and a
+        login role for the signed-in owner with *password*; the others get theirs when
+        they next sign in through this connection, or when their password is reset.
+        The connection must be allowed to create roles (the administrator's).
+
+        Raises:
+            PermissionDenied: The actor is not the owner.
+            AuthenticationFailed: *password* is not the owner's.
+            DomainError: The database is not on PostgreSQL.
+        """
+        require(actor.role, Permission.MANAGE_USERS)
+        with self._uow(write=True) as uow:
+            session = uow.session
+            if session.get_bind().dialect.name != "postgresql":
+                raise DomainError(N_("Only a PostgreSQL server can enforce the field rules."))
+            user = session.get(User, actor.user_id)
+            if user is None or not verify_password(user.password_hash, password):
+                raise AuthenticationFailed
+            conn = session.connection()
+            pg_roles.enable(conn)
+            pg_roles.create_login_role(conn, user.username, password, Role(user.role))
+            self._audit(session, actor, "server_roles.enable", user)
 
     # -- the idle lock --------------------------------------------------------------------
 
@@ -344,3 +391,28 @@ class AuthService:
                 at=self._clock.now(),
                 detail=f"minutes={minutes}",
             )
+
+
+def _server_roles(session: Session) -> Connection | None:
+    """The session's connection when the PostgreSQL server enforces the matrix, else None."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    conn = session.connection()
+    return conn if pg_roles.enabled(conn) else None
+
+
+def _sync_login_role(session: Session, user: User, password: str) -> None:
+    """Signed in through a connection that may create roles (the administrator's): give
+    the user a login role with this password, so their own connection works from now on."""
+    conn = _server_roles(session)
+    if conn is None:
+        return
+    database = pg_roles.database_name(conn)
+    own = conn.execute(text("SELECT current_user")).scalar_one()
+    if own == pg_roles.login_role(database, user.username):
+        return
+    may_create = conn.execute(
+        text("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")
+    ).scalar()
+    if may_create:
+        pg_roles.create_login_role(conn, user.username, password, Role(user.role))

@@ -11,6 +11,12 @@ A restore (owner only) checks the backup, decrypts it and migrates its schema on
 temporary copy, erases again everyone erased since the backup (services/backup_restore.py),
 records the restore in the restored audit trail, sets the current database aside (renamed,
 never deleted) and puts the copy in its place. The app then has to start again.
+
+On a PostgreSQL server (issue 10) the same is done with pg_dump (persistence/pg_dump.py):
+backups go to ``<data folder>/backups/<database>@<host>-<port>`` unless a folder is set,
+and a restore (services/backup_pg.py) first makes a backup of the live database (that is
+the database "kept aside"), then puts the dump back, migrates, replays and audits in one
+transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import builtins
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,7 +45,7 @@ from privacycrm_desktop.persistence.backup import (
     find_backups,
     verify_backup,
 )
-from privacycrm_desktop.persistence.database import sqlite_file
+from privacycrm_desktop.persistence.database import is_postgresql, sqlite_file
 from privacycrm_desktop.persistence.models import Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
@@ -114,6 +121,19 @@ def _db_file(engine: Engine) -> Path:
     return file
 
 
+def _default_folder(engine: Engine) -> Path:
+    """Beside the database file; for a server database, in this computer's data folder,
+    one folder per database."""
+    file = sqlite_file(engine.url.render_as_string(hide_password=False))
+    if file is not None or not is_postgresql(engine):
+        return default_backup_folder(_db_file(engine))
+    from privacycrm_desktop.config import data_dir
+
+    url = engine.url
+    name = f"{url.database or 'postgres'}@{url.host or 'localhost'}-{url.port or 5432}"
+    return data_dir() / "backups" / re.sub(r"[^A-Za-z0-9._@-]+", "_", name)
+
+
 def _settings_rows(uow: UnitOfWork) -> dict[str, str]:
     with uow() as work:
         rows = work.session.execute(
@@ -142,7 +162,7 @@ class BackupService:
 
     def _settings(self) -> BackupSettings:
         rows = _settings_rows(self._uow)
-        folder = rows.get(FOLDER_KEY) or str(default_backup_folder(_db_file(self._uow.engine)))
+        folder = rows.get(FOLDER_KEY) or str(_default_folder(self._uow.engine))
         second = rows.get(SECOND_FOLDER_KEY) or ""
         try:
             max_age = int(rows.get(MAX_AGE_KEY) or DEFAULT_MAX_AGE_DAYS)
@@ -276,7 +296,6 @@ class BackupService:
         """
         if actor is not None:
             require(actor.role, Permission.BACKUP)
-        db_file = _db_file(self._uow.engine)
         settings = self._settings()
         folder = to or settings.folder
         material = self._key_material() if settings.encrypted else None
@@ -289,7 +308,7 @@ class BackupService:
         step(0)
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            info = self._write(db_file, folder, tier, material, step)
+            info = self._write(folder, tier, material, step)
         except OSError as exc:
             raise BackupFailed(
                 N_("The backup folder cannot be written to; no backup was made.")
@@ -311,6 +330,7 @@ class BackupService:
                 detail=(
                     f"tier={info.tier};encrypted={int(info.encrypted)};"
                     f"second_copy={int(info.second_copy is not None)}"
+                    + (";backend=postgresql" if info.backend == files.POSTGRESQL else "")
                 ),
             )
         if to is None:
@@ -330,20 +350,37 @@ class BackupService:
 
     def _write(
         self,
-        db_file: Path,
         folder: Path,
         tier: str,
         material: object,
         step: Callable[[int], None],
     ) -> BackupInfo:
         now = self._clock.now()
-        target = folder / files.backup_name(now, material is not None)
+        engine = self._uow.engine
+        backend = files.POSTGRESQL if is_postgresql(engine) else files.SQLITE
+        target = folder / files.backup_name(now, material is not None, backend)
+        while target.exists():  # two backups in one microsecond (a fixed clock)
+            now += dt.timedelta(microseconds=1)
+            target = folder / files.backup_name(now, material is not None, backend)
         with files.temporary_path(folder, ".db") as plain:
-            files.snapshot(db_file, plain)
-            step(1)
-            if files.integrity_problems_of(plain):
-                raise BackupFailed(N_("The copy failed its integrity check; no backup was made."))
-            facts = files.snapshot_facts(plain)
+            if backend == files.POSTGRESQL:
+                from privacycrm_desktop.persistence import pg_dump
+
+                os.close(os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                facts = pg_dump.dump(engine, plain)
+                step(1)
+                if not files.content_sound(plain, backend):
+                    raise BackupFailed(
+                        N_("The dump could not be read back by pg_restore; no backup was made.")
+                    )
+            else:
+                files.snapshot(_db_file(engine), plain)
+                step(1)
+                if files.integrity_problems_of(plain):
+                    raise BackupFailed(
+                        N_("The copy failed its integrity check; no backup was made.")
+                    )
+                facts = files.snapshot_facts(plain)
             step(2)
             if material is None:
                 written = plain
@@ -356,7 +393,9 @@ class BackupService:
                     encrypt_file(plain, sealed, material)
                     self._finish(sealed, target)
             step(3)
-        info = files.new_backup_info(target, now, facts, encrypted=material is not None, tier=tier)
+        info = files.new_backup_info(
+            target, now, facts, encrypted=material is not None, tier=tier, backend=backend
+        )
         files.write_manifest(info)
         return info
 
@@ -399,6 +438,10 @@ class BackupService:
             PermissionDenied, BackupInvalid, BackupPassphraseWrong.
         """
         require(actor.role, Permission.RESTORE)
+        if is_postgresql(self._uow.engine):
+            from privacycrm_desktop.services import backup_pg
+
+            return backup_pg.plan(self._uow, path, passphrase)
         from privacycrm_desktop.services import backup_swap
 
         return backup_swap.plan(self._uow, path, passphrase)
@@ -411,11 +454,35 @@ class BackupService:
             PermissionDenied, BackupInvalid, BackupPassphraseWrong, BackupFailed.
         """
         require(actor.role, Permission.RESTORE)
+        if is_postgresql(self._uow.engine):
+            from privacycrm_desktop.services import backup_pg
+
+            return backup_pg.restore(
+                self._uow,
+                path,
+                passphrase,
+                actor_name=actor.username,
+                now=self._clock.now(),
+                set_aside=self._set_aside,
+            )
         from privacycrm_desktop.services import backup_swap
 
         return backup_swap.restore(
             self._uow, path, passphrase, actor_name=actor.username, now=self._clock.now()
         )
+
+    def _set_aside(self) -> Path:
+        """A backup of the live server database just before a restore replaces it (kept
+        like a manual backup: until the maximum age)."""
+        settings = self._settings()
+        material = self._key_material() if settings.encrypted else None
+        try:
+            settings.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            return self._write(settings.folder, BackupTier.MANUAL, material, lambda _n: None).path
+        except OSError as exc:
+            raise BackupFailed(
+                N_("The backup folder cannot be written to; nothing was changed.")
+            ) from exc
 
 
 def rotate_folder(folder: Path, now: dt.datetime, max_age_days: int) -> list[Path]:

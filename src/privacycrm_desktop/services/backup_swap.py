@@ -56,6 +56,25 @@ def _check_schema(tmp: Path) -> None:
         )
 
 
+def check_backend(info: files.BackupInfo, backend: str) -> None:
+    """Refuse a backup of the other kind of database (a file's into a server, or back)."""
+    if info.backend == backend:
+        return
+    if info.backend == files.POSTGRESQL:
+        raise BackupInvalid(
+            N_(
+                "This backup was made from a PostgreSQL server database; it can only be "
+                "restored into a PostgreSQL database."
+            )
+        )
+    raise BackupInvalid(
+        N_(
+            "This backup is of a database file on a computer; it cannot be restored into a "
+            "PostgreSQL server database."
+        )
+    )
+
+
 def _count_contacts(uow: UnitOfWork) -> int:
     with uow() as work:
         return int(work.session.scalar(select(func.count()).select_from(Contact)) or 0)
@@ -65,6 +84,7 @@ def plan(uow: UnitOfWork, path: Path, passphrase: str | None) -> RestorePlan:
     """Check the backup on a temporary copy and count what a restore would change."""
     db_file = _db_file(uow.engine)
     info = files.read_manifest(path)
+    check_backend(info, files.SQLITE)
     with uow() as work:
         carry = read_carry_over(work.session)
     contacts_now = _count_contacts(uow)
@@ -161,6 +181,7 @@ def restore(
     """Restore *path* over the database behind *uow* (see the module text)."""
     db_file = _db_file(uow.engine)
     info = files.read_manifest(path)
+    check_backend(info, files.SQLITE)
     with files.plain_copy(info, db_file.parent, passphrase) as tmp:
         checkpoint(uow.engine)
         with uow() as work:
@@ -178,6 +199,7 @@ def restore_file(
     """Restore *path* over a database nobody has open (start-up recovery)."""
     now = SystemClock().now()
     info = files.read_manifest(path)
+    check_backend(info, files.SQLITE)
     db_file.parent.mkdir(parents=True, exist_ok=True)
     with files.plain_copy(info, db_file.parent, passphrase) as tmp:
         carry = read_carry_over_file(db_file)

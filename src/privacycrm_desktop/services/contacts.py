@@ -7,7 +7,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import Row, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, undefer
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.interfaces import ORMOption
 
 from privacycrm_desktop.domain.access import (
     FieldAccess,
@@ -22,6 +24,13 @@ from privacycrm_desktop.domain.contacts import (
     Language,
     Relationship,
     validate_contact,
+)
+from privacycrm_desktop.domain.edit_conflicts import (
+    CONFLICT_FIELDS,
+    ConflictDetail,
+    FieldConflict,
+    input_from,
+    three_way,
 )
 from privacycrm_desktop.domain.errors import (
     EditConflict,
@@ -101,6 +110,18 @@ _FTS_FIELDS = {
 MAX_PAGE = 1_000
 #: The evidence of opt-outs a new contact inherits from the suppression list.
 SUPPRESSION_EVIDENCE = "suppression list"
+#: How often a save merges somebody else's newer version before it gives up.
+_MERGE_ATTEMPTS = 3
+_SEEN = (FieldAccess.READ, FieldAccess.WRITE, FieldAccess.MASKED)
+#: Restricted fields nothing else is derived from: a role that may not see one never reads
+#: it (mapped ``deferred``), so a PostgreSQL server may refuse it the column (issue 10).
+_UNREAD_WHEN_HIDDEN = ("birth_date", "notes")
+#: What a field not read at all stands in as (then blanked like any hidden value).
+_BLANK = ContactInput()
+
+
+class _VersionMoved(Exception):
+    """The stored version is not the one the editor loaded (rolled back, then compared)."""
 
 
 class ContactService:
@@ -120,14 +141,14 @@ class ContactService:
         """How much of each field *actor* may see and change (the editor's new-contact form)."""
         return dict(self._access(actor))
 
-    def _match(self, actor: Actor, query: str) -> str | None:
+    def _match(self, actor: Actor, query: str) -> search.SearchTerms | None:
         access = self._access(actor)
         columns = [
             column
             for column, fields in _FTS_FIELDS.items()
             if all(access[f] in (FieldAccess.READ, FieldAccess.WRITE) for f in fields)
         ]
-        return search.match_expression(query, columns)
+        return search.search_terms(query, columns)
 
     def _phone_prefix(self, actor: Actor, query: str) -> str | None:
         """The number being typed, when the query is one and the user may read phones."""
@@ -208,10 +229,11 @@ class ContactService:
             return detail
 
     def _detail(self, session: Session, actor: Actor, contact_id: int) -> ContactDetail:
-        contact = session.get(Contact, contact_id)
+        access = self._access(actor)
+        contact = session.get(Contact, contact_id, options=_load_options(access))
         if contact is None:
             raise NotFound
-        access = self._access(actor)
+        unread = _not_loaded(access)
         sources = _SourceCache(session)
         default = sources.info(contact.source_id, contact.created_by, contact.created_at)
         provenance = {name: default for name in SCALAR_FIELDS if name in _SOURCED}
@@ -247,7 +269,7 @@ class ContactService:
 
         values: dict[str, object] = {}
         for name in SCALAR_FIELDS:
-            value = getattr(contact, name)
+            value = getattr(_BLANK, name) if name in unread else getattr(contact, name)
             level = access.get(name, FieldAccess.HIDDEN)
             if level is FieldAccess.HIDDEN:
                 value = "" if isinstance(value, str) else None
@@ -382,25 +404,109 @@ class ContactService:
         expected_version: int,
         data: ContactInput,
         source: SourceInput | None,
+        base: ContactInput | None = None,
     ) -> ContactDetail:
-        """Save changes; changed values get *source* (required when anything changed)."""
+        """Save changes; changed values get *source* (required when anything changed).
+
+        *base* is what the editor loaded (``edit_conflicts.input_from(detail)``). When
+        somebody else saved the contact after *expected_version*, nothing of theirs is
+        overwritten: with *base*, the fields only they changed are taken over and the save
+        goes through if no field was changed by both; otherwise (and always without *base*)
+        ``EditConflict`` carries the fields to choose from and the version to save against.
+        A save that wins between our read and our write (the version column's check at
+        flush, ``StaleDataError``, possible on PostgreSQL) is the same conflict.
+        """
         require(actor.role, Permission.EDIT_CONTACTS)
-        today, now = self._clock.today(), self._clock.now()
-        with self._uow(write=True) as uow:
+        conflict: ConflictDetail | None = None
+        for _attempt in range(_MERGE_ATTEMPTS):
+            try:
+                return self._save_changes(actor, contact_id, expected_version, data, source)
+            except (_VersionMoved, StaleDataError):
+                pass  # rolled back; see what is stored now
+            conflict = self._conflict(actor, contact_id, data, base)
+            if base is None or conflict.conflicts:
+                raise EditConflict(detail=conflict)
+            expected_version, data, base = conflict.version, conflict.merged, conflict.theirs
+        raise EditConflict(detail=conflict)
+
+    def _conflict(
+        self, actor: Actor, contact_id: int, data: ContactInput, base: ContactInput | None
+    ) -> ConflictDetail:
+        """Compare what is stored now with the typed *data* and the loaded *base*."""
+        access = self._access(actor)
+        writable = [f for f in CONFLICT_FIELDS if access.get(f) is FieldAccess.WRITE]
+        visible = [f for f in CONFLICT_FIELDS if access.get(f, FieldAccess.HIDDEN) in _SEEN]
+        restricted = sorted(f for f in _RESTRICTED if f in visible)
+        with self._uow(write=bool(restricted)) as uow:
             session = uow.session
+            stored = self._detail(session, actor, contact_id)
+            if restricted:
+                # Their values are shown as the editor shows them: audited the same way.
+                record_event(
+                    session,
+                    actor=actor.username,
+                    action="contact.read_restricted",
+                    entity="contact",
+                    entity_id=contact_id,
+                    at=self._clock.now(),
+                    detail="fields=" + ",".join(restricted),
+                )
             contact = session.get(Contact, contact_id)
             if contact is None:
                 raise NotFound
+            emails, phones = _points(session, contact_id)
+            # Fields the user may not change are validated with their stored values...
+            unread = _unread(access)
+            raw = {
+                f: getattr(contact, f)
+                for f in SCALAR_FIELDS
+                if f not in writable and f not in unread
+            }
+            raw |= {"emails": emails, "phones": phones}
+            raw = {f: v for f, v in raw.items() if f not in writable}
+        mine = validate_contact(dataclasses.replace(data, **raw), self._clock.today())
+        theirs = input_from(stored)
+        # ... and leave this function as the user may see them, never more.
+        mine = dataclasses.replace(mine, **{f: getattr(theirs, f) for f in raw})
+        conflicts, merged, taken = three_way(base, theirs, mine, writable, visible)
+        return ConflictDetail(
+            contact_id=contact_id,
+            version=stored.version,
+            conflicts=tuple(_with_author(c, stored) for c in conflicts),
+            theirs=theirs,
+            merged=merged,
+            taken_over=taken,
+            changed_at=stored.updated_at,
+        )
+
+    def _save_changes(
+        self,
+        actor: Actor,
+        contact_id: int,
+        expected_version: int,
+        data: ContactInput,
+        source: SourceInput | None,
+    ) -> ContactDetail:
+        today, now = self._clock.today(), self._clock.now()
+        with self._uow(write=True) as uow:
+            session = uow.session
+            # FOR UPDATE on PostgreSQL: a concurrent save of this contact waits for ours
+            # (SQLite's writers are serialised by BEGIN IMMEDIATE already).
+            contact = session.get(Contact, contact_id, with_for_update=True)
+            if contact is None:
+                raise NotFound
             if contact.version != expected_version:
-                raise EditConflict
+                raise _VersionMoved
             access = self._access(actor)
-            # Fields the user cannot see keep their stored value whatever the form says.
+            # Fields the user cannot see keep their stored value whatever the form says;
+            # hidden restricted ones are not even read, and never written (``changed``).
+            unread = _unread(access)
             merged = dataclasses.replace(
                 data,
                 **{
                     name: getattr(contact, name)
                     for name in SCALAR_FIELDS
-                    if access.get(name) is not FieldAccess.WRITE
+                    if access.get(name) is not FieldAccess.WRITE and name not in unread
                 },
             )
             old_emails = list(
@@ -414,7 +520,11 @@ class ContactService:
             if access["phones"] is not FieldAccess.WRITE:
                 merged = dataclasses.replace(merged, phones=tuple(p.number for p in old_phones))
             merged = validate_contact(merged, today)
-            changed = [n for n in SCALAR_FIELDS if getattr(contact, n) != getattr(merged, n)]
+            changed = [
+                n
+                for n in SCALAR_FIELDS
+                if n not in unread and getattr(contact, n) != getattr(merged, n)
+            ]
             emails_changed = tuple(e.address for e in old_emails) != merged.emails
             phones_changed = tuple(p.number for p in old_phones) != merged.phones
             if not changed and not emails_changed and not phones_changed:
@@ -647,6 +757,29 @@ class _SourceCache:
         )
 
 
+def _unread(access: dict[str, FieldAccess]) -> frozenset[str]:
+    """The restricted fields *access* hides: never read for this role."""
+    return frozenset(
+        f for f in _UNREAD_WHEN_HIDDEN if access.get(f, FieldAccess.HIDDEN) is FieldAccess.HIDDEN
+    )
+
+
+def _not_loaded(access: dict[str, FieldAccess]) -> frozenset[str]:
+    """The scalar fields the editor's data leaves out for this role: every hidden one but
+    those it is built from whatever the matrix says (kind, language, relationship)."""
+    hidden = {f for f in SCALAR_FIELDS if access.get(f, FieldAccess.HIDDEN) is FieldAccess.HIDDEN}
+    return frozenset(hidden - {"kind", "language", "relationship"})
+
+
+def _load_options(access: dict[str, FieldAccess]) -> list[ORMOption]:
+    """Load what the role may see with the contact, and nothing it may not (a PostgreSQL
+    server refuses the role those columns, persistence/pg_roles.py)."""
+    hidden = _not_loaded(access)
+    options: list[ORMOption] = [defer(getattr(Contact, f)) for f in sorted(hidden)]
+    options += [undefer(getattr(Contact, f)) for f in _UNREAD_WHEN_HIDDEN if f not in hidden]
+    return options
+
+
 def _list_row(access: dict[str, FieldAccess], row: Row[tuple[object, ...]]) -> ContactRow:
     """A list row with the fields the user may not see blanked and masked ones masked."""
     (cid, first, last, org, email, phone, city, relationship, keep_until) = row._tuple()
@@ -746,6 +879,20 @@ def _inherit_objection(
     return opt_out_everywhere(
         session, salt, contact, actor, now, ConsentMethod.SUPPRESSION_LIST, SUPPRESSION_EVIDENCE
     )
+
+
+def _with_author(conflict: FieldConflict, stored: ContactDetail) -> FieldConflict:
+    """*conflict* with who entered their value and when (the provenance), when known."""
+    infos: list[SourceInfo] = []
+    if conflict.field in ("emails", "phones"):
+        values: tuple[SourcedValue, ...] = getattr(stored, conflict.field)
+        infos = [v.source for v in values]
+    elif conflict.field in stored.provenance:
+        infos = [stored.provenance[conflict.field]]
+    if not infos:
+        return conflict
+    newest = max(infos, key=lambda i: i.recorded_at)
+    return dataclasses.replace(conflict, their_by=newest.entered_by, their_at=newest.recorded_at)
 
 
 def _filled_fields(data: ContactInput) -> list[str]:

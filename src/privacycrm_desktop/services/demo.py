@@ -13,14 +13,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert
 
 from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.contacts import ContactKind, Relationship
 from privacycrm_desktop.domain.normalize import fold, sort_name
 from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.persistence import search
-from privacycrm_desktop.persistence.models import Base, Contact, Source
+from privacycrm_desktop.persistence.dialect import reserve_contact_ids
+from privacycrm_desktop.persistence.models import Base, Source
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services import demo_data as data
 from privacycrm_desktop.services.audit import record_event
@@ -255,7 +256,7 @@ class DemoService:
             session.add_all(sources)
             session.flush()
             source_ids = [s.id for s in sources]
-            first_id = (session.execute(select(func.max(Contact.id))).scalar() or 0) + 1
+            first_id = reserve_contact_ids(session, count)
             record_event(
                 session,
                 actor=actor.username,

@@ -288,7 +288,9 @@ def _delete_staged_rows(
     """Delete import rows under review that hold the person's address, number or name."""
 
     def holds(value: str) -> ColumnElement[bool]:
-        return func.instr(func.lower(ImportStaging.payload), value.lower()) > 0
+        # LIKE with the value's own % and _ escaped: the same on SQLite and PostgreSQL
+        # (which has no instr()).
+        return func.lower(ImportStaging.payload).contains(value.lower(), autoescape=True)
 
     tests = [holds(v) for v in (*emails, *phones) if v.strip()]
     if first_name.strip() and last_name.strip():
@@ -297,12 +299,37 @@ def _delete_staged_rows(
         session.execute(delete(ImportStaging).where(or_(*tests)))
 
 
+#: The tables an erasure deletes from or changes (VACUUM-ed after it on PostgreSQL).
+ERASURE_TABLES = (
+    "contact",
+    "contact_email",
+    "contact_phone",
+    "contact_fts",
+    "source",
+    "consent_event",
+    "disclosure",
+    "field_provenance",
+    "special_category_datum",
+    "rectification",
+    "request_contact",
+    "retention_hold",
+    "import_staging",
+)
+
+
 def finish_erasure(uow: UnitOfWork) -> None:
     """After the commit(s): merge the search index and truncate the WAL, so the deleted
-    words leave the index pages and the WAL (secure_delete zeroes the freed pages)."""
+    words leave the index pages and the WAL (secure_delete zeroes the freed pages).
+
+    On PostgreSQL: ``VACUUM`` the touched tables (best effort, outside a transaction), so
+    the dead row versions holding the person's values are cleaned."""
     with uow(write=True) as work:
         search.optimize(work.session)
     checkpoint(uow.engine)
+    if uow.engine.dialect.name == "postgresql":
+        from privacycrm_desktop.persistence.pg_dump import vacuum
+
+        vacuum(uow.engine, ERASURE_TABLES)
 
 
 class ErasureService:

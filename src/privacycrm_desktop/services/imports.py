@@ -3,21 +3,29 @@
 How a run goes:
 
 1. The plan is checked (source, purpose, legal basis, consent columns) and the file read
-   into a table (``domain.import_files``); nothing is written yet.
+   into a table (``domain.import_files``; the table of a preview or check of the same
+   bytes is used again); nothing is written yet.
 2. Every row is converted and validated with the contact editor's rules
    (``domain.import_rows.read_row``), then checked against the suppression list (salted
    hashes of e-mail, E.164 phone and folded name + postcode; a match skips the row) and
-   against the duplicate keys of every existing contact, loaded once, and of the rows
-   before it in the file. Depending on the policy a duplicate is skipped, merged or
-   created anyway; with MERGE a second row of one person in the file fills the first.
+   against the duplicate keys of the existing contacts (looked up block by block) and of
+   the rows before it in the file. Depending on the policy a duplicate is skipped, merged
+   or created anyway; with MERGE a second row of one person in the file fills the first.
+   A file of ``import_pool.POOL_MIN_ROWS`` rows or more is validated by worker processes
+   (``services.import_pool``, one per core); the rows come back in file order and every
+   decision stays here, so the outcome is the same as in this process.
 3. One ``import_batch`` row and one ``source`` row (kind, description, date, purpose,
-   batch) are written, then the contacts in chunks of ``CHUNK`` rows with Core
-   executemany inserts (contacts, e-mails, phones, full-text rows, consent events,
-   keep-until dates). **Atomicity: each chunk is one transaction**, so a row is written
-   whole or not at all; a cancel between chunks keeps the chunks already written, which
-   stay one batch that can be undone. A merge fills only empty fields and adds new
-   addresses and numbers, each with a ``field_provenance`` row or its own source pointing
-   at the batch's source; a filled field is never overwritten (counted as a conflict).
+   batch) are written, then the contacts in chunks of ``CHUNK`` rows with executemany
+   inserts (contacts, e-mails, phones, full-text rows, consent events, keep-until dates).
+   **Atomicity: each chunk is one transaction**, so a row is written whole or not at all;
+   a cancel between chunks keeps the chunks already written, which stay one batch that
+   can be undone. A merge fills only empty fields and adds new addresses and numbers,
+   each with a ``field_provenance`` row or its own source pointing at the batch's source;
+   a filled field is never overwritten (counted as a conflict). With the workers and a
+   policy that never changes a placed contact (SKIP, CREATE), full chunks are written
+   while the workers still validate (the batch starts with the first chunk; a contact it
+   created counts as a duplicate in the file, not in the database); with MERGE, and for
+   small files, writing starts after the last row.
 4. The batch gets its counts and one audit event ("import.run"), counts only.
 
 Undo removes the batch's contacts and what it merged into others, unless any of them was
@@ -31,14 +39,28 @@ import contextlib
 import csv
 import dataclasses
 import datetime as dt
+import functools
 import gc
+import hashlib
+import operator
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Engine,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission, require
@@ -76,15 +98,20 @@ from privacycrm_desktop.domain.import_rows import (
     duplicate_keys,
     guess_mapping,
     is_consent_header,
-    read_row,
 )
-from privacycrm_desktop.domain.normalize import fold, phone_search_tokens, sort_name
+from privacycrm_desktop.domain.normalize import fold, sort_name
 from privacycrm_desktop.domain.provenance import SourceInput, validate_source
 from privacycrm_desktop.domain.purposes import LegalBasis
-from privacycrm_desktop.domain.retention import KeepUntil, RetentionFacts, keep_until
-from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason, normalised_digest
+from privacycrm_desktop.domain.retention import (
+    KeepUntil,
+    RetentionFacts,
+    RetentionRule,
+    keep_until,
+)
+from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence.dialect import nocase, reserve_contact_ids
 from privacycrm_desktop.persistence.models import (
     Base,
     ConsentEvent,
@@ -107,13 +134,21 @@ from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.erasure import finish_erasure
+from privacycrm_desktop.services.import_pool import (
+    RowChecker,
+    RowPlan,
+    ValidRow,
+    fts_texts,
+    worker_count,
+)
 from privacycrm_desktop.services.marketing_facts import ensure_salt, get_salt, point_digest
 from privacycrm_desktop.services.retention import recompute, stored_rules
 
 Progress = Callable[[int, int], None]
 
-#: Rows per transaction when writing.
-CHUNK = 5_000
+#: Rows per transaction when writing (each commit rewrites the index pages it touched:
+#: 10,000 rows take about a second to write, the longest a cancel waits).
+CHUNK = 10_000
 #: Rows read, and looked up in the database, together (and between progress reports).
 _BLOCK = 1_000
 #: Fields a merge may fill when the existing contact has them empty.
@@ -229,6 +264,8 @@ class _NewContact:
     consents: list[tuple[int, RowConsent]]
     #: Later rows of the file merged into this one.
     merged_rows: int = 0
+    #: The sort name and full-text columns of ``contact``, when computed already.
+    prepared: tuple[str, tuple[str, str, str, str, str]] | None = None
 
 
 @dataclass
@@ -278,21 +315,55 @@ class _SuppressionList:
             }
         self._kinds = {kind for kind, _digest in self._digests}
 
-    def reason(self, keys: Sequence[tuple[HashKind, str]]) -> SkipReason | None:
-        """Why a row with these keys is skipped; None when it is not on the list."""
+    def hashing(self) -> tuple[str, frozenset[str]] | None:
+        """The secret and the hash kinds a row's keys are hashed with; None when the list
+        is empty (no row is on it)."""
         if not self._digests or self._salt is None:
             return None
-        salt = self._salt
-        reasons = {
-            self._digests.get((kind.value, normalised_digest(salt, kind, key)))
-            for kind, key in keys
-            if kind.value in self._kinds
-        }
+        return self._salt, frozenset(self._kinds)
+
+    def reason(self, digests: Iterable[tuple[str, str]]) -> SkipReason | None:
+        """Why a row whose keys hash to *digests* (kind, digest; see ``hashing``) is
+        skipped; None when it is not on the list."""
+        reasons = {self._digests.get(digest) for digest in digests}
         if SuppressionReason.ERASURE.value in reasons:
             return SkipReason.ERASED
         if SuppressionReason.OBJECTION.value in reasons:
             return SkipReason.OBJECTED
         return None
+
+
+#: SQLite page cache of the connection that writes an import, in KiB (the default is 2 MiB:
+#: a 100,000-row load into eight indexes of ``contact`` would reread and rewrite pages).
+_BULK_CACHE_KIB = 65_536
+
+
+@contextlib.contextmanager
+def _bulk_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for writing chunks; on SQLite with a larger page cache and its temporary
+    files in memory, both put back before the connection returns to the pool.
+
+    In memory: the statement journal. Each insert into ``contact`` fires triggers, so
+    SQLite keeps the pages it is about to change in a statement journal, a temporary file
+    by default: some 40 KB of writes a row (and personal data in a file in /tmp).
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            yield conn
+            return
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cache_size = raw.execute("PRAGMA cache_size").fetchone()[0]
+        temp_store = raw.execute("PRAGMA temp_store").fetchone()[0]
+        raw.execute("PRAGMA temp_store=MEMORY")
+        raw.execute(f"PRAGMA cache_size={-_BULK_CACHE_KIB}")
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction():
+                conn.rollback()
+            raw.execute(f"PRAGMA temp_store={int(temp_store)}")
+            raw.execute(f"PRAGMA cache_size={int(cache_size)}")
 
 
 class _Reporter:
@@ -337,10 +408,20 @@ class ImportService:
         self._uow = uow
         self._clock = clock
         self._policy = access or AccessService(uow, clock)
+        #: The last file read: (its bytes' digest and shape, its table); see ``_read``.
+        self._last_read: tuple[tuple[bytes, FileShape], ImportTable] | None = None
 
     # -- reading ------------------------------------------------------------------------
 
-    def _read(self, path: Path, shape: FileShape | None = None) -> ImportTable:
+    def _read(
+        self, path: Path, shape: FileShape | None = None, *, keep: bool = True
+    ) -> ImportTable:
+        """The file read into a table.
+
+        The wizard previews, checks and runs one file: the last table read is kept (unless
+        not *keep*) and used again while the file's bytes and shape are the same, instead
+        of parsing 100,000 rows again (the bytes are read and compared every time).
+        """
         try:
             size = path.stat().st_size
             check_size(size)
@@ -348,7 +429,12 @@ class ImportService:
         except OSError:
             raise ImportFileUnreadable(N_("The file cannot be opened.")) from None
         check_size(len(data))
-        return read_table(data, shape or detect_shape(data, path.name))
+        shape = shape or detect_shape(data, path.name)
+        key = (hashlib.blake2b(data, digest_size=32).digest(), shape)
+        last = self._last_read
+        table = last[1] if last is not None and last[0] == key else read_table(data, shape)
+        self._last_read = (key, table) if keep else None
+        return table
 
     def detect(self, actor: Actor, path: Path) -> FileShape:
         """The detected encoding, format and separator of a file."""
@@ -367,7 +453,8 @@ class ImportService:
         the register's consent purpose on the channel its header names.
         """
         require(actor.role, Permission.IMPORT)
-        table = self._read(path, shape)
+        with _without_cyclic_gc():  # some ten objects a row that live on (see there)
+            table = self._read(path, shape)
         with self._uow() as uow:
             consent_purpose = uow.session.execute(
                 select(Purpose.code)
@@ -472,56 +559,68 @@ class ImportService:
         table: ImportTable,
         report: _Reporter,
         total_steps: int,
+        sink: _BatchRun | None = None,
+        result: _Analysis | None = None,
     ) -> _Analysis:
         """Read, validate and sort every row: new, merged, skipped or invalid.
 
         Rows go in blocks: each block's duplicate keys are looked up in the database at
         once (indexed look-ups, not a query per row, and not a million keys in memory).
+        With a *sink*, full chunks of new contacts are written as the blocks place them
+        (the contacts it created are then no duplicates of the database, but of the file).
         """
         today = self._clock.today()
-        result = _Analysis(total_rows=table.row_count)
+        if result is None:
+            result = _Analysis(total_rows=table.row_count)
         for problem in table.broken:
             result.invalid.append(problem)
             result.invalid_rows += 1
         suppression = _SuppressionList(session)
         in_file: dict[tuple[HashKind, str], int] = {}
-        headers = table.headers
-        for start in range(0, len(table.rows), _BLOCK):
-            if not report(start, total_steps):
-                result.cancelled = True
-                return result
-            block: list[tuple[ImportedRow, list[tuple[HashKind, str]]]] = []
-            for number, cells in table.rows[start : start + _BLOCK]:
-                row = read_row(number, headers, cells, plan.mapping, today)
-                if isinstance(row, list):
-                    result.invalid += row
-                    result.invalid_rows += 1
-                    continue
-                data = row.contact
-                keys = duplicate_keys(
-                    data.emails, data.phones, data.first_name, data.last_name, data.postcode
+        row_plan = RowPlan(table.headers, plan.mapping, today, suppression.hashing())
+        checker = RowChecker(row_plan, table.rows, block=_BLOCK)
+        with checker:
+            checked_blocks = checker.blocks()
+            for start in range(0, len(table.rows), _BLOCK):
+                if not report(start + (sink.rows_done if sink else 0), total_steps):
+                    result.cancelled = True
+                    return result
+                block: list[ValidRow] = []
+                for checked in next(checked_blocks):
+                    if isinstance(checked, list):
+                        result.invalid += checked
+                        result.invalid_rows += 1
+                        continue
+                    skip = suppression.reason(checked.digests)
+                    if skip is not None:
+                        result.skipped[skip] += 1
+                        continue
+                    block.append(checked)
+                existing = (
+                    _existing_matches(session, block)
+                    if sink is None
+                    else _existing_matches(session, block, sink.created, sink.batch_id)
                 )
-                skip = suppression.reason(keys)
-                if skip is not None:
-                    result.skipped[skip] += 1
-                    continue
-                block.append((row, keys))
-            existing = _existing_matches(session, block)
-            for row, keys in block:
-                self._place(result, plan.duplicates, row, keys, existing, in_file)
-        report(table.row_count, total_steps)
+                for valid in block:
+                    self._place(result, plan.duplicates, valid, existing, in_file)
+                if sink is not None and sink.ready(result):
+                    # No read snapshot open while a chunk is written: SQLite can then
+                    # checkpoint the WAL and start it again, instead of growing it.
+                    session.rollback()
+                    sink.stream(result)
+        report(table.row_count + (sink.rows_done if sink else 0), total_steps)
         return result
 
     @staticmethod
     def _place(
         result: _Analysis,
         policy: DuplicatePolicy,
-        row: ImportedRow,
-        keys: list[tuple[HashKind, str]],
+        valid: ValidRow,
         existing: dict[tuple[HashKind, str], int],
         in_file: dict[tuple[HashKind, str], int],
     ) -> None:
         """Decide one valid row: a new contact, merged, or skipped as a duplicate."""
+        row, keys = valid.row, valid.keys
         match = next((existing[k] for k in keys if k in existing), None)
         if match is not None and policy is not DuplicatePolicy.CREATE:
             if policy is DuplicatePolicy.SKIP:
@@ -538,12 +637,20 @@ class ImportService:
                 return
             target = result.new[earlier]
             target.contact = _fill(target.contact, row)
+            target.prepared = None
             target.consents += [(number, c) for c in row.consents]
             target.merged_rows += 1
             result.merged_rows += 1
             index = earlier
         else:
-            result.new.append(_NewContact(number, row.contact, [(number, c) for c in row.consents]))
+            result.new.append(
+                _NewContact(
+                    number,
+                    row.contact,
+                    [(number, c) for c in row.consents],
+                    prepared=(valid.sort_name, valid.fts),
+                )
+            )
             index = len(result.new) - 1
         for key in keys:
             in_file.setdefault(key, index)
@@ -576,12 +683,12 @@ class ImportService:
         actor: Actor,
         plan: ImportPlan,
         table: ImportTable,
-        analysis: _Analysis,
-        source: SourceInput,
-        purpose_id: int,
+        checked: tuple[SourceInput, int],
         now: dt.datetime,
+        needs_salt: bool,
     ) -> tuple[int, int, str]:
         """Write the batch and its one source; their ids, and the salt consents need."""
+        source, purpose_id = checked
         assert source.kind is not None
         assert source.obtained_on is not None
         with self._uow(write=True) as uow:
@@ -594,7 +701,7 @@ class ImportService:
                 file_format=table.shape.format.value,
                 purpose_id=purpose_id,
                 legal_basis=plan.legal_basis,
-                total_rows=analysis.total_rows,
+                total_rows=table.row_count,
             )
             session.add(batch)
             session.flush()
@@ -609,7 +716,7 @@ class ImportService:
             )
             session.add(source_row)
             session.flush()
-            salt = ensure_salt(session) if _has_consents(analysis) else ""
+            salt = ensure_salt(session) if needs_salt else ""
             return batch.id, source_row.id, salt
 
     def run(self, actor: Actor, plan: ImportPlan, progress: Progress | None = None) -> ImportResult:
@@ -624,94 +731,80 @@ class ImportService:
             return self._run(actor, plan, progress)
 
     def _run(self, actor: Actor, plan: ImportPlan, progress: Progress | None) -> ImportResult:
-        table = self._read(plan.path, plan.shape)
+        table = self._read(plan.path, plan.shape, keep=False)
         steps = table.row_count * 2
         report = _Reporter(progress)
         now = self._clock.now()
-        with self._uow() as uow:
-            source, purpose_id, consent_ids = self._check_plan(
-                uow.session, actor, plan, table.headers
-            )
-            analysis = self._analyse(uow.session, plan, table, report, steps)
-        empty = ImportResult(
-            batch_id=None,
-            total_rows=analysis.total_rows,
-            imported=0,
-            merged=0,
-            skipped=dict(analysis.skipped),
-            invalid=tuple(analysis.invalid),
-            invalid_rows=analysis.invalid_rows,
-            cancelled=analysis.cancelled,
-        )
-        if analysis.cancelled or not (analysis.new or analysis.merges):
-            return empty
-        batch_id, source_id, salt = self._start_batch(
-            actor, plan, table, analysis, source, purpose_id, now
-        )
         engine = self._uow.engine.execution_options(sqlite_begin="IMMEDIATE")
         with engine.connect() as conn:
             rules = stored_rules(conn)
-        writer = _Writer(
-            actor=actor,
-            now=now,
-            batch_id=batch_id,
-            source_id=source_id,
-            consent_ids=consent_ids,
-            salt=salt,
-            file_name=plan.path.name,
-            plain_keep=keep_until(
-                RetentionFacts(relationship=Relationship.PROSPECT, collected_on=now.date()),
-                rules,
-            ),
-        )
-        imported = merged_rows = conflicts = 0
-        done_rows = table.row_count
-        merge_items = list(analysis.merges.items())
-        work: list[tuple[list[_NewContact], list[tuple[int, list[ImportedRow]]]]] = []
-        for start in range(0, len(analysis.new), CHUNK):
-            work.append((analysis.new[start : start + CHUNK], []))
-        for start in range(0, len(merge_items), CHUNK):
-            work.append(([], merge_items[start : start + CHUNK]))
+        # A big file is checked by worker processes while this one writes: with a policy
+        # that never changes a contact once placed, its chunks are written as they fill.
+        stream = plan.duplicates is not DuplicatePolicy.MERGE and worker_count(table.row_count) > 0
         status = RUNNING
-        try:
-            for new, merges in work:
-                if not report(done_rows, steps):
+        analysis = _Analysis(total_rows=table.row_count)
+        with _bulk_connection(engine) as conn:
+            batch = _BatchRun(self, actor, plan, table, now, conn, rules)
+            try:
+                with self._uow() as uow:
+                    source, purpose_id, consent_ids = self._check_plan(
+                        uow.session, actor, plan, table.headers
+                    )
+                    batch.checked = ((source, purpose_id), consent_ids)
+                    self._analyse(
+                        uow.session, plan, table, report, steps, batch if stream else None, analysis
+                    )
+                if analysis.cancelled:
                     status = CANCELLED
-                    break
-                with engine.begin() as conn:
-                    to_compute = writer.create(conn, new)
-                    merged_ids, chunk_conflicts = writer.merge(conn, merges)
-                    recompute(conn, to_compute + merged_ids, rules)
-                imported += len(new)
-                # Rows merged into earlier rows count once their contact is written.
-                merged_rows += sum(n.merged_rows for n in new)
-                merged_rows += sum(len(rows) for _cid, rows in merges)
-                conflicts += chunk_conflicts
-                done_rows += len(new) + sum(len(rows) for _cid, rows in merges)
-            else:
-                status = DONE
-        finally:
-            # Also after a failure: the chunks written are a batch that can be undone.
-            self._finish_batch(
-                actor,
-                batch_id,
-                status if status != RUNNING else FAILED,
-                (imported, merged_rows, sum(analysis.skipped.values()), analysis.invalid_rows),
-            )
+                elif batch.batch_id is None and (analysis.new or analysis.merges):
+                    batch.start(_has_consents(analysis))
+                if status == RUNNING:
+                    status = self._write_rest(batch, analysis, report, steps)
+            finally:
+                if batch.batch_id is not None:
+                    # Also after a failure: the chunks written are a batch that can be undone.
+                    self._finish_batch(
+                        actor,
+                        batch.batch_id,
+                        status if status != RUNNING else FAILED,
+                        (
+                            batch.imported,
+                            batch.merged_rows,
+                            sum(analysis.skipped.values()),
+                            analysis.invalid_rows,
+                        ),
+                    )
         cancelled = status == CANCELLED
-        if not cancelled:
+        if batch.batch_id is not None and not cancelled:
             report(steps, steps)
         return ImportResult(
-            batch_id=batch_id,
+            batch_id=batch.batch_id,
             total_rows=analysis.total_rows,
-            imported=imported,
-            merged=merged_rows,
+            imported=batch.imported,
+            merged=batch.merged_rows,
             skipped=dict(analysis.skipped),
             invalid=tuple(analysis.invalid),
             invalid_rows=analysis.invalid_rows,
             cancelled=cancelled,
-            conflicts=conflicts,
+            conflicts=batch.conflicts,
         )
+
+    @staticmethod
+    def _write_rest(batch: _BatchRun, analysis: _Analysis, report: _Reporter, steps: int) -> str:
+        """Write what the analysis left to write, chunk by chunk; the batch's status."""
+        if batch.batch_id is None:
+            return DONE  # nothing to write
+        merge_items = list(analysis.merges.items())
+        work: list[tuple[list[_NewContact], list[tuple[int, list[ImportedRow]]]]] = []
+        for start in range(batch.handed, len(analysis.new), CHUNK):
+            work.append((analysis.new[start : start + CHUNK], []))
+        for start in range(0, len(merge_items), CHUNK):
+            work.append(([], merge_items[start : start + CHUNK]))
+        for new, merges in work:
+            if not report(analysis.total_rows + batch.rows_done, steps):
+                return CANCELLED
+            batch.write(new, merges)
+        return DONE
 
     def _finish_batch(
         self, actor: Actor, batch_id: int, status: str, counts: tuple[int, int, int, int]
@@ -883,6 +976,99 @@ class ImportService:
         return len(ids)
 
 
+class _BatchRun:
+    """One run's batch: started with its first chunk, then written chunk by chunk, each
+    chunk one transaction; it counts what was written."""
+
+    def __init__(
+        self,
+        service: ImportService,
+        actor: Actor,
+        plan: ImportPlan,
+        table: ImportTable,
+        now: dt.datetime,
+        conn: Connection,
+        rules: dict[str, RetentionRule],
+    ) -> None:
+        self._service = service
+        self._actor = actor
+        self._plan = plan
+        self._table = table
+        self._now = now
+        self._conn = conn
+        self._rules = rules
+        #: The checked source and purpose id, and the consent purposes' ids.
+        self.checked: tuple[tuple[SourceInput, int], dict[str, int]] | None = None
+        self._writer: _Writer | None = None
+        self.batch_id: int | None = None
+        self.imported = self.merged_rows = self.conflicts = 0
+        #: Rows written (new contacts and rows merged into existing ones), for progress.
+        self.rows_done = 0
+        #: How many of the analysis's new contacts were written while it went on.
+        self.handed = 0
+
+    @property
+    def created(self) -> set[int]:
+        """The contacts this batch created so far (they are no duplicates "in the database")."""
+        return self._writer.created if self._writer is not None else set()
+
+    def start(self, needs_salt: bool) -> None:
+        """Write the batch and source rows."""
+        assert self.checked is not None
+        (source, purpose_id), consent_ids = self.checked
+        batch_id, source_id, salt = self._service._start_batch(
+            self._actor, self._plan, self._table, (source, purpose_id), self._now, needs_salt
+        )
+        self.batch_id = batch_id
+        self._writer = _Writer(
+            actor=self._actor,
+            now=self._now,
+            batch_id=batch_id,
+            source_id=source_id,
+            consent_ids=consent_ids,
+            salt=salt,
+            file_name=self._plan.path.name,
+            plain_keep=keep_until(
+                RetentionFacts(relationship=Relationship.PROSPECT, collected_on=self._now.date()),
+                self._rules,
+            ),
+        )
+
+    def write(
+        self, new: Sequence[_NewContact], merges: Sequence[tuple[int, list[ImportedRow]]]
+    ) -> None:
+        """Write one chunk in one transaction."""
+        if self._writer is None:
+            self.start(
+                needs_salt=any(
+                    t is not None and t.field is ImportField.CONSENT for t in self._plan.mapping
+                )
+            )
+        assert self._writer is not None
+        conn = self._conn
+        with conn.begin():
+            to_compute = self._writer.create(conn, new)
+            merged_ids, conflicts = self._writer.merge(conn, merges)
+            recompute(conn, to_compute + merged_ids, self._rules)
+        self.imported += len(new)
+        # Rows merged into earlier rows count once their contact is written.
+        self.merged_rows += sum(n.merged_rows for n in new)
+        self.merged_rows += sum(len(rows) for _cid, rows in merges)
+        self.conflicts += conflicts
+        self.rows_done += len(new) + sum(len(rows) for _cid, rows in merges)
+
+    def ready(self, analysis: _Analysis) -> bool:
+        """Has the analysis placed a full chunk of new contacts not written yet?"""
+        return len(analysis.new) - self.handed >= CHUNK
+
+    def stream(self, analysis: _Analysis) -> None:
+        """Write the full chunks of new contacts the analysis has placed so far (only for
+        policies that never change a placed contact)."""
+        while self.ready(analysis):
+            self.write(analysis.new[self.handed : self.handed + CHUNK], [])
+            self.handed += CHUNK
+
+
 # -- writing ---------------------------------------------------------------------------------
 
 
@@ -899,6 +1085,8 @@ class _Writer:
     file_name: str
     #: The keep-until date of a new contact without consents: all such are alike.
     plain_keep: KeepUntil
+    #: The ids of the contacts created so far.
+    created: set[int] = field(default_factory=set)
 
     def _value_rows(
         self, cid: int, column: str, values: Sequence[str], start: int, user: int | None
@@ -954,58 +1142,74 @@ class _Writer:
             return []
         plain_until = None if self.plain_keep.open_ended else self.plain_keep.date
         with_consents: list[int] = []
-        first_id = int(conn.execute(select(func.max(Contact.id))).scalar() or 0) + 1
-        contacts: list[dict[str, Any]] = []
-        emails: list[dict[str, Any]] = []
-        phones: list[dict[str, Any]] = []
+        first_id = reserve_contact_ids(conn, len(new))
+        bind = _Binder(conn)
+        now = bind.datetime(self.now)
+        plain_until_value = bind.date(plain_until)
+        plain_reason = self.plain_keep.reason
+        source_id, batch_id, user = self.source_id, self.batch_id, self.actor.user_id
+        contacts: list[tuple[Any, ...]] = []
+        emails: list[tuple[Any, ...]] = []
+        phones: list[tuple[Any, ...]] = []
         fts: list[dict[str, Any]] = []
         consents: list[dict[str, Any]] = []
-        user = self.actor.user_id
-        for offset, item in enumerate(new):
-            cid = first_id + offset
+        for cid, item in enumerate(new, start=first_id):
             data = item.contact
+            if item.prepared is None:
+                name_key = sort_name(data.last_name, data.first_name, data.organisation)
+                texts = fts_texts(data)
+            else:
+                name_key, texts = item.prepared
+            # In the order of _CONTACT_COLUMNS.
             contacts.append(
+                (
+                    cid,
+                    data.kind.value,
+                    data.first_name,
+                    data.last_name,
+                    data.organisation,
+                    data.street,
+                    data.postcode,
+                    data.city,
+                    data.country,
+                    data.language.value,
+                    None if data.birth_date is None else bind.date(data.birth_date),
+                    data.notes,
+                    data.relationship.value,
+                    name_key,
+                    data.emails[0] if data.emails else "",
+                    data.phones[0] if data.phones else "",
+                    None if item.consents else plain_until_value,
+                    "" if item.consents else plain_reason,
+                    source_id,
+                    batch_id,
+                    user,
+                    now,
+                    now,
+                    1,
+                )
+            )
+            for position, address in enumerate(data.emails):
+                emails.append((cid, address, position, source_id, now, user))
+            for position, number in enumerate(data.phones):
+                phones.append((cid, number, position, source_id, now, user))
+            fts.append(
                 {
                     "id": cid,
-                    "kind": data.kind.value,
-                    "first_name": data.first_name,
-                    "last_name": data.last_name,
-                    "organisation": data.organisation,
-                    "street": data.street,
-                    "postcode": data.postcode,
-                    "city": data.city,
-                    "country": data.country,
-                    "language": data.language.value,
-                    "birth_date": data.birth_date,
-                    "notes": data.notes,
-                    "relationship": data.relationship.value,
-                    "relationship_start": None,
-                    "relationship_end": None,
-                    "last_interaction": None,
-                    "sort_name": sort_name(data.last_name, data.first_name, data.organisation),
-                    "primary_email": data.emails[0] if data.emails else "",
-                    "primary_phone": data.phones[0] if data.phones else "",
-                    "keep_until": None if item.consents else plain_until,
-                    "keep_reason": "" if item.consents else self.plain_keep.reason,
-                    "source_id": self.source_id,
-                    "import_batch_id": self.batch_id,
-                    "created_by": user,
-                    "created_at": self.now,
-                    "updated_at": self.now,
-                    "version": 1,
+                    "name": texts[0],
+                    "org": texts[1],
+                    "emails": texts[2],
+                    "phones": texts[3],
+                    "place": texts[4],
                 }
             )
-            emails += self._value_rows(cid, "address", data.emails, 0, user)
-            phones += self._value_rows(cid, "number", data.phones, 0, user)
-            fts.append(_fts_row(cid, data))
             if item.consents:
                 consents += self._consent_rows(cid, data, item.consents)
                 with_consents.append(cid)
-        conn.execute(insert(_T["contact"]), contacts)
-        if emails:
-            conn.execute(insert(_T["contact_email"]), emails)
-        if phones:
-            conn.execute(insert(_T["contact_phone"]), phones)
+        bind.insert("contact", _CONTACT_COLUMNS, contacts)
+        self.created.update(range(first_id, first_id + len(new)))
+        bind.insert("contact_email", _point_columns("address"), emails)
+        bind.insert("contact_phone", _point_columns("number"), phones)
         search.index_new_rows(conn, fts)
         if consents:
             conn.execute(insert(_T["consent_event"]), consents)
@@ -1118,25 +1322,112 @@ class _Writer:
                         insert(_T["contact_phone"]),
                         self._value_rows(cid, "number", new_phones, len(old_phones), user),
                     )
-                fts = _fts_row(cid, merged)
-                search.index_rows(
-                    conn,
-                    [
-                        (
-                            cid,
-                            str(fts["name"]),
-                            str(fts["org"]),
-                            str(fts["emails"]),
-                            str(fts["phones"]),
-                            str(fts["place"]),
-                        )
-                    ],
-                )
+                search.index_rows(conn, [(cid, *fts_texts(merged))])
             if consents:
                 conn.execute(insert(_T["consent_event"]), self._consent_rows(cid, merged, consents))
                 if cid not in touched:
                     touched.append(cid)
         return touched, conflicts
+
+
+#: The columns a new contact is inserted with (the relationship dates and the last
+#: interaction stay empty).
+_CONTACT_COLUMNS = (
+    "id",
+    "kind",
+    "first_name",
+    "last_name",
+    "organisation",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "language",
+    "birth_date",
+    "notes",
+    "relationship",
+    "sort_name",
+    "primary_email",
+    "primary_phone",
+    "keep_until",
+    "keep_reason",
+    "source_id",
+    "import_batch_id",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "version",
+)
+
+
+def _point_columns(value_column: str) -> tuple[str, ...]:
+    """The columns of a contact_email ("address") or contact_phone ("number") row."""
+    return ("contact_id", value_column, "position", "source_id", "recorded_at", "recorded_by")
+
+
+class _Binder:
+    """Bulk inserts of rows as tuples, without SQLAlchemy's per-row parameter work.
+
+    On SQLite the rows go to the driver's executemany as they are, so dates and times
+    must be given in the text form SQLAlchemy stores (``datetime``, ``date``: the column
+    types' own conversions); that per-row work was half the time of writing 100,000
+    contacts. Elsewhere (PostgreSQL) the values stay Python values and the rows go through
+    a Core ``insert()`` as before.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._sqlite = conn.dialect.name == "sqlite"
+        contact = _T["contact"].c
+        dialect = conn.dialect
+        self._datetime = contact.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+        self._date = contact.keep_until.type.dialect_impl(dialect).bind_processor(dialect)
+
+    def datetime(self, value: dt.datetime) -> Any:
+        """A date and time as the driver takes it."""
+        return self._datetime(value) if self._sqlite and self._datetime else value
+
+    def date(self, value: dt.date | None) -> Any:
+        """A date (or None) as the driver takes it."""
+        if value is None or not self._sqlite or self._date is None:
+            return value
+        return self._date(value)
+
+    def insert(
+        self, table_name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert *rows*, each a tuple of values in the order of *columns*."""
+        if not rows:
+            return
+        table = _T[table_name]
+        plain = _positional_insert(table_name, columns) if self._sqlite else None
+        if plain is None:
+            self._conn.execute(
+                insert(table), [dict(zip(columns, row, strict=True)) for row in rows]
+            )
+            return
+        sql, order = plain
+        if order is not None:
+            pick = operator.itemgetter(*order)
+            rows = [pick(row) for row in rows]
+        self._conn.exec_driver_sql(sql, rows)
+
+
+@functools.cache
+def _positional_insert(
+    table_name: str, columns: tuple[str, ...]
+) -> tuple[str, tuple[int, ...] | None] | None:
+    """SQLite's INSERT of *columns* (Core's own SQL) and the order its parameters take
+    them in (None: as given); None when Core would add a value of its own (a default of a
+    column left out), so the rows must go through Core."""
+    from sqlalchemy.dialects import sqlite
+
+    compiled = insert(_T[table_name]).compile(dialect=sqlite.dialect(), column_keys=columns)
+    names = tuple(compiled.positiontup or ())
+    if sorted(names) != sorted(columns):
+        return None
+    order = tuple(columns.index(name) for name in names)
+    return str(compiled), (None if names == columns else order)
 
 
 def _merge_rows(
@@ -1185,25 +1476,6 @@ def _differs(old: object, new: object) -> bool:
     return old != new
 
 
-def _fts_row(cid: int, data: ContactInput) -> dict[str, object]:
-    return {
-        "id": cid,
-        "name": f"{data.first_name} {data.last_name}".strip(),
-        "org": data.organisation,
-        "emails": " ".join(data.emails),
-        "phones": " ".join(_phone_tokens(p) for p in data.phones),
-        "place": f"{data.street} {data.postcode} {data.city}".strip(),
-    }
-
-
-def _phone_tokens(e164: str) -> str:
-    """``normalize.phone_search_tokens`` without parsing Belgian numbers again: their
-    national form is the trunk prefix 0 and the digits after +32 (as services.demo)."""
-    if e164.startswith("+32"):
-        return f"{e164[1:]} 0{e164[3:]}"
-    return phone_search_tokens(e164)
-
-
 def _first_point(contact: ContactInput, channel: Channel) -> str:
     from privacycrm_desktop.domain.suppression import name_postcode
 
@@ -1221,45 +1493,65 @@ def _has_consents(analysis: _Analysis) -> bool:
 
 
 def _existing_matches(
-    session: Session, block: Sequence[tuple[ImportedRow, list[tuple[HashKind, str]]]]
+    session: Session,
+    block: Sequence[ValidRow],
+    skip: Container[int] = (),
+    batch_id: int | None = None,
 ) -> dict[tuple[HashKind, str], int]:
-    """The stored contacts sharing a duplicate key with the rows of *block*, by key.
+    """The stored contacts sharing a duplicate key with the rows of *block*, by key
+    (contacts in *skip*, those batch *batch_id* created so far, left out; the name
+    look-up leaves them out in SQL already, as they are most of what it would find).
 
     Three indexed look-ups: e-mail addresses case-insensitively
     (``ix_contact_email_address``, NOCASE), E.164 numbers (``ix_contact_phone_number``),
     and names by their sort key (``ix_contact_sort``), whose postcode then decides.
     """
-    wanted = {key for _row, keys in block for key in keys}
+    wanted = {key for valid in block for key in valid.keys}
     emails = sorted({v for k, v in wanted if k is HashKind.EMAIL})
     phones = sorted({v for k, v in wanted if k is HashKind.PHONE})
+    # A row with a name + postcode key has a first or last name: its sort name is theirs.
     names = sorted(
         {
-            sort_name(row.contact.last_name, row.contact.first_name)
-            for row, keys in block
-            if any(k is HashKind.NAME_POSTCODE for k, _v in keys)
+            valid.sort_name
+            for valid in block
+            if any(k is HashKind.NAME_POSTCODE for k, _v in valid.keys)
         }
     )
     found: dict[tuple[HashKind, str], int] = {}
+    conn = session.connection()  # Core: no ORM work for rows that are only read
+    # The values as one expanding parameter: no SQL expression is built for each of them.
+    values: BindParameter[str] = bindparam("values", expanding=True)
     for part in _chunks(emails):
-        for address, cid in session.execute(
+        for address, cid in conn.execute(
             select(ContactEmail.address, ContactEmail.contact_id)
-            .where(ContactEmail.address.collate("NOCASE").in_(part))
-            .order_by(ContactEmail.contact_id)
+            .where(nocase(ContactEmail.address).in_(values))
+            .order_by(ContactEmail.contact_id),
+            {"values": part},
         ).tuples():
-            found.setdefault((HashKind.EMAIL, address.strip().casefold()), cid)
+            if cid not in skip:
+                found.setdefault((HashKind.EMAIL, address.strip().casefold()), cid)
     for part in _chunks(phones):
-        for number, cid in session.execute(
+        for number, cid in conn.execute(
             select(ContactPhone.number, ContactPhone.contact_id)
-            .where(ContactPhone.number.in_(part))
-            .order_by(ContactPhone.contact_id)
+            .where(ContactPhone.number.in_(values))
+            .order_by(ContactPhone.contact_id),
+            {"values": part},
         ).tuples():
-            found.setdefault((HashKind.PHONE, number), cid)
+            if cid not in skip:
+                found.setdefault((HashKind.PHONE, number), cid)
+    by_name = select(Contact.id, Contact.first_name, Contact.last_name, Contact.postcode).where(
+        Contact.sort_name.in_(values), Contact.postcode != ""
+    )
+    if batch_id is not None:
+        by_name = by_name.where(
+            or_(Contact.import_batch_id.is_(None), Contact.import_batch_id != batch_id)
+        )
     for part in _chunks(names):
-        for cid, first, last, postcode in session.execute(
-            select(Contact.id, Contact.first_name, Contact.last_name, Contact.postcode)
-            .where(Contact.sort_name.in_(part), Contact.postcode != "")
-            .order_by(Contact.id)
+        for cid, first, last, postcode in conn.execute(
+            by_name.order_by(Contact.id), {"values": part}
         ).tuples():
+            if cid in skip:
+                continue
             for key in duplicate_keys((), (), first, last, postcode):
                 found.setdefault(key, cid)
     return {key: cid for key, cid in found.items() if key in wanted}
@@ -1411,20 +1703,7 @@ def _unmerge(conn: Connection, merged: Sequence[int], source_ids: Sequence[int])
                     version=version + 1,
                 )
             )
-            fts = _fts_row(cid, data)
-            search.index_rows(
-                conn,
-                [
-                    (
-                        cid,
-                        str(fts["name"]),
-                        str(fts["org"]),
-                        str(fts["emails"]),
-                        str(fts["phones"]),
-                        str(fts["place"]),
-                    )
-                ],
-            )
+            search.index_rows(conn, [(cid, *fts_texts(data))])
 
 
 def _drop_unused_sources(conn: Connection, source_ids: Sequence[int]) -> None:

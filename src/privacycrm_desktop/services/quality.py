@@ -3,7 +3,9 @@ for a number of years, or with missing or invalid values, listed for correction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, or_, select
 
@@ -62,13 +64,13 @@ class QualityService:
                 Contact.last_name,
                 Contact.organisation,
                 Contact.primary_email,
-                last_seen < cutoff.isoformat(),
+                last_seen < cutoff,
                 unreachable,
                 nameless,
             )
             .where(
                 or_(
-                    last_seen < cutoff.isoformat(),
+                    last_seen < cutoff,
                     unreachable,
                     nameless,
                     Contact.primary_email != "",
@@ -76,25 +78,31 @@ class QualityService:
             )
             .order_by(Contact.id)
         )
-        issues: list[QualityIssue] = []
         with self._uow() as uow:
-            for cid, first, last, org, email, stale, cannot_reach, no_name in uow.session.execute(
-                query.execution_options(yield_per=1000)
-            ).tuples():
-                problems: list[tuple[str, dict[str, int]]] = []
-                if stale:
-                    problems.append((NO_INTERACTION, {"years": years}))
-                if cannot_reach:
-                    problems.append((NO_WAY_TO_REACH, {}))
-                if no_name:
-                    problems.append((NO_NAME, {}))
-                if email and not _valid_email(email):
-                    problems.append((INVALID_EMAIL, {}))
-                if problems:
-                    name = f"{last}, {first}" if last and first else (last or first or org)
-                    issues.append(QualityIssue(cid, name, tuple(problems)))
-                    if len(issues) >= limit:
-                        break
+            result = uow.session.execute(query.execution_options(yield_per=1000))
+            # Closed on every way out: on PostgreSQL it is a server-side cursor.
+            with result:
+                issues = self._issues(result.tuples(), years, limit)
+        return issues
+
+    @staticmethod
+    def _issues(rows: Iterable[tuple[Any, ...]], years: int, limit: int) -> list[QualityIssue]:
+        issues: list[QualityIssue] = []
+        for cid, first, last, org, email, stale, cannot_reach, no_name in rows:
+            problems: list[tuple[str, dict[str, int]]] = []
+            if stale:
+                problems.append((NO_INTERACTION, {"years": years}))
+            if cannot_reach:
+                problems.append((NO_WAY_TO_REACH, {}))
+            if no_name:
+                problems.append((NO_NAME, {}))
+            if email and not _valid_email(email):
+                problems.append((INVALID_EMAIL, {}))
+            if problems:
+                name = f"{last}, {first}" if last and first else (last or first or org)
+                issues.append(QualityIssue(cid, name, tuple(problems)))
+                if len(issues) >= limit:
+                    break
         return issues
 
 

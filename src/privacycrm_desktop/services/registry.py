@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.audit import AuditService
     from privacycrm_desktop.services.auth import AuthService
     from privacycrm_desktop.services.backup import BackupService
+    from privacycrm_desktop.services.change_watch import ChangeWatchService
     from privacycrm_desktop.services.cleanup import CleanupService
     from privacycrm_desktop.services.consent import ConsentService
     from privacycrm_desktop.services.contacts import ContactService
@@ -202,3 +203,10 @@ class Services:
         from privacycrm_desktop.services.storage import StorageService
 
         return StorageService(self.uow, self.clock)
+
+    @cached_property
+    def change_watch(self) -> ChangeWatchService:
+        """Changes made on other desks (issue 10): the list follows them."""
+        from privacycrm_desktop.services.change_watch import ChangeWatchService
+
+        return ChangeWatchService(self.uow)

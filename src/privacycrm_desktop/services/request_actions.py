@@ -13,7 +13,7 @@ from typing import Any
 
 from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.consent import ConsentMethod
-from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.edit_conflicts import input_from
 from privacycrm_desktop.domain.erasure import ErasureReason, HoldKeepsContact
 from privacycrm_desktop.domain.errors import DomainError, FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.provenance import SourceInput
@@ -150,25 +150,7 @@ class RequestActionService:
         self._requests.get(actor, request_id)
         detail = self._contacts.get(actor, contact_id)
         old_value = str(getattr(detail, field))
-        data = ContactInput(
-            kind=detail.kind,
-            first_name=detail.first_name,
-            last_name=detail.last_name,
-            organisation=detail.organisation,
-            emails=tuple(v.value for v in detail.emails),
-            phones=tuple(v.value for v in detail.phones),
-            street=detail.street,
-            postcode=detail.postcode,
-            city=detail.city,
-            country=detail.country,
-            language=detail.language,
-            birth_date=detail.birth_date,
-            notes=detail.notes,
-            relationship=detail.relationship,
-            relationship_start=detail.relationship_start,
-            relationship_end=detail.relationship_end,
-            last_interaction=detail.last_interaction,
-        )
+        data = input_from(detail)
         changes: dict[str, Any] = {field: new_value}
         changed = replace(data, **changes)
         saved = self._contacts.update(actor, contact_id, detail.version, changed, source)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.errors import FieldProblem, SetupError, ValidationFailed
@@ -17,6 +17,7 @@ from privacycrm_desktop.domain.normalize import (
 )
 from privacycrm_desktop.domain.purposes import DEFAULT_PURPOSES
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.models import FieldCatalogueEntry, Purpose, Setting, User
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
@@ -80,6 +81,17 @@ def validate_company(data: CompanyInput) -> CompanyInput:
         privacy_email=values["privacy_email"],
         language=data.language,
     )
+
+
+def _enforce_on_server(conn: Connection, owner: str, password: str) -> None:
+    """On PostgreSQL, have the server enforce the field matrix from the start (issue 10):
+    group roles with their column privileges, and the owner's own login role. Needs a
+    connection that may create roles (the administrator who sets the database up); without
+    that right the owner turns it on later (``user server-roles``)."""
+    if conn.dialect.name != "postgresql" or not pg_roles.may_create_roles(conn):
+        return
+    pg_roles.enable(conn)
+    pg_roles.create_login_role(conn, owner, password, Role.OWNER)
 
 
 class SetupService:
@@ -158,6 +170,7 @@ class SetupService:
                 entity_id=owner.id,
                 at=now,
             )
+            _enforce_on_server(session.connection(), username, owner_password)
             return Actor(owner.id, owner.username, Role.OWNER, owner.language)
 
     def company(self) -> CompanyInfo:

@@ -7,9 +7,10 @@ and hands them to the contact service. Refusals appear next to the field they co
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -42,7 +43,13 @@ from privacycrm_desktop.domain.contacts import (
     Language,
     Relationship,
 )
-from privacycrm_desktop.domain.errors import DomainError, SourceMissing, ValidationFailed
+from privacycrm_desktop.domain.edit_conflicts import Choice, ConflictDetail, input_from, resolve
+from privacycrm_desktop.domain.errors import (
+    DomainError,
+    EditConflict,
+    SourceMissing,
+    ValidationFailed,
+)
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceInput, SourceKind
 from privacycrm_desktop.domain.special_categories import SPECIAL_CATEGORY_LABELS, TermHit
@@ -61,6 +68,9 @@ from privacycrm_desktop.ui.widgets import (
     show_problems,
     tab_buttons_in_visual_order,
 )
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.ui.conflict_dialog import ConflictDialog
 
 _LEFT = ("kind", "first_name", "last_name", "organisation", "emails", "phones", "language")
 _RIGHT = ("street", "postcode", "city", "country", "relationship")
@@ -95,6 +105,10 @@ class ContactEditorDialog(QDialog):
         self._detail: ContactDetail | None = (
             contacts.get(actor, contact_id) if contact_id is not None else None
         )
+        #: The values the form was loaded from, for the service to see who changed what
+        #: when somebody else saves first (issue 10); after a conflict, their version.
+        self._base: ContactInput | None = None if self._detail is None else input_from(self._detail)
+        self.conflict_dialog: ConflictDialog | None = None
         self.saved_id: int | None = None
         self._new_access: dict[str, FieldAccess] | None = None
         today = contacts.suggest_source(actor, None).obtained_on
@@ -150,6 +164,12 @@ class ContactEditorDialog(QDialog):
         tab_buttons_in_visual_order(buttons)
         # Alt+letter for every field and button, unique in this window and language.
         assign_mnemonics([*self.labels.values(), *buttons.buttons()])
+
+    @property
+    def loaded_version(self) -> tuple[int, int] | None:
+        """The edited contact's id and the version the form was loaded from; None for a new
+        contact (the main window compares it with the stored one: ui/change_watch.py)."""
+        return None if self._detail is None else (self._detail.id, self._detail.version)
 
     def _fit_to_screen(self, content: QWidget, source_box: QWidget) -> None:
         margin = self.fontMetrics().height() * 3
@@ -405,6 +425,9 @@ class ContactEditorDialog(QDialog):
         self.source_error.show_message("")
         if not self.notes_confirmed():
             return
+        self._submit()
+
+    def _submit(self) -> None:
         try:
             hit = self._contacts.suppression_check(
                 self._actor,
@@ -422,8 +445,15 @@ class ContactEditorDialog(QDialog):
                     self._detail.version,
                     self.contact_input(),
                     self.source_input(),
+                    base=self._base,
                 )
                 self.saved_id = self._detail.id
+        except EditConflict as exc:
+            if exc.detail is None:
+                self.general_error.show_message(describe_error(exc))
+            else:
+                self._choose(exc.detail)
+            return
         except ValidationFailed as exc:
             show_problems(self.errors, exc.problems, self.general_error)
             return
@@ -437,6 +467,64 @@ class ContactEditorDialog(QDialog):
         if hit is not None and hit.reason is SuppressionReason.OBJECTION:
             self.suppression_notice(hit.value)
         self.accept()
+
+    # -- somebody else saved first (issue 10) ---------------------------------------------
+
+    def _choose(self, conflict: ConflictDetail) -> None:
+        """Let the user choose between their values and the typed ones (``conflict_dialog``).
+
+        Save in the dialog saves again against the newer version; Cancel keeps the form
+        as typed, and saving again asks again.
+        """
+        from privacycrm_desktop.ui.conflict_dialog import ConflictDialog
+
+        self.general_error.show_message(
+            _(
+                "Nothing was saved: somebody else changed this contact in the meantime. "
+                "Save again to choose which values to keep."
+            )
+        )
+        dialog = ConflictDialog(conflict, self)
+        self.conflict_dialog = dialog
+        dialog.accepted.connect(lambda: self._resolved(conflict, dialog.choices()))
+        dialog.finished.connect(lambda _result: self._conflict_closed(dialog))
+        dialog.open()
+
+    def _conflict_closed(self, dialog: QDialog) -> None:
+        if self.conflict_dialog is dialog:
+            self.conflict_dialog = None
+        dialog.deleteLater()
+
+    def _resolved(self, conflict: ConflictDetail, choices: dict[str, Choice]) -> None:
+        """Show the chosen values in the form and save them against the newer version."""
+        assert self._detail is not None
+        chosen = resolve(conflict, choices)
+        self._detail = dataclasses.replace(self._detail, version=conflict.version)
+        self._base = conflict.theirs
+        self._fill(chosen)
+        self.general_error.show_message("")
+        self._submit()
+
+    def _fill(self, data: ContactInput) -> None:
+        """Put *data* in the fields the user may change (the others show the stored view)."""
+        for name in ("kind", "language", "relationship"):
+            if self.access(name) is FieldAccess.WRITE:
+                combo = self.editors[name]
+                assert isinstance(combo, QComboBox)
+                combo.setCurrentIndex(combo.findData(getattr(data, name)))
+        for name in _TEXT:
+            if self.access(name) is FieldAccess.WRITE:
+                self._line(name).setText(str(getattr(data, name)))
+        if self.access("country") is FieldAccess.WRITE:
+            self._country().set_code(data.country)
+        for name in ("emails", "phones"):
+            if self.access(name) is FieldAccess.WRITE:
+                self._plain(name).setPlainText("\n".join(getattr(data, name)))
+        if self.access("notes") is FieldAccess.WRITE:
+            self._plain("notes").setPlainText(data.notes)
+        for name in _DATES:
+            if self.access(name) is FieldAccess.WRITE:
+                self._date(name).set_value(getattr(data, name))
 
     def suppression_notice(self, value: str) -> None:
         """Tell the user that a saved contact inherited an objection (rule 13)."""

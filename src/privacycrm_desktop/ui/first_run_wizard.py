@@ -9,9 +9,11 @@ from __future__ import annotations
 from enum import IntEnum
 
 from PySide6.QtWidgets import (
+    QDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -81,11 +83,21 @@ class LanguagePage(_FormPage):
         super().__init__(parent)
         self.language = language_combo(current_language())
         self.add_field("language", self.language)
+        # A new desk in an office that shares a server joins it instead of starting afresh.
+        self.server_note = QLabel()
+        self.server_note.setWordWrap(True)
+        self.server_button = QPushButton()
+        self.form.addRow(self.server_note)
+        self.form.addRow(self.server_button)
 
     def retranslate(self) -> None:
         self.setTitle(_("Welcome to PrivacyCRM"))
         self.intro.setText(_("Choose the language of the program. You can change it later."))
         self.set_labels({"language": _("&Language:")})
+        self.server_note.setText(
+            _("Does your office already keep its contacts on a shared PostgreSQL server?")
+        )
+        self.server_button.setText(_("Use the office's &server..."))
         from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, Language
 
         for index in range(self.language.count()):
@@ -203,6 +215,8 @@ class FirstRunWizard(QWizard):
         super().__init__(parent)
         self._setup = setup
         self.actor: Actor | None = None
+        #: True when the person chose a shared server instead (it opens at once).
+        self.database_changed = False
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.language_page = LanguagePage()
         self.company_page = CompanyPage()
@@ -212,7 +226,24 @@ class FirstRunWizard(QWizard):
         self.setPage(Page.OWNER, self.owner_page)
         self.setStartId(Page.LANGUAGE)
         self.language_page.language.currentIndexChanged.connect(self._on_language)
+        self.language_page.server_button.clicked.connect(self.choose_server)
         self.retranslate()
+
+    def choose_server(self) -> QDialog:
+        """Open File > Database...'s dialog; a server chosen there replaces this set-up."""
+        from privacycrm_desktop.ui.database_dialog import DatabaseDialog
+
+        dialog = DatabaseDialog(self)
+        dialog.server.setChecked(True)
+
+        def chosen() -> None:
+            if dialog.choice() is not None:
+                self.database_changed = True
+                self.reject()
+
+        dialog.accepted.connect(chosen)
+        dialog.open()
+        return dialog
 
     def language(self) -> str:
         """The interface language chosen on the first page."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -16,7 +18,6 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, Language
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import LANGUAGES, _, current_language, describe_error
-from privacycrm_desktop.services.auth import AuthService
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.ui.widgets import ErrorLabel
 
@@ -30,10 +31,19 @@ def language_combo(current: str) -> QComboBox:
     return combo
 
 
+class SignIn(Protocol):
+    """What checks the credentials: the auth service, or (issue 10) a connection to the
+    shared server as the person's own role."""
+
+    def login(self, username: str, password: str) -> Actor:
+        """The signed-in actor; raises a DomainError saying why not."""
+        ...
+
+
 class LoginDialog(QDialog):
     """Ask for credentials until they are right or the user cancels; ``actor`` on success."""
 
-    def __init__(self, auth: AuthService, parent: QWidget | None = None) -> None:
+    def __init__(self, auth: SignIn, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._auth = auth
         self.actor: Actor | None = None

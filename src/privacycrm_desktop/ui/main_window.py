@@ -39,6 +39,7 @@ from privacycrm_desktop.ui.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.settings import UiSettings
 
 if TYPE_CHECKING:
+    from privacycrm_desktop.ui.change_watch import ChangeWatcher
     from privacycrm_desktop.ui.consent_panel import ConsentDialog
 
 #: The fields each list column shows; the column goes when all of them are hidden.
@@ -83,6 +84,9 @@ class ContactTableView(QTableView):
 
 class MainWindow(QMainWindow):
     """Search and browse contacts; open, create and save them through the services."""
+
+    #: Follows other desks' changes once started (start_change_watch, issue 10).
+    change_watch: ChangeWatcher | None = None
 
     def __init__(
         self,
@@ -190,10 +194,14 @@ class MainWindow(QMainWindow):
 
         self.language_action = QAction(_("&Language..."), self)
         self.language_action.triggered.connect(self.choose_language)
+        self.database_action = QAction(_("&Database..."), self)
+        self.database_action.triggered.connect(self.choose_database)
 
         file_menu = self.menuBar().addMenu(_("&File"))
         self._add_import_actions(file_menu)
         file_menu.addAction(self.language_action)
+        if has_permission(self._actor.role, Permission.EDIT_SETTINGS):
+            file_menu.addAction(self.database_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.contacts_menu = self.menuBar().addMenu(_("&Contacts"))
@@ -322,6 +330,15 @@ class MainWindow(QMainWindow):
             disclosures=self._services.disclosures,
         )
         dialog.exec()
+        return dialog
+
+    def choose_database(self) -> QDialog:
+        """File > Database...: this computer's file or the office's server, from the next
+        start (issue 10)."""
+        from privacycrm_desktop.ui.database_dialog import DatabaseDialog
+
+        dialog = DatabaseDialog(self)
+        dialog.open()
         return dialog
 
     def choose_language(self) -> QDialog:
@@ -527,6 +544,16 @@ class MainWindow(QMainWindow):
         self.idle.touch()
         self.search.setFocus()
 
+    # -- other desks --------------------------------------------------------------------
+
+    def start_change_watch(self, poll_interval: float | None = None) -> None:
+        """Follow contacts changed on other desks (the app starts it after showing)."""
+        from privacycrm_desktop.ui.change_watch import ChangeWatcher
+
+        if self.change_watch is None:
+            self.change_watch = ChangeWatcher(self, self._services, self._actor)
+        self.change_watch.start(poll_interval)
+
     # -- window state -------------------------------------------------------------------
 
     def _restore_geometry(self) -> None:
@@ -539,17 +566,24 @@ class MainWindow(QMainWindow):
         from privacycrm_desktop.ui.automatic_backup import AutomaticBackups
         from privacycrm_desktop.ui.backup_dialog import BackupDialog
 
+        watching = self.change_watch is not None and self.change_watch.running
+        if self.change_watch is not None:
+            self.change_watch.stop()  # its connection would hold the file a restore swaps
         dialog = BackupDialog(self._services.backup, self._actor, self)
         dialog.exec()
         if dialog.restored is not None:
             for automatic in self.findChildren(AutomaticBackups):
                 automatic.done = True
             self.close()
+        elif watching:
+            self.start_change_watch()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         app = QApplication.instance()
         if app is not None:
             self.idle.stop(app)
+        if self.change_watch is not None:
+            self.change_watch.stop()
         if self._settings is not None:
             self._settings.set_geometry("main", self.saveGeometry())
         super().closeEvent(event)

@@ -720,6 +720,7 @@ def test_keep_until_dates_are_what_a_recompute_gives(svc: Services, owner: Actor
     assert dates() == before
 
 
+@pytest.mark.sqlite_only  # SQLite's query plans
 def test_duplicate_look_ups_use_indexes(svc: Services, owner: Actor) -> None:
     from sqlalchemy import event
 

@@ -15,9 +15,9 @@ class Stop(Exception):
 
 
 @pytest.fixture
-def many(services: Services, owner: Actor) -> Services:
-    services.demo.generate(owner, 1200, seed=5)
-    return services
+def many(svc: Services, owner: Actor) -> Services:
+    svc.demo.generate(owner, 1200, seed=5)
+    return svc
 
 
 def test_build_reports_progress_up_to_the_end(many: Services, owner: Actor) -> None:

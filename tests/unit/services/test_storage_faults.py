@@ -50,6 +50,7 @@ def names(svc: Services, owner: Actor) -> list[str]:
     return sorted(r.name for r in svc.contacts.page(owner, limit=1000))
 
 
+@pytest.mark.sqlite_only  # fills the SQLite file (max_page_count)
 def test_a_full_disk_refuses_the_save_and_keeps_everything(svc: Services, owner: Actor) -> None:
     engine = svc.uow.engine
     first = svc.contacts.create(owner, person("Before"), SOURCE)
@@ -155,6 +156,7 @@ def test_the_quick_check_runs_once_a_day_and_remembers(
     assert not last.ok
 
 
+@pytest.mark.sqlite_only  # fills the SQLite file (max_page_count)
 def test_a_nearly_full_disk_is_reported(svc: Services) -> None:
     from privacycrm_desktop.services.storage import StorageService
 

@@ -39,10 +39,15 @@ def upgrade() -> None:
     op.create_index("ix_source_import_batch_id", "source", ["import_batch_id"])
     # Case-insensitive look-ups of e-mail addresses (an import's duplicate check); the
     # model declares the same columns without the collation (see models.ContactEmail).
-    op.execute(
-        "CREATE INDEX ix_contact_email_address "
-        "ON contact_email (address COLLATE NOCASE, contact_id)"
-    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE INDEX ix_contact_email_address ON contact_email (lower(address), contact_id)"
+        )
+    else:
+        op.execute(
+            "CREATE INDEX ix_contact_email_address "
+            "ON contact_email (address COLLATE NOCASE, contact_id)"
+        )
 
 
 def downgrade() -> None:

@@ -1,0 +1,364 @@
+"""Backups of a PostgreSQL database with ``pg_dump`` and ``pg_restore`` (issue 10).
+
+The client programs are found on PATH or in ``/usr/lib/postgresql/<major>/bin`` (Debian);
+the newest one is used, and one older than the server is refused (pg_dump cannot read a
+newer server). The password reaches the child only through its ``PGPASSWORD``
+environment, never its arguments; the connection string in argv holds host, port, user
+and database only.
+
+A dump is taken in one snapshot: a REPEATABLE READ transaction exports its snapshot,
+reads the manifest's facts (schema revision, contact count, audit head) in it, and
+``pg_dump --snapshot`` dumps exactly that picture while other desks keep writing.
+
+A restore never uses ``pg_restore --single-transaction`` on its own: the erasure ledger
+must be replayed in the same transaction as the data is put back, or a failure in between
+would leave erased people back in the live database. ``pg_restore`` turns the dump into
+SQL (``-f -``), streamed into the caller's open transaction: plain statements in batches,
+``COPY ... FROM stdin`` blocks through psycopg's COPY. The caller then migrates, replays
+and commits (services/backup_pg.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+
+from privacycrm_desktop.domain.errors import BackupFailed
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.backup import SnapshotFacts
+
+#: How long a dump or restore program may run before it is given up (seconds).
+TOOL_TIMEOUT = 3600
+#: Where Debian keeps each major version's programs (searched after PATH).
+SEARCH_ROOTS: tuple[Path, ...] = (Path("/usr/lib/postgresql"),)
+_VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)")
+#: libpq connection parameters that may come from the URL's query string.
+_LIBPQ_QUERY = ("sslmode", "sslrootcert", "sslcert", "sslkey", "target_session_attrs")
+
+
+@dataclass(frozen=True)
+class PgTools:
+    """The client programs used, and their major version."""
+
+    dump: Path
+    restore: Path
+    major: int
+
+
+def server_major(conn: Connection) -> int:
+    """The server's major version (15 for 15.x)."""
+    return int(str(conn.execute(text("SHOW server_version_num")).scalar())) // 10000
+
+
+def _clean_env() -> dict[str, str]:
+    """This process's environment without libpq's PG* settings (a stray PGPASSWORD or
+    PGHOST must not steer or reach the child)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+
+
+def _tool_major(path: Path) -> int:
+    try:
+        done = subprocess.run(  # noqa: S603 (our own argv, no shell)
+            [str(path), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            env=_clean_env(),
+        )
+    except OSError:
+        return 0
+    found = _VERSION.search(done.stdout)
+    return int(found.group(1)) if found and done.returncode == 0 else 0
+
+
+def _candidates(name: str) -> list[Path]:
+    paths: list[Path] = []
+    on_path = shutil.which(name)
+    if on_path:
+        paths.append(Path(on_path))
+    for root in SEARCH_ROOTS:
+        paths += sorted(root.glob(f"*/bin/{name}"))
+    return [p for p in paths if p.is_file() and os.access(p, os.X_OK)]
+
+
+def find_tools(needed_major: int = 0) -> PgTools:
+    """The newest pg_dump/pg_restore pair installed.
+
+    Raises:
+        BackupFailed: none installed, or the newest is older than *needed_major*.
+    """
+    best: PgTools | None = None
+    for dump in _candidates("pg_dump"):
+        restore = dump.with_name("pg_restore")
+        if not restore.is_file():
+            continue
+        major = _tool_major(dump)
+        if major and (best is None or major > best.major):
+            best = PgTools(dump, restore, major)
+    if best is None:
+        raise BackupFailed(
+            N_(
+                "The PostgreSQL programs pg_dump and pg_restore were not found; install the "
+                "PostgreSQL client programs, then try again."
+            )
+        )
+    if best.major < needed_major:
+        raise BackupFailed(
+            N_(
+                "The installed pg_dump is older than the database server; install the "
+                "PostgreSQL client programs of the server's version, then try again."
+            )
+        )
+    return best
+
+
+def connection_arguments(url: URL) -> tuple[str, dict[str, str]]:
+    """A libpq connection string without the password, and the child's environment
+    (which carries the password in ``PGPASSWORD``)."""
+
+    def quote(value: object) -> str:
+        return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    parts = {"host": url.host, "port": url.port, "user": url.username, "dbname": url.database}
+    for key in _LIBPQ_QUERY:
+        value = url.query.get(key)
+        if isinstance(value, str):
+            parts[key] = value
+    conninfo = " ".join(f"{k}={quote(v)}" for k, v in parts.items() if v not in (None, ""))
+    env = _clean_env()
+    env["PGCONNECT_TIMEOUT"] = "10"
+    env["PGAPPNAME"] = "privacycrm-backup"
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    return conninfo, env
+
+
+def _run(argv: list[str], env: dict[str, str] | None = None, reason: str = "") -> None:
+    try:
+        done = subprocess.run(  # noqa: S603 (our own argv, no shell)
+            argv, capture_output=True, env=env or _clean_env(), timeout=TOOL_TIMEOUT, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BackupFailed(reason or None) from exc
+    if done.returncode != 0:
+        # stderr names tables and the server, never the password (it is not in argv).
+        raise BackupFailed(reason or None) from RuntimeError(
+            done.stderr.decode("utf-8", "replace")[-2000:]
+        )
+
+
+def _facts(conn: Connection) -> SnapshotFacts:
+    def scalar(sql: str, default: object) -> object:
+        value = conn.execute(text(sql)).scalar()
+        return default if value is None else value
+
+    return SnapshotFacts(
+        schema_version=str(scalar("SELECT version_num FROM alembic_version", "")),
+        contact_count=int(str(scalar("SELECT count(*) FROM contact", 0))),
+        audit_head=str(scalar("SELECT value FROM setting WHERE key = 'audit.head'", "")),
+    )
+
+
+def dump(engine: Engine, dest: Path) -> SnapshotFacts:
+    """``pg_dump --format=custom`` of *engine*'s database into the new file *dest*; the
+    facts are read in the very snapshot dumped.
+
+    Raises:
+        BackupFailed: no usable pg_dump, or the dump failed (nothing useful at *dest*).
+    """
+    conninfo, env = connection_arguments(engine.url)
+    with engine.connect() as plain:
+        conn = plain.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            conn.execute(text("SET TRANSACTION READ ONLY"))
+            tools = find_tools(server_major(conn))
+            snapshot = str(conn.execute(text("SELECT pg_export_snapshot()")).scalar())
+            facts = _facts(conn)
+            _run(
+                [
+                    str(tools.dump),
+                    "--format=custom",
+                    "--no-password",
+                    f"--snapshot={snapshot}",
+                    f"--file={dest}",
+                    f"--dbname={conninfo}",
+                ],
+                env,
+                N_("pg_dump could not dump the database; no backup was made."),
+            )
+    return facts
+
+
+def dump_is_readable(path: Path) -> bool:
+    """True when ``pg_restore --list`` reads the whole table of contents of *path*."""
+    try:
+        tools = find_tools()
+    except BackupFailed:
+        return False
+    try:
+        _run([str(tools.restore), "--list", str(path)])
+    except BackupFailed:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _script(path: Path, *options: str) -> Iterator[IO[bytes]]:
+    """The SQL of a dump as ``pg_restore -f -`` streams it."""
+    tools = find_tools()
+    argv = [str(tools.restore), "--no-owner", "--no-privileges", *options, "-f", "-", str(path)]
+    try:
+        child = subprocess.Popen(  # noqa: S603 (our own argv, no shell)
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_clean_env()
+        )
+    except OSError as exc:
+        raise BackupFailed(N_("The backup could not be read; nothing was changed.")) from exc
+    assert child.stdout is not None
+    try:
+        yield child.stdout
+    finally:
+        child.stdout.close()
+        _out, err = child.communicate(timeout=TOOL_TIMEOUT)
+    if child.returncode != 0:
+        raise BackupFailed(
+            N_("The backup could not be read; nothing was changed.")
+        ) from RuntimeError(err.decode("utf-8", "replace")[-2000:])
+
+
+_COPY = re.compile(rb"^COPY .* FROM stdin;\s*$")
+
+
+def contact_ids_in_dump(path: Path) -> set[int]:
+    """The ids of the contacts in a dump (its ``contact`` table's first column)."""
+    ids: set[int] = set()
+    with _script(path, "--data-only", "--table=contact") as stream:
+        in_copy = False
+        for line in stream:
+            if in_copy:
+                if line.startswith(b"\\."):
+                    in_copy = False
+                else:
+                    ids.add(int(line.split(b"\t", 1)[0]))
+            elif _COPY.match(line) and line.startswith(b"COPY public.contact "):
+                in_copy = True
+    return ids
+
+
+def load_dump(conn: Connection, path: Path) -> None:
+    """Replace everything in the ``public`` schema by the dump's content, inside *conn*'s
+    open transaction (nothing is committed here: a failure later rolls it all back).
+
+    The schema is dropped and made again rather than ``--clean``: objects that a newer
+    schema has and the backup lacks would otherwise stay and break the migration.
+    """
+    conn.execute(text("DROP SCHEMA public CASCADE"))
+    conn.execute(text("CREATE SCHEMA public"))
+    conn.execute(text("GRANT USAGE ON SCHEMA public TO PUBLIC"))
+    import psycopg
+
+    raw: Any = conn.connection.driver_connection
+    cursor = raw.cursor()
+    try:
+        with _script(path) as stream:
+            settings = _apply(cursor, stream)
+    except psycopg.Error as exc:  # the caller's transaction is rolled back
+        raise BackupFailed(N_("The backup could not be put back; nothing was changed.")) from exc
+    finally:
+        cursor.close()
+    # The script sets session settings for itself (an empty search_path, lock_timeout 0,
+    # ...): back to this connection's own (its start-up options), before the app's SQL
+    # runs on it and before it returns to the pool.
+    for name in sorted(settings | {"search_path"}):
+        conn.execute(text(f"RESET {name}"))
+
+
+_SET = re.compile(rb"^SET (\w+)\s*(=|TO)", re.IGNORECASE)
+
+
+def _apply(cursor: Any, stream: IO[bytes]) -> set[str]:
+    """Run the script on *cursor*; return the names of the settings it changed."""
+    batch: list[bytes] = []
+    settings: set[str] = set()
+
+    def flush() -> None:
+        sql = b"".join(batch).strip()
+        batch.clear()
+        if sql:
+            cursor.execute(sql)
+
+    line = stream.readline()
+    while line:
+        if _COPY.match(line):
+            flush()
+            with cursor.copy(line.decode("utf-8").rstrip().rstrip(";")) as copy:
+                for row in stream:
+                    if row.startswith(b"\\.") and row.strip() == b"\\.":
+                        break
+                    copy.write(row)
+        elif not line.startswith((b"--", b"\\")):
+            found = _SET.match(line)
+            if found:
+                settings.add(found.group(1).decode("ascii").lower())
+            # Skipped: comments, and psql meta-commands (``\restrict`` since 15.14).
+            # Statements between COPY blocks go as one batch: the schema is a few hundred
+            # lines, the data is in the COPY blocks (and a function body may hold ';').
+            batch.append(line)
+        line = stream.readline()
+    flush()
+    return settings
+
+
+#: Tables up to this size are rewritten (``VACUUM FULL``) after an erasure; larger ones
+#: get a plain ``VACUUM`` (see ``vacuum``).
+FULL_VACUUM_BYTES = 32 << 20
+#: How long ``VACUUM FULL`` waits for its lock before settling for a plain ``VACUUM``
+#: (while it waits, other desks' reads of that table queue behind it). Longer than
+#: ``deadlock_timeout`` (1 s by default), after which an autovacuum worker busy with the
+#: table gives way.
+FULL_VACUUM_LOCK_MS = 2000
+
+
+def vacuum(engine: Engine, tables: tuple[str, ...]) -> bool:
+    """Clean *tables* after an erasure, outside a transaction (best effort).
+
+    A plain ``VACUUM`` removes the dead row versions (and their index entries) but leaves
+    their bytes in the pages' free space until reused; PostgreSQL has no secure_delete.
+    ``VACUUM FULL`` writes the table and its indexes anew, so the old bytes leave the
+    database's files (the old files are deleted). It is used for tables up to
+    ``FULL_VACUUM_BYTES`` (a small office's tables: a fraction of a second) when its lock
+    comes within ``FULL_VACUUM_LOCK_MS``; otherwise the plain ``VACUUM``. Returns False
+    when even that could not run.
+    """
+    try:
+        with engine.connect() as plain:
+            conn = plain.execution_options(isolation_level="AUTOCOMMIT")
+            conn.execute(text(f"SET lock_timeout = {int(FULL_VACUUM_LOCK_MS)}"))
+            for table in tables:
+                size = conn.execute(
+                    text("SELECT pg_total_relation_size(to_regclass(:t))"), {"t": table}
+                ).scalar()
+                if size is None:
+                    continue
+                if int(size) <= FULL_VACUUM_BYTES:
+                    try:
+                        conn.execute(text(f'VACUUM FULL "{table}"'))
+                        continue
+                    except DBAPIError:
+                        pass  # the lock did not come in time: the plain VACUUM below
+                conn.execute(text(f'VACUUM "{table}"'))
+            conn.execute(text("RESET lock_timeout"))
+    except Exception:  # best effort: the erasure itself is committed
+        return False
+    return True

@@ -1,0 +1,157 @@
+"""Restore on a PostgreSQL server (issue 10): the same promises as services/backup_swap.py.
+
+Other desks stay connected to a shared server, so the database cannot be renamed away and
+a new one renamed in (``ALTER DATABASE ... RENAME`` refuses while anyone is connected,
+and it needs CREATEDB). The restore therefore happens inside the live database, in one
+transaction on one connection:
+
+1. before it, the backup is checked (manifest, size, sha256, decryption, ``pg_restore
+   --list``) into a private temporary folder, and a fresh backup of the live database is
+   made: that backup is "the current database kept aside" (``RestoreResult.aside``);
+2. ``LOCK`` the erasure ledger, the suppression list and the consent events, so no desk
+   erases someone or records an opt-out that the restore would then lose; read what must
+   survive (ledger, suppression list and salt, opt-outs since the backup);
+3. drop the ``public`` schema and stream the dump's SQL into the same transaction
+   (persistence/pg_dump.load_dump);
+4. migrate the restored schema (Alembic on the same connection; DDL is transactional);
+   where the server enforces the field matrix, give ownership and grants back
+   (persistence/pg_roles.enable: the dump is loaded with ``--no-owner --no-privileges``,
+   as its roles may be gone);
+5. replay the erasure ledger through the normal erasure code (rows, search rows,
+   suppression), carry the suppression list and opt-outs over, record "backup.restore"
+   chained to the restored audit trail; commit.
+
+Any failure before the commit rolls everything back: the live data is unchanged. After
+the commit the touched tables are vacuumed (services/erasure.finish_erasure), so the dead
+row versions of the people erased again are cleaned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from privacycrm_desktop.domain.errors import BackupFailed, BackupInvalid
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence import backup as files
+from privacycrm_desktop.persistence import pg_dump, pg_roles
+from privacycrm_desktop.persistence.migrate import HEAD_REVISION, MIGRATIONS_DIR, alembic_config
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.backup import RestorePlan, RestoreResult
+from privacycrm_desktop.services.backup_restore import read_carry_over, replay
+from privacycrm_desktop.services.backup_swap import _count_contacts, check_backend
+from privacycrm_desktop.services.erasure import finish_erasure
+
+#: Held from reading what must survive until the commit: no erasure, suppression or
+#: opt-out of another desk can slip in between and be lost.
+_CARRY_TABLES = "erasure_ledger, suppression, consent_event"
+
+
+def _check(path: Path) -> files.BackupInfo:
+    info = files.read_manifest(path)
+    check_backend(info, files.POSTGRESQL)
+    known = {p.stem for p in (MIGRATIONS_DIR / "versions").glob("*.py")}
+    if known and info.schema_version and info.schema_version not in known:
+        raise BackupInvalid(
+            N_("This backup comes from a newer version of PrivacyCRM; update PrivacyCRM first.")
+        )
+    return info
+
+
+def plan(uow: UnitOfWork, path: Path, passphrase: str | None) -> RestorePlan:
+    """Check the backup (decrypting it when needed) and count what a restore would change."""
+    info = _check(path)
+    with uow() as work:
+        erased = {entry.contact_id for entry in read_carry_over(work.session).ledger}
+    contacts_now = _count_contacts(uow)
+    with (
+        tempfile.TemporaryDirectory(prefix="privacycrm-restore-") as folder,
+        files.plain_copy(info, Path(folder), passphrase) as tmp,
+    ):
+        in_backup = pg_dump.contact_ids_in_dump(tmp)
+    return RestorePlan(
+        backup=info,
+        contacts_now=contacts_now,
+        contacts_in_backup=len(in_backup),
+        # Contact ids are never reused (a sequence), so an id of the ledger that the backup
+        # holds is a person erased since it was made.
+        erasures_to_replay=len(in_backup & erased),
+        schema_migrates=info.schema_version != HEAD_REVISION,
+    )
+
+
+def restore(
+    uow: UnitOfWork,
+    path: Path,
+    passphrase: str | None,
+    *,
+    actor_name: str,
+    now: dt.datetime,
+    set_aside: Callable[[], Path],
+) -> RestoreResult:
+    """Restore *path* into the live database behind *uow* (see the module text)."""
+    info = _check(path)
+    with (
+        tempfile.TemporaryDirectory(prefix="privacycrm-restore-") as folder,
+        files.plain_copy(info, Path(folder), passphrase) as tmp,
+    ):
+        aside = set_aside()
+        try:
+            replayed = _restore_in_one_transaction(uow, tmp, info, actor_name, now)
+        except DBAPIError as exc:  # a lock not granted, a refused statement: rolled back
+            raise BackupFailed(
+                N_(
+                    "The backup could not be put back (the server refused it or another "
+                    "desk holds a lock); nothing was changed."
+                )
+            ) from exc
+    finish_erasure(uow)
+    return RestoreResult(backup=info, aside=aside, erasures_replayed=replayed)
+
+
+def _restore_in_one_transaction(
+    uow: UnitOfWork, tmp: Path, info: files.BackupInfo, actor_name: str, now: dt.datetime
+) -> int:
+    """Steps 2-5 of the module text; returns the erasures replayed."""
+    from alembic import command
+
+    with uow.engine.connect() as conn:
+        session = Session(bind=conn, autoflush=False)
+        try:
+            with conn.begin():
+                conn.execute(text(f"LOCK TABLE {_CARRY_TABLES} IN SHARE ROW EXCLUSIVE MODE"))
+                carry = read_carry_over(session, since=info.created_at)
+                session.expunge_all()  # those rows belong to the database replaced now
+                pg_dump.load_dump(conn, tmp)
+                if info.schema_version != HEAD_REVISION:
+                    command.upgrade(alembic_config(conn), "head")  # type: ignore[arg-type]
+                if pg_roles.enabled(conn):
+                    # The dump was put back without owners and grants (they name roles that
+                    # may be gone): the group roles get ownership and the restored field
+                    # matrix's column privileges again, in this transaction.
+                    pg_roles.enable(conn)
+                replayed = replay(session, carry, actor_name, now)
+                record_event(
+                    session,
+                    actor=actor_name,
+                    action="backup.restore",
+                    entity="backup",
+                    entity_id=info.path.name,
+                    at=now,
+                    detail=(
+                        f"erasures_replayed={replayed};"
+                        f"backup_created={info.created_at.isoformat()};ledger_read=1;"
+                        "backend=postgresql"
+                    ),
+                )
+                session.flush()
+        finally:
+            session.close()
+    return replayed

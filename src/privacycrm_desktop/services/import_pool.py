@@ -1,0 +1,293 @@
+"""Validation of a big import's rows in worker processes (issue 7: 100,000 rows in < 15 s).
+
+Converting and validating a row with the contact editor's rules (``read_row``:
+email-validator, phonenumbers, the text checks) and computing its duplicate keys is pure
+Python and most of an import's time; the interpreter runs it on one core. A table of
+``POOL_MIN_ROWS`` rows or more is therefore checked by a pool of worker processes, one per
+core, in tasks of ``TASK_ROWS`` rows; the rows come back in file order, so everything after
+(suppression and duplicate checks, writing) stays in the calling process and decides
+exactly as before. Smaller tables are checked in this process: starting a worker costs
+about a third of a second, as much as checking a few thousand rows.
+
+The workers are started with "spawn" on every system: forking a process that runs Qt
+threads is unsafe, and spawn is what Windows and macOS do anyway. A frozen (PyInstaller)
+program must call ``multiprocessing.freeze_support()`` first thing (the entry points in
+installers/pyinstaller/ do). The functions a worker runs are top-level functions of this
+module, which imports only the domain, so a worker starts quickly.
+
+Stopping early (a cancel) cancels the tasks not started; the ones running end within a
+task's time, and their results are dropped. If the pool breaks (a worker killed, processes
+not allowed), the remaining rows are checked in this process: slower, never different.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import gc
+import importlib
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from types import TracebackType
+from typing import Any, NamedTuple
+
+from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.import_formats import ColumnTarget, RowProblem
+from privacycrm_desktop.domain.import_rows import ImportedRow, duplicate_keys, read_row
+from privacycrm_desktop.domain.normalize import phone_search_tokens, sort_name
+from privacycrm_desktop.domain.suppression import HashKind, normalised_digest
+
+#: Tables with fewer data rows are checked in the calling process.
+POOL_MIN_ROWS = 5_000
+#: Rows per task sent to a worker.
+TASK_ROWS = 2_000
+#: At most this many workers, however many cores (each holds its own interpreter).
+MAX_WORKERS = 8
+
+Keys = list[tuple[HashKind, str]]
+Rows = Sequence[tuple[int, tuple[str, ...]]]
+
+
+class RowPlan(NamedTuple):
+    """What checking a row needs besides its cells."""
+
+    headers: tuple[str, ...]
+    mapping: tuple[ColumnTarget | None, ...]
+    today: dt.date
+    #: The suppression list's secret, and the hash kinds it holds entries of; None
+    #: when the list is empty (nothing to hash).
+    suppression: tuple[str, frozenset[str]] | None = None
+
+
+class ValidRow(NamedTuple):
+    """A valid row with what the steps after validation need, computed where it was
+    checked: its duplicate keys, their suppression digests, and the sort and full-text
+    values of the contact as read."""
+
+    row: ImportedRow
+    keys: Keys
+    #: (hash kind, digest) of the keys of the kinds the suppression list holds.
+    digests: tuple[tuple[str, str], ...]
+    sort_name: str
+    #: The full-text columns: name, organisation, e-mails, phones, place.
+    fts: tuple[str, str, str, str, str]
+
+
+#: A checked row: valid, or every problem of an invalid row.
+Checked = ValidRow | list[RowProblem]
+
+
+def fts_texts(data: ContactInput) -> tuple[str, str, str, str, str]:
+    """A contact's full-text columns: name, organisation, e-mails, phones, place."""
+    return (
+        f"{data.first_name} {data.last_name}".strip(),
+        data.organisation,
+        " ".join(data.emails),
+        " ".join(phone_tokens(p) for p in data.phones),
+        f"{data.street} {data.postcode} {data.city}".strip(),
+    )
+
+
+def phone_tokens(e164: str) -> str:
+    """``normalize.phone_search_tokens`` without parsing Belgian numbers again: their
+    national form is the trunk prefix 0 and the digits after +32 (as services.demo)."""
+    if e164.startswith("+32"):
+        return f"{e164[1:]} 0{e164[3:]}"
+    return phone_search_tokens(e164)
+
+
+def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
+    """Read and validate *rows* (row number, cells) with the editor's rules, in order."""
+    checked: list[Checked] = []
+    headers, mapping, today, suppression = plan
+    for number, cells in rows:
+        row = read_row(number, headers, cells, mapping, today)
+        if isinstance(row, list):
+            checked.append(row)
+            continue
+        data = row.contact
+        keys = duplicate_keys(
+            data.emails, data.phones, data.first_name, data.last_name, data.postcode
+        )
+        digests: tuple[tuple[str, str], ...] = ()
+        if suppression is not None:
+            salt, kinds = suppression
+            digests = tuple(
+                (kind.value, normalised_digest(salt, kind, key))
+                for kind, key in keys
+                if kind.value in kinds
+            )
+        checked.append(
+            ValidRow(
+                row,
+                keys,
+                digests,
+                sort_name(data.last_name, data.first_name, data.organisation),
+                fts_texts(data),
+            )
+        )
+    return checked
+
+
+# -- in a worker process ----------------------------------------------------------------------
+
+_worker_plan: RowPlan | None = None
+
+
+def _start_worker(plan: RowPlan) -> None:
+    """Keep what every task of this import shares (sent once, not with every task).
+
+    The cyclic garbage collector is off, as in the calling process during an import: the
+    rows are freed by reference counting, and the collector would only walk them again.
+    """
+    global _worker_plan  # noqa: PLW0603 - one worker process serves one import
+    _worker_plan = plan
+    gc.disable()
+    remember_domain_checks()
+
+
+def remember_domain_checks() -> bool:
+    """Let email-validator check each domain once (in a worker process only).
+
+    Its check of the part after the @ (``validate_email_domain_name``: characters, IDNA
+    normalisation, labels, special-use names) is a pure function of the domain and two
+    flags, and half the time of validating an address; an import's addresses share a few
+    domains. The result is remembered per (domain, flags); an invalid domain raises again
+    each time (exceptions are not remembered), and the caller only reads the result, so
+    every address gets exactly the verdict and normal form it gets without this (tests
+    compare both on tricky addresses). True when installed (now or before).
+    """
+    try:
+        module: Any = importlib.import_module("email_validator.validate_email")
+        check = module.validate_email_domain_name
+    except (ImportError, AttributeError):  # another email-validator: leave it as it is
+        return False
+    if not hasattr(check, "cache_info"):
+        module.validate_email_domain_name = functools.lru_cache(maxsize=4096)(check)
+    return True
+
+
+def _check_task(rows: Rows) -> list[Checked]:
+    assert _worker_plan is not None, "the worker was started without its plan"
+    return check_rows(_worker_plan, rows)
+
+
+# -- in the calling process -------------------------------------------------------------------
+
+
+def worker_count(rows: int) -> int:
+    """How many workers check *rows* rows: 0 (this process) below ``POOL_MIN_ROWS``, else
+    one per usable core, at most ``MAX_WORKERS`` and at most one per task."""
+    if rows < POOL_MIN_ROWS:
+        return 0
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    tasks = -(-rows // TASK_ROWS)
+    return max(1, min(cores, MAX_WORKERS, tasks))
+
+
+class RowChecker:
+    """The checked rows of a table, in file order, block by block.
+
+    Use as a context manager: leaving it (also early, on a cancel or an error) stops the
+    workers. ``workers`` 0 checks in this process; None chooses (``worker_count``). With
+    *first_here*, this process checks the first task itself while the workers start.
+    """
+
+    def __init__(
+        self,
+        plan: RowPlan,
+        rows: Rows,
+        *,
+        block: int,
+        workers: int | None = None,
+        first_here: bool = True,
+    ) -> None:
+        if TASK_ROWS % block:
+            raise ValueError("a block must divide a task")
+        self._plan = plan
+        self._rows = rows
+        self._block = block
+        self.workers = worker_count(len(rows)) if workers is None else workers
+        self._first_here = first_here
+        self._pool: ProcessPoolExecutor | None = None
+        self._tasks: dict[int, Future[list[Checked]]] = {}
+
+    def __enter__(self) -> RowChecker:
+        if self.workers > 0:
+            try:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker,
+                    initargs=(self._plan,),
+                )
+                first = TASK_ROWS if self._first_here else 0
+                self._tasks = {
+                    start // TASK_ROWS: self._pool.submit(
+                        _check_task, self._rows[start : start + TASK_ROWS]
+                    )
+                    for start in range(first, len(self._rows), TASK_ROWS)
+                }
+            except (OSError, BrokenProcessPool):
+                self.close()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers: tasks not started are cancelled, running ones dropped."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def blocks(self) -> Iterator[list[Checked]]:
+        """The checked rows in blocks of ``block`` rows: rows[0:block], rows[block:2 * block]
+        and so on (the last may be shorter)."""
+        rows, block = self._rows, self._block
+        for start in range(0, len(rows), TASK_ROWS):
+            checked = self._task_result(start // TASK_ROWS)
+            if checked is not None:
+                for offset in range(0, len(checked), block):
+                    yield checked[offset : offset + block]
+                continue
+            for offset in range(start, min(start + TASK_ROWS, len(rows)), block):
+                yield check_rows(self._plan, rows[offset : offset + block])
+
+    def _task_result(self, index: int) -> list[Checked] | None:
+        """A worker's result, or None to check in this process (no pool, or it broke, or
+        the task is this process's own)."""
+        task = self._tasks.get(index)
+        if self._pool is None or task is None:
+            return None
+        try:
+            return task.result()
+        except (BrokenProcessPool, OSError):
+            self.close()
+            self.workers = 0
+            return None
+
+
+__all__ = [
+    "POOL_MIN_ROWS",
+    "TASK_ROWS",
+    "Checked",
+    "RowChecker",
+    "RowPlan",
+    "ValidRow",
+    "check_rows",
+    "fts_texts",
+    "phone_tokens",
+    "worker_count",
+]

@@ -1,0 +1,298 @@
+"""Two desks on one database: desk A's window follows what desk B saves (issue 10).
+
+Desk A is a main window on the test's SQLite file; desk B is a second ``Services`` with its
+own engine on the same file (another app instance, or the CLI). Nobody touches desk A's
+window: the change feed brings B's saves to it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtWidgets import QAbstractItemView
+from pytestqt.qtbot import QtBot
+
+from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.erasure import ErasureReason
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.persistence.database import create_engine_for
+from privacycrm_desktop.services.clock import FixedClock
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.services.setup import CompanyInput
+from privacycrm_desktop.ui.change_watch import (
+    MIN_REFRESH_GAP_MS,
+    ChangedElsewhereBar,
+    ChangeWatcher,
+)
+from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contact_table_model import ID_ROLE
+from privacycrm_desktop.ui.main_window import MainWindow
+from privacycrm_desktop.ui.qt_i18n import apply_language
+
+from .test_screenshots import save
+
+CARD = SourceInput(SourceKind.BUSINESS_CARD, "Batibouw 2025, stand 12", dt.date(2025, 2, 20))
+CALL = SourceInput(SourceKind.PHONE_CALL, "She phoned", dt.date(2025, 3, 1))
+AARON = ContactInput(first_name="Aaron", last_name="Aalst", emails=("aaron@example.be",))
+ZOE = ContactInput(first_name="Zoë", last_name="Lefèvre", city="Liège")
+POLL = 0.1
+
+
+@pytest.fixture
+def desk_b(database_path: object, services: Services) -> Iterator[Services]:
+    """Another desk: its own engine and services on the same database file."""
+    engine = create_engine_for(str(database_path))
+    yield Services.build(engine, services.clock)
+    engine.dispose()
+
+
+def _window(qtbot: QtBot, services: Services, owner: Actor) -> MainWindow:
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    window.show()
+    window.start_change_watch(poll_interval=POLL)
+    watcher = window.change_watch
+    assert watcher is not None
+    assert watcher.running
+    # Once listening, the feed calls back for what changed before: one refresh.
+    qtbot.waitUntil(lambda: watcher.refreshes == 1, timeout=5000)
+    return window
+
+
+def _feed_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "privacycrm-change-feed"]
+
+
+def test_a_contact_added_on_another_desk_shows_without_any_action(
+    qtbot: QtBot, services: Services, owner: Actor, desk_b: Services
+) -> None:
+    window = _window(qtbot, services, owner)
+    assert window.model.rowCount() == 0
+    desk_b.contacts.create(owner, AARON, CARD)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
+    shown = window.model.contact_at(0)
+    assert shown is not None
+    assert shown.name == "Aalst, Aaron"
+    assert window.count_label.text() == "1 contact"
+    window.close()
+    assert not _feed_threads(), "closing the window ends the feed's thread"
+
+
+def test_a_contact_added_before_the_watch_started_shows_too(
+    qtbot: QtBot, services: Services, owner: Actor, desk_b: Services
+) -> None:
+    # The app starts the watch half a second after the list loaded: a save in between
+    # must not wait for the next change to show.
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    window.show()
+    desk_b.contacts.create(owner, AARON, CARD)
+    window.start_change_watch(poll_interval=POLL)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
+
+
+def test_selection_current_row_and_scroll_stay_on_the_same_contacts(
+    qtbot: QtBot, services: Services, owner: Actor, desk_b: Services
+) -> None:
+    services.demo.generate(owner, 300, seed=3)
+    window = _window(qtbot, services, owner)
+    view, model = window.view, window.model
+    ids = [model.index(row, 0).data(ID_ROLE) for row in (40, 41, 45, 60)]
+    view.setCurrentIndex(model.index(45, 0))
+    selection = view.selectionModel()
+    for row in (40, 41, 60):
+        selection.select(
+            model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+    view.scrollTo(model.index(30, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+    top_id = model.index(view.rowAt(0), 0).data(ID_ROLE)
+    top_row = view.rowAt(0)
+    assert top_row > 0
+
+    # "Aalst, Aaron" sorts before every demo name: every row moves down by one.
+    refreshed = window.change_watch.refreshes  # type: ignore[union-attr]
+    desk_b.contacts.create(owner, AARON, CARD)
+    qtbot.waitUntil(lambda: model.rowCount() == 301, timeout=5000)
+    assert window.change_watch.refreshes == refreshed + 1  # type: ignore[union-attr]
+    assert model.contact_at(0).name == "Aalst, Aaron"  # type: ignore[union-attr]
+
+    assert view.currentIndex().row() == 46
+    assert view.currentIndex().data(ID_ROLE) == ids[2]
+    chosen = sorted({i.row() for i in selection.selectedIndexes()})
+    assert chosen == [41, 42, 46, 61]
+    assert [model.index(r, 0).data(ID_ROLE) for r in chosen] == ids
+    assert view.rowAt(0) == top_row + 1
+    assert model.index(view.rowAt(0), 0).data(ID_ROLE) == top_id
+
+
+def test_an_open_editor_says_its_contact_changed_on_another_desk(
+    qtbot: QtBot, services: Services, owner: Actor, desk_b: Services
+) -> None:
+    changed_id = services.contacts.create(owner, ZOE, CARD)
+    quiet_id = services.contacts.create(owner, AARON, CARD)
+    window = _window(qtbot, services, owner)
+    editors = {}
+    for cid in (changed_id, quiet_id):
+        editor = ContactEditorDialog(services.contacts, owner, cid, window)
+        editor.show()
+        editors[cid] = editor
+    detail = desk_b.contacts.get(owner, changed_id)
+    desk_b.contacts.update(
+        owner, changed_id, detail.version, dataclasses.replace(ZOE, city="Namur"), CARD
+    )
+    bar = None
+
+    def bar_shows() -> None:
+        nonlocal bar
+        bar = editors[changed_id].findChild(ChangedElsewhereBar)
+        assert bar is not None
+        assert bar.isVisible()
+
+    qtbot.waitUntil(bar_shows, timeout=5000)
+    assert bar is not None
+    assert "another desk" in bar.label.text()
+    assert editors[quiet_id].findChild(ChangedElsewhereBar) is None
+
+
+@pytest.mark.parametrize("removed", [False, True])
+def test_the_bar_in_dutch_and_french(
+    qtbot: QtBot, services: Services, owner: Actor, desk_b: Services, removed: bool
+) -> None:
+    cid = services.contacts.create(owner, ZOE, CARD)
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    watcher = ChangeWatcher(window, services, owner)  # not started: refreshed by hand
+    for language in ("nl", "fr"):
+        apply_language(language)
+        editor = ContactEditorDialog(services.contacts, owner, cid, window)
+        editor.show()
+        if removed:
+            desk_b.erasure.erase(owner, cid, ErasureReason.OTHER)
+        else:
+            detail = desk_b.contacts.get(owner, cid)
+            moved = dataclasses.replace(ZOE, city=f"Namur {language}")
+            desk_b.contacts.update(owner, cid, detail.version, moved, CALL)
+        watcher.refresh_now()
+        bar = editor.findChild(ChangedElsewhereBar)
+        assert bar is not None
+        assert bar.isVisible()
+        assert "another desk" not in bar.label.text()
+        assert ("werkpost" if language == "nl" else "poste") in bar.label.text()
+        save(editor, f"{language}-editor-{'removed' if removed else 'changed'}-elsewhere")
+        editor.reject()
+        if removed:
+            cid = services.contacts.create(owner, ZOE, CARD)
+
+
+def test_refreshes_are_at_most_one_a_second(qtbot: QtBot, services: Services, owner: Actor) -> None:
+    window = _window(qtbot, services, owner)
+    watcher = window.change_watch
+    assert watcher is not None
+    times: list[float] = []
+    watcher.refreshed.connect(lambda: times.append(dt.datetime.now().timestamp()))
+    for _ in range(10):
+        watcher._arrived.emit()
+    qtbot.waitUntil(lambda: len(times) == 1, timeout=2000)
+    for _ in range(10):
+        watcher._arrived.emit()
+        qtbot.wait(20)
+    qtbot.waitUntil(lambda: len(times) == 2, timeout=3000)
+    qtbot.wait(300)
+    assert len(times) == 2, "twenty changes, two refreshes"
+    assert times[1] - times[0] >= MIN_REFRESH_GAP_MS / 1000 - 0.05
+
+
+def test_a_locked_window_shows_nothing_new(
+    qtbot: QtBot, services: Services, owner: Actor, desk_b: Services
+) -> None:
+    window = _window(qtbot, services, owner)
+    window.lock()
+    desk_b.contacts.create(owner, AARON, CARD)
+    qtbot.wait(int(POLL * 1000 * 5))
+    watcher = window.change_watch
+    assert watcher is not None
+    watcher.refresh_now()
+    assert window.model.rowCount() == 0
+    assert watcher.refreshes == 1, "only the one before locking"
+
+
+@pytest.fixture
+def pg_desks(clock: FixedClock) -> Iterator[tuple[Services, Services, Actor]]:
+    """Desks A and B on a PostgreSQL database of their own (skipped without a server)."""
+    import pg_support
+
+    url = pg_support.new_database()
+    engines = [create_engine_for(url), create_engine_for(url)]
+    desk_a, desk_b = (Services.build(engine, clock) for engine in engines)
+    company = CompanyInput("Acme BV", "Kerkstraat 1, 9000 Gent", "0403.170.701", language="en")
+    desk_a.setup.initialise(company, "owner", "correct horse battery")
+    yield desk_a, desk_b, desk_a.auth.login("owner", "correct horse battery")
+    for engine in engines:
+        engine.dispose()
+    pg_support.drop_database(url)
+
+
+def test_on_postgresql_a_contact_added_on_another_desk_shows(
+    qtbot: QtBot, pg_desks: tuple[Services, Services, Actor]
+) -> None:
+    desk_a, desk_b, owner = pg_desks
+    window = _window(qtbot, desk_a, owner)
+    assert window.model.rowCount() == 0
+    desk_b.contacts.create(owner, AARON, CARD)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
+    assert window.count_label.text() == "1 contact"
+    window.close()
+    assert not _feed_threads()
+
+
+def test_a_failed_refresh_is_logged_and_the_next_change_retries(
+    qtbot: QtBot,
+    services: Services,
+    owner: Actor,
+    desk_b: Services,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    services.contacts.create(owner, ZOE, CARD)
+    window = _window(qtbot, services, owner)
+    watcher = window.change_watch
+    assert watcher is not None
+    engine = desk_b.uow.engine
+    # The list's count comes from this row: without it the refresh fails for real.
+    with engine.begin() as conn:
+        saved = conn.exec_driver_sql("SELECT n FROM contact_count WHERE id = 1").scalar_one()
+        conn.exec_driver_sql("DELETE FROM contact_count")
+    qtbot.waitUntil(lambda: "refresh after a change elsewhere failed" in caplog.text, timeout=5000)
+    assert watcher.refreshes == 2  # counted, not completed
+    assert window.model.rowCount() == 1  # the reset was ended: the view still works
+    assert window.model.contact_at(0) is not None
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"INSERT INTO contact_count (id, n) VALUES (1, {int(saved)})")
+    desk_b.contacts.create(owner, AARON, CARD)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=5000)
+
+
+def test_the_feed_lets_go_of_the_database_while_the_backups_dialog_is_open(
+    qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from privacycrm_desktop.ui.backup_dialog import BackupDialog
+
+    window = _window(qtbot, services, owner)
+    seen: list[bool] = []
+
+    def exec_(dialog: BackupDialog) -> int:
+        seen.append(window.change_watch is not None and window.change_watch.running)
+        seen.append(bool(_feed_threads()))
+        return 0
+
+    monkeypatch.setattr(BackupDialog, "exec", exec_)
+    window.open_backups()
+    assert seen == [False, False], "a restore may swap the file: no connection of ours on it"
+    assert window.change_watch is not None
+    assert window.change_watch.running, "and it follows the other desks again afterwards"

@@ -1,0 +1,229 @@
+"""PostgreSQL backups (issue 10): which pg_dump is used, and how it gets the password."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.errors import BackupFailed
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.i18n import describe_error
+from privacycrm_desktop.persistence import pg_dump
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+
+SOURCE = SourceInput(SourceKind.BUSINESS_CARD, "fair", dt.date(2026, 2, 20))
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only(backend: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    if backend != "postgresql":
+        pytest.skip("pg_dump is for PostgreSQL databases")
+    monkeypatch.setenv("PRIVACYCRM_DATA_DIR", str(tmp_path / "data"))
+
+
+def _script(folder: Path, name: str, body: str) -> None:
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+
+
+def _only(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Find the programs in *folder* only (not on PATH, not in /usr/lib/postgresql)."""
+    monkeypatch.setattr(pg_dump, "SEARCH_ROOTS", ())
+    monkeypatch.setenv("PATH", str(folder))
+
+
+def test_a_missing_or_too_old_pg_dump_is_a_clear_error(
+    svc: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = svc.backup.settings(owner).folder
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _only(monkeypatch, bin_dir)
+    with pytest.raises(BackupFailed) as missing:
+        svc.backup.create(owner)
+    assert "were not found" in describe_error(missing.value)
+    assert "niet gevonden" in describe_error(missing.value, "nl")
+    for name in ("pg_dump", "pg_restore"):
+        _script(bin_dir, name, f'echo "{name} (PostgreSQL) 9.6.24"')
+    with pytest.raises(BackupFailed) as old:
+        svc.backup.create(owner)
+    assert "older than the database server" in describe_error(old.value)
+    assert not folder.exists() or list(folder.iterdir()) == []  # nothing left behind
+    assert svc.backup.list(owner) == []
+
+
+def test_the_password_reaches_pg_dump_only_through_its_environment(
+    svc: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str
+) -> None:
+    real = pg_dump.find_tools()
+    log = tmp_path / "calls.log"
+    bin_dir = tmp_path / "bin"
+    for name, target in (("pg_dump", real.dump), ("pg_restore", real.restore)):
+        _script(
+            bin_dir,
+            name,
+            "{ printf 'ARGV:'; printf ' %s' \"$@\"; "
+            "printf '\\nPW:%s\\n' \"${PGPASSWORD:-}\"; }"
+            f' >> "{log}"\nexec "{target}" "$@"',
+        )
+    _only(monkeypatch, bin_dir)
+    monkeypatch.setenv("PGPASSWORD", "not-this-one")  # the parent's PG* settings stay out
+    info = svc.backup.create(owner)
+    assert info.verified
+    password = make_url(db_url).password
+    assert password
+    calls = log.read_text()
+    argv = [line for line in calls.splitlines() if line.startswith("ARGV:")]
+    assert any("--format=custom" in line for line in argv)
+    assert any("--list" in line for line in argv)
+    assert all(str(password) not in line for line in argv)
+    assert f"PW:{password}" in calls
+    assert "not-this-one" not in calls
+    assert os.environ["PGPASSWORD"] == "not-this-one"
+
+
+def _files(db_url: str) -> dict[str, int]:
+    from sqlalchemy import text
+
+    from privacycrm_desktop.persistence.database import create_engine_for
+
+    engine = create_engine_for(db_url)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT relname, relfilenode FROM pg_class WHERE relkind = 'r'")
+            ).tuples()
+            return {str(name): int(node) for name, node in found}
+    finally:
+        engine.dispose()
+
+
+def test_an_erasure_on_the_server_leaves_no_bytes_of_the_person_in_its_pages(
+    svc: Services, owner: Actor, db_url: str
+) -> None:
+    from privacycrm_desktop.domain.erasure import ErasureReason
+
+    from .test_backup_restore import X_MAIL, X_NAME, assert_no_page_holds, make_x, pages_holding
+
+    x = make_x(svc, owner)
+    svc.contacts.create(owner, ContactInput(first_name="Bert", last_name="Keep"), SOURCE)
+    assert pages_holding(db_url, X_NAME.encode())  # the test can see him while he is there
+    files_before = _files(db_url)
+    svc.erasure.erase(owner, x, ErasureReason.ERASURE_REQUEST)
+    # The erasure itself rewrote the small tables it touched (VACUUM FULL: new files).
+    files_after = _files(db_url)
+    for table in ("contact", "contact_email", "contact_fts", "source"):
+        assert files_after[table] != files_before[table], table
+    assert_no_page_holds(db_url, X_NAME, X_MAIL, "qzxrestorenotes")
+    assert pages_holding(db_url, b"bert")  # the others stay
+
+
+def test_a_restore_gives_the_server_roles_their_grants_back(
+    svc: Services, owner: Actor, db_url: str, clock: object
+) -> None:
+    """The dump is put back without owners and grants; where the server enforces the
+    field matrix, the group roles own the tables again and the office role still cannot
+    read the hidden columns (and can read the others)."""
+    from sqlalchemy import text
+
+    import pg_support
+    from privacycrm_desktop.domain.access import Role
+    from privacycrm_desktop.persistence import pg_roles
+    from privacycrm_desktop.persistence.database import create_engine_for
+
+    from .test_backup_restore import make_x
+
+    database = make_url(db_url).database or ""
+    try:
+        svc.auth.enable_server_roles(owner, "correct horse battery")
+        make_x(svc, owner)
+        info = svc.backup.create(owner)
+        svc.backup.restore(owner, info.path)
+        office = pg_roles.group_role(database, Role.OFFICE)
+        engine = create_engine_for(db_url)
+        try:
+            with engine.connect() as conn:
+
+                def may(column: str) -> bool:
+                    return bool(
+                        conn.execute(
+                            text("SELECT has_column_privilege(:r, 'contact', :c, 'SELECT')"),
+                            {"r": office, "c": column},
+                        ).scalar()
+                    )
+
+                assert may("first_name")
+                assert not may("notes")
+                assert not may("birth_date")
+                owner_of = conn.execute(
+                    text("SELECT tableowner FROM pg_tables WHERE tablename = 'contact'")
+                ).scalar()
+                assert owner_of == pg_roles.group_role(database, Role.OWNER)
+        finally:
+            engine.dispose()
+    finally:
+        svc.uow.engine.dispose()
+        pg_support.drop_database(db_url)
+        admin = create_engine_for(pg_support.require_server())
+        try:
+            with admin.begin() as conn:
+                pg_roles.drop_roles(conn, database)
+        finally:
+            admin.dispose()
+
+
+def test_after_a_restore_the_connections_keep_their_own_settings(
+    svc: Services, owner: Actor
+) -> None:
+    """The restored script sets lock_timeout 0 and an empty search_path for itself; the
+    app's pooled connections must come back with their own (a lock wait stays bounded)."""
+    from contextlib import ExitStack
+
+    from sqlalchemy import text
+
+    engine = svc.uow.engine
+    with engine.connect() as conn:
+        expected = conn.execute(text("SHOW lock_timeout")).scalar()
+    assert expected not in (None, "0")
+    info = svc.backup.create(owner)
+    svc.backup.restore(owner, info.path)
+    with ExitStack() as stack:
+        conns = [stack.enter_context(engine.connect()) for _ in range(engine.pool.size())]
+        for conn in conns:
+            assert conn.execute(text("SHOW lock_timeout")).scalar() == expected
+            assert conn.execute(text("SHOW search_path")).scalar() == '"$user", public'
+            assert conn.execute(text("SHOW statement_timeout")).scalar() == "0"
+
+
+def test_the_erasure_canary_leaves_no_byte_in_the_servers_pages(
+    svc: Services, owner: Actor, db_url: str
+) -> None:
+    """test_erasure's canary on the server: every table the erasure touches (a staged
+    import row too), then no table or index page holds any of it."""
+    import dataclasses
+
+    from privacycrm_desktop.domain.erasure import ErasureReason
+
+    from .test_backup_restore import assert_no_page_holds
+    from .test_erasure import CANARY, PHONE_DIGITS, canary_contact, fill_everything
+
+    source = SourceInput(SourceKind.BUSINESS_CARD, f"{CANARY}source", dt.date(2026, 2, 20))
+    svc.contacts.create(
+        owner,
+        ContactInput(first_name="Bert", last_name="Keep"),
+        dataclasses.replace(source, description="fair"),
+    )
+    cid = svc.contacts.create(owner, canary_contact(), source)
+    fill_everything(svc, owner, cid, svc.uow.engine)
+    result = svc.erasure.erase(owner, cid, ErasureReason.ERASURE_REQUEST)
+    assert result.suppressed == 4
+    assert_no_page_holds(db_url, CANARY, PHONE_DIGITS)
+    assert svc.contacts.count(owner, "Keep") == 1

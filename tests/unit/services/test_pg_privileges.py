@@ -1,0 +1,412 @@
+"""The field-restriction canary against the PostgreSQL server itself (issue 10).
+
+Not only the app hides what a role may not see: connected directly with plain psycopg as
+the office user's own login role, the server refuses the hidden columns and tables, and
+its grants follow the owner's changes to the matrix. Then the office user's app path
+(sign in with their own role, list, search, open, save) works on the same server.
+PostgreSQL only: skipped without ``PRIVACYCRM_TEST_PG_ADMIN``, a failure in CI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+import pg_support
+from conftest import COMPANY, OWNER, OWNER_PASSWORD
+from privacycrm_desktop.domain.access import FieldAccess, Role
+from privacycrm_desktop.domain.contacts import ContactInput, Relationship
+from privacycrm_desktop.domain.errors import AuthenticationFailed, DomainError
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.persistence import pg_roles
+from privacycrm_desktop.persistence.database import create_engine_for
+from privacycrm_desktop.services.clock import FixedClock
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.services.server_roles import for_user
+
+OFFICE, OFFICE_PASSWORD = "olga", "office-password-1"
+CARD = SourceInput(SourceKind.BUSINESS_CARD, "Trade fair", dt.date(2026, 2, 20))
+ZOE = ContactInput(
+    first_name="Zoë",
+    last_name="Qcanarylast",
+    emails=("zoe@example.be",),
+    phones=("0475 12 34 56",),
+    city="Liège",
+    birth_date=dt.date(1931, 7, 13),
+    notes="Qnotescanary secret",
+    relationship=Relationship.CUSTOMER,
+)
+
+
+@dataclass
+class Server:
+    """One PostgreSQL database set up by its owner, with the server enforcing the matrix."""
+
+    url: str
+    services: Services
+    owner: Actor
+    contact_id: int
+
+
+@pytest.fixture
+def server(clock: FixedClock) -> Iterator[Server]:
+    url = pg_support.new_database()
+    engine = create_engine_for(url)
+    services = Services.build(engine, clock)
+    try:
+        services.setup.initialise(COMPANY, OWNER, OWNER_PASSWORD)
+        owner = services.auth.login(OWNER, OWNER_PASSWORD)
+        services.auth.enable_server_roles(owner, OWNER_PASSWORD)
+        services.auth.add_user(owner, OFFICE, OFFICE_PASSWORD, Role.OFFICE)
+        contact_id = services.contacts.create(owner, ZOE, CARD)
+        yield Server(url, services, owner, contact_id)
+    finally:
+        engine.dispose()
+        pg_support.drop_database(url)
+        _drop_roles(url)
+
+
+def _drop_roles(url: str) -> None:
+    admin = pg_support.admin_url()
+    assert admin is not None
+    engine = create_engine_for(admin)
+    with engine.begin() as conn:
+        pg_roles.drop_roles(conn, make_url(url).database or "")
+    engine.dispose()
+
+
+def _psycopg_url(url: str, username: str, password: str) -> str:
+    """libpq connection parameters for *username*'s own login role."""
+    from psycopg.conninfo import make_conninfo
+    from sqlalchemy.engine import make_url
+
+    own = make_url(pg_roles.login_url(url, username, password))
+    return make_conninfo(
+        host=own.host, port=own.port, dbname=own.database, user=own.username, password=password
+    )
+
+
+def _refused(conninfo: str, statement: str) -> bool:
+    """True when the server refuses *statement* for lack of privilege."""
+    import psycopg
+
+    with psycopg.connect(conninfo) as conn:
+        try:
+            conn.execute(statement)  # type: ignore[arg-type]
+        except psycopg.errors.InsufficientPrivilege:
+            return True
+    return False
+
+
+def _rows(conninfo: str, statement: str) -> list[tuple[object, ...]]:
+    import psycopg
+
+    with psycopg.connect(conninfo) as conn:
+        return list(conn.execute(statement))  # type: ignore[arg-type]
+
+
+def test_the_office_role_cannot_read_hidden_columns_with_plain_sql(server: Server) -> None:
+    office = _psycopg_url(server.url, OFFICE, OFFICE_PASSWORD)
+    for statement in (
+        "SELECT notes FROM contact",
+        "SELECT birth_date FROM contact",
+        "SELECT * FROM contact",
+        "SELECT * FROM special_category_datum",
+        "SELECT count(*) FROM special_category_datum",
+        "UPDATE contact SET notes = 'x'",
+        "SELECT * FROM audit_event",
+    ):
+        assert _refused(office, statement), statement
+    # What the office sees stays readable, straight from the server.
+    assert _rows(office, "SELECT last_name, city, primary_phone, version FROM contact") == [
+        ("Qcanarylast", "Liège", "+32475123456", 1)
+    ]
+    assert _rows(office, "SELECT address FROM contact_email") == [("zoe@example.be",)]
+    # The owner's own login role reads everything.
+    owner = _psycopg_url(server.url, OWNER, OWNER_PASSWORD)
+    assert _rows(owner, "SELECT notes, birth_date FROM contact") == [
+        ("Qnotescanary secret", dt.date(1931, 7, 13))
+    ]
+
+
+def test_a_wrong_password_or_a_deactivated_user_cannot_connect(server: Server) -> None:
+    import psycopg
+
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(_psycopg_url(server.url, OFFICE, "not-the-password-9")).close()
+    server.services.auth.deactivate_user(server.owner, OFFICE)
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(_psycopg_url(server.url, OFFICE, OFFICE_PASSWORD)).close()
+    server.services.auth.reactivate_user(server.owner, OFFICE)
+    server.services.auth.reset_password(server.owner, OFFICE, "a-new-password-22")
+    new = _psycopg_url(server.url, OFFICE, "a-new-password-22")
+    assert _rows(new, "SELECT last_name FROM contact") == [("Qcanarylast",)]
+
+
+def test_the_grants_follow_the_owners_matrix(server: Server) -> None:
+    office = _psycopg_url(server.url, OFFICE, OFFICE_PASSWORD)
+    access = server.services.access
+    access.set_field_access(server.owner, Role.OFFICE, "notes", FieldAccess.READ)
+    access.set_field_access(server.owner, Role.OFFICE, "city", FieldAccess.HIDDEN)
+    access.set_field_access(server.owner, Role.OFFICE, "special_categories", FieldAccess.READ)
+    assert _rows(office, "SELECT notes FROM contact") == [("Qnotescanary secret",)]
+    # An ordinary field hidden by the owner is withheld by the app (the list needs it).
+    assert _rows(office, "SELECT city FROM contact") == [("Liège",)]
+    assert _refused(office, "SELECT birth_date FROM contact")
+    assert _rows(office, "SELECT count(*) FROM special_category_datum") == [(0,)]
+    # Masked stays readable (the app masks); back to the default hides it again.
+    access.set_field_access(server.owner, Role.OFFICE, "notes", FieldAccess.MASKED)
+    assert _rows(office, "SELECT notes FROM contact") == [("Qnotescanary secret",)]
+    access.set_field_access(server.owner, Role.OFFICE, "notes", FieldAccess.HIDDEN)
+    assert _refused(office, "SELECT notes FROM contact")
+    # A new role for the user moves the login role to the other group.
+    server.services.auth.change_role(server.owner, OFFICE, Role.PRIVACY_OFFICER)
+    assert _rows(office, "SELECT notes, birth_date FROM contact") == [
+        ("Qnotescanary secret", dt.date(1931, 7, 13))
+    ]
+
+
+def test_the_read_only_role_is_refused_restricted_fields(server: Server) -> None:
+    server.services.auth.add_user(server.owner, "rita", "read-only-pass-3", Role.READ_ONLY)
+    rita = _psycopg_url(server.url, "rita", "read-only-pass-3")
+    assert _refused(rita, "SELECT notes FROM contact")
+    assert _refused(rita, "SELECT birth_date FROM contact")
+    assert _refused(rita, "SELECT * FROM special_category_datum")
+    assert _rows(rita, "SELECT primary_phone FROM contact") == [("+32475123456",)]
+
+
+def test_the_office_user_works_through_the_app_with_their_own_role(
+    server: Server, clock: FixedClock
+) -> None:
+    engine = create_engine_for(pg_roles.login_url(server.url, OFFICE, OFFICE_PASSWORD))
+    try:
+        services = Services.build(engine, clock)
+        office = services.auth.login(OFFICE, OFFICE_PASSWORD)
+        assert services.contacts.count(office) == 1
+        assert [r.name for r in services.contacts.page(office)] == ["Qcanarylast, Zoë"]
+        assert [r.id for r in services.contacts.page(office, query="liege")] == [server.contact_id]
+        detail = services.contacts.get(office, server.contact_id)
+        assert (detail.notes, detail.birth_date, detail.city) == ("", None, "Liège")
+        services.contacts.update(
+            office,
+            server.contact_id,
+            detail.version,
+            replace(ZOE, city="Namur", notes="", birth_date=None),
+            CARD,
+        )
+        new_id = services.contacts.create(
+            office, ContactInput(first_name="Jan", last_name="Peeters"), CARD
+        )
+        assert services.contacts.get(office, new_id).last_name == "Peeters"
+    finally:
+        engine.dispose()
+    # The owner still sees the notes the office user could neither read nor overwrite.
+    stored = server.services.contacts.get(server.owner, server.contact_id)
+    assert (stored.city, stored.notes) == ("Namur", "Qnotescanary secret")
+    assert stored.birth_date == dt.date(1931, 7, 13)
+
+
+def test_for_user_continues_the_services_as_the_users_own_role(
+    server: Server, clock: FixedClock
+) -> None:
+    services = Services.build(create_engine_for(server.url), clock)
+    contacts = services.contacts  # built before the switch: it follows too
+    office = services.auth.login(OFFICE, OFFICE_PASSWORD)
+    with pytest.raises(AuthenticationFailed):
+        for_user(services, office, "not-the-password-9")
+    admin = for_user(services, office, OFFICE_PASSWORD)
+    try:
+        assert admin is not None
+        with services.uow.engine.connect() as conn:
+            current = conn.execute(text("SELECT current_user")).scalar_one()
+        assert current == pg_roles.login_role(make_url(server.url).database or "", OFFICE)
+        assert contacts.get(office, server.contact_id).notes == ""
+        # Already the user's own role: nothing to switch.
+        assert for_user(services, office, OFFICE_PASSWORD) is None
+    finally:
+        services.uow.engine.dispose()
+        if admin is not None:
+            admin.dispose()
+
+
+def test_the_cli_works_as_the_users_own_role(
+    server: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from privacycrm_desktop.cli import main
+
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", OFFICE_PASSWORD)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    argv = ["--db", server.url, "--user", OFFICE, "contacts", "show", str(server.contact_id)]
+    code = main([*argv, "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Qcanarylast" in out
+    assert "Qnotescanary" not in out
+    assert "1931" not in out
+    # It really reads as the user's own role: what the server refuses it, the CLI cannot show.
+    database = make_url(server.url).database or ""
+    with server.services.uow.engine.begin() as conn:
+        office_group = pg_roles.group_role(database, Role.OFFICE)
+        conn.execute(text(f'REVOKE SELECT ON contact_email FROM "{office_group}"'))
+    assert main([*argv, "--format", "json"]) != 0
+    capsys.readouterr()
+
+
+def test_the_owner_administers_from_their_own_role(server: Server, clock: FixedClock) -> None:
+    services = Services.build(create_engine_for(server.url), clock)
+    owner = services.auth.login(OWNER, OWNER_PASSWORD)
+    admin = for_user(services, owner, OWNER_PASSWORD)
+    try:
+        assert admin is not None
+        services.auth.add_user(owner, "sam", "sales-password-4", Role.SALES)
+        services.access.set_field_access(owner, Role.SALES, "notes", FieldAccess.HIDDEN)
+        sam = _psycopg_url(server.url, "sam", "sales-password-4")
+        assert _refused(sam, "SELECT notes FROM contact")
+        services.access.set_field_access(owner, Role.SALES, "notes", FieldAccess.WRITE)
+        assert _rows(sam, "SELECT notes FROM contact") == [("Qnotescanary secret",)]
+        services.auth.deactivate_user(owner, "sam")
+        assert _refused_login(sam)
+    finally:
+        services.uow.engine.dispose()
+        if admin is not None:
+            admin.dispose()
+
+
+def _refused_login(conninfo: str) -> bool:
+    import psycopg
+
+    try:
+        psycopg.connect(conninfo).close()
+    except psycopg.OperationalError:
+        return True
+    return False
+
+
+def test_server_roles_are_on_from_the_set_up_and_the_cli_applies_them_again(
+    clock: FixedClock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from privacycrm_desktop.cli import main
+
+    url = pg_support.new_database()
+    engine = create_engine_for(url)
+    try:
+        services = Services.build(engine, clock)
+        services.setup.initialise(COMPANY, OWNER, OWNER_PASSWORD)
+        # The set-up ran as the administrator, who may create roles: enforced from the start.
+        assert services.auth.server_roles_enabled()
+        monkeypatch.setenv("PRIVACYCRM_PASSWORD", OWNER_PASSWORD)
+        monkeypatch.setenv("LANG", "C.UTF-8")
+        argv = ["--db", url, "--user", OWNER, "user", "server-roles", "--format", "json"]
+        assert main(argv) == 0, capsys.readouterr().err
+        assert '"server_roles": true' in capsys.readouterr().out
+        assert services.auth.server_roles_enabled()
+        owner = _psycopg_url(url, OWNER, OWNER_PASSWORD)
+        assert _rows(owner, "SELECT count(*) FROM contact") == [(0,)]
+        # A wrong password turns nothing on (and says why in one line).
+        monkeypatch.setenv("PRIVACYCRM_PASSWORD", "not-the-password-9")
+        assert main(argv) != 0
+        assert "Sign-in failed" in capsys.readouterr().err
+    finally:
+        engine.dispose()
+        pg_support.drop_database(url)
+        _drop_roles(url)
+
+
+@pytest.mark.sqlite_only
+def test_server_roles_need_postgresql(svc: Services, owner: Actor) -> None:
+    with pytest.raises(DomainError, match="PostgreSQL"):
+        svc.auth.enable_server_roles(owner, OWNER_PASSWORD)
+    assert not svc.auth.server_roles_enabled()
+
+
+def test_an_ordinary_field_hidden_by_the_owner_keeps_the_list_working(
+    server: Server, clock: FixedClock
+) -> None:
+    """Hiding a list column (city) from a role: the app withholds it, the list still works
+    as the user's own role, and the restricted fields stay refused by the server."""
+    server.services.access.set_field_access(server.owner, Role.OFFICE, "city", FieldAccess.HIDDEN)
+    engine = create_engine_for(pg_roles.login_url(server.url, OFFICE, OFFICE_PASSWORD))
+    try:
+        services = Services.build(engine, clock)
+        office = services.auth.login(OFFICE, OFFICE_PASSWORD)
+        rows = services.contacts.page(office)
+        assert [(r.id, r.city) for r in rows] == [(server.contact_id, "")]
+        assert services.contacts.count(office, "liege") == 0  # not searchable by city either
+        detail = services.contacts.get(office, server.contact_id)
+        assert (detail.last_name, detail.city, detail.notes) == ("Qcanarylast", "", "")
+        with engine.connect() as conn, pytest.raises(Exception, match="permission denied"):
+            conn.execute(text("SELECT notes FROM contact"))
+    finally:
+        engine.dispose()
+
+
+def test_a_migration_reapplies_the_grants(server: Server) -> None:
+    from alembic import command
+
+    from privacycrm_desktop.persistence.migrate import alembic_config, migrate
+
+    engine = server.services.uow.engine
+    database = make_url(server.url).database or ""
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0005_import_batches")  # type: ignore[arg-type]
+        # As if the migration had re-created the table: its grants are gone.
+        office_group = pg_roles.group_role(database, Role.OFFICE)
+        conn.execute(text(f'REVOKE ALL ON contact FROM "{office_group}"'))
+    office = _psycopg_url(server.url, OFFICE, OFFICE_PASSWORD)
+    assert _refused(office, "SELECT last_name FROM contact")
+    assert migrate(engine)
+    assert _rows(office, "SELECT last_name FROM contact") == [("Qcanarylast",)]
+    assert _refused(office, "SELECT notes FROM contact")
+
+
+def _desk_url(url: str) -> str:
+    """The URL a desk is configured with: host and database, no user, no password."""
+    desk = make_url(url)._replace(username=None, password=None)
+    assert desk.username is None
+    return desk.render_as_string(hide_password=False)
+
+
+def test_a_desk_without_credentials_signs_in_as_the_persons_own_role(
+    server: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The desk's URL names no user: the CLI connects as the person's own role from the
+    start, so the desk holds no credential that could read more than the person may."""
+    from privacycrm_desktop.cli import main
+
+    desk = _desk_url(server.url)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", OFFICE_PASSWORD)
+    show = ["--db", desk, "--user", OFFICE, "contacts", "show", str(server.contact_id)]
+    assert main([*show, "--format", "json"]) == 0
+    shown = capsys.readouterr().out
+    assert "Qcanarylast" in shown
+    assert "Qnotescanary" not in shown
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", "not-her-password-1")
+    assert main(show) == 1
+    assert "Sign-in failed" in capsys.readouterr().err
+
+
+def test_the_app_signs_in_straight_to_the_persons_own_role(server: Server) -> None:
+    from privacycrm_desktop.app import OwnRoleSignIn
+
+    door = OwnRoleSignIn(_desk_url(server.url))
+    with pytest.raises(AuthenticationFailed):
+        door.login(OFFICE, "not-her-password-1")
+    assert door.services is None
+    actor = door.login(OFFICE, OFFICE_PASSWORD)
+    assert door.services is not None
+    try:
+        with door.services.uow.engine.connect() as conn:
+            role = conn.execute(text("SELECT current_user")).scalar_one()
+        assert role == pg_roles.login_role(make_url(server.url).database or "", OFFICE)
+        detail = door.services.contacts.get(actor, server.contact_id)
+        assert detail.notes == ""
+        assert detail.last_name == "Qcanarylast"
+    finally:
+        door.services.uow.engine.dispose()

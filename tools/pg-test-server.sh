@@ -1,0 +1,73 @@
+#!/bin/sh
+# A throw-away PostgreSQL server for the test suite (issue 10), on 127.0.0.1 only.
+#
+#   sh tools/pg-test-server.sh start   # prints the superuser URL the tests use
+#   sh tools/pg-test-server.sh stop
+#
+# Uses Debian's PostgreSQL (tools/system-deps.sh installs it). initdb refuses to run as
+# root, so as root the server runs as the postgres user; as anyone else, as that user.
+# The data lives in a temporary folder outside the work tree; durability settings are off
+# (tests never crash the server, and nothing there outlives the run). Host connections
+# need a password (scram-sha-256), so per-user roles really authenticate.
+set -eu
+PORT="${PRIVACYCRM_TEST_PG_PORT:-55432}"
+BASE="${TMPDIR:-/tmp}/privacycrm-pgtest-$PORT"
+PASSWORD="pgtest-superuser"
+bindir=""
+for d in /usr/lib/postgresql/*/bin; do
+    [ -x "$d/initdb" ] && bindir="$d"
+done
+if [ -z "$bindir" ]; then
+    echo "PostgreSQL server binaries not found (apt-get install postgresql postgresql-contrib)" >&2
+    exit 1
+fi
+
+as_server_user() {
+    if [ "$(id -u)" = 0 ]; then
+        su postgres -s /bin/sh -c "$1"
+    else
+        sh -c "$1"
+    fi
+}
+
+url() {
+    echo "postgresql://postgres:$PASSWORD@127.0.0.1:$PORT/postgres"
+}
+
+case "${1:-start}" in
+start)
+    if [ -f "$BASE/data/postmaster.pid" ] && as_server_user "'$bindir/pg_ctl' -D '$BASE/data' status" >/dev/null 2>&1; then
+        url
+        exit 0
+    fi
+    rm -rf "$BASE"
+    mkdir -p "$BASE"
+    printf '%s\n' "$PASSWORD" >"$BASE/pwfile"
+    [ "$(id -u)" = 0 ] && chown -R postgres "$BASE"
+    as_server_user "'$bindir/initdb' -D '$BASE/data' -U postgres --pwfile='$BASE/pwfile' \
+        --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >'$BASE/initdb.log' 2>&1" || {
+        cat "$BASE/initdb.log" >&2
+        exit 1
+    }
+    as_server_user "'$bindir/pg_ctl' -D '$BASE/data' -l '$BASE/server.log' -w -o \
+        \"-p $PORT -k '$BASE' -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off \
+        -c synchronous_commit=off -c max_connections=200 -c shared_buffers=128MB\" start >/dev/null" || {
+        cat "$BASE/server.log" >&2
+        exit 1
+    }
+    url
+    ;;
+stop)
+    if [ -d "$BASE/data" ]; then
+        as_server_user "'$bindir/pg_ctl' -D '$BASE/data' -m fast stop >/dev/null" || true
+    fi
+    rm -rf "$BASE"
+    ;;
+bindir)
+    echo "$bindir"
+    ;;
+*)
+    echo "usage: $0 start|stop|bindir" >&2
+    exit 2
+    ;;
+esac
