@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from privacycrm_desktop.services.dto import Actor
     from privacycrm_desktop.services.registry import Services
+    from privacycrm_desktop.ui.login_dialog import SignIn
     from privacycrm_desktop.ui.main_window import MainWindow
     from privacycrm_desktop.ui.settings import UiSettings
 
@@ -99,30 +100,52 @@ class OwnRoleSignIn:
         return actor
 
 
-def sign_in_as_own_role(url: str, settings: UiSettings) -> tuple[Services, Actor] | None:
-    """The environment's credentials or the login dialog, straight to the server."""
+class ConfiguredSignIn:
+    """Sign in through the configured connection; on a PostgreSQL server enforcing the
+    field matrix, continue as the user's own role (issue 10), or say why not."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def login(self, username: str, password: str) -> Actor:
+        actor = self.services.auth.login(username, password)
+        if self.services.uow.engine.dialect.name == "postgresql":
+            from privacycrm_desktop.services.server_roles import for_user
+
+            for_user(self.services, actor, password)
+        return actor
+
+
+def _sign_in_with(door: SignIn, settings: UiSettings) -> Actor | None:
+    """The environment's credentials, else the login dialog; None when they fail."""
     from privacycrm_desktop.domain.errors import DomainError
-    from privacycrm_desktop.i18n import describe_error
     from privacycrm_desktop.ui.qt_i18n import apply_language
 
-    door = OwnRoleSignIn(url)
     user, password = os.environ.get("PRIVACYCRM_USER"), os.environ.get("PRIVACYCRM_PASSWORD")
     if user and password:
         try:
-            actor = door.login(user, password)
+            return door.login(user, password)
         except DomainError as exc:
+            from privacycrm_desktop.i18n import describe_error
+
             print(describe_error(exc), file=sys.stderr)
             return None
-    else:
-        from privacycrm_desktop.ui.login_dialog import LoginDialog
+    from privacycrm_desktop.ui.login_dialog import LoginDialog
 
-        dialog = LoginDialog(door)
-        if not dialog.exec() or dialog.actor is None:
-            return None
-        settings.set_language(dialog.selected_language())
-        apply_language(dialog.selected_language())
-        actor = dialog.actor
-    assert door.services is not None
+    dialog = LoginDialog(door)
+    if not dialog.exec() or dialog.actor is None:
+        return None
+    settings.set_language(dialog.selected_language())
+    apply_language(dialog.selected_language())
+    return dialog.actor
+
+
+def sign_in_as_own_role(url: str, settings: UiSettings) -> tuple[Services, Actor] | None:
+    """Sign in straight to the server as the person's own role (a URL without a user)."""
+    door = OwnRoleSignIn(url)
+    actor = _sign_in_with(door, settings)
+    if actor is None or door.services is None:
+        return None
     return door.services, actor
 
 
@@ -132,9 +155,6 @@ class DatabaseChanged(Exception):
 
 def sign_in(services: Services, settings: UiSettings) -> Actor | None:
     """First run: the wizard; else the environment's credentials or the login dialog."""
-    from privacycrm_desktop.domain.errors import DomainError
-    from privacycrm_desktop.ui.qt_i18n import apply_language
-
     if not services.setup.is_initialised():
         from privacycrm_desktop.ui.first_run_wizard import FirstRunWizard
 
@@ -145,41 +165,7 @@ def sign_in(services: Services, settings: UiSettings) -> Actor | None:
             return None
         settings.set_language(wizard.language())
         return wizard.actor
-    user, password = os.environ.get("PRIVACYCRM_USER"), os.environ.get("PRIVACYCRM_PASSWORD")
-    if user and password:
-        try:
-            return _as_own_role(services, services.auth.login(user, password), password)
-        except DomainError as exc:
-            from privacycrm_desktop.i18n import describe_error
-
-            print(describe_error(exc), file=sys.stderr)
-            return None
-    from privacycrm_desktop.ui.login_dialog import LoginDialog
-
-    dialog = LoginDialog(services.auth)
-    if not dialog.exec() or dialog.actor is None:
-        return None
-    settings.set_language(dialog.selected_language())
-    apply_language(dialog.selected_language())
-    return _as_own_role(services, dialog.actor, dialog.password.text())
-
-
-def _as_own_role(services: Services, actor: Actor, password: str) -> Actor | None:
-    """On a PostgreSQL server enforcing the field matrix, continue as the user's own role
-    (issue 10); None, with the reason on stderr, when the server refuses it."""
-    if services.uow.engine.dialect.name != "postgresql":
-        return actor
-    from privacycrm_desktop.domain.errors import DomainError
-    from privacycrm_desktop.services.server_roles import for_user
-
-    try:
-        for_user(services, actor, password)
-    except DomainError as exc:
-        from privacycrm_desktop.i18n import describe_error
-
-        print(describe_error(exc), file=sys.stderr)
-        return None
-    return actor
+    return _sign_in_with(ConfiguredSignIn(services), settings)
 
 
 def report_first_paint(app: QApplication) -> None:
