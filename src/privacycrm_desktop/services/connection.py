@@ -101,8 +101,8 @@ def try_server(choice: ServerChoice, password: str) -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        mapped = storage_error(exc)
-        if mapped is not None and "password" not in str(exc).lower():
+        mapped = storage_error(exc)  # None for refused credentials (refused_sign_in)
+        if mapped is not None and "does not exist" not in str(exc):
             raise mapped from exc
         raise ValidationFailed([FieldProblem("server", _REFUSED)]) from exc
     finally:

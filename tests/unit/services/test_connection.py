@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -53,5 +54,9 @@ def test_trying_a_server_says_what_is_wrong() -> None:
     connection.try_server(good, admin.password or "")
     with pytest.raises(ValidationFailed):
         connection.try_server(good, "not the password")
+    with pytest.raises(ValidationFailed):  # a wrong database name is not "unreachable"
+        connection.try_server(
+            dataclasses.replace(good, database="no_such_db"), admin.password or ""
+        )
     with pytest.raises(StorageFailed):
         connection.try_server(ServerChoice("127.0.0.1", 9, "none", "nobody"), "x")
