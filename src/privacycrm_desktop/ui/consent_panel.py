@@ -291,6 +291,9 @@ class ConsentDialog(QDialog):
                 category = _(SPECIAL_CATEGORY_LABELS[SpecialCategory(special)])
             if category:
                 evidence = f"{evidence} ({category})".strip()
+            if event.withheld:
+                # Written consent for a special category this role may not see (rule 10).
+                evidence = _("(hidden for your role)")
             cells = [
                 f"{format_date(event.recorded_at.date())} {event.recorded_at:%H:%M}",
                 _(event.purpose_name),

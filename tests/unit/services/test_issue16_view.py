@@ -1,0 +1,56 @@
+"""Issue 16: what a role may not see stays unseen, and answers are complete (every path)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.consent import ConsentMethod
+from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.errors import PermissionDenied
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.domain.special_categories import SpecialCategory
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+
+SOURCE = SourceInput(SourceKind.PHONE_CALL, "Called us", dt.date(2026, 3, 2))
+
+
+def user(svc: Services, owner: Actor, role: Role) -> Actor:
+    name = f"u_{role.value}"
+    svc.auth.add_user(owner, name, "a long password 1", role)
+    return svc.auth.login(name, "a long password 1")
+
+
+# -- 1. written special-category consent --------------------------------------------------
+
+
+def test_special_consent_category_and_evidence_are_withheld_from_roles_not_seeing_them(
+    svc: Services, owner: Actor
+) -> None:
+    cid = svc.contacts.create(owner, ContactInput(first_name="Zoë"), SOURCE)
+    svc.disclosures.record_special_consent(
+        owner, cid, SpecialCategory.HEALTH, ConsentMethod.SIGNED_PAPER, "diabetes form ref 12"
+    )
+    from privacycrm_desktop.persistence.models import ConsentEvent
+
+    with svc.contacts._uow(write=True) as uow:
+        event = uow.session.query(ConsentEvent).one()
+        event.evidence_file = b"%PDF scan"
+        event.evidence_file_name = "zoe-diabetes.pdf"
+        event_id = event.id
+    mine = svc.consent.history(owner, cid)
+    assert mine[0].product_category == "special:health"
+    assert mine[0].evidence == "diabetes form ref 12"
+    assert not mine[0].withheld
+    assert svc.consent.evidence_file(owner, event_id).data == b"%PDF scan"
+    for role in (Role.READ_ONLY, Role.OFFICE, Role.SALES):
+        other = user(svc, owner, role)
+        (seen,) = svc.consent.history(other, cid)
+        assert seen.withheld
+        assert "health" not in repr(seen)
+        assert "diabetes" not in repr(seen)
+        with pytest.raises(PermissionDenied):
+            svc.consent.evidence_file(other, event_id)
