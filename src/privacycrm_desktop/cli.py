@@ -35,6 +35,7 @@ from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Langua
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.i18n import LANGUAGES, _, set_language
+from privacycrm_desktop.services.contacts import MAX_PAGE
 from privacycrm_desktop.services.dto import Actor, ContactSort
 
 if TYPE_CHECKING:
@@ -193,6 +194,14 @@ def cmd_user_role(ctx: Context) -> int:
 
 def cmd_contacts_list(ctx: Context) -> int:
     actor, a = ctx.actor(), ctx.args
+    if a.limit > MAX_PAGE:
+        # More than a screenful is an export: permission, purpose, recipient, audit entry.
+        raise CliFailure(
+            _(
+                "The list shows at most {max} contacts at a time; more is an export: use "
+                "export --format csv --out FILE --purpose TEXT --recipient TEXT."
+            ).format(max=MAX_PAGE)
+        )
     contacts = ctx.services.contacts
     total = contacts.count(actor, a.search)
     rows = contacts.page(

@@ -68,6 +68,7 @@ from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.consent import opt_out_everywhere
 from privacycrm_desktop.services.dto import (
+    ROW_FIELDS,
     Actor,
     ContactDetail,
     ContactRow,
@@ -107,7 +108,19 @@ _FTS_FIELDS = {
     "phones": ("phones",),
     "place": ("street", "postcode", "city"),
 }
-MAX_PAGE = 1_000
+#: A screenful: the most rows one call of the list gives. More at once is an export, with
+#: its permission, purpose, recipient and audit entry (issue 16); the window's blocks and
+#: the export dialog's look-up of a selection read the list in windows of this size.
+MAX_PAGE = 200
+#: The fields each list order reads: every order ends on the name (sort_name: last name,
+#: first name, organisation), so each needs those as well.
+_NAME_FIELDS = ("first_name", "last_name", "organisation")
+_SORT_FIELDS: dict[ContactSort, tuple[str, ...]] = {
+    ContactSort.NAME: _NAME_FIELDS,
+    ContactSort.ORGANISATION: _NAME_FIELDS,
+    ContactSort.CITY: ("city", *_NAME_FIELDS),
+    ContactSort.RELATIONSHIP: ("relationship", *_NAME_FIELDS),
+}
 #: The evidence of opt-outs a new contact inherits from the suppression list.
 SUPPRESSION_EVIDENCE = "suppression list"
 #: How often a save merges somebody else's newer version before it gives up.
@@ -156,6 +169,24 @@ class ContactService:
             return None
         return phone_prefix(query)
 
+    def allowed_sort(self, actor: Actor, sort: ContactSort) -> ContactSort:
+        """*sort*, or the name order when *sort* uses a field *actor* may not read.
+
+        Rows ordered by a hidden field would give away that field's order (who lives in
+        which city, alphabetically): such a sort is ignored in favour of the name order.
+
+        Raises:
+            PermissionDenied: the role may not read the names either (no order is left).
+        """
+        access = self._access(actor)
+        for candidate in (sort, ContactSort.NAME):
+            if all(
+                access.get(f, FieldAccess.HIDDEN) in (FieldAccess.READ, FieldAccess.WRITE)
+                for f in _SORT_FIELDS[candidate]
+            ):
+                return candidate
+        raise PermissionDenied
+
     def count(self, actor: Actor, query: str = "") -> int:
         """How many contacts the list shows for *query* (all when the query is empty)."""
         require(actor.role, Permission.VIEW_CONTACTS)
@@ -182,6 +213,7 @@ class ContactService:
         """A window of the list, sorted; *total* (from ``count``) saves a second count."""
         require(actor.role, Permission.VIEW_CONTACTS)
         limit = max(0, min(limit, MAX_PAGE))
+        sort = self.allowed_sort(actor, sort)
         with self._uow() as uow:
             session = uow.session
             if not query.strip():
@@ -805,6 +837,11 @@ def _list_row(access: dict[str, FieldAccess], row: Row[tuple[object, ...]]) -> C
         city=shown("city", city),
         relationship=Relationship(str(relationship)),
         keep_until=keep,
+        hidden=tuple(
+            column
+            for column, fields in ROW_FIELDS.items()
+            if all(access.get(f, FieldAccess.HIDDEN) is FieldAccess.HIDDEN for f in fields)
+        ),
     )
 
 

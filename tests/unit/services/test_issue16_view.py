@@ -54,3 +54,26 @@ def test_special_consent_category_and_evidence_are_withheld_from_roles_not_seein
         assert "diabetes" not in repr(seen)
         with pytest.raises(PermissionDenied):
             svc.consent.evidence_file(other, event_id)
+
+
+# -- 2. no order by a hidden field -----------------------------------------------------------
+
+
+def test_sorting_by_a_hidden_field_does_not_order_by_it(svc: Services, owner: Actor) -> None:
+    from privacycrm_desktop.domain.access import FieldAccess
+    from privacycrm_desktop.services.dto import ContactSort
+
+    # Names in one order, cities in the opposite one.
+    for name, city in (("Aerts", "Zottegem"), ("Baert", "Namur"), ("Claes", "Aalst")):
+        svc.contacts.create(owner, ContactInput(first_name="An", last_name=name, city=city), SOURCE)
+    svc.access.set_field_access(owner, Role.OFFICE, "city", FieldAccess.HIDDEN)
+    clerk = user(svc, owner, Role.OFFICE)
+    by_city = svc.contacts.page(owner, sort=ContactSort.CITY)
+    assert [r.city for r in by_city] == ["Aalst", "Namur", "Zottegem"]
+    for descending in (False, True):
+        seen = svc.contacts.page(clerk, sort=ContactSort.CITY, descending=descending)
+        names = [r.name for r in seen]
+        assert names == sorted(names, reverse=descending)
+        assert all(r.city == "" and "city" in r.hidden for r in seen)
+    assert svc.contacts.allowed_sort(clerk, ContactSort.CITY) is ContactSort.NAME
+    assert svc.contacts.allowed_sort(owner, ContactSort.CITY) is ContactSort.CITY
