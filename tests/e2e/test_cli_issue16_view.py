@@ -122,3 +122,84 @@ def test_a_hidden_list_column_is_marked_hidden(
     assert all("city" not in row and row["hidden"] == ["city"] for row in rows)
     code, out, err = run(capsys, db, "contacts", "list", "--limit", "3", user=user)
     assert out.splitlines()[1].rstrip().count("[hidden]") == 1
+
+
+# -- 5. every file written holds personal data: owner-only --------------------------------
+
+
+def test_every_file_the_cli_writes_is_owner_only(
+    capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path
+) -> None:
+    import os
+
+    old = os.umask(0o022)  # a usual desktop umask: plain writes would come out 0644
+    try:
+        out = tmp_path / "out"
+        out.mkdir()
+        stale = out / "report.pdf"
+        stale.write_bytes(b"old")  # an existing file readable by others is replaced
+        stale.chmod(0o644)
+        commands = [
+            ["export-report", "1", "--out", str(stale), "--json", str(out / "report.json")],
+            [
+                "marketing",
+                "list",
+                "--purpose",
+                "direct_marketing_consent",
+                "--channel",
+                "post",
+                "--out",
+                str(out / "list.csv"),
+                "--recipient",
+                "Mail BV",
+            ],
+            [
+                "export",
+                "--format",
+                "csv",
+                "--out",
+                str(out / "all.csv"),
+                "--purpose",
+                "invoicing",
+                "--recipient",
+                "Accountant BV",
+                "1",
+            ],
+            [
+                "export",
+                "--format",
+                "vcard",
+                "--out",
+                str(out / "all.vcf"),
+                "--purpose",
+                "invoicing",
+                "--recipient",
+                "Accountant BV",
+                "1",
+            ],
+        ]
+        source = tmp_path / "in.csv"
+        source.write_text("first_name;last_name;email\nAn;Peeters;not-an-address\n", "utf-8")
+        commands.append(
+            [
+                "import",
+                str(source),
+                "--source-kind",
+                "third_party",
+                "--source",
+                "Fair list",
+                "--purpose",
+                "customer_relationship",
+                "--invalid-out",
+                str(out / "invalid.csv"),
+            ]
+        )
+        for argv in commands:
+            code, _out, err = run(capsys, db, *argv)
+            assert code == 0, (argv, err)
+    finally:
+        os.umask(old)
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["all.csv", "all.vcf", "invalid.csv", "list.csv", "report.json", "report.pdf"]
+    for path in out.iterdir():
+        assert oct(path.stat().st_mode & 0o777) == oct(0o600), path.name

@@ -142,6 +142,7 @@ from privacycrm_desktop.services.import_pool import (
     worker_count,
 )
 from privacycrm_desktop.services.marketing_facts import ensure_salt, get_salt, point_digest
+from privacycrm_desktop.services.private_files import private_text
 from privacycrm_desktop.services.retention import recompute, stored_rules
 
 Progress = Callable[[int, int], None]
@@ -861,7 +862,7 @@ class ImportService:
         width = len(table.headers)
         delimiter = plan.shape.delimiter or ","
         written = 0
-        with out.open("w", encoding="utf-8-sig", newline="") as handle:
+        with private_text(out, encoding="utf-8-sig") as handle:
             writer = csv.writer(handle, delimiter=delimiter)
             writer.writerow(
                 [neutralise(h) for h in table.headers] + [tr_in(actor.language, N_("Problem"))]

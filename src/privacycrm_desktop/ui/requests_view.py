@@ -44,6 +44,7 @@ from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.i18n import LANGUAGES, N_, _, describe_error
 from privacycrm_desktop.services.dto import Actor, ContactRow
 from privacycrm_desktop.services.letters import LETTER_LABELS, Letter
+from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.request_actions import (
     RECTIFIABLE_FIELDS,
@@ -304,7 +305,7 @@ class LetterDialog(QDialog):
         if not name:
             return None
         path = Path(name)
-        path.write_text(text, encoding="utf-8")
+        write_private(path, text)
         return path
 
 
@@ -609,8 +610,8 @@ class RequestsDialog(QDialog):
 
         def work(_context: JobContext) -> object:
             report = services.access_reports.produce(actor, contact_id, None, info.id)
-            pdf_path.write_bytes(report.pdf)
-            pdf_path.with_suffix(".json").write_text(report.json, encoding="utf-8")
+            write_private(pdf_path, report.pdf)
+            write_private(pdf_path.with_suffix(".json"), report.json)
             return pdf_path
 
         def saved(_result: object) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,57 @@ def test_sorting_by_a_hidden_field_does_not_order_by_it(svc: Services, owner: Ac
         assert all(r.city == "" and "city" in r.hidden for r in seen)
     assert svc.contacts.allowed_sort(clerk, ContactSort.CITY) is ContactSort.NAME
     assert svc.contacts.allowed_sort(owner, ContactSort.CITY) is ContactSort.CITY
+
+
+# -- 5. one way to write a file ----------------------------------------------------------------
+
+#: Writers that are not personal-data outputs, or make their owner-only file themselves:
+#: the database, backups and their manifests, the saved connection, the integrity-check
+#: record, the export (its own 0600 temporary file, published after its audit entry) and
+#: the evidence viewer's 0600 temporary copy.
+_OWN_WRITERS = {
+    "config.py",
+    "services/storage.py",
+    "services/exports.py",
+    "services/private_files.py",
+    "ui/consent_panel.py",
+}
+
+
+def test_every_output_file_is_written_through_the_owner_only_helper() -> None:
+    import re
+    from pathlib import Path
+
+    import privacycrm_desktop
+
+    root = Path(privacycrm_desktop.__file__).parent
+    writes = re.compile(r"\.write_bytes\(|\.write_text\(|\bopen\([^)]*[\"']w|\.open\([\"']w")
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        name = path.relative_to(root).as_posix()
+        if name in _OWN_WRITERS or name.startswith("persistence/"):
+            continue
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if writes.search(line):
+                offenders.append(f"{name}:{number}: {line.strip()}")
+    assert offenders == []
+
+
+def test_the_helper_writes_owner_only_and_replaces_a_readable_file(tmp_path: Path) -> None:
+    import os
+
+    from privacycrm_desktop.services.private_files import private_text, write_private
+
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "letter.txt"
+        target.write_text("old")
+        target.chmod(0o644)
+        write_private(target, "Geachte mevrouw")
+        assert (target.read_text(), target.stat().st_mode & 0o777) == ("Geachte mevrouw", 0o600)
+        with pytest.raises(RuntimeError), private_text(tmp_path / "half.csv") as out:
+            out.write("a;b\n")
+            raise RuntimeError
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["letter.txt"]
+    finally:
+        os.umask(old)
