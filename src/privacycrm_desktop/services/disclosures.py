@@ -46,6 +46,7 @@ from privacycrm_desktop.domain.special_categories import (
     scan,
 )
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.i18n import local_date
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
@@ -354,7 +355,7 @@ class DisclosureService:
                         unlocked=event is not None,
                         consent_method=ConsentMethod(event.method) if event else None,
                         consent_evidence=event.evidence if event else "",
-                        consent_on=event.recorded_at.date() if event else None,
+                        consent_on=local_date(event.recorded_at) if event else None,
                         values=tuple(values.get(category.value, ())),
                     )
                 )

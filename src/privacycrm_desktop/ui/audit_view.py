@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from privacycrm_desktop.domain.errors import DomainError
-from privacycrm_desktop.i18n import N_, _, describe_error, ngettext
+from privacycrm_desktop.i18n import N_, _, describe_error, local_clock, local_date, ngettext
 from privacycrm_desktop.services.audit import AuditEventInfo, AuditFilter, AuditService
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.private_files import private_text
@@ -64,10 +64,10 @@ AUDIT_COLUMN_TITLES = {
 def local_time(at: str) -> str:
     """A stored UTC timestamp as local date (Belgian format) and time."""
     try:
-        moment = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC).astimezone()
+        moment = dt.datetime.fromisoformat(at)
     except ValueError:
         return at
-    return f"{format_date(moment.date())} {moment:%H:%M:%S}"
+    return f"{format_date(local_date(moment))} {local_clock(moment, seconds=True)}"
 
 
 def _cell(event: AuditEventInfo, column: AuditColumn) -> str:
