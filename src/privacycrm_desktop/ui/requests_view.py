@@ -606,10 +606,11 @@ class RequestsDialog(QDialog):
         if not name:
             return None
         pdf_path = Path(name)
-        services, actor, contact_id = self._services, self._actor, info.contact_ids[0]
+        services, actor = self._services, self._actor
 
         def work(_context: JobContext) -> object:
-            report = services.access_reports.produce(actor, contact_id, None, info.id)
+            # Every record the request is about, in one report (issue 16).
+            report = services.access_reports.produce_for_request(actor, info.id)
             write_private(pdf_path, report.pdf)
             write_private(pdf_path.with_suffix(".json"), report.json)
             return pdf_path

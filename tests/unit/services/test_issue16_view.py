@@ -132,3 +132,94 @@ def test_the_helper_writes_owner_only_and_replaces_a_readable_file(tmp_path: Pat
         assert sorted(p.name for p in tmp_path.iterdir()) == ["letter.txt"]
     finally:
         os.umask(old)
+
+
+# -- 7, 8. the access report: every record, special-category data, the written consent ----
+
+
+def pdf_text(pdf: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
+
+
+def two_records(svc: Services, owner: Actor) -> tuple[int, int, int]:
+    from privacycrm_desktop.domain.requests import RequestKind
+    from privacycrm_desktop.services.requests import RequestInput
+
+    first = svc.contacts.create(
+        owner,
+        ContactInput(first_name="Jan", last_name="Peeters", emails=("jan@peeters.be",)),
+        SOURCE,
+    )
+    second = svc.contacts.create(
+        owner,
+        ContactInput(first_name="J.", last_name="Peeters", emails=("jp@werk.example",)),
+        SOURCE,
+    )
+    svc.disclosures.record_special_consent(
+        owner, first, SpecialCategory.HEALTH, ConsentMethod.SIGNED_PAPER, "form ref 12"
+    )
+    svc.disclosures.record_special(owner, first, SpecialCategory.HEALTH, "diabetes type 2", SOURCE)
+    request = svc.requests.add(owner, RequestInput(RequestKind.ACCESS, (first, second)))
+    return first, second, request
+
+
+def test_the_access_report_covers_every_record_of_the_request(svc: Services, owner: Actor) -> None:
+    import json
+
+    first, second, request = two_records(svc, owner)
+    for report in (
+        svc.access_reports.produce_for_request(owner, request, "en"),
+        svc.access_reports.produce(owner, first, "en", request),
+    ):
+        text = pdf_text(report.pdf)
+        assert "jan@peeters.be" in text
+        assert "jp@werk.example" in text
+        assert f"#{first} Jan Peeters" in text
+        assert f"#{second} J. Peeters" in text
+        document = json.loads(report.json)
+        assert document["contact_ids"] == [first, second]
+        values = {(d["contact_id"], d["value"]) for d in document["data"]}
+        assert {(first, "jan@peeters.be"), (second, "jp@werk.example")} <= values
+    # Without a request, one record as before.
+    alone = svc.access_reports.produce(owner, second, "en")
+    assert "jan@peeters.be" not in pdf_text(alone.pdf)
+
+
+def test_the_access_report_holds_special_category_data_and_names_the_written_consent(
+    svc: Services, owner: Actor
+) -> None:
+    import json
+
+    from privacycrm_desktop.domain.access import FieldAccess
+
+    first, _second, request = two_records(svc, owner)
+    report = svc.access_reports.produce_for_request(owner, request, "en")
+    text = pdf_text(report.pdf)
+    assert "diabetes type 2" in text
+    assert "Written consent for special-category data: Health" in text
+    document = json.loads(report.json)
+    assert {
+        "contact_id": first,
+        "field": "special_categories.health",
+        "value": "diabetes type 2",
+        "held_since": "2026-03-02",
+        "source": None,
+    } in document["data"]
+    (written,) = [c for c in document["consent_history"] if c.get("special_category")]
+    assert written["special_category"] == "health"
+    # A privacy officer the owner hid special categories from gets neither.
+    svc.access.set_field_access(
+        owner, Role.PRIVACY_OFFICER, "special_categories", FieldAccess.HIDDEN
+    )
+    officer = user(svc, owner, Role.PRIVACY_OFFICER)
+    hidden = svc.access_reports.produce_for_request(officer, request, "en")
+    text = pdf_text(hidden.pdf)
+    assert "diabetes" not in text
+    assert "Health" not in text
+    assert "health" not in hidden.json
+    assert "Written consent for special-category data" in text
