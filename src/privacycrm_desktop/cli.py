@@ -34,7 +34,8 @@ from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Language, Relationship
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
-from privacycrm_desktop.i18n import LANGUAGES, _, set_language
+from privacycrm_desktop.domain.special_categories import SpecialCategoryUnconfirmed
+from privacycrm_desktop.i18n import LANGUAGES, _, describe_error, set_language
 from privacycrm_desktop.services.contacts import MAX_PAGE
 from privacycrm_desktop.services.dto import Actor, ContactSort
 
@@ -248,7 +249,14 @@ def cmd_contacts_add(ctx: Context) -> int:
         if a.source_kind
         else None
     )
-    new_id = ctx.services.contacts.create(ctx.actor(), data, source)
+    try:
+        new_id = ctx.services.contacts.create(
+            ctx.actor(), data, source, special_confirmed=a.confirm_special
+        )
+    except SpecialCategoryUnconfirmed as exc:
+        raise CliFailure(
+            describe_error(exc) + " " + _("Add --confirm-special to save it anyway.")
+        ) from None
     ctx.emit({"id": new_id}, lambda: str(new_id))
     return 0
 

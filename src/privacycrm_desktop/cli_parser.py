@@ -216,6 +216,11 @@ def _contact_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--birth-date", type=iso_date, help=_("YYYY-MM-DD"))
     p.add_argument("--notes", default="", help=_("notes"))
     p.add_argument(
+        "--confirm-special",
+        action="store_true",
+        help=_("save notes that seem to hold special-category data (rule 10)"),
+    )
+    p.add_argument(
         "--relationship",
         choices=[r.value for r in Relationship],
         default="prospect",

@@ -203,3 +203,24 @@ def test_every_file_the_cli_writes_is_owner_only(
     assert written == ["all.csv", "all.vcf", "invalid.csv", "list.csv", "report.json", "report.pdf"]
     for path in out.iterdir():
         assert oct(path.stat().st_mode & 0o777) == oct(0o600), path.name
+
+
+# -- 10. contacts add --notes: the special-category check ---------------------------------
+
+
+def test_contacts_add_refuses_special_category_notes_without_confirmation(
+    capsys: pytest.CaptureFixture[str], db: Path
+) -> None:
+    add = ["contacts", "add", "--first-name", "Piet", "--last-name", "Vakbondslid"]
+    add += ["--notes", "Lid van de vakbond ABVV", "--source-kind", "sale", "--source", "Shop"]
+    code, out, err = run(capsys, db, *add, "--format", "json")
+    assert code == 1
+    assert "--confirm-special" in err
+    assert "vakbond" in err
+    code, out, err = run(
+        capsys, db, "contacts", "list", "--search", "Vakbondslid", "--format", "json"
+    )
+    assert json.loads(out)["total"] == 0
+    code, out, err = run(capsys, db, *add, "--confirm-special", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["id"] > 0

@@ -79,6 +79,7 @@ from privacycrm_desktop.services.dto import (
 )
 from privacycrm_desktop.services.marketing_facts import get_salt
 from privacycrm_desktop.services.retention import recompute as recompute_keep_until
+from privacycrm_desktop.services.special_terms import check_notes
 
 #: Scalar fields of a contact, in the editor's order; lists (emails, phones) apart.
 SCALAR_FIELDS = (
@@ -388,12 +389,25 @@ class ContactService:
 
     # -- saving -----------------------------------------------------------------------
 
-    def create(self, actor: Actor, data: ContactInput, source: SourceInput | None) -> int:
-        """Save a new contact; every value gets *source*. Returns the new id."""
+    def create(
+        self,
+        actor: Actor,
+        data: ContactInput,
+        source: SourceInput | None,
+        *,
+        special_confirmed: bool = False,
+    ) -> int:
+        """Save a new contact; every value gets *source*. Returns the new id.
+
+        Raises:
+            SpecialCategoryUnconfirmed: the notes suggest special-category data and
+                *special_confirmed* is False (rule 10: the user looked and confirmed).
+        """
         require(actor.role, Permission.CREATE_CONTACTS)
         today, now = self._clock.today(), self._clock.now()
         self._check_writable(actor, _filled_fields(data))
         data = validate_contact(data, today)
+        check_notes(data.notes, special_confirmed)
         checked_source = validate_source(source, today)
         with self._uow(write=True) as uow:
             session = uow.session
@@ -437,6 +451,8 @@ class ContactService:
         data: ContactInput,
         source: SourceInput | None,
         base: ContactInput | None = None,
+        *,
+        special_confirmed: bool = False,
     ) -> ContactDetail:
         """Save changes; changed values get *source* (required when anything changed).
 
@@ -447,12 +463,16 @@ class ContactService:
         ``EditConflict`` carries the fields to choose from and the version to save against.
         A save that wins between our read and our write (the version column's check at
         flush, ``StaleDataError``, possible on PostgreSQL) is the same conflict.
+        Changed notes suggesting special-category data need *special_confirmed*
+        (``SpecialCategoryUnconfirmed``), as for ``create``.
         """
         require(actor.role, Permission.EDIT_CONTACTS)
         conflict: ConflictDetail | None = None
         for _attempt in range(_MERGE_ATTEMPTS):
             try:
-                return self._save_changes(actor, contact_id, expected_version, data, source)
+                return self._save_changes(
+                    actor, contact_id, expected_version, data, source, special_confirmed
+                )
             except (_VersionMoved, StaleDataError):
                 pass  # rolled back; see what is stored now
             conflict = self._conflict(actor, contact_id, data, base)
@@ -518,6 +538,7 @@ class ContactService:
         expected_version: int,
         data: ContactInput,
         source: SourceInput | None,
+        special_confirmed: bool = False,
     ) -> ContactDetail:
         today, now = self._clock.today(), self._clock.now()
         with self._uow(write=True) as uow:
@@ -561,6 +582,8 @@ class ContactService:
             phones_changed = tuple(p.number for p in old_phones) != merged.phones
             if not changed and not emails_changed and not phones_changed:
                 return self._detail(session, actor, contact_id)
+            if "notes" in changed:
+                check_notes(merged.notes, special_confirmed)
             hit = _suppression_hit(
                 session,
                 merged,

@@ -126,9 +126,14 @@ def test_the_helper_writes_owner_only_and_replaces_a_readable_file(tmp_path: Pat
         target.chmod(0o644)
         write_private(target, "Geachte mevrouw")
         assert (target.read_text(), target.stat().st_mode & 0o777) == ("Geachte mevrouw", 0o600)
-        with pytest.raises(RuntimeError), private_text(tmp_path / "half.csv") as out:
-            out.write("a;b\n")
-            raise RuntimeError
+
+        def half_written() -> None:
+            with private_text(tmp_path / "half.csv") as out:
+                out.write("a;b\n")
+                raise RuntimeError
+
+        with pytest.raises(RuntimeError):
+            half_written()
         assert sorted(p.name for p in tmp_path.iterdir()) == ["letter.txt"]
     finally:
         os.umask(old)
@@ -223,3 +228,76 @@ def test_the_access_report_holds_special_category_data_and_names_the_written_con
     assert "Health" not in text
     assert "health" not in hidden.json
     assert "Written consent for special-category data" in text
+
+
+# -- 10. the special-category check on every way into the notes ---------------------------
+
+
+def test_notes_suggesting_special_categories_need_a_confirmation(
+    svc: Services, owner: Actor
+) -> None:
+    from privacycrm_desktop.domain.special_categories import SpecialCategoryUnconfirmed
+
+    union = ContactInput(first_name="Piet", last_name="Claes", notes="Lid van de vakbond ABVV")
+    with pytest.raises(SpecialCategoryUnconfirmed):
+        svc.contacts.create(owner, union, SOURCE)
+    assert svc.contacts.count(owner) == 0
+    cid = svc.contacts.create(owner, union, SOURCE, special_confirmed=True)
+    assert svc.contacts.get(owner, cid).notes == "Lid van de vakbond ABVV"
+    # An edit that changes the notes is checked too; one that leaves them is not.
+    detail = svc.contacts.get(owner, cid)
+    from privacycrm_desktop.domain.edit_conflicts import input_from
+
+    loaded = input_from(detail)
+    import dataclasses
+
+    renamed = svc.contacts.update(
+        owner, cid, detail.version, dataclasses.replace(loaded, city="Gent"), SOURCE
+    )
+    sick = dataclasses.replace(loaded, city="Gent", notes="diabetes patiënt")
+    with pytest.raises(SpecialCategoryUnconfirmed):
+        svc.contacts.update(owner, cid, renamed.version, sick, SOURCE)
+    assert svc.contacts.get(owner, cid).notes == "Lid van de vakbond ABVV"
+    plain = ContactInput(first_name="An", notes="Belt liever na 17 uur")
+    assert svc.contacts.create(owner, plain, SOURCE) > 0
+
+
+def test_an_import_row_with_special_category_notes_waits_for_review(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+
+    from privacycrm_desktop.domain.import_formats import DuplicatePolicy
+    from privacycrm_desktop.domain.special_categories import UNCONFIRMED_NOTES
+    from privacycrm_desktop.services.imports import ImportPlan
+
+    svc.contacts.create(
+        owner, ContactInput(first_name="Els", last_name="Wouters", emails=("els@x.be",)), SOURCE
+    )
+    path = tmp_path / "fair.csv"
+    path.write_text(
+        "Voornaam;Achternaam;E-mail;Opmerkingen\n"
+        "Jan;Peeters;jan@x.be;diabetes patiënt\n"
+        "An;Claes;an@x.be;belt na 17 uur\n"
+        "Els;Wouters;els@x.be;Lid van de vakbond ABVV\n",
+        encoding="utf-8",
+    )
+    preview = svc.imports.preview(owner, path)
+    plan = ImportPlan(
+        path=path,
+        shape=preview.shape,
+        mapping=preview.mapping,
+        source=SOURCE,
+        purpose_code="customer_relationship",
+        legal_basis="contract",
+        duplicates=DuplicatePolicy.MERGE,
+    )
+    checked = svc.imports.check(owner, plan)
+    flagged = sorted(p.row_number for p in checked.invalid if p.message == UNCONFIRMED_NOTES)
+    assert flagged == [1, 3]  # a new contact and a merge into Els alike
+    result = svc.imports.run(owner, plan)
+    assert result.invalid_rows == 2
+    assert svc.contacts.count(owner, "Peeters") == 0
+    assert svc.contacts.count(owner) == 2
+    out = tmp_path / "review.csv"
+    assert svc.imports.save_invalid_rows(owner, plan, result, out) == 2
+    assert "diabetes" in out.read_text("utf-8-sig")
