@@ -30,7 +30,7 @@ from privacycrm_desktop.domain.suppression import (
     HashKind,
     SuppressionReason,
     name_postcode,
-    suppression_digest,
+    stored_digest,
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.models import (
@@ -475,7 +475,7 @@ def _suppress(session: Session, salt: str, contact: Contact, now: dt.datetime) -
     key = name_postcode(contact.first_name, contact.last_name, contact.postcode)
     if key:
         keys.append((HashKind.NAME_POSTCODE, key))
-    digests = [(kind, suppression_digest(salt, kind, value)) for kind, value in keys]
+    digests = [(kind, stored_digest(salt, kind, value)) for kind, value in keys]
     existing = set(
         session.execute(
             select(Suppression.hash_kind, Suppression.digest).where(

@@ -47,8 +47,8 @@ from privacycrm_desktop.domain.suppression import (
     ErasedPersonRefused,
     HashKind,
     SuppressionReason,
+    candidate_digests,
     name_postcode,
-    suppression_digest,
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import contact_queries as queries
@@ -904,7 +904,12 @@ def _suppression_hit(
         keys.append((HashKind.NAME_POSTCODE, key, shown))
     if not keys:
         return None
-    digests = {(kind, suppression_digest(salt, kind, value)): shown for kind, value, shown in keys}
+    # Every stored form of each point (issue 16: sub-addresses, swapped names, old lists).
+    digests = {
+        (kind, digest): shown
+        for kind, value, shown in keys
+        for digest in candidate_digests(salt, kind, value)
+    }
     found = session.execute(
         select(
             Suppression.hash_kind, Suppression.digest, Suppression.reason, Suppression.created_at

@@ -301,3 +301,93 @@ def test_an_import_row_with_special_category_notes_waits_for_review(
     out = tmp_path / "review.csv"
     assert svc.imports.save_invalid_rows(owner, plan, result, out) == 2
     assert "diabetes" in out.read_text("utf-8-sig")
+
+
+# -- 11. a person who asked to be forgotten is recognised under a sub-address or swapped ---
+
+
+def test_a_forgotten_person_is_recognised_with_a_sub_address_or_swapped_names(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    from privacycrm_desktop.domain.erasure import ErasureReason
+    from privacycrm_desktop.domain.import_formats import SkipReason
+    from privacycrm_desktop.domain.suppression import ErasedPersonRefused
+    from privacycrm_desktop.services.imports import ImportPlan
+
+    jan = ContactInput(
+        first_name="Jan", last_name="Van Peeters", emails=("jan@peeters.be",), postcode="9000"
+    )
+    cid = svc.contacts.create(owner, jan, SOURCE)
+    svc.erasure.erase(owner, cid, ErasureReason.ERASURE_REQUEST)
+    for again in (
+        ContactInput(first_name="Jan", emails=("Jan+news@Peeters.be",)),
+        ContactInput(first_name="Van Peeters", last_name="Jan", postcode="9000"),
+        ContactInput(first_name="Peeters", last_name="Jan Van", postcode="9000"),
+    ):
+        with pytest.raises(ErasedPersonRefused):
+            svc.contacts.create(owner, again, SOURCE)
+    assert svc.contacts.count(owner) == 0
+    # Someone else entirely is not refused.
+    assert svc.contacts.create(
+        owner, ContactInput(first_name="Jana", emails=("jana@x.be",)), SOURCE
+    )
+    # An import recognises the sub-address too.
+    path = tmp_path / "list.csv"
+    path.write_text("Voornaam;E-mail\nJan;jan+promo@peeters.be\n", encoding="utf-8")
+    preview = svc.imports.preview(owner, path)
+    plan = ImportPlan(
+        path=path,
+        shape=preview.shape,
+        mapping=preview.mapping,
+        source=SOURCE,
+        purpose_code="customer_relationship",
+        legal_basis="contract",
+    )
+    assert svc.imports.check(owner, plan).skipped[SkipReason.ERASED] == 1
+
+
+def test_a_tagged_address_on_the_list_covers_the_plain_one(svc: Services, owner: Actor) -> None:
+    from privacycrm_desktop.domain.erasure import ErasureReason
+    from privacycrm_desktop.domain.suppression import ErasedPersonRefused
+
+    cid = svc.contacts.create(
+        owner, ContactInput(first_name="Zoë", emails=("zoe+shop@example.be",)), SOURCE
+    )
+    svc.erasure.erase(owner, cid, ErasureReason.ERASURE_REQUEST)
+    for address in ("zoe@example.be", "zoe+other@example.be"):
+        with pytest.raises(ErasedPersonRefused):
+            svc.contacts.create(owner, ContactInput(first_name="Z", emails=(address,)), SOURCE)
+
+
+def test_suppression_entries_of_older_lists_still_match(svc: Services, owner: Actor) -> None:
+    """Lists written before issue 16 hold the plain normalised forms: still recognised."""
+    from privacycrm_desktop.domain.suppression import (
+        ErasedPersonRefused,
+        HashKind,
+        SuppressionReason,
+        suppression_digest,
+    )
+    from privacycrm_desktop.persistence.models import Suppression
+    from privacycrm_desktop.services.marketing_facts import ensure_salt
+
+    with svc.contacts._uow(write=True) as uow:
+        salt = ensure_salt(uow.session)
+        for kind, value in (
+            (HashKind.EMAIL, "an@claes.be"),
+            (HashKind.NAME_POSTCODE, "An Claes|2000"),
+        ):
+            uow.session.add(
+                Suppression(
+                    hash_kind=kind.value,
+                    digest=suppression_digest(salt, kind, value),  # the old form
+                    reason=SuppressionReason.ERASURE.value,
+                    created_at=dt.datetime(2025, 1, 1),
+                )
+            )
+    for again in (
+        ContactInput(first_name="An", emails=("an+x@claes.be",)),
+        ContactInput(first_name="Claes", last_name="An", postcode="2000"),
+        ContactInput(first_name="An", last_name="Claes", postcode="2000"),
+    ):
+        with pytest.raises(ErasedPersonRefused):
+            svc.contacts.create(owner, again, SOURCE)
