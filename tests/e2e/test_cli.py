@@ -130,6 +130,7 @@ def test_full_flow(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
             "city": "Liège",
             "relationship": "customer",
             "keep_until": None,
+            "hidden": [],
         }
     ]
 

@@ -170,14 +170,12 @@ class ContactService:
             return None
         return phone_prefix(query)
 
-    def allowed_sort(self, actor: Actor, sort: ContactSort) -> ContactSort:
-        """*sort*, or the name order when *sort* uses a field *actor* may not read.
+    def allowed_sort(self, actor: Actor, sort: ContactSort) -> ContactSort | None:
+        """*sort*, or the name order when *sort* uses a field *actor* may not read; None
+        (the order of entry) when the names are not readable either.
 
         Rows ordered by a hidden field would give away that field's order (who lives in
-        which city, alphabetically): such a sort is ignored in favour of the name order.
-
-        Raises:
-            PermissionDenied: the role may not read the names either (no order is left).
+        which city, alphabetically): such a sort is ignored (issue 16).
         """
         access = self._access(actor)
         for candidate in (sort, ContactSort.NAME):
@@ -186,7 +184,7 @@ class ContactService:
                 for f in _SORT_FIELDS[candidate]
             ):
                 return candidate
-        raise PermissionDenied
+        return None
 
     def count(self, actor: Actor, query: str = "") -> int:
         """How many contacts the list shows for *query* (all when the query is empty)."""
@@ -214,16 +212,17 @@ class ContactService:
         """A window of the list, sorted; *total* (from ``count``) saves a second count."""
         require(actor.role, Permission.VIEW_CONTACTS)
         limit = max(0, min(limit, MAX_PAGE))
-        sort = self.allowed_sort(actor, sort)
+        allowed = self.allowed_sort(actor, sort)
+        order = queries.ENTRY_ORDER if allowed is None else allowed.value
         with self._uow() as uow:
             session = uow.session
             if not query.strip():
-                rows = queries.window(session, sort.value, descending, offset, limit, total)
+                rows = queries.window(session, order, descending, offset, limit, total)
             elif (prefix := self._phone_prefix(actor, query)) is not None:
                 if total is None:
                     total = queries.count_phone_prefix(session, prefix)
                 rows = queries.phone_window(
-                    session, prefix, total, sort.value, descending, offset, limit
+                    session, prefix, total, order, descending, offset, limit
                 )
             else:
                 match = self._match(actor, query)
@@ -232,7 +231,7 @@ class ContactService:
                 if total is None:
                     total = queries.count_matches(session, match)
                 rows = queries.search_window(
-                    session, match, total, sort.value, descending, offset, limit
+                    session, match, total, order, descending, offset, limit
                 )
         access = self._access(actor)
         return [_list_row(access, r) for r in rows]

@@ -78,6 +78,13 @@ def test_sorting_by_a_hidden_field_does_not_order_by_it(svc: Services, owner: Ac
         assert all(r.city == "" and "city" in r.hidden for r in seen)
     assert svc.contacts.allowed_sort(clerk, ContactSort.CITY) is ContactSort.NAME
     assert svc.contacts.allowed_sort(owner, ContactSort.CITY) is ContactSort.CITY
+    # A role that may read no name gets the order of entry: nothing hidden is given away.
+    for field in ("first_name", "last_name"):
+        svc.access.set_field_access(owner, Role.OFFICE, field, FieldAccess.HIDDEN)
+    assert svc.contacts.allowed_sort(clerk, ContactSort.NAME) is None
+    rows = svc.contacts.page(clerk, sort=ContactSort.NAME)
+    assert [r.id for r in rows] == sorted(r.id for r in rows)
+    assert [r.id for r in svc.contacts.page(clerk, query="Aalst")] == []  # city hidden
 
 
 # -- 5. one way to write a file ----------------------------------------------------------------
