@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -398,3 +399,73 @@ def test_suppression_entries_of_older_lists_still_match(svc: Services, owner: Ac
     ):
         with pytest.raises(ErasedPersonRefused):
             svc.contacts.create(owner, again, SOURCE)
+
+
+# -- 9. times a person reads are local, winter and summer -----------------------------------
+
+
+@pytest.fixture
+def brussels(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This computer stands in Brussels (CET in winter, CEST in summer)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Brussels")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("stored", "local", "zone"),
+    [
+        (dt.datetime(2026, 1, 14, 23, 40), "2026-01-15T00:40:00+01:00", "CET"),  # winter
+        (dt.datetime(2026, 7, 14, 22, 40), "2026-07-15T00:40:00+02:00", "CEST"),  # summer
+    ],
+)
+def test_times_people_read_are_local_with_their_zone(
+    svc: Services,
+    owner: Actor,
+    clock: object,
+    brussels: None,
+    stored: dt.datetime,
+    local: str,
+    zone: str,
+) -> None:
+    import json
+
+    from privacycrm_desktop.domain.consent import Channel, ConsentStatus
+    from privacycrm_desktop.i18n import local_clock, local_date
+    from privacycrm_desktop.services.clock import FixedClock
+    from privacycrm_desktop.services.consent_dto import ConsentInput
+
+    assert isinstance(clock, FixedClock)
+    cid = svc.contacts.create(owner, ContactInput(first_name="Zoë", emails=("z@x.be",)), SOURCE)
+    clock.current = stored
+    svc.consent.record(
+        owner,
+        ConsentInput(
+            cid,
+            "direct_marketing_consent",
+            Channel.EMAIL,
+            ConsentStatus.OPT_IN,
+            ConsentMethod.FORM_BOX_TICKED,
+            evidence="web form 4711",
+        ),
+    )
+    (event,) = svc.consent.history(owner, cid)
+    assert event.recorded_at == stored  # storage stays UTC
+    assert local_clock(event.recorded_at) == f"00:40 {zone}"
+    assert local_date(event.recorded_at) == dt.date.fromisoformat(local[:10])
+    report = svc.access_reports.produce(owner, cid, "en")
+    (entry,) = json.loads(report.json)["consent_history"]
+    assert entry["recorded_at"] == local
+    day = dt.date.fromisoformat(local[:10])
+    assert f"{day.day} {day:%B} {day.year}" in pdf_text(report.pdf).split("Your consent")[1]
+
+
+def test_the_local_clock_names_its_zone_in_winter_and_summer(brussels: None) -> None:
+    from privacycrm_desktop.i18n import local_clock
+
+    assert local_clock(dt.datetime(2026, 1, 15, 3, 40), seconds=True) == "04:40:00 CET"
+    assert local_clock(dt.datetime(2026, 7, 15, 2, 40), zone=False) == "04:40"
