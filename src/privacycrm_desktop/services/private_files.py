@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO, TextIO
 
 #: Owner read and write, nobody else anything.
 PRIVATE_MODE = 0o600
@@ -37,7 +37,7 @@ def _temporary(target: Path) -> Iterator[tuple[int, Path]]:
 
 
 @contextlib.contextmanager
-def private_text(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Iterator[IO[str]]:
+def private_text(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Iterator[TextIO]:
     """Open *path* for writing text, owner-only; it appears under its name when the block
     ends without an error (else nothing is written). Lines are written as given.
 
@@ -54,7 +54,7 @@ def private_text(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> It
 
 
 @contextlib.contextmanager
-def private_binary(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+def private_binary(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Like ``private_text``, for bytes (a PDF)."""
     with _temporary(Path(path)) as (handle, _temp), os.fdopen(handle, "wb") as stream:
         yield stream
