@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -201,15 +202,24 @@ class AccessReportService:
             ).all()
         return list(dict.fromkeys(ids))
 
-    def where_from(self, actor: Actor, contact_id: int, language: str | None = None) -> str:
-        """A short text in the person's language listing the sources of their data (rule 16)."""
+    def where_from(
+        self,
+        actor: Actor,
+        contact_id: int,
+        language: str | None = None,
+        *,
+        also: Sequence[int] = (),
+    ) -> str:
+        """A short text in the person's language listing the sources of their data (rule 16);
+        with *also*, those of the person's other records too (every record of a request)."""
         require(actor.role, Permission.ACCESS_REPORT)
-        detail = self._contacts.get(actor, contact_id)
-        lang = _language(language, detail)
+        details = [self._contacts.get(actor, cid) for cid in dict.fromkeys([contact_id, *also])]
+        lang = _language(language, details[0])
         sources: dict[int, tuple[SourceInfo, list[str]]] = {}
-        for _field, label, _value, source in _data(detail, lang):
-            if source is not None:
-                sources.setdefault(source.source_id, (source, []))[1].append(label)
+        for detail in details:
+            for _field, label, _value, source in _data(detail, lang):
+                if source is not None:
+                    sources.setdefault(source.source_id, (source, []))[1].append(label)
         company = self._setup.company()
         lines = [tr_in(lang, "We obtained your data as follows:")]
         for source, labels in sorted(

@@ -579,7 +579,9 @@ class RequestsDialog(QDialog):
         texts: list[str] = []
         if self._run(
             lambda: texts.append(
-                self._services.access_reports.where_from(self._actor, info.contact_ids[0])
+                self._services.access_reports.where_from(
+                    self._actor, info.contact_ids[0], also=info.contact_ids
+                )
             )
         ):
             QGuiApplication.clipboard().setText(texts[0])

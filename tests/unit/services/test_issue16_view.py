@@ -472,3 +472,17 @@ def test_the_local_clock_names_its_zone_in_winter_and_summer(brussels: None) -> 
 
     assert local_clock(dt.datetime(2026, 1, 15, 3, 40), seconds=True) == "04:40:00 CET"
     assert local_clock(dt.datetime(2026, 7, 15, 2, 40), zone=False) == "04:40"
+
+
+def test_where_did_you_get_my_data_names_the_sources_of_every_record(
+    svc: Services, owner: Actor
+) -> None:
+    first, _second, _request = two_records(svc, owner)
+    third_party = SourceInput(SourceKind.THIRD_PARTY, "Members list 2025", dt.date(2025, 11, 3))
+    other = svc.contacts.create(
+        owner, ContactInput(first_name="P.", last_name="Peeters"), third_party
+    )
+    text = svc.access_reports.where_from(owner, first, "en", also=(first, other))
+    assert "Called us" in text
+    assert "Members list 2025" in text
+    assert "Members list 2025" not in svc.access_reports.where_from(owner, first, "en")
