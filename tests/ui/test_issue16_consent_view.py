@@ -149,7 +149,11 @@ def test_consent_times_are_local_in_winter_and_summer(
     assert when.endswith(f"{shown} {zone}")
     assert "15" in when
     if stored.month == 1:
-        window.resize(1024, 600)
-        window.show()
-        qtbot.waitExposed(window)
-        save(window, "nl-consent-dialog-local-time")
+        for language in ("nl", "fr"):
+            apply_language(language)
+            shown = dialog(qtbot, services, owner, cid)
+            shown.resize(1024, 600)
+            shown.show()
+            qtbot.waitExposed(shown)
+            save(shown, f"{language}-consent-dialog-local-time")
+            shown.close()
