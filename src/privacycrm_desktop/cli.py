@@ -34,7 +34,9 @@ from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Language, Relationship
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
-from privacycrm_desktop.i18n import LANGUAGES, _, set_language
+from privacycrm_desktop.domain.special_categories import SpecialCategoryUnconfirmed
+from privacycrm_desktop.i18n import LANGUAGES, _, describe_error, set_language
+from privacycrm_desktop.services.contacts import MAX_PAGE
 from privacycrm_desktop.services.dto import Actor, ContactSort
 
 if TYPE_CHECKING:
@@ -193,6 +195,14 @@ def cmd_user_role(ctx: Context) -> int:
 
 def cmd_contacts_list(ctx: Context) -> int:
     actor, a = ctx.actor(), ctx.args
+    if a.limit > MAX_PAGE:
+        # More than a screenful is an export: permission, purpose, recipient, audit entry.
+        raise CliFailure(
+            _(
+                "The list shows at most {max} contacts at a time; more is an export: use "
+                "export --format csv --out FILE --purpose TEXT --recipient TEXT."
+            ).format(max=MAX_PAGE)
+        )
     contacts = ctx.services.contacts
     total = contacts.count(actor, a.search)
     rows = contacts.page(
@@ -239,7 +249,14 @@ def cmd_contacts_add(ctx: Context) -> int:
         if a.source_kind
         else None
     )
-    new_id = ctx.services.contacts.create(ctx.actor(), data, source)
+    try:
+        new_id = ctx.services.contacts.create(
+            ctx.actor(), data, source, special_confirmed=a.confirm_special
+        )
+    except SpecialCategoryUnconfirmed as exc:
+        raise CliFailure(
+            describe_error(exc) + " " + _("Add --confirm-special to save it anyway.")
+        ) from None
     ctx.emit({"id": new_id}, lambda: str(new_id))
     return 0
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop import cli_output as out
-from privacycrm_desktop.i18n import _, ngettext
+from privacycrm_desktop.i18n import _, local_moment, ngettext
 
 if TYPE_CHECKING:
     from privacycrm_desktop.cli import Context
@@ -69,7 +69,7 @@ def cmd_backup(ctx: Context) -> int:
         backups = ctx.services.backup.list(actor)
         rows: list[list[object]] = [
             [
-                b.created_at.strftime("%Y-%m-%d %H:%M"),
+                local_moment(b.created_at).strftime("%Y-%m-%d %H:%M"),
                 b.tier,
                 b.contact_count,
                 _("yes") if b.encrypted else _("no"),
@@ -106,7 +106,7 @@ def _plan_text(plan: RestorePlan) -> str:
             "Backup of {time} (UTC): {count} contacts.",
             plan.contacts_in_backup,
         ).format(
-            time=plan.backup.created_at.strftime("%Y-%m-%d %H:%M"),
+            time=local_moment(plan.backup.created_at).strftime("%Y-%m-%d %H:%M"),
             count=plan.contacts_in_backup,
         ),
         ngettext(

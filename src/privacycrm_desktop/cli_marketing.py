@@ -20,6 +20,7 @@ from privacycrm_desktop.domain.consent import (
     ConsentStatus,
 )
 from privacycrm_desktop.i18n import _, describe_explanation
+from privacycrm_desktop.services.private_files import write_private
 
 if TYPE_CHECKING:
     from privacycrm_desktop.cli import Context
@@ -154,7 +155,7 @@ def cmd_marketing_list(ctx: Context) -> int:
         data, _count = ctx.services.marketing.export_csv(
             actor, a.purpose, channel, a.category, a.recipient
         )
-        a.out.write_bytes(data)
+        write_private(a.out, data)
     ctx.emit(marketing_document(result), lambda: _marketing_text(result))
     return 0
 

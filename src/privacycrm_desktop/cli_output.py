@@ -68,9 +68,15 @@ def source_document(info: SourceInfo) -> dict[str, Any]:
     }
 
 
+def hidden_text() -> str:
+    """What the text output shows in place of a value hidden from the user's role."""
+    return _("[hidden]")
+
+
 def contact_row_document(row: ContactRow) -> dict[str, Any]:
-    """One line of the contact list as JSON."""
-    return {
+    """One line of the contact list as JSON: a column hidden from the user's role is left
+    out and named under ``hidden`` (never shown as an empty value)."""
+    document = {
         "id": row.id,
         "name": row.name,
         "organisation": row.organisation,
@@ -80,6 +86,10 @@ def contact_row_document(row: ContactRow) -> dict[str, Any]:
         "relationship": row.relationship.value,
         "keep_until": row.keep_until.isoformat() if row.keep_until else None,
     }
+    for column in row.hidden:
+        document.pop(column, None)
+    document["hidden"] = list(row.hidden)
+    return document
 
 
 def contact_document(detail: ContactDetail) -> dict[str, Any]:
@@ -99,6 +109,12 @@ def contact_document(detail: ContactDetail) -> dict[str, Any]:
         name: source_document(info) for name, info in sorted(detail.provenance.items())
     }
     document["field_access"] = dict(detail.field_access)
+    # A field hidden from the role is left out and named, never shown as an empty value.
+    hidden = sorted(name for name, level in detail.field_access.items() if level == "hidden")
+    for name in hidden:
+        document.pop(name, None)
+        document["sources"].pop(name, None)
+    document["hidden"] = hidden
     return document
 
 
@@ -128,8 +144,13 @@ def contacts_text(total: int, rows: Sequence[ContactRow], offset: int) -> str:
         _("City"),
         _("Relationship"),
     ]
+    columns = ("name", "organisation", "email", "phone", "city", "relationship")
     body = [
-        [r.id, r.name, r.organisation, r.email, r.phone, r.city, r.relationship.value] for r in rows
+        [
+            r.id,
+            *(hidden_text() if c in r.hidden else jsonable(getattr(r, c)) for c in columns),
+        ]
+        for r in rows
     ]
     shown = _("{first}-{last} of {total}").format(
         first=offset + 1 if rows else 0, last=offset + len(rows), total=total
@@ -191,10 +212,16 @@ def contact_text(detail: ContactDetail) -> str:
     ]
     rows: list[list[object]] = [[_("Id"), detail.id, ""]]
     for name, label in labels:
+        if detail.field_access.get(name) == "hidden":
+            rows.append([label, hidden_text(), ""])
+            continue
         value = _human(name, getattr(detail, name))
         source = _source_text(detail.provenance.get(name)) if value not in (None, "") else ""
         rows.append([label, "" if value is None else value, source])
-    for label, items in ((_("E-mail"), detail.emails), (_("Phone"), detail.phones)):
+    lists = (("emails", _("E-mail"), detail.emails), ("phones", _("Phone"), detail.phones))
+    for name, label, items in lists:
+        if detail.field_access.get(name) == "hidden":
+            rows.append([label, hidden_text(), ""])
         for item in items:
             rows.append([label, item.value, _source_text(item.source)])
     return table([_("Field"), _("Value"), _("Source")], rows)

@@ -182,7 +182,9 @@ def _contact_commands(commands: Subparsers, parents: list[argparse.ArgumentParse
         "--sort", choices=[s.value for s in ContactSort], default="name", help=_("sort order")
     )
     p.add_argument("--desc", action="store_true", help=_("sort descending"))
-    p.add_argument("--limit", type=non_negative, default=50, help=_("at most this many rows"))
+    p.add_argument(
+        "--limit", type=non_negative, default=50, help=_("at most this many rows (200 at most)")
+    )
     p.add_argument("--offset", type=non_negative, default=0, help=_("skip this many rows"))
     p.set_defaults(handler="contacts list")
     p = sub.add_parser(
@@ -213,6 +215,11 @@ def _contact_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--birth-date", type=iso_date, help=_("YYYY-MM-DD"))
     p.add_argument("--notes", default="", help=_("notes"))
+    p.add_argument(
+        "--confirm-special",
+        action="store_true",
+        help=_("save notes that seem to hold special-category data (rule 10)"),
+    )
     p.add_argument(
         "--relationship",
         choices=[r.value for r in Relationship],

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from privacycrm_desktop import cli_output as out
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.i18n import LANGUAGES, _
+from privacycrm_desktop.services.private_files import write_private
 
 if TYPE_CHECKING:
     from privacycrm_desktop.cli import Context
@@ -142,9 +143,9 @@ def cmd_export_report(ctx: Context) -> int:
     a = ctx.args
     actor = ctx.actor()
     report = ctx.services.access_reports.produce(actor, a.id, a.report_lang, a.request)
-    a.out.write_bytes(report.pdf)
+    write_private(a.out, report.pdf)
     if a.json is not None:
-        a.json.write_text(report.json, encoding="utf-8")
+        write_private(a.json, report.json)
     document = {
         "id": a.id,
         "pdf": str(a.out),

@@ -97,6 +97,31 @@ def format_long_date(value: dt.date, language: str | None = None) -> str:
     return str(format_date(value, format="long", locale=babel_locale(language)))
 
 
+def local_moment(moment: dt.datetime) -> dt.datetime:
+    """A stored moment as this computer's local time, with its zone.
+
+    The database keeps every moment in UTC (naive: without a zone); a person reads local
+    time, in winter and in summer time alike (issue 16: "03:40" for a consent given at
+    04:40 in Brussels is wrong evidence).
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone()
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The local date of a stored (UTC) moment: just after midnight is the new day."""
+    return local_moment(moment).date()
+
+
+def local_clock(moment: dt.datetime, *, seconds: bool = False, zone: bool = True) -> str:
+    """The local time of a stored (UTC) moment: "04:40 CET", "15:20:07 CEST"."""
+    local = local_moment(moment)
+    text = local.strftime("%H:%M:%S" if seconds else "%H:%M")
+    name = local.strftime("%Z") if zone else ""
+    return f"{text} {name}" if name else text
+
+
 def format_number(value: int, language: str | None = None) -> str:
     """A count with the locale's grouping: "12.345" (nl), "12 345" (fr), "12,345" (en)."""
     from babel.numbers import format_decimal

@@ -130,6 +130,7 @@ def test_full_flow(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
             "city": "Liège",
             "relationship": "customer",
             "keep_until": None,
+            "hidden": [],
         }
     ]
 
@@ -399,7 +400,7 @@ def test_a_reader_that_stops_early_is_not_a_database_error(
     assert code == 0, err
     command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "privacycrm_desktop.cli"]
     env = {**os.environ, "PRIVACYCRM_PASSWORD": PASSWORD}
-    argv = ["--db", str(ready), "--user", "owner", "contacts", "list", "--limit", "1000"]
+    argv = ["--db", str(ready), "--user", "owner", "contacts", "list", "--limit", "200"]
     with subprocess.Popen(
         [*command, *argv, "--format", "json"],
         stdout=subprocess.PIPE,

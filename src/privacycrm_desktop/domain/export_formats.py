@@ -12,6 +12,7 @@ property at all, not an empty one.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -187,16 +188,18 @@ class CsvExportWriter:
 MAX_LINE_OCTETS = 75
 
 
+#: Every character a reader may take for the end of a line: CR LF and CR, and the rest
+#: of what ``str.splitlines`` splits on (VT, FF, the file/group/record separators, NEL,
+#: LINE and PARAGRAPH SEPARATOR). Left raw in a NOTE, a reader splits the line there and
+#: reads what follows as a property of its own ("EMAIL:...").
+_LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def escape_text(text: str) -> str:
-    """A text value as RFC 6350 3.4 writes it: backslash, comma, semicolon and newlines."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace(",", "\\,")
-        .replace(";", "\\;")
-        .replace("\r\n", "\\n")
-        .replace("\r", "\\n")
-        .replace("\n", "\\n")
-    )
+    """A text value as RFC 6350 3.4 writes it: backslash, comma, semicolon, and every line
+    break (any of ``_LINE_BREAKS``) as ``\\n``."""
+    escaped = text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    return _LINE_BREAKS.sub("\\\\n", escaped)
 
 
 def fold(line: str) -> str:

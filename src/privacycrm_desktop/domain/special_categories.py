@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.normalize import fold
 from privacycrm_desktop.domain.text import N_
 
@@ -47,6 +48,24 @@ SpecialCategoryTerms = Mapping[SpecialCategory, tuple[str, ...]]
 #: The prefix of a consent event's product category that marks written consent for a
 #: special category ("special:health").
 CONSENT_PREFIX = "special:"
+
+
+#: Why a note suggesting special-category data is not saved without a second look.
+UNCONFIRMED_NOTES = N_(
+    "The notes seem to hold special-category data (\u201c{words}\u201d), which may be kept "
+    "only with the person's written consent for it: remove it, or confirm that it may be "
+    "saved."
+)
+
+
+class SpecialCategoryUnconfirmed(DomainError):
+    """Notes suggest special-category data and nobody confirmed saving them (rule 10).
+
+    The same rule on every way in: the editor asks, the CLI needs a confirmation flag,
+    an import lists the row as one to review.
+    """
+
+    default_message = UNCONFIRMED_NOTES
 
 
 @dataclass(frozen=True)

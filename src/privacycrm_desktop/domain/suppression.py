@@ -97,6 +97,53 @@ def suppression_digest(salt: str, kind: HashKind, value: str) -> str:
     return normalised_digest(salt, kind, normalised_point(kind, value))
 
 
+def canonical_point(kind: HashKind, normalised: str) -> str:
+    """The form a point is put on the suppression list in (issue 16), from its
+    ``normalised_point`` form: an e-mail address without its sub-address
+    ("jan+news@x.be" -> "jan@x.be"), a name with its words in alphabetical order
+    ("zoe lefevre|4000" -> "lefevre zoe|4000"), so neither a tag nor the order of first
+    and last name lets a person who asked to be forgotten be entered again."""
+    if kind is HashKind.EMAIL:
+        local, at, domain = normalised.rpartition("@")
+        base = local.split("+", 1)[0]
+        return f"{base}@{domain}" if at and base else normalised
+    if kind is HashKind.NAME_POSTCODE:
+        name, _sep, postcode = normalised.rpartition("|")
+        return " ".join(sorted(name.split())) + "|" + postcode
+    return normalised
+
+
+def normalised_variants(kind: HashKind, normalised: str) -> tuple[str, ...]:
+    """Every form a suppression entry of this point may have been stored in: the
+    canonical one, and (for lists made before issue 16) the plain normalised form, for a
+    name also in every order its words can take when first and last name are swapped
+    (a rotation of the words: "lefevre zoe" for "zoe lefevre")."""
+    forms = [canonical_point(kind, normalised), normalised]
+    if kind is HashKind.EMAIL:
+        forms.append(canonical_point(kind, normalised))
+    if kind is HashKind.NAME_POSTCODE:
+        name, _sep, postcode = normalised.rpartition("|")
+        words = name.split()
+        forms += [" ".join(words[i:] + words[:i]) + "|" + postcode for i in range(len(words))]
+    return tuple(dict.fromkeys(forms))
+
+
+def stored_digest(salt: str, kind: HashKind, value: str) -> str:
+    """The digest a point is put on the suppression list under (its canonical form)."""
+    return normalised_digest(salt, kind, canonical_point(kind, normalised_point(kind, value)))
+
+
+def candidate_digests(salt: str, kind: HashKind, value: str) -> tuple[str, ...]:
+    """The digests to look up for a point being entered: any of them on the list is a
+    match (the canonical form, and the forms older lists stored)."""
+    return normalised_candidates(salt, kind, normalised_point(kind, value))
+
+
+def normalised_candidates(salt: str, kind: HashKind, normalised: str) -> tuple[str, ...]:
+    """``candidate_digests`` of a value already in ``normalised_point`` form."""
+    return tuple(normalised_digest(salt, kind, f) for f in normalised_variants(kind, normalised))
+
+
 def normalised_digest(salt: str, kind: HashKind, normalised: str) -> str:
     """``suppression_digest`` of a value already in ``normalised_point`` form (bulk checks
     normalise once for both duplicate keys and suppression)."""

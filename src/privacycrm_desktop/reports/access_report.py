@@ -66,6 +66,9 @@ class ReportConsent:
     channel: str
     status: str
     method: str
+    #: What the consent is about beyond its purpose (msgid): the special category of a
+    #: written consent for special-category data ("Health").
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,18 @@ class ReportRecipient:
     purpose: str
     categories: str
     disclosed_on: dt.date
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """One record the request is about (a person may be on file more than once): its
+    data, end date, consent history and recipients."""
+
+    label: str
+    data: tuple[ReportDatum, ...]
+    keep_until: dt.date | None
+    consents: tuple[ReportConsent, ...]
+    recipients: tuple[ReportRecipient, ...]
 
 
 @dataclass(frozen=True)
@@ -99,6 +114,9 @@ class AccessReportData:
     other_sources: tuple[ReportSource, ...]
     #: How long backups are kept (issue 8): erased data can survive in them that long.
     backup_max_age_days: int | None = None
+    #: Every record the report covers, when there are more than one (issue 16); then
+    #: ``data``, ``consents`` and ``recipients`` above hold those of all records together.
+    records: tuple[ReportRecord, ...] = ()
 
 
 RIGHTS = (
@@ -275,7 +293,36 @@ def render(data: AccessReportData, language: str) -> bytes:  # noqa: PLR0912, PL
             )
         )
     )
-    if data.keep_until is not None:
+    several = len(data.records) > 1
+    if several:
+        story.append(
+            body(
+                tr_in(
+                    lang,
+                    "We found {count} records about you; this report covers all of them: "
+                    "{records}.",
+                    count=len(data.records),
+                    records=", ".join(r.label for r in data.records),
+                )
+            )
+        )
+        for record in data.records:
+            if record.keep_until is not None:
+                line = tr_in(
+                    lang,
+                    "We keep the data of {record} until {date} at the latest.",
+                    record=record.label,
+                    date=date(record.keep_until),
+                )
+            else:
+                line = tr_in(
+                    lang,
+                    "No end date has been set for the data of {record} yet: it is kept as "
+                    "long as the purposes below need it, and then deleted.",
+                    record=record.label,
+                )
+            story.append(body(line))
+    elif data.keep_until is not None:
         story.append(
             body(
                 tr_in(
@@ -310,25 +357,29 @@ def render(data: AccessReportData, language: str) -> bytes:  # noqa: PLR0912, PL
         )
 
     story.append(heading(tr_in(lang, "Your data and where it came from")))
-    rows = [[t(h) for h in (N_("Data"), N_("Value"), N_("Source"), N_("Held since"))]]
-    long_values: list[ReportDatum] = []
-    for datum in data.data:
-        value = datum.value
-        if len(value) > LONG_VALUE:
-            long_values.append(datum)
-            value = tr_in(lang, "(printed in full below the table)")
-        rows.append(
-            [
-                (t(datum.label)),
-                (value),
-                (_source_text(lang, datum.source)),
-                (date(datum.held_since) if datum.held_since else "-"),
-            ]
-        )
-    story.append(_table(rows, [30 * mm, 58 * mm, 58 * mm, 28 * mm]))
-    for datum in long_values:
-        story.append(Paragraph(f"<b>{text(t(datum.label))}</b>", s.body))
-        story.append(body(datum.value))
+    groups = [(r.label, r.data) for r in data.records] if several else [("", data.data)]
+    for label, items in groups:
+        if label:
+            story.append(Paragraph(f"<b>{text(label)}</b>", s.body))
+        rows = [[t(h) for h in (N_("Data"), N_("Value"), N_("Source"), N_("Held since"))]]
+        long_values: list[ReportDatum] = []
+        for datum in items:
+            value = datum.value
+            if len(value) > LONG_VALUE:
+                long_values.append(datum)
+                value = tr_in(lang, "(printed in full below the table)")
+            rows.append(
+                [
+                    (t(datum.label)),
+                    (value),
+                    (_source_text(lang, datum.source)),
+                    (date(datum.held_since) if datum.held_since else "-"),
+                ]
+            )
+        story.append(_table(rows, [30 * mm, 58 * mm, 58 * mm, 28 * mm]))
+        for datum in long_values:
+            story.append(Paragraph(f"<b>{text(t(datum.label))}</b>", s.body))
+            story.append(body(datum.value))
 
     story.append(heading(tr_in(lang, "Why we keep it")))
     if data.purposes:
@@ -346,19 +397,22 @@ def render(data: AccessReportData, language: str) -> bytes:  # noqa: PLR0912, PL
         story.append(body(tr_in(lang, "No purpose is recorded for your data.")))
 
     story.append(heading(tr_in(lang, "Your consent and objections")))
+    consent_groups = (
+        [(r.label, r.consents) for r in data.records if r.consents]
+        if several
+        else [("", data.consents)]
+    )
     if data.consents:
-        rows = [[t(h) for h in (N_("Date"), N_("Purpose"), N_("Channel"), N_("Choice"), N_("How"))]]
-        for c in data.consents:
-            rows.append(
-                [
-                    (date(c.on)),
-                    (t(c.purpose)),
-                    (t(c.channel)),
-                    (t(c.status)),
-                    (t(c.method)),
-                ]
-            )
-        story.append(_table(rows, [28 * mm, 50 * mm, 24 * mm, 30 * mm, 42 * mm]))
+        for label, consents in consent_groups:
+            if label:
+                story.append(Paragraph(f"<b>{text(label)}</b>", s.body))
+            rows = [
+                [t(h) for h in (N_("Date"), N_("Purpose"), N_("Channel"), N_("Choice"), N_("How"))]
+            ]
+            for c in consents:
+                purpose = t(c.purpose) + (f": {t(c.detail)}" if c.detail else "")
+                rows.append([date(c.on), purpose, t(c.channel), t(c.status), t(c.method)])
+            story.append(_table(rows, [28 * mm, 50 * mm, 24 * mm, 30 * mm, 42 * mm]))
     else:
         story.append(body(tr_in(lang, "We have no record of consent or objection from you.")))
 
@@ -367,10 +421,11 @@ def render(data: AccessReportData, language: str) -> bytes:  # noqa: PLR0912, PL
         rows = [
             [t(h) for h in (N_("Recipient"), N_("Kind"), N_("Purpose"), N_("Data"), N_("Date"))]
         ]
+        owners = {id(r): rec.label for rec in data.records for r in rec.recipients}
         for r in data.recipients:
             rows.append(
                 [
-                    (r.name),
+                    (f"{r.name} ({owners[id(r)]})" if several and id(r) in owners else r.name),
                     (t(r.kind)),
                     (t(r.purpose)),
                     (r.categories),

@@ -9,7 +9,7 @@ from typing import Any
 
 from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAction
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import format_number, tr_in
+from privacycrm_desktop.i18n import format_number, local_clock, local_date, tr_in
 from privacycrm_desktop.reports.styles import build_pdf, long_date, styles, text
 
 
@@ -71,7 +71,7 @@ def render(data: CleanupReportData, language: str) -> bytes:
     title = t(N_("Cleanup report"))
     story: list[Any] = [Paragraph(text(title), s.title)]
     story.append(Paragraph(text(data.company), s.body))
-    when = long_date(data.at.date(), language) + " " + data.at.strftime("%H:%M")
+    when = long_date(local_date(data.at), language) + " " + local_clock(data.at)
     story.append(
         Paragraph(text(t(N_("Run on {date} by {user}."), date=when, user=data.actor)), s.body)
     )

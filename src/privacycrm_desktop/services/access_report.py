@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from privacycrm_desktop.domain.access import Permission, require
+from privacycrm_desktop.domain.access import FieldAccess, Permission, require
 from privacycrm_desktop.domain.consent import CHANNEL_LABELS, METHOD_LABELS, STATUS_LABELS
 from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, RELATIONSHIP_LABELS
 from privacycrm_desktop.domain.errors import FieldProblem, NotFound, ValidationFailed
@@ -29,22 +30,35 @@ from privacycrm_desktop.domain.purposes import (
     RetentionTrigger,
     retention_text,
 )
+from privacycrm_desktop.domain.special_categories import (
+    CONSENT_PREFIX,
+    SPECIAL_CATEGORY_LABELS,
+    SpecialCategory,
+)
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import LANGUAGES, country_name, format_long_date, tr_in
-from privacycrm_desktop.persistence.models import Purpose, RightsRequest, Setting
+from privacycrm_desktop.i18n import (
+    LANGUAGES,
+    country_name,
+    format_long_date,
+    local_date,
+    local_moment,
+    tr_in,
+)
+from privacycrm_desktop.persistence.models import Purpose, RequestContact, RightsRequest, Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.backup import backup_max_age_days
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.consent import ConsentService
+from privacycrm_desktop.services.consent_dto import ConsentEventInfo
 from privacycrm_desktop.services.contacts import ContactService
-from privacycrm_desktop.services.disclosures import DisclosureService
+from privacycrm_desktop.services.disclosures import DisclosureService, SpecialCategoryStatus
 from privacycrm_desktop.services.dto import Actor, ContactDetail, SourceInfo
 from privacycrm_desktop.services.requests import request_reference
 from privacycrm_desktop.services.setup import SetupService
 
 if TYPE_CHECKING:
-    from privacycrm_desktop.reports.access_report import AccessReportData
+    from privacycrm_desktop.reports.access_report import AccessReportData, ReportConsent
 
 #: Sources that are the person themselves; the others are told apart (GDPR 14).
 FROM_SUBJECT = frozenset(
@@ -128,6 +142,10 @@ class AccessReportService:
     ) -> AccessReport:
         """The access report of *contact_id* in *language* (default: the contact's).
 
+        With *request_id* the report answers that request: it covers every record the
+        request is about (issue 16: a person on file twice gets both in one report),
+        *contact_id* first.
+
         Raises:
             PermissionDenied: not owner or privacy officer.
             NotFound: no such contact or request.
@@ -136,30 +154,72 @@ class AccessReportService:
         from privacycrm_desktop.reports import access_report as report
 
         require(actor.role, Permission.ACCESS_REPORT)
-        data, document, lang = self._gather(actor, contact_id, language, request_id)
+        contact_ids = self._record_ids(contact_id, request_id)
+        data, document, lang = self._gather(actor, contact_ids, language, request_id)
         pdf = report.render(data, lang)
         with self._uow(write=True) as uow:
-            record_event(
-                uow.session,
-                actor=actor.username,
-                action="report.access",
-                entity="contact",
-                entity_id=contact_id,
-                at=self._clock.now(),
-                detail=f"language={lang};request={request_id or '-'}",
-            )
+            for cid in contact_ids:
+                record_event(
+                    uow.session,
+                    actor=actor.username,
+                    action="report.access",
+                    entity="contact",
+                    entity_id=cid,
+                    at=self._clock.now(),
+                    detail=f"language={lang};request={request_id or '-'}"
+                    + (f";records={len(contact_ids)}" if len(contact_ids) > 1 else ""),
+                )
         text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
         return AccessReport(pdf, text + "\n", lang, data.reference)
 
-    def where_from(self, actor: Actor, contact_id: int, language: str | None = None) -> str:
-        """A short text in the person's language listing the sources of their data (rule 16)."""
+    def produce_for_request(
+        self, actor: Actor, request_id: int, language: str | None = None
+    ) -> AccessReport:
+        """The access report answering request *request_id*: every record it is about.
+
+        Raises:
+            PermissionDenied: not owner or privacy officer.
+            NotFound: no such request, or it names no contact.
+        """
         require(actor.role, Permission.ACCESS_REPORT)
-        detail = self._contacts.get(actor, contact_id)
-        lang = _language(language, detail)
+        ids = self._record_ids(None, request_id)
+        if not ids:
+            raise NotFound
+        return self.produce(actor, ids[0], language, request_id)
+
+    def _record_ids(self, contact_id: int | None, request_id: int | None) -> list[int]:
+        """*contact_id* and, for a request, every contact it is about (each once)."""
+        ids = [] if contact_id is None else [contact_id]
+        if request_id is None:
+            return ids
+        with self._uow() as uow:
+            if uow.session.get(RightsRequest, request_id) is None:
+                raise NotFound
+            ids += uow.session.scalars(
+                select(RequestContact.contact_id)
+                .where(RequestContact.request_id == request_id)
+                .order_by(RequestContact.contact_id)
+            ).all()
+        return list(dict.fromkeys(ids))
+
+    def where_from(
+        self,
+        actor: Actor,
+        contact_id: int,
+        language: str | None = None,
+        *,
+        also: Sequence[int] = (),
+    ) -> str:
+        """A short text in the person's language listing the sources of their data (rule 16);
+        with *also*, those of the person's other records too (every record of a request)."""
+        require(actor.role, Permission.ACCESS_REPORT)
+        details = [self._contacts.get(actor, cid) for cid in dict.fromkeys([contact_id, *also])]
+        lang = _language(language, details[0])
         sources: dict[int, tuple[SourceInfo, list[str]]] = {}
-        for _field, label, _value, source in _data(detail, lang):
-            if source is not None:
-                sources.setdefault(source.source_id, (source, []))[1].append(label)
+        for detail in details:
+            for _field, label, _value, source in _data(detail, lang):
+                if source is not None:
+                    sources.setdefault(source.source_id, (source, []))[1].append(label)
         company = self._setup.company()
         lines = [tr_in(lang, "We obtained your data as follows:")]
         for source, labels in sorted(
@@ -183,19 +243,30 @@ class AccessReportService:
 
     # -- gathering ------------------------------------------------------------------------
 
-    def _gather(
-        self, actor: Actor, contact_id: int, language: str | None, request_id: int | None
+    def _special(self, actor: Actor, contact_id: int) -> list[SpecialCategoryStatus]:
+        """The special categories holding data for *contact_id*, for a role that may see
+        them (rule 10); nothing for one that may not."""
+        if self._disclosures.special_access(actor) in (FieldAccess.HIDDEN, FieldAccess.MASKED):
+            return []
+        return [s for s in self._disclosures.special_overview(actor, contact_id) if s.values]
+
+    def _gather(  # noqa: PLR0915 (one report, gathered top to bottom)
+        self, actor: Actor, contact_ids: list[int], language: str | None, request_id: int | None
     ) -> tuple[AccessReportData, dict[str, Any], str]:
         from privacycrm_desktop.reports import access_report as report
 
-        detail = self._contacts.get(actor, contact_id)
-        lang = _language(language, detail)
+        details = [self._contacts.get(actor, cid) for cid in contact_ids]
+        first = details[0]
+        lang = _language(language, first)
         today = self._clock.today()
         company = self._setup.company()
-        consents = self._consent.history(actor, contact_id)
-        disclosures = self._disclosures.disclosures(actor, contact_id)
-        wanted = set(RELATIONSHIP_PURPOSES.get(detail.relationship.value, ()))
-        wanted |= {c.purpose for c in consents}
+        consents = {d.id: self._consent.history(actor, d.id) for d in details}
+        disclosures = {d.id: self._disclosures.disclosures(actor, d.id) for d in details}
+        specials = {d.id: self._special(actor, d.id) for d in details}
+        wanted: set[str] = set()
+        for detail in details:
+            wanted |= set(RELATIONSHIP_PURPOSES.get(detail.relationship.value, ()))
+            wanted |= {c.purpose for c in consents[detail.id]}
         with self._uow() as uow:
             # The purposes that apply, read here rather than through the statement service:
             # one transaction less on the report's time budget.
@@ -216,7 +287,7 @@ class AccessReportService:
             authority = setting.value if setting is not None else ""
             backup_days = backup_max_age_days(uow.session)
             if request_id is None:
-                reference = f"A-{today:%Y%m%d}-{contact_id}"
+                reference = f"A-{today:%Y%m%d}-{first.id}"
             else:
                 row = uow.session.get(RightsRequest, request_id)
                 if row is None:
@@ -233,32 +304,99 @@ class AccessReportService:
                 info.kind in FROM_SUBJECT,
             )
 
-        data_items = []
-        document_data = []
-        for field, label, value, info in _data(detail, lang):
-            # Held since the day it was obtained (entered later, perhaps, but held since).
-            held = info.obtained_on if info is not None else detail.created_at.date()
-            data_items.append(report.ReportDatum(label, value, source(info), held))
-            document_data.append(
-                {
-                    "field": field,
-                    "value": value,
-                    "held_since": held.isoformat(),
-                    "source": None
-                    if info is None
-                    else {
-                        "kind": info.kind.value,
-                        "description": info.description,
-                        "obtained_on": info.obtained_on.isoformat(),
-                    },
-                }
-            )
+        records: list[report.ReportRecord] = []
+        document_data: list[dict[str, Any]] = []
+        document_consents: list[dict[str, Any]] = []
+        document_recipients: list[dict[str, Any]] = []
         others: dict[int, report.ReportSource] = {}
-        for _f, _l, _v, info in _data(detail, lang):
-            if info is not None and info.kind not in FROM_SUBJECT:
-                made = source(info)
-                assert made is not None
-                others.setdefault(info.source_id, made)
+        for detail in details:
+            data_items = []
+            for field, label, value, info in _data(detail, lang):
+                # Held since the day it was obtained (entered later, perhaps, but held since).
+                held = info.obtained_on if info is not None else detail.created_at.date()
+                data_items.append(report.ReportDatum(label, value, source(info), held))
+                document_data.append(
+                    {
+                        "contact_id": detail.id,
+                        "field": field,
+                        "value": value,
+                        "held_since": held.isoformat(),
+                        "source": None
+                        if info is None
+                        else {
+                            "kind": info.kind.value,
+                            "description": info.description,
+                            "obtained_on": info.obtained_on.isoformat(),
+                        },
+                    }
+                )
+                if info is not None and info.kind not in FROM_SUBJECT:
+                    made = source(info)
+                    assert made is not None
+                    others.setdefault(info.source_id, made)
+            for status in specials[detail.id]:
+                # Special-category data (rule 10), for the roles that may see it.
+                value = "; ".join(v.value for v in status.values)
+                held = min(local_date(v.recorded_at) for v in status.values)
+                data_items.append(
+                    report.ReportDatum(SPECIAL_CATEGORY_LABELS[status.category], value, None, held)
+                )
+                document_data.append(
+                    {
+                        "contact_id": detail.id,
+                        "field": f"special_categories.{status.category.value}",
+                        "value": value,
+                        "held_since": held.isoformat(),
+                        "source": None,
+                    }
+                )
+            record_consents = []
+            for c in consents[detail.id]:
+                record_consents.append(_report_consent(c))
+                entry: dict[str, Any] = {
+                    "contact_id": detail.id,
+                    "recorded_at": local_moment(c.recorded_at).isoformat(),
+                    "purpose": c.purpose,
+                    "channel": c.channel.value,
+                    "status": c.status.value,
+                    "method": c.method.value,
+                }
+                category = _special_category(c)
+                if category is not None:
+                    entry["special_category"] = category.value
+                document_consents.append(entry)
+            record_recipients = []
+            for d in disclosures[detail.id]:
+                record_recipients.append(
+                    report.ReportRecipient(
+                        d.recipient,
+                        _recipient_kind(d.recipient_kind),
+                        d.purpose_name,
+                        ", ".join(
+                            tr_in(lang, DATA_CATEGORY_LABELS.get(c, c)) for c in d.categories
+                        ),
+                        d.disclosed_on,
+                    )
+                )
+                document_recipients.append(
+                    {
+                        "contact_id": detail.id,
+                        "name": d.recipient,
+                        "kind": d.recipient_kind,
+                        "purpose": d.purpose,
+                        "categories": list(d.categories),
+                        "disclosed_on": d.disclosed_on.isoformat(),
+                    }
+                )
+            records.append(
+                report.ReportRecord(
+                    _record_label(detail),
+                    tuple(data_items),
+                    detail.keep_until,
+                    tuple(record_consents),
+                    tuple(record_recipients),
+                )
+            )
         report_purposes = []
         for p in chosen:
             message, params = retention_text(p.retention_trigger, p.retention_months)
@@ -267,8 +405,8 @@ class AccessReportService:
                     p.name, p.description, LEGAL_BASIS_LABELS[p.legal_basis], message, params
                 )
             )
-        names = [detail.first_name, detail.last_name]
-        subject = " ".join(n for n in names if n) or f"#{contact_id}"
+        names = [first.first_name, first.last_name]
+        subject = " ".join(n for n in names if n) or f"#{first.id}"
         data = report.AccessReportData(
             controller=company.name,
             address=company.address,
@@ -278,31 +416,14 @@ class AccessReportService:
             subject=subject,
             reference=reference,
             generated_on=today,
-            data=tuple(data_items),
+            data=tuple(d for r in records for d in r.data),
             purposes=tuple(report_purposes),
-            keep_until=detail.keep_until,
-            consents=tuple(
-                report.ReportConsent(
-                    c.recorded_at.date(),
-                    c.purpose_name,
-                    CHANNEL_LABELS[c.channel],
-                    STATUS_LABELS[c.status],
-                    METHOD_LABELS[c.method],
-                )
-                for c in consents
-            ),
-            recipients=tuple(
-                report.ReportRecipient(
-                    d.recipient,
-                    _recipient_kind(d.recipient_kind),
-                    d.purpose_name,
-                    ", ".join(tr_in(lang, DATA_CATEGORY_LABELS.get(c, c)) for c in d.categories),
-                    d.disclosed_on,
-                )
-                for d in disclosures
-            ),
+            keep_until=first.keep_until,
+            consents=tuple(c for r in records for c in r.consents),
+            recipients=tuple(x for r in records for x in r.recipients),
             other_sources=tuple(sorted(others.values(), key=lambda s: s.obtained_on)),
             backup_max_age_days=backup_days,
+            records=tuple(records) if len(records) > 1 else (),
         )
         document = {
             "controller": {
@@ -311,7 +432,15 @@ class AccessReportService:
                 "vat_number": company.vat_number,
                 "privacy_email": company.privacy_email,
             },
-            "contact_id": contact_id,
+            "contact_id": first.id,
+            "contact_ids": [d.id for d in details],
+            "records": [
+                {
+                    "contact_id": d.id,
+                    "keep_until": d.keep_until.isoformat() if d.keep_until else None,
+                }
+                for d in details
+            ],
             "reference": reference,
             "generated_on": today.isoformat(),
             "language": lang,
@@ -325,30 +454,51 @@ class AccessReportService:
                 }
                 for p in chosen
             ],
-            "keep_until": detail.keep_until.isoformat() if detail.keep_until else None,
+            "keep_until": first.keep_until.isoformat() if first.keep_until else None,
             "backup_max_age_days": backup_days,
-            "consent_history": [
-                {
-                    "recorded_at": c.recorded_at.isoformat(),
-                    "purpose": c.purpose,
-                    "channel": c.channel.value,
-                    "status": c.status.value,
-                    "method": c.method.value,
-                }
-                for c in consents
-            ],
-            "recipients": [
-                {
-                    "name": d.recipient,
-                    "kind": d.recipient_kind,
-                    "purpose": d.purpose,
-                    "categories": list(d.categories),
-                    "disclosed_on": d.disclosed_on.isoformat(),
-                }
-                for d in disclosures
-            ],
+            "consent_history": document_consents,
+            "recipients": document_recipients,
         }
         return data, document, lang
+
+
+def _record_label(detail: ContactDetail) -> str:
+    """A record as the report names it when it covers several: "#911 Jan Peeters"."""
+    name = " ".join(n for n in (detail.first_name, detail.last_name) if n) or detail.organisation
+    return f"#{detail.id} {name}".strip()
+
+
+def _special_category(event: ConsentEventInfo) -> SpecialCategory | None:
+    """The special category a written consent is about, None for any other consent."""
+    code = event.product_category.removeprefix(CONSENT_PREFIX)
+    if event.product_category.startswith(CONSENT_PREFIX) and code in set(SpecialCategory):
+        return SpecialCategory(code)
+    return None
+
+
+def _report_consent(event: ConsentEventInfo) -> ReportConsent:
+    """A consent event as the report lists it: a written consent for special-category data
+    says so and names its category, not "customer relationship / post"."""
+    from privacycrm_desktop.reports.access_report import ReportConsent
+
+    on = local_date(event.recorded_at)
+    category = _special_category(event)
+    if category is not None or event.withheld:
+        return ReportConsent(
+            on,
+            N_("Written consent for special-category data"),
+            N_("In writing"),
+            STATUS_LABELS[event.status],
+            METHOD_LABELS[event.method],
+            SPECIAL_CATEGORY_LABELS[category] if category is not None else "",
+        )
+    return ReportConsent(
+        on,
+        event.purpose_name,
+        CHANNEL_LABELS[event.channel],
+        STATUS_LABELS[event.status],
+        METHOD_LABELS[event.method],
+    )
 
 
 def _language(language: str | None, detail: ContactDetail) -> str:

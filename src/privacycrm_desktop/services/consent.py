@@ -9,20 +9,28 @@ person's contact points on the suppression list, all in one transaction with its
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.domain.access import Permission, require
+from privacycrm_desktop.domain.access import FieldAccess, Permission, field_access, require
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
-from privacycrm_desktop.domain.errors import FieldProblem, NotFound, ValidationFailed
+from privacycrm_desktop.domain.errors import (
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from privacycrm_desktop.domain.marketing import best_decision, decide, explain
 from privacycrm_desktop.domain.normalize import InvalidValue, clean_text
+from privacycrm_desktop.domain.special_categories import CONSENT_PREFIX
 from privacycrm_desktop.domain.suppression import (
     HashKind,
     SuppressionReason,
     name_postcode,
-    suppression_digest,
+    stored_digest,
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.models import (
@@ -55,6 +63,9 @@ from privacycrm_desktop.services.marketing_facts import (
 from privacycrm_desktop.services.retention import recompute as recompute_keep_until
 from privacycrm_desktop.services.statements import seed_statements, statement_language
 
+if TYPE_CHECKING:
+    from privacycrm_desktop.services.access import AccessService
+
 MAX_EVIDENCE = 500
 MAX_EVIDENCE_FILE = 10 * 1024 * 1024
 MAX_CATEGORY = 100
@@ -67,13 +78,26 @@ _NOT_AN_OPT_IN = frozenset(
 class ConsentService:
     """Recording consent and objections, and saying what they allow."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, access: AccessService | None = None) -> None:
         self._uow = uow
         self._clock = clock
+        self._policy = access
 
     def today(self) -> dt.date:
         """Today, as the services' clock sees it (the form's default dates)."""
         return self._clock.today()
+
+    def sees_special(self, actor: Actor) -> bool:
+        """May *actor* read special-category facts (rule 10: the field matrix decides)?
+
+        A written consent for a special category says which category it is about (and its
+        evidence usually names the condition): it is special-category data itself.
+        """
+        if self._policy is None:
+            access = field_access(actor.role, "special_categories")
+        else:
+            access = self._policy.access_for(actor.role)["special_categories"]
+        return access in (FieldAccess.READ, FieldAccess.WRITE)
 
     def record(self, actor: Actor, data: ConsentInput) -> int:
         """Append one consent event after checking it; returns its id.
@@ -164,23 +188,27 @@ class ConsentService:
                     select(PrivacyStatement.id, PrivacyStatement.version)
                 ).tuples()
             }
+            sees_special = self.sees_special(actor)
             return [
-                ConsentEventInfo(
-                    id=e.id,
-                    purpose=code,
-                    purpose_name=name,
-                    channel=Channel(e.channel),
-                    status=ConsentStatus(e.status),
-                    method=ConsentMethod(e.method),
-                    evidence=e.evidence,
-                    evidence_file_name=e.evidence_file_name,
-                    statement_version=versions.get(e.statement_id) if e.statement_id else None,
-                    product_category=e.product_category,
-                    recorded_by=username or "",
-                    recorded_at=e.recorded_at,
-                    expires_on=e.expires_on,
+                _withheld(info) if not sees_special and _is_special(info) else info
+                for info in (
+                    ConsentEventInfo(
+                        id=e.id,
+                        purpose=code,
+                        purpose_name=name,
+                        channel=Channel(e.channel),
+                        status=ConsentStatus(e.status),
+                        method=ConsentMethod(e.method),
+                        evidence=e.evidence,
+                        evidence_file_name=e.evidence_file_name,
+                        statement_version=versions.get(e.statement_id) if e.statement_id else None,
+                        product_category=e.product_category,
+                        recorded_by=username or "",
+                        recorded_at=e.recorded_at,
+                        expires_on=e.expires_on,
+                    )
+                    for e, code, name, username in rows
                 )
-                for e, code, name, username in rows
             ]
 
     def evidence_file(self, actor: Actor, event_id: int) -> EvidenceFile:
@@ -195,6 +223,10 @@ class ConsentService:
             event = session.get(ConsentEvent, event_id)
             if event is None or event.evidence_file is None:
                 raise NotFound
+            if (event.product_category or "").startswith(CONSENT_PREFIX) and not self.sees_special(
+                actor
+            ):
+                raise PermissionDenied
             record_event(
                 session,
                 actor=actor.username,
@@ -297,6 +329,15 @@ def opt_out_everywhere(
                 )
             )
     return len(purposes) * len(Channel)
+
+
+def _is_special(event: ConsentEventInfo) -> bool:
+    return event.product_category.startswith(CONSENT_PREFIX)
+
+
+def _withheld(event: ConsentEventInfo) -> ConsentEventInfo:
+    """*event* without what only roles seeing special categories may read."""
+    return replace(event, evidence="", evidence_file_name="", product_category="", withheld=True)
 
 
 def _checked_texts(data: ConsentInput) -> tuple[str, str]:
@@ -434,7 +475,7 @@ def _suppress(session: Session, salt: str, contact: Contact, now: dt.datetime) -
     key = name_postcode(contact.first_name, contact.last_name, contact.postcode)
     if key:
         keys.append((HashKind.NAME_POSTCODE, key))
-    digests = [(kind, suppression_digest(salt, kind, value)) for kind, value in keys]
+    digests = [(kind, stored_digest(salt, kind, value)) for kind, value in keys]
     existing = set(
         session.execute(
             select(Suppression.hash_kind, Suppression.digest).where(

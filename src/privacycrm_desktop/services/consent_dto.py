@@ -46,6 +46,9 @@ class ConsentEventInfo:
     recorded_by: str
     recorded_at: dt.datetime
     expires_on: dt.date | None
+    #: True when the category and evidence of a written special-category consent are
+    #: withheld from the reader's role (the field matrix hides special categories from it).
+    withheld: bool = False
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,8 @@ from privacycrm_desktop.domain.suppression import (
     ErasedPersonRefused,
     HashKind,
     SuppressionReason,
+    candidate_digests,
     name_postcode,
-    suppression_digest,
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import contact_queries as queries
@@ -68,6 +68,7 @@ from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.consent import opt_out_everywhere
 from privacycrm_desktop.services.dto import (
+    ROW_FIELDS,
     Actor,
     ContactDetail,
     ContactRow,
@@ -78,6 +79,7 @@ from privacycrm_desktop.services.dto import (
 )
 from privacycrm_desktop.services.marketing_facts import get_salt
 from privacycrm_desktop.services.retention import recompute as recompute_keep_until
+from privacycrm_desktop.services.special_terms import check_notes
 
 #: Scalar fields of a contact, in the editor's order; lists (emails, phones) apart.
 SCALAR_FIELDS = (
@@ -107,7 +109,19 @@ _FTS_FIELDS = {
     "phones": ("phones",),
     "place": ("street", "postcode", "city"),
 }
-MAX_PAGE = 1_000
+#: A screenful: the most rows one call of the list gives. More at once is an export, with
+#: its permission, purpose, recipient and audit entry (issue 16); the window's blocks and
+#: the export dialog's look-up of a selection read the list in windows of this size.
+MAX_PAGE = 200
+#: The fields each list order reads: every order ends on the name (sort_name: last name,
+#: first name, organisation), so each needs those as well.
+_NAME_FIELDS = ("first_name", "last_name", "organisation")
+_SORT_FIELDS: dict[ContactSort, tuple[str, ...]] = {
+    ContactSort.NAME: _NAME_FIELDS,
+    ContactSort.ORGANISATION: _NAME_FIELDS,
+    ContactSort.CITY: ("city", *_NAME_FIELDS),
+    ContactSort.RELATIONSHIP: ("relationship", *_NAME_FIELDS),
+}
 #: The evidence of opt-outs a new contact inherits from the suppression list.
 SUPPRESSION_EVIDENCE = "suppression list"
 #: How often a save merges somebody else's newer version before it gives up.
@@ -156,6 +170,22 @@ class ContactService:
             return None
         return phone_prefix(query)
 
+    def allowed_sort(self, actor: Actor, sort: ContactSort) -> ContactSort | None:
+        """*sort*, or the name order when *sort* uses a field *actor* may not read; None
+        (the order of entry) when the names are not readable either.
+
+        Rows ordered by a hidden field would give away that field's order (who lives in
+        which city, alphabetically): such a sort is ignored (issue 16).
+        """
+        access = self._access(actor)
+        for candidate in (sort, ContactSort.NAME):
+            if all(
+                access.get(f, FieldAccess.HIDDEN) in (FieldAccess.READ, FieldAccess.WRITE)
+                for f in _SORT_FIELDS[candidate]
+            ):
+                return candidate
+        return None
+
     def count(self, actor: Actor, query: str = "") -> int:
         """How many contacts the list shows for *query* (all when the query is empty)."""
         require(actor.role, Permission.VIEW_CONTACTS)
@@ -182,15 +212,17 @@ class ContactService:
         """A window of the list, sorted; *total* (from ``count``) saves a second count."""
         require(actor.role, Permission.VIEW_CONTACTS)
         limit = max(0, min(limit, MAX_PAGE))
+        allowed = self.allowed_sort(actor, sort)
+        order = queries.ENTRY_ORDER if allowed is None else allowed.value
         with self._uow() as uow:
             session = uow.session
             if not query.strip():
-                rows = queries.window(session, sort.value, descending, offset, limit, total)
+                rows = queries.window(session, order, descending, offset, limit, total)
             elif (prefix := self._phone_prefix(actor, query)) is not None:
                 if total is None:
                     total = queries.count_phone_prefix(session, prefix)
                 rows = queries.phone_window(
-                    session, prefix, total, sort.value, descending, offset, limit
+                    session, prefix, total, order, descending, offset, limit
                 )
             else:
                 match = self._match(actor, query)
@@ -199,7 +231,7 @@ class ContactService:
                 if total is None:
                     total = queries.count_matches(session, match)
                 rows = queries.search_window(
-                    session, match, total, sort.value, descending, offset, limit
+                    session, match, total, order, descending, offset, limit
                 )
         access = self._access(actor)
         return [_list_row(access, r) for r in rows]
@@ -356,12 +388,25 @@ class ContactService:
 
     # -- saving -----------------------------------------------------------------------
 
-    def create(self, actor: Actor, data: ContactInput, source: SourceInput | None) -> int:
-        """Save a new contact; every value gets *source*. Returns the new id."""
+    def create(
+        self,
+        actor: Actor,
+        data: ContactInput,
+        source: SourceInput | None,
+        *,
+        special_confirmed: bool = False,
+    ) -> int:
+        """Save a new contact; every value gets *source*. Returns the new id.
+
+        Raises:
+            SpecialCategoryUnconfirmed: the notes suggest special-category data and
+                *special_confirmed* is False (rule 10: the user looked and confirmed).
+        """
         require(actor.role, Permission.CREATE_CONTACTS)
         today, now = self._clock.today(), self._clock.now()
         self._check_writable(actor, _filled_fields(data))
         data = validate_contact(data, today)
+        check_notes(data.notes, special_confirmed)
         checked_source = validate_source(source, today)
         with self._uow(write=True) as uow:
             session = uow.session
@@ -405,6 +450,8 @@ class ContactService:
         data: ContactInput,
         source: SourceInput | None,
         base: ContactInput | None = None,
+        *,
+        special_confirmed: bool = False,
     ) -> ContactDetail:
         """Save changes; changed values get *source* (required when anything changed).
 
@@ -415,12 +462,16 @@ class ContactService:
         ``EditConflict`` carries the fields to choose from and the version to save against.
         A save that wins between our read and our write (the version column's check at
         flush, ``StaleDataError``, possible on PostgreSQL) is the same conflict.
+        Changed notes suggesting special-category data need *special_confirmed*
+        (``SpecialCategoryUnconfirmed``), as for ``create``.
         """
         require(actor.role, Permission.EDIT_CONTACTS)
         conflict: ConflictDetail | None = None
         for _attempt in range(_MERGE_ATTEMPTS):
             try:
-                return self._save_changes(actor, contact_id, expected_version, data, source)
+                return self._save_changes(
+                    actor, contact_id, expected_version, data, source, special_confirmed
+                )
             except (_VersionMoved, StaleDataError):
                 pass  # rolled back; see what is stored now
             conflict = self._conflict(actor, contact_id, data, base)
@@ -486,6 +537,7 @@ class ContactService:
         expected_version: int,
         data: ContactInput,
         source: SourceInput | None,
+        special_confirmed: bool = False,
     ) -> ContactDetail:
         today, now = self._clock.today(), self._clock.now()
         with self._uow(write=True) as uow:
@@ -529,6 +581,8 @@ class ContactService:
             phones_changed = tuple(p.number for p in old_phones) != merged.phones
             if not changed and not emails_changed and not phones_changed:
                 return self._detail(session, actor, contact_id)
+            if "notes" in changed:
+                check_notes(merged.notes, special_confirmed)
             hit = _suppression_hit(
                 session,
                 merged,
@@ -805,6 +859,11 @@ def _list_row(access: dict[str, FieldAccess], row: Row[tuple[object, ...]]) -> C
         city=shown("city", city),
         relationship=Relationship(str(relationship)),
         keep_until=keep,
+        hidden=tuple(
+            column
+            for column, fields in ROW_FIELDS.items()
+            if all(access.get(f, FieldAccess.HIDDEN) is FieldAccess.HIDDEN for f in fields)
+        ),
     )
 
 
@@ -844,7 +903,12 @@ def _suppression_hit(
         keys.append((HashKind.NAME_POSTCODE, key, shown))
     if not keys:
         return None
-    digests = {(kind, suppression_digest(salt, kind, value)): shown for kind, value, shown in keys}
+    # Every stored form of each point (issue 16: sub-addresses, swapped names, old lists).
+    digests = {
+        (kind, digest): shown
+        for kind, value, shown in keys
+        for digest in candidate_digests(salt, kind, value)
+    }
     found = session.execute(
         select(
             Suppression.hash_kind, Suppression.digest, Suppression.reason, Suppression.created_at

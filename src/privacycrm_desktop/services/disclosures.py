@@ -13,12 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.config import resources_dir
 from privacycrm_desktop.domain.access import FieldAccess, Permission, field_access, require
 from privacycrm_desktop.domain.consent import (
     WRITTEN_METHODS,
@@ -42,10 +40,10 @@ from privacycrm_desktop.domain.special_categories import (
     SpecialCategory,
     SpecialCategoryTerms,
     TermHit,
-    parse_terms,
     scan,
 )
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.i18n import local_date
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
@@ -61,6 +59,7 @@ from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.special_terms import term_lists
 
 #: The purpose written consent for special-category data is recorded under.
 SPECIAL_PURPOSE = "customer_relationship"
@@ -354,7 +353,7 @@ class DisclosureService:
                         unlocked=event is not None,
                         consent_method=ConsentMethod(event.method) if event else None,
                         consent_evidence=event.evidence if event else "",
-                        consent_on=event.recorded_at.date() if event else None,
+                        consent_on=local_date(event.recorded_at) if event else None,
                         values=tuple(values.get(category.value, ())),
                     )
                 )
@@ -508,10 +507,5 @@ def _written_consent(
     return event.id
 
 
-@lru_cache(maxsize=1)
 def _term_lists() -> tuple[SpecialCategoryTerms, ...]:
-    folder = resources_dir() / "special_categories"
-    return tuple(
-        parse_terms((folder / f"{lang}.txt").read_text(encoding="utf-8"))
-        for lang in ("nl", "fr", "en")
-    )
+    return term_lists()

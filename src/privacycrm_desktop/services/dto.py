@@ -66,6 +66,20 @@ class ContactRow:
     city: str
     relationship: Relationship
     keep_until: dt.date | None
+    #: The columns of this row hidden from the user's role ("name", "organisation", "email",
+    #: "phone", "city", "relationship"): blank above, yet not empty (JSON leaves them out).
+    hidden: tuple[str, ...] = ()
+
+
+#: A list column and the fields it shows: hidden when the role may see none of them.
+ROW_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("first_name", "last_name"),
+    "organisation": ("organisation",),
+    "email": ("emails",),
+    "phone": ("phones",),
+    "city": ("city",),
+    "relationship": ("relationship",),
+}
 
 
 @dataclass(frozen=True)

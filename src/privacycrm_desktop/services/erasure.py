@@ -45,7 +45,7 @@ from privacycrm_desktop.domain.suppression import (
     HashKind,
     SuppressionReason,
     name_postcode,
-    suppression_digest,
+    stored_digest,
 )
 from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.database import checkpoint
@@ -136,7 +136,7 @@ def _suppress(
     keys = [(HashKind.EMAIL, e) for e in emails] + [(HashKind.PHONE, p) for p in phones]
     if name_key:
         keys.append((HashKind.NAME_POSTCODE, name_key))
-    digests = {(kind.value, suppression_digest(salt, kind, value)) for kind, value in keys}
+    digests = {(kind.value, stored_digest(salt, kind, value)) for kind, value in keys}
     existing = {
         (row.hash_kind, row.digest): row
         for row in session.scalars(

@@ -38,7 +38,7 @@ from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.import_formats import ColumnTarget, RowProblem
 from privacycrm_desktop.domain.import_rows import ImportedRow, duplicate_keys, read_row
 from privacycrm_desktop.domain.normalize import phone_search_tokens, sort_name
-from privacycrm_desktop.domain.suppression import HashKind, normalised_digest
+from privacycrm_desktop.domain.suppression import HashKind, normalised_candidates
 
 #: Tables with fewer data rows are checked in the calling process.
 POOL_MIN_ROWS = 5_000
@@ -116,9 +116,10 @@ def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
         if suppression is not None:
             salt, kinds = suppression
             digests = tuple(
-                (kind.value, normalised_digest(salt, kind, key))
+                (kind.value, digest)
                 for kind, key in keys
                 if kind.value in kinds
+                for digest in normalised_candidates(salt, kind, key)
             )
         checked.append(
             ValidRow(

@@ -108,6 +108,7 @@ from privacycrm_desktop.domain.retention import (
     RetentionRule,
     keep_until,
 )
+from privacycrm_desktop.domain.special_categories import UNCONFIRMED_NOTES
 from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import search
@@ -142,7 +143,9 @@ from privacycrm_desktop.services.import_pool import (
     worker_count,
 )
 from privacycrm_desktop.services.marketing_facts import ensure_salt, get_salt, point_digest
+from privacycrm_desktop.services.private_files import private_text
 from privacycrm_desktop.services.retention import recompute, stored_rules
+from privacycrm_desktop.services.special_terms import hit_words, scan_notes
 
 Progress = Callable[[int, int], None]
 
@@ -578,6 +581,14 @@ class ImportService:
         suppression = _SuppressionList(session)
         in_file: dict[tuple[HashKind, str], int] = {}
         row_plan = RowPlan(table.headers, plan.mapping, today, suppression.hashing())
+        notes_column = next(
+            (
+                header
+                for header, target in zip(table.headers, plan.mapping, strict=False)
+                if target is not None and target.field is ImportField.NOTES
+            ),
+            "",
+        )
         checker = RowChecker(row_plan, table.rows, block=_BLOCK)
         with checker:
             checked_blocks = checker.blocks()
@@ -589,6 +600,12 @@ class ImportService:
                 for checked in next(checked_blocks):
                     if isinstance(checked, list):
                         result.invalid += checked
+                        result.invalid_rows += 1
+                        continue
+                    special = _special_notes(checked.row, notes_column)
+                    if special is not None:
+                        # Rule 10 on this way in too: the row waits for a person's review.
+                        result.invalid.append(special)
                         result.invalid_rows += 1
                         continue
                     skip = suppression.reason(checked.digests)
@@ -861,7 +878,7 @@ class ImportService:
         width = len(table.headers)
         delimiter = plan.shape.delimiter or ","
         written = 0
-        with out.open("w", encoding="utf-8-sig", newline="") as handle:
+        with private_text(out, encoding="utf-8-sig") as handle:
             writer = csv.writer(handle, delimiter=delimiter)
             writer.writerow(
                 [neutralise(h) for h in table.headers] + [tr_in(actor.language, N_("Problem"))]
@@ -1725,3 +1742,11 @@ __all__ = [
     "ImportResult",
     "ImportService",
 ]
+
+
+def _special_notes(row: ImportedRow, column: str) -> RowProblem | None:
+    """The row's problem when its notes suggest special-category data (rule 10)."""
+    hits = scan_notes(row.contact.notes)
+    if not hits:
+        return None
+    return RowProblem(row.row_number, column, UNCONFIRMED_NOTES, {"words": hit_words(hits)})

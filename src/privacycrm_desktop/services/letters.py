@@ -122,7 +122,9 @@ class LetterService:
             "recipients": "",
         }
         if letter is Letter.ACCESS_COVER and contact is not None:
-            lines = self._reports.where_from(actor, contact.id, lang).splitlines()
+            lines = self._reports.where_from(
+                actor, contact.id, lang, also=info.contact_ids
+            ).splitlines()
             values["sources"] = "\n".join(line for line in lines if line.startswith("- "))
         if letter is Letter.ERASURE_DONE:
             names = sorted(

@@ -21,7 +21,12 @@ from privacycrm_desktop.domain.contacts import ContactKind, Relationship
 from privacycrm_desktop.domain.marketing import ContactPoint, MarketingRule, MarketingSubject
 from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.domain.purposes import LegalBasis
-from privacycrm_desktop.domain.suppression import HashKind, name_postcode, suppression_digest
+from privacycrm_desktop.domain.suppression import (
+    HashKind,
+    candidate_digests,
+    name_postcode,
+    suppression_digest,
+)
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
@@ -218,10 +223,12 @@ def load_facts(
             if suppressed or by_point
             else _NO_DIGESTS
         )
-        every = set().union(*digests.values())
         # An objection to all direct marketing under any of the person's points counts
         # for every channel: the list is about the person, not one address.
-        is_suppressed = bool(every & suppressed)
+        is_suppressed = bool(
+            suppressed
+            and _suppression_digests(salt, contact, email_points, phone_points) & suppressed
+        )
         own = events.get(contact.id, [])
         points = {
             Channel.EMAIL: email_points,
@@ -284,6 +291,24 @@ def _digests(
     if key:
         digests[Channel.POST].add(suppression_digest(salt, HashKind.NAME_POSTCODE, key))
     return digests
+
+
+def _suppression_digests(
+    salt: str | None,
+    contact: Any,
+    email_points: tuple[ContactPoint, ...],
+    phone_points: tuple[ContactPoint, ...],
+) -> set[str]:
+    """Every digest under which the contact's points may be on the suppression list: the
+    canonical form and those of older lists (issue 16: sub-addresses, swapped names)."""
+    if salt is None:
+        return set()
+    found = {d for p in email_points for d in candidate_digests(salt, HashKind.EMAIL, p.value)}
+    found |= {d for p in phone_points for d in candidate_digests(salt, HashKind.PHONE, p.value)}
+    key = name_postcode(contact.first_name, contact.last_name, contact.postcode)
+    if key:
+        found |= set(candidate_digests(salt, HashKind.NAME_POSTCODE, key))
+    return found
 
 
 def point_digest(salt: str, channel: Channel, value: str) -> str:

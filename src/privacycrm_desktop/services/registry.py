@@ -94,7 +94,7 @@ class Services:
     def consent(self) -> ConsentService:
         from privacycrm_desktop.services.consent import ConsentService
 
-        return ConsentService(self.uow, self.clock)
+        return ConsentService(self.uow, self.clock, self.access)
 
     @cached_property
     def statements(self) -> StatementService:

@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from privacycrm_desktop.domain.errors import DomainError
-from privacycrm_desktop.i18n import N_, _, describe_error, ngettext
+from privacycrm_desktop.i18n import N_, _, describe_error, local_clock, local_date, ngettext
 from privacycrm_desktop.services.audit import AuditEventInfo, AuditFilter, AuditService
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.private_files import private_text
 from privacycrm_desktop.ui.date_fields import OptionalDateEdit, format_date
 from privacycrm_desktop.ui.rows_model import ROW_ROLE, RowsModel
 from privacycrm_desktop.ui.widgets import ErrorLabel
@@ -63,10 +64,10 @@ AUDIT_COLUMN_TITLES = {
 def local_time(at: str) -> str:
     """A stored UTC timestamp as local date (Belgian format) and time."""
     try:
-        moment = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC).astimezone()
+        moment = dt.datetime.fromisoformat(at)
     except ValueError:
         return at
-    return f"{format_date(moment.date())} {moment:%H:%M:%S}"
+    return f"{format_date(local_date(moment))} {local_clock(moment, seconds=True)}"
 
 
 def _cell(event: AuditEventInfo, column: AuditColumn) -> str:
@@ -253,7 +254,7 @@ class AuditViewerDialog(QDialog):
     def export_to(self, path: str) -> int | None:
         """Write the filtered events to *path* as CSV; the number written, None on failure."""
         try:
-            with open(path, "w", encoding="utf-8", newline="") as out:
+            with private_text(path) as out:
                 count = self._audit.export_csv(self._actor, out, self.current_filter())
         except DomainError as exc:
             self.error.show_message(describe_error(exc))

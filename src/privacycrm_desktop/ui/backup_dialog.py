@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.errors import DomainError, ValidationFailed
-from privacycrm_desktop.i18n import N_, _, describe_error, ngettext
+from privacycrm_desktop.i18n import N_, _, describe_error, local_moment, ngettext
 from privacycrm_desktop.services.backup import (
     MAX_MAX_AGE_DAYS,
     MIN_MAX_AGE_DAYS,
@@ -83,7 +83,7 @@ COLUMN_TITLES = {
 
 def local_time(moment: dt.datetime) -> str:
     """A stored UTC time as the user's local time, YYYY-MM-DD HH:MM."""
-    return moment.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+    return local_moment(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def tier_label(tier: str) -> str:

@@ -40,6 +40,7 @@ from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAc
 from privacycrm_desktop.i18n import N_, _, format_number, ngettext
 from privacycrm_desktop.services.cleanup import CleanupOutcome, CleanupPlan, ReviewRow
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.date_fields import format_date
 from privacycrm_desktop.ui.workers import Job, JobContext, run_in_background, show_failure
@@ -499,8 +500,7 @@ class ExecutePage(QWizardPage):
         pdf = self._wizard.services.cleanup.report_pdf(
             self._wizard.actor, self.outcome, self._wizard.actor.language
         )
-        with open(path, "wb") as out:
-            out.write(pdf)
+        write_private(path, pdf)
         return path
 
 

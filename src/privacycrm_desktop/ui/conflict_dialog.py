@@ -42,7 +42,7 @@ from privacycrm_desktop.domain.contacts import (
 )
 from privacycrm_desktop.domain.edit_conflicts import Choice, ConflictDetail, FieldConflict
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
-from privacycrm_desktop.i18n import _, country_name
+from privacycrm_desktop.i18n import _, country_name, local_clock, local_date
 from privacycrm_desktop.ui.date_fields import format_date
 from privacycrm_desktop.ui.mnemonics import assign_mnemonics
 from privacycrm_desktop.ui.widgets import available_geometry, tab_buttons_in_visual_order
@@ -77,7 +77,7 @@ def format_value(field: str, value: object) -> str:
 
 
 def _when(moment: dt.datetime) -> str:
-    return f"{format_date(moment.date())} {moment:%H:%M}"
+    return f"{format_date(local_date(moment))} {local_clock(moment)}"
 
 
 def _button_text(text: str) -> str:

@@ -54,7 +54,7 @@ from privacycrm_desktop.domain.special_categories import (
     SPECIAL_CATEGORY_LABELS,
     SpecialCategory,
 )
-from privacycrm_desktop.i18n import _, describe_error, describe_explanation
+from privacycrm_desktop.i18n import _, describe_error, describe_explanation, local_clock, local_date
 from privacycrm_desktop.services.consent import ConsentService
 from privacycrm_desktop.services.consent_dto import ConsentEventInfo, ConsentInput
 from privacycrm_desktop.services.disclosures import DisclosureService
@@ -291,8 +291,11 @@ class ConsentDialog(QDialog):
                 category = _(SPECIAL_CATEGORY_LABELS[SpecialCategory(special)])
             if category:
                 evidence = f"{evidence} ({category})".strip()
+            if event.withheld:
+                # Written consent for a special category this role may not see (rule 10).
+                evidence = _("(hidden for your role)")
             cells = [
-                f"{format_date(event.recorded_at.date())} {event.recorded_at:%H:%M}",
+                f"{format_date(local_date(event.recorded_at))} {local_clock(event.recorded_at)}",
                 _(event.purpose_name),
                 _(CHANNEL_LABELS[event.channel]),
                 _(STATUS_LABELS[event.status]),

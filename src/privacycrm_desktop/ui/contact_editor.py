@@ -100,6 +100,7 @@ class ContactEditorDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self._scan_notes = scan_notes
+        self._special_confirmed = False
         self._contacts = contacts
         self._actor = actor
         self._detail: ContactDetail | None = (
@@ -425,6 +426,9 @@ class ContactEditorDialog(QDialog):
         self.source_error.show_message("")
         if not self.notes_confirmed():
             return
+        # The user saw the warning and chose to save (or there was nothing to warn about):
+        # the service checks the same rule on every way in (issue 16).
+        self._special_confirmed = True
         self._submit()
 
     def _submit(self) -> None:
@@ -436,7 +440,10 @@ class ContactEditorDialog(QDialog):
             )
             if self._detail is None:
                 self.saved_id = self._contacts.create(
-                    self._actor, self.contact_input(), self.source_input()
+                    self._actor,
+                    self.contact_input(),
+                    self.source_input(),
+                    special_confirmed=self._special_confirmed,
                 )
             else:
                 self._contacts.update(
@@ -446,6 +453,7 @@ class ContactEditorDialog(QDialog):
                     self.contact_input(),
                     self.source_input(),
                     base=self._base,
+                    special_confirmed=self._special_confirmed,
                 )
                 self.saved_id = self._detail.id
         except EditConflict as exc:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from privacycrm_desktop.domain.errors import DomainError
-from privacycrm_desktop.i18n import N_, _, describe_error, ngettext
+from privacycrm_desktop.i18n import N_, _, describe_error, local_clock, local_date, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportBatchRow
 from privacycrm_desktop.services.registry import Services
@@ -86,7 +86,7 @@ class ImportBatchModel(RowsModel[ImportBatchRow]):
         texts: dict[BatchColumn, Callable[[], str]] = {
             BatchColumn.FILE: lambda: row.file_name,
             BatchColumn.WHEN: lambda: (
-                f"{format_date(row.created_at.date())} {row.created_at:%H:%M}"
+                f"{format_date(local_date(row.created_at))} {local_clock(row.created_at)}"
             ),
             BatchColumn.BY: lambda: row.created_by,
             BatchColumn.CONTACTS: lambda: QLocale().toString(row.contacts),

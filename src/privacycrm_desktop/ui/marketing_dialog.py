@@ -48,6 +48,7 @@ from privacycrm_desktop.i18n import (
 )
 from privacycrm_desktop.services.consent_dto import MarketingList
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.purposes_dialog import PurposesDialog
 from privacycrm_desktop.ui.statement_dialog import StatementDialog
@@ -298,7 +299,7 @@ class MarketingListDialog(QDialog):
             data, count = marketing.export_csv(
                 actor, purpose, channel, category, recipient, context.progress_or_cancel
             )
-            Path(name).write_bytes(data)
+            write_private(name, data)
             return count
 
         return self._start(_("Exporting..."), work, self._exported)
@@ -337,7 +338,7 @@ def _save_pdf(
     def work(context: JobContext) -> object:
         data = make()  # no progress to report: the bar stays busy
         context.raise_if_cancelled()
-        Path(name).write_bytes(data)
+        write_private(name, data)
         return name
 
     def saved(_name: object) -> None:

@@ -44,6 +44,7 @@ from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.i18n import LANGUAGES, N_, _, describe_error
 from privacycrm_desktop.services.dto import Actor, ContactRow
 from privacycrm_desktop.services.letters import LETTER_LABELS, Letter
+from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.request_actions import (
     RECTIFIABLE_FIELDS,
@@ -304,7 +305,7 @@ class LetterDialog(QDialog):
         if not name:
             return None
         path = Path(name)
-        path.write_text(text, encoding="utf-8")
+        write_private(path, text)
         return path
 
 
@@ -578,7 +579,9 @@ class RequestsDialog(QDialog):
         texts: list[str] = []
         if self._run(
             lambda: texts.append(
-                self._services.access_reports.where_from(self._actor, info.contact_ids[0])
+                self._services.access_reports.where_from(
+                    self._actor, info.contact_ids[0], also=info.contact_ids
+                )
             )
         ):
             QGuiApplication.clipboard().setText(texts[0])
@@ -605,12 +608,13 @@ class RequestsDialog(QDialog):
         if not name:
             return None
         pdf_path = Path(name)
-        services, actor, contact_id = self._services, self._actor, info.contact_ids[0]
+        services, actor = self._services, self._actor
 
         def work(_context: JobContext) -> object:
-            report = services.access_reports.produce(actor, contact_id, None, info.id)
-            pdf_path.write_bytes(report.pdf)
-            pdf_path.with_suffix(".json").write_text(report.json, encoding="utf-8")
+            # Every record the request is about, in one report (issue 16).
+            report = services.access_reports.produce_for_request(actor, info.id)
+            write_private(pdf_path, report.pdf)
+            write_private(pdf_path.with_suffix(".json"), report.json)
             return pdf_path
 
         def saved(_result: object) -> None:

@@ -29,7 +29,7 @@ from privacycrm_desktop.domain.consent import METHOD_LABELS, WRITTEN_METHODS, Co
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceInput, SourceKind
 from privacycrm_desktop.domain.special_categories import SPECIAL_CATEGORY_LABELS, SpecialCategory
-from privacycrm_desktop.i18n import _, describe_error
+from privacycrm_desktop.i18n import _, describe_error, local_date
 from privacycrm_desktop.services.disclosures import DisclosureService, SpecialCategoryStatus
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.ui.date_fields import format_date
@@ -148,7 +148,7 @@ class SpecialCategoriesBox(QGroupBox):
             self.state.setStyleSheet("color: #8a1c1c;")
         if status.values:
             recorded = "; ".join(
-                f"{v.value} ({format_date(v.recorded_at.date())})" for v in status.values
+                f"{v.value} ({format_date(local_date(v.recorded_at))})" for v in status.values
             )
             text += "\n" + _("Recorded: {values}").format(values=recorded)
         self.state.setText(text)

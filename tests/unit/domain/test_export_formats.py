@@ -284,3 +284,27 @@ def test_every_exported_field_has_a_ledger_category() -> None:
     assert set(FIELD_CATEGORIES.values()) <= set(DATA_CATEGORY_LABELS)
     assert data_categories(("emails", "first_name", "phones")) == ("identity", "contact")
     assert data_categories(()) == ()
+
+
+@pytest.mark.parametrize("separator", ["\x85", "\x0b", "\x0c", "\u2028", "\u2029", "\x1e", "\r"])
+def test_every_line_separator_in_a_note_stays_inside_the_note(separator: str) -> None:
+    """Issue 16: a raw line separator in a NOTE split the line on re-import and the text
+    after it became a property of its own: an extra e-mail address."""
+    from privacycrm_desktop.domain.import_files import detect_shape, read_table
+
+    notes = f"Call back{separator}EMAIL:evil@attacker.example{separator}END:VCARD"
+    contact = ExportContact(id=9, first_name="Zoë", emails=("zoe@example.be",), notes=notes)
+    text = vcard(contact, EXPORT_FIELDS)
+    assert not set(text.replace("\r\n", "")) & set("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+    (card,) = parse(text)
+    assert [e.value for e in card.contents["email"]] == ["zoe@example.be"]
+    assert card.note.value == "Call back\nEMAIL:evil@attacker.example\nEND:VCARD"
+    data = text.encode("utf-8")
+    table = read_table(data, detect_shape(data, "export.vcf"))
+    assert table.row_count == 1
+    ((_number, cells),) = table.rows
+    row = dict(zip(table.headers, cells, strict=False))
+    assert "evil@attacker.example" not in " ".join(
+        value for header, value in row.items() if "mail" in header.casefold()
+    )
+    assert any("evil@attacker.example" in value for value in row.values())

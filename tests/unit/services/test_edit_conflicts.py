@@ -185,6 +185,7 @@ def test_a_hidden_field_is_never_revealed_by_a_conflict(
         current.version,
         _changed(input_from(current), notes=SECRET_NOTE, birth_date=dt.date(1980, 5, 1)),
         CALL,
+        special_confirmed=True,  # the note suggests health data (rule 10): looked at
     )
     svc.contacts.update(
         owner,

@@ -47,6 +47,7 @@ def people(svc: Services, owner: Actor) -> list[int]:
             notes="Allergic to nuts?\nCall after 5 pm",
         ),
         CARD,
+        special_confirmed=True,  # the note suggests health data (rule 10): looked at
     )
     jan = svc.contacts.create(owner, ContactInput(first_name="Jan", last_name="Smet"), CARD)
     info = svc.contacts.create(

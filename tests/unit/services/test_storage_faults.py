@@ -26,6 +26,7 @@ from privacycrm_desktop.domain.errors import (
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.persistence.database import create_engine_for, integrity_problems
 from privacycrm_desktop.services.clock import FixedClock
+from privacycrm_desktop.services.contacts import MAX_PAGE
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.storage import (
@@ -47,7 +48,10 @@ def person(name: str, notes: str = "") -> ContactInput:
 
 
 def names(svc: Services, owner: Actor) -> list[str]:
-    return sorted(r.name for r in svc.contacts.page(owner, limit=1000))
+    rows: list[str] = []
+    while batch := svc.contacts.page(owner, offset=len(rows), limit=MAX_PAGE):
+        rows += [r.name for r in batch]
+    return sorted(rows)
 
 
 @pytest.mark.sqlite_only  # fills the SQLite file (max_page_count)
