@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import text
@@ -42,11 +42,17 @@ from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import backup as files
 from privacycrm_desktop.persistence import pg_dump, pg_roles
 from privacycrm_desktop.persistence.migrate import HEAD_REVISION, MIGRATIONS_DIR, alembic_config
+from privacycrm_desktop.persistence.models import Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.backup import RestorePlan, RestoreResult
+from privacycrm_desktop.services.backup_keys import AUTH_KEY, DATABASE_ID_KEY
 from privacycrm_desktop.services.backup_restore import read_carry_over, replay
-from privacycrm_desktop.services.backup_swap import _count_contacts, check_backend
+from privacycrm_desktop.services.backup_swap import (
+    _count_contacts,
+    check_backend,
+    is_other_database,
+)
 from privacycrm_desktop.services.erasure import finish_erasure
 
 #: Held from reading what must survive until the commit: no erasure, suppression or
@@ -65,17 +71,28 @@ def _check(path: Path) -> files.BackupInfo:
     return info
 
 
-def plan(uow: UnitOfWork, path: Path, passphrase: str | None) -> RestorePlan:
+def plan(
+    uow: UnitOfWork,
+    path: Path,
+    passphrase: str | None,
+    *,
+    keys: Sequence[bytes],
+    database_id: str,
+    replace_other: bool = False,
+) -> RestorePlan:
     """Check the backup (decrypting it when needed) and count what a restore would change."""
     info = _check(path)
-    with uow() as work:
-        erased = {entry.contact_id for entry in read_carry_over(work.session).ledger}
     contacts_now = _count_contacts(uow)
     with (
         tempfile.TemporaryDirectory(prefix="privacycrm-restore-") as folder,
-        files.plain_copy(info, Path(folder), passphrase) as tmp,
+        files.plain_copy(info, Path(folder), passphrase, keys) as copy,
     ):
-        in_backup = pg_dump.contact_ids_in_dump(tmp)
+        other = is_other_database(info, database_id, replace_other)
+        in_backup = pg_dump.contact_ids_in_dump(copy.path)
+    erased: set[int] = set()
+    if not other:
+        with uow() as work:
+            erased = {entry.contact_id for entry in read_carry_over(work.session).ledger}
     return RestorePlan(
         backup=info,
         contacts_now=contacts_now,
@@ -84,6 +101,7 @@ def plan(uow: UnitOfWork, path: Path, passphrase: str | None) -> RestorePlan:
         # holds is a person erased since it was made.
         erasures_to_replay=len(in_backup & erased),
         schema_migrates=info.schema_version != HEAD_REVISION,
+        other_database=other,
     )
 
 
@@ -95,16 +113,23 @@ def restore(
     actor_name: str,
     now: dt.datetime,
     set_aside: Callable[[], Path],
+    keys: Sequence[bytes],
+    identity: tuple[str, bytes],
+    replace_other: bool = False,
 ) -> RestoreResult:
     """Restore *path* into the live database behind *uow* (see the module text)."""
     info = _check(path)
     with (
         tempfile.TemporaryDirectory(prefix="privacycrm-restore-") as folder,
-        files.plain_copy(info, Path(folder), passphrase) as tmp,
+        files.plain_copy(info, Path(folder), passphrase, keys) as copy,
     ):
+        other = is_other_database(info, identity[0], replace_other)
+        continues = (info.database_id or identity[0], copy.key) if other else identity
         aside = set_aside()
         try:
-            replayed = _restore_in_one_transaction(uow, tmp, info, actor_name, now)
+            replayed = _restore_in_one_transaction(
+                uow, copy.path, info, actor_name, now, continues=continues, other=other
+            )
         except DBAPIError as exc:  # a lock not granted, a refused statement: rolled back
             raise BackupFailed(
                 N_(
@@ -117,7 +142,14 @@ def restore(
 
 
 def _restore_in_one_transaction(
-    uow: UnitOfWork, tmp: Path, info: files.BackupInfo, actor_name: str, now: dt.datetime
+    uow: UnitOfWork,
+    tmp: Path,
+    info: files.BackupInfo,
+    actor_name: str,
+    now: dt.datetime,
+    *,
+    continues: tuple[str, bytes],
+    other: bool,
 ) -> int:
     """Steps 2-5 of the module text; returns the erasures replayed."""
     from alembic import command
@@ -127,7 +159,7 @@ def _restore_in_one_transaction(
         try:
             with conn.begin():
                 conn.execute(text(f"LOCK TABLE {_CARRY_TABLES} IN SHARE ROW EXCLUSIVE MODE"))
-                carry = read_carry_over(session, since=info.created_at)
+                carry = None if other else read_carry_over(session, since=info.created_at)
                 session.expunge_all()  # those rows belong to the database replaced now
                 pg_dump.load_dump(conn, tmp)
                 if info.schema_version != HEAD_REVISION:
@@ -137,7 +169,11 @@ def _restore_in_one_transaction(
                     # may be gone): the group roles get ownership and the restored field
                     # matrix's column privileges again, in this transaction.
                     pg_roles.enable(conn)
-                replayed = replay(session, carry, actor_name, now)
+                replayed = replay(session, carry, actor_name, now) if carry is not None else 0
+                # The restored data continues this database (or, replacing it on purpose,
+                # the other one): its identity and key, never the dump's scrubbed state.
+                session.merge(Setting(key=DATABASE_ID_KEY, value=continues[0]))
+                session.merge(Setting(key=AUTH_KEY, value=continues[1].hex()))
                 record_event(
                     session,
                     actor=actor_name,
@@ -147,8 +183,9 @@ def _restore_in_one_transaction(
                     at=now,
                     detail=(
                         f"erasures_replayed={replayed};"
-                        f"backup_created={info.created_at.isoformat()};ledger_read=1;"
-                        "backend=postgresql"
+                        f"backup_created={info.created_at.isoformat()};"
+                        f"ledger_read={int(carry is not None)};backend=postgresql"
+                        + (";other_database=1" if other else "")
                     ),
                 )
                 session.flush()
