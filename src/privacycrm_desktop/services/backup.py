@@ -22,6 +22,7 @@ transaction.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import datetime as dt
 import errno
 import json
@@ -274,14 +275,11 @@ class BackupService:
                 )
             )
         if not problems and second_folder is not None:
-            try:
-                # The marker tells a later backup that the drive is there (an unplugged
-                # drive leaves an empty mount folder, which must not receive backups).
+            # The marker tells a later backup that the drive is there (an unplugged drive
+            # leaves an empty mount folder, which must not receive backups). A folder that
+            # cannot be written now is reported by each backup instead.
+            with contextlib.suppress(OSError):
                 files.mark_folder(second_folder)
-            except OSError:
-                problems.append(
-                    FieldProblem("second_folder", N_("This folder cannot be written to."))
-                )
         if problems:
             raise ValidationFailed(problems)
         values = {
@@ -433,7 +431,8 @@ class BackupService:
         if file is not None:
             places += [file.parent, file.parent / files.PRIVATE_TEMP]
         for place in places:
-            removed += files.clean_leftovers(place)
+            with contextlib.suppress(OSError):  # a folder that cannot be read: nothing left
+                removed += files.clean_leftovers(place)
         return removed
 
     def _plain_folder(self, folder: Path, encrypted: bool) -> Path:
