@@ -22,13 +22,13 @@ import pytest
 from sqlalchemy import Engine, text
 
 from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.errors import (
     BackupFailed,
     BackupInvalid,
     BackupOtherDatabase,
     DatabaseReplaced,
 )
-from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.persistence import backup as files
 from privacycrm_desktop.persistence.backup import manifest_path, manifest_seal
@@ -408,7 +408,7 @@ def test_a_killed_backup_or_restore_leaves_no_plain_copy_behind(
 
 
 def test_a_full_backup_disk_is_named_as_such(
-    svc: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+    svc: Services, owner: Actor, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def full(*_args: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
