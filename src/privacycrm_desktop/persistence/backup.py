@@ -643,14 +643,17 @@ def verify_backup(
     """Check a backup: seal, manifest, size, sha256, and (when it can be read: plain, or
     encrypted with *passphrase*) decryption and ``PRAGMA integrity_check``.
 
-    Without the passphrase an encrypted backup's seal is checked with *keys* only.
+    Without the passphrase an encrypted backup's seal is checked with *keys* only (and
+    not at all when there are none: a new computer, where only the passphrase opens it).
 
     Raises:
         BackupInvalid: the backup cannot be used (reason in the message).
         BackupPassphraseWrong: *passphrase* does not open the encrypted backup.
     """
     info = info_or_path if isinstance(info_or_path, BackupInfo) else read_manifest(info_or_path)
-    if not info.encrypted or not passphrase:
+    if not info.encrypted or (not passphrase and keys):
+        # An encrypted backup on a computer without its key is checked when the passphrase
+        # is given (the key sealed in its header); restoring it always checks the seal.
         require_authentic(info, keys)
     check_file(info)
     if not info.encrypted:
