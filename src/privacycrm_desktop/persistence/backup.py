@@ -246,6 +246,7 @@ _TEMP_PREFIX = ".tmp-"
 #: A temporary file of an older version (no process id in its name) older than this is
 #: a leftover of a killed process.
 _LEGACY_LEFTOVER_AGE = 3600.0
+_LEGACY_SUFFIXES = (".db", ".enc", ".part", "-journal", "-wal", "-shm", MANIFEST_SUFFIX)
 
 
 def _host_tag() -> str:
@@ -296,7 +297,12 @@ def clean_leftovers(folder: Path) -> list[Path]:
             elif len(parts) == 3 and len(parts[0]) == 8 and parts[1].isdigit():
                 stale = False  # another computer's (a shared folder): its own to clean
             else:
-                stale = now - path.stat().st_mtime > _LEGACY_LEFTOVER_AGE
+                # An older version's name: only what it made (a chosen backup folder may
+                # hold other programs' files), and only once it is clearly abandoned.
+                stale = (
+                    name.endswith(_LEGACY_SUFFIXES)
+                    and now - path.stat().st_mtime > _LEGACY_LEFTOVER_AGE
+                )
             if stale:
                 path.unlink()
                 removed.append(path)

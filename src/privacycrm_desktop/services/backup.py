@@ -386,6 +386,8 @@ class BackupService:
                 N_("The backup folder cannot be written to; no backup was made.")
             ) from exc
         if settings.second_folder is not None and to is None:
+            if files.folder_is_there(settings.second_folder):
+                self.clean_leftovers(settings.second_folder)
             try:
                 info = replace(
                     info, second_copy=files.copy_verified(info, settings.second_folder, key)

@@ -513,3 +513,26 @@ def test_recovery_on_another_computer_needs_the_passphrase_or_the_key_file(
         restored.backup.verify(files.read_manifest(plain.path))
     finally:
         restored_engine.dispose()
+
+
+def test_plain_copies_left_by_an_older_version_go_at_the_next_start(
+    svc: Services, owner: Actor, db_path: Path, clock: FixedClock
+) -> None:
+    """Issue 17: killed restores of the version before left ``.tmp-*.restore.db`` beside
+    the database and killed backups ``.tmp-*.db`` in the backup folder."""
+    folder = svc.backup.settings(owner).folder
+    folder.mkdir(parents=True, exist_ok=True)
+    old = [db_path.parent / ".tmp-k3j2h1.restore.db", folder / ".tmp-x8y7z6.db"]
+    young = db_path.parent / ".tmp-a1b2c3.restore.db"
+    foreign = folder / ".tmp-notes.txt"
+    for path in (*old, young, foreign):
+        path.write_bytes(b"SQLite format 3\0 plain")
+    hours_ago = dt.datetime.now().timestamp() - 7200
+    for path in (*old, foreign):
+        os.utime(path, (hours_ago, hours_ago))
+    Services.build(create_engine_for(db_path), clock)
+    assert not old[0].exists()
+    assert young.exists()  # perhaps another program's restore under way
+    assert foreign.exists()  # not ours
+    svc.backup.create(owner)
+    assert not old[1].exists()
