@@ -432,6 +432,10 @@ class BackupService:
         places = [folder] if folder is not None else []
         if file is not None:
             places += [file.parent, file.parent / files.PRIVATE_TEMP]
+        elif is_postgresql(self._uow.engine):
+            from privacycrm_desktop.config import data_dir
+
+            places.append(data_dir() / files.PRIVATE_TEMP)
         for place in places:
             with contextlib.suppress(OSError):  # a folder that cannot be read: nothing left
                 removed += files.clean_leftovers(place)

@@ -29,7 +29,6 @@ row versions of the people erased again are cleaned.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -60,6 +59,14 @@ from privacycrm_desktop.services.erasure import finish_erasure
 _CARRY_TABLES = "erasure_ledger, suppression, consent_event"
 
 
+def _private_folder() -> Path:
+    """The owner-only folder of this computer for the plain copy of a dump (named with the
+    process, so a killed restore's copy goes at the next start: services/backup.py)."""
+    from privacycrm_desktop.config import data_dir
+
+    return files.private_temp_folder(data_dir())
+
+
 def _check(path: Path) -> files.BackupInfo:
     info = files.read_manifest(path)
     check_backend(info, files.POSTGRESQL)
@@ -83,10 +90,7 @@ def plan(
     """Check the backup (decrypting it when needed) and count what a restore would change."""
     info = _check(path)
     contacts_now = _count_contacts(uow)
-    with (
-        tempfile.TemporaryDirectory(prefix="privacycrm-restore-") as folder,
-        files.plain_copy(info, Path(folder), passphrase, keys) as copy,
-    ):
+    with files.plain_copy(info, _private_folder(), passphrase, keys) as copy:
         other = is_other_database(info, database_id, replace_other)
         in_backup = pg_dump.contact_ids_in_dump(copy.path)
     erased: set[int] = set()
@@ -119,10 +123,7 @@ def restore(
 ) -> RestoreResult:
     """Restore *path* into the live database behind *uow* (see the module text)."""
     info = _check(path)
-    with (
-        tempfile.TemporaryDirectory(prefix="privacycrm-restore-") as folder,
-        files.plain_copy(info, Path(folder), passphrase, keys) as copy,
-    ):
+    with files.plain_copy(info, _private_folder(), passphrase, keys) as copy:
         other = is_other_database(info, identity[0], replace_other)
         continues = (info.database_id or identity[0], copy.key) if other else identity
         aside = set_aside()
