@@ -311,12 +311,18 @@ def _copy_in(tmp: Path, db_file: Path) -> None:
         source.close()
 
 
-def _write_generation(db_file: Path, value: str) -> None:
+def _write_generation(db_file: Path, value: str | None) -> None:
+    """Put the generation back as it was (None: there was none), so the other programs
+    go on after a copy-in that failed."""
     conn = sqlite3.connect(db_file, timeout=30)
     try:
-        conn.execute(
-            "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (GENERATION_KEY, value)
-        )
+        if value is None:
+            conn.execute("DELETE FROM setting WHERE key = ?", (GENERATION_KEY,))
+        else:
+            conn.execute(
+                "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
+                (GENERATION_KEY, value),
+            )
         conn.commit()
     finally:
         conn.close()
@@ -396,7 +402,7 @@ def restore(
             row = lock.execute(
                 "SELECT value FROM setting WHERE key = ?", (GENERATION_KEY,)
             ).fetchone()
-            before = str(row[0]) if row else ""
+            before = str(row[0]) if row else None
             lock.execute(
                 "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
                 (GENERATION_KEY, "restoring-" + uuid.uuid4().hex),

@@ -536,3 +536,29 @@ def test_plain_copies_left_by_an_older_version_go_at_the_next_start(
     assert foreign.exists()  # not ours
     svc.backup.create(owner)
     assert not old[1].exists()
+
+
+def test_a_failed_copy_in_leaves_the_other_programs_writing(
+    svc: Services, owner: Actor, db_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from privacycrm_desktop.services import backup_swap
+
+    other_engine = create_engine_for(db_path)
+    try:
+        other = Services.build(other_engine, clock)
+        other_owner = other.auth.login("owner", "correct horse battery")
+        person(other, other_owner, "Before")
+        info = svc.backup.create(owner)
+        person(other, other_owner, "Between")
+
+        def broken(*_args: object) -> None:
+            raise sqlite3.OperationalError("disk I/O error")
+
+        monkeypatch.setattr(backup_swap, "_copy_in", broken)
+        with pytest.raises(BackupFailed, match="nothing was changed"):
+            svc.backup.restore(owner, info.path)
+        person(other, other_owner, "After")  # not cut off: the restore did not happen
+        names = [r[0] for r in rows(str(db_path), "SELECT first_name FROM contact ORDER BY id")]
+        assert names == ["Before", "Between", "After"]
+    finally:
+        other_engine.dispose()
