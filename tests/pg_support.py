@@ -72,7 +72,27 @@ def new_database() -> str:
     _ensure_template(admin)
     name = f"pcrm_t_{uuid.uuid4().hex[:16]}"
     _admin_execute(admin, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY")
-    return database_url(admin, name)
+    url = database_url(admin, name)
+    _own_identity(url)
+    return url
+
+
+def _own_identity(url: str) -> None:
+    """A copy of the template would share its database id (migration 0007): give it its
+    own, as a database migrated on its own has."""
+    from sqlalchemy import text
+
+    from privacycrm_desktop.persistence.database import create_engine_for
+
+    engine = create_engine_for(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE setting SET value = :v WHERE key = 'database.id'"),
+                {"v": uuid.uuid4().hex},
+            )
+    finally:
+        engine.dispose()
 
 
 def drop_database(url: str) -> None:

@@ -43,6 +43,15 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("file", type=Path, help=_("the backup file"))
     p.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
+    p.add_argument(
+        "--replace-with-other-database",
+        action="store_true",
+        dest="replace_other",
+        help=_(
+            "restore a backup of another database, replacing this company's data with it "
+            "(nothing of this database is carried over)"
+        ),
+    )
     p.set_defaults(handler="restore")
 
 
@@ -120,6 +129,13 @@ def _plan_text(plan: RestorePlan) -> str:
     ]
     if plan.schema_migrates:
         lines.append(_("The backup will be brought to the current database version."))
+    if plan.other_database:
+        lines.append(
+            _(
+                "This backup is of another database: this company's data will be replaced "
+                "by that database's, and nobody erased here will be erased in it."
+            )
+        )
     return "\n".join(lines)
 
 
@@ -139,23 +155,29 @@ def _confirm(ctx: Context, plan: RestorePlan) -> None:
 def cmd_restore(ctx: Context) -> int:
     from privacycrm_desktop.cli import read_password
     from privacycrm_desktop.persistence.backup import read_manifest
+    from privacycrm_desktop.services.backup import BEFORE_RESTORE_DAYS
 
     actor = ctx.actor()
     path: Path = ctx.args.file
     passphrase = None
     if read_manifest(path).encrypted:
         passphrase = read_password(PASSPHRASE_ENV, prompt=_("Backup passphrase: "))
-    plan = ctx.services.backup.plan_restore(actor, path, passphrase)
+    replace_other = bool(ctx.args.replace_other)
+    plan = ctx.services.backup.plan_restore(actor, path, passphrase, replace_other=replace_other)
     _confirm(ctx, plan)
-    result = ctx.services.backup.restore(actor, path, passphrase)
+    result = ctx.services.backup.restore(actor, path, passphrase, replace_other=replace_other)
     document = {
         "restored": str(result.backup.path),
         "aside": str(result.aside),
         "erasures_replayed": result.erasures_replayed,
+        "other_database": replace_other and plan.other_database,
     }
     ctx.emit(
         document,
-        lambda: _("Restored. The previous database was kept as {path}.").format(path=result.aside),
+        lambda: _(
+            "Restored. The previous database was kept as the backup {path} (removed after "
+            "{days} days)."
+        ).format(path=result.aside, days=BEFORE_RESTORE_DAYS),
     )
     return 0
 

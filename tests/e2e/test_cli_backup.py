@@ -148,3 +148,53 @@ def test_only_the_owner_restores_and_passphrases_are_checked(
     monkeypatch.setenv("PRIVACYCRM_BACKUP_PASSPHRASE", "a long backup passphrase")
     result = run_json(capsys, ready, "restore", made["path"], "--yes")
     assert result["erasures_replayed"] == 0  # type: ignore[index]
+
+
+def test_another_databases_backup_needs_the_explicit_flag(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path, backend: str
+) -> None:
+    """Issue 15: a backup of another company's database is refused with one sentence and
+    changes nothing; ``--replace-with-other-database`` replaces the data on purpose."""
+    import pg_support
+
+    other: Path = (
+        tmp_path / "other" / "other.db" if backend == "sqlite" else pg_support.new_database()  # type: ignore[assignment]
+    )
+    try:
+        code, _out, err = run(capsys, other, *INIT, user=None)
+        assert code == 0, err
+        assert run_json(capsys, other, *OTHER, *SOURCE, "2024-05-01") == {"id": 1}
+        made = run_json(capsys, other, "backup", "--to", str(tmp_path / "other-backups"))
+        assert isinstance(made, dict)
+    finally:
+        if backend == "postgresql":
+            pg_support.drop_database(str(other))
+    code, _out, err = run(capsys, ready, "restore", made["path"], "--yes")
+    assert code == 1
+    assert "another database" in err
+    assert "Traceback" not in err
+    assert _scalar(ready, "SELECT count(*) FROM contact") == 2
+    result = run_json(
+        capsys, ready, "restore", made["path"], "--yes", "--replace-with-other-database"
+    )
+    assert isinstance(result, dict)
+    assert result["other_database"] is True
+    assert result["erasures_replayed"] == 0
+    assert _scalar(ready, "SELECT count(*) FROM contact") == 1
+
+
+def test_a_forged_or_crafted_backup_is_one_sentence_through_the_cli(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    import json
+
+    made = run_json(capsys, ready, "backup", "--to", str(tmp_path / "b"))
+    assert isinstance(made, dict)
+    manifest = Path(made["path"] + ".json")
+    data = json.loads(manifest.read_text())
+    data["created_at"] = "2099-01-01T00:00:00.000000"
+    manifest.write_text(json.dumps(data))
+    code, _out, err = run(capsys, ready, "restore", made["path"], "--yes")
+    assert code == 1
+    assert "seal does not match" in err
+    assert "Traceback" not in err

@@ -208,3 +208,74 @@ def test_daily_backup_in_the_background_and_closing_without_waiting(
     assert QThreadPool.globalInstance().waitForDone(10_000)
     assert not list(folder.glob(".tmp-*"))  # a cancelled backup leaves nothing behind
     assert not shown
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_another_databases_backup_is_restored_only_after_a_clear_question(
+    qtbot: QtBot,
+    services: Services,
+    owner: Actor,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    language: str,
+) -> None:
+    """Issue 15: the dialog names what a backup of another database does and restores it
+    only when the owner says yes; the copy kept aside is listed with its kind."""
+    from privacycrm_desktop.persistence.database import create_engine_for
+    from privacycrm_desktop.persistence.migrate import migrate
+    from privacycrm_desktop.services.setup import CompanyInput
+
+    apply_language(language)
+    _contacts(services, owner)
+    engine = create_engine_for(tmp_path / "other" / "other.db")
+    try:
+        migrate(engine)
+        other = Services.build(engine)
+        other.setup.initialise(
+            CompanyInput("Other BV", "Markt 1, 9000 Gent", "0403.170.701", "a@b.be", language),
+            "boss",
+            "correct horse battery",
+        )
+        folder = services.backup.settings(owner).folder
+        other.backup.create(None, to=folder)
+    finally:
+        engine.dispose()
+    questions: list[str] = []
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+
+    def warning(*args: object, **_kwargs: object) -> QMessageBox.StandardButton:
+        questions.append(str(args[2]))
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "warning", warning)
+    monkeypatch.setattr(QMessageBox, "information", lambda *_a, **_k: None)
+    dialog = BackupDialog(services.backup, owner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.table.selectRow(0)
+    dialog.restore_button.click()  # the owner says no: nothing happens
+    qtbot.waitUntil(lambda: len(questions) == 1 and not dialog.progress.busy, timeout=20_000)
+    assert questions[0].endswith("?")  # a question, in the user's language
+    assert services.contacts.count(owner) == 2
+
+    def confirm() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, RestoreConfirmDialog):
+            QTimer.singleShot(50, confirm)
+            return
+        box.resize(1024, 600)
+        save(box, f"{language}-backups-restore-other-database")
+        box.restore_button.click()
+
+    QTimer.singleShot(50, confirm)
+    dialog.restore_button.click()
+    qtbot.waitUntil(lambda: dialog.restored is not None, timeout=30_000)
+    assert len(questions) == 2
+    assert services.contacts.count(services.auth.login("boss", "correct horse battery")) == 0
+    listing = BackupDialog(services.backup, services.auth.login("boss", "correct horse battery"))
+    qtbot.addWidget(listing)
+    listing.resize(1024, 600)
+    listing.show()
+    kinds = [listing.model.backup_at(r).tier for r in range(listing.model.rowCount())]  # type: ignore[union-attr]
+    assert BackupTier.BEFORE_RESTORE in kinds
+    save(listing, f"{language}-backups-set-aside")

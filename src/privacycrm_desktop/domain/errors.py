@@ -148,6 +148,25 @@ class BackupPassphraseWrong(DomainError):
     default_message = N_("The passphrase does not open this backup.")
 
 
+class BackupOtherDatabase(DomainError):
+    """The backup was made from another database (another company's data, issue 15)."""
+
+    default_message = N_(
+        "This backup is of another database, not of this one; restoring it would replace "
+        "this company's data with that database's. Do that only on purpose, with the choice "
+        "to replace the data with another database."
+    )
+
+
+class DatabaseReplaced(DomainError):
+    """A restore in another program replaced the database this program had open."""
+
+    default_message = N_(
+        "The database was replaced by a restore in another program; nothing was saved. "
+        "Close PrivacyCRM and start it again."
+    )
+
+
 class BackupFailed(DomainError):
     """Making or restoring a backup failed; nothing was changed. *reason* is a msgid (a
     whole sentence saying why, shown as the message)."""

@@ -13,20 +13,37 @@ A PostgreSQL database (issue 10) is backed up with ``pg_dump --format=custom`` i
 (persistence/pg_dump.py), checked with ``pg_restore --list``, and otherwise goes the same
 way: temporary name, optional encryption, fsync, rename, the same manifest with
 ``"backend": "postgresql"``. Its files end in ``.pg`` (``.pg.enc``).
+
+Authentication (issue 15). Encryption alone proves nothing (the public key is in every
+header), so every manifest is sealed: ``"mac"`` is an HMAC-SHA256, under the database's
+backup key, of every other field of the manifest as written (generically: a field added
+later is covered too) - and so, through ``checksum``, of the file itself. A backup whose
+seal does not verify under a key this computer holds is refused (``require_authentic``).
+The backup key never travels inside a plain backup: it is scrubbed from the snapshot
+(``scrub_backup_key``, with SQLite's ``secure_delete``) before the copy is checked.
+
+Temporary files (issue 17). Plain copies (a snapshot before encryption, a decrypted backup
+being restored) are made only in a private folder (``private_temp_folder``: owner-only,
+beside the database, so the plaintext sits where the database itself does), named with the
+process id; ``clean_leftovers`` removes those of processes that are gone (run at start-up,
+before each backup and each restore). The backup folder only ever receives what the final
+file holds.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
+import hmac
 import json
 import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -57,6 +74,8 @@ class BackupTier(StrEnum):
     MONTHLY = "monthly"
     MANUAL = "manual"
     EXIT = "exit"
+    #: The database as it was just before a restore replaced it (kept a short time).
+    BEFORE_RESTORE = "before-restore"
 
 
 @dataclass(frozen=True)
@@ -82,6 +101,10 @@ class BackupInfo:
     second_copy_error: str = ""
     #: The database it was made from: "sqlite" (a database file) or "postgresql" (pg_dump).
     backend: str = SQLITE
+    #: The identity of the database it was made from (setting ``database.id``).
+    database_id: str = ""
+    #: The manifest exactly as read (its seal is checked over it); not written back.
+    manifest_text: str = field(default="", repr=False, compare=False)
 
 
 def default_backup_folder(db_path: Path) -> Path:
@@ -163,6 +186,23 @@ def _scalar(conn: sqlite3.Connection, sql: str, default: object) -> object:
     return default if row is None or row[0] is None else row[0]
 
 
+BACKUP_KEY_SETTING = "backup.auth_key"
+
+
+def scrub_backup_key(path: Path) -> None:
+    """Remove the backup key from a plain snapshot, overwriting its bytes (a plain backup
+    must not hand its reader the key that seals manifests)."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA secure_delete=ON")
+        conn.execute("DELETE FROM setting WHERE key = ?", (BACKUP_KEY_SETTING,))
+        conn.commit()
+    except sqlite3.OperationalError:
+        pass  # no setting table: nothing to scrub
+    finally:
+        conn.close()
+
+
 def snapshot_facts(path: Path) -> SnapshotFacts:
     """Schema revision, number of contacts and audit head of a (plain) database file."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -188,6 +228,8 @@ def snapshot(db_file: Path, dest: Path) -> None:
     source = sqlite3.connect(db_file)
     try:
         source.execute("PRAGMA busy_timeout=5000")
+        # Owner-only from its first byte (SQLite would create it with the umask's mode).
+        os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         target = sqlite3.connect(dest)
         try:
             source.backup(target, pages=-1)
@@ -199,11 +241,84 @@ def snapshot(db_file: Path, dest: Path) -> None:
         source.close()
 
 
+PRIVATE_TEMP = ".privacycrm-tmp"
+_TEMP_PREFIX = ".tmp-"
+#: A temporary file of an older version (no process id in its name) older than this is
+#: a leftover of a killed process.
+_LEGACY_LEFTOVER_AGE = 3600.0
+_LEGACY_SUFFIXES = (".db", ".enc", ".part", "-journal", "-wal", "-shm", MANIFEST_SUFFIX)
+
+
+def _host_tag() -> str:
+    import socket
+
+    return hashlib.sha256(socket.gethostname().encode("utf-8")).hexdigest()[:8]
+
+
+def private_temp_folder(db_folder: Path) -> Path:
+    """An owner-only folder beside the database for plain temporary copies (created)."""
+    folder = db_folder / PRIVATE_TEMP
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # Windows: ACLs of the parent folder apply
+        os.chmod(folder, 0o700)
+    return folder
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C; age decides there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_leftovers(folder: Path) -> list[Path]:
+    """Remove the temporary files in *folder* of processes of this computer that are gone
+    (a killed backup or restore); return what was removed."""
+    if not folder.is_dir():
+        return []
+    host = _host_tag()
+    removed: list[Path] = []
+    now = dt.datetime.now().timestamp()
+    for path in folder.iterdir():
+        name = path.name
+        if not name.startswith(_TEMP_PREFIX) or not path.is_file():
+            continue
+        parts = name[len(_TEMP_PREFIX) :].split("-", 2)
+        try:
+            if len(parts) == 3 and parts[0] == host and parts[1].isdigit():
+                stale = not _process_alive(int(parts[1]))
+            elif len(parts) == 3 and len(parts[0]) == 8 and parts[1].isdigit():
+                stale = False  # another computer's (a shared folder): its own to clean
+            else:
+                # An older version's name: only what it made (a chosen backup folder may
+                # hold other programs' files), and only once it is clearly abandoned.
+                stale = (
+                    name.endswith(_LEGACY_SUFFIXES)
+                    and now - path.stat().st_mtime > _LEGACY_LEFTOVER_AGE
+                )
+            if stale:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
 @contextlib.contextmanager
 def temporary_path(folder: Path, suffix: str) -> Iterator[Path]:
-    """A not-yet-existing path in *folder* (same disk, so a rename is atomic), removed after
-    use unless it was renamed away."""
-    fd, name = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
+    """A not-yet-existing path in *folder* (same disk, so a rename is atomic), named with
+    this computer and process (see ``clean_leftovers``), removed after use unless it was
+    renamed away."""
+    fd, name = tempfile.mkstemp(
+        prefix=f"{_TEMP_PREFIX}{_host_tag()}-{os.getpid()}-", suffix=suffix, dir=folder
+    )
     os.close(fd)
     path = Path(name)
     path.unlink()
@@ -215,8 +330,50 @@ def temporary_path(folder: Path, suffix: str) -> Iterator[Path]:
                 leftover.unlink()
 
 
-def write_manifest(info: BackupInfo) -> None:
-    """Write *info* as the manifest beside its backup: temporary name, fsync, rename."""
+MAC_FIELD = "mac"
+NOT_AUTHENTIC = N_(
+    "This backup was not written by PrivacyCRM for a database this computer knows, or it was "
+    "changed since (its seal does not match); it cannot be used."
+)
+
+
+def manifest_seal(data: dict[str, object], key: bytes) -> str:
+    """The HMAC-SHA256 of every field of a manifest except the seal itself."""
+    body = {k: v for k, v in data.items() if k != MAC_FIELD}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hmac.new(key, canonical.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def sealed_by(info: BackupInfo, keys: Sequence[bytes]) -> bytes | None:
+    """The key among *keys* whose seal the manifest of *info* carries, or None."""
+    try:
+        data = json.loads(info.manifest_text)
+    except ValueError:
+        return None
+    mac = data.get(MAC_FIELD) if isinstance(data, dict) else None
+    if not isinstance(mac, str):
+        return None
+    for key in keys:
+        if hmac.compare_digest(manifest_seal(data, key), mac):
+            return key
+    return None
+
+
+def require_authentic(info: BackupInfo, keys: Sequence[bytes]) -> bytes:
+    """The key that sealed *info*'s manifest.
+
+    Raises:
+        BackupInvalid: no key this computer holds sealed it, or a field was changed.
+    """
+    key = sealed_by(info, keys)
+    if key is None:
+        raise BackupInvalid(NOT_AUTHENTIC)
+    return key
+
+
+def write_manifest(info: BackupInfo, key: bytes) -> None:
+    """Write *info* as the manifest beside its backup, sealed with *key*: temporary name,
+    fsync, rename."""
     target = manifest_path(info.path)
     data = asdict(info)
     data["format"] = MANIFEST_FORMAT
@@ -224,6 +381,8 @@ def write_manifest(info: BackupInfo) -> None:
     data["created_at"] = info.created_at.isoformat(timespec="microseconds")
     data.pop("second_copy")
     data.pop("second_copy_error")
+    data.pop("manifest_text")
+    data[MAC_FIELD] = manifest_seal(data, key)
     tmp = target.with_name(".tmp-" + target.name)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -240,7 +399,10 @@ def read_manifest(backup: Path) -> BackupInfo:
         BackupInvalid: no manifest, or one that cannot be read.
     """
     try:
-        data = json.loads(manifest_path(backup).read_text(encoding="utf-8"))
+        text = manifest_path(backup).read_text(encoding="utf-8")
+        data = json.loads(text)
+        if data.get("path", backup.name) != backup.name:
+            raise ValueError("the manifest of another file")
         return BackupInfo(
             path=backup,
             created_at=dt.datetime.fromisoformat(str(data["created_at"])),
@@ -254,6 +416,8 @@ def read_manifest(backup: Path) -> BackupInfo:
             size=int(data.get("size", 0)),
             verified=bool(data.get("verified", False)),
             backend=str(data.get("backend", SQLITE)),
+            database_id=str(data.get("database_id", "")),
+            manifest_text=text,
         )
     except FileNotFoundError as exc:
         raise BackupInvalid(
@@ -289,10 +453,10 @@ def find_backups(folder: Path) -> list[BackupInfo]:
     return found
 
 
-def set_tier(info: BackupInfo, tier: str) -> BackupInfo:
-    """Record that rotation keeps *info* in another tier (rewrites the manifest)."""
+def set_tier(info: BackupInfo, tier: str, key: bytes) -> BackupInfo:
+    """Record that rotation keeps *info* in another tier (rewrites the sealed manifest)."""
     changed = replace(info, tier=tier)
-    write_manifest(changed)
+    write_manifest(changed, key)
     return changed
 
 
@@ -321,15 +485,46 @@ def check_file(info: BackupInfo) -> None:
         )
 
 
-def copy_verified(info: BackupInfo, folder: Path) -> Path:
+FOLDER_MARKER = ".privacycrm-backup-folder"
+
+
+def mark_folder(folder: Path) -> None:
+    """Create *folder* and the marker that says it is a backup folder (when it is set)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (folder / FOLDER_MARKER).write_text("PrivacyCRM backups\n", encoding="utf-8")
+
+
+def folder_is_there(folder: Path) -> bool:
+    """True when *folder* is the backup folder that was set: it holds the marker, or (set
+    up by an older version) backups already. An empty mount point of an unplugged drive
+    holds neither, so nothing is written onto the disk beneath it."""
+    if not folder.is_dir():
+        return False
+    if (folder / FOLDER_MARKER).is_file():
+        return True
+    if any(is_backup_file(p) for p in folder.iterdir()):
+        with contextlib.suppress(OSError):
+            mark_folder(folder)
+        return True
+    return False
+
+
+def copy_verified(info: BackupInfo, folder: Path, key: bytes) -> Path:
     """Copy a backup and its manifest into *folder* (temporary name, fsync, checksum
     compared, rename, fsync folder); return the new path.
 
     Raises:
-        BackupFailed: the folder cannot be written, or the copy differs.
+        BackupFailed: the folder is not there (an unplugged drive), its disk is full, it
+            cannot be written, or the copy differs.
     """
+    if not folder_is_there(folder):
+        raise BackupFailed(
+            N_(
+                "The second backup folder is not there (is the drive plugged in?); the "
+                "backup in the first folder was made."
+            )
+        )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         target = folder / info.path.name
         with temporary_path(folder, ".part") as tmp:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -339,9 +534,16 @@ def copy_verified(info: BackupInfo, folder: Path) -> Path:
                 raise BackupFailed(N_("The copy in the second folder differs from the backup."))
             os.replace(tmp, target)
         fsync_folder(folder)
-        write_manifest(replace(info, path=target))
+        write_manifest(replace(info, path=target), key)
         return target
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise BackupFailed(
+                N_(
+                    "The disk of the second backup folder is full; the backup in the first "
+                    "folder was made."
+                )
+            ) from exc
         raise BackupFailed(
             N_(
                 "The second backup folder cannot be written to; the backup in the first "
@@ -358,6 +560,7 @@ def new_backup_info(
     encrypted: bool,
     tier: str,
     backend: str = SQLITE,
+    database_id: str = "",
 ) -> BackupInfo:
     """The manifest of a file just written at *path*."""
     return BackupInfo(
@@ -373,6 +576,7 @@ def new_backup_info(
         size=path.stat().st_size,
         verified=True,
         backend=backend,
+        database_id=database_id,
     )
 
 
@@ -386,20 +590,34 @@ def content_sound(path: Path, backend: str) -> bool:
     return not integrity_problems_of(path)
 
 
+@dataclass(frozen=True)
+class PlainCopy:
+    """A checked plain copy of a backup, and the key that sealed its manifest."""
+
+    path: Path
+    key: bytes
+
+
 @contextlib.contextmanager
 def plain_copy(
     info: BackupInfo,
     folder: Path,
     passphrase: str | None,
+    keys: Sequence[bytes],
     progress: Progress | None = None,
-) -> Iterator[Path]:
+) -> Iterator[PlainCopy]:
     """A checked plain copy of the backup's database in *folder* (owner-only, removed after
     use unless renamed away); the caller may change it (migrate, replay).
 
+    The manifest must carry the seal of one of *keys*, or (encrypted backups) of the key
+    sealed in the header under *passphrase*; the file must match the sealed checksum.
+
     Raises:
-        BackupInvalid: checksum, format or integrity check failed.
+        BackupInvalid: seal, checksum, format or integrity check failed.
         BackupPassphraseWrong: no or a wrong passphrase for an encrypted backup.
     """
+    if not info.encrypted:
+        require_authentic(info, keys)
     check_file(info)
     with temporary_path(folder, ".restore.db") as tmp:
         if info.encrypted:
@@ -407,24 +625,42 @@ def plain_copy(
                 raise BackupPassphraseWrong
             from privacycrm_desktop.persistence.backup_crypto import decrypt_file
 
-            decrypt_file(info.path, tmp, passphrase, progress)
+            header_key = decrypt_file(info.path, tmp, passphrase, progress)
+            key = require_authentic(info, [*keys, *([header_key] if header_key else [])])
         else:
+            key = require_authentic(info, keys)
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             shutil.copyfile(info.path, tmp)
+            if sha256_file(tmp) != info.checksum:  # changed between the check and the copy
+                raise BackupInvalid(
+                    N_("The backup file is incomplete or was changed since it was written.")
+                )
         if not content_sound(tmp, info.backend):
             raise BackupInvalid(N_("The database in this backup fails its integrity check."))
-        yield tmp
+        yield PlainCopy(tmp, key)
 
 
-def verify_backup(info_or_path: BackupInfo | Path, passphrase: str | None = None) -> None:
-    """Check a backup: manifest, size, sha256, and (when it can be read: plain, or
+def verify_backup(
+    info_or_path: BackupInfo | Path,
+    passphrase: str | None = None,
+    keys: Sequence[bytes] = (),
+    temp_folder: Path | None = None,
+) -> None:
+    """Check a backup: seal, manifest, size, sha256, and (when it can be read: plain, or
     encrypted with *passphrase*) decryption and ``PRAGMA integrity_check``.
+
+    Without the passphrase an encrypted backup's seal is checked with *keys* only (and
+    not at all when there are none: a new computer, where only the passphrase opens it).
 
     Raises:
         BackupInvalid: the backup cannot be used (reason in the message).
         BackupPassphraseWrong: *passphrase* does not open the encrypted backup.
     """
     info = info_or_path if isinstance(info_or_path, BackupInfo) else read_manifest(info_or_path)
+    if not info.encrypted or (not passphrase and keys):
+        # An encrypted backup on a computer without its key is checked when the passphrase
+        # is given (the key sealed in its header); restoring it always checks the seal.
+        require_authentic(info, keys)
     check_file(info)
     if not info.encrypted:
         # Checked where it lies, read-only (the folder may be on write-protected media).
@@ -433,10 +669,10 @@ def verify_backup(info_or_path: BackupInfo | Path, passphrase: str | None = None
         return
     if not passphrase:
         return
+    folder = temp_folder or Path(tempfile.mkdtemp(prefix="privacycrm-verify-"))
     try:
-        with plain_copy(info, info.path.parent, passphrase):
+        with plain_copy(info, folder, passphrase, keys):
             return
-    except PermissionError:
-        pass
-    with plain_copy(info, Path(tempfile.gettempdir()), passphrase):
-        return
+    finally:
+        if temp_folder is None:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -18,6 +18,16 @@ has no backend on a headless Linux). So the passphrase protects a key pair inste
 The body is streamed in chunks (memory stays flat for large files). Each chunk's nonce is
 its number plus a "last chunk" flag, and the header is authenticated with every chunk, so
 a changed, reordered or cut file fails to decrypt instead of restoring something wrong.
+
+Encryption is not authentication: the public key is in every header, so anyone can encrypt
+a database of their own to it. What proves that PrivacyCRM wrote a backup is the seal of
+its manifest (persistence/backup.py, an HMAC under the database's backup key). The header
+carries that key sealed under the passphrase too (``sealed_auth``), so with the passphrase
+a backup can be checked on a computer that never saw the database.
+
+Every header field is checked before it is used (issue 15): a crafted Scrypt cost (n=2**40
+would ask for terabytes of memory, n=3 is not a power of two) or key of the wrong length
+is refused with one sentence instead of a crash.
 """
 
 from __future__ import annotations
@@ -53,6 +63,10 @@ TAG = 16
 SCRYPT_N = 2**17
 SCRYPT_R = 8
 SCRYPT_P = 1
+#: Bounds a header must keep (the app writes n=2**17, r=8, p=1, 1 MiB chunks).
+_MIN_N, _MAX_N = 2**14, 2**20
+_MAX_MEMORY = 256 * 1024 * 1024
+_SEALED_KEY = 12 + 32 + TAG
 _INFO = b"privacycrm backup file key v1"
 
 
@@ -74,10 +88,13 @@ class KeyMaterial:
     n: int = SCRYPT_N
     r: int = SCRYPT_R
     p: int = SCRYPT_P
+    #: The backup key (manifest seals) sealed under the passphrase; empty when set up by an
+    #: older version.
+    sealed_auth: bytes = b""
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready form (the setting value and the file header use it)."""
-        return {
+        data: dict[str, object] = {
             "public_key": _b64(self.public_key),
             "sealed_private": _b64(self.sealed_private),
             "salt": _b64(self.salt),
@@ -85,35 +102,64 @@ class KeyMaterial:
             "r": self.r,
             "p": self.p,
         }
+        if self.sealed_auth:
+            data["sealed_auth"] = _b64(self.sealed_auth)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> KeyMaterial:
-        """Read what ``to_dict`` wrote; raises ValueError/KeyError on nonsense."""
-        return cls(
+        """Read what ``to_dict`` wrote; raises ValueError/KeyError on nonsense, including
+        key lengths and Scrypt costs outside what this app writes."""
+        material = cls(
             public_key=_unb64(data["public_key"]),
             sealed_private=_unb64(data["sealed_private"]),
             salt=_unb64(data["salt"]),
-            n=int(str(data["n"])),
-            r=int(str(data["r"])),
-            p=int(str(data["p"])),
+            n=_int(data["n"]),
+            r=_int(data["r"]),
+            p=_int(data["p"]),
+            sealed_auth=_unb64(data.get("sealed_auth", "")),
         )
+        n, r, p = material.n, material.r, material.p
+        if n < _MIN_N or n > _MAX_N or n & (n - 1):
+            raise ValueError("scrypt n")
+        if not (1 <= r <= 32 and 1 <= p <= 4 and 128 * n * r <= _MAX_MEMORY):
+            raise ValueError("scrypt r/p")
+        if len(material.public_key) != 32 or len(material.sealed_private) != _SEALED_KEY:
+            raise ValueError("key length")
+        if not 16 <= len(material.salt) <= 64 or len(material.sealed_auth) not in (0, _SEALED_KEY):
+            raise ValueError("salt or sealed key length")
+        return material
+
+
+def _int(value: object) -> int:
+    """An integer header field (a JSON number, never a bool or text)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("not an integer")
+    return value
 
 
 def _passphrase_key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
 
 
-def make_key_material(passphrase: str) -> KeyMaterial:
-    """A new key pair whose private half only *passphrase* unseals."""
+_AUTH_AAD = b"sealed backup key"
+
+
+def make_key_material(passphrase: str, auth_key: bytes | None = None) -> KeyMaterial:
+    """A new key pair whose private half only *passphrase* unseals; *auth_key* (the
+    database's backup key) is sealed under the same passphrase."""
     private = X25519PrivateKey.generate()
     raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     salt = secrets.token_bytes(16)
     nonce = secrets.token_bytes(12)
-    sealed = nonce + AESGCM(
-        _passphrase_key(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-    ).encrypt(nonce, raw, b"sealed private key")
+    aead = AESGCM(_passphrase_key(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P))
+    sealed = nonce + aead.encrypt(nonce, raw, b"sealed private key")
+    sealed_auth = b""
+    if auth_key is not None:
+        auth_nonce = secrets.token_bytes(12)
+        sealed_auth = auth_nonce + aead.encrypt(auth_nonce, auth_key, _AUTH_AAD)
     public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return KeyMaterial(public_key=public, sealed_private=sealed, salt=salt)
+    return KeyMaterial(public_key=public, sealed_private=sealed, salt=salt, sealed_auth=sealed_auth)
 
 
 def unseal(material: KeyMaterial, passphrase: str) -> X25519PrivateKey:
@@ -122,13 +168,30 @@ def unseal(material: KeyMaterial, passphrase: str) -> X25519PrivateKey:
     Raises:
         BackupPassphraseWrong: it is not.
     """
-    key = _passphrase_key(passphrase, material.salt, material.n, material.r, material.p)
+    return _unseal_both(material, passphrase)[0]
+
+
+def _unseal_both(material: KeyMaterial, passphrase: str) -> tuple[X25519PrivateKey, bytes | None]:
+    """The private key and the sealed backup key (None when the header has none, or it
+    does not open with this passphrase: then it is not this database's key)."""
+    aead = AESGCM(_passphrase_key(passphrase, material.salt, material.n, material.r, material.p))
     nonce, sealed = material.sealed_private[:12], material.sealed_private[12:]
     try:
-        raw = AESGCM(key).decrypt(nonce, sealed, b"sealed private key")
+        raw = aead.decrypt(nonce, sealed, b"sealed private key")
     except InvalidTag as exc:
         raise BackupPassphraseWrong from exc
-    return X25519PrivateKey.from_private_bytes(raw)
+    auth_key: bytes | None = None
+    if material.sealed_auth:
+        try:
+            auth_key = aead.decrypt(material.sealed_auth[:12], material.sealed_auth[12:], _AUTH_AAD)
+        except InvalidTag:
+            auth_key = None
+    return X25519PrivateKey.from_private_bytes(raw), auth_key
+
+
+def unseal_auth_key(material: KeyMaterial, passphrase: str) -> bytes | None:
+    """The backup key sealed in *material*, when *passphrase* opens it."""
+    return _unseal_both(material, passphrase)[1]
 
 
 def _file_key(shared: bytes, ephemeral: bytes, public: bytes) -> bytes:
@@ -203,23 +266,20 @@ def decrypt_file(
     target: Path,
     passphrase: str,
     progress: Callable[[int, int], None] | None = None,
-) -> None:
-    """Write the plain database of the encrypted backup *source* to *target*.
+) -> bytes | None:
+    """Write the plain database of the encrypted backup *source* to *target*; return the
+    backup key sealed in its header (None when there is none).
 
     Raises:
         BackupPassphraseWrong: the passphrase does not open it.
-        BackupInvalid: the file is not an encrypted backup, or was changed or cut.
+        BackupInvalid: the file is not an encrypted backup, was changed or cut, or its
+            header holds values this app never writes.
     """
     total = source.stat().st_size
     with source.open("rb") as handle:
         header, data = _read_header(handle)
-        try:
-            material = KeyMaterial.from_dict(data)
-            ephemeral_public = _unb64(data["ephemeral"])
-            chunk = int(str(data["chunk"]))
-        except (KeyError, ValueError) as exc:
-            raise BackupInvalid(N_("This file is not an encrypted PrivacyCRM backup.")) from exc
-        private = unseal(material, passphrase)
+        material, ephemeral_public, chunk = parse_header(data)
+        private, auth_key = _unseal_both(material, passphrase)
         shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
         aead = AESGCM(_file_key(shared, ephemeral_public, material.public_key))
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -241,3 +301,40 @@ def decrypt_file(
                     break
                 index += 1
                 block = following
+    return auth_key
+
+
+_BAD_HEADER = N_(
+    "This backup's header holds values PrivacyCRM never writes (it was damaged or crafted); "
+    "it cannot be opened."
+)
+
+
+def parse_header(data: dict[str, object]) -> tuple[KeyMaterial, bytes, int]:
+    """The key material, ephemeral public key and chunk size of a header, each checked.
+
+    Raises:
+        BackupInvalid: a field is missing, of the wrong type, or outside what this app writes.
+    """
+    try:
+        if data.get("version") != 1:
+            raise ValueError("version")
+        material = KeyMaterial.from_dict(data)
+        ephemeral_public = _unb64(data["ephemeral"])
+        chunk = _int(data["chunk"])
+        if len(ephemeral_public) != 32 or not 4096 <= chunk <= 16 * CHUNK:
+            raise ValueError("ephemeral or chunk")
+    except (KeyError, ValueError, TypeError) as exc:
+        raise BackupInvalid(_BAD_HEADER) from exc
+    return material, ephemeral_public, chunk
+
+
+def read_header_material(path: Path) -> KeyMaterial:
+    """The (public) key material in an encrypted backup's header, checked.
+
+    Raises:
+        BackupInvalid: not an encrypted backup, or a crafted header.
+    """
+    with path.open("rb") as handle:
+        _header, data = _read_header(handle)
+    return parse_header(data)[0]

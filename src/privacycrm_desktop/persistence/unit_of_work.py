@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from privacycrm_desktop.domain.errors import PermissionDenied, StorageReadOnly
+from privacycrm_desktop.domain.errors import DatabaseReplaced, PermissionDenied, StorageReadOnly
 from privacycrm_desktop.persistence.storage_errors import storage_error
+
+#: Changed by a restore (services/backup_swap.py): a program that saw another value when
+#: it started is writing into a database that was replaced under it, and must start again.
+GENERATION_KEY = "database.generation"
+_GENERATION_SQL = text("SELECT value FROM setting WHERE key = 'database.generation'")
+_UNKNOWN = "\x00unknown"
 
 
 class UnitOfWork:
@@ -20,6 +27,11 @@ class UnitOfWork:
     A storage failure (full disk, read-only file, another program's lock, a damaged file,
     an I/O error) leaves as the matching ``StorageError`` (persistence/storage_errors.py),
     after the rollback, so every caller shows the same clear sentence.
+
+    On SQLite, the first unit remembers the database's generation, and every writer checks
+    it once its write lock is held (one primary-key look-up): after a restore by another
+    program it is different, and the write is refused (``DatabaseReplaced``) instead of
+    landing on data this program no longer knows.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -31,6 +43,7 @@ class UnitOfWork:
         self._write = False
         # Shared by every unit of this factory: a save was refused as read-only.
         self._storage = {"read_only_seen": False}
+        self._generation: dict[str, str | None] = {}
 
     def rebind(self, engine: Engine) -> Engine:
         """Send every later unit of this factory to *engine*; return the one used so far.
@@ -53,6 +66,7 @@ class UnitOfWork:
         fresh._session = None
         fresh._write = write
         fresh._storage = self._storage
+        fresh._generation = self._generation
         return fresh
 
     @property
@@ -69,7 +83,38 @@ class UnitOfWork:
             # as soon as the file is writable again, without restarting the app.
             self.engine.dispose()
         self._session = (self._writer if self._write else self._reader)()
+        if self.engine.dialect.name == "sqlite" and (self._write or not self._generation):
+            try:
+                self._check_generation(self._session)
+            except BaseException:
+                self._session.close()
+                self._session = None
+                raise
         return self
+
+    def _read_generation(self, session: Session) -> str | None:
+        try:
+            value = session.execute(_GENERATION_SQL).scalar()
+        except OperationalError as error:
+            if "no such table" in str(error.orig):
+                return None  # a database not created yet
+            self._raise_storage_error(error)
+            raise
+        return None if value is None else str(value)
+
+    def _check_generation(self, session: Session) -> None:
+        current = self._read_generation(session)
+        known = self._generation.get("value", _UNKNOWN)
+        if known == _UNKNOWN:
+            self._generation["value"] = current
+        elif current != known:
+            session.rollback()
+            raise DatabaseReplaced
+
+    def adopt_generation(self) -> None:
+        """Take the database's current generation as this program's (after its own
+        restore)."""
+        self._generation.clear()
 
     def __exit__(
         self,

@@ -22,10 +22,13 @@ transaction.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,7 +37,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, require
-from privacycrm_desktop.domain.errors import BackupFailed, FieldProblem, ValidationFailed
+from privacycrm_desktop.domain.errors import (
+    BackupFailed,
+    BackupInvalid,
+    FieldProblem,
+    ValidationFailed,
+)
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import backup as files
 from privacycrm_desktop.persistence.backup import (
@@ -43,11 +51,11 @@ from privacycrm_desktop.persistence.backup import (
     Progress,
     default_backup_folder,
     find_backups,
-    verify_backup,
 )
 from privacycrm_desktop.persistence.database import is_postgresql, sqlite_file
 from privacycrm_desktop.persistence.models import Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services import backup_keys
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock, SystemClock
 from privacycrm_desktop.services.dto import Actor
@@ -73,6 +81,9 @@ DEFAULT_MAX_AGE_DAYS = 90
 MIN_MAX_AGE_DAYS = 7
 MAX_MAX_AGE_DAYS = 3650
 MIN_PASSPHRASE = 10
+#: The copy of the database kept aside at a restore is removed after this many days (or
+#: the maximum age of backups, when shorter).
+BEFORE_RESTORE_DAYS = 7
 DAILY_DAYS = 7
 WEEKLY_DAYS = 35
 AUTOMATIC = "automatic backup"
@@ -98,6 +109,8 @@ class RestorePlan:
     contacts_in_backup: int
     erasures_to_replay: int
     schema_migrates: bool
+    #: The backup is of another database: restoring it replaces this company's data.
+    other_database: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,6 +170,52 @@ class BackupService:
     def __init__(self, uow: UnitOfWork, clock: Clock | None = None) -> None:
         self._uow = uow
         self._clock = clock or SystemClock()
+        self._identity: tuple[str, bytes] | None = None
+
+    # -- identity and key ----------------------------------------------------------------
+
+    def identity(self) -> tuple[str, bytes]:
+        """This database's id and backup key (made when missing; see services/backup_keys).
+
+        When the key is made now (the first backup after an upgrade), the backups already
+        in the backup folders whose files match their manifests are sealed with it: they
+        were made by this app before manifests were sealed (trust on first use).
+        """
+        if self._identity is None:
+            with self._uow(write=True) as work:
+                database_id, key, made = backup_keys.identity_and_key(work.session)
+            self._identity = (database_id, key)
+            if made:
+                self._seal_older_backups(database_id, key)
+        return self._identity
+
+    def _seal_older_backups(self, database_id: str, key: bytes) -> None:
+        settings = self._settings()
+        for folder in (settings.folder, settings.second_folder):
+            if folder is None:
+                continue
+            for info in find_backups(folder):
+                if '"mac"' in info.manifest_text:
+                    continue
+                try:
+                    files.check_file(info)
+                    files.write_manifest(replace(info, database_id=database_id), key)
+                except (BackupInvalid, OSError):
+                    continue
+
+    def keys_for(self, info: BackupInfo) -> builtins.list[bytes]:
+        """The keys that may have sealed *info*: this database's, and the key file's of the
+        database it names."""
+        _database_id, key = self.identity()
+        return backup_keys.known_keys(info.database_id, key)
+
+    def verify(self, info: BackupInfo, passphrase: str | None = None) -> None:
+        """Check a backup (seal, file, content; see persistence/backup.verify_backup).
+
+        Raises:
+            BackupInvalid, BackupPassphraseWrong.
+        """
+        files.verify_backup(info, passphrase, self.keys_for(info))
 
     # -- settings ------------------------------------------------------------------------
 
@@ -215,6 +274,12 @@ class BackupService:
                     {"low": MIN_MAX_AGE_DAYS, "high": MAX_MAX_AGE_DAYS},
                 )
             )
+        if not problems and second_folder is not None:
+            # The marker tells a later backup that the drive is there (an unplugged drive
+            # leaves an empty mount folder, which must not receive backups). A folder that
+            # cannot be written now is reported by each backup instead.
+            with contextlib.suppress(OSError):
+                files.mark_folder(second_folder)
         if problems:
             raise ValidationFailed(problems)
         values = {
@@ -260,7 +325,8 @@ class BackupService:
                 )
             from privacycrm_desktop.persistence.backup_crypto import make_key_material
 
-            value = json.dumps(make_key_material(passphrase).to_dict())
+            _database_id, key = self.identity()
+            value = json.dumps(make_key_material(passphrase, key).to_dict())
         with self._uow(write=True) as work:
             if value:
                 work.session.merge(Setting(key=ENCRYPTION_KEY, value=value))
@@ -299,6 +365,7 @@ class BackupService:
         settings = self._settings()
         folder = to or settings.folder
         material = self._key_material() if settings.encrypted else None
+        database_id, key = self.identity()
         steps = 4
 
         def step(n: int) -> None:
@@ -308,14 +375,23 @@ class BackupService:
         step(0)
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            info = self._write(folder, tier, material, step)
-        except OSError as exc:
+            self.clean_leftovers(folder)
+            info = self._write(folder, tier, material, step, database_id, key)
+        except (OSError, sqlite3.OperationalError) as exc:
+            if _disk_full(exc):
+                raise BackupFailed(
+                    N_("The disk of the backup folder is full; no backup was made.")
+                ) from exc
             raise BackupFailed(
                 N_("The backup folder cannot be written to; no backup was made.")
             ) from exc
         if settings.second_folder is not None and to is None:
+            if files.folder_is_there(settings.second_folder):
+                self.clean_leftovers(settings.second_folder)
             try:
-                info = replace(info, second_copy=files.copy_verified(info, settings.second_folder))
+                info = replace(
+                    info, second_copy=files.copy_verified(info, settings.second_folder, key)
+                )
             except BackupFailed as exc:
                 info = replace(info, second_copy_error=exc.reason)
         step(4)
@@ -348,12 +424,44 @@ class BackupService:
                 N_("The backup encryption setting is damaged; set the passphrase again.")
             ) from exc
 
+    def clean_leftovers(self, folder: Path | None = None) -> builtins.list[Path]:
+        """Remove temporary files of killed backups and restores: in the private folder
+        beside the database, beside the database itself and in *folder*."""
+        removed: builtins.list[Path] = []
+        file = sqlite_file(self._uow.engine.url.render_as_string(hide_password=False))
+        places = [folder] if folder is not None else []
+        if file is not None:
+            places += [file.parent, file.parent / files.PRIVATE_TEMP]
+        elif is_postgresql(self._uow.engine):
+            from privacycrm_desktop.config import data_dir
+
+            places.append(data_dir() / files.PRIVATE_TEMP)
+        for place in places:
+            with contextlib.suppress(OSError):  # a folder that cannot be read: nothing left
+                removed += files.clean_leftovers(place)
+        return removed
+
+    def _plain_folder(self, folder: Path, encrypted: bool) -> Path:
+        """Where the plain copy is made: beside the final file when that is plain too, else
+        in the owner-only folder beside the database (a server database: a private
+        temporary folder of this computer)."""
+        if not encrypted:
+            return folder
+        file = sqlite_file(self._uow.engine.url.render_as_string(hide_password=False))
+        if file is not None:
+            return files.private_temp_folder(file.parent)
+        from privacycrm_desktop.config import data_dir
+
+        return files.private_temp_folder(data_dir())
+
     def _write(
         self,
         folder: Path,
         tier: str,
         material: object,
         step: Callable[[int], None],
+        database_id: str,
+        key: bytes,
     ) -> BackupInfo:
         now = self._clock.now()
         engine = self._uow.engine
@@ -362,7 +470,8 @@ class BackupService:
         while target.exists():  # two backups in one microsecond (a fixed clock)
             now += dt.timedelta(microseconds=1)
             target = folder / files.backup_name(now, material is not None, backend)
-        with files.temporary_path(folder, ".db") as plain:
+        plain_folder = self._plain_folder(folder, material is not None)
+        with files.temporary_path(plain_folder, ".db") as plain:
             if backend == files.POSTGRESQL:
                 from privacycrm_desktop.persistence import pg_dump
 
@@ -375,6 +484,7 @@ class BackupService:
                     )
             else:
                 files.snapshot(_db_file(engine), plain)
+                files.scrub_backup_key(plain)
                 step(1)
                 if files.integrity_problems_of(plain):
                     raise BackupFailed(
@@ -394,9 +504,15 @@ class BackupService:
                     self._finish(sealed, target)
             step(3)
         info = files.new_backup_info(
-            target, now, facts, encrypted=material is not None, tier=tier, backend=backend
+            target,
+            now,
+            facts,
+            encrypted=material is not None,
+            tier=tier,
+            backend=backend,
+            database_id=database_id,
         )
-        files.write_manifest(info)
+        files.write_manifest(info, key)
         return info
 
     @staticmethod
@@ -423,37 +539,80 @@ class BackupService:
         """Delete backups that no tier keeps, and every backup older than the maximum age,
         in the backup folder and the second folder. Returns the deleted files."""
         settings = self._settings()
+        database_id, key = self.identity()
+        keys = backup_keys.known_keys(database_id, key)
         deleted: builtins.list[Path] = []
         for folder in (settings.folder, settings.second_folder):
             if folder is not None and folder.is_dir():
-                deleted += rotate_folder(folder, self._clock.now(), settings.max_age_days)
+                deleted += rotate_folder(
+                    folder, self._clock.now(), settings.max_age_days, key=key, keys=keys
+                )
         return deleted
 
     # -- restore -------------------------------------------------------------------------
 
-    def plan_restore(self, actor: Actor, path: Path, passphrase: str | None = None) -> RestorePlan:
+    def plan_restore(
+        self,
+        actor: Actor,
+        path: Path,
+        passphrase: str | None = None,
+        *,
+        replace_other: bool = False,
+    ) -> RestorePlan:
         """Check the backup and say what restoring it would change (owner only).
 
         Raises:
-            PermissionDenied, BackupInvalid, BackupPassphraseWrong.
+            PermissionDenied, BackupInvalid, BackupPassphraseWrong, BackupOtherDatabase (a
+            backup of another database, unless *replace_other*).
         """
         require(actor.role, Permission.RESTORE)
+        info = files.read_manifest(path)
+        database_id, _key = self.identity()
         if is_postgresql(self._uow.engine):
             from privacycrm_desktop.services import backup_pg
 
-            return backup_pg.plan(self._uow, path, passphrase)
+            return backup_pg.plan(
+                self._uow,
+                path,
+                passphrase,
+                keys=self.keys_for(info),
+                database_id=database_id,
+                replace_other=replace_other,
+            )
         from privacycrm_desktop.services import backup_swap
 
-        return backup_swap.plan(self._uow, path, passphrase)
+        return backup_swap.plan(
+            self._uow,
+            path,
+            passphrase,
+            keys=self.keys_for(info),
+            database_id=database_id,
+            replace_other=replace_other,
+        )
 
-    def restore(self, actor: Actor, path: Path, passphrase: str | None = None) -> RestoreResult:
+    def restore(
+        self,
+        actor: Actor,
+        path: Path,
+        passphrase: str | None = None,
+        *,
+        replace_other: bool = False,
+    ) -> RestoreResult:
         """Restore the backup *path* (owner only); see the module text. The app must start
         again afterwards (the services' caches describe the old database).
 
+        A backup of another database is refused unless *replace_other* (the owner chose to
+        replace this company's data with it): then nothing of this database is carried
+        over (no erasure replay by contact id, no suppression list or salt of this one).
+
         Raises:
-            PermissionDenied, BackupInvalid, BackupPassphraseWrong, BackupFailed.
+            PermissionDenied, BackupInvalid, BackupPassphraseWrong, BackupFailed,
+            BackupOtherDatabase.
         """
         require(actor.role, Permission.RESTORE)
+        info = files.read_manifest(path)
+        identity = self.identity()
+        keys = self.keys_for(info)
         if is_postgresql(self._uow.engine):
             from privacycrm_desktop.services import backup_pg
 
@@ -464,68 +623,180 @@ class BackupService:
                 actor_name=actor.username,
                 now=self._clock.now(),
                 set_aside=self._set_aside,
+                keys=keys,
+                identity=identity,
+                replace_other=replace_other,
             )
         from privacycrm_desktop.services import backup_swap
 
+        settings = self._settings()
+        material = self._key_material() if settings.encrypted else None
+        now = self._clock.now()
+
+        def keep_aside(source: Path, key: bytes, database_id: str) -> Path:
+            return backup_swap.keep_aside_file(
+                source, settings.folder, material, key, database_id, now
+            )
+
         return backup_swap.restore(
-            self._uow, path, passphrase, actor_name=actor.username, now=self._clock.now()
+            self._uow,
+            path,
+            passphrase,
+            actor_name=actor.username,
+            now=now,
+            keys=keys,
+            identity=identity,
+            keep_aside=keep_aside,
+            replace_other=replace_other,
         )
 
     def _set_aside(self) -> Path:
-        """A backup of the live server database just before a restore replaces it (kept
-        like a manual backup: until the maximum age)."""
+        """A backup of the live server database just before a restore replaces it (tier
+        "before-restore": removed by rotation after ``BEFORE_RESTORE_DAYS``)."""
         settings = self._settings()
         material = self._key_material() if settings.encrypted else None
+        database_id, key = self.identity()
         try:
             settings.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            return self._write(settings.folder, BackupTier.MANUAL, material, lambda _n: None).path
+            return self._write(
+                settings.folder,
+                BackupTier.BEFORE_RESTORE,
+                material,
+                lambda _n: None,
+                database_id,
+                key,
+            ).path
         except OSError as exc:
             raise BackupFailed(
                 N_("The backup folder cannot be written to; nothing was changed.")
             ) from exc
 
 
-def rotate_folder(folder: Path, now: dt.datetime, max_age_days: int) -> list[Path]:
-    """Rotation in one folder: keep the newest backup overall, manual backups until the
-    maximum age, and the newest of each day (last 7 days), of each ISO week (last 5 weeks)
-    and of each month; delete the rest and all older than *max_age_days*."""
+def _disk_full(error: BaseException) -> bool:
+    """True for "no space left" (an OSError, or SQLite's SQLITE_FULL while it writes)."""
+    if isinstance(error, OSError):
+        return error.errno == errno.ENOSPC
+    return "full" in str(error).lower()
+
+
+def _sound(info: BackupInfo) -> bool:
+    """The file is whole and matches its sealed checksum (the check rotation relies on)."""
+    if not info.verified:
+        return False
+    try:
+        files.check_file(info)
+    except BackupInvalid:
+        return False
+    return True
+
+
+def _thin(
+    members: builtins.list[tuple[BackupInfo, str]],
+    newest: BackupInfo | None,
+    key: bytes,
+    drop: Callable[[BackupInfo], None],
+) -> None:
+    """Keep one backup of a period (the newest overall, else the newest sound one), drop
+    the others; when none is sound, drop none."""
+    candidates = [m for m in members if m[0] is not newest]
+    if newest is not None and len(candidates) < len(members) and _sound(newest):
+        keeper: tuple[BackupInfo, str] | None = (newest, newest.tier)
+    elif len(candidates) == 1 and len(members) == 1:
+        keeper = candidates[0]
+    else:
+        keeper = next((m for m in candidates if _sound(m[0])), None)
+    if keeper is None:
+        return  # nothing sound in this period: delete none of it
+    kept, tier = keeper
+    if kept is not newest and kept.tier != tier:
+        files.set_tier(kept, tier, key)
+    for info, _tier in candidates:
+        if info is not kept:
+            drop(info)
+
+
+def rotate_folder(
+    folder: Path,
+    now: dt.datetime,
+    max_age_days: int,
+    *,
+    key: bytes,
+    keys: builtins.list[bytes],
+) -> builtins.list[Path]:
+    """Rotation in one folder, over the backups sealed by *keys* (anything else is left
+    alone): keep the newest backup overall, and of each day (last 7 days), of each ISO week
+    (last 5 weeks) and of each month the newest one whose file still matches its manifest
+    (a damaged newer backup never pushes out a sound older one; when none in a period is
+    sound, none of that period is deleted); delete the rest and all older than
+    *max_age_days*. Manual backups age like the others. The copy kept aside at a restore
+    goes after ``BEFORE_RESTORE_DAYS`` (or the maximum age, when shorter)."""
     cutoff = now - dt.timedelta(days=max_age_days)
-    seen: set[tuple[object, ...]] = set()
-    deleted: list[Path] = []
-    for position, info in enumerate(find_backups(folder)):
-        age = (now.date() - info.created_at.date()).days
-        if position > 0 and info.created_at < cutoff:
-            files.delete_backup(info)
-            deleted.append(info.path)
-            continue
-        if age < DAILY_DAYS:
-            key: tuple[object, ...] = ("day", info.created_at.date())
-            tier = info.tier
-        elif age < WEEKLY_DAYS:
-            key = ("week", *info.created_at.isocalendar()[:2])
-            tier = BackupTier.WEEKLY
-        else:
-            key = ("month", info.created_at.year, info.created_at.month)
-            tier = BackupTier.MONTHLY
-        if info.tier == BackupTier.MANUAL or position == 0 or key not in seen:
-            seen.add(key)
-            if info.tier not in (tier, BackupTier.MANUAL):
-                files.set_tier(info, tier)
-            continue
+    aside_cutoff = now - dt.timedelta(days=min(BEFORE_RESTORE_DAYS, max_age_days))
+    deleted: builtins.list[Path] = []
+
+    def drop(info: BackupInfo) -> None:
         files.delete_backup(info)
         deleted.append(info.path)
+
+    groups: dict[tuple[object, ...], builtins.list[tuple[BackupInfo, str]]] = {}
+    newest: BackupInfo | None = None
+    for info in find_backups(folder):
+        if files.sealed_by(info, keys) is None:
+            continue
+        if info.tier == BackupTier.BEFORE_RESTORE:
+            if info.created_at < aside_cutoff:
+                drop(info)
+            continue
+        if newest is None:
+            newest = info
+        elif info.created_at < cutoff:
+            drop(info)
+            continue
+        age = (now.date() - info.created_at.date()).days
+        if age < DAILY_DAYS:
+            group: tuple[object, ...] = ("day", info.created_at.date())
+            tier = info.tier
+        elif age < WEEKLY_DAYS:
+            group = ("week", *info.created_at.isocalendar()[:2])
+            tier = BackupTier.WEEKLY
+        else:
+            group = ("month", info.created_at.year, info.created_at.month)
+            tier = BackupTier.MONTHLY
+        groups.setdefault(group, []).append((info, tier))
+    for members in groups.values():
+        _thin(members, newest, key, drop)
     return deleted
 
 
+def verify_backup(info: BackupInfo | Path, passphrase: str | None = None) -> None:
+    """Check a backup with the keys this computer holds for the database it names (the key
+    file beside the settings; start-up recovery has no database to ask).
+
+    Raises:
+        BackupInvalid, BackupPassphraseWrong.
+    """
+    if not isinstance(info, BackupInfo):
+        info = files.read_manifest(info)
+    files.verify_backup(info, passphrase, backup_keys.known_keys(info.database_id))
+
+
 def restore_unopenable(db_path: Path, backup: Path, passphrase: str | None = None) -> RestoreResult:
-    """Start-up recovery before anyone can sign in: check the backup, set the damaged file
-    aside (renamed, never deleted), put the checked and migrated copy in place, replay the
-    erasure ledger of the damaged file when it can still be read, and record the restore
-    ("backup.restore", actor "start-up recovery") in the restored audit trail.
+    """Start-up recovery before anyone can sign in: check the backup (its seal with the key
+    file of the database it names, or the key sealed in its header), keep the damaged file
+    aside as a "before-restore" backup, put the checked and migrated copy in place, replay
+    the erasure ledger of the damaged file when it can still be read, and record the
+    restore ("backup.restore", actor "start-up recovery") in the restored audit trail.
 
     Raises:
         BackupInvalid, BackupPassphraseWrong, BackupFailed.
     """
     from privacycrm_desktop.services import backup_swap
 
-    return backup_swap.restore_file(db_path, backup, passphrase, actor_name=RECOVERY)
+    info = files.read_manifest(backup)
+    return backup_swap.restore_file(
+        db_path,
+        backup,
+        passphrase,
+        actor_name=RECOVERY,
+        keys=backup_keys.known_keys(info.database_id),
+    )

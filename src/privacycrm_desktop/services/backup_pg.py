@@ -29,8 +29,7 @@ row versions of the people erased again are cleaned.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import text
@@ -42,16 +41,30 @@ from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import backup as files
 from privacycrm_desktop.persistence import pg_dump, pg_roles
 from privacycrm_desktop.persistence.migrate import HEAD_REVISION, MIGRATIONS_DIR, alembic_config
+from privacycrm_desktop.persistence.models import Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.backup import RestorePlan, RestoreResult
+from privacycrm_desktop.services.backup_keys import AUTH_KEY, DATABASE_ID_KEY
 from privacycrm_desktop.services.backup_restore import read_carry_over, replay
-from privacycrm_desktop.services.backup_swap import _count_contacts, check_backend
+from privacycrm_desktop.services.backup_swap import (
+    _count_contacts,
+    check_backend,
+    is_other_database,
+)
 from privacycrm_desktop.services.erasure import finish_erasure
 
 #: Held from reading what must survive until the commit: no erasure, suppression or
 #: opt-out of another desk can slip in between and be lost.
 _CARRY_TABLES = "erasure_ledger, suppression, consent_event"
+
+
+def _private_folder() -> Path:
+    """The owner-only folder of this computer for the plain copy of a dump (named with the
+    process, so a killed restore's copy goes at the next start: services/backup.py)."""
+    from privacycrm_desktop.config import data_dir
+
+    return files.private_temp_folder(data_dir())
 
 
 def _check(path: Path) -> files.BackupInfo:
@@ -65,17 +78,25 @@ def _check(path: Path) -> files.BackupInfo:
     return info
 
 
-def plan(uow: UnitOfWork, path: Path, passphrase: str | None) -> RestorePlan:
+def plan(
+    uow: UnitOfWork,
+    path: Path,
+    passphrase: str | None,
+    *,
+    keys: Sequence[bytes],
+    database_id: str,
+    replace_other: bool = False,
+) -> RestorePlan:
     """Check the backup (decrypting it when needed) and count what a restore would change."""
     info = _check(path)
-    with uow() as work:
-        erased = {entry.contact_id for entry in read_carry_over(work.session).ledger}
     contacts_now = _count_contacts(uow)
-    with (
-        tempfile.TemporaryDirectory(prefix="privacycrm-restore-") as folder,
-        files.plain_copy(info, Path(folder), passphrase) as tmp,
-    ):
-        in_backup = pg_dump.contact_ids_in_dump(tmp)
+    with files.plain_copy(info, _private_folder(), passphrase, keys) as copy:
+        other = is_other_database(info, database_id, replace_other)
+        in_backup = pg_dump.contact_ids_in_dump(copy.path)
+    erased: set[int] = set()
+    if not other:
+        with uow() as work:
+            erased = {entry.contact_id for entry in read_carry_over(work.session).ledger}
     return RestorePlan(
         backup=info,
         contacts_now=contacts_now,
@@ -84,6 +105,7 @@ def plan(uow: UnitOfWork, path: Path, passphrase: str | None) -> RestorePlan:
         # holds is a person erased since it was made.
         erasures_to_replay=len(in_backup & erased),
         schema_migrates=info.schema_version != HEAD_REVISION,
+        other_database=other,
     )
 
 
@@ -95,16 +117,20 @@ def restore(
     actor_name: str,
     now: dt.datetime,
     set_aside: Callable[[], Path],
+    keys: Sequence[bytes],
+    identity: tuple[str, bytes],
+    replace_other: bool = False,
 ) -> RestoreResult:
     """Restore *path* into the live database behind *uow* (see the module text)."""
     info = _check(path)
-    with (
-        tempfile.TemporaryDirectory(prefix="privacycrm-restore-") as folder,
-        files.plain_copy(info, Path(folder), passphrase) as tmp,
-    ):
+    with files.plain_copy(info, _private_folder(), passphrase, keys) as copy:
+        other = is_other_database(info, identity[0], replace_other)
+        continues = (info.database_id or identity[0], copy.key) if other else identity
         aside = set_aside()
         try:
-            replayed = _restore_in_one_transaction(uow, tmp, info, actor_name, now)
+            replayed = _restore_in_one_transaction(
+                uow, copy.path, info, actor_name, now, continues=continues, other=other
+            )
         except DBAPIError as exc:  # a lock not granted, a refused statement: rolled back
             raise BackupFailed(
                 N_(
@@ -117,7 +143,14 @@ def restore(
 
 
 def _restore_in_one_transaction(
-    uow: UnitOfWork, tmp: Path, info: files.BackupInfo, actor_name: str, now: dt.datetime
+    uow: UnitOfWork,
+    tmp: Path,
+    info: files.BackupInfo,
+    actor_name: str,
+    now: dt.datetime,
+    *,
+    continues: tuple[str, bytes],
+    other: bool,
 ) -> int:
     """Steps 2-5 of the module text; returns the erasures replayed."""
     from alembic import command
@@ -127,7 +160,7 @@ def _restore_in_one_transaction(
         try:
             with conn.begin():
                 conn.execute(text(f"LOCK TABLE {_CARRY_TABLES} IN SHARE ROW EXCLUSIVE MODE"))
-                carry = read_carry_over(session, since=info.created_at)
+                carry = None if other else read_carry_over(session, since=info.created_at)
                 session.expunge_all()  # those rows belong to the database replaced now
                 pg_dump.load_dump(conn, tmp)
                 if info.schema_version != HEAD_REVISION:
@@ -137,7 +170,11 @@ def _restore_in_one_transaction(
                     # may be gone): the group roles get ownership and the restored field
                     # matrix's column privileges again, in this transaction.
                     pg_roles.enable(conn)
-                replayed = replay(session, carry, actor_name, now)
+                replayed = replay(session, carry, actor_name, now) if carry is not None else 0
+                # The restored data continues this database (or, replacing it on purpose,
+                # the other one): its identity and key, never the dump's scrubbed state.
+                session.merge(Setting(key=DATABASE_ID_KEY, value=continues[0]))
+                session.merge(Setting(key=AUTH_KEY, value=continues[1].hex()))
                 record_event(
                     session,
                     actor=actor_name,
@@ -147,8 +184,9 @@ def _restore_in_one_transaction(
                     at=now,
                     detail=(
                         f"erasures_replayed={replayed};"
-                        f"backup_created={info.created_at.isoformat()};ledger_read=1;"
-                        "backend=postgresql"
+                        f"backup_created={info.created_at.isoformat()};"
+                        f"ledger_read={int(carry is not None)};backend=postgresql"
+                        + (";other_database=1" if other else "")
                     ),
                 )
                 session.flush()

@@ -1,14 +1,27 @@
-"""The restore itself: prepare a checked copy beside the database, then swap it in.
+"""The restore itself: prepare a checked copy beside the database, then copy it in.
 
-Steps (each failure before the swap leaves the current database untouched):
-1. check the backup (manifest, size, sha256) and make a plain copy in the database's folder
-   (decrypted when encrypted), integrity-checked;
-2. migrate the copy's schema to the current one (persistence/migrate.migrate);
-3. replay the erasure ledger and carry the suppression list over (services/backup_restore);
-4. record "backup.restore" in the copy's audit trail (chained to its own head);
-5. merge the search index, checkpoint, check integrity again;
-6. checkpoint and close the current database, rename it (and a WAL left behind) to
-   ``<name>.before-restore-<time>`` (never deleted), rename the copy into its place, fsync.
+Steps (each failure before step 6 leaves the current database untouched):
+1. check the backup (seal, manifest, size, sha256) and make a plain copy in the owner-only
+   folder beside the database (decrypted when encrypted), integrity-checked; a backup of
+   another database is refused unless the owner chose to replace the data with it;
+2. take the database's write lock (``BEGIN IMMEDIATE`` on a connection of its own) and
+   hold it until step 5: no program commits anything the restore would then lose;
+3. read what must survive (erasure ledger, suppression list, opt-outs since the backup;
+   nothing when the backup is of another database), migrate the copy, replay the erasures
+   (services/backup_restore), record "backup.restore", give the copy this database's
+   identity and key and a new generation (``database.generation``), check it;
+4. keep the current database aside as a backup of tier "before-restore" in the backup
+   folder (encrypted when backups are; removed by rotation after a few days);
+5. mark the current database as being replaced (a new ``database.generation``) and
+   release the lock: every program of this version checks the generation when it begins
+   a write (persistence/unit_of_work.py) and refuses from now on, saying why;
+6. copy the prepared database into the live file with SQLite's backup API - one
+   transaction, atomic and crash-safe, with no file renamed, so no program is left
+   writing into a file that is no longer the database.
+
+Start-up recovery (a damaged or missing file, nobody has it open) swaps files instead:
+the damaged file is kept aside the same way (its bytes, when it cannot be read) and then
+removed, and the prepared copy is renamed into place.
 
 This module builds an engine for the temporary copy: a restore works on two databases at
 once, which the composition roots cannot do for it.
@@ -16,13 +29,19 @@ once, which the composition roots cannot do for it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from privacycrm_desktop.domain.errors import BackupFailed, BackupInvalid
+from privacycrm_desktop.domain.errors import BackupFailed, BackupInvalid, BackupOtherDatabase
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import backup as files
 from privacycrm_desktop.persistence.database import (
@@ -31,10 +50,11 @@ from privacycrm_desktop.persistence.database import (
     integrity_problems,
 )
 from privacycrm_desktop.persistence.migrate import HEAD_REVISION, MIGRATIONS_DIR, migrate
-from privacycrm_desktop.persistence.models import Contact
-from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.persistence.models import Contact, Setting
+from privacycrm_desktop.persistence.unit_of_work import GENERATION_KEY, UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.backup import RestorePlan, RestoreResult, _db_file
+from privacycrm_desktop.services.backup_keys import AUTH_KEY, DATABASE_ID_KEY
 from privacycrm_desktop.services.backup_restore import (
     CarryOver,
     erasures_to_replay,
@@ -75,29 +95,73 @@ def check_backend(info: files.BackupInfo, backend: str) -> None:
     )
 
 
+def is_other_database(info: files.BackupInfo, database_id: str, replace_other: bool) -> bool:
+    """True when *info* is a backup of another database; refused unless *replace_other*.
+
+    Raises:
+        BackupOtherDatabase: another database's backup, and the owner did not choose to
+            replace this company's data with it.
+    """
+    other = bool(info.database_id) and info.database_id != database_id
+    if other and not replace_other:
+        raise BackupOtherDatabase
+    return other
+
+
+#: Room a restore needs besides the copy: the write-ahead log of the copy-in holds every
+#: page once more, and the copy kept aside is as large again.
+def _check_space(db_file: Path, info: files.BackupInfo) -> None:
+    size = max(info.size, 1)
+    current = db_file.stat().st_size if db_file.exists() else 0
+    needed = 2 * size + current + (16 << 20)
+    free = shutil.disk_usage(db_file.parent).free
+    if free < needed:
+        raise BackupFailed(
+            N_(
+                "There is not enough free space on the disk holding the database for this "
+                "restore; nothing was changed. Free some space, then try again."
+            )
+        )
+
+
 def _count_contacts(uow: UnitOfWork) -> int:
     with uow() as work:
         return int(work.session.scalar(select(func.count()).select_from(Contact)) or 0)
 
 
-def plan(uow: UnitOfWork, path: Path, passphrase: str | None) -> RestorePlan:
+def plan(
+    uow: UnitOfWork,
+    path: Path,
+    passphrase: str | None,
+    *,
+    keys: Sequence[bytes],
+    database_id: str,
+    replace_other: bool = False,
+) -> RestorePlan:
     """Check the backup on a temporary copy and count what a restore would change."""
     db_file = _db_file(uow.engine)
     info = files.read_manifest(path)
     check_backend(info, files.SQLITE)
-    with uow() as work:
-        carry = read_carry_over(work.session)
     contacts_now = _count_contacts(uow)
-    with files.plain_copy(info, db_file.parent, passphrase) as tmp:
-        _check_schema(tmp)
-        engine = create_engine_for(tmp)
+    private = files.private_temp_folder(db_file.parent)
+    files.clean_leftovers(private)
+    with files.plain_copy(info, private, passphrase, keys) as copy:
+        other = is_other_database(info, database_id, replace_other)
+        _check_schema(copy.path)
+        carry = None
+        if not other:
+            with uow() as work:
+                carry = read_carry_over(work.session)
+        engine = create_engine_for(copy.path)
         try:
             migrates = info.schema_version != HEAD_REVISION
             migrate(engine)
-            copy = UnitOfWork(engine)
-            in_backup = _count_contacts(copy)
-            with copy() as work:
-                replays = erasures_to_replay(work.session, carry)
+            copied = UnitOfWork(engine)
+            in_backup = _count_contacts(copied)
+            replays = 0
+            if carry is not None:
+                with copied() as work:
+                    replays = erasures_to_replay(work.session, carry)
         finally:
             engine.dispose()
     return RestorePlan(
@@ -106,13 +170,22 @@ def plan(uow: UnitOfWork, path: Path, passphrase: str | None) -> RestorePlan:
         contacts_in_backup=in_backup,
         erasures_to_replay=replays,
         schema_migrates=migrates,
+        other_database=other,
     )
 
 
 def _prepare(
-    tmp: Path, carry: CarryOver | None, info: files.BackupInfo, actor_name: str, now: dt.datetime
+    tmp: Path,
+    carry: CarryOver | None,
+    info: files.BackupInfo,
+    actor_name: str,
+    now: dt.datetime,
+    *,
+    identity: tuple[str, bytes],
+    other: bool = False,
 ) -> int:
-    """Migrate, replay, audit and clean the copy at *tmp*; return the erasures replayed."""
+    """Migrate, replay, audit and clean the copy at *tmp*; give it *identity* (the id and
+    key of the database it continues) and a new generation; return the erasures replayed."""
     _check_schema(tmp)
     engine: Engine = create_engine_for(tmp)
     try:
@@ -120,6 +193,13 @@ def _prepare(
         copy = UnitOfWork(engine)
         replayed = 0
         with copy(write=True) as work:
+            database_id, key = identity
+            for setting_key, value in (
+                (DATABASE_ID_KEY, database_id),
+                (AUTH_KEY, key.hex()),
+                (GENERATION_KEY, uuid.uuid4().hex),
+            ):
+                work.session.merge(Setting(key=setting_key, value=value))
             if carry is not None:
                 replayed = replay(work.session, carry, actor_name, now)
             record_event(
@@ -131,9 +211,10 @@ def _prepare(
                 at=now,
                 detail=(
                     f"erasures_replayed={replayed};backup_created={info.created_at.isoformat()};"
-                    f"ledger_read={int(carry is not None)}"
+                    f"ledger_read={int(carry is not None)}" + (";other_database=1" if other else "")
                 ),
             )
+        copy.adopt_generation()  # the new generation is this copy's own
         finish_erasure(copy)
         if integrity_problems(engine):
             raise BackupFailed(
@@ -143,6 +224,108 @@ def _prepare(
     finally:
         engine.dispose()
     return replayed
+
+
+KeepAside = Callable[[Path, bytes, str], Path]
+
+
+def keep_aside_file(
+    source: Path,
+    folder: Path,
+    material: object,
+    key: bytes,
+    database_id: str,
+    now: dt.datetime,
+) -> Path:
+    """Keep the database *source* as a backup of tier "before-restore" in *folder*:
+    a consistent snapshot (its bytes, when it cannot be read as a database), without the
+    backup key, encrypted when *material* is given, sealed; return its path.
+
+    Raises:
+        BackupFailed: the backup folder cannot be written (nothing was changed).
+    """
+    from privacycrm_desktop.persistence.backup_crypto import KeyMaterial, encrypt_file
+
+    encrypted = isinstance(material, KeyMaterial)
+    target = folder / files.backup_name(now, encrypted)
+    while target.exists():
+        now += dt.timedelta(microseconds=1)
+        target = folder / files.backup_name(now, encrypted)
+    private = files.private_temp_folder(source.parent)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with files.temporary_path(private if encrypted else folder, ".db") as plain:
+            try:
+                files.snapshot(source, plain)
+                files.scrub_backup_key(plain)
+                sound = not files.integrity_problems_of(plain)
+            except sqlite3.DatabaseError:
+                with contextlib.suppress(FileNotFoundError):
+                    plain.unlink()
+                os.close(os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                shutil.copyfile(source, plain)
+                sound = False
+            facts = files.snapshot_facts(plain) if sound else files.SnapshotFacts("", 0, "")
+            if isinstance(material, KeyMaterial):
+                with files.temporary_path(folder, ".enc") as sealed:
+                    encrypt_file(plain, sealed, material)
+                    files.fsync_file(sealed)
+                    os.replace(sealed, target)
+            else:
+                files.fsync_file(plain)
+                os.replace(plain, target)
+        files.fsync_folder(folder)
+        info = files.new_backup_info(
+            target,
+            now,
+            facts,
+            encrypted=encrypted,
+            tier=files.BackupTier.BEFORE_RESTORE,
+            database_id=database_id,
+        )
+        files.write_manifest(replace(info, verified=sound), key)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            target.unlink()
+        raise BackupFailed(
+            N_(
+                "The current database could not be kept aside in the backup folder; "
+                "nothing was changed."
+            )
+        ) from exc
+    return target
+
+
+def _copy_in(tmp: Path, db_file: Path) -> None:
+    """Copy the prepared database into the live file: SQLite's backup API, one write
+    transaction (atomic; a crash leaves the old database)."""
+    source = sqlite3.connect(tmp)
+    try:
+        target = sqlite3.connect(db_file, timeout=30)
+        try:
+            source.backup(target, pages=-1)
+            target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
+def _write_generation(db_file: Path, value: str | None) -> None:
+    """Put the generation back as it was (None: there was none), so the other programs
+    go on after a copy-in that failed."""
+    conn = sqlite3.connect(db_file, timeout=30)
+    try:
+        if value is None:
+            conn.execute("DELETE FROM setting WHERE key = ?", (GENERATION_KEY,))
+        else:
+            conn.execute(
+                "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
+                (GENERATION_KEY, value),
+            )
+        conn.commit()
+    finally:
+        conn.close()
 
 
 def _swap(db_file: Path, tmp: Path, now: dt.datetime) -> Path:
@@ -176,33 +359,107 @@ def _swap(db_file: Path, tmp: Path, now: dt.datetime) -> Path:
 
 
 def restore(
-    uow: UnitOfWork, path: Path, passphrase: str | None, *, actor_name: str, now: dt.datetime
+    uow: UnitOfWork,
+    path: Path,
+    passphrase: str | None,
+    *,
+    actor_name: str,
+    now: dt.datetime,
+    keys: Sequence[bytes],
+    identity: tuple[str, bytes],
+    keep_aside: KeepAside,
+    replace_other: bool = False,
 ) -> RestoreResult:
     """Restore *path* over the database behind *uow* (see the module text)."""
     db_file = _db_file(uow.engine)
     info = files.read_manifest(path)
     check_backend(info, files.SQLITE)
-    with files.plain_copy(info, db_file.parent, passphrase) as tmp:
-        checkpoint(uow.engine)
-        with uow() as work:
-            carry = read_carry_over(work.session, since=info.created_at)
-        replayed = _prepare(tmp, carry, info, actor_name, now)
-        checkpoint(uow.engine)
+    _check_space(db_file, info)
+    private = files.private_temp_folder(db_file.parent)
+    files.clean_leftovers(private)
+    with files.plain_copy(info, private, passphrase, keys) as copy:
+        other = is_other_database(info, identity[0], replace_other)
+        continues = (info.database_id or identity[0], copy.key) if other else identity
+        lock = sqlite3.connect(db_file, timeout=10, isolation_level=None)
+        try:
+            try:
+                lock.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise BackupFailed(
+                    N_(
+                        "Another program is saving into the database; nothing was changed. "
+                        "Try the restore again in a moment."
+                    )
+                ) from exc
+            carry = None
+            if not other:
+                with uow() as work:
+                    carry = read_carry_over(work.session, since=info.created_at)
+            replayed = _prepare(
+                copy.path, carry, info, actor_name, now, identity=continues, other=other
+            )
+            aside = keep_aside(db_file, identity[1], identity[0])
+            row = lock.execute(
+                "SELECT value FROM setting WHERE key = ?", (GENERATION_KEY,)
+            ).fetchone()
+            before = str(row[0]) if row else None
+            lock.execute(
+                "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
+                (GENERATION_KEY, "restoring-" + uuid.uuid4().hex),
+            )
+            lock.execute("COMMIT")
+        except BaseException:
+            if lock.in_transaction:
+                lock.execute("ROLLBACK")
+            raise
+        finally:
+            lock.close()
         uow.engine.dispose()
-        aside = _swap(db_file, tmp, now)
+        try:
+            _copy_in(copy.path, db_file)
+        except sqlite3.Error as exc:
+            _write_generation(db_file, before)
+            raise BackupFailed(
+                N_("The backup could not be copied into the database; nothing was changed.")
+            ) from exc
+    uow.adopt_generation()
     return RestoreResult(backup=info, aside=aside, erasures_replayed=replayed)
 
 
 def restore_file(
-    db_file: Path, path: Path, passphrase: str | None, *, actor_name: str
+    db_file: Path,
+    path: Path,
+    passphrase: str | None,
+    *,
+    actor_name: str,
+    keys: Sequence[bytes],
 ) -> RestoreResult:
-    """Restore *path* over a database nobody has open (start-up recovery)."""
+    """Restore *path* over a database nobody has open (start-up recovery); the damaged
+    file is kept aside as a "before-restore" backup beside the one restored."""
     now = SystemClock().now()
     info = files.read_manifest(path)
     check_backend(info, files.SQLITE)
     db_file.parent.mkdir(parents=True, exist_ok=True)
-    with files.plain_copy(info, db_file.parent, passphrase) as tmp:
+    private = files.private_temp_folder(db_file.parent)
+    files.clean_leftovers(private)
+    with files.plain_copy(info, private, passphrase, keys) as copy:
         carry = read_carry_over_file(db_file)
-        replayed = _prepare(tmp, carry, info, actor_name, now)
-        aside = _swap(db_file, tmp, now)
-    return RestoreResult(backup=info, aside=aside, erasures_replayed=replayed)
+        replayed = _prepare(
+            copy.path, carry, info, actor_name, now, identity=(info.database_id, copy.key)
+        )
+        aside: Path | None = None
+        if db_file.exists():
+            material = None
+            if info.encrypted:
+                from privacycrm_desktop.persistence.backup_crypto import read_header_material
+
+                material = read_header_material(info.path)
+            aside = keep_aside_file(
+                db_file, info.path.parent, material, copy.key, info.database_id, now
+            )
+        renamed = _swap(db_file, copy.path, now)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{renamed}{suffix}").unlink()
+    # Nothing to keep (the file was gone): the name it would have had, which does not exist.
+    return RestoreResult(backup=info, aside=aside or renamed, erasures_replayed=replayed)

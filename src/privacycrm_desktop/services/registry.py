@@ -50,8 +50,11 @@ class Services:
 
     @classmethod
     def build(cls, engine: Engine, clock: Clock | None = None) -> Services:
-        """Wire every service to one unit-of-work factory and one clock."""
-        return cls(engine, clock)
+        """Wire every service to one unit-of-work factory and one clock; at every start,
+        remove what a killed backup or restore left behind (services/backup.py)."""
+        services = cls(engine, clock)
+        services.backup.clean_leftovers()
+        return services
 
     @cached_property
     def access(self) -> AccessService:

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from privacycrm_desktop.domain.access import Permission, has_permission
-from privacycrm_desktop.domain.errors import DomainError, ValidationFailed
+from privacycrm_desktop.domain.errors import BackupOtherDatabase, DomainError, ValidationFailed
 from privacycrm_desktop.i18n import N_, _, describe_error, local_moment, ngettext
 from privacycrm_desktop.services.backup import (
     MAX_MAX_AGE_DAYS,
@@ -59,6 +59,7 @@ TIER_LABELS = {
     BackupTier.MONTHLY: N_("Monthly"),
     BackupTier.MANUAL: N_("Made by hand"),
     BackupTier.EXIT: N_("At closing"),
+    BackupTier.BEFORE_RESTORE: N_("Set aside at a restore (removed after 7 days)"),
 }
 
 
@@ -146,9 +147,16 @@ def plan_lines(plan: RestorePlan) -> list[str]:
         ).format(count=plan.erasures_to_replay),
         _(
             "Everything entered or changed since the backup is not in it. The current "
-            "database is kept aside (renamed, not deleted)."
+            "database is kept aside as a backup for 7 days."
         ),
     ]
+    if plan.other_database:
+        lines.append(
+            _(
+                "This backup is of another database: this company's data will be replaced "
+                "by that database's, and nobody erased here will be erased in it."
+            )
+        )
     if plan.schema_migrates:
         lines.append(_("The backup comes from an older version and will be updated."))
     lines.append(_("PrivacyCRM closes after the restore; start it again to go on."))
@@ -406,18 +414,42 @@ class BackupDialog(QDialog):
             if not ok:
                 return
             passphrase = text
+        self._plan(info.path, passphrase, replace_other=False)
+
+    def _plan(self, path: Path, passphrase: str | None, *, replace_other: bool) -> None:
         backups, actor = self._backups, self._actor
 
         def work(_ctx: JobContext) -> RestorePlan:
-            return backups.plan_restore(actor, info.path, passphrase)
+            return backups.plan_restore(actor, path, passphrase, replace_other=replace_other)
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, BackupOtherDatabase) and self.confirm_other_database():
+                self._plan(path, passphrase, replace_other=True)
+                return
+            self._failed(error)
 
         job = run_in_background(
             work,
             lambda plan: self.confirm_restore(plan, passphrase),
-            on_failure=self._failed,
+            on_failure=failed,
             parent=self,
         )
         self.progress.start(_("Checking the backup..."), job)
+
+    def confirm_other_database(self) -> bool:
+        """Ask before a backup of another database replaces this company's data."""
+        answer = QMessageBox.warning(
+            self,
+            _("Restore a backup"),
+            _(
+                "This backup was made from another database, not from this one. Restoring "
+                "it replaces all of this company's data with that database's; nobody "
+                "erased here is erased in it. Replace this company's data with it?"
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def confirm_restore(self, plan: RestorePlan, passphrase: str | None) -> None:
         """Show the plan; restore when the user confirms."""
@@ -427,7 +459,9 @@ class BackupDialog(QDialog):
         backups, actor = self._backups, self._actor
 
         def work(_ctx: JobContext) -> RestoreResult:
-            return backups.restore(actor, plan.backup.path, passphrase)
+            return backups.restore(
+                actor, plan.backup.path, passphrase, replace_other=plan.other_database
+            )
 
         job = run_in_background(work, self._restored, on_failure=self._failed, parent=self)
         self.progress.start(_("Restoring..."), job)

@@ -23,7 +23,11 @@ from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.persistence import pg_dump
-from privacycrm_desktop.persistence.backup import integrity_problems_of, manifest_path
+from privacycrm_desktop.persistence.backup import (
+    integrity_problems_of,
+    manifest_path,
+    manifest_seal,
+)
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import HEAD_REVISION, current_revision, migrate
 from privacycrm_desktop.services.backup import BackupTier, restore_unopenable
@@ -60,6 +64,11 @@ def db_bytes(path: Path) -> bytes:
 def _data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Server backups go to the data folder: a temporary one."""
     monkeypatch.setenv("PRIVACYCRM_DATA_DIR", str(tmp_path / "data"))
+
+
+def reseal(svc: Services, data: dict[str, object]) -> None:
+    """Seal a changed manifest with the database's own key (what only this app can do)."""
+    data["mac"] = manifest_seal(data, svc.backup.identity()[1])
 
 
 def reopen(db_url: Path | str, clock: FixedClock) -> tuple[Services, Engine]:
@@ -272,7 +281,9 @@ def test_a_backup_of_an_older_schema_is_migrated(
     finally:
         old_engine.dispose()
     assert info.schema_version == current_revision(create_engine_for(old_path))
-    plan = svc.backup.plan_restore(owner, info.path)
+    # Another database's backup: only on purpose (issue 15).
+    plan = svc.backup.plan_restore(owner, info.path, replace_other=True)
+    assert plan.other_database
     assert plan.schema_migrates
     assert plan.contacts_in_backup == 0
 
@@ -395,6 +406,7 @@ def test_opt_outs_since_the_backup_survive_and_newer_backups_are_refused(
         data["schema_version"] = "0999_future"
     data["checksum"] = hashlib.sha256(info.path.read_bytes()).hexdigest()
     data["size"] = info.path.stat().st_size
+    reseal(svc, data)
     manifest.write_text(json.dumps(data))
     with pytest.raises(BackupInvalid, match="newer version"):
         svc.backup.plan_restore(owner, info.path)
@@ -466,6 +478,7 @@ def test_a_restore_failing_halfway_leaves_the_server_database_unchanged(
     described = json.loads(manifest.read_text())
     described["checksum"] = hashlib.sha256(info.path.read_bytes()).hexdigest()
     described["size"] = info.path.stat().st_size
+    reseal(svc, described)
     manifest.write_text(json.dumps(described))
     assert pg_dump.dump_is_readable(info.path)
     with pytest.raises(BackupFailed):
@@ -498,10 +511,10 @@ def test_a_server_backup_of_an_older_schema_is_migrated_in_the_restore(
         pg_support.drop_database(old_url)
     assert info.schema_version == "0003_retention"
     make_x(svc, owner)
-    plan = svc.backup.plan_restore(owner, info.path)
+    plan = svc.backup.plan_restore(owner, info.path, replace_other=True)
     assert plan.schema_migrates
     assert (plan.contacts_now, plan.contacts_in_backup) == (1, 0)
-    svc.backup.restore(owner, info.path)
+    svc.backup.restore(owner, info.path, replace_other=True)
     engine = create_engine_for(db_url)
     try:
         assert current_revision(engine) == HEAD_REVISION
