@@ -37,7 +37,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         required=True,
         help=_(
             "erasure_request or objection (the person goes on the suppression list), "
-            "retention_expired, or other text (recorded as other)"
+            "retention_expired or other; any other text is refused"
         ),
     )
     p.add_argument(

@@ -57,3 +57,18 @@ def test_erase_one_contact(capsys: pytest.CaptureFixture[str], ready: Path) -> N
     code, _out, err = run(capsys, ready, *ZOE, *SOURCE, "2024-05-01")
     assert code == 1
     assert "forgotten" in err
+
+
+def test_erase_refuses_free_text_reason(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
+    """Issue 16: "asked to be forgotten" was read as "other" and suppressed nothing."""
+    code, out, err = run(capsys, ready, "erase", "1", "--reason", "asked to be forgotten")
+    assert code == 1
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    for valid in ("erasure_request", "objection", "retention_expired", "other"):
+        assert valid in err
+    # Nothing was erased: the contact is still there and can be erased with a valid code.
+    assert run_json(capsys, ready, "erase", "1", "--reason", "Erasure request")["erased"] is True  # type: ignore[index]
+    code, _out, err = run(capsys, ready, *ZOE, *SOURCE, "2024-05-01")
+    assert code == 1
+    assert "forgotten" in err

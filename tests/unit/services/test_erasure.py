@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput, Relationship
-from privacycrm_desktop.domain.erasure import ErasureReason, HoldKeepsContact
+from privacycrm_desktop.domain.erasure import UnknownErasureReason, ErasureReason, HoldKeepsContact
 from privacycrm_desktop.domain.errors import PermissionDenied
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.special_categories import SpecialCategory
@@ -185,4 +185,6 @@ def test_a_hold_keeps_the_contact_and_only_owner_or_officer_erase(
 
 def test_reason_text_is_parsed_to_a_code() -> None:
     assert ErasureReason.parse("Erasure request") is ErasureReason.ERASURE_REQUEST
-    assert ErasureReason.parse("called us on monday") is ErasureReason.OTHER
+    with pytest.raises(UnknownErasureReason) as refused:
+        ErasureReason.parse("asked to be forgotten")
+    assert "erasure_request" in str(refused.value)
