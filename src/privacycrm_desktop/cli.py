@@ -321,7 +321,20 @@ def _open(args: argparse.Namespace) -> tuple[Engine, Services]:
     if getattr(args, "needs_db", True) and not services.setup.is_initialised():
         engine.dispose()
         raise CliFailure(_("This database is not set up yet: run init first."))
+    if getattr(args, "needs_db", True):
+        _finish_pending_scrub(services)
     return engine, services
+
+
+def _finish_pending_scrub(services: Services) -> None:
+    """An earlier erasure whose bytes another program kept on disk: remove them now."""
+    from contextlib import suppress
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    # Read-only or locked: the next command or the app's start tries again.
+    with suppress(SQLAlchemyError):
+        services.erasure.retry_scrub()
 
 
 def describe_database_error(error: Exception) -> str:

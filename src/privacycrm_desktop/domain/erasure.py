@@ -56,9 +56,7 @@ SUPPRESSED_AS = {
 class UnknownErasureReason(DomainError):
     """An erase reason that is none of the codes; the message lists the valid ones."""
 
-    default_message = N_(
-        "Unknown reason \"{reason}\"; give one of: {choices}. Nothing was erased."
-    )
+    default_message = N_('Unknown reason "{reason}"; give one of: {choices}. Nothing was erased.')
 
     def __init__(self, reason: str) -> None:
         super().__init__(

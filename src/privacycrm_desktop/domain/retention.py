@@ -240,3 +240,43 @@ _PROPOSALS = {
 def proposed_action(reason: str) -> CleanupAction:
     """The action the cleanup proposes for a contact that expired for *reason*."""
     return _PROPOSALS.get(reason, CleanupAction.ERASE)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which of the cleanup's candidates are handled: all except ``ids``, or none except
+    ``ids``.
+
+    It speaks of the whole candidate set, never of the rows a list happens to have loaded
+    or shows: "Check none" on a list with 500 of 30,000 rows loaded once left 29,500
+    checked by default, and the cleanup erased them.
+    """
+
+    everyone: bool = True
+    #: The exceptions: unchecked ids when ``everyone``, checked ids otherwise.
+    ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def all(cls) -> Selection:
+        """Every candidate."""
+        return cls(True)
+
+    @classmethod
+    def none(cls) -> Selection:
+        """No candidate."""
+        return cls(False)
+
+    def includes(self, contact_id: int) -> bool:
+        """True when the contact is handled."""
+        return (contact_id not in self.ids) if self.everyone else (contact_id in self.ids)
+
+    def with_checked(self, contact_ids: Iterable[int], checked: bool) -> Selection:
+        """The same selection with *contact_ids* checked (or unchecked)."""
+        ids = set(self.ids)
+        # An exception is an id whose state differs from the default.
+        (ids.update if checked != self.everyone else ids.difference_update)(contact_ids)
+        return Selection(self.everyone, frozenset(ids))
+
+    def count(self, candidates: int) -> int:
+        """How many of *candidates* (all of them, ``ids`` among them) are handled."""
+        return candidates - len(self.ids) if self.everyone else len(self.ids)

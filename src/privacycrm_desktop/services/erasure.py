@@ -9,13 +9,20 @@ to be forgotten or objected, the ledger row and the audit event (no personal val
 After the commit the search index is merged (``optimize``, so deleted words leave the index
 pages) and the WAL is checkpointed and truncated; with ``secure_delete=ON`` the freed
 pages are zeroed, so a byte search of the database files finds nothing of the person.
+
+Another program holding a read snapshot keeps the checkpoint from finishing: the person's
+old pages then stay in the WAL and the main file. So the erasure's own transaction leaves
+a small marker (the ``setting`` row ``SCRUB_PENDING_KEY``, a time and nothing personal),
+and only a finished checkpoint removes it. Until then the erasure is reported as "scrub
+pending" (never as done), and ``retry_scrub`` finishes it: the app retries in the
+background and at start, the CLI at its next command.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import (
     ColumnElement,
@@ -60,6 +67,7 @@ from privacycrm_desktop.persistence.models import (
     FieldProvenance,
     ImportStaging,
     RetentionHold,
+    Setting,
     Source,
     SpecialCategoryDatum,
     Suppression,
@@ -99,6 +107,9 @@ class ErasureResult:
     contact_id: int
     anonymised: bool
     suppressed: int
+    #: False while the person's bytes may still be in the database files: another
+    #: program's read snapshot kept the WAL from being checkpointed (see ``retry_scrub``).
+    scrubbed: bool = True
 
 
 def _count(session: Session, column: InstrumentedAttribute[int | None], contact_id: int) -> int:
@@ -266,6 +277,9 @@ def erase_in_session(
             "anonymised": anonymise,
         },
     )
+    if conn.dialect.name == "sqlite":
+        # Committed with the erasure: a crash before the checkpoint still leaves it.
+        session.merge(Setting(key=SCRUB_PENDING_KEY, value=now.isoformat()))
     record_event(
         session,
         actor=actor.username,
@@ -317,19 +331,50 @@ ERASURE_TABLES = (
 )
 
 
-def finish_erasure(uow: UnitOfWork) -> None:
+#: The ``setting`` row saying an erasure's bytes may still be in the SQLite files.
+SCRUB_PENDING_KEY = "erasure.scrub_pending"
+
+
+def finish_erasure(uow: UnitOfWork) -> bool:
     """After the commit(s): merge the search index and truncate the WAL, so the deleted
     words leave the index pages and the WAL (secure_delete zeroes the freed pages).
+
+    Returns True when that is done, False when another program's read snapshot kept the
+    checkpoint from finishing (the pending marker then stays, for ``retry_scrub``).
 
     On PostgreSQL: ``VACUUM`` the touched tables (best effort, outside a transaction), so
     the dead row versions holding the person's values are cleaned."""
     with uow(write=True) as work:
         search.optimize(work.session)
-    checkpoint(uow.engine)
     if uow.engine.dialect.name == "postgresql":
         from privacycrm_desktop.persistence.pg_dump import vacuum
 
         vacuum(uow.engine, ERASURE_TABLES)
+        return True
+    if not checkpoint(uow.engine):
+        return False
+    with uow(write=True) as work:
+        marker = work.session.get(Setting, SCRUB_PENDING_KEY)
+        if marker is not None:
+            work.session.delete(marker)
+    # Only the marker's page is in the WAL now: nothing personal if this one cannot finish.
+    checkpoint(uow.engine)
+    return True
+
+
+def scrub_pending(uow: UnitOfWork) -> bool:
+    """True when an erasure's bytes may still be in the database files."""
+    if uow.engine.dialect.name != "sqlite":
+        return False
+    with uow() as work:
+        return work.session.get(Setting, SCRUB_PENDING_KEY) is not None
+
+
+def retry_scrub(uow: UnitOfWork) -> bool:
+    """Finish a pending scrub if there is one; True when nothing is pending any more."""
+    if not scrub_pending(uow):
+        return True
+    return finish_erasure(uow)
 
 
 class ErasureService:
@@ -380,5 +425,13 @@ class ErasureService:
             result = erase_in_session(
                 uow.session, actor, contact_id, reason, self._clock.now(), anonymise=anonymise
             )
-        finish_erasure(self._uow)
-        return result
+        return replace(result, scrubbed=finish_erasure(self._uow))
+
+    def scrub_pending(self) -> bool:
+        """True while an erasure's bytes may still be in the database files."""
+        return scrub_pending(self._uow)
+
+    def retry_scrub(self) -> bool:
+        """Finish a pending scrub (no permission needed: it only removes leftovers);
+        True when nothing is pending any more."""
+        return retry_scrub(self._uow)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput, Relationship
-from privacycrm_desktop.domain.erasure import UnknownErasureReason, ErasureReason, HoldKeepsContact
+from privacycrm_desktop.domain.erasure import ErasureReason, HoldKeepsContact, UnknownErasureReason
 from privacycrm_desktop.domain.errors import PermissionDenied
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.special_categories import SpecialCategory
