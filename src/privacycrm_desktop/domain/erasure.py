@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from privacycrm_desktop.domain.errors import DomainError
+from privacycrm_desktop.domain.errors import DomainError, NotFound
 from privacycrm_desktop.domain.suppression import SuppressionReason
 from privacycrm_desktop.domain.text import N_
 
@@ -62,6 +62,12 @@ class UnknownErasureReason(DomainError):
         super().__init__(
             None, reason=reason.strip()[:60], choices=", ".join(r.value for r in ErasureReason)
         )
+
+
+class AlreadyErased(NotFound):
+    """The contact was erased already (by another desk a moment ago, or earlier)."""
+
+    default_message = N_("This contact has already been erased; nothing more to do.")
 
 
 class HoldKeepsContact(DomainError):

@@ -43,6 +43,7 @@ from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.contacts import Relationship
 from privacycrm_desktop.domain.erasure import (
     SUPPRESSED_AS,
+    AlreadyErased,
     ErasureReason,
     HoldKeepsContact,
     postcode_region,
@@ -177,6 +178,12 @@ _CONTACT = select(
     Contact.postcode,
     Contact.source_id,
 ).where(Contact.id == bindparam("cid"))
+# Two desks erasing one person on the server: the second waits for the first's row lock,
+# then finds the contact gone (and its ledger row) instead of writing the suppression
+# digests, the ledger row and the audit event a second time. SQLite has one writer at a
+# time already (and SQLAlchemy leaves FOR UPDATE out there).
+_CONTACT_LOCKED = _CONTACT.with_for_update()
+_ERASED_BEFORE = select(ErasureLedger.id).where(ErasureLedger.contact_id == bindparam("cid"))
 _HOLDS = (
     select(RetentionHold.reason, RetentionHold.until)
     .where(RetentionHold.contact_id == bindparam("cid"), RetentionHold.until >= bindparam("today"))
@@ -223,13 +230,17 @@ def erase_in_session(
     """Erase (or anonymise) one contact in the caller's transaction; see the module text.
 
     Raises:
+        AlreadyErased: the contact was erased before (perhaps by another desk just now).
         NotFound: no such contact.
         HoldKeepsContact: an active hold keeps it.
     """
     conn = session.connection()
     key = {"cid": contact_id}
-    contact = conn.execute(_CONTACT, key).first()
+    contact = conn.execute(_CONTACT_LOCKED, key).first()
     if contact is None:
+        # Read after the lock wait: READ COMMITTED sees the other desk's ledger row.
+        if conn.execute(_ERASED_BEFORE, key).first() is not None:
+            raise AlreadyErased
         raise NotFound
     kind, relationship, started, first_name, last_name, postcode, source_id = contact
     holds = conn.execute(_HOLDS, {**key, "today": now.date()}).first()

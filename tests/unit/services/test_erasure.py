@@ -188,3 +188,61 @@ def test_reason_text_is_parsed_to_a_code() -> None:
     with pytest.raises(UnknownErasureReason) as refused:
         ErasureReason.parse("asked to be forgotten")
     assert "erasure_request" in str(refused.value)
+
+
+def test_two_desks_erasing_one_person_end_in_one_erasure(
+    svc: Services, owner: Actor, db_url: str
+) -> None:
+    """Issue 17: on PostgreSQL two desks erasing the same person at once got a raw
+    UniqueViolation on uq_suppression_digest, or both "succeeded" with two ledger rows and
+    two audit events. Now: one erasure, and "already erased" for the other desk."""
+    import threading
+
+    from privacycrm_desktop.domain.erasure import AlreadyErased
+    from privacycrm_desktop.persistence.database import create_engine_for
+    from privacycrm_desktop.services.clock import SystemClock
+
+    desks = [Services.build(create_engine_for(db_url), SystemClock()) for _ in range(2)]
+    try:
+        for round_ in range(4):
+            cid = svc.contacts.create(
+                owner,
+                canary_contact(str(round_)),
+                SourceInput(SourceKind.SALE, "x", dt.date(2026, 2, 20)),
+            )
+            start = threading.Barrier(2)
+            outcomes: list[object] = []
+
+            def erase(desk: Services) -> None:
+                start.wait()
+                try:
+                    outcomes.append(desk.erasure.erase(owner, cid, ErasureReason.ERASURE_REQUEST))
+                except Exception as exc:  # noqa: BLE001 - the test looks at what came back
+                    outcomes.append(exc)
+
+            threads = [threading.Thread(target=erase, args=(desk,)) for desk in desks]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            refused = [o for o in outcomes if isinstance(o, BaseException)]
+            assert len(outcomes) == 2
+            assert len(refused) == 1, outcomes
+            assert isinstance(refused[0], AlreadyErased), refused
+            assert "already been erased" in str(refused[0])
+            with svc.uow() as uow:
+                session = uow.session
+                ledger = session.execute(
+                    text("SELECT count(*) FROM erasure_ledger WHERE contact_id = :c"), {"c": cid}
+                ).scalar()
+                audit = session.execute(
+                    text(
+                        "SELECT count(*) FROM audit_event WHERE action = 'contact.erase' "
+                        "AND entity_id = :c"
+                    ),
+                    {"c": str(cid)},
+                ).scalar()
+            assert (ledger, audit) == (1, 1)
+    finally:
+        for desk in desks:
+            desk.uow.engine.dispose()
