@@ -6,6 +6,13 @@ parts of its consent events (the events stay, with purpose, channel, status and 
 accountability; the disclosure rows keep recipient, purpose and dates), its search-index
 entry, import staging rows holding its values, a suppression entry when the person asked
 to be forgotten or objected, the ledger row and the audit event (no personal value).
+
+What stays for accountability is stripped of what identifies the person: the rights
+requests about the contact keep their kind, dates, deadline, status and whether identity
+was verified, but lose the requester's name, the identity evidence and the outcome text;
+a written consent for special-category data keeps that it was one, not which category;
+an import batch whose file name names the person (or that brought only this contact) is
+renamed "import-<batch id>.<extension>".
 After the commit the search index is merged (``optimize``, so deleted words leave the index
 pages) and the WAL is checkpointed and truncated; with ``secure_delete=ON`` the freed
 pages are zeroed, so a byte search of the database files finds nothing of the person.
@@ -26,6 +33,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     and_,
     bindparam,
     delete,
@@ -49,6 +57,7 @@ from privacycrm_desktop.domain.erasure import (
     postcode_region,
 )
 from privacycrm_desktop.domain.errors import NotFound
+from privacycrm_desktop.domain.special_categories import CONSENT_PREFIX
 from privacycrm_desktop.domain.suppression import (
     HashKind,
     SuppressionReason,
@@ -66,8 +75,11 @@ from privacycrm_desktop.persistence.models import (
     Disclosure,
     ErasureLedger,
     FieldProvenance,
+    ImportBatch,
     ImportStaging,
+    RequestContact,
     RetentionHold,
+    RightsRequest,
     Setting,
     Source,
     SpecialCategoryDatum,
@@ -202,6 +214,27 @@ _CLEAR_CONSENT = (
     .where(ConsentEvent.contact_id == bindparam("cid"))
     .values(evidence="", evidence_file=None, evidence_file_name="", contact_point_hash="")
 )
+# A category of special data is itself special data (see disclosures: the audit no longer
+# names it either).
+_FORGET_SPECIAL_CATEGORY = (
+    update(ConsentEvent)
+    .where(
+        ConsentEvent.contact_id == bindparam("cid"),
+        ConsentEvent.product_category.startswith(CONSENT_PREFIX),
+    )
+    .values(product_category=CONSENT_PREFIX)
+)
+# The register keeps that a request of this kind came and was answered on time; not who.
+_FORGET_REQUESTER = (
+    update(RightsRequest)
+    .where(
+        RightsRequest.id.in_(
+            select(RequestContact.request_id).where(RequestContact.contact_id == bindparam("cid"))
+        )
+    )
+    .values(requester="", identity_method="", outcome="")
+    .execution_options(synchronize_session=False)
+)
 _UNLINK_DISCLOSURES = (
     update(Disclosure).where(Disclosure.contact_id == bindparam("cid")).values(contact_id=None)
 )
@@ -271,6 +304,9 @@ def erase_in_session(
     # The consent events stay (purpose, channel, status, method, dates); what could name
     # the person goes: the evidence text and file, and the hash of the address.
     conn.execute(_CLEAR_CONSENT, key)
+    conn.execute(_FORGET_SPECIAL_CATEGORY, key)
+    conn.execute(_FORGET_REQUESTER, key)
+    _forget_import_file_names(conn, sources, first_name, last_name, emails, phones)
     if conn.execute(_ANY_STAGED).first() is not None:
         _delete_staged_rows(session, first_name, last_name, emails, phones)
     search.remove(conn, [contact_id])
@@ -301,6 +337,41 @@ def erase_in_session(
         detail=f"reason={reason.value};suppressed={suppressed}",
     )
     return ErasureResult(contact_id, anonymise, suppressed)
+
+
+def _forget_import_file_names(
+    conn: Connection,
+    sources: set[int],
+    first_name: str,
+    last_name: str,
+    emails: Sequence[str],
+    phones: Sequence[str],
+) -> None:
+    """Rename the import batches of the contact's sources whose file name names the person
+    ("Jan Peeters.vcf"), or that brought this contact alone."""
+    batches = conn.execute(
+        select(ImportBatch.id, ImportBatch.file_name, ImportBatch.imported, ImportBatch.merged)
+        .join(Source, Source.import_batch_id == ImportBatch.id)
+        .where(Source.id.in_(sorted(sources)))
+        .distinct()
+    ).all()
+    if not batches:
+        return
+    tokens = {t.casefold() for t in (first_name, last_name) if len(t.strip()) >= 2}
+    for address in emails:
+        tokens.update({address.casefold(), address.split("@")[0].casefold()})
+    tokens.update("".join(ch for ch in p if ch.isdigit())[-6:] for p in phones)
+    tokens = {t.strip() for t in tokens if len(t.strip()) >= 2}
+    for batch_id, file_name, imported, merged in batches:
+        folded = file_name.casefold()
+        if (imported or 0) + (merged or 0) > 1 and not any(t in folded for t in tokens):
+            continue
+        suffix = file_name.rsplit(".", 1)[1][:10] if "." in file_name else ""
+        conn.execute(
+            update(ImportBatch)
+            .where(ImportBatch.id == batch_id)
+            .values(file_name=f"import-{batch_id}" + (f".{suffix}" if suffix else ""))
+        )
 
 
 def _delete_staged_rows(
