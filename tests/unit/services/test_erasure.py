@@ -213,14 +213,18 @@ def test_two_desks_erasing_one_person_end_in_one_erasure(
             start = threading.Barrier(2)
             outcomes: list[object] = []
 
-            def erase(desk: Services) -> None:
+            def erase(
+                desk: Services, start: threading.Barrier, outcomes: list[object], cid: int
+            ) -> None:
                 start.wait()
                 try:
                     outcomes.append(desk.erasure.erase(owner, cid, ErasureReason.ERASURE_REQUEST))
-                except Exception as exc:  # noqa: BLE001 - the test looks at what came back
+                except Exception as exc:  # the test looks at what came back
                     outcomes.append(exc)
 
-            threads = [threading.Thread(target=erase, args=(desk,)) for desk in desks]
+            threads = [
+                threading.Thread(target=erase, args=(desk, start, outcomes, cid)) for desk in desks
+            ]
             for thread in threads:
                 thread.start()
             for thread in threads:
