@@ -157,6 +157,8 @@ class RetentionActions:
             if allowed_cleanup:
                 menu.addAction(_("&Cleanup...")).triggered.connect(self.cleanup)
                 menu.addAction(_("Data &quality review...")).triggered.connect(self.quality)
+        # Dates not computed yet (bulk loads, an upgrade): one index probe when none.
+        services.retention.fill_missing()
         self.update()
         # An erasure of an earlier session that could not finish: finish it now.
         if services.erasure.scrub_pending():

@@ -11,6 +11,11 @@ Existing databases are seeded with the highest id any trace still names: the con
 the erasure ledger and the audit trail. PostgreSQL's sequence never goes back; it is only
 raised to that seed when it is lower.
 
+Keep-until (issue 16): a lasting marketing consent used to leave the date blank (kept
+"while consent lasts"), so those contacts never reached the cleanup; now it is due for
+re-confirmation. Those blank dates are marked "not computed yet" (an empty reason), and
+the app and the CLI compute them at their next start (services.retention.fill_missing).
+
 Revision ID: 0007_h16erase
 Revises: 0006_shared_server
 """
@@ -55,6 +60,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_id_high_water")),
     )
     bind = op.get_bind()
+    bind.execute(
+        sa.text(
+            "UPDATE contact SET keep_reason = '' WHERE keep_until IS NULL AND keep_reason IN "
+            "(SELECT code FROM purpose WHERE retention_trigger = 'consent_withdrawal')"
+        )
+    )
     highest = _highest_used(bind)
     bind.execute(
         sa.text("INSERT INTO id_high_water (name, last_id) VALUES ('contact', :v)"),
