@@ -28,12 +28,13 @@ from privacycrm_desktop.domain.erasure import ERASURE_REASON_LABELS, ErasureReas
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error, ngettext
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.erasure import ErasureResult
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.date_fields import format_date
 from privacycrm_desktop.ui.workers import Job, run_in_background
 
 if TYPE_CHECKING:
-    from privacycrm_desktop.services.erasure import ErasurePreview, ErasureResult
+    from privacycrm_desktop.services.erasure import ErasurePreview
     from privacycrm_desktop.services.retention import RetentionCounts
 
 
@@ -177,7 +178,7 @@ class RetentionActions:
         self.jobs.append(
             run_in_background(
                 lambda _context: erasure.retry_scrub(),
-                self._scrub_tried,
+                lambda done: self._scrub_tried(bool(done)),
                 on_failure=lambda _error: None,  # locked or read-only: the timer tries again
                 parent=self._window,
             )
@@ -255,9 +256,9 @@ class RetentionActions:
             )
         )
 
-    def _erased(self, result: ErasureResult) -> None:
+    def _erased(self, result: object) -> None:
         self._refresh()
-        if not result.scrubbed:
+        if isinstance(result, ErasureResult) and not result.scrubbed:
             self.scrub_pending()
 
     def quality(self) -> QDialog:
