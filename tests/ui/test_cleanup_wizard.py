@@ -252,20 +252,24 @@ def test_the_quality_review_lists_and_opens(
     save(dialog, "en-quality-review")
 
 
+@pytest.mark.parametrize("language", ["nl", "fr"])
 def test_a_pending_scrub_shows_and_is_finished_in_the_background(
     qtbot: QtBot,
     services: Services,
     owner: Actor,
     clock: FixedClock,
     database_path: Path,
+    language: str,
 ) -> None:
     """Issue 16: another program's read snapshot kept the erased person in the files
     while the app said nothing; now a note shows until a retry has removed the bytes."""
     import sqlite3
 
+    apply_language(language)
     ids = populate(services, owner, clock)
     window = MainWindow(services, owner)
     qtbot.addWidget(window)
+    window.resize(1024, 600)
     window.show()
     actions = window.retention
     assert actions.scrub_note.isHidden()
@@ -276,6 +280,7 @@ def test_a_pending_scrub_shows_and_is_finished_in_the_background(
         actions._erase(ids[0], ErasureReason.ERASURE_REQUEST)
         qtbot.waitUntil(actions.scrub_note.isVisible, timeout=30_000)
         assert actions.scrub_timer.isActive()
+        save(window, f"{language}-main-window-scrub-pending")
         assert b"aerts@example.be" in database_path.read_bytes() + _wal(database_path)
     finally:
         reader.rollback()
