@@ -79,9 +79,7 @@ WORKED_EXAMPLES = [
         RetentionFacts(
             Relationship.PROSPECT,
             COLLECTED,
-            marketing=(
-                MarketingPermission("direct_marketing_consent", granted_on=D(2023, 6, 30)),
-            ),
+            marketing=(MarketingPermission("direct_marketing_consent", granted_on=D(2023, 6, 30)),),
         ),
         D(2025, 6, 30),
         "consent_reconfirmation",
