@@ -338,7 +338,23 @@ def _open(args: argparse.Namespace) -> tuple[Engine, Services]:
     if getattr(args, "needs_db", True) and not services.setup.is_initialised():
         engine.dispose()
         raise CliFailure(_("This database is not set up yet: run init first."))
+    if getattr(args, "needs_db", True):
+        _catch_up(services)
     return engine, services
+
+
+def _catch_up(services: Services) -> None:
+    """Finish what an earlier run left: an erasure whose bytes another program kept on
+    disk, keep-until dates not computed yet (after an upgrade). Cheap when there is none."""
+    from contextlib import suppress
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    # Read-only or locked: the next command or the app's start tries again.
+    with suppress(SQLAlchemyError):
+        services.erasure.retry_scrub()
+    with suppress(SQLAlchemyError):
+        services.retention.fill_missing()
 
 
 def describe_database_error(error: Exception) -> str:

@@ -37,7 +37,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         required=True,
         help=_(
             "erasure_request or objection (the person goes on the suppression list), "
-            "retention_expired, or other text (recorded as other)"
+            "retention_expired or other; any other text is refused"
         ),
     )
     p.add_argument(
@@ -54,6 +54,7 @@ def cleanup_document(outcome: CleanupOutcome) -> dict[str, Any]:
         "by_reason": dict(outcome.by_reason),
         "skipped": outcome.skipped,
         "total": sum(outcome.by_action.values()),
+        "scrub": "pending" if outcome.scrub_pending else "done",
     }
 
 
@@ -61,7 +62,17 @@ def _cleanup_text(outcome: CleanupOutcome) -> str:
     rows: list[list[object]] = [[k, v] for k, v in sorted(outcome.by_action.items())]
     rows += [[f"reason:{k}", v] for k, v in sorted(outcome.by_reason.items())]
     head = _("Dry run: nothing was changed.") if outcome.dry_run else _("Cleanup applied.")
+    if outcome.scrub_pending:
+        head += "\n" + _scrub_pending_text()
     return head + "\n" + out.table(["", "count"], rows) if rows else head
+
+
+def _scrub_pending_text() -> str:
+    return _(
+        "Scrub pending: another program has the database open, so the erased data is "
+        "still in the database file. It is removed as soon as that program lets go (the "
+        "next command or start of the app tries again)."
+    )
 
 
 def cmd_cleanup(ctx: Context) -> int:
@@ -77,8 +88,15 @@ def cmd_erase(ctx: Context) -> int:
     result = ctx.services.erasure.erase(
         ctx.actor(), a.id, ErasureReason.parse(a.reason), anonymise=a.anonymise
     )
-    document = {"id": result.contact_id, "erased": True, "anonymised": result.anonymised}
-    ctx.emit(document, lambda: "OK")
+    document = {
+        "id": result.contact_id,
+        "erased": True,
+        "anonymised": result.anonymised,
+        "scrub": "done" if result.scrubbed else "pending",
+    }
+    # Never "OK" while the person's bytes are still on disk: the erasure is committed (exit
+    # 0), what is pending is said in words and in the JSON.
+    ctx.emit(document, lambda: "OK" if result.scrubbed else _scrub_pending_text())
     return 0
 
 

@@ -31,7 +31,14 @@ def _expire(path: Path, contact_id: int, reason: str) -> None:
 @pytest.mark.sqlite_only  # ages contacts through sqlite3
 def test_cleanup_dry_run_then_apply(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
     empty = run_json(capsys, ready, "cleanup", "--dry-run")
-    assert empty == {"dry_run": True, "by_action": {}, "by_reason": {}, "skipped": 0, "total": 0}
+    assert empty == {
+        "dry_run": True,
+        "by_action": {},
+        "by_reason": {},
+        "skipped": 0,
+        "total": 0,
+        "scrub": "done",
+    }
     _expire(ready, 1, "customer_relationship")
     dry = run_json(capsys, ready, "cleanup", "--dry-run")
     assert dry["by_action"] == {"anonymise": 1}  # type: ignore[index]
@@ -50,6 +57,7 @@ def test_erase_one_contact(capsys: pytest.CaptureFixture[str], ready: Path) -> N
         "id": 1,
         "erased": True,
         "anonymised": False,
+        "scrub": "done",
     }
     code, _out, err = run(capsys, ready, "erase", "1", "--reason", "again")
     assert code == 1
@@ -57,3 +65,77 @@ def test_erase_one_contact(capsys: pytest.CaptureFixture[str], ready: Path) -> N
     code, _out, err = run(capsys, ready, *ZOE, *SOURCE, "2024-05-01")
     assert code == 1
     assert "forgotten" in err
+
+
+def test_erase_refuses_free_text_reason(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
+    """Issue 16: "asked to be forgotten" was read as "other" and suppressed nothing."""
+    code, out, err = run(capsys, ready, "erase", "1", "--reason", "asked to be forgotten")
+    assert code == 1
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    for valid in ("erasure_request", "objection", "retention_expired", "other"):
+        assert valid in err
+    # Nothing was erased: the contact is still there and can be erased with a valid code.
+    assert run_json(capsys, ready, "erase", "1", "--reason", "Erasure request")["erased"] is True  # type: ignore[index]
+    code, _out, err = run(capsys, ready, *ZOE, *SOURCE, "2024-05-01")
+    assert code == 1
+    assert "forgotten" in err
+
+
+def _on_disk(path: Path, needle: bytes) -> list[str]:
+    """Which of the database files hold *needle* (a byte search, as a forensic tool would)."""
+    files = [path, Path(f"{path}-wal")]
+    return [f.name for f in files if f.exists() and needle in f.read_bytes()]
+
+
+@pytest.mark.sqlite_only  # holds a read snapshot through sqlite3
+def test_erase_with_a_reader_open_says_pending_then_finishes(
+    capsys: pytest.CaptureFixture[str], ready: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: with another connection holding a read snapshot the WAL checkpoint failed
+    silently and ``erase`` said OK while the person was still in the files."""
+    monkeypatch.setenv("PRIVACYCRM_BUSY_TIMEOUT_MS", "300")
+    email = b"zoe@example.be"
+    assert _on_disk(ready, email)
+    reader = sqlite3.connect(ready)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM contact").fetchone() == (1,)
+    try:
+        document = run_json(capsys, ready, "erase", "1", "--reason", "erasure_request")
+        assert document["erased"] is True  # type: ignore[index]
+        assert document["scrub"] == "pending"  # type: ignore[index]
+        assert _on_disk(ready, email)  # it really is still there
+        code, _out, _err = run(capsys, ready, "contacts", "list")
+        assert code == 0
+        assert _on_disk(ready, email)
+    finally:
+        reader.rollback()
+        reader.close()
+    # The next command finishes the scrub.
+    code, _out, err = run(capsys, ready, "contacts", "list")
+    assert code == 0, err
+    assert _on_disk(ready, email) == []
+    with sqlite3.connect(ready) as conn:
+        marker = conn.execute(
+            "SELECT count(*) FROM setting WHERE key = 'erasure.scrub_pending'"
+        ).fetchone()
+    conn.close()
+    assert marker == (0,)
+
+
+@pytest.mark.sqlite_only
+def test_erase_text_says_pending_not_ok(
+    capsys: pytest.CaptureFixture[str], ready: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRIVACYCRM_BUSY_TIMEOUT_MS", "300")
+    reader = sqlite3.connect(ready)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM contact").fetchone()
+    try:
+        code, out, err = run(capsys, ready, "erase", "1", "--reason", "erasure_request")
+    finally:
+        reader.rollback()
+        reader.close()
+    assert code == 0, err
+    assert "OK" not in out
+    assert "pending" in out.lower()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.contacts import ContactInput, Relationship
+from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.retention import CleanupAction
 from privacycrm_desktop.services.clock import FixedClock
@@ -116,7 +117,16 @@ def test_the_wizard_page_by_page(
     save(wizard, f"{language}-cleanup-3-dry-run")
     assert services.cleanup.summary(owner)  # nothing changed yet
 
+    # Apply asks first, naming how many people it erases (issue 16).
+    asked: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Yes,
+    )
     wizard.next()
+    assert len(asked) == 1
+    assert "2" in asked[0]
     assert wizard.currentId() == Page.EXECUTE
     page = wizard.execute_page
     qtbot.waitUntil(lambda: page.outcome is not None, timeout=10_000)
@@ -135,9 +145,14 @@ def test_the_wizard_page_by_page(
 
 
 def test_stopping_keeps_what_was_done(
-    qtbot: QtBot, services: Services, owner: Actor, clock: FixedClock
+    qtbot: QtBot,
+    services: Services,
+    owner: Actor,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     populate(services, owner, clock)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
     wizard = CleanupWizard(services, owner)
     qtbot.addWidget(wizard)
     wizard.show()
@@ -235,3 +250,49 @@ def test_the_quality_review_lists_and_opens(
     dialog._open(dialog.table.item(0, 1))
     assert len(opened) == 1
     save(dialog, "en-quality-review")
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_a_pending_scrub_shows_and_is_finished_in_the_background(
+    qtbot: QtBot,
+    services: Services,
+    owner: Actor,
+    clock: FixedClock,
+    database_path: Path,
+    language: str,
+) -> None:
+    """Issue 16: another program's read snapshot kept the erased person in the files
+    while the app said nothing; now a note shows until a retry has removed the bytes."""
+    import sqlite3
+
+    apply_language(language)
+    ids = populate(services, owner, clock)
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    window.resize(1024, 600)
+    window.show()
+    actions = window.retention
+    assert actions.scrub_note.isHidden()
+    reader = sqlite3.connect(database_path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM contact").fetchone()
+    try:
+        actions._erase(ids[0], ErasureReason.ERASURE_REQUEST)
+        qtbot.waitUntil(actions.scrub_note.isVisible, timeout=30_000)
+        assert actions.scrub_timer.isActive()
+        save(window, f"{language}-main-window-scrub-pending")
+        assert b"aerts@example.be" in database_path.read_bytes() + _wal(database_path)
+    finally:
+        reader.rollback()
+        reader.close()
+    actions.retry_scrub()  # what the timer does
+    qtbot.waitUntil(actions.scrub_note.isHidden, timeout=30_000)
+    assert not actions.scrub_timer.isActive()
+    assert b"aerts@example.be" not in database_path.read_bytes() + _wal(database_path)
+    for job in actions.jobs:
+        qtbot.waitUntil(lambda job=job: not job.running, timeout=10_000)
+
+
+def _wal(path: Path) -> bytes:
+    wal = Path(f"{path}-wal")
+    return wal.read_bytes() if wal.exists() else b""

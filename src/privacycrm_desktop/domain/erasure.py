@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from privacycrm_desktop.domain.errors import DomainError
+from privacycrm_desktop.domain.errors import DomainError, NotFound
 from privacycrm_desktop.domain.suppression import SuppressionReason
 from privacycrm_desktop.domain.text import N_
 
@@ -23,12 +23,19 @@ class ErasureReason(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> ErasureReason:
-        """The reason a code names; any other text counts as "other" (and is not stored:
-        free text may name the person)."""
+        """The reason a code names ("erasure-request" and "Erasure request" too).
+
+        Free text is refused rather than read as "other": "asked to be forgotten" taken as
+        "other" once skipped the suppression list without a word (and free text may name
+        the person, so it is never stored).
+
+        Raises:
+            UnknownErasureReason: *text* names no reason.
+        """
         try:
             return cls(text.strip().lower().replace("-", "_").replace(" ", "_"))
         except ValueError:
-            return cls.OTHER
+            raise UnknownErasureReason(text) from None
 
 
 ERASURE_REASON_LABELS = {
@@ -44,6 +51,23 @@ SUPPRESSED_AS = {
     ErasureReason.ERASURE_REQUEST: SuppressionReason.ERASURE,
     ErasureReason.OBJECTION: SuppressionReason.OBJECTION,
 }
+
+
+class UnknownErasureReason(DomainError):
+    """An erase reason that is none of the codes; the message lists the valid ones."""
+
+    default_message = N_('Unknown reason "{reason}"; give one of: {choices}. Nothing was erased.')
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            None, reason=reason.strip()[:60], choices=", ".join(r.value for r in ErasureReason)
+        )
+
+
+class AlreadyErased(NotFound):
+    """The contact was erased already (by another desk a moment ago, or earlier)."""
+
+    default_message = N_("This contact has already been erased; nothing more to do.")
 
 
 class HoldKeepsContact(DomainError):

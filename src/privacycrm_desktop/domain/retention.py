@@ -18,7 +18,12 @@ Each purpose keeps the contact for its retention period after its trigger:
   interaction, or else from collection;
 - last interaction: the later of the last interaction and the collection date;
 - collection: the date the contact was first recorded;
-- withdrawal of consent: the date of the withdrawal; while consent lasts, open-ended.
+- withdrawal of consent: the date of the withdrawal. While consent lasts the contact is
+  kept until the consent is due for re-confirmation: ``reconfirm_months`` (a setting,
+  ``DEFAULT_RECONFIRM_MONTHS``) after it was given or last confirmed, with the reason
+  ``RECONFIRM_REASON``, so the cleanup lists the contact and proposes asking again. (It
+  once counted as open-ended: recording a newsletter opt-in blanked the date, and those
+  contacts never reached the cleanup.)
 
 The keep-until date is the latest date any applicable purpose gives (no purpose left means
 the collection date: nothing justifies keeping the contact). Holds (a legal obligation, a
@@ -44,6 +49,10 @@ EXPIRING_WITHIN_DAYS = 30
 #: The reason code when a hold decides the date, or when no purpose applies.
 HOLD_REASON = "hold"
 NO_PURPOSE_REASON = "no_purpose"
+#: The reason code when a lasting consent decides the date: it is due for re-confirmation.
+RECONFIRM_REASON = "consent_reconfirmation"
+#: Months after a consent was given (or last confirmed) until it is asked again.
+DEFAULT_RECONFIRM_MONTHS = 24
 
 CUSTOMER_RELATIONSHIP = "customer_relationship"
 INVOICING = "invoicing"
@@ -54,6 +63,7 @@ _CUSTOMERS = frozenset({Relationship.CUSTOMER, Relationship.FORMER_CUSTOMER})
 REASON_LABELS = {
     HOLD_REASON: N_("Hold"),
     NO_PURPOSE_REASON: N_("No purpose left"),
+    RECONFIRM_REASON: N_("Consent due for re-confirmation"),
 }
 
 
@@ -90,11 +100,13 @@ class MarketingPermission:
     """A marketing purpose the contact agreed to (opt-in or soft opt-in).
 
     ``withdrawn_on`` is None while the permission lasts on some channel, else the date of
-    the last withdrawal.
+    the last withdrawal; ``granted_on`` is when a lasting permission was last given or
+    confirmed (None: not known, counted from collection).
     """
 
     purpose_code: str
     withdrawn_on: dt.date | None = None
+    granted_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -164,13 +176,16 @@ def trigger_date(
 
 
 def keep_until(
-    facts: RetentionFacts, rules: Mapping[str, RetentionRule] = DEFAULT_RULES
+    facts: RetentionFacts,
+    rules: Mapping[str, RetentionRule] = DEFAULT_RULES,
+    reconfirm_months: int = DEFAULT_RECONFIRM_MONTHS,
 ) -> KeepUntil:
     """The date until which the contact may be kept, and why.
 
     Args:
         facts: the contact's relationship, dates, marketing permissions and holds.
         rules: the retention rule of each active purpose, by code (the stored register).
+        reconfirm_months: how long a lasting consent holds before it is asked again.
 
     Returns:
         The latest date an applicable purpose gives, extended by holds; on a tie the
@@ -180,12 +195,24 @@ def keep_until(
     for code in applicable_purposes(facts, rules):
         rule = rules[code]
         start = trigger_date(facts, rule.trigger, code)
-        until = OPEN_ENDED if start is None else add_months(start, rule.months)
+        reason = code
+        if start is None and rule.trigger is RetentionTrigger.CONSENT_WITHDRAWAL:
+            # A lasting consent is not forever: it is due for re-confirmation.
+            until, reason = _reconfirm_by(facts, code, reconfirm_months), RECONFIRM_REASON
+        else:
+            until = OPEN_ENDED if start is None else add_months(start, rule.months)
         if best is None or until > best.date:
-            best = KeepUntil(until, code)
+            best = KeepUntil(until, reason)
     if best is None:
         best = KeepUntil(facts.collected_on, NO_PURPOSE_REASON)
     return extend_by_holds(best, facts.holds)
+
+
+def _reconfirm_by(facts: RetentionFacts, code: str, months: int) -> dt.date:
+    granted = [
+        m.granted_on or facts.collected_on for m in facts.marketing if m.purpose_code == code
+    ]
+    return add_months(max(granted, default=facts.collected_on), months)
 
 
 def extend_by_holds(base: KeepUntil, holds: Iterable[Hold]) -> KeepUntil:
@@ -234,9 +261,50 @@ _PROPOSALS = {
     CUSTOMER_RELATIONSHIP: CleanupAction.ANONYMISE,
     INVOICING: CleanupAction.ANONYMISE,
     "direct_marketing_soft_opt_in": CleanupAction.ASK_CONSENT,
+    RECONFIRM_REASON: CleanupAction.ASK_CONSENT,
 }
 
 
 def proposed_action(reason: str) -> CleanupAction:
     """The action the cleanup proposes for a contact that expired for *reason*."""
     return _PROPOSALS.get(reason, CleanupAction.ERASE)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which of the cleanup's candidates are handled: all except ``ids``, or none except
+    ``ids``.
+
+    It speaks of the whole candidate set, never of the rows a list happens to have loaded
+    or shows: "Check none" on a list with 500 of 30,000 rows loaded once left 29,500
+    checked by default, and the cleanup erased them.
+    """
+
+    everyone: bool = True
+    #: The exceptions: unchecked ids when ``everyone``, checked ids otherwise.
+    ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def all(cls) -> Selection:
+        """Every candidate."""
+        return cls(True)
+
+    @classmethod
+    def none(cls) -> Selection:
+        """No candidate."""
+        return cls(False)
+
+    def includes(self, contact_id: int) -> bool:
+        """True when the contact is handled."""
+        return (contact_id not in self.ids) if self.everyone else (contact_id in self.ids)
+
+    def with_checked(self, contact_ids: Iterable[int], checked: bool) -> Selection:
+        """The same selection with *contact_ids* checked (or unchecked)."""
+        ids = set(self.ids)
+        # An exception is an id whose state differs from the default.
+        (ids.update if checked != self.everyone else ids.difference_update)(contact_ids)
+        return Selection(self.everyone, frozenset(ids))
+
+    def count(self, candidates: int) -> int:
+        """How many of *candidates* (all of them, ``ids`` among them) are handled."""
+        return candidates - len(self.ids) if self.everyone else len(self.ids)

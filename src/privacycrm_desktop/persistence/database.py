@@ -156,11 +156,19 @@ def is_postgresql(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def checkpoint(engine: Engine) -> None:
-    """Move the WAL into the main file and truncate it (after erasure, before backup)."""
-    if is_sqlite(engine):
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+def checkpoint(engine: Engine) -> bool:
+    """Move the WAL into the main file and truncate it (after erasure, before backup).
+
+    True when done (always on other back ends). False when another connection's read
+    snapshot kept it from finishing: then the WAL, and the main file's old pages, may
+    still hold what was just deleted (the pragma says so only in its result row).
+    """
+    if not is_sqlite(engine):
+        return True
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+    # (busy, wal frames, frames checkpointed): busy is 1 when it could not finish.
+    return row is None or int(row[0]) == 0
 
 
 def integrity_problems(engine: Engine) -> list[str]:

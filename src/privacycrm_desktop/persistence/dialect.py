@@ -1,8 +1,8 @@
 """The few places where SQLite and PostgreSQL need different SQL, behind one name each.
 
 Services write dialect-neutral SQLAlchemy; what cannot be said the same way on both lives
-here: a case-insensitive comparison key for e-mail addresses, and reserving a block of
-contact ids for a bulk load.
+here: a case-insensitive comparison key for e-mail addresses, and contact ids: reserving a
+block for a bulk load, and the high-water mark that keeps an id from ever being reused.
 """
 
 from __future__ import annotations
@@ -38,6 +38,55 @@ def _nocase_postgresql(element: nocase, compiler: SQLCompiler, **kw: Any) -> str
     return f"lower({compiler.process(element.clauses, **kw)})"
 
 
+_BUMP_SQLITE_MARK = text(
+    "UPDATE id_high_water SET last_id = max(last_id, "
+    "(SELECT coalesce(max(id), 0) FROM contact)) + :n WHERE name = 'contact' RETURNING last_id"
+)
+_SEED_SQLITE_MARK = text(
+    "INSERT INTO id_high_water (name, last_id) SELECT 'contact', coalesce(max(id), 0) FROM contact"
+)
+_PG_SEQUENCE = "pg_get_serial_sequence('contact', 'id')"
+
+
+def contact_id_mark(conn: Connection | Session) -> int:
+    """The highest contact id ever handed out (0 when none)."""
+    bind = conn if isinstance(conn, Connection) else conn.get_bind()
+    if bind.dialect.name == "postgresql":
+        # The server's own name for the sequence, not outside input.
+        query = f"SELECT last_value, is_called FROM {_sequence_relation(conn)}"  # noqa: S608
+        row = conn.execute(text(query)).first()
+        return int(row[0]) if row is not None and row[1] else 0
+    mark = conn.execute(text("SELECT last_id FROM id_high_water WHERE name = 'contact'")).scalar()
+    top = conn.execute(select(func.max(Contact.id))).scalar()
+    return max(int(mark or 0), int(top or 0))
+
+
+def raise_contact_id_mark(conn: Connection | Session, at_least: int) -> None:
+    """Never hand out an id up to *at_least* again (a restore: ids the replaced database
+    used after the backup stay used)."""
+    if at_least <= 0:
+        return
+    bind = conn if isinstance(conn, Connection) else conn.get_bind()
+    if bind.dialect.name == "postgresql":
+        if contact_id_mark(conn) < at_least:
+            conn.execute(text(f"SELECT setval({_PG_SEQUENCE}, :v)"), {"v": at_least})
+        return
+    updated = conn.execute(
+        text("UPDATE id_high_water SET last_id = max(last_id, :v) WHERE name = 'contact'"),
+        {"v": at_least},
+    )
+    if not updated.rowcount:  # type: ignore[attr-defined]
+        conn.execute(
+            text("INSERT INTO id_high_water (name, last_id) VALUES ('contact', :v)"),
+            {"v": at_least},
+        )
+
+
+def _sequence_relation(conn: Connection | Session) -> str:
+    name = conn.execute(text(f"SELECT {_PG_SEQUENCE}")).scalar_one()
+    return str(name)
+
+
 def reserve_contact_ids(conn: Connection | Session, count: int) -> int:
     """The first of *count* consecutive contact ids nobody else will use; call it in the
     transaction that writes them, or before (on PostgreSQL the block stays reserved).
@@ -48,9 +97,15 @@ def reserve_contact_ids(conn: Connection | Session, count: int) -> int:
     """
     bind = conn if isinstance(conn, Connection) else conn.get_bind()
     if bind.dialect.name != "postgresql":
-        return int(conn.execute(select(func.max(Contact.id))).scalar() or 0) + 1
+        # Above the highest id ever handed out, not the highest left: ids of erased
+        # contacts are never given again (models.IdHighWater).
+        last = conn.execute(_BUMP_SQLITE_MARK, {"n": count}).scalar()
+        if last is None:  # a database the migration has not seeded (cannot happen)
+            conn.execute(_SEED_SQLITE_MARK)
+            last = conn.execute(_BUMP_SQLITE_MARK, {"n": count}).scalar()
+        return int(last or 0) - count + 1
     conn.execute(text("LOCK TABLE contact IN EXCLUSIVE MODE"))
-    sequence = "pg_get_serial_sequence('contact', 'id')"
+    sequence = _PG_SEQUENCE
     first = int(conn.execute(text(f"SELECT nextval({sequence})")).scalar_one())
     if count > 1:
         conn.execute(text(f"SELECT setval({sequence}, :last)"), {"last": first + count - 1})

@@ -11,6 +11,7 @@ import datetime as dt
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     Date,
     DateTime,
     ForeignKey,
@@ -21,9 +22,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -469,6 +471,28 @@ class RoleFieldAccess(Base):
         ForeignKey("field_catalogue.field", ondelete="CASCADE"), primary_key=True
     )
     access: Mapped[str] = mapped_column(String(10))
+
+
+class IdHighWater(Base):
+    """The highest id ever handed out per table (only "contact" so far), so an id is never
+    given to a second person: SQLite's rowid would reuse the highest id after a delete, and
+    the audit trail, the erasure ledger and a restore's replay would then name two people.
+    Every insert takes its id from here on SQLite (``persistence.dialect.reserve_contact_ids``);
+    PostgreSQL's sequence never goes back, and a restore raises both (services.backup_restore).
+    """
+
+    __tablename__ = "id_high_water"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer)
+
+
+@event.listens_for(Contact, "before_insert")
+def _never_reuse_contact_ids(_mapper: Mapper[Contact], conn: Connection, target: Contact) -> None:
+    """A new contact on SQLite gets the next id above every id ever used."""
+    if target.id is None and conn.dialect.name == "sqlite":
+        from privacycrm_desktop.persistence.dialect import reserve_contact_ids
+
+        target.id = reserve_contact_ids(conn, 1)
 
 
 #: Columns that hold a person's data, mapped to the catalogue field they belong to.

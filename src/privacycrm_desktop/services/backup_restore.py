@@ -11,7 +11,9 @@ a later restore replays it again. The suppression list and its salt are carried 
 they are (an objection after the backup stays an objection), and so are the opt-out events
 recorded after the backup for people who are in it (a withdrawn consent must not come back
 with a restore). Apart from those opt-outs no personal value is read from the current
-database: only ids, codes, times and salted hashes.
+database: only ids, codes, times and salted hashes. The highest contact id the current
+database ever handed out is carried over too, so the restored copy never gives an id
+that named somebody after the backup to somebody else.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.consent import ConsentStatus
 from privacycrm_desktop.domain.erasure import ErasureReason
+from privacycrm_desktop.persistence.dialect import contact_id_mark, raise_contact_id_mark
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
@@ -88,6 +91,8 @@ class CarryOver:
     suppression: tuple[SuppressionEntry, ...] = ()
     salt: str | None = None
     opt_outs: tuple[OptOut, ...] = ()
+    #: The highest contact id ever handed out (persistence/dialect.contact_id_mark).
+    contact_id_mark: int = 0
 
 
 _OPT_OUT_COLUMNS = (
@@ -144,7 +149,13 @@ def read_carry_over(session: Session, since: dt.datetime | None = None) -> Carry
                 .order_by(ConsentEvent.id)
             ).tuples()
         )
-    return CarryOver(ledger, suppression, salt.value if salt is not None else None, opt_outs)
+    return CarryOver(
+        ledger,
+        suppression,
+        salt.value if salt is not None else None,
+        opt_outs,
+        contact_id_mark(session),
+    )
 
 
 def _when(value: object) -> dt.datetime:
@@ -184,9 +195,16 @@ def read_carry_over_file(db_file: Path) -> CarryOver | None:
         with contextlib.suppress(sqlite3.Error):
             row = conn.execute("SELECT value FROM setting WHERE key = ?", (SALT_KEY,)).fetchone()
             salt = str(row[0]) if row else None
+        mark = 0
+        for query in (
+            "SELECT max(last_id) FROM id_high_water WHERE name = 'contact'",
+            "SELECT max(id) FROM contact",
+        ):
+            with contextlib.suppress(sqlite3.Error, ValueError, TypeError):
+                mark = max(mark, int(conn.execute(query).fetchone()[0] or 0))
     finally:
         conn.close()
-    return CarryOver(ledger, suppression, salt)
+    return CarryOver(ledger, suppression, salt, contact_id_mark=mark)
 
 
 def _known(session: Session) -> set[tuple[int, dt.datetime]]:
@@ -220,6 +238,9 @@ def replay(session: Session, carry: CarryOver, actor_name: str, now: dt.datetime
         session.add(Setting(key=SALT_KEY, value=carry.salt))
         session.flush()
     actor = Actor(user_id=0, username=actor_name, role=Role.OWNER)
+    # Ids used after the backup (erased ones included) are never handed out again.
+    ledger_top = max((e.contact_id for e in carry.ledger), default=0)
+    raise_contact_id_mark(session, max(carry.contact_id_mark, ledger_top))
     replayed = 0
     for entry in pending_erasures(session, carry):
         if session.get(Contact, entry.contact_id) is not None:

@@ -23,6 +23,7 @@ from privacycrm_desktop.domain.retention import (
     KEEP_MONTHS,
     REASON_LABELS,
     CleanupAction,
+    Selection,
     add_months,
     proposed_action,
 )
@@ -68,16 +69,17 @@ class ReviewRow:
 
 @dataclass(frozen=True)
 class CleanupPlan:
-    """What the user decided: per-contact actions that differ from the proposal, the
-    contacts left out, and the reason given for keeping."""
+    """What the user decided: which candidates are handled (the whole candidate set, see
+    ``Selection``), per-contact actions that differ from the proposal, and the reason
+    given for keeping."""
 
     overrides: Mapping[int, CleanupAction] = field(default_factory=dict)
-    excluded: frozenset[int] = frozenset()
+    selection: Selection = field(default_factory=Selection.all)
     keep_reason: str = ""
 
     def action_for(self, contact_id: int, reason: str) -> CleanupAction | None:
         """The action for one contact, or None when it is left out."""
-        if contact_id in self.excluded:
+        if not self.selection.includes(contact_id):
             return None
         return self.overrides.get(contact_id, proposed_action(reason))
 
@@ -93,6 +95,9 @@ class CleanupOutcome:
     cancelled: bool
     at: dt.datetime
     actor: str
+    #: True when another program kept the erased contacts' bytes from leaving the
+    #: database files yet (``services.erasure.retry_scrub`` finishes it).
+    scrub_pending: bool = False
 
 
 class CleanupService:
@@ -182,6 +187,7 @@ class CleanupService:
         erased_any = False
         total = len(todo)
         cancelled = False
+        scrubbed = True
         try:
             for done, (cid, _until, reason) in enumerate(todo):
                 if progress is not None:
@@ -206,7 +212,7 @@ class CleanupService:
                 progress(total, total)
         finally:
             if erased_any:
-                finish_erasure(self._uow)
+                scrubbed = finish_erasure(self._uow)
             if not dry_run and (by_action or skipped):
                 with self._uow(write=True) as uow:
                     record_event(
@@ -226,6 +232,7 @@ class CleanupService:
             cancelled,
             started,
             actor.username,
+            scrub_pending=not scrubbed,
         )
 
     def _apply_one(

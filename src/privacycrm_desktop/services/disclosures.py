@@ -358,7 +358,8 @@ class DisclosureService:
                     )
                 )
             if values:
-                # Which categories were shown, never their values.
+                # How many categories were shown, never which: "contact 7, health" is itself
+                # special-category data, and the chained audit cannot forget it on erasure.
                 record_event(
                     session,
                     actor=actor.username,
@@ -366,7 +367,7 @@ class DisclosureService:
                     entity="contact",
                     entity_id=contact_id,
                     at=self._clock.now(),
-                    detail="categories=" + ",".join(sorted(values)),
+                    detail=f"categories={len(values)}",
                 )
             return result
 
@@ -465,7 +466,7 @@ class DisclosureService:
                 entity="contact",
                 entity_id=contact_id,
                 at=now,
-                detail=f"category={category.value}",
+                # Not the category: the audit outlives an erasure (see special_category.read).
             )
             return row.id
 

@@ -6,19 +6,34 @@ parts of its consent events (the events stay, with purpose, channel, status and 
 accountability; the disclosure rows keep recipient, purpose and dates), its search-index
 entry, import staging rows holding its values, a suppression entry when the person asked
 to be forgotten or objected, the ledger row and the audit event (no personal value).
+
+What stays for accountability is stripped of what identifies the person: the rights
+requests about the contact keep their kind, dates, deadline, status and whether identity
+was verified, but lose the requester's name, the identity evidence and the outcome text;
+a written consent for special-category data keeps that it was one, not which category;
+an import batch whose file name names the person (or that brought only this contact) is
+renamed "import-<batch id>.<extension>".
 After the commit the search index is merged (``optimize``, so deleted words leave the index
 pages) and the WAL is checkpointed and truncated; with ``secure_delete=ON`` the freed
 pages are zeroed, so a byte search of the database files finds nothing of the person.
+
+Another program holding a read snapshot keeps the checkpoint from finishing: the person's
+old pages then stay in the WAL and the main file. So the erasure's own transaction leaves
+a small marker (the ``setting`` row ``SCRUB_PENDING_KEY``, a time and nothing personal),
+and only a finished checkpoint removes it. Until then the erasure is reported as "scrub
+pending" (never as done), and ``retry_scrub`` finishes it: the app retries in the
+background and at start, the CLI at its next command.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     and_,
     bindparam,
     delete,
@@ -36,11 +51,13 @@ from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.contacts import Relationship
 from privacycrm_desktop.domain.erasure import (
     SUPPRESSED_AS,
+    AlreadyErased,
     ErasureReason,
     HoldKeepsContact,
     postcode_region,
 )
 from privacycrm_desktop.domain.errors import NotFound
+from privacycrm_desktop.domain.special_categories import CONSENT_PREFIX
 from privacycrm_desktop.domain.suppression import (
     HashKind,
     SuppressionReason,
@@ -58,8 +75,12 @@ from privacycrm_desktop.persistence.models import (
     Disclosure,
     ErasureLedger,
     FieldProvenance,
+    ImportBatch,
     ImportStaging,
+    RequestContact,
     RetentionHold,
+    RightsRequest,
+    Setting,
     Source,
     SpecialCategoryDatum,
     Suppression,
@@ -99,6 +120,9 @@ class ErasureResult:
     contact_id: int
     anonymised: bool
     suppressed: int
+    #: False while the person's bytes may still be in the database files: another
+    #: program's read snapshot kept the WAL from being checkpointed (see ``retry_scrub``).
+    scrubbed: bool = True
 
 
 def _count(session: Session, column: InstrumentedAttribute[int | None], contact_id: int) -> int:
@@ -166,6 +190,12 @@ _CONTACT = select(
     Contact.postcode,
     Contact.source_id,
 ).where(Contact.id == bindparam("cid"))
+# Two desks erasing one person on the server: the second waits for the first's row lock,
+# then finds the contact gone (and its ledger row) instead of writing the suppression
+# digests, the ledger row and the audit event a second time. SQLite has one writer at a
+# time already (and SQLAlchemy leaves FOR UPDATE out there).
+_CONTACT_LOCKED = _CONTACT.with_for_update()
+_ERASED_BEFORE = select(ErasureLedger.id).where(ErasureLedger.contact_id == bindparam("cid"))
 _HOLDS = (
     select(RetentionHold.reason, RetentionHold.until)
     .where(RetentionHold.contact_id == bindparam("cid"), RetentionHold.until >= bindparam("today"))
@@ -183,6 +213,27 @@ _CLEAR_CONSENT = (
     update(ConsentEvent)
     .where(ConsentEvent.contact_id == bindparam("cid"))
     .values(evidence="", evidence_file=None, evidence_file_name="", contact_point_hash="")
+)
+# A category of special data is itself special data (see disclosures: the audit no longer
+# names it either).
+_FORGET_SPECIAL_CATEGORY = (
+    update(ConsentEvent)
+    .where(
+        ConsentEvent.contact_id == bindparam("cid"),
+        ConsentEvent.product_category.startswith(CONSENT_PREFIX),
+    )
+    .values(product_category=CONSENT_PREFIX)
+)
+# The register keeps that a request of this kind came and was answered on time; not who.
+_FORGET_REQUESTER = (
+    update(RightsRequest)
+    .where(
+        RightsRequest.id.in_(
+            select(RequestContact.request_id).where(RequestContact.contact_id == bindparam("cid"))
+        )
+    )
+    .values(requester="", identity_method="", outcome="")
+    .execution_options(synchronize_session=False)
 )
 _UNLINK_DISCLOSURES = (
     update(Disclosure).where(Disclosure.contact_id == bindparam("cid")).values(contact_id=None)
@@ -212,13 +263,17 @@ def erase_in_session(
     """Erase (or anonymise) one contact in the caller's transaction; see the module text.
 
     Raises:
+        AlreadyErased: the contact was erased before (perhaps by another desk just now).
         NotFound: no such contact.
         HoldKeepsContact: an active hold keeps it.
     """
     conn = session.connection()
     key = {"cid": contact_id}
-    contact = conn.execute(_CONTACT, key).first()
+    contact = conn.execute(_CONTACT_LOCKED, key).first()
     if contact is None:
+        # Read after the lock wait: READ COMMITTED sees the other desk's ledger row.
+        if conn.execute(_ERASED_BEFORE, key).first() is not None:
+            raise AlreadyErased
         raise NotFound
     kind, relationship, started, first_name, last_name, postcode, source_id = contact
     holds = conn.execute(_HOLDS, {**key, "today": now.date()}).first()
@@ -249,6 +304,9 @@ def erase_in_session(
     # The consent events stay (purpose, channel, status, method, dates); what could name
     # the person goes: the evidence text and file, and the hash of the address.
     conn.execute(_CLEAR_CONSENT, key)
+    conn.execute(_FORGET_SPECIAL_CATEGORY, key)
+    conn.execute(_FORGET_REQUESTER, key)
+    _forget_import_file_names(conn, sources, first_name, last_name, emails, phones)
     if conn.execute(_ANY_STAGED).first() is not None:
         _delete_staged_rows(session, first_name, last_name, emails, phones)
     search.remove(conn, [contact_id])
@@ -266,6 +324,9 @@ def erase_in_session(
             "anonymised": anonymise,
         },
     )
+    if conn.dialect.name == "sqlite":
+        # Committed with the erasure: a crash before the checkpoint still leaves it.
+        session.merge(Setting(key=SCRUB_PENDING_KEY, value=now.isoformat()))
     record_event(
         session,
         actor=actor.username,
@@ -276,6 +337,41 @@ def erase_in_session(
         detail=f"reason={reason.value};suppressed={suppressed}",
     )
     return ErasureResult(contact_id, anonymise, suppressed)
+
+
+def _forget_import_file_names(
+    conn: Connection,
+    sources: set[int],
+    first_name: str,
+    last_name: str,
+    emails: Sequence[str],
+    phones: Sequence[str],
+) -> None:
+    """Rename the import batches of the contact's sources whose file name names the person
+    ("Jan Peeters.vcf"), or that brought this contact alone."""
+    batches = conn.execute(
+        select(ImportBatch.id, ImportBatch.file_name, ImportBatch.imported, ImportBatch.merged)
+        .join(Source, Source.import_batch_id == ImportBatch.id)
+        .where(Source.id.in_(sorted(sources)))
+        .distinct()
+    ).all()
+    if not batches:
+        return
+    tokens = {t.casefold() for t in (first_name, last_name) if len(t.strip()) >= 2}
+    for address in emails:
+        tokens.update({address.casefold(), address.split("@")[0].casefold()})
+    tokens.update("".join(ch for ch in p if ch.isdigit())[-6:] for p in phones)
+    tokens = {t.strip() for t in tokens if len(t.strip()) >= 2}
+    for batch_id, file_name, imported, merged in batches:
+        folded = file_name.casefold()
+        if (imported or 0) + (merged or 0) > 1 and not any(t in folded for t in tokens):
+            continue
+        suffix = file_name.rsplit(".", 1)[1][:10] if "." in file_name else ""
+        conn.execute(
+            update(ImportBatch)
+            .where(ImportBatch.id == batch_id)
+            .values(file_name=f"import-{batch_id}" + (f".{suffix}" if suffix else ""))
+        )
 
 
 def _delete_staged_rows(
@@ -317,19 +413,50 @@ ERASURE_TABLES = (
 )
 
 
-def finish_erasure(uow: UnitOfWork) -> None:
+#: The ``setting`` row saying an erasure's bytes may still be in the SQLite files.
+SCRUB_PENDING_KEY = "erasure.scrub_pending"
+
+
+def finish_erasure(uow: UnitOfWork) -> bool:
     """After the commit(s): merge the search index and truncate the WAL, so the deleted
     words leave the index pages and the WAL (secure_delete zeroes the freed pages).
+
+    Returns True when that is done, False when another program's read snapshot kept the
+    checkpoint from finishing (the pending marker then stays, for ``retry_scrub``).
 
     On PostgreSQL: ``VACUUM`` the touched tables (best effort, outside a transaction), so
     the dead row versions holding the person's values are cleaned."""
     with uow(write=True) as work:
         search.optimize(work.session)
-    checkpoint(uow.engine)
     if uow.engine.dialect.name == "postgresql":
         from privacycrm_desktop.persistence.pg_dump import vacuum
 
         vacuum(uow.engine, ERASURE_TABLES)
+        return True
+    if not checkpoint(uow.engine):
+        return False
+    with uow(write=True) as work:
+        marker = work.session.get(Setting, SCRUB_PENDING_KEY)
+        if marker is not None:
+            work.session.delete(marker)
+    # Only the marker's page is in the WAL now: nothing personal if this one cannot finish.
+    checkpoint(uow.engine)
+    return True
+
+
+def scrub_pending(uow: UnitOfWork) -> bool:
+    """True when an erasure's bytes may still be in the database files."""
+    if uow.engine.dialect.name != "sqlite":
+        return False
+    with uow() as work:
+        return work.session.get(Setting, SCRUB_PENDING_KEY) is not None
+
+
+def retry_scrub(uow: UnitOfWork) -> bool:
+    """Finish a pending scrub if there is one; True when nothing is pending any more."""
+    if not scrub_pending(uow):
+        return True
+    return finish_erasure(uow)
 
 
 class ErasureService:
@@ -380,5 +507,13 @@ class ErasureService:
             result = erase_in_session(
                 uow.session, actor, contact_id, reason, self._clock.now(), anonymise=anonymise
             )
-        finish_erasure(self._uow)
-        return result
+        return replace(result, scrubbed=finish_erasure(self._uow))
+
+    def scrub_pending(self) -> bool:
+        """True while an erasure's bytes may still be in the database files."""
+        return scrub_pending(self._uow)
+
+    def retry_scrub(self) -> bool:
+        """Finish a pending scrub (no permission needed: it only removes leftovers);
+        True when nothing is pending any more."""
+        return retry_scrub(self._uow)

@@ -27,6 +27,7 @@ from privacycrm_desktop.domain.contacts import Relationship
 from privacycrm_desktop.domain.errors import FieldProblem, NotFound, ValidationFailed
 from privacycrm_desktop.domain.purposes import RetentionTrigger
 from privacycrm_desktop.domain.retention import (
+    DEFAULT_RECONFIRM_MONTHS,
     EXPIRING_WITHIN_DAYS,
     Hold,
     KeepUntil,
@@ -53,6 +54,8 @@ from privacycrm_desktop.services.dto import Actor
 REMINDER_SETTING = "cleanup.reminder_date"
 REMINDED_SETTING = "cleanup.reminded_year"
 DEFAULT_REMINDER = "01-15"
+#: Months a lasting marketing consent holds before it is asked again.
+RECONFIRM_SETTING = "retention.reconfirm_months"
 #: Contacts per chunk of the bulk recompute (one Core UPDATE executemany each).
 RECOMPUTE_CHUNK = 20_000
 MAX_HOLD_REASON = 500
@@ -101,6 +104,7 @@ def _permissions(
     """Marketing permissions from (purpose code, channel, status, recorded at), oldest first."""
     by_channel: dict[tuple[str, str], tuple[bool, dt.date | None]] = {}
     granted: set[str] = set()
+    given_on: dict[str, dt.date] = {}
     for code, channel, status, at in events:
         if status == ConsentStatus.OPT_OUT.value:
             active, _withdrawn = by_channel.get((code, channel), (False, None))
@@ -108,12 +112,13 @@ def _permissions(
                 by_channel[(code, channel)] = (False, at.date() if active else _withdrawn)
         else:
             granted.add(code)
+            given_on[code] = at.date()  # the latest opt-in (or re-confirmation)
             by_channel[(code, channel)] = (True, None)
     result = []
     for code in sorted(granted):
         states = [state for (c, _ch), state in by_channel.items() if c == code]
         if any(active for active, _w in states):
-            result.append(MarketingPermission(code))
+            result.append(MarketingPermission(code, granted_on=given_on.get(code)))
         else:
             withdrawn = [w for _a, w in states if w is not None]
             if withdrawn:
@@ -175,6 +180,16 @@ def load_facts(conn: Connection | Session, contact_ids: Sequence[int]) -> dict[i
     return facts
 
 
+def reconfirm_months(conn: Connection | Session) -> int:
+    """How long a lasting consent holds before it is due for re-confirmation (the setting
+    ``RECONFIRM_SETTING``, else ``DEFAULT_RECONFIRM_MONTHS``)."""
+    value = conn.execute(select(Setting.value).where(Setting.key == RECONFIRM_SETTING)).scalar()
+    try:
+        return max(1, int(value)) if value is not None else DEFAULT_RECONFIRM_MONTHS
+    except ValueError:
+        return DEFAULT_RECONFIRM_MONTHS
+
+
 def recompute(
     conn: Connection | Session,
     contact_ids: Sequence[int],
@@ -185,8 +200,10 @@ def recompute(
     if isinstance(conn, Session):
         conn.flush()
     rules = stored_rules(conn) if rules is None else rules
+    months = reconfirm_months(conn)
     results = {
-        cid: keep_until(facts, rules) for cid, facts in load_facts(conn, contact_ids).items()
+        cid: keep_until(facts, rules, months)
+        for cid, facts in load_facts(conn, contact_ids).items()
     }
     if results:
         conn.execute(
@@ -247,6 +264,32 @@ class RetentionService:
             filled += len(ids)
             if len(ids) < chunk:
                 return filled
+
+    def reconfirm_months(self) -> int:
+        """Months until a lasting consent is due for re-confirmation."""
+        with self._uow() as uow:
+            return reconfirm_months(uow.session)
+
+    def set_reconfirm_months(self, actor: Actor, months: int) -> int:
+        """Change the re-confirmation horizon (owner / privacy officer) and recompute every
+        keep-until date with it; returns how many contacts were recomputed."""
+        require(actor.role, Permission.CLEANUP)
+        if not 1 <= months <= 120:
+            raise ValidationFailed(
+                [FieldProblem("reconfirm_months", N_("Choose between 1 and 120 months."))]
+            )
+        with self._uow(write=True) as uow:
+            uow.session.merge(Setting(key=RECONFIRM_SETTING, value=str(months)))
+            record_event(
+                uow.session,
+                actor=actor.username,
+                action="retention.reconfirm_months",
+                entity="setting",
+                entity_id=RECONFIRM_SETTING,
+                at=self._clock.now(),
+                detail=f"months={months}",
+            )
+        return self.recompute_all()
 
     def reminder_date(self) -> tuple[int, int]:
         """(month, day) from which the yearly cleanup reminder shows."""

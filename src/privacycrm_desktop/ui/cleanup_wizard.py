@@ -4,6 +4,11 @@ Pages (``Page``): the summary of expired contacts by reason; the review list (a 
 fetched table model with a checkbox and an editable action per contact, and bulk
 selection); the dry-run report; the execution with a progress bar and Cancel, run on a
 worker thread (each contact its own transaction), ending with the PDF cleanup report.
+
+The checkboxes stand for a ``Selection`` of the whole candidate set ("all except these" or
+"none except these"), not for the rows loaded so far: "Check none" means none, also of the
+rows the list has not fetched yet. Apply is not the default button, and asks first, naming
+how many people it erases.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAction
+from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAction, Selection
 from privacycrm_desktop.i18n import N_, _, format_number, ngettext
 from privacycrm_desktop.services.cleanup import CleanupOutcome, CleanupPlan, ReviewRow
 from privacycrm_desktop.services.dto import Actor
@@ -77,7 +82,8 @@ REVIEW_TITLES = {
 
 class ReviewTableModel(QAbstractTableModel):
     """Expired contacts, fetched a page at a time; checked rows are handled, the action
-    per row can be changed. Only the user's changes are kept apart (a plan)."""
+    per row can be changed. Only the user's changes are kept apart (a plan): the checks
+    as a ``Selection`` of every candidate, loaded or not."""
 
     def __init__(self, services: Services, actor: Actor, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -85,7 +91,7 @@ class ReviewTableModel(QAbstractTableModel):
         self._actor = actor
         self._rows: list[ReviewRow] = []
         self._total = 0
-        self.excluded: set[int] = set()
+        self.selection = Selection.all()
         self.overrides: dict[int, CleanupAction] = {}
 
     def load(self, total: int) -> None:
@@ -93,13 +99,22 @@ class ReviewTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = []
         self._total = total
-        self.excluded.clear()
+        self.selection = Selection.all()
         self.overrides.clear()
         self.endResetModel()
 
     def plan(self, keep_reason: str = "") -> CleanupPlan:
         """The user's decisions."""
-        return CleanupPlan(dict(self.overrides), frozenset(self.excluded), keep_reason)
+        return CleanupPlan(dict(self.overrides), self.selection, keep_reason)
+
+    @property
+    def total(self) -> int:
+        """How many candidates there are (loaded or not)."""
+        return self._total
+
+    def checked_count(self) -> int:
+        """How many candidates are checked (loaded or not)."""
+        return self.selection.count(self._total)
 
     def action_of(self, row: ReviewRow) -> CleanupAction:
         return self.overrides.get(row.contact_id, row.action)
@@ -134,8 +149,8 @@ class ReviewTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         column = ReviewColumn(index.column())
         if role == Qt.ItemDataRole.CheckStateRole and column is ReviewColumn.NAME:
-            excluded = row.contact_id in self.excluded
-            return Qt.CheckState.Unchecked if excluded else Qt.CheckState.Checked
+            checked = self.selection.includes(row.contact_id)
+            return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.EditRole and column is ReviewColumn.ACTION:
             return self.action_of(row).value
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
@@ -155,7 +170,7 @@ class ReviewTableModel(QAbstractTableModel):
         column = ReviewColumn(index.column())
         if role == Qt.ItemDataRole.CheckStateRole and column is ReviewColumn.NAME:
             checked = Qt.CheckState(value) == Qt.CheckState.Checked
-            (self.excluded.discard if checked else self.excluded.add)(row.contact_id)
+            self.selection = self.selection.with_checked([row.contact_id], checked)
         elif role == Qt.ItemDataRole.EditRole and column is ReviewColumn.ACTION:
             action = CleanupAction(value)
             if action is row.action:
@@ -191,11 +206,14 @@ class ReviewTableModel(QAbstractTableModel):
     # -- bulk ---------------------------------------------------------------------------
 
     def set_checked(self, rows: list[int], checked: bool) -> None:
-        """Check or uncheck the given rows (all loaded rows when empty)."""
+        """Check or uncheck the given rows; when empty, every candidate (the rows not
+        loaded yet too)."""
+        if rows:
+            ids = [self._rows[r].contact_id for r in rows]
+            self.selection = self.selection.with_checked(ids, checked)
+        else:
+            self.selection = Selection.all() if checked else Selection.none()
         targets = rows or list(range(len(self._rows)))
-        for r in targets:
-            cid = self._rows[r].contact_id
-            (self.excluded.discard if checked else self.excluded.add)(cid)
         if targets:
             self.dataChanged.emit(
                 self.index(min(targets), 0),
@@ -351,9 +369,14 @@ class ReviewPage(QWizardPage):
         self.check_all.clicked.connect(lambda: self.model.set_checked([], True))
         self.check_none.clicked.connect(lambda: self.model.set_checked([], False))
         self.apply_bulk.clicked.connect(self._bulk)
+        # What the checks mean for every candidate, not only the rows on screen.
+        self.checked_label = QLabel()
+        self.model.dataChanged.connect(self._show_checked)
+        self.model.modelReset.connect(self._show_checked)
         bar = QHBoxLayout()
         for widget in (self.check_all, self.check_none):
             bar.addWidget(widget)
+        bar.addWidget(self.checked_label)
         bar.addStretch(1)
         bar.addWidget(self.bulk_action)
         bar.addWidget(self.apply_bulk)
@@ -368,6 +391,14 @@ class ReviewPage(QWizardPage):
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
         layout.addLayout(keep)
+
+    def _show_checked(self) -> None:
+        total = self.model.total
+        self.checked_label.setText(
+            ngettext("{checked} of {total} checked", "{checked} of {total} checked", total).format(
+                checked=format_number(self.model.checked_count()), total=format_number(total)
+            )
+        )
 
     def _bulk(self) -> None:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
@@ -401,12 +432,41 @@ class DryRunPage(QWizardPage):
         self.report.setReadOnly(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.report)
+        self.outcome: CleanupOutcome | None = None
 
     def initializePage(self) -> None:
-        outcome = self._wizard.services.cleanup.apply(
+        self.outcome = self._wizard.services.cleanup.apply(
             self._wizard.actor, self._wizard.plan, dry_run=True
         )
-        self.report.setPlainText(_outcome_text(outcome, self._wizard.labels))
+        self.report.setPlainText(_outcome_text(self.outcome, self._wizard.labels))
+
+    def people_erased(self) -> int:
+        """How many people Apply removes (erased or anonymised), as the dry run says."""
+        if self.outcome is None:
+            return 0
+        by_action = self.outcome.by_action
+        return by_action.get(CleanupAction.ERASE.value, 0) + by_action.get(
+            CleanupAction.ANONYMISE.value, 0
+        )
+
+    def validatePage(self) -> bool:
+        count = self.people_erased()
+        if not count:
+            return True
+        answer = QMessageBox.question(
+            self,
+            _("Apply the cleanup"),
+            ngettext(
+                "Apply erases {count} person for good (anonymised contacts count too). "
+                "This cannot be undone. Apply now?",
+                "Apply erases {count} people for good (anonymised contacts count too). "
+                "This cannot be undone. Apply now?",
+                count,
+            ).format(count=format_number(count)),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
 
 class ExecutePage(QWizardPage):
@@ -466,6 +526,11 @@ class ExecutePage(QWizardPage):
         text = _outcome_text(outcome, self._wizard.labels)
         if outcome.cancelled:
             text = _("Stopped: the contacts not handled yet stay as they were.") + "\n\n" + text
+        if outcome.scrub_pending:
+            text += "\n\n" + _(
+                "Erased, but another program still has the database open: the erased data "
+                "is removed from the file as soon as it lets go."
+            )
         self.result.setPlainText(text)
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
@@ -527,6 +592,11 @@ class CleanupWizard(QWizard):
         self.setPage(Page.EXECUTE, self.execute_page)
         self.setButtonText(QWizard.WizardButton.CommitButton, _("&Apply"))
         self.dry_run_page.setCommitPage(True)
+        # Enter must never apply: QWizard makes the commit button the default one, so the
+        # dry-run page has no default button at all.
+        self.currentIdChanged.connect(
+            lambda page: self.setOption(QWizard.WizardOption.NoDefaultButton, page == Page.DRY_RUN)
+        )
         self.resize(920, 560)
 
     def reject(self) -> None:

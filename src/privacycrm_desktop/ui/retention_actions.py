@@ -1,11 +1,16 @@
 """Retention in the main window: the expired/expiring count, "Erase contact..." with its
-preview, "Cleanup...", and the once-a-year reminder (rules 8, 9 and 17)."""
+preview, "Cleanup...", and the once-a-year reminder (rules 8, 9 and 17).
+
+When another program's read snapshot kept an erasure's bytes in the database files, a note
+in the status bar says so until a retry (every ``SCRUB_RETRY_MS``, and at start) removes
+them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,6 +28,7 @@ from privacycrm_desktop.domain.erasure import ERASURE_REASON_LABELS, ErasureReas
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error, ngettext
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.erasure import ErasureResult
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.date_fields import format_date
 from privacycrm_desktop.ui.workers import Job, run_in_background
@@ -113,6 +119,10 @@ def _esc(value: object) -> str:
     return escape(str(value))
 
 
+#: How often a pending scrub is tried again while the app runs.
+SCRUB_RETRY_MS = 30_000
+
+
 class RetentionActions:
     """The status-bar count, and for owner / privacy officer the erase and cleanup entries
     (tests reach the widgets here)."""
@@ -125,6 +135,20 @@ class RetentionActions:
         self.status = QLabel()
         self.status.setObjectName("retention_status")
         window.statusBar().addWidget(self.status)
+        self.scrub_note = QLabel(
+            _(
+                "Erased, but another program still has the database open: the erased data "
+                "is removed from the file as soon as it lets go."
+            )
+        )
+        self.scrub_note.setObjectName("scrub_pending")
+        self.scrub_note.setWordWrap(True)
+        self.scrub_note.setStyleSheet("color: #b00020;")
+        self.scrub_note.hide()
+        window.statusBar().addWidget(self.scrub_note, 1)
+        self.scrub_timer = QTimer(window)
+        self.scrub_timer.setInterval(SCRUB_RETRY_MS)
+        self.scrub_timer.timeout.connect(self.retry_scrub)
         allowed_erase = has_permission(actor.role, Permission.ERASE)
         allowed_cleanup = has_permission(actor.role, Permission.CLEANUP)
         if allowed_erase or allowed_cleanup:
@@ -134,7 +158,38 @@ class RetentionActions:
             if allowed_cleanup:
                 menu.addAction(_("&Cleanup...")).triggered.connect(self.cleanup)
                 menu.addAction(_("Data &quality review...")).triggered.connect(self.quality)
+        # Dates not computed yet (bulk loads, an upgrade): one index probe when none.
+        services.retention.fill_missing()
         self.update()
+        # An erasure of an earlier session that could not finish: finish it now.
+        if services.erasure.scrub_pending():
+            self.scrub_pending()
+            self.retry_scrub()
+
+    def scrub_pending(self) -> None:
+        """Show the note and retry in the background until the scrub is done."""
+        self.scrub_note.show()
+        if not self.scrub_timer.isActive():
+            self.scrub_timer.start()
+
+    def retry_scrub(self) -> None:
+        """Try to finish a pending scrub off the UI thread; hide the note once done."""
+        erasure = self._services.erasure
+        self.jobs.append(
+            run_in_background(
+                lambda _context: erasure.retry_scrub(),
+                lambda done: self._scrub_tried(bool(done)),
+                on_failure=lambda _error: None,  # locked or read-only: the timer tries again
+                parent=self._window,
+            )
+        )
+
+    def _scrub_tried(self, done: bool) -> None:
+        if done:
+            self.scrub_timer.stop()
+            self.scrub_note.hide()
+        else:
+            self.scrub_pending()
 
     def update(self) -> None:
         """Show the expiry counts (read from the per-date counts: about a millisecond)."""
@@ -196,10 +251,15 @@ class RetentionActions:
         self.jobs.append(
             run_in_background(
                 lambda _context: erasure.erase(actor, contact_id, reason),
-                lambda _result: self._refresh(),
+                self._erased,
                 parent=self._window,
             )
         )
+
+    def _erased(self, result: object) -> None:
+        self._refresh()
+        if isinstance(result, ErasureResult) and not result.scrubbed:
+            self.scrub_pending()
 
     def quality(self) -> QDialog:
         """The list of contacts to correct; a double-click opens the editor."""
@@ -221,9 +281,14 @@ class RetentionActions:
         from privacycrm_desktop.ui.cleanup_wizard import CleanupWizard
 
         wizard = CleanupWizard(self._services, self._actor, self._window)
-        wizard.finished.connect(lambda _result: self._refresh())
+        wizard.finished.connect(lambda _result: self._after_cleanup())
         wizard.open()
         return wizard
+
+    def _after_cleanup(self) -> None:
+        self._refresh()
+        if self._services.erasure.scrub_pending():
+            self.scrub_pending()
 
 
 def add_retention_actions(

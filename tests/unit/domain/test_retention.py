@@ -65,14 +65,24 @@ WORKED_EXAMPLES = [
         "prospect_follow_up",
     ),
     (
-        "prospect with marketing consent: kept while consent lasts",
+        "prospect with marketing consent: due for re-confirmation 24 months after it",
         RetentionFacts(
             Relationship.PROSPECT,
             COLLECTED,
             marketing=(MarketingPermission("direct_marketing_consent"),),
         ),
-        OPEN_ENDED,
-        "direct_marketing_consent",
+        D(2022, 1, 15),
+        "consent_reconfirmation",
+    ),
+    (
+        "a consent confirmed again counts from the confirmation",
+        RetentionFacts(
+            Relationship.PROSPECT,
+            COLLECTED,
+            marketing=(MarketingPermission("direct_marketing_consent", granted_on=D(2023, 6, 30)),),
+        ),
+        D(2025, 6, 30),
+        "consent_reconfirmation",
     ),
     (
         "consent withdrawn: 0 months after the withdrawal (prospect rule is later)",

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from privacycrm_desktop.domain.contacts import ContactInput, Relationship
 from privacycrm_desktop.domain.errors import ValidationFailed
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
-from privacycrm_desktop.domain.retention import CleanupAction
+from privacycrm_desktop.domain.retention import CleanupAction, Selection
 from privacycrm_desktop.services.cleanup import CleanupPlan, CleanupService
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
@@ -74,7 +74,7 @@ def test_summary_review_dry_run_and_apply(
     seen: list[tuple[int, int]] = []
     plan = CleanupPlan(
         overrides={ids[1]: CleanupAction.KEEP, ids[2]: CleanupAction.ASK_CONSENT},
-        excluded=frozenset({ids[4]}),
+        selection=Selection.all().with_checked([ids[4]], False),
         keep_reason="still in talks",
     )
     outcome = cleanup.apply(owner, plan, progress=lambda d, t: seen.append((d, t)))

@@ -96,7 +96,7 @@ def test_special_overview_follows_consent_and_field_access(svc: Services, owner:
     assert health.consent_evidence == "form ref 12"
     assert [v.value for v in health.values] == ["diabetic"]
     # The read is audited with the category, never the value.
-    assert actions(svc, "special_category.read") == ["categories=health"]
+    assert actions(svc, "special_category.read") == ["categories=1"]  # never which one
     # Withdrawal locks it again; the value stays on record until erased.
     svc.disclosures.record_special_consent(
         owner, cid, SpecialCategory.HEALTH, ConsentMethod.SIGNED_PAPER, "", withdraw=True

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput, Relationship
-from privacycrm_desktop.domain.erasure import ErasureReason, HoldKeepsContact
+from privacycrm_desktop.domain.erasure import ErasureReason, HoldKeepsContact, UnknownErasureReason
 from privacycrm_desktop.domain.errors import PermissionDenied
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.special_categories import SpecialCategory
@@ -185,4 +185,141 @@ def test_a_hold_keeps_the_contact_and_only_owner_or_officer_erase(
 
 def test_reason_text_is_parsed_to_a_code() -> None:
     assert ErasureReason.parse("Erasure request") is ErasureReason.ERASURE_REQUEST
-    assert ErasureReason.parse("called us on monday") is ErasureReason.OTHER
+    with pytest.raises(UnknownErasureReason) as refused:
+        ErasureReason.parse("asked to be forgotten")
+    assert "erasure_request" in str(refused.value)
+
+
+def test_two_desks_erasing_one_person_end_in_one_erasure(
+    svc: Services, owner: Actor, db_url: str
+) -> None:
+    """Issue 17: on PostgreSQL two desks erasing the same person at once got a raw
+    UniqueViolation on uq_suppression_digest, or both "succeeded" with two ledger rows and
+    two audit events. Now: one erasure, and "already erased" for the other desk."""
+    import threading
+
+    from privacycrm_desktop.domain.erasure import AlreadyErased
+    from privacycrm_desktop.persistence.database import create_engine_for
+    from privacycrm_desktop.services.clock import SystemClock
+
+    desks = [Services.build(create_engine_for(db_url), SystemClock()) for _ in range(2)]
+    try:
+        for round_ in range(4):
+            cid = svc.contacts.create(
+                owner,
+                canary_contact(str(round_)),
+                SourceInput(SourceKind.SALE, "x", dt.date(2026, 2, 20)),
+            )
+            start = threading.Barrier(2)
+            outcomes: list[object] = []
+
+            def erase(
+                desk: Services, start: threading.Barrier, outcomes: list[object], cid: int
+            ) -> None:
+                start.wait()
+                try:
+                    outcomes.append(desk.erasure.erase(owner, cid, ErasureReason.ERASURE_REQUEST))
+                except Exception as exc:  # the test looks at what came back
+                    outcomes.append(exc)
+
+            threads = [
+                threading.Thread(target=erase, args=(desk, start, outcomes, cid)) for desk in desks
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            refused = [o for o in outcomes if isinstance(o, BaseException)]
+            assert len(outcomes) == 2
+            assert len(refused) == 1, outcomes
+            assert isinstance(refused[0], AlreadyErased), refused
+            assert "already been erased" in str(refused[0])
+            with svc.uow() as uow:
+                session = uow.session
+                ledger = session.execute(
+                    text("SELECT count(*) FROM erasure_ledger WHERE contact_id = :c"), {"c": cid}
+                ).scalar()
+                audit = session.execute(
+                    text(
+                        "SELECT count(*) FROM audit_event WHERE action = 'contact.erase' "
+                        "AND entity_id = :c"
+                    ),
+                    {"c": str(cid)},
+                ).scalar()
+            assert (ledger, audit) == (1, 1)
+    finally:
+        for desk in desks:
+            desk.uow.engine.dispose()
+
+
+def test_erasure_leaves_nobody_in_the_register_the_audit_or_the_import_history(
+    svc: Services, owner: Actor, db_url: str, backend: str, tmp_path: Path
+) -> None:
+    """Issue 16: after erasure the requests register kept the requester's name and identity
+    evidence (also on the erasure request itself), the audit kept "category=health" for
+    the contact, and the import history kept "Jan Peeters.vcf"."""
+    from privacycrm_desktop.domain.requests import RequestKind, RequestStatus
+    from privacycrm_desktop.services.requests import RequestInput
+
+    from .test_imports import run as run_import
+
+    vcf = tmp_path / "Qzxjan Qzxpeeters.vcf"
+    vcf.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Qzxjan Qzxpeeters\r\nN:Qzxpeeters;Qzxjan;;;\r\n"
+        "EMAIL:qzxjan@example.be\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    imported = run_import(svc, owner, vcf)
+    assert imported.imported == 1
+    with svc.uow() as uow:
+        cid = int(uow.session.execute(text("SELECT max(id) FROM contact")).scalar_one())
+    svc.disclosures.record_special_consent(
+        owner, cid, SpecialCategory.HEALTH, ConsentMethod.SIGNED_PAPER, "signed form"
+    )
+    svc.disclosures.record_special(
+        owner,
+        cid,
+        SpecialCategory.HEALTH,
+        "qzxdiabetes",
+        SourceInput(SourceKind.PHONE_CALL, "call", dt.date(2026, 2, 1)),
+    )
+    evidence = "eID card 592-1234567-89"
+    requests = [
+        svc.requests.add(
+            owner,
+            RequestInput(
+                kind,
+                (cid,),
+                channel="letter",
+                requester="Qzxrequester Qzxpeeters",
+                identity_verified=True,
+                identity_method=evidence,
+            ),
+        )
+        for kind in (RequestKind.ACCESS, RequestKind.ERASURE)
+    ]
+    svc.requests.close(owner, requests[0], "Sent the report to qzxjan@example.be")
+    svc.request_actions.carry_out(owner, requests[1])
+
+    # Accountability stays: what kind of request, when received, due and answered.
+    for request_id, kind in zip(requests, (RequestKind.ACCESS, RequestKind.ERASURE), strict=True):
+        info = svc.requests.get(owner, request_id)
+        assert info.kind is kind
+        assert info.status is RequestStatus.DONE
+        assert info.identity_verified
+        assert (info.requester, info.identity_method) == ("", "")
+        assert info.received_on <= info.due_on
+    with svc.uow() as uow:
+        details = list(uow.session.execute(text("SELECT detail FROM audit_event")).scalars())
+        files = list(uow.session.execute(text("SELECT file_name FROM import_batch")).scalars())
+        categories = list(
+            uow.session.execute(text("SELECT product_category FROM consent_event")).scalars()
+        )
+    assert not [d for d in details if "health" in d]
+    assert files == [f"import-{imported.batch_id}.vcf"]
+    assert not [c for c in categories if "health" in c]
+    needles = [b"qzxjan", b"qzxpeeters", b"qzxrequester", b"592-1234567-89", b"qzxdiabetes"]
+    if backend == "sqlite":
+        raw = file_bytes(Path(db_url))
+        assert [n for n in needles if n in raw] == []
+        assert b"category=health" not in raw

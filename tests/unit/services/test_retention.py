@@ -73,7 +73,8 @@ def test_create_update_consent_and_holds_keep_the_date_current(
             evidence="web form 12",
         ),
     )
-    assert stored(engine, cid) == (None, "direct_marketing_consent")  # while consent lasts
+    # A lasting consent no longer blanks the date: invoices are kept longer here.
+    assert stored(engine, cid) == ("2031-01-31", "invoicing")
     clock.advance(dt.timedelta(days=40))
     svc.consent.unsubscribe(owner, cid)
     assert stored(engine, cid) == ("2031-01-31", "invoicing")
@@ -121,3 +122,64 @@ def test_the_scan_reads_the_keep_until_index_only(engine: Engine, summary: bool)
     # and no full scan of the table.
     assert "TEMP B-TREE" not in plan
     assert "SCAN" not in plan
+
+
+def _opt_in(svc: Services, owner: Actor, cid: int) -> None:
+    svc.consent.record(
+        owner,
+        ConsentInput(
+            cid,
+            "direct_marketing_consent",
+            Channel.EMAIL,
+            ConsentStatus.OPT_IN,
+            ConsentMethod.FORM_BOX_TICKED,
+            evidence="newsletter form",
+        ),
+    )
+
+
+def test_a_newsletter_opt_in_keeps_an_end_date_and_reaches_the_cleanup(
+    svc: Services, owner: Actor, engine: Engine, clock: FixedClock
+) -> None:
+    """Issue 16: recording a newsletter opt-in blanked the keep-until date, so the contact
+    never reached the cleanup. A lasting consent is now due for re-confirmation 24 months
+    (a setting) after it was given, and the cleanup lists it and proposes to ask again."""
+    from privacycrm_desktop.domain.retention import CleanupAction
+
+    cid = prospect(svc, owner)
+    _opt_in(svc, owner, cid)
+    assert stored(engine, cid) == ("2028-03-02", "consent_reconfirmation")
+    assert svc.retention.reconfirm_months() == 24
+    assert svc.retention.set_reconfirm_months(owner, 18) == 1
+    assert stored(engine, cid) == ("2027-09-02", "consent_reconfirmation")
+    with pytest.raises(ValidationFailed):
+        svc.retention.set_reconfirm_months(owner, 0)
+    clock.advance(dt.timedelta(days=400))
+    _opt_in(svc, owner, cid)  # confirmed again: the horizon starts over
+    assert stored(engine, cid) == ("2028-10-06", "consent_reconfirmation")
+    clock.advance(dt.timedelta(days=600))
+    summary = {r.reason: (r.count, r.action, r.label) for r in svc.cleanup.summary(owner)}
+    assert summary == {
+        "consent_reconfirmation": (1, CleanupAction.ASK_CONSENT, "Consent due for re-confirmation")
+    }
+
+
+def test_blank_dates_of_older_versions_are_computed_after_the_upgrade(
+    svc: Services, owner: Actor, engine: Engine, db_url: str, clock: FixedClock
+) -> None:
+    from alembic import command
+
+    from privacycrm_desktop.persistence.migrate import alembic_config, migrate
+
+    cid = prospect(svc, owner)
+    _opt_in(svc, owner, cid)
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0006_shared_server")
+        # What the older version stored for a lasting consent.
+        conn.execute(
+            text("UPDATE contact SET keep_until = NULL, keep_reason = 'direct_marketing_consent'")
+        )
+    migrate(engine)
+    assert stored(engine, cid) == (None, "")  # marked "not computed yet"
+    assert svc.retention.fill_missing() == 1  # what the app and the CLI do at start
+    assert stored(engine, cid) == ("2028-03-02", "consent_reconfirmation")

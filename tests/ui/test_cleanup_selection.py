@@ -1,0 +1,177 @@
+"""The cleanup wizard on 100,000 contacts: "Check none" / "Check all" mean every candidate.
+
+Issue 16 (blocker): the review list loads 500 rows at a time and the bulk checks touched
+only the loaded rows, so after "Check none" the dry run still erased some 30,000 contacts,
+and Apply was the default button. The database is generated once (the demo service's bulk
+path, about 30 s) and copied for each test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWizard
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from conftest import COMPANY, OWNER, OWNER_PASSWORD
+from privacycrm_desktop.domain.retention import CleanupAction
+from privacycrm_desktop.i18n import format_number
+from privacycrm_desktop.persistence.database import create_engine_for
+from privacycrm_desktop.persistence.migrate import migrate
+from privacycrm_desktop.persistence.models import Contact
+from privacycrm_desktop.services.clock import FixedClock
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.cleanup_wizard import PAGE_SIZE, CleanupWizard, Page
+from privacycrm_desktop.ui.qt_i18n import apply_language
+
+from .test_cleanup_wizard import save
+
+COUNT = 100_000
+NOW = dt.datetime(2025, 3, 14, 10, 0)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """100,000 demo contacts, about 30 % of them past their keep-until date."""
+    path = tmp_path_factory.mktemp("cleanup-100k") / "template.db"
+    engine = create_engine_for(str(path))
+    migrate(engine)
+    services = Services.build(engine, FixedClock(NOW))
+    services.setup.initialise(COMPANY, OWNER, OWNER_PASSWORD)
+    owner = services.auth.login(OWNER, OWNER_PASSWORD)
+    services.demo.generate(owner, COUNT, seed=7)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def big(template: Path, tmp_path: Path) -> Iterator[tuple[Services, Actor]]:
+    path = tmp_path / "privacycrm.db"
+    shutil.copyfile(template, path)
+    engine = create_engine_for(str(path))
+    services = Services.build(engine, FixedClock(NOW))
+    yield services, services.auth.login(OWNER, OWNER_PASSWORD)
+    engine.dispose()
+
+
+def _contacts(services: Services, ids: list[int] | None = None) -> int:
+    with services.uow() as uow:
+        query = select(func.count()).select_from(Contact)
+        if ids is not None:
+            query = query.where(Contact.id.in_(ids))
+        return int(uow.session.scalar(query) or 0)
+
+
+def _to_review(qtbot: QtBot, services: Services, owner: Actor) -> CleanupWizard:
+    wizard = CleanupWizard(services, owner)
+    qtbot.addWidget(wizard)
+    wizard.resize(1024, 600)
+    wizard.show()
+    assert wizard.total > 20 * PAGE_SIZE  # far more candidates than one page
+    wizard.next()
+    assert wizard.currentId() == Page.REVIEW
+    assert wizard.review_page.model.rowCount() == PAGE_SIZE
+    return wizard
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_check_none_erases_nobody(
+    qtbot: QtBot,
+    big: tuple[Services, Actor],
+    language: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    services, owner = big
+    apply_language(language)
+    wizard = _to_review(qtbot, services, owner)
+    total = wizard.total
+    page = wizard.review_page
+    page.check_none.click()
+    assert page.checked_label.text().startswith("0 ")
+    save(wizard, f"{language}-cleanup-100k-review-none")
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]))
+    wizard.next()
+    assert wizard.currentId() == Page.DRY_RUN
+    dry = wizard.dry_run_page.outcome
+    assert dry is not None
+    assert dry.by_action == {}
+    assert dry.skipped == total
+    # Enter does not apply: Apply is not the default button.
+    assert not wizard.button(QWizard.WizardButton.CommitButton).isDefault()
+    save(wizard, f"{language}-cleanup-100k-dry-run-none")
+    wizard.next()  # nothing to erase: no question
+    assert asked == []
+    qtbot.waitUntil(lambda: wizard.execute_page.outcome is not None, timeout=30_000)
+    outcome = wizard.execute_page.outcome
+    assert outcome is not None
+    assert outcome.by_action == {}
+    assert _contacts(services) == COUNT
+
+
+def test_check_all_then_uncheck_one_beyond_the_first_page(
+    qtbot: QtBot,
+    big: tuple[Services, Actor],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    services, owner = big
+    apply_language("nl")
+    wizard = _to_review(qtbot, services, owner)
+    total = wizard.total
+    page, model = wizard.review_page, wizard.review_page.model
+    page.check_none.click()
+    page.check_all.click()
+    model.fetchMore()  # scrolled on: the second page arrives
+    row = PAGE_SIZE + 100
+    assert model.rowCount() > row
+    rows = model._rows
+    spared = rows[row].contact_id
+    gone = (CleanupAction.ERASE, CleanupAction.ANONYMISE)
+    neighbours = [
+        r.contact_id
+        for r in rows[row - 20 : row + 20]
+        if r.action in gone and r.contact_id != spared
+    ]
+    assert neighbours
+    model.setData(
+        model.index(row, 0), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole
+    )
+    assert page.checked_label.text().startswith(format_number(total - 1))
+    asked: list[str] = []
+
+    def answer(*args: object, **_kwargs: object) -> QMessageBox.StandardButton:
+        asked.append(str(args[2]))
+        # The safe answer is the default one.
+        assert args[4] == QMessageBox.StandardButton.No
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    wizard.next()
+    dry = wizard.dry_run_page.outcome
+    assert dry is not None
+    assert dry.skipped == 1
+    assert sum(dry.by_action.values()) == total - 1
+    people = wizard.dry_run_page.people_erased()
+    assert people > 0
+    save(wizard, "nl-cleanup-100k-dry-run-all-but-one")
+    wizard.next()
+    assert len(asked) == 1
+    assert format_number(people) in asked[0]  # the confirmation names the number
+    # The contacts are handled oldest first: stop once the spared one is well behind us.
+    execute = wizard.execute_page
+    qtbot.waitUntil(lambda: execute.bar.value() > row + 200, timeout=60_000)
+    execute.cancel()
+    qtbot.waitUntil(lambda: execute.outcome is not None, timeout=60_000)
+    assert execute.outcome is not None
+    assert execute.outcome.cancelled
+    assert _contacts(services, [spared]) == 1
+    assert _contacts(services, neighbours) == 0
