@@ -82,6 +82,9 @@ class BackupInfo:
     second_copy_error: str = ""
     #: The database it was made from: "sqlite" (a database file) or "postgresql" (pg_dump).
     backend: str = SQLITE
+    #: How many audit events the backup holds (-1: a manifest from before issue 15); with
+    #: ``audit_head`` an anchor of the chain outside the database (services/audit_anchors).
+    audit_events: int = -1
 
 
 def default_backup_folder(db_path: Path) -> Path:
@@ -153,6 +156,7 @@ class SnapshotFacts:
     schema_version: str
     contact_count: int
     audit_head: str
+    audit_events: int = -1
 
 
 def _scalar(conn: sqlite3.Connection, sql: str, default: object) -> object:
@@ -171,6 +175,7 @@ def snapshot_facts(path: Path) -> SnapshotFacts:
             schema_version=str(_scalar(conn, "SELECT version_num FROM alembic_version", "")),
             contact_count=int(str(_scalar(conn, "SELECT count(*) FROM contact", 0))),
             audit_head=str(_scalar(conn, "SELECT value FROM setting WHERE key='audit.head'", "")),
+            audit_events=int(str(_scalar(conn, "SELECT count(*) FROM audit_event", -1))),
         )
     finally:
         conn.close()
@@ -254,6 +259,7 @@ def read_manifest(backup: Path) -> BackupInfo:
             size=int(data.get("size", 0)),
             verified=bool(data.get("verified", False)),
             backend=str(data.get("backend", SQLITE)),
+            audit_events=int(data.get("audit_events", -1)),
         )
     except FileNotFoundError as exc:
         raise BackupInvalid(
@@ -367,6 +373,7 @@ def new_backup_info(
         schema_version=facts.schema_version,
         contact_count=facts.contact_count,
         audit_head=facts.audit_head,
+        audit_events=facts.audit_events,
         checksum=sha256_file(path),
         encrypted=encrypted,
         tier=tier,

@@ -451,6 +451,24 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditAnchor(Base):
+    """The newest audit event the app wrote (issue 15), kept apart from the chain.
+
+    One row (id 1). On PostgreSQL every append updates it in the same transaction, and only
+    the app's definer role may write it, so a desk role that deletes or appends audit rows
+    with plain SQL leaves the chain disagreeing with it. On SQLite the table stays empty:
+    whoever can write the file could change it too (the anchor file and the backups'
+    manifests serve there, services/audit_anchors.py).
+    """
+
+    __tablename__ = "audit_anchor"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The id of the newest event; ids run 1, 2, 3... so it is also the number of events.
+    events: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32))
+
+
 class FieldCatalogueEntry(Base):
     """A personal field and its sensitivity, as configured (seeded from the domain)."""
 

@@ -168,6 +168,7 @@ def _facts(conn: Connection) -> SnapshotFacts:
         schema_version=str(scalar("SELECT version_num FROM alembic_version", "")),
         contact_count=int(str(scalar("SELECT count(*) FROM contact", 0))),
         audit_head=str(scalar("SELECT value FROM setting WHERE key = 'audit.head'", "")),
+        audit_events=int(str(scalar("SELECT count(*) FROM audit_event", -1))),
     )
 
 

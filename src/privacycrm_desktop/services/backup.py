@@ -457,7 +457,7 @@ class BackupService:
         if is_postgresql(self._uow.engine):
             from privacycrm_desktop.services import backup_pg
 
-            return backup_pg.restore(
+            result = backup_pg.restore(
                 self._uow,
                 path,
                 passphrase,
@@ -465,11 +465,30 @@ class BackupService:
                 now=self._clock.now(),
                 set_aside=self._set_aside,
             )
-        from privacycrm_desktop.services import backup_swap
+        else:
+            from privacycrm_desktop.services import backup_swap
 
-        return backup_swap.restore(
-            self._uow, path, passphrase, actor_name=actor.username, now=self._clock.now()
-        )
+            result = backup_swap.restore(
+                self._uow, path, passphrase, actor_name=actor.username, now=self._clock.now()
+            )
+        self._anchor_restored_trail()
+        return result
+
+    def _anchor_restored_trail(self) -> None:
+        """The restore replaced the trail: this computer's anchor file starts over at the
+        restored trail's newest event (services/audit_anchors.py)."""
+        from privacycrm_desktop.persistence.audit_anchor import last_event
+        from privacycrm_desktop.services.audit_anchors import AnchorFile
+
+        anchor_file = AnchorFile.for_engine(self._uow.engine)
+        if anchor_file is None:
+            return
+        with self._uow() as work:
+            newest = last_event(work.session)
+        try:
+            anchor_file.start_over(newest)
+        except OSError:
+            pass  # the restore is done; the check will name what the file lacks
 
     def _set_aside(self) -> Path:
         """A backup of the live server database just before a restore replaces it (kept
@@ -527,5 +546,19 @@ def restore_unopenable(db_path: Path, backup: Path, passphrase: str | None = Non
         BackupInvalid, BackupPassphraseWrong, BackupFailed.
     """
     from privacycrm_desktop.services import backup_swap
+    from privacycrm_desktop.services.audit_anchors import start_file_over
 
-    return backup_swap.restore_file(db_path, backup, passphrase, actor_name=RECOVERY)
+    result = backup_swap.restore_file(db_path, backup, passphrase, actor_name=RECOVERY)
+    start_file_over(db_path)
+    return result
+
+
+def backup_folders(uow: UnitOfWork) -> builtins.list[Path]:
+    """The backup folder and the second folder, where the audit check finds manifests."""
+    rows = _settings_rows(uow)
+    try:
+        folder = Path(rows.get(FOLDER_KEY) or str(_default_folder(uow.engine)))
+    except BackupFailed:
+        return []  # a database that is neither a file nor on a server: no backups
+    second = rows.get(SECOND_FOLDER_KEY) or ""
+    return [folder, Path(second)] if second else [folder]
