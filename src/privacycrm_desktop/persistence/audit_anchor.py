@@ -50,9 +50,31 @@ def last_event(conn: Session | Connection) -> tuple[int, str, str] | None:
     return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
 
 
-def write_server_anchor(session: Session, events: int, head: str, at: str) -> None:
+def write_server_anchor(
+    session: Session, previous: tuple[int, str] | None, events: int, head: str, at: str
+) -> None:
     """Move the server's anchor to the event just appended (PostgreSQL only; the caller's
-    transaction, which holds the audit turn)."""
+    transaction, which holds the audit turn, so no other desk's append is in between).
+
+    *previous* is the (id, hash) the new event was chained onto. When the anchor does not
+    name it, someone appended, removed or re-wrote events outside the app since its last
+    append: the old anchor is kept in a row of its own for the check to report, before it
+    moves on (else the app's next append would hide a forged one).
+    """
+    anchored = read_server_anchor(session)
+    if anchored is not None and (anchored[0], anchored[1]) != (previous or (0, "")):
+        session.execute(
+            text(
+                "INSERT INTO audit_anchor (id, events, head, at, found) SELECT "
+                "max(id) + 1, :events, :head, :at, :found FROM audit_anchor"
+            ),
+            {
+                "events": anchored[0],
+                "head": anchored[1],
+                "at": at,
+                "found": previous[0] if previous else 0,
+            },
+        )
     session.execute(
         text(
             "INSERT INTO audit_anchor (id, events, head, at) VALUES (:id, :events, :head, :at) "
@@ -61,6 +83,17 @@ def write_server_anchor(session: Session, events: int, head: str, at: str) -> No
         ),
         {"id": SERVER_ANCHOR_ID, "events": events, "head": head, "at": at},
     )
+
+
+def kept_server_anchors(conn: Session | Connection) -> list[tuple[int, str, str, int]]:
+    """(events, head, found at, chain's newest then) of every anchor an append found the
+    chain not ending at."""
+    rows = conn.execute(
+        select(AuditAnchor.events, AuditAnchor.head, AuditAnchor.at, AuditAnchor.found)
+        .where(AuditAnchor.id != SERVER_ANCHOR_ID)
+        .order_by(AuditAnchor.id)
+    ).tuples()
+    return [(int(e), str(h), str(a), int(f)) for e, h, a, f in rows]
 
 
 def read_server_anchor(conn: Session | Connection) -> tuple[int, str, str] | None:

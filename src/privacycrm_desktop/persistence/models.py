@@ -454,7 +454,8 @@ class AuditEvent(Base):
 class AuditAnchor(Base):
     """The newest audit event the app wrote (issue 15), kept apart from the chain.
 
-    One row (id 1). On PostgreSQL every append updates it in the same transaction, and only
+    Row 1 is the anchor; a row is added for good whenever an append finds the chain not
+    ending at it. On PostgreSQL every append updates it in the same transaction, and only
     the app's definer role may write it, so a desk role that deletes or appends audit rows
     with plain SQL leaves the chain disagreeing with it. On SQLite the table stays empty:
     whoever can write the file could change it too (the anchor file and the backups'
@@ -467,6 +468,9 @@ class AuditAnchor(Base):
     events: Mapped[int] = mapped_column(Integer)
     head: Mapped[str] = mapped_column(String(64))
     at: Mapped[str] = mapped_column(String(32))
+    #: Rows after the first are kept for good: the app found the chain ending at event
+    #: ``found`` instead of the anchored one (written outside the app), at time ``at``.
+    found: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class FieldCatalogueEntry(Base):

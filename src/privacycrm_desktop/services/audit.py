@@ -17,13 +17,19 @@ from privacycrm_desktop.persistence.audit_anchor import (
     AUDIT_APPENDED,
     ChainPositions,
     chain_positions,
+    kept_server_anchors,
     read_server_anchor,
     write_server_anchor,
 )
 from privacycrm_desktop.persistence.dialect import take_audit_turn
 from privacycrm_desktop.persistence.models import AuditEvent, Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
-from privacycrm_desktop.services.audit_anchors import Anchor, AnchorFile, AnchorProblem
+from privacycrm_desktop.services.audit_anchors import (
+    Anchor,
+    AnchorFile,
+    AnchorProblem,
+    ServerAnchors,
+)
 from privacycrm_desktop.services.audit_anchors import check as check_anchors
 from privacycrm_desktop.services.clock import Clock, SystemClock
 from privacycrm_desktop.services.dto import Actor
@@ -80,7 +86,8 @@ def record_event(
     session.merge(Setting(key=HEAD_SETTING, value=f"{event_id}:{new_hash}"))
     if session.get_bind().dialect.name == "postgresql":
         # The server's anchor moves with the chain, in this transaction (issue 15).
-        write_server_anchor(session, event_id, new_hash, record.at)
+        previous = None if last is None else (int(last[0]), str(last[1]))
+        write_server_anchor(session, previous, event_id, new_hash, record.at)
     # For the anchor file outside the database, once the commit has made it durable.
     session.info.setdefault(AUDIT_APPENDED, []).append((event_id, new_hash, record.at))
     session.flush()
@@ -207,12 +214,14 @@ class AuditService:
         engine = self._uow.engine
         server = engine.dialect.name == "postgresql"
 
-        def read_chain() -> tuple[ChainPositions, tuple[int, str, str] | None]:
+        def read_chain() -> tuple[ChainPositions, ServerAnchors]:
             with self._uow() as uow:
                 # On the server, no append may fall between reading the anchor and the chain.
                 take_audit_turn(uow.session)
-                row = read_server_anchor(uow.session) if server else None
-                return chain_positions(uow.session), row
+                rows: ServerAnchors = (None, [])
+                if server:
+                    rows = (read_server_anchor(uow.session), kept_server_anchors(uow.session))
+                return chain_positions(uow.session), rows
 
         problems, anchors = check_anchors(
             read_chain, AnchorFile.for_engine(engine), backup_folders(self._uow), server=server

@@ -49,6 +49,8 @@ _RESET = "r"
 _SETTLE_SECONDS = 0.3
 
 Translate = Callable[[str], str]
+#: The server's anchor row and its kept rows (events, head, at, found), as read together.
+ServerAnchors = tuple[tuple[int, str, str] | None, list[tuple[int, str, str, int]]]
 
 
 def database_key(engine: Engine) -> str | None:
@@ -301,7 +303,7 @@ def backup_problems(chain: ChainPositions, backups: Iterable[BackupInfo]) -> lis
     problems: list[AnchorProblem] = []
     for info in backups:
         made = info.created_at.isoformat(timespec="microseconds")
-        if chain.last_restore_at and made < chain.last_restore_at:
+        if chain.last_restore_at and made <= chain.last_restore_at:
             continue  # the history a restore replaced
         head = backup_head(info)
         if head is None:
@@ -324,7 +326,7 @@ def backup_problems(chain: ChainPositions, backups: Iterable[BackupInfo]) -> lis
 
 
 def check(
-    read_chain: Callable[[], tuple[ChainPositions, tuple[int, str, str] | None]],
+    read_chain: Callable[[], tuple[ChainPositions, ServerAnchors]],
     anchor_file: AnchorFile | None,
     backup_folders: Iterable[Path],
     *,
@@ -334,13 +336,21 @@ def check(
 
     *read_chain* returns the chain and the server's anchor row (read in one transaction).
     """
-    chain, row = read_chain()
+    chain, (row, kept) = read_chain()
     anchors: list[Anchor] = []
     problems: list[AnchorProblem] = []
     if server and row is not None:
         anchor = server_anchor(row[2])
         anchors.append(anchor)
         problems += _point_problems(chain, anchor, row[0], row[1], added=True)
+    for events, head, at, found in kept:
+        # The app's append at *at* found the chain ending at event *found*, not at the
+        # anchored event: what lay between was not written by the app.
+        anchor = server_anchor(at)
+        problems += _point_problems(chain, anchor, events, head, added=False)
+        if found > events:
+            params = {"event": events + 1, "last": found, "recorded": events}
+            problems.append(AnchorProblem(anchor, "added", events + 1, ADDED_SERVER, params))
     if anchor_file is not None:
         log = anchor_file.read()
         if log is not None and log.entries:

@@ -20,6 +20,7 @@ from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.services.audit import AuditCheck
 from privacycrm_desktop.services.audit_anchors import AnchorFile
+from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 
@@ -233,13 +234,14 @@ def test_app_actions_after_a_forgery_do_not_hide_it(
 
 
 def test_an_untouched_trail_and_its_own_restore_are_not_reported(
-    svc: Services, owner: Actor, engine: Engine
+    svc: Services, owner: Actor, engine: Engine, clock: FixedClock
 ) -> None:
     fill(svc, owner, contacts=3)
     info = svc.backup.create(owner)
     fill(svc, owner, contacts=3)
     svc.backup.create(owner)
     assert svc.audit.check().ok
+    clock.advance(dt.timedelta(minutes=5))
     svc.backup.restore(owner, info.path)
     # The trail is shorter than the newer backup and the anchor file: a restore, not a
     # removal. The restored trail is anchored again from here on.

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("events", sa.Integer(), nullable=False),
         sa.Column("head", sa.String(length=64), nullable=False),
         sa.Column("at", sa.String(length=32), nullable=False),
+        sa.Column("found", sa.Integer(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_anchor")),
     )
     if op.get_bind().dialect.name == "postgresql":
