@@ -127,3 +127,29 @@ def test_verify_audit_names_every_tampered_or_deleted_event(
     finally:
         conn.close()
     assert run(capsys, db, "verify-audit")[:2] == (0, "OK\n")
+
+
+def test_verify_audit_names_the_anchor_that_caught_a_truncation(
+    capsys: pytest.CaptureFixture[str], db: Path, backend: str
+) -> None:
+    """Issue 15: deleting the newest event and the ``audit.head`` row (two plain DELETEs)
+    passed ``verify-audit`` on main; the anchors outside the audit table now catch it."""
+    from sqlalchemy import text
+
+    from privacycrm_desktop.persistence.database import create_engine_for
+
+    engine = create_engine_for(str(db))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_event WHERE id = (SELECT max(id) FROM audit_event)"))
+            conn.execute(text("DELETE FROM setting WHERE key = 'audit.head'"))
+    finally:
+        engine.dispose()
+    code, out, err = run(capsys, db, "verify-audit", "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["ok"] is False and report["first_bad_event"] is None
+    kinds = {(p["anchor"], p["kind"]) for p in report["anchor_problems"]}
+    assert ("server" if backend == "postgresql" else "file", "removed") in kinds
+    assert "events were removed" in err
+    assert ("server's anchor table" if backend == "postgresql" else "anchor file") in err
