@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.persistence.models import AuditAnchor, AuditEvent
@@ -23,23 +23,37 @@ SERVER_ANCHOR_ID = 1
 
 @dataclass(frozen=True)
 class ChainPositions:
-    """The chain as (id -> hash), with the time of the newest restore (or "")."""
+    """The chain as (id -> hash), and its newest restore event (id and time, or 0 and "")."""
 
     hashes: dict[int, str]
     last_restore_at: str
+    last_restore_id: int = 0
 
     @property
     def last_id(self) -> int:
         return max(self.hashes, default=0)
 
+    @property
+    def last_restore(self) -> str:
+        """"id:hash" of the newest restore event, as a backup's manifest records it."""
+        if not self.last_restore_id:
+            return ""
+        return f"{self.last_restore_id}:{self.hashes.get(self.last_restore_id, '')}"
+
 
 def chain_positions(conn: Session | Connection) -> ChainPositions:
     """Every event's id and hash (no personal value; 100,000 events read in well under 1 s)."""
     rows = conn.execute(select(AuditEvent.id, AuditEvent.hash)).tuples()
+    hashes = {int(i): str(h) for i, h in rows}
     restore = conn.execute(
-        select(func.max(AuditEvent.at)).where(AuditEvent.action == "backup.restore")
-    ).scalar()
-    return ChainPositions({int(i): str(h) for i, h in rows}, str(restore or ""))
+        select(AuditEvent.id, AuditEvent.at)
+        .where(AuditEvent.action == "backup.restore")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if restore is None:
+        return ChainPositions(hashes, "")
+    return ChainPositions(hashes, str(restore[1]), int(restore[0]))
 
 
 def last_event(conn: Session | Connection) -> tuple[int, str, str] | None:
@@ -48,6 +62,22 @@ def last_event(conn: Session | Connection) -> tuple[int, str, str] | None:
         select(AuditEvent.id, AuditEvent.hash, AuditEvent.at).order_by(AuditEvent.id.desc())
     ).first()
     return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
+
+
+#: Engines whose database has the anchor table (asked once per engine and process).
+_ANCHOR_TABLE: dict[int, bool] = {}
+
+
+def _has_anchor_table(session: Session) -> bool:
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    key = id(engine)
+    if key not in _ANCHOR_TABLE:
+        found = session.execute(text("SELECT to_regclass('audit_anchor') IS NOT NULL")).scalar()
+        if not found:
+            return False  # not remembered: a migration may add it in this process
+        _ANCHOR_TABLE[key] = True
+    return _ANCHOR_TABLE[key]
 
 
 def write_server_anchor(
@@ -61,6 +91,8 @@ def write_server_anchor(
     append: the old anchor is kept in a row of its own for the check to report, before it
     moves on (else the app's next append would hide a forged one).
     """
+    if not _has_anchor_table(session):
+        return  # a database not yet migrated to 0007 (only a test writes to one)
     anchored = read_server_anchor(session)
     if anchored is not None and (anchored[0], anchored[1]) != (previous or (0, "")):
         session.execute(

@@ -85,6 +85,9 @@ class BackupInfo:
     #: How many audit events the backup holds (-1: a manifest from before issue 15); with
     #: ``audit_head`` an anchor of the chain outside the database (services/audit_anchors).
     audit_events: int = -1
+    #: "id:hash" of the newest "backup.restore" event the backup holds ("" none; None: a
+    #: manifest from before issue 15): which history line the backup belongs to.
+    audit_restore: str | None = None
 
 
 def default_backup_folder(db_path: Path) -> Path:
@@ -157,6 +160,14 @@ class SnapshotFacts:
     contact_count: int
     audit_head: str
     audit_events: int = -1
+    audit_restore: str = ""
+
+
+#: "id:hash" of the newest restore recorded in the audit trail (both back ends).
+NEWEST_RESTORE_SQL = (
+    "SELECT CAST(id AS VARCHAR(20)) || ':' || hash FROM audit_event "
+    "WHERE action = 'backup.restore' ORDER BY id DESC LIMIT 1"
+)
 
 
 def _scalar(conn: sqlite3.Connection, sql: str, default: object) -> object:
@@ -176,6 +187,7 @@ def snapshot_facts(path: Path) -> SnapshotFacts:
             contact_count=int(str(_scalar(conn, "SELECT count(*) FROM contact", 0))),
             audit_head=str(_scalar(conn, "SELECT value FROM setting WHERE key='audit.head'", "")),
             audit_events=int(str(_scalar(conn, "SELECT count(*) FROM audit_event", -1))),
+            audit_restore=str(_scalar(conn, NEWEST_RESTORE_SQL, "")),
         )
     finally:
         conn.close()
@@ -260,6 +272,9 @@ def read_manifest(backup: Path) -> BackupInfo:
             verified=bool(data.get("verified", False)),
             backend=str(data.get("backend", SQLITE)),
             audit_events=int(data.get("audit_events", -1)),
+            audit_restore=(
+                None if data.get("audit_restore") is None else str(data["audit_restore"])
+            ),
         )
     except FileNotFoundError as exc:
         raise BackupInvalid(
@@ -374,6 +389,7 @@ def new_backup_info(
         contact_count=facts.contact_count,
         audit_head=facts.audit_head,
         audit_events=facts.audit_events,
+        audit_restore=facts.audit_restore,
         checksum=sha256_file(path),
         encrypted=encrypted,
         tier=tier,

@@ -246,12 +246,15 @@ def file_problems(
 ) -> list[AnchorProblem]:
     """The chain against an anchor file; *added*: name events the file lacks (SQLite)."""
     problems: list[AnchorProblem] = []
-    missing = sorted(i for i in log.entries if i not in chain.hashes)
+    # Lines older than the chain's newest restore describe the history it replaced (a
+    # restore made at another desk does not start this desk's file over).
+    live = {i: v for i, v in log.entries.items() if v[1] >= chain.last_restore_at}
+    missing = sorted(i for i in live if i not in chain.hashes)
     if missing:
-        params = {"count": len(chain.hashes), "recorded": log.newest, "event": missing[0]}
+        params = {"count": len(chain.hashes), "recorded": max(live), "event": missing[0]}
         problems.append(AnchorProblem(anchor, "removed", missing[0], REMOVED, params))
     changed = sorted(
-        i for i, (h, _at) in log.entries.items() if i in chain.hashes and chain.hashes[i] != h
+        i for i, (h, _at) in live.items() if i in chain.hashes and chain.hashes[i] != h
     )
     if changed:
         problems.append(AnchorProblem(anchor, "changed", changed[0], CHANGED, {"event": changed[0]}))
@@ -298,13 +301,26 @@ def backup_head(info: BackupInfo) -> tuple[int, str] | None:
     return int(position), head
 
 
+def _replaced(chain: ChainPositions, info: BackupInfo) -> bool:
+    """True when *info* holds a history that a restore since replaced.
+
+    The manifest names the newest restore in the backup: older than the chain's newest
+    restore means replaced. A restore the backup has and the chain lacks is not skipped
+    (the chain lost events). Manifests from before issue 15 go by time.
+    """
+    if info.audit_restore is None:
+        made = info.created_at.isoformat(timespec="microseconds")
+        return bool(chain.last_restore_at) and made <= chain.last_restore_at
+    position, _sep, _hash = info.audit_restore.partition(":")
+    return int(position or 0) < chain.last_restore_id
+
+
 def backup_problems(chain: ChainPositions, backups: Iterable[BackupInfo]) -> list[AnchorProblem]:
     """The chain against every backup made since the newest restore."""
     problems: list[AnchorProblem] = []
     for info in backups:
-        made = info.created_at.isoformat(timespec="microseconds")
-        if chain.last_restore_at and made <= chain.last_restore_at:
-            continue  # the history a restore replaced
+        if _replaced(chain, info):
+            continue  # the history a later restore replaced
         head = backup_head(info)
         if head is None:
             continue

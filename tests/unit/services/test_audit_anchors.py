@@ -259,3 +259,32 @@ def test_the_anchor_file_is_the_owners_only(svc: Services, owner: Actor, engine:
     mode = stat.S_IMODE(os.stat(anchor_file.path).st_mode)
     assert mode == 0o600
     assert stat.S_IMODE(os.stat(anchor_file.path.parent).st_mode) & 0o077 == 0
+
+
+def test_a_restore_at_another_desk_is_not_a_removal_here(
+    svc: Services,
+    owner: Actor,
+    engine: Engine,
+    clock: FixedClock,
+    backend: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two desks (two settings folders) on one database: desk B's anchor file still names
+    events of the history desk A's restore replaced; they are not reported as removed."""
+    if backend != "postgresql":
+        pytest.skip("two desks share a server database")
+    here = os.environ["PRIVACYCRM_CONFIG_DIR"]
+    monkeypatch.setenv("PRIVACYCRM_CONFIG_DIR", str(tmp_path / "desk-b"))
+    desk_b = Services.build(engine, clock)
+    monkeypatch.setenv("PRIVACYCRM_CONFIG_DIR", here)
+    fill(svc, owner, contacts=2)
+    info = svc.backup.create(owner)
+    other = desk_b.auth.login("owner", "correct horse battery")
+    fill(desk_b, other, contacts=3)
+    clock.advance(dt.timedelta(minutes=5))
+    svc.backup.restore(owner, info.path)
+    monkeypatch.setenv("PRIVACYCRM_CONFIG_DIR", str(tmp_path / "desk-b"))
+    result = desk_b.audit.check()
+    assert "file" in {a.kind for a in result.anchors}
+    assert result.ok, [p.describe(str) for p in result.problems]
