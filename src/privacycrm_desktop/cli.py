@@ -259,7 +259,9 @@ def cmd_verify_audit(ctx: Context) -> int:
         lambda: "OK" if result.ok else "",
     )
     if not result.ok:
-        lines = [] if bad is None else [_("The audit trail is broken at event {id}.").format(id=bad)]
+        lines = (
+            [] if bad is None else [_("The audit trail is broken at event {id}.").format(id=bad)]
+        )
         lines += [problem.describe(_) for problem in result.problems]
         raise CliFailure("\n".join(lines))
     return 0

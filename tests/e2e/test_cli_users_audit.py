@@ -143,14 +143,17 @@ def test_verify_audit_names_the_anchor_that_caught_a_truncation(
     engine = create_engine_for(str(db))
     try:
         with engine.begin() as conn:
-            conn.execute(text("DELETE FROM audit_event WHERE id = (SELECT max(id) FROM audit_event)"))
+            conn.execute(
+                text("DELETE FROM audit_event WHERE id = (SELECT max(id) FROM audit_event)")
+            )
             conn.execute(text("DELETE FROM setting WHERE key = 'audit.head'"))
     finally:
         engine.dispose()
     code, out, err = run(capsys, db, "verify-audit", "--format", "json")
     assert code == 1
     report = json.loads(out)
-    assert report["ok"] is False and report["first_bad_event"] is None
+    assert report["ok"] is False
+    assert report["first_bad_event"] is None
     kinds = {(p["anchor"], p["kind"]) for p in report["anchor_problems"]}
     assert ("server" if backend == "postgresql" else "file", "removed") in kinds
     assert "events were removed" in err

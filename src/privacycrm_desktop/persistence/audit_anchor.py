@@ -35,7 +35,7 @@ class ChainPositions:
 
     @property
     def last_restore(self) -> str:
-        """"id:hash" of the newest restore event, as a backup's manifest records it."""
+        """ "id:hash" of the newest restore event, as a backup's manifest records it."""
         if not self.last_restore_id:
             return ""
         return f"{self.last_restore_id}:{self.hashes.get(self.last_restore_id, '')}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -57,12 +58,10 @@ class UnitOfWork:
             appended = session.info.pop(AUDIT_APPENDED, None)
             hook = hooks["audit_committed"]
             if appended and hook is not None:
-                try:
+                # The action is committed: an unwritable anchor file must not turn it into
+                # an error. The check later names the events the file lacks.
+                with contextlib.suppress(OSError):
                     hook(appended)
-                except OSError:
-                    # The action is committed: an unwritable anchor file must not turn it
-                    # into an error. The check later names the events it lacks.
-                    pass
 
         def rolled_back(session: Session) -> None:
             session.info.pop(AUDIT_APPENDED, None)

@@ -24,6 +24,7 @@ the same computer can stop that.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -257,7 +258,9 @@ def file_problems(
         i for i, (h, _at) in live.items() if i in chain.hashes and chain.hashes[i] != h
     )
     if changed:
-        problems.append(AnchorProblem(anchor, "changed", changed[0], CHANGED, {"event": changed[0]}))
+        problems.append(
+            AnchorProblem(anchor, "changed", changed[0], CHANGED, {"event": changed[0]})
+        )
     if added:
         unknown = sorted(i for i in chain.hashes if i > log.base and i not in log.entries)
         if unknown:
@@ -370,14 +373,18 @@ def check(
     if anchor_file is not None:
         log = anchor_file.read()
         if log is not None and log.entries:
-            found = file_problems(chain, log, file_anchor(anchor_file, log), added=not server)
-            if any(p.kind == "added" for p in found):
+            seen_in_file = file_problems(
+                chain, log, file_anchor(anchor_file, log), added=not server
+            )
+            if any(p.kind == "added" for p in seen_in_file):
                 # A writer may have committed and not yet added its line: look once more.
                 time.sleep(_SETTLE_SECONDS)
                 log = anchor_file.read() or log
-                found = file_problems(chain, log, file_anchor(anchor_file, log), added=not server)
+                seen_in_file = file_problems(
+                    chain, log, file_anchor(anchor_file, log), added=not server
+                )
             anchors.append(file_anchor(anchor_file, log))
-            problems += found
+            problems += seen_in_file
     from privacycrm_desktop.persistence.backup import find_backups
 
     seen: set[Path] = set()
@@ -391,7 +398,6 @@ def check(
     return problems, anchors
 
 
-
 def start_file_over(db_file: Path) -> None:
     """Start-up recovery restored *db_file* (no engine open): its anchor file starts over at
     the restored trail's newest event."""
@@ -400,12 +406,12 @@ def start_file_over(db_file: Path) -> None:
     anchor_file = AnchorFile.for_key(str(db_file.expanduser().resolve()))
     conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
     try:
-        row = conn.execute("SELECT id, hash, at FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+        row = conn.execute(
+            "SELECT id, hash, at FROM audit_event ORDER BY id DESC LIMIT 1"
+        ).fetchone()
     except sqlite3.DatabaseError:
         return
     finally:
         conn.close()
-    try:
+    with contextlib.suppress(OSError):
         anchor_file.start_over(None if row is None else (int(row[0]), str(row[1]), str(row[2])))
-    except OSError:
-        pass

@@ -213,9 +213,7 @@ def test_a_backup_knows_only_its_past(svc: Services, owner: Actor, engine: Engin
     assert not result.ok
 
 
-def test_the_manifest_records_the_event_count(
-    svc: Services, owner: Actor, engine: Engine
-) -> None:
+def test_the_manifest_records_the_event_count(svc: Services, owner: Actor, engine: Engine) -> None:
     fill(svc, owner, contacts=3)
     count = len(events(engine))
     info = svc.backup.create(owner)
