@@ -113,6 +113,9 @@ class AnchorFile:
             if new:
                 data = f"# PrivacyCRM audit anchors of {self.database}\n".encode() + data
             os.write(fd, data)
+            # The database commit was flushed to disk (synchronous=FULL); so is its line,
+            # else a power cut would leave events the file seems never to have seen.
+            os.fsync(fd)
         finally:
             os.close(fd)
 
