@@ -24,11 +24,14 @@ the same computer can stop that.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import hashlib
 import os
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +49,10 @@ if TYPE_CHECKING:
 ANCHOR_FOLDER = "audit-anchors"
 _EVENT = "e"
 _RESET = "r"
+#: Seconds between two fsyncs of an anchor file during a burst of actions.
+SYNC_INTERVAL = 1.0
+#: Anchor files with lines not yet flushed to disk (flushed at exit at the latest).
+_UNSYNCED: weakref.WeakSet[AnchorFile] = weakref.WeakSet()
 #: How long the check waits for a writer that committed but has not yet added its line.
 _SETTLE_SECONDS = 0.3
 
@@ -86,6 +93,9 @@ class AnchorFile:
     def __init__(self, path: Path, database: str) -> None:
         self.path = path
         self.database = database
+        self._synced_at = -SYNC_INTERVAL
+        self._sync_due = False
+        self._lock = threading.Lock()
 
     @classmethod
     def for_engine(cls, engine: Engine) -> AnchorFile | None:
@@ -113,11 +123,44 @@ class AnchorFile:
             if new:
                 data = f"# PrivacyCRM audit anchors of {self.database}\n".encode() + data
             os.write(fd, data)
-            # The database commit was flushed to disk (synchronous=FULL); so is its line,
-            # else a power cut would leave events the file seems never to have seen.
-            os.fsync(fd)
+            self._sync(fd)
         finally:
             os.close(fd)
+
+    def _sync(self, fd: int) -> None:
+        """Flush the file to disk, as the database commit was (``synchronous=FULL``), else a
+        power cut could leave events the file seems never to have seen.
+
+        An fsync costs milliseconds: a person's actions (seconds apart) each get one at
+        once; a burst (a script, an import) gets one a second, from a timer, and one at exit.
+        """
+        with self._lock:
+            now = time.monotonic()
+            if now - self._synced_at >= SYNC_INTERVAL:
+                self._synced_at = now
+                os.fsync(fd)
+                return
+            if self._sync_due:
+                return
+            self._sync_due = True
+        timer = threading.Timer(SYNC_INTERVAL, self.flush)
+        timer.daemon = True
+        timer.start()
+        _UNSYNCED.add(self)
+
+    def flush(self) -> None:
+        """Flush lines written since the last fsync (the timer, and at exit)."""
+        with self._lock:
+            if not self._sync_due:
+                return
+            self._sync_due = False
+            self._synced_at = time.monotonic()
+        with contextlib.suppress(OSError):
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def record(self, appended: list[tuple[int, str, str]]) -> None:
         """Add the events a commit made durable (the unit of work's ``audit_committed``).
@@ -418,3 +461,9 @@ def start_file_over(db_file: Path) -> None:
         conn.close()
     with contextlib.suppress(OSError):
         anchor_file.start_over(None if row is None else (int(row[0]), str(row[1]), str(row[2])))
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    for anchor_file in list(_UNSYNCED):
+        anchor_file.flush()

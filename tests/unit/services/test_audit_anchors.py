@@ -286,3 +286,25 @@ def test_a_restore_at_another_desk_is_not_a_removal_here(
     result = desk_b.audit.check()
     assert "file" in {a.kind for a in result.anchors}
     assert result.ok, [p.describe(str) for p in result.problems]
+
+
+@pytest.mark.sqlite_only
+def test_anchor_lines_reach_the_disk_once_a_burst_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person's action is flushed at once; a burst gets one fsync, then one from the
+    timer (or at exit), so no line stays only in memory for long."""
+    from privacycrm_desktop.services import audit_anchors
+
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(audit_anchors.os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    anchor_file = AnchorFile(tmp_path / "a.anchors", "db")
+    for n in range(1, 6):
+        anchor_file.record([(n + 1, "a" * 64, "2026-03-02T10:00:00.000000")])
+    assert len(synced) == 1
+    anchor_file.flush()  # what the timer does a second later
+    assert len(synced) == 2
+    log = anchor_file.read()
+    assert log is not None
+    assert sorted(log.entries) == [2, 3, 4, 5, 6]
