@@ -262,10 +262,25 @@ def cmd_contacts_add(ctx: Context) -> int:
 
 
 def cmd_verify_audit(ctx: Context) -> int:
-    bad = ctx.services.audit.verify()
-    ctx.emit({"ok": bad is None, "first_bad_event": bad}, lambda: "OK" if bad is None else "")
-    if bad is not None:
-        raise CliFailure(_("The audit trail is broken at event {id}.").format(id=bad))
+    result = ctx.services.audit.check()
+    bad = result.first_bad_event
+    ctx.emit(
+        {
+            "ok": result.ok,
+            "first_bad_event": bad,
+            # Issue 15: the chain against every anchor found (added keys; the two above
+            # keep their meaning for scripts written before).
+            "anchor_problems": [p.as_json(_) for p in result.problems],
+            "anchors": [{"anchor": a.kind, "source": a.source} for a in result.anchors],
+        },
+        lambda: "OK" if result.ok else "",
+    )
+    if not result.ok:
+        lines = (
+            [] if bad is None else [_("The audit trail is broken at event {id}.").format(id=bad)]
+        )
+        lines += [problem.describe(_) for problem in result.problems]
+        raise CliFailure("\n".join(lines))
     return 0
 
 

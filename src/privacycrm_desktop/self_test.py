@@ -102,7 +102,7 @@ def migrate_database(engine: Engine) -> Services:
                 revision=revision, head=HEAD_REVISION
             )
         )
-    return Services.build(engine)
+    return Services.build(engine, anchors=False)
 
 
 def add_contact(services: Services) -> tuple[Actor, int]:

@@ -112,7 +112,9 @@ def test_verify_audit_names_every_tampered_or_deleted_event(
                 conn.commit()
                 code, out, err = run(capsys, db, "verify-audit", "--format", "json")
                 assert code == 1, (event_id, column)
-                assert json.loads(out) == {"ok": False, "first_bad_event": event_id}
+                report = json.loads(out)
+                # Issue 15 added anchor keys; these two keep their meaning.
+                assert (report["ok"], report["first_bad_event"]) == (False, event_id)
                 assert f"event {event_id}." in err
                 conn.execute(f"UPDATE audit_event SET {column} = ? WHERE id = ?", (old, event_id))
                 conn.commit()
@@ -127,3 +129,32 @@ def test_verify_audit_names_every_tampered_or_deleted_event(
     finally:
         conn.close()
     assert run(capsys, db, "verify-audit")[:2] == (0, "OK\n")
+
+
+def test_verify_audit_names_the_anchor_that_caught_a_truncation(
+    capsys: pytest.CaptureFixture[str], db: Path, backend: str
+) -> None:
+    """Issue 15: deleting the newest event and the ``audit.head`` row (two plain DELETEs)
+    passed ``verify-audit`` on main; the anchors outside the audit table now catch it."""
+    from sqlalchemy import text
+
+    from privacycrm_desktop.persistence.database import create_engine_for
+
+    engine = create_engine_for(str(db))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("DELETE FROM audit_event WHERE id = (SELECT max(id) FROM audit_event)")
+            )
+            conn.execute(text("DELETE FROM setting WHERE key = 'audit.head'"))
+    finally:
+        engine.dispose()
+    code, out, err = run(capsys, db, "verify-audit", "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["ok"] is False
+    assert report["first_bad_event"] is None
+    kinds = {(p["anchor"], p["kind"]) for p in report["anchor_problems"]}
+    assert ("server" if backend == "postgresql" else "file", "removed") in kinds
+    assert "events were removed" in err
+    assert ("server's anchor table" if backend == "postgresql" else "anchor file") in err

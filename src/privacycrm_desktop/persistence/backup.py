@@ -101,6 +101,12 @@ class BackupInfo:
     second_copy_error: str = ""
     #: The database it was made from: "sqlite" (a database file) or "postgresql" (pg_dump).
     backend: str = SQLITE
+    #: How many audit events the backup holds (-1: a manifest from before issue 15); with
+    #: ``audit_head`` an anchor of the chain outside the database (services/audit_anchors).
+    audit_events: int = -1
+    #: "id:hash" of the newest "backup.restore" event the backup holds ("" none; None: a
+    #: manifest from before issue 15): which history line the backup belongs to.
+    audit_restore: str | None = None
     #: The identity of the database it was made from (setting ``database.id``).
     database_id: str = ""
     #: The manifest exactly as read (its seal is checked over it); not written back.
@@ -176,6 +182,15 @@ class SnapshotFacts:
     schema_version: str
     contact_count: int
     audit_head: str
+    audit_events: int = -1
+    audit_restore: str = ""
+
+
+#: "id:hash" of the newest restore recorded in the audit trail (both back ends).
+NEWEST_RESTORE_SQL = (
+    "SELECT CAST(id AS VARCHAR(20)) || ':' || hash FROM audit_event "
+    "WHERE action = 'backup.restore' ORDER BY id DESC LIMIT 1"
+)
 
 
 def _scalar(conn: sqlite3.Connection, sql: str, default: object) -> object:
@@ -211,6 +226,8 @@ def snapshot_facts(path: Path) -> SnapshotFacts:
             schema_version=str(_scalar(conn, "SELECT version_num FROM alembic_version", "")),
             contact_count=int(str(_scalar(conn, "SELECT count(*) FROM contact", 0))),
             audit_head=str(_scalar(conn, "SELECT value FROM setting WHERE key='audit.head'", "")),
+            audit_events=int(str(_scalar(conn, "SELECT count(*) FROM audit_event", -1))),
+            audit_restore=str(_scalar(conn, NEWEST_RESTORE_SQL, "")),
         )
     finally:
         conn.close()
@@ -416,6 +433,10 @@ def read_manifest(backup: Path) -> BackupInfo:
             size=int(data.get("size", 0)),
             verified=bool(data.get("verified", False)),
             backend=str(data.get("backend", SQLITE)),
+            audit_events=int(data.get("audit_events", -1)),
+            audit_restore=(
+                None if data.get("audit_restore") is None else str(data["audit_restore"])
+            ),
             database_id=str(data.get("database_id", "")),
             manifest_text=text,
         )
@@ -570,6 +591,8 @@ def new_backup_info(
         schema_version=facts.schema_version,
         contact_count=facts.contact_count,
         audit_head=facts.audit_head,
+        audit_events=facts.audit_events,
+        audit_restore=facts.audit_restore,
         checksum=sha256_file(path),
         encrypted=encrypted,
         tier=tier,

@@ -453,6 +453,28 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditAnchor(Base):
+    """The newest audit event the app wrote (issue 15), kept apart from the chain.
+
+    Row 1 is the anchor; a row is added for good whenever an append finds the chain not
+    ending at it. On PostgreSQL every append updates it in the same transaction, and only
+    the app's definer role may write it, so a desk role that deletes or appends audit rows
+    with plain SQL leaves the chain disagreeing with it. On SQLite the table stays empty:
+    whoever can write the file could change it too (the anchor file and the backups'
+    manifests serve there, services/audit_anchors.py).
+    """
+
+    __tablename__ = "audit_anchor"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The id of the newest event; ids run 1, 2, 3... so it is also the number of events.
+    events: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32))
+    #: Rows after the first are kept for good: the app found the chain ending at event
+    #: ``found`` instead of the anchored one (written outside the app), at time ``at``.
+    found: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class FieldCatalogueEntry(Base):
     """A personal field and its sensitivity, as configured (seeded from the domain)."""
 

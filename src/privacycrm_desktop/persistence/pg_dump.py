@@ -36,7 +36,7 @@ from sqlalchemy.exc import DBAPIError
 
 from privacycrm_desktop.domain.errors import BackupFailed
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.backup import SnapshotFacts
+from privacycrm_desktop.persistence.backup import NEWEST_RESTORE_SQL, SnapshotFacts
 
 #: How long a dump or restore program may run before it is given up (seconds).
 TOOL_TIMEOUT = 3600
@@ -168,6 +168,8 @@ def _facts(conn: Connection) -> SnapshotFacts:
         schema_version=str(scalar("SELECT version_num FROM alembic_version", "")),
         contact_count=int(str(scalar("SELECT count(*) FROM contact", 0))),
         audit_head=str(scalar("SELECT value FROM setting WHERE key = 'audit.head'", "")),
+        audit_events=int(str(scalar("SELECT count(*) FROM audit_event", -1))),
+        audit_restore=str(scalar(NEWEST_RESTORE_SQL, "")),
     )
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from privacycrm_desktop.domain.errors import DatabaseReplaced, PermissionDenied, StorageReadOnly
+from privacycrm_desktop.persistence.audit_anchor import AUDIT_APPENDED
 from privacycrm_desktop.persistence.storage_errors import storage_error
 
 #: Changed by a restore (services/backup_swap.py): a program that saw another value when
@@ -32,6 +36,10 @@ class UnitOfWork:
     it once its write lock is held (one primary-key look-up): after a restore by another
     program it is different, and the write is refused (``DatabaseReplaced``) instead of
     landing on data this program no longer knows.
+
+    ``audit_committed``, when set (services/audit_anchors.py), is called after every commit
+    that appended audit events, with their (id, hash, at): the anchor file outside the
+    database learns about them only once they are really there.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -44,6 +52,35 @@ class UnitOfWork:
         # Shared by every unit of this factory: a save was refused as read-only.
         self._storage = {"read_only_seen": False}
         self._generation: dict[str, str | None] = {}
+        # Shared too: the anchor callback (set after construction, seen by every unit).
+        self._hooks: dict[str, Any] = {"audit_committed": None}
+        self._listen(self._writer)
+
+    @property
+    def audit_committed(self) -> Callable[[list[tuple[int, str, str]]], None] | None:
+        return self._hooks["audit_committed"]  # type: ignore[no-any-return]
+
+    @audit_committed.setter
+    def audit_committed(self, hook: Callable[[list[tuple[int, str, str]]], None] | None) -> None:
+        self._hooks["audit_committed"] = hook
+
+    def _listen(self, maker: sessionmaker[Session]) -> None:
+        hooks = self._hooks
+
+        def committed(session: Session) -> None:
+            appended = session.info.pop(AUDIT_APPENDED, None)
+            hook = hooks["audit_committed"]
+            if appended and hook is not None:
+                # The action is committed: an unwritable anchor file must not turn it into
+                # an error. The check later names the events the file lacks.
+                with contextlib.suppress(OSError):
+                    hook(appended)
+
+        def rolled_back(session: Session) -> None:
+            session.info.pop(AUDIT_APPENDED, None)
+
+        event.listen(maker, "after_commit", committed)
+        event.listen(maker, "after_rollback", rolled_back)
 
     def rebind(self, engine: Engine) -> Engine:
         """Send every later unit of this factory to *engine*; return the one used so far.
@@ -56,6 +93,7 @@ class UnitOfWork:
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         writer_bind = engine.execution_options(sqlite_begin="IMMEDIATE")
         self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
+        self._listen(self._writer)
         return old
 
     def __call__(self, *, write: bool = False) -> UnitOfWork:
@@ -67,6 +105,7 @@ class UnitOfWork:
         fresh._write = write
         fresh._storage = self._storage
         fresh._generation = self._generation
+        fresh._hooks = self._hooks
         return fresh
 
     @property

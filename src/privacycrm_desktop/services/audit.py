@@ -13,9 +13,24 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
 from privacycrm_desktop.domain.csv_cells import neutralise
+from privacycrm_desktop.persistence.audit_anchor import (
+    AUDIT_APPENDED,
+    ChainPositions,
+    chain_positions,
+    kept_server_anchors,
+    read_server_anchor,
+    write_server_anchor,
+)
 from privacycrm_desktop.persistence.dialect import take_audit_turn
 from privacycrm_desktop.persistence.models import AuditEvent, Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.audit_anchors import (
+    Anchor,
+    AnchorFile,
+    AnchorProblem,
+    ServerAnchors,
+)
+from privacycrm_desktop.services.audit_anchors import check as check_anchors
 from privacycrm_desktop.services.clock import Clock, SystemClock
 from privacycrm_desktop.services.dto import Actor
 
@@ -52,6 +67,7 @@ def record_event(
         detail=detail,
         event_id=str(event_id),
     )
+    new_hash = chain_hash(prev_hash, record)
     session.add(
         AuditEvent(
             id=event_id,
@@ -62,12 +78,18 @@ def record_event(
             entity_id=record.entity_id,
             detail=record.detail,
             prev_hash=prev_hash,
-            hash=chain_hash(prev_hash, record),
+            hash=new_hash,
         )
     )
     # The head of the chain, kept apart: deleting the newest events leaves no broken link
     # behind, but it no longer matches this.
-    session.merge(Setting(key=HEAD_SETTING, value=f"{event_id}:{chain_hash(prev_hash, record)}"))
+    session.merge(Setting(key=HEAD_SETTING, value=f"{event_id}:{new_hash}"))
+    if session.get_bind().dialect.name == "postgresql":
+        # The server's anchor moves with the chain, in this transaction (issue 15).
+        previous = None if last is None else (int(last[0]), str(last[1]))
+        write_server_anchor(session, previous, event_id, new_hash, record.at)
+    # For the anchor file outside the database, once the commit has made it durable.
+    session.info.setdefault(AUDIT_APPENDED, []).append((event_id, new_hash, record.at))
     session.flush()
 
 
@@ -148,6 +170,22 @@ def _info(event: AuditEvent) -> AuditEventInfo:
     )
 
 
+@dataclass(frozen=True)
+class AuditCheck:
+    """The chain's own check and its comparison with every anchor found (issue 15)."""
+
+    #: The first event that breaks the hash chain, or None.
+    first_bad_event: int | None
+    #: Where the chain disagrees with an anchor (removed, re-written or forged events).
+    problems: list[AnchorProblem]
+    #: The anchors compared (anchor file, backups, server table).
+    anchors: list[Anchor]
+
+    @property
+    def ok(self) -> bool:
+        return self.first_bad_event is None and not self.problems
+
+
 class AuditService:
     """The audit viewer's reads and export, and the chain check the CLI runs."""
 
@@ -163,6 +201,32 @@ class AuditService:
         """
         with self._uow() as uow:
             return verify_chain(uow.session)
+
+    def check(self) -> AuditCheck:
+        """The chain check, and the chain compared with every anchor this computer can find:
+        its anchor file, the manifests in the backup folders, the server's anchor row.
+
+        Needs no role, like ``verify``: it shows event numbers and anchor names only.
+        """
+        from privacycrm_desktop.services.backup import backup_folders
+
+        bad = self.verify()
+        engine = self._uow.engine
+        server = engine.dialect.name == "postgresql"
+
+        def read_chain() -> tuple[ChainPositions, ServerAnchors]:
+            with self._uow() as uow:
+                # On the server, no append may fall between reading the anchor and the chain.
+                take_audit_turn(uow.session)
+                rows: ServerAnchors = (None, [])
+                if server:
+                    rows = (read_server_anchor(uow.session), kept_server_anchors(uow.session))
+                return chain_positions(uow.session), rows
+
+        problems, anchors = check_anchors(
+            read_chain, AnchorFile.for_engine(engine), backup_folders(self._uow), server=server
+        )
+        return AuditCheck(bad, problems, anchors)
 
     def list_events(
         self,

@@ -616,7 +616,7 @@ class BackupService:
         if is_postgresql(self._uow.engine):
             from privacycrm_desktop.services import backup_pg
 
-            return backup_pg.restore(
+            result = backup_pg.restore(
                 self._uow,
                 path,
                 passphrase,
@@ -627,28 +627,47 @@ class BackupService:
                 identity=identity,
                 replace_other=replace_other,
             )
-        from privacycrm_desktop.services import backup_swap
+        else:
+            from privacycrm_desktop.services import backup_swap
 
-        settings = self._settings()
-        material = self._key_material() if settings.encrypted else None
-        now = self._clock.now()
+            settings = self._settings()
+            material = self._key_material() if settings.encrypted else None
+            now = self._clock.now()
 
-        def keep_aside(source: Path, key: bytes, database_id: str) -> Path:
-            return backup_swap.keep_aside_file(
-                source, settings.folder, material, key, database_id, now
+            def keep_aside(source: Path, key: bytes, database_id: str) -> Path:
+                return backup_swap.keep_aside_file(
+                    source, settings.folder, material, key, database_id, now
+                )
+
+            result = backup_swap.restore(
+                self._uow,
+                path,
+                passphrase,
+                actor_name=actor.username,
+                now=now,
+                keys=keys,
+                identity=identity,
+                keep_aside=keep_aside,
+                replace_other=replace_other,
             )
+        self._anchor_restored_trail()
+        return result
 
-        return backup_swap.restore(
-            self._uow,
-            path,
-            passphrase,
-            actor_name=actor.username,
-            now=now,
-            keys=keys,
-            identity=identity,
-            keep_aside=keep_aside,
-            replace_other=replace_other,
-        )
+    def _anchor_restored_trail(self) -> None:
+        """The restore replaced the trail: this computer's anchor file starts over at the
+        restored trail's newest event (services/audit_anchors.py)."""
+        from privacycrm_desktop.persistence.audit_anchor import last_event
+        from privacycrm_desktop.services.audit_anchors import AnchorFile
+
+        anchor_file = AnchorFile.for_engine(self._uow.engine)
+        if anchor_file is None:
+            return
+        with self._uow() as work:
+            newest = last_event(work.session)
+        # The restore is done: an unwritable file must not make it fail (the check names
+        # what the file lacks).
+        with contextlib.suppress(OSError):
+            anchor_file.start_over(newest)
 
     def _set_aside(self) -> Path:
         """A backup of the live server database just before a restore replaces it (tier
@@ -791,12 +810,26 @@ def restore_unopenable(db_path: Path, backup: Path, passphrase: str | None = Non
         BackupInvalid, BackupPassphraseWrong, BackupFailed.
     """
     from privacycrm_desktop.services import backup_swap
+    from privacycrm_desktop.services.audit_anchors import start_file_over
 
     info = files.read_manifest(backup)
-    return backup_swap.restore_file(
+    result = backup_swap.restore_file(
         db_path,
         backup,
         passphrase,
         actor_name=RECOVERY,
         keys=backup_keys.known_keys(info.database_id),
     )
+    start_file_over(db_path)
+    return result
+
+
+def backup_folders(uow: UnitOfWork) -> builtins.list[Path]:
+    """The backup folder and the second folder, where the audit check finds manifests."""
+    rows = _settings_rows(uow)
+    try:
+        folder = Path(rows.get(FOLDER_KEY) or str(_default_folder(uow.engine)))
+    except BackupFailed:
+        return []  # a database that is neither a file nor on a server: no backups
+    second = rows.get(SECOND_FOLDER_KEY) or ""
+    return [folder, Path(second)] if second else [folder]

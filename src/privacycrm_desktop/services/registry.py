@@ -44,15 +44,23 @@ if TYPE_CHECKING:
 class Services:
     """The use cases the UI and CLI call, sharing one unit-of-work factory and one clock."""
 
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+    def __init__(self, engine: Engine, clock: Clock | None = None, *, anchors: bool = True) -> None:
         self.clock = clock or SystemClock()
         self.uow = UnitOfWork(engine)
+        if anchors:
+            # Every committed audit event is noted in this computer's anchor file (issue 15).
+            from privacycrm_desktop.services.audit_anchors import AnchorFile
+
+            anchor_file = AnchorFile.for_engine(engine)
+            if anchor_file is not None:
+                self.uow.audit_committed = anchor_file.record
 
     @classmethod
-    def build(cls, engine: Engine, clock: Clock | None = None) -> Services:
+    def build(cls, engine: Engine, clock: Clock | None = None, *, anchors: bool = True) -> Services:
         """Wire every service to one unit-of-work factory and one clock; at every start,
-        remove what a killed backup or restore left behind (services/backup.py)."""
-        services = cls(engine, clock)
+        remove what a killed backup or restore left behind (services/backup.py). *anchors*
+        False keeps a throw-away database (the self-test's) out of the anchor files."""
+        services = cls(engine, clock, anchors=anchors)
         services.backup.clean_leftovers()
         return services
 

@@ -221,18 +221,24 @@ class AuditViewerDialog(QDialog):
         layout.addWidget(close)
 
     def check_chain(self) -> None:
-        """Recompute the hash chain and say whether it holds."""
-        bad = self._audit.verify()
-        if bad is None:
+        """Recompute the hash chain, compare it with every anchor found (issue 15: the
+        anchor file, the backups, the server's table) and say whether it holds."""
+        result = self._audit.check()
+        bad = result.first_bad_event
+        if result.ok:
             self.chain.setText(_("Audit trail intact: every event matches the one before."))
             self.chain.setStyleSheet("color: #1b5e20;")
-        else:
-            self.chain.setText(
+            return
+        lines = []
+        if bad is not None:
+            lines.append(
                 _(
                     "Audit trail broken at event {id}: it was changed or an event was removed."
                 ).format(id=bad)
             )
-            self.chain.setStyleSheet("color: #b00020; font-weight: bold;")
+        lines += [problem.describe(_) for problem in result.problems]
+        self.chain.setText("\n".join(lines))
+        self.chain.setStyleSheet("color: #b00020; font-weight: bold;")
 
     def current_filter(self) -> AuditFilter:
         """The filter the controls describe."""

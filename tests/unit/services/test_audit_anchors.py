@@ -1,0 +1,310 @@
+"""Issue 15: the audit chain against its anchors (anchor file, backups, server table).
+
+Each tampering is done as someone with a SQL client on the database (a separate
+connection, no app code), on SQLite and on PostgreSQL; on main every one of them passed the
+chain check. The check must now fail and name the anchor that caught it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from privacycrm_desktop.domain.audit import AuditRecord, chain_hash
+from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.services.audit import AuditCheck
+from privacycrm_desktop.services.audit_anchors import AnchorFile
+from privacycrm_desktop.services.clock import FixedClock
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+
+CARD = SourceInput(SourceKind.BUSINESS_CARD, "Trade fair", dt.date(2026, 2, 20))
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # A server database's backups go to the data folder: one of the test's own.
+    monkeypatch.setenv("PRIVACYCRM_DATA_DIR", str(tmp_path / "data"))
+
+
+def fill(svc: Services, owner: Actor, contacts: int = 14) -> None:
+    for n in range(contacts):
+        svc.contacts.create(owner, ContactInput(first_name=f"Anne{n}"), CARD)
+
+
+def events(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                text(
+                    "SELECT id, at, actor, action, entity, entity_id, detail, prev_hash, hash "
+                    "FROM audit_event ORDER BY id"
+                )
+            )
+        ]
+
+
+def _record(row: tuple[object, ...], event_id: int) -> AuditRecord:
+    return AuditRecord(*(str(v) for v in row[1:7]), event_id=str(event_id))  # type: ignore[arg-type]
+
+
+def rechain(engine: Engine, keep: list[tuple[object, ...]]) -> None:
+    """Replace the whole trail by *keep*, renumbered 1.. and correctly chained, and move the
+    stored head: what a writer of the database does to hide a deletion."""
+    prev = "0" * 64
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event"))
+        for number, row in enumerate(keep, start=1):
+            new = chain_hash(prev, _record(row, number))
+            conn.execute(
+                text(
+                    "INSERT INTO audit_event (id, at, actor, action, entity, entity_id, detail, "
+                    "prev_hash, hash) VALUES (:id, :at, :actor, :action, :entity, :eid, :detail, "
+                    ":prev, :hash)"
+                ),
+                {
+                    "id": number,
+                    "at": row[1],
+                    "actor": row[2],
+                    "action": row[3],
+                    "entity": row[4],
+                    "eid": row[5],
+                    "detail": row[6],
+                    "prev": prev,
+                    "hash": new,
+                },
+            )
+            prev = new
+        conn.execute(
+            text("UPDATE setting SET value = :v WHERE key = 'audit.head'"),
+            {"v": f"{len(keep)}:{prev}"},
+        )
+
+
+def delete_newest_three_and_rewrite_head(engine: Engine) -> None:
+    rows = events(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event WHERE id > :n"), {"n": len(rows) - 3})
+        head = rows[-4]
+        conn.execute(
+            text("UPDATE setting SET value = :v WHERE key = 'audit.head'"),
+            {"v": f"{head[0]}:{head[8]}"},
+        )
+
+
+def delete_eight_in_the_middle_and_rechain(engine: Engine) -> None:
+    rows = events(engine)
+    rechain(engine, rows[:5] + rows[13:])
+
+
+def forge_an_append(engine: Engine) -> None:
+    rows = events(engine)
+    last = rows[-1]
+    record = AuditRecord(
+        at=dt.datetime(2026, 3, 2, 11, 0).isoformat(timespec="microseconds"),
+        actor="owner",
+        action="contact.delete",
+        entity="contact",
+        entity_id="1",
+        detail="",
+        event_id=str(int(str(last[0])) + 1),
+    )
+    new = chain_hash(str(last[8]), record)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO audit_event (id, at, actor, action, entity, entity_id, detail, "
+                "prev_hash, hash) VALUES (:id, :at, 'owner', 'contact.delete', 'contact', '1', "
+                "'', :prev, :hash)"
+            ),
+            {"id": int(record.event_id), "at": record.at, "prev": last[8], "hash": new},
+        )
+        conn.execute(
+            text("UPDATE setting SET value = :v WHERE key = 'audit.head'"),
+            {"v": f"{record.event_id}:{new}"},
+        )
+
+
+def delete_newest_and_the_head_row(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event WHERE id = (SELECT max(id) FROM audit_event)"))
+        conn.execute(text("DELETE FROM setting WHERE key = 'audit.head'"))
+
+
+TAMPERINGS = {
+    "newest three deleted, head rewritten": (delete_newest_three_and_rewrite_head, "removed"),
+    "eight in the middle deleted, re-chained": (delete_eight_in_the_middle_and_rechain, "removed"),
+    "forged append": (forge_an_append, "added"),
+    "newest and head row deleted": (delete_newest_and_the_head_row, "removed"),
+}
+
+
+def anchor_kinds(result: AuditCheck) -> set[str]:
+    return {p.anchor.kind for p in result.problems}
+
+
+@pytest.mark.parametrize("case", list(TAMPERINGS))
+def test_each_tampering_is_caught_and_the_anchor_named(
+    svc: Services, owner: Actor, engine: Engine, backend: str, case: str
+) -> None:
+    fill(svc, owner)
+    before = svc.audit.check()
+    assert before.ok, [p.describe(str) for p in before.problems]
+    # The chain alone (as on main) does not see any of these.
+    tamper, kind = TAMPERINGS[case]
+    tamper(engine)
+    assert svc.audit.verify() is None
+    result = svc.audit.check()
+    assert not result.ok
+    assert kind in {p.kind for p in result.problems}
+    # The anchor that caught it is named in the sentence.
+    expected = "server" if backend == "postgresql" else "file"
+    caught = [p for p in result.problems if p.anchor.kind == expected]
+    assert caught, [p.describe(str) for p in result.problems]
+    sentence = caught[0].describe(str)
+    if expected == "file":
+        assert str(AnchorFile.for_engine(engine).path) in sentence  # type: ignore[union-attr]
+    else:
+        assert "server's anchor table" in sentence
+
+
+def test_the_messages_say_what_happened(svc: Services, owner: Actor, engine: Engine) -> None:
+    fill(svc, owner)
+    count = len(events(engine))
+    delete_newest_three_and_rewrite_head(engine)
+    sentences = [p.describe(str) for p in svc.audit.check().problems]
+    assert any(
+        f"has {count - 3} events but" in s and f"recorded {count}: events were removed" in s
+        for s in sentences
+    ), sentences
+
+
+@pytest.mark.parametrize(
+    "case", ["newest three deleted, head rewritten", "eight in the middle deleted, re-chained"]
+)
+def test_a_backup_made_before_catches_truncation_and_rechaining(
+    svc: Services, owner: Actor, engine: Engine, case: str
+) -> None:
+    fill(svc, owner)
+    info = svc.backup.create(owner)
+    tamper, _kind = TAMPERINGS[case]
+    tamper(engine)
+    result = svc.audit.check()
+    from_backup = [p for p in result.problems if p.anchor.kind == "backup"]
+    assert from_backup, [p.describe(str) for p in result.problems]
+    assert info.path.name in from_backup[0].describe(str)
+
+
+def test_a_backup_knows_only_its_past(svc: Services, owner: Actor, engine: Engine) -> None:
+    fill(svc, owner)
+    svc.backup.create(owner)
+    # Only the "backup.create" event comes after the backup: its removal is the anchor
+    # file's and the server's to see, not the backup's.
+    delete_newest_and_the_head_row(engine)
+    result = svc.audit.check()
+    assert not [p for p in result.problems if p.anchor.kind == "backup"]
+    assert not result.ok
+
+
+def test_the_manifest_records_the_event_count(svc: Services, owner: Actor, engine: Engine) -> None:
+    fill(svc, owner, contacts=3)
+    count = len(events(engine))
+    info = svc.backup.create(owner)
+    assert info.audit_events == count
+    assert info.audit_head.startswith(f"{count}:")
+
+
+def test_app_actions_after_a_forgery_do_not_hide_it(
+    svc: Services, owner: Actor, engine: Engine
+) -> None:
+    fill(svc, owner, contacts=3)
+    forge_an_append(engine)
+    fill(svc, owner, contacts=2)  # the app goes on, chaining onto the forged event
+    result = svc.audit.check()
+    assert "added" in {p.kind for p in result.problems}
+
+
+def test_an_untouched_trail_and_its_own_restore_are_not_reported(
+    svc: Services, owner: Actor, engine: Engine, clock: FixedClock
+) -> None:
+    fill(svc, owner, contacts=3)
+    info = svc.backup.create(owner)
+    fill(svc, owner, contacts=3)
+    svc.backup.create(owner)
+    assert svc.audit.check().ok
+    clock.advance(dt.timedelta(minutes=5))
+    svc.backup.restore(owner, info.path)
+    # The trail is shorter than the newer backup and the anchor file: a restore, not a
+    # removal. The restored trail is anchored again from here on.
+    result = svc.audit.check()
+    assert result.ok, [p.describe(str) for p in result.problems]
+    fill(svc, owner, contacts=2)
+    assert svc.audit.check().ok
+
+
+@pytest.mark.sqlite_only
+def test_the_anchor_file_is_the_owners_only(svc: Services, owner: Actor, engine: Engine) -> None:
+    fill(svc, owner, contacts=1)
+    anchor_file = AnchorFile.for_engine(engine)
+    assert anchor_file is not None
+    mode = stat.S_IMODE(os.stat(anchor_file.path).st_mode)
+    assert mode == 0o600
+    assert stat.S_IMODE(os.stat(anchor_file.path.parent).st_mode) & 0o077 == 0
+
+
+def test_a_restore_at_another_desk_is_not_a_removal_here(
+    svc: Services,
+    owner: Actor,
+    engine: Engine,
+    clock: FixedClock,
+    backend: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two desks (two settings folders) on one database: desk B's anchor file still names
+    events of the history desk A's restore replaced; they are not reported as removed."""
+    if backend != "postgresql":
+        pytest.skip("two desks share a server database")
+    here = os.environ["PRIVACYCRM_CONFIG_DIR"]
+    monkeypatch.setenv("PRIVACYCRM_CONFIG_DIR", str(tmp_path / "desk-b"))
+    desk_b = Services.build(engine, clock)
+    monkeypatch.setenv("PRIVACYCRM_CONFIG_DIR", here)
+    fill(svc, owner, contacts=2)
+    info = svc.backup.create(owner)
+    other = desk_b.auth.login("owner", "correct horse battery")
+    fill(desk_b, other, contacts=3)
+    clock.advance(dt.timedelta(minutes=5))
+    svc.backup.restore(owner, info.path)
+    monkeypatch.setenv("PRIVACYCRM_CONFIG_DIR", str(tmp_path / "desk-b"))
+    result = desk_b.audit.check()
+    assert "file" in {a.kind for a in result.anchors}
+    assert result.ok, [p.describe(str) for p in result.problems]
+
+
+@pytest.mark.sqlite_only
+def test_anchor_lines_reach_the_disk_once_a_burst_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person's action is flushed at once; a burst gets one fsync, then one from the
+    timer (or at exit), so no line stays only in memory for long."""
+    from privacycrm_desktop.services import audit_anchors
+
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(audit_anchors.os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    anchor_file = AnchorFile(tmp_path / "a.anchors", "db")
+    for n in range(1, 6):
+        anchor_file.record([(n + 1, "a" * 64, "2026-03-02T10:00:00.000000")])
+    assert len(synced) == 1
+    anchor_file.flush()  # what the timer does a second later
+    assert len(synced) == 2
+    log = anchor_file.read()
+    assert log is not None
+    assert sorted(log.entries) == [2, 3, 4, 5, 6]
