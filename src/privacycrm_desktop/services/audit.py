@@ -223,8 +223,18 @@ class AuditService:
                     rows = (read_server_anchor(uow.session), kept_server_anchors(uow.session))
                 return chain_positions(uow.session), rows
 
+        from privacycrm_desktop.persistence.models import Setting
+        from privacycrm_desktop.services.backup_keys import DATABASE_ID_KEY
+
+        with self._uow() as uow:
+            row = uow.session.get(Setting, DATABASE_ID_KEY)
+            database_id = row.value if row is not None else ""
         problems, anchors = check_anchors(
-            read_chain, AnchorFile.for_engine(engine), backup_folders(self._uow), server=server
+            read_chain,
+            AnchorFile.for_engine(engine),
+            backup_folders(self._uow),
+            server=server,
+            database_id=database_id,
         )
         return AuditCheck(bad, problems, anchors)
 

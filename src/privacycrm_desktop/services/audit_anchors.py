@@ -396,10 +396,13 @@ def check(
     backup_folders: Iterable[Path],
     *,
     server: bool,
+    database_id: str = "",
 ) -> tuple[list[AnchorProblem], list[Anchor]]:
     """Every problem the anchors show, and the anchors that were compared.
 
     *read_chain* returns the chain and the server's anchor row (read in one transaction).
+    A backup of another database (its manifest names another *database_id*) in the same
+    folder is no anchor of this chain and is passed over.
     """
     chain, (row, kept) = read_chain()
     anchors: list[Anchor] = []
@@ -439,6 +442,8 @@ def check(
             if info.path.resolve() in seen:
                 continue
             seen.add(info.path.resolve())
+            if database_id and info.database_id and info.database_id != database_id:
+                continue
             anchors.append(backup_anchor(info))
             problems += backup_problems(chain, [info])
     return problems, anchors
