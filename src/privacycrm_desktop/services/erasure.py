@@ -6,9 +6,11 @@ parts of its consent events (the events stay, with purpose, channel, status and 
 accountability; the disclosure rows keep recipient, purpose and dates), its search-index
 entry, import staging rows holding its values, a suppression entry when the person asked
 to be forgotten or objected, the ledger row and the audit event (no personal value).
-After the commit the search index is merged (``optimize``, so deleted words leave the index
-pages) and the WAL is checkpointed and truncated; with ``secure_delete=ON`` the freed
-pages are zeroed, so a byte search of the database files finds nothing of the person.
+The search index removes a deleted row's words from its pages at once (FTS5
+``secure-delete``, migration 0007; it replaced rewriting the whole index with ``optimize``
+after each erasure, which corrupted the index under SQLite 3.40). After the commit the WAL
+is checkpointed and truncated; with ``secure_delete=ON`` the freed pages are zeroed, so a
+byte search of the database files finds nothing of the person.
 """
 
 from __future__ import annotations
@@ -318,13 +320,12 @@ ERASURE_TABLES = (
 
 
 def finish_erasure(uow: UnitOfWork) -> None:
-    """After the commit(s): merge the search index and truncate the WAL, so the deleted
-    words leave the index pages and the WAL (secure_delete zeroes the freed pages).
+    """After the commit(s): truncate the WAL, so the deleted words leave it too (FTS5
+    secure-delete already took them out of the index pages; secure_delete zeroes freed
+    pages).
 
     On PostgreSQL: ``VACUUM`` the touched tables (best effort, outside a transaction), so
     the dead row versions holding the person's values are cleaned."""
-    with uow(write=True) as work:
-        search.optimize(work.session)
     checkpoint(uow.engine)
     if uow.engine.dialect.name == "postgresql":
         from privacycrm_desktop.persistence.pg_dump import vacuum
