@@ -388,6 +388,13 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
     from privacycrm_desktop.persistence.migrate import MigrationError
     from privacycrm_desktop.persistence.sqlite_driver import DRIVER_ERRORS
 
+    database_errors: tuple[type[Exception], ...] = (
+        SQLAlchemyError,
+        MigrationError,
+        OSError,
+        *DRIVER_ERRORS,
+    )
+
     engine = None
     services: Services | None = None
     try:
@@ -410,7 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
         # The reader went away (``| head``): stop writing, and do not blame the database.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return _fail(_("The output was closed before everything was written."))
-    except (SQLAlchemyError, *DRIVER_ERRORS, MigrationError, OSError) as exc:
+    except database_errors as exc:
         return _fail(describe_database_error(exc))
     except KeyboardInterrupt:
         return _fail(_("Interrupted; the current step was rolled back."))
