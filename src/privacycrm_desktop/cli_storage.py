@@ -1,11 +1,16 @@
 """``privacycrm-cli check``: the database's integrity, its storage and its newest backup.
 
-Output keys (``--format json``): ``ok`` and ``problems`` (``integrity_check`` and
-``foreign_key_check``, as before), plus ``storage`` (writable / read-only / locked),
-``free_bytes``, ``low_space``, ``last_quick_check`` and ``newest_backup`` (path, created_at,
-age_days, contact_count, encrypted; null when there is none). The text output starts with
-``ok`` when the database is sound, then one line each for the storage and the backup.
-A full check is also remembered as the day's integrity check (services/storage.py).
+Output keys (``--format json``): ``ok`` and ``problems`` (``integrity_check`` with the
+search index's own integrity-check, ``foreign_key_check``, and the contact counter and
+keep-until counts recounted), ``repaired`` (derived parts that did not match the data and
+were rebuilt from it: "search index", "contact counter", "keep-until counts"), ``storage``
+(writable / read-only / locked / damaged), ``free_bytes``, ``low_space``,
+``last_quick_check``, ``newest_backup`` (path, created_at, age_days, contact_count,
+encrypted; null when there is none) and ``sqlite_version`` (the bundled SQLite's). The text
+output starts with ``ok`` when the database is sound, then one line each for the storage,
+the backup and the SQLite version. A check is remembered beside the file
+(services/storage.py), damage included, until a later check finds the file sound; a file
+too damaged to open still gets its JSON document and its record (``check_unopenable``).
 """
 
 from __future__ import annotations
@@ -52,8 +57,6 @@ def _text(document: dict[str, Any]) -> str:
         "damaged": _("damaged"),
     }
     lines = ["ok" if document["ok"] else ""]
-    if document.get("sqlite_version"):
-        lines.append(_("SQLite {version}").format(version=document["sqlite_version"]))
     free = document["free_bytes"]
     space = (
         _("{megabytes} MB free").format(megabytes=free // (1024 * 1024))
@@ -71,6 +74,8 @@ def _text(document: dict[str, Any]) -> str:
             days=backup["age_days"]
         )
         lines.append(_("newest backup: {path} ({age})").format(path=backup["path"], age=age))
+    if document.get("sqlite_version"):
+        lines.append(_("SQLite {version}").format(version=document["sqlite_version"]))
     return "\n".join(line for line in lines if line)
 
 
@@ -84,7 +89,6 @@ def repaired_sentence(parts: tuple[str, ...] | list[str]) -> str:
 def cmd_check(ctx: Context) -> int:
     """Full integrity check, search index and counters (rebuilt when out of step), storage
     state, newest backup; exit 1 when damaged. The outcome is remembered beside the file."""
-    from privacycrm_desktop.cli import CliFailure
     from privacycrm_desktop.domain.errors import StorageError
     from privacycrm_desktop.persistence.database import engine_sqlite_version
 
@@ -115,9 +119,13 @@ def cmd_check(ctx: Context) -> int:
     if outcome.repaired and not outcome.problems:
         print(repaired_sentence(outcome.repaired), file=sys.stderr)
     if outcome.problems:
-        raise CliFailure(
-            _("The database is damaged: {problem}").format(problem="; ".join(outcome.problems[:5]))
+        # Said here rather than raised: under ``python -m privacycrm_desktop.cli`` the
+        # module is ``__main__`` and a CliFailure imported from ``cli`` is another class.
+        message = _("The database is damaged: {problem}").format(
+            problem="; ".join(outcome.problems[:5])
         )
+        print(f"privacycrm-cli: {' '.join(message.split())}", file=sys.stderr)
+        return 1
     return 0
 
 

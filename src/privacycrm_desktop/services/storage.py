@@ -238,7 +238,7 @@ class StorageService:
                 self.file, CheckRecord(self._clock.now(), outcome.problems, outcome.repaired)
             )
         if outcome.problems:
-            log.error("database check found %d problem(s)", len(outcome.problems))
+            log.info("database check found %d problem(s)", len(outcome.problems))
         elif outcome.repaired:
             log.info("database check rebuilt: %s", ", ".join(outcome.repaired))
         return outcome
