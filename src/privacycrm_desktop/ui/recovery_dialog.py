@@ -206,7 +206,13 @@ class RecoveryDialog(QDialog):
                     reason=describe_error(error)
                 )
             )
-            self.search()
+            # The failed job is still winding down (its panel clears when it finishes):
+            # search again once it has.
+            failed_job = self.progress.job
+            if failed_job is not None and failed_job.running:
+                failed_job.finished.connect(self.search)
+            else:
+                self.search()
             return
         if isinstance(error, DomainError):
             self.error.show_message(describe_error(error))
