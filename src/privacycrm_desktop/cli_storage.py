@@ -121,11 +121,11 @@ def cmd_check(ctx: Context) -> int:
     if outcome.problems:
         # Said here rather than raised: under ``python -m privacycrm_desktop.cli`` the
         # module is ``__main__`` and a CliFailure imported from ``cli`` is another class.
-        message = _("The database is damaged: {problem}").format(
-            problem="; ".join(outcome.problems[:5])
+        from privacycrm_desktop.cli import _fail
+
+        return _fail(
+            _("The database is damaged: {problem}").format(problem="; ".join(outcome.problems[:5]))
         )
-        print(f"privacycrm-cli: {' '.join(message.split())}", file=sys.stderr)
-        return 1
     return 0
 
 
@@ -160,8 +160,6 @@ def check_unopenable(args: Any, error: BaseException) -> int | None:
         "sqlite_version": sqlite_version(),
     }
     emit(args.format, document, lambda: "")
-    print(
-        "privacycrm-cli: " + _("The database is damaged: {problem}").format(problem=problem),
-        file=sys.stderr,
-    )
-    return 1
+    from privacycrm_desktop.cli import _fail
+
+    return _fail(_("The database is damaged: {problem}").format(problem=problem))

@@ -219,7 +219,6 @@ def tell_repaired(parts: tuple[str, ...], parent: QWidget | None = None) -> None
     data and rebuilt them from it."""
     from privacycrm_desktop.services.storage import repaired_message
 
-    log.warning("the database check rebuilt: %s", ", ".join(parts))
     QMessageBox.information(parent, _title(), _(repaired_message(parts)))
 
 
