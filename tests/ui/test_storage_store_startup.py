@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.app import build_services
@@ -179,3 +180,72 @@ def test_recovery_falls_back_when_a_restore_fails(
     assert sum("Newest good backup" in text for text in answers.seen) >= 2
     assert opened.contacts.count(opened.auth.login("owner", OWNER_PASSWORD)) == 300
     opened.uow.engine.dispose()
+
+
+def test_the_daily_check_rebuilds_a_broken_index_in_the_background(
+    qtbot: QtBot, services: Services, owner: Actor, database_path: Path, user: Any
+) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    from privacycrm_desktop.ui.storage_startup import start_quick_check
+
+    services.demo.generate(owner, 600, seed=9)
+    checkpoint_and_close(services)
+    raw(database_path, "DELETE FROM contact_fts_content WHERE id % 6 = 0")
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    opened = build_services(str(database_path))
+    answers = user(button="accept")
+    assert start_quick_check(window, opened)
+    qtbot.waitUntil(lambda: bool(answers.seen), timeout=20_000)
+    assert answers.seen == [
+        _("The search index did not match the data and was rebuilt from it; no data was lost.")
+    ]
+    record = read_check_record(database_path)
+    assert record is not None
+    assert record.ok
+    assert record.repaired == ("search index",)
+    opened.storage.close()
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_screenshots_of_the_fallback_and_the_repair(
+    qtbot: QtBot, services: Services, owner: Actor, database_path: Path, language: str
+) -> None:
+    """The recovery dialog after a failed restore, and the repair sentence (1024x600)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from privacycrm_desktop.domain.errors import BackupInvalid
+    from privacycrm_desktop.persistence.backup import NEWER_SCHEMA
+    from privacycrm_desktop.services.storage import REBUILT_INDEX
+    from privacycrm_desktop.ui.qt_i18n import apply_language
+    from privacycrm_desktop.ui.recovery_dialog import RecoveryDialog
+
+    from .test_screenshots import save
+
+    apply_language(language)
+    try:
+        with_backup(services, owner)
+        newer = newer_backup(services, owner, manifest_knows_it=True)
+        dialog = RecoveryDialog(
+            database_path, _("the file is damaged, or it is not a PrivacyCRM database.")
+        )
+        qtbot.addWidget(dialog)
+        dialog.resize(1024, 600)
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.backup is not None, timeout=20_000)
+        assert dialog.backup.path == newer
+        dialog._failed(BackupInvalid(NEWER_SCHEMA))
+        qtbot.waitUntil(
+            lambda: dialog.backup is not None and dialog.backup.path != newer, timeout=20_000
+        )
+        assert newer in dialog.failed_backups
+        assert dialog.error.text()
+        save(dialog, f"h17-recovery-fallback-{language}")
+        box = QMessageBox(QMessageBox.Icon.Information, _("PrivacyCRM"), _(REBUILT_INDEX))
+        qtbot.addWidget(box)
+        box.resize(1024, 600)
+        box.show()
+        save(box, f"h17-index-rebuilt-{language}")
+    finally:
+        apply_language("en")
