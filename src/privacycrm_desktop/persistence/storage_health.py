@@ -33,6 +33,10 @@ from privacycrm_desktop.persistence.storage_errors import (
     storage_error,
 )
 
+#: The last check's outcome is kept beside the database file, in ``<file>.check.json``
+#: (services/storage.py reads and writes it; ``remember_damage`` below writes it too).
+CHECK_RECORD_SUFFIX = ".check.json"
+
 #: Less free space than this beside the database: warn at start-up (a save may fail).
 LOW_SPACE_BYTES = 50 * 1024 * 1024
 
@@ -261,3 +265,29 @@ def search_index_problems(raw: Any) -> list[str]:
             return [_reason(exc)]
         raise
     return []
+
+
+def remember_damage(engine: Engine, problem: str) -> None:
+    """Note beside the database file that an action met a damaged file (SQLITE_CORRUPT),
+    as a failed check would: the next start then checks the file in full, rebuilds what is
+    derived, and offers the newest good backup while the file itself stays damaged.
+    Best effort (the folder may be read-only); nothing for a server database."""
+    import datetime as dt
+    import json
+    import os
+
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    target = Path(url.database).with_name(Path(url.database).name + CHECK_RECORD_SUFFIX)
+    temporary = target.with_name(target.name + ".tmp")
+    document = {
+        "at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(),
+        "problems": [problem or "database disk image is malformed"],
+        "repaired": [],
+    }
+    try:
+        temporary.write_text(json.dumps(document), encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError:
+        return

@@ -2,11 +2,16 @@
 
 Start-up asks ``status()`` (a write probe that writes nothing, plus the free space) to tell
 the user at once when the file is read-only, locked by another program or the disk nearly
-full, and runs ``PRAGMA quick_check`` at most once a day, in the background
-(``quick_check_due`` / ``run_quick_check``). The date and outcome of the last check are
+full, and runs the daily check at most once a day, in the background (``quick_check_due``
+/ ``run_quick_check``); ``check`` runs the full one (``run_check``). Both check the search
+index (FTS5's own integrity-check, part of the pragma since SQLite 3.44) and recount the
+contact counter and keep-until counts; what is derived and out of step is rebuilt from the
+data at once (services/storage_repair.py). The date and outcome of the last check are
 remembered beside the database file (``<file>.check.json``), not in it: a damaged or
 read-only database cannot store them, and a failed check must be remembered for the next
-start, which then offers the newest good backup (ui/storage_startup.py).
+start, which checks in full again and offers the newest good backup while the damage is
+there (ui/storage_startup.py). An action that meets a damaged file writes the same record
+(persistence/unit_of_work.py).
 
 Nothing here needs an ``Actor``: it runs before anyone signs in and shows no personal data.
 """
@@ -27,6 +32,7 @@ from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.database import normalise_url, sqlite_file
 from privacycrm_desktop.persistence.storage_errors import storage_error
 from privacycrm_desktop.persistence.storage_health import (
+    CHECK_RECORD_SUFFIX,
     LOW_SPACE_BYTES,
     Health,
     check_engine,
@@ -60,7 +66,7 @@ Progress = Callable[[int, int], None]
 
 #: How often the quick check runs at most.
 CHECK_INTERVAL = dt.timedelta(days=1)
-CHECK_SUFFIX = ".check.json"
+CHECK_SUFFIX = CHECK_RECORD_SUFFIX
 
 
 class StorageState(StrEnum):

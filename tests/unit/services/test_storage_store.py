@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -296,3 +297,31 @@ def test_a_newer_database_in_the_engine_is_refused_before_anything_runs(
     with pytest.raises(DatabaseTooNew):
         migrate(engine)
     engine.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_a_save_that_meets_a_damaged_file_is_remembered_for_the_next_start(
+    svc: Services, owner: Actor, db_path: Path
+) -> None:
+    from privacycrm_desktop.domain.edit_conflicts import input_from
+    from privacycrm_desktop.domain.errors import StorageDamaged
+
+    cid = add(svc, owner, "Saved", "saved@example.be")
+    svc.uow.engine.dispose()
+    # The index's pages garbled (as a broken optimize left them); the rows are sound.
+    raw_write(
+        db_path, "UPDATE contact_fts_data SET block = randomblob(length(block)) WHERE id > 10"
+    )
+    detail = svc.contacts.get(owner, cid)
+    changed = dataclasses.replace(input_from(detail), city="Gent")
+    with pytest.raises(StorageDamaged):
+        svc.contacts.update(owner, cid, detail.version, changed, SOURCE)
+    record = read_check_record(db_path)
+    assert record is not None
+    assert not record.ok
+    # What the next start runs: the index is rebuilt, and the save then works.
+    outcome = svc.storage.run_check()
+    assert outcome.repaired == (SEARCH_INDEX,)
+    assert not outcome.problems
+    svc.contacts.update(owner, cid, detail.version, changed, SOURCE)
+    assert found(svc, owner, "gent") == [cid]
