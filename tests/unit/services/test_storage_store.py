@@ -325,3 +325,36 @@ def test_a_save_that_meets_a_damaged_file_is_remembered_for_the_next_start(
     assert not outcome.problems
     svc.contacts.update(owner, cid, detail.version, changed, SOURCE)
     assert found(svc, owner, "gent") == [cid]
+
+
+@pytest.mark.sqlite_only
+def test_the_upgrade_turns_on_secure_delete_even_over_a_broken_index(db_path: Path) -> None:
+    from privacycrm_desktop.services.clock import FixedClock
+
+    engine = create_engine_for(db_path)
+    migrate(engine, target="0006_shared_server")
+    with engine.begin() as conn:
+        for n in range(300):
+            conn.execute(
+                text("INSERT INTO contact_fts (rowid, name) VALUES (:n, :name)"),
+                {"n": n + 1, "name": f"old {n}"},
+            )
+        conn.execute(text("DELETE FROM contact_fts WHERE rowid % 2 = 0"))
+    engine.dispose()
+    raw_write(
+        db_path, "UPDATE contact_fts_data SET block = randomblob(length(block)) WHERE id > 10"
+    )
+    assert migrate(engine)
+    with engine.connect() as conn:
+        assert (
+            conn.exec_driver_sql(
+                "SELECT v FROM contact_fts_config WHERE k = 'secure-delete'"
+            ).scalar()
+            == 1
+        )
+    # The broken index (rows without contacts) is found and rebuilt from the contacts.
+    services = Services.build(engine, FixedClock(dt.datetime(2026, 3, 2, 10, 0)))
+    outcome = services.storage.run_check()
+    assert outcome.repaired == (SEARCH_INDEX,)
+    assert check_engine(engine).ok
+    engine.dispose()
