@@ -358,3 +358,26 @@ def test_the_upgrade_turns_on_secure_delete_even_over_a_broken_index(db_path: Pa
     assert outcome.repaired == (SEARCH_INDEX,)
     assert check_engine(engine).ok
     engine.dispose()
+
+
+def test_no_module_opens_a_database_with_the_standard_sqlite3() -> None:
+    """Two SQLite libraries in one process do not see each other's locks (POSIX locks are
+    per process): everything goes through persistence/sqlite_driver.py."""
+    import ast
+
+    import privacycrm_desktop
+
+    package = Path(privacycrm_desktop.__file__).parent
+    offenders = []
+    for source in package.rglob("*.py"):
+        if source.name == "sqlite_driver.py":
+            continue
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            if any(name == "sqlite3" or name.startswith("sqlite3.") for name in names):
+                offenders.append(str(source.relative_to(package)))
+    assert offenders == []
