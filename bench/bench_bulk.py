@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sqlite3
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -33,11 +33,12 @@ import datetime as dt
 import os
 import random
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -92,7 +92,7 @@ def ensure_database(count: int) -> Path:
 
 def checkpoint(path: Path) -> None:
     """Fold the WAL into the file so the cached database is one file."""
-    import sqlite3
+    from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -435,11 +434,28 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
     from sqlalchemy.exc import SQLAlchemyError
 
     from privacycrm_desktop.persistence.migrate import MigrationError
+    from privacycrm_desktop.persistence.sqlite_driver import DRIVER_ERRORS
+
+    database_errors: tuple[type[Exception], ...] = (
+        SQLAlchemyError,
+        MigrationError,
+        OSError,
+        *DRIVER_ERRORS,
+    )
 
     engine = None
     services: Services | None = None
     try:
-        engine, services = _open(args)
+        try:
+            engine, services = _open(args)
+        except Exception as exc:
+            # ``check`` of a file too damaged to open still answers (JSON) and remembers it.
+            from privacycrm_desktop.cli_storage import check_unopenable
+
+            code = check_unopenable(args, exc) if args.handler == "check" else None
+            if code is None:
+                raise
+            return code
         return HANDLERS[args.handler](Context(args, engine, services))
     except DomainError as exc:
         return _fail(_describe_domain_error(exc))
@@ -449,7 +465,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
         # The reader went away (``| head``): stop writing, and do not blame the database.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return _fail(_("The output was closed before everything was written."))
-    except (SQLAlchemyError, sqlite3.Error, MigrationError, OSError) as exc:
+    except database_errors as exc:
         return _fail(describe_database_error(exc))
     except KeyboardInterrupt:
         return _fail(_("Interrupted; the current step was rolled back."))

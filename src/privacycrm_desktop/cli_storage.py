@@ -1,15 +1,21 @@
 """``privacycrm-cli check``: the database's integrity, its storage and its newest backup.
 
-Output keys (``--format json``): ``ok`` and ``problems`` (``integrity_check`` and
-``foreign_key_check``, as before), plus ``storage`` (writable / read-only / locked),
-``free_bytes``, ``low_space``, ``last_quick_check`` and ``newest_backup`` (path, created_at,
-age_days, contact_count, encrypted; null when there is none). The text output starts with
-``ok`` when the database is sound, then one line each for the storage and the backup.
-A full check is also remembered as the day's integrity check (services/storage.py).
+Output keys (``--format json``): ``ok`` and ``problems`` (``integrity_check`` with the
+search index's own integrity-check, ``foreign_key_check``, and the contact counter and
+keep-until counts recounted), ``repaired`` (derived parts that did not match the data and
+were rebuilt from it: "search index", "contact counter", "keep-until counts"), ``storage``
+(writable / read-only / locked / damaged), ``free_bytes``, ``low_space``,
+``last_quick_check``, ``newest_backup`` (path, created_at, age_days, contact_count,
+encrypted; null when there is none) and ``sqlite_version`` (the bundled SQLite's). The text
+output starts with ``ok`` when the database is sound, then one line each for the storage,
+the backup and the SQLite version. A check is remembered beside the file
+(services/storage.py), damage included, until a later check finds the file sound; a file
+too damaged to open still gets its JSON document and its record (``check_unopenable``).
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.i18n import _, ngettext
@@ -48,6 +54,7 @@ def _text(document: dict[str, Any]) -> str:
         "writable": _("writable"),
         "read-only": _("read-only"),
         "locked": _("locked by another program"),
+        "damaged": _("damaged"),
     }
     lines = ["ok" if document["ok"] else ""]
     free = document["free_bytes"]
@@ -67,33 +74,92 @@ def _text(document: dict[str, Any]) -> str:
             days=backup["age_days"]
         )
         lines.append(_("newest backup: {path} ({age})").format(path=backup["path"], age=age))
+    if document.get("sqlite_version"):
+        lines.append(_("SQLite {version}").format(version=document["sqlite_version"]))
     return "\n".join(line for line in lines if line)
 
 
-def cmd_check(ctx: Context) -> int:
-    """Full integrity check, storage state, newest backup; exit 1 when damaged."""
-    from privacycrm_desktop.cli import CliFailure
-    from privacycrm_desktop.persistence.database import integrity_problems
-    from privacycrm_desktop.services.storage import CheckRecord, write_check_record
+def repaired_sentence(parts: tuple[str, ...] | list[str]) -> str:
+    """The one sentence telling the user what the check rebuilt from the data."""
+    from privacycrm_desktop.services.storage import repaired_message
 
-    problems = integrity_problems(ctx.engine)
+    return _(repaired_message(parts))
+
+
+def cmd_check(ctx: Context) -> int:
+    """Full integrity check, search index and counters (rebuilt when out of step), storage
+    state, newest backup; exit 1 when damaged. The outcome is remembered beside the file."""
+    from privacycrm_desktop.domain.errors import StorageError
+    from privacycrm_desktop.persistence.database import engine_sqlite_version
+
     storage = ctx.services.storage
-    status = storage.status()
-    if storage.file is not None:
-        write_check_record(storage.file, CheckRecord(ctx.services.clock.now(), tuple(problems)))
+    outcome = storage.run_check()
+    try:
+        state = storage.status().state.value
+        free, low = storage.last_status.free_bytes, storage.last_status.low_space  # type: ignore[union-attr]
+    except StorageError:
+        state, free, low = "damaged", None, False
     last = storage.last_check()
+    try:
+        version = engine_sqlite_version(ctx.engine)
+    except Exception:  # a file too damaged to answer even this
+        version = None
     document: dict[str, Any] = {
-        "ok": not problems,
-        "problems": problems,
-        "storage": status.state.value,
-        "free_bytes": status.free_bytes,
-        "low_space": status.low_space,
+        "ok": not outcome.problems,
+        "problems": list(outcome.problems),
+        "repaired": list(outcome.repaired),
+        "storage": state,
+        "free_bytes": free,
+        "low_space": low,
         "last_quick_check": last.at.isoformat(timespec="seconds") if last else None,
         "newest_backup": _backup_document(ctx),
+        "sqlite_version": version,
     }
     ctx.emit(document, lambda: _text(document))
-    if problems:
-        raise CliFailure(
-            _("The database is damaged: {problem}").format(problem="; ".join(problems[:5]))
+    if outcome.repaired and not outcome.problems:
+        print(repaired_sentence(outcome.repaired), file=sys.stderr)
+    if outcome.problems:
+        # Said here rather than raised: under ``python -m privacycrm_desktop.cli`` the
+        # module is ``__main__`` and a CliFailure imported from ``cli`` is another class.
+        from privacycrm_desktop.cli import _fail
+
+        return _fail(
+            _("The database is damaged: {problem}").format(problem="; ".join(outcome.problems[:5]))
         )
     return 0
+
+
+def check_unopenable(args: Any, error: BaseException) -> int | None:
+    """``check`` on a file too damaged to open (or migrate): still one JSON document (with
+    ``--format json``) and the damage remembered beside the file; None when *error* is not
+    damage (the caller reports it as usual)."""
+    from privacycrm_desktop.cli_output import emit
+    from privacycrm_desktop.domain.errors import StorageDamaged
+    from privacycrm_desktop.persistence.database import normalise_url, sqlite_file
+    from privacycrm_desktop.persistence.sqlite_driver import sqlite_version
+    from privacycrm_desktop.persistence.storage_errors import storage_error
+    from privacycrm_desktop.services.clock import SystemClock
+    from privacycrm_desktop.services.storage import CheckRecord, write_check_record
+
+    mapped = storage_error(error)
+    file = sqlite_file(normalise_url(args.db))
+    if not isinstance(mapped, StorageDamaged) or file is None:
+        return None
+    orig = getattr(error, "orig", None) or error
+    problem = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    write_check_record(file, CheckRecord(SystemClock().now(), (problem,)))
+    document: dict[str, Any] = {
+        "ok": False,
+        "problems": [problem],
+        "repaired": [],
+        "storage": "damaged",
+        "free_bytes": None,
+        "low_space": False,
+        "last_quick_check": None,
+        "newest_backup": None,
+        "sqlite_version": sqlite_version(),
+    }
+    emit(args.format, document, lambda: "")
+    from privacycrm_desktop.cli import _fail
+
+    return _fail(_("The database is damaged: {problem}").format(problem=problem))

@@ -6,7 +6,8 @@ touching the user's data folder or UI settings, it:
 
 1. checks the shipped resources and the migration scripts are where the app looks for
    them (fonts, compiled catalogues, letters, statements, special categories, icons);
-2. migrates the empty database to the newest revision with Alembic;
+2. checks the database runs the bundled SQLite (sqlean.py, 3.45 or newer), then migrates
+   the empty database to the newest revision with Alembic;
 3. sets up a company and an owner and adds a contact through the services;
 4. renders the contact's access report (PDF) in Dutch, French and English;
 5. checks import rows in a worker process (the program started again, as big imports do);
@@ -14,7 +15,8 @@ touching the user's data folder or UI settings, it:
    paint its one contact (self_test_window.py; ``privacycrm --self-test`` only, not
    ``privacycrm-cli self-test``, which has no Qt).
 
-Exit 0 with one line on stdout; on failure exit 1 with one line on stderr naming the step.
+Exit 0 with one line on stdout (naming the SQLite version); on failure exit 1 with one line
+on stderr naming the step.
 An app-level module (a composition root like app.py and cli.py), free of Qt: they import
 it only when asked for a self-test, so start-up pays nothing for it.
 """
@@ -89,11 +91,29 @@ def _require(folder: Path, missing: list[str]) -> None:
         raise SelfTestFailed(_("missing in {folder}: {names}").format(folder=folder, names=names))
 
 
+def check_sqlite(engine: Engine) -> str:
+    """The engine runs the bundled SQLite (persistence/sqlite_driver.py), new enough for
+    FTS5 secure-delete; its version."""
+    from privacycrm_desktop.persistence.database import engine_sqlite_version
+    from privacycrm_desktop.persistence.sqlite_driver import MINIMUM_VERSION, sqlite_version
+
+    version = engine_sqlite_version(engine) or ""
+    numbers = tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
+    if version != sqlite_version() or numbers < MINIMUM_VERSION:
+        raise SelfTestFailed(
+            _("the database runs SQLite {version}, not the bundled {bundled}").format(
+                version=version, bundled=sqlite_version()
+            )
+        )
+    return version
+
+
 def migrate_database(engine: Engine) -> Services:
     """Bring the new, empty database to the newest revision; its services."""
     from privacycrm_desktop.persistence.migrate import HEAD_REVISION, current_revision, migrate
     from privacycrm_desktop.services.registry import Services
 
+    check_sqlite(engine)
     migrate(engine)
     revision = current_revision(engine)
     if revision != HEAD_REVISION:
@@ -217,8 +237,17 @@ def run_self_test(
             if engine is not None:
                 engine.dispose()
     elapsed = time.perf_counter() - start
+    from privacycrm_desktop.persistence.sqlite_driver import sqlite_version
+
     if as_json:
-        print(json.dumps({"passed": True, "seconds": round(elapsed, 2)}), flush=True)
+        document: dict[str, object] = {"passed": True, "seconds": round(elapsed, 2)}
+        document["sqlite_version"] = sqlite_version()
+        print(json.dumps(document), flush=True)
     else:
-        print(_("Self-test passed in {seconds} s.").format(seconds=f"{elapsed:.1f}"), flush=True)
+        print(
+            _("Self-test passed in {seconds} s (SQLite {version}).").format(
+                seconds=f"{elapsed:.1f}", version=sqlite_version()
+            ),
+            flush=True,
+        )
     return 0

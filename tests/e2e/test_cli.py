@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ import pytest
 from privacycrm_desktop.cli import main
 from privacycrm_desktop.domain.errors import SourceMissing
 from privacycrm_desktop.i18n import describe_error, set_language
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
 PASSWORD = "owner-password-1"
 NEW_PASSWORD = "office-password-1"

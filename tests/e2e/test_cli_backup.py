@@ -3,7 +3,6 @@ with ``--db FILE`` and ``--db postgresql://...`` (pg_dump, issue 10)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.persistence.database import create_engine_for
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.registry import Services
 
 from .test_cli import (  # noqa: F401 (fixtures: the autouse environment, the file)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from privacycrm_desktop.cli import main
 from privacycrm_desktop.i18n import set_language
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
 PASSWORD = "owner-password-1"
 NEW_PASSWORD = "office-password-1"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from privacycrm_desktop.persistence.database import create_engine_for
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.audit import verify_chain
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services

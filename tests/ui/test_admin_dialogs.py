@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from privacycrm_desktop.domain.access import FieldAccess, Role
 from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.audit import AuditFilter
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services

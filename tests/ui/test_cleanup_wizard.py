@@ -263,7 +263,7 @@ def test_a_pending_scrub_shows_and_is_finished_in_the_background(
 ) -> None:
     """Issue 16: another program's read snapshot kept the erased person in the files
     while the app said nothing; now a note shows until a retry has removed the bytes."""
-    import sqlite3
+    from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
     apply_language(language)
     ids = populate(services, owner, clock)

@@ -7,7 +7,6 @@ user: it answers whichever modal window is up and writes down what it said.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from sqlalchemy import event
 from privacycrm_desktop.app import build_services
 from privacycrm_desktop.domain.errors import StorageReadOnly
 from privacycrm_desktop.i18n import _, describe_error
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.storage import read_check_record

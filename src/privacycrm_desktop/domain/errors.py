@@ -224,6 +224,21 @@ class StorageDamaged(StorageError):
     )
 
 
+class DatabaseTooNew(StorageError):
+    """The database's schema revision is unknown here: a newer version wrote it (issue 17).
+
+    Opening it would mean guessing at a schema this version does not know, so nothing is
+    read or written; the person is told to install the version that wrote it."""
+
+    default_message = N_(
+        "This database was made by a newer version of PrivacyCRM (schema {revision}); "
+        "install that version to open it. Nothing was changed."
+    )
+
+    def __init__(self, message: str | None = None, *, revision: str = "") -> None:
+        super().__init__(message, revision=revision)
+
+
 class StorageFailed(StorageError):
     """The disk did not read or write, or the file could not be opened (SQLITE_IOERR,
     SQLITE_CANTOPEN); *reason* is the driver's English text, for the log and support."""

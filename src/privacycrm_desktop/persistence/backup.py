@@ -40,7 +40,6 @@ import hmac
 import json
 import os
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -50,6 +49,7 @@ from pathlib import Path
 from privacycrm_desktop import __version__
 from privacycrm_desktop.domain.errors import BackupFailed, BackupInvalid, BackupPassphraseWrong
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
 PLAIN_SUFFIX = ".db"
 ENCRYPTED_SUFFIX = ".db.enc"
@@ -161,18 +161,12 @@ def sha256_file(path: Path) -> str:
 
 
 def integrity_problems_of(path: Path) -> list[str]:
-    """What ``PRAGMA integrity_check`` reports on a database file; empty when sound."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        return [str(exc)]
-    try:
-        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
-    except sqlite3.DatabaseError as exc:
-        return [str(exc)]
-    finally:
-        conn.close()
-    return [r for r in rows if r != "ok"]
+    """What checking a database file finds: ``PRAGMA integrity_check`` with the search
+    index, the foreign keys and the derived counters (storage_health.check_file); empty
+    when sound. A backup failing it is not called verified (issue 17)."""
+    from privacycrm_desktop.persistence.storage_health import check_file as check_database
+
+    return check_database(path).problems
 
 
 @dataclass(frozen=True)
@@ -663,6 +657,18 @@ def plain_copy(
         yield PlainCopy(tmp, key)
 
 
+NEWER_SCHEMA = N_("This backup comes from a newer version of PrivacyCRM; update PrivacyCRM first.")
+
+
+def refuse_newer_schema(info: BackupInfo) -> None:
+    """Raise ``BackupInvalid`` for a backup whose schema a newer version wrote (its manifest
+    says so, encrypted or not): it cannot be restored here, so it is never "good"."""
+    from privacycrm_desktop.persistence.migrate import known_revisions
+
+    if info.schema_version and info.schema_version not in known_revisions():
+        raise BackupInvalid(NEWER_SCHEMA)
+
+
 def verify_backup(
     info_or_path: BackupInfo | Path,
     passphrase: str | None = None,
@@ -684,6 +690,7 @@ def verify_backup(
         # An encrypted backup on a computer without its key is checked when the passphrase
         # is given (the key sealed in its header); restoring it always checks the seal.
         require_authentic(info, keys)
+    refuse_newer_schema(info)
     check_file(info)
     if not info.encrypted:
         # Checked where it lies, read-only (the folder may be on write-protected media).

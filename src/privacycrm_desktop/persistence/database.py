@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
 #: Pragmas every SQLite connection gets (DESIGN.md, "Rules that hold everywhere").
 SQLITE_PRAGMAS = (
@@ -107,7 +108,10 @@ def create_engine_for(
     file = sqlite_file(url)
     if file is not None:
         _create_private_file(file)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        # The bundled SQLite (persistence/sqlite_driver.py), not the operating system's.
+        engine = create_engine(
+            url, echo=echo, module=sqlite3, connect_args={"check_same_thread": False}
+        )
         _install_sqlite_hooks(engine, busy_timeout_ms() if busy_timeout is None else busy_timeout)
         return engine
     if make_url(url).get_backend_name() == "postgresql":
@@ -124,6 +128,8 @@ def create_engine_for(
                 "connect_timeout": 10,
             },
         )
+    if make_url(url).get_backend_name() == "sqlite":  # an in-memory database
+        return create_engine(url, echo=echo, module=sqlite3)
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
@@ -154,6 +160,14 @@ def is_sqlite(engine: Engine) -> bool:
 def is_postgresql(engine: Engine) -> bool:
     """True for a shared PostgreSQL server."""
     return engine.dialect.name == "postgresql"
+
+
+def engine_sqlite_version(engine: Engine) -> str | None:
+    """The SQLite library version behind *engine* (``sqlite_version()``); None elsewhere."""
+    if not is_sqlite(engine):
+        return None
+    with engine.connect() as conn:
+        return str(conn.exec_driver_sql("SELECT sqlite_version()").scalar())
 
 
 def checkpoint(engine: Engine) -> bool:

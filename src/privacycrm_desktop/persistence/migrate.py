@@ -22,7 +22,7 @@ from privacycrm_desktop.persistence.database import is_postgresql, is_sqlite
 MIGRATION_LOCK_KEY = 0x50_43_52_4D_4D_49_47_52
 
 #: The newest revision in migrations/versions (a test keeps it in step with Alembic).
-HEAD_REVISION = "0007_h15audit"
+HEAD_REVISION = "0007_h17store"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -80,6 +80,12 @@ _KEEP_UNTIL_TRIGGERS = (
 )
 
 
+def recount(conn: Connection) -> None:
+    """Recount the stored contact counter and keep-until counts from the rows (and put
+    their triggers back): the repair of a counter found not to match (SQLite)."""
+    _restore_contact_count(conn)
+
+
 def _restore_contact_count(conn: Connection) -> None:
     """Re-create the counting triggers (a batch migration copying ``contact`` drops them)
     and recount, so the stored number is exact after any migration."""
@@ -105,10 +111,31 @@ def _restore_contact_count(conn: Connection) -> None:
         )
 
 
+def known_revisions() -> frozenset[str]:
+    """Every revision this version's migrations know (a revision is its script's name)."""
+    return frozenset(p.stem for p in (MIGRATIONS_DIR / "versions").glob("0*.py"))
+
+
+def refuse_newer(revision: str | None) -> None:
+    """Raise ``DatabaseTooNew`` when *revision* is one no migration here knows."""
+    if revision and revision not in known_revisions():
+        from privacycrm_desktop.domain.errors import DatabaseTooNew
+
+        raise DatabaseTooNew(revision=revision)
+
+
 def migrate(engine: Engine, target: str = "head") -> bool:
-    """Upgrade to *target* if needed; return True when a migration ran."""
-    if target == "head" and not needs_migration(engine):
-        return False
+    """Upgrade to *target* if needed; return True when a migration ran.
+
+    Raises:
+        DatabaseTooNew: a newer version of the app wrote the database (its revision is
+            unknown here); nothing is changed.
+    """
+    if target == "head":
+        current = current_revision(engine)
+        if current == HEAD_REVISION:
+            return False
+        refuse_newer(current)
     from alembic import command
 
     if is_postgresql(engine):

@@ -167,10 +167,22 @@ def remove(conn: Connection | Session, contact_ids: Iterable[int]) -> None:
         conn.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), params)
 
 
-def optimize(conn: Connection | Session) -> None:
-    """Merge index segments so deleted words are gone from the file too (after erasure).
+#: The SQLite search index as migration 0001 creates it, with FTS5 secure-delete on
+#: (migration 0007): a deleted row's words leave the index pages at once.
+_SQLITE_CREATE = (
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+    "name, organisation, emails, phones, place, "
+    "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3', detail = column)",
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('secure-delete', 1)",
+)
 
-    PostgreSQL has no segments: its deleted rows go with VACUUM (see erasure)."""
+
+def recreate(conn: Connection | Session) -> None:
+    """Drop the SQLite search index and create it empty again (before re-indexing every
+    contact from the data: a damaged index cannot be trusted to rebuild from itself)."""
     if _dialect(conn) == "postgresql":
+        conn.execute(text(f"DELETE FROM {FTS_TABLE}"))
         return
-    conn.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')"))
+    conn.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
+    for statement in _SQLITE_CREATE:
+        conn.execute(text(statement))

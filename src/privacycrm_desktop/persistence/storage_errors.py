@@ -13,8 +13,6 @@ data, and a server that cannot be reached or went away.
 
 from __future__ import annotations
 
-import sqlite3
-
 from privacycrm_desktop.domain.errors import (
     StorageDamaged,
     StorageError,
@@ -24,6 +22,7 @@ from privacycrm_desktop.domain.errors import (
     StorageReadOnly,
 )
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.sqlite_driver import DRIVER_ERRORS
 
 # SQLite's primary result codes (sqlite3.h); extended codes keep them in the low byte.
 SQLITE_BUSY = 5
@@ -53,16 +52,17 @@ _TEXTS = (
 )
 
 
-def _driver_error(error: BaseException) -> sqlite3.Error | None:
-    """The ``sqlite3`` error behind *error* (SQLAlchemy's wrapper or a chained cause)."""
+def _driver_error(error: BaseException) -> Exception | None:
+    """The SQLite error behind *error* (SQLAlchemy's wrapper or a chained cause), from the
+    bundled library or the standard one (persistence/sqlite_driver.py)."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, sqlite3.Error):
+        if isinstance(current, DRIVER_ERRORS):
             return current
         orig = getattr(current, "orig", None)  # sqlalchemy.exc.DBAPIError
-        if isinstance(orig, sqlite3.Error):
+        if isinstance(orig, DRIVER_ERRORS):
             return orig
         current = current.__cause__ or current.__context__
     return None

@@ -11,7 +11,12 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from privacycrm_desktop.domain.errors import DatabaseReplaced, PermissionDenied, StorageReadOnly
+from privacycrm_desktop.domain.errors import (
+    DatabaseReplaced,
+    PermissionDenied,
+    StorageDamaged,
+    StorageReadOnly,
+)
 from privacycrm_desktop.persistence.audit_anchor import AUDIT_APPENDED
 from privacycrm_desktop.persistence.storage_errors import storage_error
 
@@ -187,5 +192,10 @@ class UnitOfWork:
         mapped = storage_error(error)
         if isinstance(mapped, StorageReadOnly):
             self._storage["read_only_seen"] = True
+        if isinstance(mapped, StorageDamaged):
+            # Remembered like a failed check, so the next start checks and recovers.
+            from privacycrm_desktop.persistence.storage_health import remember_damage
+
+            remember_damage(self.engine, str(getattr(error, "orig", error)).strip())
         if mapped is not None and mapped is not error:
             raise mapped from error

@@ -452,7 +452,7 @@ def check(
 def start_file_over(db_file: Path) -> None:
     """Start-up recovery restored *db_file* (no engine open): its anchor file starts over at
     the restored trail's newest event."""
-    import sqlite3
+    from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
     anchor_file = AnchorFile.for_key(str(db_file.expanduser().resolve()))
     conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)

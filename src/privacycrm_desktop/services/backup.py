@@ -28,7 +28,6 @@ import errno
 import json
 import os
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -54,6 +53,7 @@ from privacycrm_desktop.persistence.backup import (
 )
 from privacycrm_desktop.persistence.database import is_postgresql, sqlite_file
 from privacycrm_desktop.persistence.models import Setting
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services import backup_keys
 from privacycrm_desktop.services.audit import record_event

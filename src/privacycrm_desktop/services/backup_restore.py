@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +41,7 @@ from privacycrm_desktop.persistence.models import (
     Suppression,
     User,
 )
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.erasure import erase_in_session
 from privacycrm_desktop.services.marketing_facts import SALT_KEY

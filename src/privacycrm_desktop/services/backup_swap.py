@@ -33,7 +33,6 @@ import contextlib
 import datetime as dt
 import os
 import shutil
-import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -51,6 +50,7 @@ from privacycrm_desktop.persistence.database import (
 )
 from privacycrm_desktop.persistence.migrate import HEAD_REVISION, MIGRATIONS_DIR, migrate
 from privacycrm_desktop.persistence.models import Contact, Setting
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.persistence.unit_of_work import GENERATION_KEY, UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.backup import RestorePlan, RestoreResult, _db_file

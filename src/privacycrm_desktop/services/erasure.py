@@ -13,9 +13,11 @@ was verified, but lose the requester's name, the identity evidence and the outco
 a written consent for special-category data keeps that it was one, not which category;
 an import batch whose file name names the person (or that brought only this contact) is
 renamed "import-<batch id>.<extension>".
-After the commit the search index is merged (``optimize``, so deleted words leave the index
-pages) and the WAL is checkpointed and truncated; with ``secure_delete=ON`` the freed
-pages are zeroed, so a byte search of the database files finds nothing of the person.
+The search index removes a deleted row's words from its pages at once (FTS5
+``secure-delete``, migration 0007; it replaced rewriting the whole index with ``optimize``
+after each erasure, which corrupted the index under SQLite 3.40). After the commit the WAL
+is checkpointed and truncated; with ``secure_delete=ON`` the freed pages are zeroed, so a
+byte search of the database files finds nothing of the person.
 
 Another program holding a read snapshot keeps the checkpoint from finishing: the person's
 old pages then stay in the WAL and the main file. So the erasure's own transaction leaves
@@ -418,16 +420,15 @@ SCRUB_PENDING_KEY = "erasure.scrub_pending"
 
 
 def finish_erasure(uow: UnitOfWork) -> bool:
-    """After the commit(s): merge the search index and truncate the WAL, so the deleted
-    words leave the index pages and the WAL (secure_delete zeroes the freed pages).
+    """After the commit(s): truncate the WAL, so the deleted words leave it too (FTS5
+    secure-delete already took them out of the index pages; secure_delete zeroes freed
+    pages).
 
     Returns True when that is done, False when another program's read snapshot kept the
     checkpoint from finishing (the pending marker then stays, for ``retry_scrub``).
 
     On PostgreSQL: ``VACUUM`` the touched tables (best effort, outside a transaction), so
     the dead row versions holding the person's values are cleaned."""
-    with uow(write=True) as work:
-        search.optimize(work.session)
     if uow.engine.dialect.name == "postgresql":
         from privacycrm_desktop.persistence.pg_dump import vacuum
 

@@ -2,11 +2,16 @@
 
 Start-up asks ``status()`` (a write probe that writes nothing, plus the free space) to tell
 the user at once when the file is read-only, locked by another program or the disk nearly
-full, and runs ``PRAGMA quick_check`` at most once a day, in the background
-(``quick_check_due`` / ``run_quick_check``). The date and outcome of the last check are
+full, and runs the daily check at most once a day, in the background (``quick_check_due``
+/ ``run_quick_check``); ``check`` runs the full one (``run_check``). Both check the search
+index (FTS5's own integrity-check, part of the pragma since SQLite 3.44) and recount the
+contact counter and keep-until counts; what is derived and out of step is rebuilt from the
+data at once (services/storage_repair.py). The date and outcome of the last check are
 remembered beside the database file (``<file>.check.json``), not in it: a damaged or
 read-only database cannot store them, and a failed check must be remembered for the next
-start, which then offers the newest good backup (ui/storage_startup.py).
+start, which checks in full again and offers the newest good backup while the damage is
+there (ui/storage_startup.py). An action that meets a damaged file writes the same record
+(persistence/unit_of_work.py).
 
 Nothing here needs an ``Actor``: it runs before anyone signs in and shows no personal data.
 """
@@ -15,27 +20,53 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from privacycrm_desktop.domain.errors import StorageError, StorageLocked, StorageReadOnly
+from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.database import normalise_url, sqlite_file
 from privacycrm_desktop.persistence.storage_errors import storage_error
 from privacycrm_desktop.persistence.storage_health import (
+    CHECK_RECORD_SUFFIX,
     LOW_SPACE_BYTES,
+    Health,
+    check_engine,
     free_bytes,
     probe_write,
-    quick_check,
     setting_of_file,
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.clock import Clock, SystemClock
 
+log = logging.getLogger(__name__)
+
+#: The one sentence telling the user what a check rebuilt (msgids; translate with ``_``).
+REBUILT_INDEX = N_(
+    "The search index did not match the data and was rebuilt from it; no data was lost."
+)
+REBUILT_COUNTS = N_(
+    "The stored counts did not match the data and were recounted; no data was lost."
+)
+
+
+def repaired_message(parts: tuple[str, ...] | list[str]) -> str:
+    """The msgid of the sentence saying what a check rebuilt (*parts*: ``CheckOutcome``)."""
+    from privacycrm_desktop.persistence.storage_health import SEARCH_INDEX
+
+    return REBUILT_INDEX if SEARCH_INDEX in parts else REBUILT_COUNTS
+
+
+#: ``(done, total)`` while a derived part is rebuilt.
+Progress = Callable[[int, int], None]
+
 #: How often the quick check runs at most.
 CHECK_INTERVAL = dt.timedelta(days=1)
-CHECK_SUFFIX = ".check.json"
+CHECK_SUFFIX = CHECK_RECORD_SUFFIX
 
 
 class StorageState(StrEnum):
@@ -59,14 +90,31 @@ class StorageStatus:
 
 @dataclass(frozen=True)
 class CheckRecord:
-    """The last quick check: when, and what it found (empty: sound)."""
+    """The last check: when, and what it found (empty: sound).
+
+    A record with problems stays until a later check finds the file sound (after a repair
+    or a restore): every start re-checks the file in full and offers recovery while the
+    damage is there (ui/storage_startup.py)."""
 
     at: dt.datetime
     problems: tuple[str, ...]
+    #: What the check found derived and out of step, and rebuilt (services/storage_repair).
+    repaired: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What a check found and did: the problems left (damage to the file, or derived parts
+    that could not be rebuilt now), and the derived parts it rebuilt from the data."""
+
+    problems: tuple[str, ...]
+    repaired: tuple[str, ...] = ()
+    #: True when the file itself is damaged (only a backup repairs it).
+    damaged: bool = False
 
 
 def as_storage_error(error: BaseException) -> StorageError | None:
@@ -92,6 +140,7 @@ def read_check_record(db_file: Path) -> CheckRecord | None:
         return CheckRecord(
             dt.datetime.fromisoformat(str(data["at"])),
             tuple(str(p) for p in data.get("problems", [])),
+            tuple(str(p) for p in data.get("repaired", [])),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -101,7 +150,11 @@ def write_check_record(db_file: Path, record: CheckRecord) -> bool:
     """Remember *record* (atomically: temporary file, then rename); False if impossible."""
     target = check_record_path(db_file)
     temporary = target.with_name(target.name + ".tmp")
-    document = {"at": record.at.isoformat(), "problems": list(record.problems)}
+    document = {
+        "at": record.at.isoformat(),
+        "problems": list(record.problems),
+        "repaired": list(record.repaired),
+    }
     try:
         temporary.write_text(json.dumps(document), encoding="utf-8")
         os.replace(temporary, target)
@@ -165,18 +218,53 @@ class StorageService:
         now = self._clock.now()
         return not (dt.timedelta(0) <= now - last.at < CHECK_INTERVAL)
 
-    def run_quick_check(self) -> list[str]:
-        """Run ``PRAGMA quick_check`` now and remember the outcome; return the problems.
+    def run_quick_check(self, progress: Progress | None = None) -> list[str]:
+        """The daily check (``PRAGMA quick_check`` with the search index and counters);
+        return the problems left. See ``run_check``."""
+        return list(self.run_check(quick=True, progress=progress).problems)
 
-        A file too damaged to be read at all counts as a problem, not as an error.
+    def run_check(self, *, quick: bool = False, progress: Progress | None = None) -> CheckOutcome:
+        """Check the database now, rebuild what is derived and out of step, and remember the
+        outcome beside the file.
+
+        *quick*: ``quick_check`` (pages and records) instead of ``integrity_check`` (also
+        the indexes' contents and the foreign keys); both check the search index and
+        recount the counters. A file too damaged to be read at all counts as damage, not as
+        an error. Derived parts are rebuilt only when the file is otherwise sound; when
+        that cannot happen now (a read-only file, another program's lock) they stay in
+        the problems.
         """
         try:
-            problems = quick_check(self._uow.engine)
+            health = check_engine(self._uow.engine, quick=quick)
         except StorageError as exc:
-            problems = [str(exc)]
+            health = Health((str(exc),))
+        outcome = self._repair(health, progress)
         if self.file is not None:
-            write_check_record(self.file, CheckRecord(self._clock.now(), tuple(problems)))
-        return problems
+            write_check_record(
+                self.file, CheckRecord(self._clock.now(), outcome.problems, outcome.repaired)
+            )
+        if outcome.problems:
+            log.info("database check found %d problem(s)", len(outcome.problems))
+        elif outcome.repaired:
+            log.info("database check rebuilt: %s", ", ".join(outcome.repaired))
+        return outcome
+
+    def _repair(self, health: Health, progress: Progress | None) -> CheckOutcome:
+        if health.damage:
+            return CheckOutcome(tuple(health.problems), damaged=True)
+        if not health.derived:
+            return CheckOutcome(())
+        from privacycrm_desktop.services.storage_repair import repair
+
+        try:
+            repaired = repair(self._uow, self._clock, health.derived, progress)
+        except StorageError:
+            return CheckOutcome(tuple(health.problems))
+        try:
+            after = check_engine(self._uow.engine, quick=True)
+        except StorageError as exc:
+            after = Health((str(exc),))
+        return CheckOutcome(tuple(after.problems), repaired, damaged=bool(after.damage))
 
     def close(self) -> None:
         """Close every connection (before the file is set aside and a backup restored)."""

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privacycrm_desktop.domain.errors import DomainError
+from privacycrm_desktop.domain.errors import BackupFailed, BackupInvalid, DomainError
 from privacycrm_desktop.i18n import _, describe_error, ngettext
 from privacycrm_desktop.ui.widgets import ErrorLabel
 from privacycrm_desktop.ui.workers import JobContext, ProgressPanel, run_in_background
@@ -35,11 +35,15 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.backup import BackupInfo, RestoreResult
 
 
-def find_good_backup(folder: Path, context: JobContext | None = None) -> BackupInfo | None:
-    """The newest backup in *folder* that passes its check (encrypted ones: the file's)."""
+def find_good_backup(
+    folder: Path, context: JobContext | None = None, skip: frozenset[Path] = frozenset()
+) -> BackupInfo | None:
+    """The newest backup in *folder* that passes its check (encrypted ones: the file's),
+    leaving out *skip* (backups a restore already failed on). A backup a newer version
+    wrote fails the check: it cannot be restored here."""
     from privacycrm_desktop.services.backup import find_backups, verify_backup
 
-    backups = find_backups(folder)
+    backups = [info for info in find_backups(folder) if info.path not in skip]
     for number, info in enumerate(backups):
         if context is not None:
             context.progress_or_cancel(number, len(backups))
@@ -86,6 +90,8 @@ class RecoveryDialog(QDialog):
         self.folder = backup_folder or backup_folder_of(db_file)
         self.backup: BackupInfo | None = None
         self.result_info: RestoreResult | None = None
+        #: Backups a restore failed on: the search goes on with the next older one.
+        self.failed_backups: set[Path] = set()
         self.setWindowTitle(_("Damaged database"))
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
 
@@ -136,7 +142,7 @@ class RecoveryDialog(QDialog):
     def search(self) -> None:
         """Check the backups, newest first, in the background."""
         job = run_in_background(
-            lambda context: find_good_backup(self.folder, context),
+            lambda context: find_good_backup(self.folder, context, frozenset(self.failed_backups)),
             self.show_backup,
             on_failure=self._failed,
             parent=self,
@@ -190,6 +196,24 @@ class RecoveryDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self.restore_button.setEnabled(self.backup is not None)
+        if isinstance(error, (BackupInvalid, BackupFailed)) and self.backup is not None:
+            # This backup cannot be restored after all: fall back to the next older one.
+            self.failed_backups.add(self.backup.path)
+            self.backup = None
+            self.restore_button.setEnabled(False)
+            self.error.show_message(
+                _("That backup could not be restored ({reason}); looking for an older one.").format(
+                    reason=describe_error(error)
+                )
+            )
+            # The failed job is still winding down (its panel clears when it finishes):
+            # search again once it has.
+            failed_job = self.progress.job
+            if failed_job is not None and failed_job.running:
+                failed_job.finished.connect(self.search)
+            else:
+                self.search()
+            return
         if isinstance(error, DomainError):
             self.error.show_message(describe_error(error))
         else:

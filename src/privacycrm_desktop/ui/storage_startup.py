@@ -34,7 +34,7 @@ from privacycrm_desktop.i18n import _, describe_error
 
 if TYPE_CHECKING:
     from privacycrm_desktop.services.registry import Services
-    from privacycrm_desktop.services.storage import StorageStatus
+    from privacycrm_desktop.services.storage import CheckOutcome, StorageStatus
 
 log = logging.getLogger(__name__)
 
@@ -158,16 +158,19 @@ def open_database(
         storage = services.storage
         last = storage.last_check()
         if last is not None and not last.ok:
-            # Damage found last time: check again now (this start only), then recover.
-            problems = storage.run_quick_check()
-            if problems:
+            # Damage found last time (by any check): check again in full now, rebuild what
+            # is derived, and offer recovery while the file itself is still damaged.
+            outcome = storage.run_check()
+            if outcome.damaged:
                 storage.close()
                 problem = _("its integrity check found damage ({details}).").format(
-                    details="; ".join(problems[:2])
+                    details="; ".join(outcome.problems[:2])
                 )
                 if file is None or not offer_recovery(file, problem, parent):
                     return None
                 continue
+            if outcome.repaired:
+                tell_repaired(outcome.repaired, parent)
         try:
             status = storage.status()
         except StorageError as exc:
@@ -211,16 +214,46 @@ def report_damage(window: QWidget, problems: list[str]) -> None:
         window.close()
 
 
+def tell_repaired(parts: tuple[str, ...], parent: QWidget | None = None) -> None:
+    """One sentence: a check found the search index or the counts out of step with the
+    data and rebuilt them from it."""
+    from privacycrm_desktop.services.storage import repaired_message
+
+    QMessageBox.information(parent, _title(), _(repaired_message(parts)))
+
+
+def _show_rebuild_progress(window: QWidget, done: int, total: int) -> None:
+    if isinstance(window, QMainWindow) and total:
+        window.statusBar().showMessage(
+            _("Rebuilding the search index from the data: {done} of {total} contacts").format(
+                done=done, total=total
+            ),
+            5000,
+        )
+
+
+def _after_check(window: QWidget, outcome: CheckOutcome) -> None:
+    if isinstance(window, QMainWindow):
+        window.statusBar().clearMessage()
+    if outcome.problems:
+        report_damage(window, list(outcome.problems))
+    elif outcome.repaired:
+        tell_repaired(outcome.repaired, window)
+
+
 def start_quick_check(window: QWidget, services: Services) -> bool:
-    """Run the daily quick check in the background if it is due; True when it started."""
+    """Run the daily check in the background if it is due (rebuilding the search index or
+    counts when they do not match the data, with progress in the status bar); True when
+    it started."""
     from privacycrm_desktop.ui.workers import run_in_background
 
     storage = services.storage
     if not storage.quick_check_due():
         return False
     run_in_background(
-        lambda _context: storage.run_quick_check(),
-        lambda problems: report_damage(window, problems),
+        lambda context: storage.run_check(quick=True, progress=context.progress),
+        lambda outcome: _after_check(window, outcome),
+        on_progress=lambda done, total: _show_rebuild_progress(window, done, total),
         parent=window,
     )
     return True

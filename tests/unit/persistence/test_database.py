@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from privacycrm_desktop.persistence.migrate import (
     migrate,
 )
 from privacycrm_desktop.persistence.models import PERSONAL_COLUMNS, Base
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
 
 def test_pragmas_hold_on_every_connection(engine: Engine) -> None:

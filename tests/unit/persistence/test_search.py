@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from privacycrm_desktop.persistence.search import FTS_COLUMNS, match_expression
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
 
 def _fts() -> sqlite3.Connection:

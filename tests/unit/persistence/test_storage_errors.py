@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from privacycrm_desktop.domain.errors import (
 )
 from privacycrm_desktop.i18n import describe_error, tr_in
 from privacycrm_desktop.persistence.database import create_engine_for
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.persistence.storage_errors import result_code, storage_error
 from privacycrm_desktop.persistence.storage_health import probe_read, probe_write, quick_check
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.persistence import pg_dump
 from privacycrm_desktop.persistence.backup import manifest_path
 from privacycrm_desktop.persistence.migrate import HEAD_REVISION
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.backup import (
     BackupTier,
     default_backup_folder,

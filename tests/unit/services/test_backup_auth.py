@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -39,6 +38,7 @@ from privacycrm_desktop.persistence.backup_crypto import (
 )
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import migrate
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services import backup_keys
 from privacycrm_desktop.services.backup import BackupTier, restore_unopenable
 from privacycrm_desktop.services.clock import FixedClock

@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ from privacycrm_desktop.persistence.backup import (
 )
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import HEAD_REVISION, current_revision, migrate
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.backup import BackupTier, restore_unopenable
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor

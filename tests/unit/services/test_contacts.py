@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from privacycrm_desktop.domain.errors import (
     ValidationFailed,
 )
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.audit import verify_chain
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.contacts import MAX_PAGE

@@ -10,7 +10,6 @@ SQLITE_READONLY; a second connection's ``BEGIN EXCLUSIVE`` a genuine SQLITE_BUSY
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from privacycrm_desktop.domain.errors import (
 )
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.persistence.database import create_engine_for, integrity_problems
+from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.contacts import MAX_PAGE
 from privacycrm_desktop.services.dto import Actor
