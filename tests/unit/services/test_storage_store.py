@@ -212,6 +212,7 @@ def test_a_backup_of_a_broken_index_is_not_made_nor_verified(
     # The same check is what verifying a backup runs: break the good one's index and
     # give its manifest the new checksum, as if it had been written that way.
     raw_write(good.path, "DELETE FROM contact_fts_content WHERE id = 2")
+    database_id, key = svc.backup.identity()
     backup_files.write_manifest(
         backup_files.new_backup_info(
             good.path,
@@ -219,11 +220,13 @@ def test_a_backup_of_a_broken_index_is_not_made_nor_verified(
             backup_files.snapshot_facts(good.path),
             encrypted=False,
             tier=good.tier,
-        )
+            database_id=database_id,
+        ),
+        key,
     )
     assert check_file(good.path).derived == (SEARCH_INDEX,)
     with pytest.raises(BackupInvalid):
-        backup_files.verify_backup(good.path)
+        backup_files.verify_backup(good.path, keys=[key])
 
 
 @pytest.mark.sqlite_only
