@@ -13,6 +13,7 @@ Environment:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -66,7 +67,18 @@ def build_services(database: str) -> Services:
         engine.dispose()
         raise_storage_error(exc)
         raise
-    return Services.build(engine)
+    services = Services.build(engine)
+    # Imports a killed process left "running" are closed and audited (issue 17); a file
+    # that cannot be written now is tried again at the next start.
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from privacycrm_desktop.domain.errors import StorageError
+    from privacycrm_desktop.persistence.job_lock import has_running_batches
+
+    with contextlib.suppress(StorageError, SQLAlchemyError):
+        if has_running_batches(engine):
+            services.imports.close_interrupted()
+    return services
 
 
 class OwnRoleSignIn:

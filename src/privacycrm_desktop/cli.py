@@ -321,7 +321,32 @@ def _open(args: argparse.Namespace) -> tuple[Engine, Services]:
     if getattr(args, "needs_db", True) and not services.setup.is_initialised():
         engine.dispose()
         raise CliFailure(_("This database is not set up yet: run init first."))
+    if getattr(args, "needs_db", True):
+        _close_interrupted_imports(services)
     return engine, services
+
+
+def _close_interrupted_imports(services: Services) -> None:
+    """Close the import batches a killed process left running, and say so (issue 17)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from privacycrm_desktop.domain.errors import StorageError
+    from privacycrm_desktop.persistence.job_lock import has_running_batches
+
+    try:
+        if not has_running_batches(services.uow.engine):
+            return
+        closed = services.imports.close_interrupted()
+    except (StorageError, SQLAlchemyError):
+        return  # read-only, locked or full: the next start that can write closes them
+    for batch_id in closed:
+        print(
+            _(
+                "Import {batch} was interrupted when its program stopped; the contacts it "
+                "had saved are kept and can be undone with: import undo {batch}"
+            ).format(batch=batch_id),
+            file=sys.stderr,
+        )
 
 
 def describe_database_error(error: Exception) -> str:

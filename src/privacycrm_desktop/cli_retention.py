@@ -8,6 +8,7 @@ cli_parser.py only register them.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -77,8 +78,23 @@ def cmd_erase(ctx: Context) -> int:
     result = ctx.services.erasure.erase(
         ctx.actor(), a.id, ErasureReason.parse(a.reason), anonymise=a.anonymise
     )
-    document = {"id": result.contact_id, "erased": True, "anonymised": result.anonymised}
+    document = {
+        "id": result.contact_id,
+        "erased": True,
+        "anonymised": result.anonymised,
+        "cleaned": result.cleaned,
+    }
     ctx.emit(document, lambda: "OK")
+    if not result.cleaned:
+        # Committed: the erasure stands; only the clean-up after it waits (issue 17).
+        print(
+            _(
+                "The contact was erased. The disk is too full (or the database is busy) to "
+                "also clean the search index and the write-ahead log now; this is done after "
+                "the next erasure. Free some space."
+            ),
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -50,6 +50,7 @@ def test_erase_one_contact(capsys: pytest.CaptureFixture[str], ready: Path) -> N
         "id": 1,
         "erased": True,
         "anonymised": False,
+        "cleaned": True,
     }
     code, _out, err = run(capsys, ready, "erase", "1", "--reason", "again")
     assert code == 1

@@ -13,6 +13,7 @@ pages are zeroed, so a byte search of the database files finds nothing of the pe
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from sqlalchemy import (
     union,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from privacycrm_desktop.domain.access import Permission, require
@@ -40,7 +42,7 @@ from privacycrm_desktop.domain.erasure import (
     HoldKeepsContact,
     postcode_region,
 )
-from privacycrm_desktop.domain.errors import NotFound
+from privacycrm_desktop.domain.errors import NotFound, StorageError
 from privacycrm_desktop.domain.suppression import (
     HashKind,
     SuppressionReason,
@@ -64,6 +66,7 @@ from privacycrm_desktop.persistence.models import (
     SpecialCategoryDatum,
     Suppression,
 )
+from privacycrm_desktop.persistence.storage_errors import storage_error
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
@@ -99,6 +102,9 @@ class ErasureResult:
     contact_id: int
     anonymised: bool
     suppressed: int
+    #: False when the erasure is committed but a storage failure (a full disk) stopped the
+    #: clean-up of the search index and the WAL after it (issue 17).
+    cleaned: bool = True
 
 
 def _count(session: Session, column: InstrumentedAttribute[int | None], contact_id: int) -> int:
@@ -317,19 +323,33 @@ ERASURE_TABLES = (
 )
 
 
-def finish_erasure(uow: UnitOfWork) -> None:
+def finish_erasure(uow: UnitOfWork) -> bool:
     """After the commit(s): merge the search index and truncate the WAL, so the deleted
     words leave the index pages and the WAL (secure_delete zeroes the freed pages).
 
     On PostgreSQL: ``VACUUM`` the touched tables (best effort, outside a transaction), so
-    the dead row versions holding the person's values are cleaned."""
-    with uow(write=True) as work:
-        search.optimize(work.session)
-    checkpoint(uow.engine)
+    the dead row versions holding the person's values are cleaned.
+
+    Returns False when a storage failure (a full disk, another program's lock) stopped the
+    clean-up. It never raises one: the erasure before it is committed, and must not be
+    reported as failed ("nothing was saved") because the housekeeping after it was not
+    done (issue 17). The clean-up runs again after the next erasure or undo.
+    """
+    try:
+        with uow(write=True) as work:
+            search.optimize(work.session)
+        checkpoint(uow.engine)
+    except StorageError:
+        return False
+    except DBAPIError as exc:  # the checkpoint runs outside the unit of work
+        if storage_error(exc) is None:
+            raise
+        return False
     if uow.engine.dialect.name == "postgresql":
         from privacycrm_desktop.persistence.pg_dump import vacuum
 
         vacuum(uow.engine, ERASURE_TABLES)
+    return True
 
 
 class ErasureService:
@@ -380,5 +400,6 @@ class ErasureService:
             result = erase_in_session(
                 uow.session, actor, contact_id, reason, self._clock.now(), anonymise=anonymise
             )
-        finish_erasure(self._uow)
+        if not finish_erasure(self._uow):
+            return dataclasses.replace(result, cleaned=False)
         return result
