@@ -84,13 +84,15 @@ def sqlite_file(url: str) -> Path | None:
 
 def _create_private_file(path: Path) -> None:
     """Create the database file readable and writable by its owner only."""
+    if path.exists():
+        # Never change the mode of an existing file (issue 17): a file its owner made
+        # read-only stays read-only; it opens read-only and saving explains why it cannot.
+        return
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-        os.close(fd)
-    # WAL and shared-memory files inherit the main file's mode in SQLite.
-    # A read-only file or disk (issue 8) cannot be chmod-ed: it opens read-only, and
-    # saving explains why it cannot.
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+    os.close(fd)
+    # WAL and shared-memory files inherit the main file's mode in SQLite. O_CREAT applies
+    # the umask, which can only take bits away: the new file is owner-only whatever it is.
     with contextlib.suppress(OSError):
         os.chmod(path, 0o600)
 
@@ -142,7 +144,16 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: int = DEFAULT_BUSY_TIMEO
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        options = connection.get_execution_options()
+        mode = options.get("sqlite_begin", "DEFERRED")
+        # A unit of work may wait less for another program's lock (a sign-in: its audit
+        # event is then deferred, persistence/unit_of_work.py); the next one waits again
+        # the engine's time.
+        wait = int(options.get("sqlite_busy_timeout", busy_timeout))
+        pooled = connection.connection  # its ``info`` lives as long as the DBAPI connection
+        if pooled.info.get("busy_timeout", busy_timeout) != wait:
+            pooled.driver_connection.execute(f"PRAGMA busy_timeout={wait}")
+            pooled.info["busy_timeout"] = wait
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -9,6 +11,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from privacycrm_desktop.domain.errors import PermissionDenied, StorageReadOnly
 from privacycrm_desktop.persistence.storage_errors import storage_error
+
+#: A write that may wait for the next write transaction: an audit event of a sign-in or of
+#: a read, recorded while another program held the write lock (issue 17).
+DeferredWrite = Callable[[Session], None]
+
+
+@dataclass
+class _Shared:
+    """What every unit of one factory shares."""
+
+    #: A save was refused as read-only.
+    read_only_seen: bool = False
+    #: Writes waiting for the next write transaction, oldest first.
+    deferred: list[DeferredWrite] = field(default_factory=list)
 
 
 class UnitOfWork:
@@ -20,6 +36,14 @@ class UnitOfWork:
     A storage failure (full disk, read-only file, another program's lock, a damaged file,
     an I/O error) leaves as the matching ``StorageError`` (persistence/storage_errors.py),
     after the rollback, so every caller shows the same clear sentence.
+
+    Deferred writes (issue 17): a sign-in or a read that must be audited while another
+    program holds the write lock (or the file cannot be written) does not wait for it: it
+    queues its audit event with ``defer``. Every write unit of the factory first appends the
+    queued events, in its own transaction (so they enter the hash chain like any other,
+    with the time they happened), and forgets them only once that transaction committed;
+    ``flush_deferred`` does the same with nothing else to write (the app retries it in the
+    background, the CLI before it exits).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -29,8 +53,9 @@ class UnitOfWork:
         self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
         self._session: Session | None = None
         self._write = False
-        # Shared by every unit of this factory: a save was refused as read-only.
-        self._storage = {"read_only_seen": False}
+        self._wait_ms: int | None = None
+        self._applied = 0
+        self._storage = _Shared()
 
     def rebind(self, engine: Engine) -> Engine:
         """Send every later unit of this factory to *engine*; return the one used so far.
@@ -45,15 +70,38 @@ class UnitOfWork:
         self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
         return old
 
-    def __call__(self, *, write: bool = False) -> UnitOfWork:
+    def __call__(self, *, write: bool = False, wait_ms: int | None = None) -> UnitOfWork:
+        """A unit for one action; *wait_ms* shortens the wait for another program's write
+        lock (SQLite; by default the engine's busy timeout)."""
         fresh = UnitOfWork.__new__(UnitOfWork)
         fresh.engine = self.engine
         fresh._reader = self._reader
         fresh._writer = self._writer
         fresh._session = None
         fresh._write = write
+        fresh._wait_ms = wait_ms
+        fresh._applied = 0
         fresh._storage = self._storage
         return fresh
+
+    def defer(self, write: DeferredWrite) -> None:
+        """Queue *write* for the next write transaction of this factory (see the class)."""
+        self._storage.deferred.append(write)
+
+    @property
+    def deferred(self) -> int:
+        """How many deferred writes wait."""
+        return len(self._storage.deferred)
+
+    def flush_deferred(self, wait_ms: int | None = None) -> bool:
+        """Write the deferred writes now; True when none is left waiting.
+
+        Raises the ``StorageError`` that stopped it (the writes stay queued)."""
+        if not self._storage.deferred:
+            return True
+        with self(write=True, wait_ms=wait_ms):
+            pass
+        return not self._storage.deferred
 
     @property
     def session(self) -> Session:
@@ -63,12 +111,31 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
-        if self._write and self._storage["read_only_seen"]:
+        if self._write and self._storage.read_only_seen:
             # SQLite decides at connect time whether a connection may write: after a
             # read-only refusal, a writer starts on a fresh connection, so the save works
             # as soon as the file is writable again, without restarting the app.
             self.engine.dispose()
-        self._session = (self._writer if self._write else self._reader)()
+        if self._write and self._wait_ms is not None:
+            bind = self.engine.execution_options(
+                sqlite_begin="IMMEDIATE", sqlite_busy_timeout=int(self._wait_ms)
+            )
+            self._session = Session(bind=bind, expire_on_commit=False)
+        else:
+            self._session = (self._writer if self._write else self._reader)()
+        if self._write and self._storage.deferred:
+            # The queued events go first, so the chain keeps the order they happened in.
+            try:
+                pending = list(self._storage.deferred)
+                for write in pending:
+                    write(self._session)
+                self._applied = len(pending)
+            except Exception as failure:
+                self._session.rollback()
+                self._session.close()
+                self._session = None
+                self._raise_storage_error(failure)
+                raise
         return self
 
     def __exit__(
@@ -81,7 +148,8 @@ class UnitOfWork:
         try:
             if exc_type is None and self._write:
                 session.commit()
-                self._storage["read_only_seen"] = False
+                self._storage.read_only_seen = False
+                del self._storage.deferred[: self._applied]
             else:
                 session.rollback()
         except Exception as failure:
@@ -102,6 +170,6 @@ class UnitOfWork:
             raise PermissionDenied from error
         mapped = storage_error(error)
         if isinstance(mapped, StorageReadOnly):
-            self._storage["read_only_seen"] = True
+            self._storage.read_only_seen = True
         if mapped is not None and mapped is not error:
             raise mapped from error
