@@ -7,11 +7,13 @@ calls them. Exit codes: 0 ok, 1 refused or failed (one line on stderr), 2 usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop import (
@@ -323,7 +325,56 @@ def _open(args: argparse.Namespace) -> tuple[Engine, Services]:
         raise CliFailure(_("This database is not set up yet: run init first."))
     if getattr(args, "needs_db", True):
         _close_interrupted_imports(services)
+        _take_back_audit_events(args, services)
     return engine, services
+
+
+def _spool_key(args: argparse.Namespace) -> tuple[Path, str]:
+    from privacycrm_desktop.config import config_dir
+    from privacycrm_desktop.persistence.database import display_url
+
+    return config_dir(), display_url(args.db)
+
+
+def _take_back_audit_events(args: argparse.Namespace, services: Services) -> None:
+    """Audit events an earlier run could not write are queued again, and written now if
+    the database can be written (issue 17)."""
+    from privacycrm_desktop.domain.errors import StorageError
+    from privacycrm_desktop.services.audit_spool import take_back
+
+    if take_back(services.uow, *_spool_key(args)):
+        with contextlib.suppress(StorageError):
+            services.uow.flush_deferred(wait_ms=250)
+
+
+def _settle_audit_events(args: argparse.Namespace, services: Services) -> None:
+    """Before exiting: write the audit events a sign-in or a read deferred, or keep them
+    aside for the next start, and say so (issue 17)."""
+    from privacycrm_desktop.domain.errors import StorageError
+    from privacycrm_desktop.services.audit_spool import keep_aside
+
+    if not services.uow.deferred:
+        return
+    try:
+        # A short wait: the command's own work is done; what cannot be written now is
+        # kept aside rather than holding the person up.
+        if services.uow.flush_deferred(wait_ms=1000):
+            return
+    except StorageError:
+        pass
+    try:
+        kept = keep_aside(services.uow, *_spool_key(args))
+    except OSError:
+        kept = 0
+    if kept:
+        print(
+            _(
+                "The database cannot be written now, so the audit record of this sign-in "
+                "or look-up was kept aside; it is added to the audit trail at the next "
+                "start that can write to the database."
+            ),
+            file=sys.stderr,
+        )
 
 
 def _close_interrupted_imports(services: Services) -> None:
@@ -431,6 +482,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
     except KeyboardInterrupt:
         return _fail(_("Interrupted; the current step was rolled back."))
     finally:
+        if services is not None:
+            _settle_audit_events(args, services)
         if engine is not None:
             engine.dispose()
         if services is not None and services.uow.engine is not engine:

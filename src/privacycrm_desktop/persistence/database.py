@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import tempfile
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +112,9 @@ def create_engine_for(
     if file is not None:
         _create_private_file(file)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        read_only = read_only_uri(file)
+        if read_only is not None:
+            _open_read_only(engine, read_only)
         _install_sqlite_hooks(engine, busy_timeout_ms() if busy_timeout is None else busy_timeout)
         return engine
     if make_url(url).get_backend_name() == "postgresql":
@@ -127,6 +132,42 @@ def create_engine_for(
             },
         )
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _folder_writable(folder: Path) -> bool:
+    """Can files be created in *folder*? (Tried, not guessed: ``os.access`` says yes to
+    root, and knows nothing of a read-only mount.)"""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def read_only_uri(file: Path) -> str | None:
+    """The SQLite URI to open *file* read-only, or None when it opens normally.
+
+    In WAL mode SQLite keeps a ``-shm`` (and ``-wal``) file beside the database. In a
+    read-only folder or on a read-only filesystem it cannot create them, and a normal
+    connection cannot even read (issue 17). When they are not there, no program can be
+    writing (a writer needs the ``-wal``), so the file is opened ``immutable``; when they
+    are, ``mode=ro`` reads through them.
+    """
+    if not file.exists() or _folder_writable(file.parent):
+        return None
+    quoted = urllib.parse.quote(str(file))
+    wal = file.with_name(file.name + "-wal")
+    shm = file.with_name(file.name + "-shm")
+    if wal.exists() and shm.exists():
+        return f"file:{quoted}?mode=ro"
+    return f"file:{quoted}?mode=ro&immutable=1"
+
+
+def _open_read_only(engine: Engine, uri: str) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        cargs[:] = [uri]
+        cparams["uri"] = True
 
 
 def _install_sqlite_hooks(engine: Engine, busy_timeout: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:

@@ -23,8 +23,10 @@ class _Shared:
 
     #: A save was refused as read-only.
     read_only_seen: bool = False
-    #: Writes waiting for the next write transaction, oldest first.
-    deferred: list[DeferredWrite] = field(default_factory=list)
+    #: Writes waiting for the next write transaction, oldest first, each with the audit
+    #: event it appends (plain values, kept aside by ``services/audit_spool.py`` when the
+    #: program ends before it could be written), if any.
+    deferred: list[tuple[DeferredWrite, dict[str, str] | None]] = field(default_factory=list)
 
 
 class UnitOfWork:
@@ -84,9 +86,16 @@ class UnitOfWork:
         fresh._storage = self._storage
         return fresh
 
-    def defer(self, write: DeferredWrite) -> None:
-        """Queue *write* for the next write transaction of this factory (see the class)."""
-        self._storage.deferred.append(write)
+    def defer(self, write: DeferredWrite, event: dict[str, str] | None = None) -> None:
+        """Queue *write* for the next write transaction of this factory (see the class);
+        *event* is the audit event it appends, as ``record_event``'s keyword values."""
+        self._storage.deferred.append((write, event))
+
+    def take_deferred(self) -> list[dict[str, str]]:
+        """Remove every queued write; the audit events among them (to be kept aside)."""
+        events = [event for _write, event in self._storage.deferred if event is not None]
+        self._storage.deferred.clear()
+        return events
 
     @property
     def deferred(self) -> int:
@@ -127,7 +136,7 @@ class UnitOfWork:
             # The queued events go first, so the chain keeps the order they happened in.
             try:
                 pending = list(self._storage.deferred)
-                for write in pending:
+                for write, _event in pending:
                     write(self._session)
                 self._applied = len(pending)
             except Exception as failure:

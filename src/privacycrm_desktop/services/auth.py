@@ -28,6 +28,7 @@ from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.models import Setting, User
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
+from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor, UserInfo
 from privacycrm_desktop.services.passwords import (
@@ -91,22 +92,23 @@ class AuthService:
                 raise AuthenticationFailed
             actor = Actor(user.id, user.username, Role(user.role), user.language)
 
+        event = event_values(
+            actor=name,
+            action="user.login",
+            entity="app_user",
+            entity_id=user_id,
+            at=now,
+            detail="deferred=1",
+        )
+
         def write(session: Session) -> None:
             signed_in = session.get(User, user_id)
             if signed_in is not None:
                 signed_in.failed_logins = 0
                 signed_in.last_login_at = now
-            record_event(
-                session,
-                actor=name,
-                action="user.login",
-                entity="app_user",
-                entity_id=user_id,
-                at=now,
-                detail="deferred=1",
-            )
+            record_event(session, **{**event, "at": now})  # type: ignore[arg-type]
 
-        self._uow.defer(write)
+        self._uow.defer(write, event)
         return actor
 
     def _login(self, username: str, password: str) -> Actor:

@@ -68,6 +68,7 @@ from privacycrm_desktop.persistence.models import (
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
+from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.consent import opt_out_everywhere
 from privacycrm_desktop.services.dto import (
@@ -244,7 +245,15 @@ class ContactService:
             # read does not wait for it; its audit event waits for the next write (issue 17).
             with self._uow() as uow:
                 detail = self._detail(uow.session, actor, contact_id)
-            self._uow.defer(lambda session: audit(session, ";deferred=1"))
+            event = event_values(
+                actor=actor.username,
+                action="contact.read_restricted",
+                entity="contact",
+                entity_id=contact_id,
+                at=now,
+                detail=fields + ";deferred=1",
+            )
+            self._uow.defer(lambda session: audit(session, ";deferred=1"), event)
             return detail
 
     def _detail(self, session: Session, actor: Actor, contact_id: int) -> ContactDetail:
