@@ -340,10 +340,12 @@ class DemoService:
 
 def _add_sources(conn: Connection, sources: list[dict[str, Any]]) -> list[int]:
     """Write the demo's sources; their ids."""
-    table = Source.__table__
-    return [
-        int(conn.execute(insert(table).values(**row)).inserted_primary_key[0]) for row in sources
-    ]
+    ids = []
+    for row in sources:
+        key = conn.execute(insert(Source).values(**row)).inserted_primary_key
+        assert key is not None
+        ids.append(int(key[0]))
+    return ids
 
 
 def _place(conn: Connection, chunk: DemoChunk) -> int:
