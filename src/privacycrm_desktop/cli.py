@@ -347,9 +347,10 @@ def _take_back_audit_events(args: argparse.Namespace, services: Services) -> Non
             services.uow.flush_deferred(wait_ms=250)
 
 
-def _settle_audit_events(args: argparse.Namespace, services: Services) -> None:
+def _settle_audit_events(args: argparse.Namespace, services: Services, *, tell: bool) -> None:
     """Before exiting: write the audit events a sign-in or a read deferred, or keep them
-    aside for the next start, and say so (issue 17)."""
+    aside for the next start, and say so when the command succeeded (*tell*; a failed one
+    has said in its one line that the database cannot be written) (issue 17)."""
     from privacycrm_desktop.domain.errors import StorageError
     from privacycrm_desktop.services.audit_spool import keep_aside
 
@@ -366,7 +367,7 @@ def _settle_audit_events(args: argparse.Namespace, services: Services) -> None:
         kept = keep_aside(services.uow, *_spool_key(args))
     except OSError:
         kept = 0
-    if kept:
+    if kept and tell:
         print(
             _(
                 "The database cannot be written now, so the audit record of this sign-in "
@@ -466,9 +467,12 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
 
     engine = None
     services: Services | None = None
+    succeeded = False
     try:
         engine, services = _open(args)
-        return HANDLERS[args.handler](Context(args, engine, services))
+        code = HANDLERS[args.handler](Context(args, engine, services))
+        succeeded = code == 0
+        return code
     except DomainError as exc:
         return _fail(_describe_domain_error(exc))
     except CliFailure as exc:
@@ -483,7 +487,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
         return _fail(_("Interrupted; the current step was rolled back."))
     finally:
         if services is not None:
-            _settle_audit_events(args, services)
+            _settle_audit_events(args, services, tell=succeeded)
         if engine is not None:
             engine.dispose()
         if services is not None and services.uow.engine is not engine:
