@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 import tempfile
 import urllib.parse
 from pathlib import Path
@@ -89,6 +90,7 @@ def _create_private_file(path: Path) -> None:
     if path.exists():
         # Never change the mode of an existing file (issue 17): a file its owner made
         # read-only stays read-only; it opens read-only and saving explains why it cannot.
+        _sidecars_follow(path)
         return
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
@@ -132,6 +134,21 @@ def create_engine_for(
             },
         )
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _sidecars_follow(path: Path) -> None:
+    """Give SQLite's ``-wal`` and ``-shm`` files the database file's mode again.
+
+    SQLite creates them with the main file's mode: opened while the file was read-only,
+    they stay read-only after the owner made the file writable again, and every save would
+    still be refused. They follow the file, never the other way round.
+    """
+    with contextlib.suppress(OSError):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        for suffix in ("-wal", "-shm"):
+            sidecar = path.with_name(path.name + suffix)
+            if sidecar.exists() and stat.S_IMODE(sidecar.stat().st_mode) != mode:
+                os.chmod(sidecar, mode)
 
 
 def _folder_writable(folder: Path) -> bool:
