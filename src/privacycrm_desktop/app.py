@@ -13,10 +13,12 @@ Environment:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -66,7 +68,63 @@ def build_services(database: str) -> Services:
         engine.dispose()
         raise_storage_error(exc)
         raise
-    return Services.build(engine)
+    services = Services.build(engine)
+    # Imports a killed process left "running" are closed and audited (issue 17); a file
+    # that cannot be written now is tried again at the next start.
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from privacycrm_desktop.domain.errors import StorageError
+    from privacycrm_desktop.persistence.job_lock import has_running_batches
+
+    with contextlib.suppress(StorageError, SQLAlchemyError):
+        if has_running_batches(engine):
+            services.imports.close_interrupted()
+    _take_back_audit_events(services)
+    return services
+
+
+#: How often the app tries again to write the audit events a sign-in or a read deferred
+#: while the database could not be written (issue 17).
+DEFERRED_AUDIT_RETRY_MS = 15_000
+
+
+def _spool_key(services: Services) -> tuple[Path, str]:
+    from privacycrm_desktop.config import config_dir
+    from privacycrm_desktop.persistence.database import display_url
+
+    return config_dir(), display_url(services.uow.engine.url.render_as_string())
+
+
+def _take_back_audit_events(services: Services) -> None:
+    """Queue the audit events an earlier run kept aside; write them if it can."""
+    from privacycrm_desktop.domain.errors import StorageError
+    from privacycrm_desktop.services.audit_spool import take_back
+
+    if take_back(services.uow, *_spool_key(services)):
+        with contextlib.suppress(StorageError):
+            services.uow.flush_deferred(wait_ms=250)
+
+
+def _retry_deferred_audit(services: Services) -> None:
+    from privacycrm_desktop.domain.errors import StorageError
+
+    if services.uow.deferred:
+        with contextlib.suppress(StorageError):
+            services.uow.flush_deferred(wait_ms=250)
+
+
+def _settle_audit_events(services: Services) -> None:
+    """At the end: write the deferred audit events, or keep them aside for the next start."""
+    from privacycrm_desktop.domain.errors import StorageError
+    from privacycrm_desktop.services.audit_spool import keep_aside
+
+    if not services.uow.deferred:
+        return
+    with contextlib.suppress(StorageError):
+        if services.uow.flush_deferred():
+            return
+    with contextlib.suppress(OSError):
+        keep_aside(services.uow, *_spool_key(services))
 
 
 class OwnRoleSignIn:
@@ -269,7 +327,15 @@ def _run_window(app: QApplication, services: Services, actor: Actor, settings: U
         # Other desks' changes: after the first paint, so start-up does not wait for it.
         QTimer.singleShot(CHANGE_WATCH_DELAY_MS, window.start_change_watch)
         _install_automatic_backups(window, services)
+    from PySide6.QtCore import QTimer
+
+    retry = QTimer(window)
+    retry.setInterval(DEFERRED_AUDIT_RETRY_MS)
+    retry.timeout.connect(lambda: _retry_deferred_audit(services))
+    retry.start()
     code = app.exec()
+    retry.stop()
+    _settle_audit_events(services)
     settings.sync()
     return code
 

@@ -7,10 +7,12 @@ calls them. Exit codes: 0 ok, 1 refused or failed (one line on stderr), 2 usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop import (
@@ -354,6 +356,8 @@ def _open(args: argparse.Namespace) -> tuple[Engine, Services]:
         raise CliFailure(_("This database is not set up yet: run init first."))
     if getattr(args, "needs_db", True):
         _catch_up(services)
+        _close_interrupted_imports(services)
+        _take_back_audit_events(args, services)
     return engine, services
 
 
@@ -369,6 +373,78 @@ def _catch_up(services: Services) -> None:
         services.erasure.retry_scrub()
     with suppress(SQLAlchemyError):
         services.retention.fill_missing()
+
+
+def _spool_key(args: argparse.Namespace) -> tuple[Path, str]:
+    from privacycrm_desktop.config import config_dir
+    from privacycrm_desktop.persistence.database import display_url
+
+    return config_dir(), display_url(args.db)
+
+
+def _take_back_audit_events(args: argparse.Namespace, services: Services) -> None:
+    """Audit events an earlier run could not write are queued again, and written now if
+    the database can be written (issue 17)."""
+    from privacycrm_desktop.domain.errors import StorageError
+    from privacycrm_desktop.services.audit_spool import take_back
+
+    if take_back(services.uow, *_spool_key(args)):
+        with contextlib.suppress(StorageError):
+            services.uow.flush_deferred(wait_ms=250)
+
+
+def _settle_audit_events(args: argparse.Namespace, services: Services, *, tell: bool) -> None:
+    """Before exiting: write the audit events a sign-in or a read deferred, or keep them
+    aside for the next start, and say so when the command succeeded (*tell*; a failed one
+    has said in its one line that the database cannot be written) (issue 17)."""
+    from privacycrm_desktop.domain.errors import StorageError
+    from privacycrm_desktop.services.audit_spool import keep_aside
+
+    if not services.uow.deferred:
+        return
+    try:
+        # A short wait: the command's own work is done; what cannot be written now is
+        # kept aside rather than holding the person up.
+        if services.uow.flush_deferred(wait_ms=1000):
+            return
+    except StorageError:
+        pass
+    try:
+        kept = keep_aside(services.uow, *_spool_key(args))
+    except OSError:
+        kept = 0
+    if kept and tell:
+        print(
+            _(
+                "The database cannot be written now, so the audit record of this sign-in "
+                "or look-up was kept aside; it is added to the audit trail at the next "
+                "start that can write to the database."
+            ),
+            file=sys.stderr,
+        )
+
+
+def _close_interrupted_imports(services: Services) -> None:
+    """Close the import batches a killed process left running, and say so (issue 17)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from privacycrm_desktop.domain.errors import StorageError
+    from privacycrm_desktop.persistence.job_lock import has_running_batches
+
+    try:
+        if not has_running_batches(services.uow.engine):
+            return
+        closed = services.imports.close_interrupted()
+    except (StorageError, SQLAlchemyError):
+        return  # read-only, locked or full: the next start that can write closes them
+    for batch_id in closed:
+        print(
+            _(
+                "Import {batch} was interrupted when its program stopped; the contacts it "
+                "had saved are kept and can be undone with: import undo {batch}"
+            ).format(batch=batch_id),
+            file=sys.stderr,
+        )
 
 
 def describe_database_error(error: Exception) -> str:
@@ -445,6 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
 
     engine = None
     services: Services | None = None
+    succeeded = False
     try:
         try:
             engine, services = _open(args)
@@ -456,7 +533,9 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
             if code is None:
                 raise
             return code
-        return HANDLERS[args.handler](Context(args, engine, services))
+        code = HANDLERS[args.handler](Context(args, engine, services))
+        succeeded = code == 0
+        return code
     except DomainError as exc:
         return _fail(_describe_domain_error(exc))
     except CliFailure as exc:
@@ -470,6 +549,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
     except KeyboardInterrupt:
         return _fail(_("Interrupted; the current step was rolled back."))
     finally:
+        if services is not None:
+            _settle_audit_events(args, services, tell=succeeded)
         if engine is not None:
             engine.dispose()
         if services is not None and services.uow.engine is not engine:

@@ -211,6 +211,7 @@ def _batch_document(row: ImportBatchRow) -> dict[str, Any]:
         "contacts": row.contacts,
         "undone": row.undone,
         "undoable": row.undoable,
+        "status": row.status,
     }
 
 
@@ -218,7 +219,16 @@ def _batches_text(rows: list[ImportBatchRow]) -> str:
     def state(row: ImportBatchRow) -> str:
         if row.undone:
             return _("undone")
-        return _("can be undone") if row.undoable else _("edited since")
+        undo = _("can be undone") if row.undoable else _("edited since")
+        # A batch that did not finish says so first (issue 17): its contacts are only part
+        # of the file.
+        ended = {
+            "interrupted": _("interrupted"),
+            "failed": _("stopped by a storage failure"),
+            "cancelled": _("cancelled"),
+            "running": _("running"),
+        }.get(row.status)
+        return f"{ended}, {undo}" if ended else undo
 
     return out.table(
         [_("Id"), _("File"), _("Date"), _("By"), _("Contacts"), _("State")],

@@ -251,3 +251,66 @@ class StorageFailed(StorageError):
     def __init__(self, message: str | None = None, *, reason: str = "") -> None:
         super().__init__(message, reason=reason)
         self.reason = reason
+
+
+class PartlySaved(StorageError):
+    """A long job (an import, demo data) stopped on a storage failure after some of its
+    transactions were committed: the message says what was kept and what was not (issue 17).
+
+    *cause* is the storage error that stopped it; ``full`` picks the wording for a full disk.
+    """
+
+    default_message = N_(
+        "The job stopped because the database could not be written; part of it was saved."
+    )
+
+    def __init__(
+        self, message: str | None = None, *, cause: StorageError | None = None, **params: Any
+    ) -> None:
+        super().__init__(message, **params)
+        self.cause = cause
+
+
+class ImportPartlySaved(PartlySaved):
+    """An import stopped after some chunks were committed: they are kept as its batch,
+    which can be undone and is audited with the counts (at once, or, when even that cannot
+    be written, at the next start that can write: the ``_PENDING`` wordings say so)."""
+
+    FULL = N_(
+        "The disk holding the database filled up during the import. Saved: {kept} new "
+        "contacts and {merged} rows merged into existing ones, kept as import {batch}, which "
+        "the import history can undo. Not imported: the rest of the file's {total} rows. Free "
+        "some space, then undo the import or import the rest."
+    )
+    FULL_PENDING = N_(
+        "The disk holding the database filled up during the import. Saved: {kept} new "
+        "contacts and {merged} rows merged into existing ones, kept as import {batch}, which "
+        "the import history can undo. Not imported: the rest of the file's {total} rows. The "
+        "import is marked as interrupted in the history and the audit trail at the next "
+        "start, once there is space. Free some space, then undo the import or import the rest."
+    )
+    OTHER = N_(
+        "The import stopped because the database could not be written. Saved: {kept} new "
+        "contacts and {merged} rows merged into existing ones, kept as import {batch}, which "
+        "the import history can undo. Not imported: the rest of the file's {total} rows."
+    )
+    OTHER_PENDING = N_(
+        "The import stopped because the database could not be written. Saved: {kept} new "
+        "contacts and {merged} rows merged into existing ones, kept as import {batch}, which "
+        "the import history can undo. Not imported: the rest of the file's {total} rows. The "
+        "import is marked as interrupted in the history and the audit trail at the next "
+        "start that can write to the database."
+    )
+
+
+class DemoPartlySaved(PartlySaved):
+    """Demo data stopped after some chunks were committed (they stay; the audit says so)."""
+
+    FULL = N_(
+        "The disk holding the database filled up: {kept} of the {total} demo contacts were "
+        "added and kept; the others were not added. Free some space, then try again."
+    )
+    OTHER = N_(
+        "The database could not be written: {kept} of the {total} demo contacts were added "
+        "and kept; the others were not added."
+    )

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
+import tempfile
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +88,16 @@ def sqlite_file(url: str) -> Path | None:
 
 def _create_private_file(path: Path) -> None:
     """Create the database file readable and writable by its owner only."""
+    if path.exists():
+        # Never change the mode of an existing file (issue 17): a file its owner made
+        # read-only stays read-only; it opens read-only and saving explains why it cannot.
+        _sidecars_follow(path)
+        return
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-        os.close(fd)
-    # WAL and shared-memory files inherit the main file's mode in SQLite.
-    # A read-only file or disk (issue 8) cannot be chmod-ed: it opens read-only, and
-    # saving explains why it cannot.
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+    os.close(fd)
+    # WAL and shared-memory files inherit the main file's mode in SQLite. O_CREAT applies
+    # the umask, which can only take bits away: the new file is owner-only whatever it is.
     with contextlib.suppress(OSError):
         os.chmod(path, 0o600)
 
@@ -112,6 +118,9 @@ def create_engine_for(
         engine = create_engine(
             url, echo=echo, module=sqlite3, connect_args={"check_same_thread": False}
         )
+        read_only = read_only_uri(file)
+        if read_only is not None:
+            _open_read_only(engine, read_only)
         _install_sqlite_hooks(engine, busy_timeout_ms() if busy_timeout is None else busy_timeout)
         return engine
     if make_url(url).get_backend_name() == "postgresql":
@@ -133,6 +142,57 @@ def create_engine_for(
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
+def _sidecars_follow(path: Path) -> None:
+    """Give SQLite's ``-wal`` and ``-shm`` files the database file's mode again.
+
+    SQLite creates them with the main file's mode: opened while the file was read-only,
+    they stay read-only after the owner made the file writable again, and every save would
+    still be refused. They follow the file, never the other way round.
+    """
+    with contextlib.suppress(OSError):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        for suffix in ("-wal", "-shm"):
+            sidecar = path.with_name(path.name + suffix)
+            if sidecar.exists() and stat.S_IMODE(sidecar.stat().st_mode) != mode:
+                os.chmod(sidecar, mode)
+
+
+def _folder_writable(folder: Path) -> bool:
+    """Can files be created in *folder*? (Tried, not guessed: ``os.access`` says yes to
+    root, and knows nothing of a read-only mount.)"""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def read_only_uri(file: Path) -> str | None:
+    """The SQLite URI to open *file* read-only, or None when it opens normally.
+
+    In WAL mode SQLite keeps a ``-shm`` (and ``-wal``) file beside the database. In a
+    read-only folder or on a read-only filesystem it cannot create them, and a normal
+    connection cannot even read (issue 17). When they are not there, no program can be
+    writing (a writer needs the ``-wal``), so the file is opened ``immutable``; when they
+    are, ``mode=ro`` reads through them.
+    """
+    if not file.exists() or _folder_writable(file.parent):
+        return None
+    quoted = urllib.parse.quote(str(file))
+    wal = file.with_name(file.name + "-wal")
+    shm = file.with_name(file.name + "-shm")
+    if wal.exists() and shm.exists():
+        return f"file:{quoted}?mode=ro"
+    return f"file:{quoted}?mode=ro&immutable=1"
+
+
+def _open_read_only(engine: Engine, uri: str) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        cargs[:] = [uri]
+        cparams["uri"] = True
+
+
 def _install_sqlite_hooks(engine: Engine, busy_timeout: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -148,7 +208,16 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: int = DEFAULT_BUSY_TIMEO
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        options = connection.get_execution_options()
+        mode = options.get("sqlite_begin", "DEFERRED")
+        # A unit of work may wait less for another program's lock (a sign-in: its audit
+        # event is then deferred, persistence/unit_of_work.py); the next one waits again
+        # the engine's time.
+        wait = int(options.get("sqlite_busy_timeout", busy_timeout))
+        pooled = connection.connection  # its ``info`` lives as long as the DBAPI connection
+        if pooled.info.get("busy_timeout", busy_timeout) != wait:
+            pooled.driver_connection.execute(f"PRAGMA busy_timeout={wait}")
+            pooled.info["busy_timeout"] = wait
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 

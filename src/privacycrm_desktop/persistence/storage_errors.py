@@ -14,6 +14,7 @@ data, and a server that cannot be reached or went away.
 from __future__ import annotations
 
 from privacycrm_desktop.domain.errors import (
+    DomainError,
     StorageDamaged,
     StorageError,
     StorageFailed,
@@ -161,6 +162,10 @@ def storage_error(error: BaseException) -> StorageError | None:
     """
     if isinstance(error, StorageError):
         return error
+    if isinstance(error, DomainError):
+        # A refusal raised while handling a storage error (a sign-in deferred under a
+        # lock) is that refusal, not the storage error in its context.
+        return None
     server = _server_error(error)
     if server is not None:
         return _pg_storage_error(server)

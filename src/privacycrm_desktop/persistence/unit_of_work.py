@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -26,6 +27,22 @@ GENERATION_KEY = "database.generation"
 _GENERATION_SQL = text("SELECT value FROM setting WHERE key = 'database.generation'")
 _UNKNOWN = "\x00unknown"
 
+#: A write that may wait for the next write transaction: an audit event of a sign-in or of
+#: a read, recorded while another program held the write lock (issue 17).
+DeferredWrite = Callable[[Session], None]
+
+
+@dataclass
+class _Shared:
+    """What every unit of one factory shares."""
+
+    #: A save was refused as read-only.
+    read_only_seen: bool = False
+    #: Writes waiting for the next write transaction, oldest first, each with the audit
+    #: event it appends (plain values, kept aside by ``services/audit_spool.py`` when the
+    #: program ends before it could be written), if any.
+    deferred: list[tuple[DeferredWrite, dict[str, str] | None]] = field(default_factory=list)
+
 
 class UnitOfWork:
     """Open a session, let the service work, then commit or roll back and close.
@@ -45,6 +62,14 @@ class UnitOfWork:
     ``audit_committed``, when set (services/audit_anchors.py), is called after every commit
     that appended audit events, with their (id, hash, at): the anchor file outside the
     database learns about them only once they are really there.
+
+    Deferred writes (issue 17): a sign-in or a read that must be audited while another
+    program holds the write lock (or the file cannot be written) does not wait for it: it
+    queues its audit event with ``defer``. Every write unit of the factory first appends the
+    queued events, in its own transaction (so they enter the hash chain like any other,
+    with the time they happened), and forgets them only once that transaction committed;
+    ``flush_deferred`` does the same with nothing else to write (the app retries it in the
+    background, the CLI before it exits).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -54,8 +79,10 @@ class UnitOfWork:
         self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
         self._session: Session | None = None
         self._write = False
-        # Shared by every unit of this factory: a save was refused as read-only.
-        self._storage = {"read_only_seen": False}
+        self._wait_ms: int | None = None
+        self._applied = 0
+        # Shared by every unit of this factory.
+        self._storage = _Shared()
         self._generation: dict[str, str | None] = {}
         # Shared too: the anchor callback (set after construction, seen by every unit).
         self._hooks: dict[str, Any] = {"audit_committed": None}
@@ -69,7 +96,7 @@ class UnitOfWork:
     def audit_committed(self, hook: Callable[[list[tuple[int, str, str]]], None] | None) -> None:
         self._hooks["audit_committed"] = hook
 
-    def _listen(self, maker: sessionmaker[Session]) -> None:
+    def _listen(self, target: sessionmaker[Session] | Session) -> None:
         hooks = self._hooks
 
         def committed(session: Session) -> None:
@@ -84,8 +111,8 @@ class UnitOfWork:
         def rolled_back(session: Session) -> None:
             session.info.pop(AUDIT_APPENDED, None)
 
-        event.listen(maker, "after_commit", committed)
-        event.listen(maker, "after_rollback", rolled_back)
+        event.listen(target, "after_commit", committed)
+        event.listen(target, "after_rollback", rolled_back)
 
     def rebind(self, engine: Engine) -> Engine:
         """Send every later unit of this factory to *engine*; return the one used so far.
@@ -101,17 +128,47 @@ class UnitOfWork:
         self._listen(self._writer)
         return old
 
-    def __call__(self, *, write: bool = False) -> UnitOfWork:
+    def __call__(self, *, write: bool = False, wait_ms: int | None = None) -> UnitOfWork:
+        """A unit for one action; *wait_ms* shortens the wait for another program's write
+        lock (SQLite; by default the engine's busy timeout)."""
         fresh = UnitOfWork.__new__(UnitOfWork)
         fresh.engine = self.engine
         fresh._reader = self._reader
         fresh._writer = self._writer
         fresh._session = None
         fresh._write = write
+        fresh._wait_ms = wait_ms
+        fresh._applied = 0
         fresh._storage = self._storage
         fresh._generation = self._generation
         fresh._hooks = self._hooks
         return fresh
+
+    def defer(self, write: DeferredWrite, event: dict[str, str] | None = None) -> None:
+        """Queue *write* for the next write transaction of this factory (see the class);
+        *event* is the audit event it appends, as ``record_event``'s keyword values."""
+        self._storage.deferred.append((write, event))
+
+    def take_deferred(self) -> list[dict[str, str]]:
+        """Remove every queued write; the audit events among them (to be kept aside)."""
+        events = [event for _write, event in self._storage.deferred if event is not None]
+        self._storage.deferred.clear()
+        return events
+
+    @property
+    def deferred(self) -> int:
+        """How many deferred writes wait."""
+        return len(self._storage.deferred)
+
+    def flush_deferred(self, wait_ms: int | None = None) -> bool:
+        """Write the deferred writes now; True when none is left waiting.
+
+        Raises the ``StorageError`` that stopped it (the writes stay queued)."""
+        if not self._storage.deferred:
+            return True
+        with self(write=True, wait_ms=wait_ms):
+            pass
+        return not self._storage.deferred
 
     @property
     def session(self) -> Session:
@@ -121,18 +178,39 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
-        if self._write and self._storage["read_only_seen"]:
+        if self._write and self._storage.read_only_seen:
             # SQLite decides at connect time whether a connection may write: after a
             # read-only refusal, a writer starts on a fresh connection, so the save works
             # as soon as the file is writable again, without restarting the app.
             self.engine.dispose()
-        self._session = (self._writer if self._write else self._reader)()
+        if self._write and self._wait_ms is not None:
+            bind = self.engine.execution_options(
+                sqlite_begin="IMMEDIATE", sqlite_busy_timeout=int(self._wait_ms)
+            )
+            self._session = Session(bind=bind, expire_on_commit=False)
+            self._listen(self._session)  # the anchor file learns of these events too
+        else:
+            self._session = (self._writer if self._write else self._reader)()
         if self.engine.dialect.name == "sqlite" and (self._write or not self._generation):
             try:
                 self._check_generation(self._session)
             except BaseException:
                 self._session.close()
                 self._session = None
+                raise
+        if self._write and self._storage.deferred:
+            # The queued events go first, so the chain keeps the order they happened in.
+            try:
+                pending = list(self._storage.deferred)
+                for write, _event in pending:
+                    write(self._session)
+                self._applied = len(pending)
+            except Exception as failure:
+                self._session.rollback()
+                self._session.close()
+                self._session = None
+                self._raise_storage_error(failure)
+                raise
                 raise
         return self
 
@@ -170,7 +248,8 @@ class UnitOfWork:
         try:
             if exc_type is None and self._write:
                 session.commit()
-                self._storage["read_only_seen"] = False
+                self._storage.read_only_seen = False
+                del self._storage.deferred[: self._applied]
             else:
                 session.rollback()
         except Exception as failure:
@@ -191,7 +270,7 @@ class UnitOfWork:
             raise PermissionDenied from error
         mapped = storage_error(error)
         if isinstance(mapped, StorageReadOnly):
-            self._storage["read_only_seen"] = True
+            self._storage.read_only_seen = True
         if isinstance(mapped, StorageDamaged):
             # Remembered like a failed check, so the next start checks and recovers.
             from privacycrm_desktop.persistence.storage_health import remember_damage

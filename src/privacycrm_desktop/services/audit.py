@@ -35,6 +35,9 @@ from privacycrm_desktop.services.clock import Clock, SystemClock
 from privacycrm_desktop.services.dto import Actor
 
 MAX_EVENTS_PAGE = 1_000
+#: How long a sign-in or an audited read waits for another program's write lock before it
+#: defers its audit event to the next write transaction (persistence/unit_of_work.py).
+AUDIT_WAIT_MS = 250
 HEAD_SETTING = "audit.head"
 CSV_COLUMNS = ("id", "at", "actor", "action", "entity", "entity_id", "detail")
 

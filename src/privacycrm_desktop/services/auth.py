@@ -19,6 +19,7 @@ from privacycrm_desktop.domain.errors import (
     FieldProblem,
     NotFound,
     StorageFull,
+    StorageLocked,
     StorageReadOnly,
     ValidationFailed,
 )
@@ -26,7 +27,8 @@ from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.models import Setting, User
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
-from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
+from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor, UserInfo
 from privacycrm_desktop.services.passwords import (
@@ -58,17 +60,19 @@ class AuthService:
     def login(self, username: str, password: str) -> Actor:
         """Check the password; raise ``AuthenticationFailed`` (one message for every cause).
 
-        On a read-only database file or a full disk the sign-in cannot be recorded: the
-        user may still sign in to look things up (``_login_read_only``); every save then
-        says why not.
+        When the sign-in cannot be written now (another program holds the write lock, the
+        file is read-only, the disk is full) the user may still sign in to look things up
+        (``_login_deferred``); its audit event (or a wrong password's count) waits for the
+        next write transaction instead of being lost (issue 17). Every save then says why
+        it cannot.
         """
         try:
             return self._login(username, password)
-        except (StorageReadOnly, StorageFull):
-            return self._login_read_only(username, password)
+        except (StorageReadOnly, StorageFull, StorageLocked):
+            return self._login_deferred(username, password)
 
-    def _login_read_only(self, username: str, password: str) -> Actor:
-        """The same checks as ``_login``, writing nothing (no failure count, no audit)."""
+    def _login_deferred(self, username: str, password: str) -> Actor:
+        """The same checks as ``_login``, reading only; what it would write is deferred."""
         now = self._clock.now()
         with self._uow() as uow:
             user = uow.session.execute(
@@ -82,13 +86,34 @@ class AuthService:
             if user is None or not usable:
                 burn_time(password)
                 raise AuthenticationFailed
+            user_id, name = user.id, user.username
             if not verify_password(user.password_hash, password):
+                self._uow.defer(lambda session: _count_failure(session, user_id, now))
                 raise AuthenticationFailed
-            return Actor(user.id, user.username, Role(user.role), user.language)
+            actor = Actor(user.id, user.username, Role(user.role), user.language)
+
+        event = event_values(
+            actor=name,
+            action="user.login",
+            entity="app_user",
+            entity_id=user_id,
+            at=now,
+            detail="deferred=1",
+        )
+
+        def write(session: Session) -> None:
+            signed_in = session.get(User, user_id)
+            if signed_in is not None:
+                signed_in.failed_logins = 0
+                signed_in.last_login_at = now
+            record_event(session, **{**event, "at": now})  # type: ignore[arg-type]
+
+        self._uow.defer(write, event)
+        return actor
 
     def _login(self, username: str, password: str) -> Actor:
         now = self._clock.now()
-        with self._uow(write=True) as uow:
+        with self._uow(write=True, wait_ms=AUDIT_WAIT_MS) as uow:
             session = uow.session
             user = session.execute(
                 select(User).where(User.username == username.strip())
@@ -101,18 +126,7 @@ class AuthService:
                 burn_time(password)
                 raise AuthenticationFailed
             if not verify_password(user.password_hash, password):
-                user.failed_logins += 1
-                if user.failed_logins >= MAX_FAILED_LOGINS:
-                    user.locked_until = now + LOCKOUT
-                    user.failed_logins = 0
-                    record_event(
-                        session,
-                        actor=user.username,
-                        action="user.locked",
-                        entity="app_user",
-                        entity_id=user.id,
-                        at=now,
-                    )
+                _count_failure(session, user.id, now)
                 # Commit the count, then refuse: the failure must be remembered.
                 session.commit()
                 raise AuthenticationFailed
@@ -391,6 +405,25 @@ class AuthService:
                 at=self._clock.now(),
                 detail=f"minutes={minutes}",
             )
+
+
+def _count_failure(session: Session, user_id: int, now: dt.datetime) -> None:
+    """Count a wrong password; the tenth in a row locks the account for a while (audited)."""
+    user = session.get(User, user_id)
+    if user is None:
+        return
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.locked_until = now + LOCKOUT
+        user.failed_logins = 0
+        record_event(
+            session,
+            actor=user.username,
+            action="user.locked",
+            entity="app_user",
+            entity_id=user.id,
+            at=now,
+        )
 
 
 def _server_roles(session: Session) -> Connection | None:

@@ -38,6 +38,9 @@ from privacycrm_desktop.domain.errors import (
     NotFound,
     PermissionDenied,
     SourceMissing,
+    StorageFull,
+    StorageLocked,
+    StorageReadOnly,
     ValidationFailed,
 )
 from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, Sensitivity
@@ -64,7 +67,8 @@ from privacycrm_desktop.persistence.models import (
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
-from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
+from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.consent import opt_out_everywhere
 from privacycrm_desktop.services.dto import (
@@ -245,19 +249,43 @@ class ContactService:
         restricted = sorted(
             f for f in _RESTRICTED if access.get(f, FieldAccess.HIDDEN) is not FieldAccess.HIDDEN
         )
-        with self._uow(write=bool(restricted)) as uow:
-            detail = self._detail(uow.session, actor, contact_id)
-            if restricted:
-                # Which restricted fields were shown, never their values.
-                record_event(
-                    uow.session,
-                    actor=actor.username,
-                    action="contact.read_restricted",
-                    entity="contact",
-                    entity_id=contact_id,
-                    at=self._clock.now(),
-                    detail="fields=" + ",".join(restricted),
-                )
+        if not restricted:
+            with self._uow() as uow:
+                return self._detail(uow.session, actor, contact_id)
+        now = self._clock.now()
+        fields = "fields=" + ",".join(restricted)
+
+        def audit(session: Session, extra: str = "") -> None:
+            # Which restricted fields were shown, never their values.
+            record_event(
+                session,
+                actor=actor.username,
+                action="contact.read_restricted",
+                entity="contact",
+                entity_id=contact_id,
+                at=now,
+                detail=fields + extra,
+            )
+
+        try:
+            with self._uow(write=True, wait_ms=AUDIT_WAIT_MS) as uow:
+                detail = self._detail(uow.session, actor, contact_id)
+                audit(uow.session)
+                return detail
+        except (StorageLocked, StorageReadOnly, StorageFull):
+            # Another program holds the write lock, or the file cannot be written: the
+            # read does not wait for it; its audit event waits for the next write (issue 17).
+            with self._uow() as uow:
+                detail = self._detail(uow.session, actor, contact_id)
+            event = event_values(
+                actor=actor.username,
+                action="contact.read_restricted",
+                entity="contact",
+                entity_id=contact_id,
+                at=now,
+                detail=fields + ";deferred=1",
+            )
+            self._uow.defer(lambda session: audit(session, ";deferred=1"), event)
             return detail
 
     def _detail(self, session: Session, actor: Actor, contact_id: int) -> ContactDetail:

@@ -7,6 +7,7 @@ huge transaction in WAL mode is slower than several.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from collections.abc import Callable, Iterator
@@ -14,14 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, insert
+from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.contacts import ContactKind, Relationship
+from privacycrm_desktop.domain.errors import DemoPartlySaved, StorageError, StorageFull
 from privacycrm_desktop.domain.normalize import fold, sort_name
 from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence.database import checkpoint
 from privacycrm_desktop.persistence.dialect import reserve_contact_ids
 from privacycrm_desktop.persistence.models import Base, Source
+from privacycrm_desktop.persistence.storage_errors import storage_error
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services import demo_data as data
 from privacycrm_desktop.services.audit import record_event
@@ -234,48 +239,125 @@ class DemoService:
         seed: int = 1,
         progress: Callable[[int, int], None] | None = None,
     ) -> int:
-        """Add *count* synthetic contacts; return how many were added."""
+        """Add *count* synthetic contacts; return how many were added.
+
+        Each chunk takes its block of contact ids in its own write transaction, so another
+        program adding contacts meanwhile never collides with it (issue 17). The audit
+        event, written last, gives the count added. When the storage fails after some
+        chunks were committed, ``DemoPartlySaved`` says how many were kept (and the audit
+        records them), never "nothing was saved".
+        """
         require(actor.role, Permission.IMPORT)
         if not 0 < count <= MAX_COUNT:
             raise ValueError(f"count must be between 1 and {MAX_COUNT}")
         now = self._clock.now()
         rng = random.Random(seed)
-        with self._uow(write=True) as uow:
-            session = uow.session
-            sources = [
-                Source(
-                    kind=kind.value,
-                    description=rng.choice(data.SOURCE_DESCRIPTIONS[kind.value]),
-                    obtained_on=now.date() - dt.timedelta(days=rng.randint(0, 1500)),
-                    entered_by=actor.user_id,
-                    created_at=now,
-                )
-                for kind in SourceKind
-                for _ in range(12)
-            ]
-            session.add_all(sources)
-            session.flush()
-            source_ids = [s.id for s in sources]
-            first_id = reserve_contact_ids(session, count)
-            record_event(
-                session,
-                actor=actor.username,
-                action="demo.generate",
-                entity="contact",
-                entity_id=first_id,
-                at=now,
-                detail=f"count={count} seed={seed}",
-            )
-        written = 0
+        sources = [
+            {
+                "kind": kind.value,
+                "description": rng.choice(data.SOURCE_DESCRIPTIONS[kind.value]),
+                "obtained_on": now.date() - dt.timedelta(days=rng.randint(0, 1500)),
+                "entered_by": actor.user_id,
+                "created_at": now,
+            }
+            for kind in SourceKind
+            for _ in range(12)
+        ]
         engine = self._uow.engine.execution_options(sqlite_begin="IMMEDIATE")
         with engine.connect() as conn:
             rules = stored_rules(conn)
-        for chunk in generate_chunks(count, seed, first_id, source_ids, actor.user_id, now):
-            with engine.begin() as conn:
-                insert_chunk(conn, chunk)
-                # Demo contacts know until when they may be kept, like any other.
-                recompute(conn, [row["id"] for row in chunk.contacts], rules)
-            written += len(chunk.contacts)
-            if progress is not None:
-                progress(written, count)
+        source_ids: list[int] = []  # filled by the first chunk's transaction
+        chunks = generate_chunks(count, seed, 0, source_ids, actor.user_id, now)
+        written = 0
+        first_id: int | None = None
+        try:
+            while True:
+                with engine.begin() as conn:
+                    if not source_ids:
+                        source_ids.extend(_add_sources(conn, sources))
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        break
+                    first = _place(conn, chunk)
+                    if first_id is None:
+                        # Audited with the first contacts, never without them.
+                        with Session(bind=conn) as session:
+                            record_event(
+                                session,
+                                actor=actor.username,
+                                action="demo.generate",
+                                entity="contact",
+                                entity_id=first,
+                                at=now,
+                                detail=f"count={count} seed={seed}",
+                            )
+                            session.flush()
+                    insert_chunk(conn, chunk)
+                    # Demo contacts know until when they may be kept, like any other.
+                    recompute(conn, [row["id"] for row in chunk.contacts], rules)
+                first_id = first if first_id is None else first_id
+                written += len(chunk.contacts)
+                if progress is not None:
+                    progress(written, count)
+        except Exception as exc:
+            failure = storage_error(exc)
+            if failure is None or written == 0:
+                if failure is not None and failure is not exc:
+                    raise failure from exc
+                raise
+            self._audit_after_failure(actor, now, first_id or 0, written, count, seed)
+            raise DemoPartlySaved(
+                DemoPartlySaved.FULL if isinstance(failure, StorageFull) else DemoPartlySaved.OTHER,
+                cause=failure,
+                kept=written,
+                total=count,
+            ) from failure
         return written
+
+    def _audit_after_failure(
+        self, actor: Actor, now: dt.datetime, first_id: int, written: int, count: int, seed: int
+    ) -> None:
+        """Audit how many were kept when the storage failed (the first chunk's event gave
+        the count asked for). Best effort: on a full disk even this may find no room."""
+        for attempt in range(2):
+            try:
+                with self._uow(write=True) as uow:
+                    record_event(
+                        uow.session,
+                        actor=actor.username,
+                        action="demo.generate",
+                        entity="contact",
+                        entity_id=first_id,
+                        at=now,
+                        detail=f"stopped: count={written} of={count} seed={seed}",
+                    )
+                return
+            except StorageError:
+                if attempt == 0:
+                    with contextlib.suppress(Exception):
+                        checkpoint(self._uow.engine)
+
+
+def _add_sources(conn: Connection, sources: list[dict[str, Any]]) -> list[int]:
+    """Write the demo's sources; their ids."""
+    ids = []
+    for row in sources:
+        key = conn.execute(insert(Source).values(**row)).inserted_primary_key
+        assert key is not None
+        ids.append(int(key[0]))
+    return ids
+
+
+def _place(conn: Connection, chunk: DemoChunk) -> int:
+    """Give *chunk* a block of contact ids reserved in *conn*'s transaction; the first."""
+    first = reserve_contact_ids(conn, len(chunk.contacts))
+    shift = first - int(chunk.contacts[0]["id"])
+    for row in chunk.contacts:
+        row["id"] += shift
+    for row in chunk.emails:
+        row["contact_id"] += shift
+    for row in chunk.phones:
+        row["contact_id"] += shift
+    for row in chunk.fts:
+        row["id"] += shift
+    return first

@@ -47,6 +47,7 @@ from sqlalchemy import (
     union,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from privacycrm_desktop.domain.access import Permission, require
@@ -58,7 +59,7 @@ from privacycrm_desktop.domain.erasure import (
     HoldKeepsContact,
     postcode_region,
 )
-from privacycrm_desktop.domain.errors import NotFound
+from privacycrm_desktop.domain.errors import NotFound, StorageError
 from privacycrm_desktop.domain.special_categories import CONSENT_PREFIX
 from privacycrm_desktop.domain.suppression import (
     HashKind,
@@ -87,6 +88,7 @@ from privacycrm_desktop.persistence.models import (
     SpecialCategoryDatum,
     Suppression,
 )
+from privacycrm_desktop.persistence.storage_errors import storage_error
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
@@ -123,7 +125,8 @@ class ErasureResult:
     anonymised: bool
     suppressed: int
     #: False while the person's bytes may still be in the database files: another
-    #: program's read snapshot kept the WAL from being checkpointed (see ``retry_scrub``).
+    #: program's read snapshot kept the WAL from being checkpointed, or a storage failure
+    #: (a full disk) stopped the clean-up after the committed erasure (see ``retry_scrub``).
     scrubbed: bool = True
 
 
@@ -425,10 +428,24 @@ def finish_erasure(uow: UnitOfWork) -> bool:
     pages).
 
     Returns True when that is done, False when another program's read snapshot kept the
-    checkpoint from finishing (the pending marker then stays, for ``retry_scrub``).
+    checkpoint from finishing, or a storage failure (a full disk, another program's lock)
+    stopped it: the pending marker then stays, for ``retry_scrub``. It never raises a
+    storage failure: the erasure before it is committed, and must not be reported as
+    failed ("nothing was saved") because the housekeeping after it was not done (issue 17).
 
     On PostgreSQL: ``VACUUM`` the touched tables (best effort, outside a transaction), so
     the dead row versions holding the person's values are cleaned."""
+    try:
+        return _finish_erasure(uow)
+    except StorageError:
+        return False
+    except DBAPIError as exc:  # the checkpoint runs outside the unit of work
+        if storage_error(exc) is None:
+            raise
+        return False
+
+
+def _finish_erasure(uow: UnitOfWork) -> bool:
     if uow.engine.dialect.name == "postgresql":
         from privacycrm_desktop.persistence.pg_dump import vacuum
 

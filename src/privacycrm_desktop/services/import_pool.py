@@ -22,12 +22,18 @@ not allowed), the remaining rows are checked in this process: slower, never diff
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import functools
 import gc
 import importlib
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -138,13 +144,43 @@ def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
 _worker_plan: RowPlan | None = None
 
 
-def _start_worker(plan: RowPlan) -> None:
+#: prctl(2) option: the signal a process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when *parent* (the importing process) dies, also by SIGKILL.
+
+    A killed parent never shuts its pool down: without this its workers (and with them the
+    resource tracker, which waits for every holder of its pipe) would run on (issue 17).
+    Linux: the kernel sends SIGKILL (``PR_SET_PDEATHSIG``). Elsewhere: a daemon thread
+    sees the parent change and exits.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the signal was asked for
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    if not sys.platform.startswith("linux") and os.name == "posix":
+        threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _start_worker(plan: RowPlan, parent: int | None = None) -> None:
     """Keep what every task of this import shares (sent once, not with every task).
 
     The cyclic garbage collector is off, as in the calling process during an import: the
     rows are freed by reference counting, and the collector would only walk them again.
     """
     global _worker_plan  # noqa: PLW0603 - one worker process serves one import
+    if parent is not None:
+        _die_with(parent)
     _worker_plan = plan
     gc.disable()
     remember_domain_checks()
@@ -226,7 +262,7 @@ class RowChecker:
                     max_workers=self.workers,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start_worker,
-                    initargs=(self._plan,),
+                    initargs=(self._plan, os.getpid()),
                 )
                 first = TASK_ROWS if self._first_here else 0
                 self._tasks = {

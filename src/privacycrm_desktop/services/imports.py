@@ -75,10 +75,13 @@ from privacycrm_desktop.domain.csv_cells import neutralise
 from privacycrm_desktop.domain.errors import (
     FieldProblem,
     ImportFileUnreadable,
+    ImportPartlySaved,
     ImportPlanInvalid,
     ImportUndoRefused,
     NotFound,
     SourceMissing,
+    StorageError,
+    StorageFull,
     ValidationFailed,
 )
 from privacycrm_desktop.domain.import_files import check_size, detect_shape, read_table
@@ -112,7 +115,9 @@ from privacycrm_desktop.domain.special_categories import UNCONFIRMED_NOTES
 from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence.database import checkpoint
 from privacycrm_desktop.persistence.dialect import nocase, reserve_contact_ids
+from privacycrm_desktop.persistence.job_lock import JobLock, is_alive
 from privacycrm_desktop.persistence.models import (
     Base,
     ConsentEvent,
@@ -129,6 +134,7 @@ from privacycrm_desktop.persistence.models import (
     Suppression,
     User,
 )
+from privacycrm_desktop.persistence.storage_errors import storage_error
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
@@ -185,6 +191,8 @@ _CATALOGUE_FIELDS: dict[ImportField, tuple[str, ...]] = {
 }
 #: Batch statuses.
 RUNNING, DONE, CANCELLED, FAILED = "running", "done", "cancelled", "failed"
+#: A batch whose process died while writing it, closed at a later start (issue 17).
+INTERRUPTED = "interrupted"
 
 _T = Base.metadata.tables
 _Item = TypeVar("_Item")
@@ -253,6 +261,9 @@ class ImportBatchRow:
     contacts: int
     undone: bool
     undoable: bool
+    #: "done", "cancelled", "failed" (a storage failure stopped it) or "interrupted" (its
+    #: process died; closed at a later start); "running" while it is written.
+    status: str = DONE
 
 
 # -- the analysis of a file --------------------------------------------------------------
@@ -703,6 +714,7 @@ class ImportService:
         checked: tuple[SourceInput, int],
         now: dt.datetime,
         needs_salt: bool,
+        lock: JobLock | None = None,
     ) -> tuple[int, int, str]:
         """Write the batch and its one source; their ids, and the salt consents need."""
         source, purpose_id = checked
@@ -722,6 +734,9 @@ class ImportService:
             )
             session.add(batch)
             session.flush()
+            if lock is not None:
+                # Before the batch row is committed: nobody sees it "running" unlocked.
+                lock.hold(batch.id)
             source_row = Source(
                 kind=source.kind.value,
                 description=source.description,
@@ -760,8 +775,11 @@ class ImportService:
         stream = plan.duplicates is not DuplicatePolicy.MERGE and worker_count(table.row_count) > 0
         status = RUNNING
         analysis = _Analysis(total_rows=table.row_count)
+        failure: StorageError | None = None
+        closed = True
         with _bulk_connection(engine) as conn:
             batch = _BatchRun(self, actor, plan, table, now, conn, rules)
+            lock = batch.lock = JobLock(engine, conn)
             try:
                 with self._uow() as uow:
                     source, purpose_id, consent_ids = self._check_plan(
@@ -777,10 +795,18 @@ class ImportService:
                     batch.start(_has_consents(analysis))
                 if status == RUNNING:
                     status = self._write_rest(batch, analysis, report, steps)
+            except Exception as exc:
+                failure = storage_error(exc)
+                if failure is None or batch.batch_id is None:
+                    # Nothing was committed: the storage error's own sentence is true.
+                    if failure is not None and failure is not exc:
+                        raise failure from exc
+                    raise
+                failure.__cause__ = exc
             finally:
                 if batch.batch_id is not None:
                     # Also after a failure: the chunks written are a batch that can be undone.
-                    self._finish_batch(
+                    closed = self._close_batch(
                         actor,
                         batch.batch_id,
                         status if status != RUNNING else FAILED,
@@ -791,6 +817,23 @@ class ImportService:
                             analysis.invalid_rows,
                         ),
                     )
+                lock.release()
+        if failure is not None:
+            # Some chunks were committed before the storage failed: say what was kept (the
+            # batch, audited and undoable) and what was not, never "nothing was saved".
+            assert batch.batch_id is not None
+            if isinstance(failure, StorageFull):
+                message = ImportPartlySaved.FULL if closed else ImportPartlySaved.FULL_PENDING
+            else:
+                message = ImportPartlySaved.OTHER if closed else ImportPartlySaved.OTHER_PENDING
+            raise ImportPartlySaved(
+                message,
+                cause=failure,
+                kept=batch.imported,
+                merged=batch.merged_rows,
+                batch=batch.batch_id,
+                total=analysis.total_rows or table.row_count,
+            ) from failure
         cancelled = status == CANCELLED
         if batch.batch_id is not None and not cancelled:
             report(steps, steps)
@@ -822,6 +865,27 @@ class ImportService:
                 return CANCELLED
             batch.write(new, merges)
         return DONE
+
+    def _close_batch(
+        self, actor: Actor, batch_id: int, status: str, counts: tuple[int, int, int, int]
+    ) -> bool:
+        """End the batch's record and audit it, also when the storage just failed; False
+        when that could not be written either.
+
+        A full disk usually has no room left even for this small write (the failed chunk
+        took it, and a checkpoint that would give it back needs room too): the batch then
+        stays "running", with the counts its committed chunks wrote, and the next start
+        that can write closes it as interrupted and audits it (``close_interrupted``).
+        """
+        for attempt in range(2):
+            try:
+                self._finish_batch(actor, batch_id, status, counts)
+                return True
+            except StorageError:
+                if attempt == 0:
+                    with contextlib.suppress(Exception):
+                        checkpoint(self._uow.engine)
+        return False
 
     def _finish_batch(
         self, actor: Actor, batch_id: int, status: str, counts: tuple[int, int, int, int]
@@ -932,9 +996,55 @@ class ImportService:
                         contacts=int(contacts),
                         undone=undone,
                         undoable=undoable,
+                        status=batch.status,
                     )
                 )
             return result
+
+    def close_interrupted(self) -> list[int]:
+        """Close every batch left "running" by a process that died (killed, crashed, the
+        computer switched off): status "interrupted", the counts of what it committed, and
+        its audit event. Called at every start (app and CLI); a batch another living
+        process is writing is left alone (persistence/job_lock.py). Returns the ids closed.
+
+        Its contacts stay, as a batch the history can undo, like a cancelled import's.
+        """
+        with self._uow() as uow:
+            running = list(
+                uow.session.scalars(select(ImportBatch.id).where(ImportBatch.status == RUNNING))
+            )
+        closed: list[int] = []
+        for batch_id in running:
+            if is_alive(self._uow.engine, batch_id):
+                continue
+            with self._uow(write=True) as uow:
+                session = uow.session
+                batch = session.get(ImportBatch, batch_id)
+                if batch is None or batch.status != RUNNING:
+                    continue
+                imported = session.execute(
+                    select(func.count())
+                    .select_from(Contact)
+                    .where(Contact.import_batch_id == batch_id)
+                ).scalar_one()
+                batch.status = INTERRUPTED
+                batch.imported = int(imported)
+                user = session.get(User, batch.created_by) if batch.created_by else None
+                record_event(
+                    session,
+                    actor=user.username if user is not None else "",
+                    action="import.run",
+                    entity="import_batch",
+                    entity_id=batch_id,
+                    at=self._clock.now(),
+                    detail=(
+                        f"imported={int(imported)};merged={batch.merged};"
+                        f"skipped={batch.skipped};invalid={batch.invalid};cancelled=0;"
+                        "interrupted=1"
+                    ),
+                )
+            closed.append(batch_id)
+        return closed
 
     def undo(self, actor: Actor, batch_id: int) -> int:
         """Remove the batch's contacts and what it merged into others; returns how many
@@ -1017,6 +1127,8 @@ class _BatchRun:
         #: The checked source and purpose id, and the consent purposes' ids.
         self.checked: tuple[tuple[SourceInput, int], dict[str, int]] | None = None
         self._writer: _Writer | None = None
+        #: Tells a later start that this process is alive while it writes the batch.
+        self.lock: JobLock | None = None
         self.batch_id: int | None = None
         self.imported = self.merged_rows = self.conflicts = 0
         #: Rows written (new contacts and rows merged into existing ones), for progress.
@@ -1034,7 +1146,13 @@ class _BatchRun:
         assert self.checked is not None
         (source, purpose_id), consent_ids = self.checked
         batch_id, source_id, salt = self._service._start_batch(
-            self._actor, self._plan, self._table, (source, purpose_id), self._now, needs_salt
+            self._actor,
+            self._plan,
+            self._table,
+            (source, purpose_id),
+            self._now,
+            needs_salt,
+            self.lock,
         )
         self.batch_id = batch_id
         self._writer = _Writer(
@@ -1063,14 +1181,25 @@ class _BatchRun:
             )
         assert self._writer is not None
         conn = self._conn
+        merged_rows = sum(n.merged_rows for n in new) + sum(len(rows) for _cid, rows in merges)
         with conn.begin():
             to_compute = self._writer.create(conn, new)
             merged_ids, conflicts = self._writer.merge(conn, merges)
             recompute(conn, to_compute + merged_ids, self._rules)
+            # The batch row counts what each committed chunk wrote, in the chunk's own
+            # transaction: a run killed or stopped by a full disk before it could close
+            # its batch still leaves the true counts for the next start (issue 17).
+            conn.execute(
+                update(ImportBatch)
+                .where(ImportBatch.id == self.batch_id)
+                .values(
+                    imported=ImportBatch.imported + len(new),
+                    merged=ImportBatch.merged + merged_rows,
+                )
+            )
         self.imported += len(new)
         # Rows merged into earlier rows count once their contact is written.
-        self.merged_rows += sum(n.merged_rows for n in new)
-        self.merged_rows += sum(len(rows) for _cid, rows in merges)
+        self.merged_rows += merged_rows
         self.conflicts += conflicts
         self.rows_done += len(new) + sum(len(rows) for _cid, rows in merges)
 

@@ -63,12 +63,20 @@ BATCH_TITLES = {
 
 
 def batch_state(batch: ImportBatchRow) -> str:
-    """Whether *batch* can be undone, in words (also the Undo button's tooltip)."""
+    """Whether *batch* can be undone, in words (also the Undo button's tooltip); a batch
+    that did not finish says so first (issue 17)."""
     if batch.undone:
         return _("Undone already")
     if not batch.undoable:
-        return _("Not possible: some of its contacts were changed since")
-    return _("Possible")
+        state = _("Not possible: some of its contacts were changed since")
+    else:
+        state = _("Possible")
+    ended = {
+        "interrupted": _("Interrupted (only part of the file)"),
+        "failed": _("Stopped by a storage failure (only part of the file)"),
+        "cancelled": _("Cancelled (only part of the file)"),
+    }.get(batch.status)
+    return f"{ended}. {state}" if ended else state
 
 
 class ImportBatchModel(RowsModel[ImportBatchRow]):
