@@ -100,7 +100,12 @@ class AuthService:
             if locked or not user.active:
                 burn_time(password)
                 raise AuthenticationFailed
+            desk = _desk_role(session)
             if not verify_password(user.password_hash, password):
+                if desk:
+                    # A desk's own login role cannot write the count (and its connection
+                    # already proved the server password): nothing to remember here.
+                    raise AuthenticationFailed
                 user.failed_logins += 1
                 if user.failed_logins >= MAX_FAILED_LOGINS:
                     user.locked_until = now + LOCKOUT
@@ -116,11 +121,18 @@ class AuthService:
                 # Commit the count, then refuse: the failure must be remembered.
                 session.commit()
                 raise AuthenticationFailed
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_login_at = now
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
+            rehash = hash_password(password) if needs_rehash(user.password_hash) else None
+            if desk:
+                # The server writes the caller's own bookkeeping (pg_functions.py).
+                session.execute(
+                    text("SELECT pcrm_signed_in(:rehash, :at)"), {"rehash": rehash, "at": now}
+                )
+            else:
+                user.failed_logins = 0
+                user.locked_until = None
+                user.last_login_at = now
+                if rehash is not None:
+                    user.password_hash = rehash
             _sync_login_role(session, user, password)
             record_event(
                 session,
@@ -197,6 +209,9 @@ class AuthService:
     def set_language(self, actor: Actor, language: str) -> None:
         """Remember the user's UI language."""
         with self._uow(write=True) as uow:
+            if _desk_role(uow.session):
+                uow.session.execute(text("SELECT pcrm_set_language(:l)"), {"l": language})
+                return
             user = uow.session.get(User, actor.user_id)
             if user is not None:
                 user.language = language
@@ -401,6 +416,15 @@ def _server_roles(session: Session) -> Connection | None:
     return conn if pg_roles.enabled(conn) else None
 
 
+def _desk_role(session: Session) -> bool:
+    """True when this session reaches the server as a desk's own login role, which writes
+    ``app_user`` only through the server functions."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    conn = session.connection()
+    return pg_roles.server_functions(conn) and not pg_roles.is_admin(conn)
+
+
 def _sync_login_role(session: Session, user: User, password: str) -> None:
     """Signed in through a connection that may create roles (the administrator's): give
     the user a login role with this password, so their own connection works from now on."""
@@ -411,8 +435,5 @@ def _sync_login_role(session: Session, user: User, password: str) -> None:
     own = conn.execute(text("SELECT current_user")).scalar_one()
     if own == pg_roles.login_role(database, user.username):
         return
-    may_create = conn.execute(
-        text("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")
-    ).scalar()
-    if may_create:
+    if pg_roles.is_admin(conn):
         pg_roles.create_login_role(conn, user.username, password, Role(user.role))

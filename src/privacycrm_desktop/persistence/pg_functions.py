@@ -1,0 +1,363 @@
+"""The server functions that do on PostgreSQL what a desk role may not do itself (issue 15).
+
+Every function here is owned by the database's NOLOGIN system role (``<db>_system``), runs
+as it (SECURITY DEFINER, fixed ``search_path``) and decides who the caller is from the
+server session: ``session_user`` is the login role the connection authenticated as, and
+``pcrm_caller`` maps it to the active app user whose login role has that name. Nothing a
+desk role can write takes part in that decision. A connection that is no app user's login
+role is accepted only when it is a member of the system role (the administrator) and is
+refused otherwise.
+
+* ``pcrm_audit_append`` appends an audit event and moves ``audit.head`` (the hash is the
+  same as ``domain.audit.chain_hash``); desk roles cannot INSERT into ``audit_event`` or
+  write ``audit.head`` themselves. For a desk role the actor is the caller, whatever the
+  desk passes.
+* ``pcrm_signed_in`` and ``pcrm_set_language`` write the caller's own sign-in bookkeeping
+  and language in ``app_user``, which desk roles cannot UPDATE.
+* ``pcrm_manage_login`` creates and changes login roles for the owner's desk (the system
+  role has CREATEROLE; no login role does, because on PostgreSQL 15 CREATEROLE may grant
+  itself any group, the system role included). Passwords arrive as SCRAM verifiers only.
+* ``pcrm_apply_grants`` re-grants the tables after a change of the field matrix; it only
+  grants what ``pcrm_grant_policy`` (written by the administrator) allows, so the owner's
+  desk can narrow a role, never widen it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from privacycrm_desktop.persistence.dialect import AUDIT_LOCK_KEY
+
+_DEFINER = "SECURITY DEFINER SET search_path = public, pg_temp"
+
+_JSON_TEXT = r"""
+CREATE OR REPLACE FUNCTION pcrm_json_text(p text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = public, pg_temp AS $fn$
+DECLARE
+    s text := to_json(p)::text;
+    result text := '';
+    ch text;
+    cp integer;
+BEGIN
+    -- Python's json.dumps(ensure_ascii=True): to_json escapes the same control
+    -- characters; non-ASCII becomes \uXXXX (surrogate pairs above U+FFFF).
+    IF s !~ '[^\x01-\x7f]' THEN
+        RETURN s;
+    END IF;
+    FOR i IN 1..length(s) LOOP
+        ch := substr(s, i, 1);
+        cp := ascii(ch);
+        IF cp < 128 THEN
+            result := result || ch;
+        ELSIF cp < 65536 THEN
+            result := result || '\u' || lpad(to_hex(cp), 4, '0');
+        ELSE
+            cp := cp - 65536;
+            result := result || '\u' || lpad(to_hex(55296 + (cp >> 10)), 4, '0')
+                || '\u' || lpad(to_hex(56320 + (cp & 1023)), 4, '0');
+        END IF;
+    END LOOP;
+    RETURN result;
+END $fn$
+"""
+
+_LOGIN_ROLE = r"""
+CREATE OR REPLACE FUNCTION pcrm_login_role(p_username text) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $fn$
+DECLARE
+    name text := current_database() || '_u_' || p_username;
+    prefix text;
+BEGIN
+    -- As persistence.pg_roles._bounded: names longer than 63 bytes are shortened.
+    IF octet_length(name) <= 63 THEN
+        RETURN name;
+    END IF;
+    prefix := name;
+    WHILE octet_length(prefix) > 46 LOOP
+        prefix := left(prefix, -1);
+    END LOOP;
+    RETURN prefix || '_' || left(encode(sha256(convert_to(name, 'UTF8')), 'hex'), 16);
+END $fn$
+"""
+
+_CALLER = """
+CREATE OR REPLACE FUNCTION pcrm_caller(OUT username text, OUT app_role text, OUT desk boolean)
+LANGUAGE plpgsql STABLE {definer} AS $fn$
+BEGIN
+    SELECT u.username, u.role INTO username, app_role FROM app_user u
+    WHERE u.active AND pcrm_login_role(u.username) = session_user;
+    IF FOUND THEN
+        desk := true;
+        RETURN;
+    END IF;
+    IF pg_has_role(session_user, {system}, 'MEMBER') THEN
+        desk := false;  -- the administrator: the app names the actor
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'not a user of this database' USING ERRCODE = '42501';
+END $fn$
+"""
+
+_AUDIT_APPEND = """
+CREATE OR REPLACE FUNCTION pcrm_audit_append(
+    p_actor text, p_action text, p_entity text, p_entity_id text, p_detail text, p_at text
+) RETURNS bigint
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+    who text := p_actor;
+    last_id bigint;
+    prev text;
+    next_id bigint;
+    payload text;
+    digest text;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF c.desk THEN
+        who := c.username;  -- a desk appends in its own name only
+    END IF;
+    PERFORM pg_advisory_xact_lock({lock_key});
+    SELECT id, hash INTO last_id, prev FROM audit_event ORDER BY id DESC LIMIT 1;
+    IF NOT FOUND THEN
+        last_id := 0;
+        prev := repeat('0', 64);
+    END IF;
+    next_id := last_id + 1;
+    payload := '[' || pcrm_json_text(prev) || ',' || pcrm_json_text(p_at) || ','
+        || pcrm_json_text(who) || ',' || pcrm_json_text(p_action) || ','
+        || pcrm_json_text(p_entity) || ',' || pcrm_json_text(p_entity_id) || ','
+        || pcrm_json_text(p_detail) || ',' || pcrm_json_text(next_id::text) || ']';
+    digest := encode(sha256(convert_to(payload, 'UTF8')), 'hex');
+    INSERT INTO audit_event (id, at, actor, action, entity, entity_id, detail, prev_hash, hash)
+    VALUES (next_id, p_at, who, p_action, p_entity, p_entity_id, p_detail, prev, digest);
+    INSERT INTO setting (key, value) VALUES ('audit.head', next_id || ':' || digest)
+    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+    RETURN next_id;
+END $fn$
+"""
+
+_SIGNED_IN = """
+CREATE OR REPLACE FUNCTION pcrm_signed_in(p_rehash text, p_at timestamp) RETURNS void
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF NOT c.desk THEN
+        RAISE EXCEPTION 'only for a desk''s own login role' USING ERRCODE = '42501';
+    END IF;
+    IF p_rehash IS NOT NULL AND left(p_rehash, 10) <> '$argon2id$' THEN
+        RAISE EXCEPTION 'an argon2id hash is expected' USING ERRCODE = '22023';
+    END IF;
+    UPDATE app_user SET failed_logins = 0, locked_until = NULL, last_login_at = p_at,
+        password_hash = coalesce(p_rehash, password_hash)
+    WHERE username = c.username;
+END $fn$
+"""
+
+_SET_LANGUAGE = """
+CREATE OR REPLACE FUNCTION pcrm_set_language(p_language text) RETURNS void
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF NOT c.desk THEN
+        RAISE EXCEPTION 'only for a desk''s own login role' USING ERRCODE = '42501';
+    END IF;
+    UPDATE app_user SET language = left(p_language, 5) WHERE username = c.username;
+END $fn$
+"""
+
+_MANAGE_LOGIN = """
+CREATE OR REPLACE FUNCTION pcrm_manage_login(
+    p_username text, p_verifier text, p_role text, p_active boolean
+) RETURNS void
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+    name text;
+    groups text[][] := {groups};
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF c.desk AND c.app_role <> 'owner' THEN
+        RAISE EXCEPTION 'only the owner manages users' USING ERRCODE = '42501';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM app_user WHERE username = p_username) THEN
+        RAISE EXCEPTION 'no such user' USING ERRCODE = '22023';
+    END IF;
+    name := pcrm_login_role(p_username);
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
+        EXECUTE format('CREATE ROLE %I NOLOGIN INHERIT', name);
+    ELSIF pg_has_role(name, {system}, 'MEMBER')
+        OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name AND (rolsuper OR rolbypassrls))
+    THEN
+        RAISE EXCEPTION 'not a login role of this database' USING ERRCODE = '42501';
+    END IF;
+    IF p_verifier IS NOT NULL THEN
+        IF left(p_verifier, 14) <> 'SCRAM-SHA-256$' THEN
+            RAISE EXCEPTION 'a SCRAM-SHA-256 verifier is expected' USING ERRCODE = '22023';
+        END IF;
+        EXECUTE format('ALTER ROLE %I PASSWORD %L', name, p_verifier);
+    END IF;
+    IF p_role IS NOT NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM unnest(groups[:][1:1]) r WHERE r = p_role) THEN
+            RAISE EXCEPTION 'no such app role' USING ERRCODE = '22023';
+        END IF;
+        FOR i IN 1..array_length(groups, 1) LOOP
+            IF groups[i][1] = p_role THEN
+                EXECUTE format('GRANT %I TO %I', groups[i][2], name);
+            ELSE
+                EXECUTE format('REVOKE %I FROM %I', groups[i][2], name);
+            END IF;
+        END LOOP;
+    END IF;
+    IF p_active IS NOT NULL THEN
+        EXECUTE format('ALTER ROLE %I %s', name, CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
+    END IF;
+    EXECUTE format('ALTER ROLE %I NOCREATEROLE', name);
+END $fn$
+"""
+
+_APPLY_GRANTS = """
+CREATE OR REPLACE FUNCTION pcrm_apply_grants(p_plan jsonb) RETURNS void
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+    g jsonb;
+    grp text;
+    cols text;
+    groups text[][] := {groups};
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF c.desk AND c.app_role <> 'owner' THEN
+        RAISE EXCEPTION 'only the owner changes the grants' USING ERRCODE = '42501';
+    END IF;
+    FOR i IN 1..array_length(groups, 1) LOOP
+        EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %I', groups[i][2]);
+    END LOOP;
+    FOR g IN SELECT * FROM jsonb_array_elements(p_plan) LOOP
+        IF NOT EXISTS (
+            SELECT 1 FROM pcrm_grant_policy p
+            WHERE p.app_role = g->>0 AND p.table_name = g->>1 AND p.privilege = g->>2
+        ) THEN
+            RAISE EXCEPTION 'not in the grant policy: % % %', g->>0, g->>2, g->>1
+                USING ERRCODE = '42501';
+        END IF;
+        grp := NULL;
+        FOR i IN 1..array_length(groups, 1) LOOP
+            IF groups[i][1] = g->>0 THEN
+                grp := groups[i][2];
+            END IF;
+        END LOOP;
+        IF jsonb_typeof(g->3) = 'array' THEN
+            SELECT string_agg(quote_ident(x), ', ') INTO cols FROM jsonb_array_elements_text(g->3) x;
+            EXECUTE format('GRANT %s (%s) ON %I TO %I', g->>2, cols, g->>1, grp);
+        ELSE
+            EXECUTE format('GRANT %s ON %I TO %I', g->>2, g->>1, grp);
+        END IF;
+    END LOOP;
+END $fn$
+"""
+
+#: Every function and who may call it: "all" the group roles, "owner" the owner's group.
+FUNCTIONS: Mapping[str, str] = {
+    "pcrm_json_text(text)": "all",
+    "pcrm_login_role(text)": "all",
+    "pcrm_caller()": "all",
+    "pcrm_audit_append(text, text, text, text, text, text)": "all",
+    "pcrm_signed_in(text, timestamp)": "all",
+    "pcrm_set_language(text)": "all",
+    "pcrm_manage_login(text, text, text, boolean)": "owner",
+    "pcrm_apply_grants(jsonb)": "owner",
+}
+
+#: Settings no desk role writes, and those no desk role deletes.
+PROTECTED_SETTINGS = ("audit.head", "suppression.salt")
+UNDELETABLE_SETTINGS = (*PROTECTED_SETTINGS, "backup.encryption")
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def install_functions(
+    conn: object,
+    *,
+    system: str,
+    groups: Mapping[str, str],
+    quote: Callable[[str], str],
+    run: Callable[[str], None],
+) -> None:
+    """Create (or replace) the policy table, the functions and the row policies, owned by
+    *system*; *groups* maps each app role to its group role. Administrator only."""
+    literal_system = "'" + system.replace("'", "''") + "'"
+    group_array = (
+        "ARRAY["
+        + ", ".join(
+            "ARRAY['" + role.replace("'", "''") + "', '" + name.replace("'", "''") + "']"
+            for role, name in groups.items()
+        )
+        + "]"
+    )
+    owner_system = quote(system)
+    run(
+        "CREATE TABLE IF NOT EXISTS pcrm_grant_policy (app_role text NOT NULL, "
+        "table_name text NOT NULL, privilege text NOT NULL, "
+        "PRIMARY KEY (app_role, table_name, privilege))"
+    )
+    run(f"ALTER TABLE pcrm_grant_policy OWNER TO {owner_system}")
+    fill = {
+        "definer": _DEFINER,
+        "system": literal_system,
+        "groups": group_array,
+        "lock_key": str(AUDIT_LOCK_KEY),
+    }
+    for template in (
+        _JSON_TEXT,
+        _LOGIN_ROLE,
+        _CALLER,
+        _AUDIT_APPEND,
+        _SIGNED_IN,
+        _SET_LANGUAGE,
+        _MANAGE_LOGIN,
+        _APPLY_GRANTS,
+    ):
+        statement = template
+        for key, value in fill.items():
+            statement = statement.replace("{" + key + "}", value)
+        run(statement)
+    everyone = ", ".join(quote(name) for name in groups.values())
+    for signature, callers in FUNCTIONS.items():
+        run(f"ALTER FUNCTION {signature} OWNER TO {owner_system}")
+        run(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
+        grantees = everyone if callers == "all" else quote(groups["owner"])
+        run(f"GRANT EXECUTE ON FUNCTION {signature} TO {grantees}")
+    # Settings: a desk role that may write settings at all writes only the keys the app
+    # lets it; the audit head and the suppression key are the functions' alone, and the
+    # backup encryption key cannot be deleted from a desk.
+    run("ALTER TABLE setting ENABLE ROW LEVEL SECURITY")
+    for policy in ("system", "read", "add", "change", "remove"):
+        run(f"DROP POLICY IF EXISTS pcrm_setting_{policy} ON setting")
+    protected = _sql_list(PROTECTED_SETTINGS)
+    undeletable = _sql_list(UNDELETABLE_SETTINGS)
+    run(
+        f"CREATE POLICY pcrm_setting_system ON setting FOR ALL TO {owner_system} "
+        "USING (true) WITH CHECK (true)"
+    )
+    run(f"CREATE POLICY pcrm_setting_read ON setting FOR SELECT TO {everyone} USING (true)")
+    run(
+        f"CREATE POLICY pcrm_setting_add ON setting FOR INSERT TO {everyone} "
+        f"WITH CHECK (key NOT IN ({protected}))"
+    )
+    run(
+        f"CREATE POLICY pcrm_setting_change ON setting FOR UPDATE TO {everyone} "
+        f"USING (key NOT IN ({protected})) WITH CHECK (key NOT IN ({protected}))"
+    )
+    run(
+        f"CREATE POLICY pcrm_setting_remove ON setting FOR DELETE TO {everyone} "
+        f"USING (key NOT IN ({undeletable}))"
+    )
+    run(f"GRANT USAGE ON SCHEMA public TO {everyone}")
+    run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {everyone}")
+    run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {everyone}")
