@@ -260,6 +260,13 @@ BEGIN
 END $fn$
 """
 
+_SPECIAL_SOURCE = """
+CREATE OR REPLACE FUNCTION pcrm_special_source(p_source_id bigint) RETURNS boolean
+LANGUAGE sql STABLE {definer} AS $fn$
+    SELECT EXISTS (SELECT 1 FROM special_category_datum WHERE source_id = p_source_id)
+$fn$
+"""
+
 #: Every function and who may call it: "all" the group roles, "owner" the owner's group.
 FUNCTIONS: Mapping[str, str] = {
     "pcrm_json_text(text)": "all",
@@ -270,6 +277,7 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_set_language(text)": "all",
     "pcrm_manage_login(text, text, text, boolean)": "owner",
     "pcrm_apply_grants(jsonb)": "owner",
+    "pcrm_special_source(bigint)": "all",
 }
 
 #: Settings no desk role writes, and those no desk role deletes.
@@ -322,6 +330,7 @@ def install_functions(
         _SET_LANGUAGE,
         _MANAGE_LOGIN,
         _APPLY_GRANTS,
+        _SPECIAL_SOURCE,
     ):
         statement = template
         for key, value in fill.items():
@@ -358,6 +367,29 @@ def install_functions(
         f"CREATE POLICY pcrm_setting_remove ON setting FOR DELETE TO {everyone} "
         f"USING (key NOT IN ({undeletable}))"
     )
+    # A special-category fact outside its own table: the written consent for a category
+    # (its category and evidence) and the source of a special-category datum. A role that
+    # may not read special_category_datum (the matrix hides it) does not see those rows.
+    sees_special = "has_table_privilege('special_category_datum', 'SELECT')"
+    hidden_rows = {
+        "consent_event": f"(product_category NOT LIKE 'special:%' OR {sees_special})",
+        "source": f"(NOT pcrm_special_source(id) OR {sees_special})",
+    }
+    for table, visible in hidden_rows.items():
+        run(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        for policy in ("system", "read", "add", "change", "remove"):
+            run(f"DROP POLICY IF EXISTS pcrm_{table}_{policy} ON {table}")
+        run(
+            f"CREATE POLICY pcrm_{table}_system ON {table} FOR ALL TO {owner_system} "
+            "USING (true) WITH CHECK (true)"
+        )
+        run(f"CREATE POLICY pcrm_{table}_read ON {table} FOR SELECT TO {everyone} USING {visible}")
+        run(f"CREATE POLICY pcrm_{table}_add ON {table} FOR INSERT TO {everyone} WITH CHECK (true)")
+        run(
+            f"CREATE POLICY pcrm_{table}_change ON {table} FOR UPDATE TO {everyone} "
+            f"USING {visible} WITH CHECK (true)"
+        )
+        run(f"CREATE POLICY pcrm_{table}_remove ON {table} FOR DELETE TO {everyone} USING {visible}")
     run(f"GRANT USAGE ON SCHEMA public TO {everyone}")
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {everyone}")
     run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {everyone}")
