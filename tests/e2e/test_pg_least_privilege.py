@@ -565,3 +565,45 @@ def test_the_app_works_for_every_role_over_its_own_login_role(server: Server) ->
         assert {u for u, _ in USERS.values()} <= actors
     finally:
         engine.dispose()
+
+
+def _server_log(admin: str) -> str:
+    """The log file ``tools/pg-test-server.sh`` starts the server with."""
+    import os
+    import tempfile
+
+    port = make_url(admin).port or 5432
+    base = os.environ.get("TMPDIR") or tempfile.gettempdir()
+    return os.path.join(base, f"privacycrm-pgtest-{port}", "server.log")
+
+
+def test_no_password_reaches_the_server_log(server: Server) -> None:
+    """Last in this module: after the users were added, had their roles changed and
+    signed in, no password of theirs is in the server's log, which logs every statement.
+    The app sends SCRAM verifiers computed on the desk (``pg_roles.scram_verifier``)."""
+    import os
+
+    admin = pg_support.require_server()
+    setting = _admin(server, "SELECT current_setting('log_statement')")[0][0]
+    if setting != "all":
+        message = "the test server does not log every statement (tools/pg-test-server.sh)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # One more password change and role change, as the owner's desk does them.
+    engine = create_engine_for(pg_roles.login_url(server.url, OWNER, OWNER_PASSWORD))
+    try:
+        services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 16, 9, 0)))
+        owner = services.auth.login(OWNER, OWNER_PASSWORD)
+        services.auth.reset_password(owner, "rita", "read-only-password-5")
+        services.auth.change_role(owner, "rita", Role.OFFICE)
+    finally:
+        engine.dispose()
+    path = _server_log(admin)
+    with open(path, encoding="utf-8", errors="replace") as log:
+        content = log.read()
+    assert server.database in content  # the right log, and it holds this module's work
+    assert "SCRAM-SHA-256$4096:" in content  # the verifiers did travel
+    passwords = [p for _, p in USERS.values()] + ["read-only-password-5"]
+    leaked = [p for p in passwords if p in content]
+    assert not leaked, f"passwords in {path}: {leaked}"

@@ -207,7 +207,7 @@ BEGIN
         FOR i IN 1..array_length(groups, 1) LOOP
             IF groups[i][1] = p_role THEN
                 EXECUTE format('GRANT %I TO %I', groups[i][2], name);
-            ELSE
+            ELSIF pg_has_role(name, groups[i][2], 'MEMBER') THEN
                 EXECUTE format('REVOKE %I FROM %I', groups[i][2], name);
             END IF;
         END LOOP;
