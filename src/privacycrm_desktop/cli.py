@@ -304,7 +304,10 @@ def _open(args: argparse.Namespace) -> tuple[Engine, Services]:
 
     own_role = bool(args.user) and signs_in_as_own_role(url)
     if own_role:
+        from privacycrm_desktop.services.server_roles import reopen_if_lock_over
+
         # A server URL without a user: connect as the user's own role from the start.
+        reopen_if_lock_over(url, args.user)
         url = own_role_url(url, args.user, read_password(PASSWORD_ENV))
     engine = create_engine_for(url)
     try:
@@ -315,6 +318,9 @@ def _open(args: argparse.Namespace) -> tuple[Engine, Services]:
 
         engine.dispose()
         if own_role and refused_sign_in(exc):
+            from privacycrm_desktop.services.server_roles import count_refused_sign_in
+
+            count_refused_sign_in(args.db, args.user)  # the server's lockout (issue 15)
             raise AuthenticationFailed from exc
         raise
     services = Services.build(engine)

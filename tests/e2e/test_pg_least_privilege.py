@@ -109,6 +109,9 @@ DEFINER_FUNCTIONS = {
     "pcrm_manage_login": frozenset({O}),
     "pcrm_apply_grants": frozenset({O}),
     "pcrm_special_source": ALL,
+    "pcrm_sign_in_failed": ALL,
+    "pcrm_sign_in_ready": ALL,
+    "pcrm_audit_write": frozenset(),  # only from the functions above
 }
 
 
@@ -312,6 +315,40 @@ def test_only_the_listed_server_functions_run_as_the_system_role(server: Server)
                 f=name,
             )[0][0]
             assert bool(may) == (role in callers), (name, role.value)
+
+
+def test_the_sign_in_role_reads_and_writes_nothing(server: Server) -> None:
+    """Its password is public: it may only count a refused sign-in and reopen an account
+    whose lock is over."""
+    import psycopg
+
+    from privacycrm_desktop.persistence.pg_functions import SIGN_IN_PASSWORD
+
+    sign_in = pg_roles.sign_in_role(server.database)
+    for table in _catalogue(server):
+        for privilege in TABLE_PRIVILEGES:
+            assert _admin(
+                server,
+                "SELECT has_table_privilege(:r, CAST(:t AS regclass), :p)",
+                r=sign_in,
+                t=table,
+                p=privilege,
+            ) == [(False,)], (table, privilege)
+    callable_ = _admin(
+        server,
+        "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = 'public' AND p.prosecdef "
+        "AND has_function_privilege(:r, p.oid, 'EXECUTE') ORDER BY 1",
+        r=sign_in,
+    )
+    assert callable_ == [("pcrm_sign_in_failed",), ("pcrm_sign_in_ready",)]
+    own = make_url(server.url)
+    with psycopg.connect(
+        host=own.host, port=own.port, dbname=own.database, user=sign_in,
+        password=SIGN_IN_PASSWORD,
+    ) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT pcrm_audit_append('x', 'x', 'x', 'x', '', '')")
 
 
 def test_login_roles_are_members_of_their_group_only(server: Server) -> None:
@@ -563,6 +600,105 @@ def test_the_app_works_for_every_role_over_its_own_login_role(server: Server) ->
             str(a) for (a,) in _admin(server, "SELECT actor FROM audit_event WHERE at >= '2025-03-15'")
         }
         assert {u for u, _ in USERS.values()} <= actors
+    finally:
+        engine.dispose()
+
+
+def _desk_url(url: str) -> str:
+    """The URL a desk is configured with: host and database, no user, no password."""
+    return make_url(url)._replace(username=None, password=None).render_as_string(
+        hide_password=False
+    )
+
+
+def test_refused_sign_ins_lock_the_account_on_the_server(
+    server: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ten wrong passwords through the CLI of a desk that signs in as the person's own
+    role: counted by the server as on SQLite; then the login role cannot connect, not
+    even with the right password and plain psycopg; once the lock is over it can."""
+    import psycopg
+
+    from privacycrm_desktop.cli import main
+    from privacycrm_desktop.persistence.pg_functions import MAX_FAILED_LOGINS
+
+    engine = create_engine_for(server.url)
+    try:
+        services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 14, 10, 0)))
+        owner = services.auth.login(OWNER, OWNER_PASSWORD)
+        services.auth.add_user(owner, "lou", "lou-password-pass-6", Role.OFFICE)
+    finally:
+        engine.dispose()
+    lou = make_url(pg_roles.login_url(server.url, "lou", "lou-password-pass-6"))
+    from psycopg.conninfo import make_conninfo
+
+    conninfo = make_conninfo(
+        host=lou.host, port=lou.port, dbname=lou.database, user=lou.username,
+        password="lou-password-pass-6",
+    )
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    argv = ["--db", _desk_url(server.url), "--user", "lou", "contacts", "list"]
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", "not-lous-password-1")
+    for attempt in range(1, MAX_FAILED_LOGINS):
+        assert main(argv) == 1
+        counted = _admin(server, "SELECT failed_logins FROM app_user WHERE username = 'lou'")
+        assert counted == [(attempt,)]
+    assert main(argv) == 1
+    capsys.readouterr()
+    state = _admin(
+        server,
+        "SELECT u.failed_logins, u.locked_until IS NOT NULL, r.rolcanlogin FROM app_user u "
+        "JOIN pg_roles r ON r.rolname = :r WHERE u.username = 'lou'",
+        r=lou.username,
+    )
+    assert state == [(0, True, False)]
+    assert "user.locked" in {str(a) for (a,) in _admin(server, "SELECT action FROM audit_event")}
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(conninfo).close()
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", "lou-password-pass-6")
+    assert main(argv) == 1
+    assert "Sign-in failed" in capsys.readouterr().err
+    # The lock period is over: the next sign-in opens the login role again.
+    _admin_write(
+        server,
+        "UPDATE app_user SET locked_until = now() AT TIME ZONE 'UTC' - interval '1 minute' "
+        "WHERE username = 'lou'",
+    )
+    assert main(argv) == 0, capsys.readouterr().err
+    psycopg.connect(conninfo).close()
+
+
+def test_refused_sign_ins_through_the_configured_connection_lock_the_login_role(
+    server: Server,
+) -> None:
+    """The configured (administrator's) connection counts wrong passwords too; at the
+    limit the person's login role is locked on the server as well."""
+    from privacycrm_desktop.domain.errors import AuthenticationFailed
+    from privacycrm_desktop.persistence.pg_functions import MAX_FAILED_LOGINS
+
+    engine = create_engine_for(server.url)
+    try:
+        services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 14, 10, 0)))
+        owner = services.auth.login(OWNER, OWNER_PASSWORD)
+        services.auth.add_user(owner, "max", "max-password-pass-7", Role.SALES)
+        for _ in range(MAX_FAILED_LOGINS):
+            with pytest.raises(AuthenticationFailed):
+                services.auth.login("max", "not-maxs-password-2")
+        with pytest.raises(AuthenticationFailed):
+            services.auth.login("max", "max-password-pass-7")
+        login = pg_roles.login_role(server.database, "max")
+        assert _admin(server, "SELECT rolcanlogin FROM pg_roles WHERE rolname = :r", r=login) == [
+            (False,)
+        ]
+    finally:
+        engine.dispose()
+
+
+def _admin_write(server: Server, statement: str, **params: object) -> None:
+    engine = create_engine_for(server.url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(statement), params)
     finally:
         engine.dispose()
 

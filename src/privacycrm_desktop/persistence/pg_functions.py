@@ -28,6 +28,13 @@ from collections.abc import Callable, Mapping
 
 from privacycrm_desktop.persistence.dialect import AUDIT_LOCK_KEY
 
+#: Refused sign-ins before an account locks, and for how long (as on SQLite).
+MAX_FAILED_LOGINS = 10
+LOCKOUT_MINUTES = 15
+#: The password of the sign-in role (``<db>_signin``). Public on purpose: that role can
+#: only count a refused sign-in and reopen an account whose lock is over.
+SIGN_IN_PASSWORD = "privacycrm-sign-in"
+
 _DEFINER = "SECURITY DEFINER SET search_path = public, pg_temp"
 
 _JSON_TEXT = r"""
@@ -99,23 +106,17 @@ END $fn$
 """
 
 _AUDIT_APPEND = """
-CREATE OR REPLACE FUNCTION pcrm_audit_append(
-    p_actor text, p_action text, p_entity text, p_entity_id text, p_detail text, p_at text
+CREATE OR REPLACE FUNCTION pcrm_audit_write(
+    who text, p_action text, p_entity text, p_entity_id text, p_detail text, p_at text
 ) RETURNS bigint
 LANGUAGE plpgsql {definer} AS $fn$
 DECLARE
-    c record;
-    who text := p_actor;
     last_id bigint;
     prev text;
     next_id bigint;
     payload text;
     digest text;
 BEGIN
-    SELECT * INTO c FROM pcrm_caller();
-    IF c.desk THEN
-        who := c.username;  -- a desk appends in its own name only
-    END IF;
     PERFORM pg_advisory_xact_lock({lock_key});
     SELECT id, hash INTO last_id, prev FROM audit_event ORDER BY id DESC LIMIT 1;
     IF NOT FOUND THEN
@@ -133,6 +134,84 @@ BEGIN
     INSERT INTO setting (key, value) VALUES ('audit.head', next_id || ':' || digest)
     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
     RETURN next_id;
+END $fn$
+"""
+
+_AUDIT_CHECKED = """
+CREATE OR REPLACE FUNCTION pcrm_audit_append(
+    p_actor text, p_action text, p_entity text, p_entity_id text, p_detail text, p_at text
+) RETURNS bigint
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    -- A desk appends in its own name only; the administrator names the actor.
+    RETURN pcrm_audit_write(
+        CASE WHEN c.desk THEN c.username ELSE p_actor END,
+        p_action, p_entity, p_entity_id, p_detail, p_at
+    );
+END $fn$
+"""
+
+_SIGN_IN_FAILED = """
+CREATE OR REPLACE FUNCTION pcrm_sign_in_failed(p_username text, p_at timestamp)
+RETURNS boolean
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    u record;
+    name text := pcrm_login_role(p_username);
+BEGIN
+    -- One refused sign-in of *p_username*: counted like on SQLite; at the limit the
+    -- account is locked for the lock period and its login role cannot connect (NOLOGIN),
+    -- whatever client tries. True when the account is locked.
+    SELECT id, failed_logins, locked_until INTO u FROM app_user
+    WHERE username = p_username AND active FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF u.locked_until IS NOT NULL AND u.locked_until > p_at THEN
+        RETURN true;
+    END IF;
+    IF u.failed_logins + 1 < {max_failed} THEN
+        UPDATE app_user SET failed_logins = u.failed_logins + 1 WHERE id = u.id;
+        RETURN false;
+    END IF;
+    UPDATE app_user SET failed_logins = 0, locked_until = p_at + interval '{lock_minutes} minutes'
+    WHERE id = u.id;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
+        EXECUTE format('ALTER ROLE %I NOLOGIN', name);
+    END IF;
+    PERFORM pcrm_audit_write(p_username, 'user.locked', 'app_user', u.id::text, '',
+        to_char(p_at, 'YYYY-MM-DD"T"HH24:MI:SS.US'));
+    RETURN true;
+END $fn$
+"""
+
+_SIGN_IN_READY = """
+CREATE OR REPLACE FUNCTION pcrm_sign_in_ready(p_username text, p_at timestamp)
+RETURNS boolean
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    u record;
+    name text := pcrm_login_role(p_username);
+BEGIN
+    -- Before a sign-in: an active account whose lock is over may connect again.
+    -- False while it is locked (or unknown, or deactivated).
+    SELECT id, locked_until INTO u FROM app_user WHERE username = p_username AND active;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF u.locked_until IS NOT NULL AND u.locked_until > p_at THEN
+        RETURN false;
+    END IF;
+    IF u.locked_until IS NOT NULL THEN
+        UPDATE app_user SET locked_until = NULL WHERE id = u.id;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name AND NOT rolcanlogin) THEN
+        EXECUTE format('ALTER ROLE %I LOGIN', name);
+    END IF;
+    RETURN true;
 END $fn$
 """
 
@@ -272,7 +351,10 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_json_text(text)": "all",
     "pcrm_login_role(text)": "all",
     "pcrm_caller()": "all",
+    "pcrm_audit_write(text, text, text, text, text, text)": "none",
     "pcrm_audit_append(text, text, text, text, text, text)": "all",
+    "pcrm_sign_in_failed(text, timestamp)": "sign-in",
+    "pcrm_sign_in_ready(text, timestamp)": "sign-in",
     "pcrm_signed_in(text, timestamp)": "all",
     "pcrm_set_language(text)": "all",
     "pcrm_manage_login(text, text, text, boolean)": "owner",
@@ -293,6 +375,7 @@ def install_functions(
     conn: object,
     *,
     system: str,
+    sign_in: str,
     groups: Mapping[str, str],
     quote: Callable[[str], str],
     run: Callable[[str], None],
@@ -320,12 +403,17 @@ def install_functions(
         "system": literal_system,
         "groups": group_array,
         "lock_key": str(AUDIT_LOCK_KEY),
+        "max_failed": str(MAX_FAILED_LOGINS),
+        "lock_minutes": str(LOCKOUT_MINUTES),
     }
     for template in (
         _JSON_TEXT,
         _LOGIN_ROLE,
         _CALLER,
         _AUDIT_APPEND,
+        _AUDIT_CHECKED,
+        _SIGN_IN_FAILED,
+        _SIGN_IN_READY,
         _SIGNED_IN,
         _SET_LANGUAGE,
         _MANAGE_LOGIN,
@@ -340,8 +428,14 @@ def install_functions(
     for signature, callers in FUNCTIONS.items():
         run(f"ALTER FUNCTION {signature} OWNER TO {owner_system}")
         run(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
-        grantees = everyone if callers == "all" else quote(groups["owner"])
-        run(f"GRANT EXECUTE ON FUNCTION {signature} TO {grantees}")
+        grantees = {
+            "all": everyone,
+            "owner": quote(groups["owner"]),
+            "sign-in": f"{everyone}, {quote(sign_in)}",
+            "none": "",
+        }[callers]
+        if grantees:
+            run(f"GRANT EXECUTE ON FUNCTION {signature} TO {grantees}")
     # Settings: a desk role that may write settings at all writes only the keys the app
     # lets it; the audit head and the suppression key are the functions' alone, and the
     # backup encryption key cannot be deleted from a desk.

@@ -376,6 +376,26 @@ def table_grants(
     return grants
 
 
+def sign_in_role(database: str) -> str:
+    """The LOGIN role a desk uses to count a refused sign-in: ``<db>_signin``.
+
+    Its password is public (``pg_functions.SIGN_IN_PASSWORD``): it reads no table and
+    may only call ``pcrm_sign_in_failed`` and ``pcrm_sign_in_ready``.
+    """
+    return _bounded(f"{database}_signin")
+
+
+def sign_in_url(url: str) -> str:
+    """*url* (host and database as configured) with the sign-in role."""
+    from privacycrm_desktop.persistence.pg_functions import SIGN_IN_PASSWORD
+
+    parsed = make_url(url)
+    role = sign_in_role(parsed.database or "")
+    return parsed.set(username=role, password=SIGN_IN_PASSWORD).render_as_string(
+        hide_password=False
+    )
+
+
 def is_admin(conn: Connection) -> bool:
     """True for the administrator's connection (a superuser or a member of the system
     role), False for a desk's own login role."""
@@ -418,6 +438,14 @@ def create_group_roles(conn: Connection) -> None:
             _run(conn, f"CREATE ROLE {_quote(conn, name)} NOLOGIN")
         _run(conn, f"ALTER ROLE {_quote(conn, name)} NOLOGIN NOCREATEROLE")
         _run(conn, f"GRANT CONNECT ON DATABASE {_quote(conn, database)} TO {_quote(conn, name)}")
+    sign_in = sign_in_role(database)
+    if not _role_exists(conn, sign_in):
+        _run(conn, f"CREATE ROLE {_quote(conn, sign_in)} LOGIN NOINHERIT")
+    from privacycrm_desktop.persistence.pg_functions import SIGN_IN_PASSWORD
+
+    verifier = scram_verifier(conn, sign_in, SIGN_IN_PASSWORD)
+    _run(conn, f"ALTER ROLE {_quote(conn, sign_in)} LOGIN NOCREATEROLE PASSWORD '{verifier}'")
+    _run(conn, f"GRANT CONNECT ON DATABASE {_quote(conn, database)} TO {_quote(conn, sign_in)}")
     superuser = conn.execute(
         text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
     ).scalar()
@@ -534,6 +562,7 @@ def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
     install_functions(
         conn,
         system=system_role(database),
+        sign_in=sign_in_role(database),
         groups={role.value: group_role(database, role) for role in Role},
         quote=lambda name: _quote(conn, name),
         run=lambda statement: _run(conn, statement),

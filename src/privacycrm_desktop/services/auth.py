@@ -24,6 +24,7 @@ from privacycrm_desktop.domain.errors import (
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import pg_roles
+from privacycrm_desktop.persistence.pg_functions import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 from privacycrm_desktop.persistence.models import Setting, User
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
@@ -37,8 +38,7 @@ from privacycrm_desktop.services.passwords import (
     verify_password,
 )
 
-MAX_FAILED_LOGINS = 10
-LOCKOUT = dt.timedelta(minutes=15)
+LOCKOUT = dt.timedelta(minutes=LOCKOUT_MINUTES)
 IDLE_SETTING = "security.idle_minutes"
 DEFAULT_IDLE_MINUTES = 15
 MAX_IDLE_MINUTES = 240
@@ -106,6 +106,14 @@ class AuthService:
                     # A desk's own login role cannot write the count (and its connection
                     # already proved the server password): nothing to remember here.
                     raise AuthenticationFailed
+                if pg_roles.server_functions(session.connection()):
+                    # The server counts and locks, its login role included.
+                    session.execute(
+                        text("SELECT pcrm_sign_in_failed(:u, :at)"),
+                        {"u": user.username, "at": now},
+                    )
+                    session.commit()
+                    raise AuthenticationFailed
                 user.failed_logins += 1
                 if user.failed_logins >= MAX_FAILED_LOGINS:
                     user.locked_until = now + LOCKOUT
@@ -122,6 +130,11 @@ class AuthService:
                 session.commit()
                 raise AuthenticationFailed
             rehash = hash_password(password) if needs_rehash(user.password_hash) else None
+            if pg_roles.server_functions(session.connection()):
+                # A lock that is over opens the login role again (pg_functions.py).
+                session.execute(
+                    text("SELECT pcrm_sign_in_ready(:u, :at)"), {"u": user.username, "at": now}
+                )
             if desk:
                 # The server writes the caller's own bookkeeping (pg_functions.py).
                 session.execute(
