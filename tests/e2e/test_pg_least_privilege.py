@@ -54,7 +54,13 @@ CANARIES = {
     "special_categories": ("Qcanaryspecial", "Qcanaryevidence", "Qcanarysource", "health"),
 }
 
-O, P, S, F, R = (Role.OWNER, Role.PRIVACY_OFFICER, Role.SALES, Role.OFFICE, Role.READ_ONLY)
+O, P, S, F, R = (  # noqa: E741 - the roles' initials
+    Role.OWNER,
+    Role.PRIVACY_OFFICER,
+    Role.SALES,
+    Role.OFFICE,
+    Role.READ_ONLY,
+)
 ALL = frozenset(Role)
 ACTIVE = frozenset({O, P, S, F})  # every role but read-only
 OP = frozenset({O, P})
@@ -145,7 +151,10 @@ class Server:
         username, password = USERS[role]
         own = make_url(pg_roles.login_url(self.url, username, password))
         return make_conninfo(
-            host=own.host, port=own.port, dbname=own.database, user=own.username,
+            host=own.host,
+            port=own.port,
+            dbname=own.database,
+            user=own.username,
             password=password,
         )
 
@@ -179,11 +188,17 @@ def server() -> Iterator[Server]:
         )
         special = services.disclosures
         special.record_special_consent(
-            owner, contact_id, SpecialCategory.HEALTH, ConsentMethod.SIGNED_PAPER,
+            owner,
+            contact_id,
+            SpecialCategory.HEALTH,
+            ConsentMethod.SIGNED_PAPER,
             "Qcanaryevidence",
         )
         special.record_special(
-            owner, contact_id, SpecialCategory.HEALTH, "Qcanaryspecial",
+            owner,
+            contact_id,
+            SpecialCategory.HEALTH,
+            "Qcanaryspecial",
             SourceInput(SourceKind.BUSINESS_CARD, "Qcanarysource", dt.date(2025, 2, 20)),
         )
         services.requests.rectify(
@@ -228,7 +243,7 @@ def test_every_table_and_column_of_the_catalogue_follows_the_expected_matrix(
     server: Server, role: Role
 ) -> None:
     tables = _catalogue(server)
-    assert "contact" in tables and "app_user" in tables and "audit_event" in tables
+    assert {"contact", "app_user", "audit_event"} <= set(tables)
     hidden = hidden_columns(role)
     login = server.login_role(role)
     problems = []
@@ -287,9 +302,11 @@ def test_a_table_nobody_listed_is_refused_to_every_desk_role(server: Server) -> 
         with engine.begin() as conn:
             pg_roles.apply_privileges(conn)  # as a migration would
         for role in Role:
-            with psycopg.connect(server.conninfo(role)) as desk:
-                with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                    desk.execute("SELECT * FROM later_table")
+            with (
+                psycopg.connect(server.conninfo(role)) as desk,
+                pytest.raises(psycopg.errors.InsufficientPrivilege),
+            ):
+                desk.execute("SELECT * FROM later_table")
     finally:
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS later_table"))
@@ -343,12 +360,17 @@ def test_the_sign_in_role_reads_and_writes_nothing(server: Server) -> None:
     )
     assert callable_ == [("pcrm_sign_in_failed",), ("pcrm_sign_in_ready",)]
     own = make_url(server.url)
-    with psycopg.connect(
-        host=own.host, port=own.port, dbname=own.database, user=sign_in,
-        password=SIGN_IN_PASSWORD,
-    ) as conn:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute("SELECT pcrm_audit_append('x', 'x', 'x', 'x', '', '')")
+    with (
+        psycopg.connect(
+            host=own.host,
+            port=own.port,
+            dbname=own.database,
+            user=sign_in,
+            password=SIGN_IN_PASSWORD,
+        ) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("SELECT pcrm_audit_append('x', 'x', 'x', 'x', '', '')")
 
 
 def test_login_roles_are_members_of_their_group_only(server: Server) -> None:
@@ -489,9 +511,7 @@ DESK_ATTACKS = {
 
 
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
-def test_the_attacks_of_issue_15_are_refused_to_every_desk_role(
-    server: Server, role: Role
-) -> None:
+def test_the_attacks_of_issue_15_are_refused_to_every_desk_role(server: Server, role: Role) -> None:
     system = '"' + pg_roles.system_role(server.database) + '"'
     username = USERS[role][0]
     conninfo = server.conninfo(role)
@@ -597,7 +617,8 @@ def test_the_app_works_for_every_role_over_its_own_login_role(server: Server) ->
         with Session(engine) as session:
             assert verify_chain(session) is None
         actors = {
-            str(a) for (a,) in _admin(server, "SELECT actor FROM audit_event WHERE at >= '2025-03-15'")
+            str(a)
+            for (a,) in _admin(server, "SELECT actor FROM audit_event WHERE at >= '2025-03-15'")
         }
         assert {u for u, _ in USERS.values()} <= actors
     finally:
@@ -606,8 +627,8 @@ def test_the_app_works_for_every_role_over_its_own_login_role(server: Server) ->
 
 def _desk_url(url: str) -> str:
     """The URL a desk is configured with: host and database, no user, no password."""
-    return make_url(url)._replace(username=None, password=None).render_as_string(
-        hide_password=False
+    return (
+        make_url(url)._replace(username=None, password=None).render_as_string(hide_password=False)
     )
 
 
@@ -633,7 +654,10 @@ def test_refused_sign_ins_lock_the_account_on_the_server(
     from psycopg.conninfo import make_conninfo
 
     conninfo = make_conninfo(
-        host=lou.host, port=lou.port, dbname=lou.database, user=lou.username,
+        host=lou.host,
+        port=lou.port,
+        dbname=lou.database,
+        user=lou.username,
         password="lou-password-pass-6",
     )
     monkeypatch.setenv("LANG", "C.UTF-8")

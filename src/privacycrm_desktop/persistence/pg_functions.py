@@ -33,7 +33,7 @@ MAX_FAILED_LOGINS = 10
 LOCKOUT_MINUTES = 15
 #: The password of the sign-in role (``<db>_signin``). Public on purpose: that role can
 #: only count a refused sign-in and reopen an account whose lock is over.
-SIGN_IN_PASSWORD = "privacycrm-sign-in"
+SIGN_IN_PASSWORD = "privacycrm-sign-in"  # noqa: S105 - public by design
 
 _DEFINER = "SECURITY DEFINER SET search_path = public, pg_temp"
 
@@ -292,7 +292,8 @@ BEGIN
         END LOOP;
     END IF;
     IF p_active IS NOT NULL THEN
-        EXECUTE format('ALTER ROLE %I %s', name, CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
+        EXECUTE format('ALTER ROLE %I %s', name,
+            CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
     END IF;
     EXECUTE format('ALTER ROLE %I NOCREATEROLE', name);
 END $fn$
@@ -330,7 +331,8 @@ BEGIN
             END IF;
         END LOOP;
         IF jsonb_typeof(g->3) = 'array' THEN
-            SELECT string_agg(quote_ident(x), ', ') INTO cols FROM jsonb_array_elements_text(g->3) x;
+            SELECT string_agg(quote_ident(x), ', ') INTO cols
+            FROM jsonb_array_elements_text(g->3) x;
             EXECUTE format('GRANT %s (%s) ON %I TO %I', g->>2, cols, g->>1, grp);
         ELSE
             EXECUTE format('GRANT %s ON %I TO %I', g->>2, g->>1, grp);
@@ -483,7 +485,9 @@ def install_functions(
             f"CREATE POLICY pcrm_{table}_change ON {table} FOR UPDATE TO {everyone} "
             f"USING {visible} WITH CHECK (true)"
         )
-        run(f"CREATE POLICY pcrm_{table}_remove ON {table} FOR DELETE TO {everyone} USING {visible}")
+        run(
+            f"CREATE POLICY pcrm_{table}_remove ON {table} FOR DELETE TO {everyone} USING {visible}"
+        )
     run(f"GRANT USAGE ON SCHEMA public TO {everyone}")
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {everyone}")
     run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {everyone}")

@@ -416,7 +416,7 @@ def scram_verifier(conn: Connection, role_name: str, password: str) -> str:
     libpq (``PQencryptPasswordConn``): the password itself never reaches the server."""
     raw = conn.connection.dbapi_connection
     assert raw is not None
-    pgconn = raw.pgconn  # type: ignore[attr-defined]
+    pgconn = raw.pgconn
     verifier = pgconn.encrypt_password(password.encode(), role_name.encode(), b"scram-sha-256")
     return bytes(verifier).decode("ascii")
 
@@ -576,7 +576,10 @@ def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
     ]
     if rows:
         conn.execute(
-            text("INSERT INTO pcrm_grant_policy (app_role, table_name, privilege) VALUES (:r, :t, :p)"),
+            text(
+                "INSERT INTO pcrm_grant_policy (app_role, table_name, privilege) "
+                "VALUES (:r, :t, :p)"
+            ),
             rows,
         )
     # The suppression key exists before any desk needs it (no desk role may write it).

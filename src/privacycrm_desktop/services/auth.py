@@ -24,8 +24,8 @@ from privacycrm_desktop.domain.errors import (
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import pg_roles
-from privacycrm_desktop.persistence.pg_functions import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 from privacycrm_desktop.persistence.models import Setting, User
+from privacycrm_desktop.persistence.pg_functions import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock

@@ -82,7 +82,7 @@ def _sign_in_call(url: str, username: str, function: str) -> None:
 
     try:
         engine = create_engine_for(pg_roles.sign_in_url(normalise_url(url)))
-    except Exception:  # noqa: BLE001 - an unusable URL: the sign-in itself will say why
+    except Exception:
         return
     try:
         with engine.begin() as conn:
