@@ -727,6 +727,38 @@ def _admin_write(server: Server, statement: str, **params: object) -> None:
         engine.dispose()
 
 
+def test_an_existing_database_gets_the_new_grants_when_the_app_starts(server: Server) -> None:
+    """A database whose server roles were set up by an earlier version (here: the grants
+    of issue 10 put back by hand) is brought up to date by the next start through the
+    administrator's connection, even when its schema needs no migration."""
+    from privacycrm_desktop.persistence.migrate import migrate
+
+    office = pg_roles.group_role(server.database, Role.OFFICE)
+    _admin_write(
+        server,
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON app_user, audit_event, suppression TO "{office}"',
+    )
+    _admin_write(server, "COMMENT ON TABLE pcrm_grant_policy IS 'an older version'")
+    attack = "UPDATE app_user SET role = 'owner' WHERE username = 'olga'"
+    assert not _unchanged(_attempt(server.conninfo(Role.OFFICE), attack))
+    # A desk's own role starting the app changes nothing (it may not) and fails nothing.
+    desk = create_engine_for(pg_roles.login_url(server.url, *USERS[Role.OFFICE]))
+    try:
+        assert not migrate(desk)
+    finally:
+        desk.dispose()
+    assert not _unchanged(_attempt(server.conninfo(Role.OFFICE), attack))
+    engine = create_engine_for(server.url)
+    try:
+        assert migrate(engine)
+        with engine.connect() as conn:
+            assert not pg_roles.needs_upgrade(conn)
+    finally:
+        engine.dispose()
+    assert _attempt(server.conninfo(Role.OFFICE), attack).startswith("refused")
+    assert _attempt(server.conninfo(Role.OFFICE), "DELETE FROM suppression").startswith("refused")
+
+
 def _server_log(admin: str) -> str:
     """The log file ``tools/pg-test-server.sh`` starts the server with."""
     import os

@@ -108,7 +108,7 @@ def _restore_contact_count(conn: Connection) -> None:
 def migrate(engine: Engine, target: str = "head") -> bool:
     """Upgrade to *target* if needed; return True when a migration ran."""
     if target == "head" and not needs_migration(engine):
-        return False
+        return is_postgresql(engine) and _refresh_server_roles(engine)
     from alembic import command
 
     if is_postgresql(engine):
@@ -133,6 +133,24 @@ def migrate(engine: Engine, target: str = "head") -> bool:
             if is_sqlite(engine):
                 raw.execute("PRAGMA foreign_keys=ON")
     return True
+
+
+def _refresh_server_roles(engine: Engine) -> bool:
+    """The schema is current, but the server's functions and grants may be of an older
+    version (issue 15): the administrator's connection brings them up to date; a desk's
+    own role leaves them (it may not change them). True when they were renewed."""
+    from privacycrm_desktop.persistence import pg_roles
+
+    with engine.connect() as conn:
+        stale = pg_roles.needs_upgrade(conn) and pg_roles.is_admin(conn)
+        conn.rollback()
+        if not stale:
+            return False
+        with conn.begin():
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            if pg_roles.needs_upgrade(conn):
+                pg_roles.enable(conn)
+        return True
 
 
 def _migrate_postgresql(engine: Engine, target: str) -> bool:

@@ -589,6 +589,41 @@ def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
     )
     conn.info.pop("pcrm_functions", None)
     apply_privileges(conn, matrix)
+    _run(conn, f"COMMENT ON TABLE pcrm_grant_policy IS {_literal(conn, policy_version())}")
+
+
+def policy_version() -> str:
+    """A fingerprint of the server functions and the table policy of this app version."""
+    import json
+
+    from privacycrm_desktop.persistence import pg_functions
+
+    parts = [
+        json.dumps({t: {p: sorted(r) for p, r in v.items()} for t, v in TABLE_POLICY.items()}),
+        *(
+            str(getattr(pg_functions, name))
+            for name in sorted(dir(pg_functions))
+            if name.startswith("_") and not name.startswith("__") and name.upper() == name
+        ),
+        json.dumps(sorted(pg_functions.FUNCTIONS.items())),
+        str(pg_functions.MAX_FAILED_LOGINS),
+        str(pg_functions.LOCKOUT_MINUTES),
+    ]
+    return "pcrm-policy " + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def needs_upgrade(conn: Connection) -> bool:
+    """True where the server enforces the roles with the functions and grants of another
+    app version (or of one from before issue 15): ``enable`` brings them up to date."""
+    if not enabled(conn):
+        return False
+    installed = conn.execute(
+        text(
+            "SELECT CASE WHEN to_regclass('pcrm_grant_policy') IS NULL THEN NULL "
+            "ELSE obj_description(to_regclass('pcrm_grant_policy'), 'pg_class') END"
+        )
+    ).scalar()
+    return installed != policy_version()
 
 
 def server_functions(conn: Connection) -> bool:
