@@ -490,4 +490,5 @@ def install_functions(
         )
     run(f"GRANT USAGE ON SCHEMA public TO {everyone}")
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {everyone}")
-    run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {everyone}")
+    # UPDATE: a bulk writer reserves a block of contact ids (setval, persistence/dialect.py).
+    run(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {everyone}")
