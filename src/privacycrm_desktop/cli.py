@@ -56,8 +56,12 @@ class Context:
         self.services = services
         self.fmt: str = args.format
 
-    def actor(self) -> Actor:
-        """Sign in as ``--user``; refuse when it is missing."""
+    def actor(self, *, own_role: bool = True) -> Actor:
+        """Sign in as ``--user``; refuse when it is missing.
+
+        *own_role* False keeps the configured connection (a restore on a PostgreSQL
+        server replaces the schema the system role owns: the administrator's URL only).
+        """
         if not self.args.user:
             raise CliFailure(_("This command needs --user NAME."))
         password = read_password(PASSWORD_ENV)
@@ -65,7 +69,8 @@ class Context:
         # Where the PostgreSQL server enforces the field matrix, work as the user's own role.
         from privacycrm_desktop.services.server_roles import for_user
 
-        for_user(self.services, actor, password)
+        if own_role:
+            for_user(self.services, actor, password)
         return actor
 
     def emit(self, document: Any, text: Callable[[], str]) -> None:

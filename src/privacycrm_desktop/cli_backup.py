@@ -140,7 +140,7 @@ def cmd_restore(ctx: Context) -> int:
     from privacycrm_desktop.cli import read_password
     from privacycrm_desktop.persistence.backup import read_manifest
 
-    actor = ctx.actor()
+    actor = ctx.actor(own_role=False)  # on a server: the administrator's URL (issue 15)
     path: Path = ctx.args.file
     passphrase = None
     if read_manifest(path).encrypted:
