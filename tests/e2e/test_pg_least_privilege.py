@@ -117,6 +117,7 @@ DEFINER_FUNCTIONS = {
     "pcrm_special_source": ALL,
     "pcrm_sign_in_failed": ALL,
     "pcrm_sign_in_ready": ALL,
+    "pcrm_digests": ALL,
     "pcrm_audit_write": frozenset(),  # only from the functions above
 }
 
@@ -445,7 +446,7 @@ def _attempt(conninfo: str, statement: str, params: tuple[object, ...] = ()) -> 
 
     with psycopg.connect(conninfo) as desk:
         try:
-            cursor = desk.execute(statement, params)  # type: ignore[arg-type]
+            cursor = desk.execute(statement, params or None)  # type: ignore[arg-type]
         except (psycopg.errors.InsufficientPrivilege, psycopg.errors.RaiseException) as exc:
             desk.rollback()
             return f"refused: {type(exc).__name__}"
@@ -512,6 +513,13 @@ DESK_ATTACKS = {
 }
 
 
+#: Only the roles that back the database up (owner, privacy officer) read the key.
+KEY_ATTACKS = {
+    "read the suppression key": "SELECT value FROM setting WHERE key = 'suppression.salt'",
+    "read every setting": "SELECT value FROM setting WHERE value LIKE '%' AND key LIKE 'supp%'",
+}
+
+
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
 def test_the_attacks_of_issue_15_are_refused_to_every_desk_role(server: Server, role: Role) -> None:
     system = '"' + pg_roles.system_role(server.database) + '"'
@@ -528,7 +536,40 @@ def test_the_attacks_of_issue_15_are_refused_to_every_desk_role(server: Server, 
             result = _attempt(conninfo, statement, params)
             if not _unchanged(result):
                 allowed[name] = result
+    if role not in (Role.OWNER, Role.PRIVACY_OFFICER):
+        for name, statement in KEY_ATTACKS.items():
+            result = _attempt(conninfo, statement)
+            if not _unchanged(result):
+                allowed[name] = result
     assert not allowed, f"{role.value} may: {allowed}"
+
+
+@pytest.mark.parametrize("role", [Role.SALES, Role.OFFICE, Role.READ_ONLY], ids=str)
+def test_the_server_hashes_for_roles_that_may_not_read_the_key(server: Server, role: Role) -> None:
+    """Their digests come from the server and are the ones the key gives; the suppression
+    check of the contact editor and an opt-out still work through the app."""
+    from sqlalchemy.orm import Session
+
+    from privacycrm_desktop.domain.suppression import HashKind, HeldKey, suppression_digest
+    from privacycrm_desktop.services.marketing_facts import ensure_salt, get_salt
+
+    key = str(_admin(server, "SELECT value FROM setting WHERE key = 'suppression.salt'")[0][0])
+    username, password = USERS[role]
+    engine = create_engine_for(pg_roles.login_url(server.url, username, password))
+    try:
+        with Session(engine) as session:
+            held = get_salt(session)
+            assert isinstance(held, HeldKey)
+            assert isinstance(ensure_salt(session), HeldKey)
+            assert key not in held
+            for kind, value in (
+                (HashKind.EMAIL, "Zoë.Qcanary@Example.be"),
+                (HashKind.PHONE, "+32475123456"),
+                (HashKind.NAME_POSTCODE, "zoe qcanarylast|9000"),
+            ):
+                assert suppression_digest(held, kind, value) == suppression_digest(key, kind, value)
+    finally:
+        engine.dispose()
 
 
 def test_the_owner_cannot_widen_a_role_beyond_the_policy(server: Server) -> None:

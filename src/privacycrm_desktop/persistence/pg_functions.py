@@ -348,6 +348,41 @@ LANGUAGE sql STABLE {definer} AS $fn$
 $fn$
 """
 
+_DIGESTS = """
+CREATE OR REPLACE FUNCTION pcrm_digests(p_kinds text[], p_values text[]) RETURNS text[]
+LANGUAGE plpgsql STABLE {definer} AS $fn$
+DECLARE
+    c record;
+    k bytea;
+    inner_pad bytea;
+    outer_pad bytea;
+    result text[] := '{}';
+BEGIN
+    -- domain.suppression.normalised_digest: HMAC-SHA256 keyed by the suppression key,
+    -- over "kind:value"; the key itself never leaves the server.
+    SELECT * INTO c FROM pcrm_caller();
+    SELECT convert_to(value, 'UTF8') INTO k FROM setting WHERE key = 'suppression.salt';
+    IF k IS NULL THEN
+        RAISE EXCEPTION 'no suppression key' USING ERRCODE = '55000';
+    END IF;
+    IF length(k) > 64 THEN
+        k := sha256(k);
+    END IF;
+    k := k || decode(repeat('00', 64 - length(k)), 'hex');
+    inner_pad := k;
+    outer_pad := k;
+    FOR i IN 0..63 LOOP
+        inner_pad := set_byte(inner_pad, i, get_byte(k, i) # 54);
+        outer_pad := set_byte(outer_pad, i, get_byte(k, i) # 92);
+    END LOOP;
+    FOR i IN 1..coalesce(array_length(p_values, 1), 0) LOOP
+        result := result || encode(sha256(outer_pad || sha256(inner_pad
+            || convert_to(p_kinds[i] || ':' || p_values[i], 'UTF8'))), 'hex');
+    END LOOP;
+    RETURN result;
+END $fn$
+"""
+
 #: Every function and who may call it: "all" the group roles, "owner" the owner's group.
 FUNCTIONS: Mapping[str, str] = {
     "pcrm_json_text(text)": "all",
@@ -362,10 +397,12 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_manage_login(text, text, text, boolean)": "owner",
     "pcrm_apply_grants(jsonb)": "owner",
     "pcrm_special_source(bigint)": "all",
+    "pcrm_digests(text[], text[])": "all",
 }
 
 #: Settings no desk role writes, and those no desk role deletes.
-PROTECTED_SETTINGS = ("audit.head", "suppression.salt")
+_SALT = "suppression.salt"
+PROTECTED_SETTINGS = ("audit.head", _SALT)
 UNDELETABLE_SETTINGS = (*PROTECTED_SETTINGS, "backup.encryption")
 
 
@@ -421,6 +458,7 @@ def install_functions(
         _MANAGE_LOGIN,
         _APPLY_GRANTS,
         _SPECIAL_SOURCE,
+        _DIGESTS,
     ):
         statement = template
         for key, value in fill.items():
@@ -442,7 +480,7 @@ def install_functions(
     # lets it; the audit head and the suppression key are the functions' alone, and the
     # backup encryption key cannot be deleted from a desk.
     run("ALTER TABLE setting ENABLE ROW LEVEL SECURITY")
-    for policy in ("system", "read", "add", "change", "remove"):
+    for policy in ("system", "keepers", "read", "add", "change", "remove"):
         run(f"DROP POLICY IF EXISTS pcrm_setting_{policy} ON setting")
     protected = _sql_list(PROTECTED_SETTINGS)
     undeletable = _sql_list(UNDELETABLE_SETTINGS)
@@ -450,7 +488,14 @@ def install_functions(
         f"CREATE POLICY pcrm_setting_system ON setting FOR ALL TO {owner_system} "
         "USING (true) WITH CHECK (true)"
     )
-    run(f"CREATE POLICY pcrm_setting_read ON setting FOR SELECT TO {everyone} USING (true)")
+    # The suppression key: read by the roles that back up the database (owner, privacy
+    # officer), for everyone else the server hashes (``pcrm_digests``).
+    keepers = ", ".join(quote(groups[r]) for r in ("owner", "privacy_officer"))
+    run(f"CREATE POLICY pcrm_setting_keepers ON setting FOR SELECT TO {keepers} USING (true)")
+    run(
+        f"CREATE POLICY pcrm_setting_read ON setting FOR SELECT TO {everyone} "
+        f"USING (key <> '{_SALT}')"
+    )
     run(
         f"CREATE POLICY pcrm_setting_add ON setting FOR INSERT TO {everyone} "
         f"WITH CHECK (key NOT IN ({protected}))"
