@@ -570,6 +570,42 @@ def test_the_server_hashes_for_roles_that_may_not_read_the_key(server: Server, r
                 assert suppression_digest(held, kind, value) == suppression_digest(key, kind, value)
     finally:
         engine.dispose()
+    if role is Role.READ_ONLY:
+        return
+    # Through the app: an opt-out puts the address on the list (digest made by the
+    # server), and the editor's check then finds it for a new contact.
+    from privacycrm_desktop.domain.consent import Channel, ConsentStatus
+    from privacycrm_desktop.services.consent_dto import ConsentInput
+
+    address = f"optout-{role.value}@example.be"
+    engine = create_engine_for(pg_roles.login_url(server.url, username, password))
+    try:
+        services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 15, 9, 0)))
+        actor = services.auth.login(username, password)
+        cid = services.contacts.create(
+            actor, ContactInput(first_name="Opt", last_name="Out", emails=(address,)), CARD
+        )
+        services.consent.record(
+            actor,
+            ConsentInput(
+                contact_id=cid,
+                purpose="direct_marketing_consent",
+                channel=Channel.EMAIL,
+                status=ConsentStatus.OPT_OUT,
+                method=ConsentMethod.VERBAL_PHONE,
+                evidence="",
+            ),
+        )
+        services.consent.unsubscribe(actor, cid, ConsentMethod.VERBAL_PHONE, "")
+        expected = suppression_digest(key, HashKind.EMAIL, address)
+        found = _admin(server, "SELECT count(*) FROM suppression WHERE digest = :d", d=expected)
+        assert found == [(1,)]
+        hit = services.contacts.suppression_check(
+            actor, ContactInput(first_name="New", last_name="Person", emails=(address,))
+        )
+        assert hit is not None
+    finally:
+        engine.dispose()
 
 
 def test_the_owner_cannot_widen_a_role_beyond_the_policy(server: Server) -> None:
