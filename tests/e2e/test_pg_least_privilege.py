@@ -878,3 +878,56 @@ def test_no_password_reaches_the_server_log(server: Server) -> None:
     passwords = [p for _, p in USERS.values()] + ["read-only-password-5"]
     leaked = [p for p in passwords if p in content]
     assert not leaked, f"passwords in {path}: {leaked}"
+
+
+def test_an_import_by_sales_skips_the_suppressed_through_the_servers_hashing(
+    server: Server,
+) -> None:
+    """Sales may not read the key; the import asks the server for each row's digests and
+    still skips an erased person and an objection (the file of the import tests)."""
+    from pathlib import Path
+
+    from privacycrm_desktop.domain.import_formats import DuplicatePolicy, SkipReason
+    from privacycrm_desktop.domain.suppression import (
+        HashKind,
+        SuppressionReason,
+        suppression_digest,
+    )
+    from privacycrm_desktop.services.imports import ImportPlan
+
+    key = str(_admin(server, "SELECT value FROM setting WHERE key = 'suppression.salt'")[0][0])
+    for kind, value, reason in (
+        (HashKind.EMAIL, "Jan.Peeters@example.be", SuppressionReason.ERASURE),
+        (HashKind.NAME_POSTCODE, "Zoe Lefevre|4000", SuppressionReason.OBJECTION),
+    ):
+        _admin_write(
+            server,
+            "INSERT INTO suppression (hash_kind, digest, reason, created_at) "
+            "VALUES (:k, :d, :r, now()) ON CONFLICT DO NOTHING",
+            k=kind.value,
+            d=suppression_digest(key, kind, value),
+            r=reason.value,
+        )
+    path = Path(__file__).parents[1] / "data" / "import" / "outlook_en.csv"
+    username, password = USERS[Role.SALES]
+    engine = create_engine_for(pg_roles.login_url(server.url, username, password))
+    try:
+        services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 15, 9, 0)))
+        sales = services.auth.login(username, password)
+        preview = services.imports.preview(sales, path)
+        plan = ImportPlan(
+            path=path,
+            shape=preview.shape,
+            # Sales may read the birth date, not fill it in: that column is left out.
+            mapping=tuple(
+                None if t is not None and "birth" in str(t.field) else t for t in preview.mapping
+            ),
+            source=CARD,
+            purpose_code="customer_relationship",
+            legal_basis="contract",
+            duplicates=DuplicatePolicy.SKIP,
+        )
+        result = services.imports.run(sales, plan)
+    finally:
+        engine.dispose()
+    assert result.skipped == {SkipReason.ERASED: 1, SkipReason.OBJECTED: 1}
