@@ -327,7 +327,9 @@ class _SuppressionList:
         """A row's (kind, digest) pairs asked of the server holding the key; () otherwise."""
         if not self._digests or not isinstance(self._salt, HeldKey):
             return ()
-        wanted = [(kind.value, key) for kind, key in keys if kind.value in self._kinds]
+        wanted: list[tuple[str, str]] = [
+            (kind.value, key) for kind, key in keys if kind.value in self._kinds
+        ]
         digests = self._salt.digests(wanted)
         return tuple((kind, digest) for (kind, _key), digest in zip(wanted, digests, strict=True))
 
