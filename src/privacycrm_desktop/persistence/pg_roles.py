@@ -1,25 +1,25 @@
-"""Field restrictions enforced by the PostgreSQL server itself (issue 10).
+"""Field restrictions and least privilege enforced by the PostgreSQL server (issues 10, 15).
 
 With SQLite the folder holding the file is the boundary: whoever can read the file reads
 every field. On a shared PostgreSQL server each app user connects with a login role of
-their own, member of one NOLOGIN group role per app role; the group roles get only the
-privileges the field x role matrix allows:
+their own, member of one NOLOGIN group role per app role. Deny by default: each table
+gets only the privileges its line in ``TABLE_POLICY`` gives each app role (a table not
+listed gets none), narrowed by the field x role matrix:
 
 * ``contact`` (and the other tables in ``PERSONAL_COLUMNS``): column-level SELECT and
   UPDATE leaving out every column of a field the role sees HIDDEN (masked fields stay
   readable: the app masks them);
 * ``special_category_datum``: nothing at all for a role that does not see special
-  categories;
-* ``contact_fts``: a search column is readable only when every field it holds is;
-* ``audit_event`` readable by roles that view the audit log, ``import_staging`` only by
-  roles that import, ``role_field_access`` writable only by the owner.
+  categories (row policies hide the consent and source rows about them too);
+* ``contact_fts``: a search column is readable only when every field it holds is.
 
-The group role ``<db>_owner`` owns the tables, so an owner signed in with their own login
-role (CREATEROLE) can add users and re-apply the grants after changing the matrix.
+The NOLOGIN system role ``<db>_system`` owns the schema, the tables and the server
+functions (``persistence/pg_functions.py``); no login role is a member of it and none may
+create roles. The owner's desk adds users and re-grants after a change of the matrix
+through those functions; passwords travel as SCRAM verifiers computed here.
 Everything here is Qt-free and takes a SQLAlchemy connection on a PostgreSQL database;
-identifiers and the password literal are quoted by psycopg.
+identifiers are quoted by psycopg.
 """
-
 from __future__ import annotations
 
 import hashlib
