@@ -107,10 +107,12 @@ END $fn$
 
 _AUDIT_APPEND = """
 CREATE OR REPLACE FUNCTION pcrm_audit_write(
-    who text, p_action text, p_entity text, p_entity_id text, p_detail text, p_at text
-) RETURNS bigint
+    who text, p_action text, p_entity text, p_entity_id text, p_detail text, p_at text,
+    OUT event_id bigint, OUT event_hash text
+)
 LANGUAGE plpgsql {definer} AS $fn$
 DECLARE
+    anchored record;
     last_id bigint;
     prev text;
     next_id bigint;
@@ -133,24 +135,40 @@ BEGIN
     VALUES (next_id, p_at, who, p_action, p_entity, p_entity_id, p_detail, prev, digest);
     INSERT INTO setting (key, value) VALUES ('audit.head', next_id || ':' || digest)
     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
-    RETURN next_id;
+    -- The server's audit anchor (persistence/audit_anchor.write_server_anchor), where the
+    -- database has one: an anchor not naming the event chained onto is kept for the check.
+    IF to_regclass('audit_anchor') IS NOT NULL THEN
+        SELECT events, head INTO anchored FROM audit_anchor WHERE id = 1;
+        IF FOUND AND (anchored.events::bigint, anchored.head::text)
+            IS DISTINCT FROM (last_id, CASE WHEN last_id = 0 THEN '' ELSE prev END)
+        THEN
+            INSERT INTO audit_anchor (id, events, head, at, found)
+            SELECT max(id) + 1, anchored.events, anchored.head, p_at, last_id FROM audit_anchor;
+        END IF;
+        INSERT INTO audit_anchor (id, events, head, at) VALUES (1, next_id, digest, p_at)
+        ON CONFLICT (id) DO UPDATE SET events = excluded.events, head = excluded.head,
+            at = excluded.at;
+    END IF;
+    event_id := next_id;
+    event_hash := digest;
 END $fn$
 """
 
 _AUDIT_CHECKED = """
 CREATE OR REPLACE FUNCTION pcrm_audit_append(
-    p_actor text, p_action text, p_entity text, p_entity_id text, p_detail text, p_at text
-) RETURNS bigint
+    p_actor text, p_action text, p_entity text, p_entity_id text, p_detail text, p_at text,
+    OUT event_id bigint, OUT event_hash text
+)
 LANGUAGE plpgsql {definer} AS $fn$
 DECLARE
     c record;
 BEGIN
     SELECT * INTO c FROM pcrm_caller();
     -- A desk appends in its own name only; the administrator names the actor.
-    RETURN pcrm_audit_write(
+    SELECT w.event_id, w.event_hash INTO event_id, event_hash FROM pcrm_audit_write(
         CASE WHEN c.desk THEN c.username ELSE p_actor END,
         p_action, p_entity, p_entity_id, p_detail, p_at
-    );
+    ) w;
 END $fn$
 """
 
@@ -445,6 +463,16 @@ def install_functions(
         "max_failed": str(MAX_FAILED_LOGINS),
         "lock_minutes": str(LOCKOUT_MINUTES),
     }
+    # The audit functions return (id, hash) since issue 15's anchors: a changed result
+    # type cannot be replaced in place.
+    for signature in (
+        "pcrm_audit_append(text, text, text, text, text, text)",
+        "pcrm_audit_write(text, text, text, text, text, text)",
+    ):
+        old_kind = f"to_regprocedure('{signature}') AND prorettype = 'bigint'::regtype"
+        drop = f"DROP FUNCTION {signature} CASCADE"
+        found = "SELECT 1 FROM pg_proc WHERE oid = " + old_kind  # noqa: S608 - constants
+        run(f"DO $do$ BEGIN IF EXISTS ({found}) THEN {drop}; END IF; END $do$")
     for template in (
         _JSON_TEXT,
         _LOGIN_ROLE,

@@ -20,6 +20,7 @@ through those functions; passwords travel as SCRAM verifiers computed here.
 Everything here is Qt-free and takes a SQLAlchemy connection on a PostgreSQL database;
 identifiers are quoted by psycopg.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -339,6 +340,8 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
     },
     # Appended only by ``pcrm_audit_append``; read by those who view the audit.
     "audit_event": {"SELECT": frozenset({_P.VIEW_AUDIT})},
+    # The server's audit anchor (issue 15): moved only by ``pcrm_audit_write``.
+    "audit_anchor": {"SELECT": frozenset({_P.VIEW_AUDIT})},
 }
 _SALT_KEY = "suppression.salt"
 

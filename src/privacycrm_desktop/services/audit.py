@@ -44,7 +44,10 @@ def record_event(
     session.flush()
     if server_functions(session.connection()):
         session.execute(
-            text("SELECT pcrm_audit_append(:actor, :action, :entity, :entity_id, :detail, :at)"),
+            text(
+                "SELECT event_id, event_hash FROM "
+                "pcrm_audit_append(:actor, :action, :entity, :entity_id, :detail, :at)"
+            ),
             {
                 "actor": actor,
                 "action": action,
