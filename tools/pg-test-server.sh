@@ -8,7 +8,9 @@
 # root, so as root the server runs as the postgres user; as anyone else, as that user.
 # The data lives in a temporary folder outside the work tree; durability settings are off
 # (tests never crash the server, and nothing there outlives the run). Host connections
-# need a password (scram-sha-256), so per-user roles really authenticate.
+# need a password (scram-sha-256), so per-user roles really authenticate. Every statement
+# is logged (log_statement=all): tests/e2e/test_pg_least_privilege.py checks that no
+# password reaches the log (the app sends SCRAM verifiers, never a password).
 set -eu
 PORT="${PRIVACYCRM_TEST_PG_PORT:-55432}"
 BASE="${TMPDIR:-/tmp}/privacycrm-pgtest-$PORT"
@@ -51,7 +53,8 @@ start)
     }
     as_server_user "'$bindir/pg_ctl' -D '$BASE/data' -l '$BASE/server.log' -w -o \
         \"-p $PORT -k '$BASE' -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off \
-        -c synchronous_commit=off -c max_connections=200 -c shared_buffers=128MB\" start >/dev/null" || {
+        -c synchronous_commit=off -c max_connections=200 -c shared_buffers=128MB \
+        -c log_statement=all\" start >/dev/null" || {
         cat "$BASE/server.log" >&2
         exit 1
     }

@@ -139,12 +139,18 @@ class OwnRoleSignIn:
     def login(self, username: str, password: str) -> Actor:
         from privacycrm_desktop.domain.errors import AuthenticationFailed
         from privacycrm_desktop.persistence.storage_errors import refused_sign_in
-        from privacycrm_desktop.services.server_roles import own_role_url
+        from privacycrm_desktop.services.server_roles import (
+            count_refused_sign_in,
+            own_role_url,
+            reopen_if_lock_over,
+        )
 
+        reopen_if_lock_over(self.url, username)
         try:
             services = build_services(own_role_url(self.url, username.strip(), password))
         except Exception as exc:
             if refused_sign_in(exc):
+                count_refused_sign_in(self.url, username)  # the server's lockout (issue 15)
                 raise AuthenticationFailed from exc
             raise
         try:

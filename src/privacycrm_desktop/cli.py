@@ -59,8 +59,12 @@ class Context:
         self.services = services
         self.fmt: str = args.format
 
-    def actor(self) -> Actor:
-        """Sign in as ``--user``; refuse when it is missing."""
+    def actor(self, *, own_role: bool = True) -> Actor:
+        """Sign in as ``--user``; refuse when it is missing.
+
+        *own_role* False keeps the configured connection (a restore on a PostgreSQL
+        server replaces the schema the system role owns: the administrator's URL only).
+        """
         if not self.args.user:
             raise CliFailure(_("This command needs --user NAME."))
         password = read_password(PASSWORD_ENV)
@@ -68,7 +72,8 @@ class Context:
         # Where the PostgreSQL server enforces the field matrix, work as the user's own role.
         from privacycrm_desktop.services.server_roles import for_user
 
-        for_user(self.services, actor, password)
+        if own_role:
+            for_user(self.services, actor, password)
         return actor
 
     def emit(self, document: Any, text: Callable[[], str]) -> None:
@@ -337,7 +342,10 @@ def _open(args: argparse.Namespace) -> tuple[Engine, Services]:
 
     own_role = bool(args.user) and signs_in_as_own_role(url)
     if own_role:
+        from privacycrm_desktop.services.server_roles import reopen_if_lock_over
+
         # A server URL without a user: connect as the user's own role from the start.
+        reopen_if_lock_over(url, args.user)
         url = own_role_url(url, args.user, read_password(PASSWORD_ENV))
     engine = create_engine_for(url)
     try:
@@ -348,6 +356,9 @@ def _open(args: argparse.Namespace) -> tuple[Engine, Services]:
 
         engine.dispose()
         if own_role and refused_sign_in(exc):
+            from privacycrm_desktop.services.server_roles import count_refused_sign_in
+
+            count_refused_sign_in(args.db, args.user)  # the server's lockout (issue 15)
             raise AuthenticationFailed from exc
         raise
     services = Services.build(engine)

@@ -97,6 +97,17 @@ def suppression_digest(salt: str, kind: HashKind, value: str) -> str:
     return normalised_digest(salt, kind, normalised_point(kind, value))
 
 
+class HeldKey(str):
+    """The suppression key of a database, held where the caller cannot read it (on a
+    PostgreSQL server enforcing the roles: the server hashes). Its text is no secret."""
+
+    __slots__ = ()
+
+    def digests(self, items: list[tuple[str, str]]) -> list[str]:
+        """The digests of (hash kind, normalised value) pairs, in order."""
+        raise NotImplementedError
+
+
 def canonical_point(kind: HashKind, normalised: str) -> str:
     """The form a point is put on the suppression list in (issue 16), from its
     ``normalised_point`` form: an e-mail address without its sub-address
@@ -147,5 +158,7 @@ def normalised_candidates(salt: str, kind: HashKind, normalised: str) -> tuple[s
 def normalised_digest(salt: str, kind: HashKind, normalised: str) -> str:
     """``suppression_digest`` of a value already in ``normalised_point`` form (bulk checks
     normalise once for both duplicate keys and suppression)."""
+    if isinstance(salt, HeldKey):
+        return salt.digests([(kind.value, normalised)])[0]
     message = f"{kind.value}:{normalised}".encode()
     return hmac.new(salt.encode("ascii"), message, hashlib.sha256).hexdigest()

@@ -134,7 +134,7 @@ def migrate(engine: Engine, target: str = "head") -> bool:
     if target == "head":
         current = current_revision(engine)
         if current == HEAD_REVISION:
-            return False
+            return is_postgresql(engine) and _refresh_server_roles(engine)
         refuse_newer(current)
     from alembic import command
 
@@ -160,6 +160,24 @@ def migrate(engine: Engine, target: str = "head") -> bool:
             if is_sqlite(engine):
                 raw.execute("PRAGMA foreign_keys=ON")
     return True
+
+
+def _refresh_server_roles(engine: Engine) -> bool:
+    """The schema is current, but the server's functions and grants may be of an older
+    version (issue 15): the administrator's connection brings them up to date; a desk's
+    own role leaves them (it may not change them). True when they were renewed."""
+    from privacycrm_desktop.persistence import pg_roles
+
+    with engine.connect() as conn:
+        stale = pg_roles.needs_upgrade(conn) and pg_roles.is_admin(conn)
+        conn.rollback()
+        if not stale:
+            return False
+        with conn.begin():
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            if pg_roles.needs_upgrade(conn):
+                pg_roles.enable(conn)
+        return True
 
 
 def _migrate_postgresql(engine: Engine, target: str) -> bool:

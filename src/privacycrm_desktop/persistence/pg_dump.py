@@ -193,6 +193,11 @@ def dump(engine: Engine, dest: Path) -> SnapshotFacts:
                     str(tools.dump),
                     "--format=custom",
                     "--no-password",
+                    # Row policies (issue 15): a non-owner of the tables dumps the rows its
+                    # policies show (the owner's role sees them all); the grant policy is
+                    # the server's own and written again after a restore.
+                    "--enable-row-security",
+                    "--exclude-table=pcrm_grant_policy",
                     f"--snapshot={snapshot}",
                     f"--file={dest}",
                     f"--dbname={conninfo}",

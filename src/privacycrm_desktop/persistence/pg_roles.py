@@ -1,23 +1,24 @@
-"""Field restrictions enforced by the PostgreSQL server itself (issue 10).
+"""Field restrictions and least privilege enforced by the PostgreSQL server (issues 10, 15).
 
 With SQLite the folder holding the file is the boundary: whoever can read the file reads
 every field. On a shared PostgreSQL server each app user connects with a login role of
-their own, member of one NOLOGIN group role per app role; the group roles get only the
-privileges the field x role matrix allows:
+their own, member of one NOLOGIN group role per app role. Deny by default: each table
+gets only the privileges its line in ``TABLE_POLICY`` gives each app role (a table not
+listed gets none), narrowed by the field x role matrix:
 
 * ``contact`` (and the other tables in ``PERSONAL_COLUMNS``): column-level SELECT and
   UPDATE leaving out every column of a field the role sees HIDDEN (masked fields stay
   readable: the app masks them);
 * ``special_category_datum``: nothing at all for a role that does not see special
-  categories;
-* ``contact_fts``: a search column is readable only when every field it holds is;
-* ``audit_event`` readable by roles that view the audit log, ``import_staging`` only by
-  roles that import, ``role_field_access`` writable only by the owner.
+  categories (row policies hide the consent and source rows about them too);
+* ``contact_fts``: a search column is readable only when every field it holds is.
 
-The group role ``<db>_owner`` owns the tables, so an owner signed in with their own login
-role (CREATEROLE) can add users and re-apply the grants after changing the matrix.
+The NOLOGIN system role ``<db>_system`` owns the schema, the tables and the server
+functions (``persistence/pg_functions.py``); no login role is a member of it and none may
+create roles. The owner's desk adds users and re-grants after a change of the matrix
+through those functions; passwords travel as SCRAM verifiers computed here.
 Everything here is Qt-free and takes a SQLAlchemy connection on a PostgreSQL database;
-identifiers and the password literal are quoted by psycopg.
+identifiers are quoted by psycopg.
 """
 
 from __future__ import annotations
@@ -176,28 +177,303 @@ def hidden_columns(matrix: FieldMatrix, role: Role) -> dict[str, set[str]]:
     return hidden
 
 
+def system_role(database: str) -> str:
+    """The NOLOGIN role that owns the tables and the server functions: ``<db>_system``.
+
+    Nobody signs in as it; no desk role is a member. The administrator who sets the
+    database up joins it (to migrate); the functions it owns run as it and check the
+    caller from the server session (``session_user``), never from a table a desk writes.
+    """
+    return _bounded(f"{database}_system")
+
+
+#: Who may do what to each table, by app permission: (privilege, permissions granting it).
+#: Deny by default: a table not listed here (one added later) is refused to every desk
+#: role until it is listed, and a privilege not listed is refused too.
+_CONTACT_READ = frozenset({Permission.VIEW_CONTACTS})
+_CONTACT_WRITE = frozenset(
+    {Permission.CREATE_CONTACTS, Permission.EDIT_CONTACTS, Permission.IMPORT, Permission.ERASE}
+)
+_CONTACT_REMOVE = frozenset({Permission.ERASE, Permission.CLEANUP, Permission.IMPORT})
+_ALL_READ = frozenset({Permission.VIEW_CONTACTS})
+_SETTINGS_WRITE = frozenset({Permission.EDIT_SETTINGS, Permission.BACKUP, Permission.CLEANUP})
+_P = Permission
+TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
+    "alembic_version": {"SELECT": _ALL_READ},
+    "contact": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _CONTACT_WRITE,
+        "UPDATE": _CONTACT_WRITE | {_P.CLEANUP},
+        "DELETE": _CONTACT_REMOVE,
+    },
+    "contact_email": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _CONTACT_WRITE,
+        "UPDATE": _CONTACT_WRITE | {_P.CLEANUP},
+        "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE,
+    },
+    "contact_phone": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _CONTACT_WRITE,
+        "UPDATE": _CONTACT_WRITE | {_P.CLEANUP},
+        "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE,
+    },
+    "contact_fts": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _CONTACT_WRITE,
+        "UPDATE": _CONTACT_WRITE | {_P.CLEANUP},
+        "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE,
+    },
+    "field_provenance": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _CONTACT_WRITE,
+        "UPDATE": _CONTACT_WRITE | {_P.CLEANUP},
+        "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE,
+    },
+    "source": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _CONTACT_WRITE | {_P.RECORD_CONSENT},
+        "UPDATE": _CONTACT_WRITE | {_P.CLEANUP},
+        "DELETE": _CONTACT_REMOVE,
+    },
+    "special_category_datum": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _CONTACT_WRITE,
+        "UPDATE": _CONTACT_WRITE,
+        "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE,
+    },
+    "contact_count": {"SELECT": _CONTACT_READ},
+    "keep_until_count": {"SELECT": _CONTACT_READ},
+    "consent_event": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.RECORD_CONSENT, _P.IMPORT, _P.RESTORE}),
+        "UPDATE": frozenset({_P.ERASE, _P.CLEANUP}),
+        "DELETE": frozenset({_P.IMPORT, _P.ERASE, _P.CLEANUP}),
+    },
+    "privacy_statement": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.EDIT_SETTINGS}),
+        "UPDATE": frozenset({_P.EDIT_SETTINGS}),
+    },
+    "purpose": {"SELECT": _ALL_READ},
+    "field_catalogue": {"SELECT": _ALL_READ},
+    "recipient": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.MANAGE_REQUESTS, _P.EXPORT, _P.MARKETING_LISTS}),
+        "UPDATE": frozenset({_P.MANAGE_REQUESTS}),
+    },
+    "disclosure": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.MANAGE_REQUESTS, _P.EXPORT, _P.MARKETING_LISTS}),
+        "UPDATE": frozenset({_P.MANAGE_REQUESTS}),
+        "DELETE": frozenset({_P.ERASE}),
+    },
+    "rights_request": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.MANAGE_REQUESTS}),
+        "UPDATE": frozenset({_P.MANAGE_REQUESTS, _P.ERASE}),
+        "DELETE": frozenset({_P.ERASE}),
+    },
+    "request_contact": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.MANAGE_REQUESTS}),
+        "UPDATE": frozenset({_P.MANAGE_REQUESTS, _P.ERASE}),
+        "DELETE": frozenset({_P.MANAGE_REQUESTS, _P.ERASE}),
+    },
+    # Old and new values of any field, restricted ones included: only for those who
+    # handle the requests (and see every field by default).
+    "rectification": {
+        "SELECT": frozenset({_P.MANAGE_REQUESTS}),
+        "INSERT": frozenset({_P.MANAGE_REQUESTS}),
+        "DELETE": frozenset({_P.ERASE}),
+    },
+    "retention_hold": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.CLEANUP, _P.ERASE}),
+        "UPDATE": frozenset({_P.CLEANUP, _P.ERASE}),
+        "DELETE": frozenset({_P.CLEANUP, _P.ERASE, _P.RESTORE}),
+    },
+    "anonymised_record": {
+        "SELECT": frozenset({_P.ACCESS_REPORT, _P.ERASE, _P.CLEANUP}),
+        "INSERT": frozenset({_P.ERASE, _P.CLEANUP}),
+    },
+    "import_batch": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.IMPORT}),
+        "UPDATE": frozenset({_P.IMPORT}),
+        "DELETE": frozenset({_P.IMPORT}),
+    },
+    "import_staging": {
+        "SELECT": frozenset({_P.IMPORT}),
+        "INSERT": frozenset({_P.IMPORT}),
+        "UPDATE": frozenset({_P.IMPORT}),
+        "DELETE": frozenset({_P.IMPORT, _P.ERASE}),
+    },
+    # Append-only lists nobody may shorten or edit at a desk.
+    "suppression": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.RECORD_CONSENT, _P.ERASE, _P.CLEANUP, _P.RESTORE}),
+    },
+    "erasure_ledger": {
+        "SELECT": frozenset({_P.ERASE, _P.BACKUP, _P.RESTORE}),
+        "INSERT": frozenset({_P.ERASE, _P.CLEANUP}),
+    },
+    # Row-level policies below narrow these to the keys a desk may change.
+    "setting": {
+        "SELECT": _ALL_READ,
+        "INSERT": _SETTINGS_WRITE,
+        "UPDATE": _SETTINGS_WRITE,
+        "DELETE": _SETTINGS_WRITE,
+    },
+    # The owner manages users through the app; sign-in bookkeeping, language and the
+    # login roles go through the server functions.
+    "app_user": {
+        "SELECT": _ALL_READ,
+        "INSERT": frozenset({_P.MANAGE_USERS}),
+        "UPDATE": frozenset({_P.MANAGE_USERS}),
+    },
+    "role_field_access": {
+        "SELECT": _ALL_READ,
+        "INSERT": frozenset({_P.EDIT_FIELD_MATRIX}),
+        "UPDATE": frozenset({_P.EDIT_FIELD_MATRIX}),
+        "DELETE": frozenset({_P.EDIT_FIELD_MATRIX}),
+    },
+    # Appended only by ``pcrm_audit_append``; read by those who view the audit.
+    "audit_event": {"SELECT": frozenset({_P.VIEW_AUDIT})},
+    # The server's audit anchor (issue 15): moved only by ``pcrm_audit_write``.
+    "audit_anchor": {"SELECT": frozenset({_P.VIEW_AUDIT})},
+}
+_SALT_KEY = "suppression.salt"
+
+
+def policy_privileges(role: Role, table: str) -> set[str]:
+    """The privileges *role* may ever have on *table* (before the matrix narrows them)."""
+    rules = TABLE_POLICY.get(table, {})
+    return {
+        privilege
+        for privilege, permissions in rules.items()
+        if any(has_permission(role, p) for p in permissions)
+    }
+
+
+def table_grants(
+    matrix: FieldMatrix, role: Role, columns: Mapping[str, list[str]]
+) -> list[tuple[str, str, list[str] | None]]:
+    """(table, privilege, columns or None for all) that *role* gets under *matrix*."""
+    hidden = hidden_columns(matrix, role)
+    grants: list[tuple[str, str, list[str] | None]] = []
+    for table in sorted(columns):
+        privileges = policy_privileges(role, table)
+        if not privileges:
+            continue
+        if table == SPECIAL_TABLE and SPECIAL_TABLE in hidden:
+            continue  # special categories hidden: not even their existence per contact
+        gone = hidden.get(table, set())
+        for privilege in sorted(privileges):
+            if not gone or privilege in ("INSERT", "DELETE"):
+                grants.append((table, privilege, None))
+                continue
+            visible = [c for c in columns[table] if c not in gone]
+            if visible:
+                grants.append((table, privilege, visible))
+    return grants
+
+
+def sign_in_role(database: str) -> str:
+    """The LOGIN role a desk uses to count a refused sign-in: ``<db>_signin``.
+
+    Its password is public (``pg_functions.SIGN_IN_PASSWORD``): it reads no table and
+    may only call ``pcrm_sign_in_failed`` and ``pcrm_sign_in_ready``.
+    """
+    return _bounded(f"{database}_signin")
+
+
+def sign_in_url(url: str) -> str:
+    """*url* (host and database as configured) with the sign-in role."""
+    from privacycrm_desktop.persistence.pg_functions import SIGN_IN_PASSWORD
+
+    parsed = make_url(url)
+    role = sign_in_role(parsed.database or "")
+    return parsed.set(username=role, password=SIGN_IN_PASSWORD).render_as_string(
+        hide_password=False
+    )
+
+
+def is_admin(conn: Connection) -> bool:
+    """True for the administrator's connection (a superuser or a member of the system
+    role), False for a desk's own login role."""
+    return bool(
+        conn.execute(
+            text(
+                "SELECT r.rolsuper OR (s.oid IS NOT NULL AND pg_has_role(current_user, s.oid, "
+                "'MEMBER')) FROM pg_roles r LEFT JOIN pg_roles s ON s.rolname = :s "
+                "WHERE r.rolname = current_user"
+            ),
+            {"s": system_role(database_name(conn))},
+        ).scalar()
+    )
+
+
+def scram_verifier(conn: Connection, role_name: str, password: str) -> str:
+    """The SCRAM-SHA-256 verifier of *password* for *role_name*, computed on this desk by
+    libpq (``PQencryptPasswordConn``): the password itself never reaches the server."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    pgconn = raw.pgconn
+    verifier = pgconn.encrypt_password(password.encode(), role_name.encode(), b"scram-sha-256")
+    return bytes(verifier).decode("ascii")
+
+
 def create_group_roles(conn: Connection) -> None:
-    """Create the NOLOGIN group roles of this database (once) and make ``<db>_owner``
-    own its tables, views and free sequences. Needs CREATEROLE (or a superuser)."""
+    """Create the NOLOGIN group roles and the system role of this database (once) and make
+    the system role own its schema, tables, views and free sequences. Needs CREATEROLE
+    (or a superuser): the administrator's connection."""
     database = database_name(conn)
-    owner = group_role(database, Role.OWNER)
+    system = system_role(database)
+    quoted_system = _quote(conn, system)
+    if not _role_exists(conn, system):
+        _run(conn, f"CREATE ROLE {quoted_system} NOLOGIN")
+    # It creates and alters the login roles in ``pcrm_manage_login``.
+    _run(conn, f"ALTER ROLE {quoted_system} NOLOGIN CREATEROLE")
     for role in Role:
         name = group_role(database, role)
         if not _role_exists(conn, name):
             _run(conn, f"CREATE ROLE {_quote(conn, name)} NOLOGIN")
+        _run(conn, f"ALTER ROLE {_quote(conn, name)} NOLOGIN NOCREATEROLE")
         _run(conn, f"GRANT CONNECT ON DATABASE {_quote(conn, database)} TO {_quote(conn, name)}")
+    sign_in = sign_in_role(database)
+    if not _role_exists(conn, sign_in):
+        _run(conn, f"CREATE ROLE {_quote(conn, sign_in)} LOGIN NOINHERIT")
+    from privacycrm_desktop.persistence.pg_functions import SIGN_IN_PASSWORD
+
+    verifier = scram_verifier(conn, sign_in, SIGN_IN_PASSWORD)
+    _run(conn, f"ALTER ROLE {_quote(conn, sign_in)} LOGIN NOCREATEROLE PASSWORD '{verifier}'")
+    _run(conn, f"GRANT CONNECT ON DATABASE {_quote(conn, database)} TO {_quote(conn, sign_in)}")
     superuser = conn.execute(
         text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
     ).scalar()
     if not superuser:
-        # To hand its objects over (and migrate later), the administrator joins the owner.
-        _run(conn, f"GRANT {_quote(conn, owner)} TO CURRENT_USER")
-    # The owner group owns the schema first (a new owner needs CREATE on it), so a restore
-    # from the owner's own role may drop and re-create it with the search extensions
-    # (unaccent and pg_trgm are trusted: CREATE on the database suffices).
-    _run(conn, f"ALTER SCHEMA public OWNER TO {_quote(conn, owner)}")
-    _run(conn, f"GRANT CREATE ON DATABASE {_quote(conn, database)} TO {_quote(conn, owner)}")
-    _transfer_ownership(conn, owner)
+        # To hand its objects over (and migrate later), the administrator joins the
+        # system role (and the owner group, as before).
+        _run(conn, f"GRANT {quoted_system} TO CURRENT_USER")
+        _run(conn, f"GRANT {_quote(conn, group_role(database, Role.OWNER))} TO CURRENT_USER")
+    _run(conn, f"ALTER SCHEMA public OWNER TO {quoted_system}")
+    _run(conn, f"GRANT CREATE ON DATABASE {_quote(conn, database)} TO {quoted_system}")
+    _run(conn, f"REVOKE CREATE ON DATABASE {_quote(conn, database)} FROM PUBLIC")
+    _transfer_ownership(conn, system)
+    # Login roles of an earlier version had CREATEROLE (the owner's): on PostgreSQL 15
+    # that lets a role grant itself any group, the system role included. Take it away.
+    prefix = _like_prefix(f"{database}_u_")
+    for (name,) in conn.execute(
+        text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p AND NOT rolsuper"),
+        {"p": prefix + "%"},
+    ).all():
+        _run(conn, f"ALTER ROLE {_quote(conn, str(name))} NOCREATEROLE")
+        _run(conn, f"REVOKE {quoted_system} FROM {_quote(conn, str(name))}")
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
 
 
 def _transfer_ownership(conn: Connection, owner: str) -> None:
@@ -245,53 +521,27 @@ def _column_list(conn: Connection, columns: Iterable[str]) -> str:
 
 
 def apply_privileges(conn: Connection, matrix: FieldMatrix | None = None) -> None:
-    """REVOKE everything from the group roles, then GRANT what *matrix* allows.
+    """REVOKE every table privilege from the group roles, then GRANT what the table
+    policy and *matrix* allow, through ``pcrm_apply_grants``.
 
     *matrix* defaults to the one stored in the database. Call it after a migration and
     whenever the owner changes the matrix; it runs in the caller's transaction, so the
-    grants change all at once. The owner group role owns the tables and keeps everything.
+    grants change all at once. The server function only grants what the policy table
+    (written by the administrator at ``enable``) allows: the owner's desk can narrow a
+    role's columns, never widen a role's reach beyond the policy.
     """
+    import json
+
     if matrix is None:
         matrix = stored_matrix(conn)
-    database = database_name(conn)
-    schema = _quote(conn, str(conn.execute(text("SELECT current_schema()")).scalar_one()))
     tables = _tables(conn)
     columns = {table: _columns(conn, table) for table in tables}
-    for role in Role:
-        grantee = _quote(conn, group_role(database, role))
-        _run(conn, f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {grantee}")
-        _run(conn, f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {grantee}")
-        _run(conn, f"GRANT USAGE ON SCHEMA {schema} TO {grantee}")
-        _run(conn, f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {grantee}")
-        if role is Role.OWNER:
-            # It owns the tables, but an owner's privileges can be revoked too: give
-            # them back (foreign-key checks run with them).
-            _run(conn, f"GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {grantee}")
-            continue
-        hidden = hidden_columns(matrix, role)
-        for table in tables:
-            target = _quote(conn, table)
-            if table == SPECIAL_TABLE and SPECIAL_TABLE in hidden:
-                continue  # special categories hidden: not even their existence per contact
-            needed = _PERMISSION_READ.get(table)
-            if needed is not None and not has_permission(role, needed):
-                if table == "audit_event":
-                    # Every action is audited: the chain needs the last row's id and hash.
-                    _run(conn, f"GRANT INSERT, SELECT (id, hash) ON {target} TO {grantee}")
-                continue
-            writer = _PERMISSION_WRITE.get(table)
-            if writer is not None and not has_permission(role, writer):
-                _run(conn, f"GRANT SELECT ON {target} TO {grantee}")
-                continue
-            gone = hidden.get(table, set())
-            if not gone:
-                _run(conn, f"GRANT SELECT, INSERT, UPDATE, DELETE ON {target} TO {grantee}")
-                continue
-            visible = [c for c in columns[table] if c not in gone]
-            _run(conn, f"GRANT INSERT, DELETE ON {target} TO {grantee}")
-            if visible:
-                names = _column_list(conn, visible)
-                _run(conn, f"GRANT SELECT ({names}), UPDATE ({names}) ON {target} TO {grantee}")
+    plan = [
+        [role.value, table, privilege, cols]
+        for role in Role
+        for table, privilege, cols in table_grants(matrix, role, columns)
+    ]
+    conn.execute(text("SELECT pcrm_apply_grants(CAST(:plan AS jsonb))"), {"plan": json.dumps(plan)})
 
 
 def may_create_roles(conn: Connection) -> bool:
@@ -304,53 +554,130 @@ def may_create_roles(conn: Connection) -> bool:
 
 
 def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
-    """Create the group roles and apply the matrix: from now on the server enforces it."""
+    """Create the roles, the server functions, the policy and the grants: from now on the
+    server enforces them. The administrator's connection; run again after a migration."""
+    import secrets
+
+    from privacycrm_desktop.persistence.pg_functions import install_functions
+
     create_group_roles(conn)
+    database = database_name(conn)
+    install_functions(
+        conn,
+        system=system_role(database),
+        sign_in=sign_in_role(database),
+        groups={role.value: group_role(database, role) for role in Role},
+        quote=lambda name: _quote(conn, name),
+        run=lambda statement: _run(conn, statement),
+    )
+    conn.execute(text("DELETE FROM pcrm_grant_policy"))
+    rows = [
+        {"r": role.value, "t": table, "p": privilege}
+        for role in Role
+        for table in TABLE_POLICY
+        for privilege in policy_privileges(role, table)
+    ]
+    if rows:
+        conn.execute(
+            text(
+                "INSERT INTO pcrm_grant_policy (app_role, table_name, privilege) "
+                "VALUES (:r, :t, :p)"
+            ),
+            rows,
+        )
+    # The suppression key exists before any desk needs it (no desk role may write it).
+    conn.execute(
+        text("INSERT INTO setting (key, value) VALUES (:k, :v) ON CONFLICT (key) DO NOTHING"),
+        {"k": _SALT_KEY, "v": secrets.token_hex(32)},
+    )
+    conn.info.pop("pcrm_functions", None)
     apply_privileges(conn, matrix)
+    _run(conn, f"COMMENT ON TABLE pcrm_grant_policy IS {_literal(conn, policy_version())}")
+
+
+def policy_version() -> str:
+    """A fingerprint of the server functions and the table policy of this app version."""
+    import json
+
+    from privacycrm_desktop.persistence import pg_functions
+
+    parts = [
+        json.dumps({t: {p: sorted(r) for p, r in v.items()} for t, v in TABLE_POLICY.items()}),
+        *(
+            str(getattr(pg_functions, name))
+            for name in sorted(dir(pg_functions))
+            if name.startswith("_") and not name.startswith("__") and name.upper() == name
+        ),
+        json.dumps(sorted(pg_functions.FUNCTIONS.items())),
+        str(pg_functions.MAX_FAILED_LOGINS),
+        str(pg_functions.LOCKOUT_MINUTES),
+    ]
+    return "pcrm-policy " + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def needs_upgrade(conn: Connection) -> bool:
+    """True where the server enforces the roles with the functions and grants of another
+    app version (or of one from before issue 15): ``enable`` brings them up to date."""
+    if not enabled(conn):
+        return False
+    installed = conn.execute(
+        text(
+            "SELECT CASE WHEN to_regclass('pcrm_grant_policy') IS NULL THEN NULL "
+            "ELSE obj_description(to_regclass('pcrm_grant_policy'), 'pg_class') END"
+        )
+    ).scalar()
+    return installed != policy_version()
+
+
+def server_functions(conn: Connection) -> bool:
+    """True when this database has the server functions (``enable`` ran); cached per
+    connection."""
+    if conn.dialect.name != "postgresql":
+        return False
+    cached = conn.info.get("pcrm_functions")
+    if cached is None:
+        cached = bool(
+            conn.execute(text("SELECT to_regprocedure('pcrm_caller()') IS NOT NULL")).scalar()
+        )
+        conn.info["pcrm_functions"] = cached
+    return bool(cached)
 
 
 def create_login_role(conn: Connection, username: str, password: str, app_role: Role) -> str:
     """Create (or update) the LOGIN role of *username*, member of its app role's group only.
 
-    The owner's login role may create roles (to add users from their own desk).
-    Returns the login role's name.
+    Runs through ``pcrm_manage_login`` (the owner's desk or the administrator): the
+    password travels as a SCRAM verifier computed here. Returns the login role's name.
     """
-    database = database_name(conn)
-    name = login_role(database, username)
-    quoted = _quote(conn, name)
-    if not _role_exists(conn, name):
-        _run(conn, f"CREATE ROLE {quoted} LOGIN INHERIT")
-    set_password(conn, username, password)
-    set_app_role(conn, username, app_role)
-    _run(conn, f"ALTER ROLE {quoted} LOGIN")
+    name = login_role(database_name(conn), username)
+    _manage(conn, username, scram_verifier(conn, name, password), Role(app_role), True)
     return name
 
 
+def _manage(
+    conn: Connection, username: str, verifier: str | None, role: Role | None, active: bool | None
+) -> None:
+    conn.execute(
+        text("SELECT pcrm_manage_login(:u, :v, :r, :a)"),
+        {"u": username, "v": verifier, "r": role.value if role else None, "a": active},
+    )
+
+
 def set_password(conn: Connection, username: str, password: str) -> None:
-    """Give the login role of *username* a new password (the app password)."""
+    """Give the login role of *username* a new password (as a SCRAM verifier)."""
     name = login_role(database_name(conn), username)
-    _run(conn, f"ALTER ROLE {_quote(conn, name)} PASSWORD {_literal(conn, password)}")
+    _manage(conn, username, scram_verifier(conn, name, password), None, None)
 
 
 def set_app_role(conn: Connection, username: str, app_role: Role) -> None:
     """Make the login role of *username* a member of *app_role*'s group role only."""
-    database = database_name(conn)
-    quoted = _quote(conn, login_role(database, username))
-    for role in Role:
-        group = _quote(conn, group_role(database, role))
-        if role is Role(app_role):
-            _run(conn, f"GRANT {group} TO {quoted}")
-        else:
-            _run(conn, f"REVOKE {group} FROM {quoted}")
-    createrole = "CREATEROLE" if Role(app_role) is Role.OWNER else "NOCREATEROLE"
-    _run(conn, f"ALTER ROLE {quoted} {createrole}")
+    _manage(conn, username, None, Role(app_role), None)
 
 
 def set_active(conn: Connection, username: str, active: bool) -> None:
     """LOGIN again, or NOLOGIN for a deactivated user (their sessions cannot start)."""
-    name = login_role(database_name(conn), username)
-    if _role_exists(conn, name):
-        _run(conn, f"ALTER ROLE {_quote(conn, name)} {'LOGIN' if active else 'NOLOGIN'}")
+    if has_login_role(conn, username):
+        _manage(conn, username, None, None, active)
 
 
 def has_login_role(conn: Connection, username: str) -> bool:

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TextIO
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, require
@@ -23,6 +23,7 @@ from privacycrm_desktop.persistence.audit_anchor import (
 )
 from privacycrm_desktop.persistence.dialect import take_audit_turn
 from privacycrm_desktop.persistence.models import AuditEvent, Setting
+from privacycrm_desktop.persistence.pg_roles import server_functions
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit_anchors import (
     Anchor,
@@ -52,8 +53,36 @@ def record_event(
     at: dt.datetime,
     detail: str = "",
 ) -> None:
-    """Append an audit event. *detail* must never hold a personal value (counts, codes)."""
+    """Append an audit event. *detail* must never hold a personal value (counts, codes).
+
+    Where the PostgreSQL server enforces the roles, the server appends it
+    (``pcrm_audit_append``, persistence/pg_functions.py): no desk role may write the audit
+    or its head, and a desk role appends in its own name only.
+    """
     session.flush()
+    if server_functions(session.connection()):
+        stamp = at.isoformat(timespec="microseconds")
+        appended = session.execute(
+            text(
+                "SELECT event_id, event_hash FROM "
+                "pcrm_audit_append(:actor, :action, :entity, :entity_id, :detail, :at)"
+            ),
+            {
+                "actor": actor,
+                "action": action,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "detail": detail,
+                "at": stamp,
+            },
+        ).first()
+        # The function moved the server's anchor itself; the anchor file outside the
+        # database learns of the event once the commit has made it durable.
+        if appended is not None:
+            session.info.setdefault(AUDIT_APPENDED, []).append(
+                (int(appended[0]), str(appended[1]), stamp)
+            )
+        return
     take_audit_turn(session)
     last = session.execute(
         select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)

@@ -26,6 +26,7 @@ from privacycrm_desktop.domain.errors import (
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.models import Setting, User
+from privacycrm_desktop.persistence.pg_functions import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
 from privacycrm_desktop.services.audit_spool import event_values
@@ -39,8 +40,7 @@ from privacycrm_desktop.services.passwords import (
     verify_password,
 )
 
-MAX_FAILED_LOGINS = 10
-LOCKOUT = dt.timedelta(minutes=15)
+LOCKOUT = dt.timedelta(minutes=LOCKOUT_MINUTES)
 IDLE_SETTING = "security.idle_minutes"
 DEFAULT_IDLE_MINUTES = 15
 MAX_IDLE_MINUTES = 240
@@ -125,16 +125,41 @@ class AuthService:
             if locked or not user.active:
                 burn_time(password)
                 raise AuthenticationFailed
+            desk = _desk_role(session)
             if not verify_password(user.password_hash, password):
+                if desk:
+                    # A desk's own login role cannot write the count (and its connection
+                    # already proved the server password): nothing to remember here.
+                    raise AuthenticationFailed
+                if pg_roles.server_functions(session.connection()):
+                    # The server counts and locks, its login role included.
+                    session.execute(
+                        text("SELECT pcrm_sign_in_failed(:u, :at)"),
+                        {"u": user.username, "at": now},
+                    )
+                    session.commit()
+                    raise AuthenticationFailed
                 _count_failure(session, user.id, now)
                 # Commit the count, then refuse: the failure must be remembered.
                 session.commit()
                 raise AuthenticationFailed
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_login_at = now
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
+            rehash = hash_password(password) if needs_rehash(user.password_hash) else None
+            if pg_roles.server_functions(session.connection()):
+                # A lock that is over opens the login role again (pg_functions.py).
+                session.execute(
+                    text("SELECT pcrm_sign_in_ready(:u, :at)"), {"u": user.username, "at": now}
+                )
+            if desk:
+                # The server writes the caller's own bookkeeping (pg_functions.py).
+                session.execute(
+                    text("SELECT pcrm_signed_in(:rehash, :at)"), {"rehash": rehash, "at": now}
+                )
+            else:
+                user.failed_logins = 0
+                user.locked_until = None
+                user.last_login_at = now
+                if rehash is not None:
+                    user.password_hash = rehash
             _sync_login_role(session, user, password)
             record_event(
                 session,
@@ -211,6 +236,9 @@ class AuthService:
     def set_language(self, actor: Actor, language: str) -> None:
         """Remember the user's UI language."""
         with self._uow(write=True) as uow:
+            if _desk_role(uow.session):
+                uow.session.execute(text("SELECT pcrm_set_language(:l)"), {"l": language})
+                return
             user = uow.session.get(User, actor.user_id)
             if user is not None:
                 user.language = language
@@ -434,6 +462,15 @@ def _server_roles(session: Session) -> Connection | None:
     return conn if pg_roles.enabled(conn) else None
 
 
+def _desk_role(session: Session) -> bool:
+    """True when this session reaches the server as a desk's own login role, which writes
+    ``app_user`` only through the server functions."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    conn = session.connection()
+    return pg_roles.server_functions(conn) and not pg_roles.is_admin(conn)
+
+
 def _sync_login_role(session: Session, user: User, password: str) -> None:
     """Signed in through a connection that may create roles (the administrator's): give
     the user a login role with this password, so their own connection works from now on."""
@@ -444,8 +481,5 @@ def _sync_login_role(session: Session, user: User, password: str) -> None:
     own = conn.execute(text("SELECT current_user")).scalar_one()
     if own == pg_roles.login_role(database, user.username):
         return
-    may_create = conn.execute(
-        text("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")
-    ).scalar()
-    if may_create:
+    if pg_roles.is_admin(conn):
         pg_roles.create_login_role(conn, user.username, password, Role(user.role))

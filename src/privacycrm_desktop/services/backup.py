@@ -328,12 +328,11 @@ class BackupService:
             _database_id, key = self.identity()
             value = json.dumps(make_key_material(passphrase, key).to_dict())
         with self._uow(write=True) as work:
-            if value:
+            # Turning encryption off empties the key rather than deleting its row: on a
+            # server that enforces the roles no desk may delete it (pg_functions.py).
+            row = work.session.get(Setting, ENCRYPTION_KEY)
+            if value or row is not None:
                 work.session.merge(Setting(key=ENCRYPTION_KEY, value=value))
-            else:
-                row = work.session.get(Setting, ENCRYPTION_KEY)
-                if row is not None:
-                    work.session.delete(row)
             record_event(
                 work.session,
                 actor=actor.username,

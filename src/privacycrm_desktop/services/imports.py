@@ -112,7 +112,12 @@ from privacycrm_desktop.domain.retention import (
     keep_until,
 )
 from privacycrm_desktop.domain.special_categories import UNCONFIRMED_NOTES
-from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason
+from privacycrm_desktop.domain.suppression import (
+    HashKind,
+    HeldKey,
+    SuppressionReason,
+    normalised_variants,
+)
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.database import checkpoint
@@ -331,10 +336,25 @@ class _SuppressionList:
 
     def hashing(self) -> tuple[str, frozenset[str]] | None:
         """The secret and the hash kinds a row's keys are hashed with; None when the list
-        is empty (no row is on it)."""
-        if not self._digests or self._salt is None:
+        is empty (no row is on it), or when the server holds the key (``held_digests``:
+        the worker processes cannot ask it)."""
+        if not self._digests or self._salt is None or isinstance(self._salt, HeldKey):
             return None
         return self._salt, frozenset(self._kinds)
+
+    def held_digests(self, keys: Iterable[tuple[HashKind, str]]) -> tuple[tuple[str, str], ...]:
+        """A row's (kind, digest) pairs asked of the server holding the key; () otherwise."""
+        if not self._digests or not isinstance(self._salt, HeldKey):
+            return ()
+        # Every form the list may hold the point in (sub-address, swapped names: issue 16).
+        wanted: list[tuple[str, str]] = [
+            (kind.value, form)
+            for kind, key in keys
+            if kind.value in self._kinds
+            for form in normalised_variants(kind, key)
+        ]
+        digests = self._salt.digests(wanted)
+        return tuple((kind, digest) for (kind, _key), digest in zip(wanted, digests, strict=True))
 
     def reason(self, digests: Iterable[tuple[str, str]]) -> SkipReason | None:
         """Why a row whose keys hash to *digests* (kind, digest; see ``hashing``) is
@@ -619,7 +639,9 @@ class ImportService:
                         result.invalid.append(special)
                         result.invalid_rows += 1
                         continue
-                    skip = suppression.reason(checked.digests)
+                    skip = suppression.reason(
+                        checked.digests or suppression.held_digests(checked.keys)
+                    )
                     if skip is not None:
                         result.skipped[skip] += 1
                         continue

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Connection, Engine, Select, select, text
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.consent import Channel, ConsentFact, ConsentMethod, ConsentStatus
@@ -23,6 +23,7 @@ from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.domain.purposes import LegalBasis
 from privacycrm_desktop.domain.suppression import (
     HashKind,
+    HeldKey,
     candidate_digests,
     name_postcode,
     suppression_digest,
@@ -47,15 +48,56 @@ def similar_key(code: str) -> str:
     return f"purpose.{code}.similar_categories"
 
 
+class ServerKey(HeldKey):
+    """The suppression key kept on the PostgreSQL server, out of a desk role's reach: the
+    server computes the digests (``pcrm_digests``, persistence/pg_functions.py)."""
+
+    _engine: Engine
+    _cache: dict[tuple[str, str], str]
+
+    def __new__(cls, engine: Engine) -> ServerKey:
+        made = super().__new__(cls, "held-by-the-server")
+        made._engine = engine
+        made._cache = {}
+        return made
+
+    def digests(self, items: list[tuple[str, str]]) -> list[str]:
+        missing = sorted({item for item in items if item not in self._cache})
+        if missing:
+            with self._engine.connect() as conn:
+                values = conn.execute(
+                    text("SELECT pcrm_digests(:kinds, :values)"),
+                    {"kinds": [k for k, _v in missing], "values": [v for _k, v in missing]},
+                ).scalar_one()
+                conn.rollback()
+            self._cache.update(zip(missing, values, strict=True))
+        return [self._cache[item] for item in items]
+
+
+def _server_key(session: Session) -> ServerKey | None:
+    """The server's key where it hashes for this desk role (the row is hidden from it)."""
+    from privacycrm_desktop.persistence.pg_roles import server_functions
+
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql" or not server_functions(session.connection()):
+        return None
+    return ServerKey(bind.engine if isinstance(bind, Connection) else bind)
+
+
 def get_salt(session: Session) -> str | None:
-    """The database's suppression secret, or None before its first use."""
+    """The database's suppression secret, or None before its first use. On a server
+    that hides it from this desk role, a key the server hashes with."""
     row = session.get(Setting, SALT_KEY)
-    return row.value if row is not None else None
+    if row is not None:
+        return row.value
+    return _server_key(session)
 
 
 def ensure_salt(session: Session) -> str:
     """The database's suppression secret, created (``secrets.token_hex``) at first use."""
     row = session.get(Setting, SALT_KEY)
+    if row is None and (held := _server_key(session)) is not None:
+        return held  # the server made it when it started enforcing the roles
     if row is None:
         row = Setting(key=SALT_KEY, value=secrets.token_hex(32))
         session.add(row)

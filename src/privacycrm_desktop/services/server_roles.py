@@ -70,3 +70,39 @@ def own_role_url(url: str, username: str, password: str) -> str:
     from privacycrm_desktop.persistence.database import normalise_url
 
     return pg_roles.login_url(normalise_url(url), username, password)
+
+
+def _sign_in_call(url: str, username: str, function: str) -> None:
+    """Call a sign-in function as the database's sign-in role; nothing when the server
+    has none (server roles off, or a database from before issue 15)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from privacycrm_desktop.persistence.database import normalise_url
+    from privacycrm_desktop.services.clock import SystemClock
+
+    try:
+        engine = create_engine_for(pg_roles.sign_in_url(normalise_url(url)))
+    except Exception:
+        return
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(f"SELECT {function}(:u, :at)"),
+                {"u": username.strip(), "at": SystemClock().now()},
+            )
+    except DBAPIError:
+        return
+    finally:
+        engine.dispose()
+
+
+def reopen_if_lock_over(url: str, username: str) -> None:
+    """Before connecting as *username*'s own role: if their lock is over, the server lets
+    the login role connect again (``pcrm_sign_in_ready``)."""
+    _sign_in_call(url, username, "pcrm_sign_in_ready")
+
+
+def count_refused_sign_in(url: str, username: str) -> None:
+    """The server refused *username*'s own role: count it like a wrong password on SQLite
+    (``pcrm_sign_in_failed`` locks the account and its login role at the limit)."""
+    _sign_in_call(url, username, "pcrm_sign_in_failed")

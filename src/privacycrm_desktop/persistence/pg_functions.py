@@ -1,0 +1,576 @@
+"""The server functions that do on PostgreSQL what a desk role may not do itself (issue 15).
+
+Every function here is owned by the database's NOLOGIN system role (``<db>_system``), runs
+as it (SECURITY DEFINER, fixed ``search_path``) and decides who the caller is from the
+server session: ``session_user`` is the login role the connection authenticated as, and
+``pcrm_caller`` maps it to the active app user whose login role has that name. Nothing a
+desk role can write takes part in that decision. A connection that is no app user's login
+role is accepted only when it is a member of the system role (the administrator) and is
+refused otherwise.
+
+* ``pcrm_audit_append`` appends an audit event and moves ``audit.head`` (the hash is the
+  same as ``domain.audit.chain_hash``); desk roles cannot INSERT into ``audit_event`` or
+  write ``audit.head`` themselves. For a desk role the actor is the caller, whatever the
+  desk passes.
+* ``pcrm_signed_in`` and ``pcrm_set_language`` write the caller's own sign-in bookkeeping
+  and language in ``app_user``, which desk roles cannot UPDATE.
+* ``pcrm_manage_login`` creates and changes login roles for the owner's desk (the system
+  role has CREATEROLE; no login role does, because on PostgreSQL 15 CREATEROLE may grant
+  itself any group, the system role included). Passwords arrive as SCRAM verifiers only.
+* ``pcrm_apply_grants`` re-grants the tables after a change of the field matrix; it only
+  grants what ``pcrm_grant_policy`` (written by the administrator) allows, so the owner's
+  desk can narrow a role, never widen it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from privacycrm_desktop.persistence.dialect import AUDIT_LOCK_KEY
+
+#: Refused sign-ins before an account locks, and for how long (as on SQLite).
+MAX_FAILED_LOGINS = 10
+LOCKOUT_MINUTES = 15
+#: The password of the sign-in role (``<db>_signin``). Public on purpose: that role can
+#: only count a refused sign-in and reopen an account whose lock is over.
+SIGN_IN_PASSWORD = "privacycrm-sign-in"  # noqa: S105 - public by design
+
+_DEFINER = "SECURITY DEFINER SET search_path = public, pg_temp"
+
+_JSON_TEXT = r"""
+CREATE OR REPLACE FUNCTION pcrm_json_text(p text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = public, pg_temp AS $fn$
+DECLARE
+    s text := to_json(p)::text;
+    result text := '';
+    ch text;
+    cp integer;
+BEGIN
+    -- Python's json.dumps(ensure_ascii=True): to_json escapes the same control
+    -- characters; non-ASCII becomes \uXXXX (surrogate pairs above U+FFFF).
+    IF s !~ '[^\x01-\x7f]' THEN
+        RETURN s;
+    END IF;
+    FOR i IN 1..length(s) LOOP
+        ch := substr(s, i, 1);
+        cp := ascii(ch);
+        IF cp < 128 THEN
+            result := result || ch;
+        ELSIF cp < 65536 THEN
+            result := result || '\u' || lpad(to_hex(cp), 4, '0');
+        ELSE
+            cp := cp - 65536;
+            result := result || '\u' || lpad(to_hex(55296 + (cp >> 10)), 4, '0')
+                || '\u' || lpad(to_hex(56320 + (cp & 1023)), 4, '0');
+        END IF;
+    END LOOP;
+    RETURN result;
+END $fn$
+"""
+
+_LOGIN_ROLE = r"""
+CREATE OR REPLACE FUNCTION pcrm_login_role(p_username text) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $fn$
+DECLARE
+    name text := current_database() || '_u_' || p_username;
+    prefix text;
+BEGIN
+    -- As persistence.pg_roles._bounded: names longer than 63 bytes are shortened.
+    IF octet_length(name) <= 63 THEN
+        RETURN name;
+    END IF;
+    prefix := name;
+    WHILE octet_length(prefix) > 46 LOOP
+        prefix := left(prefix, -1);
+    END LOOP;
+    RETURN prefix || '_' || left(encode(sha256(convert_to(name, 'UTF8')), 'hex'), 16);
+END $fn$
+"""
+
+_CALLER = """
+CREATE OR REPLACE FUNCTION pcrm_caller(OUT username text, OUT app_role text, OUT desk boolean)
+LANGUAGE plpgsql STABLE {definer} AS $fn$
+BEGIN
+    SELECT u.username, u.role INTO username, app_role FROM app_user u
+    WHERE u.active AND pcrm_login_role(u.username) = session_user;
+    IF FOUND THEN
+        desk := true;
+        RETURN;
+    END IF;
+    IF pg_has_role(session_user, {system}, 'MEMBER') THEN
+        desk := false;  -- the administrator: the app names the actor
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'not a user of this database' USING ERRCODE = '42501';
+END $fn$
+"""
+
+_AUDIT_APPEND = """
+CREATE OR REPLACE FUNCTION pcrm_audit_write(
+    who text, p_action text, p_entity text, p_entity_id text, p_detail text, p_at text,
+    OUT event_id bigint, OUT event_hash text
+)
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    anchored record;
+    last_id bigint;
+    prev text;
+    next_id bigint;
+    payload text;
+    digest text;
+BEGIN
+    PERFORM pg_advisory_xact_lock({lock_key});
+    SELECT id, hash INTO last_id, prev FROM audit_event ORDER BY id DESC LIMIT 1;
+    IF NOT FOUND THEN
+        last_id := 0;
+        prev := repeat('0', 64);
+    END IF;
+    next_id := last_id + 1;
+    payload := '[' || pcrm_json_text(prev) || ',' || pcrm_json_text(p_at) || ','
+        || pcrm_json_text(who) || ',' || pcrm_json_text(p_action) || ','
+        || pcrm_json_text(p_entity) || ',' || pcrm_json_text(p_entity_id) || ','
+        || pcrm_json_text(p_detail) || ',' || pcrm_json_text(next_id::text) || ']';
+    digest := encode(sha256(convert_to(payload, 'UTF8')), 'hex');
+    INSERT INTO audit_event (id, at, actor, action, entity, entity_id, detail, prev_hash, hash)
+    VALUES (next_id, p_at, who, p_action, p_entity, p_entity_id, p_detail, prev, digest);
+    INSERT INTO setting (key, value) VALUES ('audit.head', next_id || ':' || digest)
+    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+    -- The server's audit anchor (persistence/audit_anchor.write_server_anchor), where the
+    -- database has one: an anchor not naming the event chained onto is kept for the check.
+    IF to_regclass('audit_anchor') IS NOT NULL THEN
+        SELECT events, head INTO anchored FROM audit_anchor WHERE id = 1;
+        IF FOUND AND (anchored.events::bigint, anchored.head::text)
+            IS DISTINCT FROM (last_id, CASE WHEN last_id = 0 THEN '' ELSE prev END)
+        THEN
+            INSERT INTO audit_anchor (id, events, head, at, found)
+            SELECT max(id) + 1, anchored.events, anchored.head, p_at, last_id FROM audit_anchor;
+        END IF;
+        INSERT INTO audit_anchor (id, events, head, at) VALUES (1, next_id, digest, p_at)
+        ON CONFLICT (id) DO UPDATE SET events = excluded.events, head = excluded.head,
+            at = excluded.at;
+    END IF;
+    event_id := next_id;
+    event_hash := digest;
+END $fn$
+"""
+
+_AUDIT_CHECKED = """
+CREATE OR REPLACE FUNCTION pcrm_audit_append(
+    p_actor text, p_action text, p_entity text, p_entity_id text, p_detail text, p_at text,
+    OUT event_id bigint, OUT event_hash text
+)
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    -- A desk appends in its own name only; the administrator names the actor.
+    SELECT w.event_id, w.event_hash INTO event_id, event_hash FROM pcrm_audit_write(
+        CASE WHEN c.desk THEN c.username ELSE p_actor END,
+        p_action, p_entity, p_entity_id, p_detail, p_at
+    ) w;
+END $fn$
+"""
+
+_SIGN_IN_FAILED = """
+CREATE OR REPLACE FUNCTION pcrm_sign_in_failed(p_username text, p_at timestamp)
+RETURNS boolean
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    u record;
+    name text := pcrm_login_role(p_username);
+BEGIN
+    -- One refused sign-in of *p_username*: counted like on SQLite; at the limit the
+    -- account is locked for the lock period and its login role cannot connect (NOLOGIN),
+    -- whatever client tries. True when the account is locked.
+    SELECT id, failed_logins, locked_until INTO u FROM app_user
+    WHERE username = p_username AND active FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF u.locked_until IS NOT NULL AND u.locked_until > p_at THEN
+        RETURN true;
+    END IF;
+    IF u.failed_logins + 1 < {max_failed} THEN
+        UPDATE app_user SET failed_logins = u.failed_logins + 1 WHERE id = u.id;
+        RETURN false;
+    END IF;
+    UPDATE app_user SET failed_logins = 0, locked_until = p_at + interval '{lock_minutes} minutes'
+    WHERE id = u.id;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
+        EXECUTE format('ALTER ROLE %I NOLOGIN', name);
+    END IF;
+    PERFORM pcrm_audit_write(p_username, 'user.locked', 'app_user', u.id::text, '',
+        to_char(p_at, 'YYYY-MM-DD"T"HH24:MI:SS.US'));
+    RETURN true;
+END $fn$
+"""
+
+_SIGN_IN_READY = """
+CREATE OR REPLACE FUNCTION pcrm_sign_in_ready(p_username text, p_at timestamp)
+RETURNS boolean
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    u record;
+    name text := pcrm_login_role(p_username);
+BEGIN
+    -- Before a sign-in: an active account whose lock is over may connect again.
+    -- False while it is locked (or unknown, or deactivated).
+    SELECT id, locked_until INTO u FROM app_user WHERE username = p_username AND active;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF u.locked_until IS NOT NULL AND u.locked_until > p_at THEN
+        RETURN false;
+    END IF;
+    IF u.locked_until IS NOT NULL THEN
+        UPDATE app_user SET locked_until = NULL WHERE id = u.id;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name AND NOT rolcanlogin) THEN
+        EXECUTE format('ALTER ROLE %I LOGIN', name);
+    END IF;
+    RETURN true;
+END $fn$
+"""
+
+_SIGNED_IN = """
+CREATE OR REPLACE FUNCTION pcrm_signed_in(p_rehash text, p_at timestamp) RETURNS void
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF NOT c.desk THEN
+        RAISE EXCEPTION 'only for a desk''s own login role' USING ERRCODE = '42501';
+    END IF;
+    IF p_rehash IS NOT NULL AND left(p_rehash, 10) <> '$argon2id$' THEN
+        RAISE EXCEPTION 'an argon2id hash is expected' USING ERRCODE = '22023';
+    END IF;
+    UPDATE app_user SET failed_logins = 0, locked_until = NULL, last_login_at = p_at,
+        password_hash = coalesce(p_rehash, password_hash)
+    WHERE username = c.username;
+END $fn$
+"""
+
+_SET_LANGUAGE = """
+CREATE OR REPLACE FUNCTION pcrm_set_language(p_language text) RETURNS void
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF NOT c.desk THEN
+        RAISE EXCEPTION 'only for a desk''s own login role' USING ERRCODE = '42501';
+    END IF;
+    UPDATE app_user SET language = left(p_language, 5) WHERE username = c.username;
+END $fn$
+"""
+
+_MANAGE_LOGIN = """
+CREATE OR REPLACE FUNCTION pcrm_manage_login(
+    p_username text, p_verifier text, p_role text, p_active boolean
+) RETURNS void
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+    name text;
+    groups text[][] := {groups};
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF c.desk AND c.app_role <> 'owner' THEN
+        RAISE EXCEPTION 'only the owner manages users' USING ERRCODE = '42501';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM app_user WHERE username = p_username) THEN
+        RAISE EXCEPTION 'no such user' USING ERRCODE = '22023';
+    END IF;
+    name := pcrm_login_role(p_username);
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
+        EXECUTE format('CREATE ROLE %I NOLOGIN INHERIT', name);
+    ELSIF pg_has_role(name, {system}, 'MEMBER')
+        OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name AND (rolsuper OR rolbypassrls))
+    THEN
+        RAISE EXCEPTION 'not a login role of this database' USING ERRCODE = '42501';
+    END IF;
+    IF p_verifier IS NOT NULL THEN
+        IF left(p_verifier, 14) <> 'SCRAM-SHA-256$' THEN
+            RAISE EXCEPTION 'a SCRAM-SHA-256 verifier is expected' USING ERRCODE = '22023';
+        END IF;
+        EXECUTE format('ALTER ROLE %I PASSWORD %L', name, p_verifier);
+    END IF;
+    IF p_role IS NOT NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM unnest(groups[:][1:1]) r WHERE r = p_role) THEN
+            RAISE EXCEPTION 'no such app role' USING ERRCODE = '22023';
+        END IF;
+        FOR i IN 1..array_length(groups, 1) LOOP
+            IF groups[i][1] = p_role THEN
+                EXECUTE format('GRANT %I TO %I', groups[i][2], name);
+            ELSIF pg_has_role(name, groups[i][2], 'MEMBER') THEN
+                EXECUTE format('REVOKE %I FROM %I', groups[i][2], name);
+            END IF;
+        END LOOP;
+    END IF;
+    IF p_active IS NOT NULL THEN
+        EXECUTE format('ALTER ROLE %I %s', name,
+            CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
+    END IF;
+    EXECUTE format('ALTER ROLE %I NOCREATEROLE', name);
+END $fn$
+"""
+
+_APPLY_GRANTS = """
+CREATE OR REPLACE FUNCTION pcrm_apply_grants(p_plan jsonb) RETURNS void
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+    g jsonb;
+    grp text;
+    cols text;
+    groups text[][] := {groups};
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF c.desk AND c.app_role <> 'owner' THEN
+        RAISE EXCEPTION 'only the owner changes the grants' USING ERRCODE = '42501';
+    END IF;
+    FOR i IN 1..array_length(groups, 1) LOOP
+        EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %I', groups[i][2]);
+    END LOOP;
+    FOR g IN SELECT * FROM jsonb_array_elements(p_plan) LOOP
+        IF NOT EXISTS (
+            SELECT 1 FROM pcrm_grant_policy p
+            WHERE p.app_role = g->>0 AND p.table_name = g->>1 AND p.privilege = g->>2
+        ) THEN
+            RAISE EXCEPTION 'not in the grant policy: % % %', g->>0, g->>2, g->>1
+                USING ERRCODE = '42501';
+        END IF;
+        grp := NULL;
+        FOR i IN 1..array_length(groups, 1) LOOP
+            IF groups[i][1] = g->>0 THEN
+                grp := groups[i][2];
+            END IF;
+        END LOOP;
+        IF jsonb_typeof(g->3) = 'array' THEN
+            SELECT string_agg(quote_ident(x), ', ') INTO cols
+            FROM jsonb_array_elements_text(g->3) x;
+            EXECUTE format('GRANT %s (%s) ON %I TO %I', g->>2, cols, g->>1, grp);
+        ELSE
+            EXECUTE format('GRANT %s ON %I TO %I', g->>2, g->>1, grp);
+        END IF;
+    END LOOP;
+END $fn$
+"""
+
+_SPECIAL_SOURCE = """
+CREATE OR REPLACE FUNCTION pcrm_special_source(p_source_id bigint) RETURNS boolean
+LANGUAGE sql STABLE {definer} AS $fn$
+    SELECT EXISTS (SELECT 1 FROM special_category_datum WHERE source_id = p_source_id)
+$fn$
+"""
+
+_DIGESTS = """
+CREATE OR REPLACE FUNCTION pcrm_digests(p_kinds text[], p_values text[]) RETURNS text[]
+LANGUAGE plpgsql STABLE {definer} AS $fn$
+DECLARE
+    c record;
+    k bytea;
+    inner_pad bytea;
+    outer_pad bytea;
+    result text[] := '{}';
+BEGIN
+    -- domain.suppression.normalised_digest: HMAC-SHA256 keyed by the suppression key,
+    -- over "kind:value"; the key itself never leaves the server.
+    SELECT * INTO c FROM pcrm_caller();
+    SELECT convert_to(value, 'UTF8') INTO k FROM setting WHERE key = 'suppression.salt';
+    IF k IS NULL THEN
+        RAISE EXCEPTION 'no suppression key' USING ERRCODE = '55000';
+    END IF;
+    IF length(k) > 64 THEN
+        k := sha256(k);
+    END IF;
+    k := k || decode(repeat('00', 64 - length(k)), 'hex');
+    inner_pad := k;
+    outer_pad := k;
+    FOR i IN 0..63 LOOP
+        inner_pad := set_byte(inner_pad, i, get_byte(k, i) # 54);
+        outer_pad := set_byte(outer_pad, i, get_byte(k, i) # 92);
+    END LOOP;
+    FOR i IN 1..coalesce(array_length(p_values, 1), 0) LOOP
+        result := result || encode(sha256(outer_pad || sha256(inner_pad
+            || convert_to(p_kinds[i] || ':' || p_values[i], 'UTF8'))), 'hex');
+    END LOOP;
+    RETURN result;
+END $fn$
+"""
+
+#: Every function and who may call it: "all" the group roles, "owner" the owner's group.
+FUNCTIONS: Mapping[str, str] = {
+    "pcrm_json_text(text)": "all",
+    "pcrm_login_role(text)": "all",
+    "pcrm_caller()": "all",
+    "pcrm_audit_write(text, text, text, text, text, text)": "none",
+    "pcrm_audit_append(text, text, text, text, text, text)": "all",
+    "pcrm_sign_in_failed(text, timestamp)": "sign-in",
+    "pcrm_sign_in_ready(text, timestamp)": "sign-in",
+    "pcrm_signed_in(text, timestamp)": "all",
+    "pcrm_set_language(text)": "all",
+    "pcrm_manage_login(text, text, text, boolean)": "owner",
+    "pcrm_apply_grants(jsonb)": "owner",
+    "pcrm_special_source(bigint)": "all",
+    "pcrm_digests(text[], text[])": "all",
+}
+
+#: Settings no desk role writes, and those no desk role deletes.
+_SALT = "suppression.salt"
+PROTECTED_SETTINGS = ("audit.head", _SALT)
+#: Read only by the roles that back up the database: the suppression key, and the key that
+#: seals backup manifests (whoever reads it can forge a backup, services/backup_keys.py).
+KEEPERS_ONLY_SETTINGS = (_SALT, "backup.auth_key")
+UNDELETABLE_SETTINGS = (
+    *PROTECTED_SETTINGS,
+    "backup.encryption",
+    "backup.auth_key",
+    "database.id",
+)
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def install_functions(
+    conn: object,
+    *,
+    system: str,
+    sign_in: str,
+    groups: Mapping[str, str],
+    quote: Callable[[str], str],
+    run: Callable[[str], None],
+) -> None:
+    """Create (or replace) the policy table, the functions and the row policies, owned by
+    *system*; *groups* maps each app role to its group role. Administrator only."""
+    literal_system = "'" + system.replace("'", "''") + "'"
+    group_array = (
+        "ARRAY["
+        + ", ".join(
+            "ARRAY['" + role.replace("'", "''") + "', '" + name.replace("'", "''") + "']"
+            for role, name in groups.items()
+        )
+        + "]"
+    )
+    owner_system = quote(system)
+    run(
+        "CREATE TABLE IF NOT EXISTS pcrm_grant_policy (app_role text NOT NULL, "
+        "table_name text NOT NULL, privilege text NOT NULL, "
+        "PRIMARY KEY (app_role, table_name, privilege))"
+    )
+    run(f"ALTER TABLE pcrm_grant_policy OWNER TO {owner_system}")
+    fill = {
+        "definer": _DEFINER,
+        "system": literal_system,
+        "groups": group_array,
+        "lock_key": str(AUDIT_LOCK_KEY),
+        "max_failed": str(MAX_FAILED_LOGINS),
+        "lock_minutes": str(LOCKOUT_MINUTES),
+    }
+    # The audit functions return (id, hash) since issue 15's anchors: a changed result
+    # type cannot be replaced in place.
+    for signature in (
+        "pcrm_audit_append(text, text, text, text, text, text)",
+        "pcrm_audit_write(text, text, text, text, text, text)",
+    ):
+        old_kind = f"to_regprocedure('{signature}') AND prorettype = 'bigint'::regtype"
+        drop = f"DROP FUNCTION {signature} CASCADE"
+        found = "SELECT 1 FROM pg_proc WHERE oid = " + old_kind  # noqa: S608 - constants
+        run(f"DO $do$ BEGIN IF EXISTS ({found}) THEN {drop}; END IF; END $do$")
+    for template in (
+        _JSON_TEXT,
+        _LOGIN_ROLE,
+        _CALLER,
+        _AUDIT_APPEND,
+        _AUDIT_CHECKED,
+        _SIGN_IN_FAILED,
+        _SIGN_IN_READY,
+        _SIGNED_IN,
+        _SET_LANGUAGE,
+        _MANAGE_LOGIN,
+        _APPLY_GRANTS,
+        _SPECIAL_SOURCE,
+        _DIGESTS,
+    ):
+        statement = template
+        for key, value in fill.items():
+            statement = statement.replace("{" + key + "}", value)
+        run(statement)
+    everyone = ", ".join(quote(name) for name in groups.values())
+    for signature, callers in FUNCTIONS.items():
+        run(f"ALTER FUNCTION {signature} OWNER TO {owner_system}")
+        run(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
+        grantees = {
+            "all": everyone,
+            "owner": quote(groups["owner"]),
+            "sign-in": f"{everyone}, {quote(sign_in)}",
+            "none": "",
+        }[callers]
+        if grantees:
+            run(f"GRANT EXECUTE ON FUNCTION {signature} TO {grantees}")
+    # Settings: a desk role that may write settings at all writes only the keys the app
+    # lets it; the audit head and the suppression key are the functions' alone, and the
+    # backup encryption key cannot be deleted from a desk.
+    run("ALTER TABLE setting ENABLE ROW LEVEL SECURITY")
+    for policy in ("system", "keepers", "read", "add", "change", "remove"):
+        run(f"DROP POLICY IF EXISTS pcrm_setting_{policy} ON setting")
+    protected = _sql_list(PROTECTED_SETTINGS)
+    undeletable = _sql_list(UNDELETABLE_SETTINGS)
+    run(
+        f"CREATE POLICY pcrm_setting_system ON setting FOR ALL TO {owner_system} "
+        "USING (true) WITH CHECK (true)"
+    )
+    # The suppression key: read by the roles that back up the database (owner, privacy
+    # officer), for everyone else the server hashes (``pcrm_digests``).
+    keepers = ", ".join(quote(groups[r]) for r in ("owner", "privacy_officer"))
+    run(f"CREATE POLICY pcrm_setting_keepers ON setting FOR SELECT TO {keepers} USING (true)")
+    keepers_only = _sql_list(KEEPERS_ONLY_SETTINGS)
+    run(
+        f"CREATE POLICY pcrm_setting_read ON setting FOR SELECT TO {everyone} "
+        f"USING (key NOT IN ({keepers_only}))"
+    )
+    run(
+        f"CREATE POLICY pcrm_setting_add ON setting FOR INSERT TO {everyone} "
+        f"WITH CHECK (key NOT IN ({protected}))"
+    )
+    run(
+        f"CREATE POLICY pcrm_setting_change ON setting FOR UPDATE TO {everyone} "
+        f"USING (key NOT IN ({protected})) WITH CHECK (key NOT IN ({protected}))"
+    )
+    run(
+        f"CREATE POLICY pcrm_setting_remove ON setting FOR DELETE TO {everyone} "
+        f"USING (key NOT IN ({undeletable}))"
+    )
+    # A special-category fact outside its own table: the written consent for a category
+    # (its category and evidence) and the source of a special-category datum. A role that
+    # may not read special_category_datum (the matrix hides it) does not see those rows.
+    sees_special = "has_table_privilege('special_category_datum', 'SELECT')"
+    hidden_rows = {
+        "consent_event": f"(product_category NOT LIKE 'special:%' OR {sees_special})",
+        "source": f"(NOT pcrm_special_source(id) OR {sees_special})",
+    }
+    for table, visible in hidden_rows.items():
+        run(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        for policy in ("system", "read", "add", "change", "remove"):
+            run(f"DROP POLICY IF EXISTS pcrm_{table}_{policy} ON {table}")
+        run(
+            f"CREATE POLICY pcrm_{table}_system ON {table} FOR ALL TO {owner_system} "
+            "USING (true) WITH CHECK (true)"
+        )
+        run(f"CREATE POLICY pcrm_{table}_read ON {table} FOR SELECT TO {everyone} USING {visible}")
+        run(f"CREATE POLICY pcrm_{table}_add ON {table} FOR INSERT TO {everyone} WITH CHECK (true)")
+        run(
+            f"CREATE POLICY pcrm_{table}_change ON {table} FOR UPDATE TO {everyone} "
+            f"USING {visible} WITH CHECK (true)"
+        )
+        run(
+            f"CREATE POLICY pcrm_{table}_remove ON {table} FOR DELETE TO {everyone} USING {visible}"
+        )
+    run(f"GRANT USAGE ON SCHEMA public TO {everyone}")
+    run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {everyone}")
+    # UPDATE: a bulk writer reserves a block of contact ids (setval, persistence/dialect.py).
+    run(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {everyone}")
