@@ -356,4 +356,6 @@ def test_an_erasure_on_a_nearly_full_disk_is_reported_as_it_ended(
             assert "nothing was saved" in done.stderr
             outcomes.add("refused")
     assert "refused" in outcomes
-    assert "erased, clean-up waits" in outcomes, outcomes
+    # With FTS5 secure-delete the clean-up after the commit is only a WAL checkpoint, which
+    # seldom lacks room: an erasure that went through is seen, its clean-up waiting or not.
+    assert outcomes & {"erased, clean", "erased, clean-up waits"}, outcomes

@@ -8,6 +8,7 @@ The modal windows are answered by test_storage_startup's ``User`` (a timer playi
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from privacycrm_desktop.i18n import _
 from privacycrm_desktop.persistence import backup as backup_files
 from privacycrm_desktop.persistence.migrate import HEAD_REVISION
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
+from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.storage import read_check_record
@@ -130,19 +132,25 @@ def test_a_database_from_a_newer_version_says_so_and_quits(
 
 def newer_backup(services: Services, owner: Actor, *, manifest_knows_it: bool) -> Path:
     """A backup whose database a newer version wrote; its manifest says so, or (as an
-    older app's manifest would) names a revision this version knows."""
+    older app's manifest would) names a revision this version knows. Made a day after
+    the good one: rotation keeps one backup a day."""
+    clock = services.backup._clock
+    assert isinstance(clock, FixedClock)
+    clock.advance(dt.timedelta(days=1))
     info = services.backup.create(owner)
     raw(info.path, "UPDATE alembic_version SET version_num = '0099_future'")
+    database_id, key = services.backup.identity()
     fresh = backup_files.new_backup_info(
         info.path,
         info.created_at,
         backup_files.snapshot_facts(info.path),
         encrypted=False,
         tier=info.tier,
+        database_id=database_id,
     )
     if manifest_knows_it:
         fresh = dataclasses.replace(fresh, schema_version=HEAD_REVISION)
-    backup_files.write_manifest(fresh)
+    backup_files.write_manifest(fresh, key)
     return info.path
 
 
