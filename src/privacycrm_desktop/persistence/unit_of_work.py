@@ -96,17 +96,29 @@ class UnitOfWork:
     def audit_committed(self, hook: Callable[[list[tuple[int, str, str]]], None] | None) -> None:
         self._hooks["audit_committed"] = hook
 
+    def audit_committed_outside(self, session: Session) -> None:
+        """Hand the audit events *session* appended to ``audit_committed``, once the
+        transaction they were written in committed, for a session made outside this
+        factory that does not commit itself (one bound to a connection's transaction, as
+        the demo's): else they never reach the anchor file, which then names them as not
+        written by PrivacyCRM."""
+        self._hand_over(self._hooks, session)
+
+    @staticmethod
+    def _hand_over(hooks: dict[str, Any], session: Session) -> None:
+        appended = session.info.pop(AUDIT_APPENDED, None)
+        hook = hooks["audit_committed"]
+        if appended and hook is not None:
+            # The action is committed: an unwritable anchor file must not turn it into
+            # an error. The check later names the events the file lacks.
+            with contextlib.suppress(OSError):
+                hook(appended)
+
     def _listen(self, target: sessionmaker[Session] | Session) -> None:
         hooks = self._hooks
 
         def committed(session: Session) -> None:
-            appended = session.info.pop(AUDIT_APPENDED, None)
-            hook = hooks["audit_committed"]
-            if appended and hook is not None:
-                # The action is committed: an unwritable anchor file must not turn it into
-                # an error. The check later names the events the file lacks.
-                with contextlib.suppress(OSError):
-                    hook(appended)
+            self._hand_over(hooks, session)
 
         def rolled_back(session: Session) -> None:
             session.info.pop(AUDIT_APPENDED, None)

@@ -11,7 +11,10 @@ anchor outside that writer's reach:
   removal or re-chaining; on SQLite an event after the file's first line that the file does
   not name was not written by PrivacyCRM on this computer (a forged append). On PostgreSQL
   other desks write the same chain, so only removal and changes are read from it there.
-  A restore, or a new trail (event 1), starts the file over with a ``r`` line.
+  An event the file names keeps the first hash it named it with: a second line naming it
+  with another hash means the event was removed and its number used again (by the app's
+  next action), which is itself reported. Only a restore starts the file over, with a
+  ``r`` line; a trail emptied and begun again at event 1 is a removal, not a new start.
 * **every backup's manifest** (``audit_head`` "id:hash", ``audit_events``): backups made
   before the newest restore describe the history that restore replaced and are skipped.
 * **the server's ``audit_anchor`` row** (PostgreSQL): moved with every append in the same
@@ -76,15 +79,22 @@ def database_key(engine: Engine) -> str | None:
 class AnchorLog:
     """What an anchor file says: the events it names since its last start-over."""
 
-    entries: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: Every (hash, time) the file names each event with, oldest first: one, unless the
+    #: event was removed and its number used again.
+    lines: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
     #: The first event the file names since it started over (events before it are pinned
     #: by its hash only).
     base: int = 0
     last_at: str = ""
 
     @property
+    def entries(self) -> dict[int, tuple[str, str]]:
+        """Each event the file names, with the first (hash, time) it named it with."""
+        return {i: lines[0] for i, lines in self.lines.items()}
+
+    @property
     def newest(self) -> int:
-        return max(self.entries, default=0)
+        return max(self.lines, default=0)
 
 
 class AnchorFile:
@@ -165,13 +175,13 @@ class AnchorFile:
     def record(self, appended: list[tuple[int, str, str]]) -> None:
         """Add the events a commit made durable (the unit of work's ``audit_committed``).
 
-        Event 1 starts a new trail (a new database at this path): the file starts over.
+        Never a start-over, not even for event 1: a file that already names events and
+        now sees event 1 again saw the trail emptied (only ``start_over``, called by a
+        restore, forgets the history).
         """
-        lines = []
-        for event_id, event_hash, at in appended:
-            kind = _RESET if event_id == 1 else _EVENT
-            lines.append(f"{kind} {event_id} {event_hash} {at}\n")
-        self._append(lines)
+        self._append(
+            f"{_EVENT} {event_id} {event_hash} {at}\n" for event_id, event_hash, at in appended
+        )
 
     def start_over(self, event: tuple[int, str, str] | None) -> None:
         """A restore replaced the trail: anchor its newest event, forget the history before."""
@@ -194,9 +204,9 @@ class AnchorFile:
             event_id = int(parts[1])
             if parts[0] == _RESET:
                 log = AnchorLog(base=event_id)
-            elif not log.entries:
+            elif not log.lines:
                 log.base = event_id
-            log.entries[event_id] = (parts[2], parts[3])
+            log.lines.setdefault(event_id, []).append((parts[2], parts[3]))
             log.last_at = parts[3]
         return log
 
@@ -295,20 +305,30 @@ def file_problems(
     problems: list[AnchorProblem] = []
     # Lines older than the chain's newest restore describe the history it replaced (a
     # restore made at another desk does not start this desk's file over).
-    live = {i: v for i, v in log.entries.items() if v[1] >= chain.last_restore_at}
+    live: dict[int, str] = {}
+    reused: set[int] = set()
+    for i, lines in log.lines.items():
+        kept = [h for h, at in lines if at >= chain.last_restore_at]
+        if not kept:
+            continue
+        # The first hash stays the anchor: a later line naming the same event with
+        # another hash means it was removed and its number used again by a new event.
+        live[i] = kept[0]
+        if any(h != kept[0] for h in kept[1:]):
+            reused.add(i)
     missing = sorted(i for i in live if i not in chain.hashes)
     if missing:
         params = {"count": len(chain.hashes), "recorded": max(live), "event": missing[0]}
         problems.append(AnchorProblem(anchor, "removed", missing[0], REMOVED, params))
     changed = sorted(
-        i for i, (h, _at) in live.items() if i in chain.hashes and chain.hashes[i] != h
+        reused | {i for i, h in live.items() if i in chain.hashes and chain.hashes[i] != h}
     )
     if changed:
         problems.append(
             AnchorProblem(anchor, "changed", changed[0], CHANGED, {"event": changed[0]})
         )
     if added:
-        unknown = sorted(i for i in chain.hashes if i > log.base and i not in log.entries)
+        unknown = sorted(i for i in chain.hashes if i > log.base and i not in log.lines)
         if unknown:
             params = {"event": unknown[0], "last": unknown[-1]}
             problems.append(AnchorProblem(anchor, "added", unknown[0], ADDED_FILE, params))
@@ -353,15 +373,21 @@ def backup_head(info: BackupInfo) -> tuple[int, str] | None:
 def _replaced(chain: ChainPositions, info: BackupInfo) -> bool:
     """True when *info* holds a history that a restore since replaced.
 
-    The manifest names the newest restore in the backup: older than the chain's newest
-    restore means replaced. A restore the backup has and the chain lacks is not skipped
-    (the chain lost events). Manifests from before issue 15 go by time.
+    The manifest names the newest restore in the backup ("id:hash"): the chain's newest
+    restore itself means the same history line; an older one means replaced, and so does
+    another restore event at the same number (the same backup restored twice: both restore
+    events land on the same number, the backup set aside by the second one holds the first
+    one). A restore the backup has and the chain lacks (a number beyond the chain's newest
+    restore) is not skipped: the chain lost events. Manifests from before issue 15 go by
+    time.
     """
     if info.audit_restore is None:
         made = info.created_at.isoformat(timespec="microseconds")
         return bool(chain.last_restore_at) and made <= chain.last_restore_at
+    if not chain.last_restore_id or info.audit_restore == chain.last_restore:
+        return False
     position, _sep, _hash = info.audit_restore.partition(":")
-    return int(position or 0) < chain.last_restore_id
+    return int(position or 0) <= chain.last_restore_id
 
 
 def backup_problems(chain: ChainPositions, backups: Iterable[BackupInfo]) -> list[AnchorProblem]:
@@ -421,7 +447,7 @@ def check(
             problems.append(AnchorProblem(anchor, "added", events + 1, ADDED_SERVER, params))
     if anchor_file is not None:
         log = anchor_file.read()
-        if log is not None and log.entries:
+        if log is not None and log.lines:
             seen_in_file = file_problems(
                 chain, log, file_anchor(anchor_file, log), added=not server
             )

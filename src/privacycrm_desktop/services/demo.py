@@ -279,11 +279,12 @@ class DemoService:
                     if chunk is None:
                         break
                     first = _place(conn, chunk)
+                    audited: Session | None = None
                     if first_id is None:
                         # Audited with the first contacts, never without them.
-                        with Session(bind=conn) as session:
+                        with Session(bind=conn) as audited:
                             record_event(
-                                session,
+                                audited,
                                 actor=actor.username,
                                 action="demo.generate",
                                 entity="contact",
@@ -291,10 +292,13 @@ class DemoService:
                                 at=now,
                                 detail=f"count={count} seed={seed}",
                             )
-                            session.flush()
+                            audited.flush()
                     insert_chunk(conn, chunk)
                     # Demo contacts know until when they may be kept, like any other.
                     recompute(conn, [row["id"] for row in chunk.contacts], rules)
+                if audited is not None:
+                    # Committed: the anchor file learns of the event (issue 15).
+                    self._uow.audit_committed_outside(audited)
                 first_id = first if first_id is None else first_id
                 written += len(chunk.contacts)
                 if progress is not None:

@@ -310,3 +310,125 @@ def test_anchor_lines_reach_the_disk_once_a_burst_ends(
     log = anchor_file.read()
     assert log is not None
     assert sorted(log.entries) == [2, 3, 4, 5, 6]
+
+
+def append_until(svc: Services, owner: Actor, engine: Engine, count: int) -> None:
+    """Ordinary app actions (contact creations) until the trail has *count* events again."""
+    n = 100
+    while len(events(engine)) < count:
+        svc.contacts.create(owner, ContactInput(first_name=f"Bert{n}"), CARD)
+        n += 1
+
+
+def file_problems_of(result: AuditCheck) -> list[str]:
+    return [p.describe(str) for p in result.problems if p.anchor.kind == "file"]
+
+
+@pytest.mark.parametrize(
+    "case", ["newest three deleted, head rewritten", "newest and head row deleted"]
+)
+def test_app_actions_that_reuse_deleted_numbers_do_not_hide_the_deletion(
+    svc: Services, owner: Actor, engine: Engine, case: str
+) -> None:
+    """The app's next events take the numbers of the deleted ones: the anchor file then
+    names those numbers twice, and the first hash it saw stays the anchor."""
+    fill(svc, owner)
+    count = len(events(engine))
+    tamper, _kind = TAMPERINGS[case]
+    tamper(engine)
+    assert not svc.audit.check().ok
+    append_until(svc, owner, engine, count)
+    assert svc.audit.verify() is None
+    result = svc.audit.check()
+    assert not result.ok
+    caught = file_problems_of(result)
+    assert caught, [p.describe(str) for p in result.problems]
+    path = str(AnchorFile.for_engine(engine).path)  # type: ignore[union-attr]
+    assert path in caught[0]
+    assert {"changed"} <= {p.kind for p in result.problems if p.anchor.kind == "file"}
+
+
+def test_an_id_named_twice_with_another_hash_is_reported_even_when_the_chain_agrees(
+    tmp_path: Path,
+) -> None:
+    """The second line for a number is itself evidence, whatever the chain holds now."""
+    from privacycrm_desktop.persistence.audit_anchor import ChainPositions
+    from privacycrm_desktop.services.audit_anchors import file_anchor, file_problems
+
+    anchor_file = AnchorFile(tmp_path / "a.anchors", "db")
+    at = "2026-03-02T10:00:00.000000"
+    anchor_file.record([(1, "a" * 64, at), (2, "b" * 64, at)])
+    anchor_file.record([(2, "c" * 64, at)])
+    log = anchor_file.read()
+    assert log is not None
+    assert log.entries[2] == ("b" * 64, at)  # the first hash stays
+    for chain_head in ("b" * 64, "c" * 64):
+        chain = ChainPositions({1: "a" * 64, 2: chain_head}, "")
+        problems = file_problems(chain, log, file_anchor(anchor_file, log), added=True)
+        assert [(p.kind, p.event) for p in problems] == [("changed", 2)]
+    # A restore starts the file over: the history before it is forgotten.
+    anchor_file.start_over((2, "d" * 64, at))
+    log = anchor_file.read()
+    assert log is not None
+    chain = ChainPositions({1: "a" * 64, 2: "d" * 64}, "")
+    assert file_problems(chain, log, file_anchor(anchor_file, log), added=True) == []
+
+
+def test_an_emptied_trail_begun_again_is_a_removal_not_a_new_start(
+    svc: Services, owner: Actor, engine: Engine
+) -> None:
+    """Deleting every event and the head row, then one ordinary action (event 1 again):
+    the anchor file does not start over, it reports the removal."""
+    fill(svc, owner, contacts=3)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event"))
+        conn.execute(text("DELETE FROM setting WHERE key = 'audit.head'"))
+    fill(svc, owner, contacts=1)
+    assert [row[0] for row in events(engine)] == [1]
+    assert svc.audit.verify() is None
+    result = svc.audit.check()
+    assert not result.ok
+    caught = [p for p in result.problems if p.anchor.kind == "file"]
+    assert {"removed", "changed"} <= {p.kind for p in caught}, [
+        p.describe(str) for p in result.problems
+    ]
+    path = str(AnchorFile.for_engine(engine).path)  # type: ignore[union-attr]
+    assert all(path in p.describe(str) for p in caught)
+    anchor_file = AnchorFile.for_engine(engine)
+    assert anchor_file is not None
+    assert not any(line.startswith("r ") for line in anchor_file.path.read_text().splitlines())
+
+
+def test_restoring_the_same_backup_twice_is_not_reported(
+    svc: Services, owner: Actor, engine: Engine, clock: FixedClock
+) -> None:
+    """Both restore events land on the same number; the backup set aside by the second
+    restore holds the first one: another history line, not a removal."""
+    fill(svc, owner, contacts=3)
+    info = svc.backup.create(owner)
+    clock.advance(dt.timedelta(days=1))
+    fill(svc, owner, contacts=3)
+    clock.advance(dt.timedelta(minutes=5))
+    svc.backup.restore(owner, info.path)
+    fill(svc, owner, contacts=2)
+    assert svc.audit.check().ok
+    clock.advance(dt.timedelta(minutes=5))
+    svc.backup.restore(owner, info.path)
+    result = svc.audit.check()
+    assert result.ok, [p.describe(str) for p in result.problems]
+    fill(svc, owner, contacts=1)
+    result = svc.audit.check()
+    assert result.ok, [p.describe(str) for p in result.problems]
+
+
+def test_a_demo_database_passes_the_check(svc: Services, owner: Actor, engine: Engine) -> None:
+    """The demo writes its event through a session of its own: it reaches the anchor file."""
+    fill(svc, owner, contacts=1)
+    assert svc.demo.generate(owner, 30) == 30
+    result = svc.audit.check()
+    assert result.ok, [p.describe(str) for p in result.problems]
+    anchor_file = AnchorFile.for_engine(engine)
+    assert anchor_file is not None
+    log = anchor_file.read()
+    assert log is not None
+    assert max(row[0] for row in events(engine)) in log.entries  # type: ignore[type-var]
