@@ -52,11 +52,35 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
             "(nothing of this database is carried over)"
         ),
     )
+    p.add_argument(
+        "--accept-unsealed",
+        action="store_true",
+        dest="accept_unsealed",
+        help=_(
+            "restore a backup that is not sealed (made by an older version); only for a "
+            "backup you know you made: nothing proves it was not changed"
+        ),
+    )
     p.set_defaults(handler="restore")
 
 
+def _seal_mark(info: BackupInfo) -> str:
+    """What the listing says of a backup's seal ("" for a sealed one)."""
+    from privacycrm_desktop.persistence import backup as files
+
+    if info.seal == files.UNSEALED:
+        return _("not sealed (made by an older version)")
+    if info.seal == files.NOT_RECOGNISED:
+        return _("seal not recognised: changed, or not made here")
+    return ""
+
+
 def info_document(info: BackupInfo) -> dict[str, Any]:
-    """A backup as JSON (no personal data: counts, times, checksums)."""
+    """A backup as JSON (no personal data: counts, times, checksums). "verified" only for
+    a backup whose seal was found good (a listing checks it; a new backup is sealed)."""
+    from privacycrm_desktop.persistence import backup as files
+
+    authentic = info.seal in ("", files.SEALED)
     return {
         "id": info.path.name,
         "path": str(info.path),
@@ -64,7 +88,9 @@ def info_document(info: BackupInfo) -> dict[str, Any]:
         "tier": info.tier,
         "contacts": info.contact_count,
         "encrypted": info.encrypted,
-        "verified": info.verified,
+        "verified": info.verified and authentic,
+        "sealed": info.seal != files.UNSEALED,
+        "authentic": authentic,
         "schema_version": info.schema_version,
         "app_version": info.app_version,
         "checksum": info.checksum,
@@ -82,6 +108,7 @@ def cmd_backup(ctx: Context) -> int:
                 b.tier,
                 b.contact_count,
                 _("yes") if b.encrypted else _("no"),
+                _seal_mark(b) or _("yes"),
                 b.path,
             ]
             for b in backups
@@ -89,7 +116,15 @@ def cmd_backup(ctx: Context) -> int:
         ctx.emit(
             [info_document(b) for b in backups],
             lambda: out.table(
-                [_("created (UTC)"), _("tier"), _("contacts"), _("encrypted"), _("path")], rows
+                [
+                    _("created (UTC)"),
+                    _("tier"),
+                    _("contacts"),
+                    _("encrypted"),
+                    _("sealed"),
+                    _("path"),
+                ],
+                rows,
             ),
         )
         return 0
@@ -129,6 +164,13 @@ def _plan_text(plan: RestorePlan) -> str:
     ]
     if plan.schema_migrates:
         lines.append(_("The backup will be brought to the current database version."))
+    if plan.unsealed:
+        lines.append(
+            _(
+                "This backup is not sealed (made by an older version): nothing proves it "
+                "was not changed since."
+            )
+        )
     if plan.other_database:
         lines.append(
             _(
@@ -153,7 +195,10 @@ def _confirm(ctx: Context, plan: RestorePlan) -> None:
 
 
 def cmd_restore(ctx: Context) -> int:
-    from privacycrm_desktop.cli import read_password
+    from privacycrm_desktop.cli import CliFailure, read_password
+    from privacycrm_desktop.domain.errors import BackupInvalid
+    from privacycrm_desktop.i18n import describe_error
+    from privacycrm_desktop.persistence import backup as files
     from privacycrm_desktop.persistence.backup import read_manifest
     from privacycrm_desktop.services.backup import BEFORE_RESTORE_DAYS
 
@@ -163,9 +208,21 @@ def cmd_restore(ctx: Context) -> int:
     if read_manifest(path).encrypted:
         passphrase = read_password(PASSPHRASE_ENV, prompt=_("Backup passphrase: "))
     replace_other = bool(ctx.args.replace_other)
-    plan = ctx.services.backup.plan_restore(actor, path, passphrase, replace_other=replace_other)
+    unsealed = bool(ctx.args.accept_unsealed)
+    try:
+        plan = ctx.services.backup.plan_restore(
+            actor, path, passphrase, replace_other=replace_other, accept_unsealed=unsealed
+        )
+    except BackupInvalid as exc:
+        if exc.reason != files.UNSEALED_REFUSED:
+            raise
+        raise CliFailure(
+            describe_error(exc) + " " + _("To restore it anyway, add --accept-unsealed.")
+        ) from exc
     _confirm(ctx, plan)
-    result = ctx.services.backup.restore(actor, path, passphrase, replace_other=replace_other)
+    result = ctx.services.backup.restore(
+        actor, path, passphrase, replace_other=replace_other, accept_unsealed=unsealed
+    )
     document = {
         "restored": str(result.backup.path),
         "aside": str(result.aside),

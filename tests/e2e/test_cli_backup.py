@@ -198,3 +198,122 @@ def test_a_forged_or_crafted_backup_is_one_sentence_through_the_cli(
     assert code == 1
     assert "seal does not match" in err
     assert "Traceback" not in err
+
+
+def _plant_unsealed_copy(ready: Path, folder: Path) -> Path:
+    """What someone who can write the backup folder plants: a doctored copy of the
+    database (a contact renamed) with a hand-written manifest without a seal."""
+    import datetime as dt
+    import hashlib
+    import json
+    import shutil
+
+    from privacycrm_desktop.persistence import backup as files
+
+    folder.mkdir(parents=True, exist_ok=True)
+    _scalar(ready, "PRAGMA wal_checkpoint(TRUNCATE)")
+    planted = folder / files.backup_name(dt.datetime(2020, 1, 1), False)
+    shutil.copyfile(ready, planted)
+    conn = sqlite3.connect(planted)
+    conn.execute("UPDATE contact SET first_name = 'Mallory'")
+    conn.commit()
+    conn.close()
+    revision = _scalar(ready, "SELECT version_num FROM alembic_version")
+    manifest = {
+        "format": 1,
+        "path": planted.name,
+        "created_at": "2020-01-01T00:00:00.000000",
+        "app_version": "0.1",
+        "schema_version": revision,
+        "contact_count": 2,
+        "audit_head": "",
+        "checksum": hashlib.sha256(planted.read_bytes()).hexdigest(),
+        "encrypted": False,
+        "tier": "manual",
+        "size": planted.stat().st_size,
+        "verified": True,
+    }
+    files.manifest_path(planted).write_text(json.dumps(manifest))
+    return planted
+
+
+def test_a_backup_planted_before_the_first_backup_is_never_sealed(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path, backend: str
+) -> None:
+    """Finding: the first backup sealed every unsealed manifest in the folder (trust on
+    first use), so a doctored copy planted before it was restored as genuine."""
+    if backend != "sqlite":
+        pytest.skip("a planted database file")
+    planted = _plant_unsealed_copy(ready, _default_folder(ready, tmp_path))
+    code, _out, err = run(capsys, ready, "backup")
+    assert code == 0, err
+    assert '"mac"' not in (planted.parent / (planted.name + ".json")).read_text()
+    listed = run_json(capsys, ready, "backup", "list")
+    assert isinstance(listed, list)
+    entry = next(b for b in listed if b["id"] == planted.name)
+    assert entry["sealed"] is False
+    assert entry["verified"] is False
+    code, out, _err = run(capsys, ready, "backup", "list")
+    assert "not sealed" in out
+    code, _out, err = run(capsys, ready, "restore", str(planted), "--yes")
+    assert code == 1
+    assert "not sealed" in err
+    assert "--accept-unsealed" in err
+    assert "Traceback" not in err
+    assert _scalar(ready, "SELECT count(*) FROM contact WHERE first_name = 'Mallory'") == 0
+    # The owner's explicit choice restores it (a backup of an older version).
+    result = run_json(capsys, ready, "restore", str(planted), "--yes", "--accept-unsealed")
+    assert isinstance(result, dict)
+    assert _scalar(ready, "SELECT count(*) FROM contact WHERE first_name = 'Mallory'") == 2
+
+
+def test_backup_list_marks_a_changed_manifest(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    """Finding: a manifest with an edited created_at and contact_count was listed as
+    verified, without a warning."""
+    import json
+
+    made = run_json(capsys, ready, "backup")
+    assert isinstance(made, dict)
+    manifest = Path(made["path"] + ".json")
+    data = json.loads(manifest.read_text())
+    data.update(created_at="2099-01-01T00:00:00.000000", contact_count=99)
+    manifest.write_text(json.dumps(data))
+    listed = run_json(capsys, ready, "backup", "list")
+    assert isinstance(listed, list)
+    (entry,) = listed
+    assert entry["authentic"] is False
+    assert entry["verified"] is False
+    code, out, _err = run(capsys, ready, "backup", "list")
+    assert code == 0
+    assert "seal not recognised" in out
+
+
+def test_backup_list_leaves_out_another_databases_backups(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path, backend: str
+) -> None:
+    """Finding: two databases sharing a backup folder each listed the other's backups."""
+    if backend != "sqlite":
+        pytest.skip("two database files sharing a folder")
+    shared = tmp_path / "shared"
+    other = tmp_path / "other" / "other.db"
+    code, _out, err = run(capsys, other, *INIT, user=None)
+    assert code == 0, err
+    theirs = run_json(capsys, other, "backup", "--to", str(shared))
+    ours = run_json(capsys, ready, "backup", "--to", str(shared))
+    assert isinstance(theirs, dict)
+    assert isinstance(ours, dict)
+    for database, mine in ((ready, ours), (other, theirs)):
+        engine = create_engine_for(database)
+        try:
+            services = Services.build(engine)
+            owner = services.auth.login("owner", PASSWORD)
+            services.backup.update_settings(
+                owner, folder=shared, second_folder=None, max_age_days=90
+            )
+        finally:
+            engine.dispose()
+        listed = run_json(capsys, database, "backup", "list")
+        assert isinstance(listed, list)
+        assert [b["path"] for b in listed] == [mine["path"]]

@@ -279,3 +279,53 @@ def test_another_databases_backup_is_restored_only_after_a_clear_question(
     kinds = [listing.model.backup_at(r).tier for r in range(listing.model.rowCount())]  # type: ignore[union-attr]
     assert BackupTier.BEFORE_RESTORE in kinds
     save(listing, f"{language}-backups-set-aside")
+
+
+def test_an_unsealed_backup_is_marked_and_restored_only_after_a_question(
+    qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding: unsealed backups (older versions') are never sealed automatically; the
+    list marks them and restoring one asks first, with No as the default."""
+    import json
+
+    from privacycrm_desktop.persistence.backup import manifest_path
+    from privacycrm_desktop.ui.backup_dialog import BackupColumn
+
+    _contacts(services, owner)
+    info = services.backup.create(owner)
+    manifest = manifest_path(info.path)
+    data = json.loads(manifest.read_text())
+    data.pop("mac")
+    data.pop("database_id")
+    manifest.write_text(json.dumps(data))
+    questions: list[tuple[object, ...]] = []
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+
+    def warning(*args: object, **_kwargs: object) -> QMessageBox.StandardButton:
+        questions.append(args)
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "warning", warning)
+    monkeypatch.setattr(QMessageBox, "information", lambda *_a, **_k: None)
+    dialog = BackupDialog(services.backup, owner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.table.selectRow(0)
+    shown = dialog.model.index(0, int(BackupColumn.VERIFIED)).data()
+    assert "sealed" in shown
+    dialog.restore_button.click()  # the owner says no: nothing happens
+    assert len(questions) == 1
+    assert questions[0][-1] == QMessageBox.StandardButton.No  # the default
+    assert not dialog.progress.busy
+
+    def confirm() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, RestoreConfirmDialog):
+            QTimer.singleShot(50, confirm)
+            return
+        box.restore_button.click()
+
+    QTimer.singleShot(50, confirm)
+    dialog.restore_button.click()
+    qtbot.waitUntil(lambda: dialog.restored is not None, timeout=30_000)
+    assert len(questions) == 2

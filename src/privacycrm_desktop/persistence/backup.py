@@ -39,6 +39,7 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -111,6 +112,16 @@ class BackupInfo:
     database_id: str = ""
     #: The manifest exactly as read (its seal is checked over it); not written back.
     manifest_text: str = field(default="", repr=False, compare=False)
+    #: What a listing found of the seal (``SEALED``, ``UNSEALED``, ``NOT_RECOGNISED``; ""
+    #: not checked); not written to the manifest.
+    seal: str = field(default="", compare=False)
+    #: A listing found it is another database's backup (a shared folder); not written.
+    other_database: bool = field(default=False, compare=False)
+
+    @property
+    def sealed(self) -> bool:
+        """The manifest carries a seal (whether it verifies is ``seal``/``sealed_by``)."""
+        return has_seal(self.manifest_text)
 
 
 def default_backup_folder(db_path: Path) -> Path:
@@ -342,6 +353,17 @@ def temporary_path(folder: Path, suffix: str) -> Iterator[Path]:
 
 
 MAC_FIELD = "mac"
+#: ``BackupInfo.seal``: the seal verifies under a key of this computer.
+SEALED = "sealed"
+#: No seal at all: made by a version from before manifests were sealed (or by hand).
+UNSEALED = "unsealed"
+#: A seal no key of this computer verifies (changed, forged, or another computer's
+#: encrypted backup whose key only its passphrase opens).
+NOT_RECOGNISED = "not-recognised"
+UNSEALED_REFUSED = N_(
+    "This backup is not sealed (it was made by an older version of PrivacyCRM, or written "
+    "by someone else); restore it only if you know you made it, and say so explicitly."
+)
 NOT_AUTHENTIC = N_(
     "This backup was not written by PrivacyCRM for a database this computer knows, or it was "
     "changed since (its seal does not match); it cannot be used."
@@ -353,6 +375,22 @@ def manifest_seal(data: dict[str, object], key: bytes) -> str:
     body = {k: v for k, v in data.items() if k != MAC_FIELD}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hmac.new(key, canonical.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def has_seal(manifest_text: str) -> bool:
+    """True when the manifest *manifest_text* carries a seal (a ``mac`` field)."""
+    try:
+        data = json.loads(manifest_text)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get(MAC_FIELD), str)
+
+
+def seal_state(info: BackupInfo, keys: Sequence[bytes]) -> str:
+    """``SEALED``, ``UNSEALED`` or ``NOT_RECOGNISED`` (cheap: no file is read)."""
+    if not has_seal(info.manifest_text):
+        return UNSEALED
+    return SEALED if sealed_by(info, keys) is not None else NOT_RECOGNISED
 
 
 def sealed_by(info: BackupInfo, keys: Sequence[bytes]) -> bytes | None:
@@ -370,12 +408,20 @@ def sealed_by(info: BackupInfo, keys: Sequence[bytes]) -> bytes | None:
     return None
 
 
-def require_authentic(info: BackupInfo, keys: Sequence[bytes]) -> bytes:
-    """The key that sealed *info*'s manifest.
+def require_authentic(
+    info: BackupInfo, keys: Sequence[bytes], *, accept_unsealed: bool = False
+) -> bytes | None:
+    """The key that sealed *info*'s manifest; None for an unsealed manifest the owner
+    explicitly chose to accept (*accept_unsealed*).
 
     Raises:
-        BackupInvalid: no key this computer holds sealed it, or a field was changed.
+        BackupInvalid: no key this computer holds sealed it, or a field was changed, or it
+            carries no seal and *accept_unsealed* is false.
     """
+    if not has_seal(info.manifest_text):
+        if accept_unsealed:
+            return None
+        raise BackupInvalid(UNSEALED_REFUSED)
     key = sealed_by(info, keys)
     if key is None:
         raise BackupInvalid(NOT_AUTHENTIC)
@@ -393,6 +439,8 @@ def write_manifest(info: BackupInfo, key: bytes) -> None:
     data.pop("second_copy")
     data.pop("second_copy_error")
     data.pop("manifest_text")
+    data.pop("seal")
+    data.pop("other_database")
     data[MAC_FIELD] = manifest_seal(data, key)
     tmp = target.with_name(".tmp-" + target.name)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -622,19 +670,23 @@ def plain_copy(
     passphrase: str | None,
     keys: Sequence[bytes],
     progress: Progress | None = None,
+    *,
+    accept_unsealed: bool = False,
 ) -> Iterator[PlainCopy]:
     """A checked plain copy of the backup's database in *folder* (owner-only, removed after
     use unless renamed away); the caller may change it (migrate, replay).
 
     The manifest must carry the seal of one of *keys*, or (encrypted backups) of the key
-    sealed in the header under *passphrase*; the file must match the sealed checksum.
+    sealed in the header under *passphrase*; the file must match the sealed checksum. A
+    manifest without any seal (an older version's) is accepted only with *accept_unsealed*
+    (the owner's explicit choice); its copy then continues under the first of *keys*.
 
     Raises:
         BackupInvalid: seal, checksum, format or integrity check failed.
         BackupPassphraseWrong: no or a wrong passphrase for an encrypted backup.
     """
     if not info.encrypted:
-        require_authentic(info, keys)
+        require_authentic(info, keys, accept_unsealed=accept_unsealed)
     check_file(info)
     with temporary_path(folder, ".restore.db") as tmp:
         if info.encrypted:
@@ -643,9 +695,13 @@ def plain_copy(
             from privacycrm_desktop.persistence.backup_crypto import decrypt_file
 
             header_key = decrypt_file(info.path, tmp, passphrase, progress)
-            key = require_authentic(info, [*keys, *([header_key] if header_key else [])])
+            key = require_authentic(
+                info,
+                [*keys, *([header_key] if header_key else [])],
+                accept_unsealed=accept_unsealed,
+            )
         else:
-            key = require_authentic(info, keys)
+            key = require_authentic(info, keys, accept_unsealed=accept_unsealed)
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             shutil.copyfile(info.path, tmp)
             if sha256_file(tmp) != info.checksum:  # changed between the check and the copy
@@ -654,6 +710,8 @@ def plain_copy(
                 )
         if not content_sound(tmp, info.backend):
             raise BackupInvalid(N_("The database in this backup fails its integrity check."))
+        if key is None:  # an unsealed backup the owner accepted
+            key = keys[0] if keys else secrets.token_bytes(32)
         yield PlainCopy(tmp, key)
 
 
@@ -674,6 +732,8 @@ def verify_backup(
     passphrase: str | None = None,
     keys: Sequence[bytes] = (),
     temp_folder: Path | None = None,
+    *,
+    accept_unsealed: bool = False,
 ) -> None:
     """Check a backup: seal, manifest, size, sha256, and (when it can be read: plain, or
     encrypted with *passphrase*) decryption and ``PRAGMA integrity_check``.
@@ -689,7 +749,7 @@ def verify_backup(
     if not info.encrypted or (not passphrase and keys):
         # An encrypted backup on a computer without its key is checked when the passphrase
         # is given (the key sealed in its header); restoring it always checks the seal.
-        require_authentic(info, keys)
+        require_authentic(info, keys, accept_unsealed=accept_unsealed)
     refuse_newer_schema(info)
     check_file(info)
     if not info.encrypted:
@@ -701,7 +761,7 @@ def verify_backup(
         return
     folder = temp_folder or Path(tempfile.mkdtemp(prefix="privacycrm-verify-"))
     try:
-        with plain_copy(info, folder, passphrase, keys):
+        with plain_copy(info, folder, passphrase, keys, accept_unsealed=accept_unsealed):
             return
     finally:
         if temp_folder is None:

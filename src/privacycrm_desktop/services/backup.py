@@ -111,6 +111,8 @@ class RestorePlan:
     schema_migrates: bool
     #: The backup is of another database: restoring it replaces this company's data.
     other_database: bool = False
+    #: The backup carries no seal (an older version's): nothing proves it is genuine.
+    unsealed: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,31 +179,43 @@ class BackupService:
     def identity(self) -> tuple[str, bytes]:
         """This database's id and backup key (made when missing; see services/backup_keys).
 
-        When the key is made now (the first backup after an upgrade), the backups already
-        in the backup folders whose files match their manifests are sealed with it: they
-        were made by this app before manifests were sealed (trust on first use).
+        Backups made before manifests were sealed are never sealed afterwards (anyone who
+        can write the backup folder could have put one there): they are listed as not
+        sealed, and restoring one needs the owner's explicit choice.
         """
         if self._identity is None:
             with self._uow(write=True) as work:
-                database_id, key, made = backup_keys.identity_and_key(work.session)
+                database_id, key, _made = backup_keys.identity_and_key(work.session)
             self._identity = (database_id, key)
-            if made:
-                self._seal_older_backups(database_id, key)
         return self._identity
 
-    def _seal_older_backups(self, database_id: str, key: bytes) -> None:
-        settings = self._settings()
-        for folder in (settings.folder, settings.second_folder):
-            if folder is None:
-                continue
-            for info in find_backups(folder):
-                if '"mac"' in info.manifest_text:
-                    continue
-                try:
-                    files.check_file(info)
-                    files.write_manifest(replace(info, database_id=database_id), key)
-                except (BackupInvalid, OSError):
-                    continue
+    def own_backups(self, folder: Path) -> builtins.list[BackupInfo]:
+        """The backups in *folder* of this database (its id in the manifest, or none: an
+        older version's), newest first, each with what its seal is (``BackupInfo.seal``;
+        cheap: no file is read). Other databases' backups in a shared folder are left out.
+        """
+        return [b for b in self._backups_in(folder) if not b.other_database]
+
+    def _backups_in(self, folder: Path) -> builtins.list[BackupInfo]:
+        """Every backup in *folder* with its seal checked and ``other_database`` set."""
+        database_id, key = self.identity()
+        keys = backup_keys.known_keys(database_id, key)
+        found: builtins.list[BackupInfo] = []
+        for info in find_backups(folder):
+            if info.database_id and info.database_id != database_id:
+                theirs = backup_keys.known_keys(info.database_id)
+                seal = files.seal_state(info, theirs)
+                found.append(replace(info, seal=seal, other_database=True))
+            else:
+                found.append(replace(info, seal=files.seal_state(info, keys)))
+        return found
+
+    def list_others(self, actor: Actor) -> builtins.list[BackupInfo]:
+        """Other databases' backups in the backup folder (a shared folder, or the copy
+        kept aside when a restore replaced the data with another database's), newest
+        first, each marked ``other_database`` (owner and privacy officer)."""
+        require(actor.role, Permission.BACKUP)
+        return [b for b in self._backups_in(self._settings().folder) if b.other_database]
 
     def keys_for(self, info: BackupInfo) -> builtins.list[bytes]:
         """The keys that may have sealed *info*: this database's, and the key file's of the
@@ -209,13 +223,15 @@ class BackupService:
         _database_id, key = self.identity()
         return backup_keys.known_keys(info.database_id, key)
 
-    def verify(self, info: BackupInfo, passphrase: str | None = None) -> None:
+    def verify(
+        self, info: BackupInfo, passphrase: str | None = None, *, accept_unsealed: bool = False
+    ) -> None:
         """Check a backup (seal, file, content; see persistence/backup.verify_backup).
 
         Raises:
             BackupInvalid, BackupPassphraseWrong.
         """
-        files.verify_backup(info, passphrase, self.keys_for(info))
+        files.verify_backup(info, passphrase, self.keys_for(info), accept_unsealed=accept_unsealed)
 
     # -- settings ------------------------------------------------------------------------
 
@@ -522,14 +538,18 @@ class BackupService:
         files.fsync_folder(target.parent)
 
     def list(self, actor: Actor) -> list[BackupInfo]:
-        """The backups in the backup folder, newest first (owner and privacy officer)."""
+        """This database's backups in the backup folder, newest first, each with its seal
+        checked (``BackupInfo.seal``) (owner and privacy officer)."""
         require(actor.role, Permission.BACKUP)
-        return find_backups(self._settings().folder)
+        return self.own_backups(self._settings().folder)
 
     def due(self) -> bool:
-        """True when no backup was made today (UTC) in the backup folder."""
+        """True when no sealed backup of this database was made today (UTC) in the backup
+        folder (a file planted there does not put off the daily backup)."""
         try:
-            backups = find_backups(self._settings().folder)
+            backups = [
+                b for b in self.own_backups(self._settings().folder) if b.seal == files.SEALED
+            ]
         except BackupFailed:
             return False
         return not backups or backups[0].created_at.date() < self._clock.now().date()
@@ -557,8 +577,11 @@ class BackupService:
         passphrase: str | None = None,
         *,
         replace_other: bool = False,
+        accept_unsealed: bool = False,
     ) -> RestorePlan:
-        """Check the backup and say what restoring it would change (owner only).
+        """Check the backup and say what restoring it would change (owner only). A backup
+        without a seal (an older version's) is refused unless *accept_unsealed* (the
+        owner's explicit choice; not on a server).
 
         Raises:
             PermissionDenied, BackupInvalid, BackupPassphraseWrong, BackupOtherDatabase (a
@@ -587,6 +610,7 @@ class BackupService:
             keys=self.keys_for(info),
             database_id=database_id,
             replace_other=replace_other,
+            accept_unsealed=accept_unsealed,
         )
 
     def restore(
@@ -596,6 +620,7 @@ class BackupService:
         passphrase: str | None = None,
         *,
         replace_other: bool = False,
+        accept_unsealed: bool = False,
     ) -> RestoreResult:
         """Restore the backup *path* (owner only); see the module text. The app must start
         again afterwards (the services' caches describe the old database).
@@ -603,6 +628,7 @@ class BackupService:
         A backup of another database is refused unless *replace_other* (the owner chose to
         replace this company's data with it): then nothing of this database is carried
         over (no erasure replay by contact id, no suppression list or salt of this one).
+        A backup without a seal is refused unless *accept_unsealed* (see ``plan_restore``).
 
         Raises:
             PermissionDenied, BackupInvalid, BackupPassphraseWrong, BackupFailed,
@@ -648,6 +674,7 @@ class BackupService:
                 identity=identity,
                 keep_aside=keep_aside,
                 replace_other=replace_other,
+                accept_unsealed=accept_unsealed,
             )
         self._anchor_restored_trail()
         return result

@@ -137,6 +137,7 @@ def plan(
     keys: Sequence[bytes],
     database_id: str,
     replace_other: bool = False,
+    accept_unsealed: bool = False,
 ) -> RestorePlan:
     """Check the backup on a temporary copy and count what a restore would change."""
     db_file = _db_file(uow.engine)
@@ -145,7 +146,7 @@ def plan(
     contacts_now = _count_contacts(uow)
     private = files.private_temp_folder(db_file.parent)
     files.clean_leftovers(private)
-    with files.plain_copy(info, private, passphrase, keys) as copy:
+    with files.plain_copy(info, private, passphrase, keys, accept_unsealed=accept_unsealed) as copy:
         other = is_other_database(info, database_id, replace_other)
         _check_schema(copy.path)
         carry = None
@@ -171,6 +172,7 @@ def plan(
         erasures_to_replay=replays,
         schema_migrates=migrates,
         other_database=other,
+        unsealed=not info.sealed,
     )
 
 
@@ -369,6 +371,7 @@ def restore(
     identity: tuple[str, bytes],
     keep_aside: KeepAside,
     replace_other: bool = False,
+    accept_unsealed: bool = False,
 ) -> RestoreResult:
     """Restore *path* over the database behind *uow* (see the module text)."""
     db_file = _db_file(uow.engine)
@@ -377,7 +380,7 @@ def restore(
     _check_space(db_file, info)
     private = files.private_temp_folder(db_file.parent)
     files.clean_leftovers(private)
-    with files.plain_copy(info, private, passphrase, keys) as copy:
+    with files.plain_copy(info, private, passphrase, keys, accept_unsealed=accept_unsealed) as copy:
         other = is_other_database(info, identity[0], replace_other)
         continues = (info.database_id or identity[0], copy.key) if other else identity
         lock = sqlite3.connect(db_file, timeout=10, isolation_level=None)

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.errors import BackupOtherDatabase, DomainError, ValidationFailed
 from privacycrm_desktop.i18n import N_, _, describe_error, local_moment, ngettext
+from privacycrm_desktop.persistence.backup import NOT_RECOGNISED, UNSEALED
 from privacycrm_desktop.services.backup import (
     MAX_MAX_AGE_DAYS,
     MIN_MAX_AGE_DAYS,
@@ -95,6 +96,18 @@ def tier_label(tier: str) -> str:
         return tier
 
 
+def _seal_mark(info: BackupInfo) -> str:
+    """What the "Checked" column says instead of yes/no: another database's backup, or a
+    seal missing or not recognised ("" for a sealed backup of this database)."""
+    if info.other_database:
+        return _("Another database's backup")
+    if info.seal == UNSEALED:
+        return _("Not sealed (made by an older version)")
+    if info.seal == NOT_RECOGNISED:
+        return _("Seal not recognised: changed, or not made here")
+    return ""
+
+
 def _display(info: BackupInfo, column: BackupColumn) -> str:
     if column is BackupColumn.TIME:
         return local_time(info.created_at)
@@ -102,6 +115,8 @@ def _display(info: BackupInfo, column: BackupColumn) -> str:
         return tier_label(info.tier)
     if column is BackupColumn.CONTACTS:
         return str(info.contact_count)
+    if column is BackupColumn.VERIFIED and (mark := _seal_mark(info)):
+        return mark
     flag = info.encrypted if column is BackupColumn.ENCRYPTED else info.verified
     return _("Yes") if flag else _("No")
 
@@ -150,6 +165,13 @@ def plan_lines(plan: RestorePlan) -> list[str]:
             "database is kept aside as a backup for 7 days."
         ),
     ]
+    if plan.unsealed:
+        lines.append(
+            _(
+                "This backup is not sealed (made by an older version): nothing proves it "
+                "was not changed since."
+            )
+        )
     if plan.other_database:
         lines.append(
             _(
@@ -318,7 +340,10 @@ class BackupDialog(QDialog):
         )
         self.stop_encrypting.setVisible(settings.encrypted)
         self.stop_encrypting.setChecked(False)
-        self.model.set_rows(self._backups.list(self._actor))
+        # This database's backups, then other databases' (a shared folder), marked.
+        self.model.set_rows(
+            self._backups.list(self._actor) + self._backups.list_others(self._actor)
+        )
         if self.model.rowCount():
             self.table.selectRow(0)
 
@@ -414,17 +439,33 @@ class BackupDialog(QDialog):
             if not ok:
                 return
             passphrase = text
-        self._plan(info.path, passphrase, replace_other=False)
+        unsealed = not info.sealed
+        if unsealed and not self.confirm_unsealed():
+            return
+        self._plan(info.path, passphrase, replace_other=False, accept_unsealed=unsealed)
 
-    def _plan(self, path: Path, passphrase: str | None, *, replace_other: bool) -> None:
+    def _plan(
+        self,
+        path: Path,
+        passphrase: str | None,
+        *,
+        replace_other: bool,
+        accept_unsealed: bool = False,
+    ) -> None:
         backups, actor = self._backups, self._actor
 
         def work(_ctx: JobContext) -> RestorePlan:
-            return backups.plan_restore(actor, path, passphrase, replace_other=replace_other)
+            return backups.plan_restore(
+                actor,
+                path,
+                passphrase,
+                replace_other=replace_other,
+                accept_unsealed=accept_unsealed,
+            )
 
         def failed(error: BaseException) -> None:
             if isinstance(error, BackupOtherDatabase) and self.confirm_other_database():
-                self._plan(path, passphrase, replace_other=True)
+                self._plan(path, passphrase, replace_other=True, accept_unsealed=accept_unsealed)
                 return
             self._failed(error)
 
@@ -435,6 +476,22 @@ class BackupDialog(QDialog):
             parent=self,
         )
         self.progress.start(_("Checking the backup..."), job)
+
+    def confirm_unsealed(self) -> bool:
+        """Ask before a backup without a seal (an older version's) is restored; No by
+        default."""
+        answer = QMessageBox.warning(
+            self,
+            _("Restore a backup"),
+            _(
+                "This backup is not sealed: it was made by an older version of PrivacyCRM, "
+                "or written by someone else. Nothing proves it was not changed since. "
+                "Restore it only if you know you made it. Restore it anyway?"
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def confirm_other_database(self) -> bool:
         """Ask before a backup of another database replaces this company's data."""
@@ -460,7 +517,11 @@ class BackupDialog(QDialog):
 
         def work(_ctx: JobContext) -> RestoreResult:
             return backups.restore(
-                actor, plan.backup.path, passphrase, replace_other=plan.other_database
+                actor,
+                plan.backup.path,
+                passphrase,
+                replace_other=plan.other_database,
+                accept_unsealed=plan.unsealed,
             )
 
         job = run_in_background(work, self._restored, on_failure=self._failed, parent=self)
