@@ -158,3 +158,52 @@ def test_verify_audit_names_the_anchor_that_caught_a_truncation(
     assert ("server" if backend == "postgresql" else "file", "removed") in kinds
     assert "events were removed" in err
     assert ("server's anchor table" if backend == "postgresql" else "anchor file") in err
+
+
+def test_verify_audit_after_demo(capsys: pytest.CaptureFixture[str], db: Path) -> None:
+    """The demo records its event through a session of its own: it reaches the anchor
+    file, so a demo database is not reported as holding events PrivacyCRM did not write."""
+    code, _out, err = run(capsys, db, "demo", "--count", "20")
+    assert code == 0, err
+    code, out, err = run(capsys, db, "verify-audit")
+    assert (code, out) == (0, "OK\n"), err
+
+
+def _raw_sql(db: Path, *statements: str) -> None:
+    from sqlalchemy import text
+
+    from privacycrm_desktop.persistence.database import create_engine_for
+
+    engine = create_engine_for(str(db))
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("wipe", [False, True])
+def test_verify_audit_still_fails_after_the_app_reuses_the_deleted_numbers(
+    capsys: pytest.CaptureFixture[str], db: Path, backend: str, wipe: bool
+) -> None:
+    """The newest event (or every event) and the head row deleted, then as many ordinary
+    actions as events deleted: the anchor file still names what was removed."""
+    if wipe:
+        _raw_sql(db, "DELETE FROM audit_event", "DELETE FROM setting WHERE key = 'audit.head'")
+    else:
+        _raw_sql(
+            db,
+            "DELETE FROM audit_event WHERE id = (SELECT max(id) FROM audit_event)",
+            "DELETE FROM setting WHERE key = 'audit.head'",
+        )
+    assert run(capsys, db, "verify-audit")[0] == 1
+    code, _out, err = run(capsys, db, "user", "add", "bert", "--role", "office")
+    assert code == 0, err
+    code, out, err = run(capsys, db, "verify-audit", "--format", "json")
+    assert code == 1, out
+    report = json.loads(out)
+    assert report["first_bad_event"] is None
+    from_file = [p for p in report["anchor_problems"] if p["anchor"] == "file"]
+    assert from_file, report
+    assert "anchor file" in err
