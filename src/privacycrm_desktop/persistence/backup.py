@@ -41,6 +41,7 @@ import json
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -277,12 +278,31 @@ def _host_tag() -> str:
     return hashlib.sha256(socket.gethostname().encode("utf-8")).hexdigest()[:8]
 
 
+PRIVATE_TEMP_UNSAFE = N_(
+    "The folder .privacycrm-tmp beside the database is a link or belongs to another user, "
+    "so no plain copy is made in it; nothing was changed. Remove that folder, then try again."
+)
+
+
 def private_temp_folder(db_folder: Path) -> Path:
-    """An owner-only folder beside the database for plain temporary copies (created)."""
+    """An owner-only folder beside the database for plain temporary copies (created).
+
+    One that is already there is used only when it is a real folder (not a symbolic link)
+    owned by this user; only then is it made owner-only again.
+
+    Raises:
+        BackupFailed: it is a link, not a folder, or another user's.
+    """
     folder = db_folder / PRIVATE_TEMP
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with contextlib.suppress(OSError):  # Windows: ACLs of the parent folder apply
-        os.chmod(folder, 0o700)
+    db_folder.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, 0o700)
+    st = os.lstat(folder)
+    foreign = os.name != "nt" and st.st_uid != os.getuid()
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode) or foreign:
+        raise BackupFailed(PRIVATE_TEMP_UNSAFE)
+    if os.name != "nt" and stat.S_IMODE(st.st_mode) != 0o700:
+        os.chmod(folder, 0o700)  # ours, and not a link (checked just above)
     return folder
 
 

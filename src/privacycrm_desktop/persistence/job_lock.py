@@ -27,6 +27,21 @@ from sqlalchemy import Connection, Engine, text
 
 from privacycrm_desktop.persistence.database import sqlite_file
 
+
+def _open_private(path: Path) -> IO[bytes]:
+    """Open the lock file for appending, owner-only (0600, also one an older version made
+    readable by others), never through a symbolic link."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        if os.name != "nt" and os.fstat(fd).st_uid == os.getuid():
+            os.fchmod(fd, 0o600)
+    except OSError:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "ab")
+
+
 #: The first key of the PostgreSQL advisory locks that mark a live import ("PCJB").
 JOB_LOCK_CLASS = 0x50434A42 - (1 << 31)  # an int4
 #: Batches this process holds (their locks do not conflict with its own checks).
@@ -96,7 +111,7 @@ class JobLock:
         if self._file is None:
             return
         with contextlib.suppress(OSError):
-            self._handle = lock_path(self._file).open("ab")
+            self._handle = _open_private(lock_path(self._file))
             _lock_byte(self._handle, batch_id)
 
     def release(self) -> None:

@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,6 +269,27 @@ def search_index_problems(raw: Any) -> list[str]:
     return []
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def write_private_text(target: Path, text: str) -> None:
+    """Write *text* to *target* owner-only (0600, also when an older file was readable
+    by others), atomically (temporary file, rename), never through a symbolic link.
+
+    Raises:
+        OSError: the folder cannot be written.
+    """
+    temporary = target.with_name(target.name + ".tmp")
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()  # a leftover (or a planted link): never written through
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        if os.name != "nt":
+            os.fchmod(handle.fileno(), 0o600)  # the umask cannot widen or narrow it
+        handle.write(text)
+    os.replace(temporary, target)
+
+
 def remember_damage(engine: Engine, problem: str) -> None:
     """Note beside the database file that an action met a damaged file (SQLITE_CORRUPT),
     as a failed check would: the next start then checks the file in full, rebuilds what is
@@ -274,20 +297,17 @@ def remember_damage(engine: Engine, problem: str) -> None:
     Best effort (the folder may be read-only); nothing for a server database."""
     import datetime as dt
     import json
-    import os
 
     url = engine.url
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return
     target = Path(url.database).with_name(Path(url.database).name + CHECK_RECORD_SUFFIX)
-    temporary = target.with_name(target.name + ".tmp")
     document = {
         "at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(),
         "problems": [problem or "database disk image is malformed"],
         "repaired": [],
     }
     try:
-        temporary.write_text(json.dumps(document), encoding="utf-8")
-        os.replace(temporary, target)
+        write_private_text(target, json.dumps(document))
     except OSError:
         return

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -149,15 +148,15 @@ def read_check_record(db_file: Path) -> CheckRecord | None:
 def write_check_record(db_file: Path, record: CheckRecord) -> bool:
     """Remember *record* (atomically: temporary file, then rename); False if impossible."""
     target = check_record_path(db_file)
-    temporary = target.with_name(target.name + ".tmp")
     document = {
         "at": record.at.isoformat(),
         "problems": list(record.problems),
         "repaired": list(record.repaired),
     }
     try:
-        temporary.write_text(json.dumps(document), encoding="utf-8")
-        os.replace(temporary, target)
+        from privacycrm_desktop.persistence.storage_health import write_private_text
+
+        write_private_text(target, json.dumps(document))
     except OSError:
         return False
     return True

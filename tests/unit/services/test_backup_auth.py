@@ -562,3 +562,79 @@ def test_a_failed_copy_in_leaves_the_other_programs_writing(
         assert names == ["Before", "Between", "After"]
     finally:
         other_engine.dispose()
+
+
+# -- files beside the database are owner-only; the private folder is never a link ----------
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX modes and links")
+def test_the_job_lock_and_the_check_record_are_owner_only(tmp_path: Path) -> None:
+    """Finding: ``<db>-jobs.lock`` and ``<db>.check.json`` were created 0644."""
+    from privacycrm_desktop.persistence.job_lock import JobLock, lock_path
+    from privacycrm_desktop.persistence.storage_health import remember_damage
+    from privacycrm_desktop.services.storage import (
+        CheckRecord,
+        check_record_path,
+        write_check_record,
+    )
+
+    db_file = tmp_path / "crm.db"
+    engine = create_engine_for(db_file)
+    old = os.umask(0o022)
+    try:
+        migrate(engine)
+        lock_path(db_file).write_bytes(b"")  # an older version's, readable by others
+        with engine.connect() as conn:
+            lock = JobLock(engine, conn)
+            lock.hold(7)
+            lock.release()
+        assert lock_path(db_file).stat().st_mode & 0o777 == 0o600
+        remember_damage(engine, "database disk image is malformed")
+        assert check_record_path(db_file).stat().st_mode & 0o777 == 0o600
+        check_record_path(db_file).chmod(0o644)
+        assert write_check_record(db_file, CheckRecord(dt.datetime(2026, 1, 1), (), ()))
+        assert check_record_path(db_file).stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)
+        engine.dispose()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX links")
+def test_a_linked_private_temp_folder_is_refused_and_left_alone(tmp_path: Path) -> None:
+    """Finding: an existing ``.privacycrm-tmp`` was chmod-ed and a symbolic link there was
+    followed (the plaintext copy was written into the link's target)."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o755)
+    elsewhere.chmod(0o755)
+    db_folder = tmp_path / "data"
+    db_folder.mkdir()
+    (db_folder / files.PRIVATE_TEMP).symlink_to(elsewhere)
+    with pytest.raises(BackupFailed, match="is a link or belongs to another user"):
+        files.private_temp_folder(db_folder)
+    assert elsewhere.stat().st_mode & 0o777 == 0o755  # not chmod-ed
+    assert list(elsewhere.iterdir()) == []
+    # A real folder of ours that others could read is made owner-only again.
+    own = tmp_path / "own"
+    (own / files.PRIVATE_TEMP).mkdir(parents=True, mode=0o755)
+    (own / files.PRIVATE_TEMP).chmod(0o755)
+    assert files.private_temp_folder(own).stat().st_mode & 0o777 == 0o700
+
+
+def test_a_restore_refuses_a_linked_private_temp_folder(
+    svc: Services, owner: Actor, db_url: str, backend: str, tmp_path: Path
+) -> None:
+    if backend != "sqlite" or os.name == "nt":
+        pytest.skip("the private folder beside a database file")
+    person(svc, owner, "Anna")
+    info = svc.backup.create(owner)
+    private = Path(db_url).parent / files.PRIVATE_TEMP
+    if private.exists():
+        private.rmdir()
+    target = tmp_path / "planted-target"
+    target.mkdir()
+    private.symlink_to(target)
+    before = state(db_url)
+    with pytest.raises(BackupFailed, match="is a link"):
+        svc.backup.restore(owner, info.path)
+    assert list(target.iterdir()) == []
+    assert state(db_url) == before
