@@ -305,10 +305,18 @@ def file_problems(
     problems: list[AnchorProblem] = []
     # Lines older than the chain's newest restore describe the history it replaced (a
     # restore made at another desk does not start this desk's file over).
+    since = chain.last_restore_at
+    if added and chain.last_restore_id:
+        # On SQLite the restores are this computer's, and the file names their event: a
+        # restore event it never saw (forged, with a time after the removed events, in
+        # place of one of them) makes no line stale.
+        restore_hash = chain.hashes.get(chain.last_restore_id)
+        if all(h != restore_hash for h, _at in log.lines.get(chain.last_restore_id, [])):
+            since = ""
     live: dict[int, str] = {}
     reused: set[int] = set()
     for i, lines in log.lines.items():
-        kept = [h for h, at in lines if at >= chain.last_restore_at]
+        kept = [h for h, at in lines if at >= since]
         if not kept:
             continue
         # The first hash stays the anchor: a later line naming the same event with

@@ -432,3 +432,48 @@ def test_a_demo_database_passes_the_check(svc: Services, owner: Actor, engine: E
     log = anchor_file.read()
     assert log is not None
     assert max(row[0] for row in events(engine)) in log.entries  # type: ignore[type-var]
+
+
+@pytest.mark.sqlite_only
+def test_a_forged_restore_in_place_of_deleted_events_does_not_hide_them(
+    svc: Services, owner: Actor, engine: Engine, clock: FixedClock
+) -> None:
+    """The newest three events replaced by a "backup.restore" event of a later time, then
+    ordinary actions: the anchor file's lines for those numbers are older than that
+    "restore", but the file never saw it, so they still count."""
+    fill(svc, owner)
+    rows = events(engine)
+    count = len(rows)
+    clock.advance(dt.timedelta(minutes=1))
+    event_id = count - 2
+    record = AuditRecord(
+        at=clock.now().isoformat(timespec="microseconds"),
+        actor="owner",
+        action="backup.restore",
+        entity="backup",
+        entity_id="",
+        detail="",
+        event_id=str(event_id),
+    )
+    prev = str(rows[event_id - 2][8])
+    new = chain_hash(prev, record)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event WHERE id >= :n"), {"n": event_id})
+        conn.execute(
+            text(
+                "INSERT INTO audit_event (id, at, actor, action, entity, entity_id, detail, "
+                "prev_hash, hash) VALUES (:id, :at, 'owner', 'backup.restore', 'backup', '', "
+                "'', :prev, :hash)"
+            ),
+            {"id": event_id, "at": record.at, "prev": prev, "hash": new},
+        )
+        conn.execute(
+            text("UPDATE setting SET value = :v WHERE key = 'audit.head'"),
+            {"v": f"{event_id}:{new}"},
+        )
+    clock.advance(dt.timedelta(minutes=1))
+    append_until(svc, owner, engine, count)
+    assert svc.audit.verify() is None
+    result = svc.audit.check()
+    assert not result.ok
+    assert file_problems_of(result), [p.describe(str) for p in result.problems]
