@@ -25,17 +25,14 @@ if TYPE_CHECKING:
 
 
 def _backup_document(ctx: Context) -> dict[str, Any] | None:
-    """The newest backup beside the database (or in its configured folder), if any."""
-    from privacycrm_desktop.services.storage import backup_folder_of
+    """The newest backup of this database beside it (or in its configured folder), if any."""
+    from privacycrm_desktop.services.storage import own_backups_of
 
     storage = ctx.services.storage
     if storage.file is None:
         return None
-    try:
-        from privacycrm_desktop.services.backup import find_backups
-    except ImportError:  # pragma: no cover - a build without the backup module
-        return None
-    backups = find_backups(backup_folder_of(storage.file))
+    # This database's only: a shared folder also holds other databases' backups.
+    backups = own_backups_of(storage.file)
     if not backups:
         return None
     newest = backups[0]

@@ -317,3 +317,35 @@ def test_backup_list_leaves_out_another_databases_backups(
         listed = run_json(capsys, database, "backup", "list")
         assert isinstance(listed, list)
         assert [b["path"] for b in listed] == [mine["path"]]
+
+
+def test_check_and_recovery_name_only_this_databases_backups(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path, backend: str
+) -> None:
+    """Finding: with a backup folder shared by two databases, ``check`` named the other
+    database's newer backup as this file's newest (also for a damaged file), and start-up
+    recovery could offer it."""
+    if backend != "sqlite":
+        pytest.skip("two database files sharing a folder")
+    from privacycrm_desktop.services.storage import own_backups_of
+    from privacycrm_desktop.ui.recovery_dialog import find_good_backup
+
+    shared = _default_folder(ready, tmp_path)
+    ours = run_json(capsys, ready, "backup")
+    other = tmp_path / "other" / "other.db"
+    code, _out, err = run(capsys, other, *INIT, user=None)
+    assert code == 0, err
+    theirs = run_json(capsys, other, "backup", "--to", str(shared))
+    assert isinstance(ours, dict)
+    assert isinstance(theirs, dict)
+    document = run_json(capsys, ready, "check")
+    assert isinstance(document, dict)
+    assert document["newest_backup"]["path"] == ours["path"]
+    # The file damaged (its header gone): its identity is found in its bytes.
+    _scalar(ready, "PRAGMA wal_checkpoint(TRUNCATE)")
+    with ready.open("r+b") as handle:
+        handle.write(b"\0" * 100)
+    assert [str(b.path) for b in own_backups_of(ready, shared)] == [ours["path"]]
+    good = find_good_backup(shared, db_file=ready)
+    assert good is not None
+    assert str(good.path) == ours["path"]

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from privacycrm_desktop.domain.errors import StorageError, StorageLocked, StorageReadOnly
 from privacycrm_desktop.domain.text import N_
@@ -39,6 +40,9 @@ from privacycrm_desktop.persistence.storage_health import (
     probe_write,
     setting_of_file,
 )
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.persistence.backup import BackupInfo
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.clock import Clock, SystemClock
 
@@ -169,6 +173,52 @@ def backup_folder_of(db_file: Path) -> Path:
 
     configured = setting_of_file(db_file, FOLDER_KEY)
     return Path(configured) if configured else default_backup_folder(db_file)
+
+
+_SCAN_CHUNK = 1 << 20
+
+
+def identities_of(db_file: Path, candidates: set[str]) -> set[str]:
+    """The identity (setting ``database.id``) of *db_file*, read straight from it; for a
+    file too damaged for that, those of *candidates* (the identities named by the
+    manifests in its backup folder) whose bytes the file still holds. Empty when none is
+    found (a missing file)."""
+    from privacycrm_desktop.services.backup_keys import DATABASE_ID_KEY
+
+    found = setting_of_file(db_file, DATABASE_ID_KEY)
+    if found:
+        return {found}
+    wanted = {c for c in candidates if c}
+    if not wanted:
+        return set()
+    needles = {c: c.encode("ascii", "ignore") for c in wanted}
+    overlap = max(len(n) for n in needles.values())
+    hits: set[str] = set()
+    tail = b""
+    try:
+        with db_file.open("rb") as handle:
+            for block in iter(lambda: handle.read(_SCAN_CHUNK), b""):
+                window = tail + block
+                hits.update(c for c, n in needles.items() if n and n in window)
+                tail = window[-overlap:]
+    except OSError:
+        return set()
+    return hits
+
+
+def own_backups_of(db_file: Path, folder: Path | None = None) -> list[BackupInfo]:
+    """The backups of *db_file* in *folder* (default: ``backup_folder_of``), newest first:
+    those whose manifest names the file's identity (``identities_of``) or none (an older
+    version's). Another database's backups in a shared folder (or the copy kept aside when
+    a restore replaced the data with another database's) are left out. When no identity
+    can be found (the file is gone) nothing is left out."""
+    from privacycrm_desktop.services.backup import find_backups
+
+    backups = find_backups(folder or backup_folder_of(db_file))
+    ids = identities_of(db_file, {b.database_id for b in backups})
+    if not ids:
+        return backups
+    return [b for b in backups if not b.database_id or b.database_id in ids]
 
 
 class StorageService:

@@ -36,14 +36,20 @@ if TYPE_CHECKING:
 
 
 def find_good_backup(
-    folder: Path, context: JobContext | None = None, skip: frozenset[Path] = frozenset()
+    folder: Path,
+    context: JobContext | None = None,
+    skip: frozenset[Path] = frozenset(),
+    db_file: Path | None = None,
 ) -> BackupInfo | None:
     """The newest backup in *folder* that passes its check (encrypted ones: the file's),
-    leaving out *skip* (backups a restore already failed on). A backup a newer version
-    wrote fails the check: it cannot be restored here."""
+    leaving out *skip* (backups a restore already failed on) and, given the damaged
+    *db_file*, other databases' backups (a shared folder; services/storage.own_backups_of).
+    A backup a newer version wrote fails the check: it cannot be restored here."""
     from privacycrm_desktop.services.backup import find_backups, verify_backup
+    from privacycrm_desktop.services.storage import own_backups_of
 
-    backups = [info for info in find_backups(folder) if info.path not in skip]
+    found = find_backups(folder) if db_file is None else own_backups_of(db_file, folder)
+    backups = [info for info in found if info.path not in skip]
     for number, info in enumerate(backups):
         if context is not None:
             context.progress_or_cancel(number, len(backups))
@@ -142,7 +148,9 @@ class RecoveryDialog(QDialog):
     def search(self) -> None:
         """Check the backups, newest first, in the background."""
         job = run_in_background(
-            lambda context: find_good_backup(self.folder, context, frozenset(self.failed_backups)),
+            lambda context: find_good_backup(
+                self.folder, context, frozenset(self.failed_backups), self.db_file
+            ),
             self.show_backup,
             on_failure=self._failed,
             parent=self,
