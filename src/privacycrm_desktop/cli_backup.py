@@ -214,7 +214,9 @@ def cmd_restore(ctx: Context) -> int:
             actor, path, passphrase, replace_other=replace_other, accept_unsealed=unsealed
         )
     except BackupInvalid as exc:
-        if exc.reason != files.UNSEALED_REFUSED:
+        from privacycrm_desktop.persistence.database import is_postgresql
+
+        if exc.reason != files.UNSEALED_REFUSED or is_postgresql(ctx.engine):
             raise
         raise CliFailure(
             describe_error(exc) + " " + _("To restore it anyway, add --accept-unsealed.")

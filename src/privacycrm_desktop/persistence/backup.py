@@ -21,6 +21,9 @@ later is covered too) - and so, through ``checksum``, of the file itself. A back
 seal does not verify under a key this computer holds is refused (``require_authentic``).
 The backup key never travels inside a plain backup: it is scrubbed from the snapshot
 (``scrub_backup_key``, with SQLite's ``secure_delete``) before the copy is checked.
+A manifest without any seal (made before sealing existed, or written by hand) is never
+sealed afterwards: ``seal_state`` names it ``UNSEALED`` in listings, and restoring it needs
+the owner's explicit choice (``accept_unsealed``).
 
 Temporary files (issue 17). Plain copies (a snapshot before encryption, a decrypted backup
 being restored) are made only in a private folder (``private_temp_folder``: owner-only,

@@ -189,6 +189,21 @@ class BackupService:
             self._identity = (database_id, key)
         return self._identity
 
+    def _read_identity(self) -> tuple[str, bytes | None]:
+        """This database's id and key as they are, without making them (listing must work
+        on a read-only database too)."""
+        if self._identity is not None:
+            return self._identity
+        with self._uow() as work:
+            id_row = work.session.get(Setting, backup_keys.DATABASE_ID_KEY)
+            key_row = work.session.get(Setting, backup_keys.AUTH_KEY)
+            database_id = id_row.value if id_row is not None else ""
+            key: bytes | None = None
+            if key_row is not None:
+                with contextlib.suppress(ValueError):
+                    key = bytes.fromhex(key_row.value)
+        return database_id, key
+
     def own_backups(self, folder: Path) -> builtins.list[BackupInfo]:
         """The backups in *folder* of this database (its id in the manifest, or none: an
         older version's), newest first, each with what its seal is (``BackupInfo.seal``;
@@ -198,7 +213,7 @@ class BackupService:
 
     def _backups_in(self, folder: Path) -> builtins.list[BackupInfo]:
         """Every backup in *folder* with its seal checked and ``other_database`` set."""
-        database_id, key = self.identity()
+        database_id, key = self._read_identity()
         keys = backup_keys.known_keys(database_id, key)
         found: builtins.list[BackupInfo] = []
         for info in find_backups(folder):
