@@ -325,8 +325,9 @@ def _process_alive(pid: int) -> bool:
 
 def clean_leftovers(folder: Path) -> list[Path]:
     """Remove the temporary files in *folder* of processes of this computer that are gone
-    (a killed backup or restore); return what was removed."""
-    if not folder.is_dir():
+    (a killed backup or restore); return what was removed. A private temporary folder
+    that is a link is not ours: nothing in it is touched."""
+    if not folder.is_dir() or (folder.name == PRIVATE_TEMP and folder.is_symlink()):
         return []
     host = _host_tag()
     removed: list[Path] = []

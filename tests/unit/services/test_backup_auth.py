@@ -613,6 +613,12 @@ def test_a_linked_private_temp_folder_is_refused_and_left_alone(tmp_path: Path) 
         files.private_temp_folder(db_folder)
     assert elsewhere.stat().st_mode & 0o777 == 0o755  # not chmod-ed
     assert list(elsewhere.iterdir()) == []
+    # Nothing in the link's target is cleaned up either (not ours).
+    gone = elsewhere / f".tmp-{files._host_tag()}-999999999-x.db"
+    gone.write_bytes(b"")
+    assert files.clean_leftovers(db_folder / files.PRIVATE_TEMP) == []
+    assert gone.exists()
+    gone.unlink()
     # A real folder of ours that others could read is made owner-only again.
     own = tmp_path / "own"
     (own / files.PRIVATE_TEMP).mkdir(parents=True, mode=0o755)
