@@ -105,6 +105,7 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     },
     "audit_event": {"SELECT": OP},
     "audit_anchor": {"SELECT": OP},  # where the database has the server's anchor
+    "id_high_water": {"SELECT": OP},  # dumped with every backup
 }
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 #: Server functions that run as the system role, and who may call them.

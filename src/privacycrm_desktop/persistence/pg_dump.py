@@ -278,7 +278,7 @@ def load_dump(conn: Connection, path: Path) -> None:
     raw: Any = conn.connection.driver_connection
     cursor = raw.cursor()
     try:
-        with _script(path) as stream:
+        with _without_policies(path) as use_list, _script(path, f"--use-list={use_list}") as stream:
             settings = _apply(cursor, stream)
     except psycopg.Error as exc:  # the caller's transaction is rolled back
         raise BackupFailed(N_("The backup could not be put back; nothing was changed.")) from exc
@@ -289,6 +289,40 @@ def load_dump(conn: Connection, path: Path) -> None:
     # runs on it and before it returns to the pool.
     for name in sorted(settings | {"search_path"}):
         conn.execute(text(f"RESET {name}"))
+
+
+@contextlib.contextmanager
+def _without_policies(path: Path) -> Iterator[str]:
+    """A ``pg_restore --use-list`` file naming every entry of the dump but its row policies.
+
+    The policies name the group roles of the database the dump came from (another
+    database's, after a restore of another database's backup): the server's own policies
+    are made again for this database after the restore (persistence/pg_functions.py).
+    """
+    import tempfile
+
+    tools = find_tools()
+    try:
+        done = subprocess.run(  # noqa: S603 (our own argv, no shell)
+            [str(tools.restore), "--list", str(path)],
+            capture_output=True,
+            env=_clean_env(),
+            timeout=TOOL_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BackupFailed(N_("The backup could not be read; nothing was changed.")) from exc
+    if done.returncode != 0:
+        raise BackupFailed(N_("The backup could not be read; nothing was changed."))
+    kept = [
+        line
+        for line in done.stdout.decode("utf-8", "replace").splitlines()
+        if " POLICY " not in line
+    ]
+    with tempfile.NamedTemporaryFile("w", suffix=".list", encoding="utf-8") as handle:
+        handle.write("\n".join(kept) + "\n")
+        handle.flush()
+        yield handle.name
 
 
 _SET = re.compile(rb"^SET (\w+)\s*(=|TO)", re.IGNORECASE)
