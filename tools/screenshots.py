@@ -481,7 +481,15 @@ def _cleanup_story(services: Services, owner: Actor, window: QWidget, camera: Ca
     wizard.next()
     assert wizard.currentId() == Page.DRY_RUN
     camera.shoot(wizard, "cleanup-3-dry-run")
-    wizard.next()
+    # Apply asks once more, naming how many people it erases: the story answers Yes.
+    from PySide6.QtWidgets import QMessageBox
+
+    ask = QMessageBox.question
+    QMessageBox.question = lambda *_a, **_k: QMessageBox.StandardButton.Yes  # type: ignore[assignment]
+    try:
+        wizard.next()
+    finally:
+        QMessageBox.question = ask  # type: ignore[method-assign]
     settle()
     camera.shoot(wizard, "cleanup-4-done")
     wizard.close()
