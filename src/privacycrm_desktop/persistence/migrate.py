@@ -22,7 +22,7 @@ from privacycrm_desktop.persistence.database import is_postgresql, is_sqlite
 MIGRATION_LOCK_KEY = 0x50_43_52_4D_4D_49_47_52
 
 #: The newest revision in migrations/versions (a test keeps it in step with Alembic).
-HEAD_REVISION = "0007_h17store"
+HEAD_REVISION = "0010_fts_secure_delete"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 

@@ -168,7 +168,7 @@ def remove(conn: Connection | Session, contact_ids: Iterable[int]) -> None:
 
 
 #: The SQLite search index as migration 0001 creates it, with FTS5 secure-delete on
-#: (migration 0007): a deleted row's words leave the index pages at once.
+#: (migration 0010): a deleted row's words leave the index pages at once.
 _SQLITE_CREATE = (
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
     "name, organisation, emails, phones, place, "

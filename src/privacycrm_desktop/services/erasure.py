@@ -14,7 +14,7 @@ a written consent for special-category data keeps that it was one, not which cat
 an import batch whose file name names the person (or that brought only this contact) is
 renamed "import-<batch id>.<extension>".
 The search index removes a deleted row's words from its pages at once (FTS5
-``secure-delete``, migration 0007; it replaced rewriting the whole index with ``optimize``
+``secure-delete``, migration 0010; it replaced rewriting the whole index with ``optimize``
 after each erasure, which corrupted the index under SQLite 3.40). After the commit the WAL
 is checkpointed and truncated; with ``secure_delete=ON`` the freed pages are zeroed, so a
 byte search of the database files finds nothing of the person.

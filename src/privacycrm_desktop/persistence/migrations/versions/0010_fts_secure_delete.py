@@ -10,16 +10,16 @@ only be written by an SQLite that knows the option (3.42+); the app never uses a
 
 PostgreSQL has no FTS5 (its search table is an ordinary table): nothing to do.
 
-Revision ID: 0007_h17store
-Revises: 0006_shared_server
+Revision ID: 0010_fts_secure_delete
+Revises: 0009_audit_anchor
 """
 
 import contextlib
 
 from alembic import op
 
-revision = "0007_h17store"
-down_revision = "0007_h15audit"
+revision = "0010_fts_secure_delete"
+down_revision = "0009_audit_anchor"
 branch_labels = None
 depends_on = None
 

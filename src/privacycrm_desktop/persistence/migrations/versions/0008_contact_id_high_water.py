@@ -16,15 +16,15 @@ Keep-until (issue 16): a lasting marketing consent used to leave the date blank 
 re-confirmation. Those blank dates are marked "not computed yet" (an empty reason), and
 the app and the CLI compute them at their next start (services.retention.fill_missing).
 
-Revision ID: 0007_h16erase
-Revises: 0006_shared_server
+Revision ID: 0008_contact_id_high_water
+Revises: 0007_database_identity
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_h16erase"
-down_revision = "0007_h15backup"
+revision = "0008_contact_id_high_water"
+down_revision = "0007_database_identity"
 branch_labels = None
 depends_on = None
 

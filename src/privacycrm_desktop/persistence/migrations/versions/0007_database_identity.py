@@ -4,7 +4,7 @@ Backups record it in their sealed manifest, so a backup of another database (ano
 company's) is recognised and refused unless the owner chooses to replace this company's
 data with it. A new database gets its id here too (a new database is migrated to head).
 
-Revision ID: 0007_h15backup
+Revision ID: 0007_database_identity
 Revises: 0006_shared_server
 """
 
@@ -13,7 +13,7 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_h15backup"
+revision = "0007_database_identity"
 down_revision = "0006_shared_server"
 branch_labels = None
 depends_on = None

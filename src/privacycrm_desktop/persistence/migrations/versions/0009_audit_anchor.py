@@ -6,15 +6,15 @@ here from the chain as it stands, so an existing trail is anchored from the upgr
 SQLite gets the same (empty) table so that both back ends share one schema; there the
 anchors live outside the file (services/audit_anchors.py).
 
-Revision ID: 0007_h15audit
-Revises: 0006_shared_server
+Revision ID: 0009_audit_anchor
+Revises: 0008_contact_id_high_water
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_h15audit"
-down_revision = "0007_h16erase"
+revision = "0009_audit_anchor"
+down_revision = "0008_contact_id_high_water"
 branch_labels = None
 depends_on = None
 
