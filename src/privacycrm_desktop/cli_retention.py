@@ -1,5 +1,5 @@
-"""``privacycrm-cli`` commands of retention: ``cleanup --dry-run|--apply`` and
-``erase ID --reason TEXT`` (DESIGN.md, "Headless interface").
+"""``privacycrm-cli`` commands of retention: ``cleanup --dry-run|--apply``,
+``erase ID --reason TEXT`` (DESIGN.md, "Headless interface") and ``reconfirm-months [N]``.
 
 Kept apart from cli.py so each capability brings its own commands; cli.py and
 cli_parser.py only register them.
@@ -44,6 +44,16 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         "--anonymise", action="store_true", help=_("keep a non-identifying record for statistics")
     )
     p.set_defaults(handler="erase")
+
+    p = commands.add_parser(
+        "reconfirm-months",
+        parents=parents,
+        help=_("show or set how long a consent holds before it is due for re-confirmation"),
+    )
+    p.add_argument(
+        "months", type=int, nargs="?", help=_("new number of months (1 to 120; default 24)")
+    )
+    p.set_defaults(handler="reconfirm-months")
 
 
 def cleanup_document(outcome: CleanupOutcome) -> dict[str, Any]:
@@ -100,7 +110,28 @@ def cmd_erase(ctx: Context) -> int:
     return 0
 
 
+def cmd_reconfirm_months(ctx: Context) -> int:
+    """Show the re-confirmation horizon, or set it (owner, privacy officer) and recompute
+    every keep-until date with it."""
+    retention = ctx.services.retention
+    if ctx.args.months is None:
+        ctx.actor()
+        months = retention.reconfirm_months()
+        ctx.emit({"reconfirm_months": months}, lambda: str(months))
+        return 0
+    recomputed = retention.set_reconfirm_months(ctx.actor(), ctx.args.months)
+    document = {"reconfirm_months": ctx.args.months, "recomputed": recomputed}
+    ctx.emit(
+        document,
+        lambda: _("Consents are due for re-confirmation after {months} months.").format(
+            months=ctx.args.months
+        ),
+    )
+    return 0
+
+
 HANDLERS: dict[str, Callable[[Context], int]] = {
     "cleanup": cmd_cleanup,
     "erase": cmd_erase,
+    "reconfirm-months": cmd_reconfirm_months,
 }

@@ -83,6 +83,18 @@ def test_erase_refuses_free_text_reason(capsys: pytest.CaptureFixture[str], read
     assert "forgotten" in err
 
 
+def test_reconfirm_months_is_shown_and_set(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
+    """Issue 16: the re-confirmation horizon of consents is configurable (default 24)."""
+    assert run_json(capsys, ready, "reconfirm-months") == {"reconfirm_months": 24}
+    changed = run_json(capsys, ready, "reconfirm-months", "12")
+    assert changed["reconfirm_months"] == 12  # type: ignore[index]
+    assert run_json(capsys, ready, "reconfirm-months") == {"reconfirm_months": 12}
+    code, _out, err = run(capsys, ready, "reconfirm-months", "0")
+    assert code == 1
+    assert "120" in err
+    assert run_json(capsys, ready, "reconfirm-months") == {"reconfirm_months": 12}
+
+
 def _on_disk(path: Path, needle: bytes) -> list[str]:
     """Which of the database files hold *needle* (a byte search, as a forensic tool would)."""
     files = [path, Path(f"{path}-wal")]
