@@ -45,6 +45,8 @@ from privacycrm_desktop.domain.errors import (
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import backup as files
 from privacycrm_desktop.persistence.backup import (
+    NOT_RECOGNISED,
+    UNSEALED,
     BackupInfo,
     BackupTier,
     Progress,
@@ -61,6 +63,8 @@ from privacycrm_desktop.services.clock import Clock, SystemClock
 from privacycrm_desktop.services.dto import Actor
 
 __all__ = [
+    "NOT_RECOGNISED",
+    "UNSEALED",
     "BackupInfo",
     "BackupService",
     "BackupSettings",

@@ -39,10 +39,11 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.errors import BackupOtherDatabase, DomainError, ValidationFailed
 from privacycrm_desktop.i18n import N_, _, describe_error, local_moment, ngettext
-from privacycrm_desktop.persistence.backup import NOT_RECOGNISED, UNSEALED
 from privacycrm_desktop.services.backup import (
     MAX_MAX_AGE_DAYS,
     MIN_MAX_AGE_DAYS,
+    NOT_RECOGNISED,
+    UNSEALED,
     BackupInfo,
     BackupService,
     BackupTier,
