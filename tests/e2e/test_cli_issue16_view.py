@@ -4,39 +4,13 @@ files written owner-only, the special-category check on ``contacts add --notes``
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from privacycrm_desktop.cli import main
-from privacycrm_desktop.i18n import set_language
-
-PASSWORD = "owner-password-1"
-OFFICE_PASSWORD = "office-password-1"
-INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    monkeypatch.setenv("PRIVACYCRM_PASSWORD", PASSWORD)
-    monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", OFFICE_PASSWORD)
-    monkeypatch.setenv("PRIVACYCRM_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LANG", "C.UTF-8")
-    yield
-    set_language("en")
-
-
-def run(
-    capsys: pytest.CaptureFixture[str], db: Path, *argv: str, user: str | None = "owner"
-) -> tuple[int, str, str]:
-    args = ["--db", str(db)] + (["--user", user] if user else []) + list(argv)
-    try:
-        code = main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+# The CLI suite's environment, runner and init command (the autouse ``_env`` fixture too).
+from .test_cli_users_audit import INIT, PASSWORD, _env, run  # noqa: F401
+from .test_cli_users_audit import NEW_PASSWORD as OFFICE_PASSWORD
 
 
 @pytest.fixture
