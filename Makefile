@@ -44,14 +44,14 @@ imports: $(STAMP)
 # The service and CLI tests run on SQLite and on a throw-away PostgreSQL server (issue 10).
 pytest: $(STAMP) catalogues system-deps
 	PRIVACYCRM_TEST_PG_ADMIN="$$(sh tools/pg-test-server.sh start)" && export PRIVACYCRM_TEST_PG_ADMIN && \
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist loadfile
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist loadfile --max-worker-restart=0
 
 test: lint typecheck imports pytest dist-check
 
 # The quick loop while working: static checks and the SQLite half of the unit tests
 # (no PostgreSQL server, no bundle, no slow end-to-end runs).
 check: lint typecheck imports catalogues
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist loadfile -q -m "not slow" \
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist loadfile --max-worker-restart=0 -q -m "not slow" \
 		-k "not postgresql" tests/unit
 
 # Packaging (installers/README.md): PyInstaller from the optional "dist" dependencies.

@@ -154,17 +154,6 @@ def newer_backup(services: Services, owner: Actor, *, manifest_knows_it: bool) -
     return info.path
 
 
-# Seen crashing the test process (a segmentation fault inside RecoveryDialog.exec while its
-# background restore of a newer-version backup winds down: 2 of about 14 runs, once in CI).
-# Skipped until the crash is found, so one flaky crash does not fail the whole run. Without
-# the dialog, tests/unit/services/test_storage_store.py still checks that a newer version's
-# backup is never "good"; the fallback after a failed restore has no other test meanwhile.
-RECOVERY_DIALOG_CRASH = pytest.mark.skip(
-    reason="segfault in RecoveryDialog.exec after a failed background restore (under study)"
-)
-
-
-@RECOVERY_DIALOG_CRASH
 def test_recovery_skips_a_newer_versions_backup(
     qtbot: QtBot, services: Services, owner: Actor, database_path: Path, user: Any
 ) -> None:
@@ -183,7 +172,6 @@ def test_recovery_skips_a_newer_versions_backup(
     opened.uow.engine.dispose()
 
 
-@RECOVERY_DIALOG_CRASH
 def test_recovery_falls_back_when_a_restore_fails(
     qtbot: QtBot, services: Services, owner: Actor, database_path: Path, user: Any
 ) -> None:
@@ -229,7 +217,6 @@ def test_the_daily_check_rebuilds_a_broken_index_in_the_background(
 
 
 @pytest.mark.parametrize("language", ["nl", "fr"])
-@RECOVERY_DIALOG_CRASH
 def test_screenshots_of_the_fallback_and_the_repair(
     qtbot: QtBot, services: Services, owner: Actor, database_path: Path, language: str
 ) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QThread, QTimer
@@ -272,3 +276,84 @@ def test_the_panels_cancel_button_cancels(qtbot: QtBot) -> None:
     with qtbot.waitSignal(job.finished, timeout=5000):
         pass
     assert cancelled == [True]
+
+
+#: A dialog that runs jobs one after another (the next one starting when the last one
+#: finished, as the recovery dialog's fallback does) and closes itself from a job's
+#: callback, a thousand times. Each job's last reference goes in its own callbacks.
+CLOSE_FROM_A_CALLBACK = """
+import sys
+import time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QVBoxLayout
+from privacycrm_desktop.ui.workers import ProgressPanel, run_in_background
+
+app = QApplication([])
+
+
+class Dialog(QDialog):
+    def __init__(self):
+        super().__init__()
+        self.progress = ProgressPanel()
+        QVBoxLayout(self).addWidget(self.progress)
+        self.done_jobs = 0
+        QTimer.singleShot(0, self.start)
+
+    def start(self):
+        job = run_in_background(lambda context: time.sleep(0.0002), self.job_done, parent=self)
+        self.progress.start("...", job)
+
+    def job_done(self, result):
+        self.done_jobs += 1
+        if self.done_jobs == 4:
+            self.accept()
+        else:
+            self.progress.job.finished.connect(self.start)
+
+
+for _ in range(int(sys.argv[1])):
+    dialog = Dialog()
+    dialog.exec()
+    del dialog
+print("done")
+"""
+
+
+def test_a_job_may_be_let_go_of_in_its_own_callbacks(tmp_path: Path) -> None:
+    """PySide crashes when an object is destroyed inside a slot call on itself; a job whose
+    callbacks drop the last reference to it crashed the process (a segmentation fault in
+    QDialog.exec, 1 start-up test in 8). Run in a child process: a crash fails this test
+    instead of killing the test run."""
+    script = tmp_path / "close_from_a_callback.py"
+    script.write_text(CLOSE_FROM_A_CALLBACK, encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, str(script), "1000"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("done")
+
+
+def test_an_earlier_jobs_end_leaves_the_panel_with_the_running_one(qtbot: QtBot) -> None:
+    panel = ProgressPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    first_may_end, second_may_end = threading.Event(), threading.Event()
+    first = run_in_background(lambda context: first_may_end.wait(10), lambda result: None)
+    panel.start("first", first)
+    second = run_in_background(lambda context: second_may_end.wait(10), lambda result: None)
+    panel.start("second", second)
+    with qtbot.waitSignal(first.finished, timeout=10_000):
+        first_may_end.set()
+    assert panel.job is second
+    assert panel.busy
+    assert panel.isVisible()
+    with qtbot.waitSignal(second.finished, timeout=10_000):
+        second_may_end.set()
+    assert panel.job is None
+    assert not panel.isVisible()

@@ -17,11 +17,13 @@ the first progress report) and a Cancel button.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -83,38 +85,103 @@ class JobContext:
         self._cancel.set()
 
 
-class _Signals(QObject):
-    """Lives on the UI thread; emitting from the worker queues the calls to it."""
+class _Bridge(QObject):
+    """The one receiver of every job's reports; lives on the UI thread and never goes away.
 
-    succeeded = Signal(object)
-    failed = Signal(object)
-    was_cancelled = Signal()
-    progressed = Signal(int, int)
-    finished = Signal()
+    A worker thread emits these signals, so each call is queued to the UI thread. The
+    receiver is never a ``Job``: a job's callback may drop the last reference to the job
+    (a dialog that closes), and PySide crashes when an object is destroyed inside a slot
+    call on itself (seen as a segmentation fault in ``QDialog.exec``). A job is looked up
+    by its key, so no thread but the UI thread ever holds a job.
+    """
+
+    succeeded = Signal(object, object)
+    failed = Signal(object, object)
+    was_cancelled = Signal(object)
+    progressed = Signal(object, int, int)
+    finished = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.succeeded.connect(self._succeeded)
+        self.failed.connect(self._failed)
+        self.was_cancelled.connect(self._cancelled)
+        self.progressed.connect(self._progressed)
+        self.finished.connect(self._finished)
+
+    @Slot(object, object)
+    def _succeeded(self, key: int, result: object) -> None:
+        job = _RUNNING.get(key)
+        if job is not None:
+            job._succeeded(result)
+
+    @Slot(object, object)
+    def _failed(self, key: int, error: BaseException) -> None:
+        job = _RUNNING.get(key)
+        if job is not None:
+            job._failed(error)
+
+    @Slot(object)
+    def _cancelled(self, key: int) -> None:
+        job = _RUNNING.get(key)
+        if job is not None:
+            job._cancelled()
+
+    @Slot(object, int, int)
+    def _progressed(self, key: int, done: int, total: int) -> None:
+        job = _RUNNING.get(key)
+        if job is not None:
+            job._progressed(done, total)
+
+    @Slot(object)
+    def _finished(self, key: int) -> None:
+        job = _RUNNING.pop(key, None)
+        if job is not None:
+            job._finished()
+
+
+_BRIDGE: list[_Bridge] = []
+
+
+def _bridge() -> _Bridge:
+    """The bridge, made on first use (on the UI thread, where jobs are started)."""
+    if not _BRIDGE:
+        _BRIDGE.append(_Bridge())
+    return _BRIDGE[0]
 
 
 class _Runnable(QRunnable):
-    def __init__(
-        self, work: Callable[[JobContext], object], context: JobContext, signals: _Signals
-    ) -> None:
+    """The pool's side of a job. It holds the work only while it runs and lets go of
+    everything before it reports ``finished``, so what the work refers to (a dialog, a
+    window) is never destroyed on the worker thread: the job, on the UI thread, holds it
+    too until that last report arrives."""
+
+    def __init__(self, key: int, work: Callable[[JobContext], object], context: JobContext) -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self._work = work
-        self._context = context
-        self._signals = signals
+        self._key = key
+        self._work: Callable[[JobContext], object] | None = work
+        self._context: JobContext | None = context
 
     def run(self) -> None:
-        signals = self._signals
+        bridge, key = _bridge(), self._key
+        work, context = self._work, self._context
+        self._work = self._context = None
+        if work is None or context is None:
+            bridge.finished.emit(key)
+            return
         try:
-            result = self._work(self._context)
+            result = work(context)
         except Cancelled:
-            signals.was_cancelled.emit()
+            bridge.was_cancelled.emit(key)
         except Exception as exc:  # every failure goes to the UI thread
-            signals.failed.emit(exc)
+            bridge.failed.emit(key, exc)
         else:
-            signals.succeeded.emit(result)
+            bridge.succeeded.emit(key, result)
+            del result
         finally:
-            signals.finished.emit()
+            del work, context
+            bridge.finished.emit(key)
 
 
 def show_failure(parent: QWidget | None, error: BaseException) -> None:
@@ -157,14 +224,10 @@ class Job(QObject, Generic[T]):
         self._on_cancelled = on_cancelled
         self._parent = parent
         self._running = True
-        self._signals = _Signals()
-        self.context = JobContext(self._signals.progressed.emit)
-        self._signals.succeeded.connect(self._succeeded)
-        self._signals.failed.connect(self._failed)
-        self._signals.was_cancelled.connect(self._cancelled)
-        self._signals.progressed.connect(self._progressed)
-        self._signals.finished.connect(self._finished)
-        self._runnable = _Runnable(work, self.context, self._signals)
+        self._work: Callable[[JobContext], T] | None = work  # kept until the end: see _Runnable
+        self.key = next(_KEYS)
+        bridge = _bridge()
+        self.context = JobContext(functools.partial(bridge.progressed.emit, self.key))
 
     @property
     def running(self) -> bool:
@@ -179,12 +242,10 @@ class Job(QObject, Generic[T]):
         # The window may have been closed and deleted while the work ran.
         return self._parent is None or shiboken6.isValid(self._parent)
 
-    @Slot(object)
     def _succeeded(self, result: T) -> None:
         if self._alive():
             self._on_success(result)
 
-    @Slot(object)
     def _failed(self, error: BaseException) -> None:
         if not self._alive():
             return
@@ -193,25 +254,24 @@ class Job(QObject, Generic[T]):
         else:
             show_failure(self._parent, error)
 
-    @Slot()
     def _cancelled(self) -> None:
         if self._alive() and self._on_cancelled is not None:
             self._on_cancelled()
 
-    @Slot(int, int)
     def _progressed(self, done: int, total: int) -> None:
         if self._running and self._alive() and self._on_progress is not None:
             self._on_progress(done, total)
 
-    @Slot()
     def _finished(self) -> None:
+        # The bridge has taken the job out of _RUNNING and holds it while this runs.
         self._running = False
-        _RUNNING.discard(self)
+        self._work = None
         self.finished.emit()
 
 
-#: Jobs keep themselves alive until they finish, whoever started them.
-_RUNNING: set[Job[object]] = set()
+#: Jobs by key, kept alive until they finish, whoever started them (UI thread only).
+_RUNNING: dict[int, Job[Any]] = {}
+_KEYS = itertools.count(1)
 
 
 def run_in_background(
@@ -240,8 +300,8 @@ def run_in_background(
         The job, to cancel it or wait for its ``finished`` signal.
     """
     job: Job[T] = Job(work, on_success, on_failure, on_progress, on_cancelled, parent)
-    _RUNNING.add(job)  # type: ignore[arg-type]
-    (pool or QThreadPool.globalInstance()).start(job._runnable)
+    _RUNNING[job.key] = job
+    (pool or QThreadPool.globalInstance()).start(_Runnable(job.key, work, job.context))
     return job
 
 
@@ -295,5 +355,7 @@ class ProgressPanel(QWidget):
         return self.job is not None and self.job.running
 
     def _on_finished(self) -> None:
+        if self.job is not None and self.job.running:
+            return  # an earlier job finished after a new one started: keep showing this one
         self.job = None
         self.hide()
