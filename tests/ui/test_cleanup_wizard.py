@@ -15,6 +15,7 @@ from privacycrm_desktop.domain.contacts import ContactInput, Relationship
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.retention import CleanupAction
+from privacycrm_desktop.i18n import _
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
@@ -280,6 +281,17 @@ def test_a_pending_scrub_shows_and_is_finished_in_the_background(
         actions._erase(ids[0], ErasureReason.ERASURE_REQUEST)
         qtbot.waitUntil(actions.scrub_note.isVisible, timeout=30_000)
         assert actions.scrub_timer.isActive()
+        # One line in the status bar, the whole sentence in its tooltip (1024 px, nl/fr).
+        qtbot.waitUntil(lambda: actions.scrub_note.width() > 0, timeout=5_000)
+        line = actions.scrub_note.fontMetrics().height()
+        assert window.statusBar().height() < 2 * line + 12
+        note = actions.scrub_note.full_text()
+        assert note == _(
+            "Erased, but another program still has the database open: the erased data "
+            "is removed from the file as soon as it lets go."
+        )
+        assert actions.scrub_note.toolTip() == note
+        assert actions.scrub_note.text().rstrip("…") in note
         save(window, f"{language}-main-window-scrub-pending")
         assert b"aerts@example.be" in database_path.read_bytes() + _wal(database_path)
     finally:

@@ -31,6 +31,7 @@ from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.erasure import ErasureResult
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.date_fields import format_date
+from privacycrm_desktop.ui.widgets import ElidedLabel
 from privacycrm_desktop.ui.workers import Job, run_in_background
 
 if TYPE_CHECKING:
@@ -135,14 +136,13 @@ class RetentionActions:
         self.status = QLabel()
         self.status.setObjectName("retention_status")
         window.statusBar().addWidget(self.status)
-        self.scrub_note = QLabel(
+        self.scrub_note = ElidedLabel(
             _(
                 "Erased, but another program still has the database open: the erased data "
                 "is removed from the file as soon as it lets go."
             )
         )
         self.scrub_note.setObjectName("scrub_pending")
-        self.scrub_note.setWordWrap(True)
         self.scrub_note.setStyleSheet("color: #b00020;")
         self.scrub_note.hide()
         window.statusBar().addWidget(self.scrub_note, 1)
@@ -175,6 +175,7 @@ class RetentionActions:
     def retry_scrub(self) -> None:
         """Try to finish a pending scrub off the UI thread; hide the note once done."""
         erasure = self._services.erasure
+        self.jobs = [job for job in self.jobs if job.running]  # one every 30 s: keep few
         self.jobs.append(
             run_in_background(
                 lambda _context: erasure.retry_scrub(),

@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from itertools import pairwise
 
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QDialogButtonBox,
     QFrame,
     QLabel,
+    QSizePolicy,
     QStyle,
     QToolButton,
     QVBoxLayout,
@@ -55,6 +56,37 @@ class ErrorLabel(QLabel):
         """Show *text*, or hide the line when it is empty."""
         self.setText(text)
         self.setVisible(bool(text))
+
+
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when it does not fit; the whole text is its tooltip and
+    accessible name. For status-bar notes, which must not make the bar several lines high
+    at 1024 pixels in French or Dutch."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.set_full_text(text)
+
+    def full_text(self) -> str:
+        """The text before eliding."""
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        """Show *text*, elided to the label's width."""
+        self._full = text
+        self.setToolTip(text)
+        self.setAccessibleName(text)
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
 
 
 def show_problems(
