@@ -115,3 +115,19 @@ def test_a_field_hidden_from_the_role_has_no_column(
     mine = MainWindow(services, owner)
     qtbot.addWidget(mine)
     assert not mine.view.isColumnHidden(Column.PHONE)
+
+
+def test_the_first_window_fits_a_1024_by_600_screen(
+    qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default size (no saved geometry) never puts the status bar below the screen's
+    edge: 1000 x 640 was taller than a 1024 x 600 screen (seen under Xvfb)."""
+    from PySide6.QtCore import QRect
+
+    from privacycrm_desktop.ui import main_window
+
+    monkeypatch.setattr(main_window, "available_geometry", lambda _widget: QRect(0, 0, 1024, 600))
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    assert window.width() <= 1024
+    assert window.height() + 2 * window.fontMetrics().height() <= 600

@@ -37,6 +37,7 @@ from privacycrm_desktop.ui.marketing_dialog import add_marketing_menu
 from privacycrm_desktop.ui.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.settings import UiSettings
+from privacycrm_desktop.ui.widgets import available_geometry
 
 if TYPE_CHECKING:
     from privacycrm_desktop.ui.change_watch import ChangeWatcher
@@ -558,8 +559,13 @@ class MainWindow(QMainWindow):
 
     def _restore_geometry(self) -> None:
         saved = self._settings.geometry("main") if self._settings else None
-        if saved is None or not self.restoreGeometry(saved):
-            self.resize(1000, 640)
+        if saved is not None and self.restoreGeometry(saved):
+            return
+        # First start: 1000 x 640, or what the screen holds (a 1024 x 600 netbook), with
+        # room left for the title bar, so the status bar is never below the screen's edge.
+        available = available_geometry(self)
+        title_bar = self.fontMetrics().height() * 2
+        self.resize(min(1000, available.width()), min(640, available.height() - title_bar))
 
     def open_backups(self) -> None:
         """The Backups dialog; after a restore the app closes (no backup at closing)."""
