@@ -618,6 +618,73 @@ def test_the_owner_cannot_widen_a_role_beyond_the_policy(server: Server) -> None
     assert result.startswith("refused"), result
 
 
+#: A value of each type for a canary insert (by the column's data type in pg_catalog).
+_CANARY_BY_TYPE = {
+    "text": ("canary-insert", ""),
+    "character varying": ("canary-insert", ""),
+    "date": ("1970-01-02", None),
+}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+def test_a_role_inserts_a_value_only_into_a_column_it_may_change(
+    server: Server, role: Role
+) -> None:
+    """INSERT is granted on whole rows; a role that may not change notes or the birth date
+    (office, by default) could still put a value there in a new row of its own. For every
+    guarded column (read from the catalogue, not listed here): a value goes in only from a
+    role that may UPDATE the column; an empty one from every role that may insert."""
+    conninfo = server.conninfo(role)
+    login = server.login_role(role)
+    for table, columns in pg_roles.restricted_columns().items():
+        may_insert = _admin(
+            server, "SELECT has_table_privilege(:r, :t, 'INSERT')", r=login, t=table
+        )[0][0]
+        if not may_insert:
+            continue
+        required = [
+            str(name)
+            for (name,) in _admin(
+                server,
+                "SELECT column_name FROM information_schema.columns WHERE table_name = :t "
+                "AND is_nullable = 'NO' AND column_default IS NULL ORDER BY ordinal_position",
+                t=table,
+            )
+        ]
+        copied = ", ".join(c for c in required if c not in columns)
+        for column in columns:
+            # The other guarded columns that need a value get an empty one.
+            others = [c for c in required if c in columns and c != column]
+            extra_columns = "".join(f", {c}" for c in others)
+            extra_values = "".join(", ''" for _ in others)
+            kind = _admin(
+                server,
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_name = :t AND column_name = :c",
+                t=table,
+                c=column,
+            )[0][0]
+            may_change = _admin(
+                server,
+                "SELECT has_column_privilege(:r, :t, :c, 'UPDATE')",
+                r=login,
+                t=table,
+                c=column,
+            )[0][0]
+            statement = (
+                f"INSERT INTO {table} ({copied}{extra_columns}, {column}) "
+                f"SELECT {copied}{extra_values}, CAST(%s AS {kind}) FROM {table} LIMIT 1"
+            )
+            value, nothing = _CANARY_BY_TYPE[str(kind)]
+            canary = _attempt(conninfo, statement, (value,))
+            empty = _attempt(conninfo, statement, (nothing,))
+            assert empty == "touched 1", (role.value, column, empty)
+            if may_change:
+                assert canary == "touched 1", (role.value, column, canary)
+            else:
+                assert canary.startswith("refused"), (role.value, column, canary)
+
+
 def test_read_only_staff_cannot_change_contacts_or_addresses(server: Server) -> None:
     rita = server.conninfo(Role.READ_ONLY)
     for statement in (

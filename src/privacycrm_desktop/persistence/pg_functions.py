@@ -24,7 +24,7 @@ refused otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from privacycrm_desktop.persistence.dialect import AUDIT_LOCK_KEY
 
@@ -417,6 +417,52 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_special_source(bigint)": "all",
     "pcrm_digests(text[], text[])": "all",
 }
+
+#: INSERT is granted on whole rows (a contact is one row), UPDATE only on the columns the
+#: field matrix lets a role change. This trigger narrows INSERT the same way: a value in a
+#: restricted column (notes, birth date) comes only from a role that may change that
+#: column; an empty one ('' or NULL, what the app writes for a hidden field) from anyone.
+#: Not a definer function: ``has_column_privilege`` asks about the inserting role.
+_INSERT_GUARD = """
+CREATE OR REPLACE FUNCTION pcrm_guard_{table}() RETURNS trigger LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $fn$
+BEGIN
+{checks}
+    RETURN NEW;
+END
+$fn$
+"""
+_INSERT_GUARD_CHECK = """
+    IF NEW.{column} IS NOT NULL AND NEW.{column}::text <> ''
+       AND NOT has_column_privilege('{table}', '{column}', 'UPDATE') THEN
+        RAISE EXCEPTION 'permission denied for column {column} of table {table}'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;"""
+
+
+def install_insert_guards(
+    guarded: Mapping[str, Sequence[str]],
+    *,
+    owner: str,
+    run: Callable[[str], None],
+) -> None:
+    """A BEFORE INSERT trigger on each table of *guarded* refusing a value in any of its
+    columns from a role that may not change that column (see ``_INSERT_GUARD``).
+    Table and column names come from the model, never from input."""
+    for table, columns in sorted(guarded.items()):
+        checks = "".join(
+            _INSERT_GUARD_CHECK.replace("{table}", table).replace("{column}", column)
+            for column in columns
+        )
+        run(_INSERT_GUARD.replace("{table}", table).replace("{checks}", checks))
+        run(f"ALTER FUNCTION pcrm_guard_{table}() OWNER TO {owner}")
+        run(f"REVOKE ALL ON FUNCTION pcrm_guard_{table}() FROM PUBLIC")
+        run(f"DROP TRIGGER IF EXISTS pcrm_guard ON {table}")
+        run(
+            f"CREATE TRIGGER pcrm_guard BEFORE INSERT ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION pcrm_guard_{table}()"
+        )
+
 
 #: Settings no desk role writes, and those no desk role deletes.
 _SALT = "suppression.salt"

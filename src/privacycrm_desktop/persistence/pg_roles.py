@@ -150,6 +150,20 @@ def stored_matrix(conn: Connection) -> dict[tuple[Role, str], FieldAccess]:
     return full_matrix(overrides)
 
 
+def restricted_columns() -> dict[str, list[str]]:
+    """Per table, the columns of restricted and special-category fields the server guards
+    on INSERT (``pg_functions.install_insert_guards``); the special-category table is
+    withheld whole from a role that may not see it, so it needs no guard."""
+    guarded: dict[str, list[str]] = {}
+    for qualified, field in PERSONAL_COLUMNS.items():
+        table, column = qualified.split(".", 1)
+        spec = FIELDS_BY_NAME.get(field)
+        if table == SPECIAL_TABLE or spec is None or spec.sensitivity is Sensitivity.NORMAL:
+            continue
+        guarded.setdefault(table, []).append(column)
+    return guarded
+
+
 def hidden_columns(matrix: FieldMatrix, role: Role) -> dict[str, set[str]]:
     """Per table, the restricted columns *role* may not read or change under *matrix*.
 
@@ -561,7 +575,10 @@ def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
     server enforces them. The administrator's connection; run again after a migration."""
     import secrets
 
-    from privacycrm_desktop.persistence.pg_functions import install_functions
+    from privacycrm_desktop.persistence.pg_functions import (
+        install_functions,
+        install_insert_guards,
+    )
 
     create_group_roles(conn)
     database = database_name(conn)
@@ -571,6 +588,11 @@ def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
         sign_in=sign_in_role(database),
         groups={role.value: group_role(database, role) for role in Role},
         quote=lambda name: _quote(conn, name),
+        run=lambda statement: _run(conn, statement),
+    )
+    install_insert_guards(
+        restricted_columns(),
+        owner=_quote(conn, system_role(database)),
         run=lambda statement: _run(conn, statement),
     )
     conn.execute(text("DELETE FROM pcrm_grant_policy"))
