@@ -457,6 +457,23 @@ def _attempt(conninfo: str, statement: str, params: tuple[object, ...] = ()) -> 
         return f"touched {touched}"
 
 
+def _copy_attempt(conninfo: str, select: str, copy: str, params: tuple[object, ...]) -> str:
+    """Like ``_attempt`` for ``COPY ... FROM STDIN`` of the row *select* returns."""
+    import psycopg
+
+    with psycopg.connect(conninfo) as desk:
+        row = desk.execute(select, params).fetchone()  # type: ignore[arg-type]
+        assert row is not None
+        try:
+            with desk.cursor().copy(copy) as stream:  # type: ignore[arg-type]
+                stream.write_row(row)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            desk.rollback()
+            return f"refused: {type(exc).__name__}"
+        desk.rollback()
+        return "touched 1"
+
+
 def _unchanged(result: str) -> bool:
     return result.startswith("refused") or result == "touched 0"
 
@@ -679,10 +696,17 @@ def test_a_role_inserts_a_value_only_into_a_column_it_may_change(
             canary = _attempt(conninfo, statement, (value,))
             empty = _attempt(conninfo, statement, (nothing,))
             assert empty == "touched 1", (role.value, column, empty)
+            copied_in = _copy_attempt(
+                conninfo,
+                f"SELECT {copied}{extra_values}, CAST(%s AS {kind}) FROM {table} LIMIT 1",
+                f"COPY {table} ({copied}{extra_columns}, {column}) FROM STDIN",
+                (value,),
+            )
             if may_change:
-                assert canary == "touched 1", (role.value, column, canary)
+                assert canary == copied_in == "touched 1", (role.value, column, canary, copied_in)
             else:
                 assert canary.startswith("refused"), (role.value, column, canary)
+                assert copied_in.startswith("refused"), (role.value, column, copied_in)
 
 
 def test_read_only_staff_cannot_change_contacts_or_addresses(server: Server) -> None:
