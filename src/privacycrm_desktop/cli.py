@@ -1,4 +1,4 @@
-"""``privacycrm-cli``: what an administrator scripts, without a screen (DESIGN.md, CLI).
+"""``privacycrm-cli``: what an administrator scripts, without a screen (docs/architecture.md, CLI).
 
 A composition root like app.py: it builds the engine, migrates, builds the services and
 calls them. Exit codes: 0 ok, 1 refused or failed (one line on stderr), 2 usage.

@@ -1,8 +1,8 @@
 """``privacycrm-cli export``: chosen contacts to CSV or vCard for a purpose and a recipient
-(DESIGN.md, "Headless interface"; names may grow, never change).
+(docs/architecture.md, "Headless interface"; names may grow, never change).
 
 ``export --format csv|vcard --out FILE --purpose CODE --recipient TEXT [ID...]``. Here
-``--format csv|vcard`` is the file's format, as DESIGN.md has it; the global ``--format
+``--format csv|vcard`` is the file's format, as docs/architecture.md has it; the global ``--format
 json`` (JSON on stdout) may stand before the command (``privacycrm-cli --format json export
 --format csv ...``) or after it, next to the file's format (``export --format csv ...
 --format json``): the value tells which one is meant.
@@ -39,7 +39,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     """Add ``export`` to the parser.
 
     *parents* are the shared option parsers; the one defining the global ``--format`` is
-    left out, because ``--format`` here is the export's file format (DESIGN.md).
+    left out, because ``--format`` here is the export's file format (docs/architecture.md).
     """
     shared = [p for p in parents if not _defines_format(p)]
     p = commands.add_parser(

@@ -1,6 +1,6 @@
 """``privacycrm-cli import``: import a CSV or vCard file, list past imports, undo one.
 
-``import FILE --source-kind K --source TEXT --purpose P`` (DESIGN.md, "Headless
+``import FILE --source-kind K --source TEXT --purpose P`` (docs/architecture.md, "Headless
 interface"); ``import list`` and ``import undo BATCH`` (a file really named "list" or
 "undo" is given as ./list). Kept apart from cli.py so each capability brings its own
 commands; cli.py and cli_parser.py only register them.

@@ -1,5 +1,5 @@
 """``privacycrm-cli`` commands of consent and marketing: ``consent record``, ``unsubscribe``
-and ``marketing list`` (DESIGN.md, "Headless interface"; names may grow, never change).
+and ``marketing list`` (docs/architecture.md, "Headless interface"; names may grow, never change).
 
 Kept apart from cli.py so each capability brings its own commands; cli.py and
 cli_parser.py only register them.

@@ -1,6 +1,6 @@
 """The argument parser of ``privacycrm-cli``: commands, options and their help.
 
-Names follow DESIGN.md ("Headless interface") and may grow, never change. Each leaf
+Names follow docs/architecture.md ("Headless interface") and may grow, never change. Each leaf
 command stores a ``handler`` key that cli.py maps to the function that runs it.
 """
 
@@ -60,7 +60,7 @@ def default_language() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Every command and option; names follow DESIGN.md and may grow, never change."""
+    """Every command and option; names follow docs/architecture.md and may grow, never change."""
     # The global options are accepted after the command too; SUPPRESS keeps the value
     # given before the command unless it is repeated after it.
     common = argparse.ArgumentParser(add_help=False)

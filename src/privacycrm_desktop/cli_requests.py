@@ -1,5 +1,5 @@
 """``privacycrm-cli`` commands of the rights requests: ``request add``, ``request list`` and
-``export-report`` (DESIGN.md, "Headless interface"; names may grow, never change).
+``export-report`` (docs/architecture.md, "Headless interface"; names may grow, never change).
 
 Kept apart from cli.py so each capability brings its own commands; cli.py and
 cli_parser.py only register them.

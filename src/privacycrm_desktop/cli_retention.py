@@ -1,5 +1,6 @@
 """``privacycrm-cli`` commands of retention: ``cleanup --dry-run|--apply``,
-``erase ID --reason TEXT`` (DESIGN.md, "Headless interface") and ``reconfirm-months [N]``.
+``erase ID --reason TEXT`` (docs/architecture.md, "Headless interface") and
+``reconfirm-months [N]``.
 
 Kept apart from cli.py so each capability brings its own commands; cli.py and
 cli_parser.py only register them.

@@ -1,4 +1,4 @@
-"""The headless interface as outside checks use it (DESIGN.md, "Headless interface").
+"""The headless interface as outside checks use it (docs/architecture.md, "Headless interface").
 
 Most tests drive ``main(argv)`` in-process; a few run the installed ``privacycrm-cli`` in a
 subprocess to prove the entry point, exit codes and stdout/stderr split.

@@ -38,7 +38,7 @@ def test_contacts_list_is_a_screenful_more_is_an_export(
     assert code == 1
     assert out == ""
     assert "export" in err
-    # A screenful still works, as DESIGN.md's CLI contract says.
+    # A screenful still works, as docs/architecture.md's CLI contract says.
     code, out, err = run(
         capsys, db, "contacts", "list", "--limit", "200", "--format", "json", user=user
     )

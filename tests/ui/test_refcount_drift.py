@@ -1,4 +1,5 @@
-"""Guard against the PySide6 6.12.0 + Python 3.11 reference leak (DESIGN.md, Known traps).
+"""Guard against the PySide6 6.12.0 + Python 3.11 reference leak (docs/architecture.md,
+Known traps).
 
 6.12.0 loses a reference to None on every begin/end model notification and to True on
 every dataChanged/layoutChanged emit, until the process aborts. On Python 3.12+ both are

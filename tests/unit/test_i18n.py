@@ -1,4 +1,5 @@
-"""The nl and fr catalogues cover every message the code uses (DESIGN.md, Internationalisation).
+"""The nl and fr catalogues cover every message the code uses (docs/architecture.md,
+Internationalisation).
 
 When a test here fails after new strings were added: run ``make catalogues-update`` (or
 ``.venv/bin/python tools/update_catalogues.py``), translate the empty msgstr entries in

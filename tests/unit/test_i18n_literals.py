@@ -1,4 +1,5 @@
-"""No text reaches a person without going through the catalogue (DESIGN.md, Internationalisation).
+"""No text reaches a person without going through the catalogue (docs/architecture.md,
+Internationalisation).
 
 An AST scan of the Qt layer, the CLI and the app's entry point: a string literal (or an
 f-string with words in it) passed straight to a Qt text setter, a widget's constructor, a

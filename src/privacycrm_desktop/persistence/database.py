@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
-#: Pragmas every SQLite connection gets (DESIGN.md, "Rules that hold everywhere").
+#: Pragmas every SQLite connection gets (docs/architecture.md, "Rules that hold everywhere").
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",

@@ -1,4 +1,4 @@
-"""The data model (DESIGN.md, "The data model"), as SQLAlchemy 2 typed models.
+"""The data model (docs/architecture.md, "The data model"), as SQLAlchemy 2 typed models.
 
 Closed sets are stored as their enum's string value; the services convert. Columns that
 hold personal data are listed in ``PERSONAL_COLUMNS`` and must appear in the field

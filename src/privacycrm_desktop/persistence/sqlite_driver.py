@@ -2,7 +2,7 @@
 
 Python's ``sqlite3`` links whatever SQLite the operating system (or the Python build)
 ships: 3.40.1 on Debian 12, whose FTS5 ``optimize`` sometimes corrupted the search index in
-ordinary use (DESIGN.md, Known traps), and which has no FTS5 ``secure-delete`` (3.42+).
+ordinary use (docs/architecture.md, Known traps), and which has no FTS5 ``secure-delete`` (3.42+).
 ``sqlean.py`` is a drop-in DB-API module (the standard library's ``_sqlite3`` compiled
 against its own current SQLite, FTS5 included) with wheels for Linux, Windows and macOS, so
 every platform runs the same SQLite. Its optional extensions stay off.

@@ -3,7 +3,7 @@
 reportlab is imported only when a report is made (never at app start-up). DejaVu Sans is
 registered and made the canvas base font *before* reportlab's style module is imported;
 otherwise table cells and sample styles fall back to a non-embedded Helvetica that lacks
-many accented letters (DESIGN.md, Known traps).
+many accented letters (docs/architecture.md, Known traps).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ lock, a read-only file or folder, a full disk) queues its audit event in the uni
 written, as JSON lines, to a file in this computer's settings folder (one per database),
 and the next start that opens that database queues them again; the first write
 transaction appends them to the hash chain, each with the time it happened and
-``deferred=1`` in its detail. Audit events hold no personal value (DESIGN.md), so this
+``deferred=1`` in its detail. Audit events hold no personal value (docs/architecture.md), so this
 file holds none either.
 """
 

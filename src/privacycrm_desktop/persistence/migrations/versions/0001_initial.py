@@ -1,4 +1,4 @@
-"""Initial schema: the whole data model of DESIGN.md and the contact search index.
+"""Initial schema: the whole data model of docs/architecture.md and the contact search index.
 
 Revision ID: 0001_initial
 Revises: (none)
