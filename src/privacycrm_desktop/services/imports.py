@@ -61,6 +61,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission, require
@@ -1009,6 +1010,11 @@ class ImportService:
                 ).scalar_one()
                 undone = batch.undone_at is not None
                 undoable = not undone and _edited(session.connection(), batch) == 0
+                status = batch.status
+                if status == RUNNING and not self._still_running(batch.id):
+                    # Its process died or the storage stopped it before it could close
+                    # the batch: say what is true now (the next start records it).
+                    status = INTERRUPTED
                 result.append(
                     ImportBatchRow(
                         id=batch.id,
@@ -1018,10 +1024,17 @@ class ImportService:
                         contacts=int(contacts),
                         undone=undone,
                         undoable=undoable,
-                        status=batch.status,
+                        status=status,
                     )
                 )
             return result
+
+    def _still_running(self, batch_id: int) -> bool:
+        """True when a living process writes *batch_id* (or when that cannot be told)."""
+        try:
+            return is_alive(self._uow.engine, batch_id)
+        except (OSError, SQLAlchemyError):
+            return True
 
     def close_interrupted(self) -> list[int]:
         """Close every batch left "running" by a process that died (killed, crashed, the

@@ -150,3 +150,28 @@ def test_a_running_batch_of_a_living_process_is_left_alone(
     assert seen == ["[]"]
     [batch] = svc.imports.batches(owner)
     assert batch.status == "done"
+
+
+def test_a_batch_nobody_writes_is_listed_as_interrupted_before_the_next_start(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    """After the storage (or a kill) stopped an import before it could close its batch,
+    the history said "running" until the next start closed it; it says what is true now,
+    while a batch a living process writes still shows as running."""
+    from privacycrm_desktop.persistence import job_lock
+
+    people = tmp_path / "people.csv"
+    people.write_text("first_name,last_name\nAnna,Peeters\n", encoding="utf-8")
+    svc.imports.run(owner, plan_for(svc, owner, people))
+    with svc.uow.engine.begin() as conn:
+        conn.execute(text("UPDATE import_batch SET status = 'running'"))
+    [batch] = svc.imports.batches(owner)
+    assert batch.status == "interrupted"
+    with svc.uow.engine.connect() as conn:
+        writer = job_lock.JobLock(svc.uow.engine, conn)
+        writer.hold(batch.id)
+        try:
+            [batch] = svc.imports.batches(owner)
+            assert batch.status == "running"
+        finally:
+            writer.release()
