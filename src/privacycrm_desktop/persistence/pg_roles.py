@@ -24,7 +24,7 @@ identifiers are quoted by psycopg.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
@@ -173,22 +173,38 @@ def hidden_columns(matrix: FieldMatrix, role: Role) -> dict[str, set[str]]:
     and the duplicate checks read those columns for everyone, and a server refusing them
     would refuse the role its whole contact list.
     """
-    hidden: dict[str, set[str]] = {}
-
-    def is_hidden(field: str) -> bool:
-        spec = FIELDS_BY_NAME.get(field)
-        if spec is None or spec.sensitivity is Sensitivity.NORMAL:
-            return False
-        return matrix.get((role, field), FieldAccess.HIDDEN) is FieldAccess.HIDDEN
-
-    for qualified, field in PERSONAL_COLUMNS.items():
-        table, column = qualified.split(".", 1)
-        if is_hidden(field):
-            hidden.setdefault(table, set()).add(column)
+    hidden = _restricted_where(matrix, role, lambda access: access is FieldAccess.HIDDEN)
     for column, fields in FTS_FIELDS.items():
-        if any(is_hidden(f) for f in fields):
+        if any(_restricted_as(matrix, role, f, lambda a: a is FieldAccess.HIDDEN) for f in fields):
             hidden.setdefault(FTS_TABLE, set()).add(column)
     return hidden
+
+
+def unchangeable_columns(matrix: FieldMatrix, role: Role) -> dict[str, set[str]]:
+    """Per table, the restricted columns *role* may not change under *matrix*: hidden, and
+    also read or masked (seen, never written). UPDATE leaves them out, and the INSERT
+    guards (``pg_functions.install_insert_guards``) refuse a value in them."""
+    return _restricted_where(matrix, role, lambda access: access is not FieldAccess.WRITE)
+
+
+def _restricted_as(
+    matrix: FieldMatrix, role: Role, field: str, test: Callable[[FieldAccess], bool]
+) -> bool:
+    spec = FIELDS_BY_NAME.get(field)
+    if spec is None or spec.sensitivity is Sensitivity.NORMAL:
+        return False
+    return test(matrix.get((role, field), FieldAccess.HIDDEN))
+
+
+def _restricted_where(
+    matrix: FieldMatrix, role: Role, test: Callable[[FieldAccess], bool]
+) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for qualified, field in PERSONAL_COLUMNS.items():
+        table, column = qualified.split(".", 1)
+        if _restricted_as(matrix, role, field, test):
+            found.setdefault(table, set()).add(column)
+    return found
 
 
 def system_role(database: str) -> str:
@@ -378,6 +394,7 @@ def table_grants(
 ) -> list[tuple[str, str, list[str] | None]]:
     """(table, privilege, columns or None for all) that *role* gets under *matrix*."""
     hidden = hidden_columns(matrix, role)
+    fixed = unchangeable_columns(matrix, role)
     grants: list[tuple[str, str, list[str] | None]] = []
     for table in sorted(columns):
         privileges = policy_privileges(role, table)
@@ -385,8 +402,10 @@ def table_grants(
             continue
         if table == SPECIAL_TABLE and SPECIAL_TABLE in hidden:
             continue  # special categories hidden: not even their existence per contact
-        gone = hidden.get(table, set())
+        if table == SPECIAL_TABLE and SPECIAL_TABLE in fixed:
+            privileges &= {"SELECT"}  # seen, never changed
         for privilege in sorted(privileges):
+            gone = (fixed if privilege == "UPDATE" else hidden).get(table, set())
             if not gone or privilege in ("INSERT", "DELETE"):
                 grants.append((table, privilege, None))
                 continue
