@@ -308,3 +308,25 @@ def test_a_pending_scrub_shows_and_is_finished_in_the_background(
 def _wal(path: Path) -> bytes:
     wal = Path(f"{path}-wal")
     return wal.read_bytes() if wal.exists() else b""
+
+
+@pytest.mark.parametrize(("language", "expected"), [("nl", "308.663"), ("fr", "308\u202f663")])
+def test_the_expiry_counts_use_the_locales_digit_grouping(
+    qtbot: QtBot, services: Services, owner: Actor, language: str, expected: str
+) -> None:
+    """At 100,000 contacts and more the status bar said "308663 expired" beside
+    "1.000.000 contacts": both counts follow the locale now."""
+    from PySide6.QtCore import QLocale
+
+    from privacycrm_desktop.services.retention import RetentionCounts
+
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    apply_language(language)
+    grouped = QLocale().toString(308663)
+    assert grouped.replace("\u00a0", "\u202f") == expected  # the locale's own separator
+    window.retention.show_counts(RetentionCounts(expired=308663, expiring=14526))
+    text = window.retention.status.text()
+    assert grouped in text
+    assert "308663" not in text
+    assert QLocale().toString(14526) in text

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QLocale, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -199,15 +199,18 @@ class RetentionActions:
     def show_counts(self, counts: RetentionCounts) -> None:
         """Show how many contacts expired and how many expire within 30 days."""
         parts = []
+        grouped = QLocale().toString  # the locale's digit grouping, as the contact count
         if counts.expired:
             parts.append(
-                ngettext("{n} expired", "{n} expired", counts.expired).format(n=counts.expired)
+                ngettext("{n} expired", "{n} expired", counts.expired).format(
+                    n=grouped(counts.expired)
+                )
             )
         if counts.expiring:
             parts.append(
                 ngettext(
                     "{n} expiring within 30 days", "{n} expiring within 30 days", counts.expiring
-                ).format(n=counts.expiring)
+                ).format(n=grouped(counts.expiring))
             )
         self.status.setText(" · ".join(parts))
         self.status.setStyleSheet("color: #b00020;" if counts.expired else "")
