@@ -125,32 +125,28 @@ DEFINER_FUNCTIONS = {
 }
 
 
-def hidden_columns(role: Role) -> dict[str, set[str]]:
-    """Per table, the columns of restricted and special-category fields that *role* sees
-    hidden under the default matrix (from the app's field catalogue)."""
-    hidden: dict[str, set[str]] = {}
+def _restricted_columns(role: Role, *accesses: FieldAccess) -> dict[str, set[str]]:
+    """Per table, the columns of restricted and special-category fields that *role* has
+    one of *accesses* to under the default matrix (from the app's field catalogue)."""
+    found: dict[str, set[str]] = {}
     for qualified, field in PERSONAL_COLUMNS.items():
         spec = FIELDS_BY_NAME[field]
         if spec.sensitivity is Sensitivity.NORMAL:
             continue
-        if DEFAULT_FIELD_MATRIX[(role, field)] is FieldAccess.HIDDEN:
+        if DEFAULT_FIELD_MATRIX[(role, field)] in accesses:
             table, column = qualified.split(".", 1)
-            hidden.setdefault(table, set()).add(column)
-    return hidden
+            found.setdefault(table, set()).add(column)
+    return found
+
+
+def hidden_columns(role: Role) -> dict[str, set[str]]:
+    """The restricted columns *role* sees hidden under the default matrix."""
+    return _restricted_columns(role, FieldAccess.HIDDEN)
 
 
 def unchangeable_columns(role: Role) -> dict[str, set[str]]:
-    """Per table, the columns of restricted and special-category fields that *role* may
-    not change under the default matrix: hidden, read or masked."""
-    fixed: dict[str, set[str]] = {}
-    for qualified, field in PERSONAL_COLUMNS.items():
-        spec = FIELDS_BY_NAME[field]
-        if spec.sensitivity is Sensitivity.NORMAL:
-            continue
-        if DEFAULT_FIELD_MATRIX[(role, field)] is not FieldAccess.WRITE:
-            table, column = qualified.split(".", 1)
-            fixed.setdefault(table, set()).add(column)
-    return fixed
+    """The restricted columns *role* may not change: hidden, read or masked."""
+    return _restricted_columns(role, *(a for a in FieldAccess if a is not FieldAccess.WRITE))
 
 
 def hidden_fields(role: Role) -> set[str]:

@@ -157,10 +157,8 @@ def restricted_columns() -> dict[str, list[str]]:
     guarded: dict[str, list[str]] = {}
     for qualified, field in PERSONAL_COLUMNS.items():
         table, column = qualified.split(".", 1)
-        spec = FIELDS_BY_NAME.get(field)
-        if table == SPECIAL_TABLE or spec is None or spec.sensitivity is Sensitivity.NORMAL:
-            continue
-        guarded.setdefault(table, []).append(column)
+        if table != SPECIAL_TABLE and _restricted(field):
+            guarded.setdefault(table, []).append(column)
     return guarded
 
 
@@ -187,13 +185,16 @@ def unchangeable_columns(matrix: FieldMatrix, role: Role) -> dict[str, set[str]]
     return _restricted_where(matrix, role, lambda access: access is not FieldAccess.WRITE)
 
 
+def _restricted(field: str) -> bool:
+    """True for a restricted or special-category field of the catalogue."""
+    spec = FIELDS_BY_NAME.get(field)
+    return spec is not None and spec.sensitivity is not Sensitivity.NORMAL
+
+
 def _restricted_as(
     matrix: FieldMatrix, role: Role, field: str, test: Callable[[FieldAccess], bool]
 ) -> bool:
-    spec = FIELDS_BY_NAME.get(field)
-    if spec is None or spec.sensitivity is Sensitivity.NORMAL:
-        return False
-    return test(matrix.get((role, field), FieldAccess.HIDDEN))
+    return _restricted(field) and test(matrix.get((role, field), FieldAccess.HIDDEN))
 
 
 def _restricted_where(

@@ -167,9 +167,8 @@ class _Runnable(QRunnable):
         bridge, key = _bridge(), self._key
         work, context = self._work, self._context
         self._work = self._context = None
-        if work is None or context is None:
-            bridge.finished.emit(key)
-            return
+        assert work is not None  # run() runs once
+        assert context is not None
         try:
             result = work(context)
         except Cancelled:
