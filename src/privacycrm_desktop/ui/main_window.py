@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLocale, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from privacycrm_desktop.domain.access import ROLE_LABELS, FieldAccess, Permission, has_permission
 from privacycrm_desktop.domain.errors import DomainError
-from privacycrm_desktop.i18n import _, describe_error, ngettext
+from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
@@ -260,7 +260,7 @@ class MainWindow(QMainWindow):
     def update_count(self) -> None:
         """Show how many contacts the list holds, with the locale's digit grouping."""
         count = self.model.rowCount()
-        number = QLocale().toString(count)
+        number = format_number(count)
         self.count_label.setText(
             ngettext("{count} contact", "{count} contacts", count).format(count=number)
         )

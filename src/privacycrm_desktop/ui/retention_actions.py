@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLocale, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.erasure import ERASURE_REASON_LABELS, ErasureReason
 from privacycrm_desktop.domain.errors import DomainError
-from privacycrm_desktop.i18n import _, describe_error, ngettext
+from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.erasure import ErasureResult
 from privacycrm_desktop.services.registry import Services
@@ -199,7 +199,7 @@ class RetentionActions:
     def show_counts(self, counts: RetentionCounts) -> None:
         """Show how many contacts expired and how many expire within 30 days."""
         parts = []
-        grouped = QLocale().toString  # the locale's digit grouping, as the contact count
+        grouped = format_number  # the language's digit grouping, as the contact count
         if counts.expired:
             parts.append(
                 ngettext("{n} expired", "{n} expired", counts.expired).format(
