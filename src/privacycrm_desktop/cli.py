@@ -268,24 +268,47 @@ def cmd_contacts_add(ctx: Context) -> int:
 
 
 def cmd_verify_audit(ctx: Context) -> int:
+    marked = 0
+    reviewing = bool(getattr(ctx.args, "mark_reviewed", False))
+    # The owner signs in first: a desk URL without a user connects as their own role.
+    actor = ctx.actor() if reviewing else None
     result = ctx.services.audit.check()
+    if actor is not None and result.outside:
+        newest = max(w.write.id for w in result.outside)
+        marked = ctx.services.audit.mark_outside_writes_reviewed(actor, newest)
+        result = ctx.services.audit.check()
     bad = result.first_bad_event
     ctx.emit(
         {
+            "marked_reviewed": marked,
             "ok": result.ok,
             "first_bad_event": bad,
             # Issue 15: the chain against every anchor found (added keys; the two above
             # keep their meaning for scripts written before).
             "anchor_problems": [p.as_json(_) for p in result.problems],
             "anchors": [{"anchor": a.kind, "source": a.source} for a in result.anchors],
+            # The server's write log (PostgreSQL): data changed with no audit event.
+            "outside_app_writes": [w.as_json(_) for w in result.outside],
+            "outside_app_writes_total": result.outside_total,
         },
-        lambda: "OK" if result.ok else "",
+        lambda: (
+            (
+                _("{count} changes made outside PrivacyCRM marked as reviewed.").format(
+                    count=marked
+                )
+                + "\n"
+                if marked
+                else ""
+            )
+            + ("OK" if result.ok else "")
+        ),
     )
     if not result.ok:
         lines = (
             [] if bad is None else [_("The audit trail is broken at event {id}.").format(id=bad)]
         )
         lines += [problem.describe(_) for problem in result.problems]
+        lines += result.describe_outside(_)
         raise CliFailure("\n".join(lines))
     return 0
 

@@ -130,6 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
     cli_import.add_commands(commands, parents)
 
     p = commands.add_parser("verify-audit", parents=parents, help=_("check the audit hash chain"))
+    p.add_argument(
+        "--mark-reviewed",
+        action="store_true",
+        help=_(
+            "PostgreSQL, owner only: mark the changes made outside PrivacyCRM that the check "
+            "lists as reviewed (the server keeps them; the audit trail records it)"
+        ),
+    )
     p.set_defaults(handler="verify-audit")
     p = commands.add_parser("check", parents=parents, help=_("check the database file"))
     p.set_defaults(handler="check")

@@ -97,15 +97,12 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     "suppression": {"SELECT": ALL, "INSERT": ACTIVE},
     "erasure_ledger": {"SELECT": OP, "INSERT": OP},
     "setting": {"SELECT": ALL, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
-    "app_user": {"SELECT": ALL, "INSERT": frozenset({O}), "UPDATE": frozenset({O})},
-    "role_field_access": {
-        "SELECT": ALL,
-        "INSERT": frozenset({O}),
-        "UPDATE": frozenset({O}),
-        "DELETE": frozenset({O}),
-    },
+    # written by the server functions only, the owner's changes included
+    "app_user": {"SELECT": ALL},
+    "role_field_access": {"SELECT": ALL},
     "audit_event": {"SELECT": OP},
     "audit_anchor": {"SELECT": OP},  # where the database has the server's anchor
+    "server_write": {"SELECT": OP},  # the server's own record of every desk write
     "id_high_water": {"SELECT": OP},  # dumped with every backup
 }
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
@@ -122,6 +119,12 @@ DEFINER_FUNCTIONS = {
     "pcrm_sign_in_ready": ALL,
     "pcrm_digests": ALL,
     "pcrm_audit_write": frozenset(),  # only from the functions above
+    # the write log: a note in one's own transaction; the commit-time summary
+    "pcrm_note_write": ALL,
+    "pcrm_tx_close": frozenset(),
+    "pcrm_review_writes": frozenset({O}),
+    "pcrm_user_change": frozenset({O}),
+    "pcrm_matrix_change": frozenset({O}),
 }
 
 
@@ -523,9 +526,17 @@ ATTACKS = {
     "become the system role": "SET ROLE {system}",
     "create a role": "CREATE ROLE pcrm_intruder LOGIN PASSWORD 'x'",
     "create a table": "CREATE TABLE intruder (x int)",
+    # The server's write log: nobody edits it, moves its numbers or turns it off.
+    "edit the write log": "UPDATE server_write SET audit_events = 1",
+    "delete the write log": "DELETE FROM server_write",
+    "move the write log's numbers": "SELECT setval('server_write_id_seq', 1)",
+    "switch a write trigger off": "ALTER TABLE contact DISABLE TRIGGER pcrm_watch_update",
+    "drop a write trigger": "DROP TRIGGER pcrm_watch_delete ON contact_email",
+    "write without triggers": "SET session_replication_role = replica",
 }
-#: Not for the owner: they manage users and the field matrix through the app.
-DESK_ATTACKS = {
+#: Users and the field matrix, for every desk role, the owner's included: the owner
+#: changes them through the server functions, which check the app's rules and audit.
+USER_TABLE_ATTACKS = {
     "make oneself owner": "UPDATE app_user SET role = 'owner' WHERE username = %s",
     "overwrite the owner's password hash": (
         "UPDATE app_user SET password_hash = 'x' WHERE username = 'owner'"
@@ -538,7 +549,21 @@ DESK_ATTACKS = {
     "open notes to everyone": (
         "INSERT INTO role_field_access (role, field, access) VALUES ('office', 'notes', 'write')"
     ),
+    "close the matrix": "DELETE FROM role_field_access",
+}
+#: Not for the owner: the server functions of the owner's administration.
+DESK_ATTACKS = {
     "change a role's login": "SELECT pcrm_manage_login(%s, NULL, 'owner', true)",
+    "add an owner through the server": (
+        "SELECT pcrm_user_change('x', 'user.add', 'mallory', 'owner', "
+        "'$argon2id$v=19$m=65536,t=3,p=4$x', 'en', now()::timestamp)"
+    ),
+    "make oneself owner through the server": (
+        "SELECT pcrm_user_change('x', 'user.role', %s, 'owner', NULL, NULL, now()::timestamp)"
+    ),
+    "open notes through the server": (
+        "SELECT pcrm_matrix_change('x', 'office', 'notes', 'write', false, now()::timestamp)"
+    ),
     "widen the grants": (
         """SELECT pcrm_apply_grants('[["office", "app_user", "UPDATE", null]]')"""
     ),
@@ -560,6 +585,11 @@ def test_the_attacks_of_issue_15_are_refused_to_every_desk_role(server: Server, 
     allowed = {}
     for name, statement in ATTACKS.items():
         result = _attempt(conninfo, statement.replace("{system}", system))
+        if not _unchanged(result):
+            allowed[name] = result
+    for name, statement in USER_TABLE_ATTACKS.items():
+        params = (username,) if "%s" in statement else ()
+        result = _attempt(conninfo, statement, params)
         if not _unchanged(result):
             allowed[name] = result
     if role is not Role.OWNER:
@@ -774,6 +804,7 @@ def test_the_app_works_for_every_role_over_its_own_login_role(server: Server) ->
     from privacycrm_desktop.services.audit import verify_chain
 
     clock = FixedClock(dt.datetime(2025, 3, 15, 9, 0))
+    before = _newest_write(server)
     for role, (username, password) in USERS.items():
         engine = create_engine_for(pg_roles.login_url(server.url, username, password))
         try:
@@ -816,6 +847,241 @@ def test_the_app_works_for_every_role_over_its_own_login_role(server: Server) ->
         assert {u for u, _ in USERS.values()} <= actors
     finally:
         engine.dispose()
+    # Every write the app made appended its audit event in the same transaction: the
+    # server's write log has none without one.
+    assert _newest_write(server) > before
+    assert _unaudited_since(server, before) == []
+    assert _outside_since(server, before) == []
+
+
+def _newest_write(server: Server) -> int:
+    return int(_admin(server, "SELECT coalesce(max(id), 0) FROM server_write")[0][0])
+
+
+def _unaudited_since(server: Server, after: int) -> list[tuple[object, ...]]:
+    return _admin(
+        server,
+        "SELECT login_role, username, changes::text FROM server_write "
+        "WHERE id > :after AND audit_events = 0 ORDER BY id",
+        after=after,
+    )
+
+
+def _outside_since(server: Server, after: int) -> list[tuple[object, ...]]:
+    """The writes from other clients than PrivacyCRM after row *after*."""
+    return _admin(
+        server,
+        "SELECT login_role, username, changes::text FROM server_write "
+        "WHERE id > :after AND client <> 'privacycrm' ORDER BY id",
+        after=after,
+    )
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+def test_a_write_with_plain_sql_is_recorded_by_the_server_and_named_by_verify_audit(
+    server: Server, role: Role
+) -> None:
+    """Every table the role may change (from the catalogue): an UPDATE with plain SQL is
+    in the server's write log with the login role, the user, the table and the rows, no
+    audit event beside it, and the audit check names it."""
+    import json
+
+    import psycopg
+
+    from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+    from privacycrm_desktop.services.audit import AuditService
+
+    login = server.login_role(role)
+    writable = _admin(
+        server,
+        "SELECT c.relname, min(a.attname) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public' "
+        "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+        "WHERE c.relkind = 'r' AND has_column_privilege(:r, c.oid, a.attnum, 'UPDATE') "
+        "AND has_column_privilege(:r, c.oid, a.attnum, 'SELECT') "
+        "GROUP BY c.relname ORDER BY c.relname",
+        r=login,
+    )
+    if role is Role.READ_ONLY:
+        assert writable == [], "read-only staff change nothing"
+    expected: dict[str, int] = {}
+    before = _newest_write(server)
+    with psycopg.connect(server.conninfo(role), autocommit=True) as desk:
+        from psycopg import sql
+
+        for table, column in writable:
+            statement = sql.SQL("UPDATE {t} SET {c} = {c}").format(
+                t=sql.Identifier(str(table)), c=sql.Identifier(str(column))
+            )
+            touched = desk.execute(statement).rowcount
+            if touched:
+                expected[str(table)] = touched
+        if role is not Role.READ_ONLY:
+            desk.execute(
+                "INSERT INTO contact_phone (contact_id, number, position, source_id, "
+                "recorded_at) SELECT contact_id, '+32470000999', 9, source_id, recorded_at "
+                "FROM contact_email WHERE contact_id = %s LIMIT 1",
+                (server.contact_id,),
+            )
+            desk.execute("DELETE FROM contact_phone WHERE number = '+32470000999'")
+    assert role is Role.READ_ONLY or {"contact", "setting"} & set(expected)
+    logged = [
+        (str(who), str(user), json.loads(str(changes)))
+        for who, user, changes in _outside_since(server, before)
+    ]
+    assert _unaudited_since(server, before) == _outside_since(server, before)
+    username = USERS[role][0]
+    wanted = [(login, username, {table: {"UPDATE": rows}}) for table, rows in expected.items()]
+    if role is not Role.READ_ONLY:
+        wanted += [
+            (login, username, {"contact_phone": {"INSERT": 1}}),
+            (login, username, {"contact_phone": {"DELETE": 1}}),
+        ]
+    assert logged == wanted
+    engine = create_engine_for(server.url)
+    try:
+        check = AuditService(UnitOfWork(engine)).check()
+    finally:
+        engine.dispose()
+    assert not check.ok
+    assert check.outside_total >= len(wanted)
+    lines = check.describe_outside(str)
+    if wanted:
+        assert any(
+            username in line and "contact_phone: 1 removed" in line and "not PrivacyCRM" in line
+            for line in lines
+        )
+
+
+def test_the_write_log_names_the_client_and_keeps_every_row(server: Server) -> None:
+    """psql is named as the client; a script that calls itself PrivacyCRM is not reported
+    as outside the app (a client names itself), but its row is in the log all the same."""
+    import psycopg
+
+    before = _newest_write(server)
+    for name in ("psql", "privacycrm"):
+        with psycopg.connect(
+            server.conninfo(Role.OFFICE), application_name=name, autocommit=True
+        ) as desk:
+            desk.execute("UPDATE contact SET city = city WHERE id = %s", (server.contact_id,))
+    rows = _admin(
+        server,
+        "SELECT client, changes::text, audit_events FROM server_write WHERE id > :b ORDER BY id",
+        b=before,
+    )
+    assert rows == [
+        ("psql", '{"contact": {"UPDATE": 1}}', 0),
+        ("privacycrm", '{"contact": {"UPDATE": 1}}', 0),
+    ]
+    assert len(_outside_since(server, before)) == 1
+
+
+def test_the_owner_marks_the_writes_outside_the_app_as_reviewed(
+    server: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the owner; the rows stay in the server's log, marked; the audit trail records
+    who marked how many; verify-audit is then OK again."""
+    import json
+
+    import psycopg
+
+    from privacycrm_desktop.cli import main
+
+    with psycopg.connect(server.conninfo(Role.OFFICE), autocommit=True) as desk:
+        desk.execute("UPDATE contact SET city = city WHERE id = %s", (server.contact_id,))
+    for role in (Role.OFFICE, Role.PRIVACY_OFFICER, Role.SALES):
+        refused = _attempt(
+            server.conninfo(role), "SELECT pcrm_review_writes('x', 1000000, '2025-01-01')"
+        )
+        assert refused.startswith("refused"), role
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    desk = ["--db", _desk_url(server.url), "--format", "json"]
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", USERS[Role.PRIVACY_OFFICER][1])
+    user = USERS[Role.PRIVACY_OFFICER][0]
+    assert main([*desk, "--user", user, "verify-audit", "--mark-reviewed"]) == 1
+    assert "does not allow" in capsys.readouterr().err
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", OWNER_PASSWORD)
+    assert main([*desk, "--user", OWNER, "verify-audit"]) == 1
+    before = json.loads(capsys.readouterr().out)
+    office = USERS[Role.OFFICE][0]
+    assert any(w["user"] == office for w in before["outside_app_writes"])
+    open_rows = before["outside_app_writes_total"]
+    main([*desk, "--user", OWNER, "verify-audit", "--mark-reviewed"])
+    after = json.loads(capsys.readouterr().out)
+    assert after["marked_reviewed"] == open_rows
+    assert (after["outside_app_writes"], after["outside_app_writes_total"]) == ([], 0)
+    marked = _admin(
+        server,
+        "SELECT count(*) FROM server_write WHERE audit_events = 0 AND reviewed_by = :o",
+        o=OWNER,
+    )
+    assert marked[0][0] >= open_rows
+    events = _admin(
+        server,
+        "SELECT actor, detail FROM audit_event "
+        "WHERE action = 'audit.outside_writes_reviewed' ORDER BY id DESC LIMIT 1",
+    )
+    assert events == [(OWNER, f"count={open_rows}")]
+
+
+def test_the_owner_changes_users_and_the_matrix_only_through_the_server(server: Server) -> None:
+    """With plain SQL the owner may do what the app lets them, through the functions: each
+    keeps the app's rules (the last owner stays owner, nobody deactivates themselves, only
+    argon2id hashes) and appends its audit event in the caller's own name."""
+    import psycopg
+
+    owner = server.conninfo(Role.OWNER)
+    with psycopg.connect(owner) as desk:
+        desk.execute(
+            "SELECT pcrm_user_change('someone else', 'user.add', 'quentin', 'office', "
+            "'$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA', 'nl', now()::timestamp)"
+        )
+        desk.commit()
+    events = _admin(
+        server,
+        "SELECT actor, action, detail FROM audit_event ORDER BY id DESC LIMIT 1",
+    )
+    assert events == [(OWNER, "user.add", "role=office")]
+    for statement, error in (
+        # the last active owner: not another role, not deactivated (and not by themselves)
+        (
+            f"SELECT pcrm_user_change('x', 'user.role', '{OWNER}', 'office', NULL, NULL, "
+            "now()::timestamp)",
+            psycopg.errors.InsufficientPrivilege,
+        ),
+        (
+            f"SELECT pcrm_user_change('x', 'user.deactivate', '{OWNER}', NULL, NULL, NULL, "
+            "now()::timestamp)",
+            psycopg.errors.InsufficientPrivilege,
+        ),
+        (
+            "SELECT pcrm_user_change('x', 'user.password_reset', 'quentin', NULL, 'plain', "
+            "NULL, now()::timestamp)",
+            psycopg.errors.InvalidParameterValue,
+        ),
+        (
+            "SELECT pcrm_user_change('x', 'user.role', 'quentin', 'superuser', NULL, NULL, "
+            "now()::timestamp)",
+            psycopg.errors.InvalidParameterValue,
+        ),
+        (
+            "SELECT pcrm_matrix_change('x', 'office', 'notes', 'everything', false, "
+            "now()::timestamp)",
+            psycopg.errors.InvalidParameterValue,
+        ),
+    ):
+        with psycopg.connect(owner) as desk, pytest.raises(error):
+            desk.execute(statement)
+    with psycopg.connect(owner) as desk:
+        desk.execute(
+            "SELECT pcrm_user_change('x', 'user.deactivate', 'quentin', NULL, NULL, NULL, "
+            "now()::timestamp)"
+        )
+        desk.commit()
+    assert _admin(server, "SELECT active FROM app_user WHERE username = 'quentin'") == [(False,)]
+    assert _admin(server, "SELECT actor, action FROM audit_event ORDER BY id DESC LIMIT 1") == [
+        (OWNER, "user.deactivate")
+    ]
 
 
 def _desk_url(url: str) -> str:

@@ -131,6 +131,8 @@ def create_engine_for(
             pool_pre_ping=True,
             isolation_level="READ COMMITTED",
             connect_args={
+                # The server's write log tells the app's writes from other clients' by
+                # this name (persistence/server_writes.py).
                 "application_name": "privacycrm",
                 # A desk that cannot get a lock says so instead of hanging (StorageLocked).
                 "options": f"-c lock_timeout={int(lock_timeout)}",

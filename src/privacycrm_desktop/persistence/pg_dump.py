@@ -198,6 +198,9 @@ def dump(engine: Engine, dest: Path) -> SnapshotFacts:
                     # the server's own and written again after a restore.
                     "--enable-row-security",
                     "--exclude-table=pcrm_grant_policy",
+                    # The write log's notes of open transactions: the server's alone, empty
+                    # at every commit.
+                    "--exclude-table=pcrm_tx_write",
                     f"--snapshot={snapshot}",
                     f"--file={dest}",
                     f"--dbname={conninfo}",

@@ -401,6 +401,262 @@ BEGIN
 END $fn$
 """
 
+#: The server's own record of every write a desk role makes with its own privileges
+#: (``install_write_log``): a statement-level trigger on every table a desk role may write
+#: notes the table, the kind of write and the rows it touched; at commit one row of
+#: ``server_write`` sums up the transaction with the login role, the app user, the
+#: server's time, how many audit events the transaction appended and the client program
+#: that wrote (its ``application_name``: PrivacyCRM's connections say "privacycrm").
+#: ``verify-audit`` names every change a desk role made with another program (psql, a
+#: script). A client may give itself any name, so the name only tells apart who did not
+#: pretend; the row with the user, tables and rows is there whatever the name. Writes
+#: made inside the server functions (their effective role is the system role) and by the
+#: administrator are not noted here: the functions audit themselves, and the
+#: administrator can change anything anyway.
+_WRITE_LOG_TABLES = """
+CREATE TABLE IF NOT EXISTS server_write (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    login_role text NOT NULL,
+    username text,
+    changes jsonb NOT NULL,
+    audit_events integer NOT NULL,
+    first_event bigint,
+    client text NOT NULL DEFAULT '',
+    reviewed_at timestamptz,
+    reviewed_by text
+);
+CREATE UNLOGGED TABLE IF NOT EXISTS pcrm_tx_write (
+    txid bigint NOT NULL,
+    table_name text NOT NULL,
+    op text NOT NULL,
+    row_count bigint NOT NULL,
+    client text NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS pcrm_tx_write_txid ON pcrm_tx_write (txid);
+ALTER TABLE audit_event ADD COLUMN IF NOT EXISTS server_tx bigint;
+ALTER TABLE audit_event ALTER COLUMN server_tx SET DEFAULT txid_current();
+CREATE INDEX IF NOT EXISTS audit_event_server_tx ON audit_event (server_tx);
+"""
+
+#: The trigger on each watched table. Not a definer function: ``current_user`` is the
+#: role the statement runs as (the system role inside a server function).
+_WATCH = """
+CREATE OR REPLACE FUNCTION pcrm_watch() RETURNS trigger LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $fn$
+DECLARE
+    n bigint;
+BEGIN
+    IF pg_has_role(current_user, {system}, 'MEMBER') THEN
+        RETURN NULL;
+    END IF;
+    SELECT count(*) INTO n FROM changed;
+    IF n > 0 THEN
+        PERFORM pcrm_note_write(TG_TABLE_NAME, TG_OP, n);
+    END IF;
+    RETURN NULL;
+END $fn$
+"""
+
+#: Called by the trigger as the writing desk role; calling it directly only adds a note
+#: in one's own transaction (and so a row in one's own name).
+_NOTE_WRITE = """
+CREATE OR REPLACE FUNCTION pcrm_note_write(p_table text, p_op text, p_rows bigint)
+RETURNS void
+LANGUAGE sql {definer} AS $fn$
+    INSERT INTO pcrm_tx_write (txid, table_name, op, row_count, client)
+    VALUES (txid_current(), left(p_table, 63), left(p_op, 8), p_rows,
+        left(coalesce(current_setting('application_name', true), ''), 63))
+$fn$
+"""
+
+#: Deferred to the commit: the transaction's notes become one ``server_write`` row.
+_TX_CLOSE = """
+CREATE OR REPLACE FUNCTION pcrm_tx_close() RETURNS trigger
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    summary jsonb;
+    events integer;
+    first bigint;
+    who text;
+    clients text;
+BEGIN
+    SELECT jsonb_object_agg(table_name, ops) INTO summary FROM (
+        SELECT table_name, jsonb_object_agg(op, n) AS ops FROM (
+            SELECT table_name, op, sum(row_count) AS n FROM pcrm_tx_write
+            WHERE txid = NEW.txid GROUP BY table_name, op
+        ) per_op GROUP BY table_name
+    ) per_table;
+    IF summary IS NULL THEN
+        RETURN NULL;  -- an earlier note of this transaction closed it
+    END IF;
+    SELECT count(*), min(id) INTO events, first FROM audit_event WHERE server_tx = NEW.txid;
+    SELECT string_agg(DISTINCT client, ', ') INTO clients FROM pcrm_tx_write
+    WHERE txid = NEW.txid;
+    SELECT u.username INTO who FROM app_user u
+    WHERE pcrm_login_role(u.username) = session_user;
+    INSERT INTO server_write (login_role, username, changes, audit_events, first_event, client)
+    VALUES (session_user, who, summary, events, first, coalesce(clients, ''));
+    DELETE FROM pcrm_tx_write WHERE txid = NEW.txid;
+    RETURN NULL;
+END $fn$
+"""
+
+#: The owner has looked at the writes made outside the app up to ``p_upto``: they stay in
+#: the log, marked, and the audit trail records who marked how many.
+_REVIEW_WRITES = """
+CREATE OR REPLACE FUNCTION pcrm_review_writes(p_actor text, p_upto bigint, p_at text)
+RETURNS integer
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+    who text;
+    n integer;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF c.desk AND c.app_role <> 'owner' THEN
+        RAISE EXCEPTION 'only the owner reviews the write log' USING ERRCODE = '42501';
+    END IF;
+    who := CASE WHEN c.desk THEN c.username ELSE p_actor END;
+    UPDATE server_write SET reviewed_at = clock_timestamp(), reviewed_by = who
+    WHERE id <= p_upto AND client <> 'privacycrm' AND reviewed_at IS NULL;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        PERFORM pcrm_audit_write(who, 'audit.outside_writes_reviewed', 'server_write',
+            p_upto::text, 'count=' || n, p_at);
+    END IF;
+    RETURN n;
+END $fn$
+"""
+
+#: The owner's user administration (services/auth.py): no desk role writes ``app_user``
+#: itself. The same rules as the app (the last active owner stays an active owner; nobody
+#: deactivates their own account; only argon2id hashes), and the audit event is appended
+#: here, in the caller's name, with a detail the server computes.
+_USER_CHANGE = r"""
+CREATE OR REPLACE FUNCTION pcrm_user_change(
+    p_actor text, p_action text, p_username text, p_role text, p_hash text,
+    p_language text, p_at timestamp
+) RETURNS bigint
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+    who text;
+    u record;
+    detail text := '';
+    owners integer;
+    groups text[][] := {groups};
+    known boolean := false;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF c.desk AND c.app_role <> 'owner' THEN
+        RAISE EXCEPTION 'only the owner manages users' USING ERRCODE = '42501';
+    END IF;
+    who := CASE WHEN c.desk THEN c.username ELSE p_actor END;
+    IF p_role IS NOT NULL THEN
+        FOR i IN 1..array_length(groups, 1) LOOP
+            known := known OR groups[i][1] = p_role;
+        END LOOP;
+        IF NOT known THEN
+            RAISE EXCEPTION 'no such app role' USING ERRCODE = '22023';
+        END IF;
+    END IF;
+    IF p_hash IS NOT NULL AND left(p_hash, 10) <> '$argon2id$' THEN
+        RAISE EXCEPTION 'an argon2id hash is expected' USING ERRCODE = '22023';
+    END IF;
+    IF p_action = 'user.add' THEN
+        IF p_role IS NULL OR p_hash IS NULL OR p_username !~ '^\S{1,100}$' THEN
+            RAISE EXCEPTION 'a user needs a name, a role and a password' USING ERRCODE = '22023';
+        END IF;
+        INSERT INTO app_user (username, role, password_hash, active, language,
+            failed_logins, created_at)
+        VALUES (p_username, p_role, p_hash, true, left(coalesce(p_language, 'en'), 5), 0, p_at)
+        RETURNING id, role INTO u;
+        PERFORM pcrm_audit_write(who, p_action, 'app_user', u.id::text, 'role=' || u.role,
+            to_char(p_at, 'YYYY-MM-DD"T"HH24:MI:SS.US'));
+        RETURN u.id;
+    END IF;
+    SELECT * INTO u FROM app_user WHERE username = p_username FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no such user' USING ERRCODE = '22023';
+    END IF;
+    SELECT count(*) INTO owners FROM app_user WHERE role = 'owner' AND active;
+    IF p_action = 'user.deactivate' THEN
+        IF u.username = who AND c.desk THEN
+            RAISE EXCEPTION 'you cannot deactivate your own account' USING ERRCODE = '42501';
+        END IF;
+        IF u.role = 'owner' AND u.active AND owners <= 1 THEN
+            RAISE EXCEPTION 'the last active owner stays' USING ERRCODE = '42501';
+        END IF;
+        IF NOT u.active THEN
+            RETURN u.id;
+        END IF;
+        UPDATE app_user SET active = false WHERE id = u.id;
+    ELSIF p_action = 'user.reactivate' THEN
+        IF u.active THEN
+            RETURN u.id;
+        END IF;
+        UPDATE app_user SET active = true, failed_logins = 0, locked_until = NULL
+        WHERE id = u.id;
+    ELSIF p_action = 'user.password_reset' THEN
+        IF p_hash IS NULL THEN
+            RAISE EXCEPTION 'a password is expected' USING ERRCODE = '22023';
+        END IF;
+        UPDATE app_user SET password_hash = p_hash, failed_logins = 0, locked_until = NULL
+        WHERE id = u.id;
+    ELSIF p_action = 'user.role' THEN
+        IF p_role IS NULL OR p_role = u.role THEN
+            RETURN u.id;
+        END IF;
+        IF u.role = 'owner' AND u.active AND owners <= 1 THEN
+            RAISE EXCEPTION 'the last active owner stays' USING ERRCODE = '42501';
+        END IF;
+        UPDATE app_user SET role = p_role WHERE id = u.id;
+        detail := 'from=' || u.role || ';to=' || p_role;
+    ELSE
+        RAISE EXCEPTION 'no such change' USING ERRCODE = '22023';
+    END IF;
+    PERFORM pcrm_audit_write(who, p_action, 'app_user', u.id::text, detail,
+        to_char(p_at, 'YYYY-MM-DD"T"HH24:MI:SS.US'));
+    RETURN u.id;
+END $fn$
+"""
+
+#: The owner's change of the field matrix (services/access.py): the override row and its
+#: audit event; the app then re-grants the tables (``pcrm_apply_grants``).
+_MATRIX_CHANGE = """
+CREATE OR REPLACE FUNCTION pcrm_matrix_change(
+    p_actor text, p_role text, p_field text, p_access text, p_default boolean,
+    p_at timestamp
+) RETURNS void
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+    who text;
+    groups text[][] := {groups};
+    known boolean := false;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF c.desk AND c.app_role <> 'owner' THEN
+        RAISE EXCEPTION 'only the owner changes the field matrix' USING ERRCODE = '42501';
+    END IF;
+    who := CASE WHEN c.desk THEN c.username ELSE p_actor END;
+    FOR i IN 1..array_length(groups, 1) LOOP
+        known := known OR groups[i][1] = p_role;
+    END LOOP;
+    IF NOT known OR p_access NOT IN ('hidden', 'masked', 'read', 'write')
+        OR length(p_field) > 60 THEN
+        RAISE EXCEPTION 'no such role, field or access' USING ERRCODE = '22023';
+    END IF;
+    DELETE FROM role_field_access WHERE role = p_role AND field = p_field;
+    IF NOT p_default THEN
+        INSERT INTO role_field_access (role, field, access) VALUES (p_role, p_field, p_access);
+    END IF;
+    PERFORM pcrm_audit_write(who, 'access.set', 'role_field_access', p_role || '.' || p_field,
+        'access=' || p_access, to_char(p_at, 'YYYY-MM-DD"T"HH24:MI:SS.US'));
+END $fn$
+"""
+
 #: Every function and who may call it: "all" the group roles, "owner" the owner's group.
 FUNCTIONS: Mapping[str, str] = {
     "pcrm_json_text(text)": "all",
@@ -416,6 +672,12 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_apply_grants(jsonb)": "owner",
     "pcrm_special_source(bigint)": "all",
     "pcrm_digests(text[], text[])": "all",
+    "pcrm_note_write(text, text, bigint)": "all",
+    "pcrm_tx_close()": "none",
+    "pcrm_watch()": "none",
+    "pcrm_review_writes(text, bigint, text)": "owner",
+    "pcrm_user_change(text, text, text, text, text, text, timestamp)": "owner",
+    "pcrm_matrix_change(text, text, text, text, boolean, timestamp)": "owner",
 }
 
 #: INSERT is granted on whole rows (a contact is one row), UPDATE only on the columns the
@@ -509,6 +771,9 @@ def install_functions(
         "PRIMARY KEY (app_role, table_name, privilege))"
     )
     run(f"ALTER TABLE pcrm_grant_policy OWNER TO {owner_system}")
+    run(_WRITE_LOG_TABLES)
+    for table in ("server_write", "pcrm_tx_write"):
+        run(f"ALTER TABLE {table} OWNER TO {owner_system}")
     fill = {
         "definer": _DEFINER,
         "system": literal_system,
@@ -541,6 +806,12 @@ def install_functions(
         _APPLY_GRANTS,
         _SPECIAL_SOURCE,
         _DIGESTS,
+        _WATCH,
+        _NOTE_WRITE,
+        _TX_CLOSE,
+        _REVIEW_WRITES,
+        _USER_CHANGE,
+        _MATRIX_CHANGE,
     ):
         statement = template
         for key, value in fill.items():
@@ -620,3 +891,29 @@ def install_functions(
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {everyone}")
     # UPDATE: a bulk writer reserves a block of contact ids (setval, persistence/dialect.py).
     run(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {everyone}")
+    # The write log's numbers are the server's own: no desk moves them (a dump reads them).
+    run(f"REVOKE USAGE, UPDATE ON SEQUENCE server_write_id_seq FROM {everyone}")
+
+
+def install_write_log(
+    tables: Sequence[str],
+    *,
+    run: Callable[[str], None],
+) -> None:
+    """The server's write log (see ``_WRITE_LOG_TABLES``): the commit-time summary trigger,
+    and a statement trigger for each kind of write on each of *tables* (those a desk role
+    may write; names from the table policy, never from input)."""
+    run("DROP TRIGGER IF EXISTS pcrm_tx_close ON pcrm_tx_write")
+    run(
+        "CREATE CONSTRAINT TRIGGER pcrm_tx_close AFTER INSERT ON pcrm_tx_write "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION pcrm_tx_close()"
+    )
+    for table in tables:
+        for kind, transition in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            name = f"pcrm_watch_{kind.lower()}"
+            run(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            run(
+                f"CREATE TRIGGER {name} AFTER {kind} ON {table} "
+                f"REFERENCING {transition} TABLE AS changed "
+                "FOR EACH STATEMENT EXECUTE FUNCTION pcrm_watch()"
+            )

@@ -57,8 +57,6 @@ _PERMISSION_READ = {
     "audit_event": Permission.VIEW_AUDIT,
     "import_staging": Permission.IMPORT,
 }
-#: Tables only writable with a permission (others read them).
-_PERMISSION_WRITE = {"role_field_access": Permission.EDIT_FIELD_MATRIX}
 _MAX_IDENTIFIER = 63  # PostgreSQL's NAMEDATALEN - 1, in bytes
 
 
@@ -356,21 +354,16 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": _SETTINGS_WRITE,
         "DELETE": _SETTINGS_WRITE,
     },
-    # The owner manages users through the app; sign-in bookkeeping, language and the
-    # login roles go through the server functions.
-    "app_user": {
-        "SELECT": _ALL_READ,
-        "INSERT": frozenset({_P.MANAGE_USERS}),
-        "UPDATE": frozenset({_P.MANAGE_USERS}),
-    },
-    "role_field_access": {
-        "SELECT": _ALL_READ,
-        "INSERT": frozenset({_P.EDIT_FIELD_MATRIX}),
-        "UPDATE": frozenset({_P.EDIT_FIELD_MATRIX}),
-        "DELETE": frozenset({_P.EDIT_FIELD_MATRIX}),
-    },
+    # Users and the field matrix are written by the server functions only, the owner's
+    # changes included (``pcrm_user_change``, ``pcrm_matrix_change``; sign-in bookkeeping,
+    # language and login roles have theirs): each checks the app's rules and audits.
+    "app_user": {"SELECT": _ALL_READ},
+    "role_field_access": {"SELECT": _ALL_READ},
     # Appended only by ``pcrm_audit_append``; read by those who view the audit.
     "audit_event": {"SELECT": frozenset({_P.VIEW_AUDIT})},
+    # The server's record of every desk write (pg_functions.install_write_log): written
+    # only by the server at each commit.
+    "server_write": {"SELECT": frozenset({_P.VIEW_AUDIT})},
     # The server's audit anchor (issue 15): moved only by ``pcrm_audit_write``.
     "audit_anchor": {"SELECT": frozenset({_P.VIEW_AUDIT})},
     # The highest contact id ever handed out (SQLite's; the server uses the sequence):
@@ -378,6 +371,16 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
     "id_high_water": {"SELECT": frozenset({_P.BACKUP})},
 }
 _SALT_KEY = "suppression.salt"
+
+
+def written_tables(existing: Iterable[str]) -> list[str]:
+    """The tables of *existing* that some app role may INSERT, UPDATE or DELETE: the
+    server's write log watches them (``pg_functions.install_write_log``)."""
+    return [
+        table
+        for table in sorted(existing)
+        if any(policy_privileges(role, table) - {"SELECT"} for role in Role)
+    ]
 
 
 def policy_privileges(role: Role, table: str) -> set[str]:
@@ -598,6 +601,7 @@ def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
     from privacycrm_desktop.persistence.pg_functions import (
         install_functions,
         install_insert_guards,
+        install_write_log,
     )
 
     create_group_roles(conn)
@@ -613,6 +617,10 @@ def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
     install_insert_guards(
         restricted_columns(),
         owner=_quote(conn, system_role(database)),
+        run=lambda statement: _run(conn, statement),
+    )
+    install_write_log(
+        written_tables(_tables(conn)),
         run=lambda statement: _run(conn, statement),
     )
     conn.execute(text("DELETE FROM pcrm_grant_policy"))

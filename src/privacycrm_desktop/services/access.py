@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from privacycrm_desktop.domain.access import (
     DEFAULT_FIELD_MATRIX,
@@ -24,7 +24,7 @@ from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.models import RoleFieldAccess
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
-from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.audit import note_server_events, record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
 
@@ -87,24 +87,42 @@ class AccessService:
         if field not in FIELDS_BY_NAME:
             raise ValidationFailed([FieldProblem("field", N_("No such field."))])
         now = self._clock.now()
+        default = DEFAULT_FIELD_MATRIX.get((role, field)) is access
         with self._uow(write=True) as uow:
             session = uow.session
-            session.execute(
-                delete(RoleFieldAccess).where(
-                    RoleFieldAccess.role == role.value, RoleFieldAccess.field == field
+            if pg_roles.server_functions(session.connection()):
+                # No desk role writes the matrix itself: the server does, and audits it.
+                session.execute(
+                    text(
+                        "SELECT pcrm_matrix_change(:actor, :role, :field, :access, :default, :at)"
+                    ),
+                    {
+                        "actor": actor.username,
+                        "role": role.value,
+                        "field": field,
+                        "access": access.value,
+                        "default": default,
+                        "at": now,
+                    },
                 )
-            )
-            if DEFAULT_FIELD_MATRIX.get((role, field)) is not access:
-                session.add(RoleFieldAccess(role=role.value, field=field, access=access.value))
-            record_event(
-                session,
-                actor=actor.username,
-                action="access.set",
-                entity="role_field_access",
-                entity_id=f"{role.value}.{field}",
-                at=now,
-                detail=f"access={access.value}",
-            )
+                note_server_events(session)
+            else:
+                session.execute(
+                    delete(RoleFieldAccess).where(
+                        RoleFieldAccess.role == role.value, RoleFieldAccess.field == field
+                    )
+                )
+                if not default:
+                    session.add(RoleFieldAccess(role=role.value, field=field, access=access.value))
+                record_event(
+                    session,
+                    actor=actor.username,
+                    action="access.set",
+                    entity="role_field_access",
+                    entity_id=f"{role.value}.{field}",
+                    at=now,
+                    detail=f"access={access.value}",
+                )
             server_enforced = FIELDS_BY_NAME[field].sensitivity is not Sensitivity.NORMAL
             if server_enforced and session.get_bind().dialect.name == "postgresql":
                 # The server enforces the restricted fields too (persistence/pg_roles.py):

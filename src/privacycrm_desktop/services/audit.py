@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from sqlalchemy import Select, func, select, text
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
 from privacycrm_desktop.domain.csv_cells import neutralise
+from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.audit_anchor import (
     AUDIT_APPENDED,
     ChainPositions,
@@ -24,12 +25,18 @@ from privacycrm_desktop.persistence.audit_anchor import (
 from privacycrm_desktop.persistence.dialect import take_audit_turn
 from privacycrm_desktop.persistence.models import AuditEvent, Setting
 from privacycrm_desktop.persistence.pg_roles import server_functions
+from privacycrm_desktop.persistence.server_writes import (
+    LoggedWrite,
+    mark_reviewed,
+    unaudited_writes,
+)
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit_anchors import (
     Anchor,
     AnchorFile,
     AnchorProblem,
     ServerAnchors,
+    Translate,
 )
 from privacycrm_desktop.services.audit_anchors import check as check_anchors
 from privacycrm_desktop.services.clock import Clock, SystemClock
@@ -125,6 +132,21 @@ def record_event(
     session.flush()
 
 
+def note_server_events(session: Session) -> None:
+    """Hand the audit events a server function appended in this transaction (PostgreSQL:
+    ``pcrm_user_change``, ``pcrm_matrix_change``, ``pcrm_review_writes``) to the anchor
+    file, as ``record_event`` does with its own, once the transaction commits."""
+    known = {event_id for event_id, _hash, _at in session.info.get(AUDIT_APPENDED, [])}
+    rows = session.execute(
+        text("SELECT id, hash, at FROM audit_event WHERE server_tx = txid_current() ORDER BY id")
+    ).all()
+    for event_id, event_hash, at in rows:
+        if int(event_id) not in known:
+            session.info.setdefault(AUDIT_APPENDED, []).append(
+                (int(event_id), str(event_hash), str(at))
+            )
+
+
 def verify_chain(session: Session) -> int | None:
     """The id of the first event that does not match its chain, or None when all hold.
 
@@ -202,6 +224,51 @@ def _info(event: AuditEvent) -> AuditEventInfo:
     )
 
 
+OUTSIDE_WRITE = N_("{when}: {who} changed {what} with another program ({client}), not PrivacyCRM.")
+UNNAMED_CLIENT = N_("a client without a name")
+OUTSIDE_MORE = N_("{count} transactions changed data outside PrivacyCRM; the newest are listed.")
+_KINDS = {
+    "INSERT": N_("{count} added"),
+    "UPDATE": N_("{count} changed"),
+    "DELETE": N_("{count} removed"),
+}
+
+
+@dataclass(frozen=True)
+class OutsideWrite:
+    """A transaction in which a desk role changed data with another program than
+    PrivacyCRM (psql, a script), as the server's write log recorded it
+    (persistence/server_writes.py)."""
+
+    write: LoggedWrite
+
+    def describe(self, translate: Translate) -> str:
+        """The sentence for a person, in the language of *translate*."""
+        write = self.write
+        who = write.login_role if not write.username else f"{write.username} ({write.login_role})"
+        what = "; ".join(
+            f"{table}: "
+            + ", ".join(
+                translate(_KINDS.get(op, "{count}")).format(count=n) for op, n in ops.items()
+            )
+            for table, ops in sorted(write.changes.items())
+        )
+        when = write.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        client = write.client or translate(UNNAMED_CLIENT)
+        return translate(OUTSIDE_WRITE).format(when=when, who=who, what=what, client=client)
+
+    def as_json(self, translate: Translate) -> dict[str, object]:
+        return {
+            "at": self.write.at.isoformat(),
+            "login_role": self.write.login_role,
+            "user": self.write.username,
+            "changes": self.write.changes,
+            "client": self.write.client,
+            "audit_events": self.write.audit_events,
+            "message": self.describe(translate),
+        }
+
+
 @dataclass(frozen=True)
 class AuditCheck:
     """The chain's own check and its comparison with every anchor found (issue 15)."""
@@ -212,10 +279,23 @@ class AuditCheck:
     problems: list[AnchorProblem]
     #: The anchors compared (anchor file, backups, server table).
     anchors: list[Anchor]
+    #: On PostgreSQL: the newest transactions in which a desk role changed data with
+    #: another program than PrivacyCRM, and how many there are in all.
+    outside: list[OutsideWrite] = field(default_factory=list)
+    outside_total: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.first_bad_event is None and not self.problems
+        return self.first_bad_event is None and not self.problems and not self.outside_total
+
+    def describe_outside(self, translate: Translate, limit: int | None = None) -> list[str]:
+        """One sentence per unaudited transaction listed (the newest *limit*), and the
+        total when there are more."""
+        listed = self.outside[:limit]
+        lines = [write.describe(translate) for write in listed]
+        if self.outside_total > len(listed):
+            lines.insert(0, translate(OUTSIDE_MORE).format(count=self.outside_total))
+        return lines
 
 
 class AuditService:
@@ -268,7 +348,23 @@ class AuditService:
             server=server,
             database_id=database_id,
         )
-        return AuditCheck(bad, problems, anchors)
+        with self._uow() as uow:
+            total, outside = unaudited_writes(uow.session)
+        return AuditCheck(bad, problems, anchors, [OutsideWrite(w) for w in outside], total)
+
+    def mark_outside_writes_reviewed(self, actor: Actor, upto: int) -> int:
+        """The owner has looked at the writes made outside the app, up to the server's
+        write-log row *upto* (the newest a check listed): the check stops reporting them,
+        the log keeps them, and the audit trail records who marked how many. Returns how
+        many were marked (0 where there is no server write log)."""
+        require(actor.role, Permission.MANAGE_USERS)
+        with self._uow(write=True) as uow:
+            if not server_functions(uow.session.connection()):
+                return 0
+            stamp = self._clock.now().isoformat(timespec="microseconds")
+            marked = mark_reviewed(uow.session, actor.username, upto, stamp)
+            note_server_events(uow.session)
+            return marked
 
     def list_events(
         self,

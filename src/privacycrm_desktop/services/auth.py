@@ -28,7 +28,7 @@ from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.models import Setting, User
 from privacycrm_desktop.persistence.pg_functions import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
-from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
+from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, note_server_events, record_event
 from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor, UserInfo
@@ -191,6 +191,28 @@ class AuthService:
             ).scalar()
             if taken:
                 raise ValidationFailed([FieldProblem("username", N_("This user name is taken."))])
+            if _server_writes_users(session):
+                # No desk role writes app_user: the server adds the user and audits it.
+                new_id = int(
+                    session.execute(
+                        text(
+                            "SELECT pcrm_user_change(:actor, 'user.add', :name, :role, :hash, "
+                            ":language, :at)"
+                        ),
+                        {
+                            "actor": actor.username,
+                            "name": name,
+                            "role": Role(role).value,
+                            "hash": password_hash,
+                            "language": language,
+                            "at": now,
+                        },
+                    ).scalar_one()
+                )
+                note_server_events(session)
+                if (conn := _server_roles(session)) is not None:
+                    pg_roles.create_login_role(conn, name, password, Role(role))
+                return new_id
             user = User(
                 username=name,
                 role=Role(role).value,
@@ -262,6 +284,33 @@ class AuthService:
         ).scalar()
         return (owners or 0) <= 1
 
+    def _change(
+        self,
+        session: Session,
+        actor: Actor,
+        action: str,
+        user: User,
+        *,
+        role: Role | None = None,
+        password_hash: str | None = None,
+    ) -> None:
+        """Make the change *action* through the server (``pcrm_user_change``), which
+        checks the same rules and appends the audit event; *user* is read again after."""
+        session.flush()
+        session.execute(
+            text("SELECT pcrm_user_change(:actor, :action, :name, :role, :hash, NULL, :at)"),
+            {
+                "actor": actor.username,
+                "action": action,
+                "name": user.username,
+                "role": None if role is None else role.value,
+                "hash": password_hash,
+                "at": self._clock.now(),
+            },
+        )
+        note_server_events(session)
+        session.expire(user)
+
     def _audit(
         self, session: Session, actor: Actor, action: str, user: User, detail: str = ""
     ) -> None:
@@ -290,7 +339,9 @@ class AuthService:
                 raise DomainError(LAST_OWNER)
             if user.id == actor.user_id:
                 raise DomainError(N_("You cannot deactivate your own account."))
-            if user.active:
+            if user.active and _server_writes_users(uow.session):
+                self._change(uow.session, actor, "user.deactivate", user)
+            elif user.active:
                 user.active = False
                 self._audit(uow.session, actor, "user.deactivate", user)
             if (conn := _server_roles(uow.session)) is not None:
@@ -301,7 +352,9 @@ class AuthService:
         require(actor.role, Permission.MANAGE_USERS)
         with self._uow(write=True) as uow:
             user = self._target(uow.session, username)
-            if not user.active:
+            if not user.active and _server_writes_users(uow.session):
+                self._change(uow.session, actor, "user.reactivate", user)
+            elif not user.active:
                 user.active = True
                 user.failed_logins, user.locked_until = 0, None
                 self._audit(uow.session, actor, "user.reactivate", user)
@@ -321,9 +374,14 @@ class AuthService:
         password_hash = hash_password(new_password)
         with self._uow(write=True) as uow:
             user = self._target(uow.session, username)
-            user.password_hash = password_hash
-            user.failed_logins, user.locked_until = 0, None
-            self._audit(uow.session, actor, "user.password_reset", user)
+            if _server_writes_users(uow.session):
+                self._change(
+                    uow.session, actor, "user.password_reset", user, password_hash=password_hash
+                )
+            else:
+                user.password_hash = password_hash
+                user.failed_logins, user.locked_until = 0, None
+                self._audit(uow.session, actor, "user.password_reset", user)
             if (conn := _server_roles(uow.session)) is not None:
                 pg_roles.create_login_role(conn, user.username, new_password, Role(user.role))
                 pg_roles.set_active(conn, user.username, user.active)
@@ -338,8 +396,11 @@ class AuthService:
                 return
             if self._is_last_owner(uow.session, user):
                 raise DomainError(LAST_OWNER)
-            old, user.role = user.role, role.value
-            self._audit(uow.session, actor, "user.role", user, f"from={old};to={role.value}")
+            if _server_writes_users(uow.session):
+                self._change(uow.session, actor, "user.role", user, role=role)
+            else:
+                old, user.role = user.role, role.value
+                self._audit(uow.session, actor, "user.role", user, f"from={old};to={role.value}")
             conn = _server_roles(uow.session)
             if conn is not None and pg_roles.has_login_role(conn, user.username):
                 pg_roles.set_app_role(conn, user.username, role)
@@ -460,6 +521,14 @@ def _server_roles(session: Session) -> Connection | None:
         return None
     conn = session.connection()
     return conn if pg_roles.enabled(conn) else None
+
+
+def _server_writes_users(session: Session) -> bool:
+    """True where the PostgreSQL server has its functions: the owner's changes of users
+    go through ``pcrm_user_change`` (no desk role may write ``app_user`` itself)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    return pg_roles.server_functions(session.connection())
 
 
 def _desk_role(session: Session) -> bool:

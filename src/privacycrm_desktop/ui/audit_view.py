@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import N_, _, describe_error, local_clock, local_date, ngettext
 from privacycrm_desktop.services.audit import AuditEventInfo, AuditFilter, AuditService
@@ -181,6 +182,17 @@ class AuditViewerDialog(QDialog):
         self.error = ErrorLabel()
         self.export_button = QPushButton(_("&Export CSV..."))
         self.export_button.clicked.connect(self.ask_export)
+        # PostgreSQL: the owner marks the changes made outside the app as looked at.
+        self.review_button = QPushButton(_("Mark as &reviewed"))
+        self.review_button.setToolTip(
+            _(
+                "The changes made outside PrivacyCRM stay in the server's log; the check "
+                "stops reporting them and the audit trail records that you reviewed them."
+            )
+        )
+        self.review_button.clicked.connect(self.mark_reviewed)
+        self.review_button.hide()
+        self._newest_outside = 0
 
         self._lay_out()
         self.model.modelReset.connect(self._update_count)
@@ -213,7 +225,10 @@ class AuditViewerDialog(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.chain)
+        chain = QHBoxLayout()
+        chain.addWidget(self.chain, 1)
+        chain.addWidget(self.review_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(chain)
         layout.addLayout(filters)
         layout.addWidget(self.view, 1)
         layout.addLayout(bottom)
@@ -225,6 +240,10 @@ class AuditViewerDialog(QDialog):
         anchor file, the backups, the server's table) and say whether it holds."""
         result = self._audit.check()
         bad = result.first_bad_event
+        self._newest_outside = max((w.write.id for w in result.outside), default=0)
+        self.review_button.setVisible(
+            bool(self._newest_outside) and has_permission(self._actor.role, Permission.MANAGE_USERS)
+        )
         if result.ok:
             self.chain.setText(_("Audit trail intact: every event matches the one before."))
             self.chain.setStyleSheet("color: #1b5e20;")
@@ -237,8 +256,20 @@ class AuditViewerDialog(QDialog):
                 ).format(id=bad)
             )
         lines += [problem.describe(_) for problem in result.problems]
+        lines += result.describe_outside(_, limit=3)  # the CLI lists more
         self.chain.setText("\n".join(lines))
         self.chain.setStyleSheet("color: #b00020; font-weight: bold;")
+
+    def mark_reviewed(self) -> None:
+        """Mark the changes made outside the app that the check listed as reviewed."""
+        try:
+            self._audit.mark_outside_writes_reviewed(self._actor, self._newest_outside)
+        except DomainError as exc:
+            self.error.show_message(describe_error(exc))
+            return
+        self.error.show_message("")
+        self.check_chain()
+        self.model.reload()  # the review itself is now on record
 
     def current_filter(self) -> AuditFilter:
         """The filter the controls describe."""
