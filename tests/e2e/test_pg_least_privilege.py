@@ -21,6 +21,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -125,6 +126,7 @@ DEFINER_FUNCTIONS = {
     "pcrm_review_writes": frozenset({O}),
     "pcrm_user_change": frozenset({O}),
     "pcrm_matrix_change": frozenset({O}),
+    "pcrm_reserve_contact_ids": ALL,  # a bulk writer's block of ids; forward only
 }
 
 
@@ -533,6 +535,16 @@ ATTACKS = {
     "switch a write trigger off": "ALTER TABLE contact DISABLE TRIGGER pcrm_watch_update",
     "drop a write trigger": "DROP TRIGGER pcrm_watch_delete ON contact_email",
     "write without triggers": "SET session_replication_role = replica",
+    "forge a write note": "SELECT pcrm_note_write('contact', 'UPDATE', -9)",
+    # Sequences: no desk moves one (ids given twice, or none left for anyone).
+    "move the contact ids back": "SELECT setval(pg_get_serial_sequence('contact', 'id'), 1)",
+    "use up the contact ids": (
+        "SELECT setval(pg_get_serial_sequence('contact', 'id'), 2147483647)"
+    ),
+    "use up the user ids": "SELECT setval(pg_get_serial_sequence('app_user', 'id'), 2147483647)",
+    "re-grant without a matrix change": (
+        """SELECT pcrm_apply_grants('[["owner", "contact", "SELECT", null]]')"""
+    ),
 }
 #: Users and the field matrix, for every desk role, the owner's included: the owner
 #: changes them through the server functions, which check the app's rules and audit.
@@ -1024,6 +1036,201 @@ def test_the_owner_marks_the_writes_outside_the_app_as_reviewed(
     assert events == [(OWNER, f"count={open_rows}")]
 
 
+def test_the_servers_audit_text_matches_the_apps_for_every_character(server: Server) -> None:
+    """The chain hash covers JSON text: the server's (``pcrm_json_text``) must equal Python's
+    ``json.dumps`` for every ASCII character (DEL included) and characters beyond, or one
+    event with such a character breaks the chain for good."""
+    import json
+
+    samples = [chr(c) for c in range(1, 128)]
+    samples += ["é", "ß", "€", "\u2028", "\ufeff", "\uffff", "😀", "\U0010ffff", "Zoë\x7f"]
+    rows = _admin(
+        server,
+        "SELECT x, pcrm_json_text(x) FROM unnest(CAST(:xs AS text[])) AS x",
+        xs=samples,
+    )
+    wrong = {str(x): str(got) for x, got in rows if str(got) != json.dumps(str(x))}
+    assert not wrong
+
+
+def test_the_owners_server_functions_follow_the_audited_users_and_matrix(
+    server: Server,
+) -> None:
+    """pcrm_manage_login only brings a login role in line with app_user (no other group, no
+    password without an audited reset); pcrm_apply_grants only after an audited change of
+    the matrix, and only what the stored matrix allows."""
+    import psycopg
+
+    owner = server.conninfo(Role.OWNER)
+    read_only, office = USERS[Role.READ_ONLY][0], USERS[Role.OFFICE][0]
+    with psycopg.connect(owner) as desk:
+        desk.execute("SELECT pcrm_manage_login(%s, NULL, 'owner', true)", (read_only,))
+        desk.commit()
+    owner_group = pg_roles.group_role(server.database, Role.OWNER)
+    member = _admin(
+        server,
+        "SELECT pg_has_role(:login, :grp, 'MEMBER')",
+        login=server.login_role(Role.READ_ONLY),
+        grp=owner_group,
+    )
+    assert member == [(False,)]
+    verifier = "SCRAM-SHA-256$4096:c2FsdA==$a2V5:c2VydmVy"
+    with psycopg.connect(owner) as desk, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        desk.execute("SELECT pcrm_manage_login(%s, %s, NULL, NULL)", (office, verifier))
+    widen = """[["office", "contact", "SELECT", null]]"""
+    with psycopg.connect(owner) as desk:
+        desk.execute(
+            "SELECT pcrm_matrix_change('x', 'office', 'city', 'write', true, now()::timestamp)"
+        )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            desk.execute("SELECT pcrm_apply_grants(CAST(%s AS jsonb))", (widen,))
+    may_read_notes = _admin(
+        server,
+        "SELECT has_column_privilege(:login, 'contact', 'notes', 'SELECT')",
+        login=server.login_role(Role.OFFICE),
+    )
+    assert may_read_notes == [(False,)]
+
+
+def test_no_sign_in_call_locks_an_account_for_long_or_opens_it_early(server: Server) -> None:
+    """The sign-in role's password is public: a time far ahead neither locks an account for
+    years nor ends a lock early."""
+    import psycopg
+
+    from privacycrm_desktop.persistence.pg_functions import MAX_FAILED_LOGINS, SIGN_IN_PASSWORD
+
+    engine = create_engine_for(server.url)
+    try:
+        services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 14, 10, 0)))
+        owner = services.auth.login(OWNER, OWNER_PASSWORD)
+        services.auth.add_user(owner, "vera", "vera-password-pass-7", Role.OFFICE)
+    finally:
+        engine.dispose()
+    own = make_url(server.url)
+    sign_in = {
+        "host": own.host,
+        "port": own.port,
+        "dbname": own.database,
+        "user": pg_roles.sign_in_role(server.database),
+        "password": SIGN_IN_PASSWORD,
+    }
+    with psycopg.connect(**sign_in, autocommit=True) as conn:  # type: ignore[arg-type]
+        for _ in range(MAX_FAILED_LOGINS):
+            conn.execute("SELECT pcrm_sign_in_failed('vera', '9000-01-01')")
+        locked = _admin(
+            server,
+            "SELECT locked_until <= now() AT TIME ZONE 'UTC' + interval '1 day 16 minutes' "
+            "FROM app_user WHERE username = 'vera'",
+        )
+        assert locked == [(True,)]
+        opened = conn.execute("SELECT pcrm_sign_in_ready('vera', '9999-01-01')").fetchone()
+        assert opened == (False,)
+
+
+def test_a_large_object_of_a_desk_role_does_not_stop_the_backups(
+    server: Server, tmp_path: Path
+) -> None:
+    import psycopg
+
+    with psycopg.connect(server.conninfo(Role.READ_ONLY), autocommit=True) as desk:
+        desk.execute("SELECT lo_from_bytea(0, 'x')")
+    engine = create_engine_for(pg_roles.login_url(server.url, OWNER, OWNER_PASSWORD))
+    try:
+        services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 16, 10, 0)))
+        owner = services.auth.login(OWNER, OWNER_PASSWORD)
+        made = services.backup.create(owner, to=tmp_path)
+        assert made.path.exists()
+    finally:
+        engine.dispose()
+
+
+def test_a_deferred_sign_in_is_written_through_the_server(server: Server) -> None:
+    """Another transaction holds the audit turn at sign-in: the sign-in's bookkeeping and
+    event wait for the next write, which runs as the user's own role and must go through
+    pcrm_signed_in (a desk role may not UPDATE app_user)."""
+    from privacycrm_desktop.persistence.dialect import AUDIT_LOCK_KEY
+
+    username, password = USERS[Role.OFFICE]
+    blocker = create_engine_for(server.url)
+    engine = create_engine_for(pg_roles.login_url(server.url, username, password))
+    try:
+        services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 17, 8, 0)))
+        with blocker.connect() as held:
+            held.execute(text("SELECT pg_advisory_lock(:k)"), {"k": AUDIT_LOCK_KEY})
+            actor = services.auth.login(username, password)
+            held.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": AUDIT_LOCK_KEY})
+        services.contacts.create(actor, ContactInput(last_name="Deferred"), CARD)
+    finally:
+        engine.dispose()
+        blocker.dispose()
+    events = _admin(
+        server,
+        "SELECT actor, detail FROM audit_event WHERE action = 'user.login' "
+        "AND at LIKE '2025-03-17%'",
+    )
+    assert events == [(username, "deferred=1")]
+
+
+def test_two_owners_cannot_each_remove_the_other_at_once() -> None:
+    """The last active owner stays one even when two owners act at the same moment."""
+    import threading
+
+    import psycopg
+
+    clock = FixedClock(dt.datetime(2025, 3, 14, 10, 0))
+    url = pg_support.new_database()
+    engine = create_engine_for(url)
+    try:
+        services = Services.build(engine, clock)
+        services.setup.initialise(COMPANY, OWNER, OWNER_PASSWORD)
+        owner = services.auth.login(OWNER, OWNER_PASSWORD)
+        services.auth.add_user(owner, "olivia", "olivia-password-pass-8", Role.OWNER)
+        database = make_url(url).database or ""
+        first = Server(url, database, 0)
+
+        def conninfo(username: str, password: str) -> str:
+            from psycopg.conninfo import make_conninfo
+
+            own = make_url(pg_roles.login_url(url, username, password))
+            return make_conninfo(
+                host=own.host,
+                port=own.port,
+                dbname=own.database,
+                user=own.username,
+                password=password,
+            )
+
+        call = (
+            "SELECT pcrm_user_change('x', 'user.deactivate', %s, NULL, NULL, NULL, "
+            "now()::timestamp)"
+        )
+        outcome: list[str] = []
+        with psycopg.connect(conninfo(OWNER, OWNER_PASSWORD)) as one:
+            one.execute(call, ("olivia",))
+
+            def other() -> None:
+                try:
+                    with psycopg.connect(conninfo("olivia", "olivia-password-pass-8")) as two:
+                        two.execute(call, (OWNER,))
+                        two.commit()
+                        outcome.append("done")
+                except psycopg.Error as exc:
+                    outcome.append(type(exc).__name__)
+
+            thread = threading.Thread(target=other)
+            thread.start()
+            thread.join(1.0)
+            assert thread.is_alive()  # waiting for the first owner's transaction
+            one.commit()
+        thread.join(10)
+        assert outcome == ["InsufficientPrivilege"]
+        active = _admin(first, "SELECT count(*) FROM app_user WHERE role = 'owner' AND active")
+        assert active == [(1,)]
+    finally:
+        engine.dispose()
+        pg_support.drop_database(url)
+
+
 def test_the_owner_changes_users_and_the_matrix_only_through_the_server(server: Server) -> None:
     """With plain SQL the owner may do what the app lets them, through the functions: each
     keeps the app's rules (the last owner stays owner, nobody deactivates themselves, only
@@ -1067,6 +1274,12 @@ def test_the_owner_changes_users_and_the_matrix_only_through_the_server(server: 
         (
             "SELECT pcrm_matrix_change('x', 'office', 'notes', 'everything', false, "
             "now()::timestamp)",
+            psycopg.errors.InvalidParameterValue,
+        ),
+        # a control character in a user name (an escape sequence in every listing)
+        (
+            "SELECT pcrm_user_change('x', 'user.add', E'ctl\\x1b[31m', 'office', "
+            "'$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA', 'en', now()::timestamp)",
             psycopg.errors.InvalidParameterValue,
         ),
     ):

@@ -105,6 +105,13 @@ def reserve_contact_ids(conn: Connection | Session, count: int) -> int:
             last = conn.execute(_BUMP_SQLITE_MARK, {"n": count}).scalar()
         return int(last or 0) - count + 1
     conn.execute(text("LOCK TABLE contact IN EXCLUSIVE MODE"))
+    from privacycrm_desktop.persistence.pg_roles import server_functions
+
+    connection = conn if isinstance(conn, Connection) else conn.connection()
+    if server_functions(connection):
+        # Desk roles may not move sequences themselves (persistence/pg_functions.py).
+        reserved = conn.execute(text("SELECT pcrm_reserve_contact_ids(:n)"), {"n": count})
+        return int(reserved.scalar_one())
     sequence = _PG_SEQUENCE
     first = int(conn.execute(text(f"SELECT nextval({sequence})")).scalar_one())
     if count > 1:

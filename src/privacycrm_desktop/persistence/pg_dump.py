@@ -194,13 +194,15 @@ def dump(engine: Engine, dest: Path) -> SnapshotFacts:
                     "--format=custom",
                     "--no-password",
                     # Row policies (issue 15): a non-owner of the tables dumps the rows its
-                    # policies show (the owner's role sees them all); the grant policy is
-                    # the server's own and written again after a restore.
+                    # policies show (the owner's role sees them all). The pcrm_ tables are
+                    # the server's own (grant policy, plan rules, the write log's notes of
+                    # open transactions), unreadable by desks and written again after a
+                    # restore (persistence/pg_functions.py).
                     "--enable-row-security",
-                    "--exclude-table=pcrm_grant_policy",
-                    # The write log's notes of open transactions: the server's alone, empty
-                    # at every commit.
-                    "--exclude-table=pcrm_tx_write",
+                    "--exclude-table=pcrm_*",
+                    # The app keeps no large objects; one a desk role made (any role may)
+                    # would make the dump fail on its privileges.
+                    "--no-blobs",
                     f"--snapshot={snapshot}",
                     f"--file={dest}",
                     f"--dbname={conninfo}",

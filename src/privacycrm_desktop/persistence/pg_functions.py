@@ -47,14 +47,14 @@ DECLARE
     cp integer;
 BEGIN
     -- Python's json.dumps(ensure_ascii=True): to_json escapes the same control
-    -- characters; non-ASCII becomes \uXXXX (surrogate pairs above U+FFFF).
-    IF s !~ '[^\x01-\x7f]' THEN
+    -- characters; DEL and non-ASCII become \uXXXX (surrogate pairs above U+FFFF).
+    IF s !~ '[^\x01-\x7e]' THEN
         RETURN s;
     END IF;
     FOR i IN 1..length(s) LOOP
         ch := substr(s, i, 1);
         cp := ascii(ch);
-        IF cp < 128 THEN
+        IF cp < 127 THEN
             result := result || ch;
         ELSIF cp < 65536 THEN
             result := result || '\u' || lpad(to_hex(cp), 4, '0');
@@ -182,7 +182,10 @@ DECLARE
 BEGIN
     -- One refused sign-in of *p_username*: counted like on SQLite; at the limit the
     -- account is locked for the lock period and its login role cannot connect (NOLOGIN),
-    -- whatever client tries. True when the account is locked.
+    -- whatever client tries. True when the account is locked. The caller's time (the
+    -- app's clock) may not lie ahead of the server's by more than a day: the sign-in
+    -- role's password is public, so nobody locks an account for years.
+    p_at := least(p_at, (now() AT TIME ZONE 'UTC') + interval '1 day');
     SELECT id, failed_logins, locked_until INTO u FROM app_user
     WHERE username = p_username AND active FOR UPDATE;
     IF NOT FOUND THEN
@@ -215,12 +218,14 @@ DECLARE
     name text := pcrm_login_role(p_username);
 BEGIN
     -- Before a sign-in: an active account whose lock is over may connect again.
-    -- False while it is locked (or unknown, or deactivated).
+    -- False while it is locked (or unknown, or deactivated). Over by the caller's clock
+    -- and by the server's: a time from the future opens nothing early.
     SELECT id, locked_until INTO u FROM app_user WHERE username = p_username AND active;
     IF NOT FOUND THEN
         RETURN false;
     END IF;
-    IF u.locked_until IS NOT NULL AND u.locked_until > p_at THEN
+    IF u.locked_until IS NOT NULL
+        AND u.locked_until > least(p_at, (now() AT TIME ZONE 'UTC')) THEN
         RETURN false;
     END IF;
     IF u.locked_until IS NOT NULL THEN
@@ -273,6 +278,7 @@ CREATE OR REPLACE FUNCTION pcrm_manage_login(
 LANGUAGE plpgsql {definer} AS $fn$
 DECLARE
     c record;
+    u record;
     name text;
     groups text[][] := {groups};
 BEGIN
@@ -280,8 +286,25 @@ BEGIN
     IF c.desk AND c.app_role <> 'owner' THEN
         RAISE EXCEPTION 'only the owner manages users' USING ERRCODE = '42501';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM app_user WHERE username = p_username) THEN
+    SELECT id, role, active INTO u FROM app_user WHERE username = p_username;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'no such user' USING ERRCODE = '22023';
+    END IF;
+    IF c.desk THEN
+        -- The owner's desk only brings the login role in line with app_user (which only
+        -- pcrm_user_change writes, with its audit event): the group of the user's app
+        -- role, LOGIN as the account is active, and a new password only in the
+        -- transaction that added the user or reset their password.
+        p_role := CASE WHEN p_role IS NULL THEN NULL ELSE u.role END;
+        p_active := CASE WHEN p_active IS NULL THEN NULL ELSE u.active END;
+        IF p_verifier IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM audit_event
+            WHERE server_tx = txid_current() AND entity = 'app_user'
+                AND entity_id = u.id::text AND action IN ('user.add', 'user.password_reset')
+        ) THEN
+            RAISE EXCEPTION 'a password is set only with an audited reset'
+                USING ERRCODE = '42501';
+        END IF;
     END IF;
     name := pcrm_login_role(p_username);
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
@@ -325,11 +348,19 @@ DECLARE
     g jsonb;
     grp text;
     cols text;
+    r record;
+    wrong boolean;
     groups text[][] := {groups};
 BEGIN
     SELECT * INTO c FROM pcrm_caller();
     IF c.desk AND c.app_role <> 'owner' THEN
         RAISE EXCEPTION 'only the owner changes the grants' USING ERRCODE = '42501';
+    END IF;
+    -- From a desk only right after an audited change of the field matrix.
+    IF c.desk AND NOT EXISTS (
+        SELECT 1 FROM audit_event WHERE server_tx = txid_current() AND action = 'access.set'
+    ) THEN
+        RAISE EXCEPTION 'grants change only with the field matrix' USING ERRCODE = '42501';
     END IF;
     FOR i IN 1..array_length(groups, 1) LOOP
         EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %I', groups[i][2]);
@@ -342,6 +373,27 @@ BEGIN
             RAISE EXCEPTION 'not in the grant policy: % % %', g->>0, g->>2, g->>1
                 USING ERRCODE = '42501';
         END IF;
+        -- The restricted columns follow the stored matrix (pcrm_matrix_change) over the
+        -- shipped defaults (written by the administrator): the plan narrows, never widens.
+        FOR r IN
+            SELECT cr.column_name, coalesce(o.access, d.access, 'hidden') AS access
+            FROM pcrm_column_rule cr
+            LEFT JOIN role_field_access o ON o.role = g->>0 AND o.field = cr.field
+            LEFT JOIN pcrm_field_default d ON d.app_role = g->>0 AND d.field = cr.field
+            WHERE cr.table_name = g->>1
+        LOOP
+            IF g->>1 = 'special_category_datum' THEN
+                wrong := r.access = 'hidden' OR (r.access <> 'write' AND g->>2 <> 'SELECT');
+            ELSE
+                wrong := ((g->>2 IN ('SELECT', 'REFERENCES') AND r.access = 'hidden')
+                    OR (g->>2 = 'UPDATE' AND r.access <> 'write'))
+                    AND (jsonb_typeof(g->3) <> 'array' OR (g->3) ? r.column_name);
+            END IF;
+            IF wrong THEN
+                RAISE EXCEPTION 'the field matrix refuses % % %.%', g->>0, g->>2, g->>1,
+                    r.column_name USING ERRCODE = '42501';
+            END IF;
+        END LOOP;
         grp := NULL;
         FOR i IN 1..array_length(groups, 1) LOOP
             IF groups[i][1] = g->>0 THEN
@@ -463,11 +515,23 @@ END $fn$
 _NOTE_WRITE = """
 CREATE OR REPLACE FUNCTION pcrm_note_write(p_table text, p_op text, p_rows bigint)
 RETURNS void
-LANGUAGE sql {definer} AS $fn$
+LANGUAGE plpgsql {definer} AS $fn$
+BEGIN
+    -- Only from a trigger (a desk role creates none on these tables), for a watched
+    -- table, a kind of write and a count of rows that can be true.
+    IF pg_trigger_depth() < 1 OR p_op NOT IN ('INSERT', 'UPDATE', 'DELETE') OR p_rows < 1
+        OR NOT EXISTS (
+            SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relname = p_table
+                AND t.tgname = 'pcrm_watch_' || lower(p_op)
+        ) THEN
+        RAISE EXCEPTION 'not a write the server watches' USING ERRCODE = '42501';
+    END IF;
     INSERT INTO pcrm_tx_write (txid, table_name, op, row_count, client)
-    VALUES (txid_current(), left(p_table, 63), left(p_op, 8), p_rows,
-        left(coalesce(current_setting('application_name', true), ''), 63))
-$fn$
+    VALUES (txid_current(), p_table, p_op, p_rows,
+        left(coalesce(current_setting('application_name', true), ''), 63));
+END $fn$
 """
 
 #: Deferred to the commit: the transaction's notes become one ``server_write`` row.
@@ -565,7 +629,9 @@ BEGIN
         RAISE EXCEPTION 'an argon2id hash is expected' USING ERRCODE = '22023';
     END IF;
     IF p_action = 'user.add' THEN
-        IF p_role IS NULL OR p_hash IS NULL OR p_username !~ '^\S{1,100}$' THEN
+        IF p_role IS NULL OR p_hash IS NULL OR p_username !~ '^\S{1,100}$'
+            OR p_username ~ '[[:cntrl:]\u007f-\u009f]'
+            OR coalesce(p_language, 'en') !~ '^[a-z]{2}$' THEN
             RAISE EXCEPTION 'a user needs a name, a role and a password' USING ERRCODE = '22023';
         END IF;
         INSERT INTO app_user (username, role, password_hash, active, language,
@@ -580,6 +646,9 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no such user' USING ERRCODE = '22023';
     END IF;
+    -- Every active owner's row is locked first: two owners deactivating or demoting each
+    -- other at the same time cannot both pass the count.
+    PERFORM 1 FROM app_user WHERE role = 'owner' AND active ORDER BY id FOR UPDATE;
     SELECT count(*) INTO owners FROM app_user WHERE role = 'owner' AND active;
     IF p_action = 'user.deactivate' THEN
         IF u.username = who AND c.desk THEN
@@ -657,6 +726,28 @@ BEGIN
 END $fn$
 """
 
+#: A block of contact ids for a bulk writer (persistence/dialect.reserve_contact_ids): the
+#: sequence only moves forward, by at most a million at a time.
+_RESERVE_IDS = """
+CREATE OR REPLACE FUNCTION pcrm_reserve_contact_ids(p_count integer) RETURNS bigint
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+    seq text := pg_get_serial_sequence('contact', 'id');
+    first bigint;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF p_count IS NULL OR p_count < 1 OR p_count > 1000000 THEN
+        RAISE EXCEPTION 'between 1 and 1000000 ids at a time' USING ERRCODE = '22023';
+    END IF;
+    first := nextval(seq);
+    IF p_count > 1 THEN
+        PERFORM setval(seq, first + p_count - 1);
+    END IF;
+    RETURN first;
+END $fn$
+"""
+
 #: Every function and who may call it: "all" the group roles, "owner" the owner's group.
 FUNCTIONS: Mapping[str, str] = {
     "pcrm_json_text(text)": "all",
@@ -678,6 +769,7 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_review_writes(text, bigint, text)": "owner",
     "pcrm_user_change(text, text, text, text, text, text, timestamp)": "owner",
     "pcrm_matrix_change(text, text, text, text, boolean, timestamp)": "owner",
+    "pcrm_reserve_contact_ids(integer)": "all",
 }
 
 #: INSERT is granted on whole rows (a contact is one row), UPDATE only on the columns the
@@ -771,6 +863,17 @@ def install_functions(
         "PRIMARY KEY (app_role, table_name, privilege))"
     )
     run(f"ALTER TABLE pcrm_grant_policy OWNER TO {owner_system}")
+    # What pcrm_apply_grants checks a plan against (filled by pg_roles.enable).
+    run(
+        "CREATE TABLE IF NOT EXISTS pcrm_column_rule (table_name text NOT NULL, "
+        "column_name text NOT NULL, field text NOT NULL, PRIMARY KEY (table_name, column_name))"
+    )
+    run(
+        "CREATE TABLE IF NOT EXISTS pcrm_field_default (app_role text NOT NULL, "
+        "field text NOT NULL, access text NOT NULL, PRIMARY KEY (app_role, field))"
+    )
+    for table in ("pcrm_column_rule", "pcrm_field_default"):
+        run(f"ALTER TABLE {table} OWNER TO {owner_system}")
     run(_WRITE_LOG_TABLES)
     for table in ("server_write", "pcrm_tx_write"):
         run(f"ALTER TABLE {table} OWNER TO {owner_system}")
@@ -812,6 +915,7 @@ def install_functions(
         _REVIEW_WRITES,
         _USER_CHANGE,
         _MATRIX_CHANGE,
+        _RESERVE_IDS,
     ):
         statement = template
         for key, value in fill.items():
@@ -865,10 +969,12 @@ def install_functions(
     # A special-category fact outside its own table: the written consent for a category
     # (its category and evidence) and the source of a special-category datum. A role that
     # may not read special_category_datum (the matrix hides it) does not see those rows.
-    sees_special = "has_table_privilege('special_category_datum', 'SELECT')"
+    # Names qualified: pg_dump reads with an empty search_path, and a policy that names
+    # an unqualified table fails there (no backup of a database with such rows).
+    sees_special = "has_table_privilege('public.special_category_datum', 'SELECT')"
     hidden_rows = {
         "consent_event": f"(product_category NOT LIKE 'special:%' OR {sees_special})",
-        "source": f"(NOT pcrm_special_source(id) OR {sees_special})",
+        "source": f"(NOT public.pcrm_special_source(id) OR {sees_special})",
     }
     for table, visible in hidden_rows.items():
         run(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -889,8 +995,9 @@ def install_functions(
         )
     run(f"GRANT USAGE ON SCHEMA public TO {everyone}")
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {everyone}")
-    # UPDATE: a bulk writer reserves a block of contact ids (setval, persistence/dialect.py).
-    run(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {everyone}")
+    # No UPDATE (setval): a desk could move a sequence back (ids given twice) or to its end
+    # (no insert works); a bulk writer reserves its block through pcrm_reserve_contact_ids.
+    run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {everyone}")
     # The write log's numbers are the server's own: no desk moves them (a dump reads them).
     run(f"REVOKE USAGE, UPDATE ON SEQUENCE server_write_id_seq FROM {everyone}")
 

@@ -623,6 +623,32 @@ def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
         written_tables(_tables(conn)),
         run=lambda statement: _run(conn, statement),
     )
+    # The restricted columns and the shipped matrix, against which the server checks every
+    # plan of pcrm_apply_grants (the owner's desk cannot widen a role with a plan of its own).
+    conn.execute(text("DELETE FROM pcrm_column_rule"))
+    rules = [
+        {"t": qualified.split(".", 1)[0], "c": qualified.split(".", 1)[1], "f": field}
+        for qualified, field in PERSONAL_COLUMNS.items()
+        if _restricted(field)
+    ]
+    if rules:
+        conn.execute(
+            text(
+                "INSERT INTO pcrm_column_rule (table_name, column_name, field) VALUES (:t, :c, :f)"
+            ),
+            rules,
+        )
+    conn.execute(text("DELETE FROM pcrm_field_default"))
+    defaults = [
+        {"r": role.value, "f": field, "a": access.value}
+        for (role, field), access in full_matrix().items()
+        if _restricted(field)
+    ]
+    if defaults:
+        conn.execute(
+            text("INSERT INTO pcrm_field_default (app_role, field, access) VALUES (:r, :f, :a)"),
+            defaults,
+        )
     conn.execute(text("DELETE FROM pcrm_grant_policy"))
     rows = [
         {"r": role.value, "t": table, "p": privilege}

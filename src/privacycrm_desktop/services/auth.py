@@ -8,6 +8,7 @@ administer the database).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
@@ -102,10 +103,15 @@ class AuthService:
         )
 
         def write(session: Session) -> None:
-            signed_in = session.get(User, user_id)
-            if signed_in is not None:
-                signed_in.failed_logins = 0
-                signed_in.last_login_at = now
+            if _desk_role(session):
+                # A desk role writes its own bookkeeping through the server (no UPDATE on
+                # app_user); this unit runs as the signed-in user's own login role.
+                session.execute(text("SELECT pcrm_signed_in(NULL, :at)"), {"at": now})
+            else:
+                signed_in = session.get(User, user_id)
+                if signed_in is not None:
+                    signed_in.failed_logins = 0
+                    signed_in.last_login_at = now
             record_event(session, **{**event, "at": now})  # type: ignore[arg-type]
 
         self._uow.defer(write, event)
@@ -177,7 +183,13 @@ class AuthService:
         """Create a user (owner only); return the new id."""
         require(actor.role, Permission.MANAGE_USERS)
         name = username.strip()
-        if not name or len(name) > 100 or any(ch.isspace() for ch in name):
+        if (
+            not name
+            or len(name) > 100
+            # no spaces, and no control or format characters (an escape sequence in a
+            # name would reach every listing and terminal)
+            or any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in name)
+        ):
             raise ValidationFailed(
                 [FieldProblem("username", N_("Choose a user name without spaces."))]
             )

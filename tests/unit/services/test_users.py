@@ -145,3 +145,11 @@ def test_idle_timeout_is_a_business_setting(svc: Services, owner: Actor) -> None
     office = _add(svc, owner, "anne", Role.OFFICE)
     with pytest.raises(PermissionDenied):
         svc.auth.set_idle_timeout(office, 30)
+
+
+@pytest.mark.parametrize("name", ["ctl\x1b[31m", "del\x7f", "bidi\u202eevil", "tab\there", ""])
+def test_a_user_name_with_a_control_character_is_refused(
+    svc: Services, owner: Actor, name: str
+) -> None:
+    with pytest.raises(ValidationFailed):
+        svc.auth.add_user(owner, name, GOOD, Role.OFFICE)
