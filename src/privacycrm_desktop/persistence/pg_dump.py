@@ -181,6 +181,10 @@ def dump(engine: Engine, dest: Path) -> SnapshotFacts:
         BackupFailed: no usable pg_dump, or the dump failed (nothing useful at *dest*).
     """
     conninfo, env = connection_arguments(engine.url)
+    # The server's row policy leaves the backup key out of what this session reads
+    # (persistence/pg_functions.py); a superuser reads past row policies, so a dump by
+    # the administrator's own connection still holds it.
+    env["PGOPTIONS"] = "-c pcrm.dump=on"
     with engine.connect() as plain:
         conn = plain.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():

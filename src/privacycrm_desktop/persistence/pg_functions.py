@@ -818,6 +818,8 @@ def install_insert_guards(
         )
 
 
+#: The setting a backup never holds (the key that seals backup manifests).
+DUMPLESS_SETTING = "backup.auth_key"
 #: Settings no desk role writes, and those no desk role deletes.
 _SALT = "suppression.salt"
 PROTECTED_SETTINGS = ("audit.head", _SALT)
@@ -834,6 +836,57 @@ UNDELETABLE_SETTINGS = (
 
 def _sql_list(values: tuple[str, ...]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _install_setting_policies(
+    owner_system: str,
+    everyone: str,
+    groups: Mapping[str, str],
+    quote: Callable[[str], str],
+    run: Callable[[str], None],
+) -> None:
+    """The row policies of ``setting`` (see ``install_functions``)."""
+    # Settings: a desk role that may write settings at all writes only the keys the app
+    # lets it; the audit head and the suppression key are the functions' alone, and the
+    # backup encryption key cannot be deleted from a desk.
+    run("ALTER TABLE setting ENABLE ROW LEVEL SECURITY")
+    for policy in ("system", "keepers", "read", "add", "change", "remove", "not_dumped"):
+        run(f"DROP POLICY IF EXISTS pcrm_setting_{policy} ON setting")
+    protected = _sql_list(PROTECTED_SETTINGS)
+    undeletable = _sql_list(UNDELETABLE_SETTINGS)
+    run(
+        f"CREATE POLICY pcrm_setting_system ON setting FOR ALL TO {owner_system} "
+        "USING (true) WITH CHECK (true)"
+    )
+    # The suppression key: read by the roles that back up the database (owner, privacy
+    # officer), for everyone else the server hashes (``pcrm_digests``).
+    keepers = ", ".join(quote(groups[r]) for r in ("owner", "privacy_officer"))
+    run(f"CREATE POLICY pcrm_setting_keepers ON setting FOR SELECT TO {keepers} USING (true)")
+    keepers_only = _sql_list(KEEPERS_ONLY_SETTINGS)
+    run(
+        f"CREATE POLICY pcrm_setting_read ON setting FOR SELECT TO {everyone} "
+        f"USING (key NOT IN ({keepers_only}))"
+    )
+    # A backup never holds the key that seals backups (whoever reads a plain dump could
+    # forge one): pg_dump connects with pcrm.dump=on (persistence/pg_dump.py), and for it
+    # the key's row is not there. The restore puts this database's key back.
+    run(
+        f"CREATE POLICY pcrm_setting_not_dumped ON setting AS RESTRICTIVE FOR SELECT "
+        f"TO {everyone} USING (key <> '{DUMPLESS_SETTING}' "
+        "OR coalesce(current_setting('pcrm.dump', true), '') <> 'on')"
+    )
+    run(
+        f"CREATE POLICY pcrm_setting_add ON setting FOR INSERT TO {everyone} "
+        f"WITH CHECK (key NOT IN ({protected}))"
+    )
+    run(
+        f"CREATE POLICY pcrm_setting_change ON setting FOR UPDATE TO {everyone} "
+        f"USING (key NOT IN ({protected})) WITH CHECK (key NOT IN ({protected}))"
+    )
+    run(
+        f"CREATE POLICY pcrm_setting_remove ON setting FOR DELETE TO {everyone} "
+        f"USING (key NOT IN ({undeletable}))"
+    )
 
 
 def install_functions(
@@ -933,39 +986,7 @@ def install_functions(
         }[callers]
         if grantees:
             run(f"GRANT EXECUTE ON FUNCTION {signature} TO {grantees}")
-    # Settings: a desk role that may write settings at all writes only the keys the app
-    # lets it; the audit head and the suppression key are the functions' alone, and the
-    # backup encryption key cannot be deleted from a desk.
-    run("ALTER TABLE setting ENABLE ROW LEVEL SECURITY")
-    for policy in ("system", "keepers", "read", "add", "change", "remove"):
-        run(f"DROP POLICY IF EXISTS pcrm_setting_{policy} ON setting")
-    protected = _sql_list(PROTECTED_SETTINGS)
-    undeletable = _sql_list(UNDELETABLE_SETTINGS)
-    run(
-        f"CREATE POLICY pcrm_setting_system ON setting FOR ALL TO {owner_system} "
-        "USING (true) WITH CHECK (true)"
-    )
-    # The suppression key: read by the roles that back up the database (owner, privacy
-    # officer), for everyone else the server hashes (``pcrm_digests``).
-    keepers = ", ".join(quote(groups[r]) for r in ("owner", "privacy_officer"))
-    run(f"CREATE POLICY pcrm_setting_keepers ON setting FOR SELECT TO {keepers} USING (true)")
-    keepers_only = _sql_list(KEEPERS_ONLY_SETTINGS)
-    run(
-        f"CREATE POLICY pcrm_setting_read ON setting FOR SELECT TO {everyone} "
-        f"USING (key NOT IN ({keepers_only}))"
-    )
-    run(
-        f"CREATE POLICY pcrm_setting_add ON setting FOR INSERT TO {everyone} "
-        f"WITH CHECK (key NOT IN ({protected}))"
-    )
-    run(
-        f"CREATE POLICY pcrm_setting_change ON setting FOR UPDATE TO {everyone} "
-        f"USING (key NOT IN ({protected})) WITH CHECK (key NOT IN ({protected}))"
-    )
-    run(
-        f"CREATE POLICY pcrm_setting_remove ON setting FOR DELETE TO {everyone} "
-        f"USING (key NOT IN ({undeletable}))"
-    )
+    _install_setting_policies(owner_system, everyone, groups, quote, run)
     # A special-category fact outside its own table: the written consent for a category
     # (its category and evidence) and the source of a special-category datum. A role that
     # may not read special_category_datum (the matrix hides it) does not see those rows.
