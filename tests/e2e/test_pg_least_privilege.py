@@ -232,6 +232,17 @@ def server() -> Iterator[Server]:
         pg_support.drop_database(url)
 
 
+def _add_office_user(server: Server, username: str, password: str) -> None:
+    """A user of the office role, added by the owner through the administrator's URL."""
+    engine = create_engine_for(server.url)
+    try:
+        services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 14, 10, 0)))
+        owner = services.auth.login(OWNER, OWNER_PASSWORD)
+        services.auth.add_user(owner, username, password, Role.OFFICE)
+    finally:
+        engine.dispose()
+
+
 def _admin(server: Server, statement: str, **params: object) -> list[tuple[object, ...]]:
     engine = create_engine_for(server.url)
     try:
@@ -1100,13 +1111,7 @@ def test_no_sign_in_call_locks_an_account_for_long_or_opens_it_early(server: Ser
 
     from privacycrm_desktop.persistence.pg_functions import MAX_FAILED_LOGINS, SIGN_IN_PASSWORD
 
-    engine = create_engine_for(server.url)
-    try:
-        services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 14, 10, 0)))
-        owner = services.auth.login(OWNER, OWNER_PASSWORD)
-        services.auth.add_user(owner, "vera", "vera-password-pass-7", Role.OFFICE)
-    finally:
-        engine.dispose()
+    _add_office_user(server, "vera", "vera-password-pass-7")
     own = make_url(server.url)
     sign_in = {
         "host": own.host,
@@ -1347,13 +1352,7 @@ def test_refused_sign_ins_lock_the_account_on_the_server(
     from privacycrm_desktop.cli import main
     from privacycrm_desktop.persistence.pg_functions import MAX_FAILED_LOGINS
 
-    engine = create_engine_for(server.url)
-    try:
-        services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 14, 10, 0)))
-        owner = services.auth.login(OWNER, OWNER_PASSWORD)
-        services.auth.add_user(owner, "lou", "lou-password-pass-6", Role.OFFICE)
-    finally:
-        engine.dispose()
+    _add_office_user(server, "lou", "lou-password-pass-6")
     lou = make_url(pg_roles.login_url(server.url, "lou", "lou-password-pass-6"))
     from psycopg.conninfo import make_conninfo
 
