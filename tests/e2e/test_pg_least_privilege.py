@@ -553,6 +553,9 @@ ATTACKS = {
         "SELECT setval(pg_get_serial_sequence('contact', 'id'), 2147483647)"
     ),
     "use up the user ids": "SELECT setval(pg_get_serial_sequence('app_user', 'id'), 2147483647)",
+    "reserve ids far ahead": (
+        "SELECT pcrm_reserve_contact_ids(1000000) FROM generate_series(1, 12)"
+    ),
     "re-grant without a matrix change": (
         """SELECT pcrm_apply_grants('[["owner", "contact", "SELECT", null]]')"""
     ),
@@ -1089,6 +1092,16 @@ def test_the_owners_server_functions_follow_the_audited_users_and_matrix(
     verifier = "SCRAM-SHA-256$4096:c2FsdA==$a2V5:c2VydmVy"
     with psycopg.connect(owner) as desk, pytest.raises(psycopg.errors.InsufficientPrivilege):
         desk.execute("SELECT pcrm_manage_login(%s, %s, NULL, NULL)", (office, verifier))
+    # nor after an audit event of one's own that looks like a reset
+    office_id = _admin(server, "SELECT id FROM app_user WHERE username = :u", u=office)[0][0]
+    with psycopg.connect(owner) as desk:
+        desk.execute(
+            "SELECT pcrm_audit_append('x', 'user.password_reset', 'app_user', %s, '', "
+            "'2025-03-14T10:00:00.000000')",
+            (str(office_id),),
+        )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            desk.execute("SELECT pcrm_manage_login(%s, %s, NULL, NULL)", (office, verifier))
     widen = """[["office", "contact", "SELECT", null]]"""
     with psycopg.connect(owner) as desk:
         desk.execute(
@@ -1131,6 +1144,14 @@ def test_no_sign_in_call_locks_an_account_for_long_or_opens_it_early(server: Ser
         assert locked == [(True,)]
         opened = conn.execute("SELECT pcrm_sign_in_ready('vera', '9999-01-01')").fetchone()
         assert opened == (False,)
+        for _ in range(MAX_FAILED_LOGINS):  # no time at all: the server's
+            conn.execute("SELECT pcrm_sign_in_failed('vera', NULL)")
+        locked = _admin(
+            server,
+            "SELECT locked_until <= now() AT TIME ZONE 'UTC' + interval '16 minutes' "
+            "FROM app_user WHERE username = 'vera'",
+        )
+        assert locked == [(True,)]
 
 
 def test_a_large_object_of_a_desk_role_does_not_stop_the_backups(

@@ -25,7 +25,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -272,27 +272,48 @@ def contact_ids_in_dump(path: Path) -> set[int]:
     return ids
 
 
-def load_dump(conn: Connection, path: Path) -> None:
-    """Replace everything in the ``public`` schema by the dump's content, inside *conn*'s
+def load_dump(conn: Connection, path: Path, build_schema: Callable[[], None]) -> None:
+    """Replace everything in the ``public`` schema by the dump's *data*, inside *conn*'s
     open transaction (nothing is committed here: a failure later rolls it all back).
 
+    Only rows come from the dump: the schema is made by the app itself (*build_schema*:
+    the migrations up to the backup's revision), every table is emptied, and the dump's
+    data goes in with triggers off, as pg_restore does. A dump's schema is SQL that runs
+    as the administrator (a superuser): a function or a CHECK in a crafted dump would run
+    with that power, so the script is checked line by line and anything but ``COPY``
+    blocks, sequence positions and plain session settings is refused (``BackupFailed``).
     The schema is dropped and made again rather than ``--clean``: objects that a newer
     schema has and the backup lacks would otherwise stay and break the migration.
     """
+    import psycopg
+
     conn.execute(text("DROP SCHEMA public CASCADE"))
     conn.execute(text("CREATE SCHEMA public"))
     conn.execute(text("GRANT USAGE ON SCHEMA public TO PUBLIC"))
-    import psycopg
-
+    build_schema()
+    tables = [
+        str(name)
+        for (name,) in conn.execute(
+            text(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
+            )
+        )
+    ]
+    conn.execute(text("SET LOCAL session_replication_role = replica"))
+    if tables:
+        listed = ", ".join('public."' + t.replace('"', '""') + '"' for t in sorted(tables))
+        conn.execute(text(f"TRUNCATE {listed}"))
     raw: Any = conn.connection.driver_connection
     cursor = raw.cursor()
     try:
-        with _without_policies(path) as use_list, _script(path, f"--use-list={use_list}") as stream:
+        with _script(path, "--data-only") as stream:
             settings = _apply(cursor, stream)
     except psycopg.Error as exc:  # the caller's transaction is rolled back
         raise BackupFailed(N_("The backup could not be put back; nothing was changed.")) from exc
     finally:
         cursor.close()
+    conn.execute(text("SET LOCAL session_replication_role = origin"))
     # The script sets session settings for itself (an empty search_path, lock_timeout 0,
     # ...): back to this connection's own (its start-up options), before the app's SQL
     # runs on it and before it returns to the pool.
@@ -300,73 +321,58 @@ def load_dump(conn: Connection, path: Path) -> None:
         conn.execute(text(f"RESET {name}"))
 
 
-@contextlib.contextmanager
-def _without_policies(path: Path) -> Iterator[str]:
-    """A ``pg_restore --use-list`` file naming every entry of the dump but its row policies.
-
-    The policies name the group roles of the database the dump came from (another
-    database's, after a restore of another database's backup): the server's own policies
-    are made again for this database after the restore (persistence/pg_functions.py).
-    """
-    import tempfile
-
-    tools = find_tools()
-    try:
-        done = subprocess.run(  # noqa: S603 (our own argv, no shell)
-            [str(tools.restore), "--list", str(path)],
-            capture_output=True,
-            env=_clean_env(),
-            timeout=TOOL_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BackupFailed(N_("The backup could not be read; nothing was changed.")) from exc
-    if done.returncode != 0:
-        raise BackupFailed(N_("The backup could not be read; nothing was changed."))
-    kept = [
-        line
-        for line in done.stdout.decode("utf-8", "replace").splitlines()
-        if " POLICY " not in line
-    ]
-    with tempfile.NamedTemporaryFile("w", suffix=".list", encoding="utf-8") as handle:
-        handle.write("\n".join(kept) + "\n")
-        handle.flush()
-        yield handle.name
-
-
 _SET = re.compile(rb"^SET (\w+)\s*(=|TO)", re.IGNORECASE)
+#: What a data-only script of PrivacyCRM's dump holds besides COPY blocks: session
+#: settings pg_restore writes, and the sequences' positions. Nothing else is run.
+_SETTING_NAMES = (
+    "statement_timeout|lock_timeout|idle_in_transaction_session_timeout|transaction_timeout"
+    "|client_encoding|standard_conforming_strings|check_function_bodies|xmloption"
+    "|client_min_messages|row_security|default_table_access_method|default_tablespace"
+)
+_ALLOWED = re.compile(
+    rb"^(SET (" + _SETTING_NAMES.encode() + rb") = [A-Za-z0-9_' ]+;"
+    rb"|SELECT pg_catalog\.set_config\('search_path', '', false\);"
+    rb"|SELECT pg_catalog\.setval\('public\.[a-z_]+', [0-9]+, (true|false)\);)\s*$"
+)
+_DATA = re.compile(rb'^COPY public\.([a-z_]+) \(("?[a-z_]+"?(, )?)+\) FROM stdin;\s*$')
 
 
 def _apply(cursor: Any, stream: IO[bytes]) -> set[str]:
-    """Run the script on *cursor*; return the names of the settings it changed."""
-    batch: list[bytes] = []
+    """Run a data-only script on *cursor*; return the names of the settings it changed.
+
+    Raises:
+        BackupFailed: a line that is not data, a setting or a sequence position.
+    """
     settings: set[str] = set()
-
-    def flush() -> None:
-        sql = b"".join(batch).strip()
-        batch.clear()
-        if sql:
-            cursor.execute(sql)
-
     line = stream.readline()
     while line:
-        if _COPY.match(line):
-            flush()
-            with cursor.copy(line.decode("utf-8").rstrip().rstrip(";")) as copy:
+        data = _DATA.match(line)
+        if data is not None:
+            if data.group(1).startswith(b"pcrm_"):
+                # The server's own tables (an older dump's): written again after a restore.
                 for row in stream:
                     if row.startswith(b"\\.") and row.strip() == b"\\.":
                         break
-                    copy.write(row)
-        elif not line.startswith((b"--", b"\\")):
+            else:
+                with cursor.copy(line.decode("utf-8").rstrip().rstrip(";")) as copy:
+                    for row in stream:
+                        if row.startswith(b"\\.") and row.strip() == b"\\.":
+                            break
+                        copy.write(row)
+        elif line.strip() and not line.startswith((b"--", b"\\")):
+            # Skipped: blank lines, comments, psql meta-commands (``\\restrict``).
+            if not _ALLOWED.match(line):
+                raise BackupFailed(
+                    N_(
+                        "The backup holds more than PrivacyCRM's data (SQL the app does "
+                        "not write); it was not put back and nothing was changed."
+                    )
+                )
             found = _SET.match(line)
             if found:
                 settings.add(found.group(1).decode("ascii").lower())
-            # Skipped: comments, and psql meta-commands (``\restrict`` since 15.14).
-            # Statements between COPY blocks go as one batch: the schema is a few hundred
-            # lines, the data is in the COPY blocks (and a function body may hold ';').
-            batch.append(line)
+            cursor.execute(line)
         line = stream.readline()
-    flush()
     return settings
 
 

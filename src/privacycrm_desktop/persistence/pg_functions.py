@@ -185,7 +185,9 @@ BEGIN
     -- whatever client tries. True when the account is locked. The caller's time (the
     -- app's clock) may not lie ahead of the server's by more than a day: the sign-in
     -- role's password is public, so nobody locks an account for years.
-    p_at := least(p_at, (now() AT TIME ZONE 'UTC') + interval '1 day');
+    IF p_at IS NULL OR p_at > (now() AT TIME ZONE 'UTC') + interval '1 day' THEN
+        p_at := now() AT TIME ZONE 'UTC';
+    END IF;
     SELECT id, failed_logins, locked_until INTO u FROM app_user
     WHERE username = p_username AND active FOR UPDATE;
     IF NOT FOUND THEN
@@ -225,7 +227,8 @@ BEGIN
         RETURN false;
     END IF;
     IF u.locked_until IS NOT NULL
-        AND u.locked_until > least(p_at, (now() AT TIME ZONE 'UTC')) THEN
+        AND u.locked_until > least(coalesce(p_at, now() AT TIME ZONE 'UTC'),
+            now() AT TIME ZONE 'UTC') THEN
         RETURN false;
     END IF;
     IF u.locked_until IS NOT NULL THEN
@@ -297,15 +300,18 @@ BEGIN
         -- transaction that added the user or reset their password.
         p_role := CASE WHEN p_role IS NULL THEN NULL ELSE u.role END;
         p_active := CASE WHEN p_active IS NULL THEN NULL ELSE u.active END;
+        -- pcrm_user_change notes an added user or a reset password for this transaction
+        -- in a table only the system role writes (an audit event a desk appends itself
+        -- would prove nothing).
         IF p_verifier IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM audit_event
-            WHERE server_tx = txid_current() AND entity = 'app_user'
-                AND entity_id = u.id::text AND action IN ('user.add', 'user.password_reset')
+            SELECT 1 FROM pcrm_tx_user
+            WHERE txid = txid_current() AND username = p_username
         ) THEN
             RAISE EXCEPTION 'a password is set only with an audited reset'
                 USING ERRCODE = '42501';
         END IF;
     END IF;
+    DELETE FROM pcrm_tx_user WHERE txid = txid_current() AND username = p_username;
     name := pcrm_login_role(p_username);
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
         EXECUTE format('CREATE ROLE %I NOLOGIN INHERIT', name);
@@ -478,14 +484,20 @@ CREATE TABLE IF NOT EXISTS server_write (
     reviewed_at timestamptz,
     reviewed_by text
 );
-CREATE UNLOGGED TABLE IF NOT EXISTS pcrm_tx_write (
+CREATE UNLOGGED TABLE IF NOT EXISTS pcrm_tx_count (
     txid bigint NOT NULL,
     table_name text NOT NULL,
     op text NOT NULL,
     row_count bigint NOT NULL,
     client text NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS pcrm_tx_write_txid ON pcrm_tx_write (txid);
+CREATE INDEX IF NOT EXISTS pcrm_tx_count_txid ON pcrm_tx_count (txid);
+CREATE UNLOGGED TABLE IF NOT EXISTS pcrm_tx_open (txid bigint PRIMARY KEY);
+CREATE UNLOGGED TABLE IF NOT EXISTS pcrm_tx_user (
+    txid bigint NOT NULL,
+    username text NOT NULL,
+    PRIMARY KEY (txid, username)
+);
 ALTER TABLE audit_event ADD COLUMN IF NOT EXISTS server_tx bigint;
 ALTER TABLE audit_event ALTER COLUMN server_tx SET DEFAULT txid_current();
 CREATE INDEX IF NOT EXISTS audit_event_server_tx ON audit_event (server_tx);
@@ -520,17 +532,15 @@ BEGIN
     -- Only from a trigger (a desk role creates none on these tables), for a watched
     -- table, a kind of write and a count of rows that can be true.
     IF pg_trigger_depth() < 1 OR p_op NOT IN ('INSERT', 'UPDATE', 'DELETE') OR p_rows < 1
-        OR NOT EXISTS (
-            SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'public' AND c.relname = p_table
-                AND t.tgname = 'pcrm_watch_' || lower(p_op)
-        ) THEN
+        OR to_regclass('public.' || quote_ident(p_table)) IS NULL THEN
         RAISE EXCEPTION 'not a write the server watches' USING ERRCODE = '42501';
     END IF;
-    INSERT INTO pcrm_tx_write (txid, table_name, op, row_count, client)
+    INSERT INTO pcrm_tx_count (txid, table_name, op, row_count, client)
     VALUES (txid_current(), p_table, p_op, p_rows,
         left(coalesce(current_setting('application_name', true), ''), 63));
+    -- The transaction's first write opens it: one deferred close at commit, however
+    -- many statements it runs (a second INSERT finds the row and queues nothing).
+    INSERT INTO pcrm_tx_open (txid) VALUES (txid_current()) ON CONFLICT DO NOTHING;
 END $fn$
 """
 
@@ -547,21 +557,22 @@ DECLARE
 BEGIN
     SELECT jsonb_object_agg(table_name, ops) INTO summary FROM (
         SELECT table_name, jsonb_object_agg(op, n) AS ops FROM (
-            SELECT table_name, op, sum(row_count) AS n FROM pcrm_tx_write
+            SELECT table_name, op, sum(row_count) AS n FROM pcrm_tx_count
             WHERE txid = NEW.txid GROUP BY table_name, op
         ) per_op GROUP BY table_name
     ) per_table;
+    DELETE FROM pcrm_tx_open WHERE txid = NEW.txid;
     IF summary IS NULL THEN
-        RETURN NULL;  -- an earlier note of this transaction closed it
+        RETURN NULL;
     END IF;
     SELECT count(*), min(id) INTO events, first FROM audit_event WHERE server_tx = NEW.txid;
-    SELECT string_agg(DISTINCT client, ', ') INTO clients FROM pcrm_tx_write
+    SELECT string_agg(DISTINCT client, ', ') INTO clients FROM pcrm_tx_count
     WHERE txid = NEW.txid;
     SELECT u.username INTO who FROM app_user u
     WHERE pcrm_login_role(u.username) = session_user;
     INSERT INTO server_write (login_role, username, changes, audit_events, first_event, client)
     VALUES (session_user, who, summary, events, first, coalesce(clients, ''));
-    DELETE FROM pcrm_tx_write WHERE txid = NEW.txid;
+    DELETE FROM pcrm_tx_count WHERE txid = NEW.txid;
     RETURN NULL;
 END $fn$
 """
@@ -638,6 +649,8 @@ BEGIN
             failed_logins, created_at)
         VALUES (p_username, p_role, p_hash, true, left(coalesce(p_language, 'en'), 5), 0, p_at)
         RETURNING id, role INTO u;
+        INSERT INTO pcrm_tx_user (txid, username) VALUES (txid_current(), p_username)
+        ON CONFLICT DO NOTHING;
         PERFORM pcrm_audit_write(who, p_action, 'app_user', u.id::text, 'role=' || u.role,
             to_char(p_at, 'YYYY-MM-DD"T"HH24:MI:SS.US'));
         RETURN u.id;
@@ -673,6 +686,8 @@ BEGIN
         END IF;
         UPDATE app_user SET password_hash = p_hash, failed_logins = 0, locked_until = NULL
         WHERE id = u.id;
+        INSERT INTO pcrm_tx_user (txid, username) VALUES (txid_current(), p_username)
+        ON CONFLICT DO NOTHING;
     ELSIF p_action = 'user.role' THEN
         IF p_role IS NULL OR p_role = u.role THEN
             RETURN u.id;
@@ -735,10 +750,21 @@ DECLARE
     c record;
     seq text := pg_get_serial_sequence('contact', 'id');
     first bigint;
+    last bigint;
 BEGIN
     SELECT * INTO c FROM pcrm_caller();
+    IF c.desk AND c.app_role = 'read_only' THEN
+        RAISE EXCEPTION 'read-only staff add no contacts' USING ERRCODE = '42501';
+    END IF;
     IF p_count IS NULL OR p_count < 1 OR p_count > 1000000 THEN
         RAISE EXCEPTION 'between 1 and 1000000 ids at a time' USING ERRCODE = '22023';
+    END IF;
+    -- One block at a time (whoever calls), and never far beyond the contacts there are:
+    -- reserving alone cannot use the ids up.
+    LOCK TABLE contact IN EXCLUSIVE MODE;
+    EXECUTE format('SELECT last_value FROM %s', seq) INTO last;
+    IF last > (SELECT coalesce(max(id), 0) FROM contact) + 10000000 THEN
+        RAISE EXCEPTION 'too many ids reserved and not used' USING ERRCODE = '42501';
     END IF;
     first := nextval(seq);
     IF p_count > 1 THEN
@@ -928,7 +954,7 @@ def install_functions(
     for table in ("pcrm_column_rule", "pcrm_field_default"):
         run(f"ALTER TABLE {table} OWNER TO {owner_system}")
     run(_WRITE_LOG_TABLES)
-    for table in ("server_write", "pcrm_tx_write"):
+    for table in ("server_write", "pcrm_tx_count", "pcrm_tx_open", "pcrm_tx_user"):
         run(f"ALTER TABLE {table} OWNER TO {owner_system}")
     fill = {
         "definer": _DEFINER,
@@ -1023,6 +1049,12 @@ def install_functions(
     run(f"REVOKE USAGE, UPDATE ON SEQUENCE server_write_id_seq FROM {everyone}")
 
 
+def create_write_log_tables(run: Callable[[str], None]) -> None:
+    """The write log's tables and the audit's transaction column, before a restore loads
+    a dump's rows into them (``install_functions`` gives them to the system role)."""
+    run(_WRITE_LOG_TABLES)
+
+
 def install_write_log(
     tables: Sequence[str],
     *,
@@ -1031,9 +1063,9 @@ def install_write_log(
     """The server's write log (see ``_WRITE_LOG_TABLES``): the commit-time summary trigger,
     and a statement trigger for each kind of write on each of *tables* (those a desk role
     may write; names from the table policy, never from input)."""
-    run("DROP TRIGGER IF EXISTS pcrm_tx_close ON pcrm_tx_write")
+    run("DROP TRIGGER IF EXISTS pcrm_tx_close ON pcrm_tx_open")
     run(
-        "CREATE CONSTRAINT TRIGGER pcrm_tx_close AFTER INSERT ON pcrm_tx_write "
+        "CREATE CONSTRAINT TRIGGER pcrm_tx_close AFTER INSERT ON pcrm_tx_open "
         "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION pcrm_tx_close()"
     )
     for table in tables:

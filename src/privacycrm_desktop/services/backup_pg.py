@@ -42,6 +42,7 @@ from privacycrm_desktop.persistence import backup as files
 from privacycrm_desktop.persistence import pg_dump, pg_roles
 from privacycrm_desktop.persistence.migrate import HEAD_REVISION, MIGRATIONS_DIR, alembic_config
 from privacycrm_desktop.persistence.models import Setting
+from privacycrm_desktop.persistence.pg_functions import create_write_log_tables
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.backup import RestorePlan, RestoreResult
@@ -162,7 +163,17 @@ def _restore_in_one_transaction(
                 conn.execute(text(f"LOCK TABLE {_CARRY_TABLES} IN SHARE ROW EXCLUSIVE MODE"))
                 carry = None if other else read_carry_over(session, since=info.created_at)
                 session.expunge_all()  # those rows belong to the database replaced now
-                pg_dump.load_dump(conn, tmp)
+
+                def build_schema() -> None:
+                    # The app's own schema at the backup's revision; only rows come from
+                    # the dump (persistence/pg_dump.load_dump).
+                    command.upgrade(alembic_config(conn), info.schema_version)  # type: ignore[arg-type]
+                    create_write_log_tables(run_sql)
+
+                def run_sql(sql: str) -> None:
+                    conn.exec_driver_sql(sql)
+
+                pg_dump.load_dump(conn, tmp, build_schema)
                 if info.schema_version != HEAD_REVISION:
                     command.upgrade(alembic_config(conn), "head")  # type: ignore[arg-type]
                 if pg_roles.enabled(conn):

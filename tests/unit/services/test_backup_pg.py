@@ -228,3 +228,74 @@ def test_the_erasure_canary_leaves_no_byte_in_the_servers_pages(
     assert result.suppressed == 4
     assert_no_page_holds(db_url, CANARY, PHONE_DIGITS)
     assert svc.contacts.count(owner, "Keep") == 1
+
+
+def test_a_restore_takes_only_rows_from_the_dump_never_its_sql(
+    svc: Services, owner: Actor, db_url: str, tmp_path: Path
+) -> None:
+    """A dump's schema runs as the administrator: a crafted backup whose schema holds a
+    function (here one that makes a role, in a CHECK that every row of ``setting`` runs)
+    must not run it. The schema comes from the app's migrations, the rows from the dump."""
+    import uuid
+
+    from sqlalchemy import text
+
+    import pg_support
+    from privacycrm_desktop.persistence.database import create_engine_for
+    from privacycrm_desktop.persistence.migrate import alembic_config
+    from privacycrm_desktop.persistence.pg_functions import create_write_log_tables
+
+    svc.contacts.create(owner, ContactInput(first_name="Bert", last_name="Keep"), SOURCE)
+    marker = "pcrm_pwned_" + uuid.uuid4().hex[:8]
+    source = create_engine_for(db_url)
+    try:
+        with source.begin() as conn:
+            conn.execute(
+                text(
+                    "CREATE FUNCTION public.pwn(n integer) RETURNS integer LANGUAGE plpgsql "
+                    "AS $f$ BEGIN IF current_database() <> "
+                    f"'{make_url(db_url).database}' THEN EXECUTE 'CREATE ROLE {marker}'; "
+                    "END IF; RETURN n; END $f$"
+                )
+            )
+            conn.execute(
+                text("ALTER TABLE setting ADD CONSTRAINT evil CHECK (public.pwn(length(key)) > 0)")
+            )
+        crafted = tmp_path / "crafted.dump"
+        pg_dump.dump(source, crafted)
+    finally:
+        source.dispose()
+    target_url = pg_support.new_database()
+    target = create_engine_for(target_url)
+    try:
+        from alembic import command
+
+        with target.begin() as conn:
+
+            def run_sql(sql: str) -> None:
+                conn.exec_driver_sql(sql)
+
+            def build_schema() -> None:
+                command.upgrade(alembic_config(conn), "head")  # type: ignore[arg-type]
+                create_write_log_tables(run_sql)
+
+            pg_dump.load_dump(conn, crafted, build_schema)
+        with target.connect() as conn:
+            names = conn.execute(text("SELECT last_name FROM contact")).scalars().all()
+            made = conn.execute(
+                text("SELECT count(*) FROM pg_roles WHERE rolname = :m"), {"m": marker}
+            ).scalar()
+            functions = conn.execute(
+                text("SELECT count(*) FROM pg_proc WHERE proname = 'pwn'")
+            ).scalar()
+        assert "Keep" in names  # the rows came back
+        assert (made, functions) == (0, 0)  # the dump's SQL did not run, nor stay
+    finally:
+        target.dispose()
+        pg_support.drop_database(target_url)
+        admin = create_engine_for(db_url)
+        try:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP ROLE IF EXISTS {marker}"))
+        finally:
+            admin.dispose()
