@@ -287,7 +287,7 @@ def cmd_verify_audit(ctx: Context) -> int:
             # keep their meaning for scripts written before).
             "anchor_problems": [p.as_json(_) for p in result.problems],
             "anchors": [{"anchor": a.kind, "source": a.source} for a in result.anchors],
-            # The server's write log (PostgreSQL): data changed with no audit event.
+            # The server's write log (PostgreSQL): changes made with another program.
             "outside_app_writes": [w.as_json(_) for w in result.outside],
             "outside_app_writes_total": result.outside_total,
         },

@@ -165,9 +165,12 @@ class Server:
     contact_id: int
 
     def conninfo(self, role: Role) -> str:
+        return self.user_conninfo(*USERS[role])
+
+    def user_conninfo(self, username: str, password: str) -> str:
+        """A psycopg connection string for *username*'s own login role."""
         from psycopg.conninfo import make_conninfo
 
-        username, password = USERS[role]
         own = make_url(pg_roles.login_url(self.url, username, password))
         return make_conninfo(
             host=own.host,
@@ -1240,29 +1243,19 @@ def test_two_owners_cannot_each_remove_the_other_at_once() -> None:
         database = make_url(url).database or ""
         first = Server(url, database, 0)
 
-        def conninfo(username: str, password: str) -> str:
-            from psycopg.conninfo import make_conninfo
-
-            own = make_url(pg_roles.login_url(url, username, password))
-            return make_conninfo(
-                host=own.host,
-                port=own.port,
-                dbname=own.database,
-                user=own.username,
-                password=password,
-            )
-
         call = (
             "SELECT pcrm_user_change('x', 'user.deactivate', %s, NULL, NULL, NULL, "
             "now()::timestamp)"
         )
         outcome: list[str] = []
-        with psycopg.connect(conninfo(OWNER, OWNER_PASSWORD)) as one:
+        with psycopg.connect(first.user_conninfo(OWNER, OWNER_PASSWORD)) as one:
             one.execute(call, ("olivia",))
 
             def other() -> None:
                 try:
-                    with psycopg.connect(conninfo("olivia", "olivia-password-pass-8")) as two:
+                    with psycopg.connect(
+                        first.user_conninfo("olivia", "olivia-password-pass-8")
+                    ) as two:
                         two.execute(call, (OWNER,))
                         two.commit()
                         outcome.append("done")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 APP_CLIENT = "privacycrm"
 #: How many transactions from other clients a check lists (the total is always counted).
 LISTED = 20
-#: The rows a check reports: no audit event, not yet marked as reviewed by the owner.
+#: The rows a check reports: another client than the app, not yet marked reviewed.
 _OPEN = "client <> '" + APP_CLIENT + "' AND reviewed_at IS NULL"
 
 
@@ -52,7 +52,7 @@ def _readable(session: Session) -> bool:
     )
 
 
-def unaudited_writes(session: Session, limit: int = LISTED) -> tuple[int, list[LoggedWrite]]:
+def outside_writes(session: Session, limit: int = LISTED) -> tuple[int, list[LoggedWrite]]:
     """How many transactions changed data from another client than PrivacyCRM (not yet
     marked reviewed), and the newest *limit* of them (newest first). (0, []) where the
     database has no write log or the caller may not read it."""

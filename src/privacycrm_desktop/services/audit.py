@@ -28,7 +28,7 @@ from privacycrm_desktop.persistence.pg_roles import server_functions
 from privacycrm_desktop.persistence.server_writes import (
     LoggedWrite,
     mark_reviewed,
-    unaudited_writes,
+    outside_writes,
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit_anchors import (
@@ -289,7 +289,7 @@ class AuditCheck:
         return self.first_bad_event is None and not self.problems and not self.outside_total
 
     def describe_outside(self, translate: Translate, limit: int | None = None) -> list[str]:
-        """One sentence per unaudited transaction listed (the newest *limit*), and the
+        """One sentence per outside transaction listed (the newest *limit*), and the
         total when there are more."""
         listed = self.outside[:limit]
         lines = [write.describe(translate) for write in listed]
@@ -349,7 +349,7 @@ class AuditService:
             database_id=database_id,
         )
         with self._uow() as uow:
-            total, outside = unaudited_writes(uow.session)
+            total, outside = outside_writes(uow.session)
         return AuditCheck(bad, problems, anchors, [OutsideWrite(w) for w in outside], total)
 
     def mark_outside_writes_reviewed(self, actor: Actor, upto: int) -> int:
