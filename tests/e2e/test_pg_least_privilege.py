@@ -1120,6 +1120,37 @@ def test_the_owners_server_functions_follow_the_audited_users_and_matrix(
     assert may_read_notes == [(False,)]
 
 
+def test_the_owner_cannot_take_over_a_role_whose_name_looks_like_a_login_role(
+    server: Server,
+) -> None:
+    """Login roles are named "<database>_u_<user>": another database named "<db>_u_x" has
+    roles like "<db>_u_x_system". Adding a user "x_system" here must not give that role a
+    password or LOGIN."""
+    import psycopg
+
+    foreign = pg_roles.login_role(server.database, "x_system")
+    _admin_write(server, f'CREATE ROLE "{foreign}" NOLOGIN')
+    try:
+        with psycopg.connect(server.conninfo(Role.OWNER)) as desk:
+            desk.execute(
+                "SELECT pcrm_user_change('x', 'user.add', 'x_system', 'read_only', "
+                "'$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA', 'en', now()::timestamp)"
+            )
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                desk.execute(
+                    "SELECT pcrm_manage_login('x_system', "
+                    "'SCRAM-SHA-256$4096:c2FsdA==$a2V5:c2VydmVy', 'read_only', true)"
+                )
+        state = _admin(
+            server,
+            "SELECT rolcanlogin, rolpassword IS NULL FROM pg_authid WHERE rolname = :r",
+            r=foreign,
+        )
+        assert state == [(False, True)]
+    finally:
+        _admin_write(server, f'DROP ROLE IF EXISTS "{foreign}"')
+
+
 def test_no_sign_in_call_locks_an_account_for_long_or_opens_it_early(server: Server) -> None:
     """The sign-in role's password is public: a time far ahead neither locks an account for
     years nor ends a lock early."""

@@ -317,6 +317,14 @@ BEGIN
         EXECUTE format('CREATE ROLE %I NOLOGIN INHERIT', name);
     ELSIF pg_has_role(name, {system}, 'MEMBER')
         OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name AND (rolsuper OR rolbypassrls))
+        -- From a desk, an existing role must be one of this database's login roles (a
+        -- member of one of its groups): "<db>_u_x_system" may be another database's role.
+        OR (c.desk AND NOT EXISTS (
+            SELECT 1 FROM pg_auth_members m
+            JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member
+            WHERE r.rolname = name
+                AND g.rolname IN (SELECT groups[i][2] FROM generate_subscripts(groups, 1) i)
+        ))
     THEN
         RAISE EXCEPTION 'not a login role of this database' USING ERRCODE = '42501';
     END IF;
@@ -763,7 +771,7 @@ BEGIN
     -- reserving alone cannot use the ids up.
     LOCK TABLE contact IN EXCLUSIVE MODE;
     EXECUTE format('SELECT last_value FROM %s', seq) INTO last;
-    IF last > (SELECT coalesce(max(id), 0) FROM contact) + 10000000 THEN
+    IF last > (SELECT coalesce(max(id), 0)::bigint FROM contact) + 10000000 THEN
         RAISE EXCEPTION 'too many ids reserved and not used' USING ERRCODE = '42501';
     END IF;
     first := nextval(seq);
