@@ -215,7 +215,7 @@ def build(folder: Path, language: str, count: int, seed: int) -> tuple[Services,
 
 def shoot_language(language: str, camera: Camera, count: int, seed: int) -> None:
     """Every picture of the guide in *language*."""
-    from privacycrm_desktop.ui.qt_i18n import apply_language
+    from privacycrm_desktop.ui.common.qt_i18n import apply_language
 
     apply_language(language)
     with tempfile.TemporaryDirectory(prefix="privacycrm-guide-") as tmp:
@@ -259,7 +259,7 @@ def _contact_story(
 ) -> int:
     """A new contact typed in with its source; then the editor showing where values came from."""
     from privacycrm_desktop.domain.provenance import SourceKind
-    from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
+    from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
     from privacycrm_desktop.ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
@@ -347,7 +347,7 @@ def _consent_story(
 ) -> None:
     """Consent for the newsletter by e-mail, with its evidence, before and after Record."""
     from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
-    from privacycrm_desktop.ui.consent_panel import ConsentDialog
+    from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
 
     dialog = ConsentDialog(
         services.consent,
@@ -394,7 +394,7 @@ def _request_story(
     """An access request: the new-request dialog, the register, the PDF and the letter."""
     from privacycrm_desktop.domain.requests import RequestKind
     from privacycrm_desktop.services.requests import RequestInput
-    from privacycrm_desktop.ui.requests_view import (
+    from privacycrm_desktop.ui.requests.requests_view import (
         ROW_ROLE,
         LetterDialog,
         NewRequestDialog,
@@ -457,7 +457,7 @@ def _cleanup_story(services: Services, owner: Actor, window: QWidget, camera: Ca
     from PySide6.QtCore import QModelIndex
 
     from privacycrm_desktop.domain.retention import CleanupAction
-    from privacycrm_desktop.ui.cleanup_wizard import CleanupWizard, Page
+    from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard, Page
 
     wizard = CleanupWizard(services, owner, window)
     wizard.show()
@@ -509,8 +509,8 @@ def _language_dialog(window: QWidget, camera: Camera) -> None:
     from PySide6.QtCore import QSettings
 
     from privacycrm_desktop.i18n import current_language
-    from privacycrm_desktop.ui.language_dialog import LanguageDialog
-    from privacycrm_desktop.ui.settings import UiSettings
+    from privacycrm_desktop.ui.common.settings import UiSettings
+    from privacycrm_desktop.ui.startup.language_dialog import LanguageDialog
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = UiSettings(QSettings(str(Path(tmp) / "ui.ini"), QSettings.Format.IniFormat))

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
     from privacycrm_desktop.services.dto import Actor
     from privacycrm_desktop.services.registry import Services
-    from privacycrm_desktop.ui.login_dialog import SignIn
+    from privacycrm_desktop.ui.common.settings import UiSettings
     from privacycrm_desktop.ui.main_window import MainWindow
-    from privacycrm_desktop.ui.settings import UiSettings
+    from privacycrm_desktop.ui.startup.login_dialog import SignIn
 
 _PROCESS_START = time.time()
 #: Milliseconds after the window shows before it starts following other desks (issue 10).
@@ -183,7 +183,7 @@ class ConfiguredSignIn:
 def _sign_in_with(door: SignIn, settings: UiSettings) -> Actor | None:
     """The environment's credentials, else the login dialog; None when they fail."""
     from privacycrm_desktop.domain.errors import DomainError
-    from privacycrm_desktop.ui.qt_i18n import apply_language
+    from privacycrm_desktop.ui.common.qt_i18n import apply_language
 
     user, password = os.environ.get("PRIVACYCRM_USER"), os.environ.get("PRIVACYCRM_PASSWORD")
     if user and password:
@@ -194,7 +194,7 @@ def _sign_in_with(door: SignIn, settings: UiSettings) -> Actor | None:
 
             print(describe_error(exc), file=sys.stderr)
             return None
-    from privacycrm_desktop.ui.login_dialog import LoginDialog
+    from privacycrm_desktop.ui.startup.login_dialog import LoginDialog
 
     dialog = LoginDialog(door)
     if not dialog.exec() or dialog.actor is None:
@@ -220,7 +220,7 @@ class DatabaseChanged(Exception):
 def sign_in(services: Services, settings: UiSettings) -> Actor | None:
     """First run: the wizard; else the environment's credentials or the login dialog."""
     if not services.setup.is_initialised():
-        from privacycrm_desktop.ui.first_run_wizard import FirstRunWizard
+        from privacycrm_desktop.ui.startup.first_run_wizard import FirstRunWizard
 
         wizard = FirstRunWizard(services.setup)
         if not wizard.exec() or wizard.actor is None:
@@ -272,14 +272,14 @@ def run(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from privacycrm_desktop.config import APP_NAME
-    from privacycrm_desktop.ui.qt_i18n import apply_language
-    from privacycrm_desktop.ui.settings import UiSettings
+    from privacycrm_desktop.ui.common.qt_i18n import apply_language
+    from privacycrm_desktop.ui.common.settings import UiSettings
 
     app = QApplication.instance() or QApplication(argv)
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
-    from privacycrm_desktop.ui import main_thread_gc
+    from privacycrm_desktop.ui.common import main_thread_gc
 
     main_thread_gc.install(app)
     settings = UiSettings()
@@ -294,7 +294,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 def open_and_sign_in(database: str, settings: UiSettings) -> tuple[Services, Actor] | None:
     """Open the database and sign a person in; None when they give up."""
     from privacycrm_desktop.services.server_roles import signs_in_as_own_role
-    from privacycrm_desktop.ui.storage_startup import open_database
+    from privacycrm_desktop.ui.startup.storage_startup import open_database
 
     if signs_in_as_own_role(database):
         return sign_in_as_own_role(database, settings)
@@ -314,7 +314,7 @@ def open_and_sign_in(database: str, settings: UiSettings) -> tuple[Services, Act
 
 def _run_window(app: QApplication, services: Services, actor: Actor, settings: UiSettings) -> int:
     """Show the main window for *actor* and run until it closes."""
-    from privacycrm_desktop.ui.storage_startup import watch_storage
+    from privacycrm_desktop.ui.startup.storage_startup import watch_storage
 
     window = create_window(services, actor, settings)
     if os.environ.get("PRIVACYCRM_BENCH_PAINT") == "1":
@@ -325,7 +325,7 @@ def _run_window(app: QApplication, services: Services, actor: Actor, settings: U
     if os.environ.get("PRIVACYCRM_BENCH_PAINT") != "1":
         from PySide6.QtCore import QTimer
 
-        from privacycrm_desktop.ui.retention_actions import remind_once_a_year
+        from privacycrm_desktop.ui.retention.retention_actions import remind_once_a_year
 
         QTimer.singleShot(
             0, lambda: remind_once_a_year(window, services, actor, window.retention.cleanup)
@@ -353,7 +353,7 @@ def _install_automatic_backups(window: MainWindow, services: Services) -> None:
 
     if sqlite_file(str(services.uow.engine.url)) is None:
         return
-    from privacycrm_desktop.ui.automatic_backup import install_automatic_backups
+    from privacycrm_desktop.ui.admin.automatic_backup import install_automatic_backups
 
     install_automatic_backups(window, services.backup)
 

@@ -42,9 +42,9 @@ def open_main_window(services: Services, actor: Actor, folder: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from privacycrm_desktop.i18n import current_language
+    from privacycrm_desktop.ui.common.qt_i18n import apply_language
+    from privacycrm_desktop.ui.common.settings import UiSettings
     from privacycrm_desktop.ui.main_window import MainWindow
-    from privacycrm_desktop.ui.qt_i18n import apply_language
-    from privacycrm_desktop.ui.settings import UiSettings
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "privacycrm"])
     qt_catalogues = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)

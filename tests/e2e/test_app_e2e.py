@@ -15,12 +15,12 @@ from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop import app, config
 from privacycrm_desktop.domain.provenance import SourceKind
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.contact_table_model import ROW_ROLE
-from privacycrm_desktop.ui.first_run_wizard import FirstRunWizard
-from privacycrm_desktop.ui.login_dialog import LoginDialog
-from privacycrm_desktop.ui.qt_i18n import apply_language
-from privacycrm_desktop.ui.settings import UiSettings
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.settings import UiSettings
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contacts.contact_table_model import ROW_ROLE
+from privacycrm_desktop.ui.startup.first_run_wizard import FirstRunWizard
+from privacycrm_desktop.ui.startup.login_dialog import LoginDialog
 
 PASSWORD = "a long enough password"
 

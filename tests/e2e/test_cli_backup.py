@@ -328,7 +328,7 @@ def test_check_and_recovery_name_only_this_databases_backups(
     if backend != "sqlite":
         pytest.skip("two database files sharing a folder")
     from privacycrm_desktop.services.storage import own_backups_of
-    from privacycrm_desktop.ui.recovery_dialog import find_good_backup
+    from privacycrm_desktop.ui.startup.recovery_dialog import find_good_backup
 
     shared = _default_folder(ready, tmp_path)
     ours = run_json(capsys, ready, "backup")

@@ -13,7 +13,7 @@ from privacycrm_desktop import i18n
 @pytest.fixture(autouse=True)
 def english() -> Iterator[None]:
     """Reset the interface language around each test (the wizard and login change it)."""
-    from privacycrm_desktop.ui.qt_i18n import apply_language
+    from privacycrm_desktop.ui.common.qt_i18n import apply_language
 
     i18n.set_language("en")
     yield
@@ -22,7 +22,7 @@ def english() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def collect_on_the_ui_thread() -> Iterator[None]:
-    """As the app does (ui/main_thread_gc.py): no automatic collection while the test runs,
+    """As the app does (ui/common/main_thread_gc.py): no automatic collection while the test runs,
     so no worker thread ever destroys a Qt object; the test's cycles are collected here, on
     the UI thread, once its workers have ended.
 

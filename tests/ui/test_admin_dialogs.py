@@ -18,11 +18,11 @@ from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.audit import AuditFilter
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.audit_view import PAGE, AuditTableModel, AuditViewerDialog
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.field_matrix import FieldMatrixDialog
+from privacycrm_desktop.ui.admin.audit_view import PAGE, AuditTableModel, AuditViewerDialog
+from privacycrm_desktop.ui.admin.field_matrix import FieldMatrixDialog
+from privacycrm_desktop.ui.admin.user_admin import UserAdminDialog
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.user_admin import UserAdminDialog
 
 GOOD = "another good password"
 TODAY = dt.date(2025, 3, 14)

@@ -15,14 +15,14 @@ from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.audit_view import AuditViewerDialog
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.field_matrix import FieldMatrixDialog
-from privacycrm_desktop.ui.idle import ManualClock
-from privacycrm_desktop.ui.login_dialog import LoginDialog
+from privacycrm_desktop.ui.admin.audit_view import AuditViewerDialog
+from privacycrm_desktop.ui.admin.field_matrix import FieldMatrixDialog
+from privacycrm_desktop.ui.admin.user_admin import UserAdminDialog
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.qt_i18n import apply_language
-from privacycrm_desktop.ui.user_admin import UserAdminDialog
+from privacycrm_desktop.ui.startup.idle import ManualClock
+from privacycrm_desktop.ui.startup.login_dialog import LoginDialog
 
 from .test_screenshots import save as save_now
 

@@ -16,7 +16,7 @@ from privacycrm_desktop.i18n import set_language
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.audit_view import AuditViewerDialog
+from privacycrm_desktop.ui.admin.audit_view import AuditViewerDialog
 
 CARD = SourceInput(SourceKind.BUSINESS_CARD, "Trade fair", dt.date(2025, 2, 20))
 SHOTS = Path(os.environ.get("PRIVACYCRM_SHOTS", "/work/shots/h15audit"))

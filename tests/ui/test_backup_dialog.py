@@ -27,11 +27,11 @@ from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.services.backup import BackupTier, find_backups
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.automatic_backup import install_automatic_backups
-from privacycrm_desktop.ui.backup_dialog import BackupDialog, RestoreConfirmDialog
+from privacycrm_desktop.ui.admin.automatic_backup import install_automatic_backups
+from privacycrm_desktop.ui.admin.backup_dialog import BackupDialog, RestoreConfirmDialog
+from privacycrm_desktop.ui.common.mnemonics import mnemonic_of
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.mnemonics import mnemonic_of
-from privacycrm_desktop.ui.qt_i18n import apply_language
 
 from .test_screenshots import save
 
@@ -97,7 +97,7 @@ def test_back_up_now_settings_and_restore(
 
     services.erasure.erase(owner, gone, ErasureReason.ERASURE_REQUEST)
     monkeypatch.setattr(
-        "privacycrm_desktop.ui.backup_dialog.QInputDialog.getText",
+        "privacycrm_desktop.ui.admin.backup_dialog.QInputDialog.getText",
         lambda *a, **k: ("a long backup passphrase", True),
     )
     seen: list[RestoreConfirmDialog] = []
@@ -289,7 +289,7 @@ def test_an_unsealed_backup_is_marked_and_restored_only_after_a_question(
     import json
 
     from privacycrm_desktop.persistence.backup import manifest_path
-    from privacycrm_desktop.ui.backup_dialog import BackupColumn
+    from privacycrm_desktop.ui.admin.backup_dialog import BackupColumn
 
     _contacts(services, owner)
     info = services.backup.create(owner)

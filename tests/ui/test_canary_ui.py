@@ -19,9 +19,9 @@ from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.contact_table_model import ContactTableModel
-from privacycrm_desktop.ui.date_fields import OptionalDateEdit
+from privacycrm_desktop.ui.common.date_fields import OptionalDateEdit
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contacts.contact_table_model import ContactTableModel
 
 GOOD = "another good password"
 CARD = SourceInput(SourceKind.BUSINESS_CARD, "Trade fair", dt.date(2025, 2, 20))

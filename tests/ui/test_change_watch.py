@@ -25,15 +25,15 @@ from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.setup import CompanyInput
-from privacycrm_desktop.ui.change_watch import (
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.contacts.change_watch import (
     MIN_REFRESH_GAP_MS,
     ChangedElsewhereBar,
     ChangeWatcher,
 )
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.contact_table_model import ID_ROLE
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contacts.contact_table_model import ID_ROLE
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.qt_i18n import apply_language
 
 from .test_screenshots import save
 
@@ -281,7 +281,7 @@ def test_a_failed_refresh_is_logged_and_the_next_change_retries(
 def test_the_feed_lets_go_of_the_database_while_the_backups_dialog_is_open(
     qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from privacycrm_desktop.ui.backup_dialog import BackupDialog
+    from privacycrm_desktop.ui.admin.backup_dialog import BackupDialog
 
     window = _window(qtbot, services, owner)
     seen: list[bool] = []

@@ -28,8 +28,8 @@ from privacycrm_desktop.persistence.models import Contact
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.cleanup_wizard import PAGE_SIZE, CleanupWizard, Page
-from privacycrm_desktop.ui.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.retention.cleanup_wizard import PAGE_SIZE, CleanupWizard, Page
 
 from .test_cleanup_wizard import save
 

@@ -19,15 +19,15 @@ from privacycrm_desktop.i18n import _
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.cleanup_wizard import CleanupWizard, Page
-from privacycrm_desktop.ui.contact_table_model import (
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.contacts.contact_table_model import (
     EXPIRED_BACKGROUND,
     EXPIRING_BACKGROUND,
     Column,
 )
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.qt_i18n import apply_language
-from privacycrm_desktop.ui.retention_actions import ErasePreviewDialog, remind_once_a_year
+from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard, Page
+from privacycrm_desktop.ui.retention.retention_actions import ErasePreviewDialog, remind_once_a_year
 
 SOURCE = SourceInput(SourceKind.EVENT, "fair", dt.date(2025, 3, 1))
 
@@ -235,7 +235,7 @@ def test_the_reminder_shows_once_a_year(
 def test_the_quality_review_lists_and_opens(
     qtbot: QtBot, services: Services, owner: Actor, clock: FixedClock
 ) -> None:
-    from privacycrm_desktop.ui.quality_dialog import QualityDialog
+    from privacycrm_desktop.ui.retention.quality_dialog import QualityDialog
 
     populate(services, owner, clock)
     services.contacts.create(owner, ContactInput(first_name="No", last_name="Way"), SOURCE)

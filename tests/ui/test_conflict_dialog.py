@@ -28,10 +28,10 @@ from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.conflict_dialog import ConflictDialog
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.mnemonics import mnemonic_of, mnemonics_in
-from privacycrm_desktop.ui.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.mnemonics import mnemonic_of, mnemonics_in
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.contacts.conflict_dialog import ConflictDialog
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 
 from .test_screenshots import save as save_png
 

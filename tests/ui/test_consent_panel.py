@@ -19,12 +19,12 @@ from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.consent_panel import ConsentDialog
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.workers import Job, ProgressPanel
+from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
+from privacycrm_desktop.ui.consent.marketing_dialog import MarketingListDialog
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.marketing_dialog import MarketingListDialog
-from privacycrm_desktop.ui.qt_i18n import apply_language
-from privacycrm_desktop.ui.workers import Job, ProgressPanel
 
 
 def save(widget: QWidget, name: str) -> None:
@@ -247,7 +247,7 @@ def test_notes_with_special_category_words_are_confirmed_first(
 def test_the_owner_publishes_a_new_statement_version(
     qtbot: QtBot, services: Services, owner: Actor
 ) -> None:
-    from privacycrm_desktop.ui.statement_dialog import StatementDialog
+    from privacycrm_desktop.ui.consent.statement_dialog import StatementDialog
 
     dialog = StatementDialog(services.statements, owner)
     qtbot.addWidget(dialog)
@@ -268,7 +268,7 @@ def test_the_owner_publishes_a_new_statement_version(
 def test_the_owner_edits_the_register_of_purposes(
     qtbot: QtBot, services: Services, owner: Actor
 ) -> None:
-    from privacycrm_desktop.ui.purposes_dialog import PurposesDialog
+    from privacycrm_desktop.ui.consent.purposes_dialog import PurposesDialog
 
     dialog = PurposesDialog(services.statements, owner)
     qtbot.addWidget(dialog)

@@ -10,7 +10,7 @@ from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.i18n import _
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 
 
 def new_editor(

@@ -11,7 +11,7 @@ from pytestqt.modeltest import ModelTester
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.dto import Actor, ContactRow, ContactSort
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.contact_table_model import (
+from privacycrm_desktop.ui.contacts.contact_table_model import (
     BLOCK_SIZE,
     ROW_ROLE,
     SORT_KEY_ROLE,

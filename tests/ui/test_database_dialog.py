@@ -11,9 +11,9 @@ from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop import config
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.database_dialog import DatabaseDialog
-from privacycrm_desktop.ui.first_run_wizard import FirstRunWizard
-from privacycrm_desktop.ui.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.startup.database_dialog import DatabaseDialog
+from privacycrm_desktop.ui.startup.first_run_wizard import FirstRunWizard
 
 
 @pytest.fixture(autouse=True)

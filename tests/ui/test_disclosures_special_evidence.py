@@ -25,10 +25,10 @@ from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.disclosures import DisclosureInput
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.consent_panel import ConsentDialog
-from privacycrm_desktop.ui.date_fields import format_date
-from privacycrm_desktop.ui.disclosure_dialog import DisclosureDialog
-from privacycrm_desktop.ui.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.date_fields import format_date
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
+from privacycrm_desktop.ui.consent.disclosure_dialog import DisclosureDialog
 
 
 def save(widget: QWidget, name: str) -> None:

@@ -12,9 +12,9 @@ from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.country_field import CountryCombo
-from privacycrm_desktop.ui.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contacts.country_field import CountryCombo
 
 SOURCE = SourceInput(SourceKind.PHONE_CALL, "Telefoon", dt.date(2025, 1, 2))
 
@@ -70,8 +70,8 @@ def test_the_lists_keep_until_date_is_written_the_locales_way(
 ) -> None:
     from PySide6.QtCore import Qt
 
-    from privacycrm_desktop.ui.contact_table_model import Column
-    from privacycrm_desktop.ui.date_fields import format_date
+    from privacycrm_desktop.ui.common.date_fields import format_date
+    from privacycrm_desktop.ui.contacts.contact_table_model import Column
     from privacycrm_desktop.ui.main_window import MainWindow
 
     apply_language(language)

@@ -21,9 +21,9 @@ from privacycrm_desktop.domain.export_formats import ExportFormat
 from privacycrm_desktop.domain.purposes import RecipientKind
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.export_dialog import ExportDialog, merge_ranges
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.qt_i18n import apply_language
+from privacycrm_desktop.ui.transfer.export_dialog import ExportDialog, merge_ranges
 
 GOOD = "another good password"
 

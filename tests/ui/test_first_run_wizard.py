@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.first_run_wizard import FirstRunWizard, Page
+from privacycrm_desktop.ui.startup.first_run_wizard import FirstRunWizard, Page
 
 
 def fill_company(wizard: FirstRunWizard, vat: str = "0403.170.701") -> None:

@@ -13,9 +13,9 @@ from pytestqt.qtbot import QtBot
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.idle import IdleWatcher, ManualClock, SuspendAwareClock
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.main_window import MainWindow
+from privacycrm_desktop.ui.startup.idle import IdleWatcher, ManualClock, SuspendAwareClock
 
 OWNER_PASSWORD = "correct horse battery"
 

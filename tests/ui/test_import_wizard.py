@@ -37,11 +37,11 @@ from privacycrm_desktop.domain.purposes import LegalBasis
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportPlan, ImportResult
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.import_history import ImportHistoryDialog
-from privacycrm_desktop.ui.import_mapping import target_key
-from privacycrm_desktop.ui.import_wizard import ImportWizard, Page
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.qt_i18n import apply_language
+from privacycrm_desktop.ui.transfer.import_history import ImportHistoryDialog
+from privacycrm_desktop.ui.transfer.import_mapping import target_key
+from privacycrm_desktop.ui.transfer.import_wizard import ImportWizard, Page
 
 CARD = SourceInput(SourceKind.BUSINESS_CARD, "Trade fair", dt.date(2025, 2, 20))
 HEADER = "First Name;Last Name;E-mail Address;Mobile Phone;City;Newsletter"

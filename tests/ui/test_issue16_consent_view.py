@@ -25,8 +25,8 @@ from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.consent_panel import ConsentDialog
-from privacycrm_desktop.ui.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
 
 SOURCE = SourceInput(SourceKind.SALE, "Invoice 17", dt.date(2025, 3, 1))
 EVIDENCE_COLUMN = 5

@@ -15,11 +15,11 @@ from pytestqt.qtbot import QtBot
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.first_run_wizard import FirstRunWizard
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.widgets import SourceButton, describe_source
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.qt_i18n import apply_language
-from privacycrm_desktop.ui.widgets import SourceButton, describe_source
+from privacycrm_desktop.ui.startup.first_run_wizard import FirstRunWizard
 
 
 def tab_stops(window: QWidget) -> list[QWidget]:
@@ -296,10 +296,14 @@ def _windows(services: Services, owner: Actor) -> dict[str, QWidget]:
     """The windows of the three daily jobs, with a contact and a request to show."""
     from privacycrm_desktop.domain.requests import RequestKind
     from privacycrm_desktop.services.requests import RequestInput
-    from privacycrm_desktop.ui.consent_panel import ConsentDialog
-    from privacycrm_desktop.ui.language_dialog import LanguageDialog
-    from privacycrm_desktop.ui.requests_view import LetterDialog, NewRequestDialog, RequestsDialog
-    from privacycrm_desktop.ui.settings import UiSettings
+    from privacycrm_desktop.ui.common.settings import UiSettings
+    from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
+    from privacycrm_desktop.ui.requests.requests_view import (
+        LetterDialog,
+        NewRequestDialog,
+        RequestsDialog,
+    )
+    from privacycrm_desktop.ui.startup.language_dialog import LanguageDialog
 
     cid = first_contact(services, owner)
     request = services.requests.add(owner, RequestInput(RequestKind.ACCESS, (cid,)))
@@ -325,7 +329,7 @@ def _windows(services: Services, owner: Actor) -> dict[str, QWidget]:
 def test_each_mnemonic_is_used_once_per_window(
     qtbot: QtBot, services: Services, owner: Actor, language: str
 ) -> None:
-    from privacycrm_desktop.ui.mnemonics import mnemonics_in
+    from privacycrm_desktop.ui.common.mnemonics import mnemonics_in
 
     apply_language(language)
     problems = []
@@ -339,7 +343,7 @@ def test_each_mnemonic_is_used_once_per_window(
 def test_the_editors_fields_have_mnemonics_leading_to_them(
     qtbot: QtBot, services: Services, owner: Actor, language: str
 ) -> None:
-    from privacycrm_desktop.ui.mnemonics import mnemonic_of
+    from privacycrm_desktop.ui.common.mnemonics import mnemonic_of
 
     apply_language(language)
     editor = ContactEditorDialog(services.contacts, owner, None)

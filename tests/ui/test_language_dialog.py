@@ -13,10 +13,10 @@ from pytestqt.qtbot import QtBot
 from privacycrm_desktop import i18n
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.language_dialog import RESTART_NOTICE, LanguageDialog
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.qt_i18n import apply_language
-from privacycrm_desktop.ui.settings import UiSettings
+from privacycrm_desktop.ui.startup.language_dialog import RESTART_NOTICE, LanguageDialog
 
 from .test_screenshots import save
 

@@ -6,7 +6,7 @@ from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop import i18n
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.login_dialog import LoginDialog
+from privacycrm_desktop.ui.startup.login_dialog import LoginDialog
 
 
 def test_wrong_password_then_right_one(qtbot: QtBot, services: Services) -> None:
@@ -33,6 +33,6 @@ def test_choosing_a_language_applies_it(qtbot: QtBot, services: Services) -> Non
         assert i18n.current_language() == "nl"
         assert dialog.selected_language() == "nl"
     finally:
-        from privacycrm_desktop.ui.qt_i18n import apply_language
+        from privacycrm_desktop.ui.common.qt_i18n import apply_language
 
         apply_language("en")

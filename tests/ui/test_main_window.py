@@ -9,8 +9,8 @@ from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.contact_table_model import Column
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contacts.contact_table_model import Column
 from privacycrm_desktop.ui.main_window import MainWindow
 
 

@@ -16,9 +16,9 @@ from pytestqt.qtbot import QtBot
 from privacycrm_desktop.services.audit import AuditFilter
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common.workers import ProgressPanel
+from privacycrm_desktop.ui.consent.marketing_dialog import MarketingListDialog
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.marketing_dialog import MarketingListDialog
-from privacycrm_desktop.ui.workers import ProgressPanel
 
 
 def save(widget: QWidget, name: str) -> None:

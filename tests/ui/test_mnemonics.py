@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-from privacycrm_desktop.ui.mnemonics import assign_mnemonics, mnemonic_of, without_mnemonic
+from privacycrm_desktop.ui.common.mnemonics import assign_mnemonics, mnemonic_of, without_mnemonic
 
 
 def labels(qtbot: QtBot, *texts: str) -> list[QLabel]:

@@ -22,9 +22,9 @@ from privacycrm_desktop.domain.requests import RequestKind, RequestStatus
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.requests import RequestInput
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.qt_i18n import apply_language
-from privacycrm_desktop.ui.requests_view import (
+from privacycrm_desktop.ui.requests.requests_view import (
     LetterDialog,
     NewRequestDialog,
     RequestColumn,

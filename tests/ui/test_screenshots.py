@@ -15,11 +15,11 @@ from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.first_run_wizard import FirstRunWizard
-from privacycrm_desktop.ui.login_dialog import LoginDialog
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.qt_i18n import apply_language
+from privacycrm_desktop.ui.startup.first_run_wizard import FirstRunWizard
+from privacycrm_desktop.ui.startup.login_dialog import LoginDialog
 
 
 def save(widget: QWidget, name: str) -> None:

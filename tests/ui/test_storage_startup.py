@@ -24,11 +24,11 @@ from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.storage import read_check_record
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.qt_i18n import apply_language
-from privacycrm_desktop.ui.recovery_dialog import RecoveryDialog
-from privacycrm_desktop.ui.storage_startup import (
+from privacycrm_desktop.ui.startup.recovery_dialog import RecoveryDialog
+from privacycrm_desktop.ui.startup.storage_startup import (
     add_read_only_notice,
     open_database,
     watch_storage,
@@ -360,7 +360,7 @@ def test_screenshots_of_the_storage_messages(
 
 
 def test_background_jobs_show_a_full_disk_in_words(qtbot: QtBot, tmp_path: Path, user: Any) -> None:
-    from privacycrm_desktop.ui.workers import run_in_background
+    from privacycrm_desktop.ui.common.workers import run_in_background
 
     def bulk_write(_context: object) -> None:  # a bulk write outside the unit of work
         conn = sqlite3.connect(tmp_path / "bulk.db")
@@ -388,7 +388,7 @@ def test_background_jobs_show_a_full_disk_in_words(qtbot: QtBot, tmp_path: Path,
 def test_the_daily_check_runs_in_the_background_and_reports_damage(
     qtbot: QtBot, services: Services, owner: Actor, database_path: Path, user: Any
 ) -> None:
-    from privacycrm_desktop.ui.storage_startup import start_quick_check
+    from privacycrm_desktop.ui.startup.storage_startup import start_quick_check
 
     services.demo.generate(owner, 2000, seed=6)
     checkpoint_and_close(services)

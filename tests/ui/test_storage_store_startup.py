@@ -24,7 +24,7 @@ from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.storage import read_check_record
-from privacycrm_desktop.ui.storage_startup import open_database
+from privacycrm_desktop.ui.startup.storage_startup import open_database
 
 from .test_storage_startup import OWNER_PASSWORD, checkpoint_and_close, user, with_backup
 
@@ -195,7 +195,7 @@ def test_the_daily_check_rebuilds_a_broken_index_in_the_background(
 ) -> None:
     from PySide6.QtWidgets import QMainWindow
 
-    from privacycrm_desktop.ui.storage_startup import start_quick_check
+    from privacycrm_desktop.ui.startup.storage_startup import start_quick_check
 
     services.demo.generate(owner, 600, seed=9)
     checkpoint_and_close(services)
@@ -226,8 +226,8 @@ def test_screenshots_of_the_fallback_and_the_repair(
     from privacycrm_desktop.domain.errors import BackupInvalid
     from privacycrm_desktop.persistence.backup import NEWER_SCHEMA
     from privacycrm_desktop.services.storage import REBUILT_INDEX
-    from privacycrm_desktop.ui.qt_i18n import apply_language
-    from privacycrm_desktop.ui.recovery_dialog import RecoveryDialog
+    from privacycrm_desktop.ui.common.qt_i18n import apply_language
+    from privacycrm_desktop.ui.startup.recovery_dialog import RecoveryDialog
 
     from .test_screenshots import save
 

@@ -16,7 +16,7 @@ from privacycrm_desktop.persistence.models import Suppression
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import ensure_salt
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 
 
 def editor(qtbot: QtBot, services: Services, owner: Actor, email: str) -> ContactEditorDialog:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.errors import FieldProblem, PermissionDenied, ValidationFailed
-from privacycrm_desktop.ui.workers import (
+from privacycrm_desktop.ui.common.workers import (
     Cancelled,
     JobContext,
     ProgressPanel,
@@ -286,7 +286,7 @@ import sys
 import time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QVBoxLayout
-from privacycrm_desktop.ui.workers import ProgressPanel, run_in_background
+from privacycrm_desktop.ui.common.workers import ProgressPanel, run_in_background
 
 app = QApplication([])
 

@@ -2,7 +2,7 @@
 
 ``QWidget.screen()`` ties the QScreen it returns to the widget's Python wrapper; when the
 cycle collector frees the wrapper, the QScreen is deleted and Qt crashes later on (seen
-as segmentation faults in the UI tests). ``ui.widgets.available_geometry`` is the way.
+as segmentation faults in the UI tests). ``ui.common.widgets.available_geometry`` is the way.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def test_the_scan_finds_a_widget_screen_call() -> None:
 
 def test_no_widget_asks_for_its_screen() -> None:
     found = {
-        path.name: lines
-        for path in sorted(UI.glob("*.py"))
+        path.relative_to(UI).as_posix(): lines
+        for path in sorted(UI.rglob("*.py"))
         if (lines := widget_screen_calls(path.read_text(encoding="utf-8")))
     }
-    assert not found, f"use ui.widgets.available_geometry instead: {found}"
+    assert not found, f"use ui.common.widgets.available_geometry instead: {found}"

@@ -10,7 +10,7 @@ data at once (services/storage_repair.py). The date and outcome of the last chec
 remembered beside the database file (``<file>.check.json``), not in it: a damaged or
 read-only database cannot store them, and a failed check must be remembered for the next
 start, which checks in full again and offers the newest good backup while the damage is
-there (ui/storage_startup.py). An action that meets a damaged file writes the same record
+there (ui/startup/storage_startup.py). An action that meets a damaged file writes the same record
 (persistence/unit_of_work.py).
 
 Nothing here needs an ``Actor``: it runs before anyone signs in and shows no personal data.
@@ -97,7 +97,7 @@ class CheckRecord:
 
     A record with problems stays until a later check finds the file sound (after a repair
     or a restore): every start re-checks the file in full and offers recovery while the
-    damage is there (ui/storage_startup.py)."""
+    damage is there (ui/startup/storage_startup.py)."""
 
     at: dt.datetime
     problems: tuple[str, ...]
@@ -122,7 +122,7 @@ class CheckOutcome:
 
 def as_storage_error(error: BaseException) -> StorageError | None:
     """The storage error behind a driver error (for callers above the services, which may
-    not look at driver errors themselves: ui/workers.show_failure)."""
+    not look at driver errors themselves: ui/common/workers.show_failure)."""
     return storage_error(error)
 
 

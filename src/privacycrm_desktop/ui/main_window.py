@@ -29,19 +29,19 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.contact_table_model import Column, ContactTableModel
-from privacycrm_desktop.ui.idle import IdleClock, IdleWatcher
-from privacycrm_desktop.ui.lock_screen import LockScreen
-from privacycrm_desktop.ui.marketing_dialog import add_marketing_menu
-from privacycrm_desktop.ui.requests_menu import add_requests_menu
-from privacycrm_desktop.ui.retention_actions import add_retention_actions
-from privacycrm_desktop.ui.settings import UiSettings
-from privacycrm_desktop.ui.widgets import available_geometry
+from privacycrm_desktop.ui.common.settings import UiSettings
+from privacycrm_desktop.ui.common.widgets import available_geometry
+from privacycrm_desktop.ui.consent.marketing_dialog import add_marketing_menu
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
+from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
+from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
+from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
+from privacycrm_desktop.ui.startup.lock_screen import LockScreen
 
 if TYPE_CHECKING:
-    from privacycrm_desktop.ui.change_watch import ChangeWatcher
-    from privacycrm_desktop.ui.consent_panel import ConsentDialog
+    from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
+    from privacycrm_desktop.ui.contacts.change_watch import ChangeWatcher
 
 #: The fields each list column shows; the column goes when all of them are hidden.
 COLUMN_FIELDS = {
@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
 
     def open_consent(self, contact_id: int, language: str) -> ConsentDialog:
         """Open the contact's "Consent & marketing" dialog (modal)."""
-        from privacycrm_desktop.ui.consent_panel import ConsentDialog
+        from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
 
         dialog = ConsentDialog(
             self._services.consent,
@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
     def choose_database(self) -> QDialog:
         """File > Database...: this computer's file or the office's server, from the next
         start (issue 10)."""
-        from privacycrm_desktop.ui.database_dialog import DatabaseDialog
+        from privacycrm_desktop.ui.startup.database_dialog import DatabaseDialog
 
         dialog = DatabaseDialog(self)
         dialog.open()
@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
     def choose_language(self) -> QDialog:
         """File > Language...: saved for the next start (this PC's UI settings)."""
         from privacycrm_desktop.i18n import current_language
-        from privacycrm_desktop.ui.language_dialog import LanguageDialog
+        from privacycrm_desktop.ui.startup.language_dialog import LanguageDialog
 
         if self._settings is None:
             self._settings = UiSettings()
@@ -377,8 +377,8 @@ class MainWindow(QMainWindow):
 
     def export_selected(self) -> QDialog | None:
         """Open the export dialog for the selected contacts."""
-        from privacycrm_desktop.ui.contact_table_model import SORT_KEYS
-        from privacycrm_desktop.ui.export_dialog import (
+        from privacycrm_desktop.ui.contacts.contact_table_model import SORT_KEYS
+        from privacycrm_desktop.ui.transfer.export_dialog import (
             ExportDialog,
             SelectedContacts,
             merge_ranges,
@@ -425,7 +425,7 @@ class MainWindow(QMainWindow):
 
     def open_import(self) -> QDialog:
         """The import wizard; the list follows each import and undo."""
-        from privacycrm_desktop.ui.import_wizard import ImportWizard
+        from privacycrm_desktop.ui.transfer.import_wizard import ImportWizard
 
         wizard = ImportWizard(self._services, self._actor, self)
         wizard.contacts_changed.connect(self._contacts_changed)
@@ -434,7 +434,7 @@ class MainWindow(QMainWindow):
 
     def open_import_history(self) -> QDialog:
         """The past imports, with "Undo import"."""
-        from privacycrm_desktop.ui.import_history import ImportHistoryDialog
+        from privacycrm_desktop.ui.transfer.import_history import ImportHistoryDialog
 
         dialog = ImportHistoryDialog(self._services, self._actor, self)
         dialog.contacts_changed.connect(self._contacts_changed)
@@ -445,7 +445,7 @@ class MainWindow(QMainWindow):
 
     def open_users(self) -> QDialog:
         """The user administration (owner only)."""
-        from privacycrm_desktop.ui.user_admin import UserAdminDialog
+        from privacycrm_desktop.ui.admin.user_admin import UserAdminDialog
 
         dialog = UserAdminDialog(self._services.auth, self._actor, self)
         dialog.open()
@@ -453,7 +453,7 @@ class MainWindow(QMainWindow):
 
     def open_field_matrix(self) -> QDialog:
         """The field x role matrix (owner only); the list shows the new access after it."""
-        from privacycrm_desktop.ui.field_matrix import FieldMatrixDialog
+        from privacycrm_desktop.ui.admin.field_matrix import FieldMatrixDialog
 
         dialog = FieldMatrixDialog(self._services.access, self._actor, self)
         dialog.finished.connect(self.model.refresh)
@@ -462,7 +462,7 @@ class MainWindow(QMainWindow):
 
     def open_audit(self) -> QDialog:
         """The audit viewer (owner and privacy officer)."""
-        from privacycrm_desktop.ui.audit_view import AuditViewerDialog
+        from privacycrm_desktop.ui.admin.audit_view import AuditViewerDialog
 
         today = self._services.contacts.suggest_source(self._actor, None).obtained_on
         assert today is not None
@@ -549,7 +549,7 @@ class MainWindow(QMainWindow):
 
     def start_change_watch(self, poll_interval: float | None = None) -> None:
         """Follow contacts changed on other desks (the app starts it after showing)."""
-        from privacycrm_desktop.ui.change_watch import ChangeWatcher
+        from privacycrm_desktop.ui.contacts.change_watch import ChangeWatcher
 
         if self.change_watch is None:
             self.change_watch = ChangeWatcher(self, self._services, self._actor)
@@ -569,8 +569,8 @@ class MainWindow(QMainWindow):
 
     def open_backups(self) -> None:
         """The Backups dialog; after a restore the app closes (no backup at closing)."""
-        from privacycrm_desktop.ui.automatic_backup import AutomaticBackups
-        from privacycrm_desktop.ui.backup_dialog import BackupDialog
+        from privacycrm_desktop.ui.admin.automatic_backup import AutomaticBackups
+        from privacycrm_desktop.ui.admin.backup_dialog import BackupDialog
 
         watching = self.change_watch is not None and self.change_watch.running
         if self.change_watch is not None:

@@ -99,7 +99,7 @@ _OWN_WRITERS = {
     "services/storage.py",
     "services/exports.py",
     "services/private_files.py",
-    "ui/consent_panel.py",
+    "ui/consent/consent_panel.py",
 }
 
 

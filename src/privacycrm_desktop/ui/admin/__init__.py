@@ -1,0 +1,1 @@
+"""Administration: users, the field access matrix, the audit viewer and backups."""

@@ -1,0 +1,1 @@
+"""Widgets, table models, background jobs and helpers that several features share."""

@@ -1,0 +1,277 @@
+"""The contact list as a Qt table model that scales to a million rows.
+
+Only the row count is known up front; rows arrive in blocks from
+``ContactService.page`` when the view asks for them, and a small LRU cache keeps the
+blocks recently shown. Nothing here holds more than a few thousand rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QColor
+
+from privacycrm_desktop.domain.contacts import RELATIONSHIP_LABELS
+from privacycrm_desktop.domain.normalize import fold
+from privacycrm_desktop.domain.retention import is_expired, is_expiring
+from privacycrm_desktop.i18n import N_, _
+from privacycrm_desktop.services.contacts import ContactService
+from privacycrm_desktop.services.dto import Actor, ContactRow, ContactSort
+from privacycrm_desktop.ui.common.date_fields import format_date
+
+BLOCK_SIZE = 200
+MAX_BLOCKS = 50
+MIN_QUERY_LENGTH = 2
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    """The list's columns, in display order."""
+
+    NAME = 0
+    ORGANISATION = 1
+    EMAIL = 2
+    PHONE = 3
+    CITY = 4
+    RELATIONSHIP = 5
+    KEEP_UNTIL = 6
+
+
+COLUMN_TITLES = {
+    Column.NAME: N_("Name"),
+    Column.ORGANISATION: N_("Organisation"),
+    Column.EMAIL: N_("E-mail"),
+    Column.PHONE: N_("Phone"),
+    Column.CITY: N_("City"),
+    Column.RELATIONSHIP: N_("Relationship"),
+    Column.KEEP_UNTIL: N_("Keep until"),
+}
+#: Marker colours of the keep-until column: passed, and passing within 30 days.
+EXPIRED_BACKGROUND = QColor("#f6d5d9")
+EXPIRING_BACKGROUND = QColor("#fcedc4")
+MARKER_FOREGROUND = QColor("#1a1a1a")
+_MARKER_ROLES = frozenset(
+    {Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole}
+)
+#: Columns the database has an index to sort by; the others are not sortable.
+SORT_KEYS = {
+    Column.NAME: ContactSort.NAME,
+    Column.ORGANISATION: ContactSort.ORGANISATION,
+    Column.CITY: ContactSort.CITY,
+    Column.RELATIONSHIP: ContactSort.RELATIONSHIP,
+}
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_KEY_ROLE = Qt.ItemDataRole.UserRole + 2
+ID_ROLE = Qt.ItemDataRole.UserRole + 3
+_ROLES = frozenset(
+    {Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, ROW_ROLE, SORT_KEY_ROLE, ID_ROLE}
+)
+
+
+class ContactTableModel(QAbstractTableModel):
+    """Contacts the signed-in user may see, filtered by a search text, fetched by window."""
+
+    def __init__(
+        self,
+        contacts: ContactService,
+        actor: Actor,
+        parent: QObject | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        super().__init__(parent)
+        self._today = today
+        self._contacts = contacts
+        self._actor = actor
+        self._query = ""
+        self._sort_column = Column.NAME
+        self._descending = False
+        self._blocks: OrderedDict[int, list[ContactRow]] = OrderedDict()
+        self._count = self._contacts.count(actor, "")
+
+    # -- what the model shows -------------------------------------------------------
+
+    @property
+    def query(self) -> str:
+        """The search text in effect (empty when the whole list shows)."""
+        return self._query
+
+    @property
+    def sort_column(self) -> Column:
+        """The column the rows are sorted by."""
+        return self._sort_column
+
+    @property
+    def descending(self) -> bool:
+        """True when sorted Z to A."""
+        return self._descending
+
+    def set_query(self, text: str) -> None:
+        """Show the contacts matching *text*; fewer than two characters shows all."""
+        query = text.strip()
+        if len(query) < MIN_QUERY_LENGTH:
+            query = ""
+        if query == self._query:
+            return
+        self.beginResetModel()
+        self._query = query
+        self._reload()
+        self.endResetModel()
+
+    def refresh(self) -> None:
+        """Reload after a change (a saved contact may move or appear)."""
+        self.beginResetModel()
+        self._reload()
+        self.endResetModel()
+
+    def clear(self) -> None:
+        """Show nothing and forget every fetched row (the idle lock); ``refresh`` refills."""
+        self.beginResetModel()
+        self._blocks.clear()
+        self._count = 0
+        self.endResetModel()
+
+    def _reload(self) -> None:
+        self._blocks.clear()
+        self._count = self._contacts.count(self._actor, self._query)
+
+    def contact_at(self, row: int) -> ContactRow | None:
+        """The contact shown on *row*, fetching its block if needed."""
+        if not 0 <= row < self._count:
+            return None
+        block_no, within = divmod(row, BLOCK_SIZE)
+        block = self._block(block_no)
+        return block[within] if within < len(block) else None
+
+    def _block(self, block_no: int) -> list[ContactRow]:
+        block = self._blocks.get(block_no)
+        if block is not None:
+            self._blocks.move_to_end(block_no)
+            return block
+        block = self._contacts.page(
+            self._actor,
+            query=self._query,
+            sort=SORT_KEYS[self._sort_column],
+            descending=self._descending,
+            offset=block_no * BLOCK_SIZE,
+            limit=BLOCK_SIZE,
+            total=self._count,
+        )
+        self._blocks[block_no] = block
+        while len(self._blocks) > MAX_BLOCKS:
+            self._blocks.popitem(last=False)
+        return block
+
+    # -- QAbstractTableModel ---------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # Roles are checked first so that style roles never fetch a block (except the
+        # keep-until column's marker).
+        wanted = role in _ROLES or (role in _MARKER_ROLES and index.column() == Column.KEEP_UNTIL)
+        contact = self.contact_at(index.row()) if wanted and index.isValid() else None
+        if contact is None:
+            return None
+        column = Column(index.column())
+        if column is Column.KEEP_UNTIL and role in _MARKER_ROLES:
+            return self._marker(contact.keep_until, role)
+        if role == ROW_ROLE:
+            return contact
+        if role == ID_ROLE:
+            return contact.id
+        if role == SORT_KEY_ROLE:
+            return _sort_key(contact, column)
+        return _display(contact, column)
+
+    def _marker(self, until: dt.date | None, role: int) -> Any:
+        """Colour and tooltip of the keep-until cell: passed, or passing within 30 days."""
+        today = self._today()
+        expired, expiring = is_expired(until, today), is_expiring(until, today)
+        if not expired and not expiring:
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return EXPIRED_BACKGROUND if expired else EXPIRING_BACKGROUND
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return MARKER_FOREGROUND
+        if expired:
+            return _("Keep-until date passed: erase or anonymise this contact (annual cleanup).")
+        return _("The keep-until date falls within 30 days.")
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            if 0 <= section < len(Column):
+                return _(COLUMN_TITLES[Column(section)])
+            return None
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if column not in SORT_KEYS:
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        if Column(column) == self._sort_column and descending == self._descending:
+            return
+        self.layoutAboutToBeChanged.emit()
+        self._sort_column = Column(column)
+        self._descending = descending
+        self._blocks.clear()
+        # Persistent indexes cannot follow rows we have not loaded: drop them to nothing.
+        for index in self.persistentIndexList():
+            self.changePersistentIndex(index, QModelIndex())
+        self.layoutChanged.emit()
+
+    @staticmethod
+    def is_sortable(column: int) -> bool:
+        """True for the columns the list can be sorted by."""
+        return column in SORT_KEYS
+
+
+def _display(contact: ContactRow, column: Column) -> str:
+    if column is Column.NAME:
+        # An organisation address (info@...) has no person's name: show whose it is.
+        return contact.name or contact.organisation
+    if column is Column.RELATIONSHIP:
+        return _(RELATIONSHIP_LABELS[contact.relationship])
+    if column is Column.KEEP_UNTIL:
+        return format_date(contact.keep_until) if contact.keep_until else ""
+    plain = {
+        Column.ORGANISATION: contact.organisation,
+        Column.EMAIL: contact.email,
+        Column.PHONE: contact.phone,
+        Column.CITY: contact.city,
+    }
+    return plain[column]
+
+
+def _sort_key(contact: ContactRow, column: Column) -> str:
+    if column is Column.RELATIONSHIP:
+        return contact.relationship.value
+    return fold(_display(contact, column).replace(",", ""))

@@ -1,0 +1,1 @@
+"""The rights requests: the Requests menu with its notice, and the register."""

@@ -1,0 +1,73 @@
+"""The "Requests" menu and the start-up notice of pressing requests (rule 21).
+
+Kept apart from the register (ui/requests/requests_view.py), which is imported only when it opens:
+the window that opens on the contact list should not pay for letters and reports.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
+
+from privacycrm_desktop.domain.access import Permission, has_permission
+from privacycrm_desktop.i18n import _, ngettext
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.services.requests import RequestInfo
+    from privacycrm_desktop.ui.requests.requests_view import RequestsDialog
+
+
+def attention_text(overdue: int, soon: int) -> str:
+    """ "2 requests overdue · 1 due within 7 days", or "" when nothing is pressing."""
+    parts = []
+    if overdue:
+        parts.append(
+            ngettext("{n} request overdue", "{n} requests overdue", overdue).format(n=overdue)
+        )
+    if soon:
+        parts.append(
+            ngettext(
+                "{n} request due within 7 days", "{n} requests due within 7 days", soon
+            ).format(n=soon)
+        )
+    return " · ".join(parts)
+
+
+def add_requests_menu(window: QMainWindow, services: Services, actor: Actor) -> QMenu | None:
+    """The "Requests" menu and the start-up notice of pressing requests (rule 21).
+
+    Only for the roles that handle requests; the notice sits in the status bar and opens
+    the register when clicked.
+    """
+    if not has_permission(actor.role, Permission.MANAGE_REQUESTS):
+        return None
+    menu = window.menuBar().addMenu(_("Re&quests"))
+    notice = QLabel()
+    notice.setObjectName("requests_notice")
+    notice.setStyleSheet("color: #b00020; font-weight: bold;")
+    window.statusBar().addWidget(notice)
+
+    def open_register() -> RequestsDialog:
+        from privacycrm_desktop.ui.requests.requests_view import RequestsDialog
+
+        dialog = RequestsDialog(services, actor, window)
+        dialog.finished.connect(lambda _result: update())
+        dialog.open()
+        return dialog
+
+    def show(pressing: list[RequestInfo]) -> None:
+        text = attention_text(sum(r.overdue for r in pressing), sum(r.due_soon for r in pressing))
+        notice.setText(f'<a href="#requests">{text}</a>' if text else "")
+        notice.setVisible(bool(text))
+
+    def update() -> None:
+        show(services.requests.attention(actor))
+
+    notice.linkActivated.connect(lambda _link: open_register())
+    action = menu.addAction(_("Requests &register..."))
+    action.triggered.connect(open_register)
+    update()
+    return menu

@@ -1,0 +1,633 @@
+"""The requests register (owner and privacy officer): due dates, overdue markers, new
+requests with a contact search, extension, closing, carrying out an objection, the access
+report (made off the UI thread), letters, and "where did you get my data?" to the clipboard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from privacycrm_desktop.domain.access import Permission, has_permission
+from privacycrm_desktop.domain.errors import DomainError
+from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
+from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceInput, SourceKind
+from privacycrm_desktop.domain.requests import RequestKind
+from privacycrm_desktop.i18n import LANGUAGES, N_, _, describe_error
+from privacycrm_desktop.services.dto import Actor, ContactRow
+from privacycrm_desktop.services.letters import LETTER_LABELS, Letter
+from privacycrm_desktop.services.private_files import write_private
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.services.request_actions import (
+    RECTIFIABLE_FIELDS,
+    RectificationDone,
+    can_carry_out,
+)
+from privacycrm_desktop.services.requests import (
+    REQUEST_KIND_LABELS,
+    REQUEST_STATUS_LABELS,
+    RequestInfo,
+    RequestInput,
+)
+from privacycrm_desktop.ui.common.date_fields import date_edit, format_date, from_qdate
+from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
+from privacycrm_desktop.ui.common.rows_model import ROW_ROLE, RowsModel
+from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background
+from privacycrm_desktop.ui.requests.requests_menu import attention_text
+
+_LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
+_OVERDUE = QColor("#b00020")
+_SOON = QColor("#a85d00")
+
+
+class RequestColumn(IntEnum):
+    """The register's columns."""
+
+    REFERENCE = 0
+    KIND = 1
+    RECEIVED = 2
+    DUE = 3
+    STATUS = 4
+    HANDLED_BY = 5
+
+
+_HEADERS = {
+    RequestColumn.REFERENCE: N_("Reference"),
+    RequestColumn.KIND: N_("Kind"),
+    RequestColumn.RECEIVED: N_("Received"),
+    RequestColumn.DUE: N_("Due"),
+    RequestColumn.STATUS: N_("Status"),
+    RequestColumn.HANDLED_BY: N_("Handled by"),
+}
+
+
+def due_text(info: RequestInfo) -> str:
+    """The due date with its marker: "28/02/2026 – overdue"."""
+    text = format_date(info.due_on)
+    if info.overdue:
+        return _("{date} – overdue").format(date=text)
+    if info.due_soon:
+        return _("{date} – due soon").format(date=text)
+    return text
+
+
+class RequestTableModel(RowsModel[RequestInfo]):
+    """Rows of the register (``RequestInfo``), open ones soonest due first."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(_HEADERS, parent)
+
+    def row(self, index: int) -> RequestInfo:
+        """The request on row *index* (which must exist)."""
+        return self._rows[index]
+
+    def cell(self, row: RequestInfo, column: int, role: int) -> Any:
+        shown = RequestColumn(column)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return {
+                RequestColumn.REFERENCE: row.reference,
+                RequestColumn.KIND: _(REQUEST_KIND_LABELS[row.kind]),
+                RequestColumn.RECEIVED: format_date(row.received_on),
+                RequestColumn.DUE: due_text(row),
+                RequestColumn.STATUS: _(REQUEST_STATUS_LABELS[row.status]),
+                RequestColumn.HANDLED_BY: row.handled_by,
+            }[shown]
+        if role == Qt.ItemDataRole.ForegroundRole and shown is RequestColumn.DUE:
+            if row.overdue:
+                return QBrush(_OVERDUE)
+            if row.due_soon:
+                return QBrush(_SOON)
+        return None
+
+
+class NewRequestDialog(QDialog):
+    """A new request: kind, date, channel, requester, identity check and the contact(s).
+
+    Returns a ``RequestInput`` (``request_input()``); it does not save anything.
+    """
+
+    def __init__(
+        self,
+        search: Callable[[str], list[ContactRow]],
+        today: dt.date,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("New request"))
+        self._search = search
+        self.kind = QComboBox()
+        for kind in RequestKind:
+            self.kind.addItem(_(REQUEST_KIND_LABELS[kind]), kind.value)
+        self.received = date_edit(today)
+        self.received.setMaximumDate(self.received.date())
+        self.channel = QLineEdit()
+        self.channel.setPlaceholderText(_("e-mail, letter, phone, at the desk"))
+        self.requester = QLineEdit()
+        self.verified = QCheckBox(_("&Identity verified"))
+        self.method = QLineEdit()
+        self.method.setPlaceholderText(_("how: identity card shown, known e-mail address..."))
+        self.query = QLineEdit()
+        self.query.setPlaceholderText(_("name, e-mail, phone..."))
+        self.query.returnPressed.connect(self.find_contacts)
+        find = QPushButton(_("F&ind"))
+        find.setAutoDefault(False)
+        find.clicked.connect(self.find_contacts)
+        self.results = QListWidget()
+        self.results.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+        self.error = ErrorLabel()
+
+        form = QFormLayout()
+        form.addRow(_("&Kind:"), self.kind)
+        form.addRow(_("&Received on:"), self.received)
+        form.addRow(_("C&hannel:"), self.channel)
+        form.addRow(_("Re&quester:"), self.requester)
+        form.addRow(self.verified, self.method)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.query, 1)
+        search_row.addWidget(find)
+        contact_label = QLabel(_("&Contact:"))
+        contact_label.setBuddy(self.query)
+        form.addRow(contact_label, search_row)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.results, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.resize(520, 480)
+        assign_window_mnemonics(self)  # unique in every language
+
+    def find_contacts(self) -> None:
+        """List the contacts matching the search words (as the user may see them)."""
+        self.results.clear()
+        try:
+            rows = self._search(self.query.text())
+        except DomainError as error:
+            self.error.show_message(describe_error(error))
+            return
+        for row in rows:
+            text = " · ".join(p for p in (row.name, row.organisation, row.email, row.city) if p)
+            item = QListWidgetItem(f"#{row.id}  {text}")
+            item.setData(ROW_ROLE, row.id)
+            self.results.addItem(item)
+        if len(rows) == 1:
+            self.results.item(0).setSelected(True)
+        self.error.show_message("" if rows else _("No contact found."))
+
+    def contact_ids(self) -> tuple[int, ...]:
+        return tuple(int(item.data(ROW_ROLE)) for item in self.results.selectedItems())
+
+    def request_input(self) -> RequestInput:
+        return RequestInput(
+            kind=RequestKind(self.kind.currentData()),
+            contact_ids=self.contact_ids(),
+            received_on=from_qdate(self.received.date()),
+            channel=self.channel.text(),
+            requester=self.requester.text(),
+            identity_verified=self.verified.isChecked(),
+            identity_method=self.method.text(),
+        )
+
+    def _accept(self) -> None:
+        if not self.contact_ids():
+            self.error.show_message(_("Choose the contact the request is about."))
+            return
+        self.accept()
+
+
+class LetterDialog(QDialog):
+    """Preview a letter of a request in the person's language; copy or save it."""
+
+    def __init__(
+        self, services: Services, actor: Actor, info: RequestInfo, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Letter for {reference}").format(reference=info.reference))
+        self._services, self._actor, self._info = services, actor, info
+        self.letter = QComboBox()
+        for letter in Letter:
+            self.letter.addItem(_(LETTER_LABELS[letter]), letter.value)
+        self.language = QComboBox()
+        self.language.addItem(_("The person's language"), None)
+        for code in LANGUAGES:
+            self.language.addItem(_LANGUAGE_NAMES[code], code)
+        self.reason = QLineEdit(info.extension_reason)
+        self.preview = QPlainTextEdit()
+        self.preview.setReadOnly(True)
+        self.error = ErrorLabel()
+        form = QFormLayout()
+        form.addRow(_("&Letter:"), self.letter)
+        form.addRow(_("&Language:"), self.language)
+        form.addRow(_("&Reason (extension, refusal):"), self.reason)
+        show = QPushButton(_("&Preview"))
+        show.clicked.connect(self.refresh)
+        copy = QPushButton(_("&Copy"))
+        copy.clicked.connect(self.copy)
+        save = QPushButton(_("&Save..."))
+        save.clicked.connect(self.save)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        for button in (show, copy, save):
+            row.addWidget(button)
+        row.addStretch(1)
+        row.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.error)
+        layout.addLayout(row)
+        self.letter.currentIndexChanged.connect(self.refresh)
+        self.language.currentIndexChanged.connect(self.refresh)
+        self.resize(640, 560)
+        assign_window_mnemonics(self)  # unique in every language
+        self.refresh()
+
+    def refresh(self) -> None:
+        letter = Letter(self.letter.currentData())
+        if letter in (Letter.REFUSAL, Letter.EXTENSION) and not self.reason.text().strip():
+            self.preview.setPlainText("")
+            self.error.show_message(_("Give the reason, then press Preview."))
+            return
+        try:
+            text = self._services.letters.render(
+                self._actor, self._info.id, letter, self.language.currentData(), self.reason.text()
+            )
+        except DomainError as error:
+            self.preview.setPlainText("")
+            self.error.show_message(describe_error(error))
+            return
+        self.error.show_message("")
+        self.preview.setPlainText(text)
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.preview.toPlainText())
+
+    def save(self) -> Path | None:
+        text = self.preview.toPlainText()
+        if not text:
+            return None
+        default = f"{self._info.reference}-{self.letter.currentData()}.txt"
+        name, _filter = QFileDialog.getSaveFileName(self, _("Save letter"), default, "*.txt")
+        if not name:
+            return None
+        path = Path(name)
+        write_private(path, text)
+        return path
+
+
+class RequestsDialog(QDialog):
+    """The register of rights requests."""
+
+    def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Requests register"))
+        self._services, self._actor = services, actor
+        self.job: Job[object] | None = None
+        self.model = RequestTableModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(RequestColumn.KIND, QHeaderView.ResizeMode.Stretch)
+        self.summary = QLabel()
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.PlainText)
+        # A word-wrapped label is sized too small by the layout: reserve its lines.
+        self.details.setMinimumHeight(self.fontMetrics().lineSpacing() * 5)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.error = ErrorLabel()
+
+        buttons = self._make_buttons()
+        done = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        done.rejected.connect(self.reject)
+        body = QHBoxLayout()
+        body.addWidget(self.view, 1)
+        body.addLayout(buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.details)
+        layout.addWidget(self.error)
+        layout.addWidget(done)
+        self.view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.resize(900, 520)
+        assign_window_mnemonics(self)  # unique in every language
+        self.refresh()
+
+    def _make_buttons(self) -> QVBoxLayout:
+        self.new_button = QPushButton(_("&New request..."))
+        self.extend_button = QPushButton(_("E&xtend..."))
+        self.close_button = QPushButton(_("C&lose..."))
+        self.carry_button = QPushButton(_("Carry &out"))
+        self.report_button = QPushButton(_("Access &report..."))
+        self.letter_button = QPushButton(_("Le&tters..."))
+        self.rectify_button = QPushButton(_("Corr&ect a value..."))
+        self.rectify_button.clicked.connect(self.rectify)
+        self.where_button = QPushButton(_("&Where did we get the data?"))
+        self.where_button.setToolTip(
+            _("Copies a short text listing the sources, in the person's language.")
+        )
+        self.new_button.clicked.connect(self.new_request)
+        self.extend_button.clicked.connect(self.extend)
+        self.close_button.clicked.connect(self.close_request)
+        self.carry_button.clicked.connect(self.carry_out)
+        self.report_button.clicked.connect(self.save_report)
+        self.letter_button.clicked.connect(self.open_letters)
+        self.where_button.clicked.connect(self.copy_where_from)
+        buttons = QVBoxLayout()
+        for button in (
+            self.new_button,
+            self.extend_button,
+            self.close_button,
+            self.carry_button,
+            self.report_button,
+            self.rectify_button,
+            self.letter_button,
+            self.where_button,
+        ):
+            button.setAutoDefault(False)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        return buttons
+
+    # -- state ----------------------------------------------------------------------------
+
+    def refresh(self, select: int | None = None) -> None:
+        rows = self._services.requests.list_requests(self._actor)
+        self.model.set_rows(rows)
+        overdue = sum(r.overdue for r in rows)
+        soon = sum(r.due_soon for r in rows)
+        self.summary.setText(attention_text(overdue, soon) or _("No request needs attention."))
+        for number, info in enumerate(rows):
+            if info.id == select:
+                self.view.selectRow(number)
+        self._update_buttons()
+
+    def selected(self) -> RequestInfo | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.row(rows[0].row()) if rows else None
+
+    def _update_buttons(self) -> None:
+        info = self.selected()
+        is_open = info is not None and info.is_open
+        self.extend_button.setEnabled(is_open and info is not None and info.extension_months < 2)
+        self.close_button.setEnabled(is_open)
+        self.carry_button.setEnabled(is_open and info is not None and can_carry_out(info.kind))
+        has_contact = info is not None and bool(info.contact_ids)
+        may_report = has_permission(self._actor.role, Permission.ACCESS_REPORT)
+        self.report_button.setEnabled(has_contact and may_report and self.job is None)
+        self.where_button.setEnabled(has_contact and may_report)
+        self.letter_button.setEnabled(info is not None)
+        self.rectify_button.setEnabled(
+            is_open and has_contact and info is not None and info.kind is RequestKind.RECTIFICATION
+        )
+        if info is None:
+            self.details.setText("")
+            return
+        lines = [
+            _("Contacts: {ids}").format(ids=", ".join(f"#{c}" for c in info.contact_ids)),
+            _("Channel: {channel} · Requester: {requester}").format(
+                channel=info.channel or "-", requester=info.requester or "-"
+            ),
+        ]
+        if info.identity_verified:
+            lines.append(_("Identity verified: {method}").format(method=info.identity_method))
+        if info.extension_months:
+            lines.append(
+                _("Extended by {months} months: {reason}").format(
+                    months=info.extension_months, reason=info.extension_reason
+                )
+            )
+        if info.outcome:
+            lines.append(_("Outcome: {outcome}").format(outcome=info.outcome))
+        self.details.setText("\n".join(lines))
+
+    def _run(self, action: Callable[[], object]) -> bool:
+        try:
+            action()
+        except DomainError as error:
+            self.error.show_message(describe_error(error))
+            return False
+        self.error.show_message("")
+        return True
+
+    # -- actions --------------------------------------------------------------------------
+
+    def new_request(self) -> NewRequestDialog:
+        dialog = NewRequestDialog(
+            lambda query: self._services.contacts.page(self._actor, query=query, limit=50),
+            self._services.requests.today(),
+            self,
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            data = dialog.request_input()
+            created: list[int] = []
+            if self._run(lambda: created.append(self._services.requests.add(self._actor, data))):
+                self.refresh(select=created[0])
+        return dialog
+
+    def extend(self) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        months, ok = QInputDialog.getInt(
+            self, _("Extend"), _("Extend by how many months?"), 1, 1, 2 - info.extension_months
+        )
+        if not ok:
+            return
+        reason, ok = QInputDialog.getText(self, _("Extend"), _("Reason for the extension:"))
+        if ok and self._run(
+            lambda: self._services.requests.extend(self._actor, info.id, months, reason)
+        ):
+            self.refresh(select=info.id)
+
+    def close_request(self) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        outcomes = [_("Done"), _("Refused")]
+        choice, ok = QInputDialog.getItem(
+            self, _("Close"), _("How did it end?"), outcomes, 0, False
+        )
+        if not ok:
+            return
+        outcome, ok = QInputDialog.getMultiLineText(
+            self, _("Close"), _("Outcome (for a refusal: the reason):")
+        )
+        refused = choice == outcomes[1]
+        if ok and self._run(
+            lambda: self._services.requests.close(self._actor, info.id, outcome, refused=refused)
+        ):
+            self.refresh(select=info.id)
+
+    def _ask_correction(self, info: RequestInfo) -> tuple[str, str, str, SourceInput] | None:
+        """Which value, the correct one, why, and how it reached us (None: cancelled)."""
+        labels = [_(FIELDS_BY_NAME[f].label) for f in RECTIFIABLE_FIELDS]
+        label, ok = QInputDialog.getItem(self, _("Correct"), _("Which value?"), labels, 0, False)
+        if not ok:
+            return None
+        field = RECTIFIABLE_FIELDS[labels.index(label)]
+        value, ok = QInputDialog.getText(self, _("Correct"), _("The correct value:"))
+        if not ok:
+            return None
+        reason, ok = QInputDialog.getText(self, _("Correct"), _("Reason for the correction:"))
+        if not ok:
+            return None
+        kinds = list(SourceKind)
+        how, ok = QInputDialog.getItem(
+            self,
+            _("Correct"),
+            _("How did the correct value reach us?"),
+            [_(SOURCE_KIND_LABELS[k]) for k in kinds],
+            kinds.index(SourceKind.PHONE_CALL),
+            False,
+        )
+        if not ok:
+            return None
+        return (
+            field,
+            value,
+            reason,
+            SourceInput(
+                kinds[[_(SOURCE_KIND_LABELS[k]) for k in kinds].index(how)],
+                _("Rectification request {reference}").format(reference=info.reference),
+                self._services.requests.today(),
+            ),
+        )
+
+    def rectify(self) -> RectificationDone | None:
+        """Correct one value for a rectification request; list the recipients to tell."""
+        info = self.selected()
+        asked = self._ask_correction(info) if info is not None and info.contact_ids else None
+        if info is None or asked is None:
+            return None
+        field, value, reason, source = asked
+        done: list[RectificationDone] = []
+        if not self._run(
+            lambda: done.append(
+                self._services.request_actions.rectify(
+                    self._actor, info.id, info.contact_ids[0], field, value, reason, source
+                )
+            )
+        ):
+            return None
+        recipients = ", ".join(done[0].recipients_to_tell) or _("none")
+        self.refresh(select=info.id)
+        self.summary.setText(
+            _("Corrected. Recipients to tell: {recipients}").format(recipients=recipients)
+        )
+        return done[0]
+
+    def carry_out(self) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        if info.kind is RequestKind.ERASURE:
+            answer = QMessageBox.question(
+                self,
+                _("Erase"),
+                _("Erase the data of this request's contacts for good? This cannot be undone."),
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        if self._run(lambda: self._services.request_actions.carry_out(self._actor, info.id)):
+            self.refresh(select=info.id)
+
+    def copy_where_from(self) -> str:
+        info = self.selected()
+        if info is None or not info.contact_ids:
+            return ""
+        texts: list[str] = []
+        if self._run(
+            lambda: texts.append(
+                self._services.access_reports.where_from(
+                    self._actor, info.contact_ids[0], also=info.contact_ids
+                )
+            )
+        ):
+            QGuiApplication.clipboard().setText(texts[0])
+            self.error.show_message("")
+            self.summary.setText(_("The text is on the clipboard: paste it into your reply."))
+            return texts[0]
+        return ""
+
+    def open_letters(self) -> LetterDialog | None:
+        info = self.selected()
+        if info is None:
+            return None
+        dialog = LetterDialog(self._services, self._actor, info, self)
+        dialog.open()
+        return dialog
+
+    def save_report(self) -> Job[object] | None:
+        """Make the access report off the UI thread and save it with its JSON copy."""
+        info = self.selected()
+        if info is None or not info.contact_ids or self.job is not None:
+            return None
+        default = f"{info.reference}.pdf"
+        name, _filter = QFileDialog.getSaveFileName(self, _("Save PDF"), default, "PDF (*.pdf)")
+        if not name:
+            return None
+        pdf_path = Path(name)
+        services, actor = self._services, self._actor
+
+        def work(_context: JobContext) -> object:
+            # Every record the request is about, in one report (issue 16).
+            report = services.access_reports.produce_for_request(actor, info.id)
+            write_private(pdf_path, report.pdf)
+            write_private(pdf_path.with_suffix(".json"), report.json)
+            return pdf_path
+
+        def saved(_result: object) -> None:
+            self.summary.setText(
+                _("Saved {file} and its machine-readable copy.").format(file=pdf_path.name)
+            )
+
+        def finished() -> None:
+            self.job = None
+            self._update_buttons()
+
+        self.job = run_in_background(work, saved, parent=self)
+        self.job.finished.connect(finished)
+        self._update_buttons()
+        self.summary.setText(_("Making the PDF..."))
+        return self.job

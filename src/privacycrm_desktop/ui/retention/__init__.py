@@ -1,0 +1,2 @@
+"""Retention: the expiry counts, erasing a contact, the annual cleanup wizard and the
+data quality review."""

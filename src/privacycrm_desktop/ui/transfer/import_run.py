@@ -1,0 +1,212 @@
+"""The import wizard's last pages: the import with a progress bar and Stop, the summary.
+
+The import runs on a worker thread (``ui.common.workers``); it can be stopped at any moment and
+the summary says what stopping did (the service keeps whole chunks already written, as a
+batch that can be undone).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import (
+    Qt,
+)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from privacycrm_desktop.domain.errors import DomainError
+from privacycrm_desktop.i18n import _, describe_error, ngettext
+from privacycrm_desktop.services.imports import ImportResult
+from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background, show_failure
+from privacycrm_desktop.ui.transfer.import_history import undo_import
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.ui.transfer.import_wizard import ImportWizard
+
+from privacycrm_desktop.ui.transfer.import_check import bullets, result_lines
+
+
+class ImportPage(QWizardPage):
+    """The import, with a progress bar and Stop; moves on to the summary by itself."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle(_("Importing"))
+        self.setSubTitle(
+            _(
+                "You can stop at any moment. Contacts written before you stop stay, and the "
+                "import can then be undone."
+            )
+        )
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.stop_button = QPushButton(_("&Stop the import"))
+        self.stop_button.clicked.connect(self.stop)
+        row = QHBoxLayout()
+        row.addWidget(self.bar, 1)
+        row.addWidget(self.stop_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        self.job: Job[ImportResult] | None = None
+        self.stopped = False
+        self.failure = ""
+
+    @property
+    def running(self) -> bool:
+        """True while the import runs."""
+        return self.job is not None
+
+    def initializePage(self) -> None:
+        self._wizard.outcome = None
+        self.stopped = False
+        self.failure = ""
+        self.bar.setRange(0, 0)
+        self.stop_button.setEnabled(True)
+        self.status.setText(_("Importing the contacts..."))
+        imports, actor, plan = (
+            self._wizard.services.imports,
+            self._wizard.actor,
+            self._wizard.plan(),
+        )
+
+        def work(context: JobContext) -> ImportResult:
+            return imports.run(actor, plan, context.progress_or_cancel)
+
+        self.job = run_in_background(
+            work,
+            self._done,
+            on_failure=self._failed,
+            on_progress=self._progress,
+            on_cancelled=self._cancelled,
+            parent=self,
+        )
+
+    def stop(self) -> None:
+        """Ask the import to stop; the summary says what was kept."""
+        if self.job is not None:
+            self.job.cancel()
+            self.stopped = True
+            self.stop_button.setEnabled(False)
+            self.status.setText(_("Stopping..."))
+
+    def _progress(self, done: int, total: int) -> None:
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+
+    def _finish(self) -> None:
+        self.job = None
+        self.stop_button.setEnabled(False)
+        self.completeChanged.emit()
+        self._wizard.next()
+
+    def _done(self, result: ImportResult) -> None:
+        self._wizard.outcome = result
+        if result.imported or result.merged:
+            self._wizard.contacts_changed.emit()
+        self._finish()
+
+    def _cancelled(self) -> None:
+        self._wizard.outcome = None
+        self.stopped = True
+        self._finish()
+
+    def _failed(self, error: BaseException) -> None:
+        # Chunks written before a failure stay (an undoable batch): the list must show them.
+        self._wizard.contacts_changed.emit()
+        if isinstance(error, DomainError):
+            self.failure = describe_error(error)
+        else:
+            show_failure(self, error)
+            self.failure = _("Something went wrong; the work was not done. Details are in the log.")
+        self._finish()
+
+    def isComplete(self) -> bool:
+        return self.job is None
+
+
+class SummaryPage(QWizardPage):
+    """What the import did, and "Undo this import"."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.undo_button = QPushButton(_("&Undo this import..."))
+        self.undo_button.clicked.connect(self.undo)
+        self.undo_message = QLabel()
+        self.undo_message.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.undo_button)
+        row.addWidget(self.undo_message, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addLayout(row)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:
+        result = self._wizard.outcome
+        page = self._wizard.import_page
+        self.undo_message.setText("")
+        if page.failure:
+            self.setTitle(_("The import failed"))
+            self.setSubTitle(_("The import did not finish."))
+            written = _(
+                "If contacts were written before the problem, File > Import history lists "
+                "this import and can undo it."
+            )
+            self.text.setText(bullets([page.failure, written]))
+        elif result is None or (result.cancelled and not result.batch_id):
+            self.setTitle(_("Import stopped"))
+            self.setSubTitle(_("The contact list is as it was."))
+            self.text.setText(bullets([_("You stopped the import: nothing was imported.")]))
+        else:
+            lines = result_lines(result, dry_run=False)
+            if result.cancelled:
+                self.setTitle(_("Import stopped"))
+                self.setSubTitle(_("You can undo what was imported with the button below."))
+                lines.insert(
+                    0, _("You stopped the import: the rows before that point were imported.")
+                )
+            else:
+                self.setTitle(_("Import finished"))
+                self.setSubTitle(_("The imported contacts are in the list now."))
+            self.text.setText(bullets(lines))
+        batch = result.batch_id if result is not None else None
+        self.undo_button.setVisible(batch is not None)
+        self.undo_button.setEnabled(batch is not None)
+
+    def undo(self) -> int | None:
+        """Undo the import just made, after asking."""
+        result = self._wizard.outcome
+        if result is None or result.batch_id is None or self._wizard.path is None:
+            return None
+        removed = undo_import(
+            self,
+            self._wizard.services,
+            self._wizard.actor,
+            result.batch_id,
+            self._wizard.path.name,
+            result.imported,
+        )
+        if removed is not None:
+            self.undo_button.setEnabled(False)
+            self.undo_message.setText(
+                ngettext(
+                    "Undone: {count} contact removed.", "Undone: {count} contacts removed.", removed
+                ).format(count=removed)
+            )
+            self._wizard.contacts_changed.emit()
+        return removed
