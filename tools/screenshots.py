@@ -394,12 +394,9 @@ def _request_story(
     """An access request: the new-request dialog, the register, the PDF and the letter."""
     from privacycrm_desktop.domain.requests import RequestKind
     from privacycrm_desktop.services.requests import RequestInput
-    from privacycrm_desktop.ui.requests.requests_view import (
-        ROW_ROLE,
-        LetterDialog,
-        NewRequestDialog,
-        RequestsDialog,
-    )
+    from privacycrm_desktop.ui.common.rows_model import ROW_ROLE
+    from privacycrm_desktop.ui.requests.request_dialogs import LetterDialog, NewRequestDialog
+    from privacycrm_desktop.ui.requests.requests_view import RequestsDialog
 
     # Two older requests on demo contacts: one overdue, one closed soon.
     others = [r.id for r in services.contacts.page(owner, limit=2)]
@@ -457,7 +454,8 @@ def _cleanup_story(services: Services, owner: Actor, window: QWidget, camera: Ca
     from PySide6.QtCore import QModelIndex
 
     from privacycrm_desktop.domain.retention import CleanupAction
-    from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard, Page
+    from privacycrm_desktop.ui.retention.cleanup_state import Page
+    from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard
 
     wizard = CleanupWizard(services, owner, window)
     wizard.show()

@@ -29,7 +29,9 @@ from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
-from privacycrm_desktop.ui.retention.cleanup_wizard import PAGE_SIZE, CleanupWizard, Page
+from privacycrm_desktop.ui.retention.cleanup_review import PAGE_SIZE
+from privacycrm_desktop.ui.retention.cleanup_state import Page
+from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard
 
 from .test_cleanup_wizard import save
 

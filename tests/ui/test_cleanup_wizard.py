@@ -26,7 +26,8 @@ from privacycrm_desktop.ui.contacts.contact_table_model import (
     Column,
 )
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard, Page
+from privacycrm_desktop.ui.retention.cleanup_state import Page
+from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard
 from privacycrm_desktop.ui.retention.retention_actions import ErasePreviewDialog, remind_once_a_year
 
 SOURCE = SourceInput(SourceKind.EVENT, "fair", dt.date(2025, 3, 1))

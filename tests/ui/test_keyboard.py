@@ -298,11 +298,8 @@ def _windows(services: Services, owner: Actor) -> dict[str, QWidget]:
     from privacycrm_desktop.services.requests import RequestInput
     from privacycrm_desktop.ui.common.settings import UiSettings
     from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
-    from privacycrm_desktop.ui.requests.requests_view import (
-        LetterDialog,
-        NewRequestDialog,
-        RequestsDialog,
-    )
+    from privacycrm_desktop.ui.requests.request_dialogs import LetterDialog, NewRequestDialog
+    from privacycrm_desktop.ui.requests.requests_view import RequestsDialog
     from privacycrm_desktop.ui.startup.language_dialog import LanguageDialog
 
     cid = first_contact(services, owner)

@@ -24,12 +24,8 @@ from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.requests import RequestInput
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.requests.requests_view import (
-    LetterDialog,
-    NewRequestDialog,
-    RequestColumn,
-    RequestsDialog,
-)
+from privacycrm_desktop.ui.requests.request_dialogs import LetterDialog, NewRequestDialog
+from privacycrm_desktop.ui.requests.requests_view import RequestColumn, RequestsDialog
 
 from .test_screenshots import save
 

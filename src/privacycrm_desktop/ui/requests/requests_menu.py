@@ -1,7 +1,7 @@
 """The "Requests" menu and the start-up notice of pressing requests (rule 21).
 
-Kept apart from the register (ui/requests/requests_view.py), which is imported only when it opens:
-the window that opens on the contact list should not pay for letters and reports.
+Kept apart from the register (``requests_view``), which is imported only when it opens: the
+window that opens on the contact list should not pay for letters and reports.
 """
 
 from __future__ import annotations
@@ -11,29 +11,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
 from privacycrm_desktop.domain.access import Permission, has_permission
-from privacycrm_desktop.i18n import _, ngettext
+from privacycrm_desktop.i18n import _
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.requests.attention import attention_text
 
 if TYPE_CHECKING:
     from privacycrm_desktop.services.requests import RequestInfo
     from privacycrm_desktop.ui.requests.requests_view import RequestsDialog
-
-
-def attention_text(overdue: int, soon: int) -> str:
-    """ "2 requests overdue · 1 due within 7 days", or "" when nothing is pressing."""
-    parts = []
-    if overdue:
-        parts.append(
-            ngettext("{n} request overdue", "{n} requests overdue", overdue).format(n=overdue)
-        )
-    if soon:
-        parts.append(
-            ngettext(
-                "{n} request due within 7 days", "{n} requests due within 7 days", soon
-            ).format(n=soon)
-        )
-    return " · ".join(parts)
 
 
 def add_requests_menu(window: QMainWindow, services: Services, actor: Actor) -> QMenu | None:

@@ -1,11 +1,12 @@
 """The requests register (owner and privacy officer): due dates, overdue markers, new
 requests with a contact search, extension, closing, carrying out an objection, the access
 report (made off the UI thread), letters, and "where did you get my data?" to the clipboard.
+
+The new-request and letter dialogs it opens are in ``request_dialogs``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
@@ -15,21 +16,14 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -41,9 +35,8 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceInput, SourceKind
 from privacycrm_desktop.domain.requests import RequestKind
-from privacycrm_desktop.i18n import LANGUAGES, N_, _, describe_error
-from privacycrm_desktop.services.dto import Actor, ContactRow
-from privacycrm_desktop.services.letters import LETTER_LABELS, Letter
+from privacycrm_desktop.i18n import N_, _, describe_error
+from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.request_actions import (
@@ -55,16 +48,15 @@ from privacycrm_desktop.services.requests import (
     REQUEST_KIND_LABELS,
     REQUEST_STATUS_LABELS,
     RequestInfo,
-    RequestInput,
 )
-from privacycrm_desktop.ui.common.date_fields import date_edit, format_date, from_qdate
+from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
-from privacycrm_desktop.ui.common.rows_model import ROW_ROLE, RowsModel
+from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background
-from privacycrm_desktop.ui.requests.requests_menu import attention_text
+from privacycrm_desktop.ui.requests.attention import attention_text
+from privacycrm_desktop.ui.requests.request_dialogs import LetterDialog, NewRequestDialog
 
-_LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
 _OVERDUE = QColor("#b00020")
 _SOON = QColor("#a85d00")
 
@@ -127,186 +119,6 @@ class RequestTableModel(RowsModel[RequestInfo]):
             if row.due_soon:
                 return QBrush(_SOON)
         return None
-
-
-class NewRequestDialog(QDialog):
-    """A new request: kind, date, channel, requester, identity check and the contact(s).
-
-    Returns a ``RequestInput`` (``request_input()``); it does not save anything.
-    """
-
-    def __init__(
-        self,
-        search: Callable[[str], list[ContactRow]],
-        today: dt.date,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(_("New request"))
-        self._search = search
-        self.kind = QComboBox()
-        for kind in RequestKind:
-            self.kind.addItem(_(REQUEST_KIND_LABELS[kind]), kind.value)
-        self.received = date_edit(today)
-        self.received.setMaximumDate(self.received.date())
-        self.channel = QLineEdit()
-        self.channel.setPlaceholderText(_("e-mail, letter, phone, at the desk"))
-        self.requester = QLineEdit()
-        self.verified = QCheckBox(_("&Identity verified"))
-        self.method = QLineEdit()
-        self.method.setPlaceholderText(_("how: identity card shown, known e-mail address..."))
-        self.query = QLineEdit()
-        self.query.setPlaceholderText(_("name, e-mail, phone..."))
-        self.query.returnPressed.connect(self.find_contacts)
-        find = QPushButton(_("F&ind"))
-        find.setAutoDefault(False)
-        find.clicked.connect(self.find_contacts)
-        self.results = QListWidget()
-        self.results.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
-        self.error = ErrorLabel()
-
-        form = QFormLayout()
-        form.addRow(_("&Kind:"), self.kind)
-        form.addRow(_("&Received on:"), self.received)
-        form.addRow(_("C&hannel:"), self.channel)
-        form.addRow(_("Re&quester:"), self.requester)
-        form.addRow(self.verified, self.method)
-        search_row = QHBoxLayout()
-        search_row.addWidget(self.query, 1)
-        search_row.addWidget(find)
-        contact_label = QLabel(_("&Contact:"))
-        contact_label.setBuddy(self.query)
-        form.addRow(contact_label, search_row)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.results, 1)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
-        self.resize(520, 480)
-        assign_window_mnemonics(self)  # unique in every language
-
-    def find_contacts(self) -> None:
-        """List the contacts matching the search words (as the user may see them)."""
-        self.results.clear()
-        try:
-            rows = self._search(self.query.text())
-        except DomainError as error:
-            self.error.show_message(describe_error(error))
-            return
-        for row in rows:
-            text = " · ".join(p for p in (row.name, row.organisation, row.email, row.city) if p)
-            item = QListWidgetItem(f"#{row.id}  {text}")
-            item.setData(ROW_ROLE, row.id)
-            self.results.addItem(item)
-        if len(rows) == 1:
-            self.results.item(0).setSelected(True)
-        self.error.show_message("" if rows else _("No contact found."))
-
-    def contact_ids(self) -> tuple[int, ...]:
-        return tuple(int(item.data(ROW_ROLE)) for item in self.results.selectedItems())
-
-    def request_input(self) -> RequestInput:
-        return RequestInput(
-            kind=RequestKind(self.kind.currentData()),
-            contact_ids=self.contact_ids(),
-            received_on=from_qdate(self.received.date()),
-            channel=self.channel.text(),
-            requester=self.requester.text(),
-            identity_verified=self.verified.isChecked(),
-            identity_method=self.method.text(),
-        )
-
-    def _accept(self) -> None:
-        if not self.contact_ids():
-            self.error.show_message(_("Choose the contact the request is about."))
-            return
-        self.accept()
-
-
-class LetterDialog(QDialog):
-    """Preview a letter of a request in the person's language; copy or save it."""
-
-    def __init__(
-        self, services: Services, actor: Actor, info: RequestInfo, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(_("Letter for {reference}").format(reference=info.reference))
-        self._services, self._actor, self._info = services, actor, info
-        self.letter = QComboBox()
-        for letter in Letter:
-            self.letter.addItem(_(LETTER_LABELS[letter]), letter.value)
-        self.language = QComboBox()
-        self.language.addItem(_("The person's language"), None)
-        for code in LANGUAGES:
-            self.language.addItem(_LANGUAGE_NAMES[code], code)
-        self.reason = QLineEdit(info.extension_reason)
-        self.preview = QPlainTextEdit()
-        self.preview.setReadOnly(True)
-        self.error = ErrorLabel()
-        form = QFormLayout()
-        form.addRow(_("&Letter:"), self.letter)
-        form.addRow(_("&Language:"), self.language)
-        form.addRow(_("&Reason (extension, refusal):"), self.reason)
-        show = QPushButton(_("&Preview"))
-        show.clicked.connect(self.refresh)
-        copy = QPushButton(_("&Copy"))
-        copy.clicked.connect(self.copy)
-        save = QPushButton(_("&Save..."))
-        save.clicked.connect(self.save)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        row = QHBoxLayout()
-        for button in (show, copy, save):
-            row.addWidget(button)
-        row.addStretch(1)
-        row.addWidget(close)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.preview, 1)
-        layout.addWidget(self.error)
-        layout.addLayout(row)
-        self.letter.currentIndexChanged.connect(self.refresh)
-        self.language.currentIndexChanged.connect(self.refresh)
-        self.resize(640, 560)
-        assign_window_mnemonics(self)  # unique in every language
-        self.refresh()
-
-    def refresh(self) -> None:
-        letter = Letter(self.letter.currentData())
-        if letter in (Letter.REFUSAL, Letter.EXTENSION) and not self.reason.text().strip():
-            self.preview.setPlainText("")
-            self.error.show_message(_("Give the reason, then press Preview."))
-            return
-        try:
-            text = self._services.letters.render(
-                self._actor, self._info.id, letter, self.language.currentData(), self.reason.text()
-            )
-        except DomainError as error:
-            self.preview.setPlainText("")
-            self.error.show_message(describe_error(error))
-            return
-        self.error.show_message("")
-        self.preview.setPlainText(text)
-
-    def copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.preview.toPlainText())
-
-    def save(self) -> Path | None:
-        text = self.preview.toPlainText()
-        if not text:
-            return None
-        default = f"{self._info.reference}-{self.letter.currentData()}.txt"
-        name, _filter = QFileDialog.getSaveFileName(self, _("Save letter"), default, "*.txt")
-        if not name:
-            return None
-        path = Path(name)
-        write_private(path, text)
-        return path
 
 
 class RequestsDialog(QDialog):

@@ -1,0 +1,315 @@
+"""The cleanup wizard's review page: the expired contacts, each with why and the action.
+
+The list is a lazily fetched table model with a checkbox and an editable action per
+contact, and bulk selection. The checkboxes stand for a ``Selection`` of the whole
+candidate set ("all except these" or "none except these"), not for the rows loaded so far:
+"Check none" means none, also of the rows the list has not fetched yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAction, Selection
+from privacycrm_desktop.i18n import N_, _, format_number, ngettext
+from privacycrm_desktop.services.cleanup import CleanupPlan, ReviewRow
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common.date_fields import format_date
+from privacycrm_desktop.ui.retention.cleanup_state import CleanupState
+
+PAGE_SIZE = 500
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class ReviewColumn(IntEnum):
+    """Columns of the review list."""
+
+    NAME = 0
+    KEEP_UNTIL = 1
+    REASON = 2
+    ACTION = 3
+
+
+REVIEW_TITLES = {
+    ReviewColumn.NAME: N_("Contact"),
+    ReviewColumn.KEEP_UNTIL: N_("Keep until"),
+    ReviewColumn.REASON: N_("Why it expired"),
+    ReviewColumn.ACTION: N_("Action"),
+}
+
+
+class ReviewTableModel(QAbstractTableModel):
+    """Expired contacts, fetched a page at a time; checked rows are handled, the action
+    per row can be changed. Only the user's changes are kept apart (a plan): the checks
+    as a ``Selection`` of every candidate, loaded or not."""
+
+    def __init__(self, services: Services, actor: Actor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._actor = actor
+        self._rows: list[ReviewRow] = []
+        self._total = 0
+        self.selection = Selection.all()
+        self.overrides: dict[int, CleanupAction] = {}
+
+    def load(self, total: int) -> None:
+        """Start over with *total* expired contacts (from the scan)."""
+        self.beginResetModel()
+        self._rows = []
+        self._total = total
+        self.selection = Selection.all()
+        self.overrides.clear()
+        self.endResetModel()
+
+    def plan(self, keep_reason: str = "") -> CleanupPlan:
+        """The user's decisions."""
+        return CleanupPlan(dict(self.overrides), self.selection, keep_reason)
+
+    @property
+    def total(self) -> int:
+        """How many candidates there are (loaded or not)."""
+        return self._total
+
+    def checked_count(self) -> int:
+        """How many candidates are checked (loaded or not)."""
+        return self.selection.count(self._total)
+
+    def action_of(self, row: ReviewRow) -> CleanupAction:
+        return self.overrides.get(row.contact_id, row.action)
+
+    # -- lazy fetching ------------------------------------------------------------------
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        page = self._services.cleanup.review(self._actor, len(self._rows), PAGE_SIZE)
+        if not page:
+            self._total = len(self._rows)
+            return
+        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)
+        self._rows.extend(page)
+        self.endInsertRows()
+
+    # -- QAbstractTableModel ------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(ReviewColumn)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = ReviewColumn(index.column())
+        if role == Qt.ItemDataRole.CheckStateRole and column is ReviewColumn.NAME:
+            checked = self.selection.includes(row.contact_id)
+            return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.EditRole and column is ReviewColumn.ACTION:
+            return self.action_of(row).value
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        shown: dict[ReviewColumn, Callable[[], str]] = {
+            ReviewColumn.NAME: lambda: row.name or f"#{row.contact_id}",
+            ReviewColumn.KEEP_UNTIL: lambda: format_date(row.keep_until),
+            ReviewColumn.REASON: lambda: _(row.label),
+            ReviewColumn.ACTION: lambda: _(CLEANUP_ACTION_LABELS[self.action_of(row)]),
+        }
+        return shown[column]()
+
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid():
+            return False
+        row = self._rows[index.row()]
+        column = ReviewColumn(index.column())
+        if role == Qt.ItemDataRole.CheckStateRole and column is ReviewColumn.NAME:
+            checked = Qt.CheckState(value) == Qt.CheckState.Checked
+            self.selection = self.selection.with_checked([row.contact_id], checked)
+        elif role == Qt.ItemDataRole.EditRole and column is ReviewColumn.ACTION:
+            action = CleanupAction(value)
+            if action is row.action:
+                self.overrides.pop(row.contact_id, None)
+            else:
+                self.overrides[row.contact_id] = action
+        else:
+            return False
+        self.dataChanged.emit(index, index, [role])
+        return True
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == ReviewColumn.NAME:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        if index.column() == ReviewColumn.ACTION:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(ReviewColumn)
+        ):
+            return _(REVIEW_TITLES[ReviewColumn(section)])
+        return None
+
+    # -- bulk ---------------------------------------------------------------------------
+
+    def set_checked(self, rows: list[int], checked: bool) -> None:
+        """Check or uncheck the given rows; when empty, every candidate (the rows not
+        loaded yet too)."""
+        if rows:
+            ids = [self._rows[r].contact_id for r in rows]
+            self.selection = self.selection.with_checked(ids, checked)
+        else:
+            self.selection = Selection.all() if checked else Selection.none()
+        targets = rows or list(range(len(self._rows)))
+        if targets:
+            self.dataChanged.emit(
+                self.index(min(targets), 0),
+                self.index(max(targets), 0),
+                [Qt.ItemDataRole.CheckStateRole],
+            )
+
+    def set_action(self, rows: list[int], action: CleanupAction) -> None:
+        """Give the given rows *action*."""
+        for r in rows:
+            self.setData(self.index(r, ReviewColumn.ACTION), action.value)
+
+
+class ActionDelegate(QStyledItemDelegate):
+    """A combo box to choose a row's action."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
+        combo = QComboBox(parent)
+        for action, label in CLEANUP_ACTION_LABELS.items():
+            combo.addItem(_(label), action.value)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: _Index) -> None:
+        assert isinstance(editor, QComboBox)
+        editor.setCurrentIndex(max(0, editor.findData(index.data(Qt.ItemDataRole.EditRole))))
+
+    def setModelData(self, editor: QWidget, model: Any, index: _Index) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+
+
+class ReviewPage(QWizardPage):
+    """The expired contacts, each with why and the action; checkboxes for bulk choices."""
+
+    def __init__(self, state: CleanupState) -> None:
+        super().__init__()
+        self._state = state
+        self.setTitle(_("Review"))
+        self.setSubTitle(_("Uncheck contacts to leave them as they are, or change their action."))
+        self.model = ReviewTableModel(state.services, state.actor, self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setItemDelegateForColumn(ReviewColumn.ACTION, ActionDelegate(self.view))
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.SelectedClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.view.verticalHeader().hide()
+        self.view.setWordWrap(False)
+        self.view.horizontalHeader().setSectionResizeMode(
+            ReviewColumn.NAME, QHeaderView.ResizeMode.Stretch
+        )
+        for column in (ReviewColumn.KEEP_UNTIL, ReviewColumn.REASON):
+            self.view.horizontalHeader().setSectionResizeMode(
+                column, QHeaderView.ResizeMode.ResizeToContents
+            )
+        # Wide enough for the longest action, whichever the rows get later.
+        metrics = self.view.fontMetrics()
+        widest = max(metrics.horizontalAdvance(_(t)) for t in CLEANUP_ACTION_LABELS.values())
+        self.view.setColumnWidth(ReviewColumn.ACTION, widest + 4 * metrics.averageCharWidth())
+        self.check_all = QPushButton(_("Check &all"))
+        self.check_none = QPushButton(_("Check &none"))
+        self.bulk_action = QComboBox()
+        for action, label in CLEANUP_ACTION_LABELS.items():
+            self.bulk_action.addItem(_(label), action.value)
+        self.apply_bulk = QPushButton(_("Set for &selected rows"))
+        self.check_all.clicked.connect(lambda: self.model.set_checked([], True))
+        self.check_none.clicked.connect(lambda: self.model.set_checked([], False))
+        self.apply_bulk.clicked.connect(self._bulk)
+        # What the checks mean for every candidate, not only the rows on screen.
+        self.checked_label = QLabel()
+        self.model.dataChanged.connect(self._show_checked)
+        self.model.modelReset.connect(self._show_checked)
+        bar = QHBoxLayout()
+        for widget in (self.check_all, self.check_none):
+            bar.addWidget(widget)
+        bar.addWidget(self.checked_label)
+        bar.addStretch(1)
+        bar.addWidget(self.bulk_action)
+        bar.addWidget(self.apply_bulk)
+        self.keep_reason = QLineEdit()
+        self.keep_reason.setPlaceholderText(_('Why these contacts are kept (for "keep")'))
+        keep_label = QLabel(_("&Reason for keeping:"))
+        keep_label.setBuddy(self.keep_reason)
+        keep = QHBoxLayout()
+        keep.addWidget(keep_label)
+        keep.addWidget(self.keep_reason, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(keep)
+
+    def _show_checked(self) -> None:
+        total = self.model.total
+        self.checked_label.setText(
+            ngettext("{checked} of {total} checked", "{checked} of {total} checked", total).format(
+                checked=format_number(self.model.checked_count()), total=format_number(total)
+            )
+        )
+
+    def _bulk(self) -> None:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        self.model.set_action(rows, CleanupAction(self.bulk_action.currentData()))
+
+    def initializePage(self) -> None:
+        self.model.load(self._state.total)
+        if self.model.canFetchMore():
+            self.model.fetchMore()
+
+    def validatePage(self) -> bool:
+        if (
+            CleanupAction.KEEP in self.model.overrides.values()
+            and not self.keep_reason.text().strip()
+        ):
+            QMessageBox.warning(self, _("Review"), _("Give the reason for keeping these contacts."))
+            return False
+        self._state.plan = self.model.plan(self.keep_reason.text())
+        return True
