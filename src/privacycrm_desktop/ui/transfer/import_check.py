@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import (
     QLocale,
@@ -37,9 +37,7 @@ from privacycrm_desktop.services.imports import ImportResult
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background, show_failure
-
-if TYPE_CHECKING:
-    from privacycrm_desktop.ui.transfer.import_wizard import ImportWizard
+from privacycrm_desktop.ui.transfer.import_state import ImportState
 
 
 class ProblemColumn(IntEnum):
@@ -156,9 +154,9 @@ def bullets(lines: list[str]) -> str:
 class CheckPage(QWizardPage):
     """A dry run of the whole file: what would be imported, merged, skipped, refused."""
 
-    def __init__(self, wizard: ImportWizard) -> None:
+    def __init__(self, state: ImportState) -> None:
         super().__init__()
-        self._wizard = wizard
+        self._state = state
         self.setTitle(_("Check before importing"))
         self.setSubTitle(_("Nothing is imported yet: this is what the import would do."))
         self.setCommitPage(True)
@@ -199,7 +197,7 @@ class CheckPage(QWizardPage):
         self._generation = 0
 
     def initializePage(self) -> None:
-        self._wizard.checked = None
+        self._state.checked = None
         self.error.show_message("")
         self.counts.setText("")
         self.model.set_rows(())
@@ -210,9 +208,9 @@ class CheckPage(QWizardPage):
         self._generation += 1
         generation = self._generation
         imports, actor, plan = (
-            self._wizard.services.imports,
-            self._wizard.actor,
-            self._wizard.plan(),
+            self._state.services.imports,
+            self._state.actor,
+            self._state.plan(),
         )
 
         def work(context: JobContext) -> ImportResult:
@@ -246,7 +244,7 @@ class CheckPage(QWizardPage):
         if generation != self._generation:
             return
         self.job = None
-        self._wizard.checked = result
+        self._state.checked = result
         self.bar.hide()
         self.status.setText(
             ngettext("{count} row checked.", "{count} rows checked.", result.total_rows).format(
@@ -280,12 +278,12 @@ class CheckPage(QWizardPage):
             widget.setVisible(visible)
 
     def isComplete(self) -> bool:
-        result = self._wizard.checked
+        result = self._state.checked
         return self.job is None and result is not None and bool(result.imported or result.merged)
 
     def save_invalid(self) -> Path | None:
         """Ask where, then write the invalid rows with their reasons (CSV)."""
-        result = self._wizard.checked
+        result = self._state.checked
         if result is None or not result.invalid:
             return None
         name, _filter = QFileDialog.getSaveFileName(
@@ -294,8 +292,8 @@ class CheckPage(QWizardPage):
         if not name:
             return None
         try:
-            count = self._wizard.services.imports.save_invalid_rows(
-                self._wizard.actor, self._wizard.plan(), result, Path(name)
+            count = self._state.services.imports.save_invalid_rows(
+                self._state.actor, self._state.plan(), result, Path(name)
             )
         except DomainError as exc:
             self.error.show_message(describe_error(exc))

@@ -7,8 +7,6 @@ marketing purposes only, and only when the file states consent or the user says 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,9 +25,7 @@ from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.import_formats import IMPORT_FIELD_LABELS, ColumnTarget, ImportField
 from privacycrm_desktop.i18n import N_, _
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
-
-if TYPE_CHECKING:
-    from privacycrm_desktop.ui.transfer.import_wizard import ImportWizard
+from privacycrm_desktop.ui.transfer.import_state import ImportState
 
 #: The channel inside "Consent: <purpose> by <channel>" (lower case, mid-sentence).
 CHANNEL_WORDS = {
@@ -59,9 +55,9 @@ def _escape(text: str) -> str:
 class MappingPage(QWizardPage):
     """One line per column of the file: its header, an example value and what it becomes."""
 
-    def __init__(self, wizard: ImportWizard) -> None:
+    def __init__(self, state: ImportState) -> None:
         super().__init__()
-        self._wizard = wizard
+        self._state = state
         self.setTitle(_("What each column holds"))
         self.setSubTitle(
             _(
@@ -70,8 +66,8 @@ class MappingPage(QWizardPage):
             )
         )
         # Consent is offered only to who may record it (the service checks it again).
-        may_record = has_permission(wizard.actor.role, Permission.RECORD_CONSENT)
-        self.marketing = [p for p in wizard.purposes if p.is_marketing and may_record]
+        may_record = has_permission(state.actor.role, Permission.RECORD_CONSENT)
+        self.marketing = [p for p in state.purposes if p.is_marketing and may_record]
         self.consent = QCheckBox(_("The file &records who agreed to receive marketing"))
         self.consent.setToolTip(
             _("Only when the file says who agreed, to what and how: consent cannot be assumed.")
@@ -108,7 +104,7 @@ class MappingPage(QWizardPage):
     # -- building -----------------------------------------------------------------------
 
     def initializePage(self) -> None:
-        preview = self._wizard.preview
+        preview = self._state.preview
         assert preview is not None
         if self._built_for == preview.headers:
             return  # back and forth: keep the user's choices

@@ -7,8 +7,6 @@ filled, and the source is then checked with the domain's own rule (``validate_so
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -33,9 +31,7 @@ from privacycrm_desktop.domain.purposes import LEGAL_BASIS_LABELS
 from privacycrm_desktop.i18n import N_, _, describe_error
 from privacycrm_desktop.ui.common.date_fields import date_edit, from_qdate, to_qdate
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
-
-if TYPE_CHECKING:
-    from privacycrm_desktop.ui.transfer.import_wizard import ImportWizard
+from privacycrm_desktop.ui.transfer.import_state import ImportState
 
 DUPLICATE_TEXTS = {
     DuplicatePolicy.SKIP: (
@@ -66,9 +62,9 @@ def labelled(text: str, field: QWidget) -> QLabel:
 class OriginPage(QWizardPage):
     """Where the contacts come from and why they are kept: both mandatory (rules 8, 16)."""
 
-    def __init__(self, wizard: ImportWizard) -> None:
+    def __init__(self, state: ImportState) -> None:
         super().__init__()
-        self._wizard = wizard
+        self._state = state
         self.setTitle(_("Where the contacts come from"))
         self.setSubTitle(
             _(
@@ -84,11 +80,11 @@ class OriginPage(QWizardPage):
         self.description = QLineEdit()
         self.description.setPlaceholderText(_("For example: visitors of our stand at the fair"))
         self.description.setMinimumWidth(self.fontMetrics().averageCharWidth() * 45)
-        self.obtained = date_edit(wizard.today)
-        self.obtained.setMaximumDate(to_qdate(wizard.today))
+        self.obtained = date_edit(state.today)
+        self.obtained.setMaximumDate(to_qdate(state.today))
         self.purpose = QComboBox()
         self.purpose.setPlaceholderText(_("Choose..."))
-        for purpose in wizard.purposes:
+        for purpose in state.purposes:
             self.purpose.addItem(_(purpose.name), purpose.code)
         self.purpose.setCurrentIndex(-1)
         self.legal_basis = QComboBox()
@@ -125,7 +121,7 @@ class OriginPage(QWizardPage):
         self.registerField("legal_basis*", self.legal_basis)
 
     def _purpose_chosen(self) -> None:
-        purpose = self._wizard.purpose(self.purpose.currentData())
+        purpose = self._state.purpose(self.purpose.currentData())
         if purpose is not None:
             self.legal_basis.setCurrentIndex(self.legal_basis.findData(purpose.legal_basis.value))
 
@@ -143,7 +139,7 @@ class OriginPage(QWizardPage):
 
     def validatePage(self) -> bool:
         try:
-            validate_source(self.source(), self._wizard.today)
+            validate_source(self.source(), self._state.today)
         except ValidationFailed as exc:
             show_problems(self.errors, exc.problems, self.general_error)
             return False
@@ -158,9 +154,9 @@ class OriginPage(QWizardPage):
 class DuplicatesPage(QWizardPage):
     """What happens to a row that matches a contact we already have."""
 
-    def __init__(self, wizard: ImportWizard) -> None:
+    def __init__(self, state: ImportState) -> None:
         super().__init__()
-        self._wizard = wizard
+        self._state = state
         self.setTitle(_("Contacts you already have"))
         self.setSubTitle(
             _(

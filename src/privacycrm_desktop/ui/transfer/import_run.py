@@ -7,11 +7,7 @@ batch that can be undone).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from PySide6.QtCore import (
-    Qt,
-)
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -25,20 +21,17 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error, ngettext
 from privacycrm_desktop.services.imports import ImportResult
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background, show_failure
-from privacycrm_desktop.ui.transfer.import_history import undo_import
-
-if TYPE_CHECKING:
-    from privacycrm_desktop.ui.transfer.import_wizard import ImportWizard
-
 from privacycrm_desktop.ui.transfer.import_check import bullets, result_lines
+from privacycrm_desktop.ui.transfer.import_history import undo_import
+from privacycrm_desktop.ui.transfer.import_state import ImportState
 
 
 class ImportPage(QWizardPage):
     """The import, with a progress bar and Stop; moves on to the summary by itself."""
 
-    def __init__(self, wizard: ImportWizard) -> None:
+    def __init__(self, state: ImportState) -> None:
         super().__init__()
-        self._wizard = wizard
+        self._state = state
         self.setTitle(_("Importing"))
         self.setSubTitle(
             _(
@@ -60,7 +53,6 @@ class ImportPage(QWizardPage):
         layout.addStretch(1)
         self.job: Job[ImportResult] | None = None
         self.stopped = False
-        self.failure = ""
 
     @property
     def running(self) -> bool:
@@ -68,16 +60,16 @@ class ImportPage(QWizardPage):
         return self.job is not None
 
     def initializePage(self) -> None:
-        self._wizard.outcome = None
+        self._state.outcome = None
         self.stopped = False
-        self.failure = ""
+        self._state.failure = ""
         self.bar.setRange(0, 0)
         self.stop_button.setEnabled(True)
         self.status.setText(_("Importing the contacts..."))
         imports, actor, plan = (
-            self._wizard.services.imports,
-            self._wizard.actor,
-            self._wizard.plan(),
+            self._state.services.imports,
+            self._state.actor,
+            self._state.plan(),
         )
 
         def work(context: JobContext) -> ImportResult:
@@ -108,27 +100,31 @@ class ImportPage(QWizardPage):
         self.job = None
         self.stop_button.setEnabled(False)
         self.completeChanged.emit()
-        self._wizard.next()
+        wizard = self.wizard()
+        if wizard is not None:
+            wizard.next()
 
     def _done(self, result: ImportResult) -> None:
-        self._wizard.outcome = result
+        self._state.outcome = result
         if result.imported or result.merged:
-            self._wizard.contacts_changed.emit()
+            self._state.contacts_changed()
         self._finish()
 
     def _cancelled(self) -> None:
-        self._wizard.outcome = None
+        self._state.outcome = None
         self.stopped = True
         self._finish()
 
     def _failed(self, error: BaseException) -> None:
         # Chunks written before a failure stay (an undoable batch): the list must show them.
-        self._wizard.contacts_changed.emit()
+        self._state.contacts_changed()
         if isinstance(error, DomainError):
-            self.failure = describe_error(error)
+            self._state.failure = describe_error(error)
         else:
             show_failure(self, error)
-            self.failure = _("Something went wrong; the work was not done. Details are in the log.")
+            self._state.failure = _(
+                "Something went wrong; the work was not done. Details are in the log."
+            )
         self._finish()
 
     def isComplete(self) -> bool:
@@ -138,9 +134,9 @@ class ImportPage(QWizardPage):
 class SummaryPage(QWizardPage):
     """What the import did, and "Undo this import"."""
 
-    def __init__(self, wizard: ImportWizard) -> None:
+    def __init__(self, state: ImportState) -> None:
         super().__init__()
-        self._wizard = wizard
+        self._state = state
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
@@ -157,17 +153,17 @@ class SummaryPage(QWizardPage):
         layout.addStretch(1)
 
     def initializePage(self) -> None:
-        result = self._wizard.outcome
-        page = self._wizard.import_page
+        result = self._state.outcome
+        failure = self._state.failure
         self.undo_message.setText("")
-        if page.failure:
+        if failure:
             self.setTitle(_("The import failed"))
             self.setSubTitle(_("The import did not finish."))
             written = _(
                 "If contacts were written before the problem, File > Import history lists "
                 "this import and can undo it."
             )
-            self.text.setText(bullets([page.failure, written]))
+            self.text.setText(bullets([failure, written]))
         elif result is None or (result.cancelled and not result.batch_id):
             self.setTitle(_("Import stopped"))
             self.setSubTitle(_("The contact list is as it was."))
@@ -190,15 +186,15 @@ class SummaryPage(QWizardPage):
 
     def undo(self) -> int | None:
         """Undo the import just made, after asking."""
-        result = self._wizard.outcome
-        if result is None or result.batch_id is None or self._wizard.path is None:
+        result = self._state.outcome
+        if result is None or result.batch_id is None or self._state.path is None:
             return None
         removed = undo_import(
             self,
-            self._wizard.services,
-            self._wizard.actor,
+            self._state.services,
+            self._state.actor,
             result.batch_id,
-            self._wizard.path.name,
+            self._state.path.name,
             result.imported,
         )
         if removed is not None:
@@ -208,5 +204,5 @@ class SummaryPage(QWizardPage):
                     "Undone: {count} contact removed.", "Undone: {count} contacts removed.", removed
                 ).format(count=removed)
             )
-            self._wizard.contacts_changed.emit()
+            self._state.contacts_changed()
         return removed

@@ -13,12 +13,10 @@ service's (``services.imports``), and its refusals are shown in the user's langu
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import IntEnum
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,15 +35,13 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.import_formats import (
     DELIMITER_CHOICES,
     ENCODING_CHOICES,
     FileFormat,
     FileShape,
 )
-from privacycrm_desktop.i18n import N_, _, describe_error, ngettext
-from privacycrm_desktop.services.consent_dto import PurposeInfo
+from privacycrm_desktop.i18n import N_, _, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportPlan, ImportPreview, ImportResult
 from privacycrm_desktop.services.registry import Services
@@ -54,6 +50,7 @@ from privacycrm_desktop.ui.transfer.import_check import CheckPage
 from privacycrm_desktop.ui.transfer.import_mapping import MappingPage
 from privacycrm_desktop.ui.transfer.import_origin import DuplicatesPage, OriginPage, labelled
 from privacycrm_desktop.ui.transfer.import_run import ImportPage, SummaryPage
+from privacycrm_desktop.ui.transfer.import_state import ImportState
 
 
 class Page(IntEnum):
@@ -87,9 +84,9 @@ DELIMITER_LABELS = {
 class FilePage(QWizardPage):
     """Choose the file; it is read once to make sure it can be imported at all."""
 
-    def __init__(self, wizard: ImportWizard) -> None:
+    def __init__(self, state: ImportState) -> None:
         super().__init__()
-        self._wizard = wizard
+        self._state = state
         self.setTitle(_("Choose the file"))
         self.setSubTitle(
             _(
@@ -138,7 +135,7 @@ class FilePage(QWizardPage):
         if not path.is_file():
             self.error.show_message(_("There is no file by that name."))
             return False
-        message = self._wizard.load_preview(path, None)
+        message = self._state.load_preview(path, None)
         self.error.show_message(message)
         return not message
 
@@ -146,9 +143,9 @@ class FilePage(QWizardPage):
 class PreviewPage(QWizardPage):
     """The first rows as read; the encoding and the separator can be changed."""
 
-    def __init__(self, wizard: ImportWizard) -> None:
+    def __init__(self, state: ImportState) -> None:
         super().__init__()
-        self._wizard = wizard
+        self._state = state
         self.setTitle(_("Check how the file reads"))
         self.setSubTitle(
             _(
@@ -184,8 +181,8 @@ class PreviewPage(QWizardPage):
         self.show_preview()
 
     def show_preview(self) -> None:
-        """Fill the choices and the table from the wizard's current preview."""
-        preview = self._wizard.preview
+        """Fill the choices and the table from the current preview."""
+        preview = self._state.preview
         if preview is None:
             return
         shape = preview.shape
@@ -218,15 +215,15 @@ class PreviewPage(QWizardPage):
             self.table.setColumnWidth(c, min(self.table.columnWidth(c), widest))
 
     def _reread(self) -> None:
-        preview = self._wizard.preview
-        if preview is None or self._wizard.path is None:
+        preview = self._state.preview
+        if preview is None or self._state.path is None:
             return
         shape = FileShape(
             preview.shape.format,
             str(self.encoding.currentData()),
             str(self.delimiter.currentData() or ""),
         )
-        message = self._wizard.load_preview(self._wizard.path, shape)
+        message = self._state.load_preview(self._state.path, shape)
         self.error.show_message(message)
         if message:
             self.table.clear()
@@ -237,7 +234,7 @@ class PreviewPage(QWizardPage):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        return self._wizard.preview is not None and not self.error.text()
+        return self._state.preview is not None and not self.error.text()
 
 
 def _fill(combo: QComboBox, choices: tuple[str, ...], labels: dict[str, str], value: str) -> None:
@@ -258,28 +255,28 @@ class ImportWizard(QWizard):
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.services = services
-        self.actor = actor
         today = services.contacts.suggest_source(actor, None).obtained_on
         assert today is not None
-        self.today: dt.date = today
-        self.purposes: list[PurposeInfo] = services.statements.purposes(actor)
-        self.path: Path | None = None
-        self.preview: ImportPreview | None = None
-        self.checked: ImportResult | None = None
-        self.outcome: ImportResult | None = None
+        self.state = ImportState(
+            services,
+            actor,
+            today,
+            services.statements.purposes(actor),
+            plan=self.plan,
+            contacts_changed=self.contacts_changed.emit,
+        )
         self.setWindowTitle(_("Import contacts"))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
-        self.file_page = FilePage(self)
-        self.preview_page = PreviewPage(self)
-        self.mapping_page = MappingPage(self)
-        self.origin_page = OriginPage(self)
-        self.duplicates_page = DuplicatesPage(self)
-        self.check_page = CheckPage(self)
-        self.import_page = ImportPage(self)
-        self.summary_page = SummaryPage(self)
+        self.file_page = FilePage(self.state)
+        self.preview_page = PreviewPage(self.state)
+        self.mapping_page = MappingPage(self.state)
+        self.origin_page = OriginPage(self.state)
+        self.duplicates_page = DuplicatesPage(self.state)
+        self.check_page = CheckPage(self.state)
+        self.import_page = ImportPage(self.state)
+        self.summary_page = SummaryPage(self.state)
         for page_id, page in (
             (Page.FILE, self.file_page),
             (Page.PREVIEW, self.preview_page),
@@ -303,33 +300,33 @@ class ImportWizard(QWizard):
         width, height = self.fontMetrics().averageCharWidth(), self.fontMetrics().height()
         self.resize(width * 132, height * 38)
 
-    def purpose(self, code: object) -> PurposeInfo | None:
-        """The purpose of the register with *code*."""
-        return next((p for p in self.purposes if p.code == code), None)
+    @property
+    def preview(self) -> ImportPreview | None:
+        """The file as read, None before it was read."""
+        return self.state.preview
 
-    def load_preview(self, path: Path, shape: FileShape | None) -> str:
-        """Read *path* (with *shape*, or detected); an error message, or "" when it read."""
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            self.preview = self.services.imports.preview(self.actor, path, shape)
-        except DomainError as exc:
-            if shape is None:
-                self.preview = None
-            return describe_error(exc)
-        except OSError:
-            return _("The file cannot be opened.")
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        self.path = path
-        return ""
+    @property
+    def checked(self) -> ImportResult | None:
+        """The dry run's result, None until it is done."""
+        return self.state.checked
+
+    @property
+    def outcome(self) -> ImportResult | None:
+        """The import's result, None when it was stopped before writing or failed."""
+        return self.state.outcome
+
+    @outcome.setter
+    def outcome(self, result: ImportResult | None) -> None:
+        self.state.outcome = result
 
     def plan(self) -> ImportPlan:
         """The choices made so far, as the service takes them."""
-        assert self.path is not None
-        assert self.preview is not None
+        path, preview = self.state.path, self.state.preview
+        assert path is not None
+        assert preview is not None
         return ImportPlan(
-            path=self.path,
-            shape=self.preview.shape,
+            path=path,
+            shape=preview.shape,
             mapping=self.mapping_page.mapping(),
             source=self.origin_page.source(),
             purpose_code=str(self.origin_page.purpose.currentData() or ""),
