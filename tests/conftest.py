@@ -42,7 +42,7 @@ _BOTH_BACKENDS = (
     "tests/unit/services/",
     "tests/e2e/test_cli",
     "tests/e2e/test_canary",
-    "tests/ui/test_conflict_dialog",
+    "tests/ui/contacts/test_conflict_dialog",
 )
 #: A test asking for one of these works on the SQLite file itself: SQLite only.
 _FILE_FIXTURES = {"database_path", "db_path", "read_only_file"}

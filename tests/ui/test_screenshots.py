@@ -6,11 +6,7 @@ each opens in each language; only the saving is skipped.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.services.dto import Actor
@@ -21,13 +17,7 @@ from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.startup.first_run_wizard import FirstRunWizard
 from privacycrm_desktop.ui.startup.login_dialog import LoginDialog
 
-
-def save(widget: QWidget, name: str) -> None:
-    folder = os.environ.get("PRIVACYCRM_SCREENSHOT_DIR")
-    widget.repaint()
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        assert widget.grab().save(str(Path(folder) / f"{name}.png"))
+from .screens import save
 
 
 @pytest.mark.parametrize("language", ["nl", "fr", "en"])

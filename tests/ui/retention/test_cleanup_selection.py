@@ -33,7 +33,7 @@ from privacycrm_desktop.ui.retention.cleanup_review import PAGE_SIZE
 from privacycrm_desktop.ui.retention.cleanup_state import Page
 from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard
 
-from .test_cleanup_wizard import save
+from ..screens import save
 
 COUNT = 100_000
 NOW = dt.datetime(2025, 3, 14, 10, 0)

@@ -34,7 +34,7 @@ from privacycrm_desktop.ui.startup.storage_startup import (
     watch_storage,
 )
 
-from .test_screenshots import save
+from ..screens import save
 
 OWNER_PASSWORD = "correct horse battery"
 

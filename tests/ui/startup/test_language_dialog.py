@@ -18,7 +18,7 @@ from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.startup.language_dialog import RESTART_NOTICE, LanguageDialog
 
-from .test_screenshots import save
+from ..screens import save
 
 
 def ini_settings(tmp_path: Path) -> UiSettings:

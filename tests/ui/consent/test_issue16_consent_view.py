@@ -7,13 +7,10 @@ Screenshots (nl, fr, 1024x600) go to PRIVACYCRM_SCREENSHOT_DIR when it is set.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.access import Role
@@ -28,16 +25,10 @@ from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
 
+from ..screens import save
+
 SOURCE = SourceInput(SourceKind.SALE, "Invoice 17", dt.date(2025, 3, 1))
 EVIDENCE_COLUMN = 5
-
-
-def save(widget: QWidget, name: str) -> None:
-    folder = os.environ.get("PRIVACYCRM_SCREENSHOT_DIR")
-    widget.repaint()
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        assert widget.grab().save(str(Path(folder) / f"{name}.png"))
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.access import Role
@@ -24,14 +23,7 @@ from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.startup.idle import ManualClock
 from privacycrm_desktop.ui.startup.login_dialog import LoginDialog
 
-from .test_screenshots import save as save_now
-
-
-def save(widget: QWidget, name: str) -> None:
-    """Let the layouts settle (as a person would see the window), then save."""
-    QApplication.processEvents()
-    save_now(widget, name)
-
+from ..screens import save
 
 GOOD = "another good password"
 CARD = SourceInput(SourceKind.BUSINESS_CARD, "Salon Batibouw", dt.date(2025, 2, 20))
@@ -46,7 +38,7 @@ def test_access_screenshots(qtbot: QtBot, services: Services, owner: Actor, lang
     login.username.setText("nobody")
     login.password.setText("wrong")
     login.sign_in()
-    save(login, f"{language}-access-login")
+    save(login, f"{language}-access-login", settle=True)
 
     services.auth.add_user(owner, "olga", GOOD, Role.OFFICE)
     services.auth.add_user(owner, "petra", GOOD, Role.PRIVACY_OFFICER)
@@ -71,22 +63,22 @@ def test_access_screenshots(qtbot: QtBot, services: Services, owner: Actor, lang
     users.show()
     users.select("owner")
     users.change_selected_role(Role.OFFICE)  # refused: the last owner
-    save(users, f"{language}-access-users")
+    save(users, f"{language}-access-users", settle=True)
 
     matrix = FieldMatrixDialog(services.access, owner)
     qtbot.addWidget(matrix)
     matrix.show()
-    save(matrix, f"{language}-access-matrix")
+    save(matrix, f"{language}-access-matrix", settle=True)
 
     editor = ContactEditorDialog(services.contacts, office, cid)
     qtbot.addWidget(editor)
     editor.show()
-    save(editor, f"{language}-access-editor-office")
+    save(editor, f"{language}-access-editor-office", settle=True)
 
     audit = AuditViewerDialog(services.audit, owner, dt.date(2025, 3, 14))
     qtbot.addWidget(audit)
     audit.show()
-    save(audit, f"{language}-access-audit")
+    save(audit, f"{language}-access-audit", settle=True)
 
     window = MainWindow(services, office, idle_clock=ManualClock())
     qtbot.addWidget(window)
@@ -95,4 +87,4 @@ def test_access_screenshots(qtbot: QtBot, services: Services, owner: Actor, lang
     window.lock()
     window.lock_screen.password.setText("wrong password")
     window.lock_screen.try_unlock()
-    save(window, f"{language}-access-locked")
+    save(window, f"{language}-access-locked", settle=True)

@@ -6,11 +6,10 @@ Screenshots of both, in nl, fr and en, go to PRIVACYCRM_SCREENSHOT_DIR when it i
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
@@ -26,13 +25,7 @@ from privacycrm_desktop.ui.consent.marketing_dialog import MarketingListDialog
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.main_window import MainWindow
 
-
-def save(widget: QWidget, name: str) -> None:
-    folder = os.environ.get("PRIVACYCRM_SCREENSHOT_DIR")
-    widget.repaint()
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        assert widget.grab().save(str(Path(folder) / f"{name}.png"))
+from ..screens import save
 
 
 def finish(qtbot: QtBot, job: Job[object] | None) -> None:

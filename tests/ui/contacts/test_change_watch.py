@@ -35,7 +35,7 @@ from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import ID_ROLE
 from privacycrm_desktop.ui.main_window import MainWindow
 
-from .test_screenshots import save
+from ..screens import save
 
 CARD = SourceInput(SourceKind.BUSINESS_CARD, "Batibouw 2025, stand 12", dt.date(2025, 2, 20))
 CALL = SourceInput(SourceKind.PHONE_CALL, "She phoned", dt.date(2025, 3, 1))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -20,13 +19,7 @@ from privacycrm_desktop.ui.common.workers import ProgressPanel
 from privacycrm_desktop.ui.consent.marketing_dialog import MarketingListDialog
 from privacycrm_desktop.ui.main_window import MainWindow
 
-
-def save(widget: QWidget, name: str) -> None:
-    folder = os.environ.get("PRIVACYCRM_SCREENSHOT_DIR")
-    widget.repaint()
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        assert widget.grab().save(str(Path(folder) / f"{name}.png"))
+from ..screens import save
 
 
 @pytest.fixture
@@ -39,6 +32,7 @@ def many(services: Services, owner: Actor) -> Services:
 def test_building_shows_progress_and_disables_the_buttons(
     qtbot: QtBot, many: Services, owner: Actor, qtmodeltester: ModelTester
 ) -> None:
+
     dialog = MarketingListDialog(many, owner)
     qtbot.addWidget(dialog)
     dialog.show()

@@ -27,7 +27,7 @@ from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.requests.request_dialogs import LetterDialog, NewRequestDialog
 from privacycrm_desktop.ui.requests.requests_view import RequestColumn, RequestsDialog
 
-from .test_screenshots import save
+from ..screens import save
 
 SOURCE = SourceInput(SourceKind.WEB_FORM, "Contactformulier", dt.date(2025, 1, 2))
 

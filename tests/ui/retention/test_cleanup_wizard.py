@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
@@ -30,15 +29,9 @@ from privacycrm_desktop.ui.retention.cleanup_state import Page
 from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard
 from privacycrm_desktop.ui.retention.retention_actions import ErasePreviewDialog, remind_once_a_year
 
+from ..screens import save
+
 SOURCE = SourceInput(SourceKind.EVENT, "fair", dt.date(2025, 3, 1))
-
-
-def save(widget: QWidget, name: str) -> None:
-    folder = os.environ.get("PRIVACYCRM_SCREENSHOT_DIR")
-    widget.repaint()
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        assert widget.grab().save(str(Path(folder) / f"{name}.png"))
 
 
 def populate(services: Services, owner: Actor, clock: FixedClock) -> list[int]:

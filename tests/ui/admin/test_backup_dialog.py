@@ -33,7 +33,7 @@ from privacycrm_desktop.ui.common.mnemonics import mnemonic_of
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.main_window import MainWindow
 
-from .test_screenshots import save
+from ..screens import save
 
 SOURCE = SourceInput(SourceKind.BUSINESS_CARD, "fair", dt.date(2025, 2, 20))
 

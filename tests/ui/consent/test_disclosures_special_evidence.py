@@ -6,14 +6,12 @@ Screenshots in nl, fr and en go to PRIVACYCRM_SCREENSHOT_DIR when it is set.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import stat
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.access import Role
@@ -30,13 +28,7 @@ from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
 from privacycrm_desktop.ui.consent.disclosure_dialog import DisclosureDialog
 
-
-def save(widget: QWidget, name: str) -> None:
-    folder = os.environ.get("PRIVACYCRM_SCREENSHOT_DIR")
-    widget.repaint()
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        assert widget.grab().save(str(Path(folder) / f"{name}.png"))
+from ..screens import save
 
 
 def customer(services: Services, owner: Actor) -> int:

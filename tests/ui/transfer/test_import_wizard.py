@@ -1,11 +1,9 @@
-"""The import wizard page by page on real files, the import history and its undo, and the
-main window's menu entries; screenshots of every page in nl, fr and en
-(PRIVACYCRM_SCREENSHOT_DIR)."""
+"""The import wizard page by page on real files, and the main window's menu entries;
+screenshots of every page in nl, fr and en (PRIVACYCRM_SCREENSHOT_DIR). The import history
+and its undo: test_import_history.py."""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
@@ -17,25 +15,22 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMessageBox,
-    QWidget,
     QWizard,
 )
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.consent import Channel
-from privacycrm_desktop.domain.contacts import ContactInput
-from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.import_formats import (
     ColumnTarget,
     DuplicatePolicy,
     FileFormat,
     ImportField,
 )
-from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.domain.purposes import LegalBasis
 from privacycrm_desktop.services.dto import Actor
-from privacycrm_desktop.services.imports import ImportPlan, ImportResult
+from privacycrm_desktop.services.imports import ImportResult
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.main_window import MainWindow
@@ -43,45 +38,8 @@ from privacycrm_desktop.ui.transfer.import_history import ImportHistoryDialog
 from privacycrm_desktop.ui.transfer.import_mapping import target_key
 from privacycrm_desktop.ui.transfer.import_wizard import ImportWizard, Page
 
-CARD = SourceInput(SourceKind.BUSINESS_CARD, "Trade fair", dt.date(2025, 2, 20))
-HEADER = "First Name;Last Name;E-mail Address;Mobile Phone;City;Newsletter"
-ROWS = [
-    "Zoë;Lefèvre;zoe@example.be;0470 12 34 56;Liège;yes",
-    "Jan;Peeters;jan.peeters@example.be;;Gent;no",
-    "Marie;Dubois;not an address;;Namur;yes",
-    "Piet;Aerts;aerts@example.be;;Antwerpen;",
-    "Anna;Claes;forgotten@example.be;;Brugge;",
-]
-
-
-def save(widget: QWidget, name: str) -> None:
-    folder = os.environ.get("PRIVACYCRM_SCREENSHOT_DIR")
-    widget.repaint()
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        assert widget.grab().save(str(Path(folder) / f"{name}.png"))
-
-
-def excel_csv(folder: Path, rows: list[str] = ROWS, name: str = "contacts.csv") -> Path:
-    """What Excel writes on a Belgian PC: ';' separators, a BOM, UTF-8."""
-    path = folder / name
-    path.write_bytes(("\r\n".join([HEADER, *rows]) + "\r\n").encode("utf-8-sig"))
-    return path
-
-
-def existing_and_forgotten(services: Services, owner: Actor) -> None:
-    """Piet Aerts is a contact already; whoever had forgotten@ asked to be forgotten."""
-    services.contacts.create(
-        owner,
-        ContactInput(first_name="Piet", last_name="Aerts", emails=("aerts@example.be",)),
-        CARD,
-    )
-    gone = services.contacts.create(
-        owner,
-        ContactInput(first_name="Anna", last_name="Claes", emails=("forgotten@example.be",)),
-        CARD,
-    )
-    services.erasure.erase(owner, gone, ErasureReason.ERASURE_REQUEST)
+from ..screens import save
+from .import_files import ROWS, excel_csv, existing_and_forgotten
 
 
 def start(qtbot: QtBot, services: Services, actor: Actor, path: Path) -> ImportWizard:
@@ -360,83 +318,6 @@ def test_stopping_the_import(
     assert not wizard.isVisible()
 
 
-def _import(services: Services, owner: Actor, path: Path) -> int:
-    plan = ImportPlan(
-        path=path,
-        shape=services.imports.preview(owner, path).shape,
-        mapping=services.imports.preview(owner, path).mapping,
-        source=CARD,
-        purpose_code="prospect_follow_up",
-        legal_basis=LegalBasis.LEGITIMATE_INTEREST.value,
-        duplicates=DuplicatePolicy.SKIP,
-    )
-    result = services.imports.run(owner, plan)
-    assert result.batch_id is not None
-    return result.batch_id
-
-
-@pytest.mark.parametrize("language", ["nl", "fr", "en"])
-def test_undo_from_the_history(
-    qtbot: QtBot,
-    qtmodeltester: object,
-    services: Services,
-    owner: Actor,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    language: str,
-) -> None:
-    apply_language(language)
-    _import(services, owner, excel_csv(tmp_path, ROWS[:2], "first.csv"))
-    _import(services, owner, excel_csv(tmp_path, [ROWS[3]], "second.csv"))
-    dialog = ImportHistoryDialog(services, owner)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtmodeltester.check(dialog.model)  # type: ignore[attr-defined]
-    assert dialog.model.rowCount() == 2
-    files = {dialog.model.index(r, 0).data() for r in range(2)}
-    assert files == {"first.csv", "second.csv"}
-    row = next(r for r in range(2) if dialog.model.index(r, 0).data() == "first.csv")
-    dialog.view.selectRow(row)
-    assert dialog.undo_button.isEnabled()
-    save(dialog, f"{language}-import-history")
-
-    changed: list[bool] = []
-    dialog.contacts_changed.connect(lambda: changed.append(True))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
-    assert dialog.undo_selected() == 2
-    assert changed
-    assert services.contacts.count(owner) == 1
-    row = next(r for r in range(2) if dialog.model.index(r, 0).data() == "first.csv")
-    dialog.view.selectRow(row)
-    assert not dialog.undo_button.isEnabled()
-    assert dialog.undo_button.toolTip()  # says why
-    save(dialog, f"{language}-import-history-undone")
-
-    # The other one: its contact is edited after the list was read; the service refuses.
-    row = next(r for r in range(2) if dialog.model.index(r, 0).data() == "second.csv")
-    dialog.view.selectRow(row)
-    assert dialog.undo_button.isEnabled()
-    contact = services.contacts.page(owner)[0]
-    detail = services.contacts.get(owner, contact.id)
-    services.contacts.update(
-        owner,
-        contact.id,
-        detail.version,
-        ContactInput(first_name="Pieter", last_name="Aerts", emails=("aerts@example.be",)),
-        CARD,
-    )
-    warnings: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
-    assert dialog.undo_selected() is None
-    assert warnings
-    assert "Traceback" not in warnings[0]
-    assert services.contacts.count(owner) == 1
-    dialog.view.selectRow(row)
-    assert not dialog.undo_button.isEnabled()
-    assert dialog.undo_button.toolTip()
-    save(dialog, f"{language}-import-history-refused")
-
-
 def test_the_main_window_imports_and_refreshes(
     qtbot: QtBot, services: Services, owner: Actor, tmp_path: Path
 ) -> None:
@@ -500,7 +381,7 @@ def test_a_vcard_has_no_separator(
     wizard.reject()
 
 
-CORPUS = Path(__file__).parents[1] / "data" / "import"
+CORPUS = Path(__file__).parents[2] / "data" / "import"
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,7 @@ def test_edit_conflict_is_reported(qtbot: QtBot, services: Services, owner: Acto
     second.save()
     assert not second.general_error.isHidden()
     assert "somebody else changed this contact" in second.general_error.text()
-    # Both values to choose from (tests/ui/test_conflict_dialog.py).
+    # Both values to choose from (tests/ui/contacts/test_conflict_dialog.py).
     assert second.conflict_dialog is not None
     assert list(second.conflict_dialog.groups) == ["city"]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 import vobject
 from PySide6.QtCore import QItemSelection, QItemSelectionModel
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.access import Role
@@ -25,15 +24,9 @@ from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.transfer.export_dialog import ExportDialog, merge_ranges
 
+from ..screens import save
+
 GOOD = "another good password"
-
-
-def save(widget: QWidget, name: str) -> None:
-    folder = os.environ.get("PRIVACYCRM_SCREENSHOT_DIR")
-    widget.repaint()
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        assert widget.grab().save(str(Path(folder) / f"{name}.png"))
 
 
 @pytest.fixture

@@ -229,7 +229,7 @@ def test_screenshots_of_the_fallback_and_the_repair(
     from privacycrm_desktop.ui.common.qt_i18n import apply_language
     from privacycrm_desktop.ui.startup.recovery_dialog import RecoveryDialog
 
-    from .test_screenshots import save
+    from ..screens import save
 
     apply_language(language)
     try:

@@ -33,7 +33,7 @@ from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.contacts.conflict_dialog import ConflictDialog
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 
-from .test_screenshots import save as save_png
+from ..screens import save as save_png
 
 CARD = SourceInput(SourceKind.BUSINESS_CARD, "Batibouw 2026, stand 12", dt.date(2025, 2, 20))
 ZOE = ContactInput(
