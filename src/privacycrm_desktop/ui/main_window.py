@@ -86,7 +86,7 @@ class ContactTableView(QTableView):
 class MainWindow(QMainWindow):
     """Search and browse contacts; open, create and save them through the services."""
 
-    #: Follows other desks' changes once started (start_change_watch, issue 10).
+    #: Follows other desks' changes once started (start_change_watch).
     change_watch: ChangeWatcher | None = None
 
     def __init__(
@@ -335,7 +335,7 @@ class MainWindow(QMainWindow):
 
     def choose_database(self) -> QDialog:
         """File > Database...: this computer's file or the office's server, from the next
-        start (issue 10)."""
+        start."""
         from privacycrm_desktop.ui.startup.database_dialog import DatabaseDialog
 
         dialog = DatabaseDialog(self)

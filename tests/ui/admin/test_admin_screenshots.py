@@ -1,4 +1,4 @@
-"""Screenshots of issue 3's windows in nl and fr (PRIVACYCRM_SCREENSHOT_DIR), to look at:
+"""Screenshots of the access-control windows in nl and fr (PRIVACYCRM_SCREENSHOT_DIR), to look at:
 the login dialog, user administration, the role matrix, the audit viewer, the lock screen
 and the contact editor as the office role sees it."""
 

@@ -1,4 +1,4 @@
-"""Issue 15: the audit viewer compares the chain with its anchors and names the one that
+"""The audit viewer compares the chain with its anchors and names the one that
 caught a truncation the chain alone does not show."""
 
 from __future__ import annotations

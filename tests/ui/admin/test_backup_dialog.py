@@ -219,7 +219,7 @@ def test_another_databases_backup_is_restored_only_after_a_clear_question(
     monkeypatch: pytest.MonkeyPatch,
     language: str,
 ) -> None:
-    """Issue 15: the dialog names what a backup of another database does and restores it
+    """The dialog names what a backup of another database does and restores it
     only when the owner says yes; the copy kept aside is listed with its kind."""
     from privacycrm_desktop.persistence.database import create_engine_for
     from privacycrm_desktop.persistence.migrate import migrate

@@ -1,4 +1,4 @@
-"""The "Consent & marketing" dialog and the marketing list dialog (issue 4).
+"""The "Consent & marketing" dialog and the marketing list dialog.
 
 Screenshots of both, in nl, fr and en, go to PRIVACYCRM_SCREENSHOT_DIR when it is set.
 """

@@ -1,4 +1,4 @@
-"""Two desks on one database: desk A's window follows what desk B saves (issue 10).
+"""Two desks on one database: desk A's window follows what desk B saves.
 
 Desk A is a main window on the test's SQLite file; desk B is a second ``Services`` with its
 own engine on the same file (another app instance, or the CLI). Nobody touches desk A's

@@ -1,4 +1,4 @@
-"""Two desks edit one contact: the second save shows both values to choose from (issue 10).
+"""Two desks edit one contact: the second save shows both values to choose from.
 
 Each desk is its own ``Services`` with its own engine on the same database file, as two app
 instances would be; the editors are the real ones.

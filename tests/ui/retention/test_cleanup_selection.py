@@ -1,6 +1,6 @@
 """The cleanup wizard on 100,000 contacts: "Check none" / "Check all" mean every candidate.
 
-Issue 16 (blocker): the review list loads 500 rows at a time and the bulk checks touched
+A former blocker: the review list loads 500 rows at a time and the bulk checks touched
 only the loaded rows, so after "Check none" the dry run still erased some 30,000 contacts,
 and Apply was the default button. The database is generated once (the demo service's bulk
 path, about 30 s) and copied for each test.

@@ -112,7 +112,7 @@ def test_the_wizard_page_by_page(
     save(wizard, f"{language}-cleanup-3-dry-run")
     assert services.cleanup.summary(owner)  # nothing changed yet
 
-    # Apply asks first, naming how many people it erases (issue 16).
+    # Apply asks first, naming how many people it erases.
     asked: list[str] = []
     monkeypatch.setattr(
         QMessageBox,
@@ -256,7 +256,7 @@ def test_a_pending_scrub_shows_and_is_finished_in_the_background(
     database_path: Path,
     language: str,
 ) -> None:
-    """Issue 16: another program's read snapshot kept the erased person in the files
+    """Another program's read snapshot once kept the erased person in the files
     while the app said nothing; now a note shows until a retry has removed the bytes."""
     from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 

@@ -1,4 +1,4 @@
-"""File > Database... and the first-run wizard's way to the office's server (issue 10)."""
+"""File > Database... and the first-run wizard's way to the office's server."""
 
 from __future__ import annotations
 

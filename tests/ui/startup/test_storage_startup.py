@@ -1,4 +1,4 @@
-"""Start-up safety (issue 8): damaged file, read-only file, locked file, full disk.
+"""Start-up safety: damaged file, read-only file, locked file, full disk.
 
 The start-up (``open_database``) runs its dialogs modally, as in the app; a timer plays the
 user: it answers whichever modal window is up and writes down what it said.

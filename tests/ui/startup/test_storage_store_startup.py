@@ -1,6 +1,6 @@
-"""Start-up after issue 17: damage stays remembered, derived parts are rebuilt, a newer
-version's database or backup gets one sentence and recovery falls back to a backup it can
-actually restore.
+"""Start-up once something went wrong: damage stays remembered, derived parts are
+rebuilt, a newer version's database or backup gets one sentence and recovery falls back to
+a backup it can actually restore.
 
 The modal windows are answered by test_storage_startup's ``User`` (a timer playing the user).
 """

@@ -1,4 +1,4 @@
-"""'Export selected...': the main window's multi-selection and the export dialog (issue 7)."""
+"""'Export selected...': the main window's multi-selection and the export dialog."""
 
 from __future__ import annotations
 

@@ -236,7 +236,7 @@ class AuditViewerDialog(QDialog):
         layout.addWidget(close)
 
     def check_chain(self) -> None:
-        """Recompute the hash chain, compare it with every anchor found (issue 15: the
+        """Recompute the hash chain, compare it with every anchor found (the
         anchor file, the backups, the server's table) and say whether it holds."""
         result = self._audit.check()
         bad = result.first_bad_event

@@ -1,4 +1,4 @@
-"""The main window follows changes made on other desks (issue 10).
+"""The main window follows changes made on other desks sharing the database.
 
 ``ChangeWatcher`` subscribes to the change feed (services/change_watch.py). The feed calls
 back on its own thread; a queued signal brings the news to the UI thread, where at most one

@@ -1,6 +1,6 @@
 """Somebody else saved the contact first: choose, field by field, which value to keep.
 
-The contact editor opens this dialog when its save meets an ``EditConflict`` (issue 10).
+The contact editor opens this dialog when its save meets an ``EditConflict``.
 Each field both people changed is a row with two radio buttons, their value and yours;
 "Keep all theirs" and "Keep all mine" choose for every row at once. Save is possible once
 every row has a choice; the editor then saves again against the newer version (and opens

@@ -107,7 +107,7 @@ class ContactEditorDialog(QDialog):
             contacts.get(actor, contact_id) if contact_id is not None else None
         )
         #: The values the form was loaded from, for the service to see who changed what
-        #: when somebody else saves first (issue 10); after a conflict, their version.
+        #: when somebody else saves first; after a conflict, their version.
         self._base: ContactInput | None = None if self._detail is None else input_from(self._detail)
         self.conflict_dialog: ConflictDialog | None = None
         self.saved_id: int | None = None
@@ -427,7 +427,7 @@ class ContactEditorDialog(QDialog):
         if not self.notes_confirmed():
             return
         # The user saw the warning and chose to save (or there was nothing to warn about):
-        # the service checks the same rule on every way in (issue 16).
+        # the service checks the same rule on every way in.
         self._special_confirmed = True
         self._submit()
 
@@ -476,7 +476,7 @@ class ContactEditorDialog(QDialog):
             self.suppression_notice(hit.value)
         self.accept()
 
-    # -- somebody else saved first (issue 10) ---------------------------------------------
+    # -- somebody else saved first -----------------------------------------------------
 
     def _choose(self, conflict: ConflictDetail) -> None:
         """Let the user choose between their values and the typed ones (``conflict_dialog``).

@@ -423,7 +423,7 @@ class RequestsDialog(QDialog):
         services, actor = self._services, self._actor
 
         def work(_context: JobContext) -> object:
-            # Every record the request is about, in one report (issue 16).
+            # Every record the request is about, in one report.
             report = services.access_reports.produce_for_request(actor, info.id)
             write_private(pdf_path, report.pdf)
             write_private(pdf_path.with_suffix(".json"), report.json)

@@ -32,8 +32,8 @@ def language_combo(current: str) -> QComboBox:
 
 
 class SignIn(Protocol):
-    """What checks the credentials: the auth service, or (issue 10) a connection to the
-    shared server as the person's own role."""
+    """What checks the credentials: the auth service, or, on a shared server, a connection
+    to it as the person's own role."""
 
     def login(self, username: str, password: str) -> Actor:
         """The signed-in actor; raises a DomainError saying why not."""

@@ -1,4 +1,4 @@
-"""Start-up safety (issue 8): open the database, explain what stops it, keep checking it.
+"""Start-up safety: open the database, explain what stops it, keep checking it.
 
 ``open_database`` is what app.py calls instead of opening the database directly:
 

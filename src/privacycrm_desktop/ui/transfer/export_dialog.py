@@ -1,4 +1,4 @@
-""" "Export selected...": the chosen contacts to a CSV or vCard file (issue 7).
+""" "Export selected...": the chosen contacts to a CSV or vCard file.
 
 The dialog asks for the format, the purpose (from the register), the recipient and its
 kind, the declaration that the recipient would use the data for its own purposes (which is

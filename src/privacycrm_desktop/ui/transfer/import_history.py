@@ -64,7 +64,7 @@ BATCH_TITLES = {
 
 def batch_state(batch: ImportBatchRow) -> str:
     """Whether *batch* can be undone, in words (also the Undo button's tooltip); a batch
-    that did not finish says so first (issue 17)."""
+    that did not finish (its process was killed) says so first."""
     if batch.undone:
         return _("Undone already")
     if not batch.undoable:

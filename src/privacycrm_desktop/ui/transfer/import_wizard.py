@@ -1,4 +1,4 @@
-"""The import wizard (issue 7): a CSV or vCard file becomes contacts, with their origin.
+"""The import wizard: a CSV or vCard file becomes contacts, with their origin.
 
 Pages (``Page``): the file; a preview with the detected encoding and separator (both can
 be changed); the meaning of each column (``import_mapping``); where the contacts come from

@@ -1,4 +1,4 @@
-"""Issue 16 in the "Consent and marketing" dialog: a written special-category consent is
+"""The "Consent and marketing" dialog: a written special-category consent is
 withheld from roles that may not see special categories, and times are local.
 
 Screenshots (nl, fr, 1024x600) go to PRIVACYCRM_SCREENSHOT_DIR when it is set.
