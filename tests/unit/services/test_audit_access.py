@@ -42,7 +42,7 @@ def test_override_is_stored_used_and_audited(svc: Services, owner: Actor) -> Non
     assert "0475" not in svc.contacts.page(office)[0].phone
     # Back to the default: the override row goes.
     svc.access.set_field_access(owner, Role.OFFICE, "notes", FieldAccess.HIDDEN)
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         rows = uow.session.query(RoleFieldAccess).all()
         assert [(r.role, r.field, r.access) for r in rows] == [("office", "phones", "masked")]
     events = [e for e in svc.audit.list_events(owner) if e.action == "access.set"]

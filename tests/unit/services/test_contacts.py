@@ -225,7 +225,7 @@ def test_every_action_is_audited_without_personal_values(
     dump = repr(rows).casefold()
     for personal in ("zoë", "lefèvre", "liège", "namur", "0475", "example.be", "5000"):
         assert personal not in dump
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         assert verify_chain(uow.session) is None
 
 
