@@ -77,7 +77,7 @@ def prepare(svc: Services, owner: Actor) -> None:
     # The name and postcode of the file's first row and a few more.
     same_name = ContactInput(first_name="Jan", last_name="Peeters", postcode="1000")
     svc.contacts.create(owner, same_name, SOURCE)
-    with svc.contacts._uow(write=True) as uow:
+    with svc.uow(write=True) as uow:
         salt = ensure_salt(uow.session)
         uow.session.add(
             Suppression(

@@ -465,7 +465,7 @@ def test_a_check_writes_nothing(svc: Services, owner: Actor) -> None:
 
 
 def suppress(svc: Services, kind: HashKind, value: str, reason: SuppressionReason) -> None:
-    with svc.contacts._uow(write=True) as uow:
+    with svc.uow(write=True) as uow:
         salt = ensure_salt(uow.session)
         uow.session.add(
             Suppression(

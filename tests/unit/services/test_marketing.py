@@ -246,7 +246,7 @@ def test_a_marketing_list_holds_only_who_may_be_reached(
                 )
                 assert why is None, (entry.contact_id, purpose, channel, category, why)
     finally:
-        services.contacts._uow.engine.dispose()
+        services.uow.engine.dispose()
 
 
 def _customer(services: Services, owner: Actor) -> int:

@@ -42,7 +42,7 @@ def person(**changes: object) -> ContactInput:
 
 def forget(svc: Services, kind: HashKind, value: str) -> None:
     """Put a point on the list as an erasure would (no service writes erasures yet)."""
-    with svc.contacts._uow(write=True) as uow:
+    with svc.uow(write=True) as uow:
         salt = ensure_salt(uow.session)
         uow.session.add(
             Suppression(
