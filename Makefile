@@ -4,17 +4,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DIST_STAMP := $(VENV)/.dist-installed-stamp
+# Every package's exact version, for the app, the checks and the bundle (refresh: make lock).
+LOCK   := requirements/lock.txt
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
 .PHONY: run test check lint typecheck imports pytest catalogues catalogues-update system-deps bench clean
-.PHONY: bundle dist dist-check
+.PHONY: bundle dist dist-check lock
 .PHONY: screenshots
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $(STAMP)
 
 catalogues: $(STAMP)
@@ -24,6 +26,13 @@ catalogues: $(STAMP)
 # and list what still needs translating.
 catalogues-update: $(STAMP)
 	@$(BIN)/python tools/update_catalogues.py
+
+# Pin anew every package pyproject.toml asks for (all platforms, Python 3.11), after a change
+# of its dependencies or to take newer releases; commit the lock file with the change.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra dist --universal --python-version 3.11 \
+		--no-header --quiet -o $(LOCK)
 
 system-deps:
 	@sh tools/system-deps.sh
@@ -44,7 +53,10 @@ imports: $(STAMP)
 # The service and CLI tests run on SQLite and on a throw-away PostgreSQL server (issue 10).
 pytest: $(STAMP) catalogues system-deps
 	PRIVACYCRM_TEST_PG_ADMIN="$$(sh tools/pg-test-server.sh start)" && export PRIVACYCRM_TEST_PG_ADMIN && \
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist loadfile --max-worker-restart=0
+	port="$$(echo "$$PRIVACYCRM_TEST_PG_ADMIN" | sed 's|.*:\([0-9]*\)/postgres$$|\1|')" && \
+	status=0 && QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist loadfile \
+		--max-worker-restart=0 || status=$$?; \
+	[ -n "$$PRIVACYCRM_TEST_PG_PORT" ] || sh tools/pg-test-server.sh stop "$$port"; exit $$status
 
 test: lint typecheck imports pytest dist-check
 
@@ -56,7 +68,7 @@ check: lint typecheck imports catalogues
 
 # Packaging (installers/README.md): PyInstaller from the optional "dist" dependencies.
 $(DIST_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev,dist]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev,dist]'
 	touch $(DIST_STAMP)
 
 # The one-folder bundle dist/privacycrm/ with both executables (privacycrm, privacycrm-cli).

@@ -14,6 +14,7 @@ os.environ["PRIVACYCRM_CONFIG_DIR"] = __import__("tempfile").mkdtemp(prefix="pcr
 import pytest
 
 import pg_support
+from helpers.databases import copy_migrated, migrated_template
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import migrate
 from privacycrm_desktop.services.clock import FixedClock
@@ -64,6 +65,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("backend", ["sqlite", "postgresql"] if both else ["sqlite"])
 
 
+#: Markers given by where a test lives, so a run can pick a kind: ``-m "not ui and not e2e"``.
+_FOLDER_MARKERS = {"/tests/ui/": "ui", "/tests/e2e/": "e2e"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by its folder, and the PostgreSQL ones as ``postgresql``."""
+    for item in items:
+        path = item.path.as_posix()
+        for folder, marker in _FOLDER_MARKERS.items():
+            if folder in path:
+                item.add_marker(marker)
+        callspec = getattr(item, "callspec", None)
+        on_server = callspec is not None and callspec.params.get("backend") == "postgresql"
+        if on_server or "pg_url" in getattr(item, "fixturenames", ()):
+            item.add_marker("postgresql")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     pg_support.drop_template()
 
@@ -90,10 +108,25 @@ def db_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
     pg_support.drop_database(url)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database, made once per test process and copied for each test."""
+    return migrated_template(tmp_path_factory.mktemp("template"))
+
+
 @pytest.fixture
-def bare_services(db_url: str, clock: FixedClock) -> Iterator[Services]:
+def migrated_url(db_url: str, backend: str, sqlite_template: Path) -> str:
+    """The test's database, migrated: a copy of the SQLite template, or the PostgreSQL
+    database (itself cloned from a migrated template)."""
+    if backend == "sqlite":
+        copy_migrated(sqlite_template, Path(db_url))
+    return db_url
+
+
+@pytest.fixture
+def bare_services(migrated_url: str, clock: FixedClock) -> Iterator[Services]:
     """Services on a migrated but not yet initialised database."""
-    engine = create_engine_for(db_url)
+    engine = create_engine_for(migrated_url)
     migrate(engine)
     yield Services.build(engine, clock)
     engine.dispose()
@@ -110,6 +143,28 @@ def services(bare_services: Services) -> Services:
 def owner(services: Services) -> Actor:
     """The owner, signed in."""
     return services.auth.login(OWNER, OWNER_PASSWORD)
+
+
+#: Cheap argon2id parameters for the in-process tests: a sign-in costs about a millisecond
+#: instead of 50. The end-to-end tests (their own processes) and the tests marked
+#: ``real_password_hashes`` keep the real ones.
+CHEAP_MEMORY_KIB = 256
+CHEAP_TIME_COST = 1
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    from privacycrm_desktop.services import passwords
+
+    real = request.node.get_closest_marker("real_password_hashes")
+    if real is None and "tests/e2e/" not in request.path.as_posix():
+        monkeypatch.setattr(passwords, "MEMORY_KIB", CHEAP_MEMORY_KIB)
+        monkeypatch.setattr(passwords, "TIME_COST", CHEAP_TIME_COST)
+    passwords.hasher.cache_clear()
+    yield
+    passwords.hasher.cache_clear()
 
 
 @pytest.fixture(autouse=True)

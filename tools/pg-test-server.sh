@@ -1,8 +1,12 @@
 #!/bin/sh
 # A throw-away PostgreSQL server for the test suite (issue 10), on 127.0.0.1 only.
 #
-#   sh tools/pg-test-server.sh start   # prints the superuser URL the tests use
-#   sh tools/pg-test-server.sh stop
+#   sh tools/pg-test-server.sh start        # prints the superuser URL the tests use
+#   sh tools/pg-test-server.sh stop PORT    # the port of that URL
+#
+# The port is a free one picked at start, so two test runs on one machine each have their
+# own server; PRIVACYCRM_TEST_PG_PORT fixes it instead (then a server already running there
+# is reused).
 #
 # Uses Debian's PostgreSQL (tools/system-deps.sh installs it). initdb refuses to run as
 # root, so as root the server runs as the postgres user; as anyone else, as that user.
@@ -12,8 +16,10 @@
 # is logged (log_statement=all): tests/e2e/test_pg_least_privilege.py checks that no
 # password reaches the log (the app sends SCRAM verifiers, never a password).
 set -eu
-PORT="${PRIVACYCRM_TEST_PG_PORT:-55432}"
-BASE="${TMPDIR:-/tmp}/privacycrm-pgtest-$PORT"
+PORT="${PRIVACYCRM_TEST_PG_PORT:-}"
+if [ "${1:-start}" = stop ] && [ -n "${2:-}" ]; then
+    PORT="$2"
+fi
 PASSWORD="pgtest-superuser"
 bindir=""
 for d in /usr/lib/postgresql/*/bin; do
@@ -32,12 +38,18 @@ as_server_user() {
     fi
 }
 
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 url() {
     echo "postgresql://postgres:$PASSWORD@127.0.0.1:$PORT/postgres"
 }
 
 case "${1:-start}" in
 start)
+    [ -n "$PORT" ] || PORT="$(free_port)"
+    BASE="${TMPDIR:-/tmp}/privacycrm-pgtest-$PORT"
     if [ -f "$BASE/data/postmaster.pid" ] && as_server_user "'$bindir/pg_ctl' -D '$BASE/data' status" >/dev/null 2>&1; then
         url
         exit 0
@@ -61,6 +73,11 @@ start)
     url
     ;;
 stop)
+    if [ -z "$PORT" ]; then
+        echo "usage: $0 stop PORT" >&2
+        exit 2
+    fi
+    BASE="${TMPDIR:-/tmp}/privacycrm-pgtest-$PORT"
     if [ -d "$BASE/data" ]; then
         as_server_user "'$bindir/pg_ctl' -D '$BASE/data' -m fast stop >/dev/null" || true
     fi

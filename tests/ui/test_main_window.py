@@ -11,7 +11,7 @@ from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import Column
-from privacycrm_desktop.ui.main_window import MainWindow
+from privacycrm_desktop.ui.main_window import SEARCH_DELAY_MS, MainWindow
 
 
 @pytest.fixture
@@ -27,30 +27,36 @@ def test_status_bar_counts_contacts(window: MainWindow) -> None:
     assert window.count_label.text() == "300 contacts"
 
 
-def test_search_is_debounced_and_needs_two_characters(qtbot: QtBot, window: MainWindow) -> None:
+def test_search_is_debounced_and_needs_two_characters(
+    qtbot: QtBot, window: MainWindow, services: Services, owner: Actor
+) -> None:
     window.search.setText("l")
     qtbot.wait(200)
     assert window.model.rowCount() == 300
     window.search.setText("liege")
     assert window.model.rowCount() == 300  # not yet: the timer is running
-    qtbot.waitUntil(lambda: window.model.rowCount() < 300, timeout=2000)
-    assert window.model.rowCount() > 0
-    assert window.count_label.text().endswith("contacts") or window.model.rowCount() == 1
+    found = services.contacts.count(owner, "liege")
+    assert 1 < found < 300
+    qtbot.waitUntil(lambda: window.model.rowCount() == found, timeout=2000)
+    assert window.count_label.text() == f"{found} contacts"
     window.search.clear()
     qtbot.waitUntil(lambda: window.model.rowCount() == 300, timeout=2000)
 
 
-def test_results_show_within_100_ms_of_the_last_keystroke(qtbot: QtBot, window: MainWindow) -> None:
-    import time
-
+def test_a_burst_of_keystrokes_runs_one_search_for_the_last_text(
+    qtbot: QtBot, window: MainWindow, services: Services, owner: Actor
+) -> None:
+    # How fast results show is measured in bench/; here: the wait after the last key stays
+    # well under the 100 ms users notice, and the keys typed before it cost no search.
+    assert SEARCH_DELAY_MS <= 100
+    resets: list[int] = []
+    window.model.modelReset.connect(lambda: resets.append(window.model.rowCount()))
     for partial in ("l", "li", "lie", "lieg"):
         window.search.setText(partial)
-    start = time.perf_counter()
-    with qtbot.waitSignal(window.model.modelReset, timeout=1000):
+    with qtbot.waitSignal(window.model.modelReset, timeout=2000):
         window.search.setText("liege")
-    elapsed_ms = (time.perf_counter() - start) * 1000
-    assert elapsed_ms < 100
-    assert 0 < window.model.rowCount() < 300
+    qtbot.wait(3 * SEARCH_DELAY_MS)
+    assert resets == [services.contacts.count(owner, "liege")]
 
 
 def test_ctrl_f_focuses_search(qtbot: QtBot, window: MainWindow) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def engine(db_url: str) -> Engine:
-    engine = create_engine_for(db_url)
+def engine(migrated_url: str) -> Iterator[Engine]:
+    engine = create_engine_for(migrated_url)
     migrate(engine)
     yield engine
     engine.dispose()

@@ -58,11 +58,12 @@ def needs_rehash(stored_hash: str) -> bool:
     return hasher().check_needs_rehash(stored_hash)
 
 
-_DUMMY_HASH: list[str] = []
+@lru_cache(maxsize=2)
+def _dummy_hash(memory_kib: int, time_cost: int) -> str:
+    """A hash of no one's password, made with the parameters in force (one per set)."""
+    return hash_password("not a real password")
 
 
 def burn_time(password: str) -> None:
     """Spend as long as a real check, so an unknown user name cannot be told by timing."""
-    if not _DUMMY_HASH:
-        _DUMMY_HASH.append(hash_password("not a real password"))
-    verify_password(_DUMMY_HASH[0], password)
+    verify_password(_dummy_hash(MEMORY_KIB, TIME_COST), password)

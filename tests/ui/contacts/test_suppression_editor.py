@@ -32,7 +32,7 @@ def editor(qtbot: QtBot, services: Services, owner: Actor, email: str) -> Contac
 def test_the_editor_refuses_a_forgotten_person_and_notices_an_objection(
     qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with services.contacts._uow(write=True) as uow:
+    with services.uow(write=True) as uow:
         salt = ensure_salt(uow.session)
         uow.session.add(
             Suppression(

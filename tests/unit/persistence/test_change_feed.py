@@ -97,7 +97,9 @@ def test_stop_is_prompt_and_leaves_no_thread(engine: Engine) -> None:
     assert feed.active
     started = time.monotonic()
     feed.stop()
-    assert time.monotonic() - started < 1.0
+    # Not timed to the millisecond (a loaded machine is slow): stop wakes the thread
+    # instead of waiting out the 30 s poll.
+    assert time.monotonic() - started < 10
     assert not feed.active
     assert not [t for t in threading.enumerate() if t.name == "privacycrm-change-feed"]
 
@@ -234,7 +236,7 @@ def test_postgresql_reconnects_after_losing_the_server(pg_url: str) -> None:
     finally:
         feed.stop()
         engine.dispose()
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 10  # woken, not waiting for the next poll
     assert not feed.active
     with psycopg.connect(pg_url, autocommit=True) as conn:
         listening = conn.execute(

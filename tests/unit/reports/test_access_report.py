@@ -120,7 +120,7 @@ def test_reports_are_byte_identical_and_fonts_embedded(
         assert "DejaVuSans" in row[0]
         assert row[-5] == "yes", row  # emb
     # Producing it is on record, without any value.
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         details = list(
             uow.session.scalars(
                 select(AuditEvent.detail).where(AuditEvent.action == "report.access")

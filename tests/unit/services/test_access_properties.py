@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers.databases import fresh_services
 from privacycrm_desktop.domain.access import (
     DEFAULT_FIELD_MATRIX,
     FieldAccess,
@@ -49,9 +52,10 @@ FILLED: dict[str, object] = {
     "relationship_end": dt.date(2025, 1, 1),
     "last_interaction": dt.date(2025, 6, 1),
 }
-SLOW = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+#: Each example on a database of its own: a copy of the migrated SQLite template (cloning a
+#: PostgreSQL database per example would take minutes; the server's own field rules have
+#: their tests in test_pg_privileges.py).
+SLOW = settings(max_examples=40, deadline=None)
 
 
 @given(role=roles, field=fields, extra=overrides, level=levels)
@@ -107,57 +111,61 @@ def _reset(svc: Services, owner: Actor, extra: dict[tuple[Role, str], FieldAcces
 @SLOW
 @given(role=roles, field=st.sampled_from(sorted(FILLED)), extra=overrides)
 def test_create_refuses_any_field_the_role_may_not_write(
-    svc: Services,
-    owner: Actor,
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
     role: Role,
     field: str,
     extra: dict[tuple[Role, str], FieldAccess],
 ) -> None:
-    _apply(svc, owner, extra)
-    try:
-        actor = Actor(owner.user_id, owner.username, role)
-        data = dataclasses.replace(ContactInput(last_name="Base"), **{field: FILLED[field]})
-        if field == "kind":
-            data = dataclasses.replace(data, organisation="Base BV")
-        filled = {"last_name", field} | ({"organisation"} if field == "kind" else set())
-        writable = all(field_access(role, f, extra) is FieldAccess.WRITE for f in filled)
-        allowed = writable and has_permission(role, Permission.CREATE_CONTACTS)
+    folder = tmp_path_factory.mktemp("example")
+    with fresh_services(sqlite_template, folder) as (svc, owner):
+        _apply(svc, owner, extra)
         try:
-            new_id = svc.contacts.create(actor, data, CARD)
-        except PermissionDenied:
-            assert not allowed
-        else:
-            assert allowed
-            assert svc.contacts.get(owner, new_id).id == new_id
-    finally:
-        _reset(svc, owner, extra)
+            actor = Actor(owner.user_id, owner.username, role)
+            data = dataclasses.replace(ContactInput(last_name="Base"), **{field: FILLED[field]})
+            if field == "kind":
+                data = dataclasses.replace(data, organisation="Base BV")
+            filled = {"last_name", field} | ({"organisation"} if field == "kind" else set())
+            writable = all(field_access(role, f, extra) is FieldAccess.WRITE for f in filled)
+            allowed = writable and has_permission(role, Permission.CREATE_CONTACTS)
+            try:
+                new_id = svc.contacts.create(actor, data, CARD)
+            except PermissionDenied:
+                assert not allowed
+            else:
+                assert allowed
+                assert svc.contacts.get(owner, new_id).id == new_id
+        finally:
+            _reset(svc, owner, extra)
 
 
 @SLOW
 @given(role=roles, field=st.sampled_from(sorted(FILLED)), extra=overrides)
 def test_update_never_changes_a_field_the_role_may_not_write(
-    svc: Services,
-    owner: Actor,
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
     role: Role,
     field: str,
     extra: dict[tuple[Role, str], FieldAccess],
 ) -> None:
-    base = ContactInput(last_name="Base", organisation="Base BV")
-    cid = svc.contacts.create(owner, base, CARD)
-    before = svc.contacts.get(owner, cid)
-    changed = dataclasses.replace(base, **{field: FILLED[field]})
-    actor = Actor(owner.user_id, owner.username, role)
-    _apply(svc, owner, extra)
-    try:
-        svc.contacts.update(actor, cid, before.version, changed, CARD)
-    except PermissionDenied:
-        assert not has_permission(role, Permission.EDIT_CONTACTS)
-        return
-    finally:
-        _reset(svc, owner, extra)
-    # Read back with the shipped matrix, under which the owner sees everything.
-    after = svc.contacts.get(owner, cid)
-    if field_access(role, field, extra) is FieldAccess.WRITE:
-        assert getattr(after, field) != getattr(before, field)
-    else:
-        assert getattr(after, field) == getattr(before, field)
+    folder = tmp_path_factory.mktemp("example")
+    with fresh_services(sqlite_template, folder) as (svc, owner):
+        base = ContactInput(last_name="Base", organisation="Base BV")
+        cid = svc.contacts.create(owner, base, CARD)
+        before = svc.contacts.get(owner, cid)
+        changed = dataclasses.replace(base, **{field: FILLED[field]})
+        actor = Actor(owner.user_id, owner.username, role)
+        _apply(svc, owner, extra)
+        try:
+            svc.contacts.update(actor, cid, before.version, changed, CARD)
+        except PermissionDenied:
+            assert not has_permission(role, Permission.EDIT_CONTACTS)
+            return
+        finally:
+            _reset(svc, owner, extra)
+        # Read back with the shipped matrix, under which the owner sees everything.
+        after = svc.contacts.get(owner, cid)
+        if field_access(role, field, extra) is FieldAccess.WRITE:
+            assert getattr(after, field) != getattr(before, field)
+        else:
+            assert getattr(after, field) == getattr(before, field)

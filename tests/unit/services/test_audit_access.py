@@ -42,7 +42,7 @@ def test_override_is_stored_used_and_audited(svc: Services, owner: Actor) -> Non
     assert "0475" not in svc.contacts.page(office)[0].phone
     # Back to the default: the override row goes.
     svc.access.set_field_access(owner, Role.OFFICE, "notes", FieldAccess.HIDDEN)
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         rows = uow.session.query(RoleFieldAccess).all()
         assert [(r.role, r.field, r.access) for r in rows] == [("office", "phones", "masked")]
     events = [e for e in svc.audit.list_events(owner) if e.action == "access.set"]
@@ -52,7 +52,7 @@ def test_override_is_stored_used_and_audited(svc: Services, owner: Actor) -> Non
 
 def test_a_fresh_service_reads_the_stored_overrides(svc: Services, owner: Actor) -> None:
     svc.access.set_field_access(owner, Role.SALES, "city", FieldAccess.HIDDEN)
-    fresh = Services.build(svc.contacts._uow.engine, FixedClock(dt.datetime(2026, 3, 2)))
+    fresh = Services.build(svc.uow.engine, FixedClock(dt.datetime(2026, 3, 2)))
     assert fresh.contacts.field_access(owner)["city"] is FieldAccess.WRITE
     sales = Actor(99, "x", Role.SALES)
     assert fresh.contacts.field_access(sales)["city"] is FieldAccess.HIDDEN
@@ -143,7 +143,7 @@ def test_neutralise(cell: str, safe: str) -> None:
 
 
 def test_export_csv_neutralises_cells_and_is_audited(svc: Services, owner: Actor) -> None:
-    with svc.contacts._uow(write=True) as uow:
+    with svc.uow(write=True) as uow:
         record_event(
             uow.session,
             actor='=HYPERLINK("x")',

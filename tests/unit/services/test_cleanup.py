@@ -55,7 +55,7 @@ def test_summary_review_dry_run_and_apply(
     svc: Services, owner: Actor, engine: Engine, clock: FixedClock
 ) -> None:
     ids = populate(svc, owner, 6)
-    cleanup = CleanupService(svc.contacts._uow, clock)
+    cleanup = CleanupService(svc.uow, clock)
     assert cleanup.summary(owner) == []
     clock.advance(LATER - clock.now())
     summary = {r.reason: (r.count, r.action) for r in cleanup.summary(owner)}
@@ -97,7 +97,7 @@ def test_cancelling_keeps_what_was_applied(
 ) -> None:
     populate(svc, owner, 5)
     clock.advance(LATER - clock.now())
-    cleanup = CleanupService(svc.contacts._uow, clock)
+    cleanup = CleanupService(svc.uow, clock)
 
     class Stop(Exception):
         pass
@@ -125,7 +125,7 @@ engine = create_engine_for(sys.argv[1])
 svc = Services.build(engine, FixedClock(dt.datetime(2028, 6, 1, 9, 0)))
 actor = Actor(1, "owner", Role.OWNER)
 print("ready", flush=True)
-CleanupService(svc.contacts._uow, FixedClock(dt.datetime(2028, 6, 1, 9, 0))).apply(actor)
+CleanupService(svc.uow, FixedClock(dt.datetime(2028, 6, 1, 9, 0))).apply(actor)
 """
 
 

@@ -59,7 +59,7 @@ def opt_in(contact_id: int, channel: Channel = Channel.EMAIL, **changes: object)
 
 
 def count(svc: Services, model: type, *where: object) -> int:
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         return int(
             uow.session.execute(select(func.count()).select_from(model).where(*where)).scalar()
         )
@@ -116,7 +116,7 @@ def test_history_is_append_only_and_points_at_the_statement(
     assert history[1].statement_version == 1
     assert history[1].recorded_by == "owner"
     assert history[0].statement_version is None
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         row = uow.session.get(ConsentEvent, first)
         assert row is not None
         assert len(row.contact_point_hash) == 64
@@ -140,7 +140,7 @@ def test_unsubscribe_is_one_step_for_every_channel_and_survives_erasure(
     assert not any(v.allowed for v in svc.consent.channels(owner, cid))
     # E-mail, phone, name + postcode, hashed with the database's own secret.
     assert count(svc, Suppression) == 3
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         salt = uow.session.get(Setting, "suppression.salt")
         assert salt is not None
         assert len(salt.value) == 64

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
+from helpers.databases import fresh_services
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Relationship
 from privacycrm_desktop.domain.errors import (
@@ -134,13 +136,37 @@ def test_search_forgives_case_and_accents(svc: Services, owner: Actor) -> None:
         assert [r.name for r in svc.contacts.page(owner, query=query)] == ["Lefèvre, Zoë"]
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@pytest.fixture(scope="module")
+def two_people(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Services, Actor]]:
+    """A database holding Jan Peeters and Zoë Lefèvre, shared by read-only examples."""
+    with fresh_services(sqlite_template, tmp_path_factory.mktemp("two-people")) as (svc, owner):
+        svc.contacts.create(owner, ZOE, CARD)
+        svc.contacts.create(owner, ContactInput(first_name="Jan", last_name="Peeters"), CARD)
+        yield svc, owner
+
+
+@settings(max_examples=60, deadline=None)
 @given(st.text(max_size=30))
-def test_any_typed_text_is_searched_literally(svc: Services, owner: Actor, query: str) -> None:
+@example("OR lefevre")
+@example("OR peeters")
+@example('" OR "zoe')
+@example("NEAR(jan zoe)")
+@example("%")
+@example("_*")
+@example("name:jan")
+def test_any_typed_text_is_searched_literally(
+    two_people: tuple[Services, Actor], query: str
+) -> None:
+    svc, owner = two_people
     total = svc.contacts.count(owner, query)
-    assert len(svc.contacts.page(owner, query=query, total=total)) <= total
+    assert len(svc.contacts.page(owner, query=query, limit=MAX_PAGE, total=total)) == total
+    # Typed words narrow the list: none of them is read as search syntax (OR, NEAR, *, ",
+    # a column filter) or as a wildcard that would widen it.
+    for name, person in (("peeters", "Peeters, Jan"), ("lefevre", "Lefèvre, Zoë")):
+        rows = svc.contacts.page(owner, query=f"{name} {query}", limit=MAX_PAGE)
+        assert [r.name for r in rows] in ([], [person]), query
 
 
 def every_row(svc: Services, owner: Actor, **options: Any) -> list[ContactRow]:
@@ -199,7 +225,7 @@ def test_every_action_is_audited_without_personal_values(
     dump = repr(rows).casefold()
     for personal in ("zoë", "lefèvre", "liège", "namur", "0475", "example.be", "5000"):
         assert personal not in dump
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         assert verify_chain(uow.session) is None
 
 

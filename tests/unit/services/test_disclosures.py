@@ -27,7 +27,7 @@ def add(svc: Services, owner: Actor, name: str = "Zoë") -> int:
 
 
 def actions(svc: Services, action: str) -> list[str]:
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         return list(
             uow.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == action))
         )

@@ -77,7 +77,7 @@ def prepare(svc: Services, owner: Actor) -> None:
     # The name and postcode of the file's first row and a few more.
     same_name = ContactInput(first_name="Jan", last_name="Peeters", postcode="1000")
     svc.contacts.create(owner, same_name, SOURCE)
-    with svc.contacts._uow(write=True) as uow:
+    with svc.uow(write=True) as uow:
         salt = ensure_salt(uow.session)
         uow.session.add(
             Suppression(
@@ -114,7 +114,7 @@ def small_sizes(monkeypatch: pytest.MonkeyPatch, pooled: bool) -> None:
 
 def snapshot(svc: Services, batch_id: int) -> dict[str, Any]:
     """What a batch wrote, without the ids (contacts are numbered in their file order)."""
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         conn = uow.session.connection()
         ids = list(
             conn.scalars(
@@ -276,7 +276,7 @@ def test_cancel_while_workers_check_keeps_whole_chunks_and_stops_the_workers(
     assert result.imported > 0
     assert result.imported % 40 == 0  # whole chunks only
     assert count_contacts(svc) == result.imported
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         batch = uow.session.get(ImportBatch, result.batch_id)
         assert batch is not None
         assert (batch.status, batch.imported) == ("cancelled", result.imported)
@@ -315,7 +315,7 @@ def test_bulk_rows_store_dates_and_times_as_core_does(
         owner, plan_for(svc, owner, big_file(tmp_path, 60), DuplicatePolicy.SKIP)
     )
     cid = contact_by_email(svc, owner, "person1@example.be")
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         conn = uow.session.connection()
         batch_time = conn.execute(
             text("SELECT created_at FROM import_batch WHERE id = :id"), {"id": result.batch_id}

@@ -87,7 +87,7 @@ rows = st.lists(
 
 
 def _counts(svc: Services) -> int:
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         return int(uow.session.execute(select(func.count()).select_from(Contact)).scalar_one())
 
 
@@ -110,7 +110,7 @@ def _run(svc: Services, actor: Actor, path: Path) -> ImportResult | None:
 
 def _check_batch(svc: Services, result: ImportResult, expected: list[ImportedRow] | None) -> None:
     """Every contact of the batch is whole: its values, their source, its index row."""
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         session = uow.session
         source_ids = set(
             session.scalars(select(Source.id).where(Source.import_batch_id == result.batch_id))

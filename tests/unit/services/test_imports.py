@@ -75,7 +75,7 @@ def run(svc: Services, actor: Actor, path: Path, **kwargs: object) -> ImportResu
 
 
 def contact_by_email(svc: Services, actor: Actor, address: str) -> int:
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         return int(
             uow.session.execute(
                 select(ContactEmail.contact_id).where(ContactEmail.address == address)
@@ -84,7 +84,7 @@ def contact_by_email(svc: Services, actor: Actor, address: str) -> int:
 
 
 def count_contacts(svc: Services) -> int:
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         return int(uow.session.execute(select(func.count()).select_from(Contact)).scalar_one())
 
 
@@ -299,7 +299,7 @@ def test_imported_values_carry_the_batch_source_and_purpose(svc: Services, owner
     assert detail.provenance["city"].obtained_on == dt.date(2026, 2, 1)
     assert {e.source.description for e in detail.emails} == {"Trade fair list 2026"}
     assert detail.keep_until is not None
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         source = uow.session.execute(
             select(Source).where(Source.import_batch_id == result.batch_id)
         ).scalar_one()
@@ -340,7 +340,7 @@ def test_invalid_rows_say_why_and_are_never_half_imported(
     assert by_row[5] == [""]
     assert result.invalid_by_reason()["{value} is not a valid e-mail address."] == 2
     assert count_contacts(svc) == 1
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         assert uow.session.execute(select(func.count()).select_from(ContactEmail)).scalar() == 1
 
 
@@ -465,7 +465,7 @@ def test_a_check_writes_nothing(svc: Services, owner: Actor) -> None:
 
 
 def suppress(svc: Services, kind: HashKind, value: str, reason: SuppressionReason) -> None:
-    with svc.contacts._uow(write=True) as uow:
+    with svc.uow(write=True) as uow:
         salt = ensure_salt(uow.session)
         uow.session.add(
             Suppression(
@@ -606,7 +606,7 @@ def test_cancel_while_writing_keeps_whole_chunks_and_can_be_undone(
     assert seen[-1] == (450, 500)
     assert count_contacts(svc) == result.imported
     assert result.batch_id is not None
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         emails = uow.session.execute(select(func.count()).select_from(ContactEmail)).scalar()
         batch = uow.session.get(ImportBatch, result.batch_id)
         assert batch is not None
@@ -627,7 +627,7 @@ def test_undo_removes_the_whole_batch(svc: Services, owner: Actor) -> None:
     assert svc.contacts.count(owner) == 1  # the counting triggers kept up
     assert svc.contacts.count(owner, "Wouters") == 0  # gone from the index
     assert svc.contacts.get(owner, before).first_name == "Keep"
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         assert uow.session.execute(select(func.count()).select_from(ConsentEvent)).scalar() == 0
         assert (
             uow.session.execute(
@@ -698,7 +698,7 @@ def test_undo_takes_back_what_a_merge_added(svc: Services, owner: Actor, clock: 
         f for f in back.provenance if back.provenance[f].description == "Trade fair list 2026"
     }
     assert svc.contacts.count(owner, "Gent") == 0
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         assert uow.session.execute(select(func.count()).select_from(FieldProvenance)).scalar() == 0
 
 
@@ -707,7 +707,7 @@ def test_keep_until_dates_are_what_a_recompute_gives(svc: Services, owner: Actor
     run(svc, owner, CORPUS / "outlook_en.csv")
 
     def dates() -> list[tuple[int, object, str]]:
-        with svc.contacts._uow() as uow:
+        with svc.uow() as uow:
             return list(
                 uow.session.execute(
                     select(Contact.id, Contact.keep_until, Contact.keep_reason).order_by(Contact.id)

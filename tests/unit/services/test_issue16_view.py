@@ -38,7 +38,7 @@ def test_special_consent_category_and_evidence_are_withheld_from_roles_not_seein
     )
     from privacycrm_desktop.persistence.models import ConsentEvent
 
-    with svc.contacts._uow(write=True) as uow:
+    with svc.uow(write=True) as uow:
         event = uow.session.query(ConsentEvent).one()
         event.evidence_file = b"%PDF scan"
         event.evidence_file_name = "zoe-diabetes.pdf"
@@ -381,7 +381,7 @@ def test_suppression_entries_of_older_lists_still_match(svc: Services, owner: Ac
     from privacycrm_desktop.persistence.models import Suppression
     from privacycrm_desktop.services.marketing_facts import ensure_salt
 
-    with svc.contacts._uow(write=True) as uow:
+    with svc.uow(write=True) as uow:
         salt = ensure_salt(uow.session)
         for kind, value in (
             (HashKind.EMAIL, "an@claes.be"),

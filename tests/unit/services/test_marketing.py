@@ -246,7 +246,7 @@ def test_a_marketing_list_holds_only_who_may_be_reached(
                 )
                 assert why is None, (entry.contact_id, purpose, channel, category, why)
     finally:
-        services.contacts._uow.engine.dispose()
+        services.uow.engine.dispose()
 
 
 def _customer(services: Services, owner: Actor) -> int:
@@ -314,7 +314,7 @@ def test_csv_is_utf8_with_bom_formulas_neutralised_and_logged(svc: Services, own
     ]
     assert rows[1][1] == "'=HYPERLINK(1)"
     assert rows[1][-1] == "opted_in"
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         session = uow.session
         event = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "export.marketing_csv")

@@ -26,7 +26,7 @@ def contact(svc: Services, owner: Actor, name: str = "Zoë") -> int:
 
 
 def trail(svc: Services) -> list[tuple[str, str]]:
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         return [
             (a, d)
             for a, d in uow.session.execute(select(AuditEvent.action, AuditEvent.detail)).tuples()

@@ -42,7 +42,7 @@ def person(**changes: object) -> ContactInput:
 
 def forget(svc: Services, kind: HashKind, value: str) -> None:
     """Put a point on the list as an erasure would (no service writes erasures yet)."""
-    with svc.contacts._uow(write=True) as uow:
+    with svc.uow(write=True) as uow:
         salt = ensure_salt(uow.session)
         uow.session.add(
             Suppression(
@@ -55,7 +55,7 @@ def forget(svc: Services, kind: HashKind, value: str) -> None:
 
 
 def contacts_in_db(svc: Services) -> int:
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         return len(uow.session.scalars(select(Contact.id)).all())
 
 
@@ -116,7 +116,7 @@ def test_an_unsubscribed_person_entered_again_carries_the_opt_out(
     assert all(e.method is ConsentMethod.SUPPRESSION_LIST for e in history)
     assert all(e.evidence == "suppression list" for e in history)
     assert not any(v.allowed for v in svc.consent.channels(owner, again))
-    with svc.contacts._uow() as uow:
+    with svc.uow() as uow:
         detail = uow.session.scalars(
             select(AuditEvent.detail).where(
                 AuditEvent.action == "contact.create", AuditEvent.entity_id == str(again)
