@@ -265,8 +265,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv[1:])
     if args.self_test:
-        from privacycrm_desktop.self_test import run_self_test
-        from privacycrm_desktop.self_test_window import open_main_window
+        from privacycrm_desktop.selftest.checks import run_self_test
+        from privacycrm_desktop.selftest.window import open_main_window
 
         return run_self_test(open_main_window)
     from PySide6.QtWidgets import QApplication

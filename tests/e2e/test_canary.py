@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from privacycrm_desktop.cli import main
-from privacycrm_desktop.cli_output import contact_document, contact_row_document, jsonable
+from privacycrm_desktop.cli.output import contact_document, contact_row_document, jsonable
 from privacycrm_desktop.domain.access import FieldAccess, Role, mask
 from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind

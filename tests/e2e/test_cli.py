@@ -7,22 +7,19 @@ subprocess to prove the entry point, exit codes and stdout/stderr split.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from helpers.cli import PASSWORD, cli, cli_argv, cli_env
 from privacycrm_desktop.cli import main
 from privacycrm_desktop.domain.errors import SourceMissing
 from privacycrm_desktop.i18n import describe_error, set_language
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
-PASSWORD = "owner-password-1"
 NEW_PASSWORD = "office-password-1"
-SCRIPT = Path(sys.executable).with_name("privacycrm-cli")
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
 ZOE = [
     "contacts",
@@ -346,51 +343,45 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], db: Path, argv:
 # -- the installed entry point --------------------------------------------------------
 
 
-def cli(db: Path, *argv: str, module: bool = False) -> subprocess.CompletedProcess[str]:
-    command = [str(SCRIPT)] if SCRIPT.exists() and not module else [sys.executable, "-m"]
-    if command[-1] == "-m":
-        command.append("privacycrm_desktop.cli")
-    env = {**os.environ, "PRIVACYCRM_PASSWORD": PASSWORD, "PRIVACYCRM_NEW_PASSWORD": NEW_PASSWORD}
-    return subprocess.run(
-        [*command, "--db", str(db), *argv],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+def installed(db: Path, *argv: str, module: bool = False) -> subprocess.CompletedProcess[str]:
+    """The installed ``privacycrm-cli`` (``python -m privacycrm_desktop.cli`` with *module*)."""
+    return cli(db, *argv, installed=not module, env={"PRIVACYCRM_NEW_PASSWORD": NEW_PASSWORD})
 
 
 @pytest.mark.sqlite_only  # reads the file through sqlite3
 def test_installed_cli_contract(db: Path) -> None:
-    done = cli(db, *INIT, "--format", "json")
+    done = installed(db, *INIT, "--format", "json")
     assert (done.returncode, json.loads(done.stdout)["id"]) == (0, 1), done.stderr
-    done = cli(db, "--user", "owner", "user", "add", "anna", "--role", "office", "--format", "json")
+    done = installed(
+        db, "--user", "owner", "user", "add", "anna", "--role", "office", "--format", "json"
+    )
     assert (done.returncode, json.loads(done.stdout)) == (
         0,
         {"id": 2, "username": "anna", "role": "office"},
     )
-    done = cli(db, "--user", "owner", *ZOE, *SOURCE, "2024-05-01", "--format", "json")
+    done = installed(db, "--user", "owner", *ZOE, *SOURCE, "2024-05-01", "--format", "json")
     assert (done.returncode, json.loads(done.stdout)) == (0, {"id": 1}), done.stderr
-    done = cli(db, "--user", "owner", *ZOE)
+    done = installed(db, "--user", "owner", *ZOE)
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr == "privacycrm-cli: " + describe_error(SourceMissing()) + "\n"
     assert len(done.stderr.strip().splitlines()) == 1
     assert "Traceback" not in done.stderr
-    done = cli(db, "--user", "owner", "contacts", "list", "--search", "liege", "--format", "json")
+    done = installed(
+        db, "--user", "owner", "contacts", "list", "--search", "liege", "--format", "json"
+    )
     assert done.returncode == 0
     assert [c["id"] for c in json.loads(done.stdout)["contacts"]] == [1]
-    done = cli(db, "--user", "owner", "contacts", "show", "1", "--format", "json")
+    done = installed(db, "--user", "owner", "contacts", "show", "1", "--format", "json")
     assert json.loads(done.stdout)["phones"][0]["source"]["kind"] == "business_card"
-    assert cli(db, "verify-audit").stdout == "OK\n"
-    assert cli(db, "check", module=True).stdout.splitlines()[0] == "ok"
-    assert cli(db, "contacts", "--help").returncode == 0
-    assert cli(db, "contacts", "erase-everything").returncode == 2
+    assert installed(db, "verify-audit").stdout == "OK\n"
+    assert installed(db, "check", module=True).stdout.splitlines()[0] == "ok"
+    assert installed(db, "contacts", "--help").returncode == 0
+    assert installed(db, "contacts", "erase-everything").returncode == 2
 
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE audit_event SET actor = 'mallory' WHERE id = 3")
-    done = cli(db, "verify-audit", module=True)
+    done = installed(db, "verify-audit", module=True)
     assert done.returncode == 1
     assert "event 3" in done.stderr
     assert "Traceback" not in done.stderr
@@ -401,14 +392,12 @@ def test_a_reader_that_stops_early_is_not_a_database_error(
 ) -> None:
     code, _out, err = run(capsys, ready, "demo", "--count", "1000")
     assert code == 0, err
-    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "privacycrm_desktop.cli"]
-    env = {**os.environ, "PRIVACYCRM_PASSWORD": PASSWORD}
-    argv = ["--db", str(ready), "--user", "owner", "contacts", "list", "--limit", "200"]
+    argv = ["--user", "owner", "contacts", "list", "--limit", "200"]
     with subprocess.Popen(
-        [*command, *argv, "--format", "json"],
+        [*cli_argv(ready, *argv, installed=True), "--format", "json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=env,
+        env=cli_env(),
     ) as reader:
         assert reader.stdout is not None
         assert reader.stderr is not None

@@ -6,21 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import vobject
 
+from helpers.cli import PASSWORD, cli
 from privacycrm_desktop.cli import main
 from privacycrm_desktop.i18n import set_language
 
-PASSWORD = "owner-password-1"
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
-SCRIPT = Path(sys.executable).with_name("privacycrm-cli")
 PURPOSE = "invoicing"
 
 
@@ -219,24 +215,15 @@ def test_a_role_without_export_is_refused(
 
 
 def test_the_installed_command(db: Path, tmp_path: Path) -> None:
-    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "privacycrm_desktop.cli"]
     out = tmp_path / "all.csv"
-    done = subprocess.run(
-        [
-            *command,
-            "--db",
-            str(db),
-            "--user",
-            "owner",
-            "--format",
-            "json",
-            *export("--recipient-kind", "internal", out=out),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PRIVACYCRM_PASSWORD": PASSWORD},
-        timeout=120,
-        check=False,
+    done = cli(
+        db,
+        "--user",
+        "owner",
+        "--format",
+        "json",
+        *export("--recipient-kind", "internal", out=out),
+        installed=True,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["count"] == 3

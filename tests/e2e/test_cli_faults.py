@@ -13,19 +13,17 @@ After each: the earlier contacts are there, the failed one is not, the database 
 from __future__ import annotations
 
 import json
-import os
 import resource
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from helpers.cli import cli as run_cli
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
-PASSWORD = "owner-password-1"
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
 SOURCE = ["--source-kind", "phone_call", "--source", "phoned in"]
 
@@ -38,15 +36,7 @@ def cli(
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
 
-    return subprocess.run(
-        [sys.executable, "-m", "privacycrm_desktop.cli", "--db", str(db), *argv],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PRIVACYCRM_PASSWORD": PASSWORD, "LANG": "C.UTF-8", **(env or {})},
-        preexec_fn=limit,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(db, *argv, env=env, preexec_fn=limit)
 
 
 def add(db: Path, last_name: str, **kwargs: object) -> subprocess.CompletedProcess[str]:

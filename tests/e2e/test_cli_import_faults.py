@@ -16,16 +16,16 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from helpers.cli import cli as run_cli
+from helpers.cli import cli_argv, cli_env
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
-PASSWORD = "owner-password-1"
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
 IMPORT = [
     "--source-kind",
@@ -37,18 +37,8 @@ IMPORT = [
 ]
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "PRIVACYCRM_PASSWORD": PASSWORD, "LANG": "C.UTF-8"}
-
-
-def _argv(db: Path, *argv: str) -> list[str]:
-    return [sys.executable, "-m", "privacycrm_desktop.cli", "--db", str(db), *argv]
-
-
 def cli(db: Path, *argv: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        _argv(db, *argv), capture_output=True, text=True, env=_env(), timeout=timeout, check=False
-    )
+    return run_cli(db, *argv, timeout=timeout)
 
 
 def write_people(path: Path, rows: int) -> Path:
@@ -119,8 +109,8 @@ linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="ne
 def test_a_killed_import_leaves_no_worker_processes(ready: Path, tmp_path: Path) -> None:
     people = write_people(tmp_path / "people.csv", 6_000)
     proc = subprocess.Popen(
-        _argv(ready, "--user", "owner", "import", str(people), *IMPORT),
-        env=_env(),
+        cli_argv(ready, "--user", "owner", "import", str(people), *IMPORT),
+        env=cli_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -148,8 +138,8 @@ def test_a_killed_import_leaves_no_worker_processes(ready: Path, tmp_path: Path)
 def test_a_killed_import_is_closed_at_the_next_start(ready: Path, tmp_path: Path) -> None:
     people = write_people(tmp_path / "people.csv", 25_000)
     proc = subprocess.Popen(
-        _argv(ready, "--user", "owner", "import", str(people), *IMPORT),
-        env=_env(),
+        cli_argv(ready, "--user", "owner", "import", str(people), *IMPORT),
+        env=cli_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

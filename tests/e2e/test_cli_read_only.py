@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from helpers.cli import cli as run_cli
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
-PASSWORD = "owner-password-1"
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
 ADD = ["contacts", "add", "--first-name", "Zoë", "--source-kind", "phone_call", "--source", "x"]
 
@@ -44,20 +44,11 @@ def _like_a_user() -> None:
 def cli(
     db: Path, *argv: str, config: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "privacycrm_desktop.cli", "--db", str(db), *argv],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "PRIVACYCRM_PASSWORD": PASSWORD,
-            "PRIVACYCRM_CONFIG_DIR": str(config),
-            "LANG": "C.UTF-8",
-            **(env or {}),
-        },
+    return run_cli(
+        db,
+        *argv,
+        env={"PRIVACYCRM_CONFIG_DIR": str(config), **(env or {})},
         preexec_fn=_like_a_user,
-        timeout=120,
-        check=False,
     )
 
 

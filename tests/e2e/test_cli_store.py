@@ -14,30 +14,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from helpers.cli import cli, cli_command
 from privacycrm_desktop.i18n import set_language, tr_in
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3, sqlite_version
 from privacycrm_desktop.services.storage import read_check_record
 
-PASSWORD = "owner-password-1"
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
 
 pytestmark = pytest.mark.sqlite_only
-
-
-def cli(db: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "privacycrm_desktop.cli", "--db", str(db), *argv],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PRIVACYCRM_PASSWORD": PASSWORD, "LANG": "C.UTF-8"},
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -143,7 +131,7 @@ def test_a_database_from_a_newer_version_gets_one_sentence(ready: Path, lang: st
 
 def test_self_test_names_the_bundled_sqlite() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "privacycrm_desktop.cli", "self-test", "--format", "json"],
+        [*cli_command(), "self-test", "--format", "json"],
         capture_output=True,
         text=True,
         timeout=300,

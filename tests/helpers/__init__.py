@@ -1,1 +1,2 @@
-"""Helpers shared by the test suites (imported as ``helpers.<module>``)."""
+"""Helpers shared by test files (imported as ``helpers.*``: tests/ is on sys.path, as for
+``pg_support``, through the rootdir's conftest.py)."""

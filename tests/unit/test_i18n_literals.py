@@ -99,7 +99,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("app.py", "PrivacyCRM Desktop"): "the product's name",
     ("ui/consent/marketing_dialog.py", "PDF (*.pdf)"): "a file-dialog filter: a format's name",
     ("ui/requests/requests_view.py", "PDF (*.pdf)"): "a file-dialog filter: a format's name",
-    ("cli.py", "privacycrm-cli: "): "the program's name before every message",
+    ("cli/context.py", "privacycrm-cli: "): "the program's name before every message",
     ("app.py", "first_paint "): "a figure for the start-up benchmark, read by a script",
     ("app.py", "rss_kb "): "a figure for the start-up benchmark, read by a script",
 }
@@ -112,7 +112,7 @@ _TRANSLATORS = {"_", "N_", "ngettext", "tr_in", "describe_error", "describe_prob
 
 def _files() -> Iterator[Path]:
     yield from sorted((PACKAGE / "ui").rglob("*.py"))
-    yield from sorted(PACKAGE.glob("cli*.py"))
+    yield from sorted((PACKAGE / "cli").rglob("*.py"))
     yield PACKAGE / "app.py"
 
 

@@ -1,6 +1,6 @@
 """The engine: SQLite pragmas, owner-only file, explicit transactions; or PostgreSQL.
 
-Only the composition roots (app.py, cli.py) call ``create_engine_for``. A plain path is
+Only the composition roots (app.py, cli/) call ``create_engine_for``. A plain path is
 the embedded SQLite file; ``postgresql://user:password@host/db`` a shared server, reached
 through psycopg 3 (issue 10).
 """

@@ -1,4 +1,4 @@
-"""All services of one database, built by a composition root (app.py, cli.py) from its engine.
+"""All services of one database, built by a composition root (app.py, cli/) from its engine.
 
 Each service is made, and its module imported, on first use: the window that opens on the
 contact list needs three of them, and start-up time is a target (bench/bench_startup.py).

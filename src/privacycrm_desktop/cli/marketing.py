@@ -1,18 +1,18 @@
 """``privacycrm-cli`` commands of consent and marketing: ``consent record``, ``unsubscribe``
 and ``marketing list`` (docs/architecture.md, "Headless interface"; names may grow, never change).
 
-Kept apart from cli.py so each capability brings its own commands; cli.py and
-cli_parser.py only register them.
+Each command group registers its own commands (``register``) with the function that runs
+each (``set_defaults(run=...)``); cli/parser.py calls ``register``.
 """
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from privacycrm_desktop import cli_output as out
+from privacycrm_desktop.cli import output as out
+from privacycrm_desktop.cli.context import Context
+from privacycrm_desktop.cli.options import Parents, Subparsers
 from privacycrm_desktop.domain.consent import (
     CHOOSABLE_METHODS,
     Channel,
@@ -23,7 +23,6 @@ from privacycrm_desktop.i18n import _, describe_explanation
 from privacycrm_desktop.services.private_files import write_private
 
 if TYPE_CHECKING:
-    from privacycrm_desktop.cli import Context
     from privacycrm_desktop.services.consent_dto import MarketingList
 
 #: Statuses as typed on the command line (hyphens) and as stored.
@@ -34,7 +33,7 @@ CLI_STATUSES = {
 }
 
 
-def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers, parents: Parents) -> None:
     """Add ``consent record``, ``unsubscribe`` and ``marketing list`` to the parser."""
     consent = commands.add_parser("consent", help=_("record consent and objections"))
     sub = consent.add_subparsers(dest="consent_command", required=True, metavar="COMMAND")
@@ -62,7 +61,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         action="store_true",
         help=_("a free opt-out was offered when the details were taken (soft opt-in)"),
     )
-    p.set_defaults(handler="consent record")
+    p.set_defaults(run=cmd_consent_record)
 
     p = commands.add_parser(
         "unsubscribe", parents=parents, help=_("unsubscribe a contact from all direct marketing")
@@ -74,7 +73,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         default=ConsentMethod.UNSUBSCRIBE_LINK.value,
         help=_("how the person asked"),
     )
-    p.set_defaults(handler="unsubscribe")
+    p.set_defaults(run=cmd_unsubscribe)
 
     marketing = commands.add_parser("marketing", help=_("marketing lists"))
     sub = marketing.add_subparsers(dest="marketing_command", required=True, metavar="COMMAND")
@@ -86,7 +85,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--category", help=_("product category the offer is about"))
     p.add_argument("--out", type=Path, help=_("write the list as CSV to this file"))
     p.add_argument("--recipient", default="", help=_("who receives the CSV (logged)"))
-    p.set_defaults(handler="marketing list")
+    p.set_defaults(run=cmd_marketing_list)
 
 
 def cmd_consent_record(ctx: Context) -> int:
@@ -158,10 +157,3 @@ def cmd_marketing_list(ctx: Context) -> int:
         write_private(a.out, data)
     ctx.emit(marketing_document(result), lambda: _marketing_text(result))
     return 0
-
-
-HANDLERS: dict[str, Callable[[Context], int]] = {
-    "consent record": cmd_consent_record,
-    "unsubscribe": cmd_unsubscribe,
-    "marketing list": cmd_marketing_list,
-}

@@ -1,7 +1,7 @@
 """The self-test's last step: the main window opens and paints the list (Qt).
 
-Kept apart from self_test.py so that the CLI's self-test stays free of Qt; app.py hands
-``open_main_window`` to ``self_test.run_self_test``.
+Kept apart from checks.py so that the CLI's self-test stays free of Qt; app.py hands
+``open_main_window`` to ``checks.run_self_test``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from privacycrm_desktop.i18n import _
-from privacycrm_desktop.self_test import SelfTestFailed
+from privacycrm_desktop.selftest.checks import SelfTestFailed
 
 if TYPE_CHECKING:
     from privacycrm_desktop.services.dto import Actor

@@ -12,13 +12,14 @@ touching the user's data folder or UI settings, it:
 4. renders the contact's access report (PDF) in Dutch, French and English;
 5. checks import rows in a worker process (the program started again, as big imports do);
 6. opens the main window (offscreen when there is no display) and waits for the list to
-   paint its one contact (self_test_window.py; ``privacycrm --self-test`` only, not
+   paint its one contact (selftest/window.py; ``privacycrm --self-test`` only, not
    ``privacycrm-cli self-test``, which has no Qt).
 
 Exit 0 with one line on stdout (naming the SQLite version); on failure exit 1 with one line
 on stderr naming the step.
-An app-level module (a composition root like app.py and cli.py), free of Qt: they import
-it only when asked for a self-test, so start-up pays nothing for it.
+Steps 1-5, free of Qt (import-linter: "Qt only in ui"), for app.py and the CLI's
+``self-test`` alike; they import it only when asked for a self-test, so start-up pays
+nothing for it.
 """
 
 from __future__ import annotations
@@ -189,7 +190,7 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(text.split())[:400]
 
 
-#: The main-window step (self_test_window.open_main_window), given by app.py: this module
+#: The main-window step (selftest.window.open_main_window), given by app.py: this module
 #: stays free of Qt so that ``privacycrm-cli self-test`` can run it on a machine without Qt.
 WindowCheck = Callable[["Services", "Actor", Path], None]
 

@@ -2,20 +2,22 @@
 
 ``import FILE --source-kind K --source TEXT --purpose P`` (docs/architecture.md, "Headless
 interface"); ``import list`` and ``import undo BATCH`` (a file really named "list" or
-"undo" is given as ./list). Kept apart from cli.py so each capability brings its own
-commands; cli.py and cli_parser.py only register them.
+"undo" is given as ./list).
+
+Each command group registers its own commands (``register``) with the function that runs
+each (``set_defaults(run=...)``); cli/parser.py calls ``register``.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from privacycrm_desktop import cli_output as out
+from privacycrm_desktop.cli import output as out
+from privacycrm_desktop.cli.context import CliFailure, Context
+from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.errors import ImportPlanInvalid
 from privacycrm_desktop.domain.import_formats import (
@@ -31,19 +33,11 @@ from privacycrm_desktop.domain.purposes import LegalBasis
 from privacycrm_desktop.i18n import _, ngettext, tr_in
 
 if TYPE_CHECKING:
-    from privacycrm_desktop.cli import Context
     from privacycrm_desktop.services.imports import ImportBatchRow, ImportResult
 
 #: Problems listed one by one in the text output; the rest are counted.
 SHOWN_PROBLEMS = 20
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-
-
-def _iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("use the form YYYY-MM-DD")) from None
 
 
 def _delimiter(text: str) -> str:
@@ -53,7 +47,7 @@ def _delimiter(text: str) -> str:
     return value
 
 
-def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers, parents: Parents) -> None:
     """Add ``import`` to the parser."""
     p = commands.add_parser(
         "import",
@@ -68,7 +62,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         help=_("where the details come from (required)"),
     )
     p.add_argument("--source", help=_("description of the source (required)"))
-    p.add_argument("--obtained", type=_iso_date, help=_("when they were obtained (default today)"))
+    p.add_argument("--obtained", type=iso_date, help=_("when they were obtained (default today)"))
     p.add_argument("--purpose", help=_("purpose code from the register (required)"))
     p.add_argument(
         "--legal-basis",
@@ -97,7 +91,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--invalid-out", type=Path, help=_("write the invalid rows with their reasons to this CSV")
     )
-    p.set_defaults(handler="import")
+    p.set_defaults(run=cmd_import)
 
 
 class _Usage(Exception):
@@ -285,7 +279,6 @@ def cmd_import(ctx: Context) -> int:
 
 
 def _run(ctx: Context) -> int:
-    from privacycrm_desktop.cli import CliFailure
     from privacycrm_desktop.i18n import describe_problem
     from privacycrm_desktop.services.imports import ImportPlan
 
@@ -338,8 +331,3 @@ def _run(ctx: Context) -> int:
         lambda: _result_text(result, language, a.dry_run),
     )
     return 0
-
-
-HANDLERS: dict[str, Callable[[Context], int]] = {
-    "import": cmd_import,
-}

@@ -15,13 +15,21 @@ too damaged to open still gets its JSON document and its record (``check_unopena
 
 from __future__ import annotations
 
+import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from privacycrm_desktop.cli.context import CliFailure, Context, fail
+from privacycrm_desktop.cli.options import Parents, Subparsers
+from privacycrm_desktop.cli.output import emit
 from privacycrm_desktop.i18n import _, ngettext
 
-if TYPE_CHECKING:
-    from privacycrm_desktop.cli import Context
+
+def register(commands: Subparsers, parents: Parents) -> None:
+    """Add ``check`` to the parser."""
+    p = commands.add_parser("check", parents=parents, help=_("check the database file"))
+    # A file too damaged to open is checked too: check_unopenable answers for it.
+    p.set_defaults(run=cmd_check, if_unopenable=check_unopenable)
 
 
 def _backup_document(ctx: Context) -> dict[str, Any] | None:
@@ -116,21 +124,16 @@ def cmd_check(ctx: Context) -> int:
     if outcome.repaired and not outcome.problems:
         print(repaired_sentence(outcome.repaired), file=sys.stderr)
     if outcome.problems:
-        # Said here rather than raised: under ``python -m privacycrm_desktop.cli`` the
-        # module is ``__main__`` and a CliFailure imported from ``cli`` is another class.
-        from privacycrm_desktop.cli import _fail
-
-        return _fail(
+        raise CliFailure(
             _("The database is damaged: {problem}").format(problem="; ".join(outcome.problems[:5]))
         )
     return 0
 
 
-def check_unopenable(args: Any, error: BaseException) -> int | None:
+def check_unopenable(args: argparse.Namespace, error: BaseException) -> int | None:
     """``check`` on a file too damaged to open (or migrate): still one JSON document (with
     ``--format json``) and the damage remembered beside the file; None when *error* is not
     damage (the caller reports it as usual)."""
-    from privacycrm_desktop.cli_output import emit
     from privacycrm_desktop.domain.errors import StorageDamaged
     from privacycrm_desktop.persistence.database import normalise_url, sqlite_file
     from privacycrm_desktop.persistence.sqlite_driver import sqlite_version
@@ -157,6 +160,4 @@ def check_unopenable(args: Any, error: BaseException) -> int | None:
         "sqlite_version": sqlite_version(),
     }
     emit(args.format, document, lambda: "")
-    from privacycrm_desktop.cli import _fail
-
-    return _fail(_("The database is damaged: {problem}").format(problem=problem))
+    return fail(_("The database is damaged: {problem}").format(problem=problem))

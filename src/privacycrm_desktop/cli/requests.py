@@ -1,25 +1,25 @@
 """``privacycrm-cli`` commands of the rights requests: ``request add``, ``request list`` and
 ``export-report`` (docs/architecture.md, "Headless interface"; names may grow, never change).
 
-Kept apart from cli.py so each capability brings its own commands; cli.py and
-cli_parser.py only register them.
+Each command group registers its own commands (``register``) with the function that runs
+each (``set_defaults(run=...)``); cli/parser.py calls ``register``.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from privacycrm_desktop import cli_output as out
+from privacycrm_desktop.cli import output as out
+from privacycrm_desktop.cli.context import Context
+from privacycrm_desktop.cli.options import Parents, Subparsers
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.i18n import LANGUAGES, _
 from privacycrm_desktop.services.private_files import write_private
 
 if TYPE_CHECKING:
-    from privacycrm_desktop.cli import Context
     from privacycrm_desktop.services.requests import RequestInfo
 
 
@@ -30,7 +30,7 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(_("Use a date like 2026-03-31.")) from None
 
 
-def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers, parents: Parents) -> None:
     """Add ``request add``, ``request list`` and ``export-report`` to the parser."""
     request = commands.add_parser("request", help=_("the register of rights requests"))
     sub = request.add_subparsers(dest="request_command", required=True, metavar="COMMAND")
@@ -47,10 +47,10 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--channel", default="", help=_("how it reached us (e-mail, letter, ...)"))
     p.add_argument("--requester", default="", help=_("who asked"))
     p.add_argument("--identity-method", default="", help=_("how the identity was checked"))
-    p.set_defaults(handler="request add")
+    p.set_defaults(run=cmd_request_add)
     p = sub.add_parser("list", parents=parents, help=_("the requests, soonest due first"))
     p.add_argument("--open", action="store_true", help=_("only requests still open"))
-    p.set_defaults(handler="request list")
+    p.set_defaults(run=cmd_request_list)
 
     # The global --lang is the language of the messages; here it is the report's, so this
     # command takes the other global options without it.
@@ -72,7 +72,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--json", type=Path, help=_("also write the machine-readable copy here"))
     p.add_argument("--request", type=int, help=_("the request the report answers"))
-    p.set_defaults(handler="export-report")
+    p.set_defaults(run=cmd_export_report)
 
 
 def request_document(info: RequestInfo) -> dict[str, Any]:
@@ -155,10 +155,3 @@ def cmd_export_report(ctx: Context) -> int:
     }
     ctx.emit(document, lambda: str(a.out))
     return 0
-
-
-HANDLERS: dict[str, Callable[[Context], int]] = {
-    "request add": cmd_request_add,
-    "request list": cmd_request_list,
-    "export-report": cmd_export_report,
-}

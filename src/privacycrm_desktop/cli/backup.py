@@ -7,23 +7,22 @@ prompt. ``restore`` shows what it will change and asks before it acts, unless ``
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from privacycrm_desktop import cli_output as out
+from privacycrm_desktop.cli import output as out
+from privacycrm_desktop.cli.context import CliFailure, Context, read_password
+from privacycrm_desktop.cli.options import Parents, Subparsers
 from privacycrm_desktop.i18n import _, local_moment, ngettext
 
 if TYPE_CHECKING:
-    from privacycrm_desktop.cli import Context
     from privacycrm_desktop.services.backup import BackupInfo, RestorePlan
 
 PASSPHRASE_ENV = "PRIVACYCRM_BACKUP_PASSPHRASE"  # noqa: S105 (the variable's name)
 
 
-def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers, parents: Parents) -> None:
     """Add ``backup`` and ``restore`` to the parser."""
     p = commands.add_parser(
         "backup",
@@ -34,7 +33,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         "action", nargs="?", choices=["list"], help=_("list the backups instead of making one")
     )
     p.add_argument("--to", type=Path, help=_("write the backup into this folder"))
-    p.set_defaults(handler="backup")
+    p.set_defaults(run=cmd_backup)
 
     p = commands.add_parser(
         "restore",
@@ -61,7 +60,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
             "backup you know you made: nothing proves it was not changed"
         ),
     )
-    p.set_defaults(handler="restore")
+    p.set_defaults(run=cmd_restore)
 
 
 def _seal_mark(info: BackupInfo) -> str:
@@ -182,8 +181,6 @@ def _plan_text(plan: RestorePlan) -> str:
 
 
 def _confirm(ctx: Context, plan: RestorePlan) -> None:
-    from privacycrm_desktop.cli import CliFailure
-
     print(_plan_text(plan), file=sys.stderr)
     if ctx.args.yes:
         return
@@ -195,7 +192,6 @@ def _confirm(ctx: Context, plan: RestorePlan) -> None:
 
 
 def cmd_restore(ctx: Context) -> int:
-    from privacycrm_desktop.cli import CliFailure, read_password
     from privacycrm_desktop.domain.errors import BackupInvalid
     from privacycrm_desktop.i18n import describe_error
     from privacycrm_desktop.persistence import backup as files
@@ -239,9 +235,3 @@ def cmd_restore(ctx: Context) -> int:
         ).format(path=result.aside, days=BEFORE_RESTORE_DAYS),
     )
     return 0
-
-
-HANDLERS: dict[str, Callable[[Context], int]] = {
-    "backup": cmd_backup,
-    "restore": cmd_restore,
-}

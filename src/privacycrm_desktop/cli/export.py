@@ -9,33 +9,31 @@ json`` (JSON on stdout) may stand before the command (``privacycrm-cli --format 
 Without IDs every contact the user may see is exported. ``--recipient-own-use`` declares
 that the recipient uses the data for its own purposes: refused (rule 6), exit 1.
 
-Kept apart from cli.py so each capability brings its own commands; cli.py and
-cli_parser.py only register them.
+Each command group registers its own commands (``register``) with the function that runs
+each (``set_defaults(run=...)``); cli/parser.py calls ``register``.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from privacycrm_desktop.cli.context import CliFailure, Context
+from privacycrm_desktop.cli.options import FORMATS, Parents, Subparsers
 from privacycrm_desktop.domain.export_formats import ExportFormat
 from privacycrm_desktop.domain.purposes import RecipientKind
 from privacycrm_desktop.i18n import _, ngettext
 
-if TYPE_CHECKING:
-    from privacycrm_desktop.cli import Context
-
 EXPORT_FORMATS = tuple(f.value for f in ExportFormat)
-#: The global output formats (cli_parser.FORMATS), also accepted after the command.
-OUTPUT_FORMATS = ("text", "json")
+#: The global output formats, also accepted after the command.
+OUTPUT_FORMATS = FORMATS
 #: ``--recipient-kind`` values: the ledger's kinds, or a file that stays in the company.
 INTERNAL = "internal"
 RECIPIENT_KINDS = (INTERNAL, *(k.value for k in RecipientKind))
 
 
-def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers, parents: Parents) -> None:
     """Add ``export`` to the parser.
 
     *parents* are the shared option parsers; the one defining the global ``--format`` is
@@ -81,7 +79,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         help=_("the recipient uses the data for its own purposes (always refused)"),
     )
     p.add_argument("ids", nargs="*", type=int, metavar="ID", help=_("contact ids"))
-    p.set_defaults(handler="export")
+    p.set_defaults(run=cmd_export)
 
 
 class _FormatAction(argparse.Action):
@@ -106,7 +104,6 @@ def _defines_format(parser: argparse.ArgumentParser) -> bool:
 
 
 def cmd_export(ctx: Context) -> int:
-    from privacycrm_desktop.cli import CliFailure
     from privacycrm_desktop.services.exports import ExportRequest
 
     a = ctx.args
@@ -139,6 +136,3 @@ def cmd_export(ctx: Context) -> int:
         ).format(count=result.count, path=result.path),
     )
     return 0
-
-
-HANDLERS: dict[str, Callable[[Context], int]] = {"export": cmd_export}

@@ -1,6 +1,7 @@
 """Rendering for ``privacycrm-cli``: one JSON document, or short text tables, on stdout.
 
-Kept apart from cli.py so the command wiring stays readable; no Qt here (import-linter).
+Shared by the command groups, which keep their own documents next to their commands; no
+Qt here (import-linter).
 """
 
 from __future__ import annotations

@@ -2,34 +2,33 @@
 ``erase ID --reason TEXT`` (docs/architecture.md, "Headless interface") and
 ``reconfirm-months [N]``.
 
-Kept apart from cli.py so each capability brings its own commands; cli.py and
-cli_parser.py only register them.
+Each command group registers its own commands (``register``) with the function that runs
+each (``set_defaults(run=...)``); cli/parser.py calls ``register``.
 """
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from privacycrm_desktop import cli_output as out
+from privacycrm_desktop.cli import output as out
+from privacycrm_desktop.cli.context import Context
+from privacycrm_desktop.cli.options import Parents, Subparsers
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.i18n import _
 
 if TYPE_CHECKING:
-    from privacycrm_desktop.cli import Context
     from privacycrm_desktop.services.cleanup import CleanupOutcome
 
 
-def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
-    """Add ``cleanup`` and ``erase`` to the parser."""
+def register(commands: Subparsers, parents: Parents) -> None:
+    """Add ``cleanup``, ``erase`` and ``reconfirm-months`` to the parser."""
     p = commands.add_parser(
         "cleanup", parents=parents, help=_("erase or anonymise contacts past their keep-until date")
     )
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--dry-run", action="store_true", help=_("only report what would be done"))
     mode.add_argument("--apply", action="store_true", help=_("apply the proposed actions"))
-    p.set_defaults(handler="cleanup")
+    p.set_defaults(run=cmd_cleanup)
 
     p = commands.add_parser("erase", parents=parents, help=_("erase one contact for good"))
     p.add_argument("id", type=int, help=_("contact id"))
@@ -44,7 +43,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--anonymise", action="store_true", help=_("keep a non-identifying record for statistics")
     )
-    p.set_defaults(handler="erase")
+    p.set_defaults(run=cmd_erase)
 
     p = commands.add_parser(
         "reconfirm-months",
@@ -54,7 +53,7 @@ def add_commands(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "months", type=int, nargs="?", help=_("new number of months (1 to 120; default 24)")
     )
-    p.set_defaults(handler="reconfirm-months")
+    p.set_defaults(run=cmd_reconfirm_months)
 
 
 def cleanup_document(outcome: CleanupOutcome) -> dict[str, Any]:
@@ -129,10 +128,3 @@ def cmd_reconfirm_months(ctx: Context) -> int:
         ),
     )
     return 0
-
-
-HANDLERS: dict[str, Callable[[Context], int]] = {
-    "cleanup": cmd_cleanup,
-    "erase": cmd_erase,
-    "reconfirm-months": cmd_reconfirm_months,
-}

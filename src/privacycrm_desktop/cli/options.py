@@ -1,0 +1,50 @@
+"""What the command groups share to declare their options: the argparse value types, the
+password variables' names, the output formats and the languages' default.
+
+A leaf module of the cli package (it imports no other module of it), so that every command
+group and the parser can use it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from typing import TypeAlias
+
+from privacycrm_desktop.i18n import _
+
+PASSWORD_ENV = "PRIVACYCRM_PASSWORD"  # noqa: S105 (the variable's name, not a password)
+NEW_PASSWORD_ENV = "PRIVACYCRM_NEW_PASSWORD"  # noqa: S105
+FORMATS = ("text", "json")
+Subparsers: TypeAlias = (
+    "argparse._SubParsersAction[argparse.ArgumentParser]"  # add_subparsers returns it
+)
+#: The option parsers every leaf command takes as ``parents`` (the global options, which
+#: are accepted after the command too): ``[common, format]``.
+Parents: TypeAlias = list[argparse.ArgumentParser]
+
+
+def iso_date(text: str) -> dt.date:
+    """An argparse type for YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("use the form YYYY-MM-DD")) from None
+
+
+def non_negative(text: str) -> int:
+    """An argparse type for counts and offsets."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("use a whole number, 0 or more"))
+    return value
+
+
+def default_language() -> str:
+    """The messages' language: ``LANG``'s prefix when it is nl or fr, else English."""
+    prefix = os.environ.get("LANG", "")[:2].lower()
+    return prefix if prefix in ("nl", "fr") else "en"
