@@ -500,7 +500,7 @@ class IdHighWater(Base):
     given to a second person: SQLite's rowid would reuse the highest id after a delete, and
     the audit trail, the erasure ledger and a restore's replay would then name two people.
     Every insert takes its id from here on SQLite (``persistence.dialect.reserve_contact_ids``);
-    PostgreSQL's sequence never goes back, and a restore raises both (services.backup_restore).
+    PostgreSQL's sequence never goes back, and a restore raises both (services.backup.carry_over).
     """
 
     __tablename__ = "id_high_water"

@@ -15,7 +15,7 @@ must be replayed in the same transaction as the data is put back, or a failure i
 would leave erased people back in the live database. ``pg_restore`` turns the dump into
 SQL (``-f -``), streamed into the caller's open transaction: plain statements in batches,
 ``COPY ... FROM stdin`` blocks through psycopg's COPY. The caller then migrates, replays
-and commits (services/backup_pg.py).
+and commits (services/backup/server_restore.py).
 """
 
 from __future__ import annotations

@@ -858,7 +858,7 @@ DUMPLESS_SETTING = "backup.auth_key"
 _SALT = "suppression.salt"
 PROTECTED_SETTINGS = ("audit.head", _SALT)
 #: Read only by the roles that back up the database: the suppression key, and the key that
-#: seals backup manifests (whoever reads it can forge a backup, services/backup_keys.py).
+#: seals backup manifests (whoever reads it can forge a backup, services/backup/keys.py).
 KEEPERS_ONLY_SETTINGS = (_SALT, "backup.auth_key")
 UNDELETABLE_SETTINGS = (
     *PROTECTED_SETTINGS,

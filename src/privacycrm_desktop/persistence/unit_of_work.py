@@ -21,7 +21,7 @@ from privacycrm_desktop.domain.errors import (
 from privacycrm_desktop.persistence.audit_anchor import AUDIT_APPENDED
 from privacycrm_desktop.persistence.storage_errors import storage_error
 
-#: Changed by a restore (services/backup_swap.py): a program that saw another value when
+#: Changed by a restore (services/backup/file_restore.py): a program that saw another value when
 #: it started is writing into a database that was replaced under it, and must start again.
 GENERATION_KEY = "database.generation"
 _GENERATION_SQL = text("SELECT value FROM setting WHERE key = 'database.generation'")
