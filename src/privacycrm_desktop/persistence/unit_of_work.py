@@ -278,7 +278,7 @@ class UnitOfWork:
     def _raise_storage_error(self, error: Exception) -> None:
         if getattr(getattr(error, "orig", None), "sqlstate", None) == "42501":
             # The PostgreSQL server refused the user's own role a column or table the
-            # field matrix hides (persistence/pg_roles.py): the role's refusal, not a bug.
+            # field matrix hides (persistence/postgres/policy.py): the role's refusal, not a bug.
             raise PermissionDenied from error
         mapped = storage_error(error)
         if isinstance(mapped, StorageReadOnly):

@@ -27,7 +27,7 @@ from privacycrm_desktop.persistence.audit_anchor import (
 from privacycrm_desktop.persistence.backup import DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.dialect import take_audit_turn
 from privacycrm_desktop.persistence.models import AuditEvent, Setting
-from privacycrm_desktop.persistence.pg_roles import server_functions
+from privacycrm_desktop.persistence.postgres.roles import server_functions
 from privacycrm_desktop.persistence.server_writes import (
     LoggedWrite,
     mark_reviewed,
@@ -66,7 +66,7 @@ def record_event(
     """Append an audit event. *detail* must never hold a personal value (counts, codes).
 
     Where the PostgreSQL server enforces the roles, the server appends it
-    (``pcrm_audit_append``, persistence/pg_functions.py): no desk role may write the audit
+    (``pcrm_audit_append``, persistence/postgres/audit_sql.py): no desk role may write the audit
     or its head, and a desk role appends in its own name only.
     """
     session.flush()

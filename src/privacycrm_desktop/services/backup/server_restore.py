@@ -16,7 +16,7 @@ transaction on one connection:
    (persistence/pg_dump.load_dump);
 4. migrate the restored schema (Alembic on the same connection; DDL is transactional);
    where the server enforces the field matrix, give ownership and grants back
-   (persistence/pg_roles.enable: the dump is loaded with ``--no-owner --no-privileges``,
+   (persistence/postgres/grants.enable: the dump is loaded with ``--no-owner --no-privileges``,
    as its roles may be gone);
 5. replay the erasure ledger through the normal erasure code (rows, search rows,
    suppression), carry the suppression list and opt-outs over, record "backup.restore"
@@ -41,11 +41,12 @@ from privacycrm_desktop.config import data_dir
 from privacycrm_desktop.domain.errors import BackupFailed, BackupInvalid
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import backup as files
-from privacycrm_desktop.persistence import backup_temp, pg_dump, pg_roles
+from privacycrm_desktop.persistence import backup_temp, pg_dump
 from privacycrm_desktop.persistence.backup_verify import plain_copy
 from privacycrm_desktop.persistence.migrate import HEAD_REVISION, MIGRATIONS_DIR, alembic_config
 from privacycrm_desktop.persistence.models import Setting
-from privacycrm_desktop.persistence.pg_functions import create_write_log_tables
+from privacycrm_desktop.persistence.postgres import grants, roles
+from privacycrm_desktop.persistence.postgres.write_log import create_write_log_tables
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.backup.carry_over import read_carry_over, replay
@@ -177,11 +178,11 @@ def _restore_in_one_transaction(
                 pg_dump.load_dump(conn, tmp, build_schema)
                 if info.schema_version != HEAD_REVISION:
                     command.upgrade(alembic_config(conn), "head")  # type: ignore[arg-type]
-                if pg_roles.enabled(conn):
+                if roles.enabled(conn):
                     # The dump was put back without owners and grants (they name roles that
                     # may be gone): the group roles get ownership and the restored field
                     # matrix's column privileges again, in this transaction.
-                    pg_roles.enable(conn)
+                    grants.enable(conn)
                 replayed = replay(session, carry, actor_name, now) if carry is not None else 0
                 # The restored data continues this database (or, replacing it on purpose,
                 # the other one): its identity and key, never the dump's scrubbed state.

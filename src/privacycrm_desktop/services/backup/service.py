@@ -250,7 +250,7 @@ class BackupService:
             value = json.dumps(make_key_material(passphrase, key).to_dict())
         with self._uow(write=True) as work:
             # Turning encryption off empties the key rather than deleting its row: on a
-            # server that enforces the roles no desk may delete it (pg_functions.py).
+            # server that enforces the roles no desk may delete it (postgres/row_policies.py).
             row = work.session.get(Setting, ENCRYPTION_KEY)
             if value or row is not None:
                 work.session.merge(Setting(key=ENCRYPTION_KEY, value=value))
