@@ -1,7 +1,7 @@
 """Temporary files of backups and restores: where plain copies are made, and how what a
 killed process left behind is found and removed.
 
-Temporary files (issue 17). Plain copies (a snapshot before encryption, a decrypted backup
+Plain copies (a snapshot before encryption, a decrypted backup
 being restored) are made only in a private folder (``private_temp_folder``: owner-only,
 beside the database, so the plaintext sits where the database itself does), named with the
 process id; ``clean_leftovers`` removes those of processes that are gone (run at start-up,

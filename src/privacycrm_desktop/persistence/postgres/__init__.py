@@ -1,5 +1,5 @@
-"""Least privilege on a shared PostgreSQL server (issues 10, 15): the roles, what each may
-do, and the server functions that do what a desk role may not do itself.
+"""Least privilege on a shared PostgreSQL server: the roles, what each may do, and the server
+functions that do what a desk role may not do itself.
 
 - ``roles``: the roles of a database by name, and what a connection can tell about them;
 - ``policy``: the table policy and the field matrix, turned into a plan of grants;

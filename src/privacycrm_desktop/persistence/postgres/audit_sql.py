@@ -1,4 +1,4 @@
-"""The server functions that append to the audit trail (issue 15).
+"""The server functions that append to the audit trail.
 
 ``pcrm_audit_append`` appends an audit event and moves ``audit.head`` (the hash is the same
 as ``domain.audit.chain_hash``); desk roles cannot INSERT into ``audit_event`` or write

@@ -1,4 +1,4 @@
-"""The server functions every other one builds on: who the caller is (issue 15).
+"""The server functions every other one builds on: who the caller is.
 
 Every function of the package is owned by the database's NOLOGIN system role
 (``<db>_system``), runs as it (SECURITY DEFINER, fixed ``search_path``: ``DEFINER``) and

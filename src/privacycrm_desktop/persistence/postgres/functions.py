@@ -1,5 +1,5 @@
-"""The server functions that do on PostgreSQL what a desk role may not do itself (issue 15),
-and their installation.
+"""The server functions that do on PostgreSQL what a desk role may not do itself, and
+their installation.
 
 The functions' texts live by job: who the caller is (caller_sql.py), the audit trail
 (audit_sql.py), signing in (sign_in_sql.py), the owner's desk (owner_sql.py), data a desk

@@ -1,6 +1,5 @@
-"""Field restrictions and least privilege enforced by the PostgreSQL server (issues 10, 15):
-setting it up (``enable``) and keeping the grants in line with the field matrix
-(``apply_privileges``).
+"""Field restrictions and least privilege enforced by the PostgreSQL server: setting it up
+(``enable``) and keeping the grants in line with the field matrix (``apply_privileges``).
 
 With SQLite the folder holding the file is the boundary: whoever can read the file reads
 every field. On a shared PostgreSQL server each app user connects with a login role of

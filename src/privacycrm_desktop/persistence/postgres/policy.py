@@ -1,4 +1,4 @@
-"""What the server lets each app role do, table by table and column by column (issues 10, 15).
+"""What the server lets each app role do, table by table and column by column.
 
 Deny by default: each table gets only the privileges its line in ``TABLE_POLICY`` gives
 each app role (a table not listed gets none), narrowed by the field x role matrix:

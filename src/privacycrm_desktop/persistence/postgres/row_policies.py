@@ -1,6 +1,6 @@
-"""Row-level rules the server enforces beyond table and column grants (issue 15): the
-INSERT guards of restricted columns, the row policies of ``setting`` (keys no desk writes,
-reads or deletes), and those hiding special-category facts kept outside their own table.
+"""Row-level rules the server enforces beyond table and column grants: the INSERT guards of
+restricted columns, the row policies of ``setting`` (keys no desk writes, reads or
+deletes), and those hiding special-category facts kept outside their own table.
 """
 
 from __future__ import annotations

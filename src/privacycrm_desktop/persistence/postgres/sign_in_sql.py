@@ -1,4 +1,4 @@
-"""The server functions of signing in (issue 15).
+"""The server functions of signing in.
 
 A refused sign-in is counted, and an account whose lock is over opened again, by the
 sign-in role (``<db>_signin``, whose password is public: ``SIGN_IN_PASSWORD``), which may

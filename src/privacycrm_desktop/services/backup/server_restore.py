@@ -1,4 +1,4 @@
-"""Restore on a PostgreSQL server (issue 10): the same promises as a file restore
+"""Restore on a PostgreSQL server: the same promises as a file restore
 (services/backup/file_restore.py).
 
 Other desks stay connected to a shared server, so the database cannot be renamed away and
