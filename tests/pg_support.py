@@ -108,15 +108,15 @@ def drop_database(url: str) -> None:
 
 def drop_roles(database: str) -> None:
     """Drop the cluster-wide roles the server-enforced field rules made for *database*."""
-    from privacycrm_desktop.persistence import pg_roles
     from privacycrm_desktop.persistence.database import create_engine_for
+    from privacycrm_desktop.persistence.postgres import roles
 
     admin = admin_url()
     if admin is None:
         return
     engine = create_engine_for(admin)
     with engine.begin() as conn:
-        pg_roles.drop_roles(conn, database)
+        roles.drop_roles(conn, database)
     engine.dispose()
 
 

@@ -35,9 +35,9 @@ from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME, Sensitivity
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.special_categories import SpecialCategory
-from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.models import PERSONAL_COLUMNS
+from privacycrm_desktop.persistence.postgres import grants, policy, roles
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.registry import Services
 
@@ -171,7 +171,7 @@ class Server:
         """A psycopg connection string for *username*'s own login role."""
         from psycopg.conninfo import make_conninfo
 
-        own = make_url(pg_roles.login_url(self.url, username, password))
+        own = make_url(roles.login_url(self.url, username, password))
         return make_conninfo(
             host=own.host,
             port=own.port,
@@ -181,7 +181,7 @@ class Server:
         )
 
     def login_role(self, role: Role) -> str:
-        return pg_roles.login_role(self.database, USERS[role][0])
+        return roles.login_role(self.database, USERS[role][0])
 
 
 @pytest.fixture(scope="module")
@@ -332,10 +332,10 @@ def test_a_table_nobody_listed_is_refused_to_every_desk_role(server: Server) -> 
             conn.execute(text("CREATE TABLE IF NOT EXISTS later_table (secret text)"))
             conn.execute(text("INSERT INTO later_table VALUES ('Qcanarylater')"))
             conn.execute(
-                text(f'ALTER TABLE later_table OWNER TO "{pg_roles.system_role(server.database)}"')
+                text(f'ALTER TABLE later_table OWNER TO "{roles.system_role(server.database)}"')
             )
         with engine.begin() as conn:
-            pg_roles.apply_privileges(conn)  # as a migration would
+            grants.apply_privileges(conn)  # as a migration would
         for role in Role:
             with (
                 psycopg.connect(server.conninfo(role)) as desk,
@@ -356,7 +356,7 @@ def test_only_the_listed_server_functions_run_as_the_system_role(server: Server)
         "WHERE n.nspname = 'public' AND p.prosecdef",
     )
     assert {str(name) for name, _ in rows} == set(DEFINER_FUNCTIONS)
-    assert {str(owner) for _, owner in rows} == {pg_roles.system_role(server.database)}
+    assert {str(owner) for _, owner in rows} == {roles.system_role(server.database)}
     for name, callers in DEFINER_FUNCTIONS.items():
         for role in Role:
             may = _admin(
@@ -374,9 +374,9 @@ def test_the_sign_in_role_reads_and_writes_nothing(server: Server) -> None:
     whose lock is over."""
     import psycopg
 
-    from privacycrm_desktop.persistence.pg_functions import SIGN_IN_PASSWORD
+    from privacycrm_desktop.persistence.postgres.sign_in_sql import SIGN_IN_PASSWORD
 
-    sign_in = pg_roles.sign_in_role(server.database)
+    sign_in = roles.sign_in_role(server.database)
     tables = list(_catalogue(server))
     granted = _admin(
         server,
@@ -411,7 +411,7 @@ def test_the_sign_in_role_reads_and_writes_nothing(server: Server) -> None:
 
 
 def test_login_roles_are_members_of_their_group_only(server: Server) -> None:
-    system = pg_roles.system_role(server.database)
+    system = roles.system_role(server.database)
     for role in Role:
         login = server.login_role(role)
         flags = _admin(
@@ -427,7 +427,7 @@ def test_login_roles_are_members_of_their_group_only(server: Server) -> None:
             "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = :r",
             r=login,
         )
-        assert groups == [(pg_roles.group_role(server.database, role),)], role.value
+        assert groups == [(roles.group_role(server.database, role),)], role.value
         reach = _admin(server, "SELECT pg_has_role(:r, :s, 'MEMBER')", r=login, s=system)
         assert reach == [(False,)], role.value
     assert _admin(server, "SELECT rolcanlogin FROM pg_roles WHERE rolname = :s", s=system) == [
@@ -608,7 +608,7 @@ KEY_ATTACKS = {
 
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
 def test_the_attacks_of_issue_15_are_refused_to_every_desk_role(server: Server, role: Role) -> None:
-    system = '"' + pg_roles.system_role(server.database) + '"'
+    system = '"' + roles.system_role(server.database) + '"'
     username = USERS[role][0]
     conninfo = server.conninfo(role)
     allowed = {}
@@ -646,7 +646,7 @@ def test_the_server_hashes_for_roles_that_may_not_read_the_key(server: Server, r
 
     key = str(_admin(server, "SELECT value FROM setting WHERE key = 'suppression.salt'")[0][0])
     username, password = USERS[role]
-    engine = create_engine_for(pg_roles.login_url(server.url, username, password))
+    engine = create_engine_for(roles.login_url(server.url, username, password))
     try:
         with Session(engine) as session:
             held = get_salt(session)
@@ -669,7 +669,7 @@ def test_the_server_hashes_for_roles_that_may_not_read_the_key(server: Server, r
     from privacycrm_desktop.services.consent_dto import ConsentInput
 
     address = f"optout-{role.value}@example.be"
-    engine = create_engine_for(pg_roles.login_url(server.url, username, password))
+    engine = create_engine_for(roles.login_url(server.url, username, password))
     try:
         services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 15, 9, 0)))
         actor = services.auth.login(username, password)
@@ -725,7 +725,7 @@ def test_a_role_inserts_a_value_only_into_a_column_it_may_change(
     role that may UPDATE the column; an empty one from every role that may insert."""
     conninfo = server.conninfo(role)
     login = server.login_role(role)
-    for table, columns in pg_roles.restricted_columns().items():
+    for table, columns in policy.restricted_columns().items():
         may_insert = _admin(
             server, "SELECT has_table_privilege(:r, :t, 'INSERT')", r=login, t=table
         )[0][0]
@@ -835,7 +835,7 @@ def test_the_app_works_for_every_role_over_its_own_login_role(server: Server) ->
     clock = FixedClock(dt.datetime(2025, 3, 15, 9, 0))
     before = _newest_write(server)
     for role, (username, password) in USERS.items():
-        engine = create_engine_for(pg_roles.login_url(server.url, username, password))
+        engine = create_engine_for(roles.login_url(server.url, username, password))
         try:
             services = Services.build(engine, clock)
             actor = services.auth.login(username, password)
@@ -1084,7 +1084,7 @@ def test_the_owners_server_functions_follow_the_audited_users_and_matrix(
     with psycopg.connect(owner) as desk:
         desk.execute("SELECT pcrm_manage_login(%s, NULL, 'owner', true)", (read_only,))
         desk.commit()
-    owner_group = pg_roles.group_role(server.database, Role.OWNER)
+    owner_group = roles.group_role(server.database, Role.OWNER)
     member = _admin(
         server,
         "SELECT pg_has_role(:login, :grp, 'MEMBER')",
@@ -1128,7 +1128,7 @@ def test_the_owner_cannot_take_over_a_role_whose_name_looks_like_a_login_role(
     password or LOGIN."""
     import psycopg
 
-    foreign = pg_roles.login_role(server.database, "x_system")
+    foreign = roles.login_role(server.database, "x_system")
     _admin_write(server, f'CREATE ROLE "{foreign}" NOLOGIN')
     try:
         with psycopg.connect(server.conninfo(Role.OWNER)) as desk:
@@ -1156,7 +1156,10 @@ def test_no_sign_in_call_locks_an_account_for_long_or_opens_it_early(server: Ser
     years nor ends a lock early."""
     import psycopg
 
-    from privacycrm_desktop.persistence.pg_functions import MAX_FAILED_LOGINS, SIGN_IN_PASSWORD
+    from privacycrm_desktop.persistence.postgres.sign_in_sql import (
+        MAX_FAILED_LOGINS,
+        SIGN_IN_PASSWORD,
+    )
 
     _add_office_user(server, "vera", "vera-password-pass-7")
     own = make_url(server.url)
@@ -1164,7 +1167,7 @@ def test_no_sign_in_call_locks_an_account_for_long_or_opens_it_early(server: Ser
         "host": own.host,
         "port": own.port,
         "dbname": own.database,
-        "user": pg_roles.sign_in_role(server.database),
+        "user": roles.sign_in_role(server.database),
         "password": SIGN_IN_PASSWORD,
     }
     with psycopg.connect(**sign_in, autocommit=True) as conn:  # type: ignore[arg-type]
@@ -1189,7 +1192,7 @@ def test_a_large_object_of_a_desk_role_does_not_stop_the_backups(
 
     with psycopg.connect(server.conninfo(Role.READ_ONLY), autocommit=True) as desk:
         desk.execute("SELECT lo_from_bytea(0, 'x')")
-    engine = create_engine_for(pg_roles.login_url(server.url, OWNER, OWNER_PASSWORD))
+    engine = create_engine_for(roles.login_url(server.url, OWNER, OWNER_PASSWORD))
     try:
         services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 16, 10, 0)))
         owner = services.auth.login(OWNER, OWNER_PASSWORD)
@@ -1208,7 +1211,7 @@ def test_a_backup_made_at_a_desk_does_not_hold_the_backup_key(
 
     from privacycrm_desktop.persistence import pg_dump
 
-    engine = create_engine_for(pg_roles.login_url(server.url, OWNER, OWNER_PASSWORD))
+    engine = create_engine_for(roles.login_url(server.url, OWNER, OWNER_PASSWORD))
     try:
         services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 16, 11, 0)))
         owner = services.auth.login(OWNER, OWNER_PASSWORD)
@@ -1238,7 +1241,7 @@ def test_a_deferred_sign_in_is_written_through_the_server(server: Server) -> Non
 
     username, password = USERS[Role.OFFICE]
     blocker = create_engine_for(server.url)
-    engine = create_engine_for(pg_roles.login_url(server.url, username, password))
+    engine = create_engine_for(roles.login_url(server.url, username, password))
     try:
         services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 17, 8, 0)))
         with blocker.connect() as held:
@@ -1389,10 +1392,10 @@ def test_refused_sign_ins_lock_the_account_on_the_server(
     import psycopg
 
     from privacycrm_desktop.cli import main
-    from privacycrm_desktop.persistence.pg_functions import MAX_FAILED_LOGINS
+    from privacycrm_desktop.persistence.postgres.sign_in_sql import MAX_FAILED_LOGINS
 
     _add_office_user(server, "lou", "lou-password-pass-6")
-    lou = make_url(pg_roles.login_url(server.url, "lou", "lou-password-pass-6"))
+    lou = make_url(roles.login_url(server.url, "lou", "lou-password-pass-6"))
     from psycopg.conninfo import make_conninfo
 
     conninfo = make_conninfo(
@@ -1440,7 +1443,7 @@ def test_refused_sign_ins_through_the_configured_connection_lock_the_login_role(
     """The configured (administrator's) connection counts wrong passwords too; at the
     limit the person's login role is locked on the server as well."""
     from privacycrm_desktop.domain.errors import AuthenticationFailed
-    from privacycrm_desktop.persistence.pg_functions import MAX_FAILED_LOGINS
+    from privacycrm_desktop.persistence.postgres.sign_in_sql import MAX_FAILED_LOGINS
 
     engine = create_engine_for(server.url)
     try:
@@ -1452,7 +1455,7 @@ def test_refused_sign_ins_through_the_configured_connection_lock_the_login_role(
                 services.auth.login("max", "not-maxs-password-2")
         with pytest.raises(AuthenticationFailed):
             services.auth.login("max", "max-password-pass-7")
-        login = pg_roles.login_role(server.database, "max")
+        login = roles.login_role(server.database, "max")
         assert _admin(server, "SELECT rolcanlogin FROM pg_roles WHERE rolname = :r", r=login) == [
             (False,)
         ]
@@ -1475,7 +1478,7 @@ def test_an_existing_database_gets_the_new_grants_when_the_app_starts(server: Se
     administrator's connection, even when its schema needs no migration."""
     from privacycrm_desktop.persistence.migrate import migrate
 
-    office = pg_roles.group_role(server.database, Role.OFFICE)
+    office = roles.group_role(server.database, Role.OFFICE)
     _admin_write(
         server,
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON app_user, audit_event, suppression TO "{office}"',
@@ -1484,7 +1487,7 @@ def test_an_existing_database_gets_the_new_grants_when_the_app_starts(server: Se
     attack = "UPDATE app_user SET role = 'owner' WHERE username = 'olga'"
     assert not _unchanged(_attempt(server.conninfo(Role.OFFICE), attack))
     # A desk's own role starting the app changes nothing (it may not) and fails nothing.
-    desk = create_engine_for(pg_roles.login_url(server.url, *USERS[Role.OFFICE]))
+    desk = create_engine_for(roles.login_url(server.url, *USERS[Role.OFFICE]))
     try:
         assert not migrate(desk)
     finally:
@@ -1494,7 +1497,7 @@ def test_an_existing_database_gets_the_new_grants_when_the_app_starts(server: Se
     try:
         assert migrate(engine)
         with engine.connect() as conn:
-            assert not pg_roles.needs_upgrade(conn)
+            assert not grants.needs_upgrade(conn)
     finally:
         engine.dispose()
     assert _attempt(server.conninfo(Role.OFFICE), attack).startswith("refused")
@@ -1514,7 +1517,7 @@ def _server_log(admin: str) -> str:
 def test_no_password_reaches_the_server_log(server: Server) -> None:
     """Last in this module: after the users were added, had their roles changed and
     signed in, no password of theirs is in the server's log, which logs every statement.
-    The app sends SCRAM verifiers computed on the desk (``pg_roles.scram_verifier``)."""
+    The app sends SCRAM verifiers computed on the desk (``logins.scram_verifier``)."""
     import os
 
     admin = pg_support.require_server()
@@ -1525,7 +1528,7 @@ def test_no_password_reaches_the_server_log(server: Server) -> None:
             pytest.fail(message)
         pytest.skip(message)
     # One more password change and role change, as the owner's desk does them.
-    engine = create_engine_for(pg_roles.login_url(server.url, OWNER, OWNER_PASSWORD))
+    engine = create_engine_for(roles.login_url(server.url, OWNER, OWNER_PASSWORD))
     try:
         services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 16, 9, 0)))
         owner = services.auth.login(OWNER, OWNER_PASSWORD)
@@ -1573,7 +1576,7 @@ def test_an_import_by_sales_skips_the_suppressed_through_the_servers_hashing(
         )
     path = Path(__file__).parents[1] / "data" / "import" / "outlook_en.csv"
     username, password = USERS[Role.SALES]
-    engine = create_engine_for(pg_roles.login_url(server.url, username, password))
+    engine = create_engine_for(roles.login_url(server.url, username, password))
     try:
         services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 15, 9, 0)))
         sales = services.auth.login(username, password)

@@ -25,36 +25,28 @@ A manifest without any seal (made before sealing existed, or written by hand) is
 sealed afterwards: ``seal_state`` names it ``UNSEALED`` in listings, and restoring it needs
 the owner's explicit choice (``accept_unsealed``).
 
-Temporary files (issue 17). Plain copies (a snapshot before encryption, a decrypted backup
-being restored) are made only in a private folder (``private_temp_folder``: owner-only,
-beside the database, so the plaintext sits where the database itself does), named with the
-process id; ``clean_leftovers`` removes those of processes that are gone (run at start-up,
-before each backup and each restore). The backup folder only ever receives what the final
-file holds.
+Where plain copies are made (and cleaned up): persistence/backup_temp.py; checking a
+backup, the plain copy a restore works on and the second copy: persistence/backup_verify.py.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import hashlib
 import hmac
 import json
 import os
-import secrets
-import shutil
-import stat
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
 from privacycrm_desktop import __version__
-from privacycrm_desktop.domain.errors import BackupFailed, BackupInvalid, BackupPassphraseWrong
+from privacycrm_desktop.domain.errors import BackupInvalid
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
+from privacycrm_desktop.persistence.storage_health import check_file as check_database
 
 PLAIN_SUFFIX = ".db"
 ENCRYPTED_SUFFIX = ".db.enc"
@@ -179,8 +171,6 @@ def integrity_problems_of(path: Path) -> list[str]:
     """What checking a database file finds: ``PRAGMA integrity_check`` with the search
     index, the foreign keys and the derived counters (storage_health.check_file); empty
     when sound. A backup failing it is not called verified (issue 17)."""
-    from privacycrm_desktop.persistence.storage_health import check_file as check_database
-
     return check_database(path).problems
 
 
@@ -211,6 +201,8 @@ def _scalar(conn: sqlite3.Connection, sql: str, default: object) -> object:
 
 
 BACKUP_KEY_SETTING = "backup.auth_key"
+#: The database's random id (made by migration 0007), recorded in every manifest.
+DATABASE_ID_SETTING = "database.id"
 
 
 def scrub_backup_key(path: Path) -> None:
@@ -265,115 +257,6 @@ def snapshot(db_file: Path, dest: Path) -> None:
             target.close()
     finally:
         source.close()
-
-
-PRIVATE_TEMP = ".privacycrm-tmp"
-_TEMP_PREFIX = ".tmp-"
-#: A temporary file of an older version (no process id in its name) older than this is
-#: a leftover of a killed process.
-_LEGACY_LEFTOVER_AGE = 3600.0
-_LEGACY_SUFFIXES = (".db", ".enc", ".part", "-journal", "-wal", "-shm", MANIFEST_SUFFIX)
-
-
-def _host_tag() -> str:
-    import socket
-
-    return hashlib.sha256(socket.gethostname().encode("utf-8")).hexdigest()[:8]
-
-
-PRIVATE_TEMP_UNSAFE = N_(
-    "The folder .privacycrm-tmp beside the database is a link or belongs to another user, "
-    "so no plain copy is made in it; nothing was changed. Remove that folder, then try again."
-)
-
-
-def private_temp_folder(db_folder: Path) -> Path:
-    """An owner-only folder beside the database for plain temporary copies (created).
-
-    One that is already there is used only when it is a real folder (not a symbolic link)
-    owned by this user; only then is it made owner-only again.
-
-    Raises:
-        BackupFailed: it is a link, not a folder, or another user's.
-    """
-    folder = db_folder / PRIVATE_TEMP
-    db_folder.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):
-        os.mkdir(folder, 0o700)
-    st = os.lstat(folder)
-    foreign = os.name != "nt" and st.st_uid != os.getuid()
-    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode) or foreign:
-        raise BackupFailed(PRIVATE_TEMP_UNSAFE)
-    if os.name != "nt" and stat.S_IMODE(st.st_mode) != 0o700:
-        os.chmod(folder, 0o700)  # ours, and not a link (checked just above)
-    return folder
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C; age decides there
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def clean_leftovers(folder: Path) -> list[Path]:
-    """Remove the temporary files in *folder* of processes of this computer that are gone
-    (a killed backup or restore); return what was removed. A private temporary folder
-    that is a link is not ours: nothing in it is touched."""
-    if not folder.is_dir() or (folder.name == PRIVATE_TEMP and folder.is_symlink()):
-        return []
-    host = _host_tag()
-    removed: list[Path] = []
-    now = dt.datetime.now().timestamp()
-    for path in folder.iterdir():
-        name = path.name
-        if not name.startswith(_TEMP_PREFIX) or not path.is_file():
-            continue
-        parts = name[len(_TEMP_PREFIX) :].split("-", 2)
-        try:
-            if len(parts) == 3 and parts[0] == host and parts[1].isdigit():
-                stale = not _process_alive(int(parts[1]))
-            elif len(parts) == 3 and len(parts[0]) == 8 and parts[1].isdigit():
-                stale = False  # another computer's (a shared folder): its own to clean
-            else:
-                # An older version's name: only what it made (a chosen backup folder may
-                # hold other programs' files), and only once it is clearly abandoned.
-                stale = (
-                    name.endswith(_LEGACY_SUFFIXES)
-                    and now - path.stat().st_mtime > _LEGACY_LEFTOVER_AGE
-                )
-            if stale:
-                path.unlink()
-                removed.append(path)
-        except OSError:
-            continue
-    return removed
-
-
-@contextlib.contextmanager
-def temporary_path(folder: Path, suffix: str) -> Iterator[Path]:
-    """A not-yet-existing path in *folder* (same disk, so a rename is atomic), named with
-    this computer and process (see ``clean_leftovers``), removed after use unless it was
-    renamed away."""
-    fd, name = tempfile.mkstemp(
-        prefix=f"{_TEMP_PREFIX}{_host_tag()}-{os.getpid()}-", suffix=suffix, dir=folder
-    )
-    os.close(fd)
-    path = Path(name)
-    path.unlink()
-    try:
-        yield path
-    finally:
-        for leftover in [path] + [Path(f"{path}{s}") for s in ("-journal", "-wal", "-shm")]:
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
 
 
 MAC_FIELD = "mac"
@@ -596,49 +479,6 @@ def folder_is_there(folder: Path) -> bool:
     return False
 
 
-def copy_verified(info: BackupInfo, folder: Path, key: bytes) -> Path:
-    """Copy a backup and its manifest into *folder* (temporary name, fsync, checksum
-    compared, rename, fsync folder); return the new path.
-
-    Raises:
-        BackupFailed: the folder is not there (an unplugged drive), its disk is full, it
-            cannot be written, or the copy differs.
-    """
-    if not folder_is_there(folder):
-        raise BackupFailed(
-            N_(
-                "The second backup folder is not there (is the drive plugged in?); the "
-                "backup in the first folder was made."
-            )
-        )
-    try:
-        target = folder / info.path.name
-        with temporary_path(folder, ".part") as tmp:
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            shutil.copyfile(info.path, tmp)
-            fsync_file(tmp)
-            if sha256_file(tmp) != info.checksum:
-                raise BackupFailed(N_("The copy in the second folder differs from the backup."))
-            os.replace(tmp, target)
-        fsync_folder(folder)
-        write_manifest(replace(info, path=target), key)
-        return target
-    except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            raise BackupFailed(
-                N_(
-                    "The disk of the second backup folder is full; the backup in the first "
-                    "folder was made."
-                )
-            ) from exc
-        raise BackupFailed(
-            N_(
-                "The second backup folder cannot be written to; the backup in the first "
-                "folder was made."
-            )
-        ) from exc
-
-
 def new_backup_info(
     path: Path,
     created_at: dt.datetime,
@@ -667,126 +507,3 @@ def new_backup_info(
         backend=backend,
         database_id=database_id,
     )
-
-
-def content_sound(path: Path, backend: str) -> bool:
-    """The content check of a plain backup: ``PRAGMA integrity_check`` of a database file,
-    or ``pg_restore --list`` of a dump."""
-    if backend == POSTGRESQL:
-        from privacycrm_desktop.persistence.pg_dump import dump_is_readable
-
-        return dump_is_readable(path)
-    return not integrity_problems_of(path)
-
-
-@dataclass(frozen=True)
-class PlainCopy:
-    """A checked plain copy of a backup, and the key that sealed its manifest."""
-
-    path: Path
-    key: bytes
-
-
-@contextlib.contextmanager
-def plain_copy(
-    info: BackupInfo,
-    folder: Path,
-    passphrase: str | None,
-    keys: Sequence[bytes],
-    progress: Progress | None = None,
-    *,
-    accept_unsealed: bool = False,
-) -> Iterator[PlainCopy]:
-    """A checked plain copy of the backup's database in *folder* (owner-only, removed after
-    use unless renamed away); the caller may change it (migrate, replay).
-
-    The manifest must carry the seal of one of *keys*, or (encrypted backups) of the key
-    sealed in the header under *passphrase*; the file must match the sealed checksum. A
-    manifest without any seal (an older version's) is accepted only with *accept_unsealed*
-    (the owner's explicit choice); its copy then continues under the first of *keys*.
-
-    Raises:
-        BackupInvalid: seal, checksum, format or integrity check failed.
-        BackupPassphraseWrong: no or a wrong passphrase for an encrypted backup.
-    """
-    if not info.encrypted:
-        require_authentic(info, keys, accept_unsealed=accept_unsealed)
-    check_file(info)
-    with temporary_path(folder, ".restore.db") as tmp:
-        if info.encrypted:
-            if not passphrase:
-                raise BackupPassphraseWrong
-            from privacycrm_desktop.persistence.backup_crypto import decrypt_file
-
-            header_key = decrypt_file(info.path, tmp, passphrase, progress)
-            key = require_authentic(
-                info,
-                [*keys, *([header_key] if header_key else [])],
-                accept_unsealed=accept_unsealed,
-            )
-        else:
-            key = require_authentic(info, keys, accept_unsealed=accept_unsealed)
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            shutil.copyfile(info.path, tmp)
-            if sha256_file(tmp) != info.checksum:  # changed between the check and the copy
-                raise BackupInvalid(
-                    N_("The backup file is incomplete or was changed since it was written.")
-                )
-        if not content_sound(tmp, info.backend):
-            raise BackupInvalid(N_("The database in this backup fails its integrity check."))
-        if key is None:  # an unsealed backup the owner accepted
-            key = keys[0] if keys else secrets.token_bytes(32)
-        yield PlainCopy(tmp, key)
-
-
-NEWER_SCHEMA = N_("This backup comes from a newer version of PrivacyCRM; update PrivacyCRM first.")
-
-
-def refuse_newer_schema(info: BackupInfo) -> None:
-    """Raise ``BackupInvalid`` for a backup whose schema a newer version wrote (its manifest
-    says so, encrypted or not): it cannot be restored here, so it is never "good"."""
-    from privacycrm_desktop.persistence.migrate import known_revisions
-
-    if info.schema_version and info.schema_version not in known_revisions():
-        raise BackupInvalid(NEWER_SCHEMA)
-
-
-def verify_backup(
-    info_or_path: BackupInfo | Path,
-    passphrase: str | None = None,
-    keys: Sequence[bytes] = (),
-    temp_folder: Path | None = None,
-    *,
-    accept_unsealed: bool = False,
-) -> None:
-    """Check a backup: seal, manifest, size, sha256, and (when it can be read: plain, or
-    encrypted with *passphrase*) decryption and ``PRAGMA integrity_check``.
-
-    Without the passphrase an encrypted backup's seal is checked with *keys* only (and
-    not at all when there are none: a new computer, where only the passphrase opens it).
-
-    Raises:
-        BackupInvalid: the backup cannot be used (reason in the message).
-        BackupPassphraseWrong: *passphrase* does not open the encrypted backup.
-    """
-    info = info_or_path if isinstance(info_or_path, BackupInfo) else read_manifest(info_or_path)
-    if not info.encrypted or (not passphrase and keys):
-        # An encrypted backup on a computer without its key is checked when the passphrase
-        # is given (the key sealed in its header); restoring it always checks the seal.
-        require_authentic(info, keys, accept_unsealed=accept_unsealed)
-    refuse_newer_schema(info)
-    check_file(info)
-    if not info.encrypted:
-        # Checked where it lies, read-only (the folder may be on write-protected media).
-        if not content_sound(info.path, info.backend):
-            raise BackupInvalid(N_("The database in this backup fails its integrity check."))
-        return
-    if not passphrase:
-        return
-    folder = temp_folder or Path(tempfile.mkdtemp(prefix="privacycrm-verify-"))
-    try:
-        with plain_copy(info, folder, passphrase, keys, accept_unsealed=accept_unsealed):
-            return
-    finally:
-        if temp_folder is None:
-            shutil.rmtree(folder, ignore_errors=True)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, String, func, select, text
+from sqlalchemy import Connection, String, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from privacycrm_desktop.persistence.models import Contact
+from privacycrm_desktop.persistence.postgres.roles import server_functions
 
 
 class nocase(FunctionElement[str]):  # noqa: N801 - reads as SQL
@@ -57,7 +57,7 @@ def contact_id_mark(conn: Connection | Session) -> int:
         row = conn.execute(text(query)).first()
         return int(row[0]) if row is not None and row[1] else 0
     mark = conn.execute(text("SELECT last_id FROM id_high_water WHERE name = 'contact'")).scalar()
-    top = conn.execute(select(func.max(Contact.id))).scalar()
+    top = conn.execute(text("SELECT max(id) FROM contact")).scalar()
     return max(int(mark or 0), int(top or 0))
 
 
@@ -105,11 +105,9 @@ def reserve_contact_ids(conn: Connection | Session, count: int) -> int:
             last = conn.execute(_BUMP_SQLITE_MARK, {"n": count}).scalar()
         return int(last or 0) - count + 1
     conn.execute(text("LOCK TABLE contact IN EXCLUSIVE MODE"))
-    from privacycrm_desktop.persistence.pg_roles import server_functions
-
     connection = conn if isinstance(conn, Connection) else conn.connection()
     if server_functions(connection):
-        # Desk roles may not move sequences themselves (persistence/pg_functions.py).
+        # Desk roles may not move sequences themselves (persistence/postgres/data_sql.py).
         reserved = conn.execute(text("SELECT pcrm_reserve_contact_ids(:n)"), {"n": count})
         return int(reserved.scalar_one())
     sequence = _PG_SEQUENCE

@@ -16,7 +16,9 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from privacycrm_desktop.domain.errors import DatabaseTooNew
 from privacycrm_desktop.persistence.database import is_postgresql, is_sqlite
+from privacycrm_desktop.persistence.postgres import grants, roles
 
 #: The advisory-lock key migrations take on PostgreSQL ("PCRMMIGR" as a 64-bit number).
 MIGRATION_LOCK_KEY = 0x50_43_52_4D_4D_49_47_52
@@ -119,8 +121,6 @@ def known_revisions() -> frozenset[str]:
 def refuse_newer(revision: str | None) -> None:
     """Raise ``DatabaseTooNew`` when *revision* is one no migration here knows."""
     if revision and revision not in known_revisions():
-        from privacycrm_desktop.domain.errors import DatabaseTooNew
-
         raise DatabaseTooNew(revision=revision)
 
 
@@ -166,17 +166,15 @@ def _refresh_server_roles(engine: Engine) -> bool:
     """The schema is current, but the server's functions and grants may be of an older
     version (issue 15): the administrator's connection brings them up to date; a desk's
     own role leaves them (it may not change them). True when they were renewed."""
-    from privacycrm_desktop.persistence import pg_roles
-
     with engine.connect() as conn:
-        stale = pg_roles.needs_upgrade(conn) and pg_roles.is_admin(conn)
+        stale = grants.needs_upgrade(conn) and roles.is_admin(conn)
         conn.rollback()
         if not stale:
             return False
         with conn.begin():
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-            if pg_roles.needs_upgrade(conn):
-                pg_roles.enable(conn)
+            if grants.needs_upgrade(conn):
+                grants.enable(conn)
         return True
 
 
@@ -194,9 +192,7 @@ def _migrate_postgresql(engine: Engine, target: str) -> bool:
                 return False
         command.upgrade(alembic_config(conn), target)  # type: ignore[arg-type]
         # Where the server enforces the field matrix, new tables and columns get their
-        # grants (and owner) in the same transaction (persistence/pg_roles.py).
-        from privacycrm_desktop.persistence import pg_roles
-
-        if pg_roles.enabled(conn):
-            pg_roles.enable(conn)
+        # grants (and owner) in the same transaction (persistence/postgres/grants.py).
+        if roles.enabled(conn):
+            grants.enable(conn)
     return True

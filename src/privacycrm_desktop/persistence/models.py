@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
 
+from privacycrm_desktop.persistence.dialect import reserve_contact_ids
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -146,7 +148,7 @@ class Contact(Base):
     country: Mapped[str] = mapped_column(String(2), default="BE")
     language: Mapped[str] = mapped_column(String(5), default="nl")
     # Restricted fields are loaded only when asked for (``undefer``): on PostgreSQL a role
-    # that may not see them cannot SELECT them at all (persistence/pg_roles.py).
+    # that may not see them cannot SELECT them at all (persistence/postgres/policy.py).
     birth_date: Mapped[dt.date | None] = mapped_column(Date, deferred=True)
     notes: Mapped[str] = mapped_column(Text, default="", deferred=True)
     relationship: Mapped[str] = mapped_column(String(30), default="prospect")
@@ -500,7 +502,7 @@ class IdHighWater(Base):
     given to a second person: SQLite's rowid would reuse the highest id after a delete, and
     the audit trail, the erasure ledger and a restore's replay would then name two people.
     Every insert takes its id from here on SQLite (``persistence.dialect.reserve_contact_ids``);
-    PostgreSQL's sequence never goes back, and a restore raises both (services.backup_restore).
+    PostgreSQL's sequence never goes back, and a restore raises both (services.backup.carry_over).
     """
 
     __tablename__ = "id_high_water"
@@ -512,8 +514,6 @@ class IdHighWater(Base):
 def _never_reuse_contact_ids(_mapper: Mapper[Contact], conn: Connection, target: Contact) -> None:
     """A new contact on SQLite gets the next id above every id ever used."""
     if target.id is None and conn.dialect.name == "sqlite":
-        from privacycrm_desktop.persistence.dialect import reserve_contact_ids
-
         target.id = reserve_contact_ids(conn, 1)
 
 

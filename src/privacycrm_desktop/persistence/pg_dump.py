@@ -15,7 +15,7 @@ must be replayed in the same transaction as the data is put back, or a failure i
 would leave erased people back in the live database. ``pg_restore`` turns the dump into
 SQL (``-f -``), streamed into the caller's open transaction: plain statements in batches,
 ``COPY ... FROM stdin`` blocks through psycopg's COPY. The caller then migrates, replays
-and commits (services/backup_pg.py).
+and commits (services/backup/server_restore.py).
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ def dump(engine: Engine, dest: Path) -> SnapshotFacts:
     """
     conninfo, env = connection_arguments(engine.url)
     # The server's row policy leaves the backup key out of what this session reads
-    # (persistence/pg_functions.py); a superuser reads past row policies, so a dump by
+    # (persistence/postgres/row_policies.py); a superuser reads past row policies, so a dump by
     # the administrator's own connection still holds it.
     env["PGOPTIONS"] = "-c pcrm.dump=on"
     with engine.connect() as plain:
@@ -201,7 +201,7 @@ def dump(engine: Engine, dest: Path) -> SnapshotFacts:
                     # policies show (the owner's role sees them all). The pcrm_ tables are
                     # the server's own (grant policy, plan rules, the write log's notes of
                     # open transactions), unreadable by desks and written again after a
-                    # restore (persistence/pg_functions.py).
+                    # restore (persistence/postgres/functions.py).
                     "--enable-row-security",
                     "--exclude-table=pcrm_*",
                     # The app keeps no large objects; one a desk role made (any role may)

@@ -1,4 +1,4 @@
-"""Reading the PostgreSQL server's write log (``server_write``, persistence/pg_functions.py).
+"""Reading the PostgreSQL server's write log (``server_write``, persistence/postgres/write_log.py).
 
 The server writes one row for each transaction in which a desk role changed a table with
 its own privileges: who, when (the server's clock), per table the rows added, changed and

@@ -12,7 +12,7 @@
 - ``check_engine`` / ``check_file``: ``integrity_check`` (or ``quick_check``) with the
   search index (FTS5's own integrity-check, part of the pragma since SQLite 3.44), the
   foreign keys, and the derived counters recounted; ``check_file`` is what verifying a
-  backup runs (persistence/backup.py).
+  backup runs (persistence/backup.py, persistence/backup_verify.py).
 """
 
 from __future__ import annotations

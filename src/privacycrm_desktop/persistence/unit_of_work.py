@@ -21,7 +21,7 @@ from privacycrm_desktop.domain.errors import (
 from privacycrm_desktop.persistence.audit_anchor import AUDIT_APPENDED
 from privacycrm_desktop.persistence.storage_errors import storage_error
 
-#: Changed by a restore (services/backup_swap.py): a program that saw another value when
+#: Changed by a restore (services/backup/file_restore.py): a program that saw another value when
 #: it started is writing into a database that was replaced under it, and must start again.
 GENERATION_KEY = "database.generation"
 _GENERATION_SQL = text("SELECT value FROM setting WHERE key = 'database.generation'")
@@ -278,7 +278,7 @@ class UnitOfWork:
     def _raise_storage_error(self, error: Exception) -> None:
         if getattr(getattr(error, "orig", None), "sqlstate", None) == "42501":
             # The PostgreSQL server refused the user's own role a column or table the
-            # field matrix hides (persistence/pg_roles.py): the role's refusal, not a bug.
+            # field matrix hides (persistence/postgres/policy.py): the role's refusal, not a bug.
             raise PermissionDenied from error
         mapped = storage_error(error)
         if isinstance(mapped, StorageReadOnly):

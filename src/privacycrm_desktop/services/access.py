@@ -21,8 +21,8 @@ from privacycrm_desktop.domain.access import (
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, FIELDS_BY_NAME, Sensitivity
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.models import RoleFieldAccess
+from privacycrm_desktop.persistence.postgres import grants, roles
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import note_server_events, record_event
 from privacycrm_desktop.services.clock import Clock
@@ -90,7 +90,7 @@ class AccessService:
         default = DEFAULT_FIELD_MATRIX.get((role, field)) is access
         with self._uow(write=True) as uow:
             session = uow.session
-            if pg_roles.server_functions(session.connection()):
+            if roles.server_functions(session.connection()):
                 # No desk role writes the matrix itself: the server does, and audits it.
                 session.execute(
                     text(
@@ -125,10 +125,10 @@ class AccessService:
                 )
             server_enforced = FIELDS_BY_NAME[field].sensitivity is not Sensitivity.NORMAL
             if server_enforced and session.get_bind().dialect.name == "postgresql":
-                # The server enforces the restricted fields too (persistence/pg_roles.py):
+                # The server enforces the restricted fields too (persistence/postgres/grants.py):
                 # its grants change in this transaction.
                 conn = session.connection()
-                if pg_roles.enabled(conn):
+                if roles.enabled(conn):
                     session.flush()
-                    pg_roles.apply_privileges(conn)
+                    grants.apply_privileges(conn)
         self.invalidate()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import Select, func, select, text
@@ -22,9 +24,10 @@ from privacycrm_desktop.persistence.audit_anchor import (
     read_server_anchor,
     write_server_anchor,
 )
+from privacycrm_desktop.persistence.backup import DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.dialect import take_audit_turn
 from privacycrm_desktop.persistence.models import AuditEvent, Setting
-from privacycrm_desktop.persistence.pg_roles import server_functions
+from privacycrm_desktop.persistence.postgres.roles import server_functions
 from privacycrm_desktop.persistence.server_writes import (
     LoggedWrite,
     mark_reviewed,
@@ -63,7 +66,7 @@ def record_event(
     """Append an audit event. *detail* must never hold a personal value (counts, codes).
 
     Where the PostgreSQL server enforces the roles, the server appends it
-    (``pcrm_audit_append``, persistence/pg_functions.py): no desk role may write the audit
+    (``pcrm_audit_append``, persistence/postgres/audit_sql.py): no desk role may write the audit
     or its head, and a desk role appends in its own name only.
     """
     session.flush()
@@ -301,9 +304,19 @@ class AuditCheck:
 class AuditService:
     """The audit viewer's reads and export, and the chain check the CLI runs."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        clock: Clock | None = None,
+        *,
+        backup_folders: Callable[[], list[Path]] | None = None,
+    ) -> None:
+        """*backup_folders* names the folders whose manifests anchor the chain (the backup
+        service's settings); the composition root passes it, as backups build on this
+        module's audit records."""
         self._uow = uow
         self._clock = clock or SystemClock()
+        self._backup_folders = backup_folders
 
     def verify(self) -> int | None:
         """The id of the first event that breaks the hash chain, or None when it holds.
@@ -320,8 +333,6 @@ class AuditService:
 
         Needs no role, like ``verify``: it shows event numbers and anchor names only.
         """
-        from privacycrm_desktop.services.backup import backup_folders
-
         bad = self.verify()
         engine = self._uow.engine
         server = engine.dialect.name == "postgresql"
@@ -335,16 +346,13 @@ class AuditService:
                     rows = (read_server_anchor(uow.session), kept_server_anchors(uow.session))
                 return chain_positions(uow.session), rows
 
-        from privacycrm_desktop.persistence.models import Setting
-        from privacycrm_desktop.services.backup_keys import DATABASE_ID_KEY
-
         with self._uow() as uow:
-            row = uow.session.get(Setting, DATABASE_ID_KEY)
+            row = uow.session.get(Setting, DATABASE_ID_SETTING)
             database_id = row.value if row is not None else ""
         problems, anchors = check_anchors(
             read_chain,
             AnchorFile.for_engine(engine),
-            backup_folders(self._uow),
+            self._backup_folders() if self._backup_folders is not None else [],
             server=server,
             database_id=database_id,
         )

@@ -25,9 +25,9 @@ from privacycrm_desktop.domain.errors import (
     ValidationFailed,
 )
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.models import Setting, User
-from privacycrm_desktop.persistence.pg_functions import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
+from privacycrm_desktop.persistence.postgres import grants, logins, roles
+from privacycrm_desktop.persistence.postgres.sign_in_sql import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, note_server_events, record_event
 from privacycrm_desktop.services.audit_spool import event_values
@@ -137,7 +137,7 @@ class AuthService:
                     # A desk's own login role cannot write the count (and its connection
                     # already proved the server password): nothing to remember here.
                     raise AuthenticationFailed
-                if pg_roles.server_functions(session.connection()):
+                if roles.server_functions(session.connection()):
                     # The server counts and locks, its login role included.
                     session.execute(
                         text("SELECT pcrm_sign_in_failed(:u, :at)"),
@@ -150,13 +150,13 @@ class AuthService:
                 session.commit()
                 raise AuthenticationFailed
             rehash = hash_password(password) if needs_rehash(user.password_hash) else None
-            if pg_roles.server_functions(session.connection()):
-                # A lock that is over opens the login role again (pg_functions.py).
+            if roles.server_functions(session.connection()):
+                # A lock that is over opens the login role again (postgres/sign_in_sql.py).
                 session.execute(
                     text("SELECT pcrm_sign_in_ready(:u, :at)"), {"u": user.username, "at": now}
                 )
             if desk:
-                # The server writes the caller's own bookkeeping (pg_functions.py).
+                # The server writes the caller's own bookkeeping (postgres/sign_in_sql.py).
                 session.execute(
                     text("SELECT pcrm_signed_in(:rehash, :at)"), {"rehash": rehash, "at": now}
                 )
@@ -223,7 +223,7 @@ class AuthService:
                 )
                 note_server_events(session)
                 if (conn := _server_roles(session)) is not None:
-                    pg_roles.create_login_role(conn, name, password, Role(role))
+                    logins.create_login_role(conn, name, password, Role(role))
                 return new_id
             user = User(
                 username=name,
@@ -237,7 +237,7 @@ class AuthService:
             session.add(user)
             session.flush()
             if (conn := _server_roles(session)) is not None:
-                pg_roles.create_login_role(conn, name, password, Role(role))
+                logins.create_login_role(conn, name, password, Role(role))
             record_event(
                 session,
                 actor=actor.username,
@@ -357,7 +357,7 @@ class AuthService:
                 user.active = False
                 self._audit(uow.session, actor, "user.deactivate", user)
             if (conn := _server_roles(uow.session)) is not None:
-                pg_roles.set_active(conn, user.username, False)
+                logins.set_active(conn, user.username, False)
 
     def reactivate_user(self, actor: Actor, username: str) -> None:
         """Let a deactivated user sign in again, with a clean lockout state (owner only)."""
@@ -371,7 +371,7 @@ class AuthService:
                 user.failed_logins, user.locked_until = 0, None
                 self._audit(uow.session, actor, "user.reactivate", user)
             if (conn := _server_roles(uow.session)) is not None:
-                pg_roles.set_active(conn, user.username, True)
+                logins.set_active(conn, user.username, True)
 
     def reset_password(self, actor: Actor, username: str, new_password: str) -> None:
         """Give *username* a new password and lift a lockout (owner only).
@@ -395,8 +395,8 @@ class AuthService:
                 user.failed_logins, user.locked_until = 0, None
                 self._audit(uow.session, actor, "user.password_reset", user)
             if (conn := _server_roles(uow.session)) is not None:
-                pg_roles.create_login_role(conn, user.username, new_password, Role(user.role))
-                pg_roles.set_active(conn, user.username, user.active)
+                logins.create_login_role(conn, user.username, new_password, Role(user.role))
+                logins.set_active(conn, user.username, user.active)
 
     def change_role(self, actor: Actor, username: str, role: Role) -> None:
         """Give *username* another role (owner only); the last active owner stays owner."""
@@ -414,8 +414,8 @@ class AuthService:
                 old, user.role = user.role, role.value
                 self._audit(uow.session, actor, "user.role", user, f"from={old};to={role.value}")
             conn = _server_roles(uow.session)
-            if conn is not None and pg_roles.has_login_role(conn, user.username):
-                pg_roles.set_app_role(conn, user.username, role)
+            if conn is not None and roles.has_login_role(conn, user.username):
+                logins.set_app_role(conn, user.username, role)
 
     # -- the server enforces the matrix (PostgreSQL, issue 10) -----------------------------
 
@@ -446,8 +446,8 @@ class AuthService:
             if user is None or not verify_password(user.password_hash, password):
                 raise AuthenticationFailed
             conn = session.connection()
-            pg_roles.enable(conn)
-            pg_roles.create_login_role(conn, user.username, password, Role(user.role))
+            grants.enable(conn)
+            logins.create_login_role(conn, user.username, password, Role(user.role))
             self._audit(session, actor, "server_roles.enable", user)
 
     # -- the idle lock --------------------------------------------------------------------
@@ -532,7 +532,7 @@ def _server_roles(session: Session) -> Connection | None:
     if session.get_bind().dialect.name != "postgresql":
         return None
     conn = session.connection()
-    return conn if pg_roles.enabled(conn) else None
+    return conn if roles.enabled(conn) else None
 
 
 def _server_writes_users(session: Session) -> bool:
@@ -540,7 +540,7 @@ def _server_writes_users(session: Session) -> bool:
     go through ``pcrm_user_change`` (no desk role may write ``app_user`` itself)."""
     if session.get_bind().dialect.name != "postgresql":
         return False
-    return pg_roles.server_functions(session.connection())
+    return roles.server_functions(session.connection())
 
 
 def _desk_role(session: Session) -> bool:
@@ -549,7 +549,7 @@ def _desk_role(session: Session) -> bool:
     if session.get_bind().dialect.name != "postgresql":
         return False
     conn = session.connection()
-    return pg_roles.server_functions(conn) and not pg_roles.is_admin(conn)
+    return roles.server_functions(conn) and not roles.is_admin(conn)
 
 
 def _sync_login_role(session: Session, user: User, password: str) -> None:
@@ -558,9 +558,9 @@ def _sync_login_role(session: Session, user: User, password: str) -> None:
     conn = _server_roles(session)
     if conn is None:
         return
-    database = pg_roles.database_name(conn)
+    database = roles.database_name(conn)
     own = conn.execute(text("SELECT current_user")).scalar_one()
-    if own == pg_roles.login_role(database, user.username):
+    if own == roles.login_role(database, user.username):
         return
-    if pg_roles.is_admin(conn):
-        pg_roles.create_login_role(conn, user.username, password, Role(user.role))
+    if roles.is_admin(conn):
+        logins.create_login_role(conn, user.username, password, Role(user.role))

@@ -855,7 +855,7 @@ def _not_loaded(access: dict[str, FieldAccess]) -> frozenset[str]:
 
 def _load_options(access: dict[str, FieldAccess]) -> list[ORMOption]:
     """Load what the role may see with the contact, and nothing it may not (a PostgreSQL
-    server refuses the role those columns, persistence/pg_roles.py)."""
+    server refuses the role those columns, persistence/postgres/policy.py)."""
     hidden = _not_loaded(access)
     options: list[ORMOption] = [defer(getattr(Contact, f)) for f in sorted(hidden)]
     options += [undefer(getattr(Contact, f)) for f in _UNREAD_WHEN_HIDDEN if f not in hidden]

@@ -39,6 +39,7 @@ from privacycrm_desktop.persistence.models import (
     Source,
     Suppression,
 )
+from privacycrm_desktop.persistence.postgres.roles import server_functions
 
 SALT_KEY = "suppression.salt"
 
@@ -50,7 +51,7 @@ def similar_key(code: str) -> str:
 
 class ServerKey(HeldKey):
     """The suppression key kept on the PostgreSQL server, out of a desk role's reach: the
-    server computes the digests (``pcrm_digests``, persistence/pg_functions.py)."""
+    server computes the digests (``pcrm_digests``, persistence/postgres/data_sql.py)."""
 
     _engine: Engine
     _cache: dict[tuple[str, str], str]
@@ -76,8 +77,6 @@ class ServerKey(HeldKey):
 
 def _server_key(session: Session) -> ServerKey | None:
     """The server's key where it hashes for this desk role (the row is hidden from it)."""
-    from privacycrm_desktop.persistence.pg_roles import server_functions
-
     bind = session.get_bind()
     if bind.dialect.name != "postgresql" or not server_functions(session.connection()):
         return None

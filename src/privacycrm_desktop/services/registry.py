@@ -7,6 +7,7 @@ contact list needs three of them, and start-up time is a target (bench/bench_sta
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -58,7 +59,7 @@ class Services:
     @classmethod
     def build(cls, engine: Engine, clock: Clock | None = None, *, anchors: bool = True) -> Services:
         """Wire every service to one unit-of-work factory and one clock; at every start,
-        remove what a killed backup or restore left behind (services/backup.py). *anchors*
+        remove what a killed backup or restore left behind (services/backup/service.py). *anchors*
         False keeps a throw-away database (the self-test's) out of the anchor files."""
         services = cls(engine, clock, anchors=anchors)
         services.backup.clean_leftovers()
@@ -99,7 +100,13 @@ class Services:
     def audit(self) -> AuditService:
         from privacycrm_desktop.services.audit import AuditService
 
-        return AuditService(self.uow, self.clock)
+        return AuditService(self.uow, self.clock, backup_folders=self._backup_folders)
+
+    def _backup_folders(self) -> list[Path]:
+        """Where the audit check finds backup manifests (the backup settings)."""
+        from privacycrm_desktop.services.backup import backup_folders
+
+        return backup_folders(self.uow)
 
     @cached_property
     def consent(self) -> ConsentService:

@@ -1,6 +1,6 @@
 """Work as the signed-in user's own PostgreSQL login role (issue 10).
 
-Where the server enforces the field matrix (``persistence/pg_roles.py``), a composition
+Where the server enforces the field matrix (``persistence/postgres/``), a composition
 root that signed a user in through the configured connection calls ``for_user``: from
 then on every service reaches the server as that user's login role, so the server refuses
 what the matrix hides whatever the app does. On SQLite, or where the server does not
@@ -13,8 +13,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from privacycrm_desktop.domain.errors import AuthenticationFailed
-from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.database import create_engine_for, is_postgresql
+from privacycrm_desktop.persistence.postgres import roles
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 
@@ -36,13 +36,13 @@ def for_user(services: Services, actor: Actor, password: str) -> Engine | None:
     if not is_postgresql(engine):
         return None
     with engine.connect() as conn:
-        if not pg_roles.enabled(conn):
+        if not roles.enabled(conn):
             return None
-        database = pg_roles.database_name(conn)
+        database = roles.database_name(conn)
         current = conn.execute(text("SELECT current_user")).scalar_one()
-    if current == pg_roles.login_role(database, actor.username):
+    if current == roles.login_role(database, actor.username):
         return None
-    url = pg_roles.login_url(
+    url = roles.login_url(
         engine.url.render_as_string(hide_password=False), actor.username, password
     )
     own = create_engine_for(url)
@@ -69,7 +69,7 @@ def own_role_url(url: str, username: str, password: str) -> str:
     """*url* with *username*'s own login role and *password* (see ``signs_in_as_own_role``)."""
     from privacycrm_desktop.persistence.database import normalise_url
 
-    return pg_roles.login_url(normalise_url(url), username, password)
+    return roles.login_url(normalise_url(url), username, password)
 
 
 def _sign_in_call(url: str, username: str, function: str) -> None:
@@ -81,7 +81,7 @@ def _sign_in_call(url: str, username: str, function: str) -> None:
     from privacycrm_desktop.services.clock import SystemClock
 
     try:
-        engine = create_engine_for(pg_roles.sign_in_url(normalise_url(url)))
+        engine = create_engine_for(roles.sign_in_url(normalise_url(url)))
     except Exception:
         return
     try:

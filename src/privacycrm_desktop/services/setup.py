@@ -17,8 +17,8 @@ from privacycrm_desktop.domain.normalize import (
 )
 from privacycrm_desktop.domain.purposes import DEFAULT_PURPOSES
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.models import FieldCatalogueEntry, Purpose, Setting, User
+from privacycrm_desktop.persistence.postgres import grants, logins, roles
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
@@ -88,10 +88,10 @@ def _enforce_on_server(conn: Connection, owner: str, password: str) -> None:
     group roles with their column privileges, and the owner's own login role. Needs a
     connection that may create roles (the administrator who sets the database up); without
     that right the owner turns it on later (``user server-roles``)."""
-    if conn.dialect.name != "postgresql" or not pg_roles.may_create_roles(conn):
+    if conn.dialect.name != "postgresql" or not roles.may_create_roles(conn):
         return
-    pg_roles.enable(conn)
-    pg_roles.create_login_role(conn, owner, password, Role.OWNER)
+    grants.enable(conn)
+    logins.create_login_role(conn, owner, password, Role.OWNER)
 
 
 class SetupService:

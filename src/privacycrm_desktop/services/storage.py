@@ -168,7 +168,7 @@ def write_check_record(db_file: Path, record: CheckRecord) -> bool:
 
 def backup_folder_of(db_file: Path) -> Path:
     """Where the backups of *db_file* are: its configured folder when the file still says
-    so (services/backup.py, ``backup.folder``), else the default beside the data."""
+    so (services/backup/settings.py, ``backup.folder``), else the default beside the data."""
     from privacycrm_desktop.services.backup import FOLDER_KEY, default_backup_folder
 
     configured = setting_of_file(db_file, FOLDER_KEY)
@@ -183,7 +183,7 @@ def identities_of(db_file: Path, candidates: set[str]) -> set[str]:
     file too damaged for that, those of *candidates* (the identities named by the
     manifests in its backup folder) whose bytes the file still holds. Empty when none is
     found (a missing file)."""
-    from privacycrm_desktop.services.backup_keys import DATABASE_ID_KEY
+    from privacycrm_desktop.services.backup.keys import DATABASE_ID_KEY
 
     found = setting_of_file(db_file, DATABASE_ID_KEY)
     if found:

@@ -224,7 +224,7 @@ def test_screenshots_of_the_fallback_and_the_repair(
     from PySide6.QtWidgets import QMessageBox
 
     from privacycrm_desktop.domain.errors import BackupInvalid
-    from privacycrm_desktop.persistence.backup import NEWER_SCHEMA
+    from privacycrm_desktop.persistence.backup_verify import NEWER_SCHEMA
     from privacycrm_desktop.services.storage import REBUILT_INDEX
     from privacycrm_desktop.ui.common.qt_i18n import apply_language
     from privacycrm_desktop.ui.startup.recovery_dialog import RecoveryDialog

@@ -30,6 +30,7 @@ from privacycrm_desktop.domain.errors import (
 )
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.persistence import backup as files
+from privacycrm_desktop.persistence import backup_temp
 from privacycrm_desktop.persistence.backup import manifest_path, manifest_seal
 from privacycrm_desktop.persistence.backup_crypto import (
     MAGIC,
@@ -39,8 +40,8 @@ from privacycrm_desktop.persistence.backup_crypto import (
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import migrate
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
-from privacycrm_desktop.services import backup_keys
 from privacycrm_desktop.services.backup import BackupTier, restore_unopenable
+from privacycrm_desktop.services.backup import keys as backup_keys
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
@@ -356,7 +357,7 @@ _KILLED = textwrap.dedent(
     from privacycrm_desktop.services.clock import FixedClock
     from privacycrm_desktop.services.registry import Services
     import privacycrm_desktop.persistence.backup_crypto as crypto
-    import privacycrm_desktop.services.backup_swap as swap
+    import privacycrm_desktop.services.backup.file_restore as swap
     import datetime as dt
 
     def die(*_args, **_kwargs):
@@ -395,7 +396,7 @@ def test_a_killed_backup_or_restore_leaves_no_plain_copy_behind(
     # The backup folder never received plaintext; what the killed process left is in the
     # owner-only folder beside the database, and the next start (or backup) removes it.
     assert not [p for p in folder.iterdir() if p.name.startswith(".tmp-")]
-    private = db_path.parent / files.PRIVATE_TEMP
+    private = db_path.parent / backup_temp.PRIVATE_TEMP
     assert oct(private.stat().st_mode & 0o777) == "0o700"
     assert not [p for p in db_path.parent.iterdir() if p.name.startswith(".tmp-")]
     left = list(private.iterdir())
@@ -469,7 +470,7 @@ def test_a_restore_checks_the_disk_space_it_needs_first(
 ) -> None:
     import shutil
 
-    from privacycrm_desktop.services import backup_swap
+    from privacycrm_desktop.services.backup import file_restore as backup_swap
 
     person(svc, owner, "Anna")
     info = svc.backup.create(owner)
@@ -541,7 +542,7 @@ def test_plain_copies_left_by_an_older_version_go_at_the_next_start(
 def test_a_failed_copy_in_leaves_the_other_programs_writing(
     svc: Services, owner: Actor, db_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from privacycrm_desktop.services import backup_swap
+    from privacycrm_desktop.services.backup import file_restore as backup_swap
 
     other_engine = create_engine_for(db_path)
     try:
@@ -554,7 +555,7 @@ def test_a_failed_copy_in_leaves_the_other_programs_writing(
         def broken(*_args: object) -> None:
             raise sqlite3.OperationalError("disk I/O error")
 
-        monkeypatch.setattr(backup_swap, "_copy_in", broken)
+        monkeypatch.setattr(backup_swap, "copy_in", broken)
         with pytest.raises(BackupFailed, match="nothing was changed"):
             svc.backup.restore(owner, info.path)
         person(other, other_owner, "After")  # not cut off: the restore did not happen
@@ -608,22 +609,22 @@ def test_a_linked_private_temp_folder_is_refused_and_left_alone(tmp_path: Path) 
     elsewhere.chmod(0o755)
     db_folder = tmp_path / "data"
     db_folder.mkdir()
-    (db_folder / files.PRIVATE_TEMP).symlink_to(elsewhere)
+    (db_folder / backup_temp.PRIVATE_TEMP).symlink_to(elsewhere)
     with pytest.raises(BackupFailed, match="is a link or belongs to another user"):
-        files.private_temp_folder(db_folder)
+        backup_temp.private_temp_folder(db_folder)
     assert elsewhere.stat().st_mode & 0o777 == 0o755  # not chmod-ed
     assert list(elsewhere.iterdir()) == []
     # Nothing in the link's target is cleaned up either (not ours).
-    gone = elsewhere / f".tmp-{files._host_tag()}-999999999-x.db"
+    gone = elsewhere / f".tmp-{backup_temp.host_tag()}-999999999-x.db"
     gone.write_bytes(b"")
-    assert files.clean_leftovers(db_folder / files.PRIVATE_TEMP) == []
+    assert backup_temp.clean_leftovers(db_folder / backup_temp.PRIVATE_TEMP) == []
     assert gone.exists()
     gone.unlink()
     # A real folder of ours that others could read is made owner-only again.
     own = tmp_path / "own"
-    (own / files.PRIVATE_TEMP).mkdir(parents=True, mode=0o755)
-    (own / files.PRIVATE_TEMP).chmod(0o755)
-    assert files.private_temp_folder(own).stat().st_mode & 0o777 == 0o700
+    (own / backup_temp.PRIVATE_TEMP).mkdir(parents=True, mode=0o755)
+    (own / backup_temp.PRIVATE_TEMP).chmod(0o755)
+    assert backup_temp.private_temp_folder(own).stat().st_mode & 0o777 == 0o700
 
 
 def test_a_restore_refuses_a_linked_private_temp_folder(
@@ -633,7 +634,7 @@ def test_a_restore_refuses_a_linked_private_temp_folder(
         pytest.skip("the private folder beside a database file")
     person(svc, owner, "Anna")
     info = svc.backup.create(owner)
-    private = Path(db_url).parent / files.PRIVATE_TEMP
+    private = Path(db_url).parent / backup_temp.PRIVATE_TEMP
     if private.exists():
         private.rmdir()
     target = tmp_path / "planted-target"

@@ -136,8 +136,8 @@ def test_a_restore_gives_the_server_roles_their_grants_back(
 
     import pg_support
     from privacycrm_desktop.domain.access import Role
-    from privacycrm_desktop.persistence import pg_roles
     from privacycrm_desktop.persistence.database import create_engine_for
+    from privacycrm_desktop.persistence.postgres import roles
 
     from .test_backup_restore import make_x
 
@@ -147,7 +147,7 @@ def test_a_restore_gives_the_server_roles_their_grants_back(
         make_x(svc, owner)
         info = svc.backup.create(owner)
         svc.backup.restore(owner, info.path)
-        office = pg_roles.group_role(database, Role.OFFICE)
+        office = roles.group_role(database, Role.OFFICE)
         engine = create_engine_for(db_url)
         try:
             with engine.connect() as conn:
@@ -167,7 +167,7 @@ def test_a_restore_gives_the_server_roles_their_grants_back(
                     text("SELECT tableowner FROM pg_tables WHERE tablename = 'contact'")
                 ).scalar()
                 # The system role owns them (no desk role, the owner's neither: issue 15).
-                assert owner_of == pg_roles.system_role(database)
+                assert owner_of == roles.system_role(database)
         finally:
             engine.dispose()
     finally:
@@ -176,7 +176,7 @@ def test_a_restore_gives_the_server_roles_their_grants_back(
         admin = create_engine_for(pg_support.require_server())
         try:
             with admin.begin() as conn:
-                pg_roles.drop_roles(conn, database)
+                roles.drop_roles(conn, database)
         finally:
             admin.dispose()
 
@@ -243,7 +243,7 @@ def test_a_restore_takes_only_rows_from_the_dump_never_its_sql(
     import pg_support
     from privacycrm_desktop.persistence.database import create_engine_for
     from privacycrm_desktop.persistence.migrate import alembic_config
-    from privacycrm_desktop.persistence.pg_functions import create_write_log_tables
+    from privacycrm_desktop.persistence.postgres.write_log import create_write_log_tables
 
     svc.contacts.create(owner, ContactInput(first_name="Bert", last_name="Keep"), SOURCE)
     marker = "pcrm_pwned_" + uuid.uuid4().hex[:8]

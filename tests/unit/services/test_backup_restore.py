@@ -338,13 +338,13 @@ def test_replay_keeps_anonymisation_and_reason(
 
 def test_a_failed_swap_puts_the_current_database_back(tmp_path: Path) -> None:
     from privacycrm_desktop.domain.errors import BackupFailed
-    from privacycrm_desktop.services.backup_swap import _swap
+    from privacycrm_desktop.services.backup.file_restore import swap_files
 
     current = tmp_path / "crm.db"
     current.write_bytes(b"current")
     Path(f"{current}-wal").write_bytes(b"wal")
     with pytest.raises(BackupFailed):
-        _swap(current, tmp_path / "missing-copy.db", dt.datetime(2026, 1, 1))
+        swap_files(current, tmp_path / "missing-copy.db", dt.datetime(2026, 1, 1))
     assert current.read_bytes() == b"current"
     assert Path(f"{current}-wal").read_bytes() == b"wal"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["crm.db", "crm.db-wal"]

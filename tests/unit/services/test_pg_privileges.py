@@ -23,8 +23,8 @@ from privacycrm_desktop.domain.access import FieldAccess, Role
 from privacycrm_desktop.domain.contacts import ContactInput, Relationship
 from privacycrm_desktop.domain.errors import AuthenticationFailed, DomainError
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
-from privacycrm_desktop.persistence import pg_roles
 from privacycrm_desktop.persistence.database import create_engine_for
+from privacycrm_desktop.persistence.postgres import roles
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
@@ -77,7 +77,7 @@ def _drop_roles(url: str) -> None:
     assert admin is not None
     engine = create_engine_for(admin)
     with engine.begin() as conn:
-        pg_roles.drop_roles(conn, make_url(url).database or "")
+        roles.drop_roles(conn, make_url(url).database or "")
     engine.dispose()
 
 
@@ -86,7 +86,7 @@ def _psycopg_url(url: str, username: str, password: str) -> str:
     from psycopg.conninfo import make_conninfo
     from sqlalchemy.engine import make_url
 
-    own = make_url(pg_roles.login_url(url, username, password))
+    own = make_url(roles.login_url(url, username, password))
     return make_conninfo(
         host=own.host, port=own.port, dbname=own.database, user=own.username, password=password
     )
@@ -184,7 +184,7 @@ def test_the_read_only_role_is_refused_restricted_fields(server: Server) -> None
 def test_the_office_user_works_through_the_app_with_their_own_role(
     server: Server, clock: FixedClock
 ) -> None:
-    engine = create_engine_for(pg_roles.login_url(server.url, OFFICE, OFFICE_PASSWORD))
+    engine = create_engine_for(roles.login_url(server.url, OFFICE, OFFICE_PASSWORD))
     try:
         services = Services.build(engine, clock)
         office = services.auth.login(OFFICE, OFFICE_PASSWORD)
@@ -225,7 +225,7 @@ def test_for_user_continues_the_services_as_the_users_own_role(
         assert admin is not None
         with services.uow.engine.connect() as conn:
             current = conn.execute(text("SELECT current_user")).scalar_one()
-        assert current == pg_roles.login_role(make_url(server.url).database or "", OFFICE)
+        assert current == roles.login_role(make_url(server.url).database or "", OFFICE)
         assert contacts.get(office, server.contact_id).notes == ""
         # Already the user's own role: nothing to switch.
         assert for_user(services, office, OFFICE_PASSWORD) is None
@@ -252,7 +252,7 @@ def test_the_cli_works_as_the_users_own_role(
     # It really reads as the user's own role: what the server refuses it, the CLI cannot show.
     database = make_url(server.url).database or ""
     with server.services.uow.engine.begin() as conn:
-        office_group = pg_roles.group_role(database, Role.OFFICE)
+        office_group = roles.group_role(database, Role.OFFICE)
         conn.execute(text(f'REVOKE SELECT ON contact_email FROM "{office_group}"'))
     assert main([*argv, "--format", "json"]) != 0
     capsys.readouterr()
@@ -331,7 +331,7 @@ def test_an_ordinary_field_hidden_by_the_owner_keeps_the_list_working(
     """Hiding a list column (city) from a role: the app withholds it, the list still works
     as the user's own role, and the restricted fields stay refused by the server."""
     server.services.access.set_field_access(server.owner, Role.OFFICE, "city", FieldAccess.HIDDEN)
-    engine = create_engine_for(pg_roles.login_url(server.url, OFFICE, OFFICE_PASSWORD))
+    engine = create_engine_for(roles.login_url(server.url, OFFICE, OFFICE_PASSWORD))
     try:
         services = Services.build(engine, clock)
         office = services.auth.login(OFFICE, OFFICE_PASSWORD)
@@ -356,7 +356,7 @@ def test_a_migration_reapplies_the_grants(server: Server) -> None:
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0005_import_batches")  # type: ignore[arg-type]
         # As if the migration had re-created the table: its grants are gone.
-        office_group = pg_roles.group_role(database, Role.OFFICE)
+        office_group = roles.group_role(database, Role.OFFICE)
         conn.execute(text(f'REVOKE ALL ON contact FROM "{office_group}"'))
     office = _psycopg_url(server.url, OFFICE, OFFICE_PASSWORD)
     assert _refused(office, "SELECT last_name FROM contact")
@@ -404,7 +404,7 @@ def test_the_app_signs_in_straight_to_the_persons_own_role(server: Server) -> No
     try:
         with door.services.uow.engine.connect() as conn:
             role = conn.execute(text("SELECT current_user")).scalar_one()
-        assert role == pg_roles.login_role(make_url(server.url).database or "", OFFICE)
+        assert role == roles.login_role(make_url(server.url).database or "", OFFICE)
         detail = door.services.contacts.get(actor, server.contact_id)
         assert detail.notes == ""
         assert detail.last_name == "Qcanarylast"

@@ -24,6 +24,7 @@ from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.errors import BackupFailed, BackupInvalid, DatabaseTooNew
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.persistence import backup as backup_files
+from privacycrm_desktop.persistence import backup_verify
 from privacycrm_desktop.persistence.database import create_engine_for, engine_sqlite_version
 from privacycrm_desktop.persistence.migrate import HEAD_REVISION, migrate
 from privacycrm_desktop.persistence.sqlite_driver import MINIMUM_VERSION, sqlite3
@@ -83,7 +84,7 @@ def test_every_engine_runs_the_bundled_sqlite(svc: Services) -> None:
 
 def test_backups_restores_and_probes_open_files_with_the_same_library() -> None:
     from privacycrm_desktop.persistence import storage_errors, storage_health
-    from privacycrm_desktop.services import backup_restore
+    from privacycrm_desktop.services.backup import carry_over as backup_restore
 
     assert backup_files.sqlite3 is sqlean
     assert backup_restore.sqlite3 is sqlean
@@ -226,7 +227,7 @@ def test_a_backup_of_a_broken_index_is_not_made_nor_verified(
     )
     assert check_file(good.path).derived == (SEARCH_INDEX,)
     with pytest.raises(BackupInvalid):
-        backup_files.verify_backup(good.path, keys=[key])
+        backup_verify.verify_backup(good.path, keys=[key])
 
 
 @pytest.mark.sqlite_only
@@ -285,7 +286,7 @@ def test_a_backup_from_a_newer_version_is_never_good(
         tier="manual",
     )
     with pytest.raises(BackupInvalid) as caught:
-        backup_files.verify_backup(info)
+        backup_verify.verify_backup(info)
     assert "newer version" in caught.value.message
 
 

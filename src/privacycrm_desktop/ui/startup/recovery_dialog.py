@@ -1,7 +1,7 @@
 """The "damaged database" dialog at start-up: offer the newest good backup and restore it.
 
 Shown before anyone signs in, when the database file is not a database, is malformed or
-failed its integrity check. It looks for backups beside the data (services/backup.py:
+failed its integrity check. It looks for backups beside the data (services/backup/:
 ``find_backups``), checks them newest first in the background (``verify_backup``) and
 offers the first good one; "Restore" puts it in place with ``restore_unopenable``, which
 sets the damaged file aside (renamed, never deleted) and records the restore in the audit

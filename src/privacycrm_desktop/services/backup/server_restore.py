@@ -1,4 +1,5 @@
-"""Restore on a PostgreSQL server (issue 10): the same promises as services/backup_swap.py.
+"""Restore on a PostgreSQL server: the same promises as a file restore
+(services/backup/file_restore.py).
 
 Other desks stay connected to a shared server, so the database cannot be renamed away and
 a new one renamed in (``ALTER DATABASE ... RENAME`` refuses while anyone is connected,
@@ -15,7 +16,7 @@ transaction on one connection:
    (persistence/pg_dump.load_dump);
 4. migrate the restored schema (Alembic on the same connection; DDL is transactional);
    where the server enforces the field matrix, give ownership and grants back
-   (persistence/pg_roles.enable: the dump is loaded with ``--no-owner --no-privileges``,
+   (persistence/postgres/grants.enable: the dump is loaded with ``--no-owner --no-privileges``,
    as its roles may be gone);
 5. replay the erasure ledger through the normal erasure code (rows, search rows,
    suppression), carry the suppression list and opt-outs over, record "backup.restore"
@@ -36,23 +37,26 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from privacycrm_desktop.config import data_dir
 from privacycrm_desktop.domain.errors import BackupFailed, BackupInvalid
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import backup as files
-from privacycrm_desktop.persistence import pg_dump, pg_roles
+from privacycrm_desktop.persistence import backup_temp, pg_dump
+from privacycrm_desktop.persistence.backup_verify import plain_copy
 from privacycrm_desktop.persistence.migrate import HEAD_REVISION, MIGRATIONS_DIR, alembic_config
 from privacycrm_desktop.persistence.models import Setting
-from privacycrm_desktop.persistence.pg_functions import create_write_log_tables
+from privacycrm_desktop.persistence.postgres import grants, roles
+from privacycrm_desktop.persistence.postgres.write_log import create_write_log_tables
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
-from privacycrm_desktop.services.backup import RestorePlan, RestoreResult
-from privacycrm_desktop.services.backup_keys import AUTH_KEY, DATABASE_ID_KEY
-from privacycrm_desktop.services.backup_restore import read_carry_over, replay
-from privacycrm_desktop.services.backup_swap import (
-    _count_contacts,
+from privacycrm_desktop.services.backup.carry_over import read_carry_over, replay
+from privacycrm_desktop.services.backup.checks import (
     check_backend,
+    count_contacts,
     is_other_database,
 )
+from privacycrm_desktop.services.backup.keys import AUTH_KEY, DATABASE_ID_KEY
+from privacycrm_desktop.services.backup.records import RestorePlan, RestoreResult
 from privacycrm_desktop.services.erasure import finish_erasure
 
 #: Held from reading what must survive until the commit: no erasure, suppression or
@@ -62,10 +66,8 @@ _CARRY_TABLES = "erasure_ledger, suppression, consent_event"
 
 def _private_folder() -> Path:
     """The owner-only folder of this computer for the plain copy of a dump (named with the
-    process, so a killed restore's copy goes at the next start: services/backup.py)."""
-    from privacycrm_desktop.config import data_dir
-
-    return files.private_temp_folder(data_dir())
+    process, so a killed restore's copy goes at the next start: services/backup/service.py)."""
+    return backup_temp.private_temp_folder(data_dir())
 
 
 def _check(path: Path) -> files.BackupInfo:
@@ -90,8 +92,8 @@ def plan(
 ) -> RestorePlan:
     """Check the backup (decrypting it when needed) and count what a restore would change."""
     info = _check(path)
-    contacts_now = _count_contacts(uow)
-    with files.plain_copy(info, _private_folder(), passphrase, keys) as copy:
+    contacts_now = count_contacts(uow)
+    with plain_copy(info, _private_folder(), passphrase, keys) as copy:
         other = is_other_database(info, database_id, replace_other)
         in_backup = pg_dump.contact_ids_in_dump(copy.path)
     erased: set[int] = set()
@@ -124,7 +126,7 @@ def restore(
 ) -> RestoreResult:
     """Restore *path* into the live database behind *uow* (see the module text)."""
     info = _check(path)
-    with files.plain_copy(info, _private_folder(), passphrase, keys) as copy:
+    with plain_copy(info, _private_folder(), passphrase, keys) as copy:
         other = is_other_database(info, identity[0], replace_other)
         continues = (info.database_id or identity[0], copy.key) if other else identity
         aside = set_aside()
@@ -176,11 +178,11 @@ def _restore_in_one_transaction(
                 pg_dump.load_dump(conn, tmp, build_schema)
                 if info.schema_version != HEAD_REVISION:
                     command.upgrade(alembic_config(conn), "head")  # type: ignore[arg-type]
-                if pg_roles.enabled(conn):
+                if roles.enabled(conn):
                     # The dump was put back without owners and grants (they name roles that
                     # may be gone): the group roles get ownership and the restored field
                     # matrix's column privileges again, in this transaction.
-                    pg_roles.enable(conn)
+                    grants.enable(conn)
                 replayed = replay(session, carry, actor_name, now) if carry is not None else 0
                 # The restored data continues this database (or, replacing it on purpose,
                 # the other one): its identity and key, never the dump's scrubbed state.

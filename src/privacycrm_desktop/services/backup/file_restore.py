@@ -8,7 +8,7 @@ Steps (each failure before step 6 leaves the current database untouched):
    hold it until step 5: no program commits anything the restore would then lose;
 3. read what must survive (erasure ledger, suppression list, opt-outs since the backup;
    nothing when the backup is of another database), migrate the copy, replay the erasures
-   (services/backup_restore), record "backup.restore", give the copy this database's
+   (services/backup/carry_over.py), record "backup.restore", give the copy this database's
    identity and key and a new generation (``database.generation``), check it;
 4. keep the current database aside as a backup of tier "before-restore" in the backup
    folder (encrypted when backups are; removed by rotation after a few days);
@@ -38,30 +38,38 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from privacycrm_desktop.domain.errors import BackupFailed, BackupInvalid, BackupOtherDatabase
+from privacycrm_desktop.domain.errors import BackupFailed, BackupInvalid
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import backup as files
+from privacycrm_desktop.persistence import backup_temp
+from privacycrm_desktop.persistence.backup_verify import plain_copy
 from privacycrm_desktop.persistence.database import (
     checkpoint,
     create_engine_for,
     integrity_problems,
 )
 from privacycrm_desktop.persistence.migrate import HEAD_REVISION, MIGRATIONS_DIR, migrate
-from privacycrm_desktop.persistence.models import Contact, Setting
+from privacycrm_desktop.persistence.models import Setting
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.persistence.unit_of_work import GENERATION_KEY, UnitOfWork
 from privacycrm_desktop.services.audit import record_event
-from privacycrm_desktop.services.backup import RestorePlan, RestoreResult, _db_file
-from privacycrm_desktop.services.backup_keys import AUTH_KEY, DATABASE_ID_KEY
-from privacycrm_desktop.services.backup_restore import (
+from privacycrm_desktop.services.backup.carry_over import (
     CarryOver,
     erasures_to_replay,
     read_carry_over,
     read_carry_over_file,
     replay,
 )
+from privacycrm_desktop.services.backup.checks import (
+    check_backend,
+    count_contacts,
+    is_other_database,
+)
+from privacycrm_desktop.services.backup.keys import AUTH_KEY, DATABASE_ID_KEY
+from privacycrm_desktop.services.backup.records import RestorePlan, RestoreResult
+from privacycrm_desktop.services.backup.settings import database_file
 from privacycrm_desktop.services.clock import SystemClock
 from privacycrm_desktop.services.erasure import finish_erasure
 
@@ -74,38 +82,6 @@ def _check_schema(tmp: Path) -> None:
         raise BackupInvalid(
             N_("This backup comes from a newer version of PrivacyCRM; update PrivacyCRM first.")
         )
-
-
-def check_backend(info: files.BackupInfo, backend: str) -> None:
-    """Refuse a backup of the other kind of database (a file's into a server, or back)."""
-    if info.backend == backend:
-        return
-    if info.backend == files.POSTGRESQL:
-        raise BackupInvalid(
-            N_(
-                "This backup was made from a PostgreSQL server database; it can only be "
-                "restored into a PostgreSQL database."
-            )
-        )
-    raise BackupInvalid(
-        N_(
-            "This backup is of a database file on a computer; it cannot be restored into a "
-            "PostgreSQL server database."
-        )
-    )
-
-
-def is_other_database(info: files.BackupInfo, database_id: str, replace_other: bool) -> bool:
-    """True when *info* is a backup of another database; refused unless *replace_other*.
-
-    Raises:
-        BackupOtherDatabase: another database's backup, and the owner did not choose to
-            replace this company's data with it.
-    """
-    other = bool(info.database_id) and info.database_id != database_id
-    if other and not replace_other:
-        raise BackupOtherDatabase
-    return other
 
 
 #: Room a restore needs besides the copy: the write-ahead log of the copy-in holds every
@@ -124,11 +100,6 @@ def _check_space(db_file: Path, info: files.BackupInfo) -> None:
         )
 
 
-def _count_contacts(uow: UnitOfWork) -> int:
-    with uow() as work:
-        return int(work.session.scalar(select(func.count()).select_from(Contact)) or 0)
-
-
 def plan(
     uow: UnitOfWork,
     path: Path,
@@ -140,13 +111,13 @@ def plan(
     accept_unsealed: bool = False,
 ) -> RestorePlan:
     """Check the backup on a temporary copy and count what a restore would change."""
-    db_file = _db_file(uow.engine)
+    db_file = database_file(uow.engine)
     info = files.read_manifest(path)
     check_backend(info, files.SQLITE)
-    contacts_now = _count_contacts(uow)
-    private = files.private_temp_folder(db_file.parent)
-    files.clean_leftovers(private)
-    with files.plain_copy(info, private, passphrase, keys, accept_unsealed=accept_unsealed) as copy:
+    contacts_now = count_contacts(uow)
+    private = backup_temp.private_temp_folder(db_file.parent)
+    backup_temp.clean_leftovers(private)
+    with plain_copy(info, private, passphrase, keys, accept_unsealed=accept_unsealed) as copy:
         other = is_other_database(info, database_id, replace_other)
         _check_schema(copy.path)
         carry = None
@@ -158,7 +129,7 @@ def plan(
             migrates = info.schema_version != HEAD_REVISION
             migrate(engine)
             copied = UnitOfWork(engine)
-            in_backup = _count_contacts(copied)
+            in_backup = count_contacts(copied)
             replays = 0
             if carry is not None:
                 with copied() as work:
@@ -253,10 +224,10 @@ def keep_aside_file(
     while target.exists():
         now += dt.timedelta(microseconds=1)
         target = folder / files.backup_name(now, encrypted)
-    private = files.private_temp_folder(source.parent)
+    private = backup_temp.private_temp_folder(source.parent)
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with files.temporary_path(private if encrypted else folder, ".db") as plain:
+        with backup_temp.temporary_path(private if encrypted else folder, ".db") as plain:
             try:
                 files.snapshot(source, plain)
                 files.scrub_backup_key(plain)
@@ -269,7 +240,7 @@ def keep_aside_file(
                 sound = False
             facts = files.snapshot_facts(plain) if sound else files.SnapshotFacts("", 0, "")
             if isinstance(material, KeyMaterial):
-                with files.temporary_path(folder, ".enc") as sealed:
+                with backup_temp.temporary_path(folder, ".enc") as sealed:
                     encrypt_file(plain, sealed, material)
                     files.fsync_file(sealed)
                     os.replace(sealed, target)
@@ -298,7 +269,7 @@ def keep_aside_file(
     return target
 
 
-def _copy_in(tmp: Path, db_file: Path) -> None:
+def copy_in(tmp: Path, db_file: Path) -> None:
     """Copy the prepared database into the live file: SQLite's backup API, one write
     transaction (atomic; a crash leaves the old database)."""
     source = sqlite3.connect(tmp)
@@ -330,7 +301,7 @@ def _write_generation(db_file: Path, value: str | None) -> None:
         conn.close()
 
 
-def _swap(db_file: Path, tmp: Path, now: dt.datetime) -> Path:
+def swap_files(db_file: Path, tmp: Path, now: dt.datetime) -> Path:
     """Rename the current database aside and the prepared copy into its place."""
     aside = db_file.with_name(f"{db_file.name}.before-restore-{now.strftime('%Y%m%dT%H%M%S')}")
     base, n = aside, 1
@@ -374,13 +345,13 @@ def restore(
     accept_unsealed: bool = False,
 ) -> RestoreResult:
     """Restore *path* over the database behind *uow* (see the module text)."""
-    db_file = _db_file(uow.engine)
+    db_file = database_file(uow.engine)
     info = files.read_manifest(path)
     check_backend(info, files.SQLITE)
     _check_space(db_file, info)
-    private = files.private_temp_folder(db_file.parent)
-    files.clean_leftovers(private)
-    with files.plain_copy(info, private, passphrase, keys, accept_unsealed=accept_unsealed) as copy:
+    private = backup_temp.private_temp_folder(db_file.parent)
+    backup_temp.clean_leftovers(private)
+    with plain_copy(info, private, passphrase, keys, accept_unsealed=accept_unsealed) as copy:
         other = is_other_database(info, identity[0], replace_other)
         continues = (info.database_id or identity[0], copy.key) if other else identity
         lock = sqlite3.connect(db_file, timeout=10, isolation_level=None)
@@ -419,7 +390,7 @@ def restore(
             lock.close()
         uow.engine.dispose()
         try:
-            _copy_in(copy.path, db_file)
+            copy_in(copy.path, db_file)
         except sqlite3.Error as exc:
             _write_generation(db_file, before)
             raise BackupFailed(
@@ -443,9 +414,9 @@ def restore_file(
     info = files.read_manifest(path)
     check_backend(info, files.SQLITE)
     db_file.parent.mkdir(parents=True, exist_ok=True)
-    private = files.private_temp_folder(db_file.parent)
-    files.clean_leftovers(private)
-    with files.plain_copy(info, private, passphrase, keys) as copy:
+    private = backup_temp.private_temp_folder(db_file.parent)
+    backup_temp.clean_leftovers(private)
+    with plain_copy(info, private, passphrase, keys) as copy:
         carry = read_carry_over_file(db_file)
         replayed = _prepare(
             copy.path, carry, info, actor_name, now, identity=(info.database_id, copy.key)
@@ -460,7 +431,7 @@ def restore_file(
             aside = keep_aside_file(
                 db_file, info.path.parent, material, copy.key, info.database_id, now
             )
-        renamed = _swap(db_file, copy.path, now)
+        renamed = swap_files(db_file, copy.path, now)
         for suffix in ("", "-wal", "-shm", "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{renamed}{suffix}").unlink()

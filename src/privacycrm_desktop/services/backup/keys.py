@@ -23,18 +23,17 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.persistence.backup import BACKUP_KEY_SETTING
+from privacycrm_desktop.config import config_dir
+from privacycrm_desktop.persistence.backup import BACKUP_KEY_SETTING, DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.models import Setting
 
-DATABASE_ID_KEY = "database.id"
+DATABASE_ID_KEY = DATABASE_ID_SETTING
 AUTH_KEY = BACKUP_KEY_SETTING
 KEY_FOLDER = "backup-keys"
 
 
 def key_folder() -> Path:
     """Where the key files live: beside the app's settings."""
-    from privacycrm_desktop.config import config_dir
-
     return config_dir() / KEY_FOLDER
 
 

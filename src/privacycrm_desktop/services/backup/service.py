@@ -1,173 +1,71 @@
-"""Backups and restore (rule 19: appropriate protection against loss and destruction).
+"""The backup service (rule 19: appropriate protection against loss and destruction).
 
-Backups are made at exit, once a day and on request (persistence/backup.py does the file
-work: backup API, integrity check, fsync, rename, manifest), optionally encrypted (see
-persistence/backup_crypto.py for where the key lives: no passphrase is stored) and copied
-to a second folder, where the copy is checked too. Rotation keeps the newest backup of each
-of the last 7 days, of each of the last 5 weeks and of each month, and nothing older than
-the maximum age (default 90 days; the access report tells the data subject so).
+Backups are made at exit, once a day and on request (services/backup/writer.py, with
+persistence/backup.py for the file work: backup API, integrity check, fsync, rename,
+manifest), optionally encrypted (see persistence/backup_crypto.py for where the key lives:
+no passphrase is stored) and copied to a second folder, where the copy is checked too.
+Rotation (services/backup/rotation.py) keeps the newest backup of each of the last 7 days,
+of each of the last 5 weeks and of each month, and nothing older than the maximum age
+(default 90 days; the access report tells the data subject so).
 
 A restore (owner only) checks the backup, decrypts it and migrates its schema on a
-temporary copy, erases again everyone erased since the backup (services/backup_restore.py),
+temporary copy, erases again everyone erased since the backup (services/backup/carry_over.py),
 records the restore in the restored audit trail, sets the current database aside (renamed,
-never deleted) and puts the copy in its place. The app then has to start again.
+never deleted) and puts the copy in its place (services/backup/file_restore.py). The app
+then has to start again.
 
 On a PostgreSQL server (issue 10) the same is done with pg_dump (persistence/pg_dump.py):
 backups go to ``<data folder>/backups/<database>@<host>-<port>`` unless a folder is set,
-and a restore (services/backup_pg.py) first makes a backup of the live database (that is
-the database "kept aside"), then puts the dump back, migrates, replays and audits in one
-transaction.
+and a restore (services/backup/server_restore.py) first makes a backup of the live database
+(that is the database "kept aside"), then puts the dump back, migrates, replays and audits
+in one transaction.
 """
 
 from __future__ import annotations
 
 import builtins
 import contextlib
-import datetime as dt
-import errno
 import json
-import os
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
-
+from privacycrm_desktop.config import data_dir
 from privacycrm_desktop.domain.access import Permission, require
-from privacycrm_desktop.domain.errors import (
-    BackupFailed,
-    BackupInvalid,
-    FieldProblem,
-    ValidationFailed,
-)
+from privacycrm_desktop.domain.errors import BackupFailed, FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import backup as files
-from privacycrm_desktop.persistence.backup import (
-    NOT_RECOGNISED,
-    UNSEALED,
-    BackupInfo,
-    BackupTier,
-    Progress,
-    default_backup_folder,
-    find_backups,
-)
+from privacycrm_desktop.persistence import backup_temp
+from privacycrm_desktop.persistence.audit_anchor import last_event
+from privacycrm_desktop.persistence.backup import BackupInfo, BackupTier, Progress, find_backups
+from privacycrm_desktop.persistence.backup_verify import copy_verified
+from privacycrm_desktop.persistence.backup_verify import verify_backup as verify_file
 from privacycrm_desktop.persistence.database import is_postgresql, sqlite_file
 from privacycrm_desktop.persistence.models import Setting
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
-from privacycrm_desktop.services import backup_keys
 from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.audit_anchors import AnchorFile
+from privacycrm_desktop.services.backup import file_restore, server_restore
+from privacycrm_desktop.services.backup import keys as backup_keys
+from privacycrm_desktop.services.backup.records import BackupSettings, RestorePlan, RestoreResult
+from privacycrm_desktop.services.backup.rotation import rotate_folder
+from privacycrm_desktop.services.backup.settings import (
+    ENCRYPTION_KEY,
+    FOLDER_KEY,
+    MAX_AGE_KEY,
+    MAX_MAX_AGE_DAYS,
+    MIN_MAX_AGE_DAYS,
+    MIN_PASSPHRASE,
+    SECOND_FOLDER_KEY,
+    key_material,
+    read_settings,
+)
+from privacycrm_desktop.services.backup.writer import disk_full, write_backup
 from privacycrm_desktop.services.clock import Clock, SystemClock
 from privacycrm_desktop.services.dto import Actor
 
-__all__ = [
-    "NOT_RECOGNISED",
-    "UNSEALED",
-    "BackupInfo",
-    "BackupService",
-    "BackupSettings",
-    "BackupTier",
-    "RestorePlan",
-    "RestoreResult",
-    "default_backup_folder",
-    "find_backups",
-    "restore_unopenable",
-    "verify_backup",
-]
-
-FOLDER_KEY = "backup.folder"
-SECOND_FOLDER_KEY = "backup.second_folder"
-MAX_AGE_KEY = "backup.max_age_days"
-ENCRYPTION_KEY = "backup.encryption"
-DEFAULT_MAX_AGE_DAYS = 90
-MIN_MAX_AGE_DAYS = 7
-MAX_MAX_AGE_DAYS = 3650
-MIN_PASSPHRASE = 10
-#: The copy of the database kept aside at a restore is removed after this many days (or
-#: the maximum age of backups, when shorter).
-BEFORE_RESTORE_DAYS = 7
-DAILY_DAYS = 7
-WEEKLY_DAYS = 35
+#: The actor of an automatic backup's audit event (at exit, once a day).
 AUTOMATIC = "automatic backup"
-RECOVERY = "start-up recovery"
-
-
-@dataclass(frozen=True)
-class BackupSettings:
-    """Where backups go and how long they are kept."""
-
-    folder: Path
-    second_folder: Path | None
-    max_age_days: int
-    encrypted: bool
-
-
-@dataclass(frozen=True)
-class RestorePlan:
-    """What a restore would change, shown before the owner confirms."""
-
-    backup: BackupInfo
-    contacts_now: int
-    contacts_in_backup: int
-    erasures_to_replay: int
-    schema_migrates: bool
-    #: The backup is of another database: restoring it replaces this company's data.
-    other_database: bool = False
-    #: The backup carries no seal (an older version's): nothing proves it is genuine.
-    unsealed: bool = False
-
-
-@dataclass(frozen=True)
-class RestoreResult:
-    """What a restore did: the current database was renamed to *aside*."""
-
-    backup: BackupInfo
-    aside: Path
-    erasures_replayed: int
-
-
-def _db_file(engine: Engine) -> Path:
-    file = sqlite_file(engine.url.render_as_string(hide_password=False))
-    if file is None:
-        raise BackupFailed(
-            N_(
-                "Only a database file on this computer can be backed up here; back up a "
-                "server database on the server."
-            )
-        )
-    return file
-
-
-def _default_folder(engine: Engine) -> Path:
-    """Beside the database file; for a server database, in this computer's data folder,
-    one folder per database."""
-    file = sqlite_file(engine.url.render_as_string(hide_password=False))
-    if file is not None or not is_postgresql(engine):
-        return default_backup_folder(_db_file(engine))
-    from privacycrm_desktop.config import data_dir
-
-    url = engine.url
-    name = f"{url.database or 'postgres'}@{url.host or 'localhost'}-{url.port or 5432}"
-    return data_dir() / "backups" / re.sub(r"[^A-Za-z0-9._@-]+", "_", name)
-
-
-def _settings_rows(uow: UnitOfWork) -> dict[str, str]:
-    with uow() as work:
-        rows = work.session.execute(
-            select(Setting.key, Setting.value).where(Setting.key.like("backup.%"))
-        ).tuples()
-        return {str(key): str(value) for key, value in rows}
-
-
-def backup_max_age_days(session: Session) -> int:
-    """The maximum age of backups in days (the ``setting`` table, default 90)."""
-    row = session.get(Setting, MAX_AGE_KEY)
-    try:
-        return int(row.value) if row is not None else DEFAULT_MAX_AGE_DAYS
-    except ValueError:
-        return DEFAULT_MAX_AGE_DAYS
 
 
 class BackupService:
@@ -181,7 +79,7 @@ class BackupService:
     # -- identity and key ----------------------------------------------------------------
 
     def identity(self) -> tuple[str, bytes]:
-        """This database's id and backup key (made when missing; see services/backup_keys).
+        """This database's id and backup key (made when missing; see services/backup/keys.py).
 
         Backups made before manifests were sealed are never sealed afterwards (anyone who
         can write the backup folder could have put one there): they are listed as not
@@ -245,29 +143,17 @@ class BackupService:
     def verify(
         self, info: BackupInfo, passphrase: str | None = None, *, accept_unsealed: bool = False
     ) -> None:
-        """Check a backup (seal, file, content; see persistence/backup.verify_backup).
+        """Check a backup (seal, file, content; see persistence/backup_verify.verify_backup).
 
         Raises:
             BackupInvalid, BackupPassphraseWrong.
         """
-        files.verify_backup(info, passphrase, self.keys_for(info), accept_unsealed=accept_unsealed)
+        verify_file(info, passphrase, self.keys_for(info), accept_unsealed=accept_unsealed)
 
     # -- settings ------------------------------------------------------------------------
 
     def _settings(self) -> BackupSettings:
-        rows = _settings_rows(self._uow)
-        folder = rows.get(FOLDER_KEY) or str(_default_folder(self._uow.engine))
-        second = rows.get(SECOND_FOLDER_KEY) or ""
-        try:
-            max_age = int(rows.get(MAX_AGE_KEY) or DEFAULT_MAX_AGE_DAYS)
-        except ValueError:
-            max_age = DEFAULT_MAX_AGE_DAYS
-        return BackupSettings(
-            folder=Path(folder),
-            second_folder=Path(second) if second else None,
-            max_age_days=max_age,
-            encrypted=bool(rows.get(ENCRYPTION_KEY)),
-        )
+        return read_settings(self._uow)
 
     def settings(self, actor: Actor) -> BackupSettings:
         """The backup settings (owner and privacy officer)."""
@@ -364,7 +250,7 @@ class BackupService:
             value = json.dumps(make_key_material(passphrase, key).to_dict())
         with self._uow(write=True) as work:
             # Turning encryption off empties the key rather than deleting its row: on a
-            # server that enforces the roles no desk may delete it (pg_functions.py).
+            # server that enforces the roles no desk may delete it (postgres/row_policies.py).
             row = work.session.get(Setting, ENCRYPTION_KEY)
             if value or row is not None:
                 work.session.merge(Setting(key=ENCRYPTION_KEY, value=value))
@@ -398,7 +284,7 @@ class BackupService:
             require(actor.role, Permission.BACKUP)
         settings = self._settings()
         folder = to or settings.folder
-        material = self._key_material() if settings.encrypted else None
+        material = key_material(self._uow) if settings.encrypted else None
         database_id, key = self.identity()
         steps = 4
 
@@ -410,9 +296,18 @@ class BackupService:
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.clean_leftovers(folder)
-            info = self._write(folder, tier, material, step, database_id, key)
+            info = write_backup(
+                self._uow.engine,
+                folder,
+                tier,
+                material,
+                step,
+                database_id=database_id,
+                key=key,
+                now=self._clock.now(),
+            )
         except (OSError, sqlite3.OperationalError) as exc:
-            if _disk_full(exc):
+            if disk_full(exc):
                 raise BackupFailed(
                     N_("The disk of the backup folder is full; no backup was made.")
                 ) from exc
@@ -423,9 +318,7 @@ class BackupService:
             if files.folder_is_there(settings.second_folder):
                 self.clean_leftovers(settings.second_folder)
             try:
-                info = replace(
-                    info, second_copy=files.copy_verified(info, settings.second_folder, key)
-                )
+                info = replace(info, second_copy=copy_verified(info, settings.second_folder, key))
             except BackupFailed as exc:
                 info = replace(info, second_copy_error=exc.reason)
         step(4)
@@ -447,17 +340,6 @@ class BackupService:
             self.rotate()
         return info
 
-    def _key_material(self) -> object:
-        from privacycrm_desktop.persistence.backup_crypto import KeyMaterial
-
-        raw = _settings_rows(self._uow).get(ENCRYPTION_KEY, "")
-        try:
-            return KeyMaterial.from_dict(json.loads(raw))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise BackupFailed(
-                N_("The backup encryption setting is damaged; set the passphrase again.")
-            ) from exc
-
     def clean_leftovers(self, folder: Path | None = None) -> builtins.list[Path]:
         """Remove temporary files of killed backups and restores: in the private folder
         beside the database, beside the database itself and in *folder*."""
@@ -465,96 +347,13 @@ class BackupService:
         file = sqlite_file(self._uow.engine.url.render_as_string(hide_password=False))
         places = [folder] if folder is not None else []
         if file is not None:
-            places += [file.parent, file.parent / files.PRIVATE_TEMP]
+            places += [file.parent, file.parent / backup_temp.PRIVATE_TEMP]
         elif is_postgresql(self._uow.engine):
-            from privacycrm_desktop.config import data_dir
-
-            places.append(data_dir() / files.PRIVATE_TEMP)
+            places.append(data_dir() / backup_temp.PRIVATE_TEMP)
         for place in places:
             with contextlib.suppress(OSError):  # a folder that cannot be read: nothing left
-                removed += files.clean_leftovers(place)
+                removed += backup_temp.clean_leftovers(place)
         return removed
-
-    def _plain_folder(self, folder: Path, encrypted: bool) -> Path:
-        """Where the plain copy is made: beside the final file when that is plain too, else
-        in the owner-only folder beside the database (a server database: a private
-        temporary folder of this computer)."""
-        if not encrypted:
-            return folder
-        file = sqlite_file(self._uow.engine.url.render_as_string(hide_password=False))
-        if file is not None:
-            return files.private_temp_folder(file.parent)
-        from privacycrm_desktop.config import data_dir
-
-        return files.private_temp_folder(data_dir())
-
-    def _write(
-        self,
-        folder: Path,
-        tier: str,
-        material: object,
-        step: Callable[[int], None],
-        database_id: str,
-        key: bytes,
-    ) -> BackupInfo:
-        now = self._clock.now()
-        engine = self._uow.engine
-        backend = files.POSTGRESQL if is_postgresql(engine) else files.SQLITE
-        target = folder / files.backup_name(now, material is not None, backend)
-        while target.exists():  # two backups in one microsecond (a fixed clock)
-            now += dt.timedelta(microseconds=1)
-            target = folder / files.backup_name(now, material is not None, backend)
-        plain_folder = self._plain_folder(folder, material is not None)
-        with files.temporary_path(plain_folder, ".db") as plain:
-            if backend == files.POSTGRESQL:
-                from privacycrm_desktop.persistence import pg_dump
-
-                os.close(os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-                facts = pg_dump.dump(engine, plain)
-                step(1)
-                if not files.content_sound(plain, backend):
-                    raise BackupFailed(
-                        N_("The dump could not be read back by pg_restore; no backup was made.")
-                    )
-            else:
-                files.snapshot(_db_file(engine), plain)
-                files.scrub_backup_key(plain)
-                step(1)
-                if files.integrity_problems_of(plain):
-                    raise BackupFailed(
-                        N_("The copy failed its integrity check; no backup was made.")
-                    )
-                facts = files.snapshot_facts(plain)
-            step(2)
-            if material is None:
-                written = plain
-                self._finish(written, target)
-            else:
-                from privacycrm_desktop.persistence.backup_crypto import KeyMaterial, encrypt_file
-
-                assert isinstance(material, KeyMaterial)
-                with files.temporary_path(folder, ".enc") as sealed:
-                    encrypt_file(plain, sealed, material)
-                    self._finish(sealed, target)
-            step(3)
-        info = files.new_backup_info(
-            target,
-            now,
-            facts,
-            encrypted=material is not None,
-            tier=tier,
-            backend=backend,
-            database_id=database_id,
-        )
-        files.write_manifest(info, key)
-        return info
-
-    @staticmethod
-    def _finish(written: Path, target: Path) -> None:
-        os.chmod(written, 0o600)
-        files.fsync_file(written)
-        os.replace(written, target)
-        files.fsync_folder(target.parent)
 
     def list(self, actor: Actor) -> list[BackupInfo]:
         """This database's backups in the backup folder, newest first, each with its seal
@@ -610,9 +409,7 @@ class BackupService:
         info = files.read_manifest(path)
         database_id, _key = self.identity()
         if is_postgresql(self._uow.engine):
-            from privacycrm_desktop.services import backup_pg
-
-            return backup_pg.plan(
+            return server_restore.plan(
                 self._uow,
                 path,
                 passphrase,
@@ -620,9 +417,7 @@ class BackupService:
                 database_id=database_id,
                 replace_other=replace_other,
             )
-        from privacycrm_desktop.services import backup_swap
-
-        return backup_swap.plan(
+        return file_restore.plan(
             self._uow,
             path,
             passphrase,
@@ -658,9 +453,7 @@ class BackupService:
         identity = self.identity()
         keys = self.keys_for(info)
         if is_postgresql(self._uow.engine):
-            from privacycrm_desktop.services import backup_pg
-
-            result = backup_pg.restore(
+            result = server_restore.restore(
                 self._uow,
                 path,
                 passphrase,
@@ -672,18 +465,16 @@ class BackupService:
                 replace_other=replace_other,
             )
         else:
-            from privacycrm_desktop.services import backup_swap
-
             settings = self._settings()
-            material = self._key_material() if settings.encrypted else None
+            material = key_material(self._uow) if settings.encrypted else None
             now = self._clock.now()
 
             def keep_aside(source: Path, key: bytes, database_id: str) -> Path:
-                return backup_swap.keep_aside_file(
+                return file_restore.keep_aside_file(
                     source, settings.folder, material, key, database_id, now
                 )
 
-            result = backup_swap.restore(
+            result = file_restore.restore(
                 self._uow,
                 path,
                 passphrase,
@@ -701,9 +492,6 @@ class BackupService:
     def _anchor_restored_trail(self) -> None:
         """The restore replaced the trail: this computer's anchor file starts over at the
         restored trail's newest event (services/audit_anchors.py)."""
-        from privacycrm_desktop.persistence.audit_anchor import last_event
-        from privacycrm_desktop.services.audit_anchors import AnchorFile
-
         anchor_file = AnchorFile.for_engine(self._uow.engine)
         if anchor_file is None:
             return
@@ -718,163 +506,21 @@ class BackupService:
         """A backup of the live server database just before a restore replaces it (tier
         "before-restore": removed by rotation after ``BEFORE_RESTORE_DAYS``)."""
         settings = self._settings()
-        material = self._key_material() if settings.encrypted else None
+        material = key_material(self._uow) if settings.encrypted else None
         database_id, key = self.identity()
         try:
             settings.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            return self._write(
+            return write_backup(
+                self._uow.engine,
                 settings.folder,
                 BackupTier.BEFORE_RESTORE,
                 material,
                 lambda _n: None,
-                database_id,
-                key,
+                database_id=database_id,
+                key=key,
+                now=self._clock.now(),
             ).path
         except OSError as exc:
             raise BackupFailed(
                 N_("The backup folder cannot be written to; nothing was changed.")
             ) from exc
-
-
-def _disk_full(error: BaseException) -> bool:
-    """True for "no space left" (an OSError, or SQLite's SQLITE_FULL while it writes)."""
-    if isinstance(error, OSError):
-        return error.errno == errno.ENOSPC
-    return "full" in str(error).lower()
-
-
-def _sound(info: BackupInfo) -> bool:
-    """The file is whole and matches its sealed checksum (the check rotation relies on)."""
-    if not info.verified:
-        return False
-    try:
-        files.check_file(info)
-    except BackupInvalid:
-        return False
-    return True
-
-
-def _thin(
-    members: builtins.list[tuple[BackupInfo, str]],
-    newest: BackupInfo | None,
-    key: bytes,
-    drop: Callable[[BackupInfo], None],
-) -> None:
-    """Keep one backup of a period (the newest overall, else the newest sound one), drop
-    the others; when none is sound, drop none."""
-    candidates = [m for m in members if m[0] is not newest]
-    if newest is not None and len(candidates) < len(members) and _sound(newest):
-        keeper: tuple[BackupInfo, str] | None = (newest, newest.tier)
-    elif len(candidates) == 1 and len(members) == 1:
-        keeper = candidates[0]
-    else:
-        keeper = next((m for m in candidates if _sound(m[0])), None)
-    if keeper is None:
-        return  # nothing sound in this period: delete none of it
-    kept, tier = keeper
-    if kept is not newest and kept.tier != tier:
-        files.set_tier(kept, tier, key)
-    for info, _tier in candidates:
-        if info is not kept:
-            drop(info)
-
-
-def rotate_folder(
-    folder: Path,
-    now: dt.datetime,
-    max_age_days: int,
-    *,
-    key: bytes,
-    keys: builtins.list[bytes],
-) -> builtins.list[Path]:
-    """Rotation in one folder, over the backups sealed by *keys* (anything else is left
-    alone): keep the newest backup overall, and of each day (last 7 days), of each ISO week
-    (last 5 weeks) and of each month the newest one whose file still matches its manifest
-    (a damaged newer backup never pushes out a sound older one; when none in a period is
-    sound, none of that period is deleted); delete the rest and all older than
-    *max_age_days*. Manual backups age like the others. The copy kept aside at a restore
-    goes after ``BEFORE_RESTORE_DAYS`` (or the maximum age, when shorter)."""
-    cutoff = now - dt.timedelta(days=max_age_days)
-    aside_cutoff = now - dt.timedelta(days=min(BEFORE_RESTORE_DAYS, max_age_days))
-    deleted: builtins.list[Path] = []
-
-    def drop(info: BackupInfo) -> None:
-        files.delete_backup(info)
-        deleted.append(info.path)
-
-    groups: dict[tuple[object, ...], builtins.list[tuple[BackupInfo, str]]] = {}
-    newest: BackupInfo | None = None
-    for info in find_backups(folder):
-        if files.sealed_by(info, keys) is None:
-            continue
-        if info.tier == BackupTier.BEFORE_RESTORE:
-            if info.created_at < aside_cutoff:
-                drop(info)
-            continue
-        if newest is None:
-            newest = info
-        elif info.created_at < cutoff:
-            drop(info)
-            continue
-        age = (now.date() - info.created_at.date()).days
-        if age < DAILY_DAYS:
-            group: tuple[object, ...] = ("day", info.created_at.date())
-            tier = info.tier
-        elif age < WEEKLY_DAYS:
-            group = ("week", *info.created_at.isocalendar()[:2])
-            tier = BackupTier.WEEKLY
-        else:
-            group = ("month", info.created_at.year, info.created_at.month)
-            tier = BackupTier.MONTHLY
-        groups.setdefault(group, []).append((info, tier))
-    for members in groups.values():
-        _thin(members, newest, key, drop)
-    return deleted
-
-
-def verify_backup(info: BackupInfo | Path, passphrase: str | None = None) -> None:
-    """Check a backup with the keys this computer holds for the database it names (the key
-    file beside the settings; start-up recovery has no database to ask).
-
-    Raises:
-        BackupInvalid, BackupPassphraseWrong.
-    """
-    if not isinstance(info, BackupInfo):
-        info = files.read_manifest(info)
-    files.verify_backup(info, passphrase, backup_keys.known_keys(info.database_id))
-
-
-def restore_unopenable(db_path: Path, backup: Path, passphrase: str | None = None) -> RestoreResult:
-    """Start-up recovery before anyone can sign in: check the backup (its seal with the key
-    file of the database it names, or the key sealed in its header), keep the damaged file
-    aside as a "before-restore" backup, put the checked and migrated copy in place, replay
-    the erasure ledger of the damaged file when it can still be read, and record the
-    restore ("backup.restore", actor "start-up recovery") in the restored audit trail.
-
-    Raises:
-        BackupInvalid, BackupPassphraseWrong, BackupFailed.
-    """
-    from privacycrm_desktop.services import backup_swap
-    from privacycrm_desktop.services.audit_anchors import start_file_over
-
-    info = files.read_manifest(backup)
-    result = backup_swap.restore_file(
-        db_path,
-        backup,
-        passphrase,
-        actor_name=RECOVERY,
-        keys=backup_keys.known_keys(info.database_id),
-    )
-    start_file_over(db_path)
-    return result
-
-
-def backup_folders(uow: UnitOfWork) -> builtins.list[Path]:
-    """The backup folder and the second folder, where the audit check finds manifests."""
-    rows = _settings_rows(uow)
-    try:
-        folder = Path(rows.get(FOLDER_KEY) or str(_default_folder(uow.engine)))
-    except BackupFailed:
-        return []  # a database that is neither a file nor on a server: no backups
-    second = rows.get(SECOND_FOLDER_KEY) or ""
-    return [folder, Path(second)] if second else [folder]
