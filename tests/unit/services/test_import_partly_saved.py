@@ -22,8 +22,8 @@ from sqlalchemy import Engine, create_engine, text
 from privacycrm_desktop.domain.errors import ImportPartlySaved
 from privacycrm_desktop.persistence.database import create_engine_for, sqlite_file
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
-from privacycrm_desktop.services import imports as imports_module
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.imports import service as imports_module
 from privacycrm_desktop.services.registry import Services
 
 from .test_imports import plan_for

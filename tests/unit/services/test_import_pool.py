@@ -24,11 +24,11 @@ from privacycrm_desktop.domain.import_formats import DuplicatePolicy, SkipReason
 from privacycrm_desktop.domain.import_rows import guess_mapping
 from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason, suppression_digest
 from privacycrm_desktop.persistence.models import Contact, ImportBatch, Suppression
-from privacycrm_desktop.services import import_pool
-from privacycrm_desktop.services import imports as imports_module
 from privacycrm_desktop.services.dto import Actor
-from privacycrm_desktop.services.import_pool import RowChecker, RowPlan, ValidRow, check_rows
 from privacycrm_desktop.services.imports import ImportPlan, ImportResult
+from privacycrm_desktop.services.imports import pool as import_pool
+from privacycrm_desktop.services.imports import service as imports_module
+from privacycrm_desktop.services.imports.pool import RowChecker, RowPlan, ValidRow, check_rows
 from privacycrm_desktop.services.marketing_facts import ensure_salt
 from privacycrm_desktop.services.registry import Services
 

@@ -38,10 +38,10 @@ from privacycrm_desktop.persistence.models import (
     Source,
     Suppression,
 )
-from privacycrm_desktop.services import imports as imports_module
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportPlan, ImportResult
+from privacycrm_desktop.services.imports import service as imports_module
 from privacycrm_desktop.services.marketing_facts import ensure_salt
 from privacycrm_desktop.services.registry import Services
 

@@ -11,8 +11,8 @@ How a run goes:
    against the duplicate keys of the existing contacts (looked up block by block) and of
    the rows before it in the file. Depending on the policy a duplicate is skipped, merged
    or created anyway; with MERGE a second row of one person in the file fills the first.
-   A file of ``import_pool.POOL_MIN_ROWS`` rows or more is validated by worker processes
-   (``services.import_pool``, one per core); the rows come back in file order and every
+   A file of ``pool.POOL_MIN_ROWS`` rows or more is validated by worker processes
+   (``services.imports.pool``, one per core); the rows come back in file order and every
    decision stays here, so the outcome is the same as in this process.
 3. One ``import_batch`` row and one ``source`` row (kind, description, date, purpose,
    batch) are written, then the contacts in chunks of ``CHUNK`` rows with executemany
@@ -147,7 +147,7 @@ from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.erasure import finish_erasure
-from privacycrm_desktop.services.import_pool import (
+from privacycrm_desktop.services.imports.pool import (
     RowChecker,
     RowPlan,
     ValidRow,

@@ -13,7 +13,8 @@ The workers are started with "spawn" on every system: forking a process that run
 threads is unsafe, and spawn is what Windows and macOS do anyway. A frozen (PyInstaller)
 program must call ``multiprocessing.freeze_support()`` first thing (the entry points in
 installers/pyinstaller/ do). The functions a worker runs are top-level functions of this
-module, which imports only the domain, so a worker starts quickly.
+module, which imports only the domain (and the package's ``__init__`` imports nothing
+until asked), so a worker starts quickly.
 
 Stopping early (a cancel) cancels the tasks not started; the ones running end within a
 task's time, and their results are dropped. If the pool breaks (a worker killed, processes
