@@ -18,6 +18,7 @@ from privacycrm_desktop.domain.access import (
     require,
 )
 from privacycrm_desktop.domain.consent import ConsentMethod
+from privacycrm_desktop.domain.contact_columns import stored_columns
 from privacycrm_desktop.domain.contacts import (
     ContactInput,
     ContactKind,
@@ -44,7 +45,7 @@ from privacycrm_desktop.domain.errors import (
     ValidationFailed,
 )
 from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, Sensitivity
-from privacycrm_desktop.domain.normalize import phone_prefix, phone_search_tokens, sort_name
+from privacycrm_desktop.domain.normalize import phone_prefix, sort_name
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind, validate_source
 from privacycrm_desktop.domain.suppression import (
     ErasedPersonRefused,
@@ -792,19 +793,7 @@ class ContactService:
             )
 
     def _reindex(self, session: Session, contact: Contact, data: ContactInput) -> None:
-        search.index_rows(
-            session,
-            [
-                (
-                    contact.id,
-                    f"{data.first_name} {data.last_name}".strip(),
-                    data.organisation,
-                    " ".join(data.emails),
-                    " ".join(phone_search_tokens(p) for p in data.phones),
-                    f"{data.street} {data.postcode} {data.city}".strip(),
-                )
-            ],
-        )
+        search.index_rows(session, [(contact.id, stored_columns(data).search)])
 
 
 class _SourceCache:

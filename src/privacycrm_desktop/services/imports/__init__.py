@@ -1,7 +1,10 @@
-"""Import of contacts from CSV and vCard files.
+"""Import of contacts from CSV and vCard files, as a pipeline of steps.
 
-``service`` holds ``ImportService`` and what it takes and gives; ``pool`` validates a big
-file's rows in worker processes.
+The modules, in the order a run goes through them: ``plan`` (the file read, the plan
+checked), ``analyse`` (every row validated and placed; ``pool`` validates a big file's
+rows in worker processes), ``write`` (the batch written chunk by chunk), ``undo``;
+``service`` holds ``ImportService``, the use cases the wizard and the CLI call, and
+``model`` what they take and give.
 
 Callers import from this package. Its names are loaded on first use: the worker
 processes of ``pool`` import this package before their own module, and must not pay for
@@ -14,20 +17,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from privacycrm_desktop.services.imports.service import (
+    from privacycrm_desktop.services.imports.model import (
         ImportBatchRow,
         ImportPlan,
         ImportPreview,
         ImportResult,
-        ImportService,
     )
+    from privacycrm_desktop.services.imports.service import ImportService
 
 #: Each public name and the module of this package that defines it.
 _HOMES = {
-    "ImportBatchRow": "service",
-    "ImportPlan": "service",
-    "ImportPreview": "service",
-    "ImportResult": "service",
+    "ImportBatchRow": "model",
+    "ImportPlan": "model",
+    "ImportPreview": "model",
+    "ImportResult": "model",
     "ImportService": "service",
 }
 
