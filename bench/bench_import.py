@@ -8,7 +8,7 @@ file), timed from the wizard's preview to the end of the run, as a person waits 
 reading and detecting, validation with the editor's rules, suppression and duplicate
 checks, one source row for the batch, contacts with their e-mails, phones, full-text rows
 and keep-until dates, chunk by chunk. The service validates a file this big in worker
-processes, one per core (services/import_pool.py), and writes its chunks while they
+processes, one per core (services/imports/pool.py), and writes its chunks while they
 validate; starting the workers is timed too. Into the other, the plain load, in one
 process as the issue defines it: ``csv.reader`` + ``email_validator`` + ``phonenumbers`` +
 ``sqlite3.executemany`` of the same rows into ``contact``, ``contact_email`` and
@@ -262,7 +262,7 @@ def main() -> int:
         "--repeat", type=int, default=2, help="runs of each load, alternating (best is kept)"
     )
     args = parser.parse_args()
-    from privacycrm_desktop.services.import_pool import worker_count
+    from privacycrm_desktop.services.imports.pool import worker_count
 
     print(
         f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "

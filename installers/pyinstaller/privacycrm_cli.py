@@ -2,7 +2,7 @@
 
 import multiprocessing
 
-# Big imports start this program again as worker processes (services/import_pool.py,
+# Big imports start this program again as worker processes (services/imports/pool.py,
 # "spawn"): in such a child this runs the worker and exits instead of the program.
 multiprocessing.freeze_support()
 

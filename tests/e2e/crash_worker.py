@@ -146,7 +146,7 @@ def warm_up() -> None:
         dt.date.today(),
     )
     try:
-        import privacycrm_desktop.services.imports  # noqa: F401
+        import privacycrm_desktop.services.imports.service  # noqa: F401
     except ImportError:  # pragma: no cover - the import helper's module may be missing
         _IMPORTS["available"] = False
 

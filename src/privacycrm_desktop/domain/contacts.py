@@ -23,7 +23,8 @@ MAX_PHONES = 10
 
 
 class ContactKind(StrEnum):
-    """A natural person, or an impersonal company address such as info@ (rule 4)."""
+    """A natural person, or an impersonal company address such as info@ (Belgian e-mail
+    rules treat the two apart)."""
 
     PERSON = "person"
     ORGANISATION_ADDRESS = "organisation_address"
@@ -89,6 +90,26 @@ class ContactInput:
     relationship_end: dt.date | None = None
     last_interaction: dt.date | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+#: Scalar fields of a contact, in the editor's order; lists (emails, phones) apart.
+SCALAR_FIELDS = (
+    "kind",
+    "first_name",
+    "last_name",
+    "organisation",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "language",
+    "birth_date",
+    "notes",
+    "relationship",
+    "relationship_start",
+    "relationship_end",
+    "last_interaction",
+)
 
 
 def _checked_text(

@@ -21,6 +21,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from privacycrm_desktop.domain.contact_columns import SearchText
+
 FTS_TABLE = "contact_fts"
 FTS_COLUMNS = ("name", "organisation", "emails", "phones", "place")
 
@@ -125,22 +127,27 @@ def _insert_sql(conn: Connection | Session) -> str:
     )
 
 
-def index_rows(
-    conn: Connection | Session,
-    rows: Iterable[tuple[int, str, str, str, str, str]],
-) -> None:
-    """Replace the index entries of the given contacts: (id, name, org, emails, phones, place)."""
-    rows = list(rows)
-    if not rows:
+def new_row(contact_id: int, columns: SearchText) -> dict[str, object]:
+    """One contact's entry as ``index_new_rows`` takes it (``domain.contact_columns``)."""
+    return {
+        "id": contact_id,
+        "name": columns.name,
+        "org": columns.organisation,
+        "emails": columns.emails,
+        "phones": columns.phones,
+        "place": columns.place,
+    }
+
+
+def index_rows(conn: Connection | Session, rows: Iterable[tuple[int, SearchText]]) -> None:
+    """Replace the index entries of the given contacts: (id, their full-text columns)."""
+    entries = [new_row(cid, columns) for cid, columns in rows]
+    if not entries:
         return
-    conn.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), [{"id": r[0]} for r in rows])
     conn.execute(
-        text(_insert_sql(conn)),
-        [
-            {"id": r[0], "name": r[1], "org": r[2], "emails": r[3], "phones": r[4], "place": r[5]}
-            for r in rows
-        ],
+        text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), [{"id": e["id"]} for e in entries]
     )
+    conn.execute(text(_insert_sql(conn)), entries)
 
 
 def index_new_rows(conn: Connection | Session, rows: list[dict[str, object]]) -> None:

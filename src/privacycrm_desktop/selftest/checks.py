@@ -161,11 +161,11 @@ def render_access_report(services: Services, actor: Actor, contact_id: int) -> N
 
 def check_import_workers() -> None:
     """Big imports check their rows in worker processes that start this program again
-    (services/import_pool.py): one must start and check rows exactly as this process."""
+    (services/imports/pool.py): one must start and check rows exactly as this process."""
     import datetime as dt
 
     from privacycrm_desktop.domain.import_rows import guess_mapping
-    from privacycrm_desktop.services.import_pool import TASK_ROWS, RowChecker, RowPlan, check_rows
+    from privacycrm_desktop.services.imports.pool import TASK_ROWS, RowChecker, RowPlan, check_rows
 
     headers = ("First Name", "Last Name", "E-mail Address")
     rows = [(1, ("Zoë", "Lefèvre", "zoe@example.be")), (2, ("", "", "not-an-address@"))]

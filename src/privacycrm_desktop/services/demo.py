@@ -18,9 +18,10 @@ from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, require
-from privacycrm_desktop.domain.contacts import ContactKind, Relationship
+from privacycrm_desktop.domain.contact_columns import stored_columns
+from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Relationship
 from privacycrm_desktop.domain.errors import DemoPartlySaved, StorageError, StorageFull
-from privacycrm_desktop.domain.normalize import fold, sort_name
+from privacycrm_desktop.domain.normalize import fold
 from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.database import checkpoint
@@ -140,6 +141,19 @@ def generate_chunks(
         street = f"{rng.choice(data.STREETS[lang])} {rng.randint(1, 250)}"
         source_id = rng.choice(source_ids)
         created = now - dt.timedelta(days=rng.randint(0, 1500), seconds=rng.randint(0, 86_399))
+        # Derived as every writer derives them (the editor's, the import's).
+        columns = stored_columns(
+            ContactInput(
+                first_name=first,
+                last_name=last,
+                organisation=organisation,
+                emails=(email,) if email else (),
+                phones=(phone,) if phone else (),
+                street=street,
+                postcode=postcode,
+                city=city,
+            )
+        )
         chunk.contacts.append(
             {
                 "id": cid,
@@ -162,9 +176,9 @@ def generate_chunks(
                 "relationship_start": start if relationship is not Relationship.PROSPECT else None,
                 "relationship_end": end,
                 "last_interaction": today - dt.timedelta(days=rng.randint(0, 2000)),
-                "sort_name": sort_name(last, first, organisation),
-                "primary_email": email,
-                "primary_phone": phone,
+                "sort_name": columns.sort_name,
+                "primary_email": columns.primary_email,
+                "primary_phone": columns.primary_phone,
                 "keep_until": None,
                 "source_id": source_id,
                 "import_batch_id": None,
@@ -196,18 +210,7 @@ def generate_chunks(
                     "recorded_by": user_id,
                 }
             )
-        chunk.fts.append(
-            {
-                "id": cid,
-                "name": f"{first} {last}".strip(),
-                "org": organisation,
-                "emails": email,
-                # Belgian numbers in both international and national digits, as indexed
-                # for contacts entered by hand (normalize.phone_search_tokens).
-                "phones": f"{phone[1:]} 0{phone[3:]}" if phone else "",
-                "place": f"{street} {postcode} {city}",
-            }
-        )
+        chunk.fts.append(search.new_row(cid, columns.search))
         if len(chunk.contacts) >= chunk_size:
             yield chunk
             chunk = DemoChunk([], [], [], [])
@@ -242,7 +245,7 @@ class DemoService:
         """Add *count* synthetic contacts; return how many were added.
 
         Each chunk takes its block of contact ids in its own write transaction, so another
-        program adding contacts meanwhile never collides with it (issue 17). The audit
+        program adding contacts meanwhile never collides with it. The audit
         event, written last, gives the count added. When the storage fails after some
         chunks were committed, ``DemoPartlySaved`` says how many were kept (and the audit
         records them), never "nothing was saved".
@@ -297,7 +300,7 @@ class DemoService:
                     # Demo contacts know until when they may be kept, like any other.
                     recompute(conn, [row["id"] for row in chunk.contacts], rules)
                 if audited is not None:
-                    # Committed: the anchor file learns of the event (issue 15).
+                    # Committed: the anchor file learns of the event.
                     self._uow.audit_committed_outside(audited)
                 first_id = first if first_id is None else first_id
                 written += len(chunk.contacts)

@@ -1,4 +1,4 @@
-"""Rebuild what is derived from the data when a check finds it does not match (issue 17).
+"""Rebuild what is derived from the data when a check finds it does not match.
 
 The search index (FTS5 on SQLite, a folded table on PostgreSQL), the contact counter and
 the keep-until counts per date are copies of facts held in the contact rows. When a check
@@ -17,7 +17,7 @@ from itertools import groupby
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.domain.normalize import phone_search_tokens
+from privacycrm_desktop.domain.contact_columns import search_text
 from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.migrate import recount
 from privacycrm_desktop.persistence.models import Contact, ContactEmail, ContactPhone
@@ -70,14 +70,19 @@ def _index_rows(session: Session, ids: list[int]) -> Iterable[dict[str, object]]
         ).where(Contact.id.in_(ids))
     ).tuples()
     for cid, first, last, org, street, postcode, city in contacts:
-        yield {
-            "id": cid,
-            "name": f"{first} {last}".strip(),
-            "org": org,
-            "emails": " ".join(emails.get(cid, [])),
-            "phones": " ".join(phone_search_tokens(p) for p in phones.get(cid, [])),
-            "place": f"{street} {postcode} {city}".strip(),
-        }
+        yield search.new_row(
+            cid,
+            search_text(
+                first,
+                last,
+                org,
+                emails.get(cid, []),
+                phones.get(cid, []),
+                street,
+                postcode,
+                city,
+            ),
+        )
 
 
 def rebuild_search_index(session: Session, progress: Progress | None = None) -> int:

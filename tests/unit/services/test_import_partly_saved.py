@@ -22,8 +22,8 @@ from sqlalchemy import Engine, create_engine, text
 from privacycrm_desktop.domain.errors import ImportPartlySaved
 from privacycrm_desktop.persistence.database import create_engine_for, sqlite_file
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
-from privacycrm_desktop.services import imports as imports_module
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.imports import write as import_write
 from privacycrm_desktop.services.registry import Services
 
 from .test_imports import plan_for
@@ -72,7 +72,7 @@ class OtherProgram:
 def test_a_lock_after_the_first_chunk_keeps_it_as_an_undoable_audited_batch(
     impatient: Services, owner: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(imports_module, "CHUNK", 50)
+    monkeypatch.setattr(import_write, "CHUNK", 50)
     people = tmp_path / "people.csv"
     people.write_text(
         "first_name,last_name,email\n"
@@ -123,7 +123,7 @@ def test_a_running_batch_of_a_living_process_is_left_alone(
     svc: Services, owner: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The next start must not close a batch another process is writing at that moment."""
-    monkeypatch.setattr(imports_module, "CHUNK", 50)
+    monkeypatch.setattr(import_write, "CHUNK", 50)
     people = tmp_path / "people.csv"
     people.write_text(
         "first_name,last_name,email\n"

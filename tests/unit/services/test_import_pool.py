@@ -24,11 +24,12 @@ from privacycrm_desktop.domain.import_formats import DuplicatePolicy, SkipReason
 from privacycrm_desktop.domain.import_rows import guess_mapping
 from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason, suppression_digest
 from privacycrm_desktop.persistence.models import Contact, ImportBatch, Suppression
-from privacycrm_desktop.services import import_pool
-from privacycrm_desktop.services import imports as imports_module
 from privacycrm_desktop.services.dto import Actor
-from privacycrm_desktop.services.import_pool import RowChecker, RowPlan, ValidRow, check_rows
 from privacycrm_desktop.services.imports import ImportPlan, ImportResult
+from privacycrm_desktop.services.imports import analyse as import_analyse
+from privacycrm_desktop.services.imports import pool as import_pool
+from privacycrm_desktop.services.imports import write as import_write
+from privacycrm_desktop.services.imports.pool import RowChecker, RowPlan, ValidRow, check_rows
 from privacycrm_desktop.services.marketing_facts import ensure_salt
 from privacycrm_desktop.services.registry import Services
 
@@ -108,8 +109,8 @@ def small_sizes(monkeypatch: pytest.MonkeyPatch, pooled: bool) -> None:
     40; through worker processes when *pooled*, else all in this process."""
     monkeypatch.setattr(import_pool, "POOL_MIN_ROWS", 1 if pooled else 10**9)
     monkeypatch.setattr(import_pool, "TASK_ROWS", 100)
-    monkeypatch.setattr(imports_module, "_BLOCK", 50)
-    monkeypatch.setattr(imports_module, "CHUNK", 40)
+    monkeypatch.setattr(import_analyse, "_BLOCK", 50)
+    monkeypatch.setattr(import_write, "CHUNK", 40)
 
 
 def snapshot(svc: Services, batch_id: int) -> dict[str, Any]:
@@ -289,7 +290,7 @@ def test_a_cancel_before_the_first_chunk_writes_nothing(
     svc: Services, owner: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     small_sizes(monkeypatch, pooled=True)
-    monkeypatch.setattr(imports_module, "CHUNK", 200)  # more than the first blocks place
+    monkeypatch.setattr(import_write, "CHUNK", 200)  # more than the first blocks place
 
     def progress(done: int, total: int) -> None:
         if done > 0:

@@ -38,10 +38,10 @@ from privacycrm_desktop.persistence.models import (
     Source,
     Suppression,
 )
-from privacycrm_desktop.services import imports as imports_module
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportPlan, ImportResult
+from privacycrm_desktop.services.imports import write as import_write
 from privacycrm_desktop.services.marketing_facts import ensure_salt
 from privacycrm_desktop.services.registry import Services
 
@@ -592,7 +592,7 @@ def test_cancel_while_reading_writes_nothing(svc: Services, owner: Actor, tmp_pa
 def test_cancel_while_writing_keeps_whole_chunks_and_can_be_undone(
     svc: Services, owner: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(imports_module, "CHUNK", 100)
+    monkeypatch.setattr(import_write, "CHUNK", 100)
     seen: list[tuple[int, int]] = []
 
     def progress(done: int, total: int) -> None:

@@ -1,4 +1,4 @@
-"""Validation of a big import's rows in worker processes (issue 7: 100,000 rows in < 15 s).
+"""Validation of a big import's rows in worker processes (100,000 rows in < 15 s).
 
 Converting and validating a row with the contact editor's rules (``read_row``:
 email-validator, phonenumbers, the text checks) and computing its duplicate keys is pure
@@ -13,7 +13,8 @@ The workers are started with "spawn" on every system: forking a process that run
 threads is unsafe, and spawn is what Windows and macOS do anyway. A frozen (PyInstaller)
 program must call ``multiprocessing.freeze_support()`` first thing (the entry points in
 installers/pyinstaller/ do). The functions a worker runs are top-level functions of this
-module, which imports only the domain, so a worker starts quickly.
+module, which imports only the domain (and the package's ``__init__`` imports nothing
+until asked), so a worker starts quickly.
 
 Stopping early (a cancel) cancels the tasks not started; the ones running end within a
 task's time, and their results are dropped. If the pool breaks (a worker killed, processes
@@ -40,10 +41,9 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.contact_columns import StoredColumns, stored_columns
 from privacycrm_desktop.domain.import_formats import ColumnTarget, RowProblem
 from privacycrm_desktop.domain.import_rows import ImportedRow, duplicate_keys, read_row
-from privacycrm_desktop.domain.normalize import phone_search_tokens, sort_name
 from privacycrm_desktop.domain.suppression import HashKind, normalised_candidates
 
 #: Tables with fewer data rows are checked in the calling process.
@@ -70,39 +70,19 @@ class RowPlan(NamedTuple):
 
 class ValidRow(NamedTuple):
     """A valid row with what the steps after validation need, computed where it was
-    checked: its duplicate keys, their suppression digests, and the sort and full-text
-    values of the contact as read."""
+    checked: its duplicate keys, their suppression digests, and the stored columns of the
+    contact as read."""
 
     row: ImportedRow
     keys: Keys
     #: (hash kind, digest) of the keys of the kinds the suppression list holds.
     digests: tuple[tuple[str, str], ...]
-    sort_name: str
-    #: The full-text columns: name, organisation, e-mails, phones, place.
-    fts: tuple[str, str, str, str, str]
+    #: Sort key, primary e-mail and phone, full-text row (``domain.contact_columns``).
+    columns: StoredColumns
 
 
 #: A checked row: valid, or every problem of an invalid row.
 Checked = ValidRow | list[RowProblem]
-
-
-def fts_texts(data: ContactInput) -> tuple[str, str, str, str, str]:
-    """A contact's full-text columns: name, organisation, e-mails, phones, place."""
-    return (
-        f"{data.first_name} {data.last_name}".strip(),
-        data.organisation,
-        " ".join(data.emails),
-        " ".join(phone_tokens(p) for p in data.phones),
-        f"{data.street} {data.postcode} {data.city}".strip(),
-    )
-
-
-def phone_tokens(e164: str) -> str:
-    """``normalize.phone_search_tokens`` without parsing Belgian numbers again: their
-    national form is the trunk prefix 0 and the digits after +32 (as services.demo)."""
-    if e164.startswith("+32"):
-        return f"{e164[1:]} 0{e164[3:]}"
-    return phone_search_tokens(e164)
 
 
 def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
@@ -127,15 +107,7 @@ def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
                 if kind.value in kinds
                 for digest in normalised_candidates(salt, kind, key)
             )
-        checked.append(
-            ValidRow(
-                row,
-                keys,
-                digests,
-                sort_name(data.last_name, data.first_name, data.organisation),
-                fts_texts(data),
-            )
-        )
+        checked.append(ValidRow(row, keys, digests, stored_columns(data)))
     return checked
 
 
@@ -152,7 +124,7 @@ def _die_with(parent: int) -> None:
     """End this worker when *parent* (the importing process) dies, also by SIGKILL.
 
     A killed parent never shuts its pool down: without this its workers (and with them the
-    resource tracker, which waits for every holder of its pipe) would run on (issue 17).
+    resource tracker, which waits for every holder of its pipe) would run on.
     Linux: the kernel sends SIGKILL (``PR_SET_PDEATHSIG``). Elsewhere: a daemon thread
     sees the parent change and exits.
     """
@@ -324,7 +296,5 @@ __all__ = [
     "RowPlan",
     "ValidRow",
     "check_rows",
-    "fts_texts",
-    "phone_tokens",
     "worker_count",
 ]

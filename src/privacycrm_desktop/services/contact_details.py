@@ -1,0 +1,236 @@
+"""Reading a contact as a role may see it: the editor's data with the source of each
+value, and the list's rows, hidden fields blanked and masked ones masked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session, defer, undefer
+from sqlalchemy.orm.interfaces import ORMOption
+
+from privacycrm_desktop.domain.access import FieldAccess, mask
+from privacycrm_desktop.domain.contacts import (
+    SCALAR_FIELDS,
+    ContactInput,
+    ContactKind,
+    Language,
+    Relationship,
+)
+from privacycrm_desktop.domain.edit_rights import UNREAD_WHEN_HIDDEN
+from privacycrm_desktop.domain.errors import NotFound
+from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, Sensitivity
+from privacycrm_desktop.domain.provenance import SourceKind
+from privacycrm_desktop.persistence.models import (
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    FieldProvenance,
+    Source,
+    User,
+)
+from privacycrm_desktop.services.dto import (
+    ROW_FIELDS,
+    ContactDetail,
+    ContactRow,
+    SourcedValue,
+    SourceInfo,
+)
+
+#: Fields whose values carry their own source (provenance).
+SOURCED = frozenset(spec.name for spec in FIELD_CATALOGUE if spec.needs_source)
+#: Fields whose reading is audited.
+RESTRICTED = frozenset(
+    spec.name for spec in FIELD_CATALOGUE if spec.sensitivity is not Sensitivity.NORMAL
+)
+#: What a field not read at all stands in as (then blanked like any hidden value).
+_BLANK = ContactInput()
+
+
+def read_detail(
+    session: Session, access: Mapping[str, FieldAccess], contact_id: int
+) -> ContactDetail:
+    """Everything the editor shows of a contact, as *access* lets its role see it."""
+    contact = session.get(Contact, contact_id, options=load_options(access))
+    if contact is None:
+        raise NotFound
+    unread = not_loaded(access)
+    sources = SourceCache(session)
+    default = sources.info(contact.source_id, contact.created_by, contact.created_at)
+    provenance = {name: default for name in SCALAR_FIELDS if name in SOURCED}
+    for row in session.scalars(
+        select(FieldProvenance).where(FieldProvenance.contact_id == contact_id)
+    ):
+        provenance[row.field] = sources.info(row.source_id, row.recorded_by, row.recorded_at)
+
+    def listed(field: str) -> tuple[SourcedValue, ...]:
+        level = access[field]
+        if level is FieldAccess.HIDDEN:
+            return ()
+        items: Sequence[ContactEmail | ContactPhone]
+        if field == "emails":
+            items = session.scalars(
+                select(ContactEmail)
+                .where(ContactEmail.contact_id == contact_id)
+                .order_by(ContactEmail.position)
+            ).all()
+        else:
+            items = session.scalars(
+                select(ContactPhone)
+                .where(ContactPhone.contact_id == contact_id)
+                .order_by(ContactPhone.position)
+            ).all()
+        result = []
+        for item in items:
+            value = item.address if isinstance(item, ContactEmail) else item.number
+            shown = mask(value) if level is FieldAccess.MASKED else value
+            info = sources.info(item.source_id, item.recorded_by, item.recorded_at)
+            result.append(SourcedValue(shown, info))
+        return tuple(result)
+
+    values: dict[str, object] = {}
+    for name in SCALAR_FIELDS:
+        value = getattr(_BLANK, name) if name in unread else getattr(contact, name)
+        level = access.get(name, FieldAccess.HIDDEN)
+        if level is FieldAccess.HIDDEN:
+            value = "" if isinstance(value, str) else None
+            provenance.pop(name, None)
+        elif level is FieldAccess.MASKED:
+            # A masked date or choice has no "last characters": it is left out.
+            value = mask(value) if isinstance(value, str) else None
+        values[name] = value
+    return ContactDetail(
+        id=contact.id,
+        version=contact.version,
+        kind=ContactKind(contact.kind),
+        first_name=str(values["first_name"]),
+        last_name=str(values["last_name"]),
+        organisation=str(values["organisation"]),
+        emails=listed("emails"),
+        phones=listed("phones"),
+        street=str(values["street"]),
+        postcode=str(values["postcode"]),
+        city=str(values["city"]),
+        country=str(values["country"] or "BE"),
+        language=Language(contact.language),
+        birth_date=_date(values["birth_date"]),
+        notes=str(values["notes"] or ""),
+        relationship=Relationship(contact.relationship),
+        relationship_start=_date(values["relationship_start"]),
+        relationship_end=_date(values["relationship_end"]),
+        last_interaction=_date(values["last_interaction"]),
+        keep_until=contact.keep_until,
+        created_at=contact.created_at,
+        updated_at=contact.updated_at,
+        provenance=provenance,
+        field_access={k: v.value for k, v in access.items()},
+    )
+
+
+class SourceCache:
+    """Sources and user names looked up once per read."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._sources: dict[int, Source] = {}
+        self._users: dict[int, str] = {}
+
+    def info(self, source_id: int, recorded_by: int | None, recorded_at: dt.datetime) -> SourceInfo:
+        source = self._sources.get(source_id)
+        if source is None:
+            source = self._session.get(Source, source_id)
+            if source is None:
+                raise NotFound
+            self._sources[source_id] = source
+        user_id = recorded_by if recorded_by is not None else source.entered_by
+        name = ""
+        if user_id is not None:
+            if user_id not in self._users:
+                user = self._session.get(User, user_id)
+                self._users[user_id] = user.username if user else ""
+            name = self._users[user_id]
+        return SourceInfo(
+            source_id=source.id,
+            kind=SourceKind(source.kind),
+            description=source.description,
+            obtained_on=source.obtained_on,
+            entered_by=name,
+            recorded_at=recorded_at,
+        )
+
+
+def not_loaded(access: Mapping[str, FieldAccess]) -> frozenset[str]:
+    """The scalar fields the editor's data leaves out for this role: every hidden one but
+    those it is built from whatever the matrix says (kind, language, relationship)."""
+    hidden = {f for f in SCALAR_FIELDS if access.get(f, FieldAccess.HIDDEN) is FieldAccess.HIDDEN}
+    return frozenset(hidden - {"kind", "language", "relationship"})
+
+
+def load_options(access: Mapping[str, FieldAccess]) -> list[ORMOption]:
+    """Load what the role may see with the contact, and nothing it may not (a PostgreSQL
+    server refuses the role those columns, persistence/postgres/policy.py)."""
+    hidden = not_loaded(access)
+    options: list[ORMOption] = [defer(getattr(Contact, f)) for f in sorted(hidden)]
+    options += [undefer(getattr(Contact, f)) for f in UNREAD_WHEN_HIDDEN if f not in hidden]
+    return options
+
+
+def list_row(access: Mapping[str, FieldAccess], row: Row[tuple[object, ...]]) -> ContactRow:
+    """A list row with the fields the user may not see blanked and masked ones masked."""
+    (cid, first, last, org, email, phone, city, relationship, keep_until) = row._tuple()
+
+    def shown(field: str, value: object) -> str:
+        level = access[field]
+        text = "" if value is None else str(value)
+        if level is FieldAccess.HIDDEN:
+            return ""
+        return mask(text) if level is FieldAccess.MASKED and text else text
+
+    first_s, last_s = shown("first_name", first), shown("last_name", last)
+    name = f"{last_s}, {first_s}" if last_s and first_s else (last_s or first_s)
+    keep = keep_until if isinstance(keep_until, dt.date) else None
+    if isinstance(keep_until, str):
+        keep = dt.date.fromisoformat(keep_until)
+    return ContactRow(
+        id=int(str(cid)),
+        name=name,
+        organisation=shown("organisation", org),
+        email=shown("emails", email),
+        phone=shown("phones", phone),
+        city=shown("city", city),
+        relationship=Relationship(str(relationship)),
+        keep_until=keep,
+        hidden=tuple(
+            column
+            for column, fields in ROW_FIELDS.items()
+            if all(access.get(f, FieldAccess.HIDDEN) is FieldAccess.HIDDEN for f in fields)
+        ),
+    )
+
+
+def points(session: Session, contact_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The stored e-mail addresses and phone numbers of a contact."""
+    emails = session.scalars(
+        select(ContactEmail.address).where(ContactEmail.contact_id == contact_id)
+    ).all()
+    phones = session.scalars(
+        select(ContactPhone.number).where(ContactPhone.contact_id == contact_id)
+    ).all()
+    return tuple(emails), tuple(phones)
+
+
+def _date(value: object) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None
+
+
+__all__ = [
+    "RESTRICTED",
+    "SOURCED",
+    "SourceCache",
+    "list_row",
+    "load_options",
+    "not_loaded",
+    "points",
+    "read_detail",
+]
