@@ -164,7 +164,7 @@ def check_import_workers() -> None:
     (services/imports/pool.py): one must start and check rows exactly as this process."""
     import datetime as dt
 
-    from privacycrm_desktop.domain.import_rows import guess_mapping
+    from privacycrm_desktop.domain.import_headers import guess_mapping
     from privacycrm_desktop.services.imports.pool import TASK_ROWS, RowChecker, RowPlan, check_rows
 
     headers = ("First Name", "Last Name", "E-mail Address")

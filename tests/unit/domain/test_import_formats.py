@@ -21,11 +21,11 @@ from privacycrm_desktop.domain.import_files import (
     read_table,
 )
 from privacycrm_desktop.domain.import_formats import ColumnTarget, FileFormat, ImportField
+from privacycrm_desktop.domain.import_headers import guess_target
 from privacycrm_desktop.domain.import_rows import (
     birth_date,
     consent_answer,
     country_code,
-    guess_target,
     read_row,
     split_full_name,
 )

@@ -21,7 +21,7 @@ from sqlalchemy import select, text
 
 from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.import_formats import DuplicatePolicy, SkipReason
-from privacycrm_desktop.domain.import_rows import guess_mapping
+from privacycrm_desktop.domain.import_headers import guess_mapping
 from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason, suppression_digest
 from privacycrm_desktop.persistence.models import Contact, ImportBatch, Suppression
 from privacycrm_desktop.services.dto import Actor

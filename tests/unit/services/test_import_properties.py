@@ -20,7 +20,8 @@ from sqlalchemy import func, select, text
 from privacycrm_desktop.domain.errors import ImportFileUnreadable
 from privacycrm_desktop.domain.import_files import detect_shape, read_table
 from privacycrm_desktop.domain.import_formats import DuplicatePolicy, FileFormat, FileShape
-from privacycrm_desktop.domain.import_rows import ImportedRow, guess_mapping, read_row
+from privacycrm_desktop.domain.import_headers import guess_mapping
+from privacycrm_desktop.domain.import_rows import ImportedRow, read_row
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.persistence.models import Contact, ContactEmail, ContactPhone, Source
 from privacycrm_desktop.services.dto import Actor

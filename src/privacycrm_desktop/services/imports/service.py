@@ -38,7 +38,7 @@ from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.csv_cells import neutralise
 from privacycrm_desktop.domain.errors import ImportPartlySaved, StorageError, StorageFull
 from privacycrm_desktop.domain.import_formats import PREVIEW_ROWS, DuplicatePolicy, FileShape
-from privacycrm_desktop.domain.import_rows import guess_mapping, is_consent_header
+from privacycrm_desktop.domain.import_headers import guess_mapping, is_consent_header
 from privacycrm_desktop.domain.purposes import LegalBasis
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.contact_writes import bulk_connection
