@@ -54,8 +54,8 @@ imports: $(STAMP)
 pytest: $(STAMP) catalogues system-deps
 	PRIVACYCRM_TEST_PG_ADMIN="$$(sh tools/pg-test-server.sh start)" && export PRIVACYCRM_TEST_PG_ADMIN && \
 	port="$$(echo "$$PRIVACYCRM_TEST_PG_ADMIN" | sed 's|.*:\([0-9]*\)/postgres$$|\1|')" && \
-	status=0 && QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist loadfile \
-		--max-worker-restart=0 || status=$$?; \
+	status=0 && QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist loadfile --max-worker-restart=0 \
+		|| status=$$?; \
 	[ -n "$$PRIVACYCRM_TEST_PG_PORT" ] || sh tools/pg-test-server.sh stop "$$port"; exit $$status
 
 test: lint typecheck imports pytest dist-check

@@ -41,7 +41,7 @@ def copy_migrated(template: Path, target: Path) -> None:
     """Make *target* a migrated database of its own, unless it exists already."""
     if target.exists():
         return
-    shutil.copyfile(template, target)
+    shutil.copy(template, target)  # with its mode: 0600, as the app makes its files
     conn = sqlite3.connect(target)
     try:
         with conn:
