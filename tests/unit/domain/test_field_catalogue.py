@@ -22,6 +22,7 @@ from privacycrm_desktop.domain.fields import (
     rectifiable_fields,
     scalar_fields,
 )
+from privacycrm_desktop.persistence.contact_writes import CONTACT_COLUMNS, LEFT_EMPTY_ON_INSERT
 from privacycrm_desktop.persistence.models import Contact
 from privacycrm_desktop.services.imports.model import MERGE_FIELDS
 from privacycrm_desktop.services.request_actions import RECTIFIABLE_FIELDS
@@ -79,6 +80,14 @@ def test_scalar_fields_are_contact_columns_and_lists_are_not() -> None:
     assert set(names(ValueKind.SCALAR)) <= columns
     assert not set(names(ValueKind.LIST)) & columns
     assert not set(names(ValueKind.SEPARATE)) & columns
+
+
+def test_an_import_inserts_every_scalar_field_not_left_empty_on_purpose() -> None:
+    columns = set(Contact.__table__.columns.keys())
+    assert set(CONTACT_COLUMNS) <= columns
+    assert set(LEFT_EMPTY_ON_INSERT) <= set(SCALAR_FIELDS)
+    inserted = tuple(name for name in CONTACT_COLUMNS if name in FIELDS_BY_NAME)
+    assert inserted == tuple(n for n in SCALAR_FIELDS if n not in LEFT_EMPTY_ON_INSERT)
 
 
 def test_a_new_catalogue_entry_is_picked_up_by_every_derivation() -> None:
