@@ -51,6 +51,8 @@ class FieldSpec:
     import_merges: bool = False
     #: A data subject's rectification request may correct it here.
     rectifiable: bool = False
+    #: The import column (``domain.import_formats.ImportField`` value) that fills it, if any.
+    import_column: str | None = None
 
 
 _CRM = "customer_relationship"
@@ -75,6 +77,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         exported=True,
         import_merges=True,
         rectifiable=True,
+        import_column="first_name",
     ),
     FieldSpec(
         "last_name",
@@ -84,6 +87,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         exported=True,
         import_merges=True,
         rectifiable=True,
+        import_column="last_name",
     ),
     FieldSpec(
         "organisation",
@@ -93,9 +97,16 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         exported=True,
         import_merges=True,
         rectifiable=True,
+        import_column="organisation",
     ),
     FieldSpec(
-        "emails", N_("E-mail addresses"), Sensitivity.NORMAL, _ALL, value=_LIST, exported=True
+        "emails",
+        N_("E-mail addresses"),
+        Sensitivity.NORMAL,
+        _ALL,
+        value=_LIST,
+        exported=True,
+        import_column="email",
     ),
     FieldSpec(
         "phones",
@@ -104,6 +115,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         (_CRM, _MARKETING, _PROSPECTS),
         value=_LIST,
         exported=True,
+        import_column="phone",
     ),
     FieldSpec(
         "street",
@@ -113,6 +125,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         exported=True,
         import_merges=True,
         rectifiable=True,
+        import_column="street",
     ),
     FieldSpec(
         "postcode",
@@ -122,6 +135,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         exported=True,
         import_merges=True,
         rectifiable=True,
+        import_column="postcode",
     ),
     FieldSpec(
         "city",
@@ -131,9 +145,24 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         exported=True,
         import_merges=True,
         rectifiable=True,
+        import_column="city",
     ),
-    FieldSpec("country", N_("Country"), Sensitivity.NORMAL, (_CRM, _INVOICING), exported=True),
-    FieldSpec("language", N_("Language"), Sensitivity.NORMAL, _ALL, exported=True),
+    FieldSpec(
+        "country",
+        N_("Country"),
+        Sensitivity.NORMAL,
+        (_CRM, _INVOICING),
+        exported=True,
+        import_column="country",
+    ),
+    FieldSpec(
+        "language",
+        N_("Language"),
+        Sensitivity.NORMAL,
+        _ALL,
+        exported=True,
+        import_column="language",
+    ),
     FieldSpec(
         "birth_date",
         N_("Birth date"),
@@ -141,6 +170,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         (_CRM,),
         exported=True,
         import_merges=True,
+        import_column="birth_date",
     ),
     FieldSpec(
         "notes",
@@ -150,6 +180,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         exported=True,
         import_merges=True,
         rectifiable=True,
+        import_column="notes",
     ),
     FieldSpec("relationship", N_("Relationship"), Sensitivity.NORMAL, (_CRM, _SOFT)),
     FieldSpec("relationship_start", N_("Relationship since"), Sensitivity.NORMAL, (_CRM, _SOFT)),

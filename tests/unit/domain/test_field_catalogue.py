@@ -22,9 +22,11 @@ from privacycrm_desktop.domain.fields import (
     rectifiable_fields,
     scalar_fields,
 )
+from privacycrm_desktop.domain.import_formats import ImportField
 from privacycrm_desktop.persistence.contact_writes import CONTACT_COLUMNS, LEFT_EMPTY_ON_INSERT
 from privacycrm_desktop.persistence.models import Contact
 from privacycrm_desktop.services.imports.model import MERGE_FIELDS
+from privacycrm_desktop.services.imports.plan import CATALOGUE_FIELDS
 from privacycrm_desktop.services.request_actions import RECTIFIABLE_FIELDS
 
 
@@ -88,6 +90,16 @@ def test_an_import_inserts_every_scalar_field_not_left_empty_on_purpose() -> Non
     assert set(LEFT_EMPTY_ON_INSERT) <= set(SCALAR_FIELDS)
     inserted = tuple(name for name in CONTACT_COLUMNS if name in FIELDS_BY_NAME)
     assert inserted == tuple(n for n in SCALAR_FIELDS if n not in LEFT_EMPTY_ON_INSERT)
+
+
+def test_each_import_column_names_an_import_field_that_writes_its_catalogue_field() -> None:
+    for spec in FIELD_CATALOGUE:
+        if spec.import_column is not None:
+            assert CATALOGUE_FIELDS[ImportField(spec.import_column)] == (spec.name,)
+    # Every import field but a consent column writes catalogue fields.
+    assert set(CATALOGUE_FIELDS) == set(ImportField) - {ImportField.CONSENT}
+    for fields in CATALOGUE_FIELDS.values():
+        assert set(fields) <= set(FIELDS_BY_NAME)
 
 
 def test_a_new_catalogue_entry_is_picked_up_by_every_derivation() -> None:
