@@ -51,6 +51,9 @@ class FieldSpec:
     import_merges: bool = False
     #: A data subject's rectification request may correct it here.
     rectifiable: bool = False
+    #: Its data category in the disclosure ledger (``domain.purposes.DATA_CATEGORY_LABELS``),
+    #: for a field an export carries.
+    category: str | None = None
     #: The import column (``domain.import_formats.ImportField`` value) that fills it, if any.
     import_column: str | None = None
 
@@ -78,6 +81,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         import_merges=True,
         rectifiable=True,
         import_column="first_name",
+        category="identity",
     ),
     FieldSpec(
         "last_name",
@@ -88,6 +92,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         import_merges=True,
         rectifiable=True,
         import_column="last_name",
+        category="identity",
     ),
     FieldSpec(
         "organisation",
@@ -98,6 +103,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         import_merges=True,
         rectifiable=True,
         import_column="organisation",
+        category="identity",
     ),
     FieldSpec(
         "emails",
@@ -107,6 +113,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         value=_LIST,
         exported=True,
         import_column="email",
+        category="contact",
     ),
     FieldSpec(
         "phones",
@@ -116,6 +123,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         value=_LIST,
         exported=True,
         import_column="phone",
+        category="contact",
     ),
     FieldSpec(
         "street",
@@ -126,6 +134,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         import_merges=True,
         rectifiable=True,
         import_column="street",
+        category="address",
     ),
     FieldSpec(
         "postcode",
@@ -136,6 +145,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         import_merges=True,
         rectifiable=True,
         import_column="postcode",
+        category="address",
     ),
     FieldSpec(
         "city",
@@ -146,6 +156,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         import_merges=True,
         rectifiable=True,
         import_column="city",
+        category="address",
     ),
     FieldSpec(
         "country",
@@ -154,6 +165,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         (_CRM, _INVOICING),
         exported=True,
         import_column="country",
+        category="address",
     ),
     FieldSpec(
         "language",
@@ -162,6 +174,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         _ALL,
         exported=True,
         import_column="language",
+        category="identity",
     ),
     FieldSpec(
         "birth_date",
@@ -171,6 +184,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         exported=True,
         import_merges=True,
         import_column="birth_date",
+        category="identity",
     ),
     FieldSpec(
         "notes",
@@ -181,6 +195,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         import_merges=True,
         rectifiable=True,
         import_column="notes",
+        category="notes",
     ),
     FieldSpec("relationship", N_("Relationship"), Sensitivity.NORMAL, (_CRM, _SOFT)),
     FieldSpec("relationship_start", N_("Relationship since"), Sensitivity.NORMAL, (_CRM, _SOFT)),
