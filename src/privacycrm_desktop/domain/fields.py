@@ -54,6 +54,8 @@ class FieldSpec:
     #: Its data category in the disclosure ledger (``domain.purposes.DATA_CATEGORY_LABELS``),
     #: for a field an export carries.
     category: str | None = None
+    #: The contact list's column showing it (several fields may share one), if any.
+    list_column: str | None = None
     #: The import column (``domain.import_formats.ImportField`` value) that fills it, if any.
     import_column: str | None = None
 
@@ -82,6 +84,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         rectifiable=True,
         import_column="first_name",
         category="identity",
+        list_column="name",
     ),
     FieldSpec(
         "last_name",
@@ -93,6 +96,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         rectifiable=True,
         import_column="last_name",
         category="identity",
+        list_column="name",
     ),
     FieldSpec(
         "organisation",
@@ -104,6 +108,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         rectifiable=True,
         import_column="organisation",
         category="identity",
+        list_column="organisation",
     ),
     FieldSpec(
         "emails",
@@ -114,6 +119,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         exported=True,
         import_column="email",
         category="contact",
+        list_column="email",
     ),
     FieldSpec(
         "phones",
@@ -124,6 +130,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         exported=True,
         import_column="phone",
         category="contact",
+        list_column="phone",
     ),
     FieldSpec(
         "street",
@@ -157,6 +164,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         rectifiable=True,
         import_column="city",
         category="address",
+        list_column="city",
     ),
     FieldSpec(
         "country",
@@ -197,7 +205,13 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         import_column="notes",
         category="notes",
     ),
-    FieldSpec("relationship", N_("Relationship"), Sensitivity.NORMAL, (_CRM, _SOFT)),
+    FieldSpec(
+        "relationship",
+        N_("Relationship"),
+        Sensitivity.NORMAL,
+        (_CRM, _SOFT),
+        list_column="relationship",
+    ),
     FieldSpec("relationship_start", N_("Relationship since"), Sensitivity.NORMAL, (_CRM, _SOFT)),
     FieldSpec("relationship_end", N_("Relationship until"), Sensitivity.NORMAL, (_CRM, _SOFT)),
     FieldSpec("last_interaction", N_("Last interaction"), Sensitivity.NORMAL, (_CRM, _PROSPECTS)),
@@ -234,3 +248,12 @@ def import_merged_fields(catalogue: tuple[FieldSpec, ...] = FIELD_CATALOGUE) -> 
 def rectifiable_fields(catalogue: tuple[FieldSpec, ...] = FIELD_CATALOGUE) -> tuple[str, ...]:
     """The fields a rectification request may correct, in the catalogue's order."""
     return tuple(spec.name for spec in catalogue if spec.rectifiable)
+
+
+def list_columns(catalogue: tuple[FieldSpec, ...] = FIELD_CATALOGUE) -> dict[str, tuple[str, ...]]:
+    """Each contact-list column and the fields it shows, both in the catalogue's order."""
+    columns: dict[str, tuple[str, ...]] = {}
+    for spec in catalogue:
+        if spec.list_column is not None:
+            columns[spec.list_column] = (*columns.get(spec.list_column, ()), spec.name)
+    return columns

@@ -19,12 +19,14 @@ from privacycrm_desktop.domain.fields import (
     ValueKind,
     exported_fields,
     import_merged_fields,
+    list_columns,
     rectifiable_fields,
     scalar_fields,
 )
 from privacycrm_desktop.domain.import_formats import ImportField
 from privacycrm_desktop.persistence.contact_writes import CONTACT_COLUMNS, LEFT_EMPTY_ON_INSERT
 from privacycrm_desktop.persistence.models import Contact
+from privacycrm_desktop.services.dto import ROW_FIELDS, ContactRow
 from privacycrm_desktop.services.imports.model import MERGE_FIELDS
 from privacycrm_desktop.services.imports.plan import CATALOGUE_FIELDS
 from privacycrm_desktop.services.request_actions import RECTIFIABLE_FIELDS
@@ -102,6 +104,14 @@ def test_each_import_column_names_an_import_field_that_writes_its_catalogue_fiel
         assert set(fields) <= set(FIELDS_BY_NAME)
 
 
+def test_each_list_column_is_a_column_of_the_row_and_shows_catalogue_fields() -> None:
+    assert list_columns() == ROW_FIELDS
+    row_columns = {f.name for f in dataclasses.fields(ContactRow)}
+    for column, fields in ROW_FIELDS.items():
+        assert column in row_columns, column
+        assert fields == tuple(s.name for s in FIELD_CATALOGUE if s.list_column == column)
+
+
 def test_a_new_catalogue_entry_is_picked_up_by_every_derivation() -> None:
     new = FieldSpec(
         "nickname",
@@ -122,3 +132,5 @@ def test_a_new_catalogue_entry_is_picked_up_by_every_derivation() -> None:
     assert scalar_fields(catalogue) == SCALAR_FIELDS
     assert exported_fields(catalogue) == (*EXPORT_FIELDS, "nickname")
     assert import_merged_fields(catalogue) == MERGE_FIELDS
+    shown = replace(new, list_column="name")
+    assert list_columns((*FIELD_CATALOGUE, shown))["name"] == (*ROW_FIELDS["name"], "nickname")
