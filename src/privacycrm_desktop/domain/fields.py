@@ -1,11 +1,13 @@
 """The field catalogue: every personal field, its sensitivity and the purposes needing it.
 
 The catalogue's order is the editor's order. The field lists other modules use (the scalar
-fields, the exported ones, those an import merges, those a data subject may have
-rectified) are derived from it by the functions below, so that a new field is one entry
-here rather than an edit in each list. Persistence has a test that fails when a column
-holding personal data is missing here; ``tests/unit/domain/test_field_catalogue.py`` checks
-the derived lists against the catalogue, ``ContactInput`` and the ``Contact`` model.
+fields, the exported ones and their ledger categories, those an import merges or fills from
+a column, those a data subject may have rectified, the contact list's columns) are derived
+from it, most by the functions below, so that a new field is one entry here rather than an
+edit in each list (docs/architecture.md, "The field catalogue", names them). Persistence
+has a test that fails when a column holding personal data is missing here;
+``tests/unit/domain/test_field_catalogue.py`` checks the derived lists against the
+catalogue, ``ContactInput`` and the ``Contact`` model.
 """
 
 from __future__ import annotations
