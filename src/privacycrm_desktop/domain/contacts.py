@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
+from privacycrm_desktop.domain.fields import scalar_fields
 from privacycrm_desktop.domain.normalize import (
     InvalidValue,
     clean_text,
@@ -92,24 +93,9 @@ class ContactInput:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-#: Scalar fields of a contact, in the editor's order; lists (emails, phones) apart.
-SCALAR_FIELDS = (
-    "kind",
-    "first_name",
-    "last_name",
-    "organisation",
-    "street",
-    "postcode",
-    "city",
-    "country",
-    "language",
-    "birth_date",
-    "notes",
-    "relationship",
-    "relationship_start",
-    "relationship_end",
-    "last_interaction",
-)
+#: Scalar fields of a contact, in the catalogue's (the editor's) order; lists (emails,
+#: phones) apart.
+SCALAR_FIELDS = scalar_fields()
 
 
 def _checked_text(

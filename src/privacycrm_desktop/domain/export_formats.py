@@ -20,6 +20,7 @@ from typing import TextIO
 
 from privacycrm_desktop.domain.contacts import ContactKind
 from privacycrm_desktop.domain.csv_cells import neutralise
+from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, exported_fields
 from privacycrm_desktop.domain.text import N_
 
 
@@ -39,34 +40,10 @@ FILE_SUFFIXES = {ExportFormat.CSV: ".csv", ExportFormat.VCARD: ".vcf"}
 
 #: Catalogue fields an export can carry, in the file's order. Relationship dates, the
 #: keep-until date and special-category data are ours alone: they are never exported.
-EXPORT_FIELDS = (
-    "first_name",
-    "last_name",
-    "organisation",
-    "emails",
-    "phones",
-    "street",
-    "postcode",
-    "city",
-    "country",
-    "language",
-    "birth_date",
-    "notes",
-)
+EXPORT_FIELDS = exported_fields()
 #: The ledger's data category (``domain.purposes.DATA_CATEGORY_LABELS``) of each field.
 FIELD_CATEGORIES = {
-    "first_name": "identity",
-    "last_name": "identity",
-    "organisation": "identity",
-    "language": "identity",
-    "birth_date": "identity",
-    "emails": "contact",
-    "phones": "contact",
-    "street": "address",
-    "postcode": "address",
-    "city": "address",
-    "country": "address",
-    "notes": "notes",
+    spec.name: spec.category for spec in FIELD_CATALOGUE if spec.category is not None
 }
 
 

@@ -19,27 +19,23 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, insert
 
+from privacycrm_desktop.domain.fields import scalar_fields
 from privacycrm_desktop.persistence.models import Base
 
 _T = Base.metadata.tables
 _Item = TypeVar("_Item")
 
-#: The columns a new contact is inserted with (the relationship dates and the last
-#: interaction stay empty).
+#: Scalar catalogue fields a new contact from an import starts without: the relationship
+#: dates and the last interaction are set by later dealings with the person, not by a file.
+LEFT_EMPTY_ON_INSERT = ("relationship_start", "relationship_end", "last_interaction")
+
+#: The columns a new contact is inserted with: its id, the catalogue's scalar fields (in the
+#: catalogue's order, those above left out), then the stored columns no one types
+#: (``domain.contact_columns``, the retention date, provenance and bookkeeping). The
+#: import's writer gives each row's values in this order.
 CONTACT_COLUMNS = (
     "id",
-    "kind",
-    "first_name",
-    "last_name",
-    "organisation",
-    "street",
-    "postcode",
-    "city",
-    "country",
-    "language",
-    "birth_date",
-    "notes",
-    "relationship",
+    *(name for name in scalar_fields() if name not in LEFT_EMPTY_ON_INSERT),
     "sort_name",
     "primary_email",
     "primary_phone",
@@ -165,6 +161,7 @@ def positional_insert(
 
 __all__ = [
     "CONTACT_COLUMNS",
+    "LEFT_EMPTY_ON_INSERT",
     "BulkInserter",
     "bulk_connection",
     "chunks",

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, require
 from privacycrm_desktop.domain.consent import CHANNEL_LABELS, METHOD_LABELS, STATUS_LABELS
-from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, RELATIONSHIP_LABELS
+from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, RELATIONSHIP_LABELS, SCALAR_FIELDS
 from privacycrm_desktop.domain.errors import FieldProblem, NotFound, ValidationFailed
-from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
+from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, FIELDS_BY_NAME, ValueKind
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceKind
 from privacycrm_desktop.domain.purposes import (
     DATA_CATEGORY_LABELS,
@@ -78,21 +78,21 @@ RELATIONSHIP_PURPOSES = {
     "supplier": ("customer_relationship",),
     "other": ("customer_relationship",),
 }
-#: Scalar fields printed, in order; lists (e-mails, phones) come after the name.
-_SCALARS_BEFORE = ("first_name", "last_name", "organisation")
-_SCALARS_AFTER = (
-    "street",
-    "postcode",
-    "city",
-    "country",
-    "language",
-    "birth_date",
-    "relationship",
-    "relationship_start",
-    "relationship_end",
-    "last_interaction",
-    "notes",
+#: Scalar fields printed, in the catalogue's order but for two named differences: the kind
+#: (person or company address) is not printed, and the notes, free text that may run long,
+#: come last.
+_NOT_PRINTED = ("kind",)
+_PRINTED_LAST = ("notes",)
+_PRINTED = (
+    *(f for f in SCALAR_FIELDS if f not in _NOT_PRINTED and f not in _PRINTED_LAST),
+    *_PRINTED_LAST,
 )
+#: The lists (e-mails, phones) are printed where the catalogue has them: after the scalar
+#: fields it holds before them (the name and organisation), before the rest.
+_FIRST_LIST = next(i for i, spec in enumerate(FIELD_CATALOGUE) if spec.value is ValueKind.LIST)
+_BEFORE_LISTS = frozenset(spec.name for spec in FIELD_CATALOGUE[:_FIRST_LIST])
+_SCALARS_BEFORE = tuple(f for f in _PRINTED if f in _BEFORE_LISTS)
+_SCALARS_AFTER = tuple(f for f in _PRINTED if f not in _BEFORE_LISTS)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.contacts import ContactKind, Language, Relationship
+from privacycrm_desktop.domain.fields import list_columns
 from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason
 
@@ -71,15 +72,9 @@ class ContactRow:
     hidden: tuple[str, ...] = ()
 
 
-#: A list column and the fields it shows: hidden when the role may see none of them.
-ROW_FIELDS: dict[str, tuple[str, ...]] = {
-    "name": ("first_name", "last_name"),
-    "organisation": ("organisation",),
-    "email": ("emails",),
-    "phone": ("phones",),
-    "city": ("city",),
-    "relationship": ("relationship",),
-}
+#: A list column and the fields it shows (the catalogue says which): hidden when the role
+#: may see none of them.
+ROW_FIELDS = list_columns()
 
 
 @dataclass(frozen=True)

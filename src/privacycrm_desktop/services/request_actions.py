@@ -16,6 +16,7 @@ from privacycrm_desktop.domain.consent import ConsentMethod
 from privacycrm_desktop.domain.edit_conflicts import input_from
 from privacycrm_desktop.domain.erasure import ErasureReason, HoldKeepsContact
 from privacycrm_desktop.domain.errors import DomainError, FieldProblem, ValidationFailed
+from privacycrm_desktop.domain.fields import rectifiable_fields
 from privacycrm_desktop.domain.provenance import SourceInput
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.domain.text import N_
@@ -38,16 +39,9 @@ def can_carry_out(kind: RequestKind) -> bool:
     return kind in (RequestKind.OBJECTION, RequestKind.ERASURE)
 
 
-#: Fields a rectification may change here (text values; lists and dates go through the editor).
-RECTIFIABLE_FIELDS = (
-    "first_name",
-    "last_name",
-    "organisation",
-    "street",
-    "postcode",
-    "city",
-    "notes",
-)
+#: Fields a rectification may change here, as the catalogue marks them (text values; lists
+#: and dates go through the editor).
+RECTIFIABLE_FIELDS = rectifiable_fields()
 
 
 @dataclass(frozen=True)

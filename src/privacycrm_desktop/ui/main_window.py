@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.access import ROLE_LABELS, FieldAccess, Permission, has_permission
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
-from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.dto import ROW_FIELDS, Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import available_geometry
@@ -43,16 +43,10 @@ if TYPE_CHECKING:
     from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
     from privacycrm_desktop.ui.contacts.change_watch import ChangeWatcher
 
-#: The fields each list column shows; the column goes when all of them are hidden.
-COLUMN_FIELDS = {
-    Column.NAME: ("first_name", "last_name"),
-    Column.ORGANISATION: ("organisation",),
-    Column.EMAIL: ("emails",),
-    Column.PHONE: ("phones",),
-    Column.CITY: ("city",),
-    Column.RELATIONSHIP: ("relationship",),
-    Column.KEEP_UNTIL: (),
-}
+#: The fields each list column shows; the column goes when all of them are hidden. The
+#: service's row says which fields each column shows (``ROW_FIELDS``); the keep-until date
+#: shows no personal field and always stays.
+COLUMN_FIELDS = {column: ROW_FIELDS.get(column.name.lower(), ()) for column in Column}
 
 #: Each list column's width in average characters (the last one stretches).
 COLUMN_CHARS = {

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from privacycrm_desktop.domain.contact_columns import StoredColumns
 from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.fields import import_merged_fields
 from privacycrm_desktop.domain.import_formats import (
     ColumnTarget,
     DuplicatePolicy,
@@ -25,17 +26,8 @@ from privacycrm_desktop.domain.provenance import SourceInput
 
 Progress = Callable[[int, int], None]
 
-#: Fields a merge may fill when the existing contact has them empty.
-MERGE_FIELDS = (
-    "first_name",
-    "last_name",
-    "organisation",
-    "street",
-    "postcode",
-    "city",
-    "birth_date",
-    "notes",
-)
+#: Fields a merge may fill when the existing contact has them empty (the catalogue says which).
+MERGE_FIELDS = import_merged_fields()
 #: Batch statuses.
 RUNNING, DONE, CANCELLED, FAILED = "running", "done", "cancelled", "failed"
 #: A batch whose process died while writing it, closed at a later start.

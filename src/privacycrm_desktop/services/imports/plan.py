@@ -22,6 +22,7 @@ from privacycrm_desktop.domain.errors import (
     SourceMissing,
     ValidationFailed,
 )
+from privacycrm_desktop.domain.fields import FIELD_CATALOGUE
 from privacycrm_desktop.domain.import_files import check_size, detect_shape, read_table
 from privacycrm_desktop.domain.import_formats import FileShape, ImportField, ImportTable
 from privacycrm_desktop.domain.provenance import SourceInput, validate_source
@@ -33,21 +34,21 @@ from privacycrm_desktop.services.imports.model import ImportPlan
 
 #: The register purpose a consent column is guessed to record (the shipped consent one).
 DEFAULT_CONSENT_PURPOSE = "direct_marketing_consent"
-#: The catalogue fields (domain.fields) an import field writes.
-CATALOGUE_FIELDS: dict[ImportField, tuple[str, ...]] = {
-    ImportField.FIRST_NAME: ("first_name",),
-    ImportField.LAST_NAME: ("last_name",),
+#: Import fields that write more than one catalogue field: a full name is split in two.
+_SPLIT_FIELDS: dict[ImportField, tuple[str, ...]] = {
     ImportField.FULL_NAME: ("first_name", "last_name"),
-    ImportField.ORGANISATION: ("organisation",),
-    ImportField.EMAIL: ("emails",),
-    ImportField.PHONE: ("phones",),
-    ImportField.STREET: ("street",),
-    ImportField.POSTCODE: ("postcode",),
-    ImportField.CITY: ("city",),
-    ImportField.COUNTRY: ("country",),
-    ImportField.LANGUAGE: ("language",),
-    ImportField.BIRTH_DATE: ("birth_date",),
-    ImportField.NOTES: ("notes",),
+}
+_BY_COLUMN = {
+    ImportField(spec.import_column): (spec.name,)
+    for spec in FIELD_CATALOGUE
+    if spec.import_column is not None
+}
+#: The catalogue fields (domain.fields) an import field writes, in ImportField's order; a
+#: consent column writes none.
+CATALOGUE_FIELDS: dict[ImportField, tuple[str, ...]] = {
+    field: _SPLIT_FIELDS.get(field) or _BY_COLUMN[field]
+    for field in ImportField
+    if field in _SPLIT_FIELDS or field in _BY_COLUMN
 }
 
 

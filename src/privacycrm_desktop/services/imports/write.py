@@ -311,7 +311,8 @@ class Writer:
         for cid, item in enumerate(new, start=first_id):
             data = item.contact
             columns = item.prepared or stored_columns(data)
-            # In the order of CONTACT_COLUMNS.
+            # In the order of CONTACT_COLUMNS (a catalogue field added there needs its
+            # value here too: executemany refuses a row of the wrong length).
             contacts.append(
                 (
                     cid,
