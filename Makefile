@@ -61,10 +61,10 @@ pytest: $(STAMP) catalogues system-deps
 test: lint typecheck imports pytest dist-check
 
 # The quick loop while working: static checks and the SQLite half of the unit tests
-# (no PostgreSQL server, no bundle, no slow end-to-end runs).
+# (no PostgreSQL server, no bundle, nothing marked slow): under a minute.
 check: lint typecheck imports catalogues
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist loadfile --max-worker-restart=0 -q -m "not slow" \
-		-k "not postgresql" tests/unit
+	env -u PRIVACYCRM_TEST_PG_ADMIN QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist loadfile --max-worker-restart=0 \
+		-q -p no:cacheprovider -m "not slow and not postgresql" tests/unit
 
 # Packaging (installers/README.md): PyInstaller from the optional "dist" dependencies.
 $(DIST_STAMP): $(STAMP) pyproject.toml

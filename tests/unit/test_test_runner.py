@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 CRASHING_TEST = """
 import os
@@ -41,6 +43,7 @@ def _pytest_options(target: str) -> list[str]:
     return command.group(1).split()
 
 
+@pytest.mark.slow
 def test_a_crashed_worker_ends_the_run_with_an_error(tmp_path: Path) -> None:
     for target in ("pytest", "check"):
         assert "--max-worker-restart=0" in _pytest_options(target), target

@@ -51,6 +51,7 @@ def test_the_guide_covers_the_three_daily_jobs(language: str) -> None:
     assert {"cleanup-1-scan", "cleanup-2-review", "cleanup-4-done"} <= shown
 
 
+@pytest.mark.slow
 def test_the_screenshot_tool_draws_real_windows(tmp_path: Path) -> None:
     """A small run (French list and editor): the tool works and the pictures are not empty."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QT_")}

@@ -76,6 +76,7 @@ def test_sqlite_commit_elsewhere_calls_back(engine: Engine, other_desk: Engine) 
     assert not feed.active
 
 
+@pytest.mark.slow
 def test_sqlite_commits_between_polls_make_one_callback(engine: Engine, other_desk: Engine) -> None:
     calls = Calls()
     feed = ChangeFeed(engine, calls, poll_interval=0.5)

@@ -108,6 +108,7 @@ def _reset(svc: Services, owner: Actor, extra: dict[tuple[Role, str], FieldAcces
         svc.access.set_field_access(owner, role, field, DEFAULT_FIELD_MATRIX[(role, field)])
 
 
+@pytest.mark.slow
 @SLOW
 @given(role=roles, field=st.sampled_from(sorted(FILLED)), extra=overrides)
 def test_create_refuses_any_field_the_role_may_not_write(
@@ -139,6 +140,7 @@ def test_create_refuses_any_field_the_role_may_not_write(
             _reset(svc, owner, extra)
 
 
+@pytest.mark.slow
 @SLOW
 @given(role=roles, field=st.sampled_from(sorted(FILLED)), extra=overrides)
 def test_update_never_changes_a_field_the_role_may_not_write(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
@@ -55,6 +57,7 @@ def expected_names(conn: sqlite3.Connection, row_id: int, column: str, new: obje
     return {int(str(new)), following} - {None}
 
 
+@pytest.mark.slow
 def test_every_changed_character_is_caught_and_named(
     svc: Services, owner: Actor, db_path: Path
 ) -> None:

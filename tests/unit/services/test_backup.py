@@ -122,6 +122,7 @@ def test_a_changed_backup_is_refused(svc: Services, owner: Actor) -> None:
     assert find_backups(info.path.parent) == []
 
 
+@pytest.mark.slow
 def test_encrypted_backup_needs_the_right_passphrase(
     svc: Services, owner: Actor, engine: Engine, backend: str, db_url: str
 ) -> None:
@@ -200,6 +201,7 @@ def test_due_once_a_day(svc: Services, owner: Actor, clock: FixedClock) -> None:
     assert svc.backup.due()
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only  # rotation is file work, the same for both; 58 pg_dumps take ~30 s
 def test_rotation_keeps_daily_weekly_monthly_tiers_within_the_maximum_age(
     svc: Services, owner: Actor, clock: FixedClock, db_path: Path

@@ -100,6 +100,7 @@ def _decrypted(info: files.BackupInfo, folder: Path) -> Path:
 # -- 1. a forged backup -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_backup_forged_from_a_public_header_is_refused(
     svc: Services, owner: Actor, db_url: str, backend: str, tmp_path: Path
 ) -> None:
@@ -291,6 +292,7 @@ def test_a_crafted_scrypt_header_is_refused_with_one_sentence(
 # -- 5. the copy kept aside at a restore --------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_copy_kept_aside_is_a_protected_short_lived_backup(
     svc: Services, owner: Actor, db_url: str, backend: str, clock: FixedClock
 ) -> None:
@@ -376,6 +378,7 @@ _KILLED = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("what", ["backup", "restore"])
 def test_a_killed_backup_or_restore_leaves_no_plain_copy_behind(
     svc: Services, owner: Actor, db_path: Path, engine: Engine, what: str
@@ -486,6 +489,7 @@ def test_a_restore_checks_the_disk_space_it_needs_first(
 # -- recovery where the database is gone ------------------------------------------------
 
 
+@pytest.mark.slow
 def test_recovery_on_another_computer_needs_the_passphrase_or_the_key_file(
     svc: Services, owner: Actor, db_path: Path, engine: Engine, clock: FixedClock
 ) -> None:

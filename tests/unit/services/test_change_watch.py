@@ -50,6 +50,7 @@ def test_a_contact_saved_on_another_desk_is_announced(
     assert not subscription.active
 
 
+@pytest.mark.slow
 def test_version_of_follows_saves_and_erasure(
     svc: Services, owner: Actor, desk_b: Services
 ) -> None:

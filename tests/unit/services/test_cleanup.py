@@ -145,6 +145,7 @@ def _state(engine: Engine, cid: int) -> tuple[int, ...]:
         )
 
 
+@pytest.mark.slow
 def test_a_process_killed_during_apply_leaves_each_contact_whole_or_gone(
     svc: Services, owner: Actor, engine: Engine, db_path: Path
 ) -> None:

@@ -35,6 +35,7 @@ def actions(db_path: Path) -> list[tuple[str, str]]:
         conn.close()
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only  # another program's lock on the file
 def test_sign_in_and_a_restricted_read_work_under_another_programs_lock(
     svc: Services, owner: Actor, db_path: Path

@@ -131,6 +131,7 @@ ROUND_TRIP = settings(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", list(ExportFormat))
 @ROUND_TRIP
 @given(data=contacts())

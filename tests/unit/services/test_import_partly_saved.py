@@ -69,6 +69,7 @@ class OtherProgram:
         self._held = None
 
 
+@pytest.mark.slow
 def test_a_lock_after_the_first_chunk_keeps_it_as_an_undoable_audited_batch(
     impatient: Services, owner: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -119,6 +120,7 @@ def test_a_lock_after_the_first_chunk_keeps_it_as_an_undoable_audited_batch(
     assert impatient.imports.undo(owner, 1) == 50
 
 
+@pytest.mark.slow
 def test_a_running_batch_of_a_living_process_is_left_alone(
     svc: Services, owner: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -175,6 +175,7 @@ def counts(result: ImportResult) -> tuple[object, ...]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("policy", list(DuplicatePolicy))
 def test_a_pooled_import_writes_what_an_in_process_import_writes(
     svc: Services,
@@ -235,6 +236,7 @@ def test_rows_checked_by_workers_equal_rows_checked_here(monkeypatch: pytest.Mon
     )
 
 
+@pytest.mark.slow
 def test_a_broken_pool_leaves_the_rest_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(import_pool, "TASK_ROWS", 100)
     headers = ("First Name", "Last Name", "E-mail Address")

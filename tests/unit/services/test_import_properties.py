@@ -13,6 +13,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
@@ -179,6 +180,7 @@ def test_random_bytes_never_crash_nor_half_import(
         _check_batch(svc, result, None)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     table=rows,

@@ -217,6 +217,7 @@ def may_not_be_listed(
     return None
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(contacts, min_size=1, max_size=7))
 def test_a_marketing_list_holds_only_who_may_be_reached(

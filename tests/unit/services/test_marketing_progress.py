@@ -20,6 +20,7 @@ def many(svc: Services, owner: Actor) -> Services:
     return svc
 
 
+@pytest.mark.slow
 def test_build_reports_progress_up_to_the_end(many: Services, owner: Actor) -> None:
     reports: list[tuple[int, int]] = []
     with_hook = many.marketing.build(

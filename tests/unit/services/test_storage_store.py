@@ -162,6 +162,7 @@ def test_a_broken_search_index_is_found_and_rebuilt_from_the_data(
     assert svc.audit.verify() is None
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only
 def test_garbled_index_pages_are_rebuilt(svc: Services, owner: Actor, db_path: Path) -> None:
     for n in range(200):
@@ -230,6 +231,7 @@ def test_a_backup_of_a_broken_index_is_not_made_nor_verified(
         backup_verify.verify_backup(good.path, keys=[key])
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only
 def test_a_malformed_page_is_damage_and_stays_remembered(
     svc: Services, owner: Actor, db_path: Path

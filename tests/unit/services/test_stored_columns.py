@@ -14,6 +14,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 
 from privacycrm_desktop.domain.contact_columns import phone_tokens, stored_columns
@@ -137,6 +138,7 @@ def batch_contacts(svc: Services, batch_id: int) -> list[int]:
         )
 
 
+@pytest.mark.slow
 def test_every_writer_stores_the_same_columns_for_the_same_contact(
     svc: Services, owner: Actor, tmp_path: Path
 ) -> None:
