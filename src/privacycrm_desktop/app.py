@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from privacycrm_desktop.ui.startup.login_dialog import SignIn
 
 _PROCESS_START = time.time()
-#: Milliseconds after the window shows before it starts following other desks (issue 10).
+#: Milliseconds after the window shows before it starts following other desks.
 CHANGE_WATCH_DELAY_MS = 500
 
 
@@ -69,7 +69,7 @@ def build_services(database: str) -> Services:
         raise_storage_error(exc)
         raise
     services = Services.build(engine)
-    # Imports a killed process left "running" are closed and audited (issue 17); a file
+    # Imports a killed process left "running" are closed and audited; a file
     # that cannot be written now is tried again at the next start.
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -84,7 +84,7 @@ def build_services(database: str) -> Services:
 
 
 #: How often the app tries again to write the audit events a sign-in or a read deferred
-#: while the database could not be written (issue 17).
+#: while the database could not be written.
 DEFERRED_AUDIT_RETRY_MS = 15_000
 
 
@@ -128,7 +128,7 @@ def _settle_audit_events(services: Services) -> None:
 
 
 class OwnRoleSignIn:
-    """Sign in to a shared server whose URL names no user (issue 10): the person's own
+    """Sign in to a shared server whose URL names no user: the person's own
     login role and password open the connection, so this desk keeps no other credential.
     ``services`` are the ones built on that connection, once a sign-in succeeded."""
 
@@ -150,7 +150,7 @@ class OwnRoleSignIn:
             services = build_services(own_role_url(self.url, username.strip(), password))
         except Exception as exc:
             if refused_sign_in(exc):
-                count_refused_sign_in(self.url, username)  # the server's lockout (issue 15)
+                count_refused_sign_in(self.url, username)  # the server's lockout
                 raise AuthenticationFailed from exc
             raise
         try:
@@ -166,7 +166,7 @@ class OwnRoleSignIn:
 
 class ConfiguredSignIn:
     """Sign in through the configured connection; on a PostgreSQL server enforcing the
-    field matrix, continue as the user's own role (issue 10), or say why not."""
+    field matrix, continue as the user's own role, or say why not."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -214,7 +214,7 @@ def sign_in_as_own_role(url: str, settings: UiSettings) -> tuple[Services, Actor
 
 
 class DatabaseChanged(Exception):
-    """The first-run wizard was left for the office's shared server (issue 10)."""
+    """The first-run wizard was left for the office's shared server."""
 
 
 def sign_in(services: Services, settings: UiSettings) -> Actor | None:
@@ -347,7 +347,7 @@ def _run_window(app: QApplication, services: Services, actor: Actor, settings: U
 
 
 def _install_automatic_backups(window: MainWindow, services: Services) -> None:
-    """A backup when the window closes and once a day (issue 8); only for a database file
+    """A backup when the window closes and once a day; only for a database file
     on this computer (a server database is backed up on the server)."""
     from privacycrm_desktop.persistence.database import sqlite_file
 

@@ -198,7 +198,7 @@ def cmd_restore(ctx: Context) -> int:
     from privacycrm_desktop.persistence.backup import read_manifest
     from privacycrm_desktop.services.backup import BEFORE_RESTORE_DAYS
 
-    actor = ctx.actor(own_role=False)  # on a server: the administrator's URL (issue 15)
+    actor = ctx.actor(own_role=False)  # on a server: the administrator's URL
     path: Path = ctx.args.file
     passphrase = None
     if read_manifest(path).encrypted:

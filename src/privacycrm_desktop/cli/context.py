@@ -151,7 +151,7 @@ def _open_database(args: argparse.Namespace) -> tuple[Engine, Services]:
         if own_role and refused_sign_in(exc):
             from privacycrm_desktop.services.server_roles import count_refused_sign_in
 
-            count_refused_sign_in(args.db, args.user)  # the server's lockout (issue 15)
+            count_refused_sign_in(args.db, args.user)  # the server's lockout
             raise AuthenticationFailed from exc
         raise
     services = Services.build(engine)
@@ -188,7 +188,7 @@ def _spool_key(args: argparse.Namespace) -> tuple[Path, str]:
 
 def _take_back_audit_events(args: argparse.Namespace, services: Services) -> None:
     """Audit events an earlier run could not write are queued again, and written now if
-    the database can be written (issue 17)."""
+    the database can be written."""
     from privacycrm_desktop.domain.errors import StorageError
     from privacycrm_desktop.services.audit_spool import take_back
 
@@ -200,7 +200,7 @@ def _take_back_audit_events(args: argparse.Namespace, services: Services) -> Non
 def _settle_audit_events(args: argparse.Namespace, services: Services, *, tell: bool) -> None:
     """Before exiting: write the audit events a sign-in or a read deferred, or keep them
     aside for the next start, and say so when the command succeeded (*tell*; a failed one
-    has said in its one line that the database cannot be written) (issue 17)."""
+    has said in its one line that the database cannot be written)."""
     from privacycrm_desktop.domain.errors import StorageError
     from privacycrm_desktop.services.audit_spool import keep_aside
 
@@ -229,7 +229,7 @@ def _settle_audit_events(args: argparse.Namespace, services: Services, *, tell: 
 
 
 def _close_interrupted_imports(services: Services) -> None:
-    """Close the import batches a killed process left running, and say so (issue 17)."""
+    """Close the import batches a killed process left running, and say so."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from privacycrm_desktop.domain.errors import StorageError
@@ -262,7 +262,7 @@ def describe_database_error(error: Exception) -> str:
     from privacycrm_desktop.i18n import describe_error
     from privacycrm_desktop.persistence.storage_errors import storage_error
 
-    mapped = storage_error(error)  # the same sentences as the app (issue 8)
+    mapped = storage_error(error)  # the same sentences as the app
     if mapped is not None and not isinstance(mapped, StorageDamaged):
         return describe_error(mapped)
     raw = error.orig if isinstance(error, DBAPIError) else error
@@ -358,4 +358,4 @@ def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return 
         if engine is not None:
             engine.dispose()
         if services is not None and services.uow.engine is not engine:
-            services.uow.engine.dispose()  # the user's own PostgreSQL role (issue 10)
+            services.uow.engine.dispose()  # the user's own PostgreSQL role

@@ -214,7 +214,7 @@ def _batches_text(rows: list[ImportBatchRow]) -> str:
         if row.undone:
             return _("undone")
         undo = _("can be undone") if row.undoable else _("edited since")
-        # A batch that did not finish says so first (issue 17): its contacts are only part
+        # A batch that did not finish says so first: its contacts are only part
         # of the file.
         ended = {
             "interrupted": _("interrupted"),

@@ -179,7 +179,7 @@ class BackupFailed(DomainError):
 
 
 class StorageError(DomainError):
-    """The database file could not be used; the action was rolled back (issue 8).
+    """The database file could not be used; the action was rolled back.
 
     Raised in one place, where the unit of work meets the driver
     (``persistence/storage_errors.py``), so every service, the UI and the CLI get the same
@@ -225,7 +225,7 @@ class StorageDamaged(StorageError):
 
 
 class DatabaseTooNew(StorageError):
-    """The database's schema revision is unknown here: a newer version wrote it (issue 17).
+    """The database's schema revision is unknown here: a newer version wrote it.
 
     Opening it would mean guessing at a schema this version does not know, so nothing is
     read or written; the person is told to install the version that wrote it."""
@@ -255,7 +255,7 @@ class StorageFailed(StorageError):
 
 class PartlySaved(StorageError):
     """A long job (an import, demo data) stopped on a storage failure after some of its
-    transactions were committed: the message says what was kept and what was not (issue 17).
+    transactions were committed: the message says what was kept and what was not.
 
     *cause* is the storage error that stopped it; ``full`` picks the wording for a full disk.
     """

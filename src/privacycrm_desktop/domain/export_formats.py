@@ -1,4 +1,4 @@
-"""Export of contacts to files: the formats and how one contact is written (issue 7).
+"""Export of contacts to files: the formats and how one contact is written.
 
 Pure formatting (no Qt, no SQL): the export service decides which contacts and which of
 their fields the user may hand on, and gives each contact as an ``ExportContact`` holding

@@ -1,4 +1,4 @@
-"""Import of contacts from files: formats, column targets, reasons (issue 7).
+"""Import of contacts from files: formats, column targets, reasons.
 
 Pure rules only (no Qt, no SQL): the import service reads the file, these types describe
 what it found and what each column means.

@@ -109,7 +109,7 @@ class HeldKey(str):
 
 
 def canonical_point(kind: HashKind, normalised: str) -> str:
-    """The form a point is put on the suppression list in (issue 16), from its
+    """The form a point is put on the suppression list in, from its
     ``normalised_point`` form: an e-mail address without its sub-address
     ("jan+news@x.be" -> "jan@x.be"), a name with its words in alphabetical order
     ("zoe lefevre|4000" -> "lefevre zoe|4000"), so neither a tag nor the order of first

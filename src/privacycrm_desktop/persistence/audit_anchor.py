@@ -1,4 +1,4 @@
-"""The audit chain as anchors see it, and the server's anchor row (issue 15).
+"""The audit chain as anchors see it, and the server's anchor row.
 
 An anchor is (position, hash, time) of the newest event someone outside the database's
 writer saw. Because each event's hash covers the one before, an event at the anchored

@@ -9,12 +9,12 @@ only then renamed to its final name. A manifest (JSON, beside the file, ``<name>
 records time, app version, schema version, contact count, the head of the audit chain and
 the sha256 of the file as written; it holds no personal value.
 
-A PostgreSQL database (issue 10) is backed up with ``pg_dump --format=custom`` instead
+A PostgreSQL database is backed up with ``pg_dump --format=custom`` instead
 (persistence/pg_dump.py), checked with ``pg_restore --list``, and otherwise goes the same
 way: temporary name, optional encryption, fsync, rename, the same manifest with
 ``"backend": "postgresql"``. Its files end in ``.pg`` (``.pg.enc``).
 
-Authentication (issue 15). Encryption alone proves nothing (the public key is in every
+Authentication. Encryption alone proves nothing (the public key is in every
 header), so every manifest is sealed: ``"mac"`` is an HMAC-SHA256, under the database's
 backup key, of every other field of the manifest as written (generically: a field added
 later is covered too) - and so, through ``checksum``, of the file itself. A backup whose
@@ -170,7 +170,7 @@ def sha256_file(path: Path) -> str:
 def integrity_problems_of(path: Path) -> list[str]:
     """What checking a database file finds: ``PRAGMA integrity_check`` with the search
     index, the foreign keys and the derived counters (storage_health.check_file); empty
-    when sound. A backup failing it is not called verified (issue 17)."""
+    when sound. A backup failing it is not called verified."""
     return check_database(path).problems
 
 

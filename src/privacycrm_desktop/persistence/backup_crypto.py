@@ -25,7 +25,7 @@ its manifest (persistence/backup.py, an HMAC under the database's backup key). T
 carries that key sealed under the passphrase too (``sealed_auth``), so with the passphrase
 a backup can be checked on a computer that never saw the database.
 
-Every header field is checked before it is used (issue 15): a crafted Scrypt cost (n=2**40
+Every header field is checked before it is used: a crafted Scrypt cost (n=2**40
 would ask for terabytes of memory, n=3 is not a power of two) or key of the wrong length
 is refused with one sentence instead of a crash.
 """

@@ -1,4 +1,4 @@
-"""Tell this desk when another desk changed contacts (issue 10), without Qt.
+"""Tell this desk when another desk changed contacts, without Qt.
 
 ``ChangeFeed(engine, callback)`` runs one daemon thread with one dedicated connection of
 its own (taken from the engine, so it is opened exactly like the app's connections, then

@@ -21,7 +21,7 @@ SORTS: dict[str, tuple[str, str]] = {
     "organisation": ("organisation, sort_name, id", "ix_contact_org_sort"),
     "city": ("city, sort_name, id", "ix_contact_city_sort"),
     "relationship": ("relationship, sort_name, id", "ix_contact_relationship_sort"),
-    #: The order contacts were entered in: for a role that may read no name (issue 16),
+    #: The order contacts were entered in: for a role that may read no name,
     #: as any other order would give away one of the fields hidden from it.
     ENTRY_ORDER: ("id", ""),
 }

@@ -2,7 +2,7 @@
 
 Only the composition roots (app.py, cli/) call ``create_engine_for``. A plain path is
 the embedded SQLite file; ``postgresql://user:password@host/db`` a shared server, reached
-through psycopg 3 (issue 10).
+through psycopg 3.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def sqlite_file(url: str) -> Path | None:
 def _create_private_file(path: Path) -> None:
     """Create the database file readable and writable by its owner only."""
     if path.exists():
-        # Never change the mode of an existing file (issue 17): a file its owner made
+        # Never change the mode of an existing file: a file its owner made
         # read-only stays read-only; it opens read-only and saving explains why it cannot.
         _sidecars_follow(path)
         return
@@ -174,7 +174,7 @@ def read_only_uri(file: Path) -> str | None:
 
     In WAL mode SQLite keeps a ``-shm`` (and ``-wal``) file beside the database. In a
     read-only folder or on a read-only filesystem it cannot create them, and a normal
-    connection cannot even read (issue 17). When they are not there, no program can be
+    connection cannot even read. When they are not there, no program can be
     writing (a writer needs the ``-wal``), so the file is opened ``immutable``; when they
     are, ``mode=ro`` reads through them.
     """

@@ -1,4 +1,4 @@
-"""Is the process running a long job (an import batch) still alive? (issue 17)
+"""Is the process running a long job (an import batch) still alive?
 
 A batch is "running" while its process writes chunks. A process that is killed cannot
 close its batch, so the next start must tell a dead batch from one another process is

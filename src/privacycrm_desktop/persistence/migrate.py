@@ -164,7 +164,7 @@ def migrate(engine: Engine, target: str = "head") -> bool:
 
 def _refresh_server_roles(engine: Engine) -> bool:
     """The schema is current, but the server's functions and grants may be of an older
-    version (issue 15): the administrator's connection brings them up to date; a desk's
+    version: the administrator's connection brings them up to date; a desk's
     own role leaves them (it may not change them). True when they were renewed."""
     with engine.connect() as conn:
         stale = grants.needs_upgrade(conn) and roles.is_admin(conn)

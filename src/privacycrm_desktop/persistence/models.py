@@ -456,7 +456,7 @@ class AuditEvent(Base):
 
 
 class AuditAnchor(Base):
-    """The newest audit event the app wrote (issue 15), kept apart from the chain.
+    """The newest audit event the app wrote, kept apart from the chain.
 
     Row 1 is the anchor; a row is added for good whenever an append finds the chain not
     ending at it. On PostgreSQL every append updates it in the same transaction, and only

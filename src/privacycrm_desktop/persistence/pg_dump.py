@@ -1,4 +1,4 @@
-"""Backups of a PostgreSQL database with ``pg_dump`` and ``pg_restore`` (issue 10).
+"""Backups of a PostgreSQL database with ``pg_dump`` and ``pg_restore``.
 
 The client programs are found on PATH or in ``/usr/lib/postgresql/<major>/bin`` (Debian);
 the newest one is used, and one older than the server is refused (pg_dump cannot read a
@@ -197,7 +197,7 @@ def dump(engine: Engine, dest: Path) -> SnapshotFacts:
                     str(tools.dump),
                     "--format=custom",
                     "--no-password",
-                    # Row policies (issue 15): a non-owner of the tables dumps the rows its
+                    # Row policies: a non-owner of the tables dumps the rows its
                     # policies show (the owner's role sees them all). The pcrm_ tables are
                     # the server's own (grant policy, plan rules, the write log's notes of
                     # open transactions), unreadable by desks and written again after a

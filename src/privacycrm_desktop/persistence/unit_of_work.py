@@ -28,7 +28,7 @@ _GENERATION_SQL = text("SELECT value FROM setting WHERE key = 'database.generati
 _UNKNOWN = "\x00unknown"
 
 #: A write that may wait for the next write transaction: an audit event of a sign-in or of
-#: a read, recorded while another program held the write lock (issue 17).
+#: a read, recorded while another program held the write lock.
 DeferredWrite = Callable[[Session], None]
 
 
@@ -63,7 +63,7 @@ class UnitOfWork:
     that appended audit events, with their (id, hash, at): the anchor file outside the
     database learns about them only once they are really there.
 
-    Deferred writes (issue 17): a sign-in or a read that must be audited while another
+    Deferred writes: a sign-in or a read that must be audited while another
     program holds the write lock (or the file cannot be written) does not wait for it: it
     queues its audit event with ``defer``. Every write unit of the factory first appends the
     queued events, in its own transaction (so they enter the hash chain like any other,

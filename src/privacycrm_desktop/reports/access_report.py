@@ -112,9 +112,9 @@ class AccessReportData:
     consents: tuple[ReportConsent, ...]
     recipients: tuple[ReportRecipient, ...]
     other_sources: tuple[ReportSource, ...]
-    #: How long backups are kept (issue 8): erased data can survive in them that long.
+    #: How long backups are kept: erased data can survive in them that long.
     backup_max_age_days: int | None = None
-    #: Every record the report covers, when there are more than one (issue 16); then
+    #: Every record the report covers, when there are more than one; then
     #: ``data``, ``consents`` and ``recipients`` above hold those of all records together.
     records: tuple[ReportRecord, ...] = ()
 

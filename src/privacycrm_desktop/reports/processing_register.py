@@ -72,7 +72,7 @@ class RegisterData:
     roles: tuple[RegisterRole, ...]
     recipients: tuple[RegisterRecipient, ...]
     generated_on: dt.date
-    #: How long backups are kept (issue 8); None: not stated.
+    #: How long backups are kept; None: not stated.
     backup_max_age_days: int | None = None
 
 

@@ -127,7 +127,7 @@ def record_event(
     # behind, but it no longer matches this.
     session.merge(Setting(key=HEAD_SETTING, value=f"{event_id}:{new_hash}"))
     if session.get_bind().dialect.name == "postgresql":
-        # The server's anchor moves with the chain, in this transaction (issue 15).
+        # The server's anchor moves with the chain, in this transaction.
         previous = None if last is None else (int(last[0]), str(last[1]))
         write_server_anchor(session, previous, event_id, new_hash, record.at)
     # For the anchor file outside the database, once the commit has made it durable.
@@ -274,7 +274,7 @@ class OutsideWrite:
 
 @dataclass(frozen=True)
 class AuditCheck:
-    """The chain's own check and its comparison with every anchor found (issue 15)."""
+    """The chain's own check and its comparison with every anchor found."""
 
     #: The first event that breaks the hash chain, or None.
     first_bad_event: int | None

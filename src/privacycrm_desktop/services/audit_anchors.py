@@ -1,4 +1,4 @@
-"""Audit anchors (issue 15): what the chain looked like, kept where its writer cannot reach.
+"""Audit anchors: what the chain looked like, kept where its writer cannot reach.
 
 The hash chain shows an edited event, but a writer of the database can delete the newest
 events, delete some in the middle and compute the rest of the chain again, or append an

@@ -1,4 +1,4 @@
-"""Audit events that could not be written before the program ended, kept aside (issue 17).
+"""Audit events that could not be written before the program ended, kept aside.
 
 A sign-in or an audited read while the database cannot be written (another program's
 lock, a read-only file or folder, a full disk) queues its audit event in the unit of work

@@ -64,7 +64,7 @@ class AuthService:
         When the sign-in cannot be written now (another program holds the write lock, the
         file is read-only, the disk is full) the user may still sign in to look things up
         (``_login_deferred``); its audit event (or a wrong password's count) waits for the
-        next write transaction instead of being lost (issue 17). Every save then says why
+        next write transaction instead of being lost. Every save then says why
         it cannot.
         """
         try:

@@ -1,6 +1,6 @@
 """Which database this computer opens: the file here, or a shared PostgreSQL server.
 
-File > Database... (issue 10) builds a server URL from its parts, tries it, and saves it
+File > Database... builds a server URL from its parts, tries it, and saves it
 for the next start (config.py); the password is never saved: the server's own password
 file (``~/.pgpass``) or the person signing in provides it.
 """

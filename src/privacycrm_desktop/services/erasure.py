@@ -431,7 +431,7 @@ def finish_erasure(uow: UnitOfWork) -> bool:
     checkpoint from finishing, or a storage failure (a full disk, another program's lock)
     stopped it: the pending marker then stays, for ``retry_scrub``. It never raises a
     storage failure: the erasure before it is committed, and must not be reported as
-    failed ("nothing was saved") because the housekeeping after it was not done (issue 17).
+    failed ("nothing was saved") because the housekeeping after it was not done.
 
     On PostgreSQL: ``VACUUM`` the touched tables (best effort, outside a transaction), so
     the dead row versions holding the person's values are cleaned."""

@@ -1,4 +1,4 @@
-"""Export of chosen contacts to CSV or vCard 4.0, for a stated purpose and recipient (issue 7).
+"""Export of chosen contacts to CSV or vCard 4.0, for a stated purpose and recipient.
 
 What goes into the file follows the user's field access exactly as the list and the editor
 do (``ContactService.get``/``page``): a hidden field has no column and no vCard property,

@@ -1,7 +1,7 @@
 """Files the app writes that hold personal data: owner-only (0600), written whole or not at all.
 
 Every report, export, list, letter and log copy the app or the CLI saves goes through here,
-so none is left readable by the other users of the computer (issue 16): the file is made in
+so none is left readable by the other users of the computer: the file is made in
 the target folder with owner-only permissions from its first byte, filled, synced and then
 renamed over the target (an existing file readable by others is replaced, not reused).
 """

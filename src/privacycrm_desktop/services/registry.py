@@ -49,7 +49,7 @@ class Services:
         self.clock = clock or SystemClock()
         self.uow = UnitOfWork(engine)
         if anchors:
-            # Every committed audit event is noted in this computer's anchor file (issue 15).
+            # Every committed audit event is noted in this computer's anchor file.
             from privacycrm_desktop.services.audit_anchors import AnchorFile
 
             anchor_file = AnchorFile.for_engine(engine)
@@ -217,14 +217,14 @@ class Services:
 
     @cached_property
     def storage(self) -> StorageService:
-        """Write probe, free space and the scheduled integrity check (issue 8)."""
+        """Write probe, free space and the scheduled integrity check."""
         from privacycrm_desktop.services.storage import StorageService
 
         return StorageService(self.uow, self.clock)
 
     @cached_property
     def change_watch(self) -> ChangeWatchService:
-        """Changes made on other desks (issue 10): the list follows them."""
+        """Changes made on other desks: the list follows them."""
         from privacycrm_desktop.services.change_watch import ChangeWatchService
 
         return ChangeWatchService(self.uow)

@@ -176,7 +176,7 @@ class ReportService:
         return pdf
 
     def _log(self, actor: Actor, action: str, language: str) -> None:
-        """Every report made is on record (issue 3), with its language, never its content."""
+        """Every report made is on record, with its language, never its content."""
         with self._uow(write=True) as uow:
             record_event(
                 uow.session,

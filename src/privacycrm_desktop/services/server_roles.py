@@ -1,4 +1,4 @@
-"""Work as the signed-in user's own PostgreSQL login role (issue 10).
+"""Work as the signed-in user's own PostgreSQL login role.
 
 Where the server enforces the field matrix (``persistence/postgres/``), a composition
 root that signed a user in through the configured connection calls ``for_user``: from

@@ -84,7 +84,7 @@ def validate_company(data: CompanyInput) -> CompanyInput:
 
 
 def _enforce_on_server(conn: Connection, owner: str, password: str) -> None:
-    """On PostgreSQL, have the server enforce the field matrix from the start (issue 10):
+    """On PostgreSQL, have the server enforce the field matrix from the start:
     group roles with their column privileges, and the owner's own login role. Needs a
     connection that may create roles (the administrator who sets the database up); without
     that right the owner turns it on later (``user server-roles``)."""

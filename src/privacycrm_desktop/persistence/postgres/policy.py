@@ -282,7 +282,7 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
     # The server's record of every desk write (write_log.install_write_log): written
     # only by the server at each commit.
     "server_write": {"SELECT": frozenset({_P.VIEW_AUDIT})},
-    # The server's audit anchor (issue 15): moved only by ``pcrm_audit_write``.
+    # The server's audit anchor: moved only by ``pcrm_audit_write``.
     "audit_anchor": {"SELECT": frozenset({_P.VIEW_AUDIT})},
     # The highest contact id ever handed out (SQLite's; the server uses the sequence):
     # read by whoever dumps the database for a backup.

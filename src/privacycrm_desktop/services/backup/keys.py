@@ -1,4 +1,4 @@
-"""The database's identity and its backup key: what proves a backup is this app's (issue 15).
+"""The database's identity and its backup key: what proves a backup is this app's.
 
 - ``database.id`` (setting, made by migration 0007): a random id; every backup's manifest
   records it, so a backup of another database is recognised.

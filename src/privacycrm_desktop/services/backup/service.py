@@ -14,7 +14,7 @@ records the restore in the restored audit trail, sets the current database aside
 never deleted) and puts the copy in its place (services/backup/file_restore.py). The app
 then has to start again.
 
-On a PostgreSQL server (issue 10) the same is done with pg_dump (persistence/pg_dump.py):
+On a PostgreSQL server the same is done with pg_dump (persistence/pg_dump.py):
 backups go to ``<data folder>/backups/<database>@<host>-<port>`` unless a folder is set,
 and a restore (services/backup/server_restore.py) first makes a backup of the live database
 (that is the database "kept aside"), then puts the dump back, migrates, replays and audits
