@@ -18,8 +18,8 @@ from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, require
-from privacycrm_desktop.domain.contact_columns import stored_columns
-from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Relationship
+from privacycrm_desktop.domain.contact_columns import columns_of
+from privacycrm_desktop.domain.contacts import ContactKind, Relationship
 from privacycrm_desktop.domain.errors import DemoPartlySaved, StorageError, StorageFull
 from privacycrm_desktop.domain.normalize import fold
 from privacycrm_desktop.domain.provenance import SourceKind
@@ -142,17 +142,15 @@ def generate_chunks(
         source_id = rng.choice(source_ids)
         created = now - dt.timedelta(days=rng.randint(0, 1500), seconds=rng.randint(0, 86_399))
         # Derived as every writer derives them (the editor's, the import's).
-        columns = stored_columns(
-            ContactInput(
-                first_name=first,
-                last_name=last,
-                organisation=organisation,
-                emails=(email,) if email else (),
-                phones=(phone,) if phone else (),
-                street=street,
-                postcode=postcode,
-                city=city,
-            )
+        columns = columns_of(
+            first,
+            last,
+            organisation,
+            (email,) if email else (),
+            (phone,) if phone else (),
+            street,
+            postcode,
+            city,
         )
         chunk.contacts.append(
             {
