@@ -228,7 +228,7 @@ class ReadOnlyFile:
 
 
 def _query_only(dbapi_connection: object, _record: object) -> None:
-    dbapi_connection.execute("PRAGMA query_only=1")  # type: ignore[attr-defined]
+    dbapi_connection.execute("PRAGMA query_only=1")
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def _admin_execute(admin: str, *statements: str) -> None:
 
     with psycopg.connect(admin, autocommit=True) as conn:
         for statement in statements:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
 
 #: Template databases this process has made (one at most).

@@ -58,7 +58,7 @@ def _import_csv(services: Services, actor: Actor, folder: Path, marker: str, n: 
     path = folder / f"{marker}.csv"
     rows = ["first_name,last_name,city"] + [f"Imp{i},{marker}x{i},{marker}" for i in range(n)]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    service = services.imports  # type: ignore[attr-defined]
+    service = services.imports
     preview = service.preview(actor, path)
     plan = ImportPlan(
         path=path,
@@ -78,7 +78,7 @@ def _imports_ready(services: Services) -> bool:
     if not _IMPORTS["available"]:
         return False
     try:
-        service = services.imports  # type: ignore[attr-defined]
+        service = services.imports
         service.batches(Actor(0, "probe", Role.OWNER))
     except (AttributeError, ImportError, NotImplementedError):
         _IMPORTS["available"] = False

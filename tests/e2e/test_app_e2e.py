@@ -37,7 +37,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def later(callback: object) -> None:
     """Run *callback* once the next modal dialog is up."""
-    QTimer.singleShot(0, callback)  # type: ignore[call-overload]
+    QTimer.singleShot(0, callback)
 
 
 def test_set_up_add_restart_and_find(qtbot: QtBot, data_dir: Path, tmp_path: Path) -> None:
@@ -72,9 +72,9 @@ def test_set_up_add_restart_and_find(qtbot: QtBot, data_dir: Path, tmp_path: Pat
     def add_contact() -> None:
         dialog = QApplication.activeModalWidget()
         assert isinstance(dialog, ContactEditorDialog)
-        dialog.editors["first_name"].setText("Zoë")  # type: ignore[attr-defined]
-        dialog.editors["last_name"].setText("Dupont")  # type: ignore[attr-defined]
-        dialog.editors["city"].setText("Liège")  # type: ignore[attr-defined]
+        dialog.editors["first_name"].setText("Zoë")
+        dialog.editors["last_name"].setText("Dupont")
+        dialog.editors["city"].setText("Liège")
         dialog.source_kind.setCurrentIndex(dialog.source_kind.findData(SourceKind.EVENT))
         dialog.source_description.setText("Met at the Liège wine fair")
         dialog.save()

@@ -83,7 +83,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
 
 @pytest.fixture
 def world(backend: str, db_url: str) -> Iterator[tuple[Services, Path, dict[Role, Actor], int]]:
-    path = Path(db_url) if backend == "sqlite" else db_url  # type: ignore[assignment]
+    path = Path(db_url) if backend == "sqlite" else db_url
     engine = create_engine_for(path)
     migrate(engine)
     svc = Services.build(engine, FixedClock(dt.datetime(2026, 3, 2, 10)))
@@ -96,7 +96,7 @@ def world(backend: str, db_url: str) -> Iterator[tuple[Services, Path, dict[Role
     values = {name: typed for name, (typed, _s, _t) in CANARIES.items()}
     values["emails"] = (values["emails"],)
     values["phones"] = (values["phones"],)
-    contact_id = svc.contacts.create(owner, ContactInput(**values), CARD)  # type: ignore[arg-type]
+    contact_id = svc.contacts.create(owner, ContactInput(**values), CARD)
     # A neighbour without canaries, so that "found nothing" is not "the table is empty".
     svc.contacts.create(owner, ContactInput(first_name="Jan", last_name="Smet"), CARD)
     yield svc, path, actors, contact_id

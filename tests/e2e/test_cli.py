@@ -55,7 +55,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
 @pytest.fixture
 def db(backend: str, db_url: str) -> Path:
     """The database the CLI is pointed at: an SQLite file, or a PostgreSQL URL (issue 10)."""
-    return Path(db_url) if backend == "sqlite" else db_url  # type: ignore[return-value]
+    return Path(db_url) if backend == "sqlite" else db_url
 
 
 def run(

@@ -86,7 +86,7 @@ def test_restore_drill_through_the_cli(
 ) -> None:
     made = run_json(capsys, ready, "backup", "--to", str(tmp_path / "drill"))
     assert isinstance(made, dict)
-    assert run_json(capsys, ready, "erase", "1", "--reason", "erasure_request")["erased"]  # type: ignore[index]
+    assert run_json(capsys, ready, "erase", "1", "--reason", "erasure_request")["erased"]
     code, _out, err = run(capsys, ready, "restore", made["path"])
     assert code == 1
     assert "--yes" in err
@@ -95,9 +95,9 @@ def test_restore_drill_through_the_cli(
     assert result["erasures_replayed"] == 1
     assert Path(result["aside"]).is_file()
     listing = run_json(capsys, ready, "contacts", "list")
-    assert [c["id"] for c in listing["contacts"]] == [2]  # type: ignore[index]
+    assert [c["id"] for c in listing["contacts"]] == [2]
     for text in ("Zoë", "zoe@example.be"):
-        assert run_json(capsys, ready, "contacts", "list", "--search", text)["total"] == 0  # type: ignore[index]
+        assert run_json(capsys, ready, "contacts", "list", "--search", text)["total"] == 0
     code, _out, err = run(capsys, ready, "verify-audit")
     assert code == 0, err
     assert _scalar(ready, "SELECT count(*) FROM audit_event WHERE action = 'backup.restore'") == 1
@@ -147,7 +147,7 @@ def test_only_the_owner_restores_and_passphrases_are_checked(
     assert "passphrase" in err
     monkeypatch.setenv("PRIVACYCRM_BACKUP_PASSPHRASE", "a long backup passphrase")
     result = run_json(capsys, ready, "restore", made["path"], "--yes")
-    assert result["erasures_replayed"] == 0  # type: ignore[index]
+    assert result["erasures_replayed"] == 0
 
 
 def test_another_databases_backup_needs_the_explicit_flag(
@@ -158,7 +158,7 @@ def test_another_databases_backup_needs_the_explicit_flag(
     import pg_support
 
     other: Path = (
-        tmp_path / "other" / "other.db" if backend == "sqlite" else pg_support.new_database()  # type: ignore[assignment]
+        tmp_path / "other" / "other.db" if backend == "sqlite" else pg_support.new_database()
     )
     try:
         code, _out, err = run(capsys, other, *INIT, user=None)

@@ -38,7 +38,7 @@ def run(capsys: pytest.CaptureFixture[str], db: Path, *argv: str) -> tuple[int, 
 
 @pytest.fixture
 def db(backend: str, db_url: str, capsys: pytest.CaptureFixture[str]) -> Path:
-    path = Path(db_url) if backend == "sqlite" else db_url  # type: ignore[assignment]
+    path = Path(db_url) if backend == "sqlite" else db_url
     assert run(capsys, path, *INIT)[0] == 0
     for first, email, phone in (
         ("Zoë", "zoe@example.be", "0475 12 34 56"),

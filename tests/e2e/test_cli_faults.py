@@ -51,7 +51,7 @@ def add(db: Path, last_name: str, **kwargs: object) -> subprocess.CompletedProce
         "--last-name",
         last_name,
         *SOURCE,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 

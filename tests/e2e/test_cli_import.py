@@ -28,9 +28,9 @@ def test_import_prints_counts_by_outcome_and_reason(
     dry = run_json(
         capsys, ready, "import", str(path), *IMPORT, "customer_relationship", "--dry-run"
     )
-    assert dry["dry_run"] is True  # type: ignore[index]
-    assert dry["batch_id"] is None  # type: ignore[index]
-    assert run_json(capsys, ready, "contacts", "list")["total"] == 1  # type: ignore[index]
+    assert dry["dry_run"] is True
+    assert dry["batch_id"] is None
+    assert run_json(capsys, ready, "contacts", "list")["total"] == 1
     invalid = tmp_path / "fix.csv"
     done = run_json(
         capsys,
@@ -63,8 +63,8 @@ def test_import_prints_counts_by_outcome_and_reason(
     }
     assert "misschien" in invalid.read_text(encoding="utf-8-sig")
     again = run_json(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
-    assert again["skipped"]["duplicate"] == 3  # type: ignore[index]
-    assert again["batch_id"] is None  # type: ignore[index]
+    assert again["skipped"]["duplicate"] == 3
+    assert again["batch_id"] is None
     code, out, err = run(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
     assert code == 0, err
     assert "3 skipped: already a contact" in out
@@ -73,13 +73,13 @@ def test_import_prints_counts_by_outcome_and_reason(
 def test_import_list_and_undo(capsys: pytest.CaptureFixture[str], ready: Path) -> None:
     path = CORPUS / "google_contacts.csv"
     done = run_json(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
-    assert done["imported"] == 2  # type: ignore[index]
-    [batch] = run_json(capsys, ready, "import", "list")  # type: ignore[misc]
-    assert batch["id"] == done["batch_id"]  # type: ignore[index]
+    assert done["imported"] == 2
+    [batch] = run_json(capsys, ready, "import", "list")
+    assert batch["id"] == done["batch_id"]
     assert (batch["contacts"], batch["undoable"], batch["undone"]) == (2, True, False)
     undone = run_json(capsys, ready, "import", "undo", str(batch["id"]))
     assert undone == {"id": batch["id"], "removed": 2}
-    assert run_json(capsys, ready, "contacts", "list")["total"] == 1  # type: ignore[index]
+    assert run_json(capsys, ready, "contacts", "list")["total"] == 1
     code, _out, err = run(capsys, ready, "import", "undo", str(batch["id"]))
     assert code == 1
     assert len(err.strip().splitlines()) == 1
@@ -112,10 +112,10 @@ def test_legal_basis_mapping_and_format_options(
         "--obtained",
         "2026-01-15",
     )
-    assert done["imported"] == 1  # type: ignore[index]
+    assert done["imported"] == 1
     shown = run_json(capsys, ready, "contacts", "show", "2")
-    assert shown["emails"][0]["value"] == "jan@example.be"  # type: ignore[index]
-    assert shown["emails"][0]["source"]["obtained_on"] == "2026-01-15"  # type: ignore[index]
+    assert shown["emails"][0]["value"] == "jan@example.be"
+    assert shown["emails"][0]["source"]["obtained_on"] == "2026-01-15"
 
 
 @pytest.mark.parametrize(
@@ -161,4 +161,4 @@ def test_refusals_and_usage_errors(
     assert out == ""
     assert words in err
     assert len(err.strip().splitlines()) == 1
-    assert run_json(capsys, ready, "contacts", "list")["total"] == 1  # type: ignore[index]
+    assert run_json(capsys, ready, "contacts", "list")["total"] == 1

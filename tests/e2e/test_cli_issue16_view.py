@@ -15,7 +15,7 @@ from .test_cli_users_audit import NEW_PASSWORD as OFFICE_PASSWORD
 
 @pytest.fixture
 def db(backend: str, db_url: str, capsys: pytest.CaptureFixture[str]) -> Path:
-    path = Path(db_url) if backend == "sqlite" else db_url  # type: ignore[assignment]
+    path = Path(db_url) if backend == "sqlite" else db_url
     assert run(capsys, path, *INIT, user=None)[0] == 0
     code, _out, err = run(capsys, path, "demo", "--count", "250")
     assert code == 0, err

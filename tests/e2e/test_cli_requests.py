@@ -90,7 +90,7 @@ def test_export_report(capsys: pytest.CaptureFixture[str], ready: Path, tmp_path
         "json": str(copy),
         "language": "fr",
         "reference": document["reference"],
-    }  # type: ignore[index]
+    }
     text = " ".join(PdfReader(io.BytesIO(pdf.read_bytes())).pages[0].extract_text().split())
     assert "Lefèvre" in text
     assert "Vos données" in text

@@ -42,12 +42,12 @@ def test_cleanup_dry_run_then_apply(capsys: pytest.CaptureFixture[str], ready: P
     }
     _expire(ready, 1, "customer_relationship")
     dry = run_json(capsys, ready, "cleanup", "--dry-run")
-    assert dry["by_action"] == {"anonymise": 1}  # type: ignore[index]
-    assert dry["by_reason"] == {"customer_relationship": 1}  # type: ignore[index]
+    assert dry["by_action"] == {"anonymise": 1}
+    assert dry["by_reason"] == {"customer_relationship": 1}
     applied = run_json(capsys, ready, "cleanup", "--apply")
-    assert applied["dry_run"] is False  # type: ignore[index]
-    assert applied["total"] == 1  # type: ignore[index]
-    assert run_json(capsys, ready, "cleanup", "--dry-run")["total"] == 0  # type: ignore[index]
+    assert applied["dry_run"] is False
+    assert applied["total"] == 1
+    assert run_json(capsys, ready, "cleanup", "--dry-run")["total"] == 0
     code, _out, err = run(capsys, ready, "cleanup")
     assert code == 2
     assert "--dry-run" in err
@@ -77,7 +77,7 @@ def test_erase_refuses_free_text_reason(capsys: pytest.CaptureFixture[str], read
     for valid in ("erasure_request", "objection", "retention_expired", "other"):
         assert valid in err
     # Nothing was erased: the contact is still there and can be erased with a valid code.
-    assert run_json(capsys, ready, "erase", "1", "--reason", "Erasure request")["erased"] is True  # type: ignore[index]
+    assert run_json(capsys, ready, "erase", "1", "--reason", "Erasure request")["erased"] is True
     code, _out, err = run(capsys, ready, *ZOE, *SOURCE, "2024-05-01")
     assert code == 1
     assert "forgotten" in err
@@ -87,7 +87,7 @@ def test_reconfirm_months_is_shown_and_set(capsys: pytest.CaptureFixture[str], r
     """Issue 16: the re-confirmation horizon of consents is configurable (default 24)."""
     assert run_json(capsys, ready, "reconfirm-months") == {"reconfirm_months": 24}
     changed = run_json(capsys, ready, "reconfirm-months", "12")
-    assert changed["reconfirm_months"] == 12  # type: ignore[index]
+    assert changed["reconfirm_months"] == 12
     assert run_json(capsys, ready, "reconfirm-months") == {"reconfirm_months": 12}
     code, _out, err = run(capsys, ready, "reconfirm-months", "0")
     assert code == 1
@@ -115,8 +115,8 @@ def test_erase_with_a_reader_open_says_pending_then_finishes(
     assert reader.execute("SELECT count(*) FROM contact").fetchone() == (1,)
     try:
         document = run_json(capsys, ready, "erase", "1", "--reason", "erasure_request")
-        assert document["erased"] is True  # type: ignore[index]
-        assert document["scrub"] == "pending"  # type: ignore[index]
+        assert document["erased"] is True
+        assert document["scrub"] == "pending"
         assert _on_disk(ready, email)  # it really is still there
         code, _out, _err = run(capsys, ready, "contacts", "list")
         assert code == 0

@@ -42,7 +42,7 @@ def run(
 
 @pytest.fixture
 def db(backend: str, db_url: str, capsys: pytest.CaptureFixture[str]) -> Path:
-    path = Path(db_url) if backend == "sqlite" else db_url  # type: ignore[assignment]
+    path = Path(db_url) if backend == "sqlite" else db_url
     assert run(capsys, path, *INIT, user=None)[0] == 0
     code, out, err = run(
         capsys, path, "user", "add", "anna", "--role", "office", "--format", "json"

@@ -480,7 +480,7 @@ def _attempt(conninfo: str, statement: str, params: tuple[object, ...] = ()) -> 
 
     with psycopg.connect(conninfo) as desk:
         try:
-            cursor = desk.execute(statement, params or None)  # type: ignore[arg-type]
+            cursor = desk.execute(statement, params or None)
         except (psycopg.errors.InsufficientPrivilege, psycopg.errors.RaiseException) as exc:
             desk.rollback()
             return f"refused: {type(exc).__name__}"
@@ -494,10 +494,10 @@ def _copy_attempt(conninfo: str, select: str, copy: str, params: tuple[object, .
     import psycopg
 
     with psycopg.connect(conninfo) as desk:
-        row = desk.execute(select, params).fetchone()  # type: ignore[arg-type]
+        row = desk.execute(select, params).fetchone()
         assert row is not None
         try:
-            with desk.cursor().copy(copy) as stream:  # type: ignore[arg-type]
+            with desk.cursor().copy(copy) as stream:
                 stream.write_row(row)
         except psycopg.errors.InsufficientPrivilege as exc:
             desk.rollback()
@@ -1170,7 +1170,7 @@ def test_no_sign_in_call_locks_an_account_for_long_or_opens_it_early(server: Ser
         "user": roles.sign_in_role(server.database),
         "password": SIGN_IN_PASSWORD,
     }
-    with psycopg.connect(**sign_in, autocommit=True) as conn:  # type: ignore[arg-type]
+    with psycopg.connect(**sign_in, autocommit=True) as conn:
         # a time far ahead, or none at all: the lock runs from the server's time
         for sent in ("9000-01-01", None):
             for _ in range(MAX_FAILED_LOGINS):

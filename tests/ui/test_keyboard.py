@@ -393,7 +393,7 @@ def test_ctrl_n_ctrl_f_and_ctrl_s_do_what_they_say(
     editor.show()
     editor.activateWindow()
     qtbot.waitUntil(editor.isActiveWindow)
-    editor.editors["last_name"].setText("Lefèvre")  # type: ignore[attr-defined]
+    editor.editors["last_name"].setText("Lefèvre")
     editor.source_description.setText("Salon Horeca, stand 12")
     editor.editors["last_name"].setFocus()
     qtbot.keyClick(editor.editors["last_name"], Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)

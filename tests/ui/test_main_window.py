@@ -78,7 +78,7 @@ def test_new_contact_refreshes_the_list(qtbot: QtBot, window: MainWindow) -> Non
     def fill_and_save() -> None:
         dialog = QApplication.activeModalWidget()
         assert isinstance(dialog, ContactEditorDialog)
-        dialog.editors["last_name"].setText("Zzyzx")  # type: ignore[attr-defined]
+        dialog.editors["last_name"].setText("Zzyzx")
         dialog.source_description.setText("Phone call from the shop")
         dialog.save()
 

@@ -67,11 +67,11 @@ def test_screenshots(qtbot: QtBot, bare_services: Services, language: str) -> No
     editor = ContactEditorDialog(bare_services.contacts, owner, contact_id.id, window)
     qtbot.addWidget(editor)
     editor.show()
-    editor.editors["city"].setText("Couvin")  # type: ignore[attr-defined]
+    editor.editors["city"].setText("Couvin")
     editor.source_description.setText("")
     editor.save()
     save(editor, f"{language}-editor-source-missing")
-    editor.editors["emails"].setPlainText("not an address")  # type: ignore[attr-defined]
+    editor.editors["emails"].setPlainText("not an address")
     editor.source_description.setText("Phone call")
     editor.save()
     save(editor, f"{language}-editor-invalid-email")

@@ -89,3 +89,15 @@ def test_no_module_over_600_lines() -> None:
 
 def test_the_root_package_holds_only_entry_points_and_settings() -> None:
     assert {p.name for p in SOURCE.glob("*.py")} <= ROOT_MODULES
+
+
+def test_the_tests_carry_no_type_ignore() -> None:
+    """mypy checks src/ only (pyproject.toml): in a test such a comment silences nothing."""
+    tests = SOURCE.parents[1] / "tests"
+    marker = "# type: " + "ignore"
+    found = [
+        str(path.relative_to(tests))
+        for path in tests.rglob("*.py")
+        if marker in path.read_text(encoding="utf-8")
+    ]
+    assert found == []

@@ -68,12 +68,12 @@ def test_user_admin(qtbot: QtBot, services: Services, owner: Actor) -> None:
     dialog = UserAdminDialog(services.auth, owner)
     qtbot.addWidget(dialog)
     assert dialog.add_user("anne", Role.OFFICE, GOOD)
-    assert [dialog.model.user_at(r).username for r in range(2)] == ["anne", "owner"]  # type: ignore[union-attr]
+    assert [dialog.model.user_at(r).username for r in range(2)] == ["anne", "owner"]
     assert not dialog.add_user("anne", Role.OFFICE, GOOD)
     assert "taken" in dialog.error.text()
     dialog.select("anne")
     assert dialog.deactivate_selected()
-    assert dialog.model.user_at(0).active is False  # type: ignore[union-attr]
+    assert dialog.model.user_at(0).active is False
     assert dialog.reactivate_selected()
     assert dialog.reset_selected("a brand new password")
     assert dialog.change_selected_role(Role.SALES)
@@ -130,7 +130,7 @@ def test_audit_viewer(
     assert dialog.model.rowCount() == total
     assert "intact" in dialog.chain.text()
     dialog.user.setCurrentIndex(dialog.user.findData("petra"))
-    assert {dialog.model.event_at(r).actor for r in range(dialog.model.rowCount())} == {"petra"}  # type: ignore[union-attr]
+    assert {dialog.model.event_at(r).actor for r in range(dialog.model.rowCount())} == {"petra"}
     dialog.user.setCurrentIndex(0)
     dialog.action.setCurrentIndex(dialog.action.findData("contact.create"))
     assert dialog.model.total == PAGE + 20
@@ -168,7 +168,7 @@ def test_office_editor_has_no_notes_or_birth_date(
     labels = " ".join(w.text() for w in editor.findChildren(QLabel))
     assert "Notes" not in labels
     assert "Birth date" not in labels
-    assert "Qsecret" not in editor.editors["notes"].toPlainText()  # type: ignore[attr-defined]
+    assert "Qsecret" not in editor.editors["notes"].toPlainText()
     # A new contact follows the owner's overrides too.
     services.access.set_field_access(owner, Role.OFFICE, "notes", FieldAccess.WRITE)
     fresh = ContactEditorDialog(services.contacts, office, None)

@@ -81,7 +81,7 @@ def test_the_owner_marks_changes_outside_the_app_as_reviewed(
 
     def mark(actor: Actor, upto: int) -> int:
         marked.append(upto)
-        checks.append(type(checks[0])(None, [], []))  # type: ignore[call-arg]
+        checks.append(type(checks[0])(None, [], []))
         return 2
 
     monkeypatch.setattr(services.audit, "mark_outside_writes_reviewed", mark)

@@ -91,7 +91,7 @@ def test_back_up_now_settings_and_restore(
     assert services.backup.max_age_days() == 60
     dialog.backup_button.click()
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 1 and not dialog.progress.busy)
-    assert dialog.model.backup_at(0).encrypted  # type: ignore[union-attr]
+    assert dialog.model.backup_at(0).encrypted
     assert find_backups(tmp_path / "usb")  # the second copy
     save(dialog, f"{language}-backups")
 
@@ -116,7 +116,7 @@ def test_back_up_now_settings_and_restore(
     qtbot.waitUntil(lambda: dialog.restored is not None, timeout=20_000)
     assert seen
     assert dialog.restored.erasures_replayed == 1
-    assert str(dialog.restored.aside) in shown[-1]  # type: ignore[union-attr]
+    assert str(dialog.restored.aside) in shown[-1]
     assert services.contacts.count(owner, "Qzxgone") == 0
 
 
@@ -276,7 +276,7 @@ def test_another_databases_backup_is_restored_only_after_a_clear_question(
     qtbot.addWidget(listing)
     listing.resize(1024, 600)
     listing.show()
-    kinds = [listing.model.backup_at(r).tier for r in range(listing.model.rowCount())]  # type: ignore[union-attr]
+    kinds = [listing.model.backup_at(r).tier for r in range(listing.model.rowCount())]
     assert BackupTier.BEFORE_RESTORE in kinds
     save(listing, f"{language}-backups-set-aside")
 

@@ -218,7 +218,7 @@ def test_notes_with_special_category_words_are_confirmed_first(
         services.contacts, owner, cid, scan_notes=services.disclosures.scan_text
     )
     qtbot.addWidget(editor)
-    editor.editors["notes"].setPlainText("Klant is diabeticus, lid van de vakbond")  # type: ignore[attr-defined]
+    editor.editors["notes"].setPlainText("Klant is diabeticus, lid van de vakbond")
     editor.source_description.setText("Phone call")
     asked: list[str] = []
 

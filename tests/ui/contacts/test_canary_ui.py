@@ -79,9 +79,9 @@ def test_screens_show_canaries_only_where_the_matrix_allows(
             services.auth.add_user(owner, role.value, GOOD, role)
             actors[role] = services.auth.login(role.value, GOOD)
     values = {f: v for f, (v, _t) in CANARIES.items() if f not in ("emails", "phones")}
-    values["birth_date"] = dt.date(1931, 7, 13)  # type: ignore[assignment]
+    values["birth_date"] = dt.date(1931, 7, 13)
     data = ContactInput(
-        **values,  # type: ignore[arg-type]
+        **values,
         emails=(CANARIES["emails"][0],),
         phones=(CANARIES["phones"][0],),
     )

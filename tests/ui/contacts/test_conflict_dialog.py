@@ -76,7 +76,7 @@ def _editor(qtbot: QtBot, services: Services, actor: Actor, cid: int) -> Contact
 
 def _type(editor: ContactEditorDialog, **values: str) -> None:
     for name, value in values.items():
-        editor.editors[name].setText(value)  # type: ignore[attr-defined]
+        editor.editors[name].setText(value)
 
 
 def _dialog(editor: ContactEditorDialog) -> ConflictDialog:
@@ -94,9 +94,7 @@ def _two_desks_collide(
     desk_a_editor = _editor(qtbot, services, owner, cid)
     desk_b_editor = _editor(qtbot, desk_b, marie, cid)
     _type(desk_a_editor, city="Namur", postcode="5000")
-    desk_a_editor.editors["phones"].setPlainText(  # type: ignore[attr-defined]
-        "+32475123456\n+3292234567"
-    )
+    desk_a_editor.editors["phones"].setPlainText("+32475123456\n+3292234567")
     with qtbot.waitSignal(desk_a_editor.accepted):
         desk_a_editor.save()
     _type(desk_b_editor, city="Gent", postcode="9000", last_name="Dubois")
@@ -141,8 +139,8 @@ def test_cancel_keeps_the_typed_form_and_saving_again_asks_again(
     assert editor.conflict_dialog is None
     assert editor.isVisible()
     assert editor.result() != QDialog.DialogCode.Accepted
-    assert editor.editors["city"].text() == "Gent"  # type: ignore[attr-defined]
-    assert editor.editors["last_name"].text() == "Dubois"  # type: ignore[attr-defined]
+    assert editor.editors["city"].text() == "Gent"
+    assert editor.editors["last_name"].text() == "Dubois"
     assert "Nothing was saved" in editor.general_error.text()
     assert services.contacts.get(owner, cid).city == "Namur"
 
@@ -172,7 +170,7 @@ def test_a_third_save_while_choosing_shows_the_dialog_again(
     second = _dialog(editor)
     assert second is not first
     assert (second.theirs["city"].text(), second.mine["city"].text()) == ("Brugge", "Gent")
-    assert editor.editors["city"].text() == "Gent"  # type: ignore[attr-defined]
+    assert editor.editors["city"].text() == "Gent"
     assert services.contacts.get(owner, cid).city == "Brugge"
     qtbot.mouseClick(second.keep_theirs, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(editor.accepted):

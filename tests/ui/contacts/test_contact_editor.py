@@ -22,10 +22,10 @@ def new_editor(
 
 
 def fill_person(dialog: ContactEditorDialog, email: str = "zoe@example.be") -> None:
-    dialog.editors["first_name"].setText("Zoë")  # type: ignore[attr-defined]
-    dialog.editors["last_name"].setText("Peeters")  # type: ignore[attr-defined]
-    dialog.editors["emails"].setPlainText(email)  # type: ignore[attr-defined]
-    dialog.editors["city"].setText("Liège")  # type: ignore[attr-defined]
+    dialog.editors["first_name"].setText("Zoë")
+    dialog.editors["last_name"].setText("Peeters")
+    dialog.editors["emails"].setPlainText(email)
+    dialog.editors["city"].setText("Liège")
 
 
 def test_save_without_source_description_is_refused(
@@ -68,7 +68,7 @@ def test_saved_contact_shows_its_source_per_field(
     assert dialog.saved_id is not None
 
     reopened = new_editor(qtbot, services, owner, dialog.saved_id)
-    assert reopened.editors["first_name"].text() == "Zoë"  # type: ignore[attr-defined]
+    assert reopened.editors["first_name"].text() == "Zoë"
     for field in ("first_name", "last_name", "city", "emails"):
         tip = reopened.source_buttons[field].toolTip()
         assert "Business card at the Ghent fair" in tip
@@ -87,10 +87,10 @@ def test_edit_conflict_is_reported(qtbot: QtBot, services: Services, owner: Acto
     assert dialog.saved_id is not None
     first = new_editor(qtbot, services, owner, dialog.saved_id)
     second = new_editor(qtbot, services, owner, dialog.saved_id)
-    first.editors["city"].setText("Gent")  # type: ignore[attr-defined]
+    first.editors["city"].setText("Gent")
     first.save()
     assert first.result() == ContactEditorDialog.DialogCode.Accepted
-    second.editors["city"].setText("Namur")  # type: ignore[attr-defined]
+    second.editors["city"].setText("Namur")
     second.save()
     assert not second.general_error.isHidden()
     assert "somebody else changed this contact" in second.general_error.text()
@@ -119,4 +119,4 @@ def test_office_does_not_see_notes_or_birth_date(
     assert dialog.saved_id is not None
     reopened = new_editor(qtbot, services, office, dialog.saved_id)
     assert reopened.editors["notes"].parent() is None
-    assert reopened.editors["city"].text() == "Liège"  # type: ignore[attr-defined]
+    assert reopened.editors["city"].text() == "Liège"

@@ -113,7 +113,7 @@ def test_row_role_gives_the_dto(demo_services: Services, owner: Actor) -> None:
 def test_rows_are_fetched_lazily_by_window(services: Services, owner: Actor) -> None:
     services.demo.generate(owner, 5000, seed=2)
     counting = CountingContacts(services.contacts)
-    model = ContactTableModel(counting, owner)  # type: ignore[arg-type]
+    model = ContactTableModel(counting, owner)
     assert model.rowCount() == 5000
     assert counting.pages == []
     model.index(0, 0).data()

@@ -22,9 +22,9 @@ from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 def editor(qtbot: QtBot, services: Services, owner: Actor, email: str) -> ContactEditorDialog:
     dialog = ContactEditorDialog(services.contacts, owner, None)
     qtbot.addWidget(dialog)
-    dialog.editors["first_name"].setText("Zoë")  # type: ignore[attr-defined]
-    dialog.editors["last_name"].setText("Lefèvre")  # type: ignore[attr-defined]
-    dialog.editors["emails"].setPlainText(email)  # type: ignore[attr-defined]
+    dialog.editors["first_name"].setText("Zoë")
+    dialog.editors["last_name"].setText("Lefèvre")
+    dialog.editors["emails"].setPlainText(email)
     dialog.source_description.setText("Business card")
     return dialog
 

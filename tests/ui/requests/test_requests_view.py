@@ -40,7 +40,7 @@ def zoe(services: Services, owner: Actor, language: str = "fr") -> int:
             last_name="Lefèvre",
             emails=("zoe@example.be",),
             city="Liège",
-            language=language,  # type: ignore[arg-type]
+            language=language,
         ),
         SOURCE,
     )

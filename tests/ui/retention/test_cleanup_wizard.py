@@ -83,7 +83,7 @@ def test_the_wizard_page_by_page(
     wizard.next()
     assert wizard.currentId() == Page.REVIEW
     model = wizard.review_page.model
-    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    qtmodeltester.check(model)
     assert model.rowCount() == 5
     # Bulk: select two rows and keep them; uncheck another.
     view = wizard.review_page.view

@@ -144,7 +144,7 @@ def test_owner_sets_the_idle_time_from_the_menu(
     monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (3, True))
     clock = ManualClock()
     window = _window(qtbot, services, owner, clock)
-    assert window.idle_action in window.admin_menu.actions()  # type: ignore[union-attr]
+    assert window.idle_action in window.admin_menu.actions()
     window.ask_idle_time()
     assert services.auth.idle_timeout() == dt.timedelta(minutes=3)
     clock.advance(dt.timedelta(minutes=3))

@@ -42,7 +42,7 @@ def test_the_choice_is_saved_and_takes_effect_after_a_restart(
     qtbot.addWidget(window)
     title = window.windowTitle()
     file_menu = window.menuBar().actions()[0].menu()
-    assert window.language_action in file_menu.actions()  # type: ignore[union-attr]
+    assert window.language_action in file_menu.actions()
     assert "&" in window.language_action.text()
 
     told: list[str] = []

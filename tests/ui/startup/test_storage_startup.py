@@ -239,12 +239,12 @@ def test_a_read_only_file_opens_read_only_with_a_notice(
     editor = ContactEditorDialog(opened.contacts, actor, None, window)
     qtbot.addWidget(editor)
     editor.show()
-    editor.editors["last_name"].setText("Lefèvre")  # type: ignore[attr-defined]
+    editor.editors["last_name"].setText("Lefèvre")
     editor.source_description.setText("phoned in")
     editor.save()
     assert editor.isVisible()
     assert "read-only" in editor.general_error.text()
-    assert editor.editors["last_name"].text() == "Lefèvre"  # type: ignore[attr-defined]
+    assert editor.editors["last_name"].text() == "Lefèvre"
     editor.reject()
     window.close()
     opened.uow.engine.dispose()
@@ -262,8 +262,8 @@ def test_a_full_disk_keeps_the_editor_open_with_the_input(
     editor = ContactEditorDialog(services.contacts, owner, None)
     qtbot.addWidget(editor)
     editor.show()
-    editor.editors["last_name"].setText("Lefèvre")  # type: ignore[attr-defined]
-    editor.editors["notes"].setPlainText("n" * 19_000)  # type: ignore[attr-defined]
+    editor.editors["last_name"].setText("Lefèvre")
+    editor.editors["notes"].setPlainText("n" * 19_000)
     editor.source_description.setText("phoned in")
     event.listen(engine, "connect", full)
     engine.dispose()
@@ -272,7 +272,7 @@ def test_a_full_disk_keeps_the_editor_open_with_the_input(
         assert editor.isVisible()
         assert editor.saved_id is None
         assert "disk holding the database is full" in editor.general_error.text()
-        assert editor.editors["last_name"].text() == "Lefèvre"  # type: ignore[attr-defined]
+        assert editor.editors["last_name"].text() == "Lefèvre"
     finally:
         event.remove(engine, "connect", full)
         engine.dispose()
@@ -349,7 +349,7 @@ def test_screenshots_of_the_storage_messages(
     editor = ContactEditorDialog(services.contacts, owner, None, window)
     qtbot.addWidget(editor)
     editor.show()
-    editor.editors["last_name"].setText("Lefèvre")  # type: ignore[attr-defined]
+    editor.editors["last_name"].setText("Lefèvre")
     editor.source_description.setText("Salon Liège")
     editor.save()
     assert editor.isVisible()

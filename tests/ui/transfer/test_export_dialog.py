@@ -82,7 +82,7 @@ def test_the_chosen_rows_are_exported_as_csv(
     assert window.export_action in window.contacts_menu.actions()
     select_rows(window, (0, 2), (5, 5), (250, 251))
     assert window.export_action.isEnabled()
-    wanted = [window.model.contact_at(r).id for r in (0, 1, 2, 5, 250, 251)]  # type: ignore[union-attr]
+    wanted = [window.model.contact_at(r).id for r in (0, 1, 2, 5, 250, 251)]
     dialog = window.export_selected()
     assert isinstance(dialog, ExportDialog)
     assert "6 contacts selected" in dialog.summary.text()
@@ -131,7 +131,7 @@ def test_the_whole_list_and_a_search_result(
     run_export(qtbot, dialog)
     ids = csv_ids(tmp_path / "gent.csv")
     assert len(ids) == total
-    assert ids == [window.model.contact_at(r).id for r in range(total)]  # type: ignore[union-attr]
+    assert ids == [window.model.contact_at(r).id for r in range(total)]
 
 
 def test_own_use_is_refused_with_a_clear_message(

@@ -52,7 +52,7 @@ def test_undo_from_the_history(
     dialog = ImportHistoryDialog(services, owner)
     qtbot.addWidget(dialog)
     dialog.show()
-    qtmodeltester.check(dialog.model)  # type: ignore[attr-defined]
+    qtmodeltester.check(dialog.model)
     assert dialog.model.rowCount() == 2
     files = {dialog.model.index(r, 0).data() for r in range(2)}
     assert files == {"first.csv", "second.csv"}

@@ -168,7 +168,7 @@ def test_every_page_on_an_excel_file(
     assert (checked.imported, checked.invalid_rows) == (2, 1)
     assert sum(checked.skipped.values()) == 2
     assert services.contacts.count(owner) == before  # a dry run writes nothing
-    qtmodeltester.check(check.model)  # type: ignore[attr-defined]
+    qtmodeltester.check(check.model)
     assert check.model.rowCount() == 1
     assert check.model.index(0, 0).data() == "3"
     assert check.counts.text() == bullets(result_lines(checked, dry_run=True))

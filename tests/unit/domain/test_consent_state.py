@@ -66,7 +66,7 @@ facts = st.builds(
 @given(st.lists(facts, min_size=1, max_size=12), st.randoms())
 def test_same_moment_events_do_not_depend_on_their_order(events: list, rnd: object) -> None:
     shuffled = list(events)
-    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    rnd.shuffle(shuffled)
     assert consent_state(events, "newsletter", Channel.EMAIL, TODAY) == consent_state(
         shuffled, "newsletter", Channel.EMAIL, TODAY
     )

@@ -142,7 +142,7 @@ def test_the_feed_connection_is_not_taken_from_the_pool(engine: Engine) -> None:
         while feed.connects == 0 and time.monotonic() < deadline:
             time.sleep(0.01)
         assert feed.connects == 1
-        assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert engine.pool.checkedout() == 0
         engine.dispose()  # a restore or read-only recovery: the feed keeps its connection
         time.sleep(3 * POLL)
         assert feed.active
@@ -171,14 +171,14 @@ def pg_url() -> Iterator[str]:
     psycopg = pytest.importorskip("psycopg")
     name = f"pcrm_feed_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+        conn.execute(f"CREATE DATABASE {name}")
     url = pg_support.database_url(admin, name)
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in TRIGGER_SQL:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
     yield url
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _pg_insert(url: str, rows: int = 1) -> None:

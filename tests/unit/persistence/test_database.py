@@ -45,7 +45,7 @@ def test_database_file_is_readable_by_its_owner_only(engine: Engine, db_path: Pa
 
 def test_head_revision_constant_matches_alembic(engine: Engine) -> None:
     with engine.connect() as conn:
-        script = ScriptDirectory.from_config(alembic_config(conn))  # type: ignore[arg-type]
+        script = ScriptDirectory.from_config(alembic_config(conn))
     assert script.get_current_head() == HEAD_REVISION
     assert current_revision(engine) == HEAD_REVISION
 

@@ -24,7 +24,7 @@ from privacycrm_desktop.persistence.storage_health import probe_read, probe_writ
 
 def _error_of(action: object) -> BaseException:
     try:
-        action()  # type: ignore[operator]
+        action()
     except Exception as exc:  # the error the driver really raised
         return exc
     raise AssertionError("the action did not fail")

@@ -64,10 +64,10 @@ def make_contact(
 
 def _input(values: dict[str, str], language: str) -> ContactInput:
     return ContactInput(
-        **values,  # type: ignore[arg-type]
+        **values,
         emails=(EMAIL,),
         phones=(PHONE,),
-        language=language,  # type: ignore[arg-type]
-        relationship="customer",  # type: ignore[arg-type]
+        language=language,
+        relationship="customer",
         birth_date=dt.date(1984, 5, 17),
     )

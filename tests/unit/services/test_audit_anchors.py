@@ -52,7 +52,7 @@ def events(engine: Engine) -> list[tuple[object, ...]]:
 
 
 def _record(row: tuple[object, ...], event_id: int) -> AuditRecord:
-    return AuditRecord(*(str(v) for v in row[1:7]), event_id=str(event_id))  # type: ignore[arg-type]
+    return AuditRecord(*(str(v) for v in row[1:7]), event_id=str(event_id))
 
 
 def rechain(engine: Engine, keep: list[tuple[object, ...]]) -> None:
@@ -170,7 +170,7 @@ def test_each_tampering_is_caught_and_the_anchor_named(
     assert caught, [p.describe(str) for p in result.problems]
     sentence = caught[0].describe(str)
     if expected == "file":
-        assert str(AnchorFile.for_engine(engine).path) in sentence  # type: ignore[union-attr]
+        assert str(AnchorFile.for_engine(engine).path) in sentence
     else:
         assert "server's anchor table" in sentence
 
@@ -343,7 +343,7 @@ def test_app_actions_that_reuse_deleted_numbers_do_not_hide_the_deletion(
     assert not result.ok
     caught = file_problems_of(result)
     assert caught, [p.describe(str) for p in result.problems]
-    path = str(AnchorFile.for_engine(engine).path)  # type: ignore[union-attr]
+    path = str(AnchorFile.for_engine(engine).path)
     assert path in caught[0]
     assert {"changed"} <= {p.kind for p in result.problems if p.anchor.kind == "file"}
 
@@ -392,7 +392,7 @@ def test_an_emptied_trail_begun_again_is_a_removal_not_a_new_start(
     assert {"removed", "changed"} <= {p.kind for p in caught}, [
         p.describe(str) for p in result.problems
     ]
-    path = str(AnchorFile.for_engine(engine).path)  # type: ignore[union-attr]
+    path = str(AnchorFile.for_engine(engine).path)
     assert all(path in p.describe(str) for p in caught)
     anchor_file = AnchorFile.for_engine(engine)
     assert anchor_file is not None
@@ -431,7 +431,7 @@ def test_a_demo_database_passes_the_check(svc: Services, owner: Actor, engine: E
     assert anchor_file is not None
     log = anchor_file.read()
     assert log is not None
-    assert max(row[0] for row in events(engine)) in log.entries  # type: ignore[type-var]
+    assert max(row[0] for row in events(engine)) in log.entries
 
 
 @pytest.mark.sqlite_only

@@ -276,7 +276,7 @@ def test_a_restore_takes_only_rows_from_the_dump_never_its_sql(
                 conn.exec_driver_sql(sql)
 
             def build_schema() -> None:
-                command.upgrade(alembic_config(conn), "head")  # type: ignore[arg-type]
+                command.upgrade(alembic_config(conn), "head")
                 create_write_log_tables(run_sql)
 
             pg_dump.load_dump(conn, crafted, build_schema)

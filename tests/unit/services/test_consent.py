@@ -42,7 +42,7 @@ def add_contact(svc: Services, owner: Actor, **changes: object) -> int:
     }
     values.update(changes)
     source = SourceInput(SourceKind.SALE, "Invoice 2026-17", dt.date(2026, 3, 1))
-    return svc.contacts.create(owner, ContactInput(**values), source)  # type: ignore[arg-type]
+    return svc.contacts.create(owner, ContactInput(**values), source)
 
 
 def opt_in(contact_id: int, channel: Channel = Channel.EMAIL, **changes: object) -> ConsentInput:
@@ -55,7 +55,7 @@ def opt_in(contact_id: int, channel: Channel = Channel.EMAIL, **changes: object)
         "evidence": "web form ref. 4711",
     }
     values.update(changes)
-    return ConsentInput(**values)  # type: ignore[arg-type]
+    return ConsentInput(**values)
 
 
 def count(svc: Services, model: type, *where: object) -> int:

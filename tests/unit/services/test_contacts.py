@@ -38,7 +38,7 @@ ZOE = ContactInput(
     street="Rue Haute 1",
     postcode="4000",
     city="Liège",
-    language="fr",  # type: ignore[arg-type]
+    language="fr",
     notes="Prefers calls after 5 pm",
     relationship=Relationship.CUSTOMER,
 )

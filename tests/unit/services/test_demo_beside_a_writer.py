@@ -23,7 +23,7 @@ def test_demo_and_another_writer_add_contacts_side_by_side(
 ) -> None:
     # Chunks of 100 instead of 20,000, so a small run has several.
     small = functools.partial(demo.generate_chunks, chunk_size=100)
-    monkeypatch.setattr(demo, "generate_chunks", small)  # type: ignore[attr-defined]
+    monkeypatch.setattr(demo, "generate_chunks", small)
     other = Services.build(create_engine_for(db_url), svc.clock)
     added: list[int] = []
 

@@ -42,7 +42,7 @@ def people(svc: Services, owner: Actor) -> list[int]:
             street="Rue Haute 5",
             postcode="4000",
             city="Liège",
-            language="fr",  # type: ignore[arg-type]
+            language="fr",
             birth_date=dt.date(1931, 7, 13),
             notes="Allergic to nuts?\nCall after 5 pm",
         ),
@@ -83,7 +83,7 @@ def request(fmt: ExportFormat = ExportFormat.CSV, **changes: object) -> ExportRe
         "contact_ids": None,
     }
     values.update(changes)
-    return ExportRequest(**values)  # type: ignore[arg-type]
+    return ExportRequest(**values)
 
 
 def rows(path: Path) -> list[dict[str, str]]:

@@ -245,7 +245,7 @@ def test_a_broken_pool_leaves_the_rest_to_this_process(monkeypatch: pytest.Monke
     with RowChecker(plan, rows, block=50, workers=1) as checker:
         pool = checker._pool
         assert pool is not None
-        for process in list(pool._processes.values()):  # type: ignore[attr-defined]
+        for process in list(pool._processes.values()):
             os.kill(process.pid, signal.SIGKILL)
         checked = [row for block in checker.blocks() for row in block]
         assert checker.workers == 0

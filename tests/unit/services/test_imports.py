@@ -67,11 +67,11 @@ def plan_for(
         legal_basis="contract",
         duplicates=duplicates,
     )
-    return dataclasses.replace(plan, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(plan, **changes)
 
 
 def run(svc: Services, actor: Actor, path: Path, **kwargs: object) -> ImportResult:
-    return svc.imports.run(actor, plan_for(svc, actor, path, **kwargs))  # type: ignore[arg-type]
+    return svc.imports.run(actor, plan_for(svc, actor, path, **kwargs))
 
 
 def contact_by_email(svc: Services, actor: Actor, address: str) -> int:
@@ -752,7 +752,7 @@ def test_duplicate_look_ups_use_indexes(svc: Services, owner: Actor) -> None:
     plans = []
     with engine.connect() as conn:
         for statement, params in captured[:3]:
-            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()  # type: ignore[arg-type]
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
             plans.append(" ".join(str(r[-1]) for r in rows))
     assert len(plans) == 3
     assert "INDEX ix_contact_email_address" in plans[0]

@@ -31,7 +31,7 @@ def contact(svc: Services, owner: Actor, language: str = "nl") -> int:
             first_name="Zoë {name}",
             last_name="Peeters",
             emails=("zoe@example.be",),
-            language=language,  # type: ignore[arg-type]
+            language=language,
         ),
         SOURCE,
     )

@@ -98,7 +98,7 @@ def _refused(conninfo: str, statement: str) -> bool:
 
     with psycopg.connect(conninfo) as conn:
         try:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
         except psycopg.errors.InsufficientPrivilege:
             return True
     return False
@@ -108,7 +108,7 @@ def _rows(conninfo: str, statement: str) -> list[tuple[object, ...]]:
     import psycopg
 
     with psycopg.connect(conninfo) as conn:
-        return list(conn.execute(statement))  # type: ignore[arg-type]
+        return list(conn.execute(statement))
 
 
 def test_the_office_role_cannot_read_hidden_columns_with_plain_sql(server: Server) -> None:
@@ -354,7 +354,7 @@ def test_a_migration_reapplies_the_grants(server: Server) -> None:
     engine = server.services.uow.engine
     database = make_url(server.url).database or ""
     with engine.begin() as conn:
-        command.downgrade(alembic_config(conn), "0005_import_batches")  # type: ignore[arg-type]
+        command.downgrade(alembic_config(conn), "0005_import_batches")
         # As if the migration had re-created the table: its grants are gone.
         office_group = roles.group_role(database, Role.OFFICE)
         conn.execute(text(f'REVOKE ALL ON contact FROM "{office_group}"'))

@@ -37,7 +37,7 @@ def person(**changes: object) -> ContactInput:
         "relationship": Relationship.CUSTOMER,
     }
     values.update(changes)
-    return ContactInput(**values)  # type: ignore[arg-type]
+    return ContactInput(**values)
 
 
 def forget(svc: Services, kind: HashKind, value: str) -> None:
