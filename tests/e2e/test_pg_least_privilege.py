@@ -1505,13 +1505,16 @@ def test_an_existing_database_gets_the_new_grants_when_the_app_starts(server: Se
 
 
 def _server_log(admin: str) -> str:
-    """The log file ``tools/pg-test-server.sh`` starts the server with."""
+    """The log file ``tools/pg-test-server.sh`` starts the server with: ``server.log``
+    beside the server's data folder."""
     import os
-    import tempfile
 
-    port = make_url(admin).port or 5432
-    base = os.environ.get("TMPDIR") or tempfile.gettempdir()
-    return os.path.join(base, f"privacycrm-pgtest-{port}", "server.log")
+    import psycopg
+
+    with psycopg.connect(admin) as conn:
+        row = conn.execute("SHOW data_directory").fetchone()
+    assert row is not None
+    return os.path.join(os.path.dirname(str(row[0])), "server.log")
 
 
 def test_no_password_reaches_the_server_log(server: Server) -> None:

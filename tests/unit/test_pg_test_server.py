@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,8 @@ from sqlalchemy.engine import make_url
 SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "pg-test-server.sh"
 
 
-def _script(*args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "PRIVACYCRM_TEST_PG_PORT"}
+def _script(*args: str, env: dict[str, str] | None = None) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "PRIVACYCRM_TEST_PG_PORT"} | (env or {})
     done = subprocess.run(
         ["sh", str(SCRIPT), *args], capture_output=True, text=True, check=True, env=env
     )
@@ -25,17 +26,23 @@ def test_two_runs_start_two_servers_and_each_stops_its_own() -> None:
     if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
         pytest.skip("no PostgreSQL server binaries")
     psycopg = pytest.importorskip("psycopg")
-    first = _script("start")
-    second = _script("start")
+    # Where the servers keep their data: a folder the test chose (else /dev/shm or TMPDIR).
+    # (Not under tmp_path: the server's user must reach it, and pytest's folders are
+    # owner-only.)
+    folder = Path(tempfile.mkdtemp(prefix="pcrm-pg-servers-"))
+    folder.chmod(0o777)
+    env = {"PRIVACYCRM_TEST_PG_DIR": str(folder)}
+    first = _script("start", env=env)
+    second = _script("start", env=env)
     try:
         ports = {make_url(first).port, make_url(second).port}
         assert len(ports) == 2
         for url in (first, second):
             with psycopg.connect(url) as conn:
                 assert conn.execute("SELECT 1").fetchone() == (1,)
+        assert {p.name for p in folder.iterdir()} == {f"privacycrm-pgtest-{p}" for p in ports}
     finally:
         for url in (first, second):
-            _script("stop", str(make_url(url).port))
-    temp = Path(os.environ.get("TMPDIR") or "/tmp")
-    for port in ports:
-        assert not (temp / f"privacycrm-pgtest-{port}").exists()
+            _script("stop", str(make_url(url).port), env=env)
+    assert list(folder.iterdir()) == []
+    folder.rmdir()
