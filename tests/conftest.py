@@ -14,7 +14,14 @@ os.environ["PRIVACYCRM_CONFIG_DIR"] = __import__("tempfile").mkdtemp(prefix="pcr
 import pytest
 
 import pg_support
-from helpers.databases import copy_migrated, migrated_template
+from helpers.databases import (
+    SET_UP,
+    OwnerSetup,
+    copy_initialised,
+    copy_migrated,
+    migrated_template,
+    set_up,
+)
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import migrate
 from privacycrm_desktop.services.clock import FixedClock
@@ -33,6 +40,18 @@ COMPANY = CompanyInput(
 def clock() -> FixedClock:
     """A clock standing still at a known moment."""
     return FixedClock(dt.datetime(2025, 3, 14, 10, 0))
+
+
+@pytest.fixture
+def owner_setup() -> OwnerSetup:
+    """How ``services`` and ``owner`` set the test's database up."""
+    return OwnerSetup(COMPANY, OWNER, OWNER_PASSWORD)
+
+
+#: The fixtures that set the database up. A test asking for one gets its database set up
+#: already, copied from one set up earlier in its process (helpers/databases.py): the
+#: same rows, a database id of its own.
+_SETS_UP = {"services", "owner"}
 
 
 # -- two back ends (issue 10) -----------------------------------------------------------
@@ -103,6 +122,16 @@ def db_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
                 return
         yield str(request.getfixturevalue("database_path"))
         return
+    if _SETS_UP & set(request.fixturenames):
+        setup: OwnerSetup = request.getfixturevalue("owner_setup")
+        clock: FixedClock = request.getfixturevalue("clock")
+        url, owner = pg_support.initialised_database(
+            setup.key(clock), lambda url: setup.initialise_at(url, clock)
+        )
+        request.node.stash[SET_UP] = owner
+        yield url
+        pg_support.release(url)
+        return
     url = pg_support.new_database()
     yield url
     pg_support.drop_database(url)
@@ -115,11 +144,21 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def migrated_url(db_url: str, backend: str, sqlite_template: Path) -> str:
+def migrated_url(
+    db_url: str, backend: str, sqlite_template: Path, request: pytest.FixtureRequest
+) -> str:
     """The test's database, migrated: a copy of the SQLite template, or the PostgreSQL
-    database (itself cloned from a migrated template)."""
+    database (itself cloned from a migrated template). Set up already for a test that asks
+    for a set-up database."""
     if backend == "sqlite":
-        copy_migrated(sqlite_template, Path(db_url))
+        if _SETS_UP & set(request.fixturenames):
+            setup: OwnerSetup = request.getfixturevalue("owner_setup")
+            clock: FixedClock = request.getfixturevalue("clock")
+            owner = copy_initialised(sqlite_template, Path(db_url), setup, clock)
+            if owner is not None:
+                request.node.stash[SET_UP] = owner
+        else:
+            copy_migrated(sqlite_template, Path(db_url))
     return db_url
 
 
@@ -133,9 +172,11 @@ def bare_services(migrated_url: str, clock: FixedClock) -> Iterator[Services]:
 
 
 @pytest.fixture
-def services(bare_services: Services) -> Services:
+def services(
+    bare_services: Services, owner_setup: OwnerSetup, request: pytest.FixtureRequest
+) -> Services:
     """Services on a migrated database with the owner and company set up."""
-    bare_services.setup.initialise(COMPANY, OWNER, OWNER_PASSWORD)
+    set_up(request, bare_services, owner_setup)
     return bare_services
 
 

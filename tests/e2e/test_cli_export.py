@@ -13,6 +13,7 @@ import pytest
 import vobject
 
 from helpers.cli import PASSWORD, cli
+from helpers.databases import prepared_on_server
 from privacycrm_desktop.cli import main
 from privacycrm_desktop.i18n import set_language
 
@@ -29,7 +30,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     set_language("en")
 
 
-def run(capsys: pytest.CaptureFixture[str], db: Path, *argv: str) -> tuple[int, str, str]:
+def run(capsys: pytest.CaptureFixture[str], db: Path | str, *argv: str) -> tuple[int, str, str]:
     try:
         code = main(["--db", str(db), "--user", "owner", *argv])
     except SystemExit as exc:
@@ -39,8 +40,17 @@ def run(capsys: pytest.CaptureFixture[str], db: Path, *argv: str) -> tuple[int, 
 
 
 @pytest.fixture
-def db(backend: str, db_url: str, capsys: pytest.CaptureFixture[str]) -> Path:
-    path = Path(db_url) if backend == "sqlite" else db_url
+def db(
+    backend: str, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> Path | str:
+    """Three contacts: a file, or a URL on the server (copied from a database filled once
+    per process)."""
+    if backend == "postgresql":
+        return prepared_on_server(request, "three exported contacts", lambda url: fill(capsys, url))
+    return fill(capsys, Path(request.getfixturevalue("db_url")))
+
+
+def fill(capsys: pytest.CaptureFixture[str], path: Path | str) -> Path | str:
     assert run(capsys, path, *INIT)[0] == 0
     for first, email, phone, notes in (
         ("Zoë", "zoe@example.be", "0475 12 34 56", "Line one\nline two"),

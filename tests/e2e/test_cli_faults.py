@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from helpers.cli import cli as run_cli
+from helpers.databases import copy_migrated
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
@@ -63,11 +64,22 @@ def last_names(db: Path) -> list[str]:
         conn.close()
 
 
-@pytest.fixture
-def ready(tmp_path: Path) -> Path:
-    db = tmp_path / "crm.db"
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Set up once through the CLI; each test gets a copy of its own (``ready``)."""
+    db = tmp_path_factory.mktemp("prepared") / "crm.db"
     assert cli(db, *INIT).returncode == 0
     assert add(db, "Before").returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return db
+
+
+@pytest.fixture
+def ready(prepared: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "crm.db"
+    copy_migrated(prepared, db)
     return db
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from helpers.databases import OwnerSetup, set_up
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import migrate
 from privacycrm_desktop.services.clock import FixedClock
@@ -43,9 +44,14 @@ def svc(engine: Engine, clock: FixedClock) -> Services:
 
 
 @pytest.fixture
-def owner(svc: Services) -> Actor:
-    return svc.setup.initialise(
+def owner_setup() -> OwnerSetup:
+    return OwnerSetup(
         CompanyInput("Acme BV", "Kerkstraat 1, 9000 Gent", "0403.170.701", "privacy@acme.be", "nl"),
         "owner",
         OWNER_PASSWORD,
     )
+
+
+@pytest.fixture
+def owner(svc: Services, owner_setup: OwnerSetup, request: pytest.FixtureRequest) -> Actor:
+    return set_up(request, svc, owner_setup)

@@ -25,6 +25,7 @@ from privacycrm_desktop.domain.errors import AuthenticationFailed, DomainError
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.postgres import roles
+from privacycrm_desktop.services import passwords
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
@@ -54,9 +55,7 @@ class Server:
     contact_id: int
 
 
-@pytest.fixture
-def server(clock: FixedClock) -> Iterator[Server]:
-    url = pg_support.new_database()
+def _set_up_server(url: str, clock: FixedClock) -> tuple[Actor, int]:
     engine = create_engine_for(url)
     services = Services.build(engine, clock)
     try:
@@ -64,12 +63,24 @@ def server(clock: FixedClock) -> Iterator[Server]:
         owner = services.auth.login(OWNER, OWNER_PASSWORD)
         services.auth.enable_server_roles(owner, OWNER_PASSWORD)
         services.auth.add_user(owner, OFFICE, OFFICE_PASSWORD, Role.OFFICE)
-        contact_id = services.contacts.create(owner, ZOE, CARD)
-        yield Server(url, services, owner, contact_id)
+        return owner, services.contacts.create(owner, ZOE, CARD)
     finally:
         engine.dispose()
-        pg_support.drop_database(url)
-        _drop_roles(url)
+
+
+@pytest.fixture
+def server(clock: FixedClock) -> Iterator[Server]:
+    """Set up once per test process and copied for each test (tests/pg_support.py)."""
+    key = ("a server with an office user", clock.now(), passwords.MEMORY_KIB, passwords.TIME_COST)
+    url, (owner, contact_id) = pg_support.initialised_database(
+        key, lambda url: _set_up_server(url, clock)
+    )
+    engine = create_engine_for(url)
+    try:
+        yield Server(url, Services.build(engine, clock), owner, contact_id)
+    finally:
+        engine.dispose()
+        pg_support.release(url)
 
 
 def _drop_roles(url: str) -> None:
