@@ -193,18 +193,45 @@ def _read_csv(text: str, shape: FileShape) -> ImportTable:
             raise ImportFileUnreadable(N_("The file holds no contacts."))
         rows: list[tuple[int, tuple[str, ...]]] = []
         number = 0
+        # The line each record begins on: a quote never closed runs to the end of the file.
+        start = following = reader.line_num + 1
         for record in records:
             number += 1
+            start, following = following, reader.line_num + 1
             if not any(cell.strip() for cell in record):
                 continue
             # A cell a spreadsheet would run was written with a quote before it
             # (domain.csv_cells, ours and others'): it comes back as it was.
             rows.append((number, tuple(restore(cell) for cell in record)))
+        if rows and reader.line_num > start:
+            _refuse_an_open_quote(text, delimiter, start)
     except csv.Error:
         raise ImportFileUnreadable(
             N_("The file is not a readable CSV file (check the separator and the quotes).")
         ) from None
     return ImportTable(shape, headers, rows)
+
+
+def _refuse_an_open_quote(text: str, delimiter: str, start: int) -> None:
+    """Refuse a file whose last row, from line *start*, runs to the end inside quotes.
+
+    The lenient reader that takes real files (a stray quote inside a cell) reads a quote
+    that is never closed as a cell holding the rest of the file: every row after it would
+    be lost without a word. A row over several lines is fine when its quotes close.
+    """
+    tail = "".join(io.StringIO(text, newline="").readlines()[start - 1 :])
+    try:
+        for _record in csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            raise ImportFileUnreadable(
+                N_(
+                    "A quote opened on line {line} is never closed, so the rest of the file "
+                    "would be read as one value; nothing was imported."
+                ),
+                line=start,
+            ) from None
 
 
 # -- vCard ---------------------------------------------------------------------------------

@@ -277,3 +277,32 @@ def test_the_ascii_fast_path_of_fold_changes_nothing(text: str) -> None:
         decomposed = unicodedata.normalize("NFKD", slow)
         slow = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     assert fold(text) == slow
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('first_name,last_name,email\n"Jan,Peeters,jan@example.be\nAn,Claes,an@example.be\n', 2),
+        ('first_name;last_name;notes\nJan;Peeters;x\nAn;Claes;"one\ntwo\n', 3),
+    ],
+)
+def test_a_quote_never_closed_refuses_the_file_naming_its_line(text: str, line: int) -> None:
+    """Read leniently, the open quote would swallow every later row into one cell."""
+    data = text.encode()
+    with pytest.raises(ImportFileUnreadable) as refused:
+        read_table(data, detect_shape(data, "contacts.csv"))
+    assert refused.value.params == {"line": line}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'first_name,last_name,notes\nJan,Peeters,"one\ntwo"\nAn,Claes,x\n',
+        'first_name,last_name,notes\nJan,Peeters,x\nAn,Claes,"one\r\ntwo"\r\n',
+        'first_name,last_name,notes\nJan,Peeters,5" disk\nAn,Claes,x\n',
+    ],
+)
+def test_closed_quotes_over_lines_and_stray_quotes_keep_every_row(text: str) -> None:
+    data = text.encode()
+    table = read_table(data, detect_shape(data, "contacts.csv"))
+    assert [row[1][:2] for row in table.rows] == [("Jan", "Peeters"), ("An", "Claes")]
