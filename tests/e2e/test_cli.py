@@ -407,3 +407,25 @@ def test_a_reader_that_stops_early_is_not_a_database_error(
         reader.wait(timeout=60)
     assert "database" not in stderr.casefold()
     assert "Traceback" not in stderr
+
+
+def test_check_says_in_words_when_the_disk_is_nearly_full(
+    capsys: pytest.CaptureFixture[str], ready: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text of ``check`` says what its JSON's ``low_space`` says."""
+    from privacycrm_desktop.services import storage
+    from privacycrm_desktop.services.storage import StorageService
+
+    code, out, _err = run(capsys, ready, "check")
+    assert code == 0
+    assert "nearly full" not in out
+
+    class NearlyFull(StorageService):
+        def __init__(self, uow: object, clock: object = None) -> None:
+            super().__init__(uow, clock, low_space=1 << 62)  # more than any disk holds
+
+    monkeypatch.setattr(storage, "StorageService", NearlyFull)
+    assert run_json(capsys, ready, "check")["low_space"] is True
+    code, out, _err = run(capsys, ready, "check")
+    assert code == 0
+    assert "The disk holding the database is nearly full" in out

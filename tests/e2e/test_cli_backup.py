@@ -349,3 +349,23 @@ def test_check_and_recovery_name_only_this_databases_backups(
     good = find_good_backup(shared, db_file=ready)
     assert good is not None
     assert str(good.path) == ours["path"]
+
+
+def test_restore_names_a_missing_file_and_a_renamed_backup(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nothing-here.pcrm"
+    code, _out, err = run(capsys, ready, "restore", str(missing), "--yes")
+    assert code == 1
+    assert err.strip().endswith(f": There is no backup at {missing}.")
+    made = run_json(capsys, ready, "backup", "--to", str(tmp_path / "kept"))
+    assert isinstance(made, dict)
+    original = Path(made["path"])
+    renamed = original.with_name("renamed" + original.suffix)
+    original.rename(renamed)
+    manifest = original.with_name(original.name + ".json")
+    manifest.rename(renamed.with_name(renamed.name + ".json"))
+    code, _out, err = run(capsys, ready, "restore", str(renamed), "--yes")
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+    assert f"names another file, {original.name}" in err

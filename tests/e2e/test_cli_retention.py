@@ -89,9 +89,12 @@ def test_reconfirm_months_is_shown_and_set(capsys: pytest.CaptureFixture[str], r
     changed = run_json(capsys, ready, "reconfirm-months", "12")
     assert changed["reconfirm_months"] == 12
     assert run_json(capsys, ready, "reconfirm-months") == {"reconfirm_months": 12}
-    code, _out, err = run(capsys, ready, "reconfirm-months", "0")
-    assert code == 1
-    assert "120" in err
+    for wrong in ("0", "-5", "121", "twelve"):
+        # A number the command cannot take is a usage error, naming the argument.
+        code, _out, err = run(capsys, ready, "reconfirm-months", wrong)
+        assert code == 2
+        assert "months" in err.splitlines()[-1]
+        assert "--reconfirm-months" not in err
     assert run_json(capsys, ready, "reconfirm-months") == {"reconfirm_months": 12}
 
 

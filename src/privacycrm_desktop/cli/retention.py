@@ -8,6 +8,7 @@ each (``set_defaults(run=...)``); cli/parser.py calls ``register``.
 
 from __future__ import annotations
 
+import argparse
 from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.cli import output as out
@@ -51,7 +52,10 @@ def register(commands: Subparsers, parents: Parents) -> None:
         help=_("show or set how long a consent holds before it is due for re-confirmation"),
     )
     p.add_argument(
-        "months", type=int, nargs="?", help=_("new number of months (1 to 120; default 24)")
+        "months",
+        type=_months,
+        nargs="?",
+        help=_("new number of months (1 to 120; default 24)"),
     )
     p.set_defaults(run=cmd_reconfirm_months)
 
@@ -108,6 +112,19 @@ def cmd_erase(ctx: Context) -> int:
     # 0), what is pending is said in words and in the JSON.
     ctx.emit(document, lambda: "OK" if result.scrubbed else _scrub_pending_text())
     return 0
+
+
+def _months(value: str) -> int:
+    """A number of months the horizon may be (a usage error otherwise, exit 2)."""
+    from privacycrm_desktop.services.retention import RECONFIRM_MONTHS_RANGE
+
+    try:
+        months = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("Enter a whole number of months.")) from None
+    if months not in RECONFIRM_MONTHS_RANGE:
+        raise argparse.ArgumentTypeError(_("Choose between 1 and 120 months."))
+    return months
 
 
 def cmd_reconfirm_months(ctx: Context) -> int:

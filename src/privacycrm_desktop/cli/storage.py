@@ -71,6 +71,14 @@ def _text(document: dict[str, Any]) -> str:
     lines.append(
         _("storage: {state} ({space})").format(state=state_names[document["storage"]], space=space)
     )
+    if document["low_space"]:
+        # The same warning the app shows at start: the JSON's low_space, in words.
+        lines.append(
+            _(
+                "The disk holding the database is nearly full ({megabytes} MB free). "
+                "Free some space: when the disk is full nothing can be saved."
+            ).format(megabytes=(free or 0) // (1024 * 1024))
+        )
     backup = document["newest_backup"]
     if backup is None:
         lines.append(_("newest backup: none"))

@@ -137,8 +137,8 @@ class BackupInvalid(DomainError):
 
     default_message = N_("This backup cannot be used.")
 
-    def __init__(self, reason: str | None = None) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: str | None = None, **params: Any) -> None:
+        super().__init__(reason, **params)
         self.reason = self.message
 
 
@@ -173,8 +173,8 @@ class BackupFailed(DomainError):
 
     default_message = N_("The backup could not be made.")
 
-    def __init__(self, reason: str | None = None) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: str | None = None, **params: Any) -> None:
+        super().__init__(reason, **params)
         self.reason = self.message
 
 

@@ -364,11 +364,19 @@ def read_manifest(backup: Path) -> BackupInfo:
     Raises:
         BackupInvalid: no manifest, or one that cannot be read.
     """
+    if not backup.exists() and not manifest_path(backup).exists():
+        raise BackupInvalid(N_("There is no backup at {path}."), path=str(backup))
     try:
         text = manifest_path(backup).read_text(encoding="utf-8")
         data = json.loads(text)
         if data.get("path", backup.name) != backup.name:
-            raise ValueError("the manifest of another file")
+            raise BackupInvalid(
+                N_(
+                    "The backup's description file (.json beside it) names another file, "
+                    "{name}: a backup keeps the name it was made with."
+                ),
+                name=str(data.get("path")),
+            )
         return BackupInfo(
             path=backup,
             created_at=dt.datetime.fromisoformat(str(data["created_at"])),
@@ -393,6 +401,8 @@ def read_manifest(backup: Path) -> BackupInfo:
         raise BackupInvalid(
             N_("The backup's description file (.json beside it) is missing.")
         ) from exc
+    except BackupInvalid:
+        raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BackupInvalid(
             N_("The backup's description file (.json beside it) cannot be read.")

@@ -56,6 +56,8 @@ REMINDED_SETTING = "cleanup.reminded_year"
 DEFAULT_REMINDER = "01-15"
 #: Months a lasting marketing consent holds before it is asked again.
 RECONFIRM_SETTING = "retention.reconfirm_months"
+#: How many months a consent may hold before it is due for re-confirmation.
+RECONFIRM_MONTHS_RANGE = range(1, 121)
 #: Contacts per chunk of the bulk recompute (one Core UPDATE executemany each).
 RECOMPUTE_CHUNK = 20_000
 MAX_HOLD_REASON = 500
@@ -274,7 +276,7 @@ class RetentionService:
         """Change the re-confirmation horizon (owner / privacy officer) and recompute every
         keep-until date with it; returns how many contacts were recomputed."""
         require(actor.role, Permission.CLEANUP)
-        if not 1 <= months <= 120:
+        if months not in RECONFIRM_MONTHS_RANGE:
             raise ValidationFailed(
                 [FieldProblem("reconfirm_months", N_("Choose between 1 and 120 months."))]
             )
