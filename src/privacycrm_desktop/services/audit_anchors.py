@@ -172,6 +172,21 @@ class AnchorFile:
             finally:
                 os.close(fd)
 
+    def set_aside(self, at: str) -> Path | None:
+        """A new database is set up where an earlier one was (its file deleted, its server
+        database dropped): the earlier database's anchors are not this one's. The file is
+        kept beside, renamed (``*.anchors.before-<at>``); its new name, or None.
+
+        Only setting up a database with no user calls this: replacing a database that has
+        data with one whose trail was rewritten does not start the file over.
+        """
+        if not self.path.exists():
+            return None
+        stamp = "".join(ch if ch.isalnum() else "-" for ch in at)
+        aside = self.path.with_name(f"{self.path.name}.before-{stamp}")
+        os.replace(self.path, aside)
+        return aside
+
     def record(self, appended: list[tuple[int, str, str]]) -> None:
         """Add the events a commit made durable (the unit of work's ``audit_committed``).
 

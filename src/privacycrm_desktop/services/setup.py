@@ -21,6 +21,7 @@ from privacycrm_desktop.persistence.models import FieldCatalogueEntry, Purpose, 
 from privacycrm_desktop.persistence.postgres import grants, logins, roles
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.audit_anchors import AnchorFile
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor, CompanyInfo
 from privacycrm_desktop.services.passwords import check_password_policy, hash_password
@@ -121,6 +122,10 @@ class SetupService:
             session = uow.session
             if session.execute(select(func.count(User.id))).scalar():
                 raise SetupError(N_("This database is set up already."))
+            # A database set up anew where another was: its anchor file is not ours.
+            anchor_file = AnchorFile.for_engine(self._uow.engine)
+            if anchor_file is not None:
+                anchor_file.set_aside(now.isoformat(timespec="seconds"))
             owner = User(
                 username=username,
                 role=Role.OWNER.value,

@@ -477,3 +477,32 @@ def test_a_forged_restore_in_place_of_deleted_events_does_not_hide_them(
     result = svc.audit.check()
     assert not result.ok
     assert file_problems_of(result), [p.describe(str) for p in result.problems]
+
+
+@pytest.mark.sqlite_only
+def test_a_database_set_up_anew_at_the_same_place_has_its_own_anchors(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """Deleting the file and setting up again is a new database, not a rewritten trail; the
+    earlier database's anchor file is kept beside, renamed."""
+    from privacycrm_desktop.persistence.database import create_engine_for
+    from privacycrm_desktop.persistence.migrate import migrate
+    from privacycrm_desktop.services.setup import CompanyInput
+
+    path = tmp_path / "crm.db"
+    company = CompanyInput("Acme BV", "Kerkstraat 1, 9000 Gent", "0403.170.701")
+    for attempt in range(2):
+        for leftover in tmp_path.glob("crm.db*"):
+            leftover.unlink()
+        engine = create_engine_for(str(path))
+        migrate(engine)
+        services = Services.build(engine, clock)
+        owner = services.setup.initialise(company, "owner", "correct horse battery")
+        fill(services, owner, contacts=3 - attempt)
+        result = services.audit.check()
+        assert result.ok, [p.describe(str) for p in result.problems]
+        anchor_file = AnchorFile.for_engine(engine)
+        engine.dispose()
+    assert anchor_file is not None
+    kept = list(anchor_file.path.parent.glob(anchor_file.path.name + ".before-*"))
+    assert len(kept) == 1
