@@ -101,7 +101,7 @@ def local_moment(moment: dt.datetime) -> dt.datetime:
     """A stored moment as this computer's local time, with its zone.
 
     The database keeps every moment in UTC (naive: without a zone); a person reads local
-    time, in winter and in summer time alike (issue 16: "03:40" for a consent given at
+    time, in winter and in summer time alike ("03:40" for a consent given at
     04:40 in Brussels is wrong evidence).
     """
     if moment.tzinfo is None:

@@ -1,6 +1,6 @@
 """``privacycrm-cli verify-audit [--mark-reviewed]``: the audit trail's hash chain, checked
 against every anchor found, and (PostgreSQL) the changes made outside PrivacyCRM
-(docs/architecture.md, "Headless interface"; issue 15)."""
+(docs/architecture.md, "Headless interface")."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def cmd_verify_audit(ctx: Context) -> int:
             "marked_reviewed": marked,
             "ok": result.ok,
             "first_bad_event": bad,
-            # Issue 15: the chain against every anchor found (added keys; the two above
+            # The chain against every anchor found (added keys; the two above
             # keep their meaning for scripts written before).
             "anchor_problems": [p.as_json(_) for p in result.problems],
             "anchors": [{"anchor": a.kind, "source": a.source} for a in result.anchors],

@@ -1,5 +1,5 @@
 """``privacycrm-cli`` commands of backups: ``backup [--to DIR]``, ``backup list`` and
-``restore FILE`` (docs/architecture.md, "Headless interface"; issue 8).
+``restore FILE`` (docs/architecture.md, "Headless interface").
 
 The passphrase of an encrypted backup comes from ``PRIVACYCRM_BACKUP_PASSPHRASE`` or a
 prompt. ``restore`` shows what it will change and asks before it acts, unless ``--yes``.

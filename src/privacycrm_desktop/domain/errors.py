@@ -149,7 +149,7 @@ class BackupPassphraseWrong(DomainError):
 
 
 class BackupOtherDatabase(DomainError):
-    """The backup was made from another database (another company's data, issue 15)."""
+    """The backup was made from another database (another company's data)."""
 
     default_message = N_(
         "This backup is of another database, not of this one; restoring it would replace "

@@ -126,7 +126,7 @@ def canonical_point(kind: HashKind, normalised: str) -> str:
 
 def normalised_variants(kind: HashKind, normalised: str) -> tuple[str, ...]:
     """Every form a suppression entry of this point may have been stored in: the
-    canonical one, and (for lists made before issue 16) the plain normalised form, for a
+    canonical one, and (for lists made before the canonical form) the plain normalised form, for a
     name also in every order its words can take when first and last name are swapped
     (a rotation of the words: "lefevre zoe" for "zoe lefevre")."""
     forms = [canonical_point(kind, normalised), normalised]

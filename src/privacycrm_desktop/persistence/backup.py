@@ -98,11 +98,11 @@ class BackupInfo:
     second_copy_error: str = ""
     #: The database it was made from: "sqlite" (a database file) or "postgresql" (pg_dump).
     backend: str = SQLITE
-    #: How many audit events the backup holds (-1: a manifest from before issue 15); with
+    #: How many audit events the backup holds (-1: a manifest from before audit anchors); with
     #: ``audit_head`` an anchor of the chain outside the database (services/audit_anchors).
     audit_events: int = -1
     #: "id:hash" of the newest "backup.restore" event the backup holds ("" none; None: a
-    #: manifest from before issue 15): which history line the backup belongs to.
+    #: manifest from before audit anchors): which history line the backup belongs to.
     audit_restore: str | None = None
     #: The identity of the database it was made from (setting ``database.id``).
     database_id: str = ""

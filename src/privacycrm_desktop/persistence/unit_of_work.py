@@ -130,7 +130,7 @@ class UnitOfWork:
         """Send every later unit of this factory to *engine*; return the one used so far.
 
         After sign-in on a PostgreSQL server that enforces the field matrix, the services
-        continue as the user's own login role (services/server_roles.py, issue 10).
+        continue as the user's own login role (services/server_roles.py).
         """
         old = self.engine
         self.engine = engine

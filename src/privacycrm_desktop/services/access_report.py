@@ -143,7 +143,7 @@ class AccessReportService:
         """The access report of *contact_id* in *language* (default: the contact's).
 
         With *request_id* the report answers that request: it covers every record the
-        request is about (issue 16: a person on file twice gets both in one report),
+        request is about (a person on file twice gets both in one report),
         *contact_id* first.
 
         Raises:

@@ -401,7 +401,7 @@ def _replaced(chain: ChainPositions, info: BackupInfo) -> bool:
     another restore event at the same number (the same backup restored twice: both restore
     events land on the same number, the backup set aside by the second one holds the first
     one). A restore the backup has and the chain lacks (a number beyond the chain's newest
-    restore) is not skipped: the chain lost events. Manifests from before issue 15 go by
+    restore) is not skipped: the chain lost events. Manifests from before audit anchors go by
     time.
     """
     if info.audit_restore is None:

@@ -417,7 +417,7 @@ class AuthService:
             if conn is not None and roles.has_login_role(conn, user.username):
                 logins.set_app_role(conn, user.username, role)
 
-    # -- the server enforces the matrix (PostgreSQL, issue 10) -----------------------------
+    # -- the server enforces the matrix (PostgreSQL) -----------------------------------
 
     def server_roles_enabled(self) -> bool:
         """True on a PostgreSQL database whose server enforces the field matrix."""

@@ -341,7 +341,7 @@ def _suppression_digests(
     phone_points: tuple[ContactPoint, ...],
 ) -> set[str]:
     """Every digest under which the contact's points may be on the suppression list: the
-    canonical form and those of older lists (issue 16: sub-addresses, swapped names)."""
+    canonical form and those of older lists (earlier lists kept sub-addresses and swapped names)."""
     if salt is None:
         return set()
     found = {d for p in email_points for d in candidate_digests(salt, HashKind.EMAIL, p.value)}

@@ -74,7 +74,7 @@ def own_role_url(url: str, username: str, password: str) -> str:
 
 def _sign_in_call(url: str, username: str, function: str) -> None:
     """Call a sign-in function as the database's sign-in role; nothing when the server
-    has none (server roles off, or a database from before issue 15)."""
+    has none (server roles off, or a database from before the server's own roles)."""
     from sqlalchemy.exc import DBAPIError
 
     from privacycrm_desktop.persistence.database import normalise_url

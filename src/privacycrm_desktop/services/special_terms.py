@@ -1,5 +1,5 @@
 """The special-category term lists (nl, fr, en) and the check every way into the notes
-shares (rule 10, issue 16): the editor, the CLI, an import and its merges."""
+shares (rule 10): the editor, the CLI, an import and its merges."""
 
 from __future__ import annotations
 

@@ -155,7 +155,7 @@ def install_functions(
         "max_failed": str(MAX_FAILED_LOGINS),
         "lock_minutes": str(LOCKOUT_MINUTES),
     }
-    # The audit functions return (id, hash) since issue 15's anchors: a changed result
+    # The audit functions return (id, hash) since the audit anchors: a changed result
     # type cannot be replaced in place.
     for signature in (
         "pcrm_audit_append(text, text, text, text, text, text)",

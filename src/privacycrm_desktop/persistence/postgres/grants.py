@@ -264,7 +264,7 @@ def policy_version() -> str:
 
 def needs_upgrade(conn: Connection) -> bool:
     """True where the server enforces the roles with the functions and grants of another
-    app version (or of one from before issue 15): ``enable`` brings them up to date."""
+    app version (or of one from before the system role): ``enable`` brings them up to date."""
     if not enabled(conn):
         return False
     installed = conn.execute(
