@@ -308,7 +308,7 @@ def load_dump(conn: Connection, path: Path, build_schema: Callable[[], None]) ->
     cursor = raw.cursor()
     try:
         with _script(path, "--data-only") as stream:
-            settings = _apply(cursor, stream)
+            settings = apply_script(cursor, stream)
     except psycopg.Error as exc:  # the caller's transaction is rolled back
         raise BackupFailed(N_("The backup could not be put back; nothing was changed.")) from exc
     finally:
@@ -337,7 +337,7 @@ _ALLOWED = re.compile(
 _DATA = re.compile(rb'^COPY public\.([a-z_]+) \(("?[a-z_]+"?(, )?)+\) FROM stdin;\s*$')
 
 
-def _apply(cursor: Any, stream: IO[bytes]) -> set[str]:
+def apply_script(cursor: Any, stream: IO[bytes]) -> set[str]:
     """Run a data-only script on *cursor*; return the names of the settings it changed.
 
     Raises:

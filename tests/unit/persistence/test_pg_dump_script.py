@@ -56,7 +56,7 @@ owner
 
 def test_data_sequence_positions_and_settings_run() -> None:
     cursor = _Cursor()
-    settings = pg_dump._apply(cursor, io.BytesIO(HEADER + DATA + b"\\unrestrict abc\n"))
+    settings = pg_dump.apply_script(cursor, io.BytesIO(HEADER + DATA + b"\\unrestrict abc\n"))
     assert settings == {
         "statement_timeout",
         "client_encoding",
@@ -85,6 +85,6 @@ def test_data_sequence_positions_and_settings_run() -> None:
 def test_any_other_line_is_refused_before_it_runs(line: bytes) -> None:
     cursor = _Cursor()
     with pytest.raises(BackupFailed):
-        pg_dump._apply(cursor, io.BytesIO(HEADER + line + b"\n" + DATA))
+        pg_dump.apply_script(cursor, io.BytesIO(HEADER + line + b"\n" + DATA))
     assert not any(b"pwn" in s or b"SUPERUSER" in s or b"role" in s.lower() for s in cursor.ran)
     assert cursor.copied == {}  # nothing after the refused line
