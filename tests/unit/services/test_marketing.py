@@ -13,13 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from helpers.databases import OwnerSetup, copy_initialised
 from privacycrm_desktop.domain.access import FieldAccess, Role
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Relationship
 from privacycrm_desktop.domain.errors import PermissionDenied, ValidationFailed
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.persistence.database import create_engine_for
-from privacycrm_desktop.persistence.migrate import migrate
 from privacycrm_desktop.persistence.models import AuditEvent, Disclosure
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.consent_dto import ConsentInput
@@ -83,15 +83,17 @@ contacts = st.builds(
 )
 
 
-def fresh_services(folder: Path) -> tuple[Services, Actor, FixedClock]:
-    engine = create_engine_for(folder / "crm.db")
-    migrate(engine)
+#: The set-up of each example's database (copied from one set up once: helpers/databases.py).
+POPULATION_SETUP = OwnerSetup(
+    CompanyInput("Acme BV", "Kerkstraat 1, 9000 Gent", language="nl"), "owner", "owner pw 123"
+)
+
+
+def fresh_services(template: Path, folder: Path) -> tuple[Services, Actor, FixedClock]:
     clock = FixedClock(START)
-    services = Services.build(engine, clock)
-    owner = services.setup.initialise(
-        CompanyInput("Acme BV", "Kerkstraat 1, 9000 Gent", language="nl"), "owner", "owner pw 123"
-    )
-    return services, owner, clock
+    owner = copy_initialised(template, folder / "crm.db", POPULATION_SETUP, clock)
+    assert owner is not None
+    return Services.build(create_engine_for(folder / "crm.db"), clock), owner, clock
 
 
 def populate(
@@ -221,9 +223,9 @@ def may_not_be_listed(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(contacts, min_size=1, max_size=7))
 def test_a_marketing_list_holds_only_who_may_be_reached(
-    tmp_path_factory: pytest.TempPathFactory, population: list[ContactSpec]
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, population: list[ContactSpec]
 ) -> None:
-    services, owner, clock = fresh_services(tmp_path_factory.mktemp("population"))
+    services, owner, clock = fresh_services(sqlite_template, tmp_path_factory.mktemp("population"))
     try:
         soft = next(p for p in services.statements.purposes(owner) if p.code == SOFT)
         services.statements.update_purpose(
