@@ -409,6 +409,7 @@ def test_a_reader_that_stops_early_is_not_a_database_error(
     assert "Traceback" not in stderr
 
 
+@pytest.mark.sqlite_only  # the disk holding a database file; a server's disk is its own
 def test_check_says_in_words_when_the_disk_is_nearly_full(
     capsys: pytest.CaptureFixture[str], ready: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
