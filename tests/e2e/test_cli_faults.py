@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from helpers.cli import cli as run_cli
-from helpers.databases import copy_migrated
+from helpers.databases import copy_migrated, prepared_file
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
@@ -67,13 +67,11 @@ def last_names(db: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Set up once through the CLI; each test gets a copy of its own (``ready``)."""
-    db = tmp_path_factory.mktemp("prepared") / "crm.db"
-    assert cli(db, *INIT).returncode == 0
-    assert add(db, "Before").returncode == 0
-    conn = sqlite3.connect(db)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    return db
+    return prepared_file(
+        tmp_path_factory.mktemp("prepared"),
+        lambda db: cli(db, *INIT).check_returncode(),
+        lambda db: add(db, "Before").check_returncode(),
+    )
 
 
 @pytest.fixture

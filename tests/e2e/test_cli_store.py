@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from helpers.cli import cli, cli_command
-from helpers.databases import copy_migrated
+from helpers.databases import copy_migrated, prepared_file
 from privacycrm_desktop.i18n import set_language, tr_in
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3, sqlite_version
 from privacycrm_desktop.services.storage import read_check_record
@@ -32,13 +32,13 @@ pytestmark = pytest.mark.sqlite_only
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Set up once through the CLI; each test gets a copy of its own (``ready``)."""
-    db = tmp_path_factory.mktemp("prepared") / "crm.db"
-    assert cli(db, *INIT).returncode == 0
-    assert cli(db, "--user", "owner", "demo", "--count", "600", "--seed", "2").returncode == 0
-    conn = sqlite3.connect(db)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    return db
+    return prepared_file(
+        tmp_path_factory.mktemp("prepared"),
+        lambda db: cli(db, *INIT).check_returncode(),
+        lambda db: cli(
+            db, "--user", "owner", "demo", "--count", "600", "--seed", "2"
+        ).check_returncode(),
+    )
 
 
 @pytest.fixture

@@ -144,6 +144,20 @@ def migrated_template(directory: Path) -> Path:
     return _template[0]
 
 
+def prepared_file(folder: Path, *steps: Callable[[Path], object]) -> Path:
+    """A database file in *folder* made by *steps* (each called with its path), with every
+    page in the main file, for tests to copy with ``copy_migrated``."""
+    path = folder / "crm.db"
+    for step in steps:
+        step(path)
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return path
+
+
 def copy_migrated(template: Path, target: Path) -> None:
     """Make *target* a migrated database of its own, unless it exists already."""
     if target.exists():
