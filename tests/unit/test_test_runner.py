@@ -34,13 +34,14 @@ def test_takes_a_while():
 
 
 def _pytest_options(target: str) -> list[str]:
-    """The options of the pytest command under Makefile target *target*."""
+    """The options of the pytest command under Makefile target *target* (its number of
+    workers as on two cores)."""
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     block = re.search(rf"^{target}:.*?(?=^\S|\Z)", makefile, re.S | re.M)
     assert block is not None, target
     command = re.search(r"-m pytest (.*?)(?:\\\n|$)", block.group(0), re.M)
     assert command is not None, target
-    return command.group(1).split()
+    return [{"$(WORKERS)": "3"}.get(option, option) for option in command.group(1).split()]
 
 
 @pytest.mark.slow
