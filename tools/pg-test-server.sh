@@ -100,8 +100,11 @@ stop)
 bindir)
     echo "$bindir"
     ;;
+basedir)
+    base_dir
+    ;;
 *)
-    echo "usage: $0 start|stop|bindir" >&2
+    echo "usage: $0 start|stop|bindir|basedir" >&2
     exit 2
     ;;
 esac

@@ -46,3 +46,14 @@ def test_two_runs_start_two_servers_and_each_stops_its_own() -> None:
             _script("stop", str(make_url(url).port), env=env)
     assert list(folder.iterdir()) == []
     folder.rmdir()
+
+
+def test_the_server_keeps_its_data_in_memory_where_the_machine_has_it(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PRIVACYCRM_TEST_PG_DIR"}
+    shm = Path("/dev/shm")
+    expected = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else env.get("TMPDIR", "/tmp")
+    done = subprocess.run(
+        ["sh", str(SCRIPT), "basedir"], capture_output=True, text=True, check=True, env=env
+    )
+    assert done.stdout.strip() == expected
+    assert _script("basedir", env={"PRIVACYCRM_TEST_PG_DIR": str(tmp_path)}) == str(tmp_path)

@@ -61,3 +61,9 @@ def test_a_crashed_worker_ends_the_run_with_an_error(tmp_path: Path) -> None:
     )
     assert done.returncode != 0
     assert "worker restarting disabled" in done.stdout
+
+
+def test_make_test_runs_one_process_more_than_there_are_cores() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^WORKERS \?= .*nproc.*\+ 1", makefile, re.M)
+    assert "-n $(WORKERS)" in makefile
