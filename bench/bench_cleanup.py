@@ -58,6 +58,7 @@ def main() -> int:
     ms, updated = timed_ms(services.retention.recompute_all)
     print(f"bulk recompute of keep-until dates: {updated:,} contacts in {ms / 1000:.1f} s")
 
+    from privacycrm_desktop.domain.retention import Selection
     from privacycrm_desktop.services.cleanup import CleanupPlan
     from privacycrm_desktop.services.retention import expired_query
 
@@ -95,8 +96,11 @@ def main() -> int:
             for row in services.contacts.page(actor, query=probe, limit=1000, total=before)
             if row.id in chosen_set
         )
-    keep_out = frozenset(row[0] for row in expired[args.erase :])
-    plan = CleanupPlan(overrides={cid: _erase() for cid in chosen}, excluded=keep_out)
+    # Only the chosen contacts are selected (the wizard's selection), each erased.
+    plan = CleanupPlan(
+        overrides={cid: _erase() for cid in chosen},
+        selection=Selection.none().with_checked(chosen, True),
+    )
     t0 = time.perf_counter()
     outcome = services.cleanup.apply(actor, plan)
     erase_s = time.perf_counter() - t0
