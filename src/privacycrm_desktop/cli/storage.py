@@ -72,13 +72,10 @@ def _text(document: dict[str, Any]) -> str:
         _("storage: {state} ({space})").format(state=state_names[document["storage"]], space=space)
     )
     if document["low_space"]:
-        # The same warning the app shows at start: the JSON's low_space, in words.
-        lines.append(
-            _(
-                "The disk holding the database is nearly full ({megabytes} MB free). "
-                "Free some space: when the disk is full nothing can be saved."
-            ).format(megabytes=(free or 0) // (1024 * 1024))
-        )
+        # The JSON's low_space in words: the warning the app shows at start.
+        from privacycrm_desktop.services.storage import LOW_SPACE_WARNING
+
+        lines.append(_(LOW_SPACE_WARNING).format(megabytes=(free or 0) // (1024 * 1024)))
     backup = document["newest_backup"]
     if backup is None:
         lines.append(_("newest backup: none"))

@@ -55,6 +55,11 @@ REBUILT_INDEX = N_(
 REBUILT_COUNTS = N_(
     "The stored counts did not match the data and were recounted; no data was lost."
 )
+#: The warning of a nearly full disk, at start and in ``check`` (format with ``megabytes``).
+LOW_SPACE_WARNING = N_(
+    "The disk holding the database is nearly full ({megabytes} MB free). "
+    "Free some space: when the disk is full nothing can be saved."
+)
 
 
 def repaired_message(parts: tuple[str, ...] | list[str]) -> str:

@@ -120,14 +120,13 @@ def tell_status(status: StorageStatus, parent: QWidget | None = None) -> None:
             ),
         )
     if status.low_space:
+        from privacycrm_desktop.services.storage import LOW_SPACE_WARNING
+
         megabytes = (status.free_bytes or 0) // (1024 * 1024)
         QMessageBox.warning(
             parent,
             _title(),
-            _(
-                "The disk holding the database is nearly full ({megabytes} MB free). "
-                "Free some space: when the disk is full nothing can be saved."
-            ).format(megabytes=megabytes),
+            _(LOW_SPACE_WARNING).format(megabytes=megabytes),
         )
 
 
