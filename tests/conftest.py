@@ -54,6 +54,13 @@ def owner_setup() -> OwnerSetup:
 _SETS_UP = {"services", "owner"}
 
 
+def _set_up_wanted(request: pytest.FixtureRequest) -> tuple[OwnerSetup, FixedClock] | None:
+    """The set-up and clock of a test that asks for a set-up database, else None."""
+    if not _SETS_UP & set(request.fixturenames):
+        return None
+    return request.getfixturevalue("owner_setup"), request.getfixturevalue("clock")
+
+
 # -- two back ends (issue 10) -----------------------------------------------------------
 
 #: Where tests run against PostgreSQL as well as SQLite: the services, the CLI, the canary,
@@ -122,9 +129,9 @@ def db_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
                 return
         yield str(request.getfixturevalue("database_path"))
         return
-    if _SETS_UP & set(request.fixturenames):
-        setup: OwnerSetup = request.getfixturevalue("owner_setup")
-        clock: FixedClock = request.getfixturevalue("clock")
+    wanted = _set_up_wanted(request)
+    if wanted is not None:
+        setup, clock = wanted
         url, owner = pg_support.initialised_database(
             setup.key(clock), lambda url: setup.initialise_at(url, clock)
         )
@@ -151,10 +158,9 @@ def migrated_url(
     database (itself cloned from a migrated template). Set up already for a test that asks
     for a set-up database."""
     if backend == "sqlite":
-        if _SETS_UP & set(request.fixturenames):
-            setup: OwnerSetup = request.getfixturevalue("owner_setup")
-            clock: FixedClock = request.getfixturevalue("clock")
-            owner = copy_initialised(sqlite_template, Path(db_url), setup, clock)
+        wanted = _set_up_wanted(request)
+        if wanted is not None:
+            owner = copy_initialised(sqlite_template, Path(db_url), *wanted)
             if owner is not None:
                 request.node.stash[SET_UP] = owner
         else:
