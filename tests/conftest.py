@@ -192,23 +192,27 @@ def owner(services: Services) -> Actor:
     return services.auth.login(OWNER, OWNER_PASSWORD)
 
 
-#: Cheap argon2id parameters for the in-process tests: a sign-in costs about a millisecond
-#: instead of 50. The end-to-end tests (their own processes) and the tests marked
-#: ``real_password_hashes`` keep the real ones.
+#: Cheap costs for the in-process tests: an argon2id sign-in costs about a millisecond
+#: instead of 50, a backup passphrase's Scrypt key 40 ms instead of 300 (the smallest cost a
+#: backup header may carry). The end-to-end tests (their own processes) and the tests marked
+#: ``real_key_costs`` keep the real ones.
 CHEAP_MEMORY_KIB = 256
 CHEAP_TIME_COST = 1
+CHEAP_SCRYPT_N = 2**14
 
 
 @pytest.fixture(autouse=True)
-def cheap_password_hashes(
+def cheap_key_costs(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
+    from privacycrm_desktop.persistence import backup_crypto
     from privacycrm_desktop.services import passwords
 
-    real = request.node.get_closest_marker("real_password_hashes")
+    real = request.node.get_closest_marker("real_key_costs")
     if real is None and "tests/e2e/" not in request.path.as_posix():
         monkeypatch.setattr(passwords, "MEMORY_KIB", CHEAP_MEMORY_KIB)
         monkeypatch.setattr(passwords, "TIME_COST", CHEAP_TIME_COST)
+        monkeypatch.setattr(backup_crypto, "SCRYPT_N", CHEAP_SCRYPT_N)
     passwords.hasher.cache_clear()
     yield
     passwords.hasher.cache_clear()

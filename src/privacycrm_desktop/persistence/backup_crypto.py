@@ -159,7 +159,15 @@ def make_key_material(passphrase: str, auth_key: bytes | None = None) -> KeyMate
         auth_nonce = secrets.token_bytes(12)
         sealed_auth = auth_nonce + aead.encrypt(auth_nonce, auth_key, _AUTH_AAD)
     public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return KeyMaterial(public_key=public, sealed_private=sealed, salt=salt, sealed_auth=sealed_auth)
+    return KeyMaterial(
+        public_key=public,
+        sealed_private=sealed,
+        salt=salt,
+        n=SCRYPT_N,
+        r=SCRYPT_R,
+        p=SCRYPT_P,
+        sealed_auth=sealed_auth,
+    )
 
 
 def unseal(material: KeyMaterial, passphrase: str) -> X25519PrivateKey:

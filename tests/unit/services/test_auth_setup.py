@@ -40,7 +40,7 @@ def test_setup_runs_once_and_stores_the_controller(svc: Services, owner: Actor) 
         svc.setup.initialise(CompanyInput("X", "Y"), "other", OWNER_PASSWORD)
 
 
-@pytest.mark.real_password_hashes
+@pytest.mark.real_key_costs
 def test_passwords_are_argon2id_hashes(owner: Actor, engine: Engine) -> None:
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT password_hash FROM app_user")).scalar_one()

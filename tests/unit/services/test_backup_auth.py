@@ -289,6 +289,17 @@ def test_a_crafted_scrypt_header_is_refused_with_one_sentence(
     assert state(db_url) == before
 
 
+@pytest.mark.real_key_costs
+def test_a_backup_key_costs_what_the_app_promises(svc: Services, owner: Actor) -> None:
+    """The other tests derive passphrase keys cheaply; the app writes the real Scrypt cost."""
+    svc.backup.set_passphrase(owner, PASSPHRASE)
+    info = svc.backup.create(owner)
+    raw = info.path.read_bytes()
+    header = json.loads(raw[12 : 12 + int.from_bytes(raw[8:12], "big")])
+    assert (header["n"], header["r"], header["p"]) == (2**17, 8, 1)
+    svc.backup.restore(owner, info.path, PASSPHRASE)
+
+
 # -- 5. the copy kept aside at a restore --------------------------------------------------
 
 
