@@ -194,8 +194,9 @@ def owner(services: Services) -> Actor:
 
 #: Cheap costs for the in-process tests: an argon2id sign-in costs about a millisecond
 #: instead of 50, a backup passphrase's Scrypt key 40 ms instead of 300 (the smallest cost a
-#: backup header may carry). The end-to-end tests (their own processes) and the tests marked
-#: ``real_key_costs`` keep the real ones.
+#: backup header may carry). Tests marked ``real_key_costs`` keep the real ones: those that
+#: check them, and the modules running the program in processes of its own (which sign in
+#: with the real costs).
 CHEAP_MEMORY_KIB = 256
 CHEAP_TIME_COST = 1
 CHEAP_SCRYPT_N = 2**14
@@ -209,7 +210,7 @@ def cheap_key_costs(
     from privacycrm_desktop.services import passwords
 
     real = request.node.get_closest_marker("real_key_costs")
-    if real is None and "tests/e2e/" not in request.path.as_posix():
+    if real is None:
         monkeypatch.setattr(passwords, "MEMORY_KIB", CHEAP_MEMORY_KIB)
         monkeypatch.setattr(passwords, "TIME_COST", CHEAP_TIME_COST)
         monkeypatch.setattr(backup_crypto, "SCRYPT_N", CHEAP_SCRYPT_N)

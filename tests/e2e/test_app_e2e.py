@@ -22,6 +22,10 @@ from privacycrm_desktop.ui.contacts.contact_table_model import ROW_ROLE
 from privacycrm_desktop.ui.startup.first_run_wizard import FirstRunWizard
 from privacycrm_desktop.ui.startup.login_dialog import LoginDialog
 
+#: The program runs in its own processes here and signs in with the real costs, so the
+#: in-process parts keep them too (a cheap hash would be rehashed at the first sign-in).
+pytestmark = pytest.mark.real_key_costs
+
 PASSWORD = "a long enough password"
 
 

@@ -19,6 +19,10 @@ from privacycrm_desktop.domain.errors import SourceMissing
 from privacycrm_desktop.i18n import describe_error, set_language
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
+#: The program runs in its own processes here and signs in with the real costs, so the
+#: in-process parts keep them too (a cheap hash would be rehashed at the first sign-in).
+pytestmark = pytest.mark.real_key_costs
+
 NEW_PASSWORD = "office-password-1"
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
 ZOE = [

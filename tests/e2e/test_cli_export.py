@@ -17,6 +17,10 @@ from helpers.databases import prepared_on_server
 from privacycrm_desktop.cli import main
 from privacycrm_desktop.i18n import set_language
 
+#: The program runs in its own processes here and signs in with the real costs, so the
+#: in-process parts keep them too (a cheap hash would be rehashed at the first sign-in).
+pytestmark = pytest.mark.real_key_costs
+
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
 PURPOSE = "invoicing"
 

@@ -26,6 +26,10 @@ from helpers.cli import cli as run_cli
 from helpers.cli import cli_argv, cli_env
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
+#: The program runs in its own processes here and signs in with the real costs, so the
+#: in-process parts keep them too (a cheap hash would be rehashed at the first sign-in).
+pytestmark = pytest.mark.real_key_costs
+
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
 IMPORT = [
     "--source-kind",

@@ -25,6 +25,10 @@ import pytest
 from helpers.cli import cli as run_cli
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
+#: The program runs in its own processes here and signs in with the real costs, so the
+#: in-process parts keep them too (a cheap hash would be rehashed at the first sign-in).
+pytestmark = pytest.mark.real_key_costs
+
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
 ADD = ["contacts", "add", "--first-name", "Zoë", "--source-kind", "phone_call", "--source", "x"]
 

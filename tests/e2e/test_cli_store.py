@@ -26,7 +26,7 @@ from privacycrm_desktop.services.storage import read_check_record
 
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
 
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.real_key_costs]
 
 
 @pytest.fixture(scope="module")

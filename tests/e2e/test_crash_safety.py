@@ -30,6 +30,10 @@ from privacycrm_desktop.services.audit import verify_chain
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 
+#: The program runs in its own processes here and signs in with the real costs, so the
+#: in-process parts keep them too (a cheap hash would be rehashed at the first sign-in).
+pytestmark = pytest.mark.real_key_costs
+
 KILLS = int(os.environ.get("PRIVACYCRM_CRASH_KILLS", "200"))
 SEED = 20261129
 #: Share of kills at a random moment of the worker's life (0 to MAX_DELAY_S after it

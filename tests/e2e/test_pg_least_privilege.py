@@ -41,6 +41,10 @@ from privacycrm_desktop.persistence.postgres import grants, policy, roles
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.registry import Services
 
+#: The program runs in its own processes here and signs in with the real costs, so the
+#: in-process parts keep them too (a cheap hash would be rehashed at the first sign-in).
+pytestmark = pytest.mark.real_key_costs
+
 CARD = SourceInput(SourceKind.BUSINESS_CARD, "Trade fair", dt.date(2025, 2, 20))
 USERS = {
     Role.OWNER: (OWNER, OWNER_PASSWORD),

@@ -14,6 +14,10 @@ import pytest
 
 from privacycrm_desktop.config import resources_dir
 
+#: The program runs in its own processes here and signs in with the real costs, so the
+#: in-process parts keep them too (a cheap hash would be rehashed at the first sign-in).
+pytestmark = pytest.mark.real_key_costs
+
 
 def self_test(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """Run the self-test in a fresh interpreter with no display and a private data folder."""
