@@ -58,7 +58,7 @@ imports: $(STAMP)
 pytest: $(STAMP) catalogues system-deps
 	PRIVACYCRM_TEST_PG_ADMIN="$$(sh tools/pg-test-server.sh start)" && export PRIVACYCRM_TEST_PG_ADMIN && \
 	port="$$(echo "$$PRIVACYCRM_TEST_PG_ADMIN" | sed 's|.*:\([0-9]*\)/postgres$$|\1|')" && \
-	status=0 && QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --max-worker-restart=0 \
+	status=0 && QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder --max-worker-restart=0 \
 		|| status=$$?; \
 	[ -n "$$PRIVACYCRM_TEST_PG_PORT" ] || sh tools/pg-test-server.sh stop "$$port"; exit $$status
 
@@ -67,7 +67,7 @@ test: lint typecheck imports pytest dist-check
 # The quick loop while working: static checks and the SQLite half of the unit tests
 # (no PostgreSQL server, no bundle, nothing marked slow): under a minute.
 check: lint typecheck imports catalogues
-	env -u PRIVACYCRM_TEST_PG_ADMIN QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist loadfile --max-worker-restart=0 \
+	env -u PRIVACYCRM_TEST_PG_ADMIN QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder --max-worker-restart=0 \
 		-q -p no:cacheprovider -m "not slow and not postgresql" tests/unit
 
 # Packaging (installers/README.md): PyInstaller from the optional "dist" dependencies.

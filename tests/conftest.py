@@ -96,7 +96,13 @@ _FOLDER_MARKERS = {"/tests/ui/": "ui", "/tests/e2e/": "e2e"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test by its folder, and the PostgreSQL ones as ``postgresql``."""
+    """Mark each test by its folder, and the PostgreSQL ones as ``postgresql``; then put the
+    long modules first.
+
+    The test processes take whole modules (``--dist loadfile``) in this order
+    (``--no-loadscope-reorder``, see the Makefile): a long module handed out last would keep
+    one process busy while the others have nothing left to do.
+    """
     for item in items:
         path = item.path.as_posix()
         for folder, marker in _FOLDER_MARKERS.items():
@@ -106,6 +112,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         on_server = callspec is not None and callspec.params.get("backend") == "postgresql"
         if on_server or "pg_url" in getattr(item, "fixturenames", ()):
             item.add_marker("postgresql")
+    long = {i.path for i in items if i.get_closest_marker("slow") or i.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.path not in long)  # stable: the path order otherwise
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

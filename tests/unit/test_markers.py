@@ -1,4 +1,5 @@
-"""Each test is marked by its folder, and by ``postgresql`` where it runs on the server."""
+"""Each test is marked by its folder, and by ``postgresql`` where it runs on the server; the
+long modules are collected first."""
 
 from __future__ import annotations
 
@@ -76,3 +77,8 @@ def test_folders_and_the_server_give_their_markers(tmp_path: Path) -> None:
     ]
     assert 0 < len(on_server) < len(of[services])
     assert all("[postgresql" in node for node in on_server)
+    # The long modules come first, whatever order the paths were given in: the test
+    # processes take whole modules in this order (see pytest_collection_modifyitems).
+    order = [next(p for p in (ui, e2e, services) if node.startswith(p)) for node in marks]
+    assert order == sorted(order, key=lambda path: path != e2e)
+    assert order[0] == e2e

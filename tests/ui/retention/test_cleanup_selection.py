@@ -37,6 +37,8 @@ from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard
 
 from ..screens import save
 
+pytestmark = pytest.mark.slow
+
 COUNT = 50_000
 NOW = dt.datetime(2025, 3, 14, 10, 0)
 
