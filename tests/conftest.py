@@ -61,7 +61,7 @@ def _set_up_wanted(request: pytest.FixtureRequest) -> tuple[OwnerSetup, FixedClo
     return request.getfixturevalue("owner_setup"), request.getfixturevalue("clock")
 
 
-# -- two back ends (issue 10) -----------------------------------------------------------
+# -- two back ends -------------------------------------------------------------------------
 
 #: Where tests run against PostgreSQL as well as SQLite: the services, the CLI, the canary,
 #: and two desks editing one contact in two editors.
@@ -240,7 +240,7 @@ def no_stray_threads() -> Iterator[None]:
     assert QThreadPool.globalInstance().waitForDone(10_000)
 
 
-# -- storage faults (issue 8) ----------------------------------------------------------
+# -- storage faults ------------------------------------------------------------------------
 
 
 class ReadOnlyFile:

@@ -1,4 +1,4 @@
-"""A PostgreSQL server for the tests (issue 10): one migrated template, a database a test.
+"""A PostgreSQL server for the tests: one migrated template, a database a test.
 
 ``tools/pg-test-server.sh start`` (run by ``make test``) starts a throw-away server and
 prints its superuser URL, which the Makefile hands over as ``PRIVACYCRM_TEST_PG_ADMIN``.

@@ -1,4 +1,4 @@
-"""The canary test (issue 3): a unique value in every field that a role may lose, then
+"""The canary test: a unique value in every field that a role may lose, then
 every output path for every role; the value shows only where the matrix lets it.
 
 Output paths so far: the list (rows), search (count and rows), the editor's data, the

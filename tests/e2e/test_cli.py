@@ -58,7 +58,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
 
 @pytest.fixture
 def db(backend: str, db_url: str) -> Path:
-    """The database the CLI is pointed at: an SQLite file, or a PostgreSQL URL (issue 10)."""
+    """The database the CLI is pointed at: an SQLite file, or a PostgreSQL URL."""
     return Path(db_url) if backend == "sqlite" else db_url
 
 
@@ -251,7 +251,7 @@ def test_tampered_audit_row_is_named(capsys: pytest.CaptureFixture[str], ready: 
     code, out, err = run(capsys, ready, "verify-audit", "--format", "json")
     assert code == 1
     report = json.loads(out)
-    # The keys scripts read before issue 15 keep their meaning; anchor keys were added.
+    # The keys scripts read before the anchors keep their meaning; anchor keys were added.
     assert (report["ok"], report["first_bad_event"]) == (False, ids[1])
     assert report["anchor_problems"] == []
     assert f"event {ids[1]}" in err

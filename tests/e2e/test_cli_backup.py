@@ -1,5 +1,5 @@
-"""``backup [--to DIR]``, ``backup list`` and ``restore FILE`` through the CLI (issue 8),
-with ``--db FILE`` and ``--db postgresql://...`` (pg_dump, issue 10)."""
+"""``backup [--to DIR]``, ``backup list`` and ``restore FILE`` through the CLI,
+with ``--db FILE`` and ``--db postgresql://...`` (pg_dump)."""
 
 from __future__ import annotations
 

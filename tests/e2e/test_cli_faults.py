@@ -1,4 +1,4 @@
-"""The CLI under storage faults (issue 8): one line on stderr, exit 1, nothing lost.
+"""The CLI under storage faults: one line on stderr, exit 1, nothing lost.
 
 - disk full: the CLI runs in a child process whose file-size limit (RLIMIT_FSIZE, with
   SIGXFSZ ignored) is below the database's size, so SQLite's writes fail in the kernel

@@ -1,4 +1,4 @@
-"""Imports that do not end normally (issue 17): killed, or stopped by a full disk.
+"""Imports that do not end normally: killed, or stopped by a full disk.
 
 - A CLI killed (SIGKILL) while its worker processes check rows leaves no worker and no
   multiprocessing resource tracker running.

@@ -1,5 +1,5 @@
-"""Read-only file, read-only folder, read-only filesystem, another program's write lock
-(issue 17): look-ups and sign-in work, saving says why not, the file's mode is never
+"""Read-only file, read-only folder, read-only filesystem, another program's write lock:
+look-ups and sign-in work, saving says why not, the file's mode is never
 changed, and the audit events of the sign-in and of the restricted read are not lost.
 
 Run as root, the CLI child drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from its

@@ -1,4 +1,4 @@
-"""``request add``, ``request list`` and ``export-report`` in-process (issue 6)."""
+"""``request add``, ``request list`` and ``export-report`` in-process."""
 
 from __future__ import annotations
 

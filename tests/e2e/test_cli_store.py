@@ -1,4 +1,4 @@
-"""``check`` and newer-version databases through the real CLI (issue 17).
+"""``check`` and newer-version databases through the real CLI.
 
 - ``check`` on a file with malformed pages: exit 1, still one JSON document with
   ``--format json``, and the damage remembered beside the file (``.check.json``), also

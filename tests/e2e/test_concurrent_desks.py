@@ -1,4 +1,4 @@
-"""Several desks writing at once (issue 10): no committed write is ever lost.
+"""Several desks writing at once: no committed write is ever lost.
 
 Eight writers, each with its own engine (its own connections, as eight desks have), run
 for ``PRIVACYCRM_WRITERS_SECONDS`` on PostgreSQL (10 s in ``make test``; set it higher for

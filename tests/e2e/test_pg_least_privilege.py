@@ -1,11 +1,11 @@
-"""Least privilege on the PostgreSQL server, tried with plain SQL as each desk role (issue 15).
+"""Least privilege on the PostgreSQL server, tried with plain SQL as each desk role.
 
 Every table, column and server function of the schema is read from the PostgreSQL
 catalogue, so a table added later is covered by default: what is not in ``EXPECTED`` must
 be refused to every desk role. Canary values are planted (through the app, as the owner)
 in every restricted field and in every table that can mention one; every column a role
 may read is then read as that role and must not hold a canary of a field it sees hidden.
-Then the attacks of issue 15 are tried as each role over its own connection: making
+Then the attacks seen from outside are tried as each role over its own connection: making
 oneself owner, writing the audit or its head, shortening the suppression list or the
 erasure ledger, deleting the backup encryption key, changing or reading the suppression
 key, read-only staff changing contacts, and reaching the system role.
@@ -514,7 +514,7 @@ def _unchanged(result: str) -> bool:
     return result.startswith("refused") or result == "touched 0"
 
 
-#: The attacks of issue 15, for every desk role (the owner's login role included).
+#: The attacks seen from outside, for every desk role (the owner's login role included).
 ATTACKS = {
     "insert an audit event": (
         "INSERT INTO audit_event (id, at, actor, action, entity, entity_id, detail, "
@@ -1477,8 +1477,8 @@ def _admin_write(server: Server, statement: str, **params: object) -> None:
 
 
 def test_an_existing_database_gets_the_new_grants_when_the_app_starts(server: Server) -> None:
-    """A database whose server roles were set up by an earlier version (here: the grants
-    of issue 10 put back by hand) is brought up to date by the next start through the
+    """A database whose server roles were set up by an earlier version (here: the first
+    version's grants put back by hand) is brought up to date by the next start through the
     administrator's connection, even when its schema needs no migration."""
     from privacycrm_desktop.persistence.migrate import migrate
 

@@ -1,4 +1,4 @@
-"""The search-index soak, suite size (issue 17; bench/bench_soak.py is the full size).
+"""The search-index soak, suite size (bench/bench_soak.py is the full size).
 
 Mixed actions through the services on one database, the search index's own integrity-check
 after every erasure. With the operating system's SQLite 3.40 and ``optimize`` after each

@@ -1,4 +1,4 @@
-"""Property tests of the consent state and the marketing rules (issue 4, "Done when")."""
+"""Property tests of the consent state and the marketing rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CSV and vCard 4.0 writing of exported contacts (issue 7): pure formatting."""
+"""CSV and vCard 4.0 writing of exported contacts: pure formatting."""
 
 from __future__ import annotations
 

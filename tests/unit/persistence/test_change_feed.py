@@ -1,4 +1,4 @@
-"""The change feed: another connection commits, the callback follows (issue 10).
+"""The change feed: another connection commits, the callback follows.
 
 SQLite: a second engine on the same file stands for another desk (the CLI importing while
 the app is open). PostgreSQL (only with ``PRIVACYCRM_TEST_PG_ADMIN``): a database of the

@@ -1,4 +1,4 @@
-"""The PostgreSQL back end itself (issue 10): migrations under a lock, server failures in
+"""The PostgreSQL back end itself: migrations under a lock, server failures in
 the user's words. Search runs on both back ends in tests/unit/services/test_search.py.
 Skipped without a test server, failed in CI."""
 

@@ -1,4 +1,4 @@
-"""A database on a read-only filesystem opens for looking things up (issue 17).
+"""A database on a read-only filesystem opens for looking things up.
 
 In WAL mode SQLite needs a ``-shm`` file beside the database even to read; on a
 read-only mount it cannot make one, and every command failed, look-ups included, and the

@@ -1,4 +1,4 @@
-"""The one place where driver errors become storage errors (issue 8), fed real failures."""
+"""The one place where driver errors become storage errors, fed real failures."""
 
 from __future__ import annotations
 

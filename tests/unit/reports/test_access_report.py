@@ -1,4 +1,4 @@
-"""The access report (issue 6): complete, literal, embedded fonts, reproducible, guarded.
+"""The access report: complete, literal, embedded fonts, reproducible, guarded.
 
 Set PRIVACYCRM_REPORT_DIR to keep the PDFs and look at them (pdftoppm -png -r 60 ...).
 """

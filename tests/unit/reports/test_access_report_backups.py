@@ -1,4 +1,4 @@
-"""The access report says how long erased data can survive in backups (issue 8)."""
+"""The access report says how long erased data can survive in backups."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The register of processing and the short notice render in nl, fr and en (issue 4).
+"""The register of processing and the short notice render in nl, fr and en.
 
 Set PRIVACYCRM_REPORT_DIR to keep the PDFs and look at them (pdftoppm -png -r 60 ...).
 """

@@ -1,6 +1,6 @@
 """Backups: manifest, checksum, encryption, second folder, rotation, permissions.
 
-Run on SQLite (the backup API) and on PostgreSQL (pg_dump, issue 10).
+Run on SQLite (the backup API) and on PostgreSQL (pg_dump).
 """
 
 from __future__ import annotations

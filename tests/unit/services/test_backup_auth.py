@@ -1,4 +1,4 @@
-"""Backups nobody can forge or mix up (issue 15) and that leave nothing behind (issue 17).
+"""Backups nobody can forge or mix up and that leave nothing behind.
 
 Each test is a finding of those issues: a forged backup built from a real backup's public
 header, a moved ``created_at``, another company's backup, a crafted Scrypt header, the

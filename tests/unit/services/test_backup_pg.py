@@ -1,4 +1,4 @@
-"""PostgreSQL backups (issue 10): which pg_dump is used, and how it gets the password."""
+"""PostgreSQL backups: which pg_dump is used, and how it gets the password."""
 
 from __future__ import annotations
 
@@ -166,7 +166,7 @@ def test_a_restore_gives_the_server_roles_their_grants_back(
                 owner_of = conn.execute(
                     text("SELECT tableowner FROM pg_tables WHERE tablename = 'contact'")
                 ).scalar()
-                # The system role owns them (no desk role, the owner's neither: issue 15).
+                # The system role owns them (no desk role, the owner's neither).
                 assert owner_of == roles.system_role(database)
         finally:
             engine.dispose()

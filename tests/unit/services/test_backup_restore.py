@@ -1,7 +1,7 @@
 """Restore drills: erased people stay erased, the audit trail shows the restore, a backup
 taken while another connection writes is complete, a damaged database is recovered.
 
-The drills run on SQLite and on PostgreSQL (pg_dump, issue 10); the tests of the file
+The drills run on SQLite and on PostgreSQL (pg_dump); the tests of the file
 itself (WAL, start-up recovery, the swap of files) on SQLite only.
 """
 
@@ -281,7 +281,7 @@ def test_a_backup_of_an_older_schema_is_migrated(
     finally:
         old_engine.dispose()
     assert info.schema_version == current_revision(create_engine_for(old_path))
-    # Another database's backup: only on purpose (issue 15).
+    # Another database's backup: only on purpose.
     plan = svc.backup.plan_restore(owner, info.path, replace_other=True)
     assert plan.other_database
     assert plan.schema_migrates
@@ -412,7 +412,7 @@ def test_opt_outs_since_the_backup_survive_and_newer_backups_are_refused(
         svc.backup.plan_restore(owner, info.path)
 
 
-# -- PostgreSQL (issue 10) ---------------------------------------------------------------
+# -- PostgreSQL ----------------------------------------------------------------------------
 
 
 def _other_kind(backend: str, tmp_path: Path, clock: FixedClock) -> Path:

@@ -1,4 +1,4 @@
-"""Another desk saves a contact; this desk's subscription hears of it (issue 10).
+"""Another desk saves a contact; this desk's subscription hears of it.
 
 Runs on SQLite and, with a test server, on PostgreSQL (where migration 0006's trigger sends
 the notification): each desk is its own ``Services`` with its own engine.

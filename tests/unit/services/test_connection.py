@@ -1,4 +1,4 @@
-"""Which database this computer opens (File > Database..., issue 10)."""
+"""Which database this computer opens (File > Database...)."""
 
 from __future__ import annotations
 

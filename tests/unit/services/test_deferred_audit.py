@@ -1,4 +1,4 @@
-"""Sign-in and audited reads while another program holds the write lock (issue 17).
+"""Sign-in and audited reads while another program holds the write lock.
 
 They do not wait for the lock (and fail after the busy timeout, as before): they read, and
 their audit event waits in the unit of work's queue for the next write transaction, which

@@ -1,4 +1,4 @@
-"""``demo`` beside another writer (issue 17): each chunk takes its contact ids in its own
+"""``demo`` beside another writer: each chunk takes its contact ids in its own
 write transaction, so contacts another program adds between two chunks never collide with
 them ("UNIQUE constraint failed: contact.id" before); and the audit event says how many."""
 

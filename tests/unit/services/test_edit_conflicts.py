@@ -1,4 +1,4 @@
-"""Two desks save the same contact: the second gets the conflict, field by field (issue 10).
+"""Two desks save the same contact: the second gets the conflict, field by field.
 
 Each desk is its own ``Services`` with its own engine on the same database (the SQLite file,
 or the PostgreSQL server), as two app instances on two PCs would be.

@@ -1,4 +1,4 @@
-"""Export then import gives back the same values, for CSV and vCard (issue 7).
+"""Export then import gives back the same values, for CSV and vCard.
 
 A contact is saved through the editor's service in one database, exported by the owner,
 and imported into a second database with the mapping the importer guesses by itself;

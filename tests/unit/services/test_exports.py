@@ -1,4 +1,4 @@
-"""Export of contacts to CSV and vCard: permissions, field access, logging, refusals (issue 7)."""
+"""Export of contacts to CSV and vCard: permissions, field access, logging, refusals."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""An import the storage stops part-way (issue 17), on both back ends.
+"""An import the storage stops part-way, on both back ends.
 
 After its first chunk is committed, another program takes the write lock (SQLite: a
 second connection's ``BEGIN EXCLUSIVE``; PostgreSQL: ``LOCK TABLE contact`` and the

@@ -1,4 +1,4 @@
-"""Big imports (issue 7): rows checked by worker processes, chunks written while they check.
+"""Big imports: rows checked by worker processes, chunks written while they check.
 
 The pool's thresholds are lowered so a few hundred rows take the path of 100,000: worker
 processes check the rows, and with the skip and create policies full chunks are written

@@ -1,4 +1,4 @@
-"""Fuzz and property tests of the importer (issue 7).
+"""Fuzz and property tests of the importer.
 
 Random bytes as CSV or vCard never crash it (only ``ImportFileUnreadable`` or a result),
 and never half-import a row: after every run the number of contacts is the number before

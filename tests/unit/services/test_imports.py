@@ -1,4 +1,4 @@
-"""Importing contacts from files (issue 7): the corpus of real-world shapes, suppression,
+"""Importing contacts from files: the corpus of real-world shapes, suppression,
 duplicates and merges with provenance, consent columns, limits, cancel and undo."""
 
 from __future__ import annotations

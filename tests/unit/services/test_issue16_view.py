@@ -371,7 +371,7 @@ def test_a_tagged_address_on_the_list_covers_the_plain_one(svc: Services, owner:
 
 
 def test_suppression_entries_of_older_lists_still_match(svc: Services, owner: Actor) -> None:
-    """Lists written before issue 16 hold the plain normalised forms: still recognised."""
+    """Lists written by older versions hold the plain normalised forms: still recognised."""
     from privacycrm_desktop.domain.suppression import (
         ErasedPersonRefused,
         HashKind,

@@ -1,4 +1,4 @@
-"""Marketing lists reach only who may be reached; hidden fields never leave (issue 4)."""
+"""Marketing lists reach only who may be reached; hidden fields never leave."""
 
 from __future__ import annotations
 

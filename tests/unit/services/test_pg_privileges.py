@@ -1,4 +1,4 @@
-"""The field-restriction canary against the PostgreSQL server itself (issue 10).
+"""The field-restriction canary against the PostgreSQL server itself.
 
 Not only the app hides what a role may not see: connected directly with plain psycopg as
 the office user's own login role, the server refuses the hidden columns and tables, and

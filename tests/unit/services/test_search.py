@@ -1,4 +1,4 @@
-"""Search is as forgiving on PostgreSQL as on SQLite (issue 10): accents and case folded,
+"""Search is as forgiving on PostgreSQL as on SQLite: accents and case folded,
 word prefixes, every word must match, only the columns a role may read, syntax literal."""
 
 from __future__ import annotations

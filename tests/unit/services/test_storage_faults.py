@@ -1,4 +1,4 @@
-"""Faults for real (issue 8): a full disk, a read-only file, another program's lock.
+"""Faults for real: a full disk, a read-only file, another program's lock.
 
 After each: the clear domain error, every earlier record still there, the failed action's
 record absent, ``integrity_check`` clean, and the services working again once the fault

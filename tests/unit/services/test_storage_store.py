@@ -1,4 +1,4 @@
-"""The app's own SQLite, a search index that cannot break, checks of what is derived (issue 17).
+"""The app's own SQLite, a search index that cannot break, checks of what is derived.
 
 - Every engine and every direct opening of a database file (backups, restores, start-up
   probes) runs the SQLite bundled with sqlean.py (3.45 or newer), never the system's 3.40.
