@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers.cli import PASSWORD, cli, cli_argv, cli_env
+from helpers.databases import copy_migrated, prepared_file, prepared_on_server
 from privacycrm_desktop.cli import main
 from privacycrm_desktop.domain.errors import SourceMissing
 from privacycrm_desktop.i18n import describe_error, set_language
@@ -81,13 +82,31 @@ def run_json(capsys: pytest.CaptureFixture[str], db: Path, *argv: str) -> object
     return json.loads(out)
 
 
+#: The set-up file ``ready`` copies, made by this process's first test that asks for it.
+_READY_FILE: dict[str, Path] = {}
+
+
 @pytest.fixture
-def ready(capsys: pytest.CaptureFixture[str], db: Path) -> Path:
-    """An initialised database with Zoë in it."""
-    code, _out, err = run(capsys, db, *INIT, user=None)
-    assert code == 0, err
-    created = run_json(capsys, db, *ZOE, *SOURCE, "2024-05-01")
-    assert created == {"id": 1}
+def ready(
+    capsys: pytest.CaptureFixture[str],
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """An initialised database with Zoë in it: set up through the CLI once per process
+    (on the server: once per process and copied, tests/pg_support.py) and copied."""
+
+    def fill(target: Path | str) -> None:
+        code, _out, err = run(capsys, target, *INIT, user=None)
+        assert code == 0, err
+        assert run_json(capsys, target, *ZOE, *SOURCE, "2024-05-01") == {"id": 1}
+
+    if backend == "postgresql":
+        return prepared_on_server(request, "cli: set up, with Zoë", fill)
+    if "file" not in _READY_FILE:
+        _READY_FILE["file"] = prepared_file(tmp_path_factory.mktemp("ready"), fill)
+    db = Path(request.getfixturevalue("db_url"))
+    copy_migrated(_READY_FILE["file"], db)
     return db
 
 
