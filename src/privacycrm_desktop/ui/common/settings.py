@@ -5,7 +5,7 @@ Business settings live in the database; this holds only what is about this PC's 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QLocale, QSettings
 
 from privacycrm_desktop.config import APP_NAME
 from privacycrm_desktop.i18n import LANGUAGES
@@ -17,10 +17,12 @@ class UiSettings:
     def __init__(self, settings: QSettings | None = None) -> None:
         self._settings = settings if settings is not None else QSettings(APP_NAME, APP_NAME)
 
-    def language(self, default: str = "en") -> str:
-        """The UI language chosen last time (nl, fr or en)."""
-        value = self._settings.value("ui/language", default)
-        return str(value) if str(value) in LANGUAGES else default
+    def language(self, default: str | None = None) -> str:
+        """The UI language chosen last time (nl, fr or en); before any choice, *default* or
+        the system's language."""
+        fallback = default if default is not None else system_language()
+        value = self._settings.value("ui/language", fallback)
+        return str(value) if str(value) in LANGUAGES else fallback
 
     def set_language(self, language: str) -> None:
         """Remember the UI language."""
@@ -38,3 +40,10 @@ class UiSettings:
     def sync(self) -> None:
         """Write pending changes to disk."""
         self._settings.sync()
+
+
+def system_language() -> str:
+    """The system's language (``LANG`` on Linux, the region settings on Windows) when it is
+    one of the app's, else English: a first start on a French desk is in French."""
+    language = QLocale.system().name().split("_")[0].lower()
+    return language if language in LANGUAGES else "en"
