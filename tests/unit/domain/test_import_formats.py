@@ -230,7 +230,7 @@ def test_country_names_and_full_names() -> None:
         "BE",
         "NL",
     ]
-    assert split_full_name("Jan Van den Broeck") == ("Jan Van den", "Broeck")
+    assert split_full_name("Jan Van den Broeck") == ("Jan", "Van den Broeck")
     assert split_full_name("Van den Broeck, Jan") == ("Jan", "Van den Broeck")
 
 
