@@ -105,6 +105,7 @@ COURTESY_TITLES = frozenset(
 ACADEMIC_TITLES = frozenset({"dr", "prof", "ir", "ing", "drs", "lic", "mag", "ds"})
 #: Generational and degree suffixes after a name (folded, without the final dot).
 NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq", "fils", "pere"})
+_GENERATIONAL = frozenset({"jr", "sr", "i", "ii", "iii", "iv", "fils", "pere"})
 
 
 def _key(word: str) -> str:
@@ -210,11 +211,14 @@ def name_parts(
 ) -> tuple[str, str, str]:
     """(first, last, title) from a structured name (a vCard's N).
 
-    Middle names join the first name, a suffix ("Jr.") the last name. A courtesy title
-    in *prefix* is left out; any other prefix (an academic or noble title) is returned
-    as *title* for the caller to keep.
+    Middle names join the first name, a generational suffix ("Jr.", "III") the last
+    name. A courtesy title in *prefix* is left out; any other prefix (an academic or
+    noble title) or suffix (a degree: "M.Sc.") is returned as *title* for the caller to
+    keep.
     """
+    generational = [w for w in suffix.split() if _key(w.rstrip(",")) in _GENERATIONAL]
+    degrees = [w for w in suffix.split() if w not in generational]
     first = " ".join(" ".join((given, additional)).split())
-    last = " ".join(" ".join((family, suffix)).split())
-    kept = [w for w in prefix.split() if _key(w) not in COURTESY_TITLES]
+    last = " ".join([*family.split(), *generational])
+    kept = [w for w in prefix.split() if _key(w) not in COURTESY_TITLES] + degrees
     return first, last, " ".join(kept)
