@@ -27,6 +27,7 @@ the language of the person who will read them.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import re
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ from typing import Any
 from privacycrm_desktop.domain.import_formats import FileShape, ImportTable, RowProblem
 from privacycrm_desktop.domain.person_names import name_parts
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.domain.vcard_text import prepare_vcard_text
+from privacycrm_desktop.domain.vcard_text import prepare_vcard_text, split_property
 
 #: The columns a vCard becomes; EMAIL and TEL repeat as "EMAIL 2", "TEL 2"...
 VCARD_COLUMNS = (
@@ -307,19 +308,49 @@ def card_values(vcard: Any) -> _Card:
     return card
 
 
-def read_vcards(text: str, shape: FileShape) -> ImportTable:
-    """Every card of a vCard file as a row; a card vobject cannot read as a problem."""
+def _read_card(block: str) -> _Card | None:
+    """One cleaned card read by vobject, or None when it holds a line that is no property.
+
+    A property vobject refuses (a parameter's quote never closed) is left out and kept,
+    as written, in the notes: one bad property does not lose the card.
+    """
     import vobject  # loaded only when a vCard file is read
 
+    with contextlib.suppress(Exception):  # vobject raises many kinds of error
+        return card_values(vobject.readOne(block))
+    lines = block.splitlines()
+    version = [line for line in lines if line.upper().startswith("VERSION:")][:1]
+    refused: list[str] = []
+    for line in lines[1:-1]:
+        if line in version:
+            continue
+        try:
+            vobject.readOne("\r\n".join([lines[0], *version, line, lines[-1]]))
+        except Exception:  # as above
+            if split_property(line) is None:
+                return None
+            refused.append(line)
+    try:
+        card = card_values(
+            vobject.readOne("\r\n".join(kept for kept in lines if kept not in refused))
+        )
+    except Exception:  # as above
+        return None
+    notes = [card.values["NOTE"], *(f"Not read: {line}" for line in refused)]
+    card.values["NOTE"] = "\n".join(n for n in notes if n)
+    return card
+
+
+def read_vcards(text: str, shape: FileShape) -> ImportTable:
+    """Every card of a vCard file as a row; a card vobject cannot read as a problem."""
     cards: list[tuple[int, _Card]] = []
     broken: list[RowProblem] = []
     for number, block in prepare_vcard_text(text, shape.encoding):
-        try:
-            card = card_values(vobject.readOne(block))
-        except Exception:  # vobject raises many kinds of error on a malformed card
+        card = _read_card(block)
+        if card is None:
             broken.append(RowProblem(number, "VCARD", N_("This card cannot be read.")))
-            continue
-        cards.append((number, card))
+        else:
+            cards.append((number, card))
     email_columns = max((len(c.emails) for _n, c in cards), default=0) or 1
     phone_columns = max((len(c.phones) for _n, c in cards), default=0) or 1
     emails_h = tuple("EMAIL" if i == 0 else f"EMAIL {i + 1}" for i in range(email_columns))

@@ -5,8 +5,8 @@ one refused property loses the whole card. This pre-pass puts them right first:
 
 - line ends: iOS writes CR CR LF; blank lines and ``#`` comment lines are dropped;
 - continuation lines: 3.0 folding, 2.1 quoted-printable soft line breaks ("=" at the end
-  of a line, no leading space), a 2.1 value continued after a backslash, and base64 lines
-  written without the leading space;
+  of a line, no leading space), a 2.1 value continued after a backslash, a NOTE or ADR
+  with raw line breaks, and base64 lines written without the leading space;
 - encodings: quoted-printable (in any case, with or without CHARSET: UTF-8 when the
   bytes are UTF-8, else the file's encoding) and base64 text values are decoded here, and
   a CHARSET such as SHIFT_JIS re-reads a raw value the file's 8-bit encoding misread;
@@ -37,8 +37,16 @@ READ_PROPERTIES = frozenset(
 )
 #: Single-text properties in which a comma is never a separator.
 _TEXT_PROPERTIES = frozenset({"FN", "NOTE", "TITLE"})
-#: A property line: optional group, name, parameters, colon. The value follows.
-_PROPERTY = re.compile(r"^[ \t]*(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)[ \t]*([;:])")
+#: A property line: optional group, name, parameters (a quoted one may hold ";" or ":"),
+#: colon. The value follows.
+_PROPERTY = re.compile(
+    r'^[ \t]*(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)[ \t]*((?:;(?:[^";:]|"[^"]*")*)*):'
+)
+#: The same with a quote never closed: the parameters end at the first colon.
+_LOOSE_PROPERTY = re.compile(r"^[ \t]*(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)[ \t]*((?:;[^:]*)?):")
+_PARAM = re.compile(r';((?:[^";]|"[^"]*")*)')
+#: Properties whose text may run over lines written without folding.
+_MULTILINE_TEXT = frozenset({"NOTE", "ADR", "LABEL"})
 _BARE_COMMA = re.compile(r"(?<!\\),")
 _ONE_BYTE_ENCODINGS = frozenset({"cp1252", "iso-8859-1", "latin-1", "windows-1252"})
 
@@ -73,27 +81,11 @@ class Property:
 
 def split_property(line: str) -> Property | None:
     """The line as a property, or None when it is no property line."""
-    match = _PROPERTY.match(line)
+    match = _PROPERTY.match(line) or _LOOSE_PROPERTY.match(line)
     if match is None:
         return None
-    group, name = match[1] or "", match[2].upper()
-    rest = line[match.end() - 1 :]
-    params: list[str] = []
-    if rest.startswith(";"):
-        # Parameters end at the first colon outside double quotes (a LABEL may hold one).
-        in_quotes = False
-        start = 1
-        for index in range(1, len(rest)):
-            ch = rest[index]
-            if ch == '"':
-                in_quotes = not in_quotes
-            elif not in_quotes and ch in ";:":
-                params.append(rest[start:index])
-                start = index + 1
-                if ch == ":":
-                    return Property(group, name, [p for p in params if p.strip()], rest[start:])
-        return None
-    return Property(group, name, params, rest[1:])
+    params = [p for p in _PARAM.findall(match[3]) if p.strip()]
+    return Property(match[1] or "", match[2].upper(), params, line[match.end() :])
 
 
 def _is_quoted_printable(prop: Property) -> bool:
@@ -133,6 +125,11 @@ def logical_lines(text: str) -> list[str]:
             # A 2.1 value continued after a backslash: the break is a new line in it.
             lines[-1] = lines[-1][:-1] + "\\n" + line
             continue
+        if lines and prop is None and _holds_text(lines[-1]):
+            # A line break written raw into a note or an address (Outlook, hand edits):
+            # the line is part of the value, not a broken property.
+            lines[-1] += "\\n" + line
+            continue
         binary = prop is not None and _is_base64(prop)
         if prop is not None and _is_quoted_printable(prop):
             while line.endswith("=") and index < len(raw):
@@ -140,6 +137,11 @@ def logical_lines(text: str) -> list[str]:
                 index += 1
         lines.append(line)
     return lines
+
+
+def _holds_text(line: str) -> bool:
+    prop = split_property(line)
+    return prop is not None and prop.name in _MULTILINE_TEXT
 
 
 def _ends_in_backslash(line: str) -> bool:

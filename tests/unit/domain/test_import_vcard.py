@@ -189,6 +189,20 @@ def test_a_broken_card_is_reported_by_number_and_its_neighbours_arrive() -> None
     assert [(n, cells[1]) for n, cells in table.rows] == [(1, "Een"), (3, "Drie"), (4, "Vier")]
 
 
+def test_a_property_vobject_refuses_is_kept_in_the_notes_and_the_card_arrives() -> None:
+    text = card(
+        "N:Peeters;Jan",
+        'TEL;TYPE="cell:0475 12 34 56',  # a quote never closed
+        "EMAIL;=x:jan@example.be",  # a parameter without a name
+        "EMAIL:peeters@example.be",
+    )
+    table = table_of(text)
+    assert table.broken == []
+    (jan,) = rows(table)
+    assert (jan["TEL"], jan["EMAIL"]) == ("0475 12 34 56", "peeters@example.be")
+    assert jan["NOTE"] == "Not read: EMAIL;=x:jan@example.be"
+
+
 def test_groups_and_apple_labels() -> None:
     table = table_of((REAL / "ezvcard_John_Doe_IPHONE.vcf").read_bytes())
     assert table.broken == []
@@ -234,6 +248,12 @@ def test_one_coherent_address_the_others_in_the_notes() -> None:
     (jan,) = rows(table_of(preferred))
     assert (jan["ADR (street)"], jan["ADR (city)"]) == ("Kerkstraat 1", "Gent")
     assert jan["NOTE"] == "Work address: Industrieweg 5, 8500 Kortrijk, BE"
+
+
+def test_a_note_with_raw_line_breaks_is_one_note() -> None:
+    text = card("N:Peeters;Jan", "NOTE:Klant sinds 2010", "belt liefst 's ochtends", "TEL:1")
+    (jan,) = rows(table_of(text))
+    assert (jan["NOTE"], jan["TEL"]) == ("Klant sinds 2010\nbelt liefst 's ochtends", "1")
 
 
 def test_a_21_address_continued_with_a_backslash() -> None:
