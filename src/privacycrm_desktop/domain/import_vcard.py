@@ -258,9 +258,10 @@ def _read_point(name: str, child: Any, position: int, card: _Card, found: _Gathe
         found.emails.append(_Point(_email(_text(child.value)), types, pref, position))
     else:
         number = _phone(_text(child.value))
-        if types & {"fax", "pager"} or ":" in number:
+        fax = any(t.endswith("fax") for t in types)  # Roundcube writes "homefax"
+        if fax or "pager" in types or ":" in number:
             # A fax, a pager or a SIP address is no number to call: kept in the notes.
-            label = "Fax" if "fax" in types else "Pager" if "pager" in types else "Phone"
+            label = "Fax" if fax else "Pager" if "pager" in types else "Phone"
             card.notes.append(f"{label}: {number}")
         else:
             found.phones.append(_Point(number, types, pref, position))
@@ -298,6 +299,9 @@ def card_values(vcard: Any) -> _Card:
     _place_points(found.phones, "Phone", card.phones, card.notes)
     no_name = not card.values.get("N (family)") and not card.values.get("N (given)")
     fn, org = card.values.get("FN", ""), card.values.get("ORG", "")
+    if "@" in fn and " " not in fn:
+        # Programs that know only an address write it as the display name: no name.
+        card.values["FN"] = fn = ""
     if found.kind in ("org", "organization", "company") or (
         no_name and fn and fn.casefold() == org.casefold()
     ):

@@ -295,6 +295,29 @@ def test_preferred_values_first_each_once_and_a_display_name_left_out() -> None:
     assert jan["TEL"] == "+32-475-12-34-56"
 
 
+def test_fax_and_pager_numbers_go_to_the_notes() -> None:
+    # Roundcube's type words ("homefax") beside the standard ones.
+    text = card(
+        "N:Peeters;Jan",
+        "TEL;TYPE=work:09 123 45 67",
+        "TEL;TYPE=homefax:09 765 43 21",
+        "TEL;TYPE=work,fax:09 111 11 11",
+        "TEL;TYPE=pager:0475 00 00 00",
+    )
+    (jan,) = rows(table_of(text))
+    assert (jan["TEL"], jan.get("TEL 2")) == ("09 123 45 67", None)
+    assert jan["NOTE"].splitlines() == [
+        "Fax: 09 765 43 21",
+        "Fax: 09 111 11 11",
+        "Pager: 0475 00 00 00",
+    ]
+
+
+def test_an_address_as_display_name_is_no_name() -> None:
+    text = card("FN:test1@example.be", "EMAIL;TYPE=INTERNET:test1@example.be")
+    assert rows(table_of(text)) == [{"EMAIL": "test1@example.be"}]
+
+
 def test_more_values_than_a_contact_holds_go_to_the_notes() -> None:
     emails = [f"EMAIL:p{i}@example.be" for i in range(12)]
     (row,) = rows(table_of(card("N:Peeters;Jan", *emails)))
