@@ -32,6 +32,7 @@ from privacycrm_desktop.domain.import_vcard import read_vcards
 from privacycrm_desktop.domain.text import N_
 
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
+_LEADING_COMMENTS = re.compile(r"\A(?:\s*#[^\r\n]*)+")
 _VCARD_START = re.compile(r"^\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -93,8 +94,11 @@ def decode(data: bytes, encoding: str) -> str:
 
 
 def detect_format(text: str, file_name: str = "") -> FileFormat:
-    """vCard when the file starts a card (or is named .vcf and holds one), else CSV."""
-    stripped = text.lstrip()
+    """vCard when the file starts a card (or is named .vcf and holds one), else CSV.
+
+    ``#`` comment lines before the first card (some phones write one) do not count.
+    """
+    stripped = _LEADING_COMMENTS.sub("", text).lstrip()
     if stripped[:20].upper().replace(" ", "").startswith("BEGIN:VCARD"):
         return FileFormat.VCARD
     if file_name.lower().endswith((".vcf", ".vcard")) and _VCARD_START.search(text):

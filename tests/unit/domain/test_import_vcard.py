@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from privacycrm_desktop.domain.import_files import detect_shape, read_table
-from privacycrm_desktop.domain.import_formats import ImportTable
+from privacycrm_desktop.domain.import_formats import FileFormat, ImportTable
 from privacycrm_desktop.domain.import_vcard import birthday
 from privacycrm_desktop.domain.vcard_text import prepare_vcard_text
 
@@ -33,6 +33,14 @@ def rows(table: ImportTable) -> list[dict[str, str]]:
 
 def card(*lines: str, version: str = "3.0") -> str:
     return "\r\n".join(["BEGIN:VCARD", f"VERSION:{version}", *lines, "END:VCARD", ""])
+
+
+def test_a_card_after_comment_lines_is_a_vcard_whatever_the_file_name() -> None:
+    data = b"# Exported contacts\r\n#\r\n" + card("N:Peeters;Jan").encode()
+    shape = detect_shape(data, "contacts.txt")
+    assert shape.format is FileFormat.VCARD
+    assert rows(read_table(data, shape)) == [{"N (family)": "Peeters", "N (given)": "Jan"}]
+    assert detect_shape(b"# a;b\r\nFirst;Last\r\n", "x.csv").format is FileFormat.CSV
 
 
 def test_the_pre_pass_joins_continuations_decodes_and_escapes_bare_commas() -> None:
