@@ -16,7 +16,8 @@ What a card becomes:
   region is kept with the city ("Toronto, ON") because a letter abroad needs it there.
   Every other address is kept in the notes as a readable line.
 - E-mail addresses and phone numbers: all of them, preferred first, each once. Fax and
-  pager numbers and what does not fit the contact's lists go to the notes.
+  pager numbers and what does not fit the contact's lists go to the notes, as do the job
+  title and a printed address label (LABEL) when the card has no structured address.
 - BDAY: ISO ``YYYY-MM-DD``, or ``--MM-DD`` when the year is unknown (``--0517``, Apple's
   and CardBook's year 1604); any other text is handed on as it is, for the row reader to
   report.
@@ -246,6 +247,7 @@ class _Gathered:
     phones: list[_Point] = field(default_factory=list)
     addresses: list[_Point] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
     kind: str = ""
 
 
@@ -286,6 +288,10 @@ def _read_child(child: Any, position: int, card: _Card, found: _Gathered) -> Non
             found.notes.append(note)
     elif name in ("KIND", "X-ABSHOWAS"):
         found.kind = _text(child.value).lower()
+    elif name == "TITLE" and _text(child.value):
+        card.notes.append(f"Job title: {_text(child.value)}")
+    elif name == "LABEL" and str(child.value).strip():
+        found.labels.append(", ".join(_text(p) for p in str(child.value).splitlines() if p.strip()))
 
 
 def card_values(vcard: Any) -> _Card:
@@ -295,6 +301,9 @@ def card_values(vcard: Any) -> _Card:
     for position, child in enumerate(vcard.getChildren()):
         _read_child(child, position, card, found)
     _place_address(found.addresses, card)
+    if "ADR (street)" not in card.values:
+        # A printed label without a structured address (older Outlook): kept as written.
+        card.notes += [f"Address: {label}" for label in dict.fromkeys(found.labels)]
     _place_points(found.emails, "E-mail", card.emails, card.notes)
     _place_points(found.phones, "Phone", card.phones, card.notes)
     no_name = not card.values.get("N (family)") and not card.values.get("N (given)")

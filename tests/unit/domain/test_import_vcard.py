@@ -321,6 +321,25 @@ def test_fax_and_pager_numbers_go_to_the_notes() -> None:
     ]
 
 
+def test_job_title_and_an_address_label_without_adr_are_kept_in_the_notes() -> None:
+    text = card(
+        "N:Peeters;Jan",
+        "TITLE:Zaakvoerder",
+        "LABEL;TYPE=work:Industrieweg 5\\n8500 Kortrijk",
+        "NOTE:Klant",
+    )
+    (jan,) = rows(table_of(text))
+    assert jan["NOTE"].splitlines() == [
+        "Klant",
+        "Job title: Zaakvoerder",
+        "Address: Industrieweg 5, 8500 Kortrijk",
+    ]
+    with_adr = card(
+        "N:Peeters;Jan", "ADR:;;Industrieweg 5;Kortrijk;;8500;BE", "LABEL:Industrieweg 5"
+    )
+    assert "NOTE" not in rows(table_of(with_adr))[0]
+
+
 def test_an_address_as_display_name_is_no_name() -> None:
     text = card("FN:test1@example.be", "EMAIL;TYPE=INTERNET:test1@example.be")
     assert rows(table_of(text)) == [{"EMAIL": "test1@example.be"}]
