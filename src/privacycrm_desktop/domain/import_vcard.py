@@ -177,7 +177,8 @@ def _read_name(child: Any, card: _Card) -> None:
     first, last, title = name_parts(
         _text(getattr(value, "family", "")),
         _text(getattr(value, "given", "")),
-        _text(getattr(value, "additional", "")),
+        # 2.1 lists middle names with bare commas ("Richter,James").
+        _text(getattr(value, "additional", "")).replace(",", " "),
         _text(getattr(value, "prefix", "")),
         _text(getattr(value, "suffix", "")),
     )

@@ -225,10 +225,12 @@ def decode_value(prop: Property, file_encoding: str) -> Property:
             except (binascii.Error, ValueError):
                 data = raw
         value = _escape_newlines(_text_from_bytes(data, charset, file_encoding))
-    elif charset and one_byte and not value.isascii():
-        # The file was read in an 8-bit encoding; the card says which one its bytes are.
+    elif one_byte and not value.isascii():
+        # The file was read in an 8-bit encoding because some of its bytes are no UTF-8:
+        # a value says which encoding its bytes are in, else bytes that are valid UTF-8
+        # are UTF-8 (a file gathered from several phones mixes them).
         with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-            value = value.encode(file_encoding).decode(charset)
+            value = value.encode(file_encoding).decode(charset or "utf-8")
     params = [
         p
         for p in prop.params

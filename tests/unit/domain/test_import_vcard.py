@@ -129,6 +129,23 @@ def test_encoded_values_are_decoded(line: str, note: str) -> None:
     assert rows(table)[0]["NOTE"] == note
 
 
+def test_a_file_mixing_utf_8_and_latin_1_cards_reads_both() -> None:
+    data = (
+        card("N:Léonard;René", "NOTE:Café", version="2.1").encode()
+        + card("N:Dubois;Chloé", version="2.1").encode("cp1252")
+        + card("N;CHARSET=ISO-8859-1:Müller;Jörg", version="2.1").encode("latin-1")
+    )
+    shape = detect_shape(data)
+    assert shape.encoding == "cp1252"
+    found = rows(read_table(data, shape))
+    assert [(r["N (given)"], r["N (family)"]) for r in found] == [
+        ("René", "Léonard"),
+        ("Chloé", "Dubois"),
+        ("Jörg", "Müller"),
+    ]
+    assert found[0]["NOTE"] == "Café"
+
+
 def test_shift_jis_raw_values_are_read_in_their_charset() -> None:
     for name in ("android_v21_japanese_1.vcf", "android_v21_japanese_3.vcf"):
         table = table_of((REAL / name).read_bytes(), name)
@@ -394,6 +411,8 @@ def test_names_from_n_from_fn_and_organisation_cards() -> None:
     assert found[0] == {"FN": "Jan Van den Broeck", "EMAIL": "jan@example.be"}
     assert found[1] == {"FN": "De Smet"}
     assert (found[2]["N (given)"], found[2]["N (family)"]) == ("John Richter James", "Doe Sr.")
+    two_one = card("N:Doe;John;Richter,James;;", version="2.1")
+    assert rows(table_of(two_one))[0]["N (given)"] == "John Richter James"
     assert "NOTE" not in found[2]  # "Mr." is no title worth keeping
     assert [r.get("FN", "") for r in found[3:]] == ["", "", "", ""]
     assert [r["ORG"] for r in found[3:]] == ["Acme NV", "Proximus", "Bakkerij Peeters", "Stad Gent"]
