@@ -9,11 +9,8 @@ CSV: the stdlib ``csv`` module. The separator is the candidate (, ; tab |) count
 often outside quotes in the header line; ``csv.Sniffer`` is asked only when the count
 ties.
 
-vCard: ``vobject`` reads 2.1, 3.0 and 4.0 and decodes quoted-printable values with their
-CHARSET. It misreads two shapes common in the wild (Outlook's quoted-printable soft line
-breaks, bare commas in 2.1 values and in NOTE): ``prepare_vcard_text`` puts them right
-before vobject sees them (a documented pre-pass, not a parser). Each card is given to
-vobject on its own, so one broken card is one invalid row.
+vCard: ``domain.import_vcard`` (``vobject`` after a pre-pass that puts right what real
+programs write); each card is read on its own, so one broken card is one invalid row.
 """
 
 from __future__ import annotations
@@ -22,7 +19,6 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
 
 from privacycrm_desktop.domain.csv_cells import restore
 from privacycrm_desktop.domain.errors import ImportFileUnreadable
@@ -31,18 +27,13 @@ from privacycrm_desktop.domain.import_formats import (
     FileFormat,
     FileShape,
     ImportTable,
-    RowProblem,
 )
+from privacycrm_desktop.domain.import_vcard import read_vcards
 from privacycrm_desktop.domain.text import N_
 
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
+_LEADING_COMMENTS = re.compile(r"\A(?:\s*#[^\r\n]*)+")
 _VCARD_START = re.compile(r"^\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE | re.MULTILINE)
-_VCARD_BLOCK = re.compile(
-    r"^[ \t]*BEGIN[ \t]*:[ \t]*VCARD[ \t]*\r?$(.*?)^[ \t]*END[ \t]*:[ \t]*VCARD[ \t]*\r?$",
-    re.IGNORECASE | re.MULTILINE | re.DOTALL,
-)
-#: How many values of one kind a card contributes (the contact allows ten).
-_MAX_VCARD_VALUES = 10
 
 
 def check_size(size: int) -> None:
@@ -103,8 +94,11 @@ def decode(data: bytes, encoding: str) -> str:
 
 
 def detect_format(text: str, file_name: str = "") -> FileFormat:
-    """vCard when the file starts a card (or is named .vcf and holds one), else CSV."""
-    stripped = text.lstrip()
+    """vCard when the file starts a card (or is named .vcf and holds one), else CSV.
+
+    ``#`` comment lines before the first card (some phones write one) do not count.
+    """
+    stripped = _LEADING_COMMENTS.sub("", text).lstrip()
     if stripped[:20].upper().replace(" ", "").startswith("BEGIN:VCARD"):
         return FileFormat.VCARD
     if file_name.lower().endswith((".vcf", ".vcard")) and _VCARD_START.search(text):
@@ -165,10 +159,7 @@ def read_table(data: bytes, shape: FileShape) -> ImportTable:
     if "\x00" in text and shape.format is FileFormat.CSV:
         # csv refuses NUL bytes on some versions; a text file has none.
         raise ImportFileUnreadable(N_("The file holds binary data, not text."))
-    if shape.format is FileFormat.VCARD:
-        table = _read_vcards(text, shape)
-    else:
-        table = _read_csv(text, shape)
+    table = read_vcards(text, shape) if shape.format is FileFormat.VCARD else _read_csv(text, shape)
     if table.row_count == 0:
         raise ImportFileUnreadable(N_("The file holds no contacts."))
     return table
@@ -232,158 +223,3 @@ def _refuse_an_open_quote(text: str, delimiter: str, start: int) -> None:
                 ),
                 line=start,
             ) from None
-
-
-# -- vCard ---------------------------------------------------------------------------------
-
-_QP_PARAM = re.compile(r"ENCODING\s*=\s*QUOTED-PRINTABLE|;\s*QUOTED-PRINTABLE\s*[;:]", re.I)
-_BARE_COMMA = re.compile(r"(?<!\\),")
-#: Single-text properties in which a comma is never a separator.
-_TEXT_PROPERTIES = frozenset({"FN", "NOTE", "TITLE"})
-
-
-def prepare_vcard_text(text: str) -> str:
-    """Two shapes vobject misreads, put right before it sees them (a pre-pass, no parser).
-
-    1. Outlook (vCard 2.1) writes long quoted-printable values as lines ending in "="
-       that continue on the next line without the leading space of vCard folding:
-       vobject reads the continuation as a new, broken property. Those lines are joined
-       (and ordinary folded lines unfolded).
-    2. vCard 2.1 does not escape commas, and many writers leave them bare in NOTE and FN
-       of 3.0 too; vobject then keeps only the text before the first comma. Bare commas
-       there (every property of a 2.1 card) are escaped.
-    """
-    lines = text.splitlines()
-    joined: list[str] = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        index += 1
-        if line[:1] in (" ", "\t") and joined:
-            joined[-1] += line[1:]
-            continue
-        name_part = line.split(":", 1)[0]
-        if _QP_PARAM.search(name_part + ":"):
-            while line.endswith("=") and index < len(lines):
-                line = line[:-1] + lines[index]
-                index += 1
-        joined.append(line)
-    out: list[str] = []
-    version = ""
-    for line in joined:
-        name_part, colon, value = line.partition(":")
-        name = name_part.split(";", 1)[0].strip().upper().rsplit(".", 1)[-1]
-        if name == "BEGIN":
-            version = ""
-        elif name == "VERSION":
-            version = value.strip()
-        elif colon and (version == "2.1" or name in _TEXT_PROPERTIES):
-            out.append(name_part + colon + _BARE_COMMA.sub(r"\\,", value))
-            continue
-        out.append(line)
-    return "\r\n".join(out) + "\r\n"
-
-
-#: The columns a vCard becomes; EMAIL and TEL repeat as "EMAIL 2", "TEL 2"...
-VCARD_COLUMNS = (
-    "FN",
-    "N (family)",
-    "N (given)",
-    "ORG",
-    "ADR (street)",
-    "ADR (postcode)",
-    "ADR (city)",
-    "ADR (country)",
-    "BDAY",
-    "LANG",
-    "NOTE",
-)
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return " ".join(_text(v) for v in value if _text(v))
-    return str(value).strip()
-
-
-#: vCard properties read as one text each (the first one counts), by the column they fill.
-_SIMPLE_PROPERTIES = {
-    "FN": "FN",
-    "ORG": "ORG",
-    "BDAY": "BDAY",
-    "LANG": "LANG",
-    "NOTE": "NOTE",
-    "KIND": "KIND",
-}
-
-
-def _card_values(card: object) -> tuple[dict[str, str], list[str], list[str]]:
-    """The scalar values of one vobject card, and its e-mail addresses and numbers."""
-    values: dict[str, str] = {}
-    emails: list[str] = []
-    phones: list[str] = []
-    for child in card.getChildren():  # type: ignore[attr-defined]
-        name = str(child.name).upper()
-        value = child.value
-        if name in _SIMPLE_PROPERTIES:
-            values.setdefault(_SIMPLE_PROPERTIES[name], _text(value))
-        elif name == "N":
-            values.setdefault("N (family)", _text(getattr(value, "family", value)))
-            values.setdefault("N (given)", _text(getattr(value, "given", "")))
-        elif name == "ADR" and "ADR (street)" not in values:
-            values["ADR (street)"] = " ".join(_text(getattr(value, "street", "")).split())
-            values["ADR (postcode)"] = _text(getattr(value, "code", ""))
-            values["ADR (city)"] = _text(getattr(value, "city", ""))
-            values["ADR (country)"] = _text(getattr(value, "country", ""))
-        elif name == "EMAIL":
-            emails.append(_text(value))
-        elif name == "TEL":
-            number = _text(value)
-            if number.lower().startswith("tel:"):
-                number = number[4:].split(";", 1)[0]
-            phones.append(number)
-    no_name = not values.get("N (family)") and not values.get("N (given)")
-    if values.pop("KIND", "").lower() in ("org", "organization") or (
-        no_name and values.get("FN") and values.get("FN") == values.get("ORG")
-    ):
-        # An organisation's card (KIND:org, or named only by its ORG): its FN is no
-        # person's name, so the row becomes an organisation address.
-        values["FN"] = ""
-    return values, emails[:_MAX_VCARD_VALUES], phones[:_MAX_VCARD_VALUES]
-
-
-def _card_blocks(text: str) -> Iterator[str]:
-    for match in _VCARD_BLOCK.finditer(text):
-        yield "BEGIN:VCARD\r\n" + match.group(1).strip("\r\n") + "\r\nEND:VCARD\r\n"
-
-
-def _read_vcards(text: str, shape: FileShape) -> ImportTable:
-    import vobject
-
-    cards: list[tuple[int, dict[str, str], list[str], list[str]]] = []
-    broken: list[RowProblem] = []
-    for number, block in enumerate(_card_blocks(prepare_vcard_text(text)), start=1):
-        try:
-            card = vobject.readOne(block)
-            values, emails, phones = _card_values(card)
-        except Exception:  # vobject raises many kinds of error on a malformed card
-            broken.append(RowProblem(number, "VCARD", N_("This card cannot be read.")))
-            continue
-        cards.append((number, values, emails, phones))
-    email_columns = max((len(c[2]) for c in cards), default=0) or 1
-    phone_columns = max((len(c[3]) for c in cards), default=0) or 1
-    emails_h = tuple("EMAIL" if i == 0 else f"EMAIL {i + 1}" for i in range(email_columns))
-    phones_h = tuple("TEL" if i == 0 else f"TEL {i + 1}" for i in range(phone_columns))
-    headers = VCARD_COLUMNS[:4] + emails_h + phones_h + VCARD_COLUMNS[4:]
-    rows = []
-    for number, values, emails, phones in cards:
-        cells = (
-            tuple(values.get(h, "") for h in VCARD_COLUMNS[:4])
-            + tuple(emails + [""] * (email_columns - len(emails)))
-            + tuple(phones + [""] * (phone_columns - len(phones)))
-            + tuple(values.get(h, "") for h in VCARD_COLUMNS[4:])
-        )
-        rows.append((number, cells))
-    return ImportTable(shape, headers, rows, broken)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from privacycrm_desktop.domain import person_names
 from privacycrm_desktop.domain.consent import Channel, ConsentStatus
 from privacycrm_desktop.domain.contacts import (
     ContactInput,
@@ -113,13 +114,10 @@ def birth_date(cell: str) -> dt.date | None:
 
 
 def split_full_name(full: str) -> tuple[str, str]:
-    """(first, last) from a full name: "Peeters, Jan" or "Jan Peeters" (last word is last)."""
-    text = " ".join(full.split())
-    if "," in text:
-        last, _sep, first = text.partition(",")
-        return first.strip(), last.strip()
-    first, _sep, last = text.rpartition(" ")
-    return first, last
+    """(first, last) from a full name, split the Belgian way (``domain.person_names``):
+    "Jan Van den Broeck" -> ("Jan", "Van den Broeck"), "Peeters, Jan" -> ("Jan", "Peeters").
+    """
+    return person_names.split_full_name(full)
 
 
 # -- one row -------------------------------------------------------------------------------

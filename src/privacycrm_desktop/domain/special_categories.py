@@ -107,7 +107,36 @@ def scan(text: str, term_lists: Iterable[SpecialCategoryTerms]) -> list[TermHit]
             if category in hits:
                 continue
             for word in words:
-                if re.search(r"(?<!\w)" + re.escape(word), folded):
+                found = re.finditer(r"(?<!\w)" + re.escape(word), folded)
+                if any(not _in_street_name(folded, m.start()) for m in found):
                     hits[category] = TermHit(category, word)
                     break
     return [hits[c] for c in SpecialCategory if c in hits]
+
+
+#: Endings of Dutch street names ("Kerkstraat", "Ziekenhuislaan", "Kapelsesteenweg").
+_STREET_ENDINGS = ("straat", "plein", "laan", "weg", "dreef", "lei", "kaai", "markt", "baan")
+#: Words after a name that make it a street ("Church Street") and before it that make it
+#: one in French ("Rue de l'Église", "Place de la Mosquée").
+_STREET_AFTER = frozenset({"street", "st", "road", "rd", "lane", "avenue", "square"})
+_STREET_BEFORE = re.compile(
+    r"(?:^|\W)(?:rue|place|avenue|chemin|chaussee|boulevard|impasse|quai|allee|square|"
+    r"dreve|sentier)\W+(?:(?:de|du|des|la|le|l)\W+){0,2}$"
+)
+
+
+def _in_street_name(folded: str, start: int) -> bool:
+    """Is the word at *start* part of a street name (an address, not a fact about anyone)?
+
+    Addresses in notes ("Home address: Kerkstraat 1, 9000 Gent") name churches and
+    hospitals without saying anything about the person.
+    """
+    word = re.match(r"\w+", folded[start:])
+    if word is None:
+        return False
+    if word[0].endswith(_STREET_ENDINGS) and len(word[0]) > 6:
+        return True
+    after = re.match(r"\W+(\w+)", folded[start + len(word[0]) :])
+    if after is not None and after[1] in _STREET_AFTER:
+        return True
+    return _STREET_BEFORE.search(folded[max(0, start - 40) : start]) is not None

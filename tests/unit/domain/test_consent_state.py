@@ -211,3 +211,22 @@ def test_notes_are_scanned_for_special_categories() -> None:
     hits = scan("Klant is DIABÉTIQUE; lid van de vakbond.", terms)
     assert [h.category for h in hits] == [SpecialCategory.HEALTH, SpecialCategory.TRADE_UNION]
     assert scan("Terras met uitzicht", [parse_terms("ethnic_origin: ras")]) == []
+
+
+def test_street_names_in_notes_are_no_special_category_data() -> None:
+    terms = [
+        parse_terms(
+            "religion: kerk\nreligion: eglise\nreligion: church\nhealth: ziekenhuis\n"
+            "health: hopital"
+        )
+    ]
+    addresses = (
+        "Home address: Kerkstraat 1, 9000 Gent\n"
+        "Work address: Ziekenhuislaan 5, 2000 Antwerpen\n"
+        "Other address: Rue de l'Église 3, 5000 Namur; 1 Church Street, London\n"
+        "Oude Kerksteenweg 12; Place de l'Hôpital 2"
+    )
+    assert scan(addresses, terms) == []
+    hits = scan(addresses + "\nGaat elke zondag naar de kerk.", terms)
+    assert [h.term for h in hits] == ["kerk"]
+    assert [h.term for h in scan("Opgenomen in het ziekenhuis", terms)] == ["ziekenhuis"]

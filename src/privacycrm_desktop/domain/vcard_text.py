@@ -1,0 +1,272 @@
+"""A vCard file's text cleaned into cards vobject reads: the pre-pass, not a parser.
+
+vobject reads 2.1, 3.0 and 4.0, but real files hold shapes it refuses or misreads, and
+one refused property loses the whole card. This pre-pass puts them right first:
+
+- line ends: iOS writes CR CR LF; blank lines and ``#`` comment lines are dropped;
+- continuation lines: 3.0 folding, 2.1 quoted-printable soft line breaks ("=" at the end
+  of a line, no leading space), a 2.1 value continued after a backslash, a NOTE or ADR
+  with raw line breaks, and base64 lines written without the leading space;
+- encodings: quoted-printable (in any case, with or without CHARSET: UTF-8 when the
+  bytes are UTF-8, else the file's encoding) and base64 text values are decoded here, and
+  a CHARSET such as SHIFT_JIS re-reads a raw value the file's 8-bit encoding misread;
+- bare commas in 2.1 values and in FN, NOTE and TITLE are escaped (vobject would keep
+  only the text before the first one);
+- only the properties the import reads are handed on: a PHOTO (``data:`` URI or broken
+  base64), an unknown X- property, ``PROFILE:VCard`` or a property vobject does not know
+  cannot break a card the import takes nothing from;
+- cards nest: an AGENT's card is left out (the agent is no contact of ours), a card
+  nested without AGENT is a card of its own (as Android reads it), and a card whose END
+  is missing still counts. Cards are numbered in the order they begin.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import contextlib
+import quopri
+import re
+from dataclasses import dataclass, field
+
+#: The properties the import reads (with VERSION, which decides how values are escaped).
+READ_PROPERTIES = frozenset(
+    {"VERSION", "FN", "N", "ORG", "ADR", "EMAIL", "TEL", "BDAY", "LANG", "NOTE", "KIND"}
+    | {"TITLE", "LABEL", "X-ABSHOWAS"}
+)
+#: Single-text properties in which a comma is never a separator.
+_TEXT_PROPERTIES = frozenset({"FN", "NOTE", "TITLE"})
+#: A property line: optional group, name, parameters (a quoted one may hold ";" or ":"),
+#: colon. The value follows.
+_PROPERTY = re.compile(
+    r'^[ \t]*(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)[ \t]*((?:;(?:[^";:]|"[^"]*")*)*):'
+)
+#: The same with a quote never closed: the parameters end at the first colon.
+_LOOSE_PROPERTY = re.compile(r"^[ \t]*(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)[ \t]*((?:;[^:]*)?):")
+_PARAM = re.compile(r';((?:[^";]|"[^"]*")*)')
+#: Properties whose text may run over lines written without folding.
+_MULTILINE_TEXT = frozenset({"NOTE", "ADR", "LABEL"})
+_BARE_COMMA = re.compile(r"(?<!\\),")
+_ONE_BYTE_ENCODINGS = frozenset({"cp1252", "iso-8859-1", "latin-1", "windows-1252"})
+
+
+@dataclass
+class Property:
+    """One property line, split: group, upper-case name, raw parameters and value."""
+
+    group: str
+    name: str
+    params: list[str]
+    value: str
+
+    def param_values(self, key: str) -> list[str]:
+        """The values of parameter *key* (case-insensitive), commas split."""
+        found: list[str] = []
+        for param in self.params:
+            name, equals, value = param.partition("=")
+            if equals and name.strip().upper() == key:
+                found += [v.strip().strip('"') for v in value.split(",")]
+        return found
+
+    def bare(self) -> list[str]:
+        """The 2.1 parameters written without a name ("WORK", "PREF", "QUOTED-PRINTABLE")."""
+        return [p.strip().upper() for p in self.params if "=" not in p]
+
+    def line(self) -> str:
+        """The property written back as one (unfolded) line."""
+        head = f"{self.group}.{self.name}" if self.group else self.name
+        return ";".join([head, *self.params]) + ":" + self.value
+
+
+def split_property(line: str) -> Property | None:
+    """The line as a property, or None when it is no property line."""
+    match = _PROPERTY.match(line) or _LOOSE_PROPERTY.match(line)
+    if match is None:
+        return None
+    params = [p for p in _PARAM.findall(match[3]) if p.strip()]
+    return Property(match[1] or "", match[2].upper(), params, line[match.end() :])
+
+
+def _is_quoted_printable(prop: Property) -> bool:
+    return "QUOTED-PRINTABLE" in prop.bare() or any(
+        v.upper() == "QUOTED-PRINTABLE" for v in prop.param_values("ENCODING")
+    )
+
+
+def _is_base64(prop: Property) -> bool:
+    return bool({"BASE64", "B"} & set(prop.bare())) or any(
+        v.upper() in ("B", "BASE64") for v in prop.param_values("ENCODING")
+    )
+
+
+def logical_lines(text: str) -> list[str]:
+    """The text's lines with every kind of continuation joined and comments dropped."""
+    raw = text.replace("\r\r\n", "\r\n").splitlines()
+    lines: list[str] = []
+    binary = False
+    index = 0
+    while index < len(raw):
+        line = raw[index]
+        index += 1
+        if not line.strip():
+            continue
+        prop = split_property(line)
+        if lines and line[:1] in (" ", "\t"):
+            lines[-1] += line[1:]
+            continue
+        if lines and prop is None and binary:
+            # Base64 lines written without the folding space belong to the value above.
+            lines[-1] += line.strip()
+            continue
+        if line.startswith("#"):
+            continue
+        if lines and prop is None and _ends_in_backslash(lines[-1]):
+            # A 2.1 value continued after a backslash: the break is a new line in it.
+            lines[-1] = lines[-1][:-1] + "\\n" + line
+            continue
+        if lines and prop is None and _holds_text(lines[-1]):
+            # A line break written raw into a note or an address (Outlook, hand edits):
+            # the line is part of the value, not a broken property.
+            lines[-1] += "\\n" + line
+            continue
+        binary = prop is not None and _is_base64(prop)
+        if prop is not None and _is_quoted_printable(prop):
+            while line.endswith("=") and index < len(raw):
+                line = line[:-1] + raw[index]
+                index += 1
+        lines.append(line)
+    return lines
+
+
+def _holds_text(line: str) -> bool:
+    prop = split_property(line)
+    return prop is not None and prop.name in _MULTILINE_TEXT
+
+
+def _ends_in_backslash(line: str) -> bool:
+    trailing = len(line) - len(line.rstrip("\\"))
+    return trailing % 2 == 1
+
+
+@dataclass
+class CardText:
+    """The lines of one card (its nested cards left out), numbered from 1 in file order."""
+
+    number: int
+    lines: list[str] = field(default_factory=list)
+    agent: bool = False
+
+
+def split_cards(lines: list[str]) -> list[CardText]:
+    """Every card of the file, nested ones apart and an AGENT's card left out."""
+    cards: list[CardText] = []
+    open_cards: list[CardText] = []
+    agent_next = False
+    count = 0
+    for line in lines:
+        prop = split_property(line)
+        name = prop.name if prop else ""
+        value = prop.value.strip().upper() if prop else ""
+        if (name == "BEGIN" and value == "VCARD") or (name == "AGENT" and value == "BEGIN:VCARD"):
+            agent = name == "AGENT" or agent_next or any(c.agent for c in open_cards)
+            if not agent:
+                count += 1
+            card = CardText(count, agent=agent)
+            open_cards.append(card)
+            if not agent:
+                cards.append(card)
+        elif name == "END" and value == "VCARD":
+            if open_cards:
+                open_cards.pop()
+        elif open_cards:
+            open_cards[-1].lines.append(line)
+        # An AGENT with no value in 2.1 is followed by its card on the next lines.
+        agent_next = name == "AGENT" and not value
+    return cards
+
+
+def _charset(name: str) -> str | None:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _text_from_bytes(data: bytes, charset: str | None, file_encoding: str) -> str:
+    """Decoded *data*: its CHARSET, else UTF-8, else the file's encoding (never fails)."""
+    for candidate in (charset, "utf-8", file_encoding, "cp1252"):
+        if candidate is None or _charset(candidate) is None:
+            continue
+        try:
+            return data.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("iso-8859-1")
+
+
+def _escape_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+
+
+def decode_value(prop: Property, file_encoding: str) -> Property:
+    """*prop* with its value as plain text: quoted-printable, base64 and CHARSET undone."""
+    declared = prop.param_values("CHARSET")
+    charset = _charset(declared[0]) if declared else None
+    one_byte = _charset(file_encoding) in {_charset(e) for e in _ONE_BYTE_ENCODINGS}
+    value = prop.value
+    if _is_quoted_printable(prop) or _is_base64(prop):
+        raw = value.encode(file_encoding if one_byte else "utf-8", errors="replace")
+        if _is_quoted_printable(prop):
+            data = quopri.decodestring(raw)
+        else:
+            try:
+                data = base64.b64decode(raw, validate=False)
+            except (binascii.Error, ValueError):
+                data = raw
+        value = _escape_newlines(_text_from_bytes(data, charset, file_encoding))
+    elif one_byte and not value.isascii():
+        # The file was read in an 8-bit encoding because some of its bytes are no UTF-8:
+        # a value says which encoding its bytes are in, else bytes that are valid UTF-8
+        # are UTF-8 (a file gathered from several phones mixes them).
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+            value = value.encode(file_encoding).decode(charset or "utf-8")
+    params = [
+        p
+        for p in prop.params
+        if p.strip().upper() not in ("QUOTED-PRINTABLE", "BASE64", "B", "8BIT")
+        and p.partition("=")[0].strip().upper() not in ("ENCODING", "CHARSET")
+    ]
+    return Property(prop.group, prop.name, params, value)
+
+
+def clean_card(card: CardText, file_encoding: str) -> str:
+    """The card as text vobject reads: only the properties the import reads, decoded.
+
+    A line that is no property at all is kept, so that a card vobject cannot read is
+    reported as such rather than read half.
+    """
+    version = ""
+    out = ["BEGIN:VCARD"]
+    for line in card.lines:
+        prop = split_property(line)
+        if prop is None:
+            out.append(line)
+            continue
+        if prop.name not in READ_PROPERTIES:
+            continue
+        prop = decode_value(prop, file_encoding)
+        if prop.name == "VERSION":
+            version = prop.value.strip()
+        elif version == "2.1" or prop.name in _TEXT_PROPERTIES:
+            prop.value = _BARE_COMMA.sub(r"\\,", prop.value)
+        out.append(prop.line())
+    out.append("END:VCARD")
+    return "\r\n".join(out) + "\r\n"
+
+
+def prepare_vcard_text(text: str, file_encoding: str = "utf-8") -> list[tuple[int, str]]:
+    """Every card of *text*, numbered and cleaned for vobject (see the module's notes)."""
+    return [
+        (card.number, clean_card(card, file_encoding)) for card in split_cards(logical_lines(text))
+    ]
