@@ -13,11 +13,13 @@ from sqlalchemy import func, select
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.edit_conflicts import input_from
 from privacycrm_desktop.domain.errors import (
     ImportFileUnreadable,
     ImportPlanInvalid,
     ImportUndoRefused,
     PermissionDenied,
+    ValidationFailed,
 )
 from privacycrm_desktop.domain.import_formats import (
     ColumnTarget,
@@ -805,3 +807,48 @@ def test_undo_removes_a_consent_merged_on_its_own(
     assert svc.imports.undo(owner, result.batch_id) == 3
     assert svc.consent.history(owner, sofie) == []
     assert svc.contacts.get(owner, sofie).first_name == "Sofie"
+
+
+def test_values_kept_as_typed_are_reviewed_and_do_not_stop_a_save(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "world.csv",
+        "First Name,Last Name,E-mail Address,Business Phone,Business Postal Code,"
+        "Business Country/Region\n"
+        "Bob,Smith,bob@example.com,(905) 555-1234,K1A 0B1,Canada\n"
+        "Ann,Lee,ann@example.com,BusinessPhone,99,België\n"
+        "Kim,Park,kim@example.com,,75001,\n",
+    )
+    result = run(svc, owner, path)
+    assert (result.imported, result.invalid_rows) == (3, 0)
+    bob = contact_by_email(svc, owner, "bob@example.com")
+    ann = contact_by_email(svc, owner, "ann@example.com")
+    kim = contact_by_email(svc, owner, "kim@example.com")
+    issues = {i.contact_id: i.problems for i in svc.quality.review(owner)}
+    assert issues[bob] == (
+        ("The phone number {value} looks made up (555)", {"value": "+19055551234"}),
+    )
+    assert issues[ann] == (
+        ("The phone number {value} could not be read", {"value": "BusinessPhone"}),
+        (
+            "The postcode {value} does not fit the country {country}",
+            {"value": "99", "country": "BE"},
+        ),
+    )
+    assert issues[kim] == (("The address has no country", {}),)
+    # The editor saves Ann with her unreadable number and postcode unchanged...
+    detail = svc.contacts.get(owner, ann)
+    data = dataclasses.replace(input_from(detail), city="Gent")
+    saved = svc.contacts.update(owner, ann, detail.version, data, SOURCE)
+    assert (saved.city, [p.value for p in saved.phones], saved.postcode) == (
+        "Gent",
+        ["BusinessPhone"],
+        "99",
+    )
+    # ... but a new value must be one it can read.
+    with pytest.raises(ValidationFailed):
+        svc.contacts.update(
+            owner, ann, saved.version, dataclasses.replace(data, postcode="98"), SOURCE
+        )
