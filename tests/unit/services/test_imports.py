@@ -852,3 +852,16 @@ def test_values_kept_as_typed_are_reviewed_and_do_not_stop_a_save(
         svc.contacts.update(
             owner, ann, saved.version, dataclasses.replace(data, postcode="98"), SOURCE
         )
+
+
+def test_a_contact_with_only_an_e_mail_address_is_listed_by_it(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "mail.csv",
+        "E-mail Address,Mobile Phone\ninfo.only@example.be,\n,0475 99 88 77\n",
+    )
+    assert run(svc, owner, path).imported == 2
+    names = {row.name for row in svc.contacts.page(owner)}
+    assert {"info.only@example.be", "+32475998877"} <= names
