@@ -19,7 +19,7 @@ _NAME_LANGUAGES = ("en", "nl", "fr", "de", "es", "it")
 _NOT_COUNTRIES = frozenset(
     {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ", "AC", "CP", "DG", "EA", "IC", "TA"}
 )
-#: Forms people write that CLDR does not hold (keys already folded with ``_key``).
+#: Forms people write that CLDR does not hold (keys already folded with ``match_key``).
 _VARIANTS = {
     "usa": "US",
     "u s a": "US",
@@ -49,7 +49,7 @@ _VARIANTS = {
 }
 
 
-def _key(text: str) -> str:
+def match_key(text: str) -> str:
     """Folded for matching: "Österreich" -> "osterreich", "U.S.A." -> "u s a"."""
     return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(text)).split())
 
@@ -65,11 +65,11 @@ def _tables() -> tuple[frozenset[str], dict[str, str]]:
             if len(code) != 2 or not code.isalpha() or code in _NOT_COUNTRIES:
                 continue
             codes.add(code)
-            names.setdefault(_key(name), code)
+            names.setdefault(match_key(name), code)
             # "Bosnia & Herzegovina" is also written with "and"/"en"/"et"/"und".
             if "&" in name:
                 for word in ("and", "en", "et", "und"):
-                    names.setdefault(_key(name.replace("&", f" {word} ")), code)
+                    names.setdefault(match_key(name.replace("&", f" {word} ")), code)
     for name, code in _VARIANTS.items():
         names.setdefault(name, code)
     return frozenset(codes), names
@@ -91,8 +91,8 @@ def find_country(text: str) -> str | None:
         code = stripped.upper()
         if code in codes:
             return code
-        return names.get(_key(stripped))
-    return names.get(_key(stripped))
+        return names.get(match_key(stripped))
+    return names.get(match_key(stripped))
 
 
-__all__ = ["find_country", "is_country_code"]
+__all__ = ["find_country", "is_country_code", "match_key"]

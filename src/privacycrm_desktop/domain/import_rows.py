@@ -39,7 +39,6 @@ from privacycrm_desktop.domain.import_formats import (
     ImportField,
     RowProblem,
 )
-from privacycrm_desktop.domain.import_headers import header_key
 from privacycrm_desktop.domain.import_values import (
     BIRTH_KEPT,
     CONSENT_UNREAD,
@@ -51,13 +50,18 @@ from privacycrm_desktop.domain.import_values import (
     POSTCODE_KEPT,
     POSTCODE_NO_COUNTRY,
     ValueToCheck,
+    consent_answer,
     country_for,
+    country_language,
+    in_column_order,
     notes_line,
+    printable,
     read_country,
+    read_language,
     read_phone,
 )
 from privacycrm_desktop.domain.import_values import birth_date as read_birth_date
-from privacycrm_desktop.domain.normalize import InvalidValue, fold, normalise_email
+from privacycrm_desktop.domain.normalize import InvalidValue, normalise_email
 from privacycrm_desktop.domain.postcodes import known_format, postcode_in
 from privacycrm_desktop.domain.suppression import HashKind, name_postcode, normalised_point
 from privacycrm_desktop.domain.text import N_
@@ -74,45 +78,8 @@ NOTHING_IDENTIFIES = N_(
 
 # -- cell values ---------------------------------------------------------------------------
 
-_YES = frozenset({"yes", "y", "ja", "j", "oui", "o", "1", "true", "waar", "vrai", "x"})
-_NO = frozenset({"no", "n", "nee", "neen", "non", "0", "false", "onwaar", "faux"})
-_LANGUAGES = {
-    Language.NL: ("nl", "dutch", "nederlands", "neerlandais", "vlaams", "nl be"),
-    Language.FR: ("fr", "french", "frans", "francais", "fr be"),
-    Language.EN: ("en", "english", "engels", "anglais"),
-    Language.DE: ("de", "german", "duits", "allemand", "deutsch"),
-}
-_LANGUAGE_BY_NAME = {name: lang for lang, names in _LANGUAGES.items() for name in names}
-#: The language a contact of a country is written to when the file does not say.
-_COUNTRY_LANGUAGE = {
-    "NL": Language.NL,
-    "FR": Language.FR,
-    "MC": Language.FR,
-    "DE": Language.DE,
-    "AT": Language.DE,
-    "LI": Language.DE,
-    "GB": Language.EN,
-    "IE": Language.EN,
-    "US": Language.EN,
-    "CA": Language.EN,
-    "AU": Language.EN,
-    "NZ": Language.EN,
-}
-#: The language taken when neither the file nor the country tells.
-DEFAULT_LANGUAGE = Language.NL
+
 _SPLIT_POINTS = re.compile(r"[;,\n]+")
-
-
-def consent_answer(cell: str) -> ConsentStatus | None:
-    """Opt-in for yes, opt-out for no, None for a blank cell; ValueError otherwise."""
-    key = fold(cell.strip())
-    if not key:
-        return None
-    if key in _YES:
-        return ConsentStatus.OPT_IN
-    if key in _NO:
-        return ConsentStatus.OPT_OUT
-    raise ValueError(key)
 
 
 def country_code(cell: str) -> str:
@@ -294,8 +261,8 @@ def _birth_and_language(
 
     A birth date that cannot be read (text, a date in the future or before
     ``contacts.EARLIEST_BIRTH``) is kept in the notes. A language that is missing or not
-    one contacts are written in is the country's (``_COUNTRY_LANGUAGE``) or
-    ``DEFAULT_LANGUAGE``, noted as defaulted.
+    one contacts are written in is the country's (``import_values.country_language``),
+    noted as defaulted.
     """
     birth: dt.date | None = None
     values = found.values
@@ -307,10 +274,10 @@ def _birth_and_language(
             found.keep_in_notes(
                 row_number, found.column(F.BIRTH_DATE), "birth_date", raw, BIRTH_KEPT
             )
-    language = _COUNTRY_LANGUAGE.get(country, DEFAULT_LANGUAGE)
+    language = country_language(country)
     known = None
     if F.LANGUAGE in values:
-        known = _LANGUAGE_BY_NAME.get(header_key(values[F.LANGUAGE]))
+        known = read_language(values[F.LANGUAGE])
         if known is None:
             found.check(
                 row_number,
@@ -491,19 +458,9 @@ def read_row(
         checked,
         tuple(found.consents),
         frozenset(filled),
-        _in_column_order(found.checks, headers),
+        in_column_order(found.checks, headers),
         frozenset(found.defaulted),
     )
-
-
-def _in_column_order(
-    checks: list[ValueToCheck], headers: Sequence[str]
-) -> tuple[ValueToCheck, ...]:
-    """The values to check in the order of their columns, as the file shows them."""
-    if len(checks) < 2:
-        return tuple(checks)
-    order = {header: index for index, header in reversed(list(enumerate(headers)))}
-    return tuple(sorted(checks, key=lambda check: order.get(check.column, len(headers))))
 
 
 def _validated(
@@ -526,17 +483,12 @@ def _validated(
         for problem in movable:
             raw = getattr(data, problem.field)
             column = _column_of(problem.field, found)
-            found.keep_in_notes(row_number, column, problem.field, _printable(raw), KEPT_IN_NOTES)
+            found.keep_in_notes(row_number, column, problem.field, printable(raw), KEPT_IN_NOTES)
             moved[problem.field] = ""
     return [
         RowProblem(row_number, _column_of(p.field, found), p.message, dict(p.params))
         for p in problems
     ]
-
-
-def _printable(text: str) -> str:
-    """*text* without control characters (they cannot go into the notes either)."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 def _column_of(name: str, found: _Cells) -> str:

@@ -14,10 +14,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from privacycrm_desktop.domain.contacts import EARLIEST_BIRTH, NO_YEAR
-from privacycrm_desktop.domain.countries import find_country
+from privacycrm_desktop.domain.consent import ConsentStatus
+from privacycrm_desktop.domain.contacts import EARLIEST_BIRTH, NO_YEAR, Language
+from privacycrm_desktop.domain.countries import find_country, match_key
+from privacycrm_desktop.domain.normalize import fold
 from privacycrm_desktop.domain.postcodes import countries_of, known_format, postcode_in
 from privacycrm_desktop.domain.text import N_
 
@@ -55,6 +58,58 @@ class ValueToCheck:
     raw: str
     message: str
     params: dict[str, object] = dataclasses.field(default_factory=dict)
+
+
+# -- languages and consent answers ------------------------------------------------------------
+
+_YES = frozenset({"yes", "y", "ja", "j", "oui", "o", "1", "true", "waar", "vrai", "x"})
+_NO = frozenset({"no", "n", "nee", "neen", "non", "0", "false", "onwaar", "faux"})
+_LANGUAGES = {
+    Language.NL: ("nl", "dutch", "nederlands", "neerlandais", "vlaams", "nl be"),
+    Language.FR: ("fr", "french", "frans", "francais", "fr be"),
+    Language.EN: ("en", "english", "engels", "anglais"),
+    Language.DE: ("de", "german", "duits", "allemand", "deutsch"),
+}
+_LANGUAGE_BY_NAME = {name: lang for lang, names in _LANGUAGES.items() for name in names}
+#: The language a contact of a country is written to when the file does not say.
+_COUNTRY_LANGUAGE = {
+    "NL": Language.NL,
+    "FR": Language.FR,
+    "MC": Language.FR,
+    "DE": Language.DE,
+    "AT": Language.DE,
+    "LI": Language.DE,
+    "GB": Language.EN,
+    "IE": Language.EN,
+    "US": Language.EN,
+    "CA": Language.EN,
+    "AU": Language.EN,
+    "NZ": Language.EN,
+}
+#: The language taken when neither the file nor the country tells.
+DEFAULT_LANGUAGE = Language.NL
+
+
+def consent_answer(cell: str) -> ConsentStatus | None:
+    """Opt-in for yes, opt-out for no, None for a blank cell; ValueError otherwise."""
+    key = fold(cell.strip())
+    if not key:
+        return None
+    if key in _YES:
+        return ConsentStatus.OPT_IN
+    if key in _NO:
+        return ConsentStatus.OPT_OUT
+    raise ValueError(key)
+
+
+def read_language(cell: str) -> Language | None:
+    """The language a cell names ("nl", "Nederlands", "français"...); None otherwise."""
+    return _LANGUAGE_BY_NAME.get(match_key(cell))
+
+
+def country_language(country: str) -> Language:
+    """The language a contact of *country* is written to when the file does not say."""
+    return _COUNTRY_LANGUAGE.get(country, DEFAULT_LANGUAGE)
 
 
 # -- phone numbers ---------------------------------------------------------------------------
@@ -176,6 +231,19 @@ def _full_date(text: str) -> dt.date:
     return dt.date(year, second, first)
 
 
+def in_column_order(checks: list[ValueToCheck], headers: Sequence[str]) -> tuple[ValueToCheck, ...]:
+    """The values to check in the order of their columns, as the file shows them."""
+    if len(checks) < 2:
+        return tuple(checks)
+    order = {header: index for index, header in reversed(list(enumerate(headers)))}
+    return tuple(sorted(checks, key=lambda check: order.get(check.column, len(headers))))
+
+
+def printable(text: str) -> str:
+    """*text* without control characters (they cannot go into the notes either)."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
 def notes_line(column: str, raw: str) -> str:
     """The line a value kept in the notes gets: the file's own column name and text."""
     text = " ".join(raw.split())
@@ -186,6 +254,7 @@ __all__ = [
     "BIRTH_KEPT",
     "CONSENT_UNREAD",
     "COUNTRY_UNKNOWN",
+    "DEFAULT_LANGUAGE",
     "EMAIL_KEPT",
     "KEPT_IN_NOTES",
     "LANGUAGE_UNKNOWN",
@@ -196,9 +265,14 @@ __all__ = [
     "POSTCODE_NO_COUNTRY",
     "ValueToCheck",
     "birth_date",
+    "consent_answer",
     "country_for",
+    "country_language",
+    "in_column_order",
     "notes_line",
     "phone_region",
+    "printable",
     "read_country",
+    "read_language",
     "read_phone",
 ]

@@ -40,7 +40,7 @@ from privacycrm_desktop.domain.csv_cells import neutralise
 from privacycrm_desktop.domain.errors import ImportPartlySaved, StorageError, StorageFull
 from privacycrm_desktop.domain.import_formats import PREVIEW_ROWS, DuplicatePolicy, FileShape
 from privacycrm_desktop.domain.import_headers import guess_mapping, is_consent_header
-from privacycrm_desktop.domain.import_rows import DEFAULT_LANGUAGE
+from privacycrm_desktop.domain.import_values import DEFAULT_LANGUAGE
 from privacycrm_desktop.domain.purposes import LegalBasis
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.contact_writes import bulk_connection
