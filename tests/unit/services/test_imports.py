@@ -816,10 +816,10 @@ def test_values_kept_as_typed_are_reviewed_and_do_not_stop_a_save(
         tmp_path,
         "world.csv",
         "First Name,Last Name,E-mail Address,Business Phone,Business Postal Code,"
-        "Business Country/Region\n"
-        "Bob,Smith,bob@example.com,(905) 555-1234,K1A 0B1,Canada\n"
-        "Ann,Lee,ann@example.com,BusinessPhone,99,België\n"
-        "Kim,Park,kim@example.com,,75001,\n",
+        "Business Country/Region,Birthday\n"
+        "Bob,Smith,bob@example.com,(905) 555-1234,K1A 0B1,Canada,--05-17\n"
+        "Ann,Lee,ann@example.com,BusinessPhone,99,België,1850-03-04\n"
+        "Kim,Park,kim@example.com,,75001,,\n",
     )
     result = run(svc, owner, path)
     assert (result.imported, result.invalid_rows) == (3, 0)
@@ -838,14 +838,17 @@ def test_values_kept_as_typed_are_reviewed_and_do_not_stop_a_save(
         ),
     )
     assert issues[kim] == (("The address has no country", {}),)
+    # A birthday without a year is stored (year 1604) and is no problem to review.
+    assert svc.contacts.get(owner, bob).birth_date == dt.date(1604, 5, 17)
     # The editor saves Ann with her unreadable number and postcode unchanged...
     detail = svc.contacts.get(owner, ann)
     data = dataclasses.replace(input_from(detail), city="Gent")
     saved = svc.contacts.update(owner, ann, detail.version, data, SOURCE)
-    assert (saved.city, [p.value for p in saved.phones], saved.postcode) == (
+    assert (saved.city, [p.value for p in saved.phones], saved.postcode, saved.birth_date) == (
         "Gent",
         ["BusinessPhone"],
         "99",
+        dt.date(1850, 3, 4),
     )
     # ... but a new value must be one it can read.
     with pytest.raises(ValidationFailed):
