@@ -336,7 +336,9 @@ def _points(row_number: int, found: _Cells, region: str) -> tuple[list[str], lis
         try:
             value = normalise_email(raw)
         except InvalidValue:
-            value = raw.strip()
+            value = printable(raw)
+            if not value:
+                continue  # nothing but control characters: nothing to keep
             if len(value) > MAX_KEPT["emails"]:
                 found.keep_in_notes(row_number, header, "emails", raw, KEPT_IN_NOTES)
                 continue
@@ -347,6 +349,9 @@ def _points(row_number: int, found: _Cells, region: str) -> tuple[list[str], lis
     for header, raw in found.phones:
         value, reason = read_phone(raw, region)
         if reason is not None:
+            value = printable(value)
+            if not value:
+                continue
             if len(value) > MAX_KEPT["phones"]:
                 found.keep_in_notes(row_number, header, "phones", raw, KEPT_IN_NOTES)
                 continue
@@ -365,7 +370,7 @@ def _points(row_number: int, found: _Cells, region: str) -> tuple[list[str], lis
 
 def _postcode(row_number: int, found: _Cells, country: str) -> str:
     """The postcode written as its country writes it, or kept as typed and noted."""
-    raw = " ".join(found.values.get(F.POSTCODE, "").split())
+    raw = printable(found.values.get(F.POSTCODE, ""))
     if not raw or not known_format(country):
         if len(raw) > MAX_KEPT["postcode"]:
             found.keep_in_notes(

@@ -240,14 +240,15 @@ def in_column_order(checks: list[ValueToCheck], headers: Sequence[str]) -> tuple
 
 
 def printable(text: str) -> str:
-    """*text* without control characters (they cannot go into the notes either)."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
+    """*text* as it can be kept: control characters (which no field takes) as spaces, runs
+    of white space collapsed."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 def notes_line(column: str, raw: str) -> str:
     """The line a value kept in the notes gets: the file's own column name and text."""
-    text = " ".join(raw.split())
-    return f"{column}: {text}" if column else text
+    text = printable(raw)
+    return f"{printable(column)}: {text}" if column else text
 
 
 __all__ = [

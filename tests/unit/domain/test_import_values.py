@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from privacycrm_desktop.domain.contacts import ContactInput, has_year, validate_contact
 from privacycrm_desktop.domain.countries import find_country, is_country_code
@@ -269,3 +271,28 @@ def test_the_editor_reads_a_phone_number_in_the_contact_s_country() -> None:
         ContactInput(first_name="A", phones=("020 123 4567",), country="NL"), TODAY
     )
     assert checked.phones == ("+31201234567",)
+
+
+_CELL = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@given(phone=_CELL, postcode=_CELL, country=_CELL, birthday=_CELL, email=_CELL)
+@settings(max_examples=300, deadline=None)
+def test_a_named_row_always_arrives_and_passes_the_editor_s_rules(
+    phone: str, postcode: str, country: str, birthday: str, email: str
+) -> None:
+    headers = ("Name", "E-mail", "Phone", "Postcode", "Country", "Birthday", "Notes")
+    cells = ("Jan Peeters", email, phone, postcode, country, birthday, "")
+    row = read_row(3, headers, cells, MAPPING, TODAY)
+    assert isinstance(row, ImportedRow), row
+    contact = row.contact
+    # What is stored can be stored: no control characters, within the columns' sizes.
+    for value in (*contact.phones, *contact.emails, contact.postcode, contact.notes):
+        assert value.isprintable() or "\n" in value
+        assert "\x00" not in value
+    assert all(len(p) <= 32 for p in contact.phones)
+    assert all(len(e) <= 320 for e in contact.emails)
+    assert len(contact.postcode) <= 20
+    assert len(contact.country) in (0, 2)
+    settled = ContactInput(emails=contact.emails, phones=contact.phones, postcode=contact.postcode)
+    assert validate_contact(contact, TODAY, settled=settled) == contact
