@@ -130,6 +130,9 @@ class ImportedRow:
     #: Fields the file did not fill and the import's default filled ("country",
     #: "language").
     defaulted: frozenset[str] = frozenset()
+    #: E-mail addresses and phone numbers that identify nobody: kept as typed, or made up
+    #: (555). Never a duplicate key: two people sharing "BusinessPhone" are two people.
+    unkeyed: frozenset[str] = frozenset()
 
 
 _SCALAR_TARGETS = {
@@ -173,6 +176,7 @@ class _Cells:
     checks: list[ValueToCheck] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     defaulted: set[str] = field(default_factory=set)
+    unkeyed: set[str] = field(default_factory=set)
 
     def column(self, target: ImportField) -> str:
         """The header of the first column mapped to *target*."""
@@ -343,6 +347,7 @@ def _points(row_number: int, found: _Cells, region: str) -> tuple[list[str], lis
                 found.keep_in_notes(row_number, header, "emails", raw, KEPT_IN_NOTES)
                 continue
             found.check(row_number, header, "emails", raw, EMAIL_KEPT)
+            found.unkeyed.add(value)
         if value not in emails:
             emails.append(value)
     phones: list[str] = []
@@ -356,6 +361,7 @@ def _points(row_number: int, found: _Cells, region: str) -> tuple[list[str], lis
                 found.keep_in_notes(row_number, header, "phones", raw, KEPT_IN_NOTES)
                 continue
             found.check(row_number, header, "phones", raw, reason)
+            found.unkeyed.add(value)
         if value not in phones:
             phones.append(value)
     for name, points, limit, target in (
@@ -465,6 +471,7 @@ def read_row(
         frozenset(filled),
         in_column_order(found.checks, headers),
         frozenset(found.defaulted),
+        frozenset(found.unkeyed),
     )
 
 

@@ -868,3 +868,19 @@ def test_a_contact_with_only_an_e_mail_address_is_listed_by_it(
     assert run(svc, owner, path).imported == 2
     names = {row.name for row in svc.contacts.page(owner)}
     assert {"info.only@example.be", "+32475998877"} <= names
+
+
+def test_values_kept_as_typed_or_made_up_are_no_duplicate_keys(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # Test files give everybody the same placeholder: each person still arrives.
+    path = write(
+        tmp_path,
+        "placeholders.csv",
+        "First Name,Last Name,E-mail Address,Business Phone,Mobile Phone\n"
+        "Ann,Lee,not-an-address@,BusinessPhone,+1 905 555 1234\n"
+        "Bob,Roy,not-an-address@,BusinessPhone,+1 905 555 1234\n",
+    )
+    result = run(svc, owner, path)
+    assert (result.imported, sum(result.skipped.values())) == (2, 0)
+    assert len(result.to_check) == 6

@@ -102,9 +102,12 @@ def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
             checked.append(row)
             continue
         data = row.contact
-        keys = duplicate_keys(
-            data.emails, data.phones, data.first_name, data.last_name, data.postcode
-        )
+        emails, phones = data.emails, data.phones
+        if row.unkeyed:
+            # A point kept as typed or made up (555) identifies nobody.
+            emails = tuple(e for e in emails if e not in row.unkeyed)
+            phones = tuple(p for p in phones if p not in row.unkeyed)
+        keys = duplicate_keys(emails, phones, data.first_name, data.last_name, data.postcode)
         digests: tuple[tuple[str, str], ...] = ()
         if suppression is not None:
             salt, kinds = suppression
