@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from privacycrm_desktop.config import resources_dir
+from privacycrm_desktop.domain.contacts import has_year
 from privacycrm_desktop.domain.errors import DomainError, FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.marketing import Explanation
 from privacycrm_desktop.domain.text import N_
@@ -95,6 +96,16 @@ def format_long_date(value: dt.date, language: str | None = None) -> str:
     from babel.dates import format_date
 
     return str(format_date(value, format="long", locale=babel_locale(language)))
+
+
+def format_birthday(value: dt.date, language: str | None = None) -> str:
+    """A birth date written out; a birthday without a year (``contacts.NO_YEAR``) as
+    day and month only: "17 mei", "17 mai", "May 17"."""
+    from babel.dates import format_skeleton
+
+    if has_year(value):
+        return format_long_date(value, language)
+    return str(format_skeleton("MMMMd", value, locale=babel_locale(language)))
 
 
 def local_moment(moment: dt.datetime) -> dt.datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,51 @@ def test_import_prints_counts_by_outcome_and_reason(
     assert dry["dry_run"] is True
     assert dry["batch_id"] is None
     assert run_json(capsys, ready, "contacts", "list")["total"] == 1
+    # The sheet's "misschien" consent answer records nothing and is a value to look at:
+    # Lars arrives all the same.
+    done = run_json(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
+    assert done == {
+        "batch_id": 1,
+        "dry_run": False,
+        "total_rows": 4,
+        "imported": 4,
+        "merged": 0,
+        "conflicts": 0,
+        "skipped": {"erased": 0, "objected": 0, "duplicate": 0, "duplicate_in_file": 0},
+        "invalid_rows": 0,
+        "invalid_by_reason": {},
+        "problems": [],
+        "cancelled": False,
+        "to_check_count": 1,
+        "to_check": [
+            {
+                "row": 4,
+                "column": "Nieuwsbrief",
+                "field": "consent",
+                "value": "misschien",
+                "message": "misschien is not a consent answer (yes or no): no consent recorded.",
+            }
+        ],
+        "defaults": {
+            "country": {"value": "BE", "rows": 4},
+            "language": {"value": "nl", "rows": 0},
+        },
+    }
+    again = run_json(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
+    assert again["skipped"]["duplicate"] == 4
+    assert again["batch_id"] is None
+    code, out, err = run(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
+    assert code == 0, err
+    assert "4 skipped: already a contact" in out
+
+
+def test_reasons_are_written_out_and_a_file_of_invalid_rows_fails(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "nobody.csv"
+    path.write_text("Postcode,City,Extra\n9000,Gent,\n1000,Brussel,,surplus\n")
     invalid = tmp_path / "fix.csv"
-    done = run_json(
+    code, out, err = run(
         capsys,
         ready,
         "import",
@@ -41,33 +85,62 @@ def test_import_prints_counts_by_outcome_and_reason(
         "customer_relationship",
         "--invalid-out",
         str(invalid),
+        "--format",
+        "json",
     )
-    assert done == {
-        "batch_id": 1,
-        "dry_run": False,
-        "total_rows": 4,
-        "imported": 3,
-        "merged": 0,
-        "conflicts": 0,
-        "skipped": {"erased": 0, "objected": 0, "duplicate": 0, "duplicate_in_file": 0},
-        "invalid_rows": 1,
-        "invalid_by_reason": {"{value} is not a consent answer: use yes or no.": 1},
-        "problems": [
-            {
-                "row": 4,
-                "column": "Nieuwsbrief",
-                "message": "misschien is not a consent answer: use yes or no.",
-            }
-        ],
-        "cancelled": False,
+    assert code == 1
+    assert err.strip() == "No row of the file can be imported."
+    done = json.loads(out)
+    assert (done["imported"], done["invalid_rows"]) == (0, 2)
+    # Every reason written out, none a template with blanks.
+    assert done["invalid_by_reason"] == {
+        "Nothing identifies a person or organisation: no name, e-mail address or phone number.": 2,
+        "This row has 4 cells but the header has 3.": 1,
     }
-    assert "misschien" in invalid.read_text(encoding="utf-8-sig")
-    again = run_json(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
-    assert again["skipped"]["duplicate"] == 3
-    assert again["batch_id"] is None
-    code, out, err = run(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
-    assert code == 0, err
-    assert "3 skipped: already a contact" in out
+    assert "{value}" not in out
+    assert "{cells}" not in out
+    assert "Gent" in invalid.read_text(encoding="utf-8-sig")
+
+
+def test_the_default_country_of_an_import_reads_its_phone_numbers(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "toronto.csv"
+    path.write_text(
+        "First Name,Last Name,Mobile Phone,Postal Code\n"
+        "Ann,Lee,(416) 736-2100,M5V 2T6\n"
+        "Bob,Roy,(905) 555-1234,\n"
+    )
+    code, out, err = run(
+        capsys,
+        ready,
+        "import",
+        str(path),
+        *IMPORT,
+        "customer_relationship",
+        "--country",
+        "Canada",
+        "--dry-run",
+    )
+    assert code == 0, err  # a country may be given by its name too
+    assert "1 value needs a look (kept as typed or in the notes)" in out
+    assert "  row 2, Mobile Phone: (905) 555-1234 looks like a made-up number (555)" in out
+    assert "2 rows name no country: CA taken" in out
+    done = run_json(
+        capsys, ready, "import", str(path), *IMPORT, "customer_relationship", "--country", "CA"
+    )
+    assert (done["imported"], done["to_check_count"]) == (2, 1)
+    assert done["to_check"][0]["message"] == (
+        "(905) 555-1234 looks like a made-up number (555): kept, to be checked."
+    )
+    assert done["defaults"]["country"] == {"value": "CA", "rows": 2}
+    shown = run_json(capsys, ready, "contacts", "show", "2")
+    assert [p["value"] for p in shown["phones"]] == ["+14167362100"]
+    code, _out, err = run(
+        capsys, ready, "import", str(path), *IMPORT, "customer_relationship", "--country", "Xx"
+    )
+    assert code == 2
+    assert "--country" in err
 
 
 def test_import_list_and_undo(capsys: pytest.CaptureFixture[str], ready: Path) -> None:

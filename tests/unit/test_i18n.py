@@ -221,3 +221,13 @@ def test_the_english_catalogue_holds_no_translations() -> None:
         catalogue = read_po(handle, locale="en")
     filled = [entry.id for entry in catalogue if entry.id and any(_forms(entry))]
     assert not filled, f"run make catalogues-update; translated in en: {filled[:5]}"
+
+
+def test_a_birthday_without_a_year_is_written_without_one() -> None:
+    import datetime as dt
+
+    from privacycrm_desktop.i18n import format_birthday
+
+    assert format_birthday(dt.date(1604, 5, 17), "nl") == "17 mei"
+    assert format_birthday(dt.date(1604, 5, 17), "fr") == "17 mai"
+    assert format_birthday(dt.date(1850, 5, 17), "nl") == "17 mei 1850"

@@ -47,6 +47,15 @@ def _delimiter(text: str) -> str:
     return value
 
 
+def _country(text: str) -> str:
+    from privacycrm_desktop.domain.countries import find_country
+
+    code = find_country(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(_("use a two-letter country code such as BE"))
+    return code
+
+
 def register(commands: Subparsers, parents: Parents) -> None:
     """Add ``import`` to the parser."""
     p = commands.add_parser(
@@ -85,6 +94,14 @@ def register(commands: Subparsers, parents: Parents) -> None:
         help=_(
             "map a column by hand (repeatable): a field, nothing to leave it out, or "
             "consent:PURPOSE:CHANNEL"
+        ),
+    )
+    p.add_argument(
+        "--country",
+        type=_country,
+        metavar="CC",
+        help=_(
+            "the country of a row that names none, and whose phone numbers are read in (default BE)"
         ),
     )
     p.add_argument("--dry-run", action="store_true", help=_("only check; import nothing"))
@@ -130,7 +147,17 @@ def _mapping(
 
 
 def result_document(result: ImportResult, language: str, dry_run: bool) -> dict[str, Any]:
-    """Counts by outcome and reason; the problems with their row and column."""
+    """Counts by outcome and reason; the problems with their row and column; the values
+    kept as typed (or in the notes) that need a look; the defaults taken."""
+    messages = [tr_in(language, p.message, **p.params) for p in result.invalid]
+    problems = [
+        {"row": p.row_number, "column": p.column, "message": message}
+        for p, message in zip(result.invalid, messages, strict=True)
+    ]
+    # Rows per reason, each reason written out in full (never a msgid with its blanks).
+    by_reason: dict[str, set[int]] = {}
+    for p, message in zip(result.invalid, messages, strict=True):
+        by_reason.setdefault(message, set()).add(p.row_number)
     return {
         "batch_id": result.batch_id,
         "dry_run": dry_run,
@@ -140,16 +167,24 @@ def result_document(result: ImportResult, language: str, dry_run: bool) -> dict[
         "conflicts": result.conflicts,
         "skipped": {reason.value: result.skipped.get(reason, 0) for reason in SkipReason},
         "invalid_rows": result.invalid_rows,
-        "invalid_by_reason": result.invalid_by_reason(),
-        "problems": [
-            {
-                "row": p.row_number,
-                "column": p.column,
-                "message": tr_in(language, p.message, **p.params),
-            }
-            for p in result.invalid
-        ],
+        "invalid_by_reason": {message: len(rows) for message, rows in by_reason.items()},
+        "problems": problems,
         "cancelled": result.cancelled,
+        "to_check_count": len(result.to_check),
+        "to_check": [
+            {
+                "row": v.row_number,
+                "column": v.column,
+                "field": v.field,
+                "value": v.raw,
+                "message": tr_in(language, v.message, **v.params),
+            }
+            for v in result.to_check
+        ],
+        "defaults": {
+            name: {"value": value, "rows": result.defaulted.get(name, 0)}
+            for name, value in result.defaults.items()
+        },
     }
 
 
@@ -179,21 +214,54 @@ def _result_text(result: ImportResult, language: str, dry_run: bool) -> str:
                 count=result.invalid_rows
             )
         )
-        for problem in result.invalid[:SHOWN_PROBLEMS]:
-            message = tr_in(language, problem.message, **problem.params)
-            where = _("row {row}").format(row=problem.row_number)
-            lines.append(
-                f"  {where}, {problem.column}: {message}"
-                if problem.column
-                else f"  {where}: {message}"
-            )
-        if len(result.invalid) > SHOWN_PROBLEMS:
-            lines.append(
-                "  " + _("... and {count} more").format(count=len(result.invalid) - SHOWN_PROBLEMS)
-            )
+        lines += _listed(
+            language, [(p.row_number, p.column, p.message, p.params) for p in result.invalid]
+        )
+    if result.to_check:
+        count = len(result.to_check)
+        lines.append(
+            ngettext(
+                "{count} value needs a look (kept as typed or in the notes)",
+                "{count} values need a look (kept as typed or in the notes)",
+                count,
+            ).format(count=count)
+        )
+        lines += _listed(
+            language, [(v.row_number, v.column, v.message, v.params) for v in result.to_check]
+        )
+    country_rows = result.defaulted.get("country", 0)
+    if country_rows:
+        lines.append(
+            ngettext(
+                "{count} row names no country: {country} taken",
+                "{count} rows name no country: {country} taken",
+                country_rows,
+            ).format(count=country_rows, country=result.defaults.get("country", ""))
+        )
+    language_rows = result.defaulted.get("language", 0)
+    if language_rows:
+        lines.append(
+            ngettext(
+                "{count} row names no language: the country's taken, else {language}",
+                "{count} rows name no language: the country's taken, else {language}",
+                language_rows,
+            ).format(count=language_rows, language=result.defaults.get("language", ""))
+        )
     if result.batch_id is not None:
         lines.append(_("Batch {id}; undo with: import undo {id}").format(id=result.batch_id))
     return "\n".join(lines)
+
+
+def _listed(language: str, items: list[tuple[int, str, str, dict[str, object]]]) -> list[str]:
+    """The first ``SHOWN_PROBLEMS`` of *items* (row, column, msgid, params), one a line."""
+    lines = []
+    for row, column, message_id, params in items[:SHOWN_PROBLEMS]:
+        message = tr_in(language, message_id, **params)
+        where = _("row {row}").format(row=row)
+        lines.append(f"  {where}, {column}: {message}" if column else f"  {where}: {message}")
+    if len(items) > SHOWN_PROBLEMS:
+        lines.append("  " + _("... and {count} more").format(count=len(items) - SHOWN_PROBLEMS))
+    return lines
 
 
 def _batch_document(row: ImportBatchRow) -> dict[str, Any]:
@@ -305,6 +373,7 @@ def _run(ctx: Context) -> int:
         purpose_code=a.purpose,
         legal_basis=legal_basis,
         duplicates=DuplicatePolicy(a.duplicates),
+        **({"default_country": a.country} if a.country else {}),
     )
 
     def progress(done: int, total: int) -> None:
@@ -330,4 +399,8 @@ def _run(ctx: Context) -> int:
         result_document(result, language, a.dry_run),
         lambda: _result_text(result, language, a.dry_run),
     )
+    if result.total_rows and result.invalid_rows == result.total_rows and not result.cancelled:
+        # Nothing of the file could be imported: a script must not take that for success.
+        print(_("No row of the file can be imported."), file=sys.stderr)
+        return 1
     return 0

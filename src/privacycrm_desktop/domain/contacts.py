@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.fields import scalar_fields
 from privacycrm_desktop.domain.normalize import (
+    DEFAULT_REGION,
     InvalidValue,
     clean_text,
     normalise_email,
@@ -21,6 +23,11 @@ MAX_NAME_LENGTH = 200
 MAX_NOTES_LENGTH = 20_000
 MAX_EMAILS = 10
 MAX_PHONES = 10
+#: The year of a birthday whose year is not known (Apple, Android and CardBook write such
+#: a birthday with this year, a leap year so that 29 February fits): "17 May".
+NO_YEAR = 1604
+#: The earliest full birth date taken (older ones are typing mistakes or history).
+EARLIEST_BIRTH = dt.date(NO_YEAR + 1, 1, 1)
 
 
 class ContactKind(StrEnum):
@@ -113,11 +120,21 @@ def _checked_text(
     return text
 
 
-def validate_contact(data: ContactInput, today: dt.date) -> ContactInput:
+def validate_contact(
+    data: ContactInput, today: dt.date, *, settled: ContactInput | None = None
+) -> ContactInput:
     """Check and normalise a contact; raise ``ValidationFailed`` listing every problem.
 
-    E-mail addresses get their normal form, phone numbers E.164, postcodes are checked
-    for Belgium. Nothing here touches the network.
+    E-mail addresses get their normal form, phone numbers E.164 (read in the contact's
+    country), postcodes are checked where the country's format is known. Nothing here
+    touches the network.
+
+    Args:
+        data: the values as entered.
+        today: for the dates.
+        settled: values decided already and taken as they are: the e-mail addresses,
+            phone numbers and postcode stored before (a number an import kept as typed
+            must not stop a save that leaves it unchanged), or those an import read itself.
     """
     problems: list[FieldProblem] = []
     first = _checked_text(problems, "first_name", data.first_name)
@@ -126,42 +143,38 @@ def validate_contact(data: ContactInput, today: dt.date) -> ContactInput:
     street = _checked_text(problems, "street", data.street)
     city = _checked_text(problems, "city", data.city)
     notes = _checked_text(problems, "notes", data.notes, MAX_NOTES_LENGTH)
+    known = settled or ContactInput()
+    country = (data.country or "").strip().upper()
+    if country and (len(country) != 2 or not country.isalpha()):
+        problems.append(FieldProblem("country", N_("Use a two-letter country code such as BE.")))
 
-    if data.kind is ContactKind.PERSON and not (first or last):
+    emails = _normalised_list(
+        problems, "emails", data.emails, normalise_email, MAX_EMAILS, known.emails
+    )
+    region = country if len(country) == 2 and country.isalpha() else DEFAULT_REGION
+
+    def phone(text: str) -> str:
+        return normalise_phone(text, region)
+
+    phones = _normalised_list(problems, "phones", data.phones, phone, MAX_PHONES, known.phones)
+    # A person is known by a name, or else by an e-mail address or phone number (a
+    # contact file may hold nothing more).
+    if data.kind is ContactKind.PERSON and not (first or last or emails or phones):
         problems.append(FieldProblem("last_name", N_("Enter a first or last name.")))
     if data.kind is ContactKind.ORGANISATION_ADDRESS and not org:
         problems.append(
             FieldProblem("organisation", N_("An organisation address needs the organisation."))
         )
 
-    emails = _normalised_list(problems, "emails", data.emails, normalise_email, MAX_EMAILS)
-    phones = _normalised_list(problems, "phones", data.phones, normalise_phone, MAX_PHONES)
-
     postcode = data.postcode
-    try:
-        postcode = normalise_postcode(data.postcode, data.country or "BE")
-    except InvalidValue as exc:
-        problems.append(FieldProblem("postcode", exc.message, dict(exc.params)))
+    if not (known.postcode and data.postcode == known.postcode):
+        try:
+            postcode = normalise_postcode(data.postcode, country)
+        except InvalidValue as exc:
+            problems.append(FieldProblem("postcode", exc.message, dict(exc.params)))
 
-    country = (data.country or "BE").strip().upper()
-    if len(country) != 2 or not country.isalpha():
-        problems.append(FieldProblem("country", N_("Use a two-letter country code such as BE.")))
-
-    if data.birth_date is not None and not (dt.date(1900, 1, 1) <= data.birth_date <= today):
+    if data.birth_date is not None and not is_birth_date(data.birth_date, today):
         problems.append(FieldProblem("birth_date", N_("The birth date must lie in the past.")))
-    if data.last_interaction is not None and data.last_interaction > today:
-        problems.append(
-            FieldProblem("last_interaction", N_("The last interaction cannot lie in the future."))
-        )
-    if (
-        data.relationship_start is not None
-        and data.relationship_end is not None
-        and data.relationship_end < data.relationship_start
-    ):
-        problems.append(
-            FieldProblem("relationship_end", N_("The relationship cannot end before it started."))
-        )
-
     if problems:
         raise ValidationFailed(problems)
     return replace(
@@ -183,24 +196,38 @@ def _normalised_list(
     problems: list[FieldProblem],
     name: str,
     values: tuple[str, ...],
-    normalise: object,
+    normalise: Callable[[str], str],
     limit: int,
+    settled: tuple[str, ...] = (),
 ) -> tuple[str, ...]:
-    assert callable(normalise)
     result: list[str] = []
     for raw in values:
         if not raw.strip():
             continue
-        try:
-            value = str(normalise(raw))
-        except InvalidValue as exc:
-            problems.append(FieldProblem(name, exc.message, dict(exc.params)))
-            continue
+        if raw in settled:
+            value = raw
+        else:
+            try:
+                value = normalise(raw)
+            except InvalidValue as exc:
+                problems.append(FieldProblem(name, exc.message, dict(exc.params)))
+                continue
         if value not in result:
             result.append(value)
     if len(result) > limit:
         problems.append(FieldProblem(name, N_("At most {limit} values."), {"limit": limit}))
     return tuple(result)
+
+
+def is_birth_date(date: dt.date, today: dt.date) -> bool:
+    """A birth date that can be true: a birthday without a year (``NO_YEAR``), or a full
+    date from ``EARLIEST_BIRTH`` up to *today*."""
+    return date.year == NO_YEAR or EARLIEST_BIRTH <= date <= today
+
+
+def has_year(date: dt.date) -> bool:
+    """Does the birth date *date* hold its year (not a birthday only, ``NO_YEAR``)?"""
+    return date.year != NO_YEAR
 
 
 def display_name(first_name: str, last_name: str, organisation: str = "") -> str:

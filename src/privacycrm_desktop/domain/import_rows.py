@@ -1,12 +1,18 @@
-"""From a row of text cells to a validated contact: the cell rules.
+"""From a row of text cells to a contact: the cell rules.
 
 Which field a column holds is guessed from its header in ``import_headers``. Several
 columns may map to one field: e-mail addresses and phone numbers are all kept; for any
 other field the first filled cell wins (Outlook's business address before its home one).
 
+A contact is never refused for one value: a value that cannot be used as it is is kept as
+typed, or in the notes, and listed as a value to check (``import_values``). A row is
+refused only when nothing identifies a person or organisation (no name, organisation,
+e-mail address or phone number), or when the file itself is broken there (more cells than
+the header, a cell over ``MAX_CELL_CHARS``). What is kept is then checked with the contact
+editor's rules (``validate_contact``), the kept values taken as they are.
+
 A consent cell says yes (yes/ja/oui/1/true/x) or no (no/nee/non/0/false); a blank cell
-records nothing; anything else makes the row invalid. Validation itself is the contact
-editor's (``validate_contact``): an import never accepts what the form would refuse.
+records nothing; anything else records nothing and is a value to check.
 """
 
 from __future__ import annotations
@@ -14,11 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from privacycrm_desktop.domain import person_names
 from privacycrm_desktop.domain.consent import Channel, ConsentStatus
 from privacycrm_desktop.domain.contacts import (
+    MAX_EMAILS,
+    MAX_PHONES,
     ContactInput,
     ContactKind,
     Language,
@@ -31,86 +40,59 @@ from privacycrm_desktop.domain.import_formats import (
     ImportField,
     RowProblem,
 )
-from privacycrm_desktop.domain.import_headers import header_key
-from privacycrm_desktop.domain.normalize import fold
+from privacycrm_desktop.domain.import_values import (
+    BIRTH_KEPT,
+    CONSENT_UNREAD,
+    COUNTRY_UNKNOWN,
+    EMAIL_KEPT,
+    KEPT_IN_NOTES,
+    LANGUAGE_UNKNOWN,
+    MAX_KEPT,
+    POSTCODE_KEPT,
+    POSTCODE_NO_COUNTRY,
+    ValueToCheck,
+    consent_answer,
+    country_for,
+    country_language,
+    in_column_order,
+    notes_line,
+    printable,
+    read_country,
+    read_language,
+    read_phone,
+)
+from privacycrm_desktop.domain.import_values import birth_date as read_birth_date
+from privacycrm_desktop.domain.normalize import InvalidValue, normalise_email
+from privacycrm_desktop.domain.postcodes import known_format, postcode_in
 from privacycrm_desktop.domain.suppression import HashKind, name_postcode, normalised_point
 from privacycrm_desktop.domain.text import N_
 
 F = ImportField
 
+#: The country an import takes when neither the file nor the row's values tell.
+DEFAULT_COUNTRY = "BE"
+#: A row that names nobody: the one reason a row is refused for its values.
+NOTHING_IDENTIFIES = N_(
+    "Nothing identifies a person or organisation: no name, e-mail address or phone number."
+)
+
 
 # -- cell values ---------------------------------------------------------------------------
 
-_YES = frozenset({"yes", "y", "ja", "j", "oui", "o", "1", "true", "waar", "vrai", "x"})
-_NO = frozenset({"no", "n", "nee", "neen", "non", "0", "false", "onwaar", "faux"})
-_COUNTRIES = {
-    "BE": ("belgium", "belgie", "belgique", "belgien", "belgica"),
-    "NL": ("netherlands", "the netherlands", "nederland", "pays bas", "holland"),
-    "FR": ("france", "frankrijk", "frankreich"),
-    "DE": ("germany", "duitsland", "allemagne", "deutschland"),
-    "LU": ("luxembourg", "luxemburg"),
-    "GB": ("united kingdom", "uk", "verenigd koninkrijk", "royaume uni", "great britain"),
-    "US": ("united states", "usa", "united states of america", "verenigde staten", "etats unis"),
-    "ES": ("spain", "spanje", "espagne", "espana"),
-    "IT": ("italy", "italie", "italia"),
-    "CH": ("switzerland", "zwitserland", "suisse"),
-}
-_COUNTRY_BY_NAME = {name: code for code, names in _COUNTRIES.items() for name in names}
-_LANGUAGES = {
-    Language.NL: ("nl", "dutch", "nederlands", "neerlandais", "vlaams", "nl be"),
-    Language.FR: ("fr", "french", "frans", "francais", "fr be"),
-    Language.EN: ("en", "english", "engels", "anglais"),
-    Language.DE: ("de", "german", "duits", "allemand", "deutsch"),
-}
-_LANGUAGE_BY_NAME = {name: lang for lang, names in _LANGUAGES.items() for name in names}
-_NO_DATE = frozenset({"0/0/00", "0/0/0000", "00/00/0000", "0000-00-00"})
+
 _SPLIT_POINTS = re.compile(r"[;,\n]+")
 
 
-def consent_answer(cell: str) -> ConsentStatus | None:
-    """Opt-in for yes, opt-out for no, None for a blank cell; ValueError otherwise."""
-    key = fold(cell.strip())
-    if not key:
-        return None
-    if key in _YES:
-        return ConsentStatus.OPT_IN
-    if key in _NO:
-        return ConsentStatus.OPT_OUT
-    raise ValueError(key)
-
-
 def country_code(cell: str) -> str:
-    """A two-letter code from a code or a country name in English, Dutch or French."""
-    text = cell.strip()
-    if len(text) == 2 and text.isalpha():
-        return text.upper()
-    return _COUNTRY_BY_NAME.get(header_key(text), text)
+    """The ISO code of a country cell: a code, or a name in Dutch, French, English,
+    German (and a few other forms: "U.S.A.", "UK"); "" when it names no known country."""
+    return read_country(cell) or ""
 
 
 def birth_date(cell: str) -> dt.date | None:
-    """A date from ISO, vCard (YYYYMMDD) or day-first forms (31/12/1980, 31.12.1980).
-
-    A slash date whose second number is over 12 is month-first (Outlook in English).
-    Outlook's "0/0/00" and a vCard date without a year (--1231) mean no date.
-    """
-    text = cell.strip()
-    if not text or text in _NO_DATE or text.startswith("--"):
-        return None
-    text = text.split("T", 1)[0]
-    if re.fullmatch(r"\d{8}", text):
-        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    if match:
-        return dt.date(int(match[1]), int(match[2]), int(match[3]))
-    match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})", text)
-    if not match:
-        raise ValueError(text)
-    first, second, year = int(match[1]), int(match[2]), int(match[3])
-    if year < 100:
-        year += 1900 if year > dt.date.today().year % 100 else 2000
-    if second > 12 >= first:
-        first, second = second, first
-    return dt.date(year, second, first)
+    """A birth date cell read (``import_values.birth_date``; a birthday without a year
+    has the year ``contacts.NO_YEAR``); ValueError for text that is no date."""
+    return read_birth_date(cell)
 
 
 def split_full_name(full: str) -> tuple[str, str]:
@@ -134,13 +116,21 @@ class RowConsent:
 
 @dataclass(frozen=True)
 class ImportedRow:
-    """A valid row: the contact as the editor would save it, and its stated consents."""
+    """A row to import: the contact as the editor would save it, and its stated consents."""
 
     row_number: int
     contact: ContactInput
     consents: tuple[RowConsent, ...]
     #: The mapped scalar fields the row filled (for merging and provenance).
     filled: frozenset[str]
+    #: Values kept as typed or in the notes, with the reason, for someone to look at.
+    to_check: tuple[ValueToCheck, ...] = ()
+    #: Fields the file did not fill and the import's default filled ("country",
+    #: "language").
+    defaulted: frozenset[str] = frozenset()
+    #: E-mail addresses and phone numbers that identify nobody: kept as typed, or made up
+    #: (555). Never a duplicate key: two people sharing "BusinessPhone" are two people.
+    unkeyed: frozenset[str] = frozenset()
 
 
 _SCALAR_TARGETS = {
@@ -155,26 +145,57 @@ _SCALAR_TARGETS = {
     F.BIRTH_DATE: "birth_date",
     F.NOTES: "notes",
 }
-#: Contact fields of validation problems and the import fields whose columns hold them.
-_PROBLEM_FIELDS = {
+#: Contact fields and the import fields whose columns hold them.
+_FIELD_COLUMNS = {
     "emails": (F.EMAIL,),
     "phones": (F.PHONE,),
     "last_name": (F.LAST_NAME, F.FULL_NAME, F.FIRST_NAME),
     "first_name": (F.FIRST_NAME, F.FULL_NAME),
     "organisation": (F.ORGANISATION,),
 }
+#: Text fields whose value, when the editor's rules refuse it (too long, control
+#: characters), is moved to the notes rather than losing the contact.
+_MOVABLE = ("first_name", "last_name", "organisation", "street", "city")
+#: An import field a display name may come in (a vCard's FN, an e-mail display name):
+#: used for the name when the row has no first or last name.
+_DISPLAY_NAME_FIELDS = ("display_name", F.FULL_NAME.value)
 
 
 @dataclass
 class _Cells:
-    """The mapped cells of one row, gathered per field."""
+    """The mapped cells of one row, gathered per field, and what reading them found."""
 
     columns: dict[ImportField, list[str]]
     values: dict[ImportField, str]
-    emails: list[str]
-    phones: list[str]
-    consents: list[RowConsent]
-    problems: list[RowProblem]
+    emails: list[tuple[str, str]] = field(default_factory=list)
+    phones: list[tuple[str, str]] = field(default_factory=list)
+    consents: list[RowConsent] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    checks: list[ValueToCheck] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    defaulted: set[str] = field(default_factory=set)
+    unkeyed: set[str] = field(default_factory=set)
+
+    def column(self, target: ImportField) -> str:
+        """The header of the first column mapped to *target*."""
+        return self.columns.get(target, [""])[0]
+
+    def check(
+        self, row_number: int, column: str, name: str, raw: str, message: str, **params: object
+    ) -> None:
+        """Note a value to look at (its raw text shortened in the message)."""
+        self.checks.append(
+            ValueToCheck(
+                row_number, column, name, raw, message, {"value": raw.strip()[:50], **params}
+            )
+        )
+
+    def keep_in_notes(
+        self, row_number: int, column: str, name: str, raw: str, message: str, **params: object
+    ) -> None:
+        """Keep a value no field can hold in the notes, and note it to look at."""
+        self.notes.append(notes_line(column, raw))
+        self.check(row_number, column, name, raw, message, **params)
 
 
 def _gather(
@@ -184,7 +205,7 @@ def _gather(
     mapping: Sequence[ColumnTarget | None],
 ) -> _Cells:
     """Sort a row's cells by target: points listed, scalars first-filled, consents read."""
-    found = _Cells({}, {}, [], [], [], [])
+    found = _Cells({}, {})
     width = len(headers)
     if len(cells) > width and any(c.strip() for c in cells[width:]):
         found.problems.append(
@@ -213,9 +234,9 @@ def _gather(
         elif not cell.strip():
             continue
         elif target.field is F.EMAIL:
-            found.emails += [p for p in _SPLIT_POINTS.split(cell) if p.strip()]
+            found.emails += [(header, p) for p in _SPLIT_POINTS.split(cell) if p.strip()]
         elif target.field is F.PHONE:
-            found.phones += [p for p in _SPLIT_POINTS.split(cell) if p.strip()]
+            found.phones += [(header, p) for p in _SPLIT_POINTS.split(cell) if p.strip()]
         elif target.field is F.CONSENT:
             _read_consent(row_number, header, cell, target, found)
         else:
@@ -229,50 +250,148 @@ def _read_consent(
     try:
         status = consent_answer(cell)
     except ValueError:
-        found.problems.append(
-            RowProblem(
-                row_number,
-                header,
-                N_("{value} is not a consent answer: use yes or no."),
-                {"value": cell.strip()[:50]},
-            )
-        )
+        found.check(row_number, header, "consent", cell, CONSENT_UNREAD)
         return
     if status is not None and target.purpose_code and target.channel:
         found.consents.append(RowConsent(target.purpose_code, Channel(target.channel), status))
 
 
-def _birth_and_language(row_number: int, found: _Cells) -> tuple[dt.date | None, Language]:
-    """The birth date and language cells, read; problems are added to *found*."""
+def _birth_and_language(
+    row_number: int, found: _Cells, today: dt.date, country: str
+) -> tuple[dt.date | None, Language]:
+    """The birth date and language cells, read; what needs a look is noted in *found*.
+
+    A birth date that cannot be read (text, a date in the future or before
+    ``contacts.EARLIEST_BIRTH``) is kept in the notes. A language that is missing or not
+    one contacts are written in is the country's (``import_values.country_language``),
+    noted as defaulted.
+    """
     birth: dt.date | None = None
-    values, columns = found.values, found.columns
+    values = found.values
     if F.BIRTH_DATE in values:
+        raw = values[F.BIRTH_DATE]
         try:
-            birth = birth_date(values[F.BIRTH_DATE])
+            birth = read_birth_date(raw, today)
         except ValueError:
-            found.problems.append(
-                RowProblem(
-                    row_number,
-                    columns[F.BIRTH_DATE][0],
-                    N_("{value} is not a date (use 31/12/1980 or 1980-12-31)."),
-                    {"value": values[F.BIRTH_DATE].strip()[:50]},
-                )
+            found.keep_in_notes(
+                row_number, found.column(F.BIRTH_DATE), "birth_date", raw, BIRTH_KEPT
             )
-    language = Language.NL
+    language = country_language(country)
+    known = None
     if F.LANGUAGE in values:
-        known = _LANGUAGE_BY_NAME.get(header_key(values[F.LANGUAGE]))
+        known = read_language(values[F.LANGUAGE])
         if known is None:
-            found.problems.append(
-                RowProblem(
-                    row_number,
-                    columns[F.LANGUAGE][0],
-                    N_("{value} is not a language contacts can be written in (nl, fr, en, de)."),
-                    {"value": values[F.LANGUAGE].strip()[:50]},
-                )
+            found.check(
+                row_number,
+                found.column(F.LANGUAGE),
+                "language",
+                values[F.LANGUAGE],
+                LANGUAGE_UNKNOWN,
+                language=language.value,
             )
-        else:
-            language = known
-    return birth, language
+    if known is None:
+        found.defaulted.add("language")
+        return birth, language
+    return birth, known
+
+
+def _names(values: dict[ImportField, str]) -> tuple[str, str]:
+    """(first, last): the name columns, or else a full or display name split."""
+    first = values.get(F.FIRST_NAME, "")
+    last = values.get(F.LAST_NAME, "")
+    if first.strip() or last.strip():
+        return first, last
+    for name, value in values.items():
+        if name.value in _DISPLAY_NAME_FIELDS and value.strip():
+            return split_full_name(value)
+    return first, last
+
+
+def _country(
+    row_number: int, found: _Cells, postcode: str, default_country: str
+) -> tuple[str, bool]:
+    """The contact's country and whether it was read from the file or its values (for
+    ``filled``); an unknown country text is kept in the notes."""
+    values = found.values
+    raw = values.get(F.COUNTRY, "")
+    named = bool(raw.strip())
+    if named:
+        code = read_country(raw)
+        if code is not None:
+            return code, True
+        found.keep_in_notes(row_number, found.column(F.COUNTRY), "country", raw, COUNTRY_UNKNOWN)
+    country, by_default = country_for(postcode, [p for _h, p in found.phones], default_country)
+    if named:
+        # The file names a country, only not one known: never the default instead.
+        return ("", False) if by_default else (country, bool(country))
+    if by_default:
+        found.defaulted.add("country")
+    elif not country:
+        found.check(row_number, found.column(F.POSTCODE), "postcode", postcode, POSTCODE_NO_COUNTRY)
+    return country, bool(country) and not by_default
+
+
+def _points(row_number: int, found: _Cells, region: str) -> tuple[list[str], list[str]]:
+    """The e-mail addresses and phone numbers: normalised, or kept as typed and noted."""
+    emails: list[str] = []
+    for header, raw in found.emails:
+        try:
+            value = normalise_email(raw)
+        except InvalidValue:
+            value = printable(raw)
+            if not value:
+                continue  # nothing but control characters: nothing to keep
+            if len(value) > MAX_KEPT["emails"]:
+                found.keep_in_notes(row_number, header, "emails", raw, KEPT_IN_NOTES)
+                continue
+            found.check(row_number, header, "emails", raw, EMAIL_KEPT)
+            found.unkeyed.add(value)
+        if value not in emails:
+            emails.append(value)
+    phones: list[str] = []
+    for header, raw in found.phones:
+        value, reason = read_phone(raw, region)
+        if reason is not None:
+            value = printable(value)
+            if not value:
+                continue
+            if len(value) > MAX_KEPT["phones"]:
+                found.keep_in_notes(row_number, header, "phones", raw, KEPT_IN_NOTES)
+                continue
+            found.check(row_number, header, "phones", raw, reason)
+            found.unkeyed.add(value)
+        if value not in phones:
+            phones.append(value)
+    for name, points, limit, target in (
+        ("emails", emails, MAX_EMAILS, F.EMAIL),
+        ("phones", phones, MAX_PHONES, F.PHONE),
+    ):
+        for extra in points[limit:]:
+            found.keep_in_notes(row_number, found.column(target), name, extra, KEPT_IN_NOTES)
+        del points[limit:]
+    return emails, phones
+
+
+def _postcode(row_number: int, found: _Cells, country: str) -> str:
+    """The postcode written as its country writes it, or kept as typed and noted."""
+    raw = printable(found.values.get(F.POSTCODE, ""))
+    if not raw or not known_format(country):
+        if len(raw) > MAX_KEPT["postcode"]:
+            found.keep_in_notes(
+                row_number, found.column(F.POSTCODE), "postcode", raw, KEPT_IN_NOTES
+            )
+            return ""
+        return raw
+    written = postcode_in(raw, country)
+    if written is not None:
+        return written
+    if len(raw) > MAX_KEPT["postcode"]:
+        found.keep_in_notes(row_number, found.column(F.POSTCODE), "postcode", raw, KEPT_IN_NOTES)
+        return ""
+    found.check(
+        row_number, found.column(F.POSTCODE), "postcode", raw, POSTCODE_KEPT, country=country
+    )
+    return raw
 
 
 def read_row(
@@ -281,27 +400,37 @@ def read_row(
     cells: Sequence[str],
     mapping: Sequence[ColumnTarget | None],
     today: dt.date,
+    *,
+    default_country: str = DEFAULT_COUNTRY,
 ) -> ImportedRow | list[RowProblem]:
-    """Convert and validate one data row; its problems when it is invalid.
+    """Convert and check one data row; its problems when it cannot be imported.
 
     Args:
         row_number: the 1-based data row number.
         headers: the file's header texts.
         cells: the row's cells (missing cells count as blank).
         mapping: a target (or None) per header.
-        today: for validating dates.
+        today: for checking dates.
+        default_country: the country taken when the row names none and its postcode and
+            phone numbers do not tell (phone numbers are read in it too).
 
     Returns:
-        The row, ready to import, or every problem found (a row is never half-read).
+        The row, ready to import, with the values that need a look; or every problem
+        found when nothing identifies the contact or the file is broken there.
     """
     found = _gather(row_number, headers, cells, mapping)
     values = found.values
-    birth, language = _birth_and_language(row_number, found)
-    first = values.get(F.FIRST_NAME, "")
-    last = values.get(F.LAST_NAME, "")
-    if not first.strip() and not last.strip() and F.FULL_NAME in values:
-        first, last = split_full_name(values[F.FULL_NAME])
+    first, last = _names(values)
     organisation = values.get(F.ORGANISATION, "")
+    if not (first.strip() or last.strip() or organisation.strip() or found.emails or found.phones):
+        return [RowProblem(row_number, "", NOTHING_IDENTIFIES), *found.problems]
+    if found.problems:
+        return found.problems
+    raw_postcode = " ".join(values.get(F.POSTCODE, "").split())
+    country, country_read = _country(row_number, found, raw_postcode, default_country)
+    emails, phones = _points(row_number, found, country or default_country)
+    postcode = _postcode(row_number, found, country)
+    birth, language = _birth_and_language(row_number, found, today, country)
     kind = ContactKind.PERSON
     if not first.strip() and not last.strip() and organisation.strip():
         kind = ContactKind.ORGANISATION_ADDRESS
@@ -310,56 +439,75 @@ def read_row(
         first_name=first,
         last_name=last,
         organisation=organisation,
-        emails=tuple(found.emails),
-        phones=tuple(found.phones),
+        emails=tuple(emails),
+        phones=tuple(phones),
         street=" ".join(values.get(F.STREET, "").split()),
-        postcode=values.get(F.POSTCODE, ""),
+        postcode=postcode,
         city=values.get(F.CITY, ""),
-        country=country_code(values[F.COUNTRY]) if F.COUNTRY in values else "BE",
+        country=country,
         language=language,
         birth_date=birth,
         notes=values.get(F.NOTES, ""),
     )
-    problems = found.problems
-    try:
-        checked = validate_contact(data, today)
-    except ValidationFailed as exc:
-        for problem in exc.problems:
-            problems.append(
-                RowProblem(
-                    row_number,
-                    _problem_column(problem.field, problem.params, found.columns, headers, cells),
-                    problem.message,
-                    dict(problem.params),
-                )
-            )
-        return problems
-    if problems:
-        return problems
+    checked = _validated(row_number, data, found, today)
+    if isinstance(checked, list):
+        return checked
     filled = {_SCALAR_TARGETS[f] for f in values if f in _SCALAR_TARGETS}
-    if F.FULL_NAME in values:
-        filled |= {n for n in ("first_name", "last_name") if getattr(checked, n)}
-    return ImportedRow(row_number, checked, tuple(found.consents), frozenset(filled))
+    filled.discard("country")
+    filled.discard("birth_date")
+    if country_read:
+        filled.add("country")
+    if checked.birth_date is not None:
+        filled.add("birth_date")
+    if checked.notes:
+        filled.add("notes")
+    filled |= {n for n in ("first_name", "last_name") if getattr(checked, n)}
+    return ImportedRow(
+        row_number,
+        checked,
+        tuple(found.consents),
+        frozenset(filled),
+        in_column_order(found.checks, headers),
+        frozenset(found.defaulted),
+        frozenset(found.unkeyed),
+    )
 
 
-def _problem_column(
-    field: str,
-    params: dict[str, object],
-    columns: dict[ImportField, list[str]],
-    headers: Sequence[str],
-    cells: Sequence[str],
-) -> str:
-    """The header of the column a validation problem is about (the one holding the value)."""
-    fields = _PROBLEM_FIELDS.get(field)
+def _validated(
+    row_number: int, data: ContactInput, found: _Cells, today: dt.date
+) -> ContactInput | list[RowProblem]:
+    """*data* checked with the editor's rules, the points and postcode read already taken
+    as they are. A name, organisation, street or city the rules refuse (too long, control
+    characters) goes to the notes; anything else refused is the row's problem."""
+    settled = ContactInput(emails=data.emails, phones=data.phones, postcode=data.postcode)
+    moved: dict[str, Any] = {}
+    for _attempt in range(2):
+        notes = "\n".join(n for n in (data.notes.strip(), *found.notes) if n)
+        try:
+            return validate_contact(replace(data, notes=notes, **moved), today, settled=settled)
+        except ValidationFailed as exc:
+            problems = exc.problems
+        movable = [p for p in problems if p.field in _MOVABLE and p.field not in moved]
+        if len(movable) != len(problems):
+            break
+        for problem in movable:
+            raw = getattr(data, problem.field)
+            column = _column_of(problem.field, found)
+            found.keep_in_notes(row_number, column, problem.field, printable(raw), KEPT_IN_NOTES)
+            moved[problem.field] = ""
+    return [
+        RowProblem(row_number, _column_of(p.field, found), p.message, dict(p.params))
+        for p in problems
+    ]
+
+
+def _column_of(name: str, found: _Cells) -> str:
+    """The header of the first column holding the contact field *name*."""
+    fields = _FIELD_COLUMNS.get(name)
     if fields is None:
-        fields = tuple(f for f, name in _SCALAR_TARGETS.items() if name == field)
-    candidates = [h for f in fields for h in columns.get(f, [])]
-    value = params.get("value")
-    if isinstance(value, str) and value:
-        for index, header in enumerate(headers):
-            if header in candidates and index < len(cells) and value in cells[index]:
-                return header
-    return candidates[0] if candidates else field
+        fields = tuple(f for f, n in _SCALAR_TARGETS.items() if n == name)
+    candidates = [h for f in fields for h in found.columns.get(f, [])]
+    return candidates[0] if candidates else name
 
 
 # -- duplicate keys ------------------------------------------------------------------------

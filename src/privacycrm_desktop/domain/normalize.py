@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from privacycrm_desktop.domain.postcodes import known_format, postcode_in
 from privacycrm_desktop.domain.text import N_
 
 DEFAULT_REGION = "BE"
@@ -94,9 +95,19 @@ def phone_national(e164: str) -> str:
 
 
 def phone_search_tokens(e164: str) -> str:
-    """Digits of a number in international and national form, so both are searchable."""
+    """Digits of a number in international and national form, so both are searchable.
+
+    A number kept as typed (an import could not read it) is searchable by its digits.
+    """
+    import phonenumbers
+
     digits = e164.lstrip("+")
-    national = "".join(ch for ch in phone_national(e164) if ch.isdigit())
+    if not e164.startswith("+") or not digits.isdigit():
+        return "".join(ch for ch in e164 if ch.isdigit()) or e164
+    try:
+        national = "".join(ch for ch in phone_national(e164) if ch.isdigit())
+    except phonenumbers.NumberParseException:
+        return digits
     return f"{digits} {national}"
 
 
@@ -124,15 +135,24 @@ def phone_prefix(user_text: str, country_code: str = "32") -> str | None:
 
 
 def normalise_postcode(text: str, country: str = DEFAULT_REGION) -> str:
-    """Validate a postcode: Belgian ones have four digits from 1000 to 9999."""
-    candidate = text.strip().upper()
+    """Check a postcode where its country's format is known (``domain.postcodes``) and
+    write it as that country's post does ("1234ab" -> "1234 AB" in the Netherlands);
+    elsewhere, or with no country, it is kept as typed (trimmed)."""
+    candidate = " ".join(text.split())
     if not candidate:
         return ""
-    if country == "BE" and not (
-        len(candidate) == 4 and candidate.isdigit() and candidate[0] != "0"
-    ):
+    if not known_format(country):
+        return candidate
+    written = postcode_in(candidate, country)
+    if written is not None:
+        return written
+    if country == "BE":
         raise InvalidValue(N_("{value} is not a Belgian postcode (four digits)."), value=candidate)
-    return candidate
+    raise InvalidValue(
+        N_("{value} is not a postcode of the country {country}."),
+        value=candidate,
+        country=country,
+    )
 
 
 def normalise_vat(text: str) -> str:

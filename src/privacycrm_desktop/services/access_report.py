@@ -39,6 +39,7 @@ from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import (
     LANGUAGES,
     country_name,
+    format_birthday,
     format_long_date,
     local_date,
     local_moment,
@@ -526,7 +527,9 @@ def _data(detail: ContactDetail, lang: str) -> list[tuple[str, str, str, SourceI
         value: Any = getattr(detail, field)
         if value is None or value == "":
             return
-        if isinstance(value, dt.date):
+        if field == "birth_date" and isinstance(value, dt.date):
+            shown = format_birthday(value, lang)
+        elif isinstance(value, dt.date):
             shown = format_long_date(value, lang)
         elif field == "relationship":
             shown = tr_in(lang, RELATIONSHIP_LABELS[value])

@@ -189,6 +189,11 @@ def list_row(access: Mapping[str, FieldAccess], row: Row[tuple[object, ...]]) ->
 
     first_s, last_s = shown("first_name", first), shown("last_name", last)
     name = f"{last_s}, {first_s}" if last_s and first_s else (last_s or first_s)
+    email_s, phone_s = shown("emails", email), shown("phones", phone)
+    if not (first or last or org):
+        # A contact known only by an e-mail address or phone number (an import of a
+        # phone's or mail client's contacts) is named by it in the list.
+        name = email_s or phone_s
     keep = keep_until if isinstance(keep_until, dt.date) else None
     if isinstance(keep_until, str):
         keep = dt.date.fromisoformat(keep_until)
@@ -196,8 +201,8 @@ def list_row(access: Mapping[str, FieldAccess], row: Row[tuple[object, ...]]) ->
         id=int(str(cid)),
         name=name,
         organisation=shown("organisation", org),
-        email=shown("emails", email),
-        phone=shown("phones", phone),
+        email=email_s,
+        phone=phone_s,
         city=shown("city", city),
         relationship=Relationship(str(relationship)),
         keep_until=keep,

@@ -217,10 +217,14 @@ class ContactWriter:
             if contact is None:
                 raise NotFound
             emails, phones = points(session, contact_id)
+            stored_postcode = contact.postcode
             # Fields the user may not change are validated with their stored values...
             kept = kept_fields(access)
             values = _stored_values(contact, kept, emails, phones)
-        mine = validate_contact(keep_stored(data, access, values), self._clock.today())
+        settled = ContactInput(emails=emails, phones=phones, postcode=stored_postcode)
+        mine = validate_contact(
+            keep_stored(data, access, values), self._clock.today(), settled=settled
+        )
         theirs = input_from(stored)
         # ... and leave this function as the user may see them, never more.
         mine = dataclasses.replace(mine, **{f: getattr(theirs, f) for f in kept})
@@ -270,7 +274,14 @@ class ContactWriter:
                 tuple(e.address for e in old_emails),
                 tuple(p.number for p in old_phones),
             )
-            merged = validate_contact(keep_stored(data, access, values), today)
+            # A value stored as it is (an import kept a number it could not read) does not
+            # stop a save that leaves it unchanged.
+            settled = ContactInput(
+                emails=tuple(e.address for e in old_emails),
+                phones=tuple(p.number for p in old_phones),
+                postcode=contact.postcode,
+            )
+            merged = validate_contact(keep_stored(data, access, values), today, settled=settled)
             changed = [
                 n
                 for n in SCALAR_FIELDS

@@ -1,5 +1,11 @@
 """Data quality review (rules 5(1)(c) and (d) GDPR, rule 11): contacts with no interaction
-for a number of years, or with missing or invalid values, listed for correction."""
+for a number of years, or with missing or invalid values, listed for correction.
+
+An import keeps a value it cannot use as typed rather than losing the contact
+(``domain.import_values``); the stored value itself says so, and the review lists it with
+its text: a phone number not in E.164 form (or a made-up 555 one), a postcode that does not
+fit its country's format, an address without a country.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from privacycrm_desktop.domain.access import Permission, require
+from privacycrm_desktop.domain.postcodes import known_format, postcode_in
 from privacycrm_desktop.domain.retention import add_months
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.models import Contact
+from privacycrm_desktop.persistence.models import Contact, ContactPhone
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
@@ -22,6 +30,10 @@ NO_INTERACTION = N_("No interaction for {years} years")
 NO_WAY_TO_REACH = N_("No e-mail address, phone number or street")
 INVALID_EMAIL = N_("The e-mail address is not valid")
 NO_NAME = N_("No name")
+PHONE_NOT_READ = N_("The phone number {value} could not be read")
+PHONE_MADE_UP = N_("The phone number {value} looks made up (555)")
+POSTCODE_NOT_OF_COUNTRY = N_("The postcode {value} does not fit the country {country}")
+NO_COUNTRY = N_("The address has no country")
 
 
 @dataclass(frozen=True)
@@ -30,7 +42,7 @@ class QualityIssue:
 
     contact_id: int
     name: str
-    problems: tuple[tuple[str, dict[str, int]], ...]
+    problems: tuple[tuple[str, dict[str, object]], ...]
 
 
 class QualityService:
@@ -57,6 +69,9 @@ class QualityService:
         nameless = (
             (Contact.first_name == "") & (Contact.last_name == "") & (Contact.organisation == "")
         )
+        unread_phone = _one_phone(~ContactPhone.number.startswith("+"))
+        # A North-American number of the 555 exchange: +1, three digits, 555, four digits.
+        made_up_phone = _one_phone(ContactPhone.number.like("+1___555____"))
         query = (
             select(
                 Contact.id,
@@ -67,6 +82,11 @@ class QualityService:
                 last_seen < cutoff,
                 unreachable,
                 nameless,
+                unread_phone,
+                made_up_phone,
+                Contact.postcode,
+                Contact.country,
+                (Contact.street != "") | (Contact.city != ""),
             )
             .where(
                 or_(
@@ -74,6 +94,10 @@ class QualityService:
                     unreachable,
                     nameless,
                     Contact.primary_email != "",
+                    Contact.postcode != "",
+                    Contact.country == "",
+                    unread_phone.is_not(None),
+                    made_up_phone.is_not(None),
                 )
             )
             .order_by(Contact.id)
@@ -88,8 +112,22 @@ class QualityService:
     @staticmethod
     def _issues(rows: Iterable[tuple[Any, ...]], years: int, limit: int) -> list[QualityIssue]:
         issues: list[QualityIssue] = []
-        for cid, first, last, org, email, stale, cannot_reach, no_name in rows:
-            problems: list[tuple[str, dict[str, int]]] = []
+        for (
+            cid,
+            first,
+            last,
+            org,
+            email,
+            stale,
+            cannot_reach,
+            no_name,
+            unread_phone,
+            made_up_phone,
+            postcode,
+            country,
+            has_address,
+        ) in rows:
+            problems: list[tuple[str, dict[str, object]]] = []
             if stale:
                 problems.append((NO_INTERACTION, {"years": years}))
             if cannot_reach:
@@ -98,12 +136,31 @@ class QualityService:
                 problems.append((NO_NAME, {}))
             if email and not _valid_email(email):
                 problems.append((INVALID_EMAIL, {}))
+            if unread_phone:
+                problems.append((PHONE_NOT_READ, {"value": unread_phone}))
+            if made_up_phone:
+                problems.append((PHONE_MADE_UP, {"value": made_up_phone}))
+            if postcode and known_format(country) and postcode_in(postcode, country) is None:
+                problems.append((POSTCODE_NOT_OF_COUNTRY, {"value": postcode, "country": country}))
+            if not country and (postcode or has_address):
+                problems.append((NO_COUNTRY, {}))
             if problems:
-                name = f"{last}, {first}" if last and first else (last or first or org)
+                name = f"{last}, {first}" if last and first else (last or first or org or email)
                 issues.append(QualityIssue(cid, name, tuple(problems)))
                 if len(issues) >= limit:
                     break
         return issues
+
+
+def _one_phone(condition: ColumnElement[bool]) -> Any:
+    """One phone number of the contact meeting *condition*, or NULL (a scalar subquery)."""
+    return (
+        select(ContactPhone.number)
+        .where(ContactPhone.contact_id == Contact.id, condition)
+        .order_by(ContactPhone.id)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _valid_email(value: str) -> bool:

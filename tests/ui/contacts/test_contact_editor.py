@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.access import Role
-from privacycrm_desktop.domain.provenance import SourceKind
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.i18n import _
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.imports import ImportPlan
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common.date_fields import OptionalDateEdit
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 
 
@@ -120,3 +125,52 @@ def test_office_does_not_see_notes_or_birth_date(
     reopened = new_editor(qtbot, services, office, dialog.saved_id)
     assert reopened.editors["notes"].parent() is None
     assert reopened.editors["city"].text() == "Liège"
+
+
+@pytest.mark.parametrize(
+    "birth", [dt.date(1604, 5, 17), dt.date(1604, 2, 29), dt.date(1850, 3, 4), dt.date(1980, 1, 2)]
+)
+def test_a_birthday_without_a_year_or_before_1900_is_shown_and_kept(
+    qtbot: QtBot, services: Services, owner: Actor, birth: dt.date, tmp_path: Path
+) -> None:
+    # Imported: the only way in for a number that cannot be read (kept as typed).
+    cell = f"--{birth:%m-%d}" if birth.year == 1604 else birth.isoformat()
+    path = tmp_path / "phone.csv"
+    path.write_text(f"First Name,Mobile Phone,Birthday\nBob,(905) 555-1234,{cell}\n")
+    preview = services.imports.preview(owner, path)
+    source = SourceInput(SourceKind.IMPORT_FILE, "phone.csv", None)
+    plan = ImportPlan(
+        path, preview.shape, preview.mapping, source, "customer_relationship", "contract"
+    )
+    assert services.imports.run(owner, plan).imported == 1
+    [row] = services.contacts.page(owner, query="Bob")
+    cid = row.id
+    dialog = new_editor(qtbot, services, owner, cid)
+    field = dialog.editors["birth_date"]
+    assert isinstance(field, OptionalDateEdit)
+    assert field.value() == birth  # never clamped to the field's range
+    assert field.no_year is not None
+    assert field.no_year.isChecked() is (birth.year == 1604)
+    if birth.year == 1604:
+        assert "1604" not in field.edit.text()
+    # Saving another field keeps the birthday and the number the import kept as typed.
+    dialog.editors["city"].setText("Toronto")
+    dialog.source_description.setText("Phone call")
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.save()
+    saved = services.contacts.get(owner, cid)
+    assert (saved.city, saved.birth_date) == ("Toronto", birth)
+    assert [p.value for p in saved.phones] == ["(905) 555-1234"]
+
+
+def test_the_year_of_a_birthday_can_be_said_unknown(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    field = OptionalDateEdit(dt.date(2026, 3, 2), no_year=1604)
+    qtbot.addWidget(field)
+    field.set_value(dt.date(1980, 5, 17))
+    assert field.no_year is not None
+    field.no_year.setChecked(True)
+    assert field.value() == dt.date(1604, 5, 17)
+    field.no_year.setChecked(False)
+    assert field.value() == dt.date(1980, 5, 17)

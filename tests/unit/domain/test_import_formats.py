@@ -192,7 +192,11 @@ def test_other_consent_answers_are_refused(cell: str) -> None:
         ("3/15/1980", dt.date(1980, 3, 15)),  # month first when the day cannot be a month
         ("1980-12-31T00:00:00Z", dt.date(1980, 12, 31)),
         ("0/0/00", None),
-        ("--1231", None),
+        # A birthday without a year has the year vCard writers use for it (1604).
+        ("--1231", dt.date(1604, 12, 31)),
+        ("--12-31", dt.date(1604, 12, 31)),
+        ("16040517", dt.date(1604, 5, 17)),
+        ("1850-03-04", dt.date(1850, 3, 4)),
         ("", None),
     ],
 )
@@ -200,7 +204,9 @@ def test_birth_dates(cell: str, date: dt.date | None) -> None:
     assert birth_date(cell) == date
 
 
-@pytest.mark.parametrize("cell", ["yesterday", "31/31/1980", "1980-02-30"])
+@pytest.mark.parametrize(
+    "cell", ["yesterday", "31/31/1980", "1980-02-30", "circa 1800", "1500-01-01"]
+)
 def test_invalid_birth_dates(cell: str) -> None:
     with pytest.raises(ValueError, match=r"\S"):
         birth_date(cell)
@@ -218,7 +224,7 @@ def test_country_names_and_full_names() -> None:
     assert split_full_name("Van den Broeck, Jan") == ("Jan", "Van den Broeck")
 
 
-def test_a_row_lists_every_problem_with_its_column() -> None:
+def test_a_row_keeps_every_value_it_cannot_use_and_says_which() -> None:
     headers = ("Voornaam", "Achternaam", "E-mail", "E-mail 2", "GSM", "Postcode", "Taal")
     mapping = (
         ColumnTarget(F.FIRST_NAME),
@@ -230,14 +236,18 @@ def test_a_row_lists_every_problem_with_its_column() -> None:
         ColumnTarget(F.LANGUAGE),
     )
     cells = ("Jan", "Peeters", "ok@example.be", "kapot@", "12", "99", "klingon")
-    problems = read_row(7, headers, cells, mapping, dt.date(2026, 3, 2))
-    assert isinstance(problems, list)
-    assert sorted((p.row_number, p.column) for p in problems) == [
-        (7, "E-mail 2"),
-        (7, "GSM"),
-        (7, "Postcode"),
-        (7, "Taal"),
+    row = read_row(7, headers, cells, mapping, dt.date(2026, 3, 2))
+    assert not isinstance(row, list)
+    assert [(v.row_number, v.column, v.field, v.raw) for v in row.to_check] == [
+        (7, "E-mail 2", "emails", "kapot@"),
+        (7, "GSM", "phones", "12"),
+        (7, "Postcode", "postcode", "99"),
+        (7, "Taal", "language", "klingon"),
     ]
+    assert row.contact.emails == ("ok@example.be", "kapot@")
+    assert row.contact.phones == ("12",)
+    assert (row.contact.postcode, row.contact.country) == ("99", "")
+    assert row.defaulted == {"language"}
     good = read_row(
         8,
         headers,
@@ -250,6 +260,7 @@ def test_a_row_lists_every_problem_with_its_column() -> None:
     assert good.contact.phones == ("+32475123456",)
     assert good.contact.language.value == "fr"
     assert good.filled == {"first_name", "last_name", "postcode", "language"}
+    assert (good.to_check, good.defaulted) == ((), {"country"})
 
 
 @given(st.text(st.characters(max_codepoint=127)))

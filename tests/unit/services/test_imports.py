@@ -13,11 +13,13 @@ from sqlalchemy import func, select
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.edit_conflicts import input_from
 from privacycrm_desktop.domain.errors import (
     ImportFileUnreadable,
     ImportPlanInvalid,
     ImportUndoRefused,
     PermissionDenied,
+    ValidationFailed,
 )
 from privacycrm_desktop.domain.import_formats import (
     ColumnTarget,
@@ -26,6 +28,7 @@ from privacycrm_desktop.domain.import_formats import (
     ImportField,
     SkipReason,
 )
+from privacycrm_desktop.domain.import_rows import NOTHING_IDENTIFIES
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason, suppression_digest
 from privacycrm_desktop.persistence.models import (
@@ -212,19 +215,23 @@ def test_excel_french_sheet_with_bom_semicolons_and_consent(svc: Services, owner
 
 
 def test_consent_cells_yes_no_blank_and_nonsense(svc: Services, owner: Actor) -> None:
+    # An answer that is neither yes nor no records nothing and is a value to look at: the
+    # contact itself arrives.
     result = run(svc, owner, CORPUS / "excel_nl_bom_semicolon.csv")
-    assert (result.imported, result.invalid_rows) == (3, 1)
-    assert [(p.row_number, p.column, p.params) for p in result.invalid] == [
-        (4, "Nieuwsbrief", {"value": "misschien"})
+    assert (result.imported, result.invalid_rows) == (4, 0)
+    assert [(v.row_number, v.column, v.field, v.raw) for v in result.to_check] == [
+        (4, "Nieuwsbrief", "consent", "misschien")
     ]
     sofie = svc.consent.history(owner, contact_by_email(svc, owner, "sofie.wouters@example.be"))
     tom = svc.consent.history(owner, contact_by_email(svc, owner, "tom.maes@example.be"))
     eva = svc.consent.history(owner, contact_by_email(svc, owner, "eva.jacobs@example.be"))
+    lars = svc.consent.history(owner, contact_by_email(svc, owner, "lars.hermans@example.be"))
     assert [(e.purpose, e.channel, e.status) for e in sofie] == [
         ("direct_marketing_consent", Channel.EMAIL, ConsentStatus.OPT_IN)
     ]
     assert [e.status for e in tom] == [ConsentStatus.OPT_OUT]
     assert eva == []  # a blank cell records nothing
+    assert lars == []  # nor does an answer that is no answer
 
 
 def test_a_blank_consent_cell_never_erases_an_existing_consent(
@@ -316,7 +323,7 @@ def test_imported_values_carry_the_batch_source_and_purpose(svc: Services, owner
     assert svc.contacts.count(owner, "0475 12") == 1
 
 
-def test_invalid_rows_say_why_and_are_never_half_imported(
+def test_a_row_is_refused_only_when_nothing_identifies_it_or_the_row_is_broken(
     svc: Services, owner: Actor, tmp_path: Path
 ) -> None:
     path = write(
@@ -327,28 +334,39 @@ def test_invalid_rows_say_why_and_are_never_half_imported(
         "Bad,Mail,not-an-address,0475 22 22 22,9000,\n"
         ",,nobody@example.be,,,\n"
         "Bad,Everything,x@,123,99,31/31/1999\n"
-        "Too,Many,cells@example.be,,,,surplus\n",
+        "Too,Many,cells@example.be,,,,surplus\n"
+        ",,,,9000,1980-01-01\n",
     )
     result = run(svc, owner, path)
-    assert (result.total_rows, result.imported, result.invalid_rows) == (5, 1, 4)
-    by_row: dict[int, list[str]] = {}
-    for problem in result.invalid:
-        by_row.setdefault(problem.row_number, []).append(problem.column)
-    assert by_row[2] == ["E-mail Address"]
-    assert by_row[3] == ["Last Name"]
-    assert sorted(by_row[4]) == ["Birthday", "E-mail Address", "Mobile Phone", "Postal Code"]
-    assert by_row[5] == [""]
-    assert result.invalid_by_reason()["{value} is not a valid e-mail address."] == 2
-    assert count_contacts(svc) == 1
+    assert (result.total_rows, result.imported, result.invalid_rows) == (6, 4, 2)
+    assert [(p.row_number, p.column, p.message) for p in result.invalid] == [
+        (5, "", "This row has {cells} cells but the header has {columns}."),
+        (6, "", NOTHING_IDENTIFIES),
+    ]
+    assert [(v.row_number, v.column, v.field, v.raw) for v in result.to_check] == [
+        (2, "E-mail Address", "emails", "not-an-address"),
+        (4, "E-mail Address", "emails", "x@"),
+        (4, "Mobile Phone", "phones", "123"),
+        (4, "Postal Code", "postcode", "99"),
+        (4, "Birthday", "birth_date", "31/31/1999"),
+    ]
+    assert count_contacts(svc) == 4
     with svc.uow() as uow:
-        assert uow.session.execute(select(func.count()).select_from(ContactEmail)).scalar() == 1
+        assert uow.session.execute(select(func.count()).select_from(ContactEmail)).scalar() == 4
+    # Kept as typed where the field can hold it; the unreadable birth date in the notes.
+    everything = svc.contacts.get(owner, contact_by_email(svc, owner, "x@"))
+    assert [p.value for p in everything.phones] == ["123"]
+    assert (everything.postcode, everything.birth_date) == ("99", None)
+    assert everything.notes == "Birthday: 31/31/1999"
+    nobody = svc.contacts.get(owner, contact_by_email(svc, owner, "nobody@example.be"))
+    assert (nobody.first_name, nobody.last_name) == ("", "")
 
 
 def test_invalid_rows_are_saved_for_correction(svc: Services, owner: Actor, tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "mixed.csv",
-        "Voornaam;Achternaam;E-mail\nJan;Peeters;jan@example.be\n=cmd;Rare;geen-adres\n",
+        "Voornaam;Achternaam;E-mail\nJan;Peeters;jan@example.be\n=cmd;Rare;geen-adres;extra\n",
     )
     plan = plan_for(svc, owner, path)
     result = svc.imports.run(owner, plan)
@@ -358,8 +376,8 @@ def test_invalid_rows_are_saved_for_correction(svc: Services, owner: Actor, tmp_
     text = out.read_text(encoding="utf-8-sig")
     lines = text.splitlines()
     assert lines[0].split(";")[:3] == ["Voornaam", "Achternaam", "E-mail"]
-    assert lines[1].startswith("'=cmd;Rare;geen-adres;E-mail: ")  # neutralised for Excel
-    assert "geen geldig e-mailadres" in lines[1]
+    assert lines[1].startswith("'=cmd;Rare;geen-adres;")  # neutralised for Excel
+    assert "4 cellen" in lines[1]
 
 
 def test_a_ten_megabyte_note_is_an_invalid_row(svc: Services, owner: Actor, tmp_path: Path) -> None:
@@ -620,10 +638,10 @@ def test_undo_removes_the_whole_batch(svc: Services, owner: Actor) -> None:
     before = svc.contacts.create(owner, ContactInput(first_name="Keep", last_name="Me"), HAND)
     result = run(svc, owner, CORPUS / "excel_nl_bom_semicolon.csv")
     assert result.batch_id is not None
-    assert svc.contacts.count(owner) == 4
+    assert svc.contacts.count(owner) == 5
     [row] = svc.imports.batches(owner)
-    assert (row.contacts, row.undoable, row.undone, row.created_by) == (3, True, False, "owner")
-    assert svc.imports.undo(owner, result.batch_id) == 3
+    assert (row.contacts, row.undoable, row.undone, row.created_by) == (4, True, False, "owner")
+    assert svc.imports.undo(owner, result.batch_id) == 4
     assert svc.contacts.count(owner) == 1  # the counting triggers kept up
     assert svc.contacts.count(owner, "Wouters") == 0  # gone from the index
     assert svc.contacts.get(owner, before).first_name == "Keep"
@@ -782,10 +800,87 @@ def test_undo_removes_a_consent_merged_on_its_own(
     result = run(
         svc, owner, CORPUS / "excel_nl_bom_semicolon.csv", duplicates=DuplicatePolicy.MERGE
     )
-    assert (result.merged, result.imported) == (1, 2)
+    assert (result.merged, result.imported) == (1, 3)
     assert svc.contacts.get(owner, sofie).version == version  # nothing new but the consent
     assert [e.status for e in svc.consent.history(owner, sofie)] == [ConsentStatus.OPT_IN]
     assert result.batch_id is not None
-    assert svc.imports.undo(owner, result.batch_id) == 2
+    assert svc.imports.undo(owner, result.batch_id) == 3
     assert svc.consent.history(owner, sofie) == []
     assert svc.contacts.get(owner, sofie).first_name == "Sofie"
+
+
+def test_values_kept_as_typed_are_reviewed_and_do_not_stop_a_save(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "world.csv",
+        "First Name,Last Name,E-mail Address,Business Phone,Business Postal Code,"
+        "Business Country/Region,Birthday\n"
+        "Bob,Smith,bob@example.com,(905) 555-1234,K1A 0B1,Canada,--05-17\n"
+        "Ann,Lee,ann@example.com,BusinessPhone,99,België,1850-03-04\n"
+        "Kim,Park,kim@example.com,,75001,,\n",
+    )
+    result = run(svc, owner, path)
+    assert (result.imported, result.invalid_rows) == (3, 0)
+    bob = contact_by_email(svc, owner, "bob@example.com")
+    ann = contact_by_email(svc, owner, "ann@example.com")
+    kim = contact_by_email(svc, owner, "kim@example.com")
+    issues = {i.contact_id: i.problems for i in svc.quality.review(owner)}
+    assert issues[bob] == (
+        ("The phone number {value} looks made up (555)", {"value": "+19055551234"}),
+    )
+    assert issues[ann] == (
+        ("The phone number {value} could not be read", {"value": "BusinessPhone"}),
+        (
+            "The postcode {value} does not fit the country {country}",
+            {"value": "99", "country": "BE"},
+        ),
+    )
+    assert issues[kim] == (("The address has no country", {}),)
+    # A birthday without a year is stored (year 1604) and is no problem to review.
+    assert svc.contacts.get(owner, bob).birth_date == dt.date(1604, 5, 17)
+    # The editor saves Ann with her unreadable number and postcode unchanged...
+    detail = svc.contacts.get(owner, ann)
+    data = dataclasses.replace(input_from(detail), city="Gent")
+    saved = svc.contacts.update(owner, ann, detail.version, data, SOURCE)
+    assert (saved.city, [p.value for p in saved.phones], saved.postcode, saved.birth_date) == (
+        "Gent",
+        ["BusinessPhone"],
+        "99",
+        dt.date(1850, 3, 4),
+    )
+    # ... but a new value must be one it can read.
+    with pytest.raises(ValidationFailed):
+        svc.contacts.update(
+            owner, ann, saved.version, dataclasses.replace(data, postcode="98"), SOURCE
+        )
+
+
+def test_a_contact_with_only_an_e_mail_address_is_listed_by_it(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "mail.csv",
+        "E-mail Address,Mobile Phone\ninfo.only@example.be,\n,0475 99 88 77\n",
+    )
+    assert run(svc, owner, path).imported == 2
+    names = {row.name for row in svc.contacts.page(owner)}
+    assert {"info.only@example.be", "+32475998877"} <= names
+
+
+def test_values_kept_as_typed_or_made_up_are_no_duplicate_keys(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # Test files give everybody the same placeholder: each person still arrives.
+    path = write(
+        tmp_path,
+        "placeholders.csv",
+        "First Name,Last Name,E-mail Address,Business Phone,Mobile Phone\n"
+        "Ann,Lee,not-an-address@,BusinessPhone,+1 905 555 1234\n"
+        "Bob,Roy,not-an-address@,BusinessPhone,+1 905 555 1234\n",
+    )
+    result = run(svc, owner, path)
+    assert (result.imported, sum(result.skipped.values())) == (2, 0)
+    assert len(result.to_check) == 6

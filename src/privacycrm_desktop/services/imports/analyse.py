@@ -151,7 +151,9 @@ def analyse(
         result.invalid_rows += 1
     suppression = SuppressionList(session)
     in_file: dict[tuple[HashKind, str], int] = {}
-    row_plan = RowPlan(table.headers, plan.mapping, today, suppression.hashing())
+    row_plan = RowPlan(
+        table.headers, plan.mapping, today, suppression.hashing(), plan.default_country
+    )
     notes_column = next(
         (
             header
@@ -191,7 +193,11 @@ def analyse(
                 else existing_matches(session, block, sink.created, sink.batch_id)
             )
             for valid in block:
+                placed = len(result.new) + result.merged_rows
                 place(result, plan.duplicates, valid, existing, in_file)
+                if len(result.new) + result.merged_rows > placed:
+                    result.to_check += valid.row.to_check
+                    result.defaulted.update(valid.row.defaulted)
             if sink is not None and sink.ready(result):
                 # No read snapshot open while a chunk is written: SQLite can then
                 # checkpoint the WAL and start it again, instead of growing it.

@@ -21,7 +21,8 @@ from privacycrm_desktop.domain.import_formats import (
     RowProblem,
     SkipReason,
 )
-from privacycrm_desktop.domain.import_rows import ImportedRow, RowConsent
+from privacycrm_desktop.domain.import_rows import DEFAULT_COUNTRY, ImportedRow, RowConsent
+from privacycrm_desktop.domain.import_values import ValueToCheck
 from privacycrm_desktop.domain.provenance import SourceInput
 
 Progress = Callable[[int, int], None]
@@ -58,6 +59,8 @@ class ImportPlan:
     purpose_code: str
     legal_basis: str
     duplicates: DuplicatePolicy = DuplicatePolicy.SKIP
+    #: The country taken for a row that names none (and its phone numbers read in).
+    default_country: str = DEFAULT_COUNTRY
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,10 @@ class ImportResult:
     """The counts of one import or check; ``invalid`` lists every problem of every row.
 
     ``conflicts`` counts merged rows with a value that differed from the existing
-    contact's filled field (left as it was).
+    contact's filled field (left as it was). ``to_check`` lists the values of the rows
+    imported (or, for a check, to import) that were kept as typed or in the notes and
+    need a look; ``defaulted`` counts those rows per field the import's default filled
+    ("country", "language"), and ``defaults`` says which value that was.
     """
 
     batch_id: int | None
@@ -77,6 +83,9 @@ class ImportResult:
     invalid_rows: int
     cancelled: bool = False
     conflicts: int = 0
+    to_check: tuple[ValueToCheck, ...] = ()
+    defaulted: dict[str, int] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
 
     def invalid_by_reason(self) -> dict[str, int]:
         """Rows per problem msgid (a row with two problems of one kind counts once)."""
@@ -130,6 +139,10 @@ class Analysis:
     invalid: list[RowProblem] = field(default_factory=list)
     invalid_rows: int = 0
     cancelled: bool = False
+    #: The values to look at of the rows placed (new or merged), in file order.
+    to_check: list[ValueToCheck] = field(default_factory=list)
+    #: Rows placed whose field the import's default filled, per field.
+    defaulted: Counter[str] = field(default_factory=Counter)
 
     def has_consents(self) -> bool:
         """Does any row to write state a consent (the batch then needs the salt)?"""

@@ -43,7 +43,12 @@ from typing import Any, NamedTuple
 
 from privacycrm_desktop.domain.contact_columns import StoredColumns, stored_columns
 from privacycrm_desktop.domain.import_formats import ColumnTarget, RowProblem
-from privacycrm_desktop.domain.import_rows import ImportedRow, duplicate_keys, read_row
+from privacycrm_desktop.domain.import_rows import (
+    DEFAULT_COUNTRY,
+    ImportedRow,
+    duplicate_keys,
+    read_row,
+)
 from privacycrm_desktop.domain.suppression import HashKind, normalised_candidates
 
 #: Tables with fewer data rows are checked in the calling process.
@@ -66,6 +71,8 @@ class RowPlan(NamedTuple):
     #: The suppression list's secret, and the hash kinds it holds entries of; None
     #: when the list is empty (nothing to hash).
     suppression: tuple[str, frozenset[str]] | None = None
+    #: The country taken for a row that names none (``read_row``).
+    default_country: str = DEFAULT_COUNTRY
 
 
 class ValidRow(NamedTuple):
@@ -88,16 +95,19 @@ Checked = ValidRow | list[RowProblem]
 def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
     """Read and validate *rows* (row number, cells) with the editor's rules, in order."""
     checked: list[Checked] = []
-    headers, mapping, today, suppression = plan
+    headers, mapping, today, suppression, country = plan
     for number, cells in rows:
-        row = read_row(number, headers, cells, mapping, today)
+        row = read_row(number, headers, cells, mapping, today, default_country=country)
         if isinstance(row, list):
             checked.append(row)
             continue
         data = row.contact
-        keys = duplicate_keys(
-            data.emails, data.phones, data.first_name, data.last_name, data.postcode
-        )
+        emails, phones = data.emails, data.phones
+        if row.unkeyed:
+            # A point kept as typed or made up (555) identifies nobody.
+            emails = tuple(e for e in emails if e not in row.unkeyed)
+            phones = tuple(p for p in phones if p not in row.unkeyed)
+        keys = duplicate_keys(emails, phones, data.first_name, data.last_name, data.postcode)
         digests: tuple[tuple[str, str], ...] = ()
         if suppression is not None:
             salt, kinds = suppression

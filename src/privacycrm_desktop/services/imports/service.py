@@ -29,6 +29,7 @@ import contextlib
 import csv
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,6 +40,7 @@ from privacycrm_desktop.domain.csv_cells import neutralise
 from privacycrm_desktop.domain.errors import ImportPartlySaved, StorageError, StorageFull
 from privacycrm_desktop.domain.import_formats import PREVIEW_ROWS, DuplicatePolicy, FileShape
 from privacycrm_desktop.domain.import_headers import guess_mapping, is_consent_header
+from privacycrm_desktop.domain.import_values import DEFAULT_LANGUAGE
 from privacycrm_desktop.domain.purposes import LegalBasis
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.contact_writes import bulk_connection
@@ -157,6 +159,7 @@ class ImportService:
             invalid=tuple(analysis.invalid),
             invalid_rows=analysis.invalid_rows,
             cancelled=analysis.cancelled,
+            **_looks(plan, analysis),
         )
 
     # -- running ------------------------------------------------------------------------
@@ -261,6 +264,7 @@ class ImportService:
             invalid_rows=analysis.invalid_rows,
             cancelled=cancelled,
             conflicts=batch.conflicts,
+            **_looks(plan, analysis),
         )
 
     def _close_batch(
@@ -467,6 +471,15 @@ class ImportService:
         require(actor.role, Permission.IMPORT)
         require(actor.role, Permission.IMPORT)
         return undo_batch(self._uow, actor, batch_id, self._clock.now())
+
+
+def _looks(plan: ImportPlan, analysis: Analysis) -> dict[str, Any]:
+    """The result's values to check and the defaults taken (``ImportResult``)."""
+    return {
+        "to_check": tuple(analysis.to_check),
+        "defaulted": dict(analysis.defaulted),
+        "defaults": {"country": plan.default_country, "language": DEFAULT_LANGUAGE.value},
+    }
 
 
 __all__ = ["ImportService"]

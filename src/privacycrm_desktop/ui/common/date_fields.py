@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from PySide6.QtCore import QDate, QLocale
 from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QWidget
+
+from privacycrm_desktop.i18n import _
 
 
 def to_qdate(value: dt.date) -> QDate:
@@ -26,6 +29,12 @@ def date_format() -> str:
     return pattern
 
 
+def day_month_format() -> str:
+    """The user's short date format without the year ("dd/MM" in Belgium)."""
+    without = re.sub(r"[^dM]*y+[^dM]*", "", date_format())
+    return without or "dd/MM"
+
+
 def format_date(value: dt.date) -> str:
     """A date as the user writes it (13/12/2016 in Belgium)."""
     return QLocale().toString(to_qdate(value), date_format())
@@ -41,9 +50,15 @@ def date_edit(value: dt.date, parent: QWidget | None = None) -> QDateEdit:
 
 
 class OptionalDateEdit(QWidget):
-    """A date that may be left empty: the date field is used only when the box is ticked."""
+    """A date that may be left empty: the date field is used only when the box is ticked.
 
-    def __init__(self, today: dt.date, parent: QWidget | None = None) -> None:
+    With *no_year* (a birth date), a second box says the year is not known: the field
+    then shows day and month only, and the value has the year *no_year*.
+    """
+
+    def __init__(
+        self, today: dt.date, parent: QWidget | None = None, *, no_year: int | None = None
+    ) -> None:
         super().__init__(parent)
         self.check = QCheckBox(self)
         self.edit = date_edit(today, self)
@@ -53,20 +68,42 @@ class OptionalDateEdit(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.check)
         layout.addWidget(self.edit, 1)
+        self._no_year = no_year
+        self.no_year: QCheckBox | None = None
+        if no_year is not None:
+            # Such a date is kept with that year: the field must hold it, not clamp it.
+            self.edit.setMinimumDate(QDate(no_year, 1, 1))
+            self.no_year = QCheckBox(_("Year unknown"), self)
+            self.no_year.setEnabled(False)
+            self.no_year.toggled.connect(self._on_no_year)
+            layout.addWidget(self.no_year)
         self.setFocusProxy(self.check)
         self._read_only = False
 
     def _on_toggled(self, checked: bool) -> None:
         self.edit.setEnabled(checked and not self._read_only)
+        if self.no_year is not None:
+            self.no_year.setEnabled(checked and not self._read_only)
+
+    def _on_no_year(self, checked: bool) -> None:
+        self.edit.setDisplayFormat(day_month_format() if checked else date_format())
 
     def value(self) -> dt.date | None:
         """The date, or None when the box is not ticked."""
-        return from_qdate(self.edit.date()) if self.check.isChecked() else None
+        if not self.check.isChecked():
+            return None
+        date = from_qdate(self.edit.date())
+        if self.no_year is not None and self._no_year is not None and self.no_year.isChecked():
+            # The year without a birthday is a leap year: 29 February stays valid.
+            return date.replace(year=self._no_year)
+        return date
 
     def set_value(self, value: dt.date | None) -> None:
         """Show *value*, or an empty (unticked) field for None."""
         if value is not None:
             self.edit.setDate(to_qdate(value))
+        if self.no_year is not None:
+            self.no_year.setChecked(value is not None and value.year == self._no_year)
         self.check.setChecked(value is not None)
         self._on_toggled(value is not None)
 

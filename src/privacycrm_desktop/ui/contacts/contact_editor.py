@@ -37,6 +37,7 @@ from privacycrm_desktop.domain.access import FieldAccess
 from privacycrm_desktop.domain.contacts import (
     KIND_LABELS,
     LANGUAGE_LABELS,
+    NO_YEAR,
     RELATIONSHIP_LABELS,
     ContactInput,
     ContactKind,
@@ -254,7 +255,9 @@ class ContactEditorDialog(QDialog):
         self.editors["language"] = _combo(LANGUAGE_LABELS)
         self.editors["relationship"] = _combo(RELATIONSHIP_LABELS)
         for name in _DATES:
-            self.editors[name] = OptionalDateEdit(today)
+            # A birthday may be known without its year (phones and mail clients keep such).
+            no_year = NO_YEAR if name == "birth_date" else None
+            self.editors[name] = OptionalDateEdit(today, no_year=no_year)
         notes = QPlainTextEdit()
         notes.setTabChangesFocus(True)
         notes.setMinimumHeight(notes.fontMetrics().lineSpacing() * 4 + 12)

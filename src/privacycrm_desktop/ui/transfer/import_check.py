@@ -131,6 +131,32 @@ def result_lines(result: ImportResult, *, dry_run: bool) -> list[str]:
                     count=_n(count), reason=_(SKIP_REASON_LABELS[reason])
                 )
             )
+    if result.to_check:
+        lines.append(
+            ngettext(
+                "{count} value needs a look (kept as typed or in the notes)",
+                "{count} values need a look (kept as typed or in the notes)",
+                len(result.to_check),
+            ).format(count=_n(len(result.to_check)))
+        )
+    country_rows = result.defaulted.get("country", 0)
+    if country_rows:
+        lines.append(
+            ngettext(
+                "{count} row names no country: {country} taken",
+                "{count} rows name no country: {country} taken",
+                country_rows,
+            ).format(count=_n(country_rows), country=result.defaults.get("country", ""))
+        )
+    language_rows = result.defaulted.get("language", 0)
+    if language_rows:
+        lines.append(
+            ngettext(
+                "{count} row names no language: the country's taken, else {language}",
+                "{count} rows name no language: the country's taken, else {language}",
+                language_rows,
+            ).format(count=_n(language_rows), language=result.defaults.get("language", ""))
+        )
     for message, count in result.invalid_by_reason().items():
         first = next(p for p in result.invalid if p.message == message)
         # The reason without the values of one row ("… is not a valid e-mail address").

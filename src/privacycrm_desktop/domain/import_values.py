@@ -1,0 +1,279 @@
+"""The values of an import's cells that need reading: phone numbers, countries, postcodes
+and birth dates, and the values that need a look.
+
+A contact is never refused for one value. A value that cannot be used as it is stays with
+the contact as typed where its column can hold it (a phone number that is no number, a
+postcode that does not fit its country), or in the contact's notes where it cannot (a
+birth date "circa 1800", a country no list knows), and the row carries a ``ValueToCheck``
+saying which value and why, for the import's check and summary. The stored value itself
+shows the data-quality review what to look at (a phone number not in E.164 form).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from privacycrm_desktop.domain.consent import ConsentStatus
+from privacycrm_desktop.domain.contacts import EARLIEST_BIRTH, NO_YEAR, Language
+from privacycrm_desktop.domain.countries import find_country, match_key
+from privacycrm_desktop.domain.normalize import fold
+from privacycrm_desktop.domain.postcodes import countries_of, known_format, postcode_in
+from privacycrm_desktop.domain.text import N_
+
+#: Longest phone number, e-mail address and postcode kept as typed (their columns' sizes).
+MAX_KEPT = {"phones": 32, "emails": 320, "postcode": 20}
+
+PHONE_KEPT = N_("{value} could not be read as a phone number: kept as typed.")
+PHONE_PLACEHOLDER = N_("{value} looks like a made-up number (555): kept, to be checked.")
+EMAIL_KEPT = N_("{value} is not a valid e-mail address: kept as typed.")
+POSTCODE_KEPT = N_("{value} is not a postcode of the country {country}: kept as typed.")
+POSTCODE_NO_COUNTRY = N_(
+    "No country in the file, and the postcode {value} does not tell which: country left empty."
+)
+COUNTRY_UNKNOWN = N_("{value} is not a country known here: kept in the notes.")
+BIRTH_KEPT = N_("{value} could not be read as a birth date: kept in the notes.")
+LANGUAGE_UNKNOWN = N_(
+    "{value} is not a language contacts can be written in (nl, fr, en, de): {language} taken."
+)
+CONSENT_UNREAD = N_("{value} is not a consent answer (yes or no): no consent recorded.")
+KEPT_IN_NOTES = N_("{value} could not be kept in its field: kept in the notes.")
+
+
+@dataclass(frozen=True)
+class ValueToCheck:
+    """A value of an imported row that needs a look: kept as typed, or in the notes.
+
+    ``field`` is the contact field ("phones", "country", "birth_date"...), ``column`` the
+    header (or vCard property) it came from, ``raw`` the text as the file held it,
+    ``message`` a msgid with its ``params``.
+    """
+
+    row_number: int
+    column: str
+    field: str
+    raw: str
+    message: str
+    params: dict[str, object] = dataclasses.field(default_factory=dict)
+
+
+# -- languages and consent answers ------------------------------------------------------------
+
+_YES = frozenset({"yes", "y", "ja", "j", "oui", "o", "1", "true", "waar", "vrai", "x"})
+_NO = frozenset({"no", "n", "nee", "neen", "non", "0", "false", "onwaar", "faux"})
+_LANGUAGES = {
+    Language.NL: ("nl", "dutch", "nederlands", "neerlandais", "vlaams", "nl be"),
+    Language.FR: ("fr", "french", "frans", "francais", "fr be"),
+    Language.EN: ("en", "english", "engels", "anglais"),
+    Language.DE: ("de", "german", "duits", "allemand", "deutsch"),
+}
+_LANGUAGE_BY_NAME = {name: lang for lang, names in _LANGUAGES.items() for name in names}
+#: The language a contact of a country is written to when the file does not say.
+_COUNTRY_LANGUAGE = {
+    "NL": Language.NL,
+    "FR": Language.FR,
+    "MC": Language.FR,
+    "DE": Language.DE,
+    "AT": Language.DE,
+    "LI": Language.DE,
+    "GB": Language.EN,
+    "IE": Language.EN,
+    "US": Language.EN,
+    "CA": Language.EN,
+    "AU": Language.EN,
+    "NZ": Language.EN,
+}
+#: The language taken when neither the file nor the country tells.
+DEFAULT_LANGUAGE = Language.NL
+
+
+def consent_answer(cell: str) -> ConsentStatus | None:
+    """Opt-in for yes, opt-out for no, None for a blank cell; ValueError otherwise."""
+    key = fold(cell.strip())
+    if not key:
+        return None
+    if key in _YES:
+        return ConsentStatus.OPT_IN
+    if key in _NO:
+        return ConsentStatus.OPT_OUT
+    raise ValueError(key)
+
+
+def read_language(cell: str) -> Language | None:
+    """The language a cell names ("nl", "Nederlands", "français"...); None otherwise."""
+    return _LANGUAGE_BY_NAME.get(match_key(cell))
+
+
+def country_language(country: str) -> Language:
+    """The language a contact of *country* is written to when the file does not say."""
+    return _COUNTRY_LANGUAGE.get(country, DEFAULT_LANGUAGE)
+
+
+# -- phone numbers ---------------------------------------------------------------------------
+
+#: A North-American number of the 555 exchange (films and test files).
+_PLACEHOLDER = re.compile(r"\+1\d{3}555\d{4}")
+
+
+def read_phone(text: str, region: str) -> tuple[str, str | None]:
+    """(value, None) with the E.164 form of a number read in *region*'s dialling plan, or
+    (the text as typed, reason msgid) when it is no valid number there; a made-up 555
+    number is kept in E.164 form with its reason."""
+    import phonenumbers
+
+    candidate = " ".join(text.split())
+    try:
+        number = phonenumbers.parse(candidate, region or None)
+    except phonenumbers.NumberParseException:
+        return candidate, PHONE_KEPT
+    if not phonenumbers.is_valid_number(number):
+        return candidate, PHONE_KEPT
+    e164 = str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    if _PLACEHOLDER.fullmatch(e164):
+        return e164, PHONE_PLACEHOLDER
+    return e164, None
+
+
+def phone_region(text: str) -> str | None:
+    """The country of a number written internationally (+31..., 0033...); else None."""
+    import phonenumbers
+
+    candidate = text.strip()
+    if candidate.startswith("00"):
+        candidate = "+" + candidate[2:]
+    if not candidate.startswith("+"):
+        return None
+    try:
+        number = phonenumbers.parse(candidate, None)
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(number)
+    return str(region) if region and region != "001" else None
+
+
+# -- countries ---------------------------------------------------------------------------------
+
+
+def country_for(postcode: str, phones: list[str], default: str) -> tuple[str, bool]:
+    """The country of a contact whose file names none: (code or "", taken by default).
+
+    A postcode that fits the default country keeps it, unless an international phone
+    number names another country whose postcodes it fits too ("+41 ...", "8001"). A
+    postcode that fits one other known country only ("1234 AB") names it. With no
+    postcode, an international number names the country, else the default is taken.
+    When nothing decides, the country is left empty ("").
+    """
+    regions = [r for r in (phone_region(p) for p in phones) if r]
+    if not postcode.strip():
+        return (regions[0], False) if regions else (default, True)
+    for region in regions:
+        if not known_format(region) or postcode_in(postcode, region) is not None:
+            return region, False
+    if not known_format(default) or postcode_in(postcode, default) is not None:
+        return default, True
+    fits = countries_of(postcode)
+    if len(fits) == 1:
+        return fits[0], False
+    return "", False
+
+
+def read_country(cell: str) -> str | None:
+    """The ISO code of a country cell (a code or a name); None when unknown."""
+    return find_country(cell)
+
+
+# -- birth dates -------------------------------------------------------------------------------
+
+_NO_DATE = frozenset({"0/0/00", "0/0/0000", "00/00/0000", "0000-00-00"})
+
+
+def birth_date(cell: str, today: dt.date | None = None) -> dt.date | None:
+    """A date from ISO, vCard (YYYYMMDD, --MMDD, --MM-DD) or day-first forms (31/12/1980).
+
+    A slash date whose second number is over 12 is month-first (Outlook in English). A
+    birthday without a year (--05-17, or the year 1604 Apple, Android and CardBook write
+    for one) has the year ``NO_YEAR``. Outlook's "0/0/00" means no date. Raises
+    ValueError for text that is no date, and for a date before ``EARLIEST_BIRTH`` or after
+    *today*.
+    """
+    text = cell.strip()
+    if not text or text in _NO_DATE:
+        return None
+    text = text.split("T", 1)[0]
+    match = re.fullmatch(r"--(\d{2})-?(\d{2})", text)
+    if match:
+        return dt.date(NO_YEAR, int(match[1]), int(match[2]))
+    date = _full_date(text)
+    if date.year == NO_YEAR:
+        return date
+    if date < EARLIEST_BIRTH or (today is not None and date > today):
+        raise ValueError(text)
+    return date
+
+
+def _full_date(text: str) -> dt.date:
+    if re.fullmatch(r"\d{8}", text):
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if match:
+        return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})", text)
+    if not match:
+        raise ValueError(text)
+    first, second, year = int(match[1]), int(match[2]), int(match[3])
+    if year < 100:
+        year += 1900 if year > dt.date.today().year % 100 else 2000
+    if second > 12 >= first:
+        first, second = second, first
+    return dt.date(year, second, first)
+
+
+def in_column_order(checks: list[ValueToCheck], headers: Sequence[str]) -> tuple[ValueToCheck, ...]:
+    """The values to check in the order of their columns, as the file shows them."""
+    if len(checks) < 2:
+        return tuple(checks)
+    order = {header: index for index, header in reversed(list(enumerate(headers)))}
+    return tuple(sorted(checks, key=lambda check: order.get(check.column, len(headers))))
+
+
+def printable(text: str) -> str:
+    """*text* as it can be kept: control characters (which no field takes) as spaces, runs
+    of white space collapsed."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def notes_line(column: str, raw: str) -> str:
+    """The line a value kept in the notes gets: the file's own column name and text."""
+    text = printable(raw)
+    return f"{printable(column)}: {text}" if column else text
+
+
+__all__ = [
+    "BIRTH_KEPT",
+    "CONSENT_UNREAD",
+    "COUNTRY_UNKNOWN",
+    "DEFAULT_LANGUAGE",
+    "EMAIL_KEPT",
+    "KEPT_IN_NOTES",
+    "LANGUAGE_UNKNOWN",
+    "MAX_KEPT",
+    "PHONE_KEPT",
+    "PHONE_PLACEHOLDER",
+    "POSTCODE_KEPT",
+    "POSTCODE_NO_COUNTRY",
+    "ValueToCheck",
+    "birth_date",
+    "consent_answer",
+    "country_for",
+    "country_language",
+    "in_column_order",
+    "notes_line",
+    "phone_region",
+    "printable",
+    "read_country",
+    "read_language",
+    "read_phone",
+]
