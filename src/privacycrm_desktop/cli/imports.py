@@ -28,6 +28,7 @@ from privacycrm_desktop.domain.import_formats import (
     ImportField,
     SkipReason,
 )
+from privacycrm_desktop.domain.import_profiles import PROFILE_LABELS, ImportProfile
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.purposes import LegalBasis
 from privacycrm_desktop.i18n import _, ngettext, tr_in
@@ -129,9 +130,21 @@ def _mapping(
     return tuple(mapping)
 
 
-def result_document(result: ImportResult, language: str, dry_run: bool) -> dict[str, Any]:
-    """Counts by outcome and reason; the problems with their row and column."""
+def result_document(
+    result: ImportResult,
+    language: str,
+    dry_run: bool,
+    profile: ImportProfile | None = None,
+    columns: tuple[tuple[str, ColumnTarget | None], ...] = (),
+) -> dict[str, Any]:
+    """Counts by outcome and reason; the problems with their row and column; the program
+    the file was recognised as (``profile``) and what each column was read as."""
     return {
+        "profile": profile.value if profile is not None else None,
+        "mapping": [
+            {"column": header, "field": target.field.value if target is not None else None}
+            for header, target in columns
+        ],
         "batch_id": result.batch_id,
         "dry_run": dry_run,
         "total_rows": result.total_rows,
@@ -153,8 +166,14 @@ def result_document(result: ImportResult, language: str, dry_run: bool) -> dict[
     }
 
 
-def _result_text(result: ImportResult, language: str, dry_run: bool) -> str:
+def _result_text(
+    result: ImportResult, language: str, dry_run: bool, profile: ImportProfile | None = None
+) -> str:
     lines = [_("Check only: nothing was imported.")] if dry_run else []
+    if profile is not None:
+        lines.append(
+            _("The file was read as {profile}.").format(profile=_(PROFILE_LABELS[profile]))
+        )
     lines.append(_("{count} rows read").format(count=result.total_rows))
     lines.append(
         ngettext("{count} imported", "{count} imported", result.imported).format(
@@ -326,8 +345,9 @@ def _run(ctx: Context) -> int:
     if a.invalid_out is not None and result.invalid_rows:
         ctx.services.imports.save_invalid_rows(actor, plan, result, a.invalid_out)
     language = a.lang
+    columns = tuple(zip(preview.headers, plan.mapping, strict=False))
     ctx.emit(
-        result_document(result, language, a.dry_run),
-        lambda: _result_text(result, language, a.dry_run),
+        result_document(result, language, a.dry_run, preview.profile, columns),
+        lambda: _result_text(result, language, a.dry_run, preview.profile),
     )
     return 0

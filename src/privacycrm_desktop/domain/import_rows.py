@@ -1,8 +1,11 @@
 """From a row of text cells to a validated contact: the cell rules.
 
 Which field a column holds is guessed from its header in ``import_headers``. Several
-columns may map to one field: e-mail addresses and phone numbers are all kept; for any
-other field the first filled cell wins (Outlook's business address before its home one).
+columns may map to one field: e-mail addresses and phone numbers are all kept (and a cell
+may hold several); address columns are grouped by address and one whole address is
+taken, the others kept in the notes (``import_addresses``); birth date parts and the name
+shown with an e-mail address are put together (``import_cells``); for any other field the
+first filled cell wins, and further values of a cell holding several go to the notes.
 
 A consent cell says yes (yes/ja/oui/1/true/x) or no (no/nee/non/0/false); a blank cell
 records nothing; anything else makes the row invalid. Validation itself is the contact
@@ -24,6 +27,8 @@ from privacycrm_desktop.domain.contacts import (
     validate_contact,
 )
 from privacycrm_desktop.domain.errors import ValidationFailed
+from privacycrm_desktop.domain.import_addresses import ADDRESS_FIELDS, AddressCollector
+from privacycrm_desktop.domain.import_cells import birth_text, display_name, points, several
 from privacycrm_desktop.domain.import_formats import (
     MAX_CELL_CHARS,
     ColumnTarget,
@@ -63,7 +68,6 @@ _LANGUAGES = {
 }
 _LANGUAGE_BY_NAME = {name: lang for lang, names in _LANGUAGES.items() for name in names}
 _NO_DATE = frozenset({"0/0/00", "0/0/0000", "00/00/0000", "0000-00-00"})
-_SPLIT_POINTS = re.compile(r"[;,\n]+")
 
 
 def consent_answer(cell: str) -> ConsentStatus | None:
@@ -185,7 +189,8 @@ def _gather(
     cells: Sequence[str],
     mapping: Sequence[ColumnTarget | None],
 ) -> _Cells:
-    """Sort a row's cells by target: points listed, scalars first-filled, consents read."""
+    """Sort a row's cells by target: points listed, one address chosen from its columns,
+    birth date parts joined, scalars first-filled, consents read."""
     found = _Cells({}, {}, [], [], [], [])
     width = len(headers)
     if len(cells) > width and any(c.strip() for c in cells[width:]):
@@ -197,6 +202,7 @@ def _gather(
                 {"cells": len(cells), "columns": width},
             )
         )
+    together = _Together()
     for index, target in enumerate(mapping[:width]):
         if target is None:
             continue
@@ -215,14 +221,78 @@ def _gather(
         elif not cell.strip():
             continue
         elif target.field is F.EMAIL:
-            found.emails += [p for p in _SPLIT_POINTS.split(cell) if p.strip()]
+            found.emails += points(cell)
         elif target.field is F.PHONE:
-            found.phones += [p for p in _SPLIT_POINTS.split(cell) if p.strip()]
+            found.phones += points(cell)
         elif target.field is F.CONSENT:
             _read_consent(row_number, header, cell, target, found)
+        elif target.field is F.NOTES:
+            found.values.setdefault(F.NOTES, cell)
         else:
-            found.values.setdefault(target.field, cell)
+            together.add(header, target.field, cell)
+    together.put_in(found)
     return found
+
+
+class _Together:
+    """The cells of a row that become values only together: an address's columns, the
+    birth date's parts, the name shown with an e-mail address, and the second values of
+    a cell that holds several (kept as lines of the notes)."""
+
+    def __init__(self) -> None:
+        self.addresses = AddressCollector()
+        self.birth: dict[ImportField, tuple[str, str]] = {}
+        self.names: list[tuple[str, str]] = []
+        self.notes: list[str] = []
+        self.values: dict[ImportField, str] = {}
+
+    def add(self, header: str, field: ImportField, cell: str) -> None:
+        values = several(cell)
+        if len(values) > 1:
+            self.notes.append(f"{header}: {', '.join(values[1:])}")
+        value = values[0] if values else cell
+        if field in ADDRESS_FIELDS:
+            self.addresses.add(header, field, value)
+        elif field in _BIRTH_PARTS:
+            self.birth.setdefault(field, (header, value))
+        elif field is F.EMAIL_NAME:
+            self.names.append((header, value))
+        else:
+            self.values.setdefault(field, value)
+
+    def put_in(self, found: _Cells) -> None:
+        for field, value in self.values.items():
+            found.values.setdefault(field, value)
+        address = self.addresses.choose()
+        found.values.update(address.fields)
+        for field, headers in address.headers.items():
+            found.columns[field] = headers + [
+                h for h in found.columns.get(field, []) if h not in headers
+            ]
+        if self.birth and F.BIRTH_DATE not in found.values:
+            parts = [self.birth.get(f, ("", ""))[1] for f in _BIRTH_PARTS]
+            text = birth_text(*parts)
+            if text:
+                found.values[F.BIRTH_DATE] = text
+                found.columns.setdefault(F.BIRTH_DATE, []).extend(
+                    header for header, _value in self.birth.values()
+                )
+        named = any(found.values.get(f, "").strip() for f in _NAME_FIELDS)
+        for header, cell in self.names:
+            name = display_name(cell)
+            if not named and name and name != found.values.get(F.ORGANISATION):
+                found.values[F.FULL_NAME] = name
+                found.columns.setdefault(F.FULL_NAME, []).append(header)
+                break
+        extra = list(address.others) + self.notes
+        if extra:
+            notes = found.values.get(F.NOTES, "")
+            found.values[F.NOTES] = "\n".join(([notes] if notes.strip() else []) + extra)
+            found.columns.setdefault(F.NOTES, [])
+
+
+_BIRTH_PARTS = (F.BIRTH_YEAR, F.BIRTH_MONTH, F.BIRTH_DAY)
+_NAME_FIELDS = (F.FIRST_NAME, F.LAST_NAME, F.FULL_NAME)
 
 
 def _read_consent(

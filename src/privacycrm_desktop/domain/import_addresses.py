@@ -1,0 +1,249 @@
+"""Postal addresses in an import row: columns grouped by address, one address chosen.
+
+Exports hold up to three addresses (Outlook's business, home and other; Thunderbird's
+work and home; Google's "Address 1", "Address 2"), each spread over several columns. A
+contact holds one postal address, so the parts are grouped by the address their header
+names, and one whole address is taken: never the street of one with the city of another.
+The work address comes first (this is a business's contact list: the address it writes
+to is where the person works), then an address the header does not qualify, then
+numbered ones, then home and other. The first group with a street and a postcode or city
+wins; when none is complete, the one with most parts. Every other address is kept as a
+line of the contact's notes, labelled with the header's own word ("Home: ...").
+
+A whole address in one cell (an Excel "Adres": "Kerkstraat 1, 9000 Gent") is split into
+street, postcode, city and country; one that cannot be split stays whole as the street.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from privacycrm_desktop.domain.import_formats import ImportField
+from privacycrm_desktop.domain.normalize import fold
+
+F = ImportField
+
+#: The fields an address is made of; ADDRESS is a whole address in one cell.
+ADDRESS_FIELDS = frozenset({F.STREET, F.ADDRESS, F.POSTCODE, F.CITY, F.COUNTRY})
+
+_WORK = frozenset(
+    {
+        "business",
+        "work",
+        "office",
+        "werk",
+        "werkadres",
+        "zakelijk",
+        "bureau",
+        "professionnel",
+        "professionnelle",
+        "geschaftlich",
+        "dienstlich",
+    }
+)
+_HOME = frozenset(
+    {
+        "home",
+        "private",
+        "personal",
+        "thuis",
+        "huisadres",
+        "prive",
+        "priveadres",
+        "domicile",
+        "privee",
+        "privat",
+    }
+)
+_OTHER = frozenset(
+    {"other", "ander", "andere", "anders", "overig", "autre", "weitere", "weiterer", "weiteres"}
+)
+_ADDRESS_WORDS = frozenset({"address", "adres", "adresse"})
+#: The order in which a group is taken: work first, home and other last.
+_KINDS = (("work", 0, _WORK), ("home", 3, _HOME), ("other", 4, _OTHER))
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True, order=True)
+class AddressGroup:
+    """Which address of a row a column belongs to: its place in the order, and the word
+    of the header that names it (shown in the notes)."""
+
+    rank: tuple[int, int]
+    label: str = field(compare=False)
+
+
+def address_group(header: str) -> AddressGroup:
+    """The address a column's *header* is part of ("Home City" -> home)."""
+    words = _WORD.findall(header)
+    folded = [fold(w) for w in words]
+    for _kind, rank, vocabulary in _KINDS:
+        for word, key in zip(words, folded, strict=True):
+            if key in vocabulary:
+                return AddressGroup((rank, 0), word[:1].upper() + word[1:])
+    for index, key in enumerate(folded[:-1]):
+        if key in _ADDRESS_WORDS and folded[index + 1].isdigit():
+            number = int(folded[index + 1])
+            return AddressGroup((2, number), f"{words[index]} {words[index + 1]}")
+    return AddressGroup((1, 0), "")
+
+
+_COUNTRY_PREFIXES = {
+    "B": "BE",
+    "BE": "BE",
+    "NL": "NL",
+    "F": "FR",
+    "FR": "FR",
+    "D": "DE",
+    "DE": "DE",
+    "L": "LU",
+    "LU": "LU",
+    "CH": "CH",
+}
+#: "9000 Gent", "B-9000 Gent", "1012 AB Amsterdam", "75001 Paris".
+_POSTCODE_CITY = re.compile(
+    r"^(?:(?P<prefix>[A-Za-z]{1,2})\s*-\s*)?"
+    r"(?P<postcode>\d{4,5}(?:\s?[A-Z]{2}(?=\s))?)\s+(?P<city>[^\d\s].*)$"
+)
+#: The same after a street on one line: "Kerkstraat 1 9000 Gent".
+_INLINE = re.compile(
+    r"^(?P<street>.*?\d\S*(?:\s+(?:bus|boite|boîte|b)\s*\S+)?)\s+"
+    r"(?:(?P<prefix>[A-Za-z]{1,2})-)?(?P<postcode>\d{4})\s+(?P<city>[^\d,]+)$"
+)
+
+
+def split_address(text: str) -> tuple[str, str, str, str]:
+    """(street, postcode, city, country) from a whole address in one cell.
+
+    "Kerkstraat 1, 9000 Gent", "Rue Neuve 5, 1000 Bruxelles", "Kerkstraat 1 bus 2,
+    B-9000 Gent" and lines ("street", "postcode city", "country") split; a country
+    prefix (B-, NL-, F-) gives the country. Text with no postcode and city in it is
+    the street, whole.
+    """
+    parts = [p.strip() for p in re.split(r"[,\r\n]+", text) if p.strip()]
+    for index in range(len(parts) - 1, -1, -1):
+        match = _POSTCODE_CITY.match(parts[index])
+        if match and _known_prefix(match["prefix"]):
+            country = ", ".join(parts[index + 1 :]) or _prefix_country(match["prefix"])
+            street = ", ".join(parts[:index])
+            return street, match["postcode"], match["city"].strip(), country
+    one_line = " ".join(" ".join(parts).split())
+    match = _INLINE.match(one_line)
+    if match and _known_prefix(match["prefix"]):
+        country = _prefix_country(match["prefix"])
+        return match["street"], match["postcode"], match["city"].strip(), country
+    return ", ".join(parts), "", "", ""
+
+
+def _known_prefix(prefix: str | None) -> bool:
+    return prefix is None or prefix.upper() in _COUNTRY_PREFIXES
+
+
+def _prefix_country(prefix: str | None) -> str:
+    return _COUNTRY_PREFIXES.get(prefix.upper(), "") if prefix else ""
+
+
+def join_street(lines: list[str]) -> str:
+    """Street lines as one: a house number joins with a space, a second line with a
+    comma ("Kerkstraat" + "12" -> "Kerkstraat 12"; + "Building B" -> ", Building B")."""
+    text = ""
+    for line in (" ".join(part.split()) for part in lines):
+        if not line:
+            continue
+        short_number = line[:1].isdigit() and len(line) <= 8
+        text = line if not text else f"{text} {line}" if short_number else f"{text}, {line}"
+    return text
+
+
+@dataclass
+class _Parts:
+    """One address's cells, as the row gives them."""
+
+    label: str
+    streets: list[str] = field(default_factory=list)
+    values: dict[ImportField, str] = field(default_factory=dict)
+    wholes: list[tuple[str, str]] = field(default_factory=list)
+    headers: dict[ImportField, list[str]] = field(default_factory=dict)
+
+    def fill_from_wholes(self) -> None:
+        for header, text in self.wholes:
+            street, postcode, city, country = split_address(text)
+            for part, value in (
+                (F.STREET, street),
+                (F.POSTCODE, postcode),
+                (F.CITY, city),
+                (F.COUNTRY, country),
+            ):
+                taken = bool(self.streets) if part is F.STREET else part in self.values
+                if value and not taken:
+                    if part is F.STREET:
+                        self.streets.append(value)
+                    else:
+                        self.values[part] = value
+                    self.headers.setdefault(part, []).append(header)
+
+    def fields(self) -> dict[ImportField, str]:
+        found = dict(self.values)
+        street = join_street(self.streets)
+        if street:
+            found[F.STREET] = street
+        return found
+
+    def text(self) -> str:
+        found = self.fields()
+        place = " ".join(v for v in (found.get(F.POSTCODE), found.get(F.CITY)) if v)
+        return ", ".join(v for v in (found.get(F.STREET), place, found.get(F.COUNTRY)) if v)
+
+
+@dataclass(frozen=True)
+class ChosenAddress:
+    """The row's one address (its fields and the headers they came from) and the other
+    addresses as readable lines for the notes."""
+
+    fields: dict[ImportField, str]
+    headers: dict[ImportField, list[str]]
+    others: tuple[str, ...]
+
+
+class AddressCollector:
+    """Collects a row's address cells by group, then chooses one address."""
+
+    def __init__(self) -> None:
+        self._groups: dict[AddressGroup, _Parts] = {}
+
+    def add(self, header: str, target: ImportField, cell: str) -> None:
+        """One filled cell of an address column."""
+        group = address_group(header)
+        parts = self._groups.setdefault(group, _Parts(group.label))
+        if target is F.ADDRESS:
+            parts.wholes.append((header, cell))
+            return
+        if target is F.STREET:
+            parts.streets.append(cell)
+        elif target not in parts.values:
+            parts.values[target] = cell.strip()
+        else:
+            return
+        parts.headers.setdefault(target, []).append(header)
+
+    def choose(self) -> ChosenAddress:
+        """The first complete address in the order (or the fullest), and the others."""
+        groups = [self._groups[g] for g in sorted(self._groups)]
+        for parts in groups:
+            parts.fill_from_wholes()
+        filled = [p for p in groups if p.fields()]
+        if not filled:
+            return ChosenAddress({}, {}, ())
+        complete = [
+            p
+            for p in filled
+            if F.STREET in p.fields() and (F.POSTCODE in p.values or F.CITY in p.values)
+        ]
+        chosen = complete[0] if complete else max(filled, key=lambda p: len(p.fields()))
+        others = tuple(
+            f"{p.label or next(iter(p.headers.values()))[0]}: {p.text()}"
+            for p in filled
+            if p is not chosen
+        )
+        return ChosenAddress(chosen.fields(), chosen.headers, others)
