@@ -144,15 +144,19 @@ def _prefix_country(prefix: str | None) -> str:
     return _COUNTRY_PREFIXES.get(prefix.upper(), "") if prefix else ""
 
 
+_BOX = re.compile(r"^(?:bus|bte|boite|boîte|box)\b", re.IGNORECASE)
+
+
 def join_street(lines: list[str]) -> str:
-    """Street lines as one: a house number joins with a space, a second line with a
-    comma ("Kerkstraat" + "12" -> "Kerkstraat 12"; + "Building B" -> ", Building B")."""
+    """Street lines as one: a house number or a box joins with a space, another line
+    with a comma ("Kerkstraat" + "12" + "bus 3" -> "Kerkstraat 12 bus 3"; + "Building
+    B" -> "..., Building B")."""
     text = ""
     for line in (" ".join(part.split()) for part in lines):
         if not line:
             continue
-        short_number = line[:1].isdigit() and len(line) <= 8
-        text = line if not text else f"{text} {line}" if short_number else f"{text}, {line}"
+        number = (line[:1].isdigit() and len(line) <= 8) or bool(_BOX.match(line))
+        text = line if not text else f"{text} {line}" if number else f"{text}, {line}"
     return text
 
 
