@@ -17,15 +17,13 @@ street, postcode, city and country; one that cannot be split stays whole as the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 from privacycrm_desktop.domain.import_formats import ImportField
 from privacycrm_desktop.domain.normalize import fold
 
 F = ImportField
-
-#: The fields an address is made of; ADDRESS is a whole address in one cell.
-ADDRESS_FIELDS = frozenset({F.STREET, F.ADDRESS, F.POSTCODE, F.CITY, F.COUNTRY})
 
 _WORK = frozenset(
     {
@@ -65,17 +63,19 @@ _KINDS = (("work", 0, _WORK), ("home", 3, _HOME), ("other", 4, _OTHER))
 _WORD = re.compile(r"[^\W_]+")
 
 
-@dataclass(frozen=True, order=True)
-class AddressGroup:
-    """Which address of a row a column belongs to: its place in the order, and the word
-    of the header that names it (shown in the notes)."""
+class AddressGroup(NamedTuple):
+    """Which address of a row a column belongs to: its place in the order (which also
+    tells the addresses apart), and the word of the header that names it (shown in the
+    notes)."""
 
     rank: tuple[int, int]
-    label: str = field(compare=False)
+    label: str
 
 
+@lru_cache(maxsize=1024)
 def address_group(header: str) -> AddressGroup:
-    """The address a column's *header* is part of ("Home City" -> home)."""
+    """The address a column's *header* is part of ("Home City" -> home); the same few
+    headers come back on every row of a file, so the answer is kept."""
     words = _WORD.findall(header)
     folded = [fold(w) for w in words]
     for _kind, rank, vocabulary in _KINDS:
@@ -151,6 +151,8 @@ def join_street(lines: list[str]) -> str:
     """Street lines as one: a house number or a box joins with a space, another line
     with a comma ("Kerkstraat" + "12" + "bus 3" -> "Kerkstraat 12 bus 3"; + "Building
     B" -> "..., Building B")."""
+    if len(lines) == 1:
+        return " ".join(lines[0].split())
     text = ""
     for line in (" ".join(part.split()) for part in lines):
         if not line:
@@ -160,48 +162,80 @@ def join_street(lines: list[str]) -> str:
     return text
 
 
-@dataclass
+#: An address's parts, in the order its parts are kept (a list index each).
+_PARTS = (F.STREET, F.POSTCODE, F.CITY, F.COUNTRY)
+
+
+def _part(target: ImportField) -> int:
+    # Identity tests: an enum member's hash is a Python call, and this runs for every
+    # address cell of a file of 100,000 rows.
+    if target is F.STREET:
+        return 0
+    if target is F.POSTCODE:
+        return 1
+    if target is F.CITY:
+        return 2
+    return 3
+
+
 class _Parts:
     """One address's cells, as the row gives them."""
 
-    label: str
-    streets: list[str] = field(default_factory=list)
-    values: dict[ImportField, str] = field(default_factory=dict)
-    wholes: list[tuple[str, str]] = field(default_factory=list)
-    headers: dict[ImportField, list[str]] = field(default_factory=dict)
+    __slots__ = ("_fields", "headers", "label", "streets", "values", "wholes")
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.streets: list[str] = []
+        #: postcode, city, country ("" when the row has none).
+        self.values = ["", "", "", ""]
+        self.wholes: list[tuple[str, str]] = []
+        self.headers: list[list[str]] = [[], [], [], []]
+        self._fields: dict[ImportField, str] | None = None
+
+    def put(self, target: ImportField, header: str, cell: str) -> None:
+        if target is F.ADDRESS:
+            self.wholes.append((header, cell))
+            return
+        index = _part(target)
+        if index == 0:
+            self.streets.append(cell)
+        elif not self.values[index]:
+            self.values[index] = cell.strip()
+        else:
+            return
+        self.headers[index].append(header)
 
     def fill_from_wholes(self) -> None:
         for header, text in self.wholes:
-            street, postcode, city, country = split_address(text)
-            for part, value in (
-                (F.STREET, street),
-                (F.POSTCODE, postcode),
-                (F.CITY, city),
-                (F.COUNTRY, country),
-            ):
-                taken = bool(self.streets) if part is F.STREET else part in self.values
+            for index, value in enumerate(split_address(text)):
+                taken = bool(self.streets) if index == 0 else bool(self.values[index])
                 if value and not taken:
-                    if part is F.STREET:
+                    if index == 0:
                         self.streets.append(value)
                     else:
-                        self.values[part] = value
-                    self.headers.setdefault(part, []).append(header)
+                        self.values[index] = value
+                    self.headers[index].append(header)
 
     def fields(self) -> dict[ImportField, str]:
-        found = dict(self.values)
-        street = join_street(self.streets)
-        if street:
-            found[F.STREET] = street
-        return found
+        if self._fields is None:
+            values = list(self.values)
+            values[0] = join_street(self.streets)
+            self._fields = {p: v for p, v in zip(_PARTS, values, strict=True) if v}
+        return self._fields
+
+    def complete(self) -> bool:
+        return bool(self.streets) and bool(self.values[1] or self.values[2])
+
+    def header_lists(self) -> dict[ImportField, list[str]]:
+        return {p: heads for p, heads in zip(_PARTS, self.headers, strict=True) if heads}
 
     def text(self) -> str:
-        found = self.fields()
-        place = " ".join(v for v in (found.get(F.POSTCODE), found.get(F.CITY)) if v)
-        return ", ".join(v for v in (found.get(F.STREET), place, found.get(F.COUNTRY)) if v)
+        street, postcode, city, country = join_street(self.streets), *self.values[1:]
+        place = " ".join(v for v in (postcode, city) if v)
+        return ", ".join(v for v in (street, place, country) if v)
 
 
-@dataclass(frozen=True)
-class ChosenAddress:
+class ChosenAddress(NamedTuple):
     """The row's one address (its fields and the headers they came from) and the other
     addresses as readable lines for the notes."""
 
@@ -210,44 +244,42 @@ class ChosenAddress:
     others: tuple[str, ...]
 
 
+_NO_ADDRESS = ChosenAddress({}, {}, ())
+
+
 class AddressCollector:
     """Collects a row's address cells by group, then chooses one address."""
 
+    __slots__ = ("_groups",)
+
     def __init__(self) -> None:
-        self._groups: dict[AddressGroup, _Parts] = {}
+        self._groups: dict[tuple[int, int], _Parts] = {}
 
     def add(self, header: str, target: ImportField, cell: str) -> None:
         """One filled cell of an address column."""
-        group = address_group(header)
-        parts = self._groups.setdefault(group, _Parts(group.label))
-        if target is F.ADDRESS:
-            parts.wholes.append((header, cell))
-            return
-        if target is F.STREET:
-            parts.streets.append(cell)
-        elif target not in parts.values:
-            parts.values[target] = cell.strip()
-        else:
-            return
-        parts.headers.setdefault(target, []).append(header)
+        rank, label = address_group(header)
+        parts = self._groups.get(rank)
+        if parts is None:
+            parts = self._groups[rank] = _Parts(label)
+        parts.put(target, header, cell)
 
     def choose(self) -> ChosenAddress:
         """The first complete address in the order (or the fullest), and the others."""
+        if not self._groups:
+            return _NO_ADDRESS
         groups = [self._groups[g] for g in sorted(self._groups)]
         for parts in groups:
-            parts.fill_from_wholes()
+            if parts.wholes:
+                parts.fill_from_wholes()
         filled = [p for p in groups if p.fields()]
         if not filled:
-            return ChosenAddress({}, {}, ())
-        complete = [
-            p
-            for p in filled
-            if F.STREET in p.fields() and (F.POSTCODE in p.values or F.CITY in p.values)
-        ]
-        chosen = complete[0] if complete else max(filled, key=lambda p: len(p.fields()))
+            return _NO_ADDRESS
+        chosen = next((p for p in filled if p.complete()), None)
+        if chosen is None:
+            chosen = max(filled, key=lambda p: len(p.fields()))
         others = tuple(
-            f"{p.label or next(iter(p.headers.values()))[0]}: {p.text()}"
+            f"{p.label or next(h for h in p.headers if h)[0]}: {p.text()}"
             for p in filled
             if p is not chosen
         )
-        return ChosenAddress(chosen.fields(), chosen.headers, others)
+        return ChosenAddress(chosen.fields(), chosen.header_lists(), others)

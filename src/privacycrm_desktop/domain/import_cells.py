@@ -14,17 +14,22 @@ import re
 #: Google's separator of several values in one cell.
 MULTI_VALUE = re.compile(r"\s*:::\s*")
 #: What separates several e-mail addresses or phone numbers in one cell.
-POINT_SEPARATORS = re.compile(r"\s*:::\s*|[;,\n]+")
+POINT_SEPARATORS = re.compile(r"[;,\n]+")
 _ADDRESS_IN_NAME = re.compile(r"\s*[(<\[][^()<>\[\]]*@[^()<>\[\]]*[)>\]]\s*")
 
 
 def several(cell: str) -> list[str]:
-    """The values of a cell that may hold several (" ::: "); blanks left out."""
+    """The values of a cell that may hold several (" ::: "); blanks left out. A cell
+    holding one value comes back as it is."""
+    if ":::" not in cell:
+        return [cell]
     return [part.strip() for part in MULTI_VALUE.split(cell) if part.strip()]
 
 
 def points(cell: str) -> list[str]:
     """The e-mail addresses or phone numbers in one cell (" ::: ", ";", "," or lines)."""
+    if ":::" in cell:
+        cell = MULTI_VALUE.sub("\n", cell)
     return [part for part in POINT_SEPARATORS.split(cell) if part.strip()]
 
 

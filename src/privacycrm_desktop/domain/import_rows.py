@@ -27,7 +27,7 @@ from privacycrm_desktop.domain.contacts import (
     validate_contact,
 )
 from privacycrm_desktop.domain.errors import ValidationFailed
-from privacycrm_desktop.domain.import_addresses import ADDRESS_FIELDS, AddressCollector
+from privacycrm_desktop.domain.import_addresses import AddressCollector
 from privacycrm_desktop.domain.import_cells import birth_text, display_name, points, several
 from privacycrm_desktop.domain.import_formats import (
     MAX_CELL_CHARS,
@@ -202,7 +202,7 @@ def _gather(
                 {"cells": len(cells), "columns": width},
             )
         )
-    together = _Together()
+    together: _Together | None = None
     for index, target in enumerate(mapping[:width]):
         if target is None:
             continue
@@ -220,17 +220,20 @@ def _gather(
             )
         elif not cell.strip():
             continue
-        elif target.field is F.EMAIL:
-            found.emails += points(cell)
-        elif target.field is F.PHONE:
-            found.phones += points(cell)
+        elif target.field is F.EMAIL or target.field is F.PHONE:
+            (found.emails if target.field is F.EMAIL else found.phones).extend(points(cell))
         elif target.field is F.CONSENT:
             _read_consent(row_number, header, cell, target, found)
         elif target.field is F.NOTES:
             found.values.setdefault(F.NOTES, cell)
+        elif target.field in _ONE_CELL and ":::" not in cell:
+            found.values.setdefault(target.field, cell)
         else:
+            if together is None:
+                together = _Together()
             together.add(header, target.field, cell)
-    together.put_in(found)
+    if together is not None:
+        together.put_in(found)
     return found
 
 
@@ -247,11 +250,13 @@ class _Together:
         self.values: dict[ImportField, str] = {}
 
     def add(self, header: str, field: ImportField, cell: str) -> None:
-        values = several(cell)
-        if len(values) > 1:
-            self.notes.append(f"{header}: {', '.join(values[1:])}")
-        value = values[0] if values else cell
-        if field in ADDRESS_FIELDS:
+        value = cell
+        if ":::" in cell:
+            values = several(cell)
+            if len(values) > 1:
+                self.notes.append(f"{header}: {', '.join(values[1:])}")
+            value = values[0] if values else cell
+        if field in _ADDRESS_PARTS:
             self.addresses.add(header, field, value)
         elif field in _BIRTH_PARTS:
             self.birth.setdefault(field, (header, value))
@@ -266,9 +271,9 @@ class _Together:
         address = self.addresses.choose()
         found.values.update(address.fields)
         for field, headers in address.headers.items():
-            found.columns[field] = headers + [
-                h for h in found.columns.get(field, []) if h not in headers
-            ]
+            # A part split from a whole-address cell names that cell's column too.
+            known = found.columns.setdefault(field, [])
+            known += [h for h in headers if h not in known]
         if self.birth and F.BIRTH_DATE not in found.values:
             parts = [self.birth.get(f, ("", ""))[1] for f in _BIRTH_PARTS]
             text = birth_text(*parts)
@@ -277,7 +282,7 @@ class _Together:
                 found.columns.setdefault(F.BIRTH_DATE, []).extend(
                     header for header, _value in self.birth.values()
                 )
-        named = any(found.values.get(f, "").strip() for f in _NAME_FIELDS)
+        named = bool(self.names) and any(found.values.get(f, "").strip() for f in _NAME_FIELDS)
         for header, cell in self.names:
             name = display_name(cell)
             if not named and name and name != found.values.get(F.ORGANISATION):
@@ -293,6 +298,9 @@ class _Together:
 
 _BIRTH_PARTS = (F.BIRTH_YEAR, F.BIRTH_MONTH, F.BIRTH_DAY)
 _NAME_FIELDS = (F.FIRST_NAME, F.LAST_NAME, F.FULL_NAME)
+#: Fields whose cell is the value on its own (a tuple: tested by identity, not hashed).
+_ONE_CELL = (F.FIRST_NAME, F.LAST_NAME, F.FULL_NAME, F.ORGANISATION, F.LANGUAGE, F.BIRTH_DATE)
+_ADDRESS_PARTS = (F.STREET, F.ADDRESS, F.POSTCODE, F.CITY, F.COUNTRY)
 
 
 def _read_consent(
