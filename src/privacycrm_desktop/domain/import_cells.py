@@ -1,5 +1,7 @@
 """Cells that become one value only together, or one cell that holds several values.
 
+``CellsTogether`` collects them for one row as ``import_rows`` reads it.
+
 Google Contacts writes several values of one kind in one cell, separated by " ::: "
 ("a@example.be ::: b@example.be"); Thunderbird writes a birth date as three columns
 (year, month, day); Outlook writes beside each e-mail address the name a mail program
@@ -10,6 +12,11 @@ validation of the values themselves is the row's (``import_rows``).
 from __future__ import annotations
 
 import re
+
+from privacycrm_desktop.domain.import_addresses import AddressCollector
+from privacycrm_desktop.domain.import_formats import ImportField
+
+F = ImportField
 
 #: Google's separator of several values in one cell.
 MULTI_VALUE = re.compile(r"\s*:::\s*")
@@ -60,3 +67,70 @@ def display_name(cell: str) -> str:
     if "@" in name and " " not in name:
         return ""
     return name.strip("\"' ")
+
+
+class CellsTogether:
+    """The cells of a row that become values only together: an address's columns, the
+    birth date's parts, the name shown with an e-mail address, and the second values of
+    a cell that holds several (kept as lines of the notes)."""
+
+    def __init__(self) -> None:
+        self.addresses = AddressCollector()
+        self.birth: dict[ImportField, tuple[str, str]] = {}
+        self.names: list[tuple[str, str]] = []
+        self.notes: list[str] = []
+        self.values: dict[ImportField, str] = {}
+
+    def add(self, header: str, field: ImportField, cell: str) -> None:
+        """One filled cell of a column mapped to *field*."""
+        value = cell
+        if ":::" in cell:
+            values = several(cell)
+            if len(values) > 1:
+                self.notes.append(f"{header}: {', '.join(values[1:])}")
+            value = values[0] if values else cell
+        if field in _ADDRESS_PARTS:
+            self.addresses.add(header, field, value)
+        elif field in _BIRTH_PARTS:
+            self.birth.setdefault(field, (header, value))
+        elif field is F.EMAIL_NAME:
+            self.names.append((header, value))
+        else:
+            self.values.setdefault(field, value)
+
+    def put_in(self, values: dict[ImportField, str], columns: dict[ImportField, list[str]]) -> None:
+        """Put the values made together into the row's *values*, and the headers they
+        came from into its *columns* (a problem with a value names its column)."""
+        for field, value in self.values.items():
+            values.setdefault(field, value)
+        address = self.addresses.choose()
+        values.update(address.fields)
+        for field, headers in address.headers.items():
+            # A part split from a whole-address cell names that cell's column too.
+            known = columns.setdefault(field, [])
+            known += [h for h in headers if h not in known]
+        if self.birth and F.BIRTH_DATE not in values:
+            parts = [self.birth.get(f, ("", ""))[1] for f in _BIRTH_PARTS]
+            text = birth_text(*parts)
+            if text:
+                values[F.BIRTH_DATE] = text
+                columns.setdefault(F.BIRTH_DATE, []).extend(
+                    header for header, _value in self.birth.values()
+                )
+        named = bool(self.names) and any(values.get(f, "").strip() for f in _NAME_FIELDS)
+        for header, cell in self.names:
+            name = display_name(cell)
+            if not named and name and name != values.get(F.ORGANISATION):
+                values[F.FULL_NAME] = name
+                columns.setdefault(F.FULL_NAME, []).append(header)
+                break
+        extra = list(address.others) + self.notes
+        if extra:
+            notes = values.get(F.NOTES, "")
+            values[F.NOTES] = "\n".join(([notes] if notes.strip() else []) + extra)
+            columns.setdefault(F.NOTES, [])
+
+
+_BIRTH_PARTS = (F.BIRTH_YEAR, F.BIRTH_MONTH, F.BIRTH_DAY)
+_NAME_FIELDS = (F.FIRST_NAME, F.LAST_NAME, F.FULL_NAME)
+_ADDRESS_PARTS = (F.STREET, F.ADDRESS, F.POSTCODE, F.CITY, F.COUNTRY)

@@ -27,8 +27,7 @@ from privacycrm_desktop.domain.contacts import (
     validate_contact,
 )
 from privacycrm_desktop.domain.errors import ValidationFailed
-from privacycrm_desktop.domain.import_addresses import AddressCollector
-from privacycrm_desktop.domain.import_cells import birth_text, display_name, points, several
+from privacycrm_desktop.domain.import_cells import CellsTogether, points
 from privacycrm_desktop.domain.import_formats import (
     MAX_CELL_CHARS,
     ColumnTarget,
@@ -202,7 +201,7 @@ def _gather(
                 {"cells": len(cells), "columns": width},
             )
         )
-    together: _Together | None = None
+    together: CellsTogether | None = None
     for index, target in enumerate(mapping[:width]):
         if target is None:
             continue
@@ -230,77 +229,38 @@ def _gather(
             found.values.setdefault(target.field, cell)
         else:
             if together is None:
-                together = _Together()
+                together = CellsTogether()
             together.add(header, target.field, cell)
     if together is not None:
-        together.put_in(found)
+        together.put_in(found.values, found.columns)
     return found
 
 
-class _Together:
-    """The cells of a row that become values only together: an address's columns, the
-    birth date's parts, the name shown with an e-mail address, and the second values of
-    a cell that holds several (kept as lines of the notes)."""
+@dataclass(frozen=True)
+class RowValues:
+    """What a row's cells give each field before any value is checked: the text per
+    field (one address, birth date parts joined, other addresses in the notes), the
+    e-mail addresses and phone numbers, and the problems of the row's shape."""
 
-    def __init__(self) -> None:
-        self.addresses = AddressCollector()
-        self.birth: dict[ImportField, tuple[str, str]] = {}
-        self.names: list[tuple[str, str]] = []
-        self.notes: list[str] = []
-        self.values: dict[ImportField, str] = {}
-
-    def add(self, header: str, field: ImportField, cell: str) -> None:
-        value = cell
-        if ":::" in cell:
-            values = several(cell)
-            if len(values) > 1:
-                self.notes.append(f"{header}: {', '.join(values[1:])}")
-            value = values[0] if values else cell
-        if field in _ADDRESS_PARTS:
-            self.addresses.add(header, field, value)
-        elif field in _BIRTH_PARTS:
-            self.birth.setdefault(field, (header, value))
-        elif field is F.EMAIL_NAME:
-            self.names.append((header, value))
-        else:
-            self.values.setdefault(field, value)
-
-    def put_in(self, found: _Cells) -> None:
-        for field, value in self.values.items():
-            found.values.setdefault(field, value)
-        address = self.addresses.choose()
-        found.values.update(address.fields)
-        for field, headers in address.headers.items():
-            # A part split from a whole-address cell names that cell's column too.
-            known = found.columns.setdefault(field, [])
-            known += [h for h in headers if h not in known]
-        if self.birth and F.BIRTH_DATE not in found.values:
-            parts = [self.birth.get(f, ("", ""))[1] for f in _BIRTH_PARTS]
-            text = birth_text(*parts)
-            if text:
-                found.values[F.BIRTH_DATE] = text
-                found.columns.setdefault(F.BIRTH_DATE, []).extend(
-                    header for header, _value in self.birth.values()
-                )
-        named = bool(self.names) and any(found.values.get(f, "").strip() for f in _NAME_FIELDS)
-        for header, cell in self.names:
-            name = display_name(cell)
-            if not named and name and name != found.values.get(F.ORGANISATION):
-                found.values[F.FULL_NAME] = name
-                found.columns.setdefault(F.FULL_NAME, []).append(header)
-                break
-        extra = list(address.others) + self.notes
-        if extra:
-            notes = found.values.get(F.NOTES, "")
-            found.values[F.NOTES] = "\n".join(([notes] if notes.strip() else []) + extra)
-            found.columns.setdefault(F.NOTES, [])
+    values: dict[ImportField, str]
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+    problems: tuple[RowProblem, ...]
 
 
-_BIRTH_PARTS = (F.BIRTH_YEAR, F.BIRTH_MONTH, F.BIRTH_DAY)
-_NAME_FIELDS = (F.FIRST_NAME, F.LAST_NAME, F.FULL_NAME)
+def row_values(
+    headers: Sequence[str], cells: Sequence[str], mapping: Sequence[ColumnTarget | None]
+) -> RowValues:
+    """The values one data row gives its fields under *mapping*, unchecked (what the
+    import reads before it validates; a preview may show them)."""
+    found = _gather(1, headers, cells, mapping)
+    return RowValues(
+        dict(found.values), tuple(found.emails), tuple(found.phones), tuple(found.problems)
+    )
+
+
 #: Fields whose cell is the value on its own (a tuple: tested by identity, not hashed).
 _ONE_CELL = (F.FIRST_NAME, F.LAST_NAME, F.FULL_NAME, F.ORGANISATION, F.LANGUAGE, F.BIRTH_DATE)
-_ADDRESS_PARTS = (F.STREET, F.ADDRESS, F.POSTCODE, F.CITY, F.COUNTRY)
 
 
 def _read_consent(

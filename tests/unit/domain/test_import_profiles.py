@@ -15,7 +15,7 @@ from privacycrm_desktop.domain.import_files import detect_delimiter, detect_shap
 from privacycrm_desktop.domain.import_formats import ColumnTarget, ImportField, ImportTable
 from privacycrm_desktop.domain.import_headers import guess_mapping, guess_target
 from privacycrm_desktop.domain.import_profiles import ImportProfile, recognise_profile
-from privacycrm_desktop.domain.import_rows import _gather
+from privacycrm_desktop.domain.import_rows import row_values
 
 F = ImportField
 CORPUS = Path(__file__).parents[2] / "data" / "import"
@@ -32,7 +32,7 @@ def mapped(table: ImportTable, field: ImportField) -> list[str]:
 
 
 def gathered(table: ImportTable, row: int = 0) -> dict[ImportField, str]:
-    found = _gather(1, table.headers, table.rows[row][1], guess_mapping(table.headers))
+    found = row_values(table.headers, table.rows[row][1], guess_mapping(table.headers))
     assert not found.problems
     values = dict(found.values)
     values[F.EMAIL] = " | ".join(found.emails)
@@ -180,7 +180,7 @@ def test_google_multi_value_cells_give_several_values() -> None:
 def test_a_scalar_cell_with_several_values_keeps_the_others_in_the_notes() -> None:
     headers = ("Last Name", "Organization 1 - Name", "Notes")
     mapping = guess_mapping(headers)
-    found = _gather(1, headers, ("Peeters", "Bakkerij ::: Brouwerij", "Vaste klant"), mapping)
+    found = row_values(headers, ("Peeters", "Bakkerij ::: Brouwerij", "Vaste klant"), mapping)
     assert found.values[F.ORGANISATION] == "Bakkerij"
     assert found.values[F.NOTES] == "Vaste klant\nOrganization 1 - Name: Brouwerij"
 
@@ -208,8 +208,8 @@ def test_a_header_of_unknown_words_stays_the_header() -> None:
 
 def test_parts_of_two_addresses_are_never_mixed() -> None:
     headers = ("Last Name", "Business Street", "Business Postal Code", "Home City")
-    found = _gather(
-        1, headers, ("Wouters", "Stationsplein 1", "2800", "Leuven"), guess_mapping(headers)
+    found = row_values(
+        headers, ("Wouters", "Stationsplein 1", "2800", "Leuven"), guess_mapping(headers)
     )
     assert (found.values[F.STREET], found.values[F.POSTCODE]) == ("Stationsplein 1", "2800")
     assert F.CITY not in found.values  # not Leuven, the home city
@@ -219,7 +219,7 @@ def test_parts_of_two_addresses_are_never_mixed() -> None:
 def test_a_complete_address_wins_over_a_partial_work_address() -> None:
     headers = ("Last Name", "Business City", "Home Street", "Home Postal Code", "Home City")
     cells = ("Maes", "Aalst", "Molenstraat 8", "9420", "Erpe-Mere")
-    found = _gather(1, headers, cells, guess_mapping(headers))
+    found = row_values(headers, cells, guess_mapping(headers))
     assert (found.values[F.STREET], found.values[F.CITY]) == ("Molenstraat 8", "Erpe-Mere")
     assert found.values[F.NOTES] == "Business: Aalst"
 
@@ -300,10 +300,10 @@ def test_the_display_name_is_a_name_not_an_address(cell: str, name: str) -> None
 def test_the_display_name_names_a_row_that_names_nobody() -> None:
     headers = ("First Name", "Last Name", "E-mail Address", "E-mail Display Name")
     mapping = guess_mapping(headers)
-    found = _gather(1, headers, ("", "", "s@example.be", "Sarah Lievens (s@example.be)"), mapping)
+    found = row_values(headers, ("", "", "s@example.be", "Sarah Lievens (s@example.be)"), mapping)
     assert found.values[F.FULL_NAME] == "Sarah Lievens"
-    assert found.emails == ["s@example.be"]
-    named = _gather(1, headers, ("Sarah", "L", "s@example.be", "Someone Else"), mapping)
+    assert found.emails == ("s@example.be",)
+    named = row_values(headers, ("Sarah", "L", "s@example.be", "Someone Else"), mapping)
     assert F.FULL_NAME not in named.values
 
 
