@@ -17,6 +17,7 @@ street, postcode, city and country; one that cannot be split stays whole as the 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -86,7 +87,34 @@ def address_group(header: str) -> AddressGroup:
         if key in _ADDRESS_WORDS and folded[index + 1].isdigit():
             number = int(folded[index + 1])
             return AddressGroup((2, number), f"{words[index]} {words[index + 1]}")
-    return AddressGroup((1, 0), "")
+    return AddressGroup(_PLAIN, "")
+
+
+_PLAIN = (1, 0)
+
+
+def column_groups(
+    headers: Sequence[str], address_columns: Sequence[bool]
+) -> tuple[AddressGroup | None, ...]:
+    """The address each address column of a file belongs to (None for other columns).
+
+    A header that names no address ("Code postal", "Postcode") belongs to the address of
+    the nearest address column before it that names one: Thunderbird in French writes
+    "Code postal" under its home and again under its work address.
+    """
+    groups: list[AddressGroup | None] = []
+    current: AddressGroup | None = None
+    for header, is_address in zip(headers, address_columns, strict=False):
+        if not is_address:
+            groups.append(None)
+            continue
+        group = address_group(header)
+        if group.rank != _PLAIN:
+            current = group
+        elif current is not None:
+            group = current
+        groups.append(group)
+    return tuple(groups)
 
 
 _COUNTRY_PREFIXES = {
@@ -255,9 +283,9 @@ class AddressCollector:
     def __init__(self) -> None:
         self._groups: dict[tuple[int, int], _Parts] = {}
 
-    def add(self, header: str, target: ImportField, cell: str) -> None:
-        """One filled cell of an address column."""
-        rank, label = address_group(header)
+    def add(self, group: AddressGroup, header: str, target: ImportField, cell: str) -> None:
+        """One filled cell of an address column, of the address *group* (``column_groups``)."""
+        rank, label = group
         parts = self._groups.get(rank)
         if parts is None:
             parts = self._groups[rank] = _Parts(label)

@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import re
 
-from privacycrm_desktop.domain.import_addresses import AddressCollector
+from privacycrm_desktop.domain.import_addresses import (
+    AddressCollector,
+    AddressGroup,
+    address_group,
+)
 from privacycrm_desktop.domain.import_formats import ImportField
 
 F = ImportField
@@ -81,8 +85,11 @@ class CellsTogether:
         self.notes: list[str] = []
         self.values: dict[ImportField, str] = {}
 
-    def add(self, header: str, field: ImportField, cell: str) -> None:
-        """One filled cell of a column mapped to *field*."""
+    def add(
+        self, header: str, field: ImportField, cell: str, group: AddressGroup | None = None
+    ) -> None:
+        """One filled cell of a column mapped to *field* (of address *group*, for an
+        address column; ``column_groups``)."""
         value = cell
         if ":::" in cell:
             values = several(cell)
@@ -90,7 +97,7 @@ class CellsTogether:
                 self.notes.append(f"{header}: {', '.join(values[1:])}")
             value = values[0] if values else cell
         if field in _ADDRESS_PARTS:
-            self.addresses.add(header, field, value)
+            self.addresses.add(group or address_group(header), header, field, value)
         elif field in _BIRTH_PARTS:
             self.birth.setdefault(field, (header, value))
         elif field is F.EMAIL_NAME:

@@ -27,6 +27,7 @@ from privacycrm_desktop.domain.contacts import (
     validate_contact,
 )
 from privacycrm_desktop.domain.errors import ValidationFailed
+from privacycrm_desktop.domain.import_addresses import AddressGroup, column_groups
 from privacycrm_desktop.domain.import_cells import CellsTogether, points
 from privacycrm_desktop.domain.import_formats import (
     MAX_CELL_CHARS,
@@ -230,7 +231,7 @@ def _gather(
         else:
             if together is None:
                 together = CellsTogether()
-            together.add(header, target.field, cell)
+            together.add(header, target.field, cell, _address_groups(headers, mapping)[index])
     if together is not None:
         together.put_in(found.values, found.columns)
     return found
@@ -259,6 +260,28 @@ def row_values(
     )
 
 
+#: The address groups of the last files' columns, by the identity of their headers and
+#: mapping (an import gives every row the same two objects; they are kept here with the
+#: answer, so an id is never taken for another object's).
+_GROUPS: dict[tuple[int, int], tuple[object, object, tuple[AddressGroup | None, ...]]] = {}
+
+
+def _address_groups(
+    headers: Sequence[str], mapping: Sequence[ColumnTarget | None]
+) -> tuple[AddressGroup | None, ...]:
+    key = (id(headers), id(mapping))
+    known = _GROUPS.get(key)
+    if known is not None and known[0] is headers and known[1] is mapping:
+        return known[2]
+    address = [t is not None and t.field in _ADDRESS_PARTS for t in mapping]
+    groups = column_groups(headers, address)
+    if len(_GROUPS) >= 8:
+        _GROUPS.clear()
+    _GROUPS[key] = (headers, mapping, groups)
+    return groups
+
+
+_ADDRESS_PARTS = (F.STREET, F.ADDRESS, F.POSTCODE, F.CITY, F.COUNTRY)
 #: Fields whose cell is the value on its own (a tuple: tested by identity, not hashed).
 _ONE_CELL = (F.FIRST_NAME, F.LAST_NAME, F.FULL_NAME, F.ORGANISATION, F.LANGUAGE, F.BIRTH_DATE)
 

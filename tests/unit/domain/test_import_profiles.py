@@ -363,3 +363,44 @@ def test_a_header_one_program_reads_its_own_way() -> None:
     assert guess_mapping(thunderbird)[-1] == ColumnTarget(F.BIRTH_DAY)
     outlook = ("Vorname", "Straße geschäftlich", "Ort")
     assert guess_mapping(outlook)[-1] is None  # Outlook's office location, not a town
+
+
+def test_a_plain_address_header_belongs_to_the_address_before_it() -> None:
+    # Thunderbird in French names its home and work postcodes and cities alike.
+    headers = (
+        "Prénom",
+        "Nom de famille",
+        "Adresse électronique principale",
+        "Adresse privée",
+        "Ville",
+        "Code postal",
+        "Adresse professionnelle",
+        "Ville",
+        "Code postal",
+        "Année de naissance",
+        "Mois",
+        "Jour",
+    )
+    cells = (
+        "Amélie",
+        "Lambert",
+        "amelie@example.be",
+        "Avenue Louise 200",
+        "Ixelles",
+        "1050",
+        "",  # no work street: the work city and postcode still belong to work
+        "Bruxelles",
+        "1000",
+        "1985",
+        "4",
+        "12",
+    )
+    mapping = guess_mapping(headers)
+    found = row_values(headers, cells, mapping)
+    assert (found.values[F.STREET], found.values[F.POSTCODE], found.values[F.CITY]) == (
+        "Avenue Louise 200",
+        "1050",
+        "Ixelles",
+    )
+    assert found.values[F.NOTES] == "Professionnelle: 1000 Bruxelles"
+    assert found.values[F.BIRTH_DATE] == "1985-04-12"
