@@ -36,6 +36,18 @@ def test_import_prints_counts_by_outcome_and_reason(
     # Lars arrives all the same.
     done = run_json(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
     assert done == {
+        "profile": "generic",
+        "mapping": [
+            {"column": "Naam", "field": "last_name"},
+            {"column": "Voornaam", "field": "first_name"},
+            {"column": "E-mail", "field": "email"},
+            {"column": "GSM", "field": "phone"},
+            {"column": "Straat", "field": "street"},
+            {"column": "Postcode", "field": "postcode"},
+            {"column": "Gemeente", "field": "city"},
+            {"column": "Taal", "field": "language"},
+            {"column": "Nieuwsbrief", "field": "consent"},
+        ],
         "batch_id": 1,
         "dry_run": False,
         "total_rows": 4,
@@ -141,6 +153,30 @@ def test_the_default_country_of_an_import_reads_its_phone_numbers(
     )
     assert code == 2
     assert "--country" in err
+
+
+def test_the_check_names_the_program_that_wrote_the_file(
+    capsys: pytest.CaptureFixture[str], ready: Path
+) -> None:
+    path = CORPUS / "linkedin_connections.csv"
+    dry = run_json(
+        capsys, ready, "import", str(path), *IMPORT, "customer_relationship", "--dry-run"
+    )
+    assert dry["profile"] == "linkedin"
+    assert dry["mapping"][:4] == [
+        {"column": "First Name", "field": "first_name"},
+        {"column": "Last Name", "field": "last_name"},
+        {"column": "URL", "field": None},
+        {"column": "Email Address", "field": "email"},
+    ]
+    assert (dry["total_rows"], dry["imported"], dry["invalid_rows"]) == (2, 2, 0)
+    outlook = CORPUS / "outlook_en_full_header.csv"
+    code, out, err = run(
+        capsys, ready, "import", str(outlook), *IMPORT, "customer_relationship", "--dry-run"
+    )
+    assert code == 0, err
+    assert "The file was read as an Outlook export." in out
+    assert "3 imported" in out
 
 
 def test_import_list_and_undo(capsys: pytest.CaptureFixture[str], ready: Path) -> None:

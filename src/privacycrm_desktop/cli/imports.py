@@ -28,6 +28,7 @@ from privacycrm_desktop.domain.import_formats import (
     ImportField,
     SkipReason,
 )
+from privacycrm_desktop.domain.import_profiles import PROFILE_LABELS, ImportProfile
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.purposes import LegalBasis
 from privacycrm_desktop.i18n import _, ngettext, tr_in
@@ -146,9 +147,16 @@ def _mapping(
     return tuple(mapping)
 
 
-def result_document(result: ImportResult, language: str, dry_run: bool) -> dict[str, Any]:
+def result_document(
+    result: ImportResult,
+    language: str,
+    dry_run: bool,
+    profile: ImportProfile | None = None,
+    columns: tuple[tuple[str, ColumnTarget | None], ...] = (),
+) -> dict[str, Any]:
     """Counts by outcome and reason; the problems with their row and column; the values
-    kept as typed (or in the notes) that need a look; the defaults taken."""
+    kept as typed (or in the notes) that need a look; the defaults taken; the program the
+    file was recognised as (``profile``) and what each column was read as."""
     messages = [tr_in(language, p.message, **p.params) for p in result.invalid]
     problems = [
         {"row": p.row_number, "column": p.column, "message": message}
@@ -159,6 +167,11 @@ def result_document(result: ImportResult, language: str, dry_run: bool) -> dict[
     for p, message in zip(result.invalid, messages, strict=True):
         by_reason.setdefault(message, set()).add(p.row_number)
     return {
+        "profile": profile.value if profile is not None else None,
+        "mapping": [
+            {"column": header, "field": target.field.value if target is not None else None}
+            for header, target in columns
+        ],
         "batch_id": result.batch_id,
         "dry_run": dry_run,
         "total_rows": result.total_rows,
@@ -188,8 +201,14 @@ def result_document(result: ImportResult, language: str, dry_run: bool) -> dict[
     }
 
 
-def _result_text(result: ImportResult, language: str, dry_run: bool) -> str:
+def _result_text(
+    result: ImportResult, language: str, dry_run: bool, profile: ImportProfile | None = None
+) -> str:
     lines = [_("Check only: nothing was imported.")] if dry_run else []
+    if profile is not None:
+        lines.append(
+            _("The file was read as {profile}.").format(profile=_(PROFILE_LABELS[profile]))
+        )
     lines.append(_("{count} rows read").format(count=result.total_rows))
     lines.append(
         ngettext("{count} imported", "{count} imported", result.imported).format(
@@ -395,9 +414,10 @@ def _run(ctx: Context) -> int:
     if a.invalid_out is not None and result.invalid_rows:
         ctx.services.imports.save_invalid_rows(actor, plan, result, a.invalid_out)
     language = a.lang
+    columns = tuple(zip(preview.headers, plan.mapping, strict=False))
     ctx.emit(
-        result_document(result, language, a.dry_run),
-        lambda: _result_text(result, language, a.dry_run),
+        result_document(result, language, a.dry_run, preview.profile, columns),
+        lambda: _result_text(result, language, a.dry_run, preview.profile),
     )
     if result.total_rows and result.invalid_rows == result.total_rows and not result.cancelled:
         # Nothing of the file could be imported: a script must not take that for success.

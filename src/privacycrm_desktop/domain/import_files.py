@@ -7,7 +7,9 @@ encoding can fail to decode.
 
 CSV: the stdlib ``csv`` module. The separator is the candidate (, ; tab |) counted most
 often outside quotes in the header line; ``csv.Sniffer`` is asked only when the count
-ties.
+ties. Some exports put lines of text before the header (LinkedIn's Connections.csv opens
+with "Notes:" and a paragraph): narrow lines before a row of known headers are skipped,
+and the separator is counted in the first line that has one.
 
 vCard: ``domain.import_vcard`` (``vobject`` after a pre-pass that puts right what real
 programs write); each card is read on its own, so one broken card is one invalid row.
@@ -19,6 +21,8 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Sequence
+from itertools import chain, islice
 
 from privacycrm_desktop.domain.csv_cells import restore
 from privacycrm_desktop.domain.errors import ImportFileUnreadable
@@ -28,11 +32,14 @@ from privacycrm_desktop.domain.import_formats import (
     FileShape,
     ImportTable,
 )
+from privacycrm_desktop.domain.import_headers import guess_target
 from privacycrm_desktop.domain.import_vcard import read_vcards
 from privacycrm_desktop.domain.text import N_
 
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 _LEADING_COMMENTS = re.compile(r"\A(?:\s*#[^\r\n]*)+")
+#: How many records are looked at for a header below lines of text.
+_PREAMBLE_RECORDS = 20
 _VCARD_START = re.compile(r"^\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -107,14 +114,46 @@ def detect_format(text: str, file_name: str = "") -> FileFormat:
 
 
 def _header_line(text: str) -> str:
-    """The first record's text up to its end of line (quoted newlines kept inside)."""
+    """The first record's text up to its end of line (quoted newlines kept inside); when
+    it holds no separator (a line of text above the header), the first record that does.
+    """
+    first: str | None = None
     in_quotes = False
+    begin = 0
+    lines = 0
     for index, ch in enumerate(text):
         if ch == '"':
             in_quotes = not in_quotes
         elif ch in "\r\n" and not in_quotes:
-            return text[:index]
-    return text
+            line = text[begin:index]
+            begin = index + 1
+            if not line.strip():
+                continue
+            if first is None:
+                first = line
+            if _outside_quotes(line) & set(_CANDIDATE_DELIMITERS):
+                return line
+            lines += 1
+            if lines >= _PREAMBLE_RECORDS:
+                break
+    rest = text[begin:]
+    if first is None or (
+        lines < _PREAMBLE_RECORDS and _outside_quotes(rest) & set(_CANDIDATE_DELIMITERS)
+    ):
+        return rest
+    return first
+
+
+def _outside_quotes(line: str) -> set[str]:
+    """The characters of *line* outside double quotes."""
+    seen: set[str] = set()
+    in_quotes = False
+    for ch in line:
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes:
+            seen.add(ch)
+    return seen
 
 
 def detect_delimiter(text: str) -> str:
@@ -174,21 +213,19 @@ def _read_csv(text: str, shape: FileShape) -> ImportTable:
         csv.field_size_limit(MAX_FILE_BYTES)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        records = iter(reader)
-        headers: tuple[str, ...] = ()
-        for record in records:
-            if any(cell.strip() for cell in record):
-                headers = tuple(cell.strip() for cell in record)
-                break
-        if not headers:
+        records = ((record, reader.line_num) for record in reader)
+        head = list(islice(records, _PREAMBLE_RECORDS))
+        index = _header_index([record for record, _line in head])
+        if index is None:
             raise ImportFileUnreadable(N_("The file holds no contacts."))
+        headers = tuple(cell.strip() for cell in head[index][0])
         rows: list[tuple[int, tuple[str, ...]]] = []
         number = 0
         # The line each record begins on: a quote never closed runs to the end of the file.
-        start = following = reader.line_num + 1
-        for record in records:
+        start = following = head[index][1] + 1
+        for record, line_num in chain(head[index + 1 :], records):
             number += 1
-            start, following = following, reader.line_num + 1
+            start, following = following, line_num + 1
             if not any(cell.strip() for cell in record):
                 continue
             # A cell a spreadsheet would run was written with a quote before it
@@ -201,6 +238,20 @@ def _read_csv(text: str, shape: FileShape) -> ImportTable:
             N_("The file is not a readable CSV file (check the separator and the quotes).")
         ) from None
     return ImportTable(shape, headers, rows)
+
+
+def _header_index(records: Sequence[Sequence[str]]) -> int | None:
+    """Which of the first records is the header: the first filled one, unless narrower
+    lines of text stand above a row of known headers (LinkedIn's "Notes:")."""
+    widths = [sum(1 for cell in record if cell.strip()) for record in records]
+    first = next((i for i, width in enumerate(widths) if width), None)
+    if first is None:
+        return None
+    for index in range(first, len(records)):
+        known = sum(1 for cell in records[index] if guess_target(cell, "") is not None)
+        if known >= 2:
+            return index if max(widths[first:index], default=0) < widths[index] else first
+    return first
 
 
 def _refuse_an_open_quote(text: str, delimiter: str, start: int) -> None:

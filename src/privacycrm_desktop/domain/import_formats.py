@@ -29,12 +29,23 @@ class ImportField(StrEnum):
     EMAIL = "email"
     PHONE = "phone"
     STREET = "street"
+    #: A whole postal address in one cell ("Kerkstraat 1, 9000 Gent"): split into street,
+    #: postcode, city and country where it can be, else kept whole as the street.
+    ADDRESS = "address"
     POSTCODE = "postcode"
     CITY = "city"
     COUNTRY = "country"
     LANGUAGE = "language"
     BIRTH_DATE = "birth_date"
+    #: Birth date parts in columns of their own (Thunderbird): put together as one date,
+    #: ``YYYY-MM-DD``, or ``--MM-DD`` without a year.
+    BIRTH_YEAR = "birth_year"
+    BIRTH_MONTH = "birth_month"
+    BIRTH_DAY = "birth_day"
     NOTES = "notes"
+    #: The name a mail program shows with an e-mail address (Outlook's "E-mail Display
+    #: Name"): never an address; the contact's full name when the row names nobody else.
+    EMAIL_NAME = "email_name"
     #: A consent column: needs ``purpose_code`` and ``channel`` in the ColumnTarget.
     CONSENT = "consent"
 
@@ -47,12 +58,17 @@ IMPORT_FIELD_LABELS: dict[ImportField, str] = {
     ImportField.EMAIL: N_("E-mail address"),
     ImportField.PHONE: N_("Phone number"),
     ImportField.STREET: N_("Street and number"),
+    ImportField.ADDRESS: N_("Whole address (street, postcode and city)"),
     ImportField.POSTCODE: N_("Postcode"),
     ImportField.CITY: N_("City"),
     ImportField.COUNTRY: N_("Country"),
     ImportField.LANGUAGE: N_("Language"),
     ImportField.BIRTH_DATE: N_("Birth date"),
+    ImportField.BIRTH_YEAR: N_("Birth year"),
+    ImportField.BIRTH_MONTH: N_("Birth month"),
+    ImportField.BIRTH_DAY: N_("Birth day"),
     ImportField.NOTES: N_("Notes"),
+    ImportField.EMAIL_NAME: N_("Name shown with the e-mail address"),
     ImportField.CONSENT: N_("Consent"),
 }
 

@@ -1,26 +1,37 @@
 """Which field a column of an import file holds, guessed from its header.
 
-Headers of Outlook and Google Contacts exports and of hand-made Excel sheets in English,
-Dutch and French are recognised after folding (case, accents, punctuation). A consent
-column (newsletter, opt-in, toestemming) is mapped only when the register's consent
-purpose is given: the file states consent, the person confirms the purpose.
+Headers of Outlook (English, Dutch, French, German), Google Contacts, Thunderbird and
+LinkedIn exports and of hand-made Excel sheets in English, Dutch and French are recognised
+after folding (case, accents, punctuation); the program that wrote the file
+(``import_profiles``) settles the few headers that mean another thing in it. A column
+holding the name shown with an e-mail address, or the kind of address, is never taken
+as an address. A consent column (newsletter, opt-in, toestemming) is mapped only when the
+register's consent purpose is given: the file states consent, the person confirms the
+purpose.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.import_formats import ColumnTarget, ImportField
-from privacycrm_desktop.domain.normalize import fold
+from privacycrm_desktop.domain.import_profiles import (
+    ImportProfile,
+    header_key,
+    profile_override,
+    recognise_profile,
+)
 
 F = ImportField
 
-
-def header_key(header: str) -> str:
-    """A header folded for matching: "E-mail 2 Address" -> "e mail 2 address"."""
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(header)).split())
+__all__ = [
+    "consent_channel",
+    "guess_mapping",
+    "guess_target",
+    "header_key",
+    "is_consent_header",
+]
 
 
 #: Exact headers (folded with ``header_key``) and what they mean.
@@ -40,6 +51,7 @@ _alias(
     "Voornaam",
     "Prénom",
     "Prenom",
+    "Vorname",
     "N (given)",
 )
 _alias(
@@ -53,9 +65,22 @@ _alias(
     "Naam",
     "Nom",
     "Nom de famille",
+    "Nachname",
     "N (family)",
 )
-_alias(F.FULL_NAME, "Name", "Full Name", "Display Name", "Volledige naam", "Nom complet", "FN")
+_alias(
+    F.FULL_NAME,
+    "Name",
+    "Full Name",
+    "Display Name",
+    "Volledige naam",
+    "Nom complet",
+    "FN",
+    # Thunderbird's display name in Dutch, French and German.
+    "Weergavenaam",
+    "Nom à afficher",
+    "Anzeigename",
+)
 _alias(
     F.ORGANISATION,
     "Company",
@@ -91,6 +116,16 @@ _alias(
     "Adresse de messagerie 2",
     "Adresse de messagerie 3",
     "EMAIL",
+    # Thunderbird (English, Dutch, French, German) and LinkedIn.
+    "Primary Email",
+    "Secondary Email",
+    "Eerste e-mailadres",
+    "Tweede e-mailadres",
+    "Adresse électronique principale",
+    "Adresse électronique secondaire",
+    "Primäre E-Mail-Adresse",
+    "Sekundäre E-Mail-Adresse",
+    "Email Address",
 )
 _alias(
     F.PHONE,
@@ -126,6 +161,16 @@ _alias(
     "Téléphone (bureau)",
     "Téléphone (domicile)",
     "TEL",
+    "Telefon",
+    "Mobiltelefon",
+    "Mobiltelefon 2",
+    "Haupttelefon",
+    "Mobil-Tel.-Nr.",
+    "Tel. dienstlich",
+    "Tél. professionnel",
+    "Work Phone",
+    "Mobile Number",
+    "Hoofdtelefoon",
 )
 _alias(
     F.STREET,
@@ -133,18 +178,51 @@ _alias(
     "Home Street",
     "Other Street",
     "Street",
-    "Address",
     "Address 1 - Street",
     "Straat",
-    "Adres",
     "Straat en nummer",
     "Werkadres, straat",
     "Huisadres, straat",
     "Rue",
-    "Adresse",
     "Rue (bureau)",
     "Rue (domicile)",
     "ADR (street)",
+    # The house number in a column of its own joins the street.
+    "Huisnummer",
+    "Nummer",
+    "Nr",
+    "Numéro",
+    "House number",
+    # Thunderbird's address lines (street and a second line), in four languages.
+    "Home Address",
+    "Home Address 2",
+    "Work Address",
+    "Work Address 2",
+    "Privéadres",
+    "Privéadres 2",
+    "Werkadres",
+    "Werkadres 2",
+    "Adresse privée",
+    "Adresse privée 2",
+    "Adresse professionnelle",
+    "Adresse professionnelle 2",
+    "Privat: Adresse",
+    "Privat: Adresse 2",
+    "Dienstlich: Adresse",
+    "Dienstlich: Adresse 2",
+)
+_alias(
+    F.ADDRESS,
+    "Address",
+    "Adres",
+    "Adresse",
+    "Postal address",
+    "Postadres",
+    "Adresse postale",
+    "Anschrift",
+    "Address 1 - Formatted",
+    "Address 2 - Formatted",
+    "Address 3 - Formatted",
 )
 _alias(
     F.POSTCODE,
@@ -162,6 +240,11 @@ _alias(
     "Code postal (bureau)",
     "Code postal (domicile)",
     "ADR (postcode)",
+    "PLZ",
+    "Home ZipCode",
+    "Work ZipCode",
+    "Privat: PLZ",
+    "Dienstlich: PLZ",
 )
 _alias(
     F.CITY,
@@ -183,6 +266,11 @@ _alias(
     "Ville (bureau)",
     "Ville (domicile)",
     "ADR (city)",
+    "Ort geschäftlich",
+    "Ort privat",
+    "Weiterer Ort",
+    "Ort",
+    "Werkplaats",
 )
 _alias(
     F.COUNTRY,
@@ -198,8 +286,11 @@ _alias(
     "Pays/Région (bureau)",
     "Pays/Région (domicile)",
     "ADR (country)",
+    "Privat: Land",
+    "Dienstlich: Land",
+    "Werkland",
 )
-_alias(F.LANGUAGE, "Language", "Taal", "Langue", "LANG")
+_alias(F.LANGUAGE, "Language", "Taal", "Langue", "Sprache", "LANG")
 _alias(
     F.BIRTH_DATE,
     "Birthday",
@@ -209,9 +300,23 @@ _alias(
     "Geboortedatum",
     "Date de naissance",
     "Anniversaire",
+    "Geburtstag",
     "BDAY",
 )
-_alias(F.NOTES, "Notes", "Note", "Notities", "Opmerkingen", "Opmerking", "Remarques", "NOTE")
+_alias(F.BIRTH_YEAR, "Birth Year", "Geboortejaar", "Année de naissance", "Geburtsjahr")
+_alias(F.BIRTH_MONTH, "Birth Month", "Geboortemaand", "Mois de naissance", "Geburtsmonat")
+_alias(F.BIRTH_DAY, "Birth Day", "Geboortedag", "Jour de naissance")
+_alias(
+    F.NOTES,
+    "Notes",
+    "Note",
+    "Notities",
+    "Opmerkingen",
+    "Opmerking",
+    "Remarques",
+    "Notizen",
+    "NOTE",
+)
 for _n in range(2, 11):
     _alias(F.EMAIL, f"EMAIL {_n}", f"E-mail {_n}", f"Email {_n}")
     _alias(F.PHONE, f"TEL {_n}", f"Phone {_n}", f"Telefoon {_n}", f"Téléphone {_n}")
@@ -231,6 +336,21 @@ _alias(
     "Suffix",
     "Job Title",
     "Anniversary",
+    "Assistant's Phone",
+    "Telefoon assistent",
+    "Téléphone de l'assistant(e)",
+    "Telefon Assistent",
+    "Privat",
+    "Privé",
+    "Private",
+    "Position",
+    "Location",
+    "URL",
+    "Connected On",
+    "E-Mail-Auswahl",
+    "E-Mail ausgewählt",
+    "Adressenauswahl",
+    "Adresse ausgewählt",
 )
 
 _CONSENT_WORDS = (
@@ -251,14 +371,21 @@ _CHANNEL_WORDS = (
     (Channel.PHONE, ("phone", "telefoon", "telephone", "bellen", "appel")),
     (Channel.POST, ("post", "courrier", "brief", "mailing")),
 )
+#: Words that make an e-mail column something else than the address itself.
+_EMAIL_WORDS = ("e mail", "email", "courriel", "messagerie", "e mailadres")
+_EMAIL_NAME_WORDS = ("name", "naam", "nom", "weergavenaam", "weergegeven")
+_EMAIL_KIND_WORDS = ("type", "typ", "e mailtype", "label")
 _PATTERNS: tuple[tuple[ImportField | None, tuple[str, ...]], ...] = (
-    (None, ("fax", "pager", "label", "type", "yomi")),
-    (F.EMAIL, ("e mail", "email", "courriel", "messagerie")),
-    (F.PHONE, ("phone", "telefoon", "telephone", "gsm", "mobile", "mobiel", "portable")),
-    (F.POSTCODE, ("postal code", "postcode", "code postal", "zip")),
-    (F.STREET, ("street", "straat", "rue")),
+    (None, ("fax", "pager", "label", "type", "typ", "yomi", "assistant", "assistent")),
+    (F.EMAIL, _EMAIL_WORDS),
+    (
+        F.PHONE,
+        ("phone", "telefoon", "telephone", "telefon", "gsm", "mobile", "mobiel", "portable"),
+    ),
+    (F.POSTCODE, ("postal code", "postcode", "code postal", "zip", "zipcode", "postleitzahl")),
+    (F.STREET, ("street", "straat", "rue", "strasse", "extended address")),
     (F.CITY, ("city", "plaats", "gemeente", "ville")),
-    (F.COUNTRY, ("country", "pays")),
+    (F.COUNTRY, ("country", "pays", "land")),
 )
 
 
@@ -277,31 +404,50 @@ def consent_channel(header: str) -> Channel:
     return Channel.EMAIL
 
 
-def guess_target(header: str, consent_purpose: str | None = None) -> ColumnTarget | None:
+def _by_words(key: str) -> ImportField | None:
+    """The field a header's words name when it is no known header (None: left out).
+
+    A column about an e-mail address that is not the address is looked at first: the
+    name shown with it is a name, its kind is left out.
+    """
+    padded = f" {key} "
+    if any(f" {word} " in padded for word in _EMAIL_WORDS):
+        if any(f" {word} " in padded for word in _EMAIL_NAME_WORDS):
+            return F.EMAIL_NAME
+        if any(f" {word} " in padded for word in _EMAIL_KIND_WORDS):
+            return None
+    for field, words in _PATTERNS:
+        if any(f" {word} " in padded for word in words):
+            return field
+    return None
+
+
+def guess_target(
+    header: str,
+    consent_purpose: str | None = None,
+    profile: ImportProfile = ImportProfile.GENERIC,
+) -> ColumnTarget | None:
     """What a column with this header most likely holds, or None to leave it out.
 
     A consent column is mapped only when *consent_purpose* (the register's consent
-    purpose) is given: the file states consent, the person confirms the purpose.
+    purpose) is given: the file states consent, the person confirms the purpose. The
+    *profile* (the program that wrote the file) settles headers it uses its own way.
     """
     key = header_key(header)
-    if not key:
-        return None
-    if is_consent_header(header):
+    if is_consent_header(header) and key:
         if consent_purpose is None:
             return None
         return ColumnTarget(F.CONSENT, consent_purpose, consent_channel(header).value)
-    if key in _EXACT:
-        field = _EXACT[key]
-        return None if field is None else ColumnTarget(field)
-    padded = f" {key} "
-    for field, words in _PATTERNS:
-        if any(f" {word} " in padded for word in words):
-            return None if field is None else ColumnTarget(field)
-    return None
+    known, field = profile_override(profile, key)
+    if not known:
+        field = _EXACT[key] if key in _EXACT else _by_words(key) if key else None
+    return None if field is None else ColumnTarget(field)
 
 
 def guess_mapping(
     headers: Sequence[str], consent_purpose: str | None = None
 ) -> tuple[ColumnTarget | None, ...]:
-    """A guessed target per header (see ``guess_target``)."""
-    return tuple(guess_target(h, consent_purpose) for h in headers)
+    """A guessed target per header (see ``guess_target``), read as the program that
+    wrote the file (``recognise_profile``) writes them."""
+    profile = recognise_profile(headers)
+    return tuple(guess_target(h, consent_purpose, profile) for h in headers)

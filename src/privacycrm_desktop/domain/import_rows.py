@@ -1,8 +1,11 @@
 """From a row of text cells to a contact: the cell rules.
 
 Which field a column holds is guessed from its header in ``import_headers``. Several
-columns may map to one field: e-mail addresses and phone numbers are all kept; for any
-other field the first filled cell wins (Outlook's business address before its home one).
+columns may map to one field: e-mail addresses and phone numbers are all kept (and a cell
+may hold several); address columns are grouped by address and one whole address is
+taken, the others kept in the notes (``import_addresses``); birth date parts and the name
+shown with an e-mail address are put together (``import_cells``); for any other field the
+first filled cell wins, and further values of a cell holding several go to the notes.
 
 A contact is never refused for one value: a value that cannot be used as it is is kept as
 typed, or in the notes, and listed as a value to check (``import_values``). A row is
@@ -18,7 +21,6 @@ records nothing; anything else records nothing and is a value to check.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -34,6 +36,8 @@ from privacycrm_desktop.domain.contacts import (
     validate_contact,
 )
 from privacycrm_desktop.domain.errors import ValidationFailed
+from privacycrm_desktop.domain.import_addresses import AddressGroup, column_groups
+from privacycrm_desktop.domain.import_cells import CellsTogether, points
 from privacycrm_desktop.domain.import_formats import (
     MAX_CELL_CHARS,
     ColumnTarget,
@@ -78,9 +82,6 @@ NOTHING_IDENTIFIES = N_(
 
 
 # -- cell values ---------------------------------------------------------------------------
-
-
-_SPLIT_POINTS = re.compile(r"[;,\n]+")
 
 
 def country_code(cell: str) -> str:
@@ -204,7 +205,8 @@ def _gather(
     cells: Sequence[str],
     mapping: Sequence[ColumnTarget | None],
 ) -> _Cells:
-    """Sort a row's cells by target: points listed, scalars first-filled, consents read."""
+    """Sort a row's cells by target: points listed, one address chosen from its columns,
+    birth date parts joined, scalars first-filled, consents read."""
     found = _Cells({}, {})
     width = len(headers)
     if len(cells) > width and any(c.strip() for c in cells[width:]):
@@ -216,6 +218,7 @@ def _gather(
                 {"cells": len(cells), "columns": width},
             )
         )
+    together: CellsTogether | None = None
     for index, target in enumerate(mapping[:width]):
         if target is None:
             continue
@@ -233,15 +236,74 @@ def _gather(
             )
         elif not cell.strip():
             continue
-        elif target.field is F.EMAIL:
-            found.emails += [(header, p) for p in _SPLIT_POINTS.split(cell) if p.strip()]
-        elif target.field is F.PHONE:
-            found.phones += [(header, p) for p in _SPLIT_POINTS.split(cell) if p.strip()]
+        elif target.field is F.EMAIL or target.field is F.PHONE:
+            listed = found.emails if target.field is F.EMAIL else found.phones
+            listed.extend((header, point) for point in points(cell))
         elif target.field is F.CONSENT:
             _read_consent(row_number, header, cell, target, found)
-        else:
+        elif target.field is F.NOTES:
+            found.values.setdefault(F.NOTES, cell)
+        elif target.field in _ONE_CELL and ":::" not in cell:
             found.values.setdefault(target.field, cell)
+        else:
+            if together is None:
+                together = CellsTogether()
+            together.add(header, target.field, cell, _address_groups(headers, mapping)[index])
+    if together is not None:
+        together.put_in(found.values, found.columns)
     return found
+
+
+@dataclass(frozen=True)
+class RowValues:
+    """What a row's cells give each field before any value is checked: the text per
+    field (one address, birth date parts joined, other addresses in the notes), the
+    e-mail addresses and phone numbers, and the problems of the row's shape."""
+
+    values: dict[ImportField, str]
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+    problems: tuple[RowProblem, ...]
+
+
+def row_values(
+    headers: Sequence[str], cells: Sequence[str], mapping: Sequence[ColumnTarget | None]
+) -> RowValues:
+    """The values one data row gives its fields under *mapping*, unchecked (what the
+    import reads before it validates; a preview may show them)."""
+    found = _gather(1, headers, cells, mapping)
+    return RowValues(
+        dict(found.values),
+        tuple(point for _header, point in found.emails),
+        tuple(point for _header, point in found.phones),
+        tuple(found.problems),
+    )
+
+
+#: The address groups of the last files' columns, by the identity of their headers and
+#: mapping (an import gives every row the same two objects; they are kept here with the
+#: answer, so an id is never taken for another object's).
+_GROUPS: dict[tuple[int, int], tuple[object, object, tuple[AddressGroup | None, ...]]] = {}
+
+
+def _address_groups(
+    headers: Sequence[str], mapping: Sequence[ColumnTarget | None]
+) -> tuple[AddressGroup | None, ...]:
+    key = (id(headers), id(mapping))
+    known = _GROUPS.get(key)
+    if known is not None and known[0] is headers and known[1] is mapping:
+        return known[2]
+    address = [t is not None and t.field in _ADDRESS_PARTS for t in mapping]
+    groups = column_groups(headers, address)
+    if len(_GROUPS) >= 8:
+        _GROUPS.clear()
+    _GROUPS[key] = (headers, mapping, groups)
+    return groups
+
+
+_ADDRESS_PARTS = (F.STREET, F.ADDRESS, F.POSTCODE, F.CITY, F.COUNTRY)
+#: Fields whose cell is the value on its own (a tuple: tested by identity, not hashed).
+_ONE_CELL = (F.FIRST_NAME, F.LAST_NAME, F.FULL_NAME, F.ORGANISATION, F.LANGUAGE, F.BIRTH_DATE)
 
 
 def _read_consent(
@@ -362,13 +424,13 @@ def _points(row_number: int, found: _Cells, region: str) -> tuple[list[str], lis
             found.unkeyed.add(value)
         if value not in phones:
             phones.append(value)
-    for name, points, limit, target in (
+    for name, listed, limit, target in (
         ("emails", emails, MAX_EMAILS, F.EMAIL),
         ("phones", phones, MAX_PHONES, F.PHONE),
     ):
-        for extra in points[limit:]:
+        for extra in listed[limit:]:
             found.keep_in_notes(row_number, found.column(target), name, extra, KEPT_IN_NOTES)
-        del points[limit:]
+        del listed[limit:]
     return emails, phones
 
 

@@ -21,6 +21,7 @@ from privacycrm_desktop.domain.import_formats import (
     RowProblem,
     SkipReason,
 )
+from privacycrm_desktop.domain.import_profiles import ImportProfile
 from privacycrm_desktop.domain.import_rows import DEFAULT_COUNTRY, ImportedRow, RowConsent
 from privacycrm_desktop.domain.import_values import ValueToCheck
 from privacycrm_desktop.domain.provenance import SourceInput
@@ -46,6 +47,8 @@ class ImportPreview:
     row_count: int
     mapping: tuple[ColumnTarget | None, ...]
     states_consent: bool
+    #: The program that wrote the file, as its headers tell (domain.import_profiles).
+    profile: ImportProfile = ImportProfile.GENERIC
 
 
 @dataclass(frozen=True)

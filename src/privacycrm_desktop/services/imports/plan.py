@@ -34,9 +34,16 @@ from privacycrm_desktop.services.imports.model import ImportPlan
 
 #: The register purpose a consent column is guessed to record (the shipped consent one).
 DEFAULT_CONSENT_PURPOSE = "direct_marketing_consent"
-#: Import fields that write more than one catalogue field: a full name is split in two.
+#: Import fields that write other catalogue fields than their own: a full name (or the
+#: name shown with an e-mail address) is split in two, a whole address into its parts,
+#: birth date parts make the birth date.
 _SPLIT_FIELDS: dict[ImportField, tuple[str, ...]] = {
     ImportField.FULL_NAME: ("first_name", "last_name"),
+    ImportField.EMAIL_NAME: ("first_name", "last_name"),
+    ImportField.ADDRESS: ("street", "postcode", "city", "country"),
+    ImportField.BIRTH_YEAR: ("birth_date",),
+    ImportField.BIRTH_MONTH: ("birth_date",),
+    ImportField.BIRTH_DAY: ("birth_date",),
 }
 _BY_COLUMN = {
     ImportField(spec.import_column): (spec.name,)

@@ -38,8 +38,14 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.csv_cells import neutralise
 from privacycrm_desktop.domain.errors import ImportPartlySaved, StorageError, StorageFull
-from privacycrm_desktop.domain.import_formats import PREVIEW_ROWS, DuplicatePolicy, FileShape
+from privacycrm_desktop.domain.import_formats import (
+    PREVIEW_ROWS,
+    DuplicatePolicy,
+    FileFormat,
+    FileShape,
+)
 from privacycrm_desktop.domain.import_headers import guess_mapping, is_consent_header
+from privacycrm_desktop.domain.import_profiles import ImportProfile, recognise_profile
 from privacycrm_desktop.domain.import_values import DEFAULT_LANGUAGE
 from privacycrm_desktop.domain.purposes import LegalBasis
 from privacycrm_desktop.domain.text import N_
@@ -100,7 +106,8 @@ class ImportService:
         return read_shape(path)
 
     def preview(self, actor: Actor, path: Path, shape: FileShape | None = None) -> ImportPreview:
-        """Detect the shape, read the headers and first rows, and guess the mapping.
+        """Detect the shape, read the headers and first rows, recognise the program that
+        wrote the file and guess the mapping.
 
         A consent column (newsletter, toestemming, consentement...) is guessed to record
         the register's consent purpose on the channel its header names.
@@ -128,6 +135,11 @@ class ImportService:
             row_count=table.row_count,
             mapping=guess_mapping(table.headers, consent_purpose),
             states_consent=any(is_consent_header(h) for h in table.headers),
+            profile=(
+                ImportProfile.VCARD
+                if table.shape.format is FileFormat.VCARD
+                else recognise_profile(table.headers)
+            ),
         )
 
     # -- checking ----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The import wizard's mapping page: what each column of the file becomes.
 
-One combo box per column, pre-filled with the service's guess. A consent column needs a
+One combo box per column, pre-filled with the service's guess, under a line naming the
+program the file was recognised as (Outlook, Google...). A consent column needs a
 purpose and a channel, so consent is offered as "Consent: <purpose> by <channel>" for the
 marketing purposes only, and only when the file states consent or the user says it does.
 """
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.import_formats import IMPORT_FIELD_LABELS, ColumnTarget, ImportField
+from privacycrm_desktop.domain.import_profiles import PROFILE_LABELS
 from privacycrm_desktop.i18n import N_, _
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.transfer.import_state import ImportState
@@ -68,6 +70,9 @@ class MappingPage(QWizardPage):
         # Consent is offered only to who may record it (the service checks it again).
         may_record = has_permission(state.actor.role, Permission.RECORD_CONSENT)
         self.marketing = [p for p in state.purposes if p.is_marketing and may_record]
+        self.profile = QLabel()
+        self.profile.setWordWrap(True)
+        self.profile.setTextFormat(Qt.TextFormat.PlainText)
         self.consent = QCheckBox(_("The file &records who agreed to receive marketing"))
         self.consent.setToolTip(
             _("Only when the file says who agreed, to what and how: consent cannot be assumed.")
@@ -91,6 +96,7 @@ class MappingPage(QWizardPage):
         self.area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.area.setWidget(inner)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.profile)
         layout.addWidget(self.consent)
         layout.addWidget(self.show_empty)
         layout.addWidget(self.area, 1)
@@ -109,6 +115,11 @@ class MappingPage(QWizardPage):
         if self._built_for == preview.headers:
             return  # back and forth: keep the user's choices
         self._built_for = preview.headers
+        self.profile.setText(
+            _("Read as {profile}: check what each column becomes and change what is wrong.").format(
+                profile=_(PROFILE_LABELS[preview.profile])
+            )
+        )
         guessed_consent = any(
             t is not None and t.field is ImportField.CONSENT for t in preview.mapping
         )
