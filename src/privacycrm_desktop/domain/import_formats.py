@@ -35,6 +35,9 @@ class ImportField(StrEnum):
     LANGUAGE = "language"
     BIRTH_DATE = "birth_date"
     NOTES = "notes"
+    #: A vCard UID or a CSV "uid" column: the contact's identity in the program that
+    #: wrote the file (our own export's finds its contact again; it is never stored).
+    UID = "uid"
     #: A consent column: needs ``purpose_code`` and ``channel`` in the ColumnTarget.
     CONSENT = "consent"
 
@@ -53,6 +56,7 @@ IMPORT_FIELD_LABELS: dict[ImportField, str] = {
     ImportField.LANGUAGE: N_("Language"),
     ImportField.BIRTH_DATE: N_("Birth date"),
     ImportField.NOTES: N_("Notes"),
+    ImportField.UID: N_("Identifier (UID)"),
     ImportField.CONSENT: N_("Consent"),
 }
 

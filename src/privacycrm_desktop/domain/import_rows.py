@@ -32,7 +32,6 @@ from privacycrm_desktop.domain.import_formats import (
 )
 from privacycrm_desktop.domain.import_headers import header_key
 from privacycrm_desktop.domain.normalize import fold
-from privacycrm_desktop.domain.suppression import HashKind, name_postcode, normalised_point
 from privacycrm_desktop.domain.text import N_
 
 F = ImportField
@@ -362,19 +361,3 @@ def _problem_column(
             if header in candidates and index < len(cells) and value in cells[index]:
                 return header
     return candidates[0] if candidates else field
-
-
-# -- duplicate keys ------------------------------------------------------------------------
-
-
-def duplicate_keys(
-    emails: Sequence[str], phones: Sequence[str], first: str, last: str, postcode: str
-) -> list[tuple[HashKind, str]]:
-    """The keys two records of one person share: normalised e-mail, E.164 phone, and the
-    folded name + postcode (accents and case folded)."""
-    keys = [(HashKind.EMAIL, normalised_point(HashKind.EMAIL, e)) for e in emails]
-    keys += [(HashKind.PHONE, normalised_point(HashKind.PHONE, p)) for p in phones]
-    key = name_postcode(first, last, postcode)
-    if key:
-        keys.append((HashKind.NAME_POSTCODE, normalised_point(HashKind.NAME_POSTCODE, key)))
-    return keys
