@@ -43,6 +43,8 @@ class MatchKind(StrEnum):
     NAME = "name"
     #: The organisation of a contact without a person's name (an organisation address).
     ORGANISATION = "organisation"
+    #: Our own export's UID: the file names the contact (never made by ``match_keys``).
+    UID = "uid"
 
 
 MatchKey = tuple[MatchKind, str]

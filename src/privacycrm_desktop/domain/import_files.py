@@ -297,6 +297,7 @@ VCARD_COLUMNS = (
     "BDAY",
     "LANG",
     "NOTE",
+    "UID",
 )
 
 
@@ -316,6 +317,7 @@ _SIMPLE_PROPERTIES = {
     "LANG": "LANG",
     "NOTE": "NOTE",
     "KIND": "KIND",
+    "UID": "UID",
 }
 
 

@@ -211,6 +211,7 @@ _alias(
     "Anniversaire",
     "BDAY",
 )
+_alias(F.UID, "UID")
 _alias(F.NOTES, "Notes", "Note", "Notities", "Opmerkingen", "Opmerking", "Remarques", "NOTE")
 for _n in range(2, 11):
     _alias(F.EMAIL, f"EMAIL {_n}", f"E-mail {_n}", f"Email {_n}")

@@ -233,7 +233,7 @@ class Candidates:
     def find(self, valid: ValidRow) -> int | None:
         """The first candidate that is the row's person (``same_person``), or None."""
         known = self.by_uid.get(valid.uid) if valid.uid else None
-        if known is not None and same_person(valid.person, self.people[known], MatchKind.NAME):
+        if known is not None and same_person(valid.person, self.people[known], MatchKind.UID):
             return known
         for key in valid.matches:
             for found in self.by_key.get(key, ()):
