@@ -91,7 +91,7 @@ def test_export_csv_prints_the_count_and_path(
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert [r["first_name"] for r in rows] == ["Zoë", "'=cmd"]
-    assert rows[0]["phone"] == "'+32475123456"
+    assert rows[0]["phone"] == "+32475123456"  # a number: nothing in it can run
     assert rows[0]["notes"] == "Line one\nline two"
 
 
@@ -126,6 +126,29 @@ def test_global_json_and_the_export_format_live_together(
     cards = list(vobject.readComponents(out.read_text(encoding="utf-8")))
     assert [c.version.value for c in cards] == ["4.0"] * 3
     assert cards[0].note.value == "Line one\nline two"
+
+
+def test_a_csv_profile_and_a_vcard_version_are_chosen(
+    capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "excel.csv"
+    argv = export("--csv-profile", "excel-nl", "--format", "json", out=out)
+    code, stdout, err = run(capsys, db, *argv)
+    assert code == 0, err
+    document = json.loads(stdout)
+    assert (document["count"], document["format"], document["variant"]) == (3, "csv", "excel-nl")
+    text = out.read_bytes().decode("utf-8-sig")
+    assert text.startswith("Voornaam;Achternaam;")
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    assert (rows[0]["Voornaam"], rows[0]["Telefoon"]) == ("Zoë", "0475 12 34 56")
+    out = tmp_path / "old.vcf"
+    code, stdout, err = run(capsys, db, *export("--vcard-version", "3.0", fmt="vcard", out=out))
+    assert code == 0, err
+    cards = list(vobject.readComponents(out.read_text(encoding="utf-8")))
+    assert [c.version.value for c in cards] == ["3.0"] * 3
+    assert all(c.uid.value.startswith("urn:uuid:") for c in cards)
+    code, _out, err = run(capsys, db, *export("--csv-profile", "lotus", out=tmp_path / "x.csv"))
+    assert code == 2
 
 
 def test_own_use_is_refused_in_one_line(

@@ -1,7 +1,8 @@
 """``privacycrm-cli export``: chosen contacts to CSV or vCard for a purpose and a recipient
 (docs/architecture.md, "Headless interface"; names may grow, never change).
 
-``export --format csv|vcard --out FILE --purpose CODE --recipient TEXT [ID...]``. Here
+``export --format csv|vcard --out FILE --purpose CODE --recipient TEXT [--csv-profile
+privacycrm|outlook|google|excel-nl|excel-fr] [--vcard-version 4.0|3.0] [ID...]``. Here
 ``--format csv|vcard`` is the file's format, as docs/architecture.md has it; the global ``--format
 json`` (JSON on stdout) may stand before the command (``privacycrm-cli --format json export
 --format csv ...``) or after it, next to the file's format (``export --format csv ...
@@ -21,7 +22,9 @@ from typing import Any
 
 from privacycrm_desktop.cli.context import CliFailure, Context
 from privacycrm_desktop.cli.options import FORMATS, Parents, Subparsers
+from privacycrm_desktop.domain.export_csv import CsvProfile
 from privacycrm_desktop.domain.export_formats import ExportFormat
+from privacycrm_desktop.domain.export_vcard import VcardVersion
 from privacycrm_desktop.domain.purposes import RecipientKind
 from privacycrm_desktop.i18n import _, ngettext
 
@@ -78,6 +81,21 @@ def register(commands: Subparsers, parents: Parents) -> None:
         action="store_true",
         help=_("the recipient uses the data for its own purposes (always refused)"),
     )
+    p.add_argument(
+        "--csv-profile",
+        choices=[c.value for c in CsvProfile],
+        default=CsvProfile.PRIVACYCRM.value,
+        help=_(
+            "the program a CSV file is for: privacycrm (all columns, the default), outlook, "
+            "google, excel-nl or excel-fr (a Belgian Excel: ; between cells)"
+        ),
+    )
+    p.add_argument(
+        "--vcard-version",
+        choices=[v.value for v in VcardVersion],
+        default=VcardVersion.V4.value,
+        help=_("the version of a vCard file: 4.0 (the default) or 3.0"),
+    )
     p.add_argument("ids", nargs="*", type=int, metavar="ID", help=_("contact ids"))
     p.set_defaults(run=cmd_export)
 
@@ -117,6 +135,8 @@ def cmd_export(ctx: Context) -> int:
         contact_ids=tuple(a.ids) if a.ids else None,
         recipient_kind=kind,
         recipient_own_use=a.recipient_own_use,
+        csv_profile=CsvProfile(a.csv_profile),
+        vcard_version=VcardVersion(a.vcard_version),
     )
     result = ctx.services.exports.export(ctx.actor(), request, a.out)
     document = {
@@ -126,6 +146,7 @@ def cmd_export(ctx: Context) -> int:
         "fields": list(result.fields),
         "recipient_id": result.recipient_id,
         "disclosures": result.disclosures,
+        "variant": result.variant,
     }
     ctx.emit(
         document,

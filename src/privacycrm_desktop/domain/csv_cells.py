@@ -1,4 +1,5 @@
-"""CSV cells that a spreadsheet would run as a formula are neutralised on export.
+"""CSV cells that a spreadsheet would run as a formula are neutralised on export (a phone
+number written from a stored number excepted: ``phone_cell``).
 
 ``restore`` undoes ``neutralise`` exactly, so a file we exported imports back to the same
 values: a cell that already starts with the quote before a formula character gets a second
@@ -7,10 +8,14 @@ quote, so no text is ever mistaken for a neutralised one.
 
 from __future__ import annotations
 
+import re
+
 #: A cell starting with one of these is read as a formula (or breaks the row) by
 #: spreadsheet programs: OWASP "CSV injection".
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 QUOTE = "'"
+#: A phone number as an export writes it: digits and spaces, after an optional "+".
+_PHONE = re.compile(r"\+?[0-9][0-9 ]{5,22}[0-9]")
 
 
 def _needs_quote(cell: str) -> bool:
@@ -26,3 +31,10 @@ def neutralise(cell: str) -> str:
 def restore(cell: str) -> str:
     """The cell as it was before ``neutralise`` (a cell it left alone comes back as is)."""
     return cell[1:] if cell.startswith(QUOTE) and _needs_quote(cell[1:]) else cell
+
+
+def phone_cell(number: str) -> str:
+    """A phone number's cell: left as it is when it is only a "+", digits and spaces (a
+    spreadsheet may compute it, but it names no function, cell or program, so nothing
+    runs, and the program it is meant for reads the number); anything else neutralised."""
+    return number if _PHONE.fullmatch(number) else neutralise(number)

@@ -46,6 +46,9 @@ class ImportField(StrEnum):
     #: The name a mail program shows with an e-mail address (Outlook's "E-mail Display
     #: Name"): never an address; the contact's full name when the row names nobody else.
     EMAIL_NAME = "email_name"
+    #: A vCard UID or a CSV "uid" column: the contact's identity in the program that
+    #: wrote the file (our own export's finds its contact again; it is never stored).
+    UID = "uid"
     #: A consent column: needs ``purpose_code`` and ``channel`` in the ColumnTarget.
     CONSENT = "consent"
 
@@ -69,6 +72,7 @@ IMPORT_FIELD_LABELS: dict[ImportField, str] = {
     ImportField.BIRTH_DAY: N_("Birth day"),
     ImportField.NOTES: N_("Notes"),
     ImportField.EMAIL_NAME: N_("Name shown with the e-mail address"),
+    ImportField.UID: N_("Identifier (UID)"),
     ImportField.CONSENT: N_("Consent"),
 }
 

@@ -317,6 +317,7 @@ _alias(
     "Notizen",
     "NOTE",
 )
+_alias(F.UID, "UID")
 for _n in range(2, 11):
     _alias(F.EMAIL, f"EMAIL {_n}", f"E-mail {_n}", f"Email {_n}")
     _alias(F.PHONE, f"TEL {_n}", f"Phone {_n}", f"Telefoon {_n}", f"Téléphone {_n}")

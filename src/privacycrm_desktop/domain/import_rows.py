@@ -68,7 +68,6 @@ from privacycrm_desktop.domain.import_values import (
 from privacycrm_desktop.domain.import_values import birth_date as read_birth_date
 from privacycrm_desktop.domain.normalize import InvalidValue, normalise_email
 from privacycrm_desktop.domain.postcodes import known_format, postcode_in
-from privacycrm_desktop.domain.suppression import HashKind, name_postcode, normalised_point
 from privacycrm_desktop.domain.text import N_
 
 F = ImportField
@@ -570,19 +569,3 @@ def _column_of(name: str, found: _Cells) -> str:
         fields = tuple(f for f, n in _SCALAR_TARGETS.items() if n == name)
     candidates = [h for f in fields for h in found.columns.get(f, [])]
     return candidates[0] if candidates else name
-
-
-# -- duplicate keys ------------------------------------------------------------------------
-
-
-def duplicate_keys(
-    emails: Sequence[str], phones: Sequence[str], first: str, last: str, postcode: str
-) -> list[tuple[HashKind, str]]:
-    """The keys two records of one person share: normalised e-mail, E.164 phone, and the
-    folded name + postcode (accents and case folded)."""
-    keys = [(HashKind.EMAIL, normalised_point(HashKind.EMAIL, e)) for e in emails]
-    keys += [(HashKind.PHONE, normalised_point(HashKind.PHONE, p)) for p in phones]
-    key = name_postcode(first, last, postcode)
-    if key:
-        keys.append((HashKind.NAME_POSTCODE, normalised_point(HashKind.NAME_POSTCODE, key)))
-    return keys

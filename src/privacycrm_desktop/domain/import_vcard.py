@@ -53,6 +53,7 @@ VCARD_COLUMNS = (
     "BDAY",
     "LANG",
     "NOTE",
+    "UID",
 )
 #: How many values of one kind a card contributes (the contact allows ten).
 MAX_VCARD_VALUES = 10
@@ -272,7 +273,7 @@ def _read_point(name: str, child: Any, position: int, card: _Card, found: _Gathe
 
 def _read_child(child: Any, position: int, card: _Card, found: _Gathered) -> None:
     name = str(child.name).upper()
-    if name in ("FN", "LANG"):
+    if name in ("FN", "LANG", "UID"):
         card.values.setdefault(name, _text(child.value))
     elif name == "N":
         _read_name(child, card)

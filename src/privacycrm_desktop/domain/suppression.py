@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Sequence
 from enum import StrEnum
 
 from privacycrm_desktop.domain.errors import DomainError
@@ -81,6 +82,20 @@ def name_postcode(first_name: str, last_name: str, postcode: str) -> str:
     """The name + postcode key of a person, or "" when either part is missing."""
     name = " ".join(p for p in (first_name.strip(), last_name.strip()) if p)
     return f"{name}|{postcode}" if name and postcode.strip() else ""
+
+
+def suppression_points(
+    emails: Sequence[str], phones: Sequence[str], first: str, last: str, postcode: str
+) -> list[tuple[HashKind, str]]:
+    """The points a person is looked up on the list by, normalised: every e-mail address,
+    every E.164 number (a shared landline too: an erased person is recognised by any of
+    their points) and the folded name + postcode."""
+    keys = [(HashKind.EMAIL, normalised_point(HashKind.EMAIL, e)) for e in emails]
+    keys += [(HashKind.PHONE, normalised_point(HashKind.PHONE, p)) for p in phones]
+    key = name_postcode(first, last, postcode)
+    if key:
+        keys.append((HashKind.NAME_POSTCODE, normalised_point(HashKind.NAME_POSTCODE, key)))
+    return keys
 
 
 def suppression_digest(salt: str, kind: HashKind, value: str) -> str:

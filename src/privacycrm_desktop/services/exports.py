@@ -1,4 +1,5 @@
-"""Export of chosen contacts to CSV or vCard 4.0, for a stated purpose and recipient.
+"""Export of chosen contacts to CSV (our columns, Outlook's, Google's or a Belgian Excel
+sheet) or vCard 4.0 or 3.0, for a stated purpose and recipient.
 
 What goes into the file follows the user's field access exactly as the list and the editor
 do (``ContactService.get``/``page``): a hidden field has no column and no vCard property,
@@ -37,14 +38,14 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
 from privacycrm_desktop.domain.contacts import ContactKind
 from privacycrm_desktop.domain.errors import DomainError, FieldProblem, NotFound, ValidationFailed
+from privacycrm_desktop.domain.export_csv import CsvExportWriter, CsvProfile
 from privacycrm_desktop.domain.export_formats import (
     EXPORT_FIELDS,
-    CsvExportWriter,
     ExportContact,
     ExportFormat,
-    VcardExportWriter,
     data_categories,
 )
+from privacycrm_desktop.domain.export_vcard import VcardExportWriter, VcardVersion
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME, Sensitivity
 from privacycrm_desktop.domain.normalize import InvalidValue, clean_text
 from privacycrm_desktop.domain.purposes import RecipientKind
@@ -61,6 +62,7 @@ from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.contact_uids import ContactUids
 from privacycrm_desktop.services.disclosures import DisclosureService, find_recipient
 from privacycrm_desktop.services.dto import Actor
 
@@ -87,7 +89,8 @@ class ExportRequest:
     ``contact_ids`` None means every contact the user may see (the whole list);
     ``recipient_kind`` None means the file stays within the company (no disclosure).
     ``recipient_own_use`` is the declaration that the recipient uses the data for its own
-    purposes: such an export is refused (rule 6).
+    purposes: such an export is refused (rule 6). ``csv_profile`` is the program a CSV is
+    written for, ``vcard_version`` the version of a vCard file.
     """
 
     format: ExportFormat
@@ -96,6 +99,15 @@ class ExportRequest:
     contact_ids: tuple[int, ...] | None = None
     recipient_kind: RecipientKind | None = RecipientKind.PROCESSOR
     recipient_own_use: bool = False
+    csv_profile: CsvProfile = CsvProfile.PRIVACYCRM
+    vcard_version: VcardVersion = VcardVersion.V4
+
+    @property
+    def variant(self) -> str:
+        """The CSV profile or the vCard version, as the audit and the CLI name it."""
+        if self.format is ExportFormat.CSV:
+            return self.csv_profile.value
+        return self.vcard_version.value
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,8 @@ class ExportResult:
     recipient_id: int | None
     #: Disclosures added to the ledger (one per contact for a third party, else 0).
     disclosures: int
+    #: The CSV profile ("outlook"...) or the vCard version ("4.0").
+    variant: str = ""
 
 
 class ExportService:
@@ -235,11 +249,12 @@ class ExportService:
             if request.format is ExportFormat.CSV:
                 emails = _most(session, ContactEmail, ids) if "emails" in fields else 0
                 phones = _most(session, ContactPhone, ids) if "phones" in fields else 0
-                writer = CsvExportWriter(stream, fields, emails, phones)
+                writer = CsvExportWriter(stream, fields, emails, phones, request.csv_profile)
             else:
-                writer = VcardExportWriter(stream, fields)
+                writer = VcardExportWriter(stream, fields, request.vcard_version)
+            uids = ContactUids(session)
             for chunk in _chunks(session, ids):
-                contacts = _load(session, chunk, access)
+                contacts = _load(session, chunk, access, uids)
                 if len(contacts) != len(chunk):
                     found = {c.id for c in contacts}
                     missing = next(i for i in chunk if i not in found)
@@ -291,7 +306,8 @@ class ExportService:
                     entity="purpose",
                     entity_id=code,
                     at=now,
-                    detail=f"format={request.format.value};count={len(exported)};"
+                    detail=f"format={request.format.value};variant={request.variant};"
+                    f"count={len(exported)};"
                     f"recipient={recipient_id if recipient_id is not None else INTERNAL};"
                     f"disclosures={disclosures};fields={','.join(fields)};"
                     f"restricted={','.join(restricted)}",
@@ -313,6 +329,7 @@ class ExportService:
             fields=fields,
             recipient_id=recipient_id,
             disclosures=disclosures,
+            variant=request.variant,
         )
 
 
@@ -358,8 +375,11 @@ def _most(
     return most
 
 
-def _load(session: Session, ids: list[int], access: dict[str, FieldAccess]) -> list[ExportContact]:
-    """The contacts *ids* (in that order) with only what *access* lets through."""
+def _load(
+    session: Session, ids: list[int], access: dict[str, FieldAccess], uids: ContactUids
+) -> list[ExportContact]:
+    """The contacts *ids* (in that order) with only what *access* lets through, each
+    with its UID."""
     rows = {
         row.id: row
         for row in session.execute(
@@ -430,6 +450,7 @@ def _load(session: Session, ids: list[int], access: dict[str, FieldAccess]) -> l
                 language=shown("language", row.language),
                 birth_date=shown("birth_date", row.birth_date),
                 notes=shown("notes", row.notes),
+                uid=uids.uid(row.id),
             )
         )
     return result

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
 from privacycrm_desktop.domain.consent import Channel
-from privacycrm_desktop.domain.csv_cells import neutralise
+from privacycrm_desktop.domain.csv_cells import neutralise, phone_cell
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.marketing import decide, explain, normalise_category
 from privacycrm_desktop.domain.text import N_
@@ -172,7 +172,10 @@ class MarketingService:
             writer.writerow(
                 [
                     str(entry.contact_id),
-                    *(neutralise(entry.values.get(c, "")) for c in result.columns),
+                    *(
+                        (phone_cell if c == "phone" else neutralise)(entry.values.get(c, ""))
+                        for c in result.columns
+                    ),
                     entry.reason.value,
                 ]
             )

@@ -99,6 +99,35 @@ def test_the_chosen_rows_are_exported_as_csv(
     assert [d.recipient for d in ledger] == ["Printer NV"]
 
 
+def test_the_program_is_chosen_with_the_format(
+    qtbot: QtBot, many: Services, owner: Actor, tmp_path: Path
+) -> None:
+    window = window_for(qtbot, many, owner)
+    select_rows(window, (0, 1))
+    dialog = window.export_selected()
+    assert isinstance(dialog, ExportDialog)
+    profiles = [dialog.variant.itemData(i) for i in range(dialog.variant.count())]
+    assert profiles == ["privacycrm", "outlook", "google", "excel-nl", "excel-fr"]
+    dialog.variant.setCurrentIndex(dialog.variant.findData("excel-fr"))
+    out = tmp_path / "excel.csv"
+    fill(dialog, out)
+    run_export(qtbot, dialog)
+    assert dialog.result_value is not None
+    assert dialog.result_value.variant == "excel-fr"
+    assert out.read_bytes().decode("utf-8-sig").startswith("Prénom;Nom;")
+
+    dialog = window.export_selected()
+    assert isinstance(dialog, ExportDialog)
+    dialog.format.setCurrentIndex(dialog.format.findData(ExportFormat.VCARD))
+    versions = [dialog.variant.itemData(i) for i in range(dialog.variant.count())]
+    assert versions == ["4.0", "3.0"]
+    dialog.variant.setCurrentIndex(dialog.variant.findData("3.0"))
+    fill(dialog, tmp_path / "old.vcf")
+    run_export(qtbot, dialog)
+    cards = list(vobject.readComponents((tmp_path / "old.vcf").read_text(encoding="utf-8")))
+    assert [c.version.value for c in cards] == ["3.0", "3.0"]
+
+
 def test_the_whole_list_and_a_search_result(
     qtbot: QtBot, many: Services, owner: Actor, tmp_path: Path
 ) -> None:

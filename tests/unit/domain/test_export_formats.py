@@ -1,4 +1,4 @@
-"""CSV and vCard 4.0 writing of exported contacts: pure formatting."""
+"""CSV and vCard writing of exported contacts: pure formatting."""
 
 from __future__ import annotations
 
@@ -11,17 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from privacycrm_desktop.domain.contacts import ContactKind
-from privacycrm_desktop.domain.csv_cells import FORMULA_STARTS, neutralise, restore
+from privacycrm_desktop.domain.csv_cells import FORMULA_STARTS, neutralise, phone_cell, restore
+from privacycrm_desktop.domain.export_csv import CsvExportWriter
 from privacycrm_desktop.domain.export_formats import (
     EXPORT_FIELDS,
     FIELD_CATEGORIES,
-    CsvExportWriter,
     ExportContact,
-    VcardExportWriter,
-    csv_header,
     data_categories,
-    vcard,
 )
+from privacycrm_desktop.domain.export_vcard import VcardExportWriter, vcard
 
 ZOE = ExportContact(
     id=7,
@@ -61,16 +59,15 @@ def test_csv_starts_with_a_bom_and_ends_rows_in_crlf() -> None:
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.count(b"\xef\xbb\xbf") == 1
     assert data.endswith(b"\r\n")
-    assert (
-        data.split(b"\r\n")[0]
-        == b"\xef\xbb\xbf" + ",".join(csv_header(EXPORT_FIELDS, 2, 2)).encode()
-    )
+    header = CsvExportWriter(io.StringIO(), EXPORT_FIELDS, 2, 2).header()
+    assert data.split(b"\r\n")[0] == b"\xef\xbb\xbf" + ",".join(header).encode()
 
 
 def test_csv_holds_every_value_and_numbered_email_and_phone_columns() -> None:
     (row,) = read_csv(write_csv([ZOE]))
     assert list(row) == [
         "id",
+        "uid",
         "first_name",
         "last_name",
         "organisation",
@@ -89,8 +86,8 @@ def test_csv_holds_every_value_and_numbered_email_and_phone_columns() -> None:
     assert row["first_name"] == "Zoë"
     assert row["organisation"] == "Boulangerie Ŝ & Fils; Liège"
     assert (row["email"], row["email_2"]) == ZOE.emails
-    # E.164 numbers start with "+", which a spreadsheet would run: neutralised.
-    assert (row["phone"], row["phone_2"]) == ("'+32470123456", "'+3225551234")
+    # A number is only "+" and digits: nothing in it can run, so it stays a number.
+    assert (row["phone"], row["phone_2"]) == ("+32470123456", "+3225551234")
     assert row["notes"] == ZOE.notes
     assert row["birth_date"] == "1931-07-13"
 
@@ -150,13 +147,16 @@ def test_vcard_is_version_4_and_parses_back() -> None:
     assert [e.value for e in card.email_list] == list(ZOE.emails)
     assert [t.value for t in card.tel_list] == ["tel:+32470123456", "tel:+3225551234"]
     assert all(t.params["VALUE"] == ["uri"] for t in card.tel_list)
+    assert [t.params["TYPE"] for t in card.tel_list] == [["cell"], ["voice"]]
     address = card.adr.value
+    # The country by name in the contact's language, its code as RFC 8605's CC.
     assert (address.street, address.code, address.city, address.country) == (
         "Rue de l'Église 5",
         "4000",
         "Liège",
-        "BE",
+        "Belgique",
     )
+    assert card.adr.params["CC"] == ["BE"]
     assert card.lang.value == "fr"
     assert card.bday.value == "19310713"
     assert card.note.value == ZOE.notes
@@ -308,3 +308,31 @@ def test_every_line_separator_in_a_note_stays_inside_the_note(separator: str) ->
         value for header, value in row.items() if "mail" in header.casefold()
     )
     assert any("evil@attacker.example" in value for value in row.values())
+
+
+@pytest.mark.parametrize(
+    ("number", "cell"),
+    [
+        ("+32 475 12 34 56", "+32 475 12 34 56"),
+        ("+32475123456", "+32475123456"),
+        ("0475 12 34 56", "0475 12 34 56"),
+        ("+1+1", "'+1+1"),
+        ("+32 475 HYPERLINK", "'+32 475 HYPERLINK"),
+        ("-1234567", "'-1234567"),
+        ("=1234567", "'=1234567"),
+        ("+12", "'+12"),
+        ("••••••••456", "••••••••456"),
+    ],
+)
+def test_a_phone_number_stays_a_number_and_nothing_else_runs(number: str, cell: str) -> None:
+    assert phone_cell(number) == cell
+    assert restore(phone_cell(number)) == number
+
+
+@given(cell=st.text(alphabet=st.sampled_from("'=+-@\t\r\n0123456789 ab"), max_size=14))
+def test_phone_cells_run_nothing_and_restore_exactly(cell: str) -> None:
+    safe = phone_cell(cell)
+    assert restore(safe) == cell
+    if safe.startswith(FORMULA_STARTS):
+        # Only "+", digits and spaces: no function, no cell, no program to name.
+        assert set(safe) <= set("+0123456789 ")

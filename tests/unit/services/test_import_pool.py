@@ -47,13 +47,20 @@ def big_file(tmp_path: Path, rows: int) -> Path:
     for n in range(rows):
         first, last = FIRSTS[n % len(FIRSTS)], LASTS[n % len(LASTS)]
         postcode = 1000 + n % 50
-        if n % 29 == 3 and n > 60:  # the name and postcode of an earlier row
-            m = n // 2
+        twice = 0
+        if n % 29 == 3 and n > 60:  # the name, postcode and mobile of an earlier row
+            twice = n // 2
+        elif n % 41 == 7:  # the name, postcode and e-mail address of an earlier row
+            twice = n // 3
+        if twice:
+            m = twice
             first, last, postcode = FIRSTS[m % len(FIRSTS)], LASTS[m % len(LASTS)], 1000 + m % 50
         elif n % 97 == 50:  # the name and postcode of a contact (and of the first row)
             first, last, postcode = "Jan", "Peeters", 1000
         email = f"person{n}@example.be"
         phone = f"0475 {n:06d}"
+        if n % 29 == 3 and n > 60:
+            email, phone = "", f"0475 {twice:06d}"
         newsletter = ("ja", "nee", "")[n % 3]
         if n % 37 == 5:
             email = "not-an-address@"  # invalid

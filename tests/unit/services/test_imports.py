@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
-from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.contacts import ContactInput, ContactKind
 from privacycrm_desktop.domain.edit_conflicts import input_from
 from privacycrm_desktop.domain.errors import (
     ImportFileUnreadable,
@@ -507,6 +507,21 @@ def test_people_on_the_suppression_list_are_skipped_and_counted(
     assert count_contacts(svc) == 0
 
 
+def test_an_erased_person_is_recognised_by_a_landline_too(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # A landline finds no duplicate, but the suppression list still knows it.
+    suppress(svc, HashKind.PHONE, "+3292254567", SuppressionReason.ERASURE)
+    path = write(
+        tmp_path,
+        "back.csv",
+        "First Name,Last Name,Business Phone\nJan,Peeters,09 225 45 67\n",
+    )
+    result = run(svc, owner, path)
+    assert result.skipped == {SkipReason.ERASED: 1}
+    assert count_contacts(svc) == 0
+
+
 def test_an_unsubscribed_contact_in_the_file_is_skipped(svc: Services, owner: Actor) -> None:
     cid = svc.contacts.create(
         owner,
@@ -572,15 +587,106 @@ def test_duplicates_inside_the_file(svc: Services, owner: Actor, tmp_path: Path)
         "Other,Person,other@example.be,0475 12 34 56,\n",
     )
     skip = svc.imports.check(owner, plan_for(svc, owner, path))
-    # Row 2 is skipped, so its phone number is unknown: row 3 is somebody new.
     assert (skip.imported, skip.skipped) == (2, {SkipReason.DUPLICATE_IN_FILE: 1})
     merge = run(svc, owner, path, duplicates=DuplicatePolicy.MERGE)
-    assert (merge.imported, merge.merged) == (1, 2)
+    # Row 3 shares Jan's mobile once row 2 is merged, but its name and e-mail address
+    # are another person's: it is a contact of its own, and Jan gets nothing of it.
+    assert (merge.imported, merge.merged) == (2, 1)
     jan = svc.contacts.get(owner, contact_by_email(svc, owner, "jan@example.be"))
     assert jan.city == "Gent"
     assert [p.value for p in jan.phones] == ["+32475123456"]
-    assert [e.value for e in jan.emails] == ["jan@example.be", "other@example.be"]
-    assert count_contacts(svc) == 1
+    assert [e.value for e in jan.emails] == ["jan@example.be"]
+    assert count_contacts(svc) == 2
+
+
+def test_colleagues_sharing_a_switchboard_are_two_people(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "office.csv",
+        "First Name,Last Name,E-mail Address,Business Phone,Mobile Phone\n"
+        "Jan,Peeters,jan@acme.be,09 225 45 67,0475 12 34 56\n"
+        "Piet,Claes,piet@acme.be,09 225 45 67,0486 11 22 33\n",
+    )
+    skip = svc.imports.check(owner, plan_for(svc, owner, path))
+    assert (skip.imported, skip.skipped) == (2, {})
+    merge = run(svc, owner, path, duplicates=DuplicatePolicy.MERGE)
+    assert (merge.imported, merge.merged) == (2, 0)
+    jan = svc.contacts.get(owner, contact_by_email(svc, owner, "jan@acme.be"))
+    assert [e.value for e in jan.emails] == ["jan@acme.be"]
+    assert [p.value for p in jan.phones] == ["+3292254567", "+32475123456"]
+    # A third colleague later, at the same switchboard: not a duplicate of either.
+    later = write(
+        tmp_path,
+        "later.csv",
+        "First Name,Last Name,Business Phone\nAn,Maes,09 225 45 67\n",
+    )
+    again = run(svc, owner, later, duplicates=DuplicatePolicy.MERGE)
+    assert (again.imported, again.merged) == (1, 0)
+    # The same person at the switchboard again is found by name and number.
+    same = write(
+        tmp_path,
+        "same.csv",
+        "First Name,Last Name,Business Phone,City\nAn,Maes,+32 9 225 45 67,Gent\n",
+    )
+    found = run(svc, owner, same, duplicates=DuplicatePolicy.MERGE)
+    assert (found.imported, found.merged) == (0, 1)
+    assert count_contacts(svc) == 3
+
+
+def test_a_shared_mobile_or_address_with_another_name_is_no_duplicate(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    svc.contacts.create(
+        owner,
+        ContactInput(
+            first_name="Jan",
+            last_name="Peeters",
+            emails=("info@peeters.be",),
+            phones=("+32475123456",),
+        ),
+        HAND,
+    )
+    path = write(
+        tmp_path,
+        "family.csv",
+        "First Name,Last Name,E-mail Address,Mobile Phone\n"
+        "Marie,Peeters,info@peeters.be,\n"
+        ",Peeters,marie@peeters.be,0475 12 34 56\n"
+        "J.,Peeters,,0475 12 34 56\n",
+    )
+    result = run(svc, owner, path, duplicates=DuplicatePolicy.MERGE)
+    # Marie shares the address but not the name; the second row shares the mobile and
+    # may have the name, but not the e-mail address; "J. Peeters" at Jan's mobile is Jan.
+    assert (result.imported, result.merged) == (2, 1)
+    assert count_contacts(svc) == 3
+
+
+def test_a_contact_with_only_a_name_and_organisation_is_found_again(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    svc.contacts.create(
+        owner, ContactInput(first_name="Zoë", last_name="Lefèvre", organisation="Bakkerij"), HAND
+    )
+    svc.contacts.create(owner, ContactInput(first_name="Lotte", last_name="Maes"), HAND)
+    svc.contacts.create(
+        owner,
+        ContactInput(kind=ContactKind.ORGANISATION_ADDRESS, organisation="Brouwerij De Halve Maan"),
+        HAND,
+    )
+    path = write(
+        tmp_path,
+        "again.csv",
+        "First Name,Last Name,Company,City\n"
+        "zoe,LEFEVRE,bakkerij,\n"
+        "Lotte,Maes,,\n"
+        ",,Brouwerij De Halve Maan,\n"
+        "Lotte,Maes,Other Company,\n",
+    )
+    result = run(svc, owner, path)
+    # The last Lotte has an organisation the stored one has not: she may be another.
+    assert (result.imported, result.skipped) == (1, {SkipReason.DUPLICATE: 3})
 
 
 # -- cancel and undo -----------------------------------------------------------------------

@@ -284,6 +284,9 @@ def test_hidden_phones_never_reach_the_list_or_its_csv(svc: Services, owner: Act
     sales = svc.auth.login("sam", "sales password 1")
     visible = svc.marketing.build(sales, NEWSLETTER, Channel.PHONE)
     assert visible.entries[0].values["phone"] == "+32475987654"
+    data, _count = svc.marketing.export_csv(sales, NEWSLETTER, Channel.PHONE)
+    # A number is only "+" and digits: nothing in it can run, so it stays a number.
+    assert ",+32475987654," in data.decode("utf-8-sig")
 
     svc.access.set_field_access(owner, Role.SALES, "phones", FieldAccess.HIDDEN)
     for channel in (Channel.PHONE, Channel.EMAIL):

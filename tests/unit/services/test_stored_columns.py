@@ -20,8 +20,8 @@ from sqlalchemy import select, text
 from privacycrm_desktop.domain.contact_columns import phone_tokens, stored_columns
 from privacycrm_desktop.domain.contacts import ContactInput, ContactKind
 from privacycrm_desktop.domain.import_formats import DuplicatePolicy
-from privacycrm_desktop.domain.import_rows import duplicate_keys
 from privacycrm_desktop.domain.normalize import phone_search_tokens
+from privacycrm_desktop.domain.suppression import suppression_points
 from privacycrm_desktop.persistence.models import Contact, ContactEmail, ContactPhone
 from privacycrm_desktop.services.demo import generate_chunks
 from privacycrm_desktop.services.dto import Actor
@@ -65,7 +65,7 @@ def demo_values() -> list[tuple[int, ContactInput]]:
             postcode=row["postcode"],
             city=row["city"],
         )
-        keys = duplicate_keys(
+        keys = suppression_points(
             data.emails, data.phones, data.first_name, data.last_name, data.postcode
         )
         for key in keys:

@@ -4,9 +4,12 @@ anything is written.
 Every row is converted and validated with the contact editor's rules (in worker
 processes for a big file: ``pool``), then checked against the suppression list (salted
 hashes of e-mail, E.164 phone and folded name + postcode; a match skips the row) and
-against the duplicate keys of the existing contacts (looked up block by block) and of the
-rows before it in the file. Depending on the policy a duplicate is skipped, merged or
-created anyway; with MERGE a second row of one person in the file fills the first.
+against what identifies a person in the existing contacts (looked up block by block) and
+in the rows before it in the file (``domain.duplicates``: a key such as an e-mail address
+or a mobile number finds a candidate, which is a duplicate only when nothing else of the
+two records disagrees; a row of our own export finds its contact by its UID). Depending
+on the policy a duplicate is skipped, merged or created anyway; with MERGE a second row of
+one person in the file fills the first.
 """
 
 from __future__ import annotations
@@ -14,12 +17,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Container, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import BindParameter, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.contacts import MAX_EMAILS, MAX_PHONES, ContactInput
+from privacycrm_desktop.domain.duplicates import (
+    MatchKey,
+    MatchKind,
+    Person,
+    match_keys,
+    person,
+    same_person,
+)
 from privacycrm_desktop.domain.import_formats import (
     DuplicatePolicy,
     ImportField,
@@ -27,7 +39,7 @@ from privacycrm_desktop.domain.import_formats import (
     RowProblem,
     SkipReason,
 )
-from privacycrm_desktop.domain.import_rows import ImportedRow, duplicate_keys
+from privacycrm_desktop.domain.import_rows import ImportedRow
 from privacycrm_desktop.domain.special_categories import UNCONFIRMED_NOTES
 from privacycrm_desktop.domain.suppression import (
     HashKind,
@@ -38,6 +50,7 @@ from privacycrm_desktop.domain.suppression import (
 from privacycrm_desktop.persistence.contact_writes import chunks
 from privacycrm_desktop.persistence.dialect import nocase
 from privacycrm_desktop.persistence.models import Contact, ContactEmail, ContactPhone, Suppression
+from privacycrm_desktop.services.contact_uids import ContactUids
 from privacycrm_desktop.services.imports.model import (
     MERGE_FIELDS,
     Analysis,
@@ -79,7 +92,7 @@ class SuppressionList:
     """The suppression list loaded once: which rows to skip, and why.
 
     The same salted hashes as the contact editor's check (``domain.suppression``); the
-    keys are normalised already (``duplicate_keys``), so they are hashed as they are.
+    keys are normalised already (``suppression_points``), so they are hashed as they are.
     """
 
     def __init__(self, session: Session) -> None:
@@ -150,7 +163,8 @@ def analyse(
         result.invalid.append(problem)
         result.invalid_rows += 1
     suppression = SuppressionList(session)
-    in_file: dict[tuple[HashKind, str], int] = {}
+    uids = ContactUids(session)
+    in_file = InFile()
     row_plan = RowPlan(
         table.headers, plan.mapping, today, suppression.hashing(), plan.default_country
     )
@@ -188,9 +202,9 @@ def analyse(
                     continue
                 block.append(checked)
             existing = (
-                existing_matches(session, block)
+                existing_matches(session, block, uids=uids)
                 if sink is None
-                else existing_matches(session, block, sink.created, sink.batch_id)
+                else existing_matches(session, block, sink.created, sink.batch_id, uids)
             )
             for valid in block:
                 placed = len(result.new) + result.merged_rows
@@ -207,17 +221,76 @@ def analyse(
     return result
 
 
+@dataclass
+class Candidates:
+    """Contacts that may be a row's: by key, and each contact's comparable form."""
+
+    by_key: dict[MatchKey, list[int]] = field(default_factory=dict)
+    people: dict[int, Person] = field(default_factory=dict)
+    #: The contacts named by the rows' UIDs (our own export's), by UID.
+    by_uid: dict[str, int] = field(default_factory=dict)
+
+    def add(self, key: MatchKey, found: int) -> None:
+        """Note that contact (or new row) *found* has *key*."""
+        ids = self.by_key.setdefault(key, [])
+        if found not in ids:
+            ids.append(found)
+
+    def find(self, valid: ValidRow) -> int | None:
+        """The first candidate that is the row's person (``same_person``), or None."""
+        known = self.by_uid.get(valid.uid) if valid.uid else None
+        if known is not None and same_person(valid.person, self.people[known], MatchKind.UID):
+            return known
+        for key in valid.matches:
+            for found in self.by_key.get(key, ()):
+                if same_person(valid.person, self.people[found], key[0]):
+                    return found
+        return None
+
+
+class InFile(Candidates):
+    """The rows placed so far as new contacts, by their keys (index in ``Analysis.new``)."""
+
+    def remember(self, index: int, contact: ContactInput, uid: str) -> None:
+        """Note (again, after a merge) what identifies new contact *index*."""
+        who = person_of(contact)
+        self.people[index] = who
+        for key in match_keys(who):
+            self.add(key, index)
+        if uid:
+            self.by_uid.setdefault(uid, index)
+
+
+def person_of(contact: ContactInput) -> Person:
+    """A contact's comparable form (``domain.duplicates``)."""
+    return person(
+        contact.first_name,
+        contact.last_name,
+        contact.organisation,
+        contact.emails,
+        contact.phones,
+        contact.postcode,
+        contact.city,
+        contact.street,
+        contact.birth_date,
+    )
+
+
 def place(
     result: Analysis,
     policy: DuplicatePolicy,
     valid: ValidRow,
-    existing: dict[tuple[HashKind, str], int],
-    in_file: dict[tuple[HashKind, str], int],
+    existing: Candidates,
+    in_file: InFile,
 ) -> None:
     """Decide one valid row: a new contact, merged, or skipped as a duplicate."""
-    row, keys = valid.row, valid.keys
-    match = next((existing[k] for k in keys if k in existing), None)
-    if match is not None and policy is not DuplicatePolicy.CREATE:
+    row = valid.row
+    if policy is DuplicatePolicy.CREATE:
+        match = earlier = None
+    else:
+        match = existing.find(valid)
+        earlier = None if match is not None else in_file.find(valid)
+    if match is not None:
         if policy is DuplicatePolicy.SKIP:
             result.skipped[SkipReason.DUPLICATE] += 1
         else:
@@ -225,8 +298,7 @@ def place(
             result.merged_rows += 1
         return
     number = row.row_number
-    earlier = next((in_file[k] for k in keys if k in in_file), None)
-    if earlier is not None and policy is not DuplicatePolicy.CREATE:
+    if earlier is not None:
         if policy is DuplicatePolicy.SKIP:
             result.skipped[SkipReason.DUPLICATE_IN_FILE] += 1
             return
@@ -236,19 +308,23 @@ def place(
         target.consents += [(number, c) for c in row.consents]
         target.merged_rows += 1
         result.merged_rows += 1
-        index = earlier
-    else:
-        result.new.append(
-            NewContact(
-                number,
-                row.contact,
-                [(number, c) for c in row.consents],
-                prepared=valid.columns,
-            )
+        in_file.remember(earlier, target.contact, valid.uid)
+        return
+    result.new.append(
+        NewContact(
+            number,
+            row.contact,
+            [(number, c) for c in row.consents],
+            prepared=valid.columns,
         )
+    )
+    if policy is not DuplicatePolicy.CREATE:
         index = len(result.new) - 1
-    for key in keys:
-        in_file.setdefault(key, index)
+        in_file.people[index] = valid.person
+        for key in valid.matches:
+            in_file.add(key, index)
+        if valid.uid:
+            in_file.by_uid.setdefault(valid.uid, index)
 
 
 def fill(contact: ContactInput, row: ImportedRow) -> ContactInput:
@@ -273,64 +349,128 @@ def existing_matches(
     block: Sequence[ValidRow],
     skip: Container[int] = (),
     batch_id: int | None = None,
-) -> dict[tuple[HashKind, str], int]:
-    """The stored contacts sharing a duplicate key with the rows of *block*, by key
-    (contacts in *skip*, those batch *batch_id* created so far, left out; the name
-    look-up leaves them out in SQL already, as they are most of what it would find).
+    uids: ContactUids | None = None,
+) -> Candidates:
+    """The stored contacts that may be one of the rows of *block*: those sharing a key
+    with a row, or named by a row's UID (contacts in *skip*, those batch *batch_id* created
+    so far, left out; the name look-up leaves them out in SQL already, as they are most of
+    what it would find).
 
-    Three indexed look-ups: e-mail addresses case-insensitively
-    (``ix_contact_email_address``, NOCASE), E.164 numbers (``ix_contact_phone_number``),
-    and names by their sort key (``ix_contact_sort``), whose postcode then decides.
+    Indexed look-ups find the candidates: e-mail addresses case-insensitively
+    (``ix_contact_email_address``, NOCASE), numbers (``ix_contact_phone_number``), names
+    by their sort key (``ix_contact_sort``), UIDs by id. Each candidate is then read whole
+    and its keys made as a row's are, so both sides are compared alike.
     """
-    wanted = {key for valid in block for key in valid.keys}
-    emails = sorted({v for k, v in wanted if k is HashKind.EMAIL})
-    phones = sorted({v for k, v in wanted if k is HashKind.PHONE})
-    # A row with a name + postcode key has a first or last name: its sort name is theirs.
+    wanted = {key for valid in block for key in valid.matches}
+    emails = sorted({v for k, v in wanted if k is MatchKind.EMAIL})
+    # A number finds a candidate only as a mobile or beside a name: those rows' numbers.
+    phones = sorted(
+        {
+            p
+            for valid in block
+            if valid.person.name or valid.person.mobiles
+            for p in valid.person.phones
+            if valid.person.name or p in valid.person.mobiles
+        }
+    )
     names = sorted(
         {
             valid.columns.sort_name
             for valid in block
-            if any(k is HashKind.NAME_POSTCODE for k, _v in valid.keys)
+            if any(k not in (MatchKind.EMAIL, MatchKind.MOBILE) for k, _v in valid.matches)
         }
     )
-    found: dict[tuple[HashKind, str], int] = {}
+    by_uid: dict[str, int] = {}
+    if uids is not None:
+        for valid in block:
+            known = uids.contact_id(valid.uid)
+            if known is not None and known not in skip:
+                by_uid[valid.uid] = known
+    ids: set[int] = set(by_uid.values())
     conn = session.connection()  # Core: no ORM work for rows that are only read
     # The values as one expanding parameter: no SQL expression is built for each of them.
     values: BindParameter[str] = bindparam("values", expanding=True)
     for part in chunks(emails):
-        for address, cid in conn.execute(
-            select(ContactEmail.address, ContactEmail.contact_id)
-            .where(nocase(ContactEmail.address).in_(values))
-            .order_by(ContactEmail.contact_id),
-            {"values": part},
-        ).tuples():
-            if cid not in skip:
-                found.setdefault((HashKind.EMAIL, address.strip().casefold()), cid)
+        ids.update(
+            conn.execute(
+                select(ContactEmail.contact_id).where(nocase(ContactEmail.address).in_(values)),
+                {"values": part},
+            ).scalars()
+        )
     for part in chunks(phones):
-        for number, cid in conn.execute(
-            select(ContactPhone.number, ContactPhone.contact_id)
-            .where(ContactPhone.number.in_(values))
-            .order_by(ContactPhone.contact_id),
-            {"values": part},
-        ).tuples():
-            if cid not in skip:
-                found.setdefault((HashKind.PHONE, number), cid)
-    by_name = select(Contact.id, Contact.first_name, Contact.last_name, Contact.postcode).where(
-        Contact.sort_name.in_(values), Contact.postcode != ""
-    )
+        ids.update(
+            conn.execute(
+                select(ContactPhone.contact_id).where(ContactPhone.number.in_(values)),
+                {"values": part},
+            ).scalars()
+        )
+    by_name = select(Contact.id).where(Contact.sort_name.in_(values))
     if batch_id is not None:
         by_name = by_name.where(
             or_(Contact.import_batch_id.is_(None), Contact.import_batch_id != batch_id)
         )
     for part in chunks(names):
-        for cid, first, last, postcode in conn.execute(
-            by_name.order_by(Contact.id), {"values": part}
+        ids.update(conn.execute(by_name, {"values": part}).scalars())
+    found = Candidates(people=stored_people(session, sorted(i for i in ids if i not in skip)))
+    by_uid = {uid: cid for uid, cid in by_uid.items() if cid in found.people}
+    found.by_uid = by_uid
+    for cid, who in found.people.items():
+        for key in match_keys(who):
+            if key in wanted:
+                found.add(key, cid)
+    return found
+
+
+def stored_people(session: Session, ids: Sequence[int]) -> dict[int, Person]:
+    """The comparable form of stored contacts, by id, in id order. The birth date is
+    left out: a role that may import need not be allowed to read it (on a server, the
+    column is refused to it)."""
+    conn = session.connection()
+    values: BindParameter[int] = bindparam("values", expanding=True)
+    rows: dict[int, tuple[str, ...]] = {}
+    emails: dict[int, list[str]] = {}
+    phones: dict[int, list[str]] = {}
+    for part in chunks(list(ids)):
+        for cid, *fields in conn.execute(
+            select(
+                Contact.id,
+                Contact.first_name,
+                Contact.last_name,
+                Contact.organisation,
+                Contact.postcode,
+                Contact.city,
+                Contact.street,
+            ).where(Contact.id.in_(values)),
+            {"values": part},
         ).tuples():
-            if cid in skip:
-                continue
-            for key in duplicate_keys((), (), first, last, postcode):
-                found.setdefault(key, cid)
-    return {key: cid for key, cid in found.items() if key in wanted}
+            rows[cid] = tuple(fields)
+        for cid, address in conn.execute(
+            select(ContactEmail.contact_id, ContactEmail.address)
+            .where(ContactEmail.contact_id.in_(values))
+            .order_by(ContactEmail.contact_id, ContactEmail.position),
+            {"values": part},
+        ).tuples():
+            emails.setdefault(cid, []).append(address)
+        for cid, number in conn.execute(
+            select(ContactPhone.contact_id, ContactPhone.number)
+            .where(ContactPhone.contact_id.in_(values))
+            .order_by(ContactPhone.contact_id, ContactPhone.position),
+            {"values": part},
+        ).tuples():
+            phones.setdefault(cid, []).append(number)
+    return {
+        cid: person(
+            first,
+            last,
+            organisation,
+            emails.get(cid, ()),
+            phones.get(cid, ()),
+            postcode,
+            city,
+            street,
+        )
+        for cid, (first, last, organisation, postcode, city, street) in sorted(rows.items())
+    }
 
 
 def special_notes(row: ImportedRow, column: str) -> RowProblem | None:
@@ -342,11 +482,15 @@ def special_notes(row: ImportedRow, column: str) -> RowProblem | None:
 
 
 __all__ = [
+    "Candidates",
+    "InFile",
     "Sink",
     "SuppressionList",
     "analyse",
     "existing_matches",
     "fill",
+    "person_of",
     "place",
     "special_notes",
+    "stored_people",
 ]

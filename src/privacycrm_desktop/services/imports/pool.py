@@ -42,14 +42,14 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 from privacycrm_desktop.domain.contact_columns import StoredColumns, stored_columns
-from privacycrm_desktop.domain.import_formats import ColumnTarget, RowProblem
-from privacycrm_desktop.domain.import_rows import (
-    DEFAULT_COUNTRY,
-    ImportedRow,
-    duplicate_keys,
-    read_row,
+from privacycrm_desktop.domain.duplicates import MatchKey, Person, match_keys, person
+from privacycrm_desktop.domain.import_formats import ColumnTarget, ImportField, RowProblem
+from privacycrm_desktop.domain.import_rows import DEFAULT_COUNTRY, ImportedRow, read_row
+from privacycrm_desktop.domain.suppression import (
+    HashKind,
+    normalised_candidates,
+    suppression_points,
 )
-from privacycrm_desktop.domain.suppression import HashKind, normalised_candidates
 
 #: Tables with fewer data rows are checked in the calling process.
 POOL_MIN_ROWS = 5_000
@@ -77,15 +77,22 @@ class RowPlan(NamedTuple):
 
 class ValidRow(NamedTuple):
     """A valid row with what the steps after validation need, computed where it was
-    checked: its duplicate keys, their suppression digests, and the stored columns of the
-    contact as read."""
+    checked: its suppression points and their digests, the stored columns of the contact
+    as read, and what identifies the person (``domain.duplicates``)."""
 
     row: ImportedRow
+    #: The points the suppression list is checked for (every e-mail, every number, the
+    #: name + postcode).
     keys: Keys
     #: (hash kind, digest) of the keys of the kinds the suppression list holds.
     digests: tuple[tuple[str, str], ...]
     #: Sort key, primary e-mail and phone, full-text row (``domain.contact_columns``).
     columns: StoredColumns
+    #: The person as duplicates are compared, and the keys that may find another record.
+    person: Person = Person()
+    matches: tuple[MatchKey, ...] = ()
+    #: The row's UID cell (a contact of this database when it is our own export's).
+    uid: str = ""
 
 
 #: A checked row: valid, or every problem of an invalid row.
@@ -96,6 +103,9 @@ def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
     """Read and validate *rows* (row number, cells) with the editor's rules, in order."""
     checked: list[Checked] = []
     headers, mapping, today, suppression, country = plan
+    uid_column = next(
+        (i for i, t in enumerate(mapping) if t is not None and t.field is ImportField.UID), None
+    )
     for number, cells in rows:
         row = read_row(number, headers, cells, mapping, today, default_country=country)
         if isinstance(row, list):
@@ -107,7 +117,7 @@ def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
             # A point kept as typed or made up (555) identifies nobody.
             emails = tuple(e for e in emails if e not in row.unkeyed)
             phones = tuple(p for p in phones if p not in row.unkeyed)
-        keys = duplicate_keys(emails, phones, data.first_name, data.last_name, data.postcode)
+        keys = suppression_points(emails, phones, data.first_name, data.last_name, data.postcode)
         digests: tuple[tuple[str, str], ...] = ()
         if suppression is not None:
             salt, kinds = suppression
@@ -117,7 +127,23 @@ def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
                 if kind.value in kinds
                 for digest in normalised_candidates(salt, kind, key)
             )
-        checked.append(ValidRow(row, keys, digests, stored_columns(data)))
+        who = person(
+            data.first_name,
+            data.last_name,
+            data.organisation,
+            emails,
+            phones,
+            data.postcode,
+            data.city,
+            data.street,
+            data.birth_date,
+        )
+        uid = (
+            cells[uid_column].strip() if uid_column is not None and uid_column < len(cells) else ""
+        )
+        checked.append(
+            ValidRow(row, keys, digests, stored_columns(data), who, tuple(match_keys(who)), uid)
+        )
     return checked
 
 

@@ -1,10 +1,11 @@
 """ "Export selected...": the chosen contacts to a CSV or vCard file.
 
-The dialog asks for the format, the purpose (from the register), the recipient and its
-kind, the declaration that the recipient would use the data for its own purposes (which is
-refused, rule 6), and the file. It shows which fields the file will hold: those the user's
-role may see. The export runs off the UI thread with a progress bar and a Cancel button;
-a cancelled export leaves no file.
+The dialog asks for the format and the program it is for (a CSV profile: ours, Outlook,
+Google, a Belgian Excel; or the vCard version), the purpose (from the register), the
+recipient and its kind, the declaration that the recipient would use the data for its
+own purposes (which is refused, rule 6), and the file. It shows which fields the file
+will hold: those the user's role may see. The export runs off the UI thread with a
+progress bar and a Cancel button; a cancelled export leaves no file.
 
 The selection arrives as row ranges of the list (the list is lazy: a million rows are not
 turned into a million ids on the UI thread); the worker turns them into contact ids
@@ -13,6 +14,7 @@ through the contact service, or exports every contact when the whole list is sel
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +36,13 @@ from PySide6.QtWidgets import (
 )
 
 from privacycrm_desktop.domain.errors import DomainError, FieldProblem, ValidationFailed
+from privacycrm_desktop.domain.export_csv import CSV_PROFILE_LABELS, CsvProfile
 from privacycrm_desktop.domain.export_formats import (
     EXPORT_FORMAT_LABELS,
     FILE_SUFFIXES,
     ExportFormat,
 )
+from privacycrm_desktop.domain.export_vcard import VCARD_VERSION_LABELS, VcardVersion
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.purposes import RECIPIENT_KIND_LABELS, RecipientKind
 from privacycrm_desktop.i18n import N_, _, describe_error, ngettext
@@ -172,6 +176,8 @@ class ExportDialog(QDialog):
         for fmt in ExportFormat:
             self.format.addItem(_(EXPORT_FORMAT_LABELS[fmt]), fmt)
         self.format.currentIndexChanged.connect(self._format_changed)
+        self.variant = QComboBox()
+        self._fill_variants()
         self.purpose = QComboBox()
         for purpose in self._services.statements.purposes(self._actor):
             self.purpose.addItem(_(purpose.name), purpose.code)
@@ -211,6 +217,7 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         rows: list[tuple[str, QWidget, str | None]] = [
             (_("&Format:"), self.format, None),
+            (_("For pro&gram:"), self.variant, None),
             (_("&Purpose:"), self.purpose, "purpose"),
             (_("&Recipient:"), self.recipient, "recipient"),
             (_("&Kind of recipient:"), self.kind, None),
@@ -247,8 +254,19 @@ class ExportDialog(QDialog):
         if index >= 0:
             self.kind.setCurrentIndex(index)
 
+    def _fill_variants(self) -> None:
+        """The CSV profiles or the vCard versions, as the format asks."""
+        self.variant.clear()
+        labels: dict[CsvProfile, str] | dict[VcardVersion, str]
+        labels = (
+            CSV_PROFILE_LABELS if self.chosen_format() is ExportFormat.CSV else VCARD_VERSION_LABELS
+        )
+        for value, label in labels.items():
+            self.variant.addItem(_(label), value.value)
+
     def _format_changed(self) -> None:
-        """Give the file name the new format's ending."""
+        """Offer the new format's programs; give the file name the new format's ending."""
+        self._fill_variants()
         path = Path(self.file.text().strip())
         if path.name and path.suffix.lower() in (".csv", ".vcf"):
             self.file.setText(str(path.with_suffix(FILE_SUFFIXES[self.chosen_format()])))
@@ -266,12 +284,16 @@ class ExportDialog(QDialog):
     def request(self) -> ExportRequest:
         """The export as the form describes it (the service checks it)."""
         kind = self.kind.currentData()
+        value = str(self.variant.currentData())
+        csv = self.chosen_format() is ExportFormat.CSV
         return ExportRequest(
             format=self.chosen_format(),
             purpose=str(self.purpose.currentData() or ""),
             recipient=self.recipient.currentText(),
             recipient_kind=RecipientKind(kind) if kind is not None else None,
             recipient_own_use=self.own_use.isChecked(),
+            csv_profile=CsvProfile(value) if csv else CsvProfile.PRIVACYCRM,
+            vcard_version=VcardVersion.V4 if csv else VcardVersion(value),
         )
 
     def start_export(self) -> Job[object] | None:
@@ -290,14 +312,7 @@ class ExportDialog(QDialog):
 
         def work(context: JobContext) -> object:
             ids = selected_ids(services.contacts, actor, selection, context.progress_or_cancel)
-            chosen = ExportRequest(
-                format=request.format,
-                purpose=request.purpose,
-                recipient=request.recipient,
-                contact_ids=ids,
-                recipient_kind=request.recipient_kind,
-                recipient_own_use=request.recipient_own_use,
-            )
+            chosen = dataclasses.replace(request, contact_ids=ids)
             return services.exports.export(actor, chosen, out, context.progress_or_cancel)
 
         self.export_button.setEnabled(False)

@@ -1,0 +1,219 @@
+"""When two records are one person: the keys that identify a person, and the check that
+the rest of the two records does not say otherwise.
+
+A key identifies a person only if two different people do not share it in ordinary life:
+an e-mail address, a mobile number, a name with a postcode, with an organisation or with
+a phone number, an organisation address's organisation. A landline or switchboard number
+alone is no key (two colleagues share it). A key finds a candidate; ``same_person`` then
+decides: names that differ, birth dates that differ, or e-mail addresses (or mobile
+numbers, when no e-mail address is shared) that have nothing in common mean two people,
+whatever key they share. A missed duplicate can be merged later by hand; one person's
+data attached to another cannot be undone without the person noticing.
+
+The suppression list (``domain.suppression``) is another matter and keeps every number:
+an erased person must be recognised by any point of theirs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from privacycrm_desktop.domain.normalize import fold
+
+#: Belgian mobile numbers (phonenumbers' BE metadata: ``4[5-9]\d{7}`` after +32); the
+#: short cut spares parsing most numbers of a Belgian file again.
+_BELGIAN_MOBILE = re.compile(r"\+324[5-9]\d{7}")
+_WORDS = re.compile(r"\w+")
+
+
+class MatchKind(StrEnum):
+    """What a duplicate key is made of."""
+
+    EMAIL = "email"
+    MOBILE = "mobile"
+    NAME_POSTCODE = "name_postcode"
+    NAME_ORGANISATION = "name_organisation"
+    NAME_PHONE = "name_phone"
+    #: A name and nothing else that identifies (no e-mail, phone, postcode, organisation).
+    NAME = "name"
+    #: The organisation of a contact without a person's name (an organisation address).
+    ORGANISATION = "organisation"
+    #: Our own export's UID: the file names the contact (never made by ``match_keys``).
+    UID = "uid"
+
+
+MatchKey = tuple[MatchKind, str]
+
+
+@functools.lru_cache(maxsize=65_536)
+def is_mobile(e164: str) -> bool:
+    """Is the number a mobile (or personal) number, i.e. one person's?
+
+    phonenumbers' FIXED_LINE_OR_MOBILE (the United States, Canada, China...: the numbering
+    plan does not tell) counts as not a mobile: such a number may be a switchboard, and a
+    missed duplicate is cheaper than two people made one. A number that is not in E.164
+    form (kept as typed) is no mobile either.
+    """
+    if e164.startswith("+32"):
+        return _BELGIAN_MOBILE.fullmatch(e164) is not None
+    if not e164.startswith("+"):
+        return False
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    kind = phonenumbers.number_type(number)
+    return kind in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.PERSONAL_NUMBER,
+    )
+
+
+def name_words(first_name: str, last_name: str) -> tuple[str, ...]:
+    """The folded words of a name, sorted (so first and last name may be swapped)."""
+    return tuple(sorted(_WORDS.findall(fold(f"{first_name} {last_name}"))))
+
+
+@dataclass(frozen=True)
+class Person:
+    """What tells one person from another, in comparable form."""
+
+    name: tuple[str, ...] = ()
+    organisation: str = ""
+    emails: frozenset[str] = frozenset()
+    phones: tuple[str, ...] = ()
+    mobiles: frozenset[str] = frozenset()
+    postcode: str = ""
+    city: str = ""
+    street: str = ""
+    birth_date: dt.date | None = None
+
+
+def person(
+    first_name: str,
+    last_name: str,
+    organisation: str = "",
+    emails: Iterable[str] = (),
+    phones: Sequence[str] = (),
+    postcode: str = "",
+    city: str = "",
+    street: str = "",
+    birth_date: dt.date | None = None,
+) -> Person:
+    """A person's comparable form from the values a contact holds (phones in E.164)."""
+    phones = tuple(dict.fromkeys("".join(p.split()) for p in phones if p.strip()))
+    return Person(
+        name=name_words(first_name, last_name),
+        organisation=" ".join(fold(organisation).split()),
+        emails=frozenset(e.strip().casefold() for e in emails if e.strip()),
+        phones=phones,
+        mobiles=frozenset(p for p in phones if is_mobile(p)),
+        postcode="".join(postcode.split()).upper(),
+        city=" ".join(fold(city).split()),
+        street=" ".join(_WORDS.findall(fold(street))),
+        birth_date=birth_date,
+    )
+
+
+def match_keys(who: Person) -> list[MatchKey]:
+    """The keys that may find another record of *who* (see the module's docstring)."""
+    keys: list[MatchKey] = [(MatchKind.EMAIL, e) for e in sorted(who.emails)]
+    keys += [(MatchKind.MOBILE, p) for p in who.phones if p in who.mobiles]
+    if who.name:
+        name = " ".join(who.name)
+        if who.postcode:
+            keys.append((MatchKind.NAME_POSTCODE, f"{name}|{who.postcode}"))
+        if who.organisation:
+            keys.append((MatchKind.NAME_ORGANISATION, f"{name}|{who.organisation}"))
+        keys += [(MatchKind.NAME_PHONE, f"{name}|{p}") for p in who.phones]
+        if not (who.emails or who.phones or who.postcode or who.organisation):
+            keys.append((MatchKind.NAME, name))
+    elif who.organisation:
+        keys.append((MatchKind.ORGANISATION, who.organisation))
+    return keys
+
+
+def _words_agree(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """Is every word of *short* in *long* (an initial standing for a word it starts, on
+    either side)?"""
+    rest = list(long)
+    unmatched = []
+    for word in short:
+        if word in rest:
+            rest.remove(word)
+        else:
+            unmatched.append(word)
+    for word in unmatched:
+        other = next(
+            (
+                w
+                for w in rest
+                if (len(word) == 1 and w.startswith(word)) or (len(w) == 1 and word.startswith(w))
+            ),
+            None,
+        )
+        if other is None:
+            return False
+        rest.remove(other)
+    return True
+
+
+def names_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Can two names be one person's ("Jan Peeters", "J. Peeters", "Peeters")?"""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return _words_agree(short, long)
+
+
+def _points_disagree(a: Person, b: Person) -> bool:
+    """Both have e-mail addresses and share none; or, sharing no address, both have
+    mobile numbers and share none."""
+    shared_email = a.emails & b.emails
+    if a.emails and b.emails and not shared_email:
+        return True
+    return not shared_email and bool(a.mobiles and b.mobiles) and not a.mobiles & b.mobiles
+
+
+def _organisations_disagree(a: Person, b: Person) -> bool:
+    """Two nameless records (organisation addresses) of other organisations or numbers."""
+    if a.name or b.name:
+        return False
+    if a.organisation and b.organisation and a.organisation != b.organisation:
+        return True
+    return bool(a.phones and b.phones) and not set(a.phones) & set(b.phones)
+
+
+def same_person(a: Person, b: Person, kind: MatchKind) -> bool:
+    """Do two records that share a key of *kind* hold one person (nothing disagrees)?"""
+    if a.name and b.name and not names_agree(a.name, b.name):
+        return False
+    if a.birth_date and b.birth_date and a.birth_date != b.birth_date:
+        return False
+    if _points_disagree(a, b) or _organisations_disagree(a, b):
+        return False
+    if kind in (MatchKind.NAME, MatchKind.ORGANISATION):
+        # Only a name (or an organisation) in common: the address must not differ.
+        return all(
+            not (mine and theirs) or mine == theirs
+            for mine, theirs in ((a.city, b.city), (a.street, b.street))
+        )
+    return True
+
+
+__all__ = [
+    "MatchKey",
+    "MatchKind",
+    "Person",
+    "is_mobile",
+    "match_keys",
+    "name_words",
+    "names_agree",
+    "person",
+    "same_person",
+]
