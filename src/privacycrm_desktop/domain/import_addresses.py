@@ -3,7 +3,9 @@
 Exports hold up to three addresses (Outlook's business, home and other; Thunderbird's
 work and home; Google's "Address 1", "Address 2"), each spread over several columns. A
 contact holds one postal address, so the parts are grouped by the address their header
-names, and one whole address is taken: never the street of one with the city of another.
+names (a header naming none, such as "Postcode", belongs to the address of the column
+before it), and one whole address is taken: never the street of one with the city of
+another.
 The work address comes first (this is a business's contact list: the address it writes
 to is where the person works), then an address the header does not qualify, then
 numbered ones, then home and other. The first group with a street and a postcode or city
