@@ -407,7 +407,11 @@ def test_a_plain_address_header_belongs_to_the_address_before_it() -> None:
 
 
 def test_a_title_line_above_an_excel_header_is_skipped() -> None:
-    text = "Klantenlijst 2026;;;\r\nNaam;Voornaam;E-mail;GSM\r\nPeeters;Jan;jan@example.be;0475 12 34 56\r\n"
+    text = (
+        "Klantenlijst 2026;;;\r\n"
+        "Naam;Voornaam;E-mail;GSM\r\n"
+        "Peeters;Jan;jan@example.be;0475 12 34 56\r\n"
+    )
     data = text.encode("cp1252")
     table = read_table(data, detect_shape(data, "klanten.csv"))
     assert table.shape.delimiter == ";"
