@@ -3,12 +3,17 @@
 Exports hold up to three addresses (Outlook's business, home and other; Thunderbird's
 work and home; Google's "Address 1", "Address 2"), each spread over several columns. A
 contact holds one postal address, so the parts are grouped by the address their header
-names, and one whole address is taken: never the street of one with the city of another.
+names (a header naming none, such as "Postcode", belongs to the address of the column
+before it), and one whole address is taken: never the street of one with the city of
+another.
+
 The work address comes first (this is a business's contact list: the address it writes
 to is where the person works), then an address the header does not qualify, then
-numbered ones, then home and other. The first group with a street and a postcode or city
-wins; when none is complete, the one with most parts. Every other address is kept as a
-line of the contact's notes, labelled with the header's own word ("Home: ...").
+numbered ones, then home and other; a numbered address whose row states its kind in a
+column of its own (Google's "Address 1 - Type": "Work") takes that kind's place. The
+first group with a street and a postcode or city wins; when none is complete, the one
+with most parts. Every other address is kept as a line of the contact's notes, labelled
+with the header's own word or the stated kind ("Home: ...").
 
 A whole address in one cell (an Excel "Adres": "Kerkstraat 1, 9000 Gent") is split into
 street, postcode, city and country; one that cannot be split stays whole as the street.
@@ -22,6 +27,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from privacycrm_desktop.domain.import_formats import ImportField
+from privacycrm_desktop.domain.import_profiles import header_key
 from privacycrm_desktop.domain.normalize import fold
 
 F = ImportField
@@ -91,6 +97,30 @@ def address_group(header: str) -> AddressGroup:
 
 
 _PLAIN = (1, 0)
+_NUMBERED = re.compile(r"^(?:address|adres|adresse) (\d+) (?:type|label)$")
+
+
+def kind_columns(headers: Sequence[str]) -> dict[tuple[int, int], int]:
+    """The columns stating the kind of a numbered address (Google's "Address 2 - Type"
+    or "- Label"), by the address's group rank."""
+    found: dict[tuple[int, int], int] = {}
+    for index, header in enumerate(headers):
+        match = _NUMBERED.match(header_key(header))
+        if match:
+            found.setdefault((2, int(match[1])), index)
+    return found
+
+
+def stated_kind(text: str, number: int) -> tuple[tuple[int, int], str]:
+    """The place in the order and the label of an address whose row says what it is
+    ("Work", "* Home", "Privé"); an unknown kind keeps its number's place."""
+    label = " ".join(text.replace("*", " ").split())
+    for word in _WORD.findall(label):
+        key = fold(word)
+        for _kind, rank, vocabulary in _KINDS:
+            if key in vocabulary:
+                return (rank, number), label
+    return (2, number), label
 
 
 def column_groups(
@@ -291,11 +321,22 @@ class AddressCollector:
             parts = self._groups[rank] = _Parts(label)
         parts.put(target, header, cell)
 
-    def choose(self) -> ChosenAddress:
-        """The first complete address in the order (or the fullest), and the others."""
+    def choose(self, kinds: dict[tuple[int, int], str] | None = None) -> ChosenAddress:
+        """The first complete address in the order (or the fullest), and the others.
+
+        *kinds* gives a numbered address the kind the row states in a column of its own
+        (Google's "Address 1 - Type": "Work", "Home"), which places it in the order.
+        """
         if not self._groups:
             return _NO_ADDRESS
-        groups = [self._groups[g] for g in sorted(self._groups)]
+        order = {rank: rank for rank in self._groups}
+        if kinds:
+            for rank, text in kinds.items():
+                parts = self._groups.get(rank)
+                if parts is not None and text.strip():
+                    kind_rank, parts.label = stated_kind(text, rank[1])
+                    order[rank] = kind_rank
+        groups = [self._groups[g] for g in sorted(self._groups, key=order.__getitem__)]
         for parts in groups:
             if parts.wholes:
                 parts.fill_from_wholes()

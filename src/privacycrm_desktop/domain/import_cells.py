@@ -105,12 +105,18 @@ class CellsTogether:
         else:
             self.values.setdefault(field, value)
 
-    def put_in(self, values: dict[ImportField, str], columns: dict[ImportField, list[str]]) -> None:
+    def put_in(
+        self,
+        values: dict[ImportField, str],
+        columns: dict[ImportField, list[str]],
+        kinds: dict[tuple[int, int], str] | None = None,
+    ) -> None:
         """Put the values made together into the row's *values*, and the headers they
-        came from into its *columns* (a problem with a value names its column)."""
+        came from into its *columns* (a problem with a value names its column); *kinds*
+        are the kinds the row states for its numbered addresses."""
         for field, value in self.values.items():
             values.setdefault(field, value)
-        address = self.addresses.choose()
+        address = self.addresses.choose(kinds)
         values.update(address.fields)
         for field, headers in address.headers.items():
             # A part split from a whole-address cell names that cell's column too.

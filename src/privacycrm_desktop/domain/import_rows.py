@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from privacycrm_desktop.domain import person_names
 from privacycrm_desktop.domain.consent import Channel, ConsentStatus
@@ -36,7 +36,7 @@ from privacycrm_desktop.domain.contacts import (
     validate_contact,
 )
 from privacycrm_desktop.domain.errors import ValidationFailed
-from privacycrm_desktop.domain.import_addresses import AddressGroup, column_groups
+from privacycrm_desktop.domain.import_addresses import AddressGroup, column_groups, kind_columns
 from privacycrm_desktop.domain.import_cells import CellsTogether, points
 from privacycrm_desktop.domain.import_formats import (
     MAX_CELL_CHARS,
@@ -247,9 +247,15 @@ def _gather(
         else:
             if together is None:
                 together = CellsTogether()
-            together.add(header, target.field, cell, _address_groups(headers, mapping)[index])
+            group = _address_columns(headers, mapping).groups[index]
+            together.add(header, target.field, cell, group)
     if together is not None:
-        together.put_in(found.values, found.columns)
+        kinds = {
+            rank: cells[index]
+            for rank, index in _address_columns(headers, mapping).kinds.items()
+            if index < len(cells)
+        }
+        together.put_in(found.values, found.columns, kinds)
     return found
 
 
@@ -279,25 +285,33 @@ def row_values(
     )
 
 
-#: The address groups of the last files' columns, by the identity of their headers and
-#: mapping (an import gives every row the same two objects; they are kept here with the
-#: answer, so an id is never taken for another object's).
-_GROUPS: dict[tuple[int, int], tuple[object, object, tuple[AddressGroup | None, ...]]] = {}
+class _AddressColumns(NamedTuple):
+    """A file's address columns: the address each belongs to, and the columns stating
+    the kind of a numbered address."""
+
+    groups: tuple[AddressGroup | None, ...]
+    kinds: dict[tuple[int, int], int]
 
 
-def _address_groups(
+#: The address columns of the last files, by the identity of their headers and mapping
+#: (an import gives every row the same two objects; they are kept here with the answer,
+#: so an id is never taken for another object's).
+_COLUMNS: dict[tuple[int, int], tuple[object, object, _AddressColumns]] = {}
+
+
+def _address_columns(
     headers: Sequence[str], mapping: Sequence[ColumnTarget | None]
-) -> tuple[AddressGroup | None, ...]:
+) -> _AddressColumns:
     key = (id(headers), id(mapping))
-    known = _GROUPS.get(key)
+    known = _COLUMNS.get(key)
     if known is not None and known[0] is headers and known[1] is mapping:
         return known[2]
     address = [t is not None and t.field in _ADDRESS_PARTS for t in mapping]
-    groups = column_groups(headers, address)
-    if len(_GROUPS) >= 8:
-        _GROUPS.clear()
-    _GROUPS[key] = (headers, mapping, groups)
-    return groups
+    columns = _AddressColumns(column_groups(headers, address), kind_columns(headers))
+    if len(_COLUMNS) >= 8:
+        _COLUMNS.clear()
+    _COLUMNS[key] = (headers, mapping, columns)
+    return columns
 
 
 _ADDRESS_PARTS = (F.STREET, F.ADDRESS, F.POSTCODE, F.CITY, F.COUNTRY)

@@ -161,12 +161,13 @@ def test_the_old_google_export_maps_every_address_and_value() -> None:
     assert (values[F.FIRST_NAME], values[F.LAST_NAME]) == ("Firstname", "Lastname")
     assert values[F.ORGANISATION] == "company"
     assert values[F.BIRTH_DATE] == "1975-12-12"
+    # Address 2 says it is the work address (its "Type" column): it comes first.
     assert (values[F.STREET], values[F.CITY], values[F.POSTCODE]) == (
-        "home_street",
-        "home_city",
-        "home_zip",
+        "work_street",
+        "work_city",
+        "work_zip",
     )
-    assert "Address 2: work_street, work_zip work_city, work_country" in values[F.NOTES]
+    assert "Home: home_street, home_zip home_city, home_country" in values[F.NOTES]
     assert "Fax" not in " ".join(mapped(table, F.PHONE))
 
 
@@ -407,9 +408,22 @@ def test_a_plain_address_header_belongs_to_the_address_before_it() -> None:
 
 
 def test_a_title_line_above_an_excel_header_is_skipped() -> None:
-    text = "Klantenlijst 2026;;;\r\nNaam;Voornaam;E-mail;GSM\r\nPeeters;Jan;jan@example.be;0475 12 34 56\r\n"
+    text = (
+        "Klantenlijst 2026;;;\r\n"
+        "Naam;Voornaam;E-mail;GSM\r\n"
+        "Peeters;Jan;jan@example.be;0475 12 34 56\r\n"
+    )
     data = text.encode("cp1252")
     table = read_table(data, detect_shape(data, "klanten.csv"))
     assert table.shape.delimiter == ";"
     assert table.headers == ("Naam", "Voornaam", "E-mail", "GSM")
     assert table.rows == [(1, ("Peeters", "Jan", "jan@example.be", "0475 12 34 56"))]
+
+
+def test_a_numbered_address_without_a_stated_kind_keeps_its_number() -> None:
+    headers = ("Last Name", "Address 1 - Type", "Address 1 - Street", "Address 1 - City")
+    headers += ("Address 2 - Type", "Address 2 - Street", "Address 2 - City")
+    cells = ("Claes", "", "Meir 1", "Antwerpen", "Vakantie", "Zeedijk 5", "Knokke")
+    found = row_values(headers, cells, guess_mapping(headers))
+    assert (found.values[F.STREET], found.values[F.CITY]) == ("Meir 1", "Antwerpen")
+    assert found.values[F.NOTES] == "Vakantie: Zeedijk 5, Knokke"
