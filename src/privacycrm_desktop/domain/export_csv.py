@@ -207,9 +207,9 @@ def language_name(code: str, language: str) -> str:
     return str(babel.Locale(language).languages.get(code, code)) if code else ""
 
 
-def phone_text(number: str, profile: CsvProfile) -> str:
+def phone_text(number: str, profile: CsvProfile, country: str = "") -> str:
     """A stored E.164 number as the profile's program writes it (a masked number, or
-    one kept as typed, as it is)."""
+    one kept as typed, as it is); *country* is the contact's."""
     if profile is CsvProfile.PRIVACYCRM or not number.startswith("+"):
         return number
     import phonenumbers
@@ -218,10 +218,17 @@ def phone_text(number: str, profile: CsvProfile) -> str:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         return number
+    international = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     if profile in (CsvProfile.EXCEL_NL, CsvProfile.EXCEL_FR):
-        # As a Belgian dials it: the national form at home, 00 and the country abroad.
-        return str(phonenumbers.format_out_of_country_calling_number(parsed, "BE"))
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+        # As a Belgian dials it: the national form for a Belgian number of a contact in
+        # Belgium, 00 and the country code otherwise. An import reads a number in the
+        # national form in the contact's country, so a Dutch contact's Belgian number
+        # needs its "00 32" to come back as it was.
+        at_home = phonenumbers.region_code_for_number(parsed) == "BE"
+        if at_home and country.upper() in ("", "BE"):
+            return str(phonenumbers.format_out_of_country_calling_number(parsed, "BE"))
+        return "00 " + str(international)[1:]
+    return str(international)
 
 
 class CsvExportWriter:
@@ -318,7 +325,7 @@ class CsvExportWriter:
             if field == "emails":
                 cells += self._email_cells(contact.emails)
             elif field == "phones":
-                cells += self._phone_cells(contact.phones)
+                cells += self._phone_cells(contact.phones, contact.country)
             else:
                 cells.append(neutralise(self._scalar(contact, field)))
         return cells
@@ -345,9 +352,9 @@ class CsvExportWriter:
             return [c for v in values for c in ("", neutralise(v))]
         return [neutralise(v) for v in values]
 
-    def _phone_cells(self, phones: tuple[str, ...]) -> list[str]:
+    def _phone_cells(self, phones: tuple[str, ...], country: str) -> list[str]:
         profile = self._profile
-        texts = [phone_cell(phone_text(p, profile)) for p in phones]
+        texts = [phone_cell(phone_text(p, profile, country)) for p in phones]
         if profile is CsvProfile.OUTLOOK:
             columns = self._outlook_phones()
             cells = dict.fromkeys(columns, "")
