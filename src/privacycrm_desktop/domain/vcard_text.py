@@ -130,6 +130,11 @@ def logical_lines(text: str) -> list[str]:
             # the line is part of the value, not a broken property.
             lines[-1] += "\\n" + line
             continue
+        if lines and prop is None and _not_read(lines[-1]):
+            # A raw line break in a property the import leaves out (Thunderbird writes a
+            # custom field's carriage return as it is): it goes with its property.
+            lines[-1] += "\\n" + line
+            continue
         binary = prop is not None and _is_base64(prop)
         if prop is not None and _is_quoted_printable(prop):
             while line.endswith("=") and index < len(raw):
@@ -142,6 +147,11 @@ def logical_lines(text: str) -> list[str]:
 def _holds_text(line: str) -> bool:
     prop = split_property(line)
     return prop is not None and prop.name in _MULTILINE_TEXT
+
+
+def _not_read(line: str) -> bool:
+    prop = split_property(line)
+    return prop is not None and prop.name not in READ_PROPERTIES
 
 
 def _ends_in_backslash(line: str) -> bool:

@@ -214,6 +214,15 @@ def test_a_broken_card_is_reported_by_number_and_its_neighbours_arrive() -> None
     assert [(n, cells[1]) for n, cells in table.rows] == [(1, "Een"), (3, "Drie"), (4, "Vier")]
 
 
+def test_a_raw_line_break_in_a_property_left_out_does_not_break_the_card() -> None:
+    # Thunderbird's export writes a custom field's carriage return as it is.
+    text = card("N:Twee;Contact", "X-CUSTOM3;VALUE=TEXT:custom\r3", "EMAIL:twee@example.be")
+    table = table_of(text)
+    assert table.broken == []
+    (twee,) = rows(table)
+    assert (twee["N (family)"], twee["EMAIL"]) == ("Twee", "twee@example.be")
+
+
 def test_a_property_vobject_refuses_is_kept_in_the_notes_and_the_card_arrives() -> None:
     text = card(
         "N:Peeters;Jan",
