@@ -484,9 +484,12 @@ def _validated(
     settled = ContactInput(emails=data.emails, phones=data.phones, postcode=data.postcode)
     moved: dict[str, Any] = {}
     for _attempt in range(2):
-        notes = "\n".join(n for n in (data.notes.strip(), *found.notes) if n)
+        candidate = data
+        if found.notes or moved:
+            notes = "\n".join(n for n in (data.notes.strip(), *found.notes) if n)
+            candidate = replace(data, notes=notes, **moved)
         try:
-            return validate_contact(replace(data, notes=notes, **moved), today, settled=settled)
+            return validate_contact(candidate, today, settled=settled)
         except ValidationFailed as exc:
             problems = exc.problems
         movable = [p for p in problems if p.field in _MOVABLE and p.field not in moved]
