@@ -159,6 +159,7 @@ _MOVABLE = ("first_name", "last_name", "organisation", "street", "city")
 #: An import field a display name may come in (a vCard's FN, an e-mail display name):
 #: used for the name when the row has no first or last name.
 _DISPLAY_NAME_FIELDS = ("display_name", F.FULL_NAME.value)
+_ADDRESS_IN_NAME = re.compile(r"[(<\[][^)>\]]*@[^)>\]]*[)>\]]")
 
 
 @dataclass
@@ -377,8 +378,12 @@ def _names(values: dict[ImportField, str]) -> tuple[str, str]:
     if first.strip() or last.strip():
         return first, last
     for name, value in values.items():
-        if name.value in _DISPLAY_NAME_FIELDS and value.strip():
-            return split_full_name(value)
+        if name.value in _DISPLAY_NAME_FIELDS:
+            # "Jan Peeters (jan@example.be)", "Jan <jan@example.be>": the name without the
+            # address; a display name that is only an address is no name.
+            shown = _ADDRESS_IN_NAME.sub(" ", value)
+            if shown.strip() and "@" not in shown:
+                return split_full_name(shown)
     return first, last
 
 
@@ -557,9 +562,12 @@ def _validated(
     settled = ContactInput(emails=data.emails, phones=data.phones, postcode=data.postcode)
     moved: dict[str, Any] = {}
     for _attempt in range(2):
-        notes = "\n".join(n for n in (data.notes.strip(), *found.notes) if n)
+        candidate = data
+        if found.notes or moved:
+            notes = "\n".join(n for n in (data.notes.strip(), *found.notes) if n)
+            candidate = replace(data, notes=notes, **moved)
         try:
-            return validate_contact(replace(data, notes=notes, **moved), today, settled=settled)
+            return validate_contact(candidate, today, settled=settled)
         except ValidationFailed as exc:
             problems = exc.problems
         movable = [p for p in problems if p.field in _MOVABLE and p.field not in moved]

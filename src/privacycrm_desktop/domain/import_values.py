@@ -139,13 +139,13 @@ def read_phone(text: str, region: str) -> tuple[str, str | None]:
 
 def phone_region(text: str) -> str | None:
     """The country of a number written internationally (+31..., 0033...); else None."""
-    import phonenumbers
-
     candidate = text.strip()
     if candidate.startswith("00"):
         candidate = "+" + candidate[2:]
     if not candidate.startswith("+"):
         return None
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(candidate, None)
     except phonenumbers.NumberParseException:
@@ -242,7 +242,9 @@ def in_column_order(checks: list[ValueToCheck], headers: Sequence[str]) -> tuple
 def printable(text: str) -> str:
     """*text* as it can be kept: control characters (which no field takes) as spaces, runs
     of white space collapsed."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(text.split())
 
 
 def notes_line(column: str, raw: str) -> str:

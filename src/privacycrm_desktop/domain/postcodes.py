@@ -7,6 +7,7 @@ that country writes it (the Dutch "1234 AB", the British "SW1A 1AA").
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -51,6 +52,9 @@ def known_format(country: str) -> bool:
     return country in FORMATS
 
 
+# A file's postcodes repeat (a few thousand places) and an import reads each row's twice
+# (to decide a missing country, then to write it): a code once read is remembered.
+@functools.lru_cache(maxsize=8192)
 def postcode_in(text: str, country: str) -> str | None:
     """*text* written as *country*'s post writes it, or None when it is not one of its
     postcodes. Only for a country whose format is known (``known_format``)."""

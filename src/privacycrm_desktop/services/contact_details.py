@@ -112,7 +112,8 @@ def read_detail(
         street=str(values["street"]),
         postcode=str(values["postcode"]),
         city=str(values["city"]),
-        country=str(values["country"] or "BE"),
+        # "" is a country an import could not tell: shown as none, never as Belgium.
+        country=str(values["country"] if values["country"] is not None else "BE"),
         language=Language(contact.language),
         birth_date=_date(values["birth_date"]),
         notes=str(values["notes"] or ""),

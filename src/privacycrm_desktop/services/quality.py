@@ -20,7 +20,7 @@ from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.postcodes import known_format, postcode_in
 from privacycrm_desktop.domain.retention import add_months
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.models import Contact, ContactPhone
+from privacycrm_desktop.persistence.models import Contact, ContactEmail, ContactPhone
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
@@ -30,6 +30,7 @@ NO_INTERACTION = N_("No interaction for {years} years")
 NO_WAY_TO_REACH = N_("No e-mail address, phone number or street")
 INVALID_EMAIL = N_("The e-mail address is not valid")
 NO_NAME = N_("No name")
+EMAIL_NOT_READ = N_("The e-mail address {value} could not be read")
 PHONE_NOT_READ = N_("The phone number {value} could not be read")
 PHONE_MADE_UP = N_("The phone number {value} looks made up (555)")
 POSTCODE_NOT_OF_COUNTRY = N_("The postcode {value} does not fit the country {country}")
@@ -69,6 +70,23 @@ class QualityService:
         nameless = (
             (Contact.first_name == "") & (Contact.last_name == "") & (Contact.organisation == "")
         )
+        # An address an import kept as typed: no @, a space, or a domain reserved for
+        # examples that never receives mail (.invalid, .test).
+        unread_email = (
+            select(ContactEmail.address)
+            .where(
+                ContactEmail.contact_id == Contact.id,
+                or_(
+                    ~ContactEmail.address.contains("@"),
+                    ContactEmail.address.contains(" "),
+                    ContactEmail.address.like("%.invalid"),
+                    ContactEmail.address.like("%.test"),
+                ),
+            )
+            .order_by(ContactEmail.id)
+            .limit(1)
+            .scalar_subquery()
+        )
         unread_phone = _one_phone(~ContactPhone.number.startswith("+"))
         # A North-American number of the 555 exchange: +1, three digits, 555, four digits.
         made_up_phone = _one_phone(ContactPhone.number.like("+1___555____"))
@@ -82,6 +100,7 @@ class QualityService:
                 last_seen < cutoff,
                 unreachable,
                 nameless,
+                unread_email,
                 unread_phone,
                 made_up_phone,
                 Contact.postcode,
@@ -96,6 +115,7 @@ class QualityService:
                     Contact.primary_email != "",
                     Contact.postcode != "",
                     Contact.country == "",
+                    unread_email.is_not(None),
                     unread_phone.is_not(None),
                     made_up_phone.is_not(None),
                 )
@@ -121,6 +141,7 @@ class QualityService:
             stale,
             cannot_reach,
             no_name,
+            unread_email,
             unread_phone,
             made_up_phone,
             postcode,
@@ -134,7 +155,9 @@ class QualityService:
                 problems.append((NO_WAY_TO_REACH, {}))
             if no_name:
                 problems.append((NO_NAME, {}))
-            if email and not _valid_email(email):
+            if unread_email:
+                problems.append((EMAIL_NOT_READ, {"value": unread_email}))
+            elif email and not _valid_email(email):
                 problems.append((INVALID_EMAIL, {}))
             if unread_phone:
                 problems.append((PHONE_NOT_READ, {"value": unread_phone}))

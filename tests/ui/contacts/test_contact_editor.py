@@ -174,3 +174,28 @@ def test_the_year_of_a_birthday_can_be_said_unknown(
     assert field.value() == dt.date(1604, 5, 17)
     field.no_year.setChecked(False)
     assert field.value() == dt.date(1980, 5, 17)
+
+
+def test_a_contact_without_a_country_is_not_made_belgian_by_a_save(
+    qtbot: QtBot, services: Services, owner: Actor, tmp_path: Path
+) -> None:
+    path = tmp_path / "far.csv"
+    path.write_text(
+        "First Name,E-mail Address,Postal Code,Country\nEve,eve@example.com,X1,Atlantis\n"
+    )
+    preview = services.imports.preview(owner, path)
+    source = SourceInput(SourceKind.IMPORT_FILE, "far.csv", None)
+    plan = ImportPlan(
+        path, preview.shape, preview.mapping, source, "customer_relationship", "contract"
+    )
+    assert services.imports.run(owner, plan).imported == 1
+    [row] = services.contacts.page(owner, query="Eve")
+    assert services.contacts.get(owner, row.id).country == ""
+    dialog = new_editor(qtbot, services, owner, row.id)
+    assert dialog.editors["country"].currentText() == "(no country)"
+    dialog.editors["city"].setText("Poseidonis")
+    dialog.source_description.setText("Phone call")
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.save()
+    saved = services.contacts.get(owner, row.id)
+    assert (saved.city, saved.country, saved.postcode) == ("Poseidonis", "", "X1")

@@ -174,6 +174,12 @@ def test_every_page_on_an_excel_file(
     qtmodeltester.check(check.model)
     assert check.model.rowCount() == 0
     assert not check.save_button.isVisibleTo(wizard)
+    qtmodeltester.check(check.looks)
+    assert check.looks.rowCount() == 1
+    assert check.looks.index(0, 0).data() == "3"
+    assert check.looks.index(0, 1).data() == "E-mail Address"
+    assert "not an address" in check.looks.index(0, 2).data()
+    assert check.looks_table.isVisibleTo(wizard)
     assert check.counts.text() == bullets(result_lines(checked, dry_run=True))
     looks = ngettext(
         "{count} value needs a look (kept as typed or in the notes)",

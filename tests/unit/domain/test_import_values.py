@@ -296,3 +296,19 @@ def test_a_named_row_always_arrives_and_passes_the_editor_s_rules(
     assert len(contact.country) in (0, 2)
     settled = ContactInput(emails=contact.emails, phones=contact.phones, postcode=contact.postcode)
     assert validate_contact(contact, TODAY, settled=settled) == contact
+
+
+@pytest.mark.parametrize(
+    ("shown", "first", "last"),
+    [
+        ("Jan Peeters (jan@example.be)", "Jan", "Peeters"),
+        ("Jan Peeters <jan@example.be>", "Jan", "Peeters"),
+        ("jan@example.be", "", ""),
+        ("Peeters, Jan", "Jan", "Peeters"),
+    ],
+)
+def test_a_display_name_gives_the_name_without_the_address(
+    shown: str, first: str, last: str
+) -> None:
+    row = _row(shown, "jan@example.be", "", "", "", "", "")
+    assert (row.contact.first_name, row.contact.last_name) == (first, last)

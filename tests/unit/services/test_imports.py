@@ -925,10 +925,11 @@ def test_values_kept_as_typed_are_reviewed_and_do_not_stop_a_save(
         "Business Country/Region,Birthday\n"
         "Bob,Smith,bob@example.com,(905) 555-1234,K1A 0B1,Canada,--05-17\n"
         "Ann,Lee,ann@example.com,BusinessPhone,99,België,1850-03-04\n"
-        "Kim,Park,kim@example.com,,75001,,\n",
+        "Kim,Park,kim@example.com,,75001,,\n"
+        "Lou,Dee,lou@example.invalid,,,,\n",
     )
     result = run(svc, owner, path)
-    assert (result.imported, result.invalid_rows) == (3, 0)
+    assert (result.imported, result.invalid_rows) == (4, 0)
     bob = contact_by_email(svc, owner, "bob@example.com")
     ann = contact_by_email(svc, owner, "ann@example.com")
     kim = contact_by_email(svc, owner, "kim@example.com")
@@ -944,6 +945,10 @@ def test_values_kept_as_typed_are_reviewed_and_do_not_stop_a_save(
         ),
     )
     assert issues[kim] == (("The address has no country", {}),)
+    lou = contact_by_email(svc, owner, "lou@example.invalid")
+    assert issues[lou] == (
+        ("The e-mail address {value} could not be read", {"value": "lou@example.invalid"}),
+    )
     # A birthday without a year is stored (year 1604) and is no problem to review.
     assert svc.contacts.get(owner, bob).birth_date == dt.date(1604, 5, 17)
     # The editor saves Ann with her unreadable number and postcode unchanged...

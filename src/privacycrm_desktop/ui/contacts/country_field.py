@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from privacycrm_desktop.domain.normalize import fold
-from privacycrm_desktop.i18n import country_name, country_names, current_language
+from privacycrm_desktop.i18n import _, country_name, country_names, current_language
 
 #: Shown first: the countries most contacts of a Belgian business live in.
 NEIGHBOURS = ("BE", "NL", "FR", "LU", "DE")
@@ -28,17 +28,19 @@ class CountryCombo(QComboBox):
         self.set_code("BE")
 
     def set_code(self, code: str) -> None:
-        """Show the country *code*; an unknown code is shown as it is, not lost."""
-        code = (code or "BE").upper()
+        """Show the country *code*; an unknown code is shown as it is, not lost; an empty
+        one (an import could not tell the country) as no country, never as Belgium."""
+        code = (code or "").upper()
         index = self.findData(code)
         if index < 0:
-            self.addItem(code, code)
+            self.addItem(code or _("(no country)"), code)
             index = self.count() - 1
         self.setCurrentIndex(index)
 
     def code(self) -> str:
-        """The ISO code of the country chosen."""
-        return str(self.currentData() or "BE")
+        """The ISO code of the country chosen ("" for no country)."""
+        data = self.currentData()
+        return "BE" if data is None else str(data)
 
 
 __all__ = ["NEIGHBOURS", "CountryCombo"]

@@ -1,4 +1,5 @@
-"""The import wizard's check page: a dry run of every row, its counts and invalid rows.
+"""The import wizard's check page: a dry run of every row, its counts, its invalid rows and
+the values it imports as they are, to look at.
 
 The check runs on a worker thread (``ui.common.workers``) behind a progress bar; the invalid rows
 are listed with their reasons and can be saved as CSV for correction (the service writes
@@ -193,16 +194,13 @@ class CheckPage(QWizardPage):
         self.counts.setTextFormat(Qt.TextFormat.RichText)
         self.error = ErrorLabel()
         self.model = InvalidRowsModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = self._problem_table(self.model)
+        # The values imported as they are, for someone to correct (the data-quality
+        # review lists them again once imported).
+        self.looks = InvalidRowsModel(self)
+        self.looks_table = self._problem_table(self.looks)
+        self.looks_label = QLabel(_("&Values to look at (they are imported as they are):"))
+        self.looks_label.setBuddy(self.looks_table)
         self.table_label = QLabel(_("Invalid &rows (they are not imported):"))
         self.table_label.setBuddy(self.table)
         self.save_button = QPushButton(_("&Save invalid rows..."))
@@ -217,10 +215,26 @@ class CheckPage(QWizardPage):
         layout.addWidget(self.counts)
         layout.addLayout(save_row)
         layout.addWidget(self.table, 1000)
+        layout.addWidget(self.looks_label)
+        layout.addWidget(self.looks_table, 1000)
         layout.addStretch(1)  # keeps the lines at the top while there is no table
         QWidget.setTabOrder(self.save_button, self.table)  # as they are laid out
+        QWidget.setTabOrder(self.table, self.looks_table)
         self.job: Job[ImportResult] | None = None
         self._generation = 0
+
+    def _problem_table(self, model: InvalidRowsModel) -> QTableView:
+        table = QTableView()
+        table.setModel(model)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        table.setWordWrap(False)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        return table
 
     def initializePage(self) -> None:
         self._state.checked = None
@@ -228,6 +242,8 @@ class CheckPage(QWizardPage):
         self.counts.setText("")
         self.model.set_rows(())
         self._show_invalid(False)
+        self.looks.set_rows(())
+        self._show_looks(False)
         self.bar.setRange(0, 0)
         self.bar.show()
         self.status.setText(_("Checking every row..."))
@@ -280,6 +296,10 @@ class CheckPage(QWizardPage):
         self.counts.setText(bullets(result_lines(result, dry_run=True)))
         self.model.set_rows(result.invalid)
         self._show_invalid(bool(result.invalid))
+        self.looks.set_rows(
+            RowProblem(v.row_number, v.column, v.message, v.params) for v in result.to_check
+        )
+        self._show_looks(bool(result.to_check))
         if not result.imported and not result.merged:
             self.error.show_message(_("Nothing to import: go back to change your choices."))
         self.completeChanged.emit()
@@ -301,6 +321,10 @@ class CheckPage(QWizardPage):
 
     def _show_invalid(self, visible: bool) -> None:
         for widget in (self.table_label, self.save_button, self.table):
+            widget.setVisible(visible)
+
+    def _show_looks(self, visible: bool) -> None:
+        for widget in (self.looks_label, self.looks_table):
             widget.setVisible(visible)
 
     def isComplete(self) -> bool:
