@@ -21,6 +21,7 @@ records nothing; anything else records nothing and is a value to check.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
