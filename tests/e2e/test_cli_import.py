@@ -271,3 +271,20 @@ def test_refusals_and_usage_errors(
     assert words in err
     assert len(err.strip().splitlines()) == 1
     assert run_json(capsys, ready, "contacts", "list")["total"] == 1
+
+
+def test_a_birthday_without_a_year_is_shown_without_one(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "els.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:4.0\r\nN:Wouters;Els\r\nBDAY:--0517\r\nEND:VCARD\r\n")
+    assert (
+        run_json(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")["imported"]
+        == 1
+    )
+    shown = run_json(capsys, ready, "contacts", "show", "2")
+    assert shown["birth_date"] == "--05-17"
+    code, out, err = run(capsys, ready, "contacts", "show", "2")
+    assert code == 0, err
+    assert "--05-17" in out
+    assert "1604" not in out

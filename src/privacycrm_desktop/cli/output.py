@@ -93,13 +93,23 @@ def contact_row_document(row: ContactRow) -> dict[str, Any]:
     return document
 
 
+def _birthday_or_jsonable(field: str, value: Any) -> Any:
+    """A value for the output; a birthday without its year as ISO 8601 and vCard write one
+    (--MM-DD), not with the year ``contacts.NO_YEAR`` it is stored with."""
+    from privacycrm_desktop.domain.contacts import has_year
+
+    if field == "birth_date" and isinstance(value, dt.date) and not has_year(value):
+        return value.strftime("--%m-%d")
+    return jsonable(value)
+
+
 def contact_document(detail: ContactDetail) -> dict[str, Any]:
     """Every field of a contact, each list value with its source, and ``sources`` per field."""
     document: dict[str, Any] = {}
     for field in dataclasses.fields(detail):
         if field.name in ("provenance", "emails", "phones", "field_access"):
             continue
-        document[field.name] = jsonable(getattr(detail, field.name))
+        document[field.name] = _birthday_or_jsonable(field.name, getattr(detail, field.name))
     document["emails"] = [
         {"value": item.value, "source": source_document(item.source)} for item in detail.emails
     ]
@@ -188,7 +198,7 @@ def _human(field: str, value: Any) -> Any:
         return _(labels[field][value])
     if field == "country" and isinstance(value, str) and len(value) == 2:
         return country_name(value)
-    return jsonable(value)
+    return _birthday_or_jsonable(field, value)
 
 
 def contact_text(detail: ContactDetail) -> str:

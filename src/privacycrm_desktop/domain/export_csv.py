@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import TextIO
 
+from privacycrm_desktop.domain.contacts import NO_YEAR
 from privacycrm_desktop.domain.csv_cells import neutralise, phone_cell
 from privacycrm_desktop.domain.duplicates import is_mobile
 from privacycrm_desktop.domain.export_formats import EXPORT_FIELDS, ExportContact
@@ -231,6 +232,19 @@ def phone_text(number: str, profile: CsvProfile, country: str = "") -> str:
     return str(international)
 
 
+def _birth_text(value: str, profile: CsvProfile) -> str:
+    """A birth date as the profile's program writes it; one without its year as Google and
+    vCard write it (--MM-DD)."""
+    if value.startswith(f"{NO_YEAR}-"):
+        return "--" + value[5:]
+    if profile in (CsvProfile.EXCEL_NL, CsvProfile.EXCEL_FR):
+        try:
+            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return value
+
+
 class CsvExportWriter:
     """Writes contacts to a text stream as CSV of one profile, one row at a time.
 
@@ -339,11 +353,8 @@ class CsvExportWriter:
             return country_name(value, language)
         if field == "language":
             return language_name(value, language)
-        if field == "birth_date" and profile in (CsvProfile.EXCEL_NL, CsvProfile.EXCEL_FR):
-            try:
-                return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
-            except ValueError:
-                return value
+        if field == "birth_date":
+            return _birth_text(value, profile)
         return value
 
     def _email_cells(self, emails: tuple[str, ...]) -> list[str]:

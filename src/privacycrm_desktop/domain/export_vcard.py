@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import TextIO
 
-from privacycrm_desktop.domain.contacts import ContactKind
+from privacycrm_desktop.domain.contacts import NO_YEAR, ContactKind
 from privacycrm_desktop.domain.duplicates import is_mobile
 from privacycrm_desktop.domain.export_csv import country_name
 from privacycrm_desktop.domain.export_formats import ExportContact
@@ -171,7 +171,7 @@ def vcard(
         lines.append(adr)
     birth = value("birth_date")
     if birth:
-        lines.append("BDAY:" + (birth.replace("-", "") if version is VcardVersion.V4 else birth))
+        lines.append(_birthday(birth, version))
     if language:
         # vCard 3.0 has no LANG; a reader ignores a property it does not know (RFC 2425
         # 5.8.2), and ours reads it back.
@@ -206,3 +206,15 @@ __all__ = [
     "fold",
     "vcard",
 ]
+
+
+def _birthday(birth: str, version: VcardVersion) -> str:
+    """The BDAY line; a birthday without its year (stored with the year ``NO_YEAR``) as
+    vCard 4.0 writes one (--MMDD), and in 3.0 as Apple's and Android's address books do
+    (the year 1604 with X-APPLE-OMIT-YEAR)."""
+    year_less = birth.startswith(f"{NO_YEAR}-")
+    if version is VcardVersion.V4:
+        return "BDAY:" + (
+            "--" + birth[5:].replace("-", "") if year_less else birth.replace("-", "")
+        )
+    return f"BDAY;X-APPLE-OMIT-YEAR={NO_YEAR}:{birth}" if year_less else f"BDAY:{birth}"

@@ -163,12 +163,14 @@ def country_for(postcode: str, phones: list[str], default: str) -> tuple[str, bo
     A postcode that fits the default country keeps it, unless an international phone
     number names another country whose postcodes it fits too ("+41 ...", "8001"). A
     postcode that fits one other known country only ("1234 AB") names it. With no
-    postcode, an international number names the country, else the default is taken.
+    postcode there is no address for a country to belong to: the default is taken (an
+    international number keeps its own country code; it does not move the contact, so that
+    a contact exported without an address comes back in the country it had).
     When nothing decides, the country is left empty ("").
     """
-    regions = [r for r in (phone_region(p) for p in phones) if r]
     if not postcode.strip():
-        return (regions[0], False) if regions else (default, True)
+        return default, True
+    regions = [r for r in (phone_region(p) for p in phones) if r]
     for region in regions:
         if not known_format(region) or postcode_in(postcode, region) is not None:
             return region, False

@@ -140,7 +140,7 @@ def test_a_number_kept_as_typed_is_searchable_by_its_digits() -> None:
     [
         ("9000", [], "BE", True),
         ("", [], "BE", True),
-        ("", ["+31 20 123 4567"], "NL", False),
+        ("", ["+31 20 123 4567"], "BE", True),  # no address: a number moves nobody
         ("1234 AB", [], "NL", False),
         ("8001", ["+41 44 668 18 00"], "CH", False),
         ("75001", ["0033 1 42 68 53 00"], "FR", False),

@@ -48,6 +48,8 @@ PEOPLE = (
     ),
     # Nothing but a name and a city: found again by the name, the city agreeing.
     ContactInput(first_name="Jan", last_name="Peeters", city="Gent"),
+    # A birthday without its year (stored with the year 1604, as address books write it).
+    ContactInput(first_name="Els", last_name="Wouters", birth_date=dt.date(1604, 5, 17)),
     # A name and an organisation.
     ContactInput(first_name="Lotte", last_name="Maes", organisation="Bakkerij Maes"),
     # A name at a switchboard (a landline).
@@ -300,7 +302,12 @@ def test_vobject_reads_every_card_with_its_values(
     uids = [c.uid.value for c in cards]
     assert len(set(uids)) == len(PEOPLE)
     assert all(u.startswith("urn:uuid:") for u in uids)
-    zoe, jan, lotte, piet, brewery, anke, _evil = cards
+    zoe, jan, els, lotte, piet, brewery, anke, _evil = cards
+    # A birthday without its year, as each version writes one.
+    if version is VcardVersion.V4:
+        assert els.bday.value == "--0517"
+    else:
+        assert (els.bday.value, els.bday.params["X-APPLE-OMIT-YEAR"]) == ("1604-05-17", ["1604"])
     assert (zoe.n.value.given, zoe.n.value.family) == ("Zoë", "Lefèvre")
     assert zoe.org.value == ["Boulangerie Ŝ & Fils; Liège"]
     assert [e.value for e in zoe.email_list] == ["zoe@example.be", "zoe@example.fr"]
