@@ -153,7 +153,10 @@ def test_every_file_the_cli_writes_is_owner_only(
             ],
         ]
         source = tmp_path / "in.csv"
-        source.write_text("first_name;last_name;email\nAn;Peeters;not-an-address\n", "utf-8")
+        # A row that names nobody is the one an import refuses (into invalid.csv).
+        source.write_text(
+            "first_name;last_name;email;postcode\nAn;Peeters;an@example.be;\n;;;9000\n", "utf-8"
+        )
         commands.append(
             [
                 "import",

@@ -24,6 +24,7 @@ from privacycrm_desktop.domain.export_formats import EXPORT_FIELDS, ExportFormat
 from privacycrm_desktop.domain.export_vcard import VcardVersion
 from privacycrm_desktop.domain.import_formats import DuplicatePolicy
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.domain.special_categories import SpecialCategoryUnconfirmed
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import migrate
 from privacycrm_desktop.persistence.models import Contact
@@ -150,7 +151,9 @@ def test_export_then_import_gives_back_the_same_values(
 ) -> None:
     try:
         contact_id = pair.source.contacts.create(pair.source_owner, data, CARD)
-    except ValidationFailed:
+    except (ValidationFailed, SpecialCategoryUnconfirmed):
+        # Not a contact the editor saves as it is (notes such as "CSC", a union's name,
+        # wait for a person's confirmation): no round trip to check.
         assume(False)
     original = pair.source.contacts.get(pair.source_owner, contact_id)
     out = pair.folder / f"contact-{contact_id}.{fmt.value}"
