@@ -204,6 +204,8 @@ def result_document(
 def _result_text(
     result: ImportResult, language: str, dry_run: bool, profile: ImportProfile | None = None
 ) -> str:
+    from privacycrm_desktop.services.imports import defaults_lines, to_check_line
+
     lines = [_("Check only: nothing was imported.")] if dry_run else []
     if profile is not None:
         lines.append(
@@ -237,35 +239,11 @@ def _result_text(
             language, [(p.row_number, p.column, p.message, p.params) for p in result.invalid]
         )
     if result.to_check:
-        count = len(result.to_check)
-        lines.append(
-            ngettext(
-                "{count} value needs a look (kept as typed or in the notes)",
-                "{count} values need a look (kept as typed or in the notes)",
-                count,
-            ).format(count=count)
-        )
+        lines.append(to_check_line(result))
         lines += _listed(
             language, [(v.row_number, v.column, v.message, v.params) for v in result.to_check]
         )
-    country_rows = result.defaulted.get("country", 0)
-    if country_rows:
-        lines.append(
-            ngettext(
-                "{count} row names no country: {country} taken",
-                "{count} rows name no country: {country} taken",
-                country_rows,
-            ).format(count=country_rows, country=result.defaults.get("country", ""))
-        )
-    language_rows = result.defaulted.get("language", 0)
-    if language_rows:
-        lines.append(
-            ngettext(
-                "{count} row names no language: the country's taken, else {language}",
-                "{count} rows name no language: the country's taken, else {language}",
-                language_rows,
-            ).format(count=language_rows, language=result.defaults.get("language", ""))
-        )
+    lines += defaults_lines(result)
     if result.batch_id is not None:
         lines.append(_("Batch {id}; undo with: import undo {id}").format(id=result.batch_id))
     return "\n".join(lines)

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
         ImportResult,
     )
     from privacycrm_desktop.services.imports.service import ImportService
+    from privacycrm_desktop.services.imports.summary import defaults_lines as defaults_lines
+    from privacycrm_desktop.services.imports.summary import to_check_line as to_check_line
 
 #: Each public name and the module of this package that defines it.
 _HOMES = {
@@ -32,6 +34,8 @@ _HOMES = {
     "ImportPreview": "model",
     "ImportResult": "model",
     "ImportService": "service",
+    "defaults_lines": "summary",
+    "to_check_line": "summary",
 }
 
 

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.errors import DomainError, ImportPlanInvalid
 from privacycrm_desktop.domain.import_formats import SKIP_REASON_LABELS, RowProblem
 from privacycrm_desktop.i18n import N_, _, describe_error, describe_problem, ngettext
-from privacycrm_desktop.services.imports import ImportResult
+from privacycrm_desktop.services.imports import ImportResult, defaults_lines, to_check_line
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background, show_failure
@@ -133,31 +133,8 @@ def result_lines(result: ImportResult, *, dry_run: bool) -> list[str]:
                 )
             )
     if result.to_check:
-        lines.append(
-            ngettext(
-                "{count} value needs a look (kept as typed or in the notes)",
-                "{count} values need a look (kept as typed or in the notes)",
-                len(result.to_check),
-            ).format(count=_n(len(result.to_check)))
-        )
-    country_rows = result.defaulted.get("country", 0)
-    if country_rows:
-        lines.append(
-            ngettext(
-                "{count} row names no country: {country} taken",
-                "{count} rows name no country: {country} taken",
-                country_rows,
-            ).format(count=_n(country_rows), country=result.defaults.get("country", ""))
-        )
-    language_rows = result.defaulted.get("language", 0)
-    if language_rows:
-        lines.append(
-            ngettext(
-                "{count} row names no language: the country's taken, else {language}",
-                "{count} rows name no language: the country's taken, else {language}",
-                language_rows,
-            ).format(count=_n(language_rows), language=result.defaults.get("language", ""))
-        )
+        lines.append(to_check_line(result, _n))
+    lines += defaults_lines(result, _n)
     for message, count in result.invalid_by_reason().items():
         first = next(p for p in result.invalid if p.message == message)
         # The reason without the values of one row ("… is not a valid e-mail address").
