@@ -353,7 +353,7 @@ def _birth_and_language(
             found.keep_in_notes(
                 row_number, found.column(F.BIRTH_DATE), "birth_date", raw, BIRTH_KEPT
             )
-    language = country_language(country)
+    language = country_language(country, values.get(F.POSTCODE, "").strip())
     known = None
     if F.LANGUAGE in values:
         known = read_language(values[F.LANGUAGE])

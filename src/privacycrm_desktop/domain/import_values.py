@@ -85,6 +85,7 @@ _COUNTRY_LANGUAGE = {
     "CA": Language.EN,
     "AU": Language.EN,
     "NZ": Language.EN,
+    "LU": Language.FR,
 }
 #: The language taken when neither the file nor the country tells.
 DEFAULT_LANGUAGE = Language.NL
@@ -107,8 +108,16 @@ def read_language(cell: str) -> Language | None:
     return _LANGUAGE_BY_NAME.get(match_key(cell))
 
 
-def country_language(country: str) -> Language:
-    """The language a contact of *country* is written to when the file does not say."""
+def country_language(country: str, postcode: str = "") -> Language:
+    """The language a contact of *country* is written to when the file does not say; in
+    Belgium, the language of the region its postcode lies in (Brussels: French, its
+    majority's; the German-speaking community, 4700-4799: German)."""
+    if country == "BE" and postcode[:4].isdigit():
+        code = int(postcode[:4])
+        if 4700 <= code <= 4799:
+            return Language.DE
+        if 1000 <= code <= 1499 or 4000 <= code <= 7999:
+            return Language.FR
     return _COUNTRY_LANGUAGE.get(country, DEFAULT_LANGUAGE)
 
 
@@ -189,7 +198,10 @@ def read_country(cell: str) -> str | None:
 
 # -- birth dates -------------------------------------------------------------------------------
 
-_NO_DATE = frozenset({"0/0/00", "0/0/0000", "00/00/0000", "0000-00-00"})
+#: Outlook's "no date", as each language's version writes it.
+_NO_DATE = frozenset(
+    {"0/0/00", "0/0/0000", "00/00/0000", "0000-00-00", "0-0-00", "0.0.00", "00.00.0000"}
+)
 
 
 def birth_date(cell: str, today: dt.date | None = None) -> dt.date | None:

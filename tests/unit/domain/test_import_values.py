@@ -21,7 +21,9 @@ from privacycrm_desktop.domain.import_values import (
     PHONE_KEPT,
     PHONE_PLACEHOLDER,
     POSTCODE_KEPT,
+    birth_date,
     country_for,
+    country_language,
     read_phone,
 )
 from privacycrm_desktop.domain.normalize import phone_search_tokens
@@ -312,3 +314,25 @@ def test_a_display_name_gives_the_name_without_the_address(
 ) -> None:
     row = _row(shown, "jan@example.be", "", "", "", "", "")
     assert (row.contact.first_name, row.contact.last_name) == (first, last)
+
+
+@pytest.mark.parametrize(
+    ("country", "postcode", "language"),
+    [
+        ("BE", "9000", "nl"),  # Gent
+        ("BE", "2000", "nl"),  # Antwerpen
+        ("BE", "1000", "fr"),  # Brussels: its majority's
+        ("BE", "4000", "fr"),  # Liège
+        ("BE", "4700", "de"),  # Eupen: the German-speaking community
+        ("BE", "", "nl"),
+        ("LU", "1661", "fr"),
+        ("NL", "1012 AB", "nl"),
+    ],
+)
+def test_a_missing_language_is_the_region_s(country: str, postcode: str, language: str) -> None:
+    assert country_language(country, postcode).value == language
+
+
+@pytest.mark.parametrize("cell", ["0/0/00", "0-0-00", "0.0.00", "00.00.0000"])
+def test_outlook_s_no_date_in_every_language_is_no_birth_date(cell: str) -> None:
+    assert birth_date(cell) is None
