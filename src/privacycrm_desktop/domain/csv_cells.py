@@ -15,6 +15,7 @@ import re
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 QUOTE = "'"
 #: A phone number as an export writes it: digits and spaces, after an optional "+".
+_YEAR_LESS = re.compile(r"--\d{2}-\d{2}")
 _PHONE = re.compile(r"\+?[0-9][0-9 ]{5,22}[0-9]")
 
 
@@ -31,6 +32,13 @@ def neutralise(cell: str) -> str:
 def restore(cell: str) -> str:
     """The cell as it was before ``neutralise`` (a cell it left alone comes back as is)."""
     return cell[1:] if cell.startswith(QUOTE) and _needs_quote(cell[1:]) else cell
+
+
+def birthday_cell(text: str) -> str:
+    """A birth date's cell: a birthday without its year written as vCard and Google write
+    it (--MM-DD) is left as it is (it is two numbers, nothing in it can run); anything else
+    as ``neutralise`` leaves it."""
+    return text if _YEAR_LESS.fullmatch(text) else neutralise(text)
 
 
 def phone_cell(number: str) -> str:

@@ -38,7 +38,7 @@ from enum import StrEnum
 from typing import TextIO
 
 from privacycrm_desktop.domain.contacts import NO_YEAR
-from privacycrm_desktop.domain.csv_cells import neutralise, phone_cell
+from privacycrm_desktop.domain.csv_cells import birthday_cell, neutralise, phone_cell
 from privacycrm_desktop.domain.duplicates import is_mobile
 from privacycrm_desktop.domain.export_formats import EXPORT_FIELDS, ExportContact
 from privacycrm_desktop.domain.text import N_
@@ -233,11 +233,13 @@ def phone_text(number: str, profile: CsvProfile, country: str = "") -> str:
 
 
 def _birth_text(value: str, profile: CsvProfile) -> str:
-    """A birth date as the profile's program writes it; one without its year as Google and
-    vCard write it (--MM-DD)."""
-    if value.startswith(f"{NO_YEAR}-"):
-        return "--" + value[5:]
-    if profile in (CsvProfile.EXCEL_NL, CsvProfile.EXCEL_FR):
+    """A birth date as the profile's program writes it. One without its year: day and
+    month in a Belgian list ("17/05"), --MM-DD for Google and Outlook (as vCard writes it);
+    the app's own profile keeps the stored form, which it reads back."""
+    excel = profile in (CsvProfile.EXCEL_NL, CsvProfile.EXCEL_FR)
+    if value.startswith(f"{NO_YEAR}-") and profile is not CsvProfile.PRIVACYCRM:
+        return f"{value[8:10]}/{value[5:7]}" if excel else "--" + value[5:]
+    if excel:
         try:
             return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
         except ValueError:
@@ -341,7 +343,8 @@ class CsvExportWriter:
             elif field == "phones":
                 cells += self._phone_cells(contact.phones, contact.country)
             else:
-                cells.append(neutralise(self._scalar(contact, field)))
+                text = self._scalar(contact, field)
+                cells.append(birthday_cell(text) if field == "birth_date" else neutralise(text))
         return cells
 
     def _scalar(self, contact: ExportContact, field: str) -> str:

@@ -205,7 +205,8 @@ _NO_DATE = frozenset(
 
 
 def birth_date(cell: str, today: dt.date | None = None) -> dt.date | None:
-    """A date from ISO, vCard (YYYYMMDD, --MMDD, --MM-DD) or day-first forms (31/12/1980).
+    """A date from ISO, vCard (YYYYMMDD, --MMDD, --MM-DD) or day-first forms (31/12/1980;
+    17/05 without a year).
 
     A slash date whose second number is over 12 is month-first (Outlook in English). A
     birthday without a year (--05-17, or the year 1604 Apple, Android and CardBook write
@@ -220,6 +221,12 @@ def birth_date(cell: str, today: dt.date | None = None) -> dt.date | None:
     match = re.fullmatch(r"--(\d{2})-?(\d{2})", text)
     if match:
         return dt.date(NO_YEAR, int(match[1]), int(match[2]))
+    match = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})", text)
+    if match:  # day and month, as a Belgian list writes a birthday without its year
+        first, second = int(match[1]), int(match[2])
+        if second > 12 >= first:
+            first, second = second, first
+        return dt.date(NO_YEAR, second, first)
     date = _full_date(text)
     if date.year == NO_YEAR:
         return date

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -284,8 +285,11 @@ def test_each_csv_profile_has_its_programs_columns(
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITERS[profile]):
             for cell in row:
                 # No cell a spreadsheet would run: a formula start is quoted, except a
-                # number of "+", digits and spaces.
-                assert not cell.startswith(("=", "@", "-", "\t", "\r")), (path.name, cell)
+                # number of "+", digits and spaces and a birthday without its year
+                # (--MM-DD): nothing in either can call anything.
+                assert not cell.startswith(("=", "@", "\t", "\r")), (path.name, cell)
+                if cell.startswith("-"):
+                    assert re.fullmatch(r"--\d{2}-\d{2}", cell), (path.name, cell)
                 if cell.startswith("+"):
                     assert cell[1:].replace(" ", "").isdigit(), (path.name, cell)
 
@@ -356,3 +360,24 @@ def test_csv_and_vcard_of_one_contact_have_the_same_uid(
         )
     )
     assert [r["uid"] for r in own] == [c.uid.value for c in cards]
+
+
+@pytest.mark.parametrize(
+    ("profile", "cell"),
+    [
+        (CsvProfile.OUTLOOK, "--05-17"),
+        (CsvProfile.GOOGLE, "--05-17"),
+        (CsvProfile.EXCEL_NL, "17/05"),
+    ],
+    ids=variant_id,
+)
+def test_a_birthday_without_its_year_is_written_as_the_program_reads_one(
+    svc: Services, owner: Actor, people: list[int], tmp_path: Path, profile: CsvProfile, cell: str
+) -> None:
+    path = export(svc, owner, ExportFormat.CSV, profile, tmp_path / "all.csv")
+    delimiter = ";" if profile is CsvProfile.EXCEL_NL else ","
+    rows = list(csv.reader(io.StringIO(path.read_text("utf-8-sig")), delimiter=delimiter))
+    els = next(row for row in rows if "Els" in row)
+    # Not behind the quote that keeps a formula from running: nothing in it can run.
+    assert cell in els
+    assert "1604" not in ",".join(els)
