@@ -11,8 +11,8 @@ A contact is never refused for one value: a value that cannot be used as it is i
 typed, or in the notes, and listed as a value to check (``import_values``). A row is
 refused only when nothing identifies a person or organisation (no name, organisation,
 e-mail address or phone number), or when the file itself is broken there (more cells than
-the header, a cell over ``MAX_CELL_CHARS``). What is kept is then checked with the contact
-editor's rules (``validate_contact``), the kept values taken as they are.
+the header); a cell over ``MAX_CELL_CHARS`` keeps its beginning. What is kept is then
+checked with the contact editor's rules (``validate_contact``), the kept values as they are.
 
 A consent cell says yes (yes/ja/oui/1/true/x) or no (no/nee/non/0/false); a blank cell
 records nothing; anything else records nothing and is a value to check.
@@ -30,6 +30,7 @@ from privacycrm_desktop.domain import person_names
 from privacycrm_desktop.domain.consent import Channel, ConsentStatus
 from privacycrm_desktop.domain.contacts import (
     MAX_EMAILS,
+    MAX_NOTES_LENGTH,
     MAX_PHONES,
     ContactInput,
     ContactKind,
@@ -49,6 +50,7 @@ from privacycrm_desktop.domain.import_values import (
     BIRTH_KEPT,
     CONSENT_UNREAD,
     COUNTRY_UNKNOWN,
+    CUT_SHORT,
     EMAIL_KEPT,
     KEPT_IN_NOTES,
     LANGUAGE_UNKNOWN,
@@ -227,15 +229,11 @@ def _gather(
         found.columns.setdefault(target.field, []).append(header)
         cell = cells[index] if index < len(cells) else ""
         if len(cell) > MAX_CELL_CHARS:
-            found.problems.append(
-                RowProblem(
-                    row_number,
-                    header,
-                    N_("Too long: at most {limit} characters."),
-                    {"limit": MAX_CELL_CHARS},
-                )
-            )
-        elif not cell.strip():
+            # A 10 MB note loses its tail, not its contact.
+            name = _SCALAR_TARGETS.get(target.field, target.field.value)
+            found.check(row_number, header, name, cell[:50], CUT_SHORT, limit=MAX_CELL_CHARS)
+            cell = cell[:MAX_CELL_CHARS]
+        if not cell.strip():
             continue
         elif target.field is F.EMAIL or target.field is F.PHONE:
             listed = found.emails if target.field is F.EMAIL else found.phones
@@ -566,6 +564,10 @@ def _validated(
         candidate = data
         if found.notes or moved:
             notes = "\n".join(n for n in (data.notes.strip(), *found.notes) if n)
+            if len(notes) > MAX_NOTES_LENGTH:
+                where, limit = _column_of("notes", found), MAX_NOTES_LENGTH
+                found.check(row_number, where, "notes", notes[:50], CUT_SHORT, limit=limit)
+                notes = notes[:limit]
             candidate = replace(data, notes=notes, **moved)
         try:
             return validate_contact(candidate, today, settled=settled)

@@ -41,6 +41,7 @@ LANGUAGE_UNKNOWN = N_(
 )
 CONSENT_UNREAD = N_("{value} is not a consent answer (yes or no): no consent recorded.")
 KEPT_IN_NOTES = N_("{value} could not be kept in its field: kept in the notes.")
+CUT_SHORT = N_("Too long: the first {limit} characters were kept.")
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,7 @@ __all__ = [
     "BIRTH_KEPT",
     "CONSENT_UNREAD",
     "COUNTRY_UNKNOWN",
+    "CUT_SHORT",
     "DEFAULT_LANGUAGE",
     "EMAIL_KEPT",
     "KEPT_IN_NOTES",

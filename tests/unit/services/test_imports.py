@@ -380,15 +380,25 @@ def test_invalid_rows_are_saved_for_correction(svc: Services, owner: Actor, tmp_
     assert "4 cellen" in lines[1]
 
 
-def test_a_ten_megabyte_note_is_an_invalid_row(svc: Services, owner: Actor, tmp_path: Path) -> None:
+def test_a_ten_megabyte_note_keeps_its_contact_and_its_beginning(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
     path = tmp_path / "huge.csv"
     path.write_text(
         'First Name,Last Name,Notes\nOk,Person,short\nLong,Note,"' + "x" * 10_000_000 + '"\n'
     )
     result = run(svc, owner, path)
-    assert (result.imported, result.invalid_rows) == (1, 1)
-    assert result.invalid[0].column == "Notes"
-    assert result.invalid[0].message == "Too long: at most {limit} characters."
+    assert (result.imported, result.invalid_rows) == (2, 0)
+    (cut,) = result.to_check
+    assert (cut.row_number, cut.column, cut.message) == (
+        2,
+        "Notes",
+        "Too long: the first {limit} characters were kept.",
+    )
+    assert len(cut.raw) <= 50  # the check does not carry the ten megabytes
+    with svc.uow() as uow:
+        notes = uow.session.scalar(select(Contact.notes).where(Contact.last_name == "Note"))
+    assert notes == "x" * 20_000
 
 
 @pytest.mark.parametrize(
