@@ -7,8 +7,12 @@ a phone number, an organisation address's organisation. A landline or switchboar
 alone is no key (two colleagues share it). A key finds a candidate; ``same_person`` then
 decides: names that differ, birth dates that differ, or e-mail addresses (or mobile
 numbers, when no e-mail address is shared) that have nothing in common mean two people,
-whatever key they share. A missed duplicate can be merged later by hand; one person's
-data attached to another cannot be undone without the person noticing.
+whatever key they share, unless the same full name comes with the same mobile number or
+postcode (a person with a new e-mail address). A key shared with several contacts that
+each could be the row's person finds none of them (``services.imports`` imports the row
+on its own, to be looked at).
+A missed duplicate can be merged later by hand; one person's data attached to another
+cannot be undone without the person noticing.
 
 The suppression list (``domain.suppression``) is another matter and keeps every number:
 an erased person must be recognised by any point of theirs.
@@ -172,12 +176,17 @@ def names_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 
 def _points_disagree(a: Person, b: Person) -> bool:
-    """Both have e-mail addresses and share none; or, sharing no address, both have
-    mobile numbers and share none."""
-    shared_email = a.emails & b.emails
-    if a.emails and b.emails and not shared_email:
+    """Sharing no e-mail address, both have e-mail addresses, or both have mobile numbers
+    and share none. A person who changed their e-mail address is still found: the same
+    full name with the same mobile number or postcode outweighs the new address."""
+    if a.emails & b.emails:
+        return False
+    same_name = len(a.name) >= 2 and a.name == b.name
+    if same_name and (a.mobiles & b.mobiles or (a.postcode and a.postcode == b.postcode)):
+        return False
+    if a.emails and b.emails:
         return True
-    return not shared_email and bool(a.mobiles and b.mobiles) and not a.mobiles & b.mobiles
+    return bool(a.mobiles and b.mobiles) and not a.mobiles & b.mobiles
 
 
 def _organisations_disagree(a: Person, b: Person) -> bool:
@@ -190,7 +199,10 @@ def _organisations_disagree(a: Person, b: Person) -> bool:
 
 
 def same_person(a: Person, b: Person, kind: MatchKind) -> bool:
-    """Do two records that share a key of *kind* hold one person (nothing disagrees)?"""
+    """Do two records that share a key of *kind* hold one person (nothing disagrees)?
+    Our own export's UID names its contact whatever was edited in the file since."""
+    if kind is MatchKind.UID:
+        return True
     if a.name and b.name and not names_agree(a.name, b.name):
         return False
     if a.birth_date and b.birth_date and a.birth_date != b.birth_date:

@@ -42,6 +42,10 @@ LANGUAGE_UNKNOWN = N_(
 CONSENT_UNREAD = N_("{value} is not a consent answer (yes or no): no consent recorded.")
 KEPT_IN_NOTES = N_("{value} could not be kept in its field: kept in the notes.")
 CUT_SHORT = N_("Too long: the first {limit} characters were kept.")
+MATCHES_SEVERAL = N_(
+    "The row could be any of {count} contacts (they share what it holds): imported as a "
+    "contact of its own, to be checked."
+)
 
 
 @dataclass(frozen=True)
@@ -284,6 +288,7 @@ __all__ = [
     "EMAIL_KEPT",
     "KEPT_IN_NOTES",
     "LANGUAGE_UNKNOWN",
+    "MATCHES_SEVERAL",
     "MAX_KEPT",
     "PHONE_KEPT",
     "PHONE_PLACEHOLDER",

@@ -29,6 +29,7 @@ from privacycrm_desktop.domain.import_formats import (
     SkipReason,
 )
 from privacycrm_desktop.domain.import_rows import NOTHING_IDENTIFIES
+from privacycrm_desktop.domain.import_values import MATCHES_SEVERAL
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason, suppression_digest
 from privacycrm_desktop.persistence.models import (
@@ -36,6 +37,7 @@ from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
     ContactEmail,
+    ContactPhone,
     FieldProvenance,
     ImportBatch,
     Source,
@@ -1005,3 +1007,53 @@ def test_values_kept_as_typed_or_made_up_are_no_duplicate_keys(
     result = run(svc, owner, path)
     assert (result.imported, sum(result.skipped.values())) == (2, 0)
     assert len(result.to_check) == 6
+
+
+def test_a_person_with_a_new_e_mail_address_is_found_by_name_and_mobile(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    svc.contacts.create(
+        owner,
+        ContactInput(
+            first_name="Jan",
+            last_name="Peeters",
+            emails=("jan@example.be",),
+            phones=("+32475111111",),
+            postcode="9000",
+        ),
+        HAND,
+    )
+    path = write(
+        tmp_path,
+        "moved.csv",
+        "First Name,Last Name,E-mail Address,Mobile Phone,Home Postal Code\n"
+        "Jan,Peeters,jan.new@example.be,0475 11 11 11,9000\n",
+    )
+    result = run(svc, owner, path, duplicates=DuplicatePolicy.MERGE)
+    assert (result.imported, result.merged) == (0, 1)
+    jan = svc.contacts.get(owner, contact_by_email(svc, owner, "jan@example.be"))
+    assert [e.value for e in jan.emails] == ["jan@example.be", "jan.new@example.be"]
+
+
+def test_a_row_two_people_could_be_is_merged_into_neither(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    for first in ("Jan", "Marie"):
+        svc.contacts.create(
+            owner,
+            ContactInput(first_name=first, last_name="Peeters", emails=("family@peeters.be",)),
+            HAND,
+        )
+    path = write(
+        tmp_path,
+        "family.csv",
+        "First Name,Last Name,E-mail Address,Mobile Phone\n,,family@peeters.be,0476 22 22 22\n",
+    )
+    result = run(svc, owner, path, duplicates=DuplicatePolicy.MERGE)
+    assert (result.imported, result.merged) == (1, 0)
+    assert [(c.row_number, c.message, c.params) for c in result.to_check] == [
+        (1, MATCHES_SEVERAL, {"count": 2})
+    ]
+    with svc.uow() as uow:
+        numbers = uow.session.scalars(select(ContactPhone.number)).all()
+    assert numbers == ["+32476222222"]  # the new contact's, neither Jan's nor Marie's

@@ -40,6 +40,7 @@ from privacycrm_desktop.domain.import_formats import (
     SkipReason,
 )
 from privacycrm_desktop.domain.import_rows import ImportedRow
+from privacycrm_desktop.domain.import_values import MATCHES_SEVERAL, ValueToCheck
 from privacycrm_desktop.domain.special_categories import UNCONFIRMED_NOTES
 from privacycrm_desktop.domain.suppression import (
     HashKind,
@@ -236,16 +237,20 @@ class Candidates:
         if found not in ids:
             ids.append(found)
 
-    def find(self, valid: ValidRow) -> int | None:
-        """The first candidate that is the row's person (``same_person``), or None."""
+    def find(self, valid: ValidRow) -> list[int]:
+        """The candidates that may be the row's person (``same_person``): the one its UID
+        names, else every one found by a key. More than one: the row does not say which."""
         known = self.by_uid.get(valid.uid) if valid.uid else None
         if known is not None and same_person(valid.person, self.people[known], MatchKind.UID):
-            return known
+            return [known]
+        found: list[int] = []
         for key in valid.matches:
-            for found in self.by_key.get(key, ()):
-                if same_person(valid.person, self.people[found], key[0]):
-                    return found
-        return None
+            for candidate in self.by_key.get(key, ()):
+                if candidate not in found and same_person(
+                    valid.person, self.people[candidate], key[0]
+                ):
+                    found.append(candidate)
+        return found
 
 
 class InFile(Candidates):
@@ -285,11 +290,20 @@ def place(
 ) -> None:
     """Decide one valid row: a new contact, merged, or skipped as a duplicate."""
     row = valid.row
-    if policy is DuplicatePolicy.CREATE:
-        match = earlier = None
-    else:
-        match = existing.find(valid)
-        earlier = None if match is not None else in_file.find(valid)
+    match = earlier = None
+    if policy is not DuplicatePolicy.CREATE:
+        stored = existing.find(valid)
+        found = stored or in_file.find(valid)
+        if len(found) > 1:
+            # Two people share what the row holds (a family's e-mail address): merging
+            # into either could give one person the other's data.
+            result.to_check.append(
+                ValueToCheck(row.row_number, "", "", "", MATCHES_SEVERAL, {"count": len(found)})
+            )
+        elif stored:
+            match = stored[0]
+        elif found:
+            earlier = found[0]
     if match is not None:
         if policy is DuplicatePolicy.SKIP:
             result.skipped[SkipReason.DUPLICATE] += 1
