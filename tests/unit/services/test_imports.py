@@ -1057,3 +1057,36 @@ def test_a_row_two_people_could_be_is_merged_into_neither(
     with svc.uow() as uow:
         numbers = uow.session.scalars(select(ContactPhone.number)).all()
     assert numbers == ["+32476222222"]  # the new contact's, neither Jan's nor Marie's
+
+
+def test_a_merge_takes_an_address_whole_or_not_at_all(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    svc.contacts.create(
+        owner,
+        ContactInput(
+            first_name="Jan",
+            last_name="Peeters",
+            emails=("jan@example.be",),
+            postcode="9000",
+            city="Gent",
+        ),
+        HAND,
+    )
+    svc.contacts.create(
+        owner, ContactInput(first_name="An", last_name="Maes", emails=("an@example.be",)), HAND
+    )
+    path = write(
+        tmp_path,
+        "moved.csv",
+        "First Name,Last Name,E-mail Address,Home Street,Home Postal Code,Home City\n"
+        "Jan,Peeters,jan@example.be,Nieuwstraat 9,2000,Antwerpen\n"
+        "An,Maes,an@example.be,Nieuwstraat 9,2000,Antwerpen\n",
+    )
+    result = run(svc, owner, path, duplicates=DuplicatePolicy.MERGE)
+    assert (result.merged, result.conflicts) == (2, 1)
+    jan = svc.contacts.get(owner, contact_by_email(svc, owner, "jan@example.be"))
+    # Never "Nieuwstraat 9, 9000 Gent": Jan keeps his address, the other one is a conflict.
+    assert (jan.street, jan.postcode, jan.city) == ("", "9000", "Gent")
+    an = svc.contacts.get(owner, contact_by_email(svc, owner, "an@example.be"))
+    assert (an.street, an.postcode, an.city) == ("Nieuwstraat 9", "2000", "Antwerpen")

@@ -53,6 +53,7 @@ from privacycrm_desktop.persistence.dialect import nocase
 from privacycrm_desktop.persistence.models import Contact, ContactEmail, ContactPhone, Suppression
 from privacycrm_desktop.services.contact_uids import ContactUids
 from privacycrm_desktop.services.imports.model import (
+    ADDRESS_PARTS,
     MERGE_FIELDS,
     Analysis,
     ImportPlan,
@@ -344,7 +345,10 @@ def place(
 def fill(contact: ContactInput, row: ImportedRow) -> ContactInput:
     """*contact* with the empty fields filled from *row* and its new points added."""
     changes: dict[str, Any] = {}
+    addressed = any(getattr(contact, name) for name in ADDRESS_PARTS)
     for name in MERGE_FIELDS:
+        if name in ADDRESS_PARTS and addressed:
+            continue  # an address is taken whole, and only by a contact without one
         if name in row.filled and not getattr(contact, name):
             changes[name] = getattr(row.contact, name)
     emails = list(contact.emails)

@@ -30,6 +30,9 @@ Progress = Callable[[int, int], None]
 
 #: Fields a merge may fill when the existing contact has them empty (the catalogue says which).
 MERGE_FIELDS = import_merged_fields()
+#: The parts of a postal address: a merge takes them together or not at all, so that a
+#: contact never holds a street of one address with the town of another.
+ADDRESS_PARTS = ("street", "postcode", "city")
 #: Batch statuses.
 RUNNING, DONE, CANCELLED, FAILED = "running", "done", "cancelled", "failed"
 #: A batch whose process died while writing it, closed at a later start.
@@ -187,6 +190,7 @@ class Reporter:
 
 
 __all__ = [
+    "ADDRESS_PARTS",
     "CANCELLED",
     "DONE",
     "FAILED",

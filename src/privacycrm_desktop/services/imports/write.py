@@ -49,6 +49,7 @@ from privacycrm_desktop.persistence.models import (
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports.model import (
+    ADDRESS_PARTS,
     CANCELLED,
     DONE,
     MERGE_FIELDS,
@@ -476,7 +477,8 @@ def merge_rows(
     values: dict[str, Any], emails: list[str], phones: list[str], rows: Sequence[ImportedRow]
 ) -> tuple[list[str], int, list[tuple[int, RowConsent]]]:
     """Merge *rows* into a contact's *values* and points (changed in place): empty fields
-    are filled, new points added up to the limits, filled fields never overwritten.
+    are filled (the address only whole, into a contact without one), new points added up
+    to the limits, filled fields never overwritten.
 
     Returns the fields filled, the number of rows with a differing value, and the rows'
     consents.
@@ -486,11 +488,15 @@ def merge_rows(
     consents: list[tuple[int, RowConsent]] = []
     for imported in rows:
         conflict = False
+        # An address is taken whole, and only by a contact that has none.
+        addressed = any(values[name] for name in ADDRESS_PARTS)
         for name in MERGE_FIELDS:
             if name not in imported.filled:
                 continue
             new_value = getattr(imported.contact, name)
-            if not values[name]:
+            if name in ADDRESS_PARTS and addressed:
+                conflict |= bool(new_value) and differs(values[name], new_value)
+            elif not values[name]:
                 values[name] = new_value
                 filled.append(name)
             elif differs(values[name], new_value):
