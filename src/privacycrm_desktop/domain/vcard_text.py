@@ -105,6 +105,7 @@ def logical_lines(text: str) -> list[str]:
     raw = text.replace("\r\r\n", "\r\n").splitlines()
     lines: list[str] = []
     binary = False
+    version_21 = False
     index = 0
     while index < len(raw):
         line = raw[index]
@@ -113,8 +114,14 @@ def logical_lines(text: str) -> list[str]:
             continue
         prop = split_property(line)
         if lines and line[:1] in (" ", "\t"):
-            lines[-1] += line[1:]
+            # vCard 3.0 and 4.0 fold by inserting a line break and one space; 2.1 breaks
+            # a line before white space that belongs to the value.
+            lines[-1] += line if version_21 and not binary else line[1:]
             continue
+        if prop is not None and prop.name == "BEGIN":
+            version_21 = False
+        elif prop is not None and prop.name == "VERSION":
+            version_21 = prop.value.strip() == "2.1"
         if lines and prop is None and binary:
             # Base64 lines written without the folding space belong to the value above.
             lines[-1] += line.strip()

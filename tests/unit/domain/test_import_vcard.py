@@ -223,6 +223,15 @@ def test_a_raw_line_break_in_a_property_left_out_does_not_break_the_card() -> No
     assert (twee["N (family)"], twee["EMAIL"]) == ("Twee", "twee@example.be")
 
 
+def test_a_21_line_broken_before_a_space_keeps_the_space() -> None:
+    # vCard 2.1 breaks a long line before white space that belongs to the value; 3.0
+    # inserts a space of its own, which goes.
+    v21 = card("N:Peeters;Jan", "NOTE:Belt na de", " middag", version="2.1")
+    v30 = card("N:Peeters;Jan", "NOTE:Belt na de", " middag")
+    assert rows(table_of(v21))[0]["NOTE"] == "Belt na de middag"
+    assert rows(table_of(v30))[0]["NOTE"] == "Belt na demiddag"
+
+
 def test_a_property_vobject_refuses_is_kept_in_the_notes_and_the_card_arrives() -> None:
     text = card(
         "N:Peeters;Jan",
