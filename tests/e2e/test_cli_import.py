@@ -288,3 +288,20 @@ def test_a_birthday_without_a_year_is_shown_without_one(
     assert code == 0, err
     assert "--05-17" in out
     assert "1604" not in out
+
+
+def test_the_text_says_which_filled_columns_were_not_imported(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "outlook.csv"
+    path.write_text(
+        "First Name,Last Name,E-mail Address,Job Title,Web Page,Nickname\n"
+        "An,Maes,an@example.be,Baker,,\n"
+    )
+    code, out, err = run(
+        capsys, ready, "import", str(path), *IMPORT, "customer_relationship", "--dry-run"
+    )
+    assert code == 0, err
+    # The filled one is named; the empty ones are not worth a word.
+    assert "Columns not imported: Job Title\n" in out
+    assert "1 row read\n" in out

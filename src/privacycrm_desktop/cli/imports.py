@@ -201,8 +201,28 @@ def result_document(
     }
 
 
+def _left_out(
+    headers: tuple[str, ...],
+    mapping: tuple[ColumnTarget | None, ...],
+    sample: tuple[tuple[str, ...], ...],
+) -> tuple[str, ...]:
+    """The columns not imported that hold something in the first rows (an Outlook export's
+    dozens of empty columns are not worth a word)."""
+    return tuple(
+        header
+        for index, (header, target) in enumerate(zip(headers, mapping, strict=False))
+        if target is None
+        and header.strip()
+        and any(index < len(row) and row[index].strip() for row in sample)
+    )
+
+
 def _result_text(
-    result: ImportResult, language: str, dry_run: bool, profile: ImportProfile | None = None
+    result: ImportResult,
+    language: str,
+    dry_run: bool,
+    profile: ImportProfile | None = None,
+    left_out: tuple[str, ...] = (),
 ) -> str:
     from privacycrm_desktop.services.imports import defaults_lines, to_check_line
 
@@ -211,7 +231,14 @@ def _result_text(
         lines.append(
             _("The file was read as {profile}.").format(profile=_(PROFILE_LABELS[profile]))
         )
-    lines.append(_("{count} rows read").format(count=result.total_rows))
+    if left_out:
+        # Said, not only shown in the JSON mapping: a user may map them with --map.
+        lines.append(_("Columns not imported: {columns}").format(columns=", ".join(left_out)))
+    lines.append(
+        ngettext("{count} row read", "{count} rows read", result.total_rows).format(
+            count=result.total_rows
+        )
+    )
     lines.append(
         ngettext("{count} imported", "{count} imported", result.imported).format(
             count=result.imported
@@ -395,7 +422,13 @@ def _run(ctx: Context) -> int:
     columns = tuple(zip(preview.headers, plan.mapping, strict=False))
     ctx.emit(
         result_document(result, language, a.dry_run, preview.profile, columns),
-        lambda: _result_text(result, language, a.dry_run, preview.profile),
+        lambda: _result_text(
+            result,
+            language,
+            a.dry_run,
+            preview.profile,
+            _left_out(preview.headers, plan.mapping, preview.sample),
+        ),
     )
     if result.total_rows and result.invalid_rows == result.total_rows and not result.cancelled:
         # Nothing of the file could be imported: a script must not take that for success.
