@@ -59,6 +59,7 @@ from privacycrm_desktop.services.imports.model import (
     ImportPlan,
     NewContact,
     Reporter,
+    completes_address,
 )
 from privacycrm_desktop.services.imports.pool import RowChecker, RowPlan, ValidRow
 from privacycrm_desktop.services.marketing_facts import get_salt
@@ -345,10 +346,11 @@ def place(
 def fill(contact: ContactInput, row: ImportedRow) -> ContactInput:
     """*contact* with the empty fields filled from *row* and its new points added."""
     changes: dict[str, Any] = {}
-    addressed = any(getattr(contact, name) for name in ADDRESS_PARTS)
+    stored = {name: getattr(contact, name) for name in ADDRESS_PARTS}
+    other_address = not completes_address(stored, row)
     for name in MERGE_FIELDS:
-        if name in ADDRESS_PARTS and addressed:
-            continue  # an address is taken whole, and only by a contact without one
+        if name in ADDRESS_PARTS and other_address:
+            continue  # an address is taken whole, and only where it completes the stored one
         if name in row.filled and not getattr(contact, name):
             changes[name] = getattr(row.contact, name)
     emails = list(contact.emails)

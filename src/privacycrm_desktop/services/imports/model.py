@@ -7,9 +7,10 @@ import contextlib
 import datetime as dt
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from privacycrm_desktop.domain.contact_columns import StoredColumns
 from privacycrm_desktop.domain.contacts import ContactInput
@@ -24,6 +25,7 @@ from privacycrm_desktop.domain.import_formats import (
 from privacycrm_desktop.domain.import_profiles import ImportProfile
 from privacycrm_desktop.domain.import_rows import DEFAULT_COUNTRY, ImportedRow, RowConsent
 from privacycrm_desktop.domain.import_values import ValueToCheck
+from privacycrm_desktop.domain.normalize import fold
 from privacycrm_desktop.domain.provenance import SourceInput
 
 Progress = Callable[[int, int], None]
@@ -33,6 +35,21 @@ MERGE_FIELDS = import_merged_fields()
 #: The parts of a postal address: a merge takes them together or not at all, so that a
 #: contact never holds a street of one address with the town of another.
 ADDRESS_PARTS = ("street", "postcode", "city")
+
+
+def completes_address(stored: Mapping[str, Any], row: ImportedRow) -> bool:
+    """Is the row's address the *stored* one, or more of it? Every stored part (street,
+    postcode, town) is in the row, the same (case and accents aside); a contact without
+    an address takes any."""
+    for name in ADDRESS_PARTS:
+        if stored[name] and (
+            name not in row.filled
+            or fold(str(stored[name])) != fold(str(getattr(row.contact, name)))
+        ):
+            return False
+    return True
+
+
 #: Batch statuses.
 RUNNING, DONE, CANCELLED, FAILED = "running", "done", "cancelled", "failed"
 #: A batch whose process died while writing it, closed at a later start.
@@ -205,5 +222,6 @@ __all__ = [
     "NewContact",
     "Progress",
     "Reporter",
+    "completes_address",
     "without_cyclic_gc",
 ]

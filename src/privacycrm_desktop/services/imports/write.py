@@ -58,6 +58,7 @@ from privacycrm_desktop.services.imports.model import (
     ImportPlan,
     NewContact,
     Reporter,
+    completes_address,
 )
 from privacycrm_desktop.services.imports.plan import CheckedPlan
 from privacycrm_desktop.services.marketing_facts import ensure_salt, point_digest
@@ -477,8 +478,8 @@ def merge_rows(
     values: dict[str, Any], emails: list[str], phones: list[str], rows: Sequence[ImportedRow]
 ) -> tuple[list[str], int, list[tuple[int, RowConsent]]]:
     """Merge *rows* into a contact's *values* and points (changed in place): empty fields
-    are filled (the address only whole, into a contact without one), new points added up
-    to the limits, filled fields never overwritten.
+    are filled (the address only whole, where it completes the stored one), new points
+    added up to the limits, filled fields never overwritten.
 
     Returns the fields filled, the number of rows with a differing value, and the rows'
     consents.
@@ -488,14 +489,14 @@ def merge_rows(
     consents: list[tuple[int, RowConsent]] = []
     for imported in rows:
         conflict = False
-        # An address is taken whole, and only by a contact that has none.
-        addressed = any(values[name] for name in ADDRESS_PARTS)
+        # An address is taken whole, and only where it completes the stored one.
+        other_address = not completes_address(values, imported)
         for name in MERGE_FIELDS:
             if name not in imported.filled:
                 continue
             new_value = getattr(imported.contact, name)
-            if name in ADDRESS_PARTS and addressed:
-                conflict |= bool(new_value) and differs(values[name], new_value)
+            if name in ADDRESS_PARTS and other_address:
+                conflict |= bool(new_value)
             elif not values[name]:
                 values[name] = new_value
                 filled.append(name)
