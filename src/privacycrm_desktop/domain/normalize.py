@@ -94,6 +94,29 @@ def phone_national(e164: str) -> str:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
 
 
+def phone_display(stored: str, home_region: str = DEFAULT_REGION) -> str:
+    """A stored number as a person reads it: national for the office's country, else international.
+
+    "+32475123456" -> "0475 12 34 56" at a Belgian office, "+32 475 12 34 56" elsewhere. A
+    number kept as typed (an import could not read it) is shown as it was typed.
+    """
+    import phonenumbers
+
+    if not stored.startswith("+") or not stored[1:].isdigit():
+        return stored
+    try:
+        number = phonenumbers.parse(stored, None)
+    except phonenumbers.NumberParseException:
+        return stored
+    region = phonenumbers.region_code_for_number(number)
+    kind = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if region == home_region.upper()
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return str(phonenumbers.format_number(number, kind))
+
+
 def phone_search_tokens(e164: str) -> str:
     """Digits of a number in international and national form, so both are searchable.
 

@@ -33,6 +33,18 @@ class CompanyInfo:
     privacy_email: str
     language: str
 
+    @property
+    def home_country(self) -> str:
+        """The office's country: its VAT number's prefix (``BE0403...``), else Belgium.
+
+        Phone numbers of this country are shown in their national form, others in the
+        international one (``normalize.phone_display``).
+        """
+        prefix = self.vat_number.strip()[:2].upper()
+        if prefix.isalpha() and len(prefix) == 2:
+            return "GR" if prefix == "EL" else prefix
+        return "BE"
+
 
 @dataclass(frozen=True)
 class UserInfo:

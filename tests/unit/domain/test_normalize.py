@@ -109,3 +109,32 @@ def test_clean_text_collapses_space_and_refuses_control_characters() -> None:
 )
 def test_phone_prefix_of_what_is_typed(typed: str, prefix: str | None) -> None:
     assert phone_prefix(typed) == prefix
+
+
+@pytest.mark.parametrize(
+    ("stored", "home", "shown"),
+    [
+        ("+32475123456", "BE", "0475 12 34 56"),
+        ("+3292251234", "BE", "09 225 12 34"),
+        ("+32475123456", "NL", "+32 475 12 34 56"),
+        ("+31201234567", "BE", "+31 20 123 4567"),
+        ("(905) 555-1234", "BE", "(905) 555-1234"),
+        ("", "BE", ""),
+    ],
+)
+def test_phone_display_national_at_home_international_elsewhere(
+    stored: str, home: str, shown: str
+) -> None:
+    from privacycrm_desktop.domain.normalize import phone_display
+
+    assert phone_display(stored, home) == shown
+
+
+@pytest.mark.parametrize(
+    ("vat", "country"),
+    [("BE0403170701", "BE"), ("NL123456789B01", "NL"), ("EL094259216", "GR"), ("", "BE")],
+)
+def test_the_offices_country_comes_from_its_vat_number(vat: str, country: str) -> None:
+    from privacycrm_desktop.services.dto import CompanyInfo
+
+    assert CompanyInfo("X", "", vat, "", "nl").home_country == country
