@@ -305,3 +305,24 @@ def test_the_text_says_which_filled_columns_were_not_imported(
     # The filled one is named; the empty ones are not worth a word.
     assert "Columns not imported: Job Title\n" in out
     assert "1 row read\n" in out
+
+
+def test_notes_with_special_category_data_are_kept_only_with_confirm_special(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "fair.csv"
+    path.write_text(
+        "First name,Last name,E-mail,Notes\nJan,Peeters,jan@x.be,diabetes patient\n",
+        encoding="utf-8",
+    )
+    args = ("import", str(path), *IMPORT, "customer_relationship")
+    dry = run_json(capsys, ready, *args, "--dry-run")
+    assert dry["imported"] == 1
+    (left_out,) = dry["to_check"]
+    assert left_out["field"] == "notes"
+    assert left_out["value"].startswith("diabet")  # the word found, not the line
+    assert "--confirm-special" not in left_out["message"]
+    done = run_json(capsys, ready, *args, "--confirm-special")
+    assert (done["imported"], done["to_check_count"]) == (1, 0)
+    shown = run_json(capsys, ready, "contacts", "show", "2")  # Zoë is 1
+    assert shown["notes"] == "diabetes patient"

@@ -98,6 +98,14 @@ def register(commands: Subparsers, parents: Parents) -> None:
         ),
     )
     p.add_argument(
+        "--confirm-special",
+        action="store_true",
+        help=_(
+            "keep notes that seem to hold special-category data (rule 10); without it such "
+            "lines are left out and listed to check"
+        ),
+    )
+    p.add_argument(
         "--country",
         type=_country,
         metavar="CC",
@@ -398,6 +406,7 @@ def _run(ctx: Context) -> int:
         legal_basis=legal_basis,
         duplicates=DuplicatePolicy(a.duplicates),
         **({"default_country": a.country} if a.country else {}),
+        confirm_special=a.confirm_special,
     )
 
     def progress(done: int, total: int) -> None:

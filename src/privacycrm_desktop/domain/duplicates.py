@@ -33,6 +33,10 @@ from privacycrm_desktop.domain.normalize import fold
 #: short cut spares parsing most numbers of a Belgian file again.
 _BELGIAN_MOBILE = re.compile(r"\+324[5-9]\d{7}")
 _WORDS = re.compile(r"\w+")
+#: A North-American number of the 555 exchange (films and test files): made up.
+MADE_UP_NUMBER = re.compile(r"\+1\d{3}555\d{4}")
+#: How people write the @ when they do not type it ("jan (at) example.be").
+_AT_WORD = re.compile(r"[\s(\[{]at[\s)\]}]", re.IGNORECASE)
 
 
 class MatchKind(StrEnum):
@@ -100,6 +104,19 @@ class Person:
     birth_date: dt.date | None = None
 
 
+def identifying_email(text: str) -> bool:
+    """Does an e-mail value say whose it is? An address does, also one an import kept
+    as typed ("jan at example.be", "zoe@example.invalid"): two people do not share it. A
+    cell's filler does not ("n/a", "geen", "-"): it has no @, written or spelled out."""
+    return "@" in text or _AT_WORD.search(text) is not None
+
+
+def identifying_number(number: str) -> bool:
+    """Does a phone value say whose it is? A number in E.164 form does, unless made up
+    (555); a text kept as typed ("BusinessPhone", "(905) 555-1234") does not."""
+    return number.startswith("+") and number[1:].isdigit() and not MADE_UP_NUMBER.fullmatch(number)
+
+
 def person(
     first_name: str,
     last_name: str,
@@ -111,12 +128,19 @@ def person(
     street: str = "",
     birth_date: dt.date | None = None,
 ) -> Person:
-    """A person's comparable form from the values a contact holds (phones in E.164)."""
-    phones = tuple(dict.fromkeys("".join(p.split()) for p in phones if p.strip()))
+    """A person's comparable form from the values a contact holds (phones in E.164).
+
+    Only values that identify someone take part (``identifying_email``,
+    ``identifying_number``), on a stored contact as on a row, so a contact compares alike
+    with its own export whatever an import once kept as typed.
+    """
+    phones = tuple(
+        dict.fromkeys(p for p in ("".join(p.split()) for p in phones) if identifying_number(p))
+    )
     return Person(
         name=name_words(first_name, last_name),
         organisation=" ".join(fold(organisation).split()),
-        emails=frozenset(e.strip().casefold() for e in emails if e.strip()),
+        emails=frozenset(e.strip().casefold() for e in emails if identifying_email(e)),
         phones=phones,
         mobiles=frozenset(p for p in phones if is_mobile(p)),
         postcode="".join(postcode.split()).upper(),

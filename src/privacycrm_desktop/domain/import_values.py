@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from privacycrm_desktop.domain.consent import ConsentStatus
 from privacycrm_desktop.domain.contacts import EARLIEST_BIRTH, NO_YEAR, Language
 from privacycrm_desktop.domain.countries import find_country, match_key
+from privacycrm_desktop.domain.duplicates import MADE_UP_NUMBER
 from privacycrm_desktop.domain.normalize import fold
 from privacycrm_desktop.domain.postcodes import countries_of, known_format, postcode_in
 from privacycrm_desktop.domain.text import N_
@@ -42,6 +43,10 @@ LANGUAGE_UNKNOWN = N_(
 CONSENT_UNREAD = N_("{value} is not a consent answer (yes or no): no consent recorded.")
 KEPT_IN_NOTES = N_("{value} could not be kept in its field: kept in the notes.")
 CUT_SHORT = N_("Too long: the first {limit} characters were kept.")
+NOTES_LEFT_OUT = N_(
+    "Notes left out: special-category data (\u201c{words}\u201d) is kept only when you "
+    "confirm the person's written consent."
+)
 MATCHES_SEVERAL = N_(
     "The row could be any of {count} contacts (they share what it holds): imported as a "
     "contact of its own, to be checked."
@@ -128,9 +133,6 @@ def country_language(country: str, postcode: str = "") -> Language:
 
 # -- phone numbers ---------------------------------------------------------------------------
 
-#: A North-American number of the 555 exchange (films and test files).
-_PLACEHOLDER = re.compile(r"\+1\d{3}555\d{4}")
-
 
 def read_phone(text: str, region: str) -> tuple[str, str | None]:
     """(value, None) with the E.164 form of a number read in *region*'s dialling plan, or
@@ -146,7 +148,7 @@ def read_phone(text: str, region: str) -> tuple[str, str | None]:
     if not phonenumbers.is_valid_number(number):
         return candidate, PHONE_KEPT
     e164 = str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-    if _PLACEHOLDER.fullmatch(e164):
+    if MADE_UP_NUMBER.fullmatch(e164):
         return e164, PHONE_PLACEHOLDER
     return e164, None
 
@@ -290,6 +292,7 @@ __all__ = [
     "LANGUAGE_UNKNOWN",
     "MATCHES_SEVERAL",
     "MAX_KEPT",
+    "NOTES_LEFT_OUT",
     "PHONE_KEPT",
     "PHONE_PLACEHOLDER",
     "POSTCODE_KEPT",

@@ -638,3 +638,35 @@ def test_a_failed_import_says_so(
     assert services.contacts.count(owner) == 0
     save(wizard, "en-import-failed")
     wizard.accept()
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_notes_with_special_category_data_are_kept_only_when_the_user_confirms(
+    qtbot: QtBot, services: Services, owner: Actor, tmp_path: Path, keep: bool
+) -> None:
+    path = tmp_path / "fair.csv"
+    path.write_text(
+        "First Name,Last Name,E-mail Address,Notes\n"
+        "Jan,Peeters,jan@example.be,diabetes patient\n"
+        "Eva,Jacobs,eva@example.be,calls after five\n",
+        encoding="utf-8",
+    )
+    wizard = start(qtbot, services, owner, path)
+    to_origin(wizard)
+    fill_origin(wizard)
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.checked is not None, timeout=20_000)
+    page = wizard.check_page
+    assert page.keep_special.isVisible()
+    assert "(1 row)" in page.keep_special.text()
+    assert not page.keep_special.isChecked()  # left out unless the user says otherwise
+    page.keep_special.setChecked(keep)
+    save(wizard, f"import-check-special-{keep}")
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == Page.SUMMARY, timeout=20_000)
+    assert wizard.outcome is not None
+    assert wizard.outcome.imported == 2
+    (jan,) = services.contacts.page(owner, query="Peeters")
+    detail = services.contacts.get(owner, jan.id)
+    assert detail.notes == ("diabetes patient" if keep else "")

@@ -71,6 +71,21 @@ PEOPLE = (
     ),
     ContactInput(first_name="=cmd", last_name="@Sum", organisation="-1+1", city="+Gent"),
 )
+#: Notes with special-category data, saved with the user's confirmation (rule 10).
+SPECIAL = ContactInput(
+    first_name="Mia", last_name="Goossens", notes="Diabetes type 2\nCall mornings"
+)
+#: Contacts an import brought with values kept as typed (the editor refuses such values):
+#: found again by them, or by the name when they identify nobody ("BusinessPhone", 555).
+KEPT_AS_TYPED = (
+    "First name,Last name,E-mail,Phone\n"
+    "Jos,Kept,jos at example.be,BusinessPhone\n"
+    ",,piet(at)example.be,\n"
+    "Tom,Test,,(905) 555-1234\n"
+    "Ann,Demo,ann@example.invalid,\n"
+)
+#: PEOPLE, SPECIAL and the contacts of KEPT_AS_TYPED.
+TOTAL = len(PEOPLE) + 1 + KEPT_AS_TYPED.count("\n") - 1
 VARIANTS = [(ExportFormat.CSV, p) for p in CsvProfile] + [
     (ExportFormat.VCARD, v) for v in VcardVersion
 ]
@@ -85,8 +100,26 @@ def people(svc: Services, owner: Actor) -> list[int]:
     return [svc.contacts.create(owner, data, CARD) for data in PEOPLE]
 
 
+@pytest.fixture
+def everyone(svc: Services, owner: Actor, people: list[int], tmp_path: Path) -> int:
+    """PEOPLE, a contact with confirmed special-category notes, and contacts an import
+    brought with values kept as typed: TOTAL contacts."""
+    svc.contacts.create(owner, SPECIAL, CARD, special_confirmed=True)
+    kept = tmp_path / "kept.csv"
+    kept.write_text(KEPT_AS_TYPED, encoding="utf-8")
+    result = import_file(svc, owner, kept, DuplicatePolicy.SKIP)
+    assert (result.imported, len(result.to_check)) == (TOTAL - len(PEOPLE) - 1, 5), result
+    assert count(svc) == TOTAL
+    return TOTAL
+
+
 def export(
-    svc: Services, owner: Actor, fmt: ExportFormat, variant: CsvProfile | VcardVersion, out: Path
+    svc: Services,
+    owner: Actor,
+    fmt: ExportFormat,
+    variant: CsvProfile | VcardVersion,
+    out: Path,
+    expected: int = len(PEOPLE),
 ) -> Path:
     request = ExportRequest(
         fmt,
@@ -98,12 +131,14 @@ def export(
         vcard_version=variant if isinstance(variant, VcardVersion) else VcardVersion.V4,
     )
     result = svc.exports.export(owner, request, out)
-    assert result.count == len(PEOPLE)
+    assert result.count == expected
     assert result.variant == variant_id(variant)
     return out
 
 
-def import_file(svc: Services, owner: Actor, path: Path, policy: DuplicatePolicy) -> ImportResult:
+def import_file(
+    svc: Services, owner: Actor, path: Path, policy: DuplicatePolicy, confirm: bool = True
+) -> ImportResult:
     preview = svc.imports.preview(owner, path)
     plan = ImportPlan(
         path,
@@ -113,6 +148,8 @@ def import_file(svc: Services, owner: Actor, path: Path, policy: DuplicatePolicy
         "customer_relationship",
         "contract",
         policy,
+        # One's own export: its special-category notes were confirmed once already.
+        confirm_special=confirm,
     )
     return svc.imports.run(owner, plan)
 
@@ -145,19 +182,19 @@ def all_values(svc: Services, owner: Actor, ordered_phones: bool = True) -> list
 def test_our_own_export_imports_into_the_same_database_without_a_duplicate(
     svc: Services,
     owner: Actor,
-    people: list[int],
+    everyone: int,
     tmp_path: Path,
     fmt: ExportFormat,
     variant: CsvProfile | VcardVersion,
 ) -> None:
     before = all_values(svc, owner)
-    path = export(svc, owner, fmt, variant, tmp_path / f"all.{fmt.value}")
+    path = export(svc, owner, fmt, variant, tmp_path / f"all.{fmt.value}", TOTAL)
     skipped = import_file(svc, owner, path, DuplicatePolicy.SKIP)
     assert (skipped.imported, skipped.invalid) == (0, ()), skipped
-    assert skipped.skipped == {SkipReason.DUPLICATE: len(PEOPLE)}
+    assert skipped.skipped == {SkipReason.DUPLICATE: TOTAL}
     merged = import_file(svc, owner, path, DuplicatePolicy.MERGE)
-    assert (merged.imported, merged.merged, merged.conflicts) == (0, len(PEOPLE), 0)
-    assert count(svc) == len(PEOPLE)
+    assert (merged.imported, merged.merged, merged.conflicts) == (0, TOTAL, 0)
+    assert count(svc) == TOTAL
     assert all_values(svc, owner) == before
 
 
@@ -165,14 +202,14 @@ def test_our_own_export_imports_into_the_same_database_without_a_duplicate(
 def test_an_export_imported_into_a_fresh_database_loses_nothing(
     svc: Services,
     owner: Actor,
-    people: list[int],
+    everyone: int,
     tmp_path: Path,
     sqlite_template: Path,
     backend: str,
     fmt: ExportFormat,
     variant: CsvProfile | VcardVersion,
 ) -> None:
-    path = export(svc, owner, fmt, variant, tmp_path / f"all.{fmt.value}")
+    path = export(svc, owner, fmt, variant, tmp_path / f"all.{fmt.value}", TOTAL)
     # Outlook has a column per kind of number: a mobile comes back in another place.
     ordered = variant is not CsvProfile.OUTLOOK
     with fresh_services(
@@ -182,12 +219,12 @@ def test_an_export_imported_into_a_fresh_database_loses_nothing(
         fresh_owner,
     ):
         result = import_file(fresh, fresh_owner, path, DuplicatePolicy.SKIP)
-        assert (result.imported, result.invalid, result.skipped) == (len(PEOPLE), (), {})
+        assert (result.imported, result.invalid, result.skipped) == (TOTAL, (), {})
         assert all_values(fresh, fresh_owner, ordered) == all_values(svc, owner, ordered)
         # Imported again into the fresh database: found by what identifies each person
         # (the UIDs name the other database's contacts).
         again = import_file(fresh, fresh_owner, path, DuplicatePolicy.SKIP)
-        assert (again.imported, again.skipped) == (0, {SkipReason.DUPLICATE: len(PEOPLE)})
+        assert (again.imported, again.skipped) == (0, {SkipReason.DUPLICATE: TOTAL})
 
 
 def test_a_card_changed_since_our_export_is_found_by_its_uid(

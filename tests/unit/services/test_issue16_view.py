@@ -273,12 +273,16 @@ def test_notes_suggesting_special_categories_need_a_confirmation(
     assert svc.contacts.create(owner, plain, SOURCE) > 0
 
 
-def test_an_import_row_with_special_category_notes_waits_for_review(
+def test_an_import_row_with_special_category_notes_arrives_without_them_unless_confirmed(
     svc: Services, owner: Actor, tmp_path: Path
 ) -> None:
+    import dataclasses
+
+    from sqlalchemy import select
 
     from privacycrm_desktop.domain.import_formats import DuplicatePolicy
-    from privacycrm_desktop.domain.special_categories import UNCONFIRMED_NOTES
+    from privacycrm_desktop.domain.import_values import NOTES_LEFT_OUT
+    from privacycrm_desktop.persistence.models import Contact
     from privacycrm_desktop.services.imports import ImportPlan
 
     svc.contacts.create(
@@ -303,15 +307,23 @@ def test_an_import_row_with_special_category_notes_waits_for_review(
         duplicates=DuplicatePolicy.MERGE,
     )
     checked = svc.imports.check(owner, plan)
-    flagged = sorted(p.row_number for p in checked.invalid if p.message == UNCONFIRMED_NOTES)
+    flagged = sorted(v.row_number for v in checked.to_check if v.message == NOTES_LEFT_OUT)
     assert flagged == [1, 3]  # a new contact and a merge into Els alike
+    assert checked.invalid == ()
     result = svc.imports.run(owner, plan)
-    assert result.invalid_rows == 2
-    assert svc.contacts.count(owner, "Peeters") == 0
-    assert svc.contacts.count(owner) == 2
-    out = tmp_path / "review.csv"
-    assert svc.imports.save_invalid_rows(owner, plan, result, out) == 2
-    assert "diabetes" in out.read_text("utf-8-sig")
+    assert (result.imported, result.merged, result.invalid_rows) == (2, 1, 0)
+
+    def notes() -> dict[str, str]:
+        with svc.uow() as uow:
+            rows = uow.session.execute(select(Contact.last_name, Contact.notes)).tuples()
+            return dict(rows.all())
+
+    assert notes() == {"Wouters": "", "Peeters": "", "Claes": "belt na 17 uur"}
+    svc.imports.undo(owner, result.batch_id)
+    confirmed = svc.imports.run(owner, dataclasses.replace(plan, confirm_special=True))
+    assert (confirmed.imported, confirmed.merged) == (2, 1)
+    assert notes()["Peeters"] == "diabetes patiënt"
+    assert notes()["Wouters"] == "Lid van de vakbond ABVV"
 
 
 # -- 11. a person who asked to be forgotten is recognised under a sub-address or swapped ---

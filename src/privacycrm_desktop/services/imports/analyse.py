@@ -36,12 +36,10 @@ from privacycrm_desktop.domain.import_formats import (
     DuplicatePolicy,
     ImportField,
     ImportTable,
-    RowProblem,
     SkipReason,
 )
 from privacycrm_desktop.domain.import_rows import ImportedRow
-from privacycrm_desktop.domain.import_values import MATCHES_SEVERAL, ValueToCheck
-from privacycrm_desktop.domain.special_categories import UNCONFIRMED_NOTES
+from privacycrm_desktop.domain.import_values import MATCHES_SEVERAL, NOTES_LEFT_OUT, ValueToCheck
 from privacycrm_desktop.domain.suppression import (
     HashKind,
     HeldKey,
@@ -192,18 +190,12 @@ def analyse(
                     result.invalid += checked
                     result.invalid_rows += 1
                     continue
-                special = special_notes(checked.row, notes_column)
-                if special is not None:
-                    # Notes that suggest special-category data need a person's review on this
-                    # way in too, as in the editor: the row is left out, with its reason.
-                    result.invalid.append(special)
-                    result.invalid_rows += 1
-                    continue
-                skip = suppression.reason(checked.digests or suppression.held_digests(checked.keys))
+                valid = special_notes(checked, plan, notes_column, result)
+                skip = suppression.reason(valid.digests or suppression.held_digests(valid.keys))
                 if skip is not None:
                     result.skipped[skip] += 1
                     continue
-                block.append(checked)
+                block.append(valid)
             existing = (
                 existing_matches(session, block, uids=uids)
                 if sink is None
@@ -493,12 +485,41 @@ def stored_people(session: Session, ids: Sequence[int]) -> dict[int, Person]:
     }
 
 
-def special_notes(row: ImportedRow, column: str) -> RowProblem | None:
-    """The row's problem when its notes suggest special-category data."""
-    hits = scan_notes(row.contact.notes)
-    if not hits:
-        return None
-    return RowProblem(row.row_number, column, UNCONFIRMED_NOTES, {"words": hit_words(hits)})
+def special_notes(valid: ValidRow, plan: ImportPlan, column: str, result: Analysis) -> ValidRow:
+    """*valid* as it may be kept: notes that suggest special-category data are kept only
+    when the user confirmed it, as in the editor (rule 10; *result* counts them for the
+    audit); otherwise the contact arrives without those lines, each listed to check."""
+    if not scan_notes(valid.row.contact.notes):
+        return valid
+    if plan.confirm_special:
+        result.special_confirmed += 1
+        return valid
+    return without_special_notes(valid, column)
+
+
+def without_special_notes(valid: ValidRow, column: str) -> ValidRow:
+    """*valid* without the lines of its notes that suggest special-category data, and a
+    value to check per line left out (naming the words found, never the line itself)."""
+    row = valid.row
+    kept: list[str] = []
+    checks: list[ValueToCheck] = []
+    for line in row.contact.notes.splitlines():
+        hits = scan_notes(line)
+        if not hits:
+            kept.append(line)
+            continue
+        words = hit_words(hits)
+        checks.append(
+            ValueToCheck(row.row_number, column, "notes", words, NOTES_LEFT_OUT, {"words": words})
+        )
+    notes = "\n".join(kept).strip()
+    filled = row.filled if notes else row.filled - {"notes"}
+    contact = dataclasses.replace(row.contact, notes=notes)
+    return valid._replace(
+        row=dataclasses.replace(
+            row, contact=contact, filled=filled, to_check=(*row.to_check, *checks)
+        )
+    )
 
 
 __all__ = [
@@ -513,4 +534,5 @@ __all__ = [
     "place",
     "special_notes",
     "stored_people",
+    "without_special_notes",
 ]

@@ -84,6 +84,9 @@ class ImportPlan:
     duplicates: DuplicatePolicy = DuplicatePolicy.SKIP
     #: The country taken for a row that names none (and its phone numbers read in).
     default_country: str = DEFAULT_COUNTRY
+    #: The user confirmed keeping notes that suggest special-category data (rule 10):
+    #: without it such notes are left out, each listed to check.
+    confirm_special: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,8 @@ class Analysis:
     to_check: list[ValueToCheck] = field(default_factory=list)
     #: Rows placed whose field the import's default filled, per field.
     defaulted: Counter[str] = field(default_factory=Counter)
+    #: Rows whose notes suggest special-category data, kept as the user confirmed.
+    special_confirmed: int = 0
 
     def has_consents(self) -> bool:
         """Does any row to write state a consent (the batch then needs the salt)?"""

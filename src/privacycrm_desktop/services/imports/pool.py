@@ -114,7 +114,7 @@ def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
         data = row.contact
         emails, phones = data.emails, data.phones
         if row.unkeyed:
-            # A point kept as typed or made up (555) identifies nobody.
+            # A point kept as typed or made up (555) is no point to suppress by.
             emails = tuple(e for e in emails if e not in row.unkeyed)
             phones = tuple(p for p in phones if p not in row.unkeyed)
         keys = suppression_points(emails, phones, data.first_name, data.last_name, data.postcode)
@@ -127,12 +127,14 @@ def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
                 if kind.value in kinds
                 for digest in normalised_candidates(salt, kind, key)
             )
+        # The person compares by the values that identify (``duplicates.person``), the
+        # same rule a stored contact's values meet.
         who = person(
             data.first_name,
             data.last_name,
             data.organisation,
-            emails,
-            phones,
+            data.emails,
+            data.phones,
             data.postcode,
             data.city,
             data.street,

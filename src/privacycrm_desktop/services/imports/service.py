@@ -245,6 +245,7 @@ class ImportService:
                             sum(analysis.skipped.values()),
                             analysis.invalid_rows,
                         ),
+                        analysis.special_confirmed,
                     )
                 lock.release()
         if failure is not None:
@@ -280,7 +281,12 @@ class ImportService:
         )
 
     def _close_batch(
-        self, actor: Actor, batch_id: int, status: str, counts: tuple[int, int, int, int]
+        self,
+        actor: Actor,
+        batch_id: int,
+        status: str,
+        counts: tuple[int, int, int, int],
+        special_confirmed: int = 0,
     ) -> bool:
         """End the batch's record and audit it, also when the storage just failed; False
         when that could not be written either.
@@ -292,7 +298,7 @@ class ImportService:
         """
         for attempt in range(2):
             try:
-                self._finish_batch(actor, batch_id, status, counts)
+                self._finish_batch(actor, batch_id, status, counts, special_confirmed)
                 return True
             except StorageError:
                 if attempt == 0:
@@ -301,9 +307,15 @@ class ImportService:
         return False
 
     def _finish_batch(
-        self, actor: Actor, batch_id: int, status: str, counts: tuple[int, int, int, int]
+        self,
+        actor: Actor,
+        batch_id: int,
+        status: str,
+        counts: tuple[int, int, int, int],
+        special_confirmed: int = 0,
     ) -> None:
-        """Store the batch's counts and status, and audit the run (counts only)."""
+        """Store the batch's counts and status, and audit the run (counts only, with the
+        rows whose special-category notes were kept because the user confirmed them)."""
         imported, merged_rows, skipped_total, invalid = counts
         with self._uow(write=True) as uow:
             session = uow.session
@@ -329,6 +341,7 @@ class ImportService:
                     f"imported={imported};merged={merged_rows};skipped={skipped_total};"
                     f"invalid={invalid};cancelled={int(status == CANCELLED)}"
                     + (";failed=1" if status == FAILED else "")
+                    + (f";special_confirmed={special_confirmed}" if special_confirmed else "")
                 ),
             )
 

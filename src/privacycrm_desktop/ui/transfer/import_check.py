@@ -8,6 +8,7 @@ the file).
 
 from __future__ import annotations
 
+import dataclasses
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from privacycrm_desktop.domain.errors import DomainError, ImportPlanInvalid
 from privacycrm_desktop.domain.import_formats import SKIP_REASON_LABELS, RowProblem
+from privacycrm_desktop.domain.import_values import NOTES_LEFT_OUT
 from privacycrm_desktop.i18n import N_, _, describe_error, describe_problem, ngettext
 from privacycrm_desktop.services.imports import ImportResult, defaults_lines, to_check_line
 from privacycrm_desktop.ui.common.rows_model import RowsModel
@@ -180,6 +183,10 @@ class CheckPage(QWizardPage):
         self.looks_label.setBuddy(self.looks_table)
         self.table_label = QLabel(_("Invalid &rows (they are not imported):"))
         self.table_label.setBuddy(self.table)
+        # Notes that suggest special-category data are left out unless the user says the
+        # persons gave their written consent (rule 10; the import's audit event counts them).
+        self.keep_special = QCheckBox()
+        self.keep_special.toggled.connect(self._keep_special)
         self.save_button = QPushButton(_("&Save invalid rows..."))
         self.save_button.clicked.connect(self.save_invalid)
         save_row = QHBoxLayout()
@@ -194,6 +201,7 @@ class CheckPage(QWizardPage):
         layout.addWidget(self.table, 1000)
         layout.addWidget(self.looks_label)
         layout.addWidget(self.looks_table, 1000)
+        layout.addWidget(self.keep_special)
         layout.addStretch(1)  # keeps the lines at the top while there is no table
         QWidget.setTabOrder(self.save_button, self.table)  # as they are laid out
         QWidget.setTabOrder(self.table, self.looks_table)
@@ -221,6 +229,7 @@ class CheckPage(QWizardPage):
         self._show_invalid(False)
         self.looks.set_rows(())
         self._show_looks(False)
+        self.keep_special.hide()
         self.bar.setRange(0, 0)
         self.bar.show()
         self.status.setText(_("Checking every row..."))
@@ -229,7 +238,9 @@ class CheckPage(QWizardPage):
         imports, actor, plan = (
             self._state.services.imports,
             self._state.actor,
-            self._state.plan(),
+            # Checked as without confirmation, so the notes it would leave out are listed
+            # and the choice to keep them stays offered.
+            dataclasses.replace(self._state.plan(), confirm_special=False),
         )
 
         def work(context: JobContext) -> ImportResult:
@@ -277,6 +288,17 @@ class CheckPage(QWizardPage):
             RowProblem(v.row_number, v.column, v.message, v.params) for v in result.to_check
         )
         self._show_looks(bool(result.to_check))
+        special_rows = len({v.row_number for v in result.to_check if v.message == NOTES_LEFT_OUT})
+        self.keep_special.setText(
+            ngettext(
+                "&Keep the notes that suggest special-category data ({count} row): the person "
+                "gave written consent",
+                "&Keep the notes that suggest special-category data ({count} rows): the persons "
+                "gave written consent",
+                special_rows,
+            ).format(count=special_rows)
+        )
+        self.keep_special.setVisible(bool(special_rows))
         if not result.imported and not result.merged:
             self.error.show_message(_("Nothing to import: go back to change your choices."))
         self.completeChanged.emit()
@@ -295,6 +317,9 @@ class CheckPage(QWizardPage):
         else:
             show_failure(self, error)
         self.completeChanged.emit()
+
+    def _keep_special(self, keep: bool) -> None:
+        self._state.confirm_special = keep
 
     def _show_invalid(self, visible: bool) -> None:
         for widget in (self.table_label, self.save_button, self.table):

@@ -49,6 +49,8 @@ class ImportState:
     outcome: ImportResult | None = None
     #: Why the import failed, in the user's language; "" when it did not.
     failure: str = ""
+    #: The user confirmed keeping notes that suggest special-category data (rule 10).
+    confirm_special: bool = False
 
     def purpose(self, code: object) -> PurposeInfo | None:
         """The purpose of the register with *code*."""

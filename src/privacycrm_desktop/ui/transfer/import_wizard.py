@@ -332,6 +332,7 @@ class ImportWizard(QWizard):
             purpose_code=str(self.origin_page.purpose.currentData() or ""),
             legal_basis=str(self.origin_page.legal_basis.currentData() or ""),
             duplicates=self.duplicates_page.policy(),
+            confirm_special=self.state.confirm_special,
         )
 
     def reject(self) -> None:
