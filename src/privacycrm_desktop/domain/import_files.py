@@ -195,9 +195,14 @@ def read_table(data: bytes, shape: FileShape) -> ImportTable:
         ImportFileUnreadable: the bytes do not decode, or the file holds no data row.
     """
     text = decode(data, shape.encoding)
-    if "\x00" in text and shape.format is FileFormat.CSV:
-        # csv refuses NUL bytes on some versions; a text file has none.
-        raise ImportFileUnreadable(N_("The file holds binary data, not text."))
+    nuls = text.count("\x00")
+    if nuls and shape.format is FileFormat.CSV:
+        # A text file has no NUL character, but a program's bug or a damaged disk block can
+        # leave a stray one in a cell: it stands for nothing and goes (csv refuses it on
+        # some versions). More than one in a thousand characters means binary data.
+        if nuls > 1 + len(text) // 1_000:
+            raise ImportFileUnreadable(N_("The file holds binary data, not text."))
+        text = text.replace("\x00", "")
     table = read_vcards(text, shape) if shape.format is FileFormat.VCARD else _read_csv(text, shape)
     if table.row_count == 0:
         raise ImportFileUnreadable(N_("The file holds no contacts."))

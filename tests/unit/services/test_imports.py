@@ -1090,3 +1090,17 @@ def test_a_merge_takes_an_address_whole_or_not_at_all(
     assert (jan.street, jan.postcode, jan.city) == ("", "9000", "Gent")
     an = svc.contacts.get(owner, contact_by_email(svc, owner, "an@example.be"))
     assert (an.street, an.postcode, an.city) == ("Nieuwstraat 9", "2000", "Antwerpen")
+
+
+def test_a_stray_nul_character_costs_no_contact(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "nul.csv",
+        "First name,Last name,E-mail\nJan,Peeters,jan@x.be\n"
+        "An,Cl\0aes,an@x.be\nEls,Wouters,e@x.be\n",
+    )
+    result = run(svc, owner, path)
+    assert (result.imported, result.invalid) == (3, ())
+    assert svc.contacts.count(owner, "Claes") == 1
