@@ -280,9 +280,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     from privacycrm_desktop.ui.common import main_thread_gc
+    from privacycrm_desktop.ui.common.settings import share_settings
 
     main_thread_gc.install(app)
     settings = UiSettings()
+    share_settings(settings)  # every window remembers its size in them
     apply_language(settings.language())
     signed_in = open_and_sign_in(args.db, settings)
     if signed_in is None:

@@ -31,6 +31,7 @@ from privacycrm_desktop.services.dto import ROW_FIELDS, Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import available_geometry
+from privacycrm_desktop.ui.common.window_size import capped
 from privacycrm_desktop.ui.consent.marketing_dialog import add_marketing_menu
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
@@ -554,6 +555,9 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self) -> None:
         saved = self._settings.geometry("main") if self._settings else None
         if saved is not None and self.restoreGeometry(saved):
+            # Saved on a bigger screen (or a docked laptop): shrink onto this one.
+            if not self.isMaximized():
+                self.resize(capped(self.size(), self))
             return
         # First start: 1000 x 640, or what the screen holds (a 1024 x 600 netbook), with
         # room left for the title bar, so the status bar is never below the screen's edge.

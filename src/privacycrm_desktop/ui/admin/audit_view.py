@@ -10,7 +10,7 @@ import datetime as dt
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,6 +35,7 @@ from privacycrm_desktop.services.private_files import private_text
 from privacycrm_desktop.ui.common.date_fields import OptionalDateEdit, format_date
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE, RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 
 PAGE = 200
 EVENT_ROLE = ROW_ROLE
@@ -199,7 +200,7 @@ class AuditViewerDialog(QDialog):
         self.check_chain()
         self._update_count()
         char = self.fontMetrics().averageCharWidth()
-        self.resize(char * 140, self.fontMetrics().height() * 32)
+        size_window(self, QSize(char * 140, self.fontMetrics().height() * 32))
 
     def _lay_out(self) -> None:
         filters = QHBoxLayout()

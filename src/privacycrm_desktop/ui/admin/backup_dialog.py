@@ -14,7 +14,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -53,6 +53,7 @@ from privacycrm_desktop.services.backup import (
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import JobContext, ProgressPanel, run_in_background
 
 TIER_LABELS = {
@@ -207,6 +208,7 @@ class RestoreConfirmDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setDefault(True)
         layout.addWidget(buttons)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
+        size_window(self)
 
 
 def _folder_row(edit: QLineEdit, parent: QWidget) -> QWidget:
@@ -274,7 +276,7 @@ class BackupDialog(QDialog):
         layout.addWidget(buttons)
         self.table.setMinimumHeight(char * 22)
         self.refresh()
-        self.resize(char * 110, max(self.sizeHint().height(), char * 90))
+        size_window(self, QSize(char * 110, max(self.sizeHint().height(), char * 90)))
 
     def _build_settings(self, char: int) -> QGroupBox:
         self.folder = QLineEdit()

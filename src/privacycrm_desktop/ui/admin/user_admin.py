@@ -10,7 +10,7 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,7 +32,8 @@ from privacycrm_desktop.i18n import N_, _, describe_error
 from privacycrm_desktop.services.auth import AuthService
 from privacycrm_desktop.services.dto import Actor, UserInfo
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE, RowsModel
-from privacycrm_desktop.ui.common.widgets import ErrorLabel, available_geometry
+from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 
 USER_ROLE = ROW_ROLE
 
@@ -126,6 +127,7 @@ class UserFormDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        size_window(self)
 
     def _check(self) -> None:
         if self.password.text() != self.password_again.text():
@@ -197,8 +199,7 @@ class UserAdminDialog(QDialog):
         buttons = max(b.sizeHint().width() for b in self.findChildren(QPushButton))
         margin = self.fontMetrics().height()
         width = table + buttons + margin * 4
-        available = available_geometry(self)
-        self.resize(min(width, available.width()), self.fontMetrics().height() * 22)
+        size_window(self, QSize(width, self.fontMetrics().height() * 22))
 
     # -- reading ------------------------------------------------------------------------
 

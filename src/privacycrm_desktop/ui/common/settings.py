@@ -5,7 +5,7 @@ Business settings live in the database; this holds only what is about this PC's 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QLocale, QSettings
+from PySide6.QtCore import QByteArray, QLocale, QSettings, QSize
 
 from privacycrm_desktop.config import APP_NAME
 from privacycrm_desktop.i18n import LANGUAGES
@@ -37,9 +37,34 @@ class UiSettings:
         """Remember the geometry of the window called *key*."""
         self._settings.setValue(f"geometry/{key}", value)
 
+    def window_size(self, key: str) -> QSize | None:
+        """Saved size of the dialog called *key*, if any (dialogs open centred on their
+        window, so only the size is kept)."""
+        value = self._settings.value(f"size/{key}")
+        return value if isinstance(value, QSize) and value.isValid() else None
+
+    def set_window_size(self, key: str, value: QSize) -> None:
+        """Remember the size of the dialog called *key*."""
+        self._settings.setValue(f"size/{key}", value)
+
     def sync(self) -> None:
         """Write pending changes to disk."""
         self._settings.sync()
+
+
+_shared: UiSettings | None = None
+
+
+def share_settings(settings: UiSettings | None) -> None:
+    """Make *settings* the ones every window remembers its size in (the app does this once;
+    without it, as in most tests, windows take their default sizes and remember nothing)."""
+    global _shared  # noqa: PLW0603 (one per process, like QSettings' own defaults)
+    _shared = settings
+
+
+def shared_settings() -> UiSettings | None:
+    """The settings shared by :func:`share_settings`, if any."""
+    return _shared
 
 
 def system_language() -> str:

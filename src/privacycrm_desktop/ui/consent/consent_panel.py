@@ -12,7 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QSize, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -63,6 +63,7 @@ from privacycrm_desktop.services.statements import StatementService
 from privacycrm_desktop.ui.common.date_fields import OptionalDateEdit, format_date
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
+from privacycrm_desktop.ui.common.window_size import size_window
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 
@@ -128,7 +129,9 @@ class ConsentDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(columns, 1)
         layout.addLayout(bottom)
-        self.resize(self.fontMetrics().averageCharWidth() * 190, self.sizeHint().height())
+        size_window(
+            self, QSize(self.fontMetrics().averageCharWidth() * 190, self.sizeHint().height())
+        )
         assign_window_mnemonics(self)
         self._scan_text = self.scan_button.text()  # with the mnemonic chosen
         self.refresh()

@@ -14,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -51,6 +58,7 @@ from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import (
     Job,
     JobContext,
@@ -181,7 +189,10 @@ class MarketingListDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addLayout(export_row)
         layout.addWidget(buttons)
-        self.resize(self.fontMetrics().averageCharWidth() * 150, self.fontMetrics().height() * 32)
+        size_window(
+            self,
+            QSize(self.fontMetrics().averageCharWidth() * 150, self.fontMetrics().height() * 32),
+        )
 
     def _make_form(self) -> QFormLayout:
         self.purpose = QComboBox()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +39,7 @@ from privacycrm_desktop.services.consent_dto import PurposeInfo
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.statements import StatementService
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
+from privacycrm_desktop.ui.common.window_size import size_window
 
 
 def _lines(text: str) -> tuple[str, ...]:
@@ -67,7 +69,7 @@ class PurposesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(columns, 1)
         layout.addWidget(buttons)
-        self.resize(self.fontMetrics().averageCharWidth() * 130, 560)
+        size_window(self, QSize(self.fontMetrics().averageCharWidth() * 130, 560))
         self.reload()
 
     def _make_editor(self, actor: Actor) -> QWidget:

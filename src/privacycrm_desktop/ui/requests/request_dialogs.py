@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -47,6 +48,7 @@ from privacycrm_desktop.ui.common.date_fields import date_edit, from_qdate
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 
 _LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
 
@@ -109,7 +111,7 @@ class NewRequestDialog(QDialog):
         layout.addWidget(self.results, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(520, 480)
+        size_window(self, QSize(520, 480))
         assign_window_mnemonics(self)  # unique in every language
 
     def find_contacts(self) -> None:
@@ -194,7 +196,7 @@ class LetterDialog(QDialog):
         layout.addLayout(row)
         self.letter.currentIndexChanged.connect(self.refresh)
         self.language.currentIndexChanged.connect(self.refresh)
-        self.resize(640, 560)
+        size_window(self, QSize(640, 560))
         assign_window_mnemonics(self)  # unique in every language
         self.refresh()
 

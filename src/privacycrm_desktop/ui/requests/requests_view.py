@@ -12,7 +12,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -53,6 +53,7 @@ from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background
 from privacycrm_desktop.ui.requests.attention import attention_text
 from privacycrm_desktop.ui.requests.request_dialogs import LetterDialog, NewRequestDialog
@@ -161,7 +162,7 @@ class RequestsDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(done)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
-        self.resize(900, 520)
+        size_window(self, QSize(900, 520))
         assign_window_mnemonics(self)  # unique in every language
         self.refresh()
 

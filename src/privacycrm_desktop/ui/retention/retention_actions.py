@@ -32,6 +32,7 @@ from privacycrm_desktop.services.erasure import ErasureResult
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.widgets import ElidedLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import Job, run_in_background
 
 if TYPE_CHECKING:
@@ -108,6 +109,7 @@ class ErasePreviewDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        size_window(self)
 
     def chosen_reason(self) -> ErasureReason:
         """The reason picked."""

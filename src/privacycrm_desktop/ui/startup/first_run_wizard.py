@@ -26,6 +26,7 @@ from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.passwords import MIN_PASSWORD_LENGTH
 from privacycrm_desktop.services.setup import CompanyInput, SetupService, validate_company
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.startup.login_dialog import language_combo
 
 
@@ -228,6 +229,7 @@ class FirstRunWizard(QWizard):
         self.language_page.language.currentIndexChanged.connect(self._on_language)
         self.language_page.server_button.clicked.connect(self.choose_server)
         self.retranslate()
+        size_window(self)
 
     def choose_server(self) -> QDialog:
         """Open File > Database...'s dialog; a server chosen there replaces this set-up."""

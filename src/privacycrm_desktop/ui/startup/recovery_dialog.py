@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.errors import BackupFailed, BackupInvalid, DomainError
 from privacycrm_desktop.i18n import _, describe_error, ngettext
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import JobContext, ProgressPanel, run_in_background
 
 if TYPE_CHECKING:
@@ -142,6 +143,7 @@ class RecoveryDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addStretch(1)
         layout.addWidget(buttons)
+        size_window(self)
         if search:
             self.search()
 

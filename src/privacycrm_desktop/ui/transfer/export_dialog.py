@@ -51,6 +51,7 @@ from privacycrm_desktop.services.dto import Actor, ContactSort
 from privacycrm_desktop.services.exports import ExportRequest, ExportResult
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import Job, JobContext, ProgressPanel, run_in_background
 from privacycrm_desktop.ui.common.workers import show_failure as show_unforeseen
 
@@ -170,6 +171,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
+        size_window(self)
 
     def _make_form(self) -> QFormLayout:
         self.format = QComboBox()

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import (
     QLocale,
     QObject,
+    QSize,
     Qt,
     Signal,
 )
@@ -38,6 +39,7 @@ from privacycrm_desktop.services.imports import ImportBatchRow
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE, RowsModel
+from privacycrm_desktop.ui.common.window_size import size_window
 
 #: The row object behind a line of the history (custom role).
 BATCH_ROLE = ROW_ROLE
@@ -177,7 +179,7 @@ class ImportHistoryDialog(QDialog):
         self.view.selectionModel().currentRowChanged.connect(self._update_button)
         self.reload()
         width = self.fontMetrics().averageCharWidth()
-        self.resize(width * 125, self.fontMetrics().height() * 24)
+        size_window(self, QSize(width * 125, self.fontMetrics().height() * 24))
 
     def reload(self) -> None:
         """Read the imports again (through the service)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 from enum import IntEnum
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, Signal
+from PySide6.QtCore import QLocale, QSize, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,6 +46,7 @@ from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportPlan, ImportPreview, ImportResult
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.transfer.import_check import CheckPage
 from privacycrm_desktop.ui.transfer.import_mapping import MappingPage
 from privacycrm_desktop.ui.transfer.import_origin import DuplicatesPage, OriginPage, labelled
@@ -298,7 +299,7 @@ class ImportWizard(QWizard):
         ):
             self.setButtonText(which, text)
         width, height = self.fontMetrics().averageCharWidth(), self.fontMetrics().height()
-        self.resize(width * 132, height * 38)
+        size_window(self, QSize(width * 132, height * 38))
 
     @property
     def preview(self) -> ImportPreview | None:

@@ -1,0 +1,373 @@
+"""Every window and dialog of the app fits a 1024 x 600 screen in nl, fr and en.
+
+The windows are found by walking the ``privacycrm_desktop.ui`` package, so a new dialog
+fails here until ``FACTORIES`` knows how to make it. Each is shown on a screen whose free
+area is 1024 x 600 (the app asks ``available_geometry``), and then: the window with its
+title bar fits; no visible widget lies outside the window or its parent (a scroll area's
+content may scroll); no single-line label is cut off and no wrapped one is clipped; no
+button is narrower than its text. A screenshot of each is saved (tests/ui/screens.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QDialog,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+import privacycrm_desktop.ui as ui_package
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import widgets
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.widgets import ElidedLabel
+
+from .screens import save
+
+SCREEN = QRect(0, 0, 1024, 600)
+
+
+def window_classes() -> list[type[QWidget]]:
+    """Every dialog, wizard and main window class defined in the ui package."""
+    found: list[type[QWidget]] = []
+    for info in pkgutil.walk_packages(ui_package.__path__, ui_package.__name__ + "."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if (
+                inspect.isclass(value)
+                and value.__module__ == module.__name__
+                and issubclass(value, QDialog | QMainWindow)
+            ):
+                found.append(value)
+    return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")
+
+
+class Desk:
+    """A database with contacts, the owner, and what the dialogs need to show."""
+
+    def __init__(self, services: Services, owner: Actor, tmp_path: Path) -> None:
+        from privacycrm_desktop.domain.requests import RequestKind
+        from privacycrm_desktop.services.requests import RequestInput
+
+        self.services = services
+        self.owner = owner
+        self.tmp_path = tmp_path
+        services.demo.generate(owner, 40, seed=5)
+        page = services.contacts.page(owner, limit=1)
+        self.contact_id = page[0].id
+        request = services.requests.add(owner, RequestInput(RequestKind.ACCESS, (self.contact_id,)))
+        self.request = next(r for r in services.requests.list_requests(owner) if r.id == request)
+
+
+def _main_window(desk: Desk) -> QWidget:
+    from privacycrm_desktop.ui.main_window import MainWindow
+
+    return MainWindow(desk.services, desk.owner)
+
+
+def _editor(desk: Desk) -> QWidget:
+    from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+
+    return ContactEditorDialog(
+        desk.services.contacts, desk.owner, desk.contact_id, open_consent=lambda *_a: None
+    )
+
+
+def _consent(desk: Desk) -> QWidget:
+    from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
+
+    s = desk.services
+    return ConsentDialog(
+        s.consent, s.statements, desk.owner, desk.contact_id, disclosures=s.disclosures
+    )
+
+
+def _disclosures(desk: Desk) -> QWidget:
+    from privacycrm_desktop.ui.consent.disclosure_dialog import DisclosureDialog
+
+    s = desk.services
+    return DisclosureDialog(
+        s.disclosures, s.statements, desk.owner, desk.contact_id, s.consent.today()
+    )
+
+
+def _conflict(desk: Desk) -> QWidget:
+    from privacycrm_desktop.ui.contacts.conflict_dialog import ConflictDialog
+
+    from .contacts.test_conflict_dialog import _every_field_conflicts
+
+    return ConflictDialog(_every_field_conflicts())
+
+
+def _restore(desk: Desk) -> QWidget:
+    from privacycrm_desktop.ui.admin.backup_dialog import RestoreConfirmDialog
+
+    backup = desk.services.backup.create(desk.owner, to=desk.tmp_path / "backups")
+    plan = desk.services.backup.plan_restore(desk.owner, backup.path)
+    return RestoreConfirmDialog(plan)
+
+
+def _recovery(desk: Desk) -> QWidget:
+    from privacycrm_desktop.i18n import _
+    from privacycrm_desktop.ui.startup.recovery_dialog import RecoveryDialog
+
+    return RecoveryDialog(
+        desk.tmp_path / "contacts.db",
+        _("the file is damaged, or it is not a PrivacyCRM database."),
+        backup_folder=desk.tmp_path / "none",
+    )
+
+
+def _user_form(desk: Desk) -> QWidget:
+    from privacycrm_desktop.domain.access import Role
+    from privacycrm_desktop.i18n import _
+    from privacycrm_desktop.ui.admin.user_admin import UserFormDialog
+
+    return UserFormDialog(_("New user"), name=True, role=Role.OFFICE, password=True)
+
+
+def _first_run(desk: Desk) -> QWidget:
+    from privacycrm_desktop.ui.startup.first_run_wizard import FirstRunWizard
+
+    return FirstRunWizard(desk.services.setup)
+
+
+def _factories() -> dict[str, Callable[[Desk], QWidget]]:
+    """How to make each window class (by its qualified name) on a desk."""
+    from privacycrm_desktop.ui.common.settings import UiSettings
+
+    def simple(path: str, *args: Callable[[Desk], object]) -> tuple[str, Callable[[Desk], QWidget]]:
+        module, name = path.rsplit(".", 1)
+
+        def make(desk: Desk) -> QWidget:
+            cls = getattr(importlib.import_module(f"privacycrm_desktop.ui.{module}"), name)
+            return cls(*(arg(desk) for arg in args))  # type: ignore[no-any-return]
+
+        return f"privacycrm_desktop.ui.{path}", make
+
+    services: Callable[[Desk], object] = lambda d: d.services  # noqa: E731
+    owner: Callable[[Desk], object] = lambda d: d.owner  # noqa: E731
+    return dict(
+        [
+            simple(
+                "admin.audit_view.AuditViewerDialog",
+                lambda d: d.services.audit,
+                owner,
+                lambda d: d.services.consent.today(),
+            ),
+            ("privacycrm_desktop.ui.admin.backup_dialog.RestoreConfirmDialog", _restore),
+            simple("admin.backup_dialog.BackupDialog", lambda d: d.services.backup, owner),
+            simple("admin.field_matrix.FieldMatrixDialog", lambda d: d.services.access, owner),
+            ("privacycrm_desktop.ui.admin.user_admin.UserFormDialog", _user_form),
+            simple("admin.user_admin.UserAdminDialog", lambda d: d.services.auth, owner),
+            ("privacycrm_desktop.ui.consent.consent_panel.ConsentDialog", _consent),
+            ("privacycrm_desktop.ui.consent.disclosure_dialog.DisclosureDialog", _disclosures),
+            simple("consent.marketing_dialog.MarketingListDialog", services, owner),
+            simple(
+                "consent.purposes_dialog.PurposesDialog", lambda d: d.services.statements, owner
+            ),
+            simple(
+                "consent.statement_dialog.StatementDialog", lambda d: d.services.statements, owner
+            ),
+            ("privacycrm_desktop.ui.contacts.conflict_dialog.ConflictDialog", _conflict),
+            ("privacycrm_desktop.ui.contacts.contact_editor.ContactEditorDialog", _editor),
+            ("privacycrm_desktop.ui.main_window.MainWindow", _main_window),
+            simple(
+                "requests.request_dialogs.NewRequestDialog",
+                lambda d: lambda _q: [],
+                lambda d: d.services.requests.today(),
+            ),
+            simple("requests.request_dialogs.LetterDialog", services, owner, lambda d: d.request),
+            simple("requests.requests_view.RequestsDialog", services, owner),
+            simple("retention.cleanup_wizard.CleanupWizard", services, owner),
+            simple(
+                "retention.quality_dialog.QualityDialog",
+                lambda d: d.services.quality,
+                owner,
+                lambda d: lambda _id: None,
+            ),
+            simple(
+                "retention.retention_actions.ErasePreviewDialog",
+                lambda d: d.services.erasure.preview(d.owner, d.contact_id),
+            ),
+            simple("startup.database_dialog.DatabaseDialog"),
+            ("privacycrm_desktop.ui.startup.first_run_wizard.FirstRunWizard", _first_run),
+            simple(
+                "startup.language_dialog.LanguageDialog",
+                lambda d: UiSettings(_ini(d.tmp_path)),
+                lambda d: "en",
+            ),
+            simple("startup.login_dialog.LoginDialog", lambda d: d.services.auth),
+            ("privacycrm_desktop.ui.startup.recovery_dialog.RecoveryDialog", _recovery),
+            simple("transfer.export_dialog.ExportDialog", services, owner, _everyone),
+            simple("transfer.import_history.ImportHistoryDialog", services, owner),
+            simple("transfer.import_wizard.ImportWizard", services, owner),
+        ]
+    )
+
+
+def _ini(folder: Path) -> object:
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(folder / "ui.ini"), QSettings.Format.IniFormat)
+
+
+def _everyone(desk: Desk) -> object:
+    from privacycrm_desktop.services.dto import ContactSort
+    from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts
+
+    total = desk.services.contacts.count(desk.owner, "")
+    return SelectedContacts(
+        query="", sort=ContactSort.NAME, descending=False, ranges=((0, total - 1),), total=total
+    )
+
+
+FACTORIES = _factories()
+
+
+def test_every_window_class_has_a_factory() -> None:
+    """A dialog added to the app is measured here too: this fails until it is listed."""
+    names = {f"{c.__module__}.{c.__qualname__}" for c in window_classes()}
+    assert names - FACTORIES.keys() == set(), "add these to FACTORIES"
+    assert FACTORIES.keys() - names == set(), "these are gone from the app"
+
+
+@pytest.fixture
+def small_screen(monkeypatch: pytest.MonkeyPatch) -> QRect:
+    """Every lookup of the free screen area answers 1024 x 600."""
+    original = widgets.available_geometry
+    for info in pkgutil.walk_packages(ui_package.__path__, ui_package.__name__ + "."):
+        module = importlib.import_module(info.name)
+        if getattr(module, "available_geometry", None) is original:
+            monkeypatch.setattr(module, "available_geometry", lambda _w: QRect(SCREEN))
+    monkeypatch.setattr(widgets, "available_geometry", lambda _w: QRect(SCREEN))
+    return SCREEN
+
+
+def _inside_scrolled_content(widget: QWidget, window: QWidget) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None and parent is not window:
+        if isinstance(parent, QAbstractScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def _text(widget: QLabel | QAbstractButton) -> str:
+    return widget.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+def problems_of(window: QWidget) -> list[str]:
+    """What a person would not see whole in *window*, as it is laid out now."""
+    found: list[str] = []
+    # The title bar and frame: two lines of text (the offscreen platform draws none).
+    title_bar = 2 * window.fontMetrics().height()
+    if window.width() > SCREEN.width() or window.height() + title_bar > SCREEN.height():
+        found.append(f"window {window.width()}x{window.height()} (+{title_bar} title bar)")
+    for child in window.findChildren(QWidget):
+        if not child.isVisibleTo(window) or child.isWindow():
+            continue
+        if _inside_scrolled_content(child, window):
+            continue
+        name = f"{type(child).__name__} {child.objectName() or ''}".strip()
+        if isinstance(child, QLabel | QAbstractButton) and _text(child):
+            name += f" {_text(child)[:40]!r}"
+        at = QRect(child.mapTo(window, child.rect().topLeft()), child.size())
+        if not window.rect().contains(at):
+            found.append(f"{name} at {at.getRect()} outside the window {window.size().toTuple()}")
+            continue
+        parent = child.parentWidget()
+        if parent is not None and not parent.rect().contains(child.geometry()):
+            found.append(f"{name} at {child.geometry().getRect()} outside its parent")
+            continue
+        if isinstance(child, QLabel) and not isinstance(child, ElidedLabel) and _text(child):
+            if child.wordWrap():
+                needed = child.heightForWidth(child.width())
+                if needed > child.height() + 1:
+                    found.append(f"{name}: {child.height()} px high, needs {needed}")
+            elif child.sizeHint().width() > child.width() + 1:
+                found.append(f"{name}: {child.width()} px wide, needs {child.sizeHint().width()}")
+        if isinstance(child, QPushButton) and _text(child):
+            needed = child.fontMetrics().horizontalAdvance(_text(child))
+            if needed > child.width():
+                found.append(f"{name}: {child.width()} px wide, text {needed}")
+    return found
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+@pytest.mark.parametrize("qualified", sorted(FACTORIES))
+def test_the_window_fits_a_1024_by_600_screen(
+    qtbot: QtBot,
+    services: Services,
+    owner: Actor,
+    tmp_path: Path,
+    small_screen: QRect,
+    language: str,
+    qualified: str,
+) -> None:
+    apply_language(language)
+    desk = Desk(services, owner, tmp_path)
+    window = FACTORIES[qualified](desk)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.wait(50)
+    short = qualified.rsplit(".", 1)[1]
+    save(window, f"{language}-fit-{short}", settle=True)
+    problems = problems_of(window)
+    assert not problems, f"{short} in {language}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("qualified", sorted(k for k in FACTORIES if not k.endswith(".MainWindow")))
+def test_each_dialog_remembers_its_size_within_the_screen(
+    qtbot: QtBot,
+    services: Services,
+    owner: Actor,
+    tmp_path: Path,
+    small_screen: QRect,
+    qualified: str,
+) -> None:
+    """Closed at a size, a dialog opens at that size next time; a size saved on a bigger
+    screen is shrunk to this one."""
+    from PySide6.QtCore import QSize
+
+    from privacycrm_desktop.ui.common.settings import UiSettings, share_settings
+    from privacycrm_desktop.ui.common.window_size import memory_of
+
+    settings = UiSettings(_ini(tmp_path))  # type: ignore[arg-type]
+    share_settings(settings)
+    try:
+        desk = Desk(services, owner, tmp_path)
+        first = FACTORIES[qualified](desk)
+        qtbot.addWidget(first)
+        assert memory_of(first) is not None
+        first.show()
+        first.resize(first.minimumSizeHint().expandedTo(QSize(300, 200)) + QSize(37, 23))
+        kept = first.size()
+        first.close()
+        again = FACTORIES[qualified](desk)
+        qtbot.addWidget(again)
+        assert again.size() == kept
+
+        settings.set_window_size(type(again).__name__, QSize(1900, 1000))
+        big = FACTORIES[qualified](desk)
+        qtbot.addWidget(big)
+        title_bar = 2 * big.fontMetrics().height()
+        assert big.width() <= SCREEN.width()
+        assert big.height() + title_bar <= SCREEN.height()
+    finally:
+        share_settings(None)
