@@ -160,6 +160,9 @@ class ConsentDialog(QDialog):
         self.general_error = ErrorLabel()
         form_box = QGroupBox(_("Record consent or an objection"))
         form = QFormLayout(form_box)
+        # A label too long beside its field goes above it: the form then fits the left half
+        # of a 1024-pixel screen in every language.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.purpose = QComboBox()
         self.purpose.addItem(_("Choose..."), None)
         for purpose in statements.purposes(self._actor):
