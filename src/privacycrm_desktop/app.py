@@ -222,7 +222,8 @@ def sign_in(services: Services, settings: UiSettings) -> Actor | None:
     if not services.setup.is_initialised():
         from privacycrm_desktop.ui.startup.first_run_wizard import FirstRunWizard
 
-        wizard = FirstRunWizard(services.setup)
+        # The system's language until one is chosen (UiSettings.language falls back to it).
+        wizard = FirstRunWizard(services.setup, language=settings.language())
         if not wizard.exec() or wizard.actor is None:
             if wizard.database_changed:
                 raise DatabaseChanged

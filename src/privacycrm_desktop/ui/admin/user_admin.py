@@ -97,9 +97,11 @@ class UserFormDialog(QDialog):
         role: Role | None = None,
         password: bool = False,
         parent: QWidget | None = None,
+        submit: Callable[[UserFormDialog], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
+        self._submit = submit
         form = QFormLayout()
         char = self.fontMetrics().averageCharWidth()
         self.name = QLineEdit()
@@ -133,6 +135,13 @@ class UserFormDialog(QDialog):
         if self.password.text() != self.password_again.text():
             self.error.show_message(_("The two passwords differ."))
             return
+        if self._submit is not None:
+            # Checked before closing: a refused password or name keeps what was typed.
+            try:
+                self._submit(self)
+            except DomainError as exc:
+                self.error.show_message(describe_error(exc))
+                return
         self.accept()
 
     def chosen_role(self) -> Role:
@@ -274,11 +283,18 @@ class UserAdminDialog(QDialog):
 
     def ask_add(self) -> None:
         """Ask for name, role and password, then add the user."""
+        def add(form: UserFormDialog) -> None:
+            self._auth.add_user(
+                self._actor, form.name.text(), form.password.text(), form.chosen_role()
+            )
+
         form = UserFormDialog(
-            _("Add user"), name=True, role=Role.OFFICE, password=True, parent=self
+            _("Add user"), name=True, role=Role.OFFICE, password=True, parent=self, submit=add
         )
         if form.exec() == QDialog.DialogCode.Accepted:
-            self.add_user(form.name.text(), form.chosen_role(), form.password.text())
+            self.error.show_message("")
+            self.reload()
+            self.select(form.name.text())
 
     def ask_reset_password(self) -> None:
         """Ask for a new password for the selected user."""

@@ -212,8 +212,16 @@ class OwnerPage(_FormPage):
 class FirstRunWizard(QWizard):
     """Set up a new database; ``actor`` is the signed-in owner afterwards."""
 
-    def __init__(self, setup: SetupService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, setup: SetupService, parent: QWidget | None = None, *, language: str | None = None
+    ) -> None:
+        """*language*: the one to start in (the app passes this PC's, which before any
+        choice is the system's); None keeps the current one."""
         super().__init__(parent)
+        if language is not None:
+            from privacycrm_desktop.ui.common.qt_i18n import apply_language
+
+            apply_language(language)
         self._setup = setup
         self.actor: Actor | None = None
         #: True when the person chose a shared server instead (it opens at once).
