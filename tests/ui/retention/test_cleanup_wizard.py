@@ -219,6 +219,9 @@ def test_the_reminder_shows_once_a_year(
         return QMessageBox.StandardButton.Yes
 
     monkeypatch.setattr(QMessageBox, "question", question)
+    # A new database has nothing to clean: no reminder on its first day.
+    assert not remind_once_a_year(window, services, owner, lambda: opened.append(True))
+    populate(services, owner, clock)
     assert remind_once_a_year(window, services, owner, lambda: opened.append(True))
     assert not remind_once_a_year(window, services, owner, lambda: opened.append(True))
     assert opened == [True]
