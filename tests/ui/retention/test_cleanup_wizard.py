@@ -133,8 +133,18 @@ def test_the_wizard_page_by_page(
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF files (*.pdf)")
     )
+    languages: list[str] = []
+    report_pdf = services.cleanup.report_pdf
+    monkeypatch.setattr(
+        services.cleanup,
+        "report_pdf",
+        lambda actor, outcome, lang: languages.append(lang) or report_pdf(actor, outcome, lang),
+    )
     assert page.save_report() == str(target)
     assert target.read_bytes().startswith(b"%PDF")
+    # In the language on screen, not the one stored for the user (English here).
+    assert owner.language == "en"
+    assert languages == [language]
     save(wizard, f"{language}-cleanup-4-done")
     assert len(ids) == 5
 

@@ -283,6 +283,7 @@ class UserAdminDialog(QDialog):
 
     def ask_add(self) -> None:
         """Ask for name, role and password, then add the user."""
+
         def add(form: UserFormDialog) -> None:
             self._auth.add_user(
                 self._actor, form.name.text(), form.password.text(), form.chosen_role()

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAction
-from privacycrm_desktop.i18n import _, format_number, ngettext
+from privacycrm_desktop.i18n import _, current_language, format_number, ngettext
 from privacycrm_desktop.services.cleanup import CleanupOutcome
 from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background, show_failure
@@ -258,8 +258,9 @@ class ExecutePage(QWizardPage):
         )
         if not path:
             return None
+        # In the language the person reads the wizard in, not the one stored for them.
         pdf = self._state.services.cleanup.report_pdf(
-            self._state.actor, self.outcome, self._state.actor.language
+            self._state.actor, self.outcome, current_language()
         )
         write_private(path, pdf)
         return path
