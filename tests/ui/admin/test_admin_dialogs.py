@@ -210,3 +210,21 @@ def test_office_editor_has_no_notes_or_birth_date(
     fresh = ContactEditorDialog(services.contacts, office, None)
     qtbot.addWidget(fresh)
     assert fresh.access("notes") is FieldAccess.WRITE
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_no_role_is_named_like_a_menu(
+    qtbot: QtBot, services: Services, owner: Actor, language: str
+) -> None:
+    """"Administration" was both the French office role and the menu of the owner's tools."""
+    from privacycrm_desktop.domain.access import ROLE_LABELS
+    from privacycrm_desktop.i18n import _
+    from privacycrm_desktop.ui.common.qt_i18n import apply_language
+
+    apply_language(language)
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    menus = {a.text().replace("&", "").casefold() for a in window.menuBar().actions()}
+    roles = {_(label).casefold() for label in ROLE_LABELS.values()}
+    assert len(roles) == len(ROLE_LABELS)
+    assert not roles & menus
