@@ -216,7 +216,7 @@ def test_office_editor_has_no_notes_or_birth_date(
 def test_no_role_is_named_like_a_menu(
     qtbot: QtBot, services: Services, owner: Actor, language: str
 ) -> None:
-    """"Administration" was both the French office role and the menu of the owner's tools."""
+    """ "Administration" was both the French office role and the menu of the owner's tools."""
     from privacycrm_desktop.domain.access import ROLE_LABELS
     from privacycrm_desktop.i18n import _
     from privacycrm_desktop.ui.common.qt_i18n import apply_language
