@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,11 +21,13 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
+    QApplication,
     QDialog,
     QLabel,
     QMainWindow,
     QPushButton,
     QWidget,
+    QWizard,
 )
 from pytestqt.qtbot import QtBot
 
@@ -239,11 +241,67 @@ def _everyone(desk: Desk) -> object:
 FACTORIES = _factories()
 
 
+def _first_run_pages(wizard: QWidget, desk: Desk, qtbot: QtBot) -> Iterator[None]:
+    from privacycrm_desktop.ui.startup.first_run_wizard import FirstRunWizard
+
+    assert isinstance(wizard, FirstRunWizard)
+    wizard.next()
+    yield
+    wizard.company_page.name.setText("Brasserie Zoë")
+    wizard.company_page.address.setText("Place Saint-Lambert 1, 4000 Liège")
+    wizard.company_page.vat_number.setText("0403.170.701")
+    wizard.next()
+    yield
+
+
+def _import_pages(wizard: QWidget, desk: Desk, qtbot: QtBot) -> Iterator[None]:
+    from privacycrm_desktop.ui.transfer.import_wizard import ImportWizard
+
+    from .transfer.import_files import excel_csv
+    from .transfer.test_import_wizard import fill_origin
+
+    assert isinstance(wizard, ImportWizard)
+    wizard.file_page.path.setText(str(excel_csv(desk.tmp_path)))
+    for _page in ("preview", "mapping", "origin"):
+        wizard.next()
+        yield
+    fill_origin(wizard)
+    yield
+    wizard.next()  # duplicates
+    yield
+    wizard.next()  # the check, a dry run in the background
+    qtbot.waitUntil(lambda: wizard.checked is not None, timeout=20_000)
+    yield
+
+
+def _cleanup_pages(wizard: QWidget, desk: Desk, qtbot: QtBot) -> Iterator[None]:
+    from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard
+
+    assert isinstance(wizard, CleanupWizard)
+    wizard.next()  # review
+    yield
+    wizard.next()  # the dry run, in the background
+    qtbot.waitUntil(wizard.dry_run_page.isComplete, timeout=20_000)
+    yield
+
+
+#: The later pages of each wizard, reached as a person would (the first is measured as
+#: any window).
+WIZARD_PAGES: dict[str, Callable[[QWidget, Desk, QtBot], Iterator[None]]] = {
+    "privacycrm_desktop.ui.startup.first_run_wizard.FirstRunWizard": _first_run_pages,
+    "privacycrm_desktop.ui.transfer.import_wizard.ImportWizard": _import_pages,
+    "privacycrm_desktop.ui.retention.cleanup_wizard.CleanupWizard": _cleanup_pages,
+}
+
+
 def test_every_window_class_has_a_factory() -> None:
     """A dialog added to the app is measured here too: this fails until it is listed."""
-    names = {f"{c.__module__}.{c.__qualname__}" for c in window_classes()}
+    classes = window_classes()
+    names = {f"{c.__module__}.{c.__qualname__}" for c in classes}
     assert names - FACTORIES.keys() == set(), "add these to FACTORIES"
     assert FACTORIES.keys() - names == set(), "these are gone from the app"
+    wizards = {f"{c.__module__}.{c.__qualname__}" for c in classes if issubclass(c, QWizard)}
+    assert wizards == WIZARD_PAGES.keys(), "say how to reach each wizard's pages"
 
 
 @pytest.fixture
@@ -329,6 +387,15 @@ def test_the_window_fits_a_1024_by_600_screen(
     short = qualified.rsplit(".", 1)[1]
     save(window, f"{language}-fit-{short}", settle=True)
     problems = problems_of(window)
+    if isinstance(window, QWizard):
+        pages = {window.currentId()}
+        for _step in WIZARD_PAGES[qualified](window, desk, qtbot):
+            QApplication.processEvents()
+            pages.add(window.currentId())
+            save(window, f"{language}-fit-{short}-{window.currentId()}", settle=True)
+            problems += [f"page {window.currentId()}: {p}" for p in problems_of(window)]
+        # Every page was seen (the import's last two run the import itself).
+        assert len(pages) >= len(window.pageIds()) - (2 if "Import" in short else 1)
     assert not problems, f"{short} in {language}:\n" + "\n".join(problems)
 
 
