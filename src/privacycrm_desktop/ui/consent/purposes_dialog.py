@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -58,6 +58,10 @@ class PurposesDialog(QDialog):
         self._purposes: list[PurposeInfo] = []
         self.setWindowTitle(_("Register of purposes"))
         self.list = QListWidget()
+        # A long name wraps onto a second line instead of hiding behind a scroll bar.
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.currentRowChanged.connect(self.show_purpose)
         editor = self._make_editor(actor)
 
