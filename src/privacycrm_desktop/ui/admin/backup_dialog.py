@@ -53,7 +53,7 @@ from privacycrm_desktop.services.backup import (
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
-from privacycrm_desktop.ui.common.window_size import size_window
+from privacycrm_desktop.ui.common.window_size import scrolling, size_window
 from privacycrm_desktop.ui.common.workers import JobContext, ProgressPanel, run_in_background
 
 TIER_LABELS = {
@@ -272,9 +272,11 @@ class BackupDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addWidget(self.error)
-        layout.addWidget(settings_box)
+        # The settings scroll on a screen too low for them and the list together (600
+        # pixels at a large desktop font); the list keeps room for a few backups.
+        layout.addWidget(scrolling(settings_box))
         layout.addWidget(buttons)
-        self.table.setMinimumHeight(char * 22)
+        self.table.setMinimumHeight(self.fontMetrics().height() * 8)
         self.refresh()
         size_window(self, QSize(char * 110, max(self.sizeHint().height(), char * 90)))
 

@@ -9,8 +9,8 @@ on its window, wherever that is now.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSize
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtWidgets import QComboBox, QFrame, QScrollArea, QWidget
 
 from privacycrm_desktop.ui.common import settings as ui_settings
 from privacycrm_desktop.ui.common import widgets
@@ -62,3 +62,25 @@ def size_window(window: QWidget, preferred: QSize | None = None) -> None:
 def memory_of(window: QWidget) -> SizeMemory | None:
     """The size memory *window* was given by :func:`size_window`, if any."""
     return window.findChild(SizeMemory)
+
+
+def let_combos_shrink(root: QWidget, chars: int = 18) -> None:
+    """Let every drop-down list in *root* be narrower than its longest entry (down to
+    *chars* characters; the open list still shows each entry whole), so a long purpose or
+    method does not widen the window past the screen."""
+    for combo in root.findChildren(QComboBox):
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(chars)
+
+
+def scrolling(content: QWidget) -> QScrollArea:
+    """*content* in a frameless area that scrolls up and down when the screen is too low
+    for it (never sideways: it is as wide as *content* needs)."""
+    area = QScrollArea()
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(content)
+    bar = area.verticalScrollBar().sizeHint().width()
+    area.setMinimumWidth(content.minimumSizeHint().width() + bar)
+    return area

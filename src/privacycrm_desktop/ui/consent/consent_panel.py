@@ -63,7 +63,7 @@ from privacycrm_desktop.services.statements import StatementService
 from privacycrm_desktop.ui.common.date_fields import OptionalDateEdit, format_date
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
-from privacycrm_desktop.ui.common.window_size import size_window
+from privacycrm_desktop.ui.common.window_size import let_combos_shrink, scrolling, size_window
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 
@@ -126,12 +126,19 @@ class ConsentDialog(QDialog):
         if self.special_box is not None:
             right.addWidget(self.special_box)
         columns.addLayout(right, 1)
+        # Both columns scroll together on a screen too low for them (600 pixels at a large
+        # desktop font); the buttons below stay in view.
+        content = QWidget()
+        content.setLayout(columns)
+        columns.setContentsMargins(0, 0, 0, 0)
+        let_combos_shrink(content)
         layout = QVBoxLayout(self)
-        layout.addLayout(columns, 1)
+        area = scrolling(content)
+        layout.addWidget(area, 1)
         layout.addLayout(bottom)
-        size_window(
-            self, QSize(self.fontMetrics().averageCharWidth() * 190, self.sizeHint().height())
-        )
+        # As high as both columns need (a scroll area's own hint stops short of that).
+        height = self.sizeHint().height() - area.sizeHint().height() + content.sizeHint().height()
+        size_window(self, QSize(self.fontMetrics().averageCharWidth() * 190, height))
         assign_window_mnemonics(self)
         self._scan_text = self.scan_button.text()  # with the mnemonic chosen
         self.refresh()
@@ -255,11 +262,15 @@ class ConsentDialog(QDialog):
         self.evidence_button.setToolTip(_("Open the scanned file kept with the selected entry"))
         self.evidence_button.setEnabled(False)
         self.evidence_button.clicked.connect(self.open_evidence)
-        history_box = QGroupBox(_("History (nothing is ever removed; a correction is a new entry)"))
+        # A short title: a group box's title never wraps, and the long one made the dialog
+        # wider than a 1024-pixel screen. The rule is told beside the button instead.
+        history_box = QGroupBox(_("History"))
         history_layout = QVBoxLayout(history_box)
         history_layout.addWidget(self.history)
+        self.history_note = QLabel(_("Nothing is ever removed: a correction is a new entry."))
+        self.history_note.setWordWrap(True)
         evidence_row = QHBoxLayout()
-        evidence_row.addStretch(1)
+        evidence_row.addWidget(self.history_note, 1)
         evidence_row.addWidget(self.evidence_button)
         history_layout.addLayout(evidence_row)
 
