@@ -114,6 +114,14 @@ class ConsentDialog(QDialog):
         bottom.addStretch(1)
         bottom.addWidget(buttons)
 
+        self._lay_out(state_box, form_box, history_box, bottom)
+        assign_window_mnemonics(self)
+        self._scan_text = self.scan_button.text()  # with the mnemonic chosen
+        self.refresh()
+
+    def _lay_out(
+        self, state_box: QWidget, form_box: QWidget, history_box: QWidget, bottom: QHBoxLayout
+    ) -> None:
         columns = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(state_box)
@@ -139,9 +147,6 @@ class ConsentDialog(QDialog):
         # As high as both columns need (a scroll area's own hint stops short of that).
         height = self.sizeHint().height() - area.sizeHint().height() + content.sizeHint().height()
         size_window(self, QSize(self.fontMetrics().averageCharWidth() * 190, height))
-        assign_window_mnemonics(self)
-        self._scan_text = self.scan_button.text()  # with the mnemonic chosen
-        self.refresh()
 
     def _make_state_box(self) -> QGroupBox:
         self.channel_labels: dict[Channel, QLabel] = {}
