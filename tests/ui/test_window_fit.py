@@ -464,3 +464,29 @@ def test_each_dialog_remembers_its_size_within_the_screen(
         assert big.height() + title_bar <= SCREEN.height()
     finally:
         share_settings(None)
+
+
+def test_the_main_window_saved_on_a_bigger_screen_opens_within_this_one(
+    qtbot: QtBot, services: Services, owner: Actor, tmp_path: Path, small_screen: QRect
+) -> None:
+    """The main window keeps its whole geometry (position too); one saved on a docked
+    laptop's big screen is shrunk to the netbook's, status bar in view."""
+    from privacycrm_desktop.ui.common.settings import UiSettings
+    from privacycrm_desktop.ui.main_window import MainWindow
+
+    settings = UiSettings(_ini(tmp_path))  # type: ignore[arg-type]
+    big = QWidget()
+    qtbot.addWidget(big)
+    big.resize(1800, 1000)
+    settings.set_geometry("main", big.saveGeometry())
+    window = MainWindow(services, owner, settings)
+    qtbot.addWidget(window)
+    title_bar = 2 * window.fontMetrics().height()
+    assert window.width() <= SCREEN.width()
+    assert window.height() + title_bar <= SCREEN.height()
+    window.show()
+    window.resize(700, 450)
+    window.close()
+    again = MainWindow(services, owner, settings)
+    qtbot.addWidget(again)
+    assert again.size().toTuple() == (700, 450)
