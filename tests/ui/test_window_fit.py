@@ -490,3 +490,36 @@ def test_the_main_window_saved_on_a_bigger_screen_opens_within_this_one(
     again = MainWindow(services, owner, settings)
     qtbot.addWidget(again)
     assert again.size().toTuple() == (700, 450)
+
+
+def test_the_measure_sees_a_cut_label_a_narrow_button_and_a_widget_off_the_window(
+    qtbot: QtBot,
+) -> None:
+    """The checks above can fail: each kind of fault, made on purpose, is reported."""
+    from PySide6.QtWidgets import QVBoxLayout
+
+    window = QDialog()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    cut = QLabel("A label far too long for the width it was given")
+    cut.setFixedWidth(60)
+    wrapped = QLabel("A wrapped label " * 12)
+    wrapped.setWordWrap(True)
+    wrapped.setFixedSize(120, 20)
+    narrow = QPushButton("A button with a long text")
+    narrow.setFixedWidth(40)
+    for widget in (cut, wrapped, narrow):
+        layout.addWidget(widget)
+    window.resize(400, 300)
+    off = QPushButton("Off", window)
+    off.setGeometry(380, 280, 80, 30)
+    window.show()
+    qtbot.waitExposed(window)
+    found = "\n".join(problems_of(window))
+    assert "far too long" in found
+    assert "A wrapped label" in found
+    assert "long text" in found
+    assert "'Off'" in found
+    assert len(problems_of(window)) == 4
+    window.resize(1100, 300)
+    assert "window 1100x300" in "\n".join(problems_of(window))
