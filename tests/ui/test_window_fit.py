@@ -355,19 +355,21 @@ def problems_of(window: QWidget) -> list[str]:
     for child in window.findChildren(QWidget):
         if not child.isVisibleTo(window) or child.isWindow():
             continue
-        if _inside_scrolled_content(child, window):
-            continue
         name = f"{type(child).__name__} {child.objectName() or ''}".strip()
         if isinstance(child, QLabel | QAbstractButton) and _text(child):
             name += f" {_text(child)[:40]!r}"
-        at = QRect(child.mapTo(window, child.rect().topLeft()), child.size())
-        if not window.rect().contains(at):
-            found.append(f"{name} at {at.getRect()} outside the window {window.size().toTuple()}")
-            continue
-        parent = child.parentWidget()
-        if parent is not None and not parent.rect().contains(child.geometry()):
-            found.append(f"{name} at {child.geometry().getRect()} outside its parent")
-            continue
+        # What a scroll area holds may lie beyond its edges: it scrolls into view. Its
+        # texts must still be whole.
+        if not _inside_scrolled_content(child, window):
+            at = QRect(child.mapTo(window, child.rect().topLeft()), child.size())
+            if not window.rect().contains(at):
+                size = window.size().toTuple()
+                found.append(f"{name} at {at.getRect()} outside the window {size}")
+                continue
+            parent = child.parentWidget()
+            if parent is not None and not parent.rect().contains(child.geometry()):
+                found.append(f"{name} at {child.geometry().getRect()} outside its parent")
+                continue
         if isinstance(child, QLabel) and not isinstance(child, ElidedLabel) and _text(child):
             if child.wordWrap():
                 needed = child.heightForWidth(child.width())
