@@ -22,8 +22,11 @@ def title_bar_height(window: QWidget) -> int:
 
 
 def screen_room(window: QWidget) -> QSize:
-    """The largest size a window may take: the screen's free area, less a title bar."""
-    available = widgets.available_geometry(window)
+    """The largest size a window may take: the screen's free area, less a title bar.
+
+    A dialog not yet shown has no place of its own: the screen is its parent window's."""
+    parent = window.parentWidget()
+    available = widgets.available_geometry(parent.window() if parent is not None else window)
     return QSize(available.width(), available.height() - title_bar_height(window))
 
 
