@@ -95,8 +95,7 @@ def test_each_view_shows_its_contacts(
         ContactFilter.EXPIRING: {people["expiring"], people["reconsent"]},
         ContactFilter.RECONSENT: {people["reconsent"]},
         ContactFilter.OPTED_IN: {people["opted_in"], people["reconsent"]},
-        ContactFilter.NO_CONSENT: set(people.values())
-        - {people["opted_in"], people["reconsent"]},
+        ContactFilter.NO_CONSENT: set(people.values()) - {people["opted_in"], people["reconsent"]},
         ContactFilter.RELATIONSHIP: {people["expired"]},
     }
     for kind in ContactFilter:
@@ -153,4 +152,3 @@ def test_the_card_holds_sources_consent_and_why_kept(
     assert [line.verdict.allowed for line in email_lines] == [True]
     assert email_lines[0].purpose  # the purpose the opt-in is for
     assert {line.verdict.channel for line in card.consent} == set(Channel)
-
