@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -34,6 +33,7 @@ from privacycrm_desktop.ui.common.widgets import available_geometry
 from privacycrm_desktop.ui.consent.marketing_dialog import add_marketing_menu
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
+from privacycrm_desktop.ui.contacts.workspace import WorkspaceMixin, _home_country
 from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
@@ -77,7 +77,7 @@ class ContactTableView(QTableView):
             callback()
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WorkspaceMixin, QMainWindow):
     """Search and browse contacts; open, create and save them through the services."""
 
     #: Follows other desks' changes once started (start_change_watch).
@@ -96,7 +96,10 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self.setWindowTitle(_("PrivacyCRM"))
 
-        self.model = ContactTableModel(services.contacts, actor, self)
+        self.home_country = _home_country(services)
+        self.model = ContactTableModel(
+            services.contacts, actor, self, home_country=self.home_country
+        )
         self.search = QLineEdit()
         self.search.setPlaceholderText(_("Search by name, organisation, e-mail, phone or place"))
         self.search.setClearButtonEnabled(True)
@@ -120,19 +123,12 @@ class MainWindow(QMainWindow):
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
-        self.view.horizontalHeader().setStretchLastSection(True)
         self._size_columns()
         self.view.doubleClicked.connect(self.open_index)
         self.view.activated.connect(self.open_index)
         self._hide_columns_of_hidden_fields()
 
-        search_label = QLabel(_("&Search:"))
-        search_label.setBuddy(self.search)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addWidget(search_label)
-        layout.addWidget(self.search)
-        layout.addWidget(self.view, 1)
+        central = self._make_workspace()
         self._make_lock(central, idle_clock)
 
         self.count_label = QLabel()
@@ -148,6 +144,7 @@ class MainWindow(QMainWindow):
         self.requests_menu = add_requests_menu(self, services, actor)
         self.retention = add_retention_actions(self, services, actor)
         self.model.modelReset.connect(self.update_count)
+        self._connect_workspace()
         self.update_count()
         self._restore_geometry()
 
@@ -252,12 +249,14 @@ class MainWindow(QMainWindow):
         self.model.set_query(self.search.text())
 
     def update_count(self) -> None:
-        """Show how many contacts the list holds, with the locale's digit grouping."""
+        """Show how many contacts the list holds, with the locale's digit grouping; an
+        empty list says why and what to do."""
         count = self.model.rowCount()
         number = format_number(count)
         self.count_label.setText(
             ngettext("{count} contact", "{count} contacts", count).format(count=number)
         )
+        self._show_empty_state(count)
 
     def _on_sort_indicator(self, column: int, order: Qt.SortOrder) -> None:
         if not self.model.is_sortable(column):
@@ -366,7 +365,7 @@ class MainWindow(QMainWindow):
         self._update_export_action()
 
     def _update_export_action(self) -> None:
-        selected = self.view.selectionModel().hasSelection()
+        selected = self.view.selectionModel().hasSelection() or self.all_matching
         self.export_action.setEnabled(self._may_export and selected and not self.locked)
 
     def export_selected(self) -> QDialog | None:
@@ -378,10 +377,15 @@ class MainWindow(QMainWindow):
             merge_ranges,
         )
 
-        spans = self.view.selectionModel().selection()
-        ranges = merge_ranges(
-            [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
-        )
+        total = self.model.rowCount()
+        if self.all_matching:
+            # Everything the search and view give: no row of the model is selected.
+            ranges: tuple[tuple[int, int], ...] = ((0, total - 1),) if total else ()
+        else:
+            spans = self.view.selectionModel().selection()
+            ranges = merge_ranges(
+                [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
+            )
         if not self._may_export or not ranges:
             return None
         selection = SelectedContacts(
@@ -389,7 +393,8 @@ class MainWindow(QMainWindow):
             sort=SORT_KEYS[self.model.sort_column],
             descending=self.model.descending,
             ranges=ranges,
-            total=self.model.rowCount(),
+            total=total,
+            view=self.model.view if self.model.view.active else None,
         )
         dialog = ExportDialog(self._services, self._actor, selection, self)
         dialog.exported.connect(lambda text: self.statusBar().showMessage(text, 10_000))
@@ -586,4 +591,5 @@ class MainWindow(QMainWindow):
             self.change_watch.stop()
         if self._settings is not None:
             self._settings.set_geometry("main", self.saveGeometry())
+            self._save_workspace_state(self._settings)
         super().closeEvent(event)
