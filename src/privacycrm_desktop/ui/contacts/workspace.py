@@ -15,7 +15,7 @@ import json
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -162,16 +162,8 @@ class WorkspaceMixin(_Base):
         self.selection_banner.clear_requested.connect(self.clear_all_matching)
         self.search_keys = _SearchKeys(self.go_to_list, self)
         self.search.installEventFilter(self.search_keys)
-        self.select_all_action = QAction(_("Select &all"), self)
-        self.select_all_action.setShortcut(QKeySequence(QKeySequence.StandardKey.SelectAll))
-        self.select_all_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.select_all_action.triggered.connect(self.select_all_matching)
-        self.view.addAction(self.select_all_action)
-        self.back_to_search_action = QAction(_("Back to search"), self)
-        self.back_to_search_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        self.back_to_search_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.back_to_search_action.triggered.connect(self._back_to_search)
-        self.view.addAction(self.back_to_search_action)
+        self.view.select_all_callback = self.select_all_matching
+        self.view.escape_callback = self._back_to_search
         self.retention.status.linkActivated.connect(self.apply_status_link)
         self._restore_workspace_state()
 
@@ -365,10 +357,13 @@ class WorkspaceMixin(_Base):
             self._settings.set_state(self._splitter_key(), self.splitter.saveState())
         self.splitter.setOrientation(wanted)
         saved = self._settings.state(self._splitter_key()) if self._settings else None
-        if saved is None or not self.splitter.restoreState(saved):
-            total = sum(self.splitter.sizes()) or 1
-            self.splitter.setSizes([total * 3 // 4, total - total * 3 // 4])
-        self.splitter.setOrientation(wanted)
+        if saved is not None and self.splitter.restoreState(saved):
+            self.splitter.setOrientation(wanted)  # the state holds one of its own
+            return
+        beside = wanted == Qt.Orientation.Horizontal
+        total = self.width() if beside else max(self.splitter.height(), 1)
+        list_share = total * 3 // 4 if beside else total * 3 // 5
+        self.splitter.setSizes([list_share, total - list_share])
 
     def _splitter_key(self) -> str:
         beside = self.splitter.orientation() == Qt.Orientation.Horizontal
