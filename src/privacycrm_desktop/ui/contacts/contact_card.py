@@ -29,7 +29,7 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.normalize import DEFAULT_REGION, phone_display
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.domain.retention import OPEN_ENDED, REASON_LABELS
-from privacycrm_desktop.i18n import _, describe_error, describe_explanation
+from privacycrm_desktop.i18n import N_, _, describe_error, describe_explanation
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.dto import Actor, ConsentLine, ContactCard, SourceInfo
 from privacycrm_desktop.services.requests import REQUEST_KIND_LABELS
@@ -37,12 +37,12 @@ from privacycrm_desktop.ui.common.date_fields import format_date
 
 #: The card's actions, in the order of their buttons: (name, label, permission needed).
 ACTIONS: tuple[tuple[str, str, Permission], ...] = (
-    ("edit", "&Edit...", Permission.VIEW_CONTACTS),
-    ("consent", "&Consent...", Permission.VIEW_CONTACTS),
-    ("access_report", "&Access report...", Permission.ACCESS_REPORT),
-    ("unsubscribe", "&Unsubscribe...", Permission.RECORD_CONSENT),
-    ("erase", "E&rase...", Permission.ERASE),
-    ("export", "E&xport...", Permission.EXPORT),
+    ("edit", N_("&Edit..."), Permission.VIEW_CONTACTS),
+    ("consent", N_("&Consent..."), Permission.VIEW_CONTACTS),
+    ("access_report", N_("&Access report..."), Permission.ACCESS_REPORT),
+    ("unsubscribe", N_("&Unsubscribe..."), Permission.RECORD_CONSENT),
+    ("erase", N_("E&rase..."), Permission.ERASE),
+    ("export", N_("E&xport..."), Permission.EXPORT),
 )
 _READABLE = (FieldAccess.READ.value, FieldAccess.WRITE.value)
 
