@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 #: shows no personal field and always stays.
 COLUMN_FIELDS = {column: ROW_FIELDS.get(column.name.lower(), ()) for column in Column}
 
-#: Each list column's width in average characters (the last one stretches).
+#: Each list column's width in average characters (name and e-mail also take the extra width).
 COLUMN_CHARS = {
     Column.NAME: 26,
     Column.ORGANISATION: 24,
@@ -56,6 +56,7 @@ COLUMN_CHARS = {
     Column.PHONE: 18,
     Column.CITY: 17,
     Column.RELATIONSHIP: 19,
+    Column.KEEP_UNTIL: 18,
 }
 
 #: Results must show within 100 ms of the last keystroke: a short pause (so typing is not
@@ -172,8 +173,12 @@ class MainWindow(WorkspaceMixin, QMainWindow):
         # a 1000-pixel window, so the keep-until date is not pushed off to the right.
         self.view.horizontalHeader().setDefaultSectionSize(180)
         char = self.view.fontMetrics().averageCharWidth()
+        header = self.view.horizontalHeader()
         for column, chars in COLUMN_CHARS.items():
-            self.view.setColumnWidth(column, chars * char)
+            # The title fits too ("Conserver jusqu'au"), with room for the sort arrow.
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            needed = header.fontMetrics().horizontalAdvance(title) + 4 * char
+            self.view.setColumnWidth(column, max(chars * char, needed))
 
     def _make_lock(self, central: QWidget, idle_clock: IdleClock | None) -> None:
         # The lock screen takes the list's place; the list's model is emptied meanwhile.

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QHeaderView, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
@@ -53,8 +53,10 @@ def card_text(window: MainWindow) -> str:
 
 
 def select(window: MainWindow, row: int) -> None:
-    window.view.setCurrentIndex(window.model.index(row, Column.NAME))
-    window.view.selectRow(row)
+    flags = QItemSelectionModel.SelectionFlag
+    window.view.selectionModel().setCurrentIndex(
+        window.model.index(row, Column.NAME), flags.ClearAndSelect | flags.Rows
+    )
     window.show_card_of_current()
 
 
@@ -432,6 +434,7 @@ def test_screenshots(
     QApplication.processEvents()
     select(window, 2)
     assert window.card.contact_id is not None
+    assert window.view.selectionModel().isRowSelected(2)
     save(window, f"main-card-{language}-{size[0]}x{size[1]}", settle=True)
     window.search.setText("Zzqxnobody")
     window.apply_search()

@@ -98,23 +98,29 @@ class ContactCardWidget(QScrollArea):
         )
         self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.buttons: dict[str, QPushButton] = {}
-        grid = QGridLayout()
-        shown = [
-            (name, label)
-            for name, label, permission in ACTIONS
-            if has_permission(actor.role, permission) and (available is None or available(name))
-        ]
-        for position, (name, label) in enumerate(shown):
+        self._grid = QGridLayout()
+        for name, label, permission in ACTIONS:
+            if not has_permission(actor.role, permission):
+                continue
+            if available is not None and not available(name):
+                continue
             button = QPushButton(_(label))
             button.setObjectName(f"card_{name}")
             button.clicked.connect(lambda _checked=False, n=name: self._act(n))
             self.buttons[name] = button
-            grid.addWidget(button, position // 3, position % 3)
+        self.arrange_buttons(3)
         self._layout.addWidget(self.title)
-        self._layout.addLayout(grid)
+        self._layout.addLayout(self._grid)
         self._layout.addWidget(self.body, 1)
         self.setWidget(inner)
         self.show_nothing()
+
+    def arrange_buttons(self, per_row: int) -> None:
+        """Lay the buttons out *per_row* to a row (all in one below the list)."""
+        for button in self.buttons.values():
+            self._grid.removeWidget(button)
+        for position, button in enumerate(self.buttons.values()):
+            self._grid.addWidget(button, position // per_row, position % per_row)
 
     # -- what the card shows ----------------------------------------------------------
 

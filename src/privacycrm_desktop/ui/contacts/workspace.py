@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -198,8 +198,10 @@ class WorkspaceMixin(_Base):
             return
         column = next((c for c in Column if not self.view.isColumnHidden(c)), Column.KEEP_UNTIL)
         self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.view.setCurrentIndex(self.model.index(0, column))
-        self.view.selectRow(0)
+        flags = QItemSelectionModel.SelectionFlag
+        self.view.selectionModel().setCurrentIndex(
+            self.model.index(0, column), flags.ClearAndSelect | flags.Rows
+        )
 
     def _back_to_search(self) -> None:
         self.focus_search()  # type: ignore[attr-defined]
@@ -353,6 +355,8 @@ class WorkspaceMixin(_Base):
         )
         if self.splitter.orientation() == wanted:
             return
+        beside = wanted == Qt.Orientation.Horizontal
+        self.card.arrange_buttons(3 if beside else len(self.card.buttons) or 1)
         if self._settings is not None:
             self._settings.set_state(self._splitter_key(), self.splitter.saveState())
         self.splitter.setOrientation(wanted)
@@ -360,7 +364,6 @@ class WorkspaceMixin(_Base):
         if saved is not None and self.splitter.restoreState(saved):
             self.splitter.setOrientation(wanted)  # the state holds one of its own
             return
-        beside = wanted == Qt.Orientation.Horizontal
         total = self.width() if beside else max(self.splitter.height(), 1)
         list_share = total * 3 // 4 if beside else total * 3 // 5
         self.splitter.setSizes([list_share, total - list_share])
