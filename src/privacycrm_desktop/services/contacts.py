@@ -145,6 +145,10 @@ class ContactService:
                 condition, params = filtered
                 if not condition:
                     return 0
+                if view is not None and not query.strip():
+                    counted = self._count_by_day(uow.session, view)
+                    if counted is not None:
+                        return counted
                 return queries.count_where(uow.session, condition, params)
             if not query.strip():
                 return queries.count_all(uow.session)
@@ -153,6 +157,16 @@ class ContactService:
                 return queries.count_phone_prefix(uow.session, prefix)
             match = self._match(actor, query)
             return 0 if match is None else queries.count_matches(uow.session, match)
+
+    def _count_by_day(self, session: Session, view: ListFilter) -> int | None:
+        """The expiry views' counts from the per-day counts (as the status bar's)."""
+        today = self._clock.today()
+        if view.kind is ContactFilter.EXPIRED:
+            return queries.count_keep_until(session, None, today - dt.timedelta(days=1))
+        if view.kind is ContactFilter.EXPIRING:
+            soon = today + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
+            return queries.count_keep_until(session, today, soon)
+        return None
 
     def filters(self, actor: Actor) -> tuple[ContactFilter, ...]:
         """The saved views *actor* may use: a view by relationship only when the role may
@@ -239,8 +253,15 @@ class ContactService:
                     return []
                 if total is None:
                     total = queries.count_where(session, condition, params)
+                # By relationship in name order: its own index holds both (no probing).
+                by_relationship = view is not None and view.kind is ContactFilter.RELATIONSHIP
+                index = (
+                    "ix_contact_relationship_sort"
+                    if by_relationship and order == ContactSort.NAME.value
+                    else ""
+                )
                 rows = queries.filtered_window(
-                    session, condition, params, total, order, descending, offset, limit
+                    session, condition, params, total, order, descending, offset, limit, index
                 )
             elif not query.strip():
                 rows = queries.window(session, order, descending, offset, limit, total)
