@@ -168,6 +168,10 @@ class ContactCardWidget(QScrollArea):
                 return value
             return f"{value}<br><small>{escape(source_line(source))}</small>"
 
+        # Where the name came from (a hidden name has no source on the detail either).
+        name_source = detail.provenance.get("last_name") or detail.provenance.get("first_name")
+        if name_source is not None and (detail.first_name or detail.last_name):
+            parts.append(f"<p><small>{escape(source_line(name_source))}</small></p>")
         if access.get("organisation") != FieldAccess.HIDDEN.value and detail.organisation:
             section(
                 _("Organisation"),
