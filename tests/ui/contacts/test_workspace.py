@@ -436,6 +436,9 @@ def test_screenshots(
     assert window.card.contact_id is not None
     assert window.view.selectionModel().isRowSelected(2)
     save(window, f"main-card-{language}-{size[0]}x{size[1]}", settle=True)
+    window.select_all_matching()
+    save(window, f"main-all-selected-{language}-{size[0]}x{size[1]}", settle=True)
+    window.clear_all_matching()
     window.search.setText("Zzqxnobody")
     window.apply_search()
     save(window, f"main-nomatch-{language}-{size[0]}x{size[1]}", settle=True)

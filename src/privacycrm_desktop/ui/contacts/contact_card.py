@@ -129,6 +129,7 @@ class ContactCardWidget(QScrollArea):
         self.contact_id = None
         self.card = None
         self.title.setText("")
+        self.title.hide()
         self.body.setText(escape(text if text is not None else _("Select a contact.")))
         for button in self.buttons.values():
             button.setEnabled(False)
@@ -146,6 +147,7 @@ class ContactCardWidget(QScrollArea):
         self.contact_id = contact_id
         self.card = card
         self.title.setText(_title(card))
+        self.title.show()
         self.body.setText(self._html(card))
         for button in self.buttons.values():
             button.setEnabled(True)

@@ -15,7 +15,7 @@ import json
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, Qt, QTimer
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtGui import QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -100,6 +100,8 @@ class WorkspaceMixin(_Base):
     retention: RetentionActions
     #: Every contact of the search and view is selected (no model row is).
     all_matching: bool = False
+    #: The list's own colours while all rows show as selected.
+    _list_palette: QPalette | None = None
 
     # -- building -----------------------------------------------------------------------
 
@@ -248,10 +250,15 @@ class WorkspaceMixin(_Base):
         )
         self.selection_banner.show()
         # The rows look selected (a million of them are not, one by one).
-        self.view.setStyleSheet(
-            "QTableView { background-color: palette(highlight); "
-            "alternate-background-color: palette(highlight); color: palette(highlighted-text); }"
-        )
+        palette = self.view.palette()
+        self._list_palette = QPalette(palette)
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            highlight = palette.color(group, QPalette.ColorRole.Highlight)
+            text = palette.color(group, QPalette.ColorRole.HighlightedText)
+            palette.setColor(group, QPalette.ColorRole.Base, highlight)
+            palette.setColor(group, QPalette.ColorRole.AlternateBase, highlight)
+            palette.setColor(group, QPalette.ColorRole.Text, text)
+        self.view.setPalette(palette)
         self.card.show_nothing(
             ngettext("{count} contact selected.", "{count} contacts selected.", count).format(
                 count=format_number(count)
@@ -265,7 +272,9 @@ class WorkspaceMixin(_Base):
             return
         self.all_matching = False
         self.selection_banner.hide()
-        self.view.setStyleSheet("")
+        if self._list_palette is not None:
+            self.view.setPalette(self._list_palette)
+            self._list_palette = None
         self.card.show_nothing()
         self._update_export_action()  # type: ignore[attr-defined]
 
