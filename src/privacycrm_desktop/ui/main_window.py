@@ -33,7 +33,7 @@ from privacycrm_desktop.ui.common.widgets import available_geometry
 from privacycrm_desktop.ui.consent.marketing_dialog import add_marketing_menu
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
-from privacycrm_desktop.ui.contacts.workspace import WorkspaceMixin, _home_country
+from privacycrm_desktop.ui.contacts.workspace import WorkspaceMixin, office_country
 from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
@@ -116,7 +116,7 @@ class MainWindow(WorkspaceMixin, QMainWindow):
         self._settings = settings
         self.setWindowTitle(_("PrivacyCRM"))
 
-        self.home_country = _home_country(services)
+        self.home_country = office_country(services)
         self.model = ContactTableModel(
             services.contacts, actor, self, home_country=self.home_country
         )

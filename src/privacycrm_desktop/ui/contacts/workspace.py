@@ -63,7 +63,7 @@ STRETCHED = (Column.NAME, Column.EMAIL)
 _WIDTHS_KEY = "main/columns"
 
 
-def _home_country(services: Services) -> str:
+def office_country(services: Services) -> str:
     """The office's country (numbers shown nationally), Belgium before the set-up."""
     try:
         return services.setup.company().home_country
@@ -306,7 +306,7 @@ class WorkspaceMixin(_Base):
 
     def _card_action_available(self, name: str) -> bool:
         if name == "access_report":
-            return callable(getattr(self, "access_report_for_selected", None))
+            return callable(getattr(self, "export_access_report_for_selected", None))
         return True
 
     def _card_action(self, name: str, contact_id: int) -> None:
@@ -318,7 +318,7 @@ class WorkspaceMixin(_Base):
             language = card.detail.language.value if card is not None else "nl"
             self.open_consent(contact_id, language)  # type: ignore[attr-defined]
         elif name == "access_report":
-            getattr(self, "access_report_for_selected")()  # noqa: B009 (added by the reports)
+            getattr(self, "export_access_report_for_selected")()  # noqa: B009 (added by the reports)
         elif name == "unsubscribe":
             self.unsubscribe_contact(contact_id)
         elif name == "erase":
