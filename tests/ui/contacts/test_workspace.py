@@ -292,6 +292,9 @@ def test_select_all_in_a_view_exports_the_view(
     total = window.model.rowCount()
     assert 0 < total < 200
     window.select_all_matching()
+    # A reload of the same view (another desk's change) keeps the selection by query.
+    window.model.refresh()
+    assert window.all_matching
     dialog = window.export_selected()
     assert isinstance(dialog, ExportDialog)
     assert not dialog.selection.everything
@@ -307,6 +310,8 @@ def test_select_all_in_a_view_exports_the_view(
     rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
     customers = {r.id for r in services.contacts.page(owner, view=view, limit=200)}
     assert {int(r["id"]) for r in rows} == customers
+    window.apply_view(ListFilter())  # another view: another query, nothing selected
+    assert not window.all_matching
 
 
 def test_keyboard_between_search_and_list(qtbot: QtBot, services: Services, owner: Actor) -> None:

@@ -102,6 +102,8 @@ class WorkspaceMixin(_Base):
     all_matching: bool = False
     #: The list's own colours while all rows show as selected.
     _list_palette: QPalette | None = None
+    #: The search and view of the selection by query.
+    _matching_key: tuple[str, ListFilter] | None = None
 
     # -- building -----------------------------------------------------------------------
 
@@ -241,6 +243,11 @@ class WorkspaceMixin(_Base):
             return
         self.view.selectionModel().clearSelection()
         self.all_matching = True
+        self._matching_key = (self.model.query, self.model.view)
+        self._show_all_matching()
+
+    def _show_all_matching(self) -> None:
+        count = self.model.rowCount()
         self.selection_banner.label.setText(
             ngettext(
                 "The {count} contact in the list is selected.",
@@ -250,6 +257,16 @@ class WorkspaceMixin(_Base):
         )
         self.selection_banner.show()
         # The rows look selected (a million of them are not, one by one).
+        if self._list_palette is None:
+            self._paint_all_selected()
+        self.card.show_nothing(
+            ngettext("{count} contact selected.", "{count} contacts selected.", count).format(
+                count=format_number(count)
+            )
+        )
+        self._update_export_action()  # type: ignore[attr-defined]
+
+    def _paint_all_selected(self) -> None:
         palette = self.view.palette()
         self._list_palette = QPalette(palette)
         for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
@@ -259,18 +276,13 @@ class WorkspaceMixin(_Base):
             palette.setColor(group, QPalette.ColorRole.AlternateBase, highlight)
             palette.setColor(group, QPalette.ColorRole.Text, text)
         self.view.setPalette(palette)
-        self.card.show_nothing(
-            ngettext("{count} contact selected.", "{count} contacts selected.", count).format(
-                count=format_number(count)
-            )
-        )
-        self._update_export_action()  # type: ignore[attr-defined]
 
     def clear_all_matching(self) -> None:
         """Back to an ordinary selection (none)."""
         if not self.all_matching:
             return
         self.all_matching = False
+        self._matching_key = None
         self.selection_banner.hide()
         if self._list_palette is not None:
             self.view.setPalette(self._list_palette)
@@ -283,6 +295,12 @@ class WorkspaceMixin(_Base):
             self.clear_all_matching()
 
     def _list_changed(self) -> None:
+        # A reload of the same search and view (another desk's change, a new order) keeps
+        # a selection by query: it is the same query; its count may have changed.
+        same = self._matching_key == (self.model.query, self.model.view)
+        if self.all_matching and same and self.model.rowCount():
+            self._show_all_matching()
+            return
         self.clear_all_matching()
         self.card.show_nothing()
 
