@@ -47,7 +47,7 @@ def open_window(qtbot: QtBot, services: Services, actor: Actor, **kwargs: object
 
 def card_text(window: MainWindow) -> str:
     card = window.card
-    texts = [card.title.text(), card.body.text()]
+    texts = [card.title.text(), card.title_source.text(), card.body.text()]
     texts += [w.toolTip() for w in card.findChildren(QWidget)]
     return "\n".join(texts)
 
@@ -83,7 +83,8 @@ def test_the_card_shows_formatted_phones_and_where_each_value_came_from(
     assert "+33 1 42 68 53 00" in body
     assert 'href="tel:+32475123456"' in body
     assert 'href="mailto:zoe@example.be"' in body
-    assert body.count("Batibouw stand 12") == 5  # name, organisation, e-mail, 2 phones
+    assert body.count("Batibouw stand 12") == 4  # organisation, e-mail, 2 phones
+    assert "Batibouw stand 12" in window.card.title_source.text()  # the name's
     assert "Lefèvre &amp; Fils" in body
     assert "Keep until" in body
     # The list shows the number as the card does.

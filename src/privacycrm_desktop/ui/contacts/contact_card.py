@@ -87,6 +87,13 @@ class ContactCardWidget(QScrollArea):
         font.setPointSizeF(font.pointSizeF() * 1.2)
         self.title.setFont(font)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        #: Where the name came from, under it.
+        self.title_source = QLabel()
+        self.title_source.setObjectName("card_title_source")
+        self.title_source.setWordWrap(True)
+        small = self.title_source.font()
+        small.setPointSizeF(small.pointSizeF() * 0.85)
+        self.title_source.setFont(small)
         self.body = QLabel()
         self.body.setObjectName("card_body")
         self.body.setWordWrap(True)
@@ -110,6 +117,7 @@ class ContactCardWidget(QScrollArea):
             self.buttons[name] = button
         self.arrange_buttons(3)
         self._layout.addWidget(self.title)
+        self._layout.addWidget(self.title_source)
         self._layout.addLayout(self._grid)
         self._layout.addWidget(self.body, 1)
         self.setWidget(inner)
@@ -130,6 +138,8 @@ class ContactCardWidget(QScrollArea):
         self.card = None
         self.title.setText("")
         self.title.hide()
+        self.title_source.setText("")
+        self.title_source.hide()
         self.body.setText(escape(text if text is not None else _("Select a contact.")))
         for button in self.buttons.values():
             button.setEnabled(False)
@@ -148,6 +158,12 @@ class ContactCardWidget(QScrollArea):
         self.card = card
         self.title.setText(_title(card))
         self.title.show()
+        detail = card.detail
+        # A hidden name has no source on the detail either.
+        source = detail.provenance.get("last_name") or detail.provenance.get("first_name")
+        named = source is not None and bool(detail.first_name or detail.last_name)
+        self.title_source.setText(source_line(source) if source is not None and named else "")
+        self.title_source.setVisible(named)
         self.body.setText(self._html(card))
         for button in self.buttons.values():
             button.setEnabled(True)
@@ -170,10 +186,6 @@ class ContactCardWidget(QScrollArea):
                 return value
             return f"{value}<br><small>{escape(source_line(source))}</small>"
 
-        # Where the name came from (a hidden name has no source on the detail either).
-        name_source = detail.provenance.get("last_name") or detail.provenance.get("first_name")
-        if name_source is not None and (detail.first_name or detail.last_name):
-            parts.append(f"<p><small>{escape(source_line(name_source))}</small></p>")
         if access.get("organisation") != FieldAccess.HIDDEN.value and detail.organisation:
             section(
                 _("Organisation"),
