@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QPaintEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QStackedWidget,
-    QTableView,
     QWidget,
 )
 
@@ -33,6 +31,7 @@ from privacycrm_desktop.ui.common.widgets import available_geometry
 from privacycrm_desktop.ui.consent.marketing_dialog import add_marketing_menu
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
+from privacycrm_desktop.ui.contacts.contact_table_view import ContactTableView
 from privacycrm_desktop.ui.contacts.workspace import WorkspaceMixin, office_country
 from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
@@ -42,6 +41,7 @@ from privacycrm_desktop.ui.startup.lock_screen import LockScreen
 if TYPE_CHECKING:
     from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
     from privacycrm_desktop.ui.contacts.change_watch import ChangeWatcher
+    from privacycrm_desktop.ui.retention.retention_actions import RetentionActions
 
 #: The fields each list column shows; the column goes when all of them are hidden. The
 #: service's row says which fields each column shows (``ROW_FIELDS``); the keep-until date
@@ -64,44 +64,13 @@ COLUMN_CHARS = {
 SEARCH_DELAY_MS = 50
 
 
-class ContactTableView(QTableView):
-    """The list; tells whoever asks when it first painted (start-up benchmark).
-
-    Select all (Ctrl+A) and Escape go to the window (``select_all_callback``: a selection
-    by query, not of a million rows; ``escape_callback``: back to the search field).
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.first_paint_callback: Callable[[], None] | None = None
-        self.select_all_callback: Callable[[], None] | None = None
-        self.escape_callback: Callable[[], None] | None = None
-
-    def selectAll(self) -> None:
-        if self.select_all_callback is not None:
-            self.select_all_callback()
-        else:
-            super().selectAll()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape and self.escape_callback is not None:
-            self.escape_callback()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        callback, self.first_paint_callback = self.first_paint_callback, None
-        if callback is not None:
-            callback()
-
-
 class MainWindow(WorkspaceMixin, QMainWindow):
     """Search and browse contacts; open, create and save them through the services."""
 
     #: Follows other desks' changes once started (start_change_watch).
     change_watch: ChangeWatcher | None = None
+    #: The expiry counts, erase and cleanup (its own feature package).
+    retention: RetentionActions
 
     def __init__(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -13,6 +14,7 @@ from privacycrm_desktop.domain.contacts import ContactInput, Relationship
 from privacycrm_desktop.domain.errors import PermissionDenied
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.retention import RECONFIRM_REASON
+from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor, ContactFilter, ContactSort, ListFilter
 from privacycrm_desktop.services.registry import Services
@@ -21,10 +23,10 @@ NEWSLETTER = "direct_marketing_consent"
 SOURCE = SourceInput(SourceKind.BUSINESS_CARD, "Trade fair", dt.date(2025, 2, 20))
 
 
-def add(services: Services, owner: Actor, last: str, **changes: object) -> int:
-    values: dict[str, object] = {"first_name": "An", "last_name": last}
-    values.update(changes)
-    return services.contacts.create(owner, ContactInput(**values), SOURCE)  # type: ignore[arg-type]
+def add(services: Services, owner: Actor, last: str, **changes: Any) -> int:
+    return services.contacts.create(
+        owner, ContactInput(first_name="An", last_name=last, **changes), SOURCE
+    )
 
 
 def set_keep(services: Services, contact_id: int, until: dt.date | None, reason: str) -> None:
@@ -52,7 +54,7 @@ def consent(
 
 
 @pytest.fixture
-def people(services: Services, owner: Actor) -> dict[str, int]:
+def people(services: Services, owner: Actor, clock: FixedClock) -> dict[str, int]:
     ids = {
         "expired": add(services, owner, "Expired", relationship=Relationship.CUSTOMER),
         "expiring": add(services, owner, "Expiring"),
@@ -67,7 +69,7 @@ def people(services: Services, owner: Actor) -> dict[str, int]:
     consent(services, owner, ids["opted_out"], ConsentStatus.OPT_IN, Channel.EMAIL)
     consent(services, owner, ids["phone_in"], ConsentStatus.OPT_IN, Channel.PHONE)
     # The later opt-out decides.
-    services.clock.advance(dt.timedelta(minutes=1))  # type: ignore[attr-defined]
+    clock.advance(dt.timedelta(minutes=1))
     consent(services, owner, ids["opted_out"], ConsentStatus.OPT_OUT, Channel.EMAIL)
     today = services.clock.today()
     far = today + dt.timedelta(days=3000)

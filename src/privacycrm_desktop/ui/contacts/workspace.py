@@ -12,7 +12,7 @@ then takes the whole list as the service pages it, off the UI thread.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QPalette, QResizeEvent
@@ -47,8 +47,7 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.registry import Services
     from privacycrm_desktop.ui.common.settings import UiSettings
     from privacycrm_desktop.ui.contacts.contact_table_model import ContactTableModel
-    from privacycrm_desktop.ui.main_window import ContactTableView
-    from privacycrm_desktop.ui.retention.retention_actions import RetentionActions
+    from privacycrm_desktop.ui.contacts.contact_table_view import ContactTableView
 
     _Base = QMainWindow
 else:
@@ -69,6 +68,14 @@ def office_country(services: Services) -> str:
         return services.setup.company().home_country
     except DomainError:
         return DEFAULT_REGION
+
+
+class _Retention(Protocol):
+    """What the workspace uses of the window's retention part (a feature of its own)."""
+
+    status: QLabel
+
+    def erase(self) -> object: ...
 
 
 class _SearchKeys(QObject):
@@ -97,7 +104,7 @@ class WorkspaceMixin(_Base):
     model: ContactTableModel
     view: ContactTableView
     search: QLineEdit
-    retention: RetentionActions
+    retention: _Retention
     #: Every contact of the search and view is selected (no model row is).
     all_matching: bool = False
     #: The list's own colours while all rows show as selected.
@@ -250,7 +257,7 @@ class WorkspaceMixin(_Base):
         count = self.model.rowCount()
         self.selection_banner.label.setText(
             ngettext(
-                "The {count} contact in the list is selected.",
+                "{count} contact in the list is selected.",
                 "All {count} contacts in the list are selected.",
                 count,
             ).format(count=format_number(count))
