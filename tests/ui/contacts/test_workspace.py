@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QHeaderView, QWidget
+from PySide6.QtWidgets import QApplication, QHeaderView, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
@@ -449,3 +449,42 @@ def test_screenshots(
     window.search.setText("Zzqxnobody")
     window.apply_search()
     save(window, f"main-nomatch-{language}-{size[0]}x{size[1]}", settle=True)
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "fr"])
+def test_alt_letters_are_unique_in_the_window(
+    qtbot: QtBot, services: Services, owner: Actor, language: str
+) -> None:
+    from privacycrm_desktop.ui.common.mnemonics import mnemonic_of
+
+    apply_language(language)
+    window = open_window(qtbot, services, owner)  # empty: the empty state's buttons show
+
+    def letters() -> dict[str, list[str]]:
+        texts = [action.text() for action in window.menuBar().actions()]
+        # What shows (the lock screen's page waits hidden, with letters of its own).
+        texts += [
+            label.text()
+            for label in window.findChildren(QLabel)
+            if label.buddy() and label.isVisibleTo(window)
+        ]
+        texts += [
+            button.text()
+            for button in window.findChildren(QPushButton)
+            if button.isVisibleTo(window)
+        ]
+        found: dict[str, list[str]] = {}
+        for caption in texts:
+            letter = mnemonic_of(caption)
+            if letter:
+                found.setdefault(letter, []).append(caption)
+        return found
+
+    shown = letters()
+    assert not {k: v for k, v in shown.items() if len(v) > 1}
+    assert len(window.empty_state.action_buttons) == 2
+    services.contacts.create(owner, ContactInput(first_name="An", last_name="Peeters"), FAIR)
+    window.search.setText("Zzqxnobody")
+    window.apply_search()
+    shown = letters()
+    assert not {k: v for k, v in shown.items() if len(v) > 1}

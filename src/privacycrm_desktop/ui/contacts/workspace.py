@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -34,6 +35,7 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.normalize import DEFAULT_REGION
 from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import ContactFilter, ListFilter
+from privacycrm_desktop.ui.common.mnemonics import assign_mnemonics, mnemonic_of
 from privacycrm_desktop.ui.contacts.contact_card import ContactCardWidget
 from privacycrm_desktop.ui.contacts.contact_table_model import Column
 from privacycrm_desktop.ui.contacts.list_views import EmptyState, SelectionBanner, ViewChooser
@@ -116,15 +118,15 @@ class WorkspaceMixin(_Base):
 
     def _make_workspace(self) -> QWidget:
         """The search row, the banner, the list (or its empty state) and the card."""
-        search_label = QLabel(_("&Search:"))
-        search_label.setBuddy(self.search)
+        self.search_label = QLabel(_("&Search:"))
+        self.search_label.setBuddy(self.search)
         self.view_chooser = ViewChooser(self._services.contacts.filters(self._actor))
-        view_label = QLabel(_("S&how:"))
-        view_label.setBuddy(self.view_chooser)
+        self.view_label = QLabel(_("S&how:"))
+        self.view_label.setBuddy(self.view_chooser)
         top = QHBoxLayout()
-        top.addWidget(search_label)
+        top.addWidget(self.search_label)
         top.addWidget(self.search, 1)
-        top.addWidget(view_label)
+        top.addWidget(self.view_label)
         top.addWidget(self.view_chooser)
         self.selection_banner = SelectionBanner()
         self.empty_state = EmptyState()
@@ -176,7 +178,24 @@ class WorkspaceMixin(_Base):
         self.view.select_all_callback = self.select_all_matching
         self.view.escape_callback = self._back_to_search
         self.retention.status.linkActivated.connect(self.apply_status_link)
+        self._assign_mnemonics()
         self._restore_workspace_state()
+
+    def _assign_mnemonics(self) -> None:
+        """Alt+letter unique in the window, in its language: the menus keep theirs, then
+        the search row's labels, the card's buttons and the banner's take free letters."""
+        menus = [mnemonic_of(action.text()) for action in self.menuBar().actions()]
+        widgets: list[QLabel | QAbstractButton] = [self.search_label, self.view_label]
+        widgets += [*self.card.buttons.values(), self.selection_banner.clear_button]
+        assign_mnemonics(widgets, [m for m in menus if m])
+
+    def _taken_letters(self) -> list[str]:
+        """The Alt+letters the window's menus, labels and buttons use."""
+        texts = [action.text() for action in self.menuBar().actions()]
+        texts += [self.search_label.text(), self.view_label.text()]
+        texts += [button.text() for button in self.card.buttons.values()]
+        texts.append(self.selection_banner.clear_button.text())
+        return [m for m in (mnemonic_of(t) for t in texts) if m]
 
     # -- views and the search -----------------------------------------------------------
 
@@ -239,6 +258,7 @@ class WorkspaceMixin(_Base):
             if has_permission(self._actor.role, Permission.IMPORT):
                 actions.append((_("&Import contacts..."), self.open_import))  # type: ignore[attr-defined]
         self.empty_state.show_message(text, actions)
+        assign_mnemonics(self.empty_state.action_buttons, self._taken_letters())
         self.list_pages.setCurrentWidget(self.empty_state)
 
     # -- the selection by query -----------------------------------------------------------
