@@ -177,7 +177,9 @@ class Contact(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
-        Index("ix_contact_sort", "sort_name", "id"),
+        # With the keep-until date and reason: the list's expiry views walk it without
+        # reading rows (migration 0011).
+        Index("ix_contact_sort", "sort_name", "id", "keep_until", "keep_reason"),
         Index("ix_contact_city_sort", "city", "sort_name", "id"),
         Index("ix_contact_org_sort", "organisation", "sort_name", "id"),
         Index("ix_contact_relationship_sort", "relationship", "sort_name", "id"),

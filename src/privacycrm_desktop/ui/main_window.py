@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -19,8 +18,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QStackedWidget,
-    QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -35,6 +32,8 @@ from privacycrm_desktop.ui.common.window_size import capped
 from privacycrm_desktop.ui.consent.marketing_dialog import add_marketing_menu
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
+from privacycrm_desktop.ui.contacts.contact_table_view import ContactTableView
+from privacycrm_desktop.ui.contacts.workspace import WorkspaceMixin, office_country
 from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
@@ -43,13 +42,14 @@ from privacycrm_desktop.ui.startup.lock_screen import LockScreen
 if TYPE_CHECKING:
     from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
     from privacycrm_desktop.ui.contacts.change_watch import ChangeWatcher
+    from privacycrm_desktop.ui.retention.retention_actions import RetentionActions
 
 #: The fields each list column shows; the column goes when all of them are hidden. The
 #: service's row says which fields each column shows (``ROW_FIELDS``); the keep-until date
 #: shows no personal field and always stays.
 COLUMN_FIELDS = {column: ROW_FIELDS.get(column.name.lower(), ()) for column in Column}
 
-#: Each list column's width in average characters (the last one stretches).
+#: Each list column's width in average characters (name and e-mail also take the extra width).
 COLUMN_CHARS = {
     Column.NAME: 26,
     Column.ORGANISATION: 24,
@@ -57,6 +57,7 @@ COLUMN_CHARS = {
     Column.PHONE: 18,
     Column.CITY: 17,
     Column.RELATIONSHIP: 19,
+    Column.KEEP_UNTIL: 18,
 }
 
 #: Results must show within 100 ms of the last keystroke: a short pause (so typing is not
@@ -64,25 +65,13 @@ COLUMN_CHARS = {
 SEARCH_DELAY_MS = 50
 
 
-class ContactTableView(QTableView):
-    """The list; tells whoever asks when it first painted (start-up benchmark)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.first_paint_callback: Callable[[], None] | None = None
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        callback, self.first_paint_callback = self.first_paint_callback, None
-        if callback is not None:
-            callback()
-
-
-class MainWindow(QMainWindow):
+class MainWindow(WorkspaceMixin, QMainWindow):
     """Search and browse contacts; open, create and save them through the services."""
 
     #: Follows other desks' changes once started (start_change_watch).
     change_watch: ChangeWatcher | None = None
+    #: The expiry counts, erase and cleanup (its own feature package).
+    retention: RetentionActions
 
     def __init__(
         self,
@@ -97,7 +86,10 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self.setWindowTitle(_("PrivacyCRM"))
 
-        self.model = ContactTableModel(services.contacts, actor, self)
+        self.home_country = office_country(services)
+        self.model = ContactTableModel(
+            services.contacts, actor, self, home_country=self.home_country
+        )
         self.search = QLineEdit()
         self.search.setPlaceholderText(_("Search by name, organisation, e-mail, phone or place"))
         self.search.setClearButtonEnabled(True)
@@ -121,19 +113,12 @@ class MainWindow(QMainWindow):
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
-        self.view.horizontalHeader().setStretchLastSection(True)
         self._size_columns()
         self.view.doubleClicked.connect(self.open_index)
         self.view.activated.connect(self.open_index)
         self._hide_columns_of_hidden_fields()
 
-        search_label = QLabel(_("&Search:"))
-        search_label.setBuddy(self.search)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addWidget(search_label)
-        layout.addWidget(self.search)
-        layout.addWidget(self.view, 1)
+        central = self._make_workspace()
         self._make_lock(central, idle_clock)
 
         self.count_label = QLabel()
@@ -149,6 +134,7 @@ class MainWindow(QMainWindow):
         self.requests_menu = add_requests_menu(self, services, actor)
         self.retention = add_retention_actions(self, services, actor)
         self.model.modelReset.connect(self.update_count)
+        self._connect_workspace()
         self.update_count()
         self._restore_geometry()
 
@@ -157,8 +143,12 @@ class MainWindow(QMainWindow):
         # a 1000-pixel window, so the keep-until date is not pushed off to the right.
         self.view.horizontalHeader().setDefaultSectionSize(180)
         char = self.view.fontMetrics().averageCharWidth()
+        header = self.view.horizontalHeader()
         for column, chars in COLUMN_CHARS.items():
-            self.view.setColumnWidth(column, chars * char)
+            # The title fits too ("Conserver jusqu'au"), with room for the sort arrow.
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            needed = header.fontMetrics().horizontalAdvance(title) + 4 * char
+            self.view.setColumnWidth(column, max(chars * char, needed))
 
     def _make_lock(self, central: QWidget, idle_clock: IdleClock | None) -> None:
         # The lock screen takes the list's place; the list's model is emptied meanwhile.
@@ -253,12 +243,14 @@ class MainWindow(QMainWindow):
         self.model.set_query(self.search.text())
 
     def update_count(self) -> None:
-        """Show how many contacts the list holds, with the locale's digit grouping."""
+        """Show how many contacts the list holds, with the locale's digit grouping; an
+        empty list says why and what to do."""
         count = self.model.rowCount()
         number = format_number(count)
         self.count_label.setText(
             ngettext("{count} contact", "{count} contacts", count).format(count=number)
         )
+        self._show_empty_state(count)
 
     def _on_sort_indicator(self, column: int, order: Qt.SortOrder) -> None:
         if not self.model.is_sortable(column):
@@ -367,7 +359,7 @@ class MainWindow(QMainWindow):
         self._update_export_action()
 
     def _update_export_action(self) -> None:
-        selected = self.view.selectionModel().hasSelection()
+        selected = self.view.selectionModel().hasSelection() or self.all_matching
         self.export_action.setEnabled(self._may_export and selected and not self.locked)
 
     def export_selected(self) -> QDialog | None:
@@ -379,10 +371,15 @@ class MainWindow(QMainWindow):
             merge_ranges,
         )
 
-        spans = self.view.selectionModel().selection()
-        ranges = merge_ranges(
-            [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
-        )
+        total = self.model.rowCount()
+        if self.all_matching:
+            # Everything the search and view give: no row of the model is selected.
+            ranges: tuple[tuple[int, int], ...] = ((0, total - 1),) if total else ()
+        else:
+            spans = self.view.selectionModel().selection()
+            ranges = merge_ranges(
+                [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
+            )
         if not self._may_export or not ranges:
             return None
         selection = SelectedContacts(
@@ -390,7 +387,8 @@ class MainWindow(QMainWindow):
             sort=SORT_KEYS[self.model.sort_column],
             descending=self.model.descending,
             ranges=ranges,
-            total=self.model.rowCount(),
+            total=total,
+            view=self.model.view if self.model.view.active else None,
         )
         dialog = ExportDialog(self._services, self._actor, selection, self)
         dialog.exported.connect(lambda text: self.statusBar().showMessage(text, 10_000))
@@ -590,4 +588,5 @@ class MainWindow(QMainWindow):
             self.change_watch.stop()
         if self._settings is not None:
             self._settings.set_geometry("main", self.saveGeometry())
+            self._save_workspace_state(self._settings)
         super().closeEvent(event)

@@ -187,7 +187,7 @@ def test_the_list_marks_expired_rows_and_the_window_counts_them(
     window.model._today = clock.today
     window.retention.update()
     qtbot.waitUntil(
-        lambda: window.retention.status.text() == "3 expired · 2 expiring within 30 days"
+        lambda: window.retention.status_text() == "3 expired · 2 expiring within 30 days"
     )
     backgrounds = [
         window.model.index(r, Column.KEEP_UNTIL).data(Qt.ItemDataRole.BackgroundRole)

@@ -47,6 +47,16 @@ class UiSettings:
         """Remember the size of the dialog called *key*."""
         self._settings.setValue(f"size/{key}", value)
 
+    def state(self, key: str) -> QByteArray | None:
+        """Saved state of the widget called *key* (a header's column widths, a splitter's
+        sizes), if any."""
+        value = self._settings.value(f"state/{key}")
+        return value if isinstance(value, QByteArray) else None
+
+    def set_state(self, key: str, value: QByteArray) -> None:
+        """Remember the state of the widget called *key*."""
+        self._settings.setValue(f"state/{key}", value)
+
     def sync(self) -> None:
         """Write pending changes to disk."""
         self._settings.sync()

@@ -47,7 +47,7 @@ from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.purposes import RECIPIENT_KIND_LABELS, RecipientKind
 from privacycrm_desktop.i18n import N_, _, describe_error, ngettext
 from privacycrm_desktop.services.contacts import MAX_PAGE, ContactService
-from privacycrm_desktop.services.dto import Actor, ContactSort
+from privacycrm_desktop.services.dto import Actor, ContactSort, ListFilter
 from privacycrm_desktop.services.exports import ExportRequest, ExportResult
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
@@ -68,6 +68,8 @@ class SelectedContacts:
     descending: bool
     ranges: tuple[tuple[int, int], ...]
     total: int
+    #: The list's saved view (expired, opted in by e-mail...), None for the whole list.
+    view: ListFilter | None = None
 
     @property
     def count(self) -> int:
@@ -77,7 +79,7 @@ class SelectedContacts:
     @property
     def everything(self) -> bool:
         """True when every contact is selected (the whole list, no search)."""
-        return not self.query and self.ranges == ((0, self.total - 1),)
+        return not self.query and self.view is None and self.ranges == ((0, self.total - 1),)
 
 
 def merge_ranges(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
@@ -113,6 +115,7 @@ def selected_ids(
                 offset=offset,
                 limit=min(MAX_PAGE, last + 1 - offset),
                 total=selection.total,
+                view=selection.view,
             )
             ids += [row.id for row in rows]
     return tuple(ids)
