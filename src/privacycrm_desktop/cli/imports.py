@@ -385,6 +385,11 @@ def _run(ctx: Context) -> int:
     a = ctx.args
     actor = ctx.actor()
     path = Path(a.file)
+    if a.invalid_out is not None:
+        # Refused before anything is imported, not after.
+        from privacycrm_desktop.services.private_files import check_target
+
+        check_target(a.invalid_out, path)
     shape: FileShape | None = None
     if a.encoding or a.delimiter:
         detected = ctx.services.imports.detect(actor, path)

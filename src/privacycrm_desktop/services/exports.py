@@ -65,6 +65,7 @@ from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.contact_uids import ContactUids
 from privacycrm_desktop.services.disclosures import DisclosureService, find_recipient
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.private_files import check_target
 
 #: Contacts read (and ids sent to SQLite in one ``IN``) per step.
 CHUNK = 500
@@ -172,6 +173,7 @@ class ExportService:
         access = self._policy.access_for(actor.role)
         fields = tuple(f for f in EXPORT_FIELDS if access[f] is not FieldAccess.HIDDEN)
         out = Path(out)
+        check_target(out)
         try:
             handle, temp_name = tempfile.mkstemp(
                 dir=out.parent, prefix=f".{out.name}.", suffix=".part"

@@ -48,6 +48,11 @@ class Services:
     def __init__(self, engine: Engine, clock: Clock | None = None, *, anchors: bool = True) -> None:
         self.clock = clock or SystemClock()
         self.uow = UnitOfWork(engine)
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            # No report, export or list saved by the app or the CLI may replace the database.
+            from privacycrm_desktop.services.private_files import protect
+
+            protect(str(engine.url.database))
         if anchors:
             # Every committed audit event is noted in this computer's anchor file.
             from privacycrm_desktop.services.audit_anchors import AnchorFile
