@@ -15,9 +15,10 @@ import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, QSettings
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -157,7 +158,8 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
 
         def make(desk: Desk) -> QWidget:
             cls = getattr(importlib.import_module(f"privacycrm_desktop.ui.{module}"), name)
-            return cls(*(arg(desk) for arg in args))  # type: ignore[no-any-return]
+            made: QWidget = cls(*(arg(desk) for arg in args))
+            return made
 
         return f"privacycrm_desktop.ui.{path}", make
 
@@ -222,8 +224,7 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
     )
 
 
-def _ini(folder: Path) -> object:
-    from PySide6.QtCore import QSettings
+def _ini(folder: Path) -> QSettings:
 
     return QSettings(str(folder / "ui.ini"), QSettings.Format.IniFormat)
 
@@ -418,8 +419,9 @@ def test_the_window_fits_a_1024_by_600_screen(
         assert len(pages) >= len(window.pageIds()) - (2 if "Import" in short else 1)
     if isinstance(window, QMainWindow):
         # The idle lock puts its own page in the list's place, with a wrong password tried.
-        window.lock()  # type: ignore[attr-defined]
-        lock_screen = window.lock_screen  # type: ignore[attr-defined]
+        window_any: Any = window
+        window_any.lock()
+        lock_screen = window_any.lock_screen
         lock_screen.password.setText("not the password")
         lock_screen.try_unlock()
         save(window, f"{language}-fit-{short}-locked", settle=True)
@@ -443,7 +445,7 @@ def test_each_dialog_remembers_its_size_within_the_screen(
     from privacycrm_desktop.ui.common.settings import UiSettings, share_settings
     from privacycrm_desktop.ui.common.window_size import memory_of
 
-    settings = UiSettings(_ini(tmp_path))  # type: ignore[arg-type]
+    settings = UiSettings(_ini(tmp_path))
     share_settings(settings)
     try:
         desk = Desk(services, owner, tmp_path)
@@ -476,7 +478,7 @@ def test_the_main_window_saved_on_a_bigger_screen_opens_within_this_one(
     from privacycrm_desktop.ui.common.settings import UiSettings
     from privacycrm_desktop.ui.main_window import MainWindow
 
-    settings = UiSettings(_ini(tmp_path))  # type: ignore[arg-type]
+    settings = UiSettings(_ini(tmp_path))
     big = QWidget()
     qtbot.addWidget(big)
     big.resize(1800, 1000)
