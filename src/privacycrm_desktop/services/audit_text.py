@@ -1,0 +1,109 @@
+"""Audit events in words, in the reader's language: the action ("User deactivated"), the
+record it touched (a user's or contact's name, "Request no. 7"), and its detail
+("role: Privacy officer · number: 1.200") instead of the stored codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from privacycrm_desktop.domain.access import FIELD_ACCESS_LABELS, ROLE_LABELS, FieldAccess, Role
+from privacycrm_desktop.domain.audit_actions import (
+    DETAIL_LABELS,
+    ENTITY_LABELS,
+    OTHER_ENTITY,
+    DetailPart,
+    action_label,
+    split_detail,
+)
+from privacycrm_desktop.domain.consent import CHANNEL_LABELS, Channel
+from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, Language
+from privacycrm_desktop.domain.erasure import ERASURE_REASON_LABELS, ErasureReason
+from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
+from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
+from privacycrm_desktop.domain.requests import RequestKind, RequestStatus
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.i18n import format_long_date, format_number, tr_in
+from privacycrm_desktop.services.requests import REQUEST_KIND_LABELS, REQUEST_STATUS_LABELS
+
+#: Keys whose value is a code with a label of its own.
+_CODED: dict[str, dict[str, str]] = {
+    "role": {str(k.value): v for k, v in ROLE_LABELS.items()},
+    "channel": {str(k.value): v for k, v in CHANNEL_LABELS.items()},
+    "language": {str(k.value): v for k, v in LANGUAGE_LABELS.items()},
+    "kind": {str(k.value): v for k, v in REQUEST_KIND_LABELS.items()},
+    "status": {str(k.value): v for k, v in REQUEST_STATUS_LABELS.items()},
+    "reason": {str(k.value): v for k, v in ERASURE_REASON_LABELS.items()},
+    "access": {str(k.value): v for k, v in FIELD_ACCESS_LABELS.items()},
+    "categories": dict(DATA_CATEGORY_LABELS),
+}
+_CODED["from"] = _CODED["to"] = _CODED["role"]
+#: Keys that say yes or no with 1 or 0.
+_FLAGS = frozenset({"encrypted", "second_folder", "deferred"})
+_YES, _NO = N_("yes"), N_("no")
+#: Keys that name fields of a contact.
+_FIELD_LISTS = frozenset({"fields", "field"})
+
+# Imported for the type checker to see the enums the tables above are keyed by.
+_ENUMS = (Role, Channel, Language, RequestKind, RequestStatus, ErasureReason, FieldAccess)
+
+
+def describe_action(action: str, language: str) -> str:
+    """The action in words; an unknown code (from a newer version) as it is stored."""
+    label = action_label(action)
+    return tr_in(language, label) if label is not None else action
+
+
+def describe_record(entity: str, entity_id: str, name: str, language: str) -> str:
+    """The record an event touched: the name when known, else its kind and number."""
+    if name:
+        return name
+    label = ENTITY_LABELS.get(entity, OTHER_ENTITY if entity else "")
+    if not label:
+        return ""
+    number = entity_id if entity_id and entity_id != "-" else ""
+    if "{id}" in label and not number:
+        # "User no. {id}" without a number: the kind alone, from the label's first word.
+        return tr_in(language, label, id="").replace("  ", " ").strip(" .°nr")
+    shown = format_number(int(number), language) if number.isdigit() else number
+    return tr_in(language, label, id=shown)
+
+
+def _value(key: str, value: str, language: str) -> str:
+    coded = _CODED.get(key)
+    if coded is not None:
+        items = [v for v in value.split(",") if v]
+        return ", ".join(tr_in(language, coded[v]) if v in coded else v for v in items)
+    if key in _FIELD_LISTS:
+        return ", ".join(
+            tr_in(language, FIELDS_BY_NAME[f].label) if f in FIELDS_BY_NAME else f
+            for f in value.split(",")
+            if f
+        )
+    if key in _FLAGS and value in ("0", "1"):
+        return tr_in(language, _YES if value == "1" else _NO)
+    if value.isdigit():
+        return format_number(int(value), language)
+    try:
+        return format_long_date(dt.date.fromisoformat(value), language)
+    except ValueError:
+        return value.replace("_", " ")
+
+
+def describe_part(part: DetailPart, language: str) -> str:
+    """One part of a detail: "role: Privacy officer"."""
+    if not part.key:
+        return _value("", part.value, language)
+    label = DETAIL_LABELS.get(part.key)
+    name = tr_in(language, label) if label else part.key.replace("_", " ")
+    return tr_in(
+        language, "{name}: {value}", name=name, value=_value(part.key, part.value, language)
+    )
+
+
+def describe_detail(detail: str, language: str) -> str:
+    """An event's detail in words, its parts joined by " · "."""
+    return " · ".join(describe_part(p, language) for p in split_detail(detail))
+
+
+Describe = Callable[[str, str], str]
