@@ -5,6 +5,7 @@ record it touched (a user's or contact's name, "Request no. 7"), and its detail
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 from privacycrm_desktop.domain.access import FIELD_ACCESS_LABELS, ROLE_LABELS, FieldAccess, Role
@@ -17,13 +18,19 @@ from privacycrm_desktop.domain.audit_actions import (
     split_detail,
 )
 from privacycrm_desktop.domain.consent import CHANNEL_LABELS, Channel
-from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, Language
+from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, NO_YEAR, Language
 from privacycrm_desktop.domain.erasure import ERASURE_REASON_LABELS, ErasureReason
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
 from privacycrm_desktop.domain.requests import RequestKind, RequestStatus
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import format_long_date, format_number, tr_in
+from privacycrm_desktop.i18n import (
+    format_birthday,
+    format_long_date,
+    format_moment,
+    format_number,
+    tr_in,
+)
 from privacycrm_desktop.services.requests import REQUEST_KIND_LABELS, REQUEST_STATUS_LABELS
 
 #: Keys whose value is a code with a label of its own.
@@ -38,8 +45,31 @@ _CODED: dict[str, dict[str, str]] = {
     "categories": dict(DATA_CATEGORY_LABELS),
 }
 _CODED["from"] = _CODED["to"] = _CODED["role"]
+#: The kinds of backup (the same words as the backups window).
+_CODED["tier"] = {
+    "daily": N_("Daily"),
+    "weekly": N_("Weekly"),
+    "monthly": N_("Monthly"),
+    "manual": N_("Made by hand"),
+    "exit": N_("At closing"),
+    "before-restore": N_("Set aside at a restore (removed after 7 days)"),
+}
+_CODED["backend"] = {"postgresql": N_("PostgreSQL server"), "sqlite": N_("database file")}
 #: Keys that say yes or no with 1 or 0.
-_FLAGS = frozenset({"encrypted", "second_folder", "deferred"})
+_FLAGS = frozenset(
+    {
+        "cancelled",
+        "deferred",
+        "encrypted",
+        "failed",
+        "interrupted",
+        "ledger_read",
+        "other_database",
+        "second_copy",
+        "second_folder",
+        "verified",
+    }
+)
 _YES, _NO = N_("yes"), N_("no")
 #: Keys that name fields of a contact.
 _FIELD_LISTS = frozenset({"fields", "field"})
@@ -81,19 +111,44 @@ def _value(key: str, value: str, language: str) -> str:
             if f
         )
     if key in _FLAGS and value in ("0", "1"):
-        return tr_in(language, _YES if value == "1" else _NO)
+        answer = _YES if value == "1" else _NO
+        return tr_in(language, answer)
     if value.isdigit():
         return format_number(int(value), language)
+    return _when(value, language)
+
+
+def _when(value: str, language: str) -> str:
+    """A stored ISO moment or date in words; any other text with its "_" as spaces."""
     try:
+        if "T" in value:
+            return format_moment(dt.datetime.fromisoformat(value), language)
         return format_long_date(dt.date.fromisoformat(value), language)
     except ValueError:
         return value.replace("_", " ")
 
 
+_STOPPED = N_("stopped early")
+_DAY_MONTH = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+def _free_text(value: str, language: str) -> str:
+    if value == "stopped:":
+        return tr_in(language, _STOPPED) + ":"
+    if (day_month := _DAY_MONTH.match(value)) is not None:
+        # A yearly date, month first ("03-01": the cleanup reminder): "1 March".
+        month, day = (int(g) for g in day_month.groups())
+        try:
+            return format_birthday(dt.date(NO_YEAR, month, day), language)
+        except ValueError:
+            return value
+    return _value("", value, language)
+
+
 def describe_part(part: DetailPart, language: str) -> str:
     """One part of a detail: "role: Privacy officer"."""
     if not part.key:
-        return _value("", part.value, language)
+        return _free_text(part.value, language)
     label = DETAIL_LABELS.get(part.key)
     name = tr_in(language, label) if label else part.key.replace("_", " ")
     return tr_in(
