@@ -140,14 +140,15 @@ def result_lines(result: ImportResult, *, dry_run: bool) -> list[str]:
     lines += defaults_lines(result, _n)
     for message, count in result.invalid_by_reason().items():
         first = next(p for p in result.invalid if p.message == message)
-        # The reason without the values of one row ("… is not a valid e-mail address").
-        general = RowProblem(
-            first.row_number, first.column, message, dict.fromkeys(first.params, "…")
-        )
+        # The first row's own value, so the reason reads as it does in the table below
+        # ("“jan@” is not a valid e-mail address (row 4 and 2 more)").
+        example = (
+            _("{reason} (row {row})") if count == 1 else _("{reason} (row {row} and {more} more)")
+        ).format(reason=describe_row_problem(first), row=_n(first.row_number), more=_n(count - 1))
         lines.append(
             ngettext(
                 "{count} invalid row: {reason}", "{count} invalid rows: {reason}", count
-            ).format(count=_n(count), reason=describe_row_problem(general))
+            ).format(count=_n(count), reason=example)
         )
     return lines
 
