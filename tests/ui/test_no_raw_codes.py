@@ -48,7 +48,7 @@ from privacycrm_desktop.ui.common.qt_i18n import apply_language
 
 GOOD = "another good password"
 CARD = SourceInput(SourceKind.BUSINESS_CARD, "Salon Batibouw", dt.date(2025, 2, 20))
-DEMO_COUNT = 1_200
+DEMO_COUNT = 3_500
 
 
 def window_classes() -> list[type[QWidget]]:
