@@ -94,7 +94,6 @@ class PurposesDialog(QDialog):
             self.trigger.addItem(_(label), trigger)
         # Categories are ticked in a list in the UI language; the register keeps codes.
         self.categories = QListWidget()
-        self.categories.setMaximumHeight(self.fontMetrics().lineSpacing() * 6)
         self.other_categories = QLineEdit()
         self.other_categories.setPlaceholderText(_("Your own categories, separated by commas"))
         self.recipients = QPlainTextEdit()
@@ -184,6 +183,9 @@ class PurposesDialog(QDialog):
             checked = Qt.CheckState.Checked if code in chosen else Qt.CheckState.Unchecked
             item.setCheckState(checked)
             self.categories.addItem(item)
+        # Every category in sight, without a scroll bar.
+        rows = self.categories.sizeHintForRow(0) * max(self.categories.count(), 1)
+        self.categories.setFixedHeight(rows + 2 * self.categories.frameWidth() + 2)
         self.other_categories.setText("")
 
     def chosen_categories(self) -> tuple[str, ...]:
