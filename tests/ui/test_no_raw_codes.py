@@ -35,13 +35,17 @@ from pytestqt.qtbot import QtBot
 
 import privacycrm_desktop.ui as ui_package
 from privacycrm_desktop.domain.access import Role
-from privacycrm_desktop.domain.audit_actions import AuditAction
+from privacycrm_desktop.domain.audit_actions import ENTITY_LABELS, AuditAction
+from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.export_formats import ExportFormat
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.i18n import LANGUAGES, tr_in
+from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.exports import ExportRequest
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.requests import RequestInput
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
@@ -104,6 +108,28 @@ class Office:
             RequestInput(
                 RequestKind.ERASURE, (self.zoe,), services.requests.today() - dt.timedelta(40)
             ),
+        )
+        services.consent.record(
+            owner,
+            ConsentInput(
+                self.zoe,
+                "direct_marketing_consent",
+                Channel.EMAIL,
+                ConsentStatus.OPT_IN,
+                ConsentMethod.FORM_BOX_TICKED,
+                "web form 1",
+            ),
+        )
+        # A disclosure in the ledger, with its data categories.
+        services.exports.export(
+            owner,
+            ExportRequest(
+                format=ExportFormat.CSV,
+                purpose="customer_relationship",
+                recipient="Drukkerij Peeters NV",
+                contact_ids=(self.zoe,),
+            ),
+            tmp_path / "zoe.csv",
         )
         self.backup = services.backup.create(owner)
 
@@ -320,7 +346,7 @@ def _raw_code_patterns(language: str) -> list[tuple[str, re.Pattern[str]]]:
     ]
     patterns += [(f"language code {c}", re.compile(rf"^\s*{c}\s*$")) for c in LANGUAGES]
     patterns += [
-        ("record id", re.compile(r"\bapp_user \d+|\b[a-z_]+ \d+$|#\d+")),
+        ("record id", re.compile(rf"\b(?:{'|'.join(ENTITY_LABELS)}) \d+|#\d+")),
         ("key=value", re.compile(r"\b[a-z_]{3,}=\S")),
         ("ISO date", re.compile(r"\d{4}-\d{2}-\d{2}")),
     ]
