@@ -93,10 +93,17 @@ def describe_record(entity: str, entity_id: str, name: str, language: str) -> st
         return ""
     number = entity_id if entity_id and entity_id != "-" else ""
     if "{id}" in label and not number:
-        # "User no. {id}" without a number: the kind alone, from the label's first word.
-        return tr_in(language, label, id="").replace("  ", " ").strip(" .°nr")
+        return _kind_alone(tr_in(language, label, id=""))
     shown = format_number(int(number), language) if number.isdigit() else number
     return tr_in(language, label, id=shown)
+
+
+def _kind_alone(numbered: str) -> str:
+    """ "Request no. " without its number: "Request" ("Verzoek nr. ", "Demande n° ")."""
+    kind = numbered.rstrip(" .°")
+    for abbreviation in (" no", " nr", " n"):
+        kind = kind.removesuffix(abbreviation)
+    return kind
 
 
 def _value(key: str, value: str, language: str) -> str:

@@ -46,6 +46,9 @@ def test_records_by_name_or_kind_and_number() -> None:
     assert describe_record("rights_request", "7", "", "nl") == "Verzoek nr. 7"
     assert describe_record("contact", "2001", "", "en") == "Contact no. 2,001"
     assert describe_record("setting", "-", "", "en") == "Setting"
+    assert describe_record("rights_request", "", "", "en") == "Request"
+    assert describe_record("rights_request", "-", "", "fr") == "Demande"
+    assert describe_record("rights_request", "", "", "nl") == "Verzoek"
 
 
 def test_an_unknown_action_stays_as_stored() -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QLocale,
     QObject,
     Qt,
 )
@@ -36,7 +35,7 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.errors import DomainError, ImportPlanInvalid
 from privacycrm_desktop.domain.import_formats import SKIP_REASON_LABELS, RowProblem
 from privacycrm_desktop.domain.import_values import NOTES_LEFT_OUT
-from privacycrm_desktop.i18n import N_, _, describe_error, describe_problem, ngettext
+from privacycrm_desktop.i18n import N_, _, describe_error, describe_problem, format_number, ngettext
 from privacycrm_desktop.services.imports import ImportResult, defaults_lines, to_check_line
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
@@ -87,7 +86,7 @@ class InvalidRowsModel(RowsModel[RowProblem]):
 
 
 def _n(count: int) -> str:
-    return QLocale().toString(count)
+    return format_number(count)
 
 
 def result_lines(result: ImportResult, *, dry_run: bool) -> list[str]:
@@ -297,7 +296,7 @@ class CheckPage(QWizardPage):
                 "&Keep the notes that suggest special-category data ({count} rows): the persons "
                 "gave written consent",
                 special_rows,
-            ).format(count=special_rows)
+            ).format(count=_n(special_rows))
         )
         self.keep_special.setVisible(bool(special_rows))
         if not result.imported and not result.merged:
@@ -359,6 +358,6 @@ class CheckPage(QWizardPage):
                 "{count} invalid row saved in {file}.",
                 "{count} invalid rows saved in {file}.",
                 count,
-            ).format(count=count, file=Path(name).name)
+            ).format(count=_n(count), file=Path(name).name)
         )
         return Path(name)
