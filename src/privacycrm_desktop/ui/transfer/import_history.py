@@ -12,7 +12,6 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QLocale,
     QObject,
     QSize,
     Qt,
@@ -107,7 +106,7 @@ class ImportBatchModel(RowsModel[ImportBatchRow]):
                 f"{format_date(local_date(row.created_at))} {local_clock(row.created_at)}"
             ),
             BatchColumn.BY: lambda: row.created_by,
-            BatchColumn.CONTACTS: lambda: QLocale().toString(row.contacts),
+            BatchColumn.CONTACTS: lambda: format_number(row.contacts),
             BatchColumn.STATE: lambda: batch_state(row),
         }
         return texts[shown]()
