@@ -39,3 +39,18 @@ def test_grouped_rows_show_the_first_value_and_how_many_more() -> None:
     assert any("x0@" in line and "1.000" in line and "2" in line for line in lines), lines
     assert "1.497" in lines[0]
     assert not any("…" in line for line in lines)
+
+
+def test_defaults_are_named_in_words() -> None:
+    import dataclasses
+
+    apply_language("fr")
+    result = dataclasses.replace(
+        _result(),
+        defaulted={"country": 3, "language": 2},
+        defaults={"country": "BE", "language": "nl"},
+    )
+    lines = result_lines(result, dry_run=True)
+    assert any("Belgique" in line for line in lines), lines
+    assert any("néerlandais" in line.lower() for line in lines), lines
+    assert not any(line.endswith((" BE retenu", " nl")) for line in lines), lines
