@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -94,6 +95,11 @@ class PurposesDialog(QDialog):
             self.trigger.addItem(_(label), trigger)
         # Categories are ticked in a list in the UI language; the register keeps codes.
         self.categories = QListWidget()
+        # The categories side by side, wrapping: a low list that fits a small screen.
+        self.categories.setFlow(QListView.Flow.LeftToRight)
+        self.categories.setWrapping(True)
+        self.categories.setResizeMode(QListView.ResizeMode.Adjust)
+        self.categories.setSpacing(2)
         self.other_categories = QLineEdit()
         self.other_categories.setPlaceholderText(_("Your own categories, separated by commas"))
         self.recipients = QPlainTextEdit()
@@ -183,9 +189,9 @@ class PurposesDialog(QDialog):
             checked = Qt.CheckState.Checked if code in chosen else Qt.CheckState.Unchecked
             item.setCheckState(checked)
             self.categories.addItem(item)
-        # Every category in sight, without a scroll bar.
-        rows = self.categories.sizeHintForRow(0) * max(self.categories.count(), 1)
-        self.categories.setFixedHeight(rows + 2 * self.categories.frameWidth() + 2)
+        # Two rows of categories in sight (the shipped five fit in them); more scroll.
+        rows = (self.categories.sizeHintForRow(0) + 2 * self.categories.spacing()) * 2
+        self.categories.setFixedHeight(rows + 2 * self.categories.frameWidth())
         self.other_categories.setText("")
 
     def chosen_categories(self) -> tuple[str, ...]:
