@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 
-from privacycrm_desktop.domain.access import FIELD_ACCESS_LABELS, ROLE_LABELS, FieldAccess, Role
+from privacycrm_desktop.domain.access import FIELD_ACCESS_LABELS, ROLE_LABELS
 from privacycrm_desktop.domain.audit_actions import (
     DETAIL_LABELS,
     ENTITY_LABELS,
@@ -17,12 +16,11 @@ from privacycrm_desktop.domain.audit_actions import (
     action_label,
     split_detail,
 )
-from privacycrm_desktop.domain.consent import CHANNEL_LABELS, Channel
-from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, NO_YEAR, Language
-from privacycrm_desktop.domain.erasure import ERASURE_REASON_LABELS, ErasureReason
+from privacycrm_desktop.domain.consent import CHANNEL_LABELS
+from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, NO_YEAR
+from privacycrm_desktop.domain.erasure import ERASURE_REASON_LABELS
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
-from privacycrm_desktop.domain.requests import RequestKind, RequestStatus
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import (
     format_birthday,
@@ -73,9 +71,6 @@ _FLAGS = frozenset(
 _YES, _NO = N_("yes"), N_("no")
 #: Keys that name fields of a contact.
 _FIELD_LISTS = frozenset({"fields", "field"})
-
-# Imported for the type checker to see the enums the tables above are keyed by.
-_ENUMS = (Role, Channel, Language, RequestKind, RequestStatus, ErasureReason, FieldAccess)
 
 
 def describe_action(action: str, language: str) -> str:
@@ -166,6 +161,3 @@ def describe_part(part: DetailPart, language: str) -> str:
 def describe_detail(detail: str, language: str) -> str:
     """An event's detail in words, its parts joined by " · "."""
     return " · ".join(describe_part(p, language) for p in split_detail(detail))
-
-
-Describe = Callable[[str, str], str]
