@@ -137,7 +137,7 @@ def test_the_default_country_of_an_import_reads_its_phone_numbers(
     assert code == 0, err  # a country may be given by its name too
     assert "1 value needs a look (kept as typed or in the notes)" in out
     assert "  row 2, Mobile Phone: (905) 555-1234 looks like a made-up number (555)" in out
-    assert "2 rows name no country: CA taken" in out
+    assert "2 rows name no country: Canada taken" in out
     done = run_json(
         capsys, ready, "import", str(path), *IMPORT, "customer_relationship", "--country", "CA"
     )

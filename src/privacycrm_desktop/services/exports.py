@@ -102,6 +102,8 @@ class ExportRequest:
     recipient_own_use: bool = False
     csv_profile: CsvProfile = CsvProfile.PRIVACYCRM
     vcard_version: VcardVersion = VcardVersion.V4
+    #: The language of the PrivacyCRM CSV's column names (nl, fr or en).
+    language: str = "en"
 
     @property
     def variant(self) -> str:
@@ -251,7 +253,9 @@ class ExportService:
             if request.format is ExportFormat.CSV:
                 emails = _most(session, ContactEmail, ids) if "emails" in fields else 0
                 phones = _most(session, ContactPhone, ids) if "phones" in fields else 0
-                writer = CsvExportWriter(stream, fields, emails, phones, request.csv_profile)
+                writer = CsvExportWriter(
+                    stream, fields, emails, phones, request.csv_profile, request.language
+                )
             else:
                 writer = VcardExportWriter(stream, fields, request.vcard_version)
             uids = ContactUids(session)

@@ -271,7 +271,7 @@ def test_select_all_is_a_selection_by_query_and_the_export_follows_it(
         pass
     rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
     listed = [window.model.contact_at(r) for r in range(total)]
-    assert [int(r["id"]) for r in rows] == [c.id for c in listed if c is not None]
+    assert [int(r["PrivacyCRM no."]) for r in rows] == [c.id for c in listed if c is not None]
     # A click on a row is an ordinary selection again.
     window.view.selectRow(0)
     assert not window.all_matching
@@ -305,7 +305,7 @@ def test_select_all_in_a_view_exports_the_view(
         pass
     rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
     customers = {r.id for r in services.contacts.page(owner, view=view, limit=200)}
-    assert {int(r["id"]) for r in rows} == customers
+    assert {int(r["PrivacyCRM no."]) for r in rows} == customers
     window.apply_view(ListFilter())  # another view: another query, nothing selected
     assert not window.all_matching
 

@@ -259,8 +259,8 @@ def test_each_csv_profile_has_its_programs_columns(
         p: export(svc, owner, ExportFormat.CSV, p, tmp_path / f"{p.value}.csv") for p in CsvProfile
     }
     own = read_csv(files[CsvProfile.PRIVACYCRM], CsvProfile.PRIVACYCRM)
-    assert own[0]["uid"].startswith("urn:uuid:")
-    assert own[0]["phone"] == "+32470123456"
+    assert own[0]["UID"].startswith("urn:uuid:")
+    assert own[0]["Phone"] == "+32470123456"
 
     (zoe, *_rest, anke, evil) = read_csv(files[CsvProfile.OUTLOOK], CsvProfile.OUTLOOK)
     assert (zoe["First Name"], zoe["Last Name"], zoe["Company"]) == (
@@ -396,7 +396,7 @@ def test_csv_and_vcard_of_one_contact_have_the_same_uid(
             )
         )
     )
-    assert [r["uid"] for r in own] == [c.uid.value for c in cards]
+    assert [r["UID"] for r in own] == [c.uid.value for c in cards]
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,14 @@ from PySide6.QtWidgets import (
 
 from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.errors import BackupOtherDatabase, DomainError, ValidationFailed
-from privacycrm_desktop.i18n import N_, _, describe_error, local_moment, ngettext
+from privacycrm_desktop.i18n import (
+    N_,
+    _,
+    describe_error,
+    format_moment,
+    format_number,
+    ngettext,
+)
 from privacycrm_desktop.services.backup import (
     MAX_MAX_AGE_DAYS,
     MIN_MAX_AGE_DAYS,
@@ -85,9 +92,17 @@ COLUMN_TITLES = {
 }
 
 
-def local_time(moment: dt.datetime) -> str:
-    """A stored UTC time as the user's local time, YYYY-MM-DD HH:MM."""
-    return local_moment(moment).strftime("%Y-%m-%d %H:%M")
+def local_time(moment: dt.datetime, *, long: bool = False) -> str:
+    """A stored UTC time as the user's local date and time in the UI language's format
+    ("14/03/2025 11:00"; long: "14 maart 2025 om 11:00")."""
+    return format_moment(moment, long=long)
+
+
+def where_kept(info: BackupInfo) -> str:
+    """Where a backup is and when it was made, in words (its file name is in UTC)."""
+    return _("Made on {time}, in the folder {folder}").format(
+        time=local_time(info.created_at, long=True), folder=info.path.parent
+    )
 
 
 def tier_label(tier: str) -> str:
@@ -116,7 +131,7 @@ def _display(info: BackupInfo, column: BackupColumn) -> str:
     if column is BackupColumn.TIER:
         return tier_label(info.tier)
     if column is BackupColumn.CONTACTS:
-        return str(info.contact_count)
+        return format_number(info.contact_count)
     if column is BackupColumn.VERIFIED and (mark := _seal_mark(info)):
         return mark
     flag = info.encrypted if column is BackupColumn.ENCRYPTED else info.verified
@@ -136,7 +151,7 @@ class BackupTableModel(RowsModel[BackupInfo]):
     def cell(self, row: BackupInfo, column: int, role: int) -> Any:
         shown = BackupColumn(column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return str(row.path)
+            return where_kept(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and shown is BackupColumn.CONTACTS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:
@@ -151,17 +166,20 @@ def plan_lines(plan: RestorePlan) -> list[str]:
             "Backup made on {time}, with {count} contact.",
             "Backup made on {time}, with {count} contacts.",
             plan.contacts_in_backup,
-        ).format(time=local_time(plan.backup.created_at), count=plan.contacts_in_backup),
+        ).format(
+            time=local_time(plan.backup.created_at, long=True),
+            count=format_number(plan.contacts_in_backup),
+        ),
         ngettext(
             "The database now holds {count} contact.",
             "The database now holds {count} contacts.",
             plan.contacts_now,
-        ).format(count=plan.contacts_now),
+        ).format(count=format_number(plan.contacts_now)),
         ngettext(
             "{count} person erased since this backup will be erased again.",
             "{count} people erased since this backup will be erased again.",
             plan.erasures_to_replay,
-        ).format(count=plan.erasures_to_replay),
+        ).format(count=format_number(plan.erasures_to_replay)),
         _(
             "Everything entered or changed since the backup is not in it. The current "
             "database is kept aside as a backup for 7 days."
@@ -417,7 +435,9 @@ class BackupDialog(QDialog):
 
     def _backed_up(self, info: BackupInfo) -> None:
         self.refresh()
-        text = _("Backup made: {path}").format(path=info.path)
+        text = _("Backup made on {time}, in the folder {folder}.").format(
+            time=local_time(info.created_at, long=True), folder=info.path.parent
+        )
         if info.second_copy_error:
             self.error.show_message(_(info.second_copy_error))
         self.message.setText(text)

@@ -7,6 +7,7 @@ the append-only history; a form to record consent whose choices all start untick
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tempfile
@@ -54,7 +55,13 @@ from privacycrm_desktop.domain.special_categories import (
     SPECIAL_CATEGORY_LABELS,
     SpecialCategory,
 )
-from privacycrm_desktop.i18n import _, describe_error, describe_explanation, local_clock, local_date
+from privacycrm_desktop.i18n import (
+    _,
+    describe_error,
+    describe_explanation,
+    local_clock,
+    local_date,
+)
 from privacycrm_desktop.services.consent import ConsentService
 from privacycrm_desktop.services.consent_dto import ConsentEventInfo, ConsentInput
 from privacycrm_desktop.services.disclosures import DisclosureService
@@ -192,7 +199,11 @@ class ConsentDialog(QDialog):
             self.method.addItem(_(METHOD_LABELS[method]), method)
         form.addRow(_("How:"), self._with_error(self.method, "method"))
         self.evidence = QLineEdit()
-        self.evidence.setPlaceholderText(_("For example: web form 2026-03-02 12:14, ref. 4711"))
+        self.evidence.setPlaceholderText(
+            _("For example: web form {date} {time}, ref. 4711").format(
+                date=format_date(dt.date(2026, 3, 2)), time="12:14"
+            )
+        )
         self.scan_button = QPushButton(_("Attach a scan..."))
         self.scan_button.clicked.connect(self.attach_scan)
         evidence_row = QHBoxLayout()

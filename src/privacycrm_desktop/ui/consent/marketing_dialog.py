@@ -51,6 +51,7 @@ from privacycrm_desktop.i18n import (
     describe_error,
     describe_explanation,
     format_number,
+    language_name,
     ngettext,
 )
 from privacycrm_desktop.services.consent_dto import MarketingList
@@ -122,7 +123,10 @@ class MarketingListModel(QAbstractTableModel):
         entry = self.result.entries[index.row()]
         columns = self.result.columns
         if index.column() < len(columns):
-            return entry.values.get(columns[index.column()], "")
+            value = entry.values.get(columns[index.column()], "")
+            if columns[index.column()] == "language" and value:
+                return language_name(value)  # "Nederlands", "néerlandais", not "nl"
+            return value
         if index.column() == len(columns):
             return describe_explanation(entry.explanation)
         return None

@@ -66,21 +66,28 @@ class RequestColumn(IntEnum):
     """The register's columns."""
 
     REFERENCE = 0
-    KIND = 1
-    RECEIVED = 2
-    DUE = 3
-    STATUS = 4
-    HANDLED_BY = 5
+    PERSON = 1
+    KIND = 2
+    RECEIVED = 3
+    DUE = 4
+    STATUS = 5
+    HANDLED_BY = 6
 
 
 _HEADERS = {
     RequestColumn.REFERENCE: N_("Reference"),
+    RequestColumn.PERSON: N_("Person"),
     RequestColumn.KIND: N_("Kind"),
     RequestColumn.RECEIVED: N_("Received"),
     RequestColumn.DUE: N_("Due"),
     RequestColumn.STATUS: N_("Status"),
     RequestColumn.HANDLED_BY: N_("Handled by"),
 }
+
+
+def people_text(info: RequestInfo) -> str:
+    """Who the request is about, by name: "Lefèvre, Zoë; Peeters, Jan"."""
+    return "; ".join(name or _("(erased)") for name in info.contact_names)
 
 
 def due_text(info: RequestInfo) -> str:
@@ -108,6 +115,7 @@ class RequestTableModel(RowsModel[RequestInfo]):
         if role == Qt.ItemDataRole.DisplayRole:
             return {
                 RequestColumn.REFERENCE: row.reference,
+                RequestColumn.PERSON: people_text(row),
                 RequestColumn.KIND: _(REQUEST_KIND_LABELS[row.kind]),
                 RequestColumn.RECEIVED: format_date(row.received_on),
                 RequestColumn.DUE: due_text(row),
@@ -139,7 +147,7 @@ class RequestsDialog(QDialog):
         self.view.verticalHeader().hide()
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(RequestColumn.KIND, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(RequestColumn.PERSON, QHeaderView.ResizeMode.Stretch)
         self.summary = QLabel()
         self.details = QLabel()
         self.details.setWordWrap(True)
@@ -237,7 +245,7 @@ class RequestsDialog(QDialog):
             self.details.setText("")
             return
         lines = [
-            _("Contacts: {ids}").format(ids=", ".join(f"#{c}" for c in info.contact_ids)),
+            _("About: {people}").format(people=people_text(info) or "-"),
             _("Channel: {channel} · Requester: {requester}").format(
                 channel=info.channel or "-", requester=info.requester or "-"
             ),

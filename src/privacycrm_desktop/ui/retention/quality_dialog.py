@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privacycrm_desktop.i18n import _
+from privacycrm_desktop.i18n import _, format_number
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.quality import MAX_ROWS, QualityService
 from privacycrm_desktop.ui.common.window_size import size_window
@@ -84,7 +84,7 @@ class QualityDialog(QDialog):
             problems = "; ".join(_(msg).format(**params) for msg, params in issue.problems)
             self.table.setItem(row, 0, name)
             self.table.setItem(row, 1, QTableWidgetItem(problems))
-        text = _("{count} contacts to correct.").format(count=len(issues))
+        text = _("{count} contacts to correct.").format(count=format_number(len(issues)))
         if len(issues) >= MAX_ROWS:
             text += " " + _("Only the first {count} are listed.").format(count=MAX_ROWS)
         self.count.setText(text)

@@ -45,7 +45,14 @@ from privacycrm_desktop.domain.export_formats import (
 from privacycrm_desktop.domain.export_vcard import VCARD_VERSION_LABELS, VcardVersion
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.purposes import RECIPIENT_KIND_LABELS, RecipientKind
-from privacycrm_desktop.i18n import N_, _, describe_error, ngettext
+from privacycrm_desktop.i18n import (
+    N_,
+    _,
+    current_language,
+    describe_error,
+    format_number,
+    ngettext,
+)
 from privacycrm_desktop.services.contacts import MAX_PAGE, ContactService
 from privacycrm_desktop.services.dto import Actor, ContactSort, ListFilter
 from privacycrm_desktop.services.exports import ExportRequest, ExportResult
@@ -144,7 +151,7 @@ class ExportDialog(QDialog):
         count = selection.count
         self.summary = QLabel(
             ngettext("{count} contact selected.", "{count} contacts selected.", count).format(
-                count=count
+                count=format_number(count)
             )
         )
         self.summary.setWordWrap(True)
@@ -299,6 +306,7 @@ class ExportDialog(QDialog):
             recipient_own_use=self.own_use.isChecked(),
             csv_profile=CsvProfile(value) if csv else CsvProfile.PRIVACYCRM,
             vcard_version=VcardVersion.V4 if csv else VcardVersion(value),
+            language=current_language(),
         )
 
     def start_export(self) -> Job[object] | None:
@@ -346,7 +354,7 @@ class ExportDialog(QDialog):
                 "{count} contact exported to {file}.",
                 "{count} contacts exported to {file}.",
                 result.count,
-            ).format(count=result.count, file=result.path.name)
+            ).format(count=format_number(result.count), file=result.path.name)
         )
         self.accept()
 

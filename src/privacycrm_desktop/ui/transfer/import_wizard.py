@@ -16,7 +16,7 @@ from __future__ import annotations
 from enum import IntEnum
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QSize, Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -41,7 +41,7 @@ from privacycrm_desktop.domain.import_formats import (
     FileFormat,
     FileShape,
 )
-from privacycrm_desktop.i18n import N_, _, ngettext
+from privacycrm_desktop.i18n import N_, _, format_number, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportPlan, ImportPreview, ImportResult
 from privacycrm_desktop.services.registry import Services
@@ -194,7 +194,7 @@ class PreviewPage(QWizardPage):
         if not is_csv:
             self.delimiter.clear()
             self.delimiter.addItem(_("None (vCard file)"), "")
-        count, shown = QLocale().toString(preview.row_count), len(preview.sample)
+        count, shown = format_number(preview.row_count), len(preview.sample)
         if shown < preview.row_count:
             rows = _("{file}: {count} rows; the first {shown} are shown.")
         else:
