@@ -194,6 +194,7 @@ class MainWindow(WorkspaceMixin, QMainWindow):
         for action in (self.new_action, self.open_action, self.find_action):
             self.contacts_menu.addAction(action)
         self._add_export_action()
+        self._add_access_report_action()
         self.addAction(self.find_action)
         self._make_admin_actions()
 
@@ -579,6 +580,31 @@ class MainWindow(WorkspaceMixin, QMainWindow):
             self.close()
         elif watching:
             self.start_change_watch()
+
+    # -- the access report of the selected contact --------------------------------------
+
+    def _add_access_report_action(self) -> None:
+        """Contacts > Access report... (Ctrl+R), for the roles that may make one."""
+        self.access_report_action = QAction(_("&Access report..."), self)
+        self.access_report_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.access_report_action.triggered.connect(self.export_access_report_for_selected)
+        if has_permission(self._actor.role, Permission.ACCESS_REPORT):
+            self.contacts_menu.addAction(self.access_report_action)
+            self.addAction(self.access_report_action)
+
+    def export_access_report_for_selected(self) -> QDialog | None:
+        """The access report of the contact selected in the list: a dialog filled in with
+        it; OK makes, saves and offers to open the PDF."""
+        from privacycrm_desktop.ui.requests.access_report_dialog import start_access_report
+
+        if not has_permission(self._actor.role, Permission.ACCESS_REPORT) or self.locked:
+            return None
+        index = self.view.currentIndex()
+        contact = self.model.contact_at(index.row()) if index.isValid() else None
+        if contact is None:
+            self.statusBar().showMessage(_("Select a contact first."), 5000)
+            return None
+        return start_access_report(self, self._services, self._actor, contact, self._settings)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         app = QApplication.instance()
