@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -60,6 +61,8 @@ class SavedOffers:
     messages: list[str] = field(default_factory=list)
     answer: str = "nothing"
     opened: list[str] = field(default_factory=list)
+    #: The real box, for the test of the box itself.
+    original: Callable[[Any], Any] | None = None
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +74,7 @@ def saved_offers(monkeypatch: pytest.MonkeyPatch) -> SavedOffers:
 
     from privacycrm_desktop.ui.common import saved_files
 
-    offers = SavedOffers()
+    offers = SavedOffers(original=saved_files.ask_what_next)
 
     def answer(box: QMessageBox) -> QAbstractButton | None:
         offers.messages.append(f"{box.text()}\n{box.informativeText()}")

@@ -75,7 +75,7 @@ class AccessReportDialog(QDialog):
         self._contact, self._today, self._settings = contact, today, settings
         #: The job making the report once OK was pressed.
         self.job: Job[Path] | None = None
-        who = QLabel(
+        self.who = who = QLabel(
             _("Everything we hold on {name}, as a PDF with its machine-readable copy.").format(
                 name=contact_label(contact)
             )
@@ -122,6 +122,8 @@ class AccessReportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        # Wide enough to read the folder and the file name (a 1024-pixel screen has room).
+        self.path.setMinimumWidth(self.fontMetrics().averageCharWidth() * 48)
         self._folder = Path(start_folder(FOLDER_KIND, settings))
         self.request.currentIndexChanged.connect(self._suggest_name)
         self._suggest_name()
