@@ -34,6 +34,8 @@ from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
 from privacycrm_desktop.ui.contacts.contact_table_view import ContactTableView
 from privacycrm_desktop.ui.contacts.workspace import WorkspaceMixin, office_country
+
+from privacycrm_desktop.ui.requests import access_report_dialog as access_report
 from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
@@ -194,7 +196,9 @@ class MainWindow(WorkspaceMixin, QMainWindow):
         for action in (self.new_action, self.open_action, self.find_action):
             self.contacts_menu.addAction(action)
         self._add_export_action()
-        self._add_access_report_action()
+        self.access_report_action = access_report.add_action(
+            self, self.contacts_menu, self._actor, self.export_access_report_for_selected
+        )
         self.addAction(self.find_action)
         self._make_admin_actions()
 
@@ -581,30 +585,9 @@ class MainWindow(WorkspaceMixin, QMainWindow):
         elif watching:
             self.start_change_watch()
 
-    # -- the access report of the selected contact --------------------------------------
-
-    def _add_access_report_action(self) -> None:
-        """Contacts > Access report... (Ctrl+R), for the roles that may make one."""
-        self.access_report_action = QAction(_("&Access report..."), self)
-        self.access_report_action.setShortcut(QKeySequence("Ctrl+R"))
-        self.access_report_action.triggered.connect(self.export_access_report_for_selected)
-        if has_permission(self._actor.role, Permission.ACCESS_REPORT):
-            self.contacts_menu.addAction(self.access_report_action)
-            self.addAction(self.access_report_action)
-
     def export_access_report_for_selected(self) -> QDialog | None:
-        """The access report of the contact selected in the list: a dialog filled in with
-        it; OK makes, saves and offers to open the PDF."""
-        from privacycrm_desktop.ui.requests.access_report_dialog import start_access_report
-
-        if not has_permission(self._actor.role, Permission.ACCESS_REPORT) or self.locked:
-            return None
-        index = self.view.currentIndex()
-        contact = self.model.contact_at(index.row()) if index.isValid() else None
-        if contact is None:
-            self.statusBar().showMessage(_("Select a contact first."), 5000)
-            return None
-        return start_access_report(self, self._services, self._actor, contact, self._settings)
+        """The access report of the contact selected in the list (Ctrl+R)."""
+        return access_report.for_selected(self, self._services, self._actor, self._settings)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         app = QApplication.instance()

@@ -81,7 +81,7 @@ class Recorder:
 
 
 def _plain(cell: Any) -> str:
-    """A cell's text: a string, a paragraph, or (in a table split over pages) a list."""
+    """A cell's text: a string, a paragraph, or a list of them."""
     if isinstance(cell, list | tuple):
         return " ".join(_plain(part) for part in cell)
     return str(cell.getPlainText()) if hasattr(cell, "getPlainText") else str(cell)
@@ -106,12 +106,11 @@ def test_no_header_word_is_cut(
     recorder = Recorder()
     table_class = reportlab.platypus.Table
 
-    class RecordingTable(table_class):  # type: ignore[misc,valid-type]
-        def __init__(self, data: list[list[Any]], colWidths: list[float], **kw: Any) -> None:  # noqa: N803
-            recorder.tables.append(([_plain(c) for c in data[0]], list(colWidths)))
-            super().__init__(data, colWidths=colWidths, **kw)
+    def recording_table(data: list[list[Any]], colWidths: list[float], **kw: Any) -> Any:  # noqa: N803 (reportlab's name)
+        recorder.tables.append(([_plain(c) for c in data[0]], list(colWidths)))
+        return table_class(data, colWidths=colWidths, **kw)
 
-    monkeypatch.setattr(reportlab.platypus, "Table", RecordingTable)
+    monkeypatch.setattr(reportlab.platypus, "Table", recording_table)
     pdf = MAKERS[module](svc, owner, language)
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)

@@ -342,7 +342,7 @@ def _save_pdf(
 ) -> Job[object] | None:
     if panel.busy:
         return None
-    asked = ask_save_path(window, _("Save PDF"), file_name, "PDF (*.pdf)", "pdf")
+    asked = ask_save_path(window, _("Save PDF"), file_name, _("PDF (*.pdf)"), "pdf")
     if asked is None:
         return None
     name = str(asked[0])

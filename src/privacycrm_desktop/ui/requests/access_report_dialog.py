@@ -9,9 +9,12 @@ and offers to open it: shortcut, OK, open.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -21,6 +24,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -39,6 +44,9 @@ from privacycrm_desktop.ui.common.saved_files import offer_to_open, remember_fol
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.ui.main_window import MainWindow
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
 #: The kind of document whose folder the save dialogs remember.
@@ -144,7 +152,7 @@ class AccessReportDialog(QDialog):
     def browse(self) -> None:
         """Choose another file with the system's save dialog."""
         name, _filter = QFileDialog.getSaveFileName(
-            self, _("Save PDF"), self.path.text(), "PDF (*.pdf)"
+            self, _("Save PDF"), self.path.text(), _("PDF (*.pdf)")
         )
         if name:
             self.path.setText(name)
@@ -220,3 +228,32 @@ def start_access_report(
     dialog.accepted.connect(make)
     dialog.open()
     return dialog
+
+
+def add_action(
+    window: QMainWindow, menu: QMenu, actor: Actor, slot: Callable[[], object]
+) -> QAction:
+    """Contacts > Access report... (Ctrl+R) on *window*, calling *slot*; in the menu only
+    for the roles that may make one."""
+    action = QAction(_("&Access report..."), window)
+    action.setShortcut(QKeySequence("Ctrl+R"))
+    action.triggered.connect(slot)
+    if has_permission(actor.role, Permission.ACCESS_REPORT):
+        menu.addAction(action)
+        window.addAction(action)
+    return action
+
+
+def for_selected(
+    window: MainWindow, services: Services, actor: Actor, settings: UiSettings | None
+) -> AccessReportDialog | None:
+    """The access report of the contact selected in *window*'s list; without one, the
+    status bar says to select one first."""
+    if not has_permission(actor.role, Permission.ACCESS_REPORT) or window.locked:
+        return None
+    index = window.view.currentIndex()
+    contact = window.model.contact_at(index.row()) if index.isValid() else None
+    if contact is None:
+        window.statusBar().showMessage(_("Select a contact first."), 5000)
+        return None
+    return start_access_report(window, services, actor, contact, settings)

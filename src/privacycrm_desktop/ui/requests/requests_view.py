@@ -415,7 +415,7 @@ class RequestsDialog(QDialog):
         info = self.selected()
         if info is None or not info.contact_ids or self.job is not None:
             return None
-        asked = ask_save_path(self, _("Save PDF"), f"{info.reference}.pdf", "PDF (*.pdf)", "pdf")
+        asked = ask_save_path(self, _("Save PDF"), f"{info.reference}.pdf", _("PDF (*.pdf)"), "pdf")
         if asked is None:
             return None
         pdf_path = asked[0]
