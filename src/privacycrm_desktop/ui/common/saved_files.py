@@ -16,7 +16,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QAbstractButton, QFileDialog, QMessageBox, QWidget
 
 from privacycrm_desktop.i18n import _
-from privacycrm_desktop.ui.common.settings import UiSettings
+from privacycrm_desktop.ui.common.settings import UiSettings, shared_settings
 
 
 def documents_folder() -> str:
@@ -25,15 +25,19 @@ def documents_folder() -> str:
     return folder or str(Path.home())
 
 
+def _settings(settings: UiSettings | None) -> UiSettings:
+    """*settings*, else the app's shared ones, else this user's own on this PC."""
+    return settings or shared_settings() or UiSettings()
+
+
 def start_folder(kind: str, settings: UiSettings | None = None) -> str:
     """Where a save dialog for documents of *kind* starts: the last folder, else documents."""
-    remembered = (settings or UiSettings()).last_folder(kind)
-    return remembered or documents_folder()
+    return _settings(settings).last_folder(kind) or documents_folder()
 
 
 def remember_folder(kind: str, path: Path, settings: UiSettings | None = None) -> None:
     """Remember the folder of *path* for the next document of *kind*."""
-    (settings or UiSettings()).set_last_folder(kind, str(path.parent))
+    _settings(settings).set_last_folder(kind, str(path.parent))
 
 
 def ask_save_path(

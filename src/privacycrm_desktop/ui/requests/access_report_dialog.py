@@ -43,6 +43,7 @@ from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.saved_files import offer_to_open, remember_folder, start_folder
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background
 
 if TYPE_CHECKING:
@@ -135,6 +136,7 @@ class AccessReportDialog(QDialog):
         self._folder = Path(start_folder(FOLDER_KIND, settings))
         self.request.currentIndexChanged.connect(self._suggest_name)
         self._suggest_name()
+        size_window(self)
         assign_window_mnemonics(self)  # unique in every language
         self.ok_button.setFocus()
 
