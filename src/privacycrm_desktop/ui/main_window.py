@@ -196,9 +196,7 @@ class MainWindow(WorkspaceMixin, QMainWindow):
         for action in (self.new_action, self.open_action, self.find_action):
             self.contacts_menu.addAction(action)
         self._add_export_action()
-        self.access_report_action = access_report.add_action(
-            self, self.contacts_menu, self._actor, self.export_access_report_for_selected
-        )
+        self.access_report_action = access_report.add_action(self, self._actor)
         self.addAction(self.find_action)
         self._make_admin_actions()
 

@@ -9,10 +9,9 @@ and offers to open it: shortcut, OK, open.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -27,6 +26,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPushButton,
+    QStatusBar,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -46,8 +47,25 @@ from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background
 
-if TYPE_CHECKING:
-    from privacycrm_desktop.ui.main_window import MainWindow
+
+class ListWindow(Protocol):
+    """The window with the contact list, as the action needs it (not imported: the main
+    window sits above the features)."""
+
+    @property
+    def locked(self) -> bool: ...
+    @property
+    def view(self) -> QTableView: ...
+    @property
+    def model(self) -> ContactSource: ...
+    def statusBar(self) -> QStatusBar: ...
+
+
+class ContactSource(Protocol):
+    """The list's model: the contact on a row."""
+
+    def contact_at(self, row: int) -> ContactRow | None: ...
+
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
 #: The kind of document whose folder the save dialogs remember.
@@ -232,14 +250,14 @@ def start_access_report(
     return dialog
 
 
-def add_action(
-    window: QMainWindow, menu: QMenu, actor: Actor, slot: Callable[[], object]
-) -> QAction:
-    """Contacts > Access report... (Ctrl+R) on *window*, calling *slot*; in the menu only
-    for the roles that may make one."""
+def add_action(window: QMainWindow, actor: Actor) -> QAction:
+    """Contacts > Access report... (Ctrl+R) on the main *window*, calling its
+    ``export_access_report_for_selected``; in the menu only for the roles that may make one.
+    """
     action = QAction(_("&Access report..."), window)
     action.setShortcut(QKeySequence("Ctrl+R"))
-    action.triggered.connect(slot)
+    action.triggered.connect(getattr(window, "export_access_report_for_selected"))  # noqa: B009 (the main window is not imported here: it sits above)
+    menu: QMenu = getattr(window, "contacts_menu")  # noqa: B009 (idem)
     if has_permission(actor.role, Permission.ACCESS_REPORT):
         menu.addAction(action)
         window.addAction(action)
@@ -247,7 +265,7 @@ def add_action(
 
 
 def for_selected(
-    window: MainWindow, services: Services, actor: Actor, settings: UiSettings | None
+    window: ListWindow, services: Services, actor: Actor, settings: UiSettings | None
 ) -> AccessReportDialog | None:
     """The access report of the contact selected in *window*'s list; without one, the
     status bar says to select one first."""
@@ -258,4 +276,6 @@ def for_selected(
     if contact is None:
         window.statusBar().showMessage(_("Select a contact first."), 5000)
         return None
-    return start_access_report(window, services, actor, contact, settings)
+    parent = window if isinstance(window, QWidget) else None
+    assert parent is not None
+    return start_access_report(parent, services, actor, contact, settings)
