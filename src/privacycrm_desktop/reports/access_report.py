@@ -172,14 +172,20 @@ RIGHTS = (
 def source_text(lang: str, source: ReportSource) -> str:
     """A source as the report names it: "Business card: Salon Batibouw", or only the kind
     when its description merely repeats it ("Business card", not "Business card: Business
-    card")."""
+    card"); a description that starts with the kind loses that start ("Business card,
+    Horeca fair" reads "Business card: Horeca fair")."""
     kind = tr_in(lang, source.kind)
+    names = {kind.casefold(), source.kind.casefold()} | {
+        tr_in(other, source.kind).casefold() for other in LANGUAGES
+    }
     description = source.description.strip()
-    if not description or description.casefold() in {
-        kind.casefold(),
-        source.kind.casefold(),
-        *(tr_in(other, source.kind).casefold() for other in LANGUAGES),
-    }:
+    for name in sorted(names, key=len, reverse=True):
+        if description.casefold().startswith(name):
+            rest = description[len(name) :]
+            if not rest or rest[0] in " ,:;-–(":
+                description = rest.strip(" ,:;-–")
+                break
+    if not description:
         return kind
     return tr_in(lang, "{kind}: {description}", kind=kind, description=description)
 

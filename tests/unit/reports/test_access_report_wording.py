@@ -214,3 +214,19 @@ def test_the_counts_are_said_for_one_and_for_several() -> None:
     text = " ".join(report._count_sentences("nl", data))
     assert "Wij bewaren 6 persoonsgegevens over u." in text
     assert "Wij hebben uw gegevens aan niemand doorgegeven." in text
+
+
+@pytest.mark.parametrize(
+    ("description", "shown"),
+    [
+        ("Salon Batibouw", "Business card: Salon Batibouw"),
+        ("Business card", "Business card"),
+        ("visitekaartje", "Business card"),
+        ("Business card, Horeca fair Gent", "Business card: Horeca fair Gent"),
+        ("Visitekaartje: beurs", "Business card: beurs"),
+        ("Business cards of 2024", "Business card: Business cards of 2024"),
+    ],
+)
+def test_a_source_is_named_without_repeating_its_kind(description: str, shown: str) -> None:
+    source = report.ReportSource("Business card", description, dt.date(2026, 1, 5), True)
+    assert report.source_text("en", source) == shown
