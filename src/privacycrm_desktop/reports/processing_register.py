@@ -104,7 +104,9 @@ def _table(headers: list[str], rows: list[list[Any]], widths: list[float]) -> An
 
     s = styles()
     head = [Paragraph(text(h), s.cell_bold) for h in headers]
-    table = Table([head, *rows], colWidths=header_widths(headers, widths), repeatRows=1)
+    table = Table(
+        [head, *rows], colWidths=header_widths(headers, widths), repeatRows=1, hAlign="LEFT"
+    )
     table.setStyle(
         TableStyle(
             [
