@@ -84,3 +84,34 @@ def test_the_box_names_the_folder_and_opens_what_is_chosen(
     assert str(tmp_path) in seen[0]
     wanted = {"file": [str(path)], "folder": [str(tmp_path)], None: []}[opened]
     assert saved_offers.opened == wanted
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_screenshot_of_the_saved_box(
+    qtbot: QtBot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    saved_offers: SavedOffers,
+    language: str,
+) -> None:
+    from privacycrm_desktop.i18n import _
+    from privacycrm_desktop.ui.common.qt_i18n import apply_language
+
+    from ..screens import save
+
+    apply_language(language)
+    assert saved_offers.original is not None
+    monkeypatch.setattr(saved_files, "ask_what_next", saved_offers.original)
+
+    def look(box: QMessageBox) -> int:
+        box.show()
+        qtbot.waitExposed(box)
+        save(box, f"saved-box-{language}", settle=True)
+        assert box.defaultButton().text() == _("&Open")
+        box.escapeButton().click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", look)
+    path = tmp_path / "R-2025-0001.pdf"
+    message = _("Saved the access report {file} and its machine-readable copy.")
+    assert offer_to_open(None, path, message.format(file=path.name)) is Next.NOTHING
