@@ -37,6 +37,7 @@ from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common import widgets
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import ElidedLabel
 
 from .screens import save
@@ -149,9 +150,16 @@ def _first_run(desk: Desk) -> QWidget:
     return FirstRunWizard(desk.services.setup)
 
 
+def _report(desk: Desk) -> QWidget:
+    from privacycrm_desktop.ui.requests.access_report_dialog import AccessReportDialog
+
+    contact = desk.services.contacts.page(desk.owner, limit=1)[0]
+    today = desk.services.requests.today()
+    return AccessReportDialog(contact, [desk.request], today, UiSettings(_ini(desk.tmp_path)))
+
+
 def _factories() -> dict[str, Callable[[Desk], QWidget]]:
     """How to make each window class (by its qualified name) on a desk."""
-    from privacycrm_desktop.ui.common.settings import UiSettings
 
     def simple(path: str, *args: Callable[[Desk], object]) -> tuple[str, Callable[[Desk], QWidget]]:
         module, name = path.rsplit(".", 1)
@@ -190,6 +198,7 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
             ("privacycrm_desktop.ui.contacts.conflict_dialog.ConflictDialog", _conflict),
             ("privacycrm_desktop.ui.contacts.contact_editor.ContactEditorDialog", _editor),
             ("privacycrm_desktop.ui.main_window.MainWindow", _main_window),
+            ("privacycrm_desktop.ui.requests.access_report_dialog.AccessReportDialog", _report),
             simple(
                 "requests.request_dialogs.NewRequestDialog",
                 lambda d: lambda _q: [],

@@ -20,6 +20,7 @@ from privacycrm_desktop.domain.consent import CHANNEL_LABELS, METHOD_LABELS, STA
 from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, RELATIONSHIP_LABELS, SCALAR_FIELDS
 from privacycrm_desktop.domain.errors import FieldProblem, NotFound, ValidationFailed
 from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, FIELDS_BY_NAME, ValueKind
+from privacycrm_desktop.domain.normalize import phone_display
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceKind
 from privacycrm_desktop.domain.purposes import (
     DATA_CATEGORY_LABELS,
@@ -214,6 +215,8 @@ class AccessReportService:
         """A short text in the person's language listing the sources of their data (rule 16);
         with *also*, those of the person's other records too (every record of a request)."""
         require(actor.role, Permission.ACCESS_REPORT)
+        from privacycrm_desktop.reports.access_report import ReportSource, source_text
+
         details = [self._contacts.get(actor, cid) for cid in dict.fromkeys([contact_id, *also])]
         lang = _language(language, details[0])
         sources: dict[int, tuple[SourceInfo, list[str]]] = {}
@@ -226,13 +229,15 @@ class AccessReportService:
         for source, labels in sorted(
             sources.values(), key=lambda x: (x[0].obtained_on, x[0].source_id)
         ):
+            named = ReportSource(
+                SOURCE_KIND_LABELS[source.kind], source.description, source.obtained_on, False
+            )
             lines.append(
                 "- "
                 + tr_in(
                     lang,
-                    "{kind}: {description} ({date}): {fields}",
-                    kind=tr_in(lang, SOURCE_KIND_LABELS[source.kind]),
-                    description=source.description,
+                    "{source} ({date}): {fields}",
+                    source=source_text(lang, named),
                     date=format_long_date(source.obtained_on, lang),
                     fields=", ".join(dict.fromkeys(tr_in(lang, label) for label in labels)),
                 )
@@ -315,7 +320,10 @@ class AccessReportService:
             for field, label, value, info in _data(detail, lang):
                 # Held since the day it was obtained (entered later, perhaps, but held since).
                 held = info.obtained_on if info is not None else detail.created_at.date()
-                data_items.append(report.ReportDatum(label, value, source(info), held))
+                # The PDF prints a number as people write it (national for the office's
+                # country); the machine-readable copy keeps the international form.
+                printed = phone_display(value, company.home_country) if field == "phones" else value
+                data_items.append(report.ReportDatum(label, printed, source(info), held))
                 document_data.append(
                     {
                         "contact_id": detail.id,
@@ -407,7 +415,8 @@ class AccessReportService:
                 )
             )
         names = [first.first_name, first.last_name]
-        subject = " ".join(n for n in names if n) or f"#{first.id}"
+        # An organisation's report is addressed to it by name, never by its number.
+        subject = " ".join(n for n in names if n) or first.organisation or f"#{first.id}"
         data = report.AccessReportData(
             controller=company.name,
             address=company.address,

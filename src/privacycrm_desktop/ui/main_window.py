@@ -34,6 +34,7 @@ from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
 from privacycrm_desktop.ui.contacts.contact_table_view import ContactTableView
 from privacycrm_desktop.ui.contacts.workspace import WorkspaceMixin, office_country
+from privacycrm_desktop.ui.requests import access_report_dialog as access_report
 from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
@@ -194,6 +195,7 @@ class MainWindow(WorkspaceMixin, QMainWindow):
         for action in (self.new_action, self.open_action, self.find_action):
             self.contacts_menu.addAction(action)
         self._add_export_action()
+        self.access_report_action = access_report.add_action(self, self._actor)
         self.addAction(self.find_action)
         self._make_admin_actions()
 
@@ -579,6 +581,10 @@ class MainWindow(WorkspaceMixin, QMainWindow):
             self.close()
         elif watching:
             self.start_change_watch()
+
+    def export_access_report_for_selected(self) -> QDialog | None:
+        """The access report of the contact selected in the list (Ctrl+R)."""
+        return access_report.for_selected(self, self._services, self._actor, self._settings)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         app = QApplication.instance()

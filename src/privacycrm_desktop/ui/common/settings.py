@@ -5,6 +5,8 @@ Business settings live in the database; this holds only what is about this PC's 
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import QByteArray, QLocale, QSettings, QSize
 
 from privacycrm_desktop.config import APP_NAME
@@ -56,6 +58,16 @@ class UiSettings:
     def set_state(self, key: str, value: QByteArray) -> None:
         """Remember the state of the widget called *key*."""
         self._settings.setValue(f"state/{key}", value)
+
+    def last_folder(self, key: str) -> str:
+        """The folder a file of kind *key* ("pdf", "letter") was last saved in; "" if none yet
+        or it is gone."""
+        value = str(self._settings.value(f"folders/{key}", "") or "")
+        return value if value and os.path.isdir(value) else ""
+
+    def set_last_folder(self, key: str, folder: str) -> None:
+        """Remember the folder a file of kind *key* was saved in."""
+        self._settings.setValue(f"folders/{key}", folder)
 
     def sync(self) -> None:
         """Write pending changes to disk."""

@@ -58,6 +58,7 @@ from privacycrm_desktop.services.consent_dto import MarketingList
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common.saved_files import ask_save_path, offer_to_open
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import (
@@ -345,9 +346,10 @@ def _save_pdf(
 ) -> Job[object] | None:
     if panel.busy:
         return None
-    name, _filter = QFileDialog.getSaveFileName(window, _("Save PDF"), file_name, "PDF (*.pdf)")
-    if not name:
+    asked = ask_save_path(window, _("Save PDF"), file_name, _("PDF (*.pdf)"), "pdf")
+    if asked is None:
         return None
+    name = str(asked[0])
     enabled = [menu.isEnabled() for menu in menus]
 
     def work(context: JobContext) -> object:
@@ -357,7 +359,9 @@ def _save_pdf(
         return name
 
     def saved(_name: object) -> None:
-        window.statusBar().showMessage(_("Saved {file}.").format(file=Path(name).name), 5000)
+        message = _("Saved {file}.").format(file=Path(name).name)
+        window.statusBar().showMessage(message, 5000)
+        offer_to_open(window, Path(name), message)
 
     def finished() -> None:
         for menu, was_enabled in zip(menus, enabled, strict=True):

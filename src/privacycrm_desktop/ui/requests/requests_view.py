@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import IntEnum
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QSize, Qt
@@ -18,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -52,6 +50,7 @@ from privacycrm_desktop.services.requests import (
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.rows_model import RowsModel
+from privacycrm_desktop.ui.common.saved_files import ask_save_path, offer_to_open
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background
@@ -424,11 +423,10 @@ class RequestsDialog(QDialog):
         info = self.selected()
         if info is None or not info.contact_ids or self.job is not None:
             return None
-        default = f"{info.reference}.pdf"
-        name, _filter = QFileDialog.getSaveFileName(self, _("Save PDF"), default, "PDF (*.pdf)")
-        if not name:
+        asked = ask_save_path(self, _("Save PDF"), f"{info.reference}.pdf", _("PDF (*.pdf)"), "pdf")
+        if asked is None:
             return None
-        pdf_path = Path(name)
+        pdf_path = asked[0]
         services, actor = self._services, self._actor
 
         def work(_context: JobContext) -> object:
@@ -439,9 +437,9 @@ class RequestsDialog(QDialog):
             return pdf_path
 
         def saved(_result: object) -> None:
-            self.summary.setText(
-                _("Saved {file} and its machine-readable copy.").format(file=pdf_path.name)
-            )
+            message = _("Saved {file} and its machine-readable copy.").format(file=pdf_path.name)
+            self.summary.setText(message)
+            offer_to_open(self, pdf_path, message)
 
         def finished() -> None:
             self.job = None
