@@ -587,9 +587,7 @@ class CompanyProvenance(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
-    __table_args__ = (
-        UniqueConstraint("company_id", "field", name="uq_company_provenance_field"),
-    )
+    __table_args__ = (UniqueConstraint("company_id", "field", name="uq_company_provenance_field"),)
 
 
 class CompanyLink(Base):
@@ -612,6 +610,7 @@ class CompanyLink(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
 
 # A person's link to a company is the person's data; the company's own values are a legal
 # entity's, guarded by the matrix row of the organisation (services/companies.py).

@@ -101,9 +101,7 @@ def _create_tables() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_company_provenance")),
         sa.UniqueConstraint("company_id", "field", name="uq_company_provenance_field"),
     )
-    op.create_index(
-        op.f("ix_company_provenance_source_id"), "company_provenance", ["source_id"]
-    )
+    op.create_index(op.f("ix_company_provenance_source_id"), "company_provenance", ["source_id"])
     op.create_table(
         "company_link",
         sa.Column("id", sa.Integer(), nullable=False),
