@@ -215,9 +215,9 @@ def upgrade() -> None:
     if catalogued:
         bind.execute(
             sa.text(
-                "INSERT INTO field_catalogue (field, sensitivity, purposes) VALUES "
-                "('company_links', 'normal', "
-                "'customer_relationship,invoicing,prospect_follow_up')"
+                "INSERT INTO field_catalogue (field, sensitivity, purposes) SELECT "
+                "'company_links', 'normal', 'customer_relationship,invoicing,prospect_follow_up' "
+                "WHERE NOT EXISTS (SELECT 1 FROM field_catalogue WHERE field = 'company_links')"
             )
         )
 
