@@ -144,3 +144,14 @@ def test_moving_a_person_keeps_the_old_link_as_history(
     assert isinstance(person, dict)
     links = [(c["company_id"], c["ended_on"] is None) for c in person["companies"]]
     assert links == [(2, True), (1, False)]
+
+
+def test_the_cleanup_lists_companies_without_people(
+    capsys: pytest.CaptureFixture[str], ready: Path | str
+) -> None:
+    run_json(capsys, ready, *BREWERY, *SOURCE)
+    run_json(capsys, ready, "company", "add", "--name", "Bakkerij Peeters", *SOURCE)
+    run_json(capsys, ready, "company", "link", "1", "1")
+    document = run_json(capsys, ready, "cleanup", "--dry-run")
+    assert isinstance(document, dict)
+    assert document["companies_without_people"] == [2]

@@ -230,3 +230,17 @@ def validate_link(data: LinkInput, today: dt.date) -> LinkInput:
     if problems:
         raise ValidationFailed(problems)
     return LinkInput(function=function, department=department, started_on=started)
+
+
+#: Relationships that give a company a purpose of its own (a contract, invoices to keep):
+#: such a company is kept even without people.
+PURPOSEFUL_RELATIONSHIPS = frozenset(
+    {Relationship.CUSTOMER, Relationship.FORMER_CUSTOMER, Relationship.SUPPLIER}
+)
+
+
+def is_cleanup_candidate(people: int, relationship: Relationship) -> bool:
+    """True for a company the cleanup proposes to review: nobody is linked to it (now or
+    in the past: a person's past links go with that person) and its relationship gives it
+    no purpose of its own (a prospect, "other")."""
+    return people == 0 and Relationship(relationship) not in PURPOSEFUL_RELATIONSHIPS

@@ -24,6 +24,7 @@ from privacycrm_desktop.domain.companies import (
     LinkInput,
     company_key,
     format_vat,
+    is_cleanup_candidate,
     validate_company,
     validate_link,
 )
@@ -334,6 +335,26 @@ class CompanyService:
                     detail="fields=" + ",".join(changed),
                 )
         return self.get(actor, company_id)
+
+    def cleanup_candidates(self, actor: Actor) -> list[int]:
+        """The ids of companies without people and without a purpose of their own
+        (``domain.companies.is_cleanup_candidate``), for the cleanup to list."""
+        require(actor.role, Permission.CLEANUP)
+        linked = (
+            select(func.count())
+            .where(CompanyLink.company_id == Company.id)
+            .correlate(Company)
+            .scalar_subquery()
+        )
+        with self._uow() as uow:
+            rows = uow.session.execute(
+                select(Company.id, Company.relationship, linked).order_by(Company.id)
+            ).all()
+        return [
+            cid
+            for cid, relationship, people in rows
+            if is_cleanup_candidate(int(people or 0), Relationship(relationship))
+        ]
 
     # -- people -----------------------------------------------------------------------
 

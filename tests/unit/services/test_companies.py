@@ -267,3 +267,22 @@ def test_a_link_missing_a_company_or_person_leaves_nothing(
         svc.companies.link(owner, zoe, 12345, LinkInput("x"), CARD)
     with svc.uow() as uow:
         assert uow.session.scalar(select(CompanyLink.id)) is None
+
+
+def test_a_company_without_people_or_purpose_is_a_cleanup_candidate(
+    svc: Services, owner: Actor
+) -> None:
+    prospect = svc.companies.add(owner, CompanyInput(name="Prospect BV"), CARD)
+    customer = svc.companies.add(
+        owner, CompanyInput(name="Klant NV", relationship=Relationship.CUSTOMER), CARD
+    )
+    staffed = svc.companies.add(owner, CompanyInput(name="Met Mensen"), CARD)
+    zoe = _person(svc, owner)
+    svc.companies.link(owner, zoe, staffed, LinkInput("Aankoper"), CARD)
+    assert svc.companies.cleanup_candidates(owner) == [prospect]
+    assert customer not in svc.companies.cleanup_candidates(owner)
+    # Her link goes with her erasure; the company is then without people.
+    svc.erasure.erase(owner, zoe, ErasureReason.ERASURE_REQUEST)
+    assert svc.companies.cleanup_candidates(owner) == [prospect, staffed]
+    with pytest.raises(PermissionDenied):
+        svc.companies.cleanup_candidates(_user(svc, owner, Role.SALES))
