@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.open_action, self.find_action):
             self.contacts_menu.addAction(action)
         self._add_export_action()
+        self._add_companies_action()
         self.addAction(self.find_action)
         self._make_admin_actions()
 
@@ -393,6 +394,25 @@ class MainWindow(QMainWindow):
         )
         dialog = ExportDialog(self._services, self._actor, selection, self)
         dialog.exported.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        dialog.open()
+        return dialog
+
+    # -- companies ----------------------------------------------------------------------
+
+    def _add_companies_action(self) -> None:
+        """Contacts > Companies... (Ctrl+Shift+K), for who may see contacts."""
+        self.companies_action = QAction(_("Compa&nies..."), self)
+        self.companies_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.companies_action.triggered.connect(self.open_companies)
+        self.companies_action.setEnabled(has_permission(self._actor.role, Permission.VIEW_CONTACTS))
+        self.contacts_menu.addAction(self.companies_action)
+        self.addAction(self.companies_action)
+
+    def open_companies(self) -> QDialog:
+        """The companies window: the list, the card of one company, its people."""
+        from privacycrm_desktop.ui.companies.companies_window import CompaniesDialog
+
+        dialog = CompaniesDialog(self._services, self._actor, self)
         dialog.open()
         return dialog
 
