@@ -401,7 +401,7 @@ class MainWindow(QMainWindow):
 
     def _add_companies_action(self) -> None:
         """Contacts > Companies... (Ctrl+Shift+K), for who may see contacts."""
-        self.companies_action = QAction(_("Compa&nies..."), self)
+        self.companies_action = QAction(_("&Companies..."), self)
         self.companies_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
         self.companies_action.triggered.connect(self.open_companies)
         self.companies_action.setEnabled(has_permission(self._actor.role, Permission.VIEW_CONTACTS))

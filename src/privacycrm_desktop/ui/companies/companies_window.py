@@ -35,7 +35,7 @@ from privacycrm_desktop.domain.contacts import RELATIONSHIP_LABELS
 from privacycrm_desktop.domain.errors import DomainError, ValidationFailed
 from privacycrm_desktop.domain.normalize import phone_display
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import _, country_name, describe_error
+from privacycrm_desktop.i18n import _, country_name, describe_error, ngettext
 from privacycrm_desktop.services.companies import CompanyDetail, CompanyPerson, CompanyRow
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
@@ -314,9 +314,11 @@ class CompaniesDialog(QDialog):
             return
         self.model.set_rows(rows)
         self.count_label.setText(
-            _("{shown} of {total} companies").format(shown=len(rows), total=total)
+            ngettext("{shown} of {total} company", "{shown} of {total} companies", total).format(
+                shown=len(rows), total=total
+            )
             if len(rows) < total
-            else _("{total} companies").format(total=total)
+            else ngettext("{total} company", "{total} companies", total).format(total=total)
         )
         for index, row in enumerate(rows):
             if row.id == keep:

@@ -125,7 +125,11 @@ class CompanyEditorDialog(QDialog):
         return form
 
     def _make_source_box(self) -> QGroupBox:
-        self.source_kind = _combo({"": "", **SOURCE_KIND_LABELS})
+        self.source_kind = QComboBox()
+        # The first choice is no kind at all: saving then asks for one.
+        self.source_kind.addItem("", "")
+        for value, label in SOURCE_KIND_LABELS.items():
+            self.source_kind.addItem(_(label), value)
         self.source_kind.setCurrentIndex(self.source_kind.findData(SourceKind.PHONE_CALL))
         self.source_description = QLineEdit()
         self.source_description.setPlaceholderText(
