@@ -178,7 +178,7 @@ def test_screenshots_of_the_companies_window(
         if label.isVisible() and not label.wordWrap():
             assert label.width() >= label.sizeHint().width() - 1, label.text()
     save(dialog, f"{language}-companies-window", settle=True)
-    editor = CompanyEditorDialog(services.companies.get(owner, dialog.selected_id() or 0).values)
+    editor = CompanyEditorDialog(BREWERY)
     qtbot.addWidget(editor)
     editor.show()
     assert editor.width() <= 1024

@@ -7,6 +7,7 @@ keeps ids and values, never a session or a database row.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import IntEnum
 from typing import Any
 
@@ -163,10 +164,9 @@ class CompanyCard(QWidget):
         self.people_view.verticalHeader().hide()
         self.people_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.people_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.people_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.people_view.horizontalHeader().setStretchLastSection(True)
+        header = self.people_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(PersonColumn.NAME, QHeaderView.ResizeMode.Stretch)
         self.nobody = QLabel(_("Nobody is linked to this company yet."))
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
@@ -271,12 +271,12 @@ class CompaniesDialog(QDialog):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        top = QHBoxLayout()
-        top.addWidget(self.search, 1)
-        top.addWidget(self.add_button)
-        left_layout.addLayout(top)
+        left_layout.addWidget(self.search)
         left_layout.addWidget(self.view, 1)
-        left_layout.addWidget(self.count_label)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.add_button)
+        left_layout.addLayout(bottom)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -288,8 +288,9 @@ class CompaniesDialog(QDialog):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([420, 580])
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -376,7 +377,13 @@ class CompaniesDialog(QDialog):
         detail = self._detail
         if detail is None or not detail.writable:
             return False
-        editor = CompanyEditorDialog(detail.values, parent=self)
+        # The enterprise number and phone as people write them; saving normalises again.
+        shown = replace(
+            detail.values,
+            vat=detail.vat_display,
+            phone=phone_display(detail.values.phone) if detail.values.phone else "",
+        )
+        editor = CompanyEditorDialog(shown, parent=self)
         while editor.exec() == QDialog.DialogCode.Accepted:
             try:
                 saved = self._services.companies.update(

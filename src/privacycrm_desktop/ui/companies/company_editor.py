@@ -137,17 +137,18 @@ class CompanyEditorDialog(QDialog):
         )
         self.errors["source_description"] = ErrorLabel()
         source_box = QGroupBox(_("Source of new or changed values"))
-        source_form = QFormLayout(source_box)
-        source_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        source_row = QHBoxLayout(source_box)
         kind_label = QLabel(_("Kind of source:"))
         kind_label.setBuddy(self.source_kind)
-        source_form.addRow(kind_label, self.source_kind)
         description_label = QLabel(_("Description:"))
         description_label.setBuddy(self.source_description)
         description_cell = QVBoxLayout()
         description_cell.addWidget(self.source_description)
         description_cell.addWidget(self.errors["source_description"])
-        source_form.addRow(description_label, description_cell)
+        source_row.addWidget(kind_label)
+        source_row.addWidget(self.source_kind)
+        source_row.addWidget(description_label)
+        source_row.addLayout(description_cell, 1)
         return source_box
 
     def _lay_out(self, form: QFormLayout, source_box: QGroupBox) -> None:
@@ -159,20 +160,17 @@ class CompanyEditorDialog(QDialog):
         buttons.rejected.connect(self.reject)
         tab_buttons_in_visual_order(buttons)
         self.buttons = buttons
-        columns = QHBoxLayout()
-        columns.addLayout(form, 3)
-        side = QVBoxLayout()
-        side.addWidget(source_box)
-        side.addWidget(self.general_error)
-        side.addStretch(1)
-        columns.addLayout(side, 2)
+        # One column, the source under the values: it reads top to bottom and stays
+        # within 1024x600 in every language.
         layout = QVBoxLayout(self)
-        layout.addLayout(columns)
+        layout.addLayout(form)
+        layout.addWidget(source_box)
+        layout.addWidget(self.general_error)
         layout.addWidget(buttons)
         available = available_geometry(self)
         hint = self.sizeHint()
         self.resize(
-            min(max(hint.width(), 760), available.width() - 40),
+            min(max(hint.width(), 720), available.width() - 40),
             min(hint.height(), available.height() - 40),
         )
 
