@@ -155,3 +155,36 @@ def test_the_cleanup_lists_companies_without_people(
     document = run_json(capsys, ready, "cleanup", "--dry-run")
     assert isinstance(document, dict)
     assert document["companies_without_people"] == [2]
+
+
+def test_contacts_show_leaves_out_what_the_role_may_not_see(
+    capsys: pytest.CaptureFixture[str], ready: Path | str
+) -> None:
+    run_json(capsys, ready, *BREWERY, *SOURCE)
+    run_json(capsys, ready, "company", "link", "1", "1", "--function", "Qcanaryfunction")
+    from privacycrm_desktop.domain.access import FieldAccess, Role
+    from privacycrm_desktop.persistence.database import create_engine_for
+    from privacycrm_desktop.services.registry import Services
+
+    engine = create_engine_for(ready)
+    try:
+        svc = Services.build(engine)
+        owner = svc.auth.login("owner", PASSWORD)
+        svc.auth.add_user(owner, "sam", PASSWORD, Role.SALES)
+        svc.access.set_field_access(owner, Role.SALES, "organisation", FieldAccess.HIDDEN)
+    finally:
+        engine.dispose()
+    try:
+        code = main(
+            ["--db", str(ready), "--user", "sam", "contacts", "show", "1", "--format", "json"]
+        )
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    person = json.loads(out)
+    assert person["companies"] == [
+        {k: v for k, v in person["companies"][0].items() if k != "company_name"}
+    ]
+    assert "Brouwerij" not in out
+    assert "Qcanaryfunction" in out

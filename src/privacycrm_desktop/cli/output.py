@@ -127,6 +127,10 @@ def contact_document(detail: ContactDetail) -> dict[str, Any]:
         document["sources"].pop(name, None)
     if "company_links" in hidden:
         document.pop("companies", None)
+    elif "organisation" in hidden:
+        # The company's name is the organisation's: left out, not shown empty.
+        for link in document.get("companies", []):
+            link.pop("company_name", None)
     document["hidden"] = hidden
     return document
 
