@@ -95,7 +95,9 @@ def test_add_list_show_and_link_a_company(
     assert isinstance(listed, dict)
     assert listed["total"] == 1
     assert listed["companies"][0]["vat"] == "BE 0403.170.701"
-    assert run_json(capsys, ready, "company", "list", "--search", "nothing")["total"] == 0  # type: ignore[index]
+    nothing = run_json(capsys, ready, "company", "list", "--search", "nothing")
+    assert isinstance(nothing, dict)
+    assert nothing["total"] == 0
     link = run_json(capsys, ready, "company", "link", "1", "1", "--function", "Aankoper")
     assert isinstance(link, dict)
     assert isinstance(link["id"], int)
@@ -130,7 +132,9 @@ def test_a_wrong_enterprise_number_or_no_source_is_refused_with_one_line(
     code, _out, err = run(capsys, ready, *BREWERY)
     assert code == 1
     assert len(err.strip().splitlines()) == 1
-    assert run_json(capsys, ready, "company", "list")["total"] == 0  # type: ignore[index]
+    listed = run_json(capsys, ready, "company", "list")
+    assert isinstance(listed, dict)
+    assert listed["total"] == 0
 
 
 def test_moving_a_person_keeps_the_old_link_as_history(

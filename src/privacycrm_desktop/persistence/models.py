@@ -540,86 +540,12 @@ PERSONAL_COLUMNS: dict[str, str] = {
     "contact_phone.number": "phones",
     "special_category_datum.value": "special_categories",
     "special_category_datum.category": "special_categories",
+    # Companies (persistence/company_models.py): a person's link to one is the person's
+    # data; the company's own values are a legal entity's, guarded by the organisation's
+    # row of the matrix (services/companies.py).
+    "company_link.company_id": "company_links",
+    "company_link.function": "company_links",
+    "company_link.department": "company_links",
+    "company_link.started_on": "company_links",
+    "company_link.ended_on": "company_links",
 }
-
-
-# -- Companies: records of their own, and the people working there (domain/companies.py) --
-
-
-class Company(Base):
-    """A company (a legal entity) with its enterprise number, address and relationship."""
-
-    __tablename__ = "company"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    #: The name folded and trimmed (``domain.companies.company_key``): search and duplicates.
-    name_key: Mapped[str] = mapped_column(String(200), index=True)
-    legal_form: Mapped[str] = mapped_column(String(30), default="")
-    #: Compact: "BE0403170701" (shown as "BE 0403.170.701").
-    vat: Mapped[str] = mapped_column(String(20), default="", index=True)
-    street: Mapped[str] = mapped_column(String(200), default="")
-    postcode: Mapped[str] = mapped_column(String(20), default="")
-    city: Mapped[str] = mapped_column(String(200), default="")
-    country: Mapped[str] = mapped_column(String(2), default="BE")
-    email: Mapped[str] = mapped_column(String(320), default="")
-    phone: Mapped[str] = mapped_column(String(32), default="")
-    website: Mapped[str] = mapped_column(String(300), default="")
-    relationship: Mapped[str] = mapped_column(String(30), default="prospect")
-    notes: Mapped[str] = mapped_column(Text, default="")
-    #: The source of every field without a ``CompanyProvenance`` row of its own.
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
-
-
-class CompanyProvenance(Base):
-    """The source of one company field's current value, when it differs from the company's."""
-
-    __tablename__ = "company_provenance"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"))
-    field: Mapped[str] = mapped_column(String(60))
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-
-    __table_args__ = (UniqueConstraint("company_id", "field", name="uq_company_provenance_field"),)
-
-
-class CompanyLink(Base):
-    """A person at a company: function and department, from ``started_on`` until
-    ``ended_on`` (None: still there). An ended link is kept: the person's history."""
-
-    __tablename__ = "company_link"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contact_id: Mapped[int] = mapped_column(
-        ForeignKey("contact.id", ondelete="CASCADE"), index=True
-    )
-    company_id: Mapped[int] = mapped_column(
-        ForeignKey("company.id", ondelete="CASCADE"), index=True
-    )
-    function: Mapped[str] = mapped_column(String(200), default="")
-    department: Mapped[str] = mapped_column(String(200), default="")
-    started_on: Mapped[dt.date | None] = mapped_column(Date)
-    ended_on: Mapped[dt.date | None] = mapped_column(Date)
-    #: Where the link and its function came from.
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-
-
-# A person's link to a company is the person's data; the company's own values are a legal
-# entity's, guarded by the matrix row of the organisation (services/companies.py).
-PERSONAL_COLUMNS.update(
-    {
-        "company_link.company_id": "company_links",
-        "company_link.function": "company_links",
-        "company_link.department": "company_links",
-        "company_link.started_on": "company_links",
-        "company_link.ended_on": "company_links",
-    }
-)

@@ -40,13 +40,8 @@ from privacycrm_desktop.domain.errors import (
 from privacycrm_desktop.domain.normalize import fold
 from privacycrm_desktop.domain.provenance import SourceInput, validate_source
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.models import (
-    Company,
-    CompanyLink,
-    CompanyProvenance,
-    Contact,
-    Source,
-)
+from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
+from privacycrm_desktop.persistence.models import Contact, Source
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event

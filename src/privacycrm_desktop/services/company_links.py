@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, mask
-from privacycrm_desktop.persistence.models import Company, CompanyLink
+from privacycrm_desktop.persistence.company_models import Company, CompanyLink
 from privacycrm_desktop.services.dto import CompanyLinkInfo
 
 if TYPE_CHECKING:

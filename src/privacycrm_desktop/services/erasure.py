@@ -68,12 +68,10 @@ from privacycrm_desktop.domain.suppression import (
     stored_digest,
 )
 from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
 from privacycrm_desktop.persistence.database import checkpoint
 from privacycrm_desktop.persistence.models import (
     AnonymisedRecord,
-    Company,
-    CompanyLink,
-    CompanyProvenance,
     ConsentEvent,
     Contact,
     ContactEmail,

@@ -31,6 +31,7 @@ from privacycrm_desktop.services.dto import ROW_FIELDS, Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import available_geometry
+from privacycrm_desktop.ui.companies.menu import add_companies_entry
 from privacycrm_desktop.ui.consent.marketing_dialog import add_marketing_menu
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
@@ -203,7 +204,9 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.open_action, self.find_action):
             self.contacts_menu.addAction(action)
         self._add_export_action()
-        self._add_companies_action()
+        self.companies_action = add_companies_entry(
+            self, self.contacts_menu, self._services, self._actor
+        )
         self.addAction(self.find_action)
         self._make_admin_actions()
 
@@ -394,25 +397,6 @@ class MainWindow(QMainWindow):
         )
         dialog = ExportDialog(self._services, self._actor, selection, self)
         dialog.exported.connect(lambda text: self.statusBar().showMessage(text, 10_000))
-        dialog.open()
-        return dialog
-
-    # -- companies ----------------------------------------------------------------------
-
-    def _add_companies_action(self) -> None:
-        """Contacts > Companies... (Ctrl+Shift+K), for who may see contacts."""
-        self.companies_action = QAction(_("&Companies..."), self)
-        self.companies_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
-        self.companies_action.triggered.connect(self.open_companies)
-        self.companies_action.setEnabled(has_permission(self._actor.role, Permission.VIEW_CONTACTS))
-        self.contacts_menu.addAction(self.companies_action)
-        self.addAction(self.companies_action)
-
-    def open_companies(self) -> QDialog:
-        """The companies window: the list, the card of one company, its people."""
-        from privacycrm_desktop.ui.companies.companies_window import CompaniesDialog
-
-        dialog = CompaniesDialog(self._services, self._actor, self)
         dialog.open()
         return dialog
 

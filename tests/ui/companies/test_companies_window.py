@@ -59,12 +59,12 @@ def _fill(services: Services, owner: Actor) -> tuple[int, int]:
 
 
 def test_the_list_searches_and_the_card_shows_details_and_people(
-    qtbot: QtBot, services: Services, owner: Actor
+    qtbot: QtBot, qtmodeltester: ModelTester, services: Services, owner: Actor
 ) -> None:
     brewery, _bakery = _fill(services, owner)
     dialog = CompaniesDialog(services, owner)
     qtbot.addWidget(dialog)
-    ModelTester(None).check(dialog.model)  # type: ignore[arg-type]
+    qtmodeltester.check(dialog.model)
     assert [r.name for r in dialog.model.rows] == ["Bakkerij Peeters", BREWERY.name]
     dialog.search.setText("zoe")
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 1)
@@ -78,7 +78,7 @@ def test_the_list_searches_and_the_card_shows_details_and_people(
     assert "Batibouw 2026" in card.values["vat"].toolTip()
     # By name: Dubois, Lefèvre, Peeters.
     assert [p.function for p in card.people.rows] == ["Boekhouder", "Zaakvoerster", "Aankoper"]
-    ModelTester(None).check(card.people)  # type: ignore[arg-type]
+    qtmodeltester.check(card.people)
     # Every detail of the card says something (a dash for nothing), none is left empty.
     for name, label in card.values.items():
         assert label.text(), name
@@ -157,7 +157,7 @@ def test_the_menu_entry_opens_the_window(qtbot: QtBot, services: Services, owner
     qtbot.addWidget(window)
     assert window.companies_action in window.contacts_menu.actions()
     window.companies_action.trigger()
-    dialogs = [w for w in window.findChildren(CompaniesDialog)]
+    dialogs = window.findChildren(CompaniesDialog)
     assert len(dialogs) == 1
     dialogs[0].close()
 

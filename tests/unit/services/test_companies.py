@@ -20,7 +20,8 @@ from privacycrm_desktop.domain.errors import (
     ValidationFailed,
 )
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
-from privacycrm_desktop.persistence.models import AuditEvent, CompanyLink
+from privacycrm_desktop.persistence.company_models import CompanyLink
+from privacycrm_desktop.persistence.models import AuditEvent
 from privacycrm_desktop.services.audit import verify_chain
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor

@@ -34,7 +34,7 @@ def old_engine(migrated_url: str) -> Iterator[Engine]:
     engine = create_engine_for(migrated_url)
     migrate(engine)
     with engine.begin() as conn:
-        command.downgrade(alembic_config(conn), BEFORE)  # type: ignore[arg-type]
+        command.downgrade(alembic_config(conn), BEFORE)
     assert current_revision(engine) == BEFORE
     yield engine
     engine.dispose()

@@ -19,12 +19,10 @@ from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.errors import ImportUndoRefused, NotFound
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
 from privacycrm_desktop.persistence.contact_writes import chunks
 from privacycrm_desktop.persistence.models import (
     Base,
-    Company,
-    CompanyLink,
-    CompanyProvenance,
     ConsentEvent,
     Contact,
     ContactEmail,
