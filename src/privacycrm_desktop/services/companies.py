@@ -73,6 +73,7 @@ class CompanyRow:
 class CompanyPerson:
     """A person linked to the company, as the card lists them."""
 
+    link_id: int
     contact_id: int
     name: str
     function: str
@@ -129,6 +130,13 @@ class CompanyService:
         require(actor.role, permission)
         if self._access(actor).get(COMPANY_ACCESS_FIELD) is not FieldAccess.WRITE:
             raise PermissionDenied(N_("Your role may not change companies."))
+
+    def may_link(self, actor: Actor) -> bool:
+        """True when *actor* may link people to companies and end their links."""
+        return (
+            Permission.EDIT_CONTACTS in _permissions(actor)
+            and self._access(actor).get(LINKS_FIELD) is FieldAccess.WRITE
+        )
 
     def _require_link(self, actor: Actor) -> None:
         require(actor.role, Permission.EDIT_CONTACTS)
@@ -573,6 +581,7 @@ def _people(
         name = " ".join(p for p in (_shown(first, first_level), _shown(last, last_level)) if p)
         people.append(
             CompanyPerson(
+                link_id=link.id,
                 contact_id=link.contact_id,
                 name=name,
                 function=_shown(link.function, level),

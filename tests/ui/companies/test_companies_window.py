@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -20,6 +20,7 @@ from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.companies.companies_window import CompaniesDialog, CompanyColumn
 from privacycrm_desktop.ui.companies.company_editor import CompanyEditorDialog
+from privacycrm_desktop.ui.companies.link_dialog import LinkPersonDialog
 from privacycrm_desktop.ui.main_window import MainWindow
 
 from ..screens import save
@@ -186,5 +187,65 @@ def test_screenshots_of_the_companies_window(
     for edit in editor.findChildren(QLineEdit):
         assert edit.isVisible() or edit.parent() is not None
     save(editor, f"{language}-company-editor", settle=True)
+    link = LinkPersonDialog(
+        lambda query: services.contacts.page(owner, query=query),
+        BREWERY.name,
+        dt.date(2025, 3, 14),
+    )
+    qtbot.addWidget(link)
+    link.show()
+    link.query.setText("Peeters")
+    link.find_contacts()
+    link.function.setText("Aankoper")
+    save(link, f"{language}-company-link-person", settle=True)
     apply_language("en")
     assert Qt.LayoutDirection.LeftToRight == editor.layoutDirection()
+
+
+def test_a_person_is_linked_found_by_name_then_leaves_and_stays_as_history(
+    qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _brewery, bakery = _fill(services, owner)
+    services.contacts.create(owner, ContactInput(first_name="Noor", last_name="Vermeulen"), CARD)
+    dialog = CompaniesDialog(services, owner)
+    qtbot.addWidget(dialog)
+    dialog.view.selectRow(0)
+    assert dialog.card.title.text() == "Bakkerij Peeters"
+    assert dialog.link_button.isEnabled()
+    assert not dialog.left_button.isEnabled()
+
+    def fill(link: LinkPersonDialog) -> int:
+        link.query.setText("Vermeulen")
+        link.find_contacts()
+        assert link.results.count() == 1
+        link.function.setText("Verkoopster")
+        link.source_description.setText("E-mailhandtekening")
+        return QDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(LinkPersonDialog, "exec", fill)
+    assert dialog.link_person() is not None
+    assert [(p.name, p.function) for p in dialog.card.people.rows] == [
+        ("Noor Vermeulen", "Verkoopster")
+    ]
+    dialog.card.people_view.selectRow(0)
+    assert dialog.left_button.isEnabled()
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *_args, **_kw: QMessageBox.StandardButton.Yes
+    )
+    assert dialog.end_link() is True
+    person = dialog.card.people.rows[0]
+    assert person.ended_on is not None
+    assert services.companies.get(owner, bakery).people[0].ended_on is not None
+    dialog.card.people_view.selectRow(0)
+    assert not dialog.left_button.isEnabled()
+
+
+def test_the_link_dialog_asks_for_a_person_first(qtbot: QtBot) -> None:
+    link = LinkPersonDialog(lambda _query: [], "Bakkerij Peeters", dt.date(2025, 3, 14))
+    qtbot.addWidget(link)
+    link.query.setText("nobody")
+    link.find_contacts()
+    assert link.error.text()
+    link._accept()
+    assert link.result() != QDialog.DialogCode.Accepted.value
+    assert link.errors["contact"].text()

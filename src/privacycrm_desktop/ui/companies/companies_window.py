@@ -38,12 +38,13 @@ from privacycrm_desktop.domain.normalize import phone_display
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import _, country_name, describe_error, ngettext
 from privacycrm_desktop.services.companies import CompanyDetail, CompanyPerson, CompanyRow
-from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.dto import Actor, ContactRow
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import available_geometry, describe_source
 from privacycrm_desktop.ui.companies.company_editor import CompanyEditorDialog
+from privacycrm_desktop.ui.companies.link_dialog import LinkPersonDialog
 
 #: Milliseconds of quiet typing before the list follows the search field.
 SEARCH_DELAY_MS = 250
@@ -243,9 +244,21 @@ class CompaniesDialog(QDialog):
         self.edit_button.clicked.connect(self.edit_company)
         self.edit_button.setEnabled(False)
         self.edit_button.setVisible(writable)
+        self._may_link = services.companies.may_link(actor)
+        self.link_button = QPushButton(_("&Link a person..."))
+        self.link_button.clicked.connect(self.link_person)
+        self.link_button.setEnabled(False)
+        self.link_button.setVisible(self._may_link)
+        self.left_button = QPushButton(_("Person has le&ft"))
+        self.left_button.clicked.connect(self.end_link)
+        self.left_button.setEnabled(False)
+        self.left_button.setVisible(self._may_link)
         self._make_list()
         self.count_label = QLabel()
         self.card = CompanyCard()
+        self.card.people_view.selectionModel().selectionChanged.connect(
+            lambda _selected, _deselected: self._person_changed()
+        )
         self._lay_out()
         self.reload()
 
@@ -282,6 +295,8 @@ class CompaniesDialog(QDialog):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(scroll, 1)
         edit_row = QHBoxLayout()
+        edit_row.addWidget(self.link_button)
+        edit_row.addWidget(self.left_button)
         edit_row.addStretch(1)
         edit_row.addWidget(self.edit_button)
         right_layout.addLayout(edit_row)
@@ -348,6 +363,17 @@ class CompaniesDialog(QDialog):
         self._detail = detail
         self.card.show_company(detail)
         self.edit_button.setEnabled(detail is not None and detail.writable)
+        self.link_button.setEnabled(detail is not None and self._may_link)
+        self._person_changed()
+
+    def _person_changed(self) -> None:
+        person = self.chosen_person()
+        self.left_button.setEnabled(person is not None and person.ended_on is None)
+
+    def chosen_person(self) -> CompanyPerson | None:
+        """The person chosen in the card's people, if any."""
+        rows = self.card.people_view.selectionModel().selectedRows()
+        return self.card.people.row_at(rows[0].row()) if rows else None
 
     # -- adding and editing -------------------------------------------------------------
 
@@ -402,3 +428,59 @@ class CompaniesDialog(QDialog):
             self.reload(saved.id)
             return True
         return False
+
+    # -- people -------------------------------------------------------------------------
+
+    def _find_people(self, query: str) -> list[ContactRow]:
+        return self._services.contacts.page(self._actor, query=query, limit=50)
+
+    def link_person(self) -> int | None:
+        """Link a person to the chosen company; the link's id, or None when cancelled."""
+        detail = self._detail
+        if detail is None or not self._may_link:
+            return None
+        dialog = LinkPersonDialog(
+            self._find_people, detail.values.name, self._services.clock.today(), self
+        )
+        companies = self._services.companies
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            contact_id = dialog.contact_id()
+            if contact_id is None:
+                continue
+            save = companies.move if dialog.moved.isChecked() else companies.link
+            try:
+                link_id = save(
+                    self._actor, contact_id, detail.id, dialog.link_input(), dialog.source_input()
+                )
+            except ValidationFailed as error:
+                dialog.show_problems(error.problems, describe_error(error))
+                continue
+            except DomainError as error:
+                dialog.show_problems([], describe_error(error))
+                continue
+            self.reload(detail.id)
+            return link_id
+        return None
+
+    def end_link(self) -> bool:
+        """The chosen person left the company: their link ends today (and is kept)."""
+        person = self.chosen_person()
+        detail = self._detail
+        if person is None or detail is None or person.ended_on is not None:
+            return False
+        answer = QMessageBox.question(
+            self,
+            _("Person has left"),
+            _("{name} no longer works at {company}? The link is kept, ending today.").format(
+                name=person.name, company=detail.values.name
+            ),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            self._services.companies.unlink(self._actor, person.link_id)
+        except DomainError as error:
+            QMessageBox.warning(self, _("Companies"), describe_error(error))
+            return False
+        self.reload(detail.id)
+        return True
