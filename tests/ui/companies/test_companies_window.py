@@ -198,6 +198,11 @@ def test_screenshots_of_the_companies_window(
     link.find_contacts()
     link.function.setText("Aankoper")
     save(link, f"{language}-company-link-person", settle=True)
+    # A label's "&" is a shortcut to its field, never shown as a character.
+    for window in (dialog, editor, link):
+        for label in window.findChildren(QLabel):
+            if "&" in label.text().replace("&&", ""):
+                assert label.buddy() is not None, label.text()
     apply_language("en")
     assert Qt.LayoutDirection.LeftToRight == editor.layoutDirection()
 

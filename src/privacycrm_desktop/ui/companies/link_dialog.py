@@ -95,7 +95,9 @@ class LinkPersonDialog(QDialog):
             cell.addWidget(widget)
             if name:
                 cell.addWidget(self.errors[name])
-            form.addRow(label, cell)
+            row_label = QLabel(label)
+            row_label.setBuddy(widget)
+            form.addRow(row_label, cell)
         form.addRow(self.moved)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
