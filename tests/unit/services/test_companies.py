@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import Engine, select, text
 
 from privacycrm_desktop.domain.access import FieldAccess, Role, field_access
@@ -241,6 +243,12 @@ def test_the_access_report_and_its_json_list_the_company_links(svc: Services, ow
     zoe = _person(svc, owner)
     svc.companies.link(owner, zoe, cid, LinkInput("Aankoper", "Aankoop", dt.date(2025, 1, 6)), CALL)
     report = svc.access_reports.produce(owner, zoe, "nl")
+    reader = PdfReader(io.BytesIO(report.pdf))
+    printed = " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
+    # In the person's language: "Bedrijf en functie", "functie: Aankoper".
+    assert "Bedrijf en functie" in printed
+    assert "functie: Aankoper" in printed
+    assert ACME.name in printed
     document = json.loads(report.json)
     assert document["company_links"] == [
         {
