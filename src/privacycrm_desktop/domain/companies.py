@@ -128,7 +128,8 @@ def company_key(name: str) -> str:
     The migration turns each distinct key among the contacts' organisation texts into one
     company, and a new company with the same key as a stored one is a likely duplicate.
     """
-    return fold(" ".join(name.split()))
+    # Folded first, then the spaces: folding can itself leave one (a lone cedilla).
+    return " ".join(fold(name).split())
 
 
 def format_vat(compact: str) -> str:

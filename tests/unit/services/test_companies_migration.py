@@ -4,18 +4,23 @@ company (the same name folded and trimmed once) linked to its people, nothing lo
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from collections.abc import Iterator
 
 import pytest
 from alembic import command
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
 from helpers.databases import OwnerSetup
+from privacycrm_desktop.domain.companies import company_key
 from privacycrm_desktop.domain.contacts import ContactInput, ContactKind
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import (
     HEAD_REVISION,
+    MIGRATIONS_DIR,
     alembic_config,
     current_revision,
     migrate,
@@ -24,6 +29,7 @@ from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.registry import Services
 
 BEFORE = "0010_fts_secure_delete"
+HEAD_REVISION_COMPANIES = "0011_companies"
 CARD = SourceInput(SourceKind.BUSINESS_CARD, "Batibouw 2026", dt.date(2026, 2, 20))
 CALL = SourceInput(SourceKind.PHONE_CALL, "She moved to the brewery", dt.date(2026, 3, 1))
 
@@ -125,3 +131,15 @@ def test_each_organisation_text_becomes_one_company_linked_to_its_people(
 
     new = svc.companies.add(owner, CompanyInput(name="Nieuwe Firma"), CARD)
     assert new == 3
+
+
+@given(st.text(max_size=60))
+def test_the_migration_keys_names_as_the_app_does(name: str) -> None:
+    """A company the migration made is found again by the key of a name typed later."""
+    path = MIGRATIONS_DIR / "versions" / f"{HEAD_REVISION_COMPANIES}.py"
+    spec = importlib.util.spec_from_file_location("companies_revision", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module._fold(name) == company_key(name)

@@ -32,15 +32,15 @@ CHUNK = 5_000
 
 
 def _fold(text: str) -> str:
-    """As ``domain.normalize.fold`` at the time of writing (a migration stays as written)."""
-    text = " ".join(text.split())
+    """As ``domain.companies.company_key`` at the time of writing (a migration stays as
+    written): folded as ``domain.normalize.fold``, then the spaces collapsed."""
     if text.isascii():
-        return text.lower()
+        return " ".join(text.lower().split())
     folded = text
     for _ in range(2):
         decomposed = unicodedata.normalize("NFKD", folded)
         folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return folded
+    return " ".join(folded.split())
 
 
 def _create_tables() -> None:
