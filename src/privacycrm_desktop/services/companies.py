@@ -37,7 +37,6 @@ from privacycrm_desktop.domain.errors import (
     SourceMissing,
     ValidationFailed,
 )
-from privacycrm_desktop.domain.normalize import fold
 from privacycrm_desktop.domain.provenance import SourceInput, validate_source
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
@@ -149,7 +148,7 @@ class CompanyService:
         text = query.strip()
         if not text:
             return None
-        key = fold(" ".join(text.split()))
+        key = company_key(text)
         escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         tests: list[ColumnElement[bool]] = [Company.name_key.like(f"%{escaped}%", escape="\\")]
         digits = "".join(ch for ch in text.upper() if ch.isalnum())
