@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -67,6 +68,17 @@ def test_the_list_searches_and_the_card_shows_details_and_people(
     qtbot.addWidget(dialog)
     qtmodeltester.check(dialog.model)
     assert [r.name for r in dialog.model.rows] == ["Bakkerij Peeters", BREWERY.name]
+    # Ctrl+F goes to the search field.
+    (find,) = [
+        s
+        for s in dialog.findChildren(QShortcut)
+        if s.key() == QKeySequence(QKeySequence.StandardKey.Find)
+    ]
+    dialog.show()
+    dialog.activateWindow()
+    dialog.view.setFocus()
+    find.activated.emit()
+    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.search)
     dialog.search.setText("zoe")
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 1)
     assert dialog.model.data(dialog.model.index(0, CompanyColumn.VAT)) == "BE 0403.170.701"
