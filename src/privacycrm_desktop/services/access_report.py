@@ -55,7 +55,7 @@ from privacycrm_desktop.services.consent import ConsentService
 from privacycrm_desktop.services.consent_dto import ConsentEventInfo
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.disclosures import DisclosureService, SpecialCategoryStatus
-from privacycrm_desktop.services.dto import Actor, ContactDetail, SourceInfo
+from privacycrm_desktop.services.dto import Actor, CompanyLinkInfo, ContactDetail, SourceInfo
 from privacycrm_desktop.services.requests import request_reference
 from privacycrm_desktop.services.setup import SetupService
 
@@ -468,6 +468,19 @@ class AccessReportService:
             "backup_max_age_days": backup_days,
             "consent_history": document_consents,
             "recipients": document_recipients,
+            "company_links": [
+                {
+                    "contact_id": d.id,
+                    "company_id": link.company_id,
+                    "company": link.company_name,
+                    "function": link.function,
+                    "department": link.department,
+                    "started_on": link.started_on.isoformat() if link.started_on else None,
+                    "ended_on": link.ended_on.isoformat() if link.ended_on else None,
+                }
+                for d in details
+                for link in d.companies
+            ],
         }
         return data, document, lang
 
@@ -558,4 +571,23 @@ def _data(detail: ContactDetail, lang: str) -> list[tuple[str, str, str, SourceI
         out.append(("phones", N_("Phone number"), item.value, item.source))
     for field in _SCALARS_AFTER:
         scalar(field)
+    for link in detail.companies:
+        out.append(
+            ("company_links", N_("Company and function"), _link_text(link, lang), link.source)
+        )
     return out
+
+
+def _link_text(link: CompanyLinkInfo, lang: str) -> str:
+    """A company link as printed: "Acme NV, function: buyer, department: purchasing,
+    since 1 March 2024" (and "until ..." for a past one)."""
+    parts = [link.company_name]
+    if link.function:
+        parts.append(tr_in(lang, "function: {function}", function=link.function))
+    if link.department:
+        parts.append(tr_in(lang, "department: {department}", department=link.department))
+    if link.started_on is not None:
+        parts.append(tr_in(lang, "since {date}", date=format_long_date(link.started_on, lang)))
+    if link.ended_on is not None:
+        parts.append(tr_in(lang, "until {date}", date=format_long_date(link.ended_on, lang)))
+    return ", ".join(p for p in parts if p)

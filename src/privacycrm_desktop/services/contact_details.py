@@ -30,6 +30,7 @@ from privacycrm_desktop.persistence.models import (
     Source,
     User,
 )
+from privacycrm_desktop.services.company_links import read_links
 from privacycrm_desktop.services.dto import (
     ROW_FIELDS,
     ContactDetail,
@@ -126,6 +127,7 @@ def read_detail(
         updated_at=contact.updated_at,
         provenance=provenance,
         field_access={k: v.value for k, v in access.items()},
+        companies=read_links(session, access, contact_id, sources),
     )
 
 

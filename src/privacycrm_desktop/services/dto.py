@@ -146,6 +146,25 @@ class SourcedValue:
 
 
 @dataclass(frozen=True)
+class CompanyLinkInfo:
+    """A person's place at a company, with the source of the link and its function."""
+
+    link_id: int
+    company_id: int
+    company_name: str
+    function: str
+    department: str
+    started_on: dt.date | None
+    ended_on: dt.date | None
+    source: SourceInfo | None
+
+    @property
+    def current(self) -> bool:
+        """True while the person is still there (the link has no end date)."""
+        return self.ended_on is None
+
+
+@dataclass(frozen=True)
 class ContactDetail:
     """Everything the editor shows of one contact, filtered by the user's field access."""
 
@@ -173,6 +192,9 @@ class ContactDetail:
     updated_at: dt.datetime
     provenance: dict[str, SourceInfo]
     field_access: dict[str, str]
+    #: The companies the person works or worked at, current ones first (empty when the
+    #: role may not see them).
+    companies: tuple[CompanyLinkInfo, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.backup import BackupService
     from privacycrm_desktop.services.change_watch import ChangeWatchService
     from privacycrm_desktop.services.cleanup import CleanupService
+    from privacycrm_desktop.services.companies import CompanyService
     from privacycrm_desktop.services.consent import ConsentService
     from privacycrm_desktop.services.contacts import ContactService
     from privacycrm_desktop.services.demo import DemoService
@@ -94,6 +95,13 @@ class Services:
         from privacycrm_desktop.services.contacts import ContactService
 
         return ContactService(self.uow, self.clock, self.access)
+
+    @cached_property
+    def companies(self) -> CompanyService:
+        """Companies and the people linked to them."""
+        from privacycrm_desktop.services.companies import CompanyService
+
+        return CompanyService(self.uow, self.clock, self.access)
 
     @cached_property
     def demo(self) -> DemoService:

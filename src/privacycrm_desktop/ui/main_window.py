@@ -26,9 +26,11 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import ROW_FIELDS, Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.admin.admin_windows import AdminWindowsMixin
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import available_geometry
 from privacycrm_desktop.ui.common.window_size import capped
+from privacycrm_desktop.ui.companies.menu import add_companies_entry
 from privacycrm_desktop.ui.consent.marketing_dialog import add_marketing_menu
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
@@ -66,7 +68,7 @@ COLUMN_CHARS = {
 SEARCH_DELAY_MS = 50
 
 
-class MainWindow(WorkspaceMixin, QMainWindow):
+class MainWindow(AdminWindowsMixin, WorkspaceMixin, QMainWindow):
     """Search and browse contacts; open, create and save them through the services."""
 
     #: Follows other desks' changes once started (start_change_watch).
@@ -196,6 +198,9 @@ class MainWindow(WorkspaceMixin, QMainWindow):
             self.contacts_menu.addAction(action)
         self._add_export_action()
         self.access_report_action = access_report.add_action(self, self._actor)
+        self.companies_action = add_companies_entry(
+            self, self.contacts_menu, self._services, self._actor
+        )
         self.addAction(self.find_action)
         self._make_admin_actions()
 
@@ -438,32 +443,9 @@ class MainWindow(WorkspaceMixin, QMainWindow):
 
     # -- administration -----------------------------------------------------------------
 
-    def open_users(self) -> QDialog:
-        """The user administration (owner only)."""
-        from privacycrm_desktop.ui.admin.user_admin import UserAdminDialog
-
-        dialog = UserAdminDialog(self._services.auth, self._actor, self)
-        dialog.open()
-        return dialog
-
-    def open_field_matrix(self) -> QDialog:
-        """The field x role matrix (owner only); the list shows the new access after it."""
-        from privacycrm_desktop.ui.admin.field_matrix import FieldMatrixDialog
-
-        dialog = FieldMatrixDialog(self._services.access, self._actor, self)
-        dialog.finished.connect(self.model.refresh)
-        dialog.open()
-        return dialog
-
-    def open_audit(self) -> QDialog:
-        """The audit viewer (owner and privacy officer)."""
-        from privacycrm_desktop.ui.admin.audit_view import AuditViewerDialog
-
-        today = self._services.contacts.suggest_source(self._actor, None).obtained_on
-        assert today is not None
-        dialog = AuditViewerDialog(self._services.audit, self._actor, today, self)
-        dialog.open()
-        return dialog
+    def refresh_list(self) -> None:
+        """Show the contact list anew."""
+        self.model.refresh()
 
     def ask_idle_time(self) -> None:
         """Ask after how many idle minutes the window locks (a business setting)."""
