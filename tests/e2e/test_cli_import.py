@@ -326,3 +326,17 @@ def test_notes_with_special_category_data_are_kept_only_with_confirm_special(
     assert (done["imported"], done["to_check_count"]) == (1, 0)
     shown = run_json(capsys, ready, "contacts", "show", "2")  # Zoë is 1
     assert shown["notes"] == "diabetes patient"
+
+
+def test_a_merge_says_which_values_it_did_not_take(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text("First name,Last name,E-mail,City\nJan,Peeters,jan@x.be,Gent\n", "utf-8")
+    again = tmp_path / "again.csv"
+    again.write_text("First name,Last name,E-mail,City\nJan,Peeters,jan@x.be,Brugge\n", "utf-8")
+    args = (*IMPORT, "customer_relationship", "--duplicates", "merge")
+    assert run_json(capsys, ready, "import", str(first), *args)["imported"] == 1
+    code, out, err = run(capsys, ready, "import", str(again), *args)
+    assert code == 0, err
+    assert "1 merged row had another value for a field the contact already had" in out

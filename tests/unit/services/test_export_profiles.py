@@ -418,3 +418,27 @@ def test_a_birthday_without_its_year_is_written_as_the_program_reads_one(
     # Not behind the quote that keeps a formula from running: nothing in it can run.
     assert cell in els
     assert "1604" not in ",".join(els)
+
+
+@pytest.mark.parametrize("version", list(VcardVersion), ids=variant_id)
+def test_a_card_without_a_name_is_shown_by_its_address_or_number_and_comes_back_nameless(
+    svc: Services,
+    owner: Actor,
+    tmp_path: Path,
+    version: VcardVersion,
+    sqlite_template: Path,
+    backend: str,
+) -> None:
+    only_mail = ContactInput(emails=("zoe@example.be",))
+    only_phone = ContactInput(phones=("+32475123456",))
+    for data in (only_mail, only_phone):
+        svc.contacts.create(owner, data, CARD)
+    path = export(svc, owner, ExportFormat.VCARD, version, tmp_path / "nameless.vcf", 2)
+    cards = list(vobject.readComponents(path.read_text("utf-8")))
+    assert sorted(c.fn.value for c in cards) == ["+32475123456", "zoe@example.be"]
+    with fresh_services(
+        sqlite_template, tmp_path, FixedClock(dt.datetime(2026, 3, 2, 10)), backend
+    ) as (fresh, fresh_owner):
+        result = import_file(fresh, fresh_owner, path, DuplicatePolicy.SKIP)
+        assert (result.imported, result.invalid) == (2, ())
+        assert all_values(fresh, fresh_owner) == all_values(svc, owner)

@@ -51,3 +51,17 @@ def defaults_lines(result: ImportResult, number: Callable[[int], str] = str) -> 
             )
         )
     return lines
+
+
+def conflicts_line(result: ImportResult, number: Callable[[int], str] = str) -> str:
+    """How many merged rows held another value for a filled field, kept as it was ("" when
+    none): what a merge did not take is said, never dropped without a word."""
+    if not result.conflicts:
+        return ""
+    return ngettext(
+        "{count} merged row had another value for a field the contact already had: "
+        "the contact's value is kept.",
+        "{count} merged rows had another value for a field the contact already had: "
+        "the contact's value is kept.",
+        result.conflicts,
+    ).format(count=number(result.conflicts))

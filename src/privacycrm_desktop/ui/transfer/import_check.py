@@ -36,7 +36,12 @@ from privacycrm_desktop.domain.errors import DomainError, ImportPlanInvalid
 from privacycrm_desktop.domain.import_formats import SKIP_REASON_LABELS, RowProblem
 from privacycrm_desktop.domain.import_values import NOTES_LEFT_OUT
 from privacycrm_desktop.i18n import N_, _, describe_error, describe_problem, format_number, ngettext
-from privacycrm_desktop.services.imports import ImportResult, defaults_lines, to_check_line
+from privacycrm_desktop.services.imports import (
+    ImportResult,
+    conflicts_line,
+    defaults_lines,
+    to_check_line,
+)
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background, show_failure
@@ -118,15 +123,7 @@ def result_lines(result: ImportResult, *, dry_run: bool) -> list[str]:
     if result.merged:
         lines.append(merged.format(count=_n(result.merged)))
     if result.conflicts:
-        lines.append(
-            ngettext(
-                "{count} merged row had another value for a field the contact already had: "
-                "the contact's value is kept.",
-                "{count} merged rows had another value for a field the contact already had: "
-                "the contact's value is kept.",
-                result.conflicts,
-            ).format(count=_n(result.conflicts))
-        )
+        lines.append(conflicts_line(result, _n))
     for reason, count in result.skipped.items():
         if count:
             lines.append(
