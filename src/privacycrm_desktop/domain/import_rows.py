@@ -61,6 +61,7 @@ from privacycrm_desktop.domain.import_values import (
     consent_answer,
     country_for,
     country_language,
+    email_in,
     in_column_order,
     notes_line,
     printable,
@@ -415,7 +416,7 @@ def _points(row_number: int, found: _Cells, region: str) -> tuple[list[str], lis
     emails: list[str] = []
     for header, raw in found.emails:
         try:
-            value = normalise_email(raw)
+            value = normalise_email(email_in(raw))
         except InvalidValue:
             value = printable(raw)
             if not value:
