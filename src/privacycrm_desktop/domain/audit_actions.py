@@ -30,6 +30,11 @@ class AuditAction(StrEnum):
     CLEANUP_KEEP = "cleanup.keep"
     CLEANUP_ASK_CONSENT = "cleanup.ask_consent"
     CLEANUP_REPORT = "cleanup.report"
+    COMPANY_CREATE = "company.create"
+    COMPANY_LINK = "company.link"
+    COMPANY_MOVE = "company.move"
+    COMPANY_UNLINK = "company.unlink"
+    COMPANY_UPDATE = "company.update"
     CONSENT_EVIDENCE_OPEN = "consent.evidence_open"
     CONSENT_RECORD = "consent.record"
     CONSENT_UNSUBSCRIBE_ALL = "consent.unsubscribe_all"
@@ -94,6 +99,11 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.CONSENT_RECORD: N_("Consent recorded"),
     AuditAction.CONSENT_UNSUBSCRIBE_ALL: N_("Unsubscribed from everything"),
     AuditAction.CONTACT_ANONYMISE: N_("Contact anonymised"),
+    AuditAction.COMPANY_CREATE: N_("Company added"),
+    AuditAction.COMPANY_LINK: N_("Person linked to a company"),
+    AuditAction.COMPANY_MOVE: N_("Person moved to another company"),
+    AuditAction.COMPANY_UNLINK: N_("Person left a company"),
+    AuditAction.COMPANY_UPDATE: N_("Company changed"),
     AuditAction.CONTACT_CREATE: N_("Contact created"),
     AuditAction.CONTACT_ERASE: N_("Contact erased"),
     AuditAction.CONTACT_READ_RESTRICTED: N_("Restricted fields read"),
@@ -141,6 +151,7 @@ ENTITY_LABELS: dict[str, str] = {
     "audit_event": N_("Audit trail"),
     "backup": N_("Backup"),
     "cleanup": N_("Cleanup"),
+    "company": N_("Company no. {id}"),
     "consent_event": N_("Consent no. {id}"),
     "contact": N_("Contact no. {id}"),
     "database": N_("Database"),

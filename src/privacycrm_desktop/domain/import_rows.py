@@ -86,6 +86,18 @@ NOTHING_IDENTIFIES = N_(
 
 # -- cell values ---------------------------------------------------------------------------
 
+#: What a sheet holds where it knows nothing (folded): never a name, address or number.
+_FILLERS = frozenset(
+    {"n/a", "na", "n.a.", "nvt", "n.v.t.", "none", "unknown", "onbekend", "inconnu",
+     "geen", "aucun", "aucune", "nil", "null", "-", "--", ".", "?", "??", "0", "x", "/"}
+)  # fmt: skip
+
+
+def says_something(cell: str) -> bool:
+    """Does a cell hold a value, not a filler ("n/a", "onbekend", "-", "?")?"""
+    text = " ".join(cell.split()).casefold()
+    return bool(text) and text not in _FILLERS
+
 
 def country_code(cell: str) -> str:
     """The ISO code of a country cell: a code, or a name in Dutch, French, English,
@@ -502,7 +514,8 @@ def read_row(
     values = found.values
     first, last = _names(values)
     organisation = values.get(F.ORGANISATION, "")
-    if not (first.strip() or last.strip() or organisation.strip() or found.emails or found.phones):
+    named = (first, last, organisation, *(raw for _h, raw in found.emails))
+    if not any(says_something(v) for v in (*named, *(raw for _h, raw in found.phones))):
         return [RowProblem(row_number, "", NOTHING_IDENTIFIES), *found.problems]
     if found.problems:
         return found.problems
