@@ -577,11 +577,14 @@ def _validated(
     for _attempt in range(2):
         candidate = data
         if found.notes or moved:
-            notes = "\n".join(n for n in (data.notes.strip(), *found.notes) if n)
-            if len(notes) > MAX_NOTES_LENGTH:
+            own, kept = data.notes.strip(), "\n".join(found.notes)
+            if len(own) + len(kept) + 1 > MAX_NOTES_LENGTH:
+                # The file's own notes give way, not the values kept in them: a name or
+                # organisation moved there was said to be kept.
                 where, limit = _column_of("notes", found), MAX_NOTES_LENGTH
-                found.check(row_number, where, "notes", notes[:50], CUT_SHORT, limit=limit)
-                notes = notes[:limit]
+                found.check(row_number, where, "notes", own[:50], CUT_SHORT, limit=limit)
+                own = own[: max(0, limit - len(kept) - 1)]
+            notes = "\n".join(n for n in (own, kept) if n)[:MAX_NOTES_LENGTH]
             candidate = replace(data, notes=notes, **moved)
         try:
             return validate_contact(candidate, today, settled=settled)

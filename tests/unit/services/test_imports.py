@@ -1106,3 +1106,18 @@ def test_a_stray_nul_character_costs_no_contact(
     result = run(svc, owner, path)
     assert (result.imported, result.invalid) == (3, ())
     assert svc.contacts.count(owner, "Claes") == 1
+
+
+def test_a_value_kept_in_the_notes_is_not_cut_when_the_notes_are_long(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    name = "Van " + "Lange" * 60  # longer than a last name may be: kept in the notes
+    path = tmp_path / "long.csv"
+    path.write_text(f'First Name,Last Name,E-mail,Notes\nJan,{name},jan@x.be,"{"y" * 19_990}"\n')
+    result = run(svc, owner, path)
+    assert result.imported == 1
+    with svc.uow() as uow:
+        notes = str(uow.session.scalar(select(Contact.notes)))
+    assert name in notes
+    assert len(notes) <= 20_000
+    assert notes.startswith("y" * 1_000)
