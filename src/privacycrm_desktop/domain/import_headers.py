@@ -451,4 +451,19 @@ def guess_mapping(
     """A guessed target per header (see ``guess_target``), read as the program that
     wrote the file (``recognise_profile``) writes them."""
     profile = recognise_profile(headers)
-    return tuple(guess_target(h, consent_purpose, profile) for h in headers)
+    guessed = [guess_target(h, consent_purpose, profile) for h in headers]
+    fields = {t.field for t in guessed if t is not None}
+    if F.LAST_NAME in fields and not fields & {F.FIRST_NAME, F.FULL_NAME}:
+        # "Naam" or "Nom" beside "Voornaam"/"Prénom" is the last name; alone, it is the
+        # whole name ("Jan Peeters"), split the way names are.
+        guessed = [
+            ColumnTarget(F.FULL_NAME)
+            if t is not None and t.field is F.LAST_NAME and header_key(h) in _AMBIGUOUS_NAMES
+            else t
+            for h, t in zip(headers, guessed, strict=True)
+        ]
+    return tuple(guessed)
+
+
+#: Headers that are the last name beside a first-name column, else the whole name.
+_AMBIGUOUS_NAMES = frozenset({"naam", "nom"})

@@ -427,3 +427,24 @@ def test_a_numbered_address_without_a_stated_kind_keeps_its_number() -> None:
     found = row_values(headers, cells, guess_mapping(headers))
     assert (found.values[F.STREET], found.values[F.CITY]) == ("Meir 1", "Antwerpen")
     assert found.values[F.NOTES] == "Vakantie: Zeedijk 5, Knokke"
+
+
+@pytest.mark.parametrize(
+    ("headers", "field"),
+    [
+        (["Naam", "Adres"], "full_name"),
+        (["Nom", "E-mail"], "full_name"),
+        (["Naam", "Voornaam"], "last_name"),
+        (["Prénom", "Nom"], "last_name"),
+    ],
+)
+def test_naam_alone_is_the_whole_name_beside_a_first_name_the_last(
+    headers: list[str], field: str
+) -> None:
+    from privacycrm_desktop.domain.import_headers import guess_mapping
+
+    mapping = dict(zip(headers, guess_mapping(headers), strict=True))
+    name = next(h for h in headers if h in ("Naam", "Nom"))
+    target = mapping[name]
+    assert target is not None
+    assert target.field.value == field
