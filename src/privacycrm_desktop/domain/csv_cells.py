@@ -14,9 +14,10 @@ import re
 #: spreadsheet programs: OWASP "CSV injection".
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 QUOTE = "'"
-#: A phone number as an export writes it: digits and spaces, after an optional "+".
 _YEAR_LESS = re.compile(r"--\d{2}-\d{2}")
-_PHONE = re.compile(r"\+?[0-9][0-9 ]{5,22}[0-9]")
+#: A phone number as an export writes it: digits with spaces, hyphens, dots or brackets
+#: between them ("+1 650-253-0000"), after an optional "+".
+_PHONE = re.compile(r"\+?[0-9][0-9 ().-]{5,22}[0-9]")
 
 
 def _needs_quote(cell: str) -> bool:
@@ -42,7 +43,8 @@ def birthday_cell(text: str) -> str:
 
 
 def phone_cell(number: str) -> str:
-    """A phone number's cell: left as it is when it is only a "+", digits and spaces (a
-    spreadsheet may compute it, but it names no function, cell or program, so nothing
-    runs, and the program it is meant for reads the number); anything else neutralised."""
+    """A phone number's cell: left as it is when it is only a "+", digits and the signs
+    between them (a spreadsheet may compute it, but it names no function, cell or program,
+    so nothing runs, and the program it is meant for reads the number); anything else
+    neutralised."""
     return number if _PHONE.fullmatch(number) else neutralise(number)

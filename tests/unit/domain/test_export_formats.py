@@ -327,6 +327,10 @@ def test_every_line_separator_in_a_note_stays_inside_the_note(separator: str) ->
         ("=1234567", "'=1234567"),
         ("+12", "'+12"),
         ("••••••••456", "••••••••456"),
+        ("+1 650-253-0000", "+1 650-253-0000"),
+        ("+81 3-1234-5678", "+81 3-1234-5678"),
+        ("+1 (905) 555.1234", "+1 (905) 555.1234"),
+        ("+1-A1", "'+1-A1"),
     ],
 )
 def test_a_phone_number_stays_a_number_and_nothing_else_runs(number: str, cell: str) -> None:
