@@ -102,7 +102,8 @@ def scan(text: str, term_lists: Iterable[SpecialCategoryTerms]) -> list[TermHit]
     """Words in *text* that suggest special-category data, each category once.
 
     Matching is on folded text ("Diabète" finds "diabete") at word starts, so "diabet"
-    finds "diabetes" and "diabetic" but "ras" does not find "terras".
+    finds "diabetes" and "diabetic" but "ras" does not find "terras"; a term written
+    "*kanker" is found inside a word too ("borstkanker").
     """
     folded, origin = _fold_with_origin(text)
     hits: dict[SpecialCategory, TermHit] = {}
@@ -111,15 +112,24 @@ def scan(text: str, term_lists: Iterable[SpecialCategoryTerms]) -> list[TermHit]
             if category in hits:
                 continue
             for word in words:
-                found = re.finditer(r"(?<!\w)" + re.escape(word), folded)
-                start = next(
-                    (m.start() for m in found if not _in_street_name(folded, m.start())), None
-                )
+                # "*kanker": anywhere in a word (Dutch and German compounds); else at a
+                # word's start.
+                inside = word.startswith("*")
+                pattern = re.escape(word[1:]) if inside else r"(?<!\w)" + re.escape(word)
+                found = (_word_start(folded, m.start()) for m in re.finditer(pattern, folded))
+                start = next((at for at in found if not _in_street_name(folded, at)), None)
                 if start is not None:
                     typed = _typed_word(text, folded, origin, start)
                     hits[category] = TermHit(category, typed, word)
                     break
     return [hits[c] for c in SpecialCategory if c in hits]
+
+
+def _word_start(folded: str, at: int) -> int:
+    """Where the word holding *at* starts."""
+    while at > 0 and (folded[at - 1].isalnum() or folded[at - 1] == "_"):
+        at -= 1
+    return at
 
 
 def _fold_with_origin(text: str) -> tuple[str, list[int]]:
@@ -130,6 +140,8 @@ def _fold_with_origin(text: str) -> tuple[str, list[int]]:
     parts: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
+        if unicodedata.category(char) == "Cf":
+            continue  # a soft hyphen or zero-width space inside a word hides nothing
         folded = fold(char)
         parts.append(folded)
         origin += [index] * len(folded)

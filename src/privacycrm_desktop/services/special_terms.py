@@ -21,7 +21,7 @@ def term_lists() -> tuple[SpecialCategoryTerms, ...]:
     folder = resources_dir() / "special_categories"
     return tuple(
         parse_terms((folder / f"{lang}.txt").read_text(encoding="utf-8"))
-        for lang in ("nl", "fr", "en")
+        for lang in ("nl", "fr", "en", "de")
     )
 
 
