@@ -166,7 +166,7 @@ def test_the_check_names_the_program_that_wrote_the_file(
     assert dry["mapping"][:4] == [
         {"column": "First Name", "field": "first_name"},
         {"column": "Last Name", "field": "last_name"},
-        {"column": "URL", "field": None},
+        {"column": "URL", "field": "note_line"},
         {"column": "Email Address", "field": "email"},
     ]
     assert (dry["total_rows"], dry["imported"], dry["invalid_rows"]) == (2, 2, 0)
@@ -295,15 +295,15 @@ def test_the_text_says_which_filled_columns_were_not_imported(
 ) -> None:
     path = tmp_path / "outlook.csv"
     path.write_text(
-        "First Name,Last Name,E-mail Address,Job Title,Web Page,Nickname\n"
-        "An,Maes,an@example.be,Baker,,\n"
+        "First Name,Last Name,E-mail Address,Job Title,Hobby,Web Page,Pager\n"
+        "An,Maes,an@example.be,Baker,Bread,,\n"
     )
     code, out, err = run(
         capsys, ready, "import", str(path), *IMPORT, "customer_relationship", "--dry-run"
     )
     assert code == 0, err
     # The filled one is named; the empty ones are not worth a word.
-    assert "Columns not imported: Job Title\n" in out
+    assert "Columns not imported: Hobby\n" in out
     assert "1 row read\n" in out
 
 

@@ -43,6 +43,9 @@ class ImportField(StrEnum):
     BIRTH_MONTH = "birth_month"
     BIRTH_DAY = "birth_day"
     NOTES = "notes"
+    #: A column the contact has no field for but a person wants kept (Outlook's "Job
+    #: Title", "Department", "Web Page", "Business Fax"): a line of the notes, "Header: value".
+    NOTE_LINE = "note_line"
     #: The name a mail program shows with an e-mail address (Outlook's "E-mail Display
     #: Name"): never an address; the contact's full name when the row names nobody else.
     EMAIL_NAME = "email_name"
@@ -71,6 +74,7 @@ IMPORT_FIELD_LABELS: dict[ImportField, str] = {
     ImportField.BIRTH_MONTH: N_("Birth month"),
     ImportField.BIRTH_DAY: N_("Birth day"),
     ImportField.NOTES: N_("Notes"),
+    ImportField.NOTE_LINE: N_("A line in the notes"),
     ImportField.EMAIL_NAME: N_("Name shown with the e-mail address"),
     ImportField.UID: N_("Identifier (UID)"),
     ImportField.CONSENT: N_("Consent"),

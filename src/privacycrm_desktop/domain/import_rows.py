@@ -253,8 +253,8 @@ def _gather(
             listed.extend((header, point) for point in points(cell))
         elif target.field is F.CONSENT:
             _read_consent(row_number, header, cell, target, found)
-        elif target.field is F.NOTES:
-            found.values.setdefault(F.NOTES, cell)
+        elif target.field in (F.NOTES, F.NOTE_LINE):
+            _note(found, target.field, header, cell)
         elif target.field in _ONE_CELL and ":::" not in cell:
             found.values.setdefault(target.field, cell)
         else:
@@ -270,6 +270,14 @@ def _gather(
         }
         together.put_in(found.values, found.columns, kinds)
     return found
+
+
+def _note(found: _Cells, target: ImportField, header: str, cell: str) -> None:
+    """The notes cell (the first one filled), or a column kept as a line of the notes."""
+    if target is F.NOTES:
+        found.values.setdefault(F.NOTES, cell)
+    else:
+        found.notes.append(notes_line(header, cell.strip()))
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,11 @@ from typing import Any
 from privacycrm_desktop.domain.import_formats import FileShape, ImportTable, RowProblem
 from privacycrm_desktop.domain.person_names import name_parts
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.domain.vcard_text import prepare_vcard_text, split_property
+from privacycrm_desktop.domain.vcard_text import (
+    NOTED_PROPERTIES,
+    prepare_vcard_text,
+    split_property,
+)
 
 #: The columns a vCard becomes; EMAIL and TEL repeat as "EMAIL 2", "TEL 2"...
 VCARD_COLUMNS = (
@@ -292,6 +296,9 @@ def _read_child(child: Any, position: int, card: _Card, found: _Gathered) -> Non
         found.kind = _text(child.value).lower()
     elif name == "TITLE" and _text(child.value):
         card.notes.append(f"Job title: {_text(child.value)}")
+    elif name in NOTED_PROPERTIES and _text(child.value):
+        # No field of its own, but the person's: kept as a line of the notes.
+        card.notes.append(f"{NOTED_PROPERTIES[name]}: {_text(child.value)}")
     elif name == "LABEL" and str(child.value).strip():
         found.labels.append(", ".join(_text(p) for p in str(child.value).splitlines() if p.strip()))
 

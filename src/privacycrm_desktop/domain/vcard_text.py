@@ -30,10 +30,35 @@ import quopri
 import re
 from dataclasses import dataclass, field
 
+#: Properties with no field of their own that are kept in the notes, with their label.
+NOTED_PROPERTIES = {
+    "NICKNAME": "Nickname",
+    "ROLE": "Role",
+    "URL": "Website",
+    "ANNIVERSARY": "Anniversary",
+    "X-ANNIVERSARY": "Anniversary",
+    "X-ABDATE": "Date",
+    "X-ABRELATEDNAMES": "Related",
+    "RELATED": "Related",
+    "X-SPOUSE": "Spouse",
+    "X-MS-SPOUSE": "Spouse",
+    "IMPP": "Chat",
+    "X-AIM": "AIM",
+    "X-JABBER": "Jabber",
+    "X-SKYPE": "Skype",
+    "X-SKYPE-USERNAME": "Skype",
+    "X-ICQ": "ICQ",
+    "X-MSN": "MSN",
+    "X-YAHOO": "Yahoo",
+    "X-GOOGLE-TALK": "Google Talk",
+    "X-TWITTER": "Twitter",
+    "X-SOCIALPROFILE": "Profile",
+}
 #: The properties the import reads (with VERSION, which decides how values are escaped).
 READ_PROPERTIES = frozenset(
     {"VERSION", "FN", "N", "ORG", "ADR", "EMAIL", "TEL", "BDAY", "LANG", "NOTE", "KIND", "UID"}
     | {"TITLE", "LABEL", "X-ABSHOWAS"}
+    | set(NOTED_PROPERTIES)
 )
 #: Single-text properties in which a comma is never a separator.
 _TEXT_PROPERTIES = frozenset({"FN", "NOTE", "TITLE"})

@@ -131,6 +131,10 @@ def test_vcards_become_rows_and_broken_cards_problems() -> None:
         ("Bedrijf", F.ORGANISATION),
         ("Société", F.ORGANISATION),
         ("Organization Name", F.ORGANISATION),
+        ("Business Fax", F.NOTE_LINE),
+        ("Job Title", F.NOTE_LINE),
+        ("Functie", F.NOTE_LINE),
+        ("Middle Name", F.NOTE_LINE),
     ],
 )
 def test_known_headers_are_guessed(header: str, field: ImportField) -> None:
@@ -138,7 +142,7 @@ def test_known_headers_are_guessed(header: str, field: ImportField) -> None:
 
 
 @pytest.mark.parametrize(
-    "header", ["Business Fax", "E-mail 1 - Label", "Phone 1 - Type", "Middle Name", "Hobby", ""]
+    "header", ["Assistant's Phone", "E-mail 1 - Label", "Phone 1 - Type", "Pager 2", "Hobby", ""]
 )
 def test_other_columns_are_left_out(header: str) -> None:
     assert guess_target(header) is None

@@ -303,6 +303,7 @@ def test_a_21_address_continued_with_a_backslash() -> None:
     (row,) = rows(table_of((REAL / "android_v21_adr_multiple_line.vcf").read_bytes()))
     assert row["ADR (street)"] == "Grindelberg 999"
     assert row["NOTE"] == (
+        "Website: http://bogus.com/\n"
         "Home address: Hermann v. Brevern 9999999 Packstation 999, 99999 Hamburg, Deutschland"
     )
     assert row["BDAY"] == "2008-12-03"

@@ -89,6 +89,7 @@ def test_every_card_of_a_phone_export_arrives(svc: Services, owner: Actor, tmp_p
     assert (jan.street, jan.postcode, jan.city) == ("Industrieweg 5 Bus 3", "8500", "Kortrijk")
     assert jan.notes.splitlines() == [
         "Fax: 09 111 22 33",
+        "Profile: http://linkedin.com/in/jvdb",  # no field of its own: kept in the notes
         "Home address: Kerkstraat 1, 9000 Gent, België",
     ]
     rene = svc.contacts.get(owner, contact("rene.dhondt@example.be"))

@@ -1121,3 +1121,32 @@ def test_a_value_kept_in_the_notes_is_not_cut_when_the_notes_are_long(
     assert name in notes
     assert len(notes) <= 20_000
     assert notes.startswith("y" * 1_000)
+
+
+def test_columns_without_a_field_of_their_own_are_kept_in_the_notes(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "outlook.csv",
+        "First Name,Last Name,Job Title,Department,Business Fax,Web Page,E-mail Address\n"
+        "Jan,Peeters,Zaakvoerder,Verkoop,09 222 33 44,https://peeters.be,jan@x.be\n",
+    )
+    result = run(svc, owner, path)
+    assert result.imported == 1
+    jan = svc.contacts.get(owner, contact_by_email(svc, owner, "jan@x.be"))
+    assert jan.notes.splitlines() == [
+        "Job Title: Zaakvoerder",
+        "Department: Verkoop",
+        "Business Fax: 09 222 33 44",
+        "Web Page: https://peeters.be",
+    ]
+    vcf = write(
+        tmp_path,
+        "card.vcf",
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Claes;An;;;\r\nFN:An Claes\r\nEMAIL:an@x.be\r\n"
+        "NICKNAME:Anneke\r\nURL:https://an.be\r\nX-ABRELATEDNAMES:Piet\r\nEND:VCARD\r\n",
+    )
+    assert run(svc, owner, vcf).imported == 1
+    an = svc.contacts.get(owner, contact_by_email(svc, owner, "an@x.be"))
+    assert an.notes.splitlines() == ["Nickname: Anneke", "Website: https://an.be", "Related: Piet"]

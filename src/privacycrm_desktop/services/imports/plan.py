@@ -36,7 +36,7 @@ from privacycrm_desktop.services.imports.model import ImportPlan
 DEFAULT_CONSENT_PURPOSE = "direct_marketing_consent"
 #: Import fields that write other catalogue fields than their own: a full name (or the
 #: name shown with an e-mail address) is split in two, a whole address into its parts,
-#: birth date parts make the birth date.
+#: birth date parts make the birth date, a column kept as a line writes the notes.
 _SPLIT_FIELDS: dict[ImportField, tuple[str, ...]] = {
     ImportField.FULL_NAME: ("first_name", "last_name"),
     ImportField.EMAIL_NAME: ("first_name", "last_name"),
@@ -44,6 +44,7 @@ _SPLIT_FIELDS: dict[ImportField, tuple[str, ...]] = {
     ImportField.BIRTH_YEAR: ("birth_date",),
     ImportField.BIRTH_MONTH: ("birth_date",),
     ImportField.BIRTH_DAY: ("birth_date",),
+    ImportField.NOTE_LINE: ("notes",),
 }
 _BY_COLUMN = {
     ImportField(spec.import_column): (spec.name,)
