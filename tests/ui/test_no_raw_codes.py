@@ -47,7 +47,7 @@ from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.exports import ExportRequest
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.services.requests import RequestInput
+from privacycrm_desktop.services.requests import RequestInfo, RequestInput
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 
 GOOD = "another good password"
@@ -133,7 +133,7 @@ class Office:
         )
         self.backup = services.backup.create(owner)
 
-    def request_info(self):  # type: ignore[no-untyped-def]
+    def request_info(self) -> RequestInfo:
         return self.services.requests.get(self.owner, self.request)
 
 
@@ -143,6 +143,9 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
     from privacycrm_desktop.ui.admin.field_matrix import FieldMatrixDialog
     from privacycrm_desktop.ui.admin.user_admin import UserAdminDialog, UserFormDialog
     from privacycrm_desktop.ui.common.settings import UiSettings
+    from privacycrm_desktop.ui.companies.companies_window import CompaniesDialog
+    from privacycrm_desktop.ui.companies.company_editor import CompanyEditorDialog
+    from privacycrm_desktop.ui.companies.link_dialog import LinkPersonDialog
     from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
     from privacycrm_desktop.ui.consent.disclosure_dialog import DisclosureDialog
     from privacycrm_desktop.ui.consent.marketing_dialog import MarketingListDialog
@@ -150,6 +153,7 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
     from privacycrm_desktop.ui.consent.statement_dialog import StatementDialog
     from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
     from privacycrm_desktop.ui.main_window import MainWindow
+    from privacycrm_desktop.ui.requests.access_report_dialog import AccessReportDialog
     from privacycrm_desktop.ui.requests.request_dialogs import LetterDialog, NewRequestDialog
     from privacycrm_desktop.ui.requests.requests_view import RequestsDialog
     from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard
@@ -222,6 +226,19 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         "ExportDialog": export,
         "ImportHistoryDialog": lambda o: ImportHistoryDialog(o.services, o.owner),
         "ImportWizard": lambda o: ImportWizard(o.services, o.owner),
+        "AccessReportDialog": lambda o: AccessReportDialog(
+            o.services.contacts.page(o.owner, limit=1)[0],
+            [o.request_info()],
+            o.services.requests.today(),
+            UiSettings(),
+        ),
+        "CompaniesDialog": lambda o: CompaniesDialog(o.services, o.owner),
+        "CompanyEditorDialog": lambda o: CompanyEditorDialog(),
+        "LinkPersonDialog": lambda o: LinkPersonDialog(
+            lambda q: o.services.contacts.page(o.owner, query=q, limit=50),
+            "Brouwerij De Halve Maan",
+            o.services.requests.today(),
+        ),
     }
 
 

@@ -158,6 +158,16 @@ def _report(desk: Desk) -> QWidget:
     return AccessReportDialog(contact, [desk.request], today, UiSettings(_ini(desk.tmp_path)))
 
 
+def _link_person(desk: Desk) -> QWidget:
+    from privacycrm_desktop.ui.companies.link_dialog import LinkPersonDialog
+
+    return LinkPersonDialog(
+        lambda q: desk.services.contacts.page(desk.owner, query=q, limit=50),
+        "Brouwerij De Halve Maan",
+        desk.services.requests.today(),
+    )
+
+
 def _factories() -> dict[str, Callable[[Desk], QWidget]]:
     """How to make each window class (by its qualified name) on a desk."""
 
@@ -199,6 +209,12 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
             ("privacycrm_desktop.ui.contacts.contact_editor.ContactEditorDialog", _editor),
             ("privacycrm_desktop.ui.main_window.MainWindow", _main_window),
             ("privacycrm_desktop.ui.requests.access_report_dialog.AccessReportDialog", _report),
+            simple("companies.companies_window.CompaniesDialog", services, owner),
+            simple("companies.company_editor.CompanyEditorDialog"),
+            (
+                "privacycrm_desktop.ui.companies.link_dialog.LinkPersonDialog",
+                _link_person,
+            ),
             simple(
                 "requests.request_dialogs.NewRequestDialog",
                 lambda d: lambda _q: [],

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from privacycrm_desktop.domain import person_names
 from privacycrm_desktop.domain.consent import Channel, ConsentStatus
 from privacycrm_desktop.domain.contacts import (
     MAX_EMAILS,
@@ -68,9 +67,11 @@ from privacycrm_desktop.domain.import_values import (
     read_country,
     read_language,
     read_phone,
+    says_something,
 )
 from privacycrm_desktop.domain.import_values import birth_date as read_birth_date
 from privacycrm_desktop.domain.normalize import InvalidValue, normalise_email
+from privacycrm_desktop.domain.person_names import split_full_name
 from privacycrm_desktop.domain.postcodes import known_format, postcode_in
 from privacycrm_desktop.domain.text import N_
 
@@ -85,38 +86,6 @@ NOTHING_IDENTIFIES = N_(
 
 
 # -- cell values ---------------------------------------------------------------------------
-
-#: What a sheet holds where it knows nothing (folded): never a name, address or number.
-_FILLERS = frozenset(
-    {"n/a", "na", "n.a.", "nvt", "n.v.t.", "none", "unknown", "onbekend", "inconnu",
-     "geen", "aucun", "aucune", "nil", "null", "-", "--", ".", "?", "??", "0", "x", "/"}
-)  # fmt: skip
-
-
-def says_something(cell: str) -> bool:
-    """Does a cell hold a value, not a filler ("n/a", "onbekend", "-", "?")?"""
-    text = " ".join(cell.split()).casefold()
-    return bool(text) and text not in _FILLERS
-
-
-def country_code(cell: str) -> str:
-    """The ISO code of a country cell: a code, or a name in Dutch, French, English,
-    German (and a few other forms: "U.S.A.", "UK"); "" when it names no known country."""
-    return read_country(cell) or ""
-
-
-def birth_date(cell: str) -> dt.date | None:
-    """A birth date cell read (``import_values.birth_date``; a birthday without a year
-    has the year ``contacts.NO_YEAR``); ValueError for text that is no date."""
-    return read_birth_date(cell)
-
-
-def split_full_name(full: str) -> tuple[str, str]:
-    """(first, last) from a full name, split the Belgian way (``domain.person_names``):
-    "Jan Van den Broeck" -> ("Jan", "Van den Broeck"), "Peeters, Jan" -> ("Jan", "Peeters").
-    """
-    return person_names.split_full_name(full)
-
 
 # -- one row -------------------------------------------------------------------------------
 

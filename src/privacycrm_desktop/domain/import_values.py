@@ -131,6 +131,27 @@ def country_language(country: str, postcode: str = "") -> Language:
     return _COUNTRY_LANGUAGE.get(country, DEFAULT_LANGUAGE)
 
 
+# -- cells that say nothing -----------------------------------------------------------------
+
+#: What a sheet holds where it knows nothing (folded): never a name, address or number.
+_FILLERS = frozenset(
+    {"n/a", "na", "n.a.", "nvt", "n.v.t.", "none", "unknown", "onbekend", "inconnu",
+     "geen", "aucun", "aucune", "nil", "null", "-", "--", ".", "?", "??", "0", "x", "/"}
+)  # fmt: skip
+
+
+def says_something(cell: str) -> bool:
+    """Does a cell hold a value, not a filler ("n/a", "onbekend", "-", "?")?"""
+    text = " ".join(cell.split()).casefold()
+    return bool(text) and text not in _FILLERS
+
+
+def country_code(cell: str) -> str:
+    """The ISO code of a country cell: a code, or a name in Dutch, French, English,
+    German (and a few other forms: "U.S.A.", "UK"); "" when it names no known country."""
+    return read_country(cell) or ""
+
+
 # -- e-mail addresses ------------------------------------------------------------------------
 
 
@@ -320,6 +341,7 @@ __all__ = [
     "ValueToCheck",
     "birth_date",
     "consent_answer",
+    "country_code",
     "country_for",
     "country_language",
     "email_in",
@@ -330,4 +352,5 @@ __all__ = [
     "read_country",
     "read_language",
     "read_phone",
+    "says_something",
 ]

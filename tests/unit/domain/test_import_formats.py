@@ -21,14 +21,10 @@ from privacycrm_desktop.domain.import_files import (
 )
 from privacycrm_desktop.domain.import_formats import ColumnTarget, FileFormat, ImportField
 from privacycrm_desktop.domain.import_headers import guess_target
-from privacycrm_desktop.domain.import_rows import (
-    birth_date,
-    consent_answer,
-    country_code,
-    read_row,
-    split_full_name,
-)
+from privacycrm_desktop.domain.import_rows import read_row
+from privacycrm_desktop.domain.import_values import birth_date, consent_answer, country_code
 from privacycrm_desktop.domain.normalize import fold
+from privacycrm_desktop.domain.person_names import split_full_name
 
 F = ImportField
 

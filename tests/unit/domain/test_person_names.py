@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from privacycrm_desktop.domain.import_rows import split_full_name
-from privacycrm_desktop.domain.person_names import name_parts
+from privacycrm_desktop.domain.person_names import name_parts, split_full_name
 
 
 @pytest.mark.parametrize(

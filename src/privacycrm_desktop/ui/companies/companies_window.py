@@ -11,7 +11,7 @@ from dataclasses import replace
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtCore import QItemSelection, QSize, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,7 +42,8 @@ from privacycrm_desktop.services.dto import Actor, ContactRow
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.rows_model import RowsModel
-from privacycrm_desktop.ui.common.widgets import available_geometry, describe_source
+from privacycrm_desktop.ui.common.widgets import describe_source
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.companies.company_editor import CompanyEditorDialog
 from privacycrm_desktop.ui.companies.link_dialog import LinkPersonDialog
 
@@ -312,8 +313,7 @@ class CompaniesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(close)
-        available = available_geometry(self)
-        self.resize(min(1000, available.width() - 24), min(560, available.height() - 40))
+        size_window(self, QSize(1000, 560))
 
     # -- the list ---------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -35,10 +36,10 @@ from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceInput
 from privacycrm_desktop.i18n import _
 from privacycrm_desktop.ui.common.widgets import (
     ErrorLabel,
-    available_geometry,
     show_problems,
     tab_buttons_in_visual_order,
 )
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.contacts.country_field import CountryCombo
 
 #: The one-line text fields, in the form's order (the rest are choices or notes).
@@ -167,12 +168,8 @@ class CompanyEditorDialog(QDialog):
         layout.addWidget(source_box)
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)
-        available = available_geometry(self)
         hint = self.sizeHint()
-        self.resize(
-            min(max(hint.width(), 720), available.width() - 40),
-            min(hint.height(), available.height() - 40),
-        )
+        size_window(self, QSize(max(hint.width(), 720), hint.height()))
 
     def _text(self, name: str) -> str:
         editor = self.editors[name]
