@@ -294,7 +294,8 @@ class MainWindow(QMainWindow):
         self.edit_contact(None)
 
     def edit_contact(self, contact_id: int | None) -> ContactEditorDialog | None:
-        """Open the editor (modal); refresh the list after a save."""
+        """Open the editor (modal); after a save the list is refreshed and the saved
+        contact selected; "Open it" on a duplicate warning opens that contact instead."""
         try:
             dialog = ContactEditorDialog(
                 self._services.contacts,
@@ -303,13 +304,40 @@ class MainWindow(QMainWindow):
                 self,
                 open_consent=self.open_consent,
                 scan_notes=self._services.disclosures.scan_text,
+                consent=self._services.consent,
+                statements=self._services.statements,
+                home_country=self._home_country(),
             )
         except DomainError as exc:
             QMessageBox.warning(self, _("PrivacyCRM"), describe_error(exc))
             return None
-        if dialog.exec() == ContactEditorDialog.DialogCode.Accepted:
+        saved: list[int] = []
+        dialog.contact_saved.connect(saved.append)
+        dialog.exec()
+        if saved:
             self.model.refresh()
+            self.select_contact(saved[-1])
+        if dialog.open_instead is not None:
+            self.select_contact(dialog.open_instead)
+            self.edit_contact(dialog.open_instead)
         return dialog
+
+    def _home_country(self) -> str:
+        try:
+            return self._services.setup.company().home_country
+        except DomainError:
+            return "BE"
+
+    def select_contact(self, contact_id: int, scan: int = 2000) -> bool:
+        """Select and show *contact_id* when it is among the list's first *scan* rows."""
+        for row in range(min(self.model.rowCount(), scan)):
+            contact = self.model.contact_at(row)
+            if contact is not None and contact.id == contact_id:
+                index = self.model.index(row, 0)
+                self.view.setCurrentIndex(index)
+                self.view.scrollTo(index)
+                return True
+        return False
 
     def open_consent(self, contact_id: int, language: str) -> ConsentDialog:
         """Open the contact's "Consent & marketing" dialog (modal)."""
