@@ -308,10 +308,14 @@ class ContactEditorDialog(QDialog):
         source_labels = [
             self.labels[n] for n in ("source_kind", "source_description", "source_obtained_on")
         ]
-        field_labels = [v for k, v in self.labels.items() if not k.startswith("source_")]
+        person_labels = [self.labels[k] for k in _LEFT if k in self.labels]
+        field_labels = [
+            v for k, v in self.labels.items() if not k.startswith("source_") and k not in _LEFT
+        ]
         ranked: list[QLabel | QAbstractButton] = [
             *buttons.buttons(),
             *source_labels,
+            *person_labels,
             *section_labels,
             *field_labels,
         ]
