@@ -75,7 +75,8 @@ class ConsentSection(QGroupBox):
         row.addStretch(1)
         boxes = QWidget()
         boxes.setLayout(row)
-        self._row(form, "channel", _("Opted in by:"), boxes, self.channels[Channel.EMAIL])
+        # A caption, not a field's label: each channel's box has its own Alt+letter.
+        self._row(form, "channel", _("Opted in by:"), boxes, caption=True)
 
         self.method = QComboBox()
         self.method.addItem(_("Choose..."), None)
@@ -102,11 +103,13 @@ class ConsentSection(QGroupBox):
         name: str,
         text: str,
         editor: QWidget,
-        buddy: QWidget | None = None,
+        *,
+        caption: bool = False,
     ) -> None:
         label = QLabel(text)
-        label.setBuddy(buddy or editor)
-        self.labels[name] = label
+        if not caption:
+            label.setBuddy(editor)
+            self.labels[name] = label
         box = QWidget()
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)

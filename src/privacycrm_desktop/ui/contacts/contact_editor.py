@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -817,6 +817,16 @@ class ContactEditorDialog(QDialog):
             super().reject()
         elif answer == QMessageBox.StandardButton.Save:
             self.save()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """The window's close button asks like Cancel; a close by the program does not."""
+        if not event.spontaneous():
+            self._closing = True
+        super().closeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._closing = False
+        super().showEvent(event)
 
     def open_existing(self, contact_id: int) -> None:
         """Close this form (asking when it changed) and open the stored contact instead."""
