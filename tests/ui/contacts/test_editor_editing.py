@@ -138,6 +138,10 @@ def test_a_user_who_may_not_edit_gets_a_read_only_form(
             continue  # hidden from the role
         if isinstance(widget, QLineEdit | QPlainTextEdit):
             assert widget.isReadOnly(), name
+            palette = widget.palette()
+            assert palette.color(palette.ColorRole.Base) == palette.color(
+                palette.ColorRole.Window
+            ), name  # does not look like a field to type in
         elif isinstance(widget, QComboBox):
             assert not widget.isEnabled(), name
     dialog.show()

@@ -412,15 +412,24 @@ def test_enter_in_a_field_moves_on_until_the_form_is_complete(
 
 
 def test_the_editor_fits_1024_by_600_in_each_language(
-    qtbot: QtBot, services: Services, owner: Actor
+    qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from privacycrm_desktop.ui.common.qt_i18n import apply_language
+    from PySide6.QtCore import QRect
 
-    services.contacts.create(owner, STORED, SOURCE)
+    from privacycrm_desktop.ui.common.qt_i18n import apply_language
+    from privacycrm_desktop.ui.contacts import contact_editor
+
+    screen = QRect(0, 0, 1024, 600)
+    monkeypatch.setattr(contact_editor, "available_geometry", lambda _widget: screen)
+
+    from privacycrm_desktop.domain.access import Role
+
+    stored = services.contacts.create(owner, STORED, SOURCE)
+    services.auth.add_user(owner, "reader", "a good long password", Role.READ_ONLY)
+    read_only = services.auth.login("reader", "a good long password")
     for language in ("nl", "fr", "en"):
         apply_language(language)
         dialog = new_editor(qtbot, services, owner)
-        dialog.resize(min(dialog.width(), 1024), min(dialog.height(), 600 - 40))
         dialog.show()
         qtbot.waitExposed(dialog)
         assert dialog.width() <= 1024
@@ -429,4 +438,21 @@ def test_the_editor_fits_1024_by_600_in_each_language(
         dialog.check_duplicates()
         assert dialog.duplicate_bar.isVisible()
         screens.save(dialog, f"editor_new_duplicate_{language}", settle=True)
+        section = dialog.consent_section
+        assert section is not None
+        section.channels[Channel.EMAIL].setChecked(True)
+        dialog.activateWindow()
+        qtbot.waitUntil(dialog.isActiveWindow)
+        section.evidence.setFocus()  # the form scrolls to the focused field
+        corner = section.evidence.mapTo(dialog, section.evidence.rect().bottomRight())
+        assert dialog.rect().contains(corner)
+        screens.save(dialog, f"editor_new_consent_{language}", settle=True)
         dialog.done(0)
+        reader = ContactEditorDialog(services.contacts, read_only, stored)
+        qtbot.addWidget(reader)
+        reader.show()
+        qtbot.waitExposed(reader)
+        assert reader.width() <= 1024
+        assert reader.height() <= 600
+        screens.save(reader, f"editor_read_only_{language}", settle=True)
+        reader.done(0)

@@ -20,7 +20,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import (
+    QCloseEvent,
+    QKeyEvent,
+    QKeySequence,
+    QPalette,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -227,6 +234,12 @@ class ContactEditorDialog(QDialog):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the first field
         scroll.setWidget(content)
+        self._scroll = scroll
+        # Alt+letter may jump to a field scrolled out of view (the opt-ins at 1024 x 600):
+        # the form follows the focus.
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._show_focused)
         layout = QVBoxLayout(self)
         layout.addWidget(self.duplicate_bar)
         layout.addWidget(scroll, 1)
@@ -234,6 +247,11 @@ class ContactEditorDialog(QDialog):
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)
         return content
+
+    def _show_focused(self, _old: QWidget | None, new: QWidget | None) -> None:
+        content = self._scroll.widget()
+        if new is not None and content is not None and content.isAncestorOf(new):
+            self._scroll.ensureWidgetVisible(new)
 
     def _make_columns(self) -> QHBoxLayout:
         """The person (with a new contact's opt-ins) beside the address and relationship."""
@@ -479,6 +497,11 @@ class ContactEditorDialog(QDialog):
     def _set_read_only(editor: QWidget, read_only: bool) -> None:
         if isinstance(editor, QLineEdit | QPlainTextEdit):
             editor.setReadOnly(read_only)
+            if read_only:
+                # The window's colour, not the white of a field one can type in.
+                palette = editor.palette()
+                palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
+                editor.setPalette(palette)
         elif isinstance(editor, OptionalDateEdit):
             editor.set_read_only(read_only)
         elif read_only:
