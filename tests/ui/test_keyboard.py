@@ -346,9 +346,12 @@ def test_the_editors_fields_have_mnemonics_leading_to_them(
     editor = ContactEditorDialog(services.contacts, owner, None)
     qtbot.addWidget(editor)
     without = [n for n, label in editor.labels.items() if mnemonic_of(label.text()) is None]
-    # Every field in English; French and Dutch labels share fewer letters, but a field
-    # without one still has Tab (at most a couple).
-    assert len(without) <= (0 if language == "en" else 2), without
+    # The buttons (Save, Save and new, Cancel) and the source choose first; the form has
+    # more labels than its texts have letters, so a rarely used date or the notes may go
+    # without one (Tab still reaches it): at most one in English, three elsewhere.
+    rarely_used = {"relationship_end", "last_interaction", "birth_date", "notes"}
+    assert set(without) <= rarely_used, without
+    assert len(without) <= (1 if language == "en" else 3), without
     for name, label in editor.labels.items():
         assert label.buddy() is not None, name
     # Alt+letter moves the focus to the field.

@@ -168,6 +168,27 @@ class ConsentService:
             )
             return event.id
 
+    def check(self, actor: Actor, data: ConsentInput) -> None:
+        """Run ``record``'s checks that need no stored contact, without recording.
+
+        The contact editor checks a new contact's consent before it saves the contact,
+        then records it with ``record``: a refused consent does not leave a contact saved
+        without the consent the user typed.
+
+        Raises:
+            ValidationFailed: a required value is missing or does not fit the status.
+            PermissionDenied: the role may not record consent.
+        """
+        require(actor.role, Permission.RECORD_CONSENT)
+        evidence, category = _checked_texts(data)
+        with self._uow() as uow:
+            purpose = uow.session.execute(
+                select(Purpose).where(Purpose.code == data.purpose, Purpose.active.is_(True))
+            ).scalar_one_or_none()
+            problems = _problems(data, evidence, category, purpose, self._clock.today())
+        if problems:
+            raise ValidationFailed(problems)
+
     def history(self, actor: Actor, contact_id: int) -> list[ConsentEventInfo]:
         """Every consent event of a contact, newest first (append-only: nothing disappears)."""
         require(actor.role, Permission.VIEW_CONTACTS)

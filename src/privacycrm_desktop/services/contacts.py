@@ -44,6 +44,7 @@ from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.consent_dto import ChannelVerdict
 from privacycrm_desktop.services.contact_details import RESTRICTED, list_row, points, read_detail
+from privacycrm_desktop.services.contact_duplicates import DuplicateHit, find_duplicates
 from privacycrm_desktop.services.contact_saving import ContactWriter, suppression_hit
 from privacycrm_desktop.services.dto import (
     Actor,
@@ -398,6 +399,21 @@ class ContactService:
                     return SourceInput(SourceKind(chosen.kind), chosen.description, today)
         return SourceInput(SourceKind.PHONE_CALL, "", today)
 
+    # -- duplicates while typing -----------------------------------------------------------
+
+    def duplicates(
+        self, actor: Actor, data: ContactInput, contact_id: int | None = None
+    ) -> list[DuplicateHit]:
+        """Stored contacts other than *contact_id* that share an e-mail address, a mobile
+        number or the name with the postcode with the form (``domain.duplicates``' keys).
+
+        The editor asks while the user types (after a pause) and before saving a new
+        contact with the name and e-mail address of a stored one.
+        """
+        require(actor.role, Permission.VIEW_CONTACTS)
+        with self._uow() as uow:
+            return find_duplicates(uow.session, self._access(actor), data, contact_id)
+
     # -- the suppression list -------------------------------------------------------------
 
     def suppression_check(
@@ -499,4 +515,4 @@ def _consent_lines(session: Session, contact_id: int, today: dt.date) -> tuple[C
     return tuple(lines)
 
 
-__all__ = ["ContactService", "FieldProblem", "ValidationFailed"]
+__all__ = ["ContactService", "DuplicateHit", "FieldProblem", "ValidationFailed"]

@@ -41,6 +41,7 @@ from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
 from privacycrm_desktop.ui.startup.lock_screen import LockScreen
+from privacycrm_desktop.ui.startup.start_choices import StartChoicesMixin
 
 if TYPE_CHECKING:
     from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
@@ -68,7 +69,7 @@ COLUMN_CHARS = {
 SEARCH_DELAY_MS = 50
 
 
-class MainWindow(AdminWindowsMixin, WorkspaceMixin, QMainWindow):
+class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWindow):
     """Search and browse contacts; open, create and save them through the services."""
 
     #: Follows other desks' changes once started (start_change_watch).
@@ -294,7 +295,8 @@ class MainWindow(AdminWindowsMixin, WorkspaceMixin, QMainWindow):
         self.edit_contact(None)
 
     def edit_contact(self, contact_id: int | None) -> ContactEditorDialog | None:
-        """Open the editor (modal); refresh the list after a save."""
+        """Open the editor (modal); after a save the list is refreshed and the saved
+        contact selected; "Open it" on a duplicate warning opens that contact instead."""
         try:
             dialog = ContactEditorDialog(
                 self._services.contacts,
@@ -303,13 +305,34 @@ class MainWindow(AdminWindowsMixin, WorkspaceMixin, QMainWindow):
                 self,
                 open_consent=self.open_consent,
                 scan_notes=self._services.disclosures.scan_text,
+                consent=self._services.consent,
+                statements=self._services.statements,
+                home_country=office_country(self._services),
             )
         except DomainError as exc:
             QMessageBox.warning(self, _("PrivacyCRM"), describe_error(exc))
             return None
-        if dialog.exec() == ContactEditorDialog.DialogCode.Accepted:
+        saved: list[int] = []
+        dialog.contact_saved.connect(saved.append)
+        dialog.exec()
+        if saved:
             self.model.refresh()
+            self.select_contact(saved[-1])
+        if dialog.open_instead is not None:
+            self.select_contact(dialog.open_instead)
+            self.edit_contact(dialog.open_instead)
         return dialog
+
+    def select_contact(self, contact_id: int, scan: int = 2000) -> bool:
+        """Select and show *contact_id* when it is among the list's first *scan* rows."""
+        for row in range(min(self.model.rowCount(), scan)):
+            contact = self.model.contact_at(row)
+            if contact is not None and contact.id == contact_id:
+                index = self.model.index(row, 0)
+                self.view.setCurrentIndex(index)
+                self.view.scrollTo(index)
+                return True
+        return False
 
     def open_consent(self, contact_id: int, language: str) -> ConsentDialog:
         """Open the contact's "Consent & marketing" dialog (modal)."""
@@ -325,26 +348,6 @@ class MainWindow(AdminWindowsMixin, WorkspaceMixin, QMainWindow):
             disclosures=self._services.disclosures,
         )
         dialog.exec()
-        return dialog
-
-    def choose_database(self) -> QDialog:
-        """File > Database...: this computer's file or the office's server, from the next
-        start."""
-        from privacycrm_desktop.ui.startup.database_dialog import DatabaseDialog
-
-        dialog = DatabaseDialog(self)
-        dialog.open()
-        return dialog
-
-    def choose_language(self) -> QDialog:
-        """File > Language...: saved for the next start (this PC's UI settings)."""
-        from privacycrm_desktop.i18n import current_language
-        from privacycrm_desktop.ui.startup.language_dialog import LanguageDialog
-
-        if self._settings is None:
-            self._settings = UiSettings()
-        dialog = LanguageDialog(self._settings, current_language(), self)
-        dialog.open()
         return dialog
 
     # -- export -------------------------------------------------------------------------

@@ -219,6 +219,7 @@ def test_notes_with_special_category_words_are_confirmed_first(
     )
     qtbot.addWidget(editor)
     editor.editors["notes"].setPlainText("Klant is diabeticus, lid van de vakbond")
+    editor.source_kind.setCurrentIndex(1)  # an edit's source is always chosen
     editor.source_description.setText("Phone call")
     asked: list[str] = []
 

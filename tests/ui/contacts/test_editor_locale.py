@@ -48,6 +48,7 @@ def test_countries_by_name_and_the_code_saved(
     assert country.itemText(0) == belgium  # the neighbours first
     assert editor.labels["first_name"].text().replace("&", "") == first_name
     country.set_code("FR")
+    editor.source_kind.setCurrentIndex(editor.source_kind.findData(SourceKind.PHONE_CALL))
     editor.source_description.setText("Telefoongesprek")
     editor.save()
     assert editor.saved_id == cid

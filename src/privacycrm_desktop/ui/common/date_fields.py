@@ -69,10 +69,18 @@ class OptionalDateEdit(QWidget):
         layout.addWidget(self.check)
         layout.addWidget(self.edit, 1)
         self._no_year = no_year
+        self._today = to_qdate(today)
         self.no_year: QCheckBox | None = None
         if no_year is not None:
             # Such a date is kept with that year: the field must hold it, not clamp it.
             self.edit.setMinimumDate(QDate(no_year, 1, 1))
+        # An unset date shows nothing (not today's date in grey, which reads as a value):
+        # the day before the earliest date stands for "empty" and is shown blank.
+        self._empty = self.edit.minimumDate().addDays(-1)
+        self.edit.setMinimumDate(self._empty)
+        self.edit.setSpecialValueText(" ")
+        self.edit.setDate(self._empty)
+        if no_year is not None:
             self.no_year = QCheckBox(_("Year unknown"), self)
             self.no_year.setEnabled(False)
             self.no_year.toggled.connect(self._on_no_year)
@@ -81,6 +89,10 @@ class OptionalDateEdit(QWidget):
         self._read_only = False
 
     def _on_toggled(self, checked: bool) -> None:
+        if checked and self.edit.date() == self._empty:
+            self.edit.setDate(self._today)
+        elif not checked:
+            self.edit.setDate(self._empty)
         self.edit.setEnabled(checked and not self._read_only)
         if self.no_year is not None:
             self.no_year.setEnabled(checked and not self._read_only)
@@ -90,7 +102,7 @@ class OptionalDateEdit(QWidget):
 
     def value(self) -> dt.date | None:
         """The date, or None when the box is not ticked."""
-        if not self.check.isChecked():
+        if not self.check.isChecked() or self.edit.date() == self._empty:
             return None
         date = from_qdate(self.edit.date())
         if self.no_year is not None and self._no_year is not None and self.no_year.isChecked():
@@ -100,8 +112,7 @@ class OptionalDateEdit(QWidget):
 
     def set_value(self, value: dt.date | None) -> None:
         """Show *value*, or an empty (unticked) field for None."""
-        if value is not None:
-            self.edit.setDate(to_qdate(value))
+        self.edit.setDate(self._empty if value is None else to_qdate(value))
         if self.no_year is not None:
             self.no_year.setChecked(value is not None and value.year == self._no_year)
         self.check.setChecked(value is not None)
