@@ -6,6 +6,7 @@ text is scanned for words that suggest it, so the user is warned before saving.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -111,18 +112,24 @@ def scan(text: str, term_lists: Iterable[SpecialCategoryTerms]) -> list[TermHit]
         for category, words in terms.items():
             if category in hits:
                 continue
-            for word in words:
-                # "*kanker": anywhere in a word (Dutch and German compounds); else at a
-                # word's start.
-                inside = word.startswith("*")
-                pattern = re.escape(word[1:]) if inside else r"(?<!\w)" + re.escape(word)
-                found = (_word_start(folded, m.start()) for m in re.finditer(pattern, folded))
-                start = next((at for at in found if not _in_street_name(folded, at)), None)
-                if start is not None:
-                    typed = _typed_word(text, folded, origin, start)
-                    hits[category] = TermHit(category, typed, word)
-                    break
+            for match in _pattern(words).finditer(folded):
+                start = _word_start(folded, match.start())
+                if _in_street_name(folded, start):
+                    continue
+                stem = next(w for w in words if folded.startswith(w.lstrip("*"), match.start()))
+                hits[category] = TermHit(category, _typed_word(text, folded, origin, start), stem)
+                break
     return [hits[c] for c in SpecialCategory if c in hits]
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One expression for a category's terms: at a word's start, or anywhere in a word for
+    a term written "*kanker" (Dutch and German compounds)."""
+    starts = [re.escape(w) for w in words if not w.startswith("*")]
+    inside = [re.escape(w[1:]) for w in words if w.startswith("*")]
+    parts = ([r"(?<!\w)(?:" + "|".join(starts) + ")"] if starts else []) + inside
+    return re.compile("|".join(parts) or r"(?!)")
 
 
 def _word_start(folded: str, at: int) -> int:

@@ -17,7 +17,7 @@ from privacycrm_desktop.services.special_terms import scan_notes
         ("Brustkrebs seit 2019", "Brustkrebs"),
         ("dia\u00adbetes type 2", "dia\u00adbetes"),
         ("dia\u200bbetes", "dia\u200bbetes"),
-        ("délégué syndical", "syndical"),
+        ("délégué syndical", "délégué"),
         ("suikerpatiënt", "suikerpatiënt"),
         ("vakbondsafgevaardigde", "vakbondsafgevaardigde"),
         ("lid van de N-VA", "N"),
