@@ -25,6 +25,7 @@ from privacycrm_desktop.cli import (
     retention,
     setup,
     storage,
+    tags,
     users,
 )
 from privacycrm_desktop.cli.options import (
@@ -42,6 +43,7 @@ GROUPS: tuple[Callable[[Subparsers, Parents], None], ...] = (
     setup.register,  # init, demo, self-test
     users.register,  # user add|list|deactivate|reactivate|reset-password|role|server-roles
     contacts.register,  # contacts list|show|add
+    tags.register,  # tag add|remove|list|rename|colour|merge|delete
     marketing.register,  # consent record, unsubscribe, marketing list
     requests.register,  # request add|list, export-report
     retention.register,  # cleanup, erase, reconfirm-months

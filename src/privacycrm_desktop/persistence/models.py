@@ -541,3 +541,43 @@ PERSONAL_COLUMNS: dict[str, str] = {
     "special_category_datum.value": "special_categories",
     "special_category_datum.category": "special_categories",
 }
+
+
+# -- Tags ----------------------------------------------------------------------------------
+# Coloured labels, many per contact. A tag's name alone is not personal data; that a
+# contact carries it is (catalogue field "tags"). Companies get their tags in a link table
+# of the same shape (``company_tag``), so the tag service handles both alike.
+
+
+class Tag(Base):
+    """A coloured label; its name is unique once folded ("Vip" and "VIP" are one tag)."""
+
+    __tablename__ = "tag"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    #: ``domain.normalize.fold`` of the name: what makes two names the same tag.
+    folded: Mapped[str] = mapped_column(String(60), unique=True)
+    #: "#rrggbb".
+    colour: Mapped[str] = mapped_column(String(7), default="#808080")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ContactTag(Base):
+    """A tag on a contact: who put it there and when; the source when a file brought it."""
+
+    __tablename__ = "contact_tag"
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"), index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    # The primary key finds a contact's tags (and probes "has this tag" while the list
+    # walks its sort index); this one finds and counts a tag's contacts.
+    __table_args__ = (Index("ix_contact_tag_tag", "tag_id", "contact_id"),)
+
+
+PERSONAL_COLUMNS["contact_tag.tag_id"] = "tags"

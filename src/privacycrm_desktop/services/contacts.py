@@ -5,6 +5,8 @@ Reading as a role may see it is in ``contact_details``, saving in ``contact_savi
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,7 @@ from privacycrm_desktop.domain.access import FieldAccess, Permission, require
 from privacycrm_desktop.domain.contacts import ContactInput, validate_contact
 from privacycrm_desktop.domain.errors import (
     FieldProblem,
+    PermissionDenied,
     StorageFull,
     StorageLocked,
     StorageReadOnly,
@@ -20,8 +23,9 @@ from privacycrm_desktop.domain.errors import (
 from privacycrm_desktop.domain.normalize import phone_prefix
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.persistence import contact_queries as queries
-from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence import search, tag_queries
 from privacycrm_desktop.persistence.models import Contact, FieldProvenance, Source
+from privacycrm_desktop.persistence.tag_queries import IdsSql
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
@@ -109,9 +113,12 @@ class ContactService:
                 return candidate
         return None
 
-    def count(self, actor: Actor, query: str = "") -> int:
-        """How many contacts the list shows for *query* (all when the query is empty)."""
+    def count(self, actor: Actor, query: str = "", *, tag: int | None = None) -> int:
+        """How many contacts the list shows for *query* (all when the query is empty),
+        of those carrying the tag with id *tag* when given."""
         require(actor.role, Permission.VIEW_CONTACTS)
+        if tag is not None:
+            return self._count_tagged(actor, query, tag)
         with self._uow() as uow:
             if not query.strip():
                 return queries.count_all(uow.session)
@@ -131,12 +138,16 @@ class ContactService:
         offset: int = 0,
         limit: int = 200,
         total: int | None = None,
+        tag: int | None = None,
     ) -> list[ContactRow]:
-        """A window of the list, sorted; *total* (from ``count``) saves a second count."""
+        """A window of the list, sorted; *total* (from ``count``) saves a second count;
+        *tag*: only the contacts carrying the tag with that id."""
         require(actor.role, Permission.VIEW_CONTACTS)
         limit = max(0, min(limit, MAX_PAGE))
         allowed = self.allowed_sort(actor, sort)
         order = queries.ENTRY_ORDER if allowed is None else allowed.value
+        if tag is not None:
+            return self._page_tagged(actor, query, tag, order, descending, offset, limit, total)
         with self._uow() as uow:
             session = uow.session
             if not query.strip():
@@ -156,6 +167,78 @@ class ContactService:
                 rows = queries.search_window(
                     session, match, total, order, descending, offset, limit
                 )
+        access = self._access(actor)
+        return [list_row(access, r) for r in rows]
+
+    # -- the list filtered by a tag (tags may be hidden from a role: then no filter) ----
+
+    def selection(self, actor: Actor, query: str = "", tag: int | None = None) -> IdsSql | None:
+        """What the list shows for *query* and *tag*, as SQL selecting the contact ids
+        (for a change of all of them in one statement); None when it shows nobody."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        base = self._search_sql(actor, query)
+        if base is False:
+            return None
+        if tag is None:
+            return base or ("SELECT id FROM contact", {})
+        self._require_tag_filter(actor)
+        sql = "SELECT contact_id FROM contact_tag WHERE tag_id = :tag_filter"
+        if base is None:
+            return sql, {"tag_filter": tag}
+        return f"{sql} AND contact_id IN ({base[0]})", {**base[1], "tag_filter": tag}
+
+    def _search_sql(self, actor: Actor, query: str) -> IdsSql | Literal[False] | None:
+        """The ids *query* finds as SQL; None for every contact, False for none."""
+        if not query.strip():
+            return None
+        prefix = self._phone_prefix(actor, query)
+        if prefix is not None:
+            low, high = queries.prefix_bounds(prefix)
+            return (
+                "SELECT contact_id FROM contact_phone WHERE number >= :low AND number < :high",
+                {"low": low, "high": high},
+            )
+        match = self._match(actor, query)
+        if match is None:
+            return False
+        with self._uow() as uow:
+            return search.matching_ids(uow.session, match)
+
+    def _require_tag_filter(self, actor: Actor) -> None:
+        # Filtering by a tag tells who carries it: not for a role the tags are hidden from.
+        if self._access(actor).get("tags") not in (FieldAccess.READ, FieldAccess.WRITE):
+            raise PermissionDenied
+
+    def _count_tagged(self, actor: Actor, query: str, tag: int) -> int:
+        self._require_tag_filter(actor)
+        base = self._search_sql(actor, query)
+        if base is False:
+            return 0
+        with self._uow() as uow:
+            return tag_queries.count_tagged(uow.session, tag, base)
+
+    def _page_tagged(
+        self,
+        actor: Actor,
+        query: str,
+        tag: int,
+        order: str,
+        descending: bool,
+        offset: int,
+        limit: int,
+        total: int | None,
+    ) -> list[ContactRow]:
+        self._require_tag_filter(actor)
+        base = self._search_sql(actor, query)
+        if base is False:
+            return []
+        with self._uow() as uow:
+            session = uow.session
+            if total is None:
+                total = tag_queries.count_tagged(session, tag, base)
+            rows = tag_queries.tagged_window(
+                session, tag, total, order, descending, offset, limit, base
+            )
         access = self._access(actor)
         return [list_row(access, r) for r in rows]
 

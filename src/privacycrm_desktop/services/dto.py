@@ -110,6 +110,19 @@ class SourcedValue:
 
 
 @dataclass(frozen=True)
+class TagMark:
+    """A tag on a contact, as shown with it: when and by whom it was put there, and the
+    source when a file brought it."""
+
+    tag_id: int
+    name: str
+    colour: str
+    tagged_at: dt.datetime
+    tagged_by: str
+    source: SourceInfo | None = None
+
+
+@dataclass(frozen=True)
 class ContactDetail:
     """Everything the editor shows of one contact, filtered by the user's field access."""
 
@@ -137,6 +150,8 @@ class ContactDetail:
     updated_at: dt.datetime
     provenance: dict[str, SourceInfo]
     field_access: dict[str, str]
+    #: The contact's tags in name order (none when the role may not see them).
+    tags: tuple[TagMark, ...] = ()
 
 
 @dataclass(frozen=True)
