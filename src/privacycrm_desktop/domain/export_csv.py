@@ -41,6 +41,7 @@ from privacycrm_desktop.domain.contacts import NO_YEAR
 from privacycrm_desktop.domain.csv_cells import birthday_cell, neutralise, phone_cell
 from privacycrm_desktop.domain.duplicates import is_mobile
 from privacycrm_desktop.domain.export_formats import EXPORT_FIELDS, ExportContact
+from privacycrm_desktop.domain.tags import join_tags
 from privacycrm_desktop.domain.text import N_
 
 
@@ -82,6 +83,7 @@ _OWN_COLUMNS = {
     "language": "language",
     "birth_date": "birth_date",
     "notes": "notes",
+    "tags": "tags",
 }
 _OUTLOOK_COLUMNS = {
     "first_name": "First Name",
@@ -342,6 +344,8 @@ class CsvExportWriter:
                 cells += self._email_cells(contact.emails)
             elif field == "phones":
                 cells += self._phone_cells(contact.phones, contact.country)
+            elif field == "tags":
+                cells.append(neutralise(join_tags(contact.tags)))
             else:
                 text = self._scalar(contact, field)
                 cells.append(birthday_cell(text) if field == "birth_date" else neutralise(text))

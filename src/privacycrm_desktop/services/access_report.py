@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +59,12 @@ from privacycrm_desktop.services.requests import request_reference
 from privacycrm_desktop.services.setup import SetupService
 
 if TYPE_CHECKING:
-    from privacycrm_desktop.reports.access_report import AccessReportData, ReportConsent
+    from privacycrm_desktop.reports.access_report import (
+        AccessReportData,
+        ReportConsent,
+        ReportDatum,
+        ReportSource,
+    )
 
 #: Sources that are the person themselves; the others are told apart (GDPR 14).
 FROM_SUBJECT = frozenset(
@@ -351,6 +356,10 @@ class AccessReportService:
                         "source": None,
                     }
                 )
+            # The contact's tags: since the day each was put on (or its file's date).
+            tag_items, tag_entries = _tag_data(detail, source, others)
+            data_items += tag_items
+            document_data += tag_entries
             record_consents = []
             for c in consents[detail.id]:
                 record_consents.append(_report_consent(c))
@@ -461,6 +470,42 @@ class AccessReportService:
             "recipients": document_recipients,
         }
         return data, document, lang
+
+
+def _tag_data(
+    detail: ContactDetail,
+    source: Callable[[SourceInfo | None], ReportSource | None],
+    others: dict[int, ReportSource],
+) -> tuple[list[ReportDatum], list[dict[str, Any]]]:
+    """The contact's tags as the report lists them and as its JSON does; a source that is
+    not the person goes into *others*."""
+    from privacycrm_desktop.reports.access_report import ReportDatum
+
+    items: list[ReportDatum] = []
+    entries: list[dict[str, Any]] = []
+    for mark in detail.tags:
+        info = mark.source
+        held = info.obtained_on if info is not None else local_date(mark.tagged_at)
+        made = source(info)
+        items.append(ReportDatum(N_("Tag"), mark.name, made, held))
+        entries.append(
+            {
+                "contact_id": detail.id,
+                "field": "tags",
+                "value": mark.name,
+                "held_since": held.isoformat(),
+                "source": None
+                if info is None
+                else {
+                    "kind": info.kind.value,
+                    "description": info.description,
+                    "obtained_on": info.obtained_on.isoformat(),
+                },
+            }
+        )
+        if info is not None and made is not None and info.kind not in FROM_SUBJECT:
+            others.setdefault(info.source_id, made)
+    return items, entries
 
 
 def _record_label(detail: ContactDetail) -> str:

@@ -75,6 +75,7 @@ from privacycrm_desktop.persistence.models import (
     Contact,
     ContactEmail,
     ContactPhone,
+    ContactTag,
     Disclosure,
     ErasureLedger,
     FieldProvenance,
@@ -147,8 +148,14 @@ def _active_holds(session: Session, contact_id: int, today: dt.date) -> list[tup
 
 def _source_ids(session: Session, contact: Contact) -> set[int]:
     ids = {contact.source_id}
-    for model in (ContactEmail, ContactPhone, FieldProvenance, SpecialCategoryDatum):
-        ids.update(session.scalars(select(model.source_id).where(model.contact_id == contact.id)))
+    for model in (ContactEmail, ContactPhone, FieldProvenance, SpecialCategoryDatum, ContactTag):
+        ids.update(
+            session.scalars(
+                select(model.source_id).where(
+                    model.contact_id == contact.id, model.source_id.is_not(None)
+                )
+            )
+        )
     return ids
 
 
@@ -210,8 +217,11 @@ _EMAILS = select(ContactEmail.address).where(ContactEmail.contact_id == bindpara
 _PHONES = select(ContactPhone.number).where(ContactPhone.contact_id == bindparam("cid"))
 _SOURCES = union(
     *(
-        select(model.source_id).where(model.contact_id == bindparam("cid"))
-        for model in (ContactEmail, ContactPhone, FieldProvenance, SpecialCategoryDatum)
+        # A tag put on by hand has no source (NULL): left out.
+        select(model.source_id).where(
+            model.contact_id == bindparam("cid"), model.source_id.is_not(None)
+        )
+        for model in (ContactEmail, ContactPhone, FieldProvenance, SpecialCategoryDatum, ContactTag)
     )
 )
 _CLEAR_CONSENT = (
@@ -249,7 +259,14 @@ _DELETE_SOURCE = delete(Source).where(
     Source.id == bindparam("sid"),
     *(
         ~exists().where(model.source_id == Source.id)
-        for model in (Contact, ContactEmail, ContactPhone, FieldProvenance, SpecialCategoryDatum)
+        for model in (
+            Contact,
+            ContactEmail,
+            ContactPhone,
+            FieldProvenance,
+            SpecialCategoryDatum,
+            ContactTag,
+        )
     ),
 )
 _LEDGER = insert(ErasureLedger)
@@ -405,6 +422,7 @@ ERASURE_TABLES = (
     "contact",
     "contact_email",
     "contact_phone",
+    "contact_tag",
     "contact_fts",
     "source",
     "consent_event",
