@@ -226,6 +226,7 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         needs_source=False,
         value=ValueKind.SEPARATE,
         exported=True,
+        import_column="tags",
         category="relationship",
     ),
     FieldSpec(

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 #: The properties the import reads (with VERSION, which decides how values are escaped).
 READ_PROPERTIES = frozenset(
     {"VERSION", "FN", "N", "ORG", "ADR", "EMAIL", "TEL", "BDAY", "LANG", "NOTE", "KIND", "UID"}
-    | {"TITLE", "LABEL", "X-ABSHOWAS"}
+    | {"TITLE", "LABEL", "X-ABSHOWAS", "CATEGORIES"}
 )
 #: Single-text properties in which a comma is never a separator.
 _TEXT_PROPERTIES = frozenset({"FN", "NOTE", "TITLE"})
