@@ -164,6 +164,7 @@ _EXCEL_COLUMNS = {
         "notes": "Opmerkingen",
         "emails": "E-mail",
         "phones": "Telefoon",
+        "tags": "Tags",
     },
     "fr": {
         "first_name": "Prénom",
@@ -178,6 +179,7 @@ _EXCEL_COLUMNS = {
         "notes": "Remarques",
         "emails": "E-mail",
         "phones": "Téléphone",
+        "tags": "Étiquettes",
     },
 }
 
