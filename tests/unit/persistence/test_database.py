@@ -67,7 +67,13 @@ def test_migrating_twice_does_nothing(engine: Engine) -> None:
 
 
 def test_every_personal_column_is_in_the_field_catalogue() -> None:
-    personal_tables = {"contact", "contact_email", "contact_phone", "special_category_datum"}
+    personal_tables = {
+        "contact",
+        "contact_email",
+        "contact_phone",
+        "special_category_datum",
+        "contact_tag",
+    }
     bookkeeping = {
         "id",
         "contact_id",
