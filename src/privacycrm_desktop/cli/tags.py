@@ -14,8 +14,8 @@ import argparse
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
 from privacycrm_desktop.cli.options import Parents, Subparsers
-from privacycrm_desktop.domain.errors import NotFound
 from privacycrm_desktop.i18n import _, ngettext
+from privacycrm_desktop.persistence.tag_queries import IdsSql
 from privacycrm_desktop.services.dto import Actor
 
 
@@ -58,30 +58,26 @@ def _selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--with-tag", help=_("instead of ids: every contact with this tag"))
 
 
-def _change(ctx: Context, actor: Actor, tag_id: int, *, on: bool) -> int:
+def _selection_of(ctx: Context, actor: Actor) -> IdsSql | None:
+    """What ``--search`` / ``--with-tag`` select (refused next to contact ids)."""
     a, services = ctx.args, ctx.services
-    tags = services.tags
-    if a.search is None and a.with_tag is None:
-        if on:
-            return tags.assign(actor, tag_id, a.ids)
-        return tags.unassign(actor, tag_id, a.ids)
     if a.ids:
         raise CliFailure(_("Give contact ids, or --search / --with-tag, not both."))
-    other = tags.find(actor, a.with_tag).id if a.with_tag else None
-    selection = services.contacts.selection(actor, a.search or "", other)
-    if on:
-        return tags.assign_matching(actor, tag_id, selection)
-    return tags.unassign_matching(actor, tag_id, selection)
+    other = services.tags.find(actor, a.with_tag).id if a.with_tag else None
+    return services.contacts.selection(actor, a.search or "", other)
+
+
+def _matching(ctx: Context) -> bool:
+    return ctx.args.search is not None or ctx.args.with_tag is not None
 
 
 def cmd_tag_add(ctx: Context) -> int:
     actor, a = ctx.actor(), ctx.args
-    tags = ctx.services.tags
-    try:
-        tag_id = tags.find(actor, a.name).id
-    except NotFound:
-        tag_id = tags.create(actor, a.name, a.colour)
-    added = _change(ctx, actor, tag_id, on=True)
+    matching = _matching(ctx)
+    selection = _selection_of(ctx, actor) if matching else None
+    tag_id, added = ctx.services.tags.assign_named(
+        actor, a.name, a.ids, selection, colour=a.colour, matching=matching
+    )
     ctx.emit(
         {"id": tag_id, "added": added},
         lambda: (
@@ -95,8 +91,12 @@ def cmd_tag_add(ctx: Context) -> int:
 
 def cmd_tag_remove(ctx: Context) -> int:
     actor, a = ctx.actor(), ctx.args
-    tag_id = ctx.services.tags.find(actor, a.name).id
-    removed = _change(ctx, actor, tag_id, on=False)
+    tags = ctx.services.tags
+    tag_id = tags.find(actor, a.name).id
+    if _matching(ctx):
+        removed = tags.unassign_matching(actor, tag_id, _selection_of(ctx, actor))
+    else:
+        removed = tags.unassign(actor, tag_id, a.ids)
     ctx.emit(
         {"id": tag_id, "removed": removed},
         lambda: ngettext(

@@ -15,7 +15,7 @@ the same shape, and this service handles them by that kind.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -109,26 +109,11 @@ class TagService:
         """
         require(actor.role, Permission.EDIT_CONTACTS)
         clean = tag_name(name)
-        now = self._clock.now()
+        chosen = tag_colour(colour) if colour is not None else None
         with self._uow(write=True) as uow:
             session = uow.session
             self._refuse_taken(session, clean)
-            if colour is None:
-                used = session.execute(select(func.count()).select_from(Tag)).scalar_one()
-                chosen = PALETTE[int(used) % len(PALETTE)]
-            else:
-                chosen = tag_colour(colour)
-            tag = Tag(
-                name=clean,
-                folded=tag_key(clean),
-                colour=chosen,
-                created_by=actor.user_id,
-                created_at=now,
-            )
-            session.add(tag)
-            session.flush()
-            self._audit(session, actor, "tag.create", tag.id)
-            return tag.id
+            return self._make(session, actor, clean, chosen)
 
     def rename(self, actor: Actor, tag_id: int, name: str) -> None:
         """Give a tag another name (the contacts keep it).
@@ -203,47 +188,76 @@ class TagService:
         Raises:
             NotFound: no such tag, or one of the ids is no contact.
         """
-        return self._change(actor, tag_id, contact_ids, source, on=True)
+        return self._change(actor, _existing(tag_id), contact_ids, source, on=True)[1]
 
     def unassign(self, actor: Actor, tag_id: int, contact_ids: Sequence[int]) -> int:
         """Take the tag off the contacts *contact_ids*; returns how many carried it."""
-        return self._change(actor, tag_id, contact_ids, None, on=False)
+        return self._change(actor, _existing(tag_id), contact_ids, None, on=False)[1]
 
     def assign_matching(
         self, actor: Actor, tag_id: int, selection: tag_queries.IdsSql | None
     ) -> int:
         """Put the tag on every contact of *selection* (what the list shows: from
         ``ContactService.selection``; None selects nobody), in one statement."""
-        return self._change_matching(actor, tag_id, selection, on=True)
+        return self._change_matching(actor, _existing(tag_id), selection, on=True)[1]
 
     def unassign_matching(
         self, actor: Actor, tag_id: int, selection: tag_queries.IdsSql | None
     ) -> int:
         """Take the tag off every contact of *selection*, in one statement."""
-        return self._change_matching(actor, tag_id, selection, on=False)
+        return self._change_matching(actor, _existing(tag_id), selection, on=False)[1]
+
+    def assign_named(
+        self,
+        actor: Actor,
+        name: str,
+        contact_ids: Sequence[int] = (),
+        selection: tag_queries.IdsSql | None = None,
+        *,
+        colour: str | None = None,
+        matching: bool = False,
+    ) -> tuple[int, int]:
+        """Put the tag called *name* on *contact_ids* (or, *matching*, on everything
+        *selection* holds), making the tag (with *colour*) when no tag has that name: all
+        in one transaction, so a refusal leaves no new tag behind.
+
+        Returns:
+            The tag's id and how many contacts gained it.
+        """
+        self._require_writable(actor)
+        clean = tag_name(name)
+        chosen = tag_colour(colour) if colour is not None else None
+
+        def resolve(session: Session) -> int:
+            found = session.execute(select(Tag.id).where(Tag.folded == tag_key(clean))).scalar()
+            return found if found is not None else self._make(session, actor, clean, chosen)
+
+        if matching:
+            return self._change_matching(actor, resolve, selection, on=True)
+        return self._change(actor, resolve, contact_ids, None, on=True)
 
     def _change(
         self,
         actor: Actor,
-        tag_id: int,
+        resolve: Callable[[Session], int],
         contact_ids: Sequence[int],
         source: SourceInput | None,
         *,
         on: bool,
-    ) -> int:
+    ) -> tuple[int, int]:
         self._require_writable(actor)
         ids = list(dict.fromkeys(int(i) for i in contact_ids))
         checked = validate_source(source, self._clock.today()) if source is not None else None
         now = self._clock.now()
         with self._uow(write=True) as uow:
             session = uow.session
-            _tag(session, tag_id)
+            tag_id = resolve(session)
             source_id = self._source(session, actor, checked)
             changed = 0
             for start in range(0, len(ids), tag_queries.MAX_IDS):
                 block = ids[start : start + tag_queries.MAX_IDS]
-                selection = tag_queries.id_list(Tagged.CONTACT, block)
                 _require_contacts(session, block)
+                selection = tag_queries.id_list(Tagged.CONTACT, block)
                 if on:
                     changed += tag_queries.link(
                         session,
@@ -263,16 +277,21 @@ class TagService:
                 tag_id,
                 f"by=ids;asked={len(ids)};changed={changed}",
             )
-            return changed
+            return tag_id, changed
 
     def _change_matching(
-        self, actor: Actor, tag_id: int, selection: tag_queries.IdsSql | None, *, on: bool
-    ) -> int:
+        self,
+        actor: Actor,
+        resolve: Callable[[Session], int],
+        selection: tag_queries.IdsSql | None,
+        *,
+        on: bool,
+    ) -> tuple[int, int]:
         self._require_writable(actor)
         now = self._clock.now()
         with self._uow(write=True) as uow:
             session = uow.session
-            _tag(session, tag_id)
+            tag_id = resolve(session)
             changed = 0
             if selection is not None:
                 if on:
@@ -288,9 +307,26 @@ class TagService:
                 tag_id,
                 f"by=list;changed={changed}",
             )
-            return changed
+            return tag_id, changed
 
     # -- helpers ----------------------------------------------------------------------
+
+    def _make(self, session: Session, actor: Actor, name: str, colour: str | None) -> int:
+        """A new tag (the next colour of the palette unless *colour*), audited; its id."""
+        if colour is None:
+            used = session.execute(select(func.count()).select_from(Tag)).scalar_one()
+            colour = PALETTE[int(used) % len(PALETTE)]
+        tag = Tag(
+            name=name,
+            folded=tag_key(name),
+            colour=colour,
+            created_by=actor.user_id,
+            created_at=self._clock.now(),
+        )
+        session.add(tag)
+        session.flush()
+        self._audit(session, actor, "tag.create", tag.id)
+        return tag.id
 
     def _source(self, session: Session, actor: Actor, source: SourceInput | None) -> int | None:
         if source is None:
@@ -328,6 +364,15 @@ class TagService:
             at=self._clock.now(),
             detail=detail,
         )
+
+
+def _existing(tag_id: int) -> Callable[[Session], int]:
+    """A resolver of the tag *tag_id*: it must exist."""
+
+    def resolve(session: Session) -> int:
+        return _tag(session, tag_id).id
+
+    return resolve
 
 
 def _require_contacts(session: Session, ids: list[int]) -> None:
