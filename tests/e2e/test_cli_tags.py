@@ -117,6 +117,38 @@ def test_a_tag_goes_on_what_a_search_or_another_tag_finds(
     assert "not both" in err
 
 
+def test_a_marketing_list_takes_a_tag(capsys: pytest.CaptureFixture[str], db: Path | str) -> None:
+    run_json(capsys, db, "tag", "add", "VIP", "1")
+    listed = run_json(
+        capsys,
+        db,
+        "marketing",
+        "list",
+        "--purpose",
+        "direct_marketing_consent",
+        "--channel",
+        "post",
+        "--tag",
+        "VIP",
+    )
+    assert isinstance(listed, dict)
+    assert listed["contacts"] == []  # nobody gave consent: the tag narrows, never widens
+    code, _out, err = run(
+        capsys,
+        db,
+        "marketing",
+        "list",
+        "--purpose",
+        "direct_marketing_consent",
+        "--channel",
+        "post",
+        "--tag",
+        "Nothing",
+    )
+    assert code == 1
+    assert "no tag named" in err.lower()
+
+
 def test_a_tag_is_renamed_recoloured_merged_and_deleted(
     capsys: pytest.CaptureFixture[str], db: Path | str
 ) -> None:

@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import Engine, text
 
 from privacycrm_desktop.domain.access import FieldAccess, Role
+from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor, ContactSort
 from privacycrm_desktop.services.registry import Services
 
@@ -244,3 +246,43 @@ def test_a_persons_tags_are_in_the_access_report_and_go_with_the_erasure(
     assert [r[0] for r in left] == [ids[1]]
     assert sources == 0  # the tag's source named only the erased person's tag
     assert [t.contacts for t in svc.tags.list(owner)] == [0, 1]
+
+
+def test_a_marketing_list_by_tag_holds_only_the_reachable_contacts_with_the_tag(
+    svc: Services, owner: Actor
+) -> None:
+    ids = [
+        svc.contacts.create(
+            owner,
+            ContactInput(first_name=f, last_name=last, emails=(f"{f.lower()}@example.be",)),
+            CARD,
+        )
+        for f, last, _c in PEOPLE
+    ]
+    for cid in ids[:4]:
+        svc.consent.record(
+            owner,
+            ConsentInput(
+                cid,
+                "direct_marketing_consent",
+                Channel.EMAIL,
+                ConsentStatus.OPT_IN,
+                ConsentMethod.SIGNED_PAPER,
+                "paper 3",
+            ),
+        )
+    fair = svc.tags.create(owner, "Beurs")
+    svc.tags.assign(owner, fair, [ids[0], ids[3], ids[4]])  # ids[4] gave no consent
+    everyone = svc.marketing.build(owner, "direct_marketing_consent", Channel.EMAIL)
+    tagged = svc.marketing.build(owner, "direct_marketing_consent", Channel.EMAIL, tag=fair)
+    assert len(everyone.entries) == 4
+    assert [e.contact_id for e in tagged.entries] == sorted([ids[0], ids[3]])
+    data, count = svc.marketing.export_csv(
+        owner, "direct_marketing_consent", Channel.EMAIL, tag=fair
+    )
+    assert count == 2
+    assert data.decode("utf-8-sig").count("@example.be") == 2
+    svc.access.set_field_access(owner, Role.SALES, "tags", FieldAccess.HIDDEN)
+    sales = _user(svc, owner, "sam", Role.SALES)
+    with pytest.raises(PermissionDenied):
+        svc.marketing.build(sales, "direct_marketing_consent", Channel.EMAIL, tag=fair)
