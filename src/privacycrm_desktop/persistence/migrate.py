@@ -82,6 +82,14 @@ _KEEP_UNTIL_TRIGGERS = (
 )
 
 
+#: As in migration 0012: a tag's contacts carry their sort name for the filtered list.
+_TAG_SORT_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS contact_tag_sort_name AFTER UPDATE OF sort_name ON contact "
+    "WHEN old.sort_name IS NOT new.sort_name BEGIN "
+    "UPDATE contact_tag SET sort_name = new.sort_name WHERE contact_id = new.id; END"
+)
+
+
 def recount(conn: Connection) -> None:
     """Recount the stored contact counter and keep-until counts from the rows (and put
     their triggers back): the repair of a counter found not to match (SQLite)."""
@@ -98,6 +106,11 @@ def _restore_contact_count(conn: Connection) -> None:
         return
     for statement in _COUNT_TRIGGERS:
         conn.exec_driver_sql(statement)
+    tagged = conn.exec_driver_sql(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'contact_tag'"
+    ).scalar()
+    if tagged:
+        conn.exec_driver_sql(_TAG_SORT_TRIGGER)
     conn.exec_driver_sql("DELETE FROM contact_count")
     conn.exec_driver_sql("INSERT INTO contact_count (id, n) SELECT 1, count(*) FROM contact")
     histogram = conn.exec_driver_sql(

@@ -178,6 +178,11 @@ def test_a_table_copying_migration_keeps_every_child_row(tmp_path: Path) -> None
         assert conn.execute(text("SELECT n FROM contact_count")).scalar() == 50
         conn.execute(text("DELETE FROM contact WHERE id <= 5"))
         assert conn.execute(text("SELECT n FROM contact_count")).scalar() == 45
+        # And the trigger copying a changed sort name to the contact's tags.
+        names = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'contact'"
+        ).scalars()
+        assert "contact_tag_sort_name" in set(names)
     engine.dispose()
 
 

@@ -130,6 +130,33 @@ def test_the_list_filtered_by_a_tag_sorts_searches_and_pages(svc: Services, owne
     assert svc.contacts.page(owner, tag=empty) == []
 
 
+def test_the_filtered_list_follows_a_changed_name_at_once(
+    svc: Services, owner: Actor, engine: Engine
+) -> None:
+    ids = _people(svc, owner)
+    gent = svc.tags.create(owner, "Gent")
+    svc.tags.assign(owner, gent, ids)
+    before = svc.contacts.get(owner, ids[1])  # Jan Peeters
+    data = ContactInput(first_name="Jan", last_name="Aerts", city="Gent")
+    svc.contacts.update(owner, ids[1], before.version, data, CARD)
+    names = [r.name for r in svc.contacts.page(owner, tag=gent)]
+    assert names == sorted(names, key=str.casefold)
+    assert names[0] == "Aerts, Jan"
+    # Read from the end, as a jump to the last page does.
+    last = svc.contacts.page(owner, tag=gent, offset=3, limit=2, total=5)
+    assert [r.name for r in last] == names[3:]
+    desc = svc.contacts.page(owner, tag=gent, descending=True)
+    assert [r.name for r in desc] == names[::-1]
+    with engine.connect() as conn:
+        copies = conn.execute(
+            text(
+                "SELECT count(*) FROM contact_tag t JOIN contact c ON c.id = t.contact_id "
+                "WHERE t.sort_name <> c.sort_name"
+            )
+        ).scalar_one()
+    assert copies == 0
+
+
 def test_a_tag_goes_on_everything_the_list_shows_in_one_statement(
     svc: Services, owner: Actor, engine: Engine
 ) -> None:

@@ -392,6 +392,12 @@ class Writer:
             made = conn.execute(select(Tag.folded, Tag.id).where(Tag.folded.in_(missing)))
             ids.update({str(key): int(tag_id) for key, tag_id in made})
         contact_ids = [cid for cid, _names in wanted]
+        sort_names = {
+            int(cid): str(name)
+            for cid, name in conn.execute(
+                select(Contact.id, Contact.sort_name).where(Contact.id.in_(contact_ids))
+            )
+        }
         carried = set(
             conn.execute(
                 select(ContactTag.contact_id, ContactTag.tag_id).where(
@@ -411,6 +417,7 @@ class Writer:
                             "source_id": self.source_id,
                             "recorded_at": self.now,
                             "recorded_by": self.actor.user_id,
+                            "sort_name": sort_names.get(cid, ""),
                         }
                     )
         if rows:

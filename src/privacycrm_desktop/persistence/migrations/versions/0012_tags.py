@@ -2,9 +2,12 @@
 
 ``tag`` holds the labels (the name unique once folded, a colour); ``contact_tag`` which
 contact carries which, with who put it there, when, and the source when an import file
-brought it. The list filters by a tag through ``ix_contact_tag_tag`` (tag, contact) and
-probes the primary key (contact, tag) while it walks its sort index. New tables only: no
-batch copy of an existing table.
+brought it, and a copy of the contact's ``sort_name``: the list filtered by a tag reads
+its windows in name order from ``ix_contact_tag_sort`` (tag, sort name, contact) at any
+offset, and counts a tag's contacts there. A trigger on ``contact`` keeps the copy equal
+(migrate.py puts it back after a batch migration that copies ``contact``). The primary key
+(contact, tag) serves the probes of the other orders. New tables only: no batch copy of an
+existing table.
 
 Revision ID: 0012_tags
 Revises: 0010_fts_secure_delete
@@ -17,6 +20,27 @@ revision = "0012_tags"
 down_revision = "0010_fts_secure_delete"
 branch_labels = None
 depends_on = None
+
+#: As persistence/migrate.py re-creates it (a migration script stays as it was written).
+SQLITE_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS contact_tag_sort_name AFTER UPDATE OF sort_name ON contact "
+    "WHEN old.sort_name IS NOT new.sort_name BEGIN "
+    "UPDATE contact_tag SET sort_name = new.sort_name WHERE contact_id = new.id; END"
+)
+PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION pcrm_contact_tag_sort_name() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE contact_tag SET sort_name = NEW.sort_name WHERE contact_id = NEW.id;
+    RETURN NULL;
+END
+$$
+"""
+PG_TRIGGER = (
+    "CREATE TRIGGER contact_tag_sort_name AFTER UPDATE OF sort_name ON contact "
+    "FOR EACH ROW WHEN (OLD.sort_name IS DISTINCT FROM NEW.sort_name) "
+    "EXECUTE FUNCTION pcrm_contact_tag_sort_name()"
+)
 
 
 def upgrade() -> None:
@@ -41,6 +65,7 @@ def upgrade() -> None:
         sa.Column("source_id", sa.Integer(), nullable=True),
         sa.Column("recorded_at", sa.DateTime(), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=True),
+        sa.Column("sort_name", sa.String(length=400), nullable=False, server_default=""),
         sa.ForeignKeyConstraint(
             ["contact_id"],
             ["contact.id"],
@@ -58,12 +83,22 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("contact_id", "tag_id", name=op.f("pk_contact_tag")),
     )
-    op.create_index("ix_contact_tag_tag", "contact_tag", ["tag_id", "contact_id"])
+    op.create_index("ix_contact_tag_sort", "contact_tag", ["tag_id", "sort_name", "contact_id"])
     op.create_index("ix_contact_tag_source_id", "contact_tag", ["source_id"])
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PG_FUNCTION)
+        op.execute(PG_TRIGGER)
+    else:
+        op.execute(SQLITE_TRIGGER)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS contact_tag_sort_name ON contact")
+        op.execute("DROP FUNCTION IF EXISTS pcrm_contact_tag_sort_name()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS contact_tag_sort_name")
     op.drop_index("ix_contact_tag_source_id", table_name="contact_tag")
-    op.drop_index("ix_contact_tag_tag", table_name="contact_tag")
+    op.drop_index("ix_contact_tag_sort", table_name="contact_tag")
     op.drop_table("contact_tag")
     op.drop_table("tag")
