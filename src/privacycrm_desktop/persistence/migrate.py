@@ -82,11 +82,14 @@ _KEEP_UNTIL_TRIGGERS = (
 )
 
 
-#: As in migration 0012: a tag's contacts carry their sort name for the filtered list.
+#: As in migration 0012: a tag's contacts carry the columns the filtered list sorts by.
 _TAG_SORT_TRIGGER = (
-    "CREATE TRIGGER IF NOT EXISTS contact_tag_sort_name AFTER UPDATE OF sort_name ON contact "
-    "WHEN old.sort_name IS NOT new.sort_name BEGIN "
-    "UPDATE contact_tag SET sort_name = new.sort_name WHERE contact_id = new.id; END"
+    "CREATE TRIGGER IF NOT EXISTS contact_tag_sort_name "
+    "AFTER UPDATE OF sort_name, organisation, city, relationship ON contact "
+    "WHEN old.sort_name IS NOT new.sort_name OR old.organisation IS NOT new.organisation "
+    "OR old.city IS NOT new.city OR old.relationship IS NOT new.relationship BEGIN "
+    "UPDATE contact_tag SET sort_name = new.sort_name, organisation = new.organisation, "
+    "city = new.city, relationship = new.relationship WHERE contact_id = new.id; END"
 )
 
 

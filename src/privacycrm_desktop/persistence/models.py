@@ -574,15 +574,29 @@ class ContactTag(Base):
     source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    #: The contact's ``sort_name``, kept equal by a trigger on ``contact`` (migration
-    #: 0012): the list filtered by a tag reads a window in name order from the index below
-    #: alone, at any offset, instead of sorting or walking a tag's 100,000 contacts.
+    # The contact's columns the list sorts by, kept equal by a trigger on ``contact``
+    # (migration 0012): the list filtered by a tag reads a window in any of its orders
+    # from one index below, at any offset, instead of sorting or walking a tag's 100,000
+    # contacts.
     sort_name: Mapped[str] = mapped_column(String(400), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(200), default="")
+    relationship: Mapped[str] = mapped_column(String(30), default="")
 
-    # The primary key finds a contact's tags (and probes "has this tag" while the list
-    # walks its sort index); this one counts a tag's contacts and lists them by name.
-    __table_args__ = (Index("ix_contact_tag_sort", "tag_id", "sort_name", "contact_id"),)
+    # The primary key finds a contact's tags (and probes "has this tag"); these count a
+    # tag's contacts and list them in each order of the list (contact_queries.SORTS).
+    __table_args__ = (
+        Index("ix_contact_tag_sort", "tag_id", "sort_name", "contact_id"),
+        Index("ix_contact_tag_org_sort", "tag_id", "organisation", "sort_name", "contact_id"),
+        Index("ix_contact_tag_city_sort", "tag_id", "city", "sort_name", "contact_id"),
+        Index(
+            "ix_contact_tag_relationship_sort", "tag_id", "relationship", "sort_name", "contact_id"
+        ),
+    )
 
 
 PERSONAL_COLUMNS["contact_tag.tag_id"] = "tags"
 PERSONAL_COLUMNS["contact_tag.sort_name"] = "last_name"
+PERSONAL_COLUMNS["contact_tag.organisation"] = "organisation"
+PERSONAL_COLUMNS["contact_tag.city"] = "city"
+PERSONAL_COLUMNS["contact_tag.relationship"] = "relationship"

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.tags import Tagged
 from privacycrm_desktop.persistence.contact_queries import (
     LIST_COLUMNS,
+    SORTS,
     _plan,
     _sorted_matches,
     _walked_matches,
@@ -73,8 +74,8 @@ def tagged_window(
     walked = (min(offset, max(total - offset - limit, 0)) + limit) * population / max(total, 1)
     sql, params = _tagged(ids)
     params["tag"] = tag_id
-    if ids is None and sort == "name":
-        return _name_window(session, tag_id, total, descending, offset, limit)
+    if ids is None and sort in _LINK_ORDERS:
+        return _link_window(session, tag_id, total, sort, descending, offset, limit)
     if ids is not None or total * _SORT_COST_PER_MATCH <= walked * _WALK_COST_PER_ROW:
         return _sorted_matches(session, sql, params, sort, descending, offset, limit)
     condition = (
@@ -83,18 +84,37 @@ def tagged_window(
     return _walked_matches(session, condition, params, total, sort, descending, offset, limit)
 
 
-def _name_window(
-    session: Session, tag_id: int, total: int, descending: bool, offset: int, limit: int
+#: The list's orders (contact_queries.SORTS) as the link table's columns give them.
+_LINK_ORDERS = {
+    "name": ("sort_name", "contact_id"),
+    "organisation": ("organisation", "sort_name", "contact_id"),
+    "city": ("city", "sort_name", "contact_id"),
+    "relationship": ("relationship", "sort_name", "contact_id"),
+}
+#: Every column a link row copies from its contact, for the orders above.
+COPIED = ("sort_name", "organisation", "city", "relationship")
+
+
+def _link_window(
+    session: Session,
+    tag_id: int,
+    total: int,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int,
 ) -> Sequence[Row[tuple[object, ...]]]:
-    """A window in name order read from ``ix_contact_tag_sort`` (tag, sort name, contact)
-    alone; a window in the second half from the other end, as the whole list does."""
+    """A window in the order *sort*, read from the link table's index for that order
+    (tag, column, sort name, contact) alone; a window in the second half from the other
+    end, as the whole list does."""
     query_offset, query_limit, query_descending = _plan(total, offset, limit, descending)
     way = " DESC" if query_descending else ""
-    order = f"sort_name{way}, id{way}"
+    inner = ", ".join(f"{c}{way}" for c in _LINK_ORDERS[sort])
+    outer = ", ".join(f"{c.strip()}{way}" for c in SORTS[sort][0].split(","))
     sql = (
         f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("
         "SELECT contact_id FROM contact_tag WHERE tag_id = :tag "
-        f"ORDER BY sort_name{way}, contact_id{way} LIMIT :limit OFFSET :offset) ORDER BY {order}"
+        f"ORDER BY {inner} LIMIT :limit OFFSET :offset) ORDER BY {outer}"
     )
     rows = session.execute(
         text(sql), {"tag": tag_id, "limit": query_limit, "offset": query_offset}
@@ -117,10 +137,11 @@ def link(
     record = kind.value
     statement = text(
         f"INSERT INTO {table} ({column}, tag_id, source_id, recorded_at, recorded_by, "
-        "sort_name) "
+        f"{', '.join(COPIED)}) "
         # Typed: PostgreSQL cannot tell a NULL parameter's type in a SELECT list.
         f"SELECT r.id, CAST(:tag AS INTEGER), CAST(:source AS INTEGER), "
-        f"{_moment(session)}, CAST(:by AS INTEGER), r.sort_name FROM {record} AS r "
+        f"{_moment(session)}, CAST(:by AS INTEGER), "
+        f"{', '.join(f'r.{c}' for c in COPIED)} FROM {record} AS r "
         f"WHERE r.id IN ({ids[0]}) AND NOT EXISTS (SELECT 1 FROM {table} AS l "
         f"WHERE l.{column} = r.id AND l.tag_id = :tag)"
     ).bindparams(bindparam("now", type_=DateTime))
@@ -153,9 +174,9 @@ def move_links(session: Session, kind: Tagged, from_id: int, into_id: int) -> in
     result = session.execute(
         text(
             f"INSERT INTO {table} ({column}, tag_id, source_id, recorded_at, recorded_by, "
-            "sort_name) "
+            f"{', '.join(COPIED)}) "
             f"SELECT l.{column}, CAST(:into AS INTEGER), l.source_id, l.recorded_at, "
-            "l.recorded_by, l.sort_name "
+            f"l.recorded_by, {', '.join(f'l.{c}' for c in COPIED)} "
             f"FROM {table} AS l WHERE l.tag_id = :from AND NOT EXISTS (SELECT 1 FROM {table} "
             f"AS o WHERE o.{column} = l.{column} AND o.tag_id = :into)"
         ),

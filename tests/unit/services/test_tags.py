@@ -147,11 +147,22 @@ def test_the_filtered_list_follows_a_changed_name_at_once(
     assert [r.name for r in last] == names[3:]
     desc = svc.contacts.page(owner, tag=gent, descending=True)
     assert [r.name for r in desc] == names[::-1]
+    # Every order of the list, either way, gives the same contacts as the whole list does.
+    for sort in ContactSort:
+        for descending in (False, True):
+            whole = svc.contacts.page(owner, sort=sort, descending=descending)
+            expected = [r.id for r in whole if r.id in set(ids)]
+            for offset in range(5):
+                got = svc.contacts.page(
+                    owner, sort=sort, descending=descending, offset=offset, limit=1, tag=gent
+                )
+                assert [r.id for r in got] == expected[offset : offset + 1], (sort, offset)
     with engine.connect() as conn:
         copies = conn.execute(
             text(
                 "SELECT count(*) FROM contact_tag t JOIN contact c ON c.id = t.contact_id "
-                "WHERE t.sort_name <> c.sort_name"
+                "WHERE t.sort_name <> c.sort_name OR t.city <> c.city "
+                "OR t.organisation <> c.organisation OR t.relationship <> c.relationship"
             )
         ).scalar_one()
     assert copies == 0

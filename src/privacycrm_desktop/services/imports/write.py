@@ -49,6 +49,7 @@ from privacycrm_desktop.persistence.models import (
     Source,
     Tag,
 )
+from privacycrm_desktop.persistence.tag_queries import COPIED
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports.model import (
@@ -392,11 +393,10 @@ class Writer:
             made = conn.execute(select(Tag.folded, Tag.id).where(Tag.folded.in_(missing)))
             ids.update({str(key): int(tag_id) for key, tag_id in made})
         contact_ids = [cid for cid, _names in wanted]
-        sort_names = {
-            int(cid): str(name)
-            for cid, name in conn.execute(
-                select(Contact.id, Contact.sort_name).where(Contact.id.in_(contact_ids))
-            )
+        copied = [getattr(Contact, c) for c in COPIED]
+        sorted_by = {
+            int(row[0]): dict(zip(COPIED, row[1:], strict=True))
+            for row in conn.execute(select(Contact.id, *copied).where(Contact.id.in_(contact_ids)))
         }
         carried = set(
             conn.execute(
@@ -417,7 +417,7 @@ class Writer:
                             "source_id": self.source_id,
                             "recorded_at": self.now,
                             "recorded_by": self.actor.user_id,
-                            "sort_name": sort_names.get(cid, ""),
+                            **sorted_by.get(cid, dict.fromkeys(COPIED, "")),
                         }
                     )
         if rows:

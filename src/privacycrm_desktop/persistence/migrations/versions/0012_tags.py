@@ -2,12 +2,12 @@
 
 ``tag`` holds the labels (the name unique once folded, a colour); ``contact_tag`` which
 contact carries which, with who put it there, when, and the source when an import file
-brought it, and a copy of the contact's ``sort_name``: the list filtered by a tag reads
-its windows in name order from ``ix_contact_tag_sort`` (tag, sort name, contact) at any
-offset, and counts a tag's contacts there. A trigger on ``contact`` keeps the copy equal
-(migrate.py puts it back after a batch migration that copies ``contact``). The primary key
-(contact, tag) serves the probes of the other orders. New tables only: no batch copy of an
-existing table.
+brought it, and copies of the contact's columns the list sorts by (sort name,
+organisation, city, relationship): the list filtered by a tag reads its windows in each
+order from an index of its own (tag, column, sort name, contact) at any offset, and counts
+a tag's contacts there. A trigger on ``contact`` keeps the copies equal (migrate.py puts
+it back after a batch migration that copies ``contact``). New tables only: no batch copy
+of an existing table.
 
 Revision ID: 0012_tags
 Revises: 0010_fts_secure_delete
@@ -23,22 +23,29 @@ depends_on = None
 
 #: As persistence/migrate.py re-creates it (a migration script stays as it was written).
 SQLITE_TRIGGER = (
-    "CREATE TRIGGER IF NOT EXISTS contact_tag_sort_name AFTER UPDATE OF sort_name ON contact "
-    "WHEN old.sort_name IS NOT new.sort_name BEGIN "
-    "UPDATE contact_tag SET sort_name = new.sort_name WHERE contact_id = new.id; END"
+    "CREATE TRIGGER IF NOT EXISTS contact_tag_sort_name "
+    "AFTER UPDATE OF sort_name, organisation, city, relationship ON contact "
+    "WHEN old.sort_name IS NOT new.sort_name OR old.organisation IS NOT new.organisation "
+    "OR old.city IS NOT new.city OR old.relationship IS NOT new.relationship BEGIN "
+    "UPDATE contact_tag SET sort_name = new.sort_name, organisation = new.organisation, "
+    "city = new.city, relationship = new.relationship WHERE contact_id = new.id; END"
 )
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION pcrm_contact_tag_sort_name() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE contact_tag SET sort_name = NEW.sort_name WHERE contact_id = NEW.id;
+    UPDATE contact_tag SET sort_name = NEW.sort_name, organisation = NEW.organisation,
+        city = NEW.city, relationship = NEW.relationship WHERE contact_id = NEW.id;
     RETURN NULL;
 END
 $$
 """
 PG_TRIGGER = (
-    "CREATE TRIGGER contact_tag_sort_name AFTER UPDATE OF sort_name ON contact "
-    "FOR EACH ROW WHEN (OLD.sort_name IS DISTINCT FROM NEW.sort_name) "
+    "CREATE TRIGGER contact_tag_sort_name "
+    "AFTER UPDATE OF sort_name, organisation, city, relationship ON contact "
+    "FOR EACH ROW WHEN (OLD.sort_name IS DISTINCT FROM NEW.sort_name "
+    "OR OLD.organisation IS DISTINCT FROM NEW.organisation "
+    "OR OLD.city IS DISTINCT FROM NEW.city OR OLD.relationship IS DISTINCT FROM NEW.relationship) "
     "EXECUTE FUNCTION pcrm_contact_tag_sort_name()"
 )
 
@@ -66,6 +73,9 @@ def upgrade() -> None:
         sa.Column("recorded_at", sa.DateTime(), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=True),
         sa.Column("sort_name", sa.String(length=400), nullable=False, server_default=""),
+        sa.Column("organisation", sa.String(length=200), nullable=False, server_default=""),
+        sa.Column("city", sa.String(length=200), nullable=False, server_default=""),
+        sa.Column("relationship", sa.String(length=30), nullable=False, server_default=""),
         sa.ForeignKeyConstraint(
             ["contact_id"],
             ["contact.id"],
@@ -84,6 +94,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("contact_id", "tag_id", name=op.f("pk_contact_tag")),
     )
     op.create_index("ix_contact_tag_sort", "contact_tag", ["tag_id", "sort_name", "contact_id"])
+    for column in ("organisation", "city", "relationship"):
+        op.create_index(
+            f"ix_contact_tag_{'org' if column == 'organisation' else column}_sort",
+            "contact_tag",
+            ["tag_id", column, "sort_name", "contact_id"],
+        )
     op.create_index("ix_contact_tag_source_id", "contact_tag", ["source_id"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PG_FUNCTION)
@@ -99,6 +115,8 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS contact_tag_sort_name")
     op.drop_index("ix_contact_tag_source_id", table_name="contact_tag")
+    for name in ("org", "city", "relationship"):
+        op.drop_index(f"ix_contact_tag_{name}_sort", table_name="contact_tag")
     op.drop_index("ix_contact_tag_sort", table_name="contact_tag")
     op.drop_table("contact_tag")
     op.drop_table("tag")
