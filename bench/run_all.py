@@ -17,6 +17,7 @@ BENCHES = (
     "bench_bulk.py",
     "bench_list.py",
     "bench_search.py",
+    "bench_tags.py",
     "bench_startup.py",
     "bench_cleanup.py",
     "bench_import.py",
