@@ -71,7 +71,7 @@ from privacycrm_desktop.domain.import_values import (
 from privacycrm_desktop.domain.import_values import birth_date as read_birth_date
 from privacycrm_desktop.domain.normalize import InvalidValue, normalise_email
 from privacycrm_desktop.domain.postcodes import known_format, postcode_in
-from privacycrm_desktop.domain.tags import split_tags, tag_name
+from privacycrm_desktop.domain.tags import split_tags
 from privacycrm_desktop.domain.text import N_
 
 F = ImportField
@@ -135,7 +135,6 @@ class ImportedRow:
     #: E-mail addresses and phone numbers that identify nobody: kept as typed, or made up
     #: (555). Never a duplicate key: two people sharing "BusinessPhone" are two people.
     unkeyed: frozenset[str] = frozenset()
-    #: The names of the tags the row puts on the contact (made when no tag has the name).
     tags: tuple[str, ...] = ()
 
 
@@ -205,15 +204,6 @@ class _Cells:
         self.check(row_number, column, name, raw, message, **params)
 
 
-def _text_cell(values: dict[ImportField, str], target: ImportField, cell: str) -> None:
-    """The first notes column counts; every tags column does (a file may spread its
-    tags over several)."""
-    if target is F.TAGS:
-        values[F.TAGS] = ",".join(v for v in (values.get(F.TAGS), cell) if v)
-    else:
-        values.setdefault(target, cell)
-
-
 def _gather(
     row_number: int,
     headers: Sequence[str],
@@ -252,9 +242,7 @@ def _gather(
             listed.extend((header, point) for point in points(cell))
         elif target.field is F.CONSENT:
             _read_consent(row_number, header, cell, target, found)
-        elif target.field in (F.NOTES, F.TAGS):
-            _text_cell(found.values, target.field, cell)
-        elif target.field in _ONE_CELL and ":::" not in cell:
+        elif target.field in (F.NOTES, F.TAGS) or (target.field in _ONE_CELL and ":::" not in cell):
             found.values.setdefault(target.field, cell)
         else:
             if together is None:
@@ -553,7 +541,6 @@ def read_row(
     if checked.notes:
         filled.add("notes")
     filled |= {n for n in ("first_name", "last_name") if getattr(checked, n)}
-    tags = _tags(row_number, found)
     return ImportedRow(
         row_number,
         checked,
@@ -562,20 +549,8 @@ def read_row(
         in_column_order(found.checks, headers),
         frozenset(found.defaulted),
         frozenset(found.unkeyed),
-        tags,
+        split_tags(values.get(F.TAGS, "")),
     )
-
-
-def _tags(row_number: int, found: _Cells) -> tuple[str, ...]:
-    """The row's tag names; one no tag may be called (control characters) is looked at."""
-    names = []
-    for raw in split_tags(found.values.get(F.TAGS, "")):
-        try:
-            names.append(tag_name(raw))
-        except ValidationFailed as exc:
-            problem = exc.problems[0]
-            found.check(row_number, found.column(F.TAGS), "tags", raw, problem.message)
-    return tuple(names)
 
 
 def _validated(

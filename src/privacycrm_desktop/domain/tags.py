@@ -10,6 +10,7 @@ are one tag.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -33,6 +34,8 @@ PALETTE = (
     "#e377c2",
 )
 _COLOUR = re.compile(r"^#[0-9a-f]{6}$")
+#: What ``normalize.clean_text`` refuses in a name (C0/C1 controls, line separators).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class Tagged(StrEnum):
@@ -86,13 +89,14 @@ def tag_colour(text: str) -> str:
 
 
 def split_tags(cell: str) -> tuple[str, ...]:
-    """The tag names in a file's cell ("VIP, Newsletter"), each once, in their order."""
-    parts = re.split(r"[,;]", cell)
+    """The tag names in a file's cell ("VIP, Newsletter"), each once, in their order;
+    control characters are left out and a name too long is cut, so each is a valid name."""
+    parts = re.split(r"[,;]", _CONTROL.sub(" ", cell))
     seen: dict[str, str] = {}
     for part in parts:
-        name = " ".join(part.split())
+        name = " ".join(unicodedata.normalize("NFC", part).split())
         if name and tag_key(name) not in seen:
-            seen[tag_key(name)] = name[:MAX_TAG_NAME]
+            seen[tag_key(name)] = name[:MAX_TAG_NAME].strip()
     return tuple(seen.values())
 
 

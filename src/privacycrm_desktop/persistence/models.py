@@ -543,10 +543,8 @@ PERSONAL_COLUMNS: dict[str, str] = {
 }
 
 
-# -- Tags ----------------------------------------------------------------------------------
-# Coloured labels, many per contact. A tag's name alone is not personal data; that a
-# contact carries it is (catalogue field "tags"). Companies get their tags in a link table
-# of the same shape (``company_tag``), so the tag service handles both alike.
+# -- Tags: coloured labels, many per contact. A tag's name is not personal data; that a
+# contact carries it is (field "tags"). Companies get a link table of the same shape.
 
 
 class Tag(Base):
@@ -575,9 +573,7 @@ class ContactTag(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     # The contact's columns the list sorts by, kept equal by a trigger on ``contact``
-    # (migration 0012): the list filtered by a tag reads a window in any of its orders
-    # from one index below, at any offset, instead of sorting or walking a tag's 100,000
-    # contacts.
+    # (migration 0012): a tag's list reads any window in any order from one index below.
     sort_name: Mapped[str] = mapped_column(String(400), default="")
     organisation: Mapped[str] = mapped_column(String(200), default="")
     city: Mapped[str] = mapped_column(String(200), default="")

@@ -66,8 +66,9 @@ def test_the_dialog_adds_renames_recolours_merges_and_deletes(
     dialog.show()
     _answer_text(monkeypatch, "Nieuwsbrief é")
     dialog.ask_add()
-    assert dialog.selected_tag() is not None
-    assert dialog.selected_tag().name == "Nieuwsbrief é"  # type: ignore[union-attr]
+    made = dialog.selected_tag()
+    assert made is not None
+    assert made.name == "Nieuwsbrief é"
     # A name taken (folded) is refused in the dialog's message line; nothing changes.
     _answer_text(monkeypatch, "vip")
     dialog.ask_add()

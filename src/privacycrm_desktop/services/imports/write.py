@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod
 from privacycrm_desktop.domain.contact_columns import stored_columns
@@ -29,7 +29,6 @@ from privacycrm_desktop.domain.import_rows import ImportedRow, RowConsent
 from privacycrm_desktop.domain.normalize import fold
 from privacycrm_desktop.domain.retention import KeepUntil, RetentionFacts, RetentionRule, keep_until
 from privacycrm_desktop.domain.suppression import name_postcode
-from privacycrm_desktop.domain.tags import PALETTE, tag_key
 from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.contact_writes import (
     CONTACT_COLUMNS,
@@ -43,13 +42,10 @@ from privacycrm_desktop.persistence.models import (
     Contact,
     ContactEmail,
     ContactPhone,
-    ContactTag,
     FieldProvenance,
     ImportBatch,
     Source,
-    Tag,
 )
-from privacycrm_desktop.persistence.tag_queries import COPIED
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports.model import (
@@ -65,6 +61,7 @@ from privacycrm_desktop.services.imports.model import (
     completes_address,
 )
 from privacycrm_desktop.services.imports.plan import CheckedPlan
+from privacycrm_desktop.services.imports.tag_links import put_tags
 from privacycrm_desktop.services.marketing_facts import ensure_salt, point_digest
 from privacycrm_desktop.services.retention import recompute
 
@@ -362,66 +359,9 @@ class Writer:
         search.index_new_rows(conn, fts)
         if consents:
             conn.execute(insert(_T["consent_event"]), consents)
-        self._tag(conn, [(cid, item.tags) for cid, item in enumerate(new, start=first_id)])
+        tagged = [(cid, item.tags) for cid, item in enumerate(new, start=first_id)]
+        put_tags(conn, tagged, self.source_id, self.now, self.actor.user_id)
         return with_consents
-
-    def _tag(self, conn: Connection, tagged: Sequence[tuple[int, Sequence[str]]]) -> None:
-        """Put the named tags on the contacts (the batch's source with each), making the
-        tags no tag's name matches yet; a contact keeps a tag it carries already."""
-        wanted = [(cid, names) for cid, names in tagged if names]
-        if not wanted:
-            return
-        keys = {tag_key(n): n for _cid, names in wanted for n in names}
-        found = conn.execute(select(Tag.folded, Tag.id).where(Tag.folded.in_(list(keys))))
-        ids = {str(key): int(tag_id) for key, tag_id in found}
-        missing = [key for key in keys if key not in ids]
-        if missing:
-            used = int(conn.execute(select(func.count()).select_from(Tag)).scalar_one())
-            conn.execute(
-                insert(_T["tag"]),
-                [
-                    {
-                        "name": keys[key],
-                        "folded": key,
-                        "colour": PALETTE[(used + n) % len(PALETTE)],
-                        "created_by": self.actor.user_id,
-                        "created_at": self.now,
-                    }
-                    for n, key in enumerate(missing)
-                ],
-            )
-            made = conn.execute(select(Tag.folded, Tag.id).where(Tag.folded.in_(missing)))
-            ids.update({str(key): int(tag_id) for key, tag_id in made})
-        contact_ids = [cid for cid, _names in wanted]
-        copied = [getattr(Contact, c) for c in COPIED]
-        sorted_by = {
-            int(row[0]): dict(zip(COPIED, row[1:], strict=True))
-            for row in conn.execute(select(Contact.id, *copied).where(Contact.id.in_(contact_ids)))
-        }
-        carried = set(
-            conn.execute(
-                select(ContactTag.contact_id, ContactTag.tag_id).where(
-                    ContactTag.contact_id.in_(contact_ids)
-                )
-            ).tuples()
-        )
-        rows = []
-        for cid, names in wanted:
-            for tag_id in dict.fromkeys(ids[tag_key(n)] for n in names):
-                if (cid, tag_id) not in carried:
-                    carried.add((cid, tag_id))
-                    rows.append(
-                        {
-                            "contact_id": cid,
-                            "tag_id": tag_id,
-                            "source_id": self.source_id,
-                            "recorded_at": self.now,
-                            "recorded_by": self.actor.user_id,
-                            **sorted_by.get(cid, dict.fromkeys(COPIED, "")),
-                        }
-                    )
-        if rows:
-            conn.execute(insert(_T["contact_tag"]), rows)
 
     def merge(
         self, conn: Connection, merges: Sequence[tuple[int, list[ImportedRow]]]
@@ -534,10 +474,10 @@ class Writer:
                 conn.execute(insert(_T["consent_event"]), self._consent_rows(cid, merged, consents))
                 if cid not in touched:
                     touched.append(cid)
-        self._tag(
-            conn,
-            [(cid, [n for r in rows for n in r.tags]) for cid, rows in merges if cid in current],
-        )
+        tagged = [
+            (cid, [n for r in rows for n in r.tags]) for cid, rows in merges if cid in current
+        ]
+        put_tags(conn, tagged, self.source_id, self.now, user)
         return touched, conflicts
 
 
