@@ -96,6 +96,7 @@ _OUTLOOK_COLUMNS = {
     "birth_date": "Birthday",
     "language": "Language",
     "notes": "Notes",
+    "tags": "Categories",
 }
 #: Outlook's phone columns in its order; "Mobile Phone" takes the first mobile number.
 _OUTLOOK_PHONES = (
@@ -109,7 +110,8 @@ _OUTLOOK_PHONES = (
     "Primary Phone",
 )
 _OUTLOOK_MOBILE = "Mobile Phone"
-#: Outlook's order: names, company, address, phones, birthday, e-mail, language, notes.
+#: Outlook's order: names, company, address, phones, birthday, e-mail, language, notes,
+#: categories (our tags, separated by ";" as Outlook writes them).
 _OUTLOOK_ORDER = (
     "first_name",
     "last_name",
@@ -123,6 +125,7 @@ _OUTLOOK_ORDER = (
     "emails",
     "language",
     "notes",
+    "tags",
 )
 _GOOGLE_COLUMNS = {
     "first_name": "First Name",
@@ -347,7 +350,8 @@ class CsvExportWriter:
             elif field == "phones":
                 cells += self._phone_cells(contact.phones, contact.country)
             elif field == "tags":
-                cells.append(neutralise(join_tags(contact.tags)))
+                separator = ";" if profile is CsvProfile.OUTLOOK else ", "
+                cells.append(neutralise(join_tags(contact.tags, separator)))
             else:
                 text = self._scalar(contact, field)
                 cells.append(birthday_cell(text) if field == "birth_date" else neutralise(text))

@@ -100,6 +100,6 @@ def split_tags(cell: str) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def join_tags(names: Iterable[str]) -> str:
-    """Tag names as one cell of a file: "Newsletter, VIP"."""
-    return ", ".join(names)
+def join_tags(names: Iterable[str], separator: str = ", ") -> str:
+    """Tag names as one cell of a file: "Newsletter, VIP" (Outlook's: "Newsletter;VIP")."""
+    return separator.join(names)
