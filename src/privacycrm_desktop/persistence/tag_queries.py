@@ -167,6 +167,13 @@ def unlink(session: Session, kind: Tagged, tag_id: int, ids: IdsSql) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def drop_links(session: Session, kind: Tagged, tag_id: int) -> int:
+    """Take the tag off every record carrying it; how many did."""
+    table, _column = LINKS[kind]
+    result = session.execute(text(f"DELETE FROM {table} WHERE tag_id = :tag"), {"tag": tag_id})
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def move_links(session: Session, kind: Tagged, from_id: int, into_id: int) -> int:
     """Give every record carrying tag *from_id* tag *into_id* (keeping who put it there
     and when), then drop *from_id*'s links; how many records gained *into_id*."""

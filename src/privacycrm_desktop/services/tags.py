@@ -164,9 +164,7 @@ class TagService:
         with self._uow(write=True) as uow:
             session = uow.session
             tag = _tag(session, tag_id)
-            removed = tag_queries.unlink(
-                session, Tagged.CONTACT, tag_id, ("SELECT contact_id FROM contact_tag", {})
-            )
+            removed = tag_queries.drop_links(session, Tagged.CONTACT, tag_id)
             session.execute(delete(Tag).where(Tag.id == tag.id))
             self._audit(session, actor, "tag.delete", tag_id, f"contacts={removed}")
             return removed
