@@ -16,6 +16,7 @@ HERE = Path(__file__).parent
 BENCHES = (
     "bench_bulk.py",
     "bench_list.py",
+    "bench_select_all.py",
     "bench_search.py",
     "bench_tags.py",
     "bench_startup.py",

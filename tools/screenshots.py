@@ -236,6 +236,10 @@ def _shoot_all(services: Services, owner: Actor, language: str, camera: Camera) 
     window.resize(*WINDOW)
     window.show()
     settle()
+    # The first contact selected: its card shows beside the list.
+    window.view.selectRow(0)
+    window.show_card_of_current()
+    settle()
     camera.shoot(window, "main-window")
 
     contact_id = _contact_story(services, owner, window, camera, story)

@@ -222,7 +222,8 @@ def sign_in(services: Services, settings: UiSettings) -> Actor | None:
     if not services.setup.is_initialised():
         from privacycrm_desktop.ui.startup.first_run_wizard import FirstRunWizard
 
-        wizard = FirstRunWizard(services.setup)
+        # The system's language until one is chosen (UiSettings.language falls back to it).
+        wizard = FirstRunWizard(services.setup, language=settings.language())
         if not wizard.exec() or wizard.actor is None:
             if wizard.database_changed:
                 raise DatabaseChanged
@@ -280,9 +281,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     from privacycrm_desktop.ui.common import main_thread_gc
+    from privacycrm_desktop.ui.common.settings import share_settings
 
     main_thread_gc.install(app)
     settings = UiSettings()
+    share_settings(settings)  # every window remembers its size in them
     apply_language(settings.language())
     signed_in = open_and_sign_in(args.db, settings)
     if signed_in is None:

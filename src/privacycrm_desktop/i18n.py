@@ -31,8 +31,11 @@ __all__ = [
     "current_language",
     "describe_error",
     "describe_explanation",
+    "format_date",
     "format_long_date",
+    "format_moment",
     "format_number",
+    "language_name",
     "ngettext",
     "tr_in",
 ]
@@ -96,6 +99,46 @@ def format_long_date(value: dt.date, language: str | None = None) -> str:
     from babel.dates import format_date
 
     return str(format_date(value, format="long", locale=babel_locale(language)))
+
+
+def format_date(value: dt.date, language: str | None = None) -> str:
+    """A date in the language's short form, with its four-digit year: "2/3/2026" (nl),
+    "02/03/2026" (fr, en)."""
+    from babel.dates import format_skeleton
+
+    # A skeleton rather than CLDR's "short" format, which cuts the year to two digits.
+    return str(format_skeleton("yMMdd", value, locale=babel_locale(language)))
+
+
+def format_moment(
+    moment: dt.datetime, language: str | None = None, *, seconds: bool = False, long: bool = False
+) -> str:
+    """A stored (UTC) moment as local date and time in the language's words:
+    "12 maart 2026 om 10:40", "12 mars 2026 à 10:40", "12 March 2026 at 10:40"; short:
+    "12/03/2026 10:40"."""
+    from babel.dates import format_time
+
+    local = local_moment(moment)
+    clock = str(
+        format_time(local.time(), "HH:mm:ss" if seconds else "HH:mm", locale=babel_locale(language))
+    )
+    if long:
+        day = format_long_date(local.date(), language)
+        lang = language or current_language()
+        return tr_in(lang, "{date} at {time}", date=day, time=clock)
+    return f"{format_date(local.date(), language)} {clock}"
+
+
+def language_name(code: str, language: str | None = None) -> str:
+    """A language's name in the UI language ("nl" -> "Nederlands", "néerlandais", "Dutch");
+    an unknown code as it is."""
+    from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, Language
+
+    try:
+        label = LANGUAGE_LABELS[Language(code)]
+    except ValueError:
+        return code
+    return tr_in(language or current_language(), label)
 
 
 def format_birthday(value: dt.date, language: str | None = None) -> str:

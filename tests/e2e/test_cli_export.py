@@ -90,9 +90,10 @@ def test_export_csv_prints_the_count_and_path(
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert [r["first_name"] for r in rows] == ["Zoë", "'=cmd"]
-    assert rows[0]["phone"] == "+32475123456"  # a number: nothing in it can run
-    assert rows[0]["notes"] == "Line one\nline two"
+    # Column names in the CLI's language (English here), values as stored.
+    assert [r["First name"] for r in rows] == ["Zoë", "'=cmd"]
+    assert rows[0]["Phone"] == "+32475123456"  # a number: nothing in it can run
+    assert rows[0]["Notes"] == "Line one\nline two"
 
 
 @pytest.mark.parametrize(

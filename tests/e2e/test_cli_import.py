@@ -137,7 +137,7 @@ def test_the_default_country_of_an_import_reads_its_phone_numbers(
     assert code == 0, err  # a country may be given by its name too
     assert "1 value needs a look (kept as typed or in the notes)" in out
     assert "  row 2, Mobile Phone: (905) 555-1234 looks like a made-up number (555)" in out
-    assert "2 rows name no country: CA taken" in out
+    assert "2 rows name no country: Canada taken" in out
     done = run_json(
         capsys, ready, "import", str(path), *IMPORT, "customer_relationship", "--country", "CA"
     )
@@ -326,3 +326,17 @@ def test_notes_with_special_category_data_are_kept_only_with_confirm_special(
     assert (done["imported"], done["to_check_count"]) == (1, 0)
     shown = run_json(capsys, ready, "contacts", "show", "2")  # Zoë is 1
     assert shown["notes"] == "diabetes patient"
+
+
+def test_a_merge_says_which_values_it_did_not_take(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text("First name,Last name,E-mail,City\nJan,Peeters,jan@x.be,Gent\n", "utf-8")
+    again = tmp_path / "again.csv"
+    again.write_text("First name,Last name,E-mail,City\nJan,Peeters,jan@x.be,Brugge\n", "utf-8")
+    args = (*IMPORT, "customer_relationship", "--duplicates", "merge")
+    assert run_json(capsys, ready, "import", str(first), *args)["imported"] == 1
+    code, out, err = run(capsys, ready, "import", str(again), *args)
+    assert code == 0, err
+    assert "1 merged row had another value for a field the contact already had" in out

@@ -39,6 +39,7 @@ def test_cleanup_dry_run_then_apply(capsys: pytest.CaptureFixture[str], ready: P
         "skipped": 0,
         "total": 0,
         "scrub": "done",
+        "companies_without_people": [],
     }
     _expire(ready, 1, "customer_relationship")
     dry = run_json(capsys, ready, "cleanup", "--dry-run")

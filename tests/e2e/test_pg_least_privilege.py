@@ -86,6 +86,9 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     "source": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": OPS},
     # Only for roles that see special categories (the default matrix: owner, officer).
     "special_category_datum": {"SELECT": OP, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
+    "company": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE},
+    "company_provenance": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE},
+    "company_link": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     "contact_count": {"SELECT": ALL},
     "keep_until_count": {"SELECT": ALL},
     "consent_event": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": OP, "DELETE": OPS},

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -39,3 +41,55 @@ def collect_on_the_ui_thread() -> Iterator[None]:
         gc.freeze()
     finally:
         gc.enable()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def ui_settings_of_the_tests(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Remembered UI state (last folders, window sizes) goes to a folder of the test run,
+    never to this computer's own settings."""
+    from PySide6.QtCore import QSettings
+
+    folder = str(tmp_path_factory.mktemp("qsettings"))
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, folder)
+
+
+@dataclass
+class SavedOffers:
+    """What the "saved; open it?" box said, the answer the test gives, what was opened."""
+
+    messages: list[str] = field(default_factory=list)
+    answer: str = "nothing"
+    opened: list[str] = field(default_factory=list)
+    #: The real box, for the test of the box itself.
+    original: Callable[[Any], Any] | None = None
+
+
+@pytest.fixture(autouse=True)
+def saved_offers(monkeypatch: pytest.MonkeyPatch) -> SavedOffers:
+    """The "saved; open it?" box never blocks a test: it is answered with ``answer``
+    ("open_file", "open_folder", "nothing"), and nothing is really opened."""
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QAbstractButton, QMessageBox
+
+    from privacycrm_desktop.ui.common import saved_files
+
+    offers = SavedOffers(original=saved_files.ask_what_next)
+
+    def answer(box: QMessageBox) -> QAbstractButton | None:
+        offers.messages.append(f"{box.text()}\n{box.informativeText()}")
+        roles = {
+            "open_file": QMessageBox.ButtonRole.AcceptRole,
+            "open_folder": QMessageBox.ButtonRole.ActionRole,
+            "nothing": QMessageBox.ButtonRole.RejectRole,
+        }
+        for button in box.buttons():
+            if box.buttonRole(button) is roles[offers.answer]:
+                return button
+        return None
+
+    monkeypatch.setattr(saved_files, "ask_what_next", answer)
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", lambda url: offers.opened.append(url.toLocalFile()) or True
+    )
+    return offers

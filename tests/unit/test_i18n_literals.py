@@ -97,8 +97,6 @@ PRINT_FUNCTIONS = {"print", "echo", "fail", "warn", "die"}
 #: (file relative to the package, literal) pairs that are not language, with the reason.
 ALLOWED: dict[tuple[str, str], str] = {
     ("app.py", "PrivacyCRM Desktop"): "the product's name",
-    ("ui/consent/marketing_dialog.py", "PDF (*.pdf)"): "a file-dialog filter: a format's name",
-    ("ui/requests/requests_view.py", "PDF (*.pdf)"): "a file-dialog filter: a format's name",
     ("cli/context.py", "privacycrm-cli: "): "the program's name before every message",
     ("app.py", "first_paint "): "a figure for the start-up benchmark, read by a script",
     ("app.py", "rss_kb "): "a figure for the start-up benchmark, read by a script",

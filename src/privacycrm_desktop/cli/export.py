@@ -26,7 +26,7 @@ from privacycrm_desktop.domain.export_csv import CsvProfile
 from privacycrm_desktop.domain.export_formats import ExportFormat
 from privacycrm_desktop.domain.export_vcard import VcardVersion
 from privacycrm_desktop.domain.purposes import RecipientKind
-from privacycrm_desktop.i18n import _, ngettext
+from privacycrm_desktop.i18n import _, current_language, ngettext
 
 EXPORT_FORMATS = tuple(f.value for f in ExportFormat)
 #: The global output formats, also accepted after the command.
@@ -137,6 +137,7 @@ def cmd_export(ctx: Context) -> int:
         recipient_own_use=a.recipient_own_use,
         csv_profile=CsvProfile(a.csv_profile),
         vcard_version=VcardVersion(a.vcard_version),
+        language=current_language(),
     )
     result = ctx.services.exports.export(ctx.actor(), request, a.out)
     document = {

@@ -232,7 +232,11 @@ def _result_text(
     profile: ImportProfile | None = None,
     left_out: tuple[str, ...] = (),
 ) -> str:
-    from privacycrm_desktop.services.imports import defaults_lines, to_check_line
+    from privacycrm_desktop.services.imports import (
+        conflicts_line,
+        defaults_lines,
+        to_check_line,
+    )
 
     lines = [_("Check only: nothing was imported.")] if dry_run else []
     if profile is not None:
@@ -256,6 +260,8 @@ def _result_text(
         lines.append(
             ngettext("{count} merged", "{count} merged", result.merged).format(count=result.merged)
         )
+    if result.conflicts:
+        lines.append(conflicts_line(result))
     for reason in SkipReason:
         count = result.skipped.get(reason, 0)
         if count:
@@ -385,6 +391,11 @@ def _run(ctx: Context) -> int:
     a = ctx.args
     actor = ctx.actor()
     path = Path(a.file)
+    if a.invalid_out is not None:
+        # Refused before anything is imported, not after.
+        from privacycrm_desktop.services.private_files import check_target
+
+        check_target(a.invalid_out, path)
     shape: FileShape | None = None
     if a.encoding or a.delimiter:
         detected = ctx.services.imports.detect(actor, path)

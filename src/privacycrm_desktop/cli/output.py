@@ -135,6 +135,12 @@ def contact_document(detail: ContactDetail) -> dict[str, Any]:
     for name in hidden:
         document.pop(name, None)
         document["sources"].pop(name, None)
+    if "company_links" in hidden:
+        document.pop("companies", None)
+    elif "organisation" in hidden:
+        # The company's name is the organisation's: left out, not shown empty.
+        for link in document.get("companies", []):
+            link.pop("company_name", None)
     document["hidden"] = hidden
     return document
 
@@ -245,6 +251,12 @@ def contact_text(detail: ContactDetail) -> str:
             rows.append([label, hidden_text(), ""])
         for item in items:
             rows.append([label, item.value, _source_text(item.source)])
+    for link in detail.companies:
+        until = _("until {date}").format(date=link.ended_on.isoformat()) if link.ended_on else ""
+        shown = ", ".join(
+            p for p in (link.company_name, link.function, link.department, until) if p
+        )
+        rows.append([_("Company"), shown, _source_text(link.source)])
     if detail.field_access.get("tags") == "hidden":
         rows.append([_("Tags"), hidden_text(), ""])
     elif detail.tags:

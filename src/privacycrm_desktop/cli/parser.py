@@ -17,6 +17,7 @@ from collections.abc import Callable
 from privacycrm_desktop.cli import (
     audit,
     backup,
+    companies,
     contacts,
     export,
     imports,
@@ -43,6 +44,7 @@ GROUPS: tuple[Callable[[Subparsers, Parents], None], ...] = (
     setup.register,  # init, demo, self-test
     users.register,  # user add|list|deactivate|reactivate|reset-password|role|server-roles
     contacts.register,  # contacts list|show|add
+    companies.register,  # company add|list|show|link
     tags.register,  # tag add|remove|list|rename|colour|merge|delete
     marketing.register,  # consent record, unsubscribe, marketing list
     requests.register,  # request add|list, export-report

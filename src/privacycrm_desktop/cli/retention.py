@@ -93,7 +93,20 @@ def cmd_cleanup(ctx: Context) -> int:
     actor = ctx.actor()
     ctx.services.retention.fill_missing()
     outcome = ctx.services.cleanup.apply(actor, dry_run=ctx.args.dry_run)
-    ctx.emit(cleanup_document(outcome), lambda: _cleanup_text(outcome))
+    document = cleanup_document(outcome)
+    # Companies without people or a purpose of their own: listed for review (by id).
+    companies = ctx.services.companies.cleanup_candidates(actor)
+    document["companies_without_people"] = companies
+
+    def text() -> str:
+        shown = _cleanup_text(outcome)
+        if companies:
+            shown += "\n" + _("Companies without people or purpose: {ids}").format(
+                ids=", ".join(str(c) for c in companies)
+            )
+        return shown
+
+    ctx.emit(document, text)
     return 0
 
 

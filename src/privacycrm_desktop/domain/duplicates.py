@@ -205,12 +205,23 @@ def _points_disagree(a: Person, b: Person) -> bool:
     full name with the same mobile number or postcode outweighs the new address."""
     if a.emails & b.emails:
         return False
+    mobiles_differ = bool(a.mobiles and b.mobiles) and not a.mobiles & b.mobiles
     same_name = len(a.name) >= 2 and a.name == b.name
-    if same_name and (a.mobiles & b.mobiles or (a.postcode and a.postcode == b.postcode)):
+    if same_name and a.mobiles & b.mobiles:
+        return False
+    if (
+        same_name
+        and a.postcode
+        and a.postcode == b.postcode
+        and not mobiles_differ
+        and not (a.street and b.street and a.street != b.street)
+    ):
+        # The same name at the same postcode, the mobile numbers and streets not saying
+        # otherwise: a new e-mail address. Another mobile number or street: a namesake.
         return False
     if a.emails and b.emails:
         return True
-    return bool(a.mobiles and b.mobiles) and not a.mobiles & b.mobiles
+    return mobiles_differ
 
 
 def _organisations_disagree(a: Person, b: Person) -> bool:
@@ -222,12 +233,25 @@ def _organisations_disagree(a: Person, b: Person) -> bool:
     return bool(a.phones and b.phones) and not set(a.phones) & set(b.phones)
 
 
+def _one_a_person_one_an_organisation(a: Person, b: Person) -> bool:
+    """A person's record and an organisation's (no name, an organisation): never one,
+    whatever address or number they share (a sales@ address, a switchboard)."""
+    return bool(a.name) != bool(b.name) and bool((b if a.name else a).organisation)
+
+
 def same_person(a: Person, b: Person, kind: MatchKind) -> bool:
     """Do two records that share a key of *kind* hold one person (nothing disagrees)?
-    Our own export's UID names its contact whatever was edited in the file since."""
+
+    Our own export's UID names its contact whatever was edited in the file since (a move,
+    a new address, a new name with the same e-mail address), unless the row is somebody
+    else altogether: another name with no e-mail address or mobile number in common (a
+    sheet sorted without its UID column, an export used as a template).
+    """
+    other_name = bool(a.name and b.name) and not names_agree(a.name, b.name)
     if kind is MatchKind.UID:
-        return True
-    if a.name and b.name and not names_agree(a.name, b.name):
+        shared = a.emails & b.emails or a.mobiles & b.mobiles
+        return not _one_a_person_one_an_organisation(a, b) and (not other_name or bool(shared))
+    if other_name or _one_a_person_one_an_organisation(a, b):
         return False
     if a.birth_date and b.birth_date and a.birth_date != b.birth_date:
         return False

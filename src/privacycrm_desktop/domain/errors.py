@@ -100,6 +100,16 @@ class SetupError(DomainError):
     """The database is not set up, or is set up already."""
 
 
+class FileInUse(DomainError):
+    """A file the app writes would replace one it works on: the database, or the file being
+    imported. Nothing was written."""
+
+    default_message = N_(
+        "{name} is a file the app is working on (the database or the file read): choose "
+        "another name. Nothing was written."
+    )
+
+
 class ImportFileUnreadable(DomainError):
     """The file cannot be imported at all: empty, not text, no rows, or too big."""
 

@@ -3,8 +3,10 @@ Excel sheet in Dutch or French.
 
 Each profile writes the column names the program itself writes (and reads back):
 
-- ``privacycrm``: our stable English names (``id``, ``uid``, ``first_name``...,
-  ``email_2``, ``phone_2``), as the marketing CSV; E.164 numbers; ISO dates and codes.
+- ``privacycrm``: column names a person reads, in the export's language ("First name",
+  "Voornaam", "Prénom"..., "E-mail 2", "Telefoon 2"), each one a header our import
+  recognises, plus our number and the ``UID`` that finds the contact again; E.164 numbers;
+  ISO dates and codes, so the values come back as they were.
 - ``outlook``: Outlook's own export (the names Microsoft documents in "Create or edit .csv
   files to import into Outlook": ``First Name``, ``Company``, ``Business Street``,
   ``Business Phone``, ``Mobile Phone``, ``E-mail Address``, ``E-mail 2 Address``...); the
@@ -72,19 +74,24 @@ DELIMITERS = {
     CsvProfile.EXCEL_FR: ";",
 }
 
+#: Our own columns in English (in Dutch and French: the Excel sheets' names, below).
 _OWN_COLUMNS = {
-    "first_name": "first_name",
-    "last_name": "last_name",
-    "organisation": "organisation",
-    "street": "street",
-    "postcode": "postcode",
-    "city": "city",
-    "country": "country",
-    "language": "language",
-    "birth_date": "birth_date",
-    "notes": "notes",
-    "tags": "tags",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "organisation": "Organisation",
+    "street": "Street",
+    "postcode": "Postcode",
+    "city": "City",
+    "country": "Country",
+    "language": "Language",
+    "birth_date": "Birth date",
+    "notes": "Notes",
+    "emails": "E-mail",
+    "phones": "Phone",
+    "tags": "Tags",
 }
+#: The column of our own contact number (left out by an import; the UID finds the contact).
+_OWN_NUMBER = {"nl": "PrivacyCRM-nummer", "fr": "N° PrivacyCRM", "en": "PrivacyCRM no."}
 _OUTLOOK_COLUMNS = {
     "first_name": "First Name",
     "last_name": "Last Name",
@@ -268,9 +275,12 @@ class CsvExportWriter:
         emails: int,
         phones: int,
         profile: CsvProfile = CsvProfile.PRIVACYCRM,
+        language: str = "en",
     ) -> None:
         self._fields = tuple(fields)
         self._profile = profile
+        # The language of our own profile's column names (nl, fr or en).
+        self._language = language if language in _OWN_NUMBER else "en"
         self._emails = max(emails, 1)
         self._phones = max(phones, 1)
         self._writer = csv.writer(stream, delimiter=DELIMITERS[profile], lineterminator="\r\n")
@@ -294,14 +304,14 @@ class CsvExportWriter:
     def header(self) -> list[str]:
         """The header row."""
         profile = self._profile
-        header = ["id", "uid"] if profile is CsvProfile.PRIVACYCRM else []
+        header = [_OWN_NUMBER[self._language], "UID"] if profile is CsvProfile.PRIVACYCRM else []
         for field in self._order():
             if field == "emails":
                 header += self._email_columns()
             elif field == "phones":
                 header += self._phone_columns()
             elif profile is CsvProfile.PRIVACYCRM:
-                header.append(_OWN_COLUMNS[field])
+                header.append(self._own_columns()[field])
             elif profile is CsvProfile.OUTLOOK:
                 header.append(_OUTLOOK_COLUMNS[field])
             elif profile is CsvProfile.GOOGLE:
@@ -310,10 +320,13 @@ class CsvExportWriter:
                 header.append(_EXCEL_COLUMNS[_language_of(profile)][field])
         return header
 
+    def _own_columns(self) -> dict[str, str]:
+        return _OWN_COLUMNS if self._language == "en" else _EXCEL_COLUMNS[self._language]
+
     def _email_columns(self) -> list[str]:
         count, profile = self._emails, self._profile
         if profile is CsvProfile.PRIVACYCRM:
-            return _numbered("email", count, "{name}_{n}")
+            return _numbered(self._own_columns()["emails"], count)
         if profile is CsvProfile.OUTLOOK:
             return ["E-mail Address"] + [f"E-mail {n} Address" for n in range(2, count + 1)]
         if profile is CsvProfile.GOOGLE:
@@ -327,7 +340,7 @@ class CsvExportWriter:
     def _phone_columns(self) -> list[str]:
         count, profile = self._phones, self._profile
         if profile is CsvProfile.PRIVACYCRM:
-            return _numbered("phone", count, "{name}_{n}")
+            return _numbered(self._own_columns()["phones"], count)
         if profile is CsvProfile.OUTLOOK:
             return self._outlook_phones()
         if profile is CsvProfile.GOOGLE:

@@ -131,7 +131,7 @@ def vcard(
     """One contact as a vCard of *version*: CRLF line ends, text escaped, lines folded.
 
     Only the *fields* are read from *contact*. FN, which both versions require, is the
-    name, else the organisation, else empty.
+    name, else the organisation, else the first e-mail address or phone number.
     """
     shown = set(fields)
 
@@ -151,7 +151,12 @@ def vcard(
     if contact.uid:
         lines.append("UID:" + contact.uid)
     first, last, organisation = value("first_name"), value("last_name"), value("organisation")
-    full = " ".join(part for part in (first, last) if part) or organisation
+    # FN may not be empty: a card without a name or organisation is shown by its first
+    # address or number, as address books do (the import knows it for no name).
+    points = (*values("emails"), *values("phones"))
+    full = (
+        " ".join(part for part in (first, last) if part) or organisation or next(iter(points), "")
+    )
     lines.append("FN:" + escape_text(full))
     if first or last or version is VcardVersion.V3:
         lines.append(f"N:{escape_text(last)};{escape_text(first)};;;")

@@ -236,6 +236,15 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         (_CRM,),
         value=ValueKind.SEPARATE,
     ),
+    # The companies a person works (or worked) at, with function and department: kept
+    # apart (company_link rows); the company's own values are a legal entity's.
+    FieldSpec(
+        "company_links",
+        N_("Companies and functions"),
+        Sensitivity.NORMAL,
+        (_CRM, _INVOICING, _PROSPECTS),
+        value=ValueKind.SEPARATE,
+    ),
 )
 
 FIELDS_BY_NAME = {spec.name: spec for spec in FIELD_CATALOGUE}

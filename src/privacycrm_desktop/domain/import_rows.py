@@ -61,6 +61,7 @@ from privacycrm_desktop.domain.import_values import (
     consent_answer,
     country_for,
     country_language,
+    email_in,
     in_column_order,
     notes_line,
     printable,
@@ -85,6 +86,18 @@ NOTHING_IDENTIFIES = N_(
 
 
 # -- cell values ---------------------------------------------------------------------------
+
+#: What a sheet holds where it knows nothing (folded): never a name, address or number.
+_FILLERS = frozenset(
+    {"n/a", "na", "n.a.", "nvt", "n.v.t.", "none", "unknown", "onbekend", "inconnu",
+     "geen", "aucun", "aucune", "nil", "null", "-", "--", ".", "?", "??", "0", "x", "/"}
+)  # fmt: skip
+
+
+def says_something(cell: str) -> bool:
+    """Does a cell hold a value, not a filler ("n/a", "onbekend", "-", "?")?"""
+    text = " ".join(cell.split()).casefold()
+    return bool(text) and text not in _FILLERS
 
 
 def country_code(cell: str) -> str:
@@ -415,7 +428,7 @@ def _points(row_number: int, found: _Cells, region: str) -> tuple[list[str], lis
     emails: list[str] = []
     for header, raw in found.emails:
         try:
-            value = normalise_email(raw)
+            value = normalise_email(email_in(raw))
         except InvalidValue:
             value = printable(raw)
             if not value:
@@ -501,7 +514,8 @@ def read_row(
     values = found.values
     first, last = _names(values)
     organisation = values.get(F.ORGANISATION, "")
-    if not (first.strip() or last.strip() or organisation.strip() or found.emails or found.phones):
+    named = (first, last, organisation, *(raw for _h, raw in found.emails))
+    if not any(says_something(v) for v in (*named, *(raw for _h, raw in found.phones))):
         return [RowProblem(row_number, "", NOTHING_IDENTIFIES), *found.problems]
     if found.problems:
         return found.problems

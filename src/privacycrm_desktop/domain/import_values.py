@@ -131,6 +131,26 @@ def country_language(country: str, postcode: str = "") -> Language:
     return _COUNTRY_LANGUAGE.get(country, DEFAULT_LANGUAGE)
 
 
+# -- e-mail addresses ------------------------------------------------------------------------
+
+
+def email_in(text: str) -> str:
+    """The address in an e-mail cell as programs and people write one: a display name with
+    the address in angle brackets ("Jan Peeters <jan@x.be>", read by the standard library's
+    ``parseaddr``), a ``mailto:`` link, a full stop after it. Other text is returned as it is.
+    """
+    from email.utils import parseaddr
+    from urllib.parse import unquote
+
+    candidate = text.strip()
+    if candidate[:7].casefold() == "mailto:":
+        candidate = unquote(candidate[7:].split("?", 1)[0])
+    if "<" in candidate and candidate.rstrip().endswith(">"):
+        _name, address = parseaddr(candidate)
+        candidate = address or candidate
+    return candidate.strip().rstrip(".")
+
+
 # -- phone numbers ---------------------------------------------------------------------------
 
 
@@ -302,6 +322,7 @@ __all__ = [
     "consent_answer",
     "country_for",
     "country_language",
+    "email_in",
     "in_column_order",
     "notes_line",
     "phone_region",

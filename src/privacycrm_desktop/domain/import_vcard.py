@@ -323,8 +323,17 @@ def card_values(vcard: Any) -> _Card:
     _place_points(found.phones, "Phone", card.phones, card.notes)
     no_name = not card.values.get("N (family)") and not card.values.get("N (given)")
     fn, org = card.values.get("FN", ""), card.values.get("ORG", "")
-    if "@" in fn and " " not in fn:
-        # Programs that know only an address write it as the display name: no name.
+    digits = "".join(ch for ch in fn if ch.isdigit())
+    if (
+        ("@" in fn and " " not in fn)
+        or fn.strip().casefold() in {e.strip().casefold() for e in card.emails}
+        or (
+            len(digits) >= 6
+            and any(digits == "".join(ch for ch in p if ch.isdigit()) for p in card.phones)
+        )
+    ):
+        # Programs that know only an address or a number write it as the display name
+        # (as we do): no name.
         card.values["FN"] = fn = ""
     if found.kind in ("org", "organization", "company") or (
         no_name and fn and fn.casefold() == org.casefold()

@@ -198,3 +198,18 @@ def normalise_vat(text: str) -> str:
         raise InvalidValue(
             N_("{value} is not a valid enterprise or VAT number."), value=candidate
         ) from None
+
+
+def vat_display(stored: str) -> str:
+    """An enterprise or VAT number as people write it: "BE0403170701" -> "BE 0403.170.701".
+
+    Belgian numbers get their dotted form; another country's number its prefix, a space
+    and the rest as stored; anything else (not a compact VAT number) is shown as stored.
+    """
+    compact = "".join(ch for ch in stored.upper() if ch.isalnum())
+    if len(compact) < 3 or not compact[:2].isalpha():
+        return stored
+    prefix, number = compact[:2], compact[2:]
+    if prefix == "BE" and number.isdigit() and len(number) == 10:
+        return f"BE {number[:4]}.{number[4:7]}.{number[7:]}"
+    return f"{prefix} {number}"

@@ -308,3 +308,23 @@ class Selection:
     def count(self, candidates: int) -> int:
         """How many of *candidates* (all of them, ``ids`` among them) are handled."""
         return candidates - len(self.ids) if self.everyone else len(self.ids)
+
+
+def cleanup_reminder_due(
+    today: dt.date, reminder: tuple[int, int], shown_in: int | None, expired: int
+) -> bool:
+    """Whether the yearly cleanup reminder shows today.
+
+    Once a year, from the reminder's (month, day) on, and only when some contact is past
+    its keep-until date: a new database (or one cleaned already) has nothing to clean, and
+    its reminder waits, unspent, for the day one has.
+
+    Args:
+        today: the date now.
+        reminder: (month, day) from which the reminder may show each year.
+        shown_in: the year it last showed, if ever.
+        expired: how many contacts are past their keep-until date.
+    """
+    if expired <= 0 or shown_in == today.year:
+        return False
+    return today >= dt.date(today.year, *reminder)

@@ -7,6 +7,7 @@ text is scanned for words that suggest it, so the user is warned before saving.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -73,7 +74,10 @@ class TermHit:
     """A word in a text that suggests a special category."""
 
     category: SpecialCategory
+    #: The word as the text has it ("Diabète", "diabetes"): what a message quotes.
     term: str
+    #: The list's term that found it, folded ("diabet").
+    stem: str = ""
 
 
 def parse_terms(text: str) -> dict[SpecialCategory, tuple[str, ...]]:
@@ -100,7 +104,7 @@ def scan(text: str, term_lists: Iterable[SpecialCategoryTerms]) -> list[TermHit]
     Matching is on folded text ("Diabète" finds "diabete") at word starts, so "diabet"
     finds "diabetes" and "diabetic" but "ras" does not find "terras".
     """
-    folded = fold(text)
+    folded, origin = _fold_with_origin(text)
     hits: dict[SpecialCategory, TermHit] = {}
     for terms in term_lists:
         for category, words in terms.items():
@@ -108,10 +112,40 @@ def scan(text: str, term_lists: Iterable[SpecialCategoryTerms]) -> list[TermHit]
                 continue
             for word in words:
                 found = re.finditer(r"(?<!\w)" + re.escape(word), folded)
-                if any(not _in_street_name(folded, m.start()) for m in found):
-                    hits[category] = TermHit(category, word)
+                start = next(
+                    (m.start() for m in found if not _in_street_name(folded, m.start())), None
+                )
+                if start is not None:
+                    typed = _typed_word(text, folded, origin, start)
+                    hits[category] = TermHit(category, typed, word)
                     break
     return [hits[c] for c in SpecialCategory if c in hits]
+
+
+def _fold_with_origin(text: str) -> tuple[str, list[int]]:
+    """*text* folded as ``fold`` does, with the index in *text* of each folded character
+    (folding may change the length: "ß" becomes "ss", a combining accent goes)."""
+    if text.isascii():
+        return text.lower(), list(range(len(text)))
+    parts: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        folded = fold(char)
+        parts.append(folded)
+        origin += [index] * len(folded)
+    return "".join(parts), origin
+
+
+def _typed_word(text: str, folded: str, origin: list[int], start: int) -> str:
+    """The whole word of *text* whose folded form starts at *start* ("diabet" in the
+    folded text finds "Diabète" as typed)."""
+    end = start + len(re.match(r"\w*", folded[start:])[0])  # type: ignore[index]
+    first = origin[start]
+    last = origin[max(start, end - 1)] + 1
+    # The accents that follow the last letter (decomposed text) belong to the word.
+    while last < len(text) and unicodedata.combining(text[last]):
+        last += 1
+    return text[first:last]
 
 
 #: Endings of Dutch street names ("Kerkstraat", "Ziekenhuislaan", "Kapelsesteenweg").

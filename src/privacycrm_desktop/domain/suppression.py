@@ -14,6 +14,7 @@ import hmac
 from collections.abc import Sequence
 from enum import StrEnum
 
+from privacycrm_desktop.domain.duplicates import is_mobile
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.normalize import fold
 from privacycrm_desktop.domain.text import N_
@@ -84,14 +85,28 @@ def name_postcode(first_name: str, last_name: str, postcode: str) -> str:
     return f"{name}|{postcode}" if name and postcode.strip() else ""
 
 
+def numbers_to_look_up(emails: Sequence[str], phones: Sequence[str]) -> list[str]:
+    """The numbers a record is looked up on the list by.
+
+    The list keeps every number of a person who was erased or objected, a shared landline
+    too. A record with an e-mail address or a mobile number of its own is looked up by those
+    and its mobile numbers only: a colleague or the company behind the same switchboard is
+    not that person. A record with nothing but landlines is looked up by them all.
+    """
+    mobiles = [p for p in phones if is_mobile(p)]
+    return mobiles if emails or mobiles else list(phones)
+
+
 def suppression_points(
     emails: Sequence[str], phones: Sequence[str], first: str, last: str, postcode: str
 ) -> list[tuple[HashKind, str]]:
     """The points a person is looked up on the list by, normalised: every e-mail address,
-    every E.164 number (a shared landline too: an erased person is recognised by any of
-    their points) and the folded name + postcode."""
+    the numbers ``numbers_to_look_up`` gives, and the folded name + postcode."""
     keys = [(HashKind.EMAIL, normalised_point(HashKind.EMAIL, e)) for e in emails]
-    keys += [(HashKind.PHONE, normalised_point(HashKind.PHONE, p)) for p in phones]
+    keys += [
+        (HashKind.PHONE, normalised_point(HashKind.PHONE, p))
+        for p in numbers_to_look_up(emails, phones)
+    ]
     key = name_postcode(first, last, postcode)
     if key:
         keys.append((HashKind.NAME_POSTCODE, normalised_point(HashKind.NAME_POSTCODE, key)))

@@ -21,6 +21,8 @@ SORTS: dict[str, tuple[str, str]] = {
     "organisation": ("organisation, sort_name, id", "ix_contact_org_sort"),
     "city": ("city, sort_name, id", "ix_contact_city_sort"),
     "relationship": ("relationship, sort_name, id", "ix_contact_relationship_sort"),
+    #: The whole index (keep_until, keep_reason, id): no sorting step on a million rows.
+    "keep_until": ("keep_until, keep_reason, id", "ix_contact_keep_until"),
     #: The order contacts were entered in: for a role that may read no name,
     #: as any other order would give away one of the fields hidden from it.
     ENTRY_ORDER: ("id", ""),
@@ -137,11 +139,14 @@ def _walked_matches(
     descending: bool,
     offset: int,
     limit: int,
+    index: str = "",
 ) -> Sequence[Row[tuple[object, ...]]]:
     """A window of the contacts ``c`` meeting *condition*, found by walking the sort index
-    in order: it stops at the window's end, and only the window's rows are read."""
+    (or *index*) in order: it stops at the window's end, and only the window's rows are
+    read."""
     query_offset, query_limit, query_descending = _plan(total, offset, limit, descending)
-    order, index = _order(sort, query_descending)
+    order, sort_index = _order(sort, query_descending)
+    index = index or sort_index
     sql = (
         f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("
         f"SELECT c.id FROM contact AS c {_indexed_by(session, index)} WHERE {condition} "
@@ -209,3 +214,77 @@ def phone_window(
         "AND p.number >= :low AND p.number < :high)"
     )
     return _walked_matches(session, condition, params, total, sort, descending, offset, limit)
+
+
+# -- saved views (filters) ------------------------------------------------------------
+
+#: The consent events that decide a state: none later for the same purpose and channel,
+#: and no opt-out recorded at the same moment (the least permissive of a moment wins).
+_DECIDING = (
+    "NOT EXISTS (SELECT 1 FROM consent_event AS later WHERE later.contact_id = e.contact_id "
+    "AND later.purpose_id = e.purpose_id AND later.channel = e.channel "
+    "AND (later.recorded_at > e.recorded_at OR (later.recorded_at = e.recorded_at "
+    "AND later.status = 'opt_out')))"
+)
+
+
+def consent_holders(statuses: Sequence[str]) -> str:
+    """SQL selecting the contacts for whom a marketing purpose's deciding event on the
+    channel ``:channel`` has one of *statuses* and has not expired by ``:today``.
+
+    Read from the consent events (a few per contact, by their contact index), never by a
+    scan of the contacts.
+    """
+    wanted = ", ".join(f"'{status}'" for status in statuses)
+    return (
+        "SELECT e.contact_id FROM consent_event AS e JOIN purpose AS p ON p.id = e.purpose_id "
+        f"WHERE p.is_marketing AND e.channel = :channel AND e.status IN ({wanted}) "
+        "AND e.contact_id IS NOT NULL AND (e.expires_on IS NULL OR e.expires_on >= :today) "
+        f"AND {_DECIDING}"
+    )
+
+
+def count_where(session: Session, condition: str, params: dict[str, object]) -> int:
+    """Number of contacts ``c`` meeting *condition*."""
+    sql = f"SELECT count(*) FROM contact AS c WHERE {condition}"
+    return int(session.execute(text(sql), params).scalar_one())
+
+
+def filtered_window(
+    session: Session,
+    condition: str,
+    params: dict[str, object],
+    total: int,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+    index: str = "",
+) -> Sequence[Row[tuple[object, ...]]]:
+    """A window of the contacts ``c`` meeting *condition* (*total* of them), in order.
+
+    As for a search: a few matches are found first and sorted, many are found by walking
+    the sort index (or *index*, one in the same order that also narrows the walk), which
+    stops at the window's end.
+    """
+    if total <= SMALL_MATCH_SET:
+        ids = f"SELECT c.id FROM contact AS c WHERE {condition}"
+        return _sorted_matches(session, ids, params, sort, descending, offset, limit)
+    return _walked_matches(
+        session, condition, params, total, sort, descending, offset, limit, index
+    )
+
+
+def count_keep_until(session: Session, low: object, high: object) -> int:
+    """Contacts kept until a day from *low* to *high* (None: open), from the per-day counts
+    the triggers keep (migration 0004): a few thousand rows, not a third of the index."""
+    conditions, params = [], {}
+    if low is not None:
+        conditions.append("day >= :low")
+        params["low"] = low
+    if high is not None:
+        conditions.append("day <= :high")
+        params["high"] = high
+    where = " AND ".join(conditions) or "1 = 1"
+    sql = f"SELECT coalesce(sum(n), 0) FROM keep_until_count WHERE {where}"
+    return int(session.execute(text(sql), params).scalar_one())

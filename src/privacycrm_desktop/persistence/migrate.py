@@ -24,7 +24,7 @@ from privacycrm_desktop.persistence.postgres import grants, roles
 MIGRATION_LOCK_KEY = 0x50_43_52_4D_4D_49_47_52
 
 #: The newest revision in migrations/versions (a test keeps it in step with Alembic).
-HEAD_REVISION = "0012_tags"
+HEAD_REVISION = "0013_tags"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -82,7 +82,7 @@ _KEEP_UNTIL_TRIGGERS = (
 )
 
 
-#: As in migration 0012: a tag's contacts carry the columns the filtered list sorts by.
+#: As in migration 0013: a tag's contacts carry the columns the filtered list sorts by.
 _TAG_SORT_TRIGGER = (
     "CREATE TRIGGER IF NOT EXISTS contact_tag_sort_name "
     "AFTER UPDATE OF sort_name, organisation, city, relationship ON contact "

@@ -177,7 +177,9 @@ class Contact(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
-        Index("ix_contact_sort", "sort_name", "id"),
+        # With the keep-until date and reason: the list's expiry views walk it without
+        # reading rows (migration 0011).
+        Index("ix_contact_sort", "sort_name", "id", "keep_until", "keep_reason"),
         Index("ix_contact_city_sort", "city", "sort_name", "id"),
         Index("ix_contact_org_sort", "organisation", "sort_name", "id"),
         Index("ix_contact_relationship_sort", "relationship", "sort_name", "id"),
@@ -540,6 +542,14 @@ PERSONAL_COLUMNS: dict[str, str] = {
     "contact_phone.number": "phones",
     "special_category_datum.value": "special_categories",
     "special_category_datum.category": "special_categories",
+    # Companies (persistence/company_models.py): a person's link to one is the person's
+    # data; the company's own values are a legal entity's, guarded by the organisation's
+    # row of the matrix (services/companies.py).
+    "company_link.company_id": "company_links",
+    "company_link.function": "company_links",
+    "company_link.department": "company_links",
+    "company_link.started_on": "company_links",
+    "company_link.ended_on": "company_links",
 }
 
 
@@ -573,7 +583,7 @@ class ContactTag(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     # The contact's columns the list sorts by, kept equal by a trigger on ``contact``
-    # (migration 0012): a tag's list reads any window in any order from one index below.
+    # (migration 0013): a tag's list reads any window in any order from one index below.
     sort_name: Mapped[str] = mapped_column(String(400), default="")
     organisation: Mapped[str] = mapped_column(String(200), default="")
     city: Mapped[str] = mapped_column(String(200), default="")

@@ -12,18 +12,32 @@ are translated here; every value from the database is escaped before it reaches
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from privacycrm_desktop.domain.normalize import vat_display
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import tr_in
-from privacycrm_desktop.reports.styles import FONT, FONT_BOLD, build_pdf, long_date, styles, text
+from privacycrm_desktop.i18n import LANGUAGES, tr_in
+from privacycrm_desktop.reports.styles import (
+    CELL_PADDING,
+    CELL_SIZE,
+    FONT,
+    FONT_BOLD,
+    build_pdf,
+    header_widths,
+    kept_with_text,
+    long_date,
+    styles,
+    text,
+    typography,
+)
 
 #: A value longer than this is printed below its table, where it may run over pages.
 LONG_VALUE = 400
-_PADDING = 3
-_CELL_SIZE = 8
+_PADDING = CELL_PADDING
+_CELL_SIZE = CELL_SIZE
 
 
 @dataclass(frozen=True)
@@ -155,16 +169,58 @@ RIGHTS = (
 )
 
 
-def _source_text(lang: str, source: ReportSource | None) -> str:
+def source_text(lang: str, source: ReportSource) -> str:
+    """A source as the report names it: "Business card: Salon Batibouw", or only the kind
+    when its description merely repeats it ("Business card", not "Business card: Business
+    card"); a description that starts with the kind loses that start ("Business card,
+    Horeca fair" reads "Business card: Horeca fair")."""
+    kind = tr_in(lang, source.kind)
+    names = {kind.casefold(), source.kind.casefold()} | {
+        tr_in(other, source.kind).casefold() for other in LANGUAGES
+    }
+    description = source.description.strip()
+    for name in sorted(names, key=len, reverse=True):
+        if description.casefold().startswith(name):
+            rest = description[len(name) :]
+            if not rest or rest[0] in " ,:;-–(":
+                description = rest.strip(" ,:;-–")
+                break
+    if not description:
+        return kind
+    return tr_in(lang, "{kind}: {description}", kind=kind, description=description)
+
+
+def _origin(lang: str, source: ReportSource | None, held_since: dt.date | None) -> str:
+    """The line above a group of data: where it came from and since when it is held."""
+    date = long_date(held_since, lang) if held_since is not None else "-"
     if source is None:
-        return "-"
+        return tr_in(lang, "Source not recorded; held since {date}", date=date)
     return tr_in(
-        lang,
-        "{kind}: {description} ({date})",
-        kind=tr_in(lang, source.kind),
-        description=source.description,
-        date=long_date(source.obtained_on, lang),
+        lang, "From: {source}; held since {date}", source=source_text(lang, source), date=date
     )
+
+
+def _count_sentences(lang: str, data: AccessReportData) -> list[str]:
+    """The summary's counts as sentences: none, one or several, never "0 recipients"."""
+    items, purposes, recipients = len(data.data), len(data.purposes), len(data.recipients)
+    out = [
+        tr_in(lang, "We hold one item of personal data about you.")
+        if items == 1
+        else tr_in(lang, "We hold {count} items of personal data about you.", count=items)
+    ]
+    if purposes == 0:
+        out.append(tr_in(lang, "No purpose is recorded for your data."))
+    elif purposes == 1:
+        out.append(tr_in(lang, "We use it for one purpose."))
+    else:
+        out.append(tr_in(lang, "We use it for {count} purposes.", count=purposes))
+    if recipients == 0:
+        out.append(tr_in(lang, "We have not passed your data to anyone."))
+    elif recipients == 1:
+        out.append(tr_in(lang, "We passed your data to one recipient."))
+    else:
+        out.append(tr_in(lang, "We passed your data to {count} recipients.", count=recipients))
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -200,15 +256,21 @@ def _wrap(value: str, font: str, width: float) -> str:
     return "\n".join(lines)
 
 
-def _table(rows: list[list[Any]], widths: list[float]) -> Any:
-    """A table whose first row is the header; text cells are wrapped plain strings."""
+def _table(rows: list[list[Any]], widths: list[float], spanned: Sequence[int] = ()) -> Any:
+    """A table whose first row is the header; text cells are wrapped plain strings.
+
+    The columns are widened where a header word would not fit whole; the rows numbered in
+    *spanned* are one cell across the table (a group's line: where its data came from).
+    """
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
+    widths = header_widths([str(h) for h in rows[0]], widths)
     room = [w - 2 * _PADDING for w in widths]
+    across = sum(widths) - 2 * _PADDING
     cells = [
         [
-            _wrap(value, FONT_BOLD if index == 0 else FONT, width)
+            _wrap(value, FONT_BOLD if index == 0 else FONT, across if index in spanned else width)
             if isinstance(value, str)
             else value
             for value, width in zip(row, room, strict=True)
@@ -216,21 +278,23 @@ def _table(rows: list[list[Any]], widths: list[float]) -> Any:
         for index, row in enumerate(rows)
     ]
     table = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), FONT),
-                ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
-                ("FONTSIZE", (0, 0), (-1, -1), _CELL_SIZE),
-                ("LEADING", (0, 0), (-1, -1), _CELL_SIZE + 2),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e9ef")),
-                ("LEFTPADDING", (0, 0), (-1, -1), _PADDING),
-                ("RIGHTPADDING", (0, 0), (-1, -1), _PADDING),
-            ]
-        )
-    )
+    commands: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
+        ("FONTSIZE", (0, 0), (-1, -1), _CELL_SIZE),
+        ("LEADING", (0, 0), (-1, -1), _CELL_SIZE + 2),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e9ef")),
+        ("LEFTPADDING", (0, 0), (-1, -1), _PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), _PADDING),
+    ]
+    for index in spanned:
+        commands += [
+            ("SPAN", (0, index), (-1, index)),
+            ("BACKGROUND", (0, index), (-1, index), colors.HexColor("#f3f5f8")),
+        ]
+    table.setStyle(TableStyle(commands))
     return table
 
 
@@ -246,11 +310,21 @@ def render(data: AccessReportData, language: str) -> bytes:  # noqa: PLR0912, PL
     def t(message: str, **params: Any) -> str:
         return tr_in(lang, message, **params)
 
-    def heading(value: str) -> Any:
-        return Paragraph(text(value), s.heading)
+    def heading(value: str) -> list[Any]:
+        return kept_with_text(Paragraph(text(typography(lang, value)), s.heading))
 
     def body(value: str) -> Any:
-        return Paragraph(text(value), s.body)
+        return Paragraph(text(typography(lang, value)), s.body)
+
+    def subheading(value: str) -> list[Any]:
+        return kept_with_text(Paragraph(text(value), s.subheading))
+
+    def label(value: str) -> str:
+        """A label of the report's own (a column header, a kind): French spacing."""
+        return typography(lang, value)
+
+    # "Label: explanation" in the language's typography ("Libellé : ..." in French).
+    sep = typography(lang, "x: ")[1:]
 
     def date(value: dt.date) -> str:
         return long_date(value, lang)
@@ -260,39 +334,32 @@ def render(data: AccessReportData, language: str) -> bytes:  # noqa: PLR0912, PL
         Paragraph(text(title), s.title),
         Paragraph(
             text(
-                tr_in(
-                    lang,
-                    "Access report for {name}, drawn up on {date}. Reference: {reference}.",
-                    name=data.subject,
-                    date=date(data.generated_on),
-                    reference=data.reference,
+                label(
+                    tr_in(
+                        lang,
+                        "Access report for {name}, drawn up on {date}. Reference: {reference}.",
+                        name=data.subject,
+                        date=date(data.generated_on),
+                        reference=data.reference,
+                    )
                 )
             ),
             s.small,
         ),
     ]
 
-    story.append(heading(tr_in(lang, "Who we are")))
+    story.extend(heading(tr_in(lang, "Who we are")))
     controller = [data.controller, data.address]
     if data.vat_number:
-        controller.append(tr_in(lang, "Enterprise number: {number}", number=data.vat_number))
+        # "BE 0403.170.701", never broken between the country and the number.
+        number = vat_display(data.vat_number).replace(" ", "\u00a0")
+        controller.append(tr_in(lang, "Enterprise number: {number}", number=number))
     if data.privacy_email:
         controller.append(tr_in(lang, "Privacy contact: {email}", email=data.privacy_email))
     story.append(body("\n".join(controller)))
 
-    story.append(heading(tr_in(lang, "In short")))
-    story.append(
-        body(
-            tr_in(
-                lang,
-                "We hold {data} items of personal data about you, for {purposes} purposes. "
-                "We passed data to {recipients} recipients.",
-                data=len(data.data),
-                purposes=len(data.purposes),
-                recipients=len(data.recipients),
-            )
-        )
-    )
+    story.extend(heading(tr_in(lang, "In short")))
+    story.append(body(" ".join(_count_sentences(lang, data))))
     several = len(data.records) > 1
     if several:
         story.append(
@@ -356,78 +423,84 @@ def render(data: AccessReportData, language: str) -> bytes:  # noqa: PLR0912, PL
             )
         )
 
-    story.append(heading(tr_in(lang, "Your data and where it came from")))
+    story.extend(heading(tr_in(lang, "Your data and where it came from")))
     groups = [(r.label, r.data) for r in data.records] if several else [("", data.data)]
-    for label, items in groups:
-        if label:
-            story.append(Paragraph(f"<b>{text(label)}</b>", s.body))
-        rows = [[t(h) for h in (N_("Data"), N_("Value"), N_("Source"), N_("Held since"))]]
-        long_values: list[ReportDatum] = []
+    for record_label, items in groups:
+        if record_label:
+            story.extend(subheading(record_label))
+        # The data grouped by where it came from: the source is said once, above its data,
+        # not repeated on every row.
+        by_origin: dict[str, list[ReportDatum]] = {}
         for datum in items:
-            value = datum.value
-            if len(value) > LONG_VALUE:
-                long_values.append(datum)
-                value = tr_in(lang, "(printed in full below the table)")
-            rows.append(
-                [
-                    (t(datum.label)),
-                    (value),
-                    (_source_text(lang, datum.source)),
-                    (date(datum.held_since) if datum.held_since else "-"),
-                ]
-            )
-        story.append(_table(rows, [30 * mm, 58 * mm, 58 * mm, 28 * mm]))
+            by_origin.setdefault(_origin(lang, datum.source, datum.held_since), []).append(datum)
+        rows: list[list[Any]] = [[label(t(h)) for h in (N_("Data"), N_("Value"))]]
+        spanned: list[int] = []
+        long_values: list[ReportDatum] = []
+        for origin, data_items in by_origin.items():
+            spanned.append(len(rows))
+            rows.append([label(origin), ""])
+            for datum in data_items:
+                value = datum.value
+                if len(value) > LONG_VALUE:
+                    long_values.append(datum)
+                    value = tr_in(lang, "(printed in full below the table)")
+                rows.append([label(t(datum.label)), value])
+        story.append(_table(rows, [52 * mm, 122 * mm], spanned))
         for datum in long_values:
-            story.append(Paragraph(f"<b>{text(t(datum.label))}</b>", s.body))
-            story.append(body(datum.value))
+            story.extend(subheading(label(t(datum.label))))
+            story.append(Paragraph(text(datum.value), s.body))
 
-    story.append(heading(tr_in(lang, "Why we keep it")))
+    story.extend(heading(tr_in(lang, "Why we keep it")))
     if data.purposes:
-        rows = [[t(h) for h in (N_("Purpose"), N_("Legal basis"), N_("Kept for"))]]
+        rows = [[label(t(h)) for h in (N_("Purpose"), N_("Legal basis"), N_("Kept for"))]]
         for p in data.purposes:
             rows.append(
                 [
                     Paragraph(f"<b>{text(t(p.name))}</b><br/>{text(t(p.description))}", s.cell),
-                    (t(p.legal_basis)),
-                    (t(p.retention, **p.retention_params)),
+                    label(t(p.legal_basis)),
+                    label(t(p.retention, **p.retention_params)),
                 ]
             )
         story.append(_table(rows, [90 * mm, 36 * mm, 48 * mm]))
     else:
         story.append(body(tr_in(lang, "No purpose is recorded for your data.")))
 
-    story.append(heading(tr_in(lang, "Your consent and objections")))
+    story.extend(heading(tr_in(lang, "Your consent and objections")))
     consent_groups = (
         [(r.label, r.consents) for r in data.records if r.consents]
         if several
         else [("", data.consents)]
     )
     if data.consents:
-        for label, consents in consent_groups:
-            if label:
-                story.append(Paragraph(f"<b>{text(label)}</b>", s.body))
-            rows = [
-                [t(h) for h in (N_("Date"), N_("Purpose"), N_("Channel"), N_("Choice"), N_("How"))]
-            ]
+        for record_label, consents in consent_groups:
+            if record_label:
+                story.extend(subheading(record_label))
+            headers = (N_("Date"), N_("Purpose"), N_("Channel"), N_("Choice"), N_("How"))
+            rows = [[label(t(h)) for h in headers]]
             for c in consents:
-                purpose = t(c.purpose) + (f": {t(c.detail)}" if c.detail else "")
-                rows.append([date(c.on), purpose, t(c.channel), t(c.status), t(c.method)])
+                purpose = t(c.purpose) + (f"{sep}{t(c.detail)}" if c.detail else "")
+                rows.append(
+                    [date(c.on), purpose, label(t(c.channel)), label(t(c.status)), t(c.method)]
+                )
             story.append(_table(rows, [28 * mm, 50 * mm, 24 * mm, 30 * mm, 42 * mm]))
     else:
         story.append(body(tr_in(lang, "We have no record of consent or objection from you.")))
 
-    story.append(heading(tr_in(lang, "Who received your data")))
+    story.extend(heading(tr_in(lang, "Who received your data")))
     if data.recipients:
         rows = [
-            [t(h) for h in (N_("Recipient"), N_("Kind"), N_("Purpose"), N_("Data"), N_("Date"))]
+            [
+                label(t(h))
+                for h in (N_("Recipient"), N_("Kind"), N_("Purpose"), N_("Data"), N_("Date"))
+            ]
         ]
         owners = {id(r): rec.label for rec in data.records for r in rec.recipients}
         for r in data.recipients:
             rows.append(
                 [
                     (f"{r.name} ({owners[id(r)]})" if several and id(r) in owners else r.name),
-                    (t(r.kind)),
-                    (t(r.purpose)),
+                    label(t(r.kind)),
+                    t(r.purpose),
                     (r.categories),
                     (date(r.disclosed_on)),
                 ]
@@ -436,29 +509,36 @@ def render(data: AccessReportData, language: str) -> bytes:  # noqa: PLR0912, PL
     else:
         story.append(body(tr_in(lang, "We have not passed your data to anyone.")))
 
-    story.append(heading(tr_in(lang, "Data we did not receive from you")))
+    story.extend(heading(tr_in(lang, "Data we did not receive from you")))
     if data.other_sources:
         for source in data.other_sources:
-            story.append(Paragraph(text(_source_text(lang, source)), s.bullet, bulletText="•"))
+            line = f"{label(source_text(lang, source))} ({date(source.obtained_on)})"
+            story.append(Paragraph(text(line), s.bullet, bulletText="•"))
     else:
         story.append(body(tr_in(lang, "All your data came from you.")))
 
-    story.append(heading(tr_in(lang, "Your rights")))
+    story.extend(heading(tr_in(lang, "Your rights")))
     for name, explanation in RIGHTS:
         story.append(
-            Paragraph(f"<b>{text(t(name))}</b>: {text(t(explanation))}", s.bullet, bulletText="•")
+            Paragraph(
+                f"<b>{text(t(name))}</b>{text(sep)}{text(label(t(explanation)))}",
+                s.bullet,
+                bulletText="•",
+            )
         )
     contact = data.privacy_email or data.address
     complaint = tr_in(lang, "Complaint")
     story.append(
         Paragraph(
-            f"<b>{text(complaint)}</b>: "
+            f"<b>{text(complaint)}</b>{text(sep)}"
             + text(
-                tr_in(
-                    lang,
-                    "If you are not satisfied with our answer, you can complain to the "
-                    "supervisory authority: {authority}",
-                    authority=data.authority,
+                label(
+                    tr_in(
+                        lang,
+                        "If you are not satisfied with our answer, you can complain to the "
+                        "supervisory authority: {authority}",
+                        authority=data.authority,
+                    )
                 )
             ),
             s.bullet,
@@ -474,9 +554,8 @@ def render(data: AccessReportData, language: str) -> bytes:  # noqa: PLR0912, PL
             )
         )
     )
-    footer = tr_in(lang, "Not legal advice: a report made with PrivacyCRM.")
+    # What the person receives carries no disclaimer of ours: it is the business's answer.
     name = tr_in(lang, "Access report")
-    story.append(Paragraph(text(footer), s.small))
     return build_pdf(
         story,
         lang,

@@ -10,7 +10,14 @@ from typing import Any
 from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAction
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import format_number, local_clock, local_date, tr_in
-from privacycrm_desktop.reports.styles import build_pdf, long_date, styles, text
+from privacycrm_desktop.reports.styles import (
+    build_pdf,
+    header_widths,
+    kept_with_text,
+    long_date,
+    styles,
+    text,
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,9 @@ def _table(rows: list[list[Any]], widths: list[float]) -> Any:
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
-    table = Table(rows, colWidths=widths, repeatRows=1)
+    # Every header word fits its column whole (the header cells are paragraphs).
+    headers = [cell.getPlainText() for cell in rows[0]]
+    table = Table(rows, colWidths=header_widths(headers, widths), repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -83,7 +92,7 @@ def render(data: CleanupReportData, language: str) -> bytes:
                 text(t(N_("Cancelled: the contacts not handled yet stay as they were."))), s.body
             )
         )
-    story.append(Paragraph(text(t(N_("Actions"))), s.heading))
+    story.extend(kept_with_text(Paragraph(text(t(N_("Actions"))), s.heading)))
     rows = [
         [
             cell(t(N_("Action")), True),
@@ -103,7 +112,7 @@ def render(data: CleanupReportData, language: str) -> bytes:
         [cell(t(N_("Left as they were"))), cell(""), cell(format_number(data.skipped, language))]
     )
     story.append(_table(rows, [42 * mm, 108 * mm, 24 * mm]))
-    story.append(Paragraph(text(t(N_("Why the contacts had expired"))), s.heading))
+    story.extend(kept_with_text(Paragraph(text(t(N_("Why the contacts had expired"))), s.heading)))
     rows = [[cell(t(N_("Reason")), True), cell(t(N_("Contacts")), True)]]
     rows += [
         [cell(t(label)), cell(format_number(count, language))] for label, count in data.by_reason

@@ -11,9 +11,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from privacycrm_desktop.domain.normalize import vat_display
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import country_name, tr_in
-from privacycrm_desktop.reports.styles import build_pdf, long_date, styles, text
+from privacycrm_desktop.reports.styles import (
+    build_pdf,
+    header_widths,
+    kept_with_text,
+    long_date,
+    styles,
+    text,
+    typography,
+)
 
 
 @dataclass(frozen=True)
@@ -88,11 +97,16 @@ _ROLE_HEADERS = (N_("Role"), N_("Users"), N_("May"), N_("Cannot see"))
 _RECIPIENT_HEADERS = (N_("Recipient"), N_("Kind"), N_("Country"))
 
 
-def _table(rows: list[list[Any]], widths: list[float]) -> Any:
+def _table(headers: list[str], rows: list[list[Any]], widths: list[float]) -> Any:
+    """A table under *headers*, its columns wide enough for every header word."""
     from reportlab.lib import colors
-    from reportlab.platypus import Table, TableStyle
+    from reportlab.platypus import Paragraph, Table, TableStyle
 
-    table = Table(rows, colWidths=widths, repeatRows=1)
+    s = styles()
+    head = [Paragraph(text(h), s.cell_bold) for h in headers]
+    table = Table(
+        [head, *rows], colWidths=header_widths(headers, widths), repeatRows=1, hAlign="LEFT"
+    )
     table.setStyle(
         TableStyle(
             [
@@ -107,7 +121,7 @@ def _table(rows: list[list[Any]], widths: list[float]) -> Any:
     return table
 
 
-def render(data: RegisterData, language: str) -> bytes:
+def render(data: RegisterData, language: str) -> bytes:  # noqa: PLR0915 (one story, top to bottom)  # noqa: PLR0915 (one story, top to bottom)
     """The register as PDF bytes in *language* (nl, fr or en)."""
     # Styles first: they register the fonts before reportlab's style module is imported.
     s = styles()
@@ -123,11 +137,14 @@ def render(data: RegisterData, language: str) -> bytes:
     def cell(value: str, bold: bool = False) -> Any:
         return Paragraph(text(value), s.cell_bold if bold else s.cell)
 
-    def heading(value: str) -> Any:
-        return Paragraph(text(value), s.heading)
+    def heading(value: str) -> list[Any]:
+        return kept_with_text(Paragraph(text(typography(lang, value)), s.heading))
 
     def body(value: str) -> Any:
-        return Paragraph(text(value), s.body)
+        return Paragraph(text(typography(lang, value)), s.body)
+
+    def headers(msgids: tuple[str, ...]) -> list[str]:
+        return [typography(lang, t(h)) for h in msgids]
 
     title = tr_in(lang, "Register of processing activities")
     drawn = tr_in(
@@ -136,17 +153,18 @@ def render(data: RegisterData, language: str) -> bytes:
         date=long_date(data.generated_on, lang),
     )
     story: list[Any] = [Paragraph(text(title), s.title), Paragraph(text(drawn), s.small)]
-    story.append(heading(tr_in(lang, "Controller")))
+    story.extend(heading(tr_in(lang, "Controller")))
     controller = [data.controller, data.address]
     if data.vat_number:
-        controller.append(tr_in(lang, "Enterprise number: {number}", number=data.vat_number))
+        number = vat_display(data.vat_number).replace(" ", "\u00a0")
+        controller.append(tr_in(lang, "Enterprise number: {number}", number=number))
     if data.privacy_email:
         controller.append(tr_in(lang, "Privacy contact: {email}", email=data.privacy_email))
     story.append(body("\n".join(controller)))
     story.append(body(tr_in(lang, "Supervisory authority: {authority}", authority=data.authority)))
 
-    story.append(heading(tr_in(lang, "Purposes of processing")))
-    rows = [[cell(t(h), bold=True) for h in _PURPOSE_HEADERS]]
+    story.extend(heading(tr_in(lang, "Purposes of processing")))
+    rows = []
     marketing = tr_in(lang, "direct marketing")
     nobody = tr_in(lang, "None outside the business")
     for p in data.purposes:
@@ -160,18 +178,20 @@ def render(data: RegisterData, language: str) -> bytes:
                 cell(", ".join(p.recipients) or nobody),
             ]
         )
-    story.append(_table(rows, [52 * mm, 26 * mm, 32 * mm, 36 * mm, 28 * mm]))
+    story.append(
+        _table(headers(_PURPOSE_HEADERS), rows, [52 * mm, 26 * mm, 32 * mm, 36 * mm, 28 * mm])
+    )
 
-    story.append(heading(tr_in(lang, "Personal data kept")))
-    rows = [[cell(t(h), bold=True) for h in _FIELD_HEADERS]]
+    story.extend(heading(tr_in(lang, "Personal data kept")))
+    rows = []
     for f in data.fields:
         rows.append(
             [cell(t(f.label)), cell(t(f.sensitivity)), cell(", ".join(t(p) for p in f.purposes))]
         )
-    story.append(_table(rows, [40 * mm, 32 * mm, 102 * mm]))
+    story.append(_table(headers(_FIELD_HEADERS), rows, [40 * mm, 32 * mm, 102 * mm]))
 
-    story.append(heading(tr_in(lang, "Who has access")))
-    rows = [[cell(t(h), bold=True) for h in _ROLE_HEADERS]]
+    story.extend(heading(tr_in(lang, "Who has access")))
+    rows = []
     for r in data.roles:
         rows.append(
             [
@@ -181,16 +201,15 @@ def render(data: RegisterData, language: str) -> bytes:
                 cell(", ".join(t(f) for f in r.hidden_fields) or "-"),
             ]
         )
-    story.append(_table(rows, [30 * mm, 20 * mm, 76 * mm, 48 * mm]))
+    story.append(_table(headers(_ROLE_HEADERS), rows, [30 * mm, 20 * mm, 76 * mm, 48 * mm]))
 
-    story.append(heading(tr_in(lang, "Recipients")))
+    story.extend(heading(tr_in(lang, "Recipients")))
     if data.recipients:
-        rows = [[cell(t(h), bold=True) for h in _RECIPIENT_HEADERS]]
-        rows += [
+        rows = [
             [cell(r.name), cell(r.kind), cell(country_name(r.country, lang))]
             for r in data.recipients
         ]
-        story.append(_table(rows, [90 * mm, 50 * mm, 34 * mm]))
+        story.append(_table(headers(_RECIPIENT_HEADERS), rows, [90 * mm, 50 * mm, 34 * mm]))
     else:
         story.append(body(tr_in(lang, "No data has been passed to recipients.")))
     story.append(
@@ -202,7 +221,7 @@ def render(data: RegisterData, language: str) -> bytes:
             )
         )
     )
-    story.append(heading(tr_in(lang, "Security measures")))
+    story.extend(heading(tr_in(lang, "Security measures")))
     story.append(
         body(
             tr_in(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from privacycrm_desktop.i18n import tr_in
-from privacycrm_desktop.reports.styles import build_pdf, styles, text
+from privacycrm_desktop.reports.styles import build_pdf, kept_with_text, styles, text, typography
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ def render(data: NoticeData, language: str) -> bytes:
         items.clear()
 
     title = tr_in(language, "Privacy notice")
-    for raw in _fill(data.statement, data).splitlines():
+    # French spacing before : ; ? ! (the statement's own text is typed with plain spaces).
+    for raw in typography(language, _fill(data.statement, data)).splitlines():
         line = raw.strip()
         if line.startswith("- "):
             flush()
@@ -80,7 +81,7 @@ def render(data: NoticeData, language: str) -> bytes:
                 flush()
             elif line.startswith("## "):
                 flush()
-                story.append(Paragraph(_inline(line[3:]), s.heading))
+                story.extend(kept_with_text(Paragraph(_inline(line[3:]), s.heading)))
             elif line.startswith("# "):
                 flush()
                 title = line[2:]
@@ -97,5 +98,5 @@ def render(data: NoticeData, language: str) -> bytes:
             s.small,
         )
     )
-    footer = tr_in(language, "Not legal advice: a notice printed with PrivacyCRM.")
-    return build_pdf(story, language, title, f"{data.controller} · {footer}")
+    # The notice is handed to the people whose data we keep: no disclaimer of ours on it.
+    return build_pdf(story, language, title, f"{data.controller} · {title}")

@@ -9,6 +9,8 @@ many accented letters (docs/architecture.md, Known traps).
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -55,6 +57,8 @@ class Styles:
     cell: Any
     cell_bold: Any
     bullet: Any
+    #: A bold line that introduces what follows (a record's name): kept with it.
+    subheading: Any
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +90,23 @@ def styles() -> Styles:
             "cell_bold", parent=body, fontName=FONT_BOLD, fontSize=8, leading=10, spaceAfter=0
         ),
         bullet=ParagraphStyle("bullet", parent=body, leftIndent=12, bulletIndent=2),
+        subheading=ParagraphStyle("subheading", parent=body, fontName=FONT_BOLD, spaceBefore=4),
     )
+
+
+#: The room a heading needs below it on its page: itself and the first lines of its text.
+HEADING_ROOM_MM = 30
+
+
+def kept_with_text(paragraph: Any) -> list[Any]:
+    """*paragraph* (a heading) preceded by a conditional page break: when less than
+    ``HEADING_ROOM_MM`` is left on the page, the heading starts the next one, so it is
+    never stranded at the bottom; its text (a long table, say) still splits over pages.
+    """
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak
+
+    return [CondPageBreak(HEADING_ROOM_MM * mm), paragraph]
 
 
 def build_pdf(
@@ -151,3 +171,68 @@ def build_pdf(
 def long_date(value: dt.date, language: str) -> str:
     """A date written out in *language*: "2 maart 2026", "2 mars 2026", "2 March 2026"."""
     return format_long_date(value, language)
+
+
+#: A table cell's text size and its padding left and right (every report's tables).
+CELL_SIZE = 8
+CELL_PADDING = 3
+#: French puts a non-breaking space before these signs (and inside « »).
+_FRENCH_SPACED = re.compile(r"[ \u00a0]([:;?!»])")
+#: A sign right after a word and before a space or the end: "Rectification: ..." (not
+#: "10:30", "https://" or a "{placeholder}").
+_FRENCH_UNSPACED = re.compile(r"(?<=[\w)\]}])([:;?!])(?=\s|$)")
+_FRENCH_GUILLEMET = re.compile(r"« ?")
+
+
+def typography(language: str, value: str) -> str:
+    """*value* with the typography of *language*: in French a non-breaking space before
+    ``: ; ? !`` and inside « », so a colon never starts a line ("Numéro d'entreprise :").
+
+    Meant for the report's own sentences and labels, not for values from the database (a
+    web address keeps its colon as it is).
+    """
+    if language != "fr":
+        return value
+    spaced = _FRENCH_SPACED.sub(lambda m: "\u00a0" + m.group(1), value)
+    spaced = _FRENCH_UNSPACED.sub(lambda m: "\u00a0" + m.group(1), spaced)
+    return _FRENCH_GUILLEMET.sub("«\u00a0", spaced)
+
+
+def colon(language: str, label: str, value: str) -> str:
+    """ "label: value" as *language* writes it ("Libellé : valeur" in French)."""
+    return typography(language, f"{label}: ") + value
+
+
+def header_widths(
+    headers: Sequence[str], widths: Sequence[float], *, font: str = FONT_BOLD
+) -> list[float]:
+    """Column *widths* adjusted so every word of every header fits its column whole.
+
+    A header word wider than its column ("Gegevenscategorieën") would otherwise be cut in
+    the middle; the room it needs is taken from the columns with room to spare, the total
+    stays the same.
+    """
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    register_fonts()
+    need = [
+        max((stringWidth(word, font, CELL_SIZE) for word in header.split()), default=0.0)
+        + 2 * CELL_PADDING
+        + 1
+        for header in headers
+    ]
+    out = list(widths)
+    for index, wanted in enumerate(need):
+        missing = wanted - out[index]
+        while missing > 0.01:
+            spare = {i: out[i] - need[i] for i in range(len(out)) if i != index}
+            donors = {i: room for i, room in spare.items() if room > 0.01}
+            if not donors:
+                break
+            total = sum(donors.values())
+            take = min(missing, total)
+            for i, room in donors.items():
+                out[i] -= take * room / total
+            out[index] += take
+            missing -= take
+    return out

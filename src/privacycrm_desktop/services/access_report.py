@@ -20,6 +20,7 @@ from privacycrm_desktop.domain.consent import CHANNEL_LABELS, METHOD_LABELS, STA
 from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, RELATIONSHIP_LABELS, SCALAR_FIELDS
 from privacycrm_desktop.domain.errors import FieldProblem, NotFound, ValidationFailed
 from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, FIELDS_BY_NAME, ValueKind
+from privacycrm_desktop.domain.normalize import phone_display
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceKind
 from privacycrm_desktop.domain.purposes import (
     DATA_CATEGORY_LABELS,
@@ -54,7 +55,7 @@ from privacycrm_desktop.services.consent import ConsentService
 from privacycrm_desktop.services.consent_dto import ConsentEventInfo
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.disclosures import DisclosureService, SpecialCategoryStatus
-from privacycrm_desktop.services.dto import Actor, ContactDetail, SourceInfo
+from privacycrm_desktop.services.dto import Actor, CompanyLinkInfo, ContactDetail, SourceInfo
 from privacycrm_desktop.services.requests import request_reference
 from privacycrm_desktop.services.setup import SetupService
 
@@ -219,6 +220,8 @@ class AccessReportService:
         """A short text in the person's language listing the sources of their data (rule 16);
         with *also*, those of the person's other records too (every record of a request)."""
         require(actor.role, Permission.ACCESS_REPORT)
+        from privacycrm_desktop.reports.access_report import ReportSource, source_text
+
         details = [self._contacts.get(actor, cid) for cid in dict.fromkeys([contact_id, *also])]
         lang = _language(language, details[0])
         sources: dict[int, tuple[SourceInfo, list[str]]] = {}
@@ -231,13 +234,15 @@ class AccessReportService:
         for source, labels in sorted(
             sources.values(), key=lambda x: (x[0].obtained_on, x[0].source_id)
         ):
+            named = ReportSource(
+                SOURCE_KIND_LABELS[source.kind], source.description, source.obtained_on, False
+            )
             lines.append(
                 "- "
                 + tr_in(
                     lang,
-                    "{kind}: {description} ({date}): {fields}",
-                    kind=tr_in(lang, SOURCE_KIND_LABELS[source.kind]),
-                    description=source.description,
+                    "{source} ({date}): {fields}",
+                    source=source_text(lang, named),
                     date=format_long_date(source.obtained_on, lang),
                     fields=", ".join(dict.fromkeys(tr_in(lang, label) for label in labels)),
                 )
@@ -320,7 +325,10 @@ class AccessReportService:
             for field, label, value, info in _data(detail, lang):
                 # Held since the day it was obtained (entered later, perhaps, but held since).
                 held = info.obtained_on if info is not None else detail.created_at.date()
-                data_items.append(report.ReportDatum(label, value, source(info), held))
+                # The PDF prints a number as people write it (national for the office's
+                # country); the machine-readable copy keeps the international form.
+                printed = phone_display(value, company.home_country) if field == "phones" else value
+                data_items.append(report.ReportDatum(label, printed, source(info), held))
                 document_data.append(
                     {
                         "contact_id": detail.id,
@@ -416,7 +424,8 @@ class AccessReportService:
                 )
             )
         names = [first.first_name, first.last_name]
-        subject = " ".join(n for n in names if n) or f"#{first.id}"
+        # An organisation's report is addressed to it by name, never by its number.
+        subject = " ".join(n for n in names if n) or first.organisation or f"#{first.id}"
         data = report.AccessReportData(
             controller=company.name,
             address=company.address,
@@ -468,6 +477,19 @@ class AccessReportService:
             "backup_max_age_days": backup_days,
             "consent_history": document_consents,
             "recipients": document_recipients,
+            "company_links": [
+                {
+                    "contact_id": d.id,
+                    "company_id": link.company_id,
+                    "company": link.company_name,
+                    "function": link.function,
+                    "department": link.department,
+                    "started_on": link.started_on.isoformat() if link.started_on else None,
+                    "ended_on": link.ended_on.isoformat() if link.ended_on else None,
+                }
+                for d in details
+                for link in d.companies
+            ],
         }
         return data, document, lang
 
@@ -594,4 +616,23 @@ def _data(detail: ContactDetail, lang: str) -> list[tuple[str, str, str, SourceI
         out.append(("phones", N_("Phone number"), item.value, item.source))
     for field in _SCALARS_AFTER:
         scalar(field)
+    for link in detail.companies:
+        out.append(
+            ("company_links", N_("Company and function"), _link_text(link, lang), link.source)
+        )
     return out
+
+
+def _link_text(link: CompanyLinkInfo, lang: str) -> str:
+    """A company link as printed: "Acme NV, function: buyer, department: purchasing,
+    since 1 March 2024" (and "until ..." for a past one)."""
+    parts = [link.company_name]
+    if link.function:
+        parts.append(tr_in(lang, "function: {function}", function=link.function))
+    if link.department:
+        parts.append(tr_in(lang, "department: {department}", department=link.department))
+    if link.started_on is not None:
+        parts.append(tr_in(lang, "since {date}", date=format_long_date(link.started_on, lang)))
+    if link.ended_on is not None:
+        parts.append(tr_in(lang, "until {date}", date=format_long_date(link.ended_on, lang)))
+    return ", ".join(p for p in parts if p)

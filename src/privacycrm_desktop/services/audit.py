@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -12,8 +13,9 @@ from typing import TextIO
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.domain.access import Permission, require
+from privacycrm_desktop.domain.access import Permission, has_permission, require
 from privacycrm_desktop.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
+from privacycrm_desktop.domain.contacts import display_name
 from privacycrm_desktop.domain.csv_cells import neutralise
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.audit_anchor import (
@@ -26,7 +28,7 @@ from privacycrm_desktop.persistence.audit_anchor import (
 )
 from privacycrm_desktop.persistence.backup import DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.dialect import take_audit_turn
-from privacycrm_desktop.persistence.models import AuditEvent, Setting
+from privacycrm_desktop.persistence.models import AuditEvent, Contact, Setting, User
 from privacycrm_desktop.persistence.postgres.roles import server_functions
 from privacycrm_desktop.persistence.server_writes import (
     LoggedWrite,
@@ -200,6 +202,9 @@ class AuditEventInfo:
     entity: str
     entity_id: str
     detail: str
+    #: The record's name as the viewer may read it: a user's name, a contact's name for a
+    #: role that may see contacts; empty otherwise (the viewer shows kind and number).
+    record_name: str = ""
 
 
 def _filtered(query: Select[tuple[AuditEvent]], where: AuditFilter) -> Select[tuple[AuditEvent]]:
@@ -225,6 +230,34 @@ def _info(event: AuditEvent) -> AuditEventInfo:
         entity_id=event.entity_id,
         detail=event.detail,
     )
+
+
+def _ids(events: Sequence[AuditEvent], entity: str) -> set[int]:
+    return {int(e.entity_id) for e in events if e.entity == entity and e.entity_id.isdigit()}
+
+
+def _record_names(
+    session: Session, actor: Actor, events: Sequence[AuditEvent]
+) -> dict[tuple[str, str], str]:
+    """The names of the users and contacts *events* touched, as *actor* may read them."""
+    names: dict[tuple[str, str], str] = {}
+    if users := _ids(events, "app_user"):
+        for user_id, username in session.execute(
+            select(User.id, User.username).where(User.id.in_(users))
+        ):
+            names[("app_user", str(user_id))] = username
+    contacts = _ids(events, "contact")
+    if contacts and has_permission(actor.role, Permission.VIEW_CONTACTS):
+        rows = session.execute(
+            select(Contact.id, Contact.first_name, Contact.last_name, Contact.organisation).where(
+                Contact.id.in_(contacts)
+            )
+        )
+        for contact_id, first, last, organisation in rows:
+            name = display_name(first or "", last or "", organisation or "")
+            if name:
+                names[("contact", str(contact_id))] = name
+    return names
 
 
 OUTSIDE_WRITE = N_("{when}: {who} changed {what} with another program ({client}), not PrivacyCRM.")
@@ -398,8 +431,12 @@ class AuditService:
         limit = max(0, min(limit, MAX_EVENTS_PAGE))
         query = _filtered(select(AuditEvent), where).order_by(AuditEvent.id.desc())
         with self._uow() as uow:
-            events = uow.session.scalars(query.offset(max(0, offset)).limit(limit))
-            return [_info(e) for e in events]
+            events = uow.session.scalars(query.offset(max(0, offset)).limit(limit)).all()
+            names = _record_names(uow.session, actor, events)
+            return [
+                dataclasses.replace(_info(e), record_name=names.get((e.entity, e.entity_id), ""))
+                for e in events
+            ]
 
     def count_events(self, actor: Actor, where: AuditFilter | None = None) -> int:
         """How many events match *where* (owner and privacy officer only)."""

@@ -32,6 +32,7 @@ from privacycrm_desktop.persistence.models import (
     Tag,
     User,
 )
+from privacycrm_desktop.services.company_links import read_links
 from privacycrm_desktop.services.dto import (
     ROW_FIELDS,
     ContactDetail,
@@ -129,6 +130,7 @@ def read_detail(
         updated_at=contact.updated_at,
         provenance=provenance,
         field_access={k: v.value for k, v in access.items()},
+        companies=read_links(session, access, contact_id, sources),
         tags=tag_marks(session, access, contact_id, sources),
     )
 

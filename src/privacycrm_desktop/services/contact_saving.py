@@ -47,6 +47,7 @@ from privacycrm_desktop.domain.suppression import (
     SuppressionReason,
     candidate_digests,
     name_postcode,
+    numbers_to_look_up,
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import search
@@ -491,7 +492,11 @@ def suppression_hit(
     keys: list[tuple[HashKind, str, str]] = [
         (HashKind.EMAIL, e, e) for e in data.emails if e not in old_emails
     ]
-    keys += [(HashKind.PHONE, p, p) for p in data.phones if p not in old_phones]
+    keys += [
+        (HashKind.PHONE, p, p)
+        for p in numbers_to_look_up(data.emails, data.phones)
+        if p not in old_phones
+    ]
     key = name_postcode(data.first_name, data.last_name, data.postcode)
     if check_name and key:
         shown = f"{data.first_name} {data.last_name}".strip() + f", {data.postcode}"

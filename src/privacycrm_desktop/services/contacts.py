@@ -5,41 +5,60 @@ Reading as a role may see it is in ``contact_details``, saving in ``contact_savi
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.domain.access import FieldAccess, Permission, require
+from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission, require
+from privacycrm_desktop.domain.consent import Channel, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput, validate_contact
 from privacycrm_desktop.domain.errors import (
     FieldProblem,
+    NotFound,
     PermissionDenied,
     StorageFull,
     StorageLocked,
     StorageReadOnly,
     ValidationFailed,
 )
+from privacycrm_desktop.domain.marketing import best_decision, decide, explain
 from privacycrm_desktop.domain.normalize import phone_prefix
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.domain.requests import RequestStatus
+from privacycrm_desktop.domain.retention import EXPIRING_WITHIN_DAYS, RECONFIRM_REASON
 from privacycrm_desktop.persistence import contact_queries as queries
-from privacycrm_desktop.persistence import search, tag_queries
-from privacycrm_desktop.persistence.models import Contact, FieldProvenance, Source
-from privacycrm_desktop.persistence.tag_queries import IdsSql
+from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence.models import (
+    Contact,
+    FieldProvenance,
+    Purpose,
+    RequestContact,
+    RightsRequest,
+    Source,
+)
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
 from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.consent_dto import ChannelVerdict
 from privacycrm_desktop.services.contact_details import RESTRICTED, list_row, points, read_detail
 from privacycrm_desktop.services.contact_saving import ContactWriter, suppression_hit
 from privacycrm_desktop.services.dto import (
     Actor,
+    ConsentLine,
+    ContactCard,
     ContactDetail,
+    ContactFilter,
     ContactRow,
     ContactSort,
+    ListFilter,
+    OpenRequestInfo,
     SuppressionHit,
 )
+from privacycrm_desktop.services.marketing_facts import get_salt, load_facts, marketing_rules
+from privacycrm_desktop.services.tag_list import TaggedList
 
 #: FTS columns and the fields whose values they hold (a hidden field is not searched).
 _FTS_FIELDS = {
@@ -61,10 +80,14 @@ _SORT_FIELDS: dict[ContactSort, tuple[str, ...]] = {
     ContactSort.ORGANISATION: _NAME_FIELDS,
     ContactSort.CITY: ("city", *_NAME_FIELDS),
     ContactSort.RELATIONSHIP: ("relationship", *_NAME_FIELDS),
+    ContactSort.KEEP_UNTIL: (),
 }
+#: Consent statuses that let marketing use a channel (the "no consent" view: none holds).
+_PERMITTING = (ConsentStatus.OPT_IN.value, ConsentStatus.SOFT_OPT_IN.value)
+_OPEN_REQUEST_STATUSES = (RequestStatus.OPEN.value, RequestStatus.EXTENDED.value)
 
 
-class ContactService:
+class ContactService(TaggedList):
     """Listing, searching, reading and saving contacts, as the actor's role allows."""
 
     def __init__(self, uow: UnitOfWork, clock: Clock, access: AccessService | None = None) -> None:
@@ -113,13 +136,31 @@ class ContactService:
                 return candidate
         return None
 
-    def count(self, actor: Actor, query: str = "", *, tag: int | None = None) -> int:
-        """How many contacts the list shows for *query* (all when the query is empty),
-        of those carrying the tag with id *tag* when given."""
+    def count(  # noqa: PLR0911 (one return per kind of list)
+        self,
+        actor: Actor,
+        query: str = "",
+        view: ListFilter | None = None,
+        *,
+        tag: int | None = None,
+    ) -> int:
+        """How many contacts the list shows for *query* (all when the query is empty) in
+        the saved *view* (the whole list when None), of those carrying the tag with id
+        *tag* when given."""
         require(actor.role, Permission.VIEW_CONTACTS)
         if tag is not None:
-            return self._count_tagged(actor, query, tag)
+            return self._count_tagged(actor, query, tag, view)
         with self._uow() as uow:
+            filtered = self._condition(uow.session, actor, query, view)
+            if filtered is not None:
+                condition, params = filtered
+                if not condition:
+                    return 0
+                if view is not None and not query.strip():
+                    counted = self._count_by_day(uow.session, view)
+                    if counted is not None:
+                        return counted
+                return queries.count_where(uow.session, condition, params)
             if not query.strip():
                 return queries.count_all(uow.session)
             prefix = self._phone_prefix(actor, query)
@@ -127,6 +168,72 @@ class ContactService:
                 return queries.count_phone_prefix(uow.session, prefix)
             match = self._match(actor, query)
             return 0 if match is None else queries.count_matches(uow.session, match)
+
+    def _count_by_day(self, session: Session, view: ListFilter) -> int | None:
+        """The expiry views' counts from the per-day counts (as the status bar's)."""
+        today = self._clock.today()
+        if view.kind is ContactFilter.EXPIRED:
+            return queries.count_keep_until(session, None, today - dt.timedelta(days=1))
+        if view.kind is ContactFilter.EXPIRING:
+            soon = today + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
+            return queries.count_keep_until(session, today, soon)
+        return None
+
+    def filters(self, actor: Actor) -> tuple[ContactFilter, ...]:
+        """The saved views *actor* may use: a view by relationship only when the role may
+        read the relationship (rows chosen by a hidden field would give it away)."""
+        readable = self._access(actor).get("relationship") in (
+            FieldAccess.READ,
+            FieldAccess.WRITE,
+        )
+        return tuple(f for f in ContactFilter if readable or f is not ContactFilter.RELATIONSHIP)
+
+    def _condition(
+        self, session: Session, actor: Actor, query: str, view: ListFilter | None
+    ) -> tuple[str, dict[str, object]] | None:
+        """The SQL condition on contact ``c`` for *view* and *query* together, or None
+        when no view applies (the search's own queries serve). An empty condition: none
+        can match (the search text matches no field the role may read)."""
+        if view is None or not view.active:
+            return None
+        if view.kind not in self.filters(actor):
+            raise PermissionDenied
+        today = self._clock.today()
+        soon = today + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
+        params: dict[str, object] = {"today": today, "soon": soon}
+        conditions = {
+            ContactFilter.EXPIRED: "c.keep_until < :today",
+            ContactFilter.EXPIRING: "c.keep_until >= :today AND c.keep_until <= :soon",
+            ContactFilter.RECONSENT: "c.keep_reason = :reconfirm AND c.keep_until <= :soon",
+            ContactFilter.OPTED_IN: (
+                f"c.id IN ({queries.consent_holders([ConsentStatus.OPT_IN.value])})"
+            ),
+            ContactFilter.NO_CONSENT: f"c.id NOT IN ({queries.consent_holders(_PERMITTING)})",
+            ContactFilter.RELATIONSHIP: "c.relationship = :relationship",
+        }
+        params.update(
+            reconfirm=RECONFIRM_REASON,
+            channel=view.channel.value,
+            relationship=view.relationship.value,
+        )
+        parts = [conditions[view.kind]]
+        if query.strip():
+            prefix = self._phone_prefix(actor, query)
+            if prefix is not None:
+                low, high = queries.prefix_bounds(prefix)
+                params.update(low=low, high=high)
+                parts.append(
+                    "EXISTS (SELECT 1 FROM contact_phone AS p WHERE p.contact_id = c.id "
+                    "AND p.number >= :low AND p.number < :high)"
+                )
+            else:
+                match = self._match(actor, query)
+                if match is None:
+                    return "", params
+                ids, match_params = search.matching_ids(session, match)
+                params.update(match_params)
+                parts.append(f"c.id IN ({ids})")
+        return " AND ".join(f"({part})" for part in parts), params
 
     def page(
         self,
@@ -138,19 +245,42 @@ class ContactService:
         offset: int = 0,
         limit: int = 200,
         total: int | None = None,
+        view: ListFilter | None = None,
         tag: int | None = None,
     ) -> list[ContactRow]:
-        """A window of the list, sorted; *total* (from ``count``) saves a second count;
-        *tag*: only the contacts carrying the tag with that id."""
+        """A window of the list, sorted; *total* (from ``count``) saves a second count.
+
+        *view* is a saved view (expired, opted in by e-mail...); None shows every contact.
+        *tag*: only the contacts carrying the tag with that id.
+        """
         require(actor.role, Permission.VIEW_CONTACTS)
         limit = max(0, min(limit, MAX_PAGE))
         allowed = self.allowed_sort(actor, sort)
         order = queries.ENTRY_ORDER if allowed is None else allowed.value
         if tag is not None:
-            return self._page_tagged(actor, query, tag, order, descending, offset, limit, total)
+            return self._page_tagged(
+                actor, query, tag, order, descending, offset, limit, total, view
+            )
         with self._uow() as uow:
             session = uow.session
-            if not query.strip():
+            filtered = self._condition(session, actor, query, view)
+            if filtered is not None:
+                condition, params = filtered
+                if not condition:
+                    return []
+                if total is None:
+                    total = queries.count_where(session, condition, params)
+                # By relationship in name order: its own index holds both (no probing).
+                by_relationship = view is not None and view.kind is ContactFilter.RELATIONSHIP
+                index = (
+                    "ix_contact_relationship_sort"
+                    if by_relationship and order == ContactSort.NAME.value
+                    else ""
+                )
+                rows = queries.filtered_window(
+                    session, condition, params, total, order, descending, offset, limit, index
+                )
+            elif not query.strip():
                 rows = queries.window(session, order, descending, offset, limit, total)
             elif (prefix := self._phone_prefix(actor, query)) is not None:
                 if total is None:
@@ -167,78 +297,6 @@ class ContactService:
                 rows = queries.search_window(
                     session, match, total, order, descending, offset, limit
                 )
-        access = self._access(actor)
-        return [list_row(access, r) for r in rows]
-
-    # -- the list filtered by a tag (tags may be hidden from a role: then no filter) ----
-
-    def selection(self, actor: Actor, query: str = "", tag: int | None = None) -> IdsSql | None:
-        """What the list shows for *query* and *tag*, as SQL selecting the contact ids
-        (for a change of all of them in one statement); None when it shows nobody."""
-        require(actor.role, Permission.VIEW_CONTACTS)
-        base = self._search_sql(actor, query)
-        if base is False:
-            return None
-        if tag is None:
-            return base or ("SELECT id FROM contact", {})
-        self._require_tag_filter(actor)
-        sql = "SELECT contact_id FROM contact_tag WHERE tag_id = :tag_filter"
-        if base is None:
-            return sql, {"tag_filter": tag}
-        return f"{sql} AND contact_id IN ({base[0]})", {**base[1], "tag_filter": tag}
-
-    def _search_sql(self, actor: Actor, query: str) -> IdsSql | Literal[False] | None:
-        """The ids *query* finds as SQL; None for every contact, False for none."""
-        if not query.strip():
-            return None
-        prefix = self._phone_prefix(actor, query)
-        if prefix is not None:
-            low, high = queries.prefix_bounds(prefix)
-            return (
-                "SELECT contact_id FROM contact_phone WHERE number >= :low AND number < :high",
-                {"low": low, "high": high},
-            )
-        match = self._match(actor, query)
-        if match is None:
-            return False
-        with self._uow() as uow:
-            return search.matching_ids(uow.session, match)
-
-    def _require_tag_filter(self, actor: Actor) -> None:
-        # Filtering by a tag tells who carries it: not for a role the tags are hidden from.
-        if self._access(actor).get("tags") not in (FieldAccess.READ, FieldAccess.WRITE):
-            raise PermissionDenied
-
-    def _count_tagged(self, actor: Actor, query: str, tag: int) -> int:
-        self._require_tag_filter(actor)
-        base = self._search_sql(actor, query)
-        if base is False:
-            return 0
-        with self._uow() as uow:
-            return tag_queries.count_tagged(uow.session, tag, base)
-
-    def _page_tagged(
-        self,
-        actor: Actor,
-        query: str,
-        tag: int,
-        order: str,
-        descending: bool,
-        offset: int,
-        limit: int,
-        total: int | None,
-    ) -> list[ContactRow]:
-        self._require_tag_filter(actor)
-        base = self._search_sql(actor, query)
-        if base is False:
-            return []
-        with self._uow() as uow:
-            session = uow.session
-            if total is None:
-                total = tag_queries.count_tagged(session, tag, base)
-            rows = tag_queries.tagged_window(
-                session, tag, total, order, descending, offset, limit, base
-            )
         access = self._access(actor)
         return [list_row(access, r) for r in rows]
 
@@ -289,6 +347,51 @@ class ContactService:
             )
             self._uow.defer(lambda session: audit(session, ";deferred=1"), event)
             return detail
+
+    def card(self, actor: Actor, contact_id: int) -> ContactCard:
+        """What the main window's card shows of one contact, in one unit of work.
+
+        The values come from the editor's read with the restricted fields left hidden (the
+        card does not show them, so it never reads them: no audit event per selection),
+        with the source of each; then the consent per purpose and channel, why the
+        keep-until date is what it is, and the open requests (for who handles them).
+        """
+        require(actor.role, Permission.VIEW_CONTACTS)
+        access = dict(self._access(actor))
+        for name in RESTRICTED:
+            access[name] = FieldAccess.HIDDEN
+        today = self._clock.today()
+        with self._uow() as uow:
+            session = uow.session
+            detail = read_detail(session, access, contact_id)
+            consent = _consent_lines(session, contact_id, today)
+            reason = session.execute(
+                select(Contact.keep_reason).where(Contact.id == contact_id)
+            ).scalar_one()
+            purpose = session.execute(
+                select(Purpose.name).where(Purpose.code == reason)
+            ).scalar_one_or_none()
+            requests: tuple[OpenRequestInfo, ...] = ()
+            if has_permission(actor.role, Permission.MANAGE_REQUESTS):
+                rows = session.execute(
+                    select(
+                        RightsRequest.id,
+                        RightsRequest.received_on,
+                        RightsRequest.kind,
+                        RightsRequest.due_on,
+                    )
+                    .join(RequestContact, RequestContact.request_id == RightsRequest.id)
+                    .where(
+                        RequestContact.contact_id == contact_id,
+                        RightsRequest.status.in_(_OPEN_REQUEST_STATUSES),
+                    )
+                    .order_by(RightsRequest.due_on, RightsRequest.id)
+                ).all()
+                requests = tuple(
+                    OpenRequestInfo(f"R-{received.year}-{rid:04d}", kind, due)
+                    for rid, received, kind, due in rows
+                )
+        return ContactCard(detail, consent, reason, purpose or "", requests)
 
     def suggest_source(self, actor: Actor, contact_id: int | None) -> SourceInput:
         """A sensible default source: the contact's most recent one, else a phone call today."""
@@ -383,6 +486,34 @@ class ContactService:
             base,
             special_confirmed=special_confirmed,
         )
+
+
+def _consent_lines(session: Session, contact_id: int, today: dt.date) -> tuple[ConsentLine, ...]:
+    """A sentence per marketing purpose and channel with a recorded event, and one per
+    channel without any (its best verdict over every purpose)."""
+    facts = load_facts(session, get_salt(session), [contact_id])
+    if not facts:
+        raise NotFound
+    rules = marketing_rules(session)
+    names = dict(session.execute(select(Purpose.code, Purpose.name)).tuples().all())
+    lines: list[ConsentLine] = []
+    for channel in Channel:
+        subject = facts[0].subjects[channel]
+        decisions = {
+            code: decide(subject, rule, channel, today, None, rules) for code, rule in rules.items()
+        }
+        if not decisions:
+            continue
+        recorded = {code: d for code, d in decisions.items() if d.event is not None}
+        for code, decision in sorted(recorded.items()):
+            verdict = ChannelVerdict(channel, decision.reachable, explain(decision, channel))
+            lines.append(ConsentLine(names.get(code, code), verdict))
+        if not recorded:
+            best = best_decision(list(decisions.values()))
+            lines.append(
+                ConsentLine("", ChannelVerdict(channel, best.reachable, explain(best, channel)))
+            )
+    return tuple(lines)
 
 
 __all__ = ["ContactService", "FieldProblem", "ValidationFailed"]

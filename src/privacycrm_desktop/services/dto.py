@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.contacts import ContactKind, Language, Relationship
 from privacycrm_desktop.domain.fields import list_columns
 from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason
+from privacycrm_desktop.services.consent_dto import ChannelVerdict
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,40 @@ class ContactSort(StrEnum):
     ORGANISATION = "organisation"
     CITY = "city"
     RELATIONSHIP = "relationship"
+    #: The keep-until date (then its reason and the entry order): no personal field.
+    KEEP_UNTIL = "keep_until"
+
+
+class ContactFilter(StrEnum):
+    """The list's saved views: which contacts it shows besides the search text."""
+
+    ALL = "all"
+    #: The keep-until date passed.
+    EXPIRED = "expired"
+    #: The keep-until date falls within the next 30 days.
+    EXPIRING = "expiring"
+    #: A lasting consent decides the keep-until date, and that date is near or passed.
+    RECONSENT = "reconsent"
+    #: No opt-in or soft opt-in holds on the channel for any marketing purpose.
+    NO_CONSENT = "no_consent"
+    #: An opt-in holds on the channel for a marketing purpose.
+    OPTED_IN = "opted_in"
+    #: Of one relationship (prospect, customer...).
+    RELATIONSHIP = "relationship"
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """A saved view of the list: *kind*, with its channel or relationship where it has one."""
+
+    kind: ContactFilter = ContactFilter.ALL
+    channel: Channel = Channel.EMAIL
+    relationship: Relationship = Relationship.CUSTOMER
+
+    @property
+    def active(self) -> bool:
+        """False for the whole list."""
+        return self.kind is not ContactFilter.ALL
 
 
 @dataclass(frozen=True)
@@ -110,6 +146,25 @@ class SourcedValue:
 
 
 @dataclass(frozen=True)
+class CompanyLinkInfo:
+    """A person's place at a company, with the source of the link and its function."""
+
+    link_id: int
+    company_id: int
+    company_name: str
+    function: str
+    department: str
+    started_on: dt.date | None
+    ended_on: dt.date | None
+    source: SourceInfo | None
+
+    @property
+    def current(self) -> bool:
+        """True while the person is still there (the link has no end date)."""
+        return self.ended_on is None
+
+
+@dataclass(frozen=True)
 class TagMark:
     """A tag on a contact, as shown with it: when and by whom it was put there, and the
     source when a file brought it."""
@@ -150,6 +205,9 @@ class ContactDetail:
     updated_at: dt.datetime
     provenance: dict[str, SourceInfo]
     field_access: dict[str, str]
+    #: The companies the person works or worked at, current ones first (empty when the
+    #: role may not see them).
+    companies: tuple[CompanyLinkInfo, ...] = ()
     #: The contact's tags in name order (none when the role may not see them).
     tags: tuple[TagMark, ...] = ()
 
@@ -167,3 +225,39 @@ class SuppressionHit:
     value: str
     #: When the entry was made (the person objected or asked to be forgotten).
     since: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class OpenRequestInfo:
+    """A data subject's request still open for a contact (the card lists them)."""
+
+    reference: str
+    kind: str
+    due_on: dt.date
+
+
+@dataclass(frozen=True)
+class ConsentLine:
+    """Whether marketing may use a channel for a purpose (*purpose*: the purpose's name, a
+    msgid; empty when the sentence sums up every purpose of the channel)."""
+
+    purpose: str
+    verdict: ChannelVerdict
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    """What the main window's card shows of the selected contact, as the role may see it.
+
+    ``detail`` is the editor's read without the restricted fields (hidden fields blank,
+    each value with its source); ``consent`` a sentence per purpose and channel that has
+    a recorded event, and one per channel without any; ``keep_reason`` is the code
+    deciding the keep-until date and ``keep_purpose`` that purpose's name, when a purpose
+    decides it.
+    """
+
+    detail: ContactDetail
+    consent: tuple[ConsentLine, ...]
+    keep_reason: str
+    keep_purpose: str
+    open_requests: tuple[OpenRequestInfo, ...]

@@ -68,6 +68,7 @@ from privacycrm_desktop.domain.suppression import (
     stored_digest,
 )
 from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
 from privacycrm_desktop.persistence.database import checkpoint
 from privacycrm_desktop.persistence.models import (
     AnonymisedRecord,
@@ -148,7 +149,14 @@ def _active_holds(session: Session, contact_id: int, today: dt.date) -> list[tup
 
 def _source_ids(session: Session, contact: Contact) -> set[int]:
     ids = {contact.source_id}
-    for model in (ContactEmail, ContactPhone, FieldProvenance, SpecialCategoryDatum, ContactTag):
+    for model in (
+        ContactEmail,
+        ContactPhone,
+        FieldProvenance,
+        SpecialCategoryDatum,
+        CompanyLink,
+        ContactTag,
+    ):
         ids.update(
             session.scalars(
                 select(model.source_id).where(
@@ -221,7 +229,14 @@ _SOURCES = union(
         select(model.source_id).where(
             model.contact_id == bindparam("cid"), model.source_id.is_not(None)
         )
-        for model in (ContactEmail, ContactPhone, FieldProvenance, SpecialCategoryDatum, ContactTag)
+        for model in (
+            ContactEmail,
+            ContactPhone,
+            FieldProvenance,
+            SpecialCategoryDatum,
+            CompanyLink,
+            ContactTag,
+        )
     )
 )
 _CLEAR_CONSENT = (
@@ -265,10 +280,16 @@ _DELETE_SOURCE = delete(Source).where(
             ContactPhone,
             FieldProvenance,
             SpecialCategoryDatum,
+            # A company keeps the source of its values when a person it came with goes.
+            Company,
+            CompanyProvenance,
+            CompanyLink,
             ContactTag,
         )
     ),
 )
+# The person's places at companies, function and department included; the companies stay.
+_DELETE_COMPANY_LINKS = delete(CompanyLink).where(CompanyLink.contact_id == bindparam("cid"))
 _LEDGER = insert(ErasureLedger)
 _ANONYMISED = insert(AnonymisedRecord)
 
@@ -335,6 +356,7 @@ def erase_in_session(
     # Disclosures and consent events keep their rows (contact_id becomes NULL); the rest
     # goes by ON DELETE CASCADE.
     conn.execute(_UNLINK_DISCLOSURES, key)
+    conn.execute(_DELETE_COMPANY_LINKS, key)
     conn.execute(_DELETE_CONTACT, key)
     conn.execute(_DELETE_SOURCE, [{"sid": sid} for sid in sorted(sources)])
     conn.execute(
@@ -429,6 +451,7 @@ ERASURE_TABLES = (
     "disclosure",
     "field_provenance",
     "special_category_datum",
+    "company_link",
     "rectification",
     "request_contact",
     "retention_hold",

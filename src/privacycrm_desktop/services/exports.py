@@ -67,6 +67,7 @@ from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.contact_uids import ContactUids
 from privacycrm_desktop.services.disclosures import DisclosureService, find_recipient
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.private_files import check_target
 
 #: Contacts read (and ids sent to SQLite in one ``IN``) per step.
 CHUNK = 500
@@ -103,6 +104,8 @@ class ExportRequest:
     recipient_own_use: bool = False
     csv_profile: CsvProfile = CsvProfile.PRIVACYCRM
     vcard_version: VcardVersion = VcardVersion.V4
+    #: The language of the PrivacyCRM CSV's column names (nl, fr or en).
+    language: str = "en"
 
     @property
     def variant(self) -> str:
@@ -174,6 +177,7 @@ class ExportService:
         access = self._policy.access_for(actor.role)
         fields = tuple(f for f in EXPORT_FIELDS if access[f] is not FieldAccess.HIDDEN)
         out = Path(out)
+        check_target(out)
         try:
             handle, temp_name = tempfile.mkstemp(
                 dir=out.parent, prefix=f".{out.name}.", suffix=".part"
@@ -251,7 +255,9 @@ class ExportService:
             if request.format is ExportFormat.CSV:
                 emails = _most(session, ContactEmail, ids) if "emails" in fields else 0
                 phones = _most(session, ContactPhone, ids) if "phones" in fields else 0
-                writer = CsvExportWriter(stream, fields, emails, phones, request.csv_profile)
+                writer = CsvExportWriter(
+                    stream, fields, emails, phones, request.csv_profile, request.language
+                )
             else:
                 writer = VcardExportWriter(stream, fields, request.vcard_version)
             uids = ContactUids(session)

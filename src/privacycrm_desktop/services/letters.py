@@ -87,6 +87,40 @@ class LetterService:
             PermissionDenied: not owner or privacy officer.
             ValidationFailed: a refusal without a reason; an unknown language.
         """
+        return self._compose(actor, request_id, letter, language, reason)[0]
+
+    def render_pdf(
+        self,
+        actor: Actor,
+        request_id: int,
+        letter: Letter,
+        language: str | None = None,
+        reason: str = "",
+    ) -> bytes:
+        """*letter* for request *request_id* as a PDF to print or attach, in the same words
+        as ``render`` gives (language: the person's).
+
+        Raises:
+            PermissionDenied: not owner or privacy officer.
+            ValidationFailed: a refusal without a reason; an unknown language.
+        """
+        from privacycrm_desktop.reports import letter as layout
+
+        text, lang = self._compose(actor, request_id, letter, language, reason)
+        title = tr_in(lang, LETTER_LABELS[Letter(letter)])
+        reference = self._requests.get(actor, request_id).reference
+        company = self._setup.company().name
+        return layout.render(text, lang, title, f"{company} · {title} · {reference}")
+
+    def _compose(
+        self,
+        actor: Actor,
+        request_id: int,
+        letter: Letter,
+        language: str | None,
+        reason: str,
+    ) -> tuple[str, str]:
+        """The letter's text and its language; making it is on record."""
         require(actor.role, Permission.MANAGE_REQUESTS)
         letter = Letter(letter)
         info = self._requests.get(actor, request_id)
@@ -144,7 +178,7 @@ class LetterService:
                 at=self._clock.now(),
                 detail=f"letter={letter.value};language={lang}",
             )
-        return text
+        return text, lang
 
     def _contact(self, actor: Actor, contact_ids: tuple[int, ...]) -> ContactDetail | None:
         """The first contact still there (an erased one is gone: the letter still goes)."""

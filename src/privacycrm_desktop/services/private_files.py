@@ -15,13 +15,47 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from privacycrm_desktop.domain.errors import FileInUse
+
 #: Owner read and write, nobody else anything.
 PRIVATE_MODE = 0o600
+
+#: Files no saved file may replace: the open database's (``protect``).
+_PROTECTED: set[Path] = set()
+#: What SQLite keeps beside a database file.
+_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def _key(path: Path) -> Path:
+    """*path* as compared: absolute, links resolved (the folder, when it does not exist)."""
+    return path.expanduser().resolve()
+
+
+def protect(database: str | os.PathLike[str]) -> None:
+    """Refuse from now on to write over *database* and the files SQLite keeps beside it."""
+    for suffix in _SIDE_FILES:
+        _PROTECTED.add(_key(Path(f"{os.fspath(database)}{suffix}")))
+
+
+def check_target(target: str | os.PathLike[str], *reading: str | os.PathLike[str]) -> None:
+    """Refuse *target* if it is the open database (or its side files), or one of the files
+    being *reading* (an import's own file for its invalid rows).
+
+    Raises:
+        FileInUse: nothing was written.
+    """
+    key = _key(Path(target))
+    same = key in _PROTECTED or any(key == _key(Path(r)) for r in reading)
+    if not same and key.exists():
+        same = any(p.exists() and os.path.samefile(key, p) for p in _PROTECTED)
+    if same:
+        raise FileInUse(name=Path(target).name)
 
 
 @contextlib.contextmanager
 def _temporary(target: Path) -> Iterator[tuple[int, Path]]:
     """A new owner-only file next to *target*, renamed over it when the block succeeds."""
+    check_target(target)
     handle, temp_name = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".part"
     )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.backup import BackupService
     from privacycrm_desktop.services.change_watch import ChangeWatchService
     from privacycrm_desktop.services.cleanup import CleanupService
+    from privacycrm_desktop.services.companies import CompanyService
     from privacycrm_desktop.services.consent import ConsentService
     from privacycrm_desktop.services.contacts import ContactService
     from privacycrm_desktop.services.demo import DemoService
@@ -49,6 +50,11 @@ class Services:
     def __init__(self, engine: Engine, clock: Clock | None = None, *, anchors: bool = True) -> None:
         self.clock = clock or SystemClock()
         self.uow = UnitOfWork(engine)
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            # No report, export or list saved by the app or the CLI may replace the database.
+            from privacycrm_desktop.services.private_files import protect
+
+            protect(str(engine.url.database))
         if anchors:
             # Every committed audit event is noted in this computer's anchor file.
             from privacycrm_desktop.services.audit_anchors import AnchorFile
@@ -90,6 +96,13 @@ class Services:
         from privacycrm_desktop.services.contacts import ContactService
 
         return ContactService(self.uow, self.clock, self.access)
+
+    @cached_property
+    def companies(self) -> CompanyService:
+        """Companies and the people linked to them."""
+        from privacycrm_desktop.services.companies import CompanyService
+
+        return CompanyService(self.uow, self.clock, self.access)
 
     @cached_property
     def demo(self) -> DemoService:

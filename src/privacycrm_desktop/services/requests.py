@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, require
+from privacycrm_desktop.domain.contacts import display_name
 from privacycrm_desktop.domain.errors import FieldProblem, NotFound, ValidationFailed
 from privacycrm_desktop.domain.requests import RequestKind, RequestStatus, due_date
 from privacycrm_desktop.domain.text import N_
@@ -84,6 +85,9 @@ class RequestInfo:
     contact_ids: tuple[int, ...]
     overdue: bool
     due_soon: bool
+    #: Who the request is about, by name ("Lefèvre, Zoë"), in the order of ``contact_ids``;
+    #: an erased contact has no name left ("").
+    contact_names: tuple[str, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -378,6 +382,14 @@ class RequestService:
             .where(RequestContact.request_id == row.id)
             .order_by(RequestContact.contact_id)
         ).all()
+        names = {
+            contact_id: display_name(first or "", last or "", organisation or "")
+            for contact_id, first, last, organisation in session.execute(
+                select(
+                    Contact.id, Contact.first_name, Contact.last_name, Contact.organisation
+                ).where(Contact.id.in_(contact_ids))
+            )
+        }
         handler = ""
         if row.handled_by is not None:
             user = session.get(User, row.handled_by)
@@ -400,6 +412,7 @@ class RequestService:
             handled_by=handler,
             closed_on=row.closed_on,
             contact_ids=tuple(contact_ids),
+            contact_names=tuple(names.get(c, "") for c in contact_ids),
             overdue=is_open and row.due_on < today,
             due_soon=is_open and today <= row.due_on <= today + dt.timedelta(days=DUE_SOON_DAYS),
         )

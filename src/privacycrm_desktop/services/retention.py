@@ -34,6 +34,7 @@ from privacycrm_desktop.domain.retention import (
     MarketingPermission,
     RetentionFacts,
     RetentionRule,
+    cleanup_reminder_due,
     keep_until,
 )
 from privacycrm_desktop.domain.text import N_
@@ -324,19 +325,19 @@ class RetentionService:
             )
 
     def take_reminder(self, actor: Actor) -> bool:
-        """True once a year from the reminder date, for whoever may run the cleanup; the
-        reminder is then marked as shown for this year."""
+        """True once a year from the reminder date, for whoever may run the cleanup, when a
+        contact is past its keep-until date (``cleanup_reminder_due``); the reminder is then
+        marked as shown for this year."""
         from privacycrm_desktop.domain.access import has_permission
 
         if not has_permission(actor.role, Permission.CLEANUP):
             return False
         today = self._clock.today()
-        month, day = self.reminder_date()
-        if today < dt.date(today.year, month, day):
-            return False
+        expired = self.counts(actor).expired
         with self._uow(write=True) as uow:
             shown = uow.session.get(Setting, REMINDED_SETTING)
-            if shown is not None and shown.value == str(today.year):
+            shown_in = int(shown.value) if shown is not None and shown.value.isdigit() else None
+            if not cleanup_reminder_due(today, self.reminder_date(), shown_in, expired):
                 return False
             uow.session.merge(Setting(key=REMINDED_SETTING, value=str(today.year)))
         return True

@@ -31,7 +31,7 @@ def scan_notes(text: str) -> list[TermHit]:
 
 
 def hit_words(hits: list[TermHit]) -> str:
-    """The words found, for a message: "diabet, abvv"."""
+    """The words found as the text has them, for a message: "diabetes, ABVV"."""
     return ", ".join(h.term for h in hits)
 
 

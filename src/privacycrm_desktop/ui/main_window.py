@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -19,8 +18,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QStackedWidget,
-    QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -29,11 +26,17 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import ROW_FIELDS, Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.admin.admin_windows import AdminWindowsMixin
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import available_geometry
+from privacycrm_desktop.ui.common.window_size import capped
+from privacycrm_desktop.ui.companies.menu import add_companies_entry
 from privacycrm_desktop.ui.consent.marketing_dialog import add_marketing_menu
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
+from privacycrm_desktop.ui.contacts.contact_table_view import ContactTableView
+from privacycrm_desktop.ui.contacts.workspace import WorkspaceMixin, office_country
+from privacycrm_desktop.ui.requests import access_report_dialog as access_report
 from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
@@ -43,13 +46,14 @@ from privacycrm_desktop.ui.tags.tag_menu import add_tag_actions
 if TYPE_CHECKING:
     from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
     from privacycrm_desktop.ui.contacts.change_watch import ChangeWatcher
+    from privacycrm_desktop.ui.retention.retention_actions import RetentionActions
 
 #: The fields each list column shows; the column goes when all of them are hidden. The
 #: service's row says which fields each column shows (``ROW_FIELDS``); the keep-until date
 #: shows no personal field and always stays.
 COLUMN_FIELDS = {column: ROW_FIELDS.get(column.name.lower(), ()) for column in Column}
 
-#: Each list column's width in average characters (the last one stretches).
+#: Each list column's width in average characters (name and e-mail also take the extra width).
 COLUMN_CHARS = {
     Column.NAME: 26,
     Column.ORGANISATION: 24,
@@ -57,6 +61,7 @@ COLUMN_CHARS = {
     Column.PHONE: 18,
     Column.CITY: 17,
     Column.RELATIONSHIP: 19,
+    Column.KEEP_UNTIL: 18,
 }
 
 #: Results must show within 100 ms of the last keystroke: a short pause (so typing is not
@@ -64,25 +69,13 @@ COLUMN_CHARS = {
 SEARCH_DELAY_MS = 50
 
 
-class ContactTableView(QTableView):
-    """The list; tells whoever asks when it first painted (start-up benchmark)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.first_paint_callback: Callable[[], None] | None = None
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        callback, self.first_paint_callback = self.first_paint_callback, None
-        if callback is not None:
-            callback()
-
-
-class MainWindow(QMainWindow):
+class MainWindow(AdminWindowsMixin, WorkspaceMixin, QMainWindow):
     """Search and browse contacts; open, create and save them through the services."""
 
     #: Follows other desks' changes once started (start_change_watch).
     change_watch: ChangeWatcher | None = None
+    #: The expiry counts, erase and cleanup (its own feature package).
+    retention: RetentionActions
 
     def __init__(
         self,
@@ -97,7 +90,10 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self.setWindowTitle(_("PrivacyCRM"))
 
-        self.model = ContactTableModel(services.contacts, actor, self)
+        self.home_country = office_country(services)
+        self.model = ContactTableModel(
+            services.contacts, actor, self, home_country=self.home_country
+        )
         self.search = QLineEdit()
         self.search.setPlaceholderText(_("Search by name, organisation, e-mail, phone or place"))
         self.search.setClearButtonEnabled(True)
@@ -121,19 +117,12 @@ class MainWindow(QMainWindow):
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
-        self.view.horizontalHeader().setStretchLastSection(True)
         self._size_columns()
         self.view.doubleClicked.connect(self.open_index)
         self.view.activated.connect(self.open_index)
         self._hide_columns_of_hidden_fields()
 
-        search_label = QLabel(_("&Search:"))
-        search_label.setBuddy(self.search)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addWidget(search_label)
-        layout.addWidget(self.search)
-        layout.addWidget(self.view, 1)
+        central = self._make_workspace()
         self._make_lock(central, idle_clock)
 
         self.count_label = QLabel()
@@ -149,6 +138,7 @@ class MainWindow(QMainWindow):
         self.requests_menu = add_requests_menu(self, services, actor)
         self.retention = add_retention_actions(self, services, actor)
         self.model.modelReset.connect(self.update_count)
+        self._connect_workspace()
         self.update_count()
         self._restore_geometry()
 
@@ -157,8 +147,12 @@ class MainWindow(QMainWindow):
         # a 1000-pixel window, so the keep-until date is not pushed off to the right.
         self.view.horizontalHeader().setDefaultSectionSize(180)
         char = self.view.fontMetrics().averageCharWidth()
+        header = self.view.horizontalHeader()
         for column, chars in COLUMN_CHARS.items():
-            self.view.setColumnWidth(column, chars * char)
+            # The title fits too ("Conserver jusqu'au"), with room for the sort arrow.
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            needed = header.fontMetrics().horizontalAdvance(title) + 4 * char
+            self.view.setColumnWidth(column, max(chars * char, needed))
 
     def _make_lock(self, central: QWidget, idle_clock: IdleClock | None) -> None:
         # The lock screen takes the list's place; the list's model is emptied meanwhile.
@@ -204,6 +198,10 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.open_action, self.find_action):
             self.contacts_menu.addAction(action)
         self._add_export_action()
+        self.access_report_action = access_report.add_action(self, self._actor)
+        self.companies_action = add_companies_entry(
+            self, self.contacts_menu, self._services, self._actor
+        )
         self.addAction(self.find_action)
         self._make_admin_actions()
         # Tags (ui/tags): Contacts > Tags... and Tag selected contacts...
@@ -255,12 +253,14 @@ class MainWindow(QMainWindow):
         self.model.set_query(self.search.text())
 
     def update_count(self) -> None:
-        """Show how many contacts the list holds, with the locale's digit grouping."""
+        """Show how many contacts the list holds, with the locale's digit grouping; an
+        empty list says why and what to do."""
         count = self.model.rowCount()
         number = format_number(count)
         self.count_label.setText(
             ngettext("{count} contact", "{count} contacts", count).format(count=number)
         )
+        self._show_empty_state(count)
 
     def _on_sort_indicator(self, column: int, order: Qt.SortOrder) -> None:
         if not self.model.is_sortable(column):
@@ -369,7 +369,7 @@ class MainWindow(QMainWindow):
         self._update_export_action()
 
     def _update_export_action(self) -> None:
-        selected = self.view.selectionModel().hasSelection()
+        selected = self.view.selectionModel().hasSelection() or self.all_matching
         self.export_action.setEnabled(self._may_export and selected and not self.locked)
 
     def export_selected(self) -> QDialog | None:
@@ -381,10 +381,15 @@ class MainWindow(QMainWindow):
             merge_ranges,
         )
 
-        spans = self.view.selectionModel().selection()
-        ranges = merge_ranges(
-            [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
-        )
+        total = self.model.rowCount()
+        if self.all_matching:
+            # Everything the search and view give: no row of the model is selected.
+            ranges: tuple[tuple[int, int], ...] = ((0, total - 1),) if total else ()
+        else:
+            spans = self.view.selectionModel().selection()
+            ranges = merge_ranges(
+                [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
+            )
         if not self._may_export or not ranges:
             return None
         selection = SelectedContacts(
@@ -392,7 +397,8 @@ class MainWindow(QMainWindow):
             sort=SORT_KEYS[self.model.sort_column],
             descending=self.model.descending,
             ranges=ranges,
-            total=self.model.rowCount(),
+            total=total,
+            view=self.model.view if self.model.view.active else None,
         )
         dialog = ExportDialog(self._services, self._actor, selection, self)
         dialog.exported.connect(lambda text: self.statusBar().showMessage(text, 10_000))
@@ -440,32 +446,9 @@ class MainWindow(QMainWindow):
 
     # -- administration -----------------------------------------------------------------
 
-    def open_users(self) -> QDialog:
-        """The user administration (owner only)."""
-        from privacycrm_desktop.ui.admin.user_admin import UserAdminDialog
-
-        dialog = UserAdminDialog(self._services.auth, self._actor, self)
-        dialog.open()
-        return dialog
-
-    def open_field_matrix(self) -> QDialog:
-        """The field x role matrix (owner only); the list shows the new access after it."""
-        from privacycrm_desktop.ui.admin.field_matrix import FieldMatrixDialog
-
-        dialog = FieldMatrixDialog(self._services.access, self._actor, self)
-        dialog.finished.connect(self.model.refresh)
-        dialog.open()
-        return dialog
-
-    def open_audit(self) -> QDialog:
-        """The audit viewer (owner and privacy officer)."""
-        from privacycrm_desktop.ui.admin.audit_view import AuditViewerDialog
-
-        today = self._services.contacts.suggest_source(self._actor, None).obtained_on
-        assert today is not None
-        dialog = AuditViewerDialog(self._services.audit, self._actor, today, self)
-        dialog.open()
-        return dialog
+    def refresh_list(self) -> None:
+        """Show the contact list anew."""
+        self.model.refresh()
 
     def ask_idle_time(self) -> None:
         """Ask after how many idle minutes the window locks (a business setting)."""
@@ -557,6 +540,9 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self) -> None:
         saved = self._settings.geometry("main") if self._settings else None
         if saved is not None and self.restoreGeometry(saved):
+            # Saved on a bigger screen (or a docked laptop): shrink onto this one.
+            if not self.isMaximized():
+                self.resize(capped(self.size(), self))
             return
         # First start: 1000 x 640, or what the screen holds (a 1024 x 600 netbook), with
         # room left for the title bar, so the status bar is never below the screen's edge.
@@ -581,6 +567,10 @@ class MainWindow(QMainWindow):
         elif watching:
             self.start_change_watch()
 
+    def export_access_report_for_selected(self) -> QDialog | None:
+        """The access report of the contact selected in the list (Ctrl+R)."""
+        return access_report.for_selected(self, self._services, self._actor, self._settings)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         app = QApplication.instance()
         if app is not None:
@@ -589,4 +579,5 @@ class MainWindow(QMainWindow):
             self.change_watch.stop()
         if self._settings is not None:
             self._settings.set_geometry("main", self.saveGeometry())
+            self._save_workspace_state(self._settings)
         super().closeEvent(event)

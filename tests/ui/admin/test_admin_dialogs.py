@@ -64,6 +64,42 @@ def test_menus_follow_the_role(
     assert (menu is None) is not (users or matrix or audit)
 
 
+def test_the_add_user_form_stays_open_with_the_name_when_the_password_is_refused(
+    qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
+    from privacycrm_desktop.ui.admin.user_admin import UserFormDialog
+
+    dialog = UserAdminDialog(services.auth, owner)
+    qtbot.addWidget(dialog)
+    seen: list[tuple[bool, str, str]] = []
+
+    def fill_in(form: UserFormDialog) -> int:
+        qtbot.addWidget(form)
+        ok = form.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        form.name.setText("Zoë")
+        for password in ("short", GOOD):
+            form.password.setText(password)
+            form.password_again.setText(password)
+            ok.click()
+            seen.append(
+                (form.result() == QDialog.DialogCode.Accepted, form.name.text(), form.error.text())
+            )
+        return form.result()
+
+    monkeypatch.setattr(UserFormDialog, "exec", fill_in)
+    dialog.ask_add()
+    refused, accepted = seen
+    assert refused[0] is False
+    assert refused[1] == "Zoë"
+    assert refused[2]  # the reason, in the form itself
+    assert accepted[0] is True
+    assert services.auth.login("Zoë", GOOD).role is Role.OFFICE
+    assert dialog.selected_user() is not None
+    assert dialog.selected_user().username == "Zoë"
+
+
 def test_user_admin(qtbot: QtBot, services: Services, owner: Actor) -> None:
     dialog = UserAdminDialog(services.auth, owner)
     qtbot.addWidget(dialog)
@@ -174,3 +210,21 @@ def test_office_editor_has_no_notes_or_birth_date(
     fresh = ContactEditorDialog(services.contacts, office, None)
     qtbot.addWidget(fresh)
     assert fresh.access("notes") is FieldAccess.WRITE
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_no_role_is_named_like_a_menu(
+    qtbot: QtBot, services: Services, owner: Actor, language: str
+) -> None:
+    """ "Administration" was both the French office role and the menu of the owner's tools."""
+    from privacycrm_desktop.domain.access import ROLE_LABELS
+    from privacycrm_desktop.i18n import _
+    from privacycrm_desktop.ui.common.qt_i18n import apply_language
+
+    apply_language(language)
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    menus = {a.text().replace("&", "").casefold() for a in window.menuBar().actions()}
+    roles = {_(label).casefold() for label in ROLE_LABELS.values()}
+    assert len(roles) == len(ROLE_LABELS)
+    assert not roles & menus

@@ -231,6 +231,7 @@ def test_notes_with_special_category_words_are_confirmed_first(
     assert editor.saved_id is None
     assert "Health" in asked[0]
     assert "Trade-union membership" in asked[0]
+    assert "\u201cdiabeticus, vakbond\u201d" in asked[0]  # the words as typed, not stems
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.StandardButton.Save)
     editor.save()
     assert editor.saved_id == cid

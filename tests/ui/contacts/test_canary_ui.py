@@ -99,7 +99,9 @@ def test_screens_show_canaries_only_where_the_matrix_allows(
         for field, (stored, token) in CANARIES.items():
             level = access[field]
             in_list = field in LIST_FIELDS and level in READABLE
-            assert (token in shown_list) is in_list, (role, field, "list")
+            # The list shows numbers grouped for reading ("0470 98 76 54").
+            listed = shown_list.replace(" ", "") if field == "phones" else shown_list
+            assert (token in listed) is in_list, (role, field, "list")
             assert (token in shown_editor) is (level in READABLE), (role, field, "editor")
             if level is FieldAccess.MASKED and field != "birth_date":
                 assert mask(stored) in shown_editor, (role, field)

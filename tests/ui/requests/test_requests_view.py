@@ -62,6 +62,11 @@ def test_register_flow(
     assert "overdue" in dialog.model.data(due)
     assert dialog.model.data(due, Qt.ItemDataRole.ForegroundRole) is not None
     assert "due soon" in dialog.model.data(dialog.model.index(1, RequestColumn.DUE))
+    # Who asked, by name, in the list and below it; no contact ids.
+    assert dialog.model.data(dialog.model.index(0, RequestColumn.PERSON)) == "Lefèvre, Zoë"
+    dialog.view.selectRow(0)
+    assert "About: Lefèvre, Zoë" in dialog.details.text()
+    assert "#" not in dialog.details.text()
     assert "1 request overdue" in dialog.summary.text()
 
     # New request: search, pick, save.

@@ -133,8 +133,18 @@ def test_the_wizard_page_by_page(
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF files (*.pdf)")
     )
+    languages: list[str] = []
+    report_pdf = services.cleanup.report_pdf
+    monkeypatch.setattr(
+        services.cleanup,
+        "report_pdf",
+        lambda actor, outcome, lang: languages.append(lang) or report_pdf(actor, outcome, lang),
+    )
     assert page.save_report() == str(target)
     assert target.read_bytes().startswith(b"%PDF")
+    # In the language on screen, not the one stored for the user (English here).
+    assert owner.language == "en"
+    assert languages == [language]
     save(wizard, f"{language}-cleanup-4-done")
     assert len(ids) == 5
 
@@ -177,7 +187,7 @@ def test_the_list_marks_expired_rows_and_the_window_counts_them(
     window.model._today = clock.today
     window.retention.update()
     qtbot.waitUntil(
-        lambda: window.retention.status.text() == "3 expired · 2 expiring within 30 days"
+        lambda: window.retention.status_text() == "3 expired · 2 expiring within 30 days"
     )
     backgrounds = [
         window.model.index(r, Column.KEEP_UNTIL).data(Qt.ItemDataRole.BackgroundRole)
@@ -219,6 +229,9 @@ def test_the_reminder_shows_once_a_year(
         return QMessageBox.StandardButton.Yes
 
     monkeypatch.setattr(QMessageBox, "question", question)
+    # A new database has nothing to clean: no reminder on its first day.
+    assert not remind_once_a_year(window, services, owner, lambda: opened.append(True))
+    populate(services, owner, clock)
     assert remind_once_a_year(window, services, owner, lambda: opened.append(True))
     assert not remind_once_a_year(window, services, owner, lambda: opened.append(True))
     assert opened == [True]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.services.registry import Services
@@ -70,3 +74,32 @@ def test_wizard_stays_on_a_page_with_problems(qtbot: QtBot, bare_services: Servi
     assert not owner.errors["password"].isHidden()
     assert "10" in owner.errors["password"].text()
     assert not bare_services.setup.is_initialised()
+
+
+def test_a_first_start_opens_the_wizard_in_the_systems_language(
+    qtbot: QtBot, bare_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing chosen yet on a French desk: the wizard speaks French, with the language
+    choice on its first page."""
+    from privacycrm_desktop import app
+    from privacycrm_desktop.i18n import current_language
+    from privacycrm_desktop.ui.common import settings as ui_settings
+
+    monkeypatch.setattr(ui_settings, "system_language", lambda: "fr")
+    settings = ui_settings.UiSettings(
+        QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    )
+    assert current_language() == "en"
+    shown: list[tuple[str, str, int]] = []
+
+    def look(wizard: FirstRunWizard) -> int:
+        qtbot.addWidget(wizard)
+        shown.append((wizard.language(), wizard.windowTitle(), wizard.startId()))
+        return 0
+
+    monkeypatch.setattr(FirstRunWizard, "exec", look)
+    assert app.sign_in(bare_services, settings) is None
+    [(language, title, start)] = shown
+    assert language == "fr"
+    assert title == "Configurer PrivacyCRM"
+    assert start == Page.LANGUAGE

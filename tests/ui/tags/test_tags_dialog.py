@@ -158,7 +158,8 @@ def test_the_contacts_menu_opens_the_tags_and_tags_the_selected_rows(
     assert "Ta&gs..." in texts
     assert "&Tag selected contacts..." in texts
     actions = window.tag_actions
-    assert not actions.tag_selected_action.isEnabled()  # nothing selected yet
+    assert actions.tag_selected() is None  # nothing selected yet: the status bar says so
+    assert window.statusBar().currentMessage() == "Select the contacts to tag in the list first."
     dialog = actions.open_tags()
     assert isinstance(dialog, TagsDialog)
     dialog.close()
@@ -187,7 +188,8 @@ def test_the_contacts_menu_opens_the_tags_and_tags_the_selected_rows(
 def test_the_whole_list_is_tagged_in_one_statement_and_a_refusal_shows(
     qtbot: QtBot, window: MainWindow, services: Services, owner: Actor
 ) -> None:
-    window.view.selectAll()
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     tagging = window.tag_actions.tag_selected()
     assert isinstance(tagging, TagSelectedDialog)
     tagging.tag.setEditText("Iedereen")
@@ -208,7 +210,7 @@ def test_a_role_that_may_not_tag_has_the_entry_disabled(
     services.auth.add_user(owner, "rita", GOOD, Role.READ_ONLY)
     window = MainWindow(services, services.auth.login("rita", GOOD))
     qtbot.addWidget(window)
-    window.view.selectAll()
+    _select_rows(window, 0, 1)
     assert not window.tag_actions.tag_selected_action.isEnabled()
     assert window.tag_actions.tag_selected() is None
 

@@ -65,7 +65,7 @@ def run_export(qtbot: QtBot, dialog: ExportDialog) -> None:
 
 def csv_ids(path: Path) -> list[int]:
     text = path.read_bytes().decode("utf-8-sig")
-    return [int(row["id"]) for row in csv.DictReader(io.StringIO(text, newline=""))]
+    return [int(row["PrivacyCRM no."]) for row in csv.DictReader(io.StringIO(text, newline=""))]
 
 
 def test_merge_ranges() -> None:

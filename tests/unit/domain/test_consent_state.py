@@ -230,3 +230,12 @@ def test_street_names_in_notes_are_no_special_category_data() -> None:
     hits = scan(addresses + "\nGaat elke zondag naar de kerk.", terms)
     assert [h.term for h in hits] == ["kerk"]
     assert [h.term for h in scan("Opgenomen in het ziekenhuis", terms)] == ["ziekenhuis"]
+
+
+def test_a_hit_quotes_the_word_as_typed_and_keeps_the_stem() -> None:
+    terms = [parse_terms("health: diabet\nhealth: ziekenhuis\ntrade_union: abvv")]
+    hits = scan("Suit un traitement contre le DIABÈTE, lid van ABVV.", terms)
+    assert [(h.term, h.stem) for h in hits] == [("DIABÈTE", "diabet"), ("ABVV", "abvv")]
+    # Decomposed accents and letters that fold to two stay as they were typed.
+    assert [h.term for h in scan("diabe\u0301tique", terms)] == ["diabe\u0301tique"]
+    assert [h.term for h in scan("Straße; Ziekenhuisopname", terms)] == ["Ziekenhuisopname"]

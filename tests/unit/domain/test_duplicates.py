@@ -92,3 +92,42 @@ def test_our_uids_name_our_contacts_only() -> None:
 
     parsed = uuid.UUID(uid.removeprefix("urn:uuid:"))
     assert (parsed.version, parsed.variant) == (8, uuid.RFC_4122)
+
+
+def test_a_namesake_at_the_same_postcode_with_another_mobile_or_street_is_somebody_else() -> None:
+    jan = person(
+        "Jan", "Peeters", emails=["jan@a.be"], phones=["+32475010101"], postcode="9000",
+        street="Kerkstraat 1",
+    )  # fmt: skip
+    namesake = person(
+        "Jan", "Peeters", emails=["jan@b.be"], phones=["+32475020202"], postcode="9000",
+        street="Veldstraat 99",
+    )  # fmt: skip
+    assert not same_person(jan, namesake, MatchKind.NAME_POSTCODE)
+    assert not same_person(
+        jan, person("Jan", "Peeters", emails=["jan@b.be"], postcode="9000", street="Veldstraat 9"),
+        MatchKind.NAME_POSTCODE,
+    )  # fmt: skip
+    # A new e-mail address and nothing else that differs: still Jan.
+    new_address = person("Jan", "Peeters", emails=["jan@new.be"], postcode="9000")
+    assert same_person(jan, new_address, MatchKind.NAME_POSTCODE)
+
+
+def test_a_person_and_an_organisations_record_are_never_one() -> None:
+    sales = person("", "", "Beta BV", emails=["sales@beta.be"], phones=["+3232223344"])
+    gert = person("Gert", "Vos", "Beta BV", emails=["sales@beta.be"])
+    assert not same_person(sales, gert, MatchKind.EMAIL)
+    assert not same_person(gert, sales, MatchKind.EMAIL)
+    assert not same_person(gert, sales, MatchKind.UID)
+    # A row with only the address (no name, no organisation) is still the person's.
+    assert same_person(gert, person("", "", emails=["sales@beta.be"]), MatchKind.EMAIL)
+
+
+def test_a_uid_names_its_contact_unless_the_row_is_somebody_else_altogether() -> None:
+    jan = person("Jan", "Peeters", emails=["jan@x.be"], phones=["+32475123456"], city="Gent")
+    moved = person("Jan", "Peeters", emails=["jan@x.be"], city="Brugge")
+    assert same_person(jan, moved, MatchKind.UID)
+    married = person("Jan", "Claes", emails=["jan@x.be"])
+    assert same_person(jan, married, MatchKind.UID)
+    piet = person("Piet", "d'Hondt", emails=["piet@y.be"], phones=["+32486000000"])
+    assert not same_person(jan, piet, MatchKind.UID)

@@ -67,33 +67,33 @@ def test_csv_starts_with_a_bom_and_ends_rows_in_crlf() -> None:
 def test_csv_holds_every_value_and_numbered_email_and_phone_columns() -> None:
     (row,) = read_csv(write_csv([ZOE]))
     assert list(row) == [
-        "id",
-        "uid",
-        "first_name",
-        "last_name",
-        "organisation",
-        "email",
-        "email_2",
-        "phone",
-        "phone_2",
-        "street",
-        "postcode",
-        "city",
-        "country",
-        "language",
-        "birth_date",
-        "notes",
-        "tags",
+        "PrivacyCRM no.",
+        "UID",
+        "First name",
+        "Last name",
+        "Organisation",
+        "E-mail",
+        "E-mail 2",
+        "Phone",
+        "Phone 2",
+        "Street",
+        "Postcode",
+        "City",
+        "Country",
+        "Language",
+        "Birth date",
+        "Notes",
+        "Tags",
     ]
-    assert row["first_name"] == "Zoë"
-    assert row["organisation"] == "Boulangerie Ŝ & Fils; Liège"
-    assert (row["email"], row["email_2"]) == ZOE.emails
+    assert row["First name"] == "Zoë"
+    assert row["Organisation"] == "Boulangerie Ŝ & Fils; Liège"
+    assert (row["E-mail"], row["E-mail 2"]) == ZOE.emails
     # A number is only "+" and digits: nothing in it can run, so it stays a number.
-    assert (row["phone"], row["phone_2"]) == ("+32470123456", "+3225551234")
-    assert row["notes"] == ZOE.notes
-    assert row["birth_date"] == "1931-07-13"
+    assert (row["Phone"], row["Phone 2"]) == ("+32470123456", "+3225551234")
+    assert row["Notes"] == ZOE.notes
+    assert row["Birth date"] == "1931-07-13"
     # The tags in one cell, separated as the import splits them.
-    assert row["tags"] == "Beurs Gent, =VIP"
+    assert row["Tags"] == "Beurs Gent, =VIP"
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n"])
@@ -106,9 +106,14 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run(start: str) -> None:
         city=f"{start}SUM(A1)",
     )
     (row,) = read_csv(write_csv([evil]))
-    for column in ("first_name", "last_name", "notes", "city"):
+    for field, column in (
+        ("first_name", "First name"),
+        ("last_name", "Last name"),
+        ("notes", "Notes"),
+        ("city", "City"),
+    ):
         assert row[column].startswith("'" + start), column
-        assert row[column][1:] == getattr(evil, column)
+        assert row[column][1:] == getattr(evil, field)
 
 
 def test_csv_has_no_column_for_a_field_left_out() -> None:
@@ -126,9 +131,9 @@ def test_csv_has_no_column_for_a_field_left_out() -> None:
 def test_csv_pads_contacts_with_fewer_emails() -> None:
     plain = ExportContact(id=2, first_name="Jan", emails=("jan@example.be",))
     rows = read_csv(write_csv([ZOE, plain]))
-    assert rows[1]["email"] == "jan@example.be"
-    assert rows[1]["email_2"] == ""
-    assert rows[1]["phone"] == rows[1]["phone_2"] == ""
+    assert rows[1]["E-mail"] == "jan@example.be"
+    assert rows[1]["E-mail 2"] == ""
+    assert rows[1]["Phone"] == rows[1]["Phone 2"] == ""
 
 
 def parse(text: str) -> list[vobject.base.Component]:
@@ -214,7 +219,7 @@ def test_markup_like_and_odd_names_come_back_as_typed(name: str) -> None:
     assert card.note.value == name
     (row,) = read_csv(write_csv([contact]))
     expected = "'" + name if name.startswith("=") else name
-    assert row["first_name"] == expected
+    assert row["First name"] == expected
 
 
 def test_an_organisation_address_is_an_organisation_card() -> None:
@@ -268,7 +273,7 @@ def test_any_text_survives_a_vcard_and_a_csv(
     if notes:
         assert card.note.value == notes.replace("\r\n", "\n").replace("\r", "\n")
     (row,) = read_csv(write_csv([contact]))
-    for column, value in (("first_name", first), ("organisation", organisation)):
+    for column, value in (("First name", first), ("Organisation", organisation)):
         cell = row[column]
         assert cell == value or (cell == "'" + value and value[:1] in "=+-@\t\r\n")
 
@@ -340,3 +345,27 @@ def test_phone_cells_run_nothing_and_restore_exactly(cell: str) -> None:
     if safe.startswith(FORMULA_STARTS):
         # Only "+", digits and spaces: no function, no cell, no program to name.
         assert set(safe) <= set("+0123456789 ")
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "email_2", "number"),
+    [
+        ("nl", "Voornaam", "E-mail 2", "PrivacyCRM-nummer"),
+        ("fr", "Prénom", "E-mail 2", "N° PrivacyCRM"),
+        ("en", "First name", "E-mail 2", "PrivacyCRM no."),
+    ],
+)
+def test_our_own_csv_names_its_columns_in_words_the_import_recognises(
+    language: str, first: str, email_2: str, number: str
+) -> None:
+    from privacycrm_desktop.domain.import_formats import ImportField
+    from privacycrm_desktop.domain.import_headers import guess_target
+
+    header = CsvExportWriter(io.StringIO(), EXPORT_FIELDS, 2, 2, language=language).header()
+    assert (header[0], header[2], header[6]) == (number, first, email_2)
+    assert not any("_" in name for name in header)  # no raw keys ("first_name", "email_2")
+    targets = [guess_target(name) for name in header]
+    assert targets[0] is None  # our number: the UID finds the contact again
+    assert targets[1] is not None
+    assert targets[1].field is ImportField.UID
+    assert all(t is not None for t in targets[1:]), list(zip(header, targets, strict=True))

@@ -336,3 +336,22 @@ def test_a_missing_language_is_the_region_s(country: str, postcode: str, languag
 @pytest.mark.parametrize("cell", ["0/0/00", "0-0-00", "0.0.00", "00.00.0000"])
 def test_outlook_s_no_date_in_every_language_is_no_birth_date(cell: str) -> None:
     assert birth_date(cell) is None
+
+
+@pytest.mark.parametrize(
+    ("cell", "address"),
+    [
+        ("Jan Peeters <jan@x.be>", "jan@x.be"),
+        ("<jan@x.be>", "jan@x.be"),
+        ("mailto:jan@x.be", "jan@x.be"),
+        ("MAILTO:jan%40x.be?subject=Hi", "jan@x.be"),
+        ("jan@x.be.", "jan@x.be"),
+        ('"Peeters, Jan" <jan@x.be>', "jan@x.be"),
+        ("jan at x.be", "jan at x.be"),
+        ("n/a", "n/a"),
+    ],
+)
+def test_the_address_in_an_email_cell(cell: str, address: str) -> None:
+    from privacycrm_desktop.domain.import_values import email_in
+
+    assert email_in(cell) == address

@@ -220,3 +220,31 @@ def test_holds_only_extend(facts: RetentionFacts, extra: list[Hold]) -> None:
     assert after.date >= before
     assert after.date >= max(h.until for h in extra)
     assert keep_until(dataclasses.replace(facts, holds=())).date <= before
+
+
+@pytest.mark.parametrize(
+    ("today", "shown_in", "expired", "due"),
+    [
+        (dt.date(2026, 1, 14), None, 5, False),  # before the reminder date
+        (dt.date(2026, 1, 15), None, 5, True),
+        (dt.date(2026, 6, 1), 2025, 5, True),
+        (dt.date(2026, 6, 1), 2026, 5, False),  # shown this year already
+        (dt.date(2026, 6, 1), None, 0, False),  # nothing to clean: a new database
+        (dt.date(2026, 6, 1), 2025, 0, False),
+    ],
+)
+def test_the_cleanup_reminder_waits_for_its_date_and_for_something_to_clean(
+    today: dt.date, shown_in: int | None, expired: int, due: bool
+) -> None:
+    from privacycrm_desktop.domain.retention import cleanup_reminder_due
+
+    assert cleanup_reminder_due(today, (1, 15), shown_in, expired) is due
+
+
+@given(st.dates(), st.one_of(st.none(), st.integers(1900, 2100)))
+def test_no_cleanup_reminder_without_an_expired_contact(
+    today: dt.date, shown_in: int | None
+) -> None:
+    from privacycrm_desktop.domain.retention import cleanup_reminder_due
+
+    assert not cleanup_reminder_due(today, (1, 15), shown_in, 0)

@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
+from privacycrm_desktop.persistence import company_models  # noqa: F401 (its tables)
 from privacycrm_desktop.persistence import migrate as migrate_module
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import (
@@ -72,6 +73,7 @@ def test_every_personal_column_is_in_the_field_catalogue() -> None:
         "contact_email",
         "contact_phone",
         "special_category_datum",
+        "company_link",
         "contact_tag",
     }
     bookkeeping = {

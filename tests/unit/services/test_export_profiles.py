@@ -259,8 +259,8 @@ def test_each_csv_profile_has_its_programs_columns(
         p: export(svc, owner, ExportFormat.CSV, p, tmp_path / f"{p.value}.csv") for p in CsvProfile
     }
     own = read_csv(files[CsvProfile.PRIVACYCRM], CsvProfile.PRIVACYCRM)
-    assert own[0]["uid"].startswith("urn:uuid:")
-    assert own[0]["phone"] == "+32470123456"
+    assert own[0]["UID"].startswith("urn:uuid:")
+    assert own[0]["Phone"] == "+32470123456"
 
     (zoe, *_rest, anke, evil) = read_csv(files[CsvProfile.OUTLOOK], CsvProfile.OUTLOOK)
     assert (zoe["First Name"], zoe["Last Name"], zoe["Company"]) == (
@@ -396,7 +396,7 @@ def test_csv_and_vcard_of_one_contact_have_the_same_uid(
             )
         )
     )
-    assert [r["uid"] for r in own] == [c.uid.value for c in cards]
+    assert [r["UID"] for r in own] == [c.uid.value for c in cards]
 
 
 @pytest.mark.parametrize(
@@ -418,3 +418,27 @@ def test_a_birthday_without_its_year_is_written_as_the_program_reads_one(
     # Not behind the quote that keeps a formula from running: nothing in it can run.
     assert cell in els
     assert "1604" not in ",".join(els)
+
+
+@pytest.mark.parametrize("version", list(VcardVersion), ids=variant_id)
+def test_a_card_without_a_name_is_shown_by_its_address_or_number_and_comes_back_nameless(
+    svc: Services,
+    owner: Actor,
+    tmp_path: Path,
+    version: VcardVersion,
+    sqlite_template: Path,
+    backend: str,
+) -> None:
+    only_mail = ContactInput(emails=("zoe@example.be",))
+    only_phone = ContactInput(phones=("+32475123456",))
+    for data in (only_mail, only_phone):
+        svc.contacts.create(owner, data, CARD)
+    path = export(svc, owner, ExportFormat.VCARD, version, tmp_path / "nameless.vcf", 2)
+    cards = list(vobject.readComponents(path.read_text("utf-8")))
+    assert sorted(c.fn.value for c in cards) == ["+32475123456", "zoe@example.be"]
+    with fresh_services(
+        sqlite_template, tmp_path, FixedClock(dt.datetime(2026, 3, 2, 10)), backend
+    ) as (fresh, fresh_owner):
+        result = import_file(fresh, fresh_owner, path, DuplicatePolicy.SKIP)
+        assert (result.imported, result.invalid) == (2, ())
+        assert all_values(fresh, fresh_owner) == all_values(svc, owner)

@@ -111,14 +111,14 @@ def test_the_owner_exports_chosen_contacts_as_csv(
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     got = rows(out)
-    assert [r["id"] for r in got] == [str(info), str(zoe)]
-    assert got[1]["first_name"] == "Zoë"
-    assert got[1]["organisation"] == "'=Boulangerie"
-    assert (got[1]["email"], got[1]["email_2"]) == ("zoe@example.be", "zoe@example.fr")
-    assert got[1]["phone"] == "+32470123456"  # a number: nothing in it can run
-    assert got[1]["notes"] == "Allergic to nuts?\nCall after 5 pm"
-    assert got[1]["birth_date"] == "1931-07-13"
-    assert got[0]["organisation"] == "Info BV"
+    assert [r["PrivacyCRM no."] for r in got] == [str(info), str(zoe)]
+    assert got[1]["First name"] == "Zoë"
+    assert got[1]["Organisation"] == "'=Boulangerie"
+    assert (got[1]["E-mail"], got[1]["E-mail 2"]) == ("zoe@example.be", "zoe@example.fr")
+    assert got[1]["Phone"] == "+32470123456"  # a number: nothing in it can run
+    assert got[1]["Notes"] == "Allergic to nuts?\nCall after 5 pm"
+    assert got[1]["Birth date"] == "1931-07-13"
+    assert got[0]["Organisation"] == "Info BV"
     # Only the finished file is left in the folder: no temporary file.
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
 
@@ -264,8 +264,8 @@ def test_hidden_fields_have_no_column_and_no_property(
     vcf_text = (folder / "a.vcf").read_text(encoding="utf-8")
     got = rows(folder / "a.csv")
     assert "notes" not in got[0]
-    assert got[0]["phone"] == mask("+32470123456")
-    assert got[0]["birth_date"] == ""  # a masked date is left out
+    assert got[0]["Phone"] == mask("+32470123456")
+    assert got[0]["Birth date"] == ""  # a masked date is left out
     assert "NOTE" not in vcf_text
     assert "BDAY" not in vcf_text
     (card, *_rest) = vobject.readComponents(vcf_text)

@@ -337,13 +337,15 @@ def test_a_row_is_refused_only_when_nothing_identifies_it_or_the_row_is_broken(
         ",,nobody@example.be,,,\n"
         "Bad,Everything,x@,123,99,31/31/1999\n"
         "Too,Many,cells@example.be,,,,surplus\n"
-        ",,,,9000,1980-01-01\n",
+        ",,,,9000,1980-01-01\n"
+        "n/a,?,onbekend,-,9000,\n",
     )
     result = run(svc, owner, path)
-    assert (result.total_rows, result.imported, result.invalid_rows) == (6, 4, 2)
+    assert (result.total_rows, result.imported, result.invalid_rows) == (7, 4, 3)
     assert [(p.row_number, p.column, p.message) for p in result.invalid] == [
         (5, "", "This row has {cells} cells but the header has {columns}."),
         (6, "", NOTHING_IDENTIFIES),
+        (7, "", NOTHING_IDENTIFIES),  # fillers name nobody
     ]
     assert [(v.row_number, v.column, v.field, v.raw) for v in result.to_check] == [
         (2, "E-mail Address", "emails", "not-an-address"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -173,3 +174,41 @@ def test_no_match_without_a_list(svc: Services, owner: Actor) -> None:
     assert svc.consent.history(owner, cid) == []
     # Invalid input is left to the save's own validation.
     assert svc.contacts.suppression_check(owner, person(emails=("not an address",))) is None
+
+
+def test_a_forgotten_persons_switchboard_does_not_refuse_a_colleague(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from privacycrm_desktop.domain.import_formats import DuplicatePolicy
+    from privacycrm_desktop.services.imports import ImportPlan
+
+    # Piet was forgotten: his e-mail address and the office's switchboard are on the list.
+    forget(svc, HashKind.EMAIL, "piet@acme.be")
+    forget(svc, HashKind.PHONE, "+3225112233")
+    karel = person(
+        first_name="Karel", last_name="Claes", emails=("karel@acme.be",), phones=("02 511 22 33",)
+    )
+    assert svc.contacts.suppression_check(owner, karel) is None
+    # A record with nothing but that number could be Piet: it is still refused.
+    piet = person(first_name="Piet", emails=(), phones=("02 511 22 33",), postcode="")
+    hit = svc.contacts.suppression_check(owner, piet)
+    assert hit is not None
+    assert hit.kind is HashKind.PHONE
+    path = tmp_path / "office.csv"
+    path.write_text(
+        "First name,Last name,Company,E-mail,Phone\n"
+        "Karel,Claes,Acme NV,karel@acme.be,02 511 22 33\n"
+        ",,Acme NV,info@acme.be,02 511 22 33\n"
+        "Piet,,Acme NV,,02 511 22 33\n"
+        "P.,,,piet@acme.be,0475 99 88 77\n",
+        encoding="utf-8",
+    )
+    preview = svc.imports.preview(owner, path)
+    plan = ImportPlan(
+        path, preview.shape, preview.mapping, SOURCE, "customer_relationship", "contract",
+        DuplicatePolicy.SKIP,
+    )  # fmt: skip
+    result = svc.imports.run(owner, dataclasses.replace(plan))
+    assert (result.imported, sum(result.skipped.values())) == (2, 2)

@@ -189,6 +189,24 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": _CONTACT_WRITE,
         "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE,
     },
+    # Companies follow the organisation's row of the matrix (services/companies.py); a
+    # person's link to one is written with the person, and goes with an erasure.
+    "company": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _CONTACT_WRITE,
+        "UPDATE": _CONTACT_WRITE,
+    },
+    "company_provenance": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _CONTACT_WRITE,
+        "UPDATE": _CONTACT_WRITE,
+    },
+    "company_link": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _CONTACT_WRITE,
+        "UPDATE": _CONTACT_WRITE,
+        "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE,
+    },
     # Tags: anyone who edits contacts makes and renames them; merging and deleting one
     # changes every contact carrying it: settings. Links are added and removed (a merge
     # adds the other tag's links, then drops its own).

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         ImportResult,
     )
     from privacycrm_desktop.services.imports.service import ImportService
+    from privacycrm_desktop.services.imports.summary import conflicts_line as conflicts_line
     from privacycrm_desktop.services.imports.summary import defaults_lines as defaults_lines
     from privacycrm_desktop.services.imports.summary import to_check_line as to_check_line
 
@@ -34,6 +35,7 @@ _HOMES = {
     "ImportPreview": "model",
     "ImportResult": "model",
     "ImportService": "service",
+    "conflicts_line": "summary",
     "defaults_lines": "summary",
     "to_check_line": "summary",
 }

@@ -84,7 +84,7 @@ from privacycrm_desktop.services.imports.plan import (
 from privacycrm_desktop.services.imports.pool import worker_count
 from privacycrm_desktop.services.imports.undo import edited, undo_batch
 from privacycrm_desktop.services.imports.write import BatchRun, write_rest
-from privacycrm_desktop.services.private_files import private_text
+from privacycrm_desktop.services.private_files import check_target, private_text
 from privacycrm_desktop.services.retention import stored_rules
 
 
@@ -359,6 +359,7 @@ class ImportService:
         from privacycrm_desktop.i18n import tr_in
 
         require(actor.role, Permission.IMPORT)
+        check_target(out, plan.path)
         table = self._tables.read(plan.path, plan.shape)
         reasons: dict[int, list[str]] = {}
         for problem in result.invalid:

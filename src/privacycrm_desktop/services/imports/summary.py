@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from privacycrm_desktop.i18n import ngettext
+from privacycrm_desktop.i18n import country_name, language_name, ngettext
 from privacycrm_desktop.services.imports.model import ImportResult
 
 
@@ -32,7 +32,11 @@ def defaults_lines(result: ImportResult, number: Callable[[int], str] = str) -> 
                 "{count} row names no country: {country} taken",
                 "{count} rows name no country: {country} taken",
                 country_rows,
-            ).format(count=number(country_rows), country=result.defaults.get("country", ""))
+            ).format(
+                count=number(country_rows),
+                # "België", "Belgique", "Belgium": the country by name, not its code.
+                country=country_name(result.defaults.get("country", "")),
+            )
         )
     language_rows = result.defaulted.get("language", 0)
     if language_rows:
@@ -41,6 +45,23 @@ def defaults_lines(result: ImportResult, number: Callable[[int], str] = str) -> 
                 "{count} row names no language: the country's taken, else {language}",
                 "{count} rows name no language: the country's taken, else {language}",
                 language_rows,
-            ).format(count=number(language_rows), language=result.defaults.get("language", ""))
+            ).format(
+                count=number(language_rows),
+                language=language_name(result.defaults.get("language", "")),
+            )
         )
     return lines
+
+
+def conflicts_line(result: ImportResult, number: Callable[[int], str] = str) -> str:
+    """How many merged rows held another value for a filled field, kept as it was ("" when
+    none): what a merge did not take is said, never dropped without a word."""
+    if not result.conflicts:
+        return ""
+    return ngettext(
+        "{count} merged row had another value for a field the contact already had: "
+        "the contact's value is kept.",
+        "{count} merged rows had another value for a field the contact already had: "
+        "the contact's value is kept.",
+        result.conflicts,
+    ).format(count=number(result.conflicts))

@@ -19,6 +19,7 @@ from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.errors import ImportUndoRefused, NotFound
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
 from privacycrm_desktop.persistence.contact_writes import chunks
 from privacycrm_desktop.persistence.models import (
     Base,
@@ -251,7 +252,16 @@ def drop_unused_sources(conn: Connection, source_ids: Sequence[int]) -> None:
     """Delete the batch's sources once nothing points at them (the batch row stays)."""
     for sid in source_ids:
         used = False
-        for table in (Contact, ContactEmail, ContactPhone, FieldProvenance, SpecialCategoryDatum):
+        for table in (
+            Contact,
+            ContactEmail,
+            ContactPhone,
+            FieldProvenance,
+            SpecialCategoryDatum,
+            Company,
+            CompanyProvenance,
+            CompanyLink,
+        ):
             if conn.execute(select(table.id).where(table.source_id == sid).limit(1)).first():
                 used = True
                 break

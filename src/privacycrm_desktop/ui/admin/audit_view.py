@@ -7,10 +7,11 @@ date range; export to CSV; the hash chain's state is shown above the table.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,13 +29,27 @@ from PySide6.QtWidgets import (
 
 from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.errors import DomainError
-from privacycrm_desktop.i18n import N_, _, describe_error, local_clock, local_date, ngettext
+from privacycrm_desktop.i18n import (
+    N_,
+    _,
+    current_language,
+    describe_error,
+    format_moment,
+    format_number,
+    ngettext,
+)
 from privacycrm_desktop.services.audit import AuditEventInfo, AuditFilter, AuditService
+from privacycrm_desktop.services.audit_text import (
+    describe_action,
+    describe_detail,
+    describe_record,
+)
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.private_files import private_text
-from privacycrm_desktop.ui.common.date_fields import OptionalDateEdit, format_date
+from privacycrm_desktop.ui.common.date_fields import OptionalDateEdit
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE, RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 
 PAGE = 200
 EVENT_ROLE = ROW_ROLE
@@ -63,24 +78,25 @@ AUDIT_COLUMN_TITLES = {
 
 
 def local_time(at: str) -> str:
-    """A stored UTC timestamp as local date (Belgian format) and time."""
+    """A stored UTC timestamp as local date and time in the UI language's format."""
     try:
         moment = dt.datetime.fromisoformat(at)
     except ValueError:
         return at
-    return f"{format_date(local_date(moment))} {local_clock(moment, seconds=True)}"
+    return format_moment(moment, seconds=True)
 
 
 def _cell(event: AuditEventInfo, column: AuditColumn) -> str:
+    language = current_language()
     if column is AuditColumn.AT:
         return local_time(event.at)
     if column is AuditColumn.RECORD:
-        return f"{event.entity} {event.entity_id}".strip()
+        return describe_record(event.entity, event.entity_id, event.record_name, language)
     cells = {
-        AuditColumn.ID: str(event.id),
+        AuditColumn.ID: format_number(event.id),
         AuditColumn.USER: event.actor,
-        AuditColumn.ACTION: event.action,
-        AuditColumn.DETAIL: event.detail,
+        AuditColumn.ACTION: describe_action(event.action, language),
+        AuditColumn.DETAIL: describe_detail(event.detail, language),
     }
     return cells[column]
 
@@ -143,11 +159,11 @@ class AuditTableModel(RowsModel[AuditEventInfo]):
         return _cell(row, AuditColumn(column))
 
 
-def _any_combo(values: list[str]) -> QComboBox:
+def _any_combo(values: list[str], shown: Callable[[str], str] = str) -> QComboBox:
     combo = QComboBox()
     combo.addItem(_("(all)"), "")
-    for value in values:
-        combo.addItem(value, value)
+    for text, value in sorted((shown(v), v) for v in values):
+        combo.addItem(text, value)
     return combo
 
 
@@ -165,7 +181,7 @@ class AuditViewerDialog(QDialog):
         self.chain.setWordWrap(True)
         users, actions = audit.filter_choices(actor)
         self.user = _any_combo(users)
-        self.action = _any_combo(actions)
+        self.action = _any_combo(actions, lambda a: describe_action(a, current_language()))
         self.date_from = OptionalDateEdit(today)
         self.date_to = OptionalDateEdit(today)
         self.model = AuditTableModel(audit, actor, self)
@@ -199,7 +215,7 @@ class AuditViewerDialog(QDialog):
         self.check_chain()
         self._update_count()
         char = self.fontMetrics().averageCharWidth()
-        self.resize(char * 140, self.fontMetrics().height() * 32)
+        size_window(self, QSize(char * 140, self.fontMetrics().height() * 32))
 
     def _lay_out(self) -> None:
         filters = QHBoxLayout()
@@ -286,7 +302,9 @@ class AuditViewerDialog(QDialog):
 
     def _update_count(self) -> None:
         total = self.model.total
-        self.count.setText(ngettext("{count} event", "{count} events", total).format(count=total))
+        self.count.setText(
+            ngettext("{count} event", "{count} events", total).format(count=format_number(total))
+        )
 
     def export_to(self, path: str) -> int | None:
         """Write the filtered events to *path* as CSV; the number written, None on failure."""

@@ -14,7 +14,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -38,7 +38,14 @@ from PySide6.QtWidgets import (
 
 from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.errors import BackupOtherDatabase, DomainError, ValidationFailed
-from privacycrm_desktop.i18n import N_, _, describe_error, local_moment, ngettext
+from privacycrm_desktop.i18n import (
+    N_,
+    _,
+    describe_error,
+    format_moment,
+    format_number,
+    ngettext,
+)
 from privacycrm_desktop.services.backup import (
     MAX_MAX_AGE_DAYS,
     MIN_MAX_AGE_DAYS,
@@ -53,6 +60,7 @@ from privacycrm_desktop.services.backup import (
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
+from privacycrm_desktop.ui.common.window_size import scrolling, size_window
 from privacycrm_desktop.ui.common.workers import JobContext, ProgressPanel, run_in_background
 
 TIER_LABELS = {
@@ -84,9 +92,17 @@ COLUMN_TITLES = {
 }
 
 
-def local_time(moment: dt.datetime) -> str:
-    """A stored UTC time as the user's local time, YYYY-MM-DD HH:MM."""
-    return local_moment(moment).strftime("%Y-%m-%d %H:%M")
+def local_time(moment: dt.datetime, *, long: bool = False) -> str:
+    """A stored UTC time as the user's local date and time in the UI language's format
+    ("14/03/2025 11:00"; long: "14 maart 2025 om 11:00")."""
+    return format_moment(moment, long=long)
+
+
+def where_kept(info: BackupInfo) -> str:
+    """Where a backup is and when it was made, in words (its file name is in UTC)."""
+    return _("Made on {time}, in the folder {folder}").format(
+        time=local_time(info.created_at, long=True), folder=info.path.parent
+    )
 
 
 def tier_label(tier: str) -> str:
@@ -115,7 +131,7 @@ def _display(info: BackupInfo, column: BackupColumn) -> str:
     if column is BackupColumn.TIER:
         return tier_label(info.tier)
     if column is BackupColumn.CONTACTS:
-        return str(info.contact_count)
+        return format_number(info.contact_count)
     if column is BackupColumn.VERIFIED and (mark := _seal_mark(info)):
         return mark
     flag = info.encrypted if column is BackupColumn.ENCRYPTED else info.verified
@@ -135,7 +151,7 @@ class BackupTableModel(RowsModel[BackupInfo]):
     def cell(self, row: BackupInfo, column: int, role: int) -> Any:
         shown = BackupColumn(column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return str(row.path)
+            return where_kept(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and shown is BackupColumn.CONTACTS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:
@@ -150,17 +166,20 @@ def plan_lines(plan: RestorePlan) -> list[str]:
             "Backup made on {time}, with {count} contact.",
             "Backup made on {time}, with {count} contacts.",
             plan.contacts_in_backup,
-        ).format(time=local_time(plan.backup.created_at), count=plan.contacts_in_backup),
+        ).format(
+            time=local_time(plan.backup.created_at, long=True),
+            count=format_number(plan.contacts_in_backup),
+        ),
         ngettext(
             "The database now holds {count} contact.",
             "The database now holds {count} contacts.",
             plan.contacts_now,
-        ).format(count=plan.contacts_now),
+        ).format(count=format_number(plan.contacts_now)),
         ngettext(
             "{count} person erased since this backup will be erased again.",
             "{count} people erased since this backup will be erased again.",
             plan.erasures_to_replay,
-        ).format(count=plan.erasures_to_replay),
+        ).format(count=format_number(plan.erasures_to_replay)),
         _(
             "Everything entered or changed since the backup is not in it. The current "
             "database is kept aside as a backup for 7 days."
@@ -207,6 +226,7 @@ class RestoreConfirmDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setDefault(True)
         layout.addWidget(buttons)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
+        size_window(self)
 
 
 def _folder_row(edit: QLineEdit, parent: QWidget) -> QWidget:
@@ -270,11 +290,13 @@ class BackupDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addWidget(self.error)
-        layout.addWidget(settings_box)
+        # The settings scroll on a screen too low for them and the list together (600
+        # pixels at a large desktop font); the list keeps room for a few backups.
+        layout.addWidget(scrolling(settings_box))
         layout.addWidget(buttons)
-        self.table.setMinimumHeight(char * 22)
+        self.table.setMinimumHeight(self.fontMetrics().height() * 8)
         self.refresh()
-        self.resize(char * 110, max(self.sizeHint().height(), char * 90))
+        size_window(self, QSize(char * 110, max(self.sizeHint().height(), char * 90)))
 
     def _build_settings(self, char: int) -> QGroupBox:
         self.folder = QLineEdit()
@@ -413,7 +435,9 @@ class BackupDialog(QDialog):
 
     def _backed_up(self, info: BackupInfo) -> None:
         self.refresh()
-        text = _("Backup made: {path}").format(path=info.path)
+        text = _("Backup made on {time}, in the folder {folder}.").format(
+            time=local_time(info.created_at, long=True), folder=info.path.parent
+        )
         if info.second_copy_error:
             self.error.show_message(_(info.second_copy_error))
         self.message.setText(text)

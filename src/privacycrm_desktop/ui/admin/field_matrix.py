@@ -6,6 +6,7 @@ audited there). Anything a role is not given stays denied.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,7 +24,8 @@ from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, Sensitivity
 from privacycrm_desktop.i18n import _, describe_error
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.dto import Actor
-from privacycrm_desktop.ui.common.widgets import ErrorLabel, available_geometry
+from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 
 ROLES = tuple(Role)
 FIELDS = tuple(spec.name for spec in FIELD_CATALOGUE)
@@ -99,11 +101,7 @@ class FieldMatrixDialog(QDialog):
         height = header.sizeHint().height() + self.table.frameWidth() * 2
         height += row_height * self.table.rowCount()
         margin = self.fontMetrics().height()
-        available = available_geometry(self)
-        self.resize(
-            min(width + margin * 3, available.width()),
-            min(height + margin * 11, available.height() - margin),
-        )
+        size_window(self, QSize(width + margin * 3, height + margin * 11))
 
     def level(self, role: Role, field: str) -> FieldAccess:
         """What the cell for *role* and *field* shows."""

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,7 +32,8 @@ from privacycrm_desktop.i18n import N_, _, describe_error
 from privacycrm_desktop.services.auth import AuthService
 from privacycrm_desktop.services.dto import Actor, UserInfo
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE, RowsModel
-from privacycrm_desktop.ui.common.widgets import ErrorLabel, available_geometry
+from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 
 USER_ROLE = ROW_ROLE
 
@@ -96,9 +97,11 @@ class UserFormDialog(QDialog):
         role: Role | None = None,
         password: bool = False,
         parent: QWidget | None = None,
+        submit: Callable[[UserFormDialog], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
+        self._submit = submit
         form = QFormLayout()
         char = self.fontMetrics().averageCharWidth()
         self.name = QLineEdit()
@@ -126,11 +129,19 @@ class UserFormDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        size_window(self)
 
     def _check(self) -> None:
         if self.password.text() != self.password_again.text():
             self.error.show_message(_("The two passwords differ."))
             return
+        if self._submit is not None:
+            # Checked before closing: a refused password or name keeps what was typed.
+            try:
+                self._submit(self)
+            except DomainError as exc:
+                self.error.show_message(describe_error(exc))
+                return
         self.accept()
 
     def chosen_role(self) -> Role:
@@ -197,8 +208,7 @@ class UserAdminDialog(QDialog):
         buttons = max(b.sizeHint().width() for b in self.findChildren(QPushButton))
         margin = self.fontMetrics().height()
         width = table + buttons + margin * 4
-        available = available_geometry(self)
-        self.resize(min(width, available.width()), self.fontMetrics().height() * 22)
+        size_window(self, QSize(width, self.fontMetrics().height() * 22))
 
     # -- reading ------------------------------------------------------------------------
 
@@ -273,11 +283,19 @@ class UserAdminDialog(QDialog):
 
     def ask_add(self) -> None:
         """Ask for name, role and password, then add the user."""
+
+        def add(form: UserFormDialog) -> None:
+            self._auth.add_user(
+                self._actor, form.name.text(), form.password.text(), form.chosen_role()
+            )
+
         form = UserFormDialog(
-            _("Add user"), name=True, role=Role.OFFICE, password=True, parent=self
+            _("Add user"), name=True, role=Role.OFFICE, password=True, parent=self, submit=add
         )
         if form.exec() == QDialog.DialogCode.Accepted:
-            self.add_user(form.name.text(), form.chosen_role(), form.password.text())
+            self.error.show_message("")
+            self.reload()
+            self.select(form.name.text())
 
     def ask_reset_password(self) -> None:
         """Ask for a new password for the selected user."""

@@ -5,7 +5,9 @@ Business settings live in the database; this holds only what is about this PC's 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QLocale, QSettings
+import os
+
+from PySide6.QtCore import QByteArray, QLocale, QSettings, QSize
 
 from privacycrm_desktop.config import APP_NAME
 from privacycrm_desktop.i18n import LANGUAGES
@@ -37,9 +39,54 @@ class UiSettings:
         """Remember the geometry of the window called *key*."""
         self._settings.setValue(f"geometry/{key}", value)
 
+    def window_size(self, key: str) -> QSize | None:
+        """Saved size of the dialog called *key*, if any (dialogs open centred on their
+        window, so only the size is kept)."""
+        value = self._settings.value(f"size/{key}")
+        return value if isinstance(value, QSize) and value.isValid() else None
+
+    def set_window_size(self, key: str, value: QSize) -> None:
+        """Remember the size of the dialog called *key*."""
+        self._settings.setValue(f"size/{key}", value)
+
+    def state(self, key: str) -> QByteArray | None:
+        """Saved state of the widget called *key* (a header's column widths, a splitter's
+        sizes), if any."""
+        value = self._settings.value(f"state/{key}")
+        return value if isinstance(value, QByteArray) else None
+
+    def set_state(self, key: str, value: QByteArray) -> None:
+        """Remember the state of the widget called *key*."""
+        self._settings.setValue(f"state/{key}", value)
+
+    def last_folder(self, key: str) -> str:
+        """The folder a file of kind *key* ("pdf", "letter") was last saved in; "" if none yet
+        or it is gone."""
+        value = str(self._settings.value(f"folders/{key}", "") or "")
+        return value if value and os.path.isdir(value) else ""
+
+    def set_last_folder(self, key: str, folder: str) -> None:
+        """Remember the folder a file of kind *key* was saved in."""
+        self._settings.setValue(f"folders/{key}", folder)
+
     def sync(self) -> None:
         """Write pending changes to disk."""
         self._settings.sync()
+
+
+_shared: UiSettings | None = None
+
+
+def share_settings(settings: UiSettings | None) -> None:
+    """Make *settings* the ones every window remembers its size in (the app does this once;
+    without it, as in most tests, windows take their default sizes and remember nothing)."""
+    global _shared  # noqa: PLW0603 (one per process, like QSettings' own defaults)
+    _shared = settings
+
+
+def shared_settings() -> UiSettings | None:
+    """The settings shared by :func:`share_settings`, if any."""
+    return _shared
 
 
 def system_language() -> str:

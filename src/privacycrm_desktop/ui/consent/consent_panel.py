@@ -7,12 +7,13 @@ the append-only history; a form to record consent whose choices all start untick
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QSize, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -54,7 +55,13 @@ from privacycrm_desktop.domain.special_categories import (
     SPECIAL_CATEGORY_LABELS,
     SpecialCategory,
 )
-from privacycrm_desktop.i18n import _, describe_error, describe_explanation, local_clock, local_date
+from privacycrm_desktop.i18n import (
+    _,
+    describe_error,
+    describe_explanation,
+    local_clock,
+    local_date,
+)
 from privacycrm_desktop.services.consent import ConsentService
 from privacycrm_desktop.services.consent_dto import ConsentEventInfo, ConsentInput
 from privacycrm_desktop.services.disclosures import DisclosureService
@@ -63,6 +70,7 @@ from privacycrm_desktop.services.statements import StatementService
 from privacycrm_desktop.ui.common.date_fields import OptionalDateEdit, format_date
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
+from privacycrm_desktop.ui.common.window_size import let_combos_shrink, scrolling, size_window
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 
@@ -113,6 +121,14 @@ class ConsentDialog(QDialog):
         bottom.addStretch(1)
         bottom.addWidget(buttons)
 
+        self._lay_out(state_box, form_box, history_box, bottom)
+        assign_window_mnemonics(self)
+        self._scan_text = self.scan_button.text()  # with the mnemonic chosen
+        self.refresh()
+
+    def _lay_out(
+        self, state_box: QWidget, form_box: QWidget, history_box: QWidget, bottom: QHBoxLayout
+    ) -> None:
         columns = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(state_box)
@@ -125,13 +141,19 @@ class ConsentDialog(QDialog):
         if self.special_box is not None:
             right.addWidget(self.special_box)
         columns.addLayout(right, 1)
+        # Both columns scroll together on a screen too low for them (600 pixels at a large
+        # desktop font); the buttons below stay in view.
+        content = QWidget()
+        content.setLayout(columns)
+        columns.setContentsMargins(0, 0, 0, 0)
+        let_combos_shrink(content)
         layout = QVBoxLayout(self)
-        layout.addLayout(columns, 1)
+        area = scrolling(content)
+        layout.addWidget(area, 1)
         layout.addLayout(bottom)
-        self.resize(self.fontMetrics().averageCharWidth() * 190, self.sizeHint().height())
-        assign_window_mnemonics(self)
-        self._scan_text = self.scan_button.text()  # with the mnemonic chosen
-        self.refresh()
+        # As high as both columns need (a scroll area's own hint stops short of that).
+        height = self.sizeHint().height() - area.sizeHint().height() + content.sizeHint().height()
+        size_window(self, QSize(self.fontMetrics().averageCharWidth() * 190, height))
 
     def _make_state_box(self) -> QGroupBox:
         self.channel_labels: dict[Channel, QLabel] = {}
@@ -157,6 +179,9 @@ class ConsentDialog(QDialog):
         self.general_error = ErrorLabel()
         form_box = QGroupBox(_("Record consent or an objection"))
         form = QFormLayout(form_box)
+        # A label too long beside its field goes above it: the form then fits the left half
+        # of a 1024-pixel screen in every language.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.purpose = QComboBox()
         self.purpose.addItem(_("Choose..."), None)
         for purpose in statements.purposes(self._actor):
@@ -174,7 +199,11 @@ class ConsentDialog(QDialog):
             self.method.addItem(_(METHOD_LABELS[method]), method)
         form.addRow(_("How:"), self._with_error(self.method, "method"))
         self.evidence = QLineEdit()
-        self.evidence.setPlaceholderText(_("For example: web form 2026-03-02 12:14, ref. 4711"))
+        self.evidence.setPlaceholderText(
+            _("For example: web form {date} {time}, ref. 4711").format(
+                date=format_date(dt.date(2026, 3, 2)), time="12:14"
+            )
+        )
         self.scan_button = QPushButton(_("Attach a scan..."))
         self.scan_button.clicked.connect(self.attach_scan)
         evidence_row = QHBoxLayout()
@@ -249,11 +278,15 @@ class ConsentDialog(QDialog):
         self.evidence_button.setToolTip(_("Open the scanned file kept with the selected entry"))
         self.evidence_button.setEnabled(False)
         self.evidence_button.clicked.connect(self.open_evidence)
-        history_box = QGroupBox(_("History (nothing is ever removed; a correction is a new entry)"))
+        # A short title: a group box's title never wraps, and the long one made the dialog
+        # wider than a 1024-pixel screen. The rule is told beside the button instead.
+        history_box = QGroupBox(_("History"))
         history_layout = QVBoxLayout(history_box)
         history_layout.addWidget(self.history)
+        self.history_note = QLabel(_("Nothing is ever removed: a correction is a new entry."))
+        self.history_note.setWordWrap(True)
         evidence_row = QHBoxLayout()
-        evidence_row.addStretch(1)
+        evidence_row.addWidget(self.history_note, 1)
         evidence_row.addWidget(self.evidence_button)
         history_layout.addLayout(evidence_row)
 

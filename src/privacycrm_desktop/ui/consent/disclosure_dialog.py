@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -52,6 +53,7 @@ from privacycrm_desktop.ui.common.date_fields import (
     from_qdate,
 )
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
+from privacycrm_desktop.ui.common.window_size import size_window
 
 
 def _kind_label(kind: str) -> str:
@@ -131,7 +133,9 @@ class DisclosureDialog(QDialog):
         # Outside the form: a wrapped label in a form row is cut off when it grows.
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)
-        self.resize(self.fontMetrics().averageCharWidth() * 190, self.sizeHint().height())
+        size_window(
+            self, QSize(self.fontMetrics().averageCharWidth() * 190, self.sizeHint().height())
+        )
         self.refresh()
 
     def _make_form(self, statements: StatementService, today: dt.date) -> QGroupBox:

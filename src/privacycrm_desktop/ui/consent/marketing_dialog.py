@@ -14,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -44,13 +51,16 @@ from privacycrm_desktop.i18n import (
     describe_error,
     describe_explanation,
     format_number,
+    language_name,
     ngettext,
 )
 from privacycrm_desktop.services.consent_dto import MarketingList
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common.saved_files import ask_save_path, offer_to_open
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import (
     Job,
     JobContext,
@@ -114,7 +124,10 @@ class MarketingListModel(QAbstractTableModel):
         entry = self.result.entries[index.row()]
         columns = self.result.columns
         if index.column() < len(columns):
-            return entry.values.get(columns[index.column()], "")
+            value = entry.values.get(columns[index.column()], "")
+            if columns[index.column()] == "language" and value:
+                return language_name(value)  # "Nederlands", "néerlandais", not "nl"
+            return value
         if index.column() == len(columns):
             return describe_explanation(entry.explanation)
         return None
@@ -181,7 +194,10 @@ class MarketingListDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addLayout(export_row)
         layout.addWidget(buttons)
-        self.resize(self.fontMetrics().averageCharWidth() * 150, self.fontMetrics().height() * 32)
+        size_window(
+            self,
+            QSize(self.fontMetrics().averageCharWidth() * 150, self.fontMetrics().height() * 32),
+        )
 
     def _make_form(self) -> QFormLayout:
         self.purpose = QComboBox()
@@ -330,9 +346,10 @@ def _save_pdf(
 ) -> Job[object] | None:
     if panel.busy:
         return None
-    name, _filter = QFileDialog.getSaveFileName(window, _("Save PDF"), file_name, "PDF (*.pdf)")
-    if not name:
+    asked = ask_save_path(window, _("Save PDF"), file_name, _("PDF (*.pdf)"), "pdf")
+    if asked is None:
         return None
+    name = str(asked[0])
     enabled = [menu.isEnabled() for menu in menus]
 
     def work(context: JobContext) -> object:
@@ -342,7 +359,9 @@ def _save_pdf(
         return name
 
     def saved(_name: object) -> None:
-        window.statusBar().showMessage(_("Saved {file}.").format(file=Path(name).name), 5000)
+        message = _("Saved {file}.").format(file=Path(name).name)
+        window.statusBar().showMessage(message, 5000)
+        offer_to_open(window, Path(name), message)
 
     def finished() -> None:
         for menu, was_enabled in zip(menus, enabled, strict=True):

@@ -1,14 +1,16 @@
 """The register of purposes (rules 7, 8, 22): the owner edits the shipped defaults.
 
 Each purpose has a name, a description, a legal basis, a retention rule (months after a
-trigger), data categories, recipients and, for soft opt-in, groups of similar product
-categories. Shipped names are translated; what the owner types is kept as typed.
+trigger), data categories (ticked in a list, in the UI language), recipients and, for
+soft opt-in, groups of similar product categories. Shipped names are translated; what
+the owner types is kept as typed.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,7 +19,9 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
+    QListView,
     QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -28,6 +32,7 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.errors import DomainError, ValidationFailed
 from privacycrm_desktop.domain.purposes import (
+    DATA_CATEGORY_LABELS,
     LEGAL_BASIS_LABELS,
     TRIGGER_LABELS,
     LegalBasis,
@@ -38,6 +43,7 @@ from privacycrm_desktop.services.consent_dto import PurposeInfo
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.statements import StatementService
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
+from privacycrm_desktop.ui.common.window_size import size_window
 
 
 def _lines(text: str) -> tuple[str, ...]:
@@ -56,6 +62,10 @@ class PurposesDialog(QDialog):
         self._purposes: list[PurposeInfo] = []
         self.setWindowTitle(_("Register of purposes"))
         self.list = QListWidget()
+        # A long name wraps onto a second line instead of hiding behind a scroll bar.
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.currentRowChanged.connect(self.show_purpose)
         editor = self._make_editor(actor)
 
@@ -67,7 +77,7 @@ class PurposesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(columns, 1)
         layout.addWidget(buttons)
-        self.resize(self.fontMetrics().averageCharWidth() * 130, 560)
+        size_window(self, QSize(self.fontMetrics().averageCharWidth() * 130, 560))
         self.reload()
 
     def _make_editor(self, actor: Actor) -> QWidget:
@@ -83,8 +93,15 @@ class PurposesDialog(QDialog):
         self.trigger = QComboBox()
         for trigger, label in TRIGGER_LABELS.items():
             self.trigger.addItem(_(label), trigger)
-        self.categories = QLineEdit()
-        self.categories.setPlaceholderText(_("Comma-separated, for example: identity, contact"))
+        # Categories are ticked in a list in the UI language; the register keeps codes.
+        self.categories = QListWidget()
+        # The categories side by side, wrapping: a low list that fits a small screen.
+        self.categories.setFlow(QListView.Flow.LeftToRight)
+        self.categories.setWrapping(True)
+        self.categories.setResizeMode(QListView.ResizeMode.Adjust)
+        self.categories.setSpacing(2)
+        self.other_categories = QLineEdit()
+        self.other_categories.setPlaceholderText(_("Your own categories, separated by commas"))
         self.recipients = QPlainTextEdit()
         self.recipients.setPlaceholderText(_("One per line"))
         self.recipients.setTabChangesFocus(True)
@@ -109,6 +126,7 @@ class PurposesDialog(QDialog):
         retention_widget.setLayout(retention)
         form.addRow(_("Keep for:"), self._with_error(retention_widget, "retention_months"))
         form.addRow(_("Data categories:"), self.categories)
+        form.addRow(_("Other categories:"), self.other_categories)
         form.addRow(_("Recipients:"), self.recipients)
         form.addRow(_("Similar product categories:"), self.similar)
         form.addRow("", self.active)
@@ -150,11 +168,43 @@ class PurposesDialog(QDialog):
         self.legal_basis.setCurrentIndex(self.legal_basis.findData(p.legal_basis))
         self.months.setValue(p.retention_months)
         self.trigger.setCurrentIndex(self.trigger.findData(p.retention_trigger))
-        self.categories.setText(", ".join(p.data_categories))
+        self._show_categories(p.data_categories)
         self.recipients.setPlainText("\n".join(p.recipients))
         self.similar.setPlainText("\n".join(", ".join(g) for g in p.similar_categories))
         self.similar.setEnabled(p.is_marketing)
         self.active.setChecked(p.active)
+
+    def _show_categories(self, chosen: tuple[str, ...]) -> None:
+        """Tick the purpose's categories among the known ones (the shipped ones and any
+        an owner named in another purpose); its own others go in the line below."""
+        known = list(DATA_CATEGORY_LABELS)
+        for purpose in self._purposes:
+            known += [c for c in purpose.data_categories if c not in known]
+        self.categories.clear()
+        for code in known:
+            label = DATA_CATEGORY_LABELS.get(code)
+            item = QListWidgetItem(_(label) if label else code)
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            checked = Qt.CheckState.Checked if code in chosen else Qt.CheckState.Unchecked
+            item.setCheckState(checked)
+            self.categories.addItem(item)
+        # Two rows of categories in sight (the shipped five fit in them); more scroll.
+        rows = (self.categories.sizeHintForRow(0) + 2 * self.categories.spacing()) * 2
+        self.categories.setFixedHeight(rows + 2 * self.categories.frameWidth())
+        self.other_categories.setText("")
+
+    def chosen_categories(self) -> tuple[str, ...]:
+        """The ticked categories' codes, then the others typed, each once."""
+        chosen = [
+            str(item.data(Qt.ItemDataRole.UserRole))
+            for item in map(self.categories.item, range(self.categories.count()))
+            if item.checkState() == Qt.CheckState.Checked
+        ]
+        for typed in self.other_categories.text().split(","):
+            if typed.strip() and typed.strip() not in chosen:
+                chosen.append(typed.strip())
+        return tuple(chosen)
 
     def edited(self) -> PurposeInfo | None:
         """The form as a purpose (None when no purpose is selected)."""
@@ -173,9 +223,7 @@ class PurposesDialog(QDialog):
             legal_basis=LegalBasis(self.legal_basis.currentData()),
             retention_months=self.months.value(),
             retention_trigger=RetentionTrigger(self.trigger.currentData()),
-            data_categories=tuple(
-                c.strip() for c in self.categories.text().split(",") if c.strip()
-            ),
+            data_categories=self.chosen_categories(),
             recipients=_lines(self.recipients.toPlainText()),
             similar_categories=tuple(
                 tuple(c.strip() for c in line.split(",") if c.strip())

@@ -61,6 +61,8 @@ class SpecialCategoriesBox(QGroupBox):
         outer = QVBoxLayout(self)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # Labels go above their fields when the box is narrow (a 1024-pixel screen).
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         outer.addLayout(form)
         self.category = QComboBox()
         for category in SpecialCategory:

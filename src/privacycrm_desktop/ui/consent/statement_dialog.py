@@ -6,6 +6,7 @@ changes: "Publish" always adds the next one.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -24,6 +25,7 @@ from privacycrm_desktop.i18n import _, describe_error
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.statements import StatementService
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 
 
 class StatementDialog(QDialog):
@@ -68,7 +70,7 @@ class StatementDialog(QDialog):
         layout.addWidget(hint)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(self.fontMetrics().averageCharWidth() * 100, 560)
+        size_window(self, QSize(self.fontMetrics().averageCharWidth() * 100, 560))
         self.load()
 
     def _code(self) -> str:

@@ -17,7 +17,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -45,7 +45,8 @@ from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.i18n import _, country_name, local_clock, local_date
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.mnemonics import assign_mnemonics
-from privacycrm_desktop.ui.common.widgets import available_geometry, tab_buttons_in_visual_order
+from privacycrm_desktop.ui.common.widgets import tab_buttons_in_visual_order
+from privacycrm_desktop.ui.common.window_size import size_window
 
 #: A value longer than this is wrapped on the radio button (the tooltip has it whole).
 _WRAP = 36
@@ -215,19 +216,16 @@ class ConflictDialog(QDialog):
         self.labels[conflict.field] = label
 
     def _fit(self, rows: QWidget, scroll: QScrollArea) -> None:
-        """As big as the rows need, never bigger than the screen (1366x768 at least)."""
-        available = available_geometry(self)
-        margin = self.fontMetrics().height() * 3
+        """As big as the rows need, never bigger than the screen."""
         layout = self.layout()
         sides = 0
         if layout is not None:
             m = layout.contentsMargins()
             sides = m.left() + m.right()
         needed = rows.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + sides
-        width = min(max(self.sizeHint().width(), needed), available.width() - margin)
+        width = max(self.sizeHint().width(), needed)
         extra = max(rows.sizeHint().height() - scroll.viewport().height(), 0)
-        height = min(self.sizeHint().height() + extra, available.height() - margin)
-        self.resize(width, height)
+        size_window(self, QSize(width, self.sizeHint().height() + extra))
 
     # -- choices ------------------------------------------------------------------------
 

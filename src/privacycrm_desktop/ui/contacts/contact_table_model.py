@@ -23,11 +23,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from privacycrm_desktop.domain.contacts import RELATIONSHIP_LABELS
-from privacycrm_desktop.domain.normalize import fold
+from privacycrm_desktop.domain.normalize import DEFAULT_REGION, fold, phone_display
 from privacycrm_desktop.domain.retention import is_expired, is_expiring
 from privacycrm_desktop.i18n import N_, _
 from privacycrm_desktop.services.contacts import ContactService
-from privacycrm_desktop.services.dto import Actor, ContactRow, ContactSort
+from privacycrm_desktop.services.dto import Actor, ContactRow, ContactSort, ListFilter
 from privacycrm_desktop.ui.common.date_fields import format_date
 
 BLOCK_SIZE = 200
@@ -71,6 +71,7 @@ SORT_KEYS = {
     Column.ORGANISATION: ContactSort.ORGANISATION,
     Column.CITY: ContactSort.CITY,
     Column.RELATIONSHIP: ContactSort.RELATIONSHIP,
+    Column.KEEP_UNTIL: ContactSort.KEEP_UNTIL,
 }
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -90,9 +91,13 @@ class ContactTableModel(QAbstractTableModel):
         actor: Actor,
         parent: QObject | None = None,
         today: Callable[[], dt.date] = dt.date.today,
+        home_country: str = DEFAULT_REGION,
     ) -> None:
         super().__init__(parent)
         self._today = today
+        #: Numbers of the office's country show in their national form (phone_display).
+        self.home_country = home_country
+        self._view = ListFilter()
         self._contacts = contacts
         self._actor = actor
         self._query = ""
@@ -117,6 +122,20 @@ class ContactTableModel(QAbstractTableModel):
     def descending(self) -> bool:
         """True when sorted Z to A."""
         return self._descending
+
+    @property
+    def view(self) -> ListFilter:
+        """The saved view in effect (the whole list by default)."""
+        return self._view
+
+    def set_view(self, view: ListFilter) -> None:
+        """Show only the contacts of the saved *view* (with the search text, if any)."""
+        if view == self._view:
+            return
+        self.beginResetModel()
+        self._view = view
+        self._reload()
+        self.endResetModel()
 
     def set_query(self, text: str) -> None:
         """Show the contacts matching *text*; fewer than two characters shows all."""
@@ -145,7 +164,7 @@ class ContactTableModel(QAbstractTableModel):
 
     def _reload(self) -> None:
         self._blocks.clear()
-        self._count = self._contacts.count(self._actor, self._query)
+        self._count = self._contacts.count(self._actor, self._query, self._view)
 
     def contact_at(self, row: int) -> ContactRow | None:
         """The contact shown on *row*, fetching its block if needed."""
@@ -168,6 +187,7 @@ class ContactTableModel(QAbstractTableModel):
             offset=block_no * BLOCK_SIZE,
             limit=BLOCK_SIZE,
             total=self._count,
+            view=self._view,
         )
         self._blocks[block_no] = block
         while len(self._blocks) > MAX_BLOCKS:
@@ -198,7 +218,7 @@ class ContactTableModel(QAbstractTableModel):
             return contact.id
         if role == SORT_KEY_ROLE:
             return _sort_key(contact, column)
-        return _display(contact, column)
+        return _display(contact, column, self.home_country)
 
     def _marker(self, until: dt.date | None, role: int) -> Any:
         """Colour and tooltip of the keep-until cell: passed, or passing within 30 days."""
@@ -254,7 +274,7 @@ class ContactTableModel(QAbstractTableModel):
         return column in SORT_KEYS
 
 
-def _display(contact: ContactRow, column: Column) -> str:
+def _display(contact: ContactRow, column: Column, home_country: str = DEFAULT_REGION) -> str:
     if column is Column.NAME:
         # An organisation address (info@...) has no person's name: show whose it is.
         return contact.name or contact.organisation
@@ -265,7 +285,7 @@ def _display(contact: ContactRow, column: Column) -> str:
     plain = {
         Column.ORGANISATION: contact.organisation,
         Column.EMAIL: contact.email,
-        Column.PHONE: contact.phone,
+        Column.PHONE: phone_display(contact.phone, home_country),
         Column.CITY: contact.city,
     }
     return plain[column]

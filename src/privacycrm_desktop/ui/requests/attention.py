@@ -6,7 +6,7 @@ Its own module because the menu (loaded with the main window) must not import th
 
 from __future__ import annotations
 
-from privacycrm_desktop.i18n import ngettext
+from privacycrm_desktop.i18n import format_number, ngettext
 
 
 def attention_text(overdue: int, soon: int) -> str:
@@ -14,12 +14,14 @@ def attention_text(overdue: int, soon: int) -> str:
     parts = []
     if overdue:
         parts.append(
-            ngettext("{n} request overdue", "{n} requests overdue", overdue).format(n=overdue)
+            ngettext("{n} request overdue", "{n} requests overdue", overdue).format(
+                n=format_number(overdue)
+            )
         )
     if soon:
         parts.append(
             ngettext(
                 "{n} request due within 7 days", "{n} requests due within 7 days", soon
-            ).format(n=soon)
+            ).format(n=format_number(soon))
         )
     return " · ".join(parts)

@@ -11,14 +11,14 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -46,7 +46,9 @@ from privacycrm_desktop.services.requests import (
 from privacycrm_desktop.ui.common.date_fields import date_edit, from_qdate
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE
+from privacycrm_desktop.ui.common.saved_files import ask_save_path, offer_to_open
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 
 _LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
 
@@ -79,7 +81,9 @@ class NewRequestDialog(QDialog):
         self.method.setPlaceholderText(_("how: identity card shown, known e-mail address..."))
         self.query = QLineEdit()
         self.query.setPlaceholderText(_("name, e-mail, phone..."))
-        self.query.returnPressed.connect(self.find_contacts)
+        # Enter in the search searches; it must not also press OK (the dialog's default
+        # button) and save a request half filled in.
+        self.query.installEventFilter(self)
         find = QPushButton(_("F&ind"))
         find.setAutoDefault(False)
         find.clicked.connect(self.find_contacts)
@@ -102,15 +106,55 @@ class NewRequestDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
+        for line in (self.channel, self.requester, self.method):
+            line.textChanged.connect(self._update_ok)
+        self.verified.toggled.connect(self._update_ok)
+        self.results.itemSelectionChanged.connect(self._update_ok)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.results, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(520, 480)
+        size_window(self, QSize(520, 480))
         assign_window_mnemonics(self)  # unique in every language
+        self._update_ok()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter or Return in the contact search runs the search, and nothing else."""
+        if (
+            watched is self.query
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self.find_contacts()
+            if self.results.count():
+                self.results.setFocus()
+            return True
+        return super().eventFilter(watched, event)
+
+    def missing(self) -> list[str]:
+        """What must still be filled in before the request can be saved (labels)."""
+        out = []
+        if not self.channel.text().strip():
+            out.append(_("the channel"))
+        if not self.requester.text().strip():
+            out.append(_("the requester"))
+        if self.verified.isChecked() and not self.method.text().strip():
+            out.append(_("how the identity was checked"))
+        if not self.contact_ids():
+            out.append(_("the contact"))
+        return out
+
+    def _update_ok(self) -> None:
+        missing = self.missing()
+        self.ok_button.setEnabled(not missing)
+        self.ok_button.setToolTip(
+            _("Still to fill in: {fields}.").format(fields=", ".join(missing)) if missing else ""
+        )
 
     def find_contacts(self) -> None:
         """List the contacts matching the search words (as the user may see them)."""
@@ -146,6 +190,8 @@ class NewRequestDialog(QDialog):
     def _accept(self) -> None:
         if not self.contact_ids():
             self.error.show_message(_("Choose the contact the request is about."))
+            return
+        if self.missing():
             return
         self.accept()
 
@@ -194,7 +240,7 @@ class LetterDialog(QDialog):
         layout.addLayout(row)
         self.letter.currentIndexChanged.connect(self.refresh)
         self.language.currentIndexChanged.connect(self.refresh)
-        self.resize(640, 560)
+        size_window(self, QSize(640, 560))
         assign_window_mnemonics(self)  # unique in every language
         self.refresh()
 
@@ -219,13 +265,37 @@ class LetterDialog(QDialog):
         QGuiApplication.clipboard().setText(self.preview.toPlainText())
 
     def save(self) -> Path | None:
+        """Save the letter as a PDF (to print or attach) or as plain text; say where and
+        offer to open it."""
         text = self.preview.toPlainText()
         if not text:
             return None
-        default = f"{self._info.reference}-{self.letter.currentData()}.txt"
-        name, _filter = QFileDialog.getSaveFileName(self, _("Save letter"), default, "*.txt")
-        if not name:
+        pdf_filter, text_filter = _("PDF (*.pdf)"), _("Text (*.txt)")
+        default = f"{self._info.reference}-{self.letter.currentData()}.pdf"
+        asked = ask_save_path(
+            self, _("Save letter"), default, f"{pdf_filter};;{text_filter}", "letter"
+        )
+        if asked is None:
             return None
-        path = Path(name)
-        write_private(path, text)
+        path, chosen = asked
+        as_text = path.suffix.lower() == ".txt" or (chosen == text_filter and not path.suffix)
+        path = path if path.suffix else path.with_suffix(".txt" if as_text else ".pdf")
+        try:
+            if as_text:
+                write_private(path, text)
+            else:
+                write_private(
+                    path,
+                    self._services.letters.render_pdf(
+                        self._actor,
+                        self._info.id,
+                        Letter(self.letter.currentData()),
+                        self.language.currentData(),
+                        self.reason.text(),
+                    ),
+                )
+        except DomainError as error:
+            self.error.show_message(describe_error(error))
+            return None
+        offer_to_open(self, path, _("Saved the letter {file}.").format(file=path.name))
         return path

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import IntEnum
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -52,7 +50,9 @@ from privacycrm_desktop.services.requests import (
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.rows_model import RowsModel
+from privacycrm_desktop.ui.common.saved_files import ask_save_path, offer_to_open
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background
 from privacycrm_desktop.ui.requests.attention import attention_text
 from privacycrm_desktop.ui.requests.request_dialogs import LetterDialog, NewRequestDialog
@@ -65,21 +65,28 @@ class RequestColumn(IntEnum):
     """The register's columns."""
 
     REFERENCE = 0
-    KIND = 1
-    RECEIVED = 2
-    DUE = 3
-    STATUS = 4
-    HANDLED_BY = 5
+    PERSON = 1
+    KIND = 2
+    RECEIVED = 3
+    DUE = 4
+    STATUS = 5
+    HANDLED_BY = 6
 
 
 _HEADERS = {
     RequestColumn.REFERENCE: N_("Reference"),
+    RequestColumn.PERSON: N_("Person"),
     RequestColumn.KIND: N_("Kind"),
     RequestColumn.RECEIVED: N_("Received"),
     RequestColumn.DUE: N_("Due"),
     RequestColumn.STATUS: N_("Status"),
     RequestColumn.HANDLED_BY: N_("Handled by"),
 }
+
+
+def people_text(info: RequestInfo) -> str:
+    """Who the request is about, by name: "Lefèvre, Zoë; Peeters, Jan"."""
+    return "; ".join(name or _("(erased)") for name in info.contact_names)
 
 
 def due_text(info: RequestInfo) -> str:
@@ -107,6 +114,7 @@ class RequestTableModel(RowsModel[RequestInfo]):
         if role == Qt.ItemDataRole.DisplayRole:
             return {
                 RequestColumn.REFERENCE: row.reference,
+                RequestColumn.PERSON: people_text(row),
                 RequestColumn.KIND: _(REQUEST_KIND_LABELS[row.kind]),
                 RequestColumn.RECEIVED: format_date(row.received_on),
                 RequestColumn.DUE: due_text(row),
@@ -138,7 +146,7 @@ class RequestsDialog(QDialog):
         self.view.verticalHeader().hide()
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(RequestColumn.KIND, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(RequestColumn.PERSON, QHeaderView.ResizeMode.Stretch)
         self.summary = QLabel()
         self.details = QLabel()
         self.details.setWordWrap(True)
@@ -161,7 +169,7 @@ class RequestsDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(done)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
-        self.resize(900, 520)
+        size_window(self, QSize(900, 520))
         assign_window_mnemonics(self)  # unique in every language
         self.refresh()
 
@@ -236,7 +244,7 @@ class RequestsDialog(QDialog):
             self.details.setText("")
             return
         lines = [
-            _("Contacts: {ids}").format(ids=", ".join(f"#{c}" for c in info.contact_ids)),
+            _("About: {people}").format(people=people_text(info) or "-"),
             _("Channel: {channel} · Requester: {requester}").format(
                 channel=info.channel or "-", requester=info.requester or "-"
             ),
@@ -415,11 +423,10 @@ class RequestsDialog(QDialog):
         info = self.selected()
         if info is None or not info.contact_ids or self.job is not None:
             return None
-        default = f"{info.reference}.pdf"
-        name, _filter = QFileDialog.getSaveFileName(self, _("Save PDF"), default, "PDF (*.pdf)")
-        if not name:
+        asked = ask_save_path(self, _("Save PDF"), f"{info.reference}.pdf", _("PDF (*.pdf)"), "pdf")
+        if asked is None:
             return None
-        pdf_path = Path(name)
+        pdf_path = asked[0]
         services, actor = self._services, self._actor
 
         def work(_context: JobContext) -> object:
@@ -430,9 +437,9 @@ class RequestsDialog(QDialog):
             return pdf_path
 
         def saved(_result: object) -> None:
-            self.summary.setText(
-                _("Saved {file} and its machine-readable copy.").format(file=pdf_path.name)
-            )
+            message = _("Saved {file} and its machine-readable copy.").format(file=pdf_path.name)
+            self.summary.setText(message)
+            offer_to_open(self, pdf_path, message)
 
         def finished() -> None:
             self.job = None

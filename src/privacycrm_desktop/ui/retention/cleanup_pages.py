@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,9 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAction
-from privacycrm_desktop.i18n import _, format_number, ngettext
+from privacycrm_desktop.i18n import _, current_language, format_number, ngettext
 from privacycrm_desktop.services.cleanup import CleanupOutcome
 from privacycrm_desktop.services.private_files import write_private
+from privacycrm_desktop.ui.common.saved_files import ask_save_path, offer_to_open
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background, show_failure
 from privacycrm_desktop.ui.retention.cleanup_state import CleanupState, Page
 
@@ -253,13 +253,16 @@ class ExecutePage(QWizardPage):
         if self.outcome is None:
             return None
         name = f"cleanup-{self.outcome.at.date().isoformat()}.pdf"
-        path, _filter = QFileDialog.getSaveFileName(
-            self, _("Save the cleanup report"), name, _("PDF files (*.pdf)")
+        asked = ask_save_path(
+            self, _("Save the cleanup report"), name, _("PDF files (*.pdf)"), "pdf"
         )
-        if not path:
+        if asked is None:
             return None
+        path = asked[0]
+        # In the language the person reads the wizard in, not the one stored for them.
         pdf = self._state.services.cleanup.report_pdf(
-            self._state.actor, self.outcome, self._state.actor.language
+            self._state.actor, self.outcome, current_language()
         )
         write_private(path, pdf)
-        return path
+        offer_to_open(self, path)
+        return str(path)

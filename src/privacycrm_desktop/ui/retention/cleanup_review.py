@@ -258,6 +258,12 @@ class ReviewPage(QWizardPage):
         self.check_all = QPushButton(_("Check &all"))
         self.check_none = QPushButton(_("Check &none"))
         self.bulk_action = QComboBox()
+        # Narrower than its longest action (the list shows them whole): the bar fits a
+        # 1024-pixel screen in Dutch at a large desktop font.
+        self.bulk_action.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.bulk_action.setMinimumContentsLength(18)
         for action, label in CLEANUP_ACTION_LABELS.items():
             self.bulk_action.addItem(_(label), action.value)
         self.apply_bulk = QPushButton(_("Set for &selected rows"))

@@ -13,11 +13,13 @@ default button, and asks first, naming how many people it erases.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QWidget, QWizard
 
 from privacycrm_desktop.i18n import _
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.retention.cleanup_pages import DryRunPage, ExecutePage, ScanPage
 from privacycrm_desktop.ui.retention.cleanup_review import ReviewPage
 from privacycrm_desktop.ui.retention.cleanup_state import CleanupState, Page
@@ -47,7 +49,7 @@ class CleanupWizard(QWizard):
         self.currentIdChanged.connect(
             lambda page: self.setOption(QWizard.WizardOption.NoDefaultButton, page == Page.DRY_RUN)
         )
-        self.resize(920, 560)
+        size_window(self, QSize(920, 560))
 
     @property
     def total(self) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privacycrm_desktop.i18n import _
+from privacycrm_desktop.i18n import _, format_number
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.quality import MAX_ROWS, QualityService
+from privacycrm_desktop.ui.common.window_size import size_window
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -70,7 +71,7 @@ class QualityDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count)
         layout.addWidget(buttons)
-        self.resize(760, 460)
+        size_window(self, QSize(760, 460))
         self.reload()
 
     def reload(self) -> None:
@@ -83,7 +84,7 @@ class QualityDialog(QDialog):
             problems = "; ".join(_(msg).format(**params) for msg, params in issue.problems)
             self.table.setItem(row, 0, name)
             self.table.setItem(row, 1, QTableWidgetItem(problems))
-        text = _("{count} contacts to correct.").format(count=len(issues))
+        text = _("{count} contacts to correct.").format(count=format_number(len(issues)))
         if len(issues) >= MAX_ROWS:
             text += " " + _("Only the first {count} are listed.").format(count=MAX_ROWS)
         self.count.setText(text)

@@ -32,6 +32,7 @@ from privacycrm_desktop.services.erasure import ErasureResult
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.widgets import ElidedLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import Job, run_in_background
 
 if TYPE_CHECKING:
@@ -108,10 +109,16 @@ class ErasePreviewDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        size_window(self)
 
     def chosen_reason(self) -> ErasureReason:
         """The reason picked."""
         return ErasureReason(self.reason.currentData())
+
+
+def _link(target: str, text: str, colour: str) -> str:
+    """*text* as a link to *target*, underlined, in *colour*."""
+    return f'<a href="{target}" style="color: {colour};">{_esc(text)}</a>'
 
 
 def _esc(value: object) -> str:
@@ -199,22 +206,40 @@ class RetentionActions:
     def show_counts(self, counts: RetentionCounts) -> None:
         """Show how many contacts expired and how many expire within 30 days."""
         parts = []
+        colour = "#b00020" if counts.expired else "#7a5200"
         grouped = format_number  # the language's digit grouping, as the contact count
         if counts.expired:
             parts.append(
-                ngettext("{n} expired", "{n} expired", counts.expired).format(
-                    n=grouped(counts.expired)
+                _link(
+                    "expired",
+                    ngettext("{n} expired", "{n} expired", counts.expired).format(
+                        n=grouped(counts.expired)
+                    ),
+                    colour,
                 )
             )
         if counts.expiring:
             parts.append(
-                ngettext(
-                    "{n} expiring within 30 days", "{n} expiring within 30 days", counts.expiring
-                ).format(n=grouped(counts.expiring))
+                _link(
+                    "expiring",
+                    ngettext(
+                        "{n} expiring within 30 days",
+                        "{n} expiring within 30 days",
+                        counts.expiring,
+                    ).format(n=grouped(counts.expiring)),
+                    colour,
+                )
             )
+        # Each count is a link: the main window shows those contacts (a saved view).
         self.status.setText(" · ".join(parts))
         self.status.setStyleSheet("color: #b00020;" if counts.expired else "")
         self.status.setVisible(bool(parts))
+
+    def status_text(self) -> str:
+        """The counts as the status bar reads them, without their links."""
+        from PySide6.QtGui import QTextDocumentFragment
+
+        return QTextDocumentFragment.fromHtml(self.status.text()).toPlainText()
 
     def _refresh(self) -> None:
         refresh = getattr(getattr(self._window, "model", None), "refresh", None)

@@ -28,6 +28,7 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import N_, _, describe_error
 from privacycrm_desktop.services import connection
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import JobContext, run_in_background
 
 CANNOT_SAVE = N_(
@@ -78,6 +79,7 @@ class DatabaseDialog(QDialog):
         self._follow_choice(self.server.isChecked())
         assign_window_mnemonics(self)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
+        size_window(self)
 
     def _server_box(self, current: connection.ServerChoice | None) -> QGroupBox:
         """The server's details, enabled while the server is chosen."""

@@ -26,6 +26,7 @@ from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.passwords import MIN_PASSWORD_LENGTH
 from privacycrm_desktop.services.setup import CompanyInput, SetupService, validate_company
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.startup.login_dialog import language_combo
 
 
@@ -211,8 +212,16 @@ class OwnerPage(_FormPage):
 class FirstRunWizard(QWizard):
     """Set up a new database; ``actor`` is the signed-in owner afterwards."""
 
-    def __init__(self, setup: SetupService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, setup: SetupService, parent: QWidget | None = None, *, language: str | None = None
+    ) -> None:
+        """*language*: the one to start in (the app passes this PC's, which before any
+        choice is the system's); None keeps the current one."""
         super().__init__(parent)
+        if language is not None:
+            from privacycrm_desktop.ui.common.qt_i18n import apply_language
+
+            apply_language(language)
         self._setup = setup
         self.actor: Actor | None = None
         #: True when the person chose a shared server instead (it opens at once).
@@ -228,6 +237,7 @@ class FirstRunWizard(QWizard):
         self.language_page.language.currentIndexChanged.connect(self._on_language)
         self.language_page.server_button.clicked.connect(self.choose_server)
         self.retranslate()
+        size_window(self)
 
     def choose_server(self) -> QDialog:
         """Open File > Database...'s dialog; a server chosen there replaces this set-up."""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.i18n import N_, _
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.settings import UiSettings
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.startup.login_dialog import language_combo
 
 RESTART_NOTICE = N_("The new language takes effect when you restart PrivacyCRM.")
@@ -53,6 +54,7 @@ class LanguageDialog(QDialog):
         assign_window_mnemonics(self)
         # Room for the note on two short lines in every language (widths in characters).
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 64)
+        size_window(self)
 
     def selected_language(self) -> str:
         """The language chosen (nl, fr or en)."""

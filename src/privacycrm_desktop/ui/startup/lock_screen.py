@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privacycrm_desktop.domain.errors import DomainError
+from privacycrm_desktop.domain.errors import AuthenticationFailed, DomainError
 from privacycrm_desktop.i18n import _, describe_error
 from privacycrm_desktop.services.auth import AuthService
 from privacycrm_desktop.services.dto import Actor
@@ -83,6 +83,14 @@ class LockScreen(QWidget):
         """Check the password; stay locked with the message when it is wrong."""
         try:
             actor = self._auth.unlock(self._actor, self.password.text())
+        except AuthenticationFailed:
+            # Only the password was asked for: the sign-in's "user name or password" would
+            # send the person looking for a user name field.
+            self.password.clear()
+            self.error.show_message(
+                _("Wrong password. After too many wrong tries the account is locked for a while.")
+            )
+            return
         except DomainError as exc:
             self.password.clear()
             self.error.show_message(describe_error(exc))

@@ -20,6 +20,7 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import LANGUAGES, _, current_language, describe_error
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 
 
 def language_combo(current: str) -> QComboBox:
@@ -73,6 +74,7 @@ class LoginDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.retranslate()
+        size_window(self)
 
     def retranslate(self) -> None:
         """Set every text in the current language."""

@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from privacycrm_desktop.domain.errors import BackupFailed, BackupInvalid, DomainError
-from privacycrm_desktop.i18n import _, describe_error, ngettext
+from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import JobContext, ProgressPanel, run_in_background
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def describe_backup(info: BackupInfo, now: dt.datetime | None = None) -> str:
     days = max(0, ((now or dt.datetime.now(dt.UTC)) - created).days)
     age = ngettext("{days} day old", "{days} days old", days).format(days=days)
     contacts = ngettext("{count} contact", "{count} contacts", info.contact_count).format(
-        count=QLocale().toString(info.contact_count)
+        count=format_number(info.contact_count)
     )
     return _("Backup of {when} ({age}), {contacts}").format(when=when, age=age, contacts=contacts)
 
@@ -142,6 +143,7 @@ class RecoveryDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addStretch(1)
         layout.addWidget(buttons)
+        size_window(self)
         if search:
             self.search()
 

@@ -58,9 +58,9 @@ class TagActions(QObject):
         self.update()
 
     def update(self) -> None:
-        """Tag selected contacts... is for a selection, and a role that may tag."""
-        selected = self._window.view.selectionModel().hasSelection()
-        self.tag_selected_action.setEnabled(self._may_tag and selected)
+        """Tag selected contacts... is for a role that may tag (with nothing chosen in
+        the list it says so: "select all" chooses no row, so no row tells)."""
+        self.tag_selected_action.setEnabled(self._may_tag)
 
     def open_tags(self) -> QDialog:
         """Open the tag dialog."""
@@ -77,18 +77,28 @@ class TagActions(QObject):
         from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts, merge_ranges
 
         window = self._window
-        spans = window.view.selectionModel().selection()
-        ranges = merge_ranges(
-            [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
-        )
-        if not self._may_tag or not ranges:
+        total = window.model.rowCount()
+        if getattr(window, "all_matching", False):
+            # Everything the search and view give (Ctrl+A): no row of the model is chosen.
+            ranges: tuple[tuple[int, int], ...] = ((0, total - 1),) if total else ()
+        else:
+            spans = window.view.selectionModel().selection()
+            ranges = merge_ranges(
+                [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
+            )
+        if not self._may_tag:
             return None
+        if not ranges:
+            window.statusBar().showMessage(_("Select the contacts to tag in the list first."))
+            return None
+        view = getattr(window.model, "view", None)
         selection = SelectedContacts(
             query=window.model.query,
             sort=SORT_KEYS[window.model.sort_column],
             descending=window.model.descending,
             ranges=ranges,
-            total=window.model.rowCount(),
+            total=total,
+            view=view if view is not None and view.active else None,
         )
         dialog = TagSelectedDialog(self._services, self._actor, selection, window)
         dialog.accepted.connect(lambda: window.statusBar().showMessage(dialog.outcome, 10_000))

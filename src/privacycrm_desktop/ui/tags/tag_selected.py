@@ -82,7 +82,9 @@ class TagSelectedDialog(QDialog):
         try:
             if self.put_on.isChecked():
                 if whole:
-                    matching = contacts.selection(self._actor, selection.query)
+                    matching = contacts.selection(
+                        self._actor, selection.query, None, selection.view
+                    )
                     _tag_id, changed = tags.assign_named(
                         self._actor, name, selection=matching, matching=True
                     )
@@ -95,7 +97,9 @@ class TagSelectedDialog(QDialog):
             else:
                 tag_id = tags.find(self._actor, name).id
                 if whole:
-                    matching = contacts.selection(self._actor, selection.query)
+                    matching = contacts.selection(
+                        self._actor, selection.query, None, selection.view
+                    )
                     changed = tags.unassign_matching(self._actor, tag_id, matching)
                 else:
                     ids = selected_ids(contacts, self._actor, selection) or ()

@@ -45,12 +45,20 @@ from privacycrm_desktop.domain.export_formats import (
 from privacycrm_desktop.domain.export_vcard import VCARD_VERSION_LABELS, VcardVersion
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.purposes import RECIPIENT_KIND_LABELS, RecipientKind
-from privacycrm_desktop.i18n import N_, _, describe_error, ngettext
+from privacycrm_desktop.i18n import (
+    N_,
+    _,
+    current_language,
+    describe_error,
+    format_number,
+    ngettext,
+)
 from privacycrm_desktop.services.contacts import MAX_PAGE, ContactService
-from privacycrm_desktop.services.dto import Actor, ContactSort
+from privacycrm_desktop.services.dto import Actor, ContactSort, ListFilter
 from privacycrm_desktop.services.exports import ExportRequest, ExportResult
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import Job, JobContext, ProgressPanel, run_in_background
 from privacycrm_desktop.ui.common.workers import show_failure as show_unforeseen
 
@@ -67,6 +75,8 @@ class SelectedContacts:
     descending: bool
     ranges: tuple[tuple[int, int], ...]
     total: int
+    #: The list's saved view (expired, opted in by e-mail...), None for the whole list.
+    view: ListFilter | None = None
 
     @property
     def count(self) -> int:
@@ -76,7 +86,7 @@ class SelectedContacts:
     @property
     def everything(self) -> bool:
         """True when every contact is selected (the whole list, no search)."""
-        return not self.query and self.ranges == ((0, self.total - 1),)
+        return not self.query and self.view is None and self.ranges == ((0, self.total - 1),)
 
 
 def merge_ranges(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
@@ -112,6 +122,7 @@ def selected_ids(
                 offset=offset,
                 limit=min(MAX_PAGE, last + 1 - offset),
                 total=selection.total,
+                view=selection.view,
             )
             ids += [row.id for row in rows]
     return tuple(ids)
@@ -140,7 +151,7 @@ class ExportDialog(QDialog):
         count = selection.count
         self.summary = QLabel(
             ngettext("{count} contact selected.", "{count} contacts selected.", count).format(
-                count=count
+                count=format_number(count)
             )
         )
         self.summary.setWordWrap(True)
@@ -170,6 +181,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
+        size_window(self)
 
     def _make_form(self) -> QFormLayout:
         self.format = QComboBox()
@@ -294,6 +306,7 @@ class ExportDialog(QDialog):
             recipient_own_use=self.own_use.isChecked(),
             csv_profile=CsvProfile(value) if csv else CsvProfile.PRIVACYCRM,
             vcard_version=VcardVersion.V4 if csv else VcardVersion(value),
+            language=current_language(),
         )
 
     def start_export(self) -> Job[object] | None:
@@ -341,7 +354,7 @@ class ExportDialog(QDialog):
                 "{count} contact exported to {file}.",
                 "{count} contacts exported to {file}.",
                 result.count,
-            ).format(count=result.count, file=result.path.name)
+            ).format(count=format_number(result.count), file=result.path.name)
         )
         self.accept()
 

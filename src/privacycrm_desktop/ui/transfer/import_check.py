@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QLocale,
     QObject,
     Qt,
 )
@@ -36,8 +35,13 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.errors import DomainError, ImportPlanInvalid
 from privacycrm_desktop.domain.import_formats import SKIP_REASON_LABELS, RowProblem
 from privacycrm_desktop.domain.import_values import NOTES_LEFT_OUT
-from privacycrm_desktop.i18n import N_, _, describe_error, describe_problem, ngettext
-from privacycrm_desktop.services.imports import ImportResult, defaults_lines, to_check_line
+from privacycrm_desktop.i18n import N_, _, describe_error, describe_problem, format_number, ngettext
+from privacycrm_desktop.services.imports import (
+    ImportResult,
+    conflicts_line,
+    defaults_lines,
+    to_check_line,
+)
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background, show_failure
@@ -87,7 +91,7 @@ class InvalidRowsModel(RowsModel[RowProblem]):
 
 
 def _n(count: int) -> str:
-    return QLocale().toString(count)
+    return format_number(count)
 
 
 def result_lines(result: ImportResult, *, dry_run: bool) -> list[str]:
@@ -119,15 +123,7 @@ def result_lines(result: ImportResult, *, dry_run: bool) -> list[str]:
     if result.merged:
         lines.append(merged.format(count=_n(result.merged)))
     if result.conflicts:
-        lines.append(
-            ngettext(
-                "{count} merged row had another value for a field the contact already had: "
-                "the contact's value is kept.",
-                "{count} merged rows had another value for a field the contact already had: "
-                "the contact's value is kept.",
-                result.conflicts,
-            ).format(count=_n(result.conflicts))
-        )
+        lines.append(conflicts_line(result, _n))
     for reason, count in result.skipped.items():
         if count:
             lines.append(
@@ -140,14 +136,15 @@ def result_lines(result: ImportResult, *, dry_run: bool) -> list[str]:
     lines += defaults_lines(result, _n)
     for message, count in result.invalid_by_reason().items():
         first = next(p for p in result.invalid if p.message == message)
-        # The reason without the values of one row ("… is not a valid e-mail address").
-        general = RowProblem(
-            first.row_number, first.column, message, dict.fromkeys(first.params, "…")
-        )
+        # The first row's own value, so the reason reads as it does in the table below
+        # ("“jan@” is not a valid e-mail address (row 4 and 2 more)").
+        example = (
+            _("{reason} (row {row})") if count == 1 else _("{reason} (row {row} and {more} more)")
+        ).format(reason=describe_row_problem(first), row=_n(first.row_number), more=_n(count - 1))
         lines.append(
             ngettext(
                 "{count} invalid row: {reason}", "{count} invalid rows: {reason}", count
-            ).format(count=_n(count), reason=describe_row_problem(general))
+            ).format(count=_n(count), reason=example)
         )
     return lines
 
@@ -296,7 +293,7 @@ class CheckPage(QWizardPage):
                 "&Keep the notes that suggest special-category data ({count} rows): the persons "
                 "gave written consent",
                 special_rows,
-            ).format(count=special_rows)
+            ).format(count=_n(special_rows))
         )
         self.keep_special.setVisible(bool(special_rows))
         if not result.imported and not result.merged:
@@ -358,6 +355,6 @@ class CheckPage(QWizardPage):
                 "{count} invalid row saved in {file}.",
                 "{count} invalid rows saved in {file}.",
                 count,
-            ).format(count=count, file=Path(name).name)
+            ).format(count=_n(count), file=Path(name).name)
         )
         return Path(name)

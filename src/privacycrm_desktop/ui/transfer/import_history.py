@@ -12,8 +12,8 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QLocale,
     QObject,
+    QSize,
     Qt,
     Signal,
 )
@@ -32,12 +32,21 @@ from PySide6.QtWidgets import (
 )
 
 from privacycrm_desktop.domain.errors import DomainError
-from privacycrm_desktop.i18n import N_, _, describe_error, local_clock, local_date, ngettext
+from privacycrm_desktop.i18n import (
+    N_,
+    _,
+    describe_error,
+    format_number,
+    local_clock,
+    local_date,
+    ngettext,
+)
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportBatchRow
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE, RowsModel
+from privacycrm_desktop.ui.common.window_size import size_window
 
 #: The row object behind a line of the history (custom role).
 BATCH_ROLE = ROW_ROLE
@@ -97,7 +106,7 @@ class ImportBatchModel(RowsModel[ImportBatchRow]):
                 f"{format_date(local_date(row.created_at))} {local_clock(row.created_at)}"
             ),
             BatchColumn.BY: lambda: row.created_by,
-            BatchColumn.CONTACTS: lambda: QLocale().toString(row.contacts),
+            BatchColumn.CONTACTS: lambda: format_number(row.contacts),
             BatchColumn.STATE: lambda: batch_state(row),
         }
         return texts[shown]()
@@ -117,7 +126,7 @@ def undo_import(
             "Undo the import of {file}? The {count} contacts it added are removed for good, and "
             "what it added to existing contacts is taken out again.",
             count,
-        ).format(file=file_name, count=count),
+        ).format(file=file_name, count=format_number(count)),
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         QMessageBox.StandardButton.No,
     )
@@ -177,7 +186,7 @@ class ImportHistoryDialog(QDialog):
         self.view.selectionModel().currentRowChanged.connect(self._update_button)
         self.reload()
         width = self.fontMetrics().averageCharWidth()
-        self.resize(width * 125, self.fontMetrics().height() * 24)
+        size_window(self, QSize(width * 125, self.fontMetrics().height() * 24))
 
     def reload(self) -> None:
         """Read the imports again (through the service)."""
@@ -219,7 +228,7 @@ class ImportHistoryDialog(QDialog):
             self.message.setText(
                 ngettext(
                     "Undone: {count} contact removed.", "Undone: {count} contacts removed.", removed
-                ).format(count=removed)
+                ).format(count=format_number(removed))
             )
             self.contacts_changed.emit()
         current = self.view.currentIndex().row()

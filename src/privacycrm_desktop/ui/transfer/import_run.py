@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from privacycrm_desktop.domain.errors import DomainError
-from privacycrm_desktop.i18n import _, describe_error, ngettext
+from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.imports import ImportResult
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background, show_failure
 from privacycrm_desktop.ui.transfer.import_check import bullets, result_lines
@@ -202,7 +202,7 @@ class SummaryPage(QWizardPage):
             self.undo_message.setText(
                 ngettext(
                     "Undone: {count} contact removed.", "Undone: {count} contacts removed.", removed
-                ).format(count=removed)
+                ).format(count=format_number(removed))
             )
             self._state.contacts_changed()
         return removed

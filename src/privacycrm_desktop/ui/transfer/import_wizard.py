@@ -16,7 +16,7 @@ from __future__ import annotations
 from enum import IntEnum
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -41,11 +41,12 @@ from privacycrm_desktop.domain.import_formats import (
     FileFormat,
     FileShape,
 )
-from privacycrm_desktop.i18n import N_, _, ngettext
+from privacycrm_desktop.i18n import N_, _, format_number, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportPlan, ImportPreview, ImportResult
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.transfer.import_check import CheckPage
 from privacycrm_desktop.ui.transfer.import_mapping import MappingPage
 from privacycrm_desktop.ui.transfer.import_origin import DuplicatesPage, OriginPage, labelled
@@ -193,7 +194,7 @@ class PreviewPage(QWizardPage):
         if not is_csv:
             self.delimiter.clear()
             self.delimiter.addItem(_("None (vCard file)"), "")
-        count, shown = QLocale().toString(preview.row_count), len(preview.sample)
+        count, shown = format_number(preview.row_count), len(preview.sample)
         if shown < preview.row_count:
             rows = _("{file}: {count} rows; the first {shown} are shown.")
         else:
@@ -298,7 +299,7 @@ class ImportWizard(QWizard):
         ):
             self.setButtonText(which, text)
         width, height = self.fontMetrics().averageCharWidth(), self.fontMetrics().height()
-        self.resize(width * 132, height * 38)
+        size_window(self, QSize(width * 132, height * 38))
 
     @property
     def preview(self) -> ImportPreview | None:

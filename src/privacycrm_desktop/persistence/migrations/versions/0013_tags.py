@@ -9,15 +9,15 @@ a tag's contacts there. A trigger on ``contact`` keeps the copies equal (migrate
 it back after a batch migration that copies ``contact``). New tables only: no batch copy
 of an existing table.
 
-Revision ID: 0012_tags
-Revises: 0010_fts_secure_delete
+Revision ID: 0013_tags
+Revises: 0012_companies
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_tags"
-down_revision = "0010_fts_secure_delete"
+revision = "0013_tags"
+down_revision = "0012_companies"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,259 @@
+"""Every action the audit trail records, with what a person reads for it.
+
+The trail stores short codes (``user.deactivate``) and details as ``key=value`` pairs that
+never hold a personal value; the viewer shows words in the reader's language. A code
+written anywhere must be a member of ``AuditAction`` (``record_event`` refuses others), so
+a new action cannot reach the viewer without a label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from privacycrm_desktop.domain.text import N_
+
+
+class AuditAction(StrEnum):
+    """What an audit event records."""
+
+    ACCESS_SET = "access.set"
+    AUDIT_EXPORT = "audit.export"
+    AUDIT_OUTSIDE_WRITES_REVIEWED = "audit.outside_writes_reviewed"
+    BACKUP_CREATE = "backup.create"
+    BACKUP_PASSPHRASE = "backup.passphrase"  # noqa: S105 (an action's name)
+    BACKUP_RESTORE = "backup.restore"
+    BACKUP_SETTINGS = "backup.settings"
+    CLEANUP_APPLY = "cleanup.apply"
+    CLEANUP_ERASE = "cleanup.erase"
+    CLEANUP_ANONYMISE = "cleanup.anonymise"
+    CLEANUP_KEEP = "cleanup.keep"
+    CLEANUP_ASK_CONSENT = "cleanup.ask_consent"
+    CLEANUP_REPORT = "cleanup.report"
+    COMPANY_CREATE = "company.create"
+    COMPANY_LINK = "company.link"
+    COMPANY_MOVE = "company.move"
+    COMPANY_UNLINK = "company.unlink"
+    COMPANY_UPDATE = "company.update"
+    CONSENT_EVIDENCE_OPEN = "consent.evidence_open"
+    CONSENT_RECORD = "consent.record"
+    CONSENT_UNSUBSCRIBE_ALL = "consent.unsubscribe_all"
+    CONTACT_ANONYMISE = "contact.anonymise"
+    CONTACT_CREATE = "contact.create"
+    CONTACT_ERASE = "contact.erase"
+    CONTACT_READ_RESTRICTED = "contact.read_restricted"
+    CONTACT_UPDATE = "contact.update"
+    DEMO_GENERATE = "demo.generate"
+    DISCLOSURE_RECORD = "disclosure.record"
+    EXPORT_CONTACTS = "export.contacts"
+    EXPORT_MARKETING_CSV = "export.marketing_csv"
+    IMPORT_INVALID_ROWS = "import.invalid_rows"
+    IMPORT_RUN = "import.run"
+    IMPORT_UNDO = "import.undo"
+    PURPOSE_UPDATE = "purpose.update"
+    REPORT_ACCESS = "report.access"
+    REPORT_PROCESSING_REGISTER = "report.processing_register"
+    REPORT_SHORT_NOTICE = "report.short_notice"
+    REQUEST_ADD = "request.add"
+    REQUEST_CLOSE = "request.close"
+    REQUEST_EXTEND = "request.extend"
+    REQUEST_LETTER = "request.letter"
+    REQUEST_RECTIFY = "request.rectify"
+    RETENTION_HOLD_ADD = "retention.hold_add"
+    RETENTION_HOLD_REMOVE = "retention.hold_remove"
+    RETENTION_RECONFIRM_MONTHS = "retention.reconfirm_months"
+    SERVER_ROLES_ENABLE = "server_roles.enable"
+    SETTINGS_CLEANUP_REMINDER = "settings.cleanup_reminder"
+    SETTINGS_IDLE_TIMEOUT = "settings.idle_timeout"
+    SETUP_INITIALISE = "setup.initialise"
+    SPECIAL_CATEGORY_READ = "special_category.read"
+    SPECIAL_CATEGORY_RECORD = "special_category.record"
+    STATEMENT_PUBLISH = "statement.publish"
+    STORAGE_REPAIR = "storage.repair"
+    TRANSFER_REFUSED = "transfer.refused"
+    USER_ADD = "user.add"
+    USER_DEACTIVATE = "user.deactivate"
+    USER_LOCKED = "user.locked"
+    USER_LOGIN = "user.login"
+    USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 (an action's name)
+    USER_REACTIVATE = "user.reactivate"
+    USER_ROLE = "user.role"
+
+
+#: What each action is called in the viewer (a past participle, as a log reads).
+ACTION_LABELS: dict[AuditAction, str] = {
+    AuditAction.ACCESS_SET: N_("Field access changed"),
+    AuditAction.AUDIT_EXPORT: N_("Audit trail exported"),
+    AuditAction.AUDIT_OUTSIDE_WRITES_REVIEWED: N_("Changes outside PrivacyCRM reviewed"),
+    AuditAction.BACKUP_CREATE: N_("Backup made"),
+    AuditAction.BACKUP_PASSPHRASE: N_("Backup passphrase changed"),
+    AuditAction.BACKUP_RESTORE: N_("Backup restored"),
+    AuditAction.BACKUP_SETTINGS: N_("Backup settings changed"),
+    AuditAction.CLEANUP_APPLY: N_("Annual cleanup carried out"),
+    AuditAction.CLEANUP_ERASE: N_("Erased by the cleanup"),
+    AuditAction.CLEANUP_ANONYMISE: N_("Anonymised by the cleanup"),
+    AuditAction.CLEANUP_KEEP: N_("Kept by the cleanup"),
+    AuditAction.CLEANUP_ASK_CONSENT: N_("Consent asked again by the cleanup"),
+    AuditAction.CLEANUP_REPORT: N_("Cleanup report made"),
+    AuditAction.CONSENT_EVIDENCE_OPEN: N_("Consent evidence opened"),
+    AuditAction.CONSENT_RECORD: N_("Consent recorded"),
+    AuditAction.CONSENT_UNSUBSCRIBE_ALL: N_("Unsubscribed from everything"),
+    AuditAction.CONTACT_ANONYMISE: N_("Contact anonymised"),
+    AuditAction.COMPANY_CREATE: N_("Company added"),
+    AuditAction.COMPANY_LINK: N_("Person linked to a company"),
+    AuditAction.COMPANY_MOVE: N_("Person moved to another company"),
+    AuditAction.COMPANY_UNLINK: N_("Person left a company"),
+    AuditAction.COMPANY_UPDATE: N_("Company changed"),
+    AuditAction.CONTACT_CREATE: N_("Contact created"),
+    AuditAction.CONTACT_ERASE: N_("Contact erased"),
+    AuditAction.CONTACT_READ_RESTRICTED: N_("Restricted fields read"),
+    AuditAction.CONTACT_UPDATE: N_("Contact changed"),
+    AuditAction.DEMO_GENERATE: N_("Demo contacts generated"),
+    AuditAction.DISCLOSURE_RECORD: N_("Disclosure recorded"),
+    AuditAction.EXPORT_CONTACTS: N_("Contacts exported"),
+    AuditAction.EXPORT_MARKETING_CSV: N_("Marketing list exported"),
+    AuditAction.IMPORT_INVALID_ROWS: N_("Rejected import rows saved"),
+    AuditAction.IMPORT_RUN: N_("Contacts imported"),
+    AuditAction.IMPORT_UNDO: N_("Import undone"),
+    AuditAction.PURPOSE_UPDATE: N_("Purpose changed"),
+    AuditAction.REPORT_ACCESS: N_("Access report made"),
+    AuditAction.REPORT_PROCESSING_REGISTER: N_("Register of processing made"),
+    AuditAction.REPORT_SHORT_NOTICE: N_("Short privacy notice made"),
+    AuditAction.REQUEST_ADD: N_("Request registered"),
+    AuditAction.REQUEST_CLOSE: N_("Request closed"),
+    AuditAction.REQUEST_EXTEND: N_("Request deadline extended"),
+    AuditAction.REQUEST_LETTER: N_("Request letter made"),
+    AuditAction.REQUEST_RECTIFY: N_("Value corrected on request"),
+    AuditAction.RETENTION_HOLD_ADD: N_("Retention hold added"),
+    AuditAction.RETENTION_HOLD_REMOVE: N_("Retention hold removed"),
+    AuditAction.RETENTION_RECONFIRM_MONTHS: N_("Re-consent period changed"),
+    AuditAction.SERVER_ROLES_ENABLE: N_("Server roles switched on"),
+    AuditAction.SETTINGS_CLEANUP_REMINDER: N_("Cleanup reminder date changed"),
+    AuditAction.SETTINGS_IDLE_TIMEOUT: N_("Idle lock time changed"),
+    AuditAction.SETUP_INITIALISE: N_("Database set up"),
+    AuditAction.SPECIAL_CATEGORY_READ: N_("Special-category data read"),
+    AuditAction.SPECIAL_CATEGORY_RECORD: N_("Special-category data recorded"),
+    AuditAction.STATEMENT_PUBLISH: N_("Privacy statement published"),
+    AuditAction.STORAGE_REPAIR: N_("Database repaired"),
+    AuditAction.TRANSFER_REFUSED: N_("Transfer refused"),
+    AuditAction.USER_ADD: N_("User added"),
+    AuditAction.USER_DEACTIVATE: N_("User deactivated"),
+    AuditAction.USER_LOCKED: N_("User locked out"),
+    AuditAction.USER_LOGIN: N_("User signed in"),
+    AuditAction.USER_PASSWORD_RESET: N_("Password reset"),
+    AuditAction.USER_REACTIVATE: N_("User reactivated"),
+    AuditAction.USER_ROLE: N_("User's role changed"),
+}
+
+#: What a record of each kind is called, before its number ("Request no. 7").
+ENTITY_LABELS: dict[str, str] = {
+    "app_user": N_("User no. {id}"),
+    "audit_event": N_("Audit trail"),
+    "backup": N_("Backup"),
+    "cleanup": N_("Cleanup"),
+    "company": N_("Company no. {id}"),
+    "consent_event": N_("Consent no. {id}"),
+    "contact": N_("Contact no. {id}"),
+    "database": N_("Database"),
+    "disclosure": N_("Disclosure no. {id}"),
+    "import_batch": N_("Import no. {id}"),
+    "privacy_statement": N_("Privacy statement no. {id}"),
+    "purpose": N_("Purpose no. {id}"),
+    "recipient": N_("Recipient no. {id}"),
+    "rectification": N_("Correction no. {id}"),
+    "report": N_("Report"),
+    "rights_request": N_("Request no. {id}"),
+    "role_field_access": N_("Field access"),
+    "setting": N_("Setting"),
+}
+#: A record of a kind the list above does not name.
+OTHER_ENTITY = N_("Record no. {id}")
+
+#: What the keys of an event's detail are called.
+DETAIL_LABELS: dict[str, str] = {
+    "access": N_("access"),
+    "backend": N_("database kind"),
+    "backup_created": N_("backup made on"),
+    "cancelled": N_("cancelled"),
+    "erasures_replayed": N_("erasures done again"),
+    "failed": N_("failed"),
+    "imported": N_("imported"),
+    "interrupted": N_("interrupted"),
+    "invalid": N_("invalid"),
+    "ledger_read": N_("disclosure ledger read"),
+    "merged": N_("merged"),
+    "other_database": N_("another database's backup"),
+    "purpose": N_("purpose"),
+    "second_copy": N_("second copy"),
+    "skipped": N_("skipped"),
+    "tier": N_("kind of backup"),
+    "verified": N_("identity verified"),
+    "categories": N_("categories"),
+    "channel": N_("channel"),
+    "contact": N_("contact"),
+    "contacts": N_("contacts"),
+    "count": N_("number"),
+    "deferred": N_("recorded later"),
+    "encrypted": N_("encrypted"),
+    "field": N_("field"),
+    "fields": N_("fields"),
+    "format": N_("format"),
+    "from": N_("from"),
+    "hold": N_("hold"),
+    "kind": N_("kind"),
+    "language": N_("language"),
+    "letter": N_("letter"),
+    "max_age_days": N_("keep backups (days)"),
+    "minutes": N_("minutes"),
+    "months": N_("months"),
+    "of": N_("of"),
+    "opt_outs": N_("opt-outs"),
+    "reason": N_("reason"),
+    "rebuilt": N_("rebuilt"),
+    "recipient": N_("recipient"),
+    "removed": N_("removed"),
+    "request": N_("request"),
+    "role": N_("role"),
+    "rows": N_("rows"),
+    "second_folder": N_("second folder"),
+    "seed": N_("seed"),
+    "status": N_("status"),
+    "suppressed": N_("suppressed"),
+    "suppression_opt_outs": N_("opt-outs from the suppression list"),
+    "to": N_("to"),
+    "unmerged": N_("merges undone"),
+    "until": N_("until"),
+    "variant": N_("variant"),
+    "what": N_("what"),
+}
+
+
+@dataclass(frozen=True)
+class DetailPart:
+    """One ``key=value`` of an event's detail; a part without a key is free text."""
+
+    key: str
+    value: str
+
+
+def split_detail(detail: str) -> tuple[DetailPart, ...]:
+    """The parts of a stored detail ("role=sales;count=3", "count=3 seed=1", "03-01")."""
+    parts: list[DetailPart] = []
+    for raw in detail.replace(" ", ";").split(";"):
+        chunk = raw.strip()
+        if not chunk:
+            continue
+        key, sep, value = chunk.partition("=")
+        if sep and key.replace("_", "").isalpha():
+            parts.append(DetailPart(key, value))
+        else:
+            parts.append(DetailPart("", chunk))
+    return tuple(parts)
+
+
+def action_label(action: str) -> str | None:
+    """The msgid naming *action*, None for a code this version does not know."""
+    try:
+        return ACTION_LABELS[AuditAction(action)]
+    except ValueError:
+        return None

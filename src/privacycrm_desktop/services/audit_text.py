@@ -1,0 +1,163 @@
+"""Audit events in words, in the reader's language: the action ("User deactivated"), the
+record it touched (a user's or contact's name, "Request no. 7"), and its detail
+("role: Privacy officer · number: 1.200") instead of the stored codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from privacycrm_desktop.domain.access import FIELD_ACCESS_LABELS, ROLE_LABELS
+from privacycrm_desktop.domain.audit_actions import (
+    DETAIL_LABELS,
+    ENTITY_LABELS,
+    OTHER_ENTITY,
+    DetailPart,
+    action_label,
+    split_detail,
+)
+from privacycrm_desktop.domain.consent import CHANNEL_LABELS
+from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, NO_YEAR
+from privacycrm_desktop.domain.erasure import ERASURE_REASON_LABELS
+from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
+from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.i18n import (
+    format_birthday,
+    format_long_date,
+    format_moment,
+    format_number,
+    tr_in,
+)
+from privacycrm_desktop.services.requests import REQUEST_KIND_LABELS, REQUEST_STATUS_LABELS
+
+#: Keys whose value is a code with a label of its own.
+_CODED: dict[str, dict[str, str]] = {
+    "role": {str(k.value): v for k, v in ROLE_LABELS.items()},
+    "channel": {str(k.value): v for k, v in CHANNEL_LABELS.items()},
+    "language": {str(k.value): v for k, v in LANGUAGE_LABELS.items()},
+    "kind": {str(k.value): v for k, v in REQUEST_KIND_LABELS.items()},
+    "status": {str(k.value): v for k, v in REQUEST_STATUS_LABELS.items()},
+    "reason": {str(k.value): v for k, v in ERASURE_REASON_LABELS.items()},
+    "access": {str(k.value): v for k, v in FIELD_ACCESS_LABELS.items()},
+    "categories": dict(DATA_CATEGORY_LABELS),
+}
+_CODED["from"] = _CODED["to"] = _CODED["role"]
+#: The kinds of backup (the same words as the backups window).
+_CODED["tier"] = {
+    "daily": N_("Daily"),
+    "weekly": N_("Weekly"),
+    "monthly": N_("Monthly"),
+    "manual": N_("Made by hand"),
+    "exit": N_("At closing"),
+    "before-restore": N_("Set aside at a restore (removed after 7 days)"),
+}
+_CODED["backend"] = {"postgresql": N_("PostgreSQL server"), "sqlite": N_("database file")}
+#: Keys that say yes or no with 1 or 0.
+_FLAGS = frozenset(
+    {
+        "cancelled",
+        "deferred",
+        "encrypted",
+        "failed",
+        "interrupted",
+        "ledger_read",
+        "other_database",
+        "second_copy",
+        "second_folder",
+        "verified",
+    }
+)
+_YES, _NO = N_("yes"), N_("no")
+#: Keys that name fields of a contact.
+_FIELD_LISTS = frozenset({"fields", "field"})
+
+
+def describe_action(action: str, language: str) -> str:
+    """The action in words; an unknown code (from a newer version) as it is stored."""
+    label = action_label(action)
+    return tr_in(language, label) if label is not None else action
+
+
+def describe_record(entity: str, entity_id: str, name: str, language: str) -> str:
+    """The record an event touched: the name when known, else its kind and number."""
+    if name:
+        return name
+    label = ENTITY_LABELS.get(entity, OTHER_ENTITY if entity else "")
+    if not label:
+        return ""
+    number = entity_id if entity_id and entity_id != "-" else ""
+    if "{id}" in label and not number:
+        return _kind_alone(tr_in(language, label, id=""))
+    shown = format_number(int(number), language) if number.isdigit() else number
+    return tr_in(language, label, id=shown)
+
+
+def _kind_alone(numbered: str) -> str:
+    """ "Request no. " without its number: "Request" ("Verzoek nr. ", "Demande n° ")."""
+    kind = numbered.rstrip(" .°")
+    for abbreviation in (" no", " nr", " n"):
+        kind = kind.removesuffix(abbreviation)
+    return kind
+
+
+def _value(key: str, value: str, language: str) -> str:
+    coded = _CODED.get(key)
+    if coded is not None:
+        items = [v for v in value.split(",") if v]
+        return ", ".join(tr_in(language, coded[v]) if v in coded else v for v in items)
+    if key in _FIELD_LISTS:
+        return ", ".join(
+            tr_in(language, FIELDS_BY_NAME[f].label) if f in FIELDS_BY_NAME else f
+            for f in value.split(",")
+            if f
+        )
+    if key in _FLAGS and value in ("0", "1"):
+        answer = _YES if value == "1" else _NO
+        return tr_in(language, answer)
+    if value.isdigit():
+        return format_number(int(value), language)
+    return _when(value, language)
+
+
+def _when(value: str, language: str) -> str:
+    """A stored ISO moment or date in words; any other text with its "_" as spaces."""
+    try:
+        if "T" in value:
+            return format_moment(dt.datetime.fromisoformat(value), language)
+        return format_long_date(dt.date.fromisoformat(value), language)
+    except ValueError:
+        return value.replace("_", " ")
+
+
+_STOPPED = N_("stopped early")
+_DAY_MONTH = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+def _free_text(value: str, language: str) -> str:
+    if value == "stopped:":
+        return tr_in(language, _STOPPED) + ":"
+    if (day_month := _DAY_MONTH.match(value)) is not None:
+        # A yearly date, month first ("03-01": the cleanup reminder): "1 March".
+        month, day = (int(g) for g in day_month.groups())
+        try:
+            return format_birthday(dt.date(NO_YEAR, month, day), language)
+        except ValueError:
+            return value
+    return _value("", value, language)
+
+
+def describe_part(part: DetailPart, language: str) -> str:
+    """One part of a detail: "role: Privacy officer"."""
+    if not part.key:
+        return _free_text(part.value, language)
+    label = DETAIL_LABELS.get(part.key)
+    name = tr_in(language, label) if label else part.key.replace("_", " ")
+    return tr_in(
+        language, "{name}: {value}", name=name, value=_value(part.key, part.value, language)
+    )
+
+
+def describe_detail(detail: str, language: str) -> str:
+    """An event's detail in words, its parts joined by " · "."""
+    return " · ".join(describe_part(p, language) for p in split_detail(detail))

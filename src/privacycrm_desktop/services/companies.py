@@ -1,0 +1,592 @@
+"""Companies: adding, changing, listing and searching them, and linking people to them.
+
+Who may do what follows the field matrix row of the organisation (the text field the
+company grew out of): a role that sees the organisation hidden sees no company, one that
+may not write it changes none. A person's link (company, function, department, dates)
+is the person's data, under the matrix row ``company_links``. Every value has a source;
+every action is audited, without a personal value in the audit detail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
+from privacycrm_desktop.domain.companies import (
+    COMPANY_FIELDS,
+    CompanyInput,
+    LegalForm,
+    LinkInput,
+    company_key,
+    format_vat,
+    is_cleanup_candidate,
+    validate_company,
+    validate_link,
+)
+from privacycrm_desktop.domain.contacts import Relationship
+from privacycrm_desktop.domain.errors import (
+    EditConflict,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    SourceMissing,
+    ValidationFailed,
+)
+from privacycrm_desktop.domain.provenance import SourceInput, validate_source
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
+from privacycrm_desktop.persistence.models import Contact, Source
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.access import AccessService
+from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.company_links import LINKS_FIELD, read_links
+from privacycrm_desktop.services.contact_details import SourceCache
+from privacycrm_desktop.services.dto import Actor, CompanyLinkInfo, SourceInfo
+
+#: The matrix row the company's own values follow.
+COMPANY_ACCESS_FIELD = "organisation"
+#: The most rows one call of the list gives (as the contact list).
+MAX_PAGE = 200
+_READABLE = (FieldAccess.READ, FieldAccess.WRITE, FieldAccess.MASKED)
+
+
+@dataclass(frozen=True)
+class CompanyRow:
+    """One line of the company list."""
+
+    id: int
+    name: str
+    vat: str
+    city: str
+    relationship: Relationship
+    people: int
+
+
+@dataclass(frozen=True)
+class CompanyPerson:
+    """A person linked to the company, as the card lists them."""
+
+    link_id: int
+    contact_id: int
+    name: str
+    function: str
+    department: str
+    started_on: dt.date | None
+    ended_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class CompanyDetail:
+    """Everything the company card shows, with the source of each value."""
+
+    id: int
+    version: int
+    values: CompanyInput
+    #: The enterprise number as people write it ("BE 0403.170.701").
+    vat_display: str
+    provenance: dict[str, SourceInfo]
+    people: tuple[CompanyPerson, ...]
+    writable: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CompanyService:
+    """Companies and their people, as the actor's role allows."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, access: AccessService | None = None) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._policy = access or AccessService(uow, clock)
+
+    # -- access -----------------------------------------------------------------------
+
+    def _access(self, actor: Actor) -> Mapping[str, FieldAccess]:
+        return self._policy.access_for(actor.role)
+
+    def _require_read(self, actor: Actor) -> FieldAccess:
+        require(actor.role, Permission.VIEW_CONTACTS)
+        level = self._access(actor).get(COMPANY_ACCESS_FIELD, FieldAccess.HIDDEN)
+        if level is FieldAccess.HIDDEN:
+            raise PermissionDenied
+        return level
+
+    def may_write(self, actor: Actor) -> bool:
+        """True when *actor* may add and change companies."""
+        access = self._access(actor).get(COMPANY_ACCESS_FIELD, FieldAccess.HIDDEN)
+        return access is FieldAccess.WRITE and (
+            Permission.EDIT_CONTACTS in _permissions(actor)
+            or Permission.CREATE_CONTACTS in _permissions(actor)
+        )
+
+    def _require_write(self, actor: Actor, permission: Permission) -> None:
+        require(actor.role, permission)
+        if self._access(actor).get(COMPANY_ACCESS_FIELD) is not FieldAccess.WRITE:
+            raise PermissionDenied(N_("Your role may not change companies."))
+
+    def may_link(self, actor: Actor) -> bool:
+        """True when *actor* may link people to companies and end their links."""
+        return (
+            Permission.EDIT_CONTACTS in _permissions(actor)
+            and self._access(actor).get(LINKS_FIELD) is FieldAccess.WRITE
+        )
+
+    def _require_link(self, actor: Actor) -> None:
+        require(actor.role, Permission.EDIT_CONTACTS)
+        if self._access(actor).get(LINKS_FIELD) is not FieldAccess.WRITE:
+            raise PermissionDenied(N_("Your role may not link people to companies."))
+
+    # -- the list ---------------------------------------------------------------------
+
+    def _filter(self, query: str) -> object:
+        text = query.strip()
+        if not text:
+            return None
+        key = company_key(text)
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        tests: list[ColumnElement[bool]] = [Company.name_key.like(f"%{escaped}%", escape="\\")]
+        digits = "".join(ch for ch in text.upper() if ch.isalnum())
+        if len(digits) >= 4:
+            tests.append(Company.vat.contains(digits, autoescape=True))
+        return or_(*tests)
+
+    def count(self, actor: Actor, query: str = "") -> int:
+        """How many companies the list shows for *query* (name or enterprise number)."""
+        self._require_read(actor)
+        statement = select(func.count()).select_from(Company)
+        where = self._filter(query)
+        if where is not None:
+            statement = statement.where(where)  # type: ignore[arg-type]
+        with self._uow() as uow:
+            return int(uow.session.scalar(statement) or 0)
+
+    def rows(
+        self, actor: Actor, query: str = "", *, offset: int = 0, limit: int = MAX_PAGE
+    ) -> list[CompanyRow]:
+        """A window of the companies matching *query* (its name, or its enterprise number
+        typed in any form), by name, with the number of people working there now."""
+        level = self._require_read(actor)
+        people = (
+            select(func.count())
+            .where(CompanyLink.company_id == Company.id, CompanyLink.ended_on.is_(None))
+            .correlate(Company)
+            .scalar_subquery()
+        )
+        statement = (
+            select(Company.id, Company.name, Company.vat, Company.city, Company.relationship)
+            .add_columns(people)
+            .order_by(Company.name_key, Company.id)
+            .offset(max(0, offset))
+            .limit(max(0, min(limit, MAX_PAGE)))
+        )
+        where = self._filter(query)
+        if where is not None:
+            statement = statement.where(where)  # type: ignore[arg-type]
+        with self._uow() as uow:
+            rows = uow.session.execute(statement).all()
+        return [
+            CompanyRow(
+                id=cid,
+                name=_shown(name, level),
+                vat=_shown(format_vat(vat), level),
+                city=_shown(city, level),
+                relationship=Relationship(relationship),
+                people=int(count or 0),
+            )
+            for cid, name, vat, city, relationship, count in rows
+        ]
+
+    def search(self, actor: Actor, query: str) -> list[CompanyRow]:
+        """The first window of companies matching *query*."""
+        return self.rows(actor, query)
+
+    # -- one company ------------------------------------------------------------------
+
+    def get(self, actor: Actor, company_id: int) -> CompanyDetail:
+        """Everything the card shows: values with their sources, and the people."""
+        level = self._require_read(actor)
+        access = self._access(actor)
+        with self._uow() as uow:
+            session = uow.session
+            company = session.get(Company, company_id)
+            if company is None:
+                raise NotFound
+            sources = SourceCache(session)
+            default = sources.info(company.source_id, company.created_by, company.created_at)
+            provenance = dict.fromkeys(COMPANY_FIELDS, default)
+            for row in session.scalars(
+                select(CompanyProvenance).where(CompanyProvenance.company_id == company_id)
+            ):
+                provenance[row.field] = sources.info(
+                    row.source_id, row.recorded_by, row.recorded_at
+                )
+            people = _people(session, access, company_id)
+            values = CompanyInput(
+                name=_shown(company.name, level),
+                legal_form=LegalForm(company.legal_form),
+                vat=_shown(company.vat, level),
+                street=_shown(company.street, level),
+                postcode=_shown(company.postcode, level),
+                city=_shown(company.city, level),
+                country=company.country,
+                email=_shown(company.email, level),
+                phone=_shown(company.phone, level),
+                website=_shown(company.website, level),
+                relationship=Relationship(company.relationship),
+                notes=_shown(company.notes, level),
+            )
+            return CompanyDetail(
+                id=company.id,
+                version=company.version,
+                values=values,
+                vat_display=_shown(format_vat(company.vat), level),
+                provenance=provenance,
+                people=people,
+                writable=self.may_write(actor),
+                created_at=company.created_at,
+                updated_at=company.updated_at,
+            )
+
+    def add(self, actor: Actor, data: CompanyInput, source: SourceInput | None) -> int:
+        """Save a new company; every value gets *source*. Returns its id.
+
+        Raises:
+            PermissionDenied: the role may not create contacts or write the organisation.
+            ValidationFailed: a value is wrong (the enterprise number, an address...).
+            SourceMissing: no source given.
+        """
+        self._require_write(actor, Permission.CREATE_CONTACTS)
+        checked = validate_company(data)
+        today, now = self._clock.today(), self._clock.now()
+        checked_source = validate_source(source, today)
+        with self._uow(write=True) as uow:
+            session = uow.session
+            source_row = _add_source(session, actor, checked_source, now)
+            company = Company(
+                **_columns(checked),
+                name_key=company_key(checked.name),
+                source_id=source_row.id,
+                created_by=actor.user_id,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(company)
+            session.flush()
+            record_event(
+                session,
+                actor=actor.username,
+                action="company.create",
+                entity="company",
+                entity_id=company.id,
+                at=now,
+            )
+            return company.id
+
+    def update(
+        self,
+        actor: Actor,
+        company_id: int,
+        expected_version: int,
+        data: CompanyInput,
+        source: SourceInput | None,
+    ) -> CompanyDetail:
+        """Save changes; each changed value gets *source* (required when anything changed).
+
+        Raises:
+            EditConflict: somebody else saved the company after *expected_version*.
+        """
+        self._require_write(actor, Permission.EDIT_CONTACTS)
+        checked = validate_company(data)
+        today, now = self._clock.today(), self._clock.now()
+        with self._uow(write=True) as uow:
+            session = uow.session
+            company = session.get(Company, company_id)
+            if company is None:
+                raise NotFound
+            if company.version != expected_version:
+                raise EditConflict(
+                    N_(
+                        "Somebody else changed this company since you opened it. "
+                        "Reopen it to see their changes; nothing was saved."
+                    )
+                )
+            new = _columns(checked)
+            changed = [f for f in COMPANY_FIELDS if getattr(company, f) != new[f]]
+            if changed:
+                checked_source = validate_source(source, today)
+                source_row = _add_source(session, actor, checked_source, now)
+                for name in changed:
+                    setattr(company, name, new[name])
+                    _set_provenance(session, actor, company_id, name, source_row.id, now)
+                company.name_key = company_key(checked.name)
+                company.updated_at = now
+                session.flush()
+                record_event(
+                    session,
+                    actor=actor.username,
+                    action="company.update",
+                    entity="company",
+                    entity_id=company_id,
+                    at=now,
+                    detail="fields=" + ",".join(changed),
+                )
+        return self.get(actor, company_id)
+
+    def cleanup_candidates(self, actor: Actor) -> list[int]:
+        """The ids of companies without people and without a purpose of their own
+        (``domain.companies.is_cleanup_candidate``), for the cleanup to list."""
+        require(actor.role, Permission.CLEANUP)
+        linked = (
+            select(func.count())
+            .where(CompanyLink.company_id == Company.id)
+            .correlate(Company)
+            .scalar_subquery()
+        )
+        with self._uow() as uow:
+            rows = uow.session.execute(
+                select(Company.id, Company.relationship, linked).order_by(Company.id)
+            ).all()
+        return [
+            cid
+            for cid, relationship, people in rows
+            if is_cleanup_candidate(int(people or 0), Relationship(relationship))
+        ]
+
+    # -- people -----------------------------------------------------------------------
+
+    def links_of(self, actor: Actor, contact_id: int) -> tuple[CompanyLinkInfo, ...]:
+        """The person's companies, current links first, then the past ones."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        with self._uow() as uow:
+            if uow.session.get(Contact, contact_id) is None:
+                raise NotFound
+            return read_links(
+                uow.session, self._access(actor), contact_id, SourceCache(uow.session)
+            )
+
+    def link(
+        self,
+        actor: Actor,
+        contact_id: int,
+        company_id: int,
+        data: LinkInput,
+        source: SourceInput | None,
+    ) -> int:
+        """Link a person to a company with a function and department; returns the link's id.
+
+        Raises:
+            PermissionDenied: the role may not write the person's company links.
+            NotFound: no such contact or company.
+            ValidationFailed: the person is linked to that company already (now).
+        """
+        self._require_link(actor)
+        today, now = self._clock.today(), self._clock.now()
+        checked = validate_link(data, today)
+        checked_source = validate_source(source, today)
+        with self._uow(write=True) as uow:
+            session = uow.session
+            source_row = _add_source(session, actor, checked_source, now)
+            return self._add_link(
+                session, actor, contact_id, company_id, checked, source_row.id, "company.link"
+            )
+
+    def move(
+        self,
+        actor: Actor,
+        contact_id: int,
+        company_id: int,
+        data: LinkInput,
+        source: SourceInput | None,
+    ) -> int:
+        """The person moved to *company_id*: every current link ends the day before the new
+        one starts (kept, with that end date), and the new link is made. Returns its id."""
+        self._require_link(actor)
+        today, now = self._clock.today(), self._clock.now()
+        checked = validate_link(data, today)
+        checked_source = validate_source(source, today)
+        started = checked.started_on or today
+        with self._uow(write=True) as uow:
+            session = uow.session
+            for old in session.scalars(
+                select(CompanyLink).where(
+                    CompanyLink.contact_id == contact_id, CompanyLink.ended_on.is_(None)
+                )
+            ):
+                old.ended_on = max(started - dt.timedelta(days=1), old.started_on or dt.date.min)
+            session.flush()
+            source_row = _add_source(session, actor, checked_source, now)
+            return self._add_link(
+                session, actor, contact_id, company_id, checked, source_row.id, "company.move"
+            )
+
+    def unlink(self, actor: Actor, link_id: int, ended_on: dt.date | None = None) -> None:
+        """End a link (the person left): it stays, with its end date (default today).
+
+        Raises:
+            ValidationFailed: the end is before the start, in the future, or already set.
+        """
+        self._require_link(actor)
+        today, now = self._clock.today(), self._clock.now()
+        end = ended_on or today
+        with self._uow(write=True) as uow:
+            session = uow.session
+            link = session.get(CompanyLink, link_id)
+            if link is None:
+                raise NotFound
+            if link.ended_on is not None:
+                raise ValidationFailed([FieldProblem("ended_on", N_("This link has ended."))])
+            if end > today or (link.started_on is not None and end < link.started_on):
+                raise ValidationFailed(
+                    [FieldProblem("ended_on", N_("The end must lie between start and today."))]
+                )
+            link.ended_on = end
+            session.flush()
+            record_event(
+                session,
+                actor=actor.username,
+                action="company.unlink",
+                entity="contact",
+                entity_id=link.contact_id,
+                at=now,
+                detail=f"company={link.company_id};link={link.id}",
+            )
+
+    def _add_link(
+        self,
+        session: Session,
+        actor: Actor,
+        contact_id: int,
+        company_id: int,
+        data: LinkInput,
+        source_id: int,
+        action: str,
+    ) -> int:
+        now = self._clock.now()
+        if session.get(Contact, contact_id) is None or session.get(Company, company_id) is None:
+            raise NotFound
+        current = session.scalar(
+            select(CompanyLink.id).where(
+                CompanyLink.contact_id == contact_id,
+                CompanyLink.company_id == company_id,
+                CompanyLink.ended_on.is_(None),
+            )
+        )
+        if current is not None:
+            raise ValidationFailed(
+                [FieldProblem("company", N_("This person is linked to this company already."))]
+            )
+        link = CompanyLink(
+            contact_id=contact_id,
+            company_id=company_id,
+            function=data.function,
+            department=data.department,
+            started_on=data.started_on,
+            source_id=source_id,
+            created_by=actor.user_id,
+            created_at=now,
+        )
+        session.add(link)
+        session.flush()
+        # The person's record is the entity; the company and the link by id only.
+        record_event(
+            session,
+            actor=actor.username,
+            action=action,
+            entity="contact",
+            entity_id=contact_id,
+            at=now,
+            detail=f"company={company_id};link={link.id}",
+        )
+        return link.id
+
+
+def _permissions(actor: Actor) -> frozenset[Permission]:
+    from privacycrm_desktop.domain.access import ROLE_PERMISSIONS
+
+    return ROLE_PERMISSIONS.get(actor.role, frozenset())
+
+
+def _shown(value: str, level: FieldAccess) -> str:
+    if level is FieldAccess.HIDDEN:
+        return ""
+    return mask(value) if level is FieldAccess.MASKED and value else value
+
+
+def _columns(data: CompanyInput) -> dict[str, str]:
+    values = {f.name: getattr(data, f.name) for f in fields(data)}
+    return {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
+
+
+def _add_source(session: Session, actor: Actor, source: SourceInput, now: dt.datetime) -> Source:
+    if source.kind is None or source.obtained_on is None:
+        raise SourceMissing
+    row = Source(
+        kind=source.kind.value,
+        description=source.description,
+        obtained_on=source.obtained_on,
+        entered_by=actor.user_id,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _set_provenance(
+    session: Session, actor: Actor, company_id: int, field: str, source_id: int, now: dt.datetime
+) -> None:
+    row = session.scalar(
+        select(CompanyProvenance).where(
+            CompanyProvenance.company_id == company_id, CompanyProvenance.field == field
+        )
+    )
+    if row is None:
+        session.add(
+            CompanyProvenance(
+                company_id=company_id,
+                field=field,
+                source_id=source_id,
+                recorded_at=now,
+                recorded_by=actor.user_id,
+            )
+        )
+    else:
+        row.source_id, row.recorded_at, row.recorded_by = source_id, now, actor.user_id
+
+
+def _people(
+    session: Session, access: Mapping[str, FieldAccess], company_id: int
+) -> tuple[CompanyPerson, ...]:
+    """The people linked to the company (current first), as the role may see them."""
+    level = access.get(LINKS_FIELD, FieldAccess.HIDDEN)
+    if level is FieldAccess.HIDDEN:
+        return ()
+    first_level = access.get("first_name", FieldAccess.HIDDEN)
+    last_level = access.get("last_name", FieldAccess.HIDDEN)
+    rows = session.execute(
+        select(CompanyLink, Contact.first_name, Contact.last_name)
+        .join(Contact, Contact.id == CompanyLink.contact_id)
+        .where(CompanyLink.company_id == company_id)
+        .order_by(CompanyLink.ended_on.is_not(None), Contact.sort_name, CompanyLink.id)
+    ).all()
+    people = []
+    for link, first, last in rows:
+        name = " ".join(p for p in (_shown(first, first_level), _shown(last, last_level)) if p)
+        people.append(
+            CompanyPerson(
+                link_id=link.id,
+                contact_id=link.contact_id,
+                name=name,
+                function=_shown(link.function, level),
+                department=_shown(link.department, level),
+                started_on=link.started_on,
+                ended_on=link.ended_on,
+            )
+        )
+    return tuple(people)

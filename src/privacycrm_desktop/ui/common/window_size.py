@@ -1,0 +1,89 @@
+"""Window sizes that fit the screen and are remembered between runs.
+
+Every dialog calls :func:`size_window` at the end of its constructor: it gets the size it
+had last time on this PC (UiSettings), or the size it asks for, never more than the free
+area of the screen less a title bar, so a 1024 x 600 netbook shows every button. The size
+is saved when the dialog hides (OK, Cancel, closing). Only the size: a dialog opens centred
+on its window, wherever that is now.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtWidgets import QComboBox, QFrame, QScrollArea, QWidget
+
+from privacycrm_desktop.ui.common import settings as ui_settings
+from privacycrm_desktop.ui.common import widgets
+
+
+def title_bar_height(window: QWidget) -> int:
+    """Room kept above a window for the system's title bar and frame (two text lines)."""
+    return 2 * window.fontMetrics().height()
+
+
+def screen_room(window: QWidget) -> QSize:
+    """The largest size a window may take: the screen's free area, less a title bar.
+
+    A dialog not yet shown has no place of its own: the screen is its parent window's."""
+    parent = window.parentWidget()
+    available = widgets.available_geometry(parent.window() if parent is not None else window)
+    return QSize(available.width(), available.height() - title_bar_height(window))
+
+
+def capped(size: QSize, window: QWidget) -> QSize:
+    """*size*, made no larger than the screen holds."""
+    return size.boundedTo(screen_room(window))
+
+
+class SizeMemory(QObject):
+    """Saves its window's size under *key* each time the window hides."""
+
+    def __init__(self, window: QWidget, key: str) -> None:
+        super().__init__(window)
+        self.key = key
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Hide and isinstance(watched, QWidget):
+            shared = ui_settings.shared_settings()
+            if shared is not None:
+                shared.set_window_size(self.key, watched.size())
+        return False
+
+
+def size_window(window: QWidget, preferred: QSize | None = None) -> None:
+    """Give *window* its remembered size, else *preferred* (else its size hint), within the
+    screen; remember its size again when it hides. The key is the window's class name."""
+    key = type(window).__name__
+    shared = ui_settings.shared_settings()
+    saved = shared.window_size(key) if shared is not None else None
+    wanted = saved or preferred or window.sizeHint()
+    window.resize(capped(wanted, window))
+    SizeMemory(window, key)
+
+
+def memory_of(window: QWidget) -> SizeMemory | None:
+    """The size memory *window* was given by :func:`size_window`, if any."""
+    return window.findChild(SizeMemory)
+
+
+def let_combos_shrink(root: QWidget, chars: int = 18) -> None:
+    """Let every drop-down list in *root* be narrower than its longest entry (down to
+    *chars* characters; the open list still shows each entry whole), so a long purpose or
+    method does not widen the window past the screen."""
+    for combo in root.findChildren(QComboBox):
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(chars)
+
+
+def scrolling(content: QWidget) -> QScrollArea:
+    """*content* in a frameless area that scrolls up and down when the screen is too low
+    for it (never sideways: it is as wide as *content* needs)."""
+    area = QScrollArea()
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(content)
+    bar = area.verticalScrollBar().sizeHint().width()
+    area.setMinimumWidth(content.minimumSizeHint().width() + bar)
+    return area

@@ -1,0 +1,487 @@
+"""The Companies window: the list with its search, and the card of the company chosen
+(its details, each with its source, and its people with their function).
+
+Everything is read and saved through ``services.companies`` in the user's role; the window
+keeps ids and values, never a session or a database row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from privacycrm_desktop.domain.companies import LEGAL_FORM_LABELS, LegalForm
+from privacycrm_desktop.domain.contacts import RELATIONSHIP_LABELS
+from privacycrm_desktop.domain.errors import DomainError, ValidationFailed
+from privacycrm_desktop.domain.normalize import phone_display
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.i18n import _, country_name, describe_error, ngettext
+from privacycrm_desktop.services.companies import CompanyDetail, CompanyPerson, CompanyRow
+from privacycrm_desktop.services.dto import Actor, ContactRow
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common.date_fields import format_date
+from privacycrm_desktop.ui.common.rows_model import RowsModel
+from privacycrm_desktop.ui.common.widgets import available_geometry, describe_source
+from privacycrm_desktop.ui.companies.company_editor import CompanyEditorDialog
+from privacycrm_desktop.ui.companies.link_dialog import LinkPersonDialog
+
+#: Milliseconds of quiet typing before the list follows the search field.
+SEARCH_DELAY_MS = 250
+
+
+class CompanyColumn(IntEnum):
+    """The columns of the company list."""
+
+    NAME = 0
+    VAT = 1
+    CITY = 2
+    PEOPLE = 3
+
+
+class PersonColumn(IntEnum):
+    """The columns of a company's people."""
+
+    NAME = 0
+    FUNCTION = 1
+    DEPARTMENT = 2
+    SINCE = 3
+    UNTIL = 4
+
+
+class CompanyTableModel(RowsModel[CompanyRow]):
+    """The companies found, one row each."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            {
+                CompanyColumn.NAME: N_("Name"),
+                CompanyColumn.VAT: N_("Enterprise number"),
+                CompanyColumn.CITY: N_("City"),
+                CompanyColumn.PEOPLE: N_("People"),
+            },
+            parent,
+        )
+
+    def cell(self, row: CompanyRow, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == CompanyColumn.PEOPLE:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return {
+            CompanyColumn.NAME: row.name,
+            CompanyColumn.VAT: row.vat,
+            CompanyColumn.CITY: row.city,
+            CompanyColumn.PEOPLE: str(row.people),
+        }[CompanyColumn(column)]
+
+
+class PeopleModel(RowsModel[CompanyPerson]):
+    """The people of one company: current ones first, then those who left."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            {
+                PersonColumn.NAME: N_("Name"),
+                PersonColumn.FUNCTION: N_("Function"),
+                PersonColumn.DEPARTMENT: N_("Department"),
+                PersonColumn.SINCE: N_("Since"),
+                PersonColumn.UNTIL: N_("Until"),
+            },
+            parent,
+        )
+
+    def cell(self, row: CompanyPerson, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole and row.ended_on is not None:
+            return Qt.GlobalColor.darkGray
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return {
+            PersonColumn.NAME: row.name,
+            PersonColumn.FUNCTION: row.function,
+            PersonColumn.DEPARTMENT: row.department,
+            PersonColumn.SINCE: format_date(row.started_on) if row.started_on else "",
+            PersonColumn.UNTIL: format_date(row.ended_on) if row.ended_on else "",
+        }[PersonColumn(column)]
+
+
+class CompanyCard(QWidget):
+    """One company's details (each value's source as its tooltip) and its people."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel()
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setWordWrap(True)
+        self.values: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        rows = (
+            ("legal_form", N_("Legal form:")),
+            ("vat", N_("Enterprise number:")),
+            ("address", N_("Address:")),
+            ("email", N_("E-mail:")),
+            ("phone", N_("Phone:")),
+            ("website", N_("Website:")),
+            ("relationship", N_("Relationship:")),
+            ("notes", N_("Notes:")),
+        )
+        for name, label in rows:
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.values[name] = value
+            form.addRow(_(label), value)
+        self.people_label = QLabel(_("People"))
+        bold = self.people_label.font()
+        bold.setBold(True)
+        self.people_label.setFont(bold)
+        self.people = PeopleModel(self)
+        self.people_view = QTableView()
+        self.people_view.setModel(self.people)
+        self.people_view.verticalHeader().hide()
+        self.people_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.people_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.people_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(PersonColumn.NAME, QHeaderView.ResizeMode.Stretch)
+        self.nobody = QLabel(_("Nobody is linked to this company yet."))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(form)
+        layout.addWidget(self.people_label)
+        layout.addWidget(self.nobody)
+        layout.addWidget(self.people_view, 1)
+        self.show_company(None)
+
+    def show_company(self, detail: CompanyDetail | None) -> None:
+        """Show *detail*, or an empty card with a hint."""
+        if detail is None:
+            self.title.setText(_("Choose a company in the list."))
+            for label in self.values.values():
+                label.clear()
+                label.setToolTip("")
+            self.people.set_rows(())
+            self.nobody.hide()
+            self.people_view.hide()
+            self.people_label.hide()
+            return
+        v = detail.values
+        self.title.setText(v.name)
+        place = " ".join(p for p in (v.postcode, v.city) if p)
+        address = ", ".join(p for p in (v.street, place) if p)
+        if address and v.country:
+            address += f" ({country_name(v.country)})"
+        shown = {
+            "legal_form": _(LEGAL_FORM_LABELS[LegalForm(v.legal_form)]) if v.legal_form else "",
+            "vat": detail.vat_display,
+            "address": address,
+            "email": v.email,
+            "phone": phone_display(v.phone) if v.phone else "",
+            "website": v.website,
+            "relationship": _(RELATIONSHIP_LABELS[v.relationship]),
+            "notes": v.notes,
+        }
+        sources = {
+            "address": detail.provenance.get("street") or detail.provenance.get("city"),
+        }
+        for name, label in self.values.items():
+            label.setText(shown[name] or "—")
+            source = sources.get(name, detail.provenance.get(name))
+            label.setToolTip(describe_source(source) if source and shown[name] else "")
+        self.people.set_rows(detail.people)
+        self.people_label.show()
+        self.nobody.setVisible(not detail.people)
+        self.people_view.setVisible(bool(detail.people))
+
+
+class CompaniesDialog(QDialog):
+    """The company list with its search and the chosen company's card."""
+
+    def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._actor = actor
+        self._detail: CompanyDetail | None = None
+        self.setWindowTitle(_("Companies"))
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Search by name or enterprise number"))
+        self.search.setClearButtonEnabled(True)
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self.reload)
+        self.search.textChanged.connect(lambda _text: self.search_timer.start())
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.search.setFocus)
+        writable = services.companies.may_write(actor)
+        self.add_button = QPushButton(_("&Add company..."))
+        self.add_button.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
+        self.add_button.clicked.connect(self.add_company)
+        self.add_button.setEnabled(writable)
+        self.edit_button = QPushButton(_("&Edit..."))
+        self.edit_button.clicked.connect(self.edit_company)
+        self.edit_button.setEnabled(False)
+        self.edit_button.setVisible(writable)
+        self._may_link = services.companies.may_link(actor)
+        self.link_button = QPushButton(_("&Link a person..."))
+        self.link_button.clicked.connect(self.link_person)
+        self.link_button.setEnabled(False)
+        self.link_button.setVisible(self._may_link)
+        self.left_button = QPushButton(_("Person has le&ft"))
+        self.left_button.clicked.connect(self.end_link)
+        self.left_button.setEnabled(False)
+        self.left_button.setVisible(self._may_link)
+        self._make_list()
+        self.count_label = QLabel()
+        self.card = CompanyCard()
+        self.card.people_view.selectionModel().selectionChanged.connect(
+            lambda _selected, _deselected: self._person_changed()
+        )
+        self._lay_out()
+        self.reload()
+
+    def _make_list(self) -> None:
+        self.model = CompanyTableModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.verticalHeader().hide()
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(CompanyColumn.NAME, QHeaderView.ResizeMode.Stretch)
+        for column in (CompanyColumn.VAT, CompanyColumn.CITY, CompanyColumn.PEOPLE):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.view.doubleClicked.connect(lambda _index: self.edit_company())
+
+    def _lay_out(self) -> None:
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.card)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.view, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.add_button)
+        left_layout.addLayout(bottom)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(scroll, 1)
+        edit_row = QHBoxLayout()
+        edit_row.addWidget(self.link_button)
+        edit_row.addWidget(self.left_button)
+        edit_row.addStretch(1)
+        edit_row.addWidget(self.edit_button)
+        right_layout.addLayout(edit_row)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([420, 580])
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(close)
+        available = available_geometry(self)
+        self.resize(min(1000, available.width() - 24), min(560, available.height() - 40))
+
+    # -- the list ---------------------------------------------------------------------
+
+    def reload(self, select_id: int | None = None) -> None:
+        """Read the list again for the search text; keep (or choose) *select_id*."""
+        self.search_timer.stop()
+        keep = select_id if select_id is not None else (self._detail and self._detail.id)
+        try:
+            query = self.search.text()
+            total = self._services.companies.count(self._actor, query)
+            rows = self._services.companies.rows(self._actor, query)
+        except DomainError as error:
+            self.model.set_rows(())
+            self.count_label.setText(describe_error(error))
+            return
+        self.model.set_rows(rows)
+        self.count_label.setText(
+            ngettext("{shown} of {total} company", "{shown} of {total} companies", total).format(
+                shown=len(rows), total=total
+            )
+            if len(rows) < total
+            else ngettext("{total} company", "{total} companies", total).format(total=total)
+        )
+        for index, row in enumerate(rows):
+            if row.id == keep:
+                self.view.selectRow(index)
+                return
+        self._show(None)
+
+    def selected_id(self) -> int | None:
+        """The id of the company chosen in the list."""
+        rows = self.view.selectionModel().selectedRows()
+        row = self.model.row_at(rows[0].row()) if rows else None
+        return row.id if row is not None else None
+
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        company_id = self.selected_id()
+        if company_id is None:
+            self._show(None)
+            return
+        try:
+            self._show(self._services.companies.get(self._actor, company_id))
+        except DomainError as error:
+            self._show(None)
+            QMessageBox.warning(self, _("Companies"), describe_error(error))
+
+    def _show(self, detail: CompanyDetail | None) -> None:
+        self._detail = detail
+        self.card.show_company(detail)
+        self.edit_button.setEnabled(detail is not None and detail.writable)
+        self.link_button.setEnabled(detail is not None and self._may_link)
+        self._person_changed()
+
+    def _person_changed(self) -> None:
+        person = self.chosen_person()
+        self.left_button.setEnabled(person is not None and person.ended_on is None)
+
+    def chosen_person(self) -> CompanyPerson | None:
+        """The person chosen in the card's people, if any."""
+        rows = self.card.people_view.selectionModel().selectedRows()
+        return self.card.people.row_at(rows[0].row()) if rows else None
+
+    # -- adding and editing -------------------------------------------------------------
+
+    def add_company(self) -> int | None:
+        """Ask for a new company and save it; its id, or None when cancelled."""
+        editor = CompanyEditorDialog(parent=self)
+        while editor.exec() == QDialog.DialogCode.Accepted:
+            try:
+                new_id = self._services.companies.add(
+                    self._actor, editor.company_input(), editor.source_input()
+                )
+            except ValidationFailed as error:
+                editor.show_problems(error.problems, describe_error(error))
+                continue
+            except DomainError as error:
+                editor.show_problems([], describe_error(error))
+                continue
+            self.search.blockSignals(True)
+            self.search.clear()
+            self.search.blockSignals(False)
+            self.reload(new_id)
+            return new_id
+        return None
+
+    def edit_company(self) -> bool:
+        """Edit the chosen company; True when saved."""
+        detail = self._detail
+        if detail is None or not detail.writable:
+            return False
+        # The enterprise number and phone as people write them; saving normalises again.
+        shown = replace(
+            detail.values,
+            vat=detail.vat_display,
+            phone=phone_display(detail.values.phone) if detail.values.phone else "",
+        )
+        editor = CompanyEditorDialog(shown, parent=self)
+        while editor.exec() == QDialog.DialogCode.Accepted:
+            try:
+                saved = self._services.companies.update(
+                    self._actor,
+                    detail.id,
+                    detail.version,
+                    editor.company_input(),
+                    editor.source_input(),
+                )
+            except ValidationFailed as error:
+                editor.show_problems(error.problems, describe_error(error))
+                continue
+            except DomainError as error:
+                editor.show_problems([], describe_error(error))
+                continue
+            self.reload(saved.id)
+            return True
+        return False
+
+    # -- people -------------------------------------------------------------------------
+
+    def _find_people(self, query: str) -> list[ContactRow]:
+        return self._services.contacts.page(self._actor, query=query, limit=50)
+
+    def link_person(self) -> int | None:
+        """Link a person to the chosen company; the link's id, or None when cancelled."""
+        detail = self._detail
+        if detail is None or not self._may_link:
+            return None
+        dialog = LinkPersonDialog(
+            self._find_people, detail.values.name, self._services.clock.today(), self
+        )
+        companies = self._services.companies
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            contact_id = dialog.contact_id()
+            if contact_id is None:
+                continue
+            save = companies.move if dialog.moved.isChecked() else companies.link
+            try:
+                link_id = save(
+                    self._actor, contact_id, detail.id, dialog.link_input(), dialog.source_input()
+                )
+            except ValidationFailed as error:
+                dialog.show_problems(error.problems, describe_error(error))
+                continue
+            except DomainError as error:
+                dialog.show_problems([], describe_error(error))
+                continue
+            self.reload(detail.id)
+            return link_id
+        return None
+
+    def end_link(self) -> bool:
+        """The chosen person left the company: their link ends today (and is kept)."""
+        person = self.chosen_person()
+        detail = self._detail
+        if person is None or detail is None or person.ended_on is not None:
+            return False
+        answer = QMessageBox.question(
+            self,
+            _("Person has left"),
+            _("{name} no longer works at {company}? The link is kept, ending today.").format(
+                name=person.name, company=detail.values.name
+            ),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            self._services.companies.unlink(self._actor, person.link_id)
+        except DomainError as error:
+            QMessageBox.warning(self, _("Companies"), describe_error(error))
+            return False
+        self.reload(detail.id)
+        return True

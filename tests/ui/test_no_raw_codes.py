@@ -1,0 +1,442 @@
+"""Every window and dialog of the ui package, built in nl, fr and en on a demo office, shows
+words a person reads: no audit action, data category, language or role code, no
+``app_user 4`` or ``#2001``, no count without the language's digit grouping and no ISO date.
+
+The windows are found by walking the ``ui`` package, so a new dialog needs a way to be
+built here (``BUILDERS``) or a reason why not (``NOT_BUILT``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import pkgutil
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QTabWidget,
+    QWidget,
+    QWizard,
+)
+from pytestqt.qtbot import QtBot
+
+import privacycrm_desktop.ui as ui_package
+from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.audit_actions import ENTITY_LABELS, AuditAction
+from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
+from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.export_formats import ExportFormat
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
+from privacycrm_desktop.domain.requests import RequestKind
+from privacycrm_desktop.i18n import LANGUAGES, tr_in
+from privacycrm_desktop.services.consent_dto import ConsentInput
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.exports import ExportRequest
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.services.requests import RequestInput
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+
+GOOD = "another good password"
+CARD = SourceInput(SourceKind.BUSINESS_CARD, "Salon Batibouw", dt.date(2025, 2, 20))
+DEMO_COUNT = 3_500
+
+
+def window_classes() -> list[type[QWidget]]:
+    """Every dialog and main window the ui package defines."""
+    found: list[type[QWidget]] = []
+    for module_info in pkgutil.walk_packages(ui_package.__path__, f"{ui_package.__name__}."):
+        module = importlib.import_module(module_info.name)
+        for value in vars(module).values():
+            if (
+                inspect.isclass(value)
+                and value.__module__ == module.__name__
+                and issubclass(value, (QDialog, QMainWindow))
+            ):
+                found.append(value)
+    return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")
+
+
+# -- the demo office -----------------------------------------------------------------------
+
+
+class Office:
+    """The demo data the windows show, made once per test."""
+
+    def __init__(self, services: Services, owner: Actor, tmp_path: Path) -> None:
+        self.services, self.owner, self.tmp_path = services, owner, tmp_path
+        services.demo.generate(owner, DEMO_COUNT, seed=7)
+        self.zoe = services.contacts.create(
+            owner,
+            ContactInput(
+                first_name="Zoë",
+                last_name="Lefèvre",
+                emails=("zoe@example.be",),
+                phones=("0475 12 34 56",),
+                city="Liège",
+                postcode="4000",
+                language="nl",
+                notes="Suit un traitement contre le diabète; diabetes type 2.",
+            ),
+            CARD,
+            special_confirmed=True,
+        )
+        auth = services.auth
+        auth.add_user(owner, "petra", GOOD, Role.PRIVACY_OFFICER)
+        auth.add_user(owner, "olga", GOOD, Role.OFFICE)
+        auth.add_user(owner, "sam", GOOD, Role.SALES)
+        auth.change_role(owner, "olga", Role.PRIVACY_OFFICER)
+        auth.deactivate_user(owner, "sam")
+        self.request = services.requests.add(
+            owner, RequestInput(RequestKind.ACCESS, (self.zoe,), services.requests.today())
+        )
+        services.requests.add(
+            owner,
+            RequestInput(
+                RequestKind.ERASURE, (self.zoe,), services.requests.today() - dt.timedelta(40)
+            ),
+        )
+        services.consent.record(
+            owner,
+            ConsentInput(
+                self.zoe,
+                "direct_marketing_consent",
+                Channel.EMAIL,
+                ConsentStatus.OPT_IN,
+                ConsentMethod.FORM_BOX_TICKED,
+                "web form 1",
+            ),
+        )
+        # A disclosure in the ledger, with its data categories.
+        services.exports.export(
+            owner,
+            ExportRequest(
+                format=ExportFormat.CSV,
+                purpose="customer_relationship",
+                recipient="Drukkerij Peeters NV",
+                contact_ids=(self.zoe,),
+            ),
+            tmp_path / "zoe.csv",
+        )
+        self.backup = services.backup.create(owner)
+
+    def request_info(self):  # type: ignore[no-untyped-def]
+        return self.services.requests.get(self.owner, self.request)
+
+
+def _builders() -> dict[str, Callable[[Office], QWidget]]:
+    from privacycrm_desktop.ui.admin.audit_view import AuditViewerDialog
+    from privacycrm_desktop.ui.admin.backup_dialog import BackupDialog
+    from privacycrm_desktop.ui.admin.field_matrix import FieldMatrixDialog
+    from privacycrm_desktop.ui.admin.user_admin import UserAdminDialog, UserFormDialog
+    from privacycrm_desktop.ui.common.settings import UiSettings
+    from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
+    from privacycrm_desktop.ui.consent.disclosure_dialog import DisclosureDialog
+    from privacycrm_desktop.ui.consent.marketing_dialog import MarketingListDialog
+    from privacycrm_desktop.ui.consent.purposes_dialog import PurposesDialog
+    from privacycrm_desktop.ui.consent.statement_dialog import StatementDialog
+    from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+    from privacycrm_desktop.ui.main_window import MainWindow
+    from privacycrm_desktop.ui.requests.request_dialogs import LetterDialog, NewRequestDialog
+    from privacycrm_desktop.ui.requests.requests_view import RequestsDialog
+    from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard
+    from privacycrm_desktop.ui.retention.quality_dialog import QualityDialog
+    from privacycrm_desktop.ui.retention.retention_actions import ErasePreviewDialog
+    from privacycrm_desktop.ui.startup.database_dialog import DatabaseDialog
+    from privacycrm_desktop.ui.startup.language_dialog import LanguageDialog
+    from privacycrm_desktop.ui.startup.login_dialog import LoginDialog
+    from privacycrm_desktop.ui.transfer.export_dialog import ExportDialog, SelectedContacts
+    from privacycrm_desktop.ui.transfer.import_history import ImportHistoryDialog
+    from privacycrm_desktop.ui.transfer.import_wizard import ImportWizard
+
+    def main_window(o: Office) -> QWidget:
+        window = MainWindow(o.services, o.owner)
+        window.resize(1024, 600)
+        return window
+
+    def export(o: Office) -> QWidget:
+        from privacycrm_desktop.services.dto import ContactSort
+
+        total = o.services.contacts.count(o.owner, "")
+        selection = SelectedContacts("", next(iter(ContactSort)), False, ((0, total - 1),), total)
+        return ExportDialog(o.services, o.owner, selection)
+
+    def audit(o: Office) -> QWidget:
+        return AuditViewerDialog(o.services.audit, o.owner, o.services.requests.today())
+
+    return {
+        "AuditViewerDialog": audit,
+        "BackupDialog": lambda o: BackupDialog(o.services.backup, o.owner),
+        "FieldMatrixDialog": lambda o: FieldMatrixDialog(o.services.access, o.owner),
+        "UserFormDialog": lambda o: UserFormDialog(
+            "x", name=True, role=Role.PRIVACY_OFFICER, password=True
+        ),
+        "UserAdminDialog": lambda o: UserAdminDialog(o.services.auth, o.owner),
+        "ConsentDialog": lambda o: ConsentDialog(
+            o.services.consent,
+            o.services.statements,
+            o.owner,
+            o.zoe,
+            "nl",
+            disclosures=o.services.disclosures,
+        ),
+        "DisclosureDialog": lambda o: DisclosureDialog(
+            o.services.disclosures,
+            o.services.statements,
+            o.owner,
+            o.zoe,
+            o.services.requests.today(),
+        ),
+        "MarketingListDialog": lambda o: MarketingListDialog(o.services, o.owner),
+        "PurposesDialog": lambda o: PurposesDialog(o.services.statements, o.owner),
+        "StatementDialog": lambda o: StatementDialog(o.services.statements, o.owner),
+        "ContactEditorDialog": lambda o: ContactEditorDialog(o.services.contacts, o.owner, o.zoe),
+        "MainWindow": main_window,
+        "NewRequestDialog": lambda o: NewRequestDialog(
+            lambda q: o.services.contacts.page(o.owner, query=q, limit=50),
+            o.services.requests.today(),
+        ),
+        "LetterDialog": lambda o: LetterDialog(o.services, o.owner, o.request_info()),
+        "RequestsDialog": lambda o: RequestsDialog(o.services, o.owner),
+        "CleanupWizard": lambda o: CleanupWizard(o.services, o.owner),
+        "QualityDialog": lambda o: QualityDialog(o.services.quality, o.owner, lambda _id: None),
+        "ErasePreviewDialog": lambda o: ErasePreviewDialog(
+            o.services.erasure.preview(o.owner, o.zoe)
+        ),
+        "DatabaseDialog": lambda o: DatabaseDialog(),
+        "LanguageDialog": lambda o: LanguageDialog(UiSettings(), "nl"),
+        "LoginDialog": lambda o: LoginDialog(o.services.auth),
+        "ExportDialog": export,
+        "ImportHistoryDialog": lambda o: ImportHistoryDialog(o.services, o.owner),
+        "ImportWizard": lambda o: ImportWizard(o.services, o.owner),
+    }
+
+
+#: Dialogs this test does not build, and why (each is checked by its own tests).
+NOT_BUILT = {
+    "ConflictDialog": "shows two people's edits of one contact: tests/ui/contacts",
+    "RestoreConfirmDialog": "needs a restore plan of a second database: tests/ui/admin",
+    "RecoveryDialog": "shown only when the database file is damaged: tests/ui/startup",
+    "FirstRunWizard": "runs before any data exists: tests/ui/test_screenshots.py",
+}
+
+
+def _exercise(qtbot: QtBot, window: QWidget) -> None:
+    """Bring out what a window shows only after a step: the register's details of a
+    selected request, a built marketing list, a selected contact."""
+    from privacycrm_desktop.ui.consent.marketing_dialog import MarketingListDialog
+    from privacycrm_desktop.ui.main_window import MainWindow
+    from privacycrm_desktop.ui.requests.requests_view import RequestsDialog
+
+    if isinstance(window, RequestsDialog):
+        window.view.selectRow(0)
+    elif isinstance(window, MarketingListDialog):
+        job = window.build()
+        assert job is not None
+        with qtbot.waitSignal(job.finished, timeout=20_000):
+            pass
+        assert window.model.rowCount() > 0
+    elif isinstance(window, MainWindow):
+        window.view.selectRow(0)
+
+
+# -- what a person reads -------------------------------------------------------------------
+
+
+def _columns(model: QAbstractItemModel, parent: QModelIndex) -> int:
+    try:
+        return model.columnCount(parent)
+    except TypeError:  # a list model keeps columnCount private in PySide
+        return 1
+
+
+def _model_texts(model: QAbstractItemModel, parent: QModelIndex | None = None) -> Iterator[str]:
+    parent = parent or QModelIndex()
+    if not parent.isValid():
+        for column in range(_columns(model, parent)):
+            for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                title = model.headerData(column, Qt.Orientation.Horizontal, role)
+                if isinstance(title, str):
+                    yield title
+    rows = min(model.rowCount(parent), 300)
+    for row in range(rows):
+        for column in range(_columns(model, parent)):
+            index = model.index(row, column, parent)
+            for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                value = model.data(index, role)
+                if isinstance(value, str):
+                    yield value
+            if column == 0 and index.isValid() and model.rowCount(index) > 0:
+                yield from _model_texts(model, index)
+
+
+def visible_texts(window: QWidget) -> Iterator[tuple[str, str]]:
+    """(where, text) for every string the window shows: titles, labels, buttons, tool
+    tips, combo items, placeholders and the cells and headers of every item view."""
+    yield "title", window.windowTitle()
+    if isinstance(window, QWizard):
+        for page_id in window.pageIds():
+            page = window.page(page_id)
+            yield "page title", page.title()
+            yield "page subtitle", page.subTitle()
+    if isinstance(window, QMainWindow):
+        for action in window.findChildren(type(window.menuBar().addAction("x"))):
+            yield "action", action.text()
+            yield "action tip", action.toolTip()
+    for widget in window.findChildren(QWidget):
+        kind = type(widget).__name__
+        tip = widget.toolTip()
+        if tip:
+            yield f"{kind} tip", tip
+        if isinstance(widget, (QLabel, QAbstractButton)):
+            yield kind, widget.text()
+        elif isinstance(widget, QGroupBox):
+            yield kind, widget.title()
+        elif isinstance(widget, QLineEdit):
+            yield f"{kind} placeholder", widget.placeholderText()
+        elif isinstance(widget, QComboBox):
+            for i in range(widget.count()):
+                yield kind, widget.itemText(i)
+        elif isinstance(widget, QTabWidget):
+            for i in range(widget.count()):
+                yield kind, widget.tabText(i)
+        if (
+            isinstance(widget, QAbstractItemView)
+            and not isinstance(widget, QHeaderView)  # its titles come with the view's model
+            and widget.model() is not None
+        ):
+            for text in _model_texts(widget.model()):
+                yield kind, text
+
+
+def _raw_code_patterns(language: str) -> list[tuple[str, re.Pattern[str]]]:
+    token = r"(?<![\w.]){}(?![\w])"
+    patterns = [
+        (f"audit action {a.value}", re.compile(token.format(re.escape(a.value))))
+        for a in AuditAction
+    ]
+    patterns += [
+        (f"role code {r.value}", re.compile(token.format(re.escape(r.value))))
+        for r in Role
+        if "_" in r.value
+    ]
+    # A role code without "_" alone in a cell (not "owner": the demo's owner is called so).
+    patterns += [
+        (f"role code {r.value}", re.compile(rf"^{re.escape(r.value)}$"))
+        for r in Role
+        if "_" not in r.value and r is not Role.OWNER
+    ]
+    patterns += [
+        (f"data category {code}", re.compile(rf"(^|, ){re.escape(code)}(,|$)"))
+        for code, label in DATA_CATEGORY_LABELS.items()
+        if tr_in(language, label) != code
+    ]
+    patterns += [(f"language code {c}", re.compile(rf"^\s*{c}\s*$")) for c in LANGUAGES]
+    patterns += [
+        ("record id", re.compile(rf"\b(?:{'|'.join(ENTITY_LABELS)}) \d+|#\d+")),
+        ("key=value", re.compile(r"\b[a-z_]{3,}=\S")),
+        ("ISO date", re.compile(r"\d{4}-\d{2}-\d{2}")),
+    ]
+    return patterns
+
+
+#: Four or more digits that are not a count: a reference (R-2026-0005), a year in a date,
+#: a postcode before its town, a phone number or e-mail address, a clock time.
+_NOT_COUNTS = re.compile(
+    r"R-\d{4}-\d{4}"
+    r"|\b\d{1,2}[/.]\d{1,2}[/.]\d{4}\b"
+    r"|\b\d{1,2}\.? [^\W\d]+\.? \d{4}\b"
+    r"|\b[^\W\d]+\.? \d{1,2},? \d{4}\b"
+    r"|\b[^\W\d]+ \d{4}\b(?! [a-zà-ÿ])"
+    r"|\b\d{4} [A-ZÀ-Ý]"
+    r"|[+\d][\d ]{8,}\d"
+    r"|\S+@\S+"
+    r"|\b\d{4}\b(?=\))"
+    r"|[\w./\\-]+\.(?:csv|pdf|db|txt|vcf|json|pcrmbak|sqlite)\b"
+)
+_UNGROUPED = re.compile(r"(?<![\d.,\u00a0\u202f ])\d{4,}(?![\d.,\u00a0\u202f]\d)")
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def problems_in(texts: Iterator[tuple[str, str]], language: str) -> list[str]:
+    patterns = _raw_code_patterns(language)
+    found = []
+    for where, text in texts:
+        if not text:
+            continue
+        for line in _TAGS.sub("", text).splitlines():
+            for name, pattern in patterns:
+                if pattern.search(line):
+                    found.append(f"{where}: {name}: {line!r}")
+            numbers = _UNGROUPED.search(_NOT_COUNTS.sub(" ", line))
+            if numbers:
+                found.append(f"{where}: unformatted number {numbers.group()}: {line!r}")
+    return found
+
+
+# -- the tests -----------------------------------------------------------------------------
+
+
+def test_every_window_class_is_built_or_says_why_not() -> None:
+    names = {cls.__name__ for cls in window_classes()}
+    assert names == set(_builders()) | set(NOT_BUILT), (
+        f"no way to build: {sorted(names - set(_builders()) - set(NOT_BUILT))}; "
+        f"gone: {sorted(set(_builders()) | set(NOT_BUILT) - names)}"
+    )
+
+
+def test_the_checks_catch_what_they_are_for() -> None:
+    bad = [
+        ("a", "user.deactivate"),
+        ("b", "app_user 4"),
+        ("c", "role=privacy_officer"),
+        ("d", "Contacts: #2001"),
+        ("e", "nl"),
+        ("f", "30820 verlopen"),
+        ("g", "2026-03-01 10:00"),
+        ("h", "identity, contact"),
+    ]
+    assert len({p.split(":")[0] for p in problems_in(iter(bad), "nl")}) == len(bad)
+    good = [
+        ("a", "30.820 verlopen"),
+        ("b", "R-2026-0005"),
+        ("c", "2 maart 2026 om 10:00"),
+        ("d", "Place Saint-Lambert 1, 4000 Liège"),
+        ("e", "+32 475 12 34 56"),
+        ("f", "Gebruiker gedeactiveerd"),
+        ("g", "12/03/2026"),
+    ]
+    assert problems_in(iter(good), "nl") == []
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_no_window_shows_a_raw_code_or_unformatted_number(
+    qtbot: QtBot, services: Services, owner: Actor, tmp_path: Path, language: str
+) -> None:
+    office = Office(services, owner, tmp_path)
+    apply_language(language)
+    problems: list[str] = []
+    for name, build in _builders().items():
+        window = build(office)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        _exercise(qtbot, window)
+        problems += [f"{name}: {p}" for p in problems_in(visible_texts(window), language)]
+        window.close()
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,156 @@
+"""The list's saved views (expired, opted in by e-mail...), keep-until order and the card."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
+from privacycrm_desktop.domain.contacts import ContactInput, Relationship
+from privacycrm_desktop.domain.errors import PermissionDenied
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.domain.retention import RECONFIRM_REASON
+from privacycrm_desktop.services.clock import FixedClock
+from privacycrm_desktop.services.consent_dto import ConsentInput
+from privacycrm_desktop.services.dto import Actor, ContactFilter, ContactSort, ListFilter
+from privacycrm_desktop.services.registry import Services
+
+NEWSLETTER = "direct_marketing_consent"
+SOURCE = SourceInput(SourceKind.BUSINESS_CARD, "Trade fair", dt.date(2025, 2, 20))
+
+
+def add(services: Services, owner: Actor, last: str, **changes: Any) -> int:
+    return services.contacts.create(
+        owner, ContactInput(first_name="An", last_name=last, **changes), SOURCE
+    )
+
+
+def set_keep(services: Services, contact_id: int, until: dt.date | None, reason: str) -> None:
+    with services.uow(write=True) as uow:
+        uow.session.execute(
+            text("UPDATE contact SET keep_until = :u, keep_reason = :r WHERE id = :i"),
+            {"u": until, "r": reason, "i": contact_id},
+        )
+
+
+def consent(
+    services: Services, owner: Actor, contact_id: int, status: ConsentStatus, channel: Channel
+) -> None:
+    services.consent.record(
+        owner,
+        ConsentInput(
+            contact_id,
+            NEWSLETTER,
+            channel,
+            status,
+            ConsentMethod.FORM_BOX_TICKED,
+            evidence="web form ref. 4711",
+        ),
+    )
+
+
+@pytest.fixture
+def people(services: Services, owner: Actor, clock: FixedClock) -> dict[str, int]:
+    ids = {
+        "expired": add(services, owner, "Expired", relationship=Relationship.CUSTOMER),
+        "expiring": add(services, owner, "Expiring"),
+        "reconsent": add(services, owner, "Reconsent", emails=("r@example.be",)),
+        "opted_in": add(services, owner, "Optedin", emails=("o@example.be",)),
+        "opted_out": add(services, owner, "Optedout", emails=("x@example.be",)),
+        "phone_in": add(services, owner, "Phonein", phones=("0475 12 34 56",)),
+        "supplier": add(services, owner, "Supplier", relationship=Relationship.SUPPLIER),
+    }
+    consent(services, owner, ids["opted_in"], ConsentStatus.OPT_IN, Channel.EMAIL)
+    consent(services, owner, ids["reconsent"], ConsentStatus.OPT_IN, Channel.EMAIL)
+    consent(services, owner, ids["opted_out"], ConsentStatus.OPT_IN, Channel.EMAIL)
+    consent(services, owner, ids["phone_in"], ConsentStatus.OPT_IN, Channel.PHONE)
+    # The later opt-out decides.
+    clock.advance(dt.timedelta(minutes=1))
+    consent(services, owner, ids["opted_out"], ConsentStatus.OPT_OUT, Channel.EMAIL)
+    today = services.clock.today()
+    far = today + dt.timedelta(days=3000)
+    for cid in ids.values():
+        set_keep(services, cid, far, "prospect_follow_up")
+    set_keep(services, ids["expired"], today - dt.timedelta(days=1), "no_purpose")
+    set_keep(services, ids["expiring"], today + dt.timedelta(days=30), "prospect_follow_up")
+    set_keep(services, ids["reconsent"], today + dt.timedelta(days=10), RECONFIRM_REASON)
+    return ids
+
+
+def shown(services: Services, actor: Actor, view: ListFilter, query: str = "") -> set[int]:
+    total = services.contacts.count(actor, query, view)
+    rows = services.contacts.page(actor, query=query, view=view, limit=200, total=total)
+    assert len(rows) == total
+    return {row.id for row in rows}
+
+
+def test_each_view_shows_its_contacts(
+    services: Services, owner: Actor, people: dict[str, int]
+) -> None:
+    expected = {
+        ContactFilter.ALL: set(people.values()),
+        ContactFilter.EXPIRED: {people["expired"]},
+        ContactFilter.EXPIRING: {people["expiring"], people["reconsent"]},
+        ContactFilter.RECONSENT: {people["reconsent"]},
+        ContactFilter.OPTED_IN: {people["opted_in"], people["reconsent"]},
+        ContactFilter.NO_CONSENT: set(people.values()) - {people["opted_in"], people["reconsent"]},
+        ContactFilter.RELATIONSHIP: {people["expired"]},
+    }
+    for kind in ContactFilter:
+        assert shown(services, owner, ListFilter(kind)) == expected[kind], kind
+
+
+def test_views_by_channel_and_relationship(
+    services: Services, owner: Actor, people: dict[str, int]
+) -> None:
+    by_phone = ListFilter(ContactFilter.OPTED_IN, channel=Channel.PHONE)
+    assert shown(services, owner, by_phone) == {people["phone_in"]}
+    suppliers = ListFilter(ContactFilter.RELATIONSHIP, relationship=Relationship.SUPPLIER)
+    assert shown(services, owner, suppliers) == {people["supplier"]}
+
+
+def test_a_view_narrows_a_search(services: Services, owner: Actor, people: dict[str, int]) -> None:
+    view = ListFilter(ContactFilter.OPTED_IN)
+    assert shown(services, owner, view, "Optedin") == {people["opted_in"]}
+    assert shown(services, owner, view, "Supplier") == set()
+    phones = ListFilter(ContactFilter.OPTED_IN, channel=Channel.PHONE)
+    assert shown(services, owner, phones, "0475") == {people["phone_in"]}
+
+
+def test_the_list_sorts_by_keep_until(
+    services: Services, owner: Actor, people: dict[str, int]
+) -> None:
+    rows = services.contacts.page(owner, sort=ContactSort.KEEP_UNTIL)
+    assert [r.id for r in rows[:3]] == [people["expired"], people["reconsent"], people["expiring"]]
+    backwards = services.contacts.page(owner, sort=ContactSort.KEEP_UNTIL, descending=True)
+    assert [r.id for r in backwards] == [r.id for r in rows][::-1]
+
+
+def test_no_view_by_a_relationship_the_role_may_not_read(
+    services: Services, owner: Actor, people: dict[str, int]
+) -> None:
+    from privacycrm_desktop.domain.access import FieldAccess
+
+    services.auth.add_user(owner, "reader", "another good password", Role.READ_ONLY)
+    services.access.set_field_access(owner, Role.READ_ONLY, "relationship", FieldAccess.HIDDEN)
+    reader = services.auth.login("reader", "another good password")
+    assert ContactFilter.RELATIONSHIP not in services.contacts.filters(reader)
+    with pytest.raises(PermissionDenied):
+        services.contacts.count(reader, "", ListFilter(ContactFilter.RELATIONSHIP))
+
+
+def test_the_card_holds_sources_consent_and_why_kept(
+    services: Services, owner: Actor, people: dict[str, int]
+) -> None:
+    card = services.contacts.card(owner, people["reconsent"])
+    assert card.detail.last_name == "Reconsent"
+    assert card.detail.emails[0].source.description == "Trade fair"
+    assert card.keep_reason == RECONFIRM_REASON
+    email_lines = [line for line in card.consent if line.verdict.channel is Channel.EMAIL]
+    assert [line.verdict.allowed for line in email_lines] == [True]
+    assert email_lines[0].purpose  # the purpose the opt-in is for
+    assert {line.verdict.channel for line in card.consent} == set(Channel)
