@@ -553,26 +553,22 @@ PERSONAL_COLUMNS: dict[str, str] = {
 }
 
 
-# -- Tags: coloured labels, many per contact. A tag's name is not personal data; that a
-# contact carries it is (field "tags"). Companies get a link table of the same shape.
-
-
+# -- Tags: coloured labels, many per contact (field "tags"); a company_tag would match.
 class Tag(Base):
-    """A coloured label; its name is unique once folded ("Vip" and "VIP" are one tag)."""
+    """A coloured label ("#rrggbb"); its name is unique once folded (``folded``)."""
 
     __tablename__ = "tag"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60))
-    #: ``domain.normalize.fold`` of the name: what makes two names the same tag.
     folded: Mapped[str] = mapped_column(String(60), unique=True)
-    #: "#rrggbb".
     colour: Mapped[str] = mapped_column(String(7), default="#808080")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class ContactTag(Base):
-    """A tag on a contact: who put it there and when; the source when a file brought it."""
+    """A tag on a contact (who, when, a file's source), with copies of the contact's sort
+    columns (kept by a trigger, migration 0013): a tag's list reads windows by index."""
 
     __tablename__ = "contact_tag"
     contact_id: Mapped[int] = mapped_column(
@@ -582,27 +578,22 @@ class ContactTag(Base):
     source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    # The contact's columns the list sorts by, kept equal by a trigger on ``contact``
-    # (migration 0013): a tag's list reads any window in any order from one index below.
     sort_name: Mapped[str] = mapped_column(String(400), default="")
     organisation: Mapped[str] = mapped_column(String(200), default="")
     city: Mapped[str] = mapped_column(String(200), default="")
     relationship: Mapped[str] = mapped_column(String(30), default="")
-
-    # The primary key finds a contact's tags (and probes "has this tag"); these count a
-    # tag's contacts and list them in each order of the list (contact_queries.SORTS).
-    __table_args__ = (
-        Index("ix_contact_tag_sort", "tag_id", "sort_name", "contact_id"),
-        Index("ix_contact_tag_org_sort", "tag_id", "organisation", "sort_name", "contact_id"),
-        Index("ix_contact_tag_city_sort", "tag_id", "city", "sort_name", "contact_id"),
-        Index(
-            "ix_contact_tag_relationship_sort", "tag_id", "relationship", "sort_name", "contact_id"
-        ),
+    __table_args__ = tuple(
+        Index(f"ix_contact_tag_{name}", "tag_id", *columns, "contact_id")
+        for name, columns in (
+            ("sort", ("sort_name",)),
+            ("org_sort", ("organisation", "sort_name")),
+            ("city_sort", ("city", "sort_name")),
+            ("relationship_sort", ("relationship", "sort_name")),
+        )
     )
 
 
-PERSONAL_COLUMNS["contact_tag.tag_id"] = "tags"
-PERSONAL_COLUMNS["contact_tag.sort_name"] = "last_name"
-PERSONAL_COLUMNS["contact_tag.organisation"] = "organisation"
-PERSONAL_COLUMNS["contact_tag.city"] = "city"
-PERSONAL_COLUMNS["contact_tag.relationship"] = "relationship"
+PERSONAL_COLUMNS.update(
+    {f"contact_tag.{c}": c for c in ("organisation", "city", "relationship")}
+    | {"contact_tag.tag_id": "tags", "contact_tag.sort_name": "last_name"}
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ from privacycrm_desktop.i18n import (
 )
 from privacycrm_desktop.persistence.models import Purpose, RequestContact, RightsRequest, Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.access_report_tags import tag_data
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.backup import backup_max_age_days
 from privacycrm_desktop.services.clock import Clock
@@ -60,12 +61,7 @@ from privacycrm_desktop.services.requests import request_reference
 from privacycrm_desktop.services.setup import SetupService
 
 if TYPE_CHECKING:
-    from privacycrm_desktop.reports.access_report import (
-        AccessReportData,
-        ReportConsent,
-        ReportDatum,
-        ReportSource,
-    )
+    from privacycrm_desktop.reports.access_report import AccessReportData, ReportConsent
 
 #: Sources that are the person themselves; the others are told apart (GDPR 14).
 FROM_SUBJECT = frozenset(
@@ -365,7 +361,7 @@ class AccessReportService:
                     }
                 )
             # The contact's tags: since the day each was put on (or its file's date).
-            tag_items, tag_entries = _tag_data(detail, source, others)
+            tag_items, tag_entries = tag_data(detail, source, others, FROM_SUBJECT)
             data_items += tag_items
             document_data += tag_entries
             record_consents = []
@@ -492,42 +488,6 @@ class AccessReportService:
             ],
         }
         return data, document, lang
-
-
-def _tag_data(
-    detail: ContactDetail,
-    source: Callable[[SourceInfo | None], ReportSource | None],
-    others: dict[int, ReportSource],
-) -> tuple[list[ReportDatum], list[dict[str, Any]]]:
-    """The contact's tags as the report lists them and as its JSON does; a source that is
-    not the person goes into *others*."""
-    from privacycrm_desktop.reports.access_report import ReportDatum
-
-    items: list[ReportDatum] = []
-    entries: list[dict[str, Any]] = []
-    for mark in detail.tags:
-        info = mark.source
-        held = info.obtained_on if info is not None else local_date(mark.tagged_at)
-        made = source(info)
-        items.append(ReportDatum(N_("Tag"), mark.name, made, held))
-        entries.append(
-            {
-                "contact_id": detail.id,
-                "field": "tags",
-                "value": mark.name,
-                "held_since": held.isoformat(),
-                "source": None
-                if info is None
-                else {
-                    "kind": info.kind.value,
-                    "description": info.description,
-                    "obtained_on": info.obtained_on.isoformat(),
-                },
-            }
-        )
-        if info is not None and made is not None and info.kind not in FROM_SUBJECT:
-            others.setdefault(info.source_id, made)
-    return items, entries
 
 
 def _record_label(detail: ContactDetail) -> str:

@@ -273,7 +273,7 @@ class TagService:
                 actor,
                 "tag.assign" if on else "tag.unassign",
                 tag_id,
-                f"by=ids;asked={len(ids)};changed={changed}",
+                f"contacts={changed};of={len(ids)}",
             )
             return tag_id, changed
 
@@ -303,7 +303,7 @@ class TagService:
                 actor,
                 "tag.assign" if on else "tag.unassign",
                 tag_id,
-                f"by=list;changed={changed}",
+                f"contacts={changed}",
             )
             return tag_id, changed
 

@@ -95,9 +95,9 @@ def test_a_tag_goes_on_and_off_many_contacts_in_one_call(
     assert svc.contacts.count(owner, tag=vip) == 3  # nothing of the refused call stayed
     events = _audit(engine, "tag.assign") + _audit(engine, "tag.unassign")
     assert [d for _i, d, _a in events] == [
-        "by=ids;asked=3;changed=3",
-        "by=ids;asked=3;changed=1",
-        "by=ids;asked=2;changed=1",
+        "contacts=3;of=3",
+        "contacts=1;of=3",
+        "contacts=1;of=2",
     ]
     marks = svc.contacts.get(owner, ids[1]).tags
     assert [(m.name, m.tagged_by, m.source) for m in marks] == [("VIP", "owner", None)]
@@ -188,7 +188,7 @@ def test_a_tag_goes_on_everything_the_list_shows_in_one_statement(
     # The whole list.
     assert svc.tags.assign_matching(owner, fair, svc.contacts.selection(owner)) == 4
     assert svc.contacts.count(owner, tag=fair) == 5
-    assert [d for _i, d, _a in _audit(engine, "tag.assign")][-1] == "by=list;changed=4"
+    assert [d for _i, d, _a in _audit(engine, "tag.assign")][-1] == "contacts=4"
 
 
 def test_merging_gives_one_tags_contacts_the_other_and_deleting_takes_it_off_all(
