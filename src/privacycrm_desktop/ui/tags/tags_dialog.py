@@ -63,8 +63,6 @@ class TagTableModel(RowsModel[TagInfo]):
             return QColor(row.colour)
         if role == Qt.ItemDataRole.TextAlignmentRole and shown is TagColumn.CONTACTS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and shown is TagColumn.NAME:
-            return row.colour
         return None
 
 
