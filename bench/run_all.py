@@ -18,6 +18,7 @@ BENCHES = (
     "bench_list.py",
     "bench_select_all.py",
     "bench_search.py",
+    "bench_tags.py",
     "bench_startup.py",
     "bench_cleanup.py",
     "bench_import.py",

@@ -79,6 +79,8 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     "contact": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": OPS},
     "contact_email": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     "contact_phone": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
+    "tag": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": OP},
+    "contact_tag": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     "contact_fts": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     "field_provenance": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     "source": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": OPS},
@@ -860,10 +862,20 @@ def test_the_app_works_for_every_role_over_its_own_login_role(server: Server) ->
                 # (sales sees the birth date, the server refuses it an UPDATE of it).
                 from privacycrm_desktop.domain.edit_conflicts import input_from
 
+                # Tagged first: the change's trigger copies the city to the tag's link row.
+                tag_id, added = services.tags.assign_named(actor, f"Desk {role.value}", [made])
+                assert added == 1
                 stored = services.contacts.get(actor, made)
                 changed = dataclasses.replace(input_from(stored), city="Gent")
                 services.contacts.update(actor, made, stored.version, changed, CARD)
                 assert services.contacts.get(actor, made).city == "Gent"
+                assert [r.city for r in services.contacts.page(actor, tag=tag_id)] == ["Gent"]
+                assert services.tags.unassign(actor, tag_id, [made]) == 1
+            else:
+                # Read-only staff read the tags the other desks made (each taken off again).
+                tags = services.tags.list(actor)
+                assert len(tags) == len(USERS) - 1
+                assert all(t.contacts == 0 for t in tags)
         finally:
             engine.dispose()
     rows = _admin(

@@ -181,8 +181,25 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
     def audit(o: Office) -> QWidget:
         return AuditViewerDialog(o.services.audit, o.owner, o.services.requests.today())
 
+    def tag_selected(o: Office) -> QWidget:
+        from privacycrm_desktop.services.dto import ContactSort
+        from privacycrm_desktop.ui.tags.tag_selected import TagSelectedDialog
+
+        total = o.services.contacts.count(o.owner, "")
+        selection = SelectedContacts("", next(iter(ContactSort)), False, ((0, 0),), total)
+        return TagSelectedDialog(o.services, o.owner, selection)
+
+    def tags(o: Office) -> QWidget:
+        from privacycrm_desktop.ui.tags.tags_dialog import TagsDialog
+
+        # A tag on a contact (the same one each time), so the table has a row to read.
+        o.services.tags.assign_named(o.owner, "VIP", [o.zoe])
+        return TagsDialog(o.services.tags, o.owner)
+
     return {
         "AuditViewerDialog": audit,
+        "TagsDialog": tags,
+        "TagSelectedDialog": tag_selected,
         "BackupDialog": lambda o: BackupDialog(o.services.backup, o.owner),
         "FieldMatrixDialog": lambda o: FieldMatrixDialog(o.services.access, o.owner),
         "UserFormDialog": lambda o: UserFormDialog(

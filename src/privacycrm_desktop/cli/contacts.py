@@ -30,6 +30,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
         "--limit", type=non_negative, default=50, help=_("at most this many rows (200 at most)")
     )
     p.add_argument("--offset", type=non_negative, default=0, help=_("skip this many rows"))
+    p.add_argument("--tag", help=_("only the contacts with this tag"))
     p.set_defaults(run=cmd_contacts_list)
     p = sub.add_parser(
         "show", parents=parents, help=_("one contact, with the source of each value")
@@ -98,7 +99,8 @@ def cmd_contacts_list(ctx: Context) -> int:
             ).format(max=MAX_PAGE)
         )
     contacts = ctx.services.contacts
-    total = contacts.count(actor, a.search)
+    tag = ctx.services.tags.find(actor, a.tag).id if a.tag else None
+    total = contacts.count(actor, a.search, tag=tag)
     rows = contacts.page(
         actor,
         query=a.search,
@@ -107,6 +109,7 @@ def cmd_contacts_list(ctx: Context) -> int:
         offset=a.offset,
         limit=a.limit,
         total=total,
+        tag=tag,
     )
     document = {"total": total, "contacts": [out.contact_row_document(r) for r in rows]}
     ctx.emit(document, lambda: out.contacts_text(total, rows, a.offset))

@@ -83,6 +83,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
         "--channel", required=True, choices=[c.value for c in Channel], help=_("channel")
     )
     p.add_argument("--category", help=_("product category the offer is about"))
+    p.add_argument("--tag", help=_("only the contacts with this tag"))
     p.add_argument("--out", type=Path, help=_("write the list as CSV to this file"))
     p.add_argument("--recipient", default="", help=_("who receives the CSV (logged)"))
     p.set_defaults(run=cmd_marketing_list)
@@ -149,10 +150,11 @@ def cmd_marketing_list(ctx: Context) -> int:
     a = ctx.args
     actor = ctx.actor()
     channel = Channel(a.channel)
-    result = ctx.services.marketing.build(actor, a.purpose, channel, a.category)
+    tag = ctx.services.tags.find(actor, a.tag).id if a.tag else None
+    result = ctx.services.marketing.build(actor, a.purpose, channel, a.category, tag=tag)
     if a.out is not None:
         data, _count = ctx.services.marketing.export_csv(
-            actor, a.purpose, channel, a.category, a.recipient
+            actor, a.purpose, channel, a.category, a.recipient, tag=tag
         )
         write_private(a.out, data)
     ctx.emit(marketing_document(result), lambda: _marketing_text(result))

@@ -107,7 +107,7 @@ def contact_document(detail: ContactDetail) -> dict[str, Any]:
     """Every field of a contact, each list value with its source, and ``sources`` per field."""
     document: dict[str, Any] = {}
     for field in dataclasses.fields(detail):
-        if field.name in ("provenance", "emails", "phones", "field_access"):
+        if field.name in ("provenance", "emails", "phones", "field_access", "tags"):
             continue
         document[field.name] = _birthday_or_jsonable(field.name, getattr(detail, field.name))
     document["emails"] = [
@@ -115,6 +115,16 @@ def contact_document(detail: ContactDetail) -> dict[str, Any]:
     ]
     document["phones"] = [
         {"value": item.value, "source": source_document(item.source)} for item in detail.phones
+    ]
+    document["tags"] = [
+        {
+            "name": mark.name,
+            "colour": mark.colour,
+            "tagged_at": jsonable(mark.tagged_at),
+            "tagged_by": mark.tagged_by,
+            "source": None if mark.source is None else source_document(mark.source),
+        }
+        for mark in detail.tags
     ]
     document["sources"] = {
         name: source_document(info) for name, info in sorted(detail.provenance.items())
@@ -247,6 +257,10 @@ def contact_text(detail: ContactDetail) -> str:
             p for p in (link.company_name, link.function, link.department, until) if p
         )
         rows.append([_("Company"), shown, _source_text(link.source)])
+    if detail.field_access.get("tags") == "hidden":
+        rows.append([_("Tags"), hidden_text(), ""])
+    elif detail.tags:
+        rows.append([_("Tags"), ", ".join(m.name for m in detail.tags), ""])
     return table([_("Field"), _("Value"), _("Source")], rows)
 
 

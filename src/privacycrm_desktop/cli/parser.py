@@ -26,6 +26,7 @@ from privacycrm_desktop.cli import (
     retention,
     setup,
     storage,
+    tags,
     users,
 )
 from privacycrm_desktop.cli.options import (
@@ -44,6 +45,7 @@ GROUPS: tuple[Callable[[Subparsers, Parents], None], ...] = (
     users.register,  # user add|list|deactivate|reactivate|reset-password|role|server-roles
     contacts.register,  # contacts list|show|add
     companies.register,  # company add|list|show|link
+    tags.register,  # tag add|remove|list|rename|colour|merge|delete
     marketing.register,  # consent record, unsubscribe, marketing list
     requests.register,  # request add|list, export-report
     retention.register,  # cleanup, erase, reconfirm-months

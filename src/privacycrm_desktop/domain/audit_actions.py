@@ -70,6 +70,13 @@ class AuditAction(StrEnum):
     SPECIAL_CATEGORY_RECORD = "special_category.record"
     STATEMENT_PUBLISH = "statement.publish"
     STORAGE_REPAIR = "storage.repair"
+    TAG_ASSIGN = "tag.assign"
+    TAG_CREATE = "tag.create"
+    TAG_DELETE = "tag.delete"
+    TAG_MERGE = "tag.merge"
+    TAG_RECOLOUR = "tag.recolour"
+    TAG_RENAME = "tag.rename"
+    TAG_UNASSIGN = "tag.unassign"
     TRANSFER_REFUSED = "transfer.refused"
     USER_ADD = "user.add"
     USER_DEACTIVATE = "user.deactivate"
@@ -135,6 +142,13 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.SPECIAL_CATEGORY_RECORD: N_("Special-category data recorded"),
     AuditAction.STATEMENT_PUBLISH: N_("Privacy statement published"),
     AuditAction.STORAGE_REPAIR: N_("Database repaired"),
+    AuditAction.TAG_ASSIGN: N_("Tag put on contacts"),
+    AuditAction.TAG_CREATE: N_("Tag added"),
+    AuditAction.TAG_DELETE: N_("Tag deleted"),
+    AuditAction.TAG_MERGE: N_("Tags merged"),
+    AuditAction.TAG_RECOLOUR: N_("Tag's colour changed"),
+    AuditAction.TAG_RENAME: N_("Tag renamed"),
+    AuditAction.TAG_UNASSIGN: N_("Tag taken off contacts"),
     AuditAction.TRANSFER_REFUSED: N_("Transfer refused"),
     AuditAction.USER_ADD: N_("User added"),
     AuditAction.USER_DEACTIVATE: N_("User deactivated"),
@@ -165,6 +179,7 @@ ENTITY_LABELS: dict[str, str] = {
     "rights_request": N_("Request no. {id}"),
     "role_field_access": N_("Field access"),
     "setting": N_("Setting"),
+    "tag": N_("Tag no. {id}"),
 }
 #: A record of a kind the list above does not name.
 OTHER_ENTITY = N_("Record no. {id}")

@@ -43,6 +43,7 @@ from privacycrm_desktop.domain.contacts import NO_YEAR
 from privacycrm_desktop.domain.csv_cells import birthday_cell, neutralise, phone_cell
 from privacycrm_desktop.domain.duplicates import is_mobile
 from privacycrm_desktop.domain.export_formats import EXPORT_FIELDS, ExportContact
+from privacycrm_desktop.domain.tags import join_tags
 from privacycrm_desktop.domain.text import N_
 
 
@@ -87,6 +88,7 @@ _OWN_COLUMNS = {
     "notes": "Notes",
     "emails": "E-mail",
     "phones": "Phone",
+    "tags": "Tags",
 }
 #: The column of our own contact number (left out by an import; the UID finds the contact).
 _OWN_NUMBER = {"nl": "PrivacyCRM-nummer", "fr": "N° PrivacyCRM", "en": "PrivacyCRM no."}
@@ -101,6 +103,7 @@ _OUTLOOK_COLUMNS = {
     "birth_date": "Birthday",
     "language": "Language",
     "notes": "Notes",
+    "tags": "Categories",
 }
 #: Outlook's phone columns in its order; "Mobile Phone" takes the first mobile number.
 _OUTLOOK_PHONES = (
@@ -114,7 +117,8 @@ _OUTLOOK_PHONES = (
     "Primary Phone",
 )
 _OUTLOOK_MOBILE = "Mobile Phone"
-#: Outlook's order: names, company, address, phones, birthday, e-mail, language, notes.
+#: Outlook's order: names, company, address, phones, birthday, e-mail, language, notes,
+#: categories (our tags, separated by ";" as Outlook writes them).
 _OUTLOOK_ORDER = (
     "first_name",
     "last_name",
@@ -128,6 +132,7 @@ _OUTLOOK_ORDER = (
     "emails",
     "language",
     "notes",
+    "tags",
 )
 _GOOGLE_COLUMNS = {
     "first_name": "First Name",
@@ -169,6 +174,7 @@ _EXCEL_COLUMNS = {
         "notes": "Opmerkingen",
         "emails": "E-mail",
         "phones": "Telefoon",
+        "tags": "Tags",
     },
     "fr": {
         "first_name": "Prénom",
@@ -183,6 +189,7 @@ _EXCEL_COLUMNS = {
         "notes": "Remarques",
         "emails": "E-mail",
         "phones": "Téléphone",
+        "tags": "Étiquettes",
     },
 }
 
@@ -355,6 +362,9 @@ class CsvExportWriter:
                 cells += self._email_cells(contact.emails)
             elif field == "phones":
                 cells += self._phone_cells(contact.phones, contact.country)
+            elif field == "tags":
+                separator = ";" if profile is CsvProfile.OUTLOOK else ", "
+                cells.append(neutralise(join_tags(contact.tags, separator)))
             else:
                 text = self._scalar(contact, field)
                 cells.append(birthday_cell(text) if field == "birth_date" else neutralise(text))

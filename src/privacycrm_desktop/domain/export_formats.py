@@ -47,7 +47,8 @@ FIELD_CATEGORIES = {
 def data_categories(fields: Sequence[str]) -> tuple[str, ...]:
     """The data categories *fields* belong to, each once, in the ledger's order."""
     found = {FIELD_CATEGORIES[f] for f in fields if f in FIELD_CATEGORIES}
-    return tuple(c for c in ("identity", "contact", "address", "notes") if c in found)
+    order = ("identity", "contact", "address", "notes", "relationship")
+    return tuple(c for c in order if c in found)
 
 
 @dataclass(frozen=True)
@@ -74,5 +75,7 @@ class ExportContact:
     language: str = ""
     birth_date: str = ""
     notes: str = ""
+    #: The names of the contact's tags, in name order.
+    tags: tuple[str, ...] = ()
     #: The contact's UID in this database (``domain.contact_uid``); "" when not given.
     uid: str = ""

@@ -183,6 +183,10 @@ def vcard(
         lines.append("LANG:" + escape_text(language))
     if value("notes"):
         lines.append("NOTE:" + escape_text(value("notes")))
+    tags = values("tags")
+    if tags:
+        # A list of text values: each escaped (its commas too), joined by bare commas.
+        lines.append("CATEGORIES:" + ",".join(escape_text(t) for t in tags))
     lines.append("END:VCARD")
     return "".join(fold(line) for line in lines)
 

@@ -217,6 +217,18 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
     FieldSpec("relationship_start", N_("Relationship since"), Sensitivity.NORMAL, (_CRM, _SOFT)),
     FieldSpec("relationship_end", N_("Relationship until"), Sensitivity.NORMAL, (_CRM, _SOFT)),
     FieldSpec("last_interaction", N_("Last interaction"), Sensitivity.NORMAL, (_CRM, _PROSPECTS)),
+    # The contact's tags (their own table): the business's labels, yet about the person.
+    FieldSpec(
+        "tags",
+        N_("Tags"),
+        Sensitivity.NORMAL,
+        _ALL,
+        needs_source=False,
+        value=ValueKind.SEPARATE,
+        exported=True,
+        import_column="tags",
+        category="relationship",
+    ),
     FieldSpec(
         "special_categories",
         N_("Special-category data"),

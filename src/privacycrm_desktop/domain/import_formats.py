@@ -52,6 +52,8 @@ class ImportField(StrEnum):
     #: A vCard UID or a CSV "uid" column: the contact's identity in the program that
     #: wrote the file (our own export's finds its contact again; it is never stored).
     UID = "uid"
+    #: Tags, several in one cell ("VIP, Newsletter"; vCard CATEGORIES): made when new.
+    TAGS = "tags"
     #: A consent column: needs ``purpose_code`` and ``channel`` in the ColumnTarget.
     CONSENT = "consent"
 
@@ -77,6 +79,7 @@ IMPORT_FIELD_LABELS: dict[ImportField, str] = {
     ImportField.NOTE_LINE: N_("A line in the notes"),
     ImportField.EMAIL_NAME: N_("Name shown with the e-mail address"),
     ImportField.UID: N_("Identifier (UID)"),
+    ImportField.TAGS: N_("Tags"),
     ImportField.CONSENT: N_("Consent"),
 }
 

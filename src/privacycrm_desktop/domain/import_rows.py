@@ -73,6 +73,7 @@ from privacycrm_desktop.domain.import_values import birth_date as read_birth_dat
 from privacycrm_desktop.domain.normalize import InvalidValue, normalise_email
 from privacycrm_desktop.domain.person_names import split_full_name
 from privacycrm_desktop.domain.postcodes import known_format, postcode_in
+from privacycrm_desktop.domain.tags import split_tags
 from privacycrm_desktop.domain.text import N_
 
 F = ImportField
@@ -116,6 +117,7 @@ class ImportedRow:
     #: E-mail addresses and phone numbers that identify nobody: kept as typed, or made up
     #: (555). Never a duplicate key: two people sharing "BusinessPhone" are two people.
     unkeyed: frozenset[str] = frozenset()
+    tags: tuple[str, ...] = ()
 
 
 _SCALAR_TARGETS = {
@@ -224,7 +226,7 @@ def _gather(
             _read_consent(row_number, header, cell, target, found)
         elif target.field in (F.NOTES, F.NOTE_LINE):
             _note(found, target.field, header, cell)
-        elif target.field in _ONE_CELL and ":::" not in cell:
+        elif target.field is F.TAGS or (target.field in _ONE_CELL and ":::" not in cell):
             found.values.setdefault(target.field, cell)
         else:
             if together is None:
@@ -540,6 +542,7 @@ def read_row(
         in_column_order(found.checks, headers),
         frozenset(found.defaulted),
         frozenset(found.unkeyed),
+        split_tags(values.get(F.TAGS, "")),
     )
 
 

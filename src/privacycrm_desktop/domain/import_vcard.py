@@ -58,6 +58,7 @@ VCARD_COLUMNS = (
     "LANG",
     "NOTE",
     "UID",
+    "CATEGORIES",
 )
 #: How many values of one kind a card contributes (the contact allows ten).
 MAX_VCARD_VALUES = 10
@@ -292,6 +293,12 @@ def _read_child(child: Any, position: int, card: _Card, found: _Gathered) -> Non
         note = str(child.value).strip()
         if note and note not in found.notes:
             found.notes.append(note)
+    elif name == "CATEGORIES":
+        # Tags: a list of text values (vobject gives a list, or the raw text).
+        values = child.value if isinstance(child.value, list) else _categories(child.value)
+        known = card.values.get("CATEGORIES", "")
+        names = [_text(v).replace(",", " ").replace(";", " ") for v in values]
+        card.values["CATEGORIES"] = ",".join(n for n in (known, *names) if n.strip())
     elif name in ("KIND", "X-ABSHOWAS"):
         found.kind = _text(child.value).lower()
     elif name == "TITLE" and _text(child.value):
@@ -301,6 +308,12 @@ def _read_child(child: Any, position: int, card: _Card, found: _Gathered) -> Non
         card.notes.append(f"{NOTED_PROPERTIES[name]}: {_text(child.value)}")
     elif name == "LABEL" and str(child.value).strip():
         found.labels.append(", ".join(_text(p) for p in str(child.value).splitlines() if p.strip()))
+
+
+def _categories(value: object) -> list[str]:
+    """CATEGORIES as raw text: values split at the commas not escaped, then unescaped."""
+    parts = re.split(r"(?<!\\),", str(value))
+    return [p.replace("\\,", ",").replace("\\;", ";").replace("\\\\", "\\") for p in parts]
 
 
 def card_values(vcard: Any) -> _Card:

@@ -24,7 +24,7 @@ from privacycrm_desktop.persistence.postgres import grants, roles
 MIGRATION_LOCK_KEY = 0x50_43_52_4D_4D_49_47_52
 
 #: The newest revision in migrations/versions (a test keeps it in step with Alembic).
-HEAD_REVISION = "0012_companies"
+HEAD_REVISION = "0013_tags"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -82,6 +82,17 @@ _KEEP_UNTIL_TRIGGERS = (
 )
 
 
+#: As in migration 0013: a tag's contacts carry the columns the filtered list sorts by.
+_TAG_SORT_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS contact_tag_sort_name "
+    "AFTER UPDATE OF sort_name, organisation, city, relationship ON contact "
+    "WHEN old.sort_name IS NOT new.sort_name OR old.organisation IS NOT new.organisation "
+    "OR old.city IS NOT new.city OR old.relationship IS NOT new.relationship BEGIN "
+    "UPDATE contact_tag SET sort_name = new.sort_name, organisation = new.organisation, "
+    "city = new.city, relationship = new.relationship WHERE contact_id = new.id; END"
+)
+
+
 def recount(conn: Connection) -> None:
     """Recount the stored contact counter and keep-until counts from the rows (and put
     their triggers back): the repair of a counter found not to match (SQLite)."""
@@ -98,6 +109,11 @@ def _restore_contact_count(conn: Connection) -> None:
         return
     for statement in _COUNT_TRIGGERS:
         conn.exec_driver_sql(statement)
+    tagged = conn.exec_driver_sql(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'contact_tag'"
+    ).scalar()
+    if tagged:
+        conn.exec_driver_sql(_TAG_SORT_TRIGGER)
     conn.exec_driver_sql("DELETE FROM contact_count")
     conn.exec_driver_sql("INSERT INTO contact_count (id, n) SELECT 1, count(*) FROM contact")
     histogram = conn.exec_driver_sql(

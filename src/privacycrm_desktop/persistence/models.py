@@ -551,3 +551,49 @@ PERSONAL_COLUMNS: dict[str, str] = {
     "company_link.started_on": "company_links",
     "company_link.ended_on": "company_links",
 }
+
+
+# -- Tags: coloured labels, many per contact (field "tags"); a company_tag would match.
+class Tag(Base):
+    """A coloured label ("#rrggbb"); its name is unique once folded (``folded``)."""
+
+    __tablename__ = "tag"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    folded: Mapped[str] = mapped_column(String(60), unique=True)
+    colour: Mapped[str] = mapped_column(String(7), default="#808080")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ContactTag(Base):
+    """A tag on a contact (who, when, a file's source), with copies of the contact's sort
+    columns (kept by a trigger, migration 0013): a tag's list reads windows by index."""
+
+    __tablename__ = "contact_tag"
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"), index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    sort_name: Mapped[str] = mapped_column(String(400), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(200), default="")
+    relationship: Mapped[str] = mapped_column(String(30), default="")
+    __table_args__ = tuple(
+        Index(f"ix_contact_tag_{name}", "tag_id", *columns, "contact_id")
+        for name, columns in (
+            ("sort", ("sort_name",)),
+            ("org_sort", ("organisation", "sort_name")),
+            ("city_sort", ("city", "sort_name")),
+            ("relationship_sort", ("relationship", "sort_name")),
+        )
+    )
+
+
+PERSONAL_COLUMNS.update(
+    {f"contact_tag.{c}": c for c in ("organisation", "city", "relationship")}
+    | {"contact_tag.tag_id": "tags", "contact_tag.sort_name": "last_name"}
+)

@@ -26,8 +26,10 @@ from privacycrm_desktop.persistence.models import (
     Contact,
     ContactEmail,
     ContactPhone,
+    ContactTag,
     FieldProvenance,
     Source,
+    Tag,
     User,
 )
 from privacycrm_desktop.services.company_links import read_links
@@ -37,6 +39,7 @@ from privacycrm_desktop.services.dto import (
     ContactRow,
     SourcedValue,
     SourceInfo,
+    TagMark,
 )
 
 #: Fields whose values carry their own source (provenance).
@@ -128,7 +131,33 @@ def read_detail(
         provenance=provenance,
         field_access={k: v.value for k, v in access.items()},
         companies=read_links(session, access, contact_id, sources),
+        tags=tag_marks(session, access, contact_id, sources),
     )
+
+
+def tag_marks(
+    session: Session,
+    access: Mapping[str, FieldAccess],
+    contact_id: int,
+    sources: SourceCache,
+) -> tuple[TagMark, ...]:
+    """The contact's tags as *access* lets its role see them, in name order."""
+    level = access.get("tags", FieldAccess.HIDDEN)
+    if level is FieldAccess.HIDDEN:
+        return ()
+    rows = session.execute(
+        select(Tag.id, Tag.name, Tag.colour, ContactTag.recorded_at, ContactTag.recorded_by)
+        .add_columns(ContactTag.source_id)
+        .join(ContactTag, ContactTag.tag_id == Tag.id)
+        .where(ContactTag.contact_id == contact_id)
+        .order_by(Tag.folded)
+    ).all()
+    marks = []
+    for tag_id, name, colour, at, by, source_id in rows:
+        info = sources.info(source_id, by, at) if source_id is not None else None
+        shown = mask(name) if level is FieldAccess.MASKED else name
+        marks.append(TagMark(tag_id, shown, colour, at, sources.user(by), info))
+    return tuple(marks)
 
 
 class SourceCache:
@@ -147,12 +176,7 @@ class SourceCache:
                 raise NotFound
             self._sources[source_id] = source
         user_id = recorded_by if recorded_by is not None else source.entered_by
-        name = ""
-        if user_id is not None:
-            if user_id not in self._users:
-                user = self._session.get(User, user_id)
-                self._users[user_id] = user.username if user else ""
-            name = self._users[user_id]
+        name = self.user(user_id)
         return SourceInfo(
             source_id=source.id,
             kind=SourceKind(source.kind),
@@ -161,6 +185,15 @@ class SourceCache:
             entered_by=name,
             recorded_at=recorded_at,
         )
+
+    def user(self, user_id: int | None) -> str:
+        """The user name of *user_id*; "" for none (or a user no longer there)."""
+        if user_id is None:
+            return ""
+        if user_id not in self._users:
+            user = self._session.get(User, user_id)
+            self._users[user_id] = user.username if user else ""
+        return self._users[user_id]
 
 
 def not_loaded(access: Mapping[str, FieldAccess]) -> frozenset[str]:

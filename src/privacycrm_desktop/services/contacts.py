@@ -59,6 +59,7 @@ from privacycrm_desktop.services.dto import (
     SuppressionHit,
 )
 from privacycrm_desktop.services.marketing_facts import get_salt, load_facts, marketing_rules
+from privacycrm_desktop.services.tag_list import TaggedList
 
 #: FTS columns and the fields whose values they hold (a hidden field is not searched).
 _FTS_FIELDS = {
@@ -87,7 +88,7 @@ _PERMITTING = (ConsentStatus.OPT_IN.value, ConsentStatus.SOFT_OPT_IN.value)
 _OPEN_REQUEST_STATUSES = (RequestStatus.OPEN.value, RequestStatus.EXTENDED.value)
 
 
-class ContactService:
+class ContactService(TaggedList):
     """Listing, searching, reading and saving contacts, as the actor's role allows."""
 
     def __init__(self, uow: UnitOfWork, clock: Clock, access: AccessService | None = None) -> None:
@@ -136,10 +137,20 @@ class ContactService:
                 return candidate
         return None
 
-    def count(self, actor: Actor, query: str = "", view: ListFilter | None = None) -> int:
+    def count(  # noqa: PLR0911 (one return per kind of list)
+        self,
+        actor: Actor,
+        query: str = "",
+        view: ListFilter | None = None,
+        *,
+        tag: int | None = None,
+    ) -> int:
         """How many contacts the list shows for *query* (all when the query is empty) in
-        the saved *view* (the whole list when None)."""
+        the saved *view* (the whole list when None), of those carrying the tag with id
+        *tag* when given."""
         require(actor.role, Permission.VIEW_CONTACTS)
+        if tag is not None:
+            return self._count_tagged(actor, query, tag, view)
         with self._uow() as uow:
             filtered = self._condition(uow.session, actor, query, view)
             if filtered is not None:
@@ -236,15 +247,21 @@ class ContactService:
         limit: int = 200,
         total: int | None = None,
         view: ListFilter | None = None,
+        tag: int | None = None,
     ) -> list[ContactRow]:
         """A window of the list, sorted; *total* (from ``count``) saves a second count.
 
         *view* is a saved view (expired, opted in by e-mail...); None shows every contact.
+        *tag*: only the contacts carrying the tag with that id.
         """
         require(actor.role, Permission.VIEW_CONTACTS)
         limit = max(0, min(limit, MAX_PAGE))
         allowed = self.allowed_sort(actor, sort)
         order = queries.ENTRY_ORDER if allowed is None else allowed.value
+        if tag is not None:
+            return self._page_tagged(
+                actor, query, tag, order, descending, offset, limit, total, view
+            )
         with self._uow() as uow:
             session = uow.session
             filtered = self._condition(session, actor, query, view)

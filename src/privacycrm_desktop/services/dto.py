@@ -165,6 +165,19 @@ class CompanyLinkInfo:
 
 
 @dataclass(frozen=True)
+class TagMark:
+    """A tag on a contact, as shown with it: when and by whom it was put there, and the
+    source when a file brought it."""
+
+    tag_id: int
+    name: str
+    colour: str
+    tagged_at: dt.datetime
+    tagged_by: str
+    source: SourceInfo | None = None
+
+
+@dataclass(frozen=True)
 class ContactDetail:
     """Everything the editor shows of one contact, filtered by the user's field access."""
 
@@ -195,6 +208,8 @@ class ContactDetail:
     #: The companies the person works or worked at, current ones first (empty when the
     #: role may not see them).
     companies: tuple[CompanyLinkInfo, ...] = ()
+    #: The contact's tags in name order (none when the role may not see them).
+    tags: tuple[TagMark, ...] = ()
 
 
 @dataclass(frozen=True)

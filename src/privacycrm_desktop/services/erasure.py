@@ -76,6 +76,7 @@ from privacycrm_desktop.persistence.models import (
     Contact,
     ContactEmail,
     ContactPhone,
+    ContactTag,
     Disclosure,
     ErasureLedger,
     FieldProvenance,
@@ -148,8 +149,21 @@ def _active_holds(session: Session, contact_id: int, today: dt.date) -> list[tup
 
 def _source_ids(session: Session, contact: Contact) -> set[int]:
     ids = {contact.source_id}
-    for model in (ContactEmail, ContactPhone, FieldProvenance, SpecialCategoryDatum, CompanyLink):
-        ids.update(session.scalars(select(model.source_id).where(model.contact_id == contact.id)))
+    for model in (
+        ContactEmail,
+        ContactPhone,
+        FieldProvenance,
+        SpecialCategoryDatum,
+        CompanyLink,
+        ContactTag,
+    ):
+        ids.update(
+            session.scalars(
+                select(model.source_id).where(
+                    model.contact_id == contact.id, model.source_id.is_not(None)
+                )
+            )
+        )
     return ids
 
 
@@ -211,13 +225,17 @@ _EMAILS = select(ContactEmail.address).where(ContactEmail.contact_id == bindpara
 _PHONES = select(ContactPhone.number).where(ContactPhone.contact_id == bindparam("cid"))
 _SOURCES = union(
     *(
-        select(model.source_id).where(model.contact_id == bindparam("cid"))
+        # A tag put on by hand has no source (NULL): left out.
+        select(model.source_id).where(
+            model.contact_id == bindparam("cid"), model.source_id.is_not(None)
+        )
         for model in (
             ContactEmail,
             ContactPhone,
             FieldProvenance,
             SpecialCategoryDatum,
             CompanyLink,
+            ContactTag,
         )
     )
 )
@@ -266,6 +284,7 @@ _DELETE_SOURCE = delete(Source).where(
             Company,
             CompanyProvenance,
             CompanyLink,
+            ContactTag,
         )
     ),
 )
@@ -425,6 +444,7 @@ ERASURE_TABLES = (
     "contact",
     "contact_email",
     "contact_phone",
+    "contact_tag",
     "contact_fts",
     "source",
     "consent_event",

@@ -55,8 +55,10 @@ from privacycrm_desktop.persistence.models import (
     Contact,
     ContactEmail,
     ContactPhone,
+    ContactTag,
     Disclosure,
     Purpose,
+    Tag,
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
@@ -422,6 +424,16 @@ def _load(
         ).tuples():
             phones.setdefault(contact_id, []).append(number)
 
+    tags: dict[int, list[str]] = {}
+    if access["tags"] is not FieldAccess.HIDDEN:
+        for contact_id, name in session.execute(
+            select(ContactTag.contact_id, Tag.name)
+            .join(Tag, Tag.id == ContactTag.tag_id)
+            .where(ContactTag.contact_id.in_(ids))
+            .order_by(ContactTag.contact_id, Tag.folded)
+        ).tuples():
+            tags.setdefault(contact_id, []).append(name)
+
     def shown(field: str, value: object) -> str:
         level = access[field]
         if level is FieldAccess.HIDDEN or value is None:
@@ -456,6 +468,7 @@ def _load(
                 language=shown("language", row.language),
                 birth_date=shown("birth_date", row.birth_date),
                 notes=shown("notes", row.notes),
+                tags=listed("tags", tags.get(contact_id, [])),
                 uid=uids.uid(row.id),
             )
         )

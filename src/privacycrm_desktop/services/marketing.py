@@ -12,17 +12,18 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.csv_cells import neutralise, phone_cell
-from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
+from privacycrm_desktop.domain.errors import FieldProblem, PermissionDenied, ValidationFailed
 from privacycrm_desktop.domain.marketing import decide, explain, normalise_category
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.models import Disclosure, Purpose
+from privacycrm_desktop.persistence.models import ContactTag, Disclosure, Purpose
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
@@ -32,6 +33,7 @@ from privacycrm_desktop.services.disclosures import DisclosureService, find_reci
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import (
     PROGRESS_STEP,
+    ContactFacts,
     get_salt,
     load_facts,
     marketing_rules,
@@ -74,11 +76,14 @@ class MarketingService:
         channel: Channel,
         category: str | None = None,
         progress: Callable[[int, int], None] | None = None,
+        *,
+        tag: int | None = None,
     ) -> MarketingList:
         """The reachable contacts for *purpose* on *channel* about *category*.
 
         *progress*, when given, is told ``(done, total)`` now and then; an exception it
-        raises (a cancel) stops the work.
+        raises (a cancel) stops the work. *tag*: only the contacts carrying the tag of
+        that id (for a role that may see tags).
 
         Raises:
             ValidationFailed: unknown or non-marketing purpose; soft opt-in without a category.
@@ -108,6 +113,8 @@ class MarketingService:
                     ]
                 )
             facts = load_facts(session, get_salt(session), channels=(channel,), progress=progress)
+            if tag is not None:
+                facts = _tagged(session, self._policy.access_for(actor.role), facts, tag)
         access = self._policy.access_for(actor.role)
         columns = tuple(
             column
@@ -150,6 +157,8 @@ class MarketingService:
         category: str | None = None,
         recipient: str = "",
         progress: Callable[[int, int], None] | None = None,
+        *,
+        tag: int | None = None,
     ) -> tuple[bytes, int]:
         """The list as CSV (UTF-8 with BOM, formulas neutralised); logged as an export.
 
@@ -164,7 +173,7 @@ class MarketingService:
         require(actor.role, Permission.EXPORT)
         name = " ".join(recipient.split())
         DisclosureService(self._uow, self._clock).refuse_own_use(actor, name, False, "export")
-        result = self.build(actor, purpose, channel, category, progress)
+        result = self.build(actor, purpose, channel, category, progress, tag=tag)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(["id", *result.columns, "reason"])
@@ -216,3 +225,14 @@ class MarketingService:
                 detail=f"channel={result.channel.value};count={len(result.entries)};"
                 f"recipient={recipient_id}",
             )
+
+
+def _tagged(
+    session: Session, access: Mapping[str, FieldAccess], facts: list[ContactFacts], tag: int
+) -> list[ContactFacts]:
+    """The contacts of *facts* carrying the tag *tag* (refused to a role tags are hidden
+    from: the list would tell who carries it)."""
+    if access.get("tags") not in (FieldAccess.READ, FieldAccess.WRITE):
+        raise PermissionDenied
+    tagged = set(session.scalars(select(ContactTag.contact_id).where(ContactTag.tag_id == tag)))
+    return [f for f in facts if f.id in tagged]

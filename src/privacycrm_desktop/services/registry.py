@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.setup import SetupService
     from privacycrm_desktop.services.statements import StatementService
     from privacycrm_desktop.services.storage import StorageService
+    from privacycrm_desktop.services.tags import TagService
 
 
 class Services:
@@ -126,6 +127,12 @@ class Services:
         from privacycrm_desktop.services.consent import ConsentService
 
         return ConsentService(self.uow, self.clock, self.access)
+
+    @cached_property
+    def tags(self) -> TagService:
+        from privacycrm_desktop.services.tags import TagService
+
+        return TagService(self.uow, self.clock, self.access)
 
     @cached_property
     def statements(self) -> StatementService:

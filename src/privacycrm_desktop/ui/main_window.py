@@ -42,6 +42,7 @@ from privacycrm_desktop.ui.retention.retention_actions import add_retention_acti
 from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
 from privacycrm_desktop.ui.startup.lock_screen import LockScreen
 from privacycrm_desktop.ui.startup.start_choices import StartChoicesMixin
+from privacycrm_desktop.ui.tags.tag_menu import add_tag_actions
 
 if TYPE_CHECKING:
     from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
@@ -204,6 +205,8 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         )
         self.addAction(self.find_action)
         self._make_admin_actions()
+        # Tags (ui/tags): Contacts > Tags... and Tag selected contacts...
+        self.tag_actions = add_tag_actions(self, self._services, self._actor)
 
     def _make_admin_actions(self) -> None:
         """Administration entries, only for the roles that may use them."""

@@ -35,6 +35,7 @@ ZOE = ExportContact(
     language="fr",
     birth_date="1931-07-13",
     notes="First line, with a comma;\nsecond line: \\ backslash",
+    tags=("Beurs Gent", "=VIP"),
 )
 
 
@@ -82,6 +83,7 @@ def test_csv_holds_every_value_and_numbered_email_and_phone_columns() -> None:
         "Language",
         "Birth date",
         "Notes",
+        "Tags",
     ]
     assert row["First name"] == "Zoë"
     assert row["Organisation"] == "Boulangerie Ŝ & Fils; Liège"
@@ -90,6 +92,8 @@ def test_csv_holds_every_value_and_numbered_email_and_phone_columns() -> None:
     assert (row["Phone"], row["Phone 2"]) == ("+32470123456", "+3225551234")
     assert row["Notes"] == ZOE.notes
     assert row["Birth date"] == "1931-07-13"
+    # The tags in one cell, separated as the import splits them.
+    assert row["Tags"] == "Beurs Gent, =VIP"
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n"])

@@ -74,6 +74,7 @@ def test_every_personal_column_is_in_the_field_catalogue() -> None:
         "contact_phone",
         "special_category_datum",
         "company_link",
+        "contact_tag",
     }
     bookkeeping = {
         "id",
@@ -179,6 +180,11 @@ def test_a_table_copying_migration_keeps_every_child_row(tmp_path: Path) -> None
         assert conn.execute(text("SELECT n FROM contact_count")).scalar() == 50
         conn.execute(text("DELETE FROM contact WHERE id <= 5"))
         assert conn.execute(text("SELECT n FROM contact_count")).scalar() == 45
+        # And the trigger copying a changed sort name to the contact's tags.
+        names = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'contact'"
+        ).scalars()
+        assert "contact_tag_sort_name" in set(names)
     engine.dispose()
 
 

@@ -175,7 +175,8 @@ def test_a_third_party_gets_a_disclosure_per_contact(
     assert [(d.recipient, d.recipient_kind, d.purpose) for d in ledger] == [
         ("Accountant BV", "independent", PURPOSE)
     ]
-    assert ledger[0].categories == ("identity", "contact", "address", "notes")
+    # Tags are a fact of the customer relationship.
+    assert ledger[0].categories == ("identity", "contact", "address", "notes", "relationship")
     assert ledger[0].disclosed_on == dt.date(2026, 3, 2)
     assert [r.name for r in svc.disclosures.recipients_to_notify(owner, jan)] == ["Accountant BV"]
     assert svc.disclosures.disclosures(owner, people[2]) == []

@@ -207,6 +207,22 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": _CONTACT_WRITE,
         "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE,
     },
+    # Tags: anyone who edits contacts makes and renames them; merging and deleting one
+    # changes every contact carrying it: settings. Links are added and removed (a merge
+    # adds the other tag's links, then drops its own).
+    "tag": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.EDIT_CONTACTS, _P.IMPORT}),
+        "UPDATE": frozenset({_P.EDIT_CONTACTS}),
+        "DELETE": frozenset({_P.EDIT_SETTINGS}),
+    },
+    # UPDATE for whoever changes a contact's name: a trigger copies its sort name here.
+    "contact_tag": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.EDIT_CONTACTS, _P.IMPORT, _P.EDIT_SETTINGS}),
+        "UPDATE": _CONTACT_WRITE | {_P.CLEANUP},
+        "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE | {_P.EDIT_SETTINGS},
+    },
     "contact_count": {"SELECT": _CONTACT_READ},
     "keep_until_count": {"SELECT": _CONTACT_READ},
     "consent_event": {

@@ -314,6 +314,7 @@ def place(
         target.contact = fill(target.contact, row)
         target.prepared = None
         target.consents += [(number, c) for c in row.consents]
+        target.tags += row.tags
         target.merged_rows += 1
         result.merged_rows += 1
         in_file.remember(earlier, target.contact, valid.uid)
@@ -324,6 +325,7 @@ def place(
             row.contact,
             [(number, c) for c in row.consents],
             prepared=valid.columns,
+            tags=list(row.tags),
         )
     )
     if policy is not DuplicatePolicy.CREATE:

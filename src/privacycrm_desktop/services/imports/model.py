@@ -151,6 +151,8 @@ class NewContact:
     merged_rows: int = 0
     #: The stored columns of ``contact``, when computed already (by the row's check).
     prepared: StoredColumns | None = None
+    #: The names of the tags its rows put on it.
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass

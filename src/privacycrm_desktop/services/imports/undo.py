@@ -27,6 +27,7 @@ from privacycrm_desktop.persistence.models import (
     Contact,
     ContactEmail,
     ContactPhone,
+    ContactTag,
     FieldProvenance,
     ImportBatch,
     RequestContact,
@@ -77,6 +78,9 @@ def undo_batch(uow: UnitOfWork, actor: Actor, batch_id: int, now: dt.datetime) -
                 ConsentEvent.recorded_by == batch.created_by,
             )
         )
+        if source_ids:
+            # The tags the import put on contacts (its own and those it merged into).
+            conn.execute(delete(ContactTag).where(ContactTag.source_id.in_(source_ids)))
         unmerge(conn, merged, source_ids)
         recompute(conn, merged, rules)
         for part in chunks(ids):

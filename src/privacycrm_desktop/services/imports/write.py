@@ -61,6 +61,7 @@ from privacycrm_desktop.services.imports.model import (
     completes_address,
 )
 from privacycrm_desktop.services.imports.plan import CheckedPlan
+from privacycrm_desktop.services.imports.tag_links import put_tags
 from privacycrm_desktop.services.marketing_facts import ensure_salt, point_digest
 from privacycrm_desktop.services.retention import recompute
 
@@ -358,6 +359,8 @@ class Writer:
         search.index_new_rows(conn, fts)
         if consents:
             conn.execute(insert(_T["consent_event"]), consents)
+        tagged = [(cid, item.tags) for cid, item in enumerate(new, start=first_id)]
+        put_tags(conn, tagged, self.source_id, self.now, self.actor.user_id)
         return with_consents
 
     def merge(
@@ -471,6 +474,10 @@ class Writer:
                 conn.execute(insert(_T["consent_event"]), self._consent_rows(cid, merged, consents))
                 if cid not in touched:
                     touched.append(cid)
+        tagged = [
+            (cid, [n for r in rows for n in r.tags]) for cid, rows in merges if cid in current
+        ]
+        put_tags(conn, tagged, self.source_id, self.now, user)
         return touched, conflicts
 
 
