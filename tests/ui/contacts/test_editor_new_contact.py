@@ -5,10 +5,11 @@ form that is not thrown away by Escape."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
@@ -70,10 +71,10 @@ class Keyboard:
         self.presses += 1
         self.qtbot.keyClick(self.focus(), key, modifier)
 
-    def alt(self, widget: QWidget) -> None:
+    def alt(self, widget: QLabel | QAbstractButton) -> None:
         """Alt + the mnemonic of a label or button."""
-        letter = mnemonic_of(widget.text())  # type: ignore[attr-defined]
-        assert letter is not None, widget.text()  # type: ignore[attr-defined]
+        letter = mnemonic_of(widget.text())
+        assert letter is not None, widget.text()
         self.press(letter, Qt.KeyboardModifier.AltModifier)
 
 
@@ -225,9 +226,9 @@ def test_a_stored_contact_sharing_a_key_is_named_while_typing(
     calls: list[int] = []
     original = services.contacts.duplicates
 
-    def counted(*args: object, **kwargs: object) -> object:
+    def counted(*args: Any, **kwargs: Any) -> object:
         calls.append(1)
-        return original(*args, **kwargs)  # type: ignore[arg-type]
+        return original(*args, **kwargs)
 
     monkeypatch.setattr(services.contacts, "duplicates", counted)
     dialog.show()
@@ -416,11 +417,13 @@ def test_the_editor_fits_1024_by_600_in_each_language(
 ) -> None:
     from PySide6.QtCore import QRect
 
+    from privacycrm_desktop.ui.common import window_size
     from privacycrm_desktop.ui.common.qt_i18n import apply_language
     from privacycrm_desktop.ui.contacts import contact_editor
 
     screen = QRect(0, 0, 1024, 600)
     monkeypatch.setattr(contact_editor, "available_geometry", lambda _widget: screen)
+    monkeypatch.setattr(window_size.widgets, "available_geometry", lambda _widget: screen)
 
     from privacycrm_desktop.domain.access import Role
 
