@@ -19,7 +19,8 @@ from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.date_fields import OptionalDateEdit
 from privacycrm_desktop.ui.common.mnemonics import mnemonic_of, mnemonics_in
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
-from privacycrm_desktop.ui.contacts.contact_editor import _RIGHT, ContactEditorDialog
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contacts.editor_form import RIGHT_FIELDS
 
 from .. import screens
 
@@ -189,7 +190,7 @@ def test_every_button_and_label_has_its_own_alt_letter(
     # A new contact's form also holds the opt-ins: more labels than letters in any of the
     # three languages. The buttons, the source, the person and the opt-ins come first;
     # what goes without is in the address and relationship column (reached by Tab).
-    allowed = (RARELY_USED | set(_RIGHT)) if new else RARELY_USED
+    allowed = (RARELY_USED | set(RIGHT_FIELDS)) if new else RARELY_USED
     assert all(names.get(text) in allowed for text in missing), missing
     # Save and Cancel, in every language.
     assert mnemonic_of(dialog.save_button.text()) is not None

@@ -20,7 +20,8 @@ from privacycrm_desktop.services.contact_duplicates import EDITOR_KEYS
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.mnemonics import mnemonic_of
-from privacycrm_desktop.ui.contacts.contact_editor import SAVE_AND_NEW_KEYS, ContactEditorDialog
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contacts.editor_form import SAVE_AND_NEW_KEYS
 from privacycrm_desktop.ui.main_window import MainWindow
 
 from .. import screens
