@@ -243,8 +243,10 @@ class ContactCardWidget(QScrollArea):
             return _("Not computed yet.")
         # No date with a reason: kept while the reason lasts (a current customer's
         # relationship), as services.retention stores an open-ended date.
-        open_ended = until is None or until == OPEN_ENDED
-        when = _("As long as a purpose lasts") if open_ended else format_date(until)
+        if until is None or until == OPEN_ENDED:
+            when = _("As long as a purpose lasts")
+        else:
+            when = format_date(until)
         reason = card.keep_reason
         why = card.keep_purpose or REASON_LABELS.get(reason, "")
         if not why:
