@@ -26,6 +26,10 @@ BENCHES = (
 )
 
 
+#: Benchmarks that choose their own size.
+OWN_SIZE = ("bench_access_report.py", "bench_import.py", "bench_companies_migration.py")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1_000_000, help="contacts in the database")
