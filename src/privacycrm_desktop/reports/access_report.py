@@ -331,7 +331,11 @@ def render(data: AccessReportData, language: str) -> bytes:  # noqa: PLR0912, PL
     def date(value: dt.date) -> str:
         return long_date(value, lang)
 
-    title = tr_in(lang, "Your personal data at {company}", company=data.controller)
+    # A short company name stays on one line ("Bakkerij Peeters BV", not "BV" alone).
+    company = (
+        data.controller.replace(" ", "\u00a0") if len(data.controller) <= 32 else data.controller
+    )
+    title = tr_in(lang, "Your personal data at {company}", company=company)
     story: list[Any] = [
         Paragraph(text(title), s.title),
         Paragraph(
