@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -159,6 +159,7 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         # The lock screen takes the list's place; the list's model is emptied meanwhile.
         self.lock_screen = LockScreen(self._services.auth, self._actor)
         self.lock_screen.unlocked.connect(self.unlock)
+        self._before_lock: dict[QAction | QShortcut | QWidget, bool] = {}
         self.pages = QStackedWidget()
         self.pages.addWidget(central)
         self.pages.addWidget(self.lock_screen)
@@ -501,12 +502,32 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         self.search.clear()
         self.search.blockSignals(False)
         self.model.clear()
-        self.menuBar().setEnabled(False)
-        for action in (self.new_action, self.open_action, self.find_action, self.lock_action):
-            action.setEnabled(False)
-        self.import_action.setEnabled(False)
+        self._disable_all_but_unlocking()
         self.pages.setCurrentWidget(self.lock_screen)
         self.lock_screen.reset()
+
+    def unlocking_actions(self) -> list[QAction | QShortcut]:
+        """What stays usable while locked: the lock screen's own, and Quit."""
+        own: list[QAction | QShortcut] = [*self.lock_screen.findChildren(QAction)]
+        own += self.lock_screen.findChildren(QShortcut)
+        return [*own, self.quit_action]
+
+    def _disable_all_but_unlocking(self) -> None:
+        """Every action and shortcut of the window off (menus, shortcuts added by any
+        module, status-bar links), remembering each one's state for the unlock."""
+        keep = self.unlocking_actions()
+        switches: list[QAction | QShortcut | QWidget] = [self.menuBar(), self.statusBar()]
+        switches += self.findChildren(QAction)
+        switches += self.findChildren(QShortcut)
+        self._before_lock = {s: s.isEnabled() for s in switches if s not in keep}
+        for switch in self._before_lock:
+            switch.setEnabled(False)
+
+    def _restore_after_lock(self) -> None:
+        for switch, enabled in self._before_lock.items():
+            switch.setEnabled(enabled)
+        self._before_lock = {}
+        self._update_export_action()  # the selection is gone with the list
 
     def unlock(self, actor: Actor) -> None:
         """Back to the list once the password was right."""
@@ -517,11 +538,7 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
             )
             self.close()
             return
-        self.menuBar().setEnabled(True)
-        self.new_action.setEnabled(has_permission(actor.role, Permission.CREATE_CONTACTS))
-        self.import_action.setEnabled(has_permission(actor.role, Permission.IMPORT))
-        for action in (self.open_action, self.find_action, self.lock_action):
-            action.setEnabled(True)
+        self._restore_after_lock()
         self.model.set_query("")
         self.model.refresh()
         self.pages.setCurrentIndex(0)
