@@ -14,7 +14,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
-from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.access import Permission, Role, has_permission
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput, Relationship
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
@@ -134,6 +134,24 @@ def test_the_consent_dialog_opens_the_disclosures(
     assert opened.ledger.rowCount() == 1
     assert opened.ledger.item(0, 4).text() == "not yet"
     opened.close()
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_disclosures_button_only_for_roles_that_may_record_one(
+    qtbot: QtBot, services: Services, owner: Actor, role: Role
+) -> None:
+    cid = customer(services, owner)
+    actor = owner
+    if role is not Role.OWNER:
+        services.auth.add_user(owner, "staff", "staff password 1", role)
+        actor = services.auth.login("staff", "staff password 1")
+    dialog = consent_dialog(qtbot, services, actor, cid)
+    assert dialog.disclosures_button is not None
+    may_record = has_permission(role, Permission.EXPORT)
+    assert dialog.disclosures_button.isEnabled() is may_record
+    if role is Role.READ_ONLY:
+        assert not may_record
+        assert "may not record" in dialog.disclosures_button.toolTip()
 
 
 def test_special_categories_are_locked_until_written_consent(

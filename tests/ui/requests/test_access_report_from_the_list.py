@@ -13,6 +13,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
 
+from privacycrm_desktop.domain.access import Permission, Role, has_permission
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
@@ -233,3 +234,20 @@ def test_screenshots_of_the_access_report_dialog(
     new.show()
     save(new, f"new-request-{language}", settle=True)
     dialog.reject()
+
+
+@pytest.mark.parametrize(
+    "role", [r for r in Role if not has_permission(r, Permission.ACCESS_REPORT)]
+)
+def test_ctrl_r_says_why_for_a_role_that_may_not_make_access_reports(
+    qtbot: QtBot, services: Services, owner: Actor, tmp_path: Path, role: Role
+) -> None:
+    zoe(services, owner)
+    services.auth.add_user(owner, "staff", "staff password 1", role)
+    staff = services.auth.login("staff", "staff password 1")
+    window = _window(qtbot, services, staff, tmp_path)
+    assert window.access_report_action not in window.contacts_menu.actions()
+    _select_first(qtbot, window)
+    qtbot.keyClick(window.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert window.statusBar().currentMessage() == "Your role may not make access reports."
+    assert not window.findChildren(AccessReportDialog)

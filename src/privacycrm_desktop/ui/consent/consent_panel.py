@@ -117,6 +117,12 @@ class ConsentDialog(QDialog):
         if disclosures is not None:
             self.disclosures_button = QPushButton(_("&Disclosures to third parties..."))
             self.disclosures_button.clicked.connect(self.open_disclosures)
+            if not has_permission(actor.role, Permission.EXPORT):
+                # Recording a disclosure passes data on: the export permission's.
+                self.disclosures_button.setEnabled(False)
+                self.disclosures_button.setToolTip(
+                    _("Your role may not record disclosures to third parties.")
+                )
             bottom.addWidget(self.disclosures_button)
         bottom.addStretch(1)
         bottom.addWidget(buttons)

@@ -253,6 +253,7 @@ def start_access_report(
 def add_action(window: QMainWindow, actor: Actor) -> QAction:
     """Contacts > Access report... (Ctrl+R) on the main *window*, calling its
     ``export_access_report_for_selected``; in the menu only for the roles that may make one.
+    Ctrl+R works for every role: the others are told why nothing opens.
     """
     action = QAction(_("&Access report..."), window)
     action.setShortcut(QKeySequence("Ctrl+R"))
@@ -260,7 +261,7 @@ def add_action(window: QMainWindow, actor: Actor) -> QAction:
     menu: QMenu = getattr(window, "contacts_menu")  # noqa: B009 (idem)
     if has_permission(actor.role, Permission.ACCESS_REPORT):
         menu.addAction(action)
-        window.addAction(action)
+    window.addAction(action)
     return action
 
 
@@ -269,7 +270,10 @@ def for_selected(
 ) -> AccessReportDialog | None:
     """The access report of the contact selected in *window*'s list; without one, the
     status bar says to select one first."""
-    if not has_permission(actor.role, Permission.ACCESS_REPORT) or window.locked:
+    if window.locked:
+        return None
+    if not has_permission(actor.role, Permission.ACCESS_REPORT):
+        window.statusBar().showMessage(_("Your role may not make access reports."), 5000)
         return None
     index = window.view.currentIndex()
     contact = window.model.contact_at(index.row()) if index.isValid() else None
