@@ -41,6 +41,7 @@ from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
 from privacycrm_desktop.ui.startup.lock_screen import LockScreen
+from privacycrm_desktop.ui.startup.lock_switches import Switch, switch_back, switch_off_all_but
 from privacycrm_desktop.ui.startup.start_choices import StartChoicesMixin
 from privacycrm_desktop.ui.tags.tag_menu import add_tag_actions
 
@@ -159,7 +160,7 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         # The lock screen takes the list's place; the list's model is emptied meanwhile.
         self.lock_screen = LockScreen(self._services.auth, self._actor)
         self.lock_screen.unlocked.connect(self.unlock)
-        self._before_lock: dict[QAction | QShortcut | QWidget, bool] = {}
+        self._before_lock: dict[Switch, bool] = {}
         self.pages = QStackedWidget()
         self.pages.addWidget(central)
         self.pages.addWidget(self.lock_screen)
@@ -502,7 +503,7 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         self.search.clear()
         self.search.blockSignals(False)
         self.model.clear()
-        self._disable_all_but_unlocking()
+        self._before_lock = switch_off_all_but(self, self.unlocking_actions())
         self.pages.setCurrentWidget(self.lock_screen)
         self.lock_screen.reset()
 
@@ -511,23 +512,6 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         own: list[QAction | QShortcut] = [*self.lock_screen.findChildren(QAction)]
         own += self.lock_screen.findChildren(QShortcut)
         return [*own, self.quit_action]
-
-    def _disable_all_but_unlocking(self) -> None:
-        """Every action and shortcut of the window off (menus, shortcuts added by any
-        module, status-bar links), remembering each one's state for the unlock."""
-        keep = self.unlocking_actions()
-        switches: list[QAction | QShortcut | QWidget] = [self.menuBar(), self.statusBar()]
-        switches += self.findChildren(QAction)
-        switches += self.findChildren(QShortcut)
-        self._before_lock = {s: s.isEnabled() for s in switches if s not in keep}
-        for switch in self._before_lock:
-            switch.setEnabled(False)
-
-    def _restore_after_lock(self) -> None:
-        for switch, enabled in self._before_lock.items():
-            switch.setEnabled(enabled)
-        self._before_lock = {}
-        self._update_export_action()  # the selection is gone with the list
 
     def unlock(self, actor: Actor) -> None:
         """Back to the list once the password was right."""
@@ -538,7 +522,8 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
             )
             self.close()
             return
-        self._restore_after_lock()
+        switch_back(self._before_lock)
+        self._update_export_action()  # the selection went with the list
         self.model.set_query("")
         self.model.refresh()
         self.pages.setCurrentIndex(0)
