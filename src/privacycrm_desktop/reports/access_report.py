@@ -181,8 +181,10 @@ def source_text(lang: str, source: ReportSource) -> str:
     description = source.description.strip()
     for name in sorted(names, key=len, reverse=True):
         if description.casefold().startswith(name):
-            rest = description[len(name) :]
-            if not rest or rest[0] in " ,:;-–(":
+            rest = description[len(name) :].lstrip()
+            # Only the kind followed by a separator: "Phone call to the shop" is a
+            # description of its own, kept whole.
+            if not rest or rest[0] in ",:;-–(":
                 description = rest.strip(" ,:;-–")
                 break
     if not description:

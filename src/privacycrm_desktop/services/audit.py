@@ -13,9 +13,8 @@ from typing import TextIO
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.domain.access import Permission, has_permission, require
+from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
-from privacycrm_desktop.domain.contacts import display_name
 from privacycrm_desktop.domain.csv_cells import neutralise
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.audit_anchor import (
@@ -28,7 +27,7 @@ from privacycrm_desktop.persistence.audit_anchor import (
 )
 from privacycrm_desktop.persistence.backup import DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.dialect import take_audit_turn
-from privacycrm_desktop.persistence.models import AuditEvent, Contact, Setting, User
+from privacycrm_desktop.persistence.models import AuditEvent, Setting, User
 from privacycrm_desktop.persistence.postgres.roles import server_functions
 from privacycrm_desktop.persistence.server_writes import (
     LoggedWrite,
@@ -202,8 +201,8 @@ class AuditEventInfo:
     entity: str
     entity_id: str
     detail: str
-    #: The record's name as the viewer may read it: a user's name, a contact's name for a
-    #: role that may see contacts; empty otherwise (the viewer shows kind and number).
+    #: The record's name as the viewer shows it: a user's name; empty otherwise (the viewer
+    #: shows the kind and number: "Contact no. 12").
     record_name: str = ""
 
 
@@ -239,24 +238,15 @@ def _ids(events: Sequence[AuditEvent], entity: str) -> set[int]:
 def _record_names(
     session: Session, actor: Actor, events: Sequence[AuditEvent]
 ) -> dict[tuple[str, str], str]:
-    """The names of the users and contacts *events* touched, as *actor* may read them."""
+    """The names of the users *events* touched (staff accounts, not contacts)."""
     names: dict[tuple[str, str], str] = {}
     if users := _ids(events, "app_user"):
         for user_id, username in session.execute(
             select(User.id, User.username).where(User.id.in_(users))
         ):
             names[("app_user", str(user_id))] = username
-    contacts = _ids(events, "contact")
-    if contacts and has_permission(actor.role, Permission.VIEW_CONTACTS):
-        rows = session.execute(
-            select(Contact.id, Contact.first_name, Contact.last_name, Contact.organisation).where(
-                Contact.id.in_(contacts)
-            )
-        )
-        for contact_id, first, last, organisation in rows:
-            name = display_name(first or "", last or "", organisation or "")
-            if name:
-                names[("contact", str(contact_id))] = name
+    # A contact stays "Contact no. N": the trail holds no personal value, also not as the
+    # viewer shows it (it outlives an erasure, and the field matrix may hide the name).
     return names
 
 

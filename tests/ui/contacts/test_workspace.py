@@ -504,3 +504,20 @@ def test_alt_letters_are_unique_in_the_window(
     window.apply_search()
     shown = letters()
     assert not {k: v for k, v in shown.items() if len(v) > 1}
+
+
+def test_a_current_customer_is_kept_as_long_as_the_relationship_lasts(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    source = SourceInput(SourceKind.SALE, "Shop", dt.date(2024, 1, 5))
+    services.contacts.create(
+        owner,
+        ContactInput(first_name="Katrien", last_name="Aerts", relationship=Relationship.CUSTOMER),
+        source,
+    )
+    window = open_window(qtbot, services, owner)
+    select(window, 0)
+    qtbot.waitUntil(lambda: window.card.contact_id is not None, timeout=2000)
+    body = window.card.body.text()
+    assert "Not computed yet" not in body
+    assert "As long as a purpose lasts" in body

@@ -225,6 +225,8 @@ def test_the_counts_are_said_for_one_and_for_several() -> None:
         ("Business card, Horeca fair Gent", "Business card: Horeca fair Gent"),
         ("Visitekaartje: beurs", "Business card: beurs"),
         ("Business cards of 2024", "Business card: Business cards of 2024"),
+        ("Business card from the fair", "Business card: Business card from the fair"),
+        ("Business card - fair", "Business card: fair"),
     ],
 )
 def test_a_source_is_named_without_repeating_its_kind(description: str, shown: str) -> None:

@@ -8,6 +8,7 @@ channel starts unticked (rule 1); opt-outs, soft opt-ins and scans stay in that 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from PySide6.QtWidgets import (
@@ -35,6 +36,7 @@ from privacycrm_desktop.domain.purposes import LegalBasis
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import _
 from privacycrm_desktop.services.consent_dto import ConsentInput, PurposeInfo
+from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 
 #: Ways an opt-in can be given (a sale or an unsubscribe link is no opt-in: rule 1).
@@ -85,7 +87,11 @@ class ConsentSection(QGroupBox):
         self._row(form, "method", _("How:"), self.method)
 
         self.evidence = QLineEdit()
-        self.evidence.setPlaceholderText(_("For example: web form 2026-03-02 12:14, ref. 4711"))
+        self.evidence.setPlaceholderText(
+            _("For example: web form {date} {time}, ref. 4711").format(
+                date=format_date(dt.date(2026, 3, 2)), time="12:14"
+            )
+        )
         self._row(form, "evidence", _("Evidence:"), self.evidence)
         note = QLabel(
             _(

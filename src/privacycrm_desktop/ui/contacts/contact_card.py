@@ -239,9 +239,14 @@ class ContactCardWidget(QScrollArea):
     @staticmethod
     def _keep_text(card: ContactCard) -> str:
         until = card.detail.keep_until
-        if until is None:
+        if until is None and not card.keep_reason:
             return _("Not computed yet.")
-        when = _("As long as a purpose lasts") if until == OPEN_ENDED else format_date(until)
+        # No date with a reason: kept while the reason lasts (a current customer's
+        # relationship), as services.retention stores an open-ended date.
+        if until is None or until == OPEN_ENDED:
+            when = _("As long as a purpose lasts")
+        else:
+            when = format_date(until)
         reason = card.keep_reason
         why = card.keep_purpose or REASON_LABELS.get(reason, "")
         if not why:
