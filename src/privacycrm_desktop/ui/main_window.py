@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -41,6 +41,7 @@ from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
 from privacycrm_desktop.ui.startup.lock_screen import LockScreen
+from privacycrm_desktop.ui.startup.lock_switches import Switch, switch_back, switch_off_all_but
 from privacycrm_desktop.ui.startup.start_choices import StartChoicesMixin
 from privacycrm_desktop.ui.tags.tag_menu import add_tag_actions
 
@@ -159,6 +160,7 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         # The lock screen takes the list's place; the list's model is emptied meanwhile.
         self.lock_screen = LockScreen(self._services.auth, self._actor)
         self.lock_screen.unlocked.connect(self.unlock)
+        self._before_lock: dict[Switch, bool] = {}
         self.pages = QStackedWidget()
         self.pages.addWidget(central)
         self.pages.addWidget(self.lock_screen)
@@ -501,12 +503,15 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         self.search.clear()
         self.search.blockSignals(False)
         self.model.clear()
-        self.menuBar().setEnabled(False)
-        for action in (self.new_action, self.open_action, self.find_action, self.lock_action):
-            action.setEnabled(False)
-        self.import_action.setEnabled(False)
+        self._before_lock = switch_off_all_but(self, self.unlocking_actions())
         self.pages.setCurrentWidget(self.lock_screen)
         self.lock_screen.reset()
+
+    def unlocking_actions(self) -> list[QAction | QShortcut]:
+        """What stays usable while locked: the lock screen's own, and Quit."""
+        own: list[QAction | QShortcut] = [*self.lock_screen.findChildren(QAction)]
+        own += self.lock_screen.findChildren(QShortcut)
+        return [*own, self.quit_action]
 
     def unlock(self, actor: Actor) -> None:
         """Back to the list once the password was right."""
@@ -517,11 +522,8 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
             )
             self.close()
             return
-        self.menuBar().setEnabled(True)
-        self.new_action.setEnabled(has_permission(actor.role, Permission.CREATE_CONTACTS))
-        self.import_action.setEnabled(has_permission(actor.role, Permission.IMPORT))
-        for action in (self.open_action, self.find_action, self.lock_action):
-            action.setEnabled(True)
+        switch_back(self._before_lock)
+        self._update_export_action()  # the selection went with the list
         self.model.set_query("")
         self.model.refresh()
         self.pages.setCurrentIndex(0)

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QMessageBox, QPushButton
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -175,11 +175,72 @@ def test_the_menu_entry_opens_the_window(qtbot: QtBot, services: Services, owner
     dialogs[0].close()
 
 
+def _visible_texts(dialog: CompaniesDialog) -> list[str]:
+    texts = [label.text() for label in dialog.findChildren(QLabel) if label.isVisible()]
+    return texts + [b.text() for b in dialog.findChildren(QPushButton) if b.isVisible()]
+
+
+def test_without_companies_the_window_says_what_to_do(
+    qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog = CompaniesDialog(services, owner)
+    qtbot.addWidget(dialog)
+    dialog.resize(1024, 600)
+    dialog.show()
+    texts = _visible_texts(dialog)
+    assert "No companies yet: add the first one." in texts
+    assert "Choose a company in the list." not in texts  # no empty card beside it
+    assert not dialog.view.isVisible()
+    # One Add button, the empty state's; Ctrl+N still reaches it.
+    assert texts.count("&Add company...") == 1
+    assert dialog.empty_add_button.isVisible()
+    assert dialog.empty_add_button.shortcut() == QKeySequence(QKeySequence.StandardKey.New)
+
+    def fill(editor: CompanyEditorDialog) -> int:
+        editor.set_text("name", "Smeets & Zonen")
+        editor.source_description.setText("Telefoon")
+        return QDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(CompanyEditorDialog, "exec", fill)
+    dialog.empty_add_button.click()
+    assert dialog.model.rowCount() == 1
+    assert dialog.view.isVisible()
+    assert dialog.card.title.text() == "Smeets & Zonen"
+    assert "No companies yet: add the first one." not in _visible_texts(dialog)
+    # A search that finds nothing says so and offers to clear it.
+    dialog.search.setText("Zzz")
+    dialog.reload()
+    assert "No company matches “Zzz”." in _visible_texts(dialog)
+    assert dialog.add_button.isVisible()
+    dialog.clear_search_button.click()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1)
+    assert dialog.view.isVisible()
+
+
+def test_without_companies_a_read_only_role_is_not_offered_to_add(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    services.auth.add_user(owner, "reader", "reader password 1", Role.READ_ONLY)
+    reader = services.auth.login("reader", "reader password 1")
+    dialog = CompaniesDialog(services, reader)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    texts = _visible_texts(dialog)
+    assert "No companies yet." in texts
+    assert "&Add company..." not in texts
+
+
 @pytest.mark.parametrize("language", ["nl", "fr"])
 def test_screenshots_of_the_companies_window(
     qtbot: QtBot, services: Services, owner: Actor, language: str
 ) -> None:
     apply_language(language)
+    first = CompaniesDialog(services, owner)
+    qtbot.addWidget(first)
+    first.resize(1024, 600)
+    first.show()
+    assert first.empty_state.isVisible()
+    save(first, f"{language}-companies-window-empty", settle=True)
     _fill(services, owner)
     dialog = CompaniesDialog(services, owner)
     qtbot.addWidget(dialog)
@@ -191,6 +252,13 @@ def test_screenshots_of_the_companies_window(
         if label.isVisible() and not label.wordWrap():
             assert label.width() >= label.sizeHint().width() - 1, label.text()
     save(dialog, f"{language}-companies-window", settle=True)
+    empty = CompaniesDialog(services, owner)
+    qtbot.addWidget(empty)
+    empty.resize(1024, 600)
+    empty.show()
+    empty.search.setText("Zzz")
+    empty.reload()
+    save(empty, f"{language}-companies-window-no-match", settle=True)
     editor = CompanyEditorDialog(BREWERY)
     qtbot.addWidget(editor)
     editor.show()

@@ -229,6 +229,22 @@ def test_clicking_a_count_in_the_status_bar_shows_those_contacts(
     assert shown_ids(window) == {views_db["expiring"]}
 
 
+def test_a_count_in_the_status_bar_shows_nothing_while_locked(
+    qtbot: QtBot, services: Services, owner: Actor, views_db: dict[str, int]
+) -> None:
+    window = open_window(qtbot, services, owner)
+    window.retention.update()
+    links = re.findall(r'href="([^"]+)"', window.retention.status.text())
+    assert links
+    window.lock()
+    assert not window.statusBar().isEnabled()  # no click reaches a link
+    for link in links:
+        window.retention.status.linkActivated.emit(link)
+        assert window.model.rowCount() == 0
+        assert window.model.contact_at(0) is None
+        assert window.locked
+
+
 def test_the_list_sorts_by_keep_until(
     qtbot: QtBot, services: Services, owner: Actor, views_db: dict[str, int]
 ) -> None:

@@ -249,5 +249,6 @@ def test_ctrl_r_says_why_for_a_role_that_may_not_make_access_reports(
     assert window.access_report_action not in window.contacts_menu.actions()
     _select_first(qtbot, window)
     qtbot.keyClick(window.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyRelease(window.view, Qt.Key.Key_Control)  # no Ctrl left held for later tests
     assert window.statusBar().currentMessage() == "Your role may not make access reports."
     assert not window.findChildren(AccessReportDialog)

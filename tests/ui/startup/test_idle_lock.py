@@ -7,7 +7,8 @@ import time
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QAction, QKeyEvent, QShortcut
+from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.access import Role
@@ -18,6 +19,13 @@ from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.startup.idle import IdleWatcher, ManualClock, SuspendAwareClock
 
 OWNER_PASSWORD = "correct horse battery"
+PASSWORD = "a staff member's password"
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+
+
+def make_user(services: Services, owner: Actor, role: Role) -> Actor:
+    services.auth.add_user(owner, role.value, PASSWORD, role)
+    return services.auth.login(role.value, PASSWORD)
 
 
 def test_the_default_clock_counts_suspend() -> None:
@@ -89,6 +97,50 @@ def test_window_locks_hides_data_and_unlocks(
     assert not window.locked
     assert window.model.rowCount() == 20
     assert window.menuBar().isEnabled()
+    window.close()
+
+
+def _switches(window: MainWindow) -> list[QAction | QShortcut]:
+    return [*window.findChildren(QAction), *window.findChildren(QShortcut)]
+
+
+def _name(switch: QAction | QShortcut) -> str:
+    if isinstance(switch, QAction):
+        return f"{switch.text()!r} {switch.shortcut().toString()}"
+    return f"shortcut {switch.key().toString()}"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_lock_disables_every_action_and_shortcut_but_unlocking(
+    qtbot: QtBot, services: Services, owner: Actor, role: Role
+) -> None:
+    services.demo.generate(owner, 5, seed=2)
+    actor = owner if role is Role.OWNER else make_user(services, owner, role)
+    window = _window(qtbot, services, actor, ManualClock())
+    window.view.selectRow(0)
+    before = {switch: switch.isEnabled() for switch in _switches(window)}
+    assert window.companies_action in before  # a shortcut added by another module
+    window.lock()
+    # Unlocking needs only the lock screen's own; Quit leaves without showing anything.
+    allowed = {window.quit_action, *window.lock_screen.findChildren(QAction)}
+    enabled = [_name(s) for s in _switches(window) if s.isEnabled() and s not in allowed]
+    assert enabled == []
+    assert not window.menuBar().isEnabled()
+    # Ctrl+Shift+K and the like reach nothing.
+    opened: list[str] = []
+    window.companies_action.triggered.connect(lambda: opened.append("companies"))
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier | SHIFT)
+    qtbot.keyRelease(window, Qt.Key.Key_Control)  # no modifier left held for later tests
+    assert opened == []
+    assert not any(d.isVisible() for d in window.findChildren(QDialog))
+    window.lock_screen.password.setText(OWNER_PASSWORD if role is Role.OWNER else PASSWORD)
+    window.lock_screen.try_unlock()
+    assert not window.locked
+    after = {switch: switch.isEnabled() for switch in _switches(window)}
+    # As before, except what follows the (now empty) selection.
+    changed = [_name(s) for s in before if after.get(s) != before[s]]
+    assert changed in ([], [_name(window.export_action)])
+    assert window.statusBar().isEnabled()
     window.close()
 
 

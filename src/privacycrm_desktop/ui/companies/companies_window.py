@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -256,6 +257,7 @@ class CompaniesDialog(QDialog):
         self.left_button.setEnabled(False)
         self.left_button.setVisible(self._may_link)
         self._make_list()
+        self._make_empty_state(writable)
         self.count_label = QLabel()
         self.card = CompanyCard()
         self.card.people_view.selectionModel().selectionChanged.connect(
@@ -279,6 +281,52 @@ class CompaniesDialog(QDialog):
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.doubleClicked.connect(lambda _index: self.edit_company())
 
+    def _make_empty_state(self, writable: bool) -> None:
+        """What the list's place shows without a company: why, and the way on."""
+        self.empty_state = QWidget()
+        self.empty_state.setObjectName("empty_state")
+        self.empty_message = QLabel()
+        self.empty_message.setWordWrap(True)
+        self.empty_message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_add_button = QPushButton(_("&Add company..."))
+        self.empty_add_button.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
+        self.empty_add_button.clicked.connect(self.add_company)
+        self.empty_add_button.setVisible(writable)
+        self.clear_search_button = QPushButton(_("&Clear the search"))
+        self.clear_search_button.clicked.connect(self.search.clear)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.empty_add_button)
+        buttons.addWidget(self.clear_search_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self.empty_state)
+        layout.addStretch(1)
+        layout.addWidget(self.empty_message)
+        layout.addLayout(buttons)
+        layout.addStretch(2)
+        self.list_pages = QStackedWidget()
+        self.list_pages.addWidget(self.view)
+        self.list_pages.addWidget(self.empty_state)
+
+    def _show_empty_state(self, query: str) -> None:
+        """The list, or when it has no row, why and what to do (and no card beside it)."""
+        empty = self.model.rowCount() == 0
+        self.list_pages.setCurrentWidget(self.empty_state if empty else self.view)
+        self.card_pane.setVisible(not empty)
+        # The empty state's own Add button takes the bottom one's place (and its keys).
+        self.add_button.setVisible(not empty or bool(query))
+        self.empty_add_button.setVisible(self.add_button.isEnabled() and not query)
+        self.clear_search_button.setVisible(bool(query))
+        if not empty:
+            return
+        if query:
+            text = _("No company matches “{query}”.").format(query=query)
+        elif self.add_button.isEnabled():
+            text = _("No companies yet: add the first one.")
+        else:
+            text = _("No companies yet.")
+        self.empty_message.setText(text)
+
     def _lay_out(self) -> None:
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -287,12 +335,12 @@ class CompaniesDialog(QDialog):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.search)
-        left_layout.addWidget(self.view, 1)
+        left_layout.addWidget(self.list_pages, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
         bottom.addWidget(self.add_button)
         left_layout.addLayout(bottom)
-        right = QWidget()
+        right = self.card_pane = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(scroll, 1)
@@ -330,6 +378,7 @@ class CompaniesDialog(QDialog):
             self.count_label.setText(describe_error(error))
             return
         self.model.set_rows(rows)
+        self._show_empty_state(query)
         self.count_label.setText(
             ngettext("{shown} of {total} company", "{shown} of {total} companies", total).format(
                 shown=len(rows), total=total

@@ -207,7 +207,10 @@ class WorkspaceMixin(_Base):
         self.model.set_view(view)
 
     def apply_status_link(self, link: str) -> None:
-        """A count in the status bar was clicked ("expired", "expiring"): show them."""
+        """A count in the status bar was clicked ("expired", "expiring"): show them
+        (not while locked: the list stays empty until the password is given)."""
+        if self.locked:  # type: ignore[attr-defined]
+            return
         self.apply_view(ListFilter(ContactFilter(link)))
 
     def clear_search(self) -> None:

@@ -51,7 +51,8 @@ def add_requests_menu(window: QMainWindow, services: Services, actor: Actor) -> 
     def update() -> None:
         show(services.requests.attention(actor))
 
-    notice.linkActivated.connect(lambda _link: open_register())
+    # A disabled status bar (the idle lock) opens nothing.
+    notice.linkActivated.connect(lambda _link: notice.isEnabled() and open_register())
     action = menu.addAction(_("Requests &register..."))
     action.triggered.connect(open_register)
     update()
