@@ -28,7 +28,7 @@ from privacycrm_desktop.persistence.audit_anchor import (
 )
 from privacycrm_desktop.persistence.backup import DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.dialect import take_audit_turn
-from privacycrm_desktop.persistence.models import AuditEvent, Contact, Setting, User
+from privacycrm_desktop.persistence.models import AuditEvent, Contact, Purpose, Setting, User
 from privacycrm_desktop.persistence.postgres.roles import server_functions
 from privacycrm_desktop.persistence.server_writes import (
     LoggedWrite,
@@ -239,8 +239,22 @@ def _ids(events: Sequence[AuditEvent], entity: str) -> set[int]:
 def _record_names(
     session: Session, actor: Actor, events: Sequence[AuditEvent]
 ) -> dict[tuple[str, str], str]:
-    """The names of the users and contacts *events* touched, as *actor* may read them."""
+    """The names of the users, purposes and contacts *events* touched, as *actor* may
+    read them."""
     names: dict[tuple[str, str], str] = {}
+    # A purpose is recorded by its code (an export's, "customer_relationship"): its name
+    # in the register reads better.
+    codes = {e.entity_id for e in events if e.entity == "purpose" and e.entity_id}
+    if codes:
+        for code, name in session.execute(
+            select(Purpose.code, Purpose.name).where(Purpose.code.in_(codes))
+        ):
+            names[("purpose", code)] = name
+        if numbers := {int(c) for c in codes if c.isdigit()}:
+            for purpose_id, name in session.execute(
+                select(Purpose.id, Purpose.name).where(Purpose.id.in_(numbers))
+            ):
+                names.setdefault(("purpose", str(purpose_id)), name)
     if users := _ids(events, "app_user"):
         for user_id, username in session.execute(
             select(User.id, User.username).where(User.id.in_(users))
