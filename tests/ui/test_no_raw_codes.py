@@ -200,6 +200,15 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         selection = SelectedContacts("", next(iter(ContactSort)), False, ((0, total - 1),), total)
         return ExportDialog(o.services, o.owner, selection)
 
+    def new_request(o: Office) -> QWidget:
+        dialog = NewRequestDialog(
+            lambda q: o.services.contacts.page(o.owner, query=q, limit=50),
+            o.services.requests.today(),
+        )
+        dialog.query.setText("Lefèvre")
+        dialog.find_contacts()  # the people found, by name, without their number
+        return dialog
+
     def audit(o: Office) -> QWidget:
         return AuditViewerDialog(o.services.audit, o.owner, o.services.requests.today())
 
@@ -248,10 +257,7 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         "StatementDialog": lambda o: StatementDialog(o.services.statements, o.owner),
         "ContactEditorDialog": lambda o: ContactEditorDialog(o.services.contacts, o.owner, o.zoe),
         "MainWindow": main_window,
-        "NewRequestDialog": lambda o: NewRequestDialog(
-            lambda q: o.services.contacts.page(o.owner, query=q, limit=50),
-            o.services.requests.today(),
-        ),
+        "NewRequestDialog": new_request,
         "LetterDialog": lambda o: LetterDialog(o.services, o.owner, o.request_info()),
         "RequestsDialog": lambda o: RequestsDialog(o.services, o.owner),
         "CleanupWizard": lambda o: CleanupWizard(o.services, o.owner),
