@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, has_permission, require
 from privacycrm_desktop.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
+from privacycrm_desktop.domain.audit_actions import split_detail
 from privacycrm_desktop.domain.contacts import display_name
 from privacycrm_desktop.domain.csv_cells import neutralise
 from privacycrm_desktop.domain.text import N_
@@ -28,7 +29,14 @@ from privacycrm_desktop.persistence.audit_anchor import (
 )
 from privacycrm_desktop.persistence.backup import DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.dialect import take_audit_turn
-from privacycrm_desktop.persistence.models import AuditEvent, Contact, Purpose, Setting, User
+from privacycrm_desktop.persistence.models import (
+    AuditEvent,
+    Contact,
+    Purpose,
+    Recipient,
+    Setting,
+    User,
+)
 from privacycrm_desktop.persistence.postgres.roles import server_functions
 from privacycrm_desktop.persistence.server_writes import (
     LoggedWrite,
@@ -205,6 +213,13 @@ class AuditEventInfo:
     #: The record's name as the viewer may read it: a user's name, a contact's name for a
     #: role that may see contacts; empty otherwise (the viewer shows kind and number).
     record_name: str = ""
+    #: Names for the detail's values that are codes or numbers of the register: a purpose's
+    #: code, a recipient's number in the ledger, as (key, value, name).
+    value_names: tuple[tuple[str, str, str], ...] = ()
+
+    def names(self) -> dict[tuple[str, str], str]:
+        """The detail's values with a name, by (key, value)."""
+        return {(key, value): name for key, value, name in self.value_names}
 
 
 def _filtered(query: Select[tuple[AuditEvent]], where: AuditFilter) -> Select[tuple[AuditEvent]]:
@@ -234,6 +249,28 @@ def _info(event: AuditEvent) -> AuditEventInfo:
 
 def _ids(events: Sequence[AuditEvent], entity: str) -> set[int]:
     return {int(e.entity_id) for e in events if e.entity == entity and e.entity_id.isdigit()}
+
+
+def _detail_names(session: Session, events: Sequence[AuditEvent]) -> dict[tuple[str, str], str]:
+    """The names of the purposes (by code) and recipients (by number) that *events*'
+    details mention, by (key, value)."""
+    wanted: dict[str, set[str]] = {"purpose": set(), "recipient": set()}
+    for event in events:
+        for part in split_detail(event.detail):
+            if part.key in wanted and part.value:
+                wanted[part.key].add(part.value)
+    names: dict[tuple[str, str], str] = {}
+    if codes := wanted["purpose"]:
+        for code, name in session.execute(
+            select(Purpose.code, Purpose.name).where(Purpose.code.in_(codes))
+        ):
+            names[("purpose", code)] = name
+    if numbers := {int(v) for v in wanted["recipient"] if v.isdigit()}:
+        for recipient_id, name in session.execute(
+            select(Recipient.id, Recipient.name).where(Recipient.id.in_(numbers))
+        ):
+            names[("recipient", str(recipient_id))] = name
+    return names
 
 
 def _record_names(
@@ -447,8 +484,17 @@ class AuditService:
         with self._uow() as uow:
             events = uow.session.scalars(query.offset(max(0, offset)).limit(limit)).all()
             names = _record_names(uow.session, actor, events)
+            values = _detail_names(uow.session, events)
             return [
-                dataclasses.replace(_info(e), record_name=names.get((e.entity, e.entity_id), ""))
+                dataclasses.replace(
+                    _info(e),
+                    record_name=names.get((e.entity, e.entity_id), ""),
+                    value_names=tuple(
+                        (p.key, p.value, values[(p.key, p.value)])
+                        for p in split_detail(e.detail)
+                        if (p.key, p.value) in values
+                    ),
+                )
                 for e in events
             ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 
 from privacycrm_desktop.domain.access import FIELD_ACCESS_LABELS, ROLE_LABELS
 from privacycrm_desktop.domain.audit_actions import (
@@ -178,17 +179,23 @@ def _free_text(value: str, language: str) -> str:
     return _value("", value, language)
 
 
-def describe_part(part: DetailPart, language: str) -> str:
-    """One part of a detail: "role: Privacy officer"."""
+def describe_part(
+    part: DetailPart, language: str, names: Mapping[tuple[str, str], str] | None = None
+) -> str:
+    """One part of a detail: "role: Privacy officer"; *names* names values of the
+    register (a purpose's code, a recipient's number)."""
     if not part.key:
         return _free_text(part.value, language)
     label = DETAIL_LABELS.get(part.key)
     name = tr_in(language, label) if label else part.key.replace("_", " ")
-    return tr_in(
-        language, "{name}: {value}", name=name, value=_value(part.key, part.value, language)
-    )
+    known = (names or {}).get((part.key, part.value))
+    value = known if known is not None else _value(part.key, part.value, language)
+    return tr_in(language, "{name}: {value}", name=name, value=value)
 
 
-def describe_detail(detail: str, language: str) -> str:
-    """An event's detail in words, its parts joined by " · "."""
-    return " · ".join(describe_part(p, language) for p in split_detail(detail))
+def describe_detail(
+    detail: str, language: str, names: Mapping[tuple[str, str], str] | None = None
+) -> str:
+    """An event's detail in words, its parts joined by " · "; *names* as for
+    :func:`describe_part`."""
+    return " · ".join(describe_part(p, language, names) for p in split_detail(detail))

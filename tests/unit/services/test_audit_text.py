@@ -10,7 +10,10 @@ import pytest
 
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.audit_actions import SYSTEM_ACTORS, AuditAction
+from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
+from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.export_formats import ExportFormat
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.services.audit_text import (
     describe_action,
     describe_actor,
@@ -18,6 +21,7 @@ from privacycrm_desktop.services.audit_text import (
     describe_record,
 )
 from privacycrm_desktop.services.backup.service import AUTOMATIC
+from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.exports import ExportRequest
 from privacycrm_desktop.services.registry import Services
@@ -141,3 +145,43 @@ def test_a_purpose_recorded_by_code_is_named(
     assert describe_record("purpose", "customer_relationship", "", "nl") == (
         "Doeleinde: customer relationship"
     )
+
+
+def test_a_detail_names_the_recipient_and_purpose_from_the_register(
+    services: Services, owner: Actor, tmp_path: Path
+) -> None:
+    services.exports.export(
+        owner,
+        ExportRequest(
+            format=ExportFormat.CSV, purpose="customer_relationship", recipient="Drukkerij NV"
+        ),
+        tmp_path / "all.csv",
+    )
+    event = next(e for e in services.audit.list_events(owner) if e.action == "export.contacts")
+    shown = describe_detail(event.detail, "en", event.names())
+    assert "recipient: Drukkerij NV" in shown
+    assert re.search(r"recipient: \d", describe_detail(event.detail, "en")) is not None
+
+    zoe = services.contacts.create(
+        owner,
+        ContactInput(first_name="Zoë", last_name="Lefèvre", emails=("zoe@example.be",)),
+        SourceInput(SourceKind.BUSINESS_CARD, "Salon", dt.date(2025, 2, 20)),
+    )
+    services.consent.record(
+        owner,
+        ConsentInput(
+            zoe,
+            "direct_marketing_consent",
+            Channel.EMAIL,
+            ConsentStatus.OPT_IN,
+            ConsentMethod.FORM_BOX_TICKED,
+            "web form 1",
+        ),
+    )
+    consent = next(e for e in services.audit.list_events(owner) if "purpose=" in e.detail)
+    purpose = next(
+        p for p in services.statements.purposes(owner) if p.code == "direct_marketing_consent"
+    )
+    shown = describe_detail(consent.detail, "en", consent.names())
+    assert f"purpose: {purpose.name}" in shown
+    assert "status: Opt-in" in shown

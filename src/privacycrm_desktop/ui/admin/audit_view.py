@@ -97,7 +97,7 @@ def _cell(event: AuditEventInfo, column: AuditColumn) -> str:
         AuditColumn.ID: format_number(event.id),
         AuditColumn.USER: describe_actor(event.actor, language),
         AuditColumn.ACTION: describe_action(event.action, language),
-        AuditColumn.DETAIL: describe_detail(event.detail, language),
+        AuditColumn.DETAIL: describe_detail(event.detail, language, event.names()),
     }
     return cells[column]
 
