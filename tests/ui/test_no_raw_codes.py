@@ -58,6 +58,8 @@ from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.requests import RequestInfo, RequestInput
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 
+from .screens import save
+
 GOOD = "another good password"
 CARD = SourceInput(SourceKind.BUSINESS_CARD, "Salon Batibouw", dt.date(2025, 2, 20))
 DEMO_COUNT = 3_500
@@ -535,5 +537,8 @@ def test_no_window_shows_a_raw_code_or_unformatted_number(
         qtbot.waitExposed(window)
         _exercise(qtbot, window)
         problems += [f"{name}: {p}" for p in problems_in(visible_texts(window), language)]
+        if name in ("AuditViewerDialog", "NewRequestDialog"):
+            window.resize(1024, 600)
+            save(window, f"{language}-words-{name}")
         window.close()
     assert not problems, "\n".join(problems)

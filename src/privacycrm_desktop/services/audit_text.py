@@ -92,6 +92,8 @@ _FLAGS = frozenset(
 _YES, _NO = N_("yes"), N_("no")
 #: Keys that name fields of a contact.
 _FIELD_LISTS = frozenset({"fields", "field", "restricted"})
+#: Records and values whose names the catalogue translates (the register's purposes).
+_TRANSLATED_NAMES = frozenset({"purpose"})
 
 
 def describe_action(action: str, language: str) -> str:
@@ -110,7 +112,8 @@ def describe_record(entity: str, entity_id: str, name: str, language: str) -> st
     """The record an event touched: the name when known, else its kind and number, or
     its kind and code in words ("Purpose: customer relationship")."""
     if name:
-        return name
+        # The register's own purposes are named in the catalogue; the owner's are as typed.
+        return tr_in(language, name) if entity in _TRANSLATED_NAMES else name
     label = ENTITY_LABELS.get(entity, OTHER_ENTITY if entity else "")
     if not label:
         return ""
@@ -189,7 +192,10 @@ def describe_part(
     label = DETAIL_LABELS.get(part.key)
     name = tr_in(language, label) if label else part.key.replace("_", " ")
     known = (names or {}).get((part.key, part.value))
-    value = known if known is not None else _value(part.key, part.value, language)
+    if known is None:
+        value = _value(part.key, part.value, language)
+    else:
+        value = tr_in(language, known) if part.key in _TRANSLATED_NAMES else known
     return tr_in(language, "{name}: {value}", name=name, value=value)
 
 

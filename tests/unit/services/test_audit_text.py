@@ -184,4 +184,9 @@ def test_a_detail_names_the_recipient_and_purpose_from_the_register(
     )
     shown = describe_detail(consent.detail, "en", consent.names())
     assert f"purpose: {purpose.name}" in shown
+    # The register's purposes in the reader's language.
+    assert "doeleinde: Direct marketing met toestemming" in describe_detail(
+        consent.detail, "nl", consent.names()
+    )
+    assert describe_record("purpose", "2", "Customer relationship", "fr") == "Relation client"
     assert "status: Opt-in" in shown
