@@ -35,10 +35,18 @@ from pytestqt.qtbot import QtBot
 
 import privacycrm_desktop.ui as ui_package
 from privacycrm_desktop.domain.access import Role
-from privacycrm_desktop.domain.audit_actions import ENTITY_LABELS, AuditAction
+from privacycrm_desktop.domain.audit_actions import (
+    ENTITY_LABELS,
+    INTERNAL_RECIPIENT,
+    SYSTEM_ACTORS,
+    AuditAction,
+)
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.export_csv import CsvProfile
 from privacycrm_desktop.domain.export_formats import ExportFormat
+from privacycrm_desktop.domain.export_vcard import VcardVersion
+from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
 from privacycrm_desktop.domain.requests import RequestKind
@@ -49,6 +57,8 @@ from privacycrm_desktop.services.exports import ExportRequest
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.requests import RequestInfo, RequestInput
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
+
+from .screens import save
 
 GOOD = "another good password"
 CARD = SourceInput(SourceKind.BUSINESS_CARD, "Salon Batibouw", dt.date(2025, 2, 20))
@@ -131,7 +141,21 @@ class Office:
             ),
             tmp_path / "zoe.csv",
         )
+        # A file kept within the company: its purpose is stored by code, its recipient
+        # as "internal", the fields left out by name.
+        services.exports.export(
+            owner,
+            ExportRequest(
+                format=ExportFormat.VCARD,
+                purpose="customer_relationship",
+                recipient="Onthaal",
+                recipient_kind=None,
+                contact_ids=(self.zoe,),
+            ),
+            tmp_path / "zoe.vcf",
+        )
         self.backup = services.backup.create(owner)
+        services.backup.create(None)  # an automatic one: the app is its actor
 
     def request_info(self) -> RequestInfo:
         return self.services.requests.get(self.owner, self.request)
@@ -177,6 +201,15 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         total = o.services.contacts.count(o.owner, "")
         selection = SelectedContacts("", next(iter(ContactSort)), False, ((0, total - 1),), total)
         return ExportDialog(o.services, o.owner, selection)
+
+    def new_request(o: Office) -> QWidget:
+        dialog = NewRequestDialog(
+            lambda q: o.services.contacts.page(o.owner, query=q, limit=50),
+            o.services.requests.today(),
+        )
+        dialog.query.setText("Lefèvre")
+        dialog.find_contacts()  # the people found, by name, without their number
+        return dialog
 
     def audit(o: Office) -> QWidget:
         return AuditViewerDialog(o.services.audit, o.owner, o.services.requests.today())
@@ -226,10 +259,7 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         "StatementDialog": lambda o: StatementDialog(o.services.statements, o.owner),
         "ContactEditorDialog": lambda o: ContactEditorDialog(o.services.contacts, o.owner, o.zoe),
         "MainWindow": main_window,
-        "NewRequestDialog": lambda o: NewRequestDialog(
-            lambda q: o.services.contacts.page(o.owner, query=q, limit=50),
-            o.services.requests.today(),
-        ),
+        "NewRequestDialog": new_request,
         "LetterDialog": lambda o: LetterDialog(o.services, o.owner, o.request_info()),
         "RequestsDialog": lambda o: RequestsDialog(o.services, o.owner),
         "CleanupWizard": lambda o: CleanupWizard(o.services, o.owner),
@@ -265,6 +295,8 @@ NOT_BUILT = {
     "RestoreConfirmDialog": "needs a restore plan of a second database: tests/ui/admin",
     "RecoveryDialog": "shown only when the database file is damaged: tests/ui/startup",
     "FirstRunWizard": "runs before any data exists: tests/ui/test_screenshots.py",
+    "EditorFormMixin": "a part of ContactEditorDialog, built as that",
+    "EditorFlowMixin": "a part of ContactEditorDialog, built as that",
 }
 
 
@@ -380,6 +412,30 @@ def _raw_code_patterns(language: str) -> list[tuple[str, re.Pattern[str]]]:
     ]
     patterns += [(f"language code {c}", re.compile(rf"^\s*{c}\s*$")) for c in LANGUAGES]
     patterns += [
+        ("snake_case code", re.compile(r"(?<![\w.@/\\{-])[a-z]+(?:_[a-z]+)+(?![\w.@/\\}-])")),
+        # Field names listed as stored ("birth date,notes"): people put a space after a comma.
+        ("list of codes", re.compile(r"[a-z],[a-z]")),
+    ]
+    # A code read as a record's number: "Purpose no. customer relationship".
+    patterns += [
+        (f"code as a number {label}", re.compile(re.escape(numbered) + r"[^\W\d]"))
+        for label in ENTITY_LABELS.values()
+        if "{id}" in label and (numbered := tr_in(language, label, id="")).rstrip() != numbered
+    ]
+    # An export's or a field's code as a detail's value ("format: csv", "notes, birth date").
+    values = [f.value for f in ExportFormat] + [p.value for p in CsvProfile]
+    values += [INTERNAL_RECIPIENT, *(v.value for v in VcardVersion)]
+    values += [name.replace("_", " ") for name in FIELDS_BY_NAME if "_" in name]
+    patterns += [
+        (f"code value {v}", re.compile(rf"(?:\s?:|,) {re.escape(v)}(?:,|\s·|$)")) for v in values
+    ]
+    # The app's own work named as it is stored ("automatic backup").
+    patterns += [
+        (f"system actor {a}", re.compile(rf"^{re.escape(a)}$"))
+        for a, label in SYSTEM_ACTORS.items()
+        if tr_in(language, label) != a
+    ]
+    patterns += [
         ("record id", re.compile(rf"\b(?:{'|'.join(ENTITY_LABELS)}) \d+|#\d+")),
         ("key=value", re.compile(r"\b[a-z_]{3,}=\S")),
         ("ISO date", re.compile(r"\d{4}-\d{2}-\d{2}")),
@@ -444,6 +500,12 @@ def test_the_checks_catch_what_they_are_for() -> None:
         ("f", "30820 verlopen"),
         ("g", "2026-03-01 10:00"),
         ("h", "identity, contact"),
+        ("i", "Doeleinde nr. customer_relationship"),
+        ("j", "Doeleinde nr. customer relationship"),
+        ("k", "formaat: csv · variant: privacycrm · ontvanger: internal"),
+        ("l", "restricted: birth date,notes"),
+        ("m", "automatic backup"),
+        ("n", "variante\u00a0: 4.0"),
     ]
     assert len({p.split(":")[0] for p in problems_in(iter(bad), "nl")}) == len(bad)
     good = [
@@ -454,6 +516,9 @@ def test_the_checks_catch_what_they_are_for() -> None:
         ("e", "+32 475 12 34 56"),
         ("f", "Gebruiker gedeactiveerd"),
         ("g", "12/03/2026"),
+        ("h", "formaat: vCard (adresboek) · variant: vCard 4.0 (huidige adresboeken)"),
+        ("i", "Doeleinde: customer relationship"),
+        ("j", "C:\\Users\\petra\\my_files\\zoe.csv"),
     ]
     assert problems_in(iter(good), "nl") == []
 
@@ -472,5 +537,8 @@ def test_no_window_shows_a_raw_code_or_unformatted_number(
         qtbot.waitExposed(window)
         _exercise(qtbot, window)
         problems += [f"{name}: {p}" for p in problems_in(visible_texts(window), language)]
+        if name in ("AuditViewerDialog", "NewRequestDialog"):
+            window.resize(1024, 600)
+            save(window, f"{language}-words-{name}")
         window.close()
     assert not problems, "\n".join(problems)

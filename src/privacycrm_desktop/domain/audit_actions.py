@@ -184,6 +184,16 @@ ENTITY_LABELS: dict[str, str] = {
 #: A record of a kind the list above does not name.
 OTHER_ENTITY = N_("Record no. {id}")
 
+#: Audit actors that are no person: the app itself did the work.
+AUTOMATIC_BACKUP_ACTOR = "automatic backup"
+INTEGRITY_CHECK_ACTOR = "integrity check"
+SYSTEM_ACTORS: dict[str, str] = {
+    AUTOMATIC_BACKUP_ACTOR: N_("Automatic backup"),
+    INTEGRITY_CHECK_ACTOR: N_("Integrity check"),
+}
+#: The recipient of an export whose file stays within the company.
+INTERNAL_RECIPIENT = "internal"
+
 #: What the keys of an event's detail are called.
 DETAIL_LABELS: dict[str, str] = {
     "access": N_("access"),
@@ -208,6 +218,7 @@ DETAIL_LABELS: dict[str, str] = {
     "contact": N_("contact"),
     "contacts": N_("contacts"),
     "count": N_("number"),
+    "disclosures": N_("disclosures"),
     "deferred": N_("recorded later"),
     "encrypted": N_("encrypted"),
     "field": N_("field"),
@@ -228,6 +239,7 @@ DETAIL_LABELS: dict[str, str] = {
     "recipient": N_("recipient"),
     "removed": N_("removed"),
     "request": N_("request"),
+    "restricted": N_("fields left out"),
     "role": N_("role"),
     "rows": N_("rows"),
     "second_folder": N_("second folder"),

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
+from privacycrm_desktop.domain.audit_actions import split_detail
 from privacycrm_desktop.domain.csv_cells import neutralise
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.audit_anchor import (
@@ -27,7 +28,13 @@ from privacycrm_desktop.persistence.audit_anchor import (
 )
 from privacycrm_desktop.persistence.backup import DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.dialect import take_audit_turn
-from privacycrm_desktop.persistence.models import AuditEvent, Setting, User
+from privacycrm_desktop.persistence.models import (
+    AuditEvent,
+    Purpose,
+    Recipient,
+    Setting,
+    User,
+)
 from privacycrm_desktop.persistence.postgres.roles import server_functions
 from privacycrm_desktop.persistence.server_writes import (
     LoggedWrite,
@@ -204,6 +211,13 @@ class AuditEventInfo:
     #: The record's name as the viewer shows it: a user's name; empty otherwise (the viewer
     #: shows the kind and number: "Contact no. 12").
     record_name: str = ""
+    #: Names for the detail's values that are codes or numbers of the register: a purpose's
+    #: code, a recipient's number in the ledger, as (key, value, name).
+    value_names: tuple[tuple[str, str, str], ...] = ()
+
+    def names(self) -> dict[tuple[str, str], str]:
+        """The detail's values with a name, by (key, value)."""
+        return {(key, value): name for key, value, name in self.value_names}
 
 
 def _filtered(query: Select[tuple[AuditEvent]], where: AuditFilter) -> Select[tuple[AuditEvent]]:
@@ -235,11 +249,47 @@ def _ids(events: Sequence[AuditEvent], entity: str) -> set[int]:
     return {int(e.entity_id) for e in events if e.entity == entity and e.entity_id.isdigit()}
 
 
+def _detail_names(session: Session, events: Sequence[AuditEvent]) -> dict[tuple[str, str], str]:
+    """The names of the purposes (by code) and recipients (by number) that *events*'
+    details mention, by (key, value)."""
+    wanted: dict[str, set[str]] = {"purpose": set(), "recipient": set()}
+    for event in events:
+        for part in split_detail(event.detail):
+            if part.key in wanted and part.value:
+                wanted[part.key].add(part.value)
+    names: dict[tuple[str, str], str] = {}
+    if codes := wanted["purpose"]:
+        for code, name in session.execute(
+            select(Purpose.code, Purpose.name).where(Purpose.code.in_(codes))
+        ):
+            names[("purpose", code)] = name
+    if numbers := {int(v) for v in wanted["recipient"] if v.isdigit()}:
+        for recipient_id, name in session.execute(
+            select(Recipient.id, Recipient.name).where(Recipient.id.in_(numbers))
+        ):
+            names[("recipient", str(recipient_id))] = name
+    return names
+
+
 def _record_names(
     session: Session, actor: Actor, events: Sequence[AuditEvent]
 ) -> dict[tuple[str, str], str]:
-    """The names of the users *events* touched (staff accounts, not contacts)."""
+    """The names of the users and purposes *events* touched (staff accounts and the
+    register, never contacts)."""
     names: dict[tuple[str, str], str] = {}
+    # A purpose is recorded by its code (an export's, "customer_relationship"): its name
+    # in the register reads better.
+    codes = {e.entity_id for e in events if e.entity == "purpose" and e.entity_id}
+    if codes:
+        for code, name in session.execute(
+            select(Purpose.code, Purpose.name).where(Purpose.code.in_(codes))
+        ):
+            names[("purpose", code)] = name
+        if numbers := {int(c) for c in codes if c.isdigit()}:
+            for purpose_id, name in session.execute(
+                select(Purpose.id, Purpose.name).where(Purpose.id.in_(numbers))
+            ):
+                names.setdefault(("purpose", str(purpose_id)), name)
     if users := _ids(events, "app_user"):
         for user_id, username in session.execute(
             select(User.id, User.username).where(User.id.in_(users))
@@ -423,8 +473,17 @@ class AuditService:
         with self._uow() as uow:
             events = uow.session.scalars(query.offset(max(0, offset)).limit(limit)).all()
             names = _record_names(uow.session, actor, events)
+            values = _detail_names(uow.session, events)
             return [
-                dataclasses.replace(_info(e), record_name=names.get((e.entity, e.entity_id), ""))
+                dataclasses.replace(
+                    _info(e),
+                    record_name=names.get((e.entity, e.entity_id), ""),
+                    value_names=tuple(
+                        (p.key, p.value, values[(p.key, p.value)])
+                        for p in split_detail(e.detail)
+                        if (p.key, p.value) in values
+                    ),
+                )
                 for e in events
             ]
 

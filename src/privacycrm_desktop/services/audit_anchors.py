@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.i18n import format_moment
 from privacycrm_desktop.persistence.audit_anchor import ChainPositions
 
 if TYPE_CHECKING:
@@ -282,11 +283,12 @@ ADDED_SERVER = N_(
 
 
 def _when(at: str) -> str:
-    """An ISO time as "2026-12-03 10:02" (the anchors' times are UTC or the app's clock)."""
+    """An ISO time (UTC) as local time in the current language: "7/12/2026 02:22"."""
     try:
-        return dt.datetime.fromisoformat(at).strftime("%Y-%m-%d %H:%M")
+        moment = dt.datetime.fromisoformat(at)
     except ValueError:
         return at
+    return format_moment(moment)
 
 
 def _point_problems(

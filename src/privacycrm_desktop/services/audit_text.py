@@ -6,21 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 
 from privacycrm_desktop.domain.access import FIELD_ACCESS_LABELS, ROLE_LABELS
 from privacycrm_desktop.domain.audit_actions import (
     DETAIL_LABELS,
     ENTITY_LABELS,
+    INTERNAL_RECIPIENT,
     OTHER_ENTITY,
+    SYSTEM_ACTORS,
     DetailPart,
     action_label,
     split_detail,
 )
-from privacycrm_desktop.domain.consent import CHANNEL_LABELS
+from privacycrm_desktop.domain.consent import CHANNEL_LABELS, STATUS_LABELS
 from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, NO_YEAR
 from privacycrm_desktop.domain.erasure import ERASURE_REASON_LABELS
+from privacycrm_desktop.domain.export_csv import CSV_PROFILE_LABELS
+from privacycrm_desktop.domain.export_formats import EXPORT_FORMAT_LABELS
+from privacycrm_desktop.domain.export_vcard import VCARD_VERSION_LABELS
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
-from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
+from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS, RECIPIENT_KIND_LABELS
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import (
     format_birthday,
@@ -37,12 +43,27 @@ _CODED: dict[str, dict[str, str]] = {
     "channel": {str(k.value): v for k, v in CHANNEL_LABELS.items()},
     "language": {str(k.value): v for k, v in LANGUAGE_LABELS.items()},
     "kind": {str(k.value): v for k, v in REQUEST_KIND_LABELS.items()},
-    "status": {str(k.value): v for k, v in REQUEST_STATUS_LABELS.items()},
+    # A request's status ("open") or a consent event's ("opt_in"): the codes differ.
+    "status": {
+        **{str(k.value): v for k, v in REQUEST_STATUS_LABELS.items()},
+        **{str(k.value): v for k, v in STATUS_LABELS.items()},
+    },
     "reason": {str(k.value): v for k, v in ERASURE_REASON_LABELS.items()},
     "access": {str(k.value): v for k, v in FIELD_ACCESS_LABELS.items()},
     "categories": dict(DATA_CATEGORY_LABELS),
 }
 _CODED["from"] = _CODED["to"] = _CODED["role"]
+#: An export's file format and its variant (the CSV's program or the vCard's version).
+_CODED["format"] = {str(k.value): v for k, v in EXPORT_FORMAT_LABELS.items()}
+_CODED["variant"] = {
+    **{str(k.value): v for k, v in CSV_PROFILE_LABELS.items()},
+    **{str(k.value): v for k, v in VCARD_VERSION_LABELS.items()},
+}
+#: A recipient is its number in the ledger, its kind, or the company itself.
+_CODED["recipient"] = {
+    **{str(k.value): v for k, v in RECIPIENT_KIND_LABELS.items()},
+    INTERNAL_RECIPIENT: N_("within the company"),
+}
 #: The kinds of backup (the same words as the backups window).
 _CODED["tier"] = {
     "daily": N_("Daily"),
@@ -70,7 +91,9 @@ _FLAGS = frozenset(
 )
 _YES, _NO = N_("yes"), N_("no")
 #: Keys that name fields of a contact.
-_FIELD_LISTS = frozenset({"fields", "field"})
+_FIELD_LISTS = frozenset({"fields", "field", "restricted"})
+#: Records and values whose names the catalogue translates (the register's purposes).
+_TRANSLATED_NAMES = frozenset({"purpose"})
 
 
 def describe_action(action: str, language: str) -> str:
@@ -79,16 +102,28 @@ def describe_action(action: str, language: str) -> str:
     return tr_in(language, label) if label is not None else action
 
 
+def describe_actor(actor: str, language: str) -> str:
+    """Who did it: a user's name as it is, the app's own work ("automatic backup") in words."""
+    label = SYSTEM_ACTORS.get(actor)
+    return tr_in(language, label) if label is not None else actor
+
+
 def describe_record(entity: str, entity_id: str, name: str, language: str) -> str:
-    """The record an event touched: the name when known, else its kind and number."""
+    """The record an event touched: the name when known, else its kind and number, or
+    its kind and code in words ("Purpose: customer relationship")."""
     if name:
-        return name
+        # The register's own purposes are named in the catalogue; the owner's are as typed.
+        return tr_in(language, name) if entity in _TRANSLATED_NAMES else name
     label = ENTITY_LABELS.get(entity, OTHER_ENTITY if entity else "")
     if not label:
         return ""
     number = entity_id if entity_id and entity_id != "-" else ""
     if "{id}" in label and not number:
         return _kind_alone(tr_in(language, label, id=""))
+    if "{id}" in label and not number.isdigit():
+        # A code, not a number (a purpose's): "Purpose: customer relationship".
+        kind = _kind_alone(tr_in(language, label, id=""))
+        return tr_in(language, "{name}: {value}", name=kind, value=number.replace("_", " "))
     shown = format_number(int(number), language) if number.isdigit() else number
     return tr_in(language, label, id=shown)
 
@@ -147,17 +182,26 @@ def _free_text(value: str, language: str) -> str:
     return _value("", value, language)
 
 
-def describe_part(part: DetailPart, language: str) -> str:
-    """One part of a detail: "role: Privacy officer"."""
+def describe_part(
+    part: DetailPart, language: str, names: Mapping[tuple[str, str], str] | None = None
+) -> str:
+    """One part of a detail: "role: Privacy officer"; *names* names values of the
+    register (a purpose's code, a recipient's number)."""
     if not part.key:
         return _free_text(part.value, language)
     label = DETAIL_LABELS.get(part.key)
     name = tr_in(language, label) if label else part.key.replace("_", " ")
-    return tr_in(
-        language, "{name}: {value}", name=name, value=_value(part.key, part.value, language)
-    )
+    known = (names or {}).get((part.key, part.value))
+    if known is None:
+        value = _value(part.key, part.value, language)
+    else:
+        value = tr_in(language, known) if part.key in _TRANSLATED_NAMES else known
+    return tr_in(language, "{name}: {value}", name=name, value=value)
 
 
-def describe_detail(detail: str, language: str) -> str:
-    """An event's detail in words, its parts joined by " · "."""
-    return " · ".join(describe_part(p, language) for p in split_detail(detail))
+def describe_detail(
+    detail: str, language: str, names: Mapping[tuple[str, str], str] | None = None
+) -> str:
+    """An event's detail in words, its parts joined by " · "; *names* as for
+    :func:`describe_part`."""
+    return " · ".join(describe_part(p, language, names) for p in split_detail(detail))

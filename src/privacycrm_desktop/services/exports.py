@@ -36,6 +36,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
+from privacycrm_desktop.domain.audit_actions import INTERNAL_RECIPIENT
 from privacycrm_desktop.domain.contacts import ContactKind
 from privacycrm_desktop.domain.errors import DomainError, FieldProblem, NotFound, ValidationFailed
 from privacycrm_desktop.domain.export_csv import CsvExportWriter, CsvProfile
@@ -72,7 +73,7 @@ from privacycrm_desktop.services.private_files import check_target
 #: Contacts read (and ids sent to SQLite in one ``IN``) per step.
 CHUNK = 500
 #: The audit trail's word for a file that stays within the company.
-INTERNAL = "internal"
+INTERNAL = INTERNAL_RECIPIENT
 _MAX_RECIPIENT = 200
 
 

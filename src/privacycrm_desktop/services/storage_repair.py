@@ -17,6 +17,7 @@ from itertools import groupby
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from privacycrm_desktop.domain.audit_actions import INTEGRITY_CHECK_ACTOR
 from privacycrm_desktop.domain.contact_columns import search_text
 from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.migrate import recount
@@ -34,7 +35,7 @@ from privacycrm_desktop.services.clock import Clock
 CHUNK = 5000
 
 #: Who the audit trail names for a repair the app made by itself.
-ACTOR = "integrity check"
+ACTOR = INTEGRITY_CHECK_ACTOR
 
 Progress = Callable[[int, int], None]
 

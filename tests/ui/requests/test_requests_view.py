@@ -75,6 +75,10 @@ def test_register_flow(
         new.query.setText("Lefèvre")
         new.find_contacts()
         assert new.results.count() == 1
+        # The person by name and what tells people apart, not by a database number.
+        found = new.results.item(0).text()
+        assert found.startswith("Lefèvre, Zoë")
+        assert "#" not in found
         new.channel.setText("e-mail")
         return QDialog.DialogCode.Accepted.value
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import vobject
-from PySide6.QtCore import QItemSelection, QItemSelectionModel
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QStandardPaths
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
@@ -21,9 +21,11 @@ from privacycrm_desktop.domain.purposes import RecipientKind
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.settings import UiSettings, shared_settings
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.transfer.export_dialog import ExportDialog, merge_ranges
+from privacycrm_desktop.ui.transfer.export_dialog import FOLDER_KIND, ExportDialog, merge_ranges
 
+from ..conftest import SavedOffers
 from ..screens import save
 
 GOOD = "another good password"
@@ -299,3 +301,29 @@ def test_screenshots(
     assert not dialog.fields_note.text().startswith("The file holds")
     assert dialog.own_use.text() != "The recipient uses the data for its own purposes"
     assert "selected" not in dialog.summary.text()
+
+
+def test_the_file_goes_where_the_last_export_went_and_can_be_opened(
+    qtbot: QtBot, many: Services, owner: Actor, tmp_path: Path, saved_offers: SavedOffers
+) -> None:
+    (shared_settings() or UiSettings()).set_last_folder(FOLDER_KIND, "")
+    window = window_for(qtbot, many, owner)
+    select_rows(window, (0, 1))
+    dialog = window.export_selected()
+    assert isinstance(dialog, ExportDialog)
+    # The documents folder at first (not the home folder), then the last export's.
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    assert Path(dialog.file.text()) == Path(documents or Path.home()) / "contacts.csv"
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    saved_offers.answer = "open_folder"
+    fill(dialog, folder / "two.csv")
+    run_export(qtbot, dialog)
+    assert dialog.result() == ExportDialog.DialogCode.Accepted
+    # It says where the file went and opens the folder when asked.
+    assert saved_offers.messages == [f"2 contacts exported to two.csv.\nIn the folder {folder}"]
+    assert saved_offers.opened == [str(folder)]
+
+    again = window.export_selected()
+    assert isinstance(again, ExportDialog)
+    assert Path(again.file.text()) == folder / "contacts.csv"

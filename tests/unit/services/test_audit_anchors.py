@@ -506,3 +506,22 @@ def test_a_database_set_up_anew_at_the_same_place_has_its_own_anchors(
     assert anchor_file is not None
     kept = list(anchor_file.path.parent.glob(anchor_file.path.name + ".before-*"))
     assert len(kept) == 1
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_an_anchors_time_is_local_and_in_the_language(tmp_path: Path, language: str) -> None:
+    from privacycrm_desktop.i18n import current_language, format_moment, set_language, tr_in
+    from privacycrm_desktop.services.audit_anchors import AnchorLog, file_anchor
+
+    written = dt.datetime(2026, 12, 7, 1, 22)
+    before = current_language()
+    set_language(language)
+    try:
+        anchor = file_anchor(
+            AnchorFile(tmp_path / "a.anchors", "db"), AnchorLog(last_at=written.isoformat())
+        )
+        sentence = anchor.describe(lambda m: tr_in(language, m))
+    finally:
+        set_language(before)
+    assert "2026-12-07" not in sentence
+    assert format_moment(written, language) in sentence

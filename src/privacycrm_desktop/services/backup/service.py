@@ -31,6 +31,7 @@ from pathlib import Path
 
 from privacycrm_desktop.config import data_dir
 from privacycrm_desktop.domain.access import Permission, require
+from privacycrm_desktop.domain.audit_actions import AUTOMATIC_BACKUP_ACTOR
 from privacycrm_desktop.domain.errors import BackupFailed, FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import backup as files
@@ -65,7 +66,7 @@ from privacycrm_desktop.services.clock import Clock, SystemClock
 from privacycrm_desktop.services.dto import Actor
 
 #: The actor of an automatic backup's audit event (at exit, once a day).
-AUTOMATIC = "automatic backup"
+AUTOMATIC = AUTOMATIC_BACKUP_ACTOR
 
 
 class BackupService:

@@ -41,6 +41,7 @@ from privacycrm_desktop.i18n import (
 from privacycrm_desktop.services.audit import AuditEventInfo, AuditFilter, AuditService
 from privacycrm_desktop.services.audit_text import (
     describe_action,
+    describe_actor,
     describe_detail,
     describe_record,
 )
@@ -94,9 +95,9 @@ def _cell(event: AuditEventInfo, column: AuditColumn) -> str:
         return describe_record(event.entity, event.entity_id, event.record_name, language)
     cells = {
         AuditColumn.ID: format_number(event.id),
-        AuditColumn.USER: event.actor,
+        AuditColumn.USER: describe_actor(event.actor, language),
         AuditColumn.ACTION: describe_action(event.action, language),
-        AuditColumn.DETAIL: describe_detail(event.detail, language),
+        AuditColumn.DETAIL: describe_detail(event.detail, language, event.names()),
     }
     return cells[column]
 
@@ -180,7 +181,7 @@ class AuditViewerDialog(QDialog):
         self.chain = QLabel()
         self.chain.setWordWrap(True)
         users, actions = audit.filter_choices(actor)
-        self.user = _any_combo(users)
+        self.user = _any_combo(users, lambda u: describe_actor(u, current_language()))
         self.action = _any_combo(actions, lambda a: describe_action(a, current_language()))
         self.date_from = OptionalDateEdit(today)
         self.date_to = OptionalDateEdit(today)

@@ -165,8 +165,10 @@ class NewRequestDialog(QDialog):
             self.error.show_message(describe_error(error))
             return
         for row in rows:
-            text = " · ".join(p for p in (row.name, row.organisation, row.email, row.city) if p)
-            item = QListWidgetItem(f"#{row.id}  {text}")
+            # The person by name and what tells namesakes apart, not by a database number.
+            parts = (row.name, row.organisation, row.email, row.city)
+            text = " · ".join(p for p in parts if p) or _("(no name)")
+            item = QListWidgetItem(text)
             item.setData(ROW_ROLE, row.id)
             self.results.addItem(item)
         if len(rows) == 1:

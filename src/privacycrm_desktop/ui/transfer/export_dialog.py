@@ -57,6 +57,7 @@ from privacycrm_desktop.services.contacts import MAX_PAGE, ContactService
 from privacycrm_desktop.services.dto import Actor, ContactSort, ListFilter
 from privacycrm_desktop.services.exports import ExportRequest, ExportResult
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common.saved_files import offer_to_open, remember_folder, start_folder
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
 from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import Job, JobContext, ProgressPanel, run_in_background
@@ -126,6 +127,10 @@ def selected_ids(
             )
             ids += [row.id for row in rows]
     return tuple(ids)
+
+
+#: The kind of file whose folder the save dialogs remember (``UiSettings.last_folder``).
+FOLDER_KIND = "export"
 
 
 class ExportDialog(QDialog):
@@ -216,7 +221,10 @@ class ExportDialog(QDialog):
                 "of the same group: such an export is refused and logged."
             )
         )
-        self.file = QLineEdit(str(Path.home() / ("contacts" + FILE_SUFFIXES[ExportFormat.CSV])))
+        # The folder the last export went to, else the documents folder.
+        self.file = QLineEdit(
+            str(Path(start_folder(FOLDER_KIND)) / ("contacts" + FILE_SUFFIXES[ExportFormat.CSV]))
+        )
         browse = QPushButton(_("&Browse..."))
         browse.clicked.connect(self.choose_file)
         file_row = QHBoxLayout()
@@ -349,14 +357,16 @@ class ExportDialog(QDialog):
     def _done(self, result: object) -> None:
         assert isinstance(result, ExportResult)
         self.result_value = result
-        self.exported.emit(
-            ngettext(
-                "{count} contact exported to {file}.",
-                "{count} contacts exported to {file}.",
-                result.count,
-            ).format(count=format_number(result.count), file=result.path.name)
-        )
+        remember_folder(FOLDER_KIND, result.path)
+        message = ngettext(
+            "{count} contact exported to {file}.",
+            "{count} contacts exported to {file}.",
+            result.count,
+        ).format(count=format_number(result.count), file=result.path.name)
+        self.exported.emit(message)
         self.accept()
+        # Where the file went, and Open / Open the folder, as for the other saved files.
+        offer_to_open(self.parentWidget(), result.path, message)
 
     def _failed(self, error: BaseException) -> None:
         if isinstance(error, ValidationFailed):
