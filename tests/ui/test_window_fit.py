@@ -55,6 +55,8 @@ def window_classes() -> list[type[QWidget]]:
                 inspect.isclass(value)
                 and value.__module__ == module.__name__
                 and issubclass(value, QDialog | QMainWindow)
+                # A mixin holds part of a window's code (the editor's form): not a window.
+                and not value.__name__.endswith("Mixin")
             ):
                 found.append(value)
     return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")
@@ -211,6 +213,8 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
             ("privacycrm_desktop.ui.requests.access_report_dialog.AccessReportDialog", _report),
             simple("companies.companies_window.CompaniesDialog", services, owner),
             simple("companies.company_editor.CompanyEditorDialog"),
+            simple("tags.tags_dialog.TagsDialog", lambda d: d.services.tags, owner),
+            simple("tags.tag_selected.TagSelectedDialog", services, owner, _everyone),
             (
                 "privacycrm_desktop.ui.companies.link_dialog.LinkPersonDialog",
                 _link_person,

@@ -24,6 +24,7 @@ from privacycrm_desktop.i18n import _, describe_error, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts, selected_ids
 
 
@@ -72,6 +73,7 @@ class TagSelectedDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        size_window(self)  # its own size, capped to the screen, remembered
 
     def apply(self) -> None:
         """Change the tag on the selected contacts; close when done."""

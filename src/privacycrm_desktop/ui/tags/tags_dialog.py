@@ -13,7 +13,7 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,7 +36,8 @@ from privacycrm_desktop.i18n import N_, _, describe_error, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.tags import TagInfo, TagService
 from privacycrm_desktop.ui.common.rows_model import RowsModel
-from privacycrm_desktop.ui.common.widgets import ErrorLabel, available_geometry
+from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.window_size import size_window
 
 
 class TagColumn(IntEnum):
@@ -129,8 +130,7 @@ class TagsDialog(QDialog):
         char = self.fontMetrics().averageCharWidth()
         buttons = max(b.sizeHint().width() for b in self._allowed)
         width = char * 48 + buttons
-        available = available_geometry(self)
-        self.resize(min(width, available.width()), self.fontMetrics().height() * 22)
+        size_window(self, QSize(width, self.fontMetrics().height() * 22))
 
     # -- reading ------------------------------------------------------------------------
 
