@@ -94,6 +94,9 @@ class _Card:
     emails: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: A group card (vCard 4.0 KIND:group, Apple's X-ADDRESSBOOKSERVER-KIND:group): a list
+    #: of contacts, no contact itself.
+    group: bool = False
 
 
 def _text(value: object, sep: str = " ") -> str:
@@ -299,7 +302,7 @@ def _read_child(child: Any, position: int, card: _Card, found: _Gathered) -> Non
         known = card.values.get("CATEGORIES", "")
         names = [_text(v).replace(",", " ").replace(";", " ") for v in values]
         card.values["CATEGORIES"] = ",".join(n for n in (known, *names) if n.strip())
-    elif name in ("KIND", "X-ABSHOWAS"):
+    elif name in ("KIND", "X-ABSHOWAS", "X-ADDRESSBOOKSERVER-KIND"):
         found.kind = _text(child.value).lower()
     elif name == "TITLE" and _text(child.value):
         card.notes.append(f"Job title: {_text(child.value)}")
@@ -349,6 +352,7 @@ def card_values(vcard: Any) -> _Card:
         # organisation address.
         card.values["FN"] = ""
     card.values["NOTE"] = "\n".join(found.notes + card.notes)
+    card.group = found.kind == "group"
     return card
 
 
@@ -385,6 +389,10 @@ def _read_card(block: str) -> _Card | None:
     return card
 
 
+#: Why a group card is left out.
+GROUP_CARD = N_("A group card (a list of contacts), not a contact: left out.")
+
+
 def read_vcards(text: str, shape: FileShape) -> ImportTable:
     """Every card of a vCard file as a row; a card vobject cannot read as a problem."""
     cards: list[tuple[int, _Card]] = []
@@ -393,6 +401,8 @@ def read_vcards(text: str, shape: FileShape) -> ImportTable:
         card = _read_card(block)
         if card is None:
             broken.append(RowProblem(number, "VCARD", N_("This card cannot be read.")))
+        elif card.group:
+            broken.append(RowProblem(number, "VCARD", GROUP_CARD))
         else:
             cards.append((number, card))
     email_columns = max((len(c.emails) for _n, c in cards), default=0) or 1

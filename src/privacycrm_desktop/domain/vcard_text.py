@@ -57,7 +57,7 @@ NOTED_PROPERTIES = {
 #: The properties the import reads (with VERSION, which decides how values are escaped).
 READ_PROPERTIES = frozenset(
     {"VERSION", "FN", "N", "ORG", "ADR", "EMAIL", "TEL", "BDAY", "LANG", "NOTE", "KIND", "UID"}
-    | {"TITLE", "LABEL", "X-ABSHOWAS", "CATEGORIES"}
+    | {"TITLE", "LABEL", "X-ABSHOWAS", "X-ADDRESSBOOKSERVER-KIND", "CATEGORIES"}
     | set(NOTED_PROPERTIES)
 )
 #: Single-text properties in which a comma is never a separator.

@@ -13,7 +13,7 @@ import pytest
 
 from privacycrm_desktop.domain.import_files import detect_shape, read_table
 from privacycrm_desktop.domain.import_formats import FileFormat, ImportTable
-from privacycrm_desktop.domain.import_vcard import birthday
+from privacycrm_desktop.domain.import_vcard import GROUP_CARD, birthday
 from privacycrm_desktop.domain.vcard_text import prepare_vcard_text
 
 REAL = Path(__file__).parents[2] / "data" / "import" / "vcard_real"
@@ -435,3 +435,13 @@ def test_names_from_n_from_fn_and_organisation_cards() -> None:
     assert "NOTE" not in found[2]  # "Mr." is no title worth keeping
     assert [r.get("FN", "") for r in found[3:]] == ["", "", "", ""]
     assert [r["ORG"] for r in found[3:]] == ["Acme NV", "Proximus", "Bakkerij Peeters", "Stad Gent"]
+
+
+@pytest.mark.parametrize("kind", ["KIND:group", "X-ADDRESSBOOKSERVER-KIND:group", "kind:Group"])
+def test_a_group_card_is_no_contact_and_says_so(kind: str) -> None:
+    text = card("FN:Klanten", kind, "MEMBER:urn:uuid:1") + card("N:Peeters;Jan", "EMAIL:jan@x.be")
+    table = table_of(text)
+    (jan,) = rows(table)
+    assert jan["EMAIL"] == "jan@x.be"
+    (left_out,) = table.broken
+    assert left_out.message == GROUP_CARD
