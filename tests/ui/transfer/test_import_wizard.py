@@ -670,3 +670,28 @@ def test_notes_with_special_category_data_are_kept_only_when_the_user_confirms(
     (jan,) = services.contacts.page(owner, query="Peeters")
     detail = services.contacts.get(owner, jan.id)
     assert detail.notes == ("diabetes patient" if keep else "")
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_the_special_notes_choice_in_dutch_and_french(
+    qtbot: QtBot, services: Services, owner: Actor, tmp_path: Path, language: str
+) -> None:
+    path = tmp_path / "fair.csv"
+    path.write_text(
+        "First Name,Last Name,E-mail Address,Notes\nJan,Peeters,jan@example.be,diabetes patient\n",
+        encoding="utf-8",
+    )
+    apply_language(language)
+    wizard = start(qtbot, services, owner, path)
+    wizard.resize(1024, 600)
+    to_origin(wizard)
+    fill_origin(wizard)
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.checked is not None, timeout=20_000)
+    box = wizard.check_page.keep_special
+    assert box.isVisible()
+    assert "Keep" not in box.text()  # in the language on screen
+    assert box.sizeHint().width() <= box.width()  # not cut at 1024 pixels
+    save(wizard, f"{language}-import-check-special")
+    wizard.reject()
