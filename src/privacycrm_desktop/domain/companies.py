@@ -26,8 +26,13 @@ from privacycrm_desktop.domain.normalize import (
     normalise_phone,
     normalise_postcode,
     normalise_vat,
+    vat_display,
 )
 from privacycrm_desktop.domain.text import N_
+
+#: A compact enterprise or VAT number as people write it ("BE 0403.170.701"): the same
+#: formatting the reports use.
+format_vat = vat_display
 
 MAX_COMPANY_NAME = 200
 MAX_FUNCTION = 200
@@ -130,20 +135,6 @@ def company_key(name: str) -> str:
     """
     # Folded first, then the spaces: folding can itself leave one (a lone cedilla).
     return " ".join(fold(name).split())
-
-
-def format_vat(compact: str) -> str:
-    """A compact enterprise or VAT number as people write it.
-
-    "BE0403170701" -> "BE 0403.170.701"; another country's number keeps its digits after
-    its prefix and a space ("NL004495445B01" -> "NL 004495445B01").
-    """
-    if not compact:
-        return ""
-    prefix, rest = compact[:2], compact[2:]
-    if prefix == "BE" and len(rest) == 10 and rest.isdigit():
-        return f"BE {rest[:4]}.{rest[4:7]}.{rest[7:]}"
-    return f"{prefix} {rest}"
 
 
 def _field(problems: list[FieldProblem], name: str, check: object) -> str:

@@ -121,7 +121,7 @@ def _table(headers: list[str], rows: list[list[Any]], widths: list[float]) -> An
     return table
 
 
-def render(data: RegisterData, language: str) -> bytes:  # noqa: PLR0915 (one story, top to bottom)  # noqa: PLR0915 (one story, top to bottom)
+def render(data: RegisterData, language: str) -> bytes:  # noqa: PLR0915 (one story, top to bottom)
     """The register as PDF bytes in *language* (nl, fr or en)."""
     # Styles first: they register the fonts before reportlab's style module is imported.
     s = styles()
