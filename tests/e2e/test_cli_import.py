@@ -340,3 +340,27 @@ def test_a_merge_says_which_values_it_did_not_take(
     code, out, err = run(capsys, ready, "import", str(again), *args)
     assert code == 0, err
     assert "1 merged row had another value for a field the contact already had" in out
+
+
+def test_a_card_with_a_line_that_is_no_property_arrives_with_the_line_in_its_notes(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    # Seen on main (issue 19): the line refused the whole card, so the contact was lost.
+    path = tmp_path / "broken.vcf"
+    path.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Wouters;Els\r\nEMAIL;TYPE=INTERNET els@example.be\r\n"
+        "TEL:+32 475 12 34 56\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nnothing but this\r\nEND:VCARD\r\n"
+    )
+    done = run_json(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
+    assert (done["imported"], done["invalid_rows"]) == (1, 1)
+    # The line is a value to check, with its row and reason, not only a line of the notes.
+    (check,) = done["to_check"]
+    assert (check["row"], check["column"]) == (1, "Not read")
+    assert check["message"].endswith("kept in the notes.")
+    assert list(done["invalid_by_reason"]) == [
+        "Nothing identifies a person or organisation: no name, e-mail address or phone number."
+    ]
+    shown = run_json(capsys, ready, "contacts", "show", "2")
+    assert shown["last_name"] == "Wouters"
+    assert shown["notes"] == "Not read: EMAIL;TYPE=INTERNET els@example.be"

@@ -56,6 +56,9 @@ class ImportField(StrEnum):
     TAGS = "tags"
     #: A consent column: needs ``purpose_code`` and ``channel`` in the ColumnTarget.
     CONSENT = "consent"
+    #: Lines of a vCard no reader understands (a property without its colon), one per
+    #: line: each kept as a line of the notes and listed as a value to check.
+    UNREAD = "unread"
 
 
 IMPORT_FIELD_LABELS: dict[ImportField, str] = {
@@ -81,6 +84,7 @@ IMPORT_FIELD_LABELS: dict[ImportField, str] = {
     ImportField.UID: N_("Identifier (UID)"),
     ImportField.TAGS: N_("Tags"),
     ImportField.CONSENT: N_("Consent"),
+    ImportField.UNREAD: N_("Lines that could not be read"),
 }
 
 

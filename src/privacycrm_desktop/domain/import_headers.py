@@ -356,6 +356,7 @@ _alias(
     "URL",
 )
 _alias(F.UID, "UID")
+_alias(F.UNREAD, "Not read")
 _alias(F.TAGS, "Tags", "CATEGORIES", "Categories", "Categorieën", "Catégories", "Étiquettes")
 for _n in range(2, 11):
     _alias(F.EMAIL, f"EMAIL {_n}", f"E-mail {_n}", f"Email {_n}")

@@ -224,8 +224,8 @@ def _gather(
             listed.extend((header, point) for point in points(cell))
         elif target.field is F.CONSENT:
             _read_consent(row_number, header, cell, target, found)
-        elif target.field in (F.NOTES, F.NOTE_LINE):
-            _note(found, target.field, header, cell)
+        elif target.field in (F.NOTES, F.NOTE_LINE, F.UNREAD):
+            _note(found, row_number, target.field, header, cell)
         elif target.field is F.TAGS or (target.field in _ONE_CELL and ":::" not in cell):
             found.values.setdefault(target.field, cell)
         else:
@@ -243,10 +243,14 @@ def _gather(
     return found
 
 
-def _note(found: _Cells, target: ImportField, header: str, cell: str) -> None:
-    """The notes cell (the first one filled), or a column kept as a line of the notes."""
+def _note(found: _Cells, row_number: int, target: ImportField, header: str, cell: str) -> None:
+    """The notes cell (the first one filled), a column kept as a line of the notes, or
+    lines no reader understood, each a line of the notes and a value to check."""
     if target is F.NOTES:
         found.values.setdefault(F.NOTES, cell)
+    elif target is F.UNREAD:
+        for line in filter(str.strip, cell.splitlines()):
+            found.keep_in_notes(row_number, header, "notes", line, KEPT_IN_NOTES)
     else:
         found.notes.append(notes_line(header, cell.strip()))
 

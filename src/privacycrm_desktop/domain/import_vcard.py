@@ -41,7 +41,6 @@ from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.domain.vcard_text import (
     NOTED_PROPERTIES,
     prepare_vcard_text,
-    split_property,
 )
 
 #: The columns a vCard becomes; EMAIL and TEL repeat as "EMAIL 2", "TEL 2"...
@@ -59,6 +58,7 @@ VCARD_COLUMNS = (
     "NOTE",
     "UID",
     "CATEGORIES",
+    "Not read",
 )
 #: How many values of one kind a card contributes (the contact allows ten).
 MAX_VCARD_VALUES = 10
@@ -357,10 +357,11 @@ def card_values(vcard: Any) -> _Card:
 
 
 def _read_card(block: str) -> _Card | None:
-    """One cleaned card read by vobject, or None when it holds a line that is no property.
+    """One cleaned card read by vobject, or None when vobject cannot read what is left.
 
-    A property vobject refuses (a parameter's quote never closed) is left out and kept,
-    as written, in the notes: one bad property does not lose the card.
+    A line vobject refuses (a parameter's quote never closed, a line that is no property
+    at all) is left out and kept, as written, in the notes: one bad line does not lose
+    the card (issue 19: a contact is never refused for one field).
     """
     import vobject  # loaded only when a vCard file is read
 
@@ -375,8 +376,6 @@ def _read_card(block: str) -> _Card | None:
         try:
             vobject.readOne("\r\n".join([lines[0], *version, line, lines[-1]]))
         except Exception:  # as above
-            if split_property(line) is None:
-                return None
             refused.append(line)
     try:
         card = card_values(
@@ -384,8 +383,7 @@ def _read_card(block: str) -> _Card | None:
         )
     except Exception:  # as above
         return None
-    notes = [card.values["NOTE"], *(f"Not read: {line}" for line in refused)]
-    card.values["NOTE"] = "\n".join(n for n in notes if n)
+    card.values["Not read"] = "\n".join(refused)
     return card
 
 

@@ -285,8 +285,8 @@ def decode_value(prop: Property, file_encoding: str) -> Property:
 def clean_card(card: CardText, file_encoding: str) -> str:
     """The card as text vobject reads: only the properties the import reads, decoded.
 
-    A line that is no property at all is kept, so that a card vobject cannot read is
-    reported as such rather than read half.
+    A line that is no property at all is kept as it is: the reader leaves it out of the
+    card and keeps it in the notes (``import_vcard._read_card``), so nothing is lost.
     """
     version = ""
     out = ["BEGIN:VCARD"]

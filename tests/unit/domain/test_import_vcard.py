@@ -8,9 +8,11 @@ show one shape each.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from privacycrm_desktop.domain import import_vcard
 from privacycrm_desktop.domain.import_files import detect_shape, read_table
 from privacycrm_desktop.domain.import_formats import FileFormat, ImportTable
 from privacycrm_desktop.domain.import_vcard import GROUP_CARD, birthday
@@ -207,8 +209,33 @@ def test_cards_nested_without_agent_are_cards_of_their_own() -> None:
     ]
 
 
-def test_a_broken_card_is_reported_by_number_and_its_neighbours_arrive() -> None:
-    text = card("N:Een;Jan") + card("N:Twee;Jan", "this is no property") + card("N:Drie;Jan")
+def test_a_line_that_is_no_property_is_kept_in_the_notes_and_the_card_arrives() -> None:
+    # Seen on main (issue 19): one such line refused the whole card.
+    text = card("N:Een;Jan") + card("N:Twee;Jan", "EMAIL;TYPE=INTERNET jan@example.be")
+    table = table_of(text + card("N:Drie;Jan", "this is no property", "TEL:0475123456"))
+    assert table.broken == []
+    _een, twee, drie = rows(table)
+    assert (twee["N (family)"], twee["Not read"]) == (
+        "Twee",
+        "EMAIL;TYPE=INTERNET jan@example.be",
+    )
+    assert (drie["TEL"], drie["Not read"]) == ("0475123456", "this is no property")
+
+
+def test_a_broken_card_is_reported_by_number_and_its_neighbours_arrive(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No known text makes vobject refuse what is left of a card once its bad lines are
+    # out; the reader still reports such a card by number rather than failing the file.
+    real = import_vcard.card_values
+
+    def refuse_twee(vcard: Any) -> Any:
+        if vcard.n.value.family == "Twee":
+            raise ValueError("unreadable")
+        return real(vcard)
+
+    monkeypatch.setattr(import_vcard, "card_values", refuse_twee)
+    text = card("N:Een;Jan") + card("N:Twee;Jan") + card("N:Drie;Jan")
     table = table_of(text + "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Vier;Jan\r\n")  # no END
     assert [(p.row_number, p.column) for p in table.broken] == [(2, "VCARD")]
     assert [(n, cells[1]) for n, cells in table.rows] == [(1, "Een"), (3, "Drie"), (4, "Vier")]
@@ -243,7 +270,7 @@ def test_a_property_vobject_refuses_is_kept_in_the_notes_and_the_card_arrives() 
     assert table.broken == []
     (jan,) = rows(table)
     assert (jan["TEL"], jan["EMAIL"]) == ("0475 12 34 56", "peeters@example.be")
-    assert jan["NOTE"] == "Not read: EMAIL;=x:jan@example.be"
+    assert jan["Not read"] == "EMAIL;=x:jan@example.be"
 
 
 def test_groups_and_apple_labels() -> None:

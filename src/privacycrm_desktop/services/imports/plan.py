@@ -36,7 +36,8 @@ from privacycrm_desktop.services.imports.model import ImportPlan
 DEFAULT_CONSENT_PURPOSE = "direct_marketing_consent"
 #: Import fields that write other catalogue fields than their own: a full name (or the
 #: name shown with an e-mail address) is split in two, a whole address into its parts,
-#: birth date parts make the birth date, a column kept as a line writes the notes.
+#: birth date parts make the birth date, a column kept as a line (or a vCard's unread lines)
+#: writes the notes.
 _SPLIT_FIELDS: dict[ImportField, tuple[str, ...]] = {
     ImportField.FULL_NAME: ("first_name", "last_name"),
     ImportField.EMAIL_NAME: ("first_name", "last_name"),
@@ -45,6 +46,7 @@ _SPLIT_FIELDS: dict[ImportField, tuple[str, ...]] = {
     ImportField.BIRTH_MONTH: ("birth_date",),
     ImportField.BIRTH_DAY: ("birth_date",),
     ImportField.NOTE_LINE: ("notes",),
+    ImportField.UNREAD: ("notes",),
 }
 _BY_COLUMN = {
     ImportField(spec.import_column): (spec.name,)
