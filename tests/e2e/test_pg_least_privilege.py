@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -154,8 +156,12 @@ def _restricted_columns(role: Role, *accesses: FieldAccess) -> dict[str, set[str
 
 
 def hidden_columns(role: Role) -> dict[str, set[str]]:
-    """The restricted columns *role* sees hidden under the default matrix."""
-    return _restricted_columns(role, FieldAccess.HIDDEN)
+    """The restricted columns *role* sees hidden under the default matrix, and the
+    password hashes, which only the roles that make backups read."""
+    hidden = _restricted_columns(role, FieldAccess.HIDDEN)
+    if role not in HASH_READERS:
+        hidden.setdefault("app_user", set()).add("password_hash")
+    return hidden
 
 
 def unchangeable_columns(role: Role) -> dict[str, set[str]]:
@@ -714,6 +720,31 @@ def test_the_owner_cannot_widen_a_role_beyond_the_policy(server: Server) -> None
         """SELECT pcrm_apply_grants('[["office", "audit_event", "INSERT", null]]')""",
     )
     assert result.startswith("refused"), result
+
+
+#: The roles that back up the whole database, hashes included (and restore it).
+HASH_READERS = frozenset({Role.OWNER, Role.PRIVACY_OFFICER})
+STAFF = [r for r in Role if r not in HASH_READERS]
+
+
+@pytest.mark.parametrize("role", STAFF, ids=[r.value for r in STAFF])
+def test_no_staff_role_reads_a_password_hash(server: Server, role: Role) -> None:
+    """Seen on main: every desk role read every user's argon2id hash (the owner's too),
+    to guess passwords offline. The server refuses any plan that grants them the column."""
+    conninfo = server.conninfo(role)
+    for statement in (
+        "SELECT password_hash FROM app_user",
+        "SELECT * FROM app_user",
+        "COPY (SELECT password_hash FROM app_user) TO STDOUT",
+    ):
+        assert _attempt(conninfo, statement).startswith("refused"), (role, statement)
+    assert _attempt(conninfo, "SELECT username, role FROM app_user") != "touched 0"
+    # The server's grant function refuses a plan with the column, whoever calls it (the
+    # administrator here: a desk is refused before, without an audited matrix change).
+    for columns in (None, ["username", "password_hash"]):
+        widen = json.dumps([[role.value, "app_user", "SELECT", columns]])
+        with pytest.raises(sa_exc.DBAPIError, match="field matrix refuses"):
+            _admin(server, "SELECT pcrm_apply_grants(CAST(:plan AS jsonb))", plan=widen)
 
 
 #: A value of each type for a canary insert (by the column's data type in pg_catalog).

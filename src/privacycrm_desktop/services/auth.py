@@ -88,7 +88,7 @@ class AuthService:
                 burn_time(password)
                 raise AuthenticationFailed
             user_id, name = user.id, user.username
-            if not verify_password(user.password_hash, password):
+            if not _password_proven(uow.session, user, password):
                 self._uow.defer(lambda session: _count_failure(session, user_id, now))
                 raise AuthenticationFailed
             actor = Actor(user.id, user.username, Role(user.role), user.language)
@@ -132,7 +132,7 @@ class AuthService:
                 burn_time(password)
                 raise AuthenticationFailed
             desk = _desk_role(session)
-            if not verify_password(user.password_hash, password):
+            if not _password_proven(session, user, password):
                 if desk:
                     # A desk's own login role cannot write the count (and its connection
                     # already proved the server password): nothing to remember here.
@@ -149,7 +149,10 @@ class AuthService:
                 # Commit the count, then refuse: the failure must be remembered.
                 session.commit()
                 raise AuthenticationFailed
-            rehash = hash_password(password) if needs_rehash(user.password_hash) else None
+            # A desk cannot read the hash (nor needs to): it is renewed where it is read.
+            rehash = (
+                None if desk or not needs_rehash(user.password_hash) else hash_password(password)
+            )
             if roles.server_functions(session.connection()):
                 # A lock that is over opens the login role again (postgres/sign_in_sql.py).
                 session.execute(
@@ -541,6 +544,21 @@ def _server_writes_users(session: Session) -> bool:
     if session.get_bind().dialect.name != "postgresql":
         return False
     return roles.server_functions(session.connection())
+
+
+def _password_proven(session: Session, user: User, password: str) -> bool:
+    """True when *password* is *user*'s.
+
+    A desk on PostgreSQL connects with the user's own login role, so its connection has
+    already proved the password to the server; desk roles may not read the hashes
+    (``persistence.postgres.policy.SECRET_COLUMNS``). A desk connected as someone else's
+    login role proves nothing for *user*. Elsewhere the argon2id hash is checked.
+    """
+    if _desk_role(session):
+        conn = session.connection()
+        own = conn.execute(text("SELECT current_user")).scalar_one()
+        return bool(own == roles.login_role(roles.database_name(conn), user.username))
+    return verify_password(user.password_hash, password)
 
 
 def _desk_role(session: Session) -> bool:

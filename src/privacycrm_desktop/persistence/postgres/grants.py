@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, text
 
-from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.access import FieldAccess, Role
 from privacycrm_desktop.persistence.models import PERSONAL_COLUMNS
 from privacycrm_desktop.persistence.postgres.functions import (
     FINGERPRINTED,
@@ -34,7 +34,9 @@ from privacycrm_desktop.persistence.postgres.policy import (
     full_matrix,
     is_restricted,
     policy_privileges,
+    reads_secrets,
     restricted_columns,
+    secret_rules,
     stored_matrix,
     table_grants,
     written_tables,
@@ -206,7 +208,7 @@ def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
         {"t": qualified.split(".", 1)[0], "c": qualified.split(".", 1)[1], "f": field}
         for qualified, field in PERSONAL_COLUMNS.items()
         if is_restricted(field)
-    ]
+    ] + [{"t": table, "c": column, "f": field} for table, column, field in secret_rules()]
     if rules:
         conn.execute(
             text(
@@ -219,6 +221,11 @@ def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
         {"r": role.value, "f": field, "a": access.value}
         for (role, field), access in full_matrix().items()
         if is_restricted(field)
+    ] + [
+        {"r": role.value, "f": field, "a": FieldAccess.READ.value}
+        for role in Role
+        if reads_secrets(role)
+        for _table, _column, field in secret_rules()
     ]
     if defaults:
         conn.execute(
@@ -258,6 +265,7 @@ def policy_version() -> str:
         json.dumps(sorted(FUNCTIONS.items())),
         str(MAX_FAILED_LOGINS),
         str(LOCKOUT_MINUTES),
+        json.dumps(secret_rules()),
     ]
     return "pcrm-policy " + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 

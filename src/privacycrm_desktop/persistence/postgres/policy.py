@@ -88,6 +88,29 @@ def restricted_columns() -> dict[str, list[str]]:
     return guarded
 
 
+#: Columns the staff do not read, whatever the matrix: the password hashes. A desk signs
+#: in with its own login role, so it never needs them, and a copy would let whoever took
+#: it guess passwords offline (the owner's too). Only the roles that back up the whole
+#: database (and so carry every hash in a backup: the owner, the privacy officer) read
+#: them. The server refuses any other plan that grants them (``pcrm_column_rule`` rows
+#: under a field name of their own, "read" in ``pcrm_field_default`` for those roles only).
+SECRET_COLUMNS: dict[str, frozenset[str]] = {"app_user": frozenset({"password_hash"})}
+
+
+def reads_secrets(role: Role) -> bool:
+    """True for a role that may read the secret columns (it makes backups)."""
+    return has_permission(role, Permission.BACKUP)
+
+
+def secret_rules() -> list[tuple[str, str, str]]:
+    """(table, column, field name) of each secret column, as ``pcrm_column_rule`` holds it."""
+    return [
+        (table, column, f"{table}.{column}")
+        for table, columns in sorted(SECRET_COLUMNS.items())
+        for column in sorted(columns)
+    ]
+
+
 def hidden_columns(matrix: FieldMatrix, role: Role) -> dict[str, set[str]]:
     """Per table, the restricted columns *role* may not read or change under *matrix*.
 
@@ -101,6 +124,9 @@ def hidden_columns(matrix: FieldMatrix, role: Role) -> dict[str, set[str]]:
     for column, fields in FTS_FIELDS.items():
         if any(_restricted_as(matrix, role, f, lambda a: a is FieldAccess.HIDDEN) for f in fields):
             hidden.setdefault(FTS_TABLE, set()).add(column)
+    if not reads_secrets(role):
+        for table, columns in SECRET_COLUMNS.items():
+            hidden.setdefault(table, set()).update(columns)
     return hidden
 
 
