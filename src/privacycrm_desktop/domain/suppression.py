@@ -138,16 +138,34 @@ class HeldKey(str):
         raise NotImplementedError
 
 
+#: Mail services that ignore the dots of an address's local part, and the domain each
+#: means: Gmail delivers "j.an.peeters@gmail.com" and "janpeeters@googlemail.com" to the
+#: same mailbox (Google's help, "Dots don't matter in Gmail addresses").
+_DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def _untagged(normalised: str) -> str:
+    """An e-mail address without its sub-address ("jan+news@x.be" -> "jan@x.be")."""
+    local, at, domain = normalised.rpartition("@")
+    base = local.split("+", 1)[0]
+    return f"{base}@{domain}" if at and base else normalised
+
+
 def canonical_point(kind: HashKind, normalised: str) -> str:
     """The form a point is put on the suppression list in, from its
     ``normalised_point`` form: an e-mail address without its sub-address
-    ("jan+news@x.be" -> "jan@x.be"), a name with its words in alphabetical order
-    ("zoe lefevre|4000" -> "lefevre zoe|4000"), so neither a tag nor the order of first
-    and last name lets a person who asked to be forgotten be entered again."""
+    ("jan+news@x.be" -> "jan@x.be") and, at Gmail, without the dots it ignores
+    ("jan.peeters@googlemail.com" -> "janpeeters@gmail.com"); a name with its words in
+    alphabetical order ("zoe lefevre|4000" -> "lefevre zoe|4000"), so neither a tag, a
+    dot nor the order of first and last name lets a person who asked to be forgotten be
+    entered again."""
     if kind is HashKind.EMAIL:
-        local, at, domain = normalised.rpartition("@")
-        base = local.split("+", 1)[0]
-        return f"{base}@{domain}" if at and base else normalised
+        untagged = _untagged(normalised)
+        local, _at, domain = untagged.rpartition("@")
+        dotless = local.replace(".", "")
+        if domain in _DOTLESS_DOMAINS and dotless:
+            return f"{dotless}@{_DOTLESS_DOMAINS[domain]}"
+        return untagged
     if kind is HashKind.NAME_POSTCODE:
         name, _sep, postcode = normalised.rpartition("|")
         return " ".join(sorted(name.split())) + "|" + postcode
@@ -156,12 +174,13 @@ def canonical_point(kind: HashKind, normalised: str) -> str:
 
 def normalised_variants(kind: HashKind, normalised: str) -> tuple[str, ...]:
     """Every form a suppression entry of this point may have been stored in: the
-    canonical one, and (for lists made before the canonical form) the plain normalised form, for a
-    name also in every order its words can take when first and last name are swapped
-    (a rotation of the words: "lefevre zoe" for "zoe lefevre")."""
+    canonical one, and (for lists made before the canonical form) the plain normalised
+    form, for an e-mail address also without its tag alone (lists made before Gmail's dots
+    were dropped), for a name in every order its words can take when first and last name
+    are swapped (a rotation of the words: "lefevre zoe" for "zoe lefevre")."""
     forms = [canonical_point(kind, normalised), normalised]
     if kind is HashKind.EMAIL:
-        forms.append(canonical_point(kind, normalised))
+        forms.append(_untagged(normalised))
     if kind is HashKind.NAME_POSTCODE:
         name, _sep, postcode = normalised.rpartition("|")
         words = name.split()

@@ -369,6 +369,27 @@ def test_a_forgotten_person_is_recognised_with_a_sub_address_or_swapped_names(
     assert svc.imports.check(owner, plan).skipped[SkipReason.ERASED] == 1
 
 
+def test_a_forgotten_gmail_address_is_recognised_with_other_dots_or_googlemail(
+    svc: Services, owner: Actor
+) -> None:
+    # Seen on main (issue 19's outside test): Gmail ignores the dots of an address, so
+    # the same person came back in as "janpeeters@gmail.com".
+    from privacycrm_desktop.domain.erasure import ErasureReason
+    from privacycrm_desktop.domain.suppression import ErasedPersonRefused
+
+    cid = svc.contacts.create(
+        owner, ContactInput(first_name="Jan", emails=("Jan.Peeters+shop@gmail.com",)), SOURCE
+    )
+    svc.erasure.erase(owner, cid, ErasureReason.ERASURE_REQUEST)
+    for address in ("janpeeters@gmail.com", "j.an.peeters@googlemail.com", "jan.peeters@gmail.com"):
+        with pytest.raises(ErasedPersonRefused):
+            svc.contacts.create(owner, ContactInput(first_name="Jan", emails=(address,)), SOURCE)
+    # Dots count elsewhere: another provider's jan.peeters is not janpeeters.
+    assert svc.contacts.create(
+        owner, ContactInput(first_name="Jan", emails=("janpeeters@telenet.be",)), SOURCE
+    )
+
+
 def test_a_tagged_address_on_the_list_covers_the_plain_one(svc: Services, owner: Actor) -> None:
     from privacycrm_desktop.domain.erasure import ErasureReason
     from privacycrm_desktop.domain.suppression import ErasedPersonRefused
