@@ -328,7 +328,7 @@ def _read_consent(
 
 
 def _birth_and_language(
-    row_number: int, found: _Cells, today: dt.date, country: str
+    row_number: int, found: _Cells, today: dt.date, country: str, months_first: bool
 ) -> tuple[dt.date | None, Language]:
     """The birth date and language cells, read; what needs a look is noted in *found*.
 
@@ -342,7 +342,7 @@ def _birth_and_language(
     if F.BIRTH_DATE in values:
         raw = values[F.BIRTH_DATE]
         try:
-            birth = read_birth_date(raw, today)
+            birth = read_birth_date(raw, today, months_first=months_first)
         except ValueError:
             found.keep_in_notes(
                 row_number, found.column(F.BIRTH_DATE), "birth_date", raw, BIRTH_KEPT
@@ -477,6 +477,7 @@ def read_row(
     today: dt.date,
     *,
     default_country: str = DEFAULT_COUNTRY,
+    months_first: bool = False,
 ) -> ImportedRow | list[RowProblem]:
     """Convert and check one data row; its problems when it cannot be imported.
 
@@ -488,6 +489,8 @@ def read_row(
         today: for checking dates.
         default_country: the country taken when the row names none and its postcode and
             phone numbers do not tell (phone numbers are read in it too).
+        months_first: the file's birth dates are written month first
+            (``import_values.month_first`` of the whole column).
 
     Returns:
         The row, ready to import, with the values that need a look; or every problem
@@ -506,7 +509,7 @@ def read_row(
     country, country_read = _country(row_number, found, raw_postcode, default_country)
     emails, phones = _points(row_number, found, country or default_country)
     postcode = _postcode(row_number, found, country)
-    birth, language = _birth_and_language(row_number, found, today, country)
+    birth, language = _birth_and_language(row_number, found, today, country, months_first)
     kind = ContactKind.PERSON
     if not first.strip() and not last.strip() and organisation.strip():
         kind = ContactKind.ORGANISATION_ADDRESS

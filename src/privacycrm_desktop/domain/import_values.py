@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from privacycrm_desktop.domain.consent import ConsentStatus
@@ -252,11 +252,40 @@ _NO_DATE = frozenset(
 )
 
 
-def birth_date(cell: str, today: dt.date | None = None) -> dt.date | None:
+#: A date written with day and month as numbers: "17/05/1980", "5.17.80", "17/05".
+_NUMBERED_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?")
+
+
+def month_first(cells: Iterable[str]) -> bool:
+    """True when a column's numbered dates are written month first (Outlook in American
+    English: "5/17/1980"), told by the column as a whole.
+
+    A date whose second number is over 12 shows month-first, one whose first is over 12
+    day-first; a column with the first kind and none of the second is month-first, and
+    then "05/06/1980" is the 6th of May. Anything else (no telling date, or both kinds)
+    is read day first, as Belgian and most European programs write dates.
+    """
+    day_first = month = False
+    for cell in cells:
+        match = _NUMBERED_DATE.fullmatch(cell.strip().split("T", 1)[0])
+        if match is None:
+            continue
+        first, second = int(match[1]), int(match[2])
+        day_first = day_first or first > 12 >= second
+        month = month or second > 12 >= first
+        if day_first:
+            return False
+    return month
+
+
+def birth_date(
+    cell: str, today: dt.date | None = None, *, months_first: bool = False
+) -> dt.date | None:
     """A date from ISO, vCard (YYYYMMDD, --MMDD, --MM-DD) or day-first forms (31/12/1980;
     17/05 without a year).
 
-    A slash date whose second number is over 12 is month-first (Outlook in English). A
+    A slash date whose second number is over 12 is month-first (Outlook in English); with
+    *months_first* (the column's order, ``month_first``) every numbered date is. A
     birthday without a year (--05-17, or the year 1604 Apple, Android and CardBook write
     for one) has the year ``NO_YEAR``. Outlook's "0/0/00" means no date. Raises
     ValueError for text that is no date, and for a date before ``EARLIEST_BIRTH`` or after
@@ -272,10 +301,10 @@ def birth_date(cell: str, today: dt.date | None = None) -> dt.date | None:
     match = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})", text)
     if match:  # day and month, as a Belgian list writes a birthday without its year
         first, second = int(match[1]), int(match[2])
-        if second > 12 >= first:
+        if second > 12 >= first or (months_first and first <= 12):
             first, second = second, first
         return dt.date(NO_YEAR, second, first)
-    date = _full_date(text)
+    date = _full_date(text, months_first)
     if date.year == NO_YEAR:
         return date
     if date < EARLIEST_BIRTH or (today is not None and date > today):
@@ -283,7 +312,7 @@ def birth_date(cell: str, today: dt.date | None = None) -> dt.date | None:
     return date
 
 
-def _full_date(text: str) -> dt.date:
+def _full_date(text: str, months_first: bool = False) -> dt.date:
     if re.fullmatch(r"\d{8}", text):
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
@@ -295,7 +324,7 @@ def _full_date(text: str) -> dt.date:
     first, second, year = int(match[1]), int(match[2]), int(match[3])
     if year < 100:
         year += 1900 if year > dt.date.today().year % 100 else 2000
-    if second > 12 >= first:
+    if second > 12 >= first or (months_first and first <= 12):
         first, second = second, first
     return dt.date(year, second, first)
 
@@ -346,6 +375,7 @@ __all__ = [
     "country_language",
     "email_in",
     "in_column_order",
+    "month_first",
     "notes_line",
     "phone_region",
     "printable",

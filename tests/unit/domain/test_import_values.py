@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from privacycrm_desktop.domain.contacts import ContactInput, has_year, validate_contact
+from privacycrm_desktop.domain.contacts import NO_YEAR, ContactInput, has_year, validate_contact
 from privacycrm_desktop.domain.countries import find_country, is_country_code
 from privacycrm_desktop.domain.errors import ValidationFailed
 from privacycrm_desktop.domain.import_formats import ColumnTarget
@@ -24,6 +24,7 @@ from privacycrm_desktop.domain.import_values import (
     birth_date,
     country_for,
     country_language,
+    month_first,
     read_phone,
 )
 from privacycrm_desktop.domain.normalize import phone_search_tokens
@@ -355,3 +356,28 @@ def test_the_address_in_an_email_cell(cell: str, address: str) -> None:
     from privacycrm_desktop.domain.import_values import email_in
 
     assert email_in(cell) == address
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        # American Outlook: one date shows the order, the others follow it.
+        (["5/17/1980", "05/06/1980", ""], True),
+        (["17/05/1980", "05/06/1980"], False),  # Belgian: day first
+        (["05/06/1980", "03.04.1975"], False),  # nothing tells: day first
+        (["5/17/1980", "17/5/1980"], False),  # both kinds: each date as it says
+        (["1980-05-17", "--05-17", "text"], False),
+        (["12/31"], True),  # without a year too
+    ],
+)
+def test_a_column_of_dates_is_read_in_one_order(column: list[str], expected: bool) -> None:
+    assert month_first(column) is expected
+
+
+def test_an_ambiguous_date_follows_its_column() -> None:
+    # Seen on main (issue 19): in an American export "05/06/1980" became the 5th of June.
+    assert birth_date("05/06/1980", months_first=True) == dt.date(1980, 5, 6)
+    assert birth_date("05/06/1980") == dt.date(1980, 6, 5)
+    assert birth_date("5/17/1980") == dt.date(1980, 5, 17)
+    assert birth_date("17/5/1980", months_first=True) == dt.date(1980, 5, 17)
+    assert birth_date("12/01", months_first=True) == dt.date(NO_YEAR, 12, 1)
