@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import FieldAccess, mask
 from privacycrm_desktop.domain.custom_fields import (
     CustomFieldDefinition,
-    CustomKind,
     parse_values,
 )
 from privacycrm_desktop.domain.errors import PermissionDenied
@@ -170,28 +169,28 @@ def values_of(
     return found
 
 
-def search_ids(
-    session: Session, access: Mapping[str, FieldAccess], query: str, limit: int = 1000
-) -> list[int]:
-    """Contacts whose value of a searchable custom field the role may read holds *query*."""
+def search_condition(
+    session: Session, access: Mapping[str, FieldAccess], query: str
+) -> tuple[str, dict[str, object]] | None:
+    """The condition on contact ``c`` finding *query* in a searchable custom field the role
+    may read in full, with its parameters; None when there is none to search."""
     text = " ".join(query.split()).casefold()
     if not text:
-        return []
+        return None
     readable = [
         d
         for d in load_definitions(session)
         if d.searchable and _level(access, d) in (FieldAccess.READ, FieldAccess.WRITE)
     ]
     if not readable:
-        return []
+        return None
     ids = field_ids(session)
-    rows = session.execute(
-        select(CustomValue.contact_id, CustomValue.value).where(
-            CustomValue.field_id.in_([ids[d.key] for d in readable])
-        )
-    ).tuples()
-    found = sorted({cid for cid, value in rows if text in value.casefold()})
-    return found[:limit]
+    listed = ", ".join(str(int(ids[d.key])) for d in readable)
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # The ids are integers read from the table; the text is a parameter.
+    where = f"v.field_id IN ({listed}) AND lower(v.value) LIKE :cf_like ESCAPE '\\'"
+    sql = "c.id IN (SELECT v.contact_id FROM custom_value AS v WHERE " + where + ")"  # noqa: S608
+    return sql, {"cf_like": f"%{escaped}%"}
 
 
-__all__ = ["CustomKind", "apply", "changes", "names", "read_values", "search_ids", "values_of"]
+__all__ = ["apply", "changes", "names", "read_values", "search_condition", "values_of"]
