@@ -579,9 +579,9 @@ def _data(detail: ContactDetail, lang: str) -> list[tuple[str, str, str, SourceI
         out.append(
             ("company_links", N_("Company and function"), _link_text(link, lang), link.source)
         )
-    for item in detail.custom:  # the owner's fields, labelled in the person's language
-        label = dict(item.labels).get(lang) or item.label
-        out.append((item.name, label, display_value(item.kind, item.value, lang), item.source))
+    for cv in detail.custom:  # the owner's fields, labelled in the person's language
+        label = dict(cv.labels).get(lang) or cv.label
+        out.append((cv.name, label, display_value(cv.kind, cv.value, lang), cv.source))
     return out
 
 
