@@ -256,6 +256,18 @@ _PARSERS = {
 }
 
 
+def custom_key_for(header: str, definitions: Sequence[CustomFieldDefinition]) -> str | None:
+    """The key of the custom field a column named *header* fills (its key, its catalogue
+    name or one of its labels, case and spacing aside), if any."""
+    wanted = " ".join(header.split()).casefold()
+    for definition in definitions:
+        names = {definition.key, definition.name, definition.label}
+        names |= {label for _lang, label in definition.labels}
+        if wanted in {n.casefold() for n in names}:
+            return definition.key
+    return None
+
+
 def parse_values(
     definitions: Sequence[CustomFieldDefinition], raw: Mapping[str, str]
 ) -> dict[str, str]:

@@ -56,6 +56,8 @@ class ImportField(StrEnum):
     TAGS = "tags"
     #: A consent column: needs ``purpose_code`` and ``channel`` in the ColumnTarget.
     CONSENT = "consent"
+    #: A custom field of the owner's (``domain.custom_fields``): its key in ``key``.
+    CUSTOM = "field"
 
 
 IMPORT_FIELD_LABELS: dict[ImportField, str] = {
@@ -81,6 +83,7 @@ IMPORT_FIELD_LABELS: dict[ImportField, str] = {
     ImportField.UID: N_("Identifier (UID)"),
     ImportField.TAGS: N_("Tags"),
     ImportField.CONSENT: N_("Consent"),
+    ImportField.CUSTOM: N_("Custom field"),
 }
 
 
@@ -91,6 +94,8 @@ class ColumnTarget:
     field: ImportField
     purpose_code: str | None = None
     channel: str | None = None
+    #: The custom field's key of a ``CUSTOM`` column.
+    key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -200,7 +200,7 @@ class MappingPage(QWizardPage):
     def _fill(self, combo: QComboBox) -> None:
         combo.addItem(_("Do not import"), IGNORE)
         for field, label in IMPORT_FIELD_LABELS.items():
-            if field is ImportField.CONSENT:
+            if field in (ImportField.CONSENT, ImportField.CUSTOM):
                 continue
             target = ColumnTarget(field)
             self._targets[target_key(target)] = target
