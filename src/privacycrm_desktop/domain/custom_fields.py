@@ -172,7 +172,6 @@ def spec_for(definition: CustomFieldDefinition) -> FieldSpec:
         import_merges=True,
         rectifiable=definition.kind is CustomKind.TEXT,
         category=definition.category,
-        import_column=definition.name,
         searchable=definition.searchable,
         labels=definition.labels,
     )
