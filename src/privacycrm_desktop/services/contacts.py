@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission, require
 from privacycrm_desktop.domain.consent import Channel, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput, validate_contact
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition
 from privacycrm_desktop.domain.errors import (
     FieldProblem,
     NotFound,
@@ -107,6 +108,11 @@ class ContactService(TaggedList):
         """The fields whose reading is audited: the fixed ones and restricted custom ones."""
         custom = (d.name for d in self._policy.custom_fields() if d.restricted)
         return RESTRICTED | frozenset(custom)
+
+    def custom_fields(self, actor: Actor) -> tuple[CustomFieldDefinition, ...]:
+        """The owner's custom fields (the editor's section is built from them)."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        return self._policy.custom_fields()
 
     def field_access(self, actor: Actor) -> dict[str, FieldAccess]:
         """How much of each field *actor* may see and change (the editor's new-contact form)."""

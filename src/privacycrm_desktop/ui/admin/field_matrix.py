@@ -47,18 +47,21 @@ class FieldMatrixDialog(QDialog):
             )
         )
         intro.setWordWrap(True)
-        self.table = QTableWidget(len(FIELDS), len(ROLES))
+        # The database's catalogue: the fixed fields, then the owner's custom fields.
+        catalogue = access.catalogue()
+        self.fields = tuple(spec.name for spec in catalogue)
+        self.table = QTableWidget(len(self.fields), len(ROLES))
         self.table.setHorizontalHeaderLabels([_(ROLE_LABELS[r]) for r in ROLES])
         # Sensitivity is marked with stars (explained under the table) to keep rows short.
         stars = {Sensitivity.NORMAL: "", Sensitivity.RESTRICTED: " *"}
-        labels = [_(s.label) + stars.get(s.sensitivity, " **") for s in FIELD_CATALOGUE]
+        labels = [_(s.label) + stars.get(s.sensitivity, " **") for s in catalogue]
         self.table.setVerticalHeaderLabels(labels)
         legend = QLabel(_("* restricted field    ** special-category data (health, beliefs, ...)"))
         legend.setWordWrap(True)
         self.combos: dict[tuple[Role, str], QComboBox] = {}
         matrix = access.matrix(actor)
         for column, role in enumerate(ROLES):
-            for row, field in enumerate(FIELDS):
+            for row, field in enumerate(self.fields):
                 combo = QComboBox()
                 for level in FieldAccess:
                     combo.addItem(_(FIELD_ACCESS_LABELS[level]), level.value)
