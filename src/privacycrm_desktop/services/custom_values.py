@@ -99,13 +99,12 @@ def changes(
     by_key = {d.key: d for d in definitions}
     stored: dict[str, str] = {}
     if contact_id is not None:
-        stored = dict(
-            session.execute(
-                select(CustomField.key, CustomValue.value)
-                .join(CustomField, CustomField.id == CustomValue.field_id)
-                .where(CustomValue.contact_id == contact_id)
-            ).tuples()
-        )
+        rows = session.execute(
+            select(CustomField.key, CustomValue.value)
+            .join(CustomField, CustomField.id == CustomValue.field_id)
+            .where(CustomValue.contact_id == contact_id)
+        ).tuples()
+        stored = {key: value for key, value in rows}
     changed = {k: v for k, v in parsed.items() if v != stored.get(k, "")}
     for key in changed:
         if _level(access, by_key[key]) is not FieldAccess.WRITE:

@@ -81,7 +81,7 @@ class CustomFieldsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self._refresh()
-        size_window(self, QSize(self.fontMetrics().averageCharWidth() * 110, 580))
+        size_window(self, QSize(self.fontMetrics().averageCharWidth() * 130, 580))
 
     def _make_form(self) -> QGroupBox:
         box = QGroupBox(_("New field"))
@@ -117,7 +117,7 @@ class CustomFieldsDialog(QDialog):
                 else Qt.CheckState.Unchecked
             )
             self.purposes.addItem(item)
-        self.purposes.setMaximumHeight(self.fontMetrics().height() * 6)
+        self.purposes.setMaximumHeight(self.fontMetrics().height() * 8)
         right.addRow(_("Purposes:"), self.purposes)
         self.category = QComboBox()
         for code, text in DATA_CATEGORY_LABELS.items():
