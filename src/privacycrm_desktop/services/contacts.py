@@ -6,11 +6,12 @@ Reading as a role may see it is in ``contact_details``, saving in ``contact_savi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission, require
+from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission, mask, require
 from privacycrm_desktop.domain.consent import Channel, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput, validate_contact
 from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition
@@ -113,6 +114,22 @@ class ContactService(TaggedList):
         """The owner's custom fields (the editor's section is built from them)."""
         require(actor.role, Permission.VIEW_CONTACTS)
         return self._policy.custom_fields()
+
+    def custom_cells(self, actor: Actor, contact_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+        """Per contact, its values of the custom fields the role sees (the list's columns of
+        them), by catalogue name, masked where the role sees them masked."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        access = self._access(actor)
+        hidden, masked = FieldAccess.HIDDEN, FieldAccess.MASKED
+        shown = [
+            d for d in self._policy.custom_fields() if access.get(d.name, hidden) is not hidden
+        ]
+        with self._uow() as uow:
+            found = custom_values.values_of(uow.session, list(contact_ids), shown)
+        return {
+            cid: {n: mask(v) if access[n] is masked else v for n, v in values.items()}
+            for cid, values in found.items()
+        }
 
     def field_access(self, actor: Actor) -> dict[str, FieldAccess]:
         """How much of each field *actor* may see and change (the editor's new-contact form)."""

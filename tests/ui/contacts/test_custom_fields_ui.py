@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -147,3 +147,36 @@ def test_custom_field_screenshots(
     save(editor, f"{language}-custom-fields-editor", settle=True)
     assert editor.width() <= 1024
     assert editor.height() <= 600
+
+
+def test_the_list_offers_a_column_per_custom_field_the_role_sees(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    from privacycrm_desktop.ui.contacts.contact_table_model import Column
+    from privacycrm_desktop.ui.main_window import MainWindow
+
+    cid, sales = _world(services, owner)
+    services.contacts.create(owner, ContactInput(first_name="Jan", last_name="Smet"), CARD)
+    for actor, wanted in (
+        (owner, [d.key for d in FIELDS]),
+        (sales, ["hobby", "shoe", "visit", "tier"]),
+    ):
+        window = MainWindow(services, actor)
+        qtbot.addWidget(window)
+        model, view = window.model, window.view
+        assert [d.key for d in model.custom_fields] == wanted
+        columns = range(len(Column), model.columnCount())
+        titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in columns]
+        assert titles == [d.label for d in FIELDS if d.key in wanted]
+        # Hidden until chosen in the header's menu; then shown, with each contact's value.
+        assert all(view.isColumnHidden(c) for c in columns)
+        menu = window.column_menu()
+        entry = next(a for a in menu.actions() if a.text() == "Hobby")
+        entry.setChecked(True)
+        hobby = len(Column)
+        assert not view.isColumnHidden(hobby)
+        row = next(r for r in range(model.rowCount()) if model.contact_at(r).id == cid)
+        assert model.data(model.index(row, hobby)) == "Qhobbycanary"
+        assert model.data(model.index(row, hobby + 1)) == "43.5"  # shoe size, in English
+        other = 1 - row
+        assert model.data(model.index(other, hobby)) == ""
