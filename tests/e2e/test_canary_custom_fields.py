@@ -139,6 +139,8 @@ def test_a_custom_field_defined_at_run_time_appears_in_every_output(
         ("hobby", HOBBY)
     ]
     assert [c.value for c in svc.contacts.card(owner, contact_id).detail.custom] == [HOBBY]
+    # The list's column of it (the cells fetched with each window of rows).
+    assert svc.contacts.custom_cells(owner, [contact_id]) == {contact_id: {"cf_hobby": HOBBY}}
     # Search, through the service and the CLI.
     assert svc.contacts.count(owner, "qhobbycanary") == 1
     assert [r.id for r in svc.contacts.page(owner, query="Qhobbycanary")] == [contact_id]
@@ -241,6 +243,7 @@ def test_restricted_custom_fields_reach_no_output_of_a_role_that_may_not_read_th
             ),
         }
         card = svc.contacts.card(actor, contact_id).detail
+        outputs["list column"] = json.dumps(svc.contacts.custom_cells(actor, [contact_id]))
         if has_permission(role, Permission.EXPORT):
             for fmt, suffix in ((ExportFormat.CSV, ".csv"), (ExportFormat.VCARD, ".vcf")):
                 out = folder / f"{role.value}-{overridden}{suffix}"
