@@ -6,6 +6,7 @@ them; screenshots at 1024 x 600 in nl and fr (PRIVACYCRM_SCREENSHOT_DIR)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect, Qt
@@ -180,3 +181,33 @@ def test_the_list_offers_a_column_per_custom_field_the_role_sees(
         assert model.data(model.index(row, hobby + 1)) == "43.5"  # shoe size, in English
         other = 1 - row
         assert model.data(model.index(other, hobby)) == ""
+
+
+def test_the_import_wizard_maps_a_column_to_a_custom_field(
+    qtbot: QtBot, services: Services, owner: Actor, tmp_path: Path
+) -> None:
+    from privacycrm_desktop.domain.import_formats import ColumnTarget, ImportField
+    from privacycrm_desktop.ui.transfer.import_wizard import ImportWizard, Page
+
+    for definition in FIELDS:
+        services.custom_fields.define(owner, definition)
+    path = tmp_path / "list.csv"
+    path.write_text("First name,Last name,Hobby,Passie\nAn,Peeters,Chess,Go\n", encoding="utf-8")
+    wizard = ImportWizard(services, owner)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(path))
+    wizard.next()
+    wizard.next()
+    assert wizard.currentId() == Page.MAPPING
+    page = wizard.mapping_page
+    # A column named as the field is taken for it; any other may be chosen for one.
+    assert page.mapping()[2] == ColumnTarget(ImportField.CUSTOM, key="hobby")
+    assert page.mapping()[3] is None
+    texts = [page.combos[3].itemText(i) for i in range(page.combos[3].count())]
+    assert [t for t in texts if t.startswith("Custom field:")] == [
+        f"Custom field: {d.label}" for d in FIELDS
+    ]
+    page.combos[3].setCurrentIndex(texts.index("Custom field: Tier"))
+    assert page.mapping()[3] == ColumnTarget(ImportField.CUSTOM, key="tier")
+    wizard.reject()
