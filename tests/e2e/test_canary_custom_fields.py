@@ -269,6 +269,15 @@ def test_restricted_custom_fields_reach_no_output_of_a_role_that_may_not_read_th
                 _json(capsys, db, actor.username, "contacts", "list", "--search", token)
             )
             assert cli_found["total"] == count
+        # A role that may not change a field cannot import into it either.
+        if has_permission(role, Permission.IMPORT):
+            sheet = folder / f"{role.value}-{overridden}-in.csv"
+            sheet.write_text("Voornaam,Familienaam,Geheim\nAn,Qimported,Qimportsecret\n")
+            argv = ["import", str(sheet), "--source-kind", "import_file", "--source", "List"]
+            argv += ["--purpose", "customer_relationship", "--map", "Geheim=field:secret"]
+            code, said = _cli(capsys, db, actor.username, *argv)
+            may = access["cf_secret"] is FieldAccess.WRITE
+            assert (code == 0) == may, (role, said)
         # A role that may not change a field cannot fill it in.
         if has_permission(role, Permission.CREATE_CONTACTS) and access["cf_secret"] is not (
             FieldAccess.WRITE
