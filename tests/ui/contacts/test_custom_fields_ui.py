@@ -211,3 +211,21 @@ def test_the_import_wizard_maps_a_column_to_a_custom_field(
     page.combos[3].setCurrentIndex(texts.index("Custom field: Tier"))
     assert page.mapping()[3] == ColumnTarget(ImportField.CUSTOM, key="tier")
     wizard.reject()
+
+
+def test_the_field_matrix_has_a_row_per_custom_field(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    from privacycrm_desktop.ui.admin.field_matrix import FieldMatrixDialog
+
+    _world(services, owner)
+    apply_language("fr")
+    matrix = FieldMatrixDialog(services.access, owner)
+    qtbot.addWidget(matrix)
+    assert matrix.fields[-len(FIELDS) :] == tuple(d.name for d in FIELDS)
+    rows = matrix.table.rowCount()
+    labels = [item.text() for r in range(rows) if (item := matrix.table.verticalHeaderItem(r))]
+    assert labels[-len(FIELDS) :] == ["Loisirs", "Pointure", "Last visit", "Tier", "VIP *"]
+    assert matrix.level(Role.SALES, "cf_vip") is FieldAccess.HIDDEN
+    matrix.set_level(Role.SALES, "cf_vip", FieldAccess.READ)
+    assert services.access.access_for(Role.SALES)["cf_vip"] is FieldAccess.READ
