@@ -170,7 +170,8 @@ def spec_for(definition: CustomFieldDefinition) -> FieldSpec:
         value=ValueKind.CUSTOM,
         exported=definition.exported,
         import_merges=True,
-        rectifiable=definition.kind is CustomKind.TEXT,
+        # A rectification request corrects the fixed fields; a custom value in the editor.
+        rectifiable=False,
         category=definition.category,
         searchable=definition.searchable,
         labels=definition.labels,
