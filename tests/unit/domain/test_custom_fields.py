@@ -20,8 +20,8 @@ from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, ValueKind, exporte
 PURPOSES = ("customer_relationship", "invoicing")
 
 
-def _field(kind: CustomKind, **extra: object) -> CustomFieldDefinition:
-    return CustomFieldDefinition("f", "F", kind, **extra)  # type: ignore[arg-type]
+def _field(kind: CustomKind, choices: tuple[str, ...] = ()) -> CustomFieldDefinition:
+    return CustomFieldDefinition("f", "F", kind, choices=choices)
 
 
 @pytest.mark.parametrize(
