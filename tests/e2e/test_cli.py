@@ -334,6 +334,9 @@ COMMANDS = [
     ["contacts", "list"],
     ["contacts", "show"],
     ["contacts", "add"],
+    ["field"],
+    ["field", "define"],
+    ["field", "list"],
     ["verify-audit"],
     ["check"],
 ]

@@ -91,12 +91,15 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     "company": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE},
     "company_provenance": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE},
     "company_link": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
+    # The owner defines custom fields (with their catalogue row); values go with contacts.
+    "custom_field": {"SELECT": ALL, "INSERT": frozenset({O})},
+    "custom_value": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     "contact_count": {"SELECT": ALL},
     "keep_until_count": {"SELECT": ALL},
     "consent_event": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": OP, "DELETE": OPS},
     "privacy_statement": {"SELECT": ALL, "INSERT": OP, "UPDATE": OP},
     "purpose": {"SELECT": ALL},
-    "field_catalogue": {"SELECT": ALL},
+    "field_catalogue": {"SELECT": ALL, "INSERT": frozenset({O})},
     "recipient": {"SELECT": ALL, "INSERT": OPS, "UPDATE": OP},
     "disclosure": {"SELECT": ALL, "INSERT": OPS, "UPDATE": OP, "DELETE": OP},
     "rights_request": {"SELECT": ALL, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
@@ -423,6 +426,47 @@ def test_the_sign_in_role_reads_and_writes_nothing(server: Server) -> None:
         pytest.raises(psycopg.errors.InsufficientPrivilege),
     ):
         conn.execute("SELECT pcrm_audit_append('x', 'x', 'x', 'x', '', '')")
+
+
+def test_a_restricted_custom_fields_values_reach_only_the_roles_that_see_it(
+    server: Server,
+) -> None:
+    """The server withholds a restricted custom field's values (one table holds every
+    custom field's values: row policies, not column grants), as it does notes; an ordinary
+    custom field's values are read by every role (the app hides what the matrix hides)."""
+    import psycopg
+    from psycopg.errors import InsufficientPrivilege
+
+    from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomKind
+
+    engine = create_engine_for(server.url)
+    try:
+        services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 14, 10, 0)))
+        owner = services.auth.login(OWNER, OWNER_PASSWORD)
+        for key, restricted in (("qopen", False), ("qshut", True)):
+            definition = CustomFieldDefinition(key, key, CustomKind.TEXT, restricted=restricted)
+            services.custom_fields.define(owner, definition)
+        values = {"qopen": "Qcustomopen", "qshut": "Qcustomshut"}
+        services.contacts.create(owner, ContactInput(last_name="Qcustomlast", extra=values), CARD)
+    finally:
+        engine.dispose()
+    (shut_id,) = _admin(server, "SELECT id FROM custom_field WHERE key = 'qshut'")[0]
+    sees = OP  # written out: a restricted field's default readers
+    for role in Role:
+        with psycopg.connect(server.conninfo(role)) as desk:
+            read = {str(v) for (v,) in desk.execute("SELECT value FROM custom_value")}
+            assert "Qcustomopen" in read, role
+            assert ("Qcustomshut" in read) == (role in sees), role
+            if role in (Role.SALES, Role.OFFICE):
+                # Nor may such a role write one (a row of its own, or a changed one).
+                contact = desk.execute("SELECT min(contact_id) FROM custom_value").fetchone()
+                with pytest.raises(InsufficientPrivilege):
+                    desk.execute(
+                        "INSERT INTO custom_value (contact_id, field_id, value, source_id, "
+                        "recorded_at) SELECT contact_id, %s, 'x', source_id, recorded_at "
+                        "FROM custom_value WHERE contact_id = %s LIMIT 1",
+                        (shut_id, contact[0] if contact else None),
+                    )
 
 
 def test_login_roles_are_members_of_their_group_only(server: Server) -> None:

@@ -222,6 +222,17 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         selection = SelectedContacts("", next(iter(ContactSort)), False, ((0, 0),), total)
         return TagSelectedDialog(o.services, o.owner, selection)
 
+    def custom_fields(o: Office) -> QWidget:
+        from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomKind
+        from privacycrm_desktop.ui.admin.custom_fields_dialog import CustomFieldsDialog
+
+        # A field of each kind, so the table has rows to read.
+        for kind in CustomKind:
+            choices = ("A", "B") if kind is CustomKind.CHOICE else ()
+            definition = CustomFieldDefinition(f"f_{kind.value}", kind.value, kind, choices=choices)
+            o.services.custom_fields.define(o.owner, definition)
+        return CustomFieldsDialog(o.services.custom_fields, o.owner)
+
     def tags(o: Office) -> QWidget:
         from privacycrm_desktop.ui.tags.tags_dialog import TagsDialog
 
@@ -235,6 +246,7 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         "TagSelectedDialog": tag_selected,
         "BackupDialog": lambda o: BackupDialog(o.services.backup, o.owner),
         "FieldMatrixDialog": lambda o: FieldMatrixDialog(o.services.access, o.owner),
+        "CustomFieldsDialog": custom_fields,
         "UserFormDialog": lambda o: UserFormDialog(
             "x", name=True, role=Role.PRIVACY_OFFICER, password=True
         ),

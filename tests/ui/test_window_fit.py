@@ -196,6 +196,11 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
             ("privacycrm_desktop.ui.admin.backup_dialog.RestoreConfirmDialog", _restore),
             simple("admin.backup_dialog.BackupDialog", lambda d: d.services.backup, owner),
             simple("admin.field_matrix.FieldMatrixDialog", lambda d: d.services.access, owner),
+            simple(
+                "admin.custom_fields_dialog.CustomFieldsDialog",
+                lambda d: d.services.custom_fields,
+                owner,
+            ),
             ("privacycrm_desktop.ui.admin.user_admin.UserFormDialog", _user_form),
             simple("admin.user_admin.UserAdminDialog", lambda d: d.services.auth, owner),
             ("privacycrm_desktop.ui.consent.consent_panel.ConsentDialog", _consent),

@@ -86,6 +86,13 @@ def _contact_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--source-date", type=iso_date, help=_("when they were obtained (default today)")
     )
+    p.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=_("a custom field's value (repeatable; field list shows the keys)"),
+    )
 
 
 def cmd_contacts_list(ctx: Context) -> int:
@@ -122,6 +129,17 @@ def cmd_contacts_show(ctx: Context) -> int:
     return 0
 
 
+def _custom_values(pairs: list[str]) -> dict[str, str]:
+    """``--field KEY=VALUE`` options as key -> value (a key given twice: the last wins)."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliFailure(_("Give a custom field as KEY=VALUE."))
+        values[key.strip().casefold().removeprefix("field:")] = value
+    return values
+
+
 def cmd_contacts_add(ctx: Context) -> int:
     a = ctx.args
     data = ContactInput(
@@ -139,6 +157,7 @@ def cmd_contacts_add(ctx: Context) -> int:
         birth_date=a.birth_date,
         notes=a.notes,
         relationship=Relationship(a.relationship),
+        extra=_custom_values(a.field),
     )
     # Without a kind the service refuses with SourceMissing, after checking the values.
     source = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
 from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date
 from privacycrm_desktop.domain.consent import Channel
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, custom_key_for
 from privacycrm_desktop.domain.errors import ImportPlanInvalid
 from privacycrm_desktop.domain.import_formats import (
     SKIP_REASON_LABELS,
@@ -132,6 +134,10 @@ def _target(text: str) -> ColumnTarget | None:
         target = ImportField(field)
     except ValueError:
         raise _Usage(_("{field} is not a field to import into.").format(field=field)) from None
+    if target is ImportField.CUSTOM:
+        if not rest.strip():
+            raise _Usage(_("A custom field's column needs field:KEY."))
+        return ColumnTarget(target, key=rest.strip().casefold())
     if target is ImportField.CONSENT:
         purpose, _sep, channel = rest.partition(":")
         if channel not in {c.value for c in Channel}:
@@ -141,14 +147,25 @@ def _target(text: str) -> ColumnTarget | None:
 
 
 def _mapping(
-    headers: tuple[str, ...], guessed: tuple[ColumnTarget | None, ...], overrides: list[str]
+    headers: tuple[str, ...],
+    guessed: tuple[ColumnTarget | None, ...],
+    overrides: list[str],
+    custom: Sequence[CustomFieldDefinition] = (),
 ) -> tuple[ColumnTarget | None, ...]:
-    mapping = list(guessed)
+    # A column named as a custom field (its key or a label: our own export's) fills it.
+    mapping = [
+        target
+        if target is not None or (key := custom_key_for(header, custom)) is None
+        else ColumnTarget(ImportField.CUSTOM, key=key)
+        for header, target in zip(headers, guessed, strict=False)
+    ]
+    keys = {d.key for d in custom}
     for item in overrides:
         header, sep, value = item.partition("=")
         if not sep or header not in headers:
             raise _Usage(_("{header} is not a column of this file.").format(header=header))
-        target = _target(value.strip())
+        value = value.strip()
+        target = ColumnTarget(ImportField.CUSTOM, key=value) if value in keys else _target(value)
         for index, name in enumerate(headers):
             if name == header:
                 mapping[index] = target
@@ -411,7 +428,12 @@ def _run(ctx: Context) -> int:
     plan = ImportPlan(
         path=path,
         shape=preview.shape,
-        mapping=_mapping(preview.headers, preview.mapping, a.map),
+        mapping=_mapping(
+            preview.headers,
+            preview.mapping,
+            a.map,
+            ctx.services.custom_fields.definitions(actor),
+        ),
         source=SourceInput(SourceKind(a.source_kind), a.source, a.obtained),
         purpose_code=a.purpose,
         legal_basis=legal_basis,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS
-from privacycrm_desktop.i18n import _, country_name
+from privacycrm_desktop.i18n import _, country_name, current_language
 from privacycrm_desktop.services.dto import ContactDetail, ContactRow, SourceInfo, UserInfo
 
 
@@ -107,7 +107,7 @@ def contact_document(detail: ContactDetail) -> dict[str, Any]:
     """Every field of a contact, each list value with its source, and ``sources`` per field."""
     document: dict[str, Any] = {}
     for field in dataclasses.fields(detail):
-        if field.name in ("provenance", "emails", "phones", "field_access", "tags"):
+        if field.name in ("provenance", "emails", "phones", "field_access", "tags", "custom"):
             continue
         document[field.name] = _birthday_or_jsonable(field.name, getattr(detail, field.name))
     document["emails"] = [
@@ -126,6 +126,17 @@ def contact_document(detail: ContactDetail) -> dict[str, Any]:
         }
         for mark in detail.tags
     ]
+    # Custom fields by key: the owner's label, the value as stored, its source.
+    document["custom_fields"] = {
+        item.key: {
+            "label": item.label,
+            "kind": item.kind,
+            "value": item.value,
+            "masked": item.masked,
+            "source": None if item.source is None else source_document(item.source),
+        }
+        for item in detail.custom
+    }
     document["sources"] = {
         name: source_document(info) for name, info in sorted(detail.provenance.items())
     }
@@ -257,6 +268,10 @@ def contact_text(detail: ContactDetail) -> str:
             p for p in (link.company_name, link.function, link.department, until) if p
         )
         rows.append([_("Company"), shown, _source_text(link.source)])
+    for custom in detail.custom:
+        label = dict(custom.labels).get(current_language()) or custom.label
+        source = "" if custom.source is None else _source_text(custom.source)
+        rows.append([label, custom.value, source])
     if detail.field_access.get("tags") == "hidden":
         rows.append([_("Tags"), hidden_text(), ""])
     elif detail.tags:

@@ -9,7 +9,12 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from privacycrm_desktop.domain.errors import PermissionDenied
-from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, Sensitivity
+from privacycrm_desktop.domain.fields import (
+    CUSTOM_PREFIX,
+    FIELD_CATALOGUE,
+    FieldSpec,
+    Sensitivity,
+)
 from privacycrm_desktop.domain.text import N_
 
 
@@ -98,11 +103,18 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
 }
 
 
-def _default_field_access(role: Role, field: str, sensitivity: Sensitivity) -> FieldAccess:
+def _default_field_access(  # noqa: PLR0911 (one return per rule)
+    role: Role, field: str, sensitivity: Sensitivity
+) -> FieldAccess:
     if role in (Role.OWNER, Role.PRIVACY_OFFICER):
         return FieldAccess.WRITE
     if sensitivity is Sensitivity.SPECIAL_CATEGORY:
         return FieldAccess.HIDDEN
+    if field.startswith(CUSTOM_PREFIX):
+        # The owner's own fields: restricted ones stay with the owner and privacy officer.
+        if sensitivity is Sensitivity.RESTRICTED:
+            return FieldAccess.HIDDEN
+        return FieldAccess.READ if role is Role.READ_ONLY else FieldAccess.WRITE
     if role is Role.SALES:
         return FieldAccess.READ if field == "birth_date" else FieldAccess.WRITE
     if role is Role.OFFICE:
@@ -140,6 +152,28 @@ def field_access(
     if overrides and (role, field) in overrides:
         return overrides[(role, field)]
     return DEFAULT_FIELD_MATRIX.get((role, field), FieldAccess.HIDDEN)
+
+
+def default_access(role: Role, spec: FieldSpec) -> FieldAccess:
+    """The shipped default of *role* for *spec*, a custom field's included."""
+    default = DEFAULT_FIELD_MATRIX.get((role, spec.name))
+    if default is not None:
+        return default
+    return _default_field_access(role, spec.name, spec.sensitivity)
+
+
+def catalogue_access(
+    role: Role,
+    catalogue: tuple[FieldSpec, ...],
+    overrides: Mapping[tuple[Role, str], FieldAccess] | None = None,
+) -> dict[str, FieldAccess]:
+    """Every field of *catalogue* (custom ones included) with the access *role* has to it."""
+    return {
+        spec.name: overrides[(role, spec.name)]
+        if overrides and (role, spec.name) in overrides
+        else default_access(role, spec)
+        for spec in catalogue
+    }
 
 
 def mask(value: str, keep: int = 3) -> str:

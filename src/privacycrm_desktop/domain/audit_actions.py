@@ -71,6 +71,7 @@ class AuditAction(StrEnum):
     STATEMENT_PUBLISH = "statement.publish"
     STORAGE_REPAIR = "storage.repair"
     TAG_ASSIGN = "tag.assign"
+    CUSTOM_FIELD_DEFINE = "field.define"
     TAG_CREATE = "tag.create"
     TAG_DELETE = "tag.delete"
     TAG_MERGE = "tag.merge"
@@ -143,6 +144,7 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.STATEMENT_PUBLISH: N_("Privacy statement published"),
     AuditAction.STORAGE_REPAIR: N_("Database repaired"),
     AuditAction.TAG_ASSIGN: N_("Tag put on contacts"),
+    AuditAction.CUSTOM_FIELD_DEFINE: N_("Custom field defined"),
     AuditAction.TAG_CREATE: N_("Tag added"),
     AuditAction.TAG_DELETE: N_("Tag deleted"),
     AuditAction.TAG_MERGE: N_("Tags merged"),
@@ -180,6 +182,7 @@ ENTITY_LABELS: dict[str, str] = {
     "role_field_access": N_("Field access"),
     "setting": N_("Setting"),
     "tag": N_("Tag no. {id}"),
+    "custom_field": N_("Custom field no. {id}"),
 }
 #: A record of a kind the list above does not name.
 OTHER_ENTITY = N_("Record no. {id}")

@@ -276,8 +276,11 @@ class CsvExportWriter:
         phones: int,
         profile: CsvProfile = CsvProfile.PRIVACYCRM,
         language: str = "en",
+        custom: Sequence[tuple[str, str]] = (),
     ) -> None:
         self._fields = tuple(fields)
+        #: Custom fields' columns after the others: (key, column name).
+        self._custom = tuple(custom)
         self._profile = profile
         # The language of our own profile's column names (nl, fr or en).
         self._language = language if language in _OWN_NUMBER else "en"
@@ -318,7 +321,7 @@ class CsvExportWriter:
                 header.append(_GOOGLE_COLUMNS[field])
             else:
                 header.append(_EXCEL_COLUMNS[_language_of(profile)][field])
-        return header
+        return header + [neutralise(name) for _key, name in self._custom]
 
     def _own_columns(self) -> dict[str, str]:
         return _OWN_COLUMNS if self._language == "en" else _EXCEL_COLUMNS[self._language]
@@ -368,7 +371,8 @@ class CsvExportWriter:
             else:
                 text = self._scalar(contact, field)
                 cells.append(birthday_cell(text) if field == "birth_date" else neutralise(text))
-        return cells
+        values = dict(contact.custom)
+        return cells + [neutralise(values.get(key, "")) for key, _name in self._custom]
 
     def _scalar(self, contact: ExportContact, field: str) -> str:
         value: str = getattr(contact, field)

@@ -12,7 +12,7 @@ property at all, not an empty one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -44,9 +44,13 @@ FIELD_CATEGORIES = {
 }
 
 
-def data_categories(fields: Sequence[str]) -> tuple[str, ...]:
-    """The data categories *fields* belong to, each once, in the ledger's order."""
-    found = {FIELD_CATEGORIES[f] for f in fields if f in FIELD_CATEGORIES}
+def data_categories(
+    fields: Sequence[str], extra: Mapping[str, str] | None = None
+) -> tuple[str, ...]:
+    """The data categories *fields* belong to, each once, in the ledger's order; *extra*
+    gives those of fields outside the fixed catalogue (custom fields)."""
+    categories = {**FIELD_CATEGORIES, **(extra or {})}
+    found = {categories[f] for f in fields if f in categories}
     order = ("identity", "contact", "address", "notes", "relationship")
     return tuple(c for c in order if c in found)
 
@@ -79,3 +83,5 @@ class ExportContact:
     tags: tuple[str, ...] = ()
     #: The contact's UID in this database (``domain.contact_uid``); "" when not given.
     uid: str = ""
+    #: Custom fields' values (``domain.custom_fields``): key -> value, masked already.
+    custom: tuple[tuple[str, str], ...] = ()

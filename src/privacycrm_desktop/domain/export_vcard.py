@@ -187,8 +187,15 @@ def vcard(
     if tags:
         # A list of text values: each escaped (its commas too), joined by bare commas.
         lines.append("CATEGORIES:" + ",".join(escape_text(t) for t in tags))
+    # Custom fields as extension properties (RFC 6350 6.10): X-PRIVACYCRM-KEY.
+    lines += [custom_property(key) + ":" + escape_text(t) for key, t in contact.custom if t]
     lines.append("END:VCARD")
     return "".join(fold(line) for line in lines)
+
+
+def custom_property(key: str) -> str:
+    """The vCard property of the custom field *key*: ``X-PRIVACYCRM-SHOE-SIZE``."""
+    return "X-PRIVACYCRM-" + key.upper().replace("_", "-")
 
 
 class VcardExportWriter:
@@ -211,6 +218,7 @@ __all__ = [
     "VCARD_VERSION_LABELS",
     "VcardExportWriter",
     "VcardVersion",
+    "custom_property",
     "escape_text",
     "fold",
     "vcard",

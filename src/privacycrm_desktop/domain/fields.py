@@ -27,6 +27,12 @@ class ValueKind(StrEnum):
     LIST = "list"
     #: Kept apart from the contact's values, with its own rules (special categories).
     SEPARATE = "separate"
+    #: A custom field the owner defined (``domain.custom_fields``), one row per value.
+    CUSTOM = "custom"
+
+
+#: The prefix of a custom field's name in the catalogue (``domain.custom_fields``).
+CUSTOM_PREFIX = "cf_"
 
 
 class Sensitivity(StrEnum):
@@ -60,6 +66,10 @@ class FieldSpec:
     list_column: str | None = None
     #: The import column (``domain.import_formats.ImportField`` value) that fills it, if any.
     import_column: str | None = None
+    #: The list's search box finds it (custom fields the owner marks searchable).
+    searchable: bool = False
+    #: The owner's translations of a custom field's label: (language, label) pairs.
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 _CRM = "customer_relationship"

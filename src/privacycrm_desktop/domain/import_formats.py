@@ -59,6 +59,8 @@ class ImportField(StrEnum):
     #: Lines of a vCard no reader understands (a property without its colon), one per
     #: line: each kept as a line of the notes and listed as a value to check.
     UNREAD = "unread"
+    #: A custom field of the owner's (``domain.custom_fields``): its key in ``key``.
+    CUSTOM = "field"
 
 
 IMPORT_FIELD_LABELS: dict[ImportField, str] = {
@@ -85,6 +87,7 @@ IMPORT_FIELD_LABELS: dict[ImportField, str] = {
     ImportField.TAGS: N_("Tags"),
     ImportField.CONSENT: N_("Consent"),
     ImportField.UNREAD: N_("Lines that could not be read"),
+    ImportField.CUSTOM: N_("Custom field"),
 }
 
 
@@ -95,6 +98,8 @@ class ColumnTarget:
     field: ImportField
     purpose_code: str | None = None
     channel: str | None = None
+    #: The custom field's key of a ``CUSTOM`` column.
+    key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,8 @@ class _Cells:
     notes: list[str] = field(default_factory=list)
     defaulted: set[str] = field(default_factory=set)
     unkeyed: set[str] = field(default_factory=set)
+    #: Custom fields' cells (key -> text), checked against their fields when written.
+    custom: dict[str, str] = field(default_factory=dict)
 
     def column(self, target: ImportField) -> str:
         """The header of the first column mapped to *target*."""
@@ -186,7 +188,7 @@ class _Cells:
         self.check(row_number, column, name, raw, message, **params)
 
 
-def _gather(
+def _gather(  # noqa: PLR0912 (one branch per kind of column)
     row_number: int,
     headers: Sequence[str],
     cells: Sequence[str],
@@ -224,6 +226,8 @@ def _gather(
             listed.extend((header, point) for point in points(cell))
         elif target.field is F.CONSENT:
             _read_consent(row_number, header, cell, target, found)
+        elif target.field is F.CUSTOM:
+            found.custom.setdefault(target.key or "", cell.strip())
         elif target.field in (F.NOTES, F.NOTE_LINE, F.UNREAD):
             _note(found, row_number, target.field, header, cell)
         elif target.field is F.TAGS or (target.field in _ONE_CELL and ":::" not in cell):
@@ -527,6 +531,7 @@ def read_row(
         language=language,
         birth_date=birth,
         notes=values.get(F.NOTES, ""),
+        extra=dict(found.custom),
     )
     checked = _validated(row_number, data, found, today)
     if isinstance(checked, list):

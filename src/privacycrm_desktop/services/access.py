@@ -11,16 +11,18 @@ from collections.abc import Mapping
 from sqlalchemy import delete, select, text
 
 from privacycrm_desktop.domain.access import (
-    DEFAULT_FIELD_MATRIX,
     FieldAccess,
     Permission,
     Role,
-    field_access,
+    catalogue_access,
+    default_access,
     require,
 )
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, catalogue_for
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
-from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, FIELDS_BY_NAME, Sensitivity
+from privacycrm_desktop.domain.fields import FieldSpec, Sensitivity
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.custom_field_models import load_definitions
 from privacycrm_desktop.persistence.models import RoleFieldAccess
 from privacycrm_desktop.persistence.postgres import grants, roles
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
@@ -38,6 +40,7 @@ class AccessService:
         self._uow = uow
         self._clock = clock
         self._overrides: dict[tuple[Role, str], FieldAccess] | None = None
+        self._definitions: tuple[CustomFieldDefinition, ...] | None = None
 
     def overrides(self) -> Overrides:
         """The stored overrides, read once and kept until the owner changes one."""
@@ -55,22 +58,34 @@ class AccessService:
         return self._overrides
 
     def invalidate(self) -> None:
-        """Forget the cached overrides (another instance may have changed them)."""
+        """Forget the cached overrides and custom fields (another instance may have
+        changed them)."""
         self._overrides = None
+        self._definitions = None
+
+    def custom_fields(self) -> tuple[CustomFieldDefinition, ...]:
+        """The owner's custom fields of this database, read once (``invalidate`` forgets)."""
+        if self._definitions is None:
+            with self._uow() as uow:
+                self._definitions = load_definitions(uow.session)
+        return self._definitions
+
+    def catalogue(self) -> tuple[FieldSpec, ...]:
+        """The field catalogue of this database: the fixed fields and its custom fields."""
+        return catalogue_for(self.custom_fields())
 
     def access_for(self, role: Role) -> dict[str, FieldAccess]:
-        """Every catalogue field with the access *role* has to it."""
-        overrides = self.overrides()
-        return {spec.name: field_access(role, spec.name, overrides) for spec in FIELD_CATALOGUE}
+        """Every catalogue field (custom ones included) with the access *role* has to it."""
+        return catalogue_access(role, self.catalogue(), self.overrides())
 
     def matrix(self, actor: Actor) -> dict[tuple[Role, str], FieldAccess]:
         """The whole role x field matrix in force (owner only, for the settings page)."""
         require(actor.role, Permission.EDIT_FIELD_MATRIX)
-        overrides = self.overrides()
+        overrides, catalogue = self.overrides(), self.catalogue()
         return {
-            (role, spec.name): field_access(role, spec.name, overrides)
+            (role, name): access
             for role in Role
-            for spec in FIELD_CATALOGUE
+            for name, access in catalogue_access(role, catalogue, overrides).items()
         }
 
     def set_field_access(self, actor: Actor, role: Role, field: str, access: FieldAccess) -> None:
@@ -84,10 +99,11 @@ class AccessService:
         """
         require(actor.role, Permission.EDIT_FIELD_MATRIX)
         role, access = Role(role), FieldAccess(access)
-        if field not in FIELDS_BY_NAME:
+        specs = {spec.name: spec for spec in self.catalogue()}
+        if field not in specs:
             raise ValidationFailed([FieldProblem("field", N_("No such field."))])
         now = self._clock.now()
-        default = DEFAULT_FIELD_MATRIX.get((role, field)) is access
+        default = default_access(role, specs[field]) is access
         with self._uow(write=True) as uow:
             session = uow.session
             if roles.server_functions(session.connection()):
@@ -123,7 +139,7 @@ class AccessService:
                     at=now,
                     detail=f"access={access.value}",
                 )
-            server_enforced = FIELDS_BY_NAME[field].sensitivity is not Sensitivity.NORMAL
+            server_enforced = specs[field].sensitivity is not Sensitivity.NORMAL
             if server_enforced and session.get_bind().dialect.name == "postgresql":
                 # The server enforces the restricted fields too (persistence/postgres/grants.py):
                 # its grants change in this transaction.

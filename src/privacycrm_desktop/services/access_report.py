@@ -55,6 +55,7 @@ from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.consent import ConsentService
 from privacycrm_desktop.services.consent_dto import ConsentEventInfo
 from privacycrm_desktop.services.contacts import ContactService
+from privacycrm_desktop.services.custom_fields import display_value
 from privacycrm_desktop.services.disclosures import DisclosureService, SpecialCategoryStatus
 from privacycrm_desktop.services.dto import Actor, CompanyLinkInfo, ContactDetail, SourceInfo
 from privacycrm_desktop.services.requests import request_reference
@@ -538,10 +539,8 @@ def _language(language: str | None, detail: ContactDetail) -> str:
 
 
 def _recipient_kind(kind: str) -> str:
-    try:
-        return RECIPIENT_KIND_LABELS[RecipientKind(kind)]
-    except ValueError:
-        return kind
+    known = kind in RecipientKind._value2member_map_
+    return RECIPIENT_KIND_LABELS[RecipientKind(kind)] if known else kind
 
 
 def _data(detail: ContactDetail, lang: str) -> list[tuple[str, str, str, SourceInfo | None]]:
@@ -580,12 +579,14 @@ def _data(detail: ContactDetail, lang: str) -> list[tuple[str, str, str, SourceI
         out.append(
             ("company_links", N_("Company and function"), _link_text(link, lang), link.source)
         )
+    for cv in detail.custom:  # the owner's fields, labelled in the person's language
+        label = dict(cv.labels).get(lang) or cv.label
+        out.append((cv.name, label, display_value(cv.kind, cv.value, lang), cv.source))
     return out
 
 
 def _link_text(link: CompanyLinkInfo, lang: str) -> str:
-    """A company link as printed: "Acme NV, function: buyer, department: purchasing,
-    since 1 March 2024" (and "until ..." for a past one)."""
+    """A company link as printed: "Acme NV, function: buyer, since 1 March 2024"."""
     parts = [link.company_name]
     if link.function:
         parts.append(tr_in(lang, "function: {function}", function=link.function))

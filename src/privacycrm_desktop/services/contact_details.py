@@ -33,6 +33,7 @@ from privacycrm_desktop.persistence.models import (
     User,
 )
 from privacycrm_desktop.services.company_links import read_links
+from privacycrm_desktop.services.custom_values import read_values
 from privacycrm_desktop.services.dto import (
     ROW_FIELDS,
     ContactDetail,
@@ -132,6 +133,7 @@ def read_detail(
         field_access={k: v.value for k, v in access.items()},
         companies=read_links(session, access, contact_id, sources),
         tags=tag_marks(session, access, contact_id, sources),
+        custom=read_values(session, access, contact_id, sources),
     )
 
 

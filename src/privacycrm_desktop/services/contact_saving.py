@@ -60,6 +60,7 @@ from privacycrm_desktop.persistence.models import (
     Suppression,
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services import custom_values
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
@@ -116,7 +117,7 @@ class ContactWriter:
         require(actor.role, Permission.CREATE_CONTACTS)
         today, now = self._clock.today(), self._clock.now()
         self._check_writable(actor, filled_fields(data))
-        data = validate_contact(data, today)
+        extra, data = data.extra, validate_contact(data, today)
         check_notes(data.notes, special_confirmed)
         checked_source = validate_source(source, today)
         columns = stored_columns(data)
@@ -125,6 +126,7 @@ class ContactWriter:
             hit = suppression_hit(session, data, check_name=True)
             if hit is not None and hit.reason is SuppressionReason.ERASURE:
                 raise ErasedPersonRefused(hit.value, hit.since)
+            custom = custom_values.changes(session, self._access(actor), None, extra)
             source_row = self._add_source(session, actor, checked_source, now)
             contact = Contact(
                 **{name: getattr(data, name) for name in SCALAR_FIELDS},
@@ -139,7 +141,7 @@ class ContactWriter:
             session.add(contact)
             session.flush()
             self._add_list_values(session, actor, contact.id, data, source_row.id, now)
-            session.flush()
+            custom_values.apply(session, actor.user_id, contact.id, custom, source_row.id, now)
             search.index_rows(session, [(contact.id, columns.search)])
             opt_outs = inherit_objection(session, hit, contact, actor, now)
             recompute_keep_until(session, [contact.id])
@@ -290,7 +292,8 @@ class ContactWriter:
             ]
             emails_changed = tuple(e.address for e in old_emails) != merged.emails
             phones_changed = tuple(p.number for p in old_phones) != merged.phones
-            if not changed and not emails_changed and not phones_changed:
+            custom = custom_values.changes(session, access, contact_id, data.extra)
+            if not changed and not emails_changed and not phones_changed and not custom:
                 return read_detail(session, access, contact_id)
             if "notes" in changed:
                 check_notes(merged.notes, special_confirmed)
@@ -302,7 +305,9 @@ class ContactWriter:
             )
             if hit is not None and hit.reason is SuppressionReason.ERASURE:
                 raise ErasedPersonRefused(hit.value, hit.since)
-            sourced_change = any(n in SOURCED for n in changed) or emails_changed or phones_changed
+            sourced_change = (
+                any(n in SOURCED for n in changed) or emails_changed or phones_changed or custom
+            )
             source_row = None
             if sourced_change:
                 source_row = self._add_source(session, actor, validate_source(source, today), now)
@@ -311,6 +316,11 @@ class ContactWriter:
                     setattr(contact, name, getattr(merged, name))
                     if source_row is not None and name in SOURCED:
                         self._set_provenance(session, actor, contact_id, name, source_row.id, now)
+                if custom:
+                    assert source_row is not None
+                    custom_values.apply(
+                        session, actor.user_id, contact_id, custom, source_row.id, now
+                    )
                 if emails_changed or phones_changed:
                     assert source_row is not None
                     self._replace_list_values(
@@ -336,6 +346,7 @@ class ContactWriter:
                 changed
                 + (["emails"] if emails_changed else [])
                 + (["phones"] if phones_changed else [])
+                + custom_values.names(custom)
             )
             record_event(
                 session,

@@ -6,13 +6,15 @@ Reading as a role may see it is in ``contact_details``, saving in ``contact_savi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission, require
+from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission, mask, require
 from privacycrm_desktop.domain.consent import Channel, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput, validate_contact
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition
 from privacycrm_desktop.domain.errors import (
     FieldProblem,
     NotFound,
@@ -38,6 +40,7 @@ from privacycrm_desktop.persistence.models import (
     Source,
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services import custom_values
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
 from privacycrm_desktop.services.audit_spool import event_values
@@ -101,6 +104,32 @@ class ContactService(TaggedList):
 
     def _access(self, actor: Actor) -> dict[str, FieldAccess]:
         return self._policy.access_for(actor.role)
+
+    def _restricted(self) -> frozenset[str]:
+        """The fields whose reading is audited: the fixed ones and restricted custom ones."""
+        custom = (d.name for d in self._policy.custom_fields() if d.restricted)
+        return RESTRICTED | frozenset(custom)
+
+    def custom_fields(self, actor: Actor) -> tuple[CustomFieldDefinition, ...]:
+        """The owner's custom fields (the editor's section is built from them)."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        return self._policy.custom_fields()
+
+    def custom_cells(self, actor: Actor, contact_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+        """Per contact, its values of the custom fields the role sees (the list's columns of
+        them), by catalogue name, masked where the role sees them masked."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        access = self._access(actor)
+        hidden, masked = FieldAccess.HIDDEN, FieldAccess.MASKED
+        shown = [
+            d for d in self._policy.custom_fields() if access.get(d.name, hidden) is not hidden
+        ]
+        with self._uow() as uow:
+            found = custom_values.values_of(uow.session, list(contact_ids), shown)
+        return {
+            cid: {n: mask(v) if access[n] is masked else v for n, v in values.items()}
+            for cid, values in found.items()
+        }
 
     def field_access(self, actor: Actor) -> dict[str, FieldAccess]:
         """How much of each field *actor* may see and change (the editor's new-contact form)."""
@@ -195,13 +224,31 @@ class ContactService(TaggedList):
         """The SQL condition on contact ``c`` for *view* and *query* together, or None
         when no view applies (the search's own queries serve). An empty condition: none
         can match (the search text matches no field the role may read)."""
-        if view is None or not view.active:
+        custom = custom_values.search_condition(session, self._access(actor), query)
+        active = view is not None and view.active
+        if not active and custom is None:
             return None
+        params: dict[str, object] = {}
+        parts = []
+        if view is not None and active:
+            parts.append(self._view_condition(actor, view, params))
+        if query.strip():
+            found = self._text_condition(session, actor, query, params)
+            if custom is not None:
+                params.update(custom[1])
+                found = custom[0] if found is None else f"({found}) OR ({custom[0]})"
+            if found is None:
+                return "", params
+            parts.append(found)
+        return " AND ".join(f"({part})" for part in parts), params
+
+    def _view_condition(self, actor: Actor, view: ListFilter, params: dict[str, object]) -> str:
+        """The SQL condition of a saved view on contact ``c``; its parameters into *params*."""
         if view.kind not in self.filters(actor):
             raise PermissionDenied
         today = self._clock.today()
         soon = today + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
-        params: dict[str, object] = {"today": today, "soon": soon}
+        params.update(today=today, soon=soon)
         conditions = {
             ContactFilter.EXPIRED: "c.keep_until < :today",
             ContactFilter.EXPIRING: "c.keep_until >= :today AND c.keep_until <= :soon",
@@ -217,24 +264,26 @@ class ContactService(TaggedList):
             channel=view.channel.value,
             relationship=view.relationship.value,
         )
-        parts = [conditions[view.kind]]
-        if query.strip():
-            prefix = self._phone_prefix(actor, query)
-            if prefix is not None:
-                low, high = queries.prefix_bounds(prefix)
-                params.update(low=low, high=high)
-                parts.append(
-                    "EXISTS (SELECT 1 FROM contact_phone AS p WHERE p.contact_id = c.id "
-                    "AND p.number >= :low AND p.number < :high)"
-                )
-            else:
-                match = self._match(actor, query)
-                if match is None:
-                    return "", params
-                ids, match_params = search.matching_ids(session, match)
-                params.update(match_params)
-                parts.append(f"c.id IN ({ids})")
-        return " AND ".join(f"({part})" for part in parts), params
+        return conditions[view.kind]
+
+    def _text_condition(
+        self, session: Session, actor: Actor, query: str, params: dict[str, object]
+    ) -> str | None:
+        """The search text's condition on contact ``c`` (None: no readable field to search)."""
+        prefix = self._phone_prefix(actor, query)
+        if prefix is not None:
+            low, high = queries.prefix_bounds(prefix)
+            params.update(low=low, high=high)
+            return (
+                "EXISTS (SELECT 1 FROM contact_phone AS p WHERE p.contact_id = c.id "
+                "AND p.number >= :low AND p.number < :high)"
+            )
+        match = self._match(actor, query)
+        if match is None:
+            return None
+        ids, match_params = search.matching_ids(session, match)
+        params.update(match_params)
+        return f"c.id IN ({ids})"
 
     def page(
         self,
@@ -308,7 +357,9 @@ class ContactService(TaggedList):
         require(actor.role, Permission.VIEW_CONTACTS)
         access = self._access(actor)
         restricted = sorted(
-            f for f in RESTRICTED if access.get(f, FieldAccess.HIDDEN) is not FieldAccess.HIDDEN
+            f
+            for f in self._restricted()
+            if access.get(f, FieldAccess.HIDDEN) is not FieldAccess.HIDDEN
         )
         if not restricted:
             with self._uow() as uow:
@@ -359,7 +410,7 @@ class ContactService(TaggedList):
         """
         require(actor.role, Permission.VIEW_CONTACTS)
         access = dict(self._access(actor))
-        for name in RESTRICTED:
+        for name in self._restricted():
             access[name] = FieldAccess.HIDDEN
         today = self._clock.today()
         with self._uow() as uow:

@@ -178,6 +178,23 @@ class TagMark:
 
 
 @dataclass(frozen=True)
+class CustomValueInfo:
+    """One custom field's value of a contact (``domain.custom_fields``): its stored form
+    ("2026-03-02", "12.5", "yes"), masked when the role sees it masked."""
+
+    key: str
+    #: The field's name in the catalogue and the matrix (``cf_`` + key).
+    name: str
+    label: str
+    kind: str
+    value: str
+    source: SourceInfo | None
+    #: The owner's translations of the label: (language, label) pairs.
+    labels: tuple[tuple[str, str], ...] = ()
+    masked: bool = False
+
+
+@dataclass(frozen=True)
 class ContactDetail:
     """Everything the editor shows of one contact, filtered by the user's field access."""
 
@@ -210,6 +227,8 @@ class ContactDetail:
     companies: tuple[CompanyLinkInfo, ...] = ()
     #: The contact's tags in name order (none when the role may not see them).
     tags: tuple[TagMark, ...] = ()
+    #: The values of the owner's custom fields the role may see, in their order.
+    custom: tuple[CustomValueInfo, ...] = ()
 
 
 @dataclass(frozen=True)

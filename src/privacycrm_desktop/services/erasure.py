@@ -69,6 +69,7 @@ from privacycrm_desktop.domain.suppression import (
 )
 from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
+from privacycrm_desktop.persistence.custom_field_models import CustomValue
 from privacycrm_desktop.persistence.database import checkpoint
 from privacycrm_desktop.persistence.models import (
     AnonymisedRecord,
@@ -156,6 +157,7 @@ def _source_ids(session: Session, contact: Contact) -> set[int]:
         SpecialCategoryDatum,
         CompanyLink,
         ContactTag,
+        CustomValue,
     ):
         ids.update(
             session.scalars(
@@ -236,6 +238,7 @@ _SOURCES = union(
             SpecialCategoryDatum,
             CompanyLink,
             ContactTag,
+            CustomValue,
         )
     )
 )
@@ -285,11 +288,13 @@ _DELETE_SOURCE = delete(Source).where(
             CompanyProvenance,
             CompanyLink,
             ContactTag,
+            CustomValue,
         )
     ),
 )
 # The person's places at companies, function and department included; the companies stay.
 _DELETE_COMPANY_LINKS = delete(CompanyLink).where(CompanyLink.contact_id == bindparam("cid"))
+_DELETE_CUSTOM_VALUES = delete(CustomValue).where(CustomValue.contact_id == bindparam("cid"))
 _LEDGER = insert(ErasureLedger)
 _ANONYMISED = insert(AnonymisedRecord)
 
@@ -357,6 +362,7 @@ def erase_in_session(
     # goes by ON DELETE CASCADE.
     conn.execute(_UNLINK_DISCLOSURES, key)
     conn.execute(_DELETE_COMPANY_LINKS, key)
+    conn.execute(_DELETE_CUSTOM_VALUES, key)
     conn.execute(_DELETE_CONTACT, key)
     conn.execute(_DELETE_SOURCE, [{"sid": sid} for sid in sorted(sources)])
     conn.execute(
@@ -445,6 +451,7 @@ ERASURE_TABLES = (
     "contact_email",
     "contact_phone",
     "contact_tag",
+    "custom_value",
     "contact_fts",
     "source",
     "consent_event",

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
 from privacycrm_desktop.domain.audit_actions import INTERNAL_RECIPIENT
 from privacycrm_desktop.domain.contacts import ContactKind
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition
 from privacycrm_desktop.domain.errors import DomainError, FieldProblem, NotFound, ValidationFailed
 from privacycrm_desktop.domain.export_csv import CsvExportWriter, CsvProfile
 from privacycrm_desktop.domain.export_formats import (
@@ -47,7 +48,7 @@ from privacycrm_desktop.domain.export_formats import (
     data_categories,
 )
 from privacycrm_desktop.domain.export_vcard import VcardExportWriter, VcardVersion
-from privacycrm_desktop.domain.fields import FIELDS_BY_NAME, Sensitivity
+from privacycrm_desktop.domain.fields import Sensitivity
 from privacycrm_desktop.domain.normalize import InvalidValue, clean_text
 from privacycrm_desktop.domain.purposes import RecipientKind
 from privacycrm_desktop.domain.text import N_
@@ -66,6 +67,7 @@ from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.contact_uids import ContactUids
+from privacycrm_desktop.services.custom_values import values_of
 from privacycrm_desktop.services.disclosures import DisclosureService, find_recipient
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.private_files import check_target
@@ -148,9 +150,19 @@ class ExportService:
         self._disclosures = disclosures or DisclosureService(uow, clock, self._policy)
 
     def fields(self, actor: Actor) -> tuple[str, ...]:
-        """The fields an export by *actor* carries (those not hidden from the role)."""
+        """The fields an export by *actor* carries (those not hidden from the role), the
+        exported custom fields last."""
         access = self._policy.access_for(actor.role)
-        return tuple(f for f in EXPORT_FIELDS if access[f] is not FieldAccess.HIDDEN)
+        fixed = tuple(f for f in EXPORT_FIELDS if access[f] is not FieldAccess.HIDDEN)
+        return fixed + tuple(d.name for d in self._custom(access))
+
+    def _custom(self, access: dict[str, FieldAccess]) -> list[CustomFieldDefinition]:
+        """The exported custom fields the role sees."""
+        return [
+            d
+            for d in self._policy.custom_fields()
+            if d.exported and access.get(d.name, FieldAccess.HIDDEN) is not FieldAccess.HIDDEN
+        ]
 
     def export(
         self,
@@ -176,7 +188,7 @@ class ExportService:
         recipient, purpose_id = self._check(request)
         self._disclosures.refuse_own_use(actor, recipient, request.recipient_own_use, "export")
         access = self._policy.access_for(actor.role)
-        fields = tuple(f for f in EXPORT_FIELDS if access[f] is not FieldAccess.HIDDEN)
+        fields = self.fields(actor)
         out = Path(out)
         check_target(out)
         try:
@@ -245,6 +257,8 @@ class ExportService:
     ) -> list[int]:
         """Write every chosen contact to *stream*; the ids written, in order."""
         written: list[int] = []
+        custom = self._custom(access)
+        columns = [(d.key, d.label_in(request.language)) for d in custom]
         # One read transaction: the file is a consistent snapshot of the database.
         with self._uow() as uow:
             session = uow.session
@@ -257,13 +271,13 @@ class ExportService:
                 emails = _most(session, ContactEmail, ids) if "emails" in fields else 0
                 phones = _most(session, ContactPhone, ids) if "phones" in fields else 0
                 writer = CsvExportWriter(
-                    stream, fields, emails, phones, request.csv_profile, request.language
+                    stream, fields, emails, phones, request.csv_profile, request.language, columns
                 )
             else:
                 writer = VcardExportWriter(stream, fields, request.vcard_version)
             uids = ContactUids(session)
             for chunk in _chunks(session, ids):
-                contacts = _load(session, chunk, access, uids)
+                contacts = _load(session, chunk, access, uids, custom)
                 if len(contacts) != len(chunk):
                     found = {c.id for c in contacts}
                     missing = next(i for i in chunk if i not in found)
@@ -294,7 +308,9 @@ class ExportService:
         now = self._clock.now()
         recipient_id: int | None = None
         disclosures = 0
-        restricted = [f for f in fields if FIELDS_BY_NAME[f].sensitivity is not Sensitivity.NORMAL]
+        specs = {spec.name: spec for spec in self._policy.catalogue()}
+        restricted = [f for f in fields if specs[f].sensitivity is not Sensitivity.NORMAL]
+        categories = {d.name: d.category for d in self._policy.custom_fields()}
         published = False
         try:
             with self._uow(write=True) as uow:
@@ -303,7 +319,7 @@ class ExportService:
                     row = find_recipient(session, recipient, request.recipient_kind.value)
                     recipient_id = row.id
                     disclosures = _disclose(
-                        session, exported, row.id, purpose_id, fields, actor, now.date()
+                        session, exported, row.id, purpose_id, fields, actor, now.date(), categories
                     )
                 code = session.execute(
                     select(Purpose.code).where(Purpose.id == purpose_id)
@@ -385,7 +401,11 @@ def _most(
 
 
 def _load(
-    session: Session, ids: list[int], access: dict[str, FieldAccess], uids: ContactUids
+    session: Session,
+    ids: list[int],
+    access: dict[str, FieldAccess],
+    uids: ContactUids,
+    custom: Sequence[CustomFieldDefinition] = (),
 ) -> list[ExportContact]:
     """The contacts *ids* (in that order) with only what *access* lets through, each
     with its UID."""
@@ -448,6 +468,12 @@ def _load(
     def listed(field: str, values: list[str]) -> tuple[str, ...]:
         return tuple(shown(field, v) for v in values)
 
+    custom_values = values_of(session, ids, custom)
+
+    def custom_of(contact_id: int) -> tuple[tuple[str, str], ...]:
+        stored = custom_values.get(contact_id, {})
+        return tuple((d.key, shown(d.name, stored[d.name])) for d in custom if d.name in stored)
+
     result = []
     for contact_id in ids:
         row = rows.get(contact_id)
@@ -471,6 +497,7 @@ def _load(
                 notes=shown("notes", row.notes),
                 tags=listed("tags", tags.get(contact_id, [])),
                 uid=uids.uid(row.id),
+                custom=custom_of(contact_id),
             )
         )
     return result
@@ -484,9 +511,10 @@ def _disclose(
     fields: tuple[str, ...],
     actor: Actor,
     today: dt.date,
+    custom_categories: dict[str, str] | None = None,
 ) -> int:
     """One ledger entry per exported contact (Core inserts: an export may hold many)."""
-    categories = ",".join(data_categories(fields))
+    categories = ",".join(data_categories(fields, custom_categories))
     for start in range(0, len(contact_ids), CHUNK):
         session.execute(
             insert(Disclosure),

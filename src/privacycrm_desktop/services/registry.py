@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.companies import CompanyService
     from privacycrm_desktop.services.consent import ConsentService
     from privacycrm_desktop.services.contacts import ContactService
+    from privacycrm_desktop.services.custom_fields import CustomFieldService
     from privacycrm_desktop.services.demo import DemoService
     from privacycrm_desktop.services.disclosures import DisclosureService
     from privacycrm_desktop.services.erasure import ErasureService
@@ -103,6 +104,13 @@ class Services:
         from privacycrm_desktop.services.companies import CompanyService
 
         return CompanyService(self.uow, self.clock, self.access)
+
+    @cached_property
+    def custom_fields(self) -> CustomFieldService:
+        """The owner's custom fields (their catalogue entries live in ``access``)."""
+        from privacycrm_desktop.services.custom_fields import CustomFieldService
+
+        return CustomFieldService(self.uow, self.clock, self.access)
 
     @cached_property
     def demo(self) -> DemoService:

@@ -27,6 +27,7 @@ from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import ROW_FIELDS, Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.admin.admin_windows import AdminWindowsMixin
+from privacycrm_desktop.ui.admin.custom_fields_dialog import add_custom_fields_entry
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import available_geometry
 from privacycrm_desktop.ui.common.window_size import capped
@@ -207,6 +208,9 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         )
         self.addAction(self.find_action)
         self._make_admin_actions()
+        self.custom_fields_action = add_custom_fields_entry(
+            self, self.admin_menu, self._services.custom_fields, self._actor
+        )
         # Tags (ui/tags): Contacts > Tags... and Tag selected contacts...
         self.tag_actions = add_tag_actions(self, self._services, self._actor)
 

@@ -2,7 +2,10 @@
 
 from alembic import context
 
-from privacycrm_desktop.persistence import company_models  # noqa: F401 (its tables)
+from privacycrm_desktop.persistence import (
+    company_models,  # noqa: F401 (its tables)
+    custom_field_models,  # noqa: F401 (its tables)
+)
 from privacycrm_desktop.persistence.models import Base
 
 connection = context.config.attributes["connection"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from privacycrm_desktop.domain.access import Role, default_access
+from privacycrm_desktop.domain.fields import FieldSpec, Sensitivity, ValueKind
 from privacycrm_desktop.persistence.dialect import AUDIT_LOCK_KEY
 from privacycrm_desktop.persistence.postgres.audit_sql import AUDIT_APPEND, AUDIT_CHECKED
 from privacycrm_desktop.persistence.postgres.caller_sql import (
@@ -28,9 +30,11 @@ from privacycrm_desktop.persistence.postgres.owner_sql import (
     USER_CHANGE,
 )
 from privacycrm_desktop.persistence.postgres.row_policies import (
+    CUSTOM_VALUE_RULE,
     INSERT_GUARD,
     INSERT_GUARD_CHECK,
     SALT,
+    install_custom_value_policies,
     install_setting_policies,
     install_special_row_policies,
 )
@@ -103,7 +107,16 @@ FINGERPRINTED: tuple[str, ...] = (
     USER_CHANGE,
     WATCH,
     WRITE_LOG_TABLES,
+    CUSTOM_VALUE_RULE,
 )
+
+#: Each app role's default access to a restricted custom field (``domain.access``).
+RESTRICTED_CUSTOM = {
+    role.value: default_access(
+        role, FieldSpec("cf_", "", Sensitivity.RESTRICTED, (), value=ValueKind.CUSTOM)
+    ).value
+    for role in Role
+}
 
 
 def install_functions(
@@ -205,6 +218,7 @@ def install_functions(
             run(f"GRANT EXECUTE ON FUNCTION {signature} TO {grantees}")
     install_setting_policies(owner_system, everyone, groups, quote, run)
     install_special_row_policies(owner_system, everyone, run)
+    install_custom_value_policies(owner_system, everyone, groups, RESTRICTED_CUSTOM, run)
     run(f"GRANT USAGE ON SCHEMA public TO {everyone}")
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {everyone}")
     # No UPDATE (setval): a desk could move a sequence back (ids given twice) or to its end

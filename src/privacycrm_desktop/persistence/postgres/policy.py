@@ -249,6 +249,16 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": _CONTACT_WRITE | {_P.CLEANUP},
         "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE | {_P.EDIT_SETTINGS},
     },
+    # Custom fields: the owner defines them (with their catalogue row); their values are
+    # written with the contact. The matrix narrows them in the app (one table holds
+    # every custom field's values: no column of its own to withhold).
+    "custom_field": {"SELECT": _ALL_READ, "INSERT": frozenset({_P.EDIT_FIELD_MATRIX})},
+    "custom_value": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _CONTACT_WRITE,
+        "UPDATE": _CONTACT_WRITE,
+        "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE,
+    },
     "contact_count": {"SELECT": _CONTACT_READ},
     "keep_until_count": {"SELECT": _CONTACT_READ},
     "consent_event": {
@@ -263,7 +273,7 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": frozenset({_P.EDIT_SETTINGS}),
     },
     "purpose": {"SELECT": _ALL_READ},
-    "field_catalogue": {"SELECT": _ALL_READ},
+    "field_catalogue": {"SELECT": _ALL_READ, "INSERT": frozenset({_P.EDIT_FIELD_MATRIX})},
     "recipient": {
         "SELECT": _CONTACT_READ,
         "INSERT": frozenset({_P.MANAGE_REQUESTS, _P.EXPORT, _P.MARKETING_LISTS}),

@@ -157,3 +157,57 @@ def install_special_row_policies(
         run(
             f"CREATE POLICY pcrm_{table}_remove ON {table} FOR DELETE TO {everyone} USING {visible}"
         )
+
+
+#: A custom field's value, seen by a role (*test* on its access: the owner's override in
+#: ``role_field_access``, else the default): every value of an ordinary field, and of a
+#: restricted one only for the roles the matrix lets see (or change) it. The app enforces
+#: the whole matrix; the server withholds restricted values, as it does notes and birth
+#: dates (``hidden_columns``).
+CUSTOM_VALUE_RULE = """(NOT EXISTS (SELECT 1 FROM public.custom_field f
+        WHERE f.id = field_id AND f.restricted)
+    OR EXISTS (SELECT 1 FROM public.custom_field f, (VALUES {roles}) AS g(app_role, grp, dflt)
+        WHERE f.id = field_id AND pg_has_role(current_user, g.grp, 'MEMBER')
+        AND coalesce((SELECT o.access FROM public.role_field_access o
+            WHERE o.role = g.app_role AND o.field = 'cf_' || f.key), g.dflt) {test}))"""
+
+
+def install_custom_value_policies(
+    owner_system: str,
+    everyone: str,
+    groups: Mapping[str, str],
+    defaults: Mapping[str, str],
+    run: Callable[[str], None],
+) -> None:
+    """The row policies of ``custom_value``: a restricted custom field's values are read
+    only by the roles that see it and written only by those that may change it.
+    *defaults* is each app role's default access to a restricted custom field."""
+    roles = ", ".join(
+        f"({_sql_list((role,))}, {_sql_list((group,))}, {_sql_list((defaults[role],))})"
+        for role, group in sorted(groups.items())
+    )
+    seen = CUSTOM_VALUE_RULE.replace("{roles}", roles).replace("{test}", "<> 'hidden'")
+    changed = CUSTOM_VALUE_RULE.replace("{roles}", roles).replace("{test}", "= 'write'")
+    run("ALTER TABLE custom_value ENABLE ROW LEVEL SECURITY")
+    for policy in ("system", "read", "add", "change", "remove"):
+        run(f"DROP POLICY IF EXISTS pcrm_custom_value_{policy} ON custom_value")
+    run(
+        f"CREATE POLICY pcrm_custom_value_system ON custom_value FOR ALL TO {owner_system} "
+        "USING (true) WITH CHECK (true)"
+    )
+    run(
+        f"CREATE POLICY pcrm_custom_value_read ON custom_value FOR SELECT TO {everyone} "
+        f"USING {seen}"
+    )
+    run(
+        f"CREATE POLICY pcrm_custom_value_add ON custom_value FOR INSERT TO {everyone} "
+        f"WITH CHECK {changed}"
+    )
+    run(
+        f"CREATE POLICY pcrm_custom_value_change ON custom_value FOR UPDATE TO {everyone} "
+        f"USING {seen} WITH CHECK {changed}"
+    )
+    run(
+        f"CREATE POLICY pcrm_custom_value_remove ON custom_value FOR DELETE TO {everyone} "
+        f"USING {seen}"
+    )

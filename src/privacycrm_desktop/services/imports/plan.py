@@ -22,7 +22,7 @@ from privacycrm_desktop.domain.errors import (
     SourceMissing,
     ValidationFailed,
 )
-from privacycrm_desktop.domain.fields import FIELD_CATALOGUE
+from privacycrm_desktop.domain.fields import CUSTOM_PREFIX, FIELD_CATALOGUE
 from privacycrm_desktop.domain.import_files import check_size, detect_shape, read_table
 from privacycrm_desktop.domain.import_formats import FileShape, ImportField, ImportTable
 from privacycrm_desktop.domain.provenance import SourceInput, validate_source
@@ -119,6 +119,9 @@ def access_problems(
         if target is None:
             continue
         fields = CATALOGUE_FIELDS.get(target.field, ())
+        if target.field is ImportField.CUSTOM:
+            # The custom field its key names (an unknown key: no field anyone may fill).
+            fields = (CUSTOM_PREFIX + (target.key or ""),)
         if any(access.get(f) is not FieldAccess.WRITE for f in fields) or (
             target.field is ImportField.CONSENT
             and not has_permission(actor.role, Permission.RECORD_CONSENT)

@@ -21,6 +21,7 @@ from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
 from privacycrm_desktop.persistence.contact_writes import chunks
+from privacycrm_desktop.persistence.custom_field_models import CustomValue
 from privacycrm_desktop.persistence.models import (
     Base,
     ConsentEvent,
@@ -81,6 +82,7 @@ def undo_batch(uow: UnitOfWork, actor: Actor, batch_id: int, now: dt.datetime) -
         if source_ids:
             # The tags the import put on contacts (its own and those it merged into).
             conn.execute(delete(ContactTag).where(ContactTag.source_id.in_(source_ids)))
+            conn.execute(delete(CustomValue).where(CustomValue.source_id.in_(source_ids)))
         unmerge(conn, merged, source_ids)
         recompute(conn, merged, rules)
         for part in chunks(ids):

@@ -48,6 +48,7 @@ from privacycrm_desktop.persistence.models import (
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.imports.custom_links import put_custom
 from privacycrm_desktop.services.imports.model import (
     ADDRESS_PARTS,
     CANCELLED,
@@ -361,6 +362,8 @@ class Writer:
             conn.execute(insert(_T["consent_event"]), consents)
         tagged = [(cid, item.tags) for cid, item in enumerate(new, start=first_id)]
         put_tags(conn, tagged, self.source_id, self.now, self.actor.user_id)
+        extra = [(cid, item.contact.extra) for cid, item in enumerate(new, start=first_id)]
+        put_custom(conn, extra, self.source_id, self.now, self.actor.user_id)
         return with_consents
 
     def merge(
@@ -478,6 +481,8 @@ class Writer:
             (cid, [n for r in rows for n in r.tags]) for cid, rows in merges if cid in current
         ]
         put_tags(conn, tagged, self.source_id, self.now, user)
+        extra = [(cid, r.contact.extra) for cid, rows in merges if cid in current for r in rows]
+        put_custom(conn, extra, self.source_id, self.now, user)
         return touched, conflicts
 
 

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from privacycrm_desktop.domain.access import FIELD_ACCESS_LABELS, ROLE_LABELS, FieldAccess, Role
 from privacycrm_desktop.domain.errors import DomainError
-from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, Sensitivity
-from privacycrm_desktop.i18n import _, describe_error
+from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, FieldSpec, Sensitivity, ValueKind
+from privacycrm_desktop.i18n import _, current_language, describe_error
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
@@ -29,6 +29,13 @@ from privacycrm_desktop.ui.common.window_size import size_window
 
 ROLES = tuple(Role)
 FIELDS = tuple(spec.name for spec in FIELD_CATALOGUE)
+
+
+def _label(spec: FieldSpec) -> str:
+    """A field's label in the user's language: a custom field's as its owner wrote it."""
+    if spec.value is ValueKind.CUSTOM:
+        return dict(spec.labels).get(current_language()) or spec.label
+    return _(spec.label)
 
 
 class FieldMatrixDialog(QDialog):
@@ -47,18 +54,21 @@ class FieldMatrixDialog(QDialog):
             )
         )
         intro.setWordWrap(True)
-        self.table = QTableWidget(len(FIELDS), len(ROLES))
+        # The database's catalogue: the fixed fields, then the owner's custom fields.
+        catalogue = access.catalogue()
+        self.fields = tuple(spec.name for spec in catalogue)
+        self.table = QTableWidget(len(self.fields), len(ROLES))
         self.table.setHorizontalHeaderLabels([_(ROLE_LABELS[r]) for r in ROLES])
         # Sensitivity is marked with stars (explained under the table) to keep rows short.
         stars = {Sensitivity.NORMAL: "", Sensitivity.RESTRICTED: " *"}
-        labels = [_(s.label) + stars.get(s.sensitivity, " **") for s in FIELD_CATALOGUE]
+        labels = [_label(s) + stars.get(s.sensitivity, " **") for s in catalogue]
         self.table.setVerticalHeaderLabels(labels)
         legend = QLabel(_("* restricted field    ** special-category data (health, beliefs, ...)"))
         legend.setWordWrap(True)
         self.combos: dict[tuple[Role, str], QComboBox] = {}
         matrix = access.matrix(actor)
         for column, role in enumerate(ROLES):
-            for row, field in enumerate(FIELDS):
+            for row, field in enumerate(self.fields):
                 combo = QComboBox()
                 for level in FieldAccess:
                     combo.addItem(_(FIELD_ACCESS_LABELS[level]), level.value)

@@ -29,8 +29,9 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.normalize import DEFAULT_REGION, phone_display
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.domain.retention import OPEN_ENDED, REASON_LABELS
-from privacycrm_desktop.i18n import N_, _, describe_error, describe_explanation
+from privacycrm_desktop.i18n import N_, _, current_language, describe_error, describe_explanation
 from privacycrm_desktop.services.contacts import ContactService
+from privacycrm_desktop.services.custom_fields import display_value
 from privacycrm_desktop.services.dto import Actor, ConsentLine, ContactCard, SourceInfo
 from privacycrm_desktop.services.requests import REQUEST_KIND_LABELS
 from privacycrm_desktop.ui.common.date_fields import format_date
@@ -209,6 +210,23 @@ class ContactCardWidget(QScrollArea):
                     shown = f'<a href="tel:{escape(item.value, quote=True)}">{shown}</a>'
                 lines.append(sourced(shown, item.source))
             section(_("Phone"), lines)
+        # The owner's custom fields: a line each, its label in the user's language.
+        language = current_language()
+        section(
+            _("Custom fields"),
+            [
+                sourced(
+                    escape(
+                        _("{label}: {value}").format(
+                            label=dict(v.labels).get(language) or v.label,
+                            value=display_value(v.kind, v.value) if not v.masked else v.value,
+                        )
+                    ),
+                    v.source,
+                )
+                for v in detail.custom
+            ],
+        )
         section(_("Consent"), [self._consent_line(line) for line in card.consent])
         section(_("Keep until"), [escape(self._keep_text(card))])
         section(

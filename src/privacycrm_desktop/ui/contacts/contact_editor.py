@@ -69,6 +69,7 @@ from privacycrm_desktop.ui.common.widgets import (
 )
 from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.contacts.consent_section import ConsentSection
+from privacycrm_desktop.ui.contacts.custom_section import CustomFieldSection
 from privacycrm_desktop.ui.contacts.duplicate_bar import DuplicateBar
 from privacycrm_desktop.ui.contacts.editor_flow import EditorFlowMixin
 from privacycrm_desktop.ui.contacts.editor_form import (
@@ -141,6 +142,7 @@ class ContactEditorDialog(EditorFlowMixin):
         self.source_buttons: dict[str, SourceButton] = {}
         #: Each field's label (its buddy is the field), in the form's visual order.
         self.labels: dict[str, QLabel] = {}
+        self._today = today
         self._make_editors(today)
 
         columns = self._make_columns()
@@ -225,12 +227,25 @@ class ContactEditorDialog(EditorFlowMixin):
             self.consent_section = ConsentSection(self._statements.purposes(self._actor))
             left.addWidget(self.consent_section)
         left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self._group(_("Address and relationship"), RIGHT_FIELDS + BELOW_FIELDS))
+        # The owner's custom fields, built from their definitions.
+        self.custom_section = CustomFieldSection(
+            self._contacts.custom_fields(self._actor),
+            {name: self.access(name) for name in self._custom_names()},
+            self._detail.custom if self._detail is not None else (),
+            self._today,
+        )
+        self.errors.update(self.custom_section.errors)
+        right.addWidget(self.custom_section)
+        right.addStretch(1)
         columns = QHBoxLayout()
         columns.addLayout(left, 1)
-        columns.addWidget(
-            self._group(_("Address and relationship"), RIGHT_FIELDS + BELOW_FIELDS), 1
-        )
+        columns.addLayout(right, 1)
         return columns
+
+    def _custom_names(self) -> list[str]:
+        return [d.name for d in self._contacts.custom_fields(self._actor)]
 
     def _make_buttons(self, open_consent: Callable[[int, str], object] | None) -> QDialogButtonBox:
         buttons = QDialogButtonBox(

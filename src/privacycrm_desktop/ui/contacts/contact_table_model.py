@@ -22,11 +22,14 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from privacycrm_desktop.domain.access import FieldAccess
 from privacycrm_desktop.domain.contacts import RELATIONSHIP_LABELS
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition
 from privacycrm_desktop.domain.normalize import DEFAULT_REGION, fold, phone_display
 from privacycrm_desktop.domain.retention import is_expired, is_expiring
-from privacycrm_desktop.i18n import N_, _
+from privacycrm_desktop.i18n import N_, _, current_language
 from privacycrm_desktop.services.contacts import ContactService
+from privacycrm_desktop.services.custom_fields import display_value
 from privacycrm_desktop.services.dto import Actor, ContactRow, ContactSort, ListFilter
 from privacycrm_desktop.ui.common.date_fields import format_date
 
@@ -105,6 +108,15 @@ class ContactTableModel(QAbstractTableModel):
         self._descending = False
         self._blocks: OrderedDict[int, list[ContactRow]] = OrderedDict()
         self._count = self._contacts.count(actor, "")
+        #: The owner's custom fields the role sees: columns after the fixed ones (hidden
+        #: until chosen in the header's menu), their values fetched with each block.
+        access = contacts.field_access(actor)
+        self.custom_fields: list[CustomFieldDefinition] = [
+            d
+            for d in contacts.custom_fields(actor)
+            if access.get(d.name, FieldAccess.HIDDEN) is not FieldAccess.HIDDEN
+        ]
+        self._cells: dict[int, dict[str, str]] = {}
 
     # -- what the model shows -------------------------------------------------------
 
@@ -164,6 +176,7 @@ class ContactTableModel(QAbstractTableModel):
 
     def _reload(self) -> None:
         self._blocks.clear()
+        self._cells.clear()
         self._count = self._contacts.count(self._actor, self._query, self._view)
 
     def contact_at(self, row: int) -> ContactRow | None:
@@ -192,6 +205,10 @@ class ContactTableModel(QAbstractTableModel):
         self._blocks[block_no] = block
         while len(self._blocks) > MAX_BLOCKS:
             self._blocks.popitem(last=False)
+        if self.custom_fields:
+            if len(self._cells) > BLOCK_SIZE * MAX_BLOCKS:
+                self._cells.clear()
+            self._cells.update(self._contacts.custom_cells(self._actor, [r.id for r in block]))
         return block
 
     # -- QAbstractTableModel ---------------------------------------------------------
@@ -200,7 +217,7 @@ class ContactTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else self._count
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
+        return 0 if parent.isValid() else len(Column) + len(self.custom_fields)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Roles are checked first so that style roles never fetch a block (except the
@@ -209,16 +226,23 @@ class ContactTableModel(QAbstractTableModel):
         contact = self.contact_at(index.row()) if wanted and index.isValid() else None
         if contact is None:
             return None
+        if role in (ROW_ROLE, ID_ROLE):
+            return contact if role == ROW_ROLE else contact.id
+        if index.column() >= len(Column):
+            return self._custom_data(contact, index.column() - len(Column), role)
         column = Column(index.column())
         if column is Column.KEEP_UNTIL and role in _MARKER_ROLES:
             return self._marker(contact.keep_until, role)
-        if role == ROW_ROLE:
-            return contact
-        if role == ID_ROLE:
-            return contact.id
         if role == SORT_KEY_ROLE:
             return _sort_key(contact, column)
         return _display(contact, column, self.home_country)
+
+    def _custom_data(self, contact: ContactRow, number: int, role: int) -> Any:
+        """A custom field's cell: its value as a person reads it."""
+        definition = self.custom_fields[number]
+        stored = self._cells.get(contact.id, {}).get(definition.name, "")
+        shown = display_value(definition.kind.value, stored)
+        return fold(shown) if role == SORT_KEY_ROLE else shown
 
     def _marker(self, until: dt.date | None, role: int) -> Any:
         """Colour and tooltip of the keep-until cell: passed, or passing within 30 days."""
@@ -245,6 +269,8 @@ class ContactTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal:
             if 0 <= section < len(Column):
                 return _(COLUMN_TITLES[Column(section)])
+            if 0 <= section - len(Column) < len(self.custom_fields):
+                return self.custom_fields[section - len(Column)].label_in(current_language())
             return None
         return None
 
@@ -254,7 +280,7 @@ class ContactTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if column not in SORT_KEYS:
+        if column >= len(Column) or column not in SORT_KEYS:
             return
         descending = order == Qt.SortOrder.DescendingOrder
         if Column(column) == self._sort_column and descending == self._descending:

@@ -56,6 +56,7 @@ from privacycrm_desktop.ui.common.widgets import (
 )
 from privacycrm_desktop.ui.contacts.consent_section import ConsentSection
 from privacycrm_desktop.ui.contacts.country_field import CountryCombo
+from privacycrm_desktop.ui.contacts.custom_section import CustomFieldSection
 from privacycrm_desktop.ui.contacts.duplicate_bar import DuplicateBar
 
 if TYPE_CHECKING:
@@ -103,6 +104,7 @@ class EditorFormMixin(QDialog):
     source_buttons: dict[str, SourceButton]
     labels: dict[str, QLabel]
     consent_section: ConsentSection | None
+    custom_section: CustomFieldSection | None = None
     duplicate_bar: DuplicateBar
     duplicate_timer: QTimer
     general_error: ErrorLabel
@@ -354,6 +356,7 @@ class EditorFormMixin(QDialog):
             relationship_start=self._date("relationship_start").value(),
             relationship_end=self._date("relationship_end").value(),
             last_interaction=self._date("last_interaction").value(),
+            extra=self.custom_section.values() if self.custom_section is not None else {},
         )
 
     def source_input(self) -> SourceInput:

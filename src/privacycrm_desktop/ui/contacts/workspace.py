@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QStackedWidget,
@@ -157,7 +158,30 @@ class WorkspaceMixin(_Base):
         header.setStretchLastSection(False)
         for column in STRETCHED:
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        self._make_column_chooser()
         return central
+
+    def _make_column_chooser(self) -> None:
+        """The header's menu choosing the columns: the custom fields' columns (the owner's
+        fields the role sees) start hidden, a click on one shows it."""
+        header = self.view.horizontalHeader()
+        for number in range(len(self.model.custom_fields)):
+            self.view.setColumnHidden(len(Column) + number, True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda point: self.column_menu().exec(header.mapToGlobal(point))
+        )
+
+    def column_menu(self) -> QMenu:
+        """A checkable entry per column but the name; toggling one shows or hides it."""
+        menu = QMenu(self.view)
+        for column in range(1, self.model.columnCount()):
+            title = self.model.headerData(column, Qt.Orientation.Horizontal)
+            action = menu.addAction(str(title))
+            action.setCheckable(True)
+            action.setChecked(not self.view.isColumnHidden(column))
+            action.toggled.connect(lambda shown, c=column: self.view.setColumnHidden(c, not shown))
+        return menu
 
     def _connect_workspace(self) -> None:
         """Signals and shortcuts, once the window's actions exist."""

@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
 
 from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.consent import Channel
+from privacycrm_desktop.domain.custom_fields import custom_key_for
 from privacycrm_desktop.domain.import_formats import IMPORT_FIELD_LABELS, ColumnTarget, ImportField
 from privacycrm_desktop.domain.import_profiles import PROFILE_LABELS
-from privacycrm_desktop.i18n import N_, _
+from privacycrm_desktop.i18n import N_, _, current_language
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.transfer.import_state import ImportState
 
@@ -46,6 +47,8 @@ def target_key(target: ColumnTarget | None) -> str:
         return IGNORE
     if target.field is ImportField.CONSENT:
         return f"consent:{target.purpose_code or ''}:{target.channel or ''}"
+    if target.field is ImportField.CUSTOM:
+        return f"custom:{target.key or ''}"
     return f"field:{target.field.value}"
 
 
@@ -70,6 +73,8 @@ class MappingPage(QWizardPage):
         # Consent is offered only to who may record it (the service checks it again).
         may_record = has_permission(state.actor.role, Permission.RECORD_CONSENT)
         self.marketing = [p for p in state.purposes if p.is_marketing and may_record]
+        #: The owner's custom fields: a column may fill one.
+        self.custom = state.services.custom_fields.definitions(state.actor)
         self.profile = QLabel()
         self.profile.setWordWrap(True)
         self.profile.setTextFormat(Qt.TextFormat.PlainText)
@@ -161,6 +166,8 @@ class MappingPage(QWizardPage):
             combo.setAccessibleName(header)
             self._fill(combo)
             guess = mapping[i] if i < len(mapping) else None
+            if guess is None and (key := custom_key_for(header, self.custom)) is not None:
+                guess = ColumnTarget(ImportField.CUSTOM, key=key)  # named as the field
             found = combo.findData(target_key(guess))
             if guess is not None and found < 0:
                 unresolved.append(header)
@@ -200,11 +207,16 @@ class MappingPage(QWizardPage):
     def _fill(self, combo: QComboBox) -> None:
         combo.addItem(_("Do not import"), IGNORE)
         for field, label in IMPORT_FIELD_LABELS.items():
-            if field is ImportField.CONSENT:
+            if field in (ImportField.CONSENT, ImportField.CUSTOM):
                 continue
             target = ColumnTarget(field)
             self._targets[target_key(target)] = target
             combo.addItem(_(label), target_key(target))
+        for definition in self.custom:
+            target = ColumnTarget(ImportField.CUSTOM, key=definition.key)
+            self._targets[target_key(target)] = target
+            text = _("Custom field: {label}").format(label=definition.label_in(current_language()))
+            combo.addItem(text, target_key(target))
         if not self.consent.isChecked():
             return
         combo.insertSeparator(combo.count())

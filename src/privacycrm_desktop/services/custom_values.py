@@ -1,0 +1,195 @@
+"""A contact's custom-field values inside a unit of work: read as a role may see them,
+written with their source as a role may change them (``domain.custom_fields``).
+
+Used by the contact writers (services/contact_saving.py), the detail read
+(services/contact_details.py), exports, the access report and the search.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from privacycrm_desktop.domain.access import FieldAccess, mask
+from privacycrm_desktop.domain.custom_fields import (
+    CustomFieldDefinition,
+    parse_values,
+)
+from privacycrm_desktop.domain.errors import PermissionDenied
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.custom_field_models import (
+    CustomField,
+    CustomValue,
+    field_ids,
+    load_definitions,
+)
+from privacycrm_desktop.services.dto import CustomValueInfo, SourceInfo
+
+_SEEN = (FieldAccess.READ, FieldAccess.WRITE, FieldAccess.MASKED)
+
+
+class _Sources(Protocol):
+    def info(
+        self, source_id: int, recorded_by: int | None, recorded_at: dt.datetime
+    ) -> SourceInfo: ...
+
+
+def _level(access: Mapping[str, FieldAccess], definition: CustomFieldDefinition) -> FieldAccess:
+    return access.get(definition.name, FieldAccess.HIDDEN)
+
+
+def read_values(
+    session: Session, access: Mapping[str, FieldAccess], contact_id: int, sources: _Sources
+) -> tuple[CustomValueInfo, ...]:
+    """The contact's custom values the role sees (hidden ones are not even read)."""
+    definitions = [d for d in load_definitions(session) if _level(access, d) in _SEEN]
+    if not definitions:
+        return ()
+    ids = field_ids(session)
+    wanted = {ids[d.key]: d for d in definitions}
+    rows = session.execute(
+        select(CustomValue).where(
+            CustomValue.contact_id == contact_id, CustomValue.field_id.in_(wanted)
+        )
+    ).scalars()
+    by_field = {row.field_id: row for row in rows}
+    result = []
+    for field_id, definition in wanted.items():
+        row = by_field.get(field_id)
+        if row is None:
+            continue
+        masked = _level(access, definition) is FieldAccess.MASKED
+        result.append(
+            CustomValueInfo(
+                key=definition.key,
+                name=definition.name,
+                label=definition.label,
+                kind=definition.kind.value,
+                value=mask(row.value) if masked else row.value,
+                source=None
+                if masked
+                else sources.info(row.source_id, row.recorded_by, row.recorded_at),
+                labels=definition.labels,
+                masked=masked,
+            )
+        )
+    return tuple(result)
+
+
+def changes(
+    session: Session,
+    access: Mapping[str, FieldAccess],
+    contact_id: int | None,
+    raw: Mapping[str, str],
+) -> dict[str, str]:
+    """The custom values *raw* (key -> text typed) changes: key -> stored form ("" removes).
+
+    Raises:
+        ValidationFailed: an unknown key or a value that does not fit its field.
+        PermissionDenied: a changed value of a field the role may not change.
+    """
+    if not raw:
+        return {}
+    definitions = load_definitions(session)
+    parsed = parse_values(definitions, raw)
+    by_key = {d.key: d for d in definitions}
+    stored: dict[str, str] = {}
+    if contact_id is not None:
+        rows = session.execute(
+            select(CustomField.key, CustomValue.value)
+            .join(CustomField, CustomField.id == CustomValue.field_id)
+            .where(CustomValue.contact_id == contact_id)
+        ).tuples()
+        stored = {key: value for key, value in rows}
+    changed = {k: v for k, v in parsed.items() if v != stored.get(k, "")}
+    for key in changed:
+        if _level(access, by_key[key]) is not FieldAccess.WRITE:
+            raise PermissionDenied(N_("Your role may not fill in some of these fields."))
+    return changed
+
+
+def apply(
+    session: Session,
+    user_id: int | None,
+    contact_id: int,
+    changed: Mapping[str, str],
+    source_id: int,
+    now: dt.datetime,
+) -> None:
+    """Store *changed* (from ``changes``) for the contact, each new value with *source_id*."""
+    ids = field_ids(session)
+    for key, value in changed.items():
+        session.execute(
+            delete(CustomValue).where(
+                CustomValue.contact_id == contact_id, CustomValue.field_id == ids[key]
+            )
+        )
+        if value:
+            session.add(
+                CustomValue(
+                    contact_id=contact_id,
+                    field_id=ids[key],
+                    value=value,
+                    source_id=source_id,
+                    recorded_at=now,
+                    recorded_by=user_id,
+                )
+            )
+    session.flush()
+
+
+def names(changed: Mapping[str, str]) -> list[str]:
+    """The catalogue names of the changed fields (for the audit: names, never values)."""
+    return [f"cf_{key}" for key in changed]
+
+
+def values_of(
+    session: Session, contact_ids: Sequence[int], definitions: Sequence[CustomFieldDefinition]
+) -> dict[int, dict[str, str]]:
+    """Per contact, the stored values of *definitions* (catalogue name -> value)."""
+    if not contact_ids or not definitions:
+        return {}
+    ids = field_ids(session)
+    names_by_id = {ids[d.key]: d.name for d in definitions if d.key in ids}
+    found: dict[int, dict[str, str]] = {}
+    for chunk in range(0, len(contact_ids), 500):
+        rows = session.execute(
+            select(CustomValue.contact_id, CustomValue.field_id, CustomValue.value).where(
+                CustomValue.contact_id.in_(contact_ids[chunk : chunk + 500]),
+                CustomValue.field_id.in_(names_by_id),
+            )
+        ).tuples()
+        for contact_id, field_id, value in rows:
+            found.setdefault(contact_id, {})[names_by_id[field_id]] = value
+    return found
+
+
+def search_condition(
+    session: Session, access: Mapping[str, FieldAccess], query: str
+) -> tuple[str, dict[str, object]] | None:
+    """The condition on contact ``c`` finding *query* in a searchable custom field the role
+    may read in full, with its parameters; None when there is none to search."""
+    text = " ".join(query.split()).casefold()
+    if not text:
+        return None
+    readable = [
+        d
+        for d in load_definitions(session)
+        if d.searchable and _level(access, d) in (FieldAccess.READ, FieldAccess.WRITE)
+    ]
+    if not readable:
+        return None
+    ids = field_ids(session)
+    listed = ", ".join(str(int(ids[d.key])) for d in readable)
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # The ids are integers read from the table; the text is a parameter.
+    where = f"v.field_id IN ({listed}) AND lower(v.value) LIKE :cf_like ESCAPE '\\'"
+    sql = "c.id IN (SELECT v.contact_id FROM custom_value AS v WHERE " + where + ")"  # noqa: S608
+    return sql, {"cf_like": f"%{escaped}%"}
+
+
+__all__ = ["apply", "changes", "names", "read_values", "search_condition", "values_of"]
