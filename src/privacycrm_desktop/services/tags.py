@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.domain.access import FieldAccess, Permission, require
+from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission, require
 from privacycrm_desktop.domain.errors import (
     FieldProblem,
     NotFound,
@@ -93,6 +93,11 @@ class TagService:
         """May *actor* see which contacts carry which tag (and filter the list by one)?"""
         level = self._access.access_for(actor.role).get("tags", FieldAccess.HIDDEN)
         return level in (FieldAccess.READ, FieldAccess.WRITE)
+
+    def writable(self, actor: Actor) -> bool:
+        """May *actor* put tags on contacts and take them off?"""
+        level = self._access.access_for(actor.role).get("tags", FieldAccess.HIDDEN)
+        return has_permission(actor.role, Permission.EDIT_CONTACTS) and level is FieldAccess.WRITE
 
     def _require_writable(self, actor: Actor) -> None:
         require(actor.role, Permission.EDIT_CONTACTS)

@@ -313,6 +313,7 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
                 consent=self._services.consent,
                 statements=self._services.statements,
                 home_country=office_country(self._services),
+                links=(self._services.companies, self._services.tags, self._services.clock),
             )
         except DomainError as exc:
             QMessageBox.warning(self, _("PrivacyCRM"), describe_error(exc))

@@ -18,6 +18,7 @@ from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, Qt,
 from PySide6.QtGui import QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -172,6 +173,7 @@ class WorkspaceMixin(_Base):
         self.model.modelReset.connect(self._list_changed)
         self.model.layoutChanged.connect(self._list_changed)
         self.card.action.connect(self._card_action)
+        self.card.company_chosen.connect(self.open_company)
         self.selection_banner.clear_requested.connect(self.clear_all_matching)
         self.search_keys = _SearchKeys(self.go_to_list, self)
         self.search.installEventFilter(self.search_keys)
@@ -375,6 +377,15 @@ class WorkspaceMixin(_Base):
             self.export_selected()  # type: ignore[attr-defined]
         if self.card.contact_id == contact_id:
             self.card.show_contact(contact_id)  # what the action changed shows
+
+    def open_company(self, company_id: int) -> QDialog:
+        """The card's company name was clicked: the Companies window on its card."""
+        from privacycrm_desktop.ui.companies.companies_window import CompaniesDialog
+
+        dialog = CompaniesDialog(self._services, self._actor, self)
+        dialog.open_company(company_id)
+        dialog.open()
+        return dialog
 
     def unsubscribe_contact(self, contact_id: int) -> bool:
         """After confirmation, opt the contact out of all direct marketing everywhere."""
