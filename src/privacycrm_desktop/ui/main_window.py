@@ -405,6 +405,7 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
             ranges=ranges,
             total=total,
             view=self.model.view if self.model.view.active else None,
+            tag=self.model.tag,
         )
         dialog = ExportDialog(self._services, self._actor, selection, self)
         dialog.exported.connect(lambda text: self.statusBar().showMessage(text, 10_000))
