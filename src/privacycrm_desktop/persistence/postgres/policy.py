@@ -223,6 +223,13 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": _CONTACT_WRITE | {_P.CLEANUP},
         "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE | {_P.EDIT_SETTINGS},
     },
+    # A company's tags: put on and taken off like a contact's; a merge or delete of a
+    # tag (settings) moves or drops them.
+    "company_tag": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.EDIT_CONTACTS, _P.IMPORT, _P.EDIT_SETTINGS}),
+        "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE | {_P.EDIT_SETTINGS},
+    },
     "contact_count": {"SELECT": _CONTACT_READ},
     "keep_until_count": {"SELECT": _CONTACT_READ},
     "consent_event": {

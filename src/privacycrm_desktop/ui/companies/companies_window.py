@@ -35,14 +35,17 @@ from privacycrm_desktop.domain.errors import DomainError, ValidationFailed
 from privacycrm_desktop.domain.normalize import phone_display
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import _, describe_error, ngettext
-from privacycrm_desktop.services.companies import CompanyDetail, CompanyPerson, CompanyRow
+from privacycrm_desktop.services.companies import CompanyDetail, CompanyRow
+from privacycrm_desktop.services.company_links import CompanyPerson
 from privacycrm_desktop.services.dto import Actor, ContactRow
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.companies.company_card import CompanyCard
 from privacycrm_desktop.ui.companies.company_editor import CompanyEditorDialog
+from privacycrm_desktop.ui.companies.company_tags import CompanyTagsRow
 from privacycrm_desktop.ui.companies.link_dialog import LinkPersonDialog
+from privacycrm_desktop.ui.tags.tag_filter import TagFilter
 
 #: Milliseconds of quiet typing before the list follows the search field.
 SEARCH_DELAY_MS = 250
@@ -55,6 +58,7 @@ class CompanyColumn(IntEnum):
     VAT = 1
     CITY = 2
     PEOPLE = 3
+    TAGS = 4
 
 
 class CompanyTableModel(RowsModel[CompanyRow]):
@@ -67,6 +71,7 @@ class CompanyTableModel(RowsModel[CompanyRow]):
                 CompanyColumn.VAT: N_("Enterprise number"),
                 CompanyColumn.CITY: N_("City"),
                 CompanyColumn.PEOPLE: N_("People"),
+                CompanyColumn.TAGS: N_("Tags"),
             },
             parent,
         )
@@ -81,6 +86,7 @@ class CompanyTableModel(RowsModel[CompanyRow]):
             CompanyColumn.VAT: row.vat,
             CompanyColumn.CITY: row.city,
             CompanyColumn.PEOPLE: str(row.people),
+            CompanyColumn.TAGS: ", ".join(t.name for t in row.tags),
         }[CompanyColumn(column)]
 
 
@@ -120,14 +126,32 @@ class CompaniesDialog(QDialog):
         self.left_button.clicked.connect(self.end_link)
         self.left_button.setEnabled(False)
         self.left_button.setVisible(self._may_link)
+        self.count_label = QLabel()
+        self._make_tag_controls()
         self._make_list()
         self._make_empty_state(writable)
-        self.count_label = QLabel()
         self.card = CompanyCard()
         self.card.people_view.selectionModel().selectionChanged.connect(
             lambda _selected, _deselected: self._person_changed()
         )
         self._lay_out()
+        self.reload()
+
+    def _make_tag_controls(self) -> None:
+        """The tag filter beside the search, and the row that tags the chosen company."""
+        tags, actor = self._services.tags, self._actor
+        self.tag_filter: TagFilter | None = None
+        if tags.readable(actor):
+            self.tag_filter = TagFilter(tags, actor)
+            self.tag_filter.tag_chosen.connect(lambda _tag: self.reload())
+        self.tag_row = CompanyTagsRow(tags, actor)
+        self.tag_row.setVisible(tags.writable(actor))
+        self.tag_row.changed.connect(self._tags_changed)
+        self.tag_row.failed.connect(self.count_label.setText)
+
+    def _tags_changed(self) -> None:
+        if self.tag_filter is not None:
+            self.tag_filter.reload()
         self.reload()
 
     def _make_list(self) -> None:
@@ -140,7 +164,12 @@ class CompaniesDialog(QDialog):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(CompanyColumn.NAME, QHeaderView.ResizeMode.Stretch)
-        for column in (CompanyColumn.VAT, CompanyColumn.CITY, CompanyColumn.PEOPLE):
+        for column in (
+            CompanyColumn.VAT,
+            CompanyColumn.CITY,
+            CompanyColumn.PEOPLE,
+            CompanyColumn.TAGS,
+        ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.doubleClicked.connect(lambda _index: self.edit_company())
@@ -172,19 +201,21 @@ class CompaniesDialog(QDialog):
         self.list_pages.addWidget(self.view)
         self.list_pages.addWidget(self.empty_state)
 
-    def _show_empty_state(self, query: str) -> None:
+    def _show_empty_state(self, query: str, tagged: bool = False) -> None:
         """The list, or when it has no row, why and what to do (and no card beside it)."""
         empty = self.model.rowCount() == 0
         self.list_pages.setCurrentWidget(self.empty_state if empty else self.view)
         self.card_pane.setVisible(not empty)
         # The empty state's own Add button takes the bottom one's place (and its keys).
-        self.add_button.setVisible(not empty or bool(query))
+        self.add_button.setVisible(not empty or bool(query) or tagged)
         self.empty_add_button.setVisible(self.add_button.isEnabled() and not query)
         self.clear_search_button.setVisible(bool(query))
         if not empty:
             return
         if query:
             text = _("No company matches “{query}”.").format(query=query)
+        elif tagged:
+            text = _("No company carries this tag.")
         elif self.add_button.isEnabled():
             text = _("No companies yet: add the first one.")
         else:
@@ -198,7 +229,11 @@ class CompaniesDialog(QDialog):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.search)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        if self.tag_filter is not None:
+            search_row.addWidget(self.tag_filter)
+        left_layout.addLayout(search_row)
         left_layout.addWidget(self.list_pages, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
@@ -208,6 +243,7 @@ class CompaniesDialog(QDialog):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(scroll, 1)
+        right_layout.addWidget(self.tag_row)
         edit_row = QHBoxLayout()
         edit_row.addWidget(self.link_button)
         edit_row.addWidget(self.left_button)
@@ -235,14 +271,15 @@ class CompaniesDialog(QDialog):
         keep = select_id if select_id is not None else (self._detail and self._detail.id)
         try:
             query = self.search.text()
-            total = self._services.companies.count(self._actor, query)
-            rows = self._services.companies.rows(self._actor, query)
+            tag = self.tag_filter.chosen() if self.tag_filter is not None else None
+            total = self._services.companies.count(self._actor, query, tag=tag)
+            rows = self._services.companies.rows(self._actor, query, tag=tag)
         except DomainError as error:
             self.model.set_rows(())
             self.count_label.setText(describe_error(error))
             return
         self.model.set_rows(rows)
-        self._show_empty_state(query)
+        self._show_empty_state(query, tag is not None)
         self.count_label.setText(
             ngettext("{shown} of {total} company", "{shown} of {total} companies", total).format(
                 shown=len(rows), total=total
@@ -287,6 +324,9 @@ class CompaniesDialog(QDialog):
     def _show(self, detail: CompanyDetail | None) -> None:
         self._detail = detail
         self.card.show_company(detail)
+        self.tag_row.show_company(
+            detail.id if detail is not None else None, detail.tags if detail else ()
+        )
         self.edit_button.setEnabled(detail is not None and detail.writable)
         self.link_button.setEnabled(detail is not None and self._may_link)
         self._person_changed()

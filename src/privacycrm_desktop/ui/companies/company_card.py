@@ -22,10 +22,12 @@ from privacycrm_desktop.domain.contacts import RELATIONSHIP_LABELS
 from privacycrm_desktop.domain.normalize import phone_display
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import _, country_name
-from privacycrm_desktop.services.companies import CompanyDetail, CompanyPerson
+from privacycrm_desktop.services.companies import CompanyDetail
+from privacycrm_desktop.services.company_links import CompanyPerson
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import describe_source
+from privacycrm_desktop.ui.contacts.contact_card import tag_chip
 
 
 class PersonColumn(IntEnum):
@@ -89,6 +91,7 @@ class CompanyCard(QWidget):
             ("phone", N_("Phone:")),
             ("website", N_("Website:")),
             ("relationship", N_("Relationship:")),
+            ("tags", N_("Tags:")),
             ("notes", N_("Notes:")),
         )
         for name, label in rows:
@@ -145,12 +148,18 @@ class CompanyCard(QWidget):
             "phone": phone_display(v.phone) if v.phone else "",
             "website": v.website,
             "relationship": _(RELATIONSHIP_LABELS[v.relationship]),
+            "tags": " ".join(tag_chip(t) for t in detail.tags),
             "notes": v.notes,
         }
         sources = {
             "address": detail.provenance.get("street") or detail.provenance.get("city"),
         }
         for name, label in self.values.items():
+            if name == "tags":
+                label.setTextFormat(Qt.TextFormat.RichText)
+                label.setText(shown[name] or "—")
+                continue
+            label.setTextFormat(Qt.TextFormat.PlainText)
             label.setText(shown[name] or "—")
             source = sources.get(name, detail.provenance.get(name))
             label.setToolTip(describe_source(source) if source and shown[name] else "")

@@ -43,6 +43,7 @@ from privacycrm_desktop.services.dto import (
     TagMark,
 )
 from privacycrm_desktop.services.requests import REQUEST_KIND_LABELS
+from privacycrm_desktop.services.tags import TagInfo
 from privacycrm_desktop.ui.common.date_fields import format_date
 
 #: The card's actions, in the order of their buttons: (name, label, permission needed).
@@ -300,7 +301,7 @@ class ContactCardWidget(QScrollArea):
         return _("{date} ({reason})").format(date=when, reason=_(why))
 
 
-def tag_chip(tag: TagMark) -> str:
+def tag_chip(tag: TagMark | TagInfo) -> str:
     """A tag as a coloured chip: its name on its colour, in black or white, whichever
     reads better."""
     colour = QColor(tag.colour)
