@@ -48,6 +48,7 @@ from privacycrm_desktop.persistence.models import (
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.imports.company_places import put_places
 from privacycrm_desktop.services.imports.model import (
     ADDRESS_PARTS,
     CANCELLED,
@@ -361,6 +362,11 @@ class Writer:
             conn.execute(insert(_T["consent_event"]), consents)
         tagged = [(cid, item.tags) for cid, item in enumerate(new, start=first_id)]
         put_tags(conn, tagged, self.source_id, self.now, self.actor.user_id)
+        placed = [
+            (cid, item.contact.organisation, item.function, item.department)
+            for cid, item in enumerate(new, start=first_id)
+        ]
+        put_places(conn, placed, self.source_id, self.now, self.actor.user_id)
         return with_consents
 
     def merge(
@@ -478,6 +484,13 @@ class Writer:
             (cid, [n for r in rows for n in r.tags]) for cid, rows in merges if cid in current
         ]
         put_tags(conn, tagged, self.source_id, self.now, user)
+        placed = [
+            (cid, r.contact.organisation, r.function, r.department)
+            for cid, rows in merges
+            if cid in current
+            for r in rows
+        ]
+        put_places(conn, placed, self.source_id, self.now, user)
         return touched, conflicts
 
 
