@@ -195,6 +195,8 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "SELECT": _CONTACT_READ,
         "INSERT": _CONTACT_WRITE,
         "UPDATE": _CONTACT_WRITE,
+        # Undoing an import removes the companies it made that nobody has used since.
+        "DELETE": frozenset({_P.IMPORT}),
     },
     "company_provenance": {
         "SELECT": _CONTACT_READ,

@@ -38,7 +38,9 @@ def put_places(
     ]
     if not wanted:
         return 0
-    names = {company_key(org): org for _cid, org, _f, _d in wanted}
+    names: dict[str, str] = {}
+    for _cid, org, _f, _d in wanted:
+        names.setdefault(company_key(org), org)  # named as the file first writes it
     found = conn.execute(
         select(Company.name_key, Company.id)
         .where(Company.name_key.in_(list(names)))
