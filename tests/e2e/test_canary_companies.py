@@ -165,3 +165,99 @@ def test_company_canaries_appear_only_where_the_matrix_allows(
         trail = json.dumps(jsonable(events), ensure_ascii=False) + exported.getvalue()
         for _field, _stored, token in CANARIES.values():
             assert token not in trail, (role, token)
+
+
+def _exported(path: Path) -> str:
+    return path.read_bytes().decode("utf-8-sig").replace("\r\n ", "")
+
+
+@pytest.mark.parametrize("overridden", [False, True], ids=["defaults", "overrides"])
+def test_company_canaries_in_the_card_and_every_export_then_gone_with_the_person(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    world: tuple[Services, Path, dict[Role, Actor], int, int],
+    overridden: bool,
+) -> None:
+    """The card, every CSV profile and both vCard versions (service and CLI) carry the
+    company, function and department only where the matrix allows; the person's erasure
+    takes the link, function and department (no byte left), and the company stays."""
+    from privacycrm_desktop.domain.erasure import ErasureReason
+    from privacycrm_desktop.domain.errors import NotFound
+    from privacycrm_desktop.domain.export_csv import CsvProfile
+    from privacycrm_desktop.domain.export_formats import ExportFormat
+    from privacycrm_desktop.domain.export_vcard import VcardVersion
+    from privacycrm_desktop.services.exports import ExportRequest
+
+    svc, db, actors, person, company = world
+    owner = actors[Role.OWNER]
+    if overridden:
+        for (role, field), level in OVERRIDES.items():
+            svc.access.set_field_access(owner, role, field, level)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    requests = [
+        (
+            f"csv-{p.value}",
+            ExportRequest(ExportFormat.CSV, "customer_relationship", "X", csv_profile=p),
+        )
+        for p in CsvProfile
+    ] + [
+        (
+            f"vcard-{v.value}",
+            ExportRequest(ExportFormat.VCARD, "customer_relationship", "X", vcard_version=v),
+        )
+        for v in VcardVersion
+    ]
+    for role, actor in actors.items():
+        access = svc.contacts.field_access(actor)
+        links = access["company_links"]
+        name_in_person = access["organisation"] if links is not FieldAccess.HIDDEN else links
+        card = json.dumps(jsonable(svc.contacts.card(actor, person)), ensure_ascii=False)
+        for canary, level in (
+            ("company", name_in_person),
+            ("function", links),
+            ("department", links),
+        ):
+            _check(card, canary, level, f"{role} card")
+        if not has_permission(role, Permission.EXPORT):
+            continue
+        outputs: dict[str, str] = {}
+        for name, request in requests:
+            path = folder / f"{role.value}-{name}.out"
+            svc.exports.export(actor, request, path)
+            outputs[name] = _exported(path)
+        by_cli = folder / f"{role.value}-cli.csv"
+        code, _out = _cli(
+            capsys,
+            db,
+            actor.username,
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            str(by_cli),
+            "--purpose",
+            "customer_relationship",
+            "--recipient",
+            "X",
+        )
+        assert code == 0
+        outputs["cli csv"] = _exported(by_cli)
+        for where, text in outputs.items():
+            assert "Smet" in text  # the person is in the file
+            _check(text, "company", name_in_person, f"{role} {where}")
+            _check(text, "function", links, f"{role} {where}")
+            _check(text, "department", links, f"{role} {where}")
+    # The person's erasure: the link, function and department go; the company stays.
+    svc.erasure.erase(owner, person, ErasureReason.ERASURE_REQUEST)
+    for actor in actors.values():
+        with pytest.raises(NotFound):
+            svc.contacts.card(actor, person)
+    kept = svc.companies.get(owner, company)
+    assert kept.values.name == COMPANY
+    assert kept.people == ()
+    if isinstance(db, Path):
+        stored = b"".join(f.read_bytes() for f in db.parent.iterdir() if f.name.startswith(db.name))
+        for token in (FUNCTION, DEPARTMENT):
+            assert token.encode() not in stored, token
+        assert COMPANY.encode() in stored

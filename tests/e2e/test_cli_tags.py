@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -193,3 +194,37 @@ def test_the_installed_program_prints_the_new_tags_id(db: Path | str) -> None:
     done = cli(db, "--user", "owner", "tag", "add", "Beurs2", "1")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "2"
+
+
+def _doc(capsys: pytest.CaptureFixture[str], db: Path | str, *argv: str) -> dict[str, Any]:
+    document = run_json(capsys, db, *argv)
+    assert isinstance(document, dict)
+    return document
+
+
+def test_tag_add_and_remove_with_company_and_company_list_by_tag(
+    capsys: pytest.CaptureFixture[str], db: Path | str
+) -> None:
+    made = _doc(capsys, db, "company", "add", "--name", "Brouwerij Zoë NV", *SOURCE)
+    _doc(capsys, db, "company", "add", "--name", "Bakkerij Peeters", *SOURCE)
+    company = int(made["id"])
+    added = _doc(capsys, db, "tag", "add", "Leverancier", "--company", str(company))
+    assert added == {"id": added["id"], "company": company, "added": 1}
+    again = _doc(capsys, db, "tag", "add", "leverancier", "--company", str(company))
+    assert again["added"] == 0
+    shown = _doc(capsys, db, "company", "show", str(company))
+    assert shown["tags"] == ["Leverancier"]
+    listed = _doc(capsys, db, "company", "list", "--tag", "Leverancier")
+    assert listed["total"] == 1
+    assert [c["id"] for c in listed["companies"]] == [company]
+    assert listed["companies"][0]["tags"] == ["Leverancier"]
+    # The contacts carry no company tag; ids next to --company are refused.
+    contacts = _doc(capsys, db, "tag", "list")
+    assert [t["contacts"] for t in contacts["tags"]] == [0]
+    code, _out, err = run(capsys, db, "tag", "add", "VIP", "1", "--company", str(company))
+    assert code != 0
+    assert "--company" in err
+    removed = _doc(capsys, db, "tag", "remove", "Leverancier", "--company", str(company))
+    assert removed["removed"] == 1
+    listed = _doc(capsys, db, "company", "list", "--tag", "Leverancier")
+    assert listed["total"] == 0

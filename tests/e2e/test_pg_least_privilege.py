@@ -88,7 +88,9 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     "source": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": OPS},
     # Only for roles that see special categories (the default matrix: owner, officer).
     "special_category_datum": {"SELECT": OP, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
-    "company": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE},
+    # DELETE: undoing an import removes the companies it made (importers only).
+    "company": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": OPS},
+    "company_tag": {"SELECT": ALL, "INSERT": ACTIVE, "DELETE": ACTIVE},
     "company_provenance": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE},
     "company_link": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     # The owner defines custom fields (with their catalogue row); values go with contacts.

@@ -240,7 +240,31 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         o.services.tags.assign_named(o.owner, "VIP", [o.zoe])
         return TagsDialog(o.services.tags, o.owner)
 
+    def editor(o: Office) -> QWidget:
+        from privacycrm_desktop.domain.companies import CompanyInput, LinkInput
+        from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+
+        card = SourceInput(SourceKind.BUSINESS_CARD, "Batibouw")
+        # A place at a company and a tag, so the editor's section has rows to read.
+        s = o.services
+        if not s.companies.links_of(o.owner, o.zoe):
+            company = s.companies.add(o.owner, CompanyInput(name="Brouwerij Zoë NV"), card)
+            s.companies.link(o.owner, o.zoe, company, LinkInput("Zaakvoerster", "Directie"), card)
+        s.tags.assign_named(o.owner, "VIP", [o.zoe])
+        links = (s.companies, s.tags, s.clock)
+        return ContactEditorDialog(s.contacts, o.owner, o.zoe, links=links)
+
+    def link_company(o: Office) -> QWidget:
+        from privacycrm_desktop.ui.companies.link_dialog import LinkCompanyDialog
+
+        return LinkCompanyDialog(
+            lambda q: o.services.companies.search(o.owner, q),
+            "Zoë Lefèvre",
+            o.services.requests.today(),
+        )
+
     return {
+        "LinkCompanyDialog": link_company,
         "AuditViewerDialog": audit,
         "TagsDialog": tags,
         "TagSelectedDialog": tag_selected,
@@ -269,7 +293,7 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         "MarketingListDialog": lambda o: MarketingListDialog(o.services, o.owner),
         "PurposesDialog": lambda o: PurposesDialog(o.services.statements, o.owner),
         "StatementDialog": lambda o: StatementDialog(o.services.statements, o.owner),
-        "ContactEditorDialog": lambda o: ContactEditorDialog(o.services.contacts, o.owner, o.zoe),
+        "ContactEditorDialog": editor,
         "MainWindow": main_window,
         "NewRequestDialog": new_request,
         "LetterDialog": lambda o: LetterDialog(o.services, o.owner, o.request_info()),

@@ -88,8 +88,13 @@ def _main_window(desk: Desk) -> QWidget:
 def _editor(desk: Desk) -> QWidget:
     from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 
+    s = desk.services
     return ContactEditorDialog(
-        desk.services.contacts, desk.owner, desk.contact_id, open_consent=lambda *_a: None
+        s.contacts,
+        desk.owner,
+        desk.contact_id,
+        open_consent=lambda *_a: None,
+        links=(s.companies, s.tags, s.clock),
     )
 
 
@@ -170,6 +175,16 @@ def _link_person(desk: Desk) -> QWidget:
     )
 
 
+def _link_company(desk: Desk) -> QWidget:
+    from privacycrm_desktop.ui.companies.link_dialog import LinkCompanyDialog
+
+    return LinkCompanyDialog(
+        lambda q: desk.services.companies.search(desk.owner, q),
+        "Zoë Lefèvre",
+        desk.services.requests.today(),
+    )
+
+
 def _factories() -> dict[str, Callable[[Desk], QWidget]]:
     """How to make each window class (by its qualified name) on a desk."""
 
@@ -223,6 +238,10 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
             (
                 "privacycrm_desktop.ui.companies.link_dialog.LinkPersonDialog",
                 _link_person,
+            ),
+            (
+                "privacycrm_desktop.ui.companies.link_dialog.LinkCompanyDialog",
+                _link_company,
             ),
             simple(
                 "requests.request_dialogs.NewRequestDialog",

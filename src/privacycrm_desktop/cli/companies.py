@@ -20,6 +20,7 @@ from privacycrm_desktop.domain.contacts import RELATIONSHIP_LABELS, Relationship
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.i18n import _, country_name
 from privacycrm_desktop.services.companies import MAX_PAGE, CompanyDetail, CompanyRow
+from privacycrm_desktop.services.tags import TagInfo
 
 
 def register(commands: Subparsers, parents: Parents) -> None:
@@ -57,6 +58,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
         "--limit", type=non_negative, default=50, help=_("at most this many rows (200 at most)")
     )
     p.add_argument("--offset", type=non_negative, default=0, help=_("skip this many rows"))
+    p.add_argument("--tag", help=_("only the companies with this tag"))
     p.set_defaults(run=cmd_company_list)
     p = sub.add_parser(
         "show", parents=parents, help=_("one company, its people and the source of each value")
@@ -123,8 +125,9 @@ def cmd_company_add(ctx: Context) -> int:
 def cmd_company_list(ctx: Context) -> int:
     actor, a = ctx.actor(), ctx.args
     companies = ctx.services.companies
-    total = companies.count(actor, a.search)
-    rows = companies.rows(actor, a.search, offset=a.offset, limit=min(a.limit, MAX_PAGE))
+    tag = ctx.services.tags.find(actor, a.tag).id if a.tag else None
+    total = companies.count(actor, a.search, tag=tag)
+    rows = companies.rows(actor, a.search, offset=a.offset, limit=min(a.limit, MAX_PAGE), tag=tag)
     document = {"total": total, "companies": [_row_document(r) for r in rows]}
     ctx.emit(document, lambda: _list_text(total, rows, a.offset))
     return 0
@@ -157,6 +160,7 @@ def _row_document(row: CompanyRow) -> dict[str, Any]:
         "city": row.city,
         "relationship": row.relationship.value,
         "people": row.people,
+        "tags": [t.name for t in row.tags],
     }
 
 
@@ -173,14 +177,17 @@ def company_document(detail: CompanyDetail) -> dict[str, Any]:
             name: out.source_document(info) for name, info in sorted(detail.provenance.items())
         },
         "people": [out.jsonable(p) for p in detail.people],
+        "tags": [t.name for t in detail.tags],
         "created_at": detail.created_at.isoformat(),
         "updated_at": detail.updated_at.isoformat(),
     }
 
 
 def _list_text(total: int, rows: list[CompanyRow], offset: int) -> str:
-    headers = [_("Id"), _("Name"), _("Enterprise number"), _("City"), _("People")]
-    body = [[r.id, r.name, r.vat, r.city, r.people] for r in rows]
+    headers = [_("Id"), _("Name"), _("Enterprise number"), _("City"), _("People"), _("Tags")]
+    body = [
+        [r.id, r.name, r.vat, r.city, r.people, ", ".join(t.name for t in r.tags)] for r in rows
+    ]
     shown = _("{first}-{last} of {total}").format(
         first=offset + 1 if rows else 0, last=offset + len(rows), total=total
     )
@@ -210,6 +217,8 @@ def _company_text(detail: CompanyDetail) -> str:
             else ""
         )
         rows.append([_(COMPANY_FIELD_LABELS[name]), value, described])
+    if detail.tags:
+        rows.append([_("Tags"), _names(detail.tags), ""])
     text = out.table([_("Field"), _("Value"), _("Source")], rows)
     if detail.people:
         people = [
@@ -227,3 +236,7 @@ def _company_text(detail: CompanyDetail) -> str:
             [_("Id"), _("Name"), _("Function"), _("Department"), _("Since"), _("Until")], people
         )
     return text
+
+
+def _names(tags: tuple[TagInfo, ...]) -> str:
+    return ", ".join(t.name for t in tags)

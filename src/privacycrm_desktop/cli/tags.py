@@ -4,7 +4,8 @@ change).
 
 ``tag add NAME ID...`` puts the tag on the contacts (creating the tag first when no tag
 has that name, then printing its id); ``--search TEXT`` and ``--with-tag OTHER`` put it on
-every contact the list shows for them instead, in one statement.
+every contact the list shows for them instead, in one statement. ``--company ID`` puts
+it on (or takes it off) that company instead of contacts.
 """
 
 from __future__ import annotations
@@ -56,6 +57,17 @@ def _selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("ids", nargs="*", type=int, metavar="CONTACT_ID", help=_("contact ids"))
     p.add_argument("--search", help=_("instead of ids: every contact these words find"))
     p.add_argument("--with-tag", help=_("instead of ids: every contact with this tag"))
+    p.add_argument(
+        "--company", type=int, metavar="COMPANY_ID", help=_("instead of contacts: this company")
+    )
+
+
+def _company_only(ctx: Context) -> int | None:
+    """The ``--company`` id (refused next to contact ids, --search or --with-tag)."""
+    a = ctx.args
+    if a.company is not None and (a.ids or _matching(ctx)):
+        raise CliFailure(_("Give --company, or contact ids / --search / --with-tag, not both."))
+    return int(a.company) if a.company is not None else None
 
 
 def _selection_of(ctx: Context, actor: Actor) -> IdsSql | None:
@@ -73,6 +85,22 @@ def _matching(ctx: Context) -> bool:
 
 def cmd_tag_add(ctx: Context) -> int:
     actor, a = ctx.actor(), ctx.args
+    company = _company_only(ctx)
+    if company is not None:
+        tag_id, gained = ctx.services.tags.tag_company(actor, a.name, company, colour=a.colour)
+        ctx.emit(
+            {"id": tag_id, "company": company, "added": gained},
+            lambda: (
+                str(tag_id)
+                + "\n"
+                + (
+                    _("Tag put on the company.")
+                    if gained
+                    else _("The company has this tag already.")
+                )
+            ),
+        )
+        return 0
     matching = _matching(ctx)
     selection = _selection_of(ctx, actor) if matching else None
     tag_id, added = ctx.services.tags.assign_named(
@@ -92,7 +120,19 @@ def cmd_tag_add(ctx: Context) -> int:
 def cmd_tag_remove(ctx: Context) -> int:
     actor, a = ctx.actor(), ctx.args
     tags = ctx.services.tags
+    company = _company_only(ctx)
     tag_id = tags.find(actor, a.name).id
+    if company is not None:
+        gone = tags.untag_company(actor, tag_id, company)
+        ctx.emit(
+            {"id": tag_id, "company": company, "removed": int(gone)},
+            lambda: (
+                _("Tag taken off the company.")
+                if gone
+                else _("The company does not carry this tag.")
+            ),
+        )
+        return 0
     if _matching(ctx):
         removed = tags.unassign_matching(actor, tag_id, _selection_of(ctx, actor))
     else:

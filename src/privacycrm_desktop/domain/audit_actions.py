@@ -72,12 +72,14 @@ class AuditAction(StrEnum):
     STORAGE_REPAIR = "storage.repair"
     TAG_ASSIGN = "tag.assign"
     CUSTOM_FIELD_DEFINE = "field.define"
+    TAG_ASSIGN_COMPANY = "tag.assign_company"
     TAG_CREATE = "tag.create"
     TAG_DELETE = "tag.delete"
     TAG_MERGE = "tag.merge"
     TAG_RECOLOUR = "tag.recolour"
     TAG_RENAME = "tag.rename"
     TAG_UNASSIGN = "tag.unassign"
+    TAG_UNASSIGN_COMPANY = "tag.unassign_company"
     TRANSFER_REFUSED = "transfer.refused"
     USER_ADD = "user.add"
     USER_DEACTIVATE = "user.deactivate"
@@ -145,12 +147,14 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.STORAGE_REPAIR: N_("Database repaired"),
     AuditAction.TAG_ASSIGN: N_("Tag put on contacts"),
     AuditAction.CUSTOM_FIELD_DEFINE: N_("Custom field defined"),
+    AuditAction.TAG_ASSIGN_COMPANY: N_("Tag put on a company"),
     AuditAction.TAG_CREATE: N_("Tag added"),
     AuditAction.TAG_DELETE: N_("Tag deleted"),
     AuditAction.TAG_MERGE: N_("Tags merged"),
     AuditAction.TAG_RECOLOUR: N_("Tag's colour changed"),
     AuditAction.TAG_RENAME: N_("Tag renamed"),
     AuditAction.TAG_UNASSIGN: N_("Tag taken off contacts"),
+    AuditAction.TAG_UNASSIGN_COMPANY: N_("Tag taken off a company"),
     AuditAction.TRANSFER_REFUSED: N_("Transfer refused"),
     AuditAction.USER_ADD: N_("User added"),
     AuditAction.USER_DEACTIVATE: N_("User deactivated"),
@@ -221,6 +225,7 @@ DETAIL_LABELS: dict[str, str] = {
     "contact": N_("contact"),
     "contacts": N_("contacts"),
     "count": N_("number"),
+    "tag": N_("tag"),
     "disclosures": N_("disclosures"),
     "deferred": N_("recorded later"),
     "encrypted": N_("encrypted"),

@@ -89,7 +89,11 @@ _OWN_COLUMNS = {
     "emails": "E-mail",
     "phones": "Phone",
     "tags": "Tags",
+    "function": "Function",
+    "department": "Department",
 }
+#: The columns of the field ``company_links``: the current function and department.
+_LINK_PARTS = ("function", "department")
 #: The column of our own contact number (left out by an import; the UID finds the contact).
 _OWN_NUMBER = {"nl": "PrivacyCRM-nummer", "fr": "N° PrivacyCRM", "en": "PrivacyCRM no."}
 _OUTLOOK_COLUMNS = {
@@ -104,6 +108,8 @@ _OUTLOOK_COLUMNS = {
     "language": "Language",
     "notes": "Notes",
     "tags": "Categories",
+    "function": "Job Title",
+    "department": "Department",
 }
 #: Outlook's phone columns in its order; "Mobile Phone" takes the first mobile number.
 _OUTLOOK_PHONES = (
@@ -123,6 +129,7 @@ _OUTLOOK_ORDER = (
     "first_name",
     "last_name",
     "organisation",
+    "company_links",
     "street",
     "city",
     "postcode",
@@ -138,6 +145,8 @@ _GOOGLE_COLUMNS = {
     "first_name": "First Name",
     "last_name": "Last Name",
     "organisation": "Organization Name",
+    "function": "Organization Title",
+    "department": "Organization Department",
     "birth_date": "Birthday",
     "notes": "Notes",
     "language": "Language",
@@ -150,6 +159,7 @@ _GOOGLE_ORDER = (
     "first_name",
     "last_name",
     "organisation",
+    "company_links",
     "birth_date",
     "notes",
     "language",
@@ -175,6 +185,8 @@ _EXCEL_COLUMNS = {
         "emails": "E-mail",
         "phones": "Telefoon",
         "tags": "Tags",
+        "function": "Functie",
+        "department": "Afdeling",
     },
     "fr": {
         "first_name": "Prénom",
@@ -190,6 +202,8 @@ _EXCEL_COLUMNS = {
         "emails": "E-mail",
         "phones": "Téléphone",
         "tags": "Étiquettes",
+        "function": "Fonction",
+        "department": "Service",
     },
 }
 
@@ -309,19 +323,26 @@ class CsvExportWriter:
         profile = self._profile
         header = [_OWN_NUMBER[self._language], "UID"] if profile is CsvProfile.PRIVACYCRM else []
         for field in self._order():
-            if field == "emails":
+            if field == "company_links":
+                header += [self._column(part) for part in _LINK_PARTS]
+            elif field == "emails":
                 header += self._email_columns()
             elif field == "phones":
                 header += self._phone_columns()
-            elif profile is CsvProfile.PRIVACYCRM:
-                header.append(self._own_columns()[field])
-            elif profile is CsvProfile.OUTLOOK:
-                header.append(_OUTLOOK_COLUMNS[field])
-            elif profile is CsvProfile.GOOGLE:
-                header.append(_GOOGLE_COLUMNS[field])
             else:
-                header.append(_EXCEL_COLUMNS[_language_of(profile)][field])
+                header.append(self._column(field))
         return header + [neutralise(name) for _key, name in self._custom]
+
+    def _column(self, field: str) -> str:
+        """The profile's column name of a one-column field."""
+        profile = self._profile
+        if profile is CsvProfile.PRIVACYCRM:
+            return self._own_columns()[field]
+        if profile is CsvProfile.OUTLOOK:
+            return _OUTLOOK_COLUMNS[field]
+        if profile is CsvProfile.GOOGLE:
+            return _GOOGLE_COLUMNS[field]
+        return _EXCEL_COLUMNS[_language_of(profile)][field]
 
     def _own_columns(self) -> dict[str, str]:
         return _OWN_COLUMNS if self._language == "en" else _EXCEL_COLUMNS[self._language]
@@ -361,7 +382,9 @@ class CsvExportWriter:
             else []
         )
         for field in self._order():
-            if field == "emails":
+            if field == "company_links":
+                cells += [neutralise(getattr(contact, part)) for part in _LINK_PARTS]
+            elif field == "emails":
                 cells += self._email_cells(contact.emails)
             elif field == "phones":
                 cells += self._phone_cells(contact.phones, contact.country)

@@ -81,6 +81,10 @@ class ExportContact:
     notes: str = ""
     #: The names of the contact's tags, in name order.
     tags: tuple[str, ...] = ()
+    #: The function and department at the company the person works at now (field
+    #: ``company_links``; the company's name is in ``organisation``).
+    function: str = ""
+    department: str = ""
     #: The contact's UID in this database (``domain.contact_uid``); "" when not given.
     uid: str = ""
     #: Custom fields' values (``domain.custom_fields``): key -> value, masked already.

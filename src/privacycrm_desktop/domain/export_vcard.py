@@ -160,8 +160,7 @@ def vcard(
     lines.append("FN:" + escape_text(full))
     if first or last or version is VcardVersion.V3:
         lines.append(f"N:{escape_text(last)};{escape_text(first)};;;")
-    if organisation:
-        lines.append("ORG:" + escape_text(organisation))
+    lines += _organisation(contact, organisation, "company_links" in shown)
     if organisation_card and version is VcardVersion.V3:
         lines.append("X-ABShowAs:COMPANY")
     for position, address in enumerate(values("emails"), start=1):
@@ -223,6 +222,20 @@ __all__ = [
     "fold",
     "vcard",
 ]
+
+
+def _organisation(contact: ExportContact, organisation: str, linked: bool) -> list[str]:
+    """ORG: the company, then its unit, the department (RFC 6350 6.6.4); TITLE: the
+    function (both only when the person's company links are exported)."""
+    function = contact.function if linked else ""
+    department = contact.department if linked else ""
+    lines = []
+    if organisation or department:
+        unit = ";" + escape_text(department) if department else ""
+        lines.append("ORG:" + escape_text(organisation) + unit)
+    if function:
+        lines.append("TITLE:" + escape_text(function))
+    return lines
 
 
 def _birthday(birth: str, version: VcardVersion) -> str:

@@ -254,6 +254,10 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         Sensitivity.NORMAL,
         (_CRM, _INVOICING, _PROSPECTS),
         value=ValueKind.SEPARATE,
+        # An export carries the current place: the company's name (under the
+        # organisation's column), the function and the department.
+        exported=True,
+        category="identity",
     ),
 )
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 
+from privacycrm_desktop.domain.contacts import ContactInput, ContactKind
 from privacycrm_desktop.domain.import_addresses import (
     AddressCollector,
     AddressGroup,
     address_group,
 )
 from privacycrm_desktop.domain.import_formats import ImportField
+from privacycrm_desktop.domain.import_values import notes_line
 
 F = ImportField
 
@@ -147,3 +149,29 @@ class CellsTogether:
 _BIRTH_PARTS = (F.BIRTH_YEAR, F.BIRTH_MONTH, F.BIRTH_DAY)
 _NAME_FIELDS = (F.FIRST_NAME, F.LAST_NAME, F.FULL_NAME)
 _ADDRESS_PARTS = (F.STREET, F.ADDRESS, F.POSTCODE, F.CITY, F.COUNTRY)
+
+
+#: The fields of a person's place at the row's organisation.
+PLACE = (ImportField.FUNCTION, ImportField.DEPARTMENT)
+
+
+def place_of(values: dict[ImportField, str], contact: ContactInput) -> tuple[str, str]:
+    """The function and department of a person at the row's organisation, trimmed to
+    the link's 200 characters (none without an organisation, or for an organisation's
+    own address)."""
+    if not contact.organisation.strip() or contact.kind is not ContactKind.PERSON:
+        return "", ""
+    return (
+        " ".join(values.get(ImportField.FUNCTION, "").split())[:200],
+        " ".join(values.get(ImportField.DEPARTMENT, "").split())[:200],
+    )
+
+
+def unplaced(
+    values: dict[ImportField, str], contact: ContactInput, columns: dict[ImportField, list[str]]
+) -> list[str]:
+    """A function or department with no company to link it to (no organisation): kept as
+    lines of the notes, "Header: value", as before there were companies."""
+    if place_of(values, contact) != ("", ""):
+        return []
+    return [notes_line(columns[f][0], values[f]) for f in PLACE if values.get(f, "").strip()]

@@ -54,6 +54,10 @@ class ImportField(StrEnum):
     UID = "uid"
     #: Tags, several in one cell ("VIP, Newsletter"; vCard CATEGORIES): made when new.
     TAGS = "tags"
+    #: The person's function and department at the row's organisation: the import links
+    #: the person to that company (made when no company has the name) with them.
+    FUNCTION = "function"
+    DEPARTMENT = "department"
     #: A consent column: needs ``purpose_code`` and ``channel`` in the ColumnTarget.
     CONSENT = "consent"
     #: Lines of a vCard no reader understands (a property without its colon), one per
@@ -85,6 +89,8 @@ IMPORT_FIELD_LABELS: dict[ImportField, str] = {
     ImportField.EMAIL_NAME: N_("Name shown with the e-mail address"),
     ImportField.UID: N_("Identifier (UID)"),
     ImportField.TAGS: N_("Tags"),
+    ImportField.FUNCTION: N_("Function"),
+    ImportField.DEPARTMENT: N_("Department"),
     ImportField.CONSENT: N_("Consent"),
     ImportField.UNREAD: N_("Lines that could not be read"),
     ImportField.CUSTOM: N_("Custom field"),

@@ -38,7 +38,7 @@ from privacycrm_desktop.domain.contacts import (
 )
 from privacycrm_desktop.domain.errors import ValidationFailed
 from privacycrm_desktop.domain.import_addresses import AddressGroup, column_groups, kind_columns
-from privacycrm_desktop.domain.import_cells import CellsTogether, points
+from privacycrm_desktop.domain.import_cells import CellsTogether, place_of, points, unplaced
 from privacycrm_desktop.domain.import_formats import (
     MAX_CELL_CHARS,
     ColumnTarget,
@@ -118,6 +118,9 @@ class ImportedRow:
     #: (555). Never a duplicate key: two people sharing "BusinessPhone" are two people.
     unkeyed: frozenset[str] = frozenset()
     tags: tuple[str, ...] = ()
+    #: The function and department at the row's organisation (a company link).
+    function: str = ""
+    department: str = ""
 
 
 _SCALAR_TARGETS = {
@@ -230,7 +233,7 @@ def _gather(  # noqa: PLR0912 (one branch per kind of column)
             found.custom.setdefault(target.key or "", cell.strip())
         elif target.field in (F.NOTES, F.NOTE_LINE, F.UNREAD):
             _note(found, row_number, target.field, header, cell)
-        elif target.field is F.TAGS or (target.field in _ONE_CELL and ":::" not in cell):
+        elif target.field in _KEPT_WHOLE or (target.field in _ONE_CELL and ":::" not in cell):
             found.values.setdefault(target.field, cell)
         else:
             if together is None:
@@ -316,6 +319,8 @@ def _address_columns(
 
 _ADDRESS_PARTS = (F.STREET, F.ADDRESS, F.POSTCODE, F.CITY, F.COUNTRY)
 #: Fields whose cell is the value on its own (a tuple: tested by identity, not hashed).
+#: Fields whose first cell is kept as it is.
+_KEPT_WHOLE = (F.TAGS, F.FUNCTION, F.DEPARTMENT)
 _ONE_CELL = (F.FIRST_NAME, F.LAST_NAME, F.FULL_NAME, F.ORGANISATION, F.LANGUAGE, F.BIRTH_DATE)
 
 
@@ -533,6 +538,7 @@ def read_row(
         notes=values.get(F.NOTES, ""),
         extra=dict(found.custom),
     )
+    found.notes[:0] = unplaced(values, data, found.columns)
     checked = _validated(row_number, data, found, today)
     if isinstance(checked, list):
         return checked
@@ -555,6 +561,7 @@ def read_row(
         frozenset(found.defaulted),
         frozenset(found.unkeyed),
         split_tags(values.get(F.TAGS, "")),
+        *place_of(values, checked),
     )
 
 

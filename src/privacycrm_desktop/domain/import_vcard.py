@@ -58,6 +58,8 @@ VCARD_COLUMNS = (
     "NOTE",
     "UID",
     "CATEGORIES",
+    "TITLE",
+    "ORG (unit)",
     "Not read",
 )
 #: How many values of one kind a card contributes (the contact allows ten).
@@ -208,7 +210,15 @@ def _read_org(child: Any, card: _Card) -> None:
         return
     card.values["ORG"] = units[0]
     if units[1:]:
-        card.notes.append(f"Department: {', '.join(units[1:])}")
+        card.values["ORG (unit)"] = ", ".join(units[1:])
+
+
+def _read_title(title: str, card: _Card) -> None:
+    """The function at the organisation; a second one (another job) goes to the notes."""
+    if "TITLE" in card.values:
+        card.notes.append(f"Job title: {title}")
+    else:
+        card.values["TITLE"] = title
 
 
 def _as_list(value: object) -> list[object]:
@@ -305,7 +315,7 @@ def _read_child(child: Any, position: int, card: _Card, found: _Gathered) -> Non
     elif name in ("KIND", "X-ABSHOWAS", "X-ADDRESSBOOKSERVER-KIND"):
         found.kind = _text(child.value).lower()
     elif name == "TITLE" and _text(child.value):
-        card.notes.append(f"Job title: {_text(child.value)}")
+        _read_title(_text(child.value), card)
     elif name in NOTED_PROPERTIES and _text(child.value):
         # No field of its own, but the person's: kept as a line of the notes.
         card.notes.append(f"{NOTED_PROPERTIES[name]}: {_text(child.value)}")

@@ -42,6 +42,7 @@ class Tagged(StrEnum):
     """What a tag can be put on; each has its own link table."""
 
     CONTACT = "contact"
+    COMPANY = "company"
 
 
 def tag_name(text: str) -> str:

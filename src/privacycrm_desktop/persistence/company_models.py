@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privacycrm_desktop.persistence.models import Base
@@ -79,3 +79,18 @@ class CompanyLink(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class CompanyTag(Base):
+    """A tag on a company (who put it there and when; a file's source when one brought
+    it). Tags are shared with the contacts (``models.Tag``)."""
+
+    __tablename__ = "company_tag"
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"), index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    __table_args__ = (Index("ix_company_tag_tag", "tag_id", "company_id"),)

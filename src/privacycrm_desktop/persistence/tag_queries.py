@@ -32,7 +32,10 @@ from privacycrm_desktop.persistence.contact_queries import (
 #: Per kind of record: its link table and the column naming the record. The link table
 #: also holds the record's ``sort_name`` (kept equal by a trigger), so a tag's records
 #: list by name from its index.
-LINKS: dict[Tagged, tuple[str, str]] = {Tagged.CONTACT: ("contact_tag", "contact_id")}
+LINKS: dict[Tagged, tuple[str, str]] = {
+    Tagged.CONTACT: ("contact_tag", "contact_id"),
+    Tagged.COMPANY: ("company_tag", "company_id"),
+}
 #: Microseconds, measured on a million contacts (bench/bench_list.py --tags): sorting
 #: one tagged contact, walking one row of the sort index with a probe.
 _SORT_COST_PER_MATCH = 1.5
@@ -135,13 +138,14 @@ def link(
     """Put the tag on every record *ids* selects that does not carry it yet; how many."""
     table, column = LINKS[kind]
     record = kind.value
+    copied = _copied(kind)
     statement = text(
-        f"INSERT INTO {table} ({column}, tag_id, source_id, recorded_at, recorded_by, "
-        f"{', '.join(COPIED)}) "
+        f"INSERT INTO {table} ({column}, tag_id, source_id, recorded_at, recorded_by"
+        f"{''.join(f', {c}' for c in copied)}) "
         # Typed: PostgreSQL cannot tell a NULL parameter's type in a SELECT list.
         f"SELECT r.id, CAST(:tag AS INTEGER), CAST(:source AS INTEGER), "
-        f"{_moment(session)}, CAST(:by AS INTEGER), "
-        f"{', '.join(f'r.{c}' for c in COPIED)} FROM {record} AS r "
+        f"{_moment(session)}, CAST(:by AS INTEGER)"
+        f"{''.join(f', r.{c}' for c in copied)} FROM {record} AS r "
         f"WHERE r.id IN ({ids[0]}) AND NOT EXISTS (SELECT 1 FROM {table} AS l "
         f"WHERE l.{column} = r.id AND l.tag_id = :tag)"
     ).bindparams(bindparam("now", type_=DateTime))
@@ -149,6 +153,12 @@ def link(
         statement, {**ids[1], "tag": tag_id, "source": source_id, "now": now, "by": user_id}
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _copied(kind: Tagged) -> tuple[str, ...]:
+    """The record's columns its link table copies (a contact's sort columns; none for a
+    company: its tags are few and listed by name)."""
+    return COPIED if kind is Tagged.CONTACT else ()
 
 
 def _moment(session: Session) -> str:
@@ -178,12 +188,13 @@ def move_links(session: Session, kind: Tagged, from_id: int, into_id: int) -> in
     """Give every record carrying tag *from_id* tag *into_id* (keeping who put it there
     and when), then drop *from_id*'s links; how many records gained *into_id*."""
     table, column = LINKS[kind]
+    copied = _copied(kind)
     result = session.execute(
         text(
-            f"INSERT INTO {table} ({column}, tag_id, source_id, recorded_at, recorded_by, "
-            f"{', '.join(COPIED)}) "
+            f"INSERT INTO {table} ({column}, tag_id, source_id, recorded_at, recorded_by"
+            f"{''.join(f', {c}' for c in copied)}) "
             f"SELECT l.{column}, CAST(:into AS INTEGER), l.source_id, l.recorded_at, "
-            f"l.recorded_by, {', '.join(f'l.{c}' for c in COPIED)} "
+            f"l.recorded_by{''.join(f', l.{c}' for c in copied)} "
             f"FROM {table} AS l WHERE l.tag_id = :from AND NOT EXISTS (SELECT 1 FROM {table} "
             f"AS o WHERE o.{column} = l.{column} AND o.tag_id = :into)"
         ),

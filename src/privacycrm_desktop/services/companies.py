@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
+from privacycrm_desktop.domain.access import FieldAccess, Permission, require
 from privacycrm_desktop.domain.companies import (
     COMPANY_FIELDS,
     CompanyInput,
@@ -39,15 +39,27 @@ from privacycrm_desktop.domain.errors import (
 )
 from privacycrm_desktop.domain.provenance import SourceInput, validate_source
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
+from privacycrm_desktop.persistence.company_models import (
+    Company,
+    CompanyLink,
+    CompanyProvenance,
+    CompanyTag,
+)
 from privacycrm_desktop.persistence.models import Contact, Source
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
-from privacycrm_desktop.services.company_links import LINKS_FIELD, read_links
+from privacycrm_desktop.services.company_links import (
+    LINKS_FIELD,
+    CompanyPerson,
+    company_people,
+    read_links,
+)
+from privacycrm_desktop.services.company_links import shown_value as _shown
 from privacycrm_desktop.services.contact_details import SourceCache
 from privacycrm_desktop.services.dto import Actor, CompanyLinkInfo, SourceInfo
+from privacycrm_desktop.services.tags import TagInfo, company_tags, shown_tags
 
 #: The matrix row the company's own values follow.
 COMPANY_ACCESS_FIELD = "organisation"
@@ -66,19 +78,8 @@ class CompanyRow:
     city: str
     relationship: Relationship
     people: int
-
-
-@dataclass(frozen=True)
-class CompanyPerson:
-    """A person linked to the company, as the card lists them."""
-
-    link_id: int
-    contact_id: int
-    name: str
-    function: str
-    department: str
-    started_on: dt.date | None
-    ended_on: dt.date | None
+    #: The company's tags by name (none for a role that may not see tags).
+    tags: tuple[TagInfo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class CompanyDetail:
     writable: bool
     created_at: dt.datetime
     updated_at: dt.datetime
+    #: The company's tags by name (none for a role that may not see tags).
+    tags: tuple[TagInfo, ...] = ()
 
 
 class CompanyService:
@@ -144,7 +147,23 @@ class CompanyService:
 
     # -- the list ---------------------------------------------------------------------
 
-    def _filter(self, query: str) -> object:
+    def _tags_level(self, actor: Actor) -> FieldAccess:
+        return self._access(actor).get("tags", FieldAccess.HIDDEN)
+
+    def _filter(self, actor: Actor, query: str, tag: int | None = None) -> object:
+        tagged = None
+        if tag is not None:
+            # Filtering by a tag tells who carries it: not for a role tags are hidden from.
+            if self._tags_level(actor) not in (FieldAccess.READ, FieldAccess.WRITE):
+                raise PermissionDenied
+            tagged = Company.id.in_(select(CompanyTag.company_id).where(CompanyTag.tag_id == tag))
+        found = self._search(query)
+        if tagged is None:
+            return found
+        return tagged if found is None else and_(tagged, found)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _search(query: str) -> object:
         text = query.strip()
         if not text:
             return None
@@ -156,21 +175,29 @@ class CompanyService:
             tests.append(Company.vat.contains(digits, autoescape=True))
         return or_(*tests)
 
-    def count(self, actor: Actor, query: str = "") -> int:
-        """How many companies the list shows for *query* (name or enterprise number)."""
+    def count(self, actor: Actor, query: str = "", *, tag: int | None = None) -> int:
+        """How many companies the list shows for *query* (name or enterprise number), of
+        those carrying the tag with id *tag* when given."""
         self._require_read(actor)
         statement = select(func.count()).select_from(Company)
-        where = self._filter(query)
+        where = self._filter(actor, query, tag)
         if where is not None:
             statement = statement.where(where)  # type: ignore[arg-type]
         with self._uow() as uow:
             return int(uow.session.scalar(statement) or 0)
 
     def rows(
-        self, actor: Actor, query: str = "", *, offset: int = 0, limit: int = MAX_PAGE
+        self,
+        actor: Actor,
+        query: str = "",
+        *,
+        offset: int = 0,
+        limit: int = MAX_PAGE,
+        tag: int | None = None,
     ) -> list[CompanyRow]:
         """A window of the companies matching *query* (its name, or its enterprise number
-        typed in any form), by name, with the number of people working there now."""
+        typed in any form) and carrying the tag *tag* when given, by name, with the number
+        of people working there now and the tags (one query for the window)."""
         level = self._require_read(actor)
         people = (
             select(func.count())
@@ -185,11 +212,17 @@ class CompanyService:
             .offset(max(0, offset))
             .limit(max(0, min(limit, MAX_PAGE)))
         )
-        where = self._filter(query)
+        where = self._filter(actor, query, tag)
         if where is not None:
             statement = statement.where(where)  # type: ignore[arg-type]
+        tag_level = self._tags_level(actor)
         with self._uow() as uow:
             rows = uow.session.execute(statement).all()
+            tags = (
+                company_tags(uow.session, [r[0] for r in rows])
+                if tag_level is not FieldAccess.HIDDEN
+                else {}
+            )
         return [
             CompanyRow(
                 id=cid,
@@ -198,6 +231,7 @@ class CompanyService:
                 city=_shown(city, level),
                 relationship=Relationship(relationship),
                 people=int(count or 0),
+                tags=shown_tags(tags.get(cid, ()), tag_level),
             )
             for cid, name, vat, city, relationship, count in rows
         ]
@@ -226,7 +260,13 @@ class CompanyService:
                 provenance[row.field] = sources.info(
                     row.source_id, row.recorded_by, row.recorded_at
                 )
-            people = _people(session, access, company_id)
+            people = company_people(session, access, company_id)
+            tag_level = access.get("tags", FieldAccess.HIDDEN)
+            tags = (
+                company_tags(session, [company_id]).get(company_id, [])
+                if tag_level is not FieldAccess.HIDDEN
+                else []
+            )
             values = CompanyInput(
                 name=_shown(company.name, level),
                 legal_form=LegalForm(company.legal_form),
@@ -251,6 +291,7 @@ class CompanyService:
                 writable=self.may_write(actor),
                 created_at=company.created_at,
                 updated_at=company.updated_at,
+                tags=shown_tags(tags, tag_level),
             )
 
     def add(self, actor: Actor, data: CompanyInput, source: SourceInput | None) -> int:
@@ -512,12 +553,6 @@ def _permissions(actor: Actor) -> frozenset[Permission]:
     return ROLE_PERMISSIONS.get(actor.role, frozenset())
 
 
-def _shown(value: str, level: FieldAccess) -> str:
-    if level is FieldAccess.HIDDEN:
-        return ""
-    return mask(value) if level is FieldAccess.MASKED and value else value
-
-
 def _columns(data: CompanyInput) -> dict[str, str]:
     values = {f.name: getattr(data, f.name) for f in fields(data)}
     return {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
@@ -558,35 +593,3 @@ def _set_provenance(
         )
     else:
         row.source_id, row.recorded_at, row.recorded_by = source_id, now, actor.user_id
-
-
-def _people(
-    session: Session, access: Mapping[str, FieldAccess], company_id: int
-) -> tuple[CompanyPerson, ...]:
-    """The people linked to the company (current first), as the role may see them."""
-    level = access.get(LINKS_FIELD, FieldAccess.HIDDEN)
-    if level is FieldAccess.HIDDEN:
-        return ()
-    first_level = access.get("first_name", FieldAccess.HIDDEN)
-    last_level = access.get("last_name", FieldAccess.HIDDEN)
-    rows = session.execute(
-        select(CompanyLink, Contact.first_name, Contact.last_name)
-        .join(Contact, Contact.id == CompanyLink.contact_id)
-        .where(CompanyLink.company_id == company_id)
-        .order_by(CompanyLink.ended_on.is_not(None), Contact.sort_name, CompanyLink.id)
-    ).all()
-    people = []
-    for link, first, last in rows:
-        name = " ".join(p for p in (_shown(first, first_level), _shown(last, last_level)) if p)
-        people.append(
-            CompanyPerson(
-                link_id=link.id,
-                contact_id=link.contact_id,
-                name=name,
-                function=_shown(link.function, level),
-                department=_shown(link.department, level),
-                started_on=link.started_on,
-                ended_on=link.ended_on,
-            )
-        )
-    return tuple(people)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, mask
 from privacycrm_desktop.persistence.company_models import Company, CompanyLink
+from privacycrm_desktop.persistence.models import Contact
 from privacycrm_desktop.services.dto import CompanyLinkInfo
 
 if TYPE_CHECKING:
@@ -22,6 +24,19 @@ if TYPE_CHECKING:
 
 #: The catalogue field a person's company links belong to.
 LINKS_FIELD = "company_links"
+
+
+@dataclass(frozen=True)
+class CompanyPerson:
+    """A person linked to the company, as the card lists them."""
+
+    link_id: int
+    contact_id: int
+    name: str
+    function: str
+    department: str
+    started_on: dt.date | None
+    ended_on: dt.date | None
 
 
 def read_links(
@@ -69,3 +84,44 @@ def read_links(
         reverse=True,
     )
     return (*current, *past)
+
+
+def shown_value(value: str, level: FieldAccess) -> str:
+    """*value* as a role with *level* sees it: blank, masked, or itself."""
+    if level is FieldAccess.HIDDEN:
+        return ""
+    return mask(value) if level is FieldAccess.MASKED and value else value
+
+
+def company_people(
+    session: Session, access: Mapping[str, FieldAccess], company_id: int
+) -> tuple[CompanyPerson, ...]:
+    """The people linked to the company (current first), as the role may see them."""
+    level = access.get(LINKS_FIELD, FieldAccess.HIDDEN)
+    if level is FieldAccess.HIDDEN:
+        return ()
+    first_level = access.get("first_name", FieldAccess.HIDDEN)
+    last_level = access.get("last_name", FieldAccess.HIDDEN)
+    rows = session.execute(
+        select(CompanyLink, Contact.first_name, Contact.last_name)
+        .join(Contact, Contact.id == CompanyLink.contact_id)
+        .where(CompanyLink.company_id == company_id)
+        .order_by(CompanyLink.ended_on.is_not(None), Contact.sort_name, CompanyLink.id)
+    ).all()
+    people = []
+    for link, first, last in rows:
+        name = " ".join(
+            p for p in (shown_value(first, first_level), shown_value(last, last_level)) if p
+        )
+        people.append(
+            CompanyPerson(
+                link_id=link.id,
+                contact_id=link.contact_id,
+                name=name,
+                function=shown_value(link.function, level),
+                department=shown_value(link.department, level),
+                started_on=link.started_on,
+                ended_on=link.ended_on,
+            )
+        )
+    return tuple(people)

@@ -53,6 +53,7 @@ from privacycrm_desktop.domain.normalize import InvalidValue, clean_text
 from privacycrm_desktop.domain.purposes import RecipientKind
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import contact_queries as queries
+from privacycrm_desktop.persistence.company_models import Company, CompanyLink
 from privacycrm_desktop.persistence.models import (
     Contact,
     ContactEmail,
@@ -455,6 +456,8 @@ def _load(
         ).tuples():
             tags.setdefault(contact_id, []).append(name)
 
+    places = _current_places(session, ids, access)
+
     def shown(field: str, value: object) -> str:
         level = access[field]
         if level is FieldAccess.HIDDEN or value is None:
@@ -485,7 +488,9 @@ def _load(
                 kind=None if access["kind"] is FieldAccess.HIDDEN else ContactKind(row.kind),
                 first_name=shown("first_name", row.first_name),
                 last_name=shown("last_name", row.last_name),
-                organisation=shown("organisation", row.organisation),
+                organisation=shown(
+                    "organisation", places[row.id][0] if row.id in places else row.organisation
+                ),
                 emails=listed("emails", emails.get(contact_id, [])),
                 phones=listed("phones", phones.get(contact_id, [])),
                 street=shown("street", row.street),
@@ -496,11 +501,32 @@ def _load(
                 birth_date=shown("birth_date", row.birth_date),
                 notes=shown("notes", row.notes),
                 tags=listed("tags", tags.get(contact_id, [])),
+                function=shown("company_links", places.get(row.id, ("", "", ""))[1]),
+                department=shown("company_links", places.get(row.id, ("", "", ""))[2]),
                 uid=uids.uid(row.id),
                 custom=custom_of(contact_id),
             )
         )
     return result
+
+
+def _current_places(
+    session: Session, ids: list[int], access: dict[str, FieldAccess]
+) -> dict[int, tuple[str, str, str]]:
+    """Per contact of *ids* working at a company now: its name, the function and the
+    department (the earliest current link when there are several); none for a role the
+    links are hidden from."""
+    if access.get("company_links", FieldAccess.HIDDEN) is FieldAccess.HIDDEN:
+        return {}
+    places: dict[int, tuple[str, str, str]] = {}
+    for contact_id, name, function, department in session.execute(
+        select(CompanyLink.contact_id, Company.name, CompanyLink.function, CompanyLink.department)
+        .join(Company, Company.id == CompanyLink.company_id)
+        .where(CompanyLink.contact_id.in_(ids), CompanyLink.ended_on.is_(None))
+        .order_by(CompanyLink.contact_id, CompanyLink.id)
+    ).tuples():
+        places.setdefault(contact_id, (name, function, department))
+    return places
 
 
 def _disclose(

@@ -15,13 +15,19 @@ the same shape, and this service handles them by that kind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.domain.access import FieldAccess, Permission, require
+from privacycrm_desktop.domain.access import (
+    FieldAccess,
+    Permission,
+    has_permission,
+    mask,
+    require,
+)
 from privacycrm_desktop.domain.errors import (
     FieldProblem,
     NotFound,
@@ -38,6 +44,7 @@ from privacycrm_desktop.domain.tags import (
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import tag_queries
+from privacycrm_desktop.persistence.company_models import Company, CompanyTag
 from privacycrm_desktop.persistence.models import Contact, Source, Tag
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
@@ -93,6 +100,11 @@ class TagService:
         """May *actor* see which contacts carry which tag (and filter the list by one)?"""
         level = self._access.access_for(actor.role).get("tags", FieldAccess.HIDDEN)
         return level in (FieldAccess.READ, FieldAccess.WRITE)
+
+    def writable(self, actor: Actor) -> bool:
+        """May *actor* put tags on contacts and take them off?"""
+        level = self._access.access_for(actor.role).get("tags", FieldAccess.HIDDEN)
+        return has_permission(actor.role, Permission.EDIT_CONTACTS) and level is FieldAccess.WRITE
 
     def _require_writable(self, actor: Actor) -> None:
         require(actor.role, Permission.EDIT_CONTACTS)
@@ -154,6 +166,7 @@ class TagService:
             gone = _tag(session, from_id)
             _tag(session, into_id)
             moved = tag_queries.move_links(session, Tagged.CONTACT, from_id, into_id)
+            tag_queries.move_links(session, Tagged.COMPANY, from_id, into_id)
             session.delete(gone)
             self._audit(session, actor, "tag.merge", into_id, f"from={from_id};contacts={moved}")
             return moved
@@ -165,6 +178,7 @@ class TagService:
             session = uow.session
             tag = _tag(session, tag_id)
             removed = tag_queries.drop_links(session, Tagged.CONTACT, tag_id)
+            tag_queries.drop_links(session, Tagged.COMPANY, tag_id)
             session.execute(delete(Tag).where(Tag.id == tag.id))
             self._audit(session, actor, "tag.delete", tag_id, f"contacts={removed}")
             return removed
@@ -307,6 +321,73 @@ class TagService:
             )
             return tag_id, changed
 
+    # -- tags on companies --------------------------------------------------------------
+
+    def company_tags(self, actor: Actor, company_id: int) -> tuple[TagInfo, ...]:
+        """The company's tags by name (none for a role that may not see tags)."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        if not self.readable(actor):
+            return ()
+        with self._uow() as uow:
+            return tuple(company_tags(uow.session, [company_id]).get(company_id, ()))
+
+    def tag_company(
+        self, actor: Actor, name: str, company_id: int, *, colour: str | None = None
+    ) -> tuple[int, int]:
+        """Put the tag called *name* on the company (made, with *colour*, when no tag has
+        that name); returns the tag's id and 1 when the company did not carry it yet.
+
+        Raises:
+            NotFound: no such company.
+        """
+        self._require_writable(actor)
+        clean = tag_name(name)
+        now = self._clock.now()
+        with self._uow(write=True) as uow:
+            session = uow.session
+            if session.get(Company, company_id) is None:
+                raise NotFound(N_("There is no company with id {id}."), id=company_id)
+            found = session.execute(select(Tag.id).where(Tag.folded == tag_key(clean))).scalar()
+            chosen = tag_colour(colour) if colour is not None else None
+            tag_id = found if found is not None else self._make(session, actor, clean, chosen)
+            ids = tag_queries.id_list(Tagged.COMPANY, [company_id])
+            gained = tag_queries.link(
+                session, Tagged.COMPANY, tag_id, ids, now=now, user_id=actor.user_id
+            )
+            self._audit_company(session, actor, company_id, tag_id, gained, on=True)
+            return tag_id, gained
+
+    def untag_company(self, actor: Actor, tag_id: int, company_id: int) -> bool:
+        """Take the tag off the company; False when it did not carry it."""
+        self._require_writable(actor)
+        with self._uow(write=True) as uow:
+            session = uow.session
+            _tag(session, tag_id)
+            ids = tag_queries.id_list(Tagged.COMPANY, [company_id])
+            removed = tag_queries.unlink(session, Tagged.COMPANY, tag_id, ids)
+            self._audit_company(session, actor, company_id, tag_id, removed, on=False)
+            return bool(removed)
+
+    def _audit_company(
+        self,
+        session: Session,
+        actor: Actor,
+        company_id: int,
+        tag_id: int,
+        changed: int,
+        *,
+        on: bool,
+    ) -> None:
+        record_event(
+            session,
+            actor=actor.username,
+            action="tag.assign_company" if on else "tag.unassign_company",
+            entity="company",
+            entity_id=company_id,
+            at=self._clock.now(),
+            detail=f"tag={tag_id};count={changed}",
+        )
+
     # -- helpers ----------------------------------------------------------------------
 
     def _make(self, session: Session, actor: Actor, name: str, colour: str | None) -> int:
@@ -362,6 +443,31 @@ class TagService:
             at=self._clock.now(),
             detail=detail,
         )
+
+
+def company_tags(session: Session, company_ids: Sequence[int]) -> dict[int, list[TagInfo]]:
+    """Per company of *company_ids*, its tags by name (one query for a window of them)."""
+    found: dict[int, list[TagInfo]] = {}
+    if not company_ids:
+        return found
+    rows = session.execute(
+        select(CompanyTag.company_id, Tag.id, Tag.name, Tag.colour)
+        .join(Tag, Tag.id == CompanyTag.tag_id)
+        .where(CompanyTag.company_id.in_(list(company_ids)))
+        .order_by(Tag.folded)
+    ).all()
+    for company_id, tag_id, name, colour in rows:
+        found.setdefault(company_id, []).append(TagInfo(tag_id, name, colour, 0))
+    return found
+
+
+def shown_tags(tags: Iterable[TagInfo], level: FieldAccess) -> tuple[TagInfo, ...]:
+    """The tags as a role with *level* on tags sees them (masked names when masked)."""
+    if level is FieldAccess.HIDDEN:
+        return ()
+    return tuple(
+        replace(t, name=mask(t.name) if level is FieldAccess.MASKED else t.name) for t in tags
+    )
 
 
 def _existing(tag_id: int) -> Callable[[Session], int]:

@@ -317,6 +317,7 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
                 consent=self._services.consent,
                 statements=self._services.statements,
                 home_country=office_country(self._services),
+                links=(self._services.companies, self._services.tags, self._services.clock),
             )
         except DomainError as exc:
             QMessageBox.warning(self, _("PrivacyCRM"), describe_error(exc))
@@ -408,6 +409,7 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
             ranges=ranges,
             total=total,
             view=self.model.view if self.model.view.active else None,
+            tag=self.model.tag,
         )
         dialog = ExportDialog(self._services, self._actor, selection, self)
         dialog.exported.connect(lambda text: self.statusBar().showMessage(text, 10_000))

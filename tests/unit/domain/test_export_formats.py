@@ -84,6 +84,8 @@ def test_csv_holds_every_value_and_numbered_email_and_phone_columns() -> None:
         "Birth date",
         "Notes",
         "Tags",
+        "Function",
+        "Department",
     ]
     assert row["First name"] == "Zoë"
     assert row["Organisation"] == "Boulangerie Ŝ & Fils; Liège"

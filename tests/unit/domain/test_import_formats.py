@@ -132,8 +132,10 @@ def test_vcards_become_rows_and_a_line_that_is_no_property_a_note() -> None:
         ("Société", F.ORGANISATION),
         ("Organization Name", F.ORGANISATION),
         ("Business Fax", F.NOTE_LINE),
-        ("Job Title", F.NOTE_LINE),
-        ("Functie", F.NOTE_LINE),
+        ("Job Title", F.FUNCTION),
+        ("Functie", F.FUNCTION),
+        ("Department", F.DEPARTMENT),
+        ("Organization 1 - Title", F.FUNCTION),
         ("Middle Name", F.NOTE_LINE),
     ],
 )

@@ -291,7 +291,7 @@ def test_groups_and_apple_labels() -> None:
     # The preferred home address is the contact's; the work one is kept in the notes.
     assert (john["ADR (street)"], john["ADR (city)"]) == ("Silicon Alley 5", "New York")
     assert "Work address: Street4 Building 6 Floor 8, 12345 New York, USA" in notes
-    assert "Department: Accounting" in notes
+    assert john["ORG (unit)"] == "Accounting"  # the department: a company link
 
 
 def test_one_coherent_address_the_others_in_the_notes() -> None:
@@ -384,17 +384,21 @@ def test_fax_and_pager_numbers_go_to_the_notes() -> None:
     ]
 
 
-def test_job_title_and_an_address_label_without_adr_are_kept_in_the_notes() -> None:
+def test_job_title_is_a_column_and_an_address_label_without_adr_is_kept_in_the_notes() -> None:
     text = card(
         "N:Peeters;Jan",
         "TITLE:Zaakvoerder",
+        "TITLE:Voorzitter",
         "LABEL;TYPE=work:Industrieweg 5\\n8500 Kortrijk",
         "NOTE:Klant",
     )
     (jan,) = rows(table_of(text))
+    # The first title is the function (the import links it with the organisation, or
+    # keeps it in the notes without one); a second one is a line of the notes.
+    assert jan["TITLE"] == "Zaakvoerder"
     assert jan["NOTE"].splitlines() == [
         "Klant",
-        "Job title: Zaakvoerder",
+        "Job title: Voorzitter",
         "Address: Industrieweg 5, 8500 Kortrijk",
     ]
     with_adr = card(

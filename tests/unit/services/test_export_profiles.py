@@ -162,6 +162,12 @@ def count(svc: Services) -> int:
 def values(detail: ContactDetail, ordered_phones: bool = True) -> dict[str, object]:
     found: dict[str, object] = {"kind": detail.kind}
     for field in EXPORT_FIELDS:
+        if field == "company_links":
+            # The current place, as a file carries it (the link's own ids differ).
+            found[field] = tuple(
+                (x.company_name, x.function, x.department) for x in detail.companies if x.current
+            )[:1]
+            continue
         value = getattr(detail, field)
         if field in ("emails", "phones"):
             value = tuple(v.value for v in value)

@@ -120,11 +120,16 @@ _tags = st.lists(_tag, max_size=3, unique_by=fold)
 def exported_values(detail: ContactDetail, ordered_phones: bool = True) -> dict[str, object]:
     values: dict[str, object] = {}
     for field in EXPORT_FIELDS:
-        value = getattr(detail, field)
+        value = getattr(detail, "companies" if field == "company_links" else field)
         if field in ("emails", "phones"):
             values[field] = tuple(v.value for v in value)
         elif field == "tags":
             values[field] = tuple(sorted(m.name for m in detail.tags))
+        elif field == "company_links":
+            # The place the person has now, as a file carries it.
+            values[field] = tuple(
+                (x.company_name, x.function, x.department) for x in detail.companies if x.current
+            )[:1]
         else:
             values[field] = value
     if not ordered_phones:
@@ -209,3 +214,81 @@ def test_export_then_import_gives_back_the_same_values(
         assert got["tags"] == ()
         expected["tags"] = ()
     assert got == expected
+
+
+@pytest.mark.parametrize(("fmt", "variant"), VARIANTS, ids=lambda v: str(getattr(v, "value", v)))
+def test_a_company_link_and_tags_survive_export_then_import(
+    pair: Pair, fmt: ExportFormat, variant: CsvProfile | VcardVersion
+) -> None:
+    """The company's name, the function and the department go out in the profile's own
+    columns (vCard ORG with its unit, TITLE) and come back as a link to the company (made
+    in the other database), with the tags."""
+    from privacycrm_desktop.domain.companies import CompanyInput as Company
+    from privacycrm_desktop.domain.companies import LinkInput
+
+    src, owner = pair.source, pair.source_owner
+    contact_id = src.contacts.create(
+        owner, ContactInput(first_name="Zoë", last_name="Lefèvre", emails=("zoe@example.be",)), CARD
+    )
+    company = src.companies.add(owner, Company(name="Brouwerij Zoë NV"), CARD)
+    src.companies.link(owner, contact_id, company, LinkInput("Zaakvoerster", "Directie"), CARD)
+    src.tags.assign_named(owner, "VIP", [contact_id])
+    original = src.contacts.get(owner, contact_id)
+    out = pair.folder / f"company-{variant}.{fmt.value}"
+    request = ExportRequest(
+        fmt,
+        "customer_relationship",
+        "Ourselves",
+        (contact_id,),
+        None,
+        csv_profile=variant if isinstance(variant, CsvProfile) else CsvProfile.PRIVACYCRM,
+        vcard_version=variant if isinstance(variant, VcardVersion) else VcardVersion.V4,
+    )
+    src.exports.export(owner, request, out)
+    text = out.read_bytes().decode("utf-8-sig")
+    if fmt is ExportFormat.VCARD:
+        assert "ORG:Brouwerij Zoë NV;Directie" in text
+        assert "TITLE:Zaakvoerster" in text
+        assert "CATEGORIES:VIP" in text
+    else:
+        header = text.splitlines()[0]
+        expected = {
+            CsvProfile.OUTLOOK: ("Company", "Job Title", "Department", "Categories"),
+            CsvProfile.GOOGLE: (
+                "Organization Name",
+                "Organization Title",
+                "Organization Department",
+            ),
+            CsvProfile.PRIVACYCRM: ("Organisation", "Function", "Department", "Tags"),
+            CsvProfile.EXCEL_NL: ("Organisatie", "Functie", "Afdeling", "Tags"),
+            CsvProfile.EXCEL_FR: ("Société", "Fonction", "Service", "Étiquettes"),
+        }[CsvProfile(variant)]
+        for column in expected:
+            assert column in header, (variant, column)
+    imports, target = pair.target.imports, pair.target_owner
+    preview = imports.preview(target, out)
+    plan = ImportPlan(
+        out,
+        preview.shape,
+        preview.mapping,
+        FILE,
+        "customer_relationship",
+        "contract",
+        DuplicatePolicy.CREATE,
+        confirm_special=True,
+    )
+    result = imports.run(target, plan)
+    assert (result.imported, result.invalid) == (1, ()), result
+    copy = pair.target.contacts.get(target, newest(pair.target))
+    assert exported_values(copy)["company_links"] == exported_values(original)["company_links"]
+    assert exported_values(copy)["company_links"] == (
+        ("Brouwerij Zoë NV", "Zaakvoerster", "Directie"),
+    )
+    if variant is not CsvProfile.GOOGLE:
+        assert [t.name for t in copy.tags] == ["VIP"]
+    # The company was made once in the other database; a second import links to it.
+    assert pair.target.companies.count(target) == 1
+    assert imports.run(target, plan).imported == 1
+    assert pair.target.companies.count(target) == 1
+    people = pair.target.companies.rows(target)[0].people
+    assert people == 2

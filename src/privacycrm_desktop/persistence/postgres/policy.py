@@ -221,6 +221,8 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "SELECT": _CONTACT_READ,
         "INSERT": _CONTACT_WRITE,
         "UPDATE": _CONTACT_WRITE,
+        # Undoing an import removes the companies it made that nobody has used since.
+        "DELETE": frozenset({_P.IMPORT}),
     },
     "company_provenance": {
         "SELECT": _CONTACT_READ,
@@ -258,6 +260,13 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "INSERT": _CONTACT_WRITE,
         "UPDATE": _CONTACT_WRITE,
         "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE,
+    },
+    # A company's tags: put on and taken off like a contact's; a merge or delete of a
+    # tag (settings) moves or drops them.
+    "company_tag": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.EDIT_CONTACTS, _P.IMPORT, _P.EDIT_SETTINGS}),
+        "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE | {_P.EDIT_SETTINGS},
     },
     "contact_count": {"SELECT": _CONTACT_READ},
     "keep_until_count": {"SELECT": _CONTACT_READ},

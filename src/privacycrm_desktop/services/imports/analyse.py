@@ -315,6 +315,10 @@ def place(
         target.prepared = None
         target.consents += [(number, c) for c in row.consents]
         target.tags += row.tags
+        # The first row naming a function or department says where the person works.
+        placed = target.function or target.department
+        target.function = target.function if placed else row.function
+        target.department = target.department if placed else row.department
         target.merged_rows += 1
         result.merged_rows += 1
         in_file.remember(earlier, target.contact, valid.uid)
@@ -326,6 +330,8 @@ def place(
             [(number, c) for c in row.consents],
             prepared=valid.columns,
             tags=list(row.tags),
+            function=row.function,
+            department=row.department,
         )
     )
     if policy is not DuplicatePolicy.CREATE:

@@ -153,6 +153,9 @@ class NewContact:
     prepared: StoredColumns | None = None
     #: The names of the tags its rows put on it.
     tags: list[str] = field(default_factory=list)
+    #: The function and department at its organisation (from its first row naming them).
+    function: str = ""
+    department: str = ""
 
 
 @dataclass

@@ -47,6 +47,10 @@ _SPLIT_FIELDS: dict[ImportField, tuple[str, ...]] = {
     ImportField.BIRTH_DAY: ("birth_date",),
     ImportField.NOTE_LINE: ("notes",),
     ImportField.UNREAD: ("notes",),
+    # A place at the row's organisation: the person's company link (or, without an
+    # organisation, a line of the notes).
+    ImportField.FUNCTION: ("company_links", "notes"),
+    ImportField.DEPARTMENT: ("company_links", "notes"),
 }
 _BY_COLUMN = {
     ImportField(spec.import_column): (spec.name,)

@@ -83,6 +83,17 @@ def undo_batch(uow: UnitOfWork, actor: Actor, batch_id: int, now: dt.datetime) -
             # The tags the import put on contacts (its own and those it merged into).
             conn.execute(delete(ContactTag).where(ContactTag.source_id.in_(source_ids)))
             conn.execute(delete(CustomValue).where(CustomValue.source_id.in_(source_ids)))
+            # The places at companies it made, then the companies it made that no one
+            # has come to or changed since.
+            conn.execute(delete(CompanyLink).where(CompanyLink.source_id.in_(source_ids)))
+            linked = select(CompanyLink.company_id)
+            conn.execute(
+                delete(Company).where(
+                    Company.source_id.in_(source_ids),
+                    Company.version == 1,
+                    Company.id.not_in(linked),
+                )
+            )
         unmerge(conn, merged, source_ids)
         recompute(conn, merged, rules)
         for part in chunks(ids):

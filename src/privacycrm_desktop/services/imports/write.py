@@ -48,6 +48,7 @@ from privacycrm_desktop.persistence.models import (
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.imports.company_places import put_places
 from privacycrm_desktop.services.imports.custom_links import put_custom
 from privacycrm_desktop.services.imports.model import (
     ADDRESS_PARTS,
@@ -364,6 +365,11 @@ class Writer:
         put_tags(conn, tagged, self.source_id, self.now, self.actor.user_id)
         extra = [(cid, item.contact.extra) for cid, item in enumerate(new, start=first_id)]
         put_custom(conn, extra, self.source_id, self.now, self.actor.user_id)
+        placed = [
+            (cid, item.contact.organisation, item.function, item.department)
+            for cid, item in enumerate(new, start=first_id)
+        ]
+        put_places(conn, placed, self.source_id, self.now, self.actor.user_id)
         return with_consents
 
     def merge(
@@ -483,6 +489,13 @@ class Writer:
         put_tags(conn, tagged, self.source_id, self.now, user)
         extra = [(cid, r.contact.extra) for cid, rows in merges if cid in current for r in rows]
         put_custom(conn, extra, self.source_id, self.now, user)
+        placed = [
+            (cid, r.contact.organisation, r.function, r.department)
+            for cid, rows in merges
+            if cid in current
+            for r in rows
+        ]
+        put_places(conn, placed, self.source_id, self.now, user)
         return touched, conflicts
 
 

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,21 +31,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privacycrm_desktop.domain.companies import LEGAL_FORM_LABELS, LegalForm
-from privacycrm_desktop.domain.contacts import RELATIONSHIP_LABELS
 from privacycrm_desktop.domain.errors import DomainError, ValidationFailed
 from privacycrm_desktop.domain.normalize import phone_display
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import _, country_name, describe_error, ngettext
-from privacycrm_desktop.services.companies import CompanyDetail, CompanyPerson, CompanyRow
+from privacycrm_desktop.i18n import _, describe_error, ngettext
+from privacycrm_desktop.services.companies import CompanyDetail, CompanyRow
+from privacycrm_desktop.services.company_links import CompanyPerson
 from privacycrm_desktop.services.dto import Actor, ContactRow
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.rows_model import RowsModel
-from privacycrm_desktop.ui.common.widgets import describe_source
 from privacycrm_desktop.ui.common.window_size import size_window
+from privacycrm_desktop.ui.companies.company_card import CompanyCard
 from privacycrm_desktop.ui.companies.company_editor import CompanyEditorDialog
+from privacycrm_desktop.ui.companies.company_tags import CompanyTagsRow
 from privacycrm_desktop.ui.companies.link_dialog import LinkPersonDialog
+from privacycrm_desktop.ui.tags.tag_filter import TagFilter
 
 #: Milliseconds of quiet typing before the list follows the search field.
 SEARCH_DELAY_MS = 250
@@ -59,16 +58,7 @@ class CompanyColumn(IntEnum):
     VAT = 1
     CITY = 2
     PEOPLE = 3
-
-
-class PersonColumn(IntEnum):
-    """The columns of a company's people."""
-
-    NAME = 0
-    FUNCTION = 1
-    DEPARTMENT = 2
-    SINCE = 3
-    UNTIL = 4
+    TAGS = 4
 
 
 class CompanyTableModel(RowsModel[CompanyRow]):
@@ -81,6 +71,7 @@ class CompanyTableModel(RowsModel[CompanyRow]):
                 CompanyColumn.VAT: N_("Enterprise number"),
                 CompanyColumn.CITY: N_("City"),
                 CompanyColumn.PEOPLE: N_("People"),
+                CompanyColumn.TAGS: N_("Tags"),
             },
             parent,
         )
@@ -95,129 +86,8 @@ class CompanyTableModel(RowsModel[CompanyRow]):
             CompanyColumn.VAT: row.vat,
             CompanyColumn.CITY: row.city,
             CompanyColumn.PEOPLE: str(row.people),
+            CompanyColumn.TAGS: ", ".join(t.name for t in row.tags),
         }[CompanyColumn(column)]
-
-
-class PeopleModel(RowsModel[CompanyPerson]):
-    """The people of one company: current ones first, then those who left."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            {
-                PersonColumn.NAME: N_("Name"),
-                PersonColumn.FUNCTION: N_("Function"),
-                PersonColumn.DEPARTMENT: N_("Department"),
-                PersonColumn.SINCE: N_("Since"),
-                PersonColumn.UNTIL: N_("Until"),
-            },
-            parent,
-        )
-
-    def cell(self, row: CompanyPerson, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.ForegroundRole and row.ended_on is not None:
-            return Qt.GlobalColor.darkGray
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return {
-            PersonColumn.NAME: row.name,
-            PersonColumn.FUNCTION: row.function,
-            PersonColumn.DEPARTMENT: row.department,
-            PersonColumn.SINCE: format_date(row.started_on) if row.started_on else "",
-            PersonColumn.UNTIL: format_date(row.ended_on) if row.ended_on else "",
-        }[PersonColumn(column)]
-
-
-class CompanyCard(QWidget):
-    """One company's details (each value's source as its tooltip) and its people."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.title = QLabel()
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.title.setWordWrap(True)
-        self.values: dict[str, QLabel] = {}
-        form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        rows = (
-            ("legal_form", N_("Legal form:")),
-            ("vat", N_("Enterprise number:")),
-            ("address", N_("Address:")),
-            ("email", N_("E-mail:")),
-            ("phone", N_("Phone:")),
-            ("website", N_("Website:")),
-            ("relationship", N_("Relationship:")),
-            ("notes", N_("Notes:")),
-        )
-        for name, label in rows:
-            value = QLabel()
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.values[name] = value
-            form.addRow(_(label), value)
-        self.people_label = QLabel(_("People"))
-        bold = self.people_label.font()
-        bold.setBold(True)
-        self.people_label.setFont(bold)
-        self.people = PeopleModel(self)
-        self.people_view = QTableView()
-        self.people_view.setModel(self.people)
-        self.people_view.verticalHeader().hide()
-        self.people_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.people_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.people_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(PersonColumn.NAME, QHeaderView.ResizeMode.Stretch)
-        self.nobody = QLabel(_("Nobody is linked to this company yet."))
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addLayout(form)
-        layout.addWidget(self.people_label)
-        layout.addWidget(self.nobody)
-        layout.addWidget(self.people_view, 1)
-        self.show_company(None)
-
-    def show_company(self, detail: CompanyDetail | None) -> None:
-        """Show *detail*, or an empty card with a hint."""
-        if detail is None:
-            self.title.setText(_("Choose a company in the list."))
-            for label in self.values.values():
-                label.clear()
-                label.setToolTip("")
-            self.people.set_rows(())
-            self.nobody.hide()
-            self.people_view.hide()
-            self.people_label.hide()
-            return
-        v = detail.values
-        self.title.setText(v.name)
-        place = " ".join(p for p in (v.postcode, v.city) if p)
-        address = ", ".join(p for p in (v.street, place) if p)
-        if address and v.country:
-            address += f" ({country_name(v.country)})"
-        shown = {
-            "legal_form": _(LEGAL_FORM_LABELS[LegalForm(v.legal_form)]) if v.legal_form else "",
-            "vat": detail.vat_display,
-            "address": address,
-            "email": v.email,
-            "phone": phone_display(v.phone) if v.phone else "",
-            "website": v.website,
-            "relationship": _(RELATIONSHIP_LABELS[v.relationship]),
-            "notes": v.notes,
-        }
-        sources = {
-            "address": detail.provenance.get("street") or detail.provenance.get("city"),
-        }
-        for name, label in self.values.items():
-            label.setText(shown[name] or "—")
-            source = sources.get(name, detail.provenance.get(name))
-            label.setToolTip(describe_source(source) if source and shown[name] else "")
-        self.people.set_rows(detail.people)
-        self.people_label.show()
-        self.nobody.setVisible(not detail.people)
-        self.people_view.setVisible(bool(detail.people))
 
 
 class CompaniesDialog(QDialog):
@@ -256,14 +126,32 @@ class CompaniesDialog(QDialog):
         self.left_button.clicked.connect(self.end_link)
         self.left_button.setEnabled(False)
         self.left_button.setVisible(self._may_link)
+        self.count_label = QLabel()
+        self._make_tag_controls()
         self._make_list()
         self._make_empty_state(writable)
-        self.count_label = QLabel()
         self.card = CompanyCard()
         self.card.people_view.selectionModel().selectionChanged.connect(
             lambda _selected, _deselected: self._person_changed()
         )
         self._lay_out()
+        self.reload()
+
+    def _make_tag_controls(self) -> None:
+        """The tag filter beside the search, and the row that tags the chosen company."""
+        tags, actor = self._services.tags, self._actor
+        self.tag_filter: TagFilter | None = None
+        if tags.readable(actor):
+            self.tag_filter = TagFilter(tags, actor)
+            self.tag_filter.tag_chosen.connect(lambda _tag: self.reload())
+        self.tag_row = CompanyTagsRow(tags, actor)
+        self.tag_row.setVisible(tags.writable(actor))
+        self.tag_row.changed.connect(self._tags_changed)
+        self.tag_row.failed.connect(self.count_label.setText)
+
+    def _tags_changed(self) -> None:
+        if self.tag_filter is not None:
+            self.tag_filter.reload()
         self.reload()
 
     def _make_list(self) -> None:
@@ -276,7 +164,12 @@ class CompaniesDialog(QDialog):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(CompanyColumn.NAME, QHeaderView.ResizeMode.Stretch)
-        for column in (CompanyColumn.VAT, CompanyColumn.CITY, CompanyColumn.PEOPLE):
+        for column in (
+            CompanyColumn.VAT,
+            CompanyColumn.CITY,
+            CompanyColumn.PEOPLE,
+            CompanyColumn.TAGS,
+        ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.doubleClicked.connect(lambda _index: self.edit_company())
@@ -308,19 +201,21 @@ class CompaniesDialog(QDialog):
         self.list_pages.addWidget(self.view)
         self.list_pages.addWidget(self.empty_state)
 
-    def _show_empty_state(self, query: str) -> None:
+    def _show_empty_state(self, query: str, tagged: bool = False) -> None:
         """The list, or when it has no row, why and what to do (and no card beside it)."""
         empty = self.model.rowCount() == 0
         self.list_pages.setCurrentWidget(self.empty_state if empty else self.view)
         self.card_pane.setVisible(not empty)
         # The empty state's own Add button takes the bottom one's place (and its keys).
-        self.add_button.setVisible(not empty or bool(query))
+        self.add_button.setVisible(not empty or bool(query) or tagged)
         self.empty_add_button.setVisible(self.add_button.isEnabled() and not query)
         self.clear_search_button.setVisible(bool(query))
         if not empty:
             return
         if query:
             text = _("No company matches “{query}”.").format(query=query)
+        elif tagged:
+            text = _("No company carries this tag.")
         elif self.add_button.isEnabled():
             text = _("No companies yet: add the first one.")
         else:
@@ -334,7 +229,11 @@ class CompaniesDialog(QDialog):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.search)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        if self.tag_filter is not None:
+            search_row.addWidget(self.tag_filter)
+        left_layout.addLayout(search_row)
         left_layout.addWidget(self.list_pages, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
@@ -344,6 +243,7 @@ class CompaniesDialog(QDialog):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(scroll, 1)
+        right_layout.addWidget(self.tag_row)
         edit_row = QHBoxLayout()
         edit_row.addWidget(self.link_button)
         edit_row.addWidget(self.left_button)
@@ -371,14 +271,15 @@ class CompaniesDialog(QDialog):
         keep = select_id if select_id is not None else (self._detail and self._detail.id)
         try:
             query = self.search.text()
-            total = self._services.companies.count(self._actor, query)
-            rows = self._services.companies.rows(self._actor, query)
+            tag = self.tag_filter.chosen() if self.tag_filter is not None else None
+            total = self._services.companies.count(self._actor, query, tag=tag)
+            rows = self._services.companies.rows(self._actor, query, tag=tag)
         except DomainError as error:
             self.model.set_rows(())
             self.count_label.setText(describe_error(error))
             return
         self.model.set_rows(rows)
-        self._show_empty_state(query)
+        self._show_empty_state(query, tag is not None)
         self.count_label.setText(
             ngettext("{shown} of {total} company", "{shown} of {total} companies", total).format(
                 shown=len(rows), total=total
@@ -391,6 +292,17 @@ class CompaniesDialog(QDialog):
                 self.view.selectRow(index)
                 return
         self._show(None)
+
+    def open_company(self, company_id: int) -> None:
+        """Show *company_id*'s card (chosen in the list when the list holds it)."""
+        self.reload(company_id)
+        if self._detail is not None and self._detail.id == company_id:
+            return
+        try:
+            self._show(self._services.companies.get(self._actor, company_id))
+        except DomainError as error:
+            self._show(None)
+            self.count_label.setText(describe_error(error))
 
     def selected_id(self) -> int | None:
         """The id of the company chosen in the list."""
@@ -412,6 +324,9 @@ class CompaniesDialog(QDialog):
     def _show(self, detail: CompanyDetail | None) -> None:
         self._detail = detail
         self.card.show_company(detail)
+        self.tag_row.show_company(
+            detail.id if detail is not None else None, detail.tags if detail else ()
+        )
         self.edit_button.setEnabled(detail is not None and detail.writable)
         self.link_button.setEnabled(detail is not None and self._may_link)
         self._person_changed()

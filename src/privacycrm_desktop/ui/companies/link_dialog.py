@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.companies import LinkInput
 from privacycrm_desktop.domain.errors import DomainError, FieldProblem
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceInput, SourceKind
+from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import _, describe_error
+from privacycrm_desktop.services.companies import CompanyRow
 from privacycrm_desktop.services.dto import ContactRow
 from privacycrm_desktop.ui.common.date_fields import date_edit, from_qdate
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
@@ -42,6 +44,9 @@ from privacycrm_desktop.ui.common.window_size import size_window
 
 class LinkPersonDialog(QDialog):
     """Choose a person for *company_name*; it does not save anything."""
+
+    #: What the dialog says when OK is pressed with nobody chosen.
+    NOT_CHOSEN = N_("Find the person and choose them.")
 
     def __init__(
         self,
@@ -81,9 +86,9 @@ class LinkPersonDialog(QDialog):
         search_row.addWidget(self.query, 1)
         search_row.addWidget(find)
         form = QFormLayout()
-        person_label = QLabel(_("&Person:"))
-        person_label.setBuddy(self.query)
-        form.addRow(person_label, search_row)
+        self.who_label = QLabel(_("&Person:"))
+        self.who_label.setBuddy(self.query)
+        form.addRow(self.who_label, search_row)
         form.addRow(self.results)
         form.addRow(self.errors["contact"])
         for label, widget, name in (
@@ -158,6 +163,45 @@ class LinkPersonDialog(QDialog):
 
     def _accept(self) -> None:
         if self.contact_id() is None:
-            self.errors["contact"].show_message(_("Find the person and choose them."))
+            self.errors["contact"].show_message(_(self.NOT_CHOSEN))
             return
         self.accept()
+
+
+class LinkCompanyDialog(LinkPersonDialog):
+    """The same, from the person's side (the contact editor): choose the company for
+    *person_name*; ``contact_id()`` then gives the chosen company's id."""
+
+    NOT_CHOSEN = N_("Find the company and choose it.")
+
+    def __init__(
+        self,
+        search: Callable[[str], list[CompanyRow]],
+        person_name: str,
+        today: dt.date,
+        parent: QWidget | None = None,
+    ) -> None:
+        self._companies = search
+        super().__init__(lambda _query: [], person_name, today, parent)
+        self.setWindowTitle(_("Link {person} to a company").format(person=person_name))
+        self.who_label.setText(_("Company:"))
+        self.query.setPlaceholderText(_("name or enterprise number"))
+        self.moved.setText(_("The person moved here: end their other current links"))
+        assign_window_mnemonics(self)
+
+    def find_contacts(self) -> None:
+        """List the companies matching the search words."""
+        self.results.clear()
+        try:
+            rows = self._companies(self.query.text())
+        except DomainError as error:
+            self.error.show_message(describe_error(error))
+            return
+        for row in rows:
+            text = " · ".join(p for p in (row.name, row.vat, row.city) if p)
+            item = QListWidgetItem(text)
+            item.setData(ROW_ROLE, row.id)
+            self.results.addItem(item)
+        if len(rows) == 1:
+            self.results.item(0).setSelected(True)
+        self.error.show_message("" if rows else _("No company found."))

@@ -1,11 +1,13 @@
 """The card beside the contact list: the selected contact at a glance, with its actions.
 
 It shows what ``ContactService.card`` returns, read in one unit of work per selection:
-name and organisation, the e-mail addresses (mailto:) and phone numbers (tel:) with where
-each came from, the consent per purpose and channel in a sentence each, the keep-until date
-and why, and the open requests. A field hidden from the role is not on the card at all;
-a masked one shows masked, without a link. No ORM object stays on the widget: only the
-frozen card (and only until the next selection).
+name and organisation, the companies the person works (or worked) at with their function
+and department (a company's name opens its card), the tags as coloured chips, the e-mail
+addresses (mailto:) and phone numbers (tel:) with where each came from, the consent per
+purpose and channel in a sentence each, the keep-until date and why, and the open
+requests. A field hidden from the role is not on the card at all; a masked one shows
+masked, without a link. No ORM object stays on the widget: only the frozen card (and
+only until the next selection).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -32,8 +35,16 @@ from privacycrm_desktop.domain.retention import OPEN_ENDED, REASON_LABELS
 from privacycrm_desktop.i18n import N_, _, current_language, describe_error, describe_explanation
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.custom_fields import display_value
-from privacycrm_desktop.services.dto import Actor, ConsentLine, ContactCard, SourceInfo
+from privacycrm_desktop.services.dto import (
+    Actor,
+    CompanyLinkInfo,
+    ConsentLine,
+    ContactCard,
+    SourceInfo,
+    TagMark,
+)
 from privacycrm_desktop.services.requests import REQUEST_KIND_LABELS
+from privacycrm_desktop.services.tags import TagInfo
 from privacycrm_desktop.ui.common.date_fields import format_date
 
 #: The card's actions, in the order of their buttons: (name, label, permission needed).
@@ -46,6 +57,10 @@ ACTIONS: tuple[tuple[str, str, Permission], ...] = (
     ("export", N_("E&xport..."), Permission.EXPORT),
 )
 _READABLE = (FieldAccess.READ.value, FieldAccess.WRITE.value)
+#: The card's links to a company: "company:<id>".
+COMPANY_LINK = "company:"
+#: Above this luminance a chip is written in black, below in white.
+_LIGHT = 0.6
 
 
 def source_line(source: SourceInfo) -> str:
@@ -56,9 +71,11 @@ def source_line(source: SourceInfo) -> str:
 
 
 class ContactCardWidget(QScrollArea):
-    """The selected contact; ``action`` is emitted with an action name and the contact id."""
+    """The selected contact; ``action`` is emitted with an action name and the contact id,
+    ``company_chosen`` with a company's id when its name is clicked (or Enter on it)."""
 
     action = Signal(str, int)
+    company_chosen = Signal(int)
 
     def __init__(
         self,
@@ -95,16 +112,7 @@ class ContactCardWidget(QScrollArea):
         small = self.title_source.font()
         small.setPointSizeF(small.pointSizeF() * 0.85)
         self.title_source.setFont(small)
-        self.body = QLabel()
-        self.body.setObjectName("card_body")
-        self.body.setWordWrap(True)
-        self.body.setTextFormat(Qt.TextFormat.RichText)
-        self.body.setOpenExternalLinks(True)
-        self.body.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextBrowserInteraction
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
-        )
-        self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.body = self._make_body()
         self.buttons: dict[str, QPushButton] = {}
         self._grid = QGridLayout()
         for name, label, permission in ACTIONS:
@@ -123,6 +131,20 @@ class ContactCardWidget(QScrollArea):
         self._layout.addWidget(self.body, 1)
         self.setWidget(inner)
         self.show_nothing()
+
+    def _make_body(self) -> QLabel:
+        body = QLabel()
+        body.setObjectName("card_body")
+        body.setWordWrap(True)
+        body.setTextFormat(Qt.TextFormat.RichText)
+        body.setOpenExternalLinks(False)
+        body.linkActivated.connect(self._link)
+        body.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        return body
 
     def arrange_buttons(self, per_row: int) -> None:
         """Lay the buttons out *per_row* to a row (all in one below the list)."""
@@ -169,6 +191,13 @@ class ContactCardWidget(QScrollArea):
         for button in self.buttons.values():
             button.setEnabled(True)
 
+    def _link(self, link: str) -> None:
+        """A company's name opens its card; mailto: and tel: go to the system."""
+        if link.startswith(COMPANY_LINK):
+            self.company_chosen.emit(int(link.removeprefix(COMPANY_LINK)))
+        else:
+            QDesktopServices.openUrl(QUrl(link))
+
     def _act(self, name: str) -> None:
         if self.contact_id is not None:
             self.action.emit(name, self.contact_id)
@@ -192,6 +221,9 @@ class ContactCardWidget(QScrollArea):
                 _("Organisation"),
                 [sourced(escape(detail.organisation), detail.provenance.get("organisation"))],
             )
+        section(_("Companies"), [self._company_line(link) for link in detail.companies])
+        if detail.tags:
+            section(_("Tags"), [" ".join(tag_chip(tag) for tag in detail.tags)])
         email_level = access.get("emails")
         if email_level != FieldAccess.HIDDEN.value:
             lines = []
@@ -245,6 +277,21 @@ class ContactCardWidget(QScrollArea):
         return "".join(parts)
 
     @staticmethod
+    def _company_line(link: CompanyLinkInfo) -> str:
+        """The company (a link to its card), the function and department, and the dates
+        of a past place."""
+        name = link.company_name or _("(company hidden)")
+        shown = f'<a href="{COMPANY_LINK}{link.company_id}">{escape(name)}</a>'
+        role = ", ".join(p for p in (link.function, link.department) if p)
+        if role:
+            shown = _("{company} – {function}").format(company=shown, function=escape(role))
+        if link.ended_on is not None:
+            shown += " " + escape(_("(until {date})").format(date=format_date(link.ended_on)))
+        elif link.started_on is not None:
+            shown += " " + escape(_("(since {date})").format(date=format_date(link.started_on)))
+        return shown
+
+    @staticmethod
     def _consent_line(line: ConsentLine) -> str:
         mark = "✔" if line.verdict.allowed else "✘"
         sentence = describe_explanation(line.verdict.explanation)
@@ -270,6 +317,18 @@ class ContactCardWidget(QScrollArea):
         if not why:
             return when
         return _("{date} ({reason})").format(date=when, reason=_(why))
+
+
+def tag_chip(tag: TagMark | TagInfo) -> str:
+    """A tag as a coloured chip: its name on its colour, in black or white, whichever
+    reads better."""
+    colour = QColor(tag.colour)
+    luminance = 0.299 * colour.redF() + 0.587 * colour.greenF() + 0.114 * colour.blueF()
+    ink = "#000000" if luminance > _LIGHT else "#ffffff"
+    return (
+        f'<span style="background-color:{escape(colour.name(), quote=True)};color:{ink}">'
+        f"&nbsp;{escape(tag.name)}&nbsp;</span>"
+    )
 
 
 def _title(card: ContactCard) -> str:

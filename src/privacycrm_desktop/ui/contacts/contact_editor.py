@@ -80,6 +80,7 @@ from privacycrm_desktop.ui.contacts.editor_form import (
     RIGHT_FIELDS,
     SAVE_AND_NEW_KEYS,
 )
+from privacycrm_desktop.ui.contacts.links_section import CompaniesTagsSection, LinksServices
 
 if TYPE_CHECKING:
     from privacycrm_desktop.ui.contacts.conflict_dialog import ConflictDialog
@@ -107,8 +108,10 @@ class ContactEditorDialog(EditorFlowMixin):
         consent: ConsentService | None = None,
         statements: StatementService | None = None,
         home_country: str = DEFAULT_REGION,
+        links: LinksServices | None = None,
     ) -> None:
         super().__init__(parent)
+        self._links = links
         self._scan_notes = scan_notes
         self._special_confirmed = False
         self._contacts = contacts
@@ -226,6 +229,14 @@ class ContactEditorDialog(EditorFlowMixin):
         ):
             self.consent_section = ConsentSection(self._statements.purposes(self._actor))
             left.addWidget(self.consent_section)
+        self.links_section: CompaniesTagsSection | None = None
+        if self._detail is not None and self._links is not None:
+            section = CompaniesTagsSection(self._detail, self._actor, *self._links)
+            if section.shows_links or section.shows_tags:
+                self.links_section = section
+                contact_id = self._detail.id
+                section.changed.connect(lambda: self.contact_saved.emit(contact_id))
+                left.addWidget(section)
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self._group(_("Address and relationship"), RIGHT_FIELDS + BELOW_FIELDS))
@@ -312,6 +323,7 @@ class ContactEditorDialog(EditorFlowMixin):
             *person_labels,
             *section_labels,
             *field_labels,
+            *([] if self.links_section is None else self.links_section.buttons),
         ]
         assign_mnemonics([w for w in ranked if w.isVisibleTo(self)])
 

@@ -101,6 +101,8 @@ class ContactTableModel(QAbstractTableModel):
         #: Numbers of the office's country show in their national form (phone_display).
         self.home_country = home_country
         self._view = ListFilter()
+        #: The id of the tag the list is filtered by (None: no tag filter).
+        self._tag: int | None = None
         self._contacts = contacts
         self._actor = actor
         self._query = ""
@@ -140,6 +142,20 @@ class ContactTableModel(QAbstractTableModel):
         """The saved view in effect (the whole list by default)."""
         return self._view
 
+    @property
+    def tag(self) -> int | None:
+        """The id of the tag the list is filtered by (None when it is not)."""
+        return self._tag
+
+    def set_tag(self, tag_id: int | None) -> None:
+        """Show only the contacts carrying the tag *tag_id* (with the search and view)."""
+        if tag_id == self._tag:
+            return
+        self.beginResetModel()
+        self._tag = tag_id
+        self._reload()
+        self.endResetModel()
+
     def set_view(self, view: ListFilter) -> None:
         """Show only the contacts of the saved *view* (with the search text, if any)."""
         if view == self._view:
@@ -177,7 +193,7 @@ class ContactTableModel(QAbstractTableModel):
     def _reload(self) -> None:
         self._blocks.clear()
         self._cells.clear()
-        self._count = self._contacts.count(self._actor, self._query, self._view)
+        self._count = self._contacts.count(self._actor, self._query, self._view, tag=self._tag)
 
     def contact_at(self, row: int) -> ContactRow | None:
         """The contact shown on *row*, fetching its block if needed."""
@@ -201,6 +217,7 @@ class ContactTableModel(QAbstractTableModel):
             limit=BLOCK_SIZE,
             total=self._count,
             view=self._view,
+            tag=self._tag,
         )
         self._blocks[block_no] = block
         while len(self._blocks) > MAX_BLOCKS:

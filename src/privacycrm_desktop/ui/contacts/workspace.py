@@ -18,6 +18,7 @@ from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, Qt,
 from PySide6.QtGui import QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -40,6 +41,7 @@ from privacycrm_desktop.ui.common.mnemonics import assign_mnemonics, mnemonic_of
 from privacycrm_desktop.ui.contacts.contact_card import ContactCardWidget
 from privacycrm_desktop.ui.contacts.contact_table_model import Column
 from privacycrm_desktop.ui.contacts.list_views import EmptyState, SelectionBanner, ViewChooser
+from privacycrm_desktop.ui.tags.tag_filter import TagFilter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -113,7 +115,7 @@ class WorkspaceMixin(_Base):
     #: The list's own colours while all rows show as selected.
     _list_palette: QPalette | None = None
     #: The search and view of the selection by query.
-    _matching_key: tuple[str, ListFilter] | None = None
+    _matching_key: tuple[str, ListFilter, int | None] | None = None
 
     # -- building -----------------------------------------------------------------------
 
@@ -129,6 +131,14 @@ class WorkspaceMixin(_Base):
         top.addWidget(self.search, 1)
         top.addWidget(self.view_label)
         top.addWidget(self.view_chooser)
+        #: The tag filter, for a role that may see who carries a tag.
+        self.tag_filter: TagFilter | None = None
+        self.tag_label = QLabel(_("Tag:"))
+        if self._services.tags.readable(self._actor):
+            self.tag_filter = TagFilter(self._services.tags, self._actor)
+            self.tag_label.setBuddy(self.tag_filter)
+            top.addWidget(self.tag_label)
+            top.addWidget(self.tag_filter)
         self.selection_banner = SelectionBanner()
         self.empty_state = EmptyState()
         self.list_pages = QStackedWidget()
@@ -186,6 +196,8 @@ class WorkspaceMixin(_Base):
     def _connect_workspace(self) -> None:
         """Signals and shortcuts, once the window's actions exist."""
         self.view_chooser.view_chosen.connect(self.apply_view)
+        if self.tag_filter is not None:
+            self.tag_filter.tag_chosen.connect(self.apply_tag)
         selection = self.view.selectionModel()
         selection.selectionChanged.connect(lambda *_args: self._selection_changed())
         self.card_timer = QTimer(self)
@@ -196,6 +208,7 @@ class WorkspaceMixin(_Base):
         self.model.modelReset.connect(self._list_changed)
         self.model.layoutChanged.connect(self._list_changed)
         self.card.action.connect(self._card_action)
+        self.card.company_chosen.connect(self.open_company)
         self.selection_banner.clear_requested.connect(self.clear_all_matching)
         self.search_keys = _SearchKeys(self.go_to_list, self)
         self.search.installEventFilter(self.search_keys)
@@ -210,13 +223,15 @@ class WorkspaceMixin(_Base):
         the search row's labels, the card's buttons and the banner's take free letters."""
         menus = [mnemonic_of(action.text()) for action in self.menuBar().actions()]
         widgets: list[QLabel | QAbstractButton] = [self.search_label, self.view_label]
+        if self.tag_filter is not None:
+            widgets.append(self.tag_label)
         widgets += [*self.card.buttons.values(), self.selection_banner.clear_button]
         assign_mnemonics(widgets, [m for m in menus if m])
 
     def _taken_letters(self) -> list[str]:
         """The Alt+letters the window's menus, labels and buttons use."""
         texts = [action.text() for action in self.menuBar().actions()]
-        texts += [self.search_label.text(), self.view_label.text()]
+        texts += [self.search_label.text(), self.view_label.text(), self.tag_label.text()]
         texts += [button.text() for button in self.card.buttons.values()]
         texts.append(self.selection_banner.clear_button.text())
         return [m for m in (mnemonic_of(t) for t in texts) if m]
@@ -229,6 +244,14 @@ class WorkspaceMixin(_Base):
             self.view_chooser.set_view(view)  # comes back here through view_chosen
             return
         self.model.set_view(view)
+
+    def apply_tag(self, tag_id: int | None) -> None:
+        """Show only the contacts carrying the tag *tag_id* (None: any), with the search
+        and the view."""
+        if self.tag_filter is not None and self.tag_filter.chosen() != tag_id:
+            self.tag_filter.set_tag(tag_id)  # comes back here through tag_chosen
+            return
+        self.model.set_tag(tag_id)
 
     def apply_status_link(self, link: str) -> None:
         """A count in the status bar was clicked ("expired", "expiring"): show them
@@ -244,8 +267,9 @@ class WorkspaceMixin(_Base):
         self.search.setFocus()
 
     def show_all(self) -> None:
-        """Back to every contact: no view, no search."""
+        """Back to every contact: no view, no tag, no search."""
         self.apply_view(ListFilter())
+        self.apply_tag(None)
         self.clear_search()
 
     def go_to_list(self) -> None:
@@ -270,13 +294,15 @@ class WorkspaceMixin(_Base):
             return
         actions: list[tuple[str, Callable[[], object]]] = []
         query = self.model.query
-        if query or self.model.view.active:
+        if query or self.model.view.active or self.model.tag is not None:
             if query:
                 text = _("No contact matches “{query}”.").format(query=query)
                 actions.append((_("&Clear the search"), self.clear_search))
-            else:
+            elif self.model.view.active:
                 text = _("No contact in this view.")
-            if self.model.view.active:
+            else:
+                text = _("No contact carries this tag.")
+            if self.model.view.active or self.model.tag is not None:
                 actions.append((_("Show &all contacts"), self.show_all))
         else:
             text = _("No contacts yet: New contact (Ctrl+N) or Import…")
@@ -297,7 +323,7 @@ class WorkspaceMixin(_Base):
             return
         self.view.selectionModel().clearSelection()
         self.all_matching = True
-        self._matching_key = (self.model.query, self.model.view)
+        self._matching_key = (self.model.query, self.model.view, self.model.tag)
         self._show_all_matching()
 
     def _show_all_matching(self) -> None:
@@ -351,7 +377,7 @@ class WorkspaceMixin(_Base):
     def _list_changed(self) -> None:
         # A reload of the same search and view (another desk's change, a new order) keeps
         # a selection by query: it is the same query; its count may have changed.
-        same = self._matching_key == (self.model.query, self.model.view)
+        same = self._matching_key == (self.model.query, self.model.view, self.model.tag)
         if self.all_matching and same and self.model.rowCount():
             self._show_all_matching()
             return
@@ -399,6 +425,15 @@ class WorkspaceMixin(_Base):
             self.export_selected()  # type: ignore[attr-defined]
         if self.card.contact_id == contact_id:
             self.card.show_contact(contact_id)  # what the action changed shows
+
+    def open_company(self, company_id: int) -> QDialog:
+        """The card's company name was clicked: the Companies window on its card."""
+        from privacycrm_desktop.ui.companies.companies_window import CompaniesDialog
+
+        dialog = CompaniesDialog(self._services, self._actor, self)
+        dialog.open_company(company_id)
+        dialog.open()
+        return dialog
 
     def unsubscribe_contact(self, contact_id: int) -> bool:
         """After confirmation, opt the contact out of all direct marketing everywhere."""

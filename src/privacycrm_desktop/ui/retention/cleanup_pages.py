@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAction
 from privacycrm_desktop.i18n import _, current_language, format_number, ngettext
 from privacycrm_desktop.services.cleanup import CleanupOutcome
@@ -30,6 +31,9 @@ from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.ui.common.saved_files import ask_save_path, offer_to_open
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background, show_failure
 from privacycrm_desktop.ui.retention.cleanup_state import CleanupState, Page
+
+#: The most companies the scan names (the others are counted).
+COMPANIES_NAMED = 10
 
 
 def _outcome_text(outcome: CleanupOutcome, labels: dict[str, str]) -> str:
@@ -86,9 +90,14 @@ class ScanPage(QWizardPage):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.total_label = QLabel()
         self.total_label.setWordWrap(True)
+        #: Companies without people and without a purpose of their own, to review.
+        self.companies_label = QLabel()
+        self.companies_label.setObjectName("cleanup_companies")
+        self.companies_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(self.total_label)
+        layout.addWidget(self.companies_label)
 
     def initializePage(self) -> None:
         services, actor = self._state.services, self._state.actor
@@ -111,6 +120,31 @@ class ScanPage(QWizardPage):
             if total
             else _("No contact is past its keep-until date.")
         )
+
+        self.companies_label.setText(self._companies_text())
+        self.companies_label.setVisible(bool(self.companies_label.text()))
+
+    def _companies_text(self) -> str:
+        """The companies without people or purpose, by name (at most ten named)."""
+        companies = self._state.services.companies
+        actor = self._state.actor
+        try:
+            ids = companies.cleanup_candidates(actor)
+            names = [companies.get(actor, cid).values.name for cid in ids[:COMPANIES_NAMED]]
+        except DomainError:
+            return ""
+        if not ids:
+            return ""
+        named = ", ".join(n for n in names if n)
+        if len(ids) > len(names):
+            named += " …"
+        return ngettext(
+            "{count} company has no people and no purpose of its own: {names}. Review it "
+            "in Contacts > Companies.",
+            "{count} companies have no people and no purpose of their own: {names}. Review "
+            "them in Contacts > Companies.",
+            len(ids),
+        ).format(count=format_number(len(ids)), names=named)
 
     def nextId(self) -> int:
         return Page.REVIEW if self._state.total else -1

@@ -67,6 +67,10 @@ class TagActions(QObject):
         from privacycrm_desktop.ui.tags.tags_dialog import TagsDialog
 
         dialog = TagsDialog(self._services.tags, self._actor, self._window)
+        tag_filter = getattr(self._window, "tag_filter", None)
+        if tag_filter is not None:
+            # A tag renamed, merged or deleted: the filter follows (a deleted one: any tag).
+            dialog.finished.connect(lambda _result: tag_filter.reload())
         dialog.open()
         return dialog
 
@@ -99,6 +103,7 @@ class TagActions(QObject):
             ranges=ranges,
             total=total,
             view=view if view is not None and view.active else None,
+            tag=getattr(window.model, "tag", None),
         )
         dialog = TagSelectedDialog(self._services, self._actor, selection, window)
         dialog.accepted.connect(lambda: window.statusBar().showMessage(dialog.outcome, 10_000))

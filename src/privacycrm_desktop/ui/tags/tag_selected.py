@@ -85,7 +85,7 @@ class TagSelectedDialog(QDialog):
             if self.put_on.isChecked():
                 if whole:
                     matching = contacts.selection(
-                        self._actor, selection.query, None, selection.view
+                        self._actor, selection.query, selection.tag, selection.view
                     )
                     _tag_id, changed = tags.assign_named(
                         self._actor, name, selection=matching, matching=True
@@ -100,7 +100,7 @@ class TagSelectedDialog(QDialog):
                 tag_id = tags.find(self._actor, name).id
                 if whole:
                     matching = contacts.selection(
-                        self._actor, selection.query, None, selection.view
+                        self._actor, selection.query, selection.tag, selection.view
                     )
                     changed = tags.unassign_matching(self._actor, tag_id, matching)
                 else:

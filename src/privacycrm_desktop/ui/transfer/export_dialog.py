@@ -78,6 +78,8 @@ class SelectedContacts:
     total: int
     #: The list's saved view (expired, opted in by e-mail...), None for the whole list.
     view: ListFilter | None = None
+    #: The id of the tag the list was filtered by, None when it was not.
+    tag: int | None = None
 
     @property
     def count(self) -> int:
@@ -87,7 +89,8 @@ class SelectedContacts:
     @property
     def everything(self) -> bool:
         """True when every contact is selected (the whole list, no search)."""
-        return not self.query and self.view is None and self.ranges == ((0, self.total - 1),)
+        whole = self.ranges == ((0, self.total - 1),)
+        return not self.query and self.view is None and self.tag is None and whole
 
 
 def merge_ranges(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
@@ -124,6 +127,7 @@ def selected_ids(
                 limit=min(MAX_PAGE, last + 1 - offset),
                 total=selection.total,
                 view=selection.view,
+                tag=selection.tag,
             )
             ids += [row.id for row in rows]
     return tuple(ids)
