@@ -41,6 +41,8 @@ class AuditAction(StrEnum):
     CONTACT_ANONYMISE = "contact.anonymise"
     CONTACT_CREATE = "contact.create"
     CONTACT_ERASE = "contact.erase"
+    CONTACT_MERGE = "contact.merge"
+    CONTACT_MERGE_UNDO = "contact.merge_undo"
     CONTACT_READ_RESTRICTED = "contact.read_restricted"
     CONTACT_UPDATE = "contact.update"
     DEMO_GENERATE = "demo.generate"
@@ -113,6 +115,8 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.COMPANY_UPDATE: N_("Company changed"),
     AuditAction.CONTACT_CREATE: N_("Contact created"),
     AuditAction.CONTACT_ERASE: N_("Contact erased"),
+    AuditAction.CONTACT_MERGE: N_("Contacts merged"),
+    AuditAction.CONTACT_MERGE_UNDO: N_("Merge of contacts undone"),
     AuditAction.CONTACT_READ_RESTRICTED: N_("Restricted fields read"),
     AuditAction.CONTACT_UPDATE: N_("Contact changed"),
     AuditAction.DEMO_GENERATE: N_("Demo contacts generated"),

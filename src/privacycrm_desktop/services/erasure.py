@@ -96,6 +96,7 @@ from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import ensure_salt
+from privacycrm_desktop.services.merges import forget_merges_of
 
 
 @dataclass(frozen=True)
@@ -357,6 +358,8 @@ def erase_in_session(
     # goes by ON DELETE CASCADE.
     conn.execute(_UNLINK_DISCLOSURES, key)
     conn.execute(_DELETE_COMPANY_LINKS, key)
+    # Merges into this contact keep copies of the merged contacts' rows: they go too.
+    forget_merges_of(conn, contact_id)
     conn.execute(_DELETE_CONTACT, key)
     conn.execute(_DELETE_SOURCE, [{"sid": sid} for sid in sorted(sources)])
     conn.execute(

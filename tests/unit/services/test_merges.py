@@ -1,0 +1,240 @@
+"""Merging duplicate contacts and undoing a merge (issue 21), on both back ends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import pkgutil
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, select, text
+
+import privacycrm_desktop.persistence as persistence_package
+from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.companies import CompanyInput, LinkInput
+from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
+from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.erasure import ErasureReason
+from privacycrm_desktop.domain.errors import NotFound, PermissionDenied
+from privacycrm_desktop.domain.merges import MergeRefused
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.domain.requests import RequestKind
+from privacycrm_desktop.persistence.merge_rows import contact_references, load_all_tables
+from privacycrm_desktop.persistence.models import AuditEvent, Base
+from privacycrm_desktop.services.clock import FixedClock
+from privacycrm_desktop.services.consent_dto import ConsentInput
+from privacycrm_desktop.services.disclosures import DisclosureInput
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.merge_moves import MERGE_RULES, ref_name
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.services.requests import RequestInput
+
+CARD = SourceInput(SourceKind.BUSINESS_CARD, "Batibouw 2026, stand 12", dt.date(2026, 2, 20))
+CALL = SourceInput(SourceKind.PHONE_CALL, "Called about the offer", dt.date(2026, 3, 1))
+NEWSLETTER = "direct_marketing_consent"
+
+
+def _user(svc: Services, owner: Actor, role: Role) -> Actor:
+    name = f"u_{role.value}"
+    svc.auth.add_user(owner, name, "a long password 1", role)
+    return svc.auth.login(name, "a long password 1")
+
+
+def dump(conn: Connection, ids: list[int]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the contacts and every row referring to them (found from the schema),
+    and the sources those rows name; the version counter left out."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    contact = Base.metadata.tables["contact"]
+    rows = conn.execute(select(contact).where(contact.c.id.in_(ids))).mappings().all()
+    out["contact"] = sorted(tuple(v for k, v in r.items() if k != "version") for r in rows)
+    sources: set[int] = {r["source_id"] for r in rows}
+    for table, column in contact_references():
+        found = conn.execute(select(table).where(column.in_(ids))).mappings().all()
+        if table.name == "contact_merge":  # the record of an undone merge stays, emptied
+            found = [r for r in found if r["closed"] != "undone"]
+        out[ref_name(table, column)] = sorted((tuple(r.values()) for r in found), key=repr)
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "source":
+                sources.update(r[fk.parent.name] for r in found if r[fk.parent.name] is not None)
+    source = Base.metadata.tables["source"]
+    out["source"] = sorted(
+        tuple(r) for r in conn.execute(select(source).where(source.c.id.in_(sorted(sources))))
+    )
+    return out
+
+
+def test_every_table_referring_to_contacts_has_a_merge_rule() -> None:
+    """A table added later with a foreign key to the contact fails here until the merge
+    says what to do with its rows (services/merge_moves.py)."""
+    for info in pkgutil.walk_packages(
+        persistence_package.__path__, persistence_package.__name__ + "."
+    ):
+        if ".migrations" not in info.name:
+            importlib.import_module(info.name)
+    load_all_tables()
+    found = {ref_name(table, column) for table, column in contact_references()}
+    assert len(found) >= 10
+    assert found == set(MERGE_RULES)
+
+
+def _two_of_one_person(svc: Services, owner: Actor) -> tuple[int, int]:
+    first = svc.contacts.create(
+        owner,
+        ContactInput(
+            first_name="Zoë",
+            last_name="Lefèvre",
+            emails=("zoe@example.be",),
+            phones=("0475 12 34 56",),
+            city="Gent",
+        ),
+        CARD,
+    )
+    second = svc.contacts.create(
+        owner,
+        ContactInput(
+            first_name="Zoe",
+            last_name="Lefevre",
+            emails=("ZOE@example.be", "zoe.l@work.be"),
+            phones=("0476 99 88 77",),
+            postcode="9000",
+            street="Kerkstraat 1",
+            city="Brugge",
+            notes="Prefers mornings",
+        ),
+        CALL,
+    )
+    return first, second
+
+
+def test_a_merge_moves_everything_keeps_sources_and_undo_restores_exactly(
+    svc: Services, owner: Actor, clock: FixedClock
+) -> None:
+    keep, other = _two_of_one_person(svc, owner)
+    vip = svc.tags.create(owner, "VIP", "#ff0000")
+    fair = svc.tags.create(owner, "Fair", "#00ff00")
+    svc.tags.assign(owner, vip, [keep, other])
+    svc.tags.assign(owner, fair, [other])
+    consent = ConsentInput(
+        other,
+        NEWSLETTER,
+        Channel.EMAIL,
+        ConsentStatus.OPT_IN,
+        ConsentMethod.FORM_BOX_TICKED,
+        "web form ref. 4711",
+    )
+    svc.consent.record(owner, consent)
+    day = dt.date(2025, 3, 1)
+    svc.disclosures.record(
+        owner, DisclosureInput(other, "Accountant BV", "invoicing", ("identity",), day)
+    )
+    request_id = svc.requests.add(owner, RequestInput(RequestKind.ACCESS, (keep, other), day))
+    svc.retention.add_hold(owner, other, "dispute", dt.date(2027, 1, 1))
+    company = svc.companies.add(owner, CompanyInput(name="Brouwerij NV"), CARD)
+    svc.companies.link(owner, other, company, LinkInput("Aankoper"), CALL)
+    with svc.uow() as uow:
+        before = dump(uow.session.connection(), [keep, other])
+
+    result = svc.merges.merge(owner, keep, [other], {"city": other})
+
+    detail = svc.contacts.get(owner, keep)
+    values = detail
+    assert values.city == "Brugge"  # chosen
+    assert values.postcode == "9000"  # empty on the survivor: filled
+    assert values.first_name == "Zoë"  # the survivor's
+    assert values.notes == "Prefers mornings"
+    # The addresses united, the one both had once.
+    assert sorted(e.value for e in values.emails) == ["zoe.l@work.be", "zoe@example.be"]
+    assert len(values.phones) == 2
+    assert detail.provenance["city"].kind is SourceKind.PHONE_CALL
+    assert detail.provenance["first_name"].kind is SourceKind.BUSINESS_CARD
+    with pytest.raises(NotFound):
+        svc.contacts.get(owner, other)
+    assert svc.merges.resolve(other) == keep
+    with svc.uow() as uow:
+        conn = uow.session.connection()
+        after = dump(conn, [keep, other])
+        tags = conn.execute(
+            text("SELECT tag_id FROM contact_tag WHERE contact_id = :c ORDER BY tag_id"),
+            {"c": keep},
+        ).scalars()
+        assert sorted(tags) == sorted([vip, fair])
+        owners = {
+            table: {r[column] for r in rows}
+            for table, column, rows in (
+                ("consent_event", 1, after["consent_event.contact_id"]),
+                ("disclosure", 1, after["disclosure.contact_id"]),
+                ("retention_hold", 1, after["retention_hold.contact_id"]),
+            )
+        }
+        assert all(found == {keep} for found in owners.values()), owners
+        assert len(after["request_contact.contact_id"]) == 1  # the request once, on keep
+        assert after["request_contact.contact_id"][0][0] == request_id
+        assert {r[1] for r in after["company_link.contact_id"]} == {keep}
+        events = conn.execute(
+            select(AuditEvent.action, AuditEvent.detail).where(
+                AuditEvent.action.like("contact.merge%")
+            )
+        ).all()
+    assert events == [("contact.merge", f"merge={result.merge_id};merged={other}")]
+
+    svc.merges.undo(owner, result.merge_id)
+    with svc.uow() as uow:
+        restored = dump(uow.session.connection(), [keep, other])
+    assert restored == before
+    assert svc.merges.resolve(other) == other
+    with pytest.raises(MergeRefused):
+        svc.merges.undo(owner, result.merge_id)
+
+
+def test_undo_is_refused_after_the_limit_and_after_the_survivor_was_erased(
+    svc: Services, owner: Actor, clock: FixedClock
+) -> None:
+    keep, other = _two_of_one_person(svc, owner)
+    old = svc.merges.merge(owner, keep, [other])
+    clock.advance(dt.timedelta(days=31))
+    with pytest.raises(MergeRefused, match="30 days"):
+        svc.merges.undo(owner, old.merge_id)
+    keep, other = _two_of_one_person(svc, owner)
+    merged = svc.merges.merge(owner, keep, [other])
+    svc.erasure.erase(owner, keep, ErasureReason.OTHER)
+    with pytest.raises(MergeRefused, match="erased"):
+        svc.merges.undo(owner, merged.merge_id)
+    with svc.uow() as uow:
+        copies = uow.session.execute(
+            text("SELECT snapshot, result, closed FROM contact_merge ORDER BY id")
+        ).all()
+    # Nothing of the erased person stays in the merge records, nor of the expired one.
+    assert [tuple(c) for c in copies] == [("", "", "expired"), ("", "", "erased")]
+
+
+def test_desk_roles_may_not_merge_and_bad_merges_are_refused(svc: Services, owner: Actor) -> None:
+    keep, other = _two_of_one_person(svc, owner)
+    for role in (Role.SALES, Role.OFFICE, Role.READ_ONLY):
+        desk = _user(svc, owner, role)
+        with pytest.raises(PermissionDenied):
+            svc.merges.merge(desk, keep, [other])
+        with pytest.raises(PermissionDenied):
+            svc.duplicates.find(desk)
+    with pytest.raises(MergeRefused):
+        svc.merges.merge(owner, keep, [keep])
+    with pytest.raises(MergeRefused):
+        svc.merges.merge(owner, keep, [other], {"city": 999_999})
+    with pytest.raises(NotFound):
+        svc.merges.merge(owner, keep, [999_999])
+    assert svc.contacts.get(owner, other).city == "Brugge"  # nothing happened
+
+
+def test_a_chain_of_merges_leads_old_ids_to_the_last_survivor(svc: Services, owner: Actor) -> None:
+    a, b = _two_of_one_person(svc, owner)
+    c = svc.contacts.create(owner, ContactInput(first_name="Z", last_name="Lefèvre"), CARD)
+    first = svc.merges.merge(owner, b, [a])
+    second = svc.merges.merge(owner, c, [b])
+    assert svc.merges.resolve(a) == c
+    with pytest.raises(MergeRefused, match="undo that merge first"):
+        svc.merges.undo(owner, first.merge_id)
+    svc.merges.undo(owner, second.merge_id)
+    assert svc.merges.resolve(a) == b
+    svc.merges.undo(owner, first.merge_id)
+    assert svc.merges.resolve(a) == a
+    assert svc.contacts.get(owner, a).city == "Gent"
