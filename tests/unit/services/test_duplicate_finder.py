@@ -103,7 +103,8 @@ def test_progress_is_told_and_a_cancel_stops_the_search(svc: Services, owner: Ac
     _add(svc, owner, "Jan", "Peeters", emails=("jan@example.be",))
     seen: list[tuple[int, int]] = []
     svc.duplicates.find(owner, progress=lambda done, total: seen.append((done, total)))
-    assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1] > 1
+    assert seen[0][0] == 0
+    assert seen[-1][0] == seen[-1][1] > 1
 
     def cancel(done: int, total: int) -> None:
         if done >= 1:

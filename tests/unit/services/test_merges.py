@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import pkgutil
-from typing import Any
 
 import pytest
-from sqlalchemy import Connection, select, text
+from sqlalchemy import select, text
 
 import privacycrm_desktop.persistence as persistence_package
+from helpers.merge_dump import dump
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.companies import CompanyInput, LinkInput
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
@@ -21,7 +21,7 @@ from privacycrm_desktop.domain.merges import MergeRefused
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.persistence.merge_rows import contact_references, load_all_tables
-from privacycrm_desktop.persistence.models import AuditEvent, Base
+from privacycrm_desktop.persistence.models import AuditEvent
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.disclosures import DisclosureInput
@@ -39,29 +39,6 @@ def _user(svc: Services, owner: Actor, role: Role) -> Actor:
     name = f"u_{role.value}"
     svc.auth.add_user(owner, name, "a long password 1", role)
     return svc.auth.login(name, "a long password 1")
-
-
-def dump(conn: Connection, ids: list[int]) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the contacts and every row referring to them (found from the schema),
-    and the sources those rows name; the version counter left out."""
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    contact = Base.metadata.tables["contact"]
-    rows = conn.execute(select(contact).where(contact.c.id.in_(ids))).mappings().all()
-    out["contact"] = sorted(tuple(v for k, v in r.items() if k != "version") for r in rows)
-    sources: set[int] = {r["source_id"] for r in rows}
-    for table, column in contact_references():
-        found = conn.execute(select(table).where(column.in_(ids))).mappings().all()
-        if table.name == "contact_merge":  # the record of an undone merge stays, emptied
-            found = [r for r in found if r["closed"] != "undone"]
-        out[ref_name(table, column)] = sorted((tuple(r.values()) for r in found), key=repr)
-        for fk in table.foreign_keys:
-            if fk.column.table.name == "source":
-                sources.update(r[fk.parent.name] for r in found if r[fk.parent.name] is not None)
-    source = Base.metadata.tables["source"]
-    out["source"] = sorted(
-        tuple(r) for r in conn.execute(select(source).where(source.c.id.in_(sorted(sources))))
-    )
-    return out
 
 
 def test_every_table_referring_to_contacts_has_a_merge_rule() -> None:
