@@ -19,6 +19,7 @@ from privacycrm_desktop.cli import (
     backup,
     companies,
     contacts,
+    duplicates,
     export,
     imports,
     marketing,
@@ -46,6 +47,7 @@ GROUPS: tuple[Callable[[Subparsers, Parents], None], ...] = (
     contacts.register,  # contacts list|show|add
     companies.register,  # company add|list|show|link
     tags.register,  # tag add|remove|list|rename|colour|merge|delete
+    duplicates.register,  # duplicates find|merge|undo|merges
     marketing.register,  # consent record, unsubscribe, marketing list
     requests.register,  # request add|list, export-report
     retention.register,  # cleanup, erase, reconfirm-months
