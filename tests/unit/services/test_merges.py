@@ -215,3 +215,18 @@ def test_a_chain_of_merges_leads_old_ids_to_the_last_survivor(svc: Services, own
     svc.merges.undo(owner, first.merge_id)
     assert svc.merges.resolve(a) == a
     assert svc.contacts.get(owner, a).city == "Gent"
+
+
+def test_an_old_export_uid_of_a_merged_away_contact_names_the_survivor(
+    svc: Services, owner: Actor
+) -> None:
+    from privacycrm_desktop.services.contact_uids import ContactUids
+
+    keep, other = _two_of_one_person(svc, owner)
+    with svc.uow() as uow:
+        uid = ContactUids(uow.session).uid(other)
+    svc.merges.merge(owner, keep, [other])
+    with svc.uow() as uow:
+        uids = ContactUids(uow.session)
+        assert uids.contact_id(uid) == keep
+        assert uids.contact_id(uids.uid(keep)) == keep
