@@ -22,6 +22,8 @@ DEFAULT_UNDO_DAYS = 30
 #: Settings keys: the rules the finder uses, and the undo limit in days.
 RULES_SETTING = "duplicates.rules"
 UNDO_DAYS_SETTING = "duplicates.undo_days"
+#: The audit viewer's record name of a contact merged away: this and the id it leads to.
+MERGED_PREFIX = "merged-into:"
 
 
 class DuplicateRule(StrEnum):
@@ -140,6 +142,7 @@ class MergeRefused(DomainError):
 __all__ = [
     "DEFAULT_RULES",
     "DEFAULT_UNDO_DAYS",
+    "MERGED_PREFIX",
     "RULES_SETTING",
     "RULE_LABELS",
     "UNDO_DAYS_SETTING",

@@ -230,3 +230,19 @@ def test_an_old_export_uid_of_a_merged_away_contact_names_the_survivor(
         uids = ContactUids(uow.session)
         assert uids.contact_id(uid) == keep
         assert uids.contact_id(uids.uid(keep)) == keep
+
+
+def test_the_audit_viewer_says_where_a_merged_away_contact_leads(
+    svc: Services, owner: Actor
+) -> None:
+    from privacycrm_desktop.services.audit_text import describe_record
+
+    keep, other = _two_of_one_person(svc, owner)
+    svc.merges.merge(owner, keep, [other])
+    shown = {
+        (e.action, e.entity_id): describe_record(e.entity, e.entity_id, e.record_name, "en")
+        for e in svc.audit.list_events(owner)
+        if e.entity == "contact"
+    }
+    assert shown[("contact.create", str(other))] == (f"Contact no. {other}, merged into no. {keep}")
+    assert shown[("contact.create", str(keep))] == f"Contact no. {keep}"
