@@ -100,3 +100,8 @@ def test_find_merge_show_the_old_id_and_undo(
     code, _out, err = run(capsys, db, "duplicates", "merge", "1", "2", "--take", "city")
     assert code != 0
     assert "FIELD=ID" in err
+    assert run_json(capsys, db, "duplicates", "undo-days") == {"undo_days": 30}
+    assert run_json(capsys, db, "duplicates", "undo-days", "7") == {"undo_days": 7}
+    code, _out, err = run(capsys, db, "duplicates", "undo-days", "0")
+    assert code != 0
+    assert "between 1 and" in err

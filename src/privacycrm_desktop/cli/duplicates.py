@@ -45,6 +45,9 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p.set_defaults(run=cmd_undo)
     p = sub.add_parser("merges", parents=parents, help=_("list the merges, newest first"))
     p.set_defaults(run=cmd_merges)
+    p = sub.add_parser("undo-days", parents=parents, help=_("how many days a merge can be undone"))
+    p.add_argument("days", type=int, nargs="?", help=_("set it to this many days"))
+    p.set_defaults(run=cmd_undo_days)
 
 
 def cmd_find(ctx: Context) -> int:
@@ -150,5 +153,19 @@ def cmd_merges(ctx: Context) -> int:
                 for m in merges
             ],
         ),
+    )
+    return 0
+
+
+def cmd_undo_days(ctx: Context) -> int:
+    merges, actor = ctx.services.merges, ctx.actor()
+    if ctx.args.days is not None:
+        merges.set_undo_days(actor, ctx.args.days)
+    days = merges.undo_days(actor)
+    ctx.emit(
+        {"undo_days": days},
+        lambda: ngettext(
+            "A merge can be undone for {n} day.", "A merge can be undone for {n} days.", days
+        ).format(n=days),
     )
     return 0

@@ -56,6 +56,8 @@ from privacycrm_desktop.services.merge_moves import (
     ref_name,
 )
 
+#: The longest a merge may be kept undoable (the copy holds personal data).
+MAX_UNDO_DAYS = 3650
 _CONTACT = "contact"
 _SOURCES = "source"
 _PROVENANCE = "field_provenance"
@@ -476,6 +478,30 @@ class MergeService:
                     )
                 )
             return out
+
+    def undo_days(self, actor: Actor) -> int:
+        """How many days a merge can be undone."""
+        require(actor.role, Permission.MERGE_CONTACTS)
+        with self._uow() as uow:
+            return undo_days(uow.session)
+
+    def set_undo_days(self, actor: Actor, days: int) -> None:
+        """Keep merges undoable for *days* days (1 to 3650); older copies are emptied at
+        the next merge or undo."""
+        require(actor.role, Permission.EDIT_SETTINGS)
+        if not 1 <= days <= MAX_UNDO_DAYS:
+            raise MergeRefused(N_("Choose between 1 and {max} days."), max=MAX_UNDO_DAYS)
+        with self._uow(write=True) as uow:
+            uow.session.merge(Setting(key=UNDO_DAYS_SETTING, value=str(days)))
+            record_event(
+                uow.session,
+                actor=actor.username,
+                action="settings.merge_undo_days",
+                entity="setting",
+                entity_id=UNDO_DAYS_SETTING,
+                at=self._clock.now(),
+                detail=f"days={days}",
+            )
 
     def resolve(self, contact_id: int) -> int:
         """The contact an id (perhaps merged away) stands for now."""

@@ -169,8 +169,9 @@ def test_undo_is_refused_after_the_limit_and_after_the_survivor_was_erased(
 ) -> None:
     keep, other = _two_of_one_person(svc, owner)
     old = svc.merges.merge(owner, keep, [other])
-    clock.advance(dt.timedelta(days=31))
-    with pytest.raises(MergeRefused, match="30 days"):
+    clock.advance(dt.timedelta(days=8))
+    svc.merges.set_undo_days(owner, 7)
+    with pytest.raises(MergeRefused, match="7 days"):
         svc.merges.undo(owner, old.merge_id)
     keep, other = _two_of_one_person(svc, owner)
     merged = svc.merges.merge(owner, keep, [other])
