@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import pkgutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -247,3 +248,33 @@ def test_the_audit_viewer_says_where_a_merged_away_contact_leads(
     }
     assert shown[("contact.create", str(other))] == (f"Contact no. {other}, merged into no. {keep}")
     assert shown[("contact.create", str(keep))] == f"Contact no. {keep}"
+
+
+def test_erasing_the_survivor_leaves_no_byte_of_the_merged_contacts(
+    svc: Services, owner: Actor, db_path: Path
+) -> None:
+    canary = "qzxmergecanary"
+    source = SourceInput(SourceKind.BUSINESS_CARD, f"{canary}source", dt.date(2025, 2, 20))
+    keep = svc.contacts.create(owner, ContactInput(first_name="Zoë", last_name="Keep"), CARD)
+    other = svc.contacts.create(
+        owner,
+        ContactInput(
+            first_name=f"{canary}first",
+            last_name="Keep",
+            emails=(f"{canary}@example.be",),
+            notes=f"{canary}notes",
+            street=f"{canary}street",
+        ),
+        source,
+    )
+    svc.merges.merge(owner, keep, [other], {"street": keep})
+    assert canary.encode() in file_bytes(db_path)
+    svc.erasure.erase(owner, keep, ErasureReason.ERASURE_REQUEST)
+    raw = file_bytes(db_path)
+    at = raw.find(canary.encode())
+    assert at < 0, raw[max(0, at - 200) : at + 100]
+
+
+def file_bytes(db_path: Path) -> bytes:
+    parts = [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")]
+    return b"".join(p.read_bytes().lower() for p in parts if p.exists())
