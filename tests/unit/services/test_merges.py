@@ -278,3 +278,27 @@ def test_erasing_the_survivor_leaves_no_byte_of_the_merged_contacts(
 def file_bytes(db_path: Path) -> bytes:
     parts = [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")]
     return b"".join(p.read_bytes().lower() for p in parts if p.exists())
+
+
+def test_the_access_report_lists_the_copy_kept_of_a_merge_until_it_goes(
+    svc: Services, owner: Actor, clock: FixedClock
+) -> None:
+    import json
+
+    keep, other = _two_of_one_person(svc, owner)
+    done = svc.merges.merge(owner, keep, [other])
+    document = json.loads(svc.access_reports.produce(owner, keep, "en").json)
+    merged = [d for d in document["data"] if d["field"] == "merged_contacts"]
+    assert merged == [
+        {
+            "contact_id": keep,
+            "field": "merged_contacts",
+            "value": [other],
+            "held_since": clock.now().date().isoformat(),
+            "kept_until": (clock.now() + dt.timedelta(days=30)).date().isoformat(),
+            "source": None,
+        }
+    ]
+    svc.merges.undo(owner, done.merge_id)
+    document = json.loads(svc.access_reports.produce(owner, keep, "en").json)
+    assert [d for d in document["data"] if d["field"] == "merged_contacts"] == []
