@@ -4,6 +4,7 @@ lost or attached to the wrong person, and merging then undoing restores every ro
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -58,7 +59,7 @@ def _rows(conn: Connection, sql: str, **params: object) -> set[tuple[object, ...
 def test_nothing_is_lost_or_misattached_and_undo_restores_every_row(
     svc: Services,
     owner: Actor,
-    people: list[dict[str, object]],
+    people: list[dict[str, Any]],
     requests: list[set[int]],
     take_city: int,
 ) -> None:
@@ -69,15 +70,15 @@ def test_nothing_is_lost_or_misattached_and_undo_restores_every_row(
         data = ContactInput(
             first_name=f"Zoë{n}",
             last_name="Peeters",
-            emails=tuple(p["emails"]),  # type: ignore[arg-type]
-            phones=tuple(p["phones"]),  # type: ignore[arg-type]
+            emails=tuple(p["emails"]),
+            phones=tuple(p["phones"]),
             city=str(p["city"]),
         )
         cid = svc.contacts.create(owner, data, source)
         ids.append(cid)
-        for t in sorted(p["tags"]):  # type: ignore[call-overload]
+        for t in sorted(p["tags"]):
             svc.tags.assign(owner, tags[t], [cid])
-        for _ in range(int(p["consents"])):  # type: ignore[call-overload]
+        for _ in range(int(p["consents"])):
             svc.consent.record(
                 owner,
                 ConsentInput(
@@ -89,7 +90,7 @@ def test_nothing_is_lost_or_misattached_and_undo_restores_every_row(
                     "web form",
                 ),
             )
-        for _ in range(int(p["disclosures"])):  # type: ignore[call-overload]
+        for _ in range(int(p["disclosures"])):
             svc.disclosures.record(
                 owner, DisclosureInput(cid, "Accountant BV", "invoicing", ("identity",), DAY)
             )

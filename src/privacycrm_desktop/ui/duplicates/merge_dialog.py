@@ -11,8 +11,10 @@ holds, tags and company links all go to the contact kept. Merge calls
 
 from __future__ import annotations
 
+import datetime as dt
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
@@ -29,17 +31,44 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privacycrm_desktop.domain.contacts import display_name
+from privacycrm_desktop.domain.contacts import (
+    KIND_LABELS,
+    LANGUAGE_LABELS,
+    RELATIONSHIP_LABELS,
+    ContactKind,
+    Language,
+    Relationship,
+    display_name,
+)
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME, scalar_fields
-from privacycrm_desktop.i18n import _, describe_error
+from privacycrm_desktop.i18n import _, country_name, describe_error
 from privacycrm_desktop.services.dto import Actor, ContactDetail
 from privacycrm_desktop.services.merges import MergeResult
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.window_size import size_window
-from privacycrm_desktop.ui.contacts.conflict_dialog import format_value
 
 _WRAP = 40
+_CHOICE_LABELS: dict[type, Mapping[Any, str]] = {
+    ContactKind: KIND_LABELS,
+    Language: LANGUAGE_LABELS,
+    Relationship: RELATIONSHIP_LABELS,
+}
+
+
+def format_value(field: str, value: object) -> str:
+    """A field's value as the editor shows it, in the user's language (as the conflict
+    dialog does; ui.contacts is another feature, not imported from here)."""
+    if value is None or value == "":
+        return _("(empty)")
+    if type(value) in _CHOICE_LABELS:
+        return _(_CHOICE_LABELS[type(value)][value])
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if field == "country":
+        return country_name(str(value))
+    return str(value)
 
 
 def _short(text: str) -> str:
