@@ -96,6 +96,9 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     # The owner defines custom fields (with their catalogue row); values go with contacts.
     "custom_field": {"SELECT": ALL, "INSERT": frozenset({O})},
     "custom_value": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
+    # Merges (owner, officer): the record holds the merged rows; the redirects ids only.
+    "contact_merge": {"SELECT": OP, "INSERT": OP, "UPDATE": OP},
+    "contact_redirect": {"SELECT": ALL, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
     "contact_count": {"SELECT": ALL},
     "keep_until_count": {"SELECT": ALL},
     "consent_event": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": OP, "DELETE": OPS},
@@ -106,7 +109,7 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     "disclosure": {"SELECT": ALL, "INSERT": OPS, "UPDATE": OP, "DELETE": OP},
     "rights_request": {"SELECT": ALL, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
     "request_contact": {"SELECT": ALL, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
-    "rectification": {"SELECT": OP, "INSERT": OP, "DELETE": OP},
+    "rectification": {"SELECT": OP, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
     "retention_hold": {"SELECT": ALL, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
     "anonymised_record": {"SELECT": OP, "INSERT": OP},
     "import_batch": {"SELECT": ALL, "INSERT": OPS, "UPDATE": OPS, "DELETE": OPS},
@@ -977,6 +980,59 @@ def test_the_app_works_for_every_role_over_its_own_login_role(server: Server) ->
     assert _newest_write(server) > before
     assert _unaudited_since(server, before) == []
     assert _outside_since(server, before) == []
+
+
+#: What a merge does with plain SQL: desk roles may do none of it.
+MERGE_ATTACKS = {
+    "move a person's consent to another": "UPDATE consent_event SET contact_id = contact_id",
+    "move a person's disclosures": "UPDATE disclosure SET contact_id = contact_id",
+    "move a person's holds": "UPDATE retention_hold SET contact_id = contact_id",
+    "read the copies kept by merges": "SELECT snapshot FROM contact_merge",
+    "redirect an id to another person": (
+        "INSERT INTO contact_redirect (old_id, survivor_id, merge_id) VALUES (1, 1, 1)"
+    ),
+}
+
+
+def test_only_owner_and_officer_merge_over_their_login_roles(server: Server) -> None:
+    """The owner and the privacy officer merge two contacts and undo it through the app
+    over their own login roles; the desk roles are refused by the app and, in plain SQL,
+    by the server."""
+    from privacycrm_desktop.domain.errors import PermissionDenied
+
+    clock = FixedClock(dt.datetime(2025, 3, 15, 9, 0))
+    for role, (username, password) in USERS.items():
+        engine = create_engine_for(roles.login_url(server.url, username, password))
+        try:
+            services = Services.build(engine, clock)
+            actor = services.auth.login(username, password)
+            if role in (Role.OWNER, Role.PRIVACY_OFFICER):
+                pair = [
+                    services.contacts.create(
+                        actor,
+                        ContactInput(
+                            first_name="Zoë", last_name=f"Merge{role.value}", postcode="9000"
+                        ),
+                        CARD,
+                    )
+                    for _ in range(2)
+                ]
+                assert [g.contact_ids for g in services.duplicates.find(actor)] != []
+                done = services.merges.merge(actor, pair[0], [pair[1]])
+                assert services.merges.resolve(pair[1]) == pair[0]
+                services.merges.undo(actor, done.merge_id)
+                assert services.contacts.get(actor, pair[1]).last_name == f"Merge{role.value}"
+                continue
+            with pytest.raises(PermissionDenied):
+                services.merges.merge(actor, server.contact_id, [server.contact_id + 1])
+            allowed = {}
+            for name, statement in MERGE_ATTACKS.items():
+                result = _attempt(server.conninfo(role), statement)
+                if not _unchanged(result):
+                    allowed[name] = result
+            assert not allowed, f"{role.value} may: {allowed}"
+        finally:
+            engine.dispose()
 
 
 def _newest_write(server: Server) -> int:

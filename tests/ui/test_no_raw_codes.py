@@ -176,6 +176,8 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
     from privacycrm_desktop.ui.consent.purposes_dialog import PurposesDialog
     from privacycrm_desktop.ui.consent.statement_dialog import StatementDialog
     from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+    from privacycrm_desktop.ui.duplicates.merge_dialog import MergeDialog
+    from privacycrm_desktop.ui.duplicates.review_dialog import DuplicateReviewDialog
     from privacycrm_desktop.ui.main_window import MainWindow
     from privacycrm_desktop.ui.requests.access_report_dialog import AccessReportDialog
     from privacycrm_desktop.ui.requests.request_dialogs import LetterDialog, NewRequestDialog
@@ -316,6 +318,10 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
             UiSettings(),
         ),
         "CompaniesDialog": lambda o: CompaniesDialog(o.services, o.owner),
+        "DuplicateReviewDialog": lambda o: DuplicateReviewDialog(o.services, o.owner),
+        "MergeDialog": lambda o: MergeDialog(
+            o.services, o.owner, [c.id for c in o.services.contacts.page(o.owner, limit=2)]
+        ),
         "CompanyEditorDialog": lambda o: CompanyEditorDialog(),
         "LinkPersonDialog": lambda o: LinkPersonDialog(
             lambda q: o.services.contacts.page(o.owner, query=q, limit=50),

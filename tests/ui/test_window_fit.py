@@ -234,6 +234,13 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
             simple("companies.companies_window.CompaniesDialog", services, owner),
             simple("companies.company_editor.CompanyEditorDialog"),
             simple("tags.tags_dialog.TagsDialog", lambda d: d.services.tags, owner),
+            simple("duplicates.review_dialog.DuplicateReviewDialog", services, owner),
+            simple(
+                "duplicates.merge_dialog.MergeDialog",
+                services,
+                owner,
+                lambda d: [c.id for c in d.services.contacts.page(d.owner, limit=2)],
+            ),
             simple("tags.tag_selected.TagSelectedDialog", services, owner, _everyone),
             (
                 "privacycrm_desktop.ui.companies.link_dialog.LinkPersonDialog",

@@ -9,6 +9,7 @@ from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
 from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date, non_negative
 from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Language, Relationship
+from privacycrm_desktop.domain.errors import NotFound
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.special_categories import SpecialCategoryUnconfirmed
 from privacycrm_desktop.i18n import _, describe_error
@@ -124,8 +125,20 @@ def cmd_contacts_list(ctx: Context) -> int:
 
 
 def cmd_contacts_show(ctx: Context) -> int:
-    detail = ctx.services.contacts.get(ctx.actor(), ctx.args.id)
-    ctx.emit(out.contact_document(detail), lambda: out.contact_text(detail))
+    actor = ctx.actor()
+    wanted = ctx.args.id
+    try:
+        detail = ctx.services.contacts.get(actor, wanted)
+    except NotFound:
+        # An id merged away (an old export's, the audit's) leads to the contact kept.
+        survivor = ctx.services.merges.resolve(wanted)
+        if survivor == wanted:
+            raise
+        detail = ctx.services.contacts.get(actor, survivor)
+    document = out.contact_document(detail)
+    if detail.id != wanted:
+        document["merged_from"] = wanted
+    ctx.emit(document, lambda: _merged_note(wanted, detail.id) + out.contact_text(detail))
     return 0
 
 
@@ -138,6 +151,10 @@ def _custom_values(pairs: list[str]) -> dict[str, str]:
             raise CliFailure(_("Give a custom field as KEY=VALUE."))
         values[key.strip().casefold().removeprefix("field:")] = value
     return values
+def _merged_note(wanted: int, shown: int) -> str:
+    if wanted == shown:
+        return ""
+    return _("Contact {old} was merged into contact {id}.").format(old=wanted, id=shown) + "\n"
 
 
 def cmd_contacts_add(ctx: Context) -> int:

@@ -19,6 +19,7 @@ from privacycrm_desktop.cli import (
     backup,
     companies,
     contacts,
+    duplicates,
     export,
     fields,
     imports,
@@ -48,6 +49,7 @@ GROUPS: tuple[Callable[[Subparsers, Parents], None], ...] = (
     companies.register,  # company add|list|show|link
     tags.register,  # tag add|remove|list|rename|colour|merge|delete
     fields.register,  # field define|list
+    duplicates.register,  # duplicates find|merge|undo|merges
     marketing.register,  # consent record, unsubscribe, marketing list
     requests.register,  # request add|list, export-report
     retention.register,  # cleanup, erase, reconfirm-months

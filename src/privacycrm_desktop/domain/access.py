@@ -57,6 +57,7 @@ class Permission(StrEnum):
     RESTORE = "backup.restore"
     CLEANUP = "cleanup"
     EDIT_FIELD_MATRIX = "fields.matrix"
+    MERGE_CONTACTS = "contacts.merge"
 
 
 class FieldAccess(StrEnum):

@@ -41,6 +41,8 @@ class AuditAction(StrEnum):
     CONTACT_ANONYMISE = "contact.anonymise"
     CONTACT_CREATE = "contact.create"
     CONTACT_ERASE = "contact.erase"
+    CONTACT_MERGE = "contact.merge"
+    CONTACT_MERGE_UNDO = "contact.merge_undo"
     CONTACT_READ_RESTRICTED = "contact.read_restricted"
     CONTACT_UPDATE = "contact.update"
     DEMO_GENERATE = "demo.generate"
@@ -65,6 +67,7 @@ class AuditAction(StrEnum):
     SERVER_ROLES_ENABLE = "server_roles.enable"
     SETTINGS_CLEANUP_REMINDER = "settings.cleanup_reminder"
     SETTINGS_IDLE_TIMEOUT = "settings.idle_timeout"
+    SETTINGS_MERGE_UNDO_DAYS = "settings.merge_undo_days"
     SETUP_INITIALISE = "setup.initialise"
     SPECIAL_CATEGORY_READ = "special_category.read"
     SPECIAL_CATEGORY_RECORD = "special_category.record"
@@ -116,6 +119,8 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.COMPANY_UPDATE: N_("Company changed"),
     AuditAction.CONTACT_CREATE: N_("Contact created"),
     AuditAction.CONTACT_ERASE: N_("Contact erased"),
+    AuditAction.CONTACT_MERGE: N_("Contacts merged"),
+    AuditAction.CONTACT_MERGE_UNDO: N_("Merge of contacts undone"),
     AuditAction.CONTACT_READ_RESTRICTED: N_("Restricted fields read"),
     AuditAction.CONTACT_UPDATE: N_("Contact changed"),
     AuditAction.DEMO_GENERATE: N_("Demo contacts generated"),
@@ -140,6 +145,7 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.SERVER_ROLES_ENABLE: N_("Server roles switched on"),
     AuditAction.SETTINGS_CLEANUP_REMINDER: N_("Cleanup reminder date changed"),
     AuditAction.SETTINGS_IDLE_TIMEOUT: N_("Idle lock time changed"),
+    AuditAction.SETTINGS_MERGE_UNDO_DAYS: N_("Days a merge can be undone changed"),
     AuditAction.SETUP_INITIALISE: N_("Database set up"),
     AuditAction.SPECIAL_CATEGORY_READ: N_("Special-category data read"),
     AuditAction.SPECIAL_CATEGORY_RECORD: N_("Special-category data recorded"),
@@ -214,6 +220,9 @@ DETAIL_LABELS: dict[str, str] = {
     "invalid": N_("invalid"),
     "ledger_read": N_("disclosure ledger read"),
     "merged": N_("merged"),
+    "merge": N_("merge"),
+    "restored": N_("brought back"),
+    "days": N_("days"),
     "other_database": N_("another database's backup"),
     "purpose": N_("purpose"),
     "second_copy": N_("second copy"),

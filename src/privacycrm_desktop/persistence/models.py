@@ -188,6 +188,7 @@ class Contact(Base):
         Index("ix_contact_keep_until", "keep_until", "keep_reason", "id"),
         # The cleanup summary counts per reason with IN (...) on this one: no sorting.
         Index("ix_contact_keep_reason", "keep_reason", "keep_until"),
+        Index("ix_contact_name_postcode", "sort_name", "postcode", "id"),
     )
 
 

@@ -361,8 +361,8 @@ class AccessReportService:
                         "source": None,
                     }
                 )
-            # The contact's tags: since the day each was put on (or its file's date).
-            tag_items, tag_entries = tag_data(detail, source, others, FROM_SUBJECT)
+            merges = (self._uow, lang)  # tags since put on; copies kept of merges
+            tag_items, tag_entries = tag_data(detail, source, others, FROM_SUBJECT, merges)
             data_items += tag_items
             document_data += tag_entries
             record_consents = []

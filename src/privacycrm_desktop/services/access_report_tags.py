@@ -12,6 +12,7 @@ from privacycrm_desktop.i18n import local_date
 from privacycrm_desktop.services.dto import ContactDetail, SourceInfo
 
 if TYPE_CHECKING:
+    from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
     from privacycrm_desktop.reports.access_report import ReportDatum, ReportSource
 
 
@@ -20,9 +21,12 @@ def tag_data(
     source: Callable[[SourceInfo | None], ReportSource | None],
     others: dict[int, ReportSource],
     from_subject: frozenset[SourceKind],
+    merges_in: tuple[UnitOfWork, str] | None = None,
 ) -> tuple[list[ReportDatum], list[dict[str, Any]]]:
     """The contact's tags as the report lists them and as its JSON does; a source not of
-    a kind in *from_subject* (the person) goes into *others*."""
+    a kind in *from_subject* (the person) goes into *others*. With *merges_in* (the unit of
+    work and the report's language), then the copies kept of merges into the contact
+    (services/access_report_merges.py)."""
     from privacycrm_desktop.reports.access_report import ReportDatum
 
     items: list[ReportDatum] = []
@@ -49,4 +53,11 @@ def tag_data(
         )
         if info is not None and made is not None and info.kind not in from_subject:
             others.setdefault(info.source_id, made)
+    if merges_in is not None:
+        from privacycrm_desktop.services.access_report_merges import merge_data
+
+        with merges_in[0]() as uow:
+            merged, merge_entries = merge_data(uow.session, detail.id, merges_in[1])
+        items += merged
+        entries += merge_entries
     return items, entries

@@ -17,6 +17,7 @@ from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
 from privacycrm_desktop.domain.audit_actions import split_detail
 from privacycrm_desktop.domain.csv_cells import neutralise
+from privacycrm_desktop.domain.merges import MERGED_PREFIX
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.audit_anchor import (
     AUDIT_APPENDED,
@@ -28,6 +29,7 @@ from privacycrm_desktop.persistence.audit_anchor import (
 )
 from privacycrm_desktop.persistence.backup import DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.dialect import take_audit_turn
+from privacycrm_desktop.persistence.merge_models import ContactRedirect
 from privacycrm_desktop.persistence.models import (
     AuditEvent,
     Purpose,
@@ -297,6 +299,14 @@ def _record_names(
             names[("app_user", str(user_id))] = username
     # A contact stays "Contact no. N": the trail holds no personal value, also not as the
     # viewer shows it (it outlives an erasure, and the field matrix may hide the name).
+    # One merged away says where it leads now (``domain.merges.MERGED_PREFIX``, ids only).
+    if contacts := _ids(events, "contact"):
+        for old, survivor in session.execute(
+            select(ContactRedirect.old_id, ContactRedirect.survivor_id).where(
+                ContactRedirect.old_id.in_(contacts)
+            )
+        ):
+            names[("contact", str(old))] = f"{MERGED_PREFIX}{survivor}"
     return names
 
 

@@ -26,6 +26,7 @@ from privacycrm_desktop.domain.export_csv import CSV_PROFILE_LABELS
 from privacycrm_desktop.domain.export_formats import EXPORT_FORMAT_LABELS
 from privacycrm_desktop.domain.export_vcard import VCARD_VERSION_LABELS
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
+from privacycrm_desktop.domain.merges import MERGED_PREFIX
 from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS, RECIPIENT_KIND_LABELS
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import (
@@ -108,9 +109,20 @@ def describe_actor(actor: str, language: str) -> str:
     return tr_in(language, label) if label is not None else actor
 
 
+MERGED_CONTACT = N_("Contact no. {id}, merged into no. {survivor}")
+
+
 def describe_record(entity: str, entity_id: str, name: str, language: str) -> str:
     """The record an event touched: the name when known, else its kind and number, or
     its kind and code in words ("Purpose: customer relationship")."""
+    if name.startswith(MERGED_PREFIX) and entity_id.isdigit():
+        survivor = name.removeprefix(MERGED_PREFIX)
+        return tr_in(
+            language,
+            MERGED_CONTACT,
+            id=format_number(int(entity_id), language),
+            survivor=format_number(int(survivor), language),
+        )
     if name:
         # The register's own purposes are named in the catalogue; the owner's are as typed.
         return tr_in(language, name) if entity in _TRANSLATED_NAMES else name

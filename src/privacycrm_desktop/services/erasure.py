@@ -97,6 +97,7 @@ from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import ensure_salt
+from privacycrm_desktop.services.merges import forget_merges_of
 
 
 @dataclass(frozen=True)
@@ -363,6 +364,8 @@ def erase_in_session(
     conn.execute(_UNLINK_DISCLOSURES, key)
     conn.execute(_DELETE_COMPANY_LINKS, key)
     conn.execute(_DELETE_CUSTOM_VALUES, key)
+    # Merges into this contact keep copies of the merged contacts' rows: they go too.
+    forget_merges_of(conn, contact_id)
     conn.execute(_DELETE_CONTACT, key)
     conn.execute(_DELETE_SOURCE, [{"sid": sid} for sid in sorted(sources)])
     conn.execute(

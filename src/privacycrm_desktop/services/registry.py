@@ -29,11 +29,13 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.custom_fields import CustomFieldService
     from privacycrm_desktop.services.demo import DemoService
     from privacycrm_desktop.services.disclosures import DisclosureService
+    from privacycrm_desktop.services.duplicates import DuplicateService
     from privacycrm_desktop.services.erasure import ErasureService
     from privacycrm_desktop.services.exports import ExportService
     from privacycrm_desktop.services.imports import ImportService
     from privacycrm_desktop.services.letters import LetterService
     from privacycrm_desktop.services.marketing import MarketingService
+    from privacycrm_desktop.services.merges import MergeService
     from privacycrm_desktop.services.quality import QualityService
     from privacycrm_desktop.services.reports import ReportService
     from privacycrm_desktop.services.request_actions import RequestActionService
@@ -212,6 +214,20 @@ class Services:
         from privacycrm_desktop.services.erasure import ErasureService
 
         return ErasureService(self.uow, self.clock)
+
+    @cached_property
+    def merges(self) -> MergeService:
+        """Merging duplicate contacts and undoing a merge."""
+        from privacycrm_desktop.services.merges import MergeService
+
+        return MergeService(self.uow, self.clock)
+
+    @cached_property
+    def duplicates(self) -> DuplicateService:
+        """The duplicate finder over the whole database."""
+        from privacycrm_desktop.services.duplicates import DuplicateService
+
+        return DuplicateService(self.uow, self.clock)
 
     @cached_property
     def cleanup(self) -> CleanupService:

@@ -46,6 +46,7 @@ PERMISSION_LABELS = {
     "contacts.view": N_("view contacts"),
     "contacts.create": N_("add contacts"),
     "contacts.edit": N_("edit contacts"),
+    "contacts.merge": N_("merge duplicate contacts"),
     "users.manage": N_("manage users"),
     "audit.view": N_("read the audit trail"),
     "export": N_("export"),

@@ -230,12 +230,15 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         self.idle_action.triggered.connect(self.ask_idle_time)
         self.backups_action = QAction(_("&Backups..."), self)
         self.backups_action.triggered.connect(self.open_backups)
+        self.duplicates_action = QAction(_("&Duplicates..."), self)
+        self.duplicates_action.triggered.connect(self.open_duplicates)
         allowed = [
             (self.users_action, has_permission(role, Permission.MANAGE_USERS)),
             (self.matrix_action, has_permission(role, Permission.EDIT_FIELD_MATRIX)),
             (self.audit_action, has_permission(role, Permission.VIEW_AUDIT)),
             (self.idle_action, has_permission(role, Permission.EDIT_SETTINGS)),
             (self.backups_action, has_permission(role, Permission.BACKUP)),
+            (self.duplicates_action, has_permission(role, Permission.MERGE_CONTACTS)),
         ]
         self.admin_menu = None
         if any(ok for _action, ok in allowed):

@@ -11,9 +11,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
-from privacycrm_desktop.persistence import (
-    company_models,  # noqa: F401 (its tables)
+from privacycrm_desktop.persistence import (  # noqa: F401 (their tables)
+    company_models,
     custom_field_models,
+    merge_models,
 )
 from privacycrm_desktop.persistence import migrate as migrate_module
 from privacycrm_desktop.persistence.database import create_engine_for

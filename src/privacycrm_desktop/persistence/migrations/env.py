@@ -2,9 +2,10 @@
 
 from alembic import context
 
-from privacycrm_desktop.persistence import (
-    company_models,  # noqa: F401 (its tables)
-    custom_field_models,  # noqa: F401 (its tables)
+from privacycrm_desktop.persistence import (  # noqa: F401 (their tables)
+    company_models,
+    custom_field_models,
+    merge_models,
 )
 from privacycrm_desktop.persistence.models import Base
 

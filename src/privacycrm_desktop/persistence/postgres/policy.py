@@ -167,7 +167,11 @@ _CONTACT_READ = frozenset({Permission.VIEW_CONTACTS})
 _CONTACT_WRITE = frozenset(
     {Permission.CREATE_CONTACTS, Permission.EDIT_CONTACTS, Permission.IMPORT, Permission.ERASE}
 )
-_CONTACT_REMOVE = frozenset({Permission.ERASE, Permission.CLEANUP, Permission.IMPORT})
+_CONTACT_REMOVE = frozenset(
+    {Permission.ERASE, Permission.CLEANUP, Permission.IMPORT, Permission.MERGE_CONTACTS}
+)
+#: A merge moves every row of the merged contacts to the survivor (services/merges.py).
+_MERGE = frozenset({Permission.MERGE_CONTACTS})
 _ALL_READ = frozenset({Permission.VIEW_CONTACTS})
 _SETTINGS_WRITE = frozenset({Permission.EDIT_SETTINGS, Permission.BACKUP, Permission.CLEANUP})
 _P = Permission
@@ -247,7 +251,7 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
     # UPDATE for whoever changes a contact's name: a trigger copies its sort name here.
     "contact_tag": {
         "SELECT": _CONTACT_READ,
-        "INSERT": frozenset({_P.EDIT_CONTACTS, _P.IMPORT, _P.EDIT_SETTINGS}),
+        "INSERT": frozenset({_P.EDIT_CONTACTS, _P.IMPORT, _P.EDIT_SETTINGS}) | _MERGE,
         "UPDATE": _CONTACT_WRITE | {_P.CLEANUP},
         "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE | {_P.EDIT_SETTINGS},
     },
@@ -268,12 +272,25 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "INSERT": frozenset({_P.EDIT_CONTACTS, _P.IMPORT, _P.EDIT_SETTINGS}),
         "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE | {_P.EDIT_SETTINGS},
     },
+    # Merges: the record (with the merged rows, personal data) only for those who merge
+    # (and erasure, which empties it); the redirects (ids only) for every reader.
+    "contact_merge": {
+        "SELECT": _MERGE | {_P.ERASE, _P.CLEANUP},
+        "INSERT": _MERGE,
+        "UPDATE": _MERGE | {_P.ERASE, _P.CLEANUP},
+    },
+    "contact_redirect": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _MERGE,
+        "UPDATE": _MERGE,
+        "DELETE": _MERGE,
+    },
     "contact_count": {"SELECT": _CONTACT_READ},
     "keep_until_count": {"SELECT": _CONTACT_READ},
     "consent_event": {
         "SELECT": _CONTACT_READ,
         "INSERT": frozenset({_P.RECORD_CONSENT, _P.IMPORT, _P.RESTORE}),
-        "UPDATE": frozenset({_P.ERASE, _P.CLEANUP}),
+        "UPDATE": frozenset({_P.ERASE, _P.CLEANUP}) | _MERGE,
         "DELETE": frozenset({_P.IMPORT, _P.ERASE, _P.CLEANUP}),
     },
     "privacy_statement": {
@@ -291,7 +308,7 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
     "disclosure": {
         "SELECT": _CONTACT_READ,
         "INSERT": frozenset({_P.MANAGE_REQUESTS, _P.EXPORT, _P.MARKETING_LISTS}),
-        "UPDATE": frozenset({_P.MANAGE_REQUESTS}),
+        "UPDATE": frozenset({_P.MANAGE_REQUESTS}) | _MERGE,
         "DELETE": frozenset({_P.ERASE}),
     },
     "rights_request": {
@@ -302,21 +319,22 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
     },
     "request_contact": {
         "SELECT": _CONTACT_READ,
-        "INSERT": frozenset({_P.MANAGE_REQUESTS}),
-        "UPDATE": frozenset({_P.MANAGE_REQUESTS, _P.ERASE}),
-        "DELETE": frozenset({_P.MANAGE_REQUESTS, _P.ERASE}),
+        "INSERT": frozenset({_P.MANAGE_REQUESTS}) | _MERGE,
+        "UPDATE": frozenset({_P.MANAGE_REQUESTS, _P.ERASE}) | _MERGE,
+        "DELETE": frozenset({_P.MANAGE_REQUESTS, _P.ERASE}) | _MERGE,
     },
     # Old and new values of any field, restricted ones included: only for those who
     # handle the requests (and see every field by default).
     "rectification": {
         "SELECT": frozenset({_P.MANAGE_REQUESTS}),
         "INSERT": frozenset({_P.MANAGE_REQUESTS}),
+        "UPDATE": _MERGE,
         "DELETE": frozenset({_P.ERASE}),
     },
     "retention_hold": {
         "SELECT": _CONTACT_READ,
         "INSERT": frozenset({_P.CLEANUP, _P.ERASE}),
-        "UPDATE": frozenset({_P.CLEANUP, _P.ERASE}),
+        "UPDATE": frozenset({_P.CLEANUP, _P.ERASE}) | _MERGE,
         "DELETE": frozenset({_P.CLEANUP, _P.ERASE, _P.RESTORE}),
     },
     "anonymised_record": {

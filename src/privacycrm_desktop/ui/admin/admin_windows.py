@@ -55,3 +55,12 @@ class AdminWindowsMixin:
         dialog = AuditViewerDialog(self._services.audit, self._actor, today, self._parent())
         dialog.open()
         return dialog
+
+    def open_duplicates(self) -> QDialog:
+        """The duplicate review with merge and undo (owner and privacy officer)."""
+        from privacycrm_desktop.ui.duplicates.review_dialog import DuplicateReviewDialog
+
+        dialog = DuplicateReviewDialog(self._services, self._actor, self._parent())
+        dialog.finished.connect(self.refresh_list)
+        dialog.open()
+        return dialog

@@ -1,0 +1,130 @@
+"""How a merge moves each table's rows to the survivor, table by table.
+
+Every foreign key to ``contact`` in the schema needs a rule here (``MERGE_RULES``; a test
+fails for a table without one). A contact with rows in a table the merge has no rule
+for is not merged (``MergeRefused`` names the table), so nothing is lost or left behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, Connection, Table, select
+
+from privacycrm_desktop.domain.merges import MergeRefused
+from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.merge_rows import delete_keys, key_of
+
+
+class Move(StrEnum):
+    """What happens to the merged-away contacts' rows of one table."""
+
+    #: Each row now belongs to the survivor (consent events, disclosures, holds...).
+    MOVE = "move"
+    #: Moved, unless the survivor has a row with the same values in the named columns
+    #: already (a tag, a request): that one stays, the copy goes.
+    MOVE_UNIQUE = "move_unique"
+    #: E-mail addresses, phone numbers: united without duplicates (compared folded), the
+    #: survivor's first, each with its own source.
+    POINTS = "points"
+    #: The per-field sources: rewritten from the chosen values (services/merges.py).
+    PROVENANCE = "provenance"
+
+
+#: "table.column" of each foreign key to the contact -> (rule, columns the rule uses).
+MERGE_RULES: Mapping[str, tuple[Move, tuple[str, ...]]] = {
+    "contact_email.contact_id": (Move.POINTS, ("address",)),
+    "contact_phone.contact_id": (Move.POINTS, ("number",)),
+    "field_provenance.contact_id": (Move.PROVENANCE, ()),
+    "special_category_datum.contact_id": (Move.MOVE, ()),
+    "retention_hold.contact_id": (Move.MOVE, ()),
+    "consent_event.contact_id": (Move.MOVE, ()),
+    "disclosure.contact_id": (Move.MOVE, ()),
+    "request_contact.contact_id": (Move.MOVE_UNIQUE, ("request_id",)),
+    "rectification.contact_id": (Move.MOVE, ()),
+    "contact_tag.contact_id": (Move.MOVE_UNIQUE, ("tag_id",)),
+    "company_link.contact_id": (Move.MOVE, ()),
+    # Earlier merges into a contact merged away now: their survivor is the new one, and
+    # the ids that led to the old survivor lead to the new one.
+    "contact_merge.survivor_id": (Move.MOVE, ()),
+    "contact_redirect.survivor_id": (Move.MOVE, ()),
+}
+
+
+def ref_name(table: Table, column: Column[Any]) -> str:
+    """The "table.column" a rule is known by."""
+    return f"{table.name}.{column.name}"
+
+
+def check_rules(
+    refs: Sequence[tuple[Table, Column[Any]]], snapshot: Mapping[str, list[dict[str, Any]]]
+) -> None:
+    """Refuse when a merged contact has rows in a table without a rule."""
+    for table, column in refs:
+        if ref_name(table, column) not in MERGE_RULES and snapshot.get(ref_name(table, column)):
+            raise MergeRefused(
+                N_(
+                    "These contacts have data of a kind a merge cannot move yet ({table}); "
+                    "nothing was merged."
+                ),
+                table=table.name,
+            )
+
+
+def _fold(value: Any) -> str:
+    return "".join(str(value).split()).casefold()
+
+
+def move_rows(
+    conn: Connection,
+    table: Table,
+    column: Column[Any],
+    rows: Sequence[dict[str, Any]],
+    survivor: int,
+    others: Sequence[int],
+) -> None:
+    """Move the rows (of survivor and others, as dumped before the merge) by their rule."""
+    rule, columns = MERGE_RULES[ref_name(table, column)]
+    if rule is Move.PROVENANCE:
+        return
+    mine = [r for r in rows if r[column.name] == survivor]
+    theirs = sorted(
+        (r for r in rows if r[column.name] != survivor),
+        key=lambda r: (others.index(r[column.name]), r.get("position", 0), key_of(table, r)),
+    )
+    if rule is Move.MOVE:
+        if theirs:
+            conn.execute(
+                table.update().where(column.in_(list(others))).values({column.name: survivor})
+            )
+        return
+    seen = {tuple(_fold(r[c]) for c in columns) for r in mine}
+    drop: list[tuple[Any, ...]] = []
+    position = max((r.get("position", 0) for r in mine), default=-1) + 1
+    for row in theirs:
+        value = tuple(_fold(row[c]) for c in columns)
+        key = key_of(table, row)
+        if value in seen:
+            drop.append(key)
+            continue
+        seen.add(value)
+        changes: dict[str, Any] = {column.name: survivor}
+        if rule is Move.POINTS:
+            changes["position"] = position
+            position += 1
+        where = [c == v for c, v in zip(table.primary_key.columns, key, strict=True)]
+        conn.execute(table.update().where(*where).values(changes))
+    delete_keys(conn, table, drop)
+
+
+def keys_referring(
+    conn: Connection, table: Table, column: Column[Any], contact_id: int
+) -> list[list[Any]]:
+    """The primary keys of the rows of *table* referring to *contact_id* (JSON-ready)."""
+    cols = list(table.primary_key.columns)
+    return [list(r) for r in conn.execute(select(*cols).where(column == contact_id))]
+
+
+__all__ = ["MERGE_RULES", "Move", "check_rules", "keys_referring", "move_rows", "ref_name"]

@@ -1,0 +1,1 @@
+"""The duplicate review and the merge of contacts (issue 21)."""

@@ -1,0 +1,147 @@
+"""The duplicate review and the merge dialog: a search on a worker with progress, a merge
+with per-field choices, undo, the menu entry per role, and screenshots in nl and fr."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.merges import DuplicateRule
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.duplicates.merge_dialog import MergeDialog
+from privacycrm_desktop.ui.duplicates.review_dialog import DuplicateReviewDialog
+from privacycrm_desktop.ui.main_window import MainWindow
+
+from ..screens import save
+
+CARD = SourceInput(SourceKind.BUSINESS_CARD, "Batibouw 2026", dt.date(2025, 2, 20))
+CALL = SourceInput(SourceKind.PHONE_CALL, "Called about the offer", dt.date(2025, 3, 1))
+GOOD = "another good password"
+
+
+@pytest.fixture
+def pair(services: Services, owner: Actor) -> tuple[int, int]:
+    services.demo.generate(owner, 30, seed=5)
+    first = services.contacts.create(
+        owner,
+        ContactInput(
+            first_name="Zoë",
+            last_name="Lefèvre",
+            emails=("zoe@example.be",),
+            city="Gent",
+            postcode="9000",
+        ),
+        CARD,
+    )
+    second = services.contacts.create(
+        owner,
+        ContactInput(
+            first_name="Zoe",
+            last_name="Lefèvre",
+            emails=("zoe@example.be", "zoe@brouwerij.be"),
+            city="Liège",
+            postcode="4000",
+            street="Place Saint-Lambert 1",
+            notes="Prefers mornings",
+        ),
+        CALL,
+    )
+    return first, second
+
+
+def _found(qtbot: QtBot, dialog: DuplicateReviewDialog) -> None:
+    dialog.search()
+    qtbot.waitUntil(lambda: dialog.found is not None and not dialog.progress.busy, timeout=20000)
+
+
+def test_review_finds_merges_and_undoes(
+    qtbot: QtBot, services: Services, owner: Actor, pair: tuple[int, int]
+) -> None:
+    first, second = pair
+    dialog = DuplicateReviewDialog(services, owner)
+    qtbot.addWidget(dialog)
+    for rule, box in dialog.rules.items():
+        box.setChecked(rule is DuplicateRule.EMAIL)
+    _found(qtbot, dialog)
+    assert dialog.selected_group() == [first, second]
+    assert "Lefèvre" in dialog.table.item(0, 0).text()
+    merge = dialog.merge_selected()
+    assert isinstance(merge, MergeDialog)
+    qtbot.addWidget(merge)
+    # The survivor's values by default, the empty street and notes filled from the other.
+    assert merge.take()["city"] == first
+    assert merge.take()["street"] == second
+    assert "first_name" in merge.choices  # "Zoë" and "Zoe" differ
+    assert "last_name" not in merge.choices  # the same: no row
+    merge.choices["postcode"].button(second).setChecked(True)
+    merge.keep.button(first).setChecked(True)
+    merge.merge()
+    assert merge.result_ is not None
+    kept = services.contacts.get(owner, first)
+    assert (kept.postcode, kept.city, kept.street) == ("4000", "Liège", "Place Saint-Lambert 1")
+    assert dialog.table.rowCount() == 0
+    assert dialog.merges.rowCount() == 1
+    dialog.undo_selected()
+    assert services.contacts.get(owner, second).city == "Liège"
+    assert services.contacts.get(owner, first).city == "Gent"
+    assert dialog.merges.rowCount() == 0
+
+
+def test_a_cancelled_search_says_so(
+    qtbot: QtBot, services: Services, owner: Actor, pair: tuple[int, int]
+) -> None:
+    dialog = DuplicateReviewDialog(services, owner)
+    qtbot.addWidget(dialog)
+    dialog.search()
+    dialog.progress.cancel()
+    qtbot.waitUntil(lambda: not dialog.progress.busy, timeout=20000)
+    assert dialog.find_button.isEnabled()
+
+
+def test_only_owner_and_privacy_officer_get_the_menu_entry(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    for role in Role:
+        actor = owner
+        if role is not Role.OWNER:
+            services.auth.add_user(owner, f"u_{role.value}", GOOD, role)
+            actor = services.auth.login(f"u_{role.value}", GOOD)
+        window = MainWindow(services, actor)
+        qtbot.addWidget(window)
+        menu = window.admin_menu
+        shown = menu is not None and window.duplicates_action in menu.actions()
+        assert shown == (role in (Role.OWNER, Role.PRIVACY_OFFICER)), role
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_duplicate_screenshots(
+    qtbot: QtBot, services: Services, owner: Actor, pair: tuple[int, int], language: str
+) -> None:
+    apply_language(language)
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    window.resize(1024, 600)
+    window.show()
+    dialog = window.open_duplicates()
+    assert isinstance(dialog, DuplicateReviewDialog)
+    _found(qtbot, dialog)
+    assert dialog.width() <= 1024
+    assert dialog.height() <= 600
+    save(dialog, f"{language}-duplicate-review", settle=True)
+    dialog.table.selectRow(
+        next(r for r in range(dialog.table.rowCount()) if "Lef" in dialog.table.item(r, 0).text())
+    )
+    merge = dialog.merge_selected()
+    assert isinstance(merge, MergeDialog)
+    assert merge.width() <= 1024
+    assert merge.height() <= 600
+    save(merge, f"{language}-merge-dialog", settle=True)
+    merge.merge()
+    save(dialog, f"{language}-duplicate-review-after-merge", settle=True)
