@@ -1,7 +1,8 @@
 """Erasure that truly erases, and anonymisation for statistics (rules 8, 9 and 17).
 
 One contact is one transaction: its rows (e-mails, phones, provenance, special categories,
-rectifications and request links go by cascade), the sources only it used, the personal
+interactions with their attached files, rectifications and request links go by cascade),
+the sources only it used, the personal
 parts of its consent events (the events stay, with purpose, channel, status and dates, for
 accountability; the disclosure rows keep recipient, purpose and dates), its search-index
 entry, import staging rows holding its values, a suppression entry when the person asked
@@ -68,6 +69,7 @@ from privacycrm_desktop.domain.suppression import (
     stored_digest,
 )
 from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence.activity_models import Activity
 from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
 from privacycrm_desktop.persistence.database import checkpoint
 from privacycrm_desktop.persistence.models import (
@@ -156,6 +158,7 @@ def _source_ids(session: Session, contact: Contact) -> set[int]:
         SpecialCategoryDatum,
         CompanyLink,
         ContactTag,
+        Activity,
     ):
         ids.update(
             session.scalars(
@@ -236,6 +239,7 @@ _SOURCES = union(
             SpecialCategoryDatum,
             CompanyLink,
             ContactTag,
+            Activity,
         )
     )
 )
@@ -285,6 +289,7 @@ _DELETE_SOURCE = delete(Source).where(
             CompanyProvenance,
             CompanyLink,
             ContactTag,
+            Activity,
         )
     ),
 )
@@ -452,6 +457,7 @@ ERASURE_TABLES = (
     "field_provenance",
     "special_category_datum",
     "company_link",
+    "activity",
     "rectification",
     "request_contact",
     "retention_hold",
