@@ -15,6 +15,7 @@ import argparse
 from collections.abc import Callable
 
 from privacycrm_desktop.cli import (
+    activities,
     audit,
     backup,
     companies,
@@ -46,6 +47,7 @@ GROUPS: tuple[Callable[[Subparsers, Parents], None], ...] = (
     contacts.register,  # contacts list|show|add
     companies.register,  # company add|list|show|link
     tags.register,  # tag add|remove|list|rename|colour|merge|delete
+    activities.register,  # activity add|list|delete
     marketing.register,  # consent record, unsubscribe, marketing list
     requests.register,  # request add|list, export-report
     retention.register,  # cleanup, erase, reconfirm-months

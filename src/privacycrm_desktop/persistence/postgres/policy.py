@@ -223,11 +223,13 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": _CONTACT_WRITE | {_P.CLEANUP},
         "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE | {_P.EDIT_SETTINGS},
     },
-    # Interactions: whoever edits contacts logs and deletes them (the matrix narrows the
-    # columns: details and attachments are restricted); they go with an erasure.
+    # Interactions: whoever edits contacts logs, corrects and deletes them (the matrix
+    # narrows the columns: details and attachments are restricted, and the INSERT guard
+    # asks for UPDATE on a column written); they go with an erasure.
     "activity": {
         "SELECT": _CONTACT_READ,
         "INSERT": frozenset({_P.EDIT_CONTACTS, _P.IMPORT}),
+        "UPDATE": frozenset({_P.EDIT_CONTACTS, _P.IMPORT}),
         "DELETE": frozenset({_P.EDIT_CONTACTS}) | _CONTACT_REMOVE,
     },
     "contact_count": {"SELECT": _CONTACT_READ},
