@@ -133,7 +133,8 @@ def test_refusals_exit_1_with_a_reason(
     ):
         code, out, err = run(capsys, db, *argv)
         assert code == 1, (argv, out, err)
-        assert words in err and err.count("\n") == 1, (argv, err)
+        assert words in err, (argv, err)
+        assert err.count("\n") == 1, (argv, err)
     not_mail = tmp_path / "x.eml"
     not_mail.write_bytes(b"just some words\n")
     code, _out, err = run(capsys, db, "activity", "add", str(person), "--eml", str(not_mail))
