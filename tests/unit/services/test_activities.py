@@ -222,3 +222,52 @@ def test_a_prospect_called_today_is_not_due_one_silent_too_long_is_and_the_clean
     newest = svc.activities.timeline(owner, called)[0].id
     svc.activities.delete(owner, newest)
     assert _stored(engine, called) == ("2027-03-02", "prospect_follow_up")
+
+
+@pytest.mark.sqlite_only
+def test_one_timeline_page_is_one_range_of_its_index(
+    svc: Services, owner: Actor, engine: Engine
+) -> None:
+    cid = _prospect(svc, owner)
+    for i in range(3):
+        svc.activities.add(owner, cid, ActivityInput(ActivityKind.CALL, f"c{i}"))
+    page = svc.activities.timeline(owner, cid, limit=2)
+    with engine.connect() as conn:
+        plan = " | ".join(
+            str(row[3])
+            for row in conn.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT id FROM activity WHERE contact_id = :c AND "
+                    "(occurred_at < :t OR (occurred_at = :t AND id < :i)) "
+                    "ORDER BY occurred_at DESC, id DESC LIMIT 50"
+                ),
+                {"c": cid, "t": page[-1].occurred_at, "i": page[-1].id},
+            )
+        )
+    assert "ix_activity_contact_time" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan  # no sort: the index's order, read backwards
+
+
+@pytest.mark.sqlite_only
+def test_the_migration_adds_the_catalogue_fields_to_an_initialised_database(
+    svc: Services, owner: Actor, engine: Engine
+) -> None:
+    from alembic import command
+
+    from privacycrm_desktop.persistence.migrate import alembic_config, migrate
+
+    def fields() -> set[str]:
+        with engine.connect() as conn:
+            return {
+                str(r[0])
+                for r in conn.execute(
+                    text("SELECT field FROM field_catalogue WHERE field LIKE 'activit%'")
+                )
+            }
+
+    assert fields() == {"activities", "activity_details"}
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0013_tags")
+    assert fields() == set()
+    assert migrate(engine)
+    assert fields() == {"activities", "activity_details"}

@@ -77,8 +77,9 @@ def upgrade() -> None:
             bind.execute(
                 sa.text(
                     "INSERT INTO field_catalogue (field, sensitivity, purposes) "
-                    "SELECT :f, :s, :p WHERE NOT EXISTS "
-                    "(SELECT 1 FROM field_catalogue WHERE field = :f)"
+                    "SELECT CAST(:f AS VARCHAR(60)), CAST(:s AS VARCHAR(30)), "
+                    "CAST(:p AS TEXT) WHERE NOT EXISTS "
+                    "(SELECT 1 FROM field_catalogue WHERE field = CAST(:f AS VARCHAR(60)))"
                 ),
                 {"f": field, "s": sensitivity, "p": purposes},
             )
