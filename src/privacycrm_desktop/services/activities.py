@@ -88,6 +88,10 @@ class ActivityService:
         self._clock = clock
         self._access = access or AccessService(uow, clock)
 
+    def now(self) -> dt.datetime:
+        """The services' time (the log form's default: now)."""
+        return self._clock.now()
+
     def levels(self, actor: Actor) -> tuple[FieldAccess, FieldAccess]:
         """The actor's access to the interactions and to their details."""
         matrix = self._access.access_for(actor.role)

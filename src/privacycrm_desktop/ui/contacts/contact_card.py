@@ -3,7 +3,8 @@
 It shows what ``ContactService.card`` returns, read in one unit of work per selection:
 name and organisation, the e-mail addresses (mailto:) and phone numbers (tel:) with where
 each came from, the consent per purpose and channel in a sentence each, the keep-until date
-and why, and the open requests. A field hidden from the role is not on the card at all;
+and why, the open requests, and the interactions (``timeline``; an e-mail file dropped on
+the card is logged there). A field hidden from the role is not on the card at all;
 a masked one shows masked, without a link. No ORM object stays on the widget: only the
 frozen card (and only until the next selection).
 """
@@ -12,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -30,10 +34,12 @@ from privacycrm_desktop.domain.normalize import DEFAULT_REGION, phone_display
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.domain.retention import OPEN_ENDED, REASON_LABELS
 from privacycrm_desktop.i18n import N_, _, describe_error, describe_explanation
+from privacycrm_desktop.services.activities import ActivityService
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.dto import Actor, ConsentLine, ContactCard, SourceInfo
 from privacycrm_desktop.services.requests import REQUEST_KIND_LABELS
 from privacycrm_desktop.ui.common.date_fields import format_date
+from privacycrm_desktop.ui.contacts.timeline import MAIL_SUFFIXES, TimelineWidget
 
 #: The card's actions, in the order of their buttons: (name, label, permission needed).
 ACTIONS: tuple[tuple[str, str, Permission], ...] = (
@@ -66,6 +72,7 @@ class ContactCardWidget(QScrollArea):
         home_country: str = DEFAULT_REGION,
         parent: QWidget | None = None,
         available: Callable[[str], bool] | None = None,
+        activities: ActivityService | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("contact_card")
@@ -94,16 +101,7 @@ class ContactCardWidget(QScrollArea):
         small = self.title_source.font()
         small.setPointSizeF(small.pointSizeF() * 0.85)
         self.title_source.setFont(small)
-        self.body = QLabel()
-        self.body.setObjectName("card_body")
-        self.body.setWordWrap(True)
-        self.body.setTextFormat(Qt.TextFormat.RichText)
-        self.body.setOpenExternalLinks(True)
-        self.body.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextBrowserInteraction
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
-        )
-        self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.body = _body_label()
         self.buttons: dict[str, QPushButton] = {}
         self._grid = QGridLayout()
         for name, label, permission in ACTIONS:
@@ -119,9 +117,24 @@ class ContactCardWidget(QScrollArea):
         self._layout.addWidget(self.title)
         self._layout.addWidget(self.title_source)
         self._layout.addLayout(self._grid)
-        self._layout.addWidget(self.body, 1)
+        self._layout.addWidget(self.body)
+        self.timeline = self._add_timeline(activities, inner)
         self.setWidget(inner)
         self.show_nothing()
+
+    def _add_timeline(
+        self, activities: ActivityService | None, inner: QWidget
+    ) -> TimelineWidget | None:
+        """The interactions below the body (their service given); e-mail files may then be
+        dropped on the card by a role that logs them."""
+        if activities is None:
+            self._layout.addStretch(1)
+            return None
+        timeline = TimelineWidget(activities, self._actor, inner)
+        timeline.changed.connect(self._refresh_body)
+        self._layout.addWidget(timeline, 1)
+        self.setAcceptDrops(timeline.log_button.isVisible())
+        return timeline
 
     def arrange_buttons(self, per_row: int) -> None:
         """Lay the buttons out *per_row* to a row (all in one below the list)."""
@@ -143,6 +156,8 @@ class ContactCardWidget(QScrollArea):
         self.body.setText(escape(text if text is not None else _("Select a contact.")))
         for button in self.buttons.values():
             button.setEnabled(False)
+        if self.timeline is not None:
+            self.timeline.show_contact(None)
 
     def show_contact(self, contact_id: int | None) -> None:
         """Read *contact_id*'s card through the service (one unit of work) and show it."""
@@ -167,6 +182,60 @@ class ContactCardWidget(QScrollArea):
         self.body.setText(self._html(card))
         for button in self.buttons.values():
             button.setEnabled(True)
+        if self.timeline is not None:
+            self.timeline.show_contact(contact_id)
+
+    def _refresh_body(self) -> None:
+        """After an interaction was logged: the keep-until date may have moved."""
+        if self.contact_id is None:
+            return
+        try:
+            self.card = self._contacts.card(self._actor, self.contact_id)
+        except DomainError:
+            return
+        self.body.setText(self._html(self.card))
+
+    # -- an e-mail file dropped on the card -------------------------------------------
+
+    @staticmethod
+    def _dropped_files(event: QDragEnterEvent | QDropEvent) -> list[Path]:
+        data = event.mimeData()
+        if not data.hasUrls():
+            return []
+        return [Path(url.toLocalFile()) for url in data.urls() if url.isLocalFile()]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        files = self._dropped_files(event)
+        mails = [f for f in files if f.suffix.lower() in (*MAIL_SUFFIXES, ".msg")]
+        if self.timeline is not None and self.timeline.contact_id is not None and mails:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self.timeline is None or self.timeline.contact_id is None:
+            event.ignore()
+            return
+        files = self._dropped_files(event)
+        logged = 0
+        for path in files:
+            suffix = path.suffix.lower()
+            if suffix in MAIL_SUFFIXES:
+                logged += int(self.timeline.log_mail_file(path))
+            elif suffix == ".msg":
+                # No maintained library reads Outlook's format among our dependencies.
+                QMessageBox.information(
+                    self,
+                    _("PrivacyCRM"),
+                    _(
+                        "Outlook .msg files cannot be read. Save the message as .eml "
+                        "(File, Save as) and drop that file here."
+                    ),
+                )
+        if logged:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
 
     def _act(self, name: str) -> None:
         if self.contact_id is not None:
@@ -252,6 +321,21 @@ class ContactCardWidget(QScrollArea):
         if not why:
             return when
         return _("{date} ({reason})").format(date=when, reason=_(why))
+
+
+def _body_label() -> QLabel:
+    """The card's text: links open the mail program (mailto:) and the phone (tel:)."""
+    body = QLabel()
+    body.setObjectName("card_body")
+    body.setWordWrap(True)
+    body.setTextFormat(Qt.TextFormat.RichText)
+    body.setOpenExternalLinks(True)
+    body.setTextInteractionFlags(
+        Qt.TextInteractionFlag.TextBrowserInteraction
+        | Qt.TextInteractionFlag.TextSelectableByKeyboard
+    )
+    body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    return body
 
 
 def _title(card: ContactCard) -> str:

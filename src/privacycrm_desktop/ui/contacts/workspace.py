@@ -138,6 +138,7 @@ class WorkspaceMixin(_Base):
             self._actor,
             self.home_country,
             available=self._card_action_available,
+            activities=self._services.activities,
         )
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main_splitter")
