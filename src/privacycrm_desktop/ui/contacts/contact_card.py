@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QGridLayout,
     QLabel,
@@ -117,7 +118,11 @@ class ContactCardWidget(QScrollArea):
         self._layout.addWidget(self.title)
         self._layout.addWidget(self.title_source)
         self._layout.addLayout(self._grid)
-        self._layout.addWidget(self.body)
+        #: The body and the interactions: one above the other beside the list, side by
+        #: side below it (``arrange_content``).
+        self._content = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self._content.addWidget(self.body)
+        self._layout.addLayout(self._content, 1)
         self.timeline = self._add_timeline(activities, inner)
         self.setWidget(inner)
         self.show_nothing()
@@ -128,12 +133,12 @@ class ContactCardWidget(QScrollArea):
         """The interactions below the body (their service given); e-mail files may then be
         dropped on the card by a role that logs them."""
         if activities is None:
-            self._layout.addStretch(1)
+            self._content.addStretch(1)
             return None
         timeline = TimelineWidget(activities, self._actor, inner)
         timeline.changed.connect(self._refresh_body)
-        self._layout.addWidget(timeline, 1)
-        self.setAcceptDrops(timeline.log_button.isVisible())
+        self._content.addWidget(timeline, 1)
+        self.setAcceptDrops(timeline.may_log)
         return timeline
 
     def arrange_buttons(self, per_row: int) -> None:
@@ -142,6 +147,15 @@ class ContactCardWidget(QScrollArea):
             self._grid.removeWidget(button)
         for position, button in enumerate(self.buttons.values()):
             self._grid.addWidget(button, position // per_row, position % per_row)
+
+    def arrange_content(self, beside_list: bool) -> None:
+        """The interactions under the card's text on a card beside the list; beside its
+        text on a card below the list (wide and low: at 1024 x 600 they stay in sight)."""
+        direction = QBoxLayout.Direction.TopToBottom
+        if not beside_list and self.timeline is not None:
+            direction = QBoxLayout.Direction.LeftToRight
+        self._content.setDirection(direction)
+        self._content.setStretch(0, 0 if beside_list else 1)
 
     # -- what the card shows ----------------------------------------------------------
 

@@ -129,8 +129,13 @@ def _line(row: ActivityInfo) -> str:
         kind=_(ACTIVITY_KIND_LABELS[row.kind]),
         who=row.recorded_by,
     )
-    mark = " 📎" if row.attachment_name else ""
-    return f"{head}\n{row.summary}{mark}"
+    if row.attachment_name:
+        summary = _("{summary} (file: {name})").format(
+            summary=row.summary, name=row.attachment_name
+        )
+    else:
+        summary = row.summary
+    return f"{head}\n{summary}"
 
 
 def _tooltip(row: ActivityInfo) -> str:
@@ -167,7 +172,9 @@ class TimelineWidget(QWidget):
         self.kind_filter.setAccessibleName(_("Show interactions of this kind"))
         self.log_menu = QMenu(self)
         self.log_actions: dict[ActivityKind, QAction] = {}
-        self.log_button = self._make_log_button(activities.may_log(actor))
+        #: The role logs interactions (the "Log..." button shows).
+        self.may_log = activities.may_log(actor)
+        self.log_button = self._make_log_button(self.may_log)
         self.shortcut = QAction(self)
         self.shortcut.setShortcut(QKeySequence(LOG_SHORTCUT))
         self.shortcut.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -198,7 +205,7 @@ class TimelineWidget(QWidget):
 
     def _make_log_button(self, may_log: bool) -> QPushButton:
         """ "Log..." with its menu of kinds, the call first; only for a role that logs."""
-        button = QPushButton(_("&Log..."))
+        button = QPushButton(_("Lo&g..."))
         button.setObjectName("timeline_log")
         button.setToolTip(
             _("Log an interaction ({keys}, then Enter: a call)").format(keys=LOG_SHORTCUT)
@@ -217,7 +224,7 @@ class TimelineWidget(QWidget):
         """The first page of *contact_id*'s interactions (None: nothing)."""
         self.contact_id = contact_id if self.visible_to_role else None
         self.log_button.setEnabled(self.contact_id is not None)
-        self.shortcut.setEnabled(self.contact_id is not None and self.log_button.isVisible())
+        self.shortcut.setEnabled(self.contact_id is not None and self.may_log)
         self.reload()
 
     def reload(self) -> None:
@@ -246,7 +253,7 @@ class TimelineWidget(QWidget):
 
     def open_log_menu(self) -> None:
         """The "Log..." menu under its button, the call chosen: Enter logs a call."""
-        if self.contact_id is None or not self.log_button.isVisible():
+        if self.contact_id is None or not self.may_log:
             return
         self.log_menu.popup(self.log_button.mapToGlobal(QPoint(0, self.log_button.height())))
         self.log_menu.setActiveAction(self.log_actions[ActivityKind.CALL])
@@ -319,7 +326,7 @@ class TimelineWidget(QWidget):
 
     def _context_menu(self, at: QPoint) -> None:
         row = self.model.row_at(self.view.indexAt(at).row())
-        if row is None or not self.log_button.isVisible():
+        if row is None or not self.may_log:
             return
         menu = QMenu(self)
         delete = menu.addAction(_("&Delete this interaction..."))
