@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, DateTime, Integer, delete, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
@@ -268,13 +268,11 @@ class ActivityService:
             if kinds is not None:
                 conditions.append(Activity.kind.in_(sorted(ActivityKind(k).value for k in kinds)))
             if after is not None:
+                # A row value: one range of the index on SQLite and PostgreSQL alike (an OR
+                # of two comparisons made SQLite walk the page's predecessors).
                 at, last_id = after
-                conditions.append(
-                    or_(
-                        Activity.occurred_at < at,
-                        and_(Activity.occurred_at == at, Activity.id < last_id),
-                    )
-                )
+                cursor = tuple_(literal(at, DateTime()), literal(last_id, Integer()))
+                conditions.append(tuple_(Activity.occurred_at, Activity.id) < cursor)
             return self._rows(session, conditions, limit, summary_level, details_level)
 
     def _rows(
