@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QModelIndex, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -68,7 +69,7 @@ def _summaries(card: ContactCardWidget) -> list[str]:
 
 
 def test_newest_first_a_page_at_a_time_and_by_kind(
-    qtbot: QtBot, services: Services, owner: Actor, clock: FixedClock
+    qtbot: QtBot, qtmodeltester: Any, services: Services, owner: Actor, clock: FixedClock
 ) -> None:
     cid = _person(services, owner)
     _fill(services, owner, cid, PAGE + 10, clock)
@@ -82,6 +83,7 @@ def test_newest_first_a_page_at_a_time_and_by_kind(
     timeline.view.scrollToBottom()
     qtbot.waitUntil(lambda: timeline.model.rowCount() == PAGE + 10, timeout=3000)
     assert _summaries(card)[-1] == "Item 0"
+    qtmodeltester.check(timeline.model)
     timeline.kind_filter.setCurrentIndex(timeline.kind_filter.findData("meeting"))
     shown = _summaries(card)
     assert shown
@@ -270,3 +272,21 @@ def test_screenshots_of_the_timeline_and_the_log_dialog(
     timeline.open_log_menu()
     save(timeline.log_menu, f"{language}-log-menu", settle=True)
     timeline.log_menu.hide()
+
+
+def test_a_person_erased_meanwhile_leaves_the_timeline_empty_and_sound(
+    qtbot: QtBot, qtmodeltester: Any, services: Services, owner: Actor, clock: FixedClock
+) -> None:
+    from privacycrm_desktop.domain.erasure import ErasureReason
+
+    cid = _person(services, owner)
+    _fill(services, owner, cid, PAGE + 5, clock)
+    card = _card(qtbot, services, owner)
+    card.show_contact(cid)
+    assert card.timeline is not None
+    services.erasure.erase(owner, cid, ErasureReason.ERASURE_REQUEST)
+    card.timeline.model.fetchMore(QModelIndex())  # the next page: nothing, no error
+    assert card.timeline.model.rowCount() == PAGE
+    card.timeline.reload()
+    assert card.timeline.model.rowCount() == 0
+    qtmodeltester.check(card.timeline.model)

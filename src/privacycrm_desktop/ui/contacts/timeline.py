@@ -85,12 +85,14 @@ class ActivityListModel(QAbstractListModel):
         self._more = False
 
     def reset(self, load: Loader | None) -> None:
-        """Show the first page *load* gives (None: nothing)."""
+        """Show the first page *load* gives (None: nothing). Read before the reset: a
+        refusal (the person erased meanwhile) leaves the model as it was."""
+        rows = load(None) if load is not None else []
         self.beginResetModel()
         self._load = load
         self._lines = {}
-        self._rows = load(None) if load is not None else []
-        self._more = load is not None and len(self._rows) >= PAGE
+        self._rows = rows
+        self._more = load is not None and len(rows) >= PAGE
         self.endResetModel()
 
     def row_at(self, row: int) -> ActivityInfo | None:
@@ -106,7 +108,10 @@ class ActivityListModel(QAbstractListModel):
     def fetchMore(self, parent: _Index) -> None:
         if parent.isValid() or not self._more or self._load is None or not self._rows:
             return
-        page = self._load(self._rows[-1].cursor)
+        try:
+            page = self._load(self._rows[-1].cursor)
+        except DomainError:  # the person erased (or the role changed) meanwhile
+            page = []
         self._more = len(page) >= PAGE
         if page:
             first = len(self._rows)
