@@ -158,10 +158,20 @@ def test_interaction_canaries_appear_only_where_the_matrix_allows(
                 with pytest.raises(PermissionDenied):
                     svc.activities.attachment(actor, call.id)
         if has_permission(role, Permission.ACCESS_REPORT):
-            report = svc.access_reports.produce(actor, person, "en").json
-            _check(report, "summary", summary, f"{role} access report")
-            _check(report, "details", details_seen, f"{role} access report")
-            _check(report, "file name", details_seen, f"{role} access report")
+            from pypdf import PdfReader
+
+            produced = svc.access_reports.produce(actor, person, "en")
+            pages = PdfReader(io.BytesIO(produced.pdf)).pages
+            printed = " ".join(" ".join(p.extract_text() or "" for p in pages).split())
+            for where, report in (("access report", produced.json), ("PDF", printed)):
+                _check(report, "summary", summary, f"{role} {where}")
+                _check(report, "details", details_seen, f"{role} {where}")
+                _check(report, "file name", details_seen, f"{role} {where}")
+            assert "1 March 2026" in printed  # the date in words, in the report's language
+            if role is Role.OWNER:
+                dutch = svc.access_reports.produce(actor, person, "nl").pdf
+                words = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(dutch)).pages)
+                assert "1 maart 2026" in " ".join(words.split())
     assert shown >= 9
     # The audit trail and its export hold no canary, whoever reads it.
     for role in (Role.OWNER, Role.PRIVACY_OFFICER):
