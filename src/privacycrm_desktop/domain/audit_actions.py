@@ -21,6 +21,7 @@ class AuditAction(StrEnum):
     ACTIVITY_ADD = "activity.add"
     ACTIVITY_ATTACHMENT_OPEN = "activity.attachment_open"
     ACTIVITY_DELETE = "activity.delete"
+    ACTIVITY_READ_DETAILS = "activity.read_details"
     AUDIT_EXPORT = "audit.export"
     AUDIT_OUTSIDE_WRITES_REVIEWED = "audit.outside_writes_reviewed"
     BACKUP_CREATE = "backup.create"
@@ -108,6 +109,7 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.ACTIVITY_ADD: N_("Interaction logged"),
     AuditAction.ACTIVITY_ATTACHMENT_OPEN: N_("Interaction's attached file opened"),
     AuditAction.ACTIVITY_DELETE: N_("Interaction deleted"),
+    AuditAction.ACTIVITY_READ_DETAILS: N_("Interaction details read"),
     AuditAction.CONSENT_EVIDENCE_OPEN: N_("Consent evidence opened"),
     AuditAction.CONSENT_RECORD: N_("Consent recorded"),
     AuditAction.CONSENT_UNSUBSCRIBE_ALL: N_("Unsubscribed from everything"),

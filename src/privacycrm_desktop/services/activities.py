@@ -27,14 +27,21 @@ from privacycrm_desktop.domain.activities import (
     ActivityKind,
     checked,
 )
-from privacycrm_desktop.domain.errors import NotFound, PermissionDenied
+from privacycrm_desktop.domain.errors import (
+    NotFound,
+    PermissionDenied,
+    StorageFull,
+    StorageLocked,
+    StorageReadOnly,
+)
 from privacycrm_desktop.domain.provenance import SourceKind, validate_source
 from privacycrm_desktop.persistence.activity_models import Activity
 from privacycrm_desktop.persistence.company_models import Company
 from privacycrm_desktop.persistence.models import Contact, Source, User
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
-from privacycrm_desktop.services.audit import record_event
+from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
+from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.consent_dto import EvidenceFile
 from privacycrm_desktop.services.dto import Actor
@@ -273,7 +280,47 @@ class ActivityService:
                 at, last_id = after
                 cursor = tuple_(literal(at, DateTime()), literal(last_id, Integer()))
                 conditions.append(tuple_(Activity.occurred_at, Activity.id) < cursor)
-            return self._rows(session, conditions, limit, summary_level, details_level)
+            rows = self._rows(session, conditions, limit, summary_level, details_level)
+        if any(r.details or r.attachment_name for r in rows):
+            self._audit_details(actor, contact_id, company_id, len(rows))
+        return rows
+
+    def _audit_details(
+        self, actor: Actor, contact_id: int | None, company_id: int | None, count: int
+    ) -> None:
+        """Restricted details were shown: on record (which person, how many, no text), as
+        the contact service audits a read of the notes. A write lock held elsewhere does
+        not hold the read up: the event waits for the next write."""
+        owner_key = f"contact={contact_id}" if contact_id is not None else f"company={company_id}"
+        entity = "contact" if contact_id is not None else "company"
+        entity_id = contact_id if contact_id is not None else company_id
+        at = self._clock.now()
+        detail = f"{owner_key};shown={count}"
+
+        def audit(session: Session, extra: str = "") -> None:
+            record_event(
+                session,
+                actor=actor.username,
+                action="activity.read_details",
+                entity=entity,
+                entity_id=entity_id,
+                at=at,
+                detail=detail + extra,
+            )
+
+        try:
+            with self._uow(write=True, wait_ms=AUDIT_WAIT_MS) as uow:
+                audit(uow.session)
+        except (StorageLocked, StorageReadOnly, StorageFull):
+            event = event_values(
+                actor=actor.username,
+                action="activity.read_details",
+                entity=entity,
+                entity_id=entity_id,
+                at=at,
+                detail=detail + ";deferred=1",
+            )
+            self._uow.defer(lambda session: audit(session, ";deferred=1"), event)
 
     def _rows(
         self,

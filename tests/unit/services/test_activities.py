@@ -88,12 +88,16 @@ def test_log_list_and_delete_with_audit_without_text(
         trail = conn.execute(
             text("SELECT action, detail FROM audit_event WHERE action LIKE 'activity.%'")
         ).all()
-    assert sorted(a for a, _d in trail) == [
+    assert sorted(a for a, _d in trail if a != "activity.read_details") == [
         "activity.add",
         "activity.add",
         "activity.attachment_open",
         "activity.delete",
     ]
+    # Each page showing restricted details is on record (whose, how many; no text).
+    reads = [d for a, d in trail if a == "activity.read_details"]
+    assert reads
+    assert all(d.startswith(f"contact={cid};shown=") for d in reads)
     assert not any("Q" in str(d) or "quote" in str(d) for _a, d in trail)
 
 
@@ -151,7 +155,7 @@ def test_the_timeline_pages_by_cursor_newest_first(
 
 
 def test_an_office_desk_logs_a_call_without_reading_the_details_of_others(
-    svc: Services, owner: Actor
+    svc: Services, owner: Actor, engine: Engine
 ) -> None:
     cid = _prospect(svc, owner)
     svc.activities.add(
@@ -163,7 +167,16 @@ def test_an_office_desk_logs_a_call_without_reading_the_details_of_others(
     call = svc.activities.add(office, cid, ActivityInput(ActivityKind.CALL, "Called back"))
     with pytest.raises(PermissionDenied):
         svc.activities.add(office, cid, ActivityInput(ActivityKind.CALL, "x", details="notes"))
+    with engine.connect() as conn:
+        reads_before = conn.execute(
+            text("SELECT count(*) FROM audit_event WHERE action = 'activity.read_details'")
+        ).scalar()
     rows = svc.activities.timeline(office, cid)
+    with engine.connect() as conn:
+        reads_after = conn.execute(
+            text("SELECT count(*) FROM audit_event WHERE action = 'activity.read_details'")
+        ).scalar()
+    assert reads_after == reads_before  # no details shown: nothing restricted read
     assert [r.summary for r in rows] == ["Called back", "Meeting"]
     assert all(r.details is None and r.attachment_name is None for r in rows)
     # Read-only staff see the timeline (not the restricted details) and change nothing.
