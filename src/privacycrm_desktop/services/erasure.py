@@ -114,6 +114,8 @@ class ErasurePreview:
     special_categories: int
     #: Active holds (reason, until): while there is one, the contact is kept.
     holds: tuple[tuple[str, dt.date], ...]
+    #: Logged interactions (calls, meetings...) with their attached files.
+    interactions: int = 0
 
     @property
     def blocked(self) -> bool:
@@ -550,6 +552,7 @@ class ErasureService:
                 disclosures=_count(session, Disclosure.contact_id, contact_id),
                 special_categories=_count(session, SpecialCategoryDatum.contact_id, contact_id),
                 holds=tuple(_active_holds(session, contact_id, self._clock.today())),
+                interactions=_count(session, Activity.contact_id, contact_id),
             )
 
     def erase(

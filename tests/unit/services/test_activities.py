@@ -285,3 +285,34 @@ def test_the_migration_adds_the_catalogue_fields_to_an_initialised_database(
     assert fields() == set()
     assert migrate(engine)
     assert fields() == {"activities", "activity_details"}
+
+
+def test_the_erasure_preview_counts_the_interactions_and_erasure_takes_them(
+    svc: Services, owner: Actor, engine: Engine
+) -> None:
+    from privacycrm_desktop.domain.erasure import ErasureReason
+
+    cid = _prospect(svc, owner)
+    for i in range(3):
+        svc.activities.add(
+            owner,
+            cid,
+            ActivityInput(
+                ActivityKind.LETTER,
+                f"letter {i}",
+                attachment=b"scan",
+                attachment_name="scan.pdf",
+                source=SourceInput(SourceKind.THIRD_PARTY, f"Qsource{i}", None),
+            ),
+        )
+    assert svc.erasure.preview(owner, cid).interactions == 3
+    svc.erasure.erase(owner, cid, ErasureReason.ERASURE_REQUEST)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM activity")).scalar() == 0
+        # The sources only the interactions used go with them.
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM source WHERE description LIKE 'Qsource%'")
+            ).scalar()
+            == 0
+        )
