@@ -111,23 +111,34 @@ def main() -> int:
     print(f"contact {busy}: {total:,} interactions")
     assert total == args.interactions
 
+    def page(**options: object) -> list[object]:
+        # As the card's list reads them: no details (the chosen one's come with ``one``).
+        return list(activities.timeline(actor, busy, with_details=False, **options))
+
     def open_card() -> object:
         card = contacts.card(actor, busy)
-        page = activities.timeline(actor, busy)
+        first = page()
         activities.count(actor, busy)
-        return card, page
+        return card, first
 
     open_card()  # warm-up, as the app has read the list first
     card_ms = [timed_ms(open_card)[0] for _ in range(20)]
-    page_ms = [timed_ms(lambda: activities.timeline(actor, busy))[0] for _ in range(20)]
+    alone_ms = [timed_ms(lambda: contacts.card(actor, busy))[0] for _ in range(20)]
+    page_ms = [timed_ms(page)[0] for _ in range(20)]
     print(
         f"card + first page + count: median {median(card_ms):.1f} ms, max {max(card_ms):.1f} ms;"
-        f" first page alone: median {median(page_ms):.1f} ms, max {max(page_ms):.1f} ms"
+        f" the card's data alone (before issue 22): median {median(alone_ms):.1f} ms, "
+        f"max {max(alone_ms):.1f} ms; first page alone: median {median(page_ms):.1f} ms, "
+        f"max {max(page_ms):.1f} ms"
     )
-    rare = [
-        timed_ms(lambda: activities.timeline(actor, busy, kinds={ActivityKind.VISIT}))[0]
-        for _ in range(5)
-    ]
+    audited = [timed_ms(lambda: activities.timeline(actor, busy))[0] for _ in range(5)]
+    chosen = page()[0]
+    one_ms = [timed_ms(lambda: activities.one(actor, chosen.id))[0] for _ in range(5)]
+    print(
+        f"with details (CLI, report; their reading audited, a write): median "
+        f"{median(audited):.1f} ms; one interaction in full: median {median(one_ms):.1f} ms"
+    )
+    rare = [timed_ms(lambda: page(kinds={ActivityKind.VISIT}))[0] for _ in range(5)]
     print(f"first page of the rarest kind (1 %): max {max(rare):.1f} ms")
     scroll: list[float] = []
     for start_at in (None, "middle"):
@@ -136,10 +147,10 @@ def main() -> int:
             middle = activities.timeline(actor, busy, limit=total // 2)
             after = middle[-1].cursor
         for _ in range(20):
-            ms, page = timed_ms(lambda a=after: activities.timeline(actor, busy, after=a))
-            assert isinstance(page, list)
-            assert page
-            after = page[-1].cursor
+            ms, rows = timed_ms(lambda a=after: page(after=a))
+            assert isinstance(rows, list)
+            assert rows
+            after = rows[-1].cursor
             scroll.append(ms)
     print(f"40 pages scrolled by cursor: median {median(scroll):.1f} ms, max {max(scroll):.1f} ms")
     add_ms, new_id = timed_ms(

@@ -249,9 +249,14 @@ class ActivityService:
         kinds: Collection[ActivityKind] | None = None,
         after: tuple[dt.datetime, int] | None = None,
         limit: int = PAGE,
+        with_details: bool = True,
     ) -> list[ActivityInfo]:
         """One page of a person's (or a company's) interactions, newest first: those older
         than *after* (a previous page's last ``cursor``), of *kinds* when given.
+
+        Details shown are a read of restricted data, on record (``activity.read_details``).
+        Without *with_details* (the card's list) they are not read at all (``details`` is
+        None, as for a role that may not see them): one interaction's come with ``one``.
 
         One range of the timeline index, read backwards: a page costs the same with ten
         or ten thousand interactions.
@@ -264,6 +269,8 @@ class ActivityService:
         summary_level, details_level = self.levels(actor)
         if summary_level is FieldAccess.HIDDEN:
             raise PermissionDenied
+        if not with_details:
+            details_level = FieldAccess.HIDDEN
         with self._uow() as uow:
             session = uow.session
             owner_column = Activity.contact_id if contact_id is not None else Activity.company_id
@@ -375,6 +382,32 @@ class ActivityService:
                 )
             )
         return result
+
+    def one(self, actor: Actor, activity_id: int) -> ActivityInfo:
+        """One interaction with its details as the role may see them (their reading on
+        record): what the card shows for the interaction chosen in its list.
+
+        Raises:
+            PermissionDenied: the role does not see interactions.
+            NotFound: no such interaction.
+        """
+        require(actor.role, Permission.VIEW_CONTACTS)
+        summary_level, details_level = self.levels(actor)
+        if summary_level is FieldAccess.HIDDEN:
+            raise PermissionDenied
+        with self._uow() as uow:
+            session = uow.session
+            owner = session.execute(
+                select(Activity.contact_id, Activity.company_id).where(Activity.id == activity_id)
+            ).first()
+            if owner is None:
+                raise NotFound
+            rows = self._rows(
+                session, [Activity.id == activity_id], 1, summary_level, details_level
+            )
+        if rows[0].details or rows[0].attachment_name:
+            self._audit_details(actor, owner[0], owner[1], 1)
+        return rows[0]
 
     def count(self, actor: Actor, contact_id: int) -> int:
         """How many interactions a person has (the timeline's heading)."""

@@ -89,11 +89,16 @@ def test_newest_first_a_page_at_a_time_and_by_kind(
     shown = _summaries(card)
     assert shown
     assert all(int(s.split()[1]) % 6 == 1 for s in shown)  # meetings only
-    # The line says when, what and who, in words; the details are the tooltip.
+    # The line says when, what and who, in words; the chosen one's details show below.
     first = timeline.model.index(0)
     assert "Meeting" in first.data()
     assert "owner" in first.data()
-    assert "d" in first.data(Qt.ItemDataRole.ToolTipRole)
+    assert timeline.detail.isHidden()
+    timeline.view.setCurrentIndex(first)
+    chosen = timeline.model.row_at(0)
+    assert chosen is not None
+    assert f"d{chosen.summary.split()[1]}" in timeline.detail.text()
+    assert not timeline.detail.isHidden()
 
 
 # The offscreen platform cannot raise a menu or grab the keyboard for it; it still works.
@@ -206,7 +211,10 @@ def test_an_office_desk_logs_without_the_details_of_others(
     card.show_contact(cid)
     assert card.timeline is not None
     assert card.timeline.may_log
-    assert "Qsecret" not in (card.timeline.model.index(0).data(Qt.ItemDataRole.ToolTipRole) or "")
+    for row in range(card.timeline.model.rowCount()):
+        card.timeline.view.setCurrentIndex(card.timeline.model.index(row))
+        assert "Met" in card.timeline.detail.text() or "Called" in card.timeline.detail.text()
+        assert "Qsecret" not in card.timeline.detail.text()
     dialog = card.timeline.dialog(ActivityKind.CALL)
     assert dialog is not None
     qtbot.addWidget(dialog)
@@ -267,6 +275,7 @@ def test_screenshots_of_the_timeline_and_the_log_dialog(
     timeline = window.card.timeline
     assert timeline is not None
     assert timeline.contact_id == cid
+    timeline.view.setCurrentIndex(timeline.model.index(0))  # its details below the list
     save(window, f"{language}-timeline", settle=True)
     dialog = timeline.dialog(ActivityKind.CALL)
     assert dialog is not None

@@ -316,3 +316,31 @@ def test_the_erasure_preview_counts_the_interactions_and_erasure_takes_them(
             ).scalar()
             == 0
         )
+
+
+def test_the_cards_list_reads_no_details_and_one_interaction_reads_them_on_record(
+    svc: Services, owner: Actor, engine: Engine
+) -> None:
+    cid = _prospect(svc, owner)
+    made = svc.activities.add(
+        owner, cid, ActivityInput(ActivityKind.MEETING, "Met", details="Qdetail", attachment=b"x")
+    )
+
+    def reads() -> int:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text("SELECT count(*) FROM audit_event WHERE action = 'activity.read_details'")
+                ).scalar()
+                or 0
+            )
+
+    before = reads()
+    listed = svc.activities.timeline(owner, cid, with_details=False)
+    assert (listed[0].details, listed[0].attachment_name) == (None, None)
+    assert reads() == before  # nothing restricted read, nothing written
+    full = svc.activities.one(owner, made)
+    assert (full.details, full.attachment_name) == ("Qdetail", "attachment")
+    assert reads() == before + 1
+    with pytest.raises(NotFound):
+        svc.activities.one(owner, made + 99)

@@ -47,6 +47,7 @@ from privacycrm_desktop.domain.activities import (
     read_eml,
 )
 from privacycrm_desktop.domain.errors import DomainError
+from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS
 from privacycrm_desktop.domain.special_categories import SpecialCategoryUnconfirmed
 from privacycrm_desktop.i18n import N_, _, describe_error, format_number, local_moment
 from privacycrm_desktop.services.activities import PAGE, ActivityInfo, ActivityService
@@ -154,11 +155,31 @@ def _line(row: ActivityInfo) -> str:
 
 
 def _tooltip(row: ActivityInfo) -> str:
+    return f"<b>{escape(row.summary)}</b>"
+
+
+def _detail_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("timeline_detail")
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+def _detail_html(row: ActivityInfo) -> str:
+    """One interaction in full: summary, details, the attached file, where it came from."""
     parts = [f"<b>{escape(row.summary)}</b>"]
     if row.details:
         parts.append(escape(row.details).replace("\n", "<br>"))
     if row.attachment_name:
         parts.append(escape(_("Attached file: {name}").format(name=row.attachment_name)))
+    if row.source_kind is not None:
+        source = _("Source: {kind}, {description}").format(
+            kind=_(SOURCE_KIND_LABELS[row.source_kind]), description=row.source
+        )
+        parts.append(f"<small>{escape(source)}</small>")
     return "<br>".join(parts)
 
 
@@ -199,7 +220,7 @@ class TimelineWidget(QWidget):
         self.view = QListView()
         self.view.setObjectName("timeline_list")
         self.view.setModel(self.model)
-        self.view.setWordWrap(False)  # two lines each; the whole text is the tooltip
+        self.view.setWordWrap(False)  # two lines each; the chosen one's whole text below
         self.view.setAlternatingRowColors(True)
         self.view.setUniformItemSizes(True)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -215,6 +236,13 @@ class TimelineWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
+        #: The chosen interaction in full: its details read (and their reading audited)
+        #: only when it is chosen, not for every line of the list.
+        self.detail = _detail_label()
+        layout.addWidget(self.detail)
+        self.view.selectionModel().currentChanged.connect(
+            lambda current, _old: self.choose(current)
+        )
         self.setVisible(self.visible_to_role)
         self.show_contact(None)
 
@@ -242,8 +270,25 @@ class TimelineWidget(QWidget):
         self.shortcut.setEnabled(self.contact_id is not None and self.may_log)
         self.reload()
 
+    def choose(self, index: QModelIndex) -> None:
+        """Show the interaction on *index* in full below the list."""
+        row = self.model.row_at(index.row()) if index.isValid() else None
+        if row is None:
+            self.detail.setText("")
+            self.detail.hide()
+            return
+        try:
+            full = self._activities.one(self._actor, row.id)
+        except DomainError as exc:
+            self.detail.setText(escape(describe_error(exc)))
+        else:
+            self.detail.setText(_detail_html(full))
+        self.detail.show()
+
     def reload(self) -> None:
         """Read the first page again (after a change, or another kind chosen)."""
+        self.detail.setText("")
+        self.detail.hide()
         cid = self.contact_id
         if cid is None:
             self.model.reset(None)
@@ -253,7 +298,9 @@ class TimelineWidget(QWidget):
         kinds = {ActivityKind(chosen)} if chosen else None
 
         def load(after: tuple[dt.datetime, int] | None) -> list[ActivityInfo]:
-            return self._activities.timeline(self._actor, cid, kinds=kinds, after=after)
+            return self._activities.timeline(
+                self._actor, cid, kinds=kinds, after=after, with_details=False
+            )
 
         try:
             self.model.reset(load)
