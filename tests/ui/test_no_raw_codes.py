@@ -35,6 +35,7 @@ from pytestqt.qtbot import QtBot
 
 import privacycrm_desktop.ui as ui_package
 from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.activities import ActivityInput, ActivityKind
 from privacycrm_desktop.domain.audit_actions import (
     ENTITY_LABELS,
     INTERNAL_RECIPIENT,
@@ -103,6 +104,12 @@ class Office:
             ),
             CARD,
             special_confirmed=True,
+        )
+        # An interaction on her timeline (the main window's card shows it).
+        services.activities.add(
+            owner,
+            self.zoe,
+            ActivityInput(ActivityKind.VISIT, "Showroom", details="Liked the blue model"),
         )
         auth = services.auth
         auth.add_user(owner, "petra", GOOD, Role.PRIVACY_OFFICER)
@@ -175,6 +182,7 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
     from privacycrm_desktop.ui.consent.marketing_dialog import MarketingListDialog
     from privacycrm_desktop.ui.consent.purposes_dialog import PurposesDialog
     from privacycrm_desktop.ui.consent.statement_dialog import StatementDialog
+    from privacycrm_desktop.ui.contacts.activity_dialog import LogActivityDialog
     from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
     from privacycrm_desktop.ui.duplicates.merge_dialog import MergeDialog
     from privacycrm_desktop.ui.duplicates.review_dialog import DuplicateReviewDialog
@@ -296,6 +304,11 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         "PurposesDialog": lambda o: PurposesDialog(o.services.statements, o.owner),
         "StatementDialog": lambda o: StatementDialog(o.services.statements, o.owner),
         "ContactEditorDialog": editor,
+        "LogActivityDialog": lambda o: LogActivityDialog(
+            lambda data: o.services.activities.add(o.owner, o.zoe, data),
+            ActivityKind.MEETING,
+            o.services.activities.now(),
+        ),
         "MainWindow": main_window,
         "NewRequestDialog": new_request,
         "LetterDialog": lambda o: LetterDialog(o.services, o.owner, o.request_info()),

@@ -185,6 +185,17 @@ def _link_company(desk: Desk) -> QWidget:
     )
 
 
+def _log_activity(desk: Desk) -> QWidget:
+    from privacycrm_desktop.domain.activities import ActivityKind
+    from privacycrm_desktop.ui.contacts.activity_dialog import LogActivityDialog
+
+    return LogActivityDialog(
+        lambda data: desk.services.activities.add(desk.owner, desk.contact_id, data),
+        ActivityKind.CALL,
+        desk.services.activities.now(),
+    )
+
+
 def _factories() -> dict[str, Callable[[Desk], QWidget]]:
     """How to make each window class (by its qualified name) on a desk."""
 
@@ -229,6 +240,7 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
             ),
             ("privacycrm_desktop.ui.contacts.conflict_dialog.ConflictDialog", _conflict),
             ("privacycrm_desktop.ui.contacts.contact_editor.ContactEditorDialog", _editor),
+            ("privacycrm_desktop.ui.contacts.activity_dialog.LogActivityDialog", _log_activity),
             ("privacycrm_desktop.ui.main_window.MainWindow", _main_window),
             ("privacycrm_desktop.ui.requests.access_report_dialog.AccessReportDialog", _report),
             simple("companies.companies_window.CompaniesDialog", services, owner),

@@ -15,6 +15,7 @@ import argparse
 from collections.abc import Callable
 
 from privacycrm_desktop.cli import (
+    activities,
     audit,
     backup,
     companies,
@@ -50,6 +51,7 @@ GROUPS: tuple[Callable[[Subparsers, Parents], None], ...] = (
     tags.register,  # tag add|remove|list|rename|colour|merge|delete
     fields.register,  # field define|list
     duplicates.register,  # duplicates find|merge|undo|merges
+    activities.register,  # activity add|list|delete
     marketing.register,  # consent record, unsubscribe, marketing list
     requests.register,  # request add|list, export-report
     retention.register,  # cleanup, erase, reconfirm-months

@@ -18,6 +18,10 @@ class AuditAction(StrEnum):
     """What an audit event records."""
 
     ACCESS_SET = "access.set"
+    ACTIVITY_ADD = "activity.add"
+    ACTIVITY_ATTACHMENT_OPEN = "activity.attachment_open"
+    ACTIVITY_DELETE = "activity.delete"
+    ACTIVITY_READ_DETAILS = "activity.read_details"
     AUDIT_EXPORT = "audit.export"
     AUDIT_OUTSIDE_WRITES_REVIEWED = "audit.outside_writes_reviewed"
     BACKUP_CREATE = "backup.create"
@@ -108,6 +112,10 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.CLEANUP_KEEP: N_("Kept by the cleanup"),
     AuditAction.CLEANUP_ASK_CONSENT: N_("Consent asked again by the cleanup"),
     AuditAction.CLEANUP_REPORT: N_("Cleanup report made"),
+    AuditAction.ACTIVITY_ADD: N_("Interaction logged"),
+    AuditAction.ACTIVITY_ATTACHMENT_OPEN: N_("Interaction's attached file opened"),
+    AuditAction.ACTIVITY_DELETE: N_("Interaction deleted"),
+    AuditAction.ACTIVITY_READ_DETAILS: N_("Interaction details read"),
     AuditAction.CONSENT_EVIDENCE_OPEN: N_("Consent evidence opened"),
     AuditAction.CONSENT_RECORD: N_("Consent recorded"),
     AuditAction.CONSENT_UNSUBSCRIBE_ALL: N_("Unsubscribed from everything"),

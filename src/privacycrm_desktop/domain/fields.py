@@ -259,6 +259,25 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         exported=True,
         category="identity",
     ),
+    # Interactions (their own table): kind, date and summary of each call, meeting, e-mail,
+    # letter, visit or note; their details and attached files are guarded more closely, so
+    # the owner can let a desk log a call without reading the notes of others.
+    FieldSpec(
+        "activities",
+        N_("Interactions"),
+        Sensitivity.NORMAL,
+        (_CRM, _PROSPECTS),
+        needs_source=False,
+        value=ValueKind.SEPARATE,
+    ),
+    FieldSpec(
+        "activity_details",
+        N_("Interaction details and attachments"),
+        Sensitivity.RESTRICTED,
+        (_CRM, _PROSPECTS),
+        needs_source=False,
+        value=ValueKind.SEPARATE,
+    ),
 )
 
 FIELDS_BY_NAME = {spec.name: spec for spec in FIELD_CATALOGUE}

@@ -16,7 +16,9 @@ Each purpose keeps the contact for its retention period after its trigger:
 - end of the relationship: the relationship end date; a customer without one is still a
   customer (kept open-ended); a former customer without one counts from the last
   interaction, or else from collection;
-- last interaction: the later of the last interaction and the collection date;
+- last interaction: the latest of the last interaction typed on the contact, the newest
+  interaction logged on its timeline (a call, a meeting, an e-mail...) and the collection
+  date;
 - collection: the date the contact was first recorded;
 - withdrawal of consent: the date of the withdrawal. While consent lasts the contact is
   kept until the consent is due for re-confirmation: ``reconfirm_months`` (a setting,
@@ -126,6 +128,8 @@ class RetentionFacts:
     relationship_start: dt.date | None = None
     relationship_end: dt.date | None = None
     last_interaction: dt.date | None = None
+    #: The date of the newest interaction on the contact's timeline.
+    last_activity: dt.date | None = None
     marketing: tuple[MarketingPermission, ...] = ()
     holds: tuple[Hold, ...] = ()
 
@@ -161,7 +165,9 @@ def trigger_date(
     facts: RetentionFacts, trigger: RetentionTrigger, purpose_code: str = ""
 ) -> dt.date | None:
     """The date *trigger* happened for the contact, or None while it has not (open-ended)."""
-    last_contact = max(filter(None, (facts.last_interaction, facts.collected_on)))
+    last_contact = max(
+        filter(None, (facts.last_interaction, facts.last_activity, facts.collected_on))
+    )
     if trigger is RetentionTrigger.RELATIONSHIP_END:
         if facts.relationship_end is None and facts.relationship is Relationship.CUSTOMER:
             return None

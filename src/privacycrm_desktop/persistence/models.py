@@ -545,14 +545,15 @@ PERSONAL_COLUMNS: dict[str, str] = {
     "contact_phone.number": "phones",
     "special_category_datum.value": "special_categories",
     "special_category_datum.category": "special_categories",
-    # Companies (persistence/company_models.py): a person's link to one is the person's
-    # data; the company's own values are a legal entity's, guarded by the organisation's
-    # row of the matrix (services/companies.py).
+    # A person's company links (company_models.py; the company's values: services/companies).
     "company_link.company_id": "company_links",
     "company_link.function": "company_links",
     "company_link.department": "company_links",
     "company_link.started_on": "company_links",
     "company_link.ended_on": "company_links",
+    # Interactions (activity_models.py): kind, date, summary; details and attachment restricted.
+    **{f"activity.{c}": "activities" for c in ("kind", "occurred_at", "summary")},
+    **{f"activity.{c}": "activity_details" for c in ("details", "attachment", "attachment_name")},
 }
 
 

@@ -48,6 +48,7 @@ from privacycrm_desktop.i18n import (
 )
 from privacycrm_desktop.persistence.models import Purpose, RequestContact, RightsRequest, Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.access_report_activities import activity_data
 from privacycrm_desktop.services.access_report_tags import tag_data
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.backup import backup_max_age_days
@@ -361,10 +362,13 @@ class AccessReportService:
                         "source": None,
                     }
                 )
-            merges = (self._uow, lang)  # tags since put on; copies kept of merges
+            # The contact's tags (since put on), the copies kept of merges and the
+            # interactions (kind, date, summary).
+            merges = (self._uow, lang)
             tag_items, tag_entries = tag_data(detail, source, others, FROM_SUBJECT, merges)
-            data_items += tag_items
-            document_data += tag_entries
+            more = activity_data(self._uow, self._clock, actor, detail.id, lang, source, others)
+            data_items += tag_items + more[0]
+            document_data += tag_entries + more[1]
             record_consents = []
             for c in consents[detail.id]:
                 record_consents.append(_report_consent(c))

@@ -14,10 +14,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, require
+from privacycrm_desktop.domain.activities import ActivityKind
 from privacycrm_desktop.domain.erasure import ErasureReason, HoldKeepsContact
 from privacycrm_desktop.domain.errors import FieldProblem, NotFound, ValidationFailed
+from privacycrm_desktop.domain.purposes import RetentionTrigger
 from privacycrm_desktop.domain.retention import (
     ASK_CONSENT_DAYS,
     KEEP_MONTHS,
@@ -30,6 +33,7 @@ from privacycrm_desktop.domain.retention import (
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.models import Contact, Purpose, RetentionHold
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.activities import last_interactions
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
@@ -38,6 +42,7 @@ from privacycrm_desktop.services.retention import (
     expired_query,
     expired_summary_query,
     recompute,
+    stored_rules,
 )
 
 #: Contacts read per step of the apply loop (their ids; each is then its own transaction).
@@ -65,6 +70,11 @@ class ReviewRow:
     reason: str
     label: str
     action: CleanupAction
+    #: When the deciding purpose counts from the last interaction: its date (the newest
+    #: logged interaction, a date typed on the contact, else when it was collected) and,
+    #: when a logged interaction decided it, its kind: "no interaction since ... (call)".
+    last_contact: dt.date | None = None
+    last_kind: ActivityKind | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,31 @@ class CleanupOutcome:
     scrub_pending: bool = False
 
 
+def _last_contacts(
+    session: Session, page: list[tuple[int, dt.date | None, str]]
+) -> dict[int, tuple[dt.date, ActivityKind | None]]:
+    """For the page's contacts whose reason counts from the last interaction: its date
+    and, when a logged interaction is the latest, its kind."""
+    rules = stored_rules(session)
+    ids = [
+        cid
+        for cid, _until, reason in page
+        if reason in rules and rules[reason].trigger is RetentionTrigger.LAST_INTERACTION
+    ]
+    if not ids:
+        return {}
+    logged = last_interactions(session, ids)
+    result: dict[int, tuple[dt.date, ActivityKind | None]] = {}
+    for cid, typed, created in session.execute(
+        select(Contact.id, Contact.last_interaction, Contact.created_at).where(Contact.id.in_(ids))
+    ).tuples():
+        newest = logged.get(cid)
+        when = newest.occurred_at.date() if newest is not None else None
+        latest = max(filter(None, (typed, when, created.date())))
+        result[cid] = (latest, newest.kind if newest is not None and when == latest else None)
+    return result
+
+
 class CleanupService:
     """Scan, review and apply the cleanup of contacts past their keep-until date, and
     print the report."""
@@ -133,6 +168,7 @@ class CleanupService:
         with self._uow() as uow:
             session = uow.session
             page = list(session.execute(query).tuples())
+            since = _last_contacts(session, page)
             names = {
                 cid: f"{last}, {first}" if last and first else (last or first or org)
                 for cid, first, last, org in session.execute(
@@ -149,6 +185,7 @@ class CleanupService:
                 reason,
                 labels.get(reason, reason),
                 proposed_action(reason),
+                *since.get(cid, (None, None)),
             )
             for cid, until, reason in page
         ]

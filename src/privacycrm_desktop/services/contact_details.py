@@ -45,9 +45,12 @@ from privacycrm_desktop.services.dto import (
 
 #: Fields whose values carry their own source (provenance).
 SOURCED = frozenset(spec.name for spec in FIELD_CATALOGUE if spec.needs_source)
-#: Fields whose reading is audited.
+#: Fields whose reading is audited here. Interaction details are read (and their reading
+#: audited) by the timeline (services/activities.py), never with the contact.
 RESTRICTED = frozenset(
-    spec.name for spec in FIELD_CATALOGUE if spec.sensitivity is not Sensitivity.NORMAL
+    spec.name
+    for spec in FIELD_CATALOGUE
+    if spec.sensitivity is not Sensitivity.NORMAL and spec.name != "activity_details"
 )
 #: What a field not read at all stands in as (then blanked like any hidden value).
 _BLANK = ContactInput()

@@ -1,7 +1,8 @@
 """Erasure that truly erases, and anonymisation for statistics (rules 8, 9 and 17).
 
 One contact is one transaction: its rows (e-mails, phones, provenance, special categories,
-rectifications and request links go by cascade), the sources only it used, the personal
+interactions with their attached files, rectifications and request links go by cascade),
+the sources only it used, the personal
 parts of its consent events (the events stay, with purpose, channel, status and dates, for
 accountability; the disclosure rows keep recipient, purpose and dates), its search-index
 entry, import staging rows holding its values, a suppression entry when the person asked
@@ -68,6 +69,7 @@ from privacycrm_desktop.domain.suppression import (
     stored_digest,
 )
 from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence.activity_models import Activity
 from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
 from privacycrm_desktop.persistence.custom_field_models import CustomValue
 from privacycrm_desktop.persistence.database import checkpoint
@@ -114,6 +116,8 @@ class ErasurePreview:
     special_categories: int
     #: Active holds (reason, until): while there is one, the contact is kept.
     holds: tuple[tuple[str, dt.date], ...]
+    #: Logged interactions (calls, meetings...) with their attached files.
+    interactions: int = 0
 
     @property
     def blocked(self) -> bool:
@@ -159,6 +163,7 @@ def _source_ids(session: Session, contact: Contact) -> set[int]:
         CompanyLink,
         ContactTag,
         CustomValue,
+        Activity,
     ):
         ids.update(
             session.scalars(
@@ -240,6 +245,7 @@ _SOURCES = union(
             CompanyLink,
             ContactTag,
             CustomValue,
+            Activity,
         )
     )
 )
@@ -290,6 +296,7 @@ _DELETE_SOURCE = delete(Source).where(
             CompanyLink,
             ContactTag,
             CustomValue,
+            Activity,
         )
     ),
 )
@@ -462,6 +469,7 @@ ERASURE_TABLES = (
     "field_provenance",
     "special_category_datum",
     "company_link",
+    "activity",
     "rectification",
     "request_contact",
     "retention_hold",
@@ -554,6 +562,7 @@ class ErasureService:
                 disclosures=_count(session, Disclosure.contact_id, contact_id),
                 special_categories=_count(session, SpecialCategoryDatum.contact_id, contact_id),
                 holds=tuple(_active_holds(session, contact_id, self._clock.today())),
+                interactions=_count(session, Activity.contact_id, contact_id),
             )
 
     def erase(

@@ -18,6 +18,7 @@ from privacycrm_desktop.services.clock import Clock, SystemClock
 if TYPE_CHECKING:
     from privacycrm_desktop.services.access import AccessService
     from privacycrm_desktop.services.access_report import AccessReportService
+    from privacycrm_desktop.services.activities import ActivityService
     from privacycrm_desktop.services.audit import AuditService
     from privacycrm_desktop.services.auth import AuthService
     from privacycrm_desktop.services.backup import BackupService
@@ -137,6 +138,12 @@ class Services:
         from privacycrm_desktop.services.consent import ConsentService
 
         return ConsentService(self.uow, self.clock, self.access)
+
+    @cached_property
+    def activities(self) -> ActivityService:
+        from privacycrm_desktop.services.activities import ActivityService
+
+        return ActivityService(self.uow, self.clock, self.access)
 
     @cached_property
     def tags(self) -> TagService:

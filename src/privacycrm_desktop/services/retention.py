@@ -3,7 +3,8 @@
 The date is computed by ``domain.retention`` and stored on the contact (``keep_until`` and
 ``keep_reason``), so the list, the warnings and the cleanup scan read an index instead of
 recomputing. It is recomputed in the transaction of every change it depends on: contact
-create/update, a consent event, a hold; ``recompute_all`` fills it for existing data.
+create/update, a consent event, a hold, an interaction logged or deleted;
+``recompute_all`` fills it for existing data.
 An open-ended date (kept while a purpose lasts) is stored as NULL with its reason; NULL
 with an empty reason means "not computed yet". The stored columns are written with Core
 updates: they are derived, so they do not bump
@@ -38,6 +39,7 @@ from privacycrm_desktop.domain.retention import (
     keep_until,
 )
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.activity_models import Activity
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
@@ -160,6 +162,16 @@ def load_facts(conn: Connection | Session, contact_ids: Sequence[int]) -> dict[i
     ).tuples():
         if cid is not None:
             events[cid].append((code, channel, status, at))
+    # The newest logged interaction per contact: the end of each one's timeline range.
+    last_activity = {
+        cid: at.date()
+        for cid, at in conn.execute(
+            select(Activity.contact_id, func.max(Activity.occurred_at))
+            .where(Activity.contact_id.between(low, high))
+            .group_by(Activity.contact_id)
+        ).tuples()
+        if cid is not None and at is not None
+    }
     holds: dict[int, list[Hold]] = defaultdict(list)
     for cid, reason, until in conn.execute(
         select(RetentionHold.contact_id, RetentionHold.reason, RetentionHold.until).where(
@@ -177,6 +189,7 @@ def load_facts(conn: Connection | Session, contact_ids: Sequence[int]) -> dict[i
             relationship_start=start,
             relationship_end=end,
             last_interaction=last,
+            last_activity=last_activity.get(cid),
             marketing=_permissions(events.get(cid, ())),
             holds=tuple(holds.get(cid, ())),
         )

@@ -3,6 +3,7 @@
 from alembic import context
 
 from privacycrm_desktop.persistence import (  # noqa: F401 (their tables)
+    activity_models,
     company_models,
     custom_field_models,
     merge_models,

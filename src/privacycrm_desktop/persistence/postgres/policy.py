@@ -285,6 +285,15 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": _MERGE,
         "DELETE": _MERGE,
     },
+    # Interactions: whoever edits contacts logs, corrects and deletes them (the matrix
+    # narrows the columns: details and attachments are restricted, and the INSERT guard
+    # asks for UPDATE on a column written); they go with an erasure.
+    "activity": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.EDIT_CONTACTS, _P.IMPORT}),
+        "UPDATE": frozenset({_P.EDIT_CONTACTS, _P.IMPORT}),
+        "DELETE": frozenset({_P.EDIT_CONTACTS}) | _CONTACT_REMOVE,
+    },
     "contact_count": {"SELECT": _CONTACT_READ},
     "keep_until_count": {"SELECT": _CONTACT_READ},
     "consent_event": {

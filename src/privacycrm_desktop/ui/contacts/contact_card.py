@@ -4,23 +4,27 @@ It shows what ``ContactService.card`` returns, read in one unit of work per sele
 name and organisation, the companies the person works (or worked) at with their function
 and department (a company's name opens its card), the tags as coloured chips, the e-mail
 addresses (mailto:) and phone numbers (tel:) with where each came from, the consent per
-purpose and channel in a sentence each, the keep-until date and why, and the open
-requests. A field hidden from the role is not on the card at all; a masked one shows
-masked, without a link. No ORM object stays on the widget: only the frozen card (and
-only until the next selection).
+purpose and channel in a sentence each, the keep-until date and why, the open requests,
+and the interactions (``timeline``; an e-mail file dropped on the card is logged there).
+A field hidden from the role is not on the card at all; a masked one shows masked,
+without a link. No ORM object stays on the widget: only the frozen card (and only until
+the next selection).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices
+from PySide6.QtGui import QColor, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QGridLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -33,6 +37,7 @@ from privacycrm_desktop.domain.normalize import DEFAULT_REGION, phone_display
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.domain.retention import OPEN_ENDED, REASON_LABELS
 from privacycrm_desktop.i18n import N_, _, current_language, describe_error, describe_explanation
+from privacycrm_desktop.services.activities import ActivityService
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.custom_fields import display_value
 from privacycrm_desktop.services.dto import (
@@ -46,6 +51,7 @@ from privacycrm_desktop.services.dto import (
 from privacycrm_desktop.services.requests import REQUEST_KIND_LABELS
 from privacycrm_desktop.services.tags import TagInfo
 from privacycrm_desktop.ui.common.date_fields import format_date
+from privacycrm_desktop.ui.contacts.timeline import MAIL_SUFFIXES, TimelineWidget
 
 #: The card's actions, in the order of their buttons: (name, label, permission needed).
 ACTIONS: tuple[tuple[str, str, Permission], ...] = (
@@ -84,6 +90,7 @@ class ContactCardWidget(QScrollArea):
         home_country: str = DEFAULT_REGION,
         parent: QWidget | None = None,
         available: Callable[[str], bool] | None = None,
+        activities: ActivityService | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("contact_card")
@@ -128,7 +135,12 @@ class ContactCardWidget(QScrollArea):
         self._layout.addWidget(self.title)
         self._layout.addWidget(self.title_source)
         self._layout.addLayout(self._grid)
-        self._layout.addWidget(self.body, 1)
+        #: The body and the interactions: one above the other beside the list, side by
+        #: side below it (``arrange_content``).
+        self._content = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self._content.addWidget(self.body)
+        self._layout.addLayout(self._content, 1)
+        self.timeline = self._add_timeline(activities, inner)
         self.setWidget(inner)
         self.show_nothing()
 
@@ -146,12 +158,35 @@ class ContactCardWidget(QScrollArea):
         body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         return body
 
+    def _add_timeline(
+        self, activities: ActivityService | None, inner: QWidget
+    ) -> TimelineWidget | None:
+        """The interactions below the body (their service given); e-mail files may then be
+        dropped on the card by a role that logs them."""
+        if activities is None:
+            self._content.addStretch(1)
+            return None
+        timeline = TimelineWidget(activities, self._actor, inner)
+        timeline.changed.connect(self._refresh_body)
+        self._content.addWidget(timeline, 1)
+        self.setAcceptDrops(timeline.may_log)
+        return timeline
+
     def arrange_buttons(self, per_row: int) -> None:
         """Lay the buttons out *per_row* to a row (all in one below the list)."""
         for button in self.buttons.values():
             self._grid.removeWidget(button)
         for position, button in enumerate(self.buttons.values()):
             self._grid.addWidget(button, position // per_row, position % per_row)
+
+    def arrange_content(self, beside_list: bool) -> None:
+        """The interactions under the card's text on a card beside the list; beside its
+        text on a card below the list (wide and low: at 1024 x 600 they stay in sight)."""
+        direction = QBoxLayout.Direction.TopToBottom
+        if not beside_list and self.timeline is not None:
+            direction = QBoxLayout.Direction.LeftToRight
+        self._content.setDirection(direction)
+        self._content.setStretch(0, 0 if beside_list else 1)
 
     # -- what the card shows ----------------------------------------------------------
 
@@ -166,6 +201,8 @@ class ContactCardWidget(QScrollArea):
         self.body.setText(escape(text if text is not None else _("Select a contact.")))
         for button in self.buttons.values():
             button.setEnabled(False)
+        if self.timeline is not None:
+            self.timeline.show_contact(None)
 
     def show_contact(self, contact_id: int | None) -> None:
         """Read *contact_id*'s card through the service (one unit of work) and show it."""
@@ -190,6 +227,60 @@ class ContactCardWidget(QScrollArea):
         self.body.setText(self._html(card))
         for button in self.buttons.values():
             button.setEnabled(True)
+        if self.timeline is not None:
+            self.timeline.show_contact(contact_id)
+
+    def _refresh_body(self) -> None:
+        """After an interaction was logged: the keep-until date may have moved."""
+        if self.contact_id is None:
+            return
+        try:
+            self.card = self._contacts.card(self._actor, self.contact_id)
+        except DomainError:
+            return
+        self.body.setText(self._html(self.card))
+
+    # -- an e-mail file dropped on the card -------------------------------------------
+
+    @staticmethod
+    def _dropped_files(event: QDragEnterEvent | QDropEvent) -> list[Path]:
+        data = event.mimeData()
+        if not data.hasUrls():
+            return []
+        return [Path(url.toLocalFile()) for url in data.urls() if url.isLocalFile()]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        files = self._dropped_files(event)
+        mails = [f for f in files if f.suffix.lower() in (*MAIL_SUFFIXES, ".msg")]
+        if self.timeline is not None and self.timeline.contact_id is not None and mails:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self.timeline is None or self.timeline.contact_id is None:
+            event.ignore()
+            return
+        files = self._dropped_files(event)
+        logged = 0
+        for path in files:
+            suffix = path.suffix.lower()
+            if suffix in MAIL_SUFFIXES:
+                logged += int(self.timeline.log_mail_file(path))
+            elif suffix == ".msg":
+                # No maintained library reads Outlook's format among our dependencies.
+                QMessageBox.information(
+                    self,
+                    _("PrivacyCRM"),
+                    _(
+                        "Outlook .msg files cannot be read. Save the message as .eml "
+                        "(File, Save as) and drop that file here."
+                    ),
+                )
+        if logged:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
 
     def _link(self, link: str) -> None:
         """A company's name opens its card; mailto: and tel: go to the system."""

@@ -149,6 +149,7 @@ class WorkspaceMixin(_Base):
             self._actor,
             self.home_country,
             available=self._card_action_available,
+            activities=self._services.activities,
         )
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main_splitter")
@@ -226,6 +227,8 @@ class WorkspaceMixin(_Base):
         if self.tag_filter is not None:
             widgets.append(self.tag_label)
         widgets += [*self.card.buttons.values(), self.selection_banner.clear_button]
+        if self.card.timeline is not None:
+            widgets.append(self.card.timeline.log_button)
         assign_mnemonics(widgets, [m for m in menus if m])
 
     def _taken_letters(self) -> list[str]:
@@ -234,6 +237,8 @@ class WorkspaceMixin(_Base):
         texts += [self.search_label.text(), self.view_label.text(), self.tag_label.text()]
         texts += [button.text() for button in self.card.buttons.values()]
         texts.append(self.selection_banner.clear_button.text())
+        if self.card.timeline is not None:
+            texts.append(self.card.timeline.log_button.text())
         return [m for m in (mnemonic_of(t) for t in texts) if m]
 
     # -- views and the search -----------------------------------------------------------
@@ -473,6 +478,7 @@ class WorkspaceMixin(_Base):
             return
         beside = wanted == Qt.Orientation.Horizontal
         self.card.arrange_buttons(3 if beside else len(self.card.buttons) or 1)
+        self.card.arrange_content(beside)
         if self._settings is not None:
             self._settings.set_state(self._splitter_key(), self.splitter.saveState())
         self.splitter.setOrientation(wanted)

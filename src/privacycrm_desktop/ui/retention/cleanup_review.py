@@ -30,6 +30,11 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from privacycrm_desktop.domain.activities import (
+    ACTIVITY_KIND_WORDS,
+    NO_INTERACTION_SINCE,
+    NO_INTERACTION_SINCE_TYPED,
+)
 from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAction, Selection
 from privacycrm_desktop.i18n import N_, _, format_number, ngettext
 from privacycrm_desktop.services.cleanup import CleanupPlan, ReviewRow
@@ -137,7 +142,7 @@ class ReviewTableModel(QAbstractTableModel):
         shown: dict[ReviewColumn, Callable[[], str]] = {
             ReviewColumn.NAME: lambda: row.name or f"#{row.contact_id}",
             ReviewColumn.KEEP_UNTIL: lambda: format_date(row.keep_until),
-            ReviewColumn.REASON: lambda: _(row.label),
+            ReviewColumn.REASON: lambda: _why(row),
             ReviewColumn.ACTION: lambda: _(CLEANUP_ACTION_LABELS[self.action_of(row)]),
         }
         return shown[column]()
@@ -319,3 +324,17 @@ class ReviewPage(QWizardPage):
             return False
         self._state.plan = self.model.plan(self.keep_reason.text())
         return True
+
+
+def _why(row: ReviewRow) -> str:
+    """The reason, and for a rule counting from the last interaction when that was:
+    "Prospect follow-up: no interaction since 04/05/2026 (meeting)"."""
+    if row.last_contact is None:
+        return _(row.label)
+    if row.last_kind is None:
+        since = _(NO_INTERACTION_SINCE_TYPED).format(date=format_date(row.last_contact))
+    else:
+        since = _(NO_INTERACTION_SINCE).format(
+            date=format_date(row.last_contact), kind=_(ACTIVITY_KIND_WORDS[row.last_kind])
+        )
+    return _("{reason}: {why}").format(reason=_(row.label), why=since)

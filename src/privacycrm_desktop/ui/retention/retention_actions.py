@@ -65,6 +65,11 @@ class ErasePreviewDialog(QDialog):
                 "{n} special-category values",
                 preview.special_categories,
             ).format(n=preview.special_categories),
+            ngettext(
+                "{n} interaction with its attached file",
+                "{n} interactions with their attached files",
+                preview.interactions,
+            ).format(n=preview.interactions),
             _("its entries in the search index and in imports under review"),
         ]
         stays = [
