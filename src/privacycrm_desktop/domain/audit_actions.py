@@ -77,6 +77,10 @@ class AuditAction(StrEnum):
     TAG_RECOLOUR = "tag.recolour"
     TAG_RENAME = "tag.rename"
     TAG_UNASSIGN = "tag.unassign"
+    TASK_ADD = "task.add"
+    TASK_DONE = "task.done"
+    TASK_REASSIGN = "task.reassign"
+    TASK_REOPEN = "task.reopen"
     TRANSFER_REFUSED = "transfer.refused"
     USER_ADD = "user.add"
     USER_DEACTIVATE = "user.deactivate"
@@ -149,6 +153,10 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.TAG_RECOLOUR: N_("Tag's colour changed"),
     AuditAction.TAG_RENAME: N_("Tag renamed"),
     AuditAction.TAG_UNASSIGN: N_("Tag taken off contacts"),
+    AuditAction.TASK_ADD: N_("Task added"),
+    AuditAction.TASK_DONE: N_("Task done"),
+    AuditAction.TASK_REASSIGN: N_("Task handed to another user"),
+    AuditAction.TASK_REOPEN: N_("Task opened again"),
     AuditAction.TRANSFER_REFUSED: N_("Transfer refused"),
     AuditAction.USER_ADD: N_("User added"),
     AuditAction.USER_DEACTIVATE: N_("User deactivated"),
@@ -180,6 +188,7 @@ ENTITY_LABELS: dict[str, str] = {
     "role_field_access": N_("Field access"),
     "setting": N_("Setting"),
     "tag": N_("Tag no. {id}"),
+    "task": N_("Task no. {id}"),
 }
 #: A record of a kind the list above does not name.
 OTHER_ENTITY = N_("Record no. {id}")
@@ -228,6 +237,8 @@ DETAIL_LABELS: dict[str, str] = {
     "hold": N_("hold"),
     "kind": N_("kind"),
     "language": N_("language"),
+    "linked": N_("linked to"),
+    "origin": N_("origin"),
     "letter": N_("letter"),
     "max_age_days": N_("keep backups (days)"),
     "minutes": N_("minutes"),

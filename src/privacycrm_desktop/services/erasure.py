@@ -445,6 +445,7 @@ ERASURE_TABLES = (
     "contact_email",
     "contact_phone",
     "contact_tag",
+    "task",
     "contact_fts",
     "source",
     "consent_event",

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
-from privacycrm_desktop.persistence import company_models  # noqa: F401 (its tables)
+from privacycrm_desktop.persistence import company_models, task_models  # noqa: F401 (tables)
 from privacycrm_desktop.persistence import migrate as migrate_module
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import (
@@ -75,6 +75,7 @@ def test_every_personal_column_is_in_the_field_catalogue() -> None:
         "special_category_datum",
         "company_link",
         "contact_tag",
+        "task",
     }
     bookkeeping = {
         "id",
@@ -92,6 +93,14 @@ def test_every_personal_column_is_in_the_field_catalogue() -> None:
         "keep_until",
         "keep_reason",
         "consent_event_id",
+        # A task's own bookkeeping: its time, people, links and state.
+        "due_on",
+        "due_time",
+        "assignee_id",
+        "company_id",
+        "origin",
+        "done_at",
+        "done_by",
     }
     for table in Base.metadata.sorted_tables:
         if table.name not in personal_tables:

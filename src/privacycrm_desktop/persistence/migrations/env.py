@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from privacycrm_desktop.persistence import company_models  # noqa: F401 (its tables)
+from privacycrm_desktop.persistence import company_models, task_models  # noqa: F401 (tables)
 from privacycrm_desktop.persistence.models import Base
 
 connection = context.config.attributes["connection"]
