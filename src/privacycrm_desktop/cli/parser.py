@@ -27,6 +27,7 @@ from privacycrm_desktop.cli import (
     setup,
     storage,
     tags,
+    tasks,
     users,
 )
 from privacycrm_desktop.cli.options import (
@@ -46,6 +47,7 @@ GROUPS: tuple[Callable[[Subparsers, Parents], None], ...] = (
     contacts.register,  # contacts list|show|add
     companies.register,  # company add|list|show|link
     tags.register,  # tag add|remove|list|rename|colour|merge|delete
+    tasks.register,  # task add|list|done|assign|my-day
     marketing.register,  # consent record, unsubscribe, marketing list
     requests.register,  # request add|list, export-report
     retention.register,  # cleanup, erase, reconfirm-months
