@@ -49,6 +49,7 @@ from privacycrm_desktop.i18n import (
 from privacycrm_desktop.persistence.models import Purpose, RequestContact, RightsRequest, Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access_report_tags import tag_data
+from privacycrm_desktop.services.access_report_tasks import task_data
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.backup import backup_max_age_days
 from privacycrm_desktop.services.clock import Clock
@@ -360,10 +361,11 @@ class AccessReportService:
                         "source": None,
                     }
                 )
-            # The contact's tags: since the day each was put on (or its file's date).
-            tag_items, tag_entries = tag_data(detail, source, others, FROM_SUBJECT)
-            data_items += tag_items
-            document_data += tag_entries
+            # The contact's tags (since the day each was put on) and the tasks about them.
+            tags = tag_data(detail, source, others, FROM_SUBJECT)
+            tasks = task_data(self._uow, self._contacts.field_access(actor), detail)
+            data_items += tags[0] + tasks[0]
+            document_data += tags[1] + tasks[1]
             record_consents = []
             for c in consents[detail.id]:
                 record_consents.append(_report_consent(c))
