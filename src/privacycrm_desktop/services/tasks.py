@@ -201,7 +201,7 @@ class TaskService:
             assignee = self._active_user(session, user_id)
             if row.assignee_id != assignee:
                 row.assignee_id = assignee
-                self._audit(session, actor, "task.reassign", task_id, f"to={assignee}")
+                self._audit(session, actor, "task.reassign", task_id)
 
     # -- reading ----------------------------------------------------------------------
 
