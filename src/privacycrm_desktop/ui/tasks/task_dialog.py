@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QTimeEdit,
@@ -78,7 +79,9 @@ class TaskDialog(QDialog):
         form = QFormLayout()
         form.addRow(_("&Task:"), self.title)
         form.addRow(_("&Details:"), self.details)
-        form.addRow(_("D&ue:"), when)
+        due_label = QLabel(_("D&ue:"))
+        due_label.setBuddy(self.due)
+        form.addRow(due_label, when)
         form.addRow(_("&Assigned to:"), self.assignee)
         if about:
             form.addRow(_("About:"), self.about)
