@@ -43,7 +43,7 @@ ACTIONS: tuple[tuple[str, str, Permission], ...] = (
     ("unsubscribe", N_("&Unsubscribe..."), Permission.RECORD_CONSENT),
     ("erase", N_("E&rase..."), Permission.ERASE),
     ("export", N_("E&xport..."), Permission.EXPORT),
-    ("task", N_("New &task..."), Permission.EDIT_CONTACTS),
+    ("task", N_("Ne&w task..."), Permission.EDIT_CONTACTS),
 )
 _READABLE = (FieldAccess.READ.value, FieldAccess.WRITE.value)
 
