@@ -37,7 +37,7 @@ from privacycrm_desktop.services.requests import request_reference
 from privacycrm_desktop.services.tasks import name_of, task_infos
 
 #: The most lines of each kind "My day" lists (the counts cover the rest).
-TASK_CAP = 300
+TASK_CAP = 100
 REQUEST_CAP = 100
 RECONSENT_CAP = 50
 
@@ -148,6 +148,36 @@ def _group_counts(
             counts[(kind, group)] = int(number)
 
 
+#: The order of a user's open tasks: the order of ``ix_task_open`` after its equalities.
+DUE_ORDER = (Task.due_on, Task.due_time, Task.id)
+
+
+def open_tasks_until(user_id: int, until: dt.date) -> list[Any]:
+    """The conditions of a user's open tasks due by *until*: one range of ``ix_task_open``
+    (assignee, done_at IS NULL, due date), read in ``DUE_ORDER`` without sorting."""
+    return [Task.assignee_id == user_id, Task.done_at.is_(None), Task.due_on <= until]
+
+
+def _count(
+    session: Session,
+    items: list[DayItem],
+    cap: int,
+    date_column: Any,
+    conditions: list[Any],
+    now: dt.datetime,
+    counts: dict[tuple[ItemKind, DayGroup], int],
+    time_column: Any = None,
+) -> None:
+    """Count the lines of one kind per group: those listed when under the cap, else by
+    one query over the index range."""
+    if items and len(items) >= cap:
+        _group_counts(session, items[0].kind, date_column, conditions, now, counts, time_column)
+        return
+    for item in items:
+        key = (item.kind, item.group)
+        counts[key] = counts.get(key, 0) + 1
+
+
 def _tasks(
     session: Session,
     actor: Actor,
@@ -155,17 +185,8 @@ def _tasks(
     now: dt.datetime,
     counts: dict[tuple[ItemKind, DayGroup], int],
 ) -> list[DayItem]:
-    conditions = [
-        Task.assignee_id == actor.user_id,
-        Task.done_at.is_(None),
-        Task.due_on <= week_end(now.date()),
-    ]
-    query = (
-        select(Task)
-        .where(*conditions)
-        .order_by(Task.due_on, Task.due_time, Task.id)
-        .limit(TASK_CAP)
-    )
+    conditions = open_tasks_until(actor.user_id, week_end(now.date()))
+    query = select(Task).where(*conditions).order_by(*DUE_ORDER).limit(TASK_CAP)
     items = []
     for info in task_infos(session, access, query):
         assert info.due_on is not None
@@ -185,12 +206,7 @@ def _tasks(
                 hidden=info.hidden,
             )
         )
-    if len(items) < TASK_CAP:
-        for item in items:
-            key = (ItemKind.TASK, item.group)
-            counts[key] = counts.get(key, 0) + 1
-    else:
-        _group_counts(session, ItemKind.TASK, Task.due_on, conditions, now, counts, Task.due_time)
+    _count(session, items, TASK_CAP, Task.due_on, conditions, now, counts, Task.due_time)
     return items
 
 
@@ -213,6 +229,8 @@ def _requests(
         .limit(REQUEST_CAP)
     ).all()
     people: dict[int, tuple[int, str]] = {}
+    if not rows:
+        return []
     for request_id, cid, first, last, organisation in session.execute(
         select(
             RequestContact.request_id,
@@ -226,7 +244,6 @@ def _requests(
         .order_by(RequestContact.request_id, Contact.id)
     ):
         people.setdefault(request_id, (cid, name_of(access, first, last, organisation)))
-    _group_counts(session, ItemKind.REQUEST_DEADLINE, RightsRequest.due_on, conditions, now, counts)
     items = []
     for request_id, kind, received, due in rows:
         group = day_group(due, None, now)
@@ -244,6 +261,7 @@ def _requests(
                 contact_name=name,
             )
         )
+    _count(session, items, REQUEST_CAP, RightsRequest.due_on, conditions, now, counts)
     return items
 
 
@@ -269,7 +287,6 @@ def _reconsents(
         .order_by(Contact.keep_until, Contact.id)
         .limit(RECONSENT_CAP)
     ).all()
-    _group_counts(session, ItemKind.RECONSENT, Contact.keep_until, conditions, now, counts)
     items = []
     for cid, first, last, organisation, until in rows:
         group = day_group(until, None, now)
@@ -283,4 +300,5 @@ def _reconsents(
                 contact_name=name_of(access, first, last, organisation),
             )
         )
+    _count(session, items, RECONSENT_CAP, Contact.keep_until, conditions, now, counts)
     return items

@@ -206,12 +206,12 @@ def test_my_day_groups_tasks_and_derived_items(
     assert {i.title: i.group for i in svc.my_day.my_day(owner).items if i.title}["Today"] is (
         DayGroup.OVERDUE
     )
-    assert {t.title for t in svc.tasks.due_reminders(owner)} == {
-        "Late",
-        "Earlier",
-        "Today",
-        "Any time",
-    }
+    assert svc.tasks.due_reminders(owner) == [
+        made["late"],
+        made["today, no time"],
+        made["earlier today"],
+        made["today"],
+    ]
     assert {t.title for t in svc.tasks.list_tasks(owner, overdue=True)} == {
         "Late",
         "Earlier",
@@ -235,3 +235,20 @@ def test_my_day_counts_what_it_does_not_list(
     assert day.left_out(ItemKind.TASK) == 3
     assert [i.title for i in day.items] == ["Late 4", "Late 3", "Late 2"]
     assert TaskOrigin.MANUAL in {svc.tasks.get(owner, 1).origin}
+
+
+@pytest.mark.sqlite_only
+def test_my_days_tasks_are_one_index_range_without_sorting(
+    svc: Services, owner: Actor, engine: Engine
+) -> None:
+    from sqlalchemy import select
+
+    from privacycrm_desktop.persistence.task_models import Task
+    from privacycrm_desktop.services.my_day import DUE_ORDER, open_tasks_until
+
+    query = select(Task.id).where(*open_tasks_until(1, MONDAY)).order_by(*DUE_ORDER).limit(100)
+    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        plan = " ".join(str(row[-1]) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    assert "USING INDEX ix_task_open" in plan or "USING COVERING INDEX ix_task_open" in plan
+    assert "TEMP B-TREE" not in plan

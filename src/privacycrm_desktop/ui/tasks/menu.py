@@ -63,7 +63,7 @@ class TaskActions(QObject):
         self.notice.hide()
         window.statusBar().addWidget(self.notice)
         #: The tasks reminded of already (or shown in My day at start).
-        self.reminded: set[int] = {t.id for t in services.tasks.due_reminders(actor)}
+        self.reminded: set[int] = set(services.tasks.due_reminders(actor))
         self.timer = QTimer(self)
         self.timer.setInterval(REMINDER_MS)
         self.timer.timeout.connect(self.check_reminders)
@@ -152,8 +152,8 @@ class TaskActions(QObject):
         if getattr(self._window, "locked", False):
             return 0
         due = self._services.tasks.due_reminders(self._actor)
-        new = [t for t in due if t.id not in self.reminded]
-        self.reminded |= {t.id for t in due}
+        new = [t for t in due if t not in self.reminded]
+        self.reminded |= set(due)
         if new:
             text = ngettext(
                 "A task is due now: see My day (Ctrl+D)",
