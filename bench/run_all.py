@@ -19,6 +19,7 @@ BENCHES = (
     "bench_select_all.py",
     "bench_search.py",
     "bench_tags.py",
+    "bench_my_day.py",
     "bench_startup.py",
     "bench_cleanup.py",
     "bench_import.py",
