@@ -196,3 +196,27 @@ def test_task_screenshots(
         save(dialog, f"{language}-tasks-{name}", settle=True)
         dialog.close()
     save(window, f"{language}-tasks-main-window", settle=True)
+
+
+def test_a_requests_deadline_in_my_day_becomes_a_task_with_its_origin(
+    qtbot: QtBot, services: Services, owner: Actor, planned: dict[str, int]
+) -> None:
+    from privacycrm_desktop.domain.tasks import TaskOrigin
+
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    day = window.task_actions.show_my_day()
+    row = next(i for i in _items(day) if i.text(0).startswith("Answer the request"))
+    text, about = row.text(0), row.text(1)  # the rows are made again after the save
+    day.tree.itemActivated.emit(row, 0)
+    dialog = window.findChild(TaskDialog)
+    assert isinstance(dialog, TaskDialog)
+    assert dialog.title.text() == text
+    assert dialog.about.isChecked()
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    made = [t for t in services.tasks.list_tasks(owner) if t.id not in planned.values()]
+    assert [(t.origin, t.contact_name, t.due_on) for t in made] == [
+        (TaskOrigin.REQUEST_DEADLINE, about, services.tasks.now().date())
+    ]
+    # My day now lists the new task beside the deadline it came from.
+    assert sum(i.text(0) == text for i in _items(day)) == 2

@@ -9,6 +9,7 @@ opens My day. Nothing is read while the window is locked.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
@@ -17,12 +18,14 @@ from PySide6.QtWidgets import QLabel
 
 from privacycrm_desktop.domain.contacts import display_name
 from privacycrm_desktop.domain.errors import DomainError
-from privacycrm_desktop.domain.tasks import TaskDraft
+from privacycrm_desktop.domain.tasks import ItemKind, TaskDraft, TaskOrigin
 from privacycrm_desktop.i18n import _, describe_error, ngettext
+from privacycrm_desktop.services.day_text import item_text
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 
 if TYPE_CHECKING:
+    from privacycrm_desktop.services.my_day import DayItem
     from privacycrm_desktop.ui.main_window import MainWindow
     from privacycrm_desktop.ui.tasks.my_day import MyDayDialog
     from privacycrm_desktop.ui.tasks.task_dialog import TaskDialog
@@ -92,6 +95,7 @@ class TaskActions(QObject):
         dialog = MyDayDialog(self._services, self._actor, self._window)
         dialog.new_button.clicked.connect(lambda: self.new_task(after=dialog.refresh))
         dialog.list_button.clicked.connect(self.show_task_list)
+        dialog.follow_up.connect(self.task_for_item)
         self.my_day_dialog = dialog
         dialog.show()
         return dialog
@@ -105,19 +109,43 @@ class TaskActions(QObject):
         dialog.open()
         return dialog
 
-    def new_task(self, contact_id: int | None = None, after: object = None) -> TaskDialog | None:
+    def task_for_item(self, item: DayItem) -> TaskDialog | None:
+        """A task for a request's deadline or a consent to re-confirm, about its person,
+        due on its date, with its origin."""
+        origin = (
+            TaskOrigin.REQUEST_DEADLINE
+            if item.kind is ItemKind.REQUEST_DEADLINE
+            else TaskOrigin.CONSENT_RECONFIRMATION
+        )
+        return self.new_task(
+            item.contact_id,
+            title=item_text(item),
+            due=item.due_on,
+            origin=origin,
+            about=item.contact_name,
+        )
+
+    def new_task(
+        self,
+        contact_id: int | None = None,
+        after: object = None,
+        *,
+        title: str = "",
+        due: dt.date | None = None,
+        origin: TaskOrigin = TaskOrigin.MANUAL,
+        about: str = "",
+    ) -> TaskDialog | None:
         """Open the new-task dialog, about *contact_id* or else the contact on the card."""
         from privacycrm_desktop.ui.tasks.task_dialog import TaskDialog
 
         if not self._services.tasks.may_add(self._actor):
             return None
         card = getattr(self._window, "card", None)
-        about = ""
         if contact_id is None and card is not None and card.card is not None:
             contact_id = card.contact_id
         if contact_id is not None and card is not None and card.card is not None:
             detail = card.card.detail
-            if detail.id == contact_id:
+            if detail.id == contact_id and not about:
                 about = display_name(detail.first_name, detail.last_name, detail.organisation)
         if not self._services.tasks.may_add(self._actor, about_person=True):
             contact_id, about = None, ""
@@ -141,6 +169,9 @@ class TaskActions(QObject):
             self._window,
             save=save,
             contact_id=contact_id,
+            title=title,
+            due=due,
+            origin=origin,
         )
         dialog.open()
         return dialog

@@ -8,7 +8,7 @@ service returns and says how many more there are.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QDialog,
@@ -32,10 +32,16 @@ from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.tasks.task_rows import checkable, due_text, tick
 
+#: The item data role holding a derived line's place in ``MyDay.items``.
+ITEM_ROLE = Qt.ItemDataRole.UserRole + 2
+
 
 class MyDayDialog(QDialog):
-    """The signed-in user's day; ``new_task_requested`` and ``task_list_requested`` are
-    asked of the window (which knows the selected contact)."""
+    """The signed-in user's day. Its New task... and All tasks... buttons are connected by
+    the window (which knows the selected contact); a double-clicked deadline or consent to
+    re-confirm is emitted as ``follow_up`` (the window offers a task for it)."""
+
+    follow_up = Signal(object)
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,6 +67,7 @@ class MyDayDialog(QDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemChanged.connect(self._on_changed)
+        self.tree.itemActivated.connect(self._on_activated)
         self.error = ErrorLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -110,7 +117,9 @@ class MyDayDialog(QDialog):
                 if item.task_id is not None:
                     checkable(row, item.task_id, False, may_change and not item.hidden)
                 else:
-                    row.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                    row.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                    row.setData(0, ITEM_ROLE, day.items.index(item))
+                    row.setToolTip(0, _("Double-click to make a task of it."))
                 self.tree.addTopLevelItem(row)
         for kind in ItemKind:
             more = day.left_out(kind)
@@ -127,6 +136,11 @@ class MyDayDialog(QDialog):
                 line.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.tree.addTopLevelItem(line)
         self.tree.blockSignals(blocked)
+
+    def _on_activated(self, row: QTreeWidgetItem, _column: int) -> None:
+        index = row.data(0, ITEM_ROLE)
+        if index is not None and self.day is not None:
+            self.follow_up.emit(self.day.items[int(index)])
 
     def _on_changed(self, item: QTreeWidgetItem, column: int) -> None:
         tick(self._services.tasks, self._actor, item, column, self.error.show_message)

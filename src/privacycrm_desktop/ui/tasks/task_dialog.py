@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privacycrm_desktop.domain.tasks import MAX_TITLE, TaskDraft
+from privacycrm_desktop.domain.tasks import MAX_TITLE, TaskDraft, TaskOrigin
 from privacycrm_desktop.i18n import _
 from privacycrm_desktop.services.tasks import UserChoice
 from privacycrm_desktop.ui.common.date_fields import OptionalDateEdit
@@ -46,11 +46,16 @@ class TaskDialog(QDialog):
         parent: QWidget | None = None,
         save: Callable[[TaskDraft], str] | None = None,
         contact_id: int | None = None,
+        *,
+        title: str = "",
+        due: dt.date | None = None,
+        origin: TaskOrigin = TaskOrigin.MANUAL,
     ) -> None:
         super().__init__(parent)
         #: Called with the draft on OK: "" when saved (the dialog closes), else why not.
         self._save = save
         self._contact_id = contact_id
+        self._origin = origin
         self.setWindowTitle(_("New task"))
         self.title = QLineEdit()
         self.title.setMaxLength(MAX_TITLE)
@@ -58,7 +63,7 @@ class TaskDialog(QDialog):
         self.details = QPlainTextEdit()
         self.details.setTabChangesFocus(True)
         self.due = OptionalDateEdit(today)
-        self.due.set_value(today)
+        self.due.set_value(due or today)
         self.at_time = QCheckBox(_("At"))
         self.time = QTimeEdit(QTime(9, 0))
         self.time.setEnabled(False)
@@ -92,6 +97,7 @@ class TaskDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.title.textChanged.connect(self._update)
+        self.title.setText(title)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -136,4 +142,5 @@ class TaskDialog(QDialog):
             at,
             int(assignee) if assignee is not None else None,
             contact_id if self.about.isChecked() else None,
+            origin=self._origin,
         )
