@@ -124,3 +124,11 @@ def test_bad_input_is_refused_with_one_line(
     code, _out, err = run(capsys, db, "task", "add", "x", user="reader")
     assert code == 1
     assert run_json(capsys, db, "task", "list", "--all") == {"tasks": []}
+
+
+@pytest.mark.parametrize("command", ["", "add", "list", "done", "assign", "my-day"])
+def test_help_on_every_task_command(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["task", *([command] if command else []), "--help"])
+    assert exc.value.code == 0
+    assert "usage:" in capsys.readouterr().out
