@@ -249,3 +249,25 @@ def test_my_days_tasks_are_one_index_range_without_sorting(
         plan = " ".join(str(row[-1]) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
     assert "USING INDEX ix_task_open" in plan or "USING COVERING INDEX ix_task_open" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def test_the_access_report_lists_the_tasks_about_the_person(svc: Services, owner: Actor) -> None:
+    import io
+    import json
+
+    from pypdf import PdfReader
+
+    person = svc.contacts.create(owner, ContactInput(first_name="Els", last_name="Maes"), CARD)
+    other = svc.contacts.create(owner, ContactInput(first_name="Luc", last_name="Peeters"), CARD)
+    svc.tasks.add(owner, TaskDraft("Send the offer", "Two options", MONDAY, contact_id=person))
+    svc.tasks.add(owner, TaskDraft("Visit Luc", contact_id=other))
+    svc.tasks.add(owner, TaskDraft("Order paper"))
+    report = svc.access_reports.produce(owner, person, "en")
+    text = " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(report.pdf)).pages)
+    assert "Send the offer: Two options" in " ".join(text.split())
+    assert "Visit Luc" not in text
+    assert "Order paper" not in text
+    tasks = [d for d in json.loads(report.json)["data"] if d["field"] == "tasks"]
+    assert [(t["value"], t["details"], t["due_on"], t["done"]) for t in tasks] == [
+        ("Send the offer", "Two options", MONDAY.isoformat(), False)
+    ]
