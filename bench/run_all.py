@@ -20,6 +20,7 @@ BENCHES = (
     "bench_search.py",
     "bench_tags.py",
     "bench_duplicates.py",
+    "bench_my_day.py",
     "bench_startup.py",
     "bench_cleanup.py",
     "bench_import.py",

@@ -333,6 +333,8 @@ def _run_window(app: QApplication, services: Services, actor: Actor, settings: U
         QTimer.singleShot(
             0, lambda: remind_once_a_year(window, services, actor, window.retention.cleanup)
         )
+        # "My day" after sign-in: what is overdue, due today and this week.
+        QTimer.singleShot(0, window.task_actions.show_my_day)
         # Other desks' changes: after the first paint, so start-up does not wait for it.
         QTimer.singleShot(CHANGE_WATCH_DELAY_MS, window.start_change_watch)
         _install_automatic_backups(window, services)

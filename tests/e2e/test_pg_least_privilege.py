@@ -38,6 +38,7 @@ from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME, Sensitivity
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.special_categories import SpecialCategory
+from privacycrm_desktop.domain.tasks import TaskDraft
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.models import PERSONAL_COLUMNS
 from privacycrm_desktop.persistence.postgres import grants, policy, roles
@@ -102,6 +103,7 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     "contact_merge": {"SELECT": OP, "INSERT": OP, "UPDATE": OP},
     "contact_redirect": {"SELECT": ALL, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
     "activity": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
+    "task": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     "contact_count": {"SELECT": ALL},
     "keep_until_count": {"SELECT": ALL},
     "consent_event": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": OP, "DELETE": OPS},
@@ -974,6 +976,10 @@ def test_the_app_works_for_every_role_over_its_own_login_role(server: Server) ->
                 assert services.contacts.get(actor, made).city == "Gent"
                 assert [r.city for r in services.contacts.page(actor, tag=tag_id)] == ["Gent"]
                 assert services.tags.unassign(actor, tag_id, [made]) == 1
+                # A task about the new person, ticked off over the role's own login role.
+                task = services.tasks.add(actor, TaskDraft("Call", contact_id=made))
+                assert services.tasks.set_done(actor, task).done
+                assert services.my_day.my_day(actor).items == ()
             else:
                 # Read-only staff read the tags the other desks made (each taken off again).
                 tags = services.tags.list(actor)

@@ -273,9 +273,51 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
             o.services.requests.today(),
         )
 
+    def with_tasks(o: Office) -> Services:
+        # Tasks of every group (once), one about Zoë, handed on and ticked off: "My day",
+        # the task list and the audit trail show them.
+        from privacycrm_desktop.domain.tasks import TaskDraft
+
+        tasks = o.services.tasks
+        if not tasks.list_tasks(o.owner, include_done=True):
+            today = tasks.now().date()
+            about = tasks.add(
+                o.owner, TaskDraft("Call back", due_on=today - dt.timedelta(2), contact_id=o.zoe)
+            )
+            tasks.add(o.owner, TaskDraft("Price list", due_on=today, due_time=dt.time(16, 30)))
+            done = tasks.add(o.owner, TaskDraft("Order paper", due_on=today))
+            tasks.set_done(o.owner, done)
+            tasks.reassign(o.owner, about, o.owner.user_id)
+        return o.services
+
+    def task_dialog(o: Office) -> QWidget:
+        from privacycrm_desktop.ui.tasks.task_dialog import TaskDialog
+
+        s = o.services
+        return TaskDialog(s.tasks.users(o.owner), o.owner.user_id, s.tasks.now().date(), "Zoë")
+
+    def my_day(o: Office) -> QWidget:
+        from privacycrm_desktop.ui.tasks.my_day import MyDayDialog
+
+        return MyDayDialog(with_tasks(o), o.owner)
+
+    def task_list(o: Office) -> QWidget:
+        from privacycrm_desktop.ui.tasks.task_list import TaskListDialog
+
+        dialog = TaskListDialog(with_tasks(o), o.owner)
+        dialog.show_done.setChecked(True)
+        return dialog
+
+    def audit_with_tasks(o: Office) -> QWidget:
+        with_tasks(o)
+        return audit(o)
+
     return {
         "LinkCompanyDialog": link_company,
-        "AuditViewerDialog": audit,
+        "MyDayDialog": my_day,
+        "TaskListDialog": task_list,
+        "TaskDialog": task_dialog,
+        "AuditViewerDialog": audit_with_tasks,
         "TagsDialog": tags,
         "TagSelectedDialog": tag_selected,
         "BackupDialog": lambda o: BackupDialog(o.services.backup, o.owner),

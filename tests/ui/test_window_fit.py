@@ -196,6 +196,31 @@ def _log_activity(desk: Desk) -> QWidget:
     )
 
 
+def _with_tasks(desk: Desk) -> Services:
+    """The desk's services, with tasks of every group for the owner (once)."""
+    import datetime as dt
+
+    from privacycrm_desktop.domain.tasks import TaskDraft
+
+    tasks = desk.services.tasks
+    if not tasks.list_tasks(desk.owner):
+        today = tasks.now().date()
+        for days, title in ((-2, "Call back about the offer"), (0, "Send the price list")):
+            due = today + dt.timedelta(days=days)
+            tasks.add(desk.owner, TaskDraft(title, due_on=due, contact_id=desk.contact_id))
+        tasks.add(desk.owner, TaskDraft("Order paper", due_on=today + dt.timedelta(days=1)))
+    return desk.services
+
+
+def _task_dialog(desk: Desk) -> QWidget:
+    from privacycrm_desktop.ui.tasks.task_dialog import TaskDialog
+
+    s = desk.services
+    return TaskDialog(
+        s.tasks.users(desk.owner), desk.owner.user_id, s.tasks.now().date(), "Lefèvre, Zoë"
+    )
+
+
 def _factories() -> dict[str, Callable[[Desk], QWidget]]:
     """How to make each window class (by its qualified name) on a desk."""
 
@@ -254,6 +279,9 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
                 lambda d: [c.id for c in d.services.contacts.page(d.owner, limit=2)],
             ),
             simple("tags.tag_selected.TagSelectedDialog", services, owner, _everyone),
+            simple("tasks.my_day.MyDayDialog", _with_tasks, owner),
+            simple("tasks.task_list.TaskListDialog", _with_tasks, owner),
+            ("privacycrm_desktop.ui.tasks.task_dialog.TaskDialog", _task_dialog),
             (
                 "privacycrm_desktop.ui.companies.link_dialog.LinkPersonDialog",
                 _link_person,

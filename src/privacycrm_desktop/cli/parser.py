@@ -30,6 +30,7 @@ from privacycrm_desktop.cli import (
     setup,
     storage,
     tags,
+    tasks,
     users,
 )
 from privacycrm_desktop.cli.options import (
@@ -52,6 +53,7 @@ GROUPS: tuple[Callable[[Subparsers, Parents], None], ...] = (
     fields.register,  # field define|list
     duplicates.register,  # duplicates find|merge|undo|merges
     activities.register,  # activity add|list|delete
+    tasks.register,  # task add|list|done|assign|my-day
     marketing.register,  # consent record, unsubscribe, marketing list
     requests.register,  # request add|list, export-report
     retention.register,  # cleanup, erase, reconfirm-months

@@ -87,6 +87,10 @@ class AuditAction(StrEnum):
     TAG_RENAME = "tag.rename"
     TAG_UNASSIGN = "tag.unassign"
     TAG_UNASSIGN_COMPANY = "tag.unassign_company"
+    TASK_ADD = "task.add"
+    TASK_DONE = "task.done"
+    TASK_REASSIGN = "task.reassign"
+    TASK_REOPEN = "task.reopen"
     TRANSFER_REFUSED = "transfer.refused"
     USER_ADD = "user.add"
     USER_DEACTIVATE = "user.deactivate"
@@ -169,6 +173,10 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.TAG_RENAME: N_("Tag renamed"),
     AuditAction.TAG_UNASSIGN: N_("Tag taken off contacts"),
     AuditAction.TAG_UNASSIGN_COMPANY: N_("Tag taken off a company"),
+    AuditAction.TASK_ADD: N_("Task added"),
+    AuditAction.TASK_DONE: N_("Task done"),
+    AuditAction.TASK_REASSIGN: N_("Task handed to another user"),
+    AuditAction.TASK_REOPEN: N_("Task opened again"),
     AuditAction.TRANSFER_REFUSED: N_("Transfer refused"),
     AuditAction.USER_ADD: N_("User added"),
     AuditAction.USER_DEACTIVATE: N_("User deactivated"),
@@ -201,6 +209,7 @@ ENTITY_LABELS: dict[str, str] = {
     "setting": N_("Setting"),
     "tag": N_("Tag no. {id}"),
     "custom_field": N_("Custom field no. {id}"),
+    "task": N_("Task no. {id}"),
 }
 #: A record of a kind the list above does not name.
 OTHER_ENTITY = N_("Record no. {id}")
@@ -253,6 +262,8 @@ DETAIL_LABELS: dict[str, str] = {
     "hold": N_("hold"),
     "kind": N_("kind"),
     "language": N_("language"),
+    "linked": N_("linked to"),
+    "origin": N_("origin"),
     "letter": N_("letter"),
     "max_age_days": N_("keep backups (days)"),
     "minutes": N_("minutes"),

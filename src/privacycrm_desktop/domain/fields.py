@@ -278,6 +278,17 @@ FIELD_CATALOGUE: tuple[FieldSpec, ...] = (
         needs_source=False,
         value=ValueKind.SEPARATE,
     ),
+    # Tasks and follow-ups about the person (their own table, persistence/task_models.py):
+    # title and details are what staff wrote about them; who made the task and when, and
+    # its origin, are their provenance (no source of their own). They go with the person.
+    FieldSpec(
+        "tasks",
+        N_("Tasks and follow-ups"),
+        Sensitivity.NORMAL,
+        (_CRM, _PROSPECTS),
+        needs_source=False,
+        value=ValueKind.SEPARATE,
+    ),
 )
 
 FIELDS_BY_NAME = {spec.name: spec for spec in FIELD_CATALOGUE}

@@ -50,6 +50,7 @@ from privacycrm_desktop.persistence.models import Purpose, RequestContact, Right
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access_report_activities import activity_data
 from privacycrm_desktop.services.access_report_tags import tag_data
+from privacycrm_desktop.services.access_report_tasks import task_data
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.backup import backup_max_age_days
 from privacycrm_desktop.services.clock import Clock
@@ -362,13 +363,14 @@ class AccessReportService:
                         "source": None,
                     }
                 )
-            # The contact's tags (since put on), the copies kept of merges and the
-            # interactions (kind, date, summary).
+            # The contact's tags (since put on), the copies kept of merges, the
+            # interactions (kind, date, summary) and the tasks about them.
             merges = (self._uow, lang)
             tag_items, tag_entries = tag_data(detail, source, others, FROM_SUBJECT, merges)
             more = activity_data(self._uow, self._clock, actor, detail.id, lang, source, others)
-            data_items += tag_items + more[0]
-            document_data += tag_entries + more[1]
+            tasks = task_data(self._uow, self._contacts.field_access(actor), detail)
+            data_items += tag_items + more[0] + tasks[0]
+            document_data += tag_entries + more[1] + tasks[1]
             record_consents = []
             for c in consents[detail.id]:
                 record_consents.append(_report_consent(c))

@@ -28,6 +28,7 @@ from privacycrm_desktop.domain.export_vcard import VCARD_VERSION_LABELS
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.domain.merges import MERGED_PREFIX
 from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS, RECIPIENT_KIND_LABELS
+from privacycrm_desktop.domain.tasks import TASK_ORIGIN_LABELS
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import (
     format_birthday,
@@ -75,6 +76,9 @@ _CODED["tier"] = {
     "before-restore": N_("Set aside at a restore (removed after 7 days)"),
 }
 _CODED["backend"] = {"postgresql": N_("PostgreSQL server"), "sqlite": N_("database file")}
+#: Why a task exists, and what it is about (services/tasks.py).
+_CODED["origin"] = {str(k.value): v for k, v in TASK_ORIGIN_LABELS.items()}
+_CODED["linked"] = {"contact": N_("a person"), "company": N_("a company"), "none": N_("nobody")}
 #: Keys that say yes or no with 1 or 0.
 _FLAGS = frozenset(
     {

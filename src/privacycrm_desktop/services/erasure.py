@@ -462,6 +462,7 @@ ERASURE_TABLES = (
     "contact_phone",
     "contact_tag",
     "custom_value",
+    "task",
     "contact_fts",
     "source",
     "consent_event",

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.letters import LetterService
     from privacycrm_desktop.services.marketing import MarketingService
     from privacycrm_desktop.services.merges import MergeService
+    from privacycrm_desktop.services.my_day import MyDayService
     from privacycrm_desktop.services.quality import QualityService
     from privacycrm_desktop.services.reports import ReportService
     from privacycrm_desktop.services.request_actions import RequestActionService
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.statements import StatementService
     from privacycrm_desktop.services.storage import StorageService
     from privacycrm_desktop.services.tags import TagService
+    from privacycrm_desktop.services.tasks import TaskService
 
 
 class Services:
@@ -150,6 +152,20 @@ class Services:
         from privacycrm_desktop.services.tags import TagService
 
         return TagService(self.uow, self.clock, self.access)
+
+    @cached_property
+    def tasks(self) -> TaskService:
+        """Tasks and follow-ups."""
+        from privacycrm_desktop.services.tasks import TaskService
+
+        return TaskService(self.uow, self.clock, self.access)
+
+    @cached_property
+    def my_day(self) -> MyDayService:
+        """Overdue, today and this week for the signed-in user."""
+        from privacycrm_desktop.services.my_day import MyDayService
+
+        return MyDayService(self.uow, self.clock, self.access)
 
     @cached_property
     def statements(self) -> StatementService:

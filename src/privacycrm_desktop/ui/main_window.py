@@ -45,6 +45,7 @@ from privacycrm_desktop.ui.startup.lock_screen import LockScreen
 from privacycrm_desktop.ui.startup.lock_switches import Switch, switch_back, switch_off_all_but
 from privacycrm_desktop.ui.startup.start_choices import StartChoicesMixin
 from privacycrm_desktop.ui.tags.tag_menu import add_tag_actions
+from privacycrm_desktop.ui.tasks.menu import add_task_actions
 
 if TYPE_CHECKING:
     from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
@@ -213,6 +214,8 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         )
         # Tags (ui/tags): Contacts > Tags... and Tag selected contacts...
         self.tag_actions = add_tag_actions(self, self._services, self._actor)
+        # Tasks (ui/tasks): the Tasks menu, My day (Ctrl+D) and the reminders.
+        self.task_actions = add_task_actions(self, self._services, self._actor)
 
     def _make_admin_actions(self) -> None:
         """Administration entries, only for the roles that may use them."""

@@ -387,6 +387,7 @@ def test_each_card_button_runs_the_windows_action(
     monkeypatch.setattr(window, "unsubscribe_contact", lambda cid: calls.append("unsubscribe"))
     monkeypatch.setattr(window, "export_selected", lambda: calls.append("export"))
     monkeypatch.setattr(window.retention, "erase", lambda: calls.append("erase"))
+    monkeypatch.setattr(window.task_actions, "new_task", lambda cid: calls.append("task"))
     select(window, 0)
     names = [name for name, _label, _permission in ACTIONS]
     assert list(window.card.buttons) == names  # the owner may do each

@@ -12,9 +12,11 @@ from sqlalchemy import Engine, text
 
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.persistence import (  # noqa: F401 (their tables)
+    activity_models,
     company_models,
     custom_field_models,
     merge_models,
+    task_models,
 )
 from privacycrm_desktop.persistence import migrate as migrate_module
 from privacycrm_desktop.persistence.database import create_engine_for
@@ -79,6 +81,7 @@ def test_every_personal_column_is_in_the_field_catalogue() -> None:
         "special_category_datum",
         "company_link",
         "contact_tag",
+        "task",
     }
     bookkeeping = {
         "id",
@@ -96,6 +99,14 @@ def test_every_personal_column_is_in_the_field_catalogue() -> None:
         "keep_until",
         "keep_reason",
         "consent_event_id",
+        # A task's own bookkeeping: its time, people, links and state.
+        "due_on",
+        "due_time",
+        "assignee_id",
+        "company_id",
+        "origin",
+        "done_at",
+        "done_by",
     }
     for table in Base.metadata.sorted_tables:
         if table.name not in (*personal_tables, "custom_value"):

@@ -7,6 +7,7 @@ from privacycrm_desktop.persistence import (  # noqa: F401 (their tables)
     company_models,
     custom_field_models,
     merge_models,
+    task_models,
 )
 from privacycrm_desktop.persistence.models import Base
 

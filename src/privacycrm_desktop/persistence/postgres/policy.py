@@ -294,6 +294,14 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": frozenset({_P.EDIT_CONTACTS, _P.IMPORT}),
         "DELETE": frozenset({_P.EDIT_CONTACTS}) | _CONTACT_REMOVE,
     },
+    # Tasks: whoever edits contacts adds, ticks off and hands on tasks; a task about a
+    # person goes with the person (the erasure's, cleanup's and import undo's DELETE).
+    "task": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.EDIT_CONTACTS}),
+        "UPDATE": frozenset({_P.EDIT_CONTACTS}),
+        "DELETE": _CONTACT_REMOVE | {_P.EDIT_CONTACTS},
+    },
     "contact_count": {"SELECT": _CONTACT_READ},
     "keep_until_count": {"SELECT": _CONTACT_READ},
     "consent_event": {

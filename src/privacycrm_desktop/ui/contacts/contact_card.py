@@ -61,6 +61,7 @@ ACTIONS: tuple[tuple[str, str, Permission], ...] = (
     ("unsubscribe", N_("&Unsubscribe..."), Permission.RECORD_CONSENT),
     ("erase", N_("E&rase..."), Permission.ERASE),
     ("export", N_("E&xport..."), Permission.EXPORT),
+    ("task", N_("Ne&w task..."), Permission.EDIT_CONTACTS),
 )
 _READABLE = (FieldAccess.READ.value, FieldAccess.WRITE.value)
 #: The card's links to a company: "company:<id>".

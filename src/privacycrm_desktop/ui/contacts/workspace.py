@@ -428,6 +428,8 @@ class WorkspaceMixin(_Base):
             self.retention.erase()
         elif name == "export":
             self.export_selected()  # type: ignore[attr-defined]
+        elif name == "task":
+            getattr(self, "task_actions").new_task(contact_id)  # noqa: B009 (ui/tasks adds it)
         if self.card.contact_id == contact_id:
             self.card.show_contact(contact_id)  # what the action changed shows
 

@@ -1,0 +1,201 @@
+"""The main window's Tasks menu and reminders: My day (Ctrl+D, also shown after sign-in),
+Task list... and New task... (Ctrl+Shift+T: about the contact on the card, when one is).
+
+Reminders while the app runs: once a minute the open tasks of the signed-in user whose
+date and time have come are read; a task not reminded of before turns on a notice in the
+status bar (a count, no title: the status bar stays visible behind the idle lock) that
+opens My day. Nothing is read while the window is locked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel
+
+from privacycrm_desktop.domain.contacts import display_name
+from privacycrm_desktop.domain.errors import DomainError
+from privacycrm_desktop.domain.tasks import ItemKind, TaskDraft, TaskOrigin
+from privacycrm_desktop.i18n import _, describe_error, ngettext
+from privacycrm_desktop.services.day_text import item_text
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.services.my_day import DayItem
+    from privacycrm_desktop.ui.main_window import MainWindow
+    from privacycrm_desktop.ui.tasks.my_day import MyDayDialog
+    from privacycrm_desktop.ui.tasks.task_dialog import TaskDialog
+    from privacycrm_desktop.ui.tasks.task_list import TaskListDialog
+
+#: How often the reminders look for tasks that have come due.
+REMINDER_MS = 60_000
+
+
+class TaskActions(QObject):
+    """Tasks > My day, Task list..., New task...; the reminders."""
+
+    def __init__(self, window: MainWindow, services: Services, actor: Actor) -> None:
+        super().__init__(window)
+        self._window = window
+        self._services = services
+        self._actor = actor
+        self.my_day_dialog: MyDayDialog | None = None
+        self.menu = window.menuBar().addMenu(_("Tas&ks"))
+        self.my_day_action = QAction(_("&My day"), window)
+        self.my_day_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.my_day_action.triggered.connect(self.show_my_day)
+        self.list_action = QAction(_("&Task list..."), window)
+        self.list_action.triggered.connect(self.show_task_list)
+        self.new_action = QAction(_("&New task..."), window)
+        self.new_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
+        self.new_action.triggered.connect(self._new_from_menu)
+        self.new_action.setEnabled(services.tasks.may_add(actor))
+        for action in (self.my_day_action, self.list_action, self.new_action):
+            self.menu.addAction(action)
+            window.addAction(action)
+        self.notice = QLabel()
+        self.notice.setObjectName("task_notice")
+        self.notice.setStyleSheet("font-weight: bold;")
+        self.notice.linkActivated.connect(
+            lambda _link: self.notice.isEnabled() and self.show_my_day()
+        )
+        self.notice.hide()
+        window.statusBar().addWidget(self.notice)
+        #: The tasks reminded of already (or shown in My day at start).
+        self.reminded: set[int] = set(services.tasks.due_reminders(actor))
+        self.timer = QTimer(self)
+        self.timer.setInterval(REMINDER_MS)
+        self.timer.timeout.connect(self.check_reminders)
+        self.timer.start()
+
+    # -- windows ------------------------------------------------------------------------
+
+    def _new_from_menu(self) -> None:
+        self.new_task()
+
+    def _notice_clicked(self, _link: str) -> None:
+        if self.notice.isEnabled():  # a disabled status bar (the idle lock) opens nothing
+            self.show_my_day()
+
+    def show_my_day(self) -> MyDayDialog:
+        """Show My day (the open one, brought to the front and read again)."""
+        from privacycrm_desktop.ui.tasks.my_day import MyDayDialog
+
+        self.notice.hide()
+        dialog = self.my_day_dialog
+        if dialog is not None and dialog.isVisible():
+            dialog.refresh()
+            dialog.raise_()
+            dialog.activateWindow()
+            return dialog
+        dialog = MyDayDialog(self._services, self._actor, self._window)
+        dialog.new_button.clicked.connect(lambda: self.new_task(after=dialog.refresh))
+        dialog.list_button.clicked.connect(self.show_task_list)
+        dialog.follow_up.connect(self.task_for_item)
+        self.my_day_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def show_task_list(self, contact_id: int | None = None) -> TaskListDialog:
+        """Open the task list (of one person, when given)."""
+        from privacycrm_desktop.ui.tasks.task_list import TaskListDialog
+
+        dialog = TaskListDialog(self._services, self._actor, self._window, contact_id)
+        dialog.new_button.clicked.connect(lambda: self.new_task(after=dialog.refresh))
+        dialog.open()
+        return dialog
+
+    def task_for_item(self, item: DayItem) -> TaskDialog | None:
+        """A task for a request's deadline or a consent to re-confirm, about its person,
+        due on its date, with its origin."""
+        origin = (
+            TaskOrigin.REQUEST_DEADLINE
+            if item.kind is ItemKind.REQUEST_DEADLINE
+            else TaskOrigin.CONSENT_RECONFIRMATION
+        )
+        return self.new_task(
+            item.contact_id,
+            title=item_text(item),
+            due=item.due_on,
+            origin=origin,
+            about=item.contact_name,
+        )
+
+    def new_task(
+        self,
+        contact_id: int | None = None,
+        after: object = None,
+        *,
+        title: str = "",
+        due: dt.date | None = None,
+        origin: TaskOrigin = TaskOrigin.MANUAL,
+        about: str = "",
+    ) -> TaskDialog | None:
+        """Open the new-task dialog, about *contact_id* or else the contact on the card."""
+        from privacycrm_desktop.ui.tasks.task_dialog import TaskDialog
+
+        if not self._services.tasks.may_add(self._actor):
+            return None
+        card = getattr(self._window, "card", None)
+        if contact_id is None and card is not None and card.card is not None:
+            contact_id = card.contact_id
+        if contact_id is not None and card is not None and card.card is not None:
+            detail = card.card.detail
+            if detail.id == contact_id and not about:
+                about = display_name(detail.first_name, detail.last_name, detail.organisation)
+        if not self._services.tasks.may_add(self._actor, about_person=True):
+            contact_id, about = None, ""
+
+        def save(draft: TaskDraft) -> str:
+            try:
+                self._services.tasks.add(self._actor, draft)
+            except DomainError as exc:
+                return describe_error(exc)
+            if callable(after):
+                after()
+            if self.my_day_dialog is not None and self.my_day_dialog.isVisible():
+                self.my_day_dialog.refresh()
+            return ""
+
+        dialog = TaskDialog(
+            self._services.tasks.users(self._actor),
+            self._actor.user_id,
+            self._services.tasks.now().date(),
+            about or (_("Contact no. {id}").format(id=contact_id) if contact_id else ""),
+            self._window,
+            save=save,
+            contact_id=contact_id,
+            title=title,
+            due=due,
+            origin=origin,
+        )
+        dialog.open()
+        return dialog
+
+    # -- reminders ----------------------------------------------------------------------
+
+    def check_reminders(self) -> int:
+        """Look for tasks that have come due; returns how many are new."""
+        if getattr(self._window, "locked", False):
+            return 0
+        due = self._services.tasks.due_reminders(self._actor)
+        new = [t for t in due if t not in self.reminded]
+        self.reminded |= set(due)
+        if new:
+            text = ngettext(
+                "A task is due now: see My day (Ctrl+D)",
+                "{n} tasks are due now: see My day (Ctrl+D)",
+                len(new),
+            ).format(n=len(new))
+            self.notice.setText(f'<a href="#my-day">{text}</a>')
+            self.notice.show()
+        return len(new)
+
+
+def add_task_actions(window: MainWindow, services: Services, actor: Actor) -> TaskActions:
+    """The Tasks menu and the reminders of *window*."""
+    return TaskActions(window, services, actor)
