@@ -50,6 +50,8 @@ class AuditAction(StrEnum):
     IMPORT_INVALID_ROWS = "import.invalid_rows"
     IMPORT_RUN = "import.run"
     IMPORT_UNDO = "import.undo"
+    POST_LABELS = "post.labels"
+    POST_LETTERS = "post.letters"
     PURPOSE_UPDATE = "purpose.update"
     REPORT_ACCESS = "report.access"
     REPORT_PROCESSING_REGISTER = "report.processing_register"
@@ -122,6 +124,8 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.IMPORT_INVALID_ROWS: N_("Rejected import rows saved"),
     AuditAction.IMPORT_RUN: N_("Contacts imported"),
     AuditAction.IMPORT_UNDO: N_("Import undone"),
+    AuditAction.POST_LABELS: N_("Address labels printed"),
+    AuditAction.POST_LETTERS: N_("Letters printed for the post"),
     AuditAction.PURPOSE_UPDATE: N_("Purpose changed"),
     AuditAction.REPORT_ACCESS: N_("Access report made"),
     AuditAction.REPORT_PROCESSING_REGISTER: N_("Register of processing made"),
@@ -228,6 +232,8 @@ DETAIL_LABELS: dict[str, str] = {
     "hold": N_("hold"),
     "kind": N_("kind"),
     "language": N_("language"),
+    "layout": N_("label sheet"),
+    "left_out": N_("left out"),
     "letter": N_("letter"),
     "max_age_days": N_("keep backups (days)"),
     "minutes": N_("minutes"),
