@@ -22,6 +22,7 @@ from privacycrm_desktop.cli import (
     export,
     imports,
     marketing,
+    post,
     requests,
     retention,
     setup,
@@ -50,6 +51,7 @@ GROUPS: tuple[Callable[[Subparsers, Parents], None], ...] = (
     requests.register,  # request add|list, export-report
     retention.register,  # cleanup, erase, reconfirm-months
     export.register,  # export
+    post.register,  # labels, letter
     backup.register,  # backup, restore
     imports.register,  # import (list, undo)
     audit.register,  # verify-audit
