@@ -222,6 +222,26 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         selection = SelectedContacts("", next(iter(ContactSort)), False, ((0, 0),), total)
         return TagSelectedDialog(o.services, o.owner, selection)
 
+    def post(kind: str) -> Callable[[Office], QWidget]:
+        def make(o: Office) -> QWidget:
+            from privacycrm_desktop.services.dto import ContactSort
+            from privacycrm_desktop.ui.post.labels_dialog import LabelsDialog
+            from privacycrm_desktop.ui.post.letter_dialog import MergeLetterDialog
+
+            total = o.services.contacts.count(o.owner, "")
+            everyone = ((0, total - 1),)
+            selection = SelectedContacts("", next(iter(ContactSort)), False, everyone, total)
+            dialog = (LabelsDialog if kind == "labels" else MergeLetterDialog)(
+                o.services, o.owner, selection
+            )
+            # After printing: what was made and who was left out, with the reason.
+            dialog.file.setText(str(o.tmp_path / f"{kind}.pdf"))
+            dialog.purpose.setCurrentIndex(dialog.purpose.findData("direct_marketing_consent"))
+            dialog.make_pdf()
+            return dialog
+
+        return make
+
     def tags(o: Office) -> QWidget:
         from privacycrm_desktop.ui.tags.tags_dialog import TagsDialog
 
@@ -233,6 +253,8 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         "AuditViewerDialog": audit,
         "TagsDialog": tags,
         "TagSelectedDialog": tag_selected,
+        "LabelsDialog": post("labels"),
+        "MergeLetterDialog": post("letter"),
         "BackupDialog": lambda o: BackupDialog(o.services.backup, o.owner),
         "FieldMatrixDialog": lambda o: FieldMatrixDialog(o.services.access, o.owner),
         "UserFormDialog": lambda o: UserFormDialog(
@@ -297,6 +319,7 @@ NOT_BUILT = {
     "FirstRunWizard": "runs before any data exists: tests/ui/test_screenshots.py",
     "EditorFormMixin": "a part of ContactEditorDialog, built as that",
     "EditorFlowMixin": "a part of ContactEditorDialog, built as that",
+    "PostFormMixin": "the frame of LabelsDialog and MergeLetterDialog, built as those",
 }
 
 

@@ -215,6 +215,8 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
             simple("companies.company_editor.CompanyEditorDialog"),
             simple("tags.tags_dialog.TagsDialog", lambda d: d.services.tags, owner),
             simple("tags.tag_selected.TagSelectedDialog", services, owner, _everyone),
+            simple("post.labels_dialog.LabelsDialog", services, owner, _everyone),
+            simple("post.letter_dialog.MergeLetterDialog", services, owner, _everyone),
             (
                 "privacycrm_desktop.ui.companies.link_dialog.LinkPersonDialog",
                 _link_person,

@@ -52,34 +52,34 @@ class MergedLetter:
 
 def letterhead_flowables(head: Letterhead, language: str) -> list[Any]:
     """The letterhead as flowables of a fixed height: logo on the left, company beside."""
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Image, Paragraph, Table, TableStyle
+    from reportlab.platypus import Image, Paragraph, Spacer, Table, TableStyle
 
     s = styles()
-    lines = [f"<b>{text(head.name)}</b>"]
+    style = ParagraphStyle("letterhead", parent=s.small, fontSize=8.5, leading=11)
+    lines = [f'<font size="12.5"><b>{text(head.name)}</b></font>']
     lines += [text(line) for line in head.address.splitlines() if line.strip()]
     if head.enterprise_number:
         number = tr_in(language, "Enterprise number: {number}", number=head.enterprise_number)
         lines.append(text(typography(language, number)))
     if head.email:
         lines.append(text(head.email))
-    block = Paragraph("<br/>".join(lines), s.small)
-    cells: list[Any] = [block]
-    widths = [174 * mm]
-    if head.logo:
-        logo = Image(io.BytesIO(head.logo))
-        ratio = min(40 * mm / logo.imageWidth, 26 * mm / logo.imageHeight)
-        logo.drawWidth, logo.drawHeight = logo.imageWidth * ratio, logo.imageHeight * ratio
-        cells = [logo, block]
-        widths = [44 * mm, 130 * mm]
-    table = Table([cells], colWidths=widths, rowHeights=[LETTERHEAD_HEIGHT_MM * mm])
+    block = Paragraph("<br/>".join(lines), style)
+    height = LETTERHEAD_HEIGHT_MM * mm
+    if not head.logo:
+        _width, used = block.wrap(168 * mm, height)
+        return [block, Spacer(1, max(0.0, height - used))]
+    logo = Image(io.BytesIO(head.logo))
+    ratio = min(40 * mm / logo.imageWidth, 26 * mm / logo.imageHeight)
+    logo.drawWidth, logo.drawHeight = logo.imageWidth * ratio, logo.imageHeight * ratio
+    table = Table([[logo, block]], colWidths=[44 * mm, 124 * mm], rowHeights=[height])
     table.setStyle(
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.4, "#999999"),
             ]
         )
     )
