@@ -47,6 +47,7 @@ from privacycrm_desktop.domain.export_csv import CsvProfile
 from privacycrm_desktop.domain.export_formats import ExportFormat
 from privacycrm_desktop.domain.export_vcard import VcardVersion
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
+from privacycrm_desktop.domain.label_sheets import SHEETS
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
 from privacycrm_desktop.domain.requests import RequestKind
@@ -479,6 +480,8 @@ _NOT_COUNTS = re.compile(
     r"|\S+@\S+"
     r"|\b\d{4}\b(?=\))"
     r"|[\w./\\-]+\.(?:csv|pdf|db|txt|vcf|json|pcrmbak|sqlite)\b"
+    # The product names of label sheets ("L7160"): names, not counts.
+    r"|\b(?:" + "|".join(SHEETS) + r")\b"
 )
 _UNGROUPED = re.compile(r"(?<![\d.,\u00a0\u202f ])\d{4,}(?![\d.,\u00a0\u202f]\d)")
 

@@ -59,18 +59,18 @@ def address_lines(address: PostalAddress, home_country: str, country_label: str)
 
 #: The fields a letter's template may use, with what each holds (msgids).
 MERGE_FIELDS: dict[str, str] = {
-    "salutation": N_("the greeting in the person's language, with their name"),
-    "first_name": N_("first name"),
-    "last_name": N_("last name"),
-    "name": N_("first and last name"),
-    "organisation": N_("organisation"),
-    "address": N_("the postal address, on several lines"),
-    "street": N_("street and number"),
-    "postcode": N_("postcode"),
-    "city": N_("city"),
-    "country": N_("country"),
-    "date": N_("today's date, written out in the person's language"),
-    "company": N_("your company's name"),
+    "salutation": N_("The greeting in the person's language, with their name"),
+    "first_name": N_("First name"),
+    "last_name": N_("Last name"),
+    "name": N_("First and last name"),
+    "organisation": N_("Organisation"),
+    "address": N_("The postal address, on several lines"),
+    "street": N_("Street and number"),
+    "postcode": N_("Postcode"),
+    "city": N_("City"),
+    "country": N_("Country"),
+    "date": N_("Today's date, written out in the person's language"),
+    "company": N_("Your company's name"),
 }
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
