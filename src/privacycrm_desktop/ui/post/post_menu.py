@@ -36,7 +36,7 @@ class PostActions(QObject):
         self._may = has_permission(actor.role, Permission.EXPORT) and has_permission(
             actor.role, Permission.VIEW_CONTACTS
         )
-        self.labels_action = QAction(_("Print &labels..."), window)
+        self.labels_action = QAction(_("P&rint labels..."), window)
         self.labels_action.triggered.connect(self.open_labels)
         self.letter_action = QAction(_("&Mail-merge letter..."), window)
         self.letter_action.triggered.connect(self.open_letter)
