@@ -109,6 +109,10 @@ def test_every_named_sheet_and_a_measured_one_by_ids(
     )
     assert code == 0, err
     assert "2 labels written" in stdout
+    # As docs/architecture.md writes it: --out and the ids at the end.
+    code, stdout, err = run(capsys, db, "labels", "--layout", layout, "--out", str(out), "1")
+    assert code == 0, err
+    assert "1 label written" in stdout
     assert out.read_bytes().startswith(b"%PDF")
 
 

@@ -83,6 +83,7 @@ def _merge_fields() -> tuple[str, ...]:
 
 def _selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ids", nargs="+", type=int, metavar="ID", help=_("contact ids"))
+    p.add_argument("more_ids", nargs="*", type=int, metavar="ID", help=_("contact ids"))
     p.add_argument("--tag", help=_("only the contacts with this tag"))
     p.add_argument(
         "--view",
@@ -101,7 +102,7 @@ def _selection(p: argparse.ArgumentParser) -> None:
         default="",
         help=_("who prints or posts it outside the company (recorded as a disclosure)"),
     )
-    p.add_argument("--output", type=Path, required=True, help=_("the PDF file to write"))
+    p.add_argument("--output", "--out", type=Path, required=True, help=_("the PDF file to write"))
 
 
 def _view(text: str | None) -> ListFilter | None:
@@ -128,11 +129,12 @@ def _chosen(ctx: Context) -> Any:
     from privacycrm_desktop.services.post import PostSelection
 
     a = ctx.args
-    if a.ids and (a.tag or a.view):
+    ids = [*(a.ids or ()), *(a.more_ids or ())]
+    if ids and (a.tag or a.view):
         raise CliFailure(_("Choose the contacts by --ids, or by --tag and --view, not both."))
     tag = ctx.services.tags.find(ctx.actor(), a.tag).id if a.tag else None
     return PostSelection(
-        contact_ids=tuple(a.ids) if a.ids else None,
+        contact_ids=tuple(ids) if ids else None,
         tag=tag,
         view=_view(a.view),
         purpose=a.purpose,
