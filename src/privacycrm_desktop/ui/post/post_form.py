@@ -190,7 +190,7 @@ class PostFormMixin(QDialog):
         self.left_out.clear()
         for left in result.left_out:
             name = left.name or _("Contact no. {id}").format(id=left.contact_id)
-            self.left_out.addItem(f"{name}: {_(left.reason)}")
+            self.left_out.addItem(_("{name}: {reason}").format(name=name, reason=_(left.reason)))
         self.left_out.setVisible(bool(result.left_out))
         return result
 
