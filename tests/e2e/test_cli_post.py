@@ -193,3 +193,26 @@ def test_chosen_by_a_tag_or_a_saved_view(
     assert json.loads(stdout)["count"] == len(expected)
     printed = " ".join(page.extract_text() or "" for page in PdfReader(out).pages)
     assert {name for _f, name, *_ in PEOPLE if name in printed} == expected
+
+
+def test_a_logo_on_the_letterhead_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], db: Path, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (60, 20), (0, 120, 60)).save(logo)
+    code, stdout, err = run(capsys, db, "letterhead", "--logo", str(logo), "--format", "json")
+    assert code == 0, err
+    assert json.loads(stdout) == {"logo": True}
+    text = tmp_path / "t.txt"
+    text.write_text("{salutation}", encoding="utf-8")
+    out = tmp_path / "l.pdf"
+    code, _stdout, err = run(
+        capsys, db, "letter", "--template", str(text), "--ids", "1", "--output", str(out)
+    )
+    assert code == 0, err
+    assert len(PdfReader(out).pages[0].images) == 1
+    code, _stdout, err = run(capsys, db, "letterhead", "--logo", str(text))
+    assert code != 0
+    assert "PNG or JPEG" in err

@@ -51,7 +51,7 @@ GROUPS: tuple[Callable[[Subparsers, Parents], None], ...] = (
     requests.register,  # request add|list, export-report
     retention.register,  # cleanup, erase, reconfirm-months
     export.register,  # export
-    post.register,  # labels, letter
+    post.register,  # labels, letter, letterhead
     backup.register,  # backup, restore
     imports.register,  # import (list, undo)
     audit.register,  # verify-audit

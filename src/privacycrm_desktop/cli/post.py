@@ -4,6 +4,7 @@ post (docs/architecture.md, "Headless interface"; names may grow, never change).
 ``labels --layout NAME|COLSxROWS [--ids ID...|--tag T|--view V] [--purpose P]
 [--recipient TEXT] --output F.pdf [--start N]``, or a sheet by its measurements with
 ``--layout custom --columns C --rows R --size WxH --margins TOP,LEFT --pitch X,Y`` (mm).
+``letterhead --logo FILE|--no-logo`` sets the letters' logo.
 ``letter --template FILE [--template-nl FILE] [--template-fr FILE] [--template-en FILE]
 [same selection] --output F.pdf``: each person gets the template of their language, else
 ``--template``. ``--view`` is a saved view of the list: expired, expiring, reconsent,
@@ -73,6 +74,15 @@ def register(commands: Subparsers, parents: Parents) -> None:
         )
     _selection(p)
     p.set_defaults(run=cmd_letter)
+    p = commands.add_parser(
+        "letterhead",
+        parents=parents,
+        help=_("put a logo on the letters' letterhead, or take it off"),
+    )
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--logo", type=Path, help=_("a PNG or JPEG picture"))
+    which.add_argument("--no-logo", action="store_true", help=_("take the logo off"))
+    p.set_defaults(run=cmd_letterhead)
 
 
 def _merge_fields() -> tuple[str, ...]:
@@ -228,3 +238,17 @@ def _read(path: Path) -> str:
         raise CliFailure(
             _("The template {path} cannot be read as text.").format(path=path)
         ) from None
+
+
+def cmd_letterhead(ctx: Context) -> int:
+    a = ctx.args
+    data = None
+    if a.logo is not None:
+        try:
+            data = a.logo.read_bytes()
+        except OSError:
+            raise CliFailure(_("The picture {path} cannot be read.").format(path=a.logo)) from None
+    ctx.services.post.set_logo(ctx.actor(), data)
+    done = _("Logo put on the letterhead.") if data else _("Logo taken off the letterhead.")
+    ctx.emit({"logo": data is not None}, lambda: done)
+    return 0

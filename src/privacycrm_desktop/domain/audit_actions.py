@@ -67,6 +67,7 @@ class AuditAction(StrEnum):
     SERVER_ROLES_ENABLE = "server_roles.enable"
     SETTINGS_CLEANUP_REMINDER = "settings.cleanup_reminder"
     SETTINGS_IDLE_TIMEOUT = "settings.idle_timeout"
+    SETTINGS_LOGO = "settings.logo"
     SETUP_INITIALISE = "setup.initialise"
     SPECIAL_CATEGORY_READ = "special_category.read"
     SPECIAL_CATEGORY_RECORD = "special_category.record"
@@ -141,6 +142,7 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.SERVER_ROLES_ENABLE: N_("Server roles switched on"),
     AuditAction.SETTINGS_CLEANUP_REMINDER: N_("Cleanup reminder date changed"),
     AuditAction.SETTINGS_IDLE_TIMEOUT: N_("Idle lock time changed"),
+    AuditAction.SETTINGS_LOGO: N_("Letterhead logo changed"),
     AuditAction.SETUP_INITIALISE: N_("Database set up"),
     AuditAction.SPECIAL_CATEGORY_READ: N_("Special-category data read"),
     AuditAction.SPECIAL_CATEGORY_RECORD: N_("Special-category data recorded"),
@@ -234,6 +236,7 @@ DETAIL_LABELS: dict[str, str] = {
     "language": N_("language"),
     "layout": N_("label sheet"),
     "left_out": N_("left out"),
+    "logo": N_("logo"),
     "letter": N_("letter"),
     "max_age_days": N_("keep backups (days)"),
     "minutes": N_("minutes"),

@@ -18,7 +18,9 @@ in the person's language. The rules of every other output hold:
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import io
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -64,8 +66,10 @@ if TYPE_CHECKING:
 ADDRESS_FIELDS = ("street", "postcode", "city", "country")
 NAME_FIELDS = ("first_name", "last_name", "organisation")
 PRINTED_FIELDS = (*NAME_FIELDS, *ADDRESS_FIELDS)
-#: The setting holding the path of the company's logo (PNG or JPEG), if any.
+#: The setting holding the company's logo (a PNG or JPEG picture, base64), if any: kept
+#: in the database, so it travels with its backups and reaches every desk.
 LOGO_SETTING = "company.logo"
+MAX_LOGO_BYTES = 1_000_000
 #: Why a person without a usable address is left out.
 NO_ADDRESS = N_("No postal address (street and town)")
 _CHUNK = 500
@@ -123,11 +127,11 @@ def letterhead(uow: UnitOfWork, company: CompanyInfo) -> Letterhead:
 
     with uow() as u:
         row = u.session.get(Setting, LOGO_SETTING)
-        path = row.value if row is not None else ""
+        stored = row.value if row is not None else ""
     logo = None
-    if path:
-        with contextlib.suppress(OSError):
-            logo = Path(path).read_bytes()
+    if stored:
+        with contextlib.suppress(ValueError):
+            logo = base64.b64decode(stored, validate=True)
     number = vat_display(company.vat_number) if company.vat_number else ""
     return Letterhead(company.name, company.address, number, company.privacy_email, logo)
 
@@ -140,6 +144,35 @@ class PostService:
         self._clock = clock
         self._policy = access or AccessService(uow, clock)
         self._setup = SetupService(uow, clock)
+
+    def set_logo(self, actor: Actor, data: bytes | None) -> None:
+        """Put *data* (a PNG or JPEG picture) on the letterhead, or take the logo off (None).
+
+        Raises:
+            PermissionDenied: the role may not change settings.
+            ValidationFailed: not a PNG or JPEG picture, or larger than 1 MB.
+        """
+        require(actor.role, Permission.EDIT_SETTINGS)
+        if data is not None:
+            _check_logo(data)
+        with self._uow(write=True) as uow:
+            row = uow.session.get(Setting, LOGO_SETTING)
+            if data is None:
+                if row is not None:
+                    uow.session.delete(row)
+            elif row is None:
+                uow.session.add(Setting(key=LOGO_SETTING, value=base64.b64encode(data).decode()))
+            else:
+                row.value = base64.b64encode(data).decode()
+            record_event(
+                uow.session,
+                actor=actor.username,
+                action="settings.logo",
+                entity="setting",
+                entity_id=LOGO_SETTING,
+                at=self._clock.now(),
+                detail=f"logo={0 if data is None else 1}",
+            )
 
     # -- choosing ----------------------------------------------------------------------
 
@@ -308,7 +341,7 @@ class PostService:
             letters.append(layout.MergedLetter(lang, tuple(lines), values["date"], body))
         head = letterhead(self._uow, company)
         data = layout.render(head, letters, tr_in(company.language, "Letters"), company.language)
-        detail = "kind=letter"
+        detail = ""
         return self._publish(actor, "post.letters", selection, people, left, data, out, detail)
 
     def _values(
@@ -432,7 +465,7 @@ class PostService:
                 entity="purpose" if selection.purpose.strip() else "report",
                 entity_id=selection.purpose.strip() or "-",
                 at=now,
-                detail=f"{detail};count={len(people)};left_out={len(left)};"
+                detail=f"{detail + ';' if detail else ''}count={len(people)};left_out={len(left)};"
                 f"recipient={recipient_id if recipient_id is not None else INTERNAL_RECIPIENT};"
                 f"disclosures={disclosures}",
             )
@@ -441,6 +474,25 @@ class PostService:
             except OSError:
                 raise ExportNotWritten from None
         return PostResult(out, len(people), tuple(left), recipient_id, disclosures)
+
+
+def _check_logo(data: bytes) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    problem = None
+    if len(data) > MAX_LOGO_BYTES:
+        problem = N_("The logo is larger than 1 MB: choose a smaller picture.")
+    else:
+        try:
+            with Image.open(io.BytesIO(data)) as picture:
+                kind = picture.format
+                picture.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            kind = None
+        if kind not in ("PNG", "JPEG"):
+            problem = N_("The logo must be a PNG or JPEG picture.")
+    if problem is not None:
+        raise ValidationFailed([FieldProblem("logo", problem)])
 
 
 def _load(

@@ -221,6 +221,11 @@ def test_a_letter_per_person_and_an_unknown_field_said_by_name(
     assert any("Nous ouvrons" in page and "Lefèvre" in page for page in pages)
     assert any("Wij openen" in page and "Peeters" in page for page in pages)
     save(dialog, f"{language}-post-letter", settle=True)
+    assert dialog.logo_button.isVisible()  # the owner may change the letterhead
+    not_a_picture = tmp_path / "logo.txt"
+    not_a_picture.write_text("no picture", encoding="utf-8")
+    assert not dialog.set_logo(not_a_picture)
+    assert dialog.errors["logo"].text()
     _keep_pdf(tmp_path / "letters.pdf", f"{language}-letters.pdf")
 
 

@@ -195,3 +195,30 @@ def test_an_unknown_field_is_refused_before_anything_is_written(
     assert caught.value.problems[0].params["unknown"] == "{voornaam}"
     assert not list(tmp_path.glob("*.pdf*"))
     assert not _events(svc, "post.letters")
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (90, 30), (20, 90, 160)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_the_owner_puts_a_logo_on_the_letterhead_and_takes_it_off(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    ids = _people(svc, owner)
+    selection = PostSelection(contact_ids=(ids["opted_in"],))
+    svc.post.set_logo(owner, _png())
+    svc.post.letters(owner, selection, {"nl": "{salutation}"}, tmp_path / "a.pdf")
+    assert len(PdfReader(str(tmp_path / "a.pdf")).pages[0].images) == 1
+    with pytest.raises(ValidationFailed):
+        svc.post.set_logo(owner, b"%PDF-1.4 not a picture")
+    svc.post.set_logo(owner, None)
+    svc.post.letters(owner, selection, {"nl": "{salutation}"}, tmp_path / "b.pdf")
+    assert not PdfReader(str(tmp_path / "b.pdf")).pages[0].images
+    assert [d for _a, d in _events(svc, "settings.logo")] == ["logo=1", "logo=0"]
+    svc.auth.add_user(owner, "sales", OWNER_PASSWORD, Role.SALES)
+    with pytest.raises(PermissionDenied):
+        svc.post.set_logo(svc.auth.login("sales", OWNER_PASSWORD), _png())

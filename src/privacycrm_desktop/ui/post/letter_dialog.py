@@ -11,11 +11,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from privacycrm_desktop.domain.access import Permission, has_permission
+from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.postal import MERGE_FIELDS
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import LANGUAGES, _, format_number, language_name, ngettext, tr_in
+from privacycrm_desktop.i18n import (
+    LANGUAGES,
+    _,
+    describe_error,
+    format_number,
+    language_name,
+    ngettext,
+    tr_in,
+)
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.post import PostResult, PostSelection
 from privacycrm_desktop.services.registry import Services
@@ -54,6 +73,11 @@ class MergeLetterDialog(PostFormMixin):
             "\n".join(f"{{{name}}}: {_(meaning)}" for name, meaning in MERGE_FIELDS.items())
         )
         self.errors["template"] = ErrorLabel()
+        self.errors["logo"] = ErrorLabel()
+        self.logo_button = QPushButton(_("Letterhead &logo..."))
+        self.logo_button.setToolTip(_("A PNG or JPEG picture printed at the top of every letter"))
+        self.logo_button.clicked.connect(self.choose_logo)
+        self.logo_button.setVisible(has_permission(actor.role, Permission.EDIT_SETTINGS))
         middle = QWidget()
         box = QVBoxLayout(middle)
         box.setContentsMargins(0, 0, 0, 0)
@@ -61,12 +85,38 @@ class MergeLetterDialog(PostFormMixin):
         box.addWidget(self.tabs, 1)
         box.addWidget(self.fields_note)
         box.addWidget(self.errors["template"])
+        logo_row = QHBoxLayout()
+        logo_row.addWidget(self.logo_button)
+        logo_row.addWidget(self.errors["logo"], 1)
+        box.addLayout(logo_row)
         self.finish_layout(middle)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 84)
         size_window(self)
 
     def default_name(self) -> str:
         return _("letters") + ".pdf"
+
+    def choose_logo(self) -> None:
+        """Ask for the logo's picture and put it on the letterhead."""
+        name, _filter = QFileDialog.getOpenFileName(
+            self, _("Letterhead logo"), "", _("Pictures (*.png *.jpg *.jpeg)")
+        )
+        if name:
+            self.set_logo(Path(name))
+
+    def set_logo(self, path: Path) -> bool:
+        """Put the picture at *path* on the letterhead; False (and why) when refused."""
+        self.errors["logo"].show_message("")
+        try:
+            self._services.post.set_logo(self._actor, path.read_bytes())
+        except OSError:
+            self.errors["logo"].show_message(_("The picture cannot be read."))
+            return False
+        except DomainError as error:
+            self.errors["logo"].show_message(describe_error(error))
+            return False
+        self.errors["logo"].show_message("")
+        return True
 
     def templates(self) -> dict[str, str]:
         """Each language's text, as typed."""
