@@ -305,7 +305,7 @@ class PostService:
         title = tr_in(language, "Address labels")
         data = layout.render(sheet, addresses, start, title)
         detail = f"layout={sheet.name or sheet.shape}"
-        return self._publish(actor, "post.labels", selection, people, left, data, out, detail)
+        return self._publish(actor, True, selection, people, left, data, out, detail)
 
     def check_templates(self, templates: Mapping[str, str], fallback: str = "") -> None:
         """Refuse templates with unknown fields before anything is chosen or printed."""
@@ -342,7 +342,7 @@ class PostService:
         head = letterhead(self._uow, company)
         data = layout.render(head, letters, tr_in(company.language, "Letters"), company.language)
         detail = ""
-        return self._publish(actor, "post.letters", selection, people, left, data, out, detail)
+        return self._publish(actor, False, selection, people, left, data, out, detail)
 
     def _values(
         self, person: _Person, lang: str, lines: list[str], company: CompanyInfo
@@ -384,7 +384,7 @@ class PostService:
     def _publish(
         self,
         actor: Actor,
-        action: str,
+        labels: bool,
         selection: PostSelection,
         people: Sequence[_Person],
         left: Sequence[LeftOut],
@@ -410,7 +410,7 @@ class PostService:
                     os.fsync(stream.fileno())
             except OSError:
                 raise ExportNotWritten from None
-            return self._record(actor, action, selection, people, left, temp, out, detail)
+            return self._record(actor, labels, selection, people, left, temp, out, detail)
         except BaseException:
             with contextlib.suppress(OSError):
                 temp.unlink()
@@ -419,7 +419,7 @@ class PostService:
     def _record(
         self,
         actor: Actor,
-        action: str,
+        labels: bool,
         selection: PostSelection,
         people: Sequence[_Person],
         left: Sequence[LeftOut],
@@ -461,7 +461,7 @@ class PostService:
             record_event(
                 session,
                 actor=actor.username,
-                action=action,
+                action="post.labels" if labels else "post.letters",
                 entity="purpose" if selection.purpose.strip() else "report",
                 entity_id=selection.purpose.strip() or "-",
                 at=now,
