@@ -6,8 +6,12 @@ and vertical pitch (one label's edge to the next one's). All lengths are millime
 the top-left corner of the page. Named sheets carry the manufacturer's published figures;
 a custom sheet takes the user's own measurements and is checked to fit on the page.
 
-Published sources (Avery UK product template pages, "Template information" table; the
-figures agree with the sheet being symmetric: margin = (page - labels - gaps) / 2):
+Published sources: Avery UK's product template pages, "Template information" table (each
+URL below). Checked on every sheet: the figures leave the same margin opposite (right =
+left, bottom = top, to 0.1 mm), as Avery's sheets are cut (tests/unit/domain); a second,
+independent table (GmLabelPrinter's templates, in inches) agrees on counts, sizes, pitches
+and left margins; its top margins are 0.6 to 1 mm larger, which would leave less room
+at the foot than at the head, so Avery's symmetric figures are kept:
 
 - L7160 https://www.avery.co.uk/template-l7160 : 63.5 x 38.1, 3 x 7, top 15.15, left 7.21,
   pitch 66.04 x 38.1
