@@ -12,6 +12,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QGroupBox,
@@ -238,7 +240,12 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
             # After printing: what was made and who was left out, with the reason.
             dialog.file.setText(str(o.tmp_path / f"{kind}.pdf"))
             dialog.purpose.setCurrentIndex(dialog.purpose.findData("direct_marketing_consent"))
-            dialog.make_pdf()
+            job = dialog.make_pdf()
+            assert job is not None
+            deadline = time.monotonic() + 30
+            while dialog.job is not None and time.monotonic() < deadline:
+                QApplication.processEvents()
+                time.sleep(0.01)
             return dialog
 
         return make

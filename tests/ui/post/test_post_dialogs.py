@@ -20,11 +20,13 @@ from privacycrm_desktop.domain.label_sheets import SHEETS
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor, ContactSort
+from privacycrm_desktop.services.post import PostResult
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.post.labels_dialog import LabelsDialog
 from privacycrm_desktop.ui.post.letter_dialog import MergeLetterDialog
+from privacycrm_desktop.ui.post.post_form import PostFormMixin
 from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts
 
 from ..screens import save
@@ -172,7 +174,7 @@ def test_labels_for_marketing_list_who_was_left_out_and_why(
     dialog.start.setValue(3)
     dialog.purpose.setCurrentIndex(dialog.purpose.findData(MARKETING))
     dialog.file.setText(str(tmp_path / "labels.pdf"))
-    result = dialog.make_pdf()
+    result = _made(qtbot, dialog)
     assert result is not None
     assert result.count == 3
     shown = [dialog.left_out.item(i).text() for i in range(dialog.left_out.count())]
@@ -202,7 +204,7 @@ def test_a_letter_per_person_and_an_unknown_field_said_by_name(
     dialog.show()
     dialog.texts["nl"].setPlainText("{salutation}\n\nBeste {voornaam},")
     dialog.file.setText(str(tmp_path / "letters.pdf"))
-    assert dialog.make_pdf() is None
+    assert _made(qtbot, dialog) is None
     assert "{voornaam}" in dialog.errors["template"].text()
     assert not (tmp_path / "letters.pdf").exists()
     dialog.texts["nl"].setPlainText(
@@ -213,7 +215,7 @@ def test_a_letter_per_person_and_an_unknown_field_said_by_name(
         "{salutation}\n\nNous ouvrons un nouveau magasin près de {city}. Bienvenue le {date}.\n\n"
         "Cordialement,\n{company}"
     )
-    result = dialog.make_pdf()
+    result = _made(qtbot, dialog)
     assert result is not None
     assert result.count == len(PEOPLE)
     pages = [p.extract_text() or "" for p in PdfReader(tmp_path / "letters.pdf").pages]
@@ -227,6 +229,17 @@ def test_a_letter_per_person_and_an_unknown_field_said_by_name(
     assert not dialog.set_logo(not_a_picture)
     assert dialog.errors["logo"].text()
     _keep_pdf(tmp_path / "letters.pdf", f"{language}-letters.pdf")
+
+
+def _made(qtbot: QtBot, dialog: PostFormMixin) -> PostResult | None:
+    """Make the PDF as the Save PDF button does, and wait for the work to end."""
+    dialog.result_value = None
+    job = dialog.make_pdf()
+    assert job is not None
+    with qtbot.waitSignal(job.finished, timeout=30_000):
+        pass
+    qtbot.waitUntil(lambda: dialog.job is None)
+    return dialog.result_value
 
 
 def _keep_pdf(path: Path, name: str) -> None:

@@ -8,6 +8,7 @@ in the small preview, which shows the sheet to scale with the used labels greyed
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, Signal
@@ -285,12 +286,16 @@ class LabelsDialog(PostFormMixin):
 
     # -- making -------------------------------------------------------------------------
 
-    def make(self, selection: PostSelection, out: Path) -> PostResult:
+    def maker(self) -> Callable[[PostSelection, Path], PostResult]:
         sheet = self.chosen_sheet()
         assert sheet is not None  # the button is off otherwise
-        return self._services.post.labels(
-            self._actor, selection, sheet, out, self.start.value(), language=current_language()
-        )
+        services, actor, start = self._services, self._actor, self.start.value()
+        language = current_language()
+
+        def make(selection: PostSelection, out: Path) -> PostResult:
+            return services.post.labels(actor, selection, sheet, out, start, language=language)
+
+        return make
 
     def made_message(self, result: PostResult) -> str:
         return ngettext(

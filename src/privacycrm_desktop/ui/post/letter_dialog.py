@@ -9,6 +9,7 @@ anything is printed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -122,8 +123,13 @@ class MergeLetterDialog(PostFormMixin):
         """Each language's text, as typed."""
         return {language: edit.toPlainText() for language, edit in self.texts.items()}
 
-    def make(self, selection: PostSelection, out: Path) -> PostResult:
-        return self._services.post.letters(self._actor, selection, self.templates(), out)
+    def maker(self) -> Callable[[PostSelection, Path], PostResult]:
+        services, actor, templates = self._services, self._actor, self.templates()
+
+        def make(selection: PostSelection, out: Path) -> PostResult:
+            return services.post.letters(actor, selection, templates, out)
+
+        return make
 
     def made_message(self, result: PostResult) -> str:
         return ngettext(

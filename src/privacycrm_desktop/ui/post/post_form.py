@@ -8,11 +8,10 @@ the PDF is written under a temporary name, so a failure leaves no half file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from babel.numbers import format_decimal
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -35,6 +34,8 @@ from privacycrm_desktop.services.post import PostResult, PostSelection
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.saved_files import remember_folder, start_folder
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
+from privacycrm_desktop.ui.common.workers import Job, JobContext, ProgressPanel, run_in_background
+from privacycrm_desktop.ui.common.workers import show_failure as show_unforeseen
 from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts, selected_ids
 
 #: The kind of file whose folder the save dialogs remember.
@@ -61,6 +62,8 @@ class PostFormMixin(QDialog):
         self._actor = actor
         self.selection = selection
         self.result_value: PostResult | None = None
+        self.job: Job[PostResult] | None = None
+        self.progress = ProgressPanel()
         count = selection.count if selection is not None else 0
         self.summary = QLabel(
             ngettext("{count} contact selected.", "{count} contacts selected.", count).format(
@@ -133,6 +136,7 @@ class PostFormMixin(QDialog):
         layout.addWidget(middle, 1)
         layout.addLayout(self.shared_form())
         layout.addWidget(self.general_error)
+        layout.addWidget(self.progress)
         layout.addWidget(self.outcome)
         layout.addWidget(self.left_out)
         layout.addWidget(self.buttons)
@@ -145,44 +149,64 @@ class PostFormMixin(QDialog):
         if name:
             self.file.setText(name)
 
-    def post_selection(self) -> PostSelection:
-        """The chosen people, purpose and recipient as the service takes them."""
-        ids = None
-        if self.selection is not None:
-            ids = selected_ids(self._services.contacts, self._actor, self.selection)
-        return PostSelection(
-            contact_ids=ids,
-            purpose=str(self.purpose.currentData() or ""),
-            recipient=self.recipient.text(),
-        )
+    def post_selection(self) -> Callable[[], PostSelection]:
+        """The chosen people, purpose and recipient as the service takes them: read from
+        the form now, the list's rows turned into ids when called (off the UI thread)."""
+        services, actor, chosen = self._services, self._actor, self.selection
+        purpose = str(self.purpose.currentData() or "")
+        recipient = self.recipient.text()
 
-    def make(self, selection: PostSelection, out: Path) -> PostResult:
-        """Make the PDF (the subclass's service call)."""
+        def selection() -> PostSelection:
+            ids = None if chosen is None else selected_ids(services.contacts, actor, chosen)
+            return PostSelection(contact_ids=ids, purpose=purpose, recipient=recipient)
+
+        return selection
+
+    def maker(self) -> Callable[[PostSelection, Path], PostResult]:
+        """The service call that makes the PDF, with the form's values read now."""
         raise NotImplementedError
 
     def made_message(self, result: PostResult) -> str:
         """What was made, in a sentence."""
         raise NotImplementedError
 
-    def make_pdf(self) -> PostResult | None:
-        """Make the PDF and show what was done and who was left out."""
+    def make_pdf(self) -> Job[PostResult] | None:
+        """Make the PDF off the UI thread; then show what was done and who was left out."""
+        if self.job is not None:
+            return None
         show_problems(self.errors, [], self.general_error)
         target = self.file.text().strip()
         if not target:
             problem = FieldProblem("file", N_("Choose where to save the file."))
             show_problems(self.errors, [problem], None)
             return None
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            result = self.make(self.post_selection(), Path(target).expanduser())
-        except ValidationFailed as error:
+        make, selection, out = self.maker(), self.post_selection(), Path(target).expanduser()
+
+        def work(_context: JobContext) -> PostResult:
+            return make(selection(), out)
+
+        self.make_button.setEnabled(False)
+        self.outcome.hide()
+        self.left_out.hide()
+        job = run_in_background(work, self._made, on_failure=self._failed, parent=self)
+        self.job = job
+        job.finished.connect(self._finished)
+        self.progress.start(_("Making the PDF..."), job)
+        return job
+
+    def _finished(self) -> None:
+        self.job = None
+        self.make_button.setEnabled(True)
+
+    def _failed(self, error: BaseException) -> None:
+        if isinstance(error, ValidationFailed):
             show_problems(self.errors, error.problems, self.general_error)
-            return None
-        except DomainError as error:
+        elif isinstance(error, DomainError):
             self.general_error.show_message(describe_error(error))
-            return None
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+        else:
+            show_unforeseen(self, error)
+
+    def _made(self, result: PostResult) -> None:
         self.result_value = result
         remember_folder(FOLDER_KIND, result.path)
         self.outcome.setText(self.made_message(result))
@@ -192,7 +216,12 @@ class PostFormMixin(QDialog):
             name = left.name or _("Contact no. {id}").format(id=left.contact_id)
             self.left_out.addItem(_("{name}: {reason}").format(name=name, reason=_(left.reason)))
         self.left_out.setVisible(bool(result.left_out))
-        return result
+
+    def done(self, result: int) -> None:
+        """Closing lets a running job end without showing anything."""
+        if self.job is not None:
+            self.job.cancel()
+        super().done(result)
 
     def left_out_sentence(self, result: PostResult) -> str:
         """ "3 left out:" when some were, else ""."""
