@@ -89,6 +89,7 @@ class MergeLetterDialog(PostFormMixin):
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo_button)
         logo_row.addWidget(self.errors["logo"], 1)
+        logo_row.addStretch(1)  # the button keeps its own width while no error shows
         box.addLayout(logo_row)
         self.finish_layout(middle)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 84)
