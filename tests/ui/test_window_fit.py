@@ -282,6 +282,8 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
             simple("tasks.my_day.MyDayDialog", _with_tasks, owner),
             simple("tasks.task_list.TaskListDialog", _with_tasks, owner),
             ("privacycrm_desktop.ui.tasks.task_dialog.TaskDialog", _task_dialog),
+            simple("post.labels_dialog.LabelsDialog", services, owner, _everyone),
+            simple("post.letter_dialog.MergeLetterDialog", services, owner, _everyone),
             (
                 "privacycrm_desktop.ui.companies.link_dialog.LinkPersonDialog",
                 _link_person,

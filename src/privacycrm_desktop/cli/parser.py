@@ -25,6 +25,7 @@ from privacycrm_desktop.cli import (
     fields,
     imports,
     marketing,
+    post,
     requests,
     retention,
     setup,
@@ -58,6 +59,7 @@ GROUPS: tuple[Callable[[Subparsers, Parents], None], ...] = (
     requests.register,  # request add|list, export-report
     retention.register,  # cleanup, erase, reconfirm-months
     export.register,  # export
+    post.register,  # labels, letter, letterhead
     backup.register,  # backup, restore
     imports.register,  # import (list, undo)
     audit.register,  # verify-audit

@@ -56,6 +56,8 @@ class AuditAction(StrEnum):
     IMPORT_INVALID_ROWS = "import.invalid_rows"
     IMPORT_RUN = "import.run"
     IMPORT_UNDO = "import.undo"
+    POST_LABELS = "post.labels"
+    POST_LETTERS = "post.letters"
     PURPOSE_UPDATE = "purpose.update"
     REPORT_ACCESS = "report.access"
     REPORT_PROCESSING_REGISTER = "report.processing_register"
@@ -72,6 +74,7 @@ class AuditAction(StrEnum):
     SETTINGS_CLEANUP_REMINDER = "settings.cleanup_reminder"
     SETTINGS_IDLE_TIMEOUT = "settings.idle_timeout"
     SETTINGS_MERGE_UNDO_DAYS = "settings.merge_undo_days"
+    SETTINGS_LOGO = "settings.logo"
     SETUP_INITIALISE = "setup.initialise"
     SPECIAL_CATEGORY_READ = "special_category.read"
     SPECIAL_CATEGORY_RECORD = "special_category.record"
@@ -142,6 +145,8 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.IMPORT_INVALID_ROWS: N_("Rejected import rows saved"),
     AuditAction.IMPORT_RUN: N_("Contacts imported"),
     AuditAction.IMPORT_UNDO: N_("Import undone"),
+    AuditAction.POST_LABELS: N_("Address labels printed"),
+    AuditAction.POST_LETTERS: N_("Letters printed for the post"),
     AuditAction.PURPOSE_UPDATE: N_("Purpose changed"),
     AuditAction.REPORT_ACCESS: N_("Access report made"),
     AuditAction.REPORT_PROCESSING_REGISTER: N_("Register of processing made"),
@@ -158,6 +163,7 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.SETTINGS_CLEANUP_REMINDER: N_("Cleanup reminder date changed"),
     AuditAction.SETTINGS_IDLE_TIMEOUT: N_("Idle lock time changed"),
     AuditAction.SETTINGS_MERGE_UNDO_DAYS: N_("Days a merge can be undone changed"),
+    AuditAction.SETTINGS_LOGO: N_("Letterhead logo changed"),
     AuditAction.SETUP_INITIALISE: N_("Database set up"),
     AuditAction.SPECIAL_CATEGORY_READ: N_("Special-category data read"),
     AuditAction.SPECIAL_CATEGORY_RECORD: N_("Special-category data recorded"),
@@ -264,6 +270,9 @@ DETAIL_LABELS: dict[str, str] = {
     "language": N_("language"),
     "linked": N_("linked to"),
     "origin": N_("origin"),
+    "layout": N_("label sheet"),
+    "left_out": N_("left out"),
+    "logo": N_("logo"),
     "letter": N_("letter"),
     "max_age_days": N_("keep backups (days)"),
     "minutes": N_("minutes"),

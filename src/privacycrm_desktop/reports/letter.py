@@ -7,18 +7,29 @@ before it reaches ``Paragraph`` markup (CVE-2023-33733), and French spacing is a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.reports.styles import build_pdf, styles, text, typography
 
+if TYPE_CHECKING:
+    from privacycrm_desktop.reports.merge_letter import Letterhead
 
-def render(letter: str, language: str, title: str, footer: str) -> bytes:
+
+def render(
+    letter: str, language: str, title: str, footer: str, letterhead: Letterhead | None = None
+) -> bytes:
     """The letter *letter* (plain text) as PDF bytes; *title* names the document and
-    *footer* is printed at the bottom of each page."""
+    *footer* is printed at the bottom of each page. With a *letterhead* the letter starts
+    with the company's letterhead (the same as the mail-merge letters')."""
     s = styles()
     from reportlab.platypus import Paragraph, Spacer
 
     story: list[Any] = []
+    if letterhead is not None:
+        from privacycrm_desktop.reports.merge_letter import letterhead_flowables
+
+        story += letterhead_flowables(letterhead, language)
+        story.append(Spacer(1, 8))
     block: list[str] = []
 
     def flush() -> None:

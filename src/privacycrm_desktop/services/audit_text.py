@@ -88,6 +88,7 @@ _FLAGS = frozenset(
         "failed",
         "interrupted",
         "ledger_read",
+        "logo",
         "other_database",
         "second_copy",
         "second_folder",

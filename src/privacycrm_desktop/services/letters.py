@@ -105,12 +105,18 @@ class LetterService:
             ValidationFailed: a refusal without a reason; an unknown language.
         """
         from privacycrm_desktop.reports import letter as layout
+        from privacycrm_desktop.services.post import letterhead
 
         text, lang = self._compose(actor, request_id, letter, language, reason)
         title = tr_in(lang, LETTER_LABELS[Letter(letter)])
         reference = self._requests.get(actor, request_id).reference
-        company = self._setup.company().name
-        return layout.render(text, lang, title, f"{company} · {title} · {reference}")
+        company = self._setup.company()
+        # The letterhead names the company: the template's own first lines would repeat it.
+        heading = f"{company.name}\n{company.address}\n"
+        if company.name and text.startswith(heading):
+            text = text[len(heading) :].lstrip("\n")
+        head = letterhead(self._uow, company)
+        return layout.render(text, lang, title, f"{company.name} · {title} · {reference}", head)
 
     def _compose(
         self,

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.marketing import MarketingService
     from privacycrm_desktop.services.merges import MergeService
     from privacycrm_desktop.services.my_day import MyDayService
+    from privacycrm_desktop.services.post import PostService
     from privacycrm_desktop.services.quality import QualityService
     from privacycrm_desktop.services.reports import ReportService
     from privacycrm_desktop.services.request_actions import RequestActionService
@@ -269,6 +270,13 @@ class Services:
         from privacycrm_desktop.services.exports import ExportService
 
         return ExportService(self.uow, self.clock, self.access, self.disclosures)
+
+    @cached_property
+    def post(self) -> PostService:
+        """Address labels and mail-merge letters for the post."""
+        from privacycrm_desktop.services.post import PostService
+
+        return PostService(self.uow, self.clock, self.access)
 
     @cached_property
     def imports(self) -> ImportService:

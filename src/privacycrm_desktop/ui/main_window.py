@@ -37,6 +37,7 @@ from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
 from privacycrm_desktop.ui.contacts.contact_table_view import ContactTableView
 from privacycrm_desktop.ui.contacts.workspace import WorkspaceMixin, office_country
+from privacycrm_desktop.ui.post.post_menu import add_post_actions
 from privacycrm_desktop.ui.requests import access_report_dialog as access_report
 from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
@@ -216,6 +217,7 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         self.tag_actions = add_tag_actions(self, self._services, self._actor)
         # Tasks (ui/tasks): the Tasks menu, My day (Ctrl+D) and the reminders.
         self.task_actions = add_task_actions(self, self._services, self._actor)
+        self.post_actions = add_post_actions(self, self._services, self._actor)
 
     def _make_admin_actions(self) -> None:
         """Administration entries, only for the roles that may use them."""

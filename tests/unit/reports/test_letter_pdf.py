@@ -32,3 +32,21 @@ def test_the_pdf_says_what_the_text_says(
     )
     for word in text.replace("- ", " ").split():
         assert word.replace("\u00a0", "") in printed.replace(" ", ""), word
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_letter_is_on_the_company_s_letterhead(
+    svc: Services, owner: Actor, language: str
+) -> None:
+    cid = make_contact(svc, owner)
+    rid = svc.requests.add(owner, RequestInput(RequestKind.ACCESS, (cid,)))
+    pdf = svc.letters.render_pdf(owner, rid, Letter.ACKNOWLEDGEMENT, language)
+    first = PdfReader(io.BytesIO(pdf)).pages[0].extract_text() or ""
+    company = svc.setup.company()
+    # The letterhead: the enterprise number the text itself never gives.
+    assert "0403.170.701" in first
+    assert "0403.170.701" not in svc.letters.render(owner, rid, Letter.ACKNOWLEDGEMENT, language)
+    # The template's own heading gave way to the letterhead: the name stands in the
+    # letterhead, the signature and the footer, and the address once.
+    assert first.count(company.name) == 3
+    assert first.count(company.address) == 1

@@ -51,6 +51,23 @@ def _letter(svc: Services, owner: Actor, language: str) -> bytes:
     return svc.letters.render_pdf(owner, rid, Letter.ACCESS_COVER, language)
 
 
+def _labels(svc: Services, owner: Actor, language: str) -> bytes:
+    from privacycrm_desktop.domain.label_sheets import find_sheet
+    from privacycrm_desktop.reports.labels import render as labels
+
+    return labels(find_sheet("3x7"), [["Zoë Lefèvre", "Rue Haute 3", "4000 Liège"]] * 4, 2)
+
+
+def _merge_letter(svc: Services, owner: Actor, language: str) -> bytes:
+    from privacycrm_desktop.reports.merge_letter import MergedLetter
+    from privacycrm_desktop.reports.merge_letter import render as letters
+    from privacycrm_desktop.services.post import letterhead
+
+    head = letterhead(svc.uow, svc.setup.company())
+    letter = MergedLetter(language, ("Zoë Lefèvre", "4000 Liège"), "2026-03-02", "Body")
+    return letters(head, [letter], "Letters", language)
+
+
 #: Every report module and how to make its PDF.
 MAKERS: dict[str, Callable[[Services, Actor, str], bytes]] = {
     "access_report": lambda svc, owner, lang: (
@@ -60,6 +77,8 @@ MAKERS: dict[str, Callable[[Services, Actor, str], bytes]] = {
     "short_notice": lambda svc, owner, lang: svc.reports.short_notice(owner, lang),
     "cleanup_report": _cleanup,
     "letter": _letter,
+    "labels": _labels,
+    "merge_letter": _merge_letter,
 }
 
 

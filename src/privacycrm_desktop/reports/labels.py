@@ -1,0 +1,148 @@
+"""Address labels on an A4 sheet of labels, as a PDF to print (issue 22).
+
+Each address is written on its label in the label's own box: left-aligned after a small
+inner margin, the block centred from top to bottom. A long address is fitted: the text
+shrinks down to a readable minimum, then a line still too wide is shortened with "…" and
+an address with too many lines loses its middle lines (organisation, second street line)
+before the postcode and the country, so nothing ever runs over the label's edge.
+
+Text is drawn on the canvas (no ``Paragraph`` markup, so nothing in a name is parsed).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from privacycrm_desktop.domain.label_sheets import (
+    A4_HEIGHT_MM,
+    A4_WIDTH_MM,
+    LabelSheet,
+    label_slots,
+)
+from privacycrm_desktop.reports.styles import FONT, register_fonts
+
+MM = 72 / 25.4
+#: Font sizes (points) tried from the largest down; below the last the text is shortened.
+LARGEST_SIZE = 10.0
+SMALLEST_SIZE = 7.5
+LEADING = 1.2
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class PlacedLabel:
+    """One address as it is printed: its page, its label's box and each line's baseline.
+
+    Lengths are millimetres from the page's top-left corner; *size* is in points.
+    """
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+    lines: tuple[str, ...]
+    size: float
+    #: Where each line starts: (x, baseline y), mm from the top-left corner.
+    baselines: tuple[tuple[float, float], ...]
+
+
+def padding(sheet: LabelSheet) -> tuple[float, float]:
+    """The label's inner margin, left and top (mm): about 6 % of its size, 1.5 to 4 mm."""
+    return (
+        min(4.0, max(1.5, sheet.width * 0.06)),
+        min(3.0, max(1.0, sheet.height * 0.06)),
+    )
+
+
+def _width(text: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return float(stringWidth(text, FONT, size)) / MM
+
+
+def _elide(text: str, size: float, room: float) -> str:
+    if _width(text, size) <= room:
+        return text
+    while text and _width(text + ELLIPSIS, size) > room:
+        text = text[:-1]
+    return text.rstrip() + ELLIPSIS
+
+
+def fit(lines: Sequence[str], room_x: float, room_y: float) -> tuple[list[str], float]:
+    """*lines* and the font size that fit a box of *room_x* by *room_y* mm."""
+    kept = list(lines)
+    size = LARGEST_SIZE
+    while size > SMALLEST_SIZE:
+        tall = len(kept) * size * LEADING / MM
+        wide = max((_width(line, size) for line in kept), default=0.0)
+        if tall <= room_y and wide <= room_x:
+            return kept, size
+        size -= 0.5
+    size = SMALLEST_SIZE
+    while len(kept) > 1 and len(kept) * size * LEADING / MM > room_y:
+        del kept[1 if len(kept) > 2 else -1]
+    return [_elide(line, size, room_x) for line in kept], size
+
+
+def layout(
+    sheet: LabelSheet, addresses: Sequence[Sequence[str]], start: int = 1
+) -> list[PlacedLabel]:
+    """Where each address of *addresses* (its lines) is printed, from label *start*."""
+    register_fonts()
+    pad_x, pad_y = padding(sheet)
+    placed = []
+    for slot, lines in zip(label_slots(sheet, len(addresses), start), addresses, strict=True):
+        kept, size = fit(lines, sheet.width - 2 * pad_x, sheet.height - 2 * pad_y)
+        leading = size * LEADING / MM
+        top = slot.y + (sheet.height - len(kept) * leading) / 2
+        # DejaVu Sans rises 0.928 em above its baseline and falls 0.236 below: each line's
+        # glyphs are centred in its leading.
+        drop = (leading - 1.164 * size / MM) / 2 + 0.928 * size / MM
+        baselines = tuple((slot.x + pad_x, top + i * leading + drop) for i in range(len(kept)))
+        placed.append(
+            PlacedLabel(
+                slot.page, slot.x, slot.y, sheet.width, sheet.height, tuple(kept), size, baselines
+            )
+        )
+    return placed
+
+
+def render(
+    sheet: LabelSheet,
+    addresses: Sequence[Sequence[str]],
+    start: int = 1,
+    title: str = "",
+    *,
+    outlines: bool = False,
+) -> bytes:
+    """The labels as PDF bytes; *outlines* draws each label's edge (for a test print)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    placed = layout(sheet, addresses, start)
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(A4_WIDTH_MM * MM, A4_HEIGHT_MM * MM), invariant=1)
+    canvas.setTitle(title)
+    page = 0
+    for label in placed:
+        while label.page > page:
+            canvas.showPage()
+            page += 1
+        if outlines:
+            canvas.setLineWidth(0.3)
+            canvas.setStrokeGray(0.7)
+            canvas.roundRect(
+                label.x * MM,
+                (A4_HEIGHT_MM - label.y - label.height) * MM,
+                label.width * MM,
+                label.height * MM,
+                2 * MM,
+            )
+        canvas.setFont(FONT, label.size)
+        for line, (x, y) in zip(label.lines, label.baselines, strict=True):
+            canvas.drawString(x * MM, (A4_HEIGHT_MM - y) * MM, line)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

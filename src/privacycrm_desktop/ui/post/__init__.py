@@ -1,0 +1,1 @@
+"""Labels and letters for the post (issue 22)."""
