@@ -46,13 +46,13 @@ from privacycrm_desktop.services.retention import (
 
 #: Contacts applied per transaction: each batch is one transaction, so a kill or a cancel
 #: leaves every contact handled or untouched; progress and cancel come between batches.
-APPLY_BATCH = 500
+APPLY_BATCH = 1000
 _ERASING = frozenset({CleanupAction.ERASE, CleanupAction.ANONYMISE})
 #: Erasing more than one contact in this many, the search index is rewritten once at the
 #: end (``erase_many(scrub_index_later=True)``) instead of a secure-delete per contact:
-#: measured on a million contacts, the rewrite costs about as much as this many
-#: secure-deletes per contact in the index.
-INDEX_REWRITE_SHARE = 100
+#: on a million contacts the rewrite cost as much as about 3,000 secure-deletes (on 30,000,
+#: as about 150).
+INDEX_REWRITE_SHARE = 300
 ASK_CONSENT_REASON = N_("Asked for consent again")
 
 
@@ -109,6 +109,26 @@ class CleanupOutcome:
     #: True when another program kept the erased contacts' bytes from leaving the
     #: database files yet (``services.erasure.retry_scrub`` finishes it).
     scrub_pending: bool = False
+
+
+def _candidates(
+    session: Session, today: dt.date, selection: Selection
+) -> tuple[list[tuple[int, dt.date | None, str]], int]:
+    """The expired contacts *selection* may handle, oldest first, and how many expired
+    contacts it leaves out: when it names the few contacts checked, only those are read
+    (not every expired contact of the database)."""
+    if selection.everyone:
+        return list(session.execute(expired_query(today)).tuples()), 0
+    ids = sorted(selection.ids)
+    found: list[tuple[int, dt.date | None, str]] = []
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        found += session.execute(expired_query(today).where(Contact.id.in_(chunk))).tuples()
+    expired = session.scalar(
+        select(func.count()).select_from(expired_query(today).order_by(None).subquery())
+    )
+    found.sort(key=lambda row: (row[1] or dt.date.min, row[2], row[0]))
+    return found, int(expired or 0) - len(found)
 
 
 class CleanupService:
@@ -192,14 +212,14 @@ class CleanupService:
                 [FieldProblem("keep_reason", N_("Give the reason for keeping these contacts."))]
             )
         with self._uow() as uow:
-            todo = list(uow.session.execute(expired_query(today)).tuples())
+            todo, left_out = _candidates(uow.session, today, plan.selection)
             erasures = sum(1 for cid, _u, why in todo if plan.action_for(cid, why) in _ERASING)
             rewrite = erasures * INDEX_REWRITE_SHARE >= int(
                 uow.session.scalar(select(func.count()).select_from(Contact)) or 0
             )
         by_action: Counter[str] = Counter()
         by_reason: Counter[str] = Counter()
-        skipped = 0
+        skipped = left_out
         erased_any = False
         total = len(todo)
         cancelled = False
