@@ -8,9 +8,12 @@ benchmarks keep their million contacts. Steps, each timed on its own:
 3. the cleanup scan: the summary by reason (target: under 100 ms, median of 5), and for
    information the list of every expired id with its reason (the input of apply; the
    wizard's review list reads it a page at a time);
-4. applying 10,000 erasures, each its own transaction, then one index merge and WAL
-   checkpoint (target: under 60 s), checked by searching the e-mail address of an erased
-   contact (must find nothing).
+4. applying 10,000 erasures in batches (each batch one transaction), the search index
+   scrubbed (rewritten once, or a secure-delete per contact for a small cleanup) and the WAL
+   checkpointed, all included (target: under 4 s, issue 23), checked by searching the
+   e-mail address of an erased contact and the index for the erased rows (must find
+   nothing); from the rate, the projected time of the yearly cleanup of 300,000 contacts
+   (target: under 3 minutes).
 
     .venv/bin/python bench/bench_cleanup.py [--count N] [--erase N]
 """
@@ -37,7 +40,9 @@ from common import (
 )
 
 SCAN_TARGET_MS = 100.0
-ERASE_TARGET_S = 60.0
+ERASE_TARGET_S = 4.0
+YEARLY = 300_000
+YEARLY_TARGET_S = 180.0
 
 
 def main() -> int:
@@ -123,9 +128,20 @@ def main() -> int:
     engine.dispose()
     ok_scan = scan <= SCAN_TARGET_MS
     ok_erase = erase_s <= ERASE_TARGET_S and found == 0
+    # The index rewrite is paid once however many are erased: a projection from the rate
+    # of 10,000 overstates the yearly cleanup a little.
+    yearly_s = erase_s * YEARLY / max(args.erase, 1)
     print(result_line("cleanup scan (summary)", f"{scan:.1f} ms", "< 100 ms", scan <= 100))
     print(result_line("cleanup expired-id list (apply input)", f"{listed:.1f} ms", "info", None))
-    print(result_line(f"apply {args.erase:,} erasures", f"{erase_s:.1f} s", "< 60 s", ok_erase))
+    print(result_line(f"apply {args.erase:,} erasures", f"{erase_s:.1f} s", "< 4 s", ok_erase))
+    print(
+        result_line(
+            f"yearly cleanup of {YEARLY:,} (projected)",
+            f"{yearly_s:.0f} s",
+            "< 180 s",
+            yearly_s <= YEARLY_TARGET_S,
+        )
+    )
     return 0 if ok_scan and ok_erase else 1
 
 

@@ -18,6 +18,7 @@ its commit, it writes one line on stdout naming what is now committed:
     U <contact id> <version> <marker>  a contact was edited, organisation = marker
     D <count> <seed>                   count demo contacts were added (audit detail has seed)
     I <count> <marker>                 an import added count contacts, city = marker
+    X <contact id> ...                 these worker contacts were erased in one batch
 
 Lines are shorter than PIPE_BUF, so each ``os.write`` is atomic; once written, a line
 survives the worker's SIGKILL (it sits in the pipe, owned by the kernel).
@@ -87,6 +88,40 @@ def _imports_ready(services: Services) -> bool:
     return _IMPORTS["available"]
 
 
+def _erase_batch(services: Services, actor: Actor, rng: random.Random) -> list[int]:
+    """Erase a few worker contacts in one batch (the cleanup's path: one transaction,
+    set-based statements), half the time with the search index rewritten afterwards."""
+    from sqlalchemy import text
+
+    from privacycrm_desktop.domain.erasure import ErasureReason
+    from privacycrm_desktop.services.erasure import finish_erasure
+    from privacycrm_desktop.services.erasure_batch import erase_many
+
+    with services.uow() as uow:
+        ids = list(
+            uow.session.execute(
+                text(
+                    "SELECT id FROM contact WHERE first_name = 'Crash' "
+                    "AND last_name GLOB 'm[0-9]*s[0-9]*' ORDER BY random() LIMIT :n"
+                ),
+                {"n": rng.randint(1, 25)},
+            ).scalars()
+        )
+    if not ids:
+        return []
+    with services.uow(write=True) as uow:
+        outcome = erase_many(
+            uow.session,
+            actor,
+            ids,
+            ErasureReason.OTHER,
+            services.clock.now(),
+            scrub_index_later=rng.random() < 0.5,
+        )
+    finish_erasure(services.uow)
+    return [done.contact_id for done in outcome.erased]
+
+
 def work(db: str, owner_id: int, seed: int) -> None:
     """Edit the database until killed (or MAX_LIFE_S passed)."""
     rng = random.Random(seed)
@@ -123,6 +158,10 @@ def work(db: str, owner_id: int, seed: int) -> None:
             )
             updated = services.contacts.update(actor, row.id, detail.version, data, source)
             _say(f"U {row.id} {updated.version} {marker}")
+        elif roll < 0.85:
+            erased = _erase_batch(services, actor, rng)
+            if erased:
+                _say("X " + " ".join(map(str, erased)))
         elif roll < 0.9 or not _imports_ready(services):
             count = rng.randint(5, 60)
             written = services.demo.generate(actor, count, seed=seed * 1000 + step)
@@ -139,6 +178,7 @@ def warm_up() -> None:
     import privacycrm_desktop.services.access
     import privacycrm_desktop.services.contacts
     import privacycrm_desktop.services.demo
+    import privacycrm_desktop.services.erasure_batch
     from privacycrm_desktop.domain.contacts import validate_contact
 
     validate_contact(

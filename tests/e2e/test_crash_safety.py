@@ -28,6 +28,7 @@ from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.audit import verify_chain
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.erasure_batch import INDEX_SCRUB_KEY, SCRUB_PENDING_KEY
 from privacycrm_desktop.services.registry import Services
 
 #: The program runs in its own processes here and signs in with the real costs, so the
@@ -57,6 +58,7 @@ class Committed:
     bulk: int = 0
     demo_seeds: list[str] = field(default_factory=list)
     imported: dict[str, int] = field(default_factory=dict)
+    erased: set[int] = field(default_factory=set)
 
     def take(self, line: str) -> None:
         kind, *rest = line.split()
@@ -71,6 +73,8 @@ class Committed:
             self.demo_seeds.append(rest[1])
         elif kind == "I":
             self.imported[rest[1]] = int(rest[0])
+        elif kind == "X":
+            self.erased.update(int(r) for r in rest)
         elif kind == "E":
             pytest.fail(f"a worker failed on its own, not by the kill: {line}")
         else:
@@ -127,15 +131,37 @@ def prepared(services: Services, owner: Actor, database_path: Path) -> tuple[Pat
     return database_path, owner.user_id
 
 
+#: Per erased contact (an erasure_ledger row): what must be gone with it.
+ERASED_LEFT = (
+    "SELECT count(*) FROM erasure_ledger l WHERE EXISTS (SELECT 1 FROM contact WHERE id = "
+    "l.contact_id) OR EXISTS (SELECT 1 FROM contact_email WHERE contact_id = l.contact_id) "
+    "OR EXISTS (SELECT 1 FROM contact_phone WHERE contact_id = l.contact_id) "
+    "OR EXISTS (SELECT 1 FROM contact_fts_content WHERE id = l.contact_id) "
+    "OR (SELECT count(*) FROM audit_event WHERE action IN ('contact.erase', 'contact.anonymise') "
+    "AND entity_id = CAST(l.contact_id AS TEXT)) != 1"
+)
+
+
 def check_sound(database: Path) -> None:
     """Assert the file is sound after a kill: SQLite's own checks and the trigger-kept count
-    (a torn transaction would show there)."""
+    (a torn transaction would show there); each erased contact fully erased (a batch of
+    erasures is one transaction), FTS5's own check of the search index, and the marker of
+    a search index still to be rewritten never without the scrub marker that finishes it."""
     conn = sqlite3.connect(database)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         contacts = conn.execute("SELECT count(*) FROM contact").fetchone()[0]
         assert conn.execute("SELECT n FROM contact_count").fetchone()[0] == contacts
+        assert conn.execute(ERASED_LEFT).fetchone() == (0,)
+        conn.execute("INSERT INTO contact_fts(contact_fts, rank) VALUES ('integrity-check', 1)")
+        markers = {
+            key
+            for (key,) in conn.execute(
+                "SELECT key FROM setting WHERE key IN (?, ?)", (INDEX_SCRUB_KEY, SCRUB_PENDING_KEY)
+            )
+        }
+        assert markers != {INDEX_SCRUB_KEY}
     finally:
         conn.close()
 
@@ -148,14 +174,18 @@ def check_database(database: Path, committed: Committed) -> int:
     conn = sqlite3.connect(database)
     try:
         contacts = conn.execute("SELECT count(*) FROM contact").fetchone()[0]
-        assert contacts >= len(committed.created) + committed.bulk + sum(
-            committed.imported.values()
-        )
-        if committed.created:
-            ids = ",".join(map(str, committed.created))
+        # Workers erase only contacts they created ("Crash" m...s...), reported or not.
+        erased = {r[0] for r in conn.execute("SELECT contact_id FROM erasure_ledger")}
+        assert committed.erased <= erased
+        created = {k: v for k, v in committed.created.items() if k not in erased}
+        assert contacts >= len(created) + committed.bulk + sum(committed.imported.values())
+        if created:
+            ids = ",".join(map(str, created))
             found = dict(conn.execute(f"SELECT id, last_name FROM contact WHERE id IN ({ids})"))
-            assert found == committed.created
+            assert found == created
         for contact, (version, marker) in committed.edited.items():
+            if contact in erased:
+                continue
             stored = conn.execute(
                 "SELECT version, organisation FROM contact WHERE id = ?", (contact,)
             ).fetchone()
@@ -244,7 +274,25 @@ def test_killed_two_hundred_times_loses_nothing(prepared: tuple[Path, int]) -> N
         f"\ncrash test: {KILLS} kills in {elapsed:.1f} s (checks {checking:.1f} s); "
         f"{contacts} contacts; reported commits: {len(committed.created)} created, "
         f"{len(committed.edited)} contacts edited, {len(committed.demo_seeds)} bulk inserts "
-        f"({committed.bulk} contacts), {len(committed.imported)} imports"
+        f"({committed.bulk} contacts), {len(committed.imported)} imports, "
+        f"{len(committed.erased)} contacts erased in batches"
     )
     # The workload really ran: most lives committed something before they were killed.
     assert reported > KILLS
+    assert committed.erased
+    # A kill between a batch of erasures and its scrub: the next start finishes it.
+    engine = create_engine_for(database)
+    try:
+        finished = Services.build(engine)
+        assert finished.erasure.retry_scrub()
+        assert not finished.erasure.scrub_pending()
+    finally:
+        engine.dispose()
+    conn = sqlite3.connect(database)
+    try:
+        left = conn.execute(
+            "SELECT count(*) FROM setting WHERE key IN (?, ?)", (INDEX_SCRUB_KEY, SCRUB_PENDING_KEY)
+        ).fetchone()
+        assert left == (0,)
+    finally:
+        conn.close()

@@ -944,7 +944,10 @@ def test_the_app_works_for_every_role_over_its_own_login_role(server: Server) ->
     roles that edit save a contact; the audit chain holds afterwards."""
     from sqlalchemy.orm import Session
 
+    from privacycrm_desktop.domain.access import Permission, has_permission
+    from privacycrm_desktop.domain.erasure import ErasureReason
     from privacycrm_desktop.services.audit import verify_chain
+    from privacycrm_desktop.services.erasure_batch import erase_many
 
     clock = FixedClock(dt.datetime(2025, 3, 15, 9, 0))
     before = _newest_write(server)
@@ -980,6 +983,18 @@ def test_the_app_works_for_every_role_over_its_own_login_role(server: Server) ->
                 task = services.tasks.add(actor, TaskDraft("Call", contact_id=made))
                 assert services.tasks.set_done(actor, task).done
                 assert services.my_day.my_day(actor).items == ()
+                if has_permission(role, Permission.ERASE):
+                    # A batch of erasures (the cleanup's path) as the desk's own login
+                    # role: its audit events appended by the server, in one statement.
+                    extra = services.contacts.create(
+                        actor, ContactInput(first_name="Piet", last_name="Erased"), CARD
+                    )
+                    with services.uow(write=True) as uow:
+                        erased = erase_many(
+                            uow.session, actor, [made, extra], ErasureReason.OTHER, clock.now()
+                        )
+                    assert [e.contact_id for e in erased.erased] == [made, extra]
+                    assert services.contacts.count(actor, f"Peeters{role.value}") == 0
             else:
                 # Read-only staff read the tags the other desks made (each taken off again).
                 tags = services.tags.list(actor)

@@ -9,6 +9,7 @@ each (``set_defaults(run=...)``); cli/parser.py calls ``register``.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.cli import output as out
@@ -92,7 +93,18 @@ def _scrub_pending_text() -> str:
 def cmd_cleanup(ctx: Context) -> int:
     actor = ctx.actor()
     ctx.services.retention.fill_missing()
-    outcome = ctx.services.cleanup.apply(actor, dry_run=ctx.args.dry_run)
+
+    def progress(done: int, total: int) -> None:
+        # Between batches; Ctrl+C stops there (what was applied stays, and is scrubbed).
+        if ctx.fmt != "json" and sys.stderr.isatty():
+            print(
+                _("{done} of {total} contacts handled").format(done=done, total=total),
+                file=sys.stderr,
+                end="\r",
+                flush=True,
+            )
+
+    outcome = ctx.services.cleanup.apply(actor, dry_run=ctx.args.dry_run, progress=progress)
     document = cleanup_document(outcome)
     # Companies without people or a purpose of their own: listed for review (by id).
     companies = ctx.services.companies.cleanup_candidates(actor)

@@ -18,6 +18,7 @@ from privacycrm_desktop.domain.contacts import ContactInput, Relationship
 from privacycrm_desktop.domain.errors import ValidationFailed
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.retention import CleanupAction, Selection
+from privacycrm_desktop.services import cleanup as cleanup_module
 from privacycrm_desktop.services.cleanup import CleanupPlan, CleanupService
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
@@ -93,8 +94,10 @@ def test_summary_review_dry_run_and_apply(
 
 
 def test_cancelling_keeps_what_was_applied(
-    svc: Services, owner: Actor, engine: Engine, clock: FixedClock
+    svc: Services, owner: Actor, engine: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Batches of two: the cancel comes between the first batch and the second.
+    monkeypatch.setattr(cleanup_module, "APPLY_BATCH", 2)
     populate(svc, owner, 5)
     clock.advance(LATER - clock.now())
     cleanup = CleanupService(svc.uow, clock)
@@ -121,6 +124,9 @@ from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.cleanup import CleanupService
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.domain.access import Role
+import privacycrm_desktop.services.cleanup as cleanup_module
+# Small batches (each one transaction), so kills land inside a batch and between batches.
+cleanup_module.APPLY_BATCH = 7
 engine = create_engine_for(sys.argv[1])
 svc = Services.build(engine, FixedClock(dt.datetime(2028, 6, 1, 9, 0)))
 actor = Actor(1, "owner", Role.OWNER)
