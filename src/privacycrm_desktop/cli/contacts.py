@@ -151,6 +151,8 @@ def _custom_values(pairs: list[str]) -> dict[str, str]:
             raise CliFailure(_("Give a custom field as KEY=VALUE."))
         values[key.strip().casefold().removeprefix("field:")] = value
     return values
+
+
 def _merged_note(wanted: int, shown: int) -> str:
     if wanted == shown:
         return ""

@@ -46,6 +46,12 @@ MERGE_RULES: Mapping[str, tuple[Move, tuple[str, ...]]] = {
     "rectification.contact_id": (Move.MOVE, ()),
     "contact_tag.contact_id": (Move.MOVE_UNIQUE, ("tag_id",)),
     "company_link.contact_id": (Move.MOVE, ()),
+    # A custom field holds one value per contact: the survivor's stays where it has one
+    # (the others' are in the merge's copy, for the undo).
+    "custom_value.contact_id": (Move.MOVE_UNIQUE, ("field_id",)),
+    # The interactions and the tasks about a person follow them to the survivor.
+    "activity.contact_id": (Move.MOVE, ()),
+    "task.contact_id": (Move.MOVE, ()),
     # Earlier merges into a contact merged away now: their survivor is the new one, and
     # the ids that led to the old survivor lead to the new one.
     "contact_merge.survivor_id": (Move.MOVE, ()),

@@ -4,14 +4,14 @@ A new table only; the server's privileges come from ``TABLE_POLICY`` (its versio
 so ``grants.needs_upgrade`` applies them).
 
 Revision ID: 0014b_company_tags
-Revises: 0013_tags
+Revises: 0014_custom_fields
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014b_company_tags"
-down_revision = "0013_tags"
+down_revision = "0014_custom_fields"
 branch_labels = None
 depends_on = None
 

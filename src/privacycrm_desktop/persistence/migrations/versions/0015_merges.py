@@ -3,14 +3,14 @@ redirect of each merged-away id to its survivor; indexes for the duplicate finde
 name groupings. New tables and indexes only: no batch copy of an existing table.
 
 Revision ID: 0015_merges
-Revises: 0013_tags
+Revises: 0014b_company_tags
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_merges"
-down_revision = "0013_tags"
+down_revision = "0014b_company_tags"
 branch_labels = None
 depends_on = None
 

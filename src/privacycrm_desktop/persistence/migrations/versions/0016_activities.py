@@ -11,14 +11,14 @@ that same range. The field catalogue of an initialised database gains the intera
 (kind, date, summary) and their details (restricted). New tables only.
 
 Revision ID: 0016_activities
-Revises: 0013_tags
+Revises: 0015_merges
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_activities"
-down_revision = "0013_tags"
+down_revision = "0015_merges"
 branch_labels = None
 depends_on = None
 

@@ -9,14 +9,14 @@ id is never handed out again, so the audit's ids name one task. The catalogue ga
 person's field ``tasks``. A new table only: no batch copy of an existing table.
 
 Revision ID: 0017_tasks
-Revises: 0013_tags
+Revises: 0016_activities
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_tasks"
-down_revision = "0013_tags"
+down_revision = "0016_activities"
 branch_labels = None
 depends_on = None
 
