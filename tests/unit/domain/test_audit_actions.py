@@ -21,7 +21,7 @@ from privacycrm_desktop.domain.retention import CleanupAction
 SOURCES = Path(privacycrm_desktop.__file__).parent
 CODE = re.compile(r"^[a-z_]+\.[a-z_]+$")
 #: Functions that take the action as an argument and write the event with it.
-WRITERS = {"record_event": "action", "_audit": 2, "_log": 1, "_add_link": 6}
+WRITERS = {"record_event": "action", "_audit": 2, "_log": 1, "_add_link": 6, "AuditEntry": 0}
 SQL_WRITES = re.compile(r"pcrm_audit_write\([^,]+,\s*'([a-z_]+\.[a-z_]+)'")
 
 
