@@ -247,7 +247,7 @@ def same_person(a: Person, b: Person, kind: MatchKind) -> bool:
     else altogether: another name with no e-mail address or mobile number in common (a
     sheet sorted without its UID column, an export used as a template).
     """
-    other_name = bool(a.name and b.name) and not names_agree(a.name, b.name)
+    other_name = bool(a.name and b.name) and a.name != b.name and not names_agree(a.name, b.name)
     if kind is MatchKind.UID:
         shared = a.emails & b.emails or a.mobiles & b.mobiles
         return not _one_a_person_one_an_organisation(a, b) and (not other_name or bool(shared))

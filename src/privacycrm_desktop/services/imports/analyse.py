@@ -61,7 +61,7 @@ from privacycrm_desktop.services.imports.model import (
 )
 from privacycrm_desktop.services.imports.pool import RowChecker, RowPlan, ValidRow
 from privacycrm_desktop.services.marketing_facts import get_salt
-from privacycrm_desktop.services.special_terms import hit_words, scan_notes
+from privacycrm_desktop.services.special_terms import hit_words, scan_notes, term_lists
 
 #: Rows read, and looked up in the database, together (and between progress reports).
 _BLOCK = 1_000
@@ -167,7 +167,12 @@ def analyse(
     uids = ContactUids(session)
     in_file = InFile()
     row_plan = RowPlan(
-        table.headers, plan.mapping, today, suppression.hashing(), plan.default_country
+        table.headers,
+        plan.mapping,
+        today,
+        suppression.hashing(),
+        plan.default_country,
+        term_lists(),
     )
     notes_column = next(
         (
@@ -238,11 +243,15 @@ class Candidates:
         if known is not None and same_person(valid.person, self.people[known], MatchKind.UID):
             return [known]
         found: list[int] = []
+        # A candidate is compared once, by the first key that finds it: the answer is the
+        # same for every kind but NAME and ORGANISATION, which are stricter and come last.
+        seen: set[int] = set()
         for key in valid.matches:
             for candidate in self.by_key.get(key, ()):
-                if candidate not in found and same_person(
-                    valid.person, self.people[candidate], key[0]
-                ):
+                if candidate in seen:
+                    continue
+                seen.add(candidate)
+                if same_person(valid.person, self.people[candidate], key[0]):
                     found.append(candidate)
         return found
 
@@ -418,13 +427,25 @@ def existing_matches(
                 {"values": part},
             ).scalars()
         )
-    by_name = select(Contact.id).where(Contact.sort_name.in_(values))
+    # A contact found only by its name shares a key with a row only through its name (the
+    # points of every row were looked up above): its name keys come with the look-up, and
+    # only a contact with a wanted one is read whole (most namesakes live elsewhere).
+    by_name = select(
+        Contact.id, Contact.first_name, Contact.last_name, Contact.organisation, Contact.postcode
+    ).where(Contact.sort_name.in_(values))
     if batch_id is not None:
         by_name = by_name.where(
             or_(Contact.import_batch_id.is_(None), Contact.import_batch_id != batch_id)
         )
     for part in chunks(names):
-        ids.update(conn.execute(by_name, {"values": part}).scalars())
+        for cid, first, last, organisation, postcode in conn.execute(
+            by_name, {"values": part}
+        ).tuples():
+            if cid not in ids and any(
+                key in wanted
+                for key in match_keys(person(first, last, organisation, (), (), postcode))
+            ):
+                ids.add(cid)
     found = Candidates(people=stored_people(session, sorted(i for i in ids if i not in skip)))
     by_uid = {uid: cid for uid, cid in by_uid.items() if cid in found.people}
     found.by_uid = by_uid
@@ -490,8 +511,12 @@ def stored_people(session: Session, ids: Sequence[int]) -> dict[int, Person]:
 def special_notes(valid: ValidRow, plan: ImportPlan, column: str, result: Analysis) -> ValidRow:
     """*valid* as it may be kept: notes that suggest special-category data are kept only
     when the user confirmed it, as in the editor (rule 10; *result* counts them for the
-    audit); otherwise the contact arrives without those lines, each listed to check."""
-    if not scan_notes(valid.row.contact.notes):
+    audit); otherwise the contact arrives without those lines, each listed to check. The
+    notes were scanned where the row was checked (``ValidRow.special``), else here."""
+    special = valid.special
+    if special is None:
+        special = bool(scan_notes(valid.row.contact.notes))
+    if not special:
         return valid
     if plan.confirm_special:
         result.special_confirmed += 1
