@@ -195,7 +195,15 @@ def _words_agree(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
 
 def names_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Can two names be one person's ("Jan Peeters", "J. Peeters", "Peeters")?"""
+    if a == b:
+        return True
     short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if short and min(map(len, long)) > 1:
+        # Two people's names most often: a word of one missing from the other, and no
+        # initial on the other side that could stand for it (none without a search).
+        for word in short:
+            if len(word) > 1 and word not in long:
+                return False
     return _words_agree(short, long)
 
 
@@ -247,7 +255,7 @@ def same_person(a: Person, b: Person, kind: MatchKind) -> bool:
     else altogether: another name with no e-mail address or mobile number in common (a
     sheet sorted without its UID column, an export used as a template).
     """
-    other_name = bool(a.name and b.name) and a.name != b.name and not names_agree(a.name, b.name)
+    other_name = bool(a.name and b.name) and not names_agree(a.name, b.name)
     if kind is MatchKind.UID:
         shared = a.emails & b.emails or a.mobiles & b.mobiles
         return not _one_a_person_one_an_organisation(a, b) and (not other_name or bool(shared))
