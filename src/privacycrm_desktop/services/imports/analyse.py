@@ -246,12 +246,14 @@ class Candidates:
         # A candidate is compared once, by the first key that finds it: the answer is the
         # same for every kind but NAME and ORGANISATION, which are stricter and come last.
         seen: set[int] = set()
+        mine, people, by_key = valid.person, self.people, self.by_key
         for key in valid.matches:
-            for candidate in self.by_key.get(key, ()):
+            kind = key[0]
+            for candidate in by_key.get(key, ()):
                 if candidate in seen:
                     continue
                 seen.add(candidate)
-                if same_person(valid.person, self.people[candidate], key[0]):
+                if same_person(mine, people[candidate], kind):
                     found.append(candidate)
         return found
 
@@ -340,8 +342,10 @@ def place(
     if policy is not DuplicatePolicy.CREATE:
         index = len(result.new) - 1
         in_file.people[index] = valid.person
+        by_key = in_file.by_key
         for key in valid.matches:
-            in_file.add(key, index)
+            # A new contact's keys, each once (``match_keys``): no list holds its index yet.
+            by_key.setdefault(key, []).append(index)
         if valid.uid:
             in_file.by_uid.setdefault(valid.uid, index)
 
