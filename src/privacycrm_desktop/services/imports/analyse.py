@@ -29,6 +29,7 @@ from privacycrm_desktop.domain.duplicates import (
     MatchKind,
     Person,
     match_keys,
+    name_keys,
     person,
     same_person,
 )
@@ -457,7 +458,7 @@ def existing_matches(
         conn, by_name, names, {"batch": batch_id}
     ):
         if cid not in ids and any(
-            key in wanted for key in match_keys(person(first, last, organisation, (), (), postcode))
+            key in wanted for key in name_keys(first, last, organisation, postcode)
         ):
             ids.add(cid)
     found = Candidates(people=stored_people(session, sorted(i for i in ids if i not in skip)))
