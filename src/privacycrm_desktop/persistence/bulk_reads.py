@@ -4,9 +4,8 @@ An import asks, block after block, which contacts hold any of a thousand e-mail 
 numbers or names (``services.imports.analyse``). With an expanding ``IN`` parameter
 SQLAlchemy writes every value into the statement again at each execution, more time than
 SQLite takes to answer. On SQLite the statement is therefore compiled once, its ``IN``
-list written once per length, the values go to the driver as they are and the rows come
-back as the driver's tuples; elsewhere (PostgreSQL) the statement runs through Core as
-before. Both give the same rows.
+list written once per length and the values go to the driver as they are; elsewhere
+(PostgreSQL) the statement runs through Core as before. Both give the same rows.
 """
 
 from __future__ import annotations
@@ -60,8 +59,6 @@ def rows_in(
             yield from conn.execute(statement, {VALUES: part, **params}).tuples()
         return
     before, after, names = found
-    # Read in the connection's own transaction, straight from the driver (as tuples).
-    raw: Any = conn.connection.driver_connection
     for part in chunks(values):
         sql = f"({', '.join('?' * len(part))})".join((before, after))
         arguments: list[Any] = []
@@ -70,7 +67,8 @@ def rows_in(
                 arguments += part
             else:
                 arguments.append(params[name])
-        yield from raw.execute(sql, arguments).fetchall()
+        # Through the connection (its events see the statement), fetched all at once.
+        yield from conn.exec_driver_sql(sql, tuple(arguments)).tuples().all()
 
 
 __all__ = ["VALUES", "rows_in"]
