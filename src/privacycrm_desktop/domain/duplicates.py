@@ -139,15 +139,44 @@ def person(
     )
     return Person(
         name=name_words(first_name, last_name),
-        organisation=" ".join(fold(organisation).split()),
+        organisation=_organisation_form(organisation),
         emails=frozenset(e.strip().casefold() for e in emails if identifying_email(e)),
         phones=phones,
         mobiles=frozenset(p for p in phones if is_mobile(p)),
-        postcode="".join(postcode.split()).upper(),
+        postcode=_postcode_form(postcode),
         city=" ".join(fold(city).split()),
         street=" ".join(_WORDS.findall(fold(street))),
         birth_date=birth_date,
     )
+
+
+def _organisation_form(organisation: str) -> str:
+    return " ".join(fold(organisation).split())
+
+
+def _postcode_form(postcode: str) -> str:
+    return "".join(postcode.split()).upper()
+
+
+def name_keys(
+    first_name: str, last_name: str, organisation: str = "", postcode: str = ""
+) -> list[MatchKey]:
+    """The keys ``match_keys`` makes of a record's name (with its postcode or
+    organisation), or of its organisation alone, as if it held no e-mail address or
+    phone number: every key it can share with another record other than by a point."""
+    name = " ".join(name_words(first_name, last_name))
+    organisation = _organisation_form(organisation)
+    if not name:
+        return [(MatchKind.ORGANISATION, organisation)] if organisation else []
+    postcode = _postcode_form(postcode)
+    keys: list[MatchKey] = []
+    if postcode:
+        keys.append((MatchKind.NAME_POSTCODE, f"{name}|{postcode}"))
+    if organisation:
+        keys.append((MatchKind.NAME_ORGANISATION, f"{name}|{organisation}"))
+    if not (postcode or organisation):
+        keys.append((MatchKind.NAME, name))
+    return keys
 
 
 def match_keys(who: Person) -> list[MatchKey]:
@@ -195,7 +224,15 @@ def _words_agree(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
 
 def names_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Can two names be one person's ("Jan Peeters", "J. Peeters", "Peeters")?"""
+    if a == b:
+        return True
     short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if short and min(map(len, long)) > 1:
+        # Two people's names most often: a word of one missing from the other, and no
+        # initial on the other side that could stand for it (none without a search).
+        for word in short:
+            if len(word) > 1 and word not in long:
+                return False
     return _words_agree(short, long)
 
 
@@ -272,6 +309,7 @@ __all__ = [
     "Person",
     "is_mobile",
     "match_keys",
+    "name_keys",
     "name_words",
     "names_agree",
     "person",

@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from itertools import chain, islice
 
-from privacycrm_desktop.domain.csv_cells import restore
+from privacycrm_desktop.domain.csv_cells import QUOTE, restore
 from privacycrm_desktop.domain.errors import ImportFileUnreadable
 from privacycrm_desktop.domain.import_formats import (
     MAX_FILE_BYTES,
@@ -231,11 +231,16 @@ def _read_csv(text: str, shape: FileShape) -> ImportTable:
         for record, line_num in chain(head[index + 1 :], records):
             number += 1
             start, following = following, line_num + 1
-            if not any(cell.strip() for cell in record):
-                continue
+            joined = "".join(record)
+            if not joined.strip():
+                continue  # no cell holds anything but spaces
             # A cell a spreadsheet would run was written with a quote before it
-            # (domain.csv_cells, ours and others'): it comes back as it was.
-            rows.append((number, tuple(restore(cell) for cell in record)))
+            # (domain.csv_cells, ours and others'): it comes back as it was (a row
+            # without a quote has no such cell).
+            if QUOTE in joined:
+                rows.append((number, tuple(restore(cell) for cell in record)))
+            else:
+                rows.append((number, tuple(record)))
         if rows and reader.line_num > start:
             _refuse_an_open_quote(text, delimiter, start)
     except csv.Error:

@@ -175,13 +175,28 @@ def email_in(text: str) -> str:
 # -- phone numbers ---------------------------------------------------------------------------
 
 
+#: A Belgian mobile number as written at home, its separators taken out ("0470 12 34 56",
+#: "0470/12.34.56"): BE's mobile range is ``4[5-9]\d{7}`` after the trunk 0 in
+#: phonenumbers' metadata, so it reads as +32 and the nine digits (tests compare both ways).
+_BELGIAN_MOBILE_AT_HOME = re.compile(r"04[5-9][0-9]{7}")
+_DIAL_SEPARATORS = str.maketrans("", "", " ./-")
+
+
 def read_phone(text: str, region: str) -> tuple[str, str | None]:
     """(value, None) with the E.164 form of a number read in *region*'s dialling plan, or
     (the text as typed, reason msgid) when it is no valid number there; a made-up 555
-    number is kept in E.164 form with its reason."""
+    number is kept in E.164 form with its reason.
+
+    A Belgian mobile number written at home, most numbers of a Belgian file, is read
+    without parsing (a tenth of an import's time): the same E.164 form.
+    """
+    candidate = " ".join(text.split())
+    if region == "BE" and len(candidate) <= 20:
+        digits = candidate.translate(_DIAL_SEPARATORS)
+        if _BELGIAN_MOBILE_AT_HOME.fullmatch(digits):
+            return "+32" + digits[1:], None
     import phonenumbers
 
-    candidate = " ".join(text.split())
     try:
         number = phonenumbers.parse(candidate, region or None)
     except phonenumbers.NumberParseException:

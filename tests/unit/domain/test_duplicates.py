@@ -4,6 +4,7 @@ records sharing a key do not disagree (domain.duplicates); our own UIDs (contact
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 
@@ -131,3 +132,35 @@ def test_a_uid_names_its_contact_unless_the_row_is_somebody_else_altogether() ->
     assert same_person(jan, married, MatchKind.UID)
     piet = person("Piet", "d'Hondt", emails=["piet@y.be"], phones=["+32486000000"])
     assert not same_person(jan, piet, MatchKind.UID)
+
+
+def test_the_quick_answers_of_names_agree_are_those_of_the_full_comparison() -> None:
+    from privacycrm_desktop.domain.duplicates import _words_agree
+
+    rng = random.Random(19)
+    words = ["jan", "j", "peeters", "p", "marie", "m", "van", "v", "de", "d", "jans"]
+    for _n in range(20_000):
+        a = tuple(sorted(rng.choice(words) for _ in range(rng.randint(1, 4))))
+        b = tuple(sorted(rng.choice(words) for _ in range(rng.randint(1, 4))))
+        short, long = (a, b) if len(a) <= len(b) else (b, a)
+        assert names_agree(a, b) == _words_agree(short, long), (a, b)
+
+
+def test_name_keys_are_the_keys_of_a_record_without_points() -> None:
+    from privacycrm_desktop.domain.duplicates import name_keys
+
+    rng = random.Random(19)
+    firsts = ["", "Jan", "J.", "Zoë", " Marie  Claire "]
+    lasts = ["", "Peeters", "Van den Broeck", "d'Hondt"]
+    organisations = ["", "Bakkerij Peeters", "  ACME   nv ", "Électricité"]
+    postcodes = ["", "9000", " 1234 ab ", "B-1000"]
+    for _n in range(2_000):
+        values = (
+            rng.choice(firsts),
+            rng.choice(lasts),
+            rng.choice(organisations),
+            rng.choice(postcodes),
+        )
+        first, last, organisation, postcode = values
+        expected = match_keys(person(first, last, organisation, (), (), postcode))
+        assert name_keys(*values) == expected, values

@@ -5,6 +5,7 @@ and the values kept as typed (or in the notes) that need a look."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from privacycrm_desktop.domain.contacts import NO_YEAR, ContactInput, has_year, validate_contact
 from privacycrm_desktop.domain.countries import find_country, is_country_code
+from privacycrm_desktop.domain.duplicates import MADE_UP_NUMBER
 from privacycrm_desktop.domain.errors import ValidationFailed
 from privacycrm_desktop.domain.import_formats import ColumnTarget
 from privacycrm_desktop.domain.import_formats import ImportField as F
@@ -381,3 +383,42 @@ def test_an_ambiguous_date_follows_its_column() -> None:
     assert birth_date("5/17/1980") == dt.date(1980, 5, 17)
     assert birth_date("17/5/1980", months_first=True) == dt.date(1980, 5, 17)
     assert birth_date("12/01", months_first=True) == dt.date(NO_YEAR, 12, 1)
+
+
+def _read_by_phonenumbers(text: str, region: str) -> tuple[str, str | None]:
+    """``read_phone`` as phonenumbers alone reads a number (the reference of its short cut)."""
+    import phonenumbers
+
+    candidate = " ".join(text.split())
+    try:
+        number = phonenumbers.parse(candidate, region or None)
+    except phonenumbers.NumberParseException:
+        return candidate, PHONE_KEPT
+    if not phonenumbers.is_valid_number(number):
+        return candidate, PHONE_KEPT
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, PHONE_PLACEHOLDER if MADE_UP_NUMBER.fullmatch(e164) else None
+
+
+def test_a_belgian_mobile_number_is_read_without_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import phonenumbers
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(phonenumbers, "parse", refuse)
+    assert read_phone("0470/12.34.56", "BE") == ("+32470123456", None)
+    assert read_phone(" 0499 99 99 99 ", "BE") == ("+32499999999", None)
+
+
+def test_the_short_cut_reads_every_number_as_phonenumbers_does() -> None:
+    rng = random.Random(19)
+    texts = ["0470 12 34 56", "0440 12 34 56", "04701234567", "047012345", "-0470123456."]
+    for _n in range(4000):
+        digits = "0" + rng.choice("344456789") + "".join(rng.choice("0123456789") for _ in range(8))
+        digits = digits[: rng.choice((9, 10, 10, 10, 11))]
+        text = "".join(d + rng.choice(("", "", " ", ".", "/", "-", "  ", "x", "٣")) for d in digits)
+        texts.append(rng.choice(("", " ", "-", "+", "(")) + text)
+    for text in texts:
+        for region in ("BE", "NL"):
+            assert read_phone(text, region) == _read_by_phonenumbers(text, region), text

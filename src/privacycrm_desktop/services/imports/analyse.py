@@ -29,6 +29,7 @@ from privacycrm_desktop.domain.duplicates import (
     MatchKind,
     Person,
     match_keys,
+    name_keys,
     person,
     same_person,
 )
@@ -46,7 +47,7 @@ from privacycrm_desktop.domain.suppression import (
     SuppressionReason,
     normalised_variants,
 )
-from privacycrm_desktop.persistence.contact_writes import chunks
+from privacycrm_desktop.persistence.bulk_reads import VALUES, rows_in
 from privacycrm_desktop.persistence.dialect import nocase
 from privacycrm_desktop.persistence.models import Contact, ContactEmail, ContactPhone, Suppression
 from privacycrm_desktop.services.contact_uids import ContactUids
@@ -61,7 +62,7 @@ from privacycrm_desktop.services.imports.model import (
 )
 from privacycrm_desktop.services.imports.pool import RowChecker, RowPlan, ValidRow
 from privacycrm_desktop.services.marketing_facts import get_salt
-from privacycrm_desktop.services.special_terms import hit_words, scan_notes
+from privacycrm_desktop.services.special_terms import hit_words, scan_notes, term_lists
 
 #: Rows read, and looked up in the database, together (and between progress reports).
 _BLOCK = 1_000
@@ -167,7 +168,12 @@ def analyse(
     uids = ContactUids(session)
     in_file = InFile()
     row_plan = RowPlan(
-        table.headers, plan.mapping, today, suppression.hashing(), plan.default_country
+        table.headers,
+        plan.mapping,
+        today,
+        suppression.hashing(),
+        plan.default_country,
+        term_lists(),
     )
     notes_column = next(
         (
@@ -238,11 +244,17 @@ class Candidates:
         if known is not None and same_person(valid.person, self.people[known], MatchKind.UID):
             return [known]
         found: list[int] = []
+        # A candidate is compared once, by the first key that finds it: the answer is the
+        # same for every kind but NAME and ORGANISATION, which are stricter and come last.
+        seen: set[int] = set()
+        mine, people, by_key = valid.person, self.people, self.by_key
         for key in valid.matches:
-            for candidate in self.by_key.get(key, ()):
-                if candidate not in found and same_person(
-                    valid.person, self.people[candidate], key[0]
-                ):
+            kind = key[0]
+            for candidate in by_key.get(key, ()):
+                if candidate in seen:
+                    continue
+                seen.add(candidate)
+                if same_person(mine, people[candidate], kind):
                     found.append(candidate)
         return found
 
@@ -337,8 +349,10 @@ def place(
     if policy is not DuplicatePolicy.CREATE:
         index = len(result.new) - 1
         in_file.people[index] = valid.person
+        by_key = in_file.by_key
         for key in valid.matches:
-            in_file.add(key, index)
+            # A new contact's keys, each once (``match_keys``): no list holds its index yet.
+            by_key.setdefault(key, []).append(index)
         if valid.uid:
             in_file.by_uid.setdefault(valid.uid, index)
 
@@ -362,6 +376,38 @@ def fill(contact: ContactInput, row: ImportedRow) -> ContactInput:
         if phone not in phones and len(phones) < MAX_PHONES:
             phones.append(phone)
     return dataclasses.replace(contact, emails=tuple(emails), phones=tuple(phones), **changes)
+
+
+#: The look-ups of ``existing_matches`` and ``stored_people`` (``persistence.bulk_reads``).
+_VALUES: BindParameter[Any] = bindparam(VALUES, expanding=True)
+_BY_EMAIL = select(ContactEmail.contact_id).where(nocase(ContactEmail.address).in_(_VALUES))
+_BY_PHONE = select(ContactPhone.contact_id).where(ContactPhone.number.in_(_VALUES))
+_BY_NAME = select(
+    Contact.id, Contact.first_name, Contact.last_name, Contact.organisation, Contact.postcode
+).where(Contact.sort_name.in_(_VALUES))
+#: By name, leaving out the contacts batch "batch" created (most of what it would find).
+_BY_NAME_ELSEWHERE = _BY_NAME.where(
+    or_(Contact.import_batch_id.is_(None), Contact.import_batch_id != bindparam("batch"))
+)
+_PEOPLE = select(
+    Contact.id,
+    Contact.first_name,
+    Contact.last_name,
+    Contact.organisation,
+    Contact.postcode,
+    Contact.city,
+    Contact.street,
+).where(Contact.id.in_(_VALUES))
+_PEOPLE_EMAILS = (
+    select(ContactEmail.contact_id, ContactEmail.address)
+    .where(ContactEmail.contact_id.in_(_VALUES))
+    .order_by(ContactEmail.contact_id, ContactEmail.position)
+)
+_PEOPLE_PHONES = (
+    select(ContactPhone.contact_id, ContactPhone.number)
+    .where(ContactPhone.contact_id.in_(_VALUES))
+    .order_by(ContactPhone.contact_id, ContactPhone.position)
+)
 
 
 def existing_matches(
@@ -408,29 +454,19 @@ def existing_matches(
                 by_uid[valid.uid] = known
     ids: set[int] = set(by_uid.values())
     conn = session.connection()  # Core: no ORM work for rows that are only read
-    # The values as one expanding parameter: no SQL expression is built for each of them.
-    values: BindParameter[str] = bindparam("values", expanding=True)
-    for part in chunks(emails):
-        ids.update(
-            conn.execute(
-                select(ContactEmail.contact_id).where(nocase(ContactEmail.address).in_(values)),
-                {"values": part},
-            ).scalars()
-        )
-    for part in chunks(phones):
-        ids.update(
-            conn.execute(
-                select(ContactPhone.contact_id).where(ContactPhone.number.in_(values)),
-                {"values": part},
-            ).scalars()
-        )
-    by_name = select(Contact.id).where(Contact.sort_name.in_(values))
-    if batch_id is not None:
-        by_name = by_name.where(
-            or_(Contact.import_batch_id.is_(None), Contact.import_batch_id != batch_id)
-        )
-    for part in chunks(names):
-        ids.update(conn.execute(by_name, {"values": part}).scalars())
+    ids.update(cid for (cid,) in rows_in(conn, _BY_EMAIL, emails))
+    ids.update(cid for (cid,) in rows_in(conn, _BY_PHONE, phones))
+    # A contact found only by its name shares a key with a row only through its name (the
+    # points of every row were looked up above): its name keys come with the look-up, and
+    # only a contact with a wanted one is read whole (most namesakes live elsewhere).
+    by_name = _BY_NAME if batch_id is None else _BY_NAME_ELSEWHERE
+    for cid, first, last, organisation, postcode in rows_in(
+        conn, by_name, names, {"batch": batch_id}
+    ):
+        if cid not in ids and any(
+            key in wanted for key in name_keys(first, last, organisation, postcode)
+        ):
+            ids.add(cid)
     found = Candidates(people=stored_people(session, sorted(i for i in ids if i not in skip)))
     by_uid = {uid: cid for uid, cid in by_uid.items() if cid in found.people}
     found.by_uid = by_uid
@@ -446,38 +482,14 @@ def stored_people(session: Session, ids: Sequence[int]) -> dict[int, Person]:
     left out: a role that may import need not be allowed to read it (on a server, the
     column is refused to it)."""
     conn = session.connection()
-    values: BindParameter[int] = bindparam("values", expanding=True)
-    rows: dict[int, tuple[str, ...]] = {}
+    ids = list(ids)
+    rows = {cid: tuple(fields) for cid, *fields in rows_in(conn, _PEOPLE, ids)}
     emails: dict[int, list[str]] = {}
+    for cid, address in rows_in(conn, _PEOPLE_EMAILS, ids):
+        emails.setdefault(cid, []).append(address)
     phones: dict[int, list[str]] = {}
-    for part in chunks(list(ids)):
-        for cid, *fields in conn.execute(
-            select(
-                Contact.id,
-                Contact.first_name,
-                Contact.last_name,
-                Contact.organisation,
-                Contact.postcode,
-                Contact.city,
-                Contact.street,
-            ).where(Contact.id.in_(values)),
-            {"values": part},
-        ).tuples():
-            rows[cid] = tuple(fields)
-        for cid, address in conn.execute(
-            select(ContactEmail.contact_id, ContactEmail.address)
-            .where(ContactEmail.contact_id.in_(values))
-            .order_by(ContactEmail.contact_id, ContactEmail.position),
-            {"values": part},
-        ).tuples():
-            emails.setdefault(cid, []).append(address)
-        for cid, number in conn.execute(
-            select(ContactPhone.contact_id, ContactPhone.number)
-            .where(ContactPhone.contact_id.in_(values))
-            .order_by(ContactPhone.contact_id, ContactPhone.position),
-            {"values": part},
-        ).tuples():
-            phones.setdefault(cid, []).append(number)
+    for cid, number in rows_in(conn, _PEOPLE_PHONES, ids):
+        phones.setdefault(cid, []).append(number)
     return {
         cid: person(
             first,
@@ -496,8 +508,12 @@ def stored_people(session: Session, ids: Sequence[int]) -> dict[int, Person]:
 def special_notes(valid: ValidRow, plan: ImportPlan, column: str, result: Analysis) -> ValidRow:
     """*valid* as it may be kept: notes that suggest special-category data are kept only
     when the user confirmed it, as in the editor (rule 10; *result* counts them for the
-    audit); otherwise the contact arrives without those lines, each listed to check."""
-    if not scan_notes(valid.row.contact.notes):
+    audit); otherwise the contact arrives without those lines, each listed to check. The
+    notes were scanned where the row was checked (``ValidRow.special``), else here."""
+    special = valid.special
+    if special is None:
+        special = bool(scan_notes(valid.row.contact.notes))
+    if not special:
         return valid
     if plan.confirm_special:
         result.special_confirmed += 1

@@ -45,6 +45,7 @@ from privacycrm_desktop.domain.contact_columns import StoredColumns, stored_colu
 from privacycrm_desktop.domain.duplicates import MatchKey, Person, match_keys, person
 from privacycrm_desktop.domain.import_formats import ColumnTarget, ImportField, RowProblem
 from privacycrm_desktop.domain.import_rows import DEFAULT_COUNTRY, ImportedRow, read_row
+from privacycrm_desktop.domain.special_categories import SpecialCategoryTerms, scan
 from privacycrm_desktop.domain.suppression import (
     HashKind,
     normalised_candidates,
@@ -73,6 +74,9 @@ class RowPlan(NamedTuple):
     suppression: tuple[str, frozenset[str]] | None = None
     #: The country taken for a row that names none (``read_row``).
     default_country: str = DEFAULT_COUNTRY
+    #: The special-category term lists the notes are scanned with (rule 10); None: the
+    #: notes are not scanned here (``ValidRow.special`` stays None).
+    special_terms: tuple[SpecialCategoryTerms, ...] | None = None
 
 
 class ValidRow(NamedTuple):
@@ -93,6 +97,9 @@ class ValidRow(NamedTuple):
     matches: tuple[MatchKey, ...] = ()
     #: The row's UID cell (a contact of this database when it is our own export's).
     uid: str = ""
+    #: Do the notes suggest special-category data (``RowPlan.special_terms``)? None when
+    #: they were not scanned.
+    special: bool | None = None
 
 
 #: A checked row: valid, or every problem of an invalid row.
@@ -102,7 +109,7 @@ Checked = ValidRow | list[RowProblem]
 def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
     """Read and validate *rows* (row number, cells) with the editor's rules, in order."""
     checked: list[Checked] = []
-    headers, mapping, today, suppression, country = plan
+    headers, mapping, today, suppression, country, terms = plan
     uid_column = next(
         (i for i, t in enumerate(mapping) if t is not None and t.field is ImportField.UID), None
     )
@@ -143,8 +150,13 @@ def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
         uid = (
             cells[uid_column].strip() if uid_column is not None and uid_column < len(cells) else ""
         )
+        special = None
+        if terms is not None:
+            special = bool(data.notes.strip()) and bool(scan(data.notes, terms))
         checked.append(
-            ValidRow(row, keys, digests, stored_columns(data), who, tuple(match_keys(who)), uid)
+            ValidRow(
+                row, keys, digests, stored_columns(data), who, tuple(match_keys(who)), uid, special
+            )
         )
     return checked
 
