@@ -36,14 +36,20 @@ CALL = SourceInput(SourceKind.PHONE_CALL, "She moved to the brewery", dt.date(20
 
 @pytest.fixture
 def old_engine(migrated_url: str) -> Iterator[Engine]:
-    """A database at the revision before companies (taken back there by Alembic)."""
+    """A database of today's schema; the test takes it back to the revision before
+    companies (``back_before_companies``) once its contacts are in."""
     engine = create_engine_for(migrated_url)
     migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def back_before_companies(engine: Engine) -> None:
+    """Alembic's downgrade to the revision before companies: the contacts keep their
+    organisation texts, as a database of that time held them."""
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), BEFORE)
     assert current_revision(engine) == BEFORE
-    yield engine
-    engine.dispose()
 
 
 def test_each_organisation_text_becomes_one_company_linked_to_its_people(
@@ -65,6 +71,7 @@ def test_each_organisation_text_becomes_one_company_linked_to_its_people(
         ),
     }
     ids = {key: svc.contacts.create(owner, data, CARD) for key, data in people.items()}
+    back_before_companies(old_engine)
     # An's organisation was changed later, with a source of its own (written as the
     # version before companies did: its reading of a contact already asks for them).
     with old_engine.begin() as conn:
