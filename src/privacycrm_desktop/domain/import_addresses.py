@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
-from privacycrm_desktop.domain.import_formats import ImportField
+from privacycrm_desktop.domain.import_formats import ColumnTarget, ImportField
 from privacycrm_desktop.domain.import_profiles import header_key
 from privacycrm_desktop.domain.normalize import fold
 
@@ -352,3 +352,44 @@ class AddressCollector:
             if p is not chosen
         )
         return ChosenAddress(chosen.fields(), chosen.header_lists(), others)
+
+
+# -- a file's address columns, for its rows ----------------------------------------------
+
+_ADDRESS_PARTS = (
+    ImportField.STREET,
+    ImportField.ADDRESS,
+    ImportField.POSTCODE,
+    ImportField.CITY,
+    ImportField.COUNTRY,
+)
+
+
+class AddressColumns(NamedTuple):
+    """A file's address columns: the address each belongs to, and the columns stating
+    the kind of a numbered address."""
+
+    groups: tuple[AddressGroup | None, ...]
+    kinds: dict[tuple[int, int], int]
+
+
+#: The address columns of the last files, by the identity of their headers and mapping
+#: (an import gives every row the same two objects; they are kept here with the answer,
+#: so an id is never taken for another object's).
+_COLUMNS: dict[tuple[int, int], tuple[object, object, AddressColumns]] = {}
+
+
+def address_columns(
+    headers: Sequence[str], mapping: Sequence[ColumnTarget | None]
+) -> AddressColumns:
+    """The address columns of a file under *mapping* (cached for the file's rows)."""
+    key = (id(headers), id(mapping))
+    known = _COLUMNS.get(key)
+    if known is not None and known[0] is headers and known[1] is mapping:
+        return known[2]
+    address = [t is not None and t.field in _ADDRESS_PARTS for t in mapping]
+    columns = AddressColumns(column_groups(headers, address), kind_columns(headers))
+    if len(_COLUMNS) >= 8:
+        _COLUMNS.clear()
+    _COLUMNS[key] = (headers, mapping, columns)
+    return columns

@@ -24,7 +24,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any
 
 from privacycrm_desktop.domain.consent import Channel, ConsentStatus
 from privacycrm_desktop.domain.contacts import (
@@ -37,7 +37,7 @@ from privacycrm_desktop.domain.contacts import (
     validate_contact,
 )
 from privacycrm_desktop.domain.errors import ValidationFailed
-from privacycrm_desktop.domain.import_addresses import AddressGroup, column_groups, kind_columns
+from privacycrm_desktop.domain.import_addresses import address_columns
 from privacycrm_desktop.domain.import_cells import CellsTogether, place_of, points, unplaced
 from privacycrm_desktop.domain.import_formats import (
     MAX_CELL_CHARS,
@@ -238,12 +238,12 @@ def _gather(  # noqa: PLR0912 (one branch per kind of column)
         else:
             if together is None:
                 together = CellsTogether()
-            group = _address_columns(headers, mapping).groups[index]
+            group = address_columns(headers, mapping).groups[index]
             together.add(header, target.field, cell, group)
     if together is not None:
         kinds = {
             rank: cells[index]
-            for rank, index in _address_columns(headers, mapping).kinds.items()
+            for rank, index in address_columns(headers, mapping).kinds.items()
             if index < len(cells)
         }
         together.put_in(found.values, found.columns, kinds)
@@ -288,36 +288,6 @@ def row_values(
     )
 
 
-class _AddressColumns(NamedTuple):
-    """A file's address columns: the address each belongs to, and the columns stating
-    the kind of a numbered address."""
-
-    groups: tuple[AddressGroup | None, ...]
-    kinds: dict[tuple[int, int], int]
-
-
-#: The address columns of the last files, by the identity of their headers and mapping
-#: (an import gives every row the same two objects; they are kept here with the answer,
-#: so an id is never taken for another object's).
-_COLUMNS: dict[tuple[int, int], tuple[object, object, _AddressColumns]] = {}
-
-
-def _address_columns(
-    headers: Sequence[str], mapping: Sequence[ColumnTarget | None]
-) -> _AddressColumns:
-    key = (id(headers), id(mapping))
-    known = _COLUMNS.get(key)
-    if known is not None and known[0] is headers and known[1] is mapping:
-        return known[2]
-    address = [t is not None and t.field in _ADDRESS_PARTS for t in mapping]
-    columns = _AddressColumns(column_groups(headers, address), kind_columns(headers))
-    if len(_COLUMNS) >= 8:
-        _COLUMNS.clear()
-    _COLUMNS[key] = (headers, mapping, columns)
-    return columns
-
-
-_ADDRESS_PARTS = (F.STREET, F.ADDRESS, F.POSTCODE, F.CITY, F.COUNTRY)
 #: Fields whose cell is the value on its own (a tuple: tested by identity, not hashed).
 #: Fields whose first cell is kept as it is.
 _KEPT_WHOLE = (F.TAGS, F.FUNCTION, F.DEPARTMENT)

@@ -522,6 +522,7 @@ def _never_reuse_contact_ids(_mapper: Mapper[Contact], conn: Connection, target:
         target.id = reserve_contact_ids(conn, 1)
 
 
+_LINK_COLUMNS = ("company_id", "function", "department", "started_on", "ended_on")
 #: Columns that hold a person's data, mapped to the catalogue field they belong to.
 PERSONAL_COLUMNS: dict[str, str] = {
     "contact.first_name": "first_name",
@@ -546,11 +547,7 @@ PERSONAL_COLUMNS: dict[str, str] = {
     "special_category_datum.value": "special_categories",
     "special_category_datum.category": "special_categories",
     # A person's company links (company_models.py; the company's values: services/companies).
-    "company_link.company_id": "company_links",
-    "company_link.function": "company_links",
-    "company_link.department": "company_links",
-    "company_link.started_on": "company_links",
-    "company_link.ended_on": "company_links",
+    **{f"company_link.{c}": "company_links" for c in _LINK_COLUMNS},
     # Interactions (activity_models.py): kind, date, summary; details and attachment restricted.
     **{f"activity.{c}": "activities" for c in ("kind", "occurred_at", "summary")},
     **{f"activity.{c}": "activity_details" for c in ("details", "attachment", "attachment_name")},

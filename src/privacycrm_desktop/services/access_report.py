@@ -51,6 +51,7 @@ from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access_report_activities import activity_data
 from privacycrm_desktop.services.access_report_tags import tag_data
 from privacycrm_desktop.services.access_report_tasks import task_data
+from privacycrm_desktop.services.access_report_values import link_text
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.backup import backup_max_age_days
 from privacycrm_desktop.services.clock import Clock
@@ -59,7 +60,7 @@ from privacycrm_desktop.services.consent_dto import ConsentEventInfo
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.custom_fields import display_value
 from privacycrm_desktop.services.disclosures import DisclosureService, SpecialCategoryStatus
-from privacycrm_desktop.services.dto import Actor, CompanyLinkInfo, ContactDetail, SourceInfo
+from privacycrm_desktop.services.dto import Actor, ContactDetail, SourceInfo
 from privacycrm_desktop.services.requests import request_reference
 from privacycrm_desktop.services.setup import SetupService
 
@@ -583,23 +584,9 @@ def _data(detail: ContactDetail, lang: str) -> list[tuple[str, str, str, SourceI
         scalar(field)
     for link in detail.companies:
         out.append(
-            ("company_links", N_("Company and function"), _link_text(link, lang), link.source)
+            ("company_links", N_("Company and function"), link_text(link, lang), link.source)
         )
     for cv in detail.custom:  # the owner's fields, labelled in the person's language
         label = dict(cv.labels).get(lang) or cv.label
         out.append((cv.name, label, display_value(cv.kind, cv.value, lang), cv.source))
     return out
-
-
-def _link_text(link: CompanyLinkInfo, lang: str) -> str:
-    """A company link as printed: "Acme NV, function: buyer, since 1 March 2024"."""
-    parts = [link.company_name]
-    if link.function:
-        parts.append(tr_in(lang, "function: {function}", function=link.function))
-    if link.department:
-        parts.append(tr_in(lang, "department: {department}", department=link.department))
-    if link.started_on is not None:
-        parts.append(tr_in(lang, "since {date}", date=format_long_date(link.started_on, lang)))
-    if link.ended_on is not None:
-        parts.append(tr_in(lang, "until {date}", date=format_long_date(link.ended_on, lang)))
-    return ", ".join(p for p in parts if p)

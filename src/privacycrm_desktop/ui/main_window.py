@@ -115,8 +115,7 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         self.view.horizontalHeader().sortIndicatorChanged.connect(self._on_sort_indicator)
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        # Several contacts can be chosen (Shift/Ctrl+click, Ctrl+A) for an export; the
-        # selection is kept as row ranges, so selecting a million rows fetches none.
+        # Shift/Ctrl+click, Ctrl+A: kept as row ranges (a million rows selected fetch none).
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().hide()
@@ -210,14 +209,13 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         )
         self.addAction(self.find_action)
         self._make_admin_actions()
+        services = self._services  # custom fields, tags, tasks (Ctrl+D: My day), the post:
         self.custom_fields_action = add_custom_fields_entry(
-            self, self.admin_menu, self._services.custom_fields, self._actor
+            self, self.admin_menu, services.custom_fields, self._actor
         )
-        # Tags (ui/tags): Contacts > Tags... and Tag selected contacts...
-        self.tag_actions = add_tag_actions(self, self._services, self._actor)
-        # Tasks (ui/tasks): the Tasks menu, My day (Ctrl+D) and the reminders.
-        self.task_actions = add_task_actions(self, self._services, self._actor)
-        self.post_actions = add_post_actions(self, self._services, self._actor)
+        self.tag_actions = add_tag_actions(self, services, self._actor)
+        self.task_actions = add_task_actions(self, services, self._actor)
+        self.post_actions = add_post_actions(self, services, self._actor)
 
     def _make_admin_actions(self) -> None:
         """Administration entries, only for the roles that may use them."""

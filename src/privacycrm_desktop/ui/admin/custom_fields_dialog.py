@@ -200,7 +200,7 @@ def add_custom_fields_entry(
     """Add "Custom fields..." to the owner's *menu*; None for another role."""
     if menu is None or not has_permission(actor.role, Permission.EDIT_FIELD_MATRIX):
         return None
-    action = QAction(_("C&ustom fields..."), window)
+    action = QAction(_("Cu&stom fields..."), window)
     action.triggered.connect(lambda: CustomFieldsDialog(fields, actor, window).open())
     menu.addAction(action)
     return action

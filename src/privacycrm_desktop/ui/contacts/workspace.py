@@ -133,7 +133,7 @@ class WorkspaceMixin(_Base):
         top.addWidget(self.view_chooser)
         #: The tag filter, for a role that may see who carries a tag.
         self.tag_filter: TagFilter | None = None
-        self.tag_label = QLabel(_("Tag:"))
+        self.tag_label = QLabel(_("Tagged:"))
         if self._services.tags.readable(self._actor):
             self.tag_filter = TagFilter(self._services.tags, self._actor)
             self.tag_label.setBuddy(self.tag_filter)
