@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -69,16 +70,17 @@ class DuplicateReviewDialog(QDialog):
         chosen = set(services.duplicates.rules(actor))
         self.rules: dict[DuplicateRule, QCheckBox] = {}
         rules_box = QGroupBox(_("Contacts are proposed as one person when they share"))
-        rules_row = QHBoxLayout(rules_box)
-        for rule in DuplicateRule:
+        # Two rules a row, the button beside them: it fits 1024 pixels in every language.
+        rules_grid = QGridLayout(rules_box)
+        for position, rule in enumerate(DuplicateRule):
             box = QCheckBox(_(RULE_LABELS[rule]))
             box.setChecked(rule in chosen)
             self.rules[rule] = box
-            rules_row.addWidget(box)
-        rules_row.addStretch(1)
+            rules_grid.addWidget(box, position // 2, position % 2)
+        rules_grid.setColumnStretch(2, 1)
         self.find_button = QPushButton(_("&Find duplicates"))
         self.find_button.clicked.connect(self.search)
-        rules_row.addWidget(self.find_button)
+        rules_grid.addWidget(self.find_button, 0, 3)
         self.progress = ProgressPanel()
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels([_("Contacts"), _("Found by")])
