@@ -107,8 +107,12 @@ class Person:
 def identifying_email(text: str) -> bool:
     """Does an e-mail value say whose it is? An address does, also one an import kept
     as typed ("jan at example.be", "zoe@example.invalid"): two people do not share it. A
-    cell's filler does not ("n/a", "geen", "-"): it has no @, written or spelled out."""
-    return "@" in text or _AT_WORD.search(text) is not None
+    cell's filler does not ("n/a", "geen", "-"): it has no @, written or spelled out; nor
+    half an address ("jan@", "@example.be"), which a whole file may hold alike."""
+    local, at, domain = text.rpartition("@")
+    if at:
+        return bool(local.strip()) and bool(domain.strip())
+    return _AT_WORD.search(text) is not None
 
 
 def identifying_number(number: str) -> bool:

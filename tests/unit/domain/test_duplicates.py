@@ -11,6 +11,7 @@ import pytest
 from privacycrm_desktop.domain.contact_uid import contact_uid, uid_contact_id
 from privacycrm_desktop.domain.duplicates import (
     MatchKind,
+    identifying_email,
     is_mobile,
     match_keys,
     names_agree,
@@ -164,3 +165,22 @@ def test_name_keys_are_the_keys_of_a_record_without_points() -> None:
         first, last, organisation, postcode = values
         expected = match_keys(person(first, last, organisation, (), (), postcode))
         assert name_keys(*values) == expected, values
+
+
+@pytest.mark.parametrize(
+    ("text", "identifies"),
+    [
+        ("zoe@example.be", True),
+        ("zoe@example.invalid", True),
+        ("jan at example.be", True),
+        ("n/a", False),
+        ("geen", False),
+        # Half an address says nobody's: a file of a thousand "not-an-address@" cells
+        # made them all candidates of one another (issue 19's benchmark).
+        ("not-an-address@", False),
+        ("@example.be", False),
+        (" @ ", False),
+    ],
+)
+def test_which_e_mail_values_say_whose_they_are(text: str, identifies: bool) -> None:
+    assert identifying_email(text) is identifies
