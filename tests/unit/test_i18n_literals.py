@@ -234,3 +234,31 @@ def test_the_allow_list_is_still_needed(entry: tuple[str, str]) -> None:
     relative, text = entry
     found = [t for _line, t in _problems_in(PACKAGE / relative)]
     assert text in found, f"{entry} is no longer used: remove it from ALLOWED"
+
+
+def _gettext_calls_in_f_strings(tree: ast.AST) -> Iterator[int]:
+    """Lines where ``_()``, ``N_()`` or ``ngettext()`` is called on a literal inside an f-string:
+    Babel's extractor does not look into f-strings, so the message never reaches the
+    catalogues (seen: the merge dialog's "Keep" stayed English in French)."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.JoinedStr):
+            continue
+        for inner in ast.walk(node):
+            if (
+                isinstance(inner, ast.Call)
+                and isinstance(inner.func, ast.Name)
+                and inner.func.id in ("_", "N_", "ngettext")
+                and any(
+                    isinstance(a, ast.Constant) and isinstance(a.value, str) for a in inner.args
+                )
+            ):
+                yield inner.lineno
+
+
+def test_no_message_is_marked_inside_an_f_string() -> None:
+    found = [
+        f"{path.relative_to(PACKAGE)}:{line}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for line in _gettext_calls_in_f_strings(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert found == [], "take the message out of the f-string: " + ", ".join(found)

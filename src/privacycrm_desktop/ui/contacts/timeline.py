@@ -292,7 +292,8 @@ class TimelineWidget(QWidget):
         cid = self.contact_id
         if cid is None:
             self.model.reset(None)
-            self.heading.setText(f"<b>{escape(_('Interactions'))}</b>")
+            title = escape(_("Interactions"))
+            self.heading.setText(f"<b>{title}</b>")
             return
         chosen = self.kind_filter.currentData()
         kinds = {ActivityKind(chosen)} if chosen else None
@@ -309,7 +310,8 @@ class TimelineWidget(QWidget):
             self.model.reset(None)
             self.heading.setText(escape(describe_error(exc)))
             return
-        self.heading.setText(f"<b>{escape(_('Interactions'))}</b> ({escape(format_number(count))})")
+        title = escape(_("Interactions"))
+        self.heading.setText(f"<b>{title}</b> ({escape(format_number(count))})")
 
     # -- logging ------------------------------------------------------------------------
 
