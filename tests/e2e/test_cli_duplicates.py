@@ -83,6 +83,12 @@ def test_find_merge_show_the_old_id_and_undo(
     assert code == 0
     assert "Contact 1 was merged into contact 2." in out
     assert run_json(capsys, db, "duplicates", "find") == {"groups": []}
+    # Erasing a merged-away id names the contact that holds its data (seen: "No such
+    # record."), and erases nothing.
+    code, _out, err = run(capsys, db, "erase", "1", "--reason", "erasure_request")
+    assert code == 1
+    assert "Contact 1 was merged into contact 2" in err
+    assert "Erase contact 2" in err
     listed = run_json(capsys, db, "duplicates", "merges")
     assert isinstance(listed, dict)
     assert [(m["id"], m["closed"]) for m in listed["merges"]] == [(1, "")]

@@ -281,6 +281,10 @@ def describe_database_error(error: Exception) -> str:
 
 def _option_name(field: str) -> str:
     """The CLI option that fills a service field (``emails`` is ``--email``)."""
+    from privacycrm_desktop.domain.fields import CUSTOM_PREFIX
+
+    if field.startswith(CUSTOM_PREFIX):  # the owner's field: --field KEY=VALUE
+        return "--field " + field.removeprefix(CUSTOM_PREFIX)
     names = {"emails": "email", "phones": "phone", "source_description": "source"}
     return "--" + names.get(field, field).replace("_", "-")
 

@@ -208,12 +208,21 @@ def _text(_definition: CustomFieldDefinition, text: str) -> _Parsed:
     return text, "", {}
 
 
+#: A number's digits, as typed (12.5, -3, 1 000,25): no exponent ("9e999998" is a
+#: million digits once written out), at most ``MAX_NUMBER_DIGITS`` digits.
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+MAX_NUMBER_DIGITS = 30
+
+
 def _number(_definition: CustomFieldDefinition, text: str) -> _Parsed:
-    try:
-        number = Decimal(text.replace(" ", "").replace(",", "."))
-    except InvalidOperation:
+    typed = text.replace(" ", "").replace("\u00a0", "")
+    if not _NUMBER.fullmatch(typed):
         return None, N_("Enter a number."), {}
-    if not number.is_finite():
+    if sum(c.isdigit() for c in typed) > MAX_NUMBER_DIGITS:
+        return None, N_("Too long: at most {limit} digits."), {"limit": MAX_NUMBER_DIGITS}
+    try:
+        number = Decimal(typed.replace(",", "."))
+    except InvalidOperation:
         return None, N_("Enter a number."), {}
     return format(number.normalize(), "f"), "", {}
 

@@ -44,6 +44,7 @@ from privacycrm_desktop.domain.erasure import (
     HoldKeepsContact,
 )
 from privacycrm_desktop.domain.errors import NotFound, StorageError
+from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.activity_models import Activity
 from privacycrm_desktop.persistence.company_models import CompanyLink
@@ -66,6 +67,7 @@ from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.erasure_batch import INDEX_SCRUB_KEY, SCRUB_PENDING_KEY, erase_many
+from privacycrm_desktop.services.merges import resolve_contact_id
 
 
 @dataclass(frozen=True)
@@ -304,9 +306,24 @@ class ErasureService:
         """
         require(actor.role, Permission.ERASE)
         with self._uow(write=True) as uow:
-            result = erase_in_session(
-                uow.session, actor, contact_id, reason, self._clock.now(), anonymise=anonymise
-            )
+            try:
+                result = erase_in_session(
+                    uow.session, actor, contact_id, reason, self._clock.now(), anonymise=anonymise
+                )
+            except NotFound:
+                survivor = resolve_contact_id(uow.session, contact_id)
+                if survivor == contact_id:
+                    raise
+                # A merged-away id: say whose data it is now rather than "no such record"
+                # (erasing the survivor is a decision about the person, not this id).
+                raise NotFound(
+                    N_(
+                        "Contact {old} was merged into contact {id}: its data is there now. "
+                        "Erase contact {id} to erase it."
+                    ),
+                    old=contact_id,
+                    id=survivor,
+                ) from None
         return replace(result, scrubbed=finish_erasure(self._uow))
 
     def scrub_pending(self) -> bool:

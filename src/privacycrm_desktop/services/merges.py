@@ -33,6 +33,7 @@ from privacycrm_desktop.domain.merges import (
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence.custom_field_models import CustomValue
 from privacycrm_desktop.persistence.merge_models import ContactMerge, ContactRedirect
 from privacycrm_desktop.persistence.merge_rows import (
     Rows,
@@ -49,6 +50,11 @@ from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.merge_custom import (
+    choose_custom_values,
+    split_take,
+    still_there,
+)
 from privacycrm_desktop.services.merge_moves import (
     check_rules,
     keys_referring,
@@ -201,9 +207,14 @@ def merge_in_session(
     )
     session.add(record)
     session.flush()
+    take, custom_take = split_take(take)
     _merge_values(conn, snapshot, survivor, others, take, now, actor.user_id)
+    gone = choose_custom_values(conn, custom_take, survivor, others)
     for table, column in refs:
-        move_rows(conn, table, column, snapshot[ref_name(table, column)], survivor, others)
+        rows = snapshot[ref_name(table, column)]
+        if table.name == CustomValue.__tablename__:
+            rows = still_there(rows, gone)
+        move_rows(conn, table, column, rows, survivor, others)
     search.remove(conn, others)
     conn.execute(contact.delete().where(contact.c.id.in_(others)))
     conn.execute(

@@ -52,7 +52,16 @@ def test_a_choice_takes_one_of_its_options_whatever_the_case() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "typed"),
-    [(CustomKind.NUMBER, "tall"), (CustomKind.DATE, "31/02/2026"), (CustomKind.YESNO, "maybe")],
+    [
+        (CustomKind.NUMBER, "tall"),
+        (CustomKind.DATE, "31/02/2026"),
+        (CustomKind.YESNO, "maybe"),
+        # Seen from outside: an exponent stored a million digits, or crashed (Overflow).
+        (CustomKind.NUMBER, "9e999998"),
+        (CustomKind.NUMBER, "1e5000000"),
+        (CustomKind.NUMBER, "NaN"),
+        (CustomKind.NUMBER, "1" * 31),
+    ],
 )
 def test_a_value_that_does_not_fit_is_refused(kind: CustomKind, typed: str) -> None:
     with pytest.raises(ValidationFailed) as refused:

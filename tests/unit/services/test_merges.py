@@ -302,3 +302,34 @@ def test_the_access_report_lists_the_copy_kept_of_a_merge_until_it_goes(
     svc.merges.undo(owner, done.merge_id)
     document = json.loads(svc.access_reports.produce(owner, keep, "en").json)
     assert [d for d in document["data"] if d["field"] == "merged_contacts"] == []
+
+
+def _custom(svc: Services, owner: Actor, cid: int) -> str:
+    (value,) = (v.value for v in svc.contacts.get(owner, cid).custom if v.key == "customer_no")
+    return value
+
+
+def test_a_custom_field_keeps_the_value_chosen_and_undo_gives_both_back(
+    svc: Services, owner: Actor
+) -> None:
+    # Seen from outside: the other contact's value was dropped, and --take refused it.
+    from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomKind
+
+    svc.custom_fields.define(owner, CustomFieldDefinition("customer_no", "No.", CustomKind.TEXT))
+    keep = svc.contacts.create(
+        owner, ContactInput(first_name="Zoë", extra={"customer_no": "K-1"}), CARD
+    )
+    other = svc.contacts.create(
+        owner, ContactInput(first_name="Zoe", extra={"customer_no": "K-2"}), CARD
+    )
+    assert (_custom(svc, owner, keep), _custom(svc, owner, other)) == ("K-1", "K-2")
+    with svc.uow() as uow:
+        before = dump(uow.session.connection(), [keep, other])
+    with pytest.raises(MergeRefused):
+        svc.merges.merge(owner, keep, [other], {"cf_unknown": other})
+    done = svc.merges.merge(owner, keep, [other], {"cf_customer_no": other})
+    assert _custom(svc, owner, keep) == "K-2"
+    svc.merges.undo(owner, done.merge_id)
+    assert (_custom(svc, owner, keep), _custom(svc, owner, other)) == ("K-1", "K-2")
+    with svc.uow() as uow:
+        assert dump(uow.session.connection(), [keep, other]) == before
