@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 MERGE_LABEL = N_("Merged contacts")
 MERGE_TEXT = N_(
-    "Contacts {ids} were merged into this one; a copy of their data is kept until {date} "
-    "so the merge can be undone."
+    "Merged into this contact: contact no. {ids}. A copy of the data as it was is kept "
+    "until {date} so the merge can be undone."
 )
 
 
