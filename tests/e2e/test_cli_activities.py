@@ -3,6 +3,7 @@ them: ids printed, JSON documents, an attached file, an e-mail file, refusals wi
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Iterator
@@ -144,3 +145,37 @@ def test_refusals_exit_1_with_a_reason(
     code, _out, _err = run(capsys, db, *base, "--summary", "x", "--at", "yesterday")
     assert code == 2
     assert run(capsys, db, *base, "--summary", "His diabetes", "--confirm-special")[0] == 0
+
+
+def test_a_file_over_the_limit_is_refused_without_being_read_whole(
+    capsys: pytest.CaptureFixture[str],
+    db: Path | str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Seen from outside: --attach /dev/zero read until the memory ran out.
+    person = _person(capsys, db)
+    endless = tmp_path / "endless.bin"
+    endless.write_bytes(b"")
+    asked: list[int] = []
+
+    class Endless(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            asked.append(len(buffer))
+            buffer[: len(buffer)] = b"\0" * len(buffer)
+            return len(buffer)
+
+    real_open = Path.open
+
+    def fake_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        return io.BufferedReader(Endless()) if self == endless else real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", fake_open)
+    argv = ["activity", "add", str(person), "--kind", "note", "--summary", "x"]
+    code, _out, err = run(capsys, db, *argv, "--attach", str(endless))
+    assert code == 1
+    assert "larger than 10 MB" in err
+    assert sum(asked) <= 12 * 1024 * 1024

@@ -132,3 +132,12 @@ def test_help_on_every_task_command(capsys: pytest.CaptureFixture[str], command:
         main(["task", *([command] if command else []), "--help"])
     assert exc.value.code == 0
     assert "usage:" in capsys.readouterr().out
+
+
+def test_assigning_a_task_keeps_the_user_who_signs_in() -> None:
+    # Seen from outside: the positional USER overwrote the global --user, so the assignee
+    # signed in (and a wrong password counted against their account).
+    from privacycrm_desktop.cli.parser import build_parser
+
+    args = build_parser().parse_args(["--user", "owner", "task", "assign", "5", "olga"])
+    assert (args.user, args.assignee, args.id) == ("owner", "olga", 5)

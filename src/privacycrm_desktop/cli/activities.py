@@ -29,6 +29,7 @@ from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.special_categories import SpecialCategoryUnconfirmed
 from privacycrm_desktop.i18n import _, describe_error, local_moment
 from privacycrm_desktop.services.activities import ActivityInfo
+from privacycrm_desktop.services.attachment_files import read_attachment
 
 
 def register(commands: Subparsers, parents: Parents) -> None:
@@ -86,7 +87,7 @@ def _owner(ctx: Context) -> tuple[int | None, int | None]:
 
 def _read(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        return read_attachment(path)
     except OSError as exc:
         raise CliFailure(
             _("Cannot read {name}: {reason}").format(name=path.name, reason=exc.strerror or exc)

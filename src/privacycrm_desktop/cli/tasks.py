@@ -50,7 +50,8 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p.set_defaults(run=cmd_task_done)
     p = sub.add_parser("assign", parents=parents, help=_("give a task to another user"))
     p.add_argument("id", type=int, help=_("the task"))
-    p.add_argument("user", help=_("the user who does it"))
+    # Not "user": that is the global --user who signs in (seen: the assignee signed in).
+    p.add_argument("assignee", metavar="USER", help=_("the user who does it"))
     p.set_defaults(run=cmd_task_assign)
     p = sub.add_parser(
         "my-day", parents=parents, help=_("overdue, today and this week, for the signed-in user")
@@ -134,8 +135,8 @@ def cmd_task_done(ctx: Context) -> int:
 def cmd_task_assign(ctx: Context) -> int:
     actor, a = ctx.actor(), ctx.args
     tasks = ctx.services.tasks
-    tasks.reassign(actor, a.id, tasks.user_id(actor, a.user))
-    ctx.emit({"id": a.id, "assignee": a.user.strip()}, lambda: str(a.id))
+    tasks.reassign(actor, a.id, tasks.user_id(actor, a.assignee))
+    ctx.emit({"id": a.id, "assignee": a.assignee.strip()}, lambda: str(a.id))
     return 0
 
 

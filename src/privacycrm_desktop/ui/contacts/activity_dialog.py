@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 
 from privacycrm_desktop.domain.activities import (
     ACTIVITY_KIND_LABELS,
-    MAX_ATTACHMENT,
     MAX_SUMMARY,
     ActivityInput,
     ActivityKind,
@@ -41,6 +40,7 @@ from privacycrm_desktop.domain.activities import (
 from privacycrm_desktop.domain.errors import DomainError, ValidationFailed
 from privacycrm_desktop.domain.special_categories import SpecialCategoryUnconfirmed
 from privacycrm_desktop.i18n import _, describe_error
+from privacycrm_desktop.services.attachment_files import read_attachment
 from privacycrm_desktop.ui.common.date_fields import date_format
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
@@ -165,10 +165,10 @@ class LogActivityDialog(QDialog):
     def attach(self, path: Path) -> None:
         """Read *path* as the attached file (at most 10 MB)."""
         try:
-            if path.stat().st_size > MAX_ATTACHMENT:
-                self.errors["attachment"].show_message(_("The attached file is larger than 10 MB."))
-                return
-            self._attachment = path.read_bytes()
+            self._attachment = read_attachment(path)
+        except ValidationFailed:
+            self.errors["attachment"].show_message(_("The attached file is larger than 10 MB."))
+            return
         except OSError as exc:
             self.errors["attachment"].show_message(
                 _("Cannot read {name}: {reason}").format(name=path.name, reason=exc.strerror)

@@ -51,6 +51,7 @@ from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS
 from privacycrm_desktop.domain.special_categories import SpecialCategoryUnconfirmed
 from privacycrm_desktop.i18n import N_, _, describe_error, format_number, local_moment
 from privacycrm_desktop.services.activities import PAGE, ActivityInfo, ActivityService
+from privacycrm_desktop.services.attachment_files import read_attachment
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE
@@ -352,7 +353,7 @@ class TimelineWidget(QWidget):
         if cid is None:
             return False
         try:
-            raw = path.read_bytes()
+            raw = read_attachment(path)
             data = mail_activity(read_eml(raw), path.name, raw)
             if not self._details_writable:
                 data = ActivityInput(data.kind, data.summary, data.occurred_at)
