@@ -72,6 +72,7 @@ LOGO_SETTING = "company.logo"
 MAX_LOGO_BYTES = 1_000_000
 #: Why a person without a usable address is left out.
 NO_ADDRESS = N_("No postal address (street and town)")
+NO_SUCH_CONTACT = N_("No such contact (erased, merged into another or never entered)")
 _CHUNK = 500
 
 
@@ -212,6 +213,10 @@ class PostService:
                         if not verdict.reachable:
                             reasons[facts.id] = REASON_LABELS[verdict.reason]
         kept, left = [], []
+        found = {person.id for person in people}
+        # A chosen id that names nobody (erased, merged away, never there) is said, not
+        # skipped without a word.
+        left += [LeftOut(cid, "", NO_SUCH_CONTACT) for cid in ids if cid not in found]
         for person in people:
             reason = reasons.get(person.id) or ("" if person.address.complete else NO_ADDRESS)
             if reason:

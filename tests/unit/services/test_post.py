@@ -132,9 +132,13 @@ def test_a_chosen_few_and_a_recipient_for_its_own_use_is_refused(
     svc: Services, owner: Actor, tmp_path: Path
 ) -> None:
     ids = _people(svc, owner)
-    selection = PostSelection(contact_ids=(ids["abroad"], ids["opted_in"]))
+    selection = PostSelection(contact_ids=(ids["abroad"], ids["opted_in"], 999_999))
     result = svc.post.labels(owner, selection, find_sheet("L7163"), tmp_path / "a.pdf")
     assert result.count == 2
+    # An id that names nobody is said (seen: skipped without a word).
+    assert [(left.contact_id, left.reason) for left in result.left_out] == [
+        (999_999, "No such contact (erased, merged into another or never entered)")
+    ]
     with pytest.raises(TransferRefused):  # asked once for its own use: remembered
         svc.disclosures.refuse_transfer(owner, "Adressenhandel BV", "export")
     with pytest.raises(TransferRefused):
