@@ -364,3 +364,21 @@ def test_a_card_with_a_line_that_is_no_property_arrives_with_the_line_in_its_not
     shown = run_json(capsys, ready, "contacts", "show", "2")
     assert shown["last_name"] == "Wouters"
     assert shown["notes"] == "Not read: EMAIL;TYPE=INTERNET els@example.be"
+
+
+def test_an_american_file_s_dates_are_read_month_first_all_of_them(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    # Seen on main (issue 19): "05/06/1980" became the 5th of June in a file whose other
+    # date, "5/17/1980", shows it writes the month first.
+    path = tmp_path / "outlook_us.csv"
+    path.write_text(
+        "First Name,Last Name,E-mail Address,Birthday\n"
+        "Ann,Smith,ann@example.com,5/17/1980\n"
+        "Bob,Jones,bob@example.com,05/06/1980\n"
+    )
+    done = run_json(capsys, ready, "import", str(path), *IMPORT, "customer_relationship")
+    assert done["imported"] == 2
+    listed = run_json(capsys, ready, "contacts", "list", "--search", "bob@example.com")
+    shown = run_json(capsys, ready, "contacts", "show", str(listed["contacts"][0]["id"]))
+    assert shown["birth_date"] == "1980-05-06"

@@ -34,13 +34,19 @@ from privacycrm_desktop.domain.duplicates import (
     same_person,
 )
 from privacycrm_desktop.domain.import_formats import (
+    ColumnTarget,
     DuplicatePolicy,
     ImportField,
     ImportTable,
     SkipReason,
 )
 from privacycrm_desktop.domain.import_rows import ImportedRow
-from privacycrm_desktop.domain.import_values import MATCHES_SEVERAL, NOTES_LEFT_OUT, ValueToCheck
+from privacycrm_desktop.domain.import_values import (
+    MATCHES_SEVERAL,
+    NOTES_LEFT_OUT,
+    ValueToCheck,
+    month_first,
+)
 from privacycrm_desktop.domain.suppression import (
     HashKind,
     HeldKey,
@@ -174,6 +180,7 @@ def analyse(
         suppression.hashing(),
         plan.default_country,
         term_lists(),
+        months_first(table, plan.mapping),
     )
     notes_column = next(
         (
@@ -560,3 +567,19 @@ __all__ = [
     "stored_people",
     "without_special_notes",
 ]
+
+
+def months_first(table: ImportTable, mapping: Sequence[ColumnTarget | None]) -> bool:
+    """Whether the file's birth-date column is written month first, told by all its dates
+    together (``import_values.month_first``: "05/06/1980" follows "5/17/1980")."""
+    column = next(
+        (
+            i
+            for i, target in enumerate(mapping)
+            if target is not None and target.field is ImportField.BIRTH_DATE
+        ),
+        None,
+    )
+    if column is None:
+        return False
+    return month_first(cells[column] for _n, cells in table.rows if column < len(cells))

@@ -77,6 +77,8 @@ class RowPlan(NamedTuple):
     #: The special-category term lists the notes are scanned with (rule 10); None: the
     #: notes are not scanned here (``ValidRow.special`` stays None).
     special_terms: tuple[SpecialCategoryTerms, ...] | None = None
+    #: The file's birth dates are written month first (``import_values.month_first``).
+    months_first: bool = False
 
 
 class ValidRow(NamedTuple):
@@ -109,12 +111,20 @@ Checked = ValidRow | list[RowProblem]
 def check_rows(plan: RowPlan, rows: Rows) -> list[Checked]:
     """Read and validate *rows* (row number, cells) with the editor's rules, in order."""
     checked: list[Checked] = []
-    headers, mapping, today, suppression, country, terms = plan
+    headers, mapping, today, suppression, country, terms, american = plan
     uid_column = next(
         (i for i, t in enumerate(mapping) if t is not None and t.field is ImportField.UID), None
     )
     for number, cells in rows:
-        row = read_row(number, headers, cells, mapping, today, default_country=country)
+        row = read_row(
+            number,
+            headers,
+            cells,
+            mapping,
+            today,
+            default_country=country,
+            months_first=american,
+        )
         if isinstance(row, list):
             checked.append(row)
             continue
