@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from privacycrm_desktop.reports.styles import build_pdf, styles, text, typography
+from privacycrm_desktop.reports.styles import build_pdf
 
 if TYPE_CHECKING:
     from privacycrm_desktop.reports.merge_letter import Letterhead
@@ -21,30 +21,13 @@ def render(
     """The letter *letter* (plain text) as PDF bytes; *title* names the document and
     *footer* is printed at the bottom of each page. With a *letterhead* the letter starts
     with the company's letterhead (the same as the mail-merge letters')."""
-    s = styles()
-    from reportlab.platypus import Paragraph, Spacer
+    from reportlab.platypus import Spacer
+
+    from privacycrm_desktop.reports.merge_letter import body_flowables, letterhead_flowables
 
     story: list[Any] = []
     if letterhead is not None:
-        from privacycrm_desktop.reports.merge_letter import letterhead_flowables
-
         story += letterhead_flowables(letterhead, language)
         story.append(Spacer(1, 8))
-    block: list[str] = []
-
-    def flush() -> None:
-        if block:
-            story.append(Paragraph(text("\n".join(block)), s.body))
-            block.clear()
-
-    for line in typography(language, letter).splitlines():
-        if not line.strip():
-            flush()
-            story.append(Spacer(1, 4))
-        elif line.startswith("- "):
-            flush()
-            story.append(Paragraph(text(line[2:]), s.bullet, bulletText="•"))
-        else:
-            block.append(line)
-    flush()
+    story += body_flowables(letter, language)
     return build_pdf(story, language, title, footer, invariant=True)

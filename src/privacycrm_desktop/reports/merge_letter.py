@@ -86,7 +86,8 @@ def letterhead_flowables(head: Letterhead, language: str) -> list[Any]:
     return [table]
 
 
-def _body(body: str, language: str) -> list[Any]:
+def body_flowables(body: str, language: str) -> list[Any]:
+    """A letter's text as it reads: blocks between blank lines, "- " lines as bullets."""
     from reportlab.platypus import Paragraph, Spacer
 
     s = styles()
@@ -133,7 +134,7 @@ def letter_story(head: Letterhead, letter: MergedLetter) -> list[Any]:
     if letter.date:
         story.append(Paragraph(text(letter.date), date_style))
         story.append(Spacer(1, 6 * mm))
-    story += _body(letter.body, letter.language)
+    story += body_flowables(letter.body, letter.language)
     return story
 
 
