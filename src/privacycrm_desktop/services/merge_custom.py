@@ -1,4 +1,5 @@
-"""The owner's custom fields in a merge: which contact's value the survivor keeps.
+"""The owner's custom fields in a merge (which contact's value the survivor keeps), and
+its places at companies (one current place per company).
 
 A custom field holds one value per contact (``custom_value``), so the merge's row move
 keeps the survivor's value where it has one (``merge_moves``, ``MOVE_UNIQUE``). A
@@ -10,14 +11,16 @@ every value, so an undo restores them all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, select, update
 
 from privacycrm_desktop.domain.fields import CUSTOM_PREFIX
 from privacycrm_desktop.domain.merges import MergeRefused
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.company_models import CompanyLink
 from privacycrm_desktop.persistence.custom_field_models import CustomField, CustomValue
 
 
@@ -61,3 +64,24 @@ def choose_custom_values(
 def still_there(rows: list[dict[str, Any]], gone: set[tuple[int, int]]) -> list[dict[str, Any]]:
     """The merge's copy of ``custom_value`` rows without those taken out by a choice."""
     return [r for r in rows if (int(r["contact_id"]), int(r["field_id"])) not in gone]
+
+
+def end_double_links(conn: Connection, survivor: int, own: Collection[int], on: dt.date) -> None:
+    """After the rows moved: where the survivor now holds two current places at one
+    company, the one it had (*own*: its link ids before the merge; else the oldest) stays
+    current and the others end *on* the merge's day, kept as history with their function
+    and department (seen from outside: two open links to the same company). The merge's
+    copy has them as they were, for the undo."""
+    current = sorted(
+        conn.execute(
+            select(CompanyLink.id, CompanyLink.company_id).where(
+                CompanyLink.contact_id == survivor, CompanyLink.ended_on.is_(None)
+            )
+        ).tuples(),
+        key=lambda link: (link[0] not in own, link[0]),
+    )
+    seen: set[int] = set()
+    for link_id, company_id in current:
+        if company_id in seen:
+            conn.execute(update(CompanyLink).where(CompanyLink.id == link_id).values(ended_on=on))
+        seen.add(company_id)

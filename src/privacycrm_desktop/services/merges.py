@@ -52,6 +52,7 @@ from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.merge_custom import (
     choose_custom_values,
+    end_double_links,
     split_take,
     still_there,
 )
@@ -224,6 +225,10 @@ def merge_in_session(
     source_table = _tables()[_SOURCES]
     for sid in _unused_sources(conn, {int(r["id"]) for r in snapshot[_SOURCES]}):
         conn.execute(source_table.delete().where(source_table.c.id == sid))
+    own_links = {
+        int(r["id"]) for r in snapshot["company_link.contact_id"] if r["contact_id"] == survivor
+    }
+    end_double_links(conn, survivor, own_links, now.date())
     _refresh_derived(conn, [survivor])
     result: dict[str, Any] = {"survivor": survivor}
     for table, column in refs:

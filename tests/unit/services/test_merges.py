@@ -333,3 +333,24 @@ def test_a_custom_field_keeps_the_value_chosen_and_undo_gives_both_back(
     assert (_custom(svc, owner, keep), _custom(svc, owner, other)) == ("K-1", "K-2")
     with svc.uow() as uow:
         assert dump(uow.session.connection(), [keep, other]) == before
+
+
+def test_two_current_places_at_one_company_become_one_and_a_past_one(
+    svc: Services, owner: Actor, clock: FixedClock
+) -> None:
+    # Seen from outside: the survivor had two open links to the same company.
+    keep, other = _two_of_one_person(svc, owner)
+    company = svc.companies.add(owner, CompanyInput(name="Brouwerij Zoë NV"), CARD)
+    svc.companies.link(owner, other, company, LinkInput("Buyer", "Purchasing"), CARD)
+    svc.companies.link(owner, keep, company, LinkInput("Manager", "Board"), CARD)
+    with svc.uow() as uow:
+        before = dump(uow.session.connection(), [keep, other])
+    done = svc.merges.merge(owner, keep, [other])
+    links = svc.companies.links_of(owner, keep)
+    current = [(link.function, link.ended_on) for link in links if link.ended_on is None]
+    past = [(link.function, link.ended_on) for link in links if link.ended_on is not None]
+    assert current == [("Manager", None)]
+    assert past == [("Buyer", clock.now().date())]
+    svc.merges.undo(owner, done.merge_id)
+    with svc.uow() as uow:
+        assert dump(uow.session.connection(), [keep, other]) == before
