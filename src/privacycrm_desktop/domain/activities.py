@@ -178,10 +178,20 @@ def read_eml(data: bytes) -> MailFile:
             body = _strip_tags(body)
     return MailFile(
         sent_at=sent_at,
-        sender=" ".join(str(message["from"] or "").split()),
-        subject=" ".join(str(message["subject"] or "").split()),
+        sender=_header(message, "from"),
+        subject=_header(message, "subject"),
         body=body.strip(),
     )
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    """A header as decoded; as written in the file when its encoded words do not decode
+    (seen: "=?utf-8?B?!!!invalid?=" became "\ufffd{\u0596'")."""
+    decoded = str(message[name] or "")
+    if "\ufffd" in decoded:
+        raw = [value for key, value in message.raw_items() if key.lower() == name]
+        decoded = str(raw[0]) if raw else decoded
+    return " ".join(decoded.split())
 
 
 def _strip_tags(html: str) -> str:
