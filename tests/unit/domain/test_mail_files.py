@@ -18,7 +18,8 @@ def test_encoded_headers_are_decoded() -> None:
         "Hallo",
         "Dag",
     )
-    assert mail.sent_at is not None and mail.sent_at.hour == 9  # naive UTC
+    assert mail.sent_at is not None
+    assert mail.sent_at.hour == 9  # naive UTC
 
 
 def test_a_header_that_does_not_decode_is_kept_as_written() -> None:
