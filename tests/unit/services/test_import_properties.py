@@ -14,7 +14,7 @@ import io
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
@@ -106,6 +106,9 @@ def _run(svc: Services, actor: Actor, path: Path) -> ImportResult | None:
         purpose_code="customer_relationship",
         legal_basis="contract",
         duplicates=DuplicatePolicy.CREATE,
+        # Whole, notes included: a generated note may hold a special-category word (the
+        # French "ADN" was found), which is kept only when confirmed (tested apart).
+        confirm_special=True,
     )
     return svc.imports.run(actor, plan)
 
@@ -187,6 +190,8 @@ def test_random_bytes_never_crash_nor_half_import(
     delimiter=st.sampled_from([",", ";", "\t"]),
     encoding=st.sampled_from(["utf-8-sig", "utf-8", "utf-16", "cp1252"]),
 )
+# Found by a CI run: a note "ADN" (DNA, a special-category word) was left out.
+@example(table=[["Jan", "Peeters", "", "", "", "ADN"]], delimiter=",", encoding="utf-8-sig")
 def test_every_valid_row_is_imported_whole_and_nothing_else(
     svc: Services,
     owner: Actor,
