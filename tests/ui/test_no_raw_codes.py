@@ -584,6 +584,8 @@ _NOT_COUNTS = re.compile(
     r"|\S+@\S+"
     r"|\b\d{4}\b(?=\))"
     r"|[\w./\\-]+\.(?:csv|pdf|db|txt|vcf|json|pcrmbak|sqlite)\b"
+    # A folder's path (a backup folder under /tmp/pytest-of-x/pytest-1004/...): a name.
+    r"|(?<!\S)(?:[A-Za-z]:)?[/\\][^\s/\\]+(?:[/\\][^\s/\\]*)+"
     # The product names of label sheets ("L7160"): names, not counts.
     r"|\b(?:" + "|".join(SHEETS) + r")\b"
 )
@@ -649,6 +651,8 @@ def test_the_checks_catch_what_they_are_for() -> None:
         ("h", "formaat: vCard (adresboek) · variant: vCard 4.0 (huidige adresboeken)"),
         ("i", "Doeleinde: customer relationship"),
         ("j", "C:\\Users\\petra\\my_files\\zoe.csv"),
+        ("k", "Map: /tmp/pytest-of-root/pytest-1004/test_backup0/backups"),
+        ("l", "D:\\Back-ups 2026\\crm"),
     ]
     assert problems_in(iter(good), "nl") == []
 
