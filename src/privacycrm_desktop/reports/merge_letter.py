@@ -161,7 +161,7 @@ def place_address(lines: Sequence[str]) -> PlacedAddress:
     )
 
 
-def _address_flowable(lines: Sequence[str]) -> Any:
+def address_flowable(lines: Sequence[str]) -> Any:
     """A flowable of the address band's height that draws the address at its place on
     the page, wherever the band itself lands."""
     from reportlab.platypus import Flowable
@@ -190,7 +190,7 @@ def letter_story(head: Letterhead, letter: MergedLetter) -> list[Any]:
     s = styles()
     date_style = ParagraphStyle("date", parent=s.body, alignment=2)
     story = letterhead_flowables(head, letter.language)
-    story.append(_address_flowable(letter.address))
+    story.append(address_flowable(letter.address))
     story.append(Spacer(1, 4 * mm))
     if letter.date:
         story.append(Paragraph(text(letter.date), date_style))
