@@ -211,7 +211,12 @@ def test_a_task_is_reminded_of_minutes_before_its_time_once(
 
 @pytest.mark.parametrize("language", ["nl", "fr"])
 def test_task_screenshots(
-    qtbot: QtBot, services: Services, owner: Actor, planned: dict[str, int], language: str
+    qtbot: QtBot,
+    services: Services,
+    owner: Actor,
+    planned: dict[str, int],
+    language: str,
+    clock: FixedClock,
 ) -> None:
     apply_language(language)
     window = MainWindow(services, owner)
@@ -232,6 +237,12 @@ def test_task_screenshots(
         save(dialog, f"{language}-tasks-{name}", settle=True)
         dialog.close()
     save(window, f"{language}-tasks-main-window", settle=True)
+    # The reminder of the 16:30 task, a few minutes before.
+    clock.current = clock.current + (
+        dt.datetime.combine(services.tasks.now().date(), dt.time(16, 25)) - services.tasks.now()
+    )
+    assert window.task_actions.check_reminders() == 1
+    save(window, f"{language}-tasks-reminder", settle=True)
 
 
 def test_a_requests_deadline_in_my_day_becomes_a_task_with_its_origin(
