@@ -57,6 +57,40 @@ def address_lines(address: PostalAddress, home_country: str, country_label: str)
     return [line for line in lines if line]
 
 
+@dataclass(frozen=True)
+class EnvelopeWindow:
+    """Where a window envelope's window falls on an A4 letter folded in three and slid in,
+    in mm from the page's top-left corner, and how far the letter may move inside."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    #: How far the letter may slide to the left and down in the envelope (mm).
+    slack_x: float
+    slack_y: float
+
+    def clear_area(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) of the part of the page the window shows wherever
+        the letter lies in the envelope."""
+        return (
+            self.left,
+            self.top,
+            self.left + self.width - self.slack_x,
+            self.top + self.height - self.slack_y,
+        )
+
+
+#: The DL envelope (110 x 220 mm) with its window of 45 x 100 mm on the right, 20 mm from
+#: the right edge and 15 mm from the bottom (the window envelope sold in Belgium and
+#: France, NF/ISO 269). An A4 letter folded at 105 mm (DIN 5008) and pushed to the top
+#: left shows 100 to 200 mm from its left edge and 50 to 95 mm from its top; it can slide
+#: 10 mm sideways (210 mm in 220) and 5 mm down (105 mm in 110).
+DL_RIGHT_WINDOW = EnvelopeWindow(
+    left=220 - 20 - 100, top=110 - 15 - 45, width=100, height=45, slack_x=10, slack_y=5
+)
+
+
 #: The fields a letter's template may use, with what each holds (msgids).
 MERGE_FIELDS: dict[str, str] = {
     "salutation": N_("The greeting in the person's language, with their name"),

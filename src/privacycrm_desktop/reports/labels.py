@@ -1,10 +1,10 @@
 """Address labels on an A4 sheet of labels, as a PDF to print (issue 22).
 
 Each address is written on its label in the label's own box: left-aligned after a small
-inner margin, the block centred from top to bottom. A long address is fitted: the text
-shrinks down to a readable minimum, then a line still too wide is shortened with "…" and
-an address with too many lines loses its middle lines (organisation, second street line)
-before the postcode and the country, so nothing ever runs over the label's edge.
+inner margin, the block centred from top to bottom. A long address is fitted whole
+(``reports.address_fit``): the text shrinks down to a readable size, then a line still
+too wide is wrapped between words, so nothing is cut off and nothing runs over the
+label's edge.
 
 Text is drawn on the canvas (no ``Paragraph`` markup, so nothing in a name is parsed).
 """
@@ -21,14 +21,14 @@ from privacycrm_desktop.domain.label_sheets import (
     LabelSheet,
     label_slots,
 )
+from privacycrm_desktop.reports.address_fit import fit_address
 from privacycrm_desktop.reports.styles import FONT, register_fonts
 
 MM = 72 / 25.4
-#: Font sizes (points) tried from the largest down; below the last the text is shortened.
+#: Font sizes (points) tried from the largest down; below the last, long lines wrap.
 LARGEST_SIZE = 10.0
 SMALLEST_SIZE = 7.5
 LEADING = 1.2
-ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -57,36 +57,6 @@ def padding(sheet: LabelSheet) -> tuple[float, float]:
     )
 
 
-def _width(text: str, size: float) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    return float(stringWidth(text, FONT, size)) / MM
-
-
-def _elide(text: str, size: float, room: float) -> str:
-    if _width(text, size) <= room:
-        return text
-    while text and _width(text + ELLIPSIS, size) > room:
-        text = text[:-1]
-    return text.rstrip() + ELLIPSIS
-
-
-def fit(lines: Sequence[str], room_x: float, room_y: float) -> tuple[list[str], float]:
-    """*lines* and the font size that fit a box of *room_x* by *room_y* mm."""
-    kept = list(lines)
-    size = LARGEST_SIZE
-    while size > SMALLEST_SIZE:
-        tall = len(kept) * size * LEADING / MM
-        wide = max((_width(line, size) for line in kept), default=0.0)
-        if tall <= room_y and wide <= room_x:
-            return kept, size
-        size -= 0.5
-    size = SMALLEST_SIZE
-    while len(kept) > 1 and len(kept) * size * LEADING / MM > room_y:
-        del kept[1 if len(kept) > 2 else -1]
-    return [_elide(line, size, room_x) for line in kept], size
-
-
 def layout(
     sheet: LabelSheet, addresses: Sequence[Sequence[str]], start: int = 1
 ) -> list[PlacedLabel]:
@@ -95,7 +65,15 @@ def layout(
     pad_x, pad_y = padding(sheet)
     placed = []
     for slot, lines in zip(label_slots(sheet, len(addresses), start), addresses, strict=True):
-        kept, size = fit(lines, sheet.width - 2 * pad_x, sheet.height - 2 * pad_y)
+        fitted = fit_address(
+            lines,
+            sheet.width - 2 * pad_x,
+            sheet.height - 2 * pad_y,
+            LARGEST_SIZE,
+            SMALLEST_SIZE,
+            LEADING,
+        )
+        kept, size = fitted.lines, fitted.size
         leading = size * LEADING / MM
         top = slot.y + (sheet.height - len(kept) * leading) / 2
         # DejaVu Sans rises 0.928 em above its baseline and falls 0.236 below: each line's
@@ -103,9 +81,7 @@ def layout(
         drop = (leading - 1.164 * size / MM) / 2 + 0.928 * size / MM
         baselines = tuple((slot.x + pad_x, top + i * leading + drop) for i in range(len(kept)))
         placed.append(
-            PlacedLabel(
-                slot.page, slot.x, slot.y, sheet.width, sheet.height, tuple(kept), size, baselines
-            )
+            PlacedLabel(slot.page, slot.x, slot.y, sheet.width, sheet.height, kept, size, baselines)
         )
     return placed
 

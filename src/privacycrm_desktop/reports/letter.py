@@ -7,6 +7,7 @@ before it reaches ``Paragraph`` markup (CVE-2023-33733), and French spacing is a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.reports.styles import build_pdf
@@ -16,18 +17,32 @@ if TYPE_CHECKING:
 
 
 def render(
-    letter: str, language: str, title: str, footer: str, letterhead: Letterhead | None = None
+    letter: str,
+    language: str,
+    title: str,
+    footer: str,
+    letterhead: Letterhead | None = None,
+    address: Sequence[str] = (),
 ) -> bytes:
     """The letter *letter* (plain text) as PDF bytes; *title* names the document and
     *footer* is printed at the bottom of each page. With a *letterhead* the letter starts
-    with the company's letterhead (the same as the mail-merge letters')."""
+    with the company's letterhead (the same as the mail-merge letters'), and the lines of
+    *address* (when given) stand where a window envelope shows them, as on those."""
+    from reportlab.lib.units import mm
     from reportlab.platypus import Spacer
 
-    from privacycrm_desktop.reports.merge_letter import body_flowables, letterhead_flowables
+    from privacycrm_desktop.reports.merge_letter import (
+        address_flowable,
+        body_flowables,
+        letterhead_flowables,
+    )
 
     story: list[Any] = []
     if letterhead is not None:
         story += letterhead_flowables(letterhead, language)
-        story.append(Spacer(1, 8))
+        if address:
+            story += [address_flowable(address), Spacer(1, 4 * mm)]
+        else:
+            story.append(Spacer(1, 8))
     story += body_flowables(letter, language)
     return build_pdf(story, language, title, footer, invariant=True)

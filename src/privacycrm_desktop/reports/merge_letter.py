@@ -2,9 +2,12 @@
 
 Each letter starts on a new page with the letterhead (logo when there is one, the
 company's name, address and enterprise number), the person's address where a window
-envelope shows it (right, about 50 mm from the top, as Belgian and French envelopes
-have their window), the date and the text filled in from the template in the person's
-language. The rights-request letters (reports/letter.py) use the same letterhead.
+envelope shows it (``domain.postal.DL_RIGHT_WINDOW``: the DL envelope with its window on
+the right, as Belgian and French envelopes have it), the date and the text filled in from
+the template in the person's language. The address is drawn line by line inside the part
+of the window the letter always shows, fitted whole (``reports.address_fit``: smaller,
+then wrapped) and never parsed as markup. The rights-request letters (reports/letter.py)
+use the same letterhead.
 
 Every value is escaped before it reaches ``Paragraph`` markup (CVE-2023-33733).
 """
@@ -16,15 +19,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from privacycrm_desktop.domain.postal import DL_RIGHT_WINDOW
 from privacycrm_desktop.i18n import tr_in
+from privacycrm_desktop.reports.address_fit import MM, fit_address
 from privacycrm_desktop.reports.styles import FONT, register_fonts, styles, text, typography
 
-#: Where the address block starts, from the page's left and top edges (mm).
-ADDRESS_LEFT_MM = 110
-ADDRESS_TOP_MM = 50
+#: The box the address is written in (mm from the page's top-left corner): inside the part
+#: of the window the letter always shows, 10 mm in from its left (the post's scanners
+#: want a margin there) and 3 mm from its other edges.
+_CLEAR = DL_RIGHT_WINDOW.clear_area()
+ADDRESS_LEFT_MM = _CLEAR[0] + 10
+ADDRESS_TOP_MM = _CLEAR[1] + 3
+ADDRESS_RIGHT_MM = _CLEAR[2] - 3
+ADDRESS_BOTTOM_MM = _CLEAR[3] - 3
+#: The address's largest and readable sizes (points) and its line distance (x size).
+ADDRESS_SIZE = 10.5
+ADDRESS_SMALLEST = 8.0
+ADDRESS_LEADING = 1.29
+A4_HEIGHT_MM = 297
 MARGIN_MM = 18
 TOP_MM = 14
-LETTERHEAD_HEIGHT_MM = ADDRESS_TOP_MM - TOP_MM - 2
+LETTERHEAD_HEIGHT_MM = 34
+#: The band the address flowable takes, from the letterhead's foot to below the window.
+ADDRESS_BAND_TOP_MM = TOP_MM + LETTERHEAD_HEIGHT_MM
+ADDRESS_BAND_BOTTOM_MM = _CLEAR[1] + DL_RIGHT_WINDOW.height + 1
 
 
 @dataclass(frozen=True)
@@ -112,6 +130,57 @@ def body_flowables(body: str, language: str) -> list[Any]:
     return story
 
 
+@dataclass(frozen=True)
+class PlacedAddress:
+    """The address as printed in the window: its lines, their size (points) and where
+    each starts (x, baseline y), mm from the page's top-left corner."""
+
+    lines: tuple[str, ...]
+    size: float
+    baselines: tuple[tuple[float, float], ...]
+
+
+def place_address(lines: Sequence[str]) -> PlacedAddress:
+    """Where the address *lines* are printed: from the top of the address box, fitted to
+    it whole."""
+    fitted = fit_address(
+        lines,
+        ADDRESS_RIGHT_MM - ADDRESS_LEFT_MM,
+        ADDRESS_BOTTOM_MM - ADDRESS_TOP_MM,
+        ADDRESS_SIZE,
+        ADDRESS_SMALLEST,
+        ADDRESS_LEADING,
+    )
+    leading = fitted.size * ADDRESS_LEADING / MM
+    # DejaVu Sans rises 0.928 em above its baseline: the first line's top is the box's.
+    first = ADDRESS_TOP_MM + 0.928 * fitted.size / MM
+    return PlacedAddress(
+        fitted.lines,
+        fitted.size,
+        tuple((ADDRESS_LEFT_MM, first + n * leading) for n in range(len(fitted.lines))),
+    )
+
+
+def address_flowable(lines: Sequence[str]) -> Any:
+    """A flowable of the address band's height that draws the address at its place on
+    the page, wherever the band itself lands."""
+    from reportlab.platypus import Flowable
+
+    placed = place_address(lines)
+
+    class AddressBlock(Flowable):  # type: ignore[misc]
+        def wrap(self, avail_width: float, _avail_height: float) -> tuple[float, float]:
+            return avail_width, (ADDRESS_BAND_BOTTOM_MM - ADDRESS_BAND_TOP_MM) * MM
+
+        def draw(self) -> None:
+            origin_x, origin_y = self.canv.absolutePosition(0, 0)
+            self.canv.setFont(FONT, placed.size)
+            for line, (x, y) in zip(placed.lines, placed.baselines, strict=True):
+                self.canv.drawString(x * MM - origin_x, (A4_HEIGHT_MM - y) * MM - origin_y, line)
+
+    return AddressBlock()
+
+
 def letter_story(head: Letterhead, letter: MergedLetter) -> list[Any]:
     """One letter's flowables: letterhead, address in the window, date, text."""
     from reportlab.lib.styles import ParagraphStyle
@@ -119,18 +188,10 @@ def letter_story(head: Letterhead, letter: MergedLetter) -> list[Any]:
     from reportlab.platypus import Paragraph, Spacer
 
     s = styles()
-    address_style = ParagraphStyle(
-        "address",
-        parent=s.body,
-        fontSize=10.5,
-        leading=13.5,
-        leftIndent=(ADDRESS_LEFT_MM - MARGIN_MM) * mm,
-    )
     date_style = ParagraphStyle("date", parent=s.body, alignment=2)
     story = letterhead_flowables(head, letter.language)
-    story.append(Spacer(1, (ADDRESS_TOP_MM - TOP_MM - LETTERHEAD_HEIGHT_MM) * mm))
-    story.append(Paragraph("<br/>".join(text(line) for line in letter.address), address_style))
-    story.append(Spacer(1, 16 * mm))
+    story.append(address_flowable(letter.address))
+    story.append(Spacer(1, 4 * mm))
     if letter.date:
         story.append(Paragraph(text(letter.date), date_style))
         story.append(Spacer(1, 6 * mm))

@@ -11,10 +11,11 @@ import re
 from enum import StrEnum
 
 from privacycrm_desktop.config import resources_dir
-from privacycrm_desktop.domain.access import Permission, require
+from privacycrm_desktop.domain.access import FieldAccess, Permission, require
 from privacycrm_desktop.domain.errors import FieldProblem, NotFound, ValidationFailed
+from privacycrm_desktop.domain.postal import PostalAddress, address_lines
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import LANGUAGES, format_long_date, tr_in
+from privacycrm_desktop.i18n import LANGUAGES, country_name, format_long_date, tr_in
 from privacycrm_desktop.persistence.models import Setting
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access_report import AccessReportService
@@ -45,6 +46,8 @@ LETTER_LABELS = {
     Letter.REFUSAL: N_("Refusal with reason"),
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+#: The fields the envelope's window shows (all readable, or no address is printed).
+_WINDOW_FIELDS = ("first_name", "last_name", "street", "postcode", "city", "country")
 
 
 def template(letter: Letter, language: str) -> str:
@@ -107,7 +110,7 @@ class LetterService:
         from privacycrm_desktop.reports import letter as layout
         from privacycrm_desktop.services.post import letterhead
 
-        text, lang = self._compose(actor, request_id, letter, language, reason)
+        text, lang, contact = self._compose(actor, request_id, letter, language, reason)
         title = tr_in(lang, LETTER_LABELS[Letter(letter)])
         reference = self._requests.get(actor, request_id).reference
         company = self._setup.company()
@@ -116,7 +119,9 @@ class LetterService:
         if company.name and text.startswith(heading):
             text = text[len(heading) :].lstrip("\n")
         head = letterhead(self._uow, company)
-        return layout.render(text, lang, title, f"{company.name} · {title} · {reference}", head)
+        footer = f"{company.name} · {title} · {reference}"
+        address = _window_address(contact, lang, company.home_country)
+        return layout.render(text, lang, title, footer, head, address)
 
     def _compose(
         self,
@@ -125,8 +130,9 @@ class LetterService:
         letter: Letter,
         language: str | None,
         reason: str,
-    ) -> tuple[str, str]:
-        """The letter's text and its language; making it is on record."""
+    ) -> tuple[str, str, ContactDetail | None]:
+        """The letter's text, its language and the person it goes to (when still there);
+        making it is on record."""
         require(actor.role, Permission.MANAGE_REQUESTS)
         letter = Letter(letter)
         info = self._requests.get(actor, request_id)
@@ -184,7 +190,7 @@ class LetterService:
                 at=self._clock.now(),
                 detail=f"letter={letter.value};language={lang}",
             )
-        return text, lang
+        return text, lang, contact
 
     def _contact(self, actor: Actor, contact_ids: tuple[int, ...]) -> ContactDetail | None:
         """The first contact still there (an erased one is gone: the letter still goes)."""
@@ -205,3 +211,25 @@ class LetterService:
         with self._uow() as uow:
             row = uow.session.get(Setting, key)
             return row.value if row is not None else ""
+
+
+def _window_address(contact: ContactDetail | None, language: str, home: str) -> tuple[str, ...]:
+    """The postal address of the request's person, as the envelope's window shows it;
+    none when the person is gone, has no street and town on file, or when the role may
+    not read all of its address (a masked street is no address)."""
+    if contact is None:
+        return ()
+    readable = (FieldAccess.READ.value, FieldAccess.WRITE.value)
+    if any(contact.field_access.get(f) not in readable for f in _WINDOW_FIELDS):
+        return ()
+    address = PostalAddress(
+        " ".join(n for n in (contact.first_name, contact.last_name) if n),
+        contact.organisation,
+        contact.street,
+        contact.postcode,
+        contact.city,
+        (contact.country or home).upper(),
+    )
+    if not address.complete:
+        return ()
+    return tuple(address_lines(address, home, country_name(address.country, language)))

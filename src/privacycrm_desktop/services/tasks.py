@@ -263,23 +263,24 @@ class TaskService:
             ]
         return infos
 
-    def due_reminders(self, actor: Actor) -> list[int]:
-        """The ids of the actor's open tasks whose date and time have come (today's and
-        before), in due order: what a running app reminds of (it remembers which it
-        showed). One range of ``ix_task_open``; no text is read."""
+    def due_reminders(self, actor: Actor, ahead: dt.timedelta = dt.timedelta(0)) -> list[int]:
+        """The ids of the actor's open tasks whose date and time have come, or come within
+        *ahead* (a task with a date alone: from its day's start), in due order: what a
+        running app reminds of (it remembers which it showed). One range of
+        ``ix_task_open``; no text is read."""
         require(actor.role, Permission.VIEW_CONTACTS)
-        now = self.now()
-        today = now.date()
+        soon = self.now() + ahead
+        day = soon.date()
         query = (
             select(Task.id)
             .where(
                 Task.assignee_id == actor.user_id,
                 Task.done_at.is_(None),
-                Task.due_on <= today,
+                Task.due_on <= day,
                 or_(
-                    Task.due_on < today,
+                    Task.due_on < day,
                     Task.due_time.is_(None),
-                    Task.due_time <= now.time(),
+                    Task.due_time <= soon.time(),
                 ),
             )
             .order_by(Task.due_on, Task.due_time, Task.id)

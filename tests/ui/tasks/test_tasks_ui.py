@@ -173,9 +173,50 @@ def test_reminders_tell_of_tasks_that_come_due_while_the_app_runs(
     assert actions.check_reminders() == 0  # nothing read behind the lock
 
 
+def test_a_task_is_reminded_of_minutes_before_its_time_once(
+    qtbot: QtBot, services: Services, owner: Actor, planned: dict[str, int], clock: FixedClock
+) -> None:
+    from privacycrm_desktop.ui.tasks.menu import REMIND_AHEAD
+
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    window.show()
+    actions = window.task_actions
+    due = dt.datetime.combine(services.tasks.now().date(), dt.time(16, 30))
+
+    def local(moment: dt.datetime) -> None:  # set the fake clock to local time *moment*
+        clock.current = clock.current + (moment - services.tasks.now())
+
+    local(due - REMIND_AHEAD - dt.timedelta(minutes=1))
+    assert actions.check_reminders() == 0  # not yet
+    assert not actions.notice.isVisible()
+    local(due - REMIND_AHEAD + dt.timedelta(minutes=1))
+    assert actions.check_reminders() == 1  # the 16:30 task, before its time
+    assert actions.notice.isVisible()
+    minutes = str(int(REMIND_AHEAD.total_seconds() // 60))
+    assert minutes in actions.notice.text()
+    assert "Send the price list" not in actions.notice.text()  # a count, no title
+    local(due + dt.timedelta(minutes=1))
+    assert actions.check_reminders() == 0  # once per task, also when its time comes
+    # A task added for in a few minutes is reminded of too; one for tomorrow is not.
+    soon = due + dt.timedelta(minutes=5)
+    services.tasks.add(owner, TaskDraft("Ring Ann", due_on=soon.date(), due_time=soon.time()))
+    tomorrow = soon + dt.timedelta(days=1)
+    services.tasks.add(owner, TaskDraft("Later", due_on=tomorrow.date(), due_time=tomorrow.time()))
+    actions.show_my_day().close()  # the notice goes when My day is opened
+    assert not actions.notice.isVisible()
+    assert actions.check_reminders() == 1
+    assert actions.notice.isVisible()
+
+
 @pytest.mark.parametrize("language", ["nl", "fr"])
 def test_task_screenshots(
-    qtbot: QtBot, services: Services, owner: Actor, planned: dict[str, int], language: str
+    qtbot: QtBot,
+    services: Services,
+    owner: Actor,
+    planned: dict[str, int],
+    language: str,
+    clock: FixedClock,
 ) -> None:
     apply_language(language)
     window = MainWindow(services, owner)
@@ -196,6 +237,12 @@ def test_task_screenshots(
         save(dialog, f"{language}-tasks-{name}", settle=True)
         dialog.close()
     save(window, f"{language}-tasks-main-window", settle=True)
+    # The reminder of the 16:30 task, a few minutes before.
+    clock.current = clock.current + (
+        dt.datetime.combine(services.tasks.now().date(), dt.time(16, 25)) - services.tasks.now()
+    )
+    assert window.task_actions.check_reminders() == 1
+    save(window, f"{language}-tasks-reminder", settle=True)
 
 
 def test_a_requests_deadline_in_my_day_becomes_a_task_with_its_origin(

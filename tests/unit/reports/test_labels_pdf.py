@@ -129,11 +129,52 @@ def test_the_layout_places_each_label_on_its_published_corner(name: str) -> None
             assert label.y < y < label.y + height
 
 
-def test_a_line_too_long_even_small_is_shortened_and_too_many_lines_lose_the_middle() -> None:
-    sheet = SHEETS["L7162"]
-    middle = [f"Regel {n}" for n in range(8)]
-    lines = [LONG * 2, *middle, "9000 Gent", "FR"]
-    (label,) = layout(sheet, [lines])
-    assert label.lines[0].endswith("…")
-    assert label.lines[-2:] == ("9000 Gent", "FR")
-    assert len(label.lines) < len(lines)
+#: Very long Belgian addresses, with markup in the name that must print as typed.
+LONG_ADDRESSES = [
+    [
+        "Marie-Christine <b>Van den Bossche</b>-de Ghellinck d'Elseghem Vaernewyck &amp; Co",
+        "Vlaamse Maatschappij voor Watervoorziening <i>BV</i> – Afdeling Oost-Vlaanderen",
+        "Burgemeester Vandenpeereboomstraat-Sint-Pieters-Woluwe 1234 bus 56/B",
+        "Onderwijsvernieuwingsondersteuningsprogrammaverantwoordelijke",
+        "1150 Sint-Pieters-Woluwe",
+    ],
+    [
+        "Jean-Baptiste <font size=40>de la Fontaine</font>-Vandermeersch",
+        "Avenue du Général de Gaulle et de la Résistance Française 187 boîte 12",
+        "4000 Liège",
+        "FRANKRIJK",
+    ],
+    [LONG * 2, *[f"Regel {n}" for n in range(6)], "9000 Gent", "FR"],
+]
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize(("name", "sheet", "published"), _sheet_cases(), ids=lambda v: str(v)[:6])
+def test_long_addresses_are_printed_whole_within_their_label(
+    name: str, sheet: LabelSheet, published: tuple[float, ...]
+) -> None:
+    columns, _rows, width, height, top, left, pitch_x, pitch_y = published
+    pages = _printed(render(sheet, LONG_ADDRESSES))
+    pad_x, _pad_y = padding(sheet)
+    for index, address in enumerate(LONG_ADDRESSES):
+        box_x = left + index % int(columns) * pitch_x
+        box_y = top + index // int(columns) * pitch_y
+        inside = [
+            p
+            for p in pages[0]
+            if box_x <= p[1] <= box_x + width and box_y <= p[2] <= box_y + height
+        ]
+        inside.sort(key=lambda piece: piece[2])
+        # Every character, in order: nothing cut off, nothing dropped, no markup read.
+        assert _squeezed("".join(p[0] for p in inside)) == _squeezed("".join(address))
+        for text, x, y, size in inside:
+            assert x + stringWidth(text, FONT, size) / MM <= box_x + width - pad_x + TOLERANCE
+            assert y - 0.93 * size / MM >= box_y - TOLERANCE
+            assert y + 0.24 * size / MM <= box_y + height + TOLERANCE
+            # A real address stays readable; eleven lines on a small label may not.
+            assert size >= 5.0 or index == 2, f"{name}: {size} pt is too small to read"
+        # The postcode and town stay on one line of their own.
+        assert any(p[0] == next(a for a in address if a[:4].isdigit()) for p in inside)

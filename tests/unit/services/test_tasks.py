@@ -271,3 +271,41 @@ def test_the_access_report_lists_the_tasks_about_the_person(svc: Services, owner
     assert [(t["value"], t["details"], t["due_on"], t["done"]) for t in tasks] == [
         ("Send the offer", "Two options", MONDAY.isoformat(), False)
     ]
+
+
+def test_a_consent_given_long_ago_comes_into_my_day_until_it_is_confirmed_again(
+    svc: Services, owner: Actor, clock: FixedClock
+) -> None:
+    """Derived from the consent register, never copied: the line comes when the consent
+    falls due for re-confirmation and goes when the person confirms."""
+    from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
+    from privacycrm_desktop.services.consent_dto import ConsentInput
+
+    person = svc.contacts.create(owner, ContactInput(first_name="Ann", last_name="Maes"), CARD)
+
+    def consent() -> None:
+        svc.consent.record(
+            owner,
+            ConsentInput(
+                contact_id=person,
+                purpose="direct_marketing_consent",
+                channel=Channel.EMAIL,
+                status=ConsentStatus.OPT_IN,
+                method=ConsentMethod.FORM_BOX_TICKED,
+                evidence="form",
+            ),
+        )
+
+    def reconsents() -> list[tuple[int | None, DayGroup]]:
+        day = svc.my_day.my_day(owner)
+        return [(i.contact_id, i.group) for i in day.items if i.kind is ItemKind.RECONSENT]
+
+    consent()  # on Monday 2 March 2026: due for re-confirmation on 2 March 2028
+    assert reconsents() == []
+    clock.current = dt.datetime(2028, 2, 28, 10)  # the Monday of that week
+    assert reconsents() == [(person, DayGroup.THIS_WEEK)]
+    clock.current = dt.datetime(2028, 3, 6, 10)
+    assert reconsents() == [(person, DayGroup.OVERDUE)]
+    assert not svc.tasks.list_tasks(owner, include_done=True)  # shown, not copied
+    consent()  # confirmed again: due two years on
+    assert reconsents() == []

@@ -2,9 +2,12 @@
 Task list... and New task... (Ctrl+Shift+T: about the contact on the card, when one is).
 
 Reminders while the app runs: once a minute the open tasks of the signed-in user whose
-date and time have come are read; a task not reminded of before turns on a notice in the
-status bar (a count, no title: the status bar stays visible behind the idle lock) that
-opens My day. Nothing is read while the window is locked.
+date and time have come, or come within the next ``REMIND_AHEAD`` minutes, are read; a
+task not reminded of before turns on a notice in the status bar (a count, no title: the
+status bar stays visible behind the idle lock) that opens My day, and the window asks for
+attention (the taskbar entry flashes) without taking the focus. Each task is reminded of
+once; those due already at sign-in are in My day, shown then. Nothing is read while the
+window is locked.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 from privacycrm_desktop.domain.contacts import display_name
 from privacycrm_desktop.domain.errors import DomainError
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
 
 #: How often the reminders look for tasks that have come due.
 REMINDER_MS = 60_000
+#: How long before its time a task is reminded of.
+REMIND_AHEAD = dt.timedelta(minutes=10)
 
 
 class TaskActions(QObject):
@@ -60,9 +65,7 @@ class TaskActions(QObject):
         self.notice = QLabel()
         self.notice.setObjectName("task_notice")
         self.notice.setStyleSheet("font-weight: bold;")
-        self.notice.linkActivated.connect(
-            lambda _link: self.notice.isEnabled() and self.show_my_day()
-        )
+        self.notice.linkActivated.connect(self._notice_clicked)
         self.notice.hide()
         window.statusBar().addWidget(self.notice)
         #: The tasks reminded of already (or shown in My day at start).
@@ -179,20 +182,31 @@ class TaskActions(QObject):
     # -- reminders ----------------------------------------------------------------------
 
     def check_reminders(self) -> int:
-        """Look for tasks that have come due; returns how many are new."""
+        """Look for tasks that have come due or come due soon; returns how many are new."""
         if getattr(self._window, "locked", False):
             return 0
-        due = self._services.tasks.due_reminders(self._actor)
-        new = [t for t in due if t not in self.reminded]
-        self.reminded |= set(due)
-        if new:
+        due = set(self._services.tasks.due_reminders(self._actor))
+        coming = self._services.tasks.due_reminders(self._actor, REMIND_AHEAD)
+        new = [t for t in coming if t not in self.reminded]
+        self.reminded |= set(coming)
+        if not new:
+            return len(new)
+        if any(t in due for t in new):
             text = ngettext(
                 "A task is due now: see My day (Ctrl+D)",
                 "{n} tasks are due now: see My day (Ctrl+D)",
                 len(new),
             ).format(n=len(new))
-            self.notice.setText(f'<a href="#my-day">{text}</a>')
-            self.notice.show()
+        else:
+            minutes = int(REMIND_AHEAD.total_seconds() // 60)
+            text = ngettext(
+                "A task is due within {minutes} minutes: see My day (Ctrl+D)",
+                "{n} tasks are due within {minutes} minutes: see My day (Ctrl+D)",
+                len(new),
+            ).format(n=len(new), minutes=minutes)
+        self.notice.setText(f'<a href="#my-day">{text}</a>')
+        self.notice.show()
+        QApplication.alert(self._window)
         return len(new)
 
 
