@@ -82,6 +82,7 @@ class AuditAction(StrEnum):
     STORAGE_REPAIR = "storage.repair"
     TAG_ASSIGN = "tag.assign"
     CUSTOM_FIELD_DEFINE = "field.define"
+    CUSTOM_VALUE_EXPIRE = "cleanup.value_expired"
     TAG_ASSIGN_COMPANY = "tag.assign_company"
     TAG_CREATE = "tag.create"
     TAG_DELETE = "tag.delete"
@@ -171,6 +172,7 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.STORAGE_REPAIR: N_("Database repaired"),
     AuditAction.TAG_ASSIGN: N_("Tag put on contacts"),
     AuditAction.CUSTOM_FIELD_DEFINE: N_("Custom field defined"),
+    AuditAction.CUSTOM_VALUE_EXPIRE: N_("Custom field value erased: its keep period passed"),
     AuditAction.TAG_ASSIGN_COMPANY: N_("Tag put on a company"),
     AuditAction.TAG_CREATE: N_("Tag added"),
     AuditAction.TAG_DELETE: N_("Tag deleted"),

@@ -42,7 +42,7 @@ class CustomFieldService:
     def definitions(self, actor: Actor) -> tuple[CustomFieldDefinition, ...]:
         """Every custom field's definition, in their order."""
         require(actor.role, Permission.VIEW_CONTACTS)
-        return self._access.custom_fields()
+        return self._access.custom_fields(None)
 
     def purposes(self, actor: Actor) -> list[tuple[str, str]]:
         """The active purposes a field may serve: (code, name)."""
@@ -67,7 +67,7 @@ class CustomFieldService:
         with self._uow(write=True) as uow:
             session = uow.session
             known = session.scalars(select(Purpose.code)).all()
-            taken = [d.key for d in load_definitions(session)]
+            taken = [d.key for d in load_definitions(session, None)]
             checked = validate_definition(definition, known, taken)
             position = session.scalar(select(func.coalesce(func.max(CustomField.position), 0)))
             row = CustomField(
@@ -81,6 +81,8 @@ class CustomFieldService:
                 restricted=checked.restricted,
                 searchable=checked.searchable,
                 exported=checked.exported,
+                applies_to=checked.on.value,
+                keep_months=checked.keep_months,
                 position=(position or 0) + 1,
                 created_by=actor.user_id,
                 created_at=now,
@@ -102,7 +104,10 @@ class CustomFieldService:
                 entity="custom_field",
                 entity_id=row.id,
                 at=now,
-                detail=f"kind={checked.kind.value};restricted={int(checked.restricted)}",
+                detail=(
+                    f"kind={checked.kind.value};restricted={int(checked.restricted)}"
+                    f";on={checked.on.value};keep_months={checked.keep_months or ''}"
+                ),
             )
             new_id = row.id
         self._access.invalidate()
