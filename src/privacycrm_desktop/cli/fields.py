@@ -25,7 +25,8 @@ from privacycrm_desktop.domain.custom_fields import (
     CustomTarget,
 )
 from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
-from privacycrm_desktop.i18n import _, ngettext
+from privacycrm_desktop.i18n import _
+from privacycrm_desktop.services.custom_fields import keep_text
 
 
 def register(commands: Subparsers, parents: Parents) -> None:
@@ -153,13 +154,6 @@ def cmd_field_list(ctx: Context) -> int:
 
     ctx.emit(document, text)
     return 0
-
-
-def keep_text(keep_months: int | None) -> str:
-    """A field's keep rule in words: "12 months", or "as the record" by default."""
-    if keep_months is None:
-        return _("as long as the record")
-    return ngettext("{n} month", "{n} months", keep_months).format(n=keep_months)
 
 
 def _kind_label(kind: CustomKind) -> str:

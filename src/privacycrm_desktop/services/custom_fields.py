@@ -21,7 +21,14 @@ from privacycrm_desktop.domain.custom_fields import (
 )
 from privacycrm_desktop.domain.fields import Sensitivity
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import current_language, format_date, tr_in
+from privacycrm_desktop.i18n import (
+    _,
+    current_language,
+    format_date,
+    format_number,
+    ngettext,
+    tr_in,
+)
 from privacycrm_desktop.persistence.custom_field_models import CustomField, load_definitions
 from privacycrm_desktop.persistence.models import FieldCatalogueEntry, Purpose
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
@@ -112,6 +119,16 @@ class CustomFieldService:
             new_id = row.id
         self._access.invalidate()
         return new_id
+
+
+def keep_text(keep_months: int | None) -> str:
+    """A field's keep rule in words, in the UI's language: "12 months", or as long as its
+    contact or company (no rule of its own)."""
+    if keep_months is None:
+        return _("As long as its contact or company")
+    return ngettext("{count} month", "{count} months", keep_months).format(
+        count=format_number(keep_months)
+    )
 
 
 def display_value(kind: str, stored: str, language: str | None = None) -> str:
