@@ -48,6 +48,7 @@ class AuditAction(StrEnum):
     CONTACT_MERGE = "contact.merge"
     CONTACT_MERGE_UNDO = "contact.merge_undo"
     CONTACT_READ_RESTRICTED = "contact.read_restricted"
+    COMPANY_READ_RESTRICTED = "company.read_restricted"
     CONTACT_UPDATE = "contact.update"
     DEMO_GENERATE = "demo.generate"
     DISCLOSURE_RECORD = "disclosure.record"
@@ -138,6 +139,7 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.CONTACT_MERGE: N_("Contacts merged"),
     AuditAction.CONTACT_MERGE_UNDO: N_("Merge of contacts undone"),
     AuditAction.CONTACT_READ_RESTRICTED: N_("Restricted fields read"),
+    AuditAction.COMPANY_READ_RESTRICTED: N_("A company's restricted fields read"),
     AuditAction.CONTACT_UPDATE: N_("Contact changed"),
     AuditAction.DEMO_GENERATE: N_("Demo contacts generated"),
     AuditAction.DISCLOSURE_RECORD: N_("Disclosure recorded"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from privacycrm_desktop.domain.access import ROLE_PERMISSIONS, FieldAccess, Permission, require
 from privacycrm_desktop.domain.companies import (
@@ -287,7 +288,7 @@ class CompanyService(CompanyCustomFields):
                 relationship=Relationship(company.relationship),
                 notes=_shown(company.notes, level),
             )
-            return CompanyDetail(
+            detail = CompanyDetail(
                 id=company.id,
                 version=company.version,
                 values=values,
@@ -300,6 +301,8 @@ class CompanyService(CompanyCustomFields):
                 tags=shown_tags(tags, tag_level),
                 custom=custom_values.read_values(session, access, company_id, sources, on=_COMPANY),
             )
+        self._audit_restricted(actor, company_id, detail.custom)
+        return detail
 
     def add(
         self,
@@ -397,6 +400,8 @@ class CompanyService(CompanyCustomFields):
                 )
                 company.name_key = company_key(checked.name)
                 company.updated_at = now
+                # A change of custom values alone is a new version too (edit conflicts).
+                flag_modified(company, "updated_at")
                 session.flush()
                 record_event(
                     session,

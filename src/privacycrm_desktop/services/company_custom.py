@@ -6,19 +6,70 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy.orm import Session
+
 from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
 from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomTarget
+from privacycrm_desktop.domain.errors import StorageFull, StorageLocked, StorageReadOnly
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services import custom_values
 from privacycrm_desktop.services.access import AccessService
-from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
+from privacycrm_desktop.services.audit_spool import event_values
+from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.dto import Actor, CustomValueInfo
+
+#: The audit action of a company's restricted custom values shown (names, never values).
+READ_RESTRICTED = "company.read_restricted"
 
 
 class CompanyCustomFields:
-    """The custom-field side of ``CompanyService`` (it sets ``_uow`` and ``_policy``)."""
+    """The custom-field side of ``CompanyService`` (it sets ``_uow``, ``_clock`` and
+    ``_policy``)."""
 
     _uow: UnitOfWork
+    _clock: Clock
     _policy: AccessService
+
+    def _audit_restricted(
+        self, actor: Actor, company_id: int, shown: Sequence[CustomValueInfo]
+    ) -> None:
+        """Record that *actor* was shown the company's restricted custom values (their
+        fields' names), as a contact's restricted fields are; when the database cannot be
+        written now, the event waits for the next write."""
+        restricted = {
+            d.name for d in self._policy.custom_fields(CustomTarget.COMPANY) if d.restricted
+        }
+        names = sorted(v.name for v in shown if v.name in restricted and not v.masked)
+        if not names:
+            return
+        now = self._clock.now()
+        detail = "fields=" + ",".join(names)
+
+        def audit(session: Session, extra: str = "") -> None:
+            record_event(
+                session,
+                actor=actor.username,
+                action=READ_RESTRICTED,
+                entity="company",
+                entity_id=company_id,
+                at=now,
+                detail=detail + extra,
+            )
+
+        try:
+            with self._uow(write=True, wait_ms=AUDIT_WAIT_MS) as uow:
+                audit(uow.session)
+        except (StorageLocked, StorageReadOnly, StorageFull):
+            event = event_values(
+                actor=actor.username,
+                action=READ_RESTRICTED,
+                entity="company",
+                entity_id=company_id,
+                at=now,
+                detail=detail + ";deferred=1",
+            )
+            self._uow.defer(lambda session: audit(session, ";deferred=1"), event)
 
     def custom_fields(self, actor: Actor) -> tuple[CustomFieldDefinition, ...]:
         """The owner's custom fields of companies (the editor's section is built from them)."""
