@@ -441,6 +441,7 @@ class CleanupService:
                 (labels.get(reason, reason), n) for reason, n in sorted(outcome.by_reason.items())
             ),
             skipped=outcome.skipped,
+            values_erased=outcome.values_erased,
         )
         pdf = render(data, language)
         with self._uow(write=True) as uow:

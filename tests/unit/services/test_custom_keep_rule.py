@@ -5,6 +5,7 @@ contact or company, not a value of a field without a rule, not a value recorded 
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from sqlalchemy import select
@@ -32,6 +33,13 @@ FIELDS = {
     "visit": (CustomTarget.COMPANY, 12),
     "sector": (CustomTarget.COMPANY, None),
 }
+
+
+def _pdf_text(pdf: bytes) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(p.extract_text() or "" for p in reader.pages).split())
 
 
 def _define(svc: Services, owner: Actor) -> None:
@@ -88,6 +96,10 @@ def test_the_cleanup_erases_exactly_the_values_past_their_keep_period(
     assert _values(svc, owner, contacts, companies) == before
     outcome = svc.cleanup.apply(owner)
     assert outcome.values_erased == 1
+    # The cleanup report counts them (no value, no name in it).
+    report = _pdf_text(svc.cleanup.report_pdf(owner, outcome, "en"))
+    assert "Custom field values erased" in report
+    assert "Qbadge" not in report
     assert _values(svc, owner, contacts, companies) == before - {f"contact {old_person} badge"}
     # A year and a day after the first values: the old company's visit goes too.
     clock.advance(dt.timedelta(days=366 - 214))
