@@ -19,9 +19,6 @@ from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor, CustomValueInfo
 
-#: The audit action of a company's restricted custom values shown (names, never values).
-READ_RESTRICTED = "company.read_restricted"
-
 
 class CompanyCustomFields:
     """The custom-field side of ``CompanyService`` (it sets ``_uow``, ``_clock`` and
@@ -50,7 +47,7 @@ class CompanyCustomFields:
             record_event(
                 session,
                 actor=actor.username,
-                action=READ_RESTRICTED,
+                action="company.read_restricted",
                 entity="company",
                 entity_id=company_id,
                 at=now,
@@ -63,7 +60,7 @@ class CompanyCustomFields:
         except (StorageLocked, StorageReadOnly, StorageFull):
             event = event_values(
                 actor=actor.username,
-                action=READ_RESTRICTED,
+                action="company.read_restricted",
                 entity="company",
                 entity_id=company_id,
                 at=now,

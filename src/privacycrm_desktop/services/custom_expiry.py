@@ -22,9 +22,6 @@ from privacycrm_desktop.persistence.custom_field_models import (
 )
 from privacycrm_desktop.services.audit_batch import AuditEntry, record_events
 
-#: The audit action of one value erased by its keep rule.
-EXPIRE_ACTION = "cleanup.value_expired"
-
 
 @dataclass(frozen=True)
 class ExpiredValue:
@@ -102,7 +99,8 @@ def erase_expired_values(
         actor=actor,
         at=now,
         entries=[
-            AuditEntry(EXPIRE_ACTION, e.on.value, e.record_id, f"field={e.field}") for e in expired
+            AuditEntry("cleanup.value_expired", e.on.value, e.record_id, f"field={e.field}")
+            for e in expired
         ],
     )
     return expired
