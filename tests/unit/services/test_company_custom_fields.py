@@ -39,8 +39,8 @@ def _events(svc: Services, action: str) -> list[tuple[str, str, str]]:
             select(AuditEvent.actor, AuditEvent.entity_id, AuditEvent.detail)
             .where(AuditEvent.action == action)
             .order_by(AuditEvent.id)
-        ).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+        ).tuples()
+        return [(str(a), str(e), str(d)) for a, e, d in rows]
 
 
 def test_company_values_keep_their_source_and_stay_apart_from_contacts(
