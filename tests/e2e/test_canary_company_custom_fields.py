@@ -110,6 +110,8 @@ def test_a_company_custom_field_reaches_every_company_output_the_role_may_see(
     company_id = json.loads(_json(capsys, db, "owner", *argv))["id"]
     svc.access.invalidate()  # defined by the CLI: this instance reads the catalogue again
     shown = json.loads(_json(capsys, db, "owner", "company", "show", str(company_id)))
+    listed = json.loads(_json(capsys, db, "owner", "company", "list", "--search", "Qcompany"))
+    assert listed["companies"][0]["custom_fields"]["sector"] == "Qsectorcanary bakeries"
     sector = shown["custom_fields"]["sector"]
     assert (sector["label"], sector["value"]) == ("Sector", "Qsectorcanary bakeries")
     assert sector["source"]["description"] == "Call"

@@ -56,7 +56,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help=_("a custom field's value (repeatable; see field list)"),
+        help=_("a custom field's value (repeatable; field list shows the keys)"),
     )
     _source_options(p)
     p.set_defaults(run=cmd_company_add)
@@ -140,7 +140,9 @@ def cmd_company_list(ctx: Context) -> int:
     cells = companies.custom_cells(actor, [r.id for r in rows])
     document = {
         "total": total,
-        "companies": [{**_row_document(r), "custom_fields": cells.get(r.id, {})} for r in rows],
+        "companies": [
+            {**_row_document(r), "custom_fields": _by_key(cells.get(r.id, {}))} for r in rows
+        ],
     }
     ctx.emit(document, lambda: _list_text(total, rows, a.offset))
     return 0
@@ -163,6 +165,11 @@ def cmd_company_link(ctx: Context) -> int:
     link_id = do(actor, a.contact_id, a.company_id, data, _source(ctx, fallback))
     ctx.emit({"id": link_id}, lambda: str(link_id))
     return 0
+
+
+def _by_key(cells: dict[str, str]) -> dict[str, str]:
+    """A row's custom values by the fields' keys (as ``company show`` names them)."""
+    return {name.removeprefix("cf_"): value for name, value in cells.items()}
 
 
 def _row_document(row: CompanyRow) -> dict[str, Any]:
