@@ -40,6 +40,8 @@ def test_cleanup_dry_run_then_apply(capsys: pytest.CaptureFixture[str], ready: P
         "total": 0,
         "scrub": "done",
         "companies_without_people": [],
+        "values_erased": 0,
+        "expired_values": [],
     }
     _expire(ready, 1, "customer_relationship")
     dry = run_json(capsys, ready, "cleanup", "--dry-run")

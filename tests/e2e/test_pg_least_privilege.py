@@ -99,6 +99,13 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     # The owner defines custom fields (with their catalogue row); values go with contacts.
     "custom_field": {"SELECT": ALL, "INSERT": frozenset({O})},
     "custom_value": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
+    # A company's custom values: as a contact's (the cleanup erases expired ones).
+    "company_custom_value": {
+        "SELECT": ALL,
+        "INSERT": ACTIVE,
+        "UPDATE": ACTIVE,
+        "DELETE": ACTIVE,
+    },
     # Merges (owner, officer): the record holds the merged rows; the redirects ids only.
     "contact_merge": {"SELECT": OP, "INSERT": OP, "UPDATE": OP},
     "contact_redirect": {"SELECT": ALL, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
@@ -452,17 +459,31 @@ def test_a_restricted_custom_fields_values_reach_only_the_roles_that_see_it(
     import psycopg
     from psycopg.errors import InsufficientPrivilege
 
-    from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomKind
+    from privacycrm_desktop.domain.companies import CompanyInput as Company
+    from privacycrm_desktop.domain.custom_fields import (
+        CustomFieldDefinition,
+        CustomKind,
+        CustomTarget,
+    )
 
     engine = create_engine_for(server.url)
     try:
         services = Services.build(engine, FixedClock(dt.datetime(2025, 3, 14, 10, 0)))
         owner = services.auth.login(OWNER, OWNER_PASSWORD)
-        for key, restricted in (("qopen", False), ("qshut", True)):
-            definition = CustomFieldDefinition(key, key, CustomKind.TEXT, restricted=restricted)
+        for key, restricted, on in (
+            ("qopen", False, CustomTarget.CONTACT),
+            ("qshut", True, CustomTarget.CONTACT),
+            ("qcopen", False, CustomTarget.COMPANY),
+            ("qcshut", True, CustomTarget.COMPANY),
+        ):
+            definition = CustomFieldDefinition(
+                key, key, CustomKind.TEXT, restricted=restricted, on=on
+            )
             services.custom_fields.define(owner, definition)
         values = {"qopen": "Qcustomopen", "qshut": "Qcustomshut"}
         services.contacts.create(owner, ContactInput(last_name="Qcustomlast", extra=values), CARD)
+        company = {"qcopen": "Qcompanyopen", "qcshut": "Qcompanyshut"}
+        services.companies.add(owner, Company(name="Qcompany"), CARD, company)
     finally:
         engine.dispose()
     (shut_id,) = _admin(server, "SELECT id FROM custom_field WHERE key = 'qshut'")[0]
@@ -472,6 +493,9 @@ def test_a_restricted_custom_fields_values_reach_only_the_roles_that_see_it(
             read = {str(v) for (v,) in desk.execute("SELECT value FROM custom_value")}
             assert "Qcustomopen" in read, role
             assert ("Qcustomshut" in read) == (role in sees), role
+            read = {str(v) for (v,) in desk.execute("SELECT value FROM company_custom_value")}
+            assert "Qcompanyopen" in read, role
+            assert ("Qcompanyshut" in read) == (role in sees), role
             if role in (Role.SALES, Role.OFFICE):
                 # Nor may such a role write one (a row of its own, or a changed one).
                 contact = desk.execute("SELECT min(contact_id) FROM custom_value").fetchone()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from privacycrm_desktop.cli import output as out
+from privacycrm_desktop.cli.contacts import custom_values
 from privacycrm_desktop.cli.context import Context
 from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date, non_negative
 from privacycrm_desktop.domain.companies import (
@@ -50,6 +51,13 @@ def register(commands: Subparsers, parents: Parents) -> None:
         help=_("relationship"),
     )
     p.add_argument("--notes", default="", help=_("notes"))
+    p.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=_("a custom field's value (repeatable; field list shows the keys)"),
+    )
     _source_options(p)
     p.set_defaults(run=cmd_company_add)
     p = sub.add_parser("list", parents=parents, help=_("list or search companies"))
@@ -117,7 +125,8 @@ def cmd_company_add(ctx: Context) -> int:
         relationship=Relationship(a.relationship),
         notes=a.notes,
     )
-    new_id = ctx.services.companies.add(ctx.actor(), data, _source(ctx))
+    custom = custom_values(a.field)
+    new_id = ctx.services.companies.add(ctx.actor(), data, _source(ctx), custom)
     ctx.emit({"id": new_id}, lambda: str(new_id))
     return 0
 
@@ -128,7 +137,13 @@ def cmd_company_list(ctx: Context) -> int:
     tag = ctx.services.tags.find(actor, a.tag).id if a.tag else None
     total = companies.count(actor, a.search, tag=tag)
     rows = companies.rows(actor, a.search, offset=a.offset, limit=min(a.limit, MAX_PAGE), tag=tag)
-    document = {"total": total, "companies": [_row_document(r) for r in rows]}
+    cells = companies.custom_cells(actor, [r.id for r in rows])
+    document = {
+        "total": total,
+        "companies": [
+            {**_row_document(r), "custom_fields": _by_key(cells.get(r.id, {}))} for r in rows
+        ],
+    }
     ctx.emit(document, lambda: _list_text(total, rows, a.offset))
     return 0
 
@@ -150,6 +165,11 @@ def cmd_company_link(ctx: Context) -> int:
     link_id = do(actor, a.contact_id, a.company_id, data, _source(ctx, fallback))
     ctx.emit({"id": link_id}, lambda: str(link_id))
     return 0
+
+
+def _by_key(cells: dict[str, str]) -> dict[str, str]:
+    """A row's custom values by the fields' keys (as ``company show`` names them)."""
+    return {name.removeprefix("cf_"): value for name, value in cells.items()}
 
 
 def _row_document(row: CompanyRow) -> dict[str, Any]:
@@ -178,6 +198,7 @@ def company_document(detail: CompanyDetail) -> dict[str, Any]:
         },
         "people": [out.jsonable(p) for p in detail.people],
         "tags": [t.name for t in detail.tags],
+        "custom_fields": out.custom_fields_document(detail.custom),
         "created_at": detail.created_at.isoformat(),
         "updated_at": detail.updated_at.isoformat(),
     }
@@ -219,6 +240,7 @@ def _company_text(detail: CompanyDetail) -> str:
         rows.append([_(COMPANY_FIELD_LABELS[name]), value, described])
     if detail.tags:
         rows.append([_("Tags"), _names(detail.tags), ""])
+    rows += out.custom_fields_text(detail.custom)
     text = out.table([_("Field"), _("Value"), _("Source")], rows)
     if detail.people:
         people = [

@@ -142,7 +142,7 @@ def cmd_contacts_show(ctx: Context) -> int:
     return 0
 
 
-def _custom_values(pairs: list[str]) -> dict[str, str]:
+def custom_values(pairs: list[str]) -> dict[str, str]:
     """``--field KEY=VALUE`` options as key -> value (a key given twice: the last wins)."""
     values: dict[str, str] = {}
     for pair in pairs:
@@ -176,7 +176,7 @@ def cmd_contacts_add(ctx: Context) -> int:
         birth_date=a.birth_date,
         notes=a.notes,
         relationship=Relationship(a.relationship),
-        extra=_custom_values(a.field),
+        extra=custom_values(a.field),
     )
     # Without a kind the service refuses with SourceMissing, after checking the values.
     source = (

@@ -4,7 +4,10 @@
 ``field define KEY --label L --kind text|number|date|choice|yesno`` (``--type`` is the same
 option) with ``--choice X`` (repeatable) or ``--choices A,B``, ``--label-nl/-fr/-en``,
 ``--purpose P`` (repeatable), ``--category C``, ``--restricted``, ``--searchable`` and
-``--exported``. A contact's values: ``contacts add ... --field KEY=VALUE``.
+``--exported``; ``--on contact|company`` (what it belongs to, contacts by default) and
+``--keep-months N`` (each value erased by the cleanup N months after it was recorded; by
+default a value is kept as long as its contact or company). A contact's values:
+``contacts add ... --field KEY=VALUE``; a company's: ``company add ... --field KEY=VALUE``.
 """
 
 from __future__ import annotations
@@ -13,19 +16,22 @@ from typing import Any
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import Context
-from privacycrm_desktop.cli.options import Parents, Subparsers
+from privacycrm_desktop.cli.options import Parents, Subparsers, non_negative
 from privacycrm_desktop.domain.custom_fields import (
+    CUSTOM_TARGET_LABELS,
     LABEL_LANGUAGES,
     CustomFieldDefinition,
     CustomKind,
+    CustomTarget,
 )
 from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
 from privacycrm_desktop.i18n import _
+from privacycrm_desktop.services.custom_fields import keep_text
 
 
 def register(commands: Subparsers, parents: Parents) -> None:
     """Add ``field define`` and ``field list`` to the parser."""
-    field = commands.add_parser("field", help=_("custom fields of contacts"))
+    field = commands.add_parser("field", help=_("custom fields of contacts and companies"))
     sub = field.add_subparsers(dest="field_command", required=True, metavar="COMMAND")
     p = sub.add_parser("define", parents=parents, help=_("define a custom field (owner only)"))
     p.add_argument("key", help=_("the field's key: lower-case letters, digits, underscores"))
@@ -61,6 +67,20 @@ def register(commands: Subparsers, parents: Parents) -> None:
     )
     p.add_argument("--searchable", action="store_true", help=_("the search box finds it"))
     p.add_argument("--exported", action="store_true", help=_("exports carry it"))
+    p.add_argument(
+        "--on",
+        choices=[t.value for t in CustomTarget],
+        default=CustomTarget.CONTACT.value,
+        help=_("what the field belongs to (default: contact)"),
+    )
+    p.add_argument(
+        "--keep-months",
+        type=non_negative,
+        help=_(
+            "erase each value this many months after it was recorded "
+            "(default: kept as long as its contact or company)"
+        ),
+    )
     p.set_defaults(run=cmd_field_define)
     p = sub.add_parser("list", parents=parents, help=_("the custom fields"))
     p.set_defaults(run=cmd_field_list)
@@ -85,6 +105,8 @@ def cmd_field_define(ctx: Context) -> int:
         exported=a.exported,
         choices=tuple(choices),
         labels=labels,
+        on=CustomTarget(a.on),
+        keep_months=a.keep_months,
     )
     new_id = ctx.services.custom_fields.define(ctx.actor(), definition)
     ctx.emit({"id": new_id, "key": definition.key.strip().casefold()}, lambda: str(new_id))
@@ -105,6 +127,9 @@ def definition_document(definition: CustomFieldDefinition) -> dict[str, Any]:
         "restricted": definition.restricted,
         "searchable": definition.searchable,
         "exported": definition.exported,
+        "on": definition.on.value,
+        # None: kept as long as its contact or company.
+        "keep_months": definition.keep_months,
     }
 
 
@@ -114,9 +139,18 @@ def cmd_field_list(ctx: Context) -> int:
 
     def text() -> str:
         rows = [
-            [d.key, d.label, _(_kind_label(d.kind)), ", ".join(d.purposes)] for d in definitions
+            [
+                d.key,
+                d.label,
+                _(_kind_label(d.kind)),
+                _(CUSTOM_TARGET_LABELS[d.on]),
+                keep_text(d.keep_months),
+                ", ".join(d.purposes),
+            ]
+            for d in definitions
         ]
-        return out.table([_("Key"), _("Label"), _("Kind"), _("Purposes")], rows)
+        headers = [_("Key"), _("Label"), _("Kind"), _("On"), _("Kept"), _("Purposes")]
+        return out.table(headers, rows)
 
     ctx.emit(document, text)
     return 0

@@ -16,7 +16,13 @@ from typing import Any, TextIO
 
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS
 from privacycrm_desktop.i18n import _, country_name, current_language
-from privacycrm_desktop.services.dto import ContactDetail, ContactRow, SourceInfo, UserInfo
+from privacycrm_desktop.services.dto import (
+    ContactDetail,
+    ContactRow,
+    CustomValueInfo,
+    SourceInfo,
+    UserInfo,
+)
 
 
 def jsonable(value: Any) -> Any:
@@ -126,17 +132,7 @@ def contact_document(detail: ContactDetail) -> dict[str, Any]:
         }
         for mark in detail.tags
     ]
-    # Custom fields by key: the owner's label, the value as stored, its source.
-    document["custom_fields"] = {
-        item.key: {
-            "label": item.label,
-            "kind": item.kind,
-            "value": item.value,
-            "masked": item.masked,
-            "source": None if item.source is None else source_document(item.source),
-        }
-        for item in detail.custom
-    }
+    document["custom_fields"] = custom_fields_document(detail.custom)
     document["sources"] = {
         name: source_document(info) for name, info in sorted(detail.provenance.items())
     }
@@ -154,6 +150,31 @@ def contact_document(detail: ContactDetail) -> dict[str, Any]:
             link.pop("company_name", None)
     document["hidden"] = hidden
     return document
+
+
+def custom_fields_document(values: Sequence[CustomValueInfo]) -> dict[str, Any]:
+    """Custom fields by key: the owner's label, the value as stored, its source (only the
+    fields the role sees: the others are not even read)."""
+    return {
+        item.key: {
+            "label": item.label,
+            "kind": item.kind,
+            "value": item.value,
+            "masked": item.masked,
+            "source": None if item.source is None else source_document(item.source),
+        }
+        for item in values
+    }
+
+
+def custom_fields_text(values: Sequence[CustomValueInfo]) -> list[list[object]]:
+    """Rows (label in the user's language, value, source) of custom values for a table."""
+    rows: list[list[object]] = []
+    for custom in values:
+        label = dict(custom.labels).get(current_language()) or custom.label
+        source = "" if custom.source is None else _source_text(custom.source)
+        rows.append([label, custom.value, source])
+    return rows
 
 
 def user_document(user: UserInfo) -> dict[str, Any]:
@@ -268,10 +289,7 @@ def contact_text(detail: ContactDetail) -> str:
             p for p in (link.company_name, link.function, link.department, until) if p
         )
         rows.append([_("Company"), shown, _source_text(link.source)])
-    for custom in detail.custom:
-        label = dict(custom.labels).get(current_language()) or custom.label
-        source = "" if custom.source is None else _source_text(custom.source)
-        rows.append([label, custom.value, source])
+    rows += custom_fields_text(detail.custom)
     if detail.field_access.get("tags") == "hidden":
         rows.append([_("Tags"), hidden_text(), ""])
     elif detail.tags:

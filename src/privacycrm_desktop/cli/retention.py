@@ -16,7 +16,7 @@ from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import Context
 from privacycrm_desktop.cli.options import Parents, Subparsers
 from privacycrm_desktop.domain.erasure import ErasureReason
-from privacycrm_desktop.i18n import _
+from privacycrm_desktop.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from privacycrm_desktop.services.cleanup import CleanupOutcome
@@ -70,6 +70,8 @@ def cleanup_document(outcome: CleanupOutcome) -> dict[str, Any]:
         "skipped": outcome.skipped,
         "total": sum(outcome.by_action.values()),
         "scrub": "pending" if outcome.scrub_pending else "done",
+        # Custom values past their field's keep period: erased (a dry run: to be erased).
+        "values_erased": outcome.values_erased,
     }
 
 
@@ -77,6 +79,20 @@ def _cleanup_text(outcome: CleanupOutcome) -> str:
     rows: list[list[object]] = [[k, v] for k, v in sorted(outcome.by_action.items())]
     rows += [[f"reason:{k}", v] for k, v in sorted(outcome.by_reason.items())]
     head = _("Dry run: nothing was changed.") if outcome.dry_run else _("Cleanup applied.")
+    if outcome.values_erased:
+        head += "\n" + (
+            ngettext(
+                "{count} custom field value is past its keep period and will be erased.",
+                "{count} custom field values are past their keep period and will be erased.",
+                outcome.values_erased,
+            )
+            if outcome.dry_run
+            else ngettext(
+                "{count} custom field value past its keep period was erased.",
+                "{count} custom field values past their keep period were erased.",
+                outcome.values_erased,
+            )
+        ).format(count=outcome.values_erased)
     if outcome.scrub_pending:
         head += "\n" + _scrub_pending_text()
     return head + "\n" + out.table(["", "count"], rows) if rows else head
@@ -93,6 +109,8 @@ def _scrub_pending_text() -> str:
 def cmd_cleanup(ctx: Context) -> int:
     actor = ctx.actor()
     ctx.services.retention.fill_missing()
+    # Listed before the apply erases them: which record, which field, since when.
+    expired = ctx.services.cleanup.expired_values(actor)
 
     def progress(done: int, total: int) -> None:
         # Between batches; Ctrl+C stops there (what was applied stays, and is scrubbed).
@@ -109,6 +127,16 @@ def cmd_cleanup(ctx: Context) -> int:
     # Companies without people or a purpose of their own: listed for review (by id).
     companies = ctx.services.companies.cleanup_candidates(actor)
     document["companies_without_people"] = companies
+    document["expired_values"] = [
+        {
+            "on": e.on.value,
+            "id": e.record_id,
+            "field": e.field,
+            "recorded_on": e.recorded_on.isoformat(),
+            "keep_until": e.keep_until.isoformat(),
+        }
+        for e in expired
+    ]
 
     def text() -> str:
         shown = _cleanup_text(outcome)

@@ -48,6 +48,7 @@ class AuditAction(StrEnum):
     CONTACT_MERGE = "contact.merge"
     CONTACT_MERGE_UNDO = "contact.merge_undo"
     CONTACT_READ_RESTRICTED = "contact.read_restricted"
+    COMPANY_READ_RESTRICTED = "company.read_restricted"
     CONTACT_UPDATE = "contact.update"
     DEMO_GENERATE = "demo.generate"
     DISCLOSURE_RECORD = "disclosure.record"
@@ -82,6 +83,7 @@ class AuditAction(StrEnum):
     STORAGE_REPAIR = "storage.repair"
     TAG_ASSIGN = "tag.assign"
     CUSTOM_FIELD_DEFINE = "field.define"
+    CUSTOM_VALUE_EXPIRE = "cleanup.value_expired"
     TAG_ASSIGN_COMPANY = "tag.assign_company"
     TAG_CREATE = "tag.create"
     TAG_DELETE = "tag.delete"
@@ -137,6 +139,7 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.CONTACT_MERGE: N_("Contacts merged"),
     AuditAction.CONTACT_MERGE_UNDO: N_("Merge of contacts undone"),
     AuditAction.CONTACT_READ_RESTRICTED: N_("Restricted fields read"),
+    AuditAction.COMPANY_READ_RESTRICTED: N_("A company's restricted fields read"),
     AuditAction.CONTACT_UPDATE: N_("Contact changed"),
     AuditAction.DEMO_GENERATE: N_("Demo contacts generated"),
     AuditAction.DISCLOSURE_RECORD: N_("Disclosure recorded"),
@@ -171,6 +174,7 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.STORAGE_REPAIR: N_("Database repaired"),
     AuditAction.TAG_ASSIGN: N_("Tag put on contacts"),
     AuditAction.CUSTOM_FIELD_DEFINE: N_("Custom field defined"),
+    AuditAction.CUSTOM_VALUE_EXPIRE: N_("Custom field value erased: its keep period passed"),
     AuditAction.TAG_ASSIGN_COMPANY: N_("Tag put on a company"),
     AuditAction.TAG_CREATE: N_("Tag added"),
     AuditAction.TAG_DELETE: N_("Tag deleted"),

@@ -42,6 +42,18 @@ class CustomKind(StrEnum):
     YESNO = "yesno"
 
 
+class CustomTarget(StrEnum):
+    """What a custom field belongs to: a person (contact) or a company."""
+
+    CONTACT = "contact"
+    COMPANY = "company"
+
+
+CUSTOM_TARGET_LABELS = {
+    CustomTarget.CONTACT: N_("Contacts"),
+    CustomTarget.COMPANY: N_("Companies"),
+}
+
 CUSTOM_KIND_LABELS = {
     CustomKind.TEXT: N_("Text"),
     CustomKind.NUMBER: N_("Number"),
@@ -56,6 +68,8 @@ MAX_KEY = 40
 MAX_LABEL = 80
 MAX_TEXT_VALUE = 1000
 MAX_CHOICES = 50
+#: The longest keep period a value may have (50 years).
+MAX_KEEP_MONTHS = 600
 YES, NO = "yes", "no"
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _YES_WORDS = frozenset({"yes", "y", "true", "1", "ja", "j", "oui", "o", "x"})
@@ -77,6 +91,11 @@ class CustomFieldDefinition:
     choices: tuple[str, ...] = ()
     #: Translations of the label: (language, label) pairs.
     labels: tuple[tuple[str, str], ...] = field(default=())
+    #: What the field belongs to: contacts or companies.
+    on: CustomTarget = CustomTarget.CONTACT
+    #: How long a value is kept from the day it was recorded, in months; None keeps it
+    #: as long as its contact (or company) is kept.
+    keep_months: int | None = None
 
     @property
     def name(self) -> str:
@@ -86,6 +105,17 @@ class CustomFieldDefinition:
     def label_in(self, language: str) -> str:
         """The owner's label in *language*, else the label as defined."""
         return dict(self.labels).get(language) or self.label
+
+
+def value_keep_until(definition: CustomFieldDefinition, recorded_on: dt.date) -> dt.date | None:
+    """Until when a value of *definition* recorded on *recorded_on* is kept; None when it
+    is kept as long as its contact or company (no keep rule of its own). The cleanup
+    erases the value once this day has passed."""
+    if definition.keep_months is None:
+        return None
+    from privacycrm_desktop.domain.retention import add_months
+
+    return add_months(recorded_on, definition.keep_months)
 
 
 def catalogue_name(key: str) -> str:
@@ -144,6 +174,7 @@ def validate_definition(
         problems.append(FieldProblem("purposes", N_("No such purpose.")))
     if definition.category not in DATA_CATEGORY_LABELS:
         problems.append(FieldProblem("category", N_("No such data category.")))
+    problems += _keep_problems(definition.keep_months)
     if problems:
         raise ValidationFailed(problems)
     return CustomFieldDefinition(
@@ -157,7 +188,21 @@ def validate_definition(
         exported=definition.exported,
         choices=choices,
         labels=labels,
+        on=CustomTarget(definition.on),
+        keep_months=definition.keep_months,
     )
+
+
+def _keep_problems(keep_months: int | None) -> list[FieldProblem]:
+    if keep_months is None or 1 <= keep_months <= MAX_KEEP_MONTHS:
+        return []
+    return [
+        FieldProblem(
+            "keep_months",
+            N_("Keep a value between 1 and {limit} months."),
+            {"limit": MAX_KEEP_MONTHS},
+        )
+    ]
 
 
 def spec_for(definition: CustomFieldDefinition) -> FieldSpec:

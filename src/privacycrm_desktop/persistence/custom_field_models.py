@@ -4,7 +4,9 @@
 field, as text in the field's normal form, with its source like every other value. The
 value's column is a person's data of the field its ``field_id`` names (catalogue name
 ``cf_<key>``): ``CUSTOM_VALUE_COLUMNS`` says so, as ``models.PERSONAL_COLUMNS`` does for the
-fixed fields. The tables join ``Base.metadata`` when this module is imported.
+fixed fields. A field defined for companies keeps its values in ``company_custom_value``
+(migration 0018), one per company and field, in the same form. The tables join
+``Base.metadata`` when this module is imported.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomKind
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomKind, CustomTarget
 from privacycrm_desktop.persistence.models import Base
 
 
@@ -40,6 +42,10 @@ class CustomField(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    #: What the field belongs to: "contact" or "company" (``CustomTarget``).
+    applies_to: Mapped[str] = mapped_column(String(10), default="contact", server_default="contact")
+    #: Months a value is kept from its recording; None: as long as its contact or company.
+    keep_months: Mapped[int | None] = mapped_column(Integer)
 
 
 class CustomValue(Base):
@@ -58,13 +64,40 @@ class CustomValue(Base):
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
 
-#: Columns holding a person's custom-field value: its field is the row's ``field_id``.
-CUSTOM_VALUE_COLUMNS = ("custom_value.value",)
+class CompanyCustomValue(Base):
+    """One company's value of one custom field defined for companies, with its source."""
+
+    __tablename__ = "company_custom_value"
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="CASCADE"), primary_key=True
+    )
+    field_id: Mapped[int] = mapped_column(
+        ForeignKey("custom_field.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    value: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
 
-def load_definitions(session: Session) -> tuple[CustomFieldDefinition, ...]:
-    """Every custom field's definition, in the order they were defined."""
-    rows = session.scalars(select(CustomField).order_by(CustomField.position, CustomField.id))
+#: Columns holding a custom-field value: its field is the row's ``field_id``.
+CUSTOM_VALUE_COLUMNS = ("custom_value.value", "company_custom_value.value")
+#: The table of each target's values and the column naming the record they belong to.
+VALUE_TABLES: dict[CustomTarget, tuple[type[CustomValue] | type[CompanyCustomValue], str]] = {
+    CustomTarget.CONTACT: (CustomValue, "contact_id"),
+    CustomTarget.COMPANY: (CompanyCustomValue, "company_id"),
+}
+
+
+def load_definitions(
+    session: Session, on: CustomTarget | None = CustomTarget.CONTACT
+) -> tuple[CustomFieldDefinition, ...]:
+    """The custom fields' definitions of *on* (contacts by default; None: every one), in
+    the order they were defined."""
+    statement = select(CustomField).order_by(CustomField.position, CustomField.id)
+    if on is not None:
+        statement = statement.where(CustomField.applies_to == on.value)
+    rows = session.scalars(statement)
     return tuple(
         CustomFieldDefinition(
             key=row.key,
@@ -77,6 +110,8 @@ def load_definitions(session: Session) -> tuple[CustomFieldDefinition, ...]:
             exported=row.exported,
             choices=tuple(json.loads(row.choices or "[]")),
             labels=tuple(sorted(json.loads(row.labels or "{}").items())),
+            on=CustomTarget(row.applies_to or CustomTarget.CONTACT),
+            keep_months=row.keep_months,
         )
         for row in rows
     )

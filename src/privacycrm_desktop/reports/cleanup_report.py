@@ -32,6 +32,8 @@ class CleanupReportData:
     by_action: tuple[tuple[CleanupAction, int], ...]
     by_reason: tuple[tuple[str, int], ...]
     skipped: int
+    #: Custom field values erased because their keep period had passed (issue 21).
+    values_erased: int = 0
 
 
 _ACTION_TEXT = {
@@ -111,6 +113,14 @@ def render(data: CleanupReportData, language: str) -> bytes:
     rows.append(
         [cell(t(N_("Left as they were"))), cell(""), cell(format_number(data.skipped, language))]
     )
+    if data.values_erased:
+        rows.append(
+            [
+                cell(t(N_("Custom field values erased"))),
+                cell(t(N_("Their keep period had passed; the contacts and companies stay."))),
+                cell(format_number(data.values_erased, language)),
+            ]
+        )
     story.append(_table(rows, [42 * mm, 108 * mm, 24 * mm]))
     story.extend(kept_with_text(Paragraph(text(t(N_("Why the contacts had expired"))), s.heading)))
     rows = [[cell(t(N_("Reason")), True), cell(t(N_("Contacts")), True)]]

@@ -18,7 +18,11 @@ from privacycrm_desktop.domain.access import (
     default_access,
     require,
 )
-from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, catalogue_for
+from privacycrm_desktop.domain.custom_fields import (
+    CustomFieldDefinition,
+    CustomTarget,
+    catalogue_for,
+)
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.fields import FieldSpec, Sensitivity
 from privacycrm_desktop.domain.text import N_
@@ -63,16 +67,20 @@ class AccessService:
         self._overrides = None
         self._definitions = None
 
-    def custom_fields(self) -> tuple[CustomFieldDefinition, ...]:
-        """The owner's custom fields of this database, read once (``invalidate`` forgets)."""
+    def custom_fields(
+        self, on: CustomTarget | None = CustomTarget.CONTACT
+    ) -> tuple[CustomFieldDefinition, ...]:
+        """The owner's custom fields of *on* (contacts by default; None: contacts' and
+        companies'), read once (``invalidate`` forgets)."""
         if self._definitions is None:
             with self._uow() as uow:
-                self._definitions = load_definitions(uow.session)
-        return self._definitions
+                self._definitions = load_definitions(uow.session, None)
+        return tuple(d for d in self._definitions if on is None or d.on is on)
 
     def catalogue(self) -> tuple[FieldSpec, ...]:
-        """The field catalogue of this database: the fixed fields and its custom fields."""
-        return catalogue_for(self.custom_fields())
+        """The field catalogue of this database: the fixed fields and its custom fields
+        (of contacts and of companies: each has its row in the field matrix)."""
+        return catalogue_for(self.custom_fields(None))
 
     def access_for(self, role: Role) -> dict[str, FieldAccess]:
         """Every catalogue field (custom ones included) with the access *role* has to it."""

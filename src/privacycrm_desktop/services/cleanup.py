@@ -38,6 +38,11 @@ from privacycrm_desktop.services.activities import last_interactions
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.audit_batch import AuditEntry, record_events
 from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.custom_expiry import (
+    ExpiredValue,
+    erase_expired_values,
+    expired_values,
+)
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.erasure import finish_erasure
 from privacycrm_desktop.services.erasure_batch import erase_many
@@ -118,6 +123,8 @@ class CleanupOutcome:
     #: True when another program kept the erased contacts' bytes from leaving the
     #: database files yet (``services.erasure.retry_scrub`` finishes it).
     scrub_pending: bool = False
+    #: Custom values past their field's keep period: erased (a dry run: to be erased).
+    values_erased: int = 0
 
 
 def _last_contacts(
@@ -260,6 +267,7 @@ class CleanupService:
         total = len(todo)
         cancelled = False
         scrubbed = True
+        values = 0
         try:
             for start in range(0, total, APPLY_BATCH):
                 if progress is not None:
@@ -285,10 +293,13 @@ class CleanupService:
                     by_reason[reason] += 1
             if progress is not None and not cancelled:
                 progress(total, total)
+            if not cancelled:
+                values = self._expire_values(actor, dry_run, today)
+                erased_any |= values > 0 and not dry_run
         finally:
             if erased_any:
                 scrubbed = finish_erasure(self._uow)
-            if not dry_run and (by_action or skipped):
+            if not dry_run and (by_action or skipped or values):
                 with self._uow(write=True) as uow:
                     record_event(
                         uow.session,
@@ -297,7 +308,12 @@ class CleanupService:
                         entity="cleanup",
                         entity_id=started.date().isoformat(),
                         at=self._clock.now(),
-                        detail=";".join(f"{k}={v}" for k, v in sorted(by_action.items())),
+                        detail=";".join(
+                            f"{k}={v}"
+                            for k, v in sorted(
+                                {**by_action, **({"values": values} if values else {})}.items()
+                            )
+                        ),
                     )
         return CleanupOutcome(
             dict(by_action),
@@ -308,7 +324,24 @@ class CleanupService:
             started,
             actor.username,
             scrub_pending=not scrubbed,
+            values_erased=values,
         )
+
+    def expired_values(self, actor: Actor) -> list[ExpiredValue]:
+        """The custom values past their field's keep period (which record, which field,
+        since when; never the value), which the cleanup erases."""
+        require(actor.role, Permission.CLEANUP)
+        with self._uow() as uow:
+            return expired_values(uow.session, self._clock.today())
+
+    def _expire_values(self, actor: Actor, dry_run: bool, today: dt.date) -> int:
+        """Erase (or on a dry run, count) the values past their keep period."""
+        if dry_run:
+            with self._uow() as uow:
+                return len(expired_values(uow.session, today))
+        with self._uow(write=True) as uow:
+            now = self._clock.now()
+            return len(erase_expired_values(uow.session, actor.username, today, now))
 
     def _apply_batch(
         self,
@@ -408,6 +441,7 @@ class CleanupService:
                 (labels.get(reason, reason), n) for reason, n in sorted(outcome.by_reason.items())
             ),
             skipped=outcome.skipped,
+            values_erased=outcome.values_erased,
         )
         pdf = render(data, language)
         with self._uow(write=True) as uow:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
-from privacycrm_desktop.domain.access import FieldAccess, Permission, require
+from privacycrm_desktop.domain.access import ROLE_PERMISSIONS, FieldAccess, Permission, require
 from privacycrm_desktop.domain.companies import (
     COMPANY_FIELDS,
     CompanyInput,
@@ -29,12 +30,12 @@ from privacycrm_desktop.domain.companies import (
     validate_link,
 )
 from privacycrm_desktop.domain.contacts import Relationship
+from privacycrm_desktop.domain.custom_fields import CustomTarget
 from privacycrm_desktop.domain.errors import (
     EditConflict,
     FieldProblem,
     NotFound,
     PermissionDenied,
-    SourceMissing,
     ValidationFailed,
 )
 from privacycrm_desktop.domain.provenance import SourceInput, validate_source
@@ -45,11 +46,13 @@ from privacycrm_desktop.persistence.company_models import (
     CompanyProvenance,
     CompanyTag,
 )
-from privacycrm_desktop.persistence.models import Contact, Source
+from privacycrm_desktop.persistence.models import Contact
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services import custom_values
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.company_custom import CompanyCustomFields
 from privacycrm_desktop.services.company_links import (
     LINKS_FIELD,
     CompanyPerson,
@@ -57,10 +60,12 @@ from privacycrm_desktop.services.company_links import (
     read_links,
 )
 from privacycrm_desktop.services.company_links import shown_value as _shown
+from privacycrm_desktop.services.company_writes import add_source, company_columns, set_provenance
 from privacycrm_desktop.services.contact_details import SourceCache
-from privacycrm_desktop.services.dto import Actor, CompanyLinkInfo, SourceInfo
+from privacycrm_desktop.services.dto import Actor, CompanyLinkInfo, CustomValueInfo, SourceInfo
 from privacycrm_desktop.services.tags import TagInfo, company_tags, shown_tags
 
+_COMPANY = CustomTarget.COMPANY
 #: The matrix row the company's own values follow.
 COMPANY_ACCESS_FIELD = "organisation"
 #: The most rows one call of the list gives (as the contact list).
@@ -98,9 +103,11 @@ class CompanyDetail:
     updated_at: dt.datetime
     #: The company's tags by name (none for a role that may not see tags).
     tags: tuple[TagInfo, ...] = ()
+    #: The company's custom values the role may see (``domain.custom_fields``).
+    custom: tuple[CustomValueInfo, ...] = ()
 
 
-class CompanyService:
+class CompanyService(CompanyCustomFields):
     """Companies and their people, as the actor's role allows."""
 
     def __init__(self, uow: UnitOfWork, clock: Clock, access: AccessService | None = None) -> None:
@@ -281,7 +288,7 @@ class CompanyService:
                 relationship=Relationship(company.relationship),
                 notes=_shown(company.notes, level),
             )
-            return CompanyDetail(
+            detail = CompanyDetail(
                 id=company.id,
                 version=company.version,
                 values=values,
@@ -292,13 +299,24 @@ class CompanyService:
                 created_at=company.created_at,
                 updated_at=company.updated_at,
                 tags=shown_tags(tags, tag_level),
+                custom=custom_values.read_values(session, access, company_id, sources, on=_COMPANY),
             )
+        self._audit_restricted(actor, company_id, detail.custom)
+        return detail
 
-    def add(self, actor: Actor, data: CompanyInput, source: SourceInput | None) -> int:
-        """Save a new company; every value gets *source*. Returns its id.
+    def add(
+        self,
+        actor: Actor,
+        data: CompanyInput,
+        source: SourceInput | None,
+        custom: Mapping[str, str] | None = None,
+    ) -> int:
+        """Save a new company; every value gets *source*, the custom ones (*custom*: key ->
+        text typed) too. Returns its id.
 
         Raises:
-            PermissionDenied: the role may not create contacts or write the organisation.
+            PermissionDenied: the role may not create contacts or write the organisation,
+                or may not fill in one of the custom fields given.
             ValidationFailed: a value is wrong (the enterprise number, an address...).
             SourceMissing: no source given.
         """
@@ -308,9 +326,12 @@ class CompanyService:
         checked_source = validate_source(source, today)
         with self._uow(write=True) as uow:
             session = uow.session
-            source_row = _add_source(session, actor, checked_source, now)
+            extra = custom_values.changes(
+                session, self._access(actor), None, custom or {}, on=_COMPANY
+            )
+            source_row = add_source(session, actor, checked_source, now)
             company = Company(
-                **_columns(checked),
+                **company_columns(checked),
                 name_key=company_key(checked.name),
                 source_id=source_row.id,
                 created_by=actor.user_id,
@@ -319,6 +340,9 @@ class CompanyService:
             )
             session.add(company)
             session.flush()
+            custom_values.apply(
+                session, actor.user_id, company.id, extra, source_row.id, now, on=_COMPANY
+            )
             record_event(
                 session,
                 actor=actor.username,
@@ -326,6 +350,7 @@ class CompanyService:
                 entity="company",
                 entity_id=company.id,
                 at=now,
+                detail=("fields=" + ",".join(custom_values.names(extra))) if extra else "",
             )
             return company.id
 
@@ -336,8 +361,10 @@ class CompanyService:
         expected_version: int,
         data: CompanyInput,
         source: SourceInput | None,
+        custom: Mapping[str, str] | None = None,
     ) -> CompanyDetail:
-        """Save changes; each changed value gets *source* (required when anything changed).
+        """Save changes; each changed value (the custom ones in *custom*, key -> text
+        typed, included) gets *source* (required when anything changed).
 
         Raises:
             EditConflict: somebody else saved the company after *expected_version*.
@@ -357,16 +384,24 @@ class CompanyService:
                         "Reopen it to see their changes; nothing was saved."
                     )
                 )
-            new = _columns(checked)
+            new = company_columns(checked)
             changed = [f for f in COMPANY_FIELDS if getattr(company, f) != new[f]]
-            if changed:
+            extra = custom_values.changes(
+                session, self._access(actor), company_id, custom or {}, on=_COMPANY
+            )
+            if changed or extra:
                 checked_source = validate_source(source, today)
-                source_row = _add_source(session, actor, checked_source, now)
+                source_row = add_source(session, actor, checked_source, now)
                 for name in changed:
                     setattr(company, name, new[name])
-                    _set_provenance(session, actor, company_id, name, source_row.id, now)
+                    set_provenance(session, actor, company_id, name, source_row.id, now)
+                custom_values.apply(
+                    session, actor.user_id, company_id, extra, source_row.id, now, on=_COMPANY
+                )
                 company.name_key = company_key(checked.name)
                 company.updated_at = now
+                # A change of custom values alone is a new version too (edit conflicts).
+                flag_modified(company, "updated_at")
                 session.flush()
                 record_event(
                     session,
@@ -375,7 +410,7 @@ class CompanyService:
                     entity="company",
                     entity_id=company_id,
                     at=now,
-                    detail="fields=" + ",".join(changed),
+                    detail="fields=" + ",".join([*changed, *custom_values.names(extra)]),
                 )
         return self.get(actor, company_id)
 
@@ -432,7 +467,7 @@ class CompanyService:
         checked_source = validate_source(source, today)
         with self._uow(write=True) as uow:
             session = uow.session
-            source_row = _add_source(session, actor, checked_source, now)
+            source_row = add_source(session, actor, checked_source, now)
             return self._add_link(
                 session, actor, contact_id, company_id, checked, source_row.id, "company.link"
             )
@@ -461,7 +496,7 @@ class CompanyService:
             ):
                 old.ended_on = max(started - dt.timedelta(days=1), old.started_on or dt.date.min)
             session.flush()
-            source_row = _add_source(session, actor, checked_source, now)
+            source_row = add_source(session, actor, checked_source, now)
             return self._add_link(
                 session, actor, contact_id, company_id, checked, source_row.id, "company.move"
             )
@@ -548,48 +583,4 @@ class CompanyService:
 
 
 def _permissions(actor: Actor) -> frozenset[Permission]:
-    from privacycrm_desktop.domain.access import ROLE_PERMISSIONS
-
     return ROLE_PERMISSIONS.get(actor.role, frozenset())
-
-
-def _columns(data: CompanyInput) -> dict[str, str]:
-    values = {f.name: getattr(data, f.name) for f in fields(data)}
-    return {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
-
-
-def _add_source(session: Session, actor: Actor, source: SourceInput, now: dt.datetime) -> Source:
-    if source.kind is None or source.obtained_on is None:
-        raise SourceMissing
-    row = Source(
-        kind=source.kind.value,
-        description=source.description,
-        obtained_on=source.obtained_on,
-        entered_by=actor.user_id,
-        created_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def _set_provenance(
-    session: Session, actor: Actor, company_id: int, field: str, source_id: int, now: dt.datetime
-) -> None:
-    row = session.scalar(
-        select(CompanyProvenance).where(
-            CompanyProvenance.company_id == company_id, CompanyProvenance.field == field
-        )
-    )
-    if row is None:
-        session.add(
-            CompanyProvenance(
-                company_id=company_id,
-                field=field,
-                source_id=source_id,
-                recorded_at=now,
-                recorded_by=actor.user_id,
-            )
-        )
-    else:
-        row.source_id, row.recorded_at, row.recorded_by = source_id, now, actor.user_id

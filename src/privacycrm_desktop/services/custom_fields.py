@@ -21,7 +21,14 @@ from privacycrm_desktop.domain.custom_fields import (
 )
 from privacycrm_desktop.domain.fields import Sensitivity
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import current_language, format_date, tr_in
+from privacycrm_desktop.i18n import (
+    _,
+    current_language,
+    format_date,
+    format_number,
+    ngettext,
+    tr_in,
+)
 from privacycrm_desktop.persistence.custom_field_models import CustomField, load_definitions
 from privacycrm_desktop.persistence.models import FieldCatalogueEntry, Purpose
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
@@ -42,7 +49,7 @@ class CustomFieldService:
     def definitions(self, actor: Actor) -> tuple[CustomFieldDefinition, ...]:
         """Every custom field's definition, in their order."""
         require(actor.role, Permission.VIEW_CONTACTS)
-        return self._access.custom_fields()
+        return self._access.custom_fields(None)
 
     def purposes(self, actor: Actor) -> list[tuple[str, str]]:
         """The active purposes a field may serve: (code, name)."""
@@ -67,7 +74,7 @@ class CustomFieldService:
         with self._uow(write=True) as uow:
             session = uow.session
             known = session.scalars(select(Purpose.code)).all()
-            taken = [d.key for d in load_definitions(session)]
+            taken = [d.key for d in load_definitions(session, None)]
             checked = validate_definition(definition, known, taken)
             position = session.scalar(select(func.coalesce(func.max(CustomField.position), 0)))
             row = CustomField(
@@ -81,6 +88,8 @@ class CustomFieldService:
                 restricted=checked.restricted,
                 searchable=checked.searchable,
                 exported=checked.exported,
+                applies_to=checked.on.value,
+                keep_months=checked.keep_months,
                 position=(position or 0) + 1,
                 created_by=actor.user_id,
                 created_at=now,
@@ -102,11 +111,24 @@ class CustomFieldService:
                 entity="custom_field",
                 entity_id=row.id,
                 at=now,
-                detail=f"kind={checked.kind.value};restricted={int(checked.restricted)}",
+                detail=(
+                    f"kind={checked.kind.value};restricted={int(checked.restricted)}"
+                    f";on={checked.on.value};keep_months={checked.keep_months or ''}"
+                ),
             )
             new_id = row.id
         self._access.invalidate()
         return new_id
+
+
+def keep_text(keep_months: int | None) -> str:
+    """A field's keep rule in words, in the UI's language: "12 months", or as long as its
+    contact or company (no rule of its own)."""
+    if keep_months is None:
+        return _("As long as its contact or company")
+    return ngettext("{count} month", "{count} months", keep_months).format(
+        count=format_number(keep_months)
+    )
 
 
 def display_value(kind: str, stored: str, language: str | None = None) -> str:

@@ -1,15 +1,17 @@
-"""A contact's custom-field values inside a unit of work: read as a role may see them,
-written with their source as a role may change them (``domain.custom_fields``).
+"""A contact's (or a company's) custom-field values inside a unit of work: read as a role
+may see them, written with their source as a role may change them
+(``domain.custom_fields``).
 
 Used by the contact writers (services/contact_saving.py), the detail read
-(services/contact_details.py), exports, the access report and the search.
+(services/contact_details.py), exports, the access report and the search; with
+``on=CustomTarget.COMPANY`` by the companies (services/company_custom.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from typing import Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol, cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -17,11 +19,14 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import FieldAccess, mask
 from privacycrm_desktop.domain.custom_fields import (
     CustomFieldDefinition,
+    CustomTarget,
     parse_values,
 )
 from privacycrm_desktop.domain.errors import PermissionDenied
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.custom_field_models import (
+    VALUE_TABLES,
+    CompanyCustomValue,
     CustomField,
     CustomValue,
     field_ids,
@@ -43,19 +48,27 @@ def _level(access: Mapping[str, FieldAccess], definition: CustomFieldDefinition)
 
 
 def read_values(
-    session: Session, access: Mapping[str, FieldAccess], contact_id: int, sources: _Sources
+    session: Session,
+    access: Mapping[str, FieldAccess],
+    contact_id: int,
+    sources: _Sources,
+    *,
+    on: CustomTarget = CustomTarget.CONTACT,
 ) -> tuple[CustomValueInfo, ...]:
-    """The contact's custom values the role sees (hidden ones are not even read)."""
-    definitions = [d for d in load_definitions(session) if _level(access, d) in _SEEN]
+    """The contact's (or with *on*, the company's) custom values the role sees (hidden
+    ones are not even read)."""
+    definitions = [d for d in load_definitions(session, on) if _level(access, d) in _SEEN]
     if not definitions:
         return ()
     ids = field_ids(session)
     wanted = {ids[d.key]: d for d in definitions}
-    rows = session.execute(
-        select(CustomValue).where(
-            CustomValue.contact_id == contact_id, CustomValue.field_id.in_(wanted)
-        )
-    ).scalars()
+    model, owner = VALUE_TABLES[on]
+    rows = cast(
+        "Iterable[CustomValue | CompanyCustomValue]",
+        session.execute(
+            select(model).where(getattr(model, owner) == contact_id, model.field_id.in_(wanted))
+        ).scalars(),
+    )
     by_field = {row.field_id: row for row in rows}
     result = []
     for field_id, definition in wanted.items():
@@ -85,24 +98,28 @@ def changes(
     access: Mapping[str, FieldAccess],
     contact_id: int | None,
     raw: Mapping[str, str],
+    *,
+    on: CustomTarget = CustomTarget.CONTACT,
 ) -> dict[str, str]:
     """The custom values *raw* (key -> text typed) changes: key -> stored form ("" removes).
 
     Raises:
-        ValidationFailed: an unknown key or a value that does not fit its field.
+        ValidationFailed: an unknown key (or a field of the other target) or a value that
+            does not fit its field.
         PermissionDenied: a changed value of a field the role may not change.
     """
     if not raw:
         return {}
-    definitions = load_definitions(session)
+    definitions = load_definitions(session, on)
     parsed = parse_values(definitions, raw)
     by_key = {d.key: d for d in definitions}
     stored: dict[str, str] = {}
     if contact_id is not None:
+        model, owner = VALUE_TABLES[on]
         rows = session.execute(
-            select(CustomField.key, CustomValue.value)
-            .join(CustomField, CustomField.id == CustomValue.field_id)
-            .where(CustomValue.contact_id == contact_id)
+            select(CustomField.key, model.value)
+            .join(CustomField, CustomField.id == model.field_id)
+            .where(getattr(model, owner) == contact_id)
         ).tuples()
         stored = {key: value for key, value in rows}
     changed = {k: v for k, v in parsed.items() if v != stored.get(k, "")}
@@ -119,19 +136,21 @@ def apply(
     changed: Mapping[str, str],
     source_id: int,
     now: dt.datetime,
+    *,
+    on: CustomTarget = CustomTarget.CONTACT,
 ) -> None:
-    """Store *changed* (from ``changes``) for the contact, each new value with *source_id*."""
+    """Store *changed* (from ``changes``) for the contact (or with *on*, the company), each
+    new value with *source_id* and recorded now (its keep rule counts from then)."""
     ids = field_ids(session)
+    model, owner = VALUE_TABLES[on]
     for key, value in changed.items():
         session.execute(
-            delete(CustomValue).where(
-                CustomValue.contact_id == contact_id, CustomValue.field_id == ids[key]
-            )
+            delete(model).where(getattr(model, owner) == contact_id, model.field_id == ids[key])
         )
         if value:
             session.add(
-                CustomValue(
-                    contact_id=contact_id,
+                model(
+                    **{owner: contact_id},
                     field_id=ids[key],
                     value=value,
                     source_id=source_id,
@@ -148,19 +167,26 @@ def names(changed: Mapping[str, str]) -> list[str]:
 
 
 def values_of(
-    session: Session, contact_ids: Sequence[int], definitions: Sequence[CustomFieldDefinition]
+    session: Session,
+    contact_ids: Sequence[int],
+    definitions: Sequence[CustomFieldDefinition],
+    *,
+    on: CustomTarget = CustomTarget.CONTACT,
 ) -> dict[int, dict[str, str]]:
-    """Per contact, the stored values of *definitions* (catalogue name -> value)."""
+    """Per contact (or with *on*, company), the stored values of *definitions* (catalogue
+    name -> value)."""
     if not contact_ids or not definitions:
         return {}
     ids = field_ids(session)
     names_by_id = {ids[d.key]: d.name for d in definitions if d.key in ids}
+    model, owner = VALUE_TABLES[on]
+    column = getattr(model, owner)
     found: dict[int, dict[str, str]] = {}
     for chunk in range(0, len(contact_ids), 500):
         rows = session.execute(
-            select(CustomValue.contact_id, CustomValue.field_id, CustomValue.value).where(
-                CustomValue.contact_id.in_(contact_ids[chunk : chunk + 500]),
-                CustomValue.field_id.in_(names_by_id),
+            select(column, model.field_id, model.value).where(
+                column.in_(contact_ids[chunk : chunk + 500]),
+                model.field_id.in_(names_by_id),
             )
         ).tuples()
         for contact_id, field_id, value in rows:

@@ -181,6 +181,7 @@ ERASURE_TABLES = (
     "contact_phone",
     "contact_tag",
     "custom_value",
+    "company_custom_value",
     "task",
     "contact_fts",
     "source",

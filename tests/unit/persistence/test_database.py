@@ -108,14 +108,21 @@ def test_every_personal_column_is_in_the_field_catalogue() -> None:
         "done_at",
         "done_by",
     }
+    # Every table holding custom values: a row naming its custom field.
+    value_tables = {
+        table.name
+        for table in Base.metadata.sorted_tables
+        if any(fk.column.table.name == "custom_field" for fk in table.foreign_keys)
+    }
+    assert {"custom_value", "company_custom_value"} <= value_tables
     for table in Base.metadata.sorted_tables:
-        if table.name not in (*personal_tables, "custom_value"):
+        if table.name not in (*personal_tables, *value_tables):
             continue
         for column in table.columns:
             if column.name in (*bookkeeping, "field_id"):
                 continue
             key = f"{table.name}.{column.name}"
-            if table.name == "custom_value":
+            if table.name in value_tables:
                 # Its field is the one its row names (a custom field of the catalogue).
                 assert key in custom_field_models.CUSTOM_VALUE_COLUMNS, key
                 continue

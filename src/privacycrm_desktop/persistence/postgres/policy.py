@@ -265,6 +265,14 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": _CONTACT_WRITE,
         "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE,
     },
+    # A company's custom values: written with the company; the cleanup erases those past
+    # their keep period. The same row policies as ``custom_value`` withhold restricted ones.
+    "company_custom_value": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _CONTACT_WRITE,
+        "UPDATE": _CONTACT_WRITE,
+        "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE,
+    },
     # A company's tags: put on and taken off like a contact's; a merge or delete of a
     # tag (settings) moves or drops them.
     "company_tag": {

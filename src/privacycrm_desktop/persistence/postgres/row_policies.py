@@ -172,6 +172,10 @@ CUSTOM_VALUE_RULE = """(NOT EXISTS (SELECT 1 FROM public.custom_field f
             WHERE o.role = g.app_role AND o.field = 'cf_' || f.key), g.dflt) {test}))"""
 
 
+#: The tables of custom values (contacts', companies'): each row names its field.
+CUSTOM_VALUE_TABLES = ("custom_value", "company_custom_value")
+
+
 def install_custom_value_policies(
     owner_system: str,
     everyone: str,
@@ -179,35 +183,31 @@ def install_custom_value_policies(
     defaults: Mapping[str, str],
     run: Callable[[str], None],
 ) -> None:
-    """The row policies of ``custom_value``: a restricted custom field's values are read
-    only by the roles that see it and written only by those that may change it.
-    *defaults* is each app role's default access to a restricted custom field."""
+    """The row policies of ``custom_value`` and ``company_custom_value``: a restricted
+    custom field's values are read only by the roles that see it and written only by those
+    that may change it. *defaults* is each app role's default access to a restricted
+    custom field."""
     roles = ", ".join(
         f"({_sql_list((role,))}, {_sql_list((group,))}, {_sql_list((defaults[role],))})"
         for role, group in sorted(groups.items())
     )
     seen = CUSTOM_VALUE_RULE.replace("{roles}", roles).replace("{test}", "<> 'hidden'")
     changed = CUSTOM_VALUE_RULE.replace("{roles}", roles).replace("{test}", "= 'write'")
-    run("ALTER TABLE custom_value ENABLE ROW LEVEL SECURITY")
-    for policy in ("system", "read", "add", "change", "remove"):
-        run(f"DROP POLICY IF EXISTS pcrm_custom_value_{policy} ON custom_value")
-    run(
-        f"CREATE POLICY pcrm_custom_value_system ON custom_value FOR ALL TO {owner_system} "
-        "USING (true) WITH CHECK (true)"
-    )
-    run(
-        f"CREATE POLICY pcrm_custom_value_read ON custom_value FOR SELECT TO {everyone} "
-        f"USING {seen}"
-    )
-    run(
-        f"CREATE POLICY pcrm_custom_value_add ON custom_value FOR INSERT TO {everyone} "
-        f"WITH CHECK {changed}"
-    )
-    run(
-        f"CREATE POLICY pcrm_custom_value_change ON custom_value FOR UPDATE TO {everyone} "
-        f"USING {seen} WITH CHECK {changed}"
-    )
-    run(
-        f"CREATE POLICY pcrm_custom_value_remove ON custom_value FOR DELETE TO {everyone} "
-        f"USING {seen}"
-    )
+    for table in CUSTOM_VALUE_TABLES:
+        run(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        for policy in ("system", "read", "add", "change", "remove"):
+            run(f"DROP POLICY IF EXISTS pcrm_{table}_{policy} ON {table}")
+        run(
+            f"CREATE POLICY pcrm_{table}_system ON {table} FOR ALL TO {owner_system} "
+            "USING (true) WITH CHECK (true)"
+        )
+        run(f"CREATE POLICY pcrm_{table}_read ON {table} FOR SELECT TO {everyone} USING {seen}")
+        run(
+            f"CREATE POLICY pcrm_{table}_add ON {table} FOR INSERT TO {everyone} "
+            f"WITH CHECK {changed}"
+        )
+        run(
+            f"CREATE POLICY pcrm_{table}_change ON {table} FOR UPDATE TO {everyone} "
+            f"USING {seen} WITH CHECK {changed}"
+        )
+        run(f"CREATE POLICY pcrm_{table}_remove ON {table} FOR DELETE TO {everyone} USING {seen}")

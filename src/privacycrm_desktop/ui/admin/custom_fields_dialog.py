@@ -1,6 +1,6 @@
-"""Administration > Custom fields...: the owner's own fields of contacts, and a form to
-define one (key, label and its translations, kind, options, purposes, data category,
-restricted, searchable, exported).
+"""Administration > Custom fields...: the owner's own fields of contacts and companies, and
+a form to define one (key, label and its translations, kind, options, what it belongs to,
+how long each value is kept, purposes, data category, restricted, searchable, exported).
 
 A defined field is at once an entry of the field catalogue: the editor, the card, the
 search, exports, imports, the access report and the field matrix carry it. The dialog
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -35,14 +36,17 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.custom_fields import (
     CUSTOM_KIND_LABELS,
+    CUSTOM_TARGET_LABELS,
     LABEL_LANGUAGES,
+    MAX_KEEP_MONTHS,
     CustomFieldDefinition,
     CustomKind,
+    CustomTarget,
 )
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
 from privacycrm_desktop.i18n import _, current_language, describe_error, language_name
-from privacycrm_desktop.services.custom_fields import CustomFieldService
+from privacycrm_desktop.services.custom_fields import CustomFieldService, keep_text
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.common.window_size import size_window
@@ -60,14 +64,17 @@ class CustomFieldsDialog(QDialog):
         self.setWindowTitle(_("Custom fields"))
         intro = QLabel(
             _(
-                "Fields of your own for every contact. Each one is personal data: name the "
-                "purposes that need it and its data category; a restricted field is hidden "
-                "from sales, office and read-only staff (change that in Field access per role)."
+                "Fields of your own for every contact or company. Each one is personal data: "
+                "name the purposes that need it, its data category and how long a value is "
+                "kept; a restricted field is hidden from sales, office and read-only staff "
+                "(change that in Field access per role)."
             )
         )
         intro.setWordWrap(True)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels([_("Label"), _("Kind"), _("Options")])
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(
+            [_("Label"), _("Kind"), _("Belongs to"), _("Each value kept"), _("Options")]
+        )
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -106,6 +113,22 @@ class CustomFieldsDialog(QDialog):
         self.choices = QLineEdit()
         self.choices.setPlaceholderText(_("Options, separated by commas"))
         left.addRow(_("Options:"), self.choices)
+        self.target = QComboBox()
+        for target, text in CUSTOM_TARGET_LABELS.items():
+            self.target.addItem(_(text), target.value)
+        left.addRow(_("Belongs to:"), self.target)
+        self.keep_months = QSpinBox()
+        self.keep_months.setRange(0, MAX_KEEP_MONTHS)
+        # 0 months: no rule of its own, the value goes with its contact or company.
+        self.keep_months.setSpecialValueText(_("As long as its contact or company"))
+        self.keep_months.setSuffix(" " + _("months"))
+        self.keep_months.setToolTip(
+            _(
+                "The yearly cleanup erases a value this many months after it was recorded "
+                "(the contact or company stays)."
+            )
+        )
+        left.addRow(_("Keep each value:"), self.keep_months)
         right = QFormLayout()
         self.purposes = QListWidget()
         for code, name in self._fields.purposes(self._actor):
@@ -148,6 +171,8 @@ class CustomFieldsDialog(QDialog):
             cells = (
                 d.label_in(language),
                 _(CUSTOM_KIND_LABELS[d.kind]),
+                _(CUSTOM_TARGET_LABELS[d.on]),
+                keep_text(d.keep_months),
                 ", ".join(d.choices),
             )
             for column, text in enumerate(cells):
@@ -173,6 +198,8 @@ class CustomFieldsDialog(QDialog):
             exported=self.exported.isChecked(),
             choices=tuple(c for c in self.choices.text().split(",") if c.strip()),
             labels=tuple((lang, e.text()) for lang, e in self.translations.items() if e.text()),
+            on=CustomTarget(str(self.target.currentData())),
+            keep_months=self.keep_months.value() or None,
         )
 
     def add_field(self) -> None:

@@ -7,6 +7,7 @@ keeps ids and values, never a session or a database row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from enum import IntEnum
 from typing import Any
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -31,13 +33,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from privacycrm_desktop.domain.access import FieldAccess
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition
 from privacycrm_desktop.domain.errors import DomainError, ValidationFailed
 from privacycrm_desktop.domain.normalize import phone_display
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import _, describe_error, ngettext
+from privacycrm_desktop.i18n import _, current_language, describe_error, ngettext
 from privacycrm_desktop.services.companies import CompanyDetail, CompanyRow
 from privacycrm_desktop.services.company_links import CompanyPerson
-from privacycrm_desktop.services.dto import Actor, ContactRow
+from privacycrm_desktop.services.custom_fields import display_value
+from privacycrm_desktop.services.dto import Actor, ContactRow, CustomValueInfo
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.window_size import size_window
@@ -62,7 +67,8 @@ class CompanyColumn(IntEnum):
 
 
 class CompanyTableModel(RowsModel[CompanyRow]):
-    """The companies found, one row each."""
+    """The companies found, one row each; after the fixed columns, one per custom field of
+    companies the role sees (``set_custom``)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -75,12 +81,41 @@ class CompanyTableModel(RowsModel[CompanyRow]):
             },
             parent,
         )
+        self._fixed = list(self._titles)
+        self._custom: list[CustomFieldDefinition] = []
+        self._cells: dict[int, dict[str, str]] = {}
+
+    def set_custom(
+        self, fields: Sequence[CustomFieldDefinition], cells: dict[int, dict[str, str]]
+    ) -> None:
+        """The custom fields' columns (the owner's labels in the user's language) and the
+        rows' values of them."""
+        language = current_language()
+        self.beginResetModel()
+        self._custom = list(fields)
+        self._cells = cells
+        self._titles = [*self._fixed, *(d.label_in(language) for d in fields)]
+        self.endResetModel()
+
+    @property
+    def custom_fields(self) -> tuple[CustomFieldDefinition, ...]:
+        """The custom fields with a column, in their order."""
+        return tuple(self._custom)
+
+    def custom_column(self, name: str) -> int | None:
+        """The column of the custom field *name* (``cf_<key>``), if shown."""
+        names = [d.name for d in self._custom]
+        return len(self._fixed) + names.index(name) if name in names else None
 
     def cell(self, row: CompanyRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.TextAlignmentRole and column == CompanyColumn.PEOPLE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
+        if column >= len(self._fixed):
+            definition = self._custom[column - len(self._fixed)]
+            stored = self._cells.get(row.id, {}).get(definition.name, "")
+            return display_value(definition.kind.value, stored)
         return {
             CompanyColumn.NAME: row.name,
             CompanyColumn.VAT: row.vat,
@@ -162,17 +197,51 @@ class CompaniesDialog(QDialog):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        #: The custom fields' columns the user chose to see (hidden until chosen, as in
+        #: the contact list): right-click the header.
+        self.chosen_columns: set[str] = set()
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(CompanyColumn.NAME, QHeaderView.ResizeMode.Stretch)
-        for column in (
-            CompanyColumn.VAT,
-            CompanyColumn.CITY,
-            CompanyColumn.PEOPLE,
-            CompanyColumn.TAGS,
-        ):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda point: self.column_menu().exec(header.mapToGlobal(point))
+        )
+        self._fit_columns()
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.doubleClicked.connect(lambda _index: self.edit_company())
+
+    def _fit_columns(self) -> None:
+        """The name takes the room left; the other columns their contents' width; a custom
+        field's column shows only when chosen."""
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(CompanyColumn.NAME, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, self.model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for definition in self.model.custom_fields:
+            place = self.model.custom_column(definition.name)
+            if place is not None:
+                self.view.setColumnHidden(place, definition.name not in self.chosen_columns)
+
+    def column_menu(self) -> QMenu:
+        """A checkable entry per custom field's column; toggling one shows or hides it."""
+        menu = QMenu(self.view)
+        for definition in self.model.custom_fields:
+            column = self.model.custom_column(definition.name)
+            title = self.model.headerData(column or 0, Qt.Orientation.Horizontal)
+            action = menu.addAction(str(title))
+            action.setCheckable(True)
+            action.setChecked(definition.name in self.chosen_columns)
+            action.toggled.connect(
+                lambda shown, name=definition.name: self.choose_column(name, shown)
+            )
+        return menu
+
+    def choose_column(self, name: str, shown: bool) -> None:
+        """Show (or hide) the column of the custom field *name*."""
+        if shown:
+            self.chosen_columns.add(name)
+        else:
+            self.chosen_columns.discard(name)
+        self._fit_columns()
 
     def _make_empty_state(self, writable: bool) -> None:
         """What the list's place shows without a company: why, and the way on."""
@@ -272,13 +341,23 @@ class CompaniesDialog(QDialog):
         try:
             query = self.search.text()
             tag = self.tag_filter.chosen() if self.tag_filter is not None else None
-            total = self._services.companies.count(self._actor, query, tag=tag)
-            rows = self._services.companies.rows(self._actor, query, tag=tag)
+            companies = self._services.companies
+            total = companies.count(self._actor, query, tag=tag)
+            rows = companies.rows(self._actor, query, tag=tag)
+            access = companies.field_access(self._actor)
+            shown = [
+                d
+                for d in companies.custom_fields(self._actor)
+                if access.get(d.name, FieldAccess.HIDDEN) is not FieldAccess.HIDDEN
+            ]
+            cells = companies.custom_cells(self._actor, [r.id for r in rows]) if shown else {}
         except DomainError as error:
             self.model.set_rows(())
             self.count_label.setText(describe_error(error))
             return
+        self.model.set_custom(shown, cells)
         self.model.set_rows(rows)
+        self._fit_columns()
         self._show_empty_state(query, tag is not None)
         self.count_label.setText(
             ngettext("{shown} of {total} company", "{shown} of {total} companies", total).format(
@@ -344,11 +423,14 @@ class CompaniesDialog(QDialog):
 
     def add_company(self) -> int | None:
         """Ask for a new company and save it; its id, or None when cancelled."""
-        editor = CompanyEditorDialog(parent=self)
+        editor = CompanyEditorDialog(parent=self, **self._custom_parts())
         while editor.exec() == QDialog.DialogCode.Accepted:
             try:
                 new_id = self._services.companies.add(
-                    self._actor, editor.company_input(), editor.source_input()
+                    self._actor,
+                    editor.company_input(),
+                    editor.source_input(),
+                    editor.custom_values(),
                 )
             except ValidationFailed as error:
                 editor.show_problems(error.problems, describe_error(error))
@@ -374,7 +456,7 @@ class CompaniesDialog(QDialog):
             vat=detail.vat_display,
             phone=phone_display(detail.values.phone) if detail.values.phone else "",
         )
-        editor = CompanyEditorDialog(shown, parent=self)
+        editor = CompanyEditorDialog(shown, parent=self, **self._custom_parts(detail.custom))
         while editor.exec() == QDialog.DialogCode.Accepted:
             try:
                 saved = self._services.companies.update(
@@ -383,6 +465,7 @@ class CompaniesDialog(QDialog):
                     detail.version,
                     editor.company_input(),
                     editor.source_input(),
+                    editor.custom_values(),
                 )
             except ValidationFailed as error:
                 editor.show_problems(error.problems, describe_error(error))
@@ -393,6 +476,16 @@ class CompaniesDialog(QDialog):
             self.reload(saved.id)
             return True
         return False
+
+    def _custom_parts(self, stored: tuple[CustomValueInfo, ...] = ()) -> dict[str, Any]:
+        """The editor's custom-field section: the fields, the role's access, the values."""
+        companies = self._services.companies
+        return {
+            "custom_fields": companies.custom_fields(self._actor),
+            "access": companies.field_access(self._actor),
+            "stored": stored,
+            "today": self._services.clock.today(),
+        }
 
     # -- people -------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""A company's card in the Companies window: its details (each value's source as its
-tooltip), its tags, and its people with their function and department."""
+"""A company's card in the Companies window: its details and custom fields (each value's
+source as its tooltip), its tags, and its people with their function and department."""
 
 from __future__ import annotations
 
@@ -21,9 +21,11 @@ from privacycrm_desktop.domain.companies import LEGAL_FORM_LABELS, LegalForm
 from privacycrm_desktop.domain.contacts import RELATIONSHIP_LABELS
 from privacycrm_desktop.domain.normalize import phone_display
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import _, country_name
+from privacycrm_desktop.i18n import _, country_name, current_language
 from privacycrm_desktop.services.companies import CompanyDetail
 from privacycrm_desktop.services.company_links import CompanyPerson
+from privacycrm_desktop.services.custom_fields import display_value
+from privacycrm_desktop.services.dto import CustomValueInfo
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import describe_source
@@ -100,6 +102,11 @@ class CompanyCard(QWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.values[name] = value
             form.addRow(_(label), value)
+        #: The company's custom fields the role sees: rows after the fixed ones of *form*
+        #: (its labels line up with theirs), made anew for each company.
+        self.form = form
+        self._fixed_rows = form.rowCount()
+        self.custom_values: dict[str, QLabel] = {}
         self.people_label = QLabel(_("People"))
         bold = self.people_label.font()
         bold.setBold(True)
@@ -124,6 +131,7 @@ class CompanyCard(QWidget):
 
     def show_company(self, detail: CompanyDetail | None) -> None:
         """Show *detail*, or an empty card with a hint."""
+        self._show_custom(detail.custom if detail is not None else ())
         if detail is None:
             self.title.setText(_("Choose a company in the list."))
             for label in self.values.values():
@@ -167,3 +175,21 @@ class CompanyCard(QWidget):
         self.people_label.show()
         self.nobody.setVisible(not detail.people)
         self.people_view.setVisible(bool(detail.people))
+
+    def _show_custom(self, values: tuple[CustomValueInfo, ...]) -> None:
+        """One row per custom value: the owner's label in the user's language, the value
+        as people read it (masked where the role sees it masked), its source as tooltip."""
+        while self.form.rowCount() > self._fixed_rows:
+            self.form.removeRow(self._fixed_rows)
+        self.custom_values = {}
+        language = current_language()
+        for item in values:
+            label = dict(item.labels).get(language) or item.label
+            shown = item.value if item.masked else display_value(item.kind, item.value)
+            value = QLabel(shown or "—")
+            value.setWordWrap(True)
+            value.setTextFormat(Qt.TextFormat.PlainText)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setToolTip(describe_source(item.source) if item.source else "")
+            self.custom_values[item.key] = value
+            self.form.addRow(_("{label}:").format(label=label), value)

@@ -1,12 +1,15 @@
-"""Add or edit one company: its values and the source of what is new or changed.
+"""Add or edit one company: its values, its custom fields (beside them) and the source of
+what is new or changed.
 
-The dialog returns values (``company_input``, ``source_input``); the companies window saves
-them and, when the service refuses a value, shows the problems here (``show_problems``).
+The dialog returns values (``company_input``, ``custom_values``, ``source_input``); the
+companies window saves them and, when the service refuses a value, shows the problems here
+(``show_problems``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QSize
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from privacycrm_desktop.domain.access import FieldAccess
 from privacycrm_desktop.domain.companies import (
     COMPANY_FIELD_LABELS,
     LEGAL_FORM_LABELS,
@@ -31,9 +35,11 @@ from privacycrm_desktop.domain.companies import (
     LegalForm,
 )
 from privacycrm_desktop.domain.contacts import RELATIONSHIP_LABELS, Relationship
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition
 from privacycrm_desktop.domain.errors import FieldProblem
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceInput, SourceKind
 from privacycrm_desktop.i18n import _
+from privacycrm_desktop.services.dto import CustomValueInfo
 from privacycrm_desktop.ui.common.widgets import (
     ErrorLabel,
     show_problems,
@@ -41,6 +47,7 @@ from privacycrm_desktop.ui.common.widgets import (
 )
 from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.contacts.country_field import CountryCombo
+from privacycrm_desktop.ui.contacts.custom_section import CustomFieldSection
 
 #: The one-line text fields, in the form's order (the rest are choices or notes).
 _TEXT_FIELDS = ("name", "vat", "street", "postcode", "city", "email", "phone", "website")
@@ -54,9 +61,20 @@ def _combo(labels: Mapping[Any, str]) -> QComboBox:
 
 
 class CompanyEditorDialog(QDialog):
-    """The form of one company; *company* None for a new one."""
+    """The form of one company; *company* None for a new one. *custom_fields* are the
+    companies' custom fields, shown as far as *access* (the role's) lets see them, with
+    the *stored* values of the company."""
 
-    def __init__(self, company: CompanyInput | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        company: CompanyInput | None = None,
+        parent: QWidget | None = None,
+        *,
+        custom_fields: Sequence[CustomFieldDefinition] = (),
+        access: Mapping[str, FieldAccess] | None = None,
+        stored: Sequence[CustomValueInfo] = (),
+        today: dt.date | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("New company") if company is None else _("Edit company"))
         values = company or CompanyInput()
@@ -64,6 +82,10 @@ class CompanyEditorDialog(QDialog):
         self.errors: dict[str, ErrorLabel] = {}
         self._make_editors(values)
         form = self._make_form()
+        self.custom = CustomFieldSection(
+            custom_fields, access or {}, stored, today or dt.date.today()
+        )
+        self.errors.update(self.custom.errors)
         source_box = self._make_source_box()
         self._lay_out(form, source_box)
 
@@ -163,13 +185,24 @@ class CompanyEditorDialog(QDialog):
         self.buttons = buttons
         # One column, the source under the values: it reads top to bottom and stays
         # within 1024x600 in every language.
+        # The custom fields beside the company's own: the height stays that of the form.
+        values = QHBoxLayout()
+        values.addLayout(form, 3)
+        side = QVBoxLayout()
+        side.addWidget(self.custom)
+        side.addStretch(1)
+        values.addLayout(side, 2)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(values)
         layout.addWidget(source_box)
         layout.addWidget(self.general_error)
         layout.addWidget(buttons)
         hint = self.sizeHint()
         size_window(self, QSize(max(hint.width(), 720), hint.height()))
+
+    def custom_values(self) -> dict[str, str]:
+        """The custom fields' values the user may change: key -> text typed."""
+        return self.custom.values()
 
     def _text(self, name: str) -> str:
         editor = self.editors[name]

@@ -47,6 +47,8 @@ def _outcome_text(outcome: CleanupOutcome, labels: dict[str, str]) -> str:
                     label=_(CLEANUP_ACTION_LABELS[action]), count=format_number(count)
                 )
             )
+    if outcome.values_erased:
+        lines.append(_values_text(outcome.values_erased, outcome.dry_run))
     if not lines:
         lines.append(_("Nothing to do."))
     if outcome.skipped:
@@ -60,6 +62,24 @@ def _outcome_text(outcome: CleanupOutcome, labels: dict[str, str]) -> str:
                 "  " + _("{label}: {count}").format(label=label, count=format_number(count))
             )
     return "\n".join(lines)
+
+
+def _values_text(count: int, dry_run: bool) -> str:
+    """How many custom field values the cleanup erases (or erased): their keep period
+    has passed."""
+    if dry_run:
+        text = ngettext(
+            "{count} custom field value is past its keep period and will be erased.",
+            "{count} custom field values are past their keep period and will be erased.",
+            count,
+        )
+    else:
+        text = ngettext(
+            "{count} custom field value past its keep period was erased.",
+            "{count} custom field values past their keep period were erased.",
+            count,
+        )
+    return text.format(count=format_number(count))
 
 
 class ScanPage(QWizardPage):
@@ -94,10 +114,15 @@ class ScanPage(QWizardPage):
         self.companies_label = QLabel()
         self.companies_label.setObjectName("cleanup_companies")
         self.companies_label.setWordWrap(True)
+        #: Custom field values past their keep period (erased by Apply, the record stays).
+        self.values_label = QLabel()
+        self.values_label.setObjectName("cleanup_values")
+        self.values_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(self.total_label)
         layout.addWidget(self.companies_label)
+        layout.addWidget(self.values_label)
 
     def initializePage(self) -> None:
         services, actor = self._state.services, self._state.actor
@@ -123,6 +148,19 @@ class ScanPage(QWizardPage):
 
         self.companies_label.setText(self._companies_text())
         self.companies_label.setVisible(bool(self.companies_label.text()))
+        expired = services.cleanup.expired_values(actor)
+        self._state.values = len(expired)
+        fields = sorted({e.label for e in expired})
+        self.values_label.setText(
+            _values_text(len(expired), dry_run=True)
+            + " "
+            + _("Fields: {fields}. The contacts and companies stay.").format(
+                fields=", ".join(fields)
+            )
+            if expired
+            else ""
+        )
+        self.values_label.setVisible(bool(expired))
 
     def _companies_text(self) -> str:
         """The companies without people or purpose, by name (at most ten named)."""
@@ -147,7 +185,10 @@ class ScanPage(QWizardPage):
         ).format(count=format_number(len(ids)), names=named)
 
     def nextId(self) -> int:
-        return Page.REVIEW if self._state.total else -1
+        if self._state.total:
+            return Page.REVIEW
+        # Only values past their keep period: straight to what Apply would do.
+        return Page.DRY_RUN if self._state.values else -1
 
 
 class DryRunPage(QWizardPage):

@@ -32,6 +32,8 @@ class CleanupState:
     actor: Actor
     #: How many contacts are past their keep-until date (the scan page counts them).
     total: int = 0
+    #: How many custom field values are past their keep period (the scan counts them).
+    values: int = 0
     #: Why the contacts expired: reason code -> its label (msgid), from the scan.
     labels: dict[str, str] = field(default_factory=dict)
     #: The user's decisions, as the review page leaves them.

@@ -1,0 +1,96 @@
+"""The companies' custom fields (issue 21): which fields a company has, how much of each a
+role sees, and the list's cells of them. A part of ``CompanyService``; the values are read
+and written by ``services.custom_values`` with ``on=CustomTarget.COMPANY``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomTarget
+from privacycrm_desktop.domain.errors import StorageFull, StorageLocked, StorageReadOnly
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services import custom_values
+from privacycrm_desktop.services.access import AccessService
+from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
+from privacycrm_desktop.services.audit_spool import event_values
+from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.dto import Actor, CustomValueInfo
+
+
+class CompanyCustomFields:
+    """The custom-field side of ``CompanyService`` (it sets ``_uow``, ``_clock`` and
+    ``_policy``)."""
+
+    _uow: UnitOfWork
+    _clock: Clock
+    _policy: AccessService
+
+    def _audit_restricted(
+        self, actor: Actor, company_id: int, shown: Sequence[CustomValueInfo]
+    ) -> None:
+        """Record that *actor* was shown the company's restricted custom values (their
+        fields' names), as a contact's restricted fields are; when the database cannot be
+        written now, the event waits for the next write."""
+        restricted = {
+            d.name for d in self._policy.custom_fields(CustomTarget.COMPANY) if d.restricted
+        }
+        names = sorted(v.name for v in shown if v.name in restricted and not v.masked)
+        if not names:
+            return
+        now = self._clock.now()
+        detail = "fields=" + ",".join(names)
+
+        def audit(session: Session, extra: str = "") -> None:
+            record_event(
+                session,
+                actor=actor.username,
+                action="company.read_restricted",
+                entity="company",
+                entity_id=company_id,
+                at=now,
+                detail=detail + extra,
+            )
+
+        try:
+            with self._uow(write=True, wait_ms=AUDIT_WAIT_MS) as uow:
+                audit(uow.session)
+        except (StorageLocked, StorageReadOnly, StorageFull):
+            event = event_values(
+                actor=actor.username,
+                action="company.read_restricted",
+                entity="company",
+                entity_id=company_id,
+                at=now,
+                detail=detail + ";deferred=1",
+            )
+            self._uow.defer(lambda session: audit(session, ";deferred=1"), event)
+
+    def custom_fields(self, actor: Actor) -> tuple[CustomFieldDefinition, ...]:
+        """The owner's custom fields of companies (the editor's section is built from them)."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        return self._policy.custom_fields(CustomTarget.COMPANY)
+
+    def field_access(self, actor: Actor) -> dict[str, FieldAccess]:
+        """How much of each field *actor* may see and change (custom ones included)."""
+        return dict(self._policy.access_for(actor.role))
+
+    def custom_cells(self, actor: Actor, company_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+        """Per company, its values of the custom fields the role sees (the list's columns of
+        them), by catalogue name, masked where the role sees them masked."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        access = self._policy.access_for(actor.role)
+        hidden, masked = FieldAccess.HIDDEN, FieldAccess.MASKED
+        if access.get("organisation", hidden) is hidden:
+            return {}
+        shown = [d for d in self.custom_fields(actor) if access.get(d.name, hidden) is not hidden]
+        with self._uow() as uow:
+            found = custom_values.values_of(
+                uow.session, list(company_ids), shown, on=CustomTarget.COMPANY
+            )
+        return {
+            cid: {n: mask(v) if access[n] is masked else v for n, v in values.items()}
+            for cid, values in found.items()
+        }

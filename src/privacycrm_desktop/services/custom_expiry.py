@@ -1,0 +1,106 @@
+"""The keep rule of custom fields (issue 21): a field may say how long each value is kept
+(``CustomFieldDefinition.keep_months``, counted from the day the value was recorded); the
+yearly cleanup lists the values past that period and erases them - the value, never the
+contact or company - each with an audit entry naming the record and the field, never the
+value. A field without a keep rule keeps its values as long as their record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import Session
+
+from privacycrm_desktop.domain.custom_fields import CustomTarget, value_keep_until
+from privacycrm_desktop.domain.retention import add_months
+from privacycrm_desktop.persistence.custom_field_models import (
+    VALUE_TABLES,
+    field_ids,
+    load_definitions,
+)
+from privacycrm_desktop.services.audit_batch import AuditEntry, record_events
+
+
+@dataclass(frozen=True)
+class ExpiredValue:
+    """A custom value past its keep period (never the value itself)."""
+
+    on: CustomTarget
+    #: The contact's or company's id.
+    record_id: int
+    key: str
+    #: The field's catalogue name (``cf_<key>``).
+    field: str
+    label: str
+    recorded_on: dt.date
+    keep_until: dt.date
+
+
+def expired_values(session: Session, today: dt.date) -> list[ExpiredValue]:
+    """Every custom value whose keep period has passed by *today*, by target, field and
+    record. Only the fields with a keep rule are read, each through its field's index."""
+    ids = field_ids(session)
+    found: list[ExpiredValue] = []
+    for definition in load_definitions(session, None):
+        if definition.keep_months is None or definition.key not in ids:
+            continue
+        model, owner = VALUE_TABLES[definition.on]
+        # A value recorded before this moment may have expired; the exact day is checked
+        # below with the same month arithmetic as every keep-until date.
+        bound = dt.datetime.combine(
+            add_months(today, -definition.keep_months) + dt.timedelta(days=1), dt.time.min
+        )
+        rows = session.execute(
+            select(getattr(model, owner), model.recorded_at)
+            .where(model.field_id == ids[definition.key], model.recorded_at < bound)
+            .order_by(getattr(model, owner))
+        ).tuples()
+        for record_id, recorded_at in rows:
+            until = value_keep_until(definition, recorded_at.date())
+            if until is not None and until < today:
+                found.append(
+                    ExpiredValue(
+                        definition.on,
+                        int(record_id),
+                        definition.key,
+                        definition.name,
+                        definition.label,
+                        recorded_at.date(),
+                        until,
+                    )
+                )
+    return found
+
+
+def erase_expired_values(
+    session: Session, actor: str, today: dt.date, now: dt.datetime
+) -> list[ExpiredValue]:
+    """Erase every value past its keep period (in the caller's transaction), each with an
+    audit entry ("contact 12, field cf_badge"); returns what was erased."""
+    expired = expired_values(session, today)
+    if not expired:
+        return []
+    ids = field_ids(session)
+    for target in CustomTarget:
+        mine = [e for e in expired if e.on is target]
+        model, owner = VALUE_TABLES[target]
+        column = getattr(model, owner)
+        for start in range(0, len(mine), 500):
+            chunk = mine[start : start + 500]
+            session.execute(
+                delete(model).where(
+                    or_(*(and_(column == e.record_id, model.field_id == ids[e.key]) for e in chunk))
+                )
+            )
+    record_events(
+        session,
+        actor=actor,
+        at=now,
+        entries=[
+            AuditEntry("cleanup.value_expired", e.on.value, e.record_id, f"field={e.field}")
+            for e in expired
+        ],
+    )
+    return expired
