@@ -2,7 +2,9 @@
 (``CustomFieldDefinition.keep_months``, counted from the day the value was recorded); the
 yearly cleanup lists the values past that period and erases them - the value, never the
 contact or company - each with an audit entry naming the record and the field, never the
-value. A field without a keep rule keeps its values as long as their record.
+value. A field without a keep rule keeps its values as long as their record. A contact
+under a retention hold (a dispute, an accountant's request) keeps its values until the
+hold ends, as it keeps the contact itself.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.custom_fields import CustomTarget, value_keep_until
@@ -20,6 +22,7 @@ from privacycrm_desktop.persistence.custom_field_models import (
     field_ids,
     load_definitions,
 )
+from privacycrm_desktop.persistence.models import RetentionHold
 from privacycrm_desktop.services.audit_batch import AuditEntry, record_events
 
 
@@ -52,11 +55,15 @@ def expired_values(session: Session, today: dt.date) -> list[ExpiredValue]:
         bound = dt.datetime.combine(
             add_months(today, -definition.keep_months) + dt.timedelta(days=1), dt.time.min
         )
-        rows = session.execute(
-            select(getattr(model, owner), model.recorded_at)
-            .where(model.field_id == ids[definition.key], model.recorded_at < bound)
-            .order_by(getattr(model, owner))
-        ).tuples()
+        query = select(getattr(model, owner), model.recorded_at).where(
+            model.field_id == ids[definition.key], model.recorded_at < bound
+        )
+        if definition.on is CustomTarget.CONTACT:
+            held = exists().where(
+                RetentionHold.contact_id == getattr(model, owner), RetentionHold.until >= today
+            )
+            query = query.where(~held)
+        rows = session.execute(query.order_by(getattr(model, owner))).tuples()
         for record_id, recorded_at in rows:
             until = value_keep_until(definition, recorded_at.date())
             if until is not None and until < today:

@@ -158,3 +158,22 @@ def test_only_the_cleanup_roles_list_them_and_a_rule_is_checked(
             svc.custom_fields.define(
                 owner, CustomFieldDefinition(f"k{months}", "K", CustomKind.TEXT, keep_months=months)
             )
+
+
+def test_a_contact_on_hold_keeps_its_values_until_the_hold_ends(
+    svc: Services, owner: Actor, clock: FixedClock
+) -> None:
+    _define(svc, owner)
+    held = svc.contacts.create(
+        owner, ContactInput(first_name="On", last_name="Hold", extra={"badge": "Qheld"}), CARD
+    )
+    free = svc.contacts.create(
+        owner, ContactInput(first_name="No", last_name="Hold", extra={"badge": "Qfree"}), CARD
+    )
+    clock.advance(dt.timedelta(days=200))
+    svc.retention.add_hold(owner, held, "Dispute about an invoice", dt.date(2027, 3, 1))
+    assert [e.record_id for e in svc.cleanup.expired_values(owner)] == [free]
+    assert svc.cleanup.apply(owner).values_erased == 1
+    assert [v.key for v in svc.contacts.get(owner, held).custom] == ["badge"]
+    clock.advance(dt.timedelta(days=200))  # the hold has ended
+    assert [e.record_id for e in svc.cleanup.expired_values(owner)] == [held]
