@@ -45,6 +45,15 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p.add_argument("--at", type=_moment, help=_("when: YYYY-MM-DD or YYYY-MM-DDTHH:MM"))
     p.add_argument("--attach", type=Path, metavar="FILE", help=_("a file to keep with it"))
     p.add_argument("--eml", type=Path, metavar="FILE", help=_("log an e-mail file (.eml)"))
+    p.add_argument(
+        "--with",
+        dest="people",
+        type=int,
+        action="append",
+        default=[],
+        metavar="CONTACT_ID",
+        help=_("another person who took part (repeatable)"),
+    )
     p.add_argument("--source-kind", choices=[k.value for k in SourceKind])
     p.add_argument("--source", help=_("where what it says came from"))
     p.add_argument(
@@ -110,6 +119,7 @@ def cmd_activity_add(ctx: Context) -> int:
             attachment_name=data.attachment_name,
             source=source,
             special_confirmed=a.confirm_special,
+            people=tuple(a.people),
         )
     else:
         if not a.kind or a.summary is None:
@@ -123,6 +133,7 @@ def cmd_activity_add(ctx: Context) -> int:
             attachment_name=a.attach.name if a.attach is not None else "",
             source=source,
             special_confirmed=a.confirm_special,
+            people=tuple(a.people),
         )
     service = ctx.services.activities
     try:
@@ -148,6 +159,8 @@ def _document(info: ActivityInfo) -> dict[str, Any]:
         "summary": info.summary,
         "recorded_by": info.recorded_by,
         "recorded_at": info.recorded_at.isoformat() + "Z",
+        "linked": info.linked,
+        "people": list(info.people),
     }
     if info.details is not None:
         document["details"] = info.details
@@ -172,7 +185,7 @@ def cmd_activity_list(ctx: Context) -> int:
                 [
                     r.id,
                     local_moment(r.occurred_at).strftime("%Y-%m-%d %H:%M"),
-                    _(ACTIVITY_KIND_LABELS[r.kind]),
+                    _(ACTIVITY_KIND_LABELS[r.kind]) + (" ⇄" if r.linked else ""),
                     r.summary,
                     " ".join((r.details or "").split())[:60] + (" ⎘" if r.attachment_name else ""),
                     r.recorded_by,

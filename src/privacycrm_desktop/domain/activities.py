@@ -83,6 +83,8 @@ class ActivityInput:
     source: SourceInput | None = None
     #: The user confirmed that text suggesting special-category data may be saved.
     special_confirmed: bool = False
+    #: Other people (contact ids) who took part: it shows on their timelines too.
+    people: tuple[int, ...] = ()
 
 
 def checked(data: ActivityInput, now: dt.datetime) -> ActivityInput:
@@ -121,6 +123,7 @@ def checked(data: ActivityInput, now: dt.datetime) -> ActivityInput:
         attachment_name=(name or "attachment") if data.attachment is not None else "",
         source=data.source,
         special_confirmed=data.special_confirmed,
+        people=tuple(dict.fromkeys(data.people)),
     )
 
 

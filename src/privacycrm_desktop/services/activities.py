@@ -16,7 +16,16 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, DateTime, Integer, delete, func, literal, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    delete,
+    func,
+    literal,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
@@ -35,7 +44,7 @@ from privacycrm_desktop.domain.errors import (
     StorageReadOnly,
 )
 from privacycrm_desktop.domain.provenance import SourceKind, validate_source
-from privacycrm_desktop.persistence.activity_models import Activity
+from privacycrm_desktop.persistence.activity_models import Activity, ActivityPerson
 from privacycrm_desktop.persistence.company_models import Company
 from privacycrm_desktop.persistence.models import Contact, Source, User
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
@@ -72,6 +81,11 @@ class ActivityInfo:
     recorded_at: dt.datetime
     source_kind: SourceKind | None
     source: str
+    #: Shown on this timeline because the person took part (the interaction is another
+    #: person's or a company's).
+    linked: bool = False
+    #: The other people who took part (contact ids).
+    people: tuple[int, ...] = ()
 
     @property
     def cursor(self) -> tuple[dt.datetime, int]:
@@ -126,7 +140,7 @@ class ActivityService:
             SpecialCategoryUnconfirmed: the text suggests special-category data and the
                 user did not confirm it.
             PermissionDenied: the role may not log interactions, or not write details.
-            NotFound: no such contact.
+            NotFound: no such contact (or no such linked person).
         """
         return self._add(actor, data, contact_id=contact_id)
 
@@ -180,8 +194,18 @@ class ActivityService:
             )
             session.add(activity)
             session.flush()
-            if contact_id is not None:
-                recompute(session, [contact_id])
+            people = [p for p in clean.people if p != contact_id]
+            if people:
+                found = set(session.scalars(select(Contact.id).where(Contact.id.in_(people))))
+                if found != set(people):
+                    raise NotFound
+                session.add_all(
+                    ActivityPerson(activity_id=activity.id, contact_id=p) for p in people
+                )
+                session.flush()
+            touched = ([contact_id] if contact_id is not None else []) + people
+            if touched:
+                recompute(session, touched)
             owner_key = (
                 f"contact={contact_id}" if contact_id is not None else f"company={company_id}"
             )
@@ -193,7 +217,7 @@ class ActivityService:
                 entity_id=activity.id,
                 at=now,
                 detail=f"{owner_key};kind={clean.kind.value};"
-                f"attachment={int(clean.attachment is not None)}",
+                f"attachment={int(clean.attachment is not None)};people={len(people)}",
             )
             return activity.id
 
@@ -216,9 +240,18 @@ class ActivityService:
             if found is None:
                 raise NotFound
             _id, contact_id, company_id = found
+            linked = list(
+                session.scalars(
+                    select(ActivityPerson.contact_id).where(
+                        ActivityPerson.activity_id == activity_id
+                    )
+                )
+            )
+            session.execute(delete(ActivityPerson).where(ActivityPerson.activity_id == activity_id))
             session.execute(delete(Activity).where(Activity.id == activity_id))
-            if contact_id is not None:
-                recompute(session, [contact_id])
+            touched = ([contact_id] if contact_id is not None else []) + linked
+            if touched:
+                recompute(session, touched)
             owner_key = (
                 f"contact={contact_id}" if contact_id is not None else f"company={company_id}"
             )
@@ -278,7 +311,7 @@ class ActivityService:
             model = Contact if contact_id is not None else Company
             if owner_id is None or session.get(model, owner_id) is None:
                 raise NotFound
-            conditions: list[ColumnElement[bool]] = [owner_column == owner_id]
+            conditions: list[ColumnElement[bool]] = []
             if kinds is not None:
                 conditions.append(Activity.kind.in_(sorted(ActivityKind(k).value for k in kinds)))
             if after is not None:
@@ -287,7 +320,29 @@ class ActivityService:
                 at, last_id = after
                 cursor = tuple_(literal(at, DateTime()), literal(last_id, Integer()))
                 conditions.append(tuple_(Activity.occurred_at, Activity.id) < cursor)
-            rows = self._rows(session, conditions, limit, summary_level, details_level)
+            rows = self._rows(
+                session,
+                [owner_column == owner_id, *conditions],
+                limit,
+                summary_level,
+                details_level,
+            )
+            if contact_id is not None:
+                # The interactions the person took part in: a second range (their links),
+                # merged with their own, newest first (their own row wins a duplicate).
+                linked = self._rows(
+                    session,
+                    [ActivityPerson.contact_id == contact_id, *conditions],
+                    limit,
+                    summary_level,
+                    details_level,
+                    linked=True,
+                )
+                if linked:
+                    seen = {r.id for r in rows}
+                    rows += [r for r in linked if r.id not in seen]
+                    rows.sort(key=lambda r: r.cursor, reverse=True)
+                    del rows[limit:]
         if any(r.details or r.attachment_name for r in rows):
             self._audit_details(actor, contact_id, company_id, len(rows))
         return rows
@@ -336,6 +391,8 @@ class ActivityService:
         limit: int,
         summary_level: FieldAccess,
         details_level: FieldAccess,
+        *,
+        linked: bool = False,
     ) -> list[ActivityInfo]:
         # The hidden columns are never named: the server withholds them from the role.
         sees_details = details_level is not FieldAccess.HIDDEN
@@ -351,14 +408,24 @@ class ActivityService:
         ]
         if sees_details:
             columns += [Activity.details, Activity.attachment_name]
+        query = select(*columns)
+        if linked:
+            query = query.join(ActivityPerson, ActivityPerson.activity_id == Activity.id)
         rows = session.execute(
-            select(*columns)
-            .outerjoin(User, User.id == Activity.recorded_by)
+            query.outerjoin(User, User.id == Activity.recorded_by)
             .outerjoin(Source, Source.id == Activity.source_id)
             .where(*conditions)
             .order_by(Activity.occurred_at.desc(), Activity.id.desc())
             .limit(limit)
         ).all()
+        people: dict[int, list[int]] = {}
+        if rows:
+            for aid, cid in session.execute(
+                select(ActivityPerson.activity_id, ActivityPerson.contact_id)
+                .where(ActivityPerson.activity_id.in_([row[0] for row in rows]))
+                .order_by(ActivityPerson.activity_id, ActivityPerson.contact_id)
+            ).tuples():
+                people.setdefault(aid, []).append(cid)
         masked_summary = summary_level is FieldAccess.MASKED
         masked_details = details_level is FieldAccess.MASKED
         result = []
@@ -379,6 +446,8 @@ class ActivityService:
                     recorded_at=row[4],
                     source_kind=SourceKind(row[6]) if row[6] else None,
                     source=row[7] or "",
+                    linked=linked,
+                    people=tuple(people.get(row[0], ())),
                 )
             )
         return result
@@ -409,16 +478,33 @@ class ActivityService:
             self._audit_details(actor, owner[0], owner[1], 1)
         return rows[0]
 
-    def count(self, actor: Actor, contact_id: int) -> int:
-        """How many interactions a person has (the timeline's heading)."""
+    def count(
+        self, actor: Actor, contact_id: int | None = None, *, company_id: int | None = None
+    ) -> int:
+        """How many interactions a person (those they took part in included) or a company
+        has (the timeline's heading)."""
         require(actor.role, Permission.VIEW_CONTACTS)
         if self.levels(actor)[0] is FieldAccess.HIDDEN:
             raise PermissionDenied
         with self._uow() as uow:
-            return int(
-                uow.session.scalar(select(func.count()).where(Activity.contact_id == contact_id))
-                or 0
+            if contact_id is None:
+                return int(
+                    uow.session.scalar(
+                        select(func.count()).where(Activity.company_id == company_id)
+                    )
+                    or 0
+                )
+            own = uow.session.scalar(select(func.count()).where(Activity.contact_id == contact_id))
+            linked = uow.session.scalar(
+                select(func.count())
+                .select_from(ActivityPerson)
+                .join(Activity, Activity.id == ActivityPerson.activity_id)
+                .where(
+                    ActivityPerson.contact_id == contact_id,
+                    Activity.contact_id.is_distinct_from(contact_id),
+                )
             )
+            return int(own or 0) + int(linked or 0)
 
     def last(self, actor: Actor, contact_id: int) -> LastInteraction | None:
         """A person's newest interaction (its kind and date), if any."""
@@ -459,15 +545,26 @@ class ActivityService:
 
 
 def last_interactions(session: Session, contact_ids: Sequence[int]) -> dict[int, LastInteraction]:
-    """The newest interaction of each of *contact_ids* (one index probe each)."""
+    """The newest interaction of each of *contact_ids* (one index probe each), those they
+    took part in as a linked person included: a meeting they attended is real contact
+    with them, for retention as for the timeline."""
     result: dict[int, LastInteraction] = {}
     for cid in dict.fromkeys(contact_ids):
-        row = session.execute(
-            select(Activity.occurred_at, Activity.kind)
-            .where(Activity.contact_id == cid)
-            .order_by(Activity.occurred_at.desc(), Activity.id.desc())
-            .limit(1)
-        ).first()
-        if row is not None:
-            result[cid] = LastInteraction(row[0], ActivityKind(row[1]))
+        found = []
+        for query in (
+            select(Activity.occurred_at, Activity.id, Activity.kind).where(
+                Activity.contact_id == cid
+            ),
+            select(Activity.occurred_at, Activity.id, Activity.kind)
+            .join(ActivityPerson, ActivityPerson.activity_id == Activity.id)
+            .where(ActivityPerson.contact_id == cid),
+        ):
+            row = session.execute(
+                query.order_by(Activity.occurred_at.desc(), Activity.id.desc()).limit(1)
+            ).first()
+            if row is not None:
+                found.append(tuple(row))
+        if found:
+            at, _id, kind = max(found)
+            result[cid] = LastInteraction(at, ActivityKind(kind))
     return result
