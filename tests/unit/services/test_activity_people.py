@@ -88,9 +88,7 @@ def test_linked_people_see_it_newest_first_and_pages_hold(
     assert [r.linked for r in page] == [False, True]  # m1 is Jan's, m2 Piet's
     assert svc.activities.count(owner, anna) == 5
     with pytest.raises(NotFound):
-        svc.activities.add(
-            owner, jan, ActivityInput(ActivityKind.CALL, "x", people=(anna + 999,))
-        )
+        svc.activities.add(owner, jan, ActivityInput(ActivityKind.CALL, "x", people=(anna + 999,)))
     # Deleting the interaction takes its links.
     svc.activities.delete(owner, made[0])
     assert svc.activities.count(owner, anna) == 4
@@ -124,9 +122,7 @@ def test_a_merge_moves_the_links_and_keeps_one_where_both_took_part(
     twin = _person(svc, owner)
     both = _person(svc, owner, "Anna")
     one = svc.activities.add(owner, both, ActivityInput(ActivityKind.CALL, "a", people=(twin,)))
-    two = svc.activities.add(
-        owner, both, ActivityInput(ActivityKind.CALL, "b", people=(jan, twin))
-    )
+    two = svc.activities.add(owner, both, ActivityInput(ActivityKind.CALL, "b", people=(jan, twin)))
     svc.merges.merge(owner, jan, [twin])
     assert _links(engine) == [(one, jan), (two, jan)]
     assert {r.id for r in svc.activities.timeline(owner, jan)} == {one, two}
@@ -161,8 +157,9 @@ def test_retention_counts_from_an_interaction_the_person_took_part_in(
     def stored(cid: int) -> str:
         with engine.connect() as conn:
             return str(
-                conn.execute(text("SELECT keep_until FROM contact WHERE id = :i"), {"i": cid})
-                .scalar()
+                conn.execute(
+                    text("SELECT keep_until FROM contact WHERE id = :i"), {"i": cid}
+                ).scalar()
             )[:10]
 
     before = stored(piet)
