@@ -15,6 +15,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from privacycrm_desktop.cli import activity_files
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
 from privacycrm_desktop.cli.options import Parents, Subparsers, non_negative
@@ -73,6 +74,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p = sub.add_parser("delete", parents=parents, help=_("delete an interaction"))
     p.add_argument("id", type=int, help=_("the interaction's id"))
     p.set_defaults(run=cmd_activity_delete)
+    activity_files.register(sub, parents)
 
 
 def _moment(text: str) -> dt.datetime:
