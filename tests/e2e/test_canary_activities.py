@@ -266,3 +266,44 @@ def test_erasing_a_linked_person_leaves_no_byte_of_them_and_keeps_the_other_inte
     assert kept[made].people == ()
     with pytest.raises(NotFound):
         svc.activities.timeline(owner, linked)
+
+
+@pytest.mark.parametrize("overridden", [False, True], ids=["defaults", "overrides"])
+def test_the_csv_export_of_interactions_follows_the_matrix_for_every_role(
+    capsys: pytest.CaptureFixture[str],
+    world: tuple[Services, Path, dict[Role, Actor], int],
+    tmp_path: Path,
+    overridden: bool,
+) -> None:
+    svc, db, actors, _person = world
+    owner = actors[Role.OWNER]
+    if overridden:
+        for (role, field), level in OVERRIDES.items():
+            svc.access.set_field_access(owner, role, field, level)
+    written = 0
+    for role, actor in actors.items():
+        access = svc.contacts.field_access(actor)
+        summary, details = access["activities"], access["activity_details"]
+        for profile in ("privacycrm", "teamleader", "odoo"):
+            out = tmp_path / f"{role.value}-{profile}.csv"
+            code, _out = _cli(
+                capsys, db, role.value, "activity", "export", str(out),
+                "--format-profile", profile,
+            )  # fmt: skip
+            allowed = has_permission(role, Permission.EXPORT) and summary is not FieldAccess.HIDDEN
+            assert (code == 0) == allowed, (role, profile, code)
+            if not allowed:
+                assert not out.exists()
+                continue
+            content = out.read_text(encoding="utf-8-sig")
+            _check(content, "summary", summary, f"{role} {profile} export")
+            _check(content, "details", details, f"{role} {profile} export")
+            if profile == "privacycrm":  # the only one with the attached file's name
+                _check(content, "file name", details, f"{role} {profile} export")
+            written += 1
+    assert written >= 3
+    events = svc.audit.list_events(owner, limit=1000)
+    assert any(e.action == "activity.export" for e in events)
+    trail = json.dumps(jsonable(events), ensure_ascii=False)
+    for _field, _stored, token in CANARIES.values():
+        assert token not in trail
