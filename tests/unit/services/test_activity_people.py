@@ -176,3 +176,8 @@ def test_retention_counts_from_an_interaction_the_person_took_part_in(
     assert stored(piet) == stored(jan)
     svc.activities.delete(owner, made)
     assert stored(piet) == before
+    # Erasing the interaction's owner takes it from the linked person's clock too.
+    svc.activities.add(owner, jan, ActivityInput(ActivityKind.MEETING, "Again", people=(piet,)))
+    assert stored(piet) > before
+    svc.erasure.erase(owner, jan, ErasureReason.ERASURE_REQUEST)
+    assert stored(piet) == before
