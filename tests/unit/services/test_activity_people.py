@@ -123,9 +123,13 @@ def test_a_merge_moves_the_links_and_keeps_one_where_both_took_part(
     both = _person(svc, owner, "Anna")
     one = svc.activities.add(owner, both, ActivityInput(ActivityKind.CALL, "a", people=(twin,)))
     two = svc.activities.add(owner, both, ActivityInput(ActivityKind.CALL, "b", people=(jan, twin)))
-    svc.merges.merge(owner, jan, [twin])
+    before = _links(engine)
+    merged = svc.merges.merge(owner, jan, [twin])
     assert _links(engine) == [(one, jan), (two, jan)]
     assert {r.id for r in svc.activities.timeline(owner, jan)} == {one, two}
+    # The undo puts every link back where it was.
+    svc.merges.undo(owner, merged.merge_id)
+    assert _links(engine) == before
 
 
 def test_the_access_report_of_a_linked_person_lists_it(svc: Services, owner: Actor) -> None:
