@@ -261,6 +261,12 @@ class ActivityTransferService:
         result = ActivityImport(profile, rows=len(records), dry_run=dry_run)
         result.columns = {headers[i]: f.value for i, f in sorted(columns.items())}
         by_field = {f: i for i, f in columns.items()}
+        if self._access.access_for(actor.role).get("emails", FieldAccess.HIDDEN) is (
+            FieldAccess.HIDDEN
+        ):
+            # A role that may not see e-mail addresses does not match by them either (the
+            # server withholds the column from it): such rows need a contact id.
+            by_field.pop(ActivityField.EMAIL, None)
         order = date_order(
             r[by_field[ActivityField.OCCURRED_AT]]
             for r in records

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -185,3 +186,28 @@ def test_retention_counts_from_an_interaction_the_person_took_part_in(
     assert stored(piet) > before
     svc.erasure.erase(owner, jan, ErasureReason.ERASURE_REQUEST)
     assert stored(piet) == before
+
+
+def test_an_import_by_a_role_without_email_addresses_matches_by_id_only(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    from privacycrm_desktop.domain.access import FieldAccess, Role
+
+    data = ContactInput(first_name="Jan", last_name="Peeters", emails=("jan@example.be",))
+    jan = svc.contacts.create(owner, data, CARD)
+    svc.access.set_field_access(owner, Role.SALES, "emails", FieldAccess.HIDDEN)
+    svc.auth.add_user(owner, "sam", "sam has a good password", Role.SALES)
+    sales = svc.auth.login("sam", "sam has a good password")
+    file = tmp_path / "rows.csv"
+    file.write_text(
+        "Date,Type,Subject,Email,contact_id\n"
+        "2026-01-05,Call,By address,jan@example.be,\n"
+        f"2026-01-06,Call,By id,,{jan}\n",
+        encoding="utf-8",
+    )
+    done = svc.activity_transfer.import_file(sales, file)
+    assert [(r.row, r.reason) for r in done.refused] == [(2, "no_person")]
+    assert [r.summary for r in svc.activities.timeline(owner, jan)] == ["By id"]
+    # The owner, who sees addresses, matches by them.
+    again = svc.activity_transfer.import_file(owner, file)
+    assert again.refused == []
