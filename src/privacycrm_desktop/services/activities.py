@@ -15,16 +15,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    DateTime,
-    Integer,
     delete,
     func,
-    literal,
     select,
-    tuple_,
 )
 from sqlalchemy.orm import Session
 
@@ -45,8 +41,9 @@ from privacycrm_desktop.domain.errors import (
 )
 from privacycrm_desktop.domain.provenance import SourceKind, validate_source
 from privacycrm_desktop.persistence.activity_models import Activity, ActivityPerson
+from privacycrm_desktop.persistence.activity_queries import TimelineShape, timeline_statement
 from privacycrm_desktop.persistence.company_models import Company
-from privacycrm_desktop.persistence.models import Contact, Source, User
+from privacycrm_desktop.persistence.models import Contact, Source
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
@@ -306,43 +303,25 @@ class ActivityService:
             details_level = FieldAccess.HIDDEN
         with self._uow() as uow:
             session = uow.session
-            owner_column = Activity.contact_id if contact_id is not None else Activity.company_id
             owner_id = contact_id if contact_id is not None else company_id
             model = Contact if contact_id is not None else Company
-            if owner_id is None or session.get(model, owner_id) is None:
+            if owner_id is None or (
+                session.connection().execute(select(model.id).where(model.id == owner_id)).first()
+                is None
+            ):
                 raise NotFound
-            conditions: list[ColumnElement[bool]] = []
-            if kinds is not None:
-                conditions.append(Activity.kind.in_(sorted(ActivityKind(k).value for k in kinds)))
-            if after is not None:
-                # A row value: one range of the index on SQLite and PostgreSQL alike (an OR
-                # of two comparisons made SQLite walk the page's predecessors).
-                at, last_id = after
-                cursor = tuple_(literal(at, DateTime()), literal(last_id, Integer()))
-                conditions.append(tuple_(Activity.occurred_at, Activity.id) < cursor)
-            rows = self._rows(
-                session,
-                [owner_column == owner_id, *conditions],
-                limit,
-                summary_level,
-                details_level,
+            shape = TimelineShape(
+                "contact" if contact_id is not None else "company",
+                details_level is not FieldAccess.HIDDEN,
+                kinds is not None,
+                after is not None,
             )
-            if contact_id is not None:
-                # The interactions the person took part in: a second range (their links),
-                # merged with their own, newest first (their own row wins a duplicate).
-                linked = self._rows(
-                    session,
-                    [ActivityPerson.contact_id == contact_id, *conditions],
-                    limit,
-                    summary_level,
-                    details_level,
-                    linked=True,
-                )
-                if linked:
-                    seen = {r.id for r in rows}
-                    rows += [r for r in linked if r.id not in seen]
-                    rows.sort(key=lambda r: r.cursor, reverse=True)
-                    del rows[limit:]
+            params: dict[str, object] = {"owner": owner_id, "limit": limit}
+            if kinds is not None:
+                params["kinds"] = sorted(ActivityKind(k).value for k in kinds)
+            if after is not None:
+                params["at"], params["last"] = after
+            rows = self._rows(session, shape, params, limit, summary_level, details_level)
         if any(r.details or r.attachment_name for r in rows):
             self._audit_details(actor, contact_id, company_id, len(rows))
         return rows
@@ -387,42 +366,27 @@ class ActivityService:
     def _rows(
         self,
         session: Session,
-        conditions: Sequence[ColumnElement[bool]],
+        shape: TimelineShape,
+        params: dict[str, object],
         limit: int,
         summary_level: FieldAccess,
         details_level: FieldAccess,
-        *,
-        linked: bool = False,
     ) -> list[ActivityInfo]:
-        # The hidden columns are never named: the server withholds them from the role.
-        sees_details = details_level is not FieldAccess.HIDDEN
-        columns = [
-            Activity.id,
-            Activity.kind,
-            Activity.occurred_at,
-            Activity.summary,
-            Activity.recorded_at,
-            User.username,
-            Source.kind,
-            Source.description,
-        ]
-        if sees_details:
-            columns += [Activity.details, Activity.attachment_name]
-        query = select(*columns)
-        if linked:
-            query = query.join(ActivityPerson, ActivityPerson.activity_id == Activity.id)
-        rows = session.execute(
-            query.outerjoin(User, User.id == Activity.recorded_by)
-            .outerjoin(Source, Source.id == Activity.source_id)
-            .where(*conditions)
-            .order_by(Activity.occurred_at.desc(), Activity.id.desc())
-            .limit(limit)
-        ).all()
+        """Up to *limit* interactions newest first, by the statement of *shape* (made once)
+        with *params*; an interaction the person both owns and took part in shows once."""
+        conn = session.connection()
+        found: dict[int, Any] = {}
+        for row in conn.execute(timeline_statement(shape), params).all():
+            if row[0] not in found or not row[-1]:  # the person's own row wins
+                found[row[0]] = row
+        rows = sorted(found.values(), key=lambda r: (r[2], r[0]), reverse=True)[:limit]
+        sees_details = shape.details
         people: dict[int, list[int]] = {}
-        if rows:
-            for aid, cid in session.execute(
+        with_people = [row[0] for row in rows if row[-2]]
+        if with_people:
+            for aid, cid in conn.execute(
                 select(ActivityPerson.activity_id, ActivityPerson.contact_id)
-                .where(ActivityPerson.activity_id.in_([row[0] for row in rows]))
+                .where(ActivityPerson.activity_id.in_(with_people))
                 .order_by(ActivityPerson.activity_id, ActivityPerson.contact_id)
             ).tuples():
                 people.setdefault(aid, []).append(cid)
@@ -446,7 +410,7 @@ class ActivityService:
                     recorded_at=row[4],
                     source_kind=SourceKind(row[6]) if row[6] else None,
                     source=row[7] or "",
-                    linked=linked,
+                    linked=bool(row[-1]),
                     people=tuple(people.get(row[0], ())),
                 )
             )
@@ -471,9 +435,9 @@ class ActivityService:
             ).first()
             if owner is None:
                 raise NotFound
-            rows = self._rows(
-                session, [Activity.id == activity_id], 1, summary_level, details_level
-            )
+            shape = TimelineShape("one", details_level is not FieldAccess.HIDDEN, False, False)
+            params: dict[str, object] = {"owner": activity_id, "limit": 1}
+            rows = self._rows(session, shape, params, 1, summary_level, details_level)
         if rows[0].details or rows[0].attachment_name:
             self._audit_details(actor, owner[0], owner[1], 1)
         return rows[0]
