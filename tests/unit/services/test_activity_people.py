@@ -211,3 +211,35 @@ def test_an_import_by_a_role_without_email_addresses_matches_by_id_only(
     # The owner, who sees addresses, matches by them.
     again = svc.activity_transfer.import_file(owner, file)
     assert again.refused == []
+
+
+@pytest.mark.sqlite_only
+def test_the_persons_own_range_stays_one_index_range_beside_the_linked_one(
+    svc: Services, owner: Actor, engine: Engine
+) -> None:
+    from privacycrm_desktop.persistence.activity_queries import TimelineShape, timeline_statement
+
+    jan = _person(svc, owner)
+    for i in range(3):
+        svc.activities.add(owner, jan, ActivityInput(ActivityKind.CALL, f"c{i}"))
+    page = svc.activities.timeline(owner, jan, limit=2)
+    statement = timeline_statement(TimelineShape("contact", False, False, True))
+    with engine.connect() as conn:
+        compiled = statement.compile(conn)
+        params = {"owner": jan, "limit": 50, "at": page[-1].occurred_at, "last": page[-1].id}
+        plan = [
+            str(row[3])
+            for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + str(compiled),
+                tuple(
+                    compiled.construct_params(params)[k]
+                    if not isinstance(compiled.construct_params(params)[k], dt.datetime)
+                    else str(compiled.construct_params(params)[k])
+                    for k in compiled.positiontup or ()
+                ),
+            )
+        ]
+    own = plan[: plan.index("UNION ALL")]
+    assert any("ix_activity_contact_time (contact_id=? AND occurred_at<?)" in p for p in own), plan
+    assert not any("TEMP B-TREE" in p for p in own), plan  # the index's order, backwards
+    assert any("ix_activity_person_contact (contact_id=?)" in p for p in plan), plan
