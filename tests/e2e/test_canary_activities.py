@@ -208,3 +208,102 @@ def test_erasure_leaves_no_byte_of_interactions(
         assert at < 0, (token, raw[max(0, at - 100) : at + 60])
     with pytest.raises(NotFound):
         svc.activities.timeline(owner, person)
+
+
+def test_a_linked_person_sees_the_interaction_as_the_matrix_allows(
+    capsys: pytest.CaptureFixture[str], world: tuple[Services, Path, dict[Role, Actor], int]
+) -> None:
+    svc, db, actors, person = world
+    owner = actors[Role.OWNER]
+    for (role, field), level in OVERRIDES.items():
+        svc.access.set_field_access(owner, role, field, level)
+    other = svc.contacts.create(owner, ContactInput(first_name="Piet", last_name="Smet"), CARD)
+    svc.activities.add(
+        owner,
+        other,
+        ActivityInput(ActivityKind.MEETING, SUMMARY, details=DETAILS, people=(person,)),
+    )
+    for role, actor in actors.items():
+        access = svc.contacts.field_access(actor)
+        summary, details = access["activities"], access["activity_details"]
+        if summary is FieldAccess.HIDDEN:
+            assert _cli(capsys, db, role.value, "activity", "list", str(other))[0] == 1
+            continue
+        code, listed = _cli(
+            capsys, db, role.value, "activity", "list", str(other), "--format", "json"
+        )
+        assert code == 0
+        _check(listed, "summary", summary, f"{role} linked list")
+        _check(listed, "details", details, f"{role} linked list")
+        assert json.loads(listed)["activities"][0]["linked"] is False
+        code, listed = _cli(
+            capsys, db, role.value, "activity", "list", str(person), "--format", "json"
+        )
+        assert any(a["linked"] for a in json.loads(listed)["activities"]), role
+
+
+@pytest.mark.sqlite_only
+def test_erasing_a_linked_person_leaves_no_byte_of_them_and_keeps_the_other_interaction(
+    world: tuple[Services, Path, dict[Role, Actor], int], tmp_path: Path
+) -> None:
+    svc, db, actors, person = world
+    owner = actors[Role.OWNER]
+    linked = svc.contacts.create(
+        owner, ContactInput(first_name="Qlinkedcanary", last_name="Qlinkedsurname"), CARD
+    )
+    made = svc.activities.add(
+        owner, person, ActivityInput(ActivityKind.MEETING, "Met the two", people=(linked,))
+    )
+    tokens = [b"Qlinkedcanary", b"Qlinkedsurname"]
+    before = _bytes_everywhere(db, tmp_path / "data")
+    assert all(token in before for token in tokens)
+    svc.erasure.erase(owner, linked, ErasureReason.ERASURE_REQUEST)
+    raw = _bytes_everywhere(db, tmp_path / "data")
+    for token in tokens:
+        at = raw.find(token)
+        assert at < 0, (token, raw[max(0, at - 100) : at + 60])
+    kept = {a.id: a for a in svc.activities.timeline(owner, person)}
+    assert kept[made].people == ()
+    with pytest.raises(NotFound):
+        svc.activities.timeline(owner, linked)
+
+
+@pytest.mark.parametrize("overridden", [False, True], ids=["defaults", "overrides"])
+def test_the_csv_export_of_interactions_follows_the_matrix_for_every_role(
+    capsys: pytest.CaptureFixture[str],
+    world: tuple[Services, Path, dict[Role, Actor], int],
+    tmp_path: Path,
+    overridden: bool,
+) -> None:
+    svc, db, actors, _person = world
+    owner = actors[Role.OWNER]
+    if overridden:
+        for (role, field), level in OVERRIDES.items():
+            svc.access.set_field_access(owner, role, field, level)
+    written = 0
+    for role, actor in actors.items():
+        access = svc.contacts.field_access(actor)
+        summary, details = access["activities"], access["activity_details"]
+        for profile in ("privacycrm", "teamleader", "odoo"):
+            out = tmp_path / f"{role.value}-{profile}.csv"
+            code, _out = _cli(
+                capsys, db, role.value, "activity", "export", str(out),
+                "--format-profile", profile,
+            )  # fmt: skip
+            allowed = has_permission(role, Permission.EXPORT) and summary is not FieldAccess.HIDDEN
+            assert (code == 0) == allowed, (role, profile, code)
+            if not allowed:
+                assert not out.exists()
+                continue
+            content = out.read_text(encoding="utf-8-sig")
+            _check(content, "summary", summary, f"{role} {profile} export")
+            _check(content, "details", details, f"{role} {profile} export")
+            if profile == "privacycrm":  # the only one with the attached file's name
+                _check(content, "file name", details, f"{role} {profile} export")
+            written += 1
+    assert written >= 3
+    events = svc.audit.list_events(owner, limit=1000)
+    assert any(e.action == "activity.export" for e in events)
+    trail = json.dumps(jsonable(events), ensure_ascii=False)
+    for _field, _stored, token in CANARIES.values():
+        assert token not in trail

@@ -111,6 +111,8 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     "contact_redirect": {"SELECT": ALL, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
     "activity": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     "task": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
+    # Linked people of an interaction (ids only): a merge moves them (UPDATE).
+    "activity_person": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": OP, "DELETE": ACTIVE},
     "contact_count": {"SELECT": ALL},
     "keep_until_count": {"SELECT": ALL},
     "consent_event": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": OP, "DELETE": OPS},

@@ -380,6 +380,7 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
             lambda data: o.services.activities.add(o.owner, o.zoe, data),
             ActivityKind.MEETING,
             o.services.activities.now(),
+            find_people=lambda query: o.services.contacts.page(o.owner, query=query),
         ),
         "MainWindow": main_window,
         "NewRequestDialog": new_request,

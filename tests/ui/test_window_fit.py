@@ -193,6 +193,8 @@ def _log_activity(desk: Desk) -> QWidget:
         lambda data: desk.services.activities.add(desk.owner, desk.contact_id, data),
         ActivityKind.CALL,
         desk.services.activities.now(),
+        # The "With:" row of the people who took part: the tallest form.
+        find_people=lambda query: desk.services.contacts.page(desk.owner, query=query),
     )
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from privacycrm_desktop.cli import activity_files
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
 from privacycrm_desktop.cli.options import Parents, Subparsers, non_negative
@@ -45,6 +46,15 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p.add_argument("--at", type=_moment, help=_("when: YYYY-MM-DD or YYYY-MM-DDTHH:MM"))
     p.add_argument("--attach", type=Path, metavar="FILE", help=_("a file to keep with it"))
     p.add_argument("--eml", type=Path, metavar="FILE", help=_("log an e-mail file (.eml)"))
+    p.add_argument(
+        "--with",
+        dest="people",
+        type=int,
+        action="append",
+        default=[],
+        metavar="CONTACT_ID",
+        help=_("another person who took part (repeatable)"),
+    )
     p.add_argument("--source-kind", choices=[k.value for k in SourceKind])
     p.add_argument("--source", help=_("where what it says came from"))
     p.add_argument(
@@ -64,6 +74,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p = sub.add_parser("delete", parents=parents, help=_("delete an interaction"))
     p.add_argument("id", type=int, help=_("the interaction's id"))
     p.set_defaults(run=cmd_activity_delete)
+    activity_files.register(sub, parents)
 
 
 def _moment(text: str) -> dt.datetime:
@@ -110,6 +121,7 @@ def cmd_activity_add(ctx: Context) -> int:
             attachment_name=data.attachment_name,
             source=source,
             special_confirmed=a.confirm_special,
+            people=tuple(a.people),
         )
     else:
         if not a.kind or a.summary is None:
@@ -123,6 +135,7 @@ def cmd_activity_add(ctx: Context) -> int:
             attachment_name=a.attach.name if a.attach is not None else "",
             source=source,
             special_confirmed=a.confirm_special,
+            people=tuple(a.people),
         )
     service = ctx.services.activities
     try:
@@ -148,6 +161,8 @@ def _document(info: ActivityInfo) -> dict[str, Any]:
         "summary": info.summary,
         "recorded_by": info.recorded_by,
         "recorded_at": info.recorded_at.isoformat() + "Z",
+        "linked": info.linked,
+        "people": list(info.people),
     }
     if info.details is not None:
         document["details"] = info.details
@@ -172,7 +187,7 @@ def cmd_activity_list(ctx: Context) -> int:
                 [
                     r.id,
                     local_moment(r.occurred_at).strftime("%Y-%m-%d %H:%M"),
-                    _(ACTIVITY_KIND_LABELS[r.kind]),
+                    _(ACTIVITY_KIND_LABELS[r.kind]) + (" ⇄" if r.linked else ""),
                     r.summary,
                     " ".join((r.details or "").split())[:60] + (" ⎘" if r.attachment_name else ""),
                     r.recorded_by,

@@ -12,6 +12,7 @@ import datetime as dt
 import email
 import email.policy
 import email.utils
+import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from enum import StrEnum
@@ -28,6 +29,8 @@ MAX_ATTACHMENT_NAME = 300
 #: Catalogue fields: kind, date and summary; details and the attached file.
 ACTIVITIES_FIELD = "activities"
 DETAILS_FIELD = "activity_details"
+#: An HTML tag: a note written as HTML (Odoo's "Note").
+re_tag = re.compile(r"</?[a-zA-Z][^>]*>")
 #: How far ahead of the clock an interaction may be dated (a clock a little fast).
 FUTURE_SLACK = dt.timedelta(minutes=5)
 
@@ -83,6 +86,8 @@ class ActivityInput:
     source: SourceInput | None = None
     #: The user confirmed that text suggesting special-category data may be saved.
     special_confirmed: bool = False
+    #: Other people (contact ids) who took part: it shows on their timelines too.
+    people: tuple[int, ...] = ()
 
 
 def checked(data: ActivityInput, now: dt.datetime) -> ActivityInput:
@@ -121,6 +126,7 @@ def checked(data: ActivityInput, now: dt.datetime) -> ActivityInput:
         attachment_name=(name or "attachment") if data.attachment is not None else "",
         source=data.source,
         special_confirmed=data.special_confirmed,
+        people=tuple(dict.fromkeys(data.people)),
     )
 
 
@@ -192,6 +198,13 @@ def _header(message: EmailMessage, name: str) -> str:
         raw = [value for key, value in message.raw_items() if key.lower() == name]
         decoded = str(raw[0]) if raw else decoded
     return " ".join(decoded.split())
+
+
+def html_text(text: str) -> str:
+    """*text* without its HTML tags when it is HTML (Odoo's notes), else as it is."""
+    if re_tag.search(text) is None:
+        return text
+    return _strip_tags(text.replace("<br>", "\n").replace("</p>", "</p>\n"))
 
 
 def _strip_tags(html: str) -> str:

@@ -21,6 +21,8 @@ class AuditAction(StrEnum):
     ACTIVITY_ADD = "activity.add"
     ACTIVITY_ATTACHMENT_OPEN = "activity.attachment_open"
     ACTIVITY_DELETE = "activity.delete"
+    ACTIVITY_EXPORT = "activity.export"
+    ACTIVITY_IMPORT = "activity.import"
     ACTIVITY_READ_DETAILS = "activity.read_details"
     AUDIT_EXPORT = "audit.export"
     AUDIT_OUTSIDE_WRITES_REVIEWED = "audit.outside_writes_reviewed"
@@ -124,6 +126,8 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.ACTIVITY_ADD: N_("Interaction logged"),
     AuditAction.ACTIVITY_ATTACHMENT_OPEN: N_("Interaction's attached file opened"),
     AuditAction.ACTIVITY_DELETE: N_("Interaction deleted"),
+    AuditAction.ACTIVITY_EXPORT: N_("Interactions exported to a file"),
+    AuditAction.ACTIVITY_IMPORT: N_("Interactions imported from a file"),
     AuditAction.ACTIVITY_READ_DETAILS: N_("Interaction details read"),
     AuditAction.CONSENT_EVIDENCE_OPEN: N_("Consent evidence opened"),
     AuditAction.CONSENT_RECORD: N_("Consent recorded"),
@@ -301,6 +305,11 @@ DETAIL_LABELS: dict[str, str] = {
     "until": N_("until"),
     "variant": N_("variant"),
     "what": N_("what"),
+    "people": N_("people who took part"),
+    "profile": N_("file made for"),
+    "refused": N_("refused"),
+    "dry_run": N_("trial run"),
+    "details": N_("details"),
 }
 
 

@@ -39,3 +39,19 @@ class Activity(Base):
     source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"), index=True)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ActivityPerson(Base):
+    """Another person who took part in an interaction (migration 0020): the interaction
+    shows on their timeline too, marked as linked. The row goes with the interaction and
+    with the person (ON DELETE CASCADE): erasing a linked person takes the link, never the
+    interaction of the other."""
+
+    __tablename__ = "activity_person"
+    __table_args__ = (Index("ix_activity_person_contact", "contact_id", "activity_id"),)
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -46,6 +46,9 @@ def activity_data(
     for info in service.timeline(actor, contact_id, limit=_ALL):
         day = local_date(info.occurred_at)
         parts = [format_long_date(day, language), info.summary]
+        if info.linked:
+            # An interaction the person took part in (another's or a company's).
+            parts.insert(1, tr_in(language, "took part"))
         if info.details:
             parts.append(info.details.replace("\n", " / "))
         if info.attachment_name:
@@ -66,6 +69,7 @@ def activity_data(
             "kind": info.kind.value,
             "occurred_at": local_moment(info.occurred_at).isoformat(),
             "value": info.summary,
+            "linked": info.linked,
             "held_since": day.isoformat(),
             "source": None
             if info.source_kind is None

@@ -15,8 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, Integer, delete, func, literal, select, tuple_
+from sqlalchemy import (
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
@@ -35,9 +40,10 @@ from privacycrm_desktop.domain.errors import (
     StorageReadOnly,
 )
 from privacycrm_desktop.domain.provenance import SourceKind, validate_source
-from privacycrm_desktop.persistence.activity_models import Activity
+from privacycrm_desktop.persistence.activity_models import Activity, ActivityPerson
+from privacycrm_desktop.persistence.activity_queries import TimelineShape, timeline_statement
 from privacycrm_desktop.persistence.company_models import Company
-from privacycrm_desktop.persistence.models import Contact, Source, User
+from privacycrm_desktop.persistence.models import Contact, Source
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
@@ -72,6 +78,11 @@ class ActivityInfo:
     recorded_at: dt.datetime
     source_kind: SourceKind | None
     source: str
+    #: Shown on this timeline because the person took part (the interaction is another
+    #: person's or a company's).
+    linked: bool = False
+    #: The other people who took part (contact ids).
+    people: tuple[int, ...] = ()
 
     @property
     def cursor(self) -> tuple[dt.datetime, int]:
@@ -126,7 +137,7 @@ class ActivityService:
             SpecialCategoryUnconfirmed: the text suggests special-category data and the
                 user did not confirm it.
             PermissionDenied: the role may not log interactions, or not write details.
-            NotFound: no such contact.
+            NotFound: no such contact (or no such linked person).
         """
         return self._add(actor, data, contact_id=contact_id)
 
@@ -180,8 +191,18 @@ class ActivityService:
             )
             session.add(activity)
             session.flush()
-            if contact_id is not None:
-                recompute(session, [contact_id])
+            people = [p for p in clean.people if p != contact_id]
+            if people:
+                found = set(session.scalars(select(Contact.id).where(Contact.id.in_(people))))
+                if found != set(people):
+                    raise NotFound
+                session.add_all(
+                    ActivityPerson(activity_id=activity.id, contact_id=p) for p in people
+                )
+                session.flush()
+            touched = ([contact_id] if contact_id is not None else []) + people
+            if touched:
+                recompute(session, touched)
             owner_key = (
                 f"contact={contact_id}" if contact_id is not None else f"company={company_id}"
             )
@@ -193,7 +214,7 @@ class ActivityService:
                 entity_id=activity.id,
                 at=now,
                 detail=f"{owner_key};kind={clean.kind.value};"
-                f"attachment={int(clean.attachment is not None)}",
+                f"attachment={int(clean.attachment is not None)};people={len(people)}",
             )
             return activity.id
 
@@ -216,9 +237,18 @@ class ActivityService:
             if found is None:
                 raise NotFound
             _id, contact_id, company_id = found
+            linked = list(
+                session.scalars(
+                    select(ActivityPerson.contact_id).where(
+                        ActivityPerson.activity_id == activity_id
+                    )
+                )
+            )
+            session.execute(delete(ActivityPerson).where(ActivityPerson.activity_id == activity_id))
             session.execute(delete(Activity).where(Activity.id == activity_id))
-            if contact_id is not None:
-                recompute(session, [contact_id])
+            touched = ([contact_id] if contact_id is not None else []) + linked
+            if touched:
+                recompute(session, touched)
             owner_key = (
                 f"contact={contact_id}" if contact_id is not None else f"company={company_id}"
             )
@@ -273,21 +303,25 @@ class ActivityService:
             details_level = FieldAccess.HIDDEN
         with self._uow() as uow:
             session = uow.session
-            owner_column = Activity.contact_id if contact_id is not None else Activity.company_id
             owner_id = contact_id if contact_id is not None else company_id
             model = Contact if contact_id is not None else Company
-            if owner_id is None or session.get(model, owner_id) is None:
+            if owner_id is None or (
+                session.connection().execute(select(model.id).where(model.id == owner_id)).first()
+                is None
+            ):
                 raise NotFound
-            conditions: list[ColumnElement[bool]] = [owner_column == owner_id]
+            shape = TimelineShape(
+                "contact" if contact_id is not None else "company",
+                details_level is not FieldAccess.HIDDEN,
+                kinds is not None,
+                after is not None,
+            )
+            params: dict[str, object] = {"owner": owner_id, "limit": limit}
             if kinds is not None:
-                conditions.append(Activity.kind.in_(sorted(ActivityKind(k).value for k in kinds)))
+                params["kinds"] = sorted(ActivityKind(k).value for k in kinds)
             if after is not None:
-                # A row value: one range of the index on SQLite and PostgreSQL alike (an OR
-                # of two comparisons made SQLite walk the page's predecessors).
-                at, last_id = after
-                cursor = tuple_(literal(at, DateTime()), literal(last_id, Integer()))
-                conditions.append(tuple_(Activity.occurred_at, Activity.id) < cursor)
-            rows = self._rows(session, conditions, limit, summary_level, details_level)
+                params["at"], params["last"] = after
+            rows = self._rows(session, shape, params, limit, summary_level, details_level)
         if any(r.details or r.attachment_name for r in rows):
             self._audit_details(actor, contact_id, company_id, len(rows))
         return rows
@@ -332,33 +366,30 @@ class ActivityService:
     def _rows(
         self,
         session: Session,
-        conditions: Sequence[ColumnElement[bool]],
+        shape: TimelineShape,
+        params: dict[str, object],
         limit: int,
         summary_level: FieldAccess,
         details_level: FieldAccess,
     ) -> list[ActivityInfo]:
-        # The hidden columns are never named: the server withholds them from the role.
-        sees_details = details_level is not FieldAccess.HIDDEN
-        columns = [
-            Activity.id,
-            Activity.kind,
-            Activity.occurred_at,
-            Activity.summary,
-            Activity.recorded_at,
-            User.username,
-            Source.kind,
-            Source.description,
-        ]
-        if sees_details:
-            columns += [Activity.details, Activity.attachment_name]
-        rows = session.execute(
-            select(*columns)
-            .outerjoin(User, User.id == Activity.recorded_by)
-            .outerjoin(Source, Source.id == Activity.source_id)
-            .where(*conditions)
-            .order_by(Activity.occurred_at.desc(), Activity.id.desc())
-            .limit(limit)
-        ).all()
+        """Up to *limit* interactions newest first, by the statement of *shape* (made once)
+        with *params*; an interaction the person both owns and took part in shows once."""
+        conn = session.connection()
+        found: dict[int, Any] = {}
+        for row in conn.execute(timeline_statement(shape), params).all():
+            if row[0] not in found or not row[-1]:  # the person's own row wins
+                found[row[0]] = row
+        rows = sorted(found.values(), key=lambda r: (r[2], r[0]), reverse=True)[:limit]
+        sees_details = shape.details
+        people: dict[int, list[int]] = {}
+        with_people = [row[0] for row in rows if row[-2]]
+        if with_people:
+            for aid, cid in conn.execute(
+                select(ActivityPerson.activity_id, ActivityPerson.contact_id)
+                .where(ActivityPerson.activity_id.in_(with_people))
+                .order_by(ActivityPerson.activity_id, ActivityPerson.contact_id)
+            ).tuples():
+                people.setdefault(aid, []).append(cid)
         masked_summary = summary_level is FieldAccess.MASKED
         masked_details = details_level is FieldAccess.MASKED
         result = []
@@ -379,6 +410,8 @@ class ActivityService:
                     recorded_at=row[4],
                     source_kind=SourceKind(row[6]) if row[6] else None,
                     source=row[7] or "",
+                    linked=bool(row[-1]),
+                    people=tuple(people.get(row[0], ())),
                 )
             )
         return result
@@ -402,23 +435,40 @@ class ActivityService:
             ).first()
             if owner is None:
                 raise NotFound
-            rows = self._rows(
-                session, [Activity.id == activity_id], 1, summary_level, details_level
-            )
+            shape = TimelineShape("one", details_level is not FieldAccess.HIDDEN, False, False)
+            params: dict[str, object] = {"owner": activity_id, "limit": 1}
+            rows = self._rows(session, shape, params, 1, summary_level, details_level)
         if rows[0].details or rows[0].attachment_name:
             self._audit_details(actor, owner[0], owner[1], 1)
         return rows[0]
 
-    def count(self, actor: Actor, contact_id: int) -> int:
-        """How many interactions a person has (the timeline's heading)."""
+    def count(
+        self, actor: Actor, contact_id: int | None = None, *, company_id: int | None = None
+    ) -> int:
+        """How many interactions a person (those they took part in included) or a company
+        has (the timeline's heading)."""
         require(actor.role, Permission.VIEW_CONTACTS)
         if self.levels(actor)[0] is FieldAccess.HIDDEN:
             raise PermissionDenied
         with self._uow() as uow:
-            return int(
-                uow.session.scalar(select(func.count()).where(Activity.contact_id == contact_id))
-                or 0
+            if contact_id is None:
+                return int(
+                    uow.session.scalar(
+                        select(func.count()).where(Activity.company_id == company_id)
+                    )
+                    or 0
+                )
+            own = uow.session.scalar(select(func.count()).where(Activity.contact_id == contact_id))
+            linked = uow.session.scalar(
+                select(func.count())
+                .select_from(ActivityPerson)
+                .join(Activity, Activity.id == ActivityPerson.activity_id)
+                .where(
+                    ActivityPerson.contact_id == contact_id,
+                    Activity.contact_id.is_distinct_from(contact_id),
+                )
             )
+            return int(own or 0) + int(linked or 0)
 
     def last(self, actor: Actor, contact_id: int) -> LastInteraction | None:
         """A person's newest interaction (its kind and date), if any."""
@@ -459,15 +509,26 @@ class ActivityService:
 
 
 def last_interactions(session: Session, contact_ids: Sequence[int]) -> dict[int, LastInteraction]:
-    """The newest interaction of each of *contact_ids* (one index probe each)."""
+    """The newest interaction of each of *contact_ids* (one index probe each), those they
+    took part in as a linked person included: a meeting they attended is real contact
+    with them, for retention as for the timeline."""
     result: dict[int, LastInteraction] = {}
     for cid in dict.fromkeys(contact_ids):
-        row = session.execute(
-            select(Activity.occurred_at, Activity.kind)
-            .where(Activity.contact_id == cid)
-            .order_by(Activity.occurred_at.desc(), Activity.id.desc())
-            .limit(1)
-        ).first()
-        if row is not None:
-            result[cid] = LastInteraction(row[0], ActivityKind(row[1]))
+        found = []
+        for query in (
+            select(Activity.occurred_at, Activity.id, Activity.kind).where(
+                Activity.contact_id == cid
+            ),
+            select(Activity.occurred_at, Activity.id, Activity.kind)
+            .join(ActivityPerson, ActivityPerson.activity_id == Activity.id)
+            .where(ActivityPerson.contact_id == cid),
+        ):
+            row = session.execute(
+                query.order_by(Activity.occurred_at.desc(), Activity.id.desc()).limit(1)
+            ).first()
+            if row is not None:
+                found.append(tuple(row))
+        if found:
+            at, _id, kind = max(found)
+            result[cid] = LastInteraction(at, ActivityKind(kind))
     return result

@@ -191,6 +191,7 @@ ERASURE_TABLES = (
     "special_category_datum",
     "company_link",
     "activity",
+    "activity_person",
     "contact_merge",
     "rectification",
     "request_contact",

@@ -44,7 +44,7 @@ from privacycrm_desktop.domain.suppression import (
     stored_digest,
 )
 from privacycrm_desktop.persistence import search
-from privacycrm_desktop.persistence.activity_models import Activity
+from privacycrm_desktop.persistence.activity_models import Activity, ActivityPerson
 from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
 from privacycrm_desktop.persistence.custom_field_models import CustomValue
 from privacycrm_desktop.persistence.merge_models import ContactMerge
@@ -71,6 +71,7 @@ from privacycrm_desktop.persistence.models import (
 from privacycrm_desktop.services.audit_batch import AuditEntry, record_events
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import ensure_salt
+from privacycrm_desktop.services.retention import recompute
 
 #: The ``setting`` row saying an erasure's bytes may still be in the SQLite files.
 SCRUB_PENDING_KEY = "erasure.scrub_pending"
@@ -315,8 +316,23 @@ def erase_many(
     conn.execute(_DELETE_COMPANY_LINKS, ids)
     conn.execute(_DELETE_CUSTOM_VALUES, ids)
     conn.execute(_FORGET_MERGES, ids)
-    # Interactions (with their files) and tasks about the person go by ON DELETE CASCADE.
+    # The other people who took part in the erased people's interactions: their last
+    # interaction may be older once these go (their keep-until dates follow below).
+    linked = sorted(
+        set(
+            conn.execute(
+                select(ActivityPerson.contact_id)
+                .join(Activity, Activity.id == ActivityPerson.activity_id)
+                .where(Activity.contact_id.in_(ids["ids"]))
+            ).scalars()
+        )
+        - set(people)
+    )
+    # Interactions (with their files and links) and tasks about the person go by ON DELETE
+    # CASCADE; so do the person's links to the interactions of others.
     conn.execute(_DELETE_CONTACTS, ids)
+    if linked:
+        recompute(conn, linked)
     sources = sorted({sid for person in people.values() for sid in person.sources})
     conn.execute(_DELETE_SOURCE, [{"sid": sid} for sid in sources])
     conn.execute(

@@ -52,6 +52,8 @@ MERGE_RULES: Mapping[str, tuple[Move, tuple[str, ...]]] = {
     # The interactions and the tasks about a person follow them to the survivor.
     "activity.contact_id": (Move.MOVE, ()),
     "task.contact_id": (Move.MOVE, ()),
+    # A link to an interaction the survivor took part in already stays once.
+    "activity_person.contact_id": (Move.MOVE_UNIQUE, ("activity_id",)),
     # Earlier merges into a contact merged away now: their survivor is the new one, and
     # the ids that led to the old survivor lead to the new one.
     "contact_merge.survivor_id": (Move.MOVE, ()),

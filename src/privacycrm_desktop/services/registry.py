@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.access import AccessService
     from privacycrm_desktop.services.access_report import AccessReportService
     from privacycrm_desktop.services.activities import ActivityService
+    from privacycrm_desktop.services.activity_transfer import ActivityTransferService
     from privacycrm_desktop.services.audit import AuditService
     from privacycrm_desktop.services.auth import AuthService
     from privacycrm_desktop.services.backup import BackupService
@@ -147,6 +148,12 @@ class Services:
         from privacycrm_desktop.services.activities import ActivityService
 
         return ActivityService(self.uow, self.clock, self.access)
+
+    @cached_property
+    def activity_transfer(self) -> ActivityTransferService:
+        from privacycrm_desktop.services.activity_transfer import ActivityTransferService
+
+        return ActivityTransferService(self.uow, self.clock, self.access)
 
     @cached_property
     def tags(self) -> TagService:

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, union_all, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,7 @@ from privacycrm_desktop.domain.retention import (
     keep_until,
 )
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.activity_models import Activity
+from privacycrm_desktop.persistence.activity_models import Activity, ActivityPerson
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
@@ -162,13 +162,20 @@ def load_facts(conn: Connection | Session, contact_ids: Sequence[int]) -> dict[i
     ).tuples():
         if cid is not None:
             events[cid].append((code, channel, status, at))
-    # The newest logged interaction per contact: the end of each one's timeline range.
+    # The newest logged interaction per contact: their own and those they took part in
+    # as a linked person (a meeting they attended is real contact with them).
+    both = union_all(
+        select(Activity.contact_id.label("cid"), Activity.occurred_at.label("at")).where(
+            Activity.contact_id.between(low, high)
+        ),
+        select(ActivityPerson.contact_id.label("cid"), Activity.occurred_at.label("at"))
+        .join(Activity, Activity.id == ActivityPerson.activity_id)
+        .where(ActivityPerson.contact_id.between(low, high)),
+    ).subquery()
     last_activity = {
         cid: at.date()
         for cid, at in conn.execute(
-            select(Activity.contact_id, func.max(Activity.occurred_at))
-            .where(Activity.contact_id.between(low, high))
-            .group_by(Activity.contact_id)
+            select(both.c.cid, func.max(both.c.at)).group_by(both.c.cid)
         ).tuples()
         if cid is not None and at is not None
     }

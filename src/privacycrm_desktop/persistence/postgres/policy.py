@@ -302,6 +302,14 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": frozenset({_P.EDIT_CONTACTS, _P.IMPORT}),
         "DELETE": frozenset({_P.EDIT_CONTACTS}) | _CONTACT_REMOVE,
     },
+    # The people who took part in an interaction (ids only): written with it, gone with
+    # the interaction or the person (ON DELETE CASCADE); a merge moves them.
+    "activity_person": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": frozenset({_P.EDIT_CONTACTS, _P.IMPORT}) | _MERGE,
+        "UPDATE": _MERGE,
+        "DELETE": frozenset({_P.EDIT_CONTACTS}) | _CONTACT_REMOVE | _MERGE,
+    },
     # Tasks: whoever edits contacts adds, ticks off and hands on tasks; a task about a
     # person goes with the person (the erasure's, cleanup's and import undo's DELETE).
     "task": {

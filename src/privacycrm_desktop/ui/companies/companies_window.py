@@ -50,6 +50,7 @@ from privacycrm_desktop.ui.companies.company_card import CompanyCard
 from privacycrm_desktop.ui.companies.company_editor import CompanyEditorDialog
 from privacycrm_desktop.ui.companies.company_tags import CompanyTagsRow
 from privacycrm_desktop.ui.companies.link_dialog import LinkPersonDialog
+from privacycrm_desktop.ui.contacts.timeline import TimelineWidget
 from privacycrm_desktop.ui.tags.tag_filter import TagFilter
 
 #: Milliseconds of quiet typing before the list follows the search field.
@@ -165,7 +166,9 @@ class CompaniesDialog(QDialog):
         self._make_tag_controls()
         self._make_list()
         self._make_empty_state(writable)
-        self.card = CompanyCard()
+        self.card = CompanyCard(
+            timeline=TimelineWidget(services.activities, actor, find_people=self._find_people)
+        )
         self.card.people_view.selectionModel().selectionChanged.connect(
             lambda _selected, _deselected: self._person_changed()
         )

@@ -1,5 +1,7 @@
 """A company's card in the Companies window: its details and custom fields (each value's
-source as its tooltip), its tags, and its people with their function and department."""
+source as its tooltip), its tags, its people with their function and department, and its
+interactions (the contact card's timeline, shown for the company: "Log..." by
+Ctrl+Shift+L, Enter)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import describe_source
 from privacycrm_desktop.ui.contacts.contact_card import tag_chip
+from privacycrm_desktop.ui.contacts.timeline import TimelineWidget
 
 
 class PersonColumn(IntEnum):
@@ -72,10 +75,14 @@ class PeopleModel(RowsModel[CompanyPerson]):
 
 
 class CompanyCard(QWidget):
-    """One company's details (each value's source as its tooltip) and its people."""
+    """One company's details (each value's source as its tooltip), its people and, when
+    given, its interactions (*timeline*)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, timeline: TimelineWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        self.timeline = timeline
         self.title = QLabel()
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
@@ -127,11 +134,15 @@ class CompanyCard(QWidget):
         layout.addWidget(self.people_label)
         layout.addWidget(self.nobody)
         layout.addWidget(self.people_view, 1)
+        if timeline is not None:
+            layout.addWidget(timeline, 2)
         self.show_company(None)
 
     def show_company(self, detail: CompanyDetail | None) -> None:
         """Show *detail*, or an empty card with a hint."""
         self._show_custom(detail.custom if detail is not None else ())
+        if self.timeline is not None:
+            self.timeline.show_company(detail.id if detail is not None else None)
         if detail is None:
             self.title.setText(_("Choose a company in the list."))
             for label in self.values.values():

@@ -1,5 +1,6 @@
 """Log an interaction: what kind, when (local time, now by default), a short summary, the
-details and an attached file (when the role may write details).
+details and an attached file (when the role may write details), and the other people who
+took part (found by search words, ticked; it shows on their timelines too).
 
 The dialog collects the values; the *save* callable it is given writes them (the
 timeline's: the service, in one transaction). A refused value shows under its field and
@@ -13,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, QSize, QTime, QTimeZone
+from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTime, QTimeZone
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -24,6 +25,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -41,13 +44,17 @@ from privacycrm_desktop.domain.errors import DomainError, ValidationFailed
 from privacycrm_desktop.domain.special_categories import SpecialCategoryUnconfirmed
 from privacycrm_desktop.i18n import _, describe_error
 from privacycrm_desktop.services.attachment_files import read_attachment
+from privacycrm_desktop.services.dto import ContactRow
 from privacycrm_desktop.ui.common.date_fields import date_format
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
+from privacycrm_desktop.ui.common.rows_model import ROW_ROLE
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
 from privacycrm_desktop.ui.common.window_size import size_window
 
 #: Saves the values (raises a DomainError to refuse them).
 Save = Callable[[ActivityInput], object]
+#: Finds contacts by search words (who else took part).
+FindPeople = Callable[[str], list[ContactRow]]
 
 
 def to_stored(local: QDateTime) -> dt.datetime:
@@ -74,11 +81,24 @@ class LogActivityDialog(QDialog):
         now: dt.datetime,
         *,
         details_allowed: bool = True,
+        find_people: FindPeople | None = None,
+        exclude: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Log an interaction"))
         self._save = save
+        self._find_people = find_people
+        self._exclude = exclude
+        self.people_query = QLineEdit()
+        self.people_query.setPlaceholderText(_("Find another person who took part"))
+        self.people_query.returnPressed.connect(self.find_people)
+        self.people_find = QPushButton(_("F&ind"))
+        self.people_find.setAutoDefault(False)
+        self.people_find.clicked.connect(self.find_people)
+        self.people = QListWidget()
+        self.people.setAccessibleName(_("People who took part"))
+        self.people.setMaximumHeight(self.fontMetrics().height() * 5)
         self._attachment: bytes | None = None
         self._attachment_name = ""
         self.saved: object = None
@@ -101,7 +121,8 @@ class LogActivityDialog(QDialog):
         self.attached = QLabel()
         self.attached.setWordWrap(True)
         self.errors = {
-            name: ErrorLabel() for name in ("summary", "details", "occurred_at", "attachment")
+            name: ErrorLabel()
+            for name in ("summary", "details", "occurred_at", "attachment", "people")
         }
         self.error = ErrorLabel()
         self._details_allowed = details_allowed
@@ -116,7 +137,8 @@ class LogActivityDialog(QDialog):
         layout.addLayout(self._form(), 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        size_window(self, QSize(520, 420 if details_allowed else 220))
+        height = (420 if details_allowed else 220) + (140 if find_people is not None else 0)
+        size_window(self, QSize(520, height))
         assign_window_mnemonics(self)
         self.summary.setFocus()
 
@@ -148,6 +170,17 @@ class LogActivityDialog(QDialog):
             if isinstance(widget, QWidget):
                 row_label.setBuddy(widget)
             form.addRow(row_label, cell)
+        if self._find_people is not None:
+            find_row = QHBoxLayout()
+            find_row.addWidget(self.people_query, 1)
+            find_row.addWidget(self.people_find)
+            cell = QVBoxLayout()
+            cell.addLayout(find_row)
+            cell.addWidget(self.people)
+            cell.addWidget(self.errors["people"])
+            with_label = QLabel(_("W&ith:"))
+            with_label.setBuddy(self.people_query)
+            form.addRow(with_label, cell)
         if not self._details_allowed:
             self.details.hide()
             self.attach_button.hide()
@@ -178,6 +211,41 @@ class LogActivityDialog(QDialog):
         self.attached.setText(path.name)
         self.errors["attachment"].show_message("")
 
+    # -- who else took part ----------------------------------------------------------
+
+    def find_people(self) -> None:
+        """List the contacts matching the search words, to tick; those ticked stay."""
+        if self._find_people is None:
+            return
+        for at in reversed(range(self.people.count())):
+            if self.people.item(at).checkState() != Qt.CheckState.Checked:
+                self.people.takeItem(at)
+        ticked = set(self.chosen_people())
+        try:
+            found = self._find_people(self.people_query.text())
+        except DomainError as exc:
+            self.errors["people"].show_message(describe_error(exc))
+            return
+        found = [r for r in found if r.id != self._exclude and r.id not in ticked]
+        for row in found:
+            text = " · ".join(p for p in (row.name, row.organisation, row.city) if p)
+            item = QListWidgetItem(text)
+            item.setData(ROW_ROLE, row.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.people.addItem(item)
+        if len(found) == 1:
+            self.people.item(self.people.count() - 1).setCheckState(Qt.CheckState.Checked)
+        self.errors["people"].show_message("" if found else _("No contact found."))
+
+    def chosen_people(self) -> tuple[int, ...]:
+        """The contacts ticked as having taken part."""
+        return tuple(
+            int(self.people.item(i).data(ROW_ROLE))
+            for i in range(self.people.count())
+            if self.people.item(i).checkState() == Qt.CheckState.Checked
+        )
+
     # -- saving -----------------------------------------------------------------------
 
     def value(self, *, special_confirmed: bool = False) -> ActivityInput:
@@ -190,6 +258,7 @@ class LogActivityDialog(QDialog):
             attachment=self._attachment,
             attachment_name=self._attachment_name,
             special_confirmed=special_confirmed,
+            people=self.chosen_people(),
         )
 
     def submit(self) -> None:

@@ -167,7 +167,13 @@ class ContactCardWidget(QScrollArea):
         if activities is None:
             self._content.addStretch(1)
             return None
-        timeline = TimelineWidget(activities, self._actor, inner)
+        contacts, actor = self._contacts, self._actor
+        timeline = TimelineWidget(
+            activities,
+            actor,
+            inner,
+            find_people=lambda query: contacts.page(actor, query=query, limit=50),
+        )
         timeline.changed.connect(self._refresh_body)
         self._content.addWidget(timeline, 1)
         self.setAcceptDrops(timeline.may_log)

@@ -1,10 +1,12 @@
-"""The interactions on the contact card: newest first, a page at a time, filtered by kind,
-with "Log..." (Ctrl+Shift+L, then Enter: log a call) and a dropped e-mail file logged.
+"""The interactions on the contact card (and the company card): newest first, a page at a
+time, filtered by kind, with "Log..." (Ctrl+Shift+L, then Enter: log a call) and a dropped
+e-mail file logged.
 
 The list's model fetches the next page when the view scrolls to its end (``fetchMore``),
 from the cursor of the last row shown: a person with ten thousand interactions opens as
 fast as one with ten. Rows are frozen ``ActivityInfo``; what the role may not see is not
-in them (never shown as empty).
+in them (never shown as empty). An interaction the person took part in (another's or a
+company's) is marked as linked; the log dialog names other people who took part.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from privacycrm_desktop.domain.special_categories import SpecialCategoryUnconfir
 from privacycrm_desktop.i18n import N_, _, describe_error, format_number, local_moment
 from privacycrm_desktop.services.activities import PAGE, ActivityInfo, ActivityService
 from privacycrm_desktop.services.attachment_files import read_attachment
-from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.dto import Actor, ContactRow
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE
 from privacycrm_desktop.ui.contacts.activity_dialog import LogActivityDialog
@@ -72,6 +74,8 @@ LOG_LABELS = {
 #: Files a drop logs as an e-mail.
 MAIL_SUFFIXES = (".eml",)
 Loader = Callable[[tuple[dt.datetime, int] | None], list[ActivityInfo]]
+#: Finds contacts by search words (the people who took part in an interaction).
+FindPeople = Callable[[str], list[ContactRow]]
 
 
 class ActivityListModel(QAbstractListModel):
@@ -146,6 +150,12 @@ def _line(row: ActivityInfo) -> str:
         kind=_(ACTIVITY_KIND_LABELS[row.kind]),
         who=row.recorded_by,
     )
+    if row.linked:
+        head = _("{line} · took part").format(line=head)
+    elif row.people:
+        head = _("{line} · with {count} more").format(
+            line=head, count=format_number(len(row.people))
+        )
     if row.attachment_name:
         summary = _("{summary} (file: {name})").format(
             summary=row.summary, name=row.attachment_name
@@ -185,16 +195,25 @@ def _detail_html(row: ActivityInfo) -> str:
 
 
 class TimelineWidget(QWidget):
-    """A person's interactions on the card; ``changed`` after one is logged or deleted."""
+    """A person's (or a company's) interactions on the card; ``changed`` after one is
+    logged or deleted. With *find_people* the log dialog names people who took part."""
 
     changed = Signal()
 
-    def __init__(self, activities: ActivityService, actor: Actor, parent: QWidget | None = None):
+    def __init__(
+        self,
+        activities: ActivityService,
+        actor: Actor,
+        parent: QWidget | None = None,
+        find_people: FindPeople | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("timeline")
         self._activities = activities
         self._actor = actor
+        self._find_people = find_people
         self.contact_id: int | None = None
+        self.company_id: int | None = None
         summary_level, details_level = activities.levels(actor)
         self.visible_to_role = summary_level is not FieldAccess.HIDDEN
         self._details_writable = details_level is FieldAccess.WRITE
@@ -212,11 +231,7 @@ class TimelineWidget(QWidget):
         #: The role logs interactions (the "Log..." button shows).
         self.may_log = activities.may_log(actor)
         self.log_button = self._make_log_button(self.may_log)
-        self.shortcut = QAction(self)
-        self.shortcut.setShortcut(QKeySequence(LOG_SHORTCUT))
-        self.shortcut.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.shortcut.triggered.connect(self.open_log_menu)
-        self.addAction(self.shortcut)
+        self.shortcut = self._make_shortcut()
         self.model = ActivityListModel(self)
         self.view = QListView()
         self.view.setObjectName("timeline_list")
@@ -247,6 +262,15 @@ class TimelineWidget(QWidget):
         self.setVisible(self.visible_to_role)
         self.show_contact(None)
 
+    def _make_shortcut(self) -> QAction:
+        """Ctrl+Shift+L anywhere in the window opens the "Log..." menu."""
+        shortcut = QAction(self)
+        shortcut.setShortcut(QKeySequence(LOG_SHORTCUT))
+        shortcut.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut.triggered.connect(self.open_log_menu)
+        self.addAction(shortcut)
+        return shortcut
+
     def _make_log_button(self, may_log: bool) -> QPushButton:
         """ "Log..." with its menu of kinds, the call first; only for a role that logs."""
         button = QPushButton(_("Lo&g..."))
@@ -266,10 +290,22 @@ class TimelineWidget(QWidget):
 
     def show_contact(self, contact_id: int | None) -> None:
         """The first page of *contact_id*'s interactions (None: nothing)."""
-        self.contact_id = contact_id if self.visible_to_role else None
-        self.log_button.setEnabled(self.contact_id is not None)
-        self.shortcut.setEnabled(self.contact_id is not None and self.may_log)
+        self._show(contact_id if self.visible_to_role else None, None)
+
+    def show_company(self, company_id: int | None) -> None:
+        """The first page of *company_id*'s interactions (None: nothing)."""
+        self._show(None, company_id if self.visible_to_role else None)
+
+    def _show(self, contact_id: int | None, company_id: int | None) -> None:
+        self.contact_id, self.company_id = contact_id, company_id
+        shown = self._shown()
+        self.log_button.setEnabled(shown)
+        self.shortcut.setEnabled(shown and self.may_log)
         self.reload()
+
+    def _shown(self) -> bool:
+        """A person or a company is shown."""
+        return self.contact_id is not None or self.company_id is not None
 
     def choose(self, index: QModelIndex) -> None:
         """Show the interaction on *index* in full below the list."""
@@ -290,8 +326,8 @@ class TimelineWidget(QWidget):
         """Read the first page again (after a change, or another kind chosen)."""
         self.detail.setText("")
         self.detail.hide()
-        cid = self.contact_id
-        if cid is None:
+        cid, company = self.contact_id, self.company_id
+        if cid is None and company is None:
             self.model.reset(None)
             title = escape(_("Interactions"))
             self.heading.setText(f"<b>{title}</b>")
@@ -301,12 +337,12 @@ class TimelineWidget(QWidget):
 
         def load(after: tuple[dt.datetime, int] | None) -> list[ActivityInfo]:
             return self._activities.timeline(
-                self._actor, cid, kinds=kinds, after=after, with_details=False
+                self._actor, cid, company_id=company, kinds=kinds, after=after, with_details=False
             )
 
         try:
             self.model.reset(load)
-            count = self._activities.count(self._actor, cid)
+            count = self._activities.count(self._actor, cid, company_id=company)
         except DomainError as exc:
             self.model.reset(None)
             self.heading.setText(escape(describe_error(exc)))
@@ -318,25 +354,31 @@ class TimelineWidget(QWidget):
 
     def open_log_menu(self) -> None:
         """The "Log..." menu under its button, the call chosen: Enter logs a call."""
-        if self.contact_id is None or not self.may_log:
+        if not self._shown() or not self.may_log:
             return
         self.log_menu.popup(self.log_button.mapToGlobal(QPoint(0, self.log_button.height())))
         self.log_menu.setActiveAction(self.log_actions[ActivityKind.CALL])
 
     def dialog(self, kind: ActivityKind) -> LogActivityDialog | None:
-        """The dialog logging a *kind* interaction with the shown person (not yet open)."""
-        cid = self.contact_id
-        if cid is None:
+        """The dialog logging a *kind* interaction with the shown person or company (not
+        yet open)."""
+        cid, company = self.contact_id, self.company_id
+        if cid is None and company is None:
             return None
 
         def save(data: ActivityInput) -> int:
-            return self._activities.add(self._actor, cid, data)
+            if cid is not None:
+                return self._activities.add(self._actor, cid, data)
+            assert company is not None
+            return self._activities.add_to_company(self._actor, company, data)
 
         return LogActivityDialog(
             save,
             kind,
             self._activities.now(),
             details_allowed=self._details_writable,
+            find_people=self._find_people,
+            exclude=cid,
             parent=self.window(),
         )
 
