@@ -8,7 +8,7 @@ server grants follow ``persistence/postgres/policy.py`` (as for ``activity``). A
 table only.
 
 Revision ID: 0020_activity_people
-Revises: 0017_tasks
+Revises: 0018_company_custom_fields
 """
 
 import sqlalchemy as sa
