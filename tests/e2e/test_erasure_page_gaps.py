@@ -12,9 +12,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from privacycrm_desktop.domain.erasure import ErasureReason
+from privacycrm_desktop.persistence import page_scrub
 from privacycrm_desktop.persistence.database import checkpoint
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.dto import Actor
@@ -87,3 +89,23 @@ def test_erased_values_leave_no_copy_in_page_gaps(
     raw = _files(database_path)
     left = sorted(v.decode() for v in wanted if v in raw)
     assert left == []
+
+
+def test_a_scrub_that_cannot_run_leaves_the_erasure_pending(
+    services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services.demo.generate(owner, 5, seed=3)
+    calls: list[Path] = []
+
+    def locked(file: Path, tables: object, busy_timeout_ms: int) -> None:
+        calls.append(file)  # as when another program holds the write lock
+
+    monkeypatch.setattr(page_scrub, "scrub_page_gaps", locked)
+    contact_id = min(_values(services))
+    result = services.erasure.erase(owner, contact_id, ErasureReason.ERASURE_REQUEST)
+    assert calls
+    assert not result.scrubbed
+    assert services.erasure.scrub_pending()
+    monkeypatch.undo()
+    assert services.erasure.retry_scrub()
+    assert not services.erasure.scrub_pending()
