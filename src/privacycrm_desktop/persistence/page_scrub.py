@@ -27,12 +27,13 @@ a cached copy of an old gap back.
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import struct
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import NamedTuple
 
 from sqlalchemy import Engine
 
@@ -44,6 +45,8 @@ _INTERIOR_INDEX, _INTERIOR_TABLE, _LEAF_INDEX, _LEAF_TABLE = 2, 5, 10, 13
 _PAGE_TYPES = {_INTERIOR_INDEX, _INTERIOR_TABLE, _LEAF_INDEX, _LEAF_TABLE}
 #: What stops a scrub (it is tried again later): a lock, a read-only file, a full disk.
 _FAILURES: tuple[type[Exception], ...] = (*DRIVER_ERRORS, OSError)
+#: A b-tree page header's type, first free block, cell count and cell content start.
+_HEADER = struct.Struct(">BHHH")
 #: Page 1 starts with the 100-byte database file header.
 _FILE_HEADER = 100
 
@@ -57,8 +60,7 @@ class ScrubCounts:
     pages_skipped: int
 
 
-@dataclass(frozen=True)
-class _Page:
+class _Page(NamedTuple):
     """The parsed header of one b-tree page: the ranges that hold no cell."""
 
     children: tuple[int, ...]
@@ -91,35 +93,43 @@ def _free_blocks(data: bytes, first: int, content: int, usable: int) -> list[tup
 
 def parse_page(data: bytes, pgno: int, usable: int, page_count: int) -> _Page | None:
     """The unused ranges and child pages of a b-tree page, or None when its header is not
-    that of a valid b-tree page or its offsets do not make sense."""
+    that of a valid b-tree page or its offsets do not make sense.
+
+    The gap's bounds come from the header alone (the end of the cell pointer array, the
+    start of the cell content area); an interior page's cell pointers are checked too, as
+    its children are followed (checking every leaf's would double the scrub's time)."""
     header = _FILE_HEADER if pgno == 1 else 0
     if len(data) < usable or usable < 480 or data[header] not in _PAGE_TYPES:
         return None
-    interior = data[header] in (_INTERIOR_INDEX, _INTERIOR_TABLE)
-    first_block, cells, content = struct.unpack_from(">HHH", data, header + 1)
+    kind, first_block, cells, content = _HEADER.unpack_from(data, header)
+    interior = kind in (_INTERIOR_INDEX, _INTERIOR_TABLE)
     content = content or 65536
     pointers_start = header + (12 if interior else 8)
     pointers_end = pointers_start + 2 * cells
     if not pointers_end <= content <= usable:
         return None
-    pointers = struct.unpack_from(f">{cells}H", data, pointers_start)
-    if cells and not (content <= min(pointers) and max(pointers) <= usable - 4):
-        return None
-    try:
-        unused = [(pointers_end, content), *_free_blocks(data, first_block, content, usable)]
-    except ValueError:
-        return None
-    children: tuple[int, ...] = ()
-    if interior:
-        children = (*(_u32(data, p) for p in pointers), _u32(data, header + 8))
-        if not 1 <= min(children) <= max(children) <= page_count:
+    unused = [(pointers_end, content)]
+    if first_block:
+        try:
+            unused.extend(_free_blocks(data, first_block, content, usable))
+        except ValueError:
             return None
+    if not interior:
+        return _Page((), tuple(unused))
+    pointers = struct.unpack_from(f">{cells}H", data, pointers_start)
+    children = (*(_u32(data, p) for p in pointers), _u32(data, header + 8))
+    cells_inside = not cells or (content <= min(pointers) and max(pointers) <= usable - 4)
+    if not cells_inside or not 1 <= min(children) <= max(children) <= page_count:
+        return None
     return _Page(children, tuple(unused))
 
 
 def scrubbed(data: bytes, page: _Page) -> bytes | None:
     """*data* with its unused ranges zeroed, or None when they were zero already."""
-    if all(data.count(0, start, end) == end - start for start, end in page.unused):
+    for start, end in page.unused:
+        if data.count(0, start, end) != end - start:
+            break
+    else:
         return None
     out = bytearray(data)
     for start, end in page.unused:
@@ -148,7 +158,7 @@ def _roots(conn: sqlite3.Connection, tables: Collection[str] | None) -> list[int
 
 
 def _walk(
-    file: BinaryIO, roots: list[int], page_size: int, usable: int, page_count: int
+    pages: mmap.mmap, roots: list[int], page_size: int, usable: int, page_count: int
 ) -> Iterator[tuple[int, bytes, _Page | None]]:
     seen: set[int] = set()
     stack = list(reversed(roots))
@@ -157,18 +167,11 @@ def _walk(
         if pgno in seen or not 1 <= pgno <= page_count:
             continue
         seen.add(pgno)
-        data = _read_page(file, (pgno - 1) * page_size, page_size)
+        data = pages[(pgno - 1) * page_size : pgno * page_size]
         page = parse_page(data, pgno, usable, page_count)
         yield pgno, data, page
         if page is not None:
             stack.extend(reversed(page.children))
-
-
-def _read_page(file: BinaryIO, offset: int, size: int) -> bytes:
-    if hasattr(os, "pread"):
-        return os.pread(file.fileno(), size, offset)
-    file.seek(offset)  # Windows has no pread
-    return file.read(size)
 
 
 def _write_page(fd: int, offset: int, data: bytes) -> None:
@@ -231,15 +234,19 @@ def _scrub(
         handle.seek(20)  # bytes reserved at the end of each page
         reserved = handle.read(1)[0]
         usable = page_size - reserved
-        for pgno, data, page in _walk(handle, roots, page_size, usable, page_count):
-            read += 1
-            if page is None:
-                skipped += 1
-                continue
-            clean = scrubbed(data, page)
-            if clean is not None:
-                _write_page(handle.fileno(), (pgno - 1) * page_size, clean)
-                written += 1
+        if os.fstat(handle.fileno()).st_size < page_count * page_size:
+            return None  # not the whole database: leave it alone
+        pages = mmap.mmap(handle.fileno(), page_count * page_size, access=mmap.ACCESS_READ)
+        try:
+            for pgno, data, page in _walk(pages, roots, page_size, usable, page_count):
+                read += 1
+                clean = None if page is None else scrubbed(data, page)
+                skipped += page is None
+                if clean is not None:
+                    _write_page(handle.fileno(), (pgno - 1) * page_size, clean)
+                    written += 1
+        finally:
+            pages.close()
         if written:
             os.fsync(handle.fileno())
     if written:
