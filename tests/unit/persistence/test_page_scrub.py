@@ -6,6 +6,7 @@ old page back."""
 from __future__ import annotations
 
 import random
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from privacycrm_desktop.persistence.page_scrub import scrub_page_gaps
+from privacycrm_desktop.persistence.page_scrub import parse_page, scrub_page_gaps, scrubbed
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
 SCHEMA = (
@@ -254,3 +255,54 @@ def test_a_write_after_the_checkpoint_is_checkpointed_first(
     assert Path(f"{path}-wal").stat().st_size > 0
     assert scrub_page_gaps(path, None, 2000) is not None
     assert _left(path, emails, gone) == []
+
+
+def _leaf(cells: list[int], content: int, first_block: int = 0) -> bytearray:
+    """A 4096-byte table leaf page with the given cell pointers, content start and free
+    block chain, every other byte 0x55."""
+    page = bytearray(b"\x55" * 4096)
+    page[0:8] = bytes([13]) + struct.pack(">HHH", first_block, len(cells), content) + b"\x00"
+    for n, pointer in enumerate(cells):
+        page[8 + 2 * n : 10 + 2 * n] = struct.pack(">H", pointer)
+    return page
+
+
+@pytest.mark.parametrize(
+    ("page", "why"),
+    [
+        (bytearray(4096), "type 0 is no b-tree page"),
+        (bytearray(b"\x03" + bytes(4095)), "type 3 is no b-tree page"),
+        (_leaf([4000, 4050], content=11), "content start inside the pointer array"),
+        (_leaf([4000], content=4097), "content start past the page"),
+        (_leaf([4000], content=3000, first_block=2000), "free block before the content"),
+        (_leaf([4000], content=3000, first_block=3000), "free block with a bad size"),
+        (bytes(100), "a short read"),
+    ],
+)
+def test_a_page_that_makes_no_sense_is_left_alone(page: bytes, why: str) -> None:
+    assert parse_page(bytes(page), 2, 4096, 10) is None, why
+
+
+def test_only_the_gap_and_free_block_bodies_are_zeroed() -> None:
+    page = _leaf([3900, 3950], content=3000, first_block=3000)
+    page[3000:3004] = struct.pack(">HH", 0, 100)  # one free block of 100 bytes, the last
+    parsed = parse_page(bytes(page), 2, 4096, 10)
+    assert parsed is not None
+    assert parsed.unused == ((12, 3000), (3004, 3100))
+    clean = scrubbed(bytes(page), parsed)
+    assert clean is not None
+    changed = [i for i in range(4096) if clean[i] != page[i]]
+    assert changed == [*range(12, 3000), *range(3004, 3100)]
+    assert scrubbed(clean, parsed) is None
+
+
+def test_an_interior_page_pointing_outside_the_file_is_left_alone() -> None:
+    page = bytearray(b"\x55" * 4096)
+    page[0:12] = bytes([5]) + struct.pack(">HHH", 0, 1, 4000) + b"\x00" + struct.pack(">I", 3)
+    page[12:14] = struct.pack(">H", 4000)
+    page[4000:4004] = struct.pack(">I", 2)
+    parsed = parse_page(bytes(page), 2, 4096, 10)
+    assert parsed is not None
+    assert parsed.children == (2, 3)
+    page[4000:4004] = struct.pack(">I", 11)  # past the last page
+    assert parse_page(bytes(page), 2, 4096, 10) is None
