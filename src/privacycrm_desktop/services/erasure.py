@@ -62,6 +62,7 @@ from privacycrm_desktop.persistence.models import (
     Setting,
     SpecialCategoryDatum,
 )
+from privacycrm_desktop.persistence.page_scrub import scrub_engine_files
 from privacycrm_desktop.persistence.storage_errors import storage_error
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.clock import Clock
@@ -236,7 +237,7 @@ def _finish_erasure(uow: UnitOfWork) -> bool:
         with uow(write=True) as work:
             search.scrub(work.session)
             work.session.execute(delete(Setting).where(Setting.key == INDEX_SCRUB_KEY))
-    if not checkpoint(uow.engine):
+    if not checkpoint(uow.engine) or not scrub_engine_files(uow.engine):
         return False
     with uow(write=True) as work:
         marker = work.session.get(Setting, SCRUB_PENDING_KEY)
