@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import format_date, format_number, tr_in
-from privacycrm_desktop.persistence.merge_models import ContactMerge
+from privacycrm_desktop.persistence.merge_models import ContactMerge, merges_into
 from privacycrm_desktop.services.merges import undo_days
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def merge_data(
     entries: list[dict[str, Any]] = []
     for merge in session.scalars(
         select(ContactMerge)
-        .where(ContactMerge.survivor_id == contact_id, ContactMerge.snapshot != "")
+        .where(merges_into([contact_id]), ContactMerge.snapshot != "")
         .order_by(ContactMerge.id)
     ):
         ids = [int(i) for i in merge.merged_ids.split(",") if i]

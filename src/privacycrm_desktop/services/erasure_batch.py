@@ -47,7 +47,7 @@ from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.activity_models import Activity
 from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
 from privacycrm_desktop.persistence.custom_field_models import CustomValue
-from privacycrm_desktop.persistence.merge_models import ContactMerge
+from privacycrm_desktop.persistence.merge_models import ContactMerge, merges_into
 from privacycrm_desktop.persistence.models import (
     AnonymisedRecord,
     ConsentEvent,
@@ -235,7 +235,7 @@ _DELETE_CUSTOM_VALUES = (
 # Merges into an erased contact keep copies of the merged contacts' rows: they go too.
 _FORGET_MERGES = (
     update(ContactMerge)
-    .where(ContactMerge.survivor_id.in_(_ids()))
+    .where(merges_into(_ids()))
     .values(snapshot="", result="", closed="erased")
     .execution_options(synchronize_session=False)
 )

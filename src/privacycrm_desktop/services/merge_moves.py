@@ -52,9 +52,8 @@ MERGE_RULES: Mapping[str, tuple[Move, tuple[str, ...]]] = {
     # The interactions and the tasks about a person follow them to the survivor.
     "activity.contact_id": (Move.MOVE, ()),
     "task.contact_id": (Move.MOVE, ()),
-    # Earlier merges into a contact merged away now: their survivor is the new one, and
-    # the ids that led to the old survivor lead to the new one.
-    "contact_merge.survivor_id": (Move.MOVE, ()),
+    # The ids that led to a contact merged away now lead to the new survivor (the earlier
+    # merges' records keep the contact they kept: ``contact_merge`` has no key to move).
     "contact_redirect.survivor_id": (Move.MOVE, ()),
 }
 

@@ -34,7 +34,7 @@ from privacycrm_desktop.domain.merges import (
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.custom_field_models import CustomValue
-from privacycrm_desktop.persistence.merge_models import ContactMerge, ContactRedirect
+from privacycrm_desktop.persistence.merge_models import ContactMerge, ContactRedirect, merges_into
 from privacycrm_desktop.persistence.merge_rows import (
     Rows,
     contact_references,
@@ -154,7 +154,7 @@ def forget_merges_of(conn: Connection, contact_id: int) -> None:
     """The survivor is erased: its merges' copies go (erasure leaves no byte)."""
     conn.execute(
         update(ContactMerge)
-        .where(ContactMerge.survivor_id == contact_id)
+        .where(merges_into([contact_id]))
         .values(snapshot="", result="", closed="erased")
     )
 
@@ -392,13 +392,14 @@ def undo_in_session(session: Session, actor: Actor, merge_id: int, now: dt.datet
     snapshot: dict[str, Rows] = json.loads(record.snapshot)
     result: dict[str, Any] = json.loads(record.result)
     survivor = int(result["survivor"])
-    if record.survivor_id != survivor:
+    now_at = resolve_contact_id(session, survivor)
+    if now_at != survivor:
         raise MergeRefused(
             N_(
                 "The contact kept by this merge was merged into contact {id} since: "
                 "undo that merge first."
             ),
-            id=record.survivor_id,
+            id=now_at,
         )
     conn = session.connection()
     tables = _tables()

@@ -354,3 +354,28 @@ def test_two_current_places_at_one_company_become_one_and_a_past_one(
     svc.merges.undo(owner, done.merge_id)
     with svc.uow() as uow:
         assert dump(uow.session.connection(), [keep, other]) == before
+
+
+def test_a_later_merge_leaves_the_records_of_past_merges_as_they_were(
+    svc: Services, owner: Actor
+) -> None:
+    """A merge record names the contact it kept for good: merging that contact again
+    (after the first merge was undone, or while it is still open) does not rewrite it."""
+    a, b = _two_of_one_person(svc, owner)
+    c = svc.contacts.create(owner, ContactInput(first_name="Z", last_name="Lefèvre"), CARD)
+    undone = svc.merges.merge(owner, b, [a])
+    svc.merges.undo(owner, undone.merge_id)
+    opened = svc.merges.merge(owner, b, [a])
+    later = svc.merges.merge(owner, c, [b])
+
+    def kept() -> dict[int, int | None]:
+        return {m.merge_id: m.survivor_id for m in svc.merges.merges(owner)}
+
+    assert kept() == {undone.merge_id: b, opened.merge_id: b, later.merge_id: c}
+    with pytest.raises(MergeRefused, match="undo that merge first"):
+        svc.merges.undo(owner, opened.merge_id)
+    svc.merges.undo(owner, later.merge_id)
+    assert kept() == {undone.merge_id: b, opened.merge_id: b, later.merge_id: c}
+    svc.merges.undo(owner, opened.merge_id)
+    assert svc.merges.resolve(a) == a
+    assert svc.contacts.get(owner, a).city == "Gent"

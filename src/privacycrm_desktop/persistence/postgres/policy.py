@@ -285,6 +285,19 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": _MERGE,
         "DELETE": _MERGE,
     },
+    # Merges of companies: as those of contacts (a company's record holds its people's
+    # links, personal data: only for those who merge).
+    "company_merge": {
+        "SELECT": _MERGE | {_P.ERASE, _P.CLEANUP},
+        "INSERT": _MERGE,
+        "UPDATE": _MERGE | {_P.ERASE, _P.CLEANUP},
+    },
+    "company_redirect": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _MERGE,
+        "UPDATE": _MERGE,
+        "DELETE": _MERGE,
+    },
     # Interactions: whoever edits contacts logs, corrects and deletes them (the matrix
     # narrows the columns: details and attachments are restricted, and the INSERT guard
     # asks for UPDATE on a column written); they go with an erasure.
