@@ -69,6 +69,7 @@ from privacycrm_desktop.persistence.models import (
     Suppression,
 )
 from privacycrm_desktop.services.audit_batch import AuditEntry, record_events
+from privacycrm_desktop.services.company_merge_rows import forget_company_merges_of
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import ensure_salt
 
@@ -315,6 +316,7 @@ def erase_many(
     conn.execute(_DELETE_COMPANY_LINKS, ids)
     conn.execute(_DELETE_CUSTOM_VALUES, ids)
     conn.execute(_FORGET_MERGES, ids)
+    forget_company_merges_of(conn, ids["ids"])
     # Interactions (with their files) and tasks about the person go by ON DELETE CASCADE.
     conn.execute(_DELETE_CONTACTS, ids)
     sources = sorted({sid for person in people.values() for sid in person.sources})

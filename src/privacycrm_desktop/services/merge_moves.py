@@ -64,11 +64,13 @@ def ref_name(table: Table, column: Column[Any]) -> str:
 
 
 def check_rules(
-    refs: Sequence[tuple[Table, Column[Any]]], snapshot: Mapping[str, list[dict[str, Any]]]
+    refs: Sequence[tuple[Table, Column[Any]]],
+    snapshot: Mapping[str, list[dict[str, Any]]],
+    rules: Mapping[str, tuple[Move, tuple[str, ...]]] = MERGE_RULES,
 ) -> None:
-    """Refuse when a merged contact has rows in a table without a rule."""
+    """Refuse when a merged record has rows in a table without a rule."""
     for table, column in refs:
-        if ref_name(table, column) not in MERGE_RULES and snapshot.get(ref_name(table, column)):
+        if ref_name(table, column) not in rules and snapshot.get(ref_name(table, column)):
             raise MergeRefused(
                 N_(
                     "These contacts have data of a kind a merge cannot move yet ({table}); "
@@ -89,9 +91,10 @@ def move_rows(
     rows: Sequence[dict[str, Any]],
     survivor: int,
     others: Sequence[int],
+    rules: Mapping[str, tuple[Move, tuple[str, ...]]] = MERGE_RULES,
 ) -> None:
     """Move the rows (of survivor and others, as dumped before the merge) by their rule."""
-    rule, columns = MERGE_RULES[ref_name(table, column)]
+    rule, columns = rules[ref_name(table, column)]
     if rule is Move.PROVENANCE:
         return
     mine = [r for r in rows if r[column.name] == survivor]
@@ -127,7 +130,8 @@ def move_rows(
 def keys_referring(
     conn: Connection, table: Table, column: Column[Any], contact_id: int
 ) -> list[list[Any]]:
-    """The primary keys of the rows of *table* referring to *contact_id* (JSON-ready)."""
+    """The primary keys of the rows of *table* referring to *contact_id* (or to a
+    company's id, by the company's rules), JSON-ready."""
     cols = list(table.primary_key.columns)
     return [list(r) for r in conn.execute(select(*cols).where(column == contact_id))]
 
