@@ -94,6 +94,47 @@ def test_review_finds_merges_and_undoes(
     assert dialog.merges.rowCount() == 0
 
 
+def test_the_merge_dialog_chooses_custom_field_values_like_built_in_ones(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomKind
+
+    services.custom_fields.define(
+        owner,
+        CustomFieldDefinition(
+            "customer_no", "Customer number", CustomKind.TEXT, labels=(("nl", "Klantnummer"),)
+        ),
+    )
+    services.custom_fields.define(owner, CustomFieldDefinition("since", "Since", CustomKind.DATE))
+    services.custom_fields.define(owner, CustomFieldDefinition("same", "Same", CustomKind.TEXT))
+    first = services.contacts.create(
+        owner,
+        ContactInput(first_name="Zoë", extra={"customer_no": "K-1", "same": "x"}),
+        CARD,
+    )
+    second = services.contacts.create(
+        owner,
+        ContactInput(
+            first_name="Zoë", extra={"customer_no": "K-2", "since": "2024-05-01", "same": "x"}
+        ),
+        CALL,
+    )
+    merge = MergeDialog(services, owner, [first, second])
+    qtbot.addWidget(merge)
+    # A row per custom field whose values differ, none for the one they share.
+    assert {"cf_customer_no", "cf_since"} <= set(merge.choices)
+    assert "cf_same" not in merge.choices
+    # The survivor's value by default; an empty one filled from the other.
+    assert (merge.take()["cf_customer_no"], merge.take()["cf_since"]) == (first, second)
+    shown = merge.choices["cf_since"].button(second).text()
+    assert shown != "2024-05-01"  # a date as the user reads it, not its stored form
+    merge.choices["cf_customer_no"].button(second).setChecked(True)
+    merge.merge()
+    assert merge.result_ is not None
+    kept = {v.key: v.value for v in services.contacts.get(owner, first).custom}
+    assert (kept["customer_no"], kept["since"]) == ("K-2", "2024-05-01")
+
+
 def test_a_cancelled_search_says_so(
     qtbot: QtBot, services: Services, owner: Actor, pair: tuple[int, int]
 ) -> None:
