@@ -74,15 +74,12 @@ class CompanyMergeService:
         seen = level in (FieldAccess.READ, FieldAccess.WRITE)
         ids = list(company_ids)
         with self._uow() as uow:
-            people = dict(
-                uow.session.execute(
-                    select(
-                        CompanyLink.company_id, func.count(func.distinct(CompanyLink.contact_id))
-                    )
-                    .where(CompanyLink.company_id.in_(ids), CompanyLink.ended_on.is_(None))
-                    .group_by(CompanyLink.company_id)
-                ).tuples()
-            )
+            counted = uow.session.execute(
+                select(CompanyLink.company_id, func.count(func.distinct(CompanyLink.contact_id)))
+                .where(CompanyLink.company_id.in_(ids), CompanyLink.ended_on.is_(None))
+                .group_by(CompanyLink.company_id)
+            ).all()
+            people = {int(cid): int(n) for cid, n in counted}
             rows = uow.session.scalars(
                 select(Company).where(Company.id.in_(ids)).order_by(Company.id)
             ).all()

@@ -239,3 +239,17 @@ def test_erasing_a_person_empties_the_company_merge_copy_holding_their_place(
 def _file_bytes(db_path: Path) -> bytes:
     parts = [db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")]
     return b"".join(p.read_bytes().lower() for p in parts if p.exists())
+
+
+def test_the_review_shows_a_groups_companies_as_the_role_may_see_them(
+    svc: Services, owner: Actor
+) -> None:
+    keep, other, _ = _two_of_one_company(svc, owner)
+    access = svc.access.access_for(owner.role)
+    members = svc.company_merges.members(owner, access, [keep, other])
+    assert [(m.company_id, m.name, m.vat, m.people) for m in members] == [
+        (keep, "Brouwerij Zoë", "BE 0403.170.701", 1),
+        (other, "Brouwerij Zoe NV", "BE 0403.170.701", 1),
+    ]
+    hidden = svc.company_merges.members(owner, {}, [keep])
+    assert (hidden[0].name, hidden[0].city) == ("", "")

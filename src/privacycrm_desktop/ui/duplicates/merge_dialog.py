@@ -72,7 +72,7 @@ def format_value(field: str, value: object) -> str:
     return str(value)
 
 
-def _short(text: str) -> str:
+def short_text(text: str) -> str:
     lines = text.splitlines() or [""]
     first = lines[0] if len(lines[0]) <= _WRAP else lines[0][: _WRAP - 1] + "\u2026"
     return (first + (" \u2026" if len(lines) > 1 else "")).replace("&", "&&")
@@ -144,7 +144,7 @@ class MergeDialog(QDialog):
         for column, detail in enumerate(self.details, start=1):
             grid.setColumnStretch(column, 1)
             name = display_name(detail.first_name, detail.last_name, detail.organisation)
-            button = QRadioButton(_short(name or _("Contact {id}").format(id=detail.id)))
+            button = QRadioButton(short_text(name or _("Contact {id}").format(id=detail.id)))
             button.setToolTip(_("Contact {id}").format(id=detail.id))
             self.keep.addButton(button, detail.id)
             grid.addWidget(button, 0, column)
@@ -167,7 +167,7 @@ class MergeDialog(QDialog):
                     text = joined or format_value(field, "")
                 else:
                     text = format_value(field, value[0])
-                button = QRadioButton(_short(text))
+                button = QRadioButton(short_text(text))
                 button.setToolTip(text)
                 group.addButton(button, detail.id)
                 grid.addWidget(button, row, column)
@@ -204,7 +204,7 @@ class MergeDialog(QDialog):
                 if item is not None and item.value:
                     shown = item.value if item.masked else display_value(item.kind, item.value)
                 text = shown or format_value(name, "")
-                button = QRadioButton(_short(text))
+                button = QRadioButton(short_text(text))
                 button.setToolTip(text)
                 group.addButton(button, detail.id)
                 grid.addWidget(button, row, column)
@@ -259,4 +259,4 @@ class MergeDialog(QDialog):
         self.accept()
 
 
-__all__ = ["MergeDialog"]
+__all__ = ["MergeDialog", "format_value", "short_text"]
