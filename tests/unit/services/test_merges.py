@@ -379,3 +379,46 @@ def test_a_later_merge_leaves_the_records_of_past_merges_as_they_were(
     svc.merges.undo(owner, opened.merge_id)
     assert svc.merges.resolve(a) == a
     assert svc.contacts.get(owner, a).city == "Gent"
+
+
+def test_the_access_report_lists_every_personal_value_a_merge_copy_keeps(
+    svc: Services, owner: Actor
+) -> None:
+    """Every value of the merged contact held only in the merge's copy (its name, notes,
+    address, a custom value not chosen, its source, its place at a company) is listed,
+    found by reading every table of the copy for the planted marks."""
+    import json
+    import re
+
+    from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomKind
+
+    svc.custom_fields.define(owner, CustomFieldDefinition("customer_no", "No.", CustomKind.TEXT))
+    mark = "qzxcopy"
+    keep = svc.contacts.create(
+        owner, ContactInput(first_name="Zoë", last_name="Keep", extra={"customer_no": "K-1"}), CARD
+    )
+    source = SourceInput(SourceKind.BUSINESS_CARD, f"{mark}source", dt.date(2025, 2, 20))
+    other = svc.contacts.create(
+        owner,
+        ContactInput(
+            first_name=f"{mark}first",
+            last_name="Keep",
+            notes=f"{mark}notes",
+            street=f"{mark}street",
+            emails=(f"{mark}mail@example.be",),
+            extra={"customer_no": f"{mark}customer"},
+        ),
+        source,
+    )
+    firm = svc.companies.add(owner, CompanyInput(name="Brouwerij"), CARD)
+    svc.companies.link(owner, other, firm, LinkInput(f"{mark}function", f"{mark}dept"), CARD)
+    svc.merges.merge(owner, keep, [other])
+    with svc.uow() as uow:
+        copy = uow.session.execute(text("SELECT snapshot FROM contact_merge")).scalar_one()
+    held = set(re.findall(rf"{mark}\w+", copy))
+    assert len(held) >= 7
+    document = json.loads(svc.access_reports.produce(owner, keep, "en").json)
+    listed = json.dumps(document["data"])
+    assert {h for h in held if h not in listed} == set()
+    copies = [d for d in document["data"] if d["field"] == "merge_copy"]
+    assert f"{mark}notes" in {d["value"]["value"] for d in copies}
