@@ -113,7 +113,8 @@ class CompanyMergeDialog(QDialog):
         """The survivor choice, one row per differing field and the people; returns the
         next row."""
         grid.setHorizontalSpacing(self.fontMetrics().height())
-        grid.addWidget(QLabel(f"<b>{html.escape(_('Keep'))}</b>"), 0, 0)
+        keep = html.escape(_("Keep"))
+        grid.addWidget(QLabel(f"<b>{keep}</b>"), 0, 0)
         self.keep = QButtonGroup(self)
         for column, detail in enumerate(self.details, start=1):
             grid.setColumnStretch(column, 1)
