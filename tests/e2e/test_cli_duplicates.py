@@ -111,3 +111,43 @@ def test_find_merge_show_the_old_id_and_undo(
     code, _out, err = run(capsys, db, "duplicates", "undo-days", "0")
     assert code != 0
     assert "between 1 and" in err
+
+
+def test_companies_are_found_merged_shown_by_their_old_id_and_unmerged(
+    capsys: pytest.CaptureFixture[str], db: Path | str
+) -> None:
+    for name, city in (("Brouwerij Zoë", "Gent"), ("Brouwerij Zoe NV", "Brugge")):
+        added = run_json(
+            capsys, db, "company", "add", "--name", name, "--vat", "BE0403170701",
+            "--city", city, *SOURCE,
+        )  # fmt: skip
+        assert isinstance(added, dict)
+    found = run_json(capsys, db, "duplicates", "find", "--companies")
+    assert found == {"groups": [{"companies": [1, 2], "rules": ["vat"]}]}
+    assert run_json(
+        capsys, db, "duplicates", "find", "--companies", "--company-rule", "name_postcode"
+    ) == {"groups": []}
+    merged = run_json(
+        capsys, db, "duplicates", "merge", "--companies", "1", "2", "--take", "city=2"
+    )
+    assert merged == {"merge_id": 1, "survivor": 1, "merged": [2]}
+    shown = run_json(capsys, db, "company", "show", "2")
+    assert isinstance(shown, dict)
+    assert (shown["id"], shown["merged_from"]) == (1, 2)
+    code, out, _err = run(capsys, db, "company", "show", "2")
+    assert code == 0
+    assert "Company 2 was merged into company 1." in out
+    listed = run_json(capsys, db, "duplicates", "merges", "--companies")
+    assert isinstance(listed, dict)
+    assert [(m["id"], m["survivor"], m["merged"]) for m in listed["merges"]] == [(1, 1, [2])]
+    # The contacts' merges are a list of their own.
+    assert run_json(capsys, db, "duplicates", "merges") == {"merges": []}
+    assert run_json(capsys, db, "duplicates", "undo", "--companies", "1") == {
+        "merge_id": 1,
+        "survivor": 1,
+        "restored": [2],
+    }
+    code, out, _err = run(capsys, db, "company", "show", "2")
+    assert code == 0
+    assert "merged" not in out
+    assert "Brugge" in out

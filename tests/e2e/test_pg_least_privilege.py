@@ -33,6 +33,7 @@ import pg_support
 from conftest import COMPANY, OWNER, OWNER_PASSWORD
 from privacycrm_desktop.domain.access import DEFAULT_FIELD_MATRIX, FieldAccess, Role
 from privacycrm_desktop.domain.activities import ActivityInput, ActivityKind
+from privacycrm_desktop.domain.companies import CompanyInput
 from privacycrm_desktop.domain.consent import ConsentMethod
 from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME, Sensitivity
@@ -93,8 +94,9 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     "special_category_datum": {"SELECT": OP, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
     # DELETE: undoing an import removes the companies it made (importers only).
     "company": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": OPS},
-    "company_tag": {"SELECT": ALL, "INSERT": ACTIVE, "DELETE": ACTIVE},
-    "company_provenance": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE},
+    # A merge of companies (owner, officer) moves tags and rewrites the sources.
+    "company_tag": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": OP, "DELETE": ACTIVE},
+    "company_provenance": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": OP},
     "company_link": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     # The owner defines custom fields (with their catalogue row); values go with contacts.
     "custom_field": {"SELECT": ALL, "INSERT": frozenset({O})},
@@ -109,6 +111,8 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     # Merges (owner, officer): the record holds the merged rows; the redirects ids only.
     "contact_merge": {"SELECT": OP, "INSERT": OP, "UPDATE": OP},
     "contact_redirect": {"SELECT": ALL, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
+    "company_merge": {"SELECT": OP, "INSERT": OP, "UPDATE": OP},
+    "company_redirect": {"SELECT": ALL, "INSERT": OP, "UPDATE": OP, "DELETE": OP},
     "activity": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     "task": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     # Linked people of an interaction (ids only): a merge moves them (UPDATE).
@@ -1058,6 +1062,8 @@ MERGE_ATTACKS = {
     "move a person's disclosures": "UPDATE disclosure SET contact_id = contact_id",
     "move a person's holds": "UPDATE retention_hold SET contact_id = contact_id",
     "read the copies kept by merges": "SELECT snapshot FROM contact_merge",
+    "read the copies kept by company merges": "SELECT snapshot FROM company_merge",
+    "move a company's tags": "UPDATE company_tag SET company_id = company_id",
     "redirect an id to another person": (
         "INSERT INTO contact_redirect (old_id, survivor_id, merge_id) VALUES (1, 1, 1)"
     ),
@@ -1092,6 +1098,26 @@ def test_only_owner_and_officer_merge_over_their_login_roles(server: Server) -> 
                 assert services.merges.resolve(pair[1]) == pair[0]
                 services.merges.undo(actor, done.merge_id)
                 assert services.contacts.get(actor, pair[1]).last_name == f"Merge{role.value}"
+                firms = [
+                    services.companies.add(
+                        actor, CompanyInput(name=f"Merge {role.value}", postcode="9000"), CARD
+                    )
+                    for _ in range(2)
+                ]
+                services.tags.tag_company(actor, f"merge-{role.value}", firms[1])
+                services.activities.add_to_company(
+                    actor, firms[1], ActivityInput(ActivityKind.CALL, "Offer")
+                )
+                found = [g.company_ids for g in services.company_merges.find(actor)]
+                assert tuple(firms) in found
+                done = services.company_merges.merge(
+                    actor, firms[0], [firms[1]], {"name": firms[1]}
+                )
+                assert services.company_merges.resolve(firms[1]) == firms[0]
+                services.company_merges.undo(actor, done.merge_id)
+                assert [t.name for t in services.companies.get(actor, firms[1]).tags] == [
+                    f"merge-{role.value}"
+                ]
                 continue
             with pytest.raises(PermissionDenied):
                 services.merges.merge(actor, server.contact_id, [server.contact_id + 1])

@@ -172,6 +172,8 @@ class Office:
 
 
 def _builders() -> dict[str, Callable[[Office], QWidget]]:
+    from privacycrm_desktop.domain.companies import CompanyInput, LegalForm
+    from privacycrm_desktop.domain.contacts import Relationship
     from privacycrm_desktop.ui.admin.audit_view import AuditViewerDialog
     from privacycrm_desktop.ui.admin.backup_dialog import BackupDialog
     from privacycrm_desktop.ui.admin.field_matrix import FieldMatrixDialog
@@ -187,6 +189,7 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
     from privacycrm_desktop.ui.consent.statement_dialog import StatementDialog
     from privacycrm_desktop.ui.contacts.activity_dialog import LogActivityDialog
     from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+    from privacycrm_desktop.ui.duplicates.company_merge_dialog import CompanyMergeDialog
     from privacycrm_desktop.ui.duplicates.merge_dialog import MergeDialog
     from privacycrm_desktop.ui.duplicates.review_dialog import DuplicateReviewDialog
     from privacycrm_desktop.ui.main_window import MainWindow
@@ -405,6 +408,21 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         ),
         "CompaniesDialog": lambda o: CompaniesDialog(o.services, o.owner),
         "DuplicateReviewDialog": lambda o: DuplicateReviewDialog(o.services, o.owner),
+        "CompanyMergeDialog": lambda o: CompanyMergeDialog(
+            o.services,
+            o.owner,
+            [
+                o.services.companies.add(
+                    o.owner,
+                    CompanyInput(name=name, legal_form=form, relationship=relationship),
+                    SourceInput(SourceKind.BUSINESS_CARD, "Beurs", o.services.requests.today()),
+                )
+                for name, form, relationship in (
+                    ("Brouwerij Het Anker", LegalForm.NV, Relationship.CUSTOMER),
+                    ("Het Anker", LegalForm.BV, Relationship.SUPPLIER),
+                )
+            ],
+        ),
         "MergeDialog": lambda o: MergeDialog(
             o.services, o.owner, [c.id for c in o.services.contacts.page(o.owner, limit=2)]
         ),

@@ -280,6 +280,12 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
                 owner,
                 lambda d: [c.id for c in d.services.contacts.page(d.owner, limit=2)],
             ),
+            simple(
+                "duplicates.company_merge_dialog.CompanyMergeDialog",
+                services,
+                owner,
+                _two_companies,
+            ),
             simple("tags.tag_selected.TagSelectedDialog", services, owner, _everyone),
             simple("tasks.my_day.MyDayDialog", _with_tasks, owner),
             simple("tasks.task_list.TaskListDialog", _with_tasks, owner),
@@ -631,3 +637,17 @@ def test_the_measure_sees_a_cut_label_a_narrow_button_and_a_widget_off_the_windo
     assert len(problems_of(window)) == 4
     window.resize(1100, 300)
     assert "window 1100x300" in "\n".join(problems_of(window))
+
+
+def _two_companies(d: Any) -> list[int]:
+    """Two companies alike, for the company merge dialog."""
+    from privacycrm_desktop.domain.companies import CompanyInput
+    from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+
+    source = SourceInput(SourceKind.BUSINESS_CARD, "Beurs", d.services.requests.today())
+    return [
+        d.services.companies.add(
+            d.owner, CompanyInput(name=f"Brouwerij Het Anker {n}", city="Mechelen"), source
+        )
+        for n in ("", "NV")
+    ]

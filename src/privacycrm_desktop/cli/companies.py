@@ -18,6 +18,7 @@ from privacycrm_desktop.domain.companies import (
     LinkInput,
 )
 from privacycrm_desktop.domain.contacts import RELATIONSHIP_LABELS, Relationship
+from privacycrm_desktop.domain.errors import NotFound
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.i18n import _, country_name
 from privacycrm_desktop.services.companies import MAX_PAGE, CompanyDetail, CompanyRow
@@ -149,8 +150,21 @@ def cmd_company_list(ctx: Context) -> int:
 
 
 def cmd_company_show(ctx: Context) -> int:
-    detail = ctx.services.companies.get(ctx.actor(), ctx.args.id)
-    ctx.emit(company_document(detail), lambda: _company_text(detail))
+    actor, wanted = ctx.actor(), ctx.args.id
+    try:
+        detail = ctx.services.companies.get(actor, wanted)
+    except NotFound:
+        # An id merged away (an old export's, the audit's) leads to the company kept.
+        survivor = ctx.services.company_merges.resolve(wanted)
+        if survivor == wanted:
+            raise
+        detail = ctx.services.companies.get(actor, survivor)
+    document = company_document(detail)
+    note = ""
+    if detail.id != wanted:
+        document["merged_from"] = wanted
+        note = _("Company {old} was merged into company {id}.").format(old=wanted, id=detail.id)
+    ctx.emit(document, lambda: (note + "\n" if note else "") + _company_text(detail))
     return 0
 
 

@@ -5,14 +5,18 @@ interface"; names may grow, never change).
 the settings unless named); ``duplicates merge ID ID... [--keep ID] [--take FIELD=ID]...``
 merges the contacts into the kept one (the first id unless ``--keep``), each ``--take``
 naming the contact whose value a field keeps; ``duplicates undo MERGE_ID`` undoes a
-merge; ``duplicates merges`` lists the merges.
+merge; ``duplicates merges`` lists the merges. With ``--companies`` each does the same for
+companies (``find --companies [--company-rule RULE]...``, ``merge --companies ID ID...``).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
 from privacycrm_desktop.cli.options import Parents, Subparsers
+from privacycrm_desktop.domain.company_merges import COMPANY_RULE_LABELS, CompanyRule
 from privacycrm_desktop.domain.merges import RULE_LABELS, DuplicateRule
 from privacycrm_desktop.i18n import _, format_moment, ngettext
 
@@ -28,9 +32,19 @@ def register(commands: Subparsers, parents: Parents) -> None:
         choices=[r.value for r in DuplicateRule],
         help=_("a rule to use (repeatable; default: the rules of the settings)"),
     )
+    p.add_argument(
+        "--company-rule",
+        action="append",
+        choices=[r.value for r in CompanyRule],
+        help=_("with --companies: a rule to use (repeatable; default: all)"),
+    )
+    _companies_flag(p)
     p.set_defaults(run=cmd_find)
     p = sub.add_parser("merge", parents=parents, help=_("merge contacts into one"))
-    p.add_argument("ids", nargs="+", type=int, metavar="ID", help=_("the contacts to merge"))
+    p.add_argument(
+        "ids", nargs="+", type=int, metavar="ID", help=_("the contacts (or companies) to merge")
+    )
+    _companies_flag(p)
     p.add_argument("--keep", type=int, help=_("the contact that stays (default: the first id)"))
     p.add_argument(
         "--take",
@@ -42,15 +56,28 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p.set_defaults(run=cmd_merge)
     p = sub.add_parser("undo", parents=parents, help=_("undo a merge"))
     p.add_argument("merge_id", type=int, metavar="MERGE_ID", help=_("the merge"))
+    _companies_flag(p)
     p.set_defaults(run=cmd_undo)
     p = sub.add_parser("merges", parents=parents, help=_("list the merges, newest first"))
+    _companies_flag(p)
     p.set_defaults(run=cmd_merges)
     p = sub.add_parser("undo-days", parents=parents, help=_("how many days a merge can be undone"))
     p.add_argument("days", type=int, nargs="?", help=_("set it to this many days"))
     p.set_defaults(run=cmd_undo_days)
 
 
+def _companies_flag(p: Any) -> None:
+    p.add_argument("--companies", action="store_true", help=_("companies instead of contacts"))
+
+
+def _merger(ctx: Context) -> Any:
+    services = ctx.services
+    return services.company_merges if ctx.args.companies else services.merges
+
+
 def cmd_find(ctx: Context) -> int:
+    if ctx.args.companies:
+        return _find_companies(ctx)
     rules = [DuplicateRule(r) for r in ctx.args.rule or ()]
     groups = ctx.services.duplicates.find(ctx.actor(), rules or None)
     document = {
@@ -78,6 +105,34 @@ def cmd_find(ctx: Context) -> int:
     return 0
 
 
+def _find_companies(ctx: Context) -> int:
+    rules = [CompanyRule(r) for r in ctx.args.company_rule or ()]
+    groups = ctx.services.company_merges.find(ctx.actor(), rules or None)
+    document = {
+        "groups": [
+            {"companies": list(g.company_ids), "rules": [r.value for r in g.rules]} for g in groups
+        ]
+    }
+    ctx.emit(
+        document,
+        lambda: (
+            out.table(
+                [_("Companies"), _("Found by")],
+                [
+                    [
+                        ", ".join(str(i) for i in g.company_ids),
+                        "; ".join(_(COMPANY_RULE_LABELS[r]) for r in g.rules),
+                    ]
+                    for g in groups
+                ],
+            )
+            if groups
+            else _("No duplicates found.")
+        ),
+    )
+    return 0
+
+
 def _takes(pairs: list[str]) -> dict[str, int]:
     takes: dict[str, int] = {}
     for pair in pairs:
@@ -92,32 +147,44 @@ def cmd_merge(ctx: Context) -> int:
     a = ctx.args
     keep = a.keep if a.keep is not None else a.ids[0]
     others = [i for i in a.ids if i != keep]
-    result = ctx.services.merges.merge(ctx.actor(), keep, others, _takes(a.take))
+    result = _merger(ctx).merge(ctx.actor(), keep, others, _takes(a.take))
     n = len(result.merged_ids)
+    if a.companies:
+        said = ngettext(
+            "Merged {n} company into company {id} (merge {merge}).",
+            "Merged {n} companies into company {id} (merge {merge}).",
+            n,
+        )
+    else:
+        said = ngettext(
+            "Merged {n} contact into contact {id} (merge {merge}).",
+            "Merged {n} contacts into contact {id} (merge {merge}).",
+            n,
+        )
     ctx.emit(
         {
             "merge_id": result.merge_id,
             "survivor": result.survivor_id,
             "merged": list(result.merged_ids),
         },
-        lambda: ngettext(
-            "Merged {n} contact into contact {id} (merge {merge}).",
-            "Merged {n} contacts into contact {id} (merge {merge}).",
-            n,
-        ).format(n=n, id=result.survivor_id, merge=result.merge_id),
+        lambda: said.format(n=n, id=result.survivor_id, merge=result.merge_id),
     )
     return 0
 
 
 def cmd_undo(ctx: Context) -> int:
-    result = ctx.services.merges.undo(ctx.actor(), ctx.args.merge_id)
+    result = _merger(ctx).undo(ctx.actor(), ctx.args.merge_id)
+    if ctx.args.companies:
+        said = _("Merge {merge} undone; companies {ids} are back.")
+    else:
+        said = _("Merge {merge} undone; contacts {ids} are back.")
     ctx.emit(
         {
             "merge_id": result.merge_id,
             "survivor": result.survivor_id,
             "restored": list(result.merged_ids),
         },
-        lambda: _("Merge {merge} undone; contacts {ids} are back.").format(
+        lambda: said.format(
             merge=result.merge_id, ids=", ".join(str(i) for i in result.merged_ids)
         ),
     )
@@ -125,7 +192,7 @@ def cmd_undo(ctx: Context) -> int:
 
 
 def cmd_merges(ctx: Context) -> int:
-    merges = ctx.services.merges.merges(ctx.actor())
+    merges = _merger(ctx).merges(ctx.actor())
     document = {
         "merges": [
             {

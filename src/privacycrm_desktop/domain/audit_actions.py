@@ -38,6 +38,8 @@ class AuditAction(StrEnum):
     CLEANUP_REPORT = "cleanup.report"
     COMPANY_CREATE = "company.create"
     COMPANY_LINK = "company.link"
+    COMPANY_MERGE = "company.merge"
+    COMPANY_MERGE_UNDO = "company.merge_undo"
     COMPANY_MOVE = "company.move"
     COMPANY_UNLINK = "company.unlink"
     COMPANY_UPDATE = "company.update"
@@ -135,6 +137,8 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.CONTACT_ANONYMISE: N_("Contact anonymised"),
     AuditAction.COMPANY_CREATE: N_("Company added"),
     AuditAction.COMPANY_LINK: N_("Person linked to a company"),
+    AuditAction.COMPANY_MERGE: N_("Companies merged"),
+    AuditAction.COMPANY_MERGE_UNDO: N_("Merge of companies undone"),
     AuditAction.COMPANY_MOVE: N_("Person moved to another company"),
     AuditAction.COMPANY_UNLINK: N_("Person left a company"),
     AuditAction.COMPANY_UPDATE: N_("Company changed"),

@@ -140,6 +140,30 @@ def restore_rows(conn: Connection, table: Table, rows: Rows) -> None:
         conn.execute(table.insert(), missing)
 
 
+def follow_redirects(conn: Connection, rows: Rows) -> Rows:
+    """*rows* of a merge's copy with each ``contact_id`` and ``company_id`` merged away
+    since replaced by the survivor it leads to (an undo puts a person's place back at
+    the company that company was merged into, not at one that is gone)."""
+    from privacycrm_desktop.persistence.merge_models import CompanyRedirect, ContactRedirect
+
+    out = rows
+    for name, redirect in (("contact_id", ContactRedirect), ("company_id", CompanyRedirect)):
+        wanted = sorted({r[name] for r in out if r.get(name) is not None})
+        if not wanted:
+            continue
+        lead: dict[int, int] = {}
+        for start in range(0, len(wanted), 400):
+            found = conn.execute(
+                select(redirect.old_id, redirect.survivor_id).where(
+                    redirect.old_id.in_(wanted[start : start + 400])
+                )
+            ).tuples()
+            lead.update((int(old), int(new)) for old, new in found)
+        if lead:
+            out = [{**r, name: lead.get(r[name], r[name])} if r.get(name) else r for r in out]
+    return out
+
+
 def delete_keys(conn: Connection, table: Table, keys: Iterable[Sequence[Any]]) -> None:
     """Delete the rows of *table* with these primary keys."""
     for key in keys:
@@ -154,6 +178,7 @@ __all__ = [
     "dump_by_key",
     "dump_rows",
     "existing_keys",
+    "follow_redirects",
     "key_of",
     "load_all_tables",
     "references_to",

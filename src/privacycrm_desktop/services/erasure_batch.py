@@ -47,7 +47,7 @@ from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.activity_models import Activity, ActivityPerson
 from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
 from privacycrm_desktop.persistence.custom_field_models import CustomValue
-from privacycrm_desktop.persistence.merge_models import ContactMerge
+from privacycrm_desktop.persistence.merge_models import ContactMerge, merges_into
 from privacycrm_desktop.persistence.models import (
     AnonymisedRecord,
     ConsentEvent,
@@ -69,6 +69,7 @@ from privacycrm_desktop.persistence.models import (
     Suppression,
 )
 from privacycrm_desktop.services.audit_batch import AuditEntry, record_events
+from privacycrm_desktop.services.company_merge_rows import forget_company_merges_of
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import ensure_salt
 from privacycrm_desktop.services.retention import recompute
@@ -236,7 +237,7 @@ _DELETE_CUSTOM_VALUES = (
 # Merges into an erased contact keep copies of the merged contacts' rows: they go too.
 _FORGET_MERGES = (
     update(ContactMerge)
-    .where(ContactMerge.survivor_id.in_(_ids()))
+    .where(merges_into(_ids()))
     .values(snapshot="", result="", closed="erased")
     .execution_options(synchronize_session=False)
 )
@@ -328,6 +329,7 @@ def erase_many(
         )
         - set(people)
     )
+    forget_company_merges_of(conn, ids["ids"])
     # Interactions (with their files and links) and tasks about the person go by ON DELETE
     # CASCADE; so do the person's links to the interactions of others.
     conn.execute(_DELETE_CONTACTS, ids)

@@ -54,9 +54,8 @@ MERGE_RULES: Mapping[str, tuple[Move, tuple[str, ...]]] = {
     "task.contact_id": (Move.MOVE, ()),
     # A link to an interaction the survivor took part in already stays once.
     "activity_person.contact_id": (Move.MOVE_UNIQUE, ("activity_id",)),
-    # Earlier merges into a contact merged away now: their survivor is the new one, and
-    # the ids that led to the old survivor lead to the new one.
-    "contact_merge.survivor_id": (Move.MOVE, ()),
+    # The ids that led to a contact merged away now lead to the new survivor (the earlier
+    # merges' records keep the contact they kept: ``contact_merge`` has no key to move).
     "contact_redirect.survivor_id": (Move.MOVE, ()),
 }
 
@@ -67,11 +66,13 @@ def ref_name(table: Table, column: Column[Any]) -> str:
 
 
 def check_rules(
-    refs: Sequence[tuple[Table, Column[Any]]], snapshot: Mapping[str, list[dict[str, Any]]]
+    refs: Sequence[tuple[Table, Column[Any]]],
+    snapshot: Mapping[str, list[dict[str, Any]]],
+    rules: Mapping[str, tuple[Move, tuple[str, ...]]] = MERGE_RULES,
 ) -> None:
-    """Refuse when a merged contact has rows in a table without a rule."""
+    """Refuse when a merged record has rows in a table without a rule."""
     for table, column in refs:
-        if ref_name(table, column) not in MERGE_RULES and snapshot.get(ref_name(table, column)):
+        if ref_name(table, column) not in rules and snapshot.get(ref_name(table, column)):
             raise MergeRefused(
                 N_(
                     "These contacts have data of a kind a merge cannot move yet ({table}); "
@@ -92,9 +93,10 @@ def move_rows(
     rows: Sequence[dict[str, Any]],
     survivor: int,
     others: Sequence[int],
+    rules: Mapping[str, tuple[Move, tuple[str, ...]]] = MERGE_RULES,
 ) -> None:
     """Move the rows (of survivor and others, as dumped before the merge) by their rule."""
-    rule, columns = MERGE_RULES[ref_name(table, column)]
+    rule, columns = rules[ref_name(table, column)]
     if rule is Move.PROVENANCE:
         return
     mine = [r for r in rows if r[column.name] == survivor]
@@ -130,7 +132,8 @@ def move_rows(
 def keys_referring(
     conn: Connection, table: Table, column: Column[Any], contact_id: int
 ) -> list[list[Any]]:
-    """The primary keys of the rows of *table* referring to *contact_id* (JSON-ready)."""
+    """The primary keys of the rows of *table* referring to *contact_id* (or to a
+    company's id, by the company's rules), JSON-ready."""
     cols = list(table.primary_key.columns)
     return [list(r) for r in conn.execute(select(*cols).where(column == contact_id))]
 

@@ -34,7 +34,7 @@ from privacycrm_desktop.domain.merges import (
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.custom_field_models import CustomValue
-from privacycrm_desktop.persistence.merge_models import ContactMerge, ContactRedirect
+from privacycrm_desktop.persistence.merge_models import ContactMerge, ContactRedirect, merges_into
 from privacycrm_desktop.persistence.merge_rows import (
     Rows,
     contact_references,
@@ -42,6 +42,7 @@ from privacycrm_desktop.persistence.merge_rows import (
     delete_keys,
     dump_by_key,
     dump_rows,
+    follow_redirects,
     references_to,
     restore_rows,
 )
@@ -119,7 +120,7 @@ def _source_columns(table_name: str) -> list[str]:
     return [fk.parent.name for fk in table.foreign_keys if fk.column.table is _tables()[_SOURCES]]
 
 
-def _sources_in(snapshot: Mapping[str, Rows]) -> set[int]:
+def sources_in(snapshot: Mapping[str, Rows]) -> set[int]:
     found: set[int] = set()
     for name, rows in snapshot.items():
         table = name.split(".", 1)[0]
@@ -130,7 +131,7 @@ def _sources_in(snapshot: Mapping[str, Rows]) -> set[int]:
     return found
 
 
-def _unused_sources(conn: Connection, ids: set[int]) -> list[int]:
+def unused_sources(conn: Connection, ids: set[int]) -> list[int]:
     """Of these sources, those no row refers to any more."""
     used: set[int] = set()
     wanted = sorted(ids)
@@ -154,7 +155,7 @@ def forget_merges_of(conn: Connection, contact_id: int) -> None:
     """The survivor is erased: its merges' copies go (erasure leaves no byte)."""
     conn.execute(
         update(ContactMerge)
-        .where(ContactMerge.survivor_id == contact_id)
+        .where(merges_into([contact_id]))
         .values(snapshot="", result="", closed="erased")
     )
 
@@ -195,7 +196,7 @@ def merge_in_session(
     snapshot[_SOURCES] = dump_by_key(
         conn,
         _tables()[_SOURCES],
-        {*_sources_in(snapshot), *(r["source_id"] for r in snapshot[_CONTACT])},
+        {*sources_in(snapshot), *(r["source_id"] for r in snapshot[_CONTACT])},
     )
     record = ContactMerge(
         survivor_id=survivor,
@@ -223,7 +224,7 @@ def merge_in_session(
         [{"old_id": o, "survivor_id": survivor, "merge_id": record.id} for o in others],
     )
     source_table = _tables()[_SOURCES]
-    for sid in _unused_sources(conn, {int(r["id"]) for r in snapshot[_SOURCES]}):
+    for sid in unused_sources(conn, {int(r["id"]) for r in snapshot[_SOURCES]}):
         conn.execute(source_table.delete().where(source_table.c.id == sid))
     own_links = {
         int(r["id"]) for r in snapshot["company_link.contact_id"] if r["contact_id"] == survivor
@@ -392,13 +393,14 @@ def undo_in_session(session: Session, actor: Actor, merge_id: int, now: dt.datet
     snapshot: dict[str, Rows] = json.loads(record.snapshot)
     result: dict[str, Any] = json.loads(record.result)
     survivor = int(result["survivor"])
-    if record.survivor_id != survivor:
+    now_at = resolve_contact_id(session, survivor)
+    if now_at != survivor:
         raise MergeRefused(
             N_(
                 "The contact kept by this merge was merged into contact {id} since: "
                 "undo that merge first."
             ),
-            id=record.survivor_id,
+            id=now_at,
         )
     conn = session.connection()
     tables = _tables()
@@ -420,7 +422,7 @@ def undo_in_session(session: Session, actor: Actor, merge_id: int, now: dt.datet
         added = [tuple(k) for k in result.get(name, []) if tuple(k) not in kept]
         delete_keys(conn, table, added)
     for table, column in refs:
-        restore_rows(conn, table, snapshot.get(ref_name(table, column), []))
+        restore_rows(conn, table, follow_redirects(conn, snapshot.get(ref_name(table, column), [])))
     ids = [int(r["id"]) for r in snapshot[_CONTACT]]
     merged = [i for i in ids if i != survivor]
     search.remove(conn, ids)
@@ -533,6 +535,8 @@ __all__ = [
     "merge_in_session",
     "purge_expired",
     "resolve_contact_id",
+    "sources_in",
     "undo_days",
     "undo_in_session",
+    "unused_sources",
 ]

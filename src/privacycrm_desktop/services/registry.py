@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from privacycrm_desktop.services.change_watch import ChangeWatchService
     from privacycrm_desktop.services.cleanup import CleanupService
     from privacycrm_desktop.services.companies import CompanyService
+    from privacycrm_desktop.services.company_merges import CompanyMergeService
     from privacycrm_desktop.services.consent import ConsentService
     from privacycrm_desktop.services.contacts import ContactService
     from privacycrm_desktop.services.custom_fields import CustomFieldService
@@ -252,6 +253,13 @@ class Services:
         from privacycrm_desktop.services.merges import MergeService
 
         return MergeService(self.uow, self.clock)
+
+    @cached_property
+    def company_merges(self) -> CompanyMergeService:
+        """Finding, merging and unmerging duplicate companies."""
+        from privacycrm_desktop.services.company_merges import CompanyMergeService
+
+        return CompanyMergeService(self.uow, self.clock)
 
     @cached_property
     def duplicates(self) -> DuplicateService:

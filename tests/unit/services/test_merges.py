@@ -354,3 +354,71 @@ def test_two_current_places_at_one_company_become_one_and_a_past_one(
     svc.merges.undo(owner, done.merge_id)
     with svc.uow() as uow:
         assert dump(uow.session.connection(), [keep, other]) == before
+
+
+def test_a_later_merge_leaves_the_records_of_past_merges_as_they_were(
+    svc: Services, owner: Actor
+) -> None:
+    """A merge record names the contact it kept for good: merging that contact again
+    (after the first merge was undone, or while it is still open) does not rewrite it."""
+    a, b = _two_of_one_person(svc, owner)
+    c = svc.contacts.create(owner, ContactInput(first_name="Z", last_name="Lefèvre"), CARD)
+    undone = svc.merges.merge(owner, b, [a])
+    svc.merges.undo(owner, undone.merge_id)
+    opened = svc.merges.merge(owner, b, [a])
+    later = svc.merges.merge(owner, c, [b])
+
+    def kept() -> dict[int, int | None]:
+        return {m.merge_id: m.survivor_id for m in svc.merges.merges(owner)}
+
+    assert kept() == {undone.merge_id: b, opened.merge_id: b, later.merge_id: c}
+    with pytest.raises(MergeRefused, match="undo that merge first"):
+        svc.merges.undo(owner, opened.merge_id)
+    svc.merges.undo(owner, later.merge_id)
+    assert kept() == {undone.merge_id: b, opened.merge_id: b, later.merge_id: c}
+    svc.merges.undo(owner, opened.merge_id)
+    assert svc.merges.resolve(a) == a
+    assert svc.contacts.get(owner, a).city == "Gent"
+
+
+def test_the_access_report_lists_every_personal_value_a_merge_copy_keeps(
+    svc: Services, owner: Actor
+) -> None:
+    """Every value of the merged contact held only in the merge's copy (its name, notes,
+    address, a custom value not chosen, its source, its place at a company) is listed,
+    found by reading every table of the copy for the planted marks."""
+    import json
+    import re
+
+    from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomKind
+
+    svc.custom_fields.define(owner, CustomFieldDefinition("customer_no", "No.", CustomKind.TEXT))
+    mark = "qzxcopy"
+    keep = svc.contacts.create(
+        owner, ContactInput(first_name="Zoë", last_name="Keep", extra={"customer_no": "K-1"}), CARD
+    )
+    source = SourceInput(SourceKind.BUSINESS_CARD, f"{mark}source", dt.date(2025, 2, 20))
+    other = svc.contacts.create(
+        owner,
+        ContactInput(
+            first_name=f"{mark}first",
+            last_name="Keep",
+            notes=f"{mark}notes",
+            street=f"{mark}street",
+            emails=(f"{mark}mail@example.be",),
+            extra={"customer_no": f"{mark}customer"},
+        ),
+        source,
+    )
+    firm = svc.companies.add(owner, CompanyInput(name="Brouwerij"), CARD)
+    svc.companies.link(owner, other, firm, LinkInput(f"{mark}function", f"{mark}dept"), CARD)
+    svc.merges.merge(owner, keep, [other])
+    with svc.uow() as uow:
+        copy = uow.session.execute(text("SELECT snapshot FROM contact_merge")).scalar_one()
+    held = set(re.findall(rf"{mark}\w+", copy))
+    assert len(held) >= 7
+    document = json.loads(svc.access_reports.produce(owner, keep, "en").json)
+    listed = json.dumps(document["data"])
+    assert {h for h in held if h not in listed} == set()
+    copies = [d for d in document["data"] if d["field"] == "merge_copy"]
+    assert f"{mark}notes" in {d["value"]["value"] for d in copies}

@@ -225,13 +225,16 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "SELECT": _CONTACT_READ,
         "INSERT": _CONTACT_WRITE,
         "UPDATE": _CONTACT_WRITE,
-        # Undoing an import removes the companies it made that nobody has used since.
-        "DELETE": frozenset({_P.IMPORT}),
+        # Undoing an import removes the companies it made that nobody has used since; a
+        # merge removes the companies merged away.
+        "DELETE": frozenset({_P.IMPORT}) | _MERGE,
     },
     "company_provenance": {
         "SELECT": _CONTACT_READ,
         "INSERT": _CONTACT_WRITE,
         "UPDATE": _CONTACT_WRITE,
+        # A merge rewrites the sources of the values the survivor took.
+        "DELETE": _MERGE,
     },
     "company_link": {
         "SELECT": _CONTACT_READ,
@@ -277,7 +280,9 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
     # tag (settings) moves or drops them.
     "company_tag": {
         "SELECT": _CONTACT_READ,
-        "INSERT": frozenset({_P.EDIT_CONTACTS, _P.IMPORT, _P.EDIT_SETTINGS}),
+        "INSERT": frozenset({_P.EDIT_CONTACTS, _P.IMPORT, _P.EDIT_SETTINGS}) | _MERGE,
+        # A merge of companies moves their tags to the survivor.
+        "UPDATE": _MERGE,
         "DELETE": _CONTACT_WRITE | _CONTACT_REMOVE | {_P.EDIT_SETTINGS},
     },
     # Merges: the record (with the merged rows, personal data) only for those who merge
@@ -288,6 +293,19 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": _MERGE | {_P.ERASE, _P.CLEANUP},
     },
     "contact_redirect": {
+        "SELECT": _CONTACT_READ,
+        "INSERT": _MERGE,
+        "UPDATE": _MERGE,
+        "DELETE": _MERGE,
+    },
+    # Merges of companies: as those of contacts (a company's record holds its people's
+    # links, personal data: only for those who merge).
+    "company_merge": {
+        "SELECT": _MERGE | {_P.ERASE, _P.CLEANUP},
+        "INSERT": _MERGE,
+        "UPDATE": _MERGE | {_P.ERASE, _P.CLEANUP},
+    },
+    "company_redirect": {
         "SELECT": _CONTACT_READ,
         "INSERT": _MERGE,
         "UPDATE": _MERGE,

@@ -1,12 +1,12 @@
 """Merge contacts: the values side by side, one radio choice per field, and the contact
 to keep.
 
-Each column is a contact; each row a field whose values differ between them. The
-contact kept is chosen at the top; changing it chooses again, per row, its value, or the
-first other contact's when it has none (as the merge does by default). E-mail addresses
-and phone numbers are united, each with its source; consent, requests, disclosures,
-holds, tags and company links all go to the contact kept. Merge calls
-``MergeService.merge`` with every row's choice.
+Each column is a contact; each row a field whose values differ between them (the
+owner's custom fields too, taken as ``cf_KEY``). The contact kept is chosen at the top;
+changing it chooses again, per row, its value, or the first other contact's when it has
+none (as the merge does by default). E-mail addresses and phone numbers are united, each
+with its source; consent, requests, disclosures, holds, tags and company links all go to
+the contact kept. Merge calls ``MergeService.merge`` with every row's choice.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ from privacycrm_desktop.domain.contacts import (
 )
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME, scalar_fields
-from privacycrm_desktop.i18n import _, country_name, describe_error
+from privacycrm_desktop.i18n import _, country_name, current_language, describe_error
+from privacycrm_desktop.services.custom_fields import display_value
 from privacycrm_desktop.services.dto import Actor, ContactDetail
 from privacycrm_desktop.services.merges import MergeResult
 from privacycrm_desktop.services.registry import Services
@@ -71,7 +72,7 @@ def format_value(field: str, value: object) -> str:
     return str(value)
 
 
-def _short(text: str) -> str:
+def short_text(text: str) -> str:
     lines = text.splitlines() or [""]
     first = lines[0] if len(lines[0]) <= _WRAP else lines[0][: _WRAP - 1] + "\u2026"
     return (first + (" \u2026" if len(lines) > 1 else "")).replace("&", "&&")
@@ -143,7 +144,7 @@ class MergeDialog(QDialog):
         for column, detail in enumerate(self.details, start=1):
             grid.setColumnStretch(column, 1)
             name = display_name(detail.first_name, detail.last_name, detail.organisation)
-            button = QRadioButton(_short(name or _("Contact {id}").format(id=detail.id)))
+            button = QRadioButton(short_text(name or _("Contact {id}").format(id=detail.id)))
             button.setToolTip(_("Contact {id}").format(id=detail.id))
             self.keep.addButton(button, detail.id)
             grid.addWidget(button, 0, column)
@@ -166,12 +167,13 @@ class MergeDialog(QDialog):
                     text = joined or format_value(field, "")
                 else:
                     text = format_value(field, value[0])
-                button = QRadioButton(_short(text))
+                button = QRadioButton(short_text(text))
                 button.setToolTip(text)
                 group.addButton(button, detail.id)
                 grid.addWidget(button, row, column)
             self.choices[field] = group
             row += 1
+        row = self._fill_custom(grid, row)
         for field, label in (("emails", _("E-mail addresses")), ("phones", _("Phone numbers"))):
             united = list(dict.fromkeys(p.value for d in self.details for p in getattr(d, field)))
             if united:
@@ -181,6 +183,40 @@ class MergeDialog(QDialog):
                 grid.addWidget(together, row, 1, 1, len(self.details))
                 row += 1
         return row
+
+    def _fill_custom(self, grid: QGridLayout, row: int) -> int:
+        """One row per custom field whose values differ (named ``cf_KEY``, as the merge
+        takes them), the label in the user's language; returns the next row."""
+        language = current_language()
+        by_contact = [{v.name: v for v in d.custom} for d in self.details]
+        names = list(dict.fromkeys(n for values in by_contact for n in values))
+        self.custom_values: dict[str, list[str]] = {}
+        for name in names:
+            items = [values.get(name) for values in by_contact]
+            raw = [item.value if item is not None else "" for item in items]
+            if all(v == raw[0] for v in raw):
+                continue
+            first = next(item for item in items if item is not None)
+            grid.addWidget(QLabel(dict(first.labels).get(language) or first.label), row, 0)
+            group = QButtonGroup(self)
+            for column, (detail, item) in enumerate(zip(self.details, items, strict=True), 1):
+                shown = ""
+                if item is not None and item.value:
+                    shown = item.value if item.masked else display_value(item.kind, item.value)
+                text = shown or format_value(name, "")
+                button = QRadioButton(short_text(text))
+                button.setToolTip(text)
+                group.addButton(button, detail.id)
+                grid.addWidget(button, row, column)
+            self.choices[name] = group
+            self.custom_values[name] = raw
+            row += 1
+        return row
+
+    def _value_of(self, contact_index: int, field: str) -> object:
+        if field in self.custom_values:
+            return self.custom_values[field][contact_index]
+        return getattr(self.details[contact_index], field, None)
 
     @property
     def survivor(self) -> int:
@@ -192,11 +228,11 @@ class MergeDialog(QDialog):
             return
         survivor = self.survivor
         order = [survivor, *(d.id for d in self.details if d.id != survivor)]
-        by_id = {d.id: d for d in self.details}
+        index = {d.id: i for i, d in enumerate(self.details)}
         for field, group in self.choices.items():
             fields = _TOGETHER.get(field, (field,))
             chosen = next(
-                (c for c in order if any(not _empty(getattr(by_id[c], f, None)) for f in fields)),
+                (c for c in order if any(not _empty(self._value_of(index[c], f)) for f in fields)),
                 survivor,
             )
             button = group.button(chosen)
@@ -223,4 +259,4 @@ class MergeDialog(QDialog):
         self.accept()
 
 
-__all__ = ["MergeDialog"]
+__all__ = ["MergeDialog", "format_value", "short_text"]

@@ -8,14 +8,14 @@ server grants follow ``persistence/postgres/policy.py`` (as for ``activity``). A
 table only.
 
 Revision ID: 0020_activity_people
-Revises: 0018_company_custom_fields
+Revises: 0019_company_merges
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_activity_people"
-down_revision = "0018_company_custom_fields"
+down_revision = "0019_company_merges"
 branch_labels = None
 depends_on = None
 
