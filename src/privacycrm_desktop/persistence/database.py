@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 
@@ -31,6 +31,10 @@ SQLITE_PRAGMAS = (
     # otherwise writes a journal of each bulk insert (personal data) to a file in /tmp.
     "PRAGMA temp_store=MEMORY",
 )
+
+#: SQLite's own WAL auto-checkpoint (pages): what every transaction runs with unless
+#: ``defer_checkpoints`` raised it for the one it is in.
+DEFAULT_AUTOCHECKPOINT = 1000
 
 #: How long a writer waits for another program's lock before giving up (StorageLocked).
 #: ``PRIVACYCRM_BUSY_TIMEOUT_MS`` shortens it (tests of a locked database stay fast).
@@ -220,7 +224,25 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: int = DEFAULT_BUSY_TIMEO
         if pooled.info.get("busy_timeout", busy_timeout) != wait:
             pooled.driver_connection.execute(f"PRAGMA busy_timeout={wait}")
             pooled.info["busy_timeout"] = wait
+        # A bulk erasure raised the auto-checkpoint for its own transactions
+        # (``defer_checkpoints``): every other transaction runs with SQLite's default.
+        if pooled.info.get("wal_autocheckpoint", DEFAULT_AUTOCHECKPOINT) != DEFAULT_AUTOCHECKPOINT:
+            pooled.driver_connection.execute(f"PRAGMA wal_autocheckpoint={DEFAULT_AUTOCHECKPOINT}")
+            pooled.info["wal_autocheckpoint"] = DEFAULT_AUTOCHECKPOINT
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def defer_checkpoints(conn: Connection, pages: int) -> None:
+    """Let the WAL grow to *pages* before the commit of the current SQLite transaction
+    checkpoints it (SQLite's default: 1000 pages); the next transaction on the connection
+    runs with the default again. For a run of bulk transactions that rewrite the same pages
+    (the batches of a cleanup touch every page of the contact indexes): each page is copied
+    into the database file once per *pages*, not once per transaction, and the run ends
+    with one ``checkpoint``. Nothing on other back ends."""
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(pages)}")
+    conn.connection.info["wal_autocheckpoint"] = int(pages)
 
 
 def is_sqlite(engine: Engine) -> bool:
