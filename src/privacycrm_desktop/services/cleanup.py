@@ -32,7 +32,7 @@ from privacycrm_desktop.domain.retention import (
     proposed_action,
 )
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.database import defer_checkpoints
+from privacycrm_desktop.persistence.database import bulk_transaction
 from privacycrm_desktop.persistence.models import Contact, Purpose, RetentionHold
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.activities import last_interactions
@@ -339,7 +339,7 @@ class CleanupService:
             session = uow.session
             # The batches rewrite the same index pages: copied into the file once per
             # CHECKPOINT_PAGES, and at the end (finish_erasure), not after every batch.
-            defer_checkpoints(session.connection(), CHECKPOINT_PAGES)
+            bulk_transaction(session.connection(), CHECKPOINT_PAGES)
             applied = {
                 done.contact_id
                 for done in erase_many(

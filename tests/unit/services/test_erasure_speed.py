@@ -9,7 +9,12 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 
 from privacycrm_desktop.persistence import database
-from privacycrm_desktop.persistence.database import DEFAULT_AUTOCHECKPOINT, defer_checkpoints
+from privacycrm_desktop.persistence.database import (
+    BULK_CACHE_KIB,
+    DEFAULT_AUTOCHECKPOINT,
+    DEFAULT_CACHE_SIZE,
+    bulk_transaction,
+)
 from privacycrm_desktop.services import cleanup as cleanup_module
 from privacycrm_desktop.services.cleanup import CleanupService
 from privacycrm_desktop.services.clock import FixedClock
@@ -41,16 +46,21 @@ def test_every_reference_to_a_contact_has_an_index(engine: Engine) -> None:
 
 
 @pytest.mark.sqlite_only
-def test_deferred_checkpoints_hold_for_one_transaction_only(engine: Engine) -> None:
-    def autocheckpoint() -> int:
+def test_a_bulk_transaction_holds_for_one_transaction_only(engine: Engine) -> None:
+    def pragmas() -> tuple[int, int]:
         with engine.begin() as conn:
-            return int(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
+            return (
+                int(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()),
+                int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one()),
+            )
 
+    assert pragmas() == (DEFAULT_AUTOCHECKPOINT, DEFAULT_CACHE_SIZE) == (1000, -2000)
     with engine.begin() as conn:
-        defer_checkpoints(conn, 50_000)
+        bulk_transaction(conn, 50_000)
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 50_000
-    # The next transaction on the same pooled connection runs with SQLite's default again.
-    assert autocheckpoint() == DEFAULT_AUTOCHECKPOINT == 1000
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -BULK_CACHE_KIB
+    # The next transaction on the same pooled connection runs with SQLite's defaults again.
+    assert pragmas() == (DEFAULT_AUTOCHECKPOINT, DEFAULT_CACHE_SIZE)
 
 
 def test_each_batch_of_a_cleanup_defers_the_checkpoint(
@@ -61,9 +71,9 @@ def test_each_batch_of_a_cleanup_defers_the_checkpoint(
 
     def spy(conn: object, pages: int) -> None:
         deferred.append(pages)
-        database.defer_checkpoints(conn, pages)  # type: ignore[arg-type]
+        database.bulk_transaction(conn, pages)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(cleanup_module, "defer_checkpoints", spy)
+    monkeypatch.setattr(cleanup_module, "bulk_transaction", spy)
     ids = people(svc, owner, 7)
     clock.advance(LATER - clock.now())
     erase_all(CleanupService(svc.uow, clock), owner, ids)
