@@ -387,7 +387,7 @@ class RequestContact(Base):
         ForeignKey("rights_request.id", ondelete="CASCADE"), primary_key=True
     )
     contact_id: Mapped[int] = mapped_column(
-        ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 

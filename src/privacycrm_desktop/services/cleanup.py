@@ -32,6 +32,7 @@ from privacycrm_desktop.domain.retention import (
     proposed_action,
 )
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.database import bulk_transaction
 from privacycrm_desktop.persistence.models import Contact, Purpose, RetentionHold
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.activities import last_interactions
@@ -62,6 +63,10 @@ _ERASING = frozenset({CleanupAction.ERASE, CleanupAction.ANONYMISE})
 #: on a million contacts the rewrite cost as much as about 3,000 secure-deletes (on 30,000,
 #: as about 150).
 INDEX_REWRITE_SHARE = 300
+#: How far the WAL may grow during a cleanup before a batch's commit checkpoints it
+#: (pages of 4 KiB: 256 MiB; SQLite's default is 1,000 pages, which made every batch's
+#: commit copy the pages it changed, nearly all the contact indexes' pages, into the file).
+CHECKPOINT_PAGES = 65_536
 ASK_CONSENT_REASON = N_("Asked for consent again")
 
 
@@ -260,6 +265,9 @@ class CleanupService:
             rewrite = erasures * INDEX_REWRITE_SHARE >= int(
                 uow.session.scalar(select(func.count()).select_from(Contact)) or 0
             )
+        # Applied in id order: a batch's contacts then share pages of the contact, e-mail
+        # and phone tables (inserted in id order), so each batch changes fewer pages.
+        todo.sort(key=lambda row: row[0])
         by_action: Counter[str] = Counter()
         by_reason: Counter[str] = Counter()
         skipped = left_out
@@ -362,6 +370,9 @@ class CleanupService:
         kept = [(cid, action) for cid, _r, action in planned if action not in _ERASING]
         with self._uow(write=True) as uow:
             session = uow.session
+            # The batches rewrite the same index pages: copied into the file once per
+            # CHECKPOINT_PAGES, and at the end (finish_erasure), not after every batch.
+            bulk_transaction(session.connection(), CHECKPOINT_PAGES)
             applied = {
                 done.contact_id
                 for done in erase_many(

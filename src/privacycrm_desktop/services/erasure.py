@@ -49,7 +49,7 @@ from privacycrm_desktop.persistence import search
 from privacycrm_desktop.persistence.activity_models import Activity
 from privacycrm_desktop.persistence.company_models import CompanyLink
 from privacycrm_desktop.persistence.custom_field_models import CustomValue
-from privacycrm_desktop.persistence.database import checkpoint
+from privacycrm_desktop.persistence.database import bulk_transaction, checkpoint
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
@@ -235,6 +235,8 @@ def _finish_erasure(uow: UnitOfWork) -> bool:
     if index_pending:
         # Contacts taken out of the search index without secure-delete: their words go now.
         with uow(write=True) as work:
+            # The rewrite changes every page of the index: in a larger cache, not spilled.
+            bulk_transaction(work.session.connection())
             search.scrub(work.session)
             work.session.execute(delete(Setting).where(Setting.key == INDEX_SCRUB_KEY))
     if not checkpoint(uow.engine) or not scrub_engine_files(uow.engine):
