@@ -105,11 +105,30 @@ def search_window(
 ) -> Sequence[Row[tuple[object, ...]]]:
     """A window of the contacts matching *terms* (*total* of them), in the given order."""
     matches, params = matching_ids(session, terms)
+    if total == 0:
+        return []
     if total <= SMALL_MATCH_SET:
         return _sorted_matches(session, matches, params, sort, descending, offset, limit)
     # Walk the sort index (covering: it holds the rowid) and probe the match set.
+    if _is_postgresql(session):
+        return _walked_matches(
+            session, _PG_PROBE, params, total, sort, descending, offset, limit, matches=matches
+        )
     condition = f"c.id IN ({matches})"
     return _walked_matches(session, condition, params, total, sort, descending, offset, limit)
+
+
+#: PostgreSQL: the match set read once (a materialised CTE ``m``) and probed as a hash
+#: while the sort index is walked. Written as a condition the planner cannot turn into a
+#: join (``IS TRUE``): as a join it sorts every match, or probes the search index row by
+#: row, not knowing how many there are (0.5-1.5 s at 100,000 contacts).
+_PG_PROBE = "(c.id IN (SELECT rowid FROM m)) IS TRUE"
+#: Room for that hash (a million matching ids) within the query's transaction.
+_PG_WORK_MEM = "SET LOCAL work_mem = '64MB'"
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _sorted_matches(
@@ -127,6 +146,13 @@ def _sorted_matches(
         f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ({ids_sql}) "
         f"ORDER BY {order} LIMIT :limit OFFSET :offset"
     )
+    if _is_postgresql(session):
+        # The few matches first (a materialised CTE), then their rows by key and sorted:
+        # inlined, the planner may walk the whole sort index probing each contact.
+        sql = (
+            f"WITH m AS MATERIALIZED ({ids_sql}) SELECT {LIST_COLUMNS} FROM contact "
+            f"WHERE id IN (SELECT * FROM m) ORDER BY {order} LIMIT :limit OFFSET :offset"
+        )
     return session.execute(text(sql), {**params, "limit": limit, "offset": offset}).all()
 
 
@@ -140,15 +166,20 @@ def _walked_matches(
     offset: int,
     limit: int,
     index: str = "",
+    matches: str = "",
 ) -> Sequence[Row[tuple[object, ...]]]:
     """A window of the contacts ``c`` meeting *condition*, found by walking the sort index
     (or *index*) in order: it stops at the window's end, and only the window's rows are
-    read."""
+    read. *matches* (PostgreSQL): SQL of the ids the condition probes as ``m``."""
     query_offset, query_limit, query_descending = _plan(total, offset, limit, descending)
     order, sort_index = _order(sort, query_descending)
     index = index or sort_index
+    with_matches = ""
+    if matches:
+        session.execute(text(_PG_WORK_MEM))
+        with_matches = f"WITH m AS MATERIALIZED ({matches}) "
     sql = (
-        f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("
+        f"{with_matches}SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("
         f"SELECT c.id FROM contact AS c {_indexed_by(session, index)} WHERE {condition} "
         f"ORDER BY {order} LIMIT :limit OFFSET :offset) ORDER BY {order}"
     )
