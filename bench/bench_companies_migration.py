@@ -20,7 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import OUT, OWNER, PASSWORD, checkpoint, count_argument, ensure_sqlite_database, result_line
+from common import (
+    OUT,
+    OWNER,
+    PASSWORD,
+    checkpoint,
+    count_argument,
+    ensure_sqlite_database,
+    result_line,
+)
 
 TARGET_S = 60.0
 BEFORE = "0011_list_view_index"

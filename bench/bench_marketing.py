@@ -57,7 +57,7 @@ def plant(services, people: int) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select, text
 
     from privacycrm_desktop.persistence.bulk_writes import copy_rows, is_postgresql
-    from privacycrm_desktop.persistence.models import Contact, ConsentEvent, Purpose
+    from privacycrm_desktop.persistence.models import ConsentEvent, Contact, Purpose
 
     with services.uow(write=True) as uow:
         session = uow.session

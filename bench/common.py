@@ -152,7 +152,9 @@ def ensure_pg_database(count: int, pg_url: str | None = None) -> str:
         return url
     print(f"building {name} on the server with {count:,} demo contacts (once)...", flush=True)
     started = time.perf_counter()
-    pg_admin_execute(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
+    pg_admin_execute(
+        admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"
+    )
     init_database(url)
     subprocess.run(
         [*CLI, "--db", url, "--user", OWNER, "demo", "--count", str(count), "--format", "json"],
@@ -247,7 +249,11 @@ def report(figures: dict[str, list[Figure]]) -> bool:
         if sqlite is not None and pg is not None and sqlite.value > 0:
             ratio = pg.value / sqlite.value
             oks.append(ratio <= PG_RATIO_TARGET)
-        target = "info" if some.target is None else f"<= {some.target:g}{' ' if some.unit != 'x' else ''}{some.unit}"
+        target = (
+            "info"
+            if some.target is None
+            else f"<= {some.target:g}{' ' if some.unit != 'x' else ''}{some.unit}"
+        )
         decided = [o for o in oks if o is not None]
         ok = None if not decided else all(decided)
         all_ok = all_ok and ok is not False

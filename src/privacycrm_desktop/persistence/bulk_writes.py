@@ -22,16 +22,18 @@ def is_postgresql(conn: Connection | Session) -> bool:
 
 
 def copy_rows(
-    conn: Connection | Session, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+    conn: Connection | Session,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
 ) -> None:
     """Insert *rows* (dicts keyed by column) into *table* with one ``COPY`` (PostgreSQL)."""
     if not rows:
         return
-    raw = conn.connection() if isinstance(conn, Session) else conn.connection
-    driver = raw.driver_connection
-    assert driver is not None
+    connection = conn.connection() if isinstance(conn, Session) else conn
+    driver: Any = connection.connection.driver_connection
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(tuple(row.get(column) for column in columns))
 
@@ -52,7 +54,7 @@ def update_from_arrays(
     arrays = ", ".join(f"CAST(:a{i} AS {columns[n]}[])" for i, n in enumerate(names))
     sets = ", ".join(f"{n} = v.{n}" for n in names if n != key)
     sql = (
-        f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "
+        f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "  # noqa: S608
         f"WHERE {table}.{key} = v.{key}"
     )
     params = {f"a{i}": [row[n] for row in rows] for i, n in enumerate(names)}

@@ -87,10 +87,16 @@ def window(
     """Rows *offset* .. *offset + limit* of the whole list (*total* rows) in the given order."""
     query_offset, query_limit, query_descending = _plan(total, offset, limit, descending)
     order, _index = _order(sort, query_descending)
-    rows = session.execute(
-        text(f"SELECT {LIST_COLUMNS} FROM contact ORDER BY {order} LIMIT :limit OFFSET :offset"),
-        {"limit": query_limit, "offset": query_offset},
-    ).all()
+    sql = f"SELECT {LIST_COLUMNS} FROM contact ORDER BY {order} LIMIT :limit OFFSET :offset"
+    if _is_postgresql(session):
+        # The offset skipped in the sort index alone (an index-only scan: it holds the id),
+        # then only the window's rows read: skipping whole rows reads the table for every
+        # skipped one (0.3 s to the middle of 100,000 contacts).
+        sql = (
+            f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN (SELECT id FROM contact "
+            f"ORDER BY {order} LIMIT :limit OFFSET :offset) ORDER BY {order}"
+        )
+    rows = session.execute(text(sql), {"limit": query_limit, "offset": query_offset}).all()
     return rows[::-1] if query_descending is not descending else rows
 
 

@@ -247,9 +247,7 @@ def _copy_table(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None
     defaults = {
         column.name: column.default.arg  # type: ignore[attr-defined]
         for column in table.c
-        if column.name not in rows[0]
-        and column.default is not None
-        and column.default.is_scalar
+        if column.name not in rows[0] and column.default is not None and column.default.is_scalar
     }
     columns = [*rows[0], *defaults]
     copy_rows(conn, name, columns, [{**defaults, **row} for row in rows] if defaults else rows)

@@ -39,8 +39,8 @@ from privacycrm_desktop.domain.retention import (
     keep_until,
 )
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.bulk_writes import is_postgresql, update_from_arrays
 from privacycrm_desktop.persistence.activity_models import Activity
+from privacycrm_desktop.persistence.bulk_writes import is_postgresql, update_from_arrays
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
