@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 
@@ -59,3 +59,15 @@ def update_from_arrays(
     )
     params = {f"a{i}": [row[n] for row in rows] for i, n in enumerate(names)}
     conn.execute(text(sql), params)
+
+
+def vacuum_analyze(engine: Engine, table: str) -> None:
+    """``VACUUM ANALYZE`` *table* on PostgreSQL (nothing elsewhere), after a statement
+    rewrote most of its rows: until then the visibility map is empty and every index-only
+    scan (the cleanup's scan, the list's windows) reads the table row by row (21 ms became
+    244 ms for the scan of 100,000 contacts). Outside a transaction, as VACUUM must be; a
+    role that does not own the table gets a warning from the server, not an error."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")

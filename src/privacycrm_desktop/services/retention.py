@@ -40,7 +40,11 @@ from privacycrm_desktop.domain.retention import (
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.activity_models import Activity
-from privacycrm_desktop.persistence.bulk_writes import is_postgresql, update_from_arrays
+from privacycrm_desktop.persistence.bulk_writes import (
+    is_postgresql,
+    update_from_arrays,
+    vacuum_analyze,
+)
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
@@ -269,6 +273,7 @@ class RetentionService:
                 done += len(recompute(conn, ids, rules))
             if progress is not None:
                 progress(min(start + chunk, high + 1) - low, high + 1 - low)
+        vacuum_analyze(self._uow.engine, "contact")
         return done
 
     def fill_missing(self, chunk: int = RECOMPUTE_CHUNK) -> int:
