@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, Table, text
 from sqlalchemy.orm import Session
 
 
@@ -71,3 +71,22 @@ def vacuum_analyze(engine: Engine, table: str) -> None:
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
+
+
+def copy_into(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> bool:
+    """COPY *rows* (dicts with the same keys) into *table*, the columns' Python-side scalar
+    defaults filled in as a Core insert would (PostgreSQL). False, having written nothing,
+    where a left-out column's default is not a plain value: the caller inserts with Core."""
+    if not rows:
+        return True
+    given = list(rows[0])
+    defaults: dict[str, Any] = {}
+    for column in table.c:
+        if column.name in rows[0] or column.default is None:
+            continue
+        if not column.default.is_scalar:
+            return False
+        defaults[column.name] = column.default.arg  # type: ignore[attr-defined]
+    filled = [{**defaults, **row} for row in rows] if defaults else rows
+    copy_rows(conn, table.name, [*given, *defaults], filled)
+    return True

@@ -24,7 +24,7 @@ from privacycrm_desktop.domain.errors import DemoPartlySaved, StorageError, Stor
 from privacycrm_desktop.domain.normalize import fold
 from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.persistence import search
-from privacycrm_desktop.persistence.bulk_writes import copy_rows, is_postgresql
+from privacycrm_desktop.persistence.bulk_writes import copy_into, is_postgresql
 from privacycrm_desktop.persistence.database import checkpoint
 from privacycrm_desktop.persistence.dialect import reserve_contact_ids
 from privacycrm_desktop.persistence.models import Base, Source
@@ -239,18 +239,10 @@ def insert_chunk(conn: Connection, chunk: DemoChunk) -> None:
 
 
 def _copy_table(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
-    """COPY *rows* into table *name*, with the columns' Python-side defaults filled in as
-    a Core insert would."""
-    if not rows:
-        return
+    """COPY *rows* into table *name* (Core's executemany where COPY cannot fill a default)."""
     table = Base.metadata.tables[name]
-    defaults = {
-        column.name: column.default.arg  # type: ignore[attr-defined]
-        for column in table.c
-        if column.name not in rows[0] and column.default is not None and column.default.is_scalar
-    }
-    columns = [*rows[0], *defaults]
-    copy_rows(conn, name, columns, [{**defaults, **row} for row in rows] if defaults else rows)
+    if not copy_into(conn, table, rows):
+        conn.execute(insert(table), rows)
 
 
 class DemoService:
