@@ -126,12 +126,11 @@ def test_a_search_matching_most_contacts_walks_the_sort_index(
     total = services.contacts.count(owner, "be")  # half the demo addresses end in .be
     assert total > SMALL_MATCH_SET  # walked, not sorted
     for offset in (0, total // 3):
-        sent = _statements(
-            engine,
-            lambda o=offset: services.contacts.page(  # type: ignore[misc]
-                owner, query="be", offset=o, limit=200, total=total
-            ),
-        )
+
+        def window(at: int = offset) -> None:
+            services.contacts.page(owner, query="be", offset=at, limit=200, total=total)
+
+        sent = _statements(engine, window)
         plans = _plans(engine, sent)
         assert not _seq_scans(plans) & {"contact", "contact_fts"}
         nodes = [n for nodes in plans for n in nodes]
