@@ -33,7 +33,7 @@ from common import (
     OUT,
     checkpoint,
     count_argument,
-    ensure_database,
+    ensure_sqlite_database,
     median,
     open_services,
     result_line,
@@ -102,7 +102,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     print(f"load average before: {os.getloadavg()}")
-    path, busy = _prepare(ensure_database(args.count), args.interactions, args.others)
+    path, busy = _prepare(ensure_sqlite_database(args.count), args.interactions, args.others)
     engine, services, actor = open_services(path)
     from privacycrm_desktop.domain.activities import ActivityInput, ActivityKind
 

@@ -20,7 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import OUT, OWNER, PASSWORD, checkpoint, count_argument, ensure_database, result_line
+from common import (
+    OUT,
+    OWNER,
+    PASSWORD,
+    checkpoint,
+    count_argument,
+    ensure_sqlite_database,
+    result_line,
+)
 
 TARGET_S = 60.0
 BEFORE = "0011_list_view_index"
@@ -30,7 +38,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     count_argument(parser, default=100_000)
     args = parser.parse_args()
-    source = ensure_database(args.count)
+    source = ensure_sqlite_database(args.count)
     checkpoint(source)
     copy = OUT / f"bench-companies-{args.count}.db"
     for leftover in OUT.glob(copy.name + "*"):

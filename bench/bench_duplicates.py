@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import count_argument, ensure_database, open_services, result_line
+from common import count_argument, ensure_sqlite_database, open_services, result_line
 
 TARGET_S = 30.0
 CANCEL_TARGET_S = 1.0
@@ -33,7 +33,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     count_argument(parser)
     args = parser.parse_args()
-    path = ensure_database(args.count)
+    path = ensure_sqlite_database(args.count)
     _engine, services, actor = open_services(path)
     print(f"load average before: {os.getloadavg()}")
     steps: list[tuple[float, int, int]] = []

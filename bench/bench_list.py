@@ -9,7 +9,10 @@ e-mail, by relationship): the count and windows at the start, the middle and the
 each view, in name order. Target: every view window within 150 ms at a million (a jump to
 the middle of 300,000 expired contacts walks half of them in the name index).
 
-    .venv/bin/python bench/bench_list.py [--count N]
+    .venv/bin/python bench/bench_list.py [--count N] [--engine sqlite|pg|both] [--pg-url URL]
+
+On each engine (``common.engines``): the same figures, then each with its PostgreSQL /
+SQLite ratio.
 """
 
 from __future__ import annotations
@@ -21,7 +24,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import count_argument, ensure_database, median, open_services, result_line, timed_ms
+from common import (
+    Figure,
+    count_argument,
+    engine_arguments,
+    engines,
+    ensure_database,
+    median,
+    open_services,
+    report,
+    timed_ms,
+)
 
 TARGET_MS = 50.0
 VIEW_TARGET_MS = 150.0
@@ -32,8 +45,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     count_argument(parser)
     parser.add_argument("--scroll-pages", type=int, default=50)
+    engine_arguments(parser)
     args = parser.parse_args()
-    engine, services, actor = open_services(ensure_database(args.count))
+    figures = {}
+    for name in engines(args):
+        print(f"--- {name} ---", flush=True)
+        figures[name] = measure(ensure_database(args.count, name, args.pg_url), args)
+    report(figures)
+    return 0
+
+
+def measure(database: str, args: argparse.Namespace) -> list[Figure]:
+    """The list's figures on one database."""
+    engine, services, actor = open_services(database)
     contacts = services.contacts
     from privacycrm_desktop.services.dto import ContactSort
 
@@ -84,22 +108,13 @@ def main() -> int:
         f"all windows: median {median(every):.1f} ms, max {worst:.1f} ms "
         f"(target <= {TARGET_MS:.0f} ms)"
     )
-    print(
-        result_line(
-            "list window (max)", f"{worst:.1f} ms", f"<= {TARGET_MS:.0f} ms", worst <= TARGET_MS
-        )
-    )
     view_worst = bench_views(contacts, actor)
-    print(
-        result_line(
-            "list view window (max)",
-            f"{view_worst:.1f} ms",
-            f"<= {VIEW_TARGET_MS:.0f} ms",
-            view_worst <= VIEW_TARGET_MS,
-        )
-    )
     engine.dispose()
-    return 0
+    return [
+        Figure("list window (median)", median(every), "ms", None),
+        Figure("list window (max)", worst, "ms", TARGET_MS),
+        Figure("list view window (max)", view_worst, "ms", VIEW_TARGET_MS),
+    ]
 
 
 def bench_views(contacts, actor) -> float:  # type: ignore[no-untyped-def]

@@ -4,7 +4,10 @@ Each query runs ``ContactService.count`` then ``ContactService.page(limit=200, t
 which is what the list does on every keystroke (after a short debounce). Targets: median
 within 16 ms (one frame), worst within 100 ms. Junk such as ``"*NEAR(`` must not raise.
 
-    .venv/bin/python bench/bench_search.py [--count N] [--repeat R]
+    .venv/bin/python bench/bench_search.py [--count N] [--repeat R] [--engine E] [--pg-url URL]
+
+On each engine (``common.engines``): the same queries, then each figure with its
+PostgreSQL / SQLite ratio.
 """
 
 from __future__ import annotations
@@ -15,7 +18,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import count_argument, ensure_database, median, open_services, result_line, timed_ms
+from common import (
+    Figure,
+    count_argument,
+    engine_arguments,
+    engines,
+    ensure_database,
+    median,
+    open_services,
+    report,
+    timed_ms,
+)
 
 MEDIAN_TARGET_MS = 16.0
 WORST_TARGET_MS = 100.0
@@ -47,8 +60,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     count_argument(parser)
     parser.add_argument("--repeat", type=int, default=3, help="runs per query; the best is kept")
+    engine_arguments(parser)
     args = parser.parse_args()
-    engine, services, actor = open_services(ensure_database(args.count))
+    figures = {}
+    for name in engines(args):
+        print(f"--- {name} ---", flush=True)
+        figures[name] = measure(ensure_database(args.count, name, args.pg_url), args)
+    report(figures)
+    return 0
+
+
+def measure(database: str, args: argparse.Namespace) -> list[Figure]:
+    """The search figures on one database."""
+    engine, services, actor = open_services(database)
     contacts = services.contacts
     from privacycrm_desktop.services.dto import ContactSort
 
@@ -74,24 +98,11 @@ def main() -> int:
         f"median {med:.1f} ms (target <= {MEDIAN_TARGET_MS:.0f}), worst first run {worst:.1f} ms "
         f"(target <= {WORST_TARGET_MS:.0f}); median of first runs {median(first):.1f} ms"
     )
-    print(
-        result_line(
-            "search median",
-            f"{med:.1f} ms",
-            f"<= {MEDIAN_TARGET_MS:.0f} ms",
-            med <= MEDIAN_TARGET_MS,
-        )
-    )
-    print(
-        result_line(
-            "search worst",
-            f"{worst:.1f} ms",
-            f"<= {WORST_TARGET_MS:.0f} ms",
-            worst <= WORST_TARGET_MS,
-        )
-    )
     engine.dispose()
-    return 0
+    return [
+        Figure("search median", med, "ms", MEDIAN_TARGET_MS),
+        Figure("search worst", worst, "ms", WORST_TARGET_MS),
+    ]
 
 
 if __name__ == "__main__":

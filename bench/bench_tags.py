@@ -10,7 +10,7 @@ sorted by name and by city, and 20 pages scrolled from the top.
 Targets: the list's own (``bench_list.py``: every window <= 50 ms) and the search's for
 what a filter shows first (``bench_search.py``: count + first page, worst <= 100 ms).
 
-    .venv/bin/python bench/bench_tags.py [--count N]
+    .venv/bin/python bench/bench_tags.py [--count N] [--engine sqlite|pg|both] [--pg-url URL]
 """
 
 from __future__ import annotations
@@ -22,7 +22,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import count_argument, ensure_database, median, open_services, result_line, timed_ms
+from common import (
+    Figure,
+    count_argument,
+    engine_arguments,
+    engines,
+    ensure_database,
+    median,
+    open_services,
+    report,
+    timed_ms,
+)
 
 WINDOW_TARGET_MS = 50.0
 FIRST_TARGET_MS = 100.0
@@ -33,8 +43,19 @@ SIZES = (1_000, 10_000, 100_000)
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     count_argument(parser)
+    engine_arguments(parser)
     args = parser.parse_args()
-    engine, services, actor = open_services(ensure_database(args.count))
+    figures = {}
+    for name in engines(args):
+        print(f"--- {name} ---", flush=True)
+        figures[name] = measure(ensure_database(args.count, name, args.pg_url))
+    return 0 if report(figures) else 1
+
+
+def measure(database: str) -> list[Figure]:
+    """The tag filter's figures on one database."""
+    figures = []
+    engine, services, actor = open_services(database)
     from privacycrm_desktop.domain.errors import NotFound
     from privacycrm_desktop.services.dto import ContactSort
 
@@ -96,32 +117,13 @@ def main() -> int:
         windows += scroll_ms
         worst = max(windows)
         worst_window = max(worst_window, worst)
-        print(
-            result_line(
-                f"tag filter {size:,} (max window)",
-                f"{worst:.1f} ms",
-                f"<= {WINDOW_TARGET_MS:.0f} ms",
-                worst <= WINDOW_TARGET_MS,
-            )
-        )
-    print(
-        result_line(
-            "tag filter count + first page (max)",
-            f"{worst_first:.1f} ms",
-            f"<= {FIRST_TARGET_MS:.0f} ms",
-            worst_first <= FIRST_TARGET_MS,
-        )
-    )
-    print(
-        result_line(
-            "tag filter window (max)",
-            f"{worst_window:.1f} ms",
-            f"<= {WINDOW_TARGET_MS:.0f} ms",
-            worst_window <= WINDOW_TARGET_MS,
-        )
-    )
+        figures.append(Figure(f"tag filter {size:,} (max window)", worst, "ms", WINDOW_TARGET_MS))
     engine.dispose()
-    return 0
+    return [
+        *figures,
+        Figure("tag filter count + first page (max)", worst_first, "ms", FIRST_TARGET_MS),
+        Figure("tag filter window (max)", worst_window, "ms", WINDOW_TARGET_MS),
+    ]
 
 
 if __name__ == "__main__":

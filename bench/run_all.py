@@ -1,8 +1,9 @@
 """Run every benchmark in order and print a summary table (``make bench``).
 
-Each benchmark prints its own figures and ``RESULT`` lines; this collects the latter.
+Each benchmark prints its own figures and ``RESULT`` lines; this collects the latter into
+one table with a column per engine and the PostgreSQL / SQLite ratio.
 
-    .venv/bin/python bench/run_all.py [--count N]
+    .venv/bin/python bench/run_all.py [--count N] [--engine sqlite|pg|both] [--pg-url URL]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ BENCHES = (
     "bench_list.py",
     "bench_select_all.py",
     "bench_search.py",
+    "bench_marketing.py",
     "bench_tags.py",
     "bench_duplicates.py",
     "bench_my_day.py",
@@ -30,12 +32,18 @@ BENCHES = (
 
 #: Benchmarks that choose their own size.
 OWN_SIZE = ("bench_access_report.py", "bench_import.py", "bench_companies_migration.py")
+#: Benchmarks of SQLite itself (raw sqlite3 against Core, an Alembic upgrade of a cached
+#: file): they take no ``--engine``.
+SQLITE_ONLY = ("bench_bulk.py", "bench_companies_migration.py")
+HEADER = ["benchmark", "SQLite", "PostgreSQL", "PG/SQLite", "target", "status"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1_000_000, help="contacts in the database")
     parser.add_argument("--bulk-rows", type=int, default=200_000)
+    parser.add_argument("--engine", choices=("sqlite", "pg", "both"), default=None)
+    parser.add_argument("--pg-url", default=None)
     args = parser.parse_args()
     results: list[list[str]] = []
     failed = []
@@ -49,6 +57,9 @@ def main() -> int:
             in ("bench_access_report.py", "bench_import.py", "bench_companies_migration.py")
             else ["--count", str(args.count)]
         )
+        if bench not in SQLITE_ONLY:
+            extra += ["--engine", args.engine] if args.engine else []
+            extra += ["--pg-url", args.pg_url] if args.pg_url else []
         print(f"\n=== {bench} ===", flush=True)
         process = subprocess.Popen(
             [sys.executable, str(HERE / bench), *extra], stdout=subprocess.PIPE, text=True
@@ -60,8 +71,8 @@ def main() -> int:
                 results.append(line.rstrip("\n").split("\t")[1:])
         if process.wait() != 0:
             failed.append(bench)
-    rows = [["benchmark", "figure", "target", "status"], *results]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    rows = [HEADER, *results]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
     print("\n=== summary ===")
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))

@@ -87,10 +87,16 @@ def window(
     """Rows *offset* .. *offset + limit* of the whole list (*total* rows) in the given order."""
     query_offset, query_limit, query_descending = _plan(total, offset, limit, descending)
     order, _index = _order(sort, query_descending)
-    rows = session.execute(
-        text(f"SELECT {LIST_COLUMNS} FROM contact ORDER BY {order} LIMIT :limit OFFSET :offset"),
-        {"limit": query_limit, "offset": query_offset},
-    ).all()
+    sql = f"SELECT {LIST_COLUMNS} FROM contact ORDER BY {order} LIMIT :limit OFFSET :offset"
+    if _is_postgresql(session):
+        # The offset skipped in the sort index alone (an index-only scan: it holds the id),
+        # then only the window's rows read: skipping whole rows reads the table for every
+        # skipped one (0.3 s to the middle of 100,000 contacts).
+        sql = (
+            f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN (SELECT id FROM contact "
+            f"ORDER BY {order} LIMIT :limit OFFSET :offset) ORDER BY {order}"
+        )
+    rows = session.execute(text(sql), {"limit": query_limit, "offset": query_offset}).all()
     return rows[::-1] if query_descending is not descending else rows
 
 
@@ -105,11 +111,30 @@ def search_window(
 ) -> Sequence[Row[tuple[object, ...]]]:
     """A window of the contacts matching *terms* (*total* of them), in the given order."""
     matches, params = matching_ids(session, terms)
+    if total == 0:
+        return []
     if total <= SMALL_MATCH_SET:
         return _sorted_matches(session, matches, params, sort, descending, offset, limit)
     # Walk the sort index (covering: it holds the rowid) and probe the match set.
+    if _is_postgresql(session):
+        return _walked_matches(
+            session, _PG_PROBE, params, total, sort, descending, offset, limit, matches=matches
+        )
     condition = f"c.id IN ({matches})"
     return _walked_matches(session, condition, params, total, sort, descending, offset, limit)
+
+
+#: PostgreSQL: the match set read once (a materialised CTE ``m``) and probed as a hash
+#: while the sort index is walked. Written as a condition the planner cannot turn into a
+#: join (``IS TRUE``): as a join it sorts every match, or probes the search index row by
+#: row, not knowing how many there are (0.5-1.5 s at 100,000 contacts).
+_PG_PROBE = "(c.id IN (SELECT rowid FROM m)) IS TRUE"
+#: Room for that hash (a million matching ids) within the query's transaction.
+_PG_WORK_MEM = "SET LOCAL work_mem = '64MB'"
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _sorted_matches(
@@ -127,6 +152,13 @@ def _sorted_matches(
         f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ({ids_sql}) "
         f"ORDER BY {order} LIMIT :limit OFFSET :offset"
     )
+    if _is_postgresql(session):
+        # The few matches first (a materialised CTE), then their rows by key and sorted:
+        # inlined, the planner may walk the whole sort index probing each contact.
+        sql = (
+            f"WITH m AS MATERIALIZED ({ids_sql}) SELECT {LIST_COLUMNS} FROM contact "
+            f"WHERE id IN (SELECT * FROM m) ORDER BY {order} LIMIT :limit OFFSET :offset"
+        )
     return session.execute(text(sql), {**params, "limit": limit, "offset": offset}).all()
 
 
@@ -140,15 +172,20 @@ def _walked_matches(
     offset: int,
     limit: int,
     index: str = "",
+    matches: str = "",
 ) -> Sequence[Row[tuple[object, ...]]]:
     """A window of the contacts ``c`` meeting *condition*, found by walking the sort index
     (or *index*) in order: it stops at the window's end, and only the window's rows are
-    read."""
+    read. *matches* (PostgreSQL): SQL of the ids the condition probes as ``m``."""
     query_offset, query_limit, query_descending = _plan(total, offset, limit, descending)
     order, sort_index = _order(sort, query_descending)
     index = index or sort_index
+    with_matches = ""
+    if matches:
+        session.execute(text(_PG_WORK_MEM))
+        with_matches = f"WITH m AS MATERIALIZED ({matches}) "
     sql = (
-        f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("
+        f"{with_matches}SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("
         f"SELECT c.id FROM contact AS c {_indexed_by(session, index)} WHERE {condition} "
         f"ORDER BY {order} LIMIT :limit OFFSET :offset) ORDER BY {order}"
     )

@@ -24,6 +24,7 @@ from privacycrm_desktop.domain.errors import DemoPartlySaved, StorageError, Stor
 from privacycrm_desktop.domain.normalize import fold
 from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence.bulk_writes import copy_into, is_postgresql
 from privacycrm_desktop.persistence.database import checkpoint
 from privacycrm_desktop.persistence.dialect import reserve_contact_ids
 from privacycrm_desktop.persistence.models import Base, Source
@@ -217,13 +218,31 @@ def generate_chunks(
 
 
 def insert_chunk(conn: Connection, chunk: DemoChunk) -> None:
-    """Write one chunk with Core executemany inserts."""
+    """Write one chunk with Core executemany inserts (SQLite), or one COPY a table
+    (PostgreSQL: an executemany there is a statement, and a run of the write log's
+    triggers, a row)."""
+    if is_postgresql(conn):
+        for name, rows in (
+            ("contact", chunk.contacts),
+            ("contact_email", chunk.emails),
+            ("contact_phone", chunk.phones),
+        ):
+            _copy_table(conn, name, rows)
+        search.index_new_rows(conn, chunk.fts)
+        return
     conn.execute(insert(Base.metadata.tables["contact"]), chunk.contacts)
     if chunk.emails:
         conn.execute(insert(Base.metadata.tables["contact_email"]), chunk.emails)
     if chunk.phones:
         conn.execute(insert(Base.metadata.tables["contact_phone"]), chunk.phones)
     search.index_new_rows(conn, chunk.fts)
+
+
+def _copy_table(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+    """COPY *rows* into table *name* (Core's executemany where COPY cannot fill a default)."""
+    table = Base.metadata.tables[name]
+    if not copy_into(conn, table, rows):
+        conn.execute(insert(table), rows)
 
 
 class DemoService:

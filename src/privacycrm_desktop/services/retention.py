@@ -40,6 +40,11 @@ from privacycrm_desktop.domain.retention import (
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.activity_models import Activity, ActivityPerson
+from privacycrm_desktop.persistence.bulk_writes import (
+    is_postgresql,
+    update_from_arrays,
+    vacuum_analyze,
+)
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
@@ -228,14 +233,21 @@ def recompute(
         cid: keep_until(facts, rules, months)
         for cid, facts in load_facts(conn, contact_ids).items()
     }
-    if results:
-        conn.execute(
-            _STORE,
-            [
-                {"cid": cid, "ku": None if r.open_ended else r.date, "kr": r.reason}
-                for cid, r in results.items()
-            ],
+    stored = [
+        {"cid": cid, "ku": None if r.open_ended else r.date, "kr": r.reason}
+        for cid, r in results.items()
+    ]
+    if stored and is_postgresql(conn):
+        # One statement: an executemany is a statement (and a trigger run) a contact.
+        update_from_arrays(
+            conn,
+            "contact",
+            "id",
+            {"id": "integer", "keep_until": "date", "keep_reason": "text"},
+            [{"id": r["cid"], "keep_until": r["ku"], "keep_reason": r["kr"]} for r in stored],
         )
+    elif stored:
+        conn.execute(_STORE, stored)
     return results
 
 
@@ -268,6 +280,7 @@ class RetentionService:
                 done += len(recompute(conn, ids, rules))
             if progress is not None:
                 progress(min(start + chunk, high + 1) - low, high + 1 - low)
+        vacuum_analyze(self._uow.engine, "contact")
         return done
 
     def fill_missing(self, chunk: int = RECOMPUTE_CHUNK) -> int:

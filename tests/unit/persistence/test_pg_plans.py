@@ -1,0 +1,171 @@
+"""PostgreSQL query plans of the contact list and the search (issue 23), like the SQLite
+plan tests: on 20,000 demo contacts, vacuumed and analysed (a size where the planner
+prefers an index when it can use one), each statement the services send for a search or a
+list window is explained (``EXPLAIN (FORMAT JSON)``, with the same parameters): the search
+reads the GIN indexes of words (migration 0022), the list windows skip rows in a sort
+index without reading the table, and nothing reads the whole contact table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import pg_support
+from privacycrm_desktop.persistence.contact_queries import SMALL_MATCH_SET
+from privacycrm_desktop.persistence.database import create_engine_for
+from privacycrm_desktop.persistence.migrate import migrate
+from privacycrm_desktop.services.dto import Actor, ContactSort
+from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.services.setup import CompanyInput
+
+CONTACTS = 20_000
+WORD_INDEXES = {f"ix_contact_fts_{c}_words" for c in ("name", "organisation", "emails")}
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A server database with 20,000 demo contacts, vacuumed and analysed."""
+    url = pg_support.new_database()
+    engine = create_engine_for(url)
+    migrate(engine)
+    services = Services.build(engine)
+    owner = services.setup.initialise(
+        CompanyInput(name="Plan BV", address="Markt 1, 9000 Gent"), "owner", "plan-password-1"
+    )
+    services.demo.generate(owner, CONTACTS, seed=11)
+    engine.dispose()
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    yield url
+    pg_support.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def served(pg_url: str) -> Iterator[tuple[Engine, Services, Actor]]:
+    engine = create_engine_for(pg_url)
+    services = Services.build(engine)
+    yield engine, services, services.auth.login("owner", "plan-password-1")
+    engine.dispose()
+
+
+def _statements(engine: Engine, action: Any) -> list[tuple[str, Any]]:
+    """The SELECT statements touching ``contact`` that *action* sends, with parameters."""
+    sent: list[tuple[str, Any]] = []
+
+    def note(conn: Any, cursor: Any, statement: str, params: Any, *rest: Any) -> None:
+        head = statement.lstrip().upper()
+        if head.startswith(("SELECT", "WITH")) and " contact" in statement:
+            sent.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return sent
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _nodes(child)
+
+
+def _plans(engine: Engine, sent: list[tuple[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The nodes of each statement's plan."""
+    plans = []
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        for statement, params in sent:
+            found = raw.execute("EXPLAIN (FORMAT JSON) " + statement, params).fetchone()
+            assert found is not None
+            plans.append(list(_nodes(found[0][0]["Plan"])))
+    return plans
+
+
+def _seq_scans(plans: list[list[dict[str, Any]]]) -> set[str]:
+    return {
+        str(node.get("Relation Name"))
+        for nodes in plans
+        for node in nodes
+        if node["Node Type"] == "Seq Scan"
+    }
+
+
+@pytest.mark.parametrize("query", ["peeters", "pe", "jan peeters", "telenet.be", "gent"])
+def test_a_search_reads_the_word_indexes_and_never_the_whole_table(
+    served: tuple[Engine, Services, Actor], query: str
+) -> None:
+    engine, services, owner = served
+
+    def search() -> None:
+        total = services.contacts.count(owner, query)
+        assert total > 0
+        services.contacts.page(owner, query=query, sort=ContactSort.NAME, limit=200, total=total)
+
+    plans = _plans(engine, _statements(engine, search))
+    assert len(plans) >= 2  # the count and the window
+    for nodes in plans:
+        used = {n.get("Index Name") for n in nodes if n["Node Type"] == "Bitmap Index Scan"}
+        assert used & WORD_INDEXES, nodes
+    assert not _seq_scans(plans) & {"contact", "contact_fts"}
+
+
+def test_a_search_matching_most_contacts_walks_the_sort_index(
+    served: tuple[Engine, Services, Actor],
+) -> None:
+    engine, services, owner = served
+    total = services.contacts.count(owner, "be")  # half the demo addresses end in .be
+    assert total > SMALL_MATCH_SET  # walked, not sorted
+    for offset in (0, total // 3):
+
+        def window(at: int = offset) -> None:
+            services.contacts.page(owner, query="be", offset=at, limit=200, total=total)
+
+        sent = _statements(engine, window)
+        plans = _plans(engine, sent)
+        assert not _seq_scans(plans) & {"contact", "contact_fts"}
+        nodes = [n for nodes in plans for n in nodes]
+        walked = [
+            n
+            for n in nodes
+            if n["Node Type"] in ("Index Only Scan", "Index Scan")
+            and n.get("Relation Name") == "contact"
+            and "hashed SubPlan" in str(n.get("Filter", ""))
+        ]
+        assert walked, nodes
+
+
+@pytest.mark.parametrize("sort", [ContactSort.NAME, ContactSort.CITY])
+def test_a_window_in_the_middle_skips_rows_in_an_index_without_reading_the_table(
+    served: tuple[Engine, Services, Actor], sort: ContactSort
+) -> None:
+    engine, services, owner = served
+    total = services.contacts.count(owner)
+    sent = _statements(
+        engine,
+        lambda: services.contacts.page(
+            owner, sort=sort, offset=total // 2 - 100, limit=200, total=total
+        ),
+    )
+    plans = _plans(engine, sent)
+    assert "contact" not in _seq_scans(plans)
+    nodes = [n for nodes in plans for n in nodes]
+    skipping = [
+        n
+        for n in nodes
+        if n["Node Type"] == "Limit"
+        and any(
+            c["Node Type"] == "Index Only Scan" and c.get("Relation Name") == "contact"
+            for c in _nodes(n)
+        )
+    ]
+    assert skipping, nodes
