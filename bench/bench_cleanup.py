@@ -45,6 +45,7 @@ from common import (
     pg_copy_database,
     pg_drop_database,
     report,
+    result_line,
     timed_ms,
 )
 
