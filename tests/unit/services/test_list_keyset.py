@@ -84,7 +84,7 @@ def test_a_deep_window_is_one_index_range_without_offset(
             conn.exec_driver_sql("SET enable_seqscan = off")
             conn.exec_driver_sql("SET enable_bitmapscan = off")
         explain = "EXPLAIN QUERY PLAN" if sqlite else "EXPLAIN"
-        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"{explain} {sql}", params))  # type: ignore[arg-type]
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"{explain} {sql}", params))
     # One range of the order's index: no sort of the rows, no scan of the table.
     assert "TEMP B-TREE" not in plan
     assert "Sort" not in plan
