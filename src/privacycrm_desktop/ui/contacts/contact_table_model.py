@@ -19,7 +19,6 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
-    QTimer,
 )
 from PySide6.QtGui import QColor
 
@@ -39,6 +38,7 @@ from privacycrm_desktop.services.dto import (
     ListFilter,
 )
 from privacycrm_desktop.ui.common.date_fields import format_date
+from privacycrm_desktop.ui.common.workers import Job, run_in_background
 
 BLOCK_SIZE = 200
 MAX_BLOCKS = 50
@@ -122,6 +122,9 @@ class ContactTableModel(QAbstractTableModel):
         #: The whole list's bookmarks in the current order (None until read).
         self._bookmarks: ListBookmarks | None = None
         self._bookmarks_due = False
+        #: Bumped whenever the bookmarks are forgotten: a read started before is dropped.
+        self._bookmarks_generation = 0
+        self._bookmarks_job: Job[ListBookmarks] | None = None
         self._count = self._contacts.count(actor, "")
         #: The owner's custom fields the role sees: columns after the fixed ones (hidden
         #: until chosen in the header's menu), their values fetched with each block.
@@ -236,9 +239,10 @@ class ContactTableModel(QAbstractTableModel):
             bookmarks=self._bookmarks,
         )
         if block_no and self._bookmarks is None and not self._bookmarks_due and self._keyed():
-            # Read after this paint: every later window of this order is found by key.
+            # Read off the UI thread (one pass over the order's index): every later window
+            # of this order is then found by key.
             self._bookmarks_due = True
-            QTimer.singleShot(0, self._read_bookmarks)
+            self._read_bookmarks()
         self._blocks[block_no] = block
         while len(self._blocks) > MAX_BLOCKS:
             self._blocks.popitem(last=False)
@@ -256,14 +260,29 @@ class ContactTableModel(QAbstractTableModel):
     def _forget_bookmarks(self) -> None:
         self._bookmarks = None
         self._bookmarks_due = False
+        self._bookmarks_generation += 1
 
     def _read_bookmarks(self) -> None:
-        if not self._bookmarks_due or not self._keyed():
+        contacts, actor = self._contacts, self._actor
+        sort, generation = SORT_KEYS[self._sort_column], self._bookmarks_generation
+
+        def read(_context: object) -> ListBookmarks:
+            return contacts.bookmarks(actor, sort)
+
+        self._bookmarks_job = run_in_background(
+            read,
+            lambda marks: self._bookmarks_read(generation, marks),
+            on_failure=lambda _error: None,  # the windows stay read by OFFSET
+        )
+
+    def _bookmarks_read(self, generation: int, marks: ListBookmarks) -> None:
+        self._bookmarks_job = None
+        # The list was reloaded or re-sorted meanwhile, or changed (another desk): these
+        # are dropped, the next window away from the top reads them again.
+        if generation != self._bookmarks_generation or marks.total != self._count:
+            self._bookmarks_due = False
             return
-        self._bookmarks_due = False
-        marks = self._contacts.bookmarks(self._actor, SORT_KEYS[self._sort_column])
-        # The list changed in between (another desk): they wait for the next reload.
-        self._bookmarks = marks if marks.total == self._count else None
+        self._bookmarks = marks
 
     @property
     def bookmarks(self) -> ListBookmarks | None:
