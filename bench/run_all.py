@@ -17,6 +17,8 @@ BENCHES = (
     "bench_bulk.py",
     "bench_list.py",
     "bench_select_all.py",
+    "bench_export.py",
+    "bench_marketing.py",
     "bench_search.py",
     "bench_tags.py",
     "bench_duplicates.py",
@@ -29,7 +31,12 @@ BENCHES = (
 
 
 #: Benchmarks that choose their own size.
-OWN_SIZE = ("bench_access_report.py", "bench_import.py", "bench_companies_migration.py")
+OWN_SIZE = (
+    "bench_access_report.py",
+    "bench_import.py",
+    "bench_companies_migration.py",
+    "bench_marketing.py",
+)
 
 
 def main() -> int:
@@ -45,8 +52,8 @@ def main() -> int:
             if bench == "bench_bulk.py"
             else []
             # The import makes its own file; the upgrade to companies is of 100,000 contacts.
-            if bench
-            in ("bench_access_report.py", "bench_import.py", "bench_companies_migration.py")
+            # The marketing list is of 50,000 people.
+            if bench in OWN_SIZE
             else ["--count", str(args.count)]
         )
         print(f"\n=== {bench} ===", flush=True)
