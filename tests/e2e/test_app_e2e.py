@@ -148,3 +148,54 @@ def test_bench_paint_hook_with_env_sign_in(tmp_path: Path) -> None:
     lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
     assert float(lines["first_paint"]) > 0
     assert int(lines["rss_kb"]) > 0
+
+
+#: Code the first paint of the list does not need: backups and restores, the contact
+#: editor. Each is imported when first used (issue 23: start-up near the floor).
+NOT_BEFORE_PAINT = (
+    "privacycrm_desktop.services.backup",
+    "privacycrm_desktop.ui.contacts.contact_editor",
+)
+
+
+def test_the_first_paint_imports_nothing_it_does_not_need(tmp_path: Path) -> None:
+    from privacycrm_desktop.persistence.database import create_engine_for
+    from privacycrm_desktop.persistence.migrate import migrate
+    from privacycrm_desktop.services.registry import Services
+    from privacycrm_desktop.services.setup import CompanyInput
+
+    database = tmp_path / "start.db"
+    engine = create_engine_for(database)
+    migrate(engine)
+    services = Services.build(engine)
+    owner = services.setup.initialise(CompanyInput("Acme BV", "Gent"), "owner", PASSWORD)
+    services.demo.generate(owner, 20, seed=2)
+    engine.dispose()
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PRIVACYCRM_USER="owner",
+        PRIVACYCRM_PASSWORD=PASSWORD,
+        PRIVACYCRM_BENCH_PAINT="1",
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        PRIVACYCRM_DATA_DIR=str(tmp_path / "data"),
+    )
+    # The app quits at its first paint; what it imported by then is in sys.modules.
+    script = (
+        "import sys\n"
+        "from privacycrm_desktop import app\n"
+        f"code = app.run(['privacycrm', '--db', {str(database)!r}])\n"
+        f"print('loaded', [m for m in {NOT_BEFORE_PAINT!r} if m in sys.modules])\n"
+        "sys.exit(code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "first_paint" in result.stdout
+    assert "loaded []" in result.stdout, result.stdout

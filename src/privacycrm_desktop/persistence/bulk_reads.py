@@ -11,10 +11,12 @@ list written once per length and the values go to the driver as they are; elsewh
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Select
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session
 
 from privacycrm_desktop.persistence.contact_writes import chunks
 
@@ -72,3 +74,22 @@ def rows_in(
 
 
 __all__ = ["VALUES", "rows_in"]
+
+
+@contextmanager
+def streamed_reads(session: Session) -> Iterator[None]:
+    """Reading every row of a big database once (an export of every contact) without its
+    file mapped into the process: SQLite maps up to ``mmap_size`` of the file, and each
+    page read that way stays resident (the process's RSS grows by the data read). Inside
+    the block this connection reads through its page cache (a few MB) instead; the map
+    size is put back after. Nothing changes on PostgreSQL."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    size = int(connection.exec_driver_sql("PRAGMA mmap_size").scalar() or 0)
+    connection.exec_driver_sql("PRAGMA mmap_size=0")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA mmap_size={size}")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, defer, undefer
 from sqlalchemy.orm.interfaces import ORMOption
 
 from privacycrm_desktop.domain.access import FieldAccess, mask
+from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.contacts import (
     SCALAR_FIELDS,
     ContactInput,
@@ -21,6 +22,7 @@ from privacycrm_desktop.domain.contacts import (
 from privacycrm_desktop.domain.edit_rights import UNREAD_WHEN_HIDDEN
 from privacycrm_desktop.domain.errors import NotFound
 from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, Sensitivity
+from privacycrm_desktop.domain.marketing import best_decision, decide, explain
 from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.persistence.models import (
     Contact,
@@ -28,20 +30,24 @@ from privacycrm_desktop.persistence.models import (
     ContactPhone,
     ContactTag,
     FieldProvenance,
+    Purpose,
     Source,
     Tag,
     User,
 )
 from privacycrm_desktop.services.company_links import read_links
+from privacycrm_desktop.services.consent_dto import ChannelVerdict
 from privacycrm_desktop.services.custom_values import read_values
 from privacycrm_desktop.services.dto import (
     ROW_FIELDS,
+    ConsentLine,
     ContactDetail,
     ContactRow,
     SourcedValue,
     SourceInfo,
     TagMark,
 )
+from privacycrm_desktop.services.marketing_facts import get_salt, load_facts, marketing_rules
 
 #: Fields whose values carry their own source (provenance).
 SOURCED = frozenset(spec.name for spec in FIELD_CATALOGUE if spec.needs_source)
@@ -280,3 +286,31 @@ __all__ = [
     "points",
     "read_detail",
 ]
+
+
+def consent_lines(session: Session, contact_id: int, today: dt.date) -> tuple[ConsentLine, ...]:
+    """A sentence per marketing purpose and channel with a recorded event, and one per
+    channel without any (its best verdict over every purpose)."""
+    facts = load_facts(session, get_salt(session), [contact_id])
+    if not facts:
+        raise NotFound
+    rules = marketing_rules(session)
+    names = dict(session.execute(select(Purpose.code, Purpose.name)).tuples().all())
+    lines: list[ConsentLine] = []
+    for channel in Channel:
+        subject = facts[0].subjects[channel]
+        decisions = {
+            code: decide(subject, rule, channel, today, None, rules) for code, rule in rules.items()
+        }
+        if not decisions:
+            continue
+        recorded = {code: d for code, d in decisions.items() if d.event is not None}
+        for code, decision in sorted(recorded.items()):
+            verdict = ChannelVerdict(channel, decision.reachable, explain(decision, channel))
+            lines.append(ConsentLine(names.get(code, code), verdict))
+        if not recorded:
+            best = best_decision(list(decisions.values()))
+            lines.append(
+                ConsentLine("", ChannelVerdict(channel, best.reachable, explain(best, channel)))
+            )
+    return tuple(lines)

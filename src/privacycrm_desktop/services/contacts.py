@@ -12,25 +12,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission, mask, require
-from privacycrm_desktop.domain.consent import Channel, ConsentStatus
+from privacycrm_desktop.domain.consent import ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput, validate_contact
 from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition
 from privacycrm_desktop.domain.errors import (
     FieldProblem,
-    NotFound,
     PermissionDenied,
     StorageFull,
     StorageLocked,
     StorageReadOnly,
     ValidationFailed,
 )
-from privacycrm_desktop.domain.marketing import best_decision, decide, explain
 from privacycrm_desktop.domain.normalize import phone_prefix
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.requests import RequestStatus
 from privacycrm_desktop.domain.retention import EXPIRING_WITHIN_DAYS, RECONFIRM_REASON
 from privacycrm_desktop.persistence import contact_queries as queries
-from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence import list_keyset, search
 from privacycrm_desktop.persistence.models import (
     Contact,
     FieldProvenance,
@@ -45,23 +43,27 @@ from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
 from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
-from privacycrm_desktop.services.consent_dto import ChannelVerdict
-from privacycrm_desktop.services.contact_details import RESTRICTED, list_row, points, read_detail
+from privacycrm_desktop.services.contact_details import (
+    RESTRICTED,
+    consent_lines,
+    list_row,
+    points,
+    read_detail,
+)
 from privacycrm_desktop.services.contact_duplicates import DuplicateHit, find_duplicates
 from privacycrm_desktop.services.contact_saving import ContactWriter, suppression_hit
 from privacycrm_desktop.services.dto import (
     Actor,
-    ConsentLine,
     ContactCard,
     ContactDetail,
     ContactFilter,
     ContactRow,
     ContactSort,
+    ListBookmarks,
     ListFilter,
     OpenRequestInfo,
     SuppressionHit,
 )
-from privacycrm_desktop.services.marketing_facts import get_salt, load_facts, marketing_rules
 from privacycrm_desktop.services.tag_list import TaggedList
 
 #: FTS columns and the fields whose values they hold (a hidden field is not searched).
@@ -165,6 +167,17 @@ class ContactService(TaggedList):
             ):
                 return candidate
         return None
+
+    def bookmarks(self, actor: Actor, sort: ContactSort = ContactSort.NAME) -> ListBookmarks:
+        """The whole list's bookmarks in *sort*'s order, for ``page`` (one index pass)."""
+        require(actor.role, Permission.VIEW_CONTACTS)
+        allowed = self.allowed_sort(actor, sort)
+        order = queries.ENTRY_ORDER if allowed is None else allowed.value
+        with self._uow() as uow:
+            stride = list_keyset.STRIDE
+            keys = list_keyset.bookmarks(uow.session, order, stride)
+            total = queries.count_all(uow.session)
+        return ListBookmarks(order, total, stride, tuple(keys))
 
     def count(  # noqa: PLR0911 (one return per kind of list)
         self,
@@ -297,11 +310,13 @@ class ContactService(TaggedList):
         total: int | None = None,
         view: ListFilter | None = None,
         tag: int | None = None,
+        bookmarks: ListBookmarks | None = None,
     ) -> list[ContactRow]:
         """A window of the list, sorted; *total* (from ``count``) saves a second count.
 
         *view* is a saved view (expired, opted in by e-mail...); None shows every contact.
-        *tag*: only the contacts carrying the tag with that id.
+        *tag*: only the contacts carrying the tag with that id. *bookmarks* (of this order
+        and total, from ``bookmarks``): the whole list's window is read by key, not OFFSET.
         """
         require(actor.role, Permission.VIEW_CONTACTS)
         limit = max(0, min(limit, MAX_PAGE))
@@ -331,7 +346,16 @@ class ContactService(TaggedList):
                     session, condition, params, total, order, descending, offset, limit, index
                 )
             elif not query.strip():
-                rows = queries.window(session, order, descending, offset, limit, total)
+                keyed = None
+                if bookmarks and (bookmarks.order, bookmarks.total) == (order, total):
+                    keyed = list_keyset.window(
+                        session, order, descending, offset, limit, bookmarks.total, bookmarks
+                    )
+                rows = (
+                    keyed
+                    if keyed is not None
+                    else queries.window(session, order, descending, offset, limit, total)
+                )
             elif (prefix := self._phone_prefix(actor, query)) is not None:
                 if total is None:
                     total = queries.count_phone_prefix(session, prefix)
@@ -416,7 +440,7 @@ class ContactService(TaggedList):
         with self._uow() as uow:
             session = uow.session
             detail = read_detail(session, access, contact_id)
-            consent = _consent_lines(session, contact_id, today)
+            consent = consent_lines(session, contact_id, today)
             reason = session.execute(
                 select(Contact.keep_reason).where(Contact.id == contact_id)
             ).scalar_one()
@@ -553,34 +577,6 @@ class ContactService(TaggedList):
             base,
             special_confirmed=special_confirmed,
         )
-
-
-def _consent_lines(session: Session, contact_id: int, today: dt.date) -> tuple[ConsentLine, ...]:
-    """A sentence per marketing purpose and channel with a recorded event, and one per
-    channel without any (its best verdict over every purpose)."""
-    facts = load_facts(session, get_salt(session), [contact_id])
-    if not facts:
-        raise NotFound
-    rules = marketing_rules(session)
-    names = dict(session.execute(select(Purpose.code, Purpose.name)).tuples().all())
-    lines: list[ConsentLine] = []
-    for channel in Channel:
-        subject = facts[0].subjects[channel]
-        decisions = {
-            code: decide(subject, rule, channel, today, None, rules) for code, rule in rules.items()
-        }
-        if not decisions:
-            continue
-        recorded = {code: d for code, d in decisions.items() if d.event is not None}
-        for code, decision in sorted(recorded.items()):
-            verdict = ChannelVerdict(channel, decision.reachable, explain(decision, channel))
-            lines.append(ConsentLine(names.get(code, code), verdict))
-        if not recorded:
-            best = best_decision(list(decisions.values()))
-            lines.append(
-                ConsentLine("", ChannelVerdict(channel, best.reachable, explain(best, channel)))
-            )
-    return tuple(lines)
 
 
 __all__ = ["ContactService", "DuplicateHit", "FieldProblem", "ValidationFailed"]

@@ -71,6 +71,18 @@ class ContactSort(StrEnum):
     KEEP_UNTIL = "keep_until"
 
 
+@dataclass(frozen=True)
+class ListBookmarks:
+    """The sort keys of every ``stride``-th row of the whole list in one order, read once
+    (``ContactService.bookmarks``) so that ``page`` reaches any window by key, not by
+    OFFSET. Opaque to the UI, which keeps them until the list changes."""
+
+    order: str
+    total: int
+    stride: int
+    keys: tuple[tuple[object, ...], ...]
+
+
 class ContactFilter(StrEnum):
     """The list's saved views: which contacts it shows besides the search text."""
 

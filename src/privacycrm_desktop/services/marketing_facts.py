@@ -135,7 +135,8 @@ class ContactFacts:
     subjects: dict[Channel, MarketingSubject]
 
 
-def _fact(row: ConsentEvent, codes: dict[int, str]) -> ConsentFact:
+def _fact(row: Any, codes: dict[int, str]) -> ConsentFact:
+    """A consent event's fact, from a row of ``_EVENT_COLUMNS`` (plain: not an ORM object)."""
     return ConsentFact(
         purpose=codes.get(row.purpose_id, ""),
         channel=Channel(row.channel),
@@ -145,6 +146,20 @@ def _fact(row: ConsentEvent, codes: dict[int, str]) -> ConsentFact:
         method=ConsentMethod(row.method),
         product_category=row.product_category,
     )
+
+
+#: What a fact needs of a consent event; the evidence file (a blob) stays on disk.
+_EVENT_COLUMNS = (
+    ConsentEvent.contact_id,
+    ConsentEvent.contact_point_hash,
+    ConsentEvent.purpose_id,
+    ConsentEvent.channel,
+    ConsentEvent.status,
+    ConsentEvent.recorded_at,
+    ConsentEvent.expires_on,
+    ConsentEvent.method,
+    ConsentEvent.product_category,
+)
 
 
 _CONTACT_COLUMNS = (
@@ -230,13 +245,13 @@ def load_facts(
     codes = dict(session.execute(select(Purpose.id, Purpose.code)).tuples().all())
     events: dict[int, list[ConsentFact]] = {}
     by_point: dict[str, list[tuple[int | None, ConsentFact]]] = {}
-    own_query = select(ConsentEvent).where(ConsentEvent.contact_id.is_not(None))
-    for row in session.scalars(only(own_query, ConsentEvent.contact_id)):
+    own_query = select(*_EVENT_COLUMNS).where(ConsentEvent.contact_id.is_not(None))
+    for row in session.execute(only(own_query, ConsentEvent.contact_id)):
         assert row.contact_id is not None
         events.setdefault(row.contact_id, []).append(_fact(row, codes))
     # Opt-outs keyed by a contact point (they survive merges, re-imports and erasure).
-    for row in session.scalars(
-        select(ConsentEvent).where(
+    for row in session.execute(
+        select(*_EVENT_COLUMNS).where(
             ConsentEvent.contact_point_hash != "",
             ConsentEvent.status == ConsentStatus.OPT_OUT.value,
         )
@@ -260,8 +275,8 @@ def load_facts(
             post_points = (ContactPoint(address, sid in sale_sources),)
         # Hashing every point costs time; it matters only when something is keyed by one.
         digests = (
-            _digests(salt, contact, email_points, phone_points)
-            if suppressed or by_point
+            _digests(salt, contact, email_points, phone_points, wanted_channels)
+            if by_point
             else _NO_DIGESTS
         )
         # An objection to all direct marketing under any of the person's points counts
@@ -317,19 +332,23 @@ def _digests(
     contact: Any,
     email_points: tuple[ContactPoint, ...],
     phone_points: tuple[ContactPoint, ...],
+    channels: tuple[Channel, ...] = _CHANNELS,
 ) -> dict[Channel, set[str]]:
-    """The suppression digests of a contact's points, per channel."""
+    """The suppression digests of a contact's points, per channel (of *channels* only:
+    the others stay empty, a list is about one channel)."""
     digests: dict[Channel, set[str]] = {c: set() for c in _CHANNELS}
     if salt is None:
         return digests
-    for p in email_points:
-        digests[Channel.EMAIL].add(suppression_digest(salt, HashKind.EMAIL, p.value))
-    for p in phone_points:
-        digest = suppression_digest(salt, HashKind.PHONE, p.value)
-        digests[Channel.PHONE].add(digest)
-        digests[Channel.SMS].add(digest)
+    if Channel.EMAIL in channels:
+        for p in email_points:
+            digests[Channel.EMAIL].add(suppression_digest(salt, HashKind.EMAIL, p.value))
+    if Channel.PHONE in channels or Channel.SMS in channels:
+        for p in phone_points:
+            digest = suppression_digest(salt, HashKind.PHONE, p.value)
+            digests[Channel.PHONE].add(digest)
+            digests[Channel.SMS].add(digest)
     key = name_postcode(contact.first_name, contact.last_name, contact.postcode)
-    if key:
+    if key and Channel.POST in channels:
         digests[Channel.POST].add(suppression_digest(salt, HashKind.NAME_POSTCODE, key))
     return digests
 

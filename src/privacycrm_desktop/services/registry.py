@@ -78,7 +78,10 @@ class Services:
         remove what a killed backup or restore left behind (services/backup/service.py). *anchors*
         False keeps a throw-away database (the self-test's) out of the anchor files."""
         services = cls(engine, clock, anchors=anchors)
-        services.backup.clean_leftovers()
+        # Not through services.backup: that package is not needed before the first paint.
+        from privacycrm_desktop.services.backup_leftovers import clean_leftovers
+
+        clean_leftovers(engine)
         return services
 
     @cached_property

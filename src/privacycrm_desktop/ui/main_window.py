@@ -33,7 +33,6 @@ from privacycrm_desktop.ui.common.widgets import available_geometry
 from privacycrm_desktop.ui.common.window_size import capped
 from privacycrm_desktop.ui.companies.menu import add_companies_entry
 from privacycrm_desktop.ui.consent.marketing_dialog import add_marketing_menu
-from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
 from privacycrm_desktop.ui.contacts.contact_table_view import ContactTableView
 from privacycrm_desktop.ui.contacts.workspace import WorkspaceMixin, office_country
@@ -309,9 +308,10 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         """Open an empty editor."""
         self.edit_contact(None)
 
-    def edit_contact(self, contact_id: int | None) -> ContactEditorDialog | None:
-        """Open the editor (modal); after a save the list is refreshed and the saved
-        contact selected; "Open it" on a duplicate warning opens that contact instead."""
+    def edit_contact(self, contact_id: int | None) -> QDialog | None:
+        """The editor (modal; imported on first use), then the saved or "Open it" contact."""
+        from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+
         try:
             dialog = ContactEditorDialog(
                 self._services.contacts,

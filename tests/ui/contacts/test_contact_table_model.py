@@ -27,8 +27,8 @@ class CountingContacts:
         self.inner = inner
         self.pages: list[tuple[int, int]] = []
 
-    def count(self, actor: Actor, query: str = "") -> int:
-        return self.inner.count(actor, query)
+    def count(self, actor: Actor, query: str = "", *args: Any, **kwargs: Any) -> int:
+        return self.inner.count(actor, query, *args, **kwargs)
 
     def page(self, actor: Actor, **kwargs: Any) -> list[ContactRow]:
         self.pages.append((kwargs["offset"], kwargs["limit"]))
@@ -129,3 +129,45 @@ def test_rows_are_fetched_lazily_by_window(services: Services, owner: Actor) -> 
     assert len(counting.pages) == 2
     first_page = services.contacts.page(owner, sort=ContactSort.NAME, offset=0, limit=1)
     assert model.index(0, 0).data(ROW_ROLE) == first_page[0]
+
+
+def test_far_windows_are_read_by_key_once_the_bookmarks_are_read(
+    qtbot: Any, demo_services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from privacycrm_desktop.ui.contacts import contact_table_model
+
+    monkeypatch.setattr(contact_table_model, "KEYSET_FROM_ROWS", 300)
+    contacts = demo_services.contacts
+    keyed: list[object] = []
+
+    class KeyedContacts(CountingContacts):
+        def page(self, actor: Actor, **kwargs: Any) -> list[ContactRow]:
+            keyed.append(kwargs.get("bookmarks"))
+            return super().page(actor, **kwargs)
+
+    for column, descending in [
+        (Column.NAME, False),
+        (Column.CITY, True),
+        (Column.KEEP_UNTIL, False),
+    ]:
+        model = ContactTableModel(KeyedContacts(contacts), owner)
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        model.sort(column, order)
+        model.index(0, 0).data()
+        assert model.bookmarks is None
+        model.index(BLOCK_SIZE, 0).data()  # away from the top: the bookmarks are read after it
+        qtbot.waitUntil(lambda m=model: m.bookmarks is not None)
+        keyed.clear()
+        shown = [model.index(r, 0).data(ROW_ROLE).id for r in range(model.rowCount())]
+        assert keyed == [model.bookmarks]  # the third window, read by key
+        sort = contact_table_model.SORT_KEYS[column]
+        expected = [
+            r.id
+            for offset in range(0, 500, 100)
+            for r in contacts.page(
+                owner, sort=sort, descending=descending, offset=offset, limit=100
+            )
+        ]
+        assert shown == expected
+        model.set_query("liege")
+        assert model.bookmarks is None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import vobject
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, Role, has_permission, mask
 from privacycrm_desktop.domain.contacts import ContactInput, ContactKind
@@ -346,3 +346,31 @@ def test_a_full_disk_leaves_no_file_and_no_record(
         svc.exports.export(owner, request(), folder / "a.csv")
     assert list(folder.iterdir()) == []
     assert events(svc, "export.contacts") == []
+
+
+@pytest.mark.sqlite_only
+def test_an_export_reads_the_database_without_mapping_its_file(
+    svc: Services, owner: Actor, people: list[int], folder: Path, engine: Engine
+) -> None:
+    """Every page of a mapped file read once stays resident: a million contacts exported
+    would grow the process by the size of the database. The export reads through SQLite's
+    page cache instead, and the connection keeps its map size for everything else."""
+    seen: list[str] = []
+
+    def record(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = svc.exports.export(owner, request(ExportFormat.CSV), folder / "all.csv")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert result.count == len(people)
+    unmapped = seen.index("PRAGMA mmap_size=0")
+    reads = [n for n, sql in enumerate(seen) if "FROM contact" in sql]
+    assert reads
+    assert all(unmapped < n for n in reads)
+    restored = next(n for n, sql in enumerate(seen) if sql.startswith("PRAGMA mmap_size=1"))
+    assert restored > max(reads)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 1073741824

@@ -29,18 +29,16 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from privacycrm_desktop.config import data_dir
 from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.audit_actions import AUTOMATIC_BACKUP_ACTOR
 from privacycrm_desktop.domain.errors import BackupFailed, FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import backup as files
-from privacycrm_desktop.persistence import backup_temp
 from privacycrm_desktop.persistence.audit_anchor import last_event
 from privacycrm_desktop.persistence.backup import BackupInfo, BackupTier, Progress, find_backups
 from privacycrm_desktop.persistence.backup_verify import copy_verified
 from privacycrm_desktop.persistence.backup_verify import verify_backup as verify_file
-from privacycrm_desktop.persistence.database import is_postgresql, sqlite_file
+from privacycrm_desktop.persistence.database import is_postgresql
 from privacycrm_desktop.persistence.models import Setting
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
@@ -62,6 +60,7 @@ from privacycrm_desktop.services.backup.settings import (
     read_settings,
 )
 from privacycrm_desktop.services.backup.writer import disk_full, write_backup
+from privacycrm_desktop.services.backup_leftovers import clean_leftovers
 from privacycrm_desktop.services.clock import Clock, SystemClock
 from privacycrm_desktop.services.dto import Actor
 
@@ -344,17 +343,7 @@ class BackupService:
     def clean_leftovers(self, folder: Path | None = None) -> builtins.list[Path]:
         """Remove temporary files of killed backups and restores: in the private folder
         beside the database, beside the database itself and in *folder*."""
-        removed: builtins.list[Path] = []
-        file = sqlite_file(self._uow.engine.url.render_as_string(hide_password=False))
-        places = [folder] if folder is not None else []
-        if file is not None:
-            places += [file.parent, file.parent / backup_temp.PRIVATE_TEMP]
-        elif is_postgresql(self._uow.engine):
-            places.append(data_dir() / backup_temp.PRIVATE_TEMP)
-        for place in places:
-            with contextlib.suppress(OSError):  # a folder that cannot be read: nothing left
-                removed += backup_temp.clean_leftovers(place)
-        return removed
+        return clean_leftovers(self._uow.engine, folder)
 
     def list(self, actor: Actor) -> list[BackupInfo]:
         """This database's backups in the backup folder, newest first, each with its seal

@@ -30,12 +30,22 @@ from privacycrm_desktop.domain.retention import is_expired, is_expiring
 from privacycrm_desktop.i18n import N_, _, current_language
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.custom_fields import display_value
-from privacycrm_desktop.services.dto import Actor, ContactRow, ContactSort, ListFilter
+from privacycrm_desktop.services.dto import (
+    Actor,
+    ContactRow,
+    ContactSort,
+    ListBookmarks,
+    ListFilter,
+)
 from privacycrm_desktop.ui.common.date_fields import format_date
+from privacycrm_desktop.ui.common.workers import Job, run_in_background
 
 BLOCK_SIZE = 200
 MAX_BLOCKS = 50
 MIN_QUERY_LENGTH = 2
+#: From this many rows the whole list reads its windows by key (bookmarks, read once per
+#: order after the first window away from the top), not by OFFSET.
+KEYSET_FROM_ROWS = 20_000
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -109,6 +119,12 @@ class ContactTableModel(QAbstractTableModel):
         self._sort_column = Column.NAME
         self._descending = False
         self._blocks: OrderedDict[int, list[ContactRow]] = OrderedDict()
+        #: The whole list's bookmarks in the current order (None until read).
+        self._bookmarks: ListBookmarks | None = None
+        self._bookmarks_due = False
+        #: Bumped whenever the bookmarks are forgotten: a read started before is dropped.
+        self._bookmarks_generation = 0
+        self._bookmarks_job: Job[ListBookmarks] | None = None
         self._count = self._contacts.count(actor, "")
         #: The owner's custom fields the role sees: columns after the fixed ones (hidden
         #: until chosen in the header's menu), their values fetched with each block.
@@ -187,11 +203,13 @@ class ContactTableModel(QAbstractTableModel):
         """Show nothing and forget every fetched row (the idle lock); ``refresh`` refills."""
         self.beginResetModel()
         self._blocks.clear()
+        self._forget_bookmarks()
         self._count = 0
         self.endResetModel()
 
     def _reload(self) -> None:
         self._blocks.clear()
+        self._forget_bookmarks()
         self._cells.clear()
         self._count = self._contacts.count(self._actor, self._query, self._view, tag=self._tag)
 
@@ -218,7 +236,13 @@ class ContactTableModel(QAbstractTableModel):
             total=self._count,
             view=self._view,
             tag=self._tag,
+            bookmarks=self._bookmarks,
         )
+        if block_no and self._bookmarks is None and not self._bookmarks_due and self._keyed():
+            # Read off the UI thread (one pass over the order's index): every later window
+            # of this order is then found by key.
+            self._bookmarks_due = True
+            self._read_bookmarks()
         self._blocks[block_no] = block
         while len(self._blocks) > MAX_BLOCKS:
             self._blocks.popitem(last=False)
@@ -227,6 +251,43 @@ class ContactTableModel(QAbstractTableModel):
                 self._cells.clear()
             self._cells.update(self._contacts.custom_cells(self._actor, [r.id for r in block]))
         return block
+
+    def _keyed(self) -> bool:
+        """True when the whole list shows, long enough to be read by key."""
+        plain = not (self._query or self._view.active or self._tag is not None)
+        return plain and self._count >= KEYSET_FROM_ROWS
+
+    def _forget_bookmarks(self) -> None:
+        self._bookmarks = None
+        self._bookmarks_due = False
+        self._bookmarks_generation += 1
+
+    def _read_bookmarks(self) -> None:
+        contacts, actor = self._contacts, self._actor
+        sort, generation = SORT_KEYS[self._sort_column], self._bookmarks_generation
+
+        def read(_context: object) -> ListBookmarks:
+            return contacts.bookmarks(actor, sort)
+
+        self._bookmarks_job = run_in_background(
+            read,
+            lambda marks: self._bookmarks_read(generation, marks),
+            on_failure=lambda _error: None,  # the windows stay read by OFFSET
+        )
+
+    def _bookmarks_read(self, generation: int, marks: ListBookmarks) -> None:
+        self._bookmarks_job = None
+        # The list was reloaded or re-sorted meanwhile, or changed (another desk): these
+        # are dropped, the next window away from the top reads them again.
+        if generation != self._bookmarks_generation or marks.total != self._count:
+            self._bookmarks_due = False
+            return
+        self._bookmarks = marks
+
+    @property
+    def bookmarks(self) -> ListBookmarks | None:
+        """The bookmarks the whole list's windows are read by (None: by OFFSET)."""
+        return self._bookmarks
 
     # -- QAbstractTableModel ---------------------------------------------------------
 
@@ -306,6 +367,8 @@ class ContactTableModel(QAbstractTableModel):
         self._sort_column = Column(column)
         self._descending = descending
         self._blocks.clear()
+        if self._bookmarks is not None and self._bookmarks.order != SORT_KEYS[Column(column)]:
+            self._forget_bookmarks()
         # Persistent indexes cannot follow rows we have not loaded: drop them to nothing.
         for index in self.persistentIndexList():
             self.changePersistentIndex(index, QModelIndex())

@@ -1,0 +1,122 @@
+"""The whole list read by key (bookmarks) rather than OFFSET: the same rows, one index range."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import Engine, event, text
+
+from privacycrm_desktop.persistence import list_keyset
+from privacycrm_desktop.services.dto import Actor, ContactSort
+from privacycrm_desktop.services.registry import Services
+
+STRIDE = 7
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[tuple[str, object]]]:
+    """The SQL (with its parameters) the engine runs inside the block."""
+    seen: list[tuple[str, object]] = []
+
+    def record(*args: object) -> None:
+        seen.append((str(args[2]), args[3]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def listed(svc: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(list_keyset, "STRIDE", STRIDE)
+    svc.demo.generate(owner, 150, seed=11)
+    return svc.contacts.count(owner)
+
+
+@pytest.mark.parametrize("sort", list(ContactSort))
+@pytest.mark.parametrize("descending", [False, True])
+def test_keyed_windows_are_the_offset_windows(
+    svc: Services, owner: Actor, listed: int, sort: ContactSort, descending: bool
+) -> None:
+    marks = svc.contacts.bookmarks(owner, sort)
+    assert marks.total == listed
+    assert len(marks.keys) == -(-listed // STRIDE)
+    for offset in [*range(0, listed, STRIDE), 3, listed // 2 + 1, listed - 5]:
+        for limit in (STRIDE, 10, 1):
+            by_offset = svc.contacts.page(
+                owner, sort=sort, descending=descending, offset=offset, limit=limit, total=listed
+            )
+            by_key = svc.contacts.page(
+                owner,
+                sort=sort,
+                descending=descending,
+                offset=offset,
+                limit=limit,
+                total=listed,
+                bookmarks=marks,
+            )
+            assert [r.id for r in by_key] == [r.id for r in by_offset], (offset, limit)
+
+
+@pytest.mark.parametrize("sort", list(ContactSort))
+def test_a_deep_window_is_one_index_range_without_offset(
+    svc: Services, owner: Actor, engine: Engine, listed: int, sort: ContactSort
+) -> None:
+    marks = svc.contacts.bookmarks(owner, sort)
+    deep = (listed // STRIDE // 2) * STRIDE
+    with statements(engine) as seen:
+        rows = svc.contacts.page(
+            owner, sort=sort, offset=deep, limit=STRIDE, total=listed, bookmarks=marks
+        )
+    assert len(rows) == STRIDE
+    windows = [(s, p) for s, p in seen if "ORDER BY" in s and "FROM contact" in s]
+    assert len(windows) == 1
+    sql, params = windows[0]
+    assert "OFFSET" not in sql.upper()
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if not sqlite:
+            # 150 rows: the planner would rather scan; as on a big table, it must not have to.
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+        explain = "EXPLAIN QUERY PLAN" if sqlite else "EXPLAIN"
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"{explain} {sql}", params))
+    # One range of the order's index: no sort of the rows, no scan of the table.
+    assert "TEMP B-TREE" not in plan
+    assert "Sort" not in plan
+    assert "SEARCH" in plan if sqlite else "Index" in plan
+
+
+def test_a_contact_without_keep_until_date_falls_back_to_offset(
+    svc: Services, owner: Actor, engine: Engine, listed: int
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE contact SET keep_until = NULL WHERE id % 3 = 0"))
+    marks = svc.contacts.bookmarks(owner, ContactSort.KEEP_UNTIL)
+    assert any(None in key for key in marks.keys)
+    for offset in range(0, listed, 5):
+        by_offset = svc.contacts.page(
+            owner, sort=ContactSort.KEEP_UNTIL, offset=offset, limit=9, total=listed
+        )
+        by_key = svc.contacts.page(
+            owner,
+            sort=ContactSort.KEEP_UNTIL,
+            offset=offset,
+            limit=9,
+            total=listed,
+            bookmarks=marks,
+        )
+        assert [r.id for r in by_key] == [r.id for r in by_offset], offset
+
+
+def test_bookmarks_of_another_count_are_not_used(svc: Services, owner: Actor, listed: int) -> None:
+    marks = svc.contacts.bookmarks(owner, ContactSort.NAME)
+    svc.demo.generate(owner, 3, seed=12)
+    total = svc.contacts.count(owner)
+    assert total == listed + 3
+    with_marks = svc.contacts.page(owner, offset=70, limit=20, total=total, bookmarks=marks)
+    assert with_marks == svc.contacts.page(owner, offset=70, limit=20, total=total)
