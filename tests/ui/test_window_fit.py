@@ -223,6 +223,20 @@ def _task_dialog(desk: Desk) -> QWidget:
     )
 
 
+def _two_companies(d: Any) -> list[int]:
+    """Two companies alike, for the company merge dialog."""
+    from privacycrm_desktop.domain.companies import CompanyInput
+    from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+
+    source = SourceInput(SourceKind.BUSINESS_CARD, "Beurs", d.services.requests.today())
+    return [
+        d.services.companies.add(
+            d.owner, CompanyInput(name=f"Brouwerij Het Anker {n}", city="Mechelen"), source
+        )
+        for n in ("", "NV")
+    ]
+
+
 def _factories() -> dict[str, Callable[[Desk], QWidget]]:
     """How to make each window class (by its qualified name) on a desk."""
 
@@ -637,17 +651,3 @@ def test_the_measure_sees_a_cut_label_a_narrow_button_and_a_widget_off_the_windo
     assert len(problems_of(window)) == 4
     window.resize(1100, 300)
     assert "window 1100x300" in "\n".join(problems_of(window))
-
-
-def _two_companies(d: Any) -> list[int]:
-    """Two companies alike, for the company merge dialog."""
-    from privacycrm_desktop.domain.companies import CompanyInput
-    from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
-
-    source = SourceInput(SourceKind.BUSINESS_CARD, "Beurs", d.services.requests.today())
-    return [
-        d.services.companies.add(
-            d.owner, CompanyInput(name=f"Brouwerij Het Anker {n}", city="Mechelen"), source
-        )
-        for n in ("", "NV")
-    ]
