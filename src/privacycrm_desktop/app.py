@@ -321,7 +321,13 @@ def _run_window(app: QApplication, services: Services, actor: Actor, settings: U
 
     window = create_window(services, actor, settings)
     if os.environ.get("PRIVACYCRM_BENCH_PAINT") == "1":
-        window.view.first_paint_callback = lambda: report_first_paint(app)
+        # The list, or on an empty database the sentence in its place: whichever paints.
+        def painted() -> None:
+            window.view.first_paint_callback = window.empty_state.first_paint_callback = None
+            report_first_paint(app)
+
+        window.view.first_paint_callback = painted
+        window.empty_state.first_paint_callback = painted
     window.show()
     window.start_idle_lock()
     watch_storage(window, services, check=os.environ.get("PRIVACYCRM_BENCH_PAINT") != "1")
