@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -76,6 +76,9 @@ SEARCH_DELAY_MS = 50
 class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWindow):
     """Search and browse contacts; open, create and save them through the services."""
 
+    #: Rows chosen or let go, Ctrl+A, the list reloaded or the window locked: the actions
+    #: on a selection (export, tags, labels, letters) enable themselves on it.
+    selection_changed = Signal()
     #: Follows other desks' changes once started (start_change_watch).
     change_watch: ChangeWatcher | None = None
     #: The expiry counts, erase and cleanup (its own feature package).
@@ -387,36 +390,16 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
     def _update_export_action(self) -> None:
         selected = self.view.selectionModel().hasSelection() or self.all_matching
         self.export_action.setEnabled(self._may_export and selected and not self.locked)
+        self.selection_changed.emit()
 
     def export_selected(self) -> QDialog | None:
         """Open the export dialog for the selected contacts."""
-        from privacycrm_desktop.ui.contacts.contact_table_model import SORT_KEYS
-        from privacycrm_desktop.ui.transfer.export_dialog import (
-            ExportDialog,
-            SelectedContacts,
-            merge_ranges,
-        )
+        from privacycrm_desktop.ui.contacts.selection import selected_contacts
+        from privacycrm_desktop.ui.transfer.export_dialog import ExportDialog
 
-        total = self.model.rowCount()
-        if self.all_matching:
-            # Everything the search and view give: no row of the model is selected.
-            ranges: tuple[tuple[int, int], ...] = ((0, total - 1),) if total else ()
-        else:
-            spans = self.view.selectionModel().selection()
-            ranges = merge_ranges(
-                [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
-            )
-        if not self._may_export or not ranges:
+        selection = selected_contacts(self)
+        if not self._may_export or selection is None:
             return None
-        selection = SelectedContacts(
-            query=self.model.query,
-            sort=SORT_KEYS[self.model.sort_column],
-            descending=self.model.descending,
-            ranges=ranges,
-            total=total,
-            view=self.model.view if self.model.view.active else None,
-            tag=self.model.tag,
-        )
         dialog = ExportDialog(self._services, self._actor, selection, self)
         dialog.exported.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         dialog.open()

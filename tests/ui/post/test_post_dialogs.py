@@ -247,3 +247,43 @@ def _keep_pdf(path: Path, name: str) -> None:
     folder = os.environ.get("PRIVACYCRM_SCREENSHOT_DIR")
     if folder:
         Path(folder, name).write_bytes(path.read_bytes())
+
+
+@pytest.mark.parametrize("how", ["rows", "ctrl+a"])
+def test_every_action_on_a_selection_acts_on_the_tag_filtered_list(
+    qtbot: QtBot, services: Services, owner: Actor, people: list[int], how: str
+) -> None:
+    """Labels, letters, export and tagging read the selection the same way: with the tag
+    the list is filtered by (labels once printed the whole database for a tag's rows)."""
+    from privacycrm_desktop.ui.transfer.export_dialog import selected_ids
+
+    vip = services.tags.create(owner, "VIP")
+    services.tags.assign(owner, vip, [people[-1]])
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    window.show()
+    window.model.set_tag(vip)
+    assert window.model.rowCount() == 1
+    if how == "rows":
+        model = window.view.model()
+        chosen = QItemSelection(model.index(0, 0), model.index(0, model.columnCount() - 1))
+        window.view.selectionModel().select(chosen, QItemSelectionModel.SelectionFlag.Select)
+    else:
+        window.select_all_matching()
+    actions = window.post_actions
+    dialogs = {
+        "labels": actions.open_labels,
+        "letter": actions.open_letter,
+        "export": window.export_selected,
+        "tag": window.tag_actions.tag_selected,
+    }
+    for name, open_dialog in dialogs.items():
+        action = {"labels": actions.labels_action, "letter": actions.letter_action}.get(name)
+        assert action is None or action.isEnabled(), name
+        dialog = open_dialog()
+        assert dialog is not None, name
+        selection = getattr(dialog, "selection", None) or getattr(dialog, "_selection", None)
+        assert isinstance(selection, SelectedContacts), name
+        assert selection.tag == vip, name
+        assert selected_ids(services.contacts, owner, selection) == (people[-1],), name
+        dialog.close()

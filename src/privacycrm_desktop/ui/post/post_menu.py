@@ -54,14 +54,16 @@ class PostActions(QObject):
         view = window.view
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self.context_menu)
-        view.selectionModel().selectionChanged.connect(lambda *_a: self.update())
-        window.model.modelReset.connect(self.update)
+        # Rows chosen, Ctrl+A, the list reloaded, the window locked: the window says so.
+        window.selection_changed.connect(self.update)
         self.update()
 
     def update(self) -> None:
         """The entries work when contacts are chosen and the window is not locked."""
+        from privacycrm_desktop.ui.contacts.selection import has_selection
+
         window = self._window
-        chosen = window.view.selectionModel().hasSelection() or window.all_matching
+        chosen = has_selection(window)
         for action in (self.labels_action, self.letter_action):
             action.setEnabled(self._may and chosen and not window.locked)
 
@@ -90,29 +92,9 @@ class PostActions(QObject):
             menu.popup(viewport.mapToGlobal(point))
 
     def _selection(self) -> SelectedContacts | None:
-        from privacycrm_desktop.ui.contacts.contact_table_model import SORT_KEYS
-        from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts, merge_ranges
+        from privacycrm_desktop.ui.contacts.selection import selected_contacts
 
-        window = self._window
-        total = window.model.rowCount()
-        if window.all_matching:
-            ranges: tuple[tuple[int, int], ...] = ((0, total - 1),) if total else ()
-        else:
-            spans = window.view.selectionModel().selection()
-            ranges = merge_ranges(
-                [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
-            )
-        if not ranges:
-            return None
-        view = window.model.view
-        return SelectedContacts(
-            query=window.model.query,
-            sort=SORT_KEYS[window.model.sort_column],
-            descending=window.model.descending,
-            ranges=ranges,
-            total=total,
-            view=view if view.active else None,
-        )
+        return selected_contacts(self._window)
 
     def open_labels(self) -> QDialog | None:
         """Open the labels dialog for the selected contacts."""

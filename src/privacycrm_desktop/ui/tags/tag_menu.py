@@ -76,35 +76,16 @@ class TagActions(QObject):
 
     def tag_selected(self) -> QDialog | None:
         """Open the dialog that tags the selected contacts."""
-        from privacycrm_desktop.ui.contacts.contact_table_model import SORT_KEYS
+        from privacycrm_desktop.ui.contacts.selection import selected_contacts
         from privacycrm_desktop.ui.tags.tag_selected import TagSelectedDialog
-        from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts, merge_ranges
 
         window = self._window
-        total = window.model.rowCount()
-        if getattr(window, "all_matching", False):
-            # Everything the search and view give (Ctrl+A): no row of the model is chosen.
-            ranges: tuple[tuple[int, int], ...] = ((0, total - 1),) if total else ()
-        else:
-            spans = window.view.selectionModel().selection()
-            ranges = merge_ranges(
-                [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
-            )
         if not self._may_tag:
             return None
-        if not ranges:
+        selection = selected_contacts(window)
+        if selection is None:
             window.statusBar().showMessage(_("Select the contacts to tag in the list first."))
             return None
-        view = getattr(window.model, "view", None)
-        selection = SelectedContacts(
-            query=window.model.query,
-            sort=SORT_KEYS[window.model.sort_column],
-            descending=window.model.descending,
-            ranges=ranges,
-            total=total,
-            view=view if view is not None and view.active else None,
-            tag=getattr(window.model, "tag", None),
-        )
         dialog = TagSelectedDialog(self._services, self._actor, selection, window)
         dialog.accepted.connect(lambda: window.statusBar().showMessage(dialog.outcome, 10_000))
         dialog.open()
