@@ -267,3 +267,23 @@ def test_a_requests_deadline_in_my_day_becomes_a_task_with_its_origin(
     ]
     # My day now lists the new task beside the deadline it came from.
     assert sum(i.text(0) == text for i in _items(day)) == 2
+
+
+def test_the_menu_and_my_day_open_the_whole_task_list(
+    qtbot: QtBot, services: Services, owner: Actor, planned: dict[str, int]
+) -> None:
+    """The menu entry's and the button's signal carry a "checked" False: it must not be
+    taken for a contact (the list then showed the tasks of nobody)."""
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    window.show()
+    window.task_actions.list_action.trigger()
+    opened = [d for d in window.findChildren(TaskListDialog) if d.isVisible()]
+    assert len(opened) == 1
+    assert len(_items(opened[0])) == 3
+    opened[0].close()
+    day = window.task_actions.show_my_day()
+    day.list_button.click()
+    opened = [d for d in window.findChildren(TaskListDialog) if d.isVisible()]
+    assert len(opened) == 1
+    assert len(_items(opened[0])) == 3
