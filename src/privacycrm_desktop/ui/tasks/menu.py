@@ -55,7 +55,7 @@ class TaskActions(QObject):
         self.my_day_action.triggered.connect(self.show_my_day)
         self.list_action = QAction(_("&Task list..."), window)
         # triggered(bool) and clicked(bool) would pass their "checked" False as the contact.
-        self.list_action.triggered.connect(lambda: self.show_task_list())
+        self.list_action.triggered.connect(lambda: self.show_task_list(None))
         self.new_action = QAction(_("&New task..."), window)
         self.new_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
         self.new_action.triggered.connect(self._new_from_menu)
@@ -98,7 +98,7 @@ class TaskActions(QObject):
             return dialog
         dialog = MyDayDialog(self._services, self._actor, self._window)
         dialog.new_button.clicked.connect(lambda: self.new_task(after=dialog.refresh))
-        dialog.list_button.clicked.connect(lambda: self.show_task_list())
+        dialog.list_button.clicked.connect(lambda: self.show_task_list(None))
         dialog.follow_up.connect(self.task_for_item)
         self.my_day_dialog = dialog
         dialog.show()
