@@ -268,6 +268,9 @@ def test_erasing_a_linked_person_leaves_no_byte_of_them_and_keeps_the_other_inte
         svc.activities.timeline(owner, linked)
 
 
+DISCLOSED = ("--purpose", "customer_relationship", "--recipient", "Accountant X")
+
+
 @pytest.mark.parametrize("overridden", [False, True], ids=["defaults", "overrides"])
 def test_the_csv_export_of_interactions_follows_the_matrix_for_every_role(
     capsys: pytest.CaptureFixture[str],
@@ -288,7 +291,7 @@ def test_the_csv_export_of_interactions_follows_the_matrix_for_every_role(
             out = tmp_path / f"{role.value}-{profile}.csv"
             code, _out = _cli(
                 capsys, db, role.value, "activity", "export", str(out),
-                "--format-profile", profile,
+                "--format-profile", profile, *DISCLOSED,
             )  # fmt: skip
             allowed = has_permission(role, Permission.EXPORT) and summary is not FieldAccess.HIDDEN
             assert (code == 0) == allowed, (role, profile, code)

@@ -23,6 +23,7 @@ from privacycrm_desktop.persistence.database import create_engine_for
 pytestmark = pytest.mark.real_key_costs
 
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
+DISCLOSED = ("--purpose", "customer_relationship", "--recipient", "Accountant X")
 SOURCE = ["--source-kind", "business_card", "--source", "Trade fair Gent"]
 
 
@@ -209,7 +210,9 @@ def test_export_writes_formula_safe_cells_and_reads_back(
         "2025-03-14T10:30",
     )  # fmt: skip
     out = tmp_path / f"{profile}.csv"
-    done = run_json(capsys, db, "activity", "export", str(out), "--format-profile", profile)
+    done = run_json(
+        capsys, db, "activity", "export", str(out), "--format-profile", profile, *DISCLOSED
+    )
     assert done["count"] == 1
     assert out.stat().st_mode & 0o077 == 0  # owner-only
     with out.open(encoding="utf-8-sig", newline="") as stream:
@@ -225,3 +228,43 @@ def test_export_writes_formula_safe_cells_and_reads_back(
     run_json(capsys, db, "activity", "import", str(out))
     summaries = [a["summary"] for a in _listed(capsys, db, str(jan))]
     assert summaries == ['=HYPERLINK("http://evil")'] * 2  # read back as written
+
+
+def test_an_export_without_purpose_or_recipient_is_refused_as_a_contacts_export(
+    capsys: pytest.CaptureFixture[str], db: Path | str, tmp_path: Path
+) -> None:
+    jan = _person(capsys, db, "Jan", "jan@example.be")
+    run_json(capsys, db, "activity", "add", str(jan), "--kind", "call", "--summary", "Gebeld")
+    out = tmp_path / "out.csv"
+    code, _out, err = run(capsys, db, "activity", "export", str(out))
+    contacts_code, _out, contacts_err = run(
+        capsys, db, "export", "--format", "csv", "--out", str(tmp_path / "c.csv")
+    )
+    assert code == contacts_code == 2
+    wording = contacts_err.strip().splitlines()[-1].split(": ", 2)[-1]
+    assert wording in err, (wording, err)
+    assert "--purpose" in wording
+    assert not out.exists()
+    done = run_json(capsys, db, "activity", "export", str(out), *DISCLOSED)
+    assert (done["count"], done["disclosures"]) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"\x00\x01\x02\xff" * 5000, "binary"),
+        (b'contact_id,summary\n1,"open\n1,next\n', "quote"),
+    ],
+    ids=["binary", "open-quote"],
+)
+def test_a_bad_file_is_one_sentence_and_no_traceback(
+    capsys: pytest.CaptureFixture[str], db: Path | str, tmp_path: Path, content: bytes, words: str
+) -> None:
+    file = tmp_path / "bad.csv"
+    file.write_bytes(content)
+    code, out, err = run(capsys, db, "activity", "import", str(file))
+    assert code == 1
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert words in err.lower()
+    assert "Traceback" not in err

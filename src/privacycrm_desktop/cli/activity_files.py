@@ -1,8 +1,10 @@
 """``privacycrm-cli activity export|import``: interactions to and from CSV files
 (docs/architecture.md, "Headless interface"; names may grow, never change).
 
-``activity export FILE [--format-profile teamleader|odoo|privacycrm] [--contact ID |
---company ID]`` writes the interactions the role sees; ``activity import FILE [--map
+``activity export FILE --purpose CODE --recipient TEXT [--recipient-kind KIND]
+[--format-profile teamleader|odoo|privacycrm] [--contact ID | --company ID]`` writes the
+interactions the role sees (a person's: those they took part in too, marked linked), for a
+purpose and a recipient as ``export``; ``activity import FILE [--map
 "Header=field"]... [--dry-run] [--confirm-special]`` reads a Teamleader, Odoo or own file
 (or any CSV with ``--map``) and prints a summary (``--format json``: a document).
 """
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from privacycrm_desktop.cli.context import CliFailure, Context
+from privacycrm_desktop.cli.export import INTERNAL, RECIPIENT_KINDS
 from privacycrm_desktop.cli.options import Parents, Subparsers
 from privacycrm_desktop.domain.activity_csv import (
     ACTIVITY_PROFILE_LABELS,
@@ -21,6 +24,7 @@ from privacycrm_desktop.domain.activity_csv import (
     ActivityProfile,
     MappingProblem,
 )
+from privacycrm_desktop.domain.purposes import RecipientKind
 from privacycrm_desktop.i18n import _, format_number
 
 _PROFILES = [p.value for p in ActivityProfile if p is not ActivityProfile.GENERIC]
@@ -38,6 +42,26 @@ def register(sub: Subparsers, parents: Parents) -> None:
     )
     p.add_argument("--contact", type=int, metavar="CONTACT_ID", help=_("only this person's"))
     p.add_argument("--company", type=int, metavar="COMPANY_ID", help=_("only this company's"))
+    # Personal data leave: for a purpose and a recipient, as ``export`` (cli/export.py).
+    p.add_argument(
+        "--purpose", required=True, help=_("purpose code from the register, e.g. invoicing")
+    )
+    p.add_argument("--recipient", required=True, help=_("who receives the file (logged)"))
+    p.add_argument(
+        "--recipient-kind",
+        choices=RECIPIENT_KINDS,
+        default=RecipientKind.PROCESSOR.value,
+        help=_(
+            "internal (the file stays in the company), processor (a service provider working "
+            "for us; the default), independent or authority; every contact exported to a "
+            "third party is recorded in its disclosure ledger"
+        ),
+    )
+    p.add_argument(
+        "--recipient-own-use",
+        action="store_true",
+        help=_("the recipient uses the data for its own purposes (always refused)"),
+    )
     p.set_defaults(run=cmd_activity_export)
     p = sub.add_parser("import", parents=parents, help=_("log interactions from a CSV file"))
     p.add_argument("file", type=Path, metavar="FILE")
@@ -66,6 +90,12 @@ def cmd_activity_export(ctx: Context) -> int:
             ctx.actor(),
             a.file,
             ActivityProfile(a.format_profile),
+            purpose=a.purpose,
+            recipient=a.recipient,
+            recipient_kind=None
+            if a.recipient_kind == INTERNAL
+            else RecipientKind(a.recipient_kind),
+            recipient_own_use=a.recipient_own_use,
             contact_id=a.contact,
             company_id=a.company,
         )
@@ -79,6 +109,8 @@ def cmd_activity_export(ctx: Context) -> int:
             "profile": done.profile.value,
             "count": done.count,
             "details": done.with_details,
+            "recipient_id": done.recipient_id,
+            "disclosures": done.disclosures,
         },
         lambda: _("{count} interactions written to {name}").format(
             count=format_number(done.count), name=done.path.name

@@ -204,19 +204,55 @@ def html_text(text: str) -> str:
     """*text* without its HTML tags when it is HTML (Odoo's notes), else as it is."""
     if re_tag.search(text) is None:
         return text
-    return _strip_tags(text.replace("<br>", "\n").replace("</p>", "</p>\n"))
+    return _strip_tags(text)
+
+
+#: Elements whose content is not text a person wrote (a script, a style sheet).
+_DROPPED = frozenset({"script", "style", "head", "title", "template", "noscript"})
+#: Elements that start a line of their own.
+_BLOCKS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
+        "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4",
+        "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
+        "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
 
 
 def _strip_tags(html: str) -> str:
+    """The text of *html* (the standard library's parser): script and style content
+    dropped, a line break for each block element, blank lines left out."""
     from html.parser import HTMLParser
 
     parts: list[str] = []
+    dropped: list[str] = []
 
     class _Text(HTMLParser):
-        def handle_data(self, data: str) -> None:
-            parts.append(data)
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag in _DROPPED:
+                dropped.append(tag)
+            elif tag in _BLOCKS:
+                parts.append("\n")
 
-    _Text().feed(html)
+        def handle_startendtag(self, tag: str, attrs: object) -> None:
+            if tag in _BLOCKS:
+                parts.append("\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in _DROPPED:
+                if tag in dropped:
+                    del dropped[len(dropped) - 1 - dropped[::-1].index(tag)]
+            elif tag in _BLOCKS:
+                parts.append("\n")
+
+        def handle_data(self, data: str) -> None:
+            if not dropped:
+                parts.append(data)
+
+    parser = _Text(convert_charrefs=True)
+    parser.feed(html)
+    parser.close()
     return "\n".join(line.strip() for line in "".join(parts).splitlines() if line.strip())
 
 

@@ -81,6 +81,7 @@ EXPORT_COLUMNS: Mapping[ActivityProfile, tuple[tuple[str, str], ...]] = {
         ("attachment", "attachment"),
         ("people", "people"),
         ("recorded_by", "recorded_by"),
+        ("linked", "linked"),
     ),
     ActivityProfile.TEAMLEADER: (
         ("Date", "occurred_at"),

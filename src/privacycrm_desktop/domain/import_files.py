@@ -188,8 +188,11 @@ def detect_shape(data: bytes, file_name: str = "") -> FileShape:
     return FileShape(file_format, encoding, delimiter)
 
 
-def read_table(data: bytes, shape: FileShape) -> ImportTable:
-    """The file as a table: its header and every data row, numbered from 1.
+def read_table(
+    data: bytes, shape: FileShape, *, empty: str = N_("The file holds no contacts.")
+) -> ImportTable:
+    """The file as a table: its header and every data row, numbered from 1; a file
+    without a data row is refused with *empty* (a message id).
 
     Raises:
         ImportFileUnreadable: the bytes do not decode, or the file holds no data row.
@@ -205,7 +208,7 @@ def read_table(data: bytes, shape: FileShape) -> ImportTable:
         text = text.replace("\x00", "")
     table = read_vcards(text, shape) if shape.format is FileFormat.VCARD else _read_csv(text, shape)
     if table.row_count == 0:
-        raise ImportFileUnreadable(N_("The file holds no contacts."))
+        raise ImportFileUnreadable(empty)
     return table
 
 

@@ -153,70 +153,82 @@ class ActivityService:
         contact_id: int | None = None,
         company_id: int | None = None,
     ) -> int:
+        with self._uow(write=True) as uow:
+            return self.add_in(
+                uow.session, actor, data, contact_id=contact_id, company_id=company_id
+            )
+
+    def add_in(
+        self,
+        session: Session,
+        actor: Actor,
+        data: ActivityInput,
+        *,
+        contact_id: int | None = None,
+        company_id: int | None = None,
+    ) -> int:
+        """Log an interaction in the caller's write transaction (an import's: all rows or
+        none); as ``add``. Everything is checked before the first write, so a refusal
+        leaves nothing of the row in *session*."""
         self._require_writable(actor, details=bool(data.details.strip()) or bool(data.attachment))
         now = self._clock.now()
         clean = checked(data, now)
         source = validate_source(clean.source, self._clock.today()) if clean.source else None
         check_notes(f"{clean.summary}\n{clean.details}", clean.special_confirmed)
-        with self._uow(write=True) as uow:
-            session = uow.session
-            owner = Contact if contact_id is not None else Company
-            if session.get(owner, contact_id if contact_id is not None else company_id) is None:
+        owner = Contact if contact_id is not None else Company
+        if session.get(owner, contact_id if contact_id is not None else company_id) is None:
+            raise NotFound
+        people = [p for p in clean.people if p != contact_id]
+        if people:
+            found = set(session.scalars(select(Contact.id).where(Contact.id.in_(people))))
+            if found != set(people):
                 raise NotFound
-            source_id = None
-            if source is not None:
-                assert source.kind is not None
-                row = Source(
-                    kind=source.kind.value,
-                    description=source.description,
-                    obtained_on=source.obtained_on,
-                    entered_by=actor.user_id,
-                    created_at=now,
-                )
-                session.add(row)
-                session.flush()
-                source_id = row.id
-            activity = Activity(
-                contact_id=contact_id,
-                company_id=company_id,
-                kind=clean.kind.value,
-                occurred_at=clean.occurred_at,
-                summary=clean.summary,
-                details=clean.details,
-                attachment=clean.attachment,
-                attachment_name=clean.attachment_name,
-                source_id=source_id,
-                recorded_by=actor.user_id,
-                recorded_at=now,
+        source_id = None
+        if source is not None:
+            assert source.kind is not None
+            row = Source(
+                kind=source.kind.value,
+                description=source.description,
+                obtained_on=source.obtained_on,
+                entered_by=actor.user_id,
+                created_at=now,
             )
-            session.add(activity)
+            session.add(row)
             session.flush()
-            people = [p for p in clean.people if p != contact_id]
-            if people:
-                found = set(session.scalars(select(Contact.id).where(Contact.id.in_(people))))
-                if found != set(people):
-                    raise NotFound
-                session.add_all(
-                    ActivityPerson(activity_id=activity.id, contact_id=p) for p in people
-                )
-                session.flush()
-            touched = ([contact_id] if contact_id is not None else []) + people
-            if touched:
-                recompute(session, touched)
-            owner_key = (
-                f"contact={contact_id}" if contact_id is not None else f"company={company_id}"
-            )
-            record_event(
-                session,
-                actor=actor.username,
-                action="activity.add",
-                entity="activity",
-                entity_id=activity.id,
-                at=now,
-                detail=f"{owner_key};kind={clean.kind.value};"
-                f"attachment={int(clean.attachment is not None)};people={len(people)}",
-            )
-            return activity.id
+            source_id = row.id
+        activity = Activity(
+            contact_id=contact_id,
+            company_id=company_id,
+            kind=clean.kind.value,
+            occurred_at=clean.occurred_at,
+            summary=clean.summary,
+            details=clean.details,
+            attachment=clean.attachment,
+            attachment_name=clean.attachment_name,
+            source_id=source_id,
+            recorded_by=actor.user_id,
+            recorded_at=now,
+        )
+        session.add(activity)
+        session.flush()
+        if people:
+            session.add_all(ActivityPerson(activity_id=activity.id, contact_id=p) for p in people)
+            session.flush()
+        touched = ([contact_id] if contact_id is not None else []) + people
+        if touched:
+            recompute(session, touched)
+        owner_key = f"contact={contact_id}" if contact_id is not None else f"company={company_id}"
+        record_event(
+            session,
+            actor=actor.username,
+            action="activity.add",
+            entity="activity",
+            entity_id=activity.id,
+            at=now,
+            detail=f"{owner_key};kind={clean.kind.value};"
+            f"attachment={int(clean.attachment is not None)};people={len(people)}",
+        )
+        return activity.id
 
     def delete(self, actor: Actor, activity_id: int) -> None:
         """Delete an interaction (logged by mistake); the keep-until date follows.

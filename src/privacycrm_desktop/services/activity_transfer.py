@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
 from privacycrm_desktop.domain.activities import (
@@ -33,7 +33,6 @@ from privacycrm_desktop.domain.activities import (
     MAX_SUMMARY,
     ActivityInput,
     ActivityKind,
-    checked,
     html_text,
 )
 from privacycrm_desktop.domain.activity_csv import (
@@ -50,21 +49,33 @@ from privacycrm_desktop.domain.activity_csv import (
     parse_moment,
     people_ids,
 )
-from privacycrm_desktop.domain.csv_cells import neutralise, restore
+from privacycrm_desktop.domain.audit_actions import INTERNAL_RECIPIENT
+from privacycrm_desktop.domain.csv_cells import neutralise
 from privacycrm_desktop.domain.errors import DomainError, NotFound, PermissionDenied
+from privacycrm_desktop.domain.import_files import (
+    check_size,
+    decode,
+    detect_delimiter,
+    detect_encoding,
+    read_table,
+)
+from privacycrm_desktop.domain.import_formats import FileFormat, FileShape
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.domain.purposes import RecipientKind
 from privacycrm_desktop.domain.special_categories import SpecialCategoryUnconfirmed
+from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.activity_models import Activity, ActivityPerson
 from privacycrm_desktop.persistence.company_models import Company
-from privacycrm_desktop.persistence.models import Contact, ContactEmail, User
+from privacycrm_desktop.persistence.models import Contact, ContactEmail, Purpose, User
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.activities import ActivityService
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
+from privacycrm_desktop.services.disclosures import DisclosureService, find_recipient
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.exports import check_purpose, disclose
 from privacycrm_desktop.services.private_files import check_target, private_text
-from privacycrm_desktop.services.special_terms import check_notes
 
 #: Interactions read per query on export.
 CHUNK = 2000
@@ -79,6 +90,9 @@ class ActivityExport:
     profile: ActivityProfile
     count: int
     with_details: bool
+    #: The recipient's id in the ledger (None: internal use) and the disclosures added.
+    recipient_id: int | None = None
+    disclosures: int = 0
 
 
 @dataclass
@@ -102,6 +116,7 @@ class ActivityTransferService:
         self._clock = clock
         self._access = access or AccessService(uow, clock)
         self._activities = ActivityService(uow, clock, self._access)
+        self._disclosures = DisclosureService(uow, clock, self._access)
 
     # -- export -------------------------------------------------------------------------
 
@@ -111,13 +126,21 @@ class ActivityTransferService:
         out: Path,
         profile: ActivityProfile = ActivityProfile.PRIVACYCRM,
         *,
+        purpose: str,
+        recipient: str,
+        recipient_kind: RecipientKind | None = RecipientKind.PROCESSOR,
+        recipient_own_use: bool = False,
         contact_id: int | None = None,
         company_id: int | None = None,
     ) -> ActivityExport:
-        """Write the interactions the role sees (one person's or company's when given).
+        """Write the interactions the role sees (one person's, those it took part in
+        included, or one company's when given) for *purpose* and *recipient*, as the
+        contacts' export: a third party gets one disclosure per person in the file.
 
         Raises:
             PermissionDenied: the role may not export, or does not see interactions.
+            ValidationFailed: no purpose from the register, or no recipient.
+            TransferRefused: the recipient would use the data for its own purposes.
             FileInUse: *out* is the open database.
             OSError: the file cannot be written (nothing is).
         """
@@ -129,12 +152,17 @@ class ActivityTransferService:
         email_level = matrix.get("emails", FieldAccess.HIDDEN)
         if summary_level is FieldAccess.HIDDEN:
             raise PermissionDenied
+        name, purpose_id = check_purpose(self._uow, purpose, recipient)
+        self._disclosures.refuse_own_use(actor, name, recipient_own_use, "export")
         if profile is ActivityProfile.GENERIC:
             profile = ActivityProfile.PRIVACYCRM
         columns = EXPORT_COLUMNS[profile]
+        if contact_id is not None and profile is not ActivityProfile.PRIVACYCRM:
+            columns = (*columns, ("Linked", "linked"))
         out = Path(out)
         check_target(out)
         count = 0
+        people: set[int] = set()
         with private_text(out, encoding="utf-8-sig") as stream:
             writer = csv.writer(stream)
             writer.writerow([header for header, _what in columns])
@@ -145,18 +173,59 @@ class ActivityTransferService:
                     [neutralise(_cell(row, what, profile)) for _header, what in columns]
                 )
                 count += 1
-            with self._uow(write=True) as uow:
-                record_event(
-                    uow.session,
-                    actor=actor.username,
-                    action="activity.export",
-                    entity="activity",
-                    entity_id=None,
-                    at=self._clock.now(),
-                    detail=f"profile={profile.value};count={count};"
-                    f"details={int(details_level in _READABLE)}",
-                )
-        return ActivityExport(out, profile, count, details_level in _READABLE)
+                people.update(row["concerns"])  # type: ignore[arg-type]
+            recipient_id, disclosures = self._log_export(
+                actor, (profile, purpose_id, name, recipient_kind), count, people, details_level
+            )
+        return ActivityExport(
+            out, profile, count, details_level in _READABLE, recipient_id, disclosures
+        )
+
+    def _log_export(
+        self,
+        actor: Actor,
+        what: tuple[ActivityProfile, int, str, RecipientKind | None],
+        count: int,
+        people: set[int],
+        details_level: FieldAccess,
+    ) -> tuple[int | None, int]:
+        """One audit event for the file (counts, purpose, recipient, never a text) and,
+        for a third party, a disclosure per person the file is about."""
+        profile, purpose_id, name, kind = what
+        now = self._clock.now()
+        fields = (
+            ["emails"]
+            if self._access.access_for(actor.role).get("emails", FieldAccess.HIDDEN)
+            is not FieldAccess.HIDDEN
+            else []
+        )
+        with self._uow(write=True) as uow:
+            session = uow.session
+            recipient_id: int | None = None
+            disclosures = 0
+            if kind is not None:
+                recipient_id = find_recipient(session, name, kind.value).id
+                disclosures = disclose(
+                    session, sorted(people), recipient_id, purpose_id,
+                    (*fields, ACTIVITIES_FIELD), actor, now.date(),
+                    {ACTIVITIES_FIELD: "relationship"},
+                )  # fmt: skip
+            code = session.execute(
+                select(Purpose.code).where(Purpose.id == purpose_id)
+            ).scalar_one()
+            record_event(
+                session,
+                actor=actor.username,
+                action="activity.export",
+                entity="purpose",
+                entity_id=code,
+                at=now,
+                detail=f"profile={profile.value};count={count};"
+                f"details={int(details_level in _READABLE)};"
+                f"recipient={recipient_id if recipient_id is not None else INTERNAL_RECIPIENT};"
+                f"disclosures={disclosures}",
+            )
+        return recipient_id, disclosures
 
     def _rows(
         self,
@@ -191,7 +260,17 @@ class ActivityTransferService:
                     .limit(CHUNK)
                 )
                 if contact_id is not None:
-                    query = query.where(Activity.contact_id == contact_id)
+                    # What the person's timeline shows: theirs, and those they took part in.
+                    query = query.where(
+                        or_(
+                            Activity.contact_id == contact_id,
+                            Activity.id.in_(
+                                select(ActivityPerson.activity_id).where(
+                                    ActivityPerson.contact_id == contact_id
+                                )
+                            ),
+                        )
+                    )
                 if company_id is not None:
                     query = query.where(Activity.company_id == company_id)
                 rows = session.execute(query).all()
@@ -229,6 +308,8 @@ class ActivityTransferService:
                     "details": mask(details) if masked_details and details else details,
                     "attachment": mask(attachment) if masked_details and attachment else attachment,
                     "people": " ".join(str(p) for p in people.get(r[0], ())),
+                    "linked": "1" if contact_id is not None and r[1] != contact_id else "",
+                    "concerns": {*([r[1]] if r[1] is not None else []), *people.get(r[0], ())},
                     "email": mask(email) if email_level is FieldAccess.MASKED and email else email,
                     "recorded_by": r[6] or "",
                 }
@@ -255,7 +336,8 @@ class ActivityTransferService:
         require(actor.role, Permission.IMPORT)
         if not self._activities.may_log(actor):
             raise PermissionDenied
-        headers, records = _read_csv(Path(path))
+        headers, numbered = _read_file(Path(path))
+        records = [cells for _number, cells in numbered]
         profile = detect_profile(headers)
         columns = column_map(headers, mapping)
         result = ActivityImport(profile, rows=len(records), dry_run=dry_run)
@@ -278,48 +360,67 @@ class ActivityTransferService:
             SourceKind.IMPORT_FILE, f"Interactions file {Path(path).name}"[:200], None
         )
         details_writable = self._activities.levels(actor)[1] is FieldAccess.WRITE
-        now = self._clock.now()
-        for number, record in enumerate(records, start=2):
-            prepared = _row_input(record, by_field, order, lookup, details_writable)
-            if isinstance(prepared, str):
-                result.refused.append(RowRefusal(number, prepared))
-                continue
-            owner, data = prepared
-            data = replace(data, source=source, special_confirmed=confirm_special)
-            try:
-                check_notes(f"{data.summary}\n{data.details}", confirm_special)
+        # One transaction for the whole file: a run stopped half-way (killed, the disk
+        # full) leaves nothing, so running it again imports each row once. A trial run
+        # takes the same path and rolls back.
+        try:
+            with self._uow(write=True) as uow:
+                session = uow.session
+                for number, record in numbered:
+                    # The row as a spreadsheet numbers it (the header is row 1).
+                    refusal = self._import_row(
+                        session,
+                        actor,
+                        _row_input(record, by_field, order, lookup, details_writable),
+                        replace_source=(source, confirm_special),
+                        ids=result.ids,
+                    )
+                    if refusal is not None:
+                        result.refused.append(RowRefusal(number + 1, refusal))
+                result.imported = len(result.ids)
                 if dry_run:
-                    checked(data, now)
-                    continue
-                contact, company = owner
-                if contact is not None:
-                    result.ids.append(self._activities.add(actor, contact, data))
-                else:
-                    assert company is not None
-                    result.ids.append(self._activities.add_to_company(actor, company, data))
-            except SpecialCategoryUnconfirmed:
-                result.refused.append(RowRefusal(number, "special"))
-            except NotFound:
-                result.refused.append(RowRefusal(number, "bad_people"))
-            except PermissionDenied:
-                raise
-            except DomainError:
-                result.refused.append(RowRefusal(number, "invalid"))
-        result.imported = len(result.ids) if not dry_run else result.rows - len(result.refused)
-        with self._uow(write=True) as uow:
-            record_event(
-                uow.session,
-                actor=actor.username,
-                action="activity.import",
-                entity="activity",
-                entity_id=None,
-                at=self._clock.now(),
-                detail=f"profile={profile.value};rows={result.rows};imported={result.imported};"
-                f"refused={len(result.refused)};dry_run={int(dry_run)}",
-            )
+                    raise _TrialRun
+                _log_import(session, actor, self._clock.now(), result)
+        except _TrialRun:
+            result.ids = []
+            with self._uow(write=True) as uow:
+                _log_import(uow.session, actor, self._clock.now(), result)
         return result
 
-    def _lookup(self, records: list[list[str]], by_field: dict[ActivityField, int]) -> _Owners:
+    def _import_row(
+        self,
+        session: Session,
+        actor: Actor,
+        prepared: tuple[tuple[int | None, int | None], ActivityInput] | str,
+        *,
+        replace_source: tuple[SourceInput, bool],
+        ids: list[int],
+    ) -> str | None:
+        """Log one prepared row in *session* (its id added to *ids*); why not, if not."""
+        if isinstance(prepared, str):
+            return prepared
+        (contact, company), data = prepared
+        source, confirm_special = replace_source
+        data = replace(data, source=source, special_confirmed=confirm_special)
+        try:
+            ids.append(
+                self._activities.add_in(
+                    session, actor, data, contact_id=contact, company_id=company
+                )
+            )
+        except SpecialCategoryUnconfirmed:
+            return "special"
+        except NotFound:
+            return "bad_people"
+        except PermissionDenied:
+            raise
+        except DomainError:
+            return "invalid"
+        return None
+
+    def _lookup(
+        self, records: Sequence[Sequence[str]], by_field: dict[ActivityField, int]
+    ) -> _Owners:
         """The contacts and companies the file's rows can name."""
         owners = _Owners()
         with self._uow() as uow:
@@ -387,7 +488,7 @@ class _Owners:
 
 
 def _row_input(
-    record: list[str],
+    record: Sequence[str],
     by_field: dict[ActivityField, int],
     order: DateOrder,
     lookup: _Owners,
@@ -442,21 +543,39 @@ def _stored(local: dt.datetime) -> dt.datetime:
     return local.astimezone().astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    """The header row and the rows; UTF-8 (with or without BOM), else Windows-1252; comma,
-    semicolon or tab as the file uses."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
-    rows = [
-        [restore(c) for c in r]  # our own export's formula-safe cells read back as written
-        for r in csv.reader(io.StringIO(text), delimiter=delimiter)
-        if any(c.strip() for c in r)
-    ]
-    if not rows:
-        return [], []
-    return rows[0], rows[1:]
+def _read_file(path: Path) -> tuple[list[str], list[tuple[int, tuple[str, ...]]]]:
+    """The header row and the numbered rows (the first after the header is 1), read as
+    the contacts' import reads a file (domain/import_files.py): its encoding (UTF-8,
+    UTF-16, Windows-1252) and separator found, long cells kept, binary data, a quote never
+    closed or a file too big refused with one sentence.
+
+    Raises:
+        ImportFileUnreadable: the file cannot be read as a table (nothing is imported).
+        OSError: the file cannot be opened.
+    """
+    check_size(path.stat().st_size)
+    data = path.read_bytes()
+    check_size(len(data))
+    encoding = detect_encoding(data)
+    text = decode(data, encoding)
+    shape = FileShape(FileFormat.CSV, encoding, detect_delimiter(text))
+    table = read_table(data, shape, empty=N_("The file holds no interactions."))
+    return list(table.headers), list(table.rows)
+
+
+class _TrialRun(Exception):
+    """Rolls back a trial run's transaction."""
+
+
+def _log_import(session: Session, actor: Actor, at: dt.datetime, result: ActivityImport) -> None:
+    """The import's one audit event: counts, never a value."""
+    record_event(
+        session,
+        actor=actor.username,
+        action="activity.import",
+        entity="activity",
+        entity_id=None,
+        at=at,
+        detail=f"profile={result.profile.value};rows={result.rows};imported={result.imported};"
+        f"refused={len(result.refused)};dry_run={int(result.dry_run)}",
+    )

@@ -165,6 +165,9 @@ class CompanyService(CompanyCustomFields):
                 raise PermissionDenied
             tagged = Company.id.in_(select(CompanyTag.company_id).where(CompanyTag.tag_id == tag))
         found = self._search(query)
+        custom = self._custom_search(actor, query)
+        if custom is not None:
+            found = custom if found is None else or_(found, custom)  # type: ignore[arg-type]
         if tagged is None:
             return found
         return tagged if found is None else and_(tagged, found)  # type: ignore[arg-type]

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
 from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomTarget
 from privacycrm_desktop.domain.errors import StorageFull, StorageLocked, StorageReadOnly
+from privacycrm_desktop.persistence.company_models import Company
+from privacycrm_desktop.persistence.custom_field_models import CompanyCustomValue, CustomField
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services import custom_values
 from privacycrm_desktop.services.access import AccessService
@@ -67,6 +70,30 @@ class CompanyCustomFields:
                 detail=detail + ";deferred=1",
             )
             self._uow.defer(lambda session: audit(session, ";deferred=1"), event)
+
+    def _custom_search(self, actor: Actor, query: str) -> ColumnElement[bool] | None:
+        """The condition on ``Company`` finding *query* in a searchable company custom
+        field the role may read in full (as a contact's); None when there is none."""
+        text = " ".join(query.split()).casefold()
+        if not text:
+            return None
+        access = self._policy.access_for(actor.role)
+        keys = [
+            d.key
+            for d in self._policy.custom_fields(CustomTarget.COMPANY)
+            if d.searchable and access.get(d.name) in (FieldAccess.READ, FieldAccess.WRITE)
+        ]
+        if not keys:
+            return None
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return Company.id.in_(
+            select(CompanyCustomValue.company_id)
+            .join(CustomField, CustomField.id == CompanyCustomValue.field_id)
+            .where(
+                CustomField.key.in_(keys),
+                func.lower(CompanyCustomValue.value).like(f"%{escaped}%", escape="\\"),
+            )
+        )
 
     def custom_fields(self, actor: Actor) -> tuple[CustomFieldDefinition, ...]:
         """The owner's custom fields of companies (the editor's section is built from them)."""

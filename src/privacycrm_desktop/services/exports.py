@@ -223,29 +223,7 @@ class ExportService:
 
     def _check(self, request: ExportRequest) -> tuple[str, int]:
         """The cleaned recipient name and the purpose's id; every problem at once."""
-        problems: list[FieldProblem] = []
-        try:
-            recipient = clean_text(request.recipient)
-        except InvalidValue as exc:
-            problems.append(FieldProblem("recipient", exc.message, dict(exc.params)))
-            recipient = ""
-        else:
-            if not recipient or len(recipient) > _MAX_RECIPIENT:
-                problems.append(FieldProblem("recipient", N_("Name the recipient.")))
-        with self._uow() as uow:
-            purpose_id = uow.session.execute(
-                select(Purpose.id).where(
-                    Purpose.code == request.purpose.strip(), Purpose.active.is_(True)
-                )
-            ).scalar_one_or_none()
-        if purpose_id is None:
-            problems.append(FieldProblem("purpose", N_("Choose a purpose from the register.")))
-        if request.contact_ids is not None and not request.contact_ids:
-            problems.append(FieldProblem("contacts", N_("Choose the contacts to export.")))
-        if problems:
-            raise ValidationFailed(problems)
-        assert purpose_id is not None
-        return recipient, purpose_id
+        return check_purpose(self._uow, request.purpose, request.recipient, request.contact_ids)
 
     # -- writing ------------------------------------------------------------------------
 
@@ -322,7 +300,7 @@ class ExportService:
                 if request.recipient_kind is not None:
                     row = find_recipient(session, recipient, request.recipient_kind.value)
                     recipient_id = row.id
-                    disclosures = _disclose(
+                    disclosures = disclose(
                         session, exported, row.id, purpose_id, fields, actor, now.date(), categories
                     )
                 code = session.execute(
@@ -360,6 +338,38 @@ class ExportService:
             disclosures=disclosures,
             variant=request.variant,
         )
+
+
+def check_purpose(
+    uow: UnitOfWork, purpose: str, recipient: str, contact_ids: tuple[int, ...] | None = None
+) -> tuple[str, int]:
+    """The cleaned recipient name and the id of *purpose* (an active code of the
+    register), for any export of personal data; every problem at once.
+
+    Raises:
+        ValidationFailed: no purpose from the register, no recipient, no contacts.
+    """
+    problems: list[FieldProblem] = []
+    try:
+        cleaned = clean_text(recipient)
+    except InvalidValue as exc:
+        problems.append(FieldProblem("recipient", exc.message, dict(exc.params)))
+        cleaned = ""
+    else:
+        if not cleaned or len(cleaned) > _MAX_RECIPIENT:
+            problems.append(FieldProblem("recipient", N_("Name the recipient.")))
+    with uow() as unit:
+        purpose_id = unit.session.execute(
+            select(Purpose.id).where(Purpose.code == purpose.strip(), Purpose.active.is_(True))
+        ).scalar_one_or_none()
+    if purpose_id is None:
+        problems.append(FieldProblem("purpose", N_("Choose a purpose from the register.")))
+    if contact_ids is not None and not contact_ids:
+        problems.append(FieldProblem("contacts", N_("Choose the contacts to export.")))
+    if problems:
+        raise ValidationFailed(problems)
+    assert purpose_id is not None
+    return cleaned, purpose_id
 
 
 # -- reading --------------------------------------------------------------------------
@@ -532,7 +542,7 @@ def _current_places(
     return places
 
 
-def _disclose(
+def disclose(
     session: Session,
     contact_ids: Sequence[int],
     recipient_id: int,

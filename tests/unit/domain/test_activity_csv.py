@@ -90,3 +90,14 @@ def test_people_and_html_notes() -> None:
     assert people_ids("3 Jan") is None
     assert html_text("<p>Prijs <b>besproken</b></p><p>tweede</p>") == "Prijs besproken\ntweede"
     assert html_text("a < b and c > d") == "a < b and c > d"
+
+
+def test_html_notes_lose_scripts_and_styles_and_keep_their_lines() -> None:
+    assert html_text("<p>hello <b>world</b><script>alert(1)</script></p>") == "hello world"
+    assert html_text("<style>p { color: red }</style><p>Rood</p>") == "Rood"
+    assert html_text("<div>een</div><div>twee<br>drie</div><ul><li>a</li><li>b</li></ul>") == (
+        "een\ntwee\ndrie\na\nb"
+    )
+    assert html_text("<p>Tom &amp; Jerry&nbsp;&lt;3</p>") == "Tom & Jerry\xa0<3"
+    # An unclosed script takes the rest: script text never becomes a note.
+    assert "alert" not in html_text("<p>x</p><script>alert(1)")
