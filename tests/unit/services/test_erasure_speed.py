@@ -4,9 +4,10 @@ indexed, and a cleanup's batches leave the WAL checkpoint to the end."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from privacycrm_desktop.persistence import database
 from privacycrm_desktop.persistence.database import (
@@ -69,9 +70,9 @@ def test_each_batch_of_a_cleanup_defers_the_checkpoint(
     monkeypatch.setattr(cleanup_module, "APPLY_BATCH", 3)
     deferred: list[int] = []
 
-    def spy(conn: object, pages: int) -> None:
+    def spy(conn: Connection, pages: int) -> None:
         deferred.append(pages)
-        database.bulk_transaction(conn, pages)  # type: ignore[arg-type]
+        database.bulk_transaction(conn, pages)
 
     monkeypatch.setattr(cleanup_module, "bulk_transaction", spy)
     ids = people(svc, owner, 7)
@@ -99,7 +100,7 @@ def test_a_cleanup_erases_in_id_order(
     batches: list[list[int]] = []
     original = cleanup_module.erase_many
 
-    def spy(session, actor, contact_ids, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(session: Any, actor: Any, contact_ids: Any, *args: Any, **kwargs: Any) -> Any:
         batches.append(list(contact_ids))
         return original(session, actor, contact_ids, *args, **kwargs)
 
