@@ -66,6 +66,9 @@ COMPANY_MERGE_RULES: Mapping[str, tuple[Move, tuple[str, ...]]] = {
     # with a current place at two of the merged companies keeps one (end_double_places).
     "company_link.company_id": (Move.MOVE, ()),
     "company_tag.company_id": (Move.MOVE_UNIQUE, ("tag_id",)),
+    # Custom values: the survivor's value of a field stays; a field only a merged-away
+    # company had a value for brings it along, with its source and date.
+    "company_custom_value.company_id": (Move.MOVE_UNIQUE, ("field_id",)),
     "activity.company_id": (Move.MOVE, ()),
     "task.company_id": (Move.MOVE, ()),
     # The ids that led to a company merged away now lead to the new survivor.

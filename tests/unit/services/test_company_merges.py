@@ -253,3 +253,31 @@ def test_the_review_shows_a_groups_companies_as_the_role_may_see_them(
     ]
     hidden = svc.company_merges.members(owner, {}, [keep])
     assert (hidden[0].name, hidden[0].city) == ("", "")
+
+
+def test_a_company_merge_keeps_the_survivors_custom_values_and_brings_the_others(
+    svc: Services, owner: Actor
+) -> None:
+    from privacycrm_desktop.domain.custom_fields import (
+        CustomFieldDefinition,
+        CustomKind,
+        CustomTarget,
+    )
+
+    for key in ("sector", "visit"):
+        svc.custom_fields.define(
+            owner,
+            CustomFieldDefinition(key, key.title(), CustomKind.TEXT, on=CustomTarget.COMPANY),
+        )
+    keep = svc.companies.add(owner, CompanyInput(name="Zoë"), CARD, {"sector": "Bakery"})
+    other = svc.companies.add(
+        owner, CompanyInput(name="Zoe NV"), CALL, {"sector": "Brewery", "visit": "Monday"}
+    )
+    done = svc.company_merges.merge(owner, keep, [other])
+    values = {v.key: v.value for v in svc.companies.get(owner, keep).custom}
+    assert values == {"sector": "Bakery", "visit": "Monday"}
+    svc.company_merges.undo(owner, done.merge_id)
+    assert {v.key: v.value for v in svc.companies.get(owner, other).custom} == {
+        "sector": "Brewery",
+        "visit": "Monday",
+    }
