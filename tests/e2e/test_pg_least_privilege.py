@@ -164,6 +164,10 @@ DEFINER_FUNCTIONS = {
     "pcrm_user_change": frozenset({O}),
     "pcrm_matrix_change": frozenset({O}),
     "pcrm_reserve_contact_ids": ALL,  # a bulk writer's block of ids; forward only
+    # the rules of who and when: who the caller is, and whether the interactions people
+    # are linked to are the caller's, logged in this transaction
+    "pcrm_desk_user": ALL,
+    "pcrm_linked_on_logging": ALL,
 }
 
 
