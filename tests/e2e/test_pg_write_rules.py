@@ -170,6 +170,11 @@ FORGED = {
         "INSERT INTO activity_person (activity_id, contact_id) SELECT id, {jan} FROM activity "
         "WHERE recorded_by = " + ME
     ),
+    "anyone linked to one's own interaction after an UPDATE changing nothing": (
+        "UPDATE activity SET summary = summary WHERE recorded_by = " + ME + "; "
+        "INSERT INTO activity_person (activity_id, contact_id) SELECT id, {jan} FROM activity "
+        "WHERE recorded_by = " + ME
+    ),
     "a task in another user's name": (
         "INSERT INTO task (title, details, assignee_id, origin, created_by, created_at) "
         "VALUES ('t', '', {owner}, 'manual', {owner}, " + NOW + ")"

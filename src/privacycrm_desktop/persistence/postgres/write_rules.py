@@ -18,7 +18,9 @@ author. These rules hold at the root, for every path:
   an interaction or a custom value, of a task only who it is for and whether it is done
   (done by the caller, at most now, or open again with neither). A merge (the roles that
   merge: ``MERGING_ROLES``) moves rows to the person or company kept, so only they change
-  the owner columns (``moved``); an interaction is changed by nobody else at all.
+  the owner columns (``moved``); an interaction is changed by nobody else at all (an
+  UPDATE of one that changes nothing is skipped: no new row version, which would look
+  like an interaction logged in this transaction to ``pcrm_linked_on_logging``).
 - ``activity_person``: the app links people to an interaction as it logs it, in the same
   transaction, and only to the caller's own. A role that merges also restores the links
   (and the rows) a merge took away, with their first authors: the author check of an
@@ -62,7 +64,7 @@ class WriteRule:
     free: tuple[str, ...] = ()
     #: (moment, author) of "done": set together by the caller (at most now) or cleared.
     done: tuple[str, str] | None = None
-    #: No UPDATE at all by a role that does not merge.
+    #: No UPDATE at all by a role that does not merge (one changing nothing is skipped).
     merges_only: bool = False
 
 
@@ -192,6 +194,9 @@ END $fn$
 
 UPDATE_MERGES_ONLY = """
     IF NOT merges THEN
+        IF NEW IS NOT DISTINCT FROM OLD THEN
+            RETURN NULL;
+        END IF;
         RAISE EXCEPTION 'the app does not change a row of {table}' USING ERRCODE = '42501';
     END IF;"""
 
