@@ -38,6 +38,8 @@ from privacycrm_desktop.services.registry import Services
 CARD = SourceInput(SourceKind.BUSINESS_CARD, "Trade fair", dt.date(2025, 2, 20))
 #: The desk roles the tester used, and a password for each.
 DESKS = {Role.SALES: ("sam", "sales-password-pass-2"), Role.OFFICE: ("olga", "office-pass-3")}
+#: A role that merges (and undoes merges).
+OFFICER = ("pia", "privacy-officer-pass-1")
 #: The app's clock in these tests: in the past of the server's (as in the rest of the suite).
 CLOCK = dt.datetime(2025, 3, 14, 10, 0)
 
@@ -75,6 +77,7 @@ def server() -> Iterator[Server]:
         assert services.auth.server_roles_enabled()
         for role, (name, password) in DESKS.items():
             services.auth.add_user(owner, name, password, role)
+        services.auth.add_user(owner, *OFFICER, Role.PRIVACY_OFFICER)
         for key, on in (("qopen", CustomTarget.CONTACT), ("qcopen", CustomTarget.COMPANY)):
             services.custom_fields.define(
                 owner, CustomFieldDefinition(key, key, CustomKind.TEXT, on=on)
@@ -335,3 +338,50 @@ def test_the_migration_installs_the_rules_on_a_server_enforcing_the_roles(
             conn.rollback()
     finally:
         engine.dispose()
+
+
+def test_a_merge_and_its_undo_over_the_officers_login_role_pass_the_rules(
+    server: Server,
+) -> None:
+    """A merge moves another user's interactions, links, tasks and custom values to the
+    person kept; its undo puts back, with their first authors, the rows it took away."""
+    sales, sales_password = DESKS[Role.SALES]
+    engine = create_engine_for(roles.login_url(server.url, sales, sales_password))
+    try:
+        services = Services.build(engine, FixedClock(CLOCK))
+        actor = services.auth.login(sales, sales_password)
+        kept = services.contacts.create(
+            actor, ContactInput(last_name="Kept", extra={"qopen": "Qkept"}), CARD
+        )
+        gone = services.contacts.create(
+            actor, ContactInput(last_name="Gone", extra={"qopen": "Qgone"}), CARD
+        )
+        services.activities.add(
+            actor, gone, ActivityInput(ActivityKind.CALL, "Called", people=(kept,))
+        )
+        services.tasks.add(actor, TaskDraft("Write", contact_id=gone))
+    finally:
+        engine.dispose()
+    engine = create_engine_for(roles.login_url(server.url, *OFFICER))
+    try:
+        services = Services.build(engine, FixedClock(CLOCK + dt.timedelta(days=2)))
+        officer = services.auth.login(*OFFICER)
+        merged = services.merges.merge(officer, kept, [gone])
+        assert services.activities.count(officer, kept) == 1
+        services.merges.undo(officer, merged.merge_id)
+        assert services.activities.count(officer, gone) == 1
+    finally:
+        engine.dispose()
+    admin = create_engine_for(server.url)
+    try:
+        with admin.connect() as conn:
+            authors = conn.execute(
+                text(
+                    "SELECT u.username FROM custom_value v JOIN app_user u "
+                    "ON u.id = v.recorded_by WHERE v.contact_id = :c"
+                ),
+                {"c": gone},
+            ).all()
+    finally:
+        admin.dispose()
+    assert [tuple(a) for a in authors] == [(sales,)]
