@@ -151,6 +151,11 @@ FORGED = {
         "INSERT INTO activity (contact_id, kind, occurred_at, summary, details, recorded_by, "
         "recorded_at) VALUES ({zoe}, 'call', '2025-01-01', 'FORGED', '', {owner}, " + NOW + ")"
     ),
+    "an interaction beyond the app's slack and the clocks' difference": (
+        "INSERT INTO activity (contact_id, kind, occurred_at, summary, details, recorded_by, "
+        "recorded_at) VALUES ({zoe}, 'call', " + NOW + " + interval '15 minutes', 'FORGED', "
+        "'', " + ME + ", " + NOW + ")"
+    ),
     "an interaction recorded in the future": (
         "INSERT INTO activity (contact_id, kind, occurred_at, summary, details, recorded_by, "
         "recorded_at) VALUES ({zoe}, 'call', '2025-01-01', 'FORGED', '', " + ME + ", "
@@ -219,10 +224,10 @@ HONEST = {
         + "); INSERT INTO activity_person (activity_id, contact_id) "
         "SELECT max(id), {jan} FROM activity"
     ),
-    "an interaction a few minutes ahead (a desk's clock ahead)": (
+    "an interaction at the app's slack, on a desk whose clock is a little ahead": (
         "INSERT INTO activity (contact_id, kind, occurred_at, summary, details, recorded_by, "
-        "recorded_at) VALUES ({zoe}, 'call', " + NOW + " + interval '2 minutes', 'Honest', "
-        "'', " + ME + ", " + NOW + " + interval '2 minutes')"
+        "recorded_at) VALUES ({zoe}, 'call', " + NOW + " + interval '9 minutes', 'Honest', "
+        "'', " + ME + ", " + NOW + " + interval '4 minutes')"
     ),
     "another user's interaction deleted": "DELETE FROM activity WHERE id = {call}",
     "a task of one's own": (

@@ -11,7 +11,8 @@ author. These rules hold at the root, for every path:
 
 - INSERT (one check per statement, over its new rows): each author column is the
   caller's app user, each moment not later than the server's time plus ``TOLERANCE``
-  (the clocks of the desks may be a little ahead). The moments are not checked against
+  (the app's few minutes of slack for an interaction's time, on a desk whose clock may
+  be a little ahead). The moments are not checked against
   a lower bound: the app writes its own clock's time (tests run it at fixed dates in the
   past), and an interaction may be logged after it happened.
 - UPDATE (row by row): the app changes in place only what its services change: nothing of
@@ -36,13 +37,18 @@ transaction (a row's ``xmin`` is a system column a desk role may not read).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from privacycrm_desktop.domain.access import Permission, Role, has_permission
+from privacycrm_desktop.domain.activities import FUTURE_SLACK
 
 #: How far ahead of the server's clock a desk's clock may be.
-TOLERANCE = "5 minutes"
+CLOCK_SKEW = dt.timedelta(minutes=5)
+#: How far ahead of the server's time a moment may be: the app's own slack for an
+#: interaction's time (``domain.activities.FUTURE_SLACK``) on a desk whose clock is ahead.
+TOLERANCE = f"{int((FUTURE_SLACK + CLOCK_SKEW).total_seconds())} seconds"
 
 #: The app roles that merge contacts and companies (and undo merges).
 MERGING_ROLES: tuple[str, ...] = tuple(
