@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -390,3 +391,49 @@ def test_a_merge_and_its_undo_over_the_officers_login_role_pass_the_rules(
     finally:
         admin.dispose()
     assert [tuple(a) for a in authors] == [(sales,)]
+
+
+def test_an_import_with_custom_values_over_a_desk_login_role_passes_the_rules(
+    server: Server, tmp_path: Path
+) -> None:
+    """The importer writes custom values in bulk (one statement for many rows): each in
+    the name of the user who imports, at the app's time."""
+    from privacycrm_desktop.domain.import_formats import ColumnTarget, ImportField
+    from privacycrm_desktop.services.imports import ImportPlan
+
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "First name,Last name,Extra\nAn,Imported,Qone\nBert,Imported,Qtwo\n", encoding="utf-8"
+    )
+    sales, password = DESKS[Role.SALES]
+    engine = create_engine_for(roles.login_url(server.url, sales, password))
+    try:
+        services = Services.build(engine, FixedClock(CLOCK))
+        actor = services.auth.login(sales, password)
+        preview = services.imports.preview(actor, path)
+        mapping = (*preview.mapping[:2], ColumnTarget(ImportField.CUSTOM, key="qopen"))
+        plan = ImportPlan(
+            path=path,
+            shape=preview.shape,
+            mapping=mapping,
+            source=CARD,
+            purpose_code="customer_relationship",
+            legal_basis="contract",
+        )
+        result = services.imports.run(actor, plan)
+    finally:
+        engine.dispose()
+    assert result.imported == 2
+    admin = create_engine_for(server.url)
+    try:
+        with admin.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT v.value, u.username FROM custom_value v "
+                    "JOIN app_user u ON u.id = v.recorded_by "
+                    "WHERE v.value IN ('Qone', 'Qtwo') ORDER BY v.value"
+                )
+            ).all()
+    finally:
+        admin.dispose()
+    assert [tuple(r) for r in rows] == [("Qone", sales), ("Qtwo", sales)]
