@@ -337,9 +337,9 @@ def test_the_migration_installs_the_rules_on_a_server_enforcing_the_roles(
         with engine.connect() as conn:
             installed = [tuple(r) for r in conn.execute(text(found))]
             assert {t for t, _ in installed} == set(tables)
-            command.downgrade(alembic_config(conn), "0022_pg_indexes")  # type: ignore[arg-type]
+            command.downgrade(alembic_config(conn), "0022_pg_indexes")
             assert conn.execute(text(found)).all() == []
-            command.upgrade(alembic_config(conn), "head")  # type: ignore[arg-type]
+            command.upgrade(alembic_config(conn), "head")
             assert [tuple(r) for r in conn.execute(text(found))] == installed
             conn.rollback()
     finally:
