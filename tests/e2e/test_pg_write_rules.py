@@ -53,7 +53,7 @@ class Server:
     def conninfo(self, role: Role) -> str:
         from psycopg.conninfo import make_conninfo
 
-        username, password = DESKS[role]
+        username, password = OFFICER if role is Role.PRIVACY_OFFICER else DESKS[role]
         own = make_url(roles.login_url(self.url, username, password))
         return make_conninfo(
             host=own.host,
@@ -171,6 +171,9 @@ FORGED = {
     "one's own interaction moved in time": (
         "UPDATE activity SET occurred_at = '2099-01-01' WHERE recorded_by = " + ME
     ),
+    "another user's interaction moved in time": (
+        "UPDATE activity SET occurred_at = '2099-01-01' WHERE id = {call}"
+    ),
     "an interaction moved to another person": "UPDATE activity SET contact_id = {jan}",
     "anyone linked to another user's interaction": (
         "INSERT INTO activity_person (activity_id, contact_id) VALUES ({call}, {jan})"
@@ -277,6 +280,28 @@ def test_the_same_writes_made_honestly_pass(server: Server, role: Role, write: s
     assert _try(server, role, HONEST[write]) is None, write
 
 
+#: What a role that merges may not do either: date a row in the future.
+FORGED_BY_MERGERS = (
+    "a contact's custom value dated in the future",
+    "a company's custom value dated in the future",
+    "a new custom value dated in the future",
+    "an interaction in the future",
+    "an interaction recorded in the future",
+    "another user's interaction moved in time",
+    "a task created in the future",
+    "a task's creation moved",
+    "a task ticked off in the future",
+)
+
+
+@pytest.mark.parametrize("attack", FORGED_BY_MERGERS)
+def test_a_role_that_merges_dates_nothing_in_the_future(server: Server, attack: str) -> None:
+    import psycopg
+
+    error = _try(server, Role.PRIVACY_OFFICER, FORGED[attack])
+    assert isinstance(error, psycopg.errors.InsufficientPrivilege), (attack, error)
+
+
 def test_the_administrator_is_not_bound(server: Server) -> None:
     """A restore or a migration writes rows as they were (the rules are the desks')."""
     engine = create_engine_for(server.url)
@@ -374,6 +399,8 @@ def test_a_merge_and_its_undo_over_the_officers_login_role_pass_the_rules(
         officer = services.auth.login(*OFFICER)
         merged = services.merges.merge(officer, kept, [gone])
         assert services.activities.count(officer, kept) == 1
+        _change_custom_value(server, kept, "Qchanged")
+        # The undo puts the kept person's value back as the merge found it.
         services.merges.undo(officer, merged.merge_id)
         assert services.activities.count(officer, gone) == 1
     finally:
@@ -388,9 +415,31 @@ def test_a_merge_and_its_undo_over_the_officers_login_role_pass_the_rules(
                 ),
                 {"c": gone},
             ).all()
+            restored = conn.execute(
+                text("SELECT value FROM custom_value WHERE contact_id = :c"), {"c": kept}
+            ).scalar_one()
     finally:
         admin.dispose()
+    assert restored == "Qkept"
     assert [tuple(a) for a in authors] == [(sales,)]
+
+
+def _change_custom_value(server: Server, contact_id: int, value: str) -> None:
+    """The office user changes a person's custom value through the app."""
+    from dataclasses import replace
+
+    from privacycrm_desktop.domain.edit_conflicts import input_from
+
+    office, password = DESKS[Role.OFFICE]
+    engine = create_engine_for(roles.login_url(server.url, office, password))
+    try:
+        services = Services.build(engine, FixedClock(CLOCK + dt.timedelta(days=1)))
+        actor = services.auth.login(office, password)
+        stored = services.contacts.get(actor, contact_id)
+        changed = replace(input_from(stored), extra={"qopen": value})
+        services.contacts.update(actor, contact_id, stored.version, changed, CARD)
+    finally:
+        engine.dispose()
 
 
 def test_an_import_with_custom_values_over_a_desk_login_role_passes_the_rules(

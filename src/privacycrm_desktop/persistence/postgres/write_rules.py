@@ -18,8 +18,11 @@ author. These rules hold at the root, for every path:
 - UPDATE (row by row): the app changes in place only what its services change: nothing of
   an interaction or a custom value, of a task only who it is for and whether it is done
   (done by the caller, at most now, or open again with neither). A merge (the roles that
-  merge: ``MERGING_ROLES``) moves rows to the person or company kept, so only they change
-  the owner columns (``moved``); an interaction is changed by nobody else at all (an
+  merge: ``MERGING_ROLES``) moves rows to the person or company kept, and its undo puts
+  rows back as the merge's copy holds them (first authors, values since replaced): for
+  those roles only the moments are checked (none moved past the server's time plus the
+  tolerance). Only they change the owner columns (``moved``); an interaction is changed
+  by nobody else at all (an
   UPDATE of one that changes nothing is skipped: no new row version, which would look
   like an interaction logged in this transaction to ``pcrm_linked_on_logging``).
 - ``activity_person``: the app links people to an interaction as it logs it, in the same
@@ -187,11 +190,18 @@ DECLARE
     merges boolean;
     latest timestamp;
 BEGIN{prologue}{merges_only}
+    IF merges THEN
+        IF {when_later} THEN
+            RAISE EXCEPTION 'a row of {table} cannot be dated in the future'
+                USING ERRCODE = '42501';
+        END IF;
+        RETURN NEW;
+    END IF;
     IF {fixed_changed} THEN
         RAISE EXCEPTION 'the app does not change these columns of {table}'
             USING ERRCODE = '42501';
     END IF;
-    IF NOT merges AND {moved_changed} THEN
+    IF {moved_changed} THEN
         RAISE EXCEPTION 'only a merge moves a row of {table}' USING ERRCODE = '42501';
     END IF;{done_update}
     RETURN NEW;
@@ -307,6 +317,10 @@ def rule_texts(
             {
                 "prologue": _fill(_PROLOGUE, {**prologue, "pass": "NEW"}),
                 "merges_only": UPDATE_MERGES_ONLY if rule.merges_only else "",
+                "when_later": " OR ".join(
+                    f"(NEW.{c} > latest AND NEW.{c} IS DISTINCT FROM OLD.{c})"
+                    for c in (*rule.when, *done_columns[:1])
+                ),
                 "fixed_changed": _any_changed(fixed),
                 "moved_changed": _any_changed(rule.moved),
                 "done_update": done_update,
