@@ -42,7 +42,7 @@ from privacycrm_desktop.domain.special_categories import SpecialCategory
 from privacycrm_desktop.domain.tasks import TaskDraft
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.models import PERSONAL_COLUMNS
-from privacycrm_desktop.persistence.postgres import grants, policy, roles
+from privacycrm_desktop.persistence.postgres import grants, policy, roles, write_rules
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.registry import Services
 
@@ -144,6 +144,8 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     "id_high_water": {"SELECT": OP},  # dumped with every backup
 }
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+#: The caller's own app user, as a column of a plain SQL copy of a row.
+CALLER = "(SELECT id FROM app_user WHERE pcrm_login_role(username) = session_user)"
 #: Server functions that run as the system role, and who may call them.
 DEFINER_FUNCTIONS = {
     "pcrm_caller": ALL,
@@ -164,6 +166,10 @@ DEFINER_FUNCTIONS = {
     "pcrm_user_change": frozenset({O}),
     "pcrm_matrix_change": frozenset({O}),
     "pcrm_reserve_contact_ids": ALL,  # a bulk writer's block of ids; forward only
+    # the rules of who and when: who the caller is, and whether the interactions people
+    # are linked to are the caller's, logged in this transaction
+    "pcrm_desk_user": ALL,
+    "pcrm_linked_on_logging": ALL,
 }
 
 
@@ -884,7 +890,13 @@ def test_a_role_inserts_a_value_only_into_a_column_it_may_change(
             )
             if str(name) not in required
         ]
+        # A new row's author is its writer (the server's write rules): the copy names the
+        # caller, as the app does.
+        rule = write_rules.WRITE_RULES.get(table)
+        who = rule.who if rule is not None else ()
+        required += [c for c in who if c not in required]
         copied = ", ".join(c for c in required if c not in columns)
+        chosen = ", ".join(CALLER if c in who else c for c in required if c not in columns)
         for column in columns:
             # The other guarded columns that need a value get an empty one.
             others = [c for c in required if c in columns and c != column]
@@ -906,7 +918,7 @@ def test_a_role_inserts_a_value_only_into_a_column_it_may_change(
             )[0][0]
             statement = (
                 f"INSERT INTO {table} ({copied}{extra_columns}, {column}) "
-                f"SELECT {copied}{extra_values}, CAST(%s AS {kind}) FROM {table} LIMIT 1"
+                f"SELECT {chosen}{extra_values}, CAST(%s AS {kind}) FROM {table} LIMIT 1"
             )
             value, nothing = _CANARY_BY_TYPE[str(kind)]
             canary = _attempt(conninfo, statement, (value,))
@@ -914,7 +926,7 @@ def test_a_role_inserts_a_value_only_into_a_column_it_may_change(
             assert empty == "touched 1", (role.value, column, empty)
             copied_in = _copy_attempt(
                 conninfo,
-                f"SELECT {copied}{extra_values}, CAST(%s AS {kind}) FROM {table} LIMIT 1",
+                f"SELECT {chosen}{extra_values}, CAST(%s AS {kind}) FROM {table} LIMIT 1",
                 f"COPY {table} ({copied}{extra_columns}, {column}) FROM STDIN",
                 (value,),
             )

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, text
 
 from privacycrm_desktop.domain.access import FieldAccess, Role
 from privacycrm_desktop.persistence.models import PERSONAL_COLUMNS
+from privacycrm_desktop.persistence.postgres.caller_sql import DEFINER
 from privacycrm_desktop.persistence.postgres.functions import (
     FINGERPRINTED,
     FUNCTIONS,
@@ -59,6 +60,12 @@ from privacycrm_desktop.persistence.postgres.sign_in_sql import (
     SIGN_IN_PASSWORD,
 )
 from privacycrm_desktop.persistence.postgres.write_log import install_write_log
+from privacycrm_desktop.persistence.postgres.write_rules import (
+    LINK_TABLES,
+    WRITE_RULE_TEXTS,
+    WRITE_RULES,
+    install_write_rules,
+)
 
 _SALT_KEY = "suppression.salt"
 
@@ -201,6 +208,7 @@ def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
         written_tables(_tables(conn)),
         run=lambda statement: run_sql(conn, statement),
     )
+    install_rules(conn)
     # The restricted columns and the shipped matrix, against which the server checks every
     # plan of pcrm_apply_grants (the owner's desk cannot widen a role with a plan of its own).
     conn.execute(text("DELETE FROM pcrm_column_rule"))
@@ -257,6 +265,22 @@ def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
     run_sql(conn, f"COMMENT ON TABLE pcrm_grant_policy IS {literal(conn, policy_version())}")
 
 
+def install_rules(conn: Connection) -> None:
+    """The server's rules of who and when on the interactions, tasks and custom values
+    (``write_rules``), on the tables of them this database has. Administrator only."""
+    database = database_name(conn)
+    system = system_role(database)
+    tables = set(_tables(conn))
+    install_write_rules(
+        {t: _columns(conn, t) for t in (*WRITE_RULES, *LINK_TABLES) if t in tables},
+        system=ident(conn, system),
+        system_literal=literal(conn, system),
+        everyone=", ".join(ident(conn, group_role(database, role)) for role in Role),
+        definer=DEFINER,
+        run=lambda statement: run_sql(conn, statement),
+    )
+
+
 def policy_version() -> str:
     """A fingerprint of the server functions and the table policy of this app version."""
     parts = [
@@ -266,6 +290,7 @@ def policy_version() -> str:
         str(MAX_FAILED_LOGINS),
         str(LOCKOUT_MINUTES),
         json.dumps(secret_rules()),
+        *WRITE_RULE_TEXTS,
     ]
     return "pcrm-policy " + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
