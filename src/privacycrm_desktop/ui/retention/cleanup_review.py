@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
     QWizardPage,
@@ -36,7 +38,7 @@ from privacycrm_desktop.domain.activities import (
     NO_INTERACTION_SINCE_TYPED,
 )
 from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAction, Selection
-from privacycrm_desktop.i18n import N_, _, format_number, ngettext
+from privacycrm_desktop.i18n import N_, _, current_language, format_number, ngettext
 from privacycrm_desktop.services.cleanup import CleanupPlan, ReviewRow
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
@@ -44,6 +46,10 @@ from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.retention.cleanup_state import CleanupState
 
 PAGE_SIZE = 500
+#: The most custom field values past their keep period the review lists (all are erased).
+VALUES_LISTED = 1000
+#: The columns of the list of values past their keep period.
+VALUE_TITLES = (N_("Contact or company"), N_("Field"), N_("Keep until"))
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -293,10 +299,25 @@ class ReviewPage(QWizardPage):
         keep = QHBoxLayout()
         keep.addWidget(keep_label)
         keep.addWidget(self.keep_reason, 1)
+        #: The custom field values past their keep period: whose, which field, since when.
+        self.values = QTableWidget(0, len(VALUE_TITLES))
+        self.values.setObjectName("cleanup_expired_values")
+        self.values.setHorizontalHeaderLabels([_(t) for t in VALUE_TITLES])
+        self.values.verticalHeader().hide()
+        self.values.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.values.setWordWrap(False)
+        values_header = self.values.horizontalHeader()
+        values_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for at in range(1, len(VALUE_TITLES)):
+            values_header.setSectionResizeMode(at, QHeaderView.ResizeMode.ResizeToContents)
+        self.values_label = QLabel()
+        self.values_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.view, 2)
         layout.addLayout(keep)
+        layout.addWidget(self.values_label)
+        layout.addWidget(self.values, 1)
 
     def _show_checked(self) -> None:
         total = self.model.total
@@ -314,6 +335,37 @@ class ReviewPage(QWizardPage):
         self.model.load(self._state.total)
         if self.model.canFetchMore():
             self.model.fetchMore()
+        self._list_values()
+
+    def _list_values(self) -> None:
+        """Each value past its keep period: the contact or company, the field's label in
+        the user's language, when it was to be kept until (at most ``VALUES_LISTED``)."""
+        services, actor = self._state.services, self._state.actor
+        expired = services.cleanup.expired_values(actor) if self._state.values else []
+        listed = expired[:VALUES_LISTED]
+        names = services.cleanup.value_owners(actor, listed) if listed else {}
+        language = current_language()
+        self.values.setRowCount(len(listed))
+        for row, value in enumerate(listed):
+            cells = (
+                names.get((value.on, value.record_id), ""),
+                value.label_in(language),
+                format_date(value.keep_until),
+            )
+            for column, text in enumerate(cells):
+                self.values.setItem(row, column, QTableWidgetItem(text))
+        text = ngettext(
+            "These {count} custom field value are erased; the contacts and companies stay:",
+            "These {count} custom field values are erased; the contacts and companies stay:",
+            len(expired),
+        ).format(count=format_number(len(expired)))
+        if len(expired) > len(listed):
+            text += " " + _("(the first {listed} are listed)").format(
+                listed=format_number(len(listed))
+            )
+        self.values_label.setText(text)
+        self.values_label.setVisible(bool(expired))
+        self.values.setVisible(bool(expired))
 
     def validatePage(self) -> bool:
         if (
