@@ -300,16 +300,7 @@ class ReviewPage(QWizardPage):
         keep.addWidget(keep_label)
         keep.addWidget(self.keep_reason, 1)
         #: The custom field values past their keep period: whose, which field, since when.
-        self.values = QTableWidget(0, len(VALUE_TITLES))
-        self.values.setObjectName("cleanup_expired_values")
-        self.values.setHorizontalHeaderLabels([_(t) for t in VALUE_TITLES])
-        self.values.verticalHeader().hide()
-        self.values.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.values.setWordWrap(False)
-        values_header = self.values.horizontalHeader()
-        values_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for at in range(1, len(VALUE_TITLES)):
-            values_header.setSectionResizeMode(at, QHeaderView.ResizeMode.ResizeToContents)
+        self.values = _values_table()
         self.values_label = QLabel()
         self.values_label.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -376,6 +367,21 @@ class ReviewPage(QWizardPage):
             return False
         self._state.plan = self.model.plan(self.keep_reason.text())
         return True
+
+
+def _values_table() -> QTableWidget:
+    """The list of custom field values past their keep period (filled by the page)."""
+    table = QTableWidget(0, len(VALUE_TITLES))
+    table.setObjectName("cleanup_expired_values")
+    table.setHorizontalHeaderLabels([_(t) for t in VALUE_TITLES])
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for at in range(1, len(VALUE_TITLES)):
+        header.setSectionResizeMode(at, QHeaderView.ResizeMode.ResizeToContents)
+    return table
 
 
 def _why(row: ReviewRow) -> str:
