@@ -293,12 +293,7 @@ class ReviewPage(QWizardPage):
         bar.addWidget(self.bulk_action)
         bar.addWidget(self.apply_bulk)
         self.keep_reason = QLineEdit()
-        self.keep_reason.setPlaceholderText(_('Why these contacts are kept (for "keep")'))
-        keep_label = QLabel(_("&Reason for keeping:"))
-        keep_label.setBuddy(self.keep_reason)
-        keep = QHBoxLayout()
-        keep.addWidget(keep_label)
-        keep.addWidget(self.keep_reason, 1)
+        keep = self._keep_row()
         #: The custom field values past their keep period: whose, which field, since when.
         self.values = _values_table()
         self.values_label = QLabel()
@@ -309,6 +304,16 @@ class ReviewPage(QWizardPage):
         layout.addLayout(keep)
         layout.addWidget(self.values_label)
         layout.addWidget(self.values, 1)
+
+    def _keep_row(self) -> QHBoxLayout:
+        """The reason for keeping, with its label."""
+        self.keep_reason.setPlaceholderText(_('Why these contacts are kept (for "keep")'))
+        keep_label = QLabel(_("&Reason for keeping:"))
+        keep_label.setBuddy(self.keep_reason)
+        keep = QHBoxLayout()
+        keep.addWidget(keep_label)
+        keep.addWidget(self.keep_reason, 1)
+        return keep
 
     def _show_checked(self) -> None:
         total = self.model.total
