@@ -130,10 +130,19 @@ class CustomFieldsDialog(QDialog):
             )
         )
         left.addRow(_("Keep each value:"), self.keep_months)
+        right = self._right_column()
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        self._kind_changed()
+        return box
+
+    def _right_column(self) -> QFormLayout:
+        """What the field is for: its purposes, data category, switches, Add."""
         right = QFormLayout()
         self.purposes = QListWidget()
         for code, name in self._fields.purposes(self._actor):
             item = QListWidgetItem(_(name))
+            item.setToolTip(_(name))
             item.setData(Qt.ItemDataRole.UserRole, code)
             item.setCheckState(
                 Qt.CheckState.Checked
@@ -142,7 +151,12 @@ class CustomFieldsDialog(QDialog):
             )
             self.purposes.addItem(item)
         self.purposes.setMaximumHeight(self.fontMetrics().height() * 8)
-        right.addRow(_("Purposes:"), self.purposes)
+        # The title above the list, the list across the column: the purposes' names are
+        # long ("Marketing direct auprès des clients"), each whole on its line.
+        purposes_label = QLabel(_("Purposes:"))
+        purposes_label.setBuddy(self.purposes)
+        right.addRow(purposes_label)
+        right.addRow(self.purposes)
         self.category = QComboBox()
         for code, text in DATA_CATEGORY_LABELS.items():
             self.category.addItem(_(text), code)
@@ -156,10 +170,7 @@ class CustomFieldsDialog(QDialog):
         self.add_button = QPushButton(_("&Add field"))
         self.add_button.clicked.connect(self.add_field)
         right.addRow(self.add_button)
-        columns.addLayout(left, 1)
-        columns.addLayout(right, 1)
-        self._kind_changed()
-        return box
+        return right
 
     def _keep_unit(self, months: int) -> None:
         """ "1 month", "12 months": the unit around the number agrees with it."""
