@@ -351,8 +351,8 @@ class ReviewPage(QWizardPage):
             for column, text in enumerate(cells):
                 self.values.setItem(row, column, QTableWidgetItem(text))
         text = ngettext(
-            "These {count} custom field value are erased; the contacts and companies stay:",
-            "These {count} custom field values are erased; the contacts and companies stay:",
+            "{count} custom field value is erased; its contact or company stays:",
+            "{count} custom field values are erased; the contacts and companies stay:",
             len(expired),
         ).format(count=format_number(len(expired)))
         if len(expired) > len(listed):
