@@ -55,6 +55,7 @@ from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.i18n import LANGUAGES, tr_in
+from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.exports import ExportRequest
@@ -249,6 +250,46 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
             o.services.custom_fields.define(o.owner, definition)
         return CustomFieldsDialog(o.services.custom_fields, o.owner)
 
+    def cleanup(o: Office) -> QWidget:
+        from privacycrm_desktop.domain.companies import CompanyInput
+        from privacycrm_desktop.domain.custom_fields import (
+            CustomFieldDefinition,
+            CustomKind,
+            CustomTarget,
+        )
+        from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+
+        # Values past their fields' keep period, on a contact and a company: the scan and
+        # the review name the fields and whose values go. The fields are defined as from
+        # the command line: the key as the label, the labels per language beside it.
+        s = o.services
+        fields = {"customer_no": CustomTarget.CONTACT, "visit_notes": CustomTarget.COMPANY}
+        if not any(d.key in fields for d in s.custom_fields.definitions(o.owner)):
+            for key, on in fields.items():
+                words = key.replace("_", " ").capitalize()
+                labels = tuple((lang, f"{words} ({lang})") for lang in sorted(LANGUAGES))
+                s.custom_fields.define(
+                    o.owner,
+                    CustomFieldDefinition(
+                        key, key, CustomKind.TEXT, labels=labels, on=on, keep_months=1
+                    ),
+                )
+            clock = s.clock
+            assert isinstance(clock, FixedClock)
+            now = clock.current
+            clock.current = now - dt.timedelta(days=70)  # recorded ten weeks ago
+            card = SourceInput(SourceKind.BUSINESS_CARD, "Batibouw")
+            s.contacts.create(
+                o.owner,
+                ContactInput(first_name="An", last_name="Peeters", extra={"customer_no": "K-1"}),
+                card,
+            )
+            s.companies.add(
+                o.owner, CompanyInput(name="Bakkerij Peeters"), card, {"visit_notes": "x"}
+            )
+            clock.current = now
+        return CleanupWizard(s, o.owner)
+
     def post(kind: str) -> Callable[[Office], QWidget]:
         def make(o: Office) -> QWidget:
             from privacycrm_desktop.services.dto import ContactSort
@@ -389,7 +430,7 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
         "NewRequestDialog": new_request,
         "LetterDialog": lambda o: LetterDialog(o.services, o.owner, o.request_info()),
         "RequestsDialog": lambda o: RequestsDialog(o.services, o.owner),
-        "CleanupWizard": lambda o: CleanupWizard(o.services, o.owner),
+        "CleanupWizard": cleanup,
         "QualityDialog": lambda o: QualityDialog(o.services.quality, o.owner, lambda _id: None),
         "ErasePreviewDialog": lambda o: ErasePreviewDialog(
             o.services.erasure.preview(o.owner, o.zoe)
@@ -453,6 +494,8 @@ def _exercise(qtbot: QtBot, window: QWidget) -> None:
     from privacycrm_desktop.ui.consent.marketing_dialog import MarketingListDialog
     from privacycrm_desktop.ui.main_window import MainWindow
     from privacycrm_desktop.ui.requests.requests_view import RequestsDialog
+    from privacycrm_desktop.ui.retention.cleanup_state import Page
+    from privacycrm_desktop.ui.retention.cleanup_wizard import CleanupWizard
 
     if isinstance(window, RequestsDialog):
         window.view.selectRow(0)
@@ -464,6 +507,10 @@ def _exercise(qtbot: QtBot, window: QWidget) -> None:
         assert window.model.rowCount() > 0
     elif isinstance(window, MainWindow):
         window.view.selectRow(0)
+    elif isinstance(window, CleanupWizard):
+        window.next()  # the review: the contacts and the values past their keep period
+        assert window.currentId() == Page.REVIEW
+        assert window.review_page.values.rowCount() > 0
 
 
 # -- what a person reads -------------------------------------------------------------------

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QRect, QSettings
+from PySide6.QtCore import QRect, QSettings, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
     QApplication,
     QDialog,
+    QHeaderView,
     QLabel,
     QMainWindow,
     QPushButton,
@@ -506,6 +507,31 @@ def problems_of(window: QWidget) -> list[str]:
             needed = child.fontMetrics().horizontalAdvance(_text(child))
             if needed > child.width():
                 found.append(f"{name}: {child.width()} px wide, text {needed}")
+        if isinstance(child, QHeaderView):
+            found += _cut_sections(child)
+    return found
+
+
+def _cut_sections(header: QHeaderView) -> list[str]:
+    """The column titles of a list or table that do not fit their sections: the size the
+    header asks for its text (margins, and the sort arrow when the list sorts) against
+    the section's width."""
+    model = header.model()
+    if header.orientation() != Qt.Orientation.Horizontal or model is None:
+        return []
+    found = []
+    for logical in range(header.count()):
+        size = header.sectionSize(logical)
+        if header.isSectionHidden(logical) or size == 0:
+            continue
+        title = model.headerData(logical, Qt.Orientation.Horizontal)
+        if not isinstance(title, str) or not title:
+            continue
+        needed = header.sectionSizeFromContents(logical).width()
+        if needed > size + 1:
+            view = header.parentWidget()
+            where = view.objectName() if view is not None else ""
+            found.append(f"column {title!r} of {where or 'a list'}: {size} px wide, needs {needed}")
     return found
 
 
@@ -638,6 +664,13 @@ def test_the_measure_sees_a_cut_label_a_narrow_button_and_a_widget_off_the_windo
     narrow.setFixedWidth(40)
     for widget in (cut, wrapped, narrow):
         layout.addWidget(widget)
+    from PySide6.QtWidgets import QTableWidget
+
+    table = QTableWidget(1, 2)
+    table.setHorizontalHeaderLabels(["Conserver jusqu'au", "Nom"])
+    table.setSortingEnabled(True)
+    table.setColumnWidth(0, 60)
+    layout.addWidget(table)
     window.resize(400, 300)
     off = QPushButton("Off", window)
     off.setGeometry(380, 280, 80, 30)
@@ -648,6 +681,7 @@ def test_the_measure_sees_a_cut_label_a_narrow_button_and_a_widget_off_the_windo
     assert "A wrapped label" in found
     assert "long text" in found
     assert "'Off'" in found
-    assert len(problems_of(window)) == 4
+    assert 'column "Conserver jusqu\'au"' in found
+    assert len(problems_of(window)) == 5
     window.resize(1100, 300)
     assert "window 1100x300" in "\n".join(problems_of(window))

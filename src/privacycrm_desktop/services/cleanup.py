@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.domain.activities import ActivityKind
+from privacycrm_desktop.domain.custom_fields import CustomTarget
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.purposes import RetentionTrigger
@@ -43,6 +44,7 @@ from privacycrm_desktop.services.custom_expiry import (
     ExpiredValue,
     erase_expired_values,
     expired_values,
+    record_names,
 )
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.erasure import finish_erasure
@@ -341,6 +343,14 @@ class CleanupService:
         require(actor.role, Permission.CLEANUP)
         with self._uow() as uow:
             return expired_values(uow.session, self._clock.today())
+
+    def value_owners(
+        self, actor: Actor, values: list[ExpiredValue]
+    ) -> dict[tuple[CustomTarget, int], str]:
+        """Whose *values* they are: the contact's or company's name, for the review."""
+        require(actor.role, Permission.CLEANUP)
+        with self._uow() as uow:
+            return record_names(uow.session, values)
 
     def _expire_values(self, actor: Actor, dry_run: bool, today: dt.date) -> int:
         """Erase (or on a dry run, count) the values past their keep period."""

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.custom_fields import CustomTarget, value_keep_until
 from privacycrm_desktop.domain.retention import add_months
+from privacycrm_desktop.persistence.company_models import Company
 from privacycrm_desktop.persistence.custom_field_models import (
     VALUE_TABLES,
     field_ids,
     load_definitions,
 )
-from privacycrm_desktop.persistence.models import RetentionHold
+from privacycrm_desktop.persistence.models import Contact, RetentionHold
 from privacycrm_desktop.services.audit_batch import AuditEntry, record_events
 
 
@@ -39,6 +40,12 @@ class ExpiredValue:
     label: str
     recorded_on: dt.date
     keep_until: dt.date
+    #: The owner's labels by language (``CustomFieldDefinition.labels``).
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def label_in(self, language: str) -> str:
+        """The field's label in *language*, else the label as defined."""
+        return dict(self.labels).get(language) or self.label
 
 
 def expired_values(session: Session, today: dt.date) -> list[ExpiredValue]:
@@ -76,6 +83,7 @@ def expired_values(session: Session, today: dt.date) -> list[ExpiredValue]:
                         definition.label,
                         recorded_at.date(),
                         until,
+                        definition.labels,
                     )
                 )
     return found
@@ -111,3 +119,25 @@ def erase_expired_values(
         ],
     )
     return expired
+
+
+def record_names(
+    session: Session, values: list[ExpiredValue]
+) -> dict[tuple[CustomTarget, int], str]:
+    """The names of the contacts and companies holding *values*, to say whose value goes
+    ("Lefèvre, Zoë"; a company's name)."""
+    contacts = {v.record_id for v in values if v.on is CustomTarget.CONTACT}
+    companies = {v.record_id for v in values if v.on is CustomTarget.COMPANY}
+    names: dict[tuple[CustomTarget, int], str] = {}
+    for cid, first, last, org in session.execute(
+        select(Contact.id, Contact.first_name, Contact.last_name, Contact.organisation).where(
+            Contact.id.in_(contacts)
+        )
+    ).tuples():
+        name = f"{last}, {first}" if last and first else (last or first or org or "")
+        names[(CustomTarget.CONTACT, int(cid))] = name
+    for cid, name in session.execute(
+        select(Company.id, Company.name).where(Company.id.in_(companies))
+    ).tuples():
+        names[(CustomTarget.COMPANY, int(cid))] = name
+    return names

@@ -149,16 +149,16 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         self._restore_geometry()
 
     def _size_columns(self) -> None:
-        # Widths in characters (they follow the font and the scaling): the whole row fits
-        # a 1000-pixel window, so the keep-until date is not pushed off to the right.
-        self.view.horizontalHeader().setDefaultSectionSize(180)
-        char = self.view.fontMetrics().averageCharWidth()
+        # Widths in characters: the row fits a 1000-pixel window, keep-until date in view.
         header = self.view.horizontalHeader()
+        header.setDefaultSectionSize(180)
+        char = self.view.fontMetrics().averageCharWidth()
         for column, chars in COLUMN_CHARS.items():
-            # The title fits too ("Conserver jusqu'au"), with room for the sort arrow.
+            # The title fits too ("Conserver jusqu'au"), with its margins and sort arrow.
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
             needed = header.fontMetrics().horizontalAdvance(title) + 4 * char
-            self.view.setColumnWidth(column, max(chars * char, needed))
+            fits = header.sectionSizeFromContents(column).width()
+            self.view.setColumnWidth(column, max(chars * char, needed, fits))
 
     def _make_lock(self, central: QWidget, idle_clock: IdleClock | None) -> None:
         # The lock screen takes the list's place; the list's model is emptied meanwhile.

@@ -177,3 +177,42 @@ def test_a_contact_on_hold_keeps_its_values_until_the_hold_ends(
     assert [v.key for v in svc.contacts.get(owner, held).custom] == ["badge"]
     clock.advance(dt.timedelta(days=200))  # the hold has ended
     assert [e.record_id for e in svc.cleanup.expired_values(owner)] == [held]
+
+
+def test_the_review_names_whose_values_go_and_the_field_in_each_language(
+    svc: Services, owner: Actor, clock: FixedClock
+) -> None:
+    """The cleanup's review says whose value goes (the contact's or company's name) and the
+    field by its label in the user's language; only a role that may clean up is told."""
+    labels = (("fr", "Badge (fr)"), ("nl", "Badge (nl)"))
+    badge_field = CustomFieldDefinition(
+        "badge", "badge", CustomKind.TEXT, labels=labels, keep_months=1
+    )
+    svc.custom_fields.define(owner, badge_field)
+    svc.custom_fields.define(
+        owner,
+        CustomFieldDefinition(
+            "visit", "visit", CustomKind.TEXT, on=CustomTarget.COMPANY, keep_months=1
+        ),
+    )
+    person = svc.contacts.create(
+        owner, ContactInput(first_name="Zoë", last_name="Lefèvre", extra={"badge": "B"}), CARD
+    )
+    company = svc.companies.add(owner, CompanyInput(name="Anker NV"), CARD, {"visit": "x"})
+    clock.advance(dt.timedelta(days=40))
+    expired = svc.cleanup.expired_values(owner)
+    names = svc.cleanup.value_owners(owner, expired)
+    assert names == {
+        (CustomTarget.CONTACT, person): "Lefèvre, Zoë",
+        (CustomTarget.COMPANY, company): "Anker NV",
+    }
+    badge = next(e for e in expired if e.key == "badge")
+    assert [badge.label_in(lang) for lang in ("nl", "fr", "en")] == [
+        "Badge (nl)",
+        "Badge (fr)",
+        "badge",
+    ]
+    svc.auth.add_user(owner, "sam", "another good password", Role.SALES)
+    sales = svc.auth.login("sam", "another good password")
+    with pytest.raises(PermissionDenied):
+        svc.cleanup.value_owners(sales, expired)

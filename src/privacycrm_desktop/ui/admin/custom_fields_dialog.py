@@ -45,7 +45,7 @@ from privacycrm_desktop.domain.custom_fields import (
 )
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
-from privacycrm_desktop.i18n import _, current_language, describe_error, language_name
+from privacycrm_desktop.i18n import _, current_language, describe_error, language_name, ngettext
 from privacycrm_desktop.services.custom_fields import CustomFieldService, keep_text
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
@@ -121,7 +121,8 @@ class CustomFieldsDialog(QDialog):
         self.keep_months.setRange(0, MAX_KEEP_MONTHS)
         # 0 months: no rule of its own, the value goes with its contact or company.
         self.keep_months.setSpecialValueText(_("As long as its contact or company"))
-        self.keep_months.setSuffix(" " + _("months"))
+        # The unit follows the number (the box starts at 0, which shows the words above).
+        self.keep_months.valueChanged.connect(self._keep_unit)
         self.keep_months.setToolTip(
             _(
                 "The yearly cleanup erases a value this many months after it was recorded "
@@ -129,10 +130,19 @@ class CustomFieldsDialog(QDialog):
             )
         )
         left.addRow(_("Keep each value:"), self.keep_months)
+        right = self._right_column()
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        self._kind_changed()
+        return box
+
+    def _right_column(self) -> QFormLayout:
+        """What the field is for: its purposes, data category, switches, Add."""
         right = QFormLayout()
         self.purposes = QListWidget()
         for code, name in self._fields.purposes(self._actor):
             item = QListWidgetItem(_(name))
+            item.setToolTip(_(name))
             item.setData(Qt.ItemDataRole.UserRole, code)
             item.setCheckState(
                 Qt.CheckState.Checked
@@ -141,7 +151,12 @@ class CustomFieldsDialog(QDialog):
             )
             self.purposes.addItem(item)
         self.purposes.setMaximumHeight(self.fontMetrics().height() * 8)
-        right.addRow(_("Purposes:"), self.purposes)
+        # The title above the list, the list across the column: the purposes' names are
+        # long ("Marketing direct auprès des clients"), each whole on its line.
+        purposes_label = QLabel(_("Purposes:"))
+        purposes_label.setBuddy(self.purposes)
+        right.addRow(purposes_label)
+        right.addRow(self.purposes)
         self.category = QComboBox()
         for code, text in DATA_CATEGORY_LABELS.items():
             self.category.addItem(_(text), code)
@@ -155,10 +170,14 @@ class CustomFieldsDialog(QDialog):
         self.add_button = QPushButton(_("&Add field"))
         self.add_button.clicked.connect(self.add_field)
         right.addRow(self.add_button)
-        columns.addLayout(left, 1)
-        columns.addLayout(right, 1)
-        self._kind_changed()
-        return box
+        return right
+
+    def _keep_unit(self, months: int) -> None:
+        """ "1 month", "12 months": the unit around the number agrees with it."""
+        words = ngettext("{count} month", "{count} months", max(months, 1))
+        before, _count, after = words.partition("{count}")
+        self.keep_months.setPrefix(before)
+        self.keep_months.setSuffix(after)
 
     def _kind_changed(self) -> None:
         self.choices.setEnabled(self.kind.currentData() == CustomKind.CHOICE.value)

@@ -99,7 +99,10 @@ class FieldMatrixDialog(QDialog):
         combo_width = max(c.sizeHint().width() for c in self.combos.values())
         for column in range(self.table.columnCount()):
             item = self.table.horizontalHeaderItem(column)
-            title = metrics.horizontalAdvance(item.text() if item else "") + metrics.height()
+            title = max(
+                metrics.horizontalAdvance(item.text() if item else "") + metrics.height(),
+                header.sectionSizeFromContents(column).width(),  # margins and sort arrow
+            )
             self.table.setColumnWidth(column, max(combo_width, title))
         rows = self.table.verticalHeader()
         labels = [self.table.verticalHeaderItem(r) for r in range(self.table.rowCount())]

@@ -111,6 +111,8 @@ class CompanyTableModel(RowsModel[CompanyRow]):
     def cell(self, row: CompanyRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.TextAlignmentRole and column == CompanyColumn.PEOPLE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == CompanyColumn.NAME:
+            return row.name  # the whole name, where the column elides it
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if column >= len(self._fixed):
@@ -216,6 +218,7 @@ class CompaniesDialog(QDialog):
         """The name takes the room left; the other columns their contents' width; a custom
         field's column shows only when chosen."""
         header = self.view.horizontalHeader()
+        self.view.setWordWrap(False)  # one line a company, a long name elided
         header.setSectionResizeMode(CompanyColumn.NAME, QHeaderView.ResizeMode.Stretch)
         for column in range(1, self.model.columnCount()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
@@ -325,9 +328,10 @@ class CompaniesDialog(QDialog):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([420, 580])
+        # The list wider than the card: the names have the room the other columns leave.
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([580, 420])
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -28,7 +28,7 @@ class CompanyTagsRow(QWidget):
         self._carried: tuple[TagInfo, ...] = ()
         self.name = QComboBox()
         self.name.setEditable(True)
-        self.name.setMinimumContentsLength(14)
+        self.name.setMinimumContentsLength(8)  # grows with the room: the list beside it needs it
         self.label = QLabel(_("Tag:"))
         self.label.setBuddy(self.name)
         self.add_button = QPushButton(_("Add tag"))

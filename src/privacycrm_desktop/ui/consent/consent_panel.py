@@ -277,6 +277,10 @@ class ConsentDialog(QDialog):
         # text is in the cell's tooltip).
         for column in (1, 4, 5):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        # Yet never narrower than their titles ("Doeleinde", "Comment").
+        header.setMinimumSectionSize(
+            max(header.sectionSizeFromContents(column).width() for column in (1, 4, 5))
+        )
         self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.history.itemSelectionChanged.connect(self._on_history_selection)

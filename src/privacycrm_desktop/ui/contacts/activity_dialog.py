@@ -14,7 +14,8 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, QSize, Qt, QTime, QTimeZone
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QSize, Qt, QTime, QTimeZone
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -92,7 +93,9 @@ class LogActivityDialog(QDialog):
         self._exclude = exclude
         self.people_query = QLineEdit()
         self.people_query.setPlaceholderText(_("Find another person who took part"))
-        self.people_query.returnPressed.connect(self.find_people)
+        # Enter in the search field runs the search: the line edit lets the key through to
+        # the dialog, whose default button would save with only the first person.
+        self.people_query.installEventFilter(self)
         self.people_find = QPushButton(_("F&ind"))
         self.people_find.setAutoDefault(False)
         self.people_find.clicked.connect(self.find_people)
@@ -212,6 +215,18 @@ class LogActivityDialog(QDialog):
         self.errors["attachment"].show_message("")
 
     # -- who else took part ----------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter or Return in the search field searches, and does not save."""
+        if (
+            watched is self.people_query
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self.find_people()
+            return True
+        return super().eventFilter(watched, event)
 
     def find_people(self) -> None:
         """List the contacts matching the search words, to tick; those ticked stay."""

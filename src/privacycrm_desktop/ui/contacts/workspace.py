@@ -169,6 +169,9 @@ class WorkspaceMixin(_Base):
         header.setStretchLastSection(False)
         for column in STRETCHED:
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        # The stretched ones never narrower than their titles (with the sort arrow).
+        fits = max(header.sectionSizeFromContents(column).width() for column in STRETCHED)
+        header.setMinimumSectionSize(fits)
         self._make_column_chooser()
         return central
 

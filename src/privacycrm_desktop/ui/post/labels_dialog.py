@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QSpinBox,
@@ -179,8 +178,12 @@ class LabelsDialog(PostFormMixin):
         return _("labels") + ".pdf"
 
     def _middle(self) -> QWidget:
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
+        # Two columns of measures, each a form with the titles above their fields: a long
+        # title ("Largeur d'étiquette :") has the column's width instead of being cut.
+        halves = [QFormLayout(), QFormLayout()]
+        for half in halves:
+            half.setContentsMargins(0, 0, 0, 0)
+            half.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         pairs = (
             (_("Co&lumns:"), self.columns, _("&Rows:"), self.rows),
             (
@@ -197,20 +200,22 @@ class LabelsDialog(PostFormMixin):
                 self.lengths["pitch_y"],
             ),
         )
-        for row, (text_a, field_a, text_b, field_b) in enumerate(pairs):
-            for column, (text, field) in enumerate(((text_a, field_a), (text_b, field_b))):
+        for text_a, field_a, text_b, field_b in pairs:
+            sides = ((text_a, field_a), (text_b, field_b))
+            for half, (text, field) in zip(halves, sides, strict=True):
                 label = QLabel(text)
                 label.setBuddy(field)
-                grid.addWidget(label, row, column * 2)
-                grid.addWidget(field, row, column * 2 + 1)
+                half.addRow(label, field)
+        grid = QHBoxLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        for half in halves:
+            grid.addLayout(half, 1)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         sheet_label = QLabel(_("&Sheet:"))
         sheet_label.setBuddy(self.sheet_choice)
         form.addRow(sheet_label, self.sheet_choice)
-        measures = QWidget()
-        measures.setLayout(grid)
-        form.addRow(measures)
+        form.addRow(grid)
         form.addRow(self.sheet_error)
         start_label = QLabel(_("Start at &label:"))
         start_label.setBuddy(self.start)

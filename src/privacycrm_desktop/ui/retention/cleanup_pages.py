@@ -150,7 +150,8 @@ class ScanPage(QWizardPage):
         self.companies_label.setVisible(bool(self.companies_label.text()))
         expired = services.cleanup.expired_values(actor)
         self._state.values = len(expired)
-        fields = sorted({e.label for e in expired})
+        language = current_language()
+        fields = sorted({e.label_in(language) for e in expired}, key=str.casefold)
         self.values_label.setText(
             _values_text(len(expired), dry_run=True)
             + " "
@@ -185,10 +186,8 @@ class ScanPage(QWizardPage):
         ).format(count=format_number(len(ids)), names=named)
 
     def nextId(self) -> int:
-        if self._state.total:
-            return Page.REVIEW
-        # Only values past their keep period: straight to what Apply would do.
-        return Page.DRY_RUN if self._state.values else -1
+        # The review lists the contacts and the values past their keep period.
+        return Page.REVIEW if self._state.total or self._state.values else -1
 
 
 class DryRunPage(QWizardPage):

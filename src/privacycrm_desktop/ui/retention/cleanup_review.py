@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
     QWizardPage,
@@ -36,7 +38,7 @@ from privacycrm_desktop.domain.activities import (
     NO_INTERACTION_SINCE_TYPED,
 )
 from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAction, Selection
-from privacycrm_desktop.i18n import N_, _, format_number, ngettext
+from privacycrm_desktop.i18n import N_, _, current_language, format_number, ngettext
 from privacycrm_desktop.services.cleanup import CleanupPlan, ReviewRow
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
@@ -44,6 +46,10 @@ from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.retention.cleanup_state import CleanupState
 
 PAGE_SIZE = 500
+#: The most custom field values past their keep period the review lists (all are erased).
+VALUES_LISTED = 1000
+#: The columns of the list of values past their keep period.
+VALUE_TITLES = (N_("Contact or company"), N_("Field"), N_("Keep until"))
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -287,16 +293,27 @@ class ReviewPage(QWizardPage):
         bar.addWidget(self.bulk_action)
         bar.addWidget(self.apply_bulk)
         self.keep_reason = QLineEdit()
+        keep = self._keep_row()
+        #: The custom field values past their keep period: whose, which field, since when.
+        self.values = _values_table()
+        self.values_label = QLabel()
+        self.values_label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 2)
+        layout.addLayout(keep)
+        layout.addWidget(self.values_label)
+        layout.addWidget(self.values, 1)
+
+    def _keep_row(self) -> QHBoxLayout:
+        """The reason for keeping, with its label."""
         self.keep_reason.setPlaceholderText(_('Why these contacts are kept (for "keep")'))
         keep_label = QLabel(_("&Reason for keeping:"))
         keep_label.setBuddy(self.keep_reason)
         keep = QHBoxLayout()
         keep.addWidget(keep_label)
         keep.addWidget(self.keep_reason, 1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(bar)
-        layout.addWidget(self.view, 1)
-        layout.addLayout(keep)
+        return keep
 
     def _show_checked(self) -> None:
         total = self.model.total
@@ -314,6 +331,37 @@ class ReviewPage(QWizardPage):
         self.model.load(self._state.total)
         if self.model.canFetchMore():
             self.model.fetchMore()
+        self._list_values()
+
+    def _list_values(self) -> None:
+        """Each value past its keep period: the contact or company, the field's label in
+        the user's language, when it was to be kept until (at most ``VALUES_LISTED``)."""
+        services, actor = self._state.services, self._state.actor
+        expired = services.cleanup.expired_values(actor) if self._state.values else []
+        listed = expired[:VALUES_LISTED]
+        names = services.cleanup.value_owners(actor, listed) if listed else {}
+        language = current_language()
+        self.values.setRowCount(len(listed))
+        for row, value in enumerate(listed):
+            cells = (
+                names.get((value.on, value.record_id), ""),
+                value.label_in(language),
+                format_date(value.keep_until),
+            )
+            for column, text in enumerate(cells):
+                self.values.setItem(row, column, QTableWidgetItem(text))
+        text = ngettext(
+            "{count} custom field value is erased; its contact or company stays:",
+            "{count} custom field values are erased; the contacts and companies stay:",
+            len(expired),
+        ).format(count=format_number(len(expired)))
+        if len(expired) > len(listed):
+            text += " " + _("(the first {listed} are listed)").format(
+                listed=format_number(len(listed))
+            )
+        self.values_label.setText(text)
+        self.values_label.setVisible(bool(expired))
+        self.values.setVisible(bool(expired))
 
     def validatePage(self) -> bool:
         if (
@@ -324,6 +372,21 @@ class ReviewPage(QWizardPage):
             return False
         self._state.plan = self.model.plan(self.keep_reason.text())
         return True
+
+
+def _values_table() -> QTableWidget:
+    """The list of custom field values past their keep period (filled by the page)."""
+    table = QTableWidget(0, len(VALUE_TITLES))
+    table.setObjectName("cleanup_expired_values")
+    table.setHorizontalHeaderLabels([_(t) for t in VALUE_TITLES])
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for at in range(1, len(VALUE_TITLES)):
+        header.setSectionResizeMode(at, QHeaderView.ResizeMode.ResizeToContents)
+    return table
 
 
 def _why(row: ReviewRow) -> str:

@@ -13,6 +13,7 @@ window is locked.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
@@ -192,20 +193,31 @@ class TaskActions(QObject):
         self.reminded |= set(coming)
         if not new:
             return len(new)
+        # A short notice (the status bar is shared with the counts), never squeezed; the
+        # whole sentence, with the shortcut, is its tooltip.
+        minutes = int(REMIND_AHEAD.total_seconds() // 60)
         if any(t in due for t in new):
+            short = ngettext("A task is due now", "{n} tasks are due now", len(new))
             text = ngettext(
                 "A task is due now: see My day (Ctrl+D)",
                 "{n} tasks are due now: see My day (Ctrl+D)",
                 len(new),
             ).format(n=len(new))
         else:
-            minutes = int(REMIND_AHEAD.total_seconds() // 60)
+            short = ngettext(
+                "A task is due within {minutes} min",
+                "{n} tasks are due within {minutes} min",
+                len(new),
+            )
             text = ngettext(
                 "A task is due within {minutes} minutes: see My day (Ctrl+D)",
                 "{n} tasks are due within {minutes} minutes: see My day (Ctrl+D)",
                 len(new),
             ).format(n=len(new), minutes=minutes)
-        self.notice.setText(f'<a href="#my-day">{text}</a>')
+        short = short.format(n=len(new), minutes=minutes)
+        self.notice.setText(f'<a href="#my-day">{html.escape(short)}</a>')
+        self.notice.setToolTip(text)
+        self.notice.setMinimumWidth(self.notice.sizeHint().width())
         self.notice.show()
         QApplication.alert(self._window)
         return len(new)

@@ -9,7 +9,7 @@ service returns and says how many more there are.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -64,8 +64,11 @@ class MyDayDialog(QDialog):
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        # What the line is gets the room; About (a company's name can be very long) is
+        # given at most a third of the width, elided with the whole name as its tooltip.
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.tree.itemChanged.connect(self._on_changed)
         self.tree.itemActivated.connect(self._on_activated)
         self.error = ErrorLabel()
@@ -99,19 +102,21 @@ class MyDayDialog(QDialog):
             items = day.in_group(group)
             total = day.total(group)
             top = QTreeWidgetItem([f"{_(DAY_GROUP_LABELS[group])} ({total})"])
-            top.setFirstColumnSpanned(True)
             bold = QFont(self.tree.font())
             bold.setBold(True)
             top.setFont(0, bold)
             top.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.tree.addTopLevelItem(top)
+            top.setFirstColumnSpanned(True)  # only once in the tree: spans the row
             if not items:
                 empty = QTreeWidgetItem(["    " + _("Nothing.")])
                 empty.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.tree.addTopLevelItem(empty)
+                empty.setFirstColumnSpanned(True)
             for item in items:
                 due = due_text(item.due_on, item.due_time, today)
                 row = QTreeWidgetItem([item_text(item), item_about(item), due])
+                row.setToolTip(1, item_about(item))
                 if group is DayGroup.OVERDUE:
                     row.setForeground(2, Qt.GlobalColor.darkRed)
                 if item.task_id is not None:
@@ -135,7 +140,19 @@ class MyDayDialog(QDialog):
                 )
                 line.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.tree.addTopLevelItem(line)
+                line.setFirstColumnSpanned(True)
         self.tree.blockSignals(blocked)
+        self._fit_about()
+
+    def _fit_about(self) -> None:
+        """About as wide as its longest line, yet at most a third of the list."""
+        wanted = max(self.tree.sizeHintForColumn(1), self.tree.header().sectionSizeHint(1))
+        self.tree.setColumnWidth(1, min(wanted, self.tree.viewport().width() // 3))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Keep About within its third when the window is resized."""
+        super().resizeEvent(event)
+        self._fit_about()
 
     def _on_activated(self, row: QTreeWidgetItem, _column: int) -> None:
         index = row.data(0, ITEM_ROLE)
