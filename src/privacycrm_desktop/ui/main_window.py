@@ -394,8 +394,8 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
 
     def export_selected(self) -> QDialog | None:
         """Open the export dialog for the selected contacts."""
-        from privacycrm_desktop.ui.contacts.selection import selected_contacts
         from privacycrm_desktop.ui.transfer.export_dialog import ExportDialog
+        from privacycrm_desktop.ui.transfer.selection import selected_contacts
 
         selection = selected_contacts(self)
         if not self._may_export or selection is None:

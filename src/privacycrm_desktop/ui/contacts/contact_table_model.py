@@ -149,6 +149,11 @@ class ContactTableModel(QAbstractTableModel):
         return self._sort_column
 
     @property
+    def sort_key(self) -> ContactSort:
+        """The order the rows are read in (the sort column's)."""
+        return SORT_KEYS[self._sort_column]
+
+    @property
     def descending(self) -> bool:
         """True when sorted Z to A."""
         return self._descending

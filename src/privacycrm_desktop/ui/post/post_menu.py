@@ -60,7 +60,7 @@ class PostActions(QObject):
 
     def update(self) -> None:
         """The entries work when contacts are chosen and the window is not locked."""
-        from privacycrm_desktop.ui.contacts.selection import has_selection
+        from privacycrm_desktop.ui.transfer.selection import has_selection
 
         window = self._window
         chosen = has_selection(window)
@@ -92,7 +92,7 @@ class PostActions(QObject):
             menu.popup(viewport.mapToGlobal(point))
 
     def _selection(self) -> SelectedContacts | None:
-        from privacycrm_desktop.ui.contacts.selection import selected_contacts
+        from privacycrm_desktop.ui.transfer.selection import selected_contacts
 
         return selected_contacts(self._window)
 

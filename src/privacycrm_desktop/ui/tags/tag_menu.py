@@ -76,8 +76,8 @@ class TagActions(QObject):
 
     def tag_selected(self) -> QDialog | None:
         """Open the dialog that tags the selected contacts."""
-        from privacycrm_desktop.ui.contacts.selection import selected_contacts
         from privacycrm_desktop.ui.tags.tag_selected import TagSelectedDialog
+        from privacycrm_desktop.ui.transfer.selection import selected_contacts
 
         window = self._window
         if not self._may_tag:

@@ -22,7 +22,6 @@ def has_selection(window: Any) -> bool:
 def selected_contacts(window: Any) -> SelectedContacts | None:
     """The list's selection with the search, view, tag and order it was made in; None
     when nothing is selected."""
-    from privacycrm_desktop.ui.contacts.contact_table_model import SORT_KEYS
     from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts, merge_ranges
 
     model = window.model
@@ -40,7 +39,7 @@ def selected_contacts(window: Any) -> SelectedContacts | None:
     view = model.view
     return SelectedContacts(
         query=model.query,
-        sort=SORT_KEYS[model.sort_column],
+        sort=model.sort_key,
         descending=model.descending,
         ranges=ranges,
         total=total,
