@@ -158,3 +158,28 @@ def test_erase_text_says_pending_not_ok(
     assert code == 0, err
     assert "OK" not in out
     assert "pending" in out.lower()
+
+
+@pytest.mark.sqlite_only  # ages contacts through sqlite3
+def test_cleanup_by_tag_only_or_except_the_tagged(
+    capsys: pytest.CaptureFixture[str], ready: Path
+) -> None:
+    for first in ("An", "Bo"):
+        added = run_json(
+            capsys, ready, "contacts", "add", "--first-name", first, "--last-name", "Maes",
+            *SOURCE, "2024-05-01",
+        )  # fmt: skip
+        _expire(ready, added["id"], "prospect")
+    _expire(ready, 1, "prospect")
+    assert run_json(capsys, ready, "tag", "add", "Dispute", "2") == {"id": 1, "added": 1}
+    kept = run_json(capsys, ready, "cleanup", "--dry-run", "--except-tag", "Dispute")
+    assert (kept["total"], kept["skipped"]) == (2, 1)
+    only = run_json(capsys, ready, "cleanup", "--apply", "--tag", "Dispute")
+    assert (only["total"], only["skipped"]) == (1, 2)
+    with sqlite3.connect(ready) as conn:
+        left = [r[0] for r in conn.execute("SELECT id FROM contact ORDER BY id")]
+    conn.close()
+    assert left == [1, 3]
+    code, _out, err = run(capsys, ready, "cleanup", "--dry-run", "--tag", "Nonesuch")
+    assert code != 0
+    assert "Nonesuch" in err

@@ -17,6 +17,7 @@ from privacycrm_desktop.cli.context import Context
 from privacycrm_desktop.cli.options import Parents, Subparsers
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.i18n import _, ngettext
+from privacycrm_desktop.services.cleanup import CleanupPlan
 
 if TYPE_CHECKING:
     from privacycrm_desktop.services.cleanup import CleanupOutcome
@@ -30,6 +31,13 @@ def register(commands: Subparsers, parents: Parents) -> None:
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--dry-run", action="store_true", help=_("only report what would be done"))
     mode.add_argument("--apply", action="store_true", help=_("apply the proposed actions"))
+    by_tag = p.add_mutually_exclusive_group()
+    by_tag.add_argument(
+        "--tag", metavar="TAG", help=_("only the expired contacts that carry this tag")
+    )
+    by_tag.add_argument(
+        "--except-tag", metavar="TAG", help=_("keep the expired contacts that carry this tag")
+    )
     p.set_defaults(run=cmd_cleanup)
 
     p = commands.add_parser("erase", parents=parents, help=_("erase one contact for good"))
@@ -122,7 +130,13 @@ def cmd_cleanup(ctx: Context) -> int:
                 flush=True,
             )
 
-    outcome = ctx.services.cleanup.apply(actor, dry_run=ctx.args.dry_run, progress=progress)
+    plan = None
+    name = ctx.args.tag or ctx.args.except_tag
+    if name:
+        tag = ctx.services.tags.find(actor, name)
+        selection = ctx.services.cleanup.tag_selection(actor, tag.id, only=bool(ctx.args.tag))
+        plan = CleanupPlan(selection=selection)
+    outcome = ctx.services.cleanup.apply(actor, plan, dry_run=ctx.args.dry_run, progress=progress)
     document = cleanup_document(outcome)
     # Companies without people or a purpose of their own: listed for review (by id).
     companies = ctx.services.companies.cleanup_candidates(actor)

@@ -34,7 +34,7 @@ from privacycrm_desktop.domain.retention import (
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.database import bulk_transaction
-from privacycrm_desktop.persistence.models import Contact, Purpose, RetentionHold
+from privacycrm_desktop.persistence.models import Contact, ContactTag, Purpose, RetentionHold
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.activities import last_interactions
 from privacycrm_desktop.services.audit import record_event
@@ -203,6 +203,22 @@ class CleanupService:
                 ReasonCount(reason, labels.get(reason, reason), n, proposed_action(reason))
                 for reason, n in rows
             ]
+
+    def tag_selection(self, actor: Actor, tag_id: int, *, only: bool) -> Selection:
+        """The cleanup's candidates by a tag: only the contacts carrying it (*only*), or
+        every candidate but them (a tag such as "keep: dispute" spares its contacts)."""
+        require(actor.role, Permission.CLEANUP)
+        with self._uow() as uow:
+            expired = expired_query(self._clock.today()).order_by(None).subquery()
+            tagged = frozenset(
+                uow.session.execute(
+                    select(ContactTag.contact_id).where(
+                        ContactTag.tag_id == tag_id,
+                        ContactTag.contact_id.in_(select(expired.c[0])),
+                    )
+                ).scalars()
+            )
+        return Selection(everyone=not only, ids=tagged)
 
     def review(self, actor: Actor, offset: int = 0, limit: int = 500) -> list[ReviewRow]:
         """A page of expired contacts, oldest first, with why and the proposed action."""
