@@ -45,6 +45,7 @@ from privacycrm_desktop.services.merge_moves import (
     keys_referring,
     move_rows,
     ref_name,
+    take_chosen_values,
 )
 from privacycrm_desktop.services.merges import (
     MergeResult,
@@ -223,38 +224,16 @@ def _merge_values(
     provenance = _tables()[_PROVENANCE]
     rows = {int(r["id"]): decoded(company, r) for r in snapshot[_COMPANY]}
     chosen = chosen_sources(COMPANY_FIELDS, rows, survivor, others, take)
-    sourced = {
-        (int(r["company_id"]), str(r["field"])): r for r in snapshot[f"{_PROVENANCE}.company_id"]
-    }
-
-    def source_of(cid: int, field: str) -> int:
-        row = sourced.get((cid, field))
-        return int(row["source_id"]) if row else int(rows[cid]["source_id"])
-
-    changes: dict[str, Any] = {}
-    for field, cid in chosen.items():
-        if cid == survivor:
-            continue
-        changes[field] = rows[cid][field]
-        wanted = source_of(cid, field)
-        mine = sourced.get((survivor, field))
-        if mine is not None:
-            conn.execute(
-                provenance.update()
-                .where(provenance.c.id == mine["id"])
-                .values(source_id=wanted, recorded_at=now, recorded_by=user_id)
-            )
-        elif wanted != rows[survivor]["source_id"]:
-            conn.execute(
-                provenance.insert().values(
-                    company_id=survivor,
-                    field=field,
-                    source_id=wanted,
-                    recorded_at=now,
-                    recorded_by=user_id,
-                )
-            )
-    conn.execute(provenance.delete().where(provenance.c.company_id.in_(list(others))))
+    changes = take_chosen_values(
+        conn,
+        provenance,
+        "company_id",
+        snapshot[f"{_PROVENANCE}.company_id"],
+        rows,
+        chosen,
+        others,
+        (now, user_id),
+    )
     if "name" in changes:
         changes["name_key"] = company_key(changes["name"])
     conn.execute(

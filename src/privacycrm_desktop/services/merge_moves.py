@@ -7,6 +7,7 @@ for is not merged (``MergeRefused`` names the table), so nothing is lost or left
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import Column, Connection, Table, select
 
 from privacycrm_desktop.domain.merges import MergeRefused
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.merge_rows import delete_keys, key_of
+from privacycrm_desktop.persistence.merge_rows import Rows, delete_keys, key_of
 
 
 class Move(StrEnum):
@@ -139,3 +140,56 @@ def keys_referring(
 
 
 __all__ = ["MERGE_RULES", "Move", "check_rules", "keys_referring", "move_rows", "ref_name"]
+
+
+def take_chosen_values(
+    conn: Connection,
+    provenance: Table,
+    owner: str,
+    sourced_rows: Rows,
+    rows: Mapping[int, Mapping[str, Any]],
+    chosen: Mapping[str, int],
+    others: Sequence[int],
+    at: tuple[dt.datetime, int],
+) -> dict[str, Any]:
+    """The survivor's new values (contacts and companies alike): each field whose chosen
+    value is another record's, with that value's source put on the survivor's per-field
+    source row (*provenance*, keyed by its *owner* column; a new row when the source
+    differs from the survivor's own); the merged-away records' source rows go. *rows*:
+    the records before the merge by id, the survivor among them (``chosen``'s default);
+    *at*: when and by whom."""
+    now, user_id = at
+    (survivor,) = set(rows) - set(others)
+    sourced = {(int(r[owner]), str(r["field"])): r for r in sourced_rows}
+
+    def source_of(record: int, field: str) -> int:
+        row = sourced.get((record, field))
+        return int(row["source_id"]) if row else int(rows[record]["source_id"])
+
+    changes: dict[str, Any] = {}
+    for field, record in chosen.items():
+        if record == survivor:
+            continue
+        changes[field] = rows[record][field]
+        wanted = source_of(record, field)
+        mine = sourced.get((survivor, field))
+        if mine is not None:
+            conn.execute(
+                provenance.update()
+                .where(provenance.c.id == mine["id"])
+                .values(source_id=wanted, recorded_at=now, recorded_by=user_id)
+            )
+        elif wanted != rows[survivor]["source_id"]:
+            conn.execute(
+                provenance.insert().values(
+                    {
+                        owner: survivor,
+                        "field": field,
+                        "source_id": wanted,
+                        "recorded_at": now,
+                        "recorded_by": user_id,
+                    }
+                )
+            )
+    conn.execute(provenance.delete().where(provenance.c[owner].in_(list(others))))
+    return changes

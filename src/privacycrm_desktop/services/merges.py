@@ -62,6 +62,7 @@ from privacycrm_desktop.services.merge_moves import (
     keys_referring,
     move_rows,
     ref_name,
+    take_chosen_values,
 )
 
 #: The longest a merge may be kept undoable (the copy holds personal data).
@@ -266,38 +267,16 @@ def _merge_values(
     rows = {int(r["id"]): decoded(contact, r) for r in snapshot[_CONTACT]}
     fields = [f for f in scalar_fields() if f in contact.c]
     chosen = chosen_sources(fields, rows, survivor, others, take)
-    sourced = {
-        (int(r["contact_id"]), str(r["field"])): r for r in snapshot[f"{_PROVENANCE}.contact_id"]
-    }
-
-    def source_of(cid: int, field: str) -> int:
-        row = sourced.get((cid, field))
-        return int(row["source_id"]) if row else int(rows[cid]["source_id"])
-
-    changes: dict[str, Any] = {}
-    for field, cid in chosen.items():
-        if cid == survivor:
-            continue
-        changes[field] = rows[cid][field]
-        wanted = source_of(cid, field)
-        mine = sourced.get((survivor, field))
-        if mine is not None:
-            conn.execute(
-                provenance.update()
-                .where(provenance.c.id == mine["id"])
-                .values(source_id=wanted, recorded_at=now, recorded_by=user_id)
-            )
-        elif wanted != rows[survivor]["source_id"]:
-            conn.execute(
-                provenance.insert().values(
-                    contact_id=survivor,
-                    field=field,
-                    source_id=wanted,
-                    recorded_at=now,
-                    recorded_by=user_id,
-                )
-            )
-    conn.execute(provenance.delete().where(provenance.c.contact_id.in_(list(others))))
+    changes = take_chosen_values(
+        conn,
+        provenance,
+        "contact_id",
+        snapshot[f"{_PROVENANCE}.contact_id"],
+        rows,
+        chosen,
+        others,
+        (now, user_id),
+    )
     version = int(rows[survivor]["version"])
     conn.execute(
         contact.update()
