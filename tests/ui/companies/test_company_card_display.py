@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.activities import ActivityInput, ActivityKind
@@ -93,8 +94,19 @@ def test_the_chosen_interaction_names_the_people_who_took_part(
         assert name in tooltip
 
 
+@pytest.mark.parametrize("language", ["nl", "fr"])
 def test_a_linked_interaction_names_its_owner(
-    qtbot: QtBot, services: Services, owner: Actor, clock: FixedClock
+    qtbot: QtBot, services: Services, owner: Actor, clock: FixedClock, language: str
+) -> None:
+    apply_language(language)
+    try:
+        _linked_interaction_names_its_owner(qtbot, services, owner, clock, language)
+    finally:
+        apply_language("en")
+
+
+def _linked_interaction_names_its_owner(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FixedClock, language: str
 ) -> None:
     _company, people = _world(services, owner, clock)
     zoe, jan = people[0], people[1]
@@ -114,6 +126,9 @@ def test_a_linked_interaction_names_its_owner(
     row = next(i for i in range(2) if timeline.model.row_at(i).summary == "Zoë belt")
     timeline.view.setCurrentIndex(timeline.model.index(row))
     assert zoe_name in timeline.detail.text()
+    timeline.resize(1024, 600)
+    timeline.show()
+    save(timeline, f"{language}-contact-timeline-took-part", settle=True)
 
 
 def test_a_date_without_time_of_day_shows_alone(
@@ -160,5 +175,9 @@ def test_the_card_names_organisation_contacts_and_groups_numbers(
         assert timeline is not None
         timeline.view.setCurrentIndex(timeline.model.index(0))
         save(window, f"{language}-company-card-display", settle=True)
+        scroll = next(w for w in window.findChildren(QScrollArea) if w.isAncestorOf(card))
+        QApplication.processEvents()
+        scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+        save(window, f"{language}-company-card-took-part", settle=True)
     finally:
         apply_language("en")

@@ -187,11 +187,11 @@ def _who_lines(row: ActivityInfo, owner_name: str) -> list[str]:
     if names and hidden:
         lines.append(
             _("With {names} and {count} more").format(
-                names=", ".join(names), count=format_number(hidden)
+                names="; ".join(names), count=format_number(hidden)
             )
         )
     elif names:
-        lines.append(_("With {names}").format(names=", ".join(names)))
+        lines.append(_("With {names}").format(names="; ".join(names)))
     elif hidden:
         lines.append(_("With {count} more").format(count=format_number(hidden)))
     return lines
