@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -176,11 +177,12 @@ def local_clock(moment: dt.datetime, *, seconds: bool = False, zone: bool = True
     return f"{text} {name}" if name else text
 
 
-def format_number(value: int, language: str | None = None) -> str:
-    """A count with the locale's grouping: "12.345" (nl), "12 345" (fr), "12,345" (en)."""
+def format_number(value: int | Decimal, language: str | None = None) -> str:
+    """A number with the locale's grouping: "12.345" (nl), "12 345" (fr), "12,345" (en);
+    a decimal keeps all its digits ("12.500.000,25")."""
     from babel.numbers import format_decimal
 
-    return str(format_decimal(value, locale=babel_locale(language)))
+    return str(format_decimal(value, locale=babel_locale(language), decimal_quantization=False))
 
 
 #: Codes in CLDR's territory list that are not countries (groupings, test codes).

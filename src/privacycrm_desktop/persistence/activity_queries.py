@@ -62,6 +62,8 @@ def timeline_statement(shape: TimelineShape) -> Any:
         User.username,
         Source.kind,
         Source.description,
+        Activity.contact_id,
+        Activity.company_id,
     ]
     if shape.details:
         columns += [Activity.details, Activity.attachment_name]

@@ -46,6 +46,7 @@ from privacycrm_desktop.persistence.company_models import Company
 from privacycrm_desktop.persistence.models import Contact, Source
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
+from privacycrm_desktop.services.activity_names import owner_names, people_of
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
 from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
@@ -83,6 +84,12 @@ class ActivityInfo:
     linked: bool = False
     #: The other people who took part (contact ids).
     people: tuple[int, ...] = ()
+    #: Their names in the same order, as the role may read them ("" for a name the role
+    #: does not see).
+    people_names: tuple[str, ...] = ()
+    #: On a person's timeline, for a linked interaction: the name of the person or the
+    #: company whose interaction it is (as the role may read it; "" when hidden).
+    owner_name: str = ""
 
     @property
     def cursor(self) -> tuple[dt.datetime, int]:
@@ -311,6 +318,7 @@ class ActivityService:
         summary_level, details_level = self.levels(actor)
         if summary_level is FieldAccess.HIDDEN:
             raise PermissionDenied
+        matrix = self._access.access_for(actor.role)
         if not with_details:
             details_level = FieldAccess.HIDDEN
         with self._uow() as uow:
@@ -333,7 +341,7 @@ class ActivityService:
                 params["kinds"] = sorted(ActivityKind(k).value for k in kinds)
             if after is not None:
                 params["at"], params["last"] = after
-            rows = self._rows(session, shape, params, limit, summary_level, details_level)
+            rows = self._rows(session, shape, params, limit, (summary_level, details_level), matrix)
         if any(r.details or r.attachment_name for r in rows):
             self._audit_details(actor, contact_id, company_id, len(rows))
         return rows
@@ -381,11 +389,13 @@ class ActivityService:
         shape: TimelineShape,
         params: dict[str, object],
         limit: int,
-        summary_level: FieldAccess,
-        details_level: FieldAccess,
+        levels: tuple[FieldAccess, FieldAccess],
+        matrix: dict[str, FieldAccess],
     ) -> list[ActivityInfo]:
         """Up to *limit* interactions newest first, by the statement of *shape* (made once)
-        with *params*; an interaction the person both owns and took part in shows once."""
+        with *params*; an interaction the person both owns and took part in shows once.
+        The people who took part and the owners of linked ones named as *matrix* lets."""
+        summary_level, details_level = levels
         conn = session.connection()
         found: dict[int, Any] = {}
         for row in conn.execute(timeline_statement(shape), params).all():
@@ -393,23 +403,30 @@ class ActivityService:
                 found[row[0]] = row
         rows = sorted(found.values(), key=lambda r: (r[2], r[0]), reverse=True)[:limit]
         sees_details = shape.details
-        people: dict[int, list[int]] = {}
-        with_people = [row[0] for row in rows if row[-2]]
-        if with_people:
-            for aid, cid in conn.execute(
-                select(ActivityPerson.activity_id, ActivityPerson.contact_id)
-                .where(ActivityPerson.activity_id.in_(with_people))
-                .order_by(ActivityPerson.activity_id, ActivityPerson.contact_id)
-            ).tuples():
-                people.setdefault(aid, []).append(cid)
+        people = people_of(conn, matrix, [row[0] for row in rows if row[-2]])
+        linked = [row for row in rows if row[-1]]
+        person_names, company_names = owner_names(
+            conn,
+            matrix,
+            {row[8] for row in linked if row[8] is not None},
+            {row[9] for row in linked if row[9] is not None},
+        )
         masked_summary = summary_level is FieldAccess.MASKED
         masked_details = details_level is FieldAccess.MASKED
         result = []
         for row in rows:
             details = attachment = None
             if sees_details:
-                details = mask(row[8]) if masked_details and row[8] else row[8]
-                attachment = mask(row[9]) if masked_details and row[9] else row[9]
+                details = mask(row[10]) if masked_details and row[10] else row[10]
+                attachment = mask(row[11]) if masked_details and row[11] else row[11]
+            took_part = people.get(row[0], [])
+            owner_name = ""
+            if row[-1]:
+                owner_name = (
+                    person_names.get(row[8], "")
+                    if row[8] is not None
+                    else company_names.get(row[9], "")
+                )
             result.append(
                 ActivityInfo(
                     id=row[0],
@@ -423,7 +440,9 @@ class ActivityService:
                     source_kind=SourceKind(row[6]) if row[6] else None,
                     source=row[7] or "",
                     linked=bool(row[-1]),
-                    people=tuple(people.get(row[0], ())),
+                    people=tuple(cid for cid, _name in took_part),
+                    people_names=tuple(name for _cid, name in took_part),
+                    owner_name=owner_name,
                 )
             )
         return result
@@ -440,6 +459,7 @@ class ActivityService:
         summary_level, details_level = self.levels(actor)
         if summary_level is FieldAccess.HIDDEN:
             raise PermissionDenied
+        matrix = self._access.access_for(actor.role)
         with self._uow() as uow:
             session = uow.session
             owner = session.execute(
@@ -449,7 +469,8 @@ class ActivityService:
                 raise NotFound
             shape = TimelineShape("one", details_level is not FieldAccess.HIDDEN, False, False)
             params: dict[str, object] = {"owner": activity_id, "limit": 1}
-            rows = self._rows(session, shape, params, 1, summary_level, details_level)
+            levels = (summary_level, details_level)
+            rows = self._rows(session, shape, params, 1, levels, matrix)
         if rows[0].details or rows[0].attachment_name:
             self._audit_details(actor, owner[0], owner[1], 1)
         return rows[0]

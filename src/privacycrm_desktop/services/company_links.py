@@ -102,17 +102,19 @@ def company_people(
         return ()
     first_level = access.get("first_name", FieldAccess.HIDDEN)
     last_level = access.get("last_name", FieldAccess.HIDDEN)
+    organisation_level = access.get("organisation", FieldAccess.HIDDEN)
     rows = session.execute(
-        select(CompanyLink, Contact.first_name, Contact.last_name)
+        select(CompanyLink, Contact.first_name, Contact.last_name, Contact.organisation)
         .join(Contact, Contact.id == CompanyLink.contact_id)
         .where(CompanyLink.company_id == company_id)
         .order_by(CompanyLink.ended_on.is_not(None), Contact.sort_name, CompanyLink.id)
     ).all()
     people = []
-    for link, first, last in rows:
+    for link, first, last, organisation in rows:
+        # As the main list: the organisation for a contact without a first or last name.
         name = " ".join(
             p for p in (shown_value(first, first_level), shown_value(last, last_level)) if p
-        )
+        ) or shown_value(organisation, organisation_level)
         people.append(
             CompanyPerson(
                 link_id=link.id,

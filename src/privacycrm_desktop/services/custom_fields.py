@@ -131,8 +131,20 @@ def keep_text(keep_months: int | None) -> str:
     )
 
 
-def display_value(kind: str, stored: str, language: str | None = None) -> str:
-    """A stored custom value as a person reads it, in *language* (the UI's by default)."""
+def _number_text(value: Decimal, language: str, *, grouped: bool) -> str:
+    """A number as read: grouped per language ("12.500.000,5"), or as typed ("12500000,5")."""
+    if grouped:
+        return format_number(value, language)
+    text = format(value, "f")
+    return text.replace(".", ",") if language in ("nl", "fr") else text
+
+
+def display_value(
+    kind: str, stored: str, language: str | None = None, *, grouped: bool = True
+) -> str:
+    """A stored custom value as a person reads it, in *language* (the UI's by default):
+    numbers with the language's thousands separators unless not *grouped* (an editor's
+    text, read back as typed)."""
     if not stored:
         return ""
     language = language or current_language()
@@ -142,8 +154,7 @@ def display_value(kind: str, stored: str, language: str | None = None) -> str:
         if kind == CustomKind.YESNO:
             return tr_in(language, N_("Yes") if stored == "yes" else N_("No"))
         if kind == CustomKind.NUMBER:
-            text = format(Decimal(stored), "f")
-            return text.replace(".", ",") if language in ("nl", "fr") else text
+            return _number_text(Decimal(stored), language, grouped=grouped)
     except (ValueError, ArithmeticError):
         return stored  # masked, or written by hand: shown as stored
     return stored

@@ -130,7 +130,7 @@ class CustomFieldSection(QGroupBox):
         elif isinstance(editor, QLineEdit):
             shown = stored
             if value is not None and not value.masked and definition.kind is CustomKind.NUMBER:
-                shown = display_value(definition.kind.value, stored)
+                shown = display_value(definition.kind.value, stored, grouped=False)
             editor.setText(shown)
 
     def values(self) -> dict[str, str]:

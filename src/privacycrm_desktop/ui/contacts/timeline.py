@@ -144,13 +144,14 @@ class ActivityListModel(QAbstractListModel):
 def _line(row: ActivityInfo) -> str:
     """Two lines: when, what kind and who; then the summary."""
     # The card's date format (Qt's, cheap) rather than babel's skeletons: 3 ms a line.
-    local = local_moment(row.occurred_at)
     head = _("{when} · {kind} · {who}").format(
-        when=f"{format_date(local.date())} {local:%H:%M}",
+        when=when_text(row.occurred_at),
         kind=_(ACTIVITY_KIND_LABELS[row.kind]),
         who=row.recorded_by,
     )
-    if row.linked:
+    if row.linked and row.owner_name:
+        head = _("{line} · took part ({owner})").format(line=head, owner=row.owner_name)
+    elif row.linked:
         head = _("{line} · took part").format(line=head)
     elif row.people:
         head = _("{line} · with {count} more").format(
@@ -165,8 +166,41 @@ def _line(row: ActivityInfo) -> str:
     return f"{head}\n{summary}"
 
 
+def when_text(moment: dt.datetime) -> str:
+    """When an interaction took place, in local time: the date alone for one logged
+    without a time of day (local midnight: ``activity add --date`` with a date only, an
+    imported date; an e-mail file always has its time)."""
+    local = local_moment(moment)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return format_date(local.date())
+    return f"{format_date(local.date())} {local:%H:%M}"
+
+
+def _who_lines(row: ActivityInfo, owner_name: str) -> list[str]:
+    """Whose interaction it is (one the person took part in) and who else took part, by
+    name as the role may read names; names it may not read are counted."""
+    lines = []
+    if owner_name:
+        lines.append(_("Interaction of {owner}").format(owner=owner_name))
+    names = [n for n in row.people_names if n]
+    hidden = len(row.people) - len(names)
+    if names and hidden:
+        lines.append(
+            _("With {names} and {count} more").format(
+                names="; ".join(names), count=format_number(hidden)
+            )
+        )
+    elif names:
+        lines.append(_("With {names}").format(names="; ".join(names)))
+    elif hidden:
+        lines.append(_("With {count} more").format(count=format_number(hidden)))
+    return lines
+
+
 def _tooltip(row: ActivityInfo) -> str:
-    return f"<b>{escape(row.summary)}</b>"
+    parts = [f"<b>{escape(row.summary)}</b>"]
+    parts += [escape(line) for line in _who_lines(row, row.owner_name)]
+    return "<br>".join(parts)
 
 
 def _detail_label() -> QLabel:
@@ -179,9 +213,11 @@ def _detail_label() -> QLabel:
     return label
 
 
-def _detail_html(row: ActivityInfo) -> str:
-    """One interaction in full: summary, details, the attached file, where it came from."""
+def _detail_html(row: ActivityInfo, owner_name: str = "") -> str:
+    """One interaction in full: summary, whose it is (*owner_name*) and who took part,
+    details, the attached file, where it came from."""
     parts = [f"<b>{escape(row.summary)}</b>"]
+    parts += [escape(line) for line in _who_lines(row, owner_name)]
     if row.details:
         parts.append(escape(row.details).replace("\n", "<br>"))
     if row.attachment_name:
@@ -319,7 +355,7 @@ class TimelineWidget(QWidget):
         except DomainError as exc:
             self.detail.setText(escape(describe_error(exc)))
         else:
-            self.detail.setText(_detail_html(full))
+            self.detail.setText(_detail_html(full, row.owner_name))
         self.detail.show()
 
     def reload(self) -> None:
