@@ -10,6 +10,7 @@ hold ends, as it keeps the contact itself.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, exists, or_, select
@@ -23,6 +24,7 @@ from privacycrm_desktop.persistence.custom_field_models import (
     field_ids,
     load_definitions,
 )
+from privacycrm_desktop.persistence.merge_models import CompanyMerge, ContactMerge
 from privacycrm_desktop.persistence.models import Contact, RetentionHold
 from privacycrm_desktop.services.audit_batch import AuditEntry, record_events
 
@@ -93,7 +95,19 @@ def erase_expired_values(
     session: Session, actor: str, today: dt.date, now: dt.datetime
 ) -> list[ExpiredValue]:
     """Erase every value past its keep period (in the caller's transaction), each with an
-    audit entry ("contact 12, field cf_badge"); returns what was erased."""
+    audit entry ("contact 12, field cf_badge"); returns what was erased. The copies of
+    such values that a merge keeps for its undo go too (``forget_in_merge_copies``)."""
+    copies = forget_in_merge_copies(session, today)
+    if copies:
+        record_events(
+            session,
+            actor=actor,
+            at=now,
+            entries=[
+                AuditEntry("cleanup.value_expired", on.value, record, f"field={name}")
+                for on, record, name in copies
+            ],
+        )
     expired = expired_values(session, today)
     if not expired:
         return []
@@ -141,3 +155,52 @@ def record_names(
     ).tuples():
         names[(CustomTarget.COMPANY, int(cid))] = name
     return names
+
+
+#: The merge records and the key of their copy's custom values, per target.
+_MERGE_COPIES: dict[CustomTarget, tuple[type[ContactMerge] | type[CompanyMerge], str, str]] = {
+    CustomTarget.CONTACT: (ContactMerge, "custom_value.contact_id", "contact_id"),
+    CustomTarget.COMPANY: (CompanyMerge, "company_custom_value.company_id", "company_id"),
+}
+
+
+def forget_in_merge_copies(session: Session, today: dt.date) -> list[tuple[CustomTarget, int, str]]:
+    """Take the values past their keep period out of the merges' undo copies (an undo then
+    brings the record back without them, as the cleanup would have left it); returns
+    (target, record id, field name) of each value taken out. A contact under a retention
+    hold keeps its copies' values, as it keeps its own."""
+    rules = {
+        (d.on, ids[d.key]): d
+        for ids in [field_ids(session)]
+        for d in load_definitions(session, None)
+        if d.keep_months is not None and d.key in ids
+    }
+    if not rules:
+        return []
+    held = set(
+        session.execute(
+            select(RetentionHold.contact_id).where(RetentionHold.until >= today)
+        ).scalars()
+    )
+    gone: list[tuple[CustomTarget, int, str]] = []
+    for target, (model, key, owner) in _MERGE_COPIES.items():
+        records: list[ContactMerge | CompanyMerge] = list(
+            session.scalars(select(model).where(model.snapshot != ""))
+        )
+        for record in records:
+            copy = json.loads(record.snapshot)
+            kept = []
+            for row in copy.get(key, []):
+                definition = rules.get((target, int(row["field_id"])))
+                recorded = dt.datetime.fromisoformat(str(row["recorded_at"])).date()
+                until = value_keep_until(definition, recorded) if definition else None
+                exempt = target is CustomTarget.CONTACT and int(row[owner]) in held
+                if definition is not None and until is not None and until < today and not exempt:
+                    gone.append((target, int(row[owner]), definition.name))
+                else:
+                    kept.append(row)
+            if key in copy and len(kept) != len(copy[key]):
+                copy[key] = kept
+                record.snapshot = json.dumps(copy, separators=(",", ":"))
+    session.flush()
+    return gone

@@ -216,3 +216,38 @@ def test_the_review_names_whose_values_go_and_the_field_in_each_language(
     sales = svc.auth.login("sam", "another good password")
     with pytest.raises(PermissionDenied):
         svc.cleanup.value_owners(sales, expired)
+
+
+def test_an_expired_value_leaves_the_undo_copy_of_a_merge_too(
+    svc: Services, owner: Actor, clock: FixedClock
+) -> None:
+    from privacycrm_desktop.persistence.merge_models import ContactMerge
+
+    _define(svc, owner)
+    svc.merges.set_undo_days(owner, 365)  # the copy outlives the badge's six months
+    keep = svc.contacts.create(
+        owner, ContactInput(first_name="Ann", last_name="Peeters", extra={"badge": "Qkeep"}), CARD
+    )
+    other = svc.contacts.create(
+        owner, ContactInput(first_name="An", last_name="Peeters", extra={"badge": "Qother"}), CARD
+    )
+    done = svc.merges.merge(owner, keep, [other])
+
+    def copies() -> str:
+        with svc.uow() as uow:
+            return "".join(uow.session.scalars(select(ContactMerge.snapshot)))
+
+    assert "Qother" in copies()
+    clock.advance(dt.timedelta(days=200))
+    assert svc.cleanup.apply(owner).values_erased == 1
+    assert "Qother" not in copies()
+    assert "Qkeep" not in copies()
+    svc.merges.undo(owner, done.merge_id)
+    assert svc.contacts.get(owner, other).custom == ()
+    with svc.uow() as uow:
+        details = list(
+            uow.session.scalars(
+                select(AuditEvent.detail).where(AuditEvent.action == "cleanup.value_expired")
+            )
+        )
+    assert sorted(details) == ["field=cf_badge"] * 3
