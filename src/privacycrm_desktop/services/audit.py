@@ -29,7 +29,7 @@ from privacycrm_desktop.persistence.audit_anchor import (
 )
 from privacycrm_desktop.persistence.backup import DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.dialect import take_audit_turn
-from privacycrm_desktop.persistence.merge_models import ContactRedirect
+from privacycrm_desktop.persistence.merge_models import CompanyRedirect, ContactRedirect
 from privacycrm_desktop.persistence.models import (
     AuditEvent,
     Purpose,
@@ -299,7 +299,8 @@ def _record_names(
             names[("app_user", str(user_id))] = username
     # A contact stays "Contact no. N": the trail holds no personal value, also not as the
     # viewer shows it (it outlives an erasure, and the field matrix may hide the name).
-    # One merged away says where it leads now (``domain.merges.MERGED_PREFIX``, ids only).
+    # One merged away says where it leads now (``domain.merges.MERGED_PREFIX``, ids only);
+    # a company merged away too.
     if contacts := _ids(events, "contact"):
         for old, survivor in session.execute(
             select(ContactRedirect.old_id, ContactRedirect.survivor_id).where(
@@ -307,6 +308,13 @@ def _record_names(
             )
         ):
             names[("contact", str(old))] = f"{MERGED_PREFIX}{survivor}"
+    if companies := _ids(events, "company"):
+        for old, survivor in session.execute(
+            select(CompanyRedirect.old_id, CompanyRedirect.survivor_id).where(
+                CompanyRedirect.old_id.in_(companies)
+            )
+        ):
+            names[("company", str(old))] = f"{MERGED_PREFIX}{survivor}"
     return names
 
 

@@ -115,6 +115,7 @@ def describe_actor(actor: str, language: str) -> str:
 
 
 MERGED_CONTACT = N_("Contact no. {id}, merged into no. {survivor}")
+MERGED_COMPANY = N_("Company no. {id}, merged into no. {survivor}")
 
 
 def describe_record(entity: str, entity_id: str, name: str, language: str) -> str:
@@ -122,9 +123,10 @@ def describe_record(entity: str, entity_id: str, name: str, language: str) -> st
     its kind and code in words ("Purpose: customer relationship")."""
     if name.startswith(MERGED_PREFIX) and entity_id.isdigit():
         survivor = name.removeprefix(MERGED_PREFIX)
+        merged = MERGED_COMPANY if entity == "company" else MERGED_CONTACT
         return tr_in(
             language,
-            MERGED_CONTACT,
+            merged,
             id=format_number(int(entity_id), language),
             survivor=format_number(int(survivor), language),
         )

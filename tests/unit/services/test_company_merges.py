@@ -281,3 +281,22 @@ def test_a_company_merge_keeps_the_survivors_custom_values_and_brings_the_others
         "sector": "Brewery",
         "visit": "Monday",
     }
+
+
+def test_the_audit_viewer_says_where_a_merged_away_company_leads(
+    svc: Services, owner: Actor
+) -> None:
+    from privacycrm_desktop.services.audit_text import describe_record
+
+    keep, other, _person = _two_of_one_company(svc, owner)
+    svc.company_merges.merge(owner, keep, [other])
+    shown = {
+        (e.action, e.entity_id): describe_record(e.entity, e.entity_id, e.record_name, "en")
+        for e in svc.audit.list_events(owner)
+        if e.entity == "company"
+    }
+    created = [a for a, i in shown if i == str(other)]
+    assert created
+    for action in created:
+        assert shown[(action, str(other))] == f"Company no. {other}, merged into no. {keep}"
+    assert all("merged into" not in v for (_a, i), v in shown.items() if i == str(keep))
