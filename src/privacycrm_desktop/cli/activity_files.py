@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from privacycrm_desktop.cli.context import CliFailure, Context
-from privacycrm_desktop.cli.export import INTERNAL, RECIPIENT_KINDS
+from privacycrm_desktop.cli.export import INTERNAL, add_disclosure_arguments
 from privacycrm_desktop.cli.options import Parents, Subparsers
 from privacycrm_desktop.domain.activity_csv import (
     ACTIVITY_PROFILE_LABELS,
@@ -43,25 +43,7 @@ def register(sub: Subparsers, parents: Parents) -> None:
     p.add_argument("--contact", type=int, metavar="CONTACT_ID", help=_("only this person's"))
     p.add_argument("--company", type=int, metavar="COMPANY_ID", help=_("only this company's"))
     # Personal data leave: for a purpose and a recipient, as ``export`` (cli/export.py).
-    p.add_argument(
-        "--purpose", required=True, help=_("purpose code from the register, e.g. invoicing")
-    )
-    p.add_argument("--recipient", required=True, help=_("who receives the file (logged)"))
-    p.add_argument(
-        "--recipient-kind",
-        choices=RECIPIENT_KINDS,
-        default=RecipientKind.PROCESSOR.value,
-        help=_(
-            "internal (the file stays in the company), processor (a service provider working "
-            "for us; the default), independent or authority; every contact exported to a "
-            "third party is recorded in its disclosure ledger"
-        ),
-    )
-    p.add_argument(
-        "--recipient-own-use",
-        action="store_true",
-        help=_("the recipient uses the data for its own purposes (always refused)"),
-    )
+    add_disclosure_arguments(p)
     p.set_defaults(run=cmd_activity_export)
     p = sub.add_parser("import", parents=parents, help=_("log interactions from a CSV file"))
     p.add_argument("file", type=Path, metavar="FILE")

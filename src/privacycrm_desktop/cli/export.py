@@ -36,6 +36,30 @@ INTERNAL = "internal"
 RECIPIENT_KINDS = (INTERNAL, *(k.value for k in RecipientKind))
 
 
+def add_disclosure_arguments(p: argparse.ArgumentParser) -> None:
+    """Personal data leave for a purpose and a recipient: the options every export takes
+    (contacts, interactions), recorded in the disclosure ledger."""
+    p.add_argument(
+        "--purpose", required=True, help=_("purpose code from the register, e.g. invoicing")
+    )
+    p.add_argument("--recipient", required=True, help=_("who receives the file (logged)"))
+    p.add_argument(
+        "--recipient-kind",
+        choices=RECIPIENT_KINDS,
+        default=RecipientKind.PROCESSOR.value,
+        help=_(
+            "internal (the file stays in the company), processor (a service provider working "
+            "for us; the default), independent or authority; every contact exported to a "
+            "third party is recorded in its disclosure ledger"
+        ),
+    )
+    p.add_argument(
+        "--recipient-own-use",
+        action="store_true",
+        help=_("the recipient uses the data for its own purposes (always refused)"),
+    )
+
+
 def register(commands: Subparsers, parents: Parents) -> None:
     """Add ``export`` to the parser.
 
@@ -62,25 +86,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
         help=_("the file's format"),
     )
     p.add_argument("--out", type=Path, required=True, help=_("the file to write"))
-    p.add_argument(
-        "--purpose", required=True, help=_("purpose code from the register, e.g. invoicing")
-    )
-    p.add_argument("--recipient", required=True, help=_("who receives the file (logged)"))
-    p.add_argument(
-        "--recipient-kind",
-        choices=RECIPIENT_KINDS,
-        default=RecipientKind.PROCESSOR.value,
-        help=_(
-            "internal (the file stays in the company), processor (a service provider working "
-            "for us; the default), independent or authority; every contact exported to a "
-            "third party is recorded in its disclosure ledger"
-        ),
-    )
-    p.add_argument(
-        "--recipient-own-use",
-        action="store_true",
-        help=_("the recipient uses the data for its own purposes (always refused)"),
-    )
+    add_disclosure_arguments(p)
     p.add_argument(
         "--csv-profile",
         choices=[c.value for c in CsvProfile],
