@@ -129,8 +129,8 @@ def search_window(
 #: join (``IS TRUE``): as a join it sorts every match, or probes the search index row by
 #: row, not knowing how many there are (0.5-1.5 s at 100,000 contacts).
 _PG_PROBE = "(c.id IN (SELECT rowid FROM m)) IS TRUE"
-#: Room for that hash (a million matching ids) within the query's transaction.
-_PG_WORK_MEM = "SET LOCAL work_mem = '64MB'"
+# Room for that hash (a million matching ids): every connection's work_mem
+# (persistence/database.py, PG_WORK_MEM), not a SET LOCAL round trip per window.
 
 
 def _is_postgresql(session: Session) -> bool:
@@ -182,7 +182,6 @@ def _walked_matches(
     index = index or sort_index
     with_matches = ""
     if matches:
-        session.execute(text(_PG_WORK_MEM))
         with_matches = f"WITH m AS MATERIALIZED ({matches}) "
     sql = (
         f"{with_matches}SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("

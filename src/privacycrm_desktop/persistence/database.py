@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import stat
 import tempfile
+import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import Connection, make_url
 
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
@@ -54,6 +56,13 @@ def busy_timeout_ms() -> int:
     except ValueError:
         return DEFAULT_BUSY_TIMEOUT_MS
 
+
+#: PostgreSQL: a pooled connection idle for longer than this (seconds) is pinged before
+#: use (``_ping_when_idle``); one used within it is not.
+PING_AFTER_IDLE_S = 5.0
+_LAST_USED = "privacycrm.last_used"
+#: PostgreSQL's ``work_mem`` on every connection (the search's hash of its match set).
+PG_WORK_MEM = "64MB"
 
 #: The driver every PostgreSQL URL gets, whatever the user wrote.
 POSTGRESQL_DRIVER = "postgresql+psycopg"
@@ -135,23 +144,70 @@ def create_engine_for(
         return engine
     if make_url(url).get_backend_name() == "postgresql":
         lock_timeout = busy_timeout_ms() if busy_timeout is None else busy_timeout
-        return create_engine(
+        engine = create_engine(
             url,
             echo=echo,
-            pool_pre_ping=True,
             isolation_level="READ COMMITTED",
             connect_args={
                 # The server's write log tells the app's writes from other clients' by
                 # this name (persistence/server_writes.py).
                 "application_name": "privacycrm",
                 # A desk that cannot get a lock says so instead of hanging (StorageLocked).
-                "options": f"-c lock_timeout={int(lock_timeout)}",
+                # The search's window probes its match set as a hash (a million ids at
+                # most, persistence/contact_queries.py): room for it on every connection,
+                # set once here rather than by a ``SET LOCAL`` round trip per window.
+                "options": f"-c lock_timeout={int(lock_timeout)} -c work_mem={PG_WORK_MEM}",
                 "connect_timeout": 10,
             },
         )
+        _ping_when_idle(engine)
+        return engine
     if make_url(url).get_backend_name() == "sqlite":  # an in-memory database
         return create_engine(url, echo=echo, module=sqlite3)
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled server connection before use only when it may have been lost:
+    SQLAlchemy's ``pool_pre_ping`` sends an empty query at every checkout, one round trip
+    per unit of work (a search typed is two units).
+
+    Here the ping is sent when the connection sat unused for longer than
+    ``PING_AFTER_IDLE_S`` (the server restarted overnight, a laptop woke up), or when the
+    server sent something while it was idle (a restart or ``pg_terminate_backend`` ends
+    the connection with a message: its socket is readable, seen without a round trip).
+    psycopg's own flags catch a connection it already knows is closed. A lost connection
+    makes the pool open a fresh one (SQLAlchemy's ``checkout`` recipe: raising
+    ``DisconnectionError`` makes it retry)."""
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if dbapi_connection.closed or dbapi_connection.broken:
+            raise exc.DisconnectionError
+        now = time.monotonic()
+        last = record.info.get(_LAST_USED)
+        record.info[_LAST_USED] = now
+        if last is None:
+            return  # just opened
+        if now - last <= PING_AFTER_IDLE_S and not _server_spoke(dbapi_connection):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError from error
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+
+def _server_spoke(dbapi_connection: Any) -> bool:
+    """Whether an idle server connection has something to read (a notice, its end)."""
+    try:
+        readable, _w, _x = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 def _sidecars_follow(path: Path) -> None:
