@@ -8,7 +8,6 @@ and one round trip: no ping, no ``BEGIN``/``ROLLBACK``, no read of the custom fi
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -59,9 +58,15 @@ class Wire:
             dbapi_connection.pgconn.trace(self._file.fileno())
             dbapi_connection.pgconn.set_trace_flags(flags)
 
+        @event.listens_for(engine, "checkin")
+        def _flush(dbapi_connection: Any, _record: Any) -> None:
+            # libpq writes its trace through a buffered stream that only PQuntrace
+            # flushes: flushed at the end of every unit of work, then traced on.
+            if dbapi_connection is not None:
+                dbapi_connection.pgconn.untrace()
+                _trace(dbapi_connection, _record)
+
     def lines(self) -> list[str]:
-        self._file.flush()
-        os.fsync(self._file.fileno())
         return self.path.read_text().splitlines()
 
     def round_trips(self, action: Callable[[], object]) -> list[str]:
