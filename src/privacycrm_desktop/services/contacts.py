@@ -46,7 +46,7 @@ from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.contact_details import (
     RESTRICTED,
     consent_lines,
-    list_row,
+    list_rows,
     points,
     read_detail,
 )
@@ -372,7 +372,7 @@ class ContactService(TaggedList):
                     session, match, total, order, descending, offset, limit
                 )
         access = self._access(actor)
-        return [list_row(access, r) for r in rows]
+        return list_rows(access, rows)
 
     # -- one contact ------------------------------------------------------------------
 
