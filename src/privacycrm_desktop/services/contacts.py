@@ -203,6 +203,9 @@ class ContactService(TaggedList):
                     counted = self._count_by_day(uow.session, view)
                     if counted is not None:
                         return counted
+                    if view.kind is ContactFilter.NO_CONSENT:
+                        holders = queries.consent_holders(_PERMITTING)
+                        return queries.count_outside(uow.session, holders, params)
                 return queries.count_where(uow.session, condition, params)
             if not query.strip():
                 return queries.count_all(uow.session)
