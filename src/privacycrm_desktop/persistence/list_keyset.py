@@ -136,8 +136,8 @@ def ranges(sort: str, key: Key) -> list[tuple[str, dict[str, object]]]:
                 params[f"k{j}"] = key[j]
         last = i == len(columns) - 1
         if key[i] is None:
-            # NULL comes first: "at or after NULL" is everything when the column is the
-            # last (never: the last is the id), "after NULL" every value.
+            # SQLite sorts NULL first: after NULL in this column comes every value (the
+            # last column, the id, is never NULL).
             conditions.append(f"{columns[i]} IS NOT NULL")
         else:
             conditions.append(f"{columns[i]} {'>=' if last else '>'} :k{i}")
