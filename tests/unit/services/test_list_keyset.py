@@ -1,4 +1,4 @@
-"""The whole list read by key (bookmarks) rather than OFFSET: the same rows, one index range."""
+"""The whole list read by key (bookmarks) rather than OFFSET: the same rows, exact index ranges."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_keyed_windows_are_the_offset_windows(
 
 
 @pytest.mark.parametrize("sort", list(ContactSort))
-def test_a_deep_window_is_one_index_range_without_offset(
+def test_a_deep_window_is_read_by_index_ranges_without_offset(
     svc: Services, owner: Actor, engine: Engine, listed: int, sort: ContactSort
 ) -> None:
     marks = svc.contacts.bookmarks(owner, sort)
