@@ -99,7 +99,7 @@ def measure(database: str, args: argparse.Namespace) -> list[Figure]:
     else:
         print(f"cancel one second in: stopped {stopped_after:.2f} s after the cancel")
     engine.dispose()
-    figures = [Figure("duplicates find (default rules)", elapsed, "s", TARGET_S)]
+    figures = [Figure("duplicates find (default rules)", elapsed, "s", TARGET_S, 2)]
     if stopped_after >= 0:  # a run shorter than a second has nothing to cancel
         figures.append(Figure("duplicates cancel", stopped_after, "s", CANCEL_TARGET_S, 2))
     return figures
