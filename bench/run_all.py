@@ -4,6 +4,7 @@ Each benchmark prints its own figures and ``RESULT`` lines; this collects the la
 one table with a column per engine and the PostgreSQL / SQLite ratio.
 
     .venv/bin/python bench/run_all.py [--count N] [--engine sqlite|pg|both] [--pg-url URL]
+        [--only bench_a.py,bench_b.py]
 """
 
 from __future__ import annotations
@@ -55,12 +56,21 @@ def main() -> int:
     parser.add_argument("--bulk-rows", type=int, default=200_000)
     parser.add_argument("--engine", choices=("sqlite", "pg", "both"), default=None)
     parser.add_argument("--pg-url", default=None)
+    parser.add_argument(
+        "--only",
+        default=None,
+        help="comma-separated scripts to run (e.g. bench_my_day.py,bench_soak.py); default all",
+    )
     args = parser.parse_args()
+    chosen = BENCHES if args.only is None else tuple(args.only.split(","))
+    unknown = [bench for bench in chosen if bench not in BENCHES]
+    if unknown:
+        parser.error(f"unknown benchmarks: {', '.join(unknown)}")
     started_load = load_average()
     print(f"load average at the start: {started_load}", flush=True)
     results: list[list[str]] = []
     failed = []
-    for bench in BENCHES:
+    for bench in chosen:
         extra = (
             ["--rows", str(args.bulk_rows)]
             if bench == "bench_bulk.py"
