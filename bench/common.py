@@ -198,6 +198,7 @@ def pg_drop_database(url: str) -> None:
     """Drop the database at *url* and the cluster-wide roles its set-up made for it
     (``<database>_...``: group and login roles)."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
 
     from privacycrm_desktop.persistence.database import create_engine_for
     from privacycrm_desktop.persistence.postgres import roles
@@ -209,6 +210,8 @@ def pg_drop_database(url: str) -> None:
     try:
         with engine.begin() as conn:
             roles.drop_roles(conn, name)
+    except DBAPIError as exc:  # e.g. a TEMPLATE copy still holds grants to them
+        print(f"the roles of {name} were kept: {str(exc.orig).splitlines()[0]}")
     finally:
         engine.dispose()
 
