@@ -46,7 +46,7 @@ from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.contact_details import (
     RESTRICTED,
     consent_lines,
-    list_row,
+    list_rows,
     points,
     read_detail,
 )
@@ -203,6 +203,9 @@ class ContactService(TaggedList):
                     counted = self._count_by_day(uow.session, view)
                     if counted is not None:
                         return counted
+                    if view.kind is ContactFilter.NO_CONSENT:
+                        holders = queries.consent_holders(_PERMITTING)
+                        return queries.count_outside(uow.session, holders, params)
                 return queries.count_where(uow.session, condition, params)
             if not query.strip():
                 return queries.count_all(uow.session)
@@ -372,7 +375,7 @@ class ContactService(TaggedList):
                     session, match, total, order, descending, offset, limit
                 )
         access = self._access(actor)
-        return [list_row(access, r) for r in rows]
+        return list_rows(access, rows)
 
     # -- one contact ------------------------------------------------------------------
 
