@@ -8,6 +8,7 @@ the whole database when the list was filtered by a tag).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,10 +20,34 @@ def has_selection(window: Any) -> bool:
     return bool(window.view.selectionModel().hasSelection() or window.all_matching)
 
 
+def merge_ranges(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """(first, last) row spans sorted, with overlapping and touching ones joined."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return tuple(merged)
+
+
+def selected_ranges(window: Any) -> tuple[tuple[int, int], ...]:
+    """The rows selected in the list as (first, last) ranges, joined and in order: a
+    Shift+click or Ctrl+Shift+End over a million rows is one range, never a million
+    indexes (``selectedRows`` made one per row)."""
+    spans = window.view.selectionModel().selection()
+    return merge_ranges([(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())])
+
+
+def selected_count(window: Any) -> int:
+    """How many rows are selected (not counting a selection by query), from the ranges."""
+    return sum(last - first + 1 for first, last in selected_ranges(window))
+
+
 def selected_contacts(window: Any) -> SelectedContacts | None:
     """The list's selection with the search, view, tag and order it was made in; None
     when nothing is selected."""
-    from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts, merge_ranges
+    from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts
 
     model = window.model
     total = model.rowCount()
@@ -30,10 +55,7 @@ def selected_contacts(window: Any) -> SelectedContacts | None:
         # Everything the search, view and tag give: no row of the model is selected.
         ranges: tuple[tuple[int, int], ...] = ((0, total - 1),) if total else ()
     else:
-        spans = window.view.selectionModel().selection()
-        ranges = merge_ranges(
-            [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
-        )
+        ranges = selected_ranges(window)
     if not ranges:
         return None
     view = model.view
