@@ -38,11 +38,11 @@ from privacycrm_desktop.domain.normalize import DEFAULT_REGION
 from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import ContactFilter, ListFilter
 from privacycrm_desktop.ui.common.mnemonics import assign_mnemonics, mnemonic_of
+from privacycrm_desktop.ui.common.row_ranges import row_count
 from privacycrm_desktop.ui.contacts.contact_card import ContactCardWidget
 from privacycrm_desktop.ui.contacts.contact_table_model import Column
 from privacycrm_desktop.ui.contacts.list_views import EmptyState, SelectionBanner, ViewChooser
 from privacycrm_desktop.ui.tags.tag_filter import TagFilter
-from privacycrm_desktop.ui.transfer.selection import selected_count
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -399,7 +399,7 @@ class WorkspaceMixin(_Base):
         """Read the current row's contact onto the card (one service call)."""
         self.card_timer.stop()
         # Counted from the row ranges: a range of a million rows is one range.
-        selected = selected_count(self)
+        selected = row_count(self.view.selectionModel())
         index = self.view.currentIndex()
         if self.all_matching or not index.isValid() or selected > 1:
             if selected > 1:
