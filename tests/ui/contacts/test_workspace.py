@@ -409,6 +409,11 @@ def test_ctrl_shift_end_and_home_extend_the_selection_to_the_ends_of_the_list(
     selection = selected_contacts(window)
     assert selection is not None
     assert selection.ranges == ((2, total - 2),)
+    # A plain click: one row again (and Qt forgets the modifiers the test's events held).
+    _click_row(qtbot, window, 5)
+    selection = selected_contacts(window)
+    assert selection is not None
+    assert selection.ranges == ((5, 5),)
 
 
 def test_empty_states_say_what_to_do(qtbot: QtBot, services: Services, owner: Actor) -> None:
