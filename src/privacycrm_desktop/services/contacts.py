@@ -39,7 +39,7 @@ from privacycrm_desktop.persistence.models import (
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services import custom_values
-from privacycrm_desktop.services.access import AccessService
+from privacycrm_desktop.services.access import AccessService, card_access
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
 from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
@@ -436,9 +436,7 @@ class ContactService(TaggedList):
         keep-until date is what it is, and the open requests (for who handles them).
         """
         require(actor.role, Permission.VIEW_CONTACTS)
-        access = dict(self._access(actor))
-        for name in self._restricted():
-            access[name] = FieldAccess.HIDDEN
+        access = card_access(self._access(actor), self._restricted())
         today = self._clock.today()
         with self._uow() as uow:
             session = uow.session
