@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from common import (
     Figure,
+    collect_between_reads,
     count_argument,
     engine_arguments,
     engines,
@@ -71,6 +72,7 @@ def measure(database: str, args: argparse.Namespace) -> list[Figure]:
     jumps = [0, total // 2, last] + [rng.randrange(0, last + 1) for _ in range(20)]
     results: dict[str, list[float]] = {}
     for sort in (ContactSort.NAME, ContactSort.CITY):
+        collect_between_reads()
         jump_ms = []
         for offset in jumps:
             ms, rows = timed_ms(
@@ -88,6 +90,7 @@ def measure(database: str, args: argparse.Namespace) -> list[Figure]:
         )
         results[f"jump {sort.value}"] = jump_ms
     for start in (0, total // 2):
+        collect_between_reads()
         scroll_ms = []
         for page in range(args.scroll_pages):
             offset = min(start + page * PAGE, last)
@@ -133,7 +136,9 @@ def bench_keyset(contacts, actor, total: int) -> float:  # type: ignore[no-untyp
     blocks = [0, middle, last] + [rng.randrange(0, last // PAGE + 1) * PAGE for _ in range(20)]
     worst = 0.0
     for sort in ContactSort:
+        collect_between_reads()
         marks_ms, marks = timed_ms(lambda s=sort: contacts.bookmarks(actor, s))
+        collect_between_reads()
         figures: dict[str, list[float]] = {"key": [], "offset": []}
         for descending in (False, True):
             for offset in blocks:
@@ -167,6 +172,7 @@ def bench_views(contacts, actor) -> float:  # type: ignore[no-untyped-def]
         if kind is ContactFilter.ALL:
             continue
         view = ListFilter(kind)
+        collect_between_reads()
         count_ms, total = timed_ms(lambda v=view: contacts.count(actor, "", v))
         assert isinstance(total, int)
         windows = []

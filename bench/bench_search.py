@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from common import (
     Figure,
+    collect_between_reads,
     count_argument,
     engine_arguments,
     engines,
@@ -84,6 +85,7 @@ def measure(database: str, args: argparse.Namespace) -> list[Figure]:
     # Cold figures are the first run of each query; warm the best of --repeat runs.
     figures: list[tuple[str, float, float, int]] = []
     for query in QUERIES:
+        collect_between_reads()
         cold, result = timed_ms(lambda q=query: run(q))
         warm = min([cold] + [timed_ms(lambda q=query: run(q))[0] for _ in range(args.repeat - 1)])
         assert isinstance(result, tuple)

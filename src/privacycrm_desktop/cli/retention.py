@@ -77,10 +77,19 @@ def cleanup_document(outcome: CleanupOutcome) -> dict[str, Any]:
         "by_reason": dict(outcome.by_reason),
         "skipped": outcome.skipped,
         "total": sum(outcome.by_action.values()),
-        "scrub": "pending" if outcome.scrub_pending else "done",
+        # Whether the erased data left the database files: "not needed" when nothing was
+        # erased (a dry run erases nothing), never "done" for a scrub that did not run.
+        "scrub": _scrub_state(outcome),
         # Custom values past their field's keep period: erased (a dry run: to be erased).
         "values_erased": outcome.values_erased,
     }
+
+
+def _scrub_state(outcome: CleanupOutcome) -> str:
+    """The cleanup's scrub in the JSON: "pending", "done" or "not needed"."""
+    if outcome.scrub_pending:
+        return "pending"
+    return "done" if outcome.scrub_needed else "not needed"
 
 
 def _cleanup_text(outcome: CleanupOutcome) -> str:

@@ -280,6 +280,14 @@ def consent_holders(statuses: Sequence[str]) -> str:
     )
 
 
+def count_outside(session: Session, ids_sql: str, params: dict[str, object]) -> int:
+    """Number of contacts whose id *ids_sql* does not select (ids of existing contacts,
+    never NULL): all of them minus those it does, counted over the few it selects rather
+    than a scan of every contact probing them."""
+    sql = f"SELECT count(*) FROM (SELECT DISTINCT ids.contact_id FROM ({ids_sql}) AS ids) AS d"
+    return count_all(session) - int(session.execute(text(sql), params).scalar_one())
+
+
 def count_where(session: Session, condition: str, params: dict[str, object]) -> int:
     """Number of contacts ``c`` meeting *condition*."""
     sql = f"SELECT count(*) FROM contact AS c WHERE {condition}"

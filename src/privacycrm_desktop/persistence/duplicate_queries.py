@@ -30,35 +30,58 @@ def _aggregate(conn: Connection, column: str) -> str:
     return f"group_concat(DISTINCT {column})"
 
 
-def _nocase(conn: Connection, column: str) -> str:
-    if conn.dialect.name == "postgresql":
-        return f"lower({column})"
-    return f"{column} COLLATE NOCASE"
+def _shared_key_groups(table: str, key: str, shown: str) -> str:
+    """PostgreSQL: per *key* (an expression of ``t``'s columns) that more than one
+    contact has, the smallest *shown* value and the contact ids.
+
+    The keys are found first with plain aggregates (``min(contact_id) <> max(contact_id)``:
+    two contacts or more), which the server computes in one pass (hashed, or along the
+    key's index); only the rows of those few keys are then aggregated with ``DISTINCT``.
+    ``count(DISTINCT ...)`` over every key made it sort each key's rows apart: two to
+    three times the time (106 -> 46 ms for the e-mails of 20,000 demo contacts)."""
+    return (  # fixed SQL text, no user value
+        f"SELECT min(t.{shown}), string_agg(DISTINCT CAST(t.contact_id AS TEXT), ',') "  # noqa: S608
+        f"FROM {table} t JOIN (SELECT {key} AS k FROM {table} t GROUP BY {key} "
+        f"HAVING min(t.contact_id) <> max(t.contact_id)) s ON {key} = s.k GROUP BY s.k"
+    )
 
 
 def email_groups(conn: Connection) -> Iterator[KeyGroup]:
     """E-mail addresses (without case) of more than one contact."""
-    key = _nocase(conn, "address")
-    sql = (  # fixed SQL text, no user value
-        f"SELECT min(address), {_aggregate(conn, 'contact_id')} FROM contact_email "  # noqa: S608
-        f"GROUP BY {key} HAVING count(DISTINCT contact_id) > 1"
-    )
+    if conn.dialect.name == "postgresql":
+        sql = _shared_key_groups("contact_email", "lower(t.address)", "address")
+    else:
+        sql = (  # fixed SQL text, no user value
+            f"SELECT min(address), {_aggregate(conn, 'contact_id')} FROM contact_email "  # noqa: S608
+            "GROUP BY address COLLATE NOCASE HAVING count(DISTINCT contact_id) > 1"
+        )
     yield from conn.execute(text(sql)).tuples()
 
 
 def number_groups(conn: Connection) -> Iterator[KeyGroup]:
     """Phone numbers of more than one contact (the caller keeps the mobiles)."""
-    sql = (  # fixed SQL text, no user value
-        f"SELECT number, {_aggregate(conn, 'contact_id')} FROM contact_phone "  # noqa: S608
-        "GROUP BY number HAVING count(DISTINCT contact_id) > 1"
-    )
+    if conn.dialect.name == "postgresql":
+        sql = _shared_key_groups("contact_phone", "t.number", "number")
+    else:
+        sql = (  # fixed SQL text, no user value
+            f"SELECT number, {_aggregate(conn, 'contact_id')} FROM contact_phone "  # noqa: S608
+            "GROUP BY number HAVING count(DISTINCT contact_id) > 1"
+        )
     yield from conn.execute(text(sql)).tuples()
+
+
+def _ids(conn: Connection) -> str:
+    """The contact ids of a group of ``contact`` rows (each row its own id: no DISTINCT,
+    which PostgreSQL pays with a sort of every group's rows)."""
+    if conn.dialect.name == "postgresql":
+        return "string_agg(CAST(id AS TEXT), ',')"
+    return _aggregate(conn, "id")
 
 
 def name_postcode_groups(conn: Connection) -> Iterator[KeyGroup]:
     """Sort names with the same postcode, of more than one contact."""
     sql = (  # fixed SQL text, no user value
-        f"SELECT min(postcode), {_aggregate(conn, 'id')} FROM contact "  # noqa: S608
+        f"SELECT min(postcode), {_ids(conn)} FROM contact "  # noqa: S608
         "WHERE postcode <> '' AND sort_name <> '' "
         "GROUP BY sort_name, postcode HAVING count(*) > 1"
     )
@@ -68,7 +91,7 @@ def name_postcode_groups(conn: Connection) -> Iterator[KeyGroup]:
 def name_organisation_groups(conn: Connection) -> Iterator[KeyGroup]:
     """Sort names with the same organisation text, of more than one contact."""
     sql = (  # fixed SQL text, no user value
-        f"SELECT min(organisation), {_aggregate(conn, 'id')} FROM contact "  # noqa: S608
+        f"SELECT min(organisation), {_ids(conn)} FROM contact "  # noqa: S608
         "WHERE organisation <> '' AND sort_name <> '' "
         "GROUP BY organisation, sort_name HAVING count(*) > 1"
     )

@@ -8,10 +8,20 @@ one range of the sort index. A window aligned on the stride (the table model's b
 needs no OFFSET at all; any other skips fewer than ``STRIDE`` rows.
 
 Keys are tuples of the sort's columns (``contact_queries.SORTS``) as the database returns
-them, bound back unchanged. A key holding NULL (a contact without a keep-until date) is no
-usable bound for a row-value comparison: such a window returns None and the caller reads
-it by OFFSET as before, as it does for a window that does not come out whole (the list
-changed since the bookmarks were read).
+them, bound back unchanged. A window that does not come out whole (the list changed since
+the bookmarks were read) returns None and the caller reads it by OFFSET as before.
+
+On SQLite a row value ``(a, b, id) >= (:a, :b, :id)`` bounds the index on its leading
+columns only, never on ``id`` (the rowid), so a window starting inside a run of equal
+leading values first walks that run from its start: 30,000 contacts share a keep-until
+date and reason in the demo data. And a key holding NULL (350,000 customers have no
+keep-until date) is no bound at all. So on SQLite the rows from a key are read as the
+ranges that make up "at or after the key", each an exact range of the order's index:
+the rest of the key's run of equal leading values (``a = :a AND b = :b AND id >= :id``),
+then the rest of each shorter run (``a = :a AND b > :b``), then everything after
+(``a > :a``); NULL is equal to NULL (``IS NULL``) and before any value (``IS NOT NULL``),
+as SQLite sorts it. The ranges are read in that order until the window is full: a window
+of 200 visits 200 entries (plus fewer than ``STRIDE`` skipped), wherever it starts.
 """
 
 from __future__ import annotations
@@ -74,8 +84,26 @@ def window(
     # Descending: the same rows read in ascending order, then turned round.
     start = total - offset - limit if descending else offset
     mark, skip = divmod(start, stride)
-    if mark >= len(marks) or any(value is None for value in marks[mark]):
+    if mark >= len(marks):
         return None
+    key = marks[mark]
+    rows: Sequence[Row[tuple[object, ...]]]
+    if session.get_bind().dialect.name == "sqlite":
+        rows = _ranges_from(session, sort, key, skip + limit)[skip:]
+    elif any(value is None for value in key):
+        return None  # PostgreSQL sorts NULL last: read by OFFSET as before
+    else:
+        rows = _row_value_from(session, sort, key, skip, limit)
+    if len(rows) != limit:
+        return None
+    return rows[::-1] if descending else rows
+
+
+def _row_value_from(
+    session: Session, sort: str, key: Key, skip: int, limit: int
+) -> Sequence[Row[tuple[object, ...]]]:
+    """PostgreSQL: the rows from *key* on as one row-value range (bounded on every column
+    of the index there)."""
     columns = key_columns(sort)
     names = [f"k{i}" for i in range(len(columns))]
     bound = (
@@ -85,12 +113,54 @@ def window(
     )
     order = ", ".join(columns)
     sql = f"SELECT {LIST_COLUMNS} FROM contact WHERE {bound} ORDER BY {order} LIMIT :limit"
-    params: dict[str, object] = dict(zip(names, marks[mark], strict=True))
+    params: dict[str, object] = dict(zip(names, key, strict=True))
     params["limit"] = limit
     if skip:
         sql += " OFFSET :skip"
         params["skip"] = skip
-    rows = session.execute(text(sql), params).all()
-    if len(rows) != limit:
-        return None
-    return rows[::-1] if descending else rows
+    return session.execute(text(sql), params).all()
+
+
+def ranges(sort: str, key: Key) -> list[tuple[str, dict[str, object]]]:
+    """SQLite: the conditions (with their parameters) of the ranges of *sort*'s index that
+    together hold the rows at or after *key*, in the order they come in the list."""
+    columns = key_columns(sort)
+    found: list[tuple[str, dict[str, object]]] = []
+    for i in range(len(columns) - 1, -1, -1):
+        conditions, params = [], {}
+        for j in range(i):
+            if key[j] is None:
+                conditions.append(f"{columns[j]} IS NULL")
+            else:
+                conditions.append(f"{columns[j]} = :k{j}")
+                params[f"k{j}"] = key[j]
+        last = i == len(columns) - 1
+        if key[i] is None:
+            # SQLite sorts NULL first: after NULL in this column comes every value (the
+            # last column, the id, is never NULL).
+            conditions.append(f"{columns[i]} IS NOT NULL")
+        else:
+            conditions.append(f"{columns[i]} {'>=' if last else '>'} :k{i}")
+            params[f"k{i}"] = key[i]
+        found.append((" AND ".join(conditions), params))
+    return found
+
+
+def _ranges_from(
+    session: Session, sort: str, key: Key, wanted: int
+) -> list[Row[tuple[object, ...]]]:
+    """SQLite: the first *wanted* rows at or after *key* in *sort*'s order, read range by
+    range (``ranges``) from the order's index until there are enough."""
+    order = ", ".join(key_columns(sort))
+    index = SORTS[sort][1]
+    hint = f" INDEXED BY {index}" if index else ""
+    rows: list[Row[tuple[object, ...]]] = []
+    for condition, params in ranges(sort, key):
+        sql = (
+            f"SELECT {LIST_COLUMNS} FROM contact{hint} WHERE {condition} "
+            f"ORDER BY {order} LIMIT :limit"
+        )
+        rows += session.execute(text(sql), {**params, "limit": wanted - len(rows)}).all()
+        if len(rows) >= wanted:
+            break
+    return rows

@@ -6,7 +6,7 @@ The policy itself is ``domain.access.field_access``; this service loads the over
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import delete, select, text
 
@@ -35,6 +35,19 @@ from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
 
 Overrides = Mapping[tuple[Role, str], FieldAccess]
+
+
+def card_access(
+    access: Mapping[str, FieldAccess], audited: Iterable[str]
+) -> dict[str, FieldAccess]:
+    """*access* for a card (the contact's beside the list, a company's in the Companies
+    window): each field in *audited* (those whose reading is audited: the restricted ones)
+    hidden. A card shows them to nobody, so it never reads them and records no reading at
+    each selection; the editor reads them, and its reading is audited."""
+    shown = dict(access)
+    for name in audited:
+        shown[name] = FieldAccess.HIDDEN
+    return shown
 
 
 class AccessService:

@@ -225,40 +225,58 @@ def load_options(access: Mapping[str, FieldAccess]) -> list[ORMOption]:
 
 def list_row(access: Mapping[str, FieldAccess], row: Row[tuple[object, ...]]) -> ContactRow:
     """A list row with the fields the user may not see blanked and masked ones masked."""
-    (cid, first, last, org, email, phone, city, relationship, keep_until) = row._tuple()
+    return list_rows(access, [row])[0]
+
+
+def list_rows(
+    access: Mapping[str, FieldAccess], rows: Sequence[Row[tuple[object, ...]]]
+) -> list[ContactRow]:
+    """``list_row`` of each row; what depends on the role alone is worked out once (a
+    window is 200 rows: per row it cost more than reading them)."""
+    hidden = tuple(
+        column
+        for column, fields in ROW_FIELDS.items()
+        if all(access.get(f, FieldAccess.HIDDEN) is FieldAccess.HIDDEN for f in fields)
+    )
+    levels = {
+        field: access[field]
+        for field in ("first_name", "last_name", "emails", "phones", "organisation", "city")
+    }
 
     def shown(field: str, value: object) -> str:
-        level = access[field]
+        level = levels[field]
         text = "" if value is None else str(value)
         if level is FieldAccess.HIDDEN:
             return ""
         return mask(text) if level is FieldAccess.MASKED and text else text
 
-    first_s, last_s = shown("first_name", first), shown("last_name", last)
-    name = f"{last_s}, {first_s}" if last_s and first_s else (last_s or first_s)
-    email_s, phone_s = shown("emails", email), shown("phones", phone)
-    if not (first or last or org):
-        # A contact known only by an e-mail address or phone number (an import of a
-        # phone's or mail client's contacts) is named by it in the list.
-        name = email_s or phone_s
-    keep = keep_until if isinstance(keep_until, dt.date) else None
-    if isinstance(keep_until, str):
-        keep = dt.date.fromisoformat(keep_until)
-    return ContactRow(
-        id=int(str(cid)),
-        name=name,
-        organisation=shown("organisation", org),
-        email=email_s,
-        phone=phone_s,
-        city=shown("city", city),
-        relationship=Relationship(str(relationship)),
-        keep_until=keep,
-        hidden=tuple(
-            column
-            for column, fields in ROW_FIELDS.items()
-            if all(access.get(f, FieldAccess.HIDDEN) is FieldAccess.HIDDEN for f in fields)
-        ),
-    )
+    made = []
+    for row in rows:
+        (cid, first, last, org, email, phone, city, relationship, keep_until) = row._tuple()
+        first_s, last_s = shown("first_name", first), shown("last_name", last)
+        name = f"{last_s}, {first_s}" if last_s and first_s else (last_s or first_s)
+        email_s, phone_s = shown("emails", email), shown("phones", phone)
+        if not (first or last or org):
+            # A contact known only by an e-mail address or phone number (an import of a
+            # phone's or mail client's contacts) is named by it in the list.
+            name = email_s or phone_s
+        keep = keep_until if isinstance(keep_until, dt.date) else None
+        if isinstance(keep_until, str):
+            keep = dt.date.fromisoformat(keep_until)
+        made.append(
+            ContactRow(
+                id=int(str(cid)),
+                name=name,
+                organisation=shown("organisation", org),
+                email=email_s,
+                phone=phone_s,
+                city=shown("city", city),
+                relationship=Relationship(str(relationship)),
+                keep_until=keep,
+                hidden=hidden,
+            )
+        )
+    return made
 
 
 def points(session: Session, contact_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -281,6 +299,7 @@ __all__ = [
     "SOURCED",
     "SourceCache",
     "list_row",
+    "list_rows",
     "load_options",
     "not_loaded",
     "points",

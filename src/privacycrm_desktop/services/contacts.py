@@ -39,14 +39,14 @@ from privacycrm_desktop.persistence.models import (
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services import custom_values
-from privacycrm_desktop.services.access import AccessService
+from privacycrm_desktop.services.access import AccessService, card_access
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
 from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.contact_details import (
     RESTRICTED,
     consent_lines,
-    list_row,
+    list_rows,
     points,
     read_detail,
 )
@@ -203,6 +203,9 @@ class ContactService(TaggedList):
                     counted = self._count_by_day(uow.session, view)
                     if counted is not None:
                         return counted
+                    if view.kind is ContactFilter.NO_CONSENT:
+                        holders = queries.consent_holders(_PERMITTING)
+                        return queries.count_outside(uow.session, holders, params)
                 return queries.count_where(uow.session, condition, params)
             if not query.strip():
                 return queries.count_all(uow.session)
@@ -374,7 +377,7 @@ class ContactService(TaggedList):
                     session, match, total, order, descending, offset, limit
                 )
         access = self._access(actor)
-        return [list_row(access, r) for r in rows]
+        return list_rows(access, rows)
 
     # -- one contact ------------------------------------------------------------------
 
@@ -435,9 +438,7 @@ class ContactService(TaggedList):
         keep-until date is what it is, and the open requests (for who handles them).
         """
         require(actor.role, Permission.VIEW_CONTACTS)
-        access = dict(self._access(actor))
-        for name in self._restricted():
-            access[name] = FieldAccess.HIDDEN
+        access = card_access(self._access(actor), self._restricted())
         today = self._clock.today()
         with self._uow() as uow:
             session = uow.session

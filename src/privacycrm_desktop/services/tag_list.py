@@ -17,7 +17,7 @@ from privacycrm_desktop.persistence import contact_queries as queries
 from privacycrm_desktop.persistence import search, tag_queries
 from privacycrm_desktop.persistence.tag_queries import IdsSql
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
-from privacycrm_desktop.services.contact_details import list_row
+from privacycrm_desktop.services.contact_details import list_rows
 from privacycrm_desktop.services.dto import Actor, ContactRow, ListFilter
 
 
@@ -131,4 +131,4 @@ class TaggedList:
                 session, tag, total, order, descending, offset, limit, base
             )
         access = self._access(actor)
-        return [list_row(access, r) for r in rows]
+        return list_rows(access, rows)

@@ -112,3 +112,15 @@ def test_progress_is_told_and_a_cancel_stops_the_search(svc: Services, owner: Ac
 
     with pytest.raises(Stop):
         svc.duplicates.find(owner, progress=cancel)
+
+
+def test_a_contact_holding_a_key_twice_is_no_group_alone(svc: Services, owner: Actor) -> None:
+    # The keys are found by their smallest and largest contact (PostgreSQL): one contact
+    # holding the same address twice (in two cases) shares it with nobody until another
+    # contact has it too.
+    one = _add(svc, owner, "Jan", "Peeters", emails=("jan@example.be", "JAN@example.be"))
+    assert svc.duplicates.find(owner) == []
+    other = _add(svc, owner, "Johan", "Maes", emails=("Jan@Example.be",))
+    assert svc.duplicates.find(owner) == [
+        DuplicateGroup(tuple(sorted((one, other))), (DuplicateRule.EMAIL,))
+    ]

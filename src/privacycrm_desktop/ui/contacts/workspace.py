@@ -38,6 +38,7 @@ from privacycrm_desktop.domain.normalize import DEFAULT_REGION
 from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import ContactFilter, ListFilter
 from privacycrm_desktop.ui.common.mnemonics import assign_mnemonics, mnemonic_of
+from privacycrm_desktop.ui.common.row_ranges import row_count
 from privacycrm_desktop.ui.contacts.contact_card import ContactCardWidget
 from privacycrm_desktop.ui.contacts.contact_table_model import Column
 from privacycrm_desktop.ui.contacts.list_views import EmptyState, SelectionBanner, ViewChooser
@@ -397,14 +398,15 @@ class WorkspaceMixin(_Base):
     def show_card_of_current(self) -> None:
         """Read the current row's contact onto the card (one service call)."""
         self.card_timer.stop()
-        selected = self.view.selectionModel().selectedRows()
+        # Counted from the row ranges: a range of a million rows is one range.
+        selected = row_count(self.view.selectionModel())
         index = self.view.currentIndex()
-        if self.all_matching or not index.isValid() or len(selected) > 1:
-            if len(selected) > 1:
+        if self.all_matching or not index.isValid() or selected > 1:
+            if selected > 1:
                 self.card.show_nothing(
                     ngettext(
-                        "{count} contact selected.", "{count} contacts selected.", len(selected)
-                    ).format(count=format_number(len(selected)))
+                        "{count} contact selected.", "{count} contacts selected.", selected
+                    ).format(count=format_number(selected))
                 )
             return
         row = self.model.contact_at(index.row())
