@@ -173,7 +173,7 @@ class ContactService(TaggedList):
         require(actor.role, Permission.VIEW_CONTACTS)
         allowed = self.allowed_sort(actor, sort)
         order = queries.ENTRY_ORDER if allowed is None else allowed.value
-        with self._uow() as uow:
+        with self._uow(autocommit=True) as uow:
             stride = list_keyset.STRIDE
             keys = list_keyset.bookmarks(uow.session, order, stride)
             total = queries.count_all(uow.session)
@@ -193,7 +193,7 @@ class ContactService(TaggedList):
         require(actor.role, Permission.VIEW_CONTACTS)
         if tag is not None:
             return self._count_tagged(actor, query, tag, view)
-        with self._uow() as uow:
+        with self._uow(autocommit=True) as uow:
             filtered = self._condition(uow.session, actor, query, view)
             if filtered is not None:
                 condition, params = filtered
@@ -240,7 +240,9 @@ class ContactService(TaggedList):
         """The SQL condition on contact ``c`` for *view* and *query* together, or None
         when no view applies (the search's own queries serve). An empty condition: none
         can match (the search text matches no field the role may read)."""
-        custom = custom_values.search_condition(session, self._access(actor), query)
+        custom = custom_values.search_condition(
+            self._policy.custom_fields(), self._access(actor), query
+        )
         active = view is not None and view.active
         if not active and custom is None:
             return None
@@ -329,7 +331,7 @@ class ContactService(TaggedList):
             return self._page_tagged(
                 actor, query, tag, order, descending, offset, limit, total, view
             )
-        with self._uow() as uow:
+        with self._uow(autocommit=True) as uow:
             session = uow.session
             filtered = self._condition(session, actor, query, view)
             if filtered is not None:
