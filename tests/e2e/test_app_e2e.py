@@ -150,6 +150,7 @@ def test_bench_paint_hook_with_env_sign_in(tmp_path: Path, contacts: int) -> Non
     assert result.returncode == 0, result.stderr
     lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
     assert float(lines["first_paint"]) > 0
+    assert 0 < float(lines["cpu_s"]) < 60
     assert int(lines["rss_kb"]) > 0
 
 
