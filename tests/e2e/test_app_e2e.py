@@ -157,7 +157,8 @@ def test_bench_paint_hook_with_env_sign_in(tmp_path: Path, contacts: int) -> Non
 #: Code the first paint of the list does not need: backups and restores, the contact
 #: editor, Alembic and the migrations (one SELECT says the schema is current), PDF reports,
 #: the erasure code (a pending scrub is looked at after the paint), the custom fields'
-#: dialog, the server's grants on a SQLite file, the e-mail validator. Each is imported
+#: dialog, the server's grants on a SQLite file, the e-mail validator, the card's list of
+#: interactions (made right after the paint). Each is imported
 #: when first used (issue 23: start-up near the floor).
 NOT_BEFORE_PAINT = (
     "privacycrm_desktop.services.backup",
@@ -172,6 +173,8 @@ NOT_BEFORE_PAINT = (
     "privacycrm_desktop.ui.admin.custom_fields_dialog",
     "privacycrm_desktop.persistence.postgres.grants",
     "email_validator",
+    "privacycrm_desktop.ui.contacts.timeline",
+    "privacycrm_desktop.services.activities",
 )
 
 

@@ -15,6 +15,7 @@ from privacycrm_desktop.persistence import page_scrub
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.requests import RequestInput
+from privacycrm_desktop.ui.common.mnemonics import mnemonic_of
 from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.startup.first_paint import AFTER_PAINT_AT_THE_LATEST_MS
 
@@ -86,3 +87,26 @@ def test_a_scrub_left_pending_is_finished_after_the_first_paint(
     qtbot.waitUntil(window.retention.scrub_note.isHidden, timeout=10_000)
     for job in window.retention.jobs:
         qtbot.waitUntil(lambda: not job.running, timeout=10_000)  # noqa: B023 (waited here)
+
+
+def test_the_cards_interactions_are_made_right_after_the_first_paint(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    services.demo.generate(owner, 5, seed=3)
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    assert window.card.timeline_made is None  # not needed by the first paint
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.card.timeline_made is not None, timeout=5_000)
+    timeline = window.card.timeline_made
+    assert timeline is not None
+    assert timeline.isVisible()
+    # Its "Log..." button opens no window of its own and gets an Alt+letter of its own.
+    assert window.isActiveWindow()
+    letter = mnemonic_of(timeline.log_button.text())
+    assert letter is not None
+    assert window._taken_letters().count(letter) == 1
+    window.view.selectRow(0)
+    qtbot.waitUntil(lambda: timeline.contact_id is not None, timeout=5_000)
+    assert timeline.contact_id == window.card.contact_id
