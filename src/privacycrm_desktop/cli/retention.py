@@ -17,7 +17,6 @@ from privacycrm_desktop.cli.context import Context
 from privacycrm_desktop.cli.options import Parents, Subparsers
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.i18n import _, ngettext
-from privacycrm_desktop.services.cleanup import CleanupPlan
 
 if TYPE_CHECKING:
     from privacycrm_desktop.services.cleanup import CleanupOutcome
@@ -144,6 +143,9 @@ def cmd_cleanup(ctx: Context) -> int:
     if name:
         tag = ctx.services.tags.find(actor, name)
         selection = ctx.services.cleanup.tag_selection(actor, tag.id, only=bool(ctx.args.tag))
+        # Imported here: the erasure code is not needed by the CLI's other commands.
+        from privacycrm_desktop.services.cleanup import CleanupPlan
+
         plan = CleanupPlan(selection=selection)
     outcome = ctx.services.cleanup.apply(actor, plan, dry_run=ctx.args.dry_run, progress=progress)
     document = cleanup_document(outcome)

@@ -28,7 +28,7 @@ from privacycrm_desktop.domain.fields import FieldSpec, Sensitivity
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.custom_field_models import load_definitions
 from privacycrm_desktop.persistence.models import RoleFieldAccess
-from privacycrm_desktop.persistence.postgres import grants, roles
+from privacycrm_desktop.persistence.postgres import roles
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import note_server_events, record_event
 from privacycrm_desktop.services.clock import Clock
@@ -166,6 +166,8 @@ class AccessService:
                 # its grants change in this transaction.
                 conn = session.connection()
                 if roles.enabled(conn):
+                    from privacycrm_desktop.persistence.postgres import grants  # server only
+
                     session.flush()
                     grants.apply_privileges(conn)
         self.invalidate()
