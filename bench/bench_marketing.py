@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import shutil
 import sys
@@ -80,7 +81,7 @@ def main() -> int:
 
 def plant(services, people: int) -> int:  # type: ignore[no-untyped-def]
     """Give *people* contacts (every n-th by id) an e-mail opt-in; how many got one."""
-    from sqlalchemy import func, select, text
+    from sqlalchemy import func, insert, select, text
 
     from privacycrm_desktop.persistence.bulk_writes import copy_rows, is_postgresql
     from privacycrm_desktop.persistence.models import ConsentEvent, Contact, Purpose
@@ -111,7 +112,7 @@ def plant(services, people: int) -> int:  # type: ignore[no-untyped-def]
         if is_postgresql(session):
             copy_rows(session, "consent_event", list(rows[0]), rows)
         else:
-            session.execute(ConsentEvent.__table__.insert(), rows)
+            session.execute(insert(ConsentEvent), rows)
     return len(ids)
 
 
@@ -205,15 +206,9 @@ def measure_copy(database: str, engine_name: str, args: argparse.Namespace) -> l
             (PURPOSE, Channel.EMAIL, None),
             (SOFT, Channel.POST, "x"),
         ):
-            first_ms, result = timed_ms(
-                lambda p=purpose, c=channel, k=category: marketing.build(actor, p, c, k)
-            )
-            times = [
-                timed_ms(lambda p=purpose, c=channel, k=category: marketing.build(actor, p, c, k))[
-                    0
-                ]
-                for _ in range(runs)
-            ]
+            build = functools.partial(marketing.build, actor, purpose, channel, category)
+            first_ms, result = timed_ms(build)
+            times = [timed_ms(build)[0] for _ in range(runs)]
             print(
                 f"{purpose} on {channel.value}: {len(result.entries):,} people, "  # type: ignore[attr-defined]
                 f"{sum(result.excluded.values()):,} left out; first {first_ms:.0f} ms, "  # type: ignore[attr-defined]

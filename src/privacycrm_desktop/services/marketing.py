@@ -21,7 +21,7 @@ from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, requ
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.csv_cells import neutralise, phone_cell
 from privacycrm_desktop.domain.errors import FieldProblem, PermissionDenied, ValidationFailed
-from privacycrm_desktop.domain.marketing import decide, explain, normalise_category
+from privacycrm_desktop.domain.marketing import Explanation, explain, normalise_category
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.models import ContactTag, Disclosure, Purpose
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
@@ -33,9 +33,9 @@ from privacycrm_desktop.services.disclosures import DisclosureService, find_reci
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import (
     PROGRESS_STEP,
-    ContactFacts,
+    ListRow,
+    decide_list,
     get_salt,
-    load_facts,
     marketing_rules,
 )
 
@@ -112,37 +112,42 @@ class MarketingService:
                         )
                     ]
                 )
-            facts = load_facts(session, get_salt(session), channels=(channel,), progress=progress)
+            rows = decide_list(
+                session, get_salt(session), rule, rules, channel, today, category, progress
+            )
             if tag is not None:
-                facts = _tagged(session, self._policy.access_for(actor.role), facts, tag)
+                rows = _tagged(session, self._policy.access_for(actor.role), rows, tag)
         access = self._policy.access_for(actor.role)
-        columns = tuple(
-            column
+        shown = tuple(
+            (column, field, access[field] is FieldAccess.MASKED)
             for column, field in _BASE_COLUMNS + _CHANNEL_COLUMNS[channel]
             if access[field] is not FieldAccess.HIDDEN
         )
+        columns = tuple(column for column, _field, _masked in shown)
         entries: list[MarketingEntry] = []
         excluded: Counter[str] = Counter()
-        total = 2 * len(facts)
-        for number, contact in enumerate(facts, start=len(facts)):
+        explained: dict[tuple[object, ...], Explanation] = {}
+        total = 2 * len(rows)
+        for number, row in enumerate(rows, start=len(rows)):
             if progress is not None and number % PROGRESS_STEP == 0:
                 progress(number, total)
-            decision = decide(contact.subjects[channel], rule, channel, today, category, rules)
+            decision = row.decision
             if not decision.reachable:
                 excluded[decision.reason.value] += 1
                 continue
-            raw = dict(contact.values)
+            raw = row.values
             point = decision.point.value if decision.point else ""
-            raw["email"] = raw["phone"] = point
             values = {}
-            for column, field in _BASE_COLUMNS + _CHANNEL_COLUMNS[channel]:
-                if access[field] is FieldAccess.HIDDEN:
-                    continue
-                text = raw.get(column, "")
-                values[column] = mask(text) if access[field] is FieldAccess.MASKED else text
-            entries.append(
-                MarketingEntry(contact.id, values, decision.reason, explain(decision, channel))
-            )
+            for column, _field, masked in shown:
+                text = point if column in ("email", "phone") else raw.get(column, "")
+                values[column] = mask(text) if masked else text
+            # The explanation reads the reason, the deciding event and the categories
+            # only: contacts decided alike share it (a list of 50,000 has few distinct).
+            key = (decision.reason, decision.event, decision.categories)
+            explanation = explained.get(key)
+            if explanation is None:
+                explanation = explained[key] = explain(decision, channel)
+            entries.append(MarketingEntry(row.id, values, decision.reason, explanation))
         if progress is not None:
             progress(total, total)
         return MarketingList(
@@ -228,8 +233,8 @@ class MarketingService:
 
 
 def _tagged(
-    session: Session, access: Mapping[str, FieldAccess], facts: list[ContactFacts], tag: int
-) -> list[ContactFacts]:
+    session: Session, access: Mapping[str, FieldAccess], facts: list[ListRow], tag: int
+) -> list[ListRow]:
     """The contacts of *facts* carrying the tag *tag* (refused to a role tags are hidden
     from: the list would tell who carries it)."""
     if access.get("tags") not in (FieldAccess.READ, FieldAccess.WRITE):
