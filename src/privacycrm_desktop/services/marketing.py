@@ -22,7 +22,9 @@ from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.csv_cells import neutralise, phone_cell
 from privacycrm_desktop.domain.errors import FieldProblem, PermissionDenied, ValidationFailed
 from privacycrm_desktop.domain.marketing import Explanation, explain, normalise_category
+from privacycrm_desktop.domain.suppression import key_fingerprint
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence import contact_digests
 from privacycrm_desktop.persistence.models import ContactTag, Disclosure, Purpose
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
@@ -92,6 +94,7 @@ class MarketingService:
         require(actor.role, Permission.MARKETING_LISTS)
         category = normalise_category(category) if category and category.strip() else None
         today = self._clock.today()
+        self._store_digests()
         with self._uow() as uow:
             session = uow.session
             rules = marketing_rules(session)
@@ -153,6 +156,18 @@ class MarketingService:
         return MarketingList(
             purpose, channel, category, columns, tuple(entries), dict(sorted(excluded.items()))
         )
+
+    def _store_digests(self) -> None:
+        """Store the suppression digests of the contacts changed since the last list
+        (persistence/contact_digests.py), so the list joins instead of hashing them."""
+        with self._uow() as uow:
+            salt = get_salt(uow.session)
+            stale = salt is not None and bool(
+                contact_digests.stale_contacts(uow.session.connection(), key_fingerprint(salt))
+            )
+        if stale and salt is not None:
+            with self._uow(write=True) as uow:
+                contact_digests.refresh(uow.session.connection(), salt)
 
     def export_csv(
         self,

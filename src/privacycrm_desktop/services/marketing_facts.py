@@ -33,12 +33,15 @@ from privacycrm_desktop.domain.suppression import (
     HashKind,
     HeldKey,
     candidate_digests,
+    key_fingerprint,
     name_postcode,
     suppression_digest,
 )
+from privacycrm_desktop.persistence import contact_digests
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
+    ContactDigest,
     ContactEmail,
     ContactPhone,
     FieldProvenance,
@@ -426,9 +429,11 @@ def decide_list(
     query = select(*_CONTACT_COLUMNS).order_by(Contact.sort_name, Contact.id)
     contacts = session.execute(query).all()
     suppressed = set(session.scalars(select(Suppression.digest)))
-    hashing = salt is not None and bool(suppressed)
-    points = _ListPoints(session, channel, hashing)
-    events, by_point = _list_events(session, rule, rules, channel)
+    events, by_point, relevant = _list_events(session, rule, rules, channel)
+    stale, stored_suppressed, stored_shared = _stored_checks(
+        session, salt, bool(suppressed), bool(by_point), relevant, channel
+    )
+    points = _ListPoints(session, channel, bool(stale) and bool(suppressed))
     channels = (channel,)
     no_consent = Decision(Reason.NO_CONSENT)
     nothing = Decision(Reason.NO_CONTACT_POINT)
@@ -454,20 +459,24 @@ def decide_list(
         if not reach:
             result.append(ListRow(cid, values, nothing))
             continue
-        email_points = tuple(points.emails.get(cid, ()))
-        phone_points = tuple(points.phones.get(cid, ()))
-        if hashing and _suppression_digests(salt, contact, email_points, phone_points) & suppressed:
-            result.append(ListRow(cid, values, is_suppressed))
-            continue
+        if cid in stale:
+            email_points = tuple(points.emails.get(cid, ()))
+            phone_points = tuple(points.phones.get(cid, ()))
+            if suppressed and (
+                _suppression_digests(salt, contact, email_points, phone_points) & suppressed
+            ):
+                result.append(ListRow(cid, values, is_suppressed))
+                continue
+            keys = _digests(salt, contact, email_points, phone_points, channels)[channel]
+            shared = [pair for digest in keys for pair in by_point.get(digest, ())]
+        else:
+            if cid in stored_suppressed:
+                result.append(ListRow(cid, values, is_suppressed))
+                continue
+            shared = stored_shared.get(cid, [])
         own = events.get(cid, [])
-        if by_point:
-            digests = _digests(salt, contact, email_points, phone_points, channels)[channel]
-            own = own + [
-                fact
-                for digest in digests
-                for owner, fact in by_point.get(digest, ())
-                if owner != cid
-            ]
+        if shared:
+            own = own + [fact for owner, fact in shared if owner != cid]
         if not own:
             decision = (
                 Decision(Reason.ORGANISATION_ADDRESS, None, reach[0])
@@ -486,6 +495,67 @@ def decide_list(
         )
         result.append(ListRow(cid, values, decide(subject, rule, channel, today, category, rules)))
     return result
+
+
+#: The kind of digest an opt-out on each channel is keyed by (``point_digest``).
+_POINT_KIND = {
+    Channel.EMAIL: HashKind.EMAIL,
+    Channel.PHONE: HashKind.PHONE,
+    Channel.SMS: HashKind.PHONE,
+    Channel.POST: HashKind.NAME_POSTCODE,
+}
+
+
+def _stored_checks(
+    session: Session,
+    salt: str | None,
+    suppression: bool,
+    keyed: bool,
+    relevant: Select[Any],
+    channel: Channel,
+) -> tuple[set[int], set[int], dict[int, list[tuple[int | None, ConsentFact]]]]:
+    """What the stored digests say: the contacts whose set is not complete (changed
+    since the last list, or by another session since: hashed by the caller), those on
+    the suppression list, and per contact the opt-outs keyed by one of its points."""
+    if salt is None or not (suppression or keyed):
+        return set(), set(), {}
+    stale = set(contact_digests.stale_contacts(session.connection(), key_fingerprint(salt)))
+    stored_suppressed = _stored_suppressed(session) if suppression else set()
+    stored_shared = _stored_shared(session, relevant, channel) if keyed else {}
+    return stale, stored_suppressed, stored_shared
+
+
+def _stored_suppressed(session: Session) -> set[int]:
+    """Contacts with a stored digest on the suppression list (a join: the list is short)."""
+    query = (
+        select(ContactDigest.contact_id)
+        .join(Suppression, Suppression.digest == ContactDigest.digest)
+        .where(ContactDigest.kind != contact_digests.MARKER)
+    )
+    return set(session.scalars(query))
+
+
+def _stored_shared(
+    session: Session, relevant: Select[Any], channel: Channel
+) -> dict[int, list[tuple[int | None, ConsentFact]]]:
+    """Per contact, the opt-outs keyed by one of its points on *channel* (of *relevant*:
+    the events that weigh), with the contact each was recorded for."""
+    keyed = (
+        relevant.add_columns(ContactDigest.contact_id.label("holder"))
+        .join(ContactDigest, ContactDigest.digest == ConsentEvent.contact_point_hash)
+        .where(
+            ContactDigest.kind == _POINT_KIND[channel].value,
+            ContactDigest.point.is_(True),
+            ConsentEvent.contact_point_hash != "",
+            ConsentEvent.status == ConsentStatus.OPT_OUT.value,
+        )
+        .order_by(ConsentEvent.id)
+    )
+    codes = dict(session.execute(select(Purpose.id, Purpose.code)).tuples().all())
+    shared: dict[int, list[tuple[int | None, ConsentFact]]] = {}
+    for row in session.execute(keyed):
+        shared.setdefault(row.holder, []).append((row.contact_id, _fact(row, codes)))
+    return shared
 
 
 class _ListPoints:
@@ -540,7 +610,11 @@ class _ListPoints:
 
 def _list_events(
     session: Session, rule: MarketingRule, rules: Mapping[str, MarketingRule], channel: Channel
-) -> tuple[dict[int, list[ConsentFact]], dict[str, list[tuple[int | None, ConsentFact]]]]:
+) -> tuple[
+    dict[int, list[ConsentFact]],
+    dict[str, list[tuple[int | None, ConsentFact]]],
+    Select[Any],
+]:
     """The events that can weigh in *rule*'s decision on *channel*, by contact, and the
     opt-outs among them keyed by a contact point: the channel's events of the purpose and
     its opt-outs of the other active marketing purposes (``channel_state``)."""
@@ -562,4 +636,4 @@ def _list_events(
     )
     for row in session.execute(keyed):
         by_point.setdefault(row.contact_point_hash, []).append((row.contact_id, _fact(row, codes)))
-    return events, by_point
+    return events, by_point, relevant
