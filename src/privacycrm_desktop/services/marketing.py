@@ -34,6 +34,7 @@ from privacycrm_desktop.services.consent_dto import MarketingEntry, MarketingLis
 from privacycrm_desktop.services.disclosures import DisclosureService, find_recipient
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import (
+    CONTACT_INDEX,
     PROGRESS_STEP,
     ListRow,
     decide_list,
@@ -122,11 +123,11 @@ class MarketingService:
                 rows = _tagged(session, self._policy.access_for(actor.role), rows, tag)
         access = self._policy.access_for(actor.role)
         shown = tuple(
-            (column, field, access[field] is FieldAccess.MASKED)
+            (column, CONTACT_INDEX.get(column, -1), access[field] is FieldAccess.MASKED)
             for column, field in _BASE_COLUMNS + _CHANNEL_COLUMNS[channel]
             if access[field] is not FieldAccess.HIDDEN
         )
-        columns = tuple(column for column, _field, _masked in shown)
+        columns = tuple(column for column, _index, _masked in shown)
         entries: list[MarketingEntry] = []
         excluded: Counter[str] = Counter()
         explained: dict[tuple[object, ...], Explanation] = {}
@@ -138,11 +139,11 @@ class MarketingService:
             if not decision.reachable:
                 excluded[decision.reason.value] += 1
                 continue
-            raw = row.values
+            raw = row.contact
             point = decision.point.value if decision.point else ""
             values = {}
-            for column, _field, masked in shown:
-                text = point if column in ("email", "phone") else raw.get(column, "")
+            for column, index, masked in shown:
+                text = point if index < 0 else raw[index]
                 values[column] = mask(text) if masked else text
             # The explanation reads the reason, the deciding event and the categories
             # only: contacts decided alike share it (a list of 50,000 has few distinct).

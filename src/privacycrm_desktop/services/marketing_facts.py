@@ -12,7 +12,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, Select, select, text
 from sqlalchemy.orm import Session
@@ -146,16 +146,24 @@ class ContactFacts:
     subjects: dict[Channel, MarketingSubject]
 
 
+_CHANNEL_OF: dict[str, Channel] = {c.value: c for c in Channel}
+_STATUS_OF: dict[str, ConsentStatus] = {s.value: s for s in ConsentStatus}
+_METHOD_OF: dict[str, ConsentMethod] = {m.value: m for m in ConsentMethod}
+
+
 def _fact(row: Any, codes: dict[int, str]) -> ConsentFact:
-    """A consent event's fact, from a row of ``_EVENT_COLUMNS`` (plain: not an ORM object)."""
+    """A consent event's fact, from a row of ``_EVENT_COLUMNS`` (plain: not an ORM object;
+    unpacked, not read by name, and the enums looked up by value as their constructors
+    would, without their cost: a list reads tens of thousands)."""
+    _cid, _key, purpose_id, channel, status, recorded_at, expires_on, method, category = row[:9]
     return ConsentFact(
-        purpose=codes.get(row.purpose_id, ""),
-        channel=Channel(row.channel),
-        status=ConsentStatus(row.status),
-        recorded_at=row.recorded_at,
-        expires_on=row.expires_on,
-        method=ConsentMethod(row.method),
-        product_category=row.product_category,
+        codes.get(purpose_id, ""),
+        _CHANNEL_OF.get(channel) or Channel(channel),
+        _STATUS_OF.get(status) or ConsentStatus(status),
+        recorded_at,
+        expires_on,
+        _METHOD_OF.get(method) or ConsentMethod(method),
+        category,
     )
 
 
@@ -395,13 +403,34 @@ def point_digest(salt: str, channel: Channel, value: str) -> str:
     return suppression_digest(salt, kind, value)
 
 
-@dataclass(frozen=True)
-class ListRow:
+class ListRow(NamedTuple):
     """One contact of a marketing list with its decision (the list's channel only)."""
 
     id: int
-    values: dict[str, str]
+    contact: Any
     decision: Decision
+
+    @property
+    def values(self) -> dict[str, str]:
+        """The contact's plain values for list columns (as ``ContactFacts.values``)."""
+        return {column: getattr(self.contact, column) for column in VALUE_COLUMNS}
+
+
+#: Where each contact column is in a row of ``_CONTACT_COLUMNS`` (rows are read by
+#: position: by name costs a call each).
+CONTACT_INDEX = {column.key: i for i, column in enumerate(_CONTACT_COLUMNS)}
+
+#: The contact columns a list shows (``ContactFacts.values``).
+VALUE_COLUMNS = (
+    "first_name",
+    "last_name",
+    "organisation",
+    "language",
+    "street",
+    "postcode",
+    "city",
+    "country",
+)
 
 
 def decide_list(
@@ -427,7 +456,8 @@ def decide_list(
     *progress* is told ``(done, 2 * count)`` as ``load_facts`` does; may raise to stop.
     """
     query = select(*_CONTACT_COLUMNS).order_by(Contact.sort_name, Contact.id)
-    contacts = session.execute(query).all()
+    # Core, not the ORM's result handling: plain rows of a big read.
+    contacts = session.connection().execute(query).all()
     suppressed = set(session.scalars(select(Suppression.digest)))
     events, by_point, relevant = _list_events(session, rule, rules, channel)
     stale, stored_suppressed, stored_shared = _stored_checks(
@@ -444,18 +474,10 @@ def decide_list(
     for number, contact in enumerate(contacts):
         if progress is not None and number % PROGRESS_STEP == 0:
             progress(number, total)
-        cid = contact.id
-        values = {
-            "first_name": contact.first_name,
-            "last_name": contact.last_name,
-            "organisation": contact.organisation,
-            "language": contact.language,
-            "street": contact.street,
-            "postcode": contact.postcode,
-            "city": contact.city,
-            "country": contact.country,
-        }
-        reach = points.of(contact)
+        # Unpacked: a row's values by name cost a call each.
+        (cid, kind, _f, _l, _o, _g, street, postcode, city, _c, relation, ended, sid) = contact
+        values = contact
+        reach = points.of(cid, street, postcode, city, sid)
         if not reach:
             result.append(ListRow(cid, values, nothing))
             continue
@@ -480,21 +502,63 @@ def decide_list(
         if not own:
             decision = (
                 Decision(Reason.ORGANISATION_ADDRESS, None, reach[0])
-                if contact.kind == organisation
+                if kind == organisation
                 else no_consent
             )
             result.append(ListRow(cid, values, decision))
             continue
+        if len(own) == 1:
+            quick = _one_event(own[0], rule, today, reach, kind == organisation)
+            if quick is not None:
+                result.append(ListRow(cid, values, quick))
+                continue
         subject = MarketingSubject(
-            kind=ContactKind(contact.kind),
-            relationship=Relationship(contact.relationship),
-            relationship_end=contact.relationship_end,
+            kind=ContactKind(kind),
+            relationship=Relationship(relation),
+            relationship_end=ended,
             points=reach,
             suppressed=False,
             events=tuple(own),
         )
         result.append(ListRow(cid, values, decide(subject, rule, channel, today, category, rules)))
     return result
+
+
+def _one_event(
+    event: ConsentFact,
+    rule: MarketingRule,
+    today: dt.date,
+    points: tuple[ContactPoint, ...],
+    organisation: bool,
+) -> Decision | None:
+    """``decide`` for a contact with points, not suppressed, whose only event that weighs
+    is *event* (of the rule's purpose, or an opt-out of another marketing purpose: it
+    counts as one of the rule's, ``channel_state``); None for soft opt-in's own checks
+    (the caller asks ``decide``). The latest event decides: here, the one."""
+    if event.purpose != rule.code:
+        event = ConsentFact(
+            rule.code,
+            event.channel,
+            event.status,
+            event.recorded_at,
+            event.expires_on,
+            event.method,
+            event.product_category,
+        )
+    status: ConsentStatus | None = event.status
+    expired = False
+    expires = event.expires_on
+    if status is not ConsentStatus.OPT_OUT and expires is not None and expires < today:
+        status, expired = None, True
+    if status is ConsentStatus.OPT_OUT:
+        return Decision(Reason.OPTED_OUT, event)
+    if organisation:
+        return Decision(Reason.ORGANISATION_ADDRESS, event, points[0])
+    if status is ConsentStatus.OPT_IN:
+        return Decision(Reason.OPTED_IN, event, points[0])
+    if rule.needs_opt_in or status is None:
+        return Decision(Reason.EXPIRED if expired else Reason.NO_CONSENT, event)
+    return None
 
 
 #: The kind of digest an opt-out on each channel is keyed by (``point_digest``).
@@ -553,8 +617,8 @@ def _stored_shared(
     )
     codes = dict(session.execute(select(Purpose.id, Purpose.code)).tuples().all())
     shared: dict[int, list[tuple[int | None, ConsentFact]]] = {}
-    for row in session.execute(keyed):
-        shared.setdefault(row.holder, []).append((row.contact_id, _fact(row, codes)))
+    for row in session.connection().execute(keyed):
+        shared.setdefault(row[9], []).append((row[0], _fact(row, codes)))
     return shared
 
 
@@ -590,21 +654,21 @@ class _ListPoints:
             table.contact_id, table.position
         )
         sales = self.sale_sources
-        for cid, text_value, sid in session.execute(query).tuples():
+        for cid, text_value, sid in session.connection().execute(query).tuples():
             into.setdefault(cid, []).append(ContactPoint(text_value, sid in sales))
 
-    def of(self, contact: Any) -> tuple[ContactPoint, ...]:
+    def of(
+        self, cid: int, street: str, postcode: str, city: str, source_id: int | None
+    ) -> tuple[ContactPoint, ...]:
         """The contact's points on the list's channel (as ``load_facts`` gives them)."""
         if self.channel is Channel.EMAIL:
-            return tuple(self.emails.get(contact.id, ()))
+            return tuple(self.emails.get(cid, ()))
         if self.channel is not Channel.POST:
-            return tuple(self.phones.get(contact.id, ()))
-        if not (contact.street and contact.city):
+            return tuple(self.phones.get(cid, ()))
+        if not (street and city):
             return ()
-        address = ", ".join(
-            p for p in (contact.street, f"{contact.postcode} {contact.city}".strip()) if p
-        )
-        sid = self.street_source.get(contact.id, contact.source_id)
+        address = ", ".join(p for p in (street, f"{postcode} {city}".strip()) if p)
+        sid = self.street_source.get(cid, source_id)
         return (ContactPoint(address, sid in self.sale_sources),)
 
 
@@ -628,12 +692,12 @@ def _list_events(
         ConsentEvent.channel == channel.value, ConsentEvent.purpose_id.in_(counted), weighs
     )
     events: dict[int, list[ConsentFact]] = {}
-    for row in session.execute(relevant.where(ConsentEvent.contact_id.is_not(None))):
-        events.setdefault(row.contact_id, []).append(_fact(row, codes))
+    for row in session.connection().execute(relevant.where(ConsentEvent.contact_id.is_not(None))):
+        events.setdefault(row[0], []).append(_fact(row, codes))
     by_point: dict[str, list[tuple[int | None, ConsentFact]]] = {}
     keyed = relevant.where(
         ConsentEvent.contact_point_hash != "", ConsentEvent.status == ConsentStatus.OPT_OUT.value
     )
-    for row in session.execute(keyed):
-        by_point.setdefault(row.contact_point_hash, []).append((row.contact_id, _fact(row, codes)))
+    for row in session.connection().execute(keyed):
+        by_point.setdefault(row[1], []).append((row[0], _fact(row, codes)))
     return events, by_point, relevant
