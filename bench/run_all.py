@@ -58,6 +58,8 @@ def main() -> int:
             if bench in OWN_SIZE
             else ["--count", str(args.count)]
         )
+        if bench == "bench_marketing.py":
+            extra += ["--people", "50000"]  # a list of 50,000 on the shared database
         if bench not in SQLITE_ONLY:
             extra += ["--engine", args.engine] if args.engine else []
             extra += ["--pg-url", args.pg_url] if args.pg_url else []
