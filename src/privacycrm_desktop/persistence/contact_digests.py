@@ -24,6 +24,11 @@ from privacycrm_desktop.persistence.models import Contact, ContactDigest, Contac
 #: The kind of the marker row (no ``HashKind`` is empty).
 MARKER = ""
 
+#: How many hex characters of each digest are stored (64 bits): enough to leave out
+#: nearly every contact that cannot match, a quarter of the space of the whole digest;
+#: a contact whose prefix matches is hashed, and the whole digest decides.
+PREFIX = 16
+
 #: The triggers that forget a contact's digests when a point changes (SQLite). As in
 #: migration 0024; persistence/migrate.py puts them back after a batch migration.
 SQLITE_TRIGGERS = (
@@ -113,7 +118,7 @@ def refresh(conn: Connection, salt: str, ids: Iterable[int] | None = None) -> in
     order = [cid for cid in stale if cid in people]
     digests = person_digests(salt, [people[cid] for cid in order])
     rows = [
-        {"contact_id": cid, "kind": kind, "digest": digest, "point": own}
+        {"contact_id": cid, "kind": kind, "digest": digest[:PREFIX], "point": own}
         for cid, found in zip(order, digests, strict=True)
         for kind, digest, own in sorted(found)
     ]

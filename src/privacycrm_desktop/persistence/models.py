@@ -423,10 +423,12 @@ class Suppression(Base):
 
 class ContactDigest(Base):
     """The suppression digests of a contact's points, kept so a marketing list need not
-    hash every contact (migration 0024): each digest the suppression list may hold one
-    of its points under (``candidate_digests``), ``point`` marking the plain form that
-    opt-outs are keyed by (``point_digest``). A row with an empty ``kind`` says the set
-    is complete for the key whose fingerprint is its ``digest``. Triggers delete a
+    hash every contact (migration 0024): the first ``PREFIX`` characters of each digest
+    the suppression list may hold one of its points under (``candidate_digests``),
+    ``point`` marking the plain form that opt-outs are keyed by (``point_digest``); a
+    contact whose prefix matches is hashed, the whole digest decides. A row with an
+    empty ``kind`` says the set is complete for the key whose fingerprint is its
+    ``digest``. Triggers delete a
     contact's rows when its name, postcode, addresses or numbers change; the marketing
     list computes the missing ones. HMACs only, never clear text; gone with the contact
     (its trigger).
@@ -440,7 +442,11 @@ class ContactDigest(Base):
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     point: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (Index("ix_contact_digest_digest", "digest", "contact_id"),)
+    # Without a rowid (SQLite): the key is the row, the digests are not stored twice.
+    __table_args__ = (
+        Index("ix_contact_digest_digest", "digest", "contact_id"),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class ErasureLedger(Base):

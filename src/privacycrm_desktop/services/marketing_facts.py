@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, Select, select, text
+from sqlalchemy import Connection, Engine, Select, func, select, text
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.consent import Channel, ConsentFact, ConsentMethod, ConsentStatus
@@ -460,10 +460,8 @@ def decide_list(
     contacts = session.connection().execute(query).all()
     suppressed = set(session.scalars(select(Suppression.digest)))
     events, by_point, relevant = _list_events(session, rule, rules, channel)
-    stale, stored_suppressed, stored_shared = _stored_checks(
-        session, salt, bool(suppressed), bool(by_point), relevant, channel
-    )
-    points = _ListPoints(session, channel, bool(stale) and bool(suppressed))
+    check = _to_check(session, salt, bool(suppressed), bool(by_point), relevant, channel)
+    points = _ListPoints(session, channel, check if suppressed else set())
     channels = (channel,)
     no_consent = Decision(Reason.NO_CONSENT)
     nothing = Decision(Reason.NO_CONTACT_POINT)
@@ -481,7 +479,9 @@ def decide_list(
         if not reach:
             result.append(ListRow(cid, values, nothing))
             continue
-        if cid in stale:
+        shared: list[tuple[int | None, ConsentFact]] = []
+        if cid in check:
+            # Hashed as the rules hash: the stored prefixes only said it might match.
             email_points = tuple(points.emails.get(cid, ()))
             phone_points = tuple(points.phones.get(cid, ()))
             if suppressed and (
@@ -491,11 +491,6 @@ def decide_list(
                 continue
             keys = _digests(salt, contact, email_points, phone_points, channels)[channel]
             shared = [pair for digest in keys for pair in by_point.get(digest, ())]
-        else:
-            if cid in stored_suppressed:
-                result.append(ListRow(cid, values, is_suppressed))
-                continue
-            shared = stored_shared.get(cid, [])
         own = events.get(cid, [])
         if shared:
             own = own + [fact for owner, fact in shared if owner != cid]
@@ -570,63 +565,60 @@ _POINT_KIND = {
 }
 
 
-def _stored_checks(
+def _to_check(
     session: Session,
     salt: str | None,
     suppression: bool,
     keyed: bool,
     relevant: Select[Any],
     channel: Channel,
-) -> tuple[set[int], set[int], dict[int, list[tuple[int | None, ConsentFact]]]]:
-    """What the stored digests say: the contacts whose set is not complete (changed
-    since the last list, or by another session since: hashed by the caller), those on
-    the suppression list, and per contact the opt-outs keyed by one of its points."""
+) -> set[int]:
+    """The contacts to hash (the rest is neither suppressed nor shares a keyed opt-out):
+    those whose stored digests are not complete (changed since the last list, or by
+    another session since), and those with a stored digest prefix on the suppression
+    list or among the opt-outs keyed by a point of the channel (a prefix may match by
+    chance: hashing decides)."""
     if salt is None or not (suppression or keyed):
-        return set(), set(), {}
-    stale = set(contact_digests.stale_contacts(session.connection(), key_fingerprint(salt)))
-    stored_suppressed = _stored_suppressed(session) if suppression else set()
-    stored_shared = _stored_shared(session, relevant, channel) if keyed else {}
-    return stale, stored_suppressed, stored_shared
-
-
-def _stored_suppressed(session: Session) -> set[int]:
-    """Contacts with a stored digest on the suppression list (a join: the list is short)."""
-    query = (
-        select(ContactDigest.contact_id)
-        .join(Suppression, Suppression.digest == ContactDigest.digest)
-        .where(ContactDigest.kind != contact_digests.MARKER)
-    )
-    return set(session.scalars(query))
-
-
-def _stored_shared(
-    session: Session, relevant: Select[Any], channel: Channel
-) -> dict[int, list[tuple[int | None, ConsentFact]]]:
-    """Per contact, the opt-outs keyed by one of its points on *channel* (of *relevant*:
-    the events that weigh), with the contact each was recorded for."""
-    keyed = (
-        relevant.add_columns(ContactDigest.contact_id.label("holder"))
-        .join(ContactDigest, ContactDigest.digest == ConsentEvent.contact_point_hash)
-        .where(
-            ContactDigest.kind == _POINT_KIND[channel].value,
-            ContactDigest.point.is_(True),
-            ConsentEvent.contact_point_hash != "",
-            ConsentEvent.status == ConsentStatus.OPT_OUT.value,
+        return set()
+    conn = session.connection()
+    check = set(contact_digests.stale_contacts(conn, key_fingerprint(salt)))
+    prefix = contact_digests.PREFIX
+    if suppression:
+        listed = select(ContactDigest.contact_id).join(
+            Suppression, ContactDigest.digest == func.substr(Suppression.digest, 1, prefix)
         )
-        .order_by(ConsentEvent.id)
-    )
-    codes = dict(session.execute(select(Purpose.id, Purpose.code)).tuples().all())
-    shared: dict[int, list[tuple[int | None, ConsentFact]]] = {}
-    for row in session.connection().execute(keyed):
-        shared.setdefault(row[9], []).append((row[0], _fact(row, codes)))
-    return shared
+        check.update(conn.execute(listed).scalars())
+    if keyed:
+        assert relevant.whereclause is not None
+        opt_outs = (
+            select(ContactDigest.contact_id)
+            .select_from(ConsentEvent)
+            .join(
+                ContactDigest,
+                ContactDigest.digest == func.substr(ConsentEvent.contact_point_hash, 1, prefix),
+            )
+            .where(
+                relevant.whereclause,
+                ContactDigest.kind == _POINT_KIND[channel].value,
+                ContactDigest.point.is_(True),
+                ConsentEvent.contact_point_hash != "",
+                ConsentEvent.status == ConsentStatus.OPT_OUT.value,
+            )
+        )
+        check.update(conn.execute(opt_outs).scalars())
+    return check
+
+
+#: Up to this many contacts to hash have their points read by id (in chunks).
+_FEW = 2_000
+_CHUNK = 500
 
 
 class _ListPoints:
     """The contact points a list needs, read in one query per table: the channel's, and
     the e-mail addresses and numbers of everyone when suppression is to be checked."""
 
-    def __init__(self, session: Session, channel: Channel, hashing: bool) -> None:
+    def __init__(self, session: Session, channel: Channel, hashing: set[int]) -> None:
         self.channel = channel
         sale = SourceKind.SALE.value
         self.sale_sources = set(session.scalars(select(Source.id).where(Source.kind == sale)))
@@ -634,9 +626,11 @@ class _ListPoints:
         self.phones: dict[int, list[ContactPoint]] = {}
         self.street_source: dict[int, int] = {}
         if hashing or channel is Channel.EMAIL:
-            self._read(session, ContactEmail.address, ContactEmail, self.emails)
+            only = None if channel is Channel.EMAIL else hashing
+            self._read(session, ContactEmail.address, ContactEmail, self.emails, only)
         if hashing or channel in (Channel.PHONE, Channel.SMS):
-            self._read(session, ContactPhone.number, ContactPhone, self.phones)
+            only = None if channel in (Channel.PHONE, Channel.SMS) else hashing
+            self._read(session, ContactPhone.number, ContactPhone, self.phones, only)
         if channel is Channel.POST:
             street = select(FieldProvenance.contact_id, FieldProvenance.source_id).where(
                 FieldProvenance.field == "street"
@@ -649,13 +643,23 @@ class _ListPoints:
         value: Any,
         table: type[ContactEmail] | type[ContactPhone],
         into: dict[int, list[ContactPoint]],
+        only: set[int] | None = None,
     ) -> None:
+        """Read the points of everyone (*only* None) or of the contacts in *only* (a
+        few: to hash; many: the whole table, filtered here)."""
         query = select(table.contact_id, value, table.source_id).order_by(
             table.contact_id, table.position
         )
+        chunks: list[list[int]] = []
+        if only is not None and len(only) <= _FEW:
+            ids = sorted(only)
+            chunks = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+        queries = [query.where(table.contact_id.in_(chunk)) for chunk in chunks] or [query]
         sales = self.sale_sources
-        for cid, text_value, sid in session.connection().execute(query).tuples():
-            into.setdefault(cid, []).append(ContactPoint(text_value, sid in sales))
+        for part in queries:
+            for cid, text_value, sid in session.connection().execute(part).tuples():
+                if only is None or cid in only:
+                    into.setdefault(cid, []).append(ContactPoint(text_value, sid in sales))
 
     def of(
         self, cid: int, street: str, postcode: str, city: str, source_id: int | None

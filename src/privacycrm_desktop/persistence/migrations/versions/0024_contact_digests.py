@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("point", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("contact_id", "kind", "digest", name=op.f("pk_contact_digest")),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_contact_digest_digest", "contact_digest", ["digest", "contact_id"])
     bind = op.get_bind()
