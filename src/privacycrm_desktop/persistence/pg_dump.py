@@ -387,20 +387,23 @@ FULL_VACUUM_BYTES = 32 << 20
 FULL_VACUUM_LOCK_MS = 2000
 
 
-def changed_tables(conn: Connection, candidates: tuple[str, ...]) -> tuple[str, ...]:
-    """Those of *candidates* in which the open transaction on *conn* deleted or updated
-    rows so far (``pg_stat_xact_user_tables``: this transaction's own counts, cascades
-    included; one query). Only these hold dead row versions after its commit."""
+def changed_tables(conn: Connection, candidates: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The tables of this schema (those of *candidates*, when given) in which the open
+    transaction on *conn* deleted or updated rows so far (``pg_stat_xact_user_tables``:
+    this transaction's own counts, cascades and triggers included; one query), in
+    *candidates*' order, else by name. Only these hold its dead row versions after the
+    commit."""
     found = conn.execute(
         text(
             "SELECT relname FROM pg_stat_xact_user_tables "
             "WHERE schemaname = current_schema() AND n_tup_del + n_tup_upd > 0 "
-            "AND relname = ANY(:names)"
-        ),
-        {"names": list(candidates)},
+            "ORDER BY relname"
+        )
     ).scalars()
-    changed = {str(name) for name in found}
-    return tuple(t for t in candidates if t in changed)
+    changed = [str(name) for name in found]
+    if candidates is None:
+        return tuple(changed)
+    return tuple(t for t in candidates if t in set(changed))
 
 
 def vacuum(engine: Engine, tables: tuple[str, ...]) -> bool:

@@ -175,7 +175,8 @@ def erase_in_session(
     return ErasureResult(contact_id, done.anonymised, done.suppressed)
 
 
-#: The tables an erasure deletes from or changes (VACUUM-ed after it on PostgreSQL).
+#: The tables an erasure deletes from or changes (VACUUM-ed after it on PostgreSQL by
+#: the callers that do not know which ones it changed).
 ERASURE_TABLES = (
     "contact",
     "contact_email",
@@ -198,6 +199,8 @@ ERASURE_TABLES = (
     "request_contact",
     "retention_hold",
     "import_staging",
+    "rights_request",
+    "import_batch",
 )
 
 

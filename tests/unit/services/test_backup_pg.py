@@ -148,6 +148,27 @@ def test_an_erasure_on_the_server_rewrites_only_the_tables_it_changed(
         assert untouched not in rewritten, untouched
 
 
+def test_an_erasure_on_the_server_cleans_every_table_it_changed(
+    svc: Services, owner: Actor, db_url: str
+) -> None:
+    """The register keeps a request about the person without the requester's name: the
+    stripped row's old version, name and all, leaves the pages too (the rights requests
+    were not among the tables cleaned after an erasure)."""
+    from privacycrm_desktop.domain.erasure import ErasureReason
+    from privacycrm_desktop.domain.requests import RequestKind
+    from privacycrm_desktop.services.requests import RequestInput
+
+    from .test_backup_restore import assert_no_page_holds, make_x, pages_holding
+
+    x = make_x(svc, owner)
+    svc.requests.add(
+        owner, RequestInput(RequestKind.ERASURE, (x,), requester="Qzxrequester Janssens")
+    )
+    assert pages_holding(db_url, b"qzxrequester")
+    svc.erasure.erase(owner, x, ErasureReason.ERASURE_REQUEST)
+    assert_no_page_holds(db_url, "qzxrequester")
+
+
 def live_items_holding(db_url: str, needle: bytes) -> dict[str, int]:
     """PostgreSQL: per table or b-tree index, how many of its *items* (heap rows with
     storage, index entries) hold *needle*: what a row or an index still points to, as
