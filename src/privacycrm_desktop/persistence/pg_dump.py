@@ -376,8 +376,9 @@ def apply_script(cursor: Any, stream: IO[bytes]) -> set[str]:
     return settings
 
 
-#: Tables up to this size are rewritten (``VACUUM FULL``) after an erasure; larger ones
-#: get a plain ``VACUUM`` (see ``vacuum``).
+#: The rewrite (``VACUUM FULL``) after an erasure is done when every table the erasure
+#: changed is at most this size (tables and indexes); otherwise a plain ``VACUUM`` (see
+#: ``vacuum``).
 FULL_VACUUM_BYTES = 32 << 20
 #: How long ``VACUUM FULL`` waits for its lock before settling for a plain ``VACUUM``
 #: (while it waits, other desks' reads of that table queue behind it). Longer than
@@ -386,34 +387,68 @@ FULL_VACUUM_BYTES = 32 << 20
 FULL_VACUUM_LOCK_MS = 2000
 
 
-def vacuum(engine: Engine, tables: tuple[str, ...]) -> bool:
-    """Clean *tables* after an erasure, outside a transaction (best effort).
+def changed_tables(conn: Connection, candidates: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The tables of this schema (those of *candidates*, when given) in which the open
+    transaction on *conn* deleted or updated rows so far (``pg_stat_xact_user_tables``:
+    this transaction's own counts, cascades and triggers included; one query), in
+    *candidates*' order, else by name. Only these hold its dead row versions after the
+    commit."""
+    found = conn.execute(
+        text(
+            "SELECT relname FROM pg_stat_xact_user_tables "
+            "WHERE schemaname = current_schema() AND n_tup_del + n_tup_upd > 0 "
+            "ORDER BY relname"
+        )
+    ).scalars()
+    changed = [str(name) for name in found]
+    if candidates is None:
+        return tuple(changed)
+    return tuple(t for t in candidates if t in set(changed))
 
-    A plain ``VACUUM`` removes the dead row versions (and their index entries) but leaves
-    their bytes in the pages' free space until reused; PostgreSQL has no secure_delete.
-    ``VACUUM FULL`` writes the table and its indexes anew, so the old bytes leave the
-    database's files (the old files are deleted). It is used for tables up to
-    ``FULL_VACUUM_BYTES`` (a small office's tables: a fraction of a second) when its lock
-    comes within ``FULL_VACUUM_LOCK_MS``; otherwise the plain ``VACUUM``. Returns False
-    when even that could not run.
+
+def vacuum(engine: Engine, tables: tuple[str, ...]) -> bool:
+    """Clean *tables* (those an erasure changed) after it, outside a transaction (best
+    effort).
+
+    A plain ``VACUUM`` removes the dead row versions and their index entries: no query,
+    dump or backup can reach them any more, but their bytes stay in the pages' free space
+    until PostgreSQL reuses it (it has no secure_delete; no SQL overwrites a page's free
+    space). ``VACUUM FULL`` writes a table and its indexes anew, so the old bytes leave
+    the database's files (the old files are deleted); its cost is the table's size, not
+    the erasure's. It is used when *every* table in *tables* is at most
+    ``FULL_VACUUM_BYTES`` (a small office's database: milliseconds to a fraction of a
+    second), so that the person's bytes then leave all of them; with one table larger,
+    rewriting the others would still leave the person in that one, and every table gets
+    the plain ``VACUUM`` (milliseconds: the visibility map skips the untouched pages).
+    A rewrite whose lock does not come within ``FULL_VACUUM_LOCK_MS`` settles for the
+    plain ``VACUUM`` too. Returns False when even that could not run.
     """
+    if not tables:
+        return True
     try:
         with engine.connect() as plain:
             conn = plain.execution_options(isolation_level="AUTOCOMMIT")
+            sizes = {
+                str(name): size
+                for name, size in conn.execute(
+                    text(
+                        "SELECT t, pg_total_relation_size(to_regclass(t)) "
+                        "FROM unnest(CAST(:names AS text[])) AS t"
+                    ),
+                    {"names": list(tables)},
+                )
+            }
+            present = [t for t in tables if sizes.get(t) is not None]
+            rewrite = all(int(sizes[t]) <= FULL_VACUUM_BYTES for t in present)
             conn.execute(text(f"SET lock_timeout = {int(FULL_VACUUM_LOCK_MS)}"))
-            for table in tables:
-                size = conn.execute(
-                    text("SELECT pg_total_relation_size(to_regclass(:t))"), {"t": table}
-                ).scalar()
-                if size is None:
-                    continue
-                if int(size) <= FULL_VACUUM_BYTES:
+            for table in present:
+                if rewrite:
                     try:
                         conn.execute(text(f'VACUUM FULL "{table}"'))
                         continue
                     except DBAPIError:
                         pass  # the lock did not come in time: the plain VACUUM below
-                conn.execute(text(f'VACUUM "{table}"'))
+                conn.execute(text(f'VACUUM (INDEX_CLEANUP ON) "{table}"'))
             conn.execute(text("RESET lock_timeout"))
     except Exception:  # best effort: the erasure itself is committed
         return False

@@ -314,7 +314,7 @@ def consent_lines(session: Session, contact_id: int, today: dt.date) -> tuple[Co
     if not facts:
         raise NotFound
     rules = marketing_rules(session)
-    names = dict(session.execute(select(Purpose.code, Purpose.name)).tuples().all())
+    names: dict[str, str] | None = None  # read at the first recorded event (none: no read)
     lines: list[ConsentLine] = []
     for channel in Channel:
         subject = facts[0].subjects[channel]
@@ -324,7 +324,10 @@ def consent_lines(session: Session, contact_id: int, today: dt.date) -> tuple[Co
         if not decisions:
             continue
         recorded = {code: d for code, d in decisions.items() if d.event is not None}
+        if recorded and names is None:
+            names = dict(session.execute(select(Purpose.code, Purpose.name)).tuples().all())
         for code, decision in sorted(recorded.items()):
+            assert names is not None
             verdict = ChannelVerdict(channel, decision.reachable, explain(decision, channel))
             lines.append(ConsentLine(names.get(code, code), verdict))
         if not recorded:

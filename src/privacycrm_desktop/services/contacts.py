@@ -444,12 +444,12 @@ class ContactService(TaggedList):
             session = uow.session
             detail = read_detail(session, access, contact_id)
             consent = consent_lines(session, contact_id, today)
-            reason = session.execute(
-                select(Contact.keep_reason).where(Contact.id == contact_id)
-            ).scalar_one()
-            purpose = session.execute(
-                select(Purpose.name).where(Purpose.code == reason)
-            ).scalar_one_or_none()
+            # Why the keep-until date is what it is, with the purpose it names: one read.
+            reason, purpose = session.execute(
+                select(Contact.keep_reason, Purpose.name)
+                .outerjoin(Purpose, Purpose.code == Contact.keep_reason)
+                .where(Contact.id == contact_id)
+            ).one()
             requests: tuple[OpenRequestInfo, ...] = ()
             if has_permission(actor.role, Permission.MANAGE_REQUESTS):
                 rows = session.execute(

@@ -344,9 +344,9 @@ class DisclosureService:
                     SpecialValueInfo(row.value, row.recorded_at)
                 )
             result = []
+            consents = _written_consents(session, contact_id, tuple(SpecialCategory), today)
             for category in SpecialCategory:
-                consent_id = _written_consent(session, contact_id, category, today)
-                event = session.get(ConsentEvent, consent_id) if consent_id else None
+                event = consents[category]
                 result.append(
                     SpecialCategoryStatus(
                         category=category,
@@ -479,33 +479,51 @@ def _written_consent(
     session: Session, contact_id: int, category: SpecialCategory, today: dt.date
 ) -> int | None:
     """The id of the written consent in force for *category*, or None."""
-    rows: Sequence[ConsentEvent] = session.scalars(
+    event = _written_consents(session, contact_id, (category,), today)[category]
+    return None if event is None else event.id
+
+
+def _written_consents(
+    session: Session,
+    contact_id: int,
+    categories: Sequence[SpecialCategory],
+    today: dt.date,
+) -> dict[SpecialCategory, ConsentEvent | None]:
+    """The written consent in force for each of *categories*, or None: the contact's
+    consent events for them read in one statement."""
+    wanted = {CONSENT_PREFIX + c.value: c for c in categories}
+    by_category: dict[SpecialCategory, list[ConsentEvent]] = {c: [] for c in categories}
+    for row in session.scalars(
         select(ConsentEvent).where(
             ConsentEvent.contact_id == contact_id,
-            ConsentEvent.product_category == CONSENT_PREFIX + category.value,
+            ConsentEvent.product_category.in_(wanted),
         )
-    ).all()
-    facts = {
-        ConsentFact(
-            "special",
-            Channel.POST,
-            ConsentStatus(r.status),
-            r.recorded_at,
-            r.expires_on,
-            ConsentMethod(r.method),
-            r.product_category,
-        ): r
-        for r in rows
-    }
-    state = consent_state(facts, "special", Channel.POST, today)
-    if state.status is not ConsentStatus.OPT_IN or state.decided_by is None:
-        return None
-    event = facts[state.decided_by]
-    if ConsentMethod(event.method) not in WRITTEN_METHODS or not (
-        event.evidence or event.evidence_file
     ):
-        return None
-    return event.id
+        by_category[wanted[row.product_category]].append(row)
+    found: dict[SpecialCategory, ConsentEvent | None] = {}
+    for category, rows in by_category.items():
+        facts = {
+            ConsentFact(
+                "special",
+                Channel.POST,
+                ConsentStatus(r.status),
+                r.recorded_at,
+                r.expires_on,
+                ConsentMethod(r.method),
+                r.product_category,
+            ): r
+            for r in rows
+        }
+        state = consent_state(facts, "special", Channel.POST, today)
+        event = facts[state.decided_by] if state.decided_by is not None else None
+        written = (
+            event is not None
+            and state.status is ConsentStatus.OPT_IN
+            and ConsentMethod(event.method) in WRITTEN_METHODS
+            and bool(event.evidence or event.evidence_file)
+        )
+        found[category] = event if written else None
+    return found
 
 
 def _term_lists() -> tuple[SpecialCategoryTerms, ...]:

@@ -175,7 +175,8 @@ def erase_in_session(
     return ErasureResult(contact_id, done.anonymised, done.suppressed)
 
 
-#: The tables an erasure deletes from or changes (VACUUM-ed after it on PostgreSQL).
+#: The tables an erasure deletes from or changes (VACUUM-ed after it on PostgreSQL by
+#: the callers that do not know which ones it changed).
 ERASURE_TABLES = (
     "contact",
     "contact_email",
@@ -198,10 +199,12 @@ ERASURE_TABLES = (
     "request_contact",
     "retention_hold",
     "import_staging",
+    "rights_request",
+    "import_batch",
 )
 
 
-def finish_erasure(uow: UnitOfWork) -> bool:
+def finish_erasure(uow: UnitOfWork, tables: tuple[str, ...] = ERASURE_TABLES) -> bool:
     """After the commit(s): truncate the WAL, so the deleted words leave it too (FTS5
     secure-delete already took them out of the index pages; secure_delete zeroes freed
     pages).
@@ -212,10 +215,12 @@ def finish_erasure(uow: UnitOfWork) -> bool:
     storage failure: the erasure before it is committed, and must not be reported as
     failed ("nothing was saved") because the housekeeping after it was not done.
 
-    On PostgreSQL: ``VACUUM`` the touched tables (best effort, outside a transaction), so
-    the dead row versions holding the person's values are cleaned."""
+    On PostgreSQL: ``VACUUM`` *tables* (best effort, outside a transaction; by default
+    every table an erasure may change, for callers that do not know which it did), so the
+    dead row versions holding the person's values are cleaned (``pg_dump.vacuum``: a
+    rewrite, so their bytes leave the files, while every one of them is small)."""
     try:
-        return _finish_erasure(uow)
+        return _finish_erasure(uow, tables)
     except StorageError:
         return False
     except DBAPIError as exc:  # the checkpoint runs outside the unit of work
@@ -224,11 +229,11 @@ def finish_erasure(uow: UnitOfWork) -> bool:
         return False
 
 
-def _finish_erasure(uow: UnitOfWork) -> bool:
+def _finish_erasure(uow: UnitOfWork, tables: tuple[str, ...]) -> bool:
     if uow.engine.dialect.name == "postgresql":
         from privacycrm_desktop.persistence.pg_dump import vacuum
 
-        vacuum(uow.engine, ERASURE_TABLES)
+        vacuum(uow.engine, tables)
         return True
     with uow() as work:
         index_pending = work.session.get(Setting, INDEX_SCRUB_KEY) is not None
@@ -310,11 +315,19 @@ class ErasureService:
             HoldKeepsContact: an active hold keeps it.
         """
         require(actor.role, Permission.ERASE)
+        changed: tuple[str, ...] = ERASURE_TABLES
         with self._uow(write=True) as uow:
             try:
                 result = erase_in_session(
                     uow.session, actor, contact_id, reason, self._clock.now(), anonymise=anonymise
                 )
+                if uow.engine.dialect.name == "postgresql":
+                    from privacycrm_desktop.persistence.pg_dump import changed_tables
+
+                    # Only the tables this erasure deleted or updated rows in hold the
+                    # person's dead row versions: those are the ones cleaned after it.
+                    uow.session.flush()
+                    changed = changed_tables(uow.session.connection(), ERASURE_TABLES)
             except NotFound:
                 survivor = resolve_contact_id(uow.session, contact_id)
                 if survivor == contact_id:
@@ -329,7 +342,7 @@ class ErasureService:
                     old=contact_id,
                     id=survivor,
                 ) from None
-        return replace(result, scrubbed=finish_erasure(self._uow))
+        return replace(result, scrubbed=finish_erasure(self._uow, changed))
 
     def scrub_pending(self) -> bool:
         """True while an erasure's bytes may still be in the database files."""

@@ -376,12 +376,19 @@ def task_infos(
     as *access* lets a role read them."""
     rows = session.execute(query.with_only_columns(*_COLUMNS)).all()
     users = dict(session.execute(select(User.id, User.username)).tuples().all())
+    # Each look-up only when a task names one (an empty IN list is a round trip for nothing).
+    contact_ids = {r.contact_id for r in rows if r.contact_id is not None}
+    company_ids = {r.company_id for r in rows if r.company_id is not None}
     people = {
         cid: name_of(access, first or "", last or "", organisation or "")
-        for cid, first, last, organisation in session.execute(
-            select(Contact.id, Contact.first_name, Contact.last_name, Contact.organisation).where(
-                Contact.id.in_({r.contact_id for r in rows if r.contact_id is not None})
+        for cid, first, last, organisation in (
+            session.execute(
+                select(
+                    Contact.id, Contact.first_name, Contact.last_name, Contact.organisation
+                ).where(Contact.id.in_(contact_ids))
             )
+            if contact_ids
+            else ()
         )
     }
     company_level = access.get("organisation", FieldAccess.HIDDEN)
@@ -391,10 +398,10 @@ def task_infos(
         else mask(name)
         if company_level is FieldAccess.MASKED
         else name
-        for cid, name in session.execute(
-            select(Company.id, Company.name).where(
-                Company.id.in_({r.company_id for r in rows if r.company_id is not None})
-            )
+        for cid, name in (
+            session.execute(select(Company.id, Company.name).where(Company.id.in_(company_ids)))
+            if company_ids
+            else ()
         )
     }
     level = access.get(TASK_FIELD, FieldAccess.HIDDEN)

@@ -181,3 +181,44 @@ def test_the_no_consent_count_reads_the_consents_not_every_contact(
     counts = [s for s in seen if "count(*)" in s or "contact_count" in s]
     assert counts
     assert not any("FROM contact AS c" in s or "NOT IN" in s for s in counts), counts
+
+
+def test_the_card_reads_why_kept_in_one_statement_and_purpose_names_only_for_events(
+    services: Services, owner: Actor, people: dict[str, int]
+) -> None:
+    """Each statement is a round trip on the server: the keep reason comes with its
+    purpose's name in one read, and the purposes' names are read only for a contact with
+    a recorded consent event (they name its lines)."""
+    from sqlalchemy import event
+
+    engine = services.uow.engine
+    sent: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        sent.append(" ".join(statement.split()))
+
+    set_keep(services, people["opted_in"], dt.date(2027, 1, 1), NEWSLETTER)
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        with_event = services.contacts.card(owner, people["opted_in"])
+        read_with_event = list(sent)
+        sent.clear()
+        without = services.contacts.card(owner, people["supplier"])
+        read_without = list(sent)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert with_event.keep_purpose  # the purpose named by the reason, read with it
+    assert [line.purpose for line in with_event.consent if line.purpose]
+    assert not [line.purpose for line in without.consent if line.purpose]
+
+    def names_read(statements: list[str]) -> int:
+        return sum(
+            s.startswith("SELECT purpose.code, purpose.name FROM purpose") for s in statements
+        )
+
+    assert names_read(read_with_event) == 1
+    assert names_read(read_without) == 0
+    for statements in (read_with_event, read_without):
+        assert not [s for s in statements if s.startswith("SELECT contact.keep_reason FROM")]
+        assert not [s for s in statements if s.startswith("SELECT purpose.name FROM purpose")]
+    assert len(read_without) == len(read_with_event) - 1

@@ -114,6 +114,41 @@ def test_special_overview_follows_consent_and_field_access(svc: Services, owner:
         )
 
 
+def test_special_overview_reads_the_consents_of_every_category_in_one_statement(
+    svc: Services, owner: Actor
+) -> None:
+    """One read of the contact's special-category consents for all nine categories (the
+    access report gathers this overview; a statement a category was a round trip each
+    on the server), with the same verdicts: written consent with evidence unlocks, a
+    withdrawal or a consent without evidence does not."""
+    from sqlalchemy import event
+
+    cid = add(svc, owner)
+    svc.disclosures.record_special_consent(
+        owner, cid, SpecialCategory.HEALTH, ConsentMethod.SIGNED_PAPER, "form ref 12"
+    )
+    svc.disclosures.record_special_consent(
+        owner, cid, SpecialCategory.RELIGION, ConsentMethod.SIGNED_PAPER, "form ref 13"
+    )
+    svc.disclosures.record_special_consent(
+        owner, cid, SpecialCategory.RELIGION, ConsentMethod.SIGNED_PAPER, "", withdraw=True
+    )
+    engine = svc.uow.engine
+    sent: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        overview = {s.category: s for s in svc.disclosures.special_overview(owner, cid)}
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert [c for c, s in overview.items() if s.unlocked] == [SpecialCategory.HEALTH]
+    assert overview[SpecialCategory.HEALTH].consent_evidence == "form ref 12"
+    assert len([s for s in sent if "FROM consent_event" in s]) == 1
+
+
 def test_an_evidence_file_is_read_back_and_its_opening_audited(svc: Services, owner: Actor) -> None:
     cid = add(svc, owner)
     with_file = svc.consent.record(

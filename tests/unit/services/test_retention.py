@@ -183,3 +183,49 @@ def test_blank_dates_of_older_versions_are_computed_after_the_upgrade(
     assert stored(engine, cid) == (None, "")  # marked "not computed yet"
     assert svc.retention.fill_missing() == 1  # what the app and the CLI do at start
     assert stored(engine, cid) == ("2028-03-02", "consent_reconfirmation")
+
+
+def test_after_a_bulk_recompute_on_the_server_every_page_of_contact_is_all_visible(
+    svc: Services, owner: Actor, engine: Engine, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recompute rewrites every contact; its VACUUM must put every page back in the
+    visibility map (index-only scans). A page another session holds pinned at that moment
+    (here: an open cursor on the first page, let go after a second) is skipped by a plain
+    VACUUM and stays out of the map; the recompute's VACUUM waits for it."""
+    import threading
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    import privacycrm_desktop.services.retention as retention
+    from privacycrm_desktop.persistence.bulk_writes import vacuum_analyze
+
+    if backend != "postgresql":
+        pytest.skip("the visibility map is PostgreSQL's")
+    svc.demo.generate(owner, 3000)
+    vacuums: list[str] = []
+
+    def pinned_vacuum(engine_: Engine, table: str) -> None:
+        # A reader holds page 0 while the VACUUM starts, then moves on.
+        url = make_url(engine.url.render_as_string(hide_password=False))
+        libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(libpq) as reader:
+            reader.execute("DECLARE pin CURSOR FOR SELECT id FROM contact")
+            reader.execute("FETCH 1 FROM pin")
+            release = threading.Timer(1.0, reader.execute, ("CLOSE pin",))
+            release.start()
+            try:
+                vacuum_analyze(engine_, table)
+            finally:
+                release.join()
+        vacuums.append(table)
+
+    monkeypatch.setattr(retention, "vacuum_analyze", pinned_vacuum)
+    assert svc.retention.recompute_all() == 3000
+    assert vacuums == ["contact"]
+    with engine.connect() as conn:
+        pages, visible = conn.execute(
+            text("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'contact'")
+        ).one()
+    assert pages > 10
+    assert visible == pages

@@ -309,3 +309,34 @@ def test_a_consent_given_long_ago_comes_into_my_day_until_it_is_confirmed_again(
     assert not svc.tasks.list_tasks(owner, include_done=True)  # shown, not copied
     consent()  # confirmed again: due two years on
     assert reconsents() == []
+
+
+def test_my_day_reads_no_names_that_no_task_needs(
+    svc: Services, owner: Actor, engine: Engine
+) -> None:
+    """Tasks about nobody, or about people only: no look-up of contacts or companies with
+    an empty id list (a round trip each, for nothing, on the server)."""
+    from sqlalchemy import event
+
+    person = svc.contacts.create(owner, ContactInput(first_name="Jan", last_name="Peeters"), CARD)
+    svc.tasks.add(owner, TaskDraft("Order paper", due_on=MONDAY))
+    sent: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        svc.my_day.my_day(owner)
+        alone = list(sent)
+        svc.tasks.add(owner, TaskDraft("Call Jan", due_on=MONDAY, contact_id=person))
+        sent.clear()
+        day = svc.my_day.my_day(owner)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert [i.contact_name for i in day.items if i.task_id is not None and i.contact_id] == [
+        "Peeters, Jan"
+    ]  # the names a task needs are still read
+    for statements in (alone, sent):
+        assert not [s for s in statements if "FROM company " in s or s.endswith("FROM company")]
+    assert not [s for s in alone if "FROM contact WHERE contact.id IN" in s]
