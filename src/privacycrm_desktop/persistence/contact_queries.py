@@ -13,6 +13,7 @@ from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.persistence.search import SearchTerms, matching_ids
+from privacycrm_desktop.persistence.search_matches import KEPT_ID_LIST, KEPT_IDS, kept_count
 
 ENTRY_ORDER = "entry"
 #: Sort orders and the index that serves each (see models.Contact.__table_args__).
@@ -52,7 +53,11 @@ def count_all(session: Session) -> int:
 
 
 def count_matches(session: Session, terms: SearchTerms) -> int:
-    """Number of contacts matching the search terms."""
+    """Number of contacts matching the search terms (SQLite: their ids kept for the
+    window read next, ``search_matches``)."""
+    kept = kept_count(session, terms)
+    if kept is not None:
+        return kept
     ids_sql, params = matching_ids(session, terms)
     return int(session.execute(text(f"SELECT count(*) FROM ({ids_sql}) AS m"), params).scalar_one())
 
@@ -109,10 +114,16 @@ def search_window(
     offset: int,
     limit: int,
 ) -> Sequence[Row[tuple[object, ...]]]:
-    """A window of the contacts matching *terms* (*total* of them), in the given order."""
-    matches, params = matching_ids(session, terms)
+    """A window of the contacts matching *terms* (*total* of them), in the given order;
+    on SQLite from the matches ``count_matches`` kept (unless anything changed since)."""
     if total == 0:
         return []
+    matches, params = matching_ids(session, terms)
+    if kept_count(session, terms) is not None:
+        # Probed in place while the walk tests fewer rows than are kept (a common word),
+        # else copied into a list once (a rarer one: more rows walked past per match).
+        walked = (offset + limit) * count_all(session) / total
+        matches, params = (KEPT_IDS if total > walked else KEPT_ID_LIST), {}
     if total <= SMALL_MATCH_SET:
         return _sorted_matches(session, matches, params, sort, descending, offset, limit)
     # Walk the sort index (covering: it holds the rowid) and probe the match set.

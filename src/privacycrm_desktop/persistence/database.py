@@ -45,6 +45,9 @@ BULK_CACHE_KIB = 65_536
 #: How long a writer waits for another program's lock before giving up (StorageLocked).
 #: ``PRIVACYCRM_BUSY_TIMEOUT_MS`` shortens it (tests of a locked database stay fast).
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+#: A SQLite connection's ``total_changes`` when its transaction began (in its pool record's
+#: ``info``): unchanged, the transaction has written nothing (persistence/search_matches.py).
+CHANGES_AT_BEGIN = "changes_at_begin"
 
 
 def busy_timeout_ms() -> int:
@@ -236,6 +239,7 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: int = DEFAULT_BUSY_TIMEO
             pooled.driver_connection.execute(f"PRAGMA wal_autocheckpoint={DEFAULT_AUTOCHECKPOINT}")
             pooled.driver_connection.execute(f"PRAGMA cache_size={DEFAULT_CACHE_SIZE}")
         connection.exec_driver_sql(f"BEGIN {mode}")
+        pooled.info[CHANGES_AT_BEGIN] = pooled.driver_connection.total_changes
 
 
 def bulk_transaction(conn: Connection, wal_pages: int = DEFAULT_AUTOCHECKPOINT) -> None:
