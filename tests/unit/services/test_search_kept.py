@@ -136,7 +136,7 @@ def test_matches_of_uncommitted_changes_are_not_kept(
     assert listed(svc, owner, "peeters") == [jan]
     with svc.uow() as uow:  # a reading unit: it ends in a rollback
         uow.session.execute(
-            text("UPDATE contact_fts SET name = 'Ghost' WHERE rowid = :id"), {"id": jan}
+            text("UPDATE contact_fts SET name = 'ghost' WHERE rowid = :id"), {"id": jan}
         )
         ghost = search_terms("ghost")
         assert ghost is not None
