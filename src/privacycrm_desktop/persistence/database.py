@@ -129,7 +129,14 @@ def create_engine_for(
         _create_private_file(file)
         # The bundled SQLite (persistence/sqlite_driver.py), not the operating system's.
         engine = create_engine(
-            url, echo=echo, module=sqlite3, connect_args={"check_same_thread": False}
+            url,
+            echo=echo,
+            module=sqlite3,
+            connect_args={"check_same_thread": False},
+            # The connection used last comes back first: a search's next read finds the
+            # matches its count kept on it (persistence/search_matches.py), even when
+            # background threads opened more connections.
+            pool_use_lifo=True,
         )
         read_only = read_only_uri(file)
         if read_only is not None:
