@@ -66,10 +66,15 @@ class _Kept:
 def kept_count(session: Session, terms: SearchTerms) -> int | None:
     """The number of contacts matching *terms*, their ids then in ``KEPT_IDS`` (found
     again only when the database may have changed since the last call); None when they
-    cannot be kept (PostgreSQL, or the transaction has written)."""
+    cannot be kept (PostgreSQL, a writing unit of work, or the transaction has written)."""
     if session.get_bind().dialect.name != "sqlite":
         return None
-    pooled = session.connection().connection
+    connection = session.connection()
+    if connection.get_execution_options().get("sqlite_begin", "DEFERRED") != "DEFERRED":
+        # A writer (BEGIN IMMEDIATE): the commit below would let go of its write lock
+        # halfway through its action, after the checks made when it took it.
+        return None
+    pooled = connection.connection
     info = pooled.info
     driver = pooled.driver_connection
     kept: _Kept | None = info.get(_INFO_KEY)

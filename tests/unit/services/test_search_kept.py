@@ -149,3 +149,26 @@ def test_matches_of_uncommitted_changes_are_not_kept(
         assert contact_queries.count_matches(uow.session, jan_terms) == 0
     assert listed(svc, owner, "ghost") == []
     assert listed(svc, owner, "peeters") == [jan]
+
+
+def test_a_writing_unit_keeps_no_matches(svc: Services, owner: Actor, engine: Engine) -> None:
+    """Keeping matches commits the transaction: never a writer's, which would let go of
+    its write lock halfway through its action."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the matches are kept on SQLite only")
+    jan = peeters(svc, owner, "Jan")
+    terms = search_terms("peeters")
+    assert terms is not None
+    commits: list[object] = []
+
+    def committed(conn: object) -> None:
+        commits.append(conn)
+
+    with svc.uow(write=True) as uow:
+        event.listen(engine, "commit", committed)
+        try:
+            assert contact_queries.count_matches(uow.session, terms) == 1
+        finally:
+            event.remove(engine, "commit", committed)
+        assert commits == []
+    assert listed(svc, owner, "peeters") == [jan]
