@@ -23,6 +23,7 @@ role sees its own rows (row policies), with no cheap sign that nothing changed.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -57,7 +58,7 @@ _STATE_SQL = text(
 
 @dataclass(frozen=True)
 class _Kept:
-    terms: SearchTerms
+    key: Hashable
     total: int
     #: data_version, schema_version, total_changes once the table was filled.
     state: tuple[int, int, int]
@@ -67,6 +68,16 @@ def kept_count(session: Session, terms: SearchTerms) -> int | None:
     """The number of contacts matching *terms*, their ids then in ``KEPT_IDS`` (found
     again only when the database may have changed since the last call); None when they
     cannot be kept (PostgreSQL, a writing unit of work, or the transaction has written)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    return kept_ids(session, terms, *matching_ids(session, terms))
+
+
+def kept_ids(
+    session: Session, key: Hashable, ids_sql: str, params: dict[str, object]
+) -> int | None:
+    """As ``kept_count``, for the contact ids *ids_sql* selects (each once or more), which
+    *key* stands for (the same key, the same ids while the data is unchanged)."""
     if session.get_bind().dialect.name != "sqlite":
         return None
     connection = session.connection()
@@ -79,7 +90,7 @@ def kept_count(session: Session, terms: SearchTerms) -> int | None:
     driver = pooled.driver_connection
     kept: _Kept | None = info.get(_INFO_KEY)
     state = _state(session)
-    if kept is not None and kept.terms == terms and kept.state == state:
+    if kept is not None and kept.key == key and kept.state == state:
         return kept.total
     # Nothing written since BEGIN, or since the table was filled (at such a moment):
     # else the transaction holds uncommitted changes, whose matches are no one else's.
@@ -89,8 +100,7 @@ def kept_count(session: Session, terms: SearchTerms) -> int | None:
     info.pop(_INFO_KEY, None)
     session.execute(_CREATE_SQL)
     session.execute(_EMPTY_SQL)
-    ids_sql, params = matching_ids(session, terms)
-    filling = session.execute(text(f"INSERT INTO {KEPT_TABLE} (id) {ids_sql}"), params)
+    filling = session.execute(text(f"INSERT OR IGNORE INTO {KEPT_TABLE} (id) {ids_sql}"), params)
     total = int(filling.rowcount)  # type: ignore[attr-defined]
     filled = int(driver.total_changes)  # type: ignore[union-attr]
     # A reading unit of work ends in a rollback, which would empty the table again: the
@@ -99,7 +109,7 @@ def kept_count(session: Session, terms: SearchTerms) -> int | None:
     after = _state(session)  # the next transaction's snapshot
     if after[:2] != state[:2]:
         return None  # another program committed meanwhile: the table may be out of date
-    info[_INFO_KEY] = _Kept(terms, total, (state[0], state[1], filled))
+    info[_INFO_KEY] = _Kept(key, total, (state[0], state[1], filled))
     return total
 
 

@@ -172,3 +172,46 @@ def test_a_writing_unit_keeps_no_matches(svc: Services, owner: Actor, engine: En
             event.remove(engine, "commit", committed)
         assert commits == []
     assert listed(svc, owner, "peeters") == [jan]
+
+
+def test_kept_phone_matches_follow_edits_and_erasures(
+    svc: Services,
+    owner: Actor,
+    engine: Engine,
+    migrated_url: str,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A number being typed, its matches found by walking the name index: kept when that
+    walk passes many more contacts than match (here always)."""
+    monkeypatch.setattr(contact_queries, "_SORT_COST_PER_MATCH", 1e9)
+    monkeypatch.setattr(contact_queries, "_KEEP_COST_PER_MATCH", 0.0)
+
+    def called(name: str, number: str) -> int:
+        return svc.contacts.create(owner, ContactInput(last_name=name, phones=(number,)), CARD)
+
+    eva = called("Jacobs", "0475 11 22 33")
+    tom = called("Maes", "0475 11 22 44")
+    called("Wouters", "0476 11 22 55")
+    assert listed(svc, owner, "0475 11") == [eva, tom]
+    if engine.dialect.name == "sqlite":
+        with statements(engine) as seen:
+            assert listed(svc, owner, "0475 11") == [eva, tom]
+        walks = [sql for sql in seen if "ix_contact_sort" in sql]
+        assert walks, seen
+        assert not [sql for sql in walks if "contact_phone" in sql], walks
+    detail = svc.contacts.get(owner, tom)
+    moved = ContactInput(last_name="Maes", phones=("0499 11 22 44",))
+    svc.contacts.update(owner, tom, detail.version, moved, CARD)
+    assert listed(svc, owner, "0475 11") == [eva]
+    other_engine = create_engine_for(migrated_url)
+    try:
+        other = Services.build(other_engine, clock)
+        an = other.contacts.create(
+            owner, ContactInput(last_name="Aerts", phones=("0475 11 90 00",)), CARD
+        )
+    finally:
+        other_engine.dispose()
+    assert listed(svc, owner, "0475 11") == [an, eva]
+    svc.erasure.erase(owner, eva, ErasureReason.ERASURE_REQUEST)
+    assert listed(svc, owner, "0475 11") == [an]
