@@ -36,10 +36,9 @@ SORTS: dict[str, tuple[str, str]] = {
 #: Microseconds, measured on a million contacts: sorting one phone match, walking one row.
 _SORT_COST_PER_MATCH = 2.0
 _WALK_COST_PER_ROW = 2.6
-#: Keeping one phone match (``search_matches``), probing a walked row's numbers, probing
-#: the kept matches instead (microseconds, measured likewise).
+#: Keeping one phone match (``search_matches``), walking one row probing the kept
+#: matches instead of its numbers (microseconds, measured likewise).
 _KEEP_COST_PER_MATCH = 0.4
-_PROBE_COST_PER_ROW = 1.8
 _KEPT_PROBE_COST_PER_ROW = 0.25
 #: Below this many matches, sorting the matches beats walking the index.
 SMALL_MATCH_SET = 4_000
@@ -267,17 +266,19 @@ def phone_window(
     walked = (offset + limit) * population / max(total, 1)
     params: dict[str, object] = {"low": low, "high": high}
     numbers = "SELECT contact_id FROM contact_phone WHERE number >= :low AND number < :high"
-    if total * _SORT_COST_PER_MATCH <= walked * _WALK_COST_PER_ROW:
-        return _sorted_matches(session, numbers, params, sort, descending, offset, limit)
+    sort_cost = total * _SORT_COST_PER_MATCH
+    walk_cost = walked * _WALK_COST_PER_ROW
     # Far more rows walked than there are matches: their ids kept once (and for the next
     # windows) are probed faster than each walked contact's numbers.
-    probe_saved = walked * (_PROBE_COST_PER_ROW - _KEPT_PROBE_COST_PER_ROW)
+    kept_cost = total * _KEEP_COST_PER_MATCH + walked * _KEPT_PROBE_COST_PER_ROW
     if (
-        total * _KEEP_COST_PER_MATCH <= probe_saved
+        kept_cost < min(sort_cost, walk_cost)
         and kept_ids(session, ("phone", prefix), numbers, params) is not None
     ):
         condition = f"c.id IN ({KEPT_IDS})"
         return _walked_matches(session, condition, {}, total, sort, descending, offset, limit)
+    if sort_cost <= walk_cost:
+        return _sorted_matches(session, numbers, params, sort, descending, offset, limit)
     condition = (
         "EXISTS (SELECT 1 FROM contact_phone AS p WHERE p.contact_id = c.id "
         "AND p.number >= :low AND p.number < :high)"
