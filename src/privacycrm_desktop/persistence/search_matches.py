@@ -85,9 +85,7 @@ def kept_ids(
         # A writer (BEGIN IMMEDIATE): the commit below would let go of its write lock
         # halfway through its action, after the checks made when it took it.
         return None
-    pooled = connection.connection
-    info = pooled.info
-    driver = pooled.driver_connection
+    info = connection.connection.info
     kept: _Kept | None = info.get(_INFO_KEY)
     state = _state(session)
     if kept is not None and kept.key == key and kept.state == state:
@@ -98,19 +96,37 @@ def kept_ids(
     if not clean or session.new or session.dirty or session.deleted:
         return None
     info.pop(_INFO_KEY, None)
+    kept = _fill(session, key, ids_sql, params, state)
+    if kept is not None:
+        info[_INFO_KEY] = kept
+    return None if kept is None else kept.total
+
+
+def _fill(
+    session: Session,
+    key: Hashable,
+    ids_sql: str,
+    params: dict[str, object],
+    state: tuple[int, int, int],
+) -> _Kept | None:
+    """Fill the table with the ids, and commit it; what it then holds, or None when it
+    cannot be used."""
     session.execute(_CREATE_SQL)
     session.execute(_EMPTY_SQL)
     filling = session.execute(text(f"INSERT OR IGNORE INTO {KEPT_TABLE} (id) {ids_sql}"), params)
     total = int(filling.rowcount)  # type: ignore[attr-defined]
+    driver = session.connection().connection.driver_connection
     filled = int(driver.total_changes)  # type: ignore[union-attr]
     # A reading unit of work ends in a rollback, which would empty the table again: the
     # transaction has written nothing else, so its commit keeps just the table.
     session.commit()
+    if driver.in_transaction:  # type: ignore[union-attr]
+        # A session joined to a transaction it does not own: the table's rows go with it.
+        return None
     after = _state(session)  # the next transaction's snapshot
     if after[:2] != state[:2]:
         return None  # another program committed meanwhile: the table may be out of date
-    info[_INFO_KEY] = _Kept(key, total, (state[0], state[1], filled))
-    return total
+    return _Kept(key, total, (state[0], state[1], filled))
 
 
 def _state(session: Session) -> tuple[int, int, int]:

@@ -215,3 +215,27 @@ def test_kept_phone_matches_follow_edits_and_erasures(
     assert listed(svc, owner, "0475 11") == [an, eva]
     svc.erasure.erase(owner, eva, ErasureReason.ERASURE_REQUEST)
     assert listed(svc, owner, "0475 11") == [an]
+
+
+def test_matches_found_in_a_transaction_the_session_does_not_own_are_not_kept(
+    svc: Services, owner: Actor, engine: Engine, walked: bool
+) -> None:
+    """A session joined to a connection's transaction (as the demo's) cannot commit the
+    table of kept ids: they go when that transaction rolls back, and must not be used."""
+    from sqlalchemy.orm import Session
+
+    jan = peeters(svc, owner, "Jan")
+    terms = search_terms("peeters")
+    assert terms is not None
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        session = Session(bind=conn)
+        assert contact_queries.count_matches(session, terms) == 1
+        session.close()
+        transaction.rollback()
+        again = Session(bind=conn)
+        total = contact_queries.count_matches(again, terms)
+        rows = contact_queries.search_window(again, terms, total, "name", False, 0, 10)
+        again.close()
+        conn.rollback()
+    assert (total, [r.id for r in rows]) == (1, [jan])
