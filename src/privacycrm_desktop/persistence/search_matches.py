@@ -4,7 +4,9 @@ The list counts a search's matches, then reads its first window (two service cal
 units of work); at a million contacts a common word (``telenet.be``: 83,000 matches) costs
 each of them a read of its doclists from the search index. The first call keeps the ids
 of the matches in a temporary table of its connection (``KEPT_IDS``), which the next calls
-for the same terms read instead, as long as the database is exactly as it was then:
+for the same terms read instead (and the next windows, when the list scrolls), as long as
+the database is exactly as it was then; a number being typed likewise, when its window is
+found by walking far more contacts than match (``contact_queries.phone_window``):
 
 - no other connection has committed since (``PRAGMA data_version`` is unchanged: it
   changes whenever this connection's snapshot does);
@@ -13,6 +15,11 @@ for the same terms read instead, as long as the database is exactly as it was th
 - the matches were found with nothing uncommitted on the connection: a transaction that
   wrote and then rolled back would otherwise leave matches of rows that never were. The
   connection's ``total_changes`` at BEGIN (``database.CHANGES_AT_BEGIN``) tells.
+
+A reading unit of work ends in a rollback, which would empty the table too: the
+transaction that fills it (having written nothing else) is committed, and the next one
+checks that no other program committed in between. Never in a writing unit of work (that
+commit would let go of its write lock) nor in a transaction the session does not own.
 
 Anything else, and the index is read again. The ids are the contacts' row ids only (no
 personal data), in memory (``temp_store=MEMORY``), replaced by the next search's.
@@ -34,7 +41,8 @@ from privacycrm_desktop.persistence.search import SearchTerms, matching_ids
 
 #: The kept ids: a temporary table, so it lives and dies with its connection.
 KEPT_TABLE = "temp.pcrm_search_match"
-#: SQL selecting the kept ids (valid after ``kept_count`` returned a number). As the
+#: SQL selecting the kept ids (valid after ``kept_count``/``kept_ids`` returned a number,
+#: in the same session, before anything else is written or kept). As the
 #: right side of ``IN``, SQLite probes the table by row id for every row tested.
 KEPT_IDS = "SELECT id FROM temp.pcrm_search_match"
 #: The same ids as a list (the unary ``+`` hides the key): SQLite copies them into an
