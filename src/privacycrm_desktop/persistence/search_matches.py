@@ -43,7 +43,7 @@ from privacycrm_desktop.persistence.search import SearchTerms, matching_ids
 KEPT_TABLE = "temp.pcrm_search_match"
 #: SQL selecting the kept ids (valid after ``kept_count``/``kept_ids`` returned a number,
 #: in the same session, before anything else is written or kept). As the
-#: right side of ``IN``, SQLite probes the table by row id for every row tested.
+#: right side of ``IN``, SQLite probes the table by its key for every row tested.
 KEPT_IDS = "SELECT id FROM temp.pcrm_search_match"
 #: The same ids as a list (the unary ``+`` hides the key): SQLite copies them into an
 #: index of its own once and probes that, cheaper per row tested (measured at a million
