@@ -131,8 +131,10 @@ def search_window(
     if kept_count(session, terms) is not None:
         # Probed in place while the walk tests fewer rows than are kept (a common word),
         # else copied into a list once (a rarer one: more rows walked past per match).
+        # A few matches are read by key and sorted: the table serves as it is.
         walked = (offset + limit) * count_all(session) / total
-        matches, params = (KEPT_IDS if total > walked else KEPT_ID_LIST), {}
+        in_place = total <= SMALL_MATCH_SET or total > walked
+        matches, params = (KEPT_IDS if in_place else KEPT_ID_LIST), {}
     if total <= SMALL_MATCH_SET:
         return _sorted_matches(session, matches, params, sort, descending, offset, limit)
     # Walk the sort index (covering: it holds the rowid) and probe the match set.
