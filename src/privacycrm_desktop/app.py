@@ -5,8 +5,8 @@ only when a migration is due, and the heavy validators load on first use.
 
 Environment:
     PRIVACYCRM_USER, PRIVACYCRM_PASSWORD: sign in with these, without the dialog.
-    PRIVACYCRM_BENCH_PAINT=1: print ``first_paint <s>`` and ``rss_kb <kB>`` once the
-        contact list first paints, then quit (start-up benchmark). ``T_LAUNCH`` (a
+    PRIVACYCRM_BENCH_PAINT=1: print ``first_paint <s>``, ``cpu_s <s>`` and ``rss_kb <kB>``
+        once the contact list first paints, then quit (start-up benchmark). ``T_LAUNCH`` (a
         ``time.time()`` value) is the launch moment, else the process start.
 """
 
@@ -237,6 +237,9 @@ def report_first_paint(app: QApplication) -> None:
     """Print the start-up time and peak memory, then quit (PRIVACYCRM_BENCH_PAINT)."""
     launched = float(os.environ.get("T_LAUNCH") or _PROCESS_START)
     print(f"first_paint {time.time() - launched:.3f}", flush=True)
+    # The process's CPU time so far (interpreter start included): beside the wall-clock
+    # figure, one a loaded machine hardly changes.
+    print(f"cpu_s {time.process_time():.3f}", flush=True)
     print(f"rss_kb {_rss_kb()}", flush=True)
     app.exit(0)
 
@@ -270,6 +273,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         from privacycrm_desktop.selftest.window import open_main_window
 
         return run_self_test(open_main_window)
+    _import_before_qt()
     from PySide6.QtWidgets import QApplication
 
     from privacycrm_desktop.config import APP_NAME
@@ -292,6 +296,15 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 1
     services, actor = signed_in
     return _run_window(app, services, actor, settings)
+
+
+def _import_before_qt() -> None:
+    """Import the Qt-free layers the start needs (SQLAlchemy, the database, the services'
+    registry) before PySide6: once PySide6 is imported, its ``__feature__`` import hook
+    reads the source of every module imported after it (looking for "PySide6"), a few
+    tens of milliseconds for these ~300 modules that contain no Qt (issue 23)."""
+    import privacycrm_desktop.persistence.migrate
+    import privacycrm_desktop.services.server_roles  # noqa: F401 (SQLAlchemy, the registry)
 
 
 def open_and_sign_in(database: str, settings: UiSettings) -> tuple[Services, Actor] | None:
@@ -322,27 +335,13 @@ def _run_window(app: QApplication, services: Services, actor: Actor, settings: U
     window = create_window(services, actor, settings)
     if os.environ.get("PRIVACYCRM_BENCH_PAINT") == "1":
         # The list, or on an empty database the sentence in its place: whichever paints.
-        def painted() -> None:
-            window.view.first_paint_callback = window.empty_state.first_paint_callback = None
-            report_first_paint(app)
-
-        window.view.first_paint_callback = painted
-        window.empty_state.first_paint_callback = painted
+        window.on_first_paint(lambda: report_first_paint(app))
     window.show()
     window.start_idle_lock()
     watch_storage(window, services, check=os.environ.get("PRIVACYCRM_BENCH_PAINT") != "1")
     if os.environ.get("PRIVACYCRM_BENCH_PAINT") != "1":
-        from PySide6.QtCore import QTimer
-
-        from privacycrm_desktop.ui.retention.retention_actions import remind_once_a_year
-
-        QTimer.singleShot(
-            0, lambda: remind_once_a_year(window, services, actor, window.retention.cleanup)
-        )
-        # "My day" after sign-in: what is overdue, due today and this week.
-        QTimer.singleShot(0, window.task_actions.show_my_day)
-        # Other desks' changes: after the first paint, so start-up does not wait for it.
-        QTimer.singleShot(CHANGE_WATCH_DELAY_MS, window.start_change_watch)
+        _after_first_paint(window, services, actor)
+        # At once: a window closed before its first paint still gets its backup.
         _install_automatic_backups(window, services)
     from PySide6.QtCore import QTimer
 
@@ -355,6 +354,27 @@ def _run_window(app: QApplication, services: Services, actor: Actor, settings: U
     _settle_audit_events(services)
     settings.sync()
     return code
+
+
+def _after_first_paint(window: MainWindow, services: Services, actor: Actor) -> None:
+    """What starts once the list has painted: the yearly cleanup reminder, My day and
+    other desks' changes (none of them is needed to paint the list)."""
+
+    def remind() -> None:
+        from privacycrm_desktop.ui.retention.retention_actions import remind_once_a_year
+
+        remind_once_a_year(window, services, actor, window.retention.cleanup)
+
+    def start_watching() -> None:
+        from PySide6.QtCore import QTimer
+
+        # Other desks' changes: a little later still, so the first screens do not wait.
+        QTimer.singleShot(CHANGE_WATCH_DELAY_MS, window.start_change_watch)
+
+    window.after_first_paint(remind)
+    # "My day" after sign-in: what is overdue, due today and this week.
+    window.after_first_paint(window.task_actions.show_my_day)
+    window.after_first_paint(start_watching)
 
 
 def _install_automatic_backups(window: MainWindow, services: Services) -> None:

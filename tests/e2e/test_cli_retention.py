@@ -38,7 +38,7 @@ def test_cleanup_dry_run_then_apply(capsys: pytest.CaptureFixture[str], ready: P
         "by_reason": {},
         "skipped": 0,
         "total": 0,
-        "scrub": "done",
+        "scrub": "not needed",  # nothing was erased, so nothing scrubbed
         "companies_without_people": [],
         "values_erased": 0,
         "expired_values": [],
@@ -47,9 +47,12 @@ def test_cleanup_dry_run_then_apply(capsys: pytest.CaptureFixture[str], ready: P
     dry = run_json(capsys, ready, "cleanup", "--dry-run")
     assert dry["by_action"] == {"anonymise": 1}
     assert dry["by_reason"] == {"customer_relationship": 1}
+    assert dry["scrub"] == "not needed"  # a dry run erases nothing: it said "done"
     applied = run_json(capsys, ready, "cleanup", "--apply")
     assert applied["dry_run"] is False
     assert applied["total"] == 1
+    assert applied["scrub"] == "done"  # the anonymised contact's data left the files
+    assert run_json(capsys, ready, "cleanup", "--apply")["scrub"] == "not needed"
     assert run_json(capsys, ready, "cleanup", "--dry-run")["total"] == 0
     code, _out, err = run(capsys, ready, "cleanup")
     assert code == 2

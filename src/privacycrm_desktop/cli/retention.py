@@ -17,7 +17,6 @@ from privacycrm_desktop.cli.context import Context
 from privacycrm_desktop.cli.options import Parents, Subparsers
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.i18n import _, ngettext
-from privacycrm_desktop.services.cleanup import CleanupPlan
 
 if TYPE_CHECKING:
     from privacycrm_desktop.services.cleanup import CleanupOutcome
@@ -77,10 +76,19 @@ def cleanup_document(outcome: CleanupOutcome) -> dict[str, Any]:
         "by_reason": dict(outcome.by_reason),
         "skipped": outcome.skipped,
         "total": sum(outcome.by_action.values()),
-        "scrub": "pending" if outcome.scrub_pending else "done",
+        # Whether the erased data left the database files: "not needed" when nothing was
+        # erased (a dry run erases nothing), never "done" for a scrub that did not run.
+        "scrub": _scrub_state(outcome),
         # Custom values past their field's keep period: erased (a dry run: to be erased).
         "values_erased": outcome.values_erased,
     }
+
+
+def _scrub_state(outcome: CleanupOutcome) -> str:
+    """The cleanup's scrub in the JSON: "pending", "done" or "not needed"."""
+    if outcome.scrub_pending:
+        return "pending"
+    return "done" if outcome.scrub_needed else "not needed"
 
 
 def _cleanup_text(outcome: CleanupOutcome) -> str:
@@ -135,6 +143,9 @@ def cmd_cleanup(ctx: Context) -> int:
     if name:
         tag = ctx.services.tags.find(actor, name)
         selection = ctx.services.cleanup.tag_selection(actor, tag.id, only=bool(ctx.args.tag))
+        # Imported here: the erasure code is not needed by the CLI's other commands.
+        from privacycrm_desktop.services.cleanup import CleanupPlan
+
         plan = CleanupPlan(selection=selection)
     outcome = ctx.services.cleanup.apply(actor, plan, dry_run=ctx.args.dry_run, progress=progress)
     document = cleanup_document(outcome)

@@ -58,7 +58,10 @@ def _order(sort: str, descending: bool) -> tuple[str, str]:
 
 def count_all(session: Session) -> int:
     """Number of contacts, as the triggers keep it (no scan of a million rows)."""
-    return int(session.execute(text("SELECT n FROM contact_count WHERE id = 1")).scalar_one())
+    return int(session.execute(text(_COUNT_ALL)).scalar_one())
+
+
+_COUNT_ALL = "SELECT n FROM contact_count WHERE id = 1"
 
 
 def count_matches(session: Session, terms: SearchTerms) -> int:
@@ -151,8 +154,8 @@ def search_window(
 #: join (``IS TRUE``): as a join it sorts every match, or probes the search index row by
 #: row, not knowing how many there are (0.5-1.5 s at 100,000 contacts).
 _PG_PROBE = "(c.id IN (SELECT rowid FROM m)) IS TRUE"
-#: Room for that hash (a million matching ids) within the query's transaction.
-_PG_WORK_MEM = "SET LOCAL work_mem = '64MB'"
+# Room for that hash (a million matching ids): every connection's work_mem
+# (persistence/database.py, PG_WORK_MEM), not a SET LOCAL round trip per window.
 
 
 def _is_postgresql(session: Session) -> bool:
@@ -204,7 +207,6 @@ def _walked_matches(
     index = index or sort_index
     with_matches = ""
     if matches:
-        session.execute(text(_PG_WORK_MEM))
         with_matches = f"WITH m AS MATERIALIZED ({matches}) "
     sql = (
         f"{with_matches}SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("
@@ -319,9 +321,10 @@ def consent_holders(statuses: Sequence[str]) -> str:
 def count_outside(session: Session, ids_sql: str, params: dict[str, object]) -> int:
     """Number of contacts whose id *ids_sql* does not select (ids of existing contacts,
     never NULL): all of them minus those it does, counted over the few it selects rather
-    than a scan of every contact probing them."""
-    sql = f"SELECT count(*) FROM (SELECT DISTINCT ids.contact_id FROM ({ids_sql}) AS ids) AS d"
-    return count_all(session) - int(session.execute(text(sql), params).scalar_one())
+    than a scan of every contact probing them. One statement (one round trip to a server)."""
+    selected = f"SELECT count(*) FROM (SELECT DISTINCT ids.contact_id FROM ({ids_sql}) AS ids) AS d"
+    sql = f"SELECT ({_COUNT_ALL}) - ({selected})"
+    return int(session.execute(text(sql), params).scalar_one())
 
 
 def count_where(session: Session, condition: str, params: dict[str, object]) -> int:

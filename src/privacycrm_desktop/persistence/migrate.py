@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from privacycrm_desktop.domain.errors import DatabaseTooNew
 from privacycrm_desktop.persistence.database import is_postgresql, is_sqlite
-from privacycrm_desktop.persistence.postgres import grants, roles
+from privacycrm_desktop.persistence.postgres import roles
 
 #: The advisory-lock key migrations take on PostgreSQL ("PCRMMIGR" as a 64-bit number).
 MIGRATION_LOCK_KEY = 0x50_43_52_4D_4D_49_47_52
@@ -182,6 +182,9 @@ def _refresh_server_roles(engine: Engine) -> bool:
     """The schema is current, but the server's functions and grants may be of an older
     version: the administrator's connection brings them up to date; a desk's
     own role leaves them (it may not change them). True when they were renewed."""
+    # Imported here: a SQLite start needs none of the server's grants and functions.
+    from privacycrm_desktop.persistence.postgres import grants
+
     with engine.connect() as conn:
         stale = grants.needs_upgrade(conn) and roles.is_admin(conn)
         conn.rollback()
@@ -197,6 +200,8 @@ def _refresh_server_roles(engine: Engine) -> bool:
 def _migrate_postgresql(engine: Engine, target: str) -> bool:
     """Migrate in one transaction under an advisory lock (DDL is transactional there)."""
     from alembic import command
+
+    from privacycrm_desktop.persistence.postgres import grants
 
     with engine.connect() as conn, conn.begin():
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})

@@ -44,6 +44,15 @@ class _Shared:
     deferred: list[tuple[DeferredWrite, dict[str, str] | None]] = field(default_factory=list)
 
 
+def _loose_reader(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose statements each commit on their own (``UnitOfWork(autocommit=True)``)
+    on PostgreSQL; plain readers elsewhere."""
+    if engine.dialect.name != "postgresql":
+        return sessionmaker(bind=engine, expire_on_commit=False)
+    loose = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return sessionmaker(bind=loose, expire_on_commit=False)
+
+
 class UnitOfWork:
     """Open a session, let the service work, then commit or roll back and close.
 
@@ -75,10 +84,12 @@ class UnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+        self._loose_reader = _loose_reader(engine)
         writer_bind = engine.execution_options(sqlite_begin="IMMEDIATE")
         self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
         self._session: Session | None = None
         self._write = False
+        self._autocommit = False
         self._wait_ms: int | None = None
         self._applied = 0
         # Shared by every unit of this factory.
@@ -135,20 +146,35 @@ class UnitOfWork:
         old = self.engine
         self.engine = engine
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+        self._loose_reader = _loose_reader(engine)
         writer_bind = engine.execution_options(sqlite_begin="IMMEDIATE")
         self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
         self._listen(self._writer)
         return old
 
-    def __call__(self, *, write: bool = False, wait_ms: int | None = None) -> UnitOfWork:
+    def __call__(
+        self, *, write: bool = False, wait_ms: int | None = None, autocommit: bool = False
+    ) -> UnitOfWork:
         """A unit for one action; *wait_ms* shortens the wait for another program's write
-        lock (SQLite; by default the engine's busy timeout)."""
+        lock (SQLite; by default the engine's busy timeout).
+
+        *autocommit* (a reader only): on PostgreSQL each statement runs on its own, with no
+        ``BEGIN`` and ``ROLLBACK`` around them, two round trips fewer. Under READ
+        COMMITTED every statement reads its own snapshot anyway, so a unit that only
+        reads sees the same rows; it must not write (nothing would roll it back), set
+        anything ``LOCAL`` or open a server-side cursor. The list's count and windows
+        are such units. Nothing changes on SQLite.
+        """
+        if write and autocommit:
+            raise ValueError("a writer runs in a transaction")
         fresh = UnitOfWork.__new__(UnitOfWork)
         fresh.engine = self.engine
         fresh._reader = self._reader
+        fresh._loose_reader = self._loose_reader
         fresh._writer = self._writer
         fresh._session = None
         fresh._write = write
+        fresh._autocommit = autocommit
         fresh._wait_ms = wait_ms
         fresh._applied = 0
         fresh._storage = self._storage
@@ -201,8 +227,10 @@ class UnitOfWork:
             )
             self._session = Session(bind=bind, expire_on_commit=False)
             self._listen(self._session)  # the anchor file learns of these events too
+        elif self._write:
+            self._session = self._writer()
         else:
-            self._session = (self._writer if self._write else self._reader)()
+            self._session = (self._loose_reader if self._autocommit else self._reader)()
         if self.engine.dialect.name == "sqlite" and (self._write or not self._generation):
             try:
                 self._check_generation(self._session)

@@ -68,7 +68,7 @@ def open_main_window(services: Services, actor: Actor, folder: Path) -> None:
     apply_language("nl")  # the window in another language than the messages
     try:
         window = MainWindow(services, actor, settings)
-        window.view.first_paint_callback = on_paint
+        window.on_first_paint(on_paint)
         QTimer.singleShot(PAINT_TIMEOUT_MS, loop.quit)
         window.show()
         if not painted:

@@ -6,7 +6,7 @@ The policy itself is ``domain.access.field_access``; this service loads the over
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import delete, select, text
 
@@ -28,13 +28,26 @@ from privacycrm_desktop.domain.fields import FieldSpec, Sensitivity
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.custom_field_models import load_definitions
 from privacycrm_desktop.persistence.models import RoleFieldAccess
-from privacycrm_desktop.persistence.postgres import grants, roles
+from privacycrm_desktop.persistence.postgres import roles
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import note_server_events, record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.dto import Actor
 
 Overrides = Mapping[tuple[Role, str], FieldAccess]
+
+
+def card_access(
+    access: Mapping[str, FieldAccess], audited: Iterable[str]
+) -> dict[str, FieldAccess]:
+    """*access* for a card (the contact's beside the list, a company's in the Companies
+    window): each field in *audited* (those whose reading is audited: the restricted ones)
+    hidden. A card shows them to nobody, so it never reads them and records no reading at
+    each selection; the editor reads them, and its reading is audited."""
+    shown = dict(access)
+    for name in audited:
+        shown[name] = FieldAccess.HIDDEN
+    return shown
 
 
 class AccessService:
@@ -153,6 +166,8 @@ class AccessService:
                 # its grants change in this transaction.
                 conn = session.connection()
                 if roles.enabled(conn):
+                    from privacycrm_desktop.persistence.postgres import grants  # server only
+
                     session.flush()
                     grants.apply_privileges(conn)
         self.invalidate()

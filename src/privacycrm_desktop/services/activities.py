@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    bindparam,
     delete,
     func,
     select,
@@ -544,23 +545,33 @@ class ActivityService:
 def last_interactions(session: Session, contact_ids: Sequence[int]) -> dict[int, LastInteraction]:
     """The newest interaction of each of *contact_ids* (one index probe each), those they
     took part in as a linked person included: a meeting they attended is real contact
-    with them, for retention as for the timeline."""
+    with them, for retention as for the timeline.
+
+    The two probes are built once and run for each contact with its id bound (building
+    and compiling them per contact cost ten times the probes: the cleanup's review reads
+    a page of contacts at a time on the UI thread)."""
+    newest = (Activity.occurred_at.desc(), Activity.id.desc())
+    own = (
+        select(Activity.occurred_at, Activity.id, Activity.kind)
+        .where(Activity.contact_id == bindparam("cid"))
+        .order_by(*newest)
+        .limit(1)
+    )
+    linked = (
+        select(Activity.occurred_at, Activity.id, Activity.kind)
+        .join(ActivityPerson, ActivityPerson.activity_id == Activity.id)
+        .where(ActivityPerson.contact_id == bindparam("cid"))
+        .order_by(*newest)
+        .limit(1)
+    )
+    connection = session.connection()
     result: dict[int, LastInteraction] = {}
     for cid in dict.fromkeys(contact_ids):
-        found = []
-        for query in (
-            select(Activity.occurred_at, Activity.id, Activity.kind).where(
-                Activity.contact_id == cid
-            ),
-            select(Activity.occurred_at, Activity.id, Activity.kind)
-            .join(ActivityPerson, ActivityPerson.activity_id == Activity.id)
-            .where(ActivityPerson.contact_id == cid),
-        ):
-            row = session.execute(
-                query.order_by(Activity.occurred_at.desc(), Activity.id.desc()).limit(1)
-            ).first()
-            if row is not None:
-                found.append(tuple(row))
+        found = [
+            tuple(row)
+            for row in (connection.execute(q, {"cid": cid}).first() for q in (own, linked))
+            if row is not None
+        ]
         if found:
             at, _id, kind = max(found)
             result[cid] = LastInteraction(at, ActivityKind(kind))

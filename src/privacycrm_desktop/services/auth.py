@@ -26,7 +26,7 @@ from privacycrm_desktop.domain.errors import (
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.models import Setting, User
-from privacycrm_desktop.persistence.postgres import grants, logins, roles
+from privacycrm_desktop.persistence.postgres import logins, roles
 from privacycrm_desktop.persistence.postgres.sign_in_sql import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, note_server_events, record_event
@@ -449,6 +449,8 @@ class AuthService:
             if user is None or not verify_password(user.password_hash, password):
                 raise AuthenticationFailed
             conn = session.connection()
+            from privacycrm_desktop.persistence.postgres import grants  # server only
+
             grants.enable(conn)
             logins.create_login_role(conn, user.username, password, Role(user.role))
             self._audit(session, actor, "server_roles.enable", user)

@@ -132,6 +132,9 @@ class CleanupOutcome:
     scrub_pending: bool = False
     #: Custom values past their field's keep period: erased (a dry run: to be erased).
     values_erased: int = 0
+    #: True when something was erased, so its bytes had to leave the database files (the
+    #: scrub: done unless ``scrub_pending``); False on a dry run or when nothing was erased.
+    scrub_needed: bool = False
 
 
 def _last_contacts(
@@ -351,6 +354,7 @@ class CleanupService:
             actor.username,
             scrub_pending=not scrubbed,
             values_erased=values,
+            scrub_needed=erased_any,
         )
 
     def expired_values(self, actor: Actor) -> list[ExpiredValue]:

@@ -49,7 +49,7 @@ from privacycrm_desktop.persistence.company_models import (
 from privacycrm_desktop.persistence.models import Contact
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services import custom_values
-from privacycrm_desktop.services.access import AccessService
+from privacycrm_desktop.services.access import AccessService, card_access
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.company_custom import CompanyCustomFields
@@ -253,9 +253,31 @@ class CompanyService(CompanyCustomFields):
     # -- one company ------------------------------------------------------------------
 
     def get(self, actor: Actor, company_id: int) -> CompanyDetail:
-        """Everything the card shows: values with their sources, and the people."""
+        """Everything the role may see of the company, for the editor and a merge: values
+        with their sources, the people, the custom values (the restricted ones' reading
+        audited)."""
         level = self._require_read(actor)
-        access = self._access(actor)
+        detail = self._read(company_id, level, self._access(actor), self.may_write(actor))
+        self._audit_restricted(actor, company_id, detail.custom)
+        return detail
+
+    def card(self, actor: Actor, company_id: int) -> CompanyDetail:
+        """What the company's card shows, as the contact's card (``ContactService.card``):
+        the restricted fields left hidden (``access.card_access``), so never read and no
+        reading audited at each selection; the editor reads them with ``get``."""
+        level = self._require_read(actor)
+        access = card_access(self._access(actor), self._restricted())
+        return self._read(company_id, level, access, self.may_write(actor))
+
+    def _read(
+        self,
+        company_id: int,
+        level: FieldAccess,
+        access: Mapping[str, FieldAccess],
+        writable: bool,
+    ) -> CompanyDetail:
+        """The company's values, people, tags and custom values as far as *access* lets
+        see them (hidden ones are not read)."""
         with self._uow() as uow:
             session = uow.session
             company = session.get(Company, company_id)
@@ -298,13 +320,12 @@ class CompanyService(CompanyCustomFields):
                 vat_display=_shown(format_vat(company.vat), level),
                 provenance=provenance,
                 people=people,
-                writable=self.may_write(actor),
+                writable=writable,
                 created_at=company.created_at,
                 updated_at=company.updated_at,
                 tags=shown_tags(tags, tag_level),
                 custom=custom_values.read_values(session, access, company_id, sources, on=_COMPANY),
             )
-        self._audit_restricted(actor, company_id, detail.custom)
         return detail
 
     def add(

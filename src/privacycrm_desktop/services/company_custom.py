@@ -31,15 +31,19 @@ class CompanyCustomFields:
     _clock: Clock
     _policy: AccessService
 
+    def _restricted(self) -> frozenset[str]:
+        """The company fields whose reading is audited: the restricted custom ones."""
+        return frozenset(
+            d.name for d in self._policy.custom_fields(CustomTarget.COMPANY) if d.restricted
+        )
+
     def _audit_restricted(
         self, actor: Actor, company_id: int, shown: Sequence[CustomValueInfo]
     ) -> None:
         """Record that *actor* was shown the company's restricted custom values (their
         fields' names), as a contact's restricted fields are; when the database cannot be
         written now, the event waits for the next write."""
-        restricted = {
-            d.name for d in self._policy.custom_fields(CustomTarget.COMPANY) if d.restricted
-        }
+        restricted = self._restricted()
         names = sorted(v.name for v in shown if v.name in restricted and not v.masked)
         if not names:
             return

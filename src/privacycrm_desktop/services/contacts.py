@@ -39,7 +39,7 @@ from privacycrm_desktop.persistence.models import (
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services import custom_values
-from privacycrm_desktop.services.access import AccessService
+from privacycrm_desktop.services.access import AccessService, card_access
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, record_event
 from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.clock import Clock
@@ -173,7 +173,7 @@ class ContactService(TaggedList):
         require(actor.role, Permission.VIEW_CONTACTS)
         allowed = self.allowed_sort(actor, sort)
         order = queries.ENTRY_ORDER if allowed is None else allowed.value
-        with self._uow() as uow:
+        with self._uow(autocommit=True) as uow:
             stride = list_keyset.STRIDE
             keys = list_keyset.bookmarks(uow.session, order, stride)
             total = queries.count_all(uow.session)
@@ -193,7 +193,7 @@ class ContactService(TaggedList):
         require(actor.role, Permission.VIEW_CONTACTS)
         if tag is not None:
             return self._count_tagged(actor, query, tag, view)
-        with self._uow() as uow:
+        with self._uow(autocommit=True) as uow:
             filtered = self._condition(uow.session, actor, query, view)
             if filtered is not None:
                 condition, params = filtered
@@ -240,7 +240,9 @@ class ContactService(TaggedList):
         """The SQL condition on contact ``c`` for *view* and *query* together, or None
         when no view applies (the search's own queries serve). An empty condition: none
         can match (the search text matches no field the role may read)."""
-        custom = custom_values.search_condition(session, self._access(actor), query)
+        custom = custom_values.search_condition(
+            self._policy.custom_fields(), self._access(actor), query
+        )
         active = view is not None and view.active
         if not active and custom is None:
             return None
@@ -329,7 +331,7 @@ class ContactService(TaggedList):
             return self._page_tagged(
                 actor, query, tag, order, descending, offset, limit, total, view
             )
-        with self._uow() as uow:
+        with self._uow(autocommit=True) as uow:
             session = uow.session
             filtered = self._condition(session, actor, query, view)
             if filtered is not None:
@@ -436,9 +438,7 @@ class ContactService(TaggedList):
         keep-until date is what it is, and the open requests (for who handles them).
         """
         require(actor.role, Permission.VIEW_CONTACTS)
-        access = dict(self._access(actor))
-        for name in self._restricted():
-            access[name] = FieldAccess.HIDDEN
+        access = card_access(self._access(actor), self._restricted())
         today = self._clock.today()
         with self._uow() as uow:
             session = uow.session

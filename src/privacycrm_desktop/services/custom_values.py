@@ -194,28 +194,38 @@ def values_of(
     return found
 
 
+#: The ids of the contacts' custom fields with the keys that follow (a list of parameters).
+_FIELD_IDS = "SELECT f.id FROM custom_field AS f WHERE f.applies_to = 'contact' AND f.key IN "
+
+
 def search_condition(
-    session: Session, access: Mapping[str, FieldAccess], query: str
+    definitions: Iterable[CustomFieldDefinition], access: Mapping[str, FieldAccess], query: str
 ) -> tuple[str, dict[str, object]] | None:
-    """The condition on contact ``c`` finding *query* in a searchable custom field the role
-    may read in full, with its parameters; None when there is none to search."""
+    """The condition on contact ``c`` finding *query* in a searchable custom field of
+    *definitions* (the contacts' fields, as ``AccessService.custom_fields`` keeps them) the
+    role may read in full, with its parameters; None when there is none to search.
+
+    Built without reading the database: the fields' ids are looked up by key inside the
+    condition, so a search typed sends no statement of its own for the custom fields."""
     text = " ".join(query.split()).casefold()
     if not text:
         return None
     readable = [
         d
-        for d in load_definitions(session)
+        for d in definitions
         if d.searchable and _level(access, d) in (FieldAccess.READ, FieldAccess.WRITE)
     ]
     if not readable:
         return None
-    ids = field_ids(session)
-    listed = ", ".join(str(int(ids[d.key])) for d in readable)
+    params: dict[str, object] = {f"cf_key{i}": d.key for i, d in enumerate(readable)}
+    keys = ", ".join(f":{name}" for name in params)
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    # The ids are integers read from the table; the text is a parameter.
-    where = f"v.field_id IN ({listed}) AND lower(v.value) LIKE :cf_like ESCAPE '\\'"
+    params["cf_like"] = f"%{escaped}%"
+    # The keys and the text are parameters; the rest is constant.
+    fields = _FIELD_IDS + f"({keys})"
+    where = f"v.field_id IN ({fields}) AND lower(v.value) LIKE :cf_like ESCAPE '\\'"
     sql = "c.id IN (SELECT v.contact_id FROM custom_value AS v WHERE " + where + ")"  # noqa: S608
-    return sql, {"cf_like": f"%{escaped}%"}
+    return sql, params
 
 
 __all__ = ["apply", "changes", "names", "read_values", "search_condition", "values_of"]

@@ -18,7 +18,7 @@ from privacycrm_desktop.domain.normalize import (
 from privacycrm_desktop.domain.purposes import DEFAULT_PURPOSES
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.models import FieldCatalogueEntry, Purpose, Setting, User
-from privacycrm_desktop.persistence.postgres import grants, logins, roles
+from privacycrm_desktop.persistence.postgres import logins, roles
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.audit_anchors import AnchorFile
@@ -91,6 +91,8 @@ def _enforce_on_server(conn: Connection, owner: str, password: str) -> None:
     that right the owner turns it on later (``user server-roles``)."""
     if conn.dialect.name != "postgresql" or not roles.may_create_roles(conn):
         return
+    from privacycrm_desktop.persistence.postgres import grants  # server only
+
     grants.enable(conn)
     logins.create_login_role(conn, owner, password, Role.OWNER)
 

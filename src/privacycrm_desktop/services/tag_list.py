@@ -71,7 +71,7 @@ class TaggedList:
         """The ids *query* (in the saved *view*) finds as SQL; None for every contact,
         False for none."""
         if view is not None and view.active:
-            with self._uow() as uow:
+            with self._uow(autocommit=True) as uow:
                 filtered = self._condition(uow.session, actor, query, view)
             if filtered is None or not filtered[0]:
                 return False
@@ -89,7 +89,7 @@ class TaggedList:
         match = self._match(actor, query)
         if match is None:
             return False
-        with self._uow() as uow:
+        with self._uow(autocommit=True) as uow:
             return search.matching_ids(uow.session, match)
 
     def _require_tag_filter(self, actor: Actor) -> None:
@@ -104,7 +104,7 @@ class TaggedList:
         base = self._search_sql(actor, query, view)
         if base is False:
             return 0
-        with self._uow() as uow:
+        with self._uow(autocommit=True) as uow:
             return tag_queries.count_tagged(uow.session, tag, base)
 
     def _page_tagged(
@@ -123,7 +123,7 @@ class TaggedList:
         base = self._search_sql(actor, query, view)
         if base is False:
             return []
-        with self._uow() as uow:
+        with self._uow(autocommit=True) as uow:
             session = uow.session
             if total is None:
                 total = tag_queries.count_tagged(session, tag, base)

@@ -27,7 +27,7 @@ from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import ROW_FIELDS, Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.admin.admin_windows import AdminWindowsMixin
-from privacycrm_desktop.ui.admin.custom_fields_dialog import add_custom_fields_entry
+from privacycrm_desktop.ui.admin.custom_fields_entry import add_custom_fields_entry
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import available_geometry
 from privacycrm_desktop.ui.common.window_size import capped
@@ -40,6 +40,7 @@ from privacycrm_desktop.ui.post.post_menu import add_post_actions
 from privacycrm_desktop.ui.requests import access_report_dialog as access_report
 from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
+from privacycrm_desktop.ui.startup.first_paint import FirstPaintMixin
 from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
 from privacycrm_desktop.ui.startup.lock_screen import LockScreen
 from privacycrm_desktop.ui.startup.lock_switches import Switch, switch_back, switch_off_all_but
@@ -73,7 +74,9 @@ COLUMN_CHARS = {
 SEARCH_DELAY_MS = 50
 
 
-class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWindow):
+class MainWindow(
+    AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, FirstPaintMixin, QMainWindow
+):
     """Search and browse contacts; open, create and save them through the services."""
 
     #: Rows chosen or let go, Ctrl+A, the list reloaded or the window locked: the actions
@@ -95,6 +98,7 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         self._services = services
         self._actor = actor
         self._settings = settings
+        self.start_first_paint_watch()
         self.setWindowTitle(_("PrivacyCRM"))
 
         self.home_country = office_country(services)
@@ -141,12 +145,14 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         self.statusBar().addPermanentWidget(user)
         self._make_actions()
         add_marketing_menu(self, services, actor)
-        self.requests_menu = add_requests_menu(self, services, actor)
-        self.retention = add_retention_actions(self, services, actor)
+        self.requests_menu = add_requests_menu(self, services, actor, self.after_first_paint)
+        self.retention = add_retention_actions(self, services, actor, self.after_first_paint)
         self.model.modelReset.connect(self.update_count)
         self._connect_workspace()
         self.update_count()
         self._restore_geometry()
+        # The list, or on an empty database the sentence in its place: whichever paints.
+        self.watch_first_paint(self.view, self.empty_state)
 
     def _size_columns(self) -> None:
         # Widths in characters: the row fits a 1000-pixel window, keep-until date in view.
@@ -213,7 +219,7 @@ class MainWindow(AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, QMainWind
         self._make_admin_actions()
         services = self._services  # custom fields, tags, tasks (Ctrl+D: My day), the post:
         self.custom_fields_action = add_custom_fields_entry(
-            self, self.admin_menu, services.custom_fields, self._actor
+            self, self.admin_menu, services, self._actor
         )
         self.tag_actions = add_tag_actions(self, services, self._actor)
         self.task_actions = add_task_actions(self, services, self._actor)

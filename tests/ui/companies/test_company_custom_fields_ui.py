@@ -10,13 +10,15 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit
+from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit
 from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
 
 from privacycrm_desktop.domain.access import FieldAccess, Role
 from privacycrm_desktop.domain.companies import CompanyInput
 from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomKind, CustomTarget
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.persistence.models import AuditEvent
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.admin.custom_fields_dialog import CustomFieldsDialog
@@ -126,7 +128,8 @@ def test_the_card_and_the_list_show_the_values_the_role_may_see(
         card = dialog.card.custom_values
         assert card["sector"].text() == "Qsectorcanary brewing"
         assert card["visit"].toolTip()  # its source
-        assert ("credit" in card) == credit_shown, actor.role
+        # Restricted: never on the card, as on a contact's card (the editor shows it).
+        assert "credit" not in card, actor.role
         column = dialog.model.custom_column("cf_sector")
         assert column is not None
         # Hidden until chosen in the header's menu, as the contact list's custom columns.
@@ -143,6 +146,47 @@ def test_the_card_and_the_list_show_the_values_the_role_may_see(
         assert dialog.model.data(index, Qt.ItemDataRole.DisplayRole) == "Qsectorcanary brewing"
         assert (dialog.model.custom_column("cf_credit") is not None) == credit_shown
         assert dialog.model.custom_column("cf_hobby") is None
+    assert company
+
+
+def _restricted_reads(services: Services) -> int:
+    with services.uow() as uow:
+        return int(
+            uow.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "company.read_restricted")
+            )
+            or 0
+        )
+
+
+def test_the_card_reads_no_restricted_value_and_the_editor_reads_it_audited(
+    qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The company card showed a restricted value (its reading audited at every selection)
+    where the contact card hides the contact's: now the same rule, through the same
+    function (``access.card_access``). The editor still shows it, its reading audited."""
+    company, _sales = _world(services, owner)
+    before = _restricted_reads(services)  # the add's answer showed it once
+    dialog = CompaniesDialog(services, owner)
+    qtbot.addWidget(dialog)
+    for _ in range(3):
+        dialog.view.clearSelection()
+        dialog.view.selectRow(0)
+    assert dialog.card.title.text() == "Brouwerij Zoë NV"
+    assert set(dialog.card.custom_values) == {"sector", "visit"}
+    assert _restricted_reads(services) == before  # nothing read, nothing to note
+    seen: list[list[str]] = []
+
+    def look(editor: CompanyEditorDialog) -> QDialog.DialogCode:
+        seen.append(list(editor.custom.editors))
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(CompanyEditorDialog, "exec", look)
+    assert dialog.edit_company() is False
+    assert seen == [["sector", "visit", "credit"]]  # the editor has it
+    assert _restricted_reads(services) == before + 1
     assert company
 
 

@@ -32,6 +32,7 @@ from privacycrm_desktop.ui.contacts.contact_table_model import Column
 from privacycrm_desktop.ui.contacts.workspace import CARD_BESIDE_MIN_WIDTH, STRETCHED
 from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.transfer.export_dialog import ExportDialog
+from privacycrm_desktop.ui.transfer.selection import selected_contacts
 
 from ..screens import save
 from .test_canary_ui import CANARIES, GOOD, OVERRIDES, READABLE
@@ -347,6 +348,72 @@ def test_keyboard_between_search_and_list(qtbot: QtBot, services: Services, owne
     first = window.model.contact_at(0)
     assert first is not None
     assert window.card.contact_id == first.id
+
+
+def _click_row(qtbot: QtBot, window: MainWindow, row: int, shift: bool = False) -> None:
+    view = window.view
+    index = window.model.index(row, Column.NAME)
+    view.scrollTo(index)
+    modifier = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+    qtbot.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, modifier, view.visualRect(index).center()
+    )
+
+
+def test_ctrl_shift_end_and_home_extend_the_selection_to_the_ends_of_the_list(
+    qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+Shift+End selected one row (Qt's extended selection only moves the current
+    row when Ctrl is held). Now it selects from the row to the last one, Ctrl+Shift+Home
+    to the first, as one range of rows: reading no row beyond those shown."""
+    services.demo.generate(owner, 1000, seed=5)
+    window = open_window(qtbot, services, owner)
+    qtbot.waitExposed(window)
+    total = window.model.rowCount()
+    assert total == 1000
+    view = window.view
+    view.setFocus()
+    _click_row(qtbot, window, 3)
+    pages: list[int] = []
+    page = services.contacts.page
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        pages.append(kwargs.get("offset", 0))
+        return page(*args, **kwargs)
+
+    monkeypatch.setattr(services.contacts, "page", counted)
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    with qtbot.waitSignal(window.selection_changed):
+        qtbot.keyClick(view, Qt.Key.Key_End, ctrl_shift)
+    selection = selected_contacts(window)
+    assert selection is not None
+    assert selection.ranges == ((3, total - 1),)
+    assert view.currentIndex().row() == total - 1
+    assert window.export_action.isEnabled()
+    qtbot.waitUntil(lambda: "997 contacts selected" in card_text(window), timeout=2000)
+    assert len(pages) <= 2  # the rows now in view, not the thousand selected
+    qtbot.keyClick(view, Qt.Key.Key_Home, ctrl_shift)
+    selection = selected_contacts(window)
+    assert selection is not None
+    assert selection.ranges == ((0, 3),)  # from the same row, now up to the first
+    assert view.currentIndex().row() == 0
+    # Ctrl+End alone moves without selecting more.
+    _click_row(qtbot, window, 10)
+    qtbot.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    selection = selected_contacts(window)
+    assert selection is not None
+    assert selection.ranges == ((10, 10),)
+    # Shift+click across far rows: one range too.
+    _click_row(qtbot, window, 2)
+    _click_row(qtbot, window, total - 2, shift=True)
+    selection = selected_contacts(window)
+    assert selection is not None
+    assert selection.ranges == ((2, total - 2),)
+    # A plain click: one row again (and Qt forgets the modifiers the test's events held).
+    _click_row(qtbot, window, 5)
+    selection = selected_contacts(window)
+    assert selection is not None
+    assert selection.ranges == ((5, 5),)
 
 
 def test_empty_states_say_what_to_do(qtbot: QtBot, services: Services, owner: Actor) -> None:

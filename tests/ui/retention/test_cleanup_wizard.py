@@ -279,6 +279,11 @@ def test_a_pending_scrub_shows_and_is_finished_in_the_background(
     qtbot.addWidget(window)
     window.resize(1024, 600)
     window.show()
+    # The start-up checks (a scrub left pending among them) run after the first paint:
+    # before anyone can erase.
+    started: list[bool] = []
+    window.after_first_paint(lambda: started.append(True))
+    qtbot.waitUntil(lambda: bool(started), timeout=5_000)
     actions = window.retention
     assert actions.scrub_note.isHidden()
     reader = sqlite3.connect(database_path)

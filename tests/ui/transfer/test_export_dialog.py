@@ -21,9 +21,10 @@ from privacycrm_desktop.domain.purposes import RecipientKind
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
+from privacycrm_desktop.ui.common.row_ranges import merge_ranges
 from privacycrm_desktop.ui.common.settings import UiSettings, shared_settings
 from privacycrm_desktop.ui.main_window import MainWindow
-from privacycrm_desktop.ui.transfer.export_dialog import FOLDER_KIND, ExportDialog, merge_ranges
+from privacycrm_desktop.ui.transfer.export_dialog import FOLDER_KIND, ExportDialog
 
 from ..conftest import SavedOffers
 from ..screens import save

@@ -92,3 +92,23 @@ def test_reading_a_restricted_company_value_is_audited_by_field_name(
     assert [c.key for c in svc.companies.get(sales, cid).custom] == ["sector"]
     # The update's answer shows it (once), the owner's card again; sales never.
     assert _events(svc, "company.read_restricted") == [("owner", str(cid), "fields=cf_credit")] * 2
+
+
+def test_the_card_leaves_restricted_values_unread_as_the_contact_card(
+    svc: Services, owner: Actor
+) -> None:
+    """The card's read hides the restricted fields for every role, as
+    ``ContactService.card`` does (``access.card_access``): not read, so nothing audited;
+    ``get`` (the editor's read) still gives them, audited."""
+    _define(svc, owner)
+    cid = svc.companies.add(owner, CompanyInput(name="Acme NV"), CARD, {"credit": "9"})
+    before = _events(svc, "company.read_restricted")
+    card = svc.companies.card(owner, cid)
+    assert card.custom == ()
+    assert card.values.name == "Acme NV"
+    assert _events(svc, "company.read_restricted") == before
+    assert [c.key for c in svc.companies.get(owner, cid).custom] == ["credit"]
+    assert _events(svc, "company.read_restricted") == [
+        *before,
+        ("owner", str(cid), "fields=cf_credit"),
+    ]

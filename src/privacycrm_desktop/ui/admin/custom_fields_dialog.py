@@ -10,7 +10,6 @@ calls ``CustomFieldService`` only; a refusal shows in its message line.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMenu,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -33,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.custom_fields import (
     CUSTOM_KIND_LABELS,
     CUSTOM_TARGET_LABELS,
@@ -238,15 +235,3 @@ def key_from(label: str) -> str:
     """A key made from a label: "Shoe size" -> "shoe_size" (letters and digits kept)."""
     words = "".join(c if c.isascii() and c.isalnum() else " " for c in label.casefold())
     return "_".join(words.split())
-
-
-def add_custom_fields_entry(
-    window: QWidget, menu: QMenu | None, fields: CustomFieldService, actor: Actor
-) -> QAction | None:
-    """Add "Custom fields..." to the owner's *menu*; None for another role."""
-    if menu is None or not has_permission(actor.role, Permission.EDIT_FIELD_MATRIX):
-        return None
-    action = QAction(_("Cu&stom fields..."), window)
-    action.triggered.connect(lambda: CustomFieldsDialog(fields, actor, window).open())
-    menu.addAction(action)
-    return action

@@ -385,7 +385,7 @@ class CompaniesDialog(QDialog):
         if self._detail is not None and self._detail.id == company_id:
             return
         try:
-            self._show(self._services.companies.get(self._actor, company_id))
+            self._show(self._services.companies.card(self._actor, company_id))
         except DomainError as error:
             self._show(None)
             self.count_label.setText(describe_error(error))
@@ -402,7 +402,7 @@ class CompaniesDialog(QDialog):
             self._show(None)
             return
         try:
-            self._show(self._services.companies.get(self._actor, company_id))
+            self._show(self._services.companies.card(self._actor, company_id))
         except DomainError as error:
             self._show(None)
             QMessageBox.warning(self, _("Companies"), describe_error(error))
@@ -454,8 +454,14 @@ class CompaniesDialog(QDialog):
 
     def edit_company(self) -> bool:
         """Edit the chosen company; True when saved."""
-        detail = self._detail
-        if detail is None or not detail.writable:
+        if self._detail is None or not self._detail.writable:
+            return False
+        # The card leaves the restricted custom values unread; the editor reads them (its
+        # reading audited), as a contact's editor does.
+        try:
+            detail = self._services.companies.get(self._actor, self._detail.id)
+        except DomainError as error:
+            QMessageBox.warning(self, _("Companies"), describe_error(error))
             return False
         # The enterprise number and phone as people write them; saving normalises again.
         shown = replace(

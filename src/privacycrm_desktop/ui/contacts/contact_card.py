@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QDragEnterEvent, QDropEvent
@@ -37,7 +38,6 @@ from privacycrm_desktop.domain.normalize import DEFAULT_REGION, phone_display
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.domain.retention import OPEN_ENDED, REASON_LABELS
 from privacycrm_desktop.i18n import N_, _, current_language, describe_error, describe_explanation
-from privacycrm_desktop.services.activities import ActivityService
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.custom_fields import display_value
 from privacycrm_desktop.services.dto import (
@@ -48,10 +48,12 @@ from privacycrm_desktop.services.dto import (
     SourceInfo,
     TagMark,
 )
-from privacycrm_desktop.services.requests import REQUEST_KIND_LABELS
-from privacycrm_desktop.services.tags import TagInfo
 from privacycrm_desktop.ui.common.date_fields import format_date
-from privacycrm_desktop.ui.contacts.timeline import MAIL_SUFFIXES, TimelineWidget
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.services.activities import ActivityService
+    from privacycrm_desktop.services.tags import TagInfo
+    from privacycrm_desktop.ui.contacts.timeline import TimelineWidget
 
 #: The card's actions, in the order of their buttons: (name, label, permission needed).
 ACTIONS: tuple[tuple[str, str, Permission], ...] = (
@@ -91,8 +93,11 @@ class ContactCardWidget(QScrollArea):
         home_country: str = DEFAULT_REGION,
         parent: QWidget | None = None,
         available: Callable[[str], bool] | None = None,
-        activities: ActivityService | None = None,
+        activities: ActivityService | Callable[[], ActivityService] | None = None,
     ) -> None:
+        """*activities* (the service, or a function giving it): the interactions below the
+        card's text; given a function, their list is made at the first use of ``timeline``
+        (the main window: right after the first paint, which does not need it)."""
         super().__init__(parent)
         self.setObjectName("contact_card")
         self._contacts = contacts
@@ -141,7 +146,7 @@ class ContactCardWidget(QScrollArea):
         self._content = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         self._content.addWidget(self.body)
         self._layout.addLayout(self._content, 1)
-        self.timeline = self._add_timeline(activities, inner)
+        self._prepare_timeline(activities, inner)
         self.setWidget(inner)
         self.show_nothing()
 
@@ -159,25 +164,45 @@ class ContactCardWidget(QScrollArea):
         body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         return body
 
-    def _add_timeline(
-        self, activities: ActivityService | None, inner: QWidget
-    ) -> TimelineWidget | None:
-        """The interactions below the body (their service given); e-mail files may then be
-        dropped on the card by a role that logs them."""
+    def _prepare_timeline(
+        self, activities: ActivityService | Callable[[], ActivityService] | None, inner: QWidget
+    ) -> None:
+        """Keep what the interactions need; without their service, room instead. Given
+        the service itself, they are made now; given a function, at their first use."""
+        self._activities = activities
+        self._timeline: TimelineWidget | None = None
+        self._inner = inner
         if activities is None:
             self._content.addStretch(1)
-            return None
-        contacts, actor = self._contacts, self._actor
-        timeline = TimelineWidget(
-            activities,
-            actor,
-            inner,
-            find_people=lambda query: contacts.page(actor, query=query, limit=50),
-        )
-        timeline.changed.connect(self._refresh_body)
-        self._content.addWidget(timeline, 1)
-        self.setAcceptDrops(timeline.may_log)
-        return timeline
+        elif not callable(activities):
+            self.timeline  # noqa: B018 (made now)
+
+    @property
+    def timeline_made(self) -> TimelineWidget | None:
+        """The interactions if made already (``timeline`` makes them)."""
+        return self._timeline
+
+    @property
+    def timeline(self) -> TimelineWidget | None:
+        """The interactions below the body (None without their service), made at the first
+        use; e-mail files may then be dropped on the card by a role that logs them."""
+        if self._timeline is None and self._activities is not None:
+            from privacycrm_desktop.ui.contacts.timeline import TimelineWidget
+
+            activities = self._activities
+            contacts, actor = self._contacts, self._actor
+            timeline = TimelineWidget(
+                activities() if callable(activities) else activities,
+                actor,
+                self._inner,
+                find_people=lambda query: contacts.page(actor, query=query, limit=50),
+            )
+            timeline.changed.connect(self._refresh_body)
+            self._content.addWidget(timeline, 1)
+            self.setAcceptDrops(timeline.may_log)
+            self._timeline = timeline
+            timeline.show_contact(self.contact_id)
+        return self._timeline
 
     def arrange_buttons(self, per_row: int) -> None:
         """Lay the buttons out *per_row* to a row (all in one below the list)."""
@@ -190,7 +215,7 @@ class ContactCardWidget(QScrollArea):
         """The interactions under the card's text on a card beside the list; beside its
         text on a card below the list (wide and low: at 1024 x 600 they stay in sight)."""
         direction = QBoxLayout.Direction.TopToBottom
-        if not beside_list and self.timeline is not None:
+        if not beside_list and self._activities is not None:
             direction = QBoxLayout.Direction.LeftToRight
         self._content.setDirection(direction)
         self._content.setStretch(0, 0 if beside_list else 1)
@@ -208,8 +233,8 @@ class ContactCardWidget(QScrollArea):
         self.body.setText(escape(text if text is not None else _("Select a contact.")))
         for button in self.buttons.values():
             button.setEnabled(False)
-        if self.timeline is not None:
-            self.timeline.show_contact(None)
+        if self._timeline is not None:
+            self._timeline.show_contact(None)
 
     def show_contact(self, contact_id: int | None) -> None:
         """Read *contact_id*'s card through the service (one unit of work) and show it."""
@@ -234,8 +259,8 @@ class ContactCardWidget(QScrollArea):
         self.body.setText(self._html(card))
         for button in self.buttons.values():
             button.setEnabled(True)
-        if self.timeline is not None:
-            self.timeline.show_contact(contact_id)
+        if self._timeline is not None:
+            self._timeline.show_contact(contact_id)
 
     def _refresh_body(self) -> None:
         """After an interaction was logged: the keep-until date may have moved."""
@@ -257,6 +282,8 @@ class ContactCardWidget(QScrollArea):
         return [Path(url.toLocalFile()) for url in data.urls() if url.isLocalFile()]
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        from privacycrm_desktop.ui.contacts.timeline import MAIL_SUFFIXES
+
         files = self._dropped_files(event)
         mails = [f for f in files if f.suffix.lower() in (*MAIL_SUFFIXES, ".msg")]
         if self.timeline is not None and self.timeline.contact_id is not None and mails:
@@ -265,6 +292,8 @@ class ContactCardWidget(QScrollArea):
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        from privacycrm_desktop.ui.contacts.timeline import MAIL_SUFFIXES
+
         if self.timeline is None or self.timeline.contact_id is None:
             event.ignore()
             return
@@ -359,6 +388,8 @@ class ContactCardWidget(QScrollArea):
         )
         section(_("Consent"), [self._consent_line(line) for line in card.consent])
         section(_("Keep until"), [escape(self._keep_text(card))])
+        from privacycrm_desktop.services.requests import REQUEST_KIND_LABELS
+
         section(
             _("Open requests"),
             [

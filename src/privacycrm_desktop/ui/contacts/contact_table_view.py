@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeyEvent, QPaintEvent
-from PySide6.QtWidgets import QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+
+#: Ctrl+Shift with these extends the selection to the first or last row (Qt's own
+#: extended selection only moves the current row when Ctrl is held).
+_TO_THE_ENDS = frozenset({Qt.Key.Key_Home, Qt.Key.Key_End})
+_CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
 class ContactTableView(QTableView):
@@ -15,6 +20,8 @@ class ContactTableView(QTableView):
 
     Select all (Ctrl+A) and Escape go to the window (``select_all_callback``: a selection
     by query, not of a million rows; ``escape_callback``: back to the search field).
+    Ctrl+Shift+End and Ctrl+Shift+Home extend the selection to the last or first row, as
+    Shift+click does: one range of rows (``selectionCommand``), whatever its length.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -28,6 +35,21 @@ class ContactTableView(QTableView):
             self.select_all_callback()
         else:
             super().selectAll()
+
+    def selectionCommand(
+        self, index: QModelIndex | QPersistentModelIndex, event: QEvent | None = None
+    ) -> QItemSelectionModel.SelectionFlag:
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in _TO_THE_ENDS
+            and event.modifiers() & _CTRL_SHIFT == _CTRL_SHIFT
+            and self.selectionMode() == QAbstractItemView.SelectionMode.ExtendedSelection
+        ):
+            # What Shift alone gives: from the anchor to the new current row, one range.
+            flags = QItemSelectionModel.SelectionFlag
+            return flags.SelectCurrent | flags.Rows
+        return super().selectionCommand(index, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.escape_callback is not None:

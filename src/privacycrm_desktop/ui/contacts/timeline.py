@@ -309,7 +309,9 @@ class TimelineWidget(QWidget):
 
     def _make_log_button(self, may_log: bool) -> QPushButton:
         """ "Log..." with its menu of kinds, the call first; only for a role that logs."""
-        button = QPushButton(_("Lo&g..."))
+        # Its parent at once: shown without one, it would open as a window of its own
+        # (the timeline is made once the main window shows, right after its first paint).
+        button = QPushButton(_("Lo&g..."), self)
         button.setObjectName("timeline_log")
         button.setToolTip(
             _("Log an interaction ({keys}, then Enter: a call)").format(keys=LOG_SHORTCUT)

@@ -38,6 +38,7 @@ from privacycrm_desktop.domain.normalize import DEFAULT_REGION
 from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import ContactFilter, ListFilter
 from privacycrm_desktop.ui.common.mnemonics import assign_mnemonics, mnemonic_of
+from privacycrm_desktop.ui.common.row_ranges import row_count
 from privacycrm_desktop.ui.contacts.contact_card import ContactCardWidget
 from privacycrm_desktop.ui.contacts.contact_table_model import Column
 from privacycrm_desktop.ui.contacts.list_views import EmptyState, SelectionBanner, ViewChooser
@@ -110,6 +111,14 @@ class WorkspaceMixin(_Base):
     view: ContactTableView
     search: QLineEdit
     retention: _Retention
+
+    if TYPE_CHECKING:
+
+        def after_first_paint(self, job: Callable[[], object]) -> None:
+            """The window's (``FirstPaintMixin``)."""
+
+    #: The texts the Alt+letters were given to, as they were before.
+    _mnemonic_texts: dict[QLabel | QAbstractButton, str]
     #: Every contact of the search and view is selected (no model row is).
     all_matching: bool = False
     #: The list's own colours while all rows show as selected.
@@ -121,6 +130,7 @@ class WorkspaceMixin(_Base):
 
     def _make_workspace(self) -> QWidget:
         """The search row, the banner, the list (or its empty state) and the card."""
+        self._mnemonic_texts = {}
         self.search_label = QLabel(_("&Search:"))
         self.search_label.setBuddy(self.search)
         self.view_chooser = ViewChooser(self._services.contacts.filters(self._actor))
@@ -149,7 +159,8 @@ class WorkspaceMixin(_Base):
             self._actor,
             self.home_country,
             available=self._card_action_available,
-            activities=self._services.activities,
+            # Its interactions: made right after the first paint (``_make_card_timeline``).
+            activities=lambda: self._services.activities,
         )
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main_splitter")
@@ -221,6 +232,13 @@ class WorkspaceMixin(_Base):
         self.retention.status.linkActivated.connect(self.apply_status_link)
         self._assign_mnemonics()
         self._restore_workspace_state()
+        self.after_first_paint(self._make_card_timeline)
+
+    def _make_card_timeline(self) -> None:
+        """The card's interactions, not needed by the first paint: made right after it,
+        their button's Alt+letter then given with the others."""
+        if self.card.timeline is not None:
+            self._assign_mnemonics()
 
     def _assign_mnemonics(self) -> None:
         """Alt+letter unique in the window, in its language: the menus keep theirs, then
@@ -230,8 +248,13 @@ class WorkspaceMixin(_Base):
         if self.tag_filter is not None:
             widgets.append(self.tag_label)
         widgets += [*self.card.buttons.values(), self.selection_banner.clear_button]
-        if self.card.timeline is not None:
-            widgets.append(self.card.timeline.log_button)
+        if self.card.timeline_made is not None:
+            widgets.append(self.card.timeline_made.log_button)
+        # Again once the card's interactions are made (after the first paint): from the
+        # texts as they were, so the letters come out as if all had been there at once.
+        for widget in widgets:
+            text = self._mnemonic_texts.setdefault(widget, widget.text())
+            widget.setText(text)
         assign_mnemonics(widgets, [m for m in menus if m])
 
     def _taken_letters(self) -> list[str]:
@@ -240,8 +263,8 @@ class WorkspaceMixin(_Base):
         texts += [self.search_label.text(), self.view_label.text(), self.tag_label.text()]
         texts += [button.text() for button in self.card.buttons.values()]
         texts.append(self.selection_banner.clear_button.text())
-        if self.card.timeline is not None:
-            texts.append(self.card.timeline.log_button.text())
+        if self.card.timeline_made is not None:
+            texts.append(self.card.timeline_made.log_button.text())
         return [m for m in (mnemonic_of(t) for t in texts) if m]
 
     # -- views and the search -----------------------------------------------------------
@@ -397,14 +420,15 @@ class WorkspaceMixin(_Base):
     def show_card_of_current(self) -> None:
         """Read the current row's contact onto the card (one service call)."""
         self.card_timer.stop()
-        selected = self.view.selectionModel().selectedRows()
+        # Counted from the row ranges: a range of a million rows is one range.
+        selected = row_count(self.view.selectionModel())
         index = self.view.currentIndex()
-        if self.all_matching or not index.isValid() or len(selected) > 1:
-            if len(selected) > 1:
+        if self.all_matching or not index.isValid() or selected > 1:
+            if selected > 1:
                 self.card.show_nothing(
                     ngettext(
-                        "{count} contact selected.", "{count} contacts selected.", len(selected)
-                    ).format(count=format_number(len(selected)))
+                        "{count} contact selected.", "{count} contacts selected.", selected
+                    ).format(count=format_number(selected))
                 )
             return
         row = self.model.contact_at(index.row())

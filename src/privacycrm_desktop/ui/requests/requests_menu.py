@@ -6,6 +6,7 @@ window that opens on the contact list should not pay for letters and reports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
@@ -21,11 +22,17 @@ if TYPE_CHECKING:
     from privacycrm_desktop.ui.requests.requests_view import RequestsDialog
 
 
-def add_requests_menu(window: QMainWindow, services: Services, actor: Actor) -> QMenu | None:
+def add_requests_menu(
+    window: QMainWindow,
+    services: Services,
+    actor: Actor,
+    later: Callable[[Callable[[], object]], None] | None = None,
+) -> QMenu | None:
     """The "Requests" menu and the start-up notice of pressing requests (rule 21).
 
     Only for the roles that handle requests; the notice sits in the status bar and opens
-    the register when clicked.
+    the register when clicked. *later* schedules the first look at the register (the main
+    window's ``after_first_paint``); without it, the look is taken now.
     """
     if not has_permission(actor.role, Permission.MANAGE_REQUESTS):
         return None
@@ -55,5 +62,9 @@ def add_requests_menu(window: QMainWindow, services: Services, actor: Actor) -> 
     notice.linkActivated.connect(lambda _link: notice.isEnabled() and open_register())
     action = menu.addAction(_("Requests &register..."))
     action.triggered.connect(open_register)
-    update()
+    (later or _now)(update)
     return menu
+
+
+def _now(job: Callable[[], object]) -> None:
+    job()

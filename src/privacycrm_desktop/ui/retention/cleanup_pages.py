@@ -169,7 +169,8 @@ class ScanPage(QWizardPage):
         actor = self._state.actor
         try:
             ids = companies.cleanup_candidates(actor)
-            names = [companies.get(actor, cid).values.name for cid in ids[:COMPANIES_NAMED]]
+            # The card's read: a name needs no restricted value (nor its audit).
+            names = [companies.card(actor, cid).values.name for cid in ids[:COMPANIES_NAMED]]
         except DomainError:
             return ""
         if not ids:

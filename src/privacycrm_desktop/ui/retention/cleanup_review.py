@@ -1,13 +1,16 @@
 """The cleanup wizard's review page: the expired contacts, each with why and the action.
 
-The list is a lazily fetched table model with a checkbox and an editable action per
+The list is a table model read a block at a time as it is shown (every candidate has its
+row from the start, so the page shows at once), with a checkbox and an editable action per
 contact, and bulk selection. The checkboxes stand for a ``Selection`` of the whole
-candidate set ("all except these" or "none except these"), not for the rows loaded so far:
-"Check none" means none, also of the rows the list has not fetched yet.
+candidate set ("all except these" or "none except these"), not for the rows read so far:
+"Check none" means none, also of the rows the list has not read yet.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
@@ -45,12 +48,26 @@ from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.retention.cleanup_state import CleanupState
 
-PAGE_SIZE = 500
+#: Candidates read at a time (one ``CleanupService.review`` call, about 15 ms at
+#: 100,000 contacts), and how many such blocks are kept.
+BLOCK_SIZE = 100
+MAX_BLOCKS = 50
+#: The name column's width in average characters (the reason takes the rest).
+NAME_CHARS = 28
 #: The most custom field values past their keep period the review lists (all are erased).
 VALUES_LISTED = 1000
 #: The columns of the list of values past their keep period.
 VALUE_TITLES = (N_("Contact or company"), N_("Field"), N_("Keep until"))
 _Index = QModelIndex | QPersistentModelIndex
+#: The roles ``data`` answers (the others read no block).
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.EditRole,
+        Qt.ItemDataRole.CheckStateRole,
+    }
+)
 
 
 class ReviewColumn(IntEnum):
@@ -71,15 +88,17 @@ REVIEW_TITLES = {
 
 
 class ReviewTableModel(QAbstractTableModel):
-    """Expired contacts, fetched a page at a time; checked rows are handled, the action
-    per row can be changed. Only the user's changes are kept apart (a plan): the checks
-    as a ``Selection`` of every candidate, loaded or not."""
+    """Expired contacts, read a block at a time when the view shows them (as the main
+    list reads its windows): every candidate has its row from the start, so the page
+    shows at once however many there are, and a row far down costs one block. Checked
+    rows are handled, the action per row can be changed. Only the user's changes are kept
+    apart (a plan): the checks as a ``Selection`` of every candidate, read or not."""
 
     def __init__(self, services: Services, actor: Actor, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._services = services
         self._actor = actor
-        self._rows: list[ReviewRow] = []
+        self._blocks: OrderedDict[int, list[ReviewRow]] = OrderedDict()
         self._total = 0
         self.selection = Selection.all()
         self.overrides: dict[int, CleanupAction] = {}
@@ -87,7 +106,7 @@ class ReviewTableModel(QAbstractTableModel):
     def load(self, total: int) -> None:
         """Start over with *total* expired contacts (from the scan)."""
         self.beginResetModel()
-        self._rows = []
+        self._blocks.clear()
         self._total = total
         self.selection = Selection.all()
         self.overrides.clear()
@@ -99,44 +118,48 @@ class ReviewTableModel(QAbstractTableModel):
 
     @property
     def total(self) -> int:
-        """How many candidates there are (loaded or not)."""
+        """How many candidates there are (read or not)."""
         return self._total
 
     def checked_count(self) -> int:
-        """How many candidates are checked (loaded or not)."""
+        """How many candidates are checked (read or not)."""
         return self.selection.count(self._total)
 
     def action_of(self, row: ReviewRow) -> CleanupAction:
         return self.overrides.get(row.contact_id, row.action)
 
-    # -- lazy fetching ------------------------------------------------------------------
+    # -- reading by block ---------------------------------------------------------------
 
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and len(self._rows) < self._total
-
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid():
-            return
-        page = self._services.cleanup.review(self._actor, len(self._rows), PAGE_SIZE)
-        if not page:
-            self._total = len(self._rows)
-            return
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)
-        self._rows.extend(page)
-        self.endInsertRows()
+    def row_at(self, row: int) -> ReviewRow | None:
+        """The candidate shown on *row*, reading its block if needed (None past the end,
+        as when a contact was erased since the scan)."""
+        if not 0 <= row < self._total:
+            return None
+        block_no, within = divmod(row, BLOCK_SIZE)
+        block = self._blocks.get(block_no)
+        if block is None:
+            block = self._services.cleanup.review(self._actor, block_no * BLOCK_SIZE, BLOCK_SIZE)
+            self._blocks[block_no] = block
+            while len(self._blocks) > MAX_BLOCKS:
+                self._blocks.popitem(last=False)
+        else:
+            self._blocks.move_to_end(block_no)
+        return block[within] if within < len(block) else None
 
     # -- QAbstractTableModel ------------------------------------------------------------
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else self._total
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(ReviewColumn)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or role not in _ROLES:
             return None
-        row = self._rows[index.row()]
+        row = self.row_at(index.row())
+        if row is None:
+            return None
         column = ReviewColumn(index.column())
         if role == Qt.ItemDataRole.CheckStateRole and column is ReviewColumn.NAME:
             checked = self.selection.includes(row.contact_id)
@@ -154,9 +177,9 @@ class ReviewTableModel(QAbstractTableModel):
         return shown[column]()
 
     def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if not index.isValid():
+        row = self.row_at(index.row()) if index.isValid() else None
+        if row is None:
             return False
-        row = self._rows[index.row()]
         column = ReviewColumn(index.column())
         if role == Qt.ItemDataRole.CheckStateRole and column is ReviewColumn.NAME:
             checked = Qt.CheckState(value) == Qt.CheckState.Checked
@@ -199,15 +222,14 @@ class ReviewTableModel(QAbstractTableModel):
         """Check or uncheck the given rows; when empty, every candidate (the rows not
         loaded yet too)."""
         if rows:
-            ids = [self._rows[r].contact_id for r in rows]
+            ids = [found.contact_id for found in map(self.row_at, rows) if found is not None]
             self.selection = self.selection.with_checked(ids, checked)
         else:
             self.selection = Selection.all() if checked else Selection.none()
-        targets = rows or list(range(len(self._rows)))
-        if targets:
+        if self._total:
             self.dataChanged.emit(
-                self.index(min(targets), 0),
-                self.index(max(targets), 0),
+                self.index(min(rows, default=0), 0),
+                self.index(max(rows, default=self._total - 1), 0),
                 [Qt.ItemDataRole.CheckStateRole],
             )
 
@@ -255,17 +277,7 @@ class ReviewPage(QWizardPage):
         )
         self.view.verticalHeader().hide()
         self.view.setWordWrap(False)
-        self.view.horizontalHeader().setSectionResizeMode(
-            ReviewColumn.NAME, QHeaderView.ResizeMode.Stretch
-        )
-        for column in (ReviewColumn.KEEP_UNTIL, ReviewColumn.REASON):
-            self.view.horizontalHeader().setSectionResizeMode(
-                column, QHeaderView.ResizeMode.ResizeToContents
-            )
-        # Wide enough for the longest action, whichever the rows get later.
-        metrics = self.view.fontMetrics()
-        widest = max(metrics.horizontalAdvance(_(t)) for t in CLEANUP_ACTION_LABELS.values())
-        self.view.setColumnWidth(ReviewColumn.ACTION, widest + 4 * metrics.averageCharWidth())
+        self._size_columns()
         self.check_all = QPushButton(_("Check &all"))
         self.check_none = QPushButton(_("Check &none"))
         self.bulk_action = QComboBox()
@@ -305,6 +317,24 @@ class ReviewPage(QWizardPage):
         layout.addWidget(self.values_label)
         layout.addWidget(self.values, 1)
 
+    def _size_columns(self) -> None:
+        """Widths from the font, not from the rows (sizing to contents read every row):
+        the reason takes the extra width, the name a fair share, the date its own."""
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(ReviewColumn.REASON, QHeaderView.ResizeMode.Stretch)
+        metrics = self.view.fontMetrics()
+        char = metrics.averageCharWidth()
+        self.view.setColumnWidth(ReviewColumn.NAME, NAME_CHARS * char)
+        dated = max(
+            metrics.horizontalAdvance(format_date(dt.date(2026, 12, 28))),
+            header.fontMetrics().horizontalAdvance(_(REVIEW_TITLES[ReviewColumn.KEEP_UNTIL])),
+        )
+        self.view.setColumnWidth(ReviewColumn.KEEP_UNTIL, dated + 4 * char)
+        # Wide enough for the longest action, whichever the rows get later.
+        widest = max(metrics.horizontalAdvance(_(t)) for t in CLEANUP_ACTION_LABELS.values())
+        self.view.setColumnWidth(ReviewColumn.ACTION, widest + 4 * char)
+
     def _keep_row(self) -> QHBoxLayout:
         """The reason for keeping, with its label."""
         self.keep_reason.setPlaceholderText(_('Why these contacts are kept (for "keep")'))
@@ -329,8 +359,6 @@ class ReviewPage(QWizardPage):
 
     def initializePage(self) -> None:
         self.model.load(self._state.total)
-        if self.model.canFetchMore():
-            self.model.fetchMore()
         self._list_values()
 
     def _list_values(self) -> None:

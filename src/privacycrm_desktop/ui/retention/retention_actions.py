@@ -28,7 +28,6 @@ from privacycrm_desktop.domain.erasure import ERASURE_REASON_LABELS, ErasureReas
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import Actor
-from privacycrm_desktop.services.erasure import ErasureResult
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.widgets import ElidedLabel
@@ -140,7 +139,16 @@ class RetentionActions:
     """The status-bar count, and for owner / privacy officer the erase and cleanup entries
     (tests reach the widgets here)."""
 
-    def __init__(self, window: QMainWindow, services: Services, actor: Actor) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        services: Services,
+        actor: Actor,
+        later: Callable[[Callable[[], object]], None] | None = None,
+    ) -> None:
+        """*later* schedules the start-up checks (the main window's ``after_first_paint``:
+        the first paint of the list needs neither the counts nor the erasure code);
+        without it they run now."""
         self._window = window
         self._services = services
         self._actor = actor
@@ -170,11 +178,18 @@ class RetentionActions:
             if allowed_cleanup:
                 menu.addAction(_("&Cleanup...")).triggered.connect(self.cleanup)
                 menu.addAction(_("Data &quality review...")).triggered.connect(self.quality)
+        if later is None:
+            self.start()
+        else:
+            later(self.start)
+
+    def start(self) -> None:
+        """The start-up checks: the expiry counts, and a scrub an earlier session left."""
         # Dates not computed yet (bulk loads, an upgrade): one index probe when none.
-        services.retention.fill_missing()
+        self._services.retention.fill_missing()
         self.update()
         # An erasure of an earlier session that could not finish: finish it now.
-        if services.erasure.scrub_pending():
+        if self._services.erasure.scrub_pending():
             self.scrub_pending()
             self.retry_scrub()
 
@@ -292,6 +307,8 @@ class RetentionActions:
 
     def _erased(self, result: object) -> None:
         self._refresh()
+        from privacycrm_desktop.services.erasure import ErasureResult
+
         if isinstance(result, ErasureResult) and not result.scrubbed:
             self.scrub_pending()
 
@@ -326,10 +343,14 @@ class RetentionActions:
 
 
 def add_retention_actions(
-    window: QMainWindow, services: Services, actor: Actor
+    window: QMainWindow,
+    services: Services,
+    actor: Actor,
+    later: Callable[[Callable[[], object]], None] | None = None,
 ) -> RetentionActions:
-    """Add the retention count, menu and actions to the main window."""
-    return RetentionActions(window, services, actor)
+    """Add the retention count, menu and actions to the main window; *later* schedules
+    the start-up checks (see RetentionActions)."""
+    return RetentionActions(window, services, actor, later)
 
 
 def remind_once_a_year(

@@ -70,11 +70,27 @@ class TaskActions(QObject):
         self.notice.linkActivated.connect(self._notice_clicked)
         self.notice.hide()
         window.statusBar().addWidget(self.notice)
-        #: The tasks reminded of already (or shown in My day at start).
-        self.reminded: set[int] = set(services.tasks.due_reminders(actor))
+        #: The tasks reminded of already (or shown in My day at start); None until the
+        #: reminders start.
+        self._reminded: set[int] | None = None
+        self._started = services.tasks.now()
         self.timer = QTimer(self)
         self.timer.setInterval(REMINDER_MS)
         self.timer.timeout.connect(self.check_reminders)
+        # Not needed by the first paint of the list: right after it.
+        window.after_first_paint(self._start_reminders)
+
+    @property
+    def reminded(self) -> set[int]:
+        """The tasks reminded of already: at the start, those due then (in My day)."""
+        if self._reminded is None:
+            # Read after the first paint, as of the start: those due by then.
+            tasks = self._services.tasks
+            self._reminded = set(tasks.due_reminders(self._actor, self._started - tasks.now()))
+        return self._reminded
+
+    def _start_reminders(self) -> None:
+        self.reminded.update(())  # the tasks due at the start are not news
         self.timer.start()
 
     # -- windows ------------------------------------------------------------------------
@@ -190,7 +206,7 @@ class TaskActions(QObject):
         due = set(self._services.tasks.due_reminders(self._actor))
         coming = self._services.tasks.due_reminders(self._actor, REMIND_AHEAD)
         new = [t for t in coming if t not in self.reminded]
-        self.reminded |= set(coming)
+        self.reminded.update(coming)
         if not new:
             return len(new)
         # A short notice (the status bar is shared with the counts), never squeezed; the

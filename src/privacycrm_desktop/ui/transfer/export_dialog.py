@@ -15,7 +15,7 @@ through the contact service, or exports every contact when the whole list is sel
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,17 +91,6 @@ class SelectedContacts:
         """True when every contact is selected (the whole list, no search)."""
         whole = self.ranges == ((0, self.total - 1),)
         return not self.query and self.view is None and self.tag is None and whole
-
-
-def merge_ranges(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    """(first, last) row spans sorted, with overlapping and touching ones joined."""
-    merged: list[tuple[int, int]] = []
-    for first, last in sorted(spans):
-        if merged and first <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
-        else:
-            merged.append((first, last))
-    return tuple(merged)
 
 
 def selected_ids(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from privacycrm_desktop.ui.common.row_ranges import row_ranges
+
 if TYPE_CHECKING:
     from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts
 
@@ -22,7 +24,7 @@ def has_selection(window: Any) -> bool:
 def selected_contacts(window: Any) -> SelectedContacts | None:
     """The list's selection with the search, view, tag and order it was made in; None
     when nothing is selected."""
-    from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts, merge_ranges
+    from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts
 
     model = window.model
     total = model.rowCount()
@@ -30,10 +32,7 @@ def selected_contacts(window: Any) -> SelectedContacts | None:
         # Everything the search, view and tag give: no row of the model is selected.
         ranges: tuple[tuple[int, int], ...] = ((0, total - 1),) if total else ()
     else:
-        spans = window.view.selectionModel().selection()
-        ranges = merge_ranges(
-            [(spans.at(i).top(), spans.at(i).bottom()) for i in range(spans.count())]
-        )
+        ranges = row_ranges(window.view.selectionModel())
     if not ranges:
         return None
     view = model.view
