@@ -82,6 +82,8 @@ def main() -> int:
         )
         extra += ["--engine", args.engine] if args.engine else []
         extra += ["--pg-url", args.pg_url] if args.pg_url else []
+        if bench == "bench_marketing.py":
+            extra += ["--people", "50000"]  # a list of 50,000 on the shared database
         print(f"\n=== {bench} ===", flush=True)
         process = subprocess.Popen(
             [sys.executable, str(HERE / bench), *extra], stdout=subprocess.PIPE, text=True

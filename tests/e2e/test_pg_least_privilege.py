@@ -117,6 +117,9 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     "task": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     # Linked people of an interaction (ids only): a merge moves them (UPDATE).
     "activity_person": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": OP, "DELETE": ACTIVE},
+    # The contacts' suppression digests: whoever changes a point has its trigger forget
+    # them (DELETE); whoever builds marketing lists stores the missing ones (INSERT).
+    "contact_digest": {"SELECT": ALL, "INSERT": OPS, "DELETE": ACTIVE},
     "contact_count": {"SELECT": ALL},
     "keep_until_count": {"SELECT": ALL},
     "consent_event": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": OP, "DELETE": OPS},

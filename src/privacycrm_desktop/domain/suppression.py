@@ -212,3 +212,53 @@ def normalised_digest(salt: str, kind: HashKind, normalised: str) -> str:
     # The one-shot form (OpenSSL in one call): the same digest as hmac.new, a marketing
     # list hashes a few points of every contact.
     return hmac.digest(salt.encode("ascii"), message, "sha256").hex()
+
+
+def _hmac_all(salt: str, items: list[tuple[str, str]]) -> list[str]:
+    """Digests of (kind, normalised value) pairs, as ``normalised_digest`` gives them (one
+    call to the server for a key it holds)."""
+    if isinstance(salt, HeldKey):
+        return salt.digests(items) if items else []
+    key = salt.encode("ascii")
+    return [hmac.digest(key, f"{k}:{v}".encode(), "sha256").hex() for k, v in items]
+
+
+def key_fingerprint(salt: str) -> str:
+    """A digest that tells which key a contact's stored digests were made with (it is no
+    contact point's: its kind is none of ``HashKind``)."""
+    return _hmac_all(salt, [("key", "fingerprint")])[0]
+
+
+#: One person's points: (first name, last name, postcode, e-mail addresses, numbers).
+PersonPoints = tuple[str, str, str, Sequence[str], Sequence[str]]
+
+
+def person_digests(salt: str, people: Sequence[PersonPoints]) -> list[set[tuple[str, str, bool]]]:
+    """Per person, every (kind, digest, is-the-point's-own) the suppression list may hold
+    one of their points under: ``candidate_digests`` of each e-mail address, number and
+    the name + postcode; the third item is True for the digest of the plain normalised
+    form (``suppression_digest``: what opt-outs are keyed by)."""
+    wanted: list[list[tuple[str, str, bool]]] = []
+    items: list[tuple[str, str]] = []
+    for first, last, postcode, emails, phones in people:
+        forms: list[tuple[str, str, bool]] = []
+        points = [(HashKind.EMAIL, e) for e in emails] + [(HashKind.PHONE, p) for p in phones]
+        key = name_postcode(first, last, postcode)
+        if key:
+            points.append((HashKind.NAME_POSTCODE, key))
+        for kind, value in points:
+            normalised = normalised_point(kind, value)
+            forms += [
+                (kind.value, f, f == normalised) for f in normalised_variants(kind, normalised)
+            ]
+        wanted.append(forms)
+        items += [(k, f) for k, f, _own in forms]
+    digests = iter(_hmac_all(salt, items))
+    result = []
+    for forms in wanted:
+        found: dict[tuple[str, str], bool] = {}
+        for kind_value, _form, own in forms:
+            digest = next(digests)
+            found[(kind_value, digest)] = found.get((kind_value, digest), False) or own
+        result.append({(k, d, own) for (k, d), own in found.items()})
+    return result

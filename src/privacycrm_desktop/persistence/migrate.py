@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from privacycrm_desktop.domain.errors import DatabaseTooNew
+from privacycrm_desktop.persistence import contact_digests
 from privacycrm_desktop.persistence.database import is_postgresql, is_sqlite
 from privacycrm_desktop.persistence.postgres import roles
 
@@ -24,7 +25,7 @@ from privacycrm_desktop.persistence.postgres import roles
 MIGRATION_LOCK_KEY = 0x50_43_52_4D_4D_49_47_52
 
 #: The newest revision in migrations/versions (a test keeps it in step with Alembic).
-HEAD_REVISION = "0023_pg_write_rules"
+HEAD_REVISION = "0024_contact_digests"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -114,6 +115,14 @@ def _restore_contact_count(conn: Connection) -> None:
     ).scalar()
     if tagged:
         conn.exec_driver_sql(_TAG_SORT_TRIGGER)
+    digests = conn.exec_driver_sql(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'contact_digest'"
+    ).scalar()
+    if digests:
+        # Without them a changed address would keep its old digests (a batch migration
+        # copying contact, contact_email or contact_phone drops them).
+        for statement in contact_digests.SQLITE_TRIGGERS:
+            conn.exec_driver_sql(statement)
     conn.exec_driver_sql("DELETE FROM contact_count")
     conn.exec_driver_sql("INSERT INTO contact_count (id, n) SELECT 1, count(*) FROM contact")
     histogram = conn.exec_driver_sql(

@@ -21,8 +21,10 @@ from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, requ
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.csv_cells import neutralise, phone_cell
 from privacycrm_desktop.domain.errors import FieldProblem, PermissionDenied, ValidationFailed
-from privacycrm_desktop.domain.marketing import decide, explain, normalise_category
+from privacycrm_desktop.domain.marketing import Explanation, explain, normalise_category
+from privacycrm_desktop.domain.suppression import key_fingerprint
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence import contact_digests
 from privacycrm_desktop.persistence.models import ContactTag, Disclosure, Purpose
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
@@ -32,10 +34,11 @@ from privacycrm_desktop.services.consent_dto import MarketingEntry, MarketingLis
 from privacycrm_desktop.services.disclosures import DisclosureService, find_recipient
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import (
+    CONTACT_INDEX,
     PROGRESS_STEP,
-    ContactFacts,
+    ListRow,
+    decide_list,
     get_salt,
-    load_facts,
     marketing_rules,
 )
 
@@ -92,6 +95,7 @@ class MarketingService:
         require(actor.role, Permission.MARKETING_LISTS)
         category = normalise_category(category) if category and category.strip() else None
         today = self._clock.today()
+        self._store_digests()
         with self._uow() as uow:
             session = uow.session
             rules = marketing_rules(session)
@@ -112,42 +116,59 @@ class MarketingService:
                         )
                     ]
                 )
-            facts = load_facts(session, get_salt(session), channels=(channel,), progress=progress)
+            rows = decide_list(
+                session, get_salt(session), rule, rules, channel, today, category, progress
+            )
             if tag is not None:
-                facts = _tagged(session, self._policy.access_for(actor.role), facts, tag)
+                rows = _tagged(session, self._policy.access_for(actor.role), rows, tag)
         access = self._policy.access_for(actor.role)
-        columns = tuple(
-            column
+        shown = tuple(
+            (column, CONTACT_INDEX.get(column, -1), access[field] is FieldAccess.MASKED)
             for column, field in _BASE_COLUMNS + _CHANNEL_COLUMNS[channel]
             if access[field] is not FieldAccess.HIDDEN
         )
+        columns = tuple(column for column, _index, _masked in shown)
         entries: list[MarketingEntry] = []
         excluded: Counter[str] = Counter()
-        total = 2 * len(facts)
-        for number, contact in enumerate(facts, start=len(facts)):
+        explained: dict[tuple[object, ...], Explanation] = {}
+        total = 2 * len(rows)
+        for number, row in enumerate(rows, start=len(rows)):
             if progress is not None and number % PROGRESS_STEP == 0:
                 progress(number, total)
-            decision = decide(contact.subjects[channel], rule, channel, today, category, rules)
+            decision = row.decision
             if not decision.reachable:
                 excluded[decision.reason.value] += 1
                 continue
-            raw = dict(contact.values)
+            raw = row.contact
             point = decision.point.value if decision.point else ""
-            raw["email"] = raw["phone"] = point
             values = {}
-            for column, field in _BASE_COLUMNS + _CHANNEL_COLUMNS[channel]:
-                if access[field] is FieldAccess.HIDDEN:
-                    continue
-                text = raw.get(column, "")
-                values[column] = mask(text) if access[field] is FieldAccess.MASKED else text
-            entries.append(
-                MarketingEntry(contact.id, values, decision.reason, explain(decision, channel))
-            )
+            for column, index, masked in shown:
+                text = point if index < 0 else raw[index]
+                values[column] = mask(text) if masked else text
+            # The explanation reads the reason, the deciding event and the categories
+            # only: contacts decided alike share it (a list of 50,000 has few distinct).
+            key = (decision.reason, decision.event, decision.categories)
+            explanation = explained.get(key)
+            if explanation is None:
+                explanation = explained[key] = explain(decision, channel)
+            entries.append(MarketingEntry(row.id, values, decision.reason, explanation))
         if progress is not None:
             progress(total, total)
         return MarketingList(
             purpose, channel, category, columns, tuple(entries), dict(sorted(excluded.items()))
         )
+
+    def _store_digests(self) -> None:
+        """Store the suppression digests of the contacts changed since the last list
+        (persistence/contact_digests.py), so the list joins instead of hashing them."""
+        with self._uow() as uow:
+            salt = get_salt(uow.session)
+            stale = salt is not None and bool(
+                contact_digests.stale_contacts(uow.session.connection(), key_fingerprint(salt))
+            )
+        if stale and salt is not None:
+            with self._uow(write=True) as uow:
+                contact_digests.refresh(uow.session.connection(), salt)
 
     def export_csv(
         self,
@@ -228,8 +249,8 @@ class MarketingService:
 
 
 def _tagged(
-    session: Session, access: Mapping[str, FieldAccess], facts: list[ContactFacts], tag: int
-) -> list[ContactFacts]:
+    session: Session, access: Mapping[str, FieldAccess], facts: list[ListRow], tag: int
+) -> list[ListRow]:
     """The contacts of *facts* carrying the tag *tag* (refused to a role tags are hidden
     from: the list would tell who carries it)."""
     if access.get("tags") not in (FieldAccess.READ, FieldAccess.WRITE):

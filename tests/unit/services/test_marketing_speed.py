@@ -13,7 +13,9 @@ from privacycrm_desktop.domain import suppression
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.suppression import HashKind
 from privacycrm_desktop.services import marketing_facts
+from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.marketing_facts import decide_list, get_salt, marketing_rules
 from privacycrm_desktop.services.registry import Services
 
 
@@ -35,8 +37,9 @@ def test_the_digest_is_the_hmac_it_always_was() -> None:
 
 @pytest.mark.usefixtures("unsubscribed")
 def test_an_email_list_hashes_no_other_channel_for_shared_opt_outs(
-    svc: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+    svc: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch, clock: FixedClock
 ) -> None:
+    # Contacts whose digests are not stored (changed since the last list) are hashed.
     kinds: list[HashKind] = []
     real = marketing_facts.suppression_digest
 
@@ -45,8 +48,18 @@ def test_an_email_list_hashes_no_other_channel_for_shared_opt_outs(
         return real(salt, kind, value)
 
     monkeypatch.setattr(marketing_facts, "suppression_digest", counting)
-    result = svc.marketing.build(owner, "direct_marketing_consent", Channel.EMAIL)
-    assert result.excluded
+    with svc.uow() as uow:
+        session = uow.session
+        rules = marketing_rules(session)
+        rows = decide_list(
+            session,
+            get_salt(session),
+            rules["direct_marketing_consent"],
+            rules,
+            Channel.EMAIL,
+            clock.today(),
+        )
+    assert any(not r.decision.reachable for r in rows)
     assert kinds
     assert set(kinds) == {HashKind.EMAIL}
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 import pg_support
 from conftest import COMPANY, OWNER, OWNER_PASSWORD
 from privacycrm_desktop.domain.access import FieldAccess, Role
+from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput, Relationship
 from privacycrm_desktop.domain.errors import AuthenticationFailed, DomainError
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
@@ -27,6 +28,7 @@ from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.postgres import roles
 from privacycrm_desktop.services import passwords
 from privacycrm_desktop.services.clock import FixedClock
+from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.server_roles import for_user
@@ -421,3 +423,64 @@ def test_the_app_signs_in_straight_to_the_persons_own_role(server: Server) -> No
         assert detail.last_name == "Qcanarylast"
     finally:
         door.services.uow.engine.dispose()
+
+
+def test_a_sales_user_builds_a_marketing_list_with_the_digests_the_server_makes(
+    server: Server, clock: FixedClock
+) -> None:
+    # The suppression key is hidden from a desk role: the server hashes the points the
+    # list stores (contact_digest), and the user's trigger forgets them on an edit.
+    owner_services, owner = server.services, server.owner
+    owner_services.auth.add_user(owner, "sam", "sales-password-1", Role.SALES)
+    people = [
+        owner_services.contacts.create(
+            owner, ContactInput(first_name=name, last_name="Test", emails=(email,)), CARD
+        )
+        for name, email in (("Ann", "ann@x.be"), ("Bert", "bert@x.be"))
+    ]
+    for contact_id in people:
+        owner_services.consent.record(
+            owner,
+            ConsentInput(
+                contact_id,
+                "direct_marketing_consent",
+                Channel.EMAIL,
+                ConsentStatus.OPT_IN,
+                ConsentMethod.FORM_BOX_TICKED,
+                "ref",
+                opt_out_offered=True,
+            ),
+        )
+    owner_services.consent.unsubscribe(owner, people[1])
+    engine = create_engine_for(roles.login_url(server.url, "sam", "sales-password-1"))
+    try:
+        services = Services.build(engine, clock)
+        sales = services.auth.login("sam", "sales-password-1")
+        with engine.connect() as conn:  # the key is out of this role's reach
+            assert (
+                conn.execute(
+                    text("SELECT count(*) FROM setting WHERE key = 'suppression.salt'")
+                ).scalar_one()
+                == 0
+            )
+        built = services.marketing.build(sales, "direct_marketing_consent", Channel.EMAIL)
+        assert [e.contact_id for e in built.entries] == [people[0]]
+        with engine.connect() as conn:
+            stored = conn.execute(
+                text("SELECT count(DISTINCT contact_id) FROM contact_digest WHERE kind = ''")
+            ).scalar_one()
+        assert stored == 3  # Zoë, Ann and Bert: complete
+        detail = services.contacts.get(sales, people[0])
+        services.contacts.update(
+            sales,
+            people[0],
+            detail.version,
+            ContactInput(first_name="Ann", last_name="Test", emails=("bert@x.be",)),
+            CARD,
+        )
+        # Ann now shares Bert's unsubscribed address: suppressed as he is.
+        again = services.marketing.build(sales, "direct_marketing_consent", Channel.EMAIL)
+        assert again.entries == ()
+        assert again.excluded.get("suppressed") == 2
+    finally:
+        engine.dispose()

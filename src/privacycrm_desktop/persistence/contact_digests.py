@@ -1,0 +1,168 @@
+"""The stored suppression digests of every contact (``contact_digest``, migration 0024).
+
+A marketing list checks each contact's points against the suppression list and the
+opt-outs keyed by a contact point; hashing every point of every contact made a list of
+50,000 take seconds. The digests are kept per contact instead, with a marker row saying
+the set is complete for the database's key (its fingerprint: a changed key makes every
+set stale). Triggers delete a contact's rows whenever its name, postcode, addresses or
+numbers change, on every write path (the editor, imports, merges, the server's own
+functions, a script); ``refresh`` computes the sets that are missing, so a list is
+always built on the digests of the points as they are now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select
+
+from privacycrm_desktop.domain.suppression import key_fingerprint, person_digests
+from privacycrm_desktop.persistence.bulk_writes import copy_rows, is_postgresql
+from privacycrm_desktop.persistence.models import Contact, ContactDigest, ContactEmail, ContactPhone
+
+#: The kind of the marker row (no ``HashKind`` is empty).
+MARKER = ""
+
+#: How many hex characters of each digest are stored (64 bits): enough to leave out
+#: nearly every contact that cannot match, a quarter of the space of the whole digest;
+#: a contact whose prefix matches is hashed, and the whole digest decides.
+PREFIX = 16
+
+#: The triggers that forget a contact's digests when a point changes (SQLite). As in
+#: migration 0024; persistence/migrate.py puts them back after a batch migration.
+SQLITE_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS contact_digest_name AFTER UPDATE OF first_name, "
+    "last_name, postcode ON contact WHEN old.first_name IS NOT new.first_name OR "
+    "old.last_name IS NOT new.last_name OR old.postcode IS NOT new.postcode BEGIN "
+    "DELETE FROM contact_digest WHERE contact_id = old.id; END",
+    "CREATE TRIGGER IF NOT EXISTS contact_digest_gone AFTER DELETE ON contact "
+    "BEGIN DELETE FROM contact_digest WHERE contact_id = old.id; END",
+    "CREATE TRIGGER IF NOT EXISTS contact_email_digest_insert AFTER INSERT ON contact_email "
+    "BEGIN DELETE FROM contact_digest WHERE contact_id = new.contact_id; END",
+    "CREATE TRIGGER IF NOT EXISTS contact_email_digest_update AFTER UPDATE ON contact_email "
+    "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.contact_id, new.contact_id); END",
+    "CREATE TRIGGER IF NOT EXISTS contact_email_digest_delete AFTER DELETE ON contact_email "
+    "BEGIN DELETE FROM contact_digest WHERE contact_id = old.contact_id; END",
+    "CREATE TRIGGER IF NOT EXISTS contact_phone_digest_insert AFTER INSERT ON contact_phone "
+    "BEGIN DELETE FROM contact_digest WHERE contact_id = new.contact_id; END",
+    "CREATE TRIGGER IF NOT EXISTS contact_phone_digest_update AFTER UPDATE ON contact_phone "
+    "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.contact_id, new.contact_id); END",
+    "CREATE TRIGGER IF NOT EXISTS contact_phone_digest_delete AFTER DELETE ON contact_phone "
+    "BEGIN DELETE FROM contact_digest WHERE contact_id = old.contact_id; END",
+)
+
+#: The same on PostgreSQL: one function, a row trigger per table.
+PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION pcrm_contact_digest_forget() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'contact' THEN
+        DELETE FROM contact_digest WHERE contact_id = OLD.id;
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        DELETE FROM contact_digest WHERE contact_id = OLD.contact_id;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        DELETE FROM contact_digest WHERE contact_id = NEW.contact_id;
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+PG_TRIGGERS = (
+    "CREATE TRIGGER contact_digest_name AFTER UPDATE OF first_name, last_name, postcode "
+    "ON contact FOR EACH ROW WHEN (OLD.first_name IS DISTINCT FROM NEW.first_name "
+    "OR OLD.last_name IS DISTINCT FROM NEW.last_name "
+    "OR OLD.postcode IS DISTINCT FROM NEW.postcode) "
+    "EXECUTE FUNCTION pcrm_contact_digest_forget()",
+    "CREATE TRIGGER contact_digest_gone AFTER DELETE ON contact "
+    "FOR EACH ROW EXECUTE FUNCTION pcrm_contact_digest_forget()",
+    "CREATE TRIGGER contact_email_digest AFTER INSERT OR UPDATE OR DELETE ON contact_email "
+    "FOR EACH ROW EXECUTE FUNCTION pcrm_contact_digest_forget()",
+    "CREATE TRIGGER contact_phone_digest AFTER INSERT OR UPDATE OR DELETE ON contact_phone "
+    "FOR EACH ROW EXECUTE FUNCTION pcrm_contact_digest_forget()",
+)
+
+#: Up to this many stale contacts are read by id; more, and whole tables are read.
+_BY_ID = 2_000
+_CHUNK = 500
+
+
+def stale_contacts(conn: Connection, fingerprint: str) -> list[int]:
+    """Contacts whose stored digests are missing or were made with another key."""
+    complete = (
+        select(ContactDigest.contact_id)
+        .where(
+            ContactDigest.contact_id == Contact.id,
+            ContactDigest.kind == MARKER,
+            ContactDigest.digest == fingerprint,
+        )
+        .exists()
+    )
+    return list(conn.execute(select(Contact.id).where(~complete).order_by(Contact.id)).scalars())
+
+
+def refresh(conn: Connection, salt: str, ids: Iterable[int] | None = None) -> int:
+    """Store the digests of the contacts that have none for *salt* (or of *ids*); how
+    many contacts were (re)hashed. Call inside a write transaction."""
+    fingerprint = key_fingerprint(salt)
+    stale = stale_contacts(conn, fingerprint) if ids is None else sorted(set(ids))
+    if not stale:
+        return 0
+    people = _points(conn, stale)
+    for start in range(0, len(stale), _CHUNK):
+        part = stale[start : start + _CHUNK]
+        conn.execute(delete(ContactDigest).where(ContactDigest.contact_id.in_(part)))
+    order = [cid for cid in stale if cid in people]
+    digests = person_digests(salt, [people[cid] for cid in order])
+    rows = [
+        {"contact_id": cid, "kind": kind, "digest": digest[:PREFIX], "point": own}
+        for cid, found in zip(order, digests, strict=True)
+        for kind, digest, own in sorted(found)
+    ]
+    rows += [
+        {"contact_id": cid, "kind": MARKER, "digest": fingerprint, "point": False} for cid in order
+    ]
+    if is_postgresql(conn):
+        copy_rows(conn, "contact_digest", ["contact_id", "kind", "digest", "point"], rows)
+    elif rows:
+        conn.execute(insert(ContactDigest), rows)
+    return len(order)
+
+
+def _points(conn: Connection, ids: Sequence[int]) -> dict[int, Any]:
+    """(first name, last name, postcode, e-mail addresses, numbers) of each of *ids*."""
+    wanted = set(ids)
+    by_id = len(ids) <= _BY_ID
+    people: dict[int, Any] = {}
+    contacts = select(Contact.id, Contact.first_name, Contact.last_name, Contact.postcode)
+    emails = select(ContactEmail.contact_id, ContactEmail.address).order_by(
+        ContactEmail.contact_id, ContactEmail.position
+    )
+    phones = select(ContactPhone.contact_id, ContactPhone.number).order_by(
+        ContactPhone.contact_id, ContactPhone.position
+    )
+    chunks: list[Sequence[int] | None] = (
+        [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)] if by_id else [None]
+    )
+    for chunk in chunks:
+
+        def only(query: Any, column: Any, chunk: Sequence[int] | None = chunk) -> Any:
+            return (
+                query
+                if chunk is None
+                else query.where(column.in_(bindparam("ids", chunk, expanding=True)))
+            )
+
+        for cid, first, last, postcode in conn.execute(only(contacts, Contact.id)).tuples():
+            if cid in wanted:
+                people[cid] = (first, last, postcode, [], [])
+        for cid, address in conn.execute(only(emails, ContactEmail.contact_id)).tuples():
+            if cid in people:
+                people[cid][3].append(address)
+        for cid, number in conn.execute(only(phones, ContactPhone.contact_id)).tuples():
+            if cid in people:
+                people[cid][4].append(number)
+    return people
