@@ -13,6 +13,12 @@ from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.persistence.search import SearchTerms, matching_ids
+from privacycrm_desktop.persistence.search_matches import (
+    KEPT_ID_LIST,
+    KEPT_IDS,
+    kept_count,
+    kept_ids,
+)
 
 ENTRY_ORDER = "entry"
 #: Sort orders and the index that serves each (see models.Contact.__table_args__).
@@ -30,6 +36,10 @@ SORTS: dict[str, tuple[str, str]] = {
 #: Microseconds, measured on a million contacts: sorting one phone match, walking one row.
 _SORT_COST_PER_MATCH = 2.0
 _WALK_COST_PER_ROW = 2.6
+#: Keeping one phone match (``search_matches``), walking one row probing the kept
+#: matches instead of its numbers (microseconds, measured likewise).
+_KEEP_COST_PER_MATCH = 0.4
+_KEPT_PROBE_COST_PER_ROW = 0.25
 #: Below this many matches, sorting the matches beats walking the index.
 SMALL_MATCH_SET = 4_000
 
@@ -55,7 +65,11 @@ _COUNT_ALL = "SELECT n FROM contact_count WHERE id = 1"
 
 
 def count_matches(session: Session, terms: SearchTerms) -> int:
-    """Number of contacts matching the search terms."""
+    """Number of contacts matching the search terms (SQLite: their ids kept for the
+    window read next, ``search_matches``)."""
+    kept = kept_count(session, terms)
+    if kept is not None:
+        return kept
     ids_sql, params = matching_ids(session, terms)
     return int(session.execute(text(f"SELECT count(*) FROM ({ids_sql}) AS m"), params).scalar_one())
 
@@ -112,10 +126,18 @@ def search_window(
     offset: int,
     limit: int,
 ) -> Sequence[Row[tuple[object, ...]]]:
-    """A window of the contacts matching *terms* (*total* of them), in the given order."""
-    matches, params = matching_ids(session, terms)
+    """A window of the contacts matching *terms* (*total* of them), in the given order;
+    on SQLite from the matches ``count_matches`` kept (unless anything changed since)."""
     if total == 0:
         return []
+    matches, params = matching_ids(session, terms)
+    if kept_count(session, terms) is not None:
+        # Probed in place while the walk tests fewer rows than are kept (a common word),
+        # else copied into a list once (a rarer one: more rows walked past per match).
+        # A few matches are read by key and sorted: the table serves as it is.
+        walked = (offset + limit) * count_all(session) / total
+        in_place = total <= SMALL_MATCH_SET or total > walked
+        matches, params = (KEPT_IDS if in_place else KEPT_ID_LIST), {}
     if total <= SMALL_MATCH_SET:
         return _sorted_matches(session, matches, params, sort, descending, offset, limit)
     # Walk the sort index (covering: it holds the rowid) and probe the match set.
@@ -239,14 +261,27 @@ def phone_window(
 
     Few matches: sort them. Many: walk the sort index and probe each contact's numbers,
     which stops after the window; the cross-over (measured on a million contacts) lies
-    where sorting the matches costs what walking to the window's end does.
+    where sorting the matches costs what walking to the window's end does. When far more
+    rows are walked than there are matches (SQLite), the matching ids are kept
+    (``search_matches``) and probed instead of each walked contact's numbers.
     """
     low, high = prefix_bounds(prefix)
     population = int(session.execute(text("SELECT coalesce(max(id), 0) FROM contact")).scalar_one())
     walked = (offset + limit) * population / max(total, 1)
     params: dict[str, object] = {"low": low, "high": high}
-    if total * _SORT_COST_PER_MATCH <= walked * _WALK_COST_PER_ROW:
-        numbers = "SELECT contact_id FROM contact_phone WHERE number >= :low AND number < :high"
+    numbers = "SELECT contact_id FROM contact_phone WHERE number >= :low AND number < :high"
+    sort_cost = total * _SORT_COST_PER_MATCH
+    walk_cost = walked * _WALK_COST_PER_ROW
+    # Far more rows walked than there are matches: their ids kept once (and for the next
+    # windows) are probed faster than each walked contact's numbers.
+    kept_cost = total * _KEEP_COST_PER_MATCH + walked * _KEPT_PROBE_COST_PER_ROW
+    if (
+        kept_cost < min(sort_cost, walk_cost)
+        and kept_ids(session, ("phone", prefix), numbers, params) is not None
+    ):
+        condition = f"c.id IN ({KEPT_IDS})"
+        return _walked_matches(session, condition, {}, total, sort, descending, offset, limit)
+    if sort_cost <= walk_cost:
         return _sorted_matches(session, numbers, params, sort, descending, offset, limit)
     condition = (
         "EXISTS (SELECT 1 FROM contact_phone AS p WHERE p.contact_id = c.id "

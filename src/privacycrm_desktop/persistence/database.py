@@ -47,6 +47,9 @@ BULK_CACHE_KIB = 65_536
 #: How long a writer waits for another program's lock before giving up (StorageLocked).
 #: ``PRIVACYCRM_BUSY_TIMEOUT_MS`` shortens it (tests of a locked database stay fast).
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+#: A SQLite connection's ``total_changes`` when its transaction began (in its pool record's
+#: ``info``): unchanged, the transaction has written nothing (persistence/search_matches.py).
+CHANGES_AT_BEGIN = "changes_at_begin"
 
 
 def busy_timeout_ms() -> int:
@@ -142,7 +145,14 @@ def create_engine_for(
         _create_private_file(file)
         # The bundled SQLite (persistence/sqlite_driver.py), not the operating system's.
         engine = create_engine(
-            url, echo=echo, module=sqlite3, connect_args={"check_same_thread": False}
+            url,
+            echo=echo,
+            module=sqlite3,
+            connect_args={"check_same_thread": False},
+            # The connection used last comes back first: a search's next read finds the
+            # matches its count kept on it (persistence/search_matches.py), even when
+            # background threads opened more connections.
+            pool_use_lifo=True,
         )
         read_only = read_only_uri(file)
         if read_only is not None:
@@ -307,6 +317,7 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: int = DEFAULT_BUSY_TIMEO
             pooled.driver_connection.execute(f"PRAGMA wal_autocheckpoint={DEFAULT_AUTOCHECKPOINT}")
             pooled.driver_connection.execute(f"PRAGMA cache_size={DEFAULT_CACHE_SIZE}")
         connection.exec_driver_sql(f"BEGIN {mode}")
+        pooled.info[CHANGES_AT_BEGIN] = pooled.driver_connection.total_changes
 
 
 def bulk_transaction(conn: Connection, wal_pages: int = DEFAULT_AUTOCHECKPOINT) -> None:
