@@ -11,8 +11,10 @@ table, its shadow tables, read from the schema), reads each page from the main f
 its header as the file format documents (https://www.sqlite.org/fileformat2.html) and
 zeroes the unallocated gap (between the end of the cell pointer array and the start of the
 cell content area) and the bodies of free blocks, and writes back only the pages that had
-a non-zero byte there. It never writes anything else: a page whose header or offsets do
-not make sense is left alone (and so are its children).
+a non-zero byte there other than the run of old pointer entries SQLite leaves when it
+drops a cell (offsets into the page, ``_dropped_pointers_end``; written for those too, the
+scrub rewrote every page an erasure had deleted from). It never writes anything else: a
+page whose header or offsets do not make sense is left alone (and so are its children).
 
 It runs with SQLite's write lock held (``BEGIN IMMEDIATE`` on a connection of its own) and
 only when the WAL is empty (truncated by a checkpoint just before): no other connection can
@@ -66,6 +68,8 @@ class _Page(NamedTuple):
     children: tuple[int, ...]
     #: (start, end) byte ranges within the page to zero: the gap, then free-block bodies.
     unused: tuple[tuple[int, int], ...]
+    #: The usable size of the page: a cell offset is below it.
+    usable: int = 65536
 
 
 def _u16(data: bytes, at: int) -> int:
@@ -115,22 +119,48 @@ def parse_page(data: bytes, pgno: int, usable: int, page_count: int) -> _Page | 
         except ValueError:
             return None
     if not interior:
-        return _Page((), tuple(unused))
+        return _Page((), tuple(unused), usable)
     pointers = struct.unpack_from(f">{cells}H", data, pointers_start)
     children = (*(_u32(data, p) for p in pointers), _u32(data, header + 8))
     cells_inside = not cells or (content <= min(pointers) and max(pointers) <= usable - 4)
     if not cells_inside or not 1 <= min(children) <= max(children) <= page_count:
         return None
-    return _Page(children, tuple(unused))
+    return _Page(children, tuple(unused), usable)
+
+
+def _dropped_pointers_end(data: bytes, start: int, end: int, usable: int) -> int:
+    """Where the run of cell offsets at the start of the gap ends (*start* when none).
+
+    Dropping a cell, SQLite shifts the pointer array down by one entry and leaves the old
+    copy of its last entry just past the array's new end: each deletion lengthens a run of
+    2-byte offsets into the page (at or past the array's end, below the usable size),
+    never bytes of a row (secure_delete zeroed the cell itself)."""
+    at = start
+    while at + 2 <= end and start <= _u16(data, at) < usable:
+        at += 2
+    return at
+
+
+def _is_zero(data: bytes, start: int, end: int) -> bool:
+    return data.count(0, start, end) == end - start
 
 
 def scrubbed(data: bytes, page: _Page) -> bytes | None:
-    """*data* with its unused ranges zeroed, or None when they were zero already."""
-    for start, end in page.unused:
-        if data.count(0, start, end) != end - start:
-            break
-    else:
+    """*data* with its unused ranges zeroed, or None when nothing there needs it: they are
+    zero already, or the gap holds only the cell offsets SQLite leaves when it drops a cell
+    (``_dropped_pointers_end``; a page written for those alone rewrote every page an
+    erasure deleted from, most of the bytes of a cleanup)."""
+    (gap_start, gap_end), *free = page.unused
+    if not _is_zero(data, gap_start, gap_end):
+        kept = _dropped_pointers_end(data, gap_start, gap_end, page.usable)
+        if not _is_zero(data, kept, gap_end):
+            return _zeroed(data, page)
+    if all(_is_zero(data, start, end) for start, end in free):
         return None
+    return _zeroed(data, page)
+
+
+def _zeroed(data: bytes, page: _Page) -> bytes:
     out = bytearray(data)
     for start, end in page.unused:
         out[start:end] = bytes(end - start)
