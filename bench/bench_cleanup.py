@@ -18,13 +18,14 @@ benchmarks keep their million contacts. Steps, each timed on its own:
     .venv/bin/python bench/bench_cleanup.py [--count N] [--erase N] [--engine E] [--pg-url URL]
 
 On PostgreSQL the copy is a database made from the cached one as its template
-(``pcrm_bench_cleanup_<n>``, dropped at the end); the index check reads the server's
+(``pcrm_bench_cleanup_<n>_<process id>``, dropped at the end); the index check reads the server's
 ``contact_fts`` table. Each figure is printed with its PostgreSQL / SQLite ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -67,7 +68,9 @@ def main() -> int:
         print(f"--- {name} ---", flush=True)
         source = ensure_database(args.count, name, args.pg_url)
         if name == "pg":
-            copy = pg_copy_database(source, f"pcrm_bench_cleanup_{args.count}")
+            # Named by this process: another run at the same time (the copy is made
+            # with DROP ... WITH (FORCE)) keeps its own.
+            copy = pg_copy_database(source, f"pcrm_bench_cleanup_{args.count}_{os.getpid()}")
         else:
             checkpoint(Path(source))
             copy_file = OUT / f"bench-cleanup-{args.count}.db"
