@@ -72,12 +72,16 @@ class _Page(NamedTuple):
     usable: int = 65536
 
 
+_U16 = struct.Struct(">H")
+_U32 = struct.Struct(">I")
+
+
 def _u16(data: bytes, at: int) -> int:
-    return int.from_bytes(data[at : at + 2], "big")
+    return int(_U16.unpack_from(data, at)[0])
 
 
 def _u32(data: bytes, at: int) -> int:
-    return int.from_bytes(data[at : at + 4], "big")
+    return int(_U32.unpack_from(data, at)[0])
 
 
 def _free_blocks(data: bytes, first: int, content: int, usable: int) -> list[tuple[int, int]]:
@@ -129,16 +133,21 @@ def parse_page(data: bytes, pgno: int, usable: int, page_count: int) -> _Page | 
 
 
 def _dropped_pointers_end(data: bytes, start: int, end: int, usable: int) -> int:
-    """Where the run of cell offsets at the start of the gap ends (*start* when none).
+    """Where the gap's non-zero bytes end when they are a run of cell offsets from its
+    start, else *start*.
 
     Dropping a cell, SQLite shifts the pointer array down by one entry and leaves the old
     copy of its last entry just past the array's new end: each deletion lengthens a run of
     2-byte offsets into the page (at or past the array's end, below the usable size),
     never bytes of a row (secure_delete zeroed the cell itself)."""
-    at = start
-    while at + 2 <= end and start <= _u16(data, at) < usable:
-        at += 2
-    return at
+    used = len(data[start:end].rstrip(b"\0"))
+    used += used % 2
+    if start + used > end:
+        return start
+    words = struct.unpack_from(f">{used // 2}H", data, start)
+    if words and (min(words) < start or max(words) >= usable):
+        return start
+    return start + used
 
 
 def _is_zero(data: bytes, start: int, end: int) -> bool:
