@@ -12,7 +12,7 @@ its header as the file format documents (https://www.sqlite.org/fileformat2.html
 zeroes the unallocated gap (between the end of the cell pointer array and the start of the
 cell content area) and the bodies of free blocks, and writes back only the pages that had
 a non-zero byte there other than the run of old pointer entries SQLite leaves when it
-drops a cell (offsets into the page, ``_dropped_pointers_end``; written for those too, the
+drops a cell (offsets into the page, ``_only_dropped_pointers``; written for those too, the
 scrub rewrote every page an erasure had deleted from). It never writes anything else: a
 page whose header or offsets do not make sense is left alone (and so are its children).
 
@@ -73,6 +73,8 @@ class _Page(NamedTuple):
 
 
 _U16 = struct.Struct(">H")
+#: A free block's first four bytes: the next free block, its size.
+_FREE_BLOCK = struct.Struct(">HH")
 _U32 = struct.Struct(">I")
 
 
@@ -132,22 +134,20 @@ def parse_page(data: bytes, pgno: int, usable: int, page_count: int) -> _Page | 
     return _Page(children, tuple(unused), usable)
 
 
-def _dropped_pointers_end(data: bytes, start: int, end: int, usable: int) -> int:
-    """Where the gap's non-zero bytes end when they are a run of cell offsets from its
-    start, else *start*.
+def _only_dropped_pointers(gap: bytes, start: int, usable: int) -> bool:
+    """True when the gap (starting at offset *start* of its page) is zero but for a run of
+    cell offsets from its start.
 
     Dropping a cell, SQLite shifts the pointer array down by one entry and leaves the old
     copy of its last entry just past the array's new end: each deletion lengthens a run of
     2-byte offsets into the page (at or past the array's end, below the usable size),
     never bytes of a row (secure_delete zeroed the cell itself)."""
-    used = len(data[start:end].rstrip(b"\0"))
+    used = len(gap.rstrip(b"\0"))
     used += used % 2
-    if start + used > end:
-        return start
-    words = struct.unpack_from(f">{used // 2}H", data, start)
-    if words and (min(words) < start or max(words) >= usable):
-        return start
-    return start + used
+    if used > len(gap):
+        return False
+    words = struct.unpack_from(f">{used // 2}H", gap)
+    return not words or (min(words) >= start and max(words) < usable)
 
 
 def _is_zero(data: bytes, start: int, end: int) -> bool:
@@ -157,13 +157,11 @@ def _is_zero(data: bytes, start: int, end: int) -> bool:
 def scrubbed(data: bytes, page: _Page) -> bytes | None:
     """*data* with its unused ranges zeroed, or None when nothing there needs it: they are
     zero already, or the gap holds only the cell offsets SQLite leaves when it drops a cell
-    (``_dropped_pointers_end``; a page written for those alone rewrote every page an
+    (``_only_dropped_pointers``; a page written for those alone rewrote every page an
     erasure deleted from, most of the bytes of a cleanup)."""
     (gap_start, gap_end), *free = page.unused
-    if not _is_zero(data, gap_start, gap_end):
-        kept = _dropped_pointers_end(data, gap_start, gap_end, page.usable)
-        if not _is_zero(data, kept, gap_end):
-            return _zeroed(data, page)
+    if not _only_dropped_pointers(data[gap_start:gap_end], gap_start, page.usable):
+        return _zeroed(data, page)
     if all(_is_zero(data, start, end) for start, end in free):
         return None
     return _zeroed(data, page)
@@ -196,9 +194,44 @@ def _roots(conn: sqlite3.Connection, tables: Collection[str] | None) -> list[int
     return sorted(set(roots))
 
 
+def _clean_leaf(pages: mmap.mmap, base: int, usable: int) -> bool:
+    """True for a leaf page (not page 1) whose gap (but for dropped pointers) and free-block
+    bodies are zero, checked as ``parse_page`` checks them: what ``scrubbed`` would leave
+    alone, read from the mapping without copying the page (most pages of a file scrubbed
+    before)."""
+    kind, block, cells, content = _HEADER.unpack_from(pages, base)
+    if kind not in (_LEAF_INDEX, _LEAF_TABLE) or usable < 480:
+        return False
+    content = content or 65536
+    start = 8 + 2 * cells
+    return (
+        start <= content <= usable
+        and _only_dropped_pointers(pages[base + start : base + content], start, usable)
+        and _free_bodies_zero(pages, base, block, content, usable)
+    )
+
+
+def _free_bodies_zero(pages: mmap.mmap, base: int, block: int, content: int, usable: int) -> bool:
+    """True when the page's free-block chain is sound (as ``_free_blocks`` checks it) and
+    every body in it is zero."""
+    previous_end = content
+    while block:
+        if block + 4 > usable:
+            return False
+        following, size = _FREE_BLOCK.unpack_from(pages, base + block)
+        if block < previous_end or size < 4 or block + size > usable:
+            return False
+        if pages[base + block + 4 : base + block + size].strip(b"\0"):
+            return False
+        previous_end, block = block + size, following
+    return True
+
+
 def _walk(
     pages: mmap.mmap, roots: list[int], page_size: int, usable: int, page_count: int
 ) -> Iterator[tuple[int, bytes, _Page | None]]:
+    """Every page of the b-trees under *roots*, parsed; a clean leaf (``_clean_leaf``) as
+    (number, empty bytes, None), nothing to write."""
     seen: set[int] = set()
     stack = list(reversed(roots))
     while stack:
@@ -206,7 +239,11 @@ def _walk(
         if pgno in seen or not 1 <= pgno <= page_count:
             continue
         seen.add(pgno)
-        data = pages[(pgno - 1) * page_size : pgno * page_size]
+        base = (pgno - 1) * page_size
+        if pgno != 1 and _clean_leaf(pages, base, usable):
+            yield pgno, b"", None
+            continue
+        data = pages[base : base + page_size]
         page = parse_page(data, pgno, usable, page_count)
         yield pgno, data, page
         if page is not None:
@@ -280,7 +317,7 @@ def _scrub(
             for pgno, data, page in _walk(pages, roots, page_size, usable, page_count):
                 read += 1
                 clean = None if page is None else scrubbed(data, page)
-                skipped += page is None
+                skipped += page is None and bool(data)
                 if clean is not None:
                     _write_page(handle.fileno(), (pgno - 1) * page_size, clean)
                     written += 1
