@@ -19,9 +19,12 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Connection,
+    Integer,
     and_,
+    any_,
     bindparam,
     delete,
     exists,
@@ -160,6 +163,17 @@ _SOURCES = union(
         # A tag put on by hand has no source (NULL): left out.
         select(model.contact_id, model.source_id).where(
             model.contact_id.in_(_ids()), model.source_id.is_not(None)
+        )
+        for model in _SOURCED
+    )
+)
+# On PostgreSQL one array parameter, not a thousand in each of the eight selects: the
+# server parsed and planned 8,000 parameters a batch (60 ms of its 600).
+_SOURCES_SERVER = union(
+    *(
+        select(model.contact_id, model.source_id).where(
+            model.contact_id == any_(bindparam("ids", type_=ARRAY(Integer))),
+            model.source_id.is_not(None),
         )
         for model in _SOURCED
     )
@@ -406,7 +420,8 @@ def _read_people(
             people[cid].emails.append(address)
         for cid, number in conn.execute(_PHONES, ids):
             people[cid].phones.append(number)
-        for cid, source_id in conn.execute(_SOURCES, ids):
+        sources = _SOURCES_SERVER if conn.dialect.name == "postgresql" else _SOURCES
+        for cid, source_id in conn.execute(sources, ids):
             people[cid].sources.add(source_id)
     return people
 
