@@ -18,13 +18,14 @@ benchmarks keep their million contacts. Steps, each timed on its own:
     .venv/bin/python bench/bench_cleanup.py [--count N] [--erase N] [--engine E] [--pg-url URL]
 
 On PostgreSQL the copy is a database made from the cached one as its template
-(``pcrm_bench_cleanup_<n>``, dropped at the end); the index check reads the server's
+(``pcrm_bench_cleanup_<n>_<process id>``, dropped at the end); the index check reads the server's
 ``contact_fts`` table. Each figure is printed with its PostgreSQL / SQLite ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -68,7 +69,10 @@ def main() -> int:
         print(f"--- {name} ---", flush=True)
         source = ensure_database(args.count, name, args.pg_url)
         if name == "pg":
-            copy = pg_copy_database(source, f"pcrm_bench_cleanup_{args.count}")
+            # Named by this process: another run at the same time (the copy is made
+            # with DROP ... WITH (FORCE)) keeps its own.
+            copy = pg_copy_database(source, f"pcrm_bench_cleanup_{args.count}_{os.getpid()}")
+            _current_batch_append(copy)
         else:
             checkpoint(Path(source))
             copy_file = OUT / f"bench-cleanup-{args.count}.db"
@@ -193,6 +197,31 @@ def measure(copy: str, args: argparse.Namespace) -> tuple[list[Figure], int, str
         found,
         io_figure,
     )
+
+
+def _current_batch_append(url: str) -> None:
+    """Give the server copy this version's batch append of audit events.
+
+    A copy holds the server functions of the version that built the cached database; the
+    app renews them where the database's roles are set up (the administrator's upgrade,
+    ``migrate``), which a copy under another name has not. Without this the erasures
+    would append their events the old way, once per event."""
+    from sqlalchemy import create_engine
+
+    from privacycrm_desktop.persistence.database import normalise_url
+    from privacycrm_desktop.persistence.dialect import AUDIT_LOCK_KEY
+    from privacycrm_desktop.persistence.postgres.audit_sql import AUDIT_APPEND_MANY
+    from privacycrm_desktop.persistence.postgres.caller_sql import DEFINER
+
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.begin() as conn:
+            if conn.exec_driver_sql("SELECT to_regprocedure('pcrm_caller()')").scalar():
+                statement = AUDIT_APPEND_MANY.replace("{definer}", DEFINER)
+                statement = statement.replace("{lock_key}", str(AUDIT_LOCK_KEY))
+                conn.exec_driver_sql(statement.replace("%", "%%"))
+    finally:
+        engine.dispose()
 
 
 def _io() -> dict[str, int]:

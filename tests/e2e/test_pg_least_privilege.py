@@ -153,6 +153,7 @@ CALLER = "(SELECT id FROM app_user WHERE pcrm_login_role(username) = session_use
 DEFINER_FUNCTIONS = {
     "pcrm_caller": ALL,
     "pcrm_audit_append": ALL,
+    "pcrm_audit_append_many": ALL,
     "pcrm_signed_in": ALL,
     "pcrm_set_language": ALL,
     "pcrm_manage_login": frozenset({O}),
@@ -976,6 +977,42 @@ def test_an_appended_event_carries_the_callers_name_and_keeps_the_chain(
     assert _admin(server, "SELECT actor FROM audit_event WHERE id = :i", i=row[0]) == [
         (USERS[Role.OFFICE][0],)
     ]
+    engine = create_engine_for(server.url)
+    try:
+        with Session(engine) as session:
+            assert verify_chain(session) is None
+    finally:
+        engine.dispose()
+
+
+def test_a_batch_appended_by_a_desk_carries_its_name_and_keeps_the_chain(
+    server: Server,
+) -> None:
+    """``pcrm_audit_append_many`` (a batch of erasures): one call appends every event in
+    order, in the caller's name whatever the desk passes, with the app's hashes, and the
+    server's anchor names the last one."""
+    import psycopg
+    from sqlalchemy.orm import Session
+
+    from privacycrm_desktop.services.audit import verify_chain
+
+    with psycopg.connect(server.conninfo(Role.OFFICE)) as desk:
+        rows = desk.execute(
+            "SELECT event_id, event_hash FROM pcrm_audit_append_many('owner', "
+            "ARRAY['contact.erase', 'contact.erase', 'contact.anonymise'], "
+            "ARRAY['contact', 'contact', 'contact'], ARRAY['7', '8', '9'], "
+            "ARRAY['reason=x', 'Zoë \"𝄞\" \\ \t', ''], '2025-03-14T10:00:00.000000')"
+        ).fetchall()
+    assert [r[0] for r in rows] == [rows[0][0], rows[0][0] + 1, rows[0][0] + 2]
+    stored = _admin(
+        server,
+        "SELECT id, actor, entity_id, hash FROM audit_event WHERE id >= :i ORDER BY id",
+        i=rows[0][0],
+    )
+    assert [(a, e) for _i, a, e, _h in stored] == [(USERS[Role.OFFICE][0], n) for n in "789"]
+    assert [(i, h) for i, _a, _e, h in stored] == [tuple(r) for r in rows]
+    head = _admin(server, "SELECT value FROM setting WHERE key = 'audit.head'")[0][0]
+    assert head == f"{rows[-1][0]}:{rows[-1][1]}"
     engine = create_engine_for(server.url)
     try:
         with Session(engine) as session:

@@ -11,8 +11,10 @@ table, its shadow tables, read from the schema), reads each page from the main f
 its header as the file format documents (https://www.sqlite.org/fileformat2.html) and
 zeroes the unallocated gap (between the end of the cell pointer array and the start of the
 cell content area) and the bodies of free blocks, and writes back only the pages that had
-a non-zero byte there. It never writes anything else: a page whose header or offsets do
-not make sense is left alone (and so are its children).
+a non-zero byte there other than the run of old pointer entries SQLite leaves when it
+drops a cell (offsets into the page, ``_only_dropped_pointers``; written for those too, the
+scrub rewrote every page an erasure had deleted from). It never writes anything else: a
+page whose header or offsets do not make sense is left alone (and so are its children).
 
 It runs with SQLite's write lock held (``BEGIN IMMEDIATE`` on a connection of its own) and
 only when the WAL is empty (truncated by a checkpoint just before): no other connection can
@@ -66,14 +68,22 @@ class _Page(NamedTuple):
     children: tuple[int, ...]
     #: (start, end) byte ranges within the page to zero: the gap, then free-block bodies.
     unused: tuple[tuple[int, int], ...]
+    #: The usable size of the page: a cell offset is below it.
+    usable: int = 65536
+
+
+_U16 = struct.Struct(">H")
+#: A free block's first four bytes: the next free block, its size.
+_FREE_BLOCK = struct.Struct(">HH")
+_U32 = struct.Struct(">I")
 
 
 def _u16(data: bytes, at: int) -> int:
-    return int.from_bytes(data[at : at + 2], "big")
+    return int(_U16.unpack_from(data, at)[0])
 
 
 def _u32(data: bytes, at: int) -> int:
-    return int.from_bytes(data[at : at + 4], "big")
+    return int(_U32.unpack_from(data, at)[0])
 
 
 def _free_blocks(data: bytes, first: int, content: int, usable: int) -> list[tuple[int, int]]:
@@ -115,22 +125,49 @@ def parse_page(data: bytes, pgno: int, usable: int, page_count: int) -> _Page | 
         except ValueError:
             return None
     if not interior:
-        return _Page((), tuple(unused))
+        return _Page((), tuple(unused), usable)
     pointers = struct.unpack_from(f">{cells}H", data, pointers_start)
     children = (*(_u32(data, p) for p in pointers), _u32(data, header + 8))
     cells_inside = not cells or (content <= min(pointers) and max(pointers) <= usable - 4)
     if not cells_inside or not 1 <= min(children) <= max(children) <= page_count:
         return None
-    return _Page(children, tuple(unused))
+    return _Page(children, tuple(unused), usable)
+
+
+def _only_dropped_pointers(gap: bytes, start: int, usable: int) -> bool:
+    """True when the gap (starting at offset *start* of its page) is zero but for a run of
+    cell offsets from its start.
+
+    Dropping a cell, SQLite shifts the pointer array down by one entry and leaves the old
+    copy of its last entry just past the array's new end: each deletion lengthens a run of
+    2-byte offsets into the page (at or past the array's end, below the usable size),
+    never bytes of a row (secure_delete zeroed the cell itself)."""
+    used = len(gap.rstrip(b"\0"))
+    used += used % 2
+    if used > len(gap):
+        return False
+    words = struct.unpack_from(f">{used // 2}H", gap)
+    return not words or (min(words) >= start and max(words) < usable)
+
+
+def _is_zero(data: bytes, start: int, end: int) -> bool:
+    return data.count(0, start, end) == end - start
 
 
 def scrubbed(data: bytes, page: _Page) -> bytes | None:
-    """*data* with its unused ranges zeroed, or None when they were zero already."""
-    for start, end in page.unused:
-        if data.count(0, start, end) != end - start:
-            break
-    else:
+    """*data* with its unused ranges zeroed, or None when nothing there needs it: they are
+    zero already, or the gap holds only the cell offsets SQLite leaves when it drops a cell
+    (``_only_dropped_pointers``; a page written for those alone rewrote every page an
+    erasure deleted from, most of the bytes of a cleanup)."""
+    (gap_start, gap_end), *free = page.unused
+    if not _only_dropped_pointers(data[gap_start:gap_end], gap_start, page.usable):
+        return _zeroed(data, page)
+    if all(_is_zero(data, start, end) for start, end in free):
         return None
+    return _zeroed(data, page)
+
+
+def _zeroed(data: bytes, page: _Page) -> bytes:
     out = bytearray(data)
     for start, end in page.unused:
         out[start:end] = bytes(end - start)
@@ -157,9 +194,44 @@ def _roots(conn: sqlite3.Connection, tables: Collection[str] | None) -> list[int
     return sorted(set(roots))
 
 
+def _clean_leaf(pages: mmap.mmap, base: int, usable: int) -> bool:
+    """True for a leaf page (not page 1) whose gap (but for dropped pointers) and free-block
+    bodies are zero, checked as ``parse_page`` checks them: what ``scrubbed`` would leave
+    alone, read from the mapping without copying the page (most pages of a file scrubbed
+    before)."""
+    kind, block, cells, content = _HEADER.unpack_from(pages, base)
+    if kind not in (_LEAF_INDEX, _LEAF_TABLE) or usable < 480:
+        return False
+    content = content or 65536
+    start = 8 + 2 * cells
+    return (
+        start <= content <= usable
+        and _only_dropped_pointers(pages[base + start : base + content], start, usable)
+        and _free_bodies_zero(pages, base, block, content, usable)
+    )
+
+
+def _free_bodies_zero(pages: mmap.mmap, base: int, block: int, content: int, usable: int) -> bool:
+    """True when the page's free-block chain is sound (as ``_free_blocks`` checks it) and
+    every body in it is zero."""
+    previous_end = content
+    while block:
+        if block + 4 > usable:
+            return False
+        following, size = _FREE_BLOCK.unpack_from(pages, base + block)
+        if block < previous_end or size < 4 or block + size > usable:
+            return False
+        if pages[base + block + 4 : base + block + size].strip(b"\0"):
+            return False
+        previous_end, block = block + size, following
+    return True
+
+
 def _walk(
     pages: mmap.mmap, roots: list[int], page_size: int, usable: int, page_count: int
 ) -> Iterator[tuple[int, bytes, _Page | None]]:
+    """Every page of the b-trees under *roots*, parsed; a clean leaf (``_clean_leaf``) as
+    (number, empty bytes, None), nothing to write."""
     seen: set[int] = set()
     stack = list(reversed(roots))
     while stack:
@@ -167,7 +239,11 @@ def _walk(
         if pgno in seen or not 1 <= pgno <= page_count:
             continue
         seen.add(pgno)
-        data = pages[(pgno - 1) * page_size : pgno * page_size]
+        base = (pgno - 1) * page_size
+        if pgno != 1 and _clean_leaf(pages, base, usable):
+            yield pgno, b"", None
+            continue
+        data = pages[base : base + page_size]
         page = parse_page(data, pgno, usable, page_count)
         yield pgno, data, page
         if page is not None:
@@ -241,7 +317,7 @@ def _scrub(
             for pgno, data, page in _walk(pages, roots, page_size, usable, page_count):
                 read += 1
                 clean = None if page is None else scrubbed(data, page)
-                skipped += page is None
+                skipped += page is None and bool(data)
                 if clean is not None:
                     _write_page(handle.fileno(), (pgno - 1) * page_size, clean)
                     written += 1

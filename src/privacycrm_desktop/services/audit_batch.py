@@ -92,13 +92,24 @@ def record_events(
     session.flush()
 
 
-#: The server's append, once per entry, in the entries' order, in one round trip.
+#: The server's append of every entry, in the entries' order, in one call (one chain
+#: read, one insert: ``pcrm_audit_append_many``).
+_SERVER_APPEND_MANY = text(
+    "SELECT event_id, event_hash FROM pcrm_audit_append_many(:actor, CAST(:actions AS text[]), "
+    "CAST(:entities AS text[]), CAST(:ids AS text[]), CAST(:details AS text[]), :at)"
+)
+#: The same, once per entry, in one round trip: for a server whose functions are from
+#: before ``pcrm_audit_append_many`` (its administrator has not opened it with this version).
 _SERVER_APPEND = text(
     "SELECT a.event_id, a.event_hash FROM unnest(CAST(:actions AS text[]), "
     "CAST(:entities AS text[]), CAST(:ids AS text[]), CAST(:details AS text[])) "
     "WITH ORDINALITY AS e(action, entity, entity_id, detail, n) "
     "CROSS JOIN LATERAL pcrm_audit_append(:actor, e.action, e.entity, e.entity_id, "
     "e.detail, :at) AS a ORDER BY e.n"
+)
+_HAS_APPEND_MANY = text(
+    "SELECT to_regprocedure('pcrm_audit_append_many(text, text[], text[], text[], text[], text)')"
+    " IS NOT NULL"
 )
 
 
@@ -107,8 +118,12 @@ def _server_append(
 ) -> None:
     session.flush()
     stamp = at.isoformat(timespec="microseconds")
+    conn = session.connection()
+    many = conn.info.get("pcrm_append_many")
+    if many is None:
+        many = conn.info["pcrm_append_many"] = bool(conn.execute(_HAS_APPEND_MANY).scalar())
     appended = session.execute(
-        _SERVER_APPEND,
+        _SERVER_APPEND_MANY if many else _SERVER_APPEND,
         {
             "actions": [e.action for e in entries],
             "entities": [e.entity for e in entries],

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Connection,
+    Integer,
     and_,
     bindparam,
     delete,
@@ -118,89 +121,144 @@ def _ids(name: str = "ids") -> ColumnElement[object]:
     return bindparam(name, expanding=True)
 
 
-# Statements built once: a cleanup runs each once per batch.
-_CONTACTS = (
-    select(
-        Contact.id,
-        Contact.kind,
-        Contact.relationship,
-        Contact.relationship_start,
-        Contact.first_name,
-        Contact.last_name,
-        Contact.postcode,
-        Contact.source_id,
-    )
-    .where(Contact.id.in_(_ids()))
-    .order_by(Contact.id)
-)
-# Two desks erasing one person on the server: the second waits for the first's row lock,
-# then finds the contact gone (and its ledger row) instead of writing the suppression
-# digests, the ledger row and the audit event a second time. The rows are locked in id
-# order, so two desks' batches never wait for each other in a circle. SQLite has one
-# writer at a time already (and SQLAlchemy leaves FOR UPDATE out there).
-_CONTACTS_LOCKED = _CONTACTS.with_for_update()
-_ERASED_BEFORE = select(ErasureLedger.contact_id).where(ErasureLedger.contact_id.in_(_ids()))
-_HOLDS = (
-    select(RetentionHold.contact_id, RetentionHold.reason, RetentionHold.until)
-    .where(RetentionHold.contact_id.in_(_ids()), RetentionHold.until >= bindparam("today"))
-    .order_by(RetentionHold.until.desc())
-)
-_EMAILS = (
-    select(ContactEmail.contact_id, ContactEmail.address)
-    .where(ContactEmail.contact_id.in_(_ids()))
-    .order_by(ContactEmail.id)
-)
-_PHONES = (
-    select(ContactPhone.contact_id, ContactPhone.number)
-    .where(ContactPhone.contact_id.in_(_ids()))
-    .order_by(ContactPhone.id)
-)
-_SOURCES = union(
-    *(
-        # A tag put on by hand has no source (NULL): left out.
-        select(model.contact_id, model.source_id).where(
-            model.contact_id.in_(_ids()), model.source_id.is_not(None)
+def _id_array(name: str = "ids") -> Any:
+    """The batch's ids as one array parameter (PostgreSQL): a thousand parameters in each
+    statement cost the server more than the rows (parsing and planning them)."""
+    return select(func.unnest(bindparam(name, type_=ARRAY(Integer))))
+
+
+def _statements(ids: Callable[[], Any]) -> dict[str, Any]:
+    """The batch's statements, *ids* standing for the batch's contact ids."""
+    contacts = (
+        select(
+            Contact.id,
+            Contact.kind,
+            Contact.relationship,
+            Contact.relationship_start,
+            Contact.first_name,
+            Contact.last_name,
+            Contact.postcode,
+            Contact.source_id,
         )
-        for model in _SOURCED
+        .where(Contact.id.in_(ids()))
+        .order_by(Contact.id)
     )
-)
-_CLEAR_CONSENT = (
-    update(ConsentEvent)
-    .where(ConsentEvent.contact_id.in_(_ids()))
-    .values(evidence="", evidence_file=None, evidence_file_name="", contact_point_hash="")
-    .execution_options(synchronize_session=False)
-)
-# A category of special data is itself special data (see disclosures: the audit no longer
-# names it either).
-_FORGET_SPECIAL_CATEGORY = (
-    update(ConsentEvent)
-    .where(
-        ConsentEvent.contact_id.in_(_ids()),
-        ConsentEvent.product_category.startswith(CONSENT_PREFIX),
+    # Two desks erasing one person on the server: the second waits for the first's row lock,
+    # then finds the contact gone (and its ledger row) instead of writing the suppression
+    # digests, the ledger row and the audit event a second time. The rows are locked in id
+    # order, so two desks' batches never wait for each other in a circle. SQLite has one
+    # writer at a time already (and SQLAlchemy leaves FOR UPDATE out there).
+    contacts_locked = contacts.with_for_update()
+    erased_before = select(ErasureLedger.contact_id).where(ErasureLedger.contact_id.in_(ids()))
+    holds = (
+        select(RetentionHold.contact_id, RetentionHold.reason, RetentionHold.until)
+        .where(RetentionHold.contact_id.in_(ids()), RetentionHold.until >= bindparam("today"))
+        .order_by(RetentionHold.until.desc())
     )
-    .values(product_category=CONSENT_PREFIX)
-    .execution_options(synchronize_session=False)
-)
-# The register keeps that a request of this kind came and was answered on time; not who.
-_FORGET_REQUESTER = (
-    update(RightsRequest)
-    .where(
-        RightsRequest.id.in_(
-            select(RequestContact.request_id).where(RequestContact.contact_id.in_(_ids()))
+    emails = (
+        select(ContactEmail.contact_id, ContactEmail.address)
+        .where(ContactEmail.contact_id.in_(ids()))
+        .order_by(ContactEmail.id)
+    )
+    phones = (
+        select(ContactPhone.contact_id, ContactPhone.number)
+        .where(ContactPhone.contact_id.in_(ids()))
+        .order_by(ContactPhone.id)
+    )
+    sources = union(
+        *(
+            # A tag put on by hand has no source (NULL): left out.
+            select(model.contact_id, model.source_id).where(
+                model.contact_id.in_(ids()), model.source_id.is_not(None)
+            )
+            for model in _SOURCED
         )
     )
-    .values(requester="", identity_method="", outcome="")
-    .execution_options(synchronize_session=False)
-)
-_UNLINK_DISCLOSURES = (
-    update(Disclosure)
-    .where(Disclosure.contact_id.in_(_ids()))
-    .values(contact_id=None)
-    .execution_options(synchronize_session=False)
-)
-_DELETE_CONTACTS = (
-    delete(Contact).where(Contact.id.in_(_ids())).execution_options(synchronize_session=False)
-)
+    clear_consent = (
+        update(ConsentEvent)
+        .where(ConsentEvent.contact_id.in_(ids()))
+        .values(evidence="", evidence_file=None, evidence_file_name="", contact_point_hash="")
+        .execution_options(synchronize_session=False)
+    )
+    # A category of special data is itself special data (see disclosures: the audit no longer
+    # names it either).
+    forget_special_category = (
+        update(ConsentEvent)
+        .where(
+            ConsentEvent.contact_id.in_(ids()),
+            ConsentEvent.product_category.startswith(CONSENT_PREFIX),
+        )
+        .values(product_category=CONSENT_PREFIX)
+        .execution_options(synchronize_session=False)
+    )
+    # The register keeps that a request of this kind came and was answered on time; not who.
+    forget_requester = (
+        update(RightsRequest)
+        .where(
+            RightsRequest.id.in_(
+                select(RequestContact.request_id).where(RequestContact.contact_id.in_(ids()))
+            )
+        )
+        .values(requester="", identity_method="", outcome="")
+        .execution_options(synchronize_session=False)
+    )
+    unlink_disclosures = (
+        update(Disclosure)
+        .where(Disclosure.contact_id.in_(ids()))
+        .values(contact_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    delete_contacts = (
+        delete(Contact).where(Contact.id.in_(ids())).execution_options(synchronize_session=False)
+    )
+    # The person's places at companies, function and department included; the companies stay.
+    delete_company_links = (
+        delete(CompanyLink)
+        .where(CompanyLink.contact_id.in_(ids()))
+        .execution_options(synchronize_session=False)
+    )
+    # The owner's custom fields' values of the person (their definitions stay).
+    delete_custom_values = (
+        delete(CustomValue)
+        .where(CustomValue.contact_id.in_(ids()))
+        .execution_options(synchronize_session=False)
+    )
+    # Merges into an erased contact keep copies of the merged contacts' rows: they go too.
+    forget_merges = (
+        update(ContactMerge)
+        .where(merges_into(ids()))
+        .values(snapshot="", result="", closed="erased")
+        .execution_options(synchronize_session=False)
+    )
+    return {
+        "contacts": contacts,
+        "contacts_locked": contacts_locked,
+        "erased_before": erased_before,
+        "holds": holds,
+        "emails": emails,
+        "phones": phones,
+        "sources": sources,
+        "clear_consent": clear_consent,
+        "forget_special_category": forget_special_category,
+        "forget_requester": forget_requester,
+        "unlink_disclosures": unlink_disclosures,
+        "delete_contacts": delete_contacts,
+        "delete_company_links": delete_company_links,
+        "delete_custom_values": delete_custom_values,
+        "forget_merges": forget_merges,
+    }
+
+
+# Statements built once: a cleanup runs each once per batch; on PostgreSQL the ids go as
+# one array (``_id_array``), on SQLite as a list of parameters.
+_LISTED = _statements(_ids)
+_ARRAYED = _statements(_id_array)
+
+
+def _st(conn: Connection) -> dict[str, Any]:
+    return _ARRAYED if conn.dialect.name == "postgresql" else _LISTED
+
+
 _ANY_STAGED = select(ImportStaging.id).limit(1)
 _DELETE_SOURCE = delete(Source).where(
     Source.id == bindparam("sid"),
@@ -221,25 +279,6 @@ _DELETE_SOURCE = delete(Source).where(
             Activity,
         )
     ),
-)
-# The person's places at companies, function and department included; the companies stay.
-_DELETE_COMPANY_LINKS = (
-    delete(CompanyLink)
-    .where(CompanyLink.contact_id.in_(_ids()))
-    .execution_options(synchronize_session=False)
-)
-# The owner's custom fields' values of the person (their definitions stay).
-_DELETE_CUSTOM_VALUES = (
-    delete(CustomValue)
-    .where(CustomValue.contact_id.in_(_ids()))
-    .execution_options(synchronize_session=False)
-)
-# Merges into an erased contact keep copies of the merged contacts' rows: they go too.
-_FORGET_MERGES = (
-    update(ContactMerge)
-    .where(merges_into(_ids()))
-    .values(snapshot="", result="", closed="erased")
-    .execution_options(synchronize_session=False)
 )
 _BATCHES = (
     select(
@@ -300,9 +339,9 @@ def erase_many(
         conn.execute(_ANONYMISED, [_anonymised_row(people[cid], now) for cid in anonymised])
     # The consent events stay (purpose, channel, status, method, dates); what could name
     # the person goes: the evidence text and file, and the hash of the address.
-    conn.execute(_CLEAR_CONSENT, ids)
-    conn.execute(_FORGET_SPECIAL_CATEGORY, ids)
-    conn.execute(_FORGET_REQUESTER, ids)
+    conn.execute(_st(conn)["clear_consent"], ids)
+    conn.execute(_st(conn)["forget_special_category"], ids)
+    conn.execute(_st(conn)["forget_requester"], ids)
     _forget_import_file_names(conn, people)
     if conn.execute(_ANY_STAGED).first() is not None:
         for person in people.values():
@@ -313,10 +352,10 @@ def erase_many(
         search.remove(conn, ids["ids"])
     # Disclosures and consent events keep their rows (contact_id becomes NULL); the rest
     # goes by ON DELETE CASCADE.
-    conn.execute(_UNLINK_DISCLOSURES, ids)
-    conn.execute(_DELETE_COMPANY_LINKS, ids)
-    conn.execute(_DELETE_CUSTOM_VALUES, ids)
-    conn.execute(_FORGET_MERGES, ids)
+    conn.execute(_st(conn)["unlink_disclosures"], ids)
+    conn.execute(_st(conn)["delete_company_links"], ids)
+    conn.execute(_st(conn)["delete_custom_values"], ids)
+    conn.execute(_st(conn)["forget_merges"], ids)
     # The other people who took part in the erased people's interactions: their last
     # interaction may be older once these go (their keep-until dates follow below).
     linked = sorted(
@@ -332,7 +371,7 @@ def erase_many(
     forget_company_merges_of(conn, ids["ids"])
     # Interactions (with their files and links) and tasks about the person go by ON DELETE
     # CASCADE; so do the person's links to the interactions of others.
-    conn.execute(_DELETE_CONTACTS, ids)
+    conn.execute(_st(conn)["delete_contacts"], ids)
     if linked:
         recompute(conn, linked)
     sources = sorted({sid for person in people.values() for sid in person.sources})
@@ -382,7 +421,7 @@ def _read_people(
         return {}
     people: dict[int, _Person] = {}
     for cid, kind, relationship, started, first, last, postcode, source_id in conn.execute(
-        _CONTACTS_LOCKED, {"ids": wanted}
+        _st(conn)["contacts_locked"], {"ids": wanted}
     ):
         people[cid] = _Person(
             kind, relationship, started, first, last, postcode, sources={source_id}
@@ -391,22 +430,22 @@ def _read_people(
     if outcome.missing:
         # Read after the lock wait: READ COMMITTED sees the other desk's ledger rows.
         outcome.erased_before = set(
-            conn.execute(_ERASED_BEFORE, {"ids": sorted(outcome.missing)}).scalars()
+            conn.execute(_st(conn)["erased_before"], {"ids": sorted(outcome.missing)}).scalars()
         )
     if people:
         for cid, hold_reason, until in conn.execute(
-            _HOLDS, {"ids": sorted(people), "today": today}
+            _st(conn)["holds"], {"ids": sorted(people), "today": today}
         ):
             outcome.held.setdefault(cid, (until, hold_reason))
     for cid in outcome.held:
         del people[cid]
     if people:
         ids = {"ids": sorted(people)}
-        for cid, address in conn.execute(_EMAILS, ids):
+        for cid, address in conn.execute(_st(conn)["emails"], ids):
             people[cid].emails.append(address)
-        for cid, number in conn.execute(_PHONES, ids):
+        for cid, number in conn.execute(_st(conn)["phones"], ids):
             people[cid].phones.append(number)
-        for cid, source_id in conn.execute(_SOURCES, ids):
+        for cid, source_id in conn.execute(_st(conn)["sources"], ids):
             people[cid].sources.add(source_id)
     return people
 

@@ -306,3 +306,45 @@ def test_an_interior_page_pointing_outside_the_file_is_left_alone() -> None:
     assert parsed.children == (2, 3)
     page[4000:4004] = struct.pack(">I", 11)  # past the last page
     assert parse_page(bytes(page), 2, 4096, 10) is None
+
+
+def test_the_offsets_sqlite_leaves_when_it_drops_a_cell_are_no_reason_to_write() -> None:
+    """Dropping a cell leaves old copies of pointer entries just past the array: offsets
+    into the page, no bytes of a row. A gap holding only those is left as it is; anything
+    else in it (an offset past the page, a byte of text, a byte after the run) has the
+    whole gap zeroed as before."""
+    page = _leaf([3900, 3950], content=3000)
+    page[12:3000] = bytes(2988)
+    page[12:16] = struct.pack(">HH", 3950, 3850)  # two cells dropped
+    parsed = parse_page(bytes(page), 2, 4096, 10)
+    assert parsed is not None
+    assert scrubbed(bytes(page), parsed) is None
+    for where, value in ((14, b"\x10\x00"), (14, b"ja"), (40, b"\x00\x01")):
+        dirty = bytearray(page)
+        dirty[where : where + 2] = value
+        clean = scrubbed(bytes(dirty), parsed)
+        assert clean is not None, (where, value)
+        assert clean[12:3000] == bytes(2988)
+
+
+def test_a_deleted_row_leaves_no_page_to_write_on_a_scrubbed_file(
+    db: tuple[Path, sqlite3.Connection],
+) -> None:
+    """After a full scrub, deleting rows (secure_delete zeroes their cells) leaves only
+    dropped pointer entries: the next scrub writes no page, and the rows' values are
+    nowhere in the file."""
+    path, conn = db
+    rng = random.Random(7)
+    emails = _fill(conn, rng, 3000)
+    _checkpoint(conn)
+    assert scrub_page_gaps(path, None, 2000) is not None
+    assert scrub_page_gaps(path, None, 2000).pages_written == 0  # type: ignore[union-attr]
+    gone = list(range(5, 3000, 97))
+    conn.execute("BEGIN")
+    conn.executemany("DELETE FROM person WHERE id = ?", [(i,) for i in gone])
+    conn.execute("COMMIT")
+    _checkpoint(conn)
+    counts = scrub_page_gaps(path, None, 2000)
+    assert counts is not None
+    assert counts.pages_written == 0
+    assert _left(path, emails, gone) == []

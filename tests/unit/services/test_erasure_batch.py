@@ -179,3 +179,37 @@ def test_the_yearly_cleanup_in_batches_leaves_no_byte_behind(
     at = raw.find(CANARY.encode())
     assert at < 0, raw[max(0, at - 200) : at + 100]
     assert not scrub_pending(svc.uow)
+
+
+def test_a_batchs_ids_go_to_the_server_as_one_array(
+    svc: Services, owner: Actor, clock: FixedClock
+) -> None:
+    """On PostgreSQL the batch's statements take its ids as one array (a thousand
+    parameters in each cost the server more than reading the rows), here the eight selects
+    of the people's sources; on SQLite as a list of parameters. The rows go the same."""
+    ids = people(svc, owner, 12, tag="s")
+    engine = svc.uow.engine
+    sent: list[tuple[str, object]] = []
+
+    def spy(_conn: object, _cursor: object, statement: str, params: object, *_rest: object) -> None:
+        if "UNION" in statement and "source_id" in statement:
+            sent.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        clock.advance(LATER - clock.now())
+        erase_all(CleanupService(svc.uow, clock), owner, ids)
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    assert len(sent) == 1
+    statement, params = sent[0]
+    if engine.dialect.name == "postgresql":
+        assert statement.count("unnest(") == 8
+        assert isinstance(params, dict)
+        assert list(params.values()).count(sorted(ids)) == 1
+        assert len(params) == 1
+    else:
+        assert "unnest" not in statement
+    with svc.uow() as uow:
+        left = uow.session.execute(text("SELECT count(*) FROM contact_email")).scalar()
+    assert left == 0

@@ -74,3 +74,84 @@ BEGIN
     ) w;
 END $fn$
 """
+
+#: Many events in one call (a batch of erasures), the same rows and hashes as
+#: ``pcrm_audit_append`` once per event: the lock taken and the chain's head read once, the
+#: events inserted with one statement, ``audit.head`` and the anchor written once. Once
+#: per event, the head row and the anchor row were each updated a thousand times in one
+#: transaction (every lookup walking the versions before it) and the write log's triggers
+#: ran for each statement: 0.4 s a batch of 1,000 erasures.
+AUDIT_APPEND_MANY = """
+CREATE OR REPLACE FUNCTION pcrm_audit_append_many(
+    p_actor text, p_actions text[], p_entities text[], p_entity_ids text[], p_details text[],
+    p_at text
+)
+RETURNS TABLE (event_id bigint, event_hash text)
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+    who text;
+    anchored record;
+    first_id bigint;
+    first_prev text;
+    prev text;
+    next_id bigint;
+    ids bigint[] := '{}';
+    prevs text[] := '{}';
+    hashes text[] := '{}';
+    i integer;
+BEGIN
+    IF coalesce(array_length(p_actions, 1), 0) = 0 THEN
+        RETURN;
+    END IF;
+    IF array_length(p_entities, 1) IS DISTINCT FROM array_length(p_actions, 1)
+        OR array_length(p_entity_ids, 1) IS DISTINCT FROM array_length(p_actions, 1)
+        OR array_length(p_details, 1) IS DISTINCT FROM array_length(p_actions, 1)
+    THEN
+        RAISE EXCEPTION 'pcrm_audit_append_many: arrays of different lengths';
+    END IF;
+    SELECT * INTO c FROM pcrm_caller();
+    -- A desk appends in its own name only; the administrator names the actor.
+    who := CASE WHEN c.desk THEN c.username ELSE p_actor END;
+    PERFORM pg_advisory_xact_lock({lock_key});
+    SELECT a.id, a.hash INTO first_id, first_prev FROM audit_event a ORDER BY a.id DESC LIMIT 1;
+    IF NOT FOUND THEN
+        first_id := 0;
+        first_prev := repeat('0', 64);
+    END IF;
+    prev := first_prev;
+    next_id := first_id;
+    FOR i IN 1 .. array_length(p_actions, 1) LOOP
+        next_id := next_id + 1;
+        ids[i] := next_id;
+        prevs[i] := prev;
+        prev := encode(sha256(convert_to('[' || pcrm_json_text(prev) || ','
+            || pcrm_json_text(p_at) || ',' || pcrm_json_text(who) || ','
+            || pcrm_json_text(p_actions[i]) || ',' || pcrm_json_text(p_entities[i]) || ','
+            || pcrm_json_text(p_entity_ids[i]) || ',' || pcrm_json_text(p_details[i]) || ','
+            || pcrm_json_text(next_id::text) || ']', 'UTF8')), 'hex');
+        hashes[i] := prev;
+    END LOOP;
+    INSERT INTO audit_event (id, at, actor, action, entity, entity_id, detail, prev_hash, hash)
+    SELECT u.id, p_at, who, u.action, u.entity, u.entity_id, u.detail, u.prev, u.hash
+    FROM unnest(ids, p_actions, p_entities, p_entity_ids, p_details, prevs, hashes)
+        AS u(id, action, entity, entity_id, detail, prev, hash);
+    INSERT INTO setting (key, value) VALUES ('audit.head', next_id || ':' || prev)
+    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+    -- The server's audit anchor, as pcrm_audit_write moves it for the first event and
+    -- then for each next one: kept aside when it does not name the event chained onto.
+    IF to_regclass('audit_anchor') IS NOT NULL THEN
+        SELECT events, head INTO anchored FROM audit_anchor WHERE id = 1;
+        IF FOUND AND (anchored.events::bigint, anchored.head::text)
+            IS DISTINCT FROM (first_id, CASE WHEN first_id = 0 THEN '' ELSE first_prev END)
+        THEN
+            INSERT INTO audit_anchor (id, events, head, at, found)
+            SELECT max(id) + 1, anchored.events, anchored.head, p_at, first_id FROM audit_anchor;
+        END IF;
+        INSERT INTO audit_anchor (id, events, head, at) VALUES (1, next_id, prev, p_at)
+        ON CONFLICT (id) DO UPDATE SET events = excluded.events, head = excluded.head,
+            at = excluded.at;
+    END IF;
+    RETURN QUERY SELECT u.id, u.hash FROM unnest(ids, hashes) AS u(id, hash);
+END $fn$
+"""

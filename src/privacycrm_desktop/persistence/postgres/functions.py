@@ -15,7 +15,11 @@ from collections.abc import Callable, Mapping
 from privacycrm_desktop.domain.access import Role, default_access
 from privacycrm_desktop.domain.fields import FieldSpec, Sensitivity, ValueKind
 from privacycrm_desktop.persistence.dialect import AUDIT_LOCK_KEY
-from privacycrm_desktop.persistence.postgres.audit_sql import AUDIT_APPEND, AUDIT_CHECKED
+from privacycrm_desktop.persistence.postgres.audit_sql import (
+    AUDIT_APPEND,
+    AUDIT_APPEND_MANY,
+    AUDIT_CHECKED,
+)
 from privacycrm_desktop.persistence.postgres.caller_sql import (
     CALLER,
     DEFINER,
@@ -61,6 +65,7 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_caller()": "all",
     "pcrm_audit_write(text, text, text, text, text, text)": "none",
     "pcrm_audit_append(text, text, text, text, text, text)": "all",
+    "pcrm_audit_append_many(text, text[], text[], text[], text[], text)": "all",
     "pcrm_sign_in_failed(text, timestamp)": "sign-in",
     "pcrm_sign_in_ready(text, timestamp)": "sign-in",
     "pcrm_signed_in(text, timestamp)": "all",
@@ -108,6 +113,7 @@ FINGERPRINTED: tuple[str, ...] = (
     WATCH,
     WRITE_LOG_TABLES,
     CUSTOM_VALUE_RULE,
+    AUDIT_APPEND_MANY,
 )
 
 #: Each app role's default access to a restricted custom field (``domain.access``).
@@ -184,6 +190,7 @@ def install_functions(
         CALLER,
         AUDIT_APPEND,
         AUDIT_CHECKED,
+        AUDIT_APPEND_MANY,
         SIGN_IN_FAILED,
         SIGN_IN_READY,
         SIGNED_IN,

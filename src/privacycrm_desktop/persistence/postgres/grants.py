@@ -261,6 +261,7 @@ def enable(conn: Connection, matrix: FieldMatrix | None = None) -> None:
         {"k": _SALT_KEY, "v": secrets.token_hex(32)},
     )
     conn.info.pop("pcrm_functions", None)
+    conn.info.pop("pcrm_append_many", None)
     apply_privileges(conn, matrix)
     run_sql(conn, f"COMMENT ON TABLE pcrm_grant_policy IS {literal(conn, policy_version())}")
 
