@@ -158,7 +158,8 @@ def test_bench_paint_hook_with_env_sign_in(tmp_path: Path, contacts: int) -> Non
 #: editor, Alembic and the migrations (one SELECT says the schema is current), PDF reports,
 #: the erasure code (a pending scrub is looked at after the paint), the custom fields'
 #: dialog, the server's grants on a SQLite file, the e-mail validator, the card's list of
-#: interactions (made right after the paint). Each is imported
+#: interactions (made right after the paint), the tasks' queries and model (the reminders
+#: start after the paint). Each is imported
 #: when first used (issue 23: start-up near the floor).
 NOT_BEFORE_PAINT = (
     "privacycrm_desktop.services.backup",
@@ -175,6 +176,9 @@ NOT_BEFORE_PAINT = (
     "email_validator",
     "privacycrm_desktop.ui.contacts.timeline",
     "privacycrm_desktop.services.activities",
+    "privacycrm_desktop.services.tasks",
+    "privacycrm_desktop.services.my_day",
+    "privacycrm_desktop.persistence.task_models",
 )
 
 
