@@ -54,12 +54,12 @@ def test_the_collector_frees_cycles_once_started(qtbot: QtBot, unfrozen: None) -
     parent = QObject()
     collector = main_thread_gc.install(parent)
     before = weakref.ref(_Node())
-    for _ in range(gc.get_threshold()[0] + 1):
+    for _ in range(gc.get_threshold()[0] * 2):
         _Node()  # enough for a collection to be due
     qtbot.wait(main_thread_gc.INTERVAL_MS + 200)
     assert before() is not None  # not started: nothing collected
     collector.start()  # freezes what exists, the start's garbage too (it makes none)
     after = weakref.ref(_Node())
-    for _ in range(gc.get_threshold()[0] + 1):
+    for _ in range(gc.get_threshold()[0] * 2):
         _Node()
     qtbot.waitUntil(lambda: after() is None, timeout=main_thread_gc.INTERVAL_MS * 4)

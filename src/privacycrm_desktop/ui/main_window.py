@@ -32,7 +32,7 @@ from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import available_geometry
 from privacycrm_desktop.ui.common.window_size import capped
 from privacycrm_desktop.ui.companies.menu import add_companies_entry
-from privacycrm_desktop.ui.consent.marketing_dialog import add_marketing_menu
+from privacycrm_desktop.ui.consent.marketing_menu import add_marketing_menu
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
 from privacycrm_desktop.ui.contacts.contact_table_view import ContactTableView
 from privacycrm_desktop.ui.contacts.workspace import WorkspaceMixin, office_country
