@@ -161,6 +161,7 @@ def test_the_marketing_menu_opens_its_dialogs_imported_when_asked(
     window = MainWindow(services, owner)
     qtbot.addWidget(window)
     menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Marketing")
+    assert isinstance(menu, QMenu)
     entries = {a.text(): a for a in menu.actions()}
     for text in ("Marketing &list...", "Register of &purposes...", "Privacy &statement..."):
         entries[text].trigger()
