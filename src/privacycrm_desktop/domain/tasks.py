@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from privacycrm_desktop.domain.access import Permission, Role, has_permission
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.normalize import InvalidValue, clean_text
 from privacycrm_desktop.domain.text import N_
@@ -118,6 +119,12 @@ def task_details(text: str) -> str:
     if len(details) > MAX_DETAILS:
         raise _problem("details", N_("At most {n} characters."), n=MAX_DETAILS)
     return details
+
+
+def may_add_tasks(role: Role) -> bool:
+    """May *role* add tasks at all (those about a person also need write access to the
+    contact's tasks, ``TaskService.may_add``)?"""
+    return has_permission(role, Permission.EDIT_CONTACTS)
 
 
 def check_draft(draft: TaskDraft) -> TaskDraft:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission, mask, require
+from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
 from privacycrm_desktop.domain.contacts import display_name
 from privacycrm_desktop.domain.errors import (
     FieldProblem,
@@ -28,7 +28,7 @@ from privacycrm_desktop.domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from privacycrm_desktop.domain.tasks import TaskDraft, TaskOrigin, check_draft
+from privacycrm_desktop.domain.tasks import TaskDraft, TaskOrigin, check_draft, may_add_tasks
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import local_moment
 from privacycrm_desktop.persistence.company_models import Company
@@ -121,7 +121,7 @@ class TaskService:
 
     def may_add(self, actor: Actor, *, about_person: bool = False) -> bool:
         """May *actor* add a task (one about a person, when said)?"""
-        if not has_permission(actor.role, Permission.EDIT_CONTACTS):
+        if not may_add_tasks(actor.role):
             return False
         return not about_person or self.task_access(actor) is FieldAccess.WRITE
 

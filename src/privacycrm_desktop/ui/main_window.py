@@ -32,12 +32,12 @@ from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import available_geometry
 from privacycrm_desktop.ui.common.window_size import capped
 from privacycrm_desktop.ui.companies.menu import add_companies_entry
-from privacycrm_desktop.ui.consent.marketing_dialog import add_marketing_menu
+from privacycrm_desktop.ui.consent.marketing_menu import add_marketing_menu
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
 from privacycrm_desktop.ui.contacts.contact_table_view import ContactTableView
 from privacycrm_desktop.ui.contacts.workspace import WorkspaceMixin, office_country
 from privacycrm_desktop.ui.post.post_menu import add_post_actions
-from privacycrm_desktop.ui.requests import access_report_dialog as access_report
+from privacycrm_desktop.ui.requests.access_report_action import add_action as add_access_report
 from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
 from privacycrm_desktop.ui.startup.first_paint import FirstPaintMixin
@@ -211,7 +211,7 @@ class MainWindow(
         for action in (self.new_action, self.open_action, self.find_action):
             self.contacts_menu.addAction(action)
         self._add_export_action()
-        self.access_report_action = access_report.add_action(self, self._actor)
+        self.access_report_action = add_access_report(self, self._actor)
         self.companies_action = add_companies_entry(
             self, self.contacts_menu, self._services, self._actor
         )
@@ -575,6 +575,8 @@ class MainWindow(
 
     def export_access_report_for_selected(self) -> QDialog | None:
         """The access report of the contact selected in the list (Ctrl+R)."""
+        from privacycrm_desktop.ui.requests import access_report_dialog as access_report
+
         return access_report.for_selected(self, self._services, self._actor, self._settings)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -145,3 +145,24 @@ def test_the_pdf_menus_wait_while_a_pdf_is_made(
     assert register.isEnabled()
     assert notice.isEnabled()
     assert "notice.pdf" in window.statusBar().currentMessage()
+
+
+def test_the_marketing_menu_opens_its_dialogs_imported_when_asked(
+    qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The menu is made without its dialogs' modules (the first paint does not need them);
+    each entry still opens its own dialog."""
+    from privacycrm_desktop.ui.consent.purposes_dialog import PurposesDialog
+    from privacycrm_desktop.ui.consent.statement_dialog import StatementDialog
+
+    opened: list[str] = []
+    for dialog in (MarketingListDialog, PurposesDialog, StatementDialog):
+        monkeypatch.setattr(dialog, "exec", lambda self: opened.append(type(self).__name__))
+    window = MainWindow(services, owner)
+    qtbot.addWidget(window)
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Marketing")
+    assert isinstance(menu, QMenu)
+    entries = {a.text(): a for a in menu.actions()}
+    for text in ("Marketing &list...", "Register of &purposes...", "Privacy &statement..."):
+        entries[text].trigger()
+    assert opened == ["MarketingListDialog", "PurposesDialog", "StatementDialog"]

@@ -1,18 +1,17 @@
-"""The marketing list builder, and the "Marketing" menu of the main window.
+"""The marketing list builder (the "Marketing" menu is in ``marketing_menu``).
 
 Choose a purpose, a channel and a product category: the dialog lists who may be reached
 and why, counts those left out by reason, and exports the list as CSV for a named
-recipient (logged). The menu also prints the register of processing and the short notice.
+recipient (logged).
 
-Building a list reads every contact (seconds on 50,000) and a PDF takes a moment: both run
-on a worker thread (``ui.common.workers``) behind a progress bar with a Cancel button, so the
-window keeps answering.
+Building a list reads every contact (seconds on 50,000): it runs on a worker thread
+(``ui.common.workers``) behind a progress bar with a Cancel button, so the window keeps
+answering.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -33,8 +32,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMainWindow,
-    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -58,7 +55,6 @@ from privacycrm_desktop.services.consent_dto import MarketingList
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.common.saved_files import ask_save_path, offer_to_open
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import (
@@ -68,8 +64,6 @@ from privacycrm_desktop.ui.common.workers import (
     run_in_background,
     show_failure,
 )
-from privacycrm_desktop.ui.consent.purposes_dialog import PurposesDialog
-from privacycrm_desktop.ui.consent.statement_dialog import StatementDialog
 
 _COLUMN_LABELS = {
     "first_name": FIELDS_BY_NAME["first_name"].label,
@@ -335,81 +329,3 @@ class MarketingListDialog(QDialog):
         if self.job is not None:
             self.job.cancel()
         super().done(result)
-
-
-def _save_pdf(
-    window: QMainWindow,
-    make: Callable[[], bytes],
-    file_name: str,
-    panel: ProgressPanel,
-    menus: tuple[QMenu, ...],
-) -> Job[object] | None:
-    if panel.busy:
-        return None
-    asked = ask_save_path(window, _("Save PDF"), file_name, _("PDF (*.pdf)"), "pdf")
-    if asked is None:
-        return None
-    name = str(asked[0])
-    enabled = [menu.isEnabled() for menu in menus]
-
-    def work(context: JobContext) -> object:
-        data = make()  # no progress to report: the bar stays busy
-        context.raise_if_cancelled()
-        write_private(name, data)
-        return name
-
-    def saved(_name: object) -> None:
-        message = _("Saved {file}.").format(file=Path(name).name)
-        window.statusBar().showMessage(message, 5000)
-        offer_to_open(window, Path(name), message)
-
-    def finished() -> None:
-        for menu, was_enabled in zip(menus, enabled, strict=True):
-            menu.setEnabled(was_enabled)
-
-    for menu in menus:
-        menu.setEnabled(False)
-    job = run_in_background(work, saved, parent=window)
-    job.finished.connect(finished)
-    panel.start(_("Making the PDF..."), job)
-    return job
-
-
-def add_marketing_menu(window: QMainWindow, services: Services, actor: Actor) -> QMenu:
-    """Add the "Marketing" menu: the list builder, the register and the short notice."""
-    menu = window.menuBar().addMenu(_("&Marketing"))
-    panel = ProgressPanel()
-    window.statusBar().addPermanentWidget(panel)
-    lists = menu.addAction(_("Marketing &list..."))
-    lists.setEnabled(has_permission(actor.role, Permission.MARKETING_LISTS))
-    lists.triggered.connect(lambda: MarketingListDialog(services, actor, window).exec())
-    menu.addSeparator()
-    languages = (("nl", _("&Dutch")), ("fr", _("&French")), ("en", _("&English")))
-    register = menu.addMenu(_("&Register of processing (PDF)"))
-    register.setEnabled(has_permission(actor.role, Permission.EDIT_SETTINGS))
-    purposes = menu.addAction(_("Register of &purposes..."))
-    purposes.triggered.connect(lambda: PurposesDialog(services.statements, actor, window).exec())
-    statement = menu.addAction(_("Privacy &statement..."))
-    statement.triggered.connect(lambda: StatementDialog(services.statements, actor, window).exec())
-    notice = menu.addMenu(_("Short privacy &notice (PDF)"))
-    menus = (register, notice)
-    for code, label in languages:
-        register.addAction(label).triggered.connect(
-            lambda _checked=False, lang=code: _save_pdf(
-                window,
-                lambda: services.reports.processing_register(actor, lang),
-                f"register-{lang}.pdf",
-                panel,
-                menus,
-            )
-        )
-        notice.addAction(label).triggered.connect(
-            lambda _checked=False, lang=code: _save_pdf(
-                window,
-                lambda: services.reports.short_notice(actor, lang),
-                f"notice-{lang}.pdf",
-                panel,
-                menus,
-            )
-        )
-    return menu

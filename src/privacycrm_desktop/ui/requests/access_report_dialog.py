@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,8 +22,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMainWindow,
-    QMenu,
     QPushButton,
     QStatusBar,
     QTableView,
@@ -248,21 +245,6 @@ def start_access_report(
     dialog.accepted.connect(make)
     dialog.open()
     return dialog
-
-
-def add_action(window: QMainWindow, actor: Actor) -> QAction:
-    """Contacts > Access report... (Ctrl+R) on the main *window*, calling its
-    ``export_access_report_for_selected``; in the menu only for the roles that may make one.
-    Ctrl+R works for every role: the others are told why nothing opens.
-    """
-    action = QAction(_("&Access report..."), window)
-    action.setShortcut(QKeySequence("Ctrl+R"))
-    action.triggered.connect(getattr(window, "export_access_report_for_selected"))  # noqa: B009 (the main window is not imported here: it sits above)
-    menu: QMenu = getattr(window, "contacts_menu")  # noqa: B009 (idem)
-    if has_permission(actor.role, Permission.ACCESS_REPORT):
-        menu.addAction(action)
-    window.addAction(action)
-    return action
 
 
 def for_selected(

@@ -22,9 +22,8 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from privacycrm_desktop.domain.contacts import display_name
 from privacycrm_desktop.domain.errors import DomainError
-from privacycrm_desktop.domain.tasks import ItemKind, TaskDraft, TaskOrigin
+from privacycrm_desktop.domain.tasks import ItemKind, TaskDraft, TaskOrigin, may_add_tasks
 from privacycrm_desktop.i18n import _, describe_error, ngettext
-from privacycrm_desktop.services.day_text import item_text
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 
@@ -60,7 +59,7 @@ class TaskActions(QObject):
         self.new_action = QAction(_("&New task..."), window)
         self.new_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
         self.new_action.triggered.connect(self._new_from_menu)
-        self.new_action.setEnabled(services.tasks.may_add(actor))
+        self.new_action.setEnabled(may_add_tasks(actor.role))
         for action in (self.my_day_action, self.list_action, self.new_action):
             self.menu.addAction(action)
             window.addAction(action)
@@ -73,7 +72,9 @@ class TaskActions(QObject):
         #: The tasks reminded of already (or shown in My day at start); None until the
         #: reminders start.
         self._reminded: set[int] | None = None
-        self._started = services.tasks.now()
+        # The clock, not the task service: its queries and model are not needed by the
+        # first paint (issue 23); read after it.
+        self._started = services.clock.now()
         self.timer = QTimer(self)
         self.timer.setInterval(REMINDER_MS)
         self.timer.timeout.connect(self.check_reminders)
@@ -86,7 +87,8 @@ class TaskActions(QObject):
         if self._reminded is None:
             # Read after the first paint, as of the start: those due by then.
             tasks = self._services.tasks
-            self._reminded = set(tasks.due_reminders(self._actor, self._started - tasks.now()))
+            since = self._started - self._services.clock.now()
+            self._reminded = set(tasks.due_reminders(self._actor, since))
         return self._reminded
 
     def _start_reminders(self) -> None:
@@ -133,6 +135,10 @@ class TaskActions(QObject):
     def task_for_item(self, item: DayItem) -> TaskDialog | None:
         """A task for a request's deadline or a consent to re-confirm, about its person,
         due on its date, with its origin."""
+        # Here, not at the top: the day's texts bring the tasks' queries and model, which
+        # the first paint does not need (issue 23).
+        from privacycrm_desktop.services.day_text import item_text
+
         origin = (
             TaskOrigin.REQUEST_DEADLINE
             if item.kind is ItemKind.REQUEST_DEADLINE
