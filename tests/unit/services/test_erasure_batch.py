@@ -237,8 +237,7 @@ def test_every_statement_of_a_batch_reads_its_ids_by_key_on_sqlite(engine: Engin
                 for key in compiled.positiontup or ()
             )
             plan = [
-                row[3]
-                for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", values)
+                row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", values)
             ]
             scans = [line for line in plan if line.startswith("SCAN")]
             assert scans, (name, plan)
