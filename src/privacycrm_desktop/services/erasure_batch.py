@@ -14,6 +14,7 @@ named in the outcome; the others are erased.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,9 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Connection,
+    Dialect,
     Integer,
+    Text,
     and_,
     bindparam,
     delete,
@@ -36,6 +39,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 from privacycrm_desktop.domain.contacts import Relationship
 from privacycrm_desktop.domain.erasure import SUPPRESSED_AS, ErasureReason, postcode_region
@@ -125,6 +129,23 @@ def _id_array(name: str = "ids") -> Any:
     """The batch's ids as one array parameter (PostgreSQL): a thousand parameters in each
     statement cost the server more than the rows (parsing and planning them)."""
     return select(func.unnest(bindparam(name, type_=ARRAY(Integer))))
+
+
+class _JsonIds(TypeDecorator[list[int]]):
+    """A list of ids sent as one JSON text (SQLite's ``json_each`` reads it)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: list[int] | None, dialect: Dialect) -> str | None:
+        return None if value is None else json.dumps([int(cid) for cid in value])
+
+
+def _id_json(name: str = "ids") -> Any:
+    """The batch's ids as one JSON parameter (SQLite): SQLAlchemy rendered and bound a
+    thousand parameters for each of a batch's statements (about 0.3 s of 10,000 erasures);
+    ``IN (SELECT value FROM json_each(?))`` reads the same ids, each looked up by key."""
+    return select(func.json_each(bindparam(name, type_=_JsonIds())).table_valued("value").c.value)
 
 
 def _statements(ids: Callable[[], Any]) -> dict[str, Any]:
@@ -249,14 +270,14 @@ def _statements(ids: Callable[[], Any]) -> dict[str, Any]:
     }
 
 
-# Statements built once: a cleanup runs each once per batch; on PostgreSQL the ids go as
-# one array (``_id_array``), on SQLite as a list of parameters.
-_LISTED = _statements(_ids)
+# Statements built once: a cleanup runs each once per batch; the ids go as one array on
+# PostgreSQL (``_id_array``), as one JSON text on SQLite (``_id_json``).
+_JSONED = _statements(_id_json)
 _ARRAYED = _statements(_id_array)
 
 
 def _st(conn: Connection) -> dict[str, Any]:
-    return _ARRAYED if conn.dialect.name == "postgresql" else _LISTED
+    return _ARRAYED if conn.dialect.name == "postgresql" else _JSONED
 
 
 _ANY_STAGED = select(ImportStaging.id).limit(1)

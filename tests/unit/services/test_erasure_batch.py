@@ -4,6 +4,7 @@ contact; the search index rewritten once, also after a kill between commit and s
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -186,7 +187,8 @@ def test_a_batchs_ids_go_to_the_server_as_one_array(
 ) -> None:
     """On PostgreSQL the batch's statements take its ids as one array (a thousand
     parameters in each cost the server more than reading the rows), here the eight selects
-    of the people's sources; on SQLite as a list of parameters. The rows go the same."""
+    of the people's sources; on SQLite as one JSON text read by ``json_each`` (a thousand
+    parameters each cost SQLAlchemy rendering them). The rows go the same."""
     ids = people(svc, owner, 12, tag="s")
     engine = svc.uow.engine
     sent: list[tuple[str, object]] = []
@@ -210,6 +212,33 @@ def test_a_batchs_ids_go_to_the_server_as_one_array(
         assert len(params) == 1
     else:
         assert "unnest" not in statement
+        assert statement.count("json_each(") == 8
+        assert isinstance(params, tuple | list)
+        assert list(params).count(json.dumps(sorted(ids))) == 8
+        assert len(params) == 8
     with svc.uow() as uow:
         left = uow.session.execute(text("SELECT count(*) FROM contact_email")).scalar()
     assert left == 0
+
+
+def test_every_statement_of_a_batch_reads_its_ids_by_key_on_sqlite(engine: Engine) -> None:
+    """The JSON list of ids (``json_each``) is the only thing a batch's statements scan:
+    every table is searched by key, as with a list of parameters."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plans")
+    from privacycrm_desktop.services.erasure_batch import _JSONED
+
+    with engine.connect() as conn:
+        for name, statement in _JSONED.items():
+            compiled = statement.compile(dialect=engine.dialect)
+            bound = compiled.construct_params({"ids": [5, 7, 9], "today": dt.date(2026, 1, 1)})
+            values = tuple(
+                json.dumps(bound[key]) if key == "ids" else bound[key]
+                for key in compiled.positiontup or ()
+            )
+            plan = [
+                row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", values)
+            ]
+            scans = [line for line in plan if line.startswith("SCAN")]
+            assert scans, (name, plan)
+            assert all("VIRTUAL TABLE" in line for line in scans), (name, plan)
