@@ -9,14 +9,14 @@ answers (a query's ``column = value`` implies ``column IS NOT NULL`` on both eng
 An index, not a table change: no batch copy of a table (DESIGN.md, Known traps); nothing
 personal, no grants (PostgreSQL grants on tables, not indexes).
 
-Revision ID: 0026_erasure_indexes
+Revision ID: 0025_erasure_indexes
 Revises: 0024_contact_digests
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026_erasure_indexes"
+revision = "0025_erasure_indexes"
 down_revision = "0024_contact_digests"
 branch_labels = None
 depends_on = None
