@@ -10,6 +10,7 @@ PostgreSQL only: skipped without ``PRIVACYCRM_TEST_PG_ADMIN``, a failure in CI.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -648,3 +649,56 @@ def test_the_servers_white_space_is_pythons() -> None:
     for start, end in re.findall(r"\\u(\w{4})(?:-\\u(\w{4}))?", PY_SPACE):
         listed |= set(range(int(start, 16), int(end or start, 16) + 1))
     assert listed == {c for c in range(0x110000) if chr(c).isspace()}
+
+
+def test_digests_stored_while_an_address_changes_are_of_the_new_address(
+    server: Server,
+) -> None:
+    # An edit not yet committed: the server's store waits for it, then reads the new
+    # address (it never stores the old one's digests after the edit's trigger ran).
+    import threading
+
+    import psycopg
+
+    owner_services, owner = server.services, server.owner
+    ann = _subscribed(owner_services, owner, ("ann",))[0]
+    engine = create_engine_for(server.url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO setting (key, value) VALUES ('suppression.salt', :salt) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"salt": "7e" * 32},
+            )
+            salt = str(
+                conn.execute(
+                    text("SELECT value FROM setting WHERE key = 'suppression.salt'")
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+    office = _psycopg_url(server.url, OFFICE, OFFICE_PASSWORD)
+    with psycopg.connect(office) as edit:
+        edit.execute("UPDATE contact_email SET address = 'new@x.be' WHERE contact_id = %s", (ann,))
+        stored: list[object] = []
+
+        def store() -> None:
+            with psycopg.connect(office) as conn:
+                stored.append(
+                    conn.execute("SELECT pcrm_store_digests(ARRAY[%s]::bigint[])", (ann,))
+                )
+
+        worker = threading.Thread(target=store)
+        worker.start()
+        worker.join(1.5)
+        assert worker.is_alive()  # waiting for the edit
+        edit.commit()
+        worker.join(30)
+    assert stored
+    rows = set(_rows(office, f"SELECT kind, digest FROM contact_digest WHERE contact_id = {ann}"))
+    new = hmac.new(salt.encode(), b"email:new@x.be", "sha256").hexdigest()[:16]
+    old = hmac.new(salt.encode(), b"email:ann@x.be", "sha256").hexdigest()[:16]
+    assert ("email", new) in rows
+    assert ("email", old) not in rows

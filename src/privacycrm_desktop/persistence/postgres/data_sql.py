@@ -213,6 +213,9 @@ BEGIN
         RAISE EXCEPTION 'at most 100000 contacts at a time' USING ERRCODE = '22023';
     END IF;
     fingerprint := (pcrm_digests(ARRAY['key'], ARRAY['fingerprint']))[1];
+    -- An edit under way (it updates the contact's row) ends first: the points read below
+    -- are the ones it leaves, not the ones its trigger forgot before this stored them.
+    PERFORM 1 FROM contact WHERE id = ANY(p_ids) ORDER BY id FOR SHARE;
     DELETE FROM contact_digest WHERE contact_id = ANY(p_ids);
     SELECT array_agg(ct.id), array_agg(f.kind), array_agg(f.form), array_agg(f.own)
     INTO ids, kinds, forms, owns
@@ -246,7 +249,9 @@ END $fn$
 
 #: migration 0024's trigger function, run as the system role: no desk role deletes
 #: ``contact_digest`` rows itself (deleting some and keeping the marker would hide a
-#: person from the suppression check), the trigger of its edit does.
+#: person from the suppression check), the trigger of its edit does. An edit of an
+#: address or number waits for a ``pcrm_store_digests`` of the same contact (and the
+#: other way round): the digests of the points it replaced are never left behind.
 DIGEST_FORGET = """
 CREATE OR REPLACE FUNCTION pcrm_contact_digest_forget() RETURNS trigger
 LANGUAGE plpgsql {definer} AS $fn$
@@ -255,10 +260,14 @@ BEGIN
         DELETE FROM contact_digest WHERE contact_id = OLD.id;
         RETURN NULL;
     END IF;
+    -- The contact's row is locked as an edit of it would: a pcrm_store_digests under
+    -- way (it holds the row) commits first, and its rows are then seen and deleted.
     IF TG_OP <> 'INSERT' THEN
+        PERFORM 1 FROM contact WHERE id = OLD.contact_id FOR NO KEY UPDATE;
         DELETE FROM contact_digest WHERE contact_id = OLD.contact_id;
     END IF;
     IF TG_OP <> 'DELETE' THEN
+        PERFORM 1 FROM contact WHERE id = NEW.contact_id FOR NO KEY UPDATE;
         DELETE FROM contact_digest WHERE contact_id = NEW.contact_id;
     END IF;
     RETURN NULL;
