@@ -234,6 +234,13 @@ BEGIN
     -- An edit under way (it updates the contact's row) ends first: the points read below
     -- are the ones it leaves, not the ones its trigger forgot before this stored them.
     PERFORM 1 FROM contact WHERE id = ANY(p_ids) ORDER BY id FOR SHARE;
+    -- Statistics taken while the table was empty make the planner scan a whole index
+    -- for each contact's rows: a first fill (one transaction) would slow down with
+    -- every batch. Counted once the table has rows (this transaction's too).
+    IF (SELECT reltuples = 0 FROM pg_class WHERE oid = 'contact_digest'::regclass)
+            AND EXISTS (SELECT 1 FROM contact_digest) THEN
+        ANALYZE contact_digest;
+    END IF;
     DELETE FROM contact_digest WHERE contact_id = ANY(p_ids);
     SELECT array_agg(ct.id), array_agg(f.kind), array_agg(f.form), array_agg(f.own)
     INTO ids, kinds, forms, owns
