@@ -117,9 +117,9 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     "task": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": ACTIVE, "DELETE": ACTIVE},
     # Linked people of an interaction (ids only): a merge moves them (UPDATE).
     "activity_person": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": OP, "DELETE": ACTIVE},
-    # The contacts' suppression digests: whoever changes a point has its trigger forget
-    # them (DELETE); whoever builds marketing lists stores the missing ones (INSERT).
-    "contact_digest": {"SELECT": ALL, "INSERT": OPS, "DELETE": ACTIVE},
+    # The contacts' suppression digests, read only: pcrm_store_digests writes them (from
+    # the points as they are) and the trigger of an edit deletes them, as the system role.
+    "contact_digest": {"SELECT": ALL},
     "contact_count": {"SELECT": ALL},
     "keep_until_count": {"SELECT": ALL},
     "consent_event": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": OP, "DELETE": OPS},
@@ -170,6 +170,10 @@ DEFINER_FUNCTIONS = {
     "pcrm_user_change": frozenset({O}),
     "pcrm_matrix_change": frozenset({O}),
     "pcrm_reserve_contact_ids": ALL,  # a bulk writer's block of ids; forward only
+    # the stored suppression digests of contacts, from their points as they are; the
+    # trigger that forgets them when a point changes (fired, never called)
+    "pcrm_store_digests": ALL,
+    "pcrm_contact_digest_forget": frozenset(),
     # the rules of who and when: who the caller is, and whether the interactions people
     # are linked to are the caller's, logged in this transaction
     "pcrm_desk_user": ALL,

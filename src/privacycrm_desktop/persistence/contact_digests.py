@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select, text
 
 from privacycrm_desktop.domain.suppression import key_fingerprint, person_digests
 from privacycrm_desktop.persistence.bulk_writes import copy_rows, is_postgresql
@@ -88,6 +88,8 @@ PG_TRIGGERS = (
 #: Up to this many stale contacts are read by id; more, and whole tables are read.
 _BY_ID = 2_000
 _CHUNK = 500
+#: Contacts per call of the server's ``pcrm_store_digests``.
+_SERVER_CHUNK = 5_000
 
 
 def stale_contacts(conn: Connection, fingerprint: str) -> list[int]:
@@ -104,13 +106,26 @@ def stale_contacts(conn: Connection, fingerprint: str) -> list[int]:
     return list(conn.execute(select(Contact.id).where(~complete).order_by(Contact.id)).scalars())
 
 
-def refresh(conn: Connection, salt: str, ids: Iterable[int] | None = None) -> int:
+def refresh(
+    conn: Connection, salt: str, ids: Iterable[int] | None = None, *, by_server: bool = True
+) -> int:
     """Store the digests of the contacts that have none for *salt* (or of *ids*); how
-    many contacts were (re)hashed. Call inside a write transaction."""
+    many contacts were (re)hashed. Call inside a write transaction. On a PostgreSQL
+    server with its functions, the server computes and stores them for every role;
+    *by_server* False only for a migration (the administrator, on a table the system role
+    may not own yet)."""
     fingerprint = key_fingerprint(salt)
     stale = stale_contacts(conn, fingerprint) if ids is None else sorted(set(ids))
     if not stale:
         return 0
+    if by_server and server_stores(conn):
+        # The server reads the points and hashes them itself: no desk role writes
+        # contact_digest (persistence/postgres/data_sql.py, STORE_DIGESTS).
+        store = text("SELECT pcrm_store_digests(CAST(:ids AS bigint[]))")
+        return sum(
+            conn.execute(store, {"ids": stale[i : i + _SERVER_CHUNK]}).scalar_one()
+            for i in range(0, len(stale), _SERVER_CHUNK)
+        )
     people = _points(conn, stale)
     for start in range(0, len(stale), _CHUNK):
         part = stale[start : start + _CHUNK]
@@ -130,6 +145,22 @@ def refresh(conn: Connection, salt: str, ids: Iterable[int] | None = None) -> in
     elif rows:
         conn.execute(insert(ContactDigest), rows)
     return len(order)
+
+
+def server_stores(conn: Connection) -> bool:
+    """True on a PostgreSQL server whose ``pcrm_store_digests`` stores the digests (its
+    functions are installed: desk roles may not write ``contact_digest``); cached per
+    connection once found."""
+    if not is_postgresql(conn):
+        return False
+    if conn.info.get("pcrm_store_digests"):
+        return True
+    # Not cached when missing: the administrator may install it while this connection
+    # lives (the grant to write the table goes with that).
+    found = "SELECT to_regprocedure('pcrm_store_digests(bigint[])') IS NOT NULL"
+    stores = bool(conn.execute(text(found)).scalar())
+    conn.info["pcrm_store_digests"] = stores
+    return stores
 
 
 def _points(conn: Connection, ids: Sequence[int]) -> dict[int, Any]:

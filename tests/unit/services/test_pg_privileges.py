@@ -10,6 +10,7 @@ PostgreSQL only: skipped without ``PRIVACYCRM_TEST_PG_ADMIN``, a failure in CI.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -24,6 +25,7 @@ from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentSta
 from privacycrm_desktop.domain.contacts import ContactInput, Relationship
 from privacycrm_desktop.domain.errors import AuthenticationFailed, DomainError
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.domain.suppression import PersonPoints
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.postgres import roles
 from privacycrm_desktop.services import passwords
@@ -484,3 +486,219 @@ def test_a_sales_user_builds_a_marketing_list_with_the_digests_the_server_makes(
         assert again.excluded.get("suppressed") == 2
     finally:
         engine.dispose()
+
+
+def _subscribed(services: Services, owner: Actor, names: tuple[str, ...]) -> list[int]:
+    """People who opted in to the newsletter by e-mail (name@x.be)."""
+    people = []
+    for name in names:
+        contact_id = services.contacts.create(
+            owner, ContactInput(first_name=name, last_name="Test", emails=(f"{name}@x.be",)), CARD
+        )
+        services.consent.record(
+            owner,
+            ConsentInput(
+                contact_id,
+                "direct_marketing_consent",
+                Channel.EMAIL,
+                ConsentStatus.OPT_IN,
+                ConsentMethod.FORM_BOX_TICKED,
+                "ref",
+                opt_out_offered=True,
+            ),
+        )
+        people.append(contact_id)
+    return people
+
+
+def test_a_sales_user_cannot_mark_an_unsubscribed_person_as_matching_nothing(
+    server: Server, clock: FixedClock
+) -> None:
+    # A marker row without the digests would have the next list take Bert for someone on
+    # no suppression list: no desk role writes contact_digest, the server function does,
+    # from the points as they are.
+    owner_services, owner = server.services, server.owner
+    owner_services.auth.add_user(owner, "sam", "sales-password-5", Role.SALES)
+    ann, bert = _subscribed(owner_services, owner, ("ann", "bert"))
+    owner_services.consent.unsubscribe(owner, bert)
+    sam = _psycopg_url(server.url, "sam", "sales-password-5")
+    fingerprint = "0" * 64
+    for statement in (
+        f"INSERT INTO contact_digest VALUES ({bert}, '', '{fingerprint}', false)",
+        f"UPDATE contact_digest SET digest = '{fingerprint}' WHERE contact_id = {bert}",
+        f"DELETE FROM contact_digest WHERE contact_id = {bert} AND kind <> ''",
+    ):
+        assert _refused(sam, statement), statement
+    # What the sales user may do: have the server store the digests of Bert's points.
+    assert _rows(sam, f"SELECT pcrm_store_digests(ARRAY[{bert}, {ann}]::bigint[])") == [(2,)]
+    stored = _rows(sam, f"SELECT kind, digest FROM contact_digest WHERE contact_id = {bert}")
+    assert ("email", fingerprint[:16]) not in stored
+    assert {kind for kind, _digest in stored} == {"", "email"}  # no postcode: no name
+    engine = create_engine_for(roles.login_url(server.url, "sam", "sales-password-5"))
+    try:
+        services = Services.build(engine, clock)
+        sales = services.auth.login("sam", "sales-password-5")
+        built = services.marketing.build(sales, "direct_marketing_consent", Channel.EMAIL)
+        assert [e.contact_id for e in built.entries] == [ann]
+        assert built.excluded.get("suppressed") == 1
+    finally:
+        engine.dispose()
+
+
+#: (first name, last name, postcode, e-mail addresses, numbers) as stored, raw: case,
+#: white space, tags, Gmail's dots, compatibility characters, a "|" in the postcode.
+_RAW_PEOPLE: tuple[PersonPoints, ...] = (
+    ("Zoë", "Lefèvre", "4000", ["Zoe.L+news@GoogleMail.com", " a.b@x.be "], ["+32 475 11 22 33"]),
+    ("  Jan\u00a0", "Peeters ", " 9000 ", ["jan@x.be", "JAN@X.BE"], ["+3292223344"]),
+    ("ﬁona Ǆemal", "de  Smet", "b-1000", ["+tag@x.be", "x@", "plain"], []),
+    ("Anne Marie", "Van\tDamme", "1000|x", ["@x.be", "c.d@gmail.com"], []),
+    ("", "Solo", "2000", ["SOLO@EXAMPLE.COM"], ["0475 12 34 56"]),
+    ("Jan", "", "  ", [], []),
+    ("\u3000", "\u2003", "3000", [], []),
+)
+#: People the server cannot fold exactly as Python does: no digests stored, hashed by
+#: every list instead.
+_UNFOLDED: tuple[PersonPoints, ...] = (
+    ("Søren", "Kierkegaard", "1000", [], []),
+    ("Straße", "X", "1000", [], []),
+    ("Ann", "B", "1000", ["ännä@x.be"], []),
+)
+
+
+def test_the_server_stores_the_digests_refresh_stores_on_sqlite(server: Server) -> None:
+    from privacycrm_desktop.domain.suppression import key_fingerprint, person_digests
+
+    owner_services, owner = server.services, server.owner
+    people = _RAW_PEOPLE + _UNFOLDED
+    ids = []
+    admin = create_engine_for(server.url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO setting (key, value) VALUES ('suppression.salt', :salt) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"salt": "9f" * 32},
+            )
+        for n, (_first, _last, _postcode, emails, phones) in enumerate(people):
+            data = ContactInput(
+                first_name="Placeholder",
+                last_name=f"P{n}",
+                emails=tuple(f"p{n}.{i}@x.be" for i in range(len(emails))),
+                phones=tuple(f"+3247500{n:02d}{i:02d}" for i in range(len(phones))),
+            )
+            ids.append(owner_services.contacts.create(owner, data, CARD))
+        with admin.begin() as conn:
+            salt = conn.execute(
+                text("SELECT value FROM setting WHERE key = 'suppression.salt'")
+            ).scalar_one()
+            for contact_id, person in zip(ids, people, strict=True):
+                first, last, postcode, emails, phones = person
+                conn.execute(
+                    text(
+                        "UPDATE contact SET first_name = :f, last_name = :l, postcode = :p "
+                        "WHERE id = :id"
+                    ),
+                    {"f": first, "l": last, "p": postcode, "id": contact_id},
+                )
+                for table, column, values in (
+                    ("contact_email", "address", emails),
+                    ("contact_phone", "number", phones),
+                ):
+                    for position, value in enumerate(values):
+                        conn.execute(
+                            text(
+                                f"UPDATE {table} SET {column} = :v "
+                                "WHERE contact_id = :id AND position = :pos"
+                            ),
+                            {"v": value, "id": contact_id, "pos": position},
+                        )
+        # The owner's path is the desks' path: the server function.
+        with admin.begin() as conn:
+            stored = conn.execute(
+                text("SELECT pcrm_store_digests(CAST(:ids AS bigint[]))"), {"ids": ids}
+            ).scalar_one()
+            rows = set(
+                conn.execute(
+                    text(
+                        "SELECT contact_id, kind, digest, point FROM contact_digest "
+                        "WHERE contact_id = ANY(CAST(:ids AS bigint[]))"
+                    ),
+                    {"ids": ids},
+                ).tuples()
+            )
+    finally:
+        admin.dispose()
+    assert stored == len(_RAW_PEOPLE)
+    # As contact_digests.refresh stores them (the same prefixes, the same marker).
+    fingerprint = key_fingerprint(salt)
+    expected = {(cid, "", fingerprint, False) for cid in ids[: len(_RAW_PEOPLE)]}
+    for cid, found in zip(ids, person_digests(salt, list(_RAW_PEOPLE)), strict=False):
+        expected |= {(cid, kind, digest[:16], own) for kind, digest, own in found}
+    assert rows == expected
+
+
+def test_the_servers_white_space_is_pythons() -> None:
+    # The server splits and strips names, postcodes and numbers as str.split() does.
+    import re
+
+    from privacycrm_desktop.persistence.postgres.data_sql import PY_SPACE
+
+    listed = set()
+    for start, end in re.findall(r"\\u(\w{4})(?:-\\u(\w{4}))?", PY_SPACE):
+        listed |= set(range(int(start, 16), int(end or start, 16) + 1))
+    assert listed == {c for c in range(0x110000) if chr(c).isspace()}
+
+
+def test_digests_stored_while_an_address_changes_are_of_the_new_address(
+    server: Server,
+) -> None:
+    # An edit not yet committed: the server's store waits for it, then reads the new
+    # address (it never stores the old one's digests after the edit's trigger ran).
+    import threading
+
+    import psycopg
+
+    owner_services, owner = server.services, server.owner
+    ann = _subscribed(owner_services, owner, ("ann",))[0]
+    engine = create_engine_for(server.url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO setting (key, value) VALUES ('suppression.salt', :salt) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"salt": "7e" * 32},
+            )
+            salt = str(
+                conn.execute(
+                    text("SELECT value FROM setting WHERE key = 'suppression.salt'")
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+    office = _psycopg_url(server.url, OFFICE, OFFICE_PASSWORD)
+    with psycopg.connect(office) as edit:
+        edit.execute("UPDATE contact_email SET address = 'new@x.be' WHERE contact_id = %s", (ann,))
+        stored: list[object] = []
+
+        def store() -> None:
+            with psycopg.connect(office) as conn:
+                stored.append(
+                    conn.execute("SELECT pcrm_store_digests(ARRAY[%s]::bigint[])", (ann,))
+                )
+
+        worker = threading.Thread(target=store)
+        worker.start()
+        worker.join(1.5)
+        assert worker.is_alive()  # waiting for the edit
+        edit.commit()
+        worker.join(30)
+    assert stored
+    rows = set(_rows(office, f"SELECT kind, digest FROM contact_digest WHERE contact_id = {ann}"))
+    new = hmac.new(salt.encode(), b"email:new@x.be", "sha256").hexdigest()[:16]
+    old = hmac.new(salt.encode(), b"email:ann@x.be", "sha256").hexdigest()[:16]
+    assert ("email", new) in rows
+    assert ("email", old) not in rows

@@ -26,7 +26,14 @@ from privacycrm_desktop.persistence.postgres.caller_sql import (
     JSON_TEXT,
     LOGIN_ROLE,
 )
-from privacycrm_desktop.persistence.postgres.data_sql import DIGESTS, RESERVE_IDS, SPECIAL_SOURCE
+from privacycrm_desktop.persistence.postgres.data_sql import (
+    DIGEST_FORGET,
+    DIGEST_FORMS,
+    DIGESTS,
+    RESERVE_IDS,
+    SPECIAL_SOURCE,
+    STORE_DIGESTS,
+)
 from privacycrm_desktop.persistence.postgres.owner_sql import (
     APPLY_GRANTS,
     MANAGE_LOGIN,
@@ -81,6 +88,9 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_user_change(text, text, text, text, text, text, timestamp)": "owner",
     "pcrm_matrix_change(text, text, text, text, boolean, timestamp)": "owner",
     "pcrm_reserve_contact_ids(integer)": "all",
+    "pcrm_digest_forms(text, text, text, text[], text[])": "none",
+    "pcrm_store_digests(bigint[])": "all",
+    "pcrm_contact_digest_forget()": "none",
 }
 
 #: Every text whose change makes the functions a server has out of date
@@ -114,6 +124,9 @@ FINGERPRINTED: tuple[str, ...] = (
     WRITE_LOG_TABLES,
     CUSTOM_VALUE_RULE,
     AUDIT_APPEND_MANY,
+    DIGEST_FORMS,
+    STORE_DIGESTS,
+    DIGEST_FORGET,
 )
 
 #: Each app role's default access to a restricted custom field (``domain.access``).
@@ -206,6 +219,9 @@ def install_functions(
         USER_CHANGE,
         MATRIX_CHANGE,
         RESERVE_IDS,
+        DIGEST_FORMS,
+        STORE_DIGESTS,
+        DIGEST_FORGET,
     ):
         statement = template
         for key, value in fill.items():

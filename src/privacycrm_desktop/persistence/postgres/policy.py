@@ -175,9 +175,6 @@ _MERGE = frozenset({Permission.MERGE_CONTACTS})
 _ALL_READ = frozenset({Permission.VIEW_CONTACTS})
 _SETTINGS_WRITE = frozenset({Permission.EDIT_SETTINGS, Permission.BACKUP, Permission.CLEANUP})
 _P = Permission
-#: Whoever may change a contact's name, postcode, addresses or numbers (the tables below):
-#: their trigger deletes the contact's stored digests (``contact_digest``).
-_DIGEST_FORGETTERS = _CONTACT_WRITE | _CONTACT_REMOVE | _MERGE | {Permission.CLEANUP}
 TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
     "alembic_version": {"SELECT": _ALL_READ},
     "contact": {
@@ -339,14 +336,12 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
         "UPDATE": frozenset({_P.EDIT_CONTACTS}),
         "DELETE": _CONTACT_REMOVE | {_P.EDIT_CONTACTS},
     },
-    # The contacts' suppression digests (persistence/contact_digests.py): whoever
-    # changes a name, postcode, address or number has its trigger forget them; a
-    # marketing list puts back the missing ones.
-    "contact_digest": {
-        "SELECT": _CONTACT_READ,
-        "INSERT": frozenset({_P.MARKETING_LISTS}),
-        "DELETE": _DIGEST_FORGETTERS | {_P.MARKETING_LISTS},
-    },
+    # The contacts' suppression digests (persistence/contact_digests.py): read only. The
+    # trigger of an edit to a name, postcode, address or number forgets them and
+    # pcrm_store_digests (persistence/postgres/data_sql.py) stores them, both as the
+    # system role: a desk that wrote them could mark a suppressed person as matching
+    # nothing on the list (a marker without the digests, or without some of them).
+    "contact_digest": {"SELECT": _CONTACT_READ},
     "contact_count": {"SELECT": _CONTACT_READ},
     "keep_until_count": {"SELECT": _CONTACT_READ},
     "consent_event": {

@@ -102,7 +102,9 @@ def upgrade() -> None:
     if salt:
         from privacycrm_desktop.persistence.contact_digests import refresh
 
-        refresh(bind, salt)
+        # Written here by the administrator: the server's pcrm_store_digests (if any)
+        # runs as the system role, which owns this new table only once grants.enable ran.
+        refresh(bind, salt, by_server=False)
 
 
 def downgrade() -> None:
