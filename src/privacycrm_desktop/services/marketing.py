@@ -12,10 +12,9 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
 from privacycrm_desktop.domain.consent import Channel
@@ -25,7 +24,7 @@ from privacycrm_desktop.domain.marketing import Explanation, explain, normalise_
 from privacycrm_desktop.domain.suppression import key_fingerprint
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import contact_digests
-from privacycrm_desktop.persistence.models import ContactTag, Disclosure, Purpose
+from privacycrm_desktop.persistence.models import Disclosure, Purpose
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event
@@ -36,7 +35,6 @@ from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import (
     CONTACT_INDEX,
     PROGRESS_STEP,
-    ListRow,
     decide_list,
     get_salt,
     marketing_rules,
@@ -116,20 +114,25 @@ class MarketingService:
                         )
                     ]
                 )
-            rows = decide_list(
-                session, get_salt(session), rule, rules, channel, today, category, progress
+            access = self._policy.access_for(actor.role)
+            if tag is not None and access.get("tags") not in (FieldAccess.READ, FieldAccess.WRITE):
+                raise PermissionDenied  # the list would tell who carries the tag
+            decided = decide_list(
+                session, get_salt(session), rule, rules, channel, today, category, progress, tag
             )
-            if tag is not None:
-                rows = _tagged(session, self._policy.access_for(actor.role), rows, tag)
-        access = self._policy.access_for(actor.role)
+        rows = decided.rows
+        # The role's field rules, once for the list: which columns, where in a row, masked.
         shown = tuple(
             (column, CONTACT_INDEX.get(column, -1), access[field] is FieldAccess.MASKED)
             for column, field in _BASE_COLUMNS + _CHANNEL_COLUMNS[channel]
             if access[field] is not FieldAccess.HIDDEN
         )
         columns = tuple(column for column, _index, _masked in shown)
+        plain = [(column, index) for column, index, masked in shown if index >= 0 and not masked]
+        masked = [(column, index) for column, index, hidden in shown if index >= 0 and hidden]
+        point_column = next(((c, m) for c, index, m in shown if index < 0), None)
         entries: list[MarketingEntry] = []
-        excluded: Counter[str] = Counter()
+        excluded: Counter[str] = Counter({r.value: n for r, n in decided.rest.items()})
         explained: dict[tuple[object, ...], Explanation] = {}
         total = 2 * len(rows)
         for number, row in enumerate(rows, start=len(rows)):
@@ -140,11 +143,13 @@ class MarketingService:
                 excluded[decision.reason.value] += 1
                 continue
             raw = row.contact
-            point = decision.point.value if decision.point else ""
-            values = {}
-            for column, index, masked in shown:
-                text = point if index < 0 else raw[index]
-                values[column] = mask(text) if masked else text
+            values = {column: raw[index] for column, index in plain}
+            for column, index in masked:
+                values[column] = mask(raw[index])
+            if point_column is not None:
+                point = decision.point.value if decision.point else ""
+                column, hide = point_column
+                values[column] = mask(point) if hide else point
             # The explanation reads the reason, the deciding event and the categories
             # only: contacts decided alike share it (a list of 50,000 has few distinct).
             key = (decision.reason, decision.event, decision.categories)
@@ -246,14 +251,3 @@ class MarketingService:
                 detail=f"channel={result.channel.value};count={len(result.entries)};"
                 f"recipient={recipient_id}",
             )
-
-
-def _tagged(
-    session: Session, access: Mapping[str, FieldAccess], facts: list[ListRow], tag: int
-) -> list[ListRow]:
-    """The contacts of *facts* carrying the tag *tag* (refused to a role tags are hidden
-    from: the list would tell who carries it)."""
-    if access.get("tags") not in (FieldAccess.READ, FieldAccess.WRITE):
-        raise PermissionDenied
-    tagged = set(session.scalars(select(ContactTag.contact_id).where(ContactTag.tag_id == tag)))
-    return [f for f in facts if f.id in tagged]

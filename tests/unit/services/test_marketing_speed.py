@@ -58,7 +58,7 @@ def test_an_email_list_hashes_no_other_channel_for_shared_opt_outs(
             rules,
             Channel.EMAIL,
             clock.today(),
-        )
+        ).rows
     assert any(not r.decision.reachable for r in rows)
     assert kinds
     assert set(kinds) == {HashKind.EMAIL}
