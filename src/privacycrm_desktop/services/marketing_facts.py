@@ -14,7 +14,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import ARRAY, Connection, Engine, Integer, Select, bindparam, func, select, text
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Engine,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.consent import Channel, ConsentFact, ConsentMethod, ConsentStatus
@@ -264,28 +275,23 @@ def load_facts(
 
     codes = dict(session.execute(select(Purpose.id, Purpose.code)).tuples().all())
     events: dict[int, list[ConsentFact]] = {}
-    by_point: dict[str, list[tuple[int | None, ConsentFact]]] = {}
     own_query = select(*_EVENT_COLUMNS).where(ConsentEvent.contact_id.is_not(None))
     for row in session.execute(only(own_query, ConsentEvent.contact_id)):
         assert row.contact_id is not None
         events.setdefault(row.contact_id, []).append(_fact(row, codes))
-    # Opt-outs keyed by a contact point (they survive merges, re-imports and erasure).
-    for row in session.execute(
-        select(*_EVENT_COLUMNS).where(
-            ConsentEvent.contact_point_hash != "",
-            ConsentEvent.status == ConsentStatus.OPT_OUT.value,
-        )
-    ):
-        by_point.setdefault(row.contact_point_hash, []).append((row.contact_id, _fact(row, codes)))
-    suppressed = set(session.scalars(select(Suppression.digest)))
+    people = [
+        (contact, tuple(emails.get(contact.id, ())), tuple(phones.get(contact.id, ())))
+        for contact in contacts
+    ]
+    by_point, suppressed, mine, keys = _keyed_and_listed(
+        session, salt, codes, people if ids is not None else None, wanted_channels
+    )
 
     result = []
     total = 2 * len(contacts)
-    for number, contact in enumerate(contacts):
+    for number, (contact, email_points, phone_points) in enumerate(people):
         if progress is not None and number % PROGRESS_STEP == 0:
             progress(number, total)
-        email_points = tuple(emails.get(contact.id, ()))
-        phone_points = tuple(phones.get(contact.id, ()))
         address = ", ".join(
             p for p in (contact.street, f"{contact.postcode} {contact.city}".strip()) if p
         )
@@ -294,7 +300,7 @@ def load_facts(
             sid = street_source.get(contact.id, contact.source_id)
             post_points = (ContactPoint(address, sid in sale_sources),)
         # Hashing every point costs time; it matters only when something is keyed by one.
-        digests = (
+        digests = keys.get(contact.id) or (
             _digests(salt, contact, email_points, phone_points, wanted_channels)
             if by_point
             else _NO_DIGESTS
@@ -303,7 +309,11 @@ def load_facts(
         # for every channel: the list is about the person, not one address.
         is_suppressed = bool(
             suppressed
-            and _suppression_digests(salt, contact, email_points, phone_points) & suppressed
+            and (
+                mine.get(contact.id)
+                or _suppression_digests(salt, contact, email_points, phone_points)
+            )
+            & suppressed
         )
         own = events.get(contact.id, [])
         points = {
@@ -342,6 +352,46 @@ def load_facts(
         }
         result.append(ContactFacts(contact.id, values, subjects))
     return result
+
+
+_Person = tuple[Any, tuple[ContactPoint, ...], tuple[ContactPoint, ...]]
+
+
+def _keyed_and_listed(
+    session: Session,
+    salt: str | None,
+    codes: dict[int, str],
+    people: list[_Person] | None,
+    wanted_channels: tuple[Channel, ...],
+) -> tuple[
+    dict[str, list[tuple[int | None, ConsentFact]]],
+    set[str],
+    dict[int, set[str]],
+    dict[int, dict[Channel, set[str]]],
+]:
+    """The opt-outs keyed by a contact point (they survive merges, re-imports and
+    erasure) and the suppression list: every row (*people* None), or for a few contacts
+    (a card) only the rows under their digests; with those digests per contact (for
+    suppression, and per channel for the keyed opt-outs)."""
+    keyed = select(*_EVENT_COLUMNS).where(
+        ConsentEvent.contact_point_hash != "",
+        ConsentEvent.status == ConsentStatus.OPT_OUT.value,
+    )
+    listed = select(Suppression.digest)
+    mine: dict[int, set[str]] = {}
+    keys: dict[int, dict[Channel, set[str]]] = {}
+    if people is not None:
+        for contact, email_points, phone_points in people:
+            mine[contact.id] = _suppression_digests(salt, contact, email_points, phone_points)
+            keys[contact.id] = _digests(salt, contact, email_points, phone_points, wanted_channels)
+        ours = sorted({d for found in mine.values() for d in found})
+        listed = listed.where(_ids_in(session, Suppression.digest, ours, String()))
+        pointed = sorted({d for found in keys.values() for ds in found.values() for d in ds})
+        keyed = keyed.where(_ids_in(session, ConsentEvent.contact_point_hash, pointed, String()))
+    by_point: dict[str, list[tuple[int | None, ConsentFact]]] = {}
+    for row in session.execute(keyed):
+        by_point.setdefault(row.contact_point_hash, []).append((row.contact_id, _fact(row, codes)))
+    return by_point, set(session.scalars(listed)), mine, keys
 
 
 _NO_DIGESTS: dict[Channel, set[str]] = {c: set() for c in Channel}
@@ -443,12 +493,13 @@ class ListDecisions(NamedTuple):
     rest: dict[Reason, int]
 
 
-def _ids_in(session: Session, column: Any, ids: list[int]) -> Any:
+def _ids_in(session: Session, column: Any, ids: list[int] | list[str], kind: Any = None) -> Any:
     """``column IN (ids)`` with the ids as one parameter: a JSON array on SQLite
-    (``json_each``), an integer array on PostgreSQL (``unnest``)."""
+    (``json_each``), an array (of *kind*, default integers) on PostgreSQL (``unnest``)."""
     if session.get_bind().dialect.name == "postgresql":
-        return column.in_(select(func.unnest(bindparam("ids", ids, type_=ARRAY(Integer)))))
-    each = func.json_each(bindparam("ids", json.dumps(ids))).table_valued("value")
+        array = ARRAY(Integer() if kind is None else kind)
+        return column.in_(select(func.unnest(bindparam(None, ids, type_=array))))
+    each = func.json_each(bindparam(None, json.dumps(ids))).table_valued("value")
     return column.in_(select(each.c.value))
 
 
