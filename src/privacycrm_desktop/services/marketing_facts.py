@@ -818,8 +818,14 @@ def _list_events(
     )
     events: dict[int, list[ConsentFact]] = {}
     own = relevant.where(ConsentEvent.contact_id.is_not(None))
+    # Events alike but for their contact (a form, an import) share one fact: made once.
+    made: dict[tuple[Any, ...], ConsentFact] = {}
     for row in session.connection().execute(own).all():
-        events.setdefault(row[0], []).append(_fact(row, codes))
+        key = tuple(row[2:])
+        fact = made.get(key)
+        if fact is None:
+            fact = made[key] = _fact(row, codes)
+        events.setdefault(row[0], []).append(fact)
     by_point: dict[str, list[tuple[int | None, ConsentFact]]] = {}
     keyed = relevant.where(
         ConsentEvent.contact_point_hash != "", ConsentEvent.status == ConsentStatus.OPT_OUT.value
