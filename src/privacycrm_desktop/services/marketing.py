@@ -35,6 +35,7 @@ from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import (
     CONTACT_INDEX,
     PROGRESS_STEP,
+    ListDecisions,
     decide_list,
     get_salt,
     marketing_rules,
@@ -120,7 +121,6 @@ class MarketingService:
             decided = decide_list(
                 session, get_salt(session), rule, rules, channel, today, category, progress, tag
             )
-        rows = decided.rows
         # The role's field rules, once for the list: which columns, where in a row, masked.
         shown = tuple(
             (column, CONTACT_INDEX.get(column, -1), access[field] is FieldAccess.MASKED)
@@ -128,37 +128,7 @@ class MarketingService:
             if access[field] is not FieldAccess.HIDDEN
         )
         columns = tuple(column for column, _index, _masked in shown)
-        plain = [(column, index) for column, index, masked in shown if index >= 0 and not masked]
-        masked = [(column, index) for column, index, hidden in shown if index >= 0 and hidden]
-        point_column = next(((c, m) for c, index, m in shown if index < 0), None)
-        entries: list[MarketingEntry] = []
-        excluded: Counter[str] = Counter({r.value: n for r, n in decided.rest.items()})
-        explained: dict[tuple[object, ...], Explanation] = {}
-        total = 2 * len(rows)
-        for number, row in enumerate(rows, start=len(rows)):
-            if progress is not None and number % PROGRESS_STEP == 0:
-                progress(number, total)
-            decision = row.decision
-            if not decision.reachable:
-                excluded[decision.reason.value] += 1
-                continue
-            raw = row.contact
-            values = {column: raw[index] for column, index in plain}
-            for column, index in masked:
-                values[column] = mask(raw[index])
-            if point_column is not None:
-                point = decision.point.value if decision.point else ""
-                column, hide = point_column
-                values[column] = mask(point) if hide else point
-            # The explanation reads the reason, the deciding event and the categories
-            # only: contacts decided alike share it (a list of 50,000 has few distinct).
-            key = (decision.reason, decision.event, decision.categories)
-            explanation = explained.get(key)
-            if explanation is None:
-                explanation = explained[key] = explain(decision, channel)
-            entries.append(MarketingEntry(row.id, values, decision.reason, explanation))
-        if progress is not None:
-            progress(total, total)
+        entries, excluded = _entries(decided, shown, channel, progress)
         return MarketingList(
             purpose, channel, category, columns, tuple(entries), dict(sorted(excluded.items()))
         )
@@ -251,3 +221,54 @@ class MarketingService:
                 detail=f"channel={result.channel.value};count={len(result.entries)};"
                 f"recipient={recipient_id}",
             )
+
+
+def _entries(
+    decided: ListDecisions,
+    shown: tuple[tuple[str, int, bool], ...],
+    channel: Channel,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[list[MarketingEntry], Counter[str]]:
+    """The list's entries (the reachable contacts, with the *shown* columns: name, index
+    in a row or -1 for the contact point, masked) and how many were left out per reason
+    (the second half of the progress)."""
+    rows = decided.rows
+    plain = [(column, index) for column, index, masked in shown if index >= 0 and not masked]
+    masked = [(column, index) for column, index, hidden in shown if index >= 0 and hidden]
+    point_column = next(((c, m) for c, index, m in shown if index < 0), None)
+    entries: list[MarketingEntry] = []
+    excluded: Counter[str] = Counter({r.value: n for r, n in decided.rest.items()})
+    explained: dict[tuple[object, ...], Explanation] = {}
+    seen: dict[tuple[object, ...], Explanation] = {}  # the rows keep their events alive
+    total = 2 * len(rows)
+    for number, row in enumerate(rows, start=len(rows)):
+        if progress is not None and number % PROGRESS_STEP == 0:
+            progress(number, total)
+        decision = row.decision
+        if not decision.reachable:
+            excluded[decision.reason.value] += 1
+            continue
+        raw = row.contact
+        values = {column: raw[index] for column, index in plain}
+        for column, index in masked:
+            values[column] = mask(raw[index])
+        if point_column is not None:
+            point = decision.point.value if decision.point else ""
+            column, hide = point_column
+            values[column] = mask(point) if hide else point
+        # The explanation reads the reason, the deciding event and the categories
+        # only: contacts decided alike share it (a list of 50,000 has few distinct).
+        # By the event's identity first (the list's events alike are one fact, and
+        # hashing one by value costs a call per field), then by value.
+        same = (decision.reason, id(decision.event), decision.categories)
+        explanation = seen.get(same)
+        if explanation is None:
+            key = (decision.reason, decision.event, decision.categories)
+            explanation = explained.get(key)
+            if explanation is None:
+                explanation = explained[key] = explain(decision, channel)
+            seen[same] = explanation
+        entries.append(MarketingEntry(row.id, values, decision.reason, explanation))
+    if progress is not None:
+        progress(total, total)
+    return entries, excluded

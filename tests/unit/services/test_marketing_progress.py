@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.services.audit import AuditFilter
@@ -17,6 +18,18 @@ class Stop(Exception):
 @pytest.fixture
 def many(svc: Services, owner: Actor) -> Services:
     svc.demo.generate(owner, 1200, seed=5)
+    # An opt-in for everyone with an e-mail address: the list decides them one by one
+    # (the others are counted, not read), so its progress has work to report.
+    with svc.uow(write=True) as uow:
+        uow.session.execute(
+            text(
+                "INSERT INTO consent_event (contact_id, purpose_id, channel, status, method, "
+                "evidence, evidence_file_name, product_category, contact_point_hash, "
+                "recorded_at) SELECT c.id, p.id, 'email', 'opt_in', 'form_box_ticked', 'ref', "
+                "'', '', '', c.created_at FROM contact c, purpose p "
+                "WHERE c.primary_email != '' AND p.code = 'direct_marketing_consent'"
+            )
+        )
     return svc
 
 
