@@ -10,9 +10,11 @@ the contacts for its own marketing is refused (rule 6).
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select
 
@@ -91,6 +93,21 @@ class MarketingService:
             ValidationFailed: unknown or non-marketing purpose; soft opt-in without a category.
             PermissionDenied: the role may not build marketing lists.
         """
+        # Paused: the list makes a few objects per contact and none refer to each other;
+        # the cyclic collector's passes over them cost a third of the time.
+        with _collector_paused():
+            return self._build(actor, purpose, channel, category, progress, tag=tag)
+
+    def _build(
+        self,
+        actor: Actor,
+        purpose: str,
+        channel: Channel,
+        category: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        tag: int | None = None,
+    ) -> MarketingList:
         require(actor.role, Permission.MARKETING_LISTS)
         category = normalise_category(category) if category and category.strip() else None
         today = self._clock.today()
@@ -272,3 +289,15 @@ def _entries(
     if progress is not None:
         progress(total, total)
     return entries, excluded
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block (as it was after it)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

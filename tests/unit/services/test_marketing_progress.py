@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from sqlalchemy import text
 
@@ -64,3 +66,24 @@ def test_an_exception_from_the_hook_stops_an_export_before_it_is_logged(
         )
     where = AuditFilter(action="export.marketing_csv")
     assert many.audit.count_events(owner, where) == 0
+
+
+def test_the_cyclic_collector_is_paused_while_a_list_is_made_and_on_again_after(
+    many: Services, owner: Actor
+) -> None:
+    during: list[bool] = []
+
+    def stop(done: int, total: int) -> None:
+        during.append(gc.isenabled())
+        if done > 0:
+            raise Stop
+
+    assert gc.isenabled()
+    many.marketing.build(
+        owner, "direct_marketing_consent", Channel.EMAIL, progress=lambda d, t: stop(0, t)
+    )
+    with pytest.raises(Stop):
+        many.marketing.build(owner, "direct_marketing_consent", Channel.EMAIL, progress=stop)
+    assert during
+    assert not any(during)  # the list's many small objects are not scanned over and over
+    assert gc.isenabled()
