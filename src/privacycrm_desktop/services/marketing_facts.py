@@ -14,7 +14,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, Select, func, select, text
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Engine,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.consent import Channel, ConsentFact, ConsentMethod, ConsentStatus
@@ -44,6 +55,7 @@ from privacycrm_desktop.persistence.models import (
     ContactDigest,
     ContactEmail,
     ContactPhone,
+    ContactTag,
     FieldProvenance,
     Purpose,
     Setting,
@@ -263,28 +275,23 @@ def load_facts(
 
     codes = dict(session.execute(select(Purpose.id, Purpose.code)).tuples().all())
     events: dict[int, list[ConsentFact]] = {}
-    by_point: dict[str, list[tuple[int | None, ConsentFact]]] = {}
     own_query = select(*_EVENT_COLUMNS).where(ConsentEvent.contact_id.is_not(None))
     for row in session.execute(only(own_query, ConsentEvent.contact_id)):
         assert row.contact_id is not None
         events.setdefault(row.contact_id, []).append(_fact(row, codes))
-    # Opt-outs keyed by a contact point (they survive merges, re-imports and erasure).
-    for row in session.execute(
-        select(*_EVENT_COLUMNS).where(
-            ConsentEvent.contact_point_hash != "",
-            ConsentEvent.status == ConsentStatus.OPT_OUT.value,
-        )
-    ):
-        by_point.setdefault(row.contact_point_hash, []).append((row.contact_id, _fact(row, codes)))
-    suppressed = set(session.scalars(select(Suppression.digest)))
+    people = [
+        (contact, tuple(emails.get(contact.id, ())), tuple(phones.get(contact.id, ())))
+        for contact in contacts
+    ]
+    by_point, suppressed, mine, keys = _keyed_and_listed(
+        session, salt, codes, people if ids is not None else None, wanted_channels
+    )
 
     result = []
     total = 2 * len(contacts)
-    for number, contact in enumerate(contacts):
+    for number, (contact, email_points, phone_points) in enumerate(people):
         if progress is not None and number % PROGRESS_STEP == 0:
             progress(number, total)
-        email_points = tuple(emails.get(contact.id, ()))
-        phone_points = tuple(phones.get(contact.id, ()))
         address = ", ".join(
             p for p in (contact.street, f"{contact.postcode} {contact.city}".strip()) if p
         )
@@ -293,7 +300,7 @@ def load_facts(
             sid = street_source.get(contact.id, contact.source_id)
             post_points = (ContactPoint(address, sid in sale_sources),)
         # Hashing every point costs time; it matters only when something is keyed by one.
-        digests = (
+        digests = keys.get(contact.id) or (
             _digests(salt, contact, email_points, phone_points, wanted_channels)
             if by_point
             else _NO_DIGESTS
@@ -302,7 +309,11 @@ def load_facts(
         # for every channel: the list is about the person, not one address.
         is_suppressed = bool(
             suppressed
-            and _suppression_digests(salt, contact, email_points, phone_points) & suppressed
+            and (
+                mine.get(contact.id)
+                or _suppression_digests(salt, contact, email_points, phone_points)
+            )
+            & suppressed
         )
         own = events.get(contact.id, [])
         points = {
@@ -341,6 +352,46 @@ def load_facts(
         }
         result.append(ContactFacts(contact.id, values, subjects))
     return result
+
+
+_Person = tuple[Any, tuple[ContactPoint, ...], tuple[ContactPoint, ...]]
+
+
+def _keyed_and_listed(
+    session: Session,
+    salt: str | None,
+    codes: dict[int, str],
+    people: list[_Person] | None,
+    wanted_channels: tuple[Channel, ...],
+) -> tuple[
+    dict[str, list[tuple[int | None, ConsentFact]]],
+    set[str],
+    dict[int, set[str]],
+    dict[int, dict[Channel, set[str]]],
+]:
+    """The opt-outs keyed by a contact point (they survive merges, re-imports and
+    erasure) and the suppression list: every row (*people* None), or for a few contacts
+    (a card) only the rows under their digests; with those digests per contact (for
+    suppression, and per channel for the keyed opt-outs)."""
+    keyed = select(*_EVENT_COLUMNS).where(
+        ConsentEvent.contact_point_hash != "",
+        ConsentEvent.status == ConsentStatus.OPT_OUT.value,
+    )
+    listed = select(Suppression.digest)
+    mine: dict[int, set[str]] = {}
+    keys: dict[int, dict[Channel, set[str]]] = {}
+    if people is not None:
+        for contact, email_points, phone_points in people:
+            mine[contact.id] = _suppression_digests(salt, contact, email_points, phone_points)
+            keys[contact.id] = _digests(salt, contact, email_points, phone_points, wanted_channels)
+        ours = sorted({d for found in mine.values() for d in found})
+        listed = listed.where(_ids_in(session, Suppression.digest, ours, String()))
+        pointed = sorted({d for found in keys.values() for ds in found.values() for d in ds})
+        keyed = keyed.where(_ids_in(session, ConsentEvent.contact_point_hash, pointed, String()))
+    by_point: dict[str, list[tuple[int | None, ConsentFact]]] = {}
+    for row in session.execute(keyed):
+        by_point.setdefault(row.contact_point_hash, []).append((row.contact_id, _fact(row, codes)))
+    return by_point, set(session.scalars(listed)), mine, keys
 
 
 _NO_DIGESTS: dict[Channel, set[str]] = {c: set() for c in Channel}
@@ -433,6 +484,73 @@ VALUE_COLUMNS = (
 )
 
 
+class ListDecisions(NamedTuple):
+    """A list's decisions: the contacts decided one by one (ordered by name), and how many
+    of the others were left out for which reason (counted, not read: nothing to reach them
+    by on the channel, or no consent)."""
+
+    rows: list[ListRow]
+    rest: dict[Reason, int]
+
+
+def _ids_in(session: Session, column: Any, ids: list[int] | list[str], kind: Any = None) -> Any:
+    """``column IN (ids)`` with the ids as one parameter: a JSON array on SQLite
+    (``json_each``), an array (of *kind*, default integers) on PostgreSQL (``unnest``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        array = ARRAY(Integer() if kind is None else kind)
+        return column.in_(select(func.unnest(bindparam(None, ids, type_=array))))
+    each = func.json_each(bindparam(None, json.dumps(ids))).table_valued("value")
+    return column.in_(select(each.c.value))
+
+
+def _reach_count(session: Session, channel: Channel, tagged: Any) -> int:
+    """How many contacts (of *tagged*, a select of ids, when given) have something to reach
+    them by on *channel* (what ``_ListPoints.of`` gives: an address, a number, a street and
+    a city)."""
+    if channel is Channel.POST:
+        query = select(func.count()).where(Contact.street != "", Contact.city != "")
+        owner = Contact.id
+    else:
+        table = ContactEmail if channel is Channel.EMAIL else ContactPhone
+        owner = table.contact_id
+        query = select(func.count(func.distinct(owner)))
+    if tagged is not None:
+        query = query.where(owner.in_(tagged))
+    return session.connection().execute(query).scalar_one()
+
+
+def _candidates(session: Session, ids: set[int], tagged: Any) -> list[Any]:
+    """The contact rows (``_CONTACT_COLUMNS``, ordered by name) of *ids* and of every
+    organisation address (of *tagged*, a select of ids, when given)."""
+    conn = session.connection()
+    organisations = select(Contact.id).where(Contact.kind == ContactKind.ORGANISATION_ADDRESS.value)
+    wanted = sorted(ids.union(conn.execute(organisations).scalars()))
+    query = select(*_CONTACT_COLUMNS).where(_ids_in(session, Contact.id, wanted))
+    if tagged is not None:
+        query = query.where(Contact.id.in_(tagged))
+    # Core, not the ORM's result handling: plain rows.
+    return list(conn.execute(query.order_by(Contact.sort_name, Contact.id)).all())
+
+
+def _rest(
+    session: Session, channel: Channel, tagged: Any, decided: int, reached: int
+) -> dict[Reason, int]:
+    """How many of the contacts not decided one by one have no consent (something to
+    reach them by on the channel) and no contact point (nothing): all contacts counted in
+    SQL less the *decided* ones, *reached* of which had something."""
+    conn = session.connection()
+    everyone = select(func.count()).select_from(Contact)
+    if tagged is not None:
+        everyone = everyone.where(Contact.id.in_(tagged))
+    reachable = _reach_count(session, channel, tagged)
+    unreachable = conn.execute(everyone).scalar_one() - reachable
+    rest = {
+        Reason.NO_CONSENT: reachable - reached,
+        Reason.NO_CONTACT_POINT: unreachable - (decided - reached),
+    }
+    return {reason: n for reason, n in rest.items() if n}
+
+
 def decide_list(
     session: Session,
     salt: str | None,
@@ -442,32 +560,38 @@ def decide_list(
     today: dt.date,
     category: str | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> list[ListRow]:
-    """The decision for every contact, ordered by name: ``decide`` over each contact's
-    subject for *channel*, as ``load_facts`` would give it, computed set-wise.
+    tag: int | None = None,
+) -> ListDecisions:
+    """The decision for every contact (of the tag *tag* when given): ``decide`` over each
+    contact's subject for *channel*, as ``load_facts`` would give it, computed set-wise.
 
-    Only what can change the decision is read and worked on: the consent events of the
-    channel for the rule's purpose and the channel's opt-outs of the other active
-    marketing purposes (``decide`` ignores every other event); a contact with nothing to
-    reach it by on the channel is decided without hashing its points; one without an
-    event is decided without building its subject (no consent: nobody to list, unless
-    an organisation address).
+    Only the contacts whose decision can be other than "nothing to reach them by" or "no
+    consent" are read and decided one by one (``rows``, ordered by name): those with a
+    consent event that weighs (the channel's events of the rule's purpose and its opt-outs
+    of the other active marketing purposes; ``decide`` ignores every other event), those
+    to hash (their stored digest prefixes match the suppression list or an opt-out keyed
+    by a point of the channel, or are not stored), and organisation addresses (reachable
+    without consent). The others are counted in SQL (``rest``): with something to reach
+    them by on the channel, no consent; without, no contact point.
 
-    *progress* is told ``(done, 2 * count)`` as ``load_facts`` does; may raise to stop.
+    *progress* is told ``(done, 2 * count)`` (count: the contacts decided one by one);
+    may raise to stop.
     """
-    query = select(*_CONTACT_COLUMNS).order_by(Contact.sort_name, Contact.id)
-    # Core, not the ORM's result handling: plain rows of a big read.
-    contacts = session.connection().execute(query).all()
+    tagged = None
+    if tag is not None:
+        tagged = select(ContactTag.contact_id).where(ContactTag.tag_id == tag)
     suppressed = set(session.scalars(select(Suppression.digest)))
     events, by_point, relevant = _list_events(session, rule, rules, channel)
     check = _to_check(session, salt, bool(suppressed), bool(by_point), relevant, channel)
-    points = _ListPoints(session, channel, check if suppressed else set())
+    organisation = ContactKind.ORGANISATION_ADDRESS.value
+    contacts = _candidates(session, set(events) | check, tagged)
+    points = _ListPoints(session, channel, [row[0] for row in contacts], check)
     channels = (channel,)
     no_consent = Decision(Reason.NO_CONSENT)
     nothing = Decision(Reason.NO_CONTACT_POINT)
     is_suppressed = Decision(Reason.SUPPRESSED)
-    organisation = ContactKind.ORGANISATION_ADDRESS.value
     result = []
+    reached = 0
     total = 2 * len(contacts)
     for number, contact in enumerate(contacts):
         if progress is not None and number % PROGRESS_STEP == 0:
@@ -479,6 +603,7 @@ def decide_list(
         if not reach:
             result.append(ListRow(cid, values, nothing))
             continue
+        reached += 1
         shared: list[tuple[int | None, ConsentFact]] = []
         if cid in check:
             # Hashed as the rules hash: the stored prefixes only said it might match.
@@ -516,7 +641,7 @@ def decide_list(
             events=tuple(own),
         )
         result.append(ListRow(cid, values, decide(subject, rule, channel, today, category, rules)))
-    return result
+    return ListDecisions(result, _rest(session, channel, tagged, len(contacts), reached))
 
 
 def _one_event(
@@ -609,33 +734,33 @@ def _to_check(
     return check
 
 
-#: Up to this many contacts to hash have their points read by id (in chunks).
-_FEW = 2_000
-_CHUNK = 500
-
-
 class _ListPoints:
-    """The contact points a list needs, read in one query per table: the channel's, and
-    the e-mail addresses and numbers of everyone when suppression is to be checked."""
+    """The contact points a list needs of the contacts it decides one by one, read in one
+    query per table: the channel's, and the e-mail addresses and numbers of those to hash
+    when suppression is to be checked."""
 
-    def __init__(self, session: Session, channel: Channel, hashing: set[int]) -> None:
+    def __init__(
+        self, session: Session, channel: Channel, ids: list[int], hashing: set[int]
+    ) -> None:
         self.channel = channel
         sale = SourceKind.SALE.value
         self.sale_sources = set(session.scalars(select(Source.id).where(Source.kind == sale)))
         self.emails: dict[int, list[ContactPoint]] = {}
         self.phones: dict[int, list[ContactPoint]] = {}
         self.street_source: dict[int, int] = {}
-        if hashing or channel is Channel.EMAIL:
-            only = None if channel is Channel.EMAIL else hashing
+        to_hash = sorted(hashing.intersection(ids))
+        if to_hash or channel is Channel.EMAIL:
+            only = ids if channel is Channel.EMAIL else to_hash
             self._read(session, ContactEmail.address, ContactEmail, self.emails, only)
-        if hashing or channel in (Channel.PHONE, Channel.SMS):
-            only = None if channel in (Channel.PHONE, Channel.SMS) else hashing
+        if to_hash or channel in (Channel.PHONE, Channel.SMS):
+            only = ids if channel in (Channel.PHONE, Channel.SMS) else to_hash
             self._read(session, ContactPhone.number, ContactPhone, self.phones, only)
-        if channel is Channel.POST:
+        if channel is Channel.POST and ids:
             street = select(FieldProvenance.contact_id, FieldProvenance.source_id).where(
-                FieldProvenance.field == "street"
+                FieldProvenance.field == "street",
+                _ids_in(session, FieldProvenance.contact_id, ids),
             )
-            self.street_source = dict(session.execute(street).tuples().all())
+            self.street_source = dict(session.connection().execute(street).tuples().all())
 
     def _read(
         self,
@@ -643,23 +768,19 @@ class _ListPoints:
         value: Any,
         table: type[ContactEmail] | type[ContactPhone],
         into: dict[int, list[ContactPoint]],
-        only: set[int] | None = None,
+        only: list[int],
     ) -> None:
-        """Read the points of everyone (*only* None) or of the contacts in *only* (a
-        few: to hash; many: the whole table, filtered here)."""
-        query = select(table.contact_id, value, table.source_id).order_by(
-            table.contact_id, table.position
+        """Read the points of the contacts in *only* (one parameter: ``_ids_in``)."""
+        if not only:
+            return
+        query = (
+            select(table.contact_id, value, table.source_id)
+            .where(_ids_in(session, table.contact_id, only))
+            .order_by(table.contact_id, table.position)
         )
-        chunks: list[list[int]] = []
-        if only is not None and len(only) <= _FEW:
-            ids = sorted(only)
-            chunks = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
-        queries = [query.where(table.contact_id.in_(chunk)) for chunk in chunks] or [query]
         sales = self.sale_sources
-        for part in queries:
-            for cid, text_value, sid in session.connection().execute(part).tuples():
-                if only is None or cid in only:
-                    into.setdefault(cid, []).append(ContactPoint(text_value, sid in sales))
+        for cid, text_value, sid in session.connection().execute(query).all():
+            into.setdefault(cid, []).append(ContactPoint(text_value, sid in sales))
 
     def of(
         self, cid: int, street: str, postcode: str, city: str, source_id: int | None
@@ -696,8 +817,15 @@ def _list_events(
         ConsentEvent.channel == channel.value, ConsentEvent.purpose_id.in_(counted), weighs
     )
     events: dict[int, list[ConsentFact]] = {}
-    for row in session.connection().execute(relevant.where(ConsentEvent.contact_id.is_not(None))):
-        events.setdefault(row[0], []).append(_fact(row, codes))
+    own = relevant.where(ConsentEvent.contact_id.is_not(None))
+    # Events alike but for their contact (a form, an import) share one fact: made once.
+    made: dict[tuple[Any, ...], ConsentFact] = {}
+    for row in session.connection().execute(own).all():
+        key = tuple(row[2:])
+        fact = made.get(key)
+        if fact is None:
+            fact = made[key] = _fact(row, codes)
+        events.setdefault(row[0], []).append(fact)
     by_point: dict[str, list[tuple[int | None, ConsentFact]]] = {}
     keyed = relevant.where(
         ConsentEvent.contact_point_hash != "", ConsentEvent.status == ConsentStatus.OPT_OUT.value

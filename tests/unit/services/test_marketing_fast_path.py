@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import random
+from collections import Counter
 
 import pytest
 from alembic import command
@@ -19,7 +20,7 @@ from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentSta
 from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Relationship
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.errors import ValidationFailed
-from privacycrm_desktop.domain.marketing import decide
+from privacycrm_desktop.domain.marketing import Reason, decide
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.suppression import key_fingerprint, person_digests
 from privacycrm_desktop.persistence.contact_digests import PREFIX, refresh, stale_contacts
@@ -112,9 +113,13 @@ def _populate(services: Services, owner: Actor, clock: FixedClock, count: int) -
     return [i for i in ids if i not in (ids[5], ids[8])]
 
 
-def _compare(services: Services, today: dt.date, left: list[int]) -> set[str]:
+def _compare(
+    services: Services, today: dt.date, left: list[int], tag: int | None = None
+) -> set[str]:
     """Compare ``decide_list`` with ``load_facts`` + ``decide`` for every purpose and
-    channel; the reasons met."""
+    channel (the contacts of *tag* when given): the contacts it decides one by one get the
+    very decision, those it only counts are counted under the reason they have; the
+    reasons met."""
     reasons = set()
     with services.uow() as uow:
         session = uow.session
@@ -122,17 +127,39 @@ def _compare(services: Services, today: dt.date, left: list[int]) -> set[str]:
         salt = get_salt(session)
         facts = load_facts(session, salt)
         assert sorted(f.id for f in facts) == sorted(left)
+        # A card's facts (its own suppression rows and keyed opt-outs only) are the same.
+        for fact in facts:
+            assert load_facts(session, salt, [fact.id]) == [fact]
+        if tag is not None:
+            tagged = set(
+                session.execute(
+                    text("SELECT contact_id FROM contact_tag WHERE tag_id = :t"), {"t": tag}
+                ).scalars()
+            )
+            facts = [f for f in facts if f.id in tagged]
         for purpose, category in ((NEWSLETTER, None), (SOFT, "tea"), (SOFT, "shoes")):
             for channel in Channel:
-                rows = decide_list(session, salt, rules[purpose], rules, channel, today, category)
-                assert [r.id for r in rows] == [f.id for f in facts]
-                for row, fact in zip(rows, facts, strict=True):
+                decided = decide_list(
+                    session, salt, rules[purpose], rules, channel, today, category, tag=tag
+                )
+                by_id = {r.id: r for r in decided.rows}
+                # In name order, as the list shows them.
+                assert [r.id for r in decided.rows] == [f.id for f in facts if f.id in by_id]
+                counted: Counter[Reason] = Counter()
+                for fact in facts:
                     expected = decide(
                         fact.subjects[channel], rules[purpose], channel, today, category, rules
                     )
+                    reasons.add(expected.reason.value)
+                    row = by_id.get(fact.id)
+                    if row is None:
+                        counted[expected.reason] += 1
+                        continue
                     assert row.decision == expected, (row.id, purpose, channel, category)
                     assert row.values == fact.values
-                    reasons.add(expected.reason.value)
+                # Only "no consent" and "no contact point" are counted without reading.
+                assert counted == Counter(decided.rest), (purpose, channel, category)
+                assert set(counted) <= {Reason.NO_CONSENT, Reason.NO_CONTACT_POINT}
     return reasons
 
 
@@ -175,6 +202,10 @@ def test_the_set_wise_list_decides_every_contact_as_the_rules_do_one_by_one(
         )
     assert _stale(services) == {left[10], left[11]}
     _compare(services, today, left)
+    # A tag's list: its contacts only, decided or counted alike.
+    tag = services.tags.create(owner, "fair")
+    services.tags.assign(owner, tag, left[::3])
+    _compare(services, today, left, tag)
     # The population reaches the cases it is about.
     assert {
         "suppressed",

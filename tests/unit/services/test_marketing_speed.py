@@ -58,7 +58,7 @@ def test_an_email_list_hashes_no_other_channel_for_shared_opt_outs(
             rules,
             Channel.EMAIL,
             clock.today(),
-        )
+        ).rows
     assert any(not r.decision.reachable for r in rows)
     assert kinds
     assert set(kinds) == {HashKind.EMAIL}
@@ -81,3 +81,36 @@ def test_consent_events_are_read_as_plain_rows_without_their_evidence_file(
     reads = [s for s in seen if "FROM consent_event" in s]
     assert reads
     assert not any("evidence_file" in s for s in reads)
+
+
+def test_a_card_reads_only_the_suppression_rows_and_keyed_opt_outs_under_its_digests(
+    svc: Services, owner: Actor, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc.demo.generate(owner, 40, seed=23)
+    people = svc.contacts.page(owner, limit=40)
+    for row in people[:6]:
+        svc.consent.unsubscribe(owner, row.id)  # suppression rows, keyed opt-outs
+    target = people[10].id
+    made: list[object] = []
+    real = marketing_facts._fact
+
+    def counting(row: object, codes: dict[int, str]) -> object:
+        made.append(row)
+        return real(row, codes)
+
+    seen: list[tuple[str, object]] = []
+
+    def record(*args: object) -> None:
+        seen.append((str(args[2]), args[3]))
+
+    monkeypatch.setattr(marketing_facts, "_fact", counting)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        svc.consent.channels(owner, target)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    # No event row of the unsubscribed contacts (their keyed opt-outs are not this one's).
+    assert not [row for row in made if row[0] != target]  # type: ignore[index]
+    reads = [sql for sql, _params in seen if "FROM suppression" in sql]
+    assert reads
+    assert all("WHERE suppression.digest IN" in sql for sql in reads), reads
