@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from privacycrm_desktop.domain.access import ROLE_PERMISSIONS, FieldAccess, Permission, require
@@ -22,21 +21,17 @@ from privacycrm_desktop.domain.companies import (
     COMPANY_FIELDS,
     CompanyInput,
     LegalForm,
-    LinkInput,
     company_key,
     format_vat,
     is_cleanup_candidate,
     validate_company,
-    validate_link,
 )
 from privacycrm_desktop.domain.contacts import Relationship
 from privacycrm_desktop.domain.custom_fields import CustomTarget
 from privacycrm_desktop.domain.errors import (
     EditConflict,
-    FieldProblem,
     NotFound,
     PermissionDenied,
-    ValidationFailed,
 )
 from privacycrm_desktop.domain.provenance import SourceInput, validate_source
 from privacycrm_desktop.domain.text import N_
@@ -46,7 +41,6 @@ from privacycrm_desktop.persistence.company_models import (
     CompanyProvenance,
     CompanyTag,
 )
-from privacycrm_desktop.persistence.models import Contact
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services import custom_values
 from privacycrm_desktop.services.access import AccessService, card_access
@@ -54,15 +48,14 @@ from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.company_custom import CompanyCustomFields
 from privacycrm_desktop.services.company_links import (
-    LINKS_FIELD,
     CompanyPerson,
     company_people,
-    read_links,
 )
 from privacycrm_desktop.services.company_links import shown_value as _shown
+from privacycrm_desktop.services.company_people import CompanyPeople
 from privacycrm_desktop.services.company_writes import add_source, company_columns, set_provenance
 from privacycrm_desktop.services.contact_details import SourceCache
-from privacycrm_desktop.services.dto import Actor, CompanyLinkInfo, CustomValueInfo, SourceInfo
+from privacycrm_desktop.services.dto import Actor, CustomValueInfo, SourceInfo
 from privacycrm_desktop.services.tags import TagInfo, company_tags, shown_tags
 
 _COMPANY = CustomTarget.COMPANY
@@ -107,7 +100,7 @@ class CompanyDetail:
     custom: tuple[CustomValueInfo, ...] = ()
 
 
-class CompanyService(CompanyCustomFields):
+class CompanyService(CompanyCustomFields, CompanyPeople):
     """Companies and their people, as the actor's role allows."""
 
     def __init__(self, uow: UnitOfWork, clock: Clock, access: AccessService | None = None) -> None:
@@ -139,18 +132,6 @@ class CompanyService(CompanyCustomFields):
         require(actor.role, permission)
         if self._access(actor).get(COMPANY_ACCESS_FIELD) is not FieldAccess.WRITE:
             raise PermissionDenied(N_("Your role may not change companies."))
-
-    def may_link(self, actor: Actor) -> bool:
-        """True when *actor* may link people to companies and end their links."""
-        return (
-            Permission.EDIT_CONTACTS in _permissions(actor)
-            and self._access(actor).get(LINKS_FIELD) is FieldAccess.WRITE
-        )
-
-    def _require_link(self, actor: Actor) -> None:
-        require(actor.role, Permission.EDIT_CONTACTS)
-        if self._access(actor).get(LINKS_FIELD) is not FieldAccess.WRITE:
-            raise PermissionDenied(N_("Your role may not link people to companies."))
 
     # -- the list ---------------------------------------------------------------------
 
@@ -457,153 +438,6 @@ class CompanyService(CompanyCustomFields):
             for cid, relationship, people in rows
             if is_cleanup_candidate(int(people or 0), Relationship(relationship))
         ]
-
-    # -- people -----------------------------------------------------------------------
-
-    def links_of(self, actor: Actor, contact_id: int) -> tuple[CompanyLinkInfo, ...]:
-        """The person's companies, current links first, then the past ones."""
-        require(actor.role, Permission.VIEW_CONTACTS)
-        with self._uow() as uow:
-            if uow.session.get(Contact, contact_id) is None:
-                raise NotFound
-            return read_links(
-                uow.session, self._access(actor), contact_id, SourceCache(uow.session)
-            )
-
-    def link(
-        self,
-        actor: Actor,
-        contact_id: int,
-        company_id: int,
-        data: LinkInput,
-        source: SourceInput | None,
-    ) -> int:
-        """Link a person to a company with a function and department; returns the link's id.
-
-        Raises:
-            PermissionDenied: the role may not write the person's company links.
-            NotFound: no such contact or company.
-            ValidationFailed: the person is linked to that company already (now).
-        """
-        self._require_link(actor)
-        today, now = self._clock.today(), self._clock.now()
-        checked = validate_link(data, today)
-        checked_source = validate_source(source, today)
-        with self._uow(write=True) as uow:
-            session = uow.session
-            source_row = add_source(session, actor, checked_source, now)
-            return self._add_link(
-                session, actor, contact_id, company_id, checked, source_row.id, "company.link"
-            )
-
-    def move(
-        self,
-        actor: Actor,
-        contact_id: int,
-        company_id: int,
-        data: LinkInput,
-        source: SourceInput | None,
-    ) -> int:
-        """The person moved to *company_id*: every current link ends the day before the new
-        one starts (kept, with that end date), and the new link is made. Returns its id."""
-        self._require_link(actor)
-        today, now = self._clock.today(), self._clock.now()
-        checked = validate_link(data, today)
-        checked_source = validate_source(source, today)
-        started = checked.started_on or today
-        with self._uow(write=True) as uow:
-            session = uow.session
-            for old in session.scalars(
-                select(CompanyLink).where(
-                    CompanyLink.contact_id == contact_id, CompanyLink.ended_on.is_(None)
-                )
-            ):
-                old.ended_on = max(started - dt.timedelta(days=1), old.started_on or dt.date.min)
-            session.flush()
-            source_row = add_source(session, actor, checked_source, now)
-            return self._add_link(
-                session, actor, contact_id, company_id, checked, source_row.id, "company.move"
-            )
-
-    def unlink(self, actor: Actor, link_id: int, ended_on: dt.date | None = None) -> None:
-        """End a link (the person left): it stays, with its end date (default today).
-
-        Raises:
-            ValidationFailed: the end is before the start, in the future, or already set.
-        """
-        self._require_link(actor)
-        today, now = self._clock.today(), self._clock.now()
-        end = ended_on or today
-        with self._uow(write=True) as uow:
-            session = uow.session
-            link = session.get(CompanyLink, link_id)
-            if link is None:
-                raise NotFound
-            if link.ended_on is not None:
-                raise ValidationFailed([FieldProblem("ended_on", N_("This link has ended."))])
-            if end > today or (link.started_on is not None and end < link.started_on):
-                raise ValidationFailed(
-                    [FieldProblem("ended_on", N_("The end must lie between start and today."))]
-                )
-            link.ended_on = end
-            session.flush()
-            record_event(
-                session,
-                actor=actor.username,
-                action="company.unlink",
-                entity="contact",
-                entity_id=link.contact_id,
-                at=now,
-                detail=f"company={link.company_id};link={link.id}",
-            )
-
-    def _add_link(
-        self,
-        session: Session,
-        actor: Actor,
-        contact_id: int,
-        company_id: int,
-        data: LinkInput,
-        source_id: int,
-        action: str,
-    ) -> int:
-        now = self._clock.now()
-        if session.get(Contact, contact_id) is None or session.get(Company, company_id) is None:
-            raise NotFound
-        current = session.scalar(
-            select(CompanyLink.id).where(
-                CompanyLink.contact_id == contact_id,
-                CompanyLink.company_id == company_id,
-                CompanyLink.ended_on.is_(None),
-            )
-        )
-        if current is not None:
-            raise ValidationFailed(
-                [FieldProblem("company", N_("This person is linked to this company already."))]
-            )
-        link = CompanyLink(
-            contact_id=contact_id,
-            company_id=company_id,
-            function=data.function,
-            department=data.department,
-            started_on=data.started_on,
-            source_id=source_id,
-            created_by=actor.user_id,
-            created_at=now,
-        )
-        session.add(link)
-        session.flush()
-        # The person's record is the entity; the company and the link by id only.
-        record_event(
-            session,
-            actor=actor.username,
-            action=action,
-            entity="contact",
-            entity_id=contact_id,
-            at=now,
-            detail=f"company={company_id};link={link.id}",
-        )
-        return link.id
 
 
 def _permissions(actor: Actor) -> frozenset[Permission]:
