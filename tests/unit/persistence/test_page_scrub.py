@@ -338,7 +338,7 @@ def test_a_deleted_row_leaves_no_page_to_write_on_a_scrubbed_file(
     emails = _fill(conn, rng, 3000)
     _checkpoint(conn)
     assert scrub_page_gaps(path, None, 2000) is not None
-    assert scrub_page_gaps(path, None, 2000).pages_written == 0  # type: ignore[union-attr]
+    assert scrub_page_gaps(path, None, 2000).pages_written == 0
     gone = list(range(5, 3000, 97))
     conn.execute("BEGIN")
     conn.executemany("DELETE FROM person WHERE id = ?", [(i,) for i in gone])

@@ -104,7 +104,7 @@ def vm_steps(engine: Engine) -> Iterator[list[int]]:
         return 0
 
     def watch(conn: object, *args: object) -> None:
-        conn.connection.driver_connection.set_progress_handler(step, 1)  # type: ignore[attr-defined]
+        conn.connection.driver_connection.set_progress_handler(step, 1)
 
     event.listen(engine, "before_cursor_execute", watch)
     try:
@@ -112,7 +112,7 @@ def vm_steps(engine: Engine) -> Iterator[list[int]]:
     finally:
         event.remove(engine, "before_cursor_execute", watch)
         with engine.connect() as conn:
-            conn.connection.driver_connection.set_progress_handler(None, 1)  # type: ignore[union-attr]
+            conn.connection.driver_connection.set_progress_handler(None, 1)
 
 
 def test_a_window_inside_a_long_run_of_equal_keys_reads_only_its_rows(

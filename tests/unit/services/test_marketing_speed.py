@@ -110,7 +110,7 @@ def test_a_card_reads_only_the_suppression_rows_and_keyed_opt_outs_under_its_dig
     finally:
         event.remove(engine, "before_cursor_execute", record)
     # No event row of the unsubscribed contacts (their keyed opt-outs are not this one's).
-    assert not [row for row in made if row[0] != target]  # type: ignore[index]
+    assert not [row for row in made if row[0] != target]
     reads = [sql for sql, _params in seen if "FROM suppression" in sql]
     assert reads
     assert all("WHERE suppression.digest IN" in sql for sql in reads), reads
