@@ -34,14 +34,9 @@ from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.consent_dto import MarketingEntry, MarketingList
 from privacycrm_desktop.services.disclosures import DisclosureService, find_recipient
 from privacycrm_desktop.services.dto import Actor
-from privacycrm_desktop.services.marketing_facts import (
-    CONTACT_INDEX,
-    PROGRESS_STEP,
-    ListDecisions,
-    decide_list,
-    get_salt,
-    marketing_rules,
-)
+from privacycrm_desktop.services.marketing_facts import get_salt, marketing_rules
+from privacycrm_desktop.services.marketing_list import CONTACT_INDEX, ListDecisions, decide_list
+from privacycrm_desktop.services.marketing_rows import PROGRESS_STEP
 
 #: List columns and the catalogue field each one shows.
 _BASE_COLUMNS = (

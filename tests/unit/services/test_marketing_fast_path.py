@@ -28,12 +28,8 @@ from privacycrm_desktop.persistence.migrate import alembic_config, migrate
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor
-from privacycrm_desktop.services.marketing_facts import (
-    decide_list,
-    get_salt,
-    load_facts,
-    marketing_rules,
-)
+from privacycrm_desktop.services.marketing_facts import get_salt, load_facts, marketing_rules
+from privacycrm_desktop.services.marketing_list import decide_list
 from privacycrm_desktop.services.registry import Services
 
 NEWSLETTER = "direct_marketing_consent"

@@ -12,10 +12,11 @@ from sqlalchemy import Engine, event
 from privacycrm_desktop.domain import suppression
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.suppression import HashKind
-from privacycrm_desktop.services import marketing_facts
+from privacycrm_desktop.services import marketing_facts, marketing_rows
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
-from privacycrm_desktop.services.marketing_facts import decide_list, get_salt, marketing_rules
+from privacycrm_desktop.services.marketing_facts import get_salt, marketing_rules
+from privacycrm_desktop.services.marketing_list import decide_list
 from privacycrm_desktop.services.registry import Services
 
 
@@ -41,13 +42,13 @@ def test_an_email_list_hashes_no_other_channel_for_shared_opt_outs(
 ) -> None:
     # Contacts whose digests are not stored (changed since the last list) are hashed.
     kinds: list[HashKind] = []
-    real = marketing_facts.suppression_digest
+    real = marketing_rows.suppression_digest
 
     def counting(salt: str, kind: HashKind, value: str) -> str:
         kinds.append(kind)
         return real(salt, kind, value)
 
-    monkeypatch.setattr(marketing_facts, "suppression_digest", counting)
+    monkeypatch.setattr(marketing_rows, "suppression_digest", counting)
     with svc.uow() as uow:
         session = uow.session
         rules = marketing_rules(session)
@@ -92,7 +93,7 @@ def test_a_card_reads_only_the_suppression_rows_and_keyed_opt_outs_under_its_dig
         svc.consent.unsubscribe(owner, row.id)  # suppression rows, keyed opt-outs
     target = people[10].id
     made: list[object] = []
-    real = marketing_facts._fact
+    real = marketing_facts.event_fact
 
     def counting(row: object, codes: dict[int, str]) -> object:
         made.append(row)
@@ -103,7 +104,7 @@ def test_a_card_reads_only_the_suppression_rows_and_keyed_opt_outs_under_its_dig
     def record(*args: object) -> None:
         seen.append((str(args[2]), args[3]))
 
-    monkeypatch.setattr(marketing_facts, "_fact", counting)
+    monkeypatch.setattr(marketing_facts, "event_fact", counting)
     event.listen(engine, "before_cursor_execute", record)
     try:
         svc.consent.channels(owner, target)

@@ -1,0 +1,424 @@
+"""A marketing list's decisions, set-wise: ``decide_list`` and the SQL reads it stands on.
+
+The same decision ``decide`` gives for each contact's subject on the list's channel, as
+``marketing_facts.load_facts`` would give it, without reading every contact: the stored
+digest prefixes (ContactDigest, persistence/contact_digests.py) say which contacts to hash;
+only those, the contacts with a consent event that weighs and the organisation addresses
+are read and decided one by one, the others are counted in SQL (no consent, or nothing to
+reach them by). ``services.marketing`` builds and exports the list from these rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from privacycrm_desktop.domain.consent import Channel, ConsentFact, ConsentStatus
+from privacycrm_desktop.domain.contacts import ContactKind, Relationship
+from privacycrm_desktop.domain.marketing import (
+    ContactPoint,
+    Decision,
+    MarketingRule,
+    MarketingSubject,
+    Reason,
+    decide,
+)
+from privacycrm_desktop.domain.provenance import SourceKind
+from privacycrm_desktop.domain.suppression import HashKind, key_fingerprint
+from privacycrm_desktop.persistence import contact_digests
+from privacycrm_desktop.persistence.models import (
+    ConsentEvent,
+    Contact,
+    ContactDigest,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    FieldProvenance,
+    Purpose,
+    Source,
+    Suppression,
+)
+from privacycrm_desktop.services.marketing_rows import (
+    CONTACT_COLUMNS,
+    EVENT_COLUMNS,
+    PROGRESS_STEP,
+    channel_digests,
+    event_fact,
+    ids_in,
+    suppression_candidates,
+)
+
+
+class ListRow(NamedTuple):
+    """One contact of a marketing list with its decision (the list's channel only)."""
+
+    id: int
+    contact: Any
+    decision: Decision
+
+    @property
+    def values(self) -> dict[str, str]:
+        """The contact's plain values for list columns (as ``ContactFacts.values``)."""
+        return {column: getattr(self.contact, column) for column in VALUE_COLUMNS}
+
+
+#: Where each contact column is in a row of ``CONTACT_COLUMNS`` (rows are read by
+#: position: by name costs a call each).
+CONTACT_INDEX = {column.key: i for i, column in enumerate(CONTACT_COLUMNS)}
+
+#: The contact columns a list shows (``ContactFacts.values``).
+VALUE_COLUMNS = (
+    "first_name",
+    "last_name",
+    "organisation",
+    "language",
+    "street",
+    "postcode",
+    "city",
+    "country",
+)
+
+
+class ListDecisions(NamedTuple):
+    """A list's decisions: the contacts decided one by one (ordered by name), and how many
+    of the others were left out for which reason (counted, not read: nothing to reach them
+    by on the channel, or no consent)."""
+
+    rows: list[ListRow]
+    rest: dict[Reason, int]
+
+
+def _reach_count(session: Session, channel: Channel, tagged: Any) -> int:
+    """How many contacts (of *tagged*, a select of ids, when given) have something to reach
+    them by on *channel* (what ``_ListPoints.of`` gives: an address, a number, a street and
+    a city)."""
+    if channel is Channel.POST:
+        query = select(func.count()).where(Contact.street != "", Contact.city != "")
+        owner = Contact.id
+    else:
+        table = ContactEmail if channel is Channel.EMAIL else ContactPhone
+        owner = table.contact_id
+        query = select(func.count(func.distinct(owner)))
+    if tagged is not None:
+        query = query.where(owner.in_(tagged))
+    return session.connection().execute(query).scalar_one()
+
+
+def _candidates(session: Session, ids: set[int], tagged: Any) -> list[Any]:
+    """The contact rows (``CONTACT_COLUMNS``, ordered by name) of *ids* and of every
+    organisation address (of *tagged*, a select of ids, when given)."""
+    conn = session.connection()
+    organisations = select(Contact.id).where(Contact.kind == ContactKind.ORGANISATION_ADDRESS.value)
+    wanted = sorted(ids.union(conn.execute(organisations).scalars()))
+    query = select(*CONTACT_COLUMNS).where(ids_in(session, Contact.id, wanted))
+    if tagged is not None:
+        query = query.where(Contact.id.in_(tagged))
+    # Core, not the ORM's result handling: plain rows.
+    return list(conn.execute(query.order_by(Contact.sort_name, Contact.id)).all())
+
+
+def _rest(
+    session: Session, channel: Channel, tagged: Any, decided: int, reached: int
+) -> dict[Reason, int]:
+    """How many of the contacts not decided one by one have no consent (something to
+    reach them by on the channel) and no contact point (nothing): all contacts counted in
+    SQL less the *decided* ones, *reached* of which had something."""
+    conn = session.connection()
+    everyone = select(func.count()).select_from(Contact)
+    if tagged is not None:
+        everyone = everyone.where(Contact.id.in_(tagged))
+    reachable = _reach_count(session, channel, tagged)
+    unreachable = conn.execute(everyone).scalar_one() - reachable
+    rest = {
+        Reason.NO_CONSENT: reachable - reached,
+        Reason.NO_CONTACT_POINT: unreachable - (decided - reached),
+    }
+    return {reason: n for reason, n in rest.items() if n}
+
+
+def decide_list(
+    session: Session,
+    salt: str | None,
+    rule: MarketingRule,
+    rules: Mapping[str, MarketingRule],
+    channel: Channel,
+    today: dt.date,
+    category: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    tag: int | None = None,
+) -> ListDecisions:
+    """The decision for every contact (of the tag *tag* when given): ``decide`` over each
+    contact's subject for *channel*, as ``load_facts`` would give it, computed set-wise.
+
+    Only the contacts whose decision can be other than "nothing to reach them by" or "no
+    consent" are read and decided one by one (``rows``, ordered by name): those with a
+    consent event that weighs (the channel's events of the rule's purpose and its opt-outs
+    of the other active marketing purposes; ``decide`` ignores every other event), those
+    to hash (their stored digest prefixes match the suppression list or an opt-out keyed
+    by a point of the channel, or are not stored), and organisation addresses (reachable
+    without consent). The others are counted in SQL (``rest``): with something to reach
+    them by on the channel, no consent; without, no contact point.
+
+    *progress* is told ``(done, 2 * count)`` (count: the contacts decided one by one);
+    may raise to stop.
+    """
+    tagged = None
+    if tag is not None:
+        tagged = select(ContactTag.contact_id).where(ContactTag.tag_id == tag)
+    suppressed = set(session.scalars(select(Suppression.digest)))
+    events, by_point, relevant = _list_events(session, rule, rules, channel)
+    check = _to_check(session, salt, bool(suppressed), bool(by_point), relevant, channel)
+    organisation = ContactKind.ORGANISATION_ADDRESS.value
+    contacts = _candidates(session, set(events) | check, tagged)
+    points = _ListPoints(session, channel, [row[0] for row in contacts], check)
+    channels = (channel,)
+    no_consent = Decision(Reason.NO_CONSENT)
+    nothing = Decision(Reason.NO_CONTACT_POINT)
+    is_suppressed = Decision(Reason.SUPPRESSED)
+    result = []
+    reached = 0
+    total = 2 * len(contacts)
+    for number, contact in enumerate(contacts):
+        if progress is not None and number % PROGRESS_STEP == 0:
+            progress(number, total)
+        # Unpacked: a row's values by name cost a call each.
+        (cid, kind, _f, _l, _o, _g, street, postcode, city, _c, relation, ended, sid) = contact
+        values = contact
+        reach = points.of(cid, street, postcode, city, sid)
+        if not reach:
+            result.append(ListRow(cid, values, nothing))
+            continue
+        reached += 1
+        shared: list[tuple[int | None, ConsentFact]] = []
+        if cid in check:
+            # Hashed as the rules hash: the stored prefixes only said it might match.
+            email_points = tuple(points.emails.get(cid, ()))
+            phone_points = tuple(points.phones.get(cid, ()))
+            if suppressed and (
+                suppression_candidates(salt, contact, email_points, phone_points) & suppressed
+            ):
+                result.append(ListRow(cid, values, is_suppressed))
+                continue
+            keys = channel_digests(salt, contact, email_points, phone_points, channels)[channel]
+            shared = [pair for digest in keys for pair in by_point.get(digest, ())]
+        own = events.get(cid, [])
+        if shared:
+            own = own + [fact for owner, fact in shared if owner != cid]
+        if not own:
+            decision = (
+                Decision(Reason.ORGANISATION_ADDRESS, None, reach[0])
+                if kind == organisation
+                else no_consent
+            )
+            result.append(ListRow(cid, values, decision))
+            continue
+        if len(own) == 1:
+            quick = _one_event(own[0], rule, today, reach, kind == organisation)
+            if quick is not None:
+                result.append(ListRow(cid, values, quick))
+                continue
+        subject = MarketingSubject(
+            kind=ContactKind(kind),
+            relationship=Relationship(relation),
+            relationship_end=ended,
+            points=reach,
+            suppressed=False,
+            events=tuple(own),
+        )
+        result.append(ListRow(cid, values, decide(subject, rule, channel, today, category, rules)))
+    return ListDecisions(result, _rest(session, channel, tagged, len(contacts), reached))
+
+
+def _one_event(
+    event: ConsentFact,
+    rule: MarketingRule,
+    today: dt.date,
+    points: tuple[ContactPoint, ...],
+    organisation: bool,
+) -> Decision | None:
+    """``decide`` for a contact with points, not suppressed, whose only event that weighs
+    is *event* (of the rule's purpose, or an opt-out of another marketing purpose: it
+    counts as one of the rule's, ``channel_state``); None for soft opt-in's own checks
+    (the caller asks ``decide``). The latest event decides: here, the one."""
+    if event.purpose != rule.code:
+        event = ConsentFact(
+            rule.code,
+            event.channel,
+            event.status,
+            event.recorded_at,
+            event.expires_on,
+            event.method,
+            event.product_category,
+        )
+    status: ConsentStatus | None = event.status
+    expired = False
+    expires = event.expires_on
+    if status is not ConsentStatus.OPT_OUT and expires is not None and expires < today:
+        status, expired = None, True
+    if status is ConsentStatus.OPT_OUT:
+        return Decision(Reason.OPTED_OUT, event)
+    if organisation:
+        return Decision(Reason.ORGANISATION_ADDRESS, event, points[0])
+    if status is ConsentStatus.OPT_IN:
+        return Decision(Reason.OPTED_IN, event, points[0])
+    if rule.needs_opt_in or status is None:
+        return Decision(Reason.EXPIRED if expired else Reason.NO_CONSENT, event)
+    return None
+
+
+#: The kind of digest an opt-out on each channel is keyed by (``point_digest``).
+_POINT_KIND = {
+    Channel.EMAIL: HashKind.EMAIL,
+    Channel.PHONE: HashKind.PHONE,
+    Channel.SMS: HashKind.PHONE,
+    Channel.POST: HashKind.NAME_POSTCODE,
+}
+
+
+def _to_check(
+    session: Session,
+    salt: str | None,
+    suppression: bool,
+    keyed: bool,
+    relevant: Select[Any],
+    channel: Channel,
+) -> set[int]:
+    """The contacts to hash (the rest is neither suppressed nor shares a keyed opt-out):
+    those whose stored digests are not complete (changed since the last list, or by
+    another session since), and those with a stored digest prefix on the suppression
+    list or among the opt-outs keyed by a point of the channel (a prefix may match by
+    chance: hashing decides)."""
+    if salt is None or not (suppression or keyed):
+        return set()
+    conn = session.connection()
+    check = set(contact_digests.stale_contacts(conn, key_fingerprint(salt)))
+    prefix = contact_digests.PREFIX
+    if suppression:
+        listed = select(ContactDigest.contact_id).join(
+            Suppression, ContactDigest.digest == func.substr(Suppression.digest, 1, prefix)
+        )
+        check.update(conn.execute(listed).scalars())
+    if keyed:
+        assert relevant.whereclause is not None
+        opt_outs = (
+            select(ContactDigest.contact_id)
+            .select_from(ConsentEvent)
+            .join(
+                ContactDigest,
+                ContactDigest.digest == func.substr(ConsentEvent.contact_point_hash, 1, prefix),
+            )
+            .where(
+                relevant.whereclause,
+                ContactDigest.kind == _POINT_KIND[channel].value,
+                ContactDigest.point.is_(True),
+                ConsentEvent.contact_point_hash != "",
+                ConsentEvent.status == ConsentStatus.OPT_OUT.value,
+            )
+        )
+        check.update(conn.execute(opt_outs).scalars())
+    return check
+
+
+class _ListPoints:
+    """The contact points a list needs of the contacts it decides one by one, read in one
+    query per table: the channel's, and the e-mail addresses and numbers of those to hash
+    when suppression is to be checked."""
+
+    def __init__(
+        self, session: Session, channel: Channel, ids: list[int], hashing: set[int]
+    ) -> None:
+        self.channel = channel
+        sale = SourceKind.SALE.value
+        self.sale_sources = set(session.scalars(select(Source.id).where(Source.kind == sale)))
+        self.emails: dict[int, list[ContactPoint]] = {}
+        self.phones: dict[int, list[ContactPoint]] = {}
+        self.street_source: dict[int, int] = {}
+        to_hash = sorted(hashing.intersection(ids))
+        if to_hash or channel is Channel.EMAIL:
+            only = ids if channel is Channel.EMAIL else to_hash
+            self._read(session, ContactEmail.address, ContactEmail, self.emails, only)
+        if to_hash or channel in (Channel.PHONE, Channel.SMS):
+            only = ids if channel in (Channel.PHONE, Channel.SMS) else to_hash
+            self._read(session, ContactPhone.number, ContactPhone, self.phones, only)
+        if channel is Channel.POST and ids:
+            street = select(FieldProvenance.contact_id, FieldProvenance.source_id).where(
+                FieldProvenance.field == "street",
+                ids_in(session, FieldProvenance.contact_id, ids),
+            )
+            self.street_source = dict(session.connection().execute(street).tuples().all())
+
+    def _read(
+        self,
+        session: Session,
+        value: Any,
+        table: type[ContactEmail] | type[ContactPhone],
+        into: dict[int, list[ContactPoint]],
+        only: list[int],
+    ) -> None:
+        """Read the points of the contacts in *only* (one parameter: ``ids_in``)."""
+        if not only:
+            return
+        query = (
+            select(table.contact_id, value, table.source_id)
+            .where(ids_in(session, table.contact_id, only))
+            .order_by(table.contact_id, table.position)
+        )
+        sales = self.sale_sources
+        for cid, text_value, sid in session.connection().execute(query).all():
+            into.setdefault(cid, []).append(ContactPoint(text_value, sid in sales))
+
+    def of(
+        self, cid: int, street: str, postcode: str, city: str, source_id: int | None
+    ) -> tuple[ContactPoint, ...]:
+        """The contact's points on the list's channel (as ``load_facts`` gives them)."""
+        if self.channel is Channel.EMAIL:
+            return tuple(self.emails.get(cid, ()))
+        if self.channel is not Channel.POST:
+            return tuple(self.phones.get(cid, ()))
+        if not (street and city):
+            return ()
+        address = ", ".join(p for p in (street, f"{postcode} {city}".strip()) if p)
+        sid = self.street_source.get(cid, source_id)
+        return (ContactPoint(address, sid in self.sale_sources),)
+
+
+def _list_events(
+    session: Session, rule: MarketingRule, rules: Mapping[str, MarketingRule], channel: Channel
+) -> tuple[
+    dict[int, list[ConsentFact]],
+    dict[str, list[tuple[int | None, ConsentFact]]],
+    Select[Any],
+]:
+    """The events that can weigh in *rule*'s decision on *channel*, by contact, and the
+    opt-outs among them keyed by a contact point: the channel's events of the purpose and
+    its opt-outs of the other active marketing purposes (``channel_state``)."""
+    codes = dict(session.execute(select(Purpose.id, Purpose.code)).tuples().all())
+    counted = [pid for pid, code in codes.items() if code in rules]
+    own_id = next((pid for pid, code in codes.items() if code == rule.code), None)
+    weighs = (ConsentEvent.purpose_id == own_id) | (
+        ConsentEvent.status == ConsentStatus.OPT_OUT.value
+    )
+    relevant = select(*EVENT_COLUMNS).where(
+        ConsentEvent.channel == channel.value, ConsentEvent.purpose_id.in_(counted), weighs
+    )
+    events: dict[int, list[ConsentFact]] = {}
+    own = relevant.where(ConsentEvent.contact_id.is_not(None))
+    # Events alike but for their contact (a form, an import) share one fact: made once.
+    made: dict[tuple[Any, ...], ConsentFact] = {}
+    for row in session.connection().execute(own).all():
+        key = tuple(row[2:])
+        fact = made.get(key)
+        if fact is None:
+            fact = made[key] = event_fact(row, codes)
+        events.setdefault(row[0], []).append(fact)
+    by_point: dict[str, list[tuple[int | None, ConsentFact]]] = {}
+    keyed = relevant.where(
+        ConsentEvent.contact_point_hash != "", ConsentEvent.status == ConsentStatus.OPT_OUT.value
+    )
+    for row in session.connection().execute(keyed):
+        by_point.setdefault(row[1], []).append((row[0], event_fact(row, codes)))
+    return events, by_point, relevant
