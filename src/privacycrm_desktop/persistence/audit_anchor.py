@@ -10,10 +10,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Integer, String, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from privacycrm_desktop.persistence.models import AuditAnchor, AuditEvent
+from privacycrm_desktop.persistence.models import AuditEvent, Base
+
+
+class AuditAnchor(Base):
+    """The newest audit event the app wrote, kept apart from the chain.
+
+    Row 1 is the anchor; a row is added for good whenever an append finds the chain not
+    ending at it. On PostgreSQL every append updates it in the same transaction, and only
+    the app's definer role may write it, so a desk role that deletes or appends audit rows
+    with plain SQL leaves the chain disagreeing with it. On SQLite the table stays empty:
+    whoever can write the file could change it too (the anchor file and the backups'
+    manifests serve there, services/audit_anchors.py).
+    """
+
+    __tablename__ = "audit_anchor"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The id of the newest event; ids run 1, 2, 3... so it is also the number of events.
+    events: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32))
+    #: Rows after the first are kept for good: the app found the chain ending at event
+    #: ``found`` instead of the anchored one (written outside the app), at time ``at``.
+    found: Mapped[int] = mapped_column(Integer, default=0)
+
 
 #: Where ``record_event`` notes the events a session appended, for the unit of work to
 #: hand to the anchor file once they are committed: a list of (id, hash, at).

@@ -19,7 +19,8 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, text
 
 from privacycrm_desktop.domain.suppression import key_fingerprint, person_digests
 from privacycrm_desktop.persistence.bulk_writes import copy_rows, is_postgresql
-from privacycrm_desktop.persistence.models import Contact, ContactDigest, ContactEmail, ContactPhone
+from privacycrm_desktop.persistence.digest_models import ContactDigest
+from privacycrm_desktop.persistence.models import Contact, ContactEmail, ContactPhone
 
 #: The kind of the marker row (no ``HashKind`` is empty).
 MARKER = ""

@@ -430,34 +430,6 @@ class Suppression(Base):
     __table_args__ = (UniqueConstraint("hash_kind", "digest", name="uq_suppression_digest"),)
 
 
-class ContactDigest(Base):
-    """The suppression digests of a contact's points, kept so a marketing list need not
-    hash every contact (migration 0024): the first ``PREFIX`` characters of each digest
-    the suppression list may hold one of its points under (``candidate_digests``),
-    ``point`` marking the plain form that opt-outs are keyed by (``point_digest``); a
-    contact whose prefix matches is hashed, the whole digest decides. A row with an
-    empty ``kind`` says the set is complete for the key whose fingerprint is its
-    ``digest``. Triggers delete a
-    contact's rows when its name, postcode, addresses or numbers change; the marketing
-    list computes the missing ones. HMACs only, never clear text; gone with the contact
-    (its trigger).
-    """
-
-    __tablename__ = "contact_digest"
-    # No foreign key: a trigger deletes the rows with their contact (a merge or an undo
-    # has nothing to move or restore here: the rows are derived, never the record).
-    contact_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
-    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    point: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    # Without a rowid (SQLite): the key is the row, the digests are not stored twice.
-    __table_args__ = (
-        Index("ix_contact_digest_digest", "digest", "contact_id"),
-        {"sqlite_with_rowid": False},
-    )
-
-
 class ErasureLedger(Base):
     """Ids of erased contacts, replayed after a backup restore. No personal values."""
 
@@ -495,28 +467,6 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(String(500), default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-
-
-class AuditAnchor(Base):
-    """The newest audit event the app wrote, kept apart from the chain.
-
-    Row 1 is the anchor; a row is added for good whenever an append finds the chain not
-    ending at it. On PostgreSQL every append updates it in the same transaction, and only
-    the app's definer role may write it, so a desk role that deletes or appends audit rows
-    with plain SQL leaves the chain disagreeing with it. On SQLite the table stays empty:
-    whoever can write the file could change it too (the anchor file and the backups'
-    manifests serve there, services/audit_anchors.py).
-    """
-
-    __tablename__ = "audit_anchor"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: The id of the newest event; ids run 1, 2, 3... so it is also the number of events.
-    events: Mapped[int] = mapped_column(Integer)
-    head: Mapped[str] = mapped_column(String(64))
-    at: Mapped[str] = mapped_column(String(32))
-    #: Rows after the first are kept for good: the app found the chain ending at event
-    #: ``found`` instead of the anchored one (written outside the app), at time ``at``.
-    found: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class FieldCatalogueEntry(Base):

@@ -30,10 +30,10 @@ from privacycrm_desktop.domain.marketing import (
 from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.domain.suppression import HashKind, key_fingerprint
 from privacycrm_desktop.persistence import contact_digests
+from privacycrm_desktop.persistence.digest_models import ContactDigest
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
-    ContactDigest,
     ContactEmail,
     ContactPhone,
     ContactTag,

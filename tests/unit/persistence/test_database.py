@@ -13,8 +13,10 @@ from sqlalchemy import Engine, text
 from privacycrm_desktop.domain.fields import FIELDS_BY_NAME
 from privacycrm_desktop.persistence import (  # noqa: F401 (their tables)
     activity_models,
+    audit_anchor,
     company_models,
     custom_field_models,
+    digest_models,
     merge_models,
     task_models,
 )

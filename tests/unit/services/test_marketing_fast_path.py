@@ -348,7 +348,7 @@ def test_the_migration_stores_the_digests_of_the_contacts_there_are(
     left = _populate(services, owner, clock, 10)
     engine = services.uow.engine
     with engine.begin() as conn:
-        command.downgrade(alembic_config(conn), "0023_pg_write_rules")  # type: ignore[arg-type]
+        command.downgrade(alembic_config(conn), "0023_pg_write_rules")
         assert "contact_digest" not in inspect(conn).get_table_names()
     migrate(engine)
     assert not _stale(services)

@@ -4,8 +4,10 @@ from alembic import context
 
 from privacycrm_desktop.persistence import (  # noqa: F401 (their tables)
     activity_models,
+    audit_anchor,
     company_models,
     custom_field_models,
+    digest_models,
     merge_models,
     task_models,
 )
