@@ -30,6 +30,21 @@ MARKER = ""
 #: a contact whose prefix matches is hashed, and the whole digest decides.
 PREFIX = 16
 
+#: A change of a contact's id (never made by the app; plain SQL can) forgets the rows of
+#: both ids: left under the old id, marked complete, they would pass for the digests of
+#: a person inserted there later (migration 0026).
+ID_TRIGGER_SQLITE = (
+    "CREATE TRIGGER IF NOT EXISTS contact_digest_id AFTER UPDATE OF id ON contact "
+    "WHEN old.id IS NOT new.id BEGIN "
+    "DELETE FROM contact_digest WHERE contact_id IN (old.id, new.id); END"
+)
+#: The same on PostgreSQL; ``pcrm_contact_digest_forget`` deletes the old id's rows (the
+#: new id's cannot exist: each id change forgets them, a deletion too).
+ID_TRIGGER_PG = (
+    "CREATE TRIGGER contact_digest_id AFTER UPDATE OF id ON contact FOR EACH ROW "
+    "WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION pcrm_contact_digest_forget()"
+)
+
 #: The triggers that forget a contact's digests when a point changes (SQLite). As in
 #: migration 0024; persistence/migrate.py puts them back after a batch migration.
 SQLITE_TRIGGERS = (
@@ -39,6 +54,7 @@ SQLITE_TRIGGERS = (
     "DELETE FROM contact_digest WHERE contact_id = old.id; END",
     "CREATE TRIGGER IF NOT EXISTS contact_digest_gone AFTER DELETE ON contact "
     "BEGIN DELETE FROM contact_digest WHERE contact_id = old.id; END",
+    ID_TRIGGER_SQLITE,
     "CREATE TRIGGER IF NOT EXISTS contact_email_digest_insert AFTER INSERT ON contact_email "
     "BEGIN DELETE FROM contact_digest WHERE contact_id = new.contact_id; END",
     "CREATE TRIGGER IF NOT EXISTS contact_email_digest_update AFTER UPDATE ON contact_email "

@@ -215,6 +215,45 @@ def test_the_set_wise_list_decides_every_contact_as_the_rules_do_one_by_one(
     } <= reasons
 
 
+_BARE_CONTACT = (
+    "id, kind, first_name, last_name, organisation, street, postcode, city, country, "
+    "language, birth_date, notes, relationship, sort_name, primary_email, primary_phone, "
+    "source_id, created_at, updated_at, version"
+)
+
+
+def test_a_change_of_id_leaves_no_digests_for_a_person_inserted_there_later(
+    services: Services, owner: Actor, clock: FixedClock
+) -> None:
+    # An outside test, as a sales user with plain SQL on the server: a contact's digests
+    # stored, its id changed, the unsubscribed person inserted at the old id inherited a
+    # marker saying "complete, matches nothing" and was listed. No row may stay behind.
+    left = _populate(services, owner, clock, 12)
+    copy = _BARE_CONTACT.replace("id, ", ":new, ", 1).replace("first_name", "'Hans'", 1)
+    with services.uow(write=True) as uow:
+        conn = uow.session.connection()
+        free = int(conn.execute(text("SELECT max(id) FROM contact")).scalar_one()) + 100
+        conn.execute(
+            text(f"INSERT INTO contact ({_BARE_CONTACT}) SELECT {copy} FROM contact WHERE id = :c"),
+            {"new": free, "c": left[0]},
+        )
+    _store(services)
+    with services.uow() as uow:
+        conn = uow.session.connection()
+        held = "SELECT count(*) FROM contact_digest WHERE contact_id = :c"
+        assert conn.execute(text(held), {"c": free}).scalar_one() > 0  # stored, marker too
+    with services.uow(write=True) as uow:
+        conn = uow.session.connection()
+        conn.execute(
+            text("UPDATE contact SET id = :moved WHERE id = :c"), {"moved": free + 1, "c": free}
+        )
+    with services.uow() as uow:
+        conn = uow.session.connection()
+        assert conn.execute(text(held), {"c": free}).scalar_one() == 0
+        assert conn.execute(text(held), {"c": free + 1}).scalar_one() == 0
+    assert free + 1 in _stale(services)  # hashed again at the next list
+
+
 def test_a_change_of_name_postcode_address_or_number_forgets_that_contacts_digests(
     services: Services, owner: Actor, clock: FixedClock
 ) -> None:
