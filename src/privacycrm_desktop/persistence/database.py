@@ -72,7 +72,12 @@ _LAST_USED = "privacycrm.last_used"
 #:   (a search matching a few thousand of 100,000 contacts does) to machine code first:
 #:   3 to 11 ms compiling for a statement that runs in 12, hundreds of ms at a million.
 #:   The app's statements each read a window of rows; none runs long enough to gain.
-PG_SETTINGS = (("work_mem", "64MB"), ("jit", "off"))
+#: - ``enable_incremental_sort``: a window deep in a filtered list (the no-consent view's
+#:   middle) walked the smaller ``ix_contact_name_postcode`` (sort_name, postcode, id) and
+#:   sorted each run of equal names by id, 500,000 rows at a million contacts (159 ms),
+#:   rather than the name order's own index ``ix_contact_sort`` (sort_name, id), which
+#:   needs no sort (68 ms). Every list order has an index of its own.
+PG_SETTINGS = (("work_mem", "64MB"), ("jit", "off"), ("enable_incremental_sort", "off"))
 
 #: The driver every PostgreSQL URL gets, whatever the user wrote.
 POSTGRESQL_DRIVER = "postgresql+psycopg"

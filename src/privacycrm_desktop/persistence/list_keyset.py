@@ -22,6 +22,11 @@ then the rest of each shorter run (``a = :a AND b > :b``), then everything after
 (``a > :a``); NULL is equal to NULL (``IS NULL``) and before any value (``IS NOT NULL``),
 as SQLite sorts it. The ranges are read in that order until the window is full: a window
 of 200 visits 200 entries (plus fewer than ``STRIDE`` skipped), wherever it starts.
+
+On PostgreSQL a row value bounds the index on every column, so a key without NULL is one
+row-value range. A NULL in a row value bounds nothing, so a key holding NULL is read as
+ranges too, with PostgreSQL's ascending order: NULL after every value (``IS NULL`` after
+``> :a``). Descending windows are read ascending and turned round, so that order serves both.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.persistence.contact_queries import LIST_COLUMNS, SORTS
+from privacycrm_desktop.persistence.models import Contact
 
 #: Rows between two bookmarks: the table model's block size, so its blocks need no OFFSET.
 STRIDE = 200
@@ -88,22 +94,27 @@ def window(
         return None
     key = marks[mark]
     rows: Sequence[Row[tuple[object, ...]]]
-    if session.get_bind().dialect.name == "sqlite":
-        rows = _ranges_from(session, sort, key, skip + limit)[skip:]
-    elif any(value is None for value in key):
-        return None  # PostgreSQL sorts NULL last: read by OFFSET as before
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite" or any(value is None for value in key):
+        # PostgreSQL: a NULL in a row value bounds nothing, so a key holding NULL is read
+        # as ranges too, with NULL sorted last as PostgreSQL does.
+        rows = _ranges_from(session, sort, key, skip + limit, nulls_first=dialect == "sqlite")
+        rows = rows[skip:]
     else:
-        rows = _row_value_from(session, sort, key, skip, limit)
+        rows = _row_value_from(session, sort, key, skip + limit)[skip:]
+        if len(rows) < limit:
+            # The row value holds no row with NULL in it: the NULLs, last, come next.
+            rows = [*rows, *_null_tails_from(session, sort, key, limit - len(rows))]
     if len(rows) != limit:
         return None
     return rows[::-1] if descending else rows
 
 
 def _row_value_from(
-    session: Session, sort: str, key: Key, skip: int, limit: int
+    session: Session, sort: str, key: Key, wanted: int
 ) -> Sequence[Row[tuple[object, ...]]]:
-    """PostgreSQL: the rows from *key* on as one row-value range (bounded on every column
-    of the index there)."""
+    """PostgreSQL: the first *wanted* rows from *key* on as one row-value range (bounded
+    on every column of the index there)."""
     columns = key_columns(sort)
     names = [f"k{i}" for i in range(len(columns))]
     bound = (
@@ -114,48 +125,68 @@ def _row_value_from(
     order = ", ".join(columns)
     sql = f"SELECT {LIST_COLUMNS} FROM contact WHERE {bound} ORDER BY {order} LIMIT :limit"
     params: dict[str, object] = dict(zip(names, key, strict=True))
-    params["limit"] = limit
-    if skip:
-        sql += " OFFSET :skip"
-        params["skip"] = skip
+    params["limit"] = wanted
     return session.execute(text(sql), params).all()
 
 
-def ranges(sort: str, key: Key) -> list[tuple[str, dict[str, object]]]:
-    """SQLite: the conditions (with their parameters) of the ranges of *sort*'s index that
-    together hold the rows at or after *key*, in the order they come in the list."""
+def _null_tails_from(
+    session: Session, sort: str, key: Key, wanted: int
+) -> list[Row[tuple[object, ...]]]:
+    """PostgreSQL, after a row-value range from a key without NULL: the first *wanted*
+    rows of the ranges of NULLs that follow it (``keep_until IS NULL``: the only sort
+    column that may be NULL leads its order, so these come after every row value)."""
+    order = ", ".join(key_columns(sort))
+    rows: list[Row[tuple[object, ...]]] = []
+    for condition, params in ranges(sort, key, nulls_first=False):
+        if not condition.endswith("IS NULL"):
+            continue
+        sql = f"SELECT {LIST_COLUMNS} FROM contact WHERE {condition} ORDER BY {order} LIMIT :limit"
+        rows += session.execute(text(sql), {**params, "limit": wanted - len(rows)}).all()
+        if len(rows) >= wanted:
+            break
+    return rows
+
+
+def ranges(sort: str, key: Key, *, nulls_first: bool = True) -> list[tuple[str, dict[str, object]]]:
+    """The conditions (with their parameters) of the ranges of *sort*'s index that
+    together hold the rows at or after *key*, in the order they come in the list: NULL
+    sorted before every value (SQLite) or, with *nulls_first* false, after every value
+    (PostgreSQL's ascending order)."""
     columns = key_columns(sort)
     found: list[tuple[str, dict[str, object]]] = []
     for i in range(len(columns) - 1, -1, -1):
-        conditions, params = [], {}
+        prefix, params = [], {}
         for j in range(i):
             if key[j] is None:
-                conditions.append(f"{columns[j]} IS NULL")
+                prefix.append(f"{columns[j]} IS NULL")
             else:
-                conditions.append(f"{columns[j]} = :k{j}")
+                prefix.append(f"{columns[j]} = :k{j}")
                 params[f"k{j}"] = key[j]
         last = i == len(columns) - 1
         if key[i] is None:
-            # SQLite sorts NULL first: after NULL in this column comes every value (the
-            # last column, the id, is never NULL).
-            conditions.append(f"{columns[i]} IS NOT NULL")
-        else:
-            conditions.append(f"{columns[i]} {'>=' if last else '>'} :k{i}")
-            params[f"k{i}"] = key[i]
-        found.append((" AND ".join(conditions), params))
+            # NULL first: every value comes after NULL in this column; NULL last:
+            # nothing does (the last column, the id, is never NULL).
+            if nulls_first:
+                found.append((" AND ".join([*prefix, f"{columns[i]} IS NOT NULL"]), params))
+            continue
+        bound = f"{columns[i]} {'>=' if last else '>'} :k{i}"
+        found.append((" AND ".join([*prefix, bound]), {**params, f"k{i}": key[i]}))
+        if not nulls_first and not last and Contact.__table__.c[columns[i]].nullable:
+            # NULL last: after every value of this column come its NULLs.
+            found.append((" AND ".join([*prefix, f"{columns[i]} IS NULL"]), params))
     return found
 
 
 def _ranges_from(
-    session: Session, sort: str, key: Key, wanted: int
+    session: Session, sort: str, key: Key, wanted: int, *, nulls_first: bool
 ) -> list[Row[tuple[object, ...]]]:
-    """SQLite: the first *wanted* rows at or after *key* in *sort*'s order, read range by
-    range (``ranges``) from the order's index until there are enough."""
+    """The first *wanted* rows at or after *key* in *sort*'s order, read range by range
+    (``ranges``) from the order's index until there are enough."""
     order = ", ".join(key_columns(sort))
     index = SORTS[sort][1]
-    hint = f" INDEXED BY {index}" if index else ""
+    hint = f" INDEXED BY {index}" if index and nulls_first else ""
     rows: list[Row[tuple[object, ...]]] = []
-    for condition, params in ranges(sort, key):
+    for condition, params in ranges(sort, key, nulls_first=nulls_first):
         sql = (
             f"SELECT {LIST_COLUMNS} FROM contact{hint} WHERE {condition} "
             f"ORDER BY {order} LIMIT :limit"
