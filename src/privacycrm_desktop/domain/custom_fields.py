@@ -118,6 +118,14 @@ def value_keep_until(definition: CustomFieldDefinition, recorded_on: dt.date) ->
     return add_months(recorded_on, definition.keep_months)
 
 
+def in_list_columns(definition: CustomFieldDefinition) -> bool:
+    """Whether a list may show *definition* as a column. A restricted field's value is
+    read on the card or in the editor, one record at a time, with an audit entry; a
+    column would show it for a whole window of records without one. The fixed restricted
+    fields (birth date, notes) have no list column either."""
+    return not definition.restricted
+
+
 def catalogue_name(key: str) -> str:
     """``cf_`` and the key: the field's name in the catalogue."""
     return CUSTOM_PREFIX + key

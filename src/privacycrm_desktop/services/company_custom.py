@@ -10,7 +10,11 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, require
-from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomTarget
+from privacycrm_desktop.domain.custom_fields import (
+    CustomFieldDefinition,
+    CustomTarget,
+    in_list_columns,
+)
 from privacycrm_desktop.domain.errors import StorageFull, StorageLocked, StorageReadOnly
 from privacycrm_desktop.persistence.company_models import Company
 from privacycrm_desktop.persistence.custom_field_models import CompanyCustomValue, CustomField
@@ -104,6 +108,20 @@ class CompanyCustomFields:
         require(actor.role, Permission.VIEW_CONTACTS)
         return self._policy.custom_fields(CustomTarget.COMPANY)
 
+    def list_fields(self, actor: Actor) -> tuple[CustomFieldDefinition, ...]:
+        """The company custom fields the list may show as columns for *actor*: those the
+        role sees (none when it does not see companies), restricted ones left out
+        (``in_list_columns``)."""
+        access = self._policy.access_for(actor.role)
+        hidden = FieldAccess.HIDDEN
+        if access.get("organisation", hidden) is hidden:
+            return ()
+        return tuple(
+            d
+            for d in self.custom_fields(actor)
+            if in_list_columns(d) and access.get(d.name, hidden) is not hidden
+        )
+
     def field_access(self, actor: Actor) -> dict[str, FieldAccess]:
         """How much of each field *actor* may see and change (custom ones included)."""
         return dict(self._policy.access_for(actor.role))
@@ -111,12 +129,11 @@ class CompanyCustomFields:
     def custom_cells(self, actor: Actor, company_ids: Sequence[int]) -> dict[int, dict[str, str]]:
         """Per company, its values of the custom fields the role sees (the list's columns of
         them), by catalogue name, masked where the role sees them masked."""
-        require(actor.role, Permission.VIEW_CONTACTS)
         access = self._policy.access_for(actor.role)
-        hidden, masked = FieldAccess.HIDDEN, FieldAccess.MASKED
-        if access.get("organisation", hidden) is hidden:
+        masked = FieldAccess.MASKED
+        shown = list(self.list_fields(actor))
+        if not shown:
             return {}
-        shown = [d for d in self.custom_fields(actor) if access.get(d.name, hidden) is not hidden]
         with self._uow() as uow:
             found = custom_values.values_of(
                 uow.session, list(company_ids), shown, on=CustomTarget.COMPANY

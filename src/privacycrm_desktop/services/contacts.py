@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission, mask, require
 from privacycrm_desktop.domain.consent import ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput, validate_contact
-from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, in_list_columns
 from privacycrm_desktop.domain.errors import (
     FieldProblem,
     PermissionDenied,
@@ -117,15 +117,24 @@ class ContactService(TaggedList):
         require(actor.role, Permission.VIEW_CONTACTS)
         return self._policy.custom_fields()
 
-    def custom_cells(self, actor: Actor, contact_ids: Sequence[int]) -> dict[int, dict[str, str]]:
-        """Per contact, its values of the custom fields the role sees (the list's columns of
-        them), by catalogue name, masked where the role sees them masked."""
+    def list_fields(self, actor: Actor) -> tuple[CustomFieldDefinition, ...]:
+        """The custom fields the list may show as columns for *actor*: those the role sees,
+        restricted ones left out (``in_list_columns``)."""
         require(actor.role, Permission.VIEW_CONTACTS)
         access = self._access(actor)
-        hidden, masked = FieldAccess.HIDDEN, FieldAccess.MASKED
-        shown = [
-            d for d in self._policy.custom_fields() if access.get(d.name, hidden) is not hidden
-        ]
+        return tuple(
+            d
+            for d in self._policy.custom_fields()
+            if in_list_columns(d)
+            and access.get(d.name, FieldAccess.HIDDEN) is not FieldAccess.HIDDEN
+        )
+
+    def custom_cells(self, actor: Actor, contact_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+        """Per contact, its values of the list's custom columns (``list_fields``), by
+        catalogue name, masked where the role sees them masked."""
+        access = self._access(actor)
+        masked = FieldAccess.MASKED
+        shown = list(self.list_fields(actor))
         with self._uow() as uow:
             found = custom_values.values_of(uow.session, list(contact_ids), shown)
         return {

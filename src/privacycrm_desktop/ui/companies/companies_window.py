@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privacycrm_desktop.domain.access import FieldAccess
 from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition
 from privacycrm_desktop.domain.errors import DomainError, ValidationFailed
 from privacycrm_desktop.domain.normalize import phone_display
@@ -351,12 +350,7 @@ class CompaniesDialog(QDialog):
             companies = self._services.companies
             total = companies.count(self._actor, query, tag=tag)
             rows = companies.rows(self._actor, query, tag=tag)
-            access = companies.field_access(self._actor)
-            shown = [
-                d
-                for d in companies.custom_fields(self._actor)
-                if access.get(d.name, FieldAccess.HIDDEN) is not FieldAccess.HIDDEN
-            ]
+            shown = list(companies.list_fields(self._actor))
             cells = companies.custom_cells(self._actor, [r.id for r in rows]) if shown else {}
         except DomainError as error:
             self.model.set_rows(())

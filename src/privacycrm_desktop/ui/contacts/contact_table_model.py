@@ -22,7 +22,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
-from privacycrm_desktop.domain.access import FieldAccess
 from privacycrm_desktop.domain.contacts import RELATIONSHIP_LABELS
 from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition
 from privacycrm_desktop.domain.normalize import DEFAULT_REGION, fold, phone_display
@@ -126,14 +125,10 @@ class ContactTableModel(QAbstractTableModel):
         self._bookmarks_generation = 0
         self._bookmarks_job: Job[ListBookmarks] | None = None
         self._count = self._contacts.count(actor, "")
-        #: The owner's custom fields the role sees: columns after the fixed ones (hidden
-        #: until chosen in the header's menu), their values fetched with each block.
-        access = contacts.field_access(actor)
-        self.custom_fields: list[CustomFieldDefinition] = [
-            d
-            for d in contacts.custom_fields(actor)
-            if access.get(d.name, FieldAccess.HIDDEN) is not FieldAccess.HIDDEN
-        ]
+        #: The owner's custom fields the list may show to the role (restricted ones are
+        #: read on the card): columns after the fixed ones (hidden until chosen in the
+        #: header's menu), their values fetched with each block.
+        self.custom_fields: list[CustomFieldDefinition] = list(contacts.list_fields(actor))
         self._cells: dict[int, dict[str, str]] = {}
 
     # -- what the model shows -------------------------------------------------------
