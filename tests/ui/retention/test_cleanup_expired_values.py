@@ -63,6 +63,7 @@ def test_the_scan_lists_expired_values_and_the_dry_run_counts_them(
     assert review.values.rowCount() == 2
     wizard.next()
     assert wizard.currentId() == Page.DRY_RUN
+    qtbot.waitUntil(wizard.dry_run_page.isComplete, timeout=20_000)
     assert "2" in wizard.dry_run_page.report.toPlainText()
     assert services.contacts.get(owner, person).custom != ()  # a dry run changes nothing
     apply_language("en")

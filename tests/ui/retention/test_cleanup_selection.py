@@ -119,6 +119,7 @@ def test_check_none_erases_nobody(
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]))
     wizard.next()
     assert wizard.currentId() == Page.DRY_RUN
+    qtbot.waitUntil(wizard.dry_run_page.isComplete, timeout=20_000)
     dry = wizard.dry_run_page.outcome
     assert dry is not None
     assert dry.by_action == {}
@@ -172,6 +173,7 @@ def test_check_all_then_uncheck_one_beyond_the_first_page(
 
     monkeypatch.setattr(QMessageBox, "question", answer)
     wizard.next()
+    qtbot.waitUntil(wizard.dry_run_page.isComplete, timeout=20_000)
     dry = wizard.dry_run_page.outcome
     assert dry is not None
     assert dry.skipped == 1

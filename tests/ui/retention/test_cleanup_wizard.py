@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -108,6 +109,10 @@ def test_the_wizard_page_by_page(
 
     wizard.next()
     assert wizard.currentId() == Page.DRY_RUN
+    # Worked out on a worker thread: Apply waits for it.
+    assert not wizard.dry_run_page.isComplete()
+    save(wizard, f"{language}-cleanup-3-dry-run-working")
+    qtbot.waitUntil(wizard.dry_run_page.isComplete, timeout=20_000)
     assert "2" in wizard.dry_run_page.report.toPlainText()
     save(wizard, f"{language}-cleanup-3-dry-run")
     assert services.cleanup.summary(owner)  # nothing changed yet
@@ -164,6 +169,7 @@ def test_stopping_keeps_what_was_done(
     wizard.next()
     wizard.next()
     wizard.execute_page.cancel()  # nothing running yet: no effect
+    qtbot.waitUntil(wizard.dry_run_page.isComplete, timeout=10_000)
     wizard.next()
     wizard.execute_page.cancel()
     qtbot.waitUntil(lambda: wizard.execute_page.job is None, timeout=10_000)
@@ -345,3 +351,53 @@ def test_the_expiry_counts_use_the_languages_digit_grouping(
     assert "308663" not in text
     assert format_number(14526) in text
     qtbot.waitUntil(lambda: format_number(1200) in window.count_label.text(), timeout=10_000)
+
+
+def test_the_dry_run_is_worked_out_off_the_ui_thread_and_apply_waits_for_it(
+    qtbot: QtBot,
+    services: Services,
+    owner: Actor,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 300,000 expired contacts the dry run takes a second or more: the window used to
+    freeze meanwhile. Apply is refused until it has said what it does, and Back drops a
+    run that is still being worked out."""
+    import threading
+
+    populate(services, owner, clock)
+    real = services.cleanup.apply
+    release = threading.Event()
+    threads: list[str] = []
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services.cleanup, "apply", slow)
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]))
+    wizard = CleanupWizard(services, owner)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.next()
+    wizard.next()
+    page = wizard.dry_run_page
+    assert wizard.currentId() == Page.DRY_RUN
+    qtbot.waitUntil(lambda: len(threads) == 1)
+    assert threads[0] != threading.main_thread().name
+    assert not page.isComplete()
+    assert page.report.toPlainText() == _("Working out what the cleanup would do...")
+    wizard.next()  # refused: nothing to confirm yet
+    assert wizard.currentId() == Page.DRY_RUN
+    assert asked == []
+    wizard.back()
+    release.set()
+    qtbot.wait(200)
+    assert page.outcome is None  # the dropped run's answer is not taken
+    wizard.next()
+    qtbot.waitUntil(page.isComplete, timeout=10_000)
+    assert page.outcome is not None
+    assert sum(page.outcome.by_action.values()) == 5
+    assert services.cleanup.summary(owner)  # a dry run changes nothing

@@ -199,17 +199,70 @@ class DryRunPage(QWizardPage):
         self._state = state
         self.setTitle(_("Dry run"))
         self.setSubTitle(_("Nothing has changed yet. Apply carries out these actions."))
+        self.bar = QProgressBar()
         self.report = QPlainTextEdit()
         self.report.setReadOnly(True)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.bar)
         layout.addWidget(self.report)
         self.outcome: CleanupOutcome | None = None
+        self.job: Job[CleanupOutcome] | None = None
+        #: Counts the runs started; a run's answer is taken only while it is the last.
+        self._runs = 0
 
     def initializePage(self) -> None:
-        self.outcome = self._state.services.cleanup.apply(
-            self._state.actor, self._state.plan, dry_run=True
+        # Working out a cleanup of hundreds of thousands of contacts takes a second or
+        # more: on a worker thread, so the window keeps answering (Back, Cancel).
+        self.outcome = None
+        self.report.setPlainText(_("Working out what the cleanup would do..."))
+        self.bar.setRange(0, 0)
+        self.bar.show()
+        services, actor, plan = self._state.services, self._state.actor, self._state.plan
+
+        def work(context: JobContext) -> CleanupOutcome:
+            return services.cleanup.apply(
+                actor, plan, dry_run=True, progress=context.progress_or_cancel
+            )
+
+        self._runs += 1
+        run = self._runs
+        self.job = run_in_background(
+            work,
+            lambda outcome: self._done(outcome) if run == self._runs else None,
+            on_failure=lambda error: self._failed(error) if run == self._runs else None,
+            on_progress=self._progress,
+            parent=self,
         )
-        self.report.setPlainText(_outcome_text(self.outcome, self._state.labels))
+
+    def cleanupPage(self) -> None:
+        """Back: the dry run being worked out is no longer wanted."""
+        self._runs += 1  # what the run still reports is dropped
+        if self.job is not None:
+            self.job.cancel()
+            self.job = None
+        super().cleanupPage()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+
+    def _done(self, outcome: CleanupOutcome) -> None:
+        self.job = None
+        self.outcome = outcome
+        self.bar.hide()
+        self.report.setPlainText(_outcome_text(outcome, self._state.labels))
+        self.completeChanged.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        self.job = None
+        self.bar.hide()
+        self.report.clear()
+        show_failure(self, error)
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        """Apply is offered once the dry run has said what it does."""
+        return self.outcome is not None
 
     def people_erased(self) -> int:
         """How many people Apply removes (erased or anonymised), as the dry run says."""
@@ -221,6 +274,8 @@ class DryRunPage(QWizardPage):
         )
 
     def validatePage(self) -> bool:
+        if self.outcome is None:  # still being worked out: Apply confirms what it does
+            return False
         count = self.people_erased()
         if not count:
             return True
