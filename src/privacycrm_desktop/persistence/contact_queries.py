@@ -19,6 +19,7 @@ from privacycrm_desktop.persistence.search_matches import (
     kept_count,
     kept_ids,
 )
+from privacycrm_desktop.persistence.server_kept_reads import kept_read
 
 ENTRY_ORDER = "entry"
 #: Sort orders and the index that serves each (see models.Contact.__table_args__).
@@ -66,12 +67,16 @@ _COUNT_ALL = "SELECT n FROM contact_count WHERE id = 1"
 
 def count_matches(session: Session, terms: SearchTerms) -> int:
     """Number of contacts matching the search terms (SQLite: their ids kept for the
-    window read next, ``search_matches``)."""
+    window read next, ``search_matches``; PostgreSQL: the number kept for a repeat while
+    the server's data is unchanged, ``server_kept_reads``)."""
     kept = kept_count(session, terms)
     if kept is not None:
         return kept
     ids_sql, params = matching_ids(session, terms)
-    return int(session.execute(text(f"SELECT count(*) FROM ({ids_sql}) AS m"), params).scalar_one())
+    sql = text(f"SELECT count(*) FROM ({ids_sql}) AS m")
+    return kept_read(
+        session, ("count", terms), lambda: int(session.execute(sql, params).scalar_one())
+    )
 
 
 def _indexed_by(session: Session, index: str) -> str:
@@ -127,9 +132,27 @@ def search_window(
     limit: int,
 ) -> Sequence[Row[tuple[object, ...]]]:
     """A window of the contacts matching *terms* (*total* of them), in the given order;
-    on SQLite from the matches ``count_matches`` kept (unless anything changed since)."""
+    on SQLite from the matches ``count_matches`` kept (unless anything changed since), on
+    PostgreSQL the same window kept for a repeat (``server_kept_reads``)."""
     if total == 0:
         return []
+    key = ("window", terms, total, sort, descending, offset, limit)
+    return kept_read(
+        session,
+        key,
+        lambda: tuple(_search_window(session, terms, total, sort, descending, offset, limit)),
+    )
+
+
+def _search_window(
+    session: Session,
+    terms: SearchTerms,
+    total: int,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> Sequence[Row[tuple[object, ...]]]:
     matches, params = matching_ids(session, terms)
     if kept_count(session, terms) is not None:
         # Probed in place while the walk tests fewer rows than are kept (a common word),
@@ -227,8 +250,13 @@ def count_phone_prefix(session: Session, prefix: str) -> int:
     """Contacts with a phone number starting with *prefix*, each counted once.
 
     Numbers in range, minus the second numbers of contacts whose earlier number is in range
-    too (few: read through a partial index of non-first numbers).
+    too (few: read through a partial index of non-first numbers). PostgreSQL: kept for a
+    repeat while the server's data is unchanged (``server_kept_reads``).
     """
+    return kept_read(session, ("phone count", prefix), lambda: _count_phone_prefix(session, prefix))
+
+
+def _count_phone_prefix(session: Session, prefix: str) -> int:
     low, high = prefix_bounds(prefix)
     params = {"low": low, "high": high}
     numbers = session.execute(
@@ -263,8 +291,26 @@ def phone_window(
     which stops after the window; the cross-over (measured on a million contacts) lies
     where sorting the matches costs what walking to the window's end does. When far more
     rows are walked than there are matches (SQLite), the matching ids are kept
-    (``search_matches``) and probed instead of each walked contact's numbers.
+    (``search_matches``) and probed instead of each walked contact's numbers. PostgreSQL:
+    the window kept for a repeat while the server's data is unchanged (``server_kept_reads``).
     """
+    key = ("phone window", prefix, total, sort, descending, offset, limit)
+    return kept_read(
+        session,
+        key,
+        lambda: tuple(_phone_window(session, prefix, total, sort, descending, offset, limit)),
+    )
+
+
+def _phone_window(
+    session: Session,
+    prefix: str,
+    total: int,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> Sequence[Row[tuple[object, ...]]]:
     low, high = prefix_bounds(prefix)
     population = int(session.execute(text("SELECT coalesce(max(id), 0) FROM contact")).scalar_one())
     walked = (offset + limit) * population / max(total, 1)

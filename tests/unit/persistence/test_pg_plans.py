@@ -16,6 +16,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 import pg_support
+from privacycrm_desktop.persistence import contact_queries
 from privacycrm_desktop.persistence.contact_queries import SMALL_MATCH_SET
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import migrate
@@ -45,6 +46,13 @@ def pg_url() -> Iterator[str]:
         conn.execute("VACUUM ANALYZE")
     yield url
     pg_support.drop_database(url)
+
+
+@pytest.fixture(autouse=True)
+def nothing_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every search reads the server (persistence/server_kept_reads.py would hand out a
+    repeated search's results kept from an earlier test, sending no statement to explain)."""
+    monkeypatch.setattr(contact_queries, "kept_read", lambda _session, _key, read: read())
 
 
 @pytest.fixture(scope="module")
