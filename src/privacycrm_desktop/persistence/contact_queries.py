@@ -19,7 +19,12 @@ from privacycrm_desktop.persistence.search_matches import (
     kept_count,
     kept_ids,
 )
-from privacycrm_desktop.persistence.server_kept_reads import kept_read
+from privacycrm_desktop.persistence.server_kept_reads import (
+    STATE_COLUMNS,
+    keep,
+    kept_read,
+    kept_result,
+)
 
 ENTRY_ORDER = "entry"
 #: Sort orders and the index that serves each (see models.Contact.__table_args__).
@@ -72,11 +77,57 @@ def count_matches(session: Session, terms: SearchTerms) -> int:
     kept = kept_count(session, terms)
     if kept is not None:
         return kept
+    if _is_postgresql(session):
+        return _count_with_first_window(session, terms)
     ids_sql, params = matching_ids(session, terms)
-    sql = text(f"SELECT count(*) FROM ({ids_sql}) AS m")
-    return kept_read(
-        session, ("count", terms), lambda: int(session.execute(sql, params).scalar_one())
+    return int(session.execute(text(f"SELECT count(*) FROM ({ids_sql}) AS m"), params).scalar_one())
+
+
+#: PostgreSQL: the order, direction and size of the connection's latest search window
+#: from the start (the list keeps them while the user types), on its pool record.
+_WINDOW_SHAPE = "search_window_shape"
+_DEFAULT_SHAPE = ("name", False, 200)
+
+
+def _count_with_first_window(session: Session, terms: SearchTerms) -> int:
+    """PostgreSQL: the number of matches and, in the same statement, the first window the
+    list reads right after (in the shape of the latest one), both kept on the connection
+    (``server_kept_reads``): the matches' heap pages are read once, not once for the
+    count and again for the window. The window is the one ``search_window`` reads: the
+    matches sorted when few, else the sort index walked probing them (a one-time filter
+    on the count runs only one of the two)."""
+    found, kept = kept_result(session, ("count", terms))
+    if found:
+        return int(str(kept))
+    info = session.connection().connection.info
+    sort, descending, limit = info.get(_WINDOW_SHAPE, _DEFAULT_SHAPE)
+    ids_sql, params = matching_ids(session, terms)
+    order, _index = _order(sort, descending)
+    keys = [column.strip() for column in SORTS[sort][0].split(",")]
+    key_columns = ", ".join(f"{column} AS k{i}" for i, column in enumerate(keys))
+    direction = " DESC" if descending else ""
+    by_keys = ", ".join(f"w.k{i}{direction}" for i in range(len(keys)))
+    columns = f"{LIST_COLUMNS}, {key_columns}"
+    sql = (
+        f"WITH m AS MATERIALIZED ({ids_sql}), "
+        "n AS MATERIALIZED (SELECT count(*) AS total FROM m), "
+        f"w AS ((SELECT {columns} FROM contact WHERE id IN (SELECT rowid FROM m) "
+        f"AND (SELECT total FROM n) <= :small ORDER BY {order} LIMIT :limit) UNION ALL "
+        f"(SELECT {columns} FROM contact WHERE id IN (SELECT c.id FROM contact AS c "
+        f"WHERE {_PG_PROBE} AND (SELECT total FROM n) > :small "
+        f"ORDER BY {order} LIMIT :limit))) "
+        f"SELECT n.total, {STATE_COLUMNS}, w.* FROM n LEFT JOIN w ON true ORDER BY {by_keys}"
     )
+    window_params = {**params, "small": SMALL_MATCH_SET, "limit": limit}
+    frozen = session.execute(text(sql), window_params).freeze()
+    first = frozen().first()
+    assert first is not None
+    total, snapshot, clean = int(first[0]), str(first[1]), bool(first[2])
+    width = len(LIST_COLUMNS.split(","))
+    window = tuple(frozen().columns(*range(3, 3 + width)).all()) if total else ()
+    window_key = ("window", terms, total, sort, descending, 0, limit)
+    keep(session, snapshot, clean, {("count", terms): total, window_key: window})
+    return total
 
 
 def _indexed_by(session: Session, index: str) -> str:
@@ -136,6 +187,8 @@ def search_window(
     PostgreSQL the same window kept for a repeat (``server_kept_reads``)."""
     if total == 0:
         return []
+    if offset == 0 and _is_postgresql(session):
+        session.connection().connection.info[_WINDOW_SHAPE] = (sort, descending, limit)
     key = ("window", terms, total, sort, descending, offset, limit)
     return kept_read(
         session,

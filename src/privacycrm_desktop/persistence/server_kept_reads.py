@@ -44,7 +44,6 @@ T = TypeVar("T")
 MAX_KEPT = 16
 #: Where the connection's pool record keeps them.
 _INFO_KEY = "server_kept_reads"
-_STATE_SQL = text("SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NULL")
 
 
 @dataclass
@@ -57,32 +56,73 @@ def kept_read(session: Session, key: Hashable, read: Callable[[], T]) -> T:
     """What *read* returns, kept under *key* on the session's PostgreSQL connection: the
     kept result when the server's data has not changed since it was read (see the
     module), else *read*'s (kept when it can be)."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not _may_keep(session):
         return read()
-    if session.new or session.dirty or session.deleted:
-        return read()
+    found, result, state = _look_up(session, key, always=True)
+    if found:
+        return result  # type: ignore[return-value]
+    fresh = read()
+    assert state is not None
+    keep(session, *state, {key: fresh})
+    return fresh
+
+
+def kept_result(session: Session, key: Hashable) -> tuple[bool, object]:
+    """(True, the result kept under *key*) when it may be handed out (one look at the
+    snapshot), else (False, None), without a look when nothing is kept under *key*."""
+    if not _may_keep(session):
+        return False, None
+    found, result, _state = _look_up(session, key, always=False)
+    return found, result
+
+
+def keep(session: Session, snapshot: str, clean: bool, results: dict[Hashable, object]) -> None:
+    """Keep *results* (by key), read in *snapshot* by a transaction that had written
+    nothing (*clean*: else nothing is kept), on the session's PostgreSQL connection."""
+    if not clean or not _may_keep(session):
+        return
     info = session.connection().connection.info
-    before, clean = _state(session)
     kept: _Kept | None = info.get(_INFO_KEY)
-    if kept is not None and kept.snapshot != before:
+    if kept is None or kept.snapshot != snapshot:
+        kept = info[_INFO_KEY] = _Kept(snapshot)
+    for key, result in results.items():
+        kept.results.pop(key, None)
+        while len(kept.results) >= MAX_KEPT:
+            del kept.results[next(iter(kept.results))]
+        kept.results[key] = result
+
+
+#: SQL columns giving the snapshot a statement reads in and whether its transaction has
+#: written nothing, for ``keep`` (as a read's own columns: no look of its own).
+STATE_COLUMNS = "pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NULL"
+
+
+def _may_keep(session: Session) -> bool:
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    return not (session.new or session.dirty or session.deleted)
+
+
+def _look_up(
+    session: Session, key: Hashable, *, always: bool
+) -> tuple[bool, object, tuple[str, bool] | None]:
+    """(found, result, the state looked at: None when not looked)."""
+    info = session.connection().connection.info
+    kept: _Kept | None = info.get(_INFO_KEY)
+    if not always and (kept is None or key not in kept.results):
+        return False, None, None
+    state = _state(session)
+    snapshot, clean = state
+    if kept is not None and kept.snapshot != snapshot:
         info.pop(_INFO_KEY, None)
         kept = None
     if clean and kept is not None and key in kept.results:
-        return kept.results[key]  # type: ignore[return-value]
-    result = read()
-    if not clean:
-        return result
-    if kept is None:
-        kept = info[_INFO_KEY] = _Kept(before)
-    kept.results.pop(key, None)
-    while len(kept.results) >= MAX_KEPT:
-        del kept.results[next(iter(kept.results))]
-    kept.results[key] = result
-    return result
+        return True, kept.results[key], state
+    return False, None, state
 
 
 def _state(session: Session) -> tuple[str, bool]:
     """The server's snapshot as this statement sees it, and whether the connection's
     transaction has written nothing."""
-    snapshot, clean = session.execute(_STATE_SQL).one()
+    snapshot, clean = session.execute(text(f"SELECT {STATE_COLUMNS}")).one()
     return str(snapshot), bool(clean)

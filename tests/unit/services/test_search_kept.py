@@ -263,3 +263,42 @@ def test_matches_found_in_a_transaction_the_session_does_not_own_are_not_kept(
         again.close()
         conn.rollback()
     assert (total, [r.id for r in rows]) == (1, [jan])
+
+
+@pytest.mark.parametrize("sort", list(ContactSort))
+@pytest.mark.parametrize("descending", [False, True], ids=["ascending", "descending"])
+def test_the_first_window_read_with_the_count_is_the_window_read_alone(
+    svc: Services,
+    owner: Actor,
+    engine: Engine,
+    walked: bool,
+    sort: ContactSort,
+    descending: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL reads a search's first window with its count, in the order, direction
+    and size of the latest first window: the same rows as the window read on its own."""
+    places = ("Gent", "Aalst", "Brugge", "Zele", "Gent", "Aalst", "")
+    for i, city in enumerate(places):
+        data = ContactInput(
+            first_name=f"Jan{i % 3}",
+            last_name="Peeters" if i % 2 else "Maes",
+            organisation=("Bakkerij Zon", "", "Atelier")[i % 3],
+            emails=(f"p{i}@telenet.be",),
+            city=city,
+        )
+        svc.contacts.create(owner, data, CARD)
+
+    def first_window(query: str) -> list[int]:
+        total = svc.contacts.count(owner, query)
+        rows = svc.contacts.page(
+            owner, query=query, sort=sort, descending=descending, limit=4, total=total
+        )
+        return [r.id for r in rows]
+
+    first_window("telenet.be")  # the list's shape: the next count reads its window along
+    along = first_window("jan")
+    monkeypatch.setattr(contact_queries, "kept_result", lambda _session, _key: (False, None))
+    monkeypatch.setattr(contact_queries, "kept_read", lambda _session, _key, read: read())
+    assert along == first_window("jan")
+    assert len(along) == 4
