@@ -374,6 +374,14 @@ def _phone_window(
     # Far more rows walked than there are matches: their ids kept once (and for the next
     # windows) are probed faster than each walked contact's numbers.
     kept_cost = total * _KEEP_COST_PER_MATCH + walked * _KEPT_PROBE_COST_PER_ROW
+    if kept_cost < min(sort_cost, walk_cost) and _is_postgresql(session):
+        # The server: the matching ids read once (the number index's range) into a hash
+        # the walk probes, as a search's (0475: 16,800 contacts walked each probing
+        # their numbers took 167 ms at a million, in parallel workers).
+        matches = numbers.replace("SELECT contact_id ", "SELECT contact_id AS rowid ", 1)
+        return _walked_matches(
+            session, _PG_PROBE, params, total, sort, descending, offset, limit, matches=matches
+        )
     if (
         kept_cost < min(sort_cost, walk_cost)
         and kept_ids(session, ("phone", prefix), numbers, params) is not None
