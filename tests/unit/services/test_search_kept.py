@@ -65,7 +65,7 @@ def test_the_window_after_its_count_reads_no_search_index(
     svc: Services, owner: Actor, engine: Engine, walked: bool
 ) -> None:
     if engine.dialect.name != "sqlite":
-        pytest.skip("the matches are kept on SQLite only")
+        pytest.skip("SQLite: the server keeps what it read (the test below)")
     ids = {peeters(svc, owner, name) for name in ("Jan", "An", "Piet")}
     # The pool holds more than one connection (as with the app's background threads).
     with engine.connect(), engine.connect():
