@@ -124,7 +124,9 @@ def _count_with_first_window(session: Session, terms: SearchTerms) -> int:
     assert first is not None
     total, snapshot, clean = int(first[0]), str(first[1]), bool(first[2])
     width = len(LIST_COLUMNS.split(","))
-    window = tuple(frozen().columns(*range(3, 3 + width)).all()) if total else ()
+    # No window row (none asked for): the outer join's one row has no contact id.
+    rows = frozen().columns(*range(3, 3 + width)).all()
+    window = tuple(row for row in rows if row[0] is not None)
     window_key = ("window", terms, total, sort, descending, 0, limit)
     keep(session, snapshot, clean, {("count", terms): total, window_key: window})
     return total

@@ -302,3 +302,13 @@ def test_the_first_window_read_with_the_count_is_the_window_read_alone(
     monkeypatch.setattr(contact_queries, "kept_read", lambda _session, _key, read: read())
     assert along == first_window("jan")
     assert len(along) == 4
+
+
+def test_an_empty_first_window_is_kept_empty(svc: Services, owner: Actor) -> None:
+    """A first window of no rows asked for (the list before it knows its height): the
+    count's statement then reads no window, and none is handed out."""
+    peeters(svc, owner, "Jan")
+    total = svc.contacts.count(owner, "telenet.be")
+    assert svc.contacts.page(owner, query="telenet.be", limit=0, total=total) == []
+    total = svc.contacts.count(owner, "peeters")  # read along in that shape
+    assert svc.contacts.page(owner, query="peeters", limit=0, total=total) == []
