@@ -170,6 +170,9 @@ def create_engine_for(
             url,
             echo=echo,
             isolation_level="READ COMMITTED",
+            # As on SQLite: the connection used last comes back first, so a search's window
+            # finds the results kept on it (persistence/server_kept_reads.py).
+            pool_use_lifo=True,
             connect_args={
                 # The server's write log tells the app's writes from other clients' by
                 # this name (persistence/server_writes.py).

@@ -24,8 +24,9 @@ commit would let go of its write lock) nor in a transaction the session does not
 Anything else, and the index is read again. The ids are the contacts' row ids only (no
 personal data), in memory (``temp_store=MEMORY``), replaced by the next search's.
 
-SQLite only: on PostgreSQL every statement may see other sessions' commits and each
-role sees its own rows (row policies), with no cheap sign that nothing changed.
+SQLite only: on PostgreSQL every statement may see other sessions' commits; there the
+count and its first window are read in one statement, and what a search read is kept for
+a repeat while the server's snapshot is unchanged (``server_kept_reads``).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 import pg_support
+from privacycrm_desktop.persistence import contact_queries
 from privacycrm_desktop.persistence.contact_queries import SMALL_MATCH_SET
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.migrate import migrate
@@ -45,6 +46,14 @@ def pg_url() -> Iterator[str]:
         conn.execute("VACUUM ANALYZE")
     yield url
     pg_support.drop_database(url)
+
+
+@pytest.fixture(autouse=True)
+def nothing_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every search reads the server (persistence/server_kept_reads.py would hand out a
+    repeated search's results kept from an earlier test, sending no statement to explain)."""
+    monkeypatch.setattr(contact_queries, "kept_read", lambda _session, _key, read: read())
+    monkeypatch.setattr(contact_queries, "kept_result", lambda _session, _key: (False, None))
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +151,72 @@ def test_a_search_matching_most_contacts_walks_the_sort_index(
             and "hashed SubPlan" in str(n.get("Filter", ""))
         ]
         assert walked, nodes
+
+
+@pytest.mark.parametrize(("query", "many"), [("jan peeters", False), ("be", True)])
+def test_a_search_count_reads_the_matches_once_with_its_first_window(
+    served: tuple[Engine, Services, Actor], query: str, many: bool
+) -> None:
+    """The count's statement reads the first window too (persistence/server_kept_reads.py):
+    the search index and the matches' heap pages once, then one of the two ways to read
+    the window, chosen by the count (the other never runs): few matches read by key and
+    sorted, many found by walking the sort index probing them."""
+    engine, services, owner = served
+    sent = _statements(engine, lambda: services.contacts.count(owner, query))
+    assert len(sent) == 1, sent
+    statement, params = sent[0]
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        found = raw.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params).fetchone()
+    assert found is not None
+    nodes = list(_nodes(found[0][0]["Plan"]))
+    heap = [n for n in nodes if n.get("Relation Name") == "contact_fts"]
+    assert [n["Node Type"] for n in heap] == ["Bitmap Heap Scan"], heap
+    assert heap[0]["Actual Loops"] == 1
+    walks = [
+        n
+        for n in nodes
+        if n.get("Relation Name") == "contact" and "hashed SubPlan" in str(n.get("Filter", ""))
+    ]
+    assert len(walks) == 1, nodes
+    by_key = [
+        n
+        for n in nodes
+        if n.get("Relation Name") == "contact" and n.get("Index Name") == "pk_contact"
+    ]
+    walked_loops = walks[0]["Actual Loops"]
+    assert walked_loops == (1 if many else 0)
+    assert not _seq_scans([nodes]) & {"contact", "contact_fts"}
+    assert by_key, nodes
+
+
+def test_a_number_being_typed_walks_the_sort_index_probing_a_hash_of_its_matches(
+    served: tuple[Engine, Services, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the walk to a number's window passes far more contacts than match (0475 at a
+    million: 8,500 walked for 23,555 matches), the matching ids are read once from the
+    number index and hashed, not each walked contact's numbers looked up (167 -> 28 ms)."""
+    engine, services, owner = served
+    monkeypatch.setattr(contact_queries, "_SORT_COST_PER_MATCH", 1e9)
+    monkeypatch.setattr(contact_queries, "_KEEP_COST_PER_MATCH", 0.0)
+    total = services.contacts.count(owner, "0475")
+    assert total > 0
+
+    def window() -> None:
+        services.contacts.page(owner, query="0475", limit=200, total=total)
+
+    plans = _plans(engine, _statements(engine, window))
+    nodes = [n for nodes in plans for n in nodes]
+    walked = [
+        n
+        for n in nodes
+        if n.get("Relation Name") == "contact" and "hashed SubPlan" in str(n.get("Filter", ""))
+    ]
+    assert walked, nodes
+    numbers = [n for n in nodes if n.get("Relation Name") == "contact_phone"]
+    assert [n.get("Index Name") for n in numbers] == ["ix_contact_phone_number"], numbers
+    assert not _seq_scans(plans) & {"contact", "contact_phone"}
 
 
 @pytest.mark.parametrize("sort", [ContactSort.NAME, ContactSort.CITY])

@@ -2,8 +2,9 @@
 traced (``PQtrace``) and each message that waits for the server's answer (a simple
 ``Query``, or the ``Sync`` closing a parsed statement) counted. A search's count, its
 window, a window read by key and a saved view's count and window are each one statement
-and one round trip: no ping, no ``BEGIN``/``ROLLBACK``, no read of the custom fields, no
-``SET LOCAL``. Skipped without a test server.
+and one round trip (a search read again: one look at the snapshot): no ping, no
+``BEGIN``/``ROLLBACK``, no read of the custom fields, no ``SET LOCAL``. Skipped without a
+test server.
 """
 
 from __future__ import annotations
@@ -119,11 +120,17 @@ def test_each_list_call_is_one_round_trip(served: tuple[Services, Actor, Wire]) 
         "no consent count": lambda: contacts.count(actor, "", no_consent),
         "no consent search": lambda: contacts.page(actor, query="jan", view=no_consent, total=5),
     }
-    for action in calls.values():
-        action()  # the access rules and custom fields are read once, before
-    trips = {name: wire.round_trips(action) for name, action in calls.items()}
     # The window with no total counts first: two statements, no more.
     expected = {name: 2 if name.endswith("count unknown") else 1 for name in calls}
+    # A search's count and windows read before are kept (persistence/server_kept_reads.py):
+    # one look at the snapshot. Another test's write anywhere on the server between the
+    # two reads ends them: the look, then the statement. So a few tries.
+    for _attempt in range(5):
+        for action in calls.values():
+            action()  # the access rules and custom fields are read once, before
+        trips = {name: wire.round_trips(action) for name, action in calls.items()}
+        if {name: len(sent) for name, sent in trips.items()} == expected:
+            break
     assert {name: len(sent) for name, sent in trips.items()} == expected, trips
 
 

@@ -65,7 +65,7 @@ def test_the_window_after_its_count_reads_no_search_index(
     svc: Services, owner: Actor, engine: Engine, walked: bool
 ) -> None:
     if engine.dialect.name != "sqlite":
-        pytest.skip("the matches are kept on SQLite only")
+        pytest.skip("SQLite: the server keeps what it read (the test below)")
     ids = {peeters(svc, owner, name) for name in ("Jan", "An", "Piet")}
     # The pool holds more than one connection (as with the app's background threads).
     with engine.connect(), engine.connect():
@@ -77,6 +77,30 @@ def test_the_window_after_its_count_reads_no_search_index(
     assert {r.id for r in rows} == ids
     assert seen, "the window was read"
     assert not [sql for sql in seen if "contact_fts" in sql], seen
+
+
+def test_a_search_read_again_on_the_server_sends_only_a_look_at_its_snapshot(
+    svc: Services, owner: Actor, engine: Engine, walked: bool
+) -> None:
+    """PostgreSQL (persistence/server_kept_reads.py): the count and the window of a search
+    read again while nothing was written are those kept on the connection."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps the matches (above)")
+    for name in ("Jan", "An", "Piet"):
+        peeters(svc, owner, name)
+    svc.contacts.create(owner, ContactInput(last_name="Jacobs", phones=("0475 11 22 33",)), CARD)
+    for query in ("telenet.be", "0475 11"):
+        # The snapshot is the whole server's: a test writing in another database between
+        # the two reads ends what was kept (read again, as it should), so a few tries.
+        for _attempt in range(5):
+            first = listed(svc, owner, query)
+            with statements(engine) as seen:
+                assert listed(svc, owner, query) == first
+            assert seen, "the snapshot was looked at"
+            if all("pg_current_snapshot()" in sql for sql in seen):
+                break
+        else:
+            pytest.fail(f"read again every time: {seen}")
 
 
 def test_kept_matches_follow_an_edit(svc: Services, owner: Actor, walked: bool) -> None:
@@ -239,3 +263,52 @@ def test_matches_found_in_a_transaction_the_session_does_not_own_are_not_kept(
         again.close()
         conn.rollback()
     assert (total, [r.id for r in rows]) == (1, [jan])
+
+
+@pytest.mark.parametrize("sort", list(ContactSort))
+@pytest.mark.parametrize("descending", [False, True], ids=["ascending", "descending"])
+def test_the_first_window_read_with_the_count_is_the_window_read_alone(
+    svc: Services,
+    owner: Actor,
+    engine: Engine,
+    walked: bool,
+    sort: ContactSort,
+    descending: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL reads a search's first window with its count, in the order, direction
+    and size of the latest first window: the same rows as the window read on its own."""
+    places = ("Gent", "Aalst", "Brugge", "Zele", "Gent", "Aalst", "")
+    for i, city in enumerate(places):
+        data = ContactInput(
+            first_name=f"Jan{i % 3}",
+            last_name="Peeters" if i % 2 else "Maes",
+            organisation=("Bakkerij Zon", "", "Atelier")[i % 3],
+            emails=(f"p{i}@telenet.be",),
+            city=city,
+        )
+        svc.contacts.create(owner, data, CARD)
+
+    def first_window(query: str) -> list[int]:
+        total = svc.contacts.count(owner, query)
+        rows = svc.contacts.page(
+            owner, query=query, sort=sort, descending=descending, limit=4, total=total
+        )
+        return [r.id for r in rows]
+
+    first_window("telenet.be")  # the list's shape: the next count reads its window along
+    along = first_window("jan")
+    monkeypatch.setattr(contact_queries, "kept_result", lambda _session, _key: (False, None))
+    monkeypatch.setattr(contact_queries, "kept_read", lambda _session, _key, read: read())
+    assert along == first_window("jan")
+    assert len(along) == 4
+
+
+def test_an_empty_first_window_is_kept_empty(svc: Services, owner: Actor) -> None:
+    """A first window of no rows asked for (the list before it knows its height): the
+    count's statement then reads no window, and none is handed out."""
+    peeters(svc, owner, "Jan")
+    total = svc.contacts.count(owner, "telenet.be")
+    assert svc.contacts.page(owner, query="telenet.be", limit=0, total=total) == []
+    total = svc.contacts.count(owner, "peeters")  # read along in that shape
+    assert svc.contacts.page(owner, query="peeters", limit=0, total=total) == []
