@@ -293,3 +293,18 @@ BEGIN
     RETURN NULL;
 END $fn$
 """
+
+#: The same on an insert of addresses or numbers (migration 0027), once per statement with
+#: the rows it added: a row trigger ran a locking SELECT and a DELETE for each row (an
+#: import's 100,000 addresses and 100,000 numbers: 400,000 statements). The contacts are
+#: locked in id order, as pcrm_store_digests locks them.
+DIGEST_FORGET_ADDED = """
+CREATE OR REPLACE FUNCTION pcrm_contact_digest_forget_added() RETURNS trigger
+LANGUAGE plpgsql {definer} AS $fn$
+BEGIN
+    PERFORM 1 FROM contact WHERE id IN (SELECT contact_id FROM added) ORDER BY id
+        FOR NO KEY UPDATE;
+    DELETE FROM contact_digest WHERE contact_id IN (SELECT contact_id FROM added);
+    RETURN NULL;
+END $fn$
+"""

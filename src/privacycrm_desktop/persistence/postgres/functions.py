@@ -28,6 +28,7 @@ from privacycrm_desktop.persistence.postgres.caller_sql import (
 )
 from privacycrm_desktop.persistence.postgres.data_sql import (
     DIGEST_FORGET,
+    DIGEST_FORGET_ADDED,
     DIGEST_FORMS,
     DIGESTS,
     RESERVE_IDS,
@@ -91,6 +92,7 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_digest_forms(text, text, text, text[], text[])": "none",
     "pcrm_store_digests(bigint[])": "all",
     "pcrm_contact_digest_forget()": "none",
+    "pcrm_contact_digest_forget_added()": "none",
 }
 
 #: Every text whose change makes the functions a server has out of date
@@ -127,6 +129,7 @@ FINGERPRINTED: tuple[str, ...] = (
     DIGEST_FORMS,
     STORE_DIGESTS,
     DIGEST_FORGET,
+    DIGEST_FORGET_ADDED,
 )
 
 #: Each app role's default access to a restricted custom field (``domain.access``).
@@ -222,6 +225,7 @@ def install_functions(
         DIGEST_FORMS,
         STORE_DIGESTS,
         DIGEST_FORGET,
+        DIGEST_FORGET_ADDED,
     ):
         statement = template
         for key, value in fill.items():
