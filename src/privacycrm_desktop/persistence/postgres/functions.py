@@ -27,6 +27,7 @@ from privacycrm_desktop.persistence.postgres.caller_sql import (
     LOGIN_ROLE,
 )
 from privacycrm_desktop.persistence.postgres.data_sql import (
+    ANALYSE_LINKS,
     DIGEST_FORGET,
     DIGEST_FORGET_ADDED,
     DIGEST_FORMS,
@@ -93,6 +94,7 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_store_digests(bigint[])": "all",
     "pcrm_contact_digest_forget()": "none",
     "pcrm_contact_digest_forget_added()": "none",
+    "pcrm_analyse_links(text)": "all",
 }
 
 #: Every text whose change makes the functions a server has out of date
@@ -130,6 +132,7 @@ FINGERPRINTED: tuple[str, ...] = (
     STORE_DIGESTS,
     DIGEST_FORGET,
     DIGEST_FORGET_ADDED,
+    ANALYSE_LINKS,
 )
 
 #: Each app role's default access to a restricted custom field (``domain.access``).
@@ -226,6 +229,7 @@ def install_functions(
         STORE_DIGESTS,
         DIGEST_FORGET,
         DIGEST_FORGET_ADDED,
+        ANALYSE_LINKS,
     ):
         statement = template
         for key, value in fill.items():
