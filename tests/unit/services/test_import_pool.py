@@ -418,12 +418,12 @@ def test_on_the_server_chunks_are_written_behind_the_analysis_as_they_would_be_i
         assert result.batch_id is not None
         outcomes.append((counts(result), snapshot(svc, result.batch_id)))
         assert svc.imports.undo(owner, result.batch_id) == result.imported
-        # The batch starts in line with its first chunk; the chunks filled while the
-        # analysis goes on go to the thread, what is left at its end is written in line.
+        # The chunks filled while the analysis goes on go to the thread, what is left at
+        # its end is written in line.
         in_thread = [name.startswith("import-write") for name in writers]
         assert len(writers) > 2
-        assert not in_thread[0]
-        assert any(in_thread) == behind
+        assert in_thread[0] == behind
+        assert not in_thread[-1]
     assert outcomes[0] == outcomes[1]
     # The service writes behind on the server only.
     monkeypatch.undo()

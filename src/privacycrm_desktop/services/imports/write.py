@@ -195,8 +195,7 @@ class BatchRun:
     ) -> None:
         """Write one chunk in one transaction."""
         if self._writer is None:
-            mapping = self._plan.mapping
-            self.start(any(t is not None and t.field is ImportField.CONSENT for t in mapping))
+            self._start_for_plan()
         assert self._writer is not None
         conn = self._conn
         merged_rows = sum(n.merged_rows for n in new) + sum(len(rows) for _cid, rows in merges)
@@ -230,12 +229,16 @@ class BatchRun:
         policies that never change a placed contact); on the server behind the analysis,
         ``settle`` waits for the last."""
         while self.ready(analysis):
-            chunk = analysis.new[self.handed : self.handed + CHUNK]
             if self._writer is None:
-                self.write(chunk, [])  # the batch starts in line, with its first chunk
-            else:
-                self._behind.run(functools.partial(self.write, chunk, []))
+                self._start_for_plan()  # in line: the batch row and its lock, then chunks
+            chunk = analysis.new[self.handed : self.handed + CHUNK]
+            self._behind.run(functools.partial(self.write, chunk, []))
             self.handed += CHUNK
+
+    def _start_for_plan(self) -> None:
+        """Start the batch, with the salt where the plan records consents."""
+        mapping = self._plan.mapping
+        self.start(any(t is not None and t.field is ImportField.CONSENT for t in mapping))
 
     def settle(self) -> None:
         """Wait for a chunk still being written (its error, if it failed)."""
