@@ -174,6 +174,9 @@ DEFINER_FUNCTIONS = {
     # trigger that forgets them when a point changes (fired, never called)
     "pcrm_store_digests": ALL,
     "pcrm_contact_digest_forget": frozenset(),
+    "pcrm_contact_digest_forget_added": frozenset(),
+    # fresh statistics of a link table after a tag put on many contacts at once
+    "pcrm_analyse_links": ALL,
     # the rules of who and when: who the caller is, and whether the interactions people
     # are linked to are the caller's, logged in this transaction
     "pcrm_desk_user": ALL,

@@ -122,14 +122,33 @@ def copy_into(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]])
     where a left-out column's default is not a plain value: the caller inserts with Core."""
     if not rows:
         return True
-    given = list(rows[0])
+    given = tuple(rows[0])
+    return copy_tuples(conn, table, given, [tuple(row.get(c) for c in given) for row in rows])
+
+
+def copy_tuples(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> bool:
+    """COPY *rows* (tuples of values in the order of *columns*) into *table*, as
+    ``copy_into`` does, without a dict a row (PostgreSQL). False, having written nothing,
+    where a left-out column's default is not a plain value."""
+    if not rows:
+        return True
     defaults: dict[str, Any] = {}
     for column in table.c:
-        if column.name in rows[0] or column.default is None:
+        if column.name in columns or column.default is None:
             continue
         if not column.default.is_scalar:
             return False
         defaults[column.name] = column.default.arg  # type: ignore[attr-defined]
-    filled = [{**defaults, **row} for row in rows] if defaults else rows
-    copy_rows(conn, table.name, [*given, *defaults], filled)
+    if defaults:
+        tail = tuple(defaults.values())
+        rows = [row + tail for row in rows]
+    connection = conn.connection() if isinstance(conn, Session) else conn
+    driver: Any = connection.connection.driver_connection
+    names = ", ".join([*columns, *defaults])
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
     return True

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, insert
 
 from privacycrm_desktop.domain.fields import scalar_fields
-from privacycrm_desktop.persistence.bulk_writes import copy_into
+from privacycrm_desktop.persistence.bulk_writes import copy_tuples
 from privacycrm_desktop.persistence.models import Base
 
 _T = Base.metadata.tables
@@ -132,11 +132,13 @@ class BulkInserter:
         table = _T[table_name]
         plain = positional_insert(table_name, columns) if self._sqlite else None
         if plain is None:
-            dicts = [dict(zip(columns, row, strict=True)) for row in rows]
             # PostgreSQL: one COPY, not a statement (and a run of the write log's triggers)
-            # a row.
-            if self._conn.dialect.name == "postgresql" and copy_into(self._conn, table, dicts):
+            # a row; the tuples go to the driver as they are.
+            if self._conn.dialect.name == "postgresql" and copy_tuples(
+                self._conn, table, columns, rows
+            ):
                 return
+            dicts = [dict(zip(columns, row, strict=True)) for row in rows]
             self._conn.execute(insert(table), dicts)
             return
         sql, order = plain

@@ -152,7 +152,35 @@ def link(
     result = session.execute(
         statement, {**ids[1], "tag": tag_id, "source": source_id, "now": now, "by": user_id}
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    added = int(getattr(result, "rowcount", 0) or 0)
+    restat(session, table, added)
+    return added
+
+
+#: A statement adding at least this many links, and more than a tenth of the rows the
+#: server last counted in the table, has the table's statistics taken again at once.
+RESTAT_ROWS = 1_000
+
+
+def restat(session: Session, table: str, added: int) -> None:
+    """PostgreSQL: fresh statistics of link table *table* after *added* links, where they
+    change what the planner should think of it (postgres/data_sql.ANALYSE_LINKS); in
+    this transaction, so they count its own links. SQLite's planner needs none."""
+    if added < RESTAT_ROWS or session.get_bind().dialect.name != "postgresql":
+        return
+    counted, by_server = session.execute(
+        text(
+            "SELECT reltuples, to_regprocedure('pcrm_analyse_links(text)') IS NOT NULL "
+            "FROM pg_class WHERE oid = to_regclass(:t)"
+        ),
+        {"t": table},
+    ).one()
+    if counted is not None and added * 10 <= float(counted):
+        return
+    if by_server:
+        session.execute(text("SELECT pcrm_analyse_links(:t)"), {"t": table})
+    else:  # no server functions: the administrator's own tables
+        session.execute(text(f"ANALYZE {table}"))
 
 
 def _copied(kind: Tagged) -> tuple[str, ...]:

@@ -389,3 +389,74 @@ def test_remembered_domain_checks_give_the_same_verdicts(monkeypatch: pytest.Mon
     assert verdicts() == before
     assert module.validate_email_domain_name.cache_info().hits > 0
     assert sum(v.endswith("@example.be") for v in before) == 6  # 3 addresses, 2 rounds
+
+
+def test_on_the_server_chunks_are_written_behind_the_analysis_as_they_would_be_in_line(
+    svc: Services, owner: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from privacycrm_desktop.services.imports.behind import WriteBehind
+
+    prepare(svc, owner)
+    plan = plan_for(svc, owner, big_file(tmp_path, 330), DuplicatePolicy.SKIP)
+    small_sizes(monkeypatch, pooled=True)
+    server = svc.uow.engine.dialect.name == "postgresql"
+    writers: list[str] = []
+    create = import_write.Writer.create
+
+    def noted(self: import_write.Writer, conn: Any, new: Any) -> list[int]:
+        writers.append(threading.current_thread().name)
+        return create(self, conn, new)
+
+    monkeypatch.setattr(import_write.Writer, "create", noted)
+    outcomes = []
+    for behind in (False, True):
+        monkeypatch.setattr(import_write, "WriteBehind", lambda threaded, b=behind: WriteBehind(b))
+        writers.clear()
+        result = svc.imports.run(owner, plan)
+        assert result.batch_id is not None
+        outcomes.append((counts(result), snapshot(svc, result.batch_id)))
+        assert svc.imports.undo(owner, result.batch_id) == result.imported
+        # The chunks filled while the analysis goes on go to the thread, what is left at
+        # its end is written in line.
+        in_thread = [name.startswith("import-write") for name in writers]
+        assert len(writers) > 2
+        assert in_thread[0] == behind
+        assert not in_thread[-1]
+    assert outcomes[0] == outcomes[1]
+    # The service writes behind on the server only.
+    monkeypatch.undo()
+    assert import_write.WriteBehind is WriteBehind
+    small_sizes(monkeypatch, pooled=True)
+    monkeypatch.setattr(import_write.Writer, "create", noted)
+    writers.clear()
+    result = svc.imports.run(owner, plan)
+    assert any(name.startswith("import-write") for name in writers) == server
+
+
+def test_a_chunk_failing_behind_the_analysis_stops_the_run_with_the_chunks_before_kept(
+    svc: Services, owner: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from privacycrm_desktop.services.imports.behind import WriteBehind
+
+    plan = plan_for(svc, owner, big_file(tmp_path, 330), DuplicatePolicy.SKIP)
+    small_sizes(monkeypatch, pooled=True)
+    monkeypatch.setattr(import_write, "WriteBehind", lambda threaded: WriteBehind(True))
+    create = import_write.Writer.create
+    calls: list[int] = []
+
+    def third_fails(self: import_write.Writer, conn: Any, new: Any) -> list[int]:
+        calls.append(len(new))
+        if len(calls) == 3:
+            raise RuntimeError("the third chunk")
+        return create(self, conn, new)
+
+    monkeypatch.setattr(import_write.Writer, "create", third_fails)
+    with pytest.raises(RuntimeError, match="the third chunk"):
+        svc.imports.run(owner, plan)
+    assert len(calls) == 3  # nothing written after the failed chunk
+    assert count_contacts(svc) == 80
+    with svc.uow() as uow:
+        batch = uow.session.scalars(select(ImportBatch)).one()
+        assert (batch.status, batch.imported) == ("failed", 80)

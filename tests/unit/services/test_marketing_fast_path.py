@@ -322,6 +322,47 @@ def test_a_change_of_name_postcode_address_or_number_forgets_that_contacts_diges
     assert gone == 0
 
 
+def test_one_insert_of_points_for_many_contacts_forgets_each_ones_digests_at_once(
+    services: Services, owner: Actor, clock: FixedClock
+) -> None:
+    # An import adds the addresses and numbers of thousands of contacts in one statement
+    # (COPY on the server): every contact it adds to forgets its digests, the others keep
+    # theirs; on the server the trigger runs once for the statement, not once a row.
+    left = _populate(services, owner, clock, 12)
+    _store(services)
+    added, kept = left[:6], left[6:]
+    inserts = {
+        "contact_email": "SELECT c.id, 'more' || c.id || '@x.be', 7, c.source_id, c.created_at "
+        "FROM contact c WHERE c.id IN :ids",
+        "contact_phone": "SELECT c.id, '+3247099' || c.id, 7, c.source_id, c.created_at "
+        "FROM contact c WHERE c.id IN :ids",
+    }
+    column = {"contact_email": "address", "contact_phone": "number"}
+    with services.uow(write=True) as uow:
+        conn = uow.session.connection()
+        server = conn.dialect.name == "postgresql"
+        for number, (table, rows) in enumerate(inserts.items()):
+            ids = added[number * 3 : number * 3 + 3]
+            statement = (
+                f"INSERT INTO {table} (contact_id, {column[table]}, position, source_id, "
+                f"recorded_at) {rows}"
+            ).replace(":ids", "(" + ", ".join(str(i) for i in ids) + ")")
+            if not server:
+                conn.execute(text(statement))
+                continue
+            plan = [
+                str(line)
+                for (line,) in conn.execute(text("EXPLAIN (ANALYZE, COSTS OFF) " + statement))
+            ]
+            # Three rows added, one run of the trigger that forgets their digests.
+            forget = [line for line in plan if line.startswith(f"Trigger {table}_digest")]
+            assert len(forget) == 1
+            assert forget[0].startswith(f"Trigger {table}_digest_insert: ")
+            assert forget[0].endswith(" calls=1")
+    assert _stale(services) == set(added)
+    assert not _stale(services) & set(kept)
+
+
 def _of(message: bytes, *parts: bytes) -> bool:
     """Whether a hashed message is the key's fingerprint or has one of *parts*."""
     return message == b"key:fingerprint" or any(p in message for p in parts)

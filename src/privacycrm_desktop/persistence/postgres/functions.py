@@ -27,7 +27,9 @@ from privacycrm_desktop.persistence.postgres.caller_sql import (
     LOGIN_ROLE,
 )
 from privacycrm_desktop.persistence.postgres.data_sql import (
+    ANALYSE_LINKS,
     DIGEST_FORGET,
+    DIGEST_FORGET_ADDED,
     DIGEST_FORMS,
     DIGESTS,
     RESERVE_IDS,
@@ -91,6 +93,8 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_digest_forms(text, text, text, text[], text[])": "none",
     "pcrm_store_digests(bigint[])": "all",
     "pcrm_contact_digest_forget()": "none",
+    "pcrm_contact_digest_forget_added()": "none",
+    "pcrm_analyse_links(text)": "all",
 }
 
 #: Every text whose change makes the functions a server has out of date
@@ -127,6 +131,8 @@ FINGERPRINTED: tuple[str, ...] = (
     DIGEST_FORMS,
     STORE_DIGESTS,
     DIGEST_FORGET,
+    DIGEST_FORGET_ADDED,
+    ANALYSE_LINKS,
 )
 
 #: Each app role's default access to a restricted custom field (``domain.access``).
@@ -222,6 +228,8 @@ def install_functions(
         DIGEST_FORMS,
         STORE_DIGESTS,
         DIGEST_FORGET,
+        DIGEST_FORGET_ADDED,
+        ANALYSE_LINKS,
     ):
         statement = template
         for key, value in fill.items():

@@ -218,6 +218,7 @@ class ImportService:
                         batch if stream else None,
                         analysis,
                     )
+                batch.settle()  # a chunk written behind the analysis: its end, or its error
                 if analysis.cancelled:
                     status = CANCELLED
                 elif batch.batch_id is None and (analysis.new or analysis.merges):
@@ -233,6 +234,7 @@ class ImportService:
                     raise
                 failure.__cause__ = exc
             finally:
+                batch.close()
                 if batch.batch_id is not None:
                     # Also after a failure: the chunks written are a batch that can be undone.
                     closed = self._close_batch(

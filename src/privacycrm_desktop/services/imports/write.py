@@ -15,6 +15,7 @@ gets its stored columns from ``domain.contact_columns``, as the editor's do.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,7 @@ from privacycrm_desktop.persistence.models import (
 )
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.imports.behind import WriteBehind
 from privacycrm_desktop.services.imports.company_places import put_places
 from privacycrm_desktop.services.imports.custom_links import put_custom
 from privacycrm_desktop.services.imports.model import (
@@ -152,6 +154,8 @@ class BatchRun:
         self.rows_done = 0
         #: How many of the analysis's new contacts were written while it went on.
         self.handed = 0
+        #: Those chunks are written behind the analysis on the server (behind.py).
+        self._behind = WriteBehind(conn.dialect.name == "postgresql")
 
     @property
     def created(self) -> set[int]:
@@ -191,11 +195,7 @@ class BatchRun:
     ) -> None:
         """Write one chunk in one transaction."""
         if self._writer is None:
-            self.start(
-                needs_salt=any(
-                    t is not None and t.field is ImportField.CONSENT for t in self._plan.mapping
-                )
-            )
+            self._start_for_plan()
         assert self._writer is not None
         conn = self._conn
         merged_rows = sum(n.merged_rows for n in new) + sum(len(rows) for _cid, rows in merges)
@@ -226,10 +226,27 @@ class BatchRun:
 
     def stream(self, analysis: Analysis) -> None:
         """Write the full chunks of new contacts the analysis has placed so far (only for
-        policies that never change a placed contact)."""
+        policies that never change a placed contact); on the server behind the analysis,
+        ``settle`` waits for the last."""
         while self.ready(analysis):
-            self.write(analysis.new[self.handed : self.handed + CHUNK], [])
+            if self._writer is None:
+                self._start_for_plan()  # in line: the batch row and its lock, then chunks
+            chunk = analysis.new[self.handed : self.handed + CHUNK]
+            self._behind.run(functools.partial(self.write, chunk, []))
             self.handed += CHUNK
+
+    def _start_for_plan(self) -> None:
+        """Start the batch, with the salt where the plan records consents."""
+        mapping = self._plan.mapping
+        self.start(any(t is not None and t.field is ImportField.CONSENT for t in mapping))
+
+    def settle(self) -> None:
+        """Wait for a chunk still being written (its error, if it failed)."""
+        self._behind.settle()
+
+    def close(self) -> None:
+        """Wait for a chunk still being written, its error left to the caller's own."""
+        self._behind.close()
 
 
 @dataclass
@@ -562,6 +579,7 @@ def first_point(contact: ContactInput, channel: Channel) -> str:
 
 def write_rest(batch: BatchRun, analysis: Analysis, report: Reporter, steps: int) -> str:
     """Write what the analysis left to write, chunk by chunk; the batch's status."""
+    batch.settle()
     if batch.batch_id is None:
         return DONE  # nothing to write
     merge_items = list(analysis.merges.items())
