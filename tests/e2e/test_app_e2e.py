@@ -159,9 +159,13 @@ def test_bench_paint_hook_with_env_sign_in(tmp_path: Path, contacts: int) -> Non
 #: the erasure code (a pending scrub is looked at after the paint), the custom fields'
 #: dialog, the server's grants on a SQLite file, the e-mail validator, the card's list of
 #: interactions (made right after the paint), the tasks' queries and model (the reminders
-#: start after the paint), the Marketing menu's dialogs, the access report's dialog. Each
-#: is imported when first used (issue 23: start-up near the floor).
+#: start after the paint), the Marketing menu's dialogs, the access report's dialog,
+#: Babel (the count's whole number is grouped without its locale data), SQLAlchemy's
+#: PostgreSQL dialect on SQLite. Each is imported when first used (issue 23: start-up near
+#: the floor).
 NOT_BEFORE_PAINT = (
+    "babel",
+    "sqlalchemy.dialects.postgresql",
     "privacycrm_desktop.services.backup",
     "privacycrm_desktop.ui.contacts.contact_editor",
     "alembic",
