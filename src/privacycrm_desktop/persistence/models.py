@@ -502,10 +502,9 @@ class IdHighWater(Base):
     last_id: Mapped[int] = mapped_column(Integer)
 
 
-#: The partial indexes, by name. A ``postgresql_where`` given when the model is declared
-#: loads all of SQLAlchemy's PostgreSQL dialect (its asyncpg, pg8000, psycopg drivers: ~20 ms)
-#: into every start, on SQLite too (issue 23); ``with_postgresql_options`` gives the indexes
-#: their condition on PostgreSQL when an engine for it is made (persistence/database.py).
+#: The partial indexes' tables. A ``postgresql_where`` in the model loads all of SQLAlchemy's
+#: PostgreSQL dialect (asyncpg, pg8000...: ~20 ms) into every start, on SQLite too (issue 23):
+#: an engine for PostgreSQL gives it (``with_postgresql_options``, persistence/database.py).
 PARTIAL_INDEXES = {"ix_contact_import_batch_id": "contact"}
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,8 +52,6 @@ from privacycrm_desktop.services.contact_details import (
     points,
     read_detail,
 )
-from privacycrm_desktop.services.contact_duplicates import DuplicateHit, find_duplicates
-from privacycrm_desktop.services.contact_saving import ContactWriter, suppression_hit
 from privacycrm_desktop.services.dto import (
     Actor,
     ContactCard,
@@ -65,6 +65,10 @@ from privacycrm_desktop.services.dto import (
     SuppressionHit,
 )
 from privacycrm_desktop.services.tag_list import TaggedList
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.services.contact_duplicates import DuplicateHit
+    from privacycrm_desktop.services.contact_saving import ContactWriter
 
 #: FTS columns and the fields whose values they hold (a hidden field is not searched).
 _FTS_FIELDS = {
@@ -100,7 +104,14 @@ class ContactService(TaggedList):
         self._uow = uow
         self._clock = clock
         self._policy = access or AccessService(uow, clock)
-        self._writer = ContactWriter(uow, clock, self._policy)
+
+    @cached_property
+    def _writer(self) -> ContactWriter:
+        """Saving, made (and its modules imported) at the first save: the list painted at
+        the start needs none of it (issue 23)."""
+        from privacycrm_desktop.services.contact_saving import ContactWriter
+
+        return ContactWriter(self._uow, self._clock, self._policy)
 
     # -- the list ---------------------------------------------------------------------
 
@@ -505,6 +516,8 @@ class ContactService(TaggedList):
         The editor asks while the user types (after a pause) and before saving a new
         contact with the name and e-mail address of a stored one.
         """
+        from privacycrm_desktop.services.contact_duplicates import find_duplicates
+
         require(actor.role, Permission.VIEW_CONTACTS)
         with self._uow() as uow:
             return find_duplicates(uow.session, self._access(actor), data, contact_id)
@@ -524,6 +537,8 @@ class ContactService(TaggedList):
             The match, or None (also while the form holds invalid values: saving will say
             what is wrong with them).
         """
+        from privacycrm_desktop.services.contact_saving import suppression_hit
+
         require(actor.role, Permission.VIEW_CONTACTS)
         try:
             checked = validate_contact(data, self._clock.today())
@@ -582,4 +597,4 @@ class ContactService(TaggedList):
         )
 
 
-__all__ = ["ContactService", "DuplicateHit", "FieldProblem", "ValidationFailed"]
+__all__ = ["ContactService", "FieldProblem", "ValidationFailed"]
