@@ -163,8 +163,8 @@ def test_bench_paint_hook_with_env_sign_in(tmp_path: Path, contacts: int) -> Non
 #: Babel (the count's whole number is grouped without its locale data), SQLAlchemy's
 #: PostgreSQL dialect on SQLite, saving a contact (and the consent, retention and
 #: interactions code it brings), the duplicate check, the companies' and merges' tables and
-#: services, the editor's companies-and-tags section. Each is imported when first used
-#: (issue 23: start-up near the floor).
+#: services, the editor's companies-and-tags section, the card's consent verdicts. Each is
+#: imported when first used (issue 23: start-up near the floor).
 NOT_BEFORE_PAINT = (
     "babel",
     "sqlalchemy.dialects.postgresql",
@@ -178,6 +178,7 @@ NOT_BEFORE_PAINT = (
     "privacycrm_desktop.services.companies",
     "privacycrm_desktop.services.company_links",
     "privacycrm_desktop.ui.contacts.links_section",
+    "privacycrm_desktop.services.consent_dto",
     "privacycrm_desktop.services.backup",
     "privacycrm_desktop.ui.contacts.contact_editor",
     "alembic",

@@ -35,7 +35,6 @@ from privacycrm_desktop.persistence.models import (
     Tag,
     User,
 )
-from privacycrm_desktop.services.consent_dto import ChannelVerdict
 from privacycrm_desktop.services.custom_values import read_values
 from privacycrm_desktop.services.dto import (
     ROW_FIELDS,
@@ -323,6 +322,9 @@ def consent_lines(session: Session, contact_id: int, today: dt.date) -> tuple[Co
     facts = load_facts(session, get_salt(session), [contact_id])
     if not facts:
         raise NotFound
+    # The consent verdicts' values: imported with the card, not for the list (issue 23).
+    from privacycrm_desktop.services.consent_dto import ChannelVerdict
+
     rules = marketing_rules(session)
     names: dict[str, str] | None = None  # read at the first recorded event (none: no read)
     lines: list[ConsentLine] = []
