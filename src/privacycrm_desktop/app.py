@@ -190,7 +190,7 @@ def _sign_in_with(door: SignIn, settings: UiSettings) -> Actor | None:
     user, password = os.environ.get("PRIVACYCRM_USER"), os.environ.get("PRIVACYCRM_PASSWORD")
     if user and password:
         try:
-            return _while_importing_the_window(lambda: door.login(user, password))
+            return _while_importing_the_window(lambda: _sign_in_and_count(door, user, password))
         except DomainError as exc:
             from privacycrm_desktop.i18n import describe_error
 
@@ -208,6 +208,20 @@ def _sign_in_with(door: SignIn, settings: UiSettings) -> Actor | None:
     settings.set_language(dialog.selected_language())
     apply_language(dialog.selected_language())
     return dialog.actor
+
+
+def _sign_in_and_count(door: SignIn, user: str, password: str) -> Actor:
+    """Sign in, then count the list the window opens on (``ContactService.count_ahead``)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from privacycrm_desktop.domain.errors import DomainError
+
+    actor = door.login(user, password)
+    services = getattr(door, "services", None)  # both doors keep the services they signed in on
+    if services is not None:
+        with contextlib.suppress(DomainError, SQLAlchemyError):  # the window counts itself
+            services.contacts.count_ahead(actor)
+    return actor
 
 
 def _import_the_window() -> None:

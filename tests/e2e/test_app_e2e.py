@@ -162,14 +162,13 @@ def test_bench_paint_hook_with_env_sign_in(tmp_path: Path, contacts: int) -> Non
 #: start after the paint), the Marketing menu's dialogs, the access report's dialog,
 #: Babel (the count's whole number is grouped without its locale data), SQLAlchemy's
 #: PostgreSQL dialect on SQLite, saving a contact (and the consent, retention and
-#: interactions code it brings), the duplicate check, the companies' and merges' tables and
+#: interactions code it brings), the companies' and merges' tables and
 #: services, the editor's companies-and-tags section, the card's consent verdicts. Each is
 #: imported when first used (issue 23: start-up near the floor).
 NOT_BEFORE_PAINT = (
     "babel",
     "sqlalchemy.dialects.postgresql",
     "privacycrm_desktop.services.contact_saving",
-    "privacycrm_desktop.services.contact_duplicates",
     "privacycrm_desktop.services.consent",
     "privacycrm_desktop.services.retention",
     "privacycrm_desktop.persistence.activity_models",

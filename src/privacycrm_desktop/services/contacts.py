@@ -52,6 +52,7 @@ from privacycrm_desktop.services.contact_details import (
     points,
     read_detail,
 )
+from privacycrm_desktop.services.contact_duplicates import DuplicateHit, find_duplicates
 from privacycrm_desktop.services.dto import (
     Actor,
     ContactCard,
@@ -67,7 +68,6 @@ from privacycrm_desktop.services.dto import (
 from privacycrm_desktop.services.tag_list import TaggedList
 
 if TYPE_CHECKING:
-    from privacycrm_desktop.services.contact_duplicates import DuplicateHit
     from privacycrm_desktop.services.contact_saving import ContactWriter
 
 #: FTS columns and the fields whose values they hold (a hidden field is not searched).
@@ -106,9 +106,7 @@ class ContactService(TaggedList):
         self._policy = access or AccessService(uow, clock)
 
     @cached_property
-    def _writer(self) -> ContactWriter:
-        """Saving, made (and its modules imported) at the first save: the list painted at
-        the start needs none of it (issue 23)."""
+    def _writer(self) -> ContactWriter:  # made at the first save: the list needs none of it
         from privacycrm_desktop.services.contact_saving import ContactWriter
 
         return ContactWriter(self._uow, self._clock, self._policy)
@@ -202,6 +200,8 @@ class ContactService(TaggedList):
         the saved *view* (the whole list when None), of those carrying the tag with id
         *tag* when given."""
         require(actor.role, Permission.VIEW_CONTACTS)
+        if (ahead := self._read_ahead(actor, query, view, tag)) is not None:
+            return ahead
         if tag is not None:
             return self._count_tagged(actor, query, tag, view)
         with self._uow(autocommit=True) as uow:
@@ -516,8 +516,6 @@ class ContactService(TaggedList):
         The editor asks while the user types (after a pause) and before saving a new
         contact with the name and e-mail address of a stored one.
         """
-        from privacycrm_desktop.services.contact_duplicates import find_duplicates
-
         require(actor.role, Permission.VIEW_CONTACTS)
         with self._uow() as uow:
             return find_duplicates(uow.session, self._access(actor), data, contact_id)
@@ -597,4 +595,4 @@ class ContactService(TaggedList):
         )
 
 
-__all__ = ["ContactService", "FieldProblem", "ValidationFailed"]
+__all__ = ["ContactService", "DuplicateHit", "FieldProblem", "ValidationFailed"]
