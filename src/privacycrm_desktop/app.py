@@ -18,7 +18,7 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -190,20 +190,71 @@ def _sign_in_with(door: SignIn, settings: UiSettings) -> Actor | None:
     user, password = os.environ.get("PRIVACYCRM_USER"), os.environ.get("PRIVACYCRM_PASSWORD")
     if user and password:
         try:
-            return door.login(user, password)
+            return _while_importing_the_window(lambda: _sign_in_and_count(door, user, password))
         except DomainError as exc:
             from privacycrm_desktop.i18n import describe_error
 
             print(describe_error(exc), file=sys.stderr)
             return None
+    from PySide6.QtCore import QTimer
+
     from privacycrm_desktop.ui.startup.login_dialog import LoginDialog
 
     dialog = LoginDialog(door)
+    # While the person types: the main window's modules, so it opens sooner after sign-in.
+    QTimer.singleShot(0, _import_the_window)
     if not dialog.exec() or dialog.actor is None:
         return None
     settings.set_language(dialog.selected_language())
     apply_language(dialog.selected_language())
     return dialog.actor
+
+
+def _sign_in_and_count(door: SignIn, user: str, password: str) -> Actor:
+    """Sign in, then count the list the window opens on (``ContactService.count_ahead``)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from privacycrm_desktop.domain.errors import DomainError
+
+    actor = door.login(user, password)
+    services = getattr(door, "services", None)  # both doors keep the services they signed in on
+    if services is not None:
+        with contextlib.suppress(DomainError, SQLAlchemyError):  # the window counts itself
+            services.contacts.count_ahead(actor)
+    return actor
+
+
+def _import_the_window() -> None:
+    """Import the main window's modules (the window is made after sign-in)."""
+    import privacycrm_desktop.ui.main_window  # noqa: F401
+
+
+def _while_importing_the_window(login: Callable[[], Actor]) -> Actor:
+    """Run *login* on a thread while this one imports the main window's modules; its
+    password check (argon2, ~30 ms) leaves the interpreter free, so on a second core the two
+    overlap (issue 23). What *login* raises is raised here."""
+    import threading
+
+    # What the sign-in imports, imported here first: the two threads then import apart.
+    import privacycrm_desktop.services.auth  # noqa: F401
+
+    outcome: list[Actor | BaseException] = []
+
+    def sign_in() -> None:
+        try:
+            outcome.append(login())
+        except BaseException as exc:  # handed to the caller below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=sign_in, name="sign-in")
+    thread.start()
+    try:
+        _import_the_window()
+    finally:
+        thread.join()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def sign_in_as_own_role(url: str, settings: UiSettings) -> tuple[Services, Actor] | None:

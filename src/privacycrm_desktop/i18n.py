@@ -177,9 +177,20 @@ def local_clock(moment: dt.datetime, *, seconds: bool = False, zone: bool = True
     return f"{text} {name}" if name else text
 
 
+#: The group separator of a whole number in each language (CLDR's, as Babel writes it:
+#: nl_BE ".", fr_BE a narrow no-break space, en_GB ","; a test keeps them in step).
+GROUP_SEPARATORS = {"nl": ".", "fr": "\u202f", "en": ","}
+
+
 def format_number(value: int | Decimal, language: str | None = None) -> str:
     """A number with the locale's grouping: "12.345" (nl), "12 345" (fr), "12,345" (en);
-    a decimal keeps all its digits ("12.500.000,25")."""
+    a decimal keeps all its digits ("12.500.000,25").
+
+    A whole number is grouped here: the list's count shows at the first paint, and
+    Babel's locale data cost ~20 ms to load (issue 23)."""
+    if type(value) is int:
+        separator = GROUP_SEPARATORS.get(language or current_language(), ",")
+        return f"{value:,}".replace(",", separator)
     from babel.numbers import format_decimal
 
     return str(format_decimal(value, locale=babel_locale(language), decimal_quantization=False))

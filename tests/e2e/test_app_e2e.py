@@ -159,9 +159,25 @@ def test_bench_paint_hook_with_env_sign_in(tmp_path: Path, contacts: int) -> Non
 #: the erasure code (a pending scrub is looked at after the paint), the custom fields'
 #: dialog, the server's grants on a SQLite file, the e-mail validator, the card's list of
 #: interactions (made right after the paint), the tasks' queries and model (the reminders
-#: start after the paint), the Marketing menu's dialogs, the access report's dialog. Each
-#: is imported when first used (issue 23: start-up near the floor).
+#: start after the paint), the Marketing menu's dialogs, the access report's dialog,
+#: Babel (the count's whole number is grouped without its locale data), SQLAlchemy's
+#: PostgreSQL dialect on SQLite, saving a contact (and the consent, retention and
+#: interactions code it brings), the companies' and merges' tables and
+#: services, the editor's companies-and-tags section, the card's consent verdicts. Each is
+#: imported when first used (issue 23: start-up near the floor).
 NOT_BEFORE_PAINT = (
+    "babel",
+    "sqlalchemy.dialects.postgresql",
+    "privacycrm_desktop.services.contact_saving",
+    "privacycrm_desktop.services.consent",
+    "privacycrm_desktop.services.retention",
+    "privacycrm_desktop.persistence.activity_models",
+    "privacycrm_desktop.persistence.company_models",
+    "privacycrm_desktop.persistence.merge_models",
+    "privacycrm_desktop.services.companies",
+    "privacycrm_desktop.services.company_links",
+    "privacycrm_desktop.ui.contacts.links_section",
+    "privacycrm_desktop.services.consent_dto",
     "privacycrm_desktop.services.backup",
     "privacycrm_desktop.ui.contacts.contact_editor",
     "alembic",

@@ -56,3 +56,17 @@ def test_formats_follow_the_language(
 
 def test_summer_time_is_local_too() -> None:
     assert format_moment(dt.datetime(2026, 7, 1, 22, 30), "en") == "02/07/2026 00:30"
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en", "de"])
+def test_whole_numbers_are_grouped_as_babel_groups_them(language: str) -> None:
+    """format_number groups a whole number itself (Babel's locale data are not loaded before
+    the first paint, issue 23): the same text as Babel's, in every language."""
+    from babel.numbers import format_decimal
+
+    from privacycrm_desktop.i18n import babel_locale
+
+    values = [0, 7, 999, 1000, -1000, 12345, 999_999, 1_000_000, -30_820_512, 10**12 + 3]
+    for value in values:
+        expected = format_decimal(value, locale=babel_locale(language), decimal_quantization=False)
+        assert format_number(value, language) == expected

@@ -165,6 +165,9 @@ def create_engine_for(
         _install_sqlite_hooks(engine, busy_timeout_ms() if busy_timeout is None else busy_timeout)
         return engine
     if make_url(url).get_backend_name() == "postgresql":
+        from privacycrm_desktop.persistence.models import with_postgresql_options
+
+        with_postgresql_options()
         lock_timeout = busy_timeout_ms() if busy_timeout is None else busy_timeout
         engine = create_engine(
             url,

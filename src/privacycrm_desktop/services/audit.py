@@ -29,7 +29,6 @@ from privacycrm_desktop.persistence.audit_anchor import (
 )
 from privacycrm_desktop.persistence.backup import DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.dialect import take_audit_turn
-from privacycrm_desktop.persistence.merge_models import CompanyRedirect, ContactRedirect
 from privacycrm_desktop.persistence.models import (
     AuditEvent,
     Purpose,
@@ -301,6 +300,8 @@ def _record_names(
     # viewer shows it (it outlives an erasure, and the field matrix may hide the name).
     # One merged away says where it leads now (``domain.merges.MERGED_PREFIX``, ids only);
     # a company merged away too.
+    from privacycrm_desktop.persistence.merge_models import CompanyRedirect, ContactRedirect
+
     if contacts := _ids(events, "contact"):
         for old, survivor in session.execute(
             select(ContactRedirect.old_id, ContactRedirect.survivor_id).where(

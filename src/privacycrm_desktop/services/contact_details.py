@@ -35,11 +35,10 @@ from privacycrm_desktop.persistence.models import (
     Tag,
     User,
 )
-from privacycrm_desktop.services.company_links import read_links
-from privacycrm_desktop.services.consent_dto import ChannelVerdict
 from privacycrm_desktop.services.custom_values import read_values
 from privacycrm_desktop.services.dto import (
     ROW_FIELDS,
+    CompanyLinkInfo,
     ConsentLine,
     ContactDetail,
     ContactRow,
@@ -140,10 +139,20 @@ def read_detail(
         updated_at=contact.updated_at,
         provenance=provenance,
         field_access={k: v.value for k, v in access.items()},
-        companies=read_links(session, access, contact_id, sources),
+        companies=_company_links(session, access, contact_id, sources),
         tags=tag_marks(session, access, contact_id, sources),
         custom=read_values(session, access, contact_id, sources),
     )
+
+
+def _company_links(
+    session: Session, access: Mapping[str, FieldAccess], contact_id: int, sources: SourceCache
+) -> tuple[CompanyLinkInfo, ...]:
+    """The person's places at companies; their module (and the company tables' models) is
+    imported when a card is first read, not for the list the start paints (issue 23)."""
+    from privacycrm_desktop.services.company_links import read_links
+
+    return read_links(session, access, contact_id, sources)
 
 
 def tag_marks(
@@ -313,6 +322,9 @@ def consent_lines(session: Session, contact_id: int, today: dt.date) -> tuple[Co
     facts = load_facts(session, get_salt(session), [contact_id])
     if not facts:
         raise NotFound
+    # The consent verdicts' values: imported with the card, not for the list (issue 23).
+    from privacycrm_desktop.services.consent_dto import ChannelVerdict
+
     rules = marketing_rules(session)
     names: dict[str, str] | None = None  # read at the first recorded event (none: no read)
     lines: list[ConsentLine] = []

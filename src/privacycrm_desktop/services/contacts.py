@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,7 +53,6 @@ from privacycrm_desktop.services.contact_details import (
     read_detail,
 )
 from privacycrm_desktop.services.contact_duplicates import DuplicateHit, find_duplicates
-from privacycrm_desktop.services.contact_saving import ContactWriter, suppression_hit
 from privacycrm_desktop.services.dto import (
     Actor,
     ContactCard,
@@ -65,6 +66,9 @@ from privacycrm_desktop.services.dto import (
     SuppressionHit,
 )
 from privacycrm_desktop.services.tag_list import TaggedList
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.services.contact_saving import ContactWriter
 
 #: FTS columns and the fields whose values they hold (a hidden field is not searched).
 _FTS_FIELDS = {
@@ -100,7 +104,12 @@ class ContactService(TaggedList):
         self._uow = uow
         self._clock = clock
         self._policy = access or AccessService(uow, clock)
-        self._writer = ContactWriter(uow, clock, self._policy)
+
+    @cached_property
+    def _writer(self) -> ContactWriter:  # made at the first save: the list needs none of it
+        from privacycrm_desktop.services.contact_saving import ContactWriter
+
+        return ContactWriter(self._uow, self._clock, self._policy)
 
     # -- the list ---------------------------------------------------------------------
 
@@ -200,6 +209,8 @@ class ContactService(TaggedList):
         the saved *view* (the whole list when None), of those carrying the tag with id
         *tag* when given."""
         require(actor.role, Permission.VIEW_CONTACTS)
+        if (ahead := self._read_ahead(actor, query, view, tag)) is not None:
+            return ahead
         if tag is not None:
             return self._count_tagged(actor, query, tag, view)
         with self._uow(autocommit=True) as uow:
@@ -533,6 +544,8 @@ class ContactService(TaggedList):
             The match, or None (also while the form holds invalid values: saving will say
             what is wrong with them).
         """
+        from privacycrm_desktop.services.contact_saving import suppression_hit
+
         require(actor.role, Permission.VIEW_CONTACTS)
         try:
             checked = validate_contact(data, self._clock.today())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.consent import Channel
@@ -12,7 +13,9 @@ from privacycrm_desktop.domain.contacts import ContactKind, Language, Relationsh
 from privacycrm_desktop.domain.fields import list_columns
 from privacycrm_desktop.domain.provenance import SourceKind
 from privacycrm_desktop.domain.suppression import HashKind, SuppressionReason
-from privacycrm_desktop.services.consent_dto import ChannelVerdict
+
+if TYPE_CHECKING:
+    from privacycrm_desktop.services.consent_dto import ChannelVerdict
 
 
 @dataclass(frozen=True)

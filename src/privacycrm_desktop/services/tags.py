@@ -44,7 +44,6 @@ from privacycrm_desktop.domain.tags import (
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import tag_queries
-from privacycrm_desktop.persistence.company_models import Company, CompanyTag
 from privacycrm_desktop.persistence.models import Contact, Source, Tag
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
@@ -340,6 +339,8 @@ class TagService:
         Raises:
             NotFound: no such company.
         """
+        from privacycrm_desktop.persistence.company_models import Company
+
         self._require_writable(actor)
         clean = tag_name(name)
         now = self._clock.now()
@@ -447,6 +448,9 @@ class TagService:
 
 def company_tags(session: Session, company_ids: Sequence[int]) -> dict[int, list[TagInfo]]:
     """Per company of *company_ids*, its tags by name (one query for a window of them)."""
+    # The company tables' models: imported with the companies, not for the contact list.
+    from privacycrm_desktop.persistence.company_models import CompanyTag
+
     found: dict[int, list[TagInfo]] = {}
     if not company_ids:
         return found

@@ -282,3 +282,19 @@ def test_foreign_keys_are_off_while_migrating(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT value FROM fk_seen")).scalar() == 0
     engine.dispose()
+
+
+def test_a_postgresql_engine_gives_the_partial_index_its_condition() -> None:
+    """The model names no ``postgresql_where`` (it would load SQLAlchemy's PostgreSQL dialect
+    into every start on SQLite, issue 23): an engine for PostgreSQL adds it, so the model's
+    index is as partial on PostgreSQL as on SQLite. Nothing connects here."""
+    from sqlalchemy.schema import CreateIndex
+
+    table = Base.metadata.tables["contact"]
+    (index,) = (i for i in table.indexes if i.name == "ix_contact_import_batch_id")
+    engine = create_engine_for("postgresql://nobody@localhost:1/nothing")
+    try:
+        ddl = str(CreateIndex(index).compile(dialect=engine.dialect))
+    finally:
+        engine.dispose()
+    assert ddl.endswith("WHERE import_batch_id IS NOT NULL"), ddl

@@ -356,3 +356,19 @@ def test_the_per_date_keep_until_counts_follow_every_write(
         ).all()
     assert [tuple(r) for r in stored] == [tuple(r) for r in real]
     assert len(real) > 5
+
+
+def test_a_count_read_ahead_serves_the_next_whole_list_count_only(
+    svc: Services, owner: Actor
+) -> None:
+    """The start counts the list while the window's code loads (issue 23): the next count
+    of the whole list is that number, any later one is read again, and a count of
+    anything else does not take it."""
+    svc.contacts.create(owner, ZOE, CARD)
+    svc.contacts.count_ahead(owner)
+    svc.contacts.create(owner, ContactInput(first_name="Jan", last_name="Peeters"), CARD)
+    assert svc.contacts.count(owner) == 1  # as read ahead, before Jan
+    assert svc.contacts.count(owner) == 2  # read again
+    svc.contacts.count_ahead(owner)
+    assert svc.contacts.count(owner, "Peeters") == 1  # another count: not the one read ahead
+    assert svc.contacts.count(owner) == 2

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from itertools import pairwise
 
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QDialogButtonBox,
@@ -217,3 +217,10 @@ class SourceButton(QToolButton):
         if self.popup is None:
             self.popup = SourcePopup(self)
         self.popup.show_text(self.toolTip(), self.mapToGlobal(self.rect().bottomLeft()))
+
+
+def swatch(colour: str) -> QIcon:
+    """A small square of a tag's colour (the tag filter, the editor's and a company's tags)."""
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)

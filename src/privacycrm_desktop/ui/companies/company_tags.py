@@ -10,7 +10,7 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.tags import TagInfo, TagService
-from privacycrm_desktop.ui.contacts.links_section import swatch
+from privacycrm_desktop.ui.common.widgets import swatch
 
 
 class CompanyTagsRow(QWidget):

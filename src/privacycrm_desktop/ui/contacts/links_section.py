@@ -11,7 +11,6 @@ them gets the lists without the controls; one they are hidden from gets no secti
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -34,7 +33,7 @@ from privacycrm_desktop.services.dto import Actor, CompanyLinkInfo, ContactDetai
 from privacycrm_desktop.services.tags import TagService
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE
-from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.widgets import ErrorLabel, swatch
 
 #: What the section saves through: the companies, the tags, and the clock (for "today").
 LinksServices = tuple[CompanyService, TagService, Clock]
@@ -52,13 +51,6 @@ def link_text(link: CompanyLinkInfo) -> str:
     if link.started_on is not None:
         return text + " " + _("(since {date})").format(date=format_date(link.started_on))
     return text
-
-
-def swatch(colour: str) -> QIcon:
-    """A small square of the tag's colour."""
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(QColor(colour))
-    return QIcon(pixmap)
 
 
 class CompaniesTagsSection(QGroupBox):

@@ -15,7 +15,7 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.tags import TagService
-from privacycrm_desktop.ui.contacts.links_section import swatch
+from privacycrm_desktop.ui.common.widgets import swatch
 
 
 class TagFilter(QComboBox):
