@@ -53,10 +53,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
-def build_services(database: str) -> Services:
-    """Open (and migrate) the database and wire the services to it."""
+def build_services(
+    database: str, updating: Callable[[Callable[[], bool]], bool] | None = None
+) -> Services:
+    """Open (and migrate) the database and wire the services to it. *updating*, when
+    given, runs a due schema update (the window's ``run_with_progress``); by default it
+    runs here."""
     from privacycrm_desktop.persistence.database import create_engine_for
-    from privacycrm_desktop.persistence.migrate import migrate
+    from privacycrm_desktop.persistence.migrate import HEAD_REVISION, current_revision, migrate
     from privacycrm_desktop.persistence.storage_errors import raise_storage_error
     from privacycrm_desktop.persistence.storage_health import probe_read
     from privacycrm_desktop.services.registry import Services
@@ -64,7 +68,10 @@ def build_services(database: str) -> Services:
     engine = create_engine_for(database)
     try:
         probe_read(engine)
-        migrate(engine)
+        if updating is not None and current_revision(engine) != HEAD_REVISION:
+            updating(lambda: migrate(engine))
+        else:
+            migrate(engine)
     except Exception as exc:
         # A damaged, locked, read-only or full file: a StorageError the start-up explains.
         engine.dispose()
@@ -365,6 +372,17 @@ def _import_before_qt() -> None:
     import privacycrm_desktop.services.server_roles  # noqa: F401 (SQLAlchemy, the registry)
 
 
+def _build_with_progress(database: str) -> Services:
+    """``build_services`` with a due schema update run under a window that says so."""
+
+    def updating(update: Callable[[], bool]) -> bool:
+        from privacycrm_desktop.ui.startup.upgrade_progress import run_with_progress
+
+        return run_with_progress(update)
+
+    return build_services(database, updating)
+
+
 def open_and_sign_in(database: str, settings: UiSettings) -> tuple[Services, Actor] | None:
     """Open the database and sign a person in; None when they give up."""
     from privacycrm_desktop.services.server_roles import signs_in_as_own_role
@@ -372,7 +390,7 @@ def open_and_sign_in(database: str, settings: UiSettings) -> tuple[Services, Act
 
     if signs_in_as_own_role(database):
         return sign_in_as_own_role(database, settings)
-    services = open_database(database, build_services)
+    services = open_database(database, _build_with_progress)
     if services is None:
         return None
     try:

@@ -182,6 +182,7 @@ NOT_BEFORE_PAINT = (
     "privacycrm_desktop.ui.contacts.contact_editor",
     "alembic",
     "privacycrm_desktop.persistence.migrations",
+    "privacycrm_desktop.ui.startup.upgrade_progress",
     "reportlab",
     "privacycrm_desktop.reports",
     "privacycrm_desktop.services.erasure",

@@ -203,6 +203,7 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
     from privacycrm_desktop.ui.startup.database_dialog import DatabaseDialog
     from privacycrm_desktop.ui.startup.language_dialog import LanguageDialog
     from privacycrm_desktop.ui.startup.login_dialog import LoginDialog
+    from privacycrm_desktop.ui.startup.upgrade_progress import UpgradeDialog
     from privacycrm_desktop.ui.transfer.export_dialog import ExportDialog, SelectedContacts
     from privacycrm_desktop.ui.transfer.import_history import ImportHistoryDialog
     from privacycrm_desktop.ui.transfer.import_wizard import ImportWizard
@@ -436,6 +437,7 @@ def _builders() -> dict[str, Callable[[Office], QWidget]]:
             o.services.erasure.preview(o.owner, o.zoe)
         ),
         "DatabaseDialog": lambda o: DatabaseDialog(),
+        "UpgradeDialog": lambda o: UpgradeDialog(),
         "LanguageDialog": lambda o: LanguageDialog(UiSettings(), "nl"),
         "LoginDialog": lambda o: LoginDialog(o.services.auth),
         "ExportDialog": export,

@@ -334,6 +334,7 @@ def _factories() -> dict[str, Callable[[Desk], QWidget]]:
                 lambda d: d.services.erasure.preview(d.owner, d.contact_id),
             ),
             simple("startup.database_dialog.DatabaseDialog"),
+            simple("startup.upgrade_progress.UpgradeDialog"),
             ("privacycrm_desktop.ui.startup.first_run_wizard.FirstRunWizard", _first_run),
             simple(
                 "startup.language_dialog.LanguageDialog",

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from privacycrm_desktop.domain.access import FieldAccess
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.fields import (
     CUSTOM_PREFIX,
@@ -118,12 +119,18 @@ def value_keep_until(definition: CustomFieldDefinition, recorded_on: dt.date) ->
     return add_months(recorded_on, definition.keep_months)
 
 
-def in_list_columns(definition: CustomFieldDefinition) -> bool:
-    """Whether a list may show *definition* as a column. A restricted field's value is
-    read on the card or in the editor, one record at a time, with an audit entry; a
-    column would show it for a whole window of records without one. The fixed restricted
-    fields (birth date, notes) have no list column either."""
-    return not definition.restricted
+def list_columns(
+    definitions: Iterable[CustomFieldDefinition], access: Mapping[str, FieldAccess]
+) -> tuple[CustomFieldDefinition, ...]:
+    """The fields of *definitions* a list may show as columns to a role with *access*:
+    those it sees, restricted ones left out. A restricted field's value is read on the
+    card or in the editor, one record at a time, with an audit entry; a column would show
+    it for a whole window of records without one. The fixed restricted fields (birth
+    date, notes) have no list column either."""
+    hidden = FieldAccess.HIDDEN
+    return tuple(
+        d for d in definitions if not d.restricted and access.get(d.name, hidden) is not hidden
+    )
 
 
 def catalogue_name(key: str) -> str:

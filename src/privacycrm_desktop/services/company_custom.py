@@ -13,7 +13,7 @@ from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, requ
 from privacycrm_desktop.domain.custom_fields import (
     CustomFieldDefinition,
     CustomTarget,
-    in_list_columns,
+    list_columns,
 )
 from privacycrm_desktop.domain.errors import StorageFull, StorageLocked, StorageReadOnly
 from privacycrm_desktop.persistence.company_models import Company
@@ -111,16 +111,11 @@ class CompanyCustomFields:
     def list_fields(self, actor: Actor) -> tuple[CustomFieldDefinition, ...]:
         """The company custom fields the list may show as columns for *actor*: those the
         role sees (none when it does not see companies), restricted ones left out
-        (``in_list_columns``)."""
+        (``list_columns``)."""
         access = self._policy.access_for(actor.role)
-        hidden = FieldAccess.HIDDEN
-        if access.get("organisation", hidden) is hidden:
+        if access.get("organisation", FieldAccess.HIDDEN) is FieldAccess.HIDDEN:
             return ()
-        return tuple(
-            d
-            for d in self.custom_fields(actor)
-            if in_list_columns(d) and access.get(d.name, hidden) is not hidden
-        )
+        return list_columns(self.custom_fields(actor), access)
 
     def field_access(self, actor: Actor) -> dict[str, FieldAccess]:
         """How much of each field *actor* may see and change (custom ones included)."""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permission, mask, require
 from privacycrm_desktop.domain.consent import ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactInput, validate_contact
-from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, in_list_columns
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, list_columns
 from privacycrm_desktop.domain.errors import (
     FieldProblem,
     PermissionDenied,
@@ -127,16 +127,9 @@ class ContactService(TaggedList):
         return self._policy.custom_fields()
 
     def list_fields(self, actor: Actor) -> tuple[CustomFieldDefinition, ...]:
-        """The custom fields the list may show as columns for *actor*: those the role sees,
-        restricted ones left out (``in_list_columns``)."""
+        """The custom fields the list may show as columns for *actor* (``list_columns``)."""
         require(actor.role, Permission.VIEW_CONTACTS)
-        access = self._access(actor)
-        return tuple(
-            d
-            for d in self._policy.custom_fields()
-            if in_list_columns(d)
-            and access.get(d.name, FieldAccess.HIDDEN) is not FieldAccess.HIDDEN
-        )
+        return list_columns(self._policy.custom_fields(), self._access(actor))
 
     def custom_cells(self, actor: Actor, contact_ids: Sequence[int]) -> dict[int, dict[str, str]]:
         """Per contact, its values of the list's custom columns (``list_fields``), by
