@@ -324,8 +324,6 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: int = DEFAULT_BUSY_TIMEO
         if pooled.info.get("busy_timeout", busy_timeout) != wait:
             pooled.driver_connection.execute(f"PRAGMA busy_timeout={wait}")
             pooled.info["busy_timeout"] = wait
-        # A bulk erasure raised the auto-checkpoint and the page cache for its own
-        # transaction (``bulk_transaction``): every other one runs with SQLite's defaults.
         # A cleanup's batches delete the children of the contacts they erase themselves
         # (``erasure_cascade``) instead of SQLite's per-row foreign key actions; the pragma
         # is a no-op inside a transaction, so it is set here, before BEGIN, and set back on
@@ -335,6 +333,8 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: int = DEFAULT_BUSY_TIMEO
             state = "ON" if foreign_keys else "OFF"
             pooled.driver_connection.execute(f"PRAGMA foreign_keys={state}")
             pooled.info["foreign_keys"] = foreign_keys
+        # A bulk erasure raised the auto-checkpoint and the page cache for its own
+        # transaction (``bulk_transaction``): every other one runs with SQLite's defaults.
         if pooled.info.pop("bulk", False):
             pooled.driver_connection.execute(f"PRAGMA wal_autocheckpoint={DEFAULT_AUTOCHECKPOINT}")
             pooled.driver_connection.execute(f"PRAGMA cache_size={DEFAULT_CACHE_SIZE}")
