@@ -310,6 +310,14 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: int = DEFAULT_BUSY_TIMEO
             cursor.execute(pragma)
         cursor.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+        # Back in the pool (rolled back, outside a transaction): foreign keys on again
+        # after a unit that had them off, before anything else can use the connection.
+        if dbapi_connection is not None and not record.info.get("foreign_keys", True):
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
+            record.info["foreign_keys"] = True
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
@@ -322,6 +330,15 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: int = DEFAULT_BUSY_TIMEO
         if pooled.info.get("busy_timeout", busy_timeout) != wait:
             pooled.driver_connection.execute(f"PRAGMA busy_timeout={wait}")
             pooled.info["busy_timeout"] = wait
+        # A cleanup's batches delete the children of the contacts they erase themselves
+        # (``erasure_cascade``) instead of SQLite's per-row foreign key actions; the pragma
+        # is a no-op inside a transaction, so it is set here, before BEGIN, and set back on
+        # the next transaction that does not ask for it.
+        foreign_keys = bool(options.get("sqlite_foreign_keys", True))
+        if pooled.info.get("foreign_keys", True) != foreign_keys:
+            state = "ON" if foreign_keys else "OFF"
+            pooled.driver_connection.execute(f"PRAGMA foreign_keys={state}")
+            pooled.info["foreign_keys"] = foreign_keys
         # A bulk erasure raised the auto-checkpoint and the page cache for its own
         # transaction (``bulk_transaction``): every other one runs with SQLite's defaults.
         if pooled.info.pop("bulk", False):

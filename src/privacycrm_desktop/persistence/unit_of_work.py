@@ -91,6 +91,7 @@ class UnitOfWork:
         self._write = False
         self._autocommit = False
         self._wait_ms: int | None = None
+        self._own_cascades = False
         self._applied = 0
         # Shared by every unit of this factory.
         self._storage = _Shared()
@@ -153,7 +154,12 @@ class UnitOfWork:
         return old
 
     def __call__(
-        self, *, write: bool = False, wait_ms: int | None = None, autocommit: bool = False
+        self,
+        *,
+        write: bool = False,
+        wait_ms: int | None = None,
+        autocommit: bool = False,
+        own_cascades: bool = False,
     ) -> UnitOfWork:
         """A unit for one action; *wait_ms* shortens the wait for another program's write
         lock (SQLite; by default the engine's busy timeout).
@@ -164,9 +170,16 @@ class UnitOfWork:
         reads sees the same rows; it must not write (nothing would roll it back), set
         anything ``LOCAL`` or open a server-side cursor. The list's count and windows
         are such units. Nothing changes on SQLite.
+
+        *own_cascades* (a writer only, SQLite): the transaction runs with foreign keys off;
+        its code deletes (or sets to NULL) the rows that point at the rows it deletes itself,
+        as ``persistence.erasure_cascade`` does for a cleanup's batch of contacts. Nothing
+        changes on PostgreSQL.
         """
         if write and autocommit:
             raise ValueError("a writer runs in a transaction")
+        if own_cascades and not write:
+            raise ValueError("only a writer deletes")
         fresh = UnitOfWork.__new__(UnitOfWork)
         fresh.engine = self.engine
         fresh._reader = self._reader
@@ -176,6 +189,7 @@ class UnitOfWork:
         fresh._write = write
         fresh._autocommit = autocommit
         fresh._wait_ms = wait_ms
+        fresh._own_cascades = own_cascades
         fresh._applied = 0
         fresh._storage = self._storage
         fresh._generation = self._generation
@@ -221,10 +235,15 @@ class UnitOfWork:
             # read-only refusal, a writer starts on a fresh connection, so the save works
             # as soon as the file is writable again, without restarting the app.
             self.engine.dispose()
-        if self._write and self._wait_ms is not None:
-            bind = self.engine.execution_options(
-                sqlite_begin="IMMEDIATE", sqlite_busy_timeout=int(self._wait_ms)
-            )
+        if self._write and (self._wait_ms is not None or self._own_cascades):
+            options: dict[str, Any] = {"sqlite_begin": "IMMEDIATE"}
+            if self._wait_ms is not None:
+                options["sqlite_busy_timeout"] = int(self._wait_ms)
+            if self._own_cascades:
+                # SQLite: foreign keys off for this transaction; the caller deletes the
+                # children itself (``persistence.erasure_cascade``).
+                options["sqlite_foreign_keys"] = False
+            bind = self.engine.execution_options(**options)
             self._session = Session(bind=bind, expire_on_commit=False)
             self._listen(self._session)  # the anchor file learns of these events too
         elif self._write:

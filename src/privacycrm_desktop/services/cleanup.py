@@ -398,7 +398,9 @@ class CleanupService:
         erase = [cid for cid, _r, action in planned if action in _ERASING]
         anonymise = {cid for cid, _r, action in planned if action is CleanupAction.ANONYMISE}
         kept = [(cid, action) for cid, _r, action in planned if action not in _ERASING]
-        with self._uow(write=True) as uow:
+        # Foreign keys off: the rows pointing at the batch's contacts go set-based
+        # (``persistence.erasure_cascade``), not by SQLite's actions run for each contact.
+        with self._uow(write=True, own_cascades=True) as uow:
             session = uow.session
             # The batches rewrite the same index pages: copied into the file once per
             # CHECKPOINT_PAGES, and at the end (finish_erasure), not after every batch.

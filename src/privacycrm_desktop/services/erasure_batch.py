@@ -50,7 +50,7 @@ from privacycrm_desktop.domain.suppression import (
     name_postcode,
     stored_digest,
 )
-from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence import erasure_cascade, search
 from privacycrm_desktop.persistence.activity_models import Activity, ActivityPerson
 from privacycrm_desktop.persistence.company_models import Company, CompanyLink, CompanyProvenance
 from privacycrm_desktop.persistence.custom_field_models import CustomValue
@@ -347,6 +347,11 @@ def erase_many(
     next start, after a kill). For many erasures: one rewrite costs less than a
     secure-delete of each."""
     conn = session.connection()
+    # A cleanup's batch runs with SQLite's foreign keys off (``UnitOfWork(own_cascades=
+    # True)``): the rows pointing at the contacts then go by ``erasure_cascade``.
+    own_cascades = (
+        conn.dialect.name == "sqlite" and not conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    )
     outcome = BatchOutcome()
     people = _read_people(conn, list(dict.fromkeys(contact_ids)), now.date(), outcome)
     if not people:
@@ -392,11 +397,16 @@ def erase_many(
     forget_company_merges_of(conn, ids["ids"])
     # Interactions (with their files and links) and tasks about the person go by ON DELETE
     # CASCADE; so do the person's links to the interactions of others.
+    if own_cascades:
+        erasure_cascade.delete_children(conn, "contact", ids["ids"])
     conn.execute(_st(conn)["delete_contacts"], ids)
     if linked:
         recompute(conn, linked)
     sources = sorted({sid for person in people.values() for sid in person.sources})
     conn.execute(_DELETE_SOURCE, [{"sid": sid} for sid in sources])
+    if own_cascades:
+        # What a foreign key would have refused: a source deleted while a row names it.
+        erasure_cascade.check_unreferenced(conn, "source", sources)
     conn.execute(
         _LEDGER,
         [
