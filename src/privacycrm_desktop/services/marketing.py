@@ -22,7 +22,14 @@ from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, requ
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.csv_cells import neutralise, phone_cell
 from privacycrm_desktop.domain.errors import FieldProblem, PermissionDenied, ValidationFailed
-from privacycrm_desktop.domain.marketing import Explanation, explain, normalise_category
+from privacycrm_desktop.domain.marketing import (
+    REACHABLE_REASONS,
+    Decision,
+    Explanation,
+    Reason,
+    explain,
+    normalise_category,
+)
 from privacycrm_desktop.domain.suppression import key_fingerprint
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import contact_digests
@@ -249,41 +256,43 @@ def _entries(
     masked = [(column, index) for column, index, hidden in shown if index >= 0 and hidden]
     point_column = next(((c, m) for c, index, m in shown if index < 0), None)
     entries: list[MarketingEntry] = []
-    excluded: Counter[str] = Counter({r.value: n for r, n in decided.rest.items()})
+    add = entries.append
+    # Entries are made as tuples (a NamedTuple's own constructor costs a call an entry).
+    entry_of = tuple.__new__
+    left_out: Counter[Reason] = Counter(decided.rest)
     explained: dict[tuple[object, ...], Explanation] = {}
     seen: dict[tuple[object, ...], Explanation] = {}  # the rows keep their events alive
     total = 2 * len(rows)
-    for number, row in enumerate(rows, start=len(rows)):
+    reachable = REACHABLE_REASONS
+    for number, (cid, raw, reason, event, point, categories) in enumerate(rows, start=len(rows)):
         if progress is not None and number % PROGRESS_STEP == 0:
             progress(number, total)
-        decision = row.decision
-        if not decision.reachable:
-            excluded[decision.reason.value] += 1
+        if reason not in reachable:
+            left_out[reason] += 1
             continue
-        raw = row.contact
         values = {column: raw[index] for column, index in plain}
         for column, index in masked:
             values[column] = mask(raw[index])
         if point_column is not None:
-            point = decision.point.value if decision.point else ""
             column, hide = point_column
-            values[column] = mask(point) if hide else point
+            values[column] = mask(point or "") if hide else point or ""
         # The explanation reads the reason, the deciding event and the categories
         # only: contacts decided alike share it (a list of 50,000 has few distinct).
         # By the event's identity first (the list's events alike are one fact, and
         # hashing one by value costs a call per field), then by value.
-        same = (decision.reason, id(decision.event), decision.categories)
+        same = (reason, id(event), categories)
         explanation = seen.get(same)
         if explanation is None:
-            key = (decision.reason, decision.event, decision.categories)
+            key = (reason, event, categories)
             explanation = explained.get(key)
             if explanation is None:
+                decision = Decision(reason, event, None, categories)
                 explanation = explained[key] = explain(decision, channel)
             seen[same] = explanation
-        entries.append(MarketingEntry(row.id, values, decision.reason, explanation))
+        add(entry_of(MarketingEntry, (cid, values, reason, explanation)))
     if progress is not None:
         progress(total, total)
-    return entries, excluded
+    return entries, Counter({reason.value: n for reason, n in left_out.items()})
 
 
 @contextmanager
