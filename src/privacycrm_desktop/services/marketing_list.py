@@ -162,8 +162,8 @@ def _first_points(
         .order_by(table.contact_id, table.position.desc(), table.id.desc())
     )
     # A contact's last pair is its first point: ``dict`` keeps it, without a call a row
-    # (over the rows: given the result itself, it would take it for a mapping).
-    return dict(iter(session.connection().execute(query).tuples()))
+    # (over all the rows at once: iterating a result fetches them one at a time).
+    return dict(session.connection().execute(query).tuples().all())
 
 
 def postal_address(street: str, postcode: str, city: str) -> str:
