@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select, text, union_all
+from sqlalchemy import Select, func, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.consent import Channel, ConsentFact, ConsentStatus
@@ -49,6 +49,7 @@ from privacycrm_desktop.services.marketing_rows import (
     PROGRESS_STEP,
     channel_digests,
     event_fact,
+    ids_any,
     ids_in,
     ids_select,
     suppression_candidates,
@@ -127,30 +128,28 @@ def _reach_count(session: Session, channel: Channel, tagged: Any) -> int:
     return session.connection().execute(query).scalar_one()
 
 
-def _wanted(session: Session, ids: set[int]) -> Any:
-    """A select of *ids* and of every organisation address (decided one by one)."""
-    # By the literal condition of their partial index (a bound value would not use it).
-    organisations = select(Contact.id).where(text(ORGANISATION_ADDRESS_WHERE))
-    return union_all(ids_select(session, list(ids)), organisations)
-
-
-def _candidates(session: Session, channel: Channel, wanted: Any, tagged: Any) -> list[Any]:
-    """The contact rows of *wanted* (of *tagged*, a select of ids, when given), ordered by
-    name: the first columns of ``CONTACT_COLUMNS``, those a list on *channel* shows (a
-    postal list, all: its address and where it came from); one statement."""
+def _candidates(session: Session, channel: Channel, ids: set[int], tagged: Any) -> list[Any]:
+    """The contact rows of *ids* and of every organisation address (of *tagged*, a select
+    of ids, when given), ordered by name: the first columns of ``CONTACT_COLUMNS``, those a
+    list on *channel* shows (a postal list, all: its address and where it came from); one
+    statement, the organisation addresses found by their partial index (by its literal
+    condition: a bound value would not use it)."""
     columns = CONTACT_COLUMNS if channel is Channel.POST else CONTACT_COLUMNS[:_LEAN]
-    query = select(*columns).where(Contact.id.in_(wanted))
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = or_(ids_any(session, Contact.id, list(ids)), text(ORGANISATION_ADDRESS_WHERE))
+    else:
+        organisations = select(Contact.id).where(text(ORGANISATION_ADDRESS_WHERE))
+        wanted = Contact.id.in_(union_all(ids_select(session, list(ids)), organisations))
+    query = select(*columns).where(wanted)
     if tagged is not None:
         query = query.where(Contact.id.in_(tagged))
     # Core, not the ORM's result handling: plain rows.
     return list(session.connection().execute(query.order_by(Contact.sort_name, Contact.id)).all())
 
 
-def _first_points(
-    session: Session, channel: Channel, wanted: Any, contacts: list[Any]
-) -> dict[int, str]:
-    """The first point on *channel* of each of the contacts that have one (of *wanted*,
-    their rows *contacts*): an address or number by position, a postal address."""
+def _first_points(session: Session, channel: Channel, contacts: list[Any]) -> dict[int, str]:
+    """The first point on *channel* of each of *contacts* (their rows) that has one: an
+    address or number by position, a postal address."""
     if channel is Channel.POST:
         found = ((row[0], postal_address(row.street, row.postcode, row.city)) for row in contacts)
         return {cid: address for cid, address in found if address}
@@ -158,7 +157,7 @@ def _first_points(
     value = ContactEmail.address if channel is Channel.EMAIL else ContactPhone.number
     query = (
         select(table.contact_id, value)
-        .where(table.contact_id.in_(wanted))
+        .where(ids_any(session, table.contact_id, [row[0] for row in contacts]))
         .order_by(table.contact_id, table.position.desc(), table.id.desc())
     )
     # A contact's last pair is its first point: ``dict`` keeps it, without a call a row
@@ -230,9 +229,8 @@ def decide_list(
     events, by_point, relevant = _list_events(session, rule, rules, channel)
     check = _to_check(session, salt, bool(suppressed), bool(by_point), relevant, channel)
     organisation = ContactKind.ORGANISATION_ADDRESS.value
-    wanted = _wanted(session, set(events) | check)
-    contacts = _candidates(session, channel, wanted, tagged)
-    first_point = _first_points(session, channel, wanted, contacts)
+    contacts = _candidates(session, channel, set(events) | check, tagged)
+    first_point = _first_points(session, channel, contacts)
     # Rows are made as tuples (a NamedTuple's own constructor costs a call a contact).
     row_of = tuple.__new__
     result: list[ListRow] = []
