@@ -10,6 +10,8 @@ the contacts for its own marketing is refused (rule 6).
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import functools
 import gc
 import io
 from collections import Counter
@@ -113,7 +115,45 @@ class MarketingService:
         require(actor.role, Permission.MARKETING_LISTS)
         category = normalise_category(category) if category and category.strip() else None
         today = self._clock.today()
-        self._store_digests()
+        decide = functools.partial(
+            self._decide, actor, purpose, channel, today, category, progress, tag
+        )
+        found = decide(stale_ok=False)
+        if found is None:
+            # Contacts changed since the last list: their digests are stored first (a
+            # write), and the list is made in a new read (hashing only those changed since).
+            self._store_digests()
+            found = decide(stale_ok=True)
+        assert found is not None
+        decided, access = found
+        # The role's field rules, once for the list: which columns, where in a row, masked.
+        shown = tuple(
+            (column, CONTACT_INDEX.get(column, -1), access[field] is FieldAccess.MASKED)
+            for column, field in _BASE_COLUMNS + _CHANNEL_COLUMNS[channel]
+            if access[field] is not FieldAccess.HIDDEN
+        )
+        columns = tuple(column for column, _index, _masked in shown)
+        entries, excluded = _entries(decided, shown, channel, progress)
+        return MarketingList(
+            purpose, channel, category, columns, tuple(entries), dict(sorted(excluded.items()))
+        )
+
+    def _decide(
+        self,
+        actor: Actor,
+        purpose: str,
+        channel: Channel,
+        today: dt.date,
+        category: str | None,
+        progress: Callable[[int, int], None] | None,
+        tag: int | None,
+        *,
+        stale_ok: bool,
+    ) -> tuple[ListDecisions, dict[str, FieldAccess]] | None:
+        """The list's decisions and the role's field access, in one read; None (without
+        *stale_ok*) when contacts' stored digests are stale: the caller stores them and asks
+        again. One look for stale digests a list, in the list's own read (it was two: one
+        before, one in it; each reads every contact)."""
         with self._uow() as uow:
             session = uow.session
             rules = marketing_rules(session)
@@ -137,31 +177,23 @@ class MarketingService:
             access = self._policy.access_for(actor.role)
             if tag is not None and access.get("tags") not in (FieldAccess.READ, FieldAccess.WRITE):
                 raise PermissionDenied  # the list would tell who carries the tag
+            salt = get_salt(session)
+            stale = None
+            if salt is not None:
+                stale = contact_digests.stale_contacts(session.connection(), key_fingerprint(salt))
+                if stale and not stale_ok:
+                    return None
             decided = decide_list(
-                session, get_salt(session), rule, rules, channel, today, category, progress, tag
+                session, salt, rule, rules, channel, today, category, progress, tag, stale=stale
             )
-        # The role's field rules, once for the list: which columns, where in a row, masked.
-        shown = tuple(
-            (column, CONTACT_INDEX.get(column, -1), access[field] is FieldAccess.MASKED)
-            for column, field in _BASE_COLUMNS + _CHANNEL_COLUMNS[channel]
-            if access[field] is not FieldAccess.HIDDEN
-        )
-        columns = tuple(column for column, _index, _masked in shown)
-        entries, excluded = _entries(decided, shown, channel, progress)
-        return MarketingList(
-            purpose, channel, category, columns, tuple(entries), dict(sorted(excluded.items()))
-        )
+        return decided, access
 
     def _store_digests(self) -> None:
         """Store the suppression digests of the contacts changed since the last list
         (persistence/contact_digests.py), so the list joins instead of hashing them."""
-        with self._uow() as uow:
+        with self._uow(write=True) as uow:
             salt = get_salt(uow.session)
-            stale = salt is not None and bool(
-                contact_digests.stale_contacts(uow.session.connection(), key_fingerprint(salt))
-            )
-        if stale and salt is not None:
-            with self._uow(write=True) as uow:
+            if salt is not None:
                 contact_digests.refresh(uow.session.connection(), salt)
 
     def export_csv(

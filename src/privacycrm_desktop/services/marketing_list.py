@@ -202,6 +202,8 @@ def decide_list(
     category: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     tag: int | None = None,
+    *,
+    stale: list[int] | None = None,
 ) -> ListDecisions:
     """The decision for every contact (of the tag *tag* when given): ``decide`` over each
     contact's subject for *channel*, as ``load_facts`` would give it, computed set-wise.
@@ -216,7 +218,8 @@ def decide_list(
     them by on the channel, no consent; without, no contact point.
 
     *progress* is told ``(done, 2 * count)`` (count: the contacts decided one by one);
-    may raise to stop.
+    may raise to stop. *stale*: the contacts whose stored digests are stale, when the
+    caller looked in this read already (else the list looks when it needs them).
 
     Read lean: the rows hold the columns the channel's list shows, and the first point on
     the channel; the contacts the rules look at closer (to hash, several events, soft
@@ -227,7 +230,7 @@ def decide_list(
         tagged = select(ContactTag.contact_id).where(ContactTag.tag_id == tag)
     suppressed = set(session.scalars(select(Suppression.digest)))
     events, by_point, relevant = _list_events(session, rule, rules, channel)
-    check = _to_check(session, salt, bool(suppressed), bool(by_point), relevant, channel)
+    check = _to_check(session, salt, bool(suppressed), bool(by_point), relevant, channel, stale)
     organisation = ContactKind.ORGANISATION_ADDRESS.value
     contacts = _candidates(session, channel, set(events) | check, tagged)
     first_point = _first_points(session, channel, contacts)
@@ -326,6 +329,7 @@ def _to_check(
     keyed: bool,
     relevant: Select[Any],
     channel: Channel,
+    stale: list[int] | None = None,
 ) -> set[int]:
     """The contacts to hash (the rest is neither suppressed nor shares a keyed opt-out):
     those whose stored digests are not complete (changed since the last list, or by
@@ -335,7 +339,9 @@ def _to_check(
     if salt is None or not (suppression or keyed):
         return set()
     conn = session.connection()
-    check = set(contact_digests.stale_contacts(conn, key_fingerprint(salt)))
+    if stale is None:
+        stale = contact_digests.stale_contacts(conn, key_fingerprint(salt))
+    check = set(stale)
     prefix = contact_digests.PREFIX
     if suppression:
         listed = select(ContactDigest.contact_id).join(

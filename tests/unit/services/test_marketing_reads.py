@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, text
@@ -15,6 +16,7 @@ from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentSta
 from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Relationship
 from privacycrm_desktop.domain.marketing import decide, explain
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.persistence import contact_digests
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor
@@ -168,3 +170,35 @@ def test_the_list_is_what_the_rules_give_one_contact_at_a_time(
     with svc.uow() as uow:
         kinds = uow.session.execute(text("SELECT DISTINCT kind FROM contact")).scalars()
         assert set(kinds) == {k.value for k in ContactKind}
+
+
+def test_a_list_looks_for_stale_digests_once_and_again_after_storing_them(
+    svc: Services, owner: Actor, listed: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each look reads every contact (half a list of 50,000 from a million): once in the
+    list's own read when nothing changed; when something did, the digests are stored and
+    the list made in a new read that looks again."""
+    svc.marketing.build(owner, NEWSLETTER, Channel.EMAIL)  # stores every digest
+    looks: list[object] = []
+    real = contact_digests.stale_contacts
+
+    def counting(*args: Any) -> list[int]:
+        looks.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(contact_digests, "stale_contacts", counting)
+    before = svc.marketing.build(owner, NEWSLETTER, Channel.EMAIL)
+    assert len(looks) == 1
+    assert listed[1] in {e.contact_id for e in before.entries}
+    # Given the address of the unsubscribed person (plain SQL: the triggers forget the
+    # stored digests), the contact is left out.
+    with svc.uow(write=True) as uow:
+        uow.session.execute(
+            text("UPDATE contact_email SET address = 'p7@x.be' WHERE contact_id = :c"),
+            {"c": listed[1]},
+        )
+    looks.clear()
+    after = svc.marketing.build(owner, NEWSLETTER, Channel.EMAIL)
+    assert listed[1] not in {e.contact_id for e in after.entries}
+    assert after.excluded["suppressed"] == before.excluded["suppressed"] + 1
+    assert len(looks) == 3  # the list's read, the store, the new read
