@@ -135,6 +135,11 @@ class ImportStaging(Base):
     payload: Mapped[str] = mapped_column(Text)
 
 
+#: The condition of ``ix_contact_organisation_address``; a query finds them by it as a
+#: literal (a bound value would not tell either engine's planner that the index applies).
+ORGANISATION_ADDRESS_WHERE = "kind = 'organisation_address'"
+
+
 class Contact(Base):
     """A person, or an impersonal organisation address (info@...)."""
 
@@ -192,11 +197,17 @@ class Contact(Base):
         Index("ix_contact_name_postcode", "sort_name", "postcode", "id"),
         # Only the contacts an import brought: every other contact's entry (NULL) was one
         # more b-tree for each erasure to change (migration 0026).
-        # Its condition on PostgreSQL: with_postgresql_options().
+        # Its condition on PostgreSQL: database.with_postgresql_options().
         Index(
             "ix_contact_import_batch_id",
             "import_batch_id",
             sqlite_where=text("import_batch_id IS NOT NULL"),
+        ),
+        # Only the organisation addresses: a marketing list decides each one (rule 4) and
+        # finds them here instead of reading every contact (migration 0028). Its condition
+        # on PostgreSQL: database.with_postgresql_options().
+        Index(
+            "ix_contact_organisation_address", "id", sqlite_where=text(ORGANISATION_ADDRESS_WHERE)
         ),
     )
 
@@ -500,19 +511,6 @@ class IdHighWater(Base):
     __tablename__ = "id_high_water"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_id: Mapped[int] = mapped_column(Integer)
-
-
-#: The partial indexes' tables. A ``postgresql_where`` in the model loads all of SQLAlchemy's
-#: PostgreSQL dialect (asyncpg, pg8000...: ~20 ms) into every start, on SQLite too (issue 23):
-#: an engine for PostgreSQL gives it (``with_postgresql_options``, persistence/database.py).
-PARTIAL_INDEXES = {"ix_contact_import_batch_id": "contact"}
-
-
-def with_postgresql_options() -> None:
-    """Give each partial index on PostgreSQL the condition it has on SQLite (idempotent)."""
-    for name, table in PARTIAL_INDEXES.items():
-        index = next(i for i in Base.metadata.tables[table].indexes if i.name == name)
-        index.dialect_options["postgresql"]["where"] = index.dialect_options["sqlite"]["where"]
 
 
 @event.listens_for(Contact, "before_insert")

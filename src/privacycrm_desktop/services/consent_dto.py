@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentStatus
 from privacycrm_desktop.domain.marketing import Explanation, Reason
@@ -95,9 +96,10 @@ class StatementInfo:
     published_at: dt.datetime
 
 
-@dataclass(frozen=True)
-class MarketingEntry:
-    """One reachable contact: the columns the user may see, and why they qualify."""
+class MarketingEntry(NamedTuple):
+    """One reachable contact: the columns the user may see, and why they qualify. A named
+    tuple, not a frozen dataclass: a list makes tens of thousands, and a frozen dataclass
+    sets each field with a call."""
 
     contact_id: int
     values: dict[str, str]

@@ -10,6 +10,8 @@ the contacts for its own marketing is refused (rule 6).
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import functools
 import gc
 import io
 from collections import Counter
@@ -22,7 +24,14 @@ from privacycrm_desktop.domain.access import FieldAccess, Permission, mask, requ
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.csv_cells import neutralise, phone_cell
 from privacycrm_desktop.domain.errors import FieldProblem, PermissionDenied, ValidationFailed
-from privacycrm_desktop.domain.marketing import Explanation, explain, normalise_category
+from privacycrm_desktop.domain.marketing import (
+    REACHABLE_REASONS,
+    Decision,
+    Explanation,
+    Reason,
+    explain,
+    normalise_category,
+)
 from privacycrm_desktop.domain.suppression import key_fingerprint
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import contact_digests
@@ -106,7 +115,45 @@ class MarketingService:
         require(actor.role, Permission.MARKETING_LISTS)
         category = normalise_category(category) if category and category.strip() else None
         today = self._clock.today()
-        self._store_digests()
+        decide = functools.partial(
+            self._decide, actor, purpose, channel, today, category, progress, tag
+        )
+        found = decide(stale_ok=False)
+        if found is None:
+            # Contacts changed since the last list: their digests are stored first (a
+            # write), and the list is made in a new read (hashing only those changed since).
+            self._store_digests()
+            found = decide(stale_ok=True)
+        assert found is not None
+        decided, access = found
+        # The role's field rules, once for the list: which columns, where in a row, masked.
+        shown = tuple(
+            (column, CONTACT_INDEX.get(column, -1), access[field] is FieldAccess.MASKED)
+            for column, field in _BASE_COLUMNS + _CHANNEL_COLUMNS[channel]
+            if access[field] is not FieldAccess.HIDDEN
+        )
+        columns = tuple(column for column, _index, _masked in shown)
+        entries, excluded = _entries(decided, shown, channel, progress)
+        return MarketingList(
+            purpose, channel, category, columns, tuple(entries), dict(sorted(excluded.items()))
+        )
+
+    def _decide(
+        self,
+        actor: Actor,
+        purpose: str,
+        channel: Channel,
+        today: dt.date,
+        category: str | None,
+        progress: Callable[[int, int], None] | None,
+        tag: int | None,
+        *,
+        stale_ok: bool,
+    ) -> tuple[ListDecisions, dict[str, FieldAccess]] | None:
+        """The list's decisions and the role's field access, in one read; None (without
+        *stale_ok*) when contacts' stored digests are stale: the caller stores them and asks
+        again. One look for stale digests a list, in the list's own read (it was two: one
+        before, one in it; each reads every contact)."""
         with self._uow() as uow:
             session = uow.session
             rules = marketing_rules(session)
@@ -130,31 +177,23 @@ class MarketingService:
             access = self._policy.access_for(actor.role)
             if tag is not None and access.get("tags") not in (FieldAccess.READ, FieldAccess.WRITE):
                 raise PermissionDenied  # the list would tell who carries the tag
+            salt = get_salt(session)
+            stale = None
+            if salt is not None:
+                stale = contact_digests.stale_contacts(session.connection(), key_fingerprint(salt))
+                if stale and not stale_ok:
+                    return None
             decided = decide_list(
-                session, get_salt(session), rule, rules, channel, today, category, progress, tag
+                session, salt, rule, rules, channel, today, category, progress, tag, stale=stale
             )
-        # The role's field rules, once for the list: which columns, where in a row, masked.
-        shown = tuple(
-            (column, CONTACT_INDEX.get(column, -1), access[field] is FieldAccess.MASKED)
-            for column, field in _BASE_COLUMNS + _CHANNEL_COLUMNS[channel]
-            if access[field] is not FieldAccess.HIDDEN
-        )
-        columns = tuple(column for column, _index, _masked in shown)
-        entries, excluded = _entries(decided, shown, channel, progress)
-        return MarketingList(
-            purpose, channel, category, columns, tuple(entries), dict(sorted(excluded.items()))
-        )
+        return decided, access
 
     def _store_digests(self) -> None:
         """Store the suppression digests of the contacts changed since the last list
         (persistence/contact_digests.py), so the list joins instead of hashing them."""
-        with self._uow() as uow:
+        with self._uow(write=True) as uow:
             salt = get_salt(uow.session)
-            stale = salt is not None and bool(
-                contact_digests.stale_contacts(uow.session.connection(), key_fingerprint(salt))
-            )
-        if stale and salt is not None:
-            with self._uow(write=True) as uow:
+            if salt is not None:
                 contact_digests.refresh(uow.session.connection(), salt)
 
     def export_csv(
@@ -249,41 +288,43 @@ def _entries(
     masked = [(column, index) for column, index, hidden in shown if index >= 0 and hidden]
     point_column = next(((c, m) for c, index, m in shown if index < 0), None)
     entries: list[MarketingEntry] = []
-    excluded: Counter[str] = Counter({r.value: n for r, n in decided.rest.items()})
+    add = entries.append
+    # Entries are made as tuples (a NamedTuple's own constructor costs a call an entry).
+    entry_of = tuple.__new__
+    left_out: Counter[Reason] = Counter(decided.rest)
     explained: dict[tuple[object, ...], Explanation] = {}
     seen: dict[tuple[object, ...], Explanation] = {}  # the rows keep their events alive
     total = 2 * len(rows)
-    for number, row in enumerate(rows, start=len(rows)):
+    reachable = REACHABLE_REASONS
+    for number, (cid, raw, reason, event, point, categories) in enumerate(rows, start=len(rows)):
         if progress is not None and number % PROGRESS_STEP == 0:
             progress(number, total)
-        decision = row.decision
-        if not decision.reachable:
-            excluded[decision.reason.value] += 1
+        if reason not in reachable:
+            left_out[reason] += 1
             continue
-        raw = row.contact
         values = {column: raw[index] for column, index in plain}
         for column, index in masked:
             values[column] = mask(raw[index])
         if point_column is not None:
-            point = decision.point.value if decision.point else ""
             column, hide = point_column
-            values[column] = mask(point) if hide else point
+            values[column] = mask(point or "") if hide else point or ""
         # The explanation reads the reason, the deciding event and the categories
         # only: contacts decided alike share it (a list of 50,000 has few distinct).
         # By the event's identity first (the list's events alike are one fact, and
         # hashing one by value costs a call per field), then by value.
-        same = (decision.reason, id(decision.event), decision.categories)
+        same = (reason, id(event), categories)
         explanation = seen.get(same)
         if explanation is None:
-            key = (decision.reason, decision.event, decision.categories)
+            key = (reason, event, categories)
             explanation = explained.get(key)
             if explanation is None:
+                decision = Decision(reason, event, None, categories)
                 explanation = explained[key] = explain(decision, channel)
             seen[same] = explanation
-        entries.append(MarketingEntry(row.id, values, decision.reason, explanation))
+        add(entry_of(MarketingEntry, (cid, values, reason, explanation)))
     if progress is not None:
         progress(total, total)
-    return entries, excluded
+    return entries, Counter({reason.value: n for reason, n in left_out.items()})
 
 
 @contextmanager

@@ -11,17 +11,17 @@ reach them by). ``services.marketing`` builds and exports the list from these ro
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.consent import Channel, ConsentFact, ConsentStatus
 from privacycrm_desktop.domain.contacts import ContactKind, Relationship
 from privacycrm_desktop.domain.marketing import (
+    REACHABLE_REASONS,
     ContactPoint,
-    Decision,
     MarketingRule,
     MarketingSubject,
     Reason,
@@ -32,6 +32,7 @@ from privacycrm_desktop.domain.suppression import HashKind, key_fingerprint
 from privacycrm_desktop.persistence import contact_digests
 from privacycrm_desktop.persistence.digest_models import ContactDigest
 from privacycrm_desktop.persistence.models import (
+    ORGANISATION_ADDRESS_WHERE,
     ConsentEvent,
     Contact,
     ContactEmail,
@@ -48,27 +49,46 @@ from privacycrm_desktop.services.marketing_rows import (
     PROGRESS_STEP,
     channel_digests,
     event_fact,
+    ids_any,
     ids_in,
+    ids_select,
     suppression_candidates,
 )
 
 
 class ListRow(NamedTuple):
-    """One contact of a marketing list with its decision (the list's channel only)."""
+    """One contact of a marketing list with its decision on the list's channel, flat: the
+    reason, the event it rests on, the value of the contact point it reaches (None when
+    not reachable) and the categories (soft opt-in). Flat, not a ``Decision`` and a
+    ``ContactPoint`` per contact: a list makes tens of thousands."""
 
     id: int
     contact: Any
-    decision: Decision
+    reason: Reason
+    event: ConsentFact | None
+    point: str | None
+    categories: tuple[str, ...]
 
     @property
     def values(self) -> dict[str, str]:
-        """The contact's plain values for list columns (as ``ContactFacts.values``)."""
-        return {column: getattr(self.contact, column) for column in VALUE_COLUMNS}
+        """The contact's plain values for list columns (as ``ContactFacts.values``), those
+        its row holds (``_candidates``)."""
+        held = self.contact._fields
+        return {column: getattr(self.contact, column) for column in VALUE_COLUMNS if column in held}
+
+    @property
+    def reachable(self) -> bool:
+        """True when the contact may receive the list's marketing (``Decision.reachable``)."""
+        return self.reason in REACHABLE_REASONS
 
 
 #: Where each contact column is in a row of ``CONTACT_COLUMNS`` (rows are read by
 #: position: by name costs a call each).
 CONTACT_INDEX = {column.key: i for i, column in enumerate(CONTACT_COLUMNS)}
+
+#: How many of ``CONTACT_COLUMNS`` a list's row holds but on post: id, kind, the name,
+#: the organisation and the language (what an e-mail, phone or SMS list shows).
+_LEAN = 6
 
 #: The contact columns a list shows (``ContactFacts.values``).
 VALUE_COLUMNS = (
@@ -108,17 +128,49 @@ def _reach_count(session: Session, channel: Channel, tagged: Any) -> int:
     return session.connection().execute(query).scalar_one()
 
 
-def _candidates(session: Session, ids: set[int], tagged: Any) -> list[Any]:
-    """The contact rows (``CONTACT_COLUMNS``, ordered by name) of *ids* and of every
-    organisation address (of *tagged*, a select of ids, when given)."""
-    conn = session.connection()
-    organisations = select(Contact.id).where(Contact.kind == ContactKind.ORGANISATION_ADDRESS.value)
-    wanted = sorted(ids.union(conn.execute(organisations).scalars()))
-    query = select(*CONTACT_COLUMNS).where(ids_in(session, Contact.id, wanted))
+def _candidates(session: Session, channel: Channel, ids: set[int], tagged: Any) -> list[Any]:
+    """The contact rows of *ids* and of every organisation address (of *tagged*, a select
+    of ids, when given), ordered by name: the first columns of ``CONTACT_COLUMNS``, those a
+    list on *channel* shows (a postal list, all: its address and where it came from); one
+    statement, the organisation addresses found by their partial index (by its literal
+    condition: a bound value would not use it)."""
+    columns = CONTACT_COLUMNS if channel is Channel.POST else CONTACT_COLUMNS[:_LEAN]
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = or_(ids_any(session, Contact.id, list(ids)), text(ORGANISATION_ADDRESS_WHERE))
+    else:
+        organisations = select(Contact.id).where(text(ORGANISATION_ADDRESS_WHERE))
+        wanted = Contact.id.in_(union_all(ids_select(session, list(ids)), organisations))
+    query = select(*columns).where(wanted)
     if tagged is not None:
         query = query.where(Contact.id.in_(tagged))
     # Core, not the ORM's result handling: plain rows.
-    return list(conn.execute(query.order_by(Contact.sort_name, Contact.id)).all())
+    return list(session.connection().execute(query.order_by(Contact.sort_name, Contact.id)).all())
+
+
+def _first_points(session: Session, channel: Channel, contacts: list[Any]) -> dict[int, str]:
+    """The first point on *channel* of each of *contacts* (their rows) that has one: an
+    address or number by position, a postal address."""
+    if channel is Channel.POST:
+        found = ((row[0], postal_address(row.street, row.postcode, row.city)) for row in contacts)
+        return {cid: address for cid, address in found if address}
+    table = ContactEmail if channel is Channel.EMAIL else ContactPhone
+    value = ContactEmail.address if channel is Channel.EMAIL else ContactPhone.number
+    query = (
+        select(table.contact_id, value)
+        .where(ids_any(session, table.contact_id, [row[0] for row in contacts]))
+        .order_by(table.contact_id, table.position.desc(), table.id.desc())
+    )
+    # A contact's last pair is its first point: ``dict`` keeps it, without a call a row
+    # (over all the rows at once: iterating a result fetches them one at a time).
+    return dict(session.connection().execute(query).tuples().all())
+
+
+def postal_address(street: str, postcode: str, city: str) -> str:
+    """The postal address a list reaches (as ``load_facts`` makes it); "" without a
+    street or a city."""
+    if not (street and city):
+        return ""
+    return ", ".join(p for p in (street, f"{postcode} {city}".strip()) if p)
 
 
 def _rest(
@@ -150,6 +202,8 @@ def decide_list(
     category: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     tag: int | None = None,
+    *,
+    stale: list[int] | None = None,
 ) -> ListDecisions:
     """The decision for every contact (of the tag *tag* when given): ``decide`` over each
     contact's subject for *channel*, as ``load_facts`` would give it, computed set-wise.
@@ -164,86 +218,75 @@ def decide_list(
     them by on the channel, no consent; without, no contact point.
 
     *progress* is told ``(done, 2 * count)`` (count: the contacts decided one by one);
-    may raise to stop.
+    may raise to stop. *stale*: the contacts whose stored digests are stale, when the
+    caller looked in this read already (else the list looks when it needs them).
+
+    Read lean: the rows hold the columns the channel's list shows, and the first point on
+    the channel; the contacts the rules look at closer (to hash, several events, soft
+    opt-in) are read whole with all their points afterwards (``_closer``).
     """
     tagged = None
     if tag is not None:
         tagged = select(ContactTag.contact_id).where(ContactTag.tag_id == tag)
     suppressed = set(session.scalars(select(Suppression.digest)))
     events, by_point, relevant = _list_events(session, rule, rules, channel)
-    check = _to_check(session, salt, bool(suppressed), bool(by_point), relevant, channel)
+    check = _to_check(session, salt, bool(suppressed), bool(by_point), relevant, channel, stale)
     organisation = ContactKind.ORGANISATION_ADDRESS.value
-    contacts = _candidates(session, set(events) | check, tagged)
-    points = _ListPoints(session, channel, [row[0] for row in contacts], check)
-    channels = (channel,)
-    no_consent = Decision(Reason.NO_CONSENT)
-    nothing = Decision(Reason.NO_CONTACT_POINT)
-    is_suppressed = Decision(Reason.SUPPRESSED)
-    result = []
+    contacts = _candidates(session, channel, set(events) | check, tagged)
+    first_point = _first_points(session, channel, contacts)
+    # Rows are made as tuples (a NamedTuple's own constructor costs a call a contact).
+    row_of = tuple.__new__
+    result: list[ListRow] = []
+    add = result.append
+    closer: list[int] = []  # where in ``result`` a contact waits to be looked at closer
     reached = 0
     total = 2 * len(contacts)
     for number, contact in enumerate(contacts):
         if progress is not None and number % PROGRESS_STEP == 0:
             progress(number, total)
-        # Unpacked: a row's values by name cost a call each.
-        (cid, kind, _f, _l, _o, _g, street, postcode, city, _c, relation, ended, sid) = contact
-        values = contact
-        reach = points.of(cid, street, postcode, city, sid)
-        if not reach:
-            result.append(ListRow(cid, values, nothing))
+        cid = contact[0]
+        first = first_point.get(cid)
+        if first is None:
+            add(row_of(ListRow, (cid, contact, Reason.NO_CONTACT_POINT, None, None, ())))
             continue
         reached += 1
-        shared: list[tuple[int | None, ConsentFact]] = []
-        if cid in check:
-            # Hashed as the rules hash: the stored prefixes only said it might match.
-            email_points = tuple(points.emails.get(cid, ()))
-            phone_points = tuple(points.phones.get(cid, ()))
-            if suppressed and (
-                suppression_candidates(salt, contact, email_points, phone_points) & suppressed
-            ):
-                result.append(ListRow(cid, values, is_suppressed))
-                continue
-            keys = channel_digests(salt, contact, email_points, phone_points, channels)[channel]
-            shared = [pair for digest in keys for pair in by_point.get(digest, ())]
-        own = events.get(cid, [])
-        if shared:
-            own = own + [fact for owner, fact in shared if owner != cid]
-        if not own:
-            decision = (
-                Decision(Reason.ORGANISATION_ADDRESS, None, reach[0])
-                if kind == organisation
-                else no_consent
-            )
-            result.append(ListRow(cid, values, decision))
+        own = events.get(cid)
+        if cid in check or (own is not None and len(own) > 1):
+            closer.append(len(result))
+            add(row_of(ListRow, (cid, contact, Reason.NO_CONSENT, None, None, ())))
             continue
-        if len(own) == 1:
-            quick = _one_event(own[0], rule, today, reach, kind == organisation)
-            if quick is not None:
-                result.append(ListRow(cid, values, quick))
-                continue
-        subject = MarketingSubject(
-            kind=ContactKind(kind),
-            relationship=Relationship(relation),
-            relationship_end=ended,
-            points=reach,
-            suppressed=False,
-            events=tuple(own),
-        )
-        result.append(ListRow(cid, values, decide(subject, rule, channel, today, category, rules)))
+        if own is None:
+            if contact[1] == organisation:
+                add(row_of(ListRow, (cid, contact, Reason.ORGANISATION_ADDRESS, None, first, ())))
+            else:
+                add(row_of(ListRow, (cid, contact, Reason.NO_CONSENT, None, None, ())))
+            continue
+        quick = _one_event(own[0], rule, today, contact[1] == organisation)
+        if quick is None:
+            closer.append(len(result))
+            add(row_of(ListRow, (cid, contact, Reason.NO_CONSENT, None, None, ())))
+            continue
+        point = first if quick[0] in REACHABLE_REASONS else None
+        add(row_of(ListRow, (cid, contact, quick[0], quick[1], point, ())))
+    if closer:
+        look = _Closer(session, channel, [result[i][0] for i in closer], check)
+        for i in closer:
+            cid, contact = result[i][:2]
+            decided = look.decide(
+                cid, events.get(cid), salt, suppressed, by_point, rule, rules, today, category
+            )
+            result[i] = row_of(ListRow, (cid, contact, *decided))
     return ListDecisions(result, _rest(session, channel, tagged, len(contacts), reached))
 
 
 def _one_event(
-    event: ConsentFact,
-    rule: MarketingRule,
-    today: dt.date,
-    points: tuple[ContactPoint, ...],
-    organisation: bool,
-) -> Decision | None:
-    """``decide`` for a contact with points, not suppressed, whose only event that weighs
-    is *event* (of the rule's purpose, or an opt-out of another marketing purpose: it
-    counts as one of the rule's, ``channel_state``); None for soft opt-in's own checks
-    (the caller asks ``decide``). The latest event decides: here, the one."""
+    event: ConsentFact, rule: MarketingRule, today: dt.date, organisation: bool
+) -> tuple[Reason, ConsentFact] | None:
+    """``decide`` (its reason and event) for a contact with points, not suppressed, whose
+    only event that weighs is *event* (of the rule's purpose, or an opt-out of another
+    marketing purpose: it counts as one of the rule's, ``channel_state``); None for soft
+    opt-in's own checks (the caller asks ``decide``). The latest event decides: here, the
+    one."""
     if event.purpose != rule.code:
         event = ConsentFact(
             rule.code,
@@ -260,13 +303,13 @@ def _one_event(
     if status is not ConsentStatus.OPT_OUT and expires is not None and expires < today:
         status, expired = None, True
     if status is ConsentStatus.OPT_OUT:
-        return Decision(Reason.OPTED_OUT, event)
+        return Reason.OPTED_OUT, event
     if organisation:
-        return Decision(Reason.ORGANISATION_ADDRESS, event, points[0])
+        return Reason.ORGANISATION_ADDRESS, event
     if status is ConsentStatus.OPT_IN:
-        return Decision(Reason.OPTED_IN, event, points[0])
+        return Reason.OPTED_IN, event
     if rule.needs_opt_in or status is None:
-        return Decision(Reason.EXPIRED if expired else Reason.NO_CONSENT, event)
+        return (Reason.EXPIRED if expired else Reason.NO_CONSENT), event
     return None
 
 
@@ -286,6 +329,7 @@ def _to_check(
     keyed: bool,
     relevant: Select[Any],
     channel: Channel,
+    stale: list[int] | None = None,
 ) -> set[int]:
     """The contacts to hash (the rest is neither suppressed nor shares a keyed opt-out):
     those whose stored digests are not complete (changed since the last list, or by
@@ -295,7 +339,9 @@ def _to_check(
     if salt is None or not (suppression or keyed):
         return set()
     conn = session.connection()
-    check = set(contact_digests.stale_contacts(conn, key_fingerprint(salt)))
+    if stale is None:
+        stale = contact_digests.stale_contacts(conn, key_fingerprint(salt))
+    check = set(stale)
     prefix = contact_digests.PREFIX
     if suppression:
         listed = select(ContactDigest.contact_id).join(
@@ -323,19 +369,24 @@ def _to_check(
     return check
 
 
-class _ListPoints:
-    """The contact points a list needs of the contacts it decides one by one, read in one
-    query per table: the channel's, and the e-mail addresses and numbers of those to hash
-    when suppression is to be checked."""
+class _Closer:
+    """The contacts a list looks at closer, read whole (``CONTACT_COLUMNS``) with every
+    point the rules need, in one query per table: the channel's (with the kind of source
+    each came from), and the e-mail addresses and numbers of those to hash when
+    suppression is to be checked."""
 
     def __init__(
         self, session: Session, channel: Channel, ids: list[int], hashing: set[int]
     ) -> None:
         self.channel = channel
+        self.hashing = hashing
+        conn = session.connection()
         sale = SourceKind.SALE.value
         self.sale_sources = set(session.scalars(select(Source.id).where(Source.kind == sale)))
-        self.emails: dict[int, list[ContactPoint]] = {}
-        self.phones: dict[int, list[ContactPoint]] = {}
+        whole = select(*CONTACT_COLUMNS).where(ids_in(session, Contact.id, ids))
+        self.rows = {row[0]: row for row in conn.execute(whole)}
+        self.emails: dict[int, list[tuple[str, int | None]]] = {}
+        self.phones: dict[int, list[tuple[str, int | None]]] = {}
         self.street_source: dict[int, int] = {}
         to_hash = sorted(hashing.intersection(ids))
         if to_hash or channel is Channel.EMAIL:
@@ -344,19 +395,19 @@ class _ListPoints:
         if to_hash or channel in (Channel.PHONE, Channel.SMS):
             only = ids if channel in (Channel.PHONE, Channel.SMS) else to_hash
             self._read(session, ContactPhone.number, ContactPhone, self.phones, only)
-        if channel is Channel.POST and ids:
+        if channel is Channel.POST:
             street = select(FieldProvenance.contact_id, FieldProvenance.source_id).where(
                 FieldProvenance.field == "street",
                 ids_in(session, FieldProvenance.contact_id, ids),
             )
-            self.street_source = dict(session.connection().execute(street).tuples().all())
+            self.street_source = dict(conn.execute(street).tuples().all())
 
+    @staticmethod
     def _read(
-        self,
         session: Session,
         value: Any,
         table: type[ContactEmail] | type[ContactPhone],
-        into: dict[int, list[ContactPoint]],
+        into: dict[int, list[tuple[str, int | None]]],
         only: list[int],
     ) -> None:
         """Read the points of the contacts in *only* (one parameter: ``ids_in``)."""
@@ -367,23 +418,65 @@ class _ListPoints:
             .where(ids_in(session, table.contact_id, only))
             .order_by(table.contact_id, table.position)
         )
-        sales = self.sale_sources
-        for cid, text_value, sid in session.connection().execute(query).all():
-            into.setdefault(cid, []).append(ContactPoint(text_value, sid in sales))
+        for cid, text_value, sid in session.connection().execute(query).tuples():
+            into.setdefault(cid, []).append((text_value, sid))
 
-    def of(
-        self, cid: int, street: str, postcode: str, city: str, source_id: int | None
-    ) -> tuple[ContactPoint, ...]:
+    def points(self, pairs: Iterable[tuple[str, int | None]]) -> tuple[ContactPoint, ...]:
+        """The points of (value, source id) pairs, as ``load_facts`` gives them."""
+        sales = self.sale_sources
+        return tuple(ContactPoint(value, sid in sales) for value, sid in pairs)
+
+    def reach(self, cid: int, contact: Any) -> tuple[ContactPoint, ...]:
         """The contact's points on the list's channel (as ``load_facts`` gives them)."""
         if self.channel is Channel.EMAIL:
-            return tuple(self.emails.get(cid, ()))
+            return self.points(self.emails.get(cid, ()))
         if self.channel is not Channel.POST:
-            return tuple(self.phones.get(cid, ()))
-        if not (street and city):
-            return ()
-        address = ", ".join(p for p in (street, f"{postcode} {city}".strip()) if p)
-        sid = self.street_source.get(cid, source_id)
-        return (ContactPoint(address, sid in self.sale_sources),)
+            return self.points(self.phones.get(cid, ()))
+        address = postal_address(contact.street, contact.postcode, contact.city)
+        sid = self.street_source.get(cid, contact.source_id)
+        return (ContactPoint(address, sid in self.sale_sources),) if address else ()
+
+    def decide(
+        self,
+        cid: int,
+        own: list[ConsentFact] | None,
+        salt: str | None,
+        suppressed: set[str],
+        by_point: Mapping[str, list[tuple[int | None, ConsentFact]]],
+        rule: MarketingRule,
+        rules: Mapping[str, MarketingRule],
+        today: dt.date,
+        category: str | None,
+    ) -> tuple[Reason, ConsentFact | None, str | None, tuple[str, ...]]:
+        """``decide`` for a contact with points: its reason, event, point and categories."""
+        contact, channel = self.rows[cid], self.channel
+        facts = list(own or ())
+        if cid in self.hashing:
+            # Hashed as the rules hash: the stored prefixes only said it might match.
+            email_points = self.points(self.emails.get(cid, ()))
+            phone_points = self.points(self.phones.get(cid, ()))
+            if suppressed and not suppressed.isdisjoint(
+                suppression_candidates(salt, contact, email_points, phone_points)
+            ):
+                return Reason.SUPPRESSED, None, None, ()
+            keys = channel_digests(salt, contact, email_points, phone_points, (channel,))
+            facts += [f for d in keys[channel] for o, f in by_point.get(d, ()) if o != cid]
+        reach = self.reach(cid, contact)
+        if not facts:
+            if contact.kind == ContactKind.ORGANISATION_ADDRESS.value:
+                return Reason.ORGANISATION_ADDRESS, None, reach[0].value, ()
+            return Reason.NO_CONSENT, None, None, ()
+        subject = MarketingSubject(
+            kind=ContactKind(contact.kind),
+            relationship=Relationship(contact.relationship),
+            relationship_end=contact.relationship_end,
+            points=reach,
+            suppressed=False,
+            events=tuple(facts),
+        )
+        found = decide(subject, rule, channel, today, category, rules)
+        point = found.point.value if found.point is not None else None
+        return found.reason, found.event, point, found.categories
 
 
 def _list_events(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, bindparam, func, select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.consent import Channel, ConsentFact, ConsentMethod, ConsentStatus
@@ -131,8 +131,22 @@ def suppression_candidates(
 def ids_in(session: Session, column: Any, ids: list[int] | list[str], kind: Any = None) -> Any:
     """``column IN (ids)`` with the ids as one parameter: a JSON array on SQLite
     (``json_each``), an array (of *kind*, default integers) on PostgreSQL (``unnest``)."""
+    return column.in_(ids_select(session, ids, kind))
+
+
+def ids_select(session: Session, ids: list[int] | list[str], kind: Any = None) -> Any:
+    """A select of *ids*, bound as one parameter (as ``ids_in``)."""
     if session.get_bind().dialect.name == "postgresql":
         array = ARRAY(Integer() if kind is None else kind)
-        return column.in_(select(func.unnest(bindparam(None, ids, type_=array))))
+        return select(func.unnest(bindparam(None, ids, type_=array)))
     each = func.json_each(bindparam(None, json.dumps(ids))).table_valued("value")
-    return column.in_(select(each.c.value))
+    return select(each.c.value)
+
+
+def ids_any(session: Session, column: Any, ids: list[int]) -> Any:
+    """``column`` is one of *ids* (bound as one parameter): on PostgreSQL
+    ``= ANY(array)``, which the planner may answer with one pass over the table (a
+    tenth of it in a list: quicker than an index look-up an id), else as ``ids_in``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer())))
+    return ids_in(session, column, ids)

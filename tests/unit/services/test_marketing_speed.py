@@ -60,7 +60,7 @@ def test_an_email_list_hashes_no_other_channel_for_shared_opt_outs(
             Channel.EMAIL,
             clock.today(),
         ).rows
-    assert any(not r.decision.reachable for r in rows)
+    assert any(not r.reachable for r in rows)
     assert kinds
     assert set(kinds) == {HashKind.EMAIL}
 
