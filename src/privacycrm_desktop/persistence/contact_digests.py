@@ -19,7 +19,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, text
 
 from privacycrm_desktop.domain.suppression import key_fingerprint, person_digests
 from privacycrm_desktop.persistence.bulk_writes import copy_rows, is_postgresql
-from privacycrm_desktop.persistence.digest_models import ContactDigest
+from privacycrm_desktop.persistence.digest_models import ContactDigest, ContactDigestDue
 from privacycrm_desktop.persistence.models import Contact, ContactEmail, ContactPhone
 
 #: The kind of the marker row (no ``HashKind`` is empty).
@@ -32,11 +32,13 @@ PREFIX = 16
 
 #: A change of a contact's id (never made by the app; plain SQL can) forgets the rows of
 #: both ids: left under the old id, marked complete, they would pass for the digests of
-#: a person inserted there later (migration 0026).
+#: a person inserted there later (migration 0026). The new id is due, the old one gone.
 ID_TRIGGER_SQLITE = (
     "CREATE TRIGGER IF NOT EXISTS contact_digest_id AFTER UPDATE OF id ON contact "
     "WHEN old.id IS NOT new.id BEGIN "
-    "DELETE FROM contact_digest WHERE contact_id IN (old.id, new.id); END"
+    "DELETE FROM contact_digest WHERE contact_id IN (old.id, new.id); "
+    "DELETE FROM contact_digest_due WHERE contact_id = old.id; "
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) VALUES (new.id); END"
 )
 #: The same on PostgreSQL; ``pcrm_contact_digest_forget`` deletes the old id's rows (the
 #: new id's cannot exist: each id change forgets them, a deletion too).
@@ -45,61 +47,55 @@ ID_TRIGGER_PG = (
     "WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION pcrm_contact_digest_forget()"
 )
 
-#: The triggers that forget a contact's digests when a point changes (SQLite). As in
-#: migration 0024; persistence/migrate.py puts them back after a batch migration.
+#: The triggers that forget a contact's digests when a point changes and make it due (if
+#: still a contact: its deletion deletes its addresses too), and that make a new contact
+#: due and a deleted one no longer (SQLite). As in migration 0029;
+#: persistence/migrate.py puts them back after a batch migration.
 SQLITE_TRIGGERS = (
     "CREATE TRIGGER IF NOT EXISTS contact_digest_name AFTER UPDATE OF first_name, "
     "last_name, postcode ON contact WHEN old.first_name IS NOT new.first_name OR "
-    "old.last_name IS NOT new.last_name OR old.postcode IS NOT new.postcode BEGIN "
-    "DELETE FROM contact_digest WHERE contact_id = old.id; END",
+    "old.last_name IS NOT new.last_name OR old.postcode IS NOT new.postcode "
+    "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.id); "
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
+    "SELECT id FROM contact WHERE id IN (old.id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_digest_gone AFTER DELETE ON contact "
-    "BEGIN DELETE FROM contact_digest WHERE contact_id = old.id; END",
+    "BEGIN DELETE FROM contact_digest WHERE contact_id = old.id; "
+    "DELETE FROM contact_digest_due WHERE contact_id = old.id; END",
     ID_TRIGGER_SQLITE,
+    "CREATE TRIGGER IF NOT EXISTS contact_digest_new AFTER INSERT ON contact "
+    "BEGIN INSERT OR IGNORE INTO contact_digest_due (contact_id) VALUES (new.id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_email_digest_insert AFTER INSERT ON contact_email "
-    "BEGIN DELETE FROM contact_digest WHERE contact_id = new.contact_id; END",
+    "BEGIN DELETE FROM contact_digest WHERE contact_id IN (new.contact_id); "
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
+    "SELECT id FROM contact WHERE id IN (new.contact_id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_email_digest_update AFTER UPDATE ON contact_email "
-    "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.contact_id, new.contact_id); END",
+    "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.contact_id, new.contact_id); "
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
+    "SELECT id FROM contact WHERE id IN (old.contact_id, new.contact_id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_email_digest_delete AFTER DELETE ON contact_email "
-    "BEGIN DELETE FROM contact_digest WHERE contact_id = old.contact_id; END",
+    "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.contact_id); "
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
+    "SELECT id FROM contact WHERE id IN (old.contact_id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_phone_digest_insert AFTER INSERT ON contact_phone "
-    "BEGIN DELETE FROM contact_digest WHERE contact_id = new.contact_id; END",
+    "BEGIN DELETE FROM contact_digest WHERE contact_id IN (new.contact_id); "
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
+    "SELECT id FROM contact WHERE id IN (new.contact_id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_phone_digest_update AFTER UPDATE ON contact_phone "
-    "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.contact_id, new.contact_id); END",
+    "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.contact_id, new.contact_id); "
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
+    "SELECT id FROM contact WHERE id IN (old.contact_id, new.contact_id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_phone_digest_delete AFTER DELETE ON contact_phone "
-    "BEGIN DELETE FROM contact_digest WHERE contact_id = old.contact_id; END",
-)
-
-#: The same on PostgreSQL: one function, a row trigger per table.
-PG_FUNCTION = """
-CREATE OR REPLACE FUNCTION pcrm_contact_digest_forget() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_TABLE_NAME = 'contact' THEN
-        DELETE FROM contact_digest WHERE contact_id = OLD.id;
-        RETURN NULL;
-    END IF;
-    IF TG_OP <> 'INSERT' THEN
-        DELETE FROM contact_digest WHERE contact_id = OLD.contact_id;
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        DELETE FROM contact_digest WHERE contact_id = NEW.contact_id;
-    END IF;
-    RETURN NULL;
-END
-$$
-"""
-PG_TRIGGERS = (
-    "CREATE TRIGGER contact_digest_name AFTER UPDATE OF first_name, last_name, postcode "
-    "ON contact FOR EACH ROW WHEN (OLD.first_name IS DISTINCT FROM NEW.first_name "
-    "OR OLD.last_name IS DISTINCT FROM NEW.last_name "
-    "OR OLD.postcode IS DISTINCT FROM NEW.postcode) "
-    "EXECUTE FUNCTION pcrm_contact_digest_forget()",
-    "CREATE TRIGGER contact_digest_gone AFTER DELETE ON contact "
-    "FOR EACH ROW EXECUTE FUNCTION pcrm_contact_digest_forget()",
-    "CREATE TRIGGER contact_email_digest AFTER INSERT OR UPDATE OR DELETE ON contact_email "
-    "FOR EACH ROW EXECUTE FUNCTION pcrm_contact_digest_forget()",
-    "CREATE TRIGGER contact_phone_digest AFTER INSERT OR UPDATE OR DELETE ON contact_phone "
-    "FOR EACH ROW EXECUTE FUNCTION pcrm_contact_digest_forget()",
+    "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.contact_id); "
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
+    "SELECT id FROM contact WHERE id IN (old.contact_id); END",
+    # A new or changed key makes every contact's digests due (made with another key).
+    "CREATE TRIGGER IF NOT EXISTS contact_digest_key_new AFTER INSERT ON setting "
+    "WHEN new.key = 'suppression.salt' BEGIN "
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) SELECT id FROM contact; END",
+    "CREATE TRIGGER IF NOT EXISTS contact_digest_key_change AFTER UPDATE ON setting "
+    "WHEN new.key = 'suppression.salt' AND (old.key IS NOT new.key OR old.value IS NOT "
+    "new.value) BEGIN "
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) SELECT id FROM contact; END",
 )
 
 #: Up to this many stale contacts are read by id; more, and whole tables are read.
@@ -109,30 +105,34 @@ _CHUNK = 500
 _SERVER_CHUNK = 5_000
 
 
-def stale_contacts(conn: Connection, fingerprint: str) -> list[int]:
-    """Contacts whose stored digests are missing or were made with another key."""
-    complete = (
-        select(ContactDigest.contact_id)
-        .where(
-            ContactDigest.contact_id == Contact.id,
-            ContactDigest.kind == MARKER,
-            ContactDigest.digest == fingerprint,
-        )
-        .exists()
-    )
-    return list(conn.execute(select(Contact.id).where(~complete).order_by(Contact.id)).scalars())
+def stale_contacts(conn: Connection) -> list[int]:
+    """Contacts whose stored digests are missing, forgotten or made with another key: the
+    due ones (``contact_digest_due``, kept by triggers; a few rows, not every contact)."""
+    due = select(ContactDigestDue.contact_id).order_by(ContactDigestDue.contact_id)
+    return list(conn.execute(due).scalars())
 
 
 def refresh(
-    conn: Connection, salt: str, ids: Iterable[int] | None = None, *, by_server: bool = True
+    conn: Connection,
+    salt: str,
+    ids: Iterable[int] | None = None,
+    *,
+    by_server: bool = True,
+    due: bool = True,
 ) -> int:
-    """Store the digests of the contacts that have none for *salt* (or of *ids*); how
-    many contacts were (re)hashed. Call inside a write transaction. On a PostgreSQL
+    """Store the digests of the due contacts (or of *ids*) and take them out of the due;
+    how many contacts were (re)hashed. Call inside a write transaction. On a PostgreSQL
     server with its functions, the server computes and stores them for every role;
     *by_server* False only for a migration (the administrator, on a table the system role
-    may not own yet)."""
+    may not own yet); *due* False only for migration 0024 (before the due table: every
+    contact without a marker for *salt* is stored)."""
     fingerprint = key_fingerprint(salt)
-    stale = stale_contacts(conn, fingerprint) if ids is None else sorted(set(ids))
+    if ids is not None:
+        stale = sorted(set(ids))
+    elif due:
+        stale = stale_contacts(conn)
+    else:
+        stale = _without_marker(conn, fingerprint)
     if not stale:
         return 0
     if by_server and server_stores(conn):
@@ -161,7 +161,27 @@ def refresh(
         copy_rows(conn, "contact_digest", ["contact_id", "kind", "digest", "point"], rows)
     elif rows:
         conn.execute(insert(ContactDigest), rows)
+    if due:
+        # Stored now (a contact no longer there has nothing to store): none is due.
+        column = ContactDigestDue.contact_id
+        for start in range(0, len(stale), _CHUNK):
+            conn.execute(delete(ContactDigestDue).where(column.in_(stale[start : start + _CHUNK])))
     return len(order)
+
+
+def _without_marker(conn: Connection, fingerprint: str) -> list[int]:
+    """Contacts without a complete set for the key of *fingerprint* (reads every
+    contact: for migration 0024 only, before the due table)."""
+    complete = (
+        select(ContactDigest.contact_id)
+        .where(
+            ContactDigest.contact_id == Contact.id,
+            ContactDigest.kind == MARKER,
+            ContactDigest.digest == fingerprint,
+        )
+        .exists()
+    )
+    return list(conn.execute(select(Contact.id).where(~complete).order_by(Contact.id)).scalars())
 
 
 def server_stores(conn: Connection) -> bool:

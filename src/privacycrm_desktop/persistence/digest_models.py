@@ -38,3 +38,18 @@ class ContactDigest(Base):
         Index("ix_contact_digest_digest", "digest", "contact_id"),
         {"sqlite_with_rowid": False},
     )
+
+
+class ContactDigestDue(Base):
+    """The contacts whose stored digests are due (migration 0029): missing, forgotten by
+    an edit of a point, or made with another key. Triggers add a contact when it is
+    inserted, when a point changes (where they forget its digests) and when the key
+    changes; storing the digests takes it out, and so does its deletion. A marketing list
+    reads this small table instead of every contact to find the stale ones. On
+    PostgreSQL no desk role writes it (a desk that deleted a row could hide a person from
+    the suppression check): the triggers and ``pcrm_store_digests`` do, as the system
+    role.
+    """
+
+    __tablename__ = "contact_digest_due"
+    contact_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

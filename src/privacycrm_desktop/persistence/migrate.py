@@ -25,7 +25,7 @@ from privacycrm_desktop.persistence.postgres import roles
 MIGRATION_LOCK_KEY = 0x50_43_52_4D_4D_49_47_52
 
 #: The newest revision in migrations/versions (a test keeps it in step with Alembic).
-HEAD_REVISION = "0028_organisation_address_index"
+HEAD_REVISION = "0029_contact_digest_due"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -116,11 +116,12 @@ def _restore_contact_count(conn: Connection) -> None:
     if tagged:
         conn.exec_driver_sql(_TAG_SORT_TRIGGER)
     digests = conn.exec_driver_sql(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'contact_digest'"
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'contact_digest_due'"
     ).scalar()
     if digests:
         # Without them a changed address would keep its old digests (a batch migration
-        # copying contact, contact_email or contact_phone drops them).
+        # copying contact, contact_email or contact_phone drops them). Their table of due
+        # contacts comes with migration 0029 (before it, at an older target, none).
         for statement in contact_digests.SQLITE_TRIGGERS:
             conn.exec_driver_sql(statement)
     conn.exec_driver_sql("DELETE FROM contact_count")

@@ -22,7 +22,7 @@ from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.errors import ValidationFailed
 from privacycrm_desktop.domain.marketing import Reason, decide
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
-from privacycrm_desktop.domain.suppression import key_fingerprint, person_digests
+from privacycrm_desktop.domain.suppression import person_digests
 from privacycrm_desktop.persistence.contact_digests import PREFIX, refresh, stale_contacts
 from privacycrm_desktop.persistence.migrate import alembic_config, migrate
 from privacycrm_desktop.services.clock import FixedClock
@@ -171,9 +171,7 @@ def _compare(
 
 def _stale(services: Services) -> set[int]:
     with services.uow() as uow:
-        salt = get_salt(uow.session)
-        assert salt is not None
-        return set(stale_contacts(uow.session.connection(), key_fingerprint(salt)))
+        return set(stale_contacts(uow.session.connection()))
 
 
 def _store(services: Services) -> None:

@@ -263,21 +263,32 @@ BEGIN
     INSERT INTO contact_digest (contact_id, kind, digest, point)
     SELECT d, '', fingerprint, false FROM unnest(done) d
     ON CONFLICT DO NOTHING;
+    -- Stored (or no longer a contact): no longer due (migration 0029).
+    DELETE FROM contact_digest_due du WHERE du.contact_id = ANY(p_ids)
+        AND (du.contact_id = ANY(done)
+             OR NOT EXISTS (SELECT 1 FROM contact ct WHERE ct.id = du.contact_id));
     RETURN cardinality(done);
 END $fn$
 """
 
 #: migration 0024's trigger function, run as the system role: no desk role deletes
 #: ``contact_digest`` rows itself (deleting some and keeping the marker would hide a
-#: person from the suppression check), the trigger of its edit does. An edit of an
-#: address or number waits for a ``pcrm_store_digests`` of the same contact (and the
-#: other way round): the digests of the points it replaced are never left behind.
+#: person from the suppression check), the trigger of its edit does, and puts the contact
+#: among the due (``contact_digest_due``, migration 0029; gone with its contact). An edit
+#: of an address or number waits for a ``pcrm_store_digests`` of the same contact (and
+#: the other way round): the digests of the points it replaced are never left behind.
 DIGEST_FORGET = """
 CREATE OR REPLACE FUNCTION pcrm_contact_digest_forget() RETURNS trigger
 LANGUAGE plpgsql {definer} AS $fn$
 BEGIN
     IF TG_TABLE_NAME = 'contact' THEN
         DELETE FROM contact_digest WHERE contact_id = OLD.id;
+        IF TG_OP = 'DELETE' OR OLD.id IS DISTINCT FROM NEW.id THEN
+            DELETE FROM contact_digest_due WHERE contact_id = OLD.id;
+        END IF;
+        IF TG_OP = 'UPDATE' THEN
+            INSERT INTO contact_digest_due (contact_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
+        END IF;
         RETURN NULL;
     END IF;
     -- The contact's row is locked as an edit of it would: a pcrm_store_digests under
@@ -285,10 +296,14 @@ BEGIN
     IF TG_OP <> 'INSERT' THEN
         PERFORM 1 FROM contact WHERE id = OLD.contact_id FOR NO KEY UPDATE;
         DELETE FROM contact_digest WHERE contact_id = OLD.contact_id;
+        INSERT INTO contact_digest_due (contact_id)
+        SELECT id FROM contact WHERE id = OLD.contact_id ON CONFLICT DO NOTHING;
     END IF;
     IF TG_OP <> 'DELETE' THEN
         PERFORM 1 FROM contact WHERE id = NEW.contact_id FOR NO KEY UPDATE;
         DELETE FROM contact_digest WHERE contact_id = NEW.contact_id;
+        INSERT INTO contact_digest_due (contact_id)
+        SELECT id FROM contact WHERE id = NEW.contact_id ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
 END $fn$
@@ -305,6 +320,33 @@ BEGIN
     PERFORM 1 FROM contact WHERE id IN (SELECT contact_id FROM added) ORDER BY id
         FOR NO KEY UPDATE;
     DELETE FROM contact_digest WHERE contact_id IN (SELECT contact_id FROM added);
+    INSERT INTO contact_digest_due (contact_id)
+    SELECT id FROM contact WHERE id IN (SELECT contact_id FROM added) ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $fn$
+"""
+
+#: New contacts are due (migration 0029), once per statement with the rows it added (an
+#: import adds thousands in one COPY).
+DIGEST_DUE_NEW = """
+CREATE OR REPLACE FUNCTION pcrm_contact_digest_new() RETURNS trigger
+LANGUAGE plpgsql {definer} AS $fn$
+BEGIN
+    INSERT INTO contact_digest_due (contact_id) SELECT id FROM added ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $fn$
+"""
+
+#: A new or changed suppression key makes every contact due: their digests were made
+#: with another key (migration 0029; fired only for the key's row).
+DIGEST_DUE_KEY = """
+CREATE OR REPLACE FUNCTION pcrm_contact_digest_key() RETURNS trigger
+LANGUAGE plpgsql {definer} AS $fn$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.key = NEW.key AND OLD.value IS NOT DISTINCT FROM NEW.value THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO contact_digest_due (contact_id) SELECT id FROM contact ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $fn$
 """

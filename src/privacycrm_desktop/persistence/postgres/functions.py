@@ -28,6 +28,8 @@ from privacycrm_desktop.persistence.postgres.caller_sql import (
 )
 from privacycrm_desktop.persistence.postgres.data_sql import (
     ANALYSE_LINKS,
+    DIGEST_DUE_KEY,
+    DIGEST_DUE_NEW,
     DIGEST_FORGET,
     DIGEST_FORGET_ADDED,
     DIGEST_FORMS,
@@ -94,6 +96,8 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_store_digests(bigint[])": "all",
     "pcrm_contact_digest_forget()": "none",
     "pcrm_contact_digest_forget_added()": "none",
+    "pcrm_contact_digest_new()": "none",
+    "pcrm_contact_digest_key()": "none",
     "pcrm_analyse_links(text)": "all",
 }
 
@@ -133,6 +137,8 @@ FINGERPRINTED: tuple[str, ...] = (
     DIGEST_FORGET,
     DIGEST_FORGET_ADDED,
     ANALYSE_LINKS,
+    DIGEST_DUE_NEW,
+    DIGEST_DUE_KEY,
 )
 
 #: Each app role's default access to a restricted custom field (``domain.access``).
@@ -230,6 +236,8 @@ def install_functions(
         DIGEST_FORGET,
         DIGEST_FORGET_ADDED,
         ANALYSE_LINKS,
+        DIGEST_DUE_NEW,
+        DIGEST_DUE_KEY,
     ):
         statement = template
         for key, value in fill.items():

@@ -342,6 +342,11 @@ TABLE_POLICY: Mapping[str, Mapping[str, frozenset[Permission]]] = {
     # system role: a desk that wrote them could mark a suppressed person as matching
     # nothing on the list (a marker without the digests, or without some of them).
     "contact_digest": {"SELECT": _CONTACT_READ},
+    # The contacts whose digests are due (migration 0029): read only, for the same reason.
+    # The triggers of an edit, a new contact or a new key add them, pcrm_store_digests
+    # takes them out, as the system role: a desk that deleted one could hide a changed
+    # person from the suppression check.
+    "contact_digest_due": {"SELECT": _CONTACT_READ},
     "contact_count": {"SELECT": _CONTACT_READ},
     "keep_until_count": {"SELECT": _CONTACT_READ},
     "consent_event": {

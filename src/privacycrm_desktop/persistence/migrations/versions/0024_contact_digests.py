@@ -104,7 +104,7 @@ def upgrade() -> None:
 
         # Written here by the administrator: the server's pcrm_store_digests (if any)
         # runs as the system role, which owns this new table only once grants.enable ran.
-        refresh(bind, salt, by_server=False)
+        refresh(bind, salt, by_server=False, due=False)
 
 
 def downgrade() -> None:

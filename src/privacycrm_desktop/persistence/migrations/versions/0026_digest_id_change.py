@@ -15,12 +15,21 @@ Revises: 0025_erasure_indexes
 
 from alembic import op
 
-from privacycrm_desktop.persistence.contact_digests import ID_TRIGGER_PG, ID_TRIGGER_SQLITE
-
 revision = "0026_digest_id_change"
 down_revision = "0025_erasure_indexes"
 branch_labels = None
 depends_on = None
+
+#: As persistence/contact_digests.py had them (migration 0029 adds the due contacts).
+ID_TRIGGER_SQLITE = (
+    "CREATE TRIGGER IF NOT EXISTS contact_digest_id AFTER UPDATE OF id ON contact "
+    "WHEN old.id IS NOT new.id BEGIN "
+    "DELETE FROM contact_digest WHERE contact_id IN (old.id, new.id); END"
+)
+ID_TRIGGER_PG = (
+    "CREATE TRIGGER contact_digest_id AFTER UPDATE OF id ON contact FOR EACH ROW "
+    "WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION pcrm_contact_digest_forget()"
+)
 
 
 def upgrade() -> None:
