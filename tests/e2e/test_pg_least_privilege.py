@@ -120,6 +120,9 @@ EXPECTED: dict[str, dict[str, frozenset[Role]]] = {
     # The contacts' suppression digests, read only: pcrm_store_digests writes them (from
     # the points as they are) and the trigger of an edit deletes them, as the system role.
     "contact_digest": {"SELECT": ALL},
+    # The contacts whose digests are due, read only: the triggers add them, the server's
+    # pcrm_store_digests takes them out (a desk that did could hide a changed person).
+    "contact_digest_due": {"SELECT": ALL},
     "contact_count": {"SELECT": ALL},
     "keep_until_count": {"SELECT": ALL},
     "consent_event": {"SELECT": ALL, "INSERT": ACTIVE, "UPDATE": OP, "DELETE": OPS},
@@ -175,6 +178,9 @@ DEFINER_FUNCTIONS = {
     "pcrm_store_digests": ALL,
     "pcrm_contact_digest_forget": frozenset(),
     "pcrm_contact_digest_forget_added": frozenset(),
+    # the triggers that make a new contact's, or every contact's on a new key, due
+    "pcrm_contact_digest_new": frozenset(),
+    "pcrm_contact_digest_key": frozenset(),
     # fresh statistics of a link table after a tag put on many contacts at once
     "pcrm_analyse_links": ALL,
     # the rules of who and when: who the caller is, and whether the interactions people

@@ -545,6 +545,51 @@ def test_a_sales_user_cannot_mark_an_unsubscribed_person_as_matching_nothing(
         engine.dispose()
 
 
+def test_a_sales_user_cannot_take_a_changed_person_out_of_the_due_contacts(
+    server: Server, clock: FixedClock
+) -> None:
+    # The next list stores (and hashes) only the due contacts: a desk that deleted a due
+    # row would have the list take a changed person's old digests for theirs. No desk
+    # role writes contact_digest_due: the triggers and pcrm_store_digests do.
+    owner_services, owner = server.services, server.owner
+    owner_services.auth.add_user(owner, "sam", "sales-password-6", Role.SALES)
+    ann, bert = _subscribed(owner_services, owner, ("ann", "bert"))
+    owner_services.consent.unsubscribe(owner, bert)
+    sam = _psycopg_url(server.url, "sam", "sales-password-6")
+    due = f"SELECT contact_id FROM contact_digest_due WHERE contact_id IN ({ann}, {bert})"
+    assert sorted(_rows(sam, due)) == [(ann,), (bert,)]  # new: nothing stored yet
+    for statement in (
+        f"DELETE FROM contact_digest_due WHERE contact_id = {ann}",
+        f"UPDATE contact_digest_due SET contact_id = -1 WHERE contact_id = {ann}",
+        "INSERT INTO contact_digest_due VALUES (-2)",
+        "TRUNCATE contact_digest_due",
+    ):
+        assert _refused(sam, statement), statement
+    assert _rows(sam, f"SELECT pcrm_store_digests(ARRAY[{bert}, {ann}]::bigint[])") == [(2,)]
+    assert _rows(sam, due) == []
+    # An edit (the owner's) makes Ann due again; the sales user's list stores her new
+    # address and leaves her out with Bert.
+    detail = owner_services.contacts.get(owner, ann)
+    owner_services.contacts.update(
+        owner,
+        ann,
+        detail.version,
+        ContactInput(first_name="ann", last_name="Test", emails=("bert@x.be",)),
+        CARD,
+    )
+    assert _rows(sam, due) == [(ann,)]
+    engine = create_engine_for(roles.login_url(server.url, "sam", "sales-password-6"))
+    try:
+        services = Services.build(engine, clock)
+        sales = services.auth.login("sam", "sales-password-6")
+        built = services.marketing.build(sales, "direct_marketing_consent", Channel.EMAIL)
+        assert ann not in [e.contact_id for e in built.entries]
+        assert built.excluded.get("suppressed") == 2
+    finally:
+        engine.dispose()
+    assert _rows(sam, due) == []
+
+
 #: (first name, last name, postcode, e-mail addresses, numbers) as stored, raw: case,
 #: white space, tags, Gmail's dots, compatibility characters, a "|" in the postcode.
 _RAW_PEOPLE: tuple[PersonPoints, ...] = (
