@@ -47,17 +47,18 @@ ID_TRIGGER_PG = (
     "WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION pcrm_contact_digest_forget()"
 )
 
-#: The triggers that forget a contact's digests when a point changes and make it due (if
-#: still a contact: its deletion deletes its addresses too), and that make a new contact
-#: due and a deleted one no longer (SQLite). As in migration 0029;
+#: The triggers that forget a contact's digests when a point changes and make it due, and
+#: that make a new contact due and a deleted one no longer (SQLite). The ones on addresses
+#: and numbers read no other table: a batch migration copying ``contact`` could not
+#: rename its copy with triggers naming it (a due id left by a deleted contact's
+#: addresses is dropped by the next ``refresh``). As in migration 0029;
 #: persistence/migrate.py puts them back after a batch migration.
 SQLITE_TRIGGERS = (
     "CREATE TRIGGER IF NOT EXISTS contact_digest_name AFTER UPDATE OF first_name, "
     "last_name, postcode ON contact WHEN old.first_name IS NOT new.first_name OR "
     "old.last_name IS NOT new.last_name OR old.postcode IS NOT new.postcode "
     "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.id); "
-    "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
-    "SELECT id FROM contact WHERE id IN (old.id); END",
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) VALUES (old.id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_digest_gone AFTER DELETE ON contact "
     "BEGIN DELETE FROM contact_digest WHERE contact_id = old.id; "
     "DELETE FROM contact_digest_due WHERE contact_id = old.id; END",
@@ -66,37 +67,39 @@ SQLITE_TRIGGERS = (
     "BEGIN INSERT OR IGNORE INTO contact_digest_due (contact_id) VALUES (new.id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_email_digest_insert AFTER INSERT ON contact_email "
     "BEGIN DELETE FROM contact_digest WHERE contact_id IN (new.contact_id); "
-    "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
-    "SELECT id FROM contact WHERE id IN (new.contact_id); END",
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) VALUES (new.contact_id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_email_digest_update AFTER UPDATE ON contact_email "
     "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.contact_id, new.contact_id); "
     "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
-    "SELECT id FROM contact WHERE id IN (old.contact_id, new.contact_id); END",
+    "VALUES (old.contact_id), (new.contact_id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_email_digest_delete AFTER DELETE ON contact_email "
     "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.contact_id); "
-    "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
-    "SELECT id FROM contact WHERE id IN (old.contact_id); END",
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) VALUES (old.contact_id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_phone_digest_insert AFTER INSERT ON contact_phone "
     "BEGIN DELETE FROM contact_digest WHERE contact_id IN (new.contact_id); "
-    "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
-    "SELECT id FROM contact WHERE id IN (new.contact_id); END",
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) VALUES (new.contact_id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_phone_digest_update AFTER UPDATE ON contact_phone "
     "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.contact_id, new.contact_id); "
     "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
-    "SELECT id FROM contact WHERE id IN (old.contact_id, new.contact_id); END",
+    "VALUES (old.contact_id), (new.contact_id); END",
     "CREATE TRIGGER IF NOT EXISTS contact_phone_digest_delete AFTER DELETE ON contact_phone "
     "BEGIN DELETE FROM contact_digest WHERE contact_id IN (old.contact_id); "
-    "INSERT OR IGNORE INTO contact_digest_due (contact_id) "
-    "SELECT id FROM contact WHERE id IN (old.contact_id); END",
-    # A new or changed key makes every contact's digests due (made with another key).
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) VALUES (old.contact_id); END",
+    # A new or changed key makes every contact's digests due (made with another key): a
+    # mark that the due are every contact without a set for the key (``EVERY``).
     "CREATE TRIGGER IF NOT EXISTS contact_digest_key_new AFTER INSERT ON setting "
     "WHEN new.key = 'suppression.salt' BEGIN "
-    "INSERT OR IGNORE INTO contact_digest_due (contact_id) SELECT id FROM contact; END",
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) VALUES (0); END",
     "CREATE TRIGGER IF NOT EXISTS contact_digest_key_change AFTER UPDATE ON setting "
     "WHEN new.key = 'suppression.salt' AND (old.key IS NOT new.key OR old.value IS NOT "
     "new.value) BEGIN "
-    "INSERT OR IGNORE INTO contact_digest_due (contact_id) SELECT id FROM contact; END",
+    "INSERT OR IGNORE INTO contact_digest_due (contact_id) VALUES (0); END",
 )
+
+#: The due row saying every contact without a complete set for the key is due (the key
+#: changed): a list then looks for them as before the due table, once, and storing them
+#: takes the mark out (on PostgreSQL only once none is left out of the due).
+EVERY = 0
 
 #: Up to this many stale contacts are read by id; more, and whole tables are read.
 _BY_ID = 2_000
@@ -105,11 +108,16 @@ _CHUNK = 500
 _SERVER_CHUNK = 5_000
 
 
-def stale_contacts(conn: Connection) -> list[int]:
+def stale_contacts(conn: Connection, fingerprint: str) -> list[int]:
     """Contacts whose stored digests are missing, forgotten or made with another key: the
-    due ones (``contact_digest_due``, kept by triggers; a few rows, not every contact)."""
+    due ones (``contact_digest_due``, kept by triggers; a few rows, not every contact).
+    After a change of key (``EVERY`` among them), ``EVERY`` and every contact without a
+    complete set for the key of *fingerprint*."""
     due = select(ContactDigestDue.contact_id).order_by(ContactDigestDue.contact_id)
-    return list(conn.execute(due).scalars())
+    found = list(conn.execute(due).scalars())
+    if found[:1] != [EVERY]:
+        return found
+    return [EVERY, *_without_marker(conn, fingerprint)]
 
 
 def refresh(
@@ -130,7 +138,7 @@ def refresh(
     if ids is not None:
         stale = sorted(set(ids))
     elif due:
-        stale = stale_contacts(conn)
+        stale = stale_contacts(conn, fingerprint)
     else:
         stale = _without_marker(conn, fingerprint)
     if not stale:
@@ -139,10 +147,14 @@ def refresh(
         # The server reads the points and hashes them itself: no desk role writes
         # contact_digest (persistence/postgres/data_sql.py, STORE_DIGESTS).
         store = text("SELECT pcrm_store_digests(CAST(:ids AS bigint[]))")
-        return sum(
-            conn.execute(store, {"ids": stale[i : i + _SERVER_CHUNK]}).scalar_one()
-            for i in range(0, len(stale), _SERVER_CHUNK)
+        people = [cid for cid in stale if cid != EVERY]
+        stored = sum(
+            conn.execute(store, {"ids": people[i : i + _SERVER_CHUNK]}).scalar_one()
+            for i in range(0, len(people), _SERVER_CHUNK)
         )
+        if EVERY in stale:  # last: the server takes it out once none is left out
+            conn.execute(store, {"ids": [EVERY]})
+        return stored
     people = _points(conn, stale)
     for start in range(0, len(stale), _CHUNK):
         part = stale[start : start + _CHUNK]

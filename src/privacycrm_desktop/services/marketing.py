@@ -32,6 +32,7 @@ from privacycrm_desktop.domain.marketing import (
     explain,
     normalise_category,
 )
+from privacycrm_desktop.domain.suppression import key_fingerprint
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import contact_digests
 from privacycrm_desktop.persistence.models import Disclosure, Purpose
@@ -179,7 +180,7 @@ class MarketingService:
             salt = get_salt(session)
             stale = None
             if salt is not None:
-                stale = contact_digests.stale_contacts(session.connection())
+                stale = contact_digests.stale_contacts(session.connection(), key_fingerprint(salt))
                 if stale and not stale_ok:
                     return None
             decided = decide_list(

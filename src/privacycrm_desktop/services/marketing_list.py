@@ -28,7 +28,7 @@ from privacycrm_desktop.domain.marketing import (
     decide,
 )
 from privacycrm_desktop.domain.provenance import SourceKind
-from privacycrm_desktop.domain.suppression import HashKind
+from privacycrm_desktop.domain.suppression import HashKind, key_fingerprint
 from privacycrm_desktop.persistence import contact_digests
 from privacycrm_desktop.persistence.digest_models import ContactDigest
 from privacycrm_desktop.persistence.models import (
@@ -340,7 +340,7 @@ def _to_check(
         return set()
     conn = session.connection()
     if stale is None:
-        stale = contact_digests.stale_contacts(conn)
+        stale = contact_digests.stale_contacts(conn, key_fingerprint(salt))
     check = set(stale)
     prefix = contact_digests.PREFIX
     if suppression:

@@ -17,6 +17,7 @@ from privacycrm_desktop.domain.consent import Channel, ConsentMethod, ConsentSta
 from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.domain.suppression import key_fingerprint
 from privacycrm_desktop.persistence import contact_digests
 from privacycrm_desktop.persistence.migrate import alembic_config, migrate
 from privacycrm_desktop.services.consent_dto import ConsentInput
@@ -96,7 +97,8 @@ def test_an_edited_address_makes_the_contact_due_and_the_next_list_stores_it(
     services: Services, owner: Actor
 ) -> None:
     ids = _people(services, owner, 5)
-    assert _due(services) == set(ids)  # new contacts: nothing stored yet
+    # New contacts: nothing stored yet; the key made after them (the first consent).
+    assert _due(services) == set(ids) | {contact_digests.EVERY}
     assert _listed(services, owner) == ids[:-1]
     assert _due(services) == set()
     detail = services.contacts.get(owner, ids[0])
@@ -157,8 +159,13 @@ def test_names_numbers_new_and_deleted_contacts_and_a_new_key_keep_the_due_exact
             text("UPDATE setting SET value = 'another key' WHERE key = 'suppression.salt'")
         )
     with services.uow() as uow:
-        everyone = set(uow.session.execute(text("SELECT id FROM contact")).scalars())
-    assert _due(services) == everyone
+        conn = uow.session.connection()
+        everyone = set(conn.execute(text("SELECT id FROM contact")).scalars())
+        salt = get_salt(uow.session)
+        assert salt is not None
+        stale = contact_digests.stale_contacts(conn, key_fingerprint(salt))
+    assert _due(services) == {contact_digests.EVERY}
+    assert set(stale) == everyone | {contact_digests.EVERY}
     assert _listed(services, owner) == before
     assert _due(services) == set()
 

@@ -22,8 +22,13 @@ from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.errors import ValidationFailed
 from privacycrm_desktop.domain.marketing import Reason, decide
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
-from privacycrm_desktop.domain.suppression import person_digests
-from privacycrm_desktop.persistence.contact_digests import PREFIX, refresh, stale_contacts
+from privacycrm_desktop.domain.suppression import key_fingerprint, person_digests
+from privacycrm_desktop.persistence.contact_digests import (
+    EVERY,
+    PREFIX,
+    refresh,
+    stale_contacts,
+)
 from privacycrm_desktop.persistence.migrate import alembic_config, migrate
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.consent_dto import ConsentInput
@@ -171,7 +176,10 @@ def _compare(
 
 def _stale(services: Services) -> set[int]:
     with services.uow() as uow:
-        return set(stale_contacts(uow.session.connection()))
+        salt = get_salt(uow.session)
+        assert salt is not None
+        # The contacts (not the mark of the key made after they were: EVERY).
+        return set(stale_contacts(uow.session.connection(), key_fingerprint(salt))) - {EVERY}
 
 
 def _store(services: Services) -> None:

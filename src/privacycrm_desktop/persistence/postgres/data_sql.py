@@ -264,9 +264,19 @@ BEGIN
     SELECT d, '', fingerprint, false FROM unnest(done) d
     ON CONFLICT DO NOTHING;
     -- Stored (or no longer a contact): no longer due (migration 0029).
-    DELETE FROM contact_digest_due du WHERE du.contact_id = ANY(p_ids)
+    DELETE FROM contact_digest_due du WHERE du.contact_id = ANY(p_ids) AND du.contact_id <> 0
         AND (du.contact_id = ANY(done)
              OR NOT EXISTS (SELECT 1 FROM contact ct WHERE ct.id = du.contact_id));
+    -- The mark of a changed key (0) goes once every contact without a set for the key
+    -- is among the due: the due are then exact again.
+    IF 0 = ANY(p_ids) AND NOT EXISTS (
+        SELECT 1 FROM contact ct
+        WHERE NOT EXISTS (SELECT 1 FROM contact_digest d WHERE d.contact_id = ct.id
+                          AND d.kind = '' AND d.digest = fingerprint)
+          AND NOT EXISTS (SELECT 1 FROM contact_digest_due du WHERE du.contact_id = ct.id)
+    ) THEN
+        DELETE FROM contact_digest_due WHERE contact_id = 0;
+    END IF;
     RETURN cardinality(done);
 END $fn$
 """
@@ -338,7 +348,8 @@ END $fn$
 """
 
 #: A new or changed suppression key makes every contact due: their digests were made
-#: with another key (migration 0029; fired only for the key's row).
+#: with another key (migration 0029; fired only for the key's row). One row says so:
+#: a list then finds them as it did before the due table, once.
 DIGEST_DUE_KEY = """
 CREATE OR REPLACE FUNCTION pcrm_contact_digest_key() RETURNS trigger
 LANGUAGE plpgsql {definer} AS $fn$
@@ -346,7 +357,8 @@ BEGIN
     IF TG_OP = 'UPDATE' AND OLD.key = NEW.key AND OLD.value IS NOT DISTINCT FROM NEW.value THEN
         RETURN NULL;
     END IF;
-    INSERT INTO contact_digest_due (contact_id) SELECT id FROM contact ON CONFLICT DO NOTHING;
+    -- The mark that every contact without a set for the key is due (contact_digests.EVERY).
+    INSERT INTO contact_digest_due (contact_id) VALUES (0) ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $fn$
 """
