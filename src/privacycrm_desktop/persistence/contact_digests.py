@@ -147,10 +147,10 @@ def refresh(
         # The server reads the points and hashes them itself: no desk role writes
         # contact_digest (persistence/postgres/data_sql.py, STORE_DIGESTS).
         store = text("SELECT pcrm_store_digests(CAST(:ids AS bigint[]))")
-        people = [cid for cid in stale if cid != EVERY]
-        stored = sum(
-            conn.execute(store, {"ids": people[i : i + _SERVER_CHUNK]}).scalar_one()
-            for i in range(0, len(people), _SERVER_CHUNK)
+        listed = [cid for cid in stale if cid != EVERY]
+        stored: int = sum(
+            conn.execute(store, {"ids": listed[i : i + _SERVER_CHUNK]}).scalar_one()
+            for i in range(0, len(listed), _SERVER_CHUNK)
         )
         if EVERY in stale:  # last: the server takes it out once none is left out
             conn.execute(store, {"ids": [EVERY]})
