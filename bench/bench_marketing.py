@@ -12,10 +12,18 @@ Two modes, on one engine or both (``--engine``):
   nearly every contact) and the soft opt-in purpose on post: the first run, then the
   median and max of ``--runs``; ``--profile`` prints where the time of one e-mail list
   goes (cProfile).
-* with ``--people``: on the cached demo database itself, ``--people`` contacts (every
-  n-th, at most half) get an e-mail opt-in for the consent purpose, planted by one bulk
-  insert (not timed) and removed again at the end; then ``build`` for that purpose on
-  e-mail, median of ``--runs`` after the first.
+* with ``--people``: on a copy of the cached demo database (SQLite: a file in the temp
+  folder; the server: database ``pcrm_h_due_planted_<n>``; both removed at the end),
+  ``--people`` contacts (every n-th, at most half) get an e-mail opt-in for the consent
+  purpose, planted by one bulk insert (not timed), and ``--unsubscribed`` of them
+  unsubscribe; then ``build`` for that purpose on e-mail, median of ``--runs`` after the
+  first.
+
+Both engines have a suppression key before anything is measured (``ensure_key``: the
+SQLite demo has none, the server's set-up makes one): without it a list checks nothing
+against the suppression list nor looks for stale digests, and the engines would not do
+the same work. The first list after the key was made stores every contact's digests
+(untimed: ``ensure_key`` builds it); the figures are of the lists after it.
 
 Target: a list of 50,000 within 0.5 s; PostgreSQL within 1.5x of SQLite.
 
@@ -75,13 +83,33 @@ def main() -> int:
         if args.people is None:
             figures[name] = measure_copy(database, name, args)
         else:
-            figures[name] = measure_planted(database, args)
+            figures[name] = measure_planted(database, name, args)
     print(f"load average after: {os.getloadavg()}")
     return 0 if report(figures) else 1
 
 
-def plant(services, people: int) -> int:  # type: ignore[no-untyped-def]
-    """Give *people* contacts (every n-th by id) an e-mail opt-in; how many got one."""
+def ensure_key(services, actor) -> None:  # type: ignore[no-untyped-def]
+    """The database's suppression key, made if missing (the first consent would), and the
+    digests it makes due stored by one list (untimed), so both engines measure the same
+    work: the suppression check and the look for stale digests."""
+    from privacycrm_desktop.domain.consent import Channel
+    from privacycrm_desktop.services.marketing_facts import ensure_salt
+
+    with services.uow(write=True) as uow:
+        ensure_salt(uow.session)
+    started = time.perf_counter()
+    services.marketing.build(actor, PURPOSE, Channel.EMAIL)
+    print(f"key there; the digests stored in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def unsubscribe(services, actor, ids: list[int], count: int) -> None:  # type: ignore[no-untyped-def]
+    """*count* of *ids* (evenly spread) unsubscribe through the services."""
+    for cid in ids[:: max(1, len(ids) // max(count, 1))][:count]:
+        services.consent.unsubscribe(actor, cid)
+
+
+def plant(services, people: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """Give *people* contacts (every n-th by id) an e-mail opt-in; the ones given one."""
     from sqlalchemy import func, insert, select, text
 
     from privacycrm_desktop.persistence.bulk_writes import copy_rows, is_postgresql
@@ -114,7 +142,7 @@ def plant(services, people: int) -> int:  # type: ignore[no-untyped-def]
             copy_rows(session, "consent_event", list(rows[0]), rows)
         else:
             session.execute(insert(ConsentEvent), rows)
-    return len(ids)
+    return ids
 
 
 def unplant(services) -> None:  # type: ignore[no-untyped-def]
@@ -124,14 +152,26 @@ def unplant(services) -> None:  # type: ignore[no-untyped-def]
         uow.session.execute(text("DELETE FROM consent_event WHERE evidence = :m"), {"m": MARK})
 
 
-def measure_planted(database: str, args: argparse.Namespace) -> list[Figure]:
-    """The marketing list's figures on the cached database, with planted opt-ins."""
+def measure_planted(database: str, engine_name: str, args: argparse.Namespace) -> list[Figure]:
+    """The marketing list's figures on a copy of the cached database, with planted
+    opt-ins and unsubscriptions, and a suppression key (``ensure_key``)."""
+    import hashlib
+    import tempfile
+
     from privacycrm_desktop.domain.consent import Channel
 
     runs = args.runs or 3
-    engine, services, actor = open_services(database)
-    planted = plant(services, min(args.people, args.count // 2))
+    if engine_name == "sqlite":
+        folder = tempfile.mkdtemp(prefix="pcrm-bench-marketing-")
+        copy = str(Path(folder) / "planted.db")
+        shutil.copyfile(database, copy)
+    else:
+        copy = pg_copy_database(database, f"pcrm_h_due_planted_{args.count}")
+    engine, services, actor = open_services(copy)
     try:
+        planted = plant(services, min(args.people, args.count // 2))
+        ensure_key(services, actor)
+        unsubscribe(services, actor, planted, args.unsubscribed)
         build = functools.partial(services.marketing.build, actor, PURPOSE, Channel.EMAIL)
         first_ms, built = timed_ms(build)
         times, cpu = [], []
@@ -140,11 +180,21 @@ def measure_planted(database: str, args: argparse.Namespace) -> list[Figure]:
             times.append(timed_ms(build)[0])
             cpu.append((time.process_time() - started) * 1000)
     finally:
-        unplant(services)
         engine.dispose()
-    listed = len(built.entries)  # type: ignore[attr-defined]
+        if engine_name == "sqlite":
+            shutil.rmtree(Path(copy).parent, ignore_errors=True)
+        else:
+            pg_drop_database(copy)
+    entries = built.entries  # type: ignore[attr-defined]
+    listed = len(entries)
+    # The list as it came out (ids, rows, reasons left out): the same before and after a
+    # change that must not change it.
+    shape = repr(
+        ([(e.contact_id, e.values) for e in entries], sorted(built.excluded.items()))  # type: ignore[attr-defined]
+    )
     print(
-        f"{planted:,} opt-ins planted; list of {listed:,} people: first {first_ms:.0f} ms, "
+        f"{len(planted):,} opt-ins planted; list of {listed:,} people "
+        f"(sha256 {hashlib.sha256(shape.encode()).hexdigest()[:16]}): first {first_ms:.0f} ms, "
         f"median of {len(times)} {median(times):.0f} ms (this process's CPU: median "
         f"{median(cpu):.0f} ms); load {os.getloadavg()[0]:.1f}"
     )
@@ -202,6 +252,7 @@ def measure_copy(database: str, engine_name: str, args: argparse.Namespace) -> l
     runs = args.runs or 5
     copy = prepare_copy(database, engine_name, args.count, args.unsubscribed)
     engine, services, actor = open_services(copy)
+    ensure_key(services, actor)
     marketing = services.marketing
     figures = []
     try:
