@@ -6,8 +6,10 @@ opt-outs keyed by a contact point; hashing every point of every contact made a l
 the set is complete for the database's key (its fingerprint: a changed key makes every
 set stale). Triggers delete a contact's rows whenever its name, postcode, addresses or
 numbers change, on every write path (the editor, imports, merges, the server's own
-functions, a script); ``refresh`` computes the sets that are missing, so a list is
-always built on the digests of the points as they are now.
+functions, a script), and put it among the due (``contact_digest_due``, migration 0029:
+a list reads that small table, not every contact, to find the stale sets); ``refresh``
+computes the sets that are due, so a list is always built on the digests of the points
+as they are now.
 """
 
 from __future__ import annotations
