@@ -3,9 +3,12 @@
 Before each marketing list, the contacts whose suppression digests were missing or
 forgotten were found by reading every contact (an anti-join over a million: half a second
 of a list of 50,000). The triggers that forget a contact's digests when a point changes
-now also put it in this small table, as do a new contact and a new or changed key;
-storing the digests (``contact_digests.refresh``, the server's ``pcrm_store_digests``)
-and deleting the contact take it out. The list reads the table instead.
+now also put it in this small table, as does a new contact; a new or changed key puts
+one mark there (``contact_digests.EVERY``: the next list finds the contacts without a set
+for the key as before, once). Storing the digests (``contact_digests.refresh``, the
+server's ``pcrm_store_digests``) and deleting the contact take it out. The list reads
+the table instead. The SQLite triggers on addresses and numbers read no other table (a
+batch migration copying ``contact`` could not rename its copy otherwise).
 
 Filled here, in one statement, with exactly the contacts due now: those without a
 complete set for the key (all of them without a key, or where this connection may not
