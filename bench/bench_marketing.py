@@ -13,7 +13,7 @@ Two modes, on one engine or both (``--engine``):
   median and max of ``--runs``; ``--profile`` prints where the time of one e-mail list
   goes (cProfile).
 * with ``--people``: on a copy of the cached demo database (SQLite: a file in the temp
-  folder; the server: database ``pcrm_h_due_planted_<n>``; both removed at the end),
+  folder; the server: database ``pcrm_bench_planted_<n>``; both removed at the end),
   ``--people`` contacts (every n-th, at most half) get an e-mail opt-in for the consent
   purpose, planted by one bulk insert (not timed), and ``--unsubscribed`` of them
   unsubscribe; then ``build`` for that purpose on e-mail, median of ``--runs`` after the
@@ -166,7 +166,7 @@ def measure_planted(database: str, engine_name: str, args: argparse.Namespace) -
         copy = str(Path(folder) / "planted.db")
         shutil.copyfile(database, copy)
     else:
-        copy = pg_copy_database(database, f"pcrm_h_due_planted_{args.count}")
+        copy = pg_copy_database(database, f"pcrm_bench_planted_{args.count}")
     engine, services, actor = open_services(copy)
     try:
         planted = plant(services, min(args.people, args.count // 2))
