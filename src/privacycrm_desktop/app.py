@@ -385,6 +385,7 @@ def _build_with_progress(database: str) -> Services:
 
 def open_and_sign_in(database: str, settings: UiSettings) -> tuple[Services, Actor] | None:
     """Open the database and sign a person in; None when they give up."""
+    from privacycrm_desktop.domain.errors import StorageError
     from privacycrm_desktop.services.server_roles import signs_in_as_own_role
     from privacycrm_desktop.ui.startup.storage_startup import open_database
 
@@ -401,6 +402,14 @@ def open_and_sign_in(database: str, settings: UiSettings) -> tuple[Services, Act
 
         services.uow.engine.dispose()
         return open_and_sign_in(default_database(), settings)
+    except StorageError as exc:
+        # A fault the opening's reads did not meet, met signing in (a damaged page of the
+        # users' table): one sentence, as when the file cannot be opened at all.
+        from privacycrm_desktop.ui.startup.storage_startup import show_start_failure
+
+        services.uow.engine.dispose()
+        show_start_failure(exc)
+        return None
     return None if actor is None else (services, actor)
 
 

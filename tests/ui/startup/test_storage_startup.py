@@ -416,3 +416,31 @@ def test_the_daily_check_runs_in_the_background_and_reports_damage(
     assert record is not None
     assert not record.ok
     damaged.storage.close()
+
+
+def test_a_damaged_users_table_met_at_sign_in_is_one_sentence(
+    qtbot: QtBot,
+    services: Services,
+    database_path: Path,
+    user: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The file opens (its schema and settings are sound) but the users' table is damaged:
+    the sign-in's first read raised ``StorageDamaged`` out of the start as a traceback."""
+    from privacycrm_desktop.app import open_and_sign_in
+    from privacycrm_desktop.domain.errors import StorageDamaged
+    from privacycrm_desktop.ui.common.settings import UiSettings
+
+    checkpoint_and_close(services)
+    connection = sqlite3.connect(database_path)
+    roots = connection.execute(
+        "SELECT rootpage FROM sqlite_schema WHERE tbl_name = 'app_user' AND rootpage > 0"
+    ).fetchall()
+    connection.close()
+    for (root,) in roots:  # the table and its indexes: whichever the count reads
+        garbage(database_path, root - 1)
+    monkeypatch.setenv("PRIVACYCRM_USER", "owner")
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", OWNER_PASSWORD)
+    answers = user(restore=False)
+    assert open_and_sign_in(str(database_path), UiSettings()) is None
+    assert describe_error(StorageDamaged()) in answers.seen
