@@ -17,6 +17,7 @@ from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import QAbstractItemView
 from pytestqt.qtbot import QtBot
 
+from privacycrm_desktop.domain.access import FieldAccess, Role
 from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
@@ -250,6 +251,40 @@ def test_on_postgresql_a_contact_added_on_another_desk_shows(
     assert window.count_label.text() == "1 contact"
     window.close()
     assert not _feed_threads()
+
+
+def _hidden_elsewhere(qtbot: QtBot, desk_a: Services, desk_b: Services, owner: Actor) -> None:
+    """Desk A's window shows an office user's list; the owner hides e-mail addresses from
+    the office on desk B: desk A's list (and every read of its services) hides them at
+    the refresh the change brings, without a new start."""
+    desk_a.contacts.create(owner, AARON, CARD)
+    desk_a.auth.add_user(owner, "office", "a long password 1", Role.OFFICE)
+    office = desk_a.auth.login("office", "a long password 1")
+    window = _window(qtbot, desk_a, office)
+    watcher = window.change_watch
+    assert watcher is not None
+    assert window.model.contact_at(0).email == "aaron@example.be"
+    before = watcher.refreshes
+    desk_b.access.set_field_access(owner, Role.OFFICE, "emails", FieldAccess.HIDDEN)
+    qtbot.waitUntil(lambda: watcher.refreshes > before, timeout=5000)
+    shown = window.model.contact_at(0)
+    assert shown.email == ""
+    assert "email" in shown.hidden
+    assert desk_a.contacts.get(office, shown.id).emails == ()
+    window.close()
+
+
+def test_a_field_hidden_on_another_desk_is_hidden_here_without_a_new_start(
+    qtbot: QtBot, services: Services, owner: Actor, desk_b: Services
+) -> None:
+    _hidden_elsewhere(qtbot, services, desk_b, owner)
+
+
+def test_on_postgresql_a_field_hidden_on_another_desk_is_hidden_here(
+    qtbot: QtBot, pg_desks: tuple[Services, Services, Actor]
+) -> None:
+    desk_a, desk_b, owner = pg_desks
+    _hidden_elsewhere(qtbot, desk_a, desk_b, owner)
 
 
 def test_a_failed_refresh_is_logged_and_the_next_change_retries(

@@ -188,6 +188,9 @@ class ChangeWatcher(QObject):
         self._last.start()
         self.refreshes += 1
         view, model = window.view, window.model
+        # Another desk may have changed the field matrix or the custom fields: a field
+        # the owner hid is hidden here from this read on (services/access.py).
+        self._services.access.invalidate()
         try:
             state = _capture(view, model)
             try:
