@@ -457,6 +457,15 @@ class AuthService:
 
     # -- the idle lock --------------------------------------------------------------------
 
+    def still_signed_in(self, actor: Actor) -> bool:
+        """Whether *actor*'s user is still active with the role they signed in with (the
+        owner may have narrowed it or deactivated them on another desk meanwhile)."""
+        with self._uow() as uow:
+            row = uow.session.execute(
+                select(User.role, User.active).where(User.id == actor.user_id)
+            ).first()
+        return row is not None and bool(row.active) and row.role == actor.role.value
+
     def unlock(self, actor: Actor, password: str) -> Actor:
         """Check the signed-in user's password again after the idle lock.
 

@@ -287,6 +287,38 @@ def test_on_postgresql_a_field_hidden_on_another_desk_is_hidden_here(
     _hidden_elsewhere(qtbot, desk_a, desk_b, owner)
 
 
+def _narrowed_elsewhere(qtbot: QtBot, desk_a: Services, desk_b: Services, owner: Actor) -> None:
+    """An office user's window on desk A; on desk B the owner makes them read-only, then
+    deactivates another office user signed in on desk A: each window locks at the refresh
+    the change brings (the old role could otherwise go on writing until a new start)."""
+    desk_a.contacts.create(owner, AARON, CARD)
+    windows = {}
+    for name in ("office", "office2"):
+        desk_a.auth.add_user(owner, name, "a long password 1", Role.OFFICE)
+        windows[name] = _window(qtbot, desk_a, desk_a.auth.login(name, "a long password 1"))
+    assert not any(w.locked for w in windows.values())
+    desk_b.auth.change_role(owner, "office", Role.READ_ONLY)
+    qtbot.waitUntil(lambda: windows["office"].locked, timeout=5000)
+    assert not windows["office2"].locked
+    desk_b.auth.deactivate_user(owner, "office2")
+    qtbot.waitUntil(lambda: windows["office2"].locked, timeout=5000)
+    for window in windows.values():
+        window.close()
+
+
+def test_a_user_narrowed_on_another_desk_is_locked_out_here(
+    qtbot: QtBot, services: Services, owner: Actor, desk_b: Services
+) -> None:
+    _narrowed_elsewhere(qtbot, services, desk_b, owner)
+
+
+def test_on_postgresql_a_user_narrowed_on_another_desk_is_locked_out_here(
+    qtbot: QtBot, pg_desks: tuple[Services, Services, Actor]
+) -> None:
+    desk_a, desk_b, owner = pg_desks
+    _narrowed_elsewhere(qtbot, desk_a, desk_b, owner)
+
+
 def test_a_failed_refresh_is_logged_and_the_next_change_retries(
     qtbot: QtBot,
     services: Services,

@@ -66,6 +66,10 @@ class WatchedWindow(Protocol):
         """The expiry counts, updated after each refresh."""
         ...
 
+    def lock(self) -> None:
+        """Hide every personal datum and ask for the password again."""
+        ...
+
 
 class ChangedElsewhereBar(QFrame):
     """A quiet line at the top of an editor: its contact changed on another desk."""
@@ -191,6 +195,12 @@ class ChangeWatcher(QObject):
         # Another desk may have changed the field matrix or the custom fields: a field
         # the owner hid is hidden here from this read on (services/access.py).
         self._services.access.invalidate()
+        if not self._services.auth.still_signed_in(self._actor):
+            # The owner narrowed this user's role or deactivated them: nothing more is
+            # shown until the password is given again, which a deactivated user cannot
+            # and a changed role answers with "start PrivacyCRM again" (MainWindow.unlock).
+            window.lock()
+            return
         try:
             state = _capture(view, model)
             try:
