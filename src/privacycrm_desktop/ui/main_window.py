@@ -491,8 +491,9 @@ class MainWindow(
         """True while the lock screen shows."""
         return self.pages.currentWidget() is self.lock_screen
 
-    def lock(self) -> None:
-        """Hide every personal datum and ask for the password again."""
+    def lock(self, why: str | None = None) -> None:
+        """Hide every personal datum and ask for the password again; *why* tells the
+        person why (by default: a period without activity)."""
         if self.locked:
             return
         for dialog in self.findChildren(QDialog):
@@ -506,7 +507,7 @@ class MainWindow(
         self.model.clear()
         self._before_lock = switch_off_all_but(self, self.unlocking_actions())
         self.pages.setCurrentWidget(self.lock_screen)
-        self.lock_screen.reset()
+        self.lock_screen.reset(why)
 
     def unlocking_actions(self) -> list[QAction | QShortcut]:
         """What stays usable while locked: the lock screen's own, and Quit."""

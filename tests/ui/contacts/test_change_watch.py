@@ -21,6 +21,7 @@ from privacycrm_desktop.domain.access import FieldAccess, Role
 from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.i18n import _
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
@@ -198,10 +199,10 @@ def test_refreshes_are_at_most_one_a_second(qtbot: QtBot, services: Services, ow
     assert watcher is not None
     times: list[float] = []
     watcher.refreshed.connect(lambda: times.append(dt.datetime.now().timestamp()))
-    for _ in range(10):
+    for _i in range(10):
         watcher._arrived.emit()
     qtbot.waitUntil(lambda: len(times) == 1, timeout=2000)
-    for _ in range(10):
+    for _i in range(10):
         watcher._arrived.emit()
         qtbot.wait(20)
     qtbot.waitUntil(lambda: len(times) == 2, timeout=3000)
@@ -300,6 +301,13 @@ def _narrowed_elsewhere(qtbot: QtBot, desk_a: Services, desk_b: Services, owner:
     desk_b.auth.change_role(owner, "office", Role.READ_ONLY)
     qtbot.waitUntil(lambda: windows["office"].locked, timeout=5000)
     assert not windows["office2"].locked
+    # The lock screen says why, not "after a period without activity".
+    why = windows["office"].lock_screen.explanation.text()
+    assert why == _(
+        "The owner changed your access on another desk. Enter your password "
+        "to go on with your current access."
+    )
+    assert why != windows["office"].lock_screen.idle_text()
     desk_b.auth.deactivate_user(owner, "office2")
     qtbot.waitUntil(lambda: windows["office2"].locked, timeout=5000)
     for window in windows.values():

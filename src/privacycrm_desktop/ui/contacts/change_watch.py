@@ -66,8 +66,8 @@ class WatchedWindow(Protocol):
         """The expiry counts, updated after each refresh."""
         ...
 
-    def lock(self) -> None:
-        """Hide every personal datum and ask for the password again."""
+    def lock(self, why: str | None = None) -> None:
+        """Hide every personal datum and ask for the password again, saying *why*."""
         ...
 
 
@@ -199,7 +199,12 @@ class ChangeWatcher(QObject):
             # The owner narrowed this user's role or deactivated them: nothing more is
             # shown until the password is given again, which a deactivated user cannot
             # and a changed role answers with "start PrivacyCRM again" (MainWindow.unlock).
-            window.lock()
+            window.lock(
+                _(
+                    "The owner changed your access on another desk. Enter your password "
+                    "to go on with your current access."
+                )
+            )
             return
         try:
             state = _capture(view, model)

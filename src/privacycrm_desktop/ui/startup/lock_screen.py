@@ -34,12 +34,7 @@ class LockScreen(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
         self.title.setFont(font)
-        self.explanation = QLabel(
-            _(
-                "The window was locked after a period without activity. "
-                "Enter your password to go on."
-            )
-        )
+        self.explanation = QLabel(self.idle_text())
         self.explanation.setWordWrap(True)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -73,8 +68,17 @@ class LockScreen(QWidget):
         layout.addLayout(row)
         layout.addStretch(2)
 
-    def reset(self) -> None:
-        """Empty the field and the message, ready for the next lock."""
+    @staticmethod
+    def idle_text() -> str:
+        """Why the window is locked, the usual way: nobody used it for a while."""
+        return _(
+            "The window was locked after a period without activity. Enter your password to go on."
+        )
+
+    def reset(self, why: str | None = None) -> None:
+        """Empty the field and the message, ready for the next lock; *why* says why the
+        window locked (by default: a period without activity)."""
+        self.explanation.setText(why or self.idle_text())
         self.password.clear()
         self.error.show_message("")
         self.password.setFocus()
