@@ -154,6 +154,40 @@ def test_read_only_storage_reads_signs_in_and_refuses_saves(fault: Fault, tmp_pa
     assert cli(db, "--user", "owner", *ADD, "--last-name", "After", config=config).returncode == 0
 
 
+def _one_version_older(db: Path) -> None:
+    """Take the database back one schema revision, as a file the previous version wrote."""
+    from alembic import command
+
+    from privacycrm_desktop.persistence.database import create_engine_for
+    from privacycrm_desktop.persistence.migrate import alembic_config
+
+    engine = create_engine_for(str(db))
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "-1")
+    finally:
+        engine.dispose()
+
+
+def test_read_only_storage_that_needs_an_update_says_so(fault: Fault, tmp_path: Path) -> None:
+    """A look-up cannot run on an older schema: the sentence asks for a writable file
+    instead of offering look-ups (it said "you can still look things up", then failed)."""
+    db, config = fault.db, tmp_path / "config"
+    assert cli(db, *INIT, config=config).returncode == 0
+    _one_version_older(db)
+    fault.apply()
+    try:
+        listed = cli(db, "--user", "owner", "contacts", "list", config=config)
+        assert listed.returncode == 1
+        assert "must be updated to this version" in listed.stderr
+        assert "look things up" not in listed.stderr
+        assert "Traceback" not in listed.stderr
+        assert stat.S_IMODE(db.stat().st_mode) == fault.mode
+    finally:
+        fault.undo()
+    assert cli(db, "--user", "owner", "contacts", "list", config=config).returncode == 0
+
+
 def test_a_write_lock_held_by_another_program(tmp_path: Path) -> None:
     db, config = tmp_path / "crm.db", tmp_path / "config"
     assert cli(db, *INIT, config=config).returncode == 0

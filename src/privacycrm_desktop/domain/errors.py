@@ -216,6 +216,17 @@ class StorageReadOnly(StorageError):
     )
 
 
+class UpdateNeedsWritableFile(StorageReadOnly):
+    """The database must be updated to this version's schema, and its file is read-only:
+    nothing can be looked up until it is updated (the schema differs), so the sentence
+    does not offer that."""
+
+    default_message = N_(
+        "The database file is read-only and must be updated to this version of "
+        "PrivacyCRM first. Make the file writable, or use the version that wrote it."
+    )
+
+
 class StorageLocked(StorageError):
     """Another program holds the database's write lock (SQLITE_BUSY / SQLITE_LOCKED)."""
 

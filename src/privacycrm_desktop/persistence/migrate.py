@@ -16,10 +16,15 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from privacycrm_desktop.domain.errors import DatabaseTooNew
+from privacycrm_desktop.domain.errors import (
+    DatabaseTooNew,
+    StorageReadOnly,
+    UpdateNeedsWritableFile,
+)
 from privacycrm_desktop.persistence import contact_digests
 from privacycrm_desktop.persistence.database import is_postgresql, is_sqlite
 from privacycrm_desktop.persistence.postgres import roles
+from privacycrm_desktop.persistence.sqlite_driver import DRIVER_ERRORS
 
 #: The advisory-lock key migrations take on PostgreSQL ("PCRMMIGR" as a 64-bit number).
 MIGRATION_LOCK_KEY = 0x50_43_52_4D_4D_49_47_52
@@ -156,16 +161,30 @@ def migrate(engine: Engine, target: str = "head") -> bool:
     Raises:
         DatabaseTooNew: a newer version of the app wrote the database (its revision is
             unknown here); nothing is changed.
+        UpdateNeedsWritableFile: an update is due and the SQLite file is read-only (the
+            driver's read-only error would say "you can still look things up", which an
+            older schema does not allow); nothing is changed.
     """
     if target == "head":
         current = current_revision(engine)
         if current == HEAD_REVISION:
             return is_postgresql(engine) and _refresh_server_roles(engine)
         refuse_newer(current)
-    from alembic import command
-
     if is_postgresql(engine):
         return _migrate_postgresql(engine, target)
+    try:
+        return _migrate_sqlite(engine, target)
+    except (DBAPIError, *DRIVER_ERRORS) as exc:
+        from privacycrm_desktop.persistence.storage_errors import storage_error
+
+        if isinstance(storage_error(exc), StorageReadOnly):
+            raise UpdateNeedsWritableFile from exc
+        raise
+
+
+def _migrate_sqlite(engine: Engine, target: str) -> bool:
+    from alembic import command
+
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
