@@ -34,6 +34,10 @@ HEAD_REVISION = "0030_notify_access_changes"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+#: What a SQLite migration meets on a file it cannot write (the driver's own or wrapped).
+_MIGRATION_FAILURES: tuple[type[Exception], ...] = (DBAPIError, *DRIVER_ERRORS)
+
+
 class MigrationError(RuntimeError):
     """A migration left rows pointing at nothing; it was rolled back."""
 
@@ -174,7 +178,7 @@ def migrate(engine: Engine, target: str = "head") -> bool:
         return _migrate_postgresql(engine, target)
     try:
         return _migrate_sqlite(engine, target)
-    except (DBAPIError, *DRIVER_ERRORS) as exc:
+    except _MIGRATION_FAILURES as exc:
         from privacycrm_desktop.persistence.storage_errors import storage_error
 
         if isinstance(storage_error(exc), StorageReadOnly):
