@@ -357,3 +357,49 @@ def test_an_earlier_jobs_end_leaves_the_panel_with_the_running_one(qtbot: QtBot)
         second_may_end.set()
     assert panel.job is None
     assert not panel.isVisible()
+
+
+QUIT_WHILE_A_JOB_RUNS = """
+import threading, sys
+import shiboken6
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication, QWidget
+from privacycrm_desktop.ui.common import workers
+
+app = QApplication([])
+window = QWidget()
+release = threading.Event()
+
+def work(context):
+    release.wait(5)
+    context.progress(1, 2)
+    return "late"
+
+workers.run_in_background(work, print, parent=window)
+# The application quits: its objects, the jobs' bridge among them, are deleted while the
+# job still runs on its pool thread.
+window.deleteLater()
+shiboken6.delete(workers._BRIDGE[0])
+release.set()
+QThreadPool.globalInstance().waitForDone(5000)
+print("quit")
+"""
+
+
+def test_quitting_while_a_job_runs_prints_no_traceback(tmp_path: Path) -> None:
+    """A job still running when the application quits (the recovery dialog closed while it
+    checked the backups) raised on its pool thread, emitting to the deleted bridge: a
+    traceback on stderr at the quit."""
+    script = tmp_path / "quit_while_a_job_runs.py"
+    script.write_text(QUIT_WHILE_A_JOB_RUNS, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "quit"
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]

@@ -17,6 +17,7 @@ the first progress report) and a Cancel button.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import logging
@@ -172,15 +173,25 @@ class _Runnable(QRunnable):
         try:
             result = work(context)
         except Cancelled:
-            bridge.was_cancelled.emit(key)
+            _tell(bridge.was_cancelled, key)
         except Exception as exc:  # every failure goes to the UI thread
-            bridge.failed.emit(key, exc)
+            _tell(bridge.failed, key, exc)
         else:
-            bridge.succeeded.emit(key, result)
+            _tell(bridge.succeeded, key, result)
             del result
         finally:
             del work, context
-            bridge.finished.emit(key)
+            _tell(bridge.finished, key)
+
+
+def _tell(signal: Any, *args: object) -> None:
+    """Emit *signal* of the bridge from a pool thread; nothing when the bridge is gone.
+
+    The application may quit while a job still runs (a dialog closed during its backup
+    check): the bridge is deleted with the rest, no window is left to tell, and the emit
+    would raise on the worker thread (a traceback on stderr at every such quit)."""
+    with contextlib.suppress(RuntimeError):
+        signal.emit(*args)
 
 
 def show_failure(parent: QWidget | None, error: BaseException) -> None:
@@ -226,7 +237,7 @@ class Job(QObject, Generic[T]):
         self._work: Callable[[JobContext], T] | None = work  # kept until the end: see _Runnable
         self.key = next(_KEYS)
         bridge = _bridge()
-        self.context = JobContext(functools.partial(bridge.progressed.emit, self.key))
+        self.context = JobContext(functools.partial(_tell, bridge.progressed, self.key))
 
     @property
     def running(self) -> bool:
