@@ -5,6 +5,26 @@ roles), and a block of contact ids for a bulk writer (desk roles may not move se
 
 from __future__ import annotations
 
+#: The HMAC-SHA256 pads of the suppression key (RFC 2104), made in the body of each
+#: function that hashes with it: a function of their own would hand the key's pads to
+#: whoever may call it.
+_HMAC_PADS = """\
+    SELECT convert_to(value, 'UTF8') INTO k FROM setting WHERE key = 'suppression.salt';
+    IF k IS NULL THEN
+        RAISE EXCEPTION 'no suppression key' USING ERRCODE = '55000';
+    END IF;
+    IF length(k) > 64 THEN
+        k := sha256(k);
+    END IF;
+    k := k || decode(repeat('00', 64 - length(k)), 'hex');
+    inner_pad := k;
+    outer_pad := k;
+    FOR i IN 0..63 LOOP
+        inner_pad := set_byte(inner_pad, i, get_byte(k, i) # 54);
+        outer_pad := set_byte(outer_pad, i, get_byte(k, i) # 92);
+    END LOOP;
+"""
+
 SPECIAL_SOURCE = """
 CREATE OR REPLACE FUNCTION pcrm_special_source(p_source_id bigint) RETURNS boolean
 LANGUAGE sql STABLE {definer} AS $fn$
@@ -25,27 +45,13 @@ BEGIN
     -- domain.suppression.normalised_digest: HMAC-SHA256 keyed by the suppression key,
     -- over "kind:value"; the key itself never leaves the server.
     SELECT * INTO c FROM pcrm_caller();
-    SELECT convert_to(value, 'UTF8') INTO k FROM setting WHERE key = 'suppression.salt';
-    IF k IS NULL THEN
-        RAISE EXCEPTION 'no suppression key' USING ERRCODE = '55000';
-    END IF;
-    IF length(k) > 64 THEN
-        k := sha256(k);
-    END IF;
-    k := k || decode(repeat('00', 64 - length(k)), 'hex');
-    inner_pad := k;
-    outer_pad := k;
-    FOR i IN 0..63 LOOP
-        inner_pad := set_byte(inner_pad, i, get_byte(k, i) # 54);
-        outer_pad := set_byte(outer_pad, i, get_byte(k, i) # 92);
-    END LOOP;
-    FOR i IN 1..coalesce(array_length(p_values, 1), 0) LOOP
+{hmac_pads}    FOR i IN 1..coalesce(array_length(p_values, 1), 0) LOOP
         result := result || encode(sha256(outer_pad || sha256(inner_pad
             || convert_to(p_kinds[i] || ':' || p_values[i], 'UTF8'))), 'hex');
     END LOOP;
     RETURN result;
 END $fn$
-"""
+""".replace("{hmac_pads}", _HMAC_PADS)
 
 #: A block of contact ids for a bulk writer (persistence/dialect.reserve_contact_ids): the
 #: sequence only moves forward, by at most a million at a time.
@@ -215,21 +221,7 @@ BEGIN
         RAISE EXCEPTION 'at most 100000 contacts at a time' USING ERRCODE = '22023';
     END IF;
     -- The HMAC key as pcrm_digests makes it, used set-wise below (one row per form).
-    SELECT convert_to(value, 'UTF8') INTO k FROM setting WHERE key = 'suppression.salt';
-    IF k IS NULL THEN
-        RAISE EXCEPTION 'no suppression key' USING ERRCODE = '55000';
-    END IF;
-    IF length(k) > 64 THEN
-        k := sha256(k);
-    END IF;
-    k := k || decode(repeat('00', 64 - length(k)), 'hex');
-    inner_pad := k;
-    outer_pad := k;
-    FOR i IN 0..63 LOOP
-        inner_pad := set_byte(inner_pad, i, get_byte(k, i) # 54);
-        outer_pad := set_byte(outer_pad, i, get_byte(k, i) # 92);
-    END LOOP;
-    fingerprint := encode(sha256(outer_pad || sha256(inner_pad
+{hmac_pads}    fingerprint := encode(sha256(outer_pad || sha256(inner_pad
         || convert_to('key:fingerprint', 'UTF8'))), 'hex');
     -- An edit under way (it updates the contact's row) ends first: the points read below
     -- are the ones it leaves, not the ones its trigger forgot before this stored them.
@@ -279,7 +271,7 @@ BEGIN
     END IF;
     RETURN cardinality(done);
 END $fn$
-"""
+""".replace("{hmac_pads}", _HMAC_PADS)
 
 #: migration 0024's trigger function, run as the system role: no desk role deletes
 #: ``contact_digest`` rows itself (deleting some and keeping the marker would hide a
