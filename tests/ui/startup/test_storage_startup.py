@@ -250,6 +250,33 @@ def test_a_read_only_file_opens_read_only_with_a_notice(
     opened.uow.engine.dispose()
 
 
+def test_a_read_only_file_an_older_version_wrote_is_refused_with_its_reason(
+    qtbot: QtBot, services: Services, database_path: Path, user: Any, read_only_file: Any
+) -> None:
+    """Look-ups cannot run on an older schema: the one sentence asks for a writable file
+    (the driver's "you can still look things up" was not true) and nothing changes."""
+    from alembic import command
+
+    from privacycrm_desktop.persistence.migrate import alembic_config
+
+    with services.uow.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "-1")
+    checkpoint_and_close(services)
+    read_only_file.apply(database_path)
+    if not read_only_file.immutable:
+        pytest.skip("needs chattr: query_only cannot be set before the update runs")
+    before = database_path.read_bytes()
+    answers = user()
+    assert open_database(str(database_path), build_services) is None
+    assert answers.seen == [
+        _(
+            "The database file is read-only and must be updated to this version of "
+            "PrivacyCRM first. Make the file writable, or use the version that wrote it."
+        )
+    ]
+    assert database_path.read_bytes() == before
+
+
 def test_a_full_disk_keeps_the_editor_open_with_the_input(
     qtbot: QtBot, services: Services, owner: Actor
 ) -> None:
