@@ -198,12 +198,15 @@ def _null_tails_from(
     return rows
 
 
-def ranges(sort: str, key: Key, *, nulls_first: bool = True) -> list[tuple[str, dict[str, object]]]:
+def ranges(
+    sort: str, key: Key, *, nulls_first: bool = True, columns: Sequence[str] = ()
+) -> list[tuple[str, dict[str, object]]]:
     """The conditions (with their parameters) of the ranges of *sort*'s index that
     together hold the rows at or after *key*, in the order they come in the list: NULL
     sorted before every value (SQLite) or, with *nulls_first* false, after every value
-    (PostgreSQL's ascending order)."""
-    columns = key_columns(sort)
+    (PostgreSQL's ascending order). *columns*: the order's columns as another table names
+    them (a tag's link table: ``contact_id`` for ``id``)."""
+    columns = list(columns) or key_columns(sort)
     found: list[tuple[str, dict[str, object]]] = []
     for i in range(len(columns) - 1, -1, -1):
         prefix, params = [], {}
@@ -222,7 +225,8 @@ def ranges(sort: str, key: Key, *, nulls_first: bool = True) -> list[tuple[str, 
             continue
         bound = f"{columns[i]} {'>=' if last else '>'} :k{i}"
         found.append((" AND ".join([*prefix, bound]), {**params, f"k{i}": key[i]}))
-        if not nulls_first and not last and Contact.__table__.c[columns[i]].nullable:
+        column = Contact.__table__.c.get(columns[i])
+        if not nulls_first and not last and column is not None and column.nullable:
             # NULL last: after every value of this column come its NULLs.
             found.append((" AND ".join([*prefix, f"{columns[i]} IS NULL"]), params))
     return found

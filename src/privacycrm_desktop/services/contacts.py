@@ -332,7 +332,7 @@ class ContactService(KeyedList, TaggedList):
         order = queries.ENTRY_ORDER if allowed is None else allowed.value
         if tag is not None:
             return self._page_tagged(
-                actor, query, tag, order, descending, offset, limit, total, view
+                actor, query, tag, order, descending, offset, limit, total, view, bookmarks
             )
         with self._uow(autocommit=True) as uow:
             session = uow.session
@@ -352,7 +352,8 @@ class ContactService(KeyedList, TaggedList):
                 )
             elif not query.strip():
                 keyed = None
-                if bookmarks and (bookmarks.order, bookmarks.total) == (order, total):
+                marks = bookmarks and (bookmarks.order, bookmarks.total, bookmarks.view)
+                if bookmarks and marks == (order, total, None) and bookmarks.tag is None:
                     keyed = list_keyset.window(
                         session, order, descending, offset, limit, bookmarks.total, bookmarks
                     )

@@ -87,6 +87,8 @@ class ListBookmarks:
     keys: tuple[tuple[object, ...], ...]
     #: The saved view whose rows they mark (None: the whole list).
     view: ListFilter | None = None
+    #: The tag whose contacts they mark (None: no tag filter).
+    tag: int | None = None
 
 
 class ContactFilter(StrEnum):

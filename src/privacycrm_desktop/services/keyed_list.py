@@ -6,14 +6,14 @@ A mixin of ``ContactService`` (services/contacts.py), kept apart so each stays s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, require
 from privacycrm_desktop.persistence import contact_queries as queries
-from privacycrm_desktop.persistence import list_keyset
+from privacycrm_desktop.persistence import list_keyset, tag_keyset
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.dto import (
     Actor,
@@ -33,6 +33,8 @@ class KeyedList:
     methods below that raise ``NotImplementedError`` here."""
 
     _uow: UnitOfWork
+    #: ``TaggedList``'s (the next mixin of ``ContactService``).
+    _require_tag_filter: Callable[[Actor], None]
 
     def allowed_sort(self, actor: Actor, sort: ContactSort) -> ContactSort | None:
         raise NotImplementedError
@@ -57,13 +59,24 @@ class KeyedList:
         actor: Actor,
         sort: ContactSort = ContactSort.NAME,
         view: ListFilter | None = None,
+        *,
+        tag: int | None = None,
     ) -> ListBookmarks:
-        """The bookmarks of the whole list, or of the saved *view*, in *sort*'s order, for
-        ``page`` (one pass over the order's index)."""
+        """The bookmarks of the whole list, of the saved *view* or of the contacts carrying
+        the tag with id *tag*, in *sort*'s order, for ``page`` (one pass over the order's
+        index). A tag's in an order its link table does not copy: none (by OFFSET)."""
         require(actor.role, Permission.VIEW_CONTACTS)
         allowed = self.allowed_sort(actor, sort)
         order = queries.ENTRY_ORDER if allowed is None else allowed.value
         stride = list_keyset.STRIDE
+        if tag is not None:
+            self._require_tag_filter(actor)
+            keys: list[list_keyset.Key] = []
+            if tag_keyset.keyed(order):
+                with self._uow(autocommit=True) as uow:
+                    keys = tag_keyset.bookmarks(uow.session, tag, order, stride)
+            total = self.count(actor, tag=tag)
+            return ListBookmarks(order, total, stride, tuple(keys), tag=tag)
         if view is None or not view.active:
             with self._uow(autocommit=True) as uow:
                 keys = list_keyset.bookmarks(uow.session, order, stride)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, event, text
 
 from privacycrm_desktop.domain.contacts import Relationship
-from privacycrm_desktop.persistence import contact_queries, list_keyset
+from privacycrm_desktop.persistence import contact_queries, list_keyset, tag_keyset
 from privacycrm_desktop.services import keyed_list
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor, ContactFilter, ContactSort, ListFilter
@@ -386,3 +386,72 @@ def test_a_view_window_deep_in_the_list_costs_what_its_first_does(
             )
         counted[offset] = steps[0]
     assert counted[deep] < 2 * counted[0], counted
+
+
+# -- a tag's contacts read by key ------------------------------------------------------------
+
+
+@pytest.fixture
+def tagged(svc: Services, owner: Actor, listed: int) -> tuple[int, int]:
+    """A tag on two contacts of every three; its id and how many carry it."""
+    tag_id = svc.tags.create(owner, "keyed")
+    added = svc.tags.assign_matching(owner, tag_id, ("SELECT id FROM contact WHERE id % 3 > 0", {}))
+    return tag_id, added
+
+
+@pytest.mark.parametrize("sort", list(ContactSort))
+def test_keyed_tag_windows_are_the_offset_windows(
+    svc: Services, owner: Actor, tagged: tuple[int, int], sort: ContactSort
+) -> None:
+    tag_id, total = tagged
+    marks = svc.contacts.bookmarks(owner, sort, tag=tag_id)
+    assert (marks.total, marks.tag) == (total, tag_id)
+    linked = tag_keyset.keyed(sort.value)
+    assert len(marks.keys) == (-(-total // STRIDE) if linked else 0)
+    for descending in (False, True):
+        for offset in [*range(0, total, STRIDE), 3, total // 2 + 1, total - 5]:
+            kwargs = {"sort": sort, "descending": descending, "tag": tag_id, "offset": offset}
+            by_offset = svc.contacts.page(owner, limit=STRIDE, total=total, **kwargs)
+            by_key = svc.contacts.page(owner, limit=STRIDE, total=total, bookmarks=marks, **kwargs)
+            assert [r.id for r in by_key] == [r.id for r in by_offset], offset
+
+
+@pytest.mark.parametrize("sort", [s for s in ContactSort if tag_keyset.keyed(s.value)])
+def test_a_deep_tag_window_is_a_range_of_the_link_tables_order_index(
+    svc: Services, owner: Actor, engine: Engine, tagged: tuple[int, int], sort: ContactSort
+) -> None:
+    """By key, a window of a tag's contacts is read from the bookmark before it as ranges
+    of the link table's index for the order (tag, column, sort name, contact), never by an
+    OFFSET walk of that index from the tag's first link."""
+    tag_id, total = tagged
+    marks = svc.contacts.bookmarks(owner, sort, tag=tag_id)
+    deep = (total // STRIDE // 2) * STRIDE
+    with statements(engine) as seen:
+        rows = svc.contacts.page(
+            owner, sort=sort, tag=tag_id, offset=deep, limit=STRIDE, total=total, bookmarks=marks
+        )
+    assert len(rows) == STRIDE
+    links = [(s, p) for s, p in seen if "contact_tag" in s]
+    sqlite = engine.dialect.name == "sqlite"
+    assert 1 <= len(links) <= (len(list_keyset.key_columns(sort.value)) if sqlite else 1)
+    index = tag_keyset._index(sort.value)
+    for sql, params in links:
+        assert "OFFSET" not in sql.upper()
+        with engine.connect() as conn:
+            if sqlite:
+                plan = [
+                    str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+                ]
+                walks = [p for p in plan if "contact_tag" in p]
+                assert len(walks) == 1, plan
+                assert walks[0].startswith(f"SEARCH contact_tag USING COVERING INDEX {index} ")
+                assert "tag_id=?" in walks[0], plan
+                continue
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+            conn.exec_driver_sql("SET enable_sort = off")
+            plan = "\n".join(str(r[0]) for r in conn.exec_driver_sql(f"EXPLAIN {sql}", params))
+        assert f"Index Only Scan using {index} on contact_tag" in plan, plan
+        assert "ROW(" in plan.split(f"using {index}", 1)[1].split("Index Cond: ", 1)[1], plan
+        # No sort of the links: only of the window's rows, after their range.
+        assert "Sort" not in plan.split("Limit", 1)[1], plan
