@@ -9,6 +9,9 @@ sorted by name and by city, and 20 pages scrolled from the top.
 
 Targets: the list's own (``bench_list.py``: every window <= 50 ms) and the search's for
 what a filter shows first (``bench_search.py``: count + first page, worst <= 100 ms).
+Then, as the table model reads them after its first window away from the top, the tag's
+bookmarks in the name and the city order and the same windows by key (issue 23: one
+frame, 16 ms; ``persistence/tag_keyset.py``).
 
     .venv/bin/python bench/bench_tags.py [--count N] [--engine sqlite|pg|both] [--pg-url URL]
 """
@@ -24,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from common import (
     Figure,
+    collect_between_reads,
     count_argument,
     engine_arguments,
     engines,
@@ -35,6 +39,8 @@ from common import (
 )
 
 WINDOW_TARGET_MS = 50.0
+#: Issue 23: every window within one frame once read by key (bookmarks).
+FRAME_MS = 16.0
 FIRST_TARGET_MS = 100.0
 PAGE = 200
 SIZES = (1_000, 10_000, 100_000)
@@ -64,7 +70,7 @@ def measure(database: str) -> list[Figure]:
     # As in the app: the whole list is on screen before a tag is chosen (not timed).
     contacts.page(actor, limit=PAGE, total=population)
     print(f"contacts: {population:,}")
-    worst_window = worst_first = 0.0
+    worst_window = worst_first = worst_keyed = 0.0
     for size in SIZES:
         name = f"bench-{size}"
         try:
@@ -75,6 +81,7 @@ def measure(database: str) -> list[Figure]:
             every_nth = (f"SELECT id FROM contact WHERE id % {step} = 0 LIMIT {size}", {})
             ms, added = timed_ms(lambda t=tag_id, s=every_nth: tags.assign_matching(actor, t, s))
             print(f"{name}: tagged {added:,} contacts in one statement in {ms:.0f} ms")
+        collect_between_reads()  # untimed, as the app's collector between reads
         count_ms, total = timed_ms(lambda t=tag_id: contacts.count(actor, tag=t))
         assert isinstance(total, int)
         first_ms, _rows = timed_ms(
@@ -104,6 +111,26 @@ def measure(database: str) -> list[Figure]:
                 f"ms, max {max(jump_ms[3:]):.1f} ms"
             )
             windows += jump_ms
+        for sort in (ContactSort.NAME, ContactSort.CITY):
+            # As the table model does after its first window away from the top: the tag's
+            # bookmarks read once (off the UI thread), then every window by key.
+            marks_ms, marks = timed_ms(lambda s=sort, t=tag_id: contacts.bookmarks(actor, s, tag=t))
+            key_ms = []
+            for offset in jumps:
+                ms, rows = timed_ms(
+                    lambda o=offset, s=sort, t=tag_id, n=total, m=marks: contacts.page(
+                        actor, sort=s, offset=o, limit=PAGE, total=n, tag=t, bookmarks=m
+                    )
+                )
+                assert isinstance(rows, list)
+                assert len(rows) == min(PAGE, total - offset)
+                key_ms.append(ms)
+            print(
+                f"  by key ({sort.value}): bookmarks {marks_ms:.0f} ms once; offset 0 "
+                f"{key_ms[0]:.1f} ms, middle {key_ms[1]:.1f} ms, last {key_ms[2]:.1f} ms; "
+                f"20 random: median {median(key_ms[3:]):.1f} ms, max {max(key_ms[3:]):.1f} ms"
+            )
+            worst_keyed = max(worst_keyed, *key_ms)
         scroll_ms = []
         for page in range(20):
             offset = min(page * PAGE, last)
@@ -123,6 +150,7 @@ def measure(database: str) -> list[Figure]:
         *figures,
         Figure("tag filter count + first page (max)", worst_first, "ms", FIRST_TARGET_MS),
         Figure("tag filter window (max)", worst_window, "ms", WINDOW_TARGET_MS),
+        Figure("tag filter window by key (max)", worst_keyed, "ms", FRAME_MS),
     ]
 
 

@@ -77,7 +77,7 @@ def tagged_window(
     walked = (min(offset, max(total - offset - limit, 0)) + limit) * population / max(total, 1)
     sql, params = _tagged(ids)
     params["tag"] = tag_id
-    if ids is None and sort in _LINK_ORDERS:
+    if ids is None and sort in LINK_ORDERS:
         return _link_window(session, tag_id, total, sort, descending, offset, limit)
     if ids is not None or total * _SORT_COST_PER_MATCH <= walked * _WALK_COST_PER_ROW:
         return _sorted_matches(session, sql, params, sort, descending, offset, limit)
@@ -88,7 +88,7 @@ def tagged_window(
 
 
 #: The list's orders (contact_queries.SORTS) as the link table's columns give them.
-_LINK_ORDERS = {
+LINK_ORDERS = {
     "name": ("sort_name", "contact_id"),
     "organisation": ("organisation", "sort_name", "contact_id"),
     "city": ("city", "sort_name", "contact_id"),
@@ -112,7 +112,7 @@ def _link_window(
     end, as the whole list does."""
     query_offset, query_limit, query_descending = _plan(total, offset, limit, descending)
     way = " DESC" if query_descending else ""
-    inner = ", ".join(f"{c}{way}" for c in _LINK_ORDERS[sort])
+    inner = ", ".join(f"{c}{way}" for c in LINK_ORDERS[sort])
     outer = ", ".join(f"{c.strip()}{way}" for c in SORTS[sort][0].split(","))
     sql = (
         f"SELECT {LIST_COLUMNS} FROM contact WHERE id IN ("

@@ -65,6 +65,7 @@ from privacycrm_desktop.services.dto import (
     OpenRequestInfo,
     SuppressionHit,
 )
+from privacycrm_desktop.services.keyed_list import KeyedList, view_index
 from privacycrm_desktop.services.tag_list import TaggedList
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ _PERMITTING = (ConsentStatus.OPT_IN.value, ConsentStatus.SOFT_OPT_IN.value)
 _OPEN_REQUEST_STATUSES = (RequestStatus.OPEN.value, RequestStatus.EXTENDED.value)
 
 
-class ContactService(TaggedList):
+class ContactService(KeyedList, TaggedList):
     """Listing, searching, reading and saving contacts, as the actor's role allows."""
 
     def __init__(self, uow: UnitOfWork, clock: Clock, access: AccessService | None = None) -> None:
@@ -178,17 +179,6 @@ class ContactService(TaggedList):
             ):
                 return candidate
         return None
-
-    def bookmarks(self, actor: Actor, sort: ContactSort = ContactSort.NAME) -> ListBookmarks:
-        """The whole list's bookmarks in *sort*'s order, for ``page`` (one index pass)."""
-        require(actor.role, Permission.VIEW_CONTACTS)
-        allowed = self.allowed_sort(actor, sort)
-        order = queries.ENTRY_ORDER if allowed is None else allowed.value
-        with self._uow(autocommit=True) as uow:
-            stride = list_keyset.STRIDE
-            keys = list_keyset.bookmarks(uow.session, order, stride)
-            total = queries.count_all(uow.session)
-        return ListBookmarks(order, total, stride, tuple(keys))
 
     def count(  # noqa: PLR0911 (one return per kind of list)
         self,
@@ -333,8 +323,8 @@ class ContactService(TaggedList):
         """A window of the list, sorted; *total* (from ``count``) saves a second count.
 
         *view* is a saved view (expired, opted in by e-mail...); None shows every contact.
-        *tag*: only the contacts carrying the tag with that id. *bookmarks* (of this order
-        and total, from ``bookmarks``): the whole list's window is read by key, not OFFSET.
+        *tag*: only the contacts carrying the tag with that id. *bookmarks* (of this order,
+        view and total, from ``bookmarks``): the window is read by key, not OFFSET.
         """
         require(actor.role, Permission.VIEW_CONTACTS)
         limit = max(0, min(limit, MAX_PAGE))
@@ -342,7 +332,7 @@ class ContactService(TaggedList):
         order = queries.ENTRY_ORDER if allowed is None else allowed.value
         if tag is not None:
             return self._page_tagged(
-                actor, query, tag, order, descending, offset, limit, total, view
+                actor, query, tag, order, descending, offset, limit, total, view, bookmarks
             )
         with self._uow(autocommit=True) as uow:
             session = uow.session
@@ -353,19 +343,17 @@ class ContactService(TaggedList):
                     return []
                 if total is None:
                     total = queries.count_where(session, condition, params)
-                # By relationship in name order: its own index holds both (no probing).
-                by_relationship = view is not None and view.kind is ContactFilter.RELATIONSHIP
-                index = (
-                    "ix_contact_relationship_sort"
-                    if by_relationship and order == ContactSort.NAME.value
-                    else ""
-                )
-                rows = queries.filtered_window(
+                index = view_index(view, order)
+                shape = (order, descending, offset, limit, total)
+                rows = self._keyed_view_window(
+                    session, filtered, query, view, shape, bookmarks
+                ) or queries.filtered_window(
                     session, condition, params, total, order, descending, offset, limit, index
                 )
             elif not query.strip():
                 keyed = None
-                if bookmarks and (bookmarks.order, bookmarks.total) == (order, total):
+                marks = bookmarks and (bookmarks.order, bookmarks.total, bookmarks.view)
+                if bookmarks and marks == (order, total, None) and bookmarks.tag is None:
                     keyed = list_keyset.window(
                         session, order, descending, offset, limit, bookmarks.total, bookmarks
                     )

@@ -76,14 +76,19 @@ class ContactSort(StrEnum):
 
 @dataclass(frozen=True)
 class ListBookmarks:
-    """The sort keys of every ``stride``-th row of the whole list in one order, read once
-    (``ContactService.bookmarks``) so that ``page`` reaches any window by key, not by
-    OFFSET. Opaque to the UI, which keeps them until the list changes."""
+    """The sort keys of every ``stride``-th row of the whole list (or of a saved view) in
+    one order, read once (``ContactService.bookmarks``) so that ``page`` reaches any
+    window by key, not by OFFSET. Opaque to the UI, which keeps them until the list
+    changes."""
 
     order: str
     total: int
     stride: int
     keys: tuple[tuple[object, ...], ...]
+    #: The saved view whose rows they mark (None: the whole list).
+    view: ListFilter | None = None
+    #: The tag whose contacts they mark (None: no tag filter).
+    tag: int | None = None
 
 
 class ContactFilter(StrEnum):

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from privacycrm_desktop.domain.access import FieldAccess, Permission, require
 from privacycrm_desktop.domain.errors import PermissionDenied
 from privacycrm_desktop.persistence import contact_queries as queries
-from privacycrm_desktop.persistence import search, tag_queries
+from privacycrm_desktop.persistence import search, tag_keyset, tag_queries
 from privacycrm_desktop.persistence.tag_queries import IdsSql
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.contact_details import list_rows
-from privacycrm_desktop.services.dto import Actor, ContactRow, ListFilter
+from privacycrm_desktop.services.dto import Actor, ContactRow, ListBookmarks, ListFilter
 
 
 class TaggedList:
@@ -147,6 +147,7 @@ class TaggedList:
         limit: int,
         total: int | None,
         view: ListFilter | None = None,
+        bookmarks: ListBookmarks | None = None,
     ) -> list[ContactRow]:
         self._require_tag_filter(actor)
         base = self._search_sql(actor, query, view)
@@ -156,8 +157,20 @@ class TaggedList:
             session = uow.session
             if total is None:
                 total = tag_queries.count_tagged(session, tag, base)
-            rows = tag_queries.tagged_window(
-                session, tag, total, order, descending, offset, limit, base
-            )
+            rows = None
+            # Only the tag (no search, no view): read by key from its bookmarks.
+            shape = (order, total, tag)
+            if (
+                base is None
+                and bookmarks
+                and (bookmarks.order, bookmarks.total, bookmarks.tag) == shape
+            ):
+                rows = tag_keyset.window(
+                    session, tag, order, descending, offset, limit, total, bookmarks
+                )
+            if rows is None:
+                rows = tag_queries.tagged_window(
+                    session, tag, total, order, descending, offset, limit, base
+                )
         access = self._access(actor)
         return list_rows(access, rows)

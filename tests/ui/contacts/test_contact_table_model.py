@@ -8,8 +8,15 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 
+from privacycrm_desktop.services import keyed_list
 from privacycrm_desktop.services.contacts import ContactService
-from privacycrm_desktop.services.dto import Actor, ContactRow, ContactSort
+from privacycrm_desktop.services.dto import (
+    Actor,
+    ContactFilter,
+    ContactRow,
+    ContactSort,
+    ListFilter,
+)
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.contacts.contact_table_model import (
     BLOCK_SIZE,
@@ -171,3 +178,61 @@ def test_far_windows_are_read_by_key_once_the_bookmarks_are_read(
         assert shown == expected
         model.set_query("liege")
         assert model.bookmarks is None
+
+
+@pytest.mark.parametrize("by_tag", [False, True], ids=["view", "tag"])
+@pytest.mark.parametrize("column", [Column.NAME, Column.CITY, Column.KEEP_UNTIL])
+def test_a_saved_view_or_tags_far_windows_are_read_by_key_once_its_bookmarks_are_read(
+    qtbot: Any,
+    demo_services: Services,
+    owner: Actor,
+    monkeypatch: pytest.MonkeyPatch,
+    column: Column,
+    by_tag: bool,
+) -> None:
+    """A saved view or a tag's contacts, more rows than a few screens, read their
+    bookmarks like the whole list (by OFFSET the middle of a view walked half the order's
+    index at a million contacts). A tag in an order its link table does not copy (the
+    keep-until date) has none: read by OFFSET."""
+    from privacycrm_desktop.ui.contacts import contact_table_model
+
+    monkeypatch.setattr(contact_table_model, "KEYSET_VIEW_FROM_ROWS", 300)
+    monkeypatch.setattr(keyed_list, "KEYED_VIEW_FROM_ROWS", 300)
+    contacts = demo_services.contacts
+    view, tag = ListFilter(ContactFilter.NO_CONSENT), None
+    if by_tag:
+        view, tag = ListFilter(), demo_services.tags.create(owner, "many")
+        demo_services.tags.assign_matching(owner, tag, ("SELECT id FROM contact", {}))
+    keyed: list[object] = []
+
+    class KeyedContacts(CountingContacts):
+        def page(self, actor: Actor, **kwargs: Any) -> list[ContactRow]:
+            keyed.append(kwargs.get("bookmarks"))
+            return super().page(actor, **kwargs)
+
+    model = ContactTableModel(KeyedContacts(contacts), owner)
+    model.set_view(view)
+    model.set_tag(tag)
+    total = model.rowCount()
+    assert total > 300
+    model.sort(column, Qt.SortOrder.AscendingOrder)
+    model.index(0, 0).data()
+    model.index(BLOCK_SIZE, 0).data()  # away from the top: the bookmarks are read after it
+    qtbot.waitUntil(lambda: model.bookmarks is not None)
+    marks = model.bookmarks
+    assert marks is not None
+    assert (marks.view, marks.tag, marks.total) == (view if not by_tag else None, tag, total)
+    assert bool(marks.keys) is not (by_tag and column is Column.KEEP_UNTIL)
+    keyed.clear()
+    shown = [model.index(r, 0).data(ROW_ROLE).id for r in range(total)]
+    assert keyed == [marks] * (-(-total // BLOCK_SIZE) - 2)  # every other window, by key
+    sort = contact_table_model.SORT_KEYS[column]
+    expected = [
+        r.id
+        for offset in range(0, total, 100)
+        for r in contacts.page(owner, sort=sort, view=view, tag=tag, offset=offset, limit=100)
+    ]
+    assert shown == expected
+    model.set_view(ListFilter())
+    model.set_tag(None)
+    assert model.bookmarks is None

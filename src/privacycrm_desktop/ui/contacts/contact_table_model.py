@@ -36,6 +36,7 @@ from privacycrm_desktop.services.dto import (
     ListBookmarks,
     ListFilter,
 )
+from privacycrm_desktop.services.keyed_list import KEYED_VIEW_FROM_ROWS
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.workers import Job, run_in_background
 
@@ -45,6 +46,9 @@ MIN_QUERY_LENGTH = 2
 #: From this many rows the whole list reads its windows by key (bookmarks, read once per
 #: order after the first window away from the top), not by OFFSET.
 KEYSET_FROM_ROWS = 20_000
+#: A saved view or a tag's contacts, of more rows than this, likewise (by OFFSET the
+#: middle of a view of 14,500 contacts of a million walked half the order's index).
+KEYSET_VIEW_FROM_ROWS = KEYED_VIEW_FROM_ROWS
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -253,9 +257,13 @@ class ContactTableModel(QAbstractTableModel):
         return block
 
     def _keyed(self) -> bool:
-        """True when the whole list shows, long enough to be read by key."""
-        plain = not (self._query or self._view.active or self._tag is not None)
-        return plain and self._count >= KEYSET_FROM_ROWS
+        """True when the whole list, a saved view or a tag's contacts show (not a search,
+        nor a view and a tag together), long enough to be read by key."""
+        if self._query or (self._view.active and self._tag is not None):
+            return False
+        if self._view.active or self._tag is not None:
+            return self._count > KEYSET_VIEW_FROM_ROWS
+        return self._count >= KEYSET_FROM_ROWS
 
     def _forget_bookmarks(self) -> None:
         self._bookmarks = None
@@ -265,9 +273,10 @@ class ContactTableModel(QAbstractTableModel):
     def _read_bookmarks(self) -> None:
         contacts, actor = self._contacts, self._actor
         sort, generation = SORT_KEYS[self._sort_column], self._bookmarks_generation
+        view, tag = (self._view if self._view.active else None), self._tag
 
         def read(_context: object) -> ListBookmarks:
-            return contacts.bookmarks(actor, sort)
+            return contacts.bookmarks(actor, sort, view, tag=tag)
 
         self._bookmarks_job = run_in_background(
             read,
