@@ -11,13 +11,13 @@ for an entry the view leaves out.
 Indexes, not a table change: no batch copy of the contact table (DESIGN.md, Known traps);
 nothing personal, no grants (PostgreSQL grants on tables, not indexes).
 
-Revision ID: 0031_hwin_list_view_cover
+Revision ID: 0031_list_view_cover
 Revises: 0030_notify_access_changes
 """
 
 from alembic import op
 
-revision = "0031_hwin_list_view_cover"
+revision = "0031_list_view_cover"
 down_revision = "0030_notify_access_changes"
 branch_labels = None
 depends_on = None
