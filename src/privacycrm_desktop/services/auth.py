@@ -28,6 +28,7 @@ from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.models import Setting, User
 from privacycrm_desktop.persistence.postgres import logins, roles
 from privacycrm_desktop.persistence.postgres.sign_in_sql import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
+from privacycrm_desktop.persistence.storage_errors import refused_sign_in
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, note_server_events, record_event
 from privacycrm_desktop.services.audit_spool import event_values
@@ -459,11 +460,15 @@ class AuthService:
 
     def still_signed_in(self, actor: Actor) -> bool:
         """Whether *actor*'s user is still active with the role they signed in with (the
-        owner may have narrowed it or deactivated them on another desk meanwhile)."""
-        with self._uow() as uow:
-            row = uow.session.execute(
-                select(User.role, User.active).where(User.id == actor.user_id)
-            ).first()
+        owner may change it on another desk); a server refusing their login role: no."""
+        query = select(User.role, User.active).where(User.id == actor.user_id)
+        try:
+            with self._uow() as uow:
+                row = uow.session.execute(query).first()
+        except Exception as exc:
+            if refused_sign_in(exc):  # a connection opened again (after a server restart)
+                return False
+            raise
         return row is not None and bool(row.active) and row.role == actor.role.value
 
     def unlock(self, actor: Actor, password: str) -> Actor:

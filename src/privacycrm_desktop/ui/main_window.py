@@ -497,7 +497,12 @@ class MainWindow(
         if self.locked:
             return
         for dialog in self.findChildren(QDialog):
-            # Open editors and viewers hold personal data: they close unsaved.
+            # Open editors and viewers hold personal data: they close unsaved, and without
+            # asking (an editor's "Save the changes?" kept the list showing behind it, and
+            # its Save wrote with the role the owner had just taken away). A dialog that
+            # refuses to close (an import running) is asked to stop, as Cancel does.
+            if dialog.isVisible():
+                dialog.close()
             if dialog.isVisible():
                 dialog.reject()
         self.search_timer.stop()

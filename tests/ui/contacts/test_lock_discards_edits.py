@@ -1,0 +1,123 @@
+"""A lock closes an open contact editor unsaved, without asking "Save the changes?".
+
+The question kept the list showing behind it until someone answered, and its Save wrote
+the contact with the role the owner had just taken away (found by an outside attack: a
+user narrowed to read-only on another desk saved a contact after the change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from privacycrm_desktop.app import build_services
+from privacycrm_desktop.cli import main as cli
+from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.main_window import MainWindow
+
+OWNER_PASSWORD = "owner-password-long-1"
+SAM_PASSWORD = "sam-password-long-12"
+
+
+@dataclass
+class Seen:
+    """What an attempt to edit while locking met."""
+
+    questions: list[str] = field(default_factory=list)
+    editor_open_after_lock: bool = True
+    locked: bool = False
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A database with one contact (no. 1), its owner and sam (sales)."""
+    monkeypatch.setenv("PRIVACYCRM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", OWNER_PASSWORD)
+    db = str(tmp_path / "crm.db")
+    init = ["init", "--owner", "owner", "--company", "Test BV", "--address", "Kerkstraat 1"]
+    assert cli(["--db", db, *init]) == 0
+    add = ["contacts", "add", "--first-name", "Zoë", "--last-name", "Lefèvre"]
+    source = ["--source-kind", "phone_call", "--source", "call"]
+    assert cli(["--db", db, "--user", "owner", *add, *source]) == 0
+    monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", SAM_PASSWORD)
+    assert cli(["--db", db, "--user", "owner", "user", "add", "sam", "--role", "sales"]) == 0
+    return db
+
+
+def _edit_then(window: MainWindow, contact_id: int, action: Callable[[], None]) -> Seen:
+    """Open *contact_id* in the editor, change its city, run *action*; what was seen.
+
+    A question that shows is answered Cancel (the old behaviour then left the editor
+    open), and an editor still open afterwards is closed, so the test never hangs."""
+    seen = Seen()
+
+    def answer() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QMessageBox) and widget.isVisible():
+                seen.questions.append(widget.text())
+                widget.button(QMessageBox.StandardButton.Cancel).click()
+                return
+        QTimer.singleShot(20, answer)
+
+    def in_editor() -> None:
+        editor = window.findChildren(ContactEditorDialog)[0]
+        city = editor.editors["city"]
+        assert isinstance(city, QLineEdit)
+        city.setText("Changed while locking")
+        editor.source_kind.setCurrentIndex(1)
+        editor.source_description.setText("a call")
+        QTimer.singleShot(20, answer)
+        action()
+        seen.editor_open_after_lock = editor.isVisible()
+        seen.locked = window.locked
+        if editor.isVisible():
+            editor.save()  # what the person could still do
+            editor.done(0)
+
+    QTimer.singleShot(0, in_editor)
+    window.edit_contact(contact_id)
+    return seen
+
+
+def test_idle_lock_closes_a_changed_editor_unsaved(qtbot: QtBot, database: str) -> None:
+    services = build_services(database)
+    actor = services.auth.login("sam", SAM_PASSWORD)
+    window = MainWindow(services, actor, None)
+    qtbot.addWidget(window)
+    contact_id = 1
+
+    seen = _edit_then(window, contact_id, window.lock)
+
+    assert seen == Seen(questions=[], editor_open_after_lock=False, locked=True)
+    assert services.contacts.get(actor, contact_id).city == ""
+
+
+def test_a_narrowed_user_cannot_save_the_open_editor(qtbot: QtBot, database: str) -> None:
+    services = build_services(database)
+    actor = services.auth.login("sam", SAM_PASSWORD)
+    window = MainWindow(services, actor, None)
+    qtbot.addWidget(window)
+    window.start_change_watch(poll_interval=0.05)
+    watch = window.change_watch
+    assert watch is not None
+    contact_id = 1
+    owner_desk = build_services(database)
+    owner = owner_desk.auth.login("owner", OWNER_PASSWORD)
+
+    def narrow() -> None:
+        owner_desk.auth.change_role(owner, "sam", Role.READ_ONLY)
+        watch.refresh_now()
+
+    seen = _edit_then(window, contact_id, narrow)
+    watch.stop()
+
+    assert seen == Seen(questions=[], editor_open_after_lock=False, locked=True)
+    assert owner_desk.contacts.get(owner, contact_id).city == ""

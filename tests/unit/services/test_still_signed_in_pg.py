@@ -1,0 +1,77 @@
+"""A deactivated user whose desk must open its connection again is not signed in.
+
+On a server whose login roles are the users' own, deactivating a user makes their login
+role NOLOGIN; the connections already open stay. When they are gone (the server
+restarted) the desk's check raised the refused connection instead of answering, and the
+window it guards stayed unlocked with the list on it (found by an outside attack).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from privacycrm_desktop.app import OwnRoleSignIn
+from privacycrm_desktop.cli import main as cli
+
+ADMIN = os.environ.get("PRIVACYCRM_TEST_PG_ADMIN")
+OWNER_PASSWORD = "owner-password-long-1"
+SAM_PASSWORD = "sam-password-long-12"
+
+pytestmark = pytest.mark.skipif(
+    not ADMIN, reason="no PostgreSQL server (PRIVACYCRM_TEST_PG_ADMIN not set)"
+)
+
+
+def _admin(database: str) -> str:
+    assert ADMIN is not None
+    return make_url(ADMIN).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
+    """(administrator URL, desk URL) of a new database with its owner and sam (sales)."""
+    monkeypatch.setenv("PRIVACYCRM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("PRIVACYCRM_PASSWORD", OWNER_PASSWORD)
+    name = f"still_signed_in_{secrets.token_hex(4)}"
+    with psycopg.connect(_admin("postgres"), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    admin = _admin(name)
+    desk = make_url(admin).set(username=None, password=None).render_as_string()
+    try:
+        init = ["init", "--owner", "owner", "--company", "Test BV", "--address", "Kerkstraat 1"]
+        assert cli(["--db", admin, *init]) == 0
+        monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", SAM_PASSWORD)
+        assert cli(["--db", admin, "--user", "owner", "user", "add", "sam", "--role", "sales"]) == 0
+        yield admin, desk
+    finally:
+        with psycopg.connect(_admin("postgres"), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            for row in conn.execute(
+                "SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (f"{name}%",)
+            ).fetchall():
+                conn.execute(f'DROP ROLE IF EXISTS "{row[0]}"')
+
+
+def test_a_deactivated_user_refused_a_new_connection_is_not_signed_in(
+    server: tuple[str, str],
+) -> None:
+    admin, desk = server
+    door = OwnRoleSignIn(desk)
+    actor = door.login("sam", SAM_PASSWORD)
+    assert door.services is not None
+    auth = door.services.auth
+    assert auth.still_signed_in(actor)
+    assert cli(["--db", admin, "--user", "owner", "user", "deactivate", "sam"]) == 0
+    # The server restarts: the desk's connections end, and sam's role may not log in.
+    door.services.uow.engine.dispose()
+
+    assert auth.still_signed_in(actor) is False
+    door.services.uow.engine.dispose()
