@@ -40,10 +40,10 @@ from privacycrm_desktop.ui.post.post_menu import add_post_actions
 from privacycrm_desktop.ui.requests.access_report_action import add_action as add_access_report
 from privacycrm_desktop.ui.requests.requests_menu import add_requests_menu
 from privacycrm_desktop.ui.retention.retention_actions import add_retention_actions
+from privacycrm_desktop.ui.startup import lock_switches as locks
 from privacycrm_desktop.ui.startup.first_paint import FirstPaintMixin
 from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
 from privacycrm_desktop.ui.startup.lock_screen import LockScreen
-from privacycrm_desktop.ui.startup.lock_switches import Switch, switch_back, switch_off_all_but
 from privacycrm_desktop.ui.startup.start_choices import StartChoicesMixin
 from privacycrm_desktop.ui.tags.tag_menu import add_tag_actions
 from privacycrm_desktop.ui.tasks.menu import add_task_actions
@@ -170,7 +170,8 @@ class MainWindow(
         # The lock screen takes the list's place; the list's model is emptied meanwhile.
         self.lock_screen = LockScreen(self._services.auth, self._actor)
         self.lock_screen.unlocked.connect(self.unlock)
-        self._before_lock: dict[Switch, bool] = {}
+        self._before_lock: dict[locks.Switch, bool] = {}
+        self._hidden_by_lock: list[QDialog] = []
         self.pages = QStackedWidget()
         self.pages.addWidget(central)
         self.pages.addWidget(self.lock_screen)
@@ -495,22 +496,21 @@ class MainWindow(
         """Hide every personal datum and ask for the password again; *why* tells the
         person why (by default: a period without activity)."""
         if self.locked:
+            if why is not None:  # access changed while the idle lock shows
+                locks.close_dialogs(self, self._hidden_by_lock)
+                self._hidden_by_lock = []
             return
-        for dialog in self.findChildren(QDialog):
-            # Open editors and viewers hold personal data: they close unsaved, and without
-            # asking (an editor's "Save the changes?" kept the list showing behind it, and
-            # its Save wrote with the role the owner had just taken away). A dialog that
-            # refuses to close (an import running) is asked to stop, as Cancel does.
-            if dialog.isVisible():
-                dialog.close()
-            if dialog.isVisible():
-                dialog.reject()
+        # Open dialogs hold personal data: hidden, or closed unsaved (lock_switches.py).
+        if why is None:
+            self._hidden_by_lock = locks.hide_dialogs(self)
+        else:
+            locks.close_dialogs(self)
         self.search_timer.stop()
         self.search.blockSignals(True)
         self.search.clear()
         self.search.blockSignals(False)
         self.model.clear()
-        self._before_lock = switch_off_all_but(self, self.unlocking_actions())
+        self._before_lock = locks.switch_off_all_but(self, self.unlocking_actions())
         self.pages.setCurrentWidget(self.lock_screen)
         self.lock_screen.reset(why)
 
@@ -529,7 +529,9 @@ class MainWindow(
             )
             self.close()
             return
-        switch_back(self._before_lock)
+        locks.switch_back(self._before_lock)
+        locks.show_dialogs(self._hidden_by_lock)
+        self._hidden_by_lock = []
         self._update_export_action()  # the selection went with the list
         self.model.set_query("")
         self.model.refresh()

@@ -1,8 +1,10 @@
-"""A lock closes an open contact editor unsaved, without asking "Save the changes?".
+"""A lock never asks "Save the changes?" of an open contact editor.
 
 The question kept the list showing behind it until someone answered, and its Save wrote
 the contact with the role the owner had just taken away (found by an outside attack: a
-user narrowed to read-only on another desk saved a contact after the change).
+user narrowed to read-only on another desk saved a contact after the change). A change
+of access closes the editor unsaved; the idle lock hides it, with what was typed, and the
+unlock shows it again.
 """
 
 from __future__ import annotations
@@ -87,16 +89,58 @@ def _edit_then(window: MainWindow, contact_id: int, action: Callable[[], None]) 
     return seen
 
 
-def test_idle_lock_closes_a_changed_editor_unsaved(qtbot: QtBot, database: str) -> None:
+def test_idle_lock_hides_a_changed_editor_and_the_unlock_shows_it_again(
+    qtbot: QtBot, database: str
+) -> None:
     services = build_services(database)
     actor = services.auth.login("sam", SAM_PASSWORD)
     window = MainWindow(services, actor, None)
     qtbot.addWidget(window)
+    window.show()
+    contact_id = 1
+    typed: list[str] = []
+
+    def lock_then_unlock() -> None:
+        window.lock()
+        editor = window.findChildren(ContactEditorDialog)[0]
+        # Hidden behind the lock, not closed: nothing saved, nothing lost.
+        assert window.locked and not editor.isVisible()
+        assert services.contacts.get(actor, contact_id).city == ""
+        window.unlock(services.auth.login("sam", SAM_PASSWORD))
+        city = editor.editors["city"]
+        assert isinstance(city, QLineEdit)
+        typed.append(city.text())
+
+    seen = _edit_then(window, contact_id, lock_then_unlock)
+
+    assert seen == Seen(questions=[], editor_open_after_lock=True, locked=False)
+    assert typed == ["Changed while locking"]
+    # The person saved it after the unlock (``_edit_then`` does): it is the person's edit.
+    assert services.contacts.get(actor, contact_id).city == "Changed while locking"
+
+
+def test_a_change_of_access_while_the_idle_lock_shows_closes_the_hidden_editor(
+    qtbot: QtBot, database: str
+) -> None:
+    services = build_services(database)
+    actor = services.auth.login("sam", SAM_PASSWORD)
+    window = MainWindow(services, actor, None)
+    qtbot.addWidget(window)
+    window.show()
     contact_id = 1
 
-    seen = _edit_then(window, contact_id, window.lock)
+    def idle_then_narrowed() -> None:
+        window.lock()
+        window.lock(why="The owner changed your access on another desk.")
+
+    seen = _edit_then(window, contact_id, idle_then_narrowed)
 
     assert seen == Seen(questions=[], editor_open_after_lock=False, locked=True)
+    assert window.findChildren(ContactEditorDialog) == [] or not any(
+        e.isVisible() for e in window.findChildren(ContactEditorDialog)
+    )
+    window.unlock(services.auth.login("sam", SAM_PASSWORD))
+    assert not any(e.isVisible() for e in window.findChildren(ContactEditorDialog))
     assert services.contacts.get(actor, contact_id).city == ""
 
 
