@@ -200,6 +200,9 @@ NOT_BEFORE_PAINT = (
     "privacycrm_desktop.ui.consent.purposes_dialog",
     "privacycrm_desktop.ui.consent.statement_dialog",
     "privacycrm_desktop.ui.requests.access_report_dialog",
+    # Only a migration writes their triggers; the marketing list reads them.
+    "privacycrm_desktop.persistence.contact_digests",
+    "privacycrm_desktop.persistence.digest_models",
 )
 
 
