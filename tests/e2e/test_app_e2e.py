@@ -203,6 +203,8 @@ NOT_BEFORE_PAINT = (
     # Only a migration writes their triggers; the marketing list reads them.
     "privacycrm_desktop.persistence.contact_digests",
     "privacycrm_desktop.persistence.digest_models",
+    # The tables no screen needs to open (special categories, holds, disclosures...).
+    "privacycrm_desktop.persistence.record_models",
 )
 
 
