@@ -205,6 +205,8 @@ NOT_BEFORE_PAINT = (
     "privacycrm_desktop.persistence.digest_models",
     # The tables no screen needs to open (special categories, holds, disclosures...).
     "privacycrm_desktop.persistence.record_models",
+    # The backup code: the start needs only its names (persistence/backup_names.py).
+    "privacycrm_desktop.persistence.backup",
 )
 
 
