@@ -207,6 +207,8 @@ NOT_BEFORE_PAINT = (
     "privacycrm_desktop.persistence.record_models",
     # The backup code: the start needs only its names (persistence/backup_names.py).
     "privacycrm_desktop.persistence.backup",
+    # The file dialogs: a PDF saved from the Marketing menu.
+    "privacycrm_desktop.ui.common.saved_files",
 )
 
 
