@@ -368,8 +368,16 @@ def _import_before_qt() -> None:
     registry) before PySide6: once PySide6 is imported, its ``__feature__`` import hook
     reads the source of every module imported after it (looking for "PySide6"), a few
     tens of milliseconds for these ~300 modules that contain no Qt (issue 23)."""
+    # SQLAlchemy, the models, the registry, and what opening the database, signing in
+    # and counting the list import (the sign-in thread then imports nothing).
     import privacycrm_desktop.persistence.migrate
-    import privacycrm_desktop.services.server_roles  # noqa: F401 (SQLAlchemy, the registry)
+    import privacycrm_desktop.persistence.models
+    import privacycrm_desktop.services.audit_spool
+    import privacycrm_desktop.services.auth
+    import privacycrm_desktop.services.backup_leftovers
+    import privacycrm_desktop.services.contacts
+    import privacycrm_desktop.services.server_roles
+    import privacycrm_desktop.services.storage  # noqa: F401
 
 
 def _build_with_progress(database: str) -> Services:

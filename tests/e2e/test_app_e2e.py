@@ -200,6 +200,15 @@ NOT_BEFORE_PAINT = (
     "privacycrm_desktop.ui.consent.purposes_dialog",
     "privacycrm_desktop.ui.consent.statement_dialog",
     "privacycrm_desktop.ui.requests.access_report_dialog",
+    # Only a migration writes their triggers; the marketing list reads them.
+    "privacycrm_desktop.persistence.contact_digests",
+    "privacycrm_desktop.persistence.digest_models",
+    # The tables no screen needs to open (special categories, holds, disclosures...).
+    "privacycrm_desktop.persistence.record_models",
+    # The backup code: the start needs only its names (persistence/backup_names.py).
+    "privacycrm_desktop.persistence.backup",
+    # The file dialogs: a PDF saved from the Marketing menu.
+    "privacycrm_desktop.ui.common.saved_files",
 )
 
 

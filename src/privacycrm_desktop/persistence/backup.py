@@ -45,6 +45,7 @@ from pathlib import Path
 from privacycrm_desktop import __version__
 from privacycrm_desktop.domain.errors import BackupInvalid
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.persistence.backup_names import MANIFEST_SUFFIX
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.persistence.storage_health import check_file as check_database
 
@@ -55,7 +56,6 @@ PG_SUFFIX = ".pg"
 PG_ENCRYPTED_SUFFIX = ".pg.enc"
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
-MANIFEST_SUFFIX = ".json"
 NAME_PREFIX = "privacycrm-"
 MANIFEST_FORMAT = 1
 _CHUNK = 1 << 20
@@ -201,8 +201,6 @@ def _scalar(conn: sqlite3.Connection, sql: str, default: object) -> object:
 
 
 BACKUP_KEY_SETTING = "backup.auth_key"
-#: The database's random id (made by migration 0007), recorded in every manifest.
-DATABASE_ID_SETTING = "database.id"
 
 
 def scrub_backup_key(path: Path) -> None:

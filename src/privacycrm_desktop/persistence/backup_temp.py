@@ -23,7 +23,7 @@ from pathlib import Path
 
 from privacycrm_desktop.domain.errors import BackupFailed
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.backup import MANIFEST_SUFFIX
+from privacycrm_desktop.persistence.backup_names import MANIFEST_SUFFIX
 
 PRIVATE_TEMP = ".privacycrm-tmp"
 _TEMP_PREFIX = ".tmp-"

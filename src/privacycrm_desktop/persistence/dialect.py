@@ -98,7 +98,7 @@ def reserve_contact_ids(conn: Connection | Session, count: int) -> int:
     bind = conn if isinstance(conn, Connection) else conn.get_bind()
     if bind.dialect.name != "postgresql":
         # Above the highest id ever handed out, not the highest left: ids of erased
-        # contacts are never given again (models.IdHighWater).
+        # contacts are never given again (record_models.IdHighWater).
         last = conn.execute(_BUMP_SQLITE_MARK, {"n": count}).scalar()
         if last is None:  # a database the migration has not seeded (cannot happen)
             conn.execute(_SEED_SQLITE_MARK)

@@ -21,7 +21,6 @@ from privacycrm_desktop.domain.errors import (
     StorageReadOnly,
     UpdateNeedsWritableFile,
 )
-from privacycrm_desktop.persistence import contact_digests
 from privacycrm_desktop.persistence.database import is_postgresql, is_sqlite
 from privacycrm_desktop.persistence.postgres import roles
 from privacycrm_desktop.persistence.sqlite_driver import DRIVER_ERRORS
@@ -131,7 +130,10 @@ def _restore_contact_count(conn: Connection) -> None:
         # Without them a changed address would keep its old digests (a batch migration
         # copying contact, contact_email or contact_phone drops them). Their table of due
         # contacts comes with migration 0029 (before it, at an older target, none).
-        for statement in contact_digests.SQLITE_TRIGGERS:
+        # Imported here: the digests' models are not needed to start (issue 23).
+        from privacycrm_desktop.persistence.contact_digests import SQLITE_TRIGGERS
+
+        for statement in SQLITE_TRIGGERS:
             conn.exec_driver_sql(statement)
     conn.exec_driver_sql("DELETE FROM contact_count")
     conn.exec_driver_sql("INSERT INTO contact_count (id, n) SELECT 1, count(*) FROM contact")

@@ -125,16 +125,6 @@ class ImportBatch(Base):
     invalid: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ImportStaging(Base):
-    """Rows of an import under review; emptied when the import ends or is erased."""
-
-    __tablename__ = "import_staging"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"))
-    row_number: Mapped[int] = mapped_column(Integer)
-    payload: Mapped[str] = mapped_column(Text)
-
-
 #: The condition of ``ix_contact_organisation_address``; a query finds them by it as a
 #: literal (a bound value would not tell either engine's planner that the index applies).
 ORGANISATION_ADDRESS_WHERE = "kind = 'organisation_address'"
@@ -213,22 +203,6 @@ class Contact(Base):
     )
 
 
-class ContactCount(Base):
-    """The number of contacts, kept by triggers on ``contact`` (one row, id 1)."""
-
-    __tablename__ = "contact_count"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
-
-
-class KeepUntilCount(Base):
-    """How many contacts may be kept until each date, kept by triggers on ``contact``."""
-
-    __tablename__ = "keep_until_count"
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
-
-
 class ContactEmail(Base):
     """An e-mail address of a contact, with its own source."""
 
@@ -285,35 +259,6 @@ class FieldProvenance(Base):
     __table_args__ = (UniqueConstraint("contact_id", "field", name="uq_field_provenance_field"),)
 
 
-class SpecialCategoryDatum(Base):
-    """Special-category data (GDPR 9/10), locked until written consent exists."""
-
-    __tablename__ = "special_category_datum"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contact_id: Mapped[int] = mapped_column(
-        ForeignKey("contact.id", ondelete="CASCADE"), index=True
-    )
-    category: Mapped[str] = mapped_column(String(40))
-    value: Mapped[str] = mapped_column(Text)
-    consent_event_id: Mapped[int] = mapped_column(ForeignKey("consent_event.id"))
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
-
-
-class RetentionHold(Base):
-    """Something that keeps a contact past its keep-until date, with a reason and an end."""
-
-    __tablename__ = "retention_hold"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contact_id: Mapped[int] = mapped_column(
-        ForeignKey("contact.id", ondelete="CASCADE"), index=True
-    )
-    reason: Mapped[str] = mapped_column(String(500))
-    until: Mapped[dt.date] = mapped_column(Date)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-
-
 class PrivacyStatement(Base):
     """A version of the privacy statement in one language."""
 
@@ -363,22 +308,6 @@ class Recipient(Base):
     address: Mapped[str] = mapped_column(Text, default="")
 
 
-class Disclosure(Base):
-    """Data of one person passed to a recipient, and when the person was told."""
-
-    __tablename__ = "disclosure"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contact.id", ondelete="SET NULL"), index=True
-    )
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipient.id"))
-    purpose_id: Mapped[int | None] = mapped_column(ForeignKey("purpose.id"))
-    categories: Mapped[str] = mapped_column(Text, default="")
-    disclosed_on: Mapped[dt.date] = mapped_column(Date)
-    subject_informed_on: Mapped[dt.date | None] = mapped_column(Date)
-    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-
-
 class RightsRequest(Base):
     """A request from a person exercising a right (access, erasure, ...)."""
 
@@ -412,23 +341,6 @@ class RequestContact(Base):
     )
 
 
-class Rectification(Base):
-    """A correction: old and new value, and why."""
-
-    __tablename__ = "rectification"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contact_id: Mapped[int] = mapped_column(
-        ForeignKey("contact.id", ondelete="CASCADE"), index=True
-    )
-    request_id: Mapped[int | None] = mapped_column(ForeignKey("rights_request.id"))
-    field: Mapped[str] = mapped_column(String(60))
-    old_value: Mapped[str] = mapped_column(Text)
-    new_value: Mapped[str] = mapped_column(Text)
-    reason: Mapped[str] = mapped_column(Text)
-    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
-
-
 class Suppression(Base):
     """A salted hash of a normalised e-mail, phone or name+postcode; never clear text."""
 
@@ -440,30 +352,6 @@ class Suppression(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
     __table_args__ = (UniqueConstraint("hash_kind", "digest", name="uq_suppression_digest"),)
-
-
-class ErasureLedger(Base):
-    """Ids of erased contacts, replayed after a backup restore. No personal values."""
-
-    __tablename__ = "erasure_ledger"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contact_id: Mapped[int] = mapped_column(Integer, index=True)
-    erased_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    reason_code: Mapped[str] = mapped_column(String(30))
-    anonymised: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class AnonymisedRecord(Base):
-    """What stays of an anonymised contact for statistics (rule 9): nothing identifying."""
-
-    __tablename__ = "anonymised_record"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))
-    relationship: Mapped[str] = mapped_column(String(30))
-    #: The first two characters of the postcode (a region), or "".
-    region: Mapped[str] = mapped_column(String(2), default="")
-    customer_since: Mapped[int | None] = mapped_column(Integer)
-    anonymised_on: Mapped[dt.date] = mapped_column(Date)
 
 
 class AuditEvent(Base):
@@ -499,19 +387,6 @@ class RoleFieldAccess(Base):
         ForeignKey("field_catalogue.field", ondelete="CASCADE"), primary_key=True
     )
     access: Mapped[str] = mapped_column(String(10))
-
-
-class IdHighWater(Base):
-    """The highest id ever handed out per table (only "contact" so far), so an id is never
-    given to a second person: SQLite's rowid would reuse the highest id after a delete, and
-    the audit trail, the erasure ledger and a restore's replay would then name two people.
-    Every insert takes its id from here on SQLite (``persistence.dialect.reserve_contact_ids``);
-    PostgreSQL's sequence never goes back, and a restore raises both (services.backup.carry_over).
-    """
-
-    __tablename__ = "id_high_water"
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    last_id: Mapped[int] = mapped_column(Integer)
 
 
 @event.listens_for(Contact, "before_insert")

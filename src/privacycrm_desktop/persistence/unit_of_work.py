@@ -162,7 +162,8 @@ class UnitOfWork:
         own_cascades: bool = False,
     ) -> UnitOfWork:
         """A unit for one action; *wait_ms* shortens the wait for another program's write
-        lock (SQLite; by default the engine's busy timeout).
+        lock (SQLite's busy timeout, PostgreSQL's lock_timeout for the transaction; by
+        default the engine's).
 
         *autocommit* (a reader only): on PostgreSQL each statement runs on its own, with no
         ``BEGIN`` and ``ROLLBACK`` around them, two round trips fewer. Under READ
@@ -250,6 +251,16 @@ class UnitOfWork:
             self._session = self._writer()
         else:
             self._session = (self._loose_reader if self._autocommit else self._reader)()
+        if self._write and self._wait_ms is not None and self.engine.dialect.name != "sqlite":
+            # PostgreSQL: the same shorter wait for another transaction's lock (the audit
+            # turn, a row) as SQLite's busy timeout above, for this transaction only.
+            # Without it a sign-in waited the connection's lock_timeout (5 s) whenever
+            # another desk held the audit turn, before signing in deferred. 0 would be
+            # no limit at all on the server.
+            self._session.execute(
+                text("SELECT set_config('lock_timeout', :wait, true)"),
+                {"wait": f"{max(1, int(self._wait_ms))}ms"},
+            )
         if self.engine.dialect.name == "sqlite" and (self._write or not self._generation):
             try:
                 self._check_generation(self._session)

@@ -27,7 +27,7 @@ from privacycrm_desktop.persistence.audit_anchor import (
     read_server_anchor,
     write_server_anchor,
 )
-from privacycrm_desktop.persistence.backup import DATABASE_ID_SETTING
+from privacycrm_desktop.persistence.backup_names import DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.dialect import take_audit_turn
 from privacycrm_desktop.persistence.models import (
     AuditEvent,

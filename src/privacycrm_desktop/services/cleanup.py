@@ -34,7 +34,8 @@ from privacycrm_desktop.domain.retention import (
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence.database import bulk_transaction
-from privacycrm_desktop.persistence.models import Contact, ContactTag, Purpose, RetentionHold
+from privacycrm_desktop.persistence.models import Contact, ContactTag, Purpose
+from privacycrm_desktop.persistence.record_models import RetentionHold
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.activities import last_interactions
 from privacycrm_desktop.services.audit import record_event

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.contact_uid import contact_uid, uid_contact_id
-from privacycrm_desktop.persistence.backup import DATABASE_ID_SETTING
+from privacycrm_desktop.persistence.backup_names import DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.merge_models import ContactRedirect
 from privacycrm_desktop.persistence.models import Setting
 

@@ -25,7 +25,8 @@ from privacycrm_desktop.persistence.custom_field_models import (
     load_definitions,
 )
 from privacycrm_desktop.persistence.merge_models import CompanyMerge, ContactMerge
-from privacycrm_desktop.persistence.models import Contact, RetentionHold
+from privacycrm_desktop.persistence.models import Contact
+from privacycrm_desktop.persistence.record_models import RetentionHold
 from privacycrm_desktop.services.audit_batch import AuditEntry, record_events
 
 

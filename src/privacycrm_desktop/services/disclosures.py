@@ -47,13 +47,12 @@ from privacycrm_desktop.i18n import local_date
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
-    Disclosure,
     Purpose,
     Recipient,
     Source,
-    SpecialCategoryDatum,
     User,
 )
+from privacycrm_desktop.persistence.record_models import Disclosure, SpecialCategoryDatum
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event

@@ -56,13 +56,15 @@ from privacycrm_desktop.persistence.models import (
     ContactEmail,
     ContactPhone,
     ContactTag,
-    Disclosure,
     FieldProvenance,
-    RetentionHold,
     Setting,
-    SpecialCategoryDatum,
 )
 from privacycrm_desktop.persistence.page_scrub import scrub_engine_files
+from privacycrm_desktop.persistence.record_models import (
+    Disclosure,
+    RetentionHold,
+    SpecialCategoryDatum,
+)
 from privacycrm_desktop.persistence.storage_errors import storage_error
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.clock import Clock

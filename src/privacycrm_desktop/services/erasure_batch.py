@@ -56,24 +56,26 @@ from privacycrm_desktop.persistence.company_models import Company, CompanyLink, 
 from privacycrm_desktop.persistence.custom_field_models import CustomValue
 from privacycrm_desktop.persistence.merge_models import ContactMerge, merges_into
 from privacycrm_desktop.persistence.models import (
-    AnonymisedRecord,
     ConsentEvent,
     Contact,
     ContactEmail,
     ContactPhone,
     ContactTag,
-    Disclosure,
-    ErasureLedger,
     FieldProvenance,
     ImportBatch,
-    ImportStaging,
     RequestContact,
-    RetentionHold,
     RightsRequest,
     Setting,
     Source,
-    SpecialCategoryDatum,
     Suppression,
+)
+from privacycrm_desktop.persistence.record_models import (
+    AnonymisedRecord,
+    Disclosure,
+    ErasureLedger,
+    ImportStaging,
+    RetentionHold,
+    SpecialCategoryDatum,
 )
 from privacycrm_desktop.services.audit_batch import AuditEntry, record_events
 from privacycrm_desktop.services.company_merge_rows import forget_company_merges_of

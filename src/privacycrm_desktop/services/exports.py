@@ -61,10 +61,10 @@ from privacycrm_desktop.persistence.models import (
     ContactEmail,
     ContactPhone,
     ContactTag,
-    Disclosure,
     Purpose,
     Tag,
 )
+from privacycrm_desktop.persistence.record_models import Disclosure
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event

@@ -35,7 +35,8 @@ from privacycrm_desktop.domain.marketing import (
 from privacycrm_desktop.domain.suppression import key_fingerprint
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.persistence import contact_digests
-from privacycrm_desktop.persistence.models import Disclosure, Purpose
+from privacycrm_desktop.persistence.models import Purpose
+from privacycrm_desktop.persistence.record_models import Disclosure
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event

@@ -48,7 +48,8 @@ from privacycrm_desktop.domain.postal import (
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import LANGUAGES, country_name, format_long_date, tr_in
-from privacycrm_desktop.persistence.models import Contact, ContactTag, Disclosure, Purpose, Setting
+from privacycrm_desktop.persistence.models import Contact, ContactTag, Purpose, Setting
+from privacycrm_desktop.persistence.record_models import Disclosure
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access import AccessService
 from privacycrm_desktop.services.audit import record_event

@@ -19,13 +19,8 @@ from privacycrm_desktop.domain.contacts import display_name
 from privacycrm_desktop.domain.errors import FieldProblem, NotFound, ValidationFailed
 from privacycrm_desktop.domain.requests import RequestKind, RequestStatus, due_date
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.persistence.models import (
-    Contact,
-    Rectification,
-    RequestContact,
-    RightsRequest,
-    User,
-)
+from privacycrm_desktop.persistence.models import Contact, RequestContact, RightsRequest, User
+from privacycrm_desktop.persistence.record_models import Rectification
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock

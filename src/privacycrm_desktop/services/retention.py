@@ -45,14 +45,8 @@ from privacycrm_desktop.persistence.bulk_writes import (
     update_from_arrays,
     vacuum_analyze,
 )
-from privacycrm_desktop.persistence.models import (
-    ConsentEvent,
-    Contact,
-    KeepUntilCount,
-    Purpose,
-    RetentionHold,
-    Setting,
-)
+from privacycrm_desktop.persistence.models import ConsentEvent, Contact, Purpose, Setting
+from privacycrm_desktop.persistence.record_models import KeepUntilCount, RetentionHold
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.clock import Clock

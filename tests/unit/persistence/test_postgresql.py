@@ -109,3 +109,16 @@ def test_a_server_that_does_not_answer_is_a_clear_message() -> None:
     assert isinstance(mapped, StorageFailed)
     assert "server" in str(mapped)
     engine.dispose()
+
+
+def test_a_short_wait_holds_on_the_server_too(pg_engine: Engine) -> None:
+    """A unit with *wait_ms* (the sign-in, the deferred audit's retries) waits that long
+    for another transaction's lock on PostgreSQL too, as it does on SQLite: it waited the
+    connection's 5 s whenever another desk held the audit turn. Readers keep the default."""
+    uow = UnitOfWork(pg_engine)
+    with uow(write=True, wait_ms=250) as unit:
+        assert unit.session.execute(text("SHOW lock_timeout")).scalar() == "250ms"
+    with uow(write=True) as unit:
+        assert unit.session.execute(text("SHOW lock_timeout")).scalar() == "5s"
+    with uow(write=True, wait_ms=0) as unit:  # 0 would be no limit on the server
+        assert unit.session.execute(text("SHOW lock_timeout")).scalar() == "1ms"

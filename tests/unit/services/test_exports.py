@@ -17,7 +17,8 @@ from privacycrm_desktop.domain.errors import NotFound, PermissionDenied, Validat
 from privacycrm_desktop.domain.export_formats import ExportFormat
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.purposes import RecipientKind
-from privacycrm_desktop.persistence.models import AuditEvent, Disclosure, Recipient
+from privacycrm_desktop.persistence.models import AuditEvent, Recipient
+from privacycrm_desktop.persistence.record_models import Disclosure
 from privacycrm_desktop.services.disclosures import DisclosureInput, TransferRefused
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.exports import ExportNotWritten, ExportRequest

@@ -20,7 +20,8 @@ from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Relati
 from privacycrm_desktop.domain.errors import PermissionDenied, ValidationFailed
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.persistence.database import create_engine_for
-from privacycrm_desktop.persistence.models import AuditEvent, Disclosure
+from privacycrm_desktop.persistence.models import AuditEvent
+from privacycrm_desktop.persistence.record_models import Disclosure
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.disclosures import TransferRefused

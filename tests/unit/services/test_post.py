@@ -19,7 +19,8 @@ from privacycrm_desktop.domain.errors import PermissionDenied, ValidationFailed
 from privacycrm_desktop.domain.label_sheets import find_sheet
 from privacycrm_desktop.domain.marketing import REASON_LABELS, Reason
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
-from privacycrm_desktop.persistence.models import AuditEvent, Disclosure
+from privacycrm_desktop.persistence.models import AuditEvent
+from privacycrm_desktop.persistence.record_models import Disclosure
 from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.disclosures import TransferRefused
 from privacycrm_desktop.services.dto import Actor

@@ -9,6 +9,7 @@ from privacycrm_desktop.persistence import (  # noqa: F401 (their tables)
     custom_field_models,
     digest_models,
     merge_models,
+    record_models,
     task_models,
 )
 from privacycrm_desktop.persistence.models import Base

@@ -33,14 +33,13 @@ from privacycrm_desktop.persistence.dialect import contact_id_mark, raise_contac
 from privacycrm_desktop.persistence.models import (
     ConsentEvent,
     Contact,
-    ErasureLedger,
     PrivacyStatement,
     Purpose,
-    RetentionHold,
     Setting,
     Suppression,
     User,
 )
+from privacycrm_desktop.persistence.record_models import ErasureLedger, RetentionHold
 from privacycrm_desktop.persistence.sqlite_driver import sqlite3
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.erasure import erase_in_session

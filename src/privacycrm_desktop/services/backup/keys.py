@@ -24,7 +24,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.config import config_dir
-from privacycrm_desktop.persistence.backup import BACKUP_KEY_SETTING, DATABASE_ID_SETTING
+from privacycrm_desktop.persistence.backup import BACKUP_KEY_SETTING
+from privacycrm_desktop.persistence.backup_names import DATABASE_ID_SETTING
 from privacycrm_desktop.persistence.models import Setting
 
 DATABASE_ID_KEY = DATABASE_ID_SETTING

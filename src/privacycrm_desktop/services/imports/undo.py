@@ -32,10 +32,9 @@ from privacycrm_desktop.persistence.models import (
     FieldProvenance,
     ImportBatch,
     RequestContact,
-    RetentionHold,
     Source,
-    SpecialCategoryDatum,
 )
+from privacycrm_desktop.persistence.record_models import RetentionHold, SpecialCategoryDatum
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.dto import Actor

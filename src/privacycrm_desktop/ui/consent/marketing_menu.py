@@ -18,7 +18,6 @@ from privacycrm_desktop.i18n import _
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.services.registry import Services
-from privacycrm_desktop.ui.common.saved_files import ask_save_path, offer_to_open
 from privacycrm_desktop.ui.common.workers import Job, JobContext, ProgressPanel, run_in_background
 
 
@@ -49,6 +48,10 @@ def _save_pdf(
 ) -> Job[object] | None:
     if panel.busy:
         return None
+    # Imported when a PDF is saved: the file dialog's Qt classes are not needed to paint
+    # the list (issue 23).
+    from privacycrm_desktop.ui.common.saved_files import ask_save_path, offer_to_open
+
     asked = ask_save_path(window, _("Save PDF"), file_name, _("PDF (*.pdf)"), "pdf")
     if asked is None:
         return None
