@@ -223,7 +223,8 @@ class UpdateNeedsWritableFile(StorageReadOnly):
 
     default_message = N_(
         "The database file is read-only and must be updated to this version of "
-        "PrivacyCRM first. Make the file writable, or use the version that wrote it."
+        "PrivacyCRM first. Make the file and its folder writable, or use the version that "
+        "wrote it."
     )
 
 

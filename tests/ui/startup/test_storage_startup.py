@@ -271,7 +271,8 @@ def test_a_read_only_file_an_older_version_wrote_is_refused_with_its_reason(
     assert answers.seen == [
         _(
             "The database file is read-only and must be updated to this version of "
-            "PrivacyCRM first. Make the file writable, or use the version that wrote it."
+            "PrivacyCRM first. Make the file and its folder writable, or use the version that "
+            "wrote it."
         )
     ]
     assert database_path.read_bytes() == before

@@ -29,6 +29,7 @@ from privacycrm_desktop.domain.errors import (
     StorageError,
     StorageLocked,
     StorageReadOnly,
+    UpdateNeedsWritableFile,
 )
 from privacycrm_desktop.i18n import _, describe_error
 
@@ -68,10 +69,9 @@ def show_start_failure(error: StorageError, parent: QWidget | None = None) -> No
     """The database cannot be used at all: say why, in one sentence."""
     text = describe_error(error)
     if isinstance(error, StorageReadOnly):
-        text = _(
-            "The database file is read-only and must be updated to this version of "
-            "PrivacyCRM first. Make the file writable, or use the version that wrote it."
-        )
+        # A read-only file that opens at all opens read-only; one that cannot must be
+        # updated first (persistence/migrate.py raises it so; the same sentence here).
+        text = describe_error(UpdateNeedsWritableFile())
     QMessageBox.critical(parent, _title(), text)
 
 
