@@ -310,6 +310,12 @@ def _narrowed_elsewhere(qtbot: QtBot, desk_a: Services, desk_b: Services, owner:
     assert why != windows["office"].lock_screen.idle_text()
     desk_b.auth.deactivate_user(owner, "office2")
     qtbot.waitUntil(lambda: windows["office2"].locked, timeout=5000)
+    # The right password no longer unlocks, and the sentence does not say it was wrong only.
+    screen = windows["office2"].lock_screen
+    screen.password.setText("a long password 1")
+    screen.try_unlock()
+    assert windows["office2"].locked
+    assert "no longer active" in screen.error.text()
     for window in windows.values():
         window.close()
 

@@ -90,7 +90,7 @@ def test_window_locks_hides_data_and_unlocks(
     window.lock_screen.try_unlock()
     assert window.locked
     # Only a password was asked for: no "user name" in the answer.
-    assert window.lock_screen.error.text().startswith("Wrong password.")
+    assert window.lock_screen.error.text().startswith("Wrong password,")
     assert "user name" not in window.lock_screen.error.text()
     window.lock_screen.password.setText(OWNER_PASSWORD)
     window.lock_screen.try_unlock()

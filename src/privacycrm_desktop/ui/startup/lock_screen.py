@@ -89,10 +89,14 @@ class LockScreen(QWidget):
             actor = self._auth.unlock(self._actor, self.password.text())
         except AuthenticationFailed:
             # Only the password was asked for: the sign-in's "user name or password" would
-            # send the person looking for a user name field.
+            # send the person looking for a user name field. A user the owner deactivated
+            # meanwhile gives the right password in vain: the sentence names that too.
             self.password.clear()
             self.error.show_message(
-                _("Wrong password. After too many wrong tries the account is locked for a while.")
+                _(
+                    "Wrong password, or the account is blocked or no longer active. After "
+                    "too many wrong tries the account is blocked for a while."
+                )
             )
             return
         except DomainError as exc:
