@@ -359,6 +359,38 @@ def test_a_failed_refresh_is_logged_and_the_next_change_retries(
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=5000)
 
 
+def test_a_failed_access_check_is_logged_and_the_next_change_retries(
+    qtbot: QtBot,
+    services: Services,
+    owner: Actor,
+    desk_b: Services,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check of the user's role failing (a server gone for a moment) raised out of the
+    refresh: a traceback, and the list was not refreshed."""
+    from sqlalchemy.exc import OperationalError
+
+    services.contacts.create(owner, ZOE, CARD)
+    window = _window(qtbot, services, owner)
+    real = services.auth.still_signed_in
+    failing = [True]
+
+    def check(actor: Actor) -> bool:
+        if failing[0]:
+            raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+        return real(actor)
+
+    monkeypatch.setattr(services.auth, "still_signed_in", check)
+    desk_b.contacts.create(owner, AARON, CARD)
+    qtbot.waitUntil(lambda: "access check after a change failed" in caplog.text, timeout=5000)
+    assert not window.locked
+    failing[0] = False
+    desk_b.contacts.create(owner, ContactInput(first_name="Anna", last_name="Baert"), CARD)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=5000)
+    assert not window.locked
+
+
 def test_the_feed_lets_go_of_the_database_while_the_backups_dialog_is_open(
     qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -195,7 +195,13 @@ class ChangeWatcher(QObject):
         # Another desk may have changed the field matrix or the custom fields: a field
         # the owner hid is hidden here from this read on (services/access.py).
         self._services.access.invalidate()
-        if not self._services.auth.still_signed_in(self._actor):
+        try:
+            signed_in = self._services.auth.still_signed_in(self._actor)
+        except Exception as exc:
+            # As a failed refresh below: logged, no dialog; the next change retries.
+            log.log(logging.WARNING, "access check after a change failed: %s", type(exc).__name__)
+            return
+        if not signed_in:
             # The owner narrowed this user's role or deactivated them: nothing more is
             # shown until the password is given again, which a deactivated user cannot
             # and a changed role answers with "start PrivacyCRM again" (MainWindow.unlock).
