@@ -60,12 +60,19 @@ def _edit_then(window: MainWindow, contact_id: int, action: Callable[[], None]) 
     A question that shows is answered Cancel (the old behaviour then left the editor
     open), and an editor still open afterwards is closed, so the test never hangs."""
     seen = Seen()
+    ended = [False]
 
     def answer() -> None:
+        # Polls only while this test edits: a poll left running would answer the
+        # message boxes of the tests after it.
+        if ended[0]:
+            return
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QMessageBox) and widget.isVisible():
                 seen.questions.append(widget.text())
-                widget.button(QMessageBox.StandardButton.Cancel).click()
+                cancel = widget.button(QMessageBox.StandardButton.Cancel)
+                if cancel is not None:
+                    cancel.click()
                 return
         QTimer.singleShot(20, answer)
 
@@ -77,12 +84,15 @@ def _edit_then(window: MainWindow, contact_id: int, action: Callable[[], None]) 
         editor.source_kind.setCurrentIndex(1)
         editor.source_description.setText("a call")
         QTimer.singleShot(20, answer)
-        action()
-        seen.editor_open_after_lock = editor.isVisible()
-        seen.locked = window.locked
-        if editor.isVisible():
-            editor.save()  # what the person could still do
-            editor.done(0)
+        try:
+            action()
+            seen.editor_open_after_lock = editor.isVisible()
+            seen.locked = window.locked
+            if editor.isVisible():
+                editor.save()  # what the person could still do
+                editor.done(0)
+        finally:
+            ended[0] = True
 
     QTimer.singleShot(0, in_editor)
     window.edit_contact(contact_id)
