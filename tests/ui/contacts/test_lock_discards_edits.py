@@ -21,6 +21,7 @@ from pytestqt.qtbot import QtBot
 from privacycrm_desktop.app import build_services
 from privacycrm_desktop.cli import main as cli
 from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.i18n import _
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.main_window import MainWindow
 
@@ -174,3 +175,45 @@ def test_a_narrowed_user_cannot_save_the_open_editor(qtbot: QtBot, database: str
 
     assert seen == Seen(questions=[], editor_open_after_lock=False, locked=True)
     assert owner_desk.contacts.get(owner, contact_id).city == ""
+
+
+def test_idle_lock_over_the_save_question_answers_it_as_escape_and_keeps_the_typing(
+    qtbot: QtBot, database: str
+) -> None:
+    """The question is modal: left up, it would stand over the lock screen's password."""
+    services = build_services(database)
+    actor = services.auth.login("sam", SAM_PASSWORD)
+    window = MainWindow(services, actor, None)
+    qtbot.addWidget(window)
+    window.show()
+    seen: dict[str, object] = {}
+
+    def lock_over_the_question() -> None:
+        boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+        seen["question"] = [b.text() for b in boxes if b.isVisible()]
+        window.lock()
+
+    def in_editor() -> None:
+        editor = window.findChildren(ContactEditorDialog)[0]
+        city = editor.editors["city"]
+        assert isinstance(city, QLineEdit)
+        city.setText("Typed before the phone rang")
+        QTimer.singleShot(50, lock_over_the_question)
+        editor.reject()  # Escape: "Save the changes?" until the lock answers it
+        boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+        seen["question_after"] = [b for b in boxes if b.isVisible()]
+        seen["hidden"] = not editor.isVisible()
+        seen["locked"] = window.locked
+        window.unlock(services.auth.login("sam", SAM_PASSWORD))
+        seen["back"] = editor.isVisible() and city.text()
+        editor.done(0)
+
+    QTimer.singleShot(0, in_editor)
+    window.edit_contact(1)
+
+    assert seen["question"] == [_("This contact has changes that are not saved yet.")]
+    assert seen["question_after"] == []
+    assert seen["hidden"] is True
+    assert seen["locked"] is True
+    assert seen["back"] == "Typed before the phone rang"
+    assert services.contacts.get(actor, 1).city == ""
