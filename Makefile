@@ -13,6 +13,7 @@ WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
 .PHONY: run test check lint typecheck imports pytest catalogues catalogues-update system-deps bench clean
+.PHONY: bytecode
 .PHONY: bundle dist dist-check lock
 .PHONY: screenshots
 
@@ -25,6 +26,12 @@ $(STAMP): pyproject.toml $(LOCK)
 
 catalogues: $(STAMP)
 	@$(BIN)/python tools/compile_catalogues.py
+
+# The app's modules byte-compiled ahead, as an installer leaves them: where Python writes no
+# byte code of its own (PYTHONDONTWRITEBYTECODE, a read-only checkout), every start of the
+# app or the CLI compiled ~150 modules again (0.2 s of each CLI call in the tests).
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q src
 
 # Extract the messages marked in src/ (babel.cfg), update the nl/fr/en catalogues, compile,
 # and list what still needs translating.
@@ -41,7 +48,7 @@ lock: $(STAMP)
 system-deps:
 	@sh tools/system-deps.sh
 
-run: $(STAMP) catalogues
+run: $(STAMP) catalogues bytecode
 	$(BIN)/privacycrm
 
 lint: $(STAMP)
@@ -55,7 +62,7 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 # The service and CLI tests run on SQLite and on a throw-away PostgreSQL server (issue 10).
-pytest: $(STAMP) catalogues system-deps
+pytest: $(STAMP) catalogues bytecode system-deps
 	PRIVACYCRM_TEST_PG_ADMIN="$$(sh tools/pg-test-server.sh start)" && export PRIVACYCRM_TEST_PG_ADMIN && \
 	port="$$(echo "$$PRIVACYCRM_TEST_PG_ADMIN" | sed 's|.*:\([0-9]*\)/postgres$$|\1|')" && \
 	status=0 && QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder --max-worker-restart=0 \
