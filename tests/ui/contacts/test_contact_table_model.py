@@ -180,6 +180,66 @@ def test_far_windows_are_read_by_key_once_the_bookmarks_are_read(
         assert model.bookmarks is None
 
 
+class BookmarkCounting(CountingContacts):
+    """Also counts the bookmark reads and notes how each window was asked for."""
+
+    def __init__(self, inner: ContactService) -> None:
+        super().__init__(inner)
+        self.reads: list[object] = []
+        self.keyed: list[object] = []
+
+    def bookmarks(self, actor: Actor, sort: Any, view: Any = None, **kwargs: Any) -> Any:
+        self.reads.append(sort)
+        return self.inner.bookmarks(actor, sort, view, **kwargs)
+
+    def page(self, actor: Actor, **kwargs: Any) -> list[ContactRow]:
+        self.keyed.append(kwargs.get("bookmarks"))
+        return super().page(actor, **kwargs)
+
+
+def test_read_ahead_the_first_far_jump_is_by_key_and_a_new_order_or_view_reads_again(
+    qtbot: Any, demo_services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the window has painted the bookmarks are read without waiting for a scroll:
+    the first jump to the end of the list finds its window by key (it went by OFFSET,
+    20-150 ms at a million); so after a new order or view. A refresh (another desk's
+    change) does not read them ahead."""
+    from privacycrm_desktop.ui.contacts import contact_table_model
+
+    monkeypatch.setattr(contact_table_model, "KEYSET_FROM_ROWS", 300)
+    monkeypatch.setattr(contact_table_model, "KEYSET_VIEW_FROM_ROWS", 100)
+    monkeypatch.setattr(keyed_list, "KEYED_VIEW_FROM_ROWS", 100)
+    counting = BookmarkCounting(demo_services.contacts)
+    model = ContactTableModel(counting, owner)
+    model.sort(Column.CITY, Qt.SortOrder.AscendingOrder)
+    assert counting.reads == []  # before the first paint: nothing read ahead
+    model.read_bookmarks_ahead()
+    qtbot.waitUntil(lambda: model.bookmarks is not None)
+    assert counting.reads == [ContactSort.CITY]
+    last = model.rowCount() - 1
+    jumped = model.index(last, 0).data(ROW_ROLE)
+    assert counting.keyed == [model.bookmarks]  # the very first window: the far one, by key
+    expected = demo_services.contacts.page(owner, sort=ContactSort.CITY, offset=last, limit=1)
+    assert jumped == expected[0]
+    model.sort(Column.CITY, Qt.SortOrder.DescendingOrder)  # same order turned round: kept
+    assert model.bookmarks is not None
+    model.sort(Column.NAME, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: model.bookmarks is not None)
+    assert counting.reads == [ContactSort.CITY, ContactSort.NAME]
+    view = ListFilter(ContactFilter.NO_CONSENT)
+    model.set_view(view)
+    assert model.rowCount() > 100
+    qtbot.waitUntil(lambda: model.bookmarks is not None)
+    assert model.bookmarks.view == view
+    model.refresh()
+    qtbot.wait(50)
+    assert model.bookmarks is None
+    assert len(counting.reads) == 3  # not read ahead after a refresh
+    model.set_query("liege")  # a search is never read by key
+    qtbot.wait(50)
+    assert len(counting.reads) == 3
+
+
 @pytest.mark.parametrize("by_tag", [False, True], ids=["view", "tag"])
 @pytest.mark.parametrize("column", [Column.NAME, Column.CITY, Column.KEEP_UNTIL])
 def test_a_saved_view_or_tags_far_windows_are_read_by_key_once_its_bookmarks_are_read(
@@ -236,3 +296,18 @@ def test_a_saved_view_or_tags_far_windows_are_read_by_key_once_its_bookmarks_are
     model.set_view(ListFilter())
     model.set_tag(None)
     assert model.bookmarks is None
+
+
+def test_the_main_window_reads_its_lists_bookmarks_ahead_once_it_has_painted(
+    qtbot: Any, demo_services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from privacycrm_desktop.ui.contacts import contact_table_model
+    from privacycrm_desktop.ui.main_window import MainWindow
+
+    monkeypatch.setattr(contact_table_model, "KEYSET_FROM_ROWS", 300)
+    window = MainWindow(demo_services, owner)
+    qtbot.addWidget(window)
+    assert window.model.bookmarks is None
+    window.show()
+    qtbot.waitUntil(lambda: window.model.bookmarks is not None)
+    assert window.model.bookmarks.total == 500

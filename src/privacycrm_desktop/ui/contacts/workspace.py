@@ -233,6 +233,7 @@ class WorkspaceMixin(_Base):
         self._assign_mnemonics()
         self._restore_workspace_state()
         self.after_first_paint(self._make_card_timeline)
+        self.after_first_paint(self.model.read_bookmarks_ahead)
 
     def _make_card_timeline(self) -> None:
         """The card's interactions, not needed by the first paint: made right after it,
