@@ -30,6 +30,7 @@ from privacycrm_desktop.services.setup import CompanyInput
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.contacts.change_watch import (
     MIN_REFRESH_GAP_MS,
+    AccessNarrowedBar,
     ChangedElsewhereBar,
     ChangeWatcher,
 )
@@ -286,6 +287,45 @@ def test_on_postgresql_a_field_hidden_on_another_desk_is_hidden_here(
 ) -> None:
     desk_a, desk_b, owner = pg_desks
     _hidden_elsewhere(qtbot, desk_a, desk_b, owner)
+
+
+def test_an_open_editor_names_the_fields_narrowed_on_another_desk_and_saves_none_of_them(
+    qtbot: QtBot, services: Services, owner: Actor, desk_b: Services
+) -> None:
+    """The owner makes the office's e-mail addresses read-only while an office user has a
+    contact open: the editor says so, naming the field (before, it went on offering the
+    field and dropped what was typed in it at the save without a word); the save keeps
+    the stored address and the other fields' changes."""
+    contact_id = services.contacts.create(owner, AARON, CARD)
+    services.auth.add_user(owner, "office", "a long password 1", Role.OFFICE)
+    office = services.auth.login("office", "a long password 1")
+    window = _window(qtbot, services, office)
+    watcher = window.change_watch
+    assert watcher is not None
+    editor = ContactEditorDialog(services.contacts, office, contact_id, window)
+    editor.show()
+    edited = ContactEditorDialog(services.contacts, office, None, window)  # a new contact
+    edited.show()
+    before = watcher.refreshes
+    desk_b.access.set_field_access(owner, Role.OFFICE, "emails", FieldAccess.READ)
+    qtbot.waitUntil(lambda: watcher.refreshes > before, timeout=5000)
+    label = _(next(s.label for s in services.access.catalogue() if s.name == "emails"))
+    for dialog in (editor, edited):
+        bar = dialog.findChild(AccessNarrowedBar)
+        assert bar is not None
+        assert bar.isVisible()
+        assert label in bar.label.text()
+        assert "will not be saved" in bar.label.text()
+        assert dialog.findChild(ChangedElsewhereBar) is None
+    editor.editors["emails"].setPlainText("someone.else@example.be")
+    editor.editors["city"].setText("Brugge")
+    editor.source_kind.setCurrentIndex(editor.source_kind.findData(SourceKind.PHONE_CALL))
+    editor.source_description.setText("She phoned")
+    editor.save()
+    qtbot.waitUntil(lambda: not editor.isVisible(), timeout=5000)
+    stored = services.contacts.get(owner, contact_id)
+    assert ([e.value for e in stored.emails], stored.city) == (["aaron@example.be"], "Brugge")
+    window.close()
 
 
 def _narrowed_elsewhere(qtbot: QtBot, desk_a: Services, desk_b: Services, owner: Actor) -> None:

@@ -5,19 +5,29 @@ back on its own thread; a queued signal brings the news to the UI thread, where 
 refresh a second (``MIN_REFRESH_GAP_MS``) reloads the list, keeping the selected contacts,
 the current one and the scroll position on the same contacts even when rows moved, and
 updates the expiry counts. An open editor whose contact was saved or erased elsewhere gets
-a quiet bar saying so; the save's conflict check (the version) does the rest.
+a quiet bar saying so; the save's conflict check (the version) does the rest. One whose
+fields the owner narrowed meanwhile (the field matrix) names them in a bar of its own.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QElapsedTimer, QItemSelection, QItemSelectionModel, QObject, QTimer
+from PySide6.QtCore import (
+    QElapsedTimer,
+    QItemSelection,
+    QItemSelectionModel,
+    QObject,
+    Qt,
+    QTimer,
+)
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QHBoxLayout, QLabel, QTableView, QWidget
 
+from privacycrm_desktop.domain.access import FieldAccess
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
@@ -36,6 +46,8 @@ MIN_REFRESH_GAP_MS = 1000
 SEARCH_SPAN = 100
 #: Selections of more rows than this are kept as row ranges, not contact by contact.
 MAX_KEPT_IDS = 500
+#: Field access, weakest first: a field whose rank fell was narrowed.
+_RANK = {access: rank for rank, access in enumerate(FieldAccess)}
 
 
 class _Updates(Protocol):
@@ -71,8 +83,8 @@ class WatchedWindow(Protocol):
         ...
 
 
-class ChangedElsewhereBar(QFrame):
-    """A quiet line at the top of an editor: its contact changed on another desk."""
+class _EditorNote(QFrame):
+    """A quiet line at the top of an editor, about what changed on another desk."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,10 +96,27 @@ class ChangedElsewhereBar(QFrame):
         )
         self.label = QLabel()
         self.label.setWordWrap(True)
+        # The owner names custom fields: a label with markup shows as typed.
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.label)
         self.hide()
+
+    @classmethod
+    def of(cls, dialog: QWidget) -> _EditorNote:
+        """The editor's note of this kind, put at the top of its layout when it had none."""
+        note = dialog.findChild(cls)
+        if note is None:
+            note = cls(dialog)
+            layout = dialog.layout()
+            if layout is not None and hasattr(layout, "insertWidget"):
+                layout.insertWidget(0, note)
+        return note
+
+
+class ChangedElsewhereBar(_EditorNote):
+    """The editor's contact changed on another desk."""
 
     def show_changed(self, removed: bool) -> None:
         """Say the contact was changed, or removed, on another desk."""
@@ -102,6 +131,23 @@ class ChangedElsewhereBar(QFrame):
                     "which values to keep."
                 )
             )
+        self.show()
+
+
+class AccessNarrowedBar(_EditorNote):
+    """The owner narrowed, on another desk, what the user may see or change of some of the
+    editor's fields: what was typed in them is not saved (the services write only what the
+    role may), and the form still shows them as they were when it opened."""
+
+    def show_fields(self, labels: Sequence[str]) -> None:
+        """Name the fields whose access the owner narrowed."""
+        self.label.setText(
+            _(
+                "The owner changed your access to these fields since you opened this "
+                "contact: {fields}. Changes to them will not be saved. Close the contact "
+                "and open it again to see it as your access now allows."
+            ).format(fields=", ".join(labels))
+        )
         self.show()
 
 
@@ -235,23 +281,34 @@ class ChangeWatcher(QObject):
         self.refreshed.emit()
 
     def _flag_editors(self) -> None:
-        for dialog in self._host.findChildren(ContactEditorDialog):
-            loaded = dialog.loaded_version if dialog.isVisible() else None
+        editors = [d for d in self._host.findChildren(ContactEditorDialog) if d.isVisible()]
+        if not editors:
+            return
+        access = self._services.contacts.field_access(self._actor)
+        labels = {spec.name: spec.label for spec in self._services.access.catalogue()}
+        for dialog in editors:
+            narrowed = [
+                _(labels.get(name, name))
+                for name, now in access.items()
+                if _RANK[now] < _RANK[dialog.access(name)]
+            ]
+            if narrowed:
+                note = AccessNarrowedBar.of(dialog)
+                assert isinstance(note, AccessNarrowedBar)
+                note.show_fields(narrowed)
+            loaded = dialog.loaded_version
             if loaded is None:
                 continue
             contact_id, version = loaded
             stored = self._services.change_watch.version_of(self._actor, contact_id)
-            bar = dialog.findChild(ChangedElsewhereBar)
             if stored == version:
+                bar = dialog.findChild(ChangedElsewhereBar)
                 if bar is not None:  # the editor took the stored version over meanwhile
                     bar.hide()
                 continue
-            if bar is None:
-                bar = ChangedElsewhereBar(dialog)
-                layout = dialog.layout()
-                if layout is not None and hasattr(layout, "insertWidget"):
-                    layout.insertWidget(0, bar)
-            bar.show_changed(removed=stored is None)
+            changed = ChangedElsewhereBar.of(dialog)
+            assert isinstance(changed, ChangedElsewhereBar)
+            changed.show_changed(removed=stored is None)
 
 
 # -- keeping the user's place in the list ---------------------------------------------
