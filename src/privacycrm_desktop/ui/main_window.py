@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privacycrm_desktop.domain.access import ROLE_LABELS, FieldAccess, Permission, has_permission
+from privacycrm_desktop.domain.access import ROLE_LABELS, Permission, has_permission
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
-from privacycrm_desktop.services.dto import ROW_FIELDS, Actor
+from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.admin.admin_windows import AdminWindowsMixin
 from privacycrm_desktop.ui.admin.custom_fields_entry import add_custom_fields_entry
@@ -52,11 +52,6 @@ if TYPE_CHECKING:
     from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
     from privacycrm_desktop.ui.contacts.change_watch import ChangeWatcher
     from privacycrm_desktop.ui.retention.retention_actions import RetentionActions
-
-#: The fields each list column shows; the column goes when all of them are hidden. The
-#: service's row says which fields each column shows (``ROW_FIELDS``); the keep-until date
-#: shows no personal field and always stays.
-COLUMN_FIELDS = {column: ROW_FIELDS.get(column.name.lower(), ()) for column in Column}
 
 #: Each list column's width in average characters (name and e-mail also take the extra width).
 COLUMN_CHARS = {
@@ -130,7 +125,7 @@ class MainWindow(
         self._size_columns()
         self.view.doubleClicked.connect(self.open_index)
         self.view.activated.connect(self.open_index)
-        self._hide_columns_of_hidden_fields()
+        self.view.follow_field_access(self._services.contacts.field_access(self._actor))
 
         central = self._make_workspace()
         self._make_lock(central, idle_clock)
@@ -300,13 +295,6 @@ class MainWindow(
     def open_current(self) -> None:
         """Open the selected contact."""
         self.open_index(self.view.currentIndex())
-
-    def _hide_columns_of_hidden_fields(self) -> None:
-        """A field hidden from the user's role has no column at all, not an empty one."""
-        access = self._services.contacts.field_access(self._actor)
-        for column, fields in COLUMN_FIELDS.items():
-            hidden = bool(fields) and all(access.get(f) is FieldAccess.HIDDEN for f in fields)
-            self.view.setColumnHidden(column, hidden)
 
     def open_index(self, index: QModelIndex) -> None:
         """Open the contact on *index*'s row in the editor."""

@@ -35,7 +35,7 @@ from privacycrm_desktop.ui.contacts.change_watch import (
     ChangeWatcher,
 )
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
-from privacycrm_desktop.ui.contacts.contact_table_model import ID_ROLE
+from privacycrm_desktop.ui.contacts.contact_table_model import ID_ROLE, Column
 from privacycrm_desktop.ui.main_window import MainWindow
 
 from ..screens import save
@@ -273,6 +273,15 @@ def _hidden_elsewhere(qtbot: QtBot, desk_a: Services, desk_b: Services, owner: A
     assert shown.email == ""
     assert "email" in shown.hidden
     assert desk_a.contacts.get(office, shown.id).emails == ()
+    # The column goes too (it stayed, empty, until the next start); shown again later, it
+    # comes back, and a column the user hid stays hidden.
+    assert window.view.isColumnHidden(Column.EMAIL)
+    window.view.setColumnHidden(Column.CITY, True)
+    before = watcher.refreshes
+    desk_b.access.set_field_access(owner, Role.OFFICE, "emails", FieldAccess.READ)
+    qtbot.waitUntil(lambda: watcher.refreshes > before, timeout=5000)
+    assert not window.view.isColumnHidden(Column.EMAIL)
+    assert window.view.isColumnHidden(Column.CITY)
     window.close()
 
 

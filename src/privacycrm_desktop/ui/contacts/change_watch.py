@@ -31,6 +31,7 @@ from privacycrm_desktop.domain.access import FieldAccess
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
+from privacycrm_desktop.ui.contacts.contact_table_view import ContactTableView
 
 if TYPE_CHECKING:
     from privacycrm_desktop.services.change_watch import ChangeSubscription
@@ -268,6 +269,8 @@ class ChangeWatcher(QObject):
                 model.endResetModel()
                 raise
             _restore(view, model, state)
+            if isinstance(view, ContactTableView):
+                view.follow_field_access(self._services.contacts.field_access(self._actor))
             window.retention.update()
             self._flag_editors()
         except Exception as exc:

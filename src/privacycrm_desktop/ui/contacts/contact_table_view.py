@@ -3,11 +3,20 @@ benchmark), and hands Select all and Escape to the main window."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+
+from privacycrm_desktop.domain.access import FieldAccess
+from privacycrm_desktop.services.dto import ROW_FIELDS
+from privacycrm_desktop.ui.contacts.contact_table_model import Column
+
+#: The fields each list column shows; the column goes when all of them are hidden. The
+#: service's row says which fields each column shows (``ROW_FIELDS``); the keep-until date
+#: shows no personal field and always stays.
+COLUMN_FIELDS = {column: ROW_FIELDS.get(column.name.lower(), ()) for column in Column}
 
 #: Ctrl+Shift with these extends the selection to the first or last row (Qt's own
 #: extended selection only moves the current row when Ctrl is held).
@@ -29,6 +38,21 @@ class ContactTableView(QTableView):
         self.first_paint_callback: Callable[[], None] | None = None
         self.select_all_callback: Callable[[], None] | None = None
         self.escape_callback: Callable[[], None] | None = None
+        #: The columns hidden because the role may not see their fields (not by the user).
+        self.hidden_by_access: set[int] = set()
+
+    def follow_field_access(self, access: Mapping[str, FieldAccess]) -> None:
+        """A field hidden from the user's role has no column at all, not an empty one: at
+        the start, and when the owner changes the field matrix on another desk (a column
+        the owner shows again comes back; one the user hid stays hidden)."""
+        for column, fields in COLUMN_FIELDS.items():
+            hidden = bool(fields) and all(access.get(f) is FieldAccess.HIDDEN for f in fields)
+            if hidden and not self.isColumnHidden(column):
+                self.setColumnHidden(column, True)
+                self.hidden_by_access.add(column)
+            elif not hidden and column in self.hidden_by_access:
+                self.setColumnHidden(column, False)
+                self.hidden_by_access.discard(column)
 
     def selectAll(self) -> None:
         if self.select_all_callback is not None:
