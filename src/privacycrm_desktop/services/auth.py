@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import replace
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -35,12 +36,13 @@ from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.auth_server import (
     desk_role,
     password_proven,
+    prove_own_password,
     server_roles_connection,
     server_writes_users,
     sync_login_role,
 )
 from privacycrm_desktop.services.clock import Clock
-from privacycrm_desktop.services.dto import Actor, UserInfo
+from privacycrm_desktop.services.dto import Actor, SignInChange, UserInfo
 from privacycrm_desktop.services.passwords import (
     burn_time,
     check_password_policy,
@@ -99,7 +101,7 @@ class AuthService:
             if not password_proven(uow.session, user, password):
                 self._uow.defer(lambda session: _count_failure(session, user_id, now))
                 raise AuthenticationFailed
-            actor = Actor(user.id, user.username, Role(user.role), user.language)
+            actor = _actor_of(user)
 
         event = event_values(
             actor=name,
@@ -186,7 +188,7 @@ class AuthService:
                 entity_id=user.id,
                 at=now,
             )
-            return Actor(user.id, user.username, Role(user.role), user.language)
+            return _actor_of(user)
 
     def add_user(
         self, actor: Actor, username: str, password: str, role: Role, language: str = "en"
@@ -384,8 +386,13 @@ class AuthService:
             if (conn := server_roles_connection(uow.session)) is not None:
                 logins.set_active(conn, user.username, True)
 
-    def reset_password(self, actor: Actor, username: str, new_password: str) -> None:
+    def reset_password(self, actor: Actor, username: str, new_password: str) -> Actor:
         """Give *username* a new password and lift a lockout (owner only).
+
+        The password's generation goes one up: every desk where the user is signed in
+        locks and asks for the new password (``still_signed_in``). Returns the actor to go
+        on with: *actor*, with the new generation when the password was their own (this
+        desk goes on).
 
         Raises:
             PermissionDenied: The actor is not the owner.
@@ -404,10 +411,17 @@ class AuthService:
             else:
                 user.password_hash = password_hash
                 user.failed_logins, user.locked_until = 0, None
+                user.credentials_version += 1
                 self._audit(uow.session, actor, "user.password_reset", user)
             if (conn := server_roles_connection(uow.session)) is not None:
                 logins.create_login_role(conn, user.username, new_password, Role(user.role))
                 logins.set_active(conn, user.username, user.active)
+            if user.id != actor.user_id:
+                return actor
+            own = replace(actor, credentials_version=user.credentials_version)
+        # This desk's own login role has the new password now: its connections too.
+        prove_own_password(self._uow, own.username, new_password)
+        return own
 
     def change_role(self, actor: Actor, username: str, role: Role) -> None:
         """Give *username* another role (owner only); the last active owner stays owner."""
@@ -466,27 +480,42 @@ class AuthService:
     # -- the idle lock --------------------------------------------------------------------
 
     def still_signed_in(self, actor: Actor) -> bool:
-        """Whether *actor*'s user is still active with the role they signed in with (the
-        owner may change it on another desk); a server refusing their login role: no."""
-        query = select(User.role, User.active).where(User.id == actor.user_id)
+        """Whether *actor*'s user is still active, with the role and the password they
+        signed in with (the owner may change them on another desk)."""
+        return self.sign_in_change(actor) is None
+
+    def sign_in_change(self, actor: Actor) -> SignInChange | None:
+        """What ended *actor*'s sign-in since they signed in, None when nothing did: their
+        password reset (a new generation), their role changed or their account
+        deactivated; a server refusing their login role counts as access."""
+        query = select(User.role, User.active, User.credentials_version).where(
+            User.id == actor.user_id
+        )
         try:
             with self._uow() as uow:
                 row = uow.session.execute(query).first()
         except Exception as exc:
             if refused_sign_in(exc):  # a connection opened again (after a server restart)
-                return False
+                return SignInChange.ACCESS
             raise
-        return row is not None and bool(row.active) and row.role == actor.role.value
+        if row is not None and row.credentials_version != actor.credentials_version:
+            return SignInChange.RESET
+        if row is None or not row.active or row.role != actor.role.value:
+            return SignInChange.ACCESS
+        return None
 
     def unlock(self, actor: Actor, password: str) -> Actor:
         """Check the signed-in user's password again after the idle lock.
 
         Failures count towards the lockout like any sign-in; the returned actor carries
-        the user's current role (the owner may have changed it meanwhile).
+        the user's current role and password generation (the owner may have changed
+        them meanwhile). A desk on its user's own login role proves the password to the
+        server first (``prove_own_password``).
 
         Raises:
             AuthenticationFailed: Wrong password, or the account is locked or inactive.
         """
+        prove_own_password(self._uow, actor.username, password)
         again = self.login(actor.username, password)
         if again.user_id != actor.user_id:
             raise AuthenticationFailed
@@ -532,6 +561,11 @@ class AuthService:
                 at=self._clock.now(),
                 detail=f"minutes={minutes}",
             )
+
+
+def _actor_of(user: User) -> Actor:
+    """The signed-in *user* as the services take them, with their password's generation."""
+    return Actor(user.id, user.username, Role(user.role), user.language, user.credentials_version)
 
 
 def _count_failure(session: Session, user_id: int, now: dt.datetime) -> None:

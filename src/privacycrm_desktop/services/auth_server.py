@@ -12,9 +12,14 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.errors import AuthenticationFailed
+from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.models import User
 from privacycrm_desktop.persistence.postgres import logins, roles
+from privacycrm_desktop.persistence.storage_errors import refused_sign_in
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.passwords import verify_password
+from privacycrm_desktop.services.server_roles import count_refused_sign_in, reopen_if_lock_over
 
 
 def server_roles_connection(session: Session) -> Connection | None:
@@ -69,3 +74,40 @@ def sync_login_role(session: Session, user: User, password: str) -> None:
         return
     if roles.is_admin(conn):
         logins.create_login_role(conn, user.username, password, Role(user.role))
+
+
+def prove_own_password(uow: UnitOfWork, username: str, password: str) -> None:
+    """On a desk that reaches the server as *username*'s own login role, prove *password*
+    to the server with a connection of its own; elsewhere nothing (the hash is checked).
+
+    The desk's connections proved the password they were opened with, at sign-in: the
+    lock screen's password proved nothing by them (any password unlocked), and after a
+    reset only the new one opens a new connection. A password other than the one the
+    desk connects with (the new one) becomes the desk's: every later unit of *uow* uses
+    it. Before connecting, an account whose lock is over is opened again, as at sign-in.
+
+    Raises:
+        AuthenticationFailed: The server refused it (counted like a refused sign-in).
+    """
+    engine = uow.engine
+    if engine.dialect.name != "postgresql":
+        return
+    with uow() as unit:
+        if not desk_role(unit.session):
+            return
+    url = engine.url.render_as_string(hide_password=False)
+    reopen_if_lock_over(url, username)
+    fresh = create_engine_for(roles.login_url(url, username, password))
+    try:
+        with fresh.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        fresh.dispose()
+        if refused_sign_in(exc):
+            count_refused_sign_in(url, username)  # the server's lockout
+            raise AuthenticationFailed from exc
+        raise
+    if fresh.url == engine.url:
+        fresh.dispose()
+        return
+    uow.rebind(fresh).dispose()
