@@ -25,6 +25,10 @@ class AdminWindowsMixin:
         """Show the contact list anew (after the field matrix changed what it shows)."""
         raise NotImplementedError
 
+    def signed_in_again(self, actor: Actor) -> None:
+        """Go on as *actor*, who reset their own password (the window's lock does it)."""
+        raise NotImplementedError
+
     def _parent(self) -> QWidget:
         assert isinstance(self, QWidget)
         return self
@@ -34,6 +38,7 @@ class AdminWindowsMixin:
         from privacycrm_desktop.ui.admin.user_admin import UserAdminDialog
 
         dialog = UserAdminDialog(self._services.auth, self._actor, self._parent())
+        dialog.signed_in_again.connect(self.signed_in_again)
         dialog.open()
         return dialog
 
