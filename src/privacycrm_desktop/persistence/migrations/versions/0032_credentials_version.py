@@ -36,10 +36,12 @@ _FUNCTION = "pcrm_user_change(text, text, text, text, text, text, timestamp)"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("app_user") as batch:
-        batch.add_column(
-            sa.Column("credentials_version", sa.Integer(), nullable=False, server_default="0")
-        )
+    # ALTER TABLE in place on SQLite too (no batch copy of app_user, which other tables
+    # reference: a downgrade run with foreign keys on could not drop the copy's original).
+    op.add_column(
+        "app_user",
+        sa.Column("credentials_version", sa.Integer(), nullable=False, server_default="0"),
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS app_user_notify ON app_user")
         op.execute(_TRIGGER.format(columns="role, active, credentials_version"))
@@ -61,5 +63,4 @@ def downgrade() -> None:
         ).scalar()
         if definition is not None and _BUMP in definition:
             run_sql(bind, definition.replace(_BUMP, ""))  # no parameter parsing
-    with op.batch_alter_table("app_user") as batch:
-        batch.drop_column("credentials_version")
+    op.drop_column("app_user", "credentials_version")  # SQLite 3.35+; the app needs 3.45
