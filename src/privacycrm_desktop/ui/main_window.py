@@ -76,11 +76,11 @@ SEARCH_DELAY_MS = 50
 
 
 class MainWindow(
-    WindowLockMixin,
     AdminWindowsMixin,
     StartChoicesMixin,
     WorkspaceMixin,
     FirstPaintMixin,
+    WindowLockMixin,
     QMainWindow,
 ):
     """Search and browse contacts; open, create and save them through the services."""
@@ -90,6 +90,8 @@ class MainWindow(
     selection_changed = Signal()
     #: Follows other desks' changes once started (start_change_watch).
     change_watch: ChangeWatcher | None = None
+    #: The contact list (the workspace and the lock use it).
+    model: ContactTableModel
     #: The expiry counts, erase and cleanup (its own feature package).
     retention: RetentionActions
 

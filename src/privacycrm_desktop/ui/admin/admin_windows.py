@@ -6,6 +6,7 @@ actor, non-modal, and returns it (tests drive it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QWidget
@@ -20,13 +21,11 @@ class AdminWindowsMixin:
 
     _services: Services
     _actor: Actor
+    #: Go on as the actor, who reset their own password (the window's lock does it).
+    signed_in_again: Callable[[Actor], None]
 
     def refresh_list(self) -> None:
         """Show the contact list anew (after the field matrix changed what it shows)."""
-        raise NotImplementedError
-
-    def signed_in_again(self, actor: Actor) -> None:
-        """Go on as *actor*, who reset their own password (the window's lock does it)."""
         raise NotImplementedError
 
     def _parent(self) -> QWidget:

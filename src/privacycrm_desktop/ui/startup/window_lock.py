@@ -8,7 +8,7 @@ role, a deactivated account, a reset password: ``ChangeWatcher``) closes them un
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QAction, QShortcut
 from PySide6.QtWidgets import QDialog, QLineEdit, QMainWindow, QMessageBox, QStackedWidget
@@ -20,10 +20,25 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
 
     from privacycrm_desktop.services.dto import Actor
-    from privacycrm_desktop.ui.contacts.change_watch import ChangeWatcher
-    from privacycrm_desktop.ui.contacts.contact_table_model import ContactTableModel
     from privacycrm_desktop.ui.startup.idle import IdleWatcher
     from privacycrm_desktop.ui.startup.lock_screen import LockScreen
+
+
+class _ListModel(Protocol):
+    """What the lock does with the contact list's model (described, not imported: the
+    features stay apart)."""
+
+    def clear(self) -> None: ...
+
+    def set_query(self, text: str) -> None: ...
+
+    def refresh(self) -> None: ...
+
+
+class _ChangeWatch(Protocol):
+    """The watch of other desks' changes, told whom to check."""
+
+    def signed_in_as(self, actor: Actor) -> None: ...
 
 
 class WindowLockMixin:
@@ -36,10 +51,10 @@ class WindowLockMixin:
     pages: QStackedWidget
     search_timer: QTimer
     search: QLineEdit
-    model: ContactTableModel
+    model: _ListModel
     idle: IdleWatcher
     quit_action: QAction
-    change_watch: ChangeWatcher | None
+    change_watch: _ChangeWatch | None
 
     def _update_export_action(self) -> None:
         raise NotImplementedError
