@@ -68,6 +68,10 @@ class User(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: The generation of the user's password: one up at each reset (not at a sign-in nor
+    #: at its rehash). A desk signed in with another generation locks (AuthService.
+    #: still_signed_in); every desk role may read it, unlike the hash.
+    credentials_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Purpose(Base):

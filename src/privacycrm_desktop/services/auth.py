@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import replace
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Permission, Role, require
@@ -32,8 +33,16 @@ from privacycrm_desktop.persistence.storage_errors import refused_sign_in
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, note_server_events, record_event
 from privacycrm_desktop.services.audit_spool import event_values
+from privacycrm_desktop.services.auth_server import (
+    desk_role,
+    password_proven,
+    prove_own_password,
+    server_roles_connection,
+    server_writes_users,
+    sync_login_role,
+)
 from privacycrm_desktop.services.clock import Clock
-from privacycrm_desktop.services.dto import Actor, UserInfo
+from privacycrm_desktop.services.dto import Actor, SignInChange, UserInfo
 from privacycrm_desktop.services.passwords import (
     burn_time,
     check_password_policy,
@@ -89,10 +98,10 @@ class AuthService:
                 burn_time(password)
                 raise AuthenticationFailed
             user_id, name = user.id, user.username
-            if not _password_proven(uow.session, user, password):
+            if not password_proven(uow.session, user, password):
                 self._uow.defer(lambda session: _count_failure(session, user_id, now))
                 raise AuthenticationFailed
-            actor = Actor(user.id, user.username, Role(user.role), user.language)
+            actor = _actor_of(user)
 
         event = event_values(
             actor=name,
@@ -104,7 +113,7 @@ class AuthService:
         )
 
         def write(session: Session) -> None:
-            if _desk_role(session):
+            if desk_role(session):
                 # A desk role writes its own bookkeeping through the server (no UPDATE on
                 # app_user); this unit runs as the signed-in user's own login role.
                 session.execute(text("SELECT pcrm_signed_in(NULL, :at)"), {"at": now})
@@ -132,8 +141,8 @@ class AuthService:
             if locked or not user.active:
                 burn_time(password)
                 raise AuthenticationFailed
-            desk = _desk_role(session)
-            if not _password_proven(session, user, password):
+            desk = desk_role(session)
+            if not password_proven(session, user, password):
                 if desk:
                     # A desk's own login role cannot write the count (and its connection
                     # already proved the server password): nothing to remember here.
@@ -170,7 +179,7 @@ class AuthService:
                 user.last_login_at = now
                 if rehash is not None:
                     user.password_hash = rehash
-            _sync_login_role(session, user, password)
+            sync_login_role(session, user, password)
             record_event(
                 session,
                 actor=user.username,
@@ -179,7 +188,7 @@ class AuthService:
                 entity_id=user.id,
                 at=now,
             )
-            return Actor(user.id, user.username, Role(user.role), user.language)
+            return _actor_of(user)
 
     def add_user(
         self, actor: Actor, username: str, password: str, role: Role, language: str = "en"
@@ -207,7 +216,7 @@ class AuthService:
             ).scalar()
             if taken:
                 raise ValidationFailed([FieldProblem("username", N_("This user name is taken."))])
-            if _server_writes_users(session):
+            if server_writes_users(session):
                 # No desk role writes app_user: the server adds the user and audits it.
                 new_id = int(
                     session.execute(
@@ -226,7 +235,7 @@ class AuthService:
                     ).scalar_one()
                 )
                 note_server_events(session)
-                if (conn := _server_roles(session)) is not None:
+                if (conn := server_roles_connection(session)) is not None:
                     logins.create_login_role(conn, name, password, Role(role))
                 return new_id
             user = User(
@@ -240,7 +249,7 @@ class AuthService:
             )
             session.add(user)
             session.flush()
-            if (conn := _server_roles(session)) is not None:
+            if (conn := server_roles_connection(session)) is not None:
                 logins.create_login_role(conn, name, password, Role(role))
             record_event(
                 session,
@@ -274,7 +283,7 @@ class AuthService:
     def set_language(self, actor: Actor, language: str) -> None:
         """Remember the user's UI language."""
         with self._uow(write=True) as uow:
-            if _desk_role(uow.session):
+            if desk_role(uow.session):
                 uow.session.execute(text("SELECT pcrm_set_language(:l)"), {"l": language})
                 return
             user = uow.session.get(User, actor.user_id)
@@ -355,12 +364,12 @@ class AuthService:
                 raise DomainError(LAST_OWNER)
             if user.id == actor.user_id:
                 raise DomainError(N_("You cannot deactivate your own account."))
-            if user.active and _server_writes_users(uow.session):
+            if user.active and server_writes_users(uow.session):
                 self._change(uow.session, actor, "user.deactivate", user)
             elif user.active:
                 user.active = False
                 self._audit(uow.session, actor, "user.deactivate", user)
-            if (conn := _server_roles(uow.session)) is not None:
+            if (conn := server_roles_connection(uow.session)) is not None:
                 logins.set_active(conn, user.username, False)
 
     def reactivate_user(self, actor: Actor, username: str) -> None:
@@ -368,17 +377,22 @@ class AuthService:
         require(actor.role, Permission.MANAGE_USERS)
         with self._uow(write=True) as uow:
             user = self._target(uow.session, username)
-            if not user.active and _server_writes_users(uow.session):
+            if not user.active and server_writes_users(uow.session):
                 self._change(uow.session, actor, "user.reactivate", user)
             elif not user.active:
                 user.active = True
                 user.failed_logins, user.locked_until = 0, None
                 self._audit(uow.session, actor, "user.reactivate", user)
-            if (conn := _server_roles(uow.session)) is not None:
+            if (conn := server_roles_connection(uow.session)) is not None:
                 logins.set_active(conn, user.username, True)
 
-    def reset_password(self, actor: Actor, username: str, new_password: str) -> None:
+    def reset_password(self, actor: Actor, username: str, new_password: str) -> Actor:
         """Give *username* a new password and lift a lockout (owner only).
+
+        The password's generation goes one up: every desk where the user is signed in
+        locks and asks for the new password (``still_signed_in``). Returns the actor to go
+        on with: *actor*, with the new generation when the password was their own (this
+        desk goes on).
 
         Raises:
             PermissionDenied: The actor is not the owner.
@@ -390,17 +404,24 @@ class AuthService:
         password_hash = hash_password(new_password)
         with self._uow(write=True) as uow:
             user = self._target(uow.session, username)
-            if _server_writes_users(uow.session):
+            if server_writes_users(uow.session):
                 self._change(
                     uow.session, actor, "user.password_reset", user, password_hash=password_hash
                 )
             else:
                 user.password_hash = password_hash
                 user.failed_logins, user.locked_until = 0, None
+                user.credentials_version += 1
                 self._audit(uow.session, actor, "user.password_reset", user)
-            if (conn := _server_roles(uow.session)) is not None:
+            if (conn := server_roles_connection(uow.session)) is not None:
                 logins.create_login_role(conn, user.username, new_password, Role(user.role))
                 logins.set_active(conn, user.username, user.active)
+            if user.id != actor.user_id:
+                return actor
+            own = replace(actor, credentials_version=user.credentials_version)
+        # This desk's own login role has the new password now: its connections too.
+        prove_own_password(self._uow, own.username, new_password)
+        return own
 
     def change_role(self, actor: Actor, username: str, role: Role) -> None:
         """Give *username* another role (owner only); the last active owner stays owner."""
@@ -412,12 +433,12 @@ class AuthService:
                 return
             if self._is_last_owner(uow.session, user):
                 raise DomainError(LAST_OWNER)
-            if _server_writes_users(uow.session):
+            if server_writes_users(uow.session):
                 self._change(uow.session, actor, "user.role", user, role=role)
             else:
                 old, user.role = user.role, role.value
                 self._audit(uow.session, actor, "user.role", user, f"from={old};to={role.value}")
-            conn = _server_roles(uow.session)
+            conn = server_roles_connection(uow.session)
             if conn is not None and roles.has_login_role(conn, user.username):
                 logins.set_app_role(conn, user.username, role)
 
@@ -426,7 +447,7 @@ class AuthService:
     def server_roles_enabled(self) -> bool:
         """True on a PostgreSQL database whose server enforces the field matrix."""
         with self._uow() as uow:
-            return _server_roles(uow.session) is not None
+            return server_roles_connection(uow.session) is not None
 
     def enable_server_roles(self, actor: Actor, password: str) -> None:
         """Make the PostgreSQL server enforce the field matrix (owner only, once).
@@ -459,27 +480,42 @@ class AuthService:
     # -- the idle lock --------------------------------------------------------------------
 
     def still_signed_in(self, actor: Actor) -> bool:
-        """Whether *actor*'s user is still active with the role they signed in with (the
-        owner may change it on another desk); a server refusing their login role: no."""
-        query = select(User.role, User.active).where(User.id == actor.user_id)
+        """Whether *actor*'s user is still active, with the role and the password they
+        signed in with (the owner may change them on another desk)."""
+        return self.sign_in_change(actor) is None
+
+    def sign_in_change(self, actor: Actor) -> SignInChange | None:
+        """What ended *actor*'s sign-in since they signed in, None when nothing did: their
+        password reset (a new generation), their role changed or their account
+        deactivated; a server refusing their login role counts as access."""
+        query = select(User.role, User.active, User.credentials_version).where(
+            User.id == actor.user_id
+        )
         try:
             with self._uow() as uow:
                 row = uow.session.execute(query).first()
         except Exception as exc:
             if refused_sign_in(exc):  # a connection opened again (after a server restart)
-                return False
+                return SignInChange.ACCESS
             raise
-        return row is not None and bool(row.active) and row.role == actor.role.value
+        if row is not None and row.credentials_version != actor.credentials_version:
+            return SignInChange.RESET
+        if row is None or not row.active or row.role != actor.role.value:
+            return SignInChange.ACCESS
+        return None
 
     def unlock(self, actor: Actor, password: str) -> Actor:
         """Check the signed-in user's password again after the idle lock.
 
         Failures count towards the lockout like any sign-in; the returned actor carries
-        the user's current role (the owner may have changed it meanwhile).
+        the user's current role and password generation (the owner may have changed
+        them meanwhile). A desk on its user's own login role proves the password to the
+        server first (``prove_own_password``).
 
         Raises:
             AuthenticationFailed: Wrong password, or the account is locked or inactive.
         """
+        prove_own_password(self._uow, actor.username, password)
         again = self.login(actor.username, password)
         if again.user_id != actor.user_id:
             raise AuthenticationFailed
@@ -527,6 +563,11 @@ class AuthService:
             )
 
 
+def _actor_of(user: User) -> Actor:
+    """The signed-in *user* as the services take them, with their password's generation."""
+    return Actor(user.id, user.username, Role(user.role), user.language, user.credentials_version)
+
+
 def _count_failure(session: Session, user_id: int, now: dt.datetime) -> None:
     """Count a wrong password; the tenth in a row locks the account for a while (audited)."""
     user = session.get(User, user_id)
@@ -544,57 +585,3 @@ def _count_failure(session: Session, user_id: int, now: dt.datetime) -> None:
             entity_id=user.id,
             at=now,
         )
-
-
-def _server_roles(session: Session) -> Connection | None:
-    """The session's connection when the PostgreSQL server enforces the matrix, else None."""
-    if session.get_bind().dialect.name != "postgresql":
-        return None
-    conn = session.connection()
-    return conn if roles.enabled(conn) else None
-
-
-def _server_writes_users(session: Session) -> bool:
-    """True where the PostgreSQL server has its functions: the owner's changes of users
-    go through ``pcrm_user_change`` (no desk role may write ``app_user`` itself)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return False
-    return roles.server_functions(session.connection())
-
-
-def _password_proven(session: Session, user: User, password: str) -> bool:
-    """True when *password* is *user*'s.
-
-    A desk on PostgreSQL connects with the user's own login role, so its connection has
-    already proved the password to the server; desk roles may not read the hashes
-    (``persistence.postgres.policy.SECRET_COLUMNS``). A desk connected as someone else's
-    login role proves nothing for *user*. Elsewhere the argon2id hash is checked.
-    """
-    if _desk_role(session):
-        conn = session.connection()
-        own = conn.execute(text("SELECT current_user")).scalar_one()
-        return bool(own == roles.login_role(roles.database_name(conn), user.username))
-    return verify_password(user.password_hash, password)
-
-
-def _desk_role(session: Session) -> bool:
-    """True when this session reaches the server as a desk's own login role, which writes
-    ``app_user`` only through the server functions."""
-    if session.get_bind().dialect.name != "postgresql":
-        return False
-    conn = session.connection()
-    return roles.server_functions(conn) and not roles.is_admin(conn)
-
-
-def _sync_login_role(session: Session, user: User, password: str) -> None:
-    """Signed in through a connection that may create roles (the administrator's): give
-    the user a login role with this password, so their own connection works from now on."""
-    conn = _server_roles(session)
-    if conn is None:
-        return
-    database = roles.database_name(conn)
-    own = conn.execute(text("SELECT current_user")).scalar_one()
-    if own == roles.login_role(database, user.username):
-        return
-    if roles.is_admin(conn):
-        logins.create_login_role(conn, user.username, password, Role(user.role))

@@ -26,6 +26,18 @@ class Actor:
     username: str
     role: Role
     language: str = "en"
+    #: The generation of the password they signed in with (``app_user.credentials_version``):
+    #: a reset elsewhere makes it old, and the desk locks (``AuthService.still_signed_in``).
+    credentials_version: int = 0
+
+
+class SignInChange(StrEnum):
+    """Why a desk's sign-in no longer holds (``AuthService.sign_in_change``)."""
+
+    #: The owner reset the password: it may be known to someone else.
+    RESET = "reset"
+    #: The owner changed the role or deactivated the user (or the server refuses them).
+    ACCESS = "access"
 
 
 @dataclass(frozen=True)

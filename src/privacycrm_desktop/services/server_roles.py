@@ -9,6 +9,8 @@ enforce the matrix, the services stay as they are.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -16,7 +18,9 @@ from privacycrm_desktop.domain.errors import AuthenticationFailed
 from privacycrm_desktop.persistence.database import create_engine_for, is_postgresql
 from privacycrm_desktop.persistence.postgres import roles
 from privacycrm_desktop.services.dto import Actor
-from privacycrm_desktop.services.registry import Services
+
+if TYPE_CHECKING:  # not at run time: the registry builds the auth service, which uses this
+    from privacycrm_desktop.services.registry import Services
 
 
 def for_user(services: Services, actor: Actor, password: str) -> Engine | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -45,6 +45,7 @@ from privacycrm_desktop.ui.startup.first_paint import FirstPaintMixin
 from privacycrm_desktop.ui.startup.idle import IdleClock, IdleWatcher
 from privacycrm_desktop.ui.startup.lock_screen import LockScreen
 from privacycrm_desktop.ui.startup.start_choices import StartChoicesMixin
+from privacycrm_desktop.ui.startup.window_lock import WindowLockMixin
 from privacycrm_desktop.ui.tags.tag_menu import add_tag_actions
 from privacycrm_desktop.ui.tasks.menu import add_task_actions
 
@@ -70,7 +71,12 @@ SEARCH_DELAY_MS = 50
 
 
 class MainWindow(
-    AdminWindowsMixin, StartChoicesMixin, WorkspaceMixin, FirstPaintMixin, QMainWindow
+    AdminWindowsMixin,
+    StartChoicesMixin,
+    WorkspaceMixin,
+    FirstPaintMixin,
+    WindowLockMixin,
+    QMainWindow,
 ):
     """Search and browse contacts; open, create and save them through the services."""
 
@@ -79,6 +85,8 @@ class MainWindow(
     selection_changed = Signal()
     #: Follows other desks' changes once started (start_change_watch).
     change_watch: ChangeWatcher | None = None
+    #: The contact list (the workspace and the lock use it).
+    model: ContactTableModel
     #: The expiry counts, erase and cleanup (its own feature package).
     retention: RetentionActions
 
@@ -474,58 +482,6 @@ class MainWindow(
         app = QApplication.instance()
         if app is not None:
             self.idle.start(app)
-
-    @property
-    def locked(self) -> bool:
-        """True while the lock screen shows."""
-        return self.pages.currentWidget() is self.lock_screen
-
-    def lock(self, why: str | None = None) -> None:
-        """Hide every personal datum and ask for the password again; *why* tells the
-        person why (by default: a period without activity)."""
-        if self.locked:
-            if why is not None:  # access changed while the idle lock shows
-                locks.close_dialogs(self, self._hidden_by_lock)
-                self._hidden_by_lock = []
-            return
-        # Open dialogs hold personal data: hidden, or closed unsaved (lock_switches.py).
-        if why is None:
-            self._hidden_by_lock = locks.hide_dialogs(self)
-        else:
-            locks.close_dialogs(self)
-        self.search_timer.stop()
-        self.search.blockSignals(True)
-        self.search.clear()
-        self.search.blockSignals(False)
-        self.model.clear()
-        self._before_lock = locks.switch_off_all_but(self, self.unlocking_actions())
-        self.pages.setCurrentWidget(self.lock_screen)
-        self.lock_screen.reset(why)
-
-    def unlocking_actions(self) -> list[QAction | QShortcut]:
-        """What stays usable while locked: the lock screen's own, and Quit."""
-        own: list[QAction | QShortcut] = [*self.lock_screen.findChildren(QAction)]
-        own += self.lock_screen.findChildren(QShortcut)
-        return [*own, self.quit_action]
-
-    def unlock(self, actor: Actor) -> None:
-        """Back to the list once the password was right."""
-        if actor.role is not self._actor.role:
-            # The owner changed this user's role meanwhile: menus and columns differ.
-            QMessageBox.information(
-                self, _("PrivacyCRM"), _("Your role was changed; start PrivacyCRM again.")
-            )
-            self.close()
-            return
-        locks.switch_back(self._before_lock)
-        locks.show_dialogs(self._hidden_by_lock)
-        self._hidden_by_lock = []
-        self._update_export_action()  # the selection went with the list
-        self.model.set_query("")
-        self.model.refresh()
-        self.pages.setCurrentIndex(0)
-        self.idle.touch()
-        self.search.setFocus()
 
     # -- other desks --------------------------------------------------------------------
 

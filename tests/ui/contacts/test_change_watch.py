@@ -24,9 +24,10 @@ from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.i18n import _
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.services.clock import FixedClock
-from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.dto import Actor, SignInChange
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.setup import CompanyInput
+from privacycrm_desktop.ui.admin.user_admin import UserAdminDialog
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.contacts.change_watch import (
     MIN_REFRESH_GAP_MS,
@@ -382,6 +383,61 @@ def test_on_postgresql_a_user_narrowed_on_another_desk_is_locked_out_here(
     _narrowed_elsewhere(qtbot, desk_a, desk_b, owner)
 
 
+def _reset_elsewhere(qtbot: QtBot, desk_a: Services, desk_b: Services, owner: Actor) -> None:
+    """An office user's window on desk A; on desk B the owner resets their password (it
+    may be known to someone else): the window locks at the refresh the change brings,
+    says why, and unlocks with the new password only. Unlocked, it follows the other
+    desks again without locking for the old generation."""
+    desk_a.contacts.create(owner, AARON, CARD)
+    desk_a.auth.add_user(owner, "office", "a long password 1", Role.OFFICE)
+    window = _window(qtbot, desk_a, desk_a.auth.login("office", "a long password 1"))
+    desk_b.auth.reset_password(owner, "office", "a new long password 2")
+    qtbot.waitUntil(lambda: window.locked, timeout=5000)
+    screen = window.lock_screen
+    assert screen.explanation.text() == _(
+        "The owner reset your password on another desk. Enter your new password to go on."
+    )
+    screen.password.setText("a long password 1")
+    screen.try_unlock()
+    assert window.locked
+    screen.password.setText("a new long password 2")
+    screen.try_unlock()
+    assert not window.locked
+    assert window.model.rowCount() == 1
+    desk_b.contacts.create(owner, ZOE, CARD)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=5000)
+    assert not window.locked
+    window.close()
+
+
+def test_a_password_reset_on_another_desk_locks_until_the_new_password(
+    qtbot: QtBot, services: Services, owner: Actor, desk_b: Services
+) -> None:
+    _reset_elsewhere(qtbot, services, desk_b, owner)
+
+
+def test_on_postgresql_a_password_reset_on_another_desk_locks_until_the_new_password(
+    qtbot: QtBot, pg_desks: tuple[Services, Services, Actor]
+) -> None:
+    desk_a, desk_b, owner = pg_desks
+    _reset_elsewhere(qtbot, desk_a, desk_b, owner)
+
+
+def test_the_owner_resetting_their_own_password_here_goes_on_unlocked(
+    qtbot: QtBot, services: Services, owner: Actor, desk_b: Services
+) -> None:
+    window = _window(qtbot, services, owner)
+    dialog = window.open_users()
+    assert isinstance(dialog, UserAdminDialog)
+    dialog.select(owner.username)
+    assert dialog.reset_selected("the owner's new password")
+    dialog.close()
+    desk_b.contacts.create(owner, ZOE, CARD)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
+    assert not window.locked
+    window.close()
+
+
 def test_a_failed_refresh_is_logged_and_the_next_change_retries(
     qtbot: QtBot,
     services: Services,
@@ -422,15 +478,15 @@ def test_a_failed_access_check_is_logged_and_the_next_change_retries(
 
     services.contacts.create(owner, ZOE, CARD)
     window = _window(qtbot, services, owner)
-    real = services.auth.still_signed_in
+    real = services.auth.sign_in_change
     failing = [True]
 
-    def check(actor: Actor) -> bool:
+    def check(actor: Actor) -> SignInChange | None:
         if failing[0]:
             raise OperationalError("SELECT", {}, Exception("server closed the connection"))
         return real(actor)
 
-    monkeypatch.setattr(services.auth, "still_signed_in", check)
+    monkeypatch.setattr(services.auth, "sign_in_change", check)
     desk_b.contacts.create(owner, AARON, CARD)
     qtbot.waitUntil(lambda: "access check after a change failed" in caplog.text, timeout=5000)
     assert not window.locked

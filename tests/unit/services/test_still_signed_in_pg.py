@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 
 from privacycrm_desktop.app import OwnRoleSignIn
 from privacycrm_desktop.cli import main as cli
+from privacycrm_desktop.domain.errors import AuthenticationFailed
+from privacycrm_desktop.services.dto import SignInChange
 
 ADMIN = os.environ.get("PRIVACYCRM_TEST_PG_ADMIN")
 OWNER_PASSWORD = "owner-password-long-1"
@@ -74,4 +76,49 @@ def test_a_deactivated_user_refused_a_new_connection_is_not_signed_in(
     door.services.uow.engine.dispose()
 
     assert auth.still_signed_in(actor) is False
+    door.services.uow.engine.dispose()
+
+
+SAM_NEW_PASSWORD = "sam-new-password-long-34"
+
+
+def test_a_desk_on_its_own_role_unlocks_only_with_the_password_the_server_takes(
+    server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk's connections proved sam's password once, at sign-in: its unlock let any
+    password through. A reset on another desk locks it, and only the new password
+    unlocks; the desk's later connections open with it."""
+    admin, desk = server
+    door = OwnRoleSignIn(desk)
+    actor = door.login("sam", SAM_PASSWORD)
+    assert door.services is not None
+    auth = door.services.auth
+    with pytest.raises(AuthenticationFailed):
+        auth.unlock(actor, "not sam's password at all")
+    assert auth.unlock(actor, SAM_PASSWORD) == actor
+
+    monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", SAM_NEW_PASSWORD)
+    assert cli(["--db", admin, "--user", "owner", "user", "reset-password", "sam"]) == 0
+    assert auth.sign_in_change(actor) is SignInChange.RESET
+    with pytest.raises(AuthenticationFailed):
+        auth.unlock(actor, SAM_PASSWORD)
+    again = auth.unlock(actor, SAM_NEW_PASSWORD)
+    assert again.credentials_version == actor.credentials_version + 1
+    door.services.uow.engine.dispose()  # new connections: with the new password
+    assert auth.still_signed_in(again)
+    door.services.uow.engine.dispose()
+
+
+def test_the_owner_resetting_their_own_password_on_their_own_role_goes_on(
+    server: tuple[str, str],
+) -> None:
+    _admin_url, desk = server
+    door = OwnRoleSignIn(desk)
+    owner = door.login("owner", OWNER_PASSWORD)
+    assert door.services is not None
+    auth = door.services.auth
+    mine = auth.reset_password(owner, "owner", "owner-new-password-long-2")
+    assert auth.sign_in_change(owner) is SignInChange.RESET
+    door.services.uow.engine.dispose()  # new connections: with the new password
+    assert auth.still_signed_in(mine)
     door.services.uow.engine.dispose()

@@ -167,6 +167,8 @@ END $fn$
 #: itself. The same rules as the app (the last active owner stays an active owner; nobody
 #: deactivates their own account; only argon2id hashes), and the audit event is appended
 #: here, in the caller's name, with a detail the server computes.
+#: A reset password is a new ``credentials_version``: a desk where the user is signed in
+#: locks (``AuthService.still_signed_in``; migration 0032).
 USER_CHANGE = r"""
 CREATE OR REPLACE FUNCTION pcrm_user_change(
     p_actor text, p_action text, p_username text, p_role text, p_hash text,
@@ -243,7 +245,8 @@ BEGIN
         IF p_hash IS NULL THEN
             RAISE EXCEPTION 'a password is expected' USING ERRCODE = '22023';
         END IF;
-        UPDATE app_user SET password_hash = p_hash, failed_logins = 0, locked_until = NULL
+        UPDATE app_user SET password_hash = p_hash, failed_logins = 0, locked_until = NULL,
+            credentials_version = credentials_version + 1
         WHERE id = u.id;
         INSERT INTO pcrm_tx_user (txid, username) VALUES (txid_current(), p_username)
         ON CONFLICT DO NOTHING;

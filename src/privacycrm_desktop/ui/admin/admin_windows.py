@@ -6,6 +6,7 @@ actor, non-modal, and returns it (tests drive it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QWidget
@@ -20,6 +21,8 @@ class AdminWindowsMixin:
 
     _services: Services
     _actor: Actor
+    #: Go on as the actor, who reset their own password (the window's lock does it).
+    signed_in_again: Callable[[Actor], None]
 
     def refresh_list(self) -> None:
         """Show the contact list anew (after the field matrix changed what it shows)."""
@@ -34,6 +37,7 @@ class AdminWindowsMixin:
         from privacycrm_desktop.ui.admin.user_admin import UserAdminDialog
 
         dialog = UserAdminDialog(self._services.auth, self._actor, self._parent())
+        dialog.signed_in_again.connect(self.signed_in_again)
         dialog.open()
         return dialog
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QObject, QSize, Qt
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -152,6 +152,9 @@ class UserFormDialog(QDialog):
 class UserAdminDialog(QDialog):
     """The owner's list of users with the actions on the selected one."""
 
+    #: The owner reset their own password: the actor with its new generation.
+    signed_in_again = Signal(object)
+
     def __init__(self, auth: AuthService, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._auth = auth
@@ -268,11 +271,18 @@ class UserAdminDialog(QDialog):
         )
 
     def reset_selected(self, password: str) -> bool:
-        """Give the selected user a new password."""
+        """Give the selected user a new password; the owner's own goes on on this desk
+        (``signed_in_again``), where another user's desks lock."""
         user = self.selected_user()
-        return user is not None and self._run(
-            lambda: self._auth.reset_password(self._actor, user.username, password)
-        )
+
+        def act() -> None:
+            assert user is not None
+            actor = self._auth.reset_password(self._actor, user.username, password)
+            if actor != self._actor:
+                self._actor = actor
+                self.signed_in_again.emit(actor)
+
+        return user is not None and self._run(act)
 
     def change_selected_role(self, role: Role) -> bool:
         """Give the selected user another role."""

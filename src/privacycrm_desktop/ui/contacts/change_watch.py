@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QAbstractItemView, QFrame, QHBoxLayout, QLabel, QT
 from privacycrm_desktop.domain.access import FieldAccess
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _
+from privacycrm_desktop.services.dto import SignInChange
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.contact_table_view import ContactTableView
 
@@ -49,6 +50,16 @@ SEARCH_SPAN = 100
 MAX_KEPT_IDS = 500
 #: Field access, weakest first: a field whose rank fell was narrowed.
 _RANK = {access: rank for rank, access in enumerate(FieldAccess)}
+
+
+def lock_reason(change: SignInChange) -> str:
+    """What the lock screen says when a change on another desk locked the window."""
+    if change is SignInChange.RESET:
+        return _("The owner reset your password on another desk. Enter your new password to go on.")
+    return _(
+        "The owner changed your access on another desk. Enter your password "
+        "to go on with your current access."
+    )
 
 
 class _Updates(Protocol):
@@ -213,6 +224,11 @@ class ChangeWatcher(QObject):
             # A role that may not see the list has nothing to follow.
             self._subscription = None
 
+    def signed_in_as(self, actor: Actor) -> None:
+        """Check other desks' changes against *actor* from now on: the same user, signed
+        in again with a new password (the unlock, or their own password reset here)."""
+        self._actor = actor
+
     def stop(self) -> None:
         """Unsubscribe and wait for the feed's thread to end (window closing, restore)."""
         subscription, self._subscription = self._subscription, None
@@ -243,21 +259,17 @@ class ChangeWatcher(QObject):
         # the owner hid is hidden here from this read on (services/access.py).
         self._services.access.invalidate()
         try:
-            signed_in = self._services.auth.still_signed_in(self._actor)
+            change = self._services.auth.sign_in_change(self._actor)
         except Exception as exc:
             # As a failed refresh below: logged, no dialog; the next change retries.
             log.log(logging.WARNING, "access check after a change failed: %s", type(exc).__name__)
             return
-        if not signed_in:
-            # The owner narrowed this user's role or deactivated them: nothing more is
-            # shown until the password is given again, which a deactivated user cannot
-            # and a changed role answers with "start PrivacyCRM again" (MainWindow.unlock).
-            window.lock(
-                _(
-                    "The owner changed your access on another desk. Enter your password "
-                    "to go on with your current access."
-                )
-            )
+        if change is not None:
+            # The owner reset this user's password, narrowed their role or deactivated
+            # them: nothing more is shown until the (new) password is given, which a
+            # deactivated user cannot and a changed role answers with "start PrivacyCRM
+            # again" (MainWindow.unlock).
+            window.lock(lock_reason(change))
             return
         try:
             state = _capture(view, model)

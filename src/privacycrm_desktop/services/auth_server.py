@@ -1,0 +1,113 @@
+"""How the auth service meets a PostgreSQL server that enforces the roles.
+
+Where the server enforces the field matrix (``persistence/postgres/``), a desk reaches it
+as the signed-in user's own login role, which may not read password hashes nor write
+``app_user`` itself: the owner's changes of users go through the server's functions,
+and a desk's connection proves its user's password to the server.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.errors import AuthenticationFailed
+from privacycrm_desktop.persistence.database import create_engine_for
+from privacycrm_desktop.persistence.models import User
+from privacycrm_desktop.persistence.postgres import logins, roles
+from privacycrm_desktop.persistence.storage_errors import refused_sign_in
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.passwords import verify_password
+from privacycrm_desktop.services.server_roles import count_refused_sign_in, reopen_if_lock_over
+
+
+def server_roles_connection(session: Session) -> Connection | None:
+    """The session's connection when the PostgreSQL server enforces the matrix, else None."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    conn = session.connection()
+    return conn if roles.enabled(conn) else None
+
+
+def server_writes_users(session: Session) -> bool:
+    """True where the PostgreSQL server has its functions: the owner's changes of users
+    go through ``pcrm_user_change`` (no desk role may write ``app_user`` itself)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    return roles.server_functions(session.connection())
+
+
+def password_proven(session: Session, user: User, password: str) -> bool:
+    """True when *password* is *user*'s.
+
+    A desk on PostgreSQL connects with the user's own login role, so its connection has
+    already proved the password to the server; desk roles may not read the hashes
+    (``persistence.postgres.policy.SECRET_COLUMNS``). A desk connected as someone else's
+    login role proves nothing for *user*. Elsewhere the argon2id hash is checked.
+    """
+    if desk_role(session):
+        conn = session.connection()
+        own = conn.execute(text("SELECT current_user")).scalar_one()
+        return bool(own == roles.login_role(roles.database_name(conn), user.username))
+    return verify_password(user.password_hash, password)
+
+
+def desk_role(session: Session) -> bool:
+    """True when this session reaches the server as a desk's own login role, which writes
+    ``app_user`` only through the server functions."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    conn = session.connection()
+    return roles.server_functions(conn) and not roles.is_admin(conn)
+
+
+def sync_login_role(session: Session, user: User, password: str) -> None:
+    """Signed in through a connection that may create roles (the administrator's): give
+    the user a login role with this password, so their own connection works from now on."""
+    conn = server_roles_connection(session)
+    if conn is None:
+        return
+    database = roles.database_name(conn)
+    own = conn.execute(text("SELECT current_user")).scalar_one()
+    if own == roles.login_role(database, user.username):
+        return
+    if roles.is_admin(conn):
+        logins.create_login_role(conn, user.username, password, Role(user.role))
+
+
+def prove_own_password(uow: UnitOfWork, username: str, password: str) -> None:
+    """On a desk that reaches the server as *username*'s own login role, prove *password*
+    to the server with a connection of its own; elsewhere nothing (the hash is checked).
+
+    The desk's connections proved the password they were opened with, at sign-in: the
+    lock screen's password proved nothing by them (any password unlocked), and after a
+    reset only the new one opens a new connection. A password other than the one the
+    desk connects with (the new one) becomes the desk's: every later unit of *uow* uses
+    it. Before connecting, an account whose lock is over is opened again, as at sign-in.
+
+    Raises:
+        AuthenticationFailed: The server refused it (counted like a refused sign-in).
+    """
+    engine = uow.engine
+    if engine.dialect.name != "postgresql":
+        return
+    with uow() as unit:
+        if not desk_role(unit.session):
+            return
+    url = engine.url.render_as_string(hide_password=False)
+    reopen_if_lock_over(url, username)
+    fresh = create_engine_for(roles.login_url(url, username, password))
+    try:
+        with fresh.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        fresh.dispose()
+        if refused_sign_in(exc):
+            count_refused_sign_in(url, username)  # the server's lockout
+            raise AuthenticationFailed from exc
+        raise
+    if fresh.url == engine.url:
+        fresh.dispose()
+        return
+    uow.rebind(fresh).dispose()
