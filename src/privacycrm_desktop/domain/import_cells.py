@@ -24,8 +24,9 @@ from privacycrm_desktop.domain.import_values import notes_line
 
 F = ImportField
 
-#: Google's separator of several values in one cell.
-MULTI_VALUE = re.compile(r"\s*:::\s*")
+#: Google's separator of several values in one cell: " ::: ", spaces round it (a value
+#: such as "::::" is one value: it came back as ":").
+MULTI_VALUE = re.compile(r"\s+:::\s+")
 #: What separates several e-mail addresses or phone numbers in one cell.
 POINT_SEPARATORS = re.compile(r"[;,\n]+")
 _ADDRESS_IN_NAME = re.compile(r"\s*[(<\[][^()<>\[\]]*@[^()<>\[\]]*[)>\]]\s*")
@@ -34,14 +35,14 @@ _ADDRESS_IN_NAME = re.compile(r"\s*[(<\[][^()<>\[\]]*@[^()<>\[\]]*[)>\]]\s*")
 def several(cell: str) -> list[str]:
     """The values of a cell that may hold several (" ::: "); blanks left out. A cell
     holding one value comes back as it is."""
-    if ":::" not in cell:
+    if not MULTI_VALUE.search(cell):
         return [cell]
     return [part.strip() for part in MULTI_VALUE.split(cell) if part.strip()]
 
 
 def points(cell: str) -> list[str]:
     """The e-mail addresses or phone numbers in one cell (" ::: ", ";", "," or lines)."""
-    if ":::" in cell:
+    if MULTI_VALUE.search(cell):
         cell = MULTI_VALUE.sub("\n", cell)
     return [part for part in POINT_SEPARATORS.split(cell) if part.strip()]
 
@@ -93,7 +94,7 @@ class CellsTogether:
         """One filled cell of a column mapped to *field* (of address *group*, for an
         address column; ``column_groups``)."""
         value = cell
-        if ":::" in cell:
+        if MULTI_VALUE.search(cell):
             values = several(cell)
             if len(values) > 1:
                 self.notes.append(f"{header}: {', '.join(values[1:])}")

@@ -38,7 +38,13 @@ from privacycrm_desktop.domain.contacts import (
 )
 from privacycrm_desktop.domain.errors import ValidationFailed
 from privacycrm_desktop.domain.import_addresses import address_columns
-from privacycrm_desktop.domain.import_cells import CellsTogether, place_of, points, unplaced
+from privacycrm_desktop.domain.import_cells import (
+    MULTI_VALUE,
+    CellsTogether,
+    place_of,
+    points,
+    unplaced,
+)
 from privacycrm_desktop.domain.import_formats import (
     MAX_CELL_CHARS,
     ColumnTarget,
@@ -233,7 +239,9 @@ def _gather(  # noqa: PLR0912 (one branch per kind of column)
             found.custom.setdefault(target.key or "", cell.strip())
         elif target.field in (F.NOTES, F.NOTE_LINE, F.UNREAD):
             _note(found, row_number, target.field, header, cell)
-        elif target.field in _KEPT_WHOLE or (target.field in _ONE_CELL and ":::" not in cell):
+        elif target.field in _KEPT_WHOLE or (
+            target.field in _ONE_CELL and not MULTI_VALUE.search(cell)
+        ):
             found.values.setdefault(target.field, cell)
         else:
             if together is None:

@@ -186,6 +186,17 @@ def test_a_scalar_cell_with_several_values_keeps_the_others_in_the_notes() -> No
     assert found.values[F.NOTES] == "Vaste klant\nOrganization 1 - Name: Brouwerij"
 
 
+def test_colons_without_googles_spaces_are_one_value() -> None:
+    """Google writes " ::: " between values; a city "::::" or a name "a:::b" is one value
+    (the city came back as ":" from a round trip through Google's CSV)."""
+    headers = ("Last Name", "Organization 1 - Name", "Address 1 - City")
+    mapping = guess_mapping(headers)
+    found = row_values(headers, ("a:::b", "::::", "::::"), mapping)
+    assert (found.values[F.LAST_NAME], found.values[F.ORGANISATION]) == ("a:::b", "::::")
+    assert found.values[F.CITY] == "::::"
+    assert F.NOTES not in found.values
+
+
 def test_linkedin_notes_preamble_is_skipped() -> None:
     table = table_of("linkedin_connections.csv")
     assert table.shape.delimiter == ","

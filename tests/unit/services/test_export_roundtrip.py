@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from privacycrm_desktop.domain.errors import ValidationFailed
 from privacycrm_desktop.domain.export_csv import CsvProfile
 from privacycrm_desktop.domain.export_formats import EXPORT_FIELDS, ExportFormat
 from privacycrm_desktop.domain.export_vcard import VcardVersion
+from privacycrm_desktop.domain.import_cells import MULTI_VALUE
 from privacycrm_desktop.domain.import_formats import DuplicatePolicy
 from privacycrm_desktop.domain.normalize import fold
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
@@ -167,6 +168,10 @@ def test_export_then_import_gives_back_the_same_values(
     data: ContactInput,
     tags: list[str],
 ) -> None:
+    if variant is CsvProfile.GOOGLE:
+        # Google's own separator of several values in one cell: a value holding " ::: "
+        # cannot be written in its format (the import takes it as several).
+        assume(not any(MULTI_VALUE.search(str(v)) for v in asdict(data).values()))
     try:
         # Notes such as "CSC" (a union's name) are saved as the user confirmed them, and
         # the import of one's own export confirms them again.
