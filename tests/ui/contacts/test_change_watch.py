@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.access import FieldAccess, Role
 from privacycrm_desktop.domain.contacts import ContactInput
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomKind
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.i18n import _
@@ -283,6 +284,31 @@ def _hidden_elsewhere(qtbot: QtBot, desk_a: Services, desk_b: Services, owner: A
     qtbot.waitUntil(lambda: watcher.refreshes > before, timeout=5000)
     assert not window.view.isColumnHidden(Column.EMAIL)
     assert window.view.isColumnHidden(Column.CITY)
+    window.close()
+
+
+def test_a_custom_fields_column_hidden_on_another_desk_goes_and_comes_back(
+    qtbot: QtBot, services: Services, owner: Actor, desk_b: Services
+) -> None:
+    """A custom field's column the user chose to show goes when the owner hides the field
+    on another desk (it stayed, header and empty cells), and comes back when shown again;
+    one the user never chose stays hidden either way."""
+    for key in ("pet", "shoe"):
+        services.custom_fields.define(owner, CustomFieldDefinition(key, key, CustomKind.TEXT))
+    services.contacts.create(owner, AARON, CARD)
+    window = _window(qtbot, services, owner)
+    watcher = window.change_watch
+    assert watcher is not None
+    pet, shoe = (len(Column) + n for n in range(2))
+    assert [f.key for f in window.model.custom_fields] == ["pet", "shoe"]
+    window.view.setColumnHidden(pet, False)  # chosen in the header's menu
+    for access, shown in ((FieldAccess.HIDDEN, False), (FieldAccess.READ, True)):
+        before = watcher.refreshes
+        for field in ("cf_pet", "cf_shoe"):
+            desk_b.access.set_field_access(owner, Role.OWNER, field, access)
+        qtbot.waitUntil(lambda b=before: watcher.refreshes > b, timeout=5000)
+        assert window.view.isColumnHidden(pet) is not shown
+        assert window.view.isColumnHidden(shoe)
     window.close()
 
 

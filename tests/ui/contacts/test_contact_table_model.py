@@ -298,6 +298,24 @@ def test_a_saved_view_or_tags_far_windows_are_read_by_key_once_its_bookmarks_are
     assert model.bookmarks is None
 
 
+def test_a_new_order_while_the_last_ones_bookmarks_are_read_drops_them(
+    qtbot: Any, demo_services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sorted by name, then at once by city: the name order's bookmarks, read meanwhile,
+    are not taken for the city order's (every city window then went by OFFSET)."""
+    from privacycrm_desktop.ui.contacts import contact_table_model
+
+    monkeypatch.setattr(contact_table_model, "KEYSET_FROM_ROWS", 300)
+    model = ContactTableModel(BookmarkCounting(demo_services.contacts), owner)
+    model.index(BLOCK_SIZE, 0).data()  # the name order's bookmarks are being read
+    model.sort(Column.CITY, Qt.SortOrder.AscendingOrder)
+    model.index(BLOCK_SIZE, 0).data()  # the city order's
+    qtbot.waitUntil(lambda: model.bookmarks is not None)
+    qtbot.wait(100)  # both reads have ended
+    assert model.bookmarks is not None
+    assert model.bookmarks.order == ContactSort.CITY
+
+
 def test_the_main_window_reads_its_lists_bookmarks_ahead_once_it_has_painted(
     qtbot: Any, demo_services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -396,10 +396,13 @@ class ContactTableModel(QAbstractTableModel):
         if Column(column) == self._sort_column and descending == self._descending:
             return
         self.layoutAboutToBeChanged.emit()
+        new_order = SORT_KEYS[Column(column)] != SORT_KEYS[self._sort_column]
         self._sort_column = Column(column)
         self._descending = descending
         self._blocks.clear()
-        if self._bookmarks is not None and self._bookmarks.order != SORT_KEYS[Column(column)]:
+        if new_order:
+            # Also while the last order's bookmarks are still being read: that read is
+            # dropped when it ends (it set them, in the old order, under the new one).
             self._forget_bookmarks()
         # Persistent indexes cannot follow rows we have not loaded: drop them to nothing.
         for index in self.persistentIndexList():

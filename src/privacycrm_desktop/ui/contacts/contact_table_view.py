@@ -10,6 +10,7 @@ from PySide6.QtGui import QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 
 from privacycrm_desktop.domain.access import FieldAccess
+from privacycrm_desktop.domain.custom_fields import catalogue_name
 from privacycrm_desktop.services.dto import ROW_FIELDS
 from privacycrm_desktop.ui.contacts.contact_table_model import Column
 
@@ -45,7 +46,12 @@ class ContactTableView(QTableView):
         """A field hidden from the user's role has no column at all, not an empty one: at
         the start, and when the owner changes the field matrix on another desk (a column
         the owner shows again comes back; one the user hid stays hidden)."""
-        for column, fields in COLUMN_FIELDS.items():
+        columns = {int(column): fields for column, fields in COLUMN_FIELDS.items()}
+        model = self.model()
+        for number, definition in enumerate(getattr(model, "custom_fields", ())):
+            # The owner's fields the list shows, after the fixed columns.
+            columns[len(Column) + number] = (catalogue_name(definition.key),)
+        for column, fields in columns.items():
             hidden = bool(fields) and all(access.get(f) is FieldAccess.HIDDEN for f in fields)
             if hidden and not self.isColumnHidden(column):
                 self.setColumnHidden(column, True)
