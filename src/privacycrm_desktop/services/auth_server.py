@@ -12,11 +12,11 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Role
-from privacycrm_desktop.domain.errors import AuthenticationFailed
+from privacycrm_desktop.domain.errors import AuthenticationFailed, StorageError
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.models import User
 from privacycrm_desktop.persistence.postgres import logins, roles
-from privacycrm_desktop.persistence.storage_errors import refused_sign_in
+from privacycrm_desktop.persistence.storage_errors import refused_sign_in, storage_error
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.passwords import verify_password
 from privacycrm_desktop.services.server_roles import count_refused_sign_in, reopen_if_lock_over
@@ -106,7 +106,9 @@ def prove_own_password(uow: UnitOfWork, username: str, password: str) -> None:
         if refused_sign_in(exc):
             count_refused_sign_in(url, username)  # the server's lockout
             raise AuthenticationFailed from exc
-        raise
+        # Any other failure to connect (the server down, its connection limits): one
+        # sentence on the lock screen, not a traceback; the desk stays locked.
+        raise (storage_error(exc) or StorageError()) from exc
     if fresh.url == engine.url:
         fresh.dispose()
         return

@@ -122,3 +122,44 @@ def test_the_owner_resetting_their_own_password_on_their_own_role_goes_on(
     door.services.uow.engine.dispose()  # new connections: with the new password
     assert auth.still_signed_in(mine)
     door.services.uow.engine.dispose()
+
+
+def test_an_empty_password_never_signs_in_or_unlocks_with_the_one_libpq_finds(
+    server: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq takes an empty password as none given and falls back to ``PGPASSWORD`` and a
+    ``.pgpass`` file: with sam's password there, an empty one unlocked sam's desk."""
+    _admin, desk = server
+    door = OwnRoleSignIn(desk)
+    actor = door.login("sam", SAM_PASSWORD)
+    assert door.services is not None
+    passfile = tmp_path / "pgpass"
+    passfile.write_text(f"*:*:*:*:{SAM_PASSWORD}\n")
+    passfile.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(passfile))
+    monkeypatch.setenv("PGPASSWORD", SAM_PASSWORD)
+    with pytest.raises(AuthenticationFailed):
+        door.services.auth.unlock(actor, "")
+    with pytest.raises(AuthenticationFailed):
+        OwnRoleSignIn(desk).login("sam", "")
+    door.services.uow.engine.dispose()
+
+
+def test_a_server_that_will_not_take_the_unlocks_connection_says_so_in_one_sentence(
+    server: tuple[str, str],
+) -> None:
+    """The right password while sam's role may open no more connections: a storage
+    sentence for the lock screen, not the driver's error (it reached the window raw)."""
+    from privacycrm_desktop.domain.errors import StorageError
+    from privacycrm_desktop.persistence.postgres import roles
+
+    admin, desk = server
+    door = OwnRoleSignIn(desk)
+    actor = door.login("sam", SAM_PASSWORD)
+    assert door.services is not None
+    role = roles.login_role(make_url(admin).database or "", "sam")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'ALTER ROLE "{role}" CONNECTION LIMIT 0')
+    with pytest.raises(StorageError):
+        door.services.auth.unlock(actor, SAM_PASSWORD)
+    door.services.uow.engine.dispose()

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
 from privacycrm_desktop.domain.access import Role
+from privacycrm_desktop.domain.errors import AuthenticationFailed
 from privacycrm_desktop.persistence.postgres.sign_in_sql import SIGN_IN_PASSWORD
 
 _MAX_IDENTIFIER = 63  # PostgreSQL's NAMEDATALEN - 1, in bytes
@@ -90,7 +91,15 @@ def sign_in_role(database: str) -> str:
 
 
 def login_url(url: str, username: str, password: str) -> str:
-    """*url* (host and database as configured) with the user's own role and password."""
+    """*url* (host and database as configured) with the user's own role and password.
+
+    Raises:
+        AuthenticationFailed: *password* is empty: libpq would take it as none given and
+            connect with ``PGPASSWORD`` or a ``.pgpass`` file's password instead (an empty
+            password unlocked a desk whose user's password was in such a file).
+    """
+    if not password:
+        raise AuthenticationFailed
     parsed = make_url(url)
     role = login_role(parsed.database or "", username)
     return parsed.set(username=role, password=password).render_as_string(hide_password=False)
