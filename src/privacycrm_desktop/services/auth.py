@@ -170,9 +170,7 @@ class AuthService:
                 )
             if desk:
                 # The server writes the caller's own bookkeeping (postgres/sign_in_sql.py).
-                session.execute(
-                    text("SELECT pcrm_signed_in(:rehash, :at)"), {"rehash": rehash, "at": now}
-                )
+                session.execute(text("SELECT pcrm_signed_in(NULL, :at)"), {"at": now})
             else:
                 user.failed_logins = 0
                 user.locked_until = None

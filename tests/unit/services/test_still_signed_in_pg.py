@@ -163,3 +163,29 @@ def test_a_server_that_will_not_take_the_unlocks_connection_says_so_in_one_sente
     with pytest.raises(StorageError):
         door.services.auth.unlock(actor, SAM_PASSWORD)
     door.services.uow.engine.dispose()
+
+
+def test_a_connection_opened_before_a_reset_cannot_set_a_password_of_its_choosing(
+    server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection sam opened with the old password outlives the reset: through
+    ``pcrm_signed_in`` it wrote a hash of a password it chose, signed in with it and had
+    the login role follow: the account was back in the old password holder's hands."""
+    from privacycrm_desktop.persistence.postgres import roles
+    from privacycrm_desktop.services.passwords import hash_password
+
+    admin, desk = server
+    role = roles.login_role(make_url(admin).database or "", "sam")
+    old = make_url(admin).set(username=role, password=SAM_PASSWORD)
+    with psycopg.connect(old.render_as_string(hide_password=False), autocommit=True) as conn:
+        monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", SAM_NEW_PASSWORD)
+        assert cli(["--db", admin, "--user", "owner", "user", "reset-password", "sam"]) == 0
+        chosen = hash_password("chosen-by-the-old-holder-1")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT pcrm_signed_in(%s, now()::timestamp)", (chosen,))
+    with pytest.raises(AuthenticationFailed):
+        OwnRoleSignIn(desk).login("sam", "chosen-by-the-old-holder-1")
+    door = OwnRoleSignIn(desk)
+    door.login("sam", SAM_NEW_PASSWORD)
+    assert door.services is not None
+    door.services.uow.engine.dispose()
