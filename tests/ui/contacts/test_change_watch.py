@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.access import FieldAccess, Role
@@ -361,6 +361,47 @@ def test_an_open_editor_names_the_fields_narrowed_on_another_desk_and_saves_none
     qtbot.waitUntil(lambda: not editor.isVisible(), timeout=5000)
     stored = services.contacts.get(owner, contact_id)
     assert ([e.value for e in stored.emails], stored.city) == (["aaron@example.be"], "Brugge")
+    window.close()
+
+
+def test_a_save_after_the_owner_narrowed_a_custom_field_or_a_new_contacts_field_keeps_the_rest(
+    qtbot: QtBot, services: Services, owner: Actor, desk_b: Services
+) -> None:
+    """What is typed in a narrowed custom field, or in any narrowed field of a new
+    contact, is left out and the rest saves (the whole save was refused: "Your role may
+    not fill in some of these fields", and the city typed with it was lost)."""
+    services.custom_fields.define(owner, CustomFieldDefinition("pet", "Pet", CustomKind.TEXT))
+    contact_id = services.contacts.create(owner, AARON, CARD)
+    services.auth.add_user(owner, "office", "a long password 1", Role.OFFICE)
+    office = services.auth.login("office", "a long password 1")
+    window = _window(qtbot, services, office)
+    watcher = window.change_watch
+    assert watcher is not None
+    existing = ContactEditorDialog(services.contacts, office, contact_id, window)
+    new = ContactEditorDialog(services.contacts, office, None, window)
+    for dialog in (existing, new):
+        dialog.show()
+        assert dialog.custom_section is not None
+        pet = dialog.custom_section.editors["pet"]
+        assert isinstance(pet, QLineEdit)
+        pet.setText("Cat")
+        dialog.editors["city"].setText("Brugge")
+        dialog.editors["emails"].setPlainText("typed@example.be")
+        dialog.source_kind.setCurrentIndex(dialog.source_kind.findData(SourceKind.PHONE_CALL))
+        dialog.source_description.setText("She phoned")
+    new.editors["last_name"].setText("Nieuw")
+    before = watcher.refreshes
+    for field in ("cf_pet", "emails"):
+        desk_b.access.set_field_access(owner, Role.OFFICE, field, FieldAccess.READ)
+    qtbot.waitUntil(lambda: watcher.refreshes > before, timeout=5000)
+    for dialog in (existing, new):
+        dialog.save()
+        qtbot.waitUntil(lambda d=dialog: not d.isVisible(), timeout=5000)
+    for saved_id, emails in ((contact_id, ["aaron@example.be"]), (new.saved_id, [])):
+        assert saved_id is not None
+        stored = services.contacts.get(owner, saved_id)
+        assert ([e.value for e in stored.emails], stored.city) == (emails, "Brugge")
+        assert [c.value for c in stored.custom if c.key == "pet"] in ([], [""])
     window.close()
 
 

@@ -42,6 +42,7 @@ from privacycrm_desktop.domain.access import FieldAccess, Permission, has_permis
 from privacycrm_desktop.domain.contacts import (
     ContactInput,
 )
+from privacycrm_desktop.domain.custom_fields import catalogue_name
 from privacycrm_desktop.domain.duplicates import MatchKind
 from privacycrm_desktop.domain.edit_conflicts import input_from
 from privacycrm_desktop.domain.errors import (
@@ -450,17 +451,39 @@ class ContactEditorDialog(EditorFlowMixin):
         )
         return answer == QMessageBox.StandardButton.Save
 
+    def _within_access(self, data: ContactInput) -> ContactInput:
+        """*data* without what was typed in the fields the owner has narrowed since the
+        editor opened (its ``AccessNarrowedBar`` says so): those keep their stored value
+        (a new contact: none), and the rest saves (the whole save was refused)."""
+        now = self._contacts.field_access(self._actor)
+        narrowed = {
+            name
+            for name, access in now.items()
+            if access is not FieldAccess.WRITE and self.access(name) is FieldAccess.WRITE
+        }
+        if not narrowed:
+            return data
+        before = self._base if self._base is not None else ContactInput()
+        kept = {
+            name: getattr(before, name)
+            for name in narrowed
+            if name != "extra" and hasattr(before, name)
+        }
+        extra = {k: v for k, v in data.extra.items() if catalogue_name(k) not in narrowed}
+        return dataclasses.replace(data, **kept, extra=extra)
+
     def _submit(self, consents: Sequence[ConsentInput] = ()) -> None:
         try:
+            data = self._within_access(self.contact_input())
             hit = self._contacts.suppression_check(
                 self._actor,
-                self.contact_input(),
+                data,
                 None if self._detail is None else self._detail.id,
             )
             if self._detail is None:
                 self.saved_id = self._contacts.create(
                     self._actor,
-                    self.contact_input(),
+                    data,
                     self.source_input(),
                     special_confirmed=self._special_confirmed,
                 )
@@ -469,7 +492,7 @@ class ContactEditorDialog(EditorFlowMixin):
                     self._actor,
                     self._detail.id,
                     self._detail.version,
-                    self.contact_input(),
+                    data,
                     self.source_input(),
                     base=self._base,
                     special_confirmed=self._special_confirmed,
