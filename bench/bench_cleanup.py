@@ -139,10 +139,15 @@ def measure(copy: str, args: argparse.Namespace) -> tuple[list[Figure], int, str
     print(f"scan summary by reason: median {scan:.1f} ms; expired list: median {listed:.1f} ms")
 
     chosen = [row[0] for row in expired[: args.erase]]
-    probe_id = chosen[len(chosen) // 2] if chosen else None
-    probe, before, sharing = "", 0, 0
+    # The probe: an erased contact with an e-mail address (from the middle of the list on;
+    # a demo contact may have none).
+    probe_id, probe, before, sharing = None, "", 0, 0
+    for cid in chosen[len(chosen) // 2 :]:
+        emails = services.contacts.get(actor, cid).emails
+        if emails:
+            probe_id, probe = cid, emails[0].value
+            break
     if probe_id is not None:
-        probe = services.contacts.get(actor, probe_id).emails[0].value
         before = services.contacts.count(actor, probe)
         # Demo addresses repeat: count the erased contacts that share the probe's address.
         chosen_set = set(chosen)
