@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QColor
 
@@ -49,6 +50,10 @@ KEYSET_FROM_ROWS = 20_000
 #: A saved view or a tag's contacts, of more rows than this, likewise (by OFFSET the
 #: middle of a view of 14,500 contacts of a million walked half the order's index).
 KEYSET_VIEW_FROM_ROWS = KEYED_VIEW_FROM_ROWS
+#: After a refresh (another desk's change), the bookmarks are read ahead again once the
+#: list has had no other refresh for this long: a busy office's changes do not make
+#: every desk walk the order's index at each one.
+READ_AHEAD_AFTER_REFRESH_MS = 3000
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -131,6 +136,9 @@ class ContactTableModel(QAbstractTableModel):
         #: Read the bookmarks as soon as the list shows a new order, view or tag (from
         #: ``read_bookmarks_ahead``, called after the window's first paint).
         self._read_ahead = False
+        self._ahead_timer = QTimer(self)
+        self._ahead_timer.setSingleShot(True)
+        self._ahead_timer.timeout.connect(self._ahead)
         self._count = self._contacts.count(actor, "")
         #: The owner's custom fields the list may show to the role (restricted ones are
         #: read on the card): columns after the fixed ones (hidden until chosen in the
@@ -207,6 +215,8 @@ class ContactTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._reload()
         self.endResetModel()
+        if self._read_ahead:
+            self._ahead_timer.start(READ_AHEAD_AFTER_REFRESH_MS)
 
     def clear(self) -> None:
         """Show nothing and forget every fetched row (the idle lock); ``refresh`` refills."""
@@ -274,9 +284,9 @@ class ContactTableModel(QAbstractTableModel):
         """Read the bookmarks now, off the UI thread, and again whenever the user shows
         another order, view or tag (called once the window has painted): a far jump, even
         the first one, then finds its window by key (by OFFSET it walked the order's index,
-        20-150 ms at a million). A refresh after a change does not read them ahead: the
-        next window away from the top does, as before (every desk of an office would
-        otherwise walk the index at every change of another)."""
+        20-150 ms at a million). After a refresh (another desk's change, the change
+        watch's first one included) they are read again once the list has been quiet for
+        ``READ_AHEAD_AFTER_REFRESH_MS``, or at the next window away from the top."""
         self._read_ahead = True
         self._ahead()
 
