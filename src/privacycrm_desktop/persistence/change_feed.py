@@ -60,8 +60,13 @@ class ChangeFeed:
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         min_backoff: float = MIN_BACKOFF,
         max_backoff: float = MAX_BACKOFF,
+        current_engine: Callable[[], Engine] | None = None,
     ) -> None:
         self._engine = engine
+        #: Where a lost connection is opened again: the services' engine of that moment
+        #: (after a reset password the desk goes on with an engine of the new password;
+        #: the old one's connections could no longer be opened).
+        self._current_engine = current_engine or (lambda: engine)
         self._callback = callback
         self._interval = max(0.01, poll_interval)
         self._min_backoff = min_backoff
@@ -127,6 +132,7 @@ class ChangeFeed:
                 self._close()
 
     def _open(self) -> None:
+        self._engine = self._current_engine()
         raw = self._engine.raw_connection()
         # Ours alone for the feed's life: the pool neither counts it nor hands it out, and
         # engine.dispose() (a restore, a read-only recovery) leaves it be.

@@ -50,7 +50,13 @@ class ChangeWatchService:
             PermissionDenied: the actor may not see the contact list.
         """
         require(actor.role, Permission.VIEW_CONTACTS)
-        feed = ChangeFeed(self._uow.engine, callback, poll_interval=poll_interval)
+        uow = self._uow
+        feed = ChangeFeed(
+            uow.engine,
+            callback,
+            poll_interval=poll_interval,
+            current_engine=lambda: uow.engine,  # a reconnect follows a rebind
+        )
         feed.start()
         return feed
 

@@ -245,3 +245,50 @@ def test_postgresql_reconnects_after_losing_the_server(pg_url: str) -> None:
             "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
         ).fetchone()
     assert listening == (0,), "stop() closes the feed's connection"
+
+
+def test_postgresql_reconnects_with_the_engine_of_the_moment(pg_url: str) -> None:
+    """After a reset password the desk's services go on with an engine of the new
+    password; the feed's lost connection is opened again with that one (with the engine
+    it started with, whose password the server no longer takes, it never came back)."""
+    import psycopg
+
+    role, old, new = f"feed_{uuid.uuid4().hex[:8]}", "old-password-1", "new-password-2"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{old}'")
+    from sqlalchemy.engine import make_url
+
+    def as_role(password: str) -> Engine:
+        url = make_url(pg_url).set(username=role, password=password)
+        return create_engine_for(url.render_as_string(hide_password=False))
+
+    engines = {"now": as_role(old)}
+    first = engines["now"]
+    calls = Calls()
+    feed = ChangeFeed(
+        first, calls, poll_interval=0.2, min_backoff=0.1, current_engine=lambda: engines["now"]
+    )
+    feed.start()
+    try:
+        assert calls.wait_for(1)  # listening, as the role with its old password
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f"ALTER ROLE {role} PASSWORD '{new}'")
+            engines["now"] = as_role(new)
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+                (role,),
+            )
+        assert calls.wait_for(2, timeout=5)
+        assert feed.connects == 2
+        _pg_insert(pg_url)
+        assert calls.wait_for(3, timeout=3)
+    finally:
+        feed.stop()
+        for engine in (first, engines["now"]):
+            engine.dispose()
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+                (role,),
+            )
+            conn.execute(f"DROP ROLE {role}")  # it owns nothing: a login only
