@@ -24,9 +24,10 @@ from privacycrm_desktop.domain.import_values import notes_line
 
 F = ImportField
 
-#: Google's separator of several values in one cell: " ::: ", spaces round it (a value
-#: such as "::::" is one value: it came back as ":").
-MULTI_VALUE = re.compile(r"\s+:::\s+")
+#: Google's separator of several values in one cell: ":::" standing alone, between spaces
+#: or at the cell's start or end (a value such as "::::" is one value: it came back as
+#: ":"; " ::: a :::  ::: " is "a", not "a" and ":::").
+MULTI_VALUE = re.compile(r"\s*(?<!\S):::(?!\S)\s*")
 #: What separates several e-mail addresses or phone numbers in one cell.
 POINT_SEPARATORS = re.compile(r"[;,\n]+")
 _ADDRESS_IN_NAME = re.compile(r"\s*[(<\[][^()<>\[\]]*@[^()<>\[\]]*[)>\]]\s*")

@@ -195,6 +195,11 @@ def test_colons_without_googles_spaces_are_one_value() -> None:
     assert (found.values[F.LAST_NAME], found.values[F.ORGANISATION]) == ("a:::b", "::::")
     assert found.values[F.CITY] == "::::"
     assert F.NOTES not in found.values
+    # Separators at a cell's ends or doubled give no value of their own (":::" was
+    # stored as an e-mail address).
+    headers = ("Last Name", "E-mail 1 - Value")
+    found = row_values(headers, ("Peeters", " ::: e1@x.be :::  ::: "), guess_mapping(headers))
+    assert found.emails == ("e1@x.be",)
 
 
 def test_linkedin_notes_preamble_is_skipped() -> None:

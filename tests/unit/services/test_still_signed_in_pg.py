@@ -138,10 +138,12 @@ def test_an_empty_password_never_signs_in_or_unlocks_with_the_one_libpq_finds(
     passfile.chmod(0o600)
     monkeypatch.setenv("PGPASSFILE", str(passfile))
     monkeypatch.setenv("PGPASSWORD", SAM_PASSWORD)
-    with pytest.raises(AuthenticationFailed):
-        door.services.auth.unlock(actor, "")
-    with pytest.raises(AuthenticationFailed):
-        OwnRoleSignIn(desk).login("sam", "")
+    # libpq reads a password up to a NUL: "\0guess" was an empty one to it.
+    for password in ("", "\0", "\0guess"):
+        with pytest.raises(AuthenticationFailed):
+            door.services.auth.unlock(actor, password)
+        with pytest.raises(AuthenticationFailed):
+            OwnRoleSignIn(desk).login("sam", password)
     door.services.uow.engine.dispose()
 
 

@@ -94,11 +94,13 @@ def login_url(url: str, username: str, password: str) -> str:
     """*url* (host and database as configured) with the user's own role and password.
 
     Raises:
-        AuthenticationFailed: *password* is empty: libpq would take it as none given and
+        AuthenticationFailed: *password* is empty or holds a NUL (libpq reads up to it):
+            libpq would take it as none given and
             connect with ``PGPASSWORD`` or a ``.pgpass`` file's password instead (an empty
             password unlocked a desk whose user's password was in such a file).
     """
-    if not password:
+    if not password or "\0" in password:
+        # libpq reads the password up to a NUL: "\0..." is an empty one to it.
         raise AuthenticationFailed
     parsed = make_url(url)
     role = login_role(parsed.database or "", username)
