@@ -158,6 +158,8 @@ DEFINER_FUNCTIONS = {
     "pcrm_audit_append": ALL,
     "pcrm_audit_append_many": ALL,
     "pcrm_signed_in": ALL,
+    "pcrm_own_password_salt": ALL,
+    "pcrm_own_password_is": ALL,
     "pcrm_set_language": ALL,
     "pcrm_manage_login": frozenset({O}),
     "pcrm_apply_grants": frozenset({O}),

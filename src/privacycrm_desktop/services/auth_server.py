@@ -18,7 +18,7 @@ from privacycrm_desktop.persistence.models import User
 from privacycrm_desktop.persistence.postgres import logins, roles
 from privacycrm_desktop.persistence.storage_errors import refused_sign_in, storage_error
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
-from privacycrm_desktop.services.passwords import verify_password
+from privacycrm_desktop.services.passwords import hash_like, verify_password
 from privacycrm_desktop.services.server_roles import count_refused_sign_in, reopen_if_lock_over
 
 
@@ -49,7 +49,17 @@ def password_proven(session: Session, user: User, password: str) -> bool:
     if desk_role(session):
         conn = session.connection()
         own = conn.execute(text("SELECT current_user")).scalar_one()
-        return bool(own == roles.login_role(roles.database_name(conn), user.username))
+        if own != roles.login_role(roles.database_name(conn), user.username):
+            return False
+        # The server's password is not enough: a role may change its own (ALTER ROLE),
+        # so after a reset a connection opened before it chose one and signed in with
+        # it. The app's hash is proven too, its digest never leaving the server.
+        shape = conn.execute(text("SELECT pcrm_own_password_salt()")).scalar()
+        candidate = hash_like(shape, password) if shape else None
+        if candidate is None:
+            return False
+        proven = conn.execute(text("SELECT pcrm_own_password_is(:h)"), {"h": candidate})
+        return bool(proven.scalar())
     return verify_password(user.password_hash, password)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import Type, hash_secret
 
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.text import N_
@@ -67,3 +70,29 @@ def _dummy_hash(memory_kib: int, time_cost: int) -> str:
 def burn_time(password: str) -> None:
     """Spend as long as a real check, so an unknown user name cannot be told by timing."""
     verify_password(_dummy_hash(MEMORY_KIB, TIME_COST), password)
+
+
+def hash_like(shape: str, password: str) -> str | None:
+    """The argon2id hash of *password* made with the parameters and salt of *shape*: a
+    stored hash whose digest is replaced by the digest's length in characters (what the
+    server gives a desk's own login role, ``pcrm_own_password_salt``); None when *shape*
+    is not one. Equal to the stored hash exactly when *password* is the stored one."""
+    try:
+        head, length = shape.rsplit("$", 1)
+        _empty, kind, version, params, salt = head.split("$")
+        settings = dict(pair.split("=", 1) for pair in params.split(","))
+        if kind != "argon2id" or not version.startswith("v="):
+            return None
+        raw_salt = base64.b64decode(salt + "=" * (-len(salt) % 4), validate=True)
+        return hash_secret(
+            password.encode(),
+            raw_salt,
+            time_cost=int(settings["t"]),
+            memory_cost=int(settings["m"]),
+            parallelism=int(settings["p"]),
+            hash_len=int(length) * 3 // 4,
+            type=Type.ID,
+            version=int(version[2:]),
+        ).decode()
+    except (ValueError, KeyError, binascii.Error):
+        return None

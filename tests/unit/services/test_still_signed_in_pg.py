@@ -191,3 +191,31 @@ def test_a_connection_opened_before_a_reset_cannot_set_a_password_of_its_choosin
     door.login("sam", SAM_NEW_PASSWORD)
     assert door.services is not None
     door.services.uow.engine.dispose()
+
+
+def test_a_server_password_the_role_set_itself_does_not_sign_in(
+    server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A role may change its own server password (``ALTER ROLE``): after a reset, a
+    connection opened before it set one and signed in with it (the server's password was
+    all a desk on its own role proved). The app's password is proven too now."""
+    from privacycrm_desktop.persistence.postgres import roles
+
+    admin, desk = server
+    role = roles.login_role(make_url(admin).database or "", "sam")
+    old = make_url(admin).set(username=role, password=SAM_PASSWORD)
+    with psycopg.connect(old.render_as_string(hide_password=False), autocommit=True) as conn:
+        monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", SAM_NEW_PASSWORD)
+        assert cli(["--db", admin, "--user", "owner", "user", "reset-password", "sam"]) == 0
+        conn.execute(f"ALTER ROLE \"{role}\" PASSWORD 'x'")  # allowed: its own
+        assert conn.execute("SELECT pcrm_own_password_is('$argon2id$x')").fetchone() == (False,)
+    with pytest.raises(AuthenticationFailed):
+        OwnRoleSignIn(desk).login("sam", "x")
+    # The owner's password still works once the server has it again (the admin's next
+    # sign-in of sam through the CLI sets it), and only that one.
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"ALTER ROLE \"{role}\" PASSWORD '{SAM_NEW_PASSWORD}'")
+    door = OwnRoleSignIn(desk)
+    door.login("sam", SAM_NEW_PASSWORD)
+    assert door.services is not None
+    door.services.uow.engine.dispose()

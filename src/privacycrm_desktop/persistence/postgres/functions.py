@@ -56,6 +56,8 @@ from privacycrm_desktop.persistence.postgres.row_policies import (
 from privacycrm_desktop.persistence.postgres.sign_in_sql import (
     LOCKOUT_MINUTES,
     MAX_FAILED_LOGINS,
+    OWN_HASH_MATCH,
+    OWN_HASH_SHAPE,
     SET_LANGUAGE,
     SIGN_IN_FAILED,
     SIGN_IN_READY,
@@ -80,6 +82,8 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_sign_in_failed(text, timestamp)": "sign-in",
     "pcrm_sign_in_ready(text, timestamp)": "sign-in",
     "pcrm_signed_in(text, timestamp)": "all",
+    "pcrm_own_password_salt()": "all",
+    "pcrm_own_password_is(text)": "all",
     "pcrm_set_language(text)": "all",
     "pcrm_manage_login(text, text, text, boolean)": "owner",
     "pcrm_apply_grants(jsonb)": "owner",
@@ -139,6 +143,8 @@ FINGERPRINTED: tuple[str, ...] = (
     ANALYSE_LINKS,
     DIGEST_DUE_NEW,
     DIGEST_DUE_KEY,
+    OWN_HASH_SHAPE,
+    OWN_HASH_MATCH,
 )
 
 #: Each app role's default access to a restricted custom field (``domain.access``).
@@ -219,6 +225,8 @@ def install_functions(
         SIGN_IN_FAILED,
         SIGN_IN_READY,
         SIGNED_IN,
+        OWN_HASH_SHAPE,
+        OWN_HASH_MATCH,
         SET_LANGUAGE,
         MANAGE_LOGIN,
         APPLY_GRANTS,

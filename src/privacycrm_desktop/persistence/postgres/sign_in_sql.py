@@ -105,6 +105,47 @@ BEGIN
 END $fn$
 """
 
+#: The caller's own password hash with its digest left out (its parameters, its salt and
+#: the digest's length), and whether a hash made with them is the stored one: a desk's
+#: own login role proves the app's password with them too, not only the server's (which
+#: a role may change for itself, ``ALTER ROLE ... PASSWORD``: after a reset a connection
+#: opened before it set one of its choosing and signed in with it). The digest itself
+#: never leaves the server.
+OWN_HASH_SHAPE = """
+CREATE OR REPLACE FUNCTION pcrm_own_password_salt() RETURNS text
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+    h text;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF NOT c.desk THEN
+        RAISE EXCEPTION 'only for a desk''s own login role' USING ERRCODE = '42501';
+    END IF;
+    SELECT password_hash INTO h FROM app_user WHERE username = c.username;
+    IF h IS NULL OR h !~ '^[$]argon2id[$][^$]*[$][^$]*[$][^$]+[$][^$]+$' THEN
+        RETURN NULL;
+    END IF;
+    RETURN regexp_replace(h, '[^$]+$', '') || length(regexp_replace(h, '^.*[$]', ''));
+END $fn$
+"""
+
+OWN_HASH_MATCH = """
+CREATE OR REPLACE FUNCTION pcrm_own_password_is(p_hash text) RETURNS boolean
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF NOT c.desk THEN
+        RAISE EXCEPTION 'only for a desk''s own login role' USING ERRCODE = '42501';
+    END IF;
+    RETURN coalesce(
+        (SELECT password_hash = p_hash FROM app_user WHERE username = c.username), false
+    );
+END $fn$
+"""
+
 SET_LANGUAGE = """
 CREATE OR REPLACE FUNCTION pcrm_set_language(p_language text) RETURNS void
 LANGUAGE plpgsql {definer} AS $fn$
