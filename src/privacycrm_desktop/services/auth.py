@@ -144,8 +144,9 @@ class AuthService:
             desk = desk_role(session)
             if not password_proven(session, user, password):
                 if desk:
-                    # A desk's own login role cannot write the count (and its connection
-                    # already proved the server password): nothing to remember here.
+                    # Its connection proved the server's password, not the app's: the
+                    # server counted the refusal (pcrm_own_password_is); kept.
+                    session.commit()
                     raise AuthenticationFailed
                 if roles.server_functions(session.connection()):
                     # The server counts and locks, its login role included.

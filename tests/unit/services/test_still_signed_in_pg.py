@@ -211,6 +211,10 @@ def test_a_server_password_the_role_set_itself_does_not_sign_in(
         assert conn.execute("SELECT pcrm_own_password_is('$argon2id$x')").fetchone() == (False,)
     with pytest.raises(AuthenticationFailed):
         OwnRoleSignIn(desk).login("sam", "x")
+    with psycopg.connect(admin) as conn:  # each refusal is counted: guesses lock too
+        assert conn.execute(
+            "SELECT failed_logins FROM app_user WHERE username = 'sam'"
+        ).fetchone() == (2,)
     # The owner's password still works once the server has it again (the admin's next
     # sign-in of sam through the CLI sets it), and only that one.
     with psycopg.connect(admin, autocommit=True) as conn:

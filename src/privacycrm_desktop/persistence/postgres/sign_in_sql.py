@@ -135,14 +135,20 @@ CREATE OR REPLACE FUNCTION pcrm_own_password_is(p_hash text) RETURNS boolean
 LANGUAGE plpgsql {definer} AS $fn$
 DECLARE
     c record;
+    ok boolean;
 BEGIN
     SELECT * INTO c FROM pcrm_caller();
     IF NOT c.desk THEN
         RAISE EXCEPTION 'only for a desk''s own login role' USING ERRCODE = '42501';
     END IF;
-    RETURN coalesce(
+    ok := coalesce(
         (SELECT password_hash = p_hash FROM app_user WHERE username = c.username), false
     );
+    IF NOT ok THEN
+        -- Counted as a refused sign-in: guesses through an open connection lock too.
+        PERFORM pcrm_sign_in_failed(c.username, NULL);
+    END IF;
+    RETURN ok;
 END $fn$
 """
 
