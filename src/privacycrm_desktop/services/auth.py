@@ -26,6 +26,7 @@ from privacycrm_desktop.domain.errors import (
     ValidationFailed,
 )
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.i18n import LANGUAGES
 from privacycrm_desktop.persistence.models import Setting, User
 from privacycrm_desktop.persistence.postgres import logins, roles
 from privacycrm_desktop.persistence.postgres.sign_in_sql import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
@@ -280,7 +281,10 @@ class AuthService:
             ]
 
     def set_language(self, actor: Actor, language: str) -> None:
-        """Remember the user's UI language."""
+        """Remember the user's UI language (one of ``i18n.LANGUAGES``; the server function
+        refuses any other, so a desk role cannot store text the sign-in then carries)."""
+        if language not in LANGUAGES:
+            raise ValidationFailed([FieldProblem("language", N_("Choose a language."))])
         with self._uow(write=True) as uow:
             if desk_role(uow.session):
                 uow.session.execute(text("SELECT pcrm_set_language(:l)"), {"l": language})

@@ -223,3 +223,29 @@ def test_a_server_password_the_role_set_itself_does_not_sign_in(
     door.login("sam", SAM_NEW_PASSWORD)
     assert door.services is not None
     door.services.uow.engine.dispose()
+
+
+def test_a_desk_stores_only_a_language_of_the_app(server: tuple[str, str]) -> None:
+    """``pcrm_set_language('zz<x>')`` was accepted, and the next sign-in carried it."""
+    from privacycrm_desktop.domain.errors import ValidationFailed
+    from privacycrm_desktop.persistence.postgres import roles
+
+    admin, desk = server
+    door = OwnRoleSignIn(desk)
+    sam = door.login("sam", SAM_PASSWORD)
+    assert door.services is not None
+    with pytest.raises(ValidationFailed):
+        door.services.auth.set_language(sam, "zz<x>")
+    door.services.auth.set_language(sam, "fr")
+    door.services.uow.engine.dispose()
+    role = roles.login_role(make_url(admin).database or "", "sam")
+    own = make_url(admin).set(username=role, password=SAM_PASSWORD)
+    url = own.render_as_string(hide_password=False)
+    with (
+        psycopg.connect(url, autocommit=True) as conn,
+        pytest.raises(psycopg.errors.InvalidParameterValue),
+    ):
+        conn.execute("SELECT pcrm_set_language('zz<x>')")
+    with psycopg.connect(admin) as conn:
+        stored = conn.execute("SELECT language FROM app_user WHERE username = 'sam'").fetchone()
+    assert stored == ("fr",)

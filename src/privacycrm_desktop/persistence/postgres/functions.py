@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 
 from privacycrm_desktop.domain.access import Role, default_access
 from privacycrm_desktop.domain.fields import FieldSpec, Sensitivity, ValueKind
+from privacycrm_desktop.i18n import LANGUAGES
 from privacycrm_desktop.persistence.dialect import AUDIT_LOCK_KEY
 from privacycrm_desktop.persistence.postgres.audit_sql import (
     AUDIT_APPEND,
@@ -204,6 +205,7 @@ def install_functions(
         "lock_key": str(AUDIT_LOCK_KEY),
         "max_failed": str(MAX_FAILED_LOGINS),
         "lock_minutes": str(LOCKOUT_MINUTES),
+        "languages": ", ".join(f"'{language}'" for language in LANGUAGES),
     }
     # The audit functions return (id, hash) since the audit anchors: a changed result
     # type cannot be replaced in place.

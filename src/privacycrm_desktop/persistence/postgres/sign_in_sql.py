@@ -162,6 +162,9 @@ BEGIN
     IF NOT c.desk THEN
         RAISE EXCEPTION 'only for a desk''s own login role' USING ERRCODE = '42501';
     END IF;
-    UPDATE app_user SET language = left(p_language, 5) WHERE username = c.username;
+    IF p_language IS NULL OR p_language NOT IN ({languages}) THEN
+        RAISE EXCEPTION 'not a language of the app' USING ERRCODE = '22023';
+    END IF;
+    UPDATE app_user SET language = p_language WHERE username = c.username;
 END $fn$
 """
