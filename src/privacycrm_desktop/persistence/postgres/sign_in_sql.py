@@ -145,7 +145,8 @@ BEGIN
         (SELECT password_hash = p_hash FROM app_user WHERE username = c.username), false
     );
     IF NOT ok THEN
-        -- Counted as a refused sign-in: guesses through an open connection lock too.
+        -- Counted as a refused sign-in, in the caller's transaction (the app's sign-in
+        -- commits it; a connection of the person's own may roll it back: README).
         PERFORM pcrm_sign_in_failed(c.username, NULL);
     END IF;
     RETURN ok;
