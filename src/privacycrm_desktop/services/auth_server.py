@@ -42,9 +42,11 @@ def password_proven(session: Session, user: User, password: str) -> bool:
     """True when *password* is *user*'s.
 
     A desk on PostgreSQL connects with the user's own login role, so its connection has
-    already proved the password to the server; desk roles may not read the hashes
-    (``persistence.postgres.policy.SECRET_COLUMNS``). A desk connected as someone else's
-    login role proves nothing for *user*. Elsewhere the argon2id hash is checked.
+    already proved the server's password; desk roles may not read the hashes
+    (``persistence.postgres.policy.SECRET_COLUMNS``), so the app's password is proven on
+    the server with the stored hash's salt (``pcrm_own_password_salt`` /
+    ``pcrm_own_password_is``). A desk connected as someone else's login role proves
+    nothing for *user*. Elsewhere the argon2id hash is checked.
     """
     if desk_role(session):
         conn = session.connection()

@@ -12,9 +12,9 @@ fields the owner narrowed meanwhile (the field matrix) names them in a bar of it
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Self
 
 from PySide6.QtCore import (
     QElapsedTimer,
@@ -48,8 +48,6 @@ MIN_REFRESH_GAP_MS = 1000
 SEARCH_SPAN = 100
 #: Selections of more rows than this are kept as row ranges, not contact by contact.
 MAX_KEPT_IDS = 500
-#: Field access, weakest first: a field whose rank fell was narrowed.
-_RANK = {access: rank for rank, access in enumerate(FieldAccess)}
 
 
 def lock_reason(change: SignInChange) -> str:
@@ -116,7 +114,7 @@ class _EditorNote(QFrame):
         self.hide()
 
     @classmethod
-    def of(cls, dialog: QWidget) -> _EditorNote:
+    def of(cls, dialog: QWidget) -> Self:
         """The editor's note of this kind, put at the top of its layout when it had none."""
         note = dialog.findChild(cls)
         if note is None:
@@ -281,10 +279,11 @@ class ChangeWatcher(QObject):
                 model.endResetModel()
                 raise
             _restore(view, model, state)
+            access = self._services.contacts.field_access(self._actor)
             if isinstance(view, ContactTableView):
-                view.follow_field_access(self._services.contacts.field_access(self._actor))
+                view.follow_field_access(access)
             window.retention.update()
-            self._flag_editors()
+            self._flag_editors(access)
         except Exception as exc:
             # Nobody asked for this refresh: a server or file that is briefly unreachable
             # gets no dialog; the next change (the feed calls back on reconnecting) retries.
@@ -295,22 +294,15 @@ class ChangeWatcher(QObject):
             return
         self.refreshed.emit()
 
-    def _flag_editors(self) -> None:
+    def _flag_editors(self, access: Mapping[str, FieldAccess]) -> None:
         editors = [d for d in self._host.findChildren(ContactEditorDialog) if d.isVisible()]
         if not editors:
             return
-        access = self._services.contacts.field_access(self._actor)
         labels = {spec.name: spec.label for spec in self._services.access.catalogue()}
         for dialog in editors:
-            narrowed = [
-                _(labels.get(name, name))
-                for name, now in access.items()
-                if _RANK[now] < _RANK[dialog.access(name)]
-            ]
+            narrowed = [_(labels.get(name, name)) for name in dialog.narrowed(access)]
             if narrowed:
-                note = AccessNarrowedBar.of(dialog)
-                assert isinstance(note, AccessNarrowedBar)
-                note.show_fields(narrowed)
+                AccessNarrowedBar.of(dialog).show_fields(narrowed)
             loaded = dialog.loaded_version
             if loaded is None:
                 continue
@@ -321,9 +313,7 @@ class ChangeWatcher(QObject):
                 if bar is not None:  # the editor took the stored version over meanwhile
                     bar.hide()
                 continue
-            changed = ChangedElsewhereBar.of(dialog)
-            assert isinstance(changed, ChangedElsewhereBar)
-            changed.show_changed(removed=stored is None)
+            ChangedElsewhereBar.of(dialog).show_changed(removed=stored is None)
 
 
 # -- keeping the user's place in the list ---------------------------------------------

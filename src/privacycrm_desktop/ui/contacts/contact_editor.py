@@ -455,11 +455,10 @@ class ContactEditorDialog(EditorFlowMixin):
         """*data* without what was typed in the fields the owner has narrowed since the
         editor opened (its ``AccessNarrowedBar`` says so): those keep their stored value
         (a new contact: none), and the rest saves (the whole save was refused)."""
-        now = self._contacts.field_access(self._actor)
         narrowed = {
             name
-            for name, access in now.items()
-            if access is not FieldAccess.WRITE and self.access(name) is FieldAccess.WRITE
+            for name in self.narrowed(self._contacts.field_access(self._actor))
+            if self.access(name) is FieldAccess.WRITE
         }
         if not narrowed:
             return data

@@ -71,6 +71,8 @@ DATE_FIELDS = ("birth_date", "relationship_start", "relationship_end", "last_int
 DUPLICATE_FIELDS = ("first_name", "last_name", "emails", "phones", "postcode")
 #: The pause in typing after which the duplicate check runs (one query per pause).
 DUPLICATE_DELAY_MS = 400
+#: Field access, weakest first: a field whose rank fell was narrowed.
+_RANK = {access: rank for rank, access in enumerate(FieldAccess)}
 #: What a valid value looks like, added to a refusal of the field's value.
 FORMAT_HINTS = {
     "phones": N_("Enter a phone number like 0475 12 34 56 or +33 1 23 45 67 89."),
@@ -179,6 +181,11 @@ class EditorFormMixin(QDialog):
         if self._new_access is None:
             self._new_access = self._contacts.field_access(self._actor)
         return self._new_access.get(field, FieldAccess.HIDDEN)
+
+    def narrowed(self, now: Mapping[str, FieldAccess]) -> list[str]:
+        """The fields whose access in *now* (the field matrix in force) is weaker than when
+        the editor opened: the owner narrowed them on another desk meanwhile."""
+        return [name for name, access in now.items() if _RANK[access] < _RANK[self.access(name)]]
 
     def _make_editors(self, today: dt.date) -> None:
         self.editors["kind"] = combo_of(KIND_LABELS)
