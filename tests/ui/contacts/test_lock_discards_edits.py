@@ -22,6 +22,8 @@ from privacycrm_desktop.app import build_services
 from privacycrm_desktop.cli import main as cli
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.i18n import _
+from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.main_window import MainWindow
 
@@ -100,14 +102,23 @@ def _edit_then(window: MainWindow, contact_id: int, action: Callable[[], None]) 
     return seen
 
 
-def test_idle_lock_hides_a_changed_editor_and_the_unlock_shows_it_again(
-    qtbot: QtBot, database: str
-) -> None:
+def _sams_window(
+    qtbot: QtBot, database: str, *, show: bool = True
+) -> tuple[Services, Actor, MainWindow]:
+    """A desk's services, sam signed in, and sam's main window (shown unless *show*)."""
     services = build_services(database)
     actor = services.auth.login("sam", SAM_PASSWORD)
     window = MainWindow(services, actor, None)
     qtbot.addWidget(window)
-    window.show()
+    if show:
+        window.show()
+    return services, actor, window
+
+
+def test_idle_lock_hides_a_changed_editor_and_the_unlock_shows_it_again(
+    qtbot: QtBot, database: str
+) -> None:
+    services, actor, window = _sams_window(qtbot, database)
     contact_id = 1
     typed: list[str] = []
 
@@ -134,11 +145,7 @@ def test_idle_lock_hides_a_changed_editor_and_the_unlock_shows_it_again(
 def test_a_change_of_access_while_the_idle_lock_shows_closes_the_hidden_editor(
     qtbot: QtBot, database: str
 ) -> None:
-    services = build_services(database)
-    actor = services.auth.login("sam", SAM_PASSWORD)
-    window = MainWindow(services, actor, None)
-    qtbot.addWidget(window)
-    window.show()
+    services, actor, window = _sams_window(qtbot, database)
     contact_id = 1
 
     def idle_then_narrowed() -> None:
@@ -155,10 +162,7 @@ def test_a_change_of_access_while_the_idle_lock_shows_closes_the_hidden_editor(
 
 
 def test_a_narrowed_user_cannot_save_the_open_editor(qtbot: QtBot, database: str) -> None:
-    services = build_services(database)
-    actor = services.auth.login("sam", SAM_PASSWORD)
-    window = MainWindow(services, actor, None)
-    qtbot.addWidget(window)
+    _services, _actor, window = _sams_window(qtbot, database, show=False)
     window.start_change_watch(poll_interval=0.05)
     watch = window.change_watch
     assert watch is not None
@@ -181,11 +185,7 @@ def test_idle_lock_over_the_save_question_answers_it_as_escape_and_keeps_the_typ
     qtbot: QtBot, database: str
 ) -> None:
     """The question is modal: left up, it would stand over the lock screen's password."""
-    services = build_services(database)
-    actor = services.auth.login("sam", SAM_PASSWORD)
-    window = MainWindow(services, actor, None)
-    qtbot.addWidget(window)
-    window.show()
+    services, actor, window = _sams_window(qtbot, database)
     seen: dict[str, object] = {}
 
     def lock_over_the_question() -> None:
