@@ -162,6 +162,7 @@ DEFINER_FUNCTIONS = {
     "pcrm_own_password_is": ALL,
     "pcrm_set_language": ALL,
     "pcrm_manage_login": frozenset({O}),
+    "pcrm_end_sessions": frozenset({O}),
     "pcrm_apply_grants": frozenset({O}),
     "pcrm_special_source": ALL,
     "pcrm_sign_in_failed": ALL,
@@ -725,6 +726,7 @@ DESK_ATTACKS = {
     "widen the grants": (
         """SELECT pcrm_apply_grants('[["office", "app_user", "UPDATE", null]]')"""
     ),
+    "end a user's sessions": "SELECT pcrm_end_sessions(%s)",
 }
 
 

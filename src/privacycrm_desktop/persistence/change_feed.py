@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from privacycrm_desktop.persistence.database import sqlite_file
+from privacycrm_desktop.persistence.storage_errors import refused_sign_in
 
 log = logging.getLogger(__name__)
 
@@ -112,14 +113,21 @@ class ChangeFeed:
 
     def _run(self) -> None:
         backoff = self._min_backoff
+        refused = False
         while not self._stop.is_set():
             try:
                 self._open()
-                backoff = self._min_backoff
+                backoff, refused = self._min_backoff, False
                 self._listen()
             except Exception as exc:
                 if self._stop.is_set():
                     break
+                if refused_sign_in(exc) and not refused:
+                    # The server refuses this desk's login role now (the owner reset its
+                    # password or deactivated it, which ended its sessions): the subscriber
+                    # checks the sign-in and locks, without waiting for a change (once).
+                    refused = True
+                    self._notify()
                 log.warning(
                     "change feed (%s) lost its connection (%s); retrying in %.1f s",
                     self.backend,

@@ -135,6 +135,15 @@ def refused_sign_in(error: BaseException) -> bool:
     )
 
 
+def refused_password(error: BaseException) -> bool:
+    """True when the PostgreSQL server refused the password itself (28P01): the login role
+    has another one now (a reset), as opposed to a role that may not log in."""
+    raw = _server_error(error)
+    if raw is None:
+        return False
+    return getattr(raw, "sqlstate", None) == "28P01" or "password authentication failed" in str(raw)
+
+
 def _pg_storage_error(raw: BaseException) -> StorageError | None:
     if refused_sign_in(raw):
         return None  # the person's credentials, not the storage: sign-in says so

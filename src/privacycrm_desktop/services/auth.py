@@ -30,12 +30,13 @@ from privacycrm_desktop.i18n import LANGUAGES
 from privacycrm_desktop.persistence.models import Setting, User
 from privacycrm_desktop.persistence.postgres import logins, roles
 from privacycrm_desktop.persistence.postgres.sign_in_sql import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
-from privacycrm_desktop.persistence.storage_errors import refused_sign_in
+from privacycrm_desktop.persistence.storage_errors import refused_password, refused_sign_in
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, note_server_events, record_event
 from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.auth_server import (
     desk_role,
+    end_old_sessions,
     password_proven,
     prove_own_password,
     server_roles_connection,
@@ -374,6 +375,8 @@ class AuthService:
                 self._audit(uow.session, actor, "user.deactivate", user)
             if (conn := server_roles_connection(uow.session)) is not None:
                 logins.set_active(conn, user.username, False)
+            name = user.username
+        end_old_sessions(self._uow, name)
 
     def reactivate_user(self, actor: Actor, username: str) -> None:
         """Let a deactivated user sign in again, with a clean lockout state (owner only)."""
@@ -419,12 +422,13 @@ class AuthService:
             if (conn := server_roles_connection(uow.session)) is not None:
                 logins.create_login_role(conn, user.username, new_password, Role(user.role))
                 logins.set_active(conn, user.username, user.active)
-            if user.id != actor.user_id:
-                return actor
             own = replace(actor, credentials_version=user.credentials_version)
-        # This desk's own login role has the new password now: its connections too.
-        prove_own_password(self._uow, own.username, new_password)
-        return own
+            mine, name = user.id == actor.user_id, user.username
+        if mine:
+            # This desk's own login role has the new password now: its connections too.
+            prove_own_password(self._uow, own.username, new_password)
+        end_old_sessions(self._uow, name)
+        return own if mine else actor
 
     def change_role(self, actor: Actor, username: str, role: Role) -> None:
         """Give *username* another role (owner only); the last active owner stays owner."""
@@ -498,7 +502,11 @@ class AuthService:
             with self._uow() as uow:
                 row = uow.session.execute(query).first()
         except Exception as exc:
-            if refused_sign_in(exc):  # a connection opened again (after a server restart)
+            # A connection opened again (after a server restart, or the owner's reset or
+            # deactivation ended this desk's sessions): a refused password is a reset.
+            if refused_password(exc):
+                return SignInChange.RESET
+            if refused_sign_in(exc):
                 return SignInChange.ACCESS
             raise
         if row is not None and row.credentials_version != actor.credentials_version:

@@ -8,11 +8,14 @@ and a desk's connection proves its user's password to the server.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.access import Role
-from privacycrm_desktop.domain.errors import AuthenticationFailed, StorageError
+from privacycrm_desktop.domain.errors import AuthenticationFailed, DomainError, StorageError
 from privacycrm_desktop.persistence.database import create_engine_for
 from privacycrm_desktop.persistence.models import User
 from privacycrm_desktop.persistence.postgres import logins, roles
@@ -20,6 +23,8 @@ from privacycrm_desktop.persistence.storage_errors import refused_sign_in, stora
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.passwords import hash_like, verify_password
 from privacycrm_desktop.services.server_roles import count_refused_sign_in, reopen_if_lock_over
+
+log = logging.getLogger(__name__)
 
 
 def server_roles_connection(session: Session) -> Connection | None:
@@ -104,9 +109,16 @@ def prove_own_password(uow: UnitOfWork, username: str, password: str) -> None:
     engine = uow.engine
     if engine.dialect.name != "postgresql":
         return
-    with uow() as unit:
-        if not desk_role(unit.session):
-            return
+    try:
+        with uow() as unit:
+            if not desk_role(unit.session):
+                return
+    except Exception as exc:
+        # The server refuses the password this desk connects with: the owner's reset
+        # ended its sessions, so it is a desk on its own login role, with a password to
+        # prove (an administrator's connection is not refused for a user's reset).
+        if not refused_sign_in(exc):
+            raise
     url = engine.url.render_as_string(hide_password=False)
     reopen_if_lock_over(url, username)
     fresh = create_engine_for(roles.login_url(url, username, password))
@@ -125,3 +137,24 @@ def prove_own_password(uow: UnitOfWork, username: str, password: str) -> None:
         fresh.dispose()
         return
     uow.rebind(fresh).dispose()
+
+
+def end_old_sessions(uow: UnitOfWork, username: str) -> bool:
+    """After a committed reset or deactivation: end the server sessions *username*'s login
+    role already had, which would otherwise keep its rights until they close (the server
+    checks a password and LOGIN only when a session opens). True when none is left or
+    there is no server role; False when the server would not end them, or this failed:
+    the change itself is committed and stays (logged, never raised)."""
+    try:
+        with uow(write=True) as unit:
+            conn = server_roles_connection(unit.session)
+            if conn is None or not roles.server_functions(conn):
+                return True
+            if not roles.has_login_role(conn, username):
+                return True
+            return logins.end_sessions(conn, username) is not None
+    except (SQLAlchemyError, DomainError) as exc:
+        # A server whose functions predate pcrm_end_sessions (the administrator's next
+        # upgrade installs it), or one gone since the commit.
+        log.warning("ending the old server sessions failed (%s)", type(exc).__name__)
+        return False

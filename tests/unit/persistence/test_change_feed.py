@@ -292,3 +292,38 @@ def test_postgresql_reconnects_with_the_engine_of_the_moment(pg_url: str) -> Non
                 (role,),
             )
             conn.execute(f"DROP ROLE {role}")  # it owns nothing: a login only
+
+
+def test_postgresql_a_refused_reconnection_calls_back_once(pg_url: str) -> None:
+    """The owner reset this desk's password and ended its sessions: the feed cannot come
+    back with the password it has. It calls back once all the same, so the desk checks its
+    sign-in (refused: it locks) instead of waiting for a change that never arrives."""
+    import psycopg
+
+    role = f"feed_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'old-password-1'")
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_url).set(username=role, password="old-password-1")
+    engine = create_engine_for(url.render_as_string(hide_password=False))
+    calls = Calls()
+    feed = ChangeFeed(engine, calls, poll_interval=0.2, min_backoff=0.1, max_backoff=0.2)
+    feed.start()
+    try:
+        assert calls.wait_for(1)  # listening
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f"ALTER ROLE {role} PASSWORD 'new-password-2'")
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+                (role,),
+            )
+        assert calls.wait_for(2, timeout=5)
+        time.sleep(1.0)  # several refused attempts: still the one callback
+        assert calls.count == 2
+        assert feed.connects == 1
+    finally:
+        feed.stop()
+        engine.dispose()
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP ROLE {role}")

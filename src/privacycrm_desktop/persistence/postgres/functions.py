@@ -41,6 +41,7 @@ from privacycrm_desktop.persistence.postgres.data_sql import (
 )
 from privacycrm_desktop.persistence.postgres.owner_sql import (
     APPLY_GRANTS,
+    END_SESSIONS,
     MANAGE_LOGIN,
     MATRIX_CHANGE,
     USER_CHANGE,
@@ -87,6 +88,7 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_own_password_is(text)": "all",
     "pcrm_set_language(text)": "all",
     "pcrm_manage_login(text, text, text, boolean)": "owner",
+    "pcrm_end_sessions(text)": "owner",
     "pcrm_apply_grants(jsonb)": "owner",
     "pcrm_special_source(bigint)": "all",
     "pcrm_digests(text[], text[])": "all",
@@ -146,6 +148,7 @@ FINGERPRINTED: tuple[str, ...] = (
     DIGEST_DUE_KEY,
     OWN_HASH_SHAPE,
     OWN_HASH_MATCH,
+    END_SESSIONS,
 )
 
 #: Each app role's default access to a restricted custom field (``domain.access``).
@@ -231,6 +234,7 @@ def install_functions(
         OWN_HASH_MATCH,
         SET_LANGUAGE,
         MANAGE_LOGIN,
+        END_SESSIONS,
         APPLY_GRANTS,
         SPECIAL_SOURCE,
         DIGESTS,

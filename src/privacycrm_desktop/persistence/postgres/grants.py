@@ -114,6 +114,34 @@ def create_group_roles(conn: Connection) -> None:
     ).all():
         run_sql(conn, f"ALTER ROLE {ident(conn, str(name))} NOCREATEROLE")
         run_sql(conn, f"REVOKE {quoted_system} FROM {ident(conn, str(name))}")
+    _system_joins_login_roles(conn, database, system)
+
+
+def _system_joins_login_roles(conn: Connection, database: str, system: str) -> None:
+    """Make the system role a member of each login role of this database (one that is a
+    member of one of its group roles), so ``pcrm_end_sessions`` may end their sessions
+    after a reset or a deactivation; ``pcrm_manage_login`` does it for roles it manages
+    from now on. Login roles gain nothing by it."""
+    groups = [group_role(database, role) for role in Role]
+    rows = conn.execute(
+        text(
+            "SELECT DISTINCT r.rolname FROM pg_roles r "
+            "JOIN pg_auth_members m ON m.member = r.oid "
+            "JOIN pg_roles g ON g.oid = m.roleid "
+            "WHERE g.rolname = ANY(:groups) AND r.rolname LIKE :p AND NOT r.rolsuper "
+            "AND NOT pg_has_role(:system, r.oid, 'USAGE')"
+        ),
+        {"groups": groups, "p": _like_prefix(f"{database}_u_") + "%", "system": system},
+    ).all()
+    for (name,) in rows:
+        grant = f"GRANT {ident(conn, str(name))} TO {ident(conn, system)}"
+        # Not every administrator may (PostgreSQL 16+ for a role another one made): the
+        # set-up goes on, and that role's sessions end only when closed.
+        run_sql(
+            conn,
+            f"DO $do$ BEGIN {grant}; EXCEPTION WHEN insufficient_privilege "
+            "OR invalid_grant_operation THEN NULL; END $do$",
+        )
 
 
 def _like_prefix(prefix: str) -> str:

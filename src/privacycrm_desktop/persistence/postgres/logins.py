@@ -56,3 +56,12 @@ def set_active(conn: Connection, username: str, active: bool) -> None:
     """LOGIN again, or NOLOGIN for a deactivated user (their sessions cannot start)."""
     if has_login_role(conn, username):
         _manage(conn, username, None, None, active)
+
+
+def end_sessions(conn: Connection, username: str) -> int | None:
+    """End the server sessions the login role of *username* already has (``pcrm_end_sessions``,
+    the owner's desk or the administrator; this connection's own stays): run after a reset
+    or a deactivation is committed. How many ended; None when the server would not let the
+    system role end them (they end when closed)."""
+    ended = conn.execute(text("SELECT pcrm_end_sessions(:u)"), {"u": username}).scalar()
+    return None if ended is None else int(ended)

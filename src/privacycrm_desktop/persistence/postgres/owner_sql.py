@@ -3,6 +3,8 @@
 * ``pcrm_manage_login`` creates and changes login roles for the owner's desk (the system
   role has CREATEROLE; no login role does, because on PostgreSQL 15 CREATEROLE may grant
   itself any group, the system role included). Passwords arrive as SCRAM verifiers only.
+* ``pcrm_end_sessions`` ends the server sessions a user's login role already had, after a
+  password reset or a deactivation (the system role is a member of each login role for it).
 * ``pcrm_apply_grants`` re-grants the tables after a change of the field matrix; it only
   grants what ``pcrm_grant_policy`` (written by the administrator) allows, so the owner's
   desk can narrow a role, never widen it.
@@ -89,6 +91,57 @@ BEGIN
             CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
     END IF;
     EXECUTE format('ALTER ROLE %I NOCREATEROLE', name);
+    -- The system role may end the login role's sessions (pcrm_end_sessions): a member of
+    -- it, with its privileges. Nothing flows the other way: the login role gains nothing.
+    -- (A server that does not let it, PostgreSQL 16+ for a role another administrator
+    -- made: the sessions then end only when closed.)
+    IF NOT pg_has_role(name, 'USAGE') THEN
+        BEGIN
+            EXECUTE format('GRANT %I TO %I', name, {system});
+        EXCEPTION WHEN insufficient_privilege OR invalid_grant_operation THEN
+            NULL;
+        END;
+    END IF;
+END $fn$
+"""
+
+#: After a password reset or a deactivation is committed: the server sessions the user's
+#: login role already had end (``pg_terminate_backend``; a server keeps an open session's
+#: rights until it closes, whatever happens to the role's password or LOGIN). Run after the
+#: commit, so an ended session cannot open again with the old password. The caller's own
+#: session stays. Returns how many ended; NULL when the system role may not end them (a
+#: login role from an earlier version not yet managed again).
+END_SESSIONS = """
+CREATE OR REPLACE FUNCTION pcrm_end_sessions(p_username text) RETURNS integer
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+    name text;
+    ended integer := 0;
+    s record;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF c.desk AND c.app_role <> 'owner' THEN
+        RAISE EXCEPTION 'only the owner ends sessions' USING ERRCODE = '42501';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM app_user WHERE username = p_username) THEN
+        RAISE EXCEPTION 'no such user' USING ERRCODE = '22023';
+    END IF;
+    name := pcrm_login_role(p_username);
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
+        RETURN 0;
+    END IF;
+    IF NOT pg_has_role(name, 'USAGE') THEN
+        RETURN NULL;
+    END IF;
+    FOR s IN SELECT pid FROM pg_stat_activity
+        WHERE usename = name AND pid <> pg_backend_pid()
+    LOOP
+        IF pg_terminate_backend(s.pid) THEN
+            ended := ended + 1;
+        END IF;
+    END LOOP;
+    RETURN ended;
 END $fn$
 """
 

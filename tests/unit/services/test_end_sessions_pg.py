@@ -1,0 +1,158 @@
+"""A reset or a deactivation ends the server sessions the user already had.
+
+A PostgreSQL server checks a login role's password and LOGIN only when a session opens: a
+connection opened before the owner reset a password or deactivated the user kept every
+right of the role until it closed (found by an outside attack: it could read what the role
+may, set the role's server password and try guesses of the new one). The owner's change,
+once committed, now ends them (``pcrm_end_sessions``); the person's desk then finds its
+connection refused and locks with the reason.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from helpers.pg_users import (
+    NEEDS_SERVER,
+    OWNER_PASSWORD,
+    SAM_NEW_PASSWORD,
+    SAM_PASSWORD,
+    server,
+)
+from privacycrm_desktop.app import OwnRoleSignIn
+from privacycrm_desktop.cli import main as cli
+from privacycrm_desktop.persistence.postgres import grants, roles
+from privacycrm_desktop.services.dto import SignInChange
+
+__all__ = ["server"]  # the fixture (helpers.pg_users)
+
+pytestmark = NEEDS_SERVER
+
+
+def _own(admin: str, username: str, password: str) -> str:
+    """The URL of *username*'s own login role."""
+    role = roles.login_role(make_url(admin).database or "", username)
+    return make_url(admin).set(username=role, password=password).render_as_string(False)
+
+
+def _ended(conn: psycopg.Connection) -> bool:
+    """True when the server ended the session behind *conn*."""
+    try:
+        conn.execute("SELECT 1")
+    except psycopg.OperationalError:
+        return True
+    return False
+
+
+def test_a_reset_ends_the_sessions_the_old_password_opened(
+    server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin, desk = server
+    door = OwnRoleSignIn(desk)
+    sam = door.login("sam", SAM_PASSWORD)
+    assert door.services is not None
+    old = psycopg.connect(_own(admin, "sam", SAM_PASSWORD), autocommit=True)
+    owners = psycopg.connect(_own(admin, "owner", OWNER_PASSWORD), autocommit=True)
+    try:
+        monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", SAM_NEW_PASSWORD)
+        assert cli(["--db", admin, "--user", "owner", "user", "reset-password", "sam"]) == 0
+        assert _ended(old)
+        assert not _ended(owners)  # only sam's
+        # Sam's desk: its connections ended too, a new one is refused: a reset, it says.
+        assert door.services.auth.sign_in_change(sam) is SignInChange.RESET
+        with psycopg.connect(_own(admin, "sam", SAM_NEW_PASSWORD)) as new:
+            assert not _ended(new)
+    finally:
+        old.close()
+        owners.close()
+        door.services.uow.engine.dispose()
+
+
+def test_a_deactivation_ends_the_users_sessions(server: tuple[str, str]) -> None:
+    admin, desk = server
+    door = OwnRoleSignIn(desk)
+    sam = door.login("sam", SAM_PASSWORD)
+    assert door.services is not None
+    old = psycopg.connect(_own(admin, "sam", SAM_PASSWORD), autocommit=True)
+    try:
+        assert old.execute("SELECT count(*) FROM contact").fetchone() == (0,)
+        assert cli(["--db", admin, "--user", "owner", "user", "deactivate", "sam"]) == 0
+        assert _ended(old)
+        assert door.services.auth.sign_in_change(sam) is SignInChange.ACCESS
+    finally:
+        old.close()
+        door.services.uow.engine.dispose()
+
+
+def test_the_owners_desk_ends_them_and_keeps_its_own(
+    server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the owner's desk on the owner's own role (not the administrator's), for a
+    reset of sam's password and of the owner's own: the other sessions end, the desk goes
+    on with the new password."""
+    admin, desk = server
+    door = OwnRoleSignIn(desk)
+    owner = door.login("owner", OWNER_PASSWORD)
+    assert door.services is not None
+    auth = door.services.auth
+    sams = psycopg.connect(_own(admin, "sam", SAM_PASSWORD), autocommit=True)
+    mine = psycopg.connect(_own(admin, "owner", OWNER_PASSWORD), autocommit=True)
+    try:
+        assert auth.reset_password(owner, "sam", SAM_NEW_PASSWORD) == owner
+        assert _ended(sams)
+        assert not _ended(mine)
+        again = auth.reset_password(owner, "owner", "owner-new-password-long-3")
+        assert _ended(mine)  # a session someone else may have opened with the old one
+        assert auth.still_signed_in(again)
+        assert door.services.contacts.count(again) == 0
+    finally:
+        sams.close()
+        mine.close()
+        door.services.uow.engine.dispose()
+
+
+def test_no_one_but_the_owner_ends_sessions(server: tuple[str, str]) -> None:
+    admin, _desk = server
+    with (
+        psycopg.connect(_own(admin, "sam", SAM_PASSWORD), autocommit=True) as sam,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        sam.execute("SELECT pcrm_end_sessions('owner')")
+    with (
+        psycopg.connect(_own(admin, "owner", OWNER_PASSWORD), autocommit=True) as owner,
+        pytest.raises(psycopg.errors.InvalidParameterValue),
+    ):
+        owner.execute("SELECT pcrm_end_sessions('nobody')")
+
+
+def test_a_login_role_of_an_earlier_version_is_joined_at_the_upgrade(
+    server: tuple[str, str],
+) -> None:
+    """A login role made before the system role joined each one: the server would not end
+    its sessions (NULL) until the administrator's upgrade (``grants.enable``) joins it."""
+    admin, _desk = server
+    database = make_url(admin).database or ""
+    system, role = roles.system_role(database), roles.login_role(database, "sam")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'REVOKE "{role}" FROM "{system}"')
+    with psycopg.connect(_own(admin, "owner", OWNER_PASSWORD), autocommit=True) as owner:
+        assert owner.execute("SELECT pcrm_end_sessions('sam')").fetchone() == (None,)
+    engine = create_engine(admin.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as conn:
+            grants.enable(conn)
+            joined = conn.execute(
+                text("SELECT pg_has_role(:s, :r, 'USAGE')"), {"s": system, "r": role}
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert joined is True
+    with (
+        psycopg.connect(_own(admin, "sam", SAM_PASSWORD), autocommit=True) as old,
+        psycopg.connect(_own(admin, "owner", OWNER_PASSWORD), autocommit=True) as owner,
+    ):
+        assert owner.execute("SELECT pcrm_end_sessions('sam')").fetchone() == (1,)
+        assert _ended(old)
