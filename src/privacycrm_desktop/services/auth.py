@@ -35,6 +35,7 @@ from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, note_server_events, record_event
 from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.auth_server import (
+    bar_before_reset,
     desk_role,
     end_old_sessions,
     password_proven,
@@ -375,8 +376,7 @@ class AuthService:
                 self._audit(uow.session, actor, "user.deactivate", user)
             if (conn := server_roles_connection(uow.session)) is not None:
                 logins.set_active(conn, user.username, False)
-            name = user.username
-        end_old_sessions(self._uow, name)
+        end_old_sessions(self._uow, username.strip())
 
     def reactivate_user(self, actor: Actor, username: str) -> None:
         """Let a deactivated user sign in again, with a clean lockout state (owner only)."""
@@ -396,9 +396,8 @@ class AuthService:
         """Give *username* a new password and lift a lockout (owner only).
 
         The password's generation goes one up: every desk where the user is signed in
-        locks and asks for the new password (``still_signed_in``). Returns the actor to go
-        on with: *actor*, with the new generation when the password was their own (this
-        desk goes on).
+        locks and asks for the new password (``still_signed_in``); on a server their
+        sessions end. Returns *actor*, with the new generation when it was their own.
 
         Raises:
             PermissionDenied: The actor is not the owner.
@@ -408,6 +407,7 @@ class AuthService:
         require(actor.role, Permission.MANAGE_USERS)
         check_password_policy(new_password, username.strip())
         password_hash = hash_password(new_password)
+        bar_before_reset(self._uow, actor, username)
         with self._uow(write=True) as uow:
             user = self._target(uow.session, username)
             if server_writes_users(uow.session):
@@ -422,6 +422,8 @@ class AuthService:
             if (conn := server_roles_connection(uow.session)) is not None:
                 logins.create_login_role(conn, user.username, new_password, Role(user.role))
                 logins.set_active(conn, user.username, user.active)
+                if user.id != actor.user_id:
+                    logins.bar_login(conn, user.username)  # as committed: no gap
             own = replace(actor, credentials_version=user.credentials_version)
             mine, name = user.id == actor.user_id, user.username
         if mine:
@@ -448,6 +450,8 @@ class AuthService:
             conn = server_roles_connection(uow.session)
             if conn is not None and roles.has_login_role(conn, user.username):
                 logins.set_app_role(conn, user.username, role)
+        # A session that took its old group's role (SET ROLE) would keep its rights.
+        end_old_sessions(self._uow, username.strip())
 
     # -- the server enforces the matrix (PostgreSQL) -----------------------------------
 
@@ -502,12 +506,10 @@ class AuthService:
             with self._uow() as uow:
                 row = uow.session.execute(query).first()
         except Exception as exc:
-            # A connection opened again (after a server restart, or the owner's reset or
-            # deactivation ended this desk's sessions): a refused password is a reset.
-            if refused_password(exc):
-                return SignInChange.RESET
+            # A connection opened again (a server restart; the owner's change ended this
+            # desk's sessions): a refused password is a reset.
             if refused_sign_in(exc):
-                return SignInChange.ACCESS
+                return SignInChange.RESET if refused_password(exc) else SignInChange.ACCESS
             raise
         if row is not None and row.credentials_version != actor.credentials_version:
             return SignInChange.RESET

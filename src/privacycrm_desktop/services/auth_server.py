@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from privacycrm_desktop.persistence.models import User
 from privacycrm_desktop.persistence.postgres import logins, roles
 from privacycrm_desktop.persistence.storage_errors import refused_sign_in, storage_error
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
+from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.passwords import hash_like, verify_password
 from privacycrm_desktop.services.server_roles import count_refused_sign_in, reopen_if_lock_over
 
@@ -158,3 +159,25 @@ def end_old_sessions(uow: UnitOfWork, username: str) -> bool:
         # upgrade installs it), or one gone since the commit.
         log.warning("ending the old server sessions failed (%s)", type(exc).__name__)
         return False
+
+
+def bar_before_reset(uow: UnitOfWork, actor: Actor, username: str) -> None:
+    """Before resetting another user's password on a server with their own login role:
+    commit that the role may open no session for a while (``logins.bar_login``), then end
+    the sessions it has, so none is left or can open with the old password while the new
+    one is set (the reset bars it again in its own transaction). Nothing for the actor's
+    own password (their desk goes on) or elsewhere; a failure is logged and the reset goes
+    on as it did before."""
+    try:
+        with uow(write=True) as unit:
+            conn = server_roles_connection(unit.session)
+            if conn is None or not roles.has_login_role(conn, username.strip()):
+                return
+            target = unit.session.scalar(select(User.id).where(User.username == username.strip()))
+            if target is None or target == actor.user_id:
+                return
+            logins.bar_login(conn, username.strip())
+    except (SQLAlchemyError, DomainError) as exc:
+        log.warning("barring the old password's sign-ins failed (%s)", type(exc).__name__)
+        return
+    end_old_sessions(uow, username.strip())

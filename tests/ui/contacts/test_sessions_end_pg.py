@@ -12,7 +12,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy.engine import make_url
 
-from helpers.pg_users import NEEDS_SERVER, SAM_NEW_PASSWORD, SAM_PASSWORD, server
+from helpers.pg_users import NEEDS_SERVER, SAM_NEW_PASSWORD, SAM_PASSWORD, bar_over, server
 from privacycrm_desktop.app import OwnRoleSignIn
 from privacycrm_desktop.cli import main as cli
 from privacycrm_desktop.domain.contacts import ContactInput
@@ -63,6 +63,7 @@ def test_a_reset_locks_the_window_whose_sessions_it_ended(
         screen.password.setText(SAM_PASSWORD)
         screen.try_unlock()
         assert window.locked
+        bar_over(admin, "sam")  # the old password's sign-ins are over
         screen.password.setText(SAM_NEW_PASSWORD)
         screen.try_unlock()
         assert not window.locked

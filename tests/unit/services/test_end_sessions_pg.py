@@ -20,8 +20,10 @@ from helpers.pg_users import (
     OWNER_PASSWORD,
     SAM_NEW_PASSWORD,
     SAM_PASSWORD,
+    bar_over,
     server,
 )
+from helpers.stalled_sign_in import StalledSignIn
 from privacycrm_desktop.app import OwnRoleSignIn
 from privacycrm_desktop.cli import main as cli
 from privacycrm_desktop.persistence.postgres import grants, roles
@@ -63,8 +65,14 @@ def test_a_reset_ends_the_sessions_the_old_password_opened(
         assert not _ended(owners)  # only sam's
         # Sam's desk: its connections ended too, a new one is refused: a reset, it says.
         assert door.services.auth.sign_in_change(sam) is SignInChange.RESET
-        with psycopg.connect(_own(admin, "sam", SAM_NEW_PASSWORD)) as new:
-            assert not _ended(new)
+        # The new password opens sessions once the old one's sign-ins are over.
+        with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+            psycopg.connect(_own(admin, "sam", SAM_NEW_PASSWORD))
+        bar_over(admin, "sam")
+        again = OwnRoleSignIn(desk)
+        again.login("sam", SAM_NEW_PASSWORD)
+        assert again.services is not None
+        again.services.uow.engine.dispose()
     finally:
         old.close()
         owners.close()
@@ -155,4 +163,82 @@ def test_a_login_role_of_an_earlier_version_is_joined_at_the_upgrade(
         psycopg.connect(_own(admin, "owner", OWNER_PASSWORD), autocommit=True) as owner,
     ):
         assert owner.execute("SELECT pcrm_end_sessions('sam')").fetchone() == (1,)
+        assert _ended(old)
+
+
+def test_a_sign_in_begun_with_the_old_password_does_not_open_after_the_reset(
+    server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server reads the password when a sign-in begins; a client may send its proof up
+    to ``authentication_timeout`` later. Begun before the reset and finished after it, it
+    opened a session with the old password that nothing ended (an outside attack), which
+    could then set a server password of its own."""
+    admin, _desk = server
+    url = make_url(admin)
+    role = roles.login_role(url.database or "", "sam")
+    stalled = StalledSignIn(
+        url.host or "", url.port or 5432, role, url.database or "", SAM_PASSWORD
+    )
+    try:
+        monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", SAM_NEW_PASSWORD)
+        assert cli(["--db", admin, "--user", "owner", "user", "reset-password", "sam"]) == 0
+        refused = stalled.finish()
+    finally:
+        stalled.close()
+    assert refused is not None
+    assert "not permitted to log in" in refused
+
+
+def test_a_reset_goes_through_while_an_old_session_keeps_setting_its_own_password(
+    server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any role may ``ALTER ROLE`` its own password: one of sam's sessions doing so in a
+    loop made every reset fail ("tuple concurrently updated"), or set its password
+    between the reset's commit and the end of its sessions, and kept the account."""
+    import threading
+
+    admin, desk = server
+    role = roles.login_role(make_url(admin).database or "", "sam")
+    stop = threading.Event()
+
+    def keep_changing() -> None:
+        while not stop.is_set():
+            try:
+                with psycopg.connect(_own(admin, "sam", SAM_PASSWORD), autocommit=True) as conn:
+                    while not stop.is_set():
+                        conn.execute(f"ALTER ROLE \"{role}\" PASSWORD '{SAM_PASSWORD}'")
+            except psycopg.Error:
+                if stop.wait(0.001):
+                    return
+
+    changer = threading.Thread(target=keep_changing)
+    changer.start()
+    try:
+        monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", SAM_NEW_PASSWORD)
+        for _ in range(3):
+            assert cli(["--db", admin, "--user", "owner", "user", "reset-password", "sam"]) == 0
+    finally:
+        stop.set()
+        changer.join()
+    bar_over(admin, "sam")
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(_own(admin, "sam", SAM_PASSWORD))
+    door = OwnRoleSignIn(desk)
+    door.login("sam", SAM_NEW_PASSWORD)
+    assert door.services is not None
+    door.services.uow.engine.dispose()
+
+
+def test_a_role_change_ends_a_session_that_took_its_old_groups_role(
+    server: tuple[str, str],
+) -> None:
+    """``SET ROLE`` to the group keeps that role in the session after the membership is
+    revoked: a demoted user went on writing with the old role's rights."""
+    from privacycrm_desktop.domain.access import Role
+
+    admin, _desk = server
+    group = roles.group_role(make_url(admin).database or "", Role.SALES)
+    with psycopg.connect(_own(admin, "sam", SAM_PASSWORD), autocommit=True) as old:
+        old.execute(f'SET ROLE "{group}"')
+        assert cli(["--db", admin, "--user", "owner", "user", "role", "sam", "read_only"]) == 0
         assert _ended(old)

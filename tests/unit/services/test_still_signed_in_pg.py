@@ -19,6 +19,7 @@ from helpers.pg_users import (
     OWNER_PASSWORD,
     SAM_NEW_PASSWORD,
     SAM_PASSWORD,
+    bar_over,
     server,
 )
 from privacycrm_desktop.app import OwnRoleSignIn
@@ -68,6 +69,7 @@ def test_a_desk_on_its_own_role_unlocks_only_with_the_password_the_server_takes(
     assert auth.sign_in_change(actor) is SignInChange.RESET
     with pytest.raises(AuthenticationFailed):
         auth.unlock(actor, SAM_PASSWORD)
+    bar_over(admin, "sam")  # the old password's sign-ins are over: the new one opens
     again = auth.unlock(actor, SAM_NEW_PASSWORD)
     assert again.credentials_version == actor.credentials_version + 1
     door.services.uow.engine.dispose()  # new connections: with the new password
@@ -140,6 +142,7 @@ def _sessions_outlive(monkeypatch: pytest.MonkeyPatch) -> None:
     from privacycrm_desktop.services import auth
 
     monkeypatch.setattr(auth, "end_old_sessions", lambda _uow, _name: False)
+    monkeypatch.setattr(auth, "bar_before_reset", lambda _uow, _actor, _name: None)
 
 
 def test_a_connection_opened_before_a_reset_cannot_set_a_password_of_its_choosing(
@@ -160,6 +163,7 @@ def test_a_connection_opened_before_a_reset_cannot_set_a_password_of_its_choosin
     with psycopg.connect(old.render_as_string(hide_password=False), autocommit=True) as conn:
         monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", SAM_NEW_PASSWORD)
         assert cli(["--db", admin, "--user", "owner", "user", "reset-password", "sam"]) == 0
+        bar_over(admin, "sam")
         chosen = hash_password("chosen-by-the-old-holder-1")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT pcrm_signed_in(%s, now()::timestamp)", (chosen,))
@@ -187,6 +191,7 @@ def test_a_server_password_the_role_set_itself_does_not_sign_in(
     with psycopg.connect(old.render_as_string(hide_password=False), autocommit=True) as conn:
         monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", SAM_NEW_PASSWORD)
         assert cli(["--db", admin, "--user", "owner", "user", "reset-password", "sam"]) == 0
+        bar_over(admin, "sam")
         conn.execute(f"ALTER ROLE \"{role}\" PASSWORD 'x'")  # allowed: its own
         assert conn.execute("SELECT pcrm_own_password_is('$argon2id$x')").fetchone() == (False,)
     with pytest.raises(AuthenticationFailed):

@@ -41,6 +41,7 @@ from privacycrm_desktop.persistence.postgres.data_sql import (
 )
 from privacycrm_desktop.persistence.postgres.owner_sql import (
     APPLY_GRANTS,
+    BAR_LOGIN,
     END_SESSIONS,
     MANAGE_LOGIN,
     MATRIX_CHANGE,
@@ -89,6 +90,7 @@ FUNCTIONS: Mapping[str, str] = {
     "pcrm_set_language(text)": "all",
     "pcrm_manage_login(text, text, text, boolean)": "owner",
     "pcrm_end_sessions(text)": "owner",
+    "pcrm_bar_login(text)": "owner",
     "pcrm_apply_grants(jsonb)": "owner",
     "pcrm_special_source(bigint)": "all",
     "pcrm_digests(text[], text[])": "all",
@@ -149,6 +151,7 @@ FINGERPRINTED: tuple[str, ...] = (
     OWN_HASH_SHAPE,
     OWN_HASH_MATCH,
     END_SESSIONS,
+    BAR_LOGIN,
 )
 
 #: Each app role's default access to a restricted custom field (``domain.access``).
@@ -235,6 +238,7 @@ def install_functions(
         SET_LANGUAGE,
         MANAGE_LOGIN,
         END_SESSIONS,
+        BAR_LOGIN,
         APPLY_GRANTS,
         SPECIAL_SOURCE,
         DIGESTS,

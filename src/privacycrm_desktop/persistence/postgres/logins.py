@@ -65,3 +65,11 @@ def end_sessions(conn: Connection, username: str) -> int | None:
     system role end them (they end when closed)."""
     ended = conn.execute(text("SELECT pcrm_end_sessions(:u)"), {"u": username}).scalar()
     return None if ended is None else int(ended)
+
+
+def bar_login(conn: Connection, username: str) -> None:
+    """Let the login role of *username* open no session until the server's sign-ins begun
+    with its old password are over (``pcrm_bar_login``): around a reset of their password."""
+    if conn.execute(text("SELECT to_regprocedure('pcrm_bar_login(text)')")).scalar() is None:
+        return  # a server whose functions predate it (the administrator's upgrade adds it)
+    conn.execute(text("SELECT pcrm_bar_login(:u)"), {"u": username})

@@ -137,11 +137,63 @@ BEGIN
     FOR s IN SELECT pid FROM pg_stat_activity
         WHERE usename = name AND pid <> pg_backend_pid()
     LOOP
-        IF pg_terminate_backend(s.pid) THEN
+        -- Waits (up to 5 s) until the session is gone: a statement it was running (its
+        -- own ALTER ROLE ... PASSWORD) cannot land after this returns.
+        IF pg_terminate_backend(s.pid, 5000) THEN
             ended := ended + 1;
         END IF;
     END LOOP;
     RETURN ended;
+END $fn$
+"""
+
+#: Before and at the end of a reset of another user's password: their login role may not
+#: open a session (NOLOGIN) until the server's ``authentication_timeout`` (and 2 s) has
+#: passed, written as a lock (``app_user.locked_until``, which ``pcrm_sign_in_ready`` lifts
+#: when it is over). A server reads a role's password when a sign-in starts and the client
+#: may finish it up to that long after: one started with the old password before the reset
+#: would otherwise open a session after it, which may set a server password of its own
+#: (``ALTER ROLE``). The role's own sessions changing its password at the same moment
+#: ("tuple concurrently updated") are ended and the change tried again.
+BAR_LOGIN = """
+CREATE OR REPLACE FUNCTION pcrm_bar_login(p_username text) RETURNS void
+LANGUAGE plpgsql {definer} AS $fn$
+DECLARE
+    c record;
+    name text;
+    tries integer := 0;
+BEGIN
+    SELECT * INTO c FROM pcrm_caller();
+    IF c.desk AND c.app_role <> 'owner' THEN
+        RAISE EXCEPTION 'only the owner bars a login' USING ERRCODE = '42501';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM app_user WHERE username = p_username) THEN
+        RAISE EXCEPTION 'no such user' USING ERRCODE = '22023';
+    END IF;
+    name := pcrm_login_role(p_username);
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name)
+        OR NOT pg_has_role(name, 'USAGE')
+    THEN
+        RETURN;  -- no login role of this database's
+    END IF;
+    UPDATE app_user SET locked_until = greatest(
+        coalesce(locked_until, '-infinity'::timestamp),
+        (now() AT TIME ZONE 'UTC') + current_setting('authentication_timeout')::interval
+            + interval '2 seconds')
+    WHERE username = p_username;
+    LOOP
+        BEGIN
+            EXECUTE format('ALTER ROLE %I NOLOGIN', name);
+            EXIT;
+        EXCEPTION WHEN internal_error THEN
+            tries := tries + 1;
+            IF tries >= 20 THEN
+                RAISE;
+            END IF;
+            PERFORM pg_terminate_backend(pid, 5000) FROM pg_stat_activity
+            WHERE usename = name AND pid <> pg_backend_pid();
+        END;
+    END LOOP;
 END $fn$
 """
 
