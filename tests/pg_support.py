@@ -301,3 +301,21 @@ def _admin_execute_params(admin: str, statement: str, params: tuple[object, ...]
 
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(statement, params)
+
+
+def end_login_bar(url: str, username: str) -> None:
+    """As when the server's sign-ins begun before a reset of *username*'s password are over
+    (``pcrm_bar_login`` bars the login role for ``authentication_timeout``): the bar ends
+    now and the role may log in again, as the next sign-in's ``pcrm_sign_in_ready`` lets
+    it. *url* is an administrator's URL of the database."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE pcrm_login_bar SET until = now() AT TIME ZONE 'UTC' - interval '1 second' "
+            "WHERE username = %s",
+            (username,),
+        )
+        conn.execute("SELECT pcrm_sign_in_ready(%s, NULL)", (username,))

@@ -163,6 +163,7 @@ DEFINER_FUNCTIONS = {
     "pcrm_set_language": ALL,
     "pcrm_manage_login": frozenset({O}),
     "pcrm_end_sessions": frozenset({O}),
+    "pcrm_bar_login": frozenset({O}),
     "pcrm_apply_grants": frozenset({O}),
     "pcrm_special_source": ALL,
     "pcrm_sign_in_failed": ALL,
@@ -727,6 +728,7 @@ DESK_ATTACKS = {
         """SELECT pcrm_apply_grants('[["office", "app_user", "UPDATE", null]]')"""
     ),
     "end a user's sessions": "SELECT pcrm_end_sessions(%s)",
+    "bar a user's login": "SELECT pcrm_bar_login(%s)",
 }
 
 

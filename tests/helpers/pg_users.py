@@ -57,12 +57,7 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[st
 
 
 def bar_over(admin: str, username: str) -> None:
-    """As when the server's sign-ins begun before a reset are over (``pcrm_bar_login``
-    bars the login role for ``authentication_timeout``): the lock ends now; the next
-    sign-in lets the role connect again (``pcrm_sign_in_ready``)."""
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            "UPDATE app_user SET locked_until = now() AT TIME ZONE 'UTC' - interval '1 second' "
-            "WHERE username = %s AND locked_until IS NOT NULL",
-            (username,),
-        )
+    """The bar of a reset of *username*'s password is over (``pg_support.end_login_bar``)."""
+    import pg_support
+
+    pg_support.end_login_bar(admin, username)

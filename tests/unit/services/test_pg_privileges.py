@@ -161,6 +161,10 @@ def test_a_wrong_password_or_a_deactivated_user_cannot_connect(server: Server) -
     server.services.auth.reactivate_user(server.owner, OFFICE)
     server.services.auth.reset_password(server.owner, OFFICE, "a-new-password-22")
     new = _psycopg_url(server.url, OFFICE, "a-new-password-22")
+    # Barred until sign-ins begun with the old password are over (pcrm_bar_login).
+    with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+        psycopg.connect(new).close()
+    pg_support.end_login_bar(server.url, OFFICE)
     assert _rows(new, "SELECT last_name FROM contact") == [("Qcanarylast",)]
 
 

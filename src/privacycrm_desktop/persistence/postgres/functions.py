@@ -201,6 +201,12 @@ def install_functions(
     )
     for table in ("pcrm_column_rule", "pcrm_field_default"):
         run(f"ALTER TABLE {table} OWNER TO {owner_system}")
+    # The reset's bars of login roles (pcrm_bar_login), read by pcrm_sign_in_ready.
+    run(
+        "CREATE TABLE IF NOT EXISTS pcrm_login_bar (username text PRIMARY KEY, "
+        "until timestamp NOT NULL)"
+    )
+    run(f"ALTER TABLE pcrm_login_bar OWNER TO {owner_system}")
     run(WRITE_LOG_TABLES)
     for table in ("server_write", "pcrm_tx_count", "pcrm_tx_open", "pcrm_tx_user"):
         run(f"ALTER TABLE {table} OWNER TO {owner_system}")

@@ -87,8 +87,12 @@ BEGIN
         END LOOP;
     END IF;
     IF p_active IS NOT NULL THEN
+        -- Not LOGIN while a reset bars the role (pcrm_bar_login).
         EXECUTE format('ALTER ROLE %I %s', name,
-            CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
+            CASE WHEN p_active AND NOT EXISTS (
+                SELECT 1 FROM pcrm_login_bar b
+                WHERE b.username = p_username AND b.until > now() AT TIME ZONE 'UTC'
+            ) THEN 'LOGIN' ELSE 'NOLOGIN' END);
     END IF;
     EXECUTE format('ALTER ROLE %I NOCREATEROLE', name);
     -- The system role may end the login role's sessions (pcrm_end_sessions): a member of
@@ -149,12 +153,14 @@ END $fn$
 
 #: Before and at the end of a reset of another user's password: their login role may not
 #: open a session (NOLOGIN) until the server's ``authentication_timeout`` (and 2 s) has
-#: passed, written as a lock (``app_user.locked_until``, which ``pcrm_sign_in_ready`` lifts
-#: when it is over). A server reads a role's password when a sign-in starts and the client
-#: may finish it up to that long after: one started with the old password before the reset
-#: would otherwise open a session after it, which may set a server password of its own
-#: (``ALTER ROLE``). The role's own sessions changing its password at the same moment
-#: ("tuple concurrently updated") are ended and the change tried again.
+#: passed, noted in ``pcrm_login_bar`` (``pcrm_sign_in_ready`` lets the role log in again
+#: once it is over; the app's own lock, ``app_user.locked_until``, is not touched: a desk
+#: on the administrator's connection signs in at once). A server reads a role's password
+#: when a sign-in starts and the client may finish it up to that long after: one begun
+#: with the old password before the reset would otherwise open a session after it, which
+#: may set a server password of its own (``ALTER ROLE``). The role's own sessions changing
+#: its password at the same moment ("tuple concurrently updated") are ended and the change
+#: tried again.
 BAR_LOGIN = """
 CREATE OR REPLACE FUNCTION pcrm_bar_login(p_username text) RETURNS void
 LANGUAGE plpgsql {definer} AS $fn$
@@ -176,11 +182,10 @@ BEGIN
     THEN
         RETURN;  -- no login role of this database's
     END IF;
-    UPDATE app_user SET locked_until = greatest(
-        coalesce(locked_until, '-infinity'::timestamp),
-        (now() AT TIME ZONE 'UTC') + current_setting('authentication_timeout')::interval
-            + interval '2 seconds')
-    WHERE username = p_username;
+    INSERT INTO pcrm_login_bar AS b (username, until)
+    VALUES (p_username, (now() AT TIME ZONE 'UTC')
+        + current_setting('authentication_timeout')::interval + interval '2 seconds')
+    ON CONFLICT (username) DO UPDATE SET until = greatest(b.until, excluded.until);
     LOOP
         BEGIN
             EXECUTE format('ALTER ROLE %I NOLOGIN', name);

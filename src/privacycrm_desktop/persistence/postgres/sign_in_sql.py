@@ -74,6 +74,13 @@ BEGIN
             now() AT TIME ZONE 'UTC') THEN
         RETURN false;
     END IF;
+    -- A reset's bar (pcrm_bar_login): sign-ins begun with the old password are not over.
+    IF EXISTS (SELECT 1 FROM pcrm_login_bar b WHERE b.username = p_username
+        AND b.until > now() AT TIME ZONE 'UTC')
+    THEN
+        RETURN false;
+    END IF;
+    DELETE FROM pcrm_login_bar WHERE username = p_username;
     IF u.locked_until IS NOT NULL THEN
         UPDATE app_user SET locked_until = NULL WHERE id = u.id;
     END IF;
