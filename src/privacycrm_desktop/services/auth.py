@@ -426,9 +426,9 @@ class AuthService:
                     logins.bar_login(conn, user.username)  # as committed: no gap
             own = replace(actor, credentials_version=user.credentials_version)
             mine, name = user.id == actor.user_id, user.username
-        if mine:
-            # This desk's own login role has the new password now: its connections too.
+        if mine:  # this desk's login role has the new password: its connections too
             prove_own_password(self._uow, own.username, new_password)
+        bar_before_reset(self._uow, actor, name)  # from the commit on; ends the sessions
         end_old_sessions(self._uow, name)
         return own if mine else actor
 

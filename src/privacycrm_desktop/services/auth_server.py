@@ -162,12 +162,13 @@ def end_old_sessions(uow: UnitOfWork, username: str) -> bool:
 
 
 def bar_before_reset(uow: UnitOfWork, actor: Actor, username: str) -> None:
-    """Before resetting another user's password on a server with their own login role:
-    commit that the role may open no session for a while (``logins.bar_login``), then end
-    the sessions it has, so none is left or can open with the old password while the new
-    one is set (the reset bars it again in its own transaction). Nothing for the actor's
-    own password (their desk goes on) or elsewhere; a failure is logged and the reset goes
-    on as it did before."""
+    """Before and after resetting another user's password on a server with their own
+    login role: commit that the role may open no session for a while (``logins.bar_login``,
+    measured from this moment), then end the sessions it has, so none is left or can open
+    with the old password while the new one is set (the reset bars it in its own
+    transaction as well), nor until sign-ins begun with it are over. Nothing for the
+    actor's own password (their desk goes on) or elsewhere; a failure is logged and the
+    reset goes on as it did before."""
     try:
         with uow(write=True) as unit:
             conn = server_roles_connection(unit.session)

@@ -242,3 +242,62 @@ def test_a_role_change_ends_a_session_that_took_its_old_groups_role(
         old.execute(f'SET ROLE "{group}"')
         assert cli(["--db", admin, "--user", "owner", "user", "role", "sam", "read_only"]) == 0
         assert _ended(old)
+
+
+def _bar_left(admin: str, username: str) -> float:
+    """Seconds left of *username*'s bar, by the server's clock."""
+    with psycopg.connect(admin, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT extract(epoch FROM until - clock_timestamp() AT TIME ZONE 'UTC') "
+            "FROM pcrm_login_bar WHERE username = %s",
+            (username,),
+        ).fetchone()
+    assert row is not None
+    return float(row[0])
+
+
+def test_a_reset_made_to_wait_does_not_shorten_the_bar(
+    server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bar was measured from the reset transaction's start: the public sign-in role,
+    holding rows the reset waits for, made it commit seconds later with that much less bar
+    left, and a sign-in begun with the old password then finished after it."""
+    import threading
+
+    admin, _desk = server
+    with psycopg.connect(admin, autocommit=True) as conn:
+        timeout = conn.execute(
+            "SELECT extract(epoch FROM current_setting('authentication_timeout')::interval)"
+        ).fetchone()
+    assert timeout is not None
+    holder = psycopg.connect(admin)
+    holder.execute("SELECT 1 FROM app_user WHERE username = 'sam' FOR UPDATE")
+    release = threading.Timer(3.5, holder.commit)  # under the desks' lock timeout (5 s)
+    release.start()
+    try:
+        monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", SAM_NEW_PASSWORD)
+        assert cli(["--db", admin, "--user", "owner", "user", "reset-password", "sam"]) == 0
+    finally:
+        release.join()
+        holder.close()
+    assert _bar_left(admin, "sam") >= float(timeout[0])
+
+
+def test_the_right_new_password_refused_during_the_bar_is_not_counted(
+    server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each try during the bar counted as a refused sign-in: ten tries of the right new
+    password locked the account for a quarter of an hour."""
+    from privacycrm_desktop.domain.errors import AuthenticationFailed
+
+    admin, desk = server
+    monkeypatch.setenv("PRIVACYCRM_NEW_PASSWORD", SAM_NEW_PASSWORD)
+    assert cli(["--db", admin, "--user", "owner", "user", "reset-password", "sam"]) == 0
+    for _ in range(3):
+        with pytest.raises(AuthenticationFailed):
+            OwnRoleSignIn(desk).login("sam", SAM_NEW_PASSWORD)
+    with psycopg.connect(admin) as conn:
+        counted = conn.execute(
+            "SELECT failed_logins, locked_until FROM app_user WHERE username = 'sam'"
+        ).fetchone()
+    assert counted == (0, None)

@@ -182,8 +182,10 @@ BEGIN
     THEN
         RETURN;  -- no login role of this database's
     END IF;
+    -- From the moment of the call, not the transaction's start (a transaction made to
+    -- wait on locks would otherwise shorten the bar); once more after the reset's commit.
     INSERT INTO pcrm_login_bar AS b (username, until)
-    VALUES (p_username, (now() AT TIME ZONE 'UTC')
+    VALUES (p_username, (clock_timestamp() AT TIME ZONE 'UTC')
         + current_setting('authentication_timeout')::interval + interval '2 seconds')
     ON CONFLICT (username) DO UPDATE SET until = greatest(b.until, excluded.until);
     LOOP

@@ -39,6 +39,12 @@ BEGIN
     IF u.locked_until IS NOT NULL AND u.locked_until > p_at THEN
         RETURN true;
     END IF;
+    -- A reset's bar (pcrm_bar_login) refuses the right new password too: not counted.
+    IF EXISTS (SELECT 1 FROM pcrm_login_bar b WHERE b.username = p_username
+        AND b.until > now() AT TIME ZONE 'UTC')
+    THEN
+        RETURN true;
+    END IF;
     IF u.failed_logins + 1 < {max_failed} THEN
         UPDATE app_user SET failed_logins = u.failed_logins + 1 WHERE id = u.id;
         RETURN false;
