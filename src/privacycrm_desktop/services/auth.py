@@ -27,17 +27,19 @@ from privacycrm_desktop.domain.errors import (
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import LANGUAGES
-from privacycrm_desktop.persistence.models import Setting, User
+from privacycrm_desktop.persistence.models import User
 from privacycrm_desktop.persistence.postgres import logins, roles
 from privacycrm_desktop.persistence.postgres.sign_in_sql import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 from privacycrm_desktop.persistence.storage_errors import refused_password, refused_sign_in
 from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, note_server_events, record_event
 from privacycrm_desktop.services.audit_spool import event_values
+from privacycrm_desktop.services.auth_idle import IdleLockSettings
 from privacycrm_desktop.services.auth_server import (
     bar_before_reset,
     desk_role,
     end_old_sessions,
+    new_password_wait,
     password_proven,
     prove_own_password,
     server_roles_connection,
@@ -55,16 +57,13 @@ from privacycrm_desktop.services.passwords import (
 )
 
 LOCKOUT = dt.timedelta(minutes=LOCKOUT_MINUTES)
-IDLE_SETTING = "security.idle_minutes"
-DEFAULT_IDLE_MINUTES = 15
-MAX_IDLE_MINUTES = 240
 LAST_OWNER = N_(
     "The last active owner cannot be deactivated or given another role; "
     "make another user owner first."
 )
 
 
-class AuthService:
+class AuthService(IdleLockSettings):
     """Signs users in and lets the owner manage them."""
 
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
@@ -534,46 +533,10 @@ class AuthService:
             raise AuthenticationFailed
         return again
 
-    def idle_timeout(self) -> dt.timedelta:
-        """How long the window may stay untouched before it locks (a business setting)."""
-        with self._uow() as uow:
-            raw = uow.session.execute(
-                select(Setting.value).where(Setting.key == IDLE_SETTING)
-            ).scalar()
-        try:
-            minutes = int(raw) if raw is not None else DEFAULT_IDLE_MINUTES
-        except ValueError:
-            minutes = DEFAULT_IDLE_MINUTES
-        return dt.timedelta(minutes=min(max(minutes, 1), MAX_IDLE_MINUTES))
-
-    def set_idle_timeout(self, actor: Actor, minutes: int) -> None:
-        """Set the idle time before the window locks (owner and privacy officer)."""
-        require(actor.role, Permission.EDIT_SETTINGS)
-        if not 1 <= minutes <= MAX_IDLE_MINUTES:
-            raise ValidationFailed(
-                [
-                    FieldProblem(
-                        "idle_minutes",
-                        N_("Choose between 1 and {max} minutes."),
-                        {"max": MAX_IDLE_MINUTES},
-                    )
-                ]
-            )
-        with self._uow(write=True) as uow:
-            row = uow.session.get(Setting, IDLE_SETTING)
-            if row is None:
-                uow.session.add(Setting(key=IDLE_SETTING, value=str(minutes)))
-            else:
-                row.value = str(minutes)
-            record_event(
-                uow.session,
-                actor=actor.username,
-                action="settings.idle_timeout",
-                entity="setting",
-                entity_id=IDLE_SETTING,
-                at=self._clock.now(),
-                detail=f"minutes={minutes}",
-            )
+    def new_password_wait(self, actor: Actor, username: str) -> int:
+        """Seconds before *username*'s new password opens their own server login role after
+        the actor reset it (the reset's bar, ``bar_before_reset``); 0 when nothing waits."""
+        return new_password_wait(self._uow, actor, username)
 
 
 def _actor_of(user: User) -> Actor:

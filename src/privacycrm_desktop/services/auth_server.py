@@ -182,3 +182,20 @@ def bar_before_reset(uow: UnitOfWork, actor: Actor, username: str) -> None:
         log.warning("barring the old password's sign-ins failed (%s)", type(exc).__name__)
         return
     end_old_sessions(uow, username.strip())
+
+
+def new_password_wait(uow: UnitOfWork, actor: Actor, username: str) -> int:
+    """Seconds before *username*'s new password opens their own login role after *actor*
+    reset it: the server's ``authentication_timeout`` and 2 s (``bar_before_reset``) on a
+    server with their own login role, for another user than the actor; else 0."""
+    with uow() as unit:
+        conn = server_roles_connection(unit.session)
+        if conn is None or not roles.has_login_role(conn, username.strip()):
+            return 0
+        target = unit.session.scalar(select(User.id).where(User.username == username.strip()))
+        if target is None or target == actor.user_id:
+            return 0
+        seconds = conn.execute(
+            text("SELECT extract(epoch FROM current_setting('authentication_timeout')::interval)")
+        ).scalar()
+    return int(seconds or 0) + 2

@@ -455,7 +455,7 @@ class MainWindow(
 
     def ask_idle_time(self) -> None:
         """Ask after how many idle minutes the window locks (a business setting)."""
-        from privacycrm_desktop.services.auth import MAX_IDLE_MINUTES
+        from privacycrm_desktop.services.auth_idle import MAX_IDLE_MINUTES
 
         current = int(self._services.auth.idle_timeout().total_seconds() // 60)
         minutes, ok = QInputDialog.getInt(

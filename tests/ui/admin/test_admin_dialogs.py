@@ -112,6 +112,7 @@ def test_user_admin(qtbot: QtBot, services: Services, owner: Actor) -> None:
     assert dialog.model.user_at(0).active is False
     assert dialog.reactivate_selected()
     assert dialog.reset_selected("a brand new password")
+    assert dialog.note.isHidden()  # no server login role: the new password works at once
     assert dialog.change_selected_role(Role.SALES)
     assert services.auth.login("anne", "a brand new password").role is Role.SALES
     dialog.select("owner")

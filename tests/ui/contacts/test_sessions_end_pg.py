@@ -81,3 +81,38 @@ def test_a_reset_locks_the_window_whose_sessions_it_ended(
     finally:
         window.close()
         services.uow.engine.dispose()
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "fr"])
+def test_the_users_window_says_when_the_new_password_opens(
+    qtbot: QtBot, server: tuple[str, str], language: str
+) -> None:
+    """On the user's own login role the new password waits for the reset's bar: the
+    owner is told, not left to find the person's sign-in refused."""
+    from privacycrm_desktop.ui.admin.user_admin import UserAdminDialog
+    from privacycrm_desktop.ui.common.qt_i18n import apply_language
+
+    from ..screens import save
+
+    _admin_url, desk = server
+    door = OwnRoleSignIn(desk)
+    owner = door.login("owner", "owner-password-long-1")
+    assert door.services is not None
+    apply_language(language)
+    try:
+        dialog = UserAdminDialog(door.services.auth, owner)
+        qtbot.addWidget(dialog)
+        dialog.resize(1024, 600)
+        dialog.show()
+        dialog.select("sam")
+        assert dialog.reset_selected(SAM_NEW_PASSWORD)
+        assert dialog.note.isVisible()
+        assert "sam" in dialog.note.text()
+        assert any(str(seconds) in dialog.note.text() for seconds in range(3, 603))
+        save(dialog, f"users-reset-wait-{language}", settle=True)
+        dialog.select("owner")
+        assert dialog.reset_selected("owner-new-password-long-5")
+        assert dialog.note.isHidden()  # their own: this desk goes on at once
+    finally:
+        apply_language("en")
+        door.services.uow.engine.dispose()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -201,6 +202,13 @@ class UserAdminDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(row, 1)
         layout.addWidget(self.error)
+        # What the last change means beyond the list (not an error): a reset's wait.
+        self.note = QLabel()
+        self.note.setObjectName("user_admin_note")
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.hide()
+        layout.addWidget(self.note)
         layout.addWidget(close)
         self.reload()
         self._fit()
@@ -239,6 +247,7 @@ class UserAdminDialog(QDialog):
     # -- acting -------------------------------------------------------------------------
 
     def _run(self, action: Callable[[], None]) -> bool:
+        self.note.hide()
         try:
             action()
         except DomainError as exc:
@@ -282,7 +291,19 @@ class UserAdminDialog(QDialog):
                 self._actor = actor
                 self.signed_in_again.emit(actor)
 
-        return user is not None and self._run(act)
+        if user is None or not self._run(act):
+            return False
+        wait = self._auth.new_password_wait(self._actor, user.username)
+        if wait:
+            # On a server with their own login role: sign-ins begun with the old password
+            # must be over first (the reset's bar).
+            self.note.setText(
+                _("{user} can sign in with the new password in about {seconds} seconds.").format(
+                    user=user.username, seconds=wait
+                )
+            )
+            self.note.show()
+        return True
 
     def change_selected_role(self, role: Role) -> bool:
         """Give the selected user another role."""
