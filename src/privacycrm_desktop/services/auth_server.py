@@ -161,6 +161,17 @@ def end_old_sessions(uow: UnitOfWork, username: str) -> bool:
         return False
 
 
+def _others_login_role(session: Session, actor: Actor, username: str) -> Connection | None:
+    """The session's connection when *username* is another user than *actor* with a login
+    role of their own on a server that enforces the roles (a reset's bar applies); else
+    None."""
+    conn = server_roles_connection(session)
+    if conn is None or not roles.has_login_role(conn, username.strip()):
+        return None
+    target = session.scalar(select(User.id).where(User.username == username.strip()))
+    return None if target is None or target == actor.user_id else conn
+
+
 def bar_before_reset(uow: UnitOfWork, actor: Actor, username: str) -> None:
     """Before and after resetting another user's password on a server with their own
     login role: commit that the role may open no session for a while (``logins.bar_login``,
@@ -171,11 +182,8 @@ def bar_before_reset(uow: UnitOfWork, actor: Actor, username: str) -> None:
     reset goes on as it did before."""
     try:
         with uow(write=True) as unit:
-            conn = server_roles_connection(unit.session)
-            if conn is None or not roles.has_login_role(conn, username.strip()):
-                return
-            target = unit.session.scalar(select(User.id).where(User.username == username.strip()))
-            if target is None or target == actor.user_id:
+            conn = _others_login_role(unit.session, actor, username)
+            if conn is None:
                 return
             logins.bar_login(conn, username.strip())
     except (SQLAlchemyError, DomainError) as exc:
@@ -189,11 +197,8 @@ def new_password_wait(uow: UnitOfWork, actor: Actor, username: str) -> int:
     reset it: the server's ``authentication_timeout`` and 2 s (``bar_before_reset``) on a
     server with their own login role, for another user than the actor; else 0."""
     with uow() as unit:
-        conn = server_roles_connection(unit.session)
-        if conn is None or not roles.has_login_role(conn, username.strip()):
-            return 0
-        target = unit.session.scalar(select(User.id).where(User.username == username.strip()))
-        if target is None or target == actor.user_id:
+        conn = _others_login_role(unit.session, actor, username)
+        if conn is None:
             return 0
         seconds = conn.execute(
             text("SELECT extract(epoch FROM current_setting('authentication_timeout')::interval)")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from privacycrm_desktop.ui.tasks.my_day import MyDayDialog
     from privacycrm_desktop.ui.tasks.task_dialog import TaskDialog
     from privacycrm_desktop.ui.tasks.task_list import TaskListDialog
+
+log = logging.getLogger(__name__)
 
 #: How often the reminders look for tasks that have come due.
 REMINDER_MS = 60_000
@@ -92,8 +95,13 @@ class TaskActions(QObject):
         return self._reminded
 
     def _start_reminders(self) -> None:
-        self.reminded.update(())  # the tasks due at the start are not news
         self.timer.start()
+        try:
+            self.reminded.update(())  # the tasks due at the start are not news
+        except Exception as exc:
+            # Nobody asked for it: a server that refuses the desk now (the owner's reset
+            # ended its sessions) or is briefly away gets no dialog; the next check reads.
+            log.log(logging.WARNING, "task reminders not read (%s)", type(exc).__name__)
 
     # -- windows ------------------------------------------------------------------------
 
@@ -209,9 +217,13 @@ class TaskActions(QObject):
         """Look for tasks that have come due or come due soon; returns how many are new."""
         if getattr(self._window, "locked", False):
             return 0
-        due = set(self._services.tasks.due_reminders(self._actor))
-        coming = self._services.tasks.due_reminders(self._actor, REMIND_AHEAD)
-        new = [t for t in coming if t not in self.reminded]
+        try:
+            due = set(self._services.tasks.due_reminders(self._actor))
+            coming = self._services.tasks.due_reminders(self._actor, REMIND_AHEAD)
+            new = [t for t in coming if t not in self.reminded]
+        except Exception as exc:  # as at the start: logged, read again at the next check
+            log.log(logging.WARNING, "task reminders not read (%s)", type(exc).__name__)
+            return 0
         self.reminded.update(coming)
         if not new:
             return len(new)
