@@ -303,11 +303,12 @@ def _admin_execute_params(admin: str, statement: str, params: tuple[object, ...]
         conn.execute(statement, params)
 
 
-def end_login_bar(url: str, username: str) -> None:
+def end_login_bar(url: str, username: str, *, open_role: bool = True) -> None:
     """As when the server's sign-ins begun before a reset of *username*'s password are over
     (``pcrm_bar_login`` bars the login role for ``authentication_timeout``): the bar ends
-    now and the role may log in again, as the next sign-in's ``pcrm_sign_in_ready`` lets
-    it. *url* is an administrator's URL of the database."""
+    now and, with *open_role*, the role may log in again, as the next sign-in's
+    ``pcrm_sign_in_ready`` lets it (without: that sign-in must). *url* is an
+    administrator's URL of the database."""
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -318,4 +319,5 @@ def end_login_bar(url: str, username: str) -> None:
             "WHERE username = %s",
             (username,),
         )
-        conn.execute("SELECT pcrm_sign_in_ready(%s, NULL)", (username,))
+        if open_role:
+            conn.execute("SELECT pcrm_sign_in_ready(%s, NULL)", (username,))

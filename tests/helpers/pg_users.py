@@ -56,8 +56,8 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[st
                 conn.execute(f'DROP ROLE IF EXISTS "{row[0]}"')
 
 
-def bar_over(admin: str, username: str) -> None:
+def bar_over(admin: str, username: str, *, open_role: bool = True) -> None:
     """The bar of a reset of *username*'s password is over (``pg_support.end_login_bar``)."""
     import pg_support
 
-    pg_support.end_login_bar(admin, username)
+    pg_support.end_login_bar(admin, username, open_role=open_role)

@@ -36,7 +36,7 @@ from privacycrm_desktop.services.audit import AUDIT_WAIT_MS, note_server_events,
 from privacycrm_desktop.services.audit_spool import event_values
 from privacycrm_desktop.services.auth_idle import IdleLockSettings
 from privacycrm_desktop.services.auth_server import (
-    bar_before_reset,
+    bar_and_end_sessions,
     desk_role,
     end_old_sessions,
     new_password_wait,
@@ -406,7 +406,7 @@ class AuthService(IdleLockSettings):
         require(actor.role, Permission.MANAGE_USERS)
         check_password_policy(new_password, username.strip())
         password_hash = hash_password(new_password)
-        bar_before_reset(self._uow, actor, username)
+        bar_and_end_sessions(self._uow, actor, username)
         with self._uow(write=True) as uow:
             user = self._target(uow.session, username)
             if server_writes_users(uow.session):
@@ -425,11 +425,12 @@ class AuthService(IdleLockSettings):
                     logins.bar_login(conn, user.username)  # as committed: no gap
             own = replace(actor, credentials_version=user.credentials_version)
             mine, name = user.id == actor.user_id, user.username
-        if mine:  # this desk's login role has the new password: its connections too
-            prove_own_password(self._uow, own.username, new_password)
-        bar_before_reset(self._uow, actor, name)  # from the commit on; ends the sessions
+        if not mine:
+            bar_and_end_sessions(self._uow, actor, name)  # the bar from the commit on
+            return actor
+        prove_own_password(self._uow, own.username, new_password)  # this desk's new password
         end_old_sessions(self._uow, name)
-        return own if mine else actor
+        return own
 
     def change_role(self, actor: Actor, username: str, role: Role) -> None:
         """Give *username* another role (owner only); the last active owner stays owner."""
@@ -535,7 +536,7 @@ class AuthService(IdleLockSettings):
 
     def new_password_wait(self, actor: Actor, username: str) -> int:
         """Seconds before *username*'s new password opens their own server login role after
-        the actor reset it (the reset's bar, ``bar_before_reset``); 0 when nothing waits."""
+        the actor reset it (the reset's bar, ``bar_and_end_sessions``); 0 when nothing waits."""
         return new_password_wait(self._uow, actor, username)
 
 

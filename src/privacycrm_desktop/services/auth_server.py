@@ -146,6 +146,8 @@ def end_old_sessions(uow: UnitOfWork, username: str) -> bool:
     checks a password and LOGIN only when a session opens). True when none is left or
     there is no server role; False when the server would not end them, or this failed:
     the change itself is committed and stays (logged, never raised)."""
+    if uow.engine.dialect.name != "postgresql":
+        return True  # no server sessions (and no write transaction for nothing)
     try:
         with uow(write=True) as unit:
             conn = server_roles_connection(unit.session)
@@ -172,14 +174,16 @@ def _others_login_role(session: Session, actor: Actor, username: str) -> Connect
     return None if target is None or target == actor.user_id else conn
 
 
-def bar_before_reset(uow: UnitOfWork, actor: Actor, username: str) -> None:
+def bar_and_end_sessions(uow: UnitOfWork, actor: Actor, username: str) -> None:
     """Before and after resetting another user's password on a server with their own
     login role: commit that the role may open no session for a while (``logins.bar_login``,
     measured from this moment), then end the sessions it has, so none is left or can open
     with the old password while the new one is set (the reset bars it in its own
     transaction as well), nor until sign-ins begun with it are over. Nothing for the
-    actor's own password (their desk goes on) or elsewhere; a failure is logged and the
-    reset goes on as it did before."""
+    actor's own password (their desk goes on) or elsewhere; a failure to bar is logged and
+    the sessions end all the same."""
+    if uow.engine.dialect.name != "postgresql":
+        return
     try:
         with uow(write=True) as unit:
             conn = _others_login_role(unit.session, actor, username)
@@ -188,13 +192,12 @@ def bar_before_reset(uow: UnitOfWork, actor: Actor, username: str) -> None:
             logins.bar_login(conn, username.strip())
     except (SQLAlchemyError, DomainError) as exc:
         log.warning("barring the old password's sign-ins failed (%s)", type(exc).__name__)
-        return
     end_old_sessions(uow, username.strip())
 
 
 def new_password_wait(uow: UnitOfWork, actor: Actor, username: str) -> int:
     """Seconds before *username*'s new password opens their own login role after *actor*
-    reset it: the server's ``authentication_timeout`` and 2 s (``bar_before_reset``) on a
+    reset it: the server's ``authentication_timeout`` and 2 s (``bar_and_end_sessions``) on a
     server with their own login role, for another user than the actor; else 0."""
     with uow() as unit:
         conn = _others_login_role(unit.session, actor, username)

@@ -142,7 +142,7 @@ def _sessions_outlive(monkeypatch: pytest.MonkeyPatch) -> None:
     from privacycrm_desktop.services import auth
 
     monkeypatch.setattr(auth, "end_old_sessions", lambda _uow, _name: False)
-    monkeypatch.setattr(auth, "bar_before_reset", lambda _uow, _actor, _name: None)
+    monkeypatch.setattr(auth, "bar_and_end_sessions", lambda _uow, _actor, _name: None)
 
 
 def test_a_connection_opened_before_a_reset_cannot_set_a_password_of_its_choosing(
