@@ -357,16 +357,38 @@ def _names(values: dict[ImportField, str]) -> tuple[str, str]:
     """(first, last): the name columns, or else a full or display name split."""
     first = values.get(F.FIRST_NAME, "")
     last = values.get(F.LAST_NAME, "")
-    if first.strip() or last.strip():
+    if last.strip():
         return first, last
+    field, shown = _shown_name(values)
+    if not first.strip():
+        return split_full_name(shown) if shown else (first, last)
+    return first, _last_beside_first(first, shown, whole=field == F.FULL_NAME.value)
+
+
+def _shown_name(values: dict[ImportField, str]) -> tuple[str, str]:
+    """The row's full or display name and its field, ("", "") when none: "Jan Peeters
+    (jan@example.be)", "Jan <jan@example.be>" give the name without the address; a
+    display name that is only an address is no name."""
     for name, value in values.items():
         if name.value in _DISPLAY_NAME_FIELDS:
-            # "Jan Peeters (jan@example.be)", "Jan <jan@example.be>": the name without the
-            # address; a display name that is only an address is no name.
-            shown = _ADDRESS_IN_NAME.sub(" ", value)
-            if shown.strip() and "@" not in shown:
-                return split_full_name(shown)
-    return first, last
+            shown = " ".join(_ADDRESS_IN_NAME.sub(" ", value).split())
+            if shown and "@" not in shown:
+                return name.value, shown
+    return "", ""
+
+
+def _last_beside_first(first: str, shown: str, *, whole: bool) -> str:
+    """The last name a name column gives beside a first name and no last name: the rest
+    of "Jan Peeters" (or "PEETERS Jan") when it holds the first name; a full-name column
+    that does not is the last name itself (German "Name;Vorname": "Muster" beside
+    "Max"), a display name that does not is left alone (it may name the company)."""
+    first = " ".join(first.split())
+    if not shown or shown.casefold() == first.casefold():
+        return ""
+    split_first, split_last = split_full_name(shown)
+    if split_first.casefold() == first.casefold():
+        return split_last
+    return shown if whole else ""
 
 
 def _country(
