@@ -227,6 +227,7 @@ def _read_csv(text: str, shape: FileShape) -> ImportTable:
         if index is None:
             raise ImportFileUnreadable(N_("The file holds no contacts."))
         headers = tuple(cell.strip() for cell in head[index][0])
+        _refuse_data_as_headers(headers)
         rows: list[tuple[int, tuple[str, ...]]] = []
         number = 0
         # The line each record begins on: a quote never closed runs to the end of the file.
@@ -265,6 +266,26 @@ def _header_index(records: Sequence[Sequence[str]]) -> int | None:
         if known >= 2:
             return index if max(widths[first:index], default=0) < widths[index] else first
     return first
+
+
+#: A cell that is an e-mail address: no program names a column so.
+_ADDRESS_CELL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _refuse_data_as_headers(headers: Sequence[str]) -> None:
+    """Refuse a file whose first line is a contact, not column names (a program that
+    exports without a header row): read as the header, that contact would be lost and
+    every column left unmapped."""
+    address = next((h for h in headers if _ADDRESS_CELL.fullmatch(h)), None)
+    if address is not None:
+        raise ImportFileUnreadable(
+            N_(
+                "The first line of the file holds a contact ({value}), not the names of the "
+                "columns: add a first line naming them (such as First name, Last name, "
+                "E-mail) and import again. Nothing was imported."
+            ),
+            value=address,
+        )
 
 
 def _refuse_an_open_quote(text: str, delimiter: str, start: int) -> None:

@@ -153,19 +153,14 @@ def logical_lines(text: str) -> list[str]:
             continue
         if line.startswith("#"):
             continue
-        if lines and prop is None and _ends_in_backslash(lines[-1]):
-            # A 2.1 value continued after a backslash: the break is a new line in it.
-            lines[-1] = lines[-1][:-1] + "\\n" + line
+        if prop is None and _head_folded(raw, index, line, keep_space=version_21 and not binary):
+            # A property whose parameters are folded inside a quoted value (vCard 4.0's
+            # ADR;LABEL="..."): its continuation lines follow, it belongs to no line above.
+            binary = False
+            lines.append(line)
             continue
-        if lines and prop is None and _holds_text(lines[-1]):
-            # A line break written raw into a note or an address (Outlook, hand edits):
-            # the line is part of the value, not a broken property.
-            lines[-1] += "\\n" + line
-            continue
-        if lines and prop is None and _not_read(lines[-1]):
-            # A raw line break in a property the import leaves out (Thunderbird writes a
-            # custom field's carriage return as it is): it goes with its property.
-            lines[-1] += "\\n" + line
+        if lines and prop is None and (glued := _glued(lines[-1], line)) is not None:
+            lines[-1] = glued
             continue
         binary = prop is not None and _is_base64(prop)
         if prop is not None and _is_quoted_printable(prop):
@@ -174,6 +169,32 @@ def logical_lines(text: str) -> list[str]:
                 index += 1
         lines.append(line)
     return lines
+
+
+def _glued(above: str, line: str) -> str | None:
+    """*above* with *line* (no property) joined to it as a line break in its value, or
+    None when *line* belongs to no property above."""
+    if _ends_in_backslash(above):
+        # A 2.1 value continued after a backslash: the break is a new line in it.
+        return above[:-1] + "\\n" + line
+    if _holds_text(above) or _not_read(above):
+        # A line break written raw into a note or an address (Outlook, hand edits), or in
+        # a property the import leaves out (Thunderbird writes a custom field's carriage
+        # return as it is): the line is part of that value, not a broken property.
+        return above + "\\n" + line
+    return None
+
+
+def _head_folded(raw: list[str], index: int, line: str, *, keep_space: bool) -> bool:
+    """Whether *line* with the folded lines after it (from ``raw[index]``) begins a
+    property that *line* alone does not."""
+    joined = line
+    while index < len(raw) and raw[index][:1] in (" ", "\t"):
+        joined += raw[index] if keep_space else raw[index][1:]
+        index += 1
+        if split_property(joined) is not None:
+            return True
+    return False
 
 
 def _holds_text(line: str) -> bool:
@@ -251,8 +272,11 @@ def _escape_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
-def decode_value(prop: Property, file_encoding: str) -> Property:
-    """*prop* with its value as plain text: quoted-printable, base64 and CHARSET undone."""
+def decode_value(prop: Property, file_encoding: str, card_charset: str | None = None) -> Property:
+    """*prop* with its value as plain text: quoted-printable, base64 and CHARSET undone.
+    A value of 8-bit bytes that declares no CHARSET, and is not UTF-8, is read in the
+    *card_charset* another property of its card declares (a phone that wrote
+    ``LABEL;CHARSET=Windows-1251`` wrote the name in it too), else the file's encoding."""
     declared = prop.param_values("CHARSET")
     charset = _charset(declared[0]) if declared else None
     one_byte = _charset(file_encoding) in {_charset(e) for e in _ONE_BYTE_ENCODINGS}
@@ -271,8 +295,12 @@ def decode_value(prop: Property, file_encoding: str) -> Property:
         # The file was read in an 8-bit encoding because some of its bytes are no UTF-8:
         # a value says which encoding its bytes are in, else bytes that are valid UTF-8
         # are UTF-8 (a file gathered from several phones mixes them).
-        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-            value = value.encode(file_encoding).decode(charset or "utf-8")
+        for candidate in (charset,) if charset else ("utf-8", card_charset):
+            if candidate is None:
+                continue
+            with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+                value = value.encode(file_encoding).decode(candidate)
+                break
     params = [
         p
         for p in prop.params
@@ -280,6 +308,21 @@ def decode_value(prop: Property, file_encoding: str) -> Property:
         and p.partition("=")[0].strip().upper() not in ("ENCODING", "CHARSET")
     ]
     return Property(prop.group, prop.name, params, value)
+
+
+def _card_charset(card: CardText) -> str | None:
+    """The 8-bit CHARSET a property of *card* declares (not UTF-8), or None."""
+    for line in card.lines:
+        prop = split_property(line)
+        for declared in prop.param_values("CHARSET") if prop is not None else ():
+            charset = _charset(declared)
+            if charset is not None and charset not in ("utf-8", "utf-16", "ascii"):
+                return charset
+    return None
+
+
+#: A colon after an odd run of backslashes: the last one escapes the colon.
+_ESCAPED_COLON = re.compile(r"(?<!\\)((?:\\\\)*)\\:")
 
 
 def clean_card(card: CardText, file_encoding: str) -> str:
@@ -290,6 +333,7 @@ def clean_card(card: CardText, file_encoding: str) -> str:
     """
     version = ""
     out = ["BEGIN:VCARD"]
+    card_charset = _card_charset(card)
     for line in card.lines:
         prop = split_property(line)
         if prop is None:
@@ -297,11 +341,14 @@ def clean_card(card: CardText, file_encoding: str) -> str:
             continue
         if prop.name not in READ_PROPERTIES:
             continue
-        prop = decode_value(prop, file_encoding)
+        prop = decode_value(prop, file_encoding, card_charset)
         if prop.name == "VERSION":
             version = prop.value.strip()
         elif version == "2.1" or prop.name in _TEXT_PROPERTIES:
             prop.value = _BARE_COMMA.sub(r"\\,", prop.value)
+        if prop.name in _TEXT_PROPERTIES or prop.name in NOTED_PROPERTIES:
+            # "http\://", "08\:00" (SOGo, Open-Xchange): a colon needs no escape.
+            prop.value = _ESCAPED_COLON.sub(r"\1:", prop.value)
         out.append(prop.line())
     out.append("END:VCARD")
     return "\r\n".join(out) + "\r\n"

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from privacycrm_desktop.domain.errors import ImportFileUnreadable
 from privacycrm_desktop.domain.import_formats import DuplicatePolicy
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
+from privacycrm_desktop.i18n import describe_error
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportPlan, ImportResult
 from privacycrm_desktop.services.registry import Services
@@ -64,3 +66,94 @@ def test_a_name_column_beside_a_first_name_keeps_the_surname(
     result = imported(svc, owner, path)
     assert result.imported == len(expected)
     assert names(svc, owner) == expected
+
+
+def test_a_csv_without_a_header_row_is_refused_whole_not_its_first_contact_lost(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # Thunderbird's test file: two people, no line naming the columns. Read as the
+    # header, John's line was lost and Jane's e-mail left unmapped.
+    path = tmp_path / "no_header.csv"
+    path.write_text(
+        "John Doe,John,Doe,john@doe.invalid\nJane Doe,Jane,Doe,jane@doe.invalid\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportFileUnreadable) as refused:
+        svc.imports.preview(owner, path)
+    assert "john@doe.invalid" in describe_error(refused.value)
+    assert "Nothing was imported" in describe_error(refused.value)
+    assert svc.contacts.count(owner) == 0
+
+
+def write_card(tmp_path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path = tmp_path / "card.vcf"
+    path.write_bytes("\r\n".join([*lines, ""]).encode(encoding))
+    return path
+
+
+def test_a_folded_label_parameter_does_not_glue_the_home_address_to_the_work_one(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # RFC 6350's example as node-vcf ships it: each ADR's LABEL="..." is folded inside
+    # its quotes; the second address was read as more lines of the first.
+    path = write_card(
+        tmp_path,
+        [
+            "BEGIN:VCARD",
+            "VERSION:4.0",
+            "N:Gump;Forrest;;;",
+            "FN:Forrest Gump",
+            'ADR;TYPE=work;LABEL="100 Waters Edge\\nBaytown, LA 30314\\nUnited States of A',
+            ' merica":;;100 Waters Edge;Baytown;LA;30314;United States of America',
+            'ADR;TYPE=home;LABEL="42 Plantation St.\\nBaytown, LA 30314\\nUnited States of',
+            '  America":;;42 Plantation St.;Baytown;LA;30314;United States of America',
+            "EMAIL:forrestgump@example.com",
+            "END:VCARD",
+        ],
+    )
+    assert imported(svc, owner, path).imported == 1
+    [row] = svc.contacts.page(owner, limit=10)
+    contact = svc.contacts.get(owner, row.id)
+    kept = " ".join([contact.street, contact.city, contact.postcode, contact.notes])
+    assert "100 Waters Edge" in kept
+    assert "42 Plantation St." in kept
+    assert "LABEL" not in kept
+
+
+def test_a_card_that_declares_its_8_bit_charset_once_is_read_in_it(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # A phone that wrote LABEL;CHARSET=Windows-1251 wrote the name in it too (FolkerKinzel's
+    # Ukrainian card): the name was read as Windows-1252, "Êëè÷êî".
+    path = write_card(
+        tmp_path,
+        [
+            "BEGIN:VCARD",
+            "VERSION:2.1",
+            "N:Кличко;Віталій",
+            "TEL;CELL:+380441234567",
+            "LABEL;CHARSET=Windows-1251:Київ",
+            "END:VCARD",
+        ],
+        encoding="cp1251",
+    )
+    assert imported(svc, owner, path).imported == 1
+    assert names(svc, owner) == [("Віталій", "Кличко")]
+
+
+def test_an_escaped_colon_in_a_note_is_a_colon(svc: Services, owner: Actor, tmp_path: Path) -> None:
+    path = write_card(
+        tmp_path,
+        [
+            "BEGIN:VCARD",
+            "VERSION:3.0",
+            "N:Launig;Stephan;;;",
+            "EMAIL:stephan@example.de",
+            "NOTE:Website: http\\://www.example.de\\nOpen 08\\:00-15\\:30",
+            "END:VCARD",
+        ],
+    )
+    assert imported(svc, owner, path).imported == 1
+    [row] = svc.contacts.page(owner, limit=10)
+    assert "http://www.example.de" in svc.contacts.get(owner, row.id).notes
+    assert "08:00-15:30" in svc.contacts.get(owner, row.id).notes
