@@ -18,7 +18,7 @@ from typing import Any
 from privacycrm_desktop.cli import activity_files
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
-from privacycrm_desktop.cli.options import Parents, Subparsers, non_negative
+from privacycrm_desktop.cli.options import Parents, Subparsers, non_negative, record_id
 from privacycrm_desktop.domain.activities import (
     ACTIVITY_KIND_LABELS,
     ActivityInput,
@@ -38,8 +38,8 @@ def register(commands: Subparsers, parents: Parents) -> None:
     activity = commands.add_parser("activity", help=_("interactions: calls, meetings, e-mails"))
     sub = activity.add_subparsers(dest="activity_command", required=True, metavar="COMMAND")
     p = sub.add_parser("add", parents=parents, help=_("log an interaction; prints its id"))
-    p.add_argument("contact", type=int, nargs="?", metavar="CONTACT_ID", help=_("the person"))
-    p.add_argument("--company", type=int, metavar="COMPANY_ID", help=_("log it on a company"))
+    p.add_argument("contact", type=record_id, nargs="?", metavar="CONTACT_ID", help=_("the person"))
+    p.add_argument("--company", type=record_id, metavar="COMPANY_ID", help=_("log it on a company"))
     p.add_argument("--kind", choices=[k.value for k in ActivityKind], help=_("what it was"))
     p.add_argument("--summary", help=_("a few words on what it was about"))
     p.add_argument("--details", default="", help=_("more details"))
@@ -49,7 +49,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p.add_argument(
         "--with",
         dest="people",
-        type=int,
+        type=record_id,
         action="append",
         default=[],
         metavar="CONTACT_ID",
@@ -64,15 +64,15 @@ def register(commands: Subparsers, parents: Parents) -> None:
     )
     p.set_defaults(run=cmd_activity_add)
     p = sub.add_parser("list", parents=parents, help=_("a person's interactions, newest first"))
-    p.add_argument("contact", type=int, nargs="?", metavar="CONTACT_ID", help=_("the person"))
-    p.add_argument("--company", type=int, metavar="COMPANY_ID", help=_("a company's instead"))
+    p.add_argument("contact", type=record_id, nargs="?", metavar="CONTACT_ID", help=_("the person"))
+    p.add_argument("--company", type=record_id, metavar="COMPANY_ID", help=_("a company's instead"))
     p.add_argument(
         "--kind", action="append", choices=[k.value for k in ActivityKind], help=_("only these")
     )
     p.add_argument("--limit", type=non_negative, default=1000, help=_("at most this many"))
     p.set_defaults(run=cmd_activity_list)
     p = sub.add_parser("delete", parents=parents, help=_("delete an interaction"))
-    p.add_argument("id", type=int, help=_("the interaction's id"))
+    p.add_argument("id", type=record_id, help=_("the interaction's id"))
     p.set_defaults(run=cmd_activity_delete)
     activity_files.register(sub, parents)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from privacycrm_desktop.cli.context import CliFailure, Context
 from privacycrm_desktop.cli.export import INTERNAL, add_disclosure_arguments
-from privacycrm_desktop.cli.options import Parents, Subparsers
+from privacycrm_desktop.cli.options import Parents, Subparsers, record_id
 from privacycrm_desktop.domain.activity_csv import (
     ACTIVITY_PROFILE_LABELS,
     REFUSAL_LABELS,
@@ -40,8 +40,8 @@ def register(sub: Subparsers, parents: Parents) -> None:
         default=ActivityProfile.PRIVACYCRM.value,
         help=_("the columns of the program the file is for"),
     )
-    p.add_argument("--contact", type=int, metavar="CONTACT_ID", help=_("only this person's"))
-    p.add_argument("--company", type=int, metavar="COMPANY_ID", help=_("only this company's"))
+    p.add_argument("--contact", type=record_id, metavar="CONTACT_ID", help=_("only this person's"))
+    p.add_argument("--company", type=record_id, metavar="COMPANY_ID", help=_("only this company's"))
     # Personal data leave: for a purpose and a recipient, as ``export`` (cli/export.py).
     add_disclosure_arguments(p)
     p.set_defaults(run=cmd_activity_export)

@@ -8,7 +8,7 @@ from typing import Any
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.contacts import custom_values
 from privacycrm_desktop.cli.context import Context
-from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date, non_negative
+from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date, non_negative, record_id
 from privacycrm_desktop.domain.companies import (
     COMPANY_FIELD_LABELS,
     COMPANY_FIELDS,
@@ -72,11 +72,11 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p = sub.add_parser(
         "show", parents=parents, help=_("one company, its people and the source of each value")
     )
-    p.add_argument("id", type=int, help=_("company id"))
+    p.add_argument("id", type=record_id, help=_("company id"))
     p.set_defaults(run=cmd_company_show)
     p = sub.add_parser("link", parents=parents, help=_("link a person to a company"))
-    p.add_argument("contact_id", type=int, help=_("contact id"))
-    p.add_argument("company_id", type=int, help=_("company id"))
+    p.add_argument("contact_id", type=record_id, help=_("contact id"))
+    p.add_argument("company_id", type=record_id, help=_("company id"))
     p.add_argument("--function", default="", help=_("the person's function"))
     p.add_argument("--department", default="", help=_("the person's department"))
     p.add_argument("--since", type=iso_date, help=_("YYYY-MM-DD (default today)"))

@@ -7,7 +7,7 @@ import argparse
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
-from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date, non_negative
+from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date, non_negative, record_id
 from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Language, Relationship
 from privacycrm_desktop.domain.errors import NotFound
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
@@ -36,7 +36,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p = sub.add_parser(
         "show", parents=parents, help=_("one contact, with the source of each value")
     )
-    p.add_argument("id", type=int, help=_("contact id"))
+    p.add_argument("id", type=record_id, help=_("contact id"))
     p.set_defaults(run=cmd_contacts_show)
     p = sub.add_parser("add", parents=parents, help=_("add a contact with its source"))
     _contact_options(p)

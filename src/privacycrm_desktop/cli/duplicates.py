@@ -15,7 +15,7 @@ from typing import Any
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
-from privacycrm_desktop.cli.options import Parents, Subparsers
+from privacycrm_desktop.cli.options import Parents, Subparsers, record_id
 from privacycrm_desktop.domain.company_merges import COMPANY_RULE_LABELS, CompanyRule
 from privacycrm_desktop.domain.merges import RULE_LABELS, DuplicateRule
 from privacycrm_desktop.i18n import _, format_moment, ngettext
@@ -42,10 +42,16 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p.set_defaults(run=cmd_find)
     p = sub.add_parser("merge", parents=parents, help=_("merge contacts into one"))
     p.add_argument(
-        "ids", nargs="+", type=int, metavar="ID", help=_("the contacts (or companies) to merge")
+        "ids",
+        nargs="+",
+        type=record_id,
+        metavar="ID",
+        help=_("the contacts (or companies) to merge"),
     )
     _companies_flag(p)
-    p.add_argument("--keep", type=int, help=_("the contact that stays (default: the first id)"))
+    p.add_argument(
+        "--keep", type=record_id, help=_("the contact that stays (default: the first id)")
+    )
     p.add_argument(
         "--take",
         action="append",
@@ -55,7 +61,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
     )
     p.set_defaults(run=cmd_merge)
     p = sub.add_parser("undo", parents=parents, help=_("undo a merge"))
-    p.add_argument("merge_id", type=int, metavar="MERGE_ID", help=_("the merge"))
+    p.add_argument("merge_id", type=record_id, metavar="MERGE_ID", help=_("the merge"))
     _companies_flag(p)
     p.set_defaults(run=cmd_undo)
     p = sub.add_parser("merges", parents=parents, help=_("list the merges, newest first"))

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from privacycrm_desktop.cli.context import CliFailure, Context
-from privacycrm_desktop.cli.options import FORMATS, Parents, Subparsers
+from privacycrm_desktop.cli.options import FORMATS, Parents, Subparsers, record_id
 from privacycrm_desktop.domain.export_csv import CsvProfile
 from privacycrm_desktop.domain.export_formats import ExportFormat
 from privacycrm_desktop.domain.export_vcard import VcardVersion
@@ -102,7 +102,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
         default=VcardVersion.V4.value,
         help=_("the version of a vCard file: 4.0 (the default) or 3.0"),
     )
-    p.add_argument("ids", nargs="*", type=int, metavar="ID", help=_("contact ids"))
+    p.add_argument("ids", nargs="*", type=record_id, metavar="ID", help=_("contact ids"))
     p.set_defaults(run=cmd_export)
 
 

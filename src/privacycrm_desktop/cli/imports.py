@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
-from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date
+from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date, record_id
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, custom_key_for
 from privacycrm_desktop.domain.errors import ImportPlanInvalid
@@ -67,7 +67,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
         help=_("import contacts from a CSV or vCard file; import list; import undo BATCH"),
     )
     p.add_argument("file", metavar="FILE", help=_("the CSV or vCard file (or: list, undo)"))
-    p.add_argument("batch", nargs="?", type=int, metavar="BATCH", help=argparse.SUPPRESS)
+    p.add_argument("batch", nargs="?", type=record_id, metavar="BATCH", help=argparse.SUPPRESS)
     p.add_argument(
         "--source-kind",
         choices=[k.value for k in SourceKind],

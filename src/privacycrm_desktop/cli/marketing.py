@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import Context
-from privacycrm_desktop.cli.options import Parents, Subparsers
+from privacycrm_desktop.cli.options import Parents, Subparsers, record_id
 from privacycrm_desktop.domain.consent import (
     CHOOSABLE_METHODS,
     Channel,
@@ -40,7 +40,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p = sub.add_parser(
         "record", parents=parents, help=_("record an opt-in, opt-out or soft opt-in")
     )
-    p.add_argument("id", type=int, help=_("contact id"))
+    p.add_argument("id", type=record_id, help=_("contact id"))
     p.add_argument(
         "--purpose", required=True, help=_("purpose code, e.g. direct_marketing_consent")
     )
@@ -66,7 +66,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p = commands.add_parser(
         "unsubscribe", parents=parents, help=_("unsubscribe a contact from all direct marketing")
     )
-    p.add_argument("id", type=int, help=_("contact id"))
+    p.add_argument("id", type=record_id, help=_("contact id"))
     p.add_argument(
         "--method",
         choices=[m.value for m in CHOOSABLE_METHODS],

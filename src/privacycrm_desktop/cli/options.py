@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 from typing import TypeAlias
 
 from privacycrm_desktop.i18n import _
@@ -30,7 +31,29 @@ def iso_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
+        if _DATE_FORM.fullmatch(text.strip()):
+            # 2026-02-30: written right, but no such day.
+            raise argparse.ArgumentTypeError(
+                _("{date} is no day of the calendar").format(date=text.strip())
+            ) from None
         raise argparse.ArgumentTypeError(_("use the form YYYY-MM-DD")) from None
+
+
+_DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The ids a record can have: the databases' 64-bit integers.
+_ID_RANGE = range(-(2**63), 2**63)
+
+
+def record_id(text: str) -> int:
+    """An argparse type for a record's id: a whole number within the databases' range
+    (past it the SQLite driver could not even send it: a traceback, not a sentence)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("an id is a whole number")) from None
+    if value not in _ID_RANGE:
+        raise argparse.ArgumentTypeError(_("no record has an id this large"))
+    return value
 
 
 def non_negative(text: str) -> int:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from privacycrm_desktop.cli.context import CliFailure, Context
-from privacycrm_desktop.cli.options import Parents, Subparsers
+from privacycrm_desktop.cli.options import Parents, Subparsers, record_id
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.contacts import Relationship
 from privacycrm_desktop.domain.label_sheets import SHAPES, SHEETS, custom_sheet, find_sheet
@@ -92,8 +92,8 @@ def _merge_fields() -> tuple[str, ...]:
 
 
 def _selection(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--ids", nargs="+", type=int, metavar="ID", help=_("contact ids"))
-    p.add_argument("more_ids", nargs="*", type=int, metavar="ID", help=_("contact ids"))
+    p.add_argument("--ids", nargs="+", type=record_id, metavar="ID", help=_("contact ids"))
+    p.add_argument("more_ids", nargs="*", type=record_id, metavar="ID", help=_("contact ids"))
     p.add_argument("--tag", help=_("only the contacts with this tag"))
     p.add_argument(
         "--view",

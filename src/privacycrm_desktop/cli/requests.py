@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import Context
-from privacycrm_desktop.cli.options import Parents, Subparsers
+from privacycrm_desktop.cli.options import Parents, Subparsers, record_id
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.i18n import LANGUAGES, _
 from privacycrm_desktop.services.private_files import write_private
@@ -38,7 +38,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p.add_argument("--kind", required=True, choices=[k.value for k in RequestKind], help=_("kind"))
     p.add_argument(
         "--contact",
-        type=int,
+        type=record_id,
         action="append",
         required=True,
         help=_("contact id (repeat for several)"),
@@ -62,7 +62,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
         parents=[common, *parents[1:]],
         help=_("the access report of a contact as PDF (and JSON)"),
     )
-    p.add_argument("id", type=int, help=_("contact id"))
+    p.add_argument("id", type=record_id, help=_("contact id"))
     p.add_argument("--out", type=Path, required=True, help=_("the PDF file to write"))
     p.add_argument(
         "--lang",
@@ -71,7 +71,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
         help=_("language of the report (default: the contact's)"),
     )
     p.add_argument("--json", type=Path, help=_("also write the machine-readable copy here"))
-    p.add_argument("--request", type=int, help=_("the request the report answers"))
+    p.add_argument("--request", type=record_id, help=_("the request the report answers"))
     p.set_defaults(run=cmd_export_report)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import Context
-from privacycrm_desktop.cli.options import Parents, Subparsers
+from privacycrm_desktop.cli.options import Parents, Subparsers, record_id
 from privacycrm_desktop.domain.erasure import ErasureReason
 from privacycrm_desktop.i18n import _, ngettext
 
@@ -40,7 +40,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p.set_defaults(run=cmd_cleanup)
 
     p = commands.add_parser("erase", parents=parents, help=_("erase one contact for good"))
-    p.add_argument("id", type=int, help=_("contact id"))
+    p.add_argument("id", type=record_id, help=_("contact id"))
     p.add_argument(
         "--reason",
         required=True,

@@ -14,7 +14,7 @@ import argparse
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
-from privacycrm_desktop.cli.options import Parents, Subparsers
+from privacycrm_desktop.cli.options import Parents, Subparsers, record_id
 from privacycrm_desktop.i18n import _, ngettext
 from privacycrm_desktop.persistence.tag_queries import IdsSql
 from privacycrm_desktop.services.dto import Actor
@@ -54,11 +54,14 @@ def register(commands: Subparsers, parents: Parents) -> None:
 
 def _selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", help=_("the tag's name"))
-    p.add_argument("ids", nargs="*", type=int, metavar="CONTACT_ID", help=_("contact ids"))
+    p.add_argument("ids", nargs="*", type=record_id, metavar="CONTACT_ID", help=_("contact ids"))
     p.add_argument("--search", help=_("instead of ids: every contact these words find"))
     p.add_argument("--with-tag", help=_("instead of ids: every contact with this tag"))
     p.add_argument(
-        "--company", type=int, metavar="COMPANY_ID", help=_("instead of contacts: this company")
+        "--company",
+        type=record_id,
+        metavar="COMPANY_ID",
+        help=_("instead of contacts: this company"),
     )
 
 

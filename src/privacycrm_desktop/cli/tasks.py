@@ -14,7 +14,7 @@ from typing import Any
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
-from privacycrm_desktop.cli.options import Parents, Subparsers
+from privacycrm_desktop.cli.options import Parents, Subparsers, record_id
 from privacycrm_desktop.domain.tasks import DAY_GROUP_LABELS, DayGroup, TaskDraft, parse_due
 from privacycrm_desktop.i18n import _
 from privacycrm_desktop.services.day_text import item_about, item_text, task_about, task_text
@@ -34,22 +34,24 @@ def register(commands: Subparsers, parents: Parents) -> None:
         "--assign", "--assignee", dest="assign", metavar="USER", help=_("the user who does it")
     )
     link = p.add_mutually_exclusive_group()
-    link.add_argument("--contact", type=int, metavar="ID", help=_("the person it is about"))
-    link.add_argument("--company", type=int, metavar="ID", help=_("the company it is about"))
+    link.add_argument("--contact", type=record_id, metavar="ID", help=_("the person it is about"))
+    link.add_argument("--company", type=record_id, metavar="ID", help=_("the company it is about"))
     p.add_argument("--details", default="", help=_("more about it"))
     p.set_defaults(run=cmd_task_add)
     p = sub.add_parser("list", parents=parents, help=_("open tasks, soonest due first"))
     p.add_argument("--mine", action="store_true", help=_("only the tasks given to me"))
     p.add_argument("--overdue", action="store_true", help=_("only the overdue ones"))
     p.add_argument("--all", action="store_true", help=_("the done ones too"))
-    p.add_argument("--contact", type=int, metavar="ID", help=_("only those about this person"))
+    p.add_argument(
+        "--contact", type=record_id, metavar="ID", help=_("only those about this person")
+    )
     p.set_defaults(run=cmd_task_list)
     p = sub.add_parser("done", parents=parents, help=_("tick a task off"))
-    p.add_argument("id", type=int, help=_("the task"))
+    p.add_argument("id", type=record_id, help=_("the task"))
     p.add_argument("--undo", action="store_true", help=_("open it again"))
     p.set_defaults(run=cmd_task_done)
     p = sub.add_parser("assign", parents=parents, help=_("give a task to another user"))
-    p.add_argument("id", type=int, help=_("the task"))
+    p.add_argument("id", type=record_id, help=_("the task"))
     # Not "user": that is the global --user who signs in (seen: the assignee signed in).
     p.add_argument("assignee", metavar="USER", help=_("the user who does it"))
     p.set_defaults(run=cmd_task_assign)

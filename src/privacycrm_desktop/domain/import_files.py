@@ -235,6 +235,8 @@ def _read_csv(text: str, shape: FileShape) -> ImportTable:
         for record, line_num in chain(head[index + 1 :], records):
             number += 1
             start, following = following, line_num + 1
+            if line_num - start >= _SWALLOW_LINES:
+                _refuse_swallowed_rows(record, len(headers), delimiter, start, line_num)
             joined = "".join(record)
             if not joined.strip():
                 continue  # no cell holds anything but spaces
@@ -286,6 +288,42 @@ def _refuse_data_as_headers(headers: Sequence[str]) -> None:
             ),
             value=address,
         )
+
+
+#: A record over this many more lines than one is checked for rows inside a quote.
+_SWALLOW_LINES = 2
+
+
+def _refuse_swallowed_rows(
+    record: Sequence[str], width: int, delimiter: str, start: int, end: int
+) -> None:
+    """Refuse a record one of whose quoted cells holds whole rows of the file: a stray
+    quote (``Bo,"Smet,bo@example.be``) that a later one closes makes the rows between
+    one value, which would go into one person's notes, the rows' people lost without a
+    word. A note written over several lines holds lines of text, not two or more lines
+    cut by the separator into exactly as many cells as the file has columns."""
+    if width < _MIN_ROW_WIDTH:
+        return
+    for cell in record:
+        inner = cell.splitlines()[1:-1] or cell.splitlines()[1:]
+        rows = sum(
+            1 for line in inner if len(next(csv.reader([line], delimiter=delimiter), [])) == width
+        )
+        if rows >= _SWALLOW_LINES:
+            raise ImportFileUnreadable(
+                N_(
+                    "A quote opened on line {line} closes only on line {end}, so the {rows} "
+                    "rows between would be read as one value: check the quotes around line "
+                    "{line}. Nothing was imported."
+                ),
+                line=start,
+                end=end,
+                rows=rows,
+            )
+
+
+#: Rows of fewer columns are not told apart from a note's lines.
+_MIN_ROW_WIDTH = 3
 
 
 def _refuse_an_open_quote(text: str, delimiter: str, start: int) -> None:

@@ -157,3 +157,32 @@ def test_an_escaped_colon_in_a_note_is_a_colon(svc: Services, owner: Actor, tmp_
     [row] = svc.contacts.page(owner, limit=10)
     assert "http://www.example.de" in svc.contacts.get(owner, row.id).notes
     assert "08:00-15:30" in svc.contacts.get(owner, row.id).notes
+
+
+def test_rows_inside_a_stray_quote_are_refused_not_put_in_one_persons_notes(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # The CLI attack's file: row 4 opens a quote, row 801 closes one: the 797 rows
+    # between became Bo's notes and Bo got row 801's address, reported as imported.
+    rows = [f"P{n},Name{n},p{n}@example.be" for n in range(1, 1001)]
+    rows[3] = 'Bo,"Smet,bo@example.be'
+    rows[800] = 'Ce,De "Vos",ce@example.be'
+    path = tmp_path / "stray.csv"
+    path.write_text("First name,Last name,E-mail\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(ImportFileUnreadable) as refused:
+        svc.imports.preview(owner, path)
+    message = describe_error(refused.value)
+    assert "line 5" in message
+    assert "Nothing was imported" in message
+    assert svc.contacts.count(owner) == 0
+
+
+def test_a_note_over_several_lines_is_still_one_value(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        'First name,Last name,Notes\nJan,Peeters,"Met, koffie\nDinsdag, of woensdag\nBel eerst"\n',
+        encoding="utf-8",
+    )
+    assert imported(svc, owner, path).imported == 1
