@@ -472,6 +472,8 @@ def _after_first_paint(window: MainWindow, services: Services, actor: Actor) -> 
         QTimer.singleShot(CHANGE_WATCH_DELAY_MS, window.start_change_watch)
 
     window.after_first_paint(remind)
+    # A backup or restore killed while it wrote into the backup folder: its copy goes.
+    window.after_first_paint(services.backup.clean_all_leftovers)
     # "My day" after sign-in: what is overdue, due today and this week.
     window.after_first_paint(window.task_actions.show_my_day)
     window.after_first_paint(start_watching)

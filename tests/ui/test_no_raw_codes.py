@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6 import QtGui
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -91,14 +92,17 @@ def window_classes() -> list[type[QWidget]]:
 class Office:
     """The demo data the windows show, made once per test."""
 
+    #: Zoë's names (``test_markup_in_a_name_is_shown_as_typed`` gives her markup).
+    FIRST_NAME, LAST_NAME = "Zoë", "Lefèvre"
+
     def __init__(self, services: Services, owner: Actor, tmp_path: Path) -> None:
         self.services, self.owner, self.tmp_path = services, owner, tmp_path
         services.demo.generate(owner, DEMO_COUNT, seed=7)
         self.zoe = services.contacts.create(
             owner,
             ContactInput(
-                first_name="Zoë",
-                last_name="Lefèvre",
+                first_name=self.FIRST_NAME,
+                last_name=self.LAST_NAME,
                 emails=("zoe@example.be",),
                 phones=("0475 12 34 56",),
                 city="Liège",
@@ -744,3 +748,40 @@ def test_no_window_shows_a_raw_code_or_unformatted_number(
             save(window, f"{language}-words-{name}")
         window.close()
     assert not problems, "\n".join(problems)
+
+
+class MarkupOffice(Office):
+    """The office with a contact named in markup (an outside attack's ``<b>Bold</b>``)."""
+
+    FIRST_NAME, LAST_NAME = "<b>Zoë</b>", "<img src=x> &amp; <i>it</i>"
+
+
+def test_markup_in_a_name_is_shown_as_typed(
+    qtbot: QtBot, services: Services, owner: Actor, tmp_path: Path
+) -> None:
+    """Every window that names the contact shows ``<b>`` as typed: no label, whatever
+    window it is in, lets Qt read the name as markup (its title in bold, its image
+    fetched, the erasure confirmation naming someone else)."""
+    office = MarkupOffice(services, owner, tmp_path)
+    apply_language("en")
+    rendered: list[str] = []
+    named = 0
+    for name, build in _builders().items():
+        window = build(office)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        _exercise(qtbot, window)
+        for label in window.findChildren(QLabel):
+            text = label.text()
+            if "<img src=x>" not in text:
+                continue
+            named += 1
+            shown_as_markup = label.textFormat() == Qt.TextFormat.RichText or (
+                label.textFormat() == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)
+            )
+            if shown_as_markup:
+                rendered.append(f"{name}: {label.objectName() or type(label).__name__}: {text}")
+        window.close()
+    assert named >= 3  # the windows that name her were found
+    assert not rendered, "\n".join(rendered)

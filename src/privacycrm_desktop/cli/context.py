@@ -175,6 +175,8 @@ def _catch_up(services: Services) -> None:
     # Read-only or locked: the next command or the app's start tries again.
     with suppress(SQLAlchemyError):
         services.erasure.retry_scrub()
+    # A backup or restore killed before it finished: its copy goes (README, Backups).
+    services.backup.clean_all_leftovers()
     with suppress(SQLAlchemyError):
         services.retention.fill_missing()
 

@@ -11,10 +11,13 @@ import contextlib
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from privacycrm_desktop.config import data_dir
+from privacycrm_desktop.domain.errors import BackupFailed
 from privacycrm_desktop.persistence import backup_temp
 from privacycrm_desktop.persistence.database import is_postgresql, sqlite_file
+from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 
 
 def clean_leftovers(engine: Engine, folder: Path | None = None) -> list[Path]:
@@ -30,4 +33,18 @@ def clean_leftovers(engine: Engine, folder: Path | None = None) -> list[Path]:
     for place in places:
         with contextlib.suppress(OSError):  # a folder that cannot be read: nothing left
             removed += backup_temp.clean_leftovers(place)
+    return removed
+
+
+def clean_all_leftovers(uow: UnitOfWork) -> list[Path]:
+    """``clean_leftovers``, and in the backup folder and the second folder too (a backup
+    killed while it wrote its copy there left a whole copy of the data): at each command,
+    after the window's first paint and after an erasure. Never raises: a folder that
+    cannot be read, or a database that cannot say its folders, waits for the next time."""
+    removed = clean_leftovers(uow.engine)
+    with contextlib.suppress(BackupFailed, OSError, SQLAlchemyError):
+        from privacycrm_desktop.services.backup.settings import backup_folders
+
+        for folder in backup_folders(uow):
+            removed += backup_temp.clean_leftovers(folder)
     return removed

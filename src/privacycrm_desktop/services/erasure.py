@@ -221,6 +221,10 @@ def finish_erasure(uow: UnitOfWork, tables: tuple[str, ...] = ERASURE_TABLES) ->
     every table an erasure may change, for callers that do not know which it did), so the
     dead row versions holding the person's values are cleaned (``pg_dump.vacuum``: a
     rewrite, so their bytes leave the files, while every one of them is small)."""
+    from privacycrm_desktop.services.backup_leftovers import clean_all_leftovers
+
+    # A killed backup's or restore's copy holds the person too: it goes with the rest.
+    clean_all_leftovers(uow)
     try:
         return _finish_erasure(uow, tables)
     except StorageError:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QStackedWidget,
     QWidget,
 )
@@ -28,6 +27,7 @@ from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.admin.admin_windows import AdminWindowsMixin
 from privacycrm_desktop.ui.admin.custom_fields_entry import add_custom_fields_entry
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import available_geometry
 from privacycrm_desktop.ui.common.window_size import capped
@@ -332,7 +332,7 @@ class MainWindow(
                 links=(self._services.companies, self._services.tags, self._services.clock),
             )
         except DomainError as exc:
-            QMessageBox.warning(self, _("PrivacyCRM"), describe_error(exc))
+            messages.warning(self, _("PrivacyCRM"), describe_error(exc))
             return None
         saved: list[int] = []
         dialog.contact_saved.connect(saved.append)
@@ -471,7 +471,7 @@ class MainWindow(
         try:
             self._services.auth.set_idle_timeout(self._actor, minutes)
         except DomainError as exc:
-            QMessageBox.warning(self, _("PrivacyCRM"), describe_error(exc))
+            messages.warning(self, _("PrivacyCRM"), describe_error(exc))
             return
         self.idle.set_timeout(self._services.auth.idle_timeout())
 

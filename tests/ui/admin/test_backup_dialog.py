@@ -29,6 +29,7 @@ from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.admin.automatic_backup import install_automatic_backups
 from privacycrm_desktop.ui.admin.backup_dialog import BackupDialog, RestoreConfirmDialog
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.mnemonics import mnemonic_of
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.main_window import MainWindow
@@ -247,8 +248,8 @@ def test_another_databases_backup_is_restored_only_after_a_clear_question(
         questions.append(str(args[2]))
         return answers.pop(0)
 
-    monkeypatch.setattr(QMessageBox, "warning", warning)
-    monkeypatch.setattr(QMessageBox, "information", lambda *_a, **_k: None)
+    monkeypatch.setattr(messages, "warning", warning)
+    monkeypatch.setattr(messages, "information", lambda *_a, **_k: None)
     dialog = BackupDialog(services.backup, owner)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -305,8 +306,8 @@ def test_an_unsealed_backup_is_marked_and_restored_only_after_a_question(
         questions.append(args)
         return answers.pop(0)
 
-    monkeypatch.setattr(QMessageBox, "warning", warning)
-    monkeypatch.setattr(QMessageBox, "information", lambda *_a, **_k: None)
+    monkeypatch.setattr(messages, "warning", warning)
+    monkeypatch.setattr(messages, "information", lambda *_a, **_k: None)
     dialog = BackupDialog(services.backup, owner)
     qtbot.addWidget(dialog)
     dialog.show()

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QThread, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.errors import FieldProblem, PermissionDenied, ValidationFailed
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.workers import (
     Cancelled,
     JobContext,
@@ -69,7 +70,7 @@ def test_a_domain_error_is_shown_in_the_users_words(
     from privacycrm_desktop.domain.text import N_
 
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a: shown.append(text))
+    monkeypatch.setattr(messages, "warning", lambda _p, _t, text, *a: shown.append(text))
 
     def work(context: JobContext) -> None:
         raise ValidationFailed([FieldProblem("language", N_("Choose Dutch, French or English."))])
@@ -87,7 +88,7 @@ def test_an_unforeseen_error_is_a_plain_sentence(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text, *a: shown.append(text))
+    monkeypatch.setattr(messages, "critical", lambda _p, _t, text, *a: shown.append(text))
 
     def work(context: JobContext) -> None:
         raise OSError("disk full")

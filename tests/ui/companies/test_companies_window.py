@@ -18,6 +18,7 @@ from privacycrm_desktop.domain.contacts import ContactInput, Relationship
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.companies.companies_window import CompaniesDialog, CompanyColumn
 from privacycrm_desktop.ui.companies.company_editor import CompanyEditorDialog
@@ -314,9 +315,7 @@ def test_a_person_is_linked_found_by_name_then_leaves_and_stays_as_history(
     ]
     dialog.card.people_view.selectRow(0)
     assert dialog.left_button.isEnabled()
-    monkeypatch.setattr(
-        QMessageBox, "question", lambda *_args, **_kw: QMessageBox.StandardButton.Yes
-    )
+    monkeypatch.setattr(messages, "question", lambda *_args, **_kw: QMessageBox.StandardButton.Yes)
     assert dialog.end_link() is True
     person = dialog.card.people.rows[0]
     assert person.ended_on is not None

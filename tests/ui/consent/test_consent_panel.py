@@ -18,6 +18,7 @@ from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.common.workers import Job, ProgressPanel
 from privacycrm_desktop.ui.consent.consent_panel import ConsentDialog
@@ -95,10 +96,10 @@ def test_record_an_opt_in_then_unsubscribe(
     assert not any(b.isChecked() for b in dialog.status_buttons.values())
     save(dialog, "consent-dialog")
 
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    monkeypatch.setattr(messages, "question", lambda *a, **k: QMessageBox.StandardButton.No)
     dialog.unsubscribe()
     assert dialog.history.rowCount() == 1
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(messages, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     dialog.unsubscribe()
     assert dialog.history.rowCount() == 1 + 8
     for label in dialog.channel_labels.values():
@@ -227,13 +228,13 @@ def test_notes_with_special_category_words_are_confirmed_first(
         asked.append(text)
         return QMessageBox.StandardButton.Cancel
 
-    monkeypatch.setattr(QMessageBox, "warning", refuse)
+    monkeypatch.setattr(messages, "warning", refuse)
     editor.save()
     assert editor.saved_id is None
     assert "Health" in asked[0]
     assert "Trade-union membership" in asked[0]
     assert "\u201cdiabeticus, vakbond\u201d" in asked[0]  # the words as typed, not stems
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.StandardButton.Save)
+    monkeypatch.setattr(messages, "warning", lambda *a, **k: QMessageBox.StandardButton.Save)
     editor.save()
     assert editor.saved_id == cid
     assert "diabeticus" in services.contacts.get(owner, cid).notes

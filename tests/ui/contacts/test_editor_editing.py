@@ -16,6 +16,7 @@ from privacycrm_desktop.domain.normalize import phone_display
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.date_fields import OptionalDateEdit
 from privacycrm_desktop.ui.common.mnemonics import mnemonic_of, mnemonics_in
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
@@ -35,7 +36,7 @@ STORED = ContactInput(
 
 @pytest.fixture(autouse=True)
 def discard_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(messages, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
 
 
 def editor(

@@ -19,6 +19,7 @@ from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.services.contact_duplicates import EDITOR_KEYS
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.mnemonics import mnemonic_of
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.contacts.editor_form import SAVE_AND_NEW_KEYS
@@ -32,7 +33,7 @@ SOURCE = SourceInput(SourceKind.BUSINESS_CARD, "Card at the Ghent fair", None)
 @pytest.fixture(autouse=True)
 def discard_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     """A form left changed by a failing test closes without a modal question."""
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(messages, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
 
 
 def new_editor(qtbot: QtBot, services: Services, actor: Actor) -> ContactEditorDialog:
@@ -241,7 +242,7 @@ def test_a_stored_contact_sharing_a_key_is_named_while_typing(
     assert (hit.contact_id, hit.kind, hit.name) == (stored, kind, "Peeters, Zoë")
     assert "Peeters, Zoë" in dialog.duplicate_bar.label.text()
     # "Open it" closes the (changed) form after asking, and names the contact to open.
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(messages, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
     dialog.duplicate_bar.open_button.click()
     assert dialog.open_instead == stored
     assert not dialog.isVisible()
@@ -278,7 +279,7 @@ def test_saving_the_same_name_and_e_mail_again_asks_first(
         asked.append(text)
         return answer
 
-    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(messages, "question", question)
     dialog = new_editor(qtbot, services, owner)
     dialog.editors["first_name"].setText("Zoë")
     dialog.editors["last_name"].setText("Peeters")
@@ -297,7 +298,7 @@ def test_another_person_at_the_same_address_is_saved_without_asking(
     qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services.contacts.create(owner, STORED, SOURCE)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("asked"))
+    monkeypatch.setattr(messages, "question", lambda *a, **k: pytest.fail("asked"))
     dialog = new_editor(qtbot, services, owner)
     dialog.editors["first_name"].setText("Jan")
     dialog.editors["last_name"].setText("Peeters")
@@ -375,7 +376,7 @@ def test_escape_on_a_changed_form_asks(
         asked.append(str(args[1]))
         return answer
 
-    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(messages, "question", question)
     dialog = new_editor(qtbot, services, owner)
     dialog.show()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # unchanged: closes at once

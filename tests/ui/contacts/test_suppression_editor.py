@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop.domain.consent import ConsentMethod
@@ -16,6 +15,7 @@ from privacycrm_desktop.persistence.models import Suppression
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.marketing_facts import ensure_salt
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 
 
@@ -43,7 +43,7 @@ def test_the_editor_refuses_a_forgotten_person_and_notices_an_objection(
             )
         )
     notices: list[str] = []
-    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: notices.append(text))
+    monkeypatch.setattr(messages, "information", lambda _p, _t, text: notices.append(text))
 
     refused = editor(qtbot, services, owner, "gone@example.be")
     refused.save()

@@ -22,6 +22,7 @@ from privacycrm_desktop.services.activities import PAGE
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.contacts.activity_dialog import LogActivityDialog
 from privacycrm_desktop.ui.contacts.contact_card import ContactCardWidget
@@ -157,7 +158,7 @@ def test_the_dialog_shows_refusals_and_asks_before_special_category_text(
         asked.append(text)
         return QMessageBox.StandardButton.Yes
 
-    monkeypatch.setattr(QMessageBox, "question", answer)
+    monkeypatch.setattr(messages, "question", answer)
     dialog.summary.setText("Talked about her diabetes")
     dialog.submit()
     assert asked

@@ -25,6 +25,7 @@ from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.dto import Actor, ContactFilter, ListFilter
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.contacts.contact_card import ACTIONS
@@ -472,7 +473,7 @@ def test_unsubscribe_from_the_card_opts_out_everywhere(
         owner, ContactInput(first_name="An", last_name="Peeters", emails=("an@example.be",)), FAIR
     )
     window = open_window(qtbot, services, owner)
-    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(messages, "question", lambda *_a: QMessageBox.StandardButton.Yes)
     assert window.unsubscribe_contact(cid)
     verdicts = services.consent.channels(owner, cid)
     assert not any(v.allowed for v in verdicts)

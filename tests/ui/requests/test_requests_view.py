@@ -22,6 +22,7 @@ from privacycrm_desktop.domain.requests import RequestKind, RequestStatus
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.requests import RequestInput
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.requests.request_dialogs import LetterDialog, NewRequestDialog
@@ -99,7 +100,7 @@ def test_register_flow(
     assert erasure is not None
     assert erasure.kind is RequestKind.ERASURE
     assert dialog.carry_button.isEnabled()
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    monkeypatch.setattr(messages, "question", lambda *a, **k: QMessageBox.StandardButton.No)
     dialog.carry_out()
     assert services.requests.get(owner, erasure.id).status is RequestStatus.OPEN
 

@@ -32,6 +32,7 @@ from privacycrm_desktop.services.cleanup import ReviewRow
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.retention.cleanup_review import BLOCK_SIZE
 from privacycrm_desktop.ui.retention.cleanup_state import Page
@@ -116,7 +117,7 @@ def test_check_none_erases_nobody(
     assert page.checked_label.text().startswith("0 ")
     save(wizard, f"{language}-cleanup-big-review-none")
     asked: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]))
+    monkeypatch.setattr(messages, "question", lambda *a, **k: asked.append(a[2]))
     wizard.next()
     assert wizard.currentId() == Page.DRY_RUN
     qtbot.waitUntil(wizard.dry_run_page.isComplete, timeout=20_000)
@@ -171,7 +172,7 @@ def test_check_all_then_uncheck_one_beyond_the_first_page(
         assert args[4] == QMessageBox.StandardButton.No
         return QMessageBox.StandardButton.Yes
 
-    monkeypatch.setattr(QMessageBox, "question", answer)
+    monkeypatch.setattr(messages, "question", answer)
     wizard.next()
     qtbot.waitUntil(wizard.dry_run_page.isComplete, timeout=20_000)
     dry = wizard.dry_run_page.outcome

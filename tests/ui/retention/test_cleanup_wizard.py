@@ -19,6 +19,7 @@ from privacycrm_desktop.i18n import _
 from privacycrm_desktop.services.clock import FixedClock
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.contacts.contact_table_model import (
     EXPIRED_BACKGROUND,
@@ -100,7 +101,7 @@ def test_the_wizard_page_by_page(
     assert model.index(2, 0).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
     model.setData(model.index(2, 0), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
     warnings: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    monkeypatch.setattr(messages, "warning", lambda *a: warnings.append(a[2]))
     wizard.next()  # refused: "keep" needs a reason
     assert wizard.currentId() == Page.REVIEW
     assert warnings
@@ -120,7 +121,7 @@ def test_the_wizard_page_by_page(
     # Apply asks first, naming how many people it erases.
     asked: list[str] = []
     monkeypatch.setattr(
-        QMessageBox,
+        messages,
         "question",
         lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Yes,
     )
@@ -162,7 +163,7 @@ def test_stopping_keeps_what_was_done(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     populate(services, owner, clock)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(messages, "question", lambda *a: QMessageBox.StandardButton.Yes)
     wizard = CleanupWizard(services, owner)
     qtbot.addWidget(wizard)
     wizard.show()
@@ -234,7 +235,7 @@ def test_the_reminder_shows_once_a_year(
         asked.append(str(args[2]))
         return QMessageBox.StandardButton.Yes
 
-    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(messages, "question", question)
     # A new database has nothing to clean: no reminder on its first day.
     assert not remind_once_a_year(window, services, owner, lambda: opened.append(True))
     populate(services, owner, clock)
@@ -377,7 +378,7 @@ def test_the_dry_run_is_worked_out_off_the_ui_thread_and_apply_waits_for_it(
 
     monkeypatch.setattr(services.cleanup, "apply", slow)
     asked: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]))
+    monkeypatch.setattr(messages, "question", lambda *a: asked.append(a[2]))
     wizard = CleanupWizard(services, owner)
     qtbot.addWidget(wizard)
     wizard.show()

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop import config
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.startup.database_dialog import DatabaseDialog
 from privacycrm_desktop.ui.startup.first_run_wizard import FirstRunWizard
@@ -68,10 +69,9 @@ def test_choosing_the_office_server_is_saved_for_the_next_start(
 def test_a_server_without_a_name_is_not_saved(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from PySide6.QtWidgets import QMessageBox
 
     warnings: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(str(args[2])))
+    monkeypatch.setattr(messages, "warning", lambda *args: warnings.append(str(args[2])))
     dialog = DatabaseDialog()
     qtbot.addWidget(dialog)
     dialog.server.setChecked(True)

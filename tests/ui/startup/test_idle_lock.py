@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.startup.idle import IdleWatcher, ManualClock, SuspendAwareClock
@@ -178,10 +179,9 @@ def test_lock_closes_an_open_editor(qtbot: QtBot, services: Services, owner: Act
 def test_a_changed_role_closes_the_window_on_unlock(
     qtbot: QtBot, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from PySide6.QtWidgets import QMessageBox
 
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
+    monkeypatch.setattr(messages, "information", lambda *a, **k: shown.append(a[2]))
     services.auth.add_user(owner, "anne", "another good password", Role.SALES)
     anne = services.auth.login("anne", "another good password")
     window = _window(qtbot, services, anne, ManualClock())

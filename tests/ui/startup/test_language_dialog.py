@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from privacycrm_desktop import i18n
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.main_window import MainWindow
@@ -46,7 +47,7 @@ def test_the_choice_is_saved_and_takes_effect_after_a_restart(
     assert "&" in window.language_action.text()
 
     told: list[str] = []
-    monkeypatch.setattr(QMessageBox, "information", lambda _parent, _title, text: told.append(text))
+    monkeypatch.setattr(messages, "information", lambda _parent, _title, text: told.append(text))
     window.language_action.trigger()
     dialogs = window.findChildren(LanguageDialog)
     assert len(dialogs) == 1
@@ -83,7 +84,7 @@ def test_choosing_the_language_already_in_use_says_nothing(
     settings = ini_settings(tmp_path)
     settings.set_language("en")
     told: list[str] = []
-    monkeypatch.setattr(QMessageBox, "information", lambda *a: told.append(a[2]))
+    monkeypatch.setattr(messages, "information", lambda *a: told.append(a[2]))
     dialog = LanguageDialog(settings, "en")
     qtbot.addWidget(dialog)
     dialog.accept()

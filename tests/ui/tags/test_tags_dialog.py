@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.tags.tag_selected import TagSelectedDialog
@@ -95,12 +96,12 @@ def test_the_dialog_adds_renames_recolours_merges_and_deletes(
     # Delete asks first; No keeps the tag, Yes deletes it.
     dialog.select("Topklant")
     monkeypatch.setattr(
-        QMessageBox, "question", staticmethod(lambda *_a, **_k: QMessageBox.StandardButton.No)
+        messages, "question", staticmethod(lambda *_a, **_k: QMessageBox.StandardButton.No)
     )
     dialog.ask_delete()
     assert len(services.tags.list(owner)) == 2
     monkeypatch.setattr(
-        QMessageBox, "question", staticmethod(lambda *_a, **_k: QMessageBox.StandardButton.Yes)
+        messages, "question", staticmethod(lambda *_a, **_k: QMessageBox.StandardButton.Yes)
     )
     dialog.ask_delete()
     assert [t.name for t in services.tags.list(owner)] == ["Nieuwsbrief é"]

@@ -14,6 +14,7 @@ from privacycrm_desktop.domain.purposes import LegalBasis
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportPlan
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.transfer.import_history import ImportHistoryDialog
 
@@ -63,7 +64,7 @@ def test_undo_from_the_history(
 
     changed: list[bool] = []
     dialog.contacts_changed.connect(lambda: changed.append(True))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(messages, "question", lambda *a: QMessageBox.StandardButton.Yes)
     assert dialog.undo_selected() == 2
     assert changed
     assert services.contacts.count(owner) == 1
@@ -87,7 +88,7 @@ def test_undo_from_the_history(
         CARD,
     )
     warnings: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    monkeypatch.setattr(messages, "warning", lambda *a: warnings.append(a[2]))
     assert dialog.undo_selected() is None
     assert warnings
     assert "Traceback" not in warnings[0]

@@ -33,6 +33,7 @@ from privacycrm_desktop.i18n import ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportResult
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.main_window import MainWindow
 from privacycrm_desktop.ui.transfer.import_check import bullets, result_lines
@@ -210,10 +211,10 @@ def test_every_page_on_an_excel_file(
     save(wizard, f"{language}-import-8-summary")
 
     # Undo this import: asked first.
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.No)
+    monkeypatch.setattr(messages, "question", lambda *a: QMessageBox.StandardButton.No)
     assert summary.undo() is None
     assert services.contacts.count(owner) == before + 3
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(messages, "question", lambda *a: QMessageBox.StandardButton.Yes)
     assert summary.undo() == 3
     assert services.contacts.count(owner) == before
     assert not summary.undo_button.isEnabled()

@@ -14,10 +14,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QMainWindow, QProgressDialog, QWidget
 
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.workers import Cancelled, Job, JobContext, run_in_background
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ class AutomaticBackups(QObject):
         if not self._closing and isinstance(self._window, QMainWindow):
             self._window.statusBar().showMessage(text, 60_000)
             return
-        QMessageBox.warning(self._window, _("PrivacyCRM"), text)
+        messages.warning(self._window, _("PrivacyCRM"), text)
 
     def _finish_closing(self) -> None:
         if self.done:

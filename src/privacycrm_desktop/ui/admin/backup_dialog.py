@@ -58,6 +58,7 @@ from privacycrm_desktop.services.backup import (
     RestoreResult,
 )
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
 from privacycrm_desktop.ui.common.window_size import scrolling, size_window
@@ -505,7 +506,7 @@ class BackupDialog(QDialog):
     def confirm_unsealed(self) -> bool:
         """Ask before a backup without a seal (an older version's) is restored; No by
         default."""
-        answer = QMessageBox.warning(
+        answer = messages.warning(
             self,
             _("Restore a backup"),
             _(
@@ -520,7 +521,7 @@ class BackupDialog(QDialog):
 
     def confirm_other_database(self) -> bool:
         """Ask before a backup of another database replaces this company's data."""
-        answer = QMessageBox.warning(
+        answer = messages.warning(
             self,
             _("Restore a backup"),
             _(
@@ -555,7 +556,7 @@ class BackupDialog(QDialog):
 
     def _restored(self, result: RestoreResult) -> None:
         self.restored = result
-        QMessageBox.information(
+        messages.information(
             self,
             _("Backups"),
             _(

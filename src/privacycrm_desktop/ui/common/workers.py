@@ -28,10 +28,11 @@ from typing import Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error
+from privacycrm_desktop.ui.common import messages
 
 T = TypeVar("T")
 
@@ -202,11 +203,11 @@ def show_failure(parent: QWidget | None, error: BaseException) -> None:
 
         error = as_storage_error(error) or error
     if isinstance(error, DomainError):
-        QMessageBox.warning(parent, _("PrivacyCRM"), describe_error(error))
+        messages.warning(parent, _("PrivacyCRM"), describe_error(error))
         return
     # Unforeseen: the details go to the log, the user gets a plain sentence.
     log.error("Background job failed", exc_info=error)
-    QMessageBox.critical(
+    messages.critical(
         parent,
         _("PrivacyCRM"),
         _("Something went wrong; the work was not done. Details are in the log."),

@@ -43,6 +43,7 @@ from privacycrm_desktop.services.company_links import CompanyPerson
 from privacycrm_desktop.services.custom_fields import display_value
 from privacycrm_desktop.services.dto import Actor, ContactRow, CustomValueInfo
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.companies.company_card import CompanyCard
@@ -399,7 +400,7 @@ class CompaniesDialog(QDialog):
             self._show(self._services.companies.card(self._actor, company_id))
         except DomainError as error:
             self._show(None)
-            QMessageBox.warning(self, _("Companies"), describe_error(error))
+            messages.warning(self, _("Companies"), describe_error(error))
 
     def _show(self, detail: CompanyDetail | None) -> None:
         self._detail = detail
@@ -455,7 +456,7 @@ class CompaniesDialog(QDialog):
         try:
             detail = self._services.companies.get(self._actor, self._detail.id)
         except DomainError as error:
-            QMessageBox.warning(self, _("Companies"), describe_error(error))
+            messages.warning(self, _("Companies"), describe_error(error))
             return False
         # The enterprise number and phone as people write them; saving normalises again.
         shown = replace(
@@ -533,7 +534,7 @@ class CompaniesDialog(QDialog):
         detail = self._detail
         if person is None or detail is None or person.ended_on is not None:
             return False
-        answer = QMessageBox.question(
+        answer = messages.question(
             self,
             _("Person has left"),
             _("{name} no longer works at {company}? The link is kept, ending today.").format(
@@ -545,7 +546,7 @@ class CompaniesDialog(QDialog):
         try:
             self._services.companies.unlink(self._actor, person.link_id)
         except DomainError as error:
-            QMessageBox.warning(self, _("Companies"), describe_error(error))
+            messages.warning(self, _("Companies"), describe_error(error))
             return False
         self.reload(detail.id)
         return True

@@ -67,6 +67,7 @@ from privacycrm_desktop.services.consent_dto import ConsentEventInfo, ConsentInp
 from privacycrm_desktop.services.disclosures import DisclosureService
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.statements import StatementService
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.date_fields import OptionalDateEdit, format_date
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
@@ -424,7 +425,7 @@ class ConsentDialog(QDialog):
 
     def unsubscribe(self) -> None:
         """After confirmation, opt out of all direct marketing on every channel."""
-        answer = QMessageBox.question(
+        answer = messages.question(
             self,
             _("Unsubscribe from all direct marketing"),
             _(

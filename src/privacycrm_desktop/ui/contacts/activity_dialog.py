@@ -46,6 +46,7 @@ from privacycrm_desktop.domain.special_categories import SpecialCategoryUnconfir
 from privacycrm_desktop.i18n import _, describe_error
 from privacycrm_desktop.services.attachment_files import read_attachment
 from privacycrm_desktop.services.dto import ContactRow
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.date_fields import date_format
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE
@@ -283,7 +284,7 @@ class LogActivityDialog(QDialog):
             try:
                 self.saved = self._save(self.value(special_confirmed=confirmed))
             except SpecialCategoryUnconfirmed as exc:
-                answer = QMessageBox.question(self, _("Special-category data"), describe_error(exc))
+                answer = messages.question(self, _("Special-category data"), describe_error(exc))
                 if answer != QMessageBox.StandardButton.Yes or confirmed:
                     return
                 confirmed = True

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -48,6 +47,7 @@ from privacycrm_desktop.services.dto import (
     SourceInfo,
     TagMark,
 )
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.date_fields import format_date
 
 if TYPE_CHECKING:
@@ -113,6 +113,7 @@ class ContactCardWidget(QScrollArea):
         self.title = QLabel()
         self.title.setObjectName("card_title")
         self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # a name is never markup
         font = self.title.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)
@@ -122,6 +123,7 @@ class ContactCardWidget(QScrollArea):
         self.title_source = QLabel()
         self.title_source.setObjectName("card_title_source")
         self.title_source.setWordWrap(True)
+        self.title_source.setTextFormat(Qt.TextFormat.PlainText)
         small = self.title_source.font()
         small.setPointSizeF(small.pointSizeF() * 0.85)
         self.title_source.setFont(small)
@@ -305,7 +307,7 @@ class ContactCardWidget(QScrollArea):
                 logged += int(self.timeline.log_mail_file(path))
             elif suffix == ".msg":
                 # No maintained library reads Outlook's format among our dependencies.
-                QMessageBox.information(
+                messages.information(
                     self,
                     _("PrivacyCRM"),
                     _(

@@ -60,6 +60,7 @@ from privacycrm_desktop.services.consent_dto import ConsentInput
 from privacycrm_desktop.services.contacts import ContactService
 from privacycrm_desktop.services.dto import Actor, ContactDetail
 from privacycrm_desktop.services.statements import StatementService
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.mnemonics import assign_mnemonics
 from privacycrm_desktop.ui.common.widgets import (
     ErrorLabel,
@@ -356,7 +357,7 @@ class ContactEditorDialog(EditorFlowMixin):
         hits = self._scan_notes(text)
         if not hits:
             return True
-        answer = QMessageBox.warning(
+        answer = messages.warning(
             self,
             _("Special-category data?"),
             _(
@@ -439,7 +440,7 @@ class ContactEditorDialog(EditorFlowMixin):
         same = [h for h in hits if h.same_name and h.kind is MatchKind.EMAIL]
         if not same:
             return True
-        answer = QMessageBox.question(
+        answer = messages.question(
             self,
             _("Save a second contact?"),
             _(
@@ -535,7 +536,7 @@ class ContactEditorDialog(EditorFlowMixin):
             for data in consents:
                 self._consent.record(self._actor, dataclasses.replace(data, contact_id=contact_id))
         except DomainError as exc:
-            QMessageBox.warning(
+            messages.warning(
                 self,
                 _("Consent not recorded"),
                 _(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from privacycrm_desktop.domain.duplicates import MatchKind
@@ -36,6 +36,7 @@ class DuplicateBar(QFrame):
         self.setStyleSheet("#duplicateBar { background: #fff4ce; border: 1px solid #e0c36c; }")
         self.label = QLabel()
         self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # it names a contact
         self.label.setStyleSheet("color: #3d2e00;")
         self.open_button = QPushButton(_("Open it"))
         self.open_button.setAutoDefault(False)

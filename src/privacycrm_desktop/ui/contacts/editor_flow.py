@@ -33,6 +33,7 @@ from privacycrm_desktop.domain.errors import (
 )
 from privacycrm_desktop.i18n import _
 from privacycrm_desktop.services.contact_duplicates import DuplicateHit
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.contacts.editor_form import (
     DATE_FIELDS,
     DUPLICATE_FIELDS,
@@ -70,7 +71,7 @@ class EditorFlowMixin(EditorFormMixin):
         if self._closing or not self.isVisible() or not self.is_changed():
             super().reject()
             return
-        answer = QMessageBox.question(
+        answer = messages.question(
             self,
             _("Save the changes?"),
             _("This contact has changes that are not saved yet."),
@@ -215,7 +216,7 @@ class EditorFlowMixin(EditorFormMixin):
 
     def suppression_notice(self, value: str) -> None:
         """Tell the user that a saved contact inherited an objection (rule 13)."""
-        QMessageBox.information(
+        messages.information(
             self,
             _("Unsubscribed from all direct marketing"),
             _(

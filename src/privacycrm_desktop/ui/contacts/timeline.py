@@ -55,6 +55,7 @@ from privacycrm_desktop.i18n import N_, _, describe_error, format_number, local_
 from privacycrm_desktop.services.activities import PAGE, ActivityInfo, ActivityService
 from privacycrm_desktop.services.attachment_files import read_attachment
 from privacycrm_desktop.services.dto import Actor, ContactRow
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE
 from privacycrm_desktop.ui.contacts.activity_dialog import LogActivityDialog
@@ -440,7 +441,7 @@ class TimelineWidget(QWidget):
             try:
                 self._activities.add(self._actor, cid, data)
             except SpecialCategoryUnconfirmed as exc:
-                answer = QMessageBox.question(self, _("Special-category data"), describe_error(exc))
+                answer = messages.question(self, _("Special-category data"), describe_error(exc))
                 if answer != QMessageBox.StandardButton.Yes:
                     return False
                 confirmed = ActivityInput(
@@ -454,14 +455,14 @@ class TimelineWidget(QWidget):
                 )
                 self._activities.add(self._actor, cid, confirmed)
         except OSError as exc:
-            QMessageBox.warning(
+            messages.warning(
                 self,
                 _("PrivacyCRM"),
                 _("Cannot read {name}: {reason}").format(name=path.name, reason=exc.strerror),
             )
             return False
         except DomainError as exc:
-            QMessageBox.warning(self, _("PrivacyCRM"), describe_error(exc))
+            messages.warning(self, _("PrivacyCRM"), describe_error(exc))
             return False
         self.reload()
         self.changed.emit()
@@ -480,7 +481,7 @@ class TimelineWidget(QWidget):
 
     def delete(self, row: ActivityInfo) -> bool:
         """After confirmation, delete *row*."""
-        answer = QMessageBox.question(
+        answer = messages.question(
             self,
             _("Delete this interaction"),
             _("Delete the interaction \u201c{summary}\u201d? This cannot be undone.").format(
@@ -492,7 +493,7 @@ class TimelineWidget(QWidget):
         try:
             self._activities.delete(self._actor, row.id)
         except DomainError as exc:
-            QMessageBox.warning(self, _("PrivacyCRM"), describe_error(exc))
+            messages.warning(self, _("PrivacyCRM"), describe_error(exc))
             return False
         self.reload()
         self.changed.emit()

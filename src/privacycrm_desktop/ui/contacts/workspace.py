@@ -37,6 +37,7 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.domain.normalize import DEFAULT_REGION
 from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import ContactFilter, ListFilter
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.mnemonics import assign_mnemonics, mnemonic_of
 from privacycrm_desktop.ui.common.row_ranges import row_count
 from privacycrm_desktop.ui.contacts.contact_card import ContactCardWidget
@@ -472,7 +473,7 @@ class WorkspaceMixin(_Base):
 
     def unsubscribe_contact(self, contact_id: int) -> bool:
         """After confirmation, opt the contact out of all direct marketing everywhere."""
-        answer = QMessageBox.question(
+        answer = messages.question(
             self,
             _("Unsubscribe from all direct marketing"),
             _(
@@ -486,7 +487,7 @@ class WorkspaceMixin(_Base):
         try:
             self._services.consent.unsubscribe(self._actor, contact_id, ConsentMethod.IN_PERSON)
         except DomainError as exc:
-            QMessageBox.warning(self, _("PrivacyCRM"), describe_error(exc))
+            messages.warning(self, _("PrivacyCRM"), describe_error(exc))
             return False
         self.statusBar().showMessage(_("Unsubscribed from all direct marketing."), 10_000)
         return True

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QLabel,
-    QMessageBox,
     QRadioButton,
     QScrollArea,
     QVBoxLayout,
@@ -42,6 +41,7 @@ from privacycrm_desktop.services.companies import CompanyDetail
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.merges import MergeResult
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.duplicates.merge_dialog import format_value, short_text
 
@@ -183,7 +183,7 @@ class CompanyMergeDialog(QDialog):
                 self._actor, survivor, others, self.take()
             )
         except DomainError as error:
-            QMessageBox.warning(self, _("Merge companies"), describe_error(error))
+            messages.warning(self, _("Merge companies"), describe_error(error))
             return
         self.accept()
 

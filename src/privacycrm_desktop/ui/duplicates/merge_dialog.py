@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QLabel,
-    QMessageBox,
     QRadioButton,
     QScrollArea,
     QVBoxLayout,
@@ -47,6 +46,7 @@ from privacycrm_desktop.services.custom_fields import display_value
 from privacycrm_desktop.services.dto import Actor, ContactDetail
 from privacycrm_desktop.services.merges import MergeResult
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.window_size import size_window
 
@@ -254,7 +254,7 @@ class MergeDialog(QDialog):
         try:
             self.result_ = self._services.merges.merge(self._actor, survivor, others, self.take())
         except DomainError as error:
-            QMessageBox.warning(self, _("Merge contacts"), describe_error(error))
+            messages.warning(self, _("Merge contacts"), describe_error(error))
             return
         self.accept()
 

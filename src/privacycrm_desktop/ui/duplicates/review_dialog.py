@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QStackedWidget,
@@ -43,6 +42,7 @@ from privacycrm_desktop.i18n import _, describe_error, format_moment, format_num
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.merges import MergeInfo
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import (
     Cancelled,
@@ -251,7 +251,7 @@ class DuplicateReviewDialog(QDialog):
         if isinstance(error, Cancelled):
             return
         text = describe_error(error) if isinstance(error, DomainError) else str(error)
-        QMessageBox.warning(self, self.windowTitle(), text)
+        messages.warning(self, self.windowTitle(), text)
 
     def _show_groups(self) -> None:
         groups = self.found.groups[:MAX_SHOWN] if self.found else []
@@ -369,7 +369,7 @@ class DuplicateReviewDialog(QDialog):
         try:
             self._merger().undo(self._actor, int(item.data(ID_ROLE)))
         except DomainError as error:
-            QMessageBox.warning(self, _("Undo merge"), describe_error(error))
+            messages.warning(self, _("Undo merge"), describe_error(error))
         self.reload_merges()
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -105,6 +106,7 @@ class AccessReportDialog(QDialog):
             )
         )
         who.setWordWrap(True)
+        who.setTextFormat(Qt.TextFormat.PlainText)  # the name as typed, never markup
         self.request = QComboBox()
         for info in requests:
             self.request.addItem(

@@ -47,6 +47,7 @@ from privacycrm_desktop.services.requests import (
     REQUEST_STATUS_LABELS,
     RequestInfo,
 )
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.rows_model import RowsModel
@@ -382,7 +383,7 @@ class RequestsDialog(QDialog):
         if info is None:
             return
         if info.kind is RequestKind.ERASURE:
-            answer = QMessageBox.question(
+            answer = messages.question(
                 self,
                 _("Erase"),
                 _("Erase the data of this request's contacts for good? This cannot be undone."),

@@ -28,6 +28,7 @@ from privacycrm_desktop.domain.retention import CLEANUP_ACTION_LABELS, CleanupAc
 from privacycrm_desktop.i18n import _, current_language, format_number, ngettext
 from privacycrm_desktop.services.cleanup import CleanupOutcome
 from privacycrm_desktop.services.private_files import write_private
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.saved_files import ask_save_path, offer_to_open
 from privacycrm_desktop.ui.common.workers import Job, JobContext, run_in_background, show_failure
 from privacycrm_desktop.ui.retention.cleanup_state import CleanupState, Page
@@ -279,7 +280,7 @@ class DryRunPage(QWizardPage):
         count = self.people_erased()
         if not count:
             return True
-        answer = QMessageBox.question(
+        answer = messages.question(
             self,
             _("Apply the cleanup"),
             ngettext(

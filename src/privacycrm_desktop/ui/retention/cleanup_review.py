@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -45,6 +44,7 @@ from privacycrm_desktop.i18n import N_, _, current_language, format_number, nget
 from privacycrm_desktop.services.cleanup import CleanupPlan, ReviewRow
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.retention.cleanup_state import CleanupState
 
@@ -396,7 +396,7 @@ class ReviewPage(QWizardPage):
             CleanupAction.KEEP in self.model.overrides.values()
             and not self.keep_reason.text().strip()
         ):
-            QMessageBox.warning(self, _("Review"), _("Give the reason for keeping these contacts."))
+            messages.warning(self, _("Review"), _("Give the reason for keeping these contacts."))
             return False
         self._state.plan = self.model.plan(self.keep_reason.text())
         return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -29,6 +29,7 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.widgets import ElidedLabel
 from privacycrm_desktop.ui.common.window_size import size_window
@@ -50,6 +51,7 @@ class ErasePreviewDialog(QDialog):
             _("Erasing {name} removes for good:").format(name=preview.name or preview.contact_id)
         )
         intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.PlainText)  # the name as typed, never markup
         layout.addWidget(intro)
         goes = [
             _("the contact with all its values and their sources"),
@@ -280,12 +282,12 @@ class RetentionActions:
         window = self._window
         contact_id = self._selected_id()
         if contact_id is None:
-            QMessageBox.information(window, _("Erase contact"), _("Select a contact first."))
+            messages.information(window, _("Erase contact"), _("Select a contact first."))
             return None
         try:
             preview = self._services.erasure.preview(self._actor, contact_id)
         except DomainError as exc:
-            QMessageBox.warning(window, _("Erase contact"), describe_error(exc))
+            messages.warning(window, _("Erase contact"), describe_error(exc))
             return None
         dialog = ErasePreviewDialog(preview, window)
         dialog.accepted.connect(lambda: self._erase(contact_id, dialog.chosen_reason()))
@@ -360,7 +362,7 @@ def remind_once_a_year(
     to whoever may run the cleanup. Returns True when it showed."""
     if not services.retention.take_reminder(actor):
         return False
-    answer = QMessageBox.question(
+    answer = messages.question(
         window,
         _("Annual cleanup"),
         _(

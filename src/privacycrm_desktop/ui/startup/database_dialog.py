@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import N_, _, describe_error
 from privacycrm_desktop.services import connection
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.window_size import size_window
 from privacycrm_desktop.ui.common.workers import JobContext, run_in_background
@@ -159,9 +159,9 @@ class DatabaseDialog(QDialog):
         try:
             connection.save_choice(self.choice())
         except DomainError as exc:  # which detail is missing
-            QMessageBox.warning(self, _("Database"), describe_error(exc))
+            messages.warning(self, _("Database"), describe_error(exc))
             return
         except OSError:
-            QMessageBox.warning(self, _("Database"), _(CANNOT_SAVE))
+            messages.warning(self, _("Database"), _(CANNOT_SAVE))
             return
         self.accept()

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
 
 from privacycrm_desktop.i18n import N_, _
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.window_size import size_window
@@ -69,7 +69,7 @@ class LanguageDialog(QDialog):
         super().accept()
         if changed or chosen != self._current:
             # In the language shown now: the person may not read the new one.
-            QMessageBox.information(self.parentWidget(), _("Language"), _(RESTART_NOTICE))
+            messages.information(self.parentWidget(), _("Language"), _(RESTART_NOTICE))
 
 
 __all__ = ["RESTART_NOTICE", "LanguageDialog"]

@@ -32,6 +32,7 @@ from privacycrm_desktop.domain.errors import (
     UpdateNeedsWritableFile,
 )
 from privacycrm_desktop.i18n import _, describe_error
+from privacycrm_desktop.ui.common import messages
 
 if TYPE_CHECKING:
     from privacycrm_desktop.services.registry import Services
@@ -72,7 +73,7 @@ def show_start_failure(error: StorageError, parent: QWidget | None = None) -> No
         # A read-only file that opens at all opens read-only; one that cannot must be
         # updated first (persistence/migrate.py raises it so; the same sentence here).
         text = describe_error(UpdateNeedsWritableFile())
-    QMessageBox.critical(parent, _title(), text)
+    messages.critical(parent, _title(), text)
 
 
 def offer_recovery(db_file: object, problem: str, parent: QWidget | None = None) -> bool:
@@ -85,7 +86,7 @@ def offer_recovery(db_file: object, problem: str, parent: QWidget | None = None)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.result_info is None:
         return False
     result = dialog.result_info
-    QMessageBox.information(
+    messages.information(
         parent,
         _title(),
         _(
@@ -101,7 +102,7 @@ def tell_status(status: StorageStatus, parent: QWidget | None = None) -> None:
     from privacycrm_desktop.services.storage import StorageState
 
     if status.state is StorageState.READ_ONLY:
-        QMessageBox.information(
+        messages.information(
             parent,
             _title(),
             _(
@@ -111,7 +112,7 @@ def tell_status(status: StorageStatus, parent: QWidget | None = None) -> None:
             ),
         )
     elif status.state is StorageState.LOCKED:
-        QMessageBox.warning(
+        messages.warning(
             parent,
             _title(),
             _(
@@ -123,7 +124,7 @@ def tell_status(status: StorageStatus, parent: QWidget | None = None) -> None:
         from privacycrm_desktop.services.storage import LOW_SPACE_WARNING
 
         megabytes = (status.free_bytes or 0) // (1024 * 1024)
-        QMessageBox.warning(
+        messages.warning(
             parent,
             _title(),
             _(LOW_SPACE_WARNING).format(megabytes=megabytes),
@@ -218,7 +219,7 @@ def tell_repaired(parts: tuple[str, ...], parent: QWidget | None = None) -> None
     data and rebuilt them from it."""
     from privacycrm_desktop.services.storage import repaired_message
 
-    QMessageBox.information(parent, _title(), _(repaired_message(parts)))
+    messages.information(parent, _title(), _(repaired_message(parts)))
 
 
 def _show_rebuild_progress(window: QWidget, done: int, total: int) -> None:

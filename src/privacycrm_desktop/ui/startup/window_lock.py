@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QAction, QShortcut
-from PySide6.QtWidgets import QDialog, QLineEdit, QMainWindow, QMessageBox, QStackedWidget
+from PySide6.QtWidgets import QDialog, QLineEdit, QMainWindow, QStackedWidget
 
 from privacycrm_desktop.i18n import _
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.startup import lock_switches as locks
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ class WindowLockMixin:
         window = self._window()
         if actor.role is not self._actor.role:
             # The owner changed this user's role meanwhile: menus and columns differ.
-            QMessageBox.information(
+            messages.information(
                 window, _("PrivacyCRM"), _("Your role was changed; start PrivacyCRM again.")
             )
             window.close()

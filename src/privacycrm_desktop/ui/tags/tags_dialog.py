@@ -35,6 +35,7 @@ from privacycrm_desktop.domain.errors import DomainError
 from privacycrm_desktop.i18n import N_, _, describe_error, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.tags import TagInfo, TagService
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.rows_model import RowsModel
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
 from privacycrm_desktop.ui.common.window_size import size_window
@@ -236,7 +237,10 @@ class TagsDialog(QDialog):
             "Delete the tag {name}? It comes off {n} contacts.",
             tag.contacts,
         ).format(name=tag.name, n=tag.contacts)
-        answer = QMessageBox.question(self, _("Delete tag"), text)
+        # No by default: Enter does not take a tag off every contact.
+        answer = messages.question(
+            self, _("Delete tag"), text, default=QMessageBox.StandardButton.No
+        )
         if answer != QMessageBox.StandardButton.Yes:
             return
         if self._run(lambda: self._tags.delete(self._actor, tag.id)):

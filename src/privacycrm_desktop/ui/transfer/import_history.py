@@ -44,6 +44,7 @@ from privacycrm_desktop.i18n import (
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.imports import ImportBatchRow
 from privacycrm_desktop.services.registry import Services
+from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.date_fields import format_date
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE, RowsModel
 from privacycrm_desktop.ui.common.window_size import size_window
@@ -117,7 +118,7 @@ def undo_import(
 ) -> int | None:
     """Ask, then undo the import *batch_id*; the number of contacts removed, or None
     when the user said no or the service refused (the refusal is shown)."""
-    answer = QMessageBox.question(
+    answer = messages.question(
         parent,
         _("Undo import"),
         ngettext(
@@ -135,7 +136,7 @@ def undo_import(
     try:
         return services.imports.undo(actor, batch_id)
     except DomainError as exc:
-        QMessageBox.warning(parent, _("Undo import"), describe_error(exc))
+        messages.warning(parent, _("Undo import"), describe_error(exc))
         return None
 
 
