@@ -296,7 +296,10 @@ DETAIL_LABELS: dict[str, str] = {
     "recipient": N_("recipient"),
     "removed": N_("removed"),
     "request": N_("request"),
-    "restricted": N_("fields left out"),
+    # An export's restricted fields (it held them), or a custom field restricted or not.
+    "restricted": N_("restricted"),
+    "on": N_("for"),
+    "keep_months": N_("keep (months)"),
     "role": N_("role"),
     "rows": N_("rows"),
     "second_folder": N_("second folder"),

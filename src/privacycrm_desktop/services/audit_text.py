@@ -21,6 +21,7 @@ from privacycrm_desktop.domain.audit_actions import (
 )
 from privacycrm_desktop.domain.consent import CHANNEL_LABELS, STATUS_LABELS
 from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, NO_YEAR
+from privacycrm_desktop.domain.custom_fields import CUSTOM_KIND_LABELS
 from privacycrm_desktop.domain.erasure import ERASURE_REASON_LABELS
 from privacycrm_desktop.domain.export_csv import CSV_PROFILE_LABELS
 from privacycrm_desktop.domain.export_formats import EXPORT_FORMAT_LABELS
@@ -44,7 +45,13 @@ _CODED: dict[str, dict[str, str]] = {
     "role": {str(k.value): v for k, v in ROLE_LABELS.items()},
     "channel": {str(k.value): v for k, v in CHANNEL_LABELS.items()},
     "language": {str(k.value): v for k, v in LANGUAGE_LABELS.items()},
-    "kind": {str(k.value): v for k, v in REQUEST_KIND_LABELS.items()},
+    # A request's kind, or a custom field's ("field.define": text, number...).
+    "kind": {
+        **{str(k.value): v for k, v in REQUEST_KIND_LABELS.items()},
+        **{str(k.value): v for k, v in CUSTOM_KIND_LABELS.items()},
+    },
+    # What a custom field belongs to ("field.define").
+    "on": {"contact": N_("people"), "company": N_("companies")},
     # A request's status ("open") or a consent event's ("opt_in"): the codes differ.
     "status": {
         **{str(k.value): v for k, v in REQUEST_STATUS_LABELS.items()},
@@ -160,6 +167,11 @@ def _value(key: str, value: str, language: str) -> str:
     if coded is not None:
         items = [v for v in value.split(",") if v]
         return ", ".join(tr_in(language, coded[v]) if v in coded else v for v in items)
+    if (key in _FLAGS or key == "restricted") and value in ("0", "1"):
+        # A custom field defined as restricted or not ("field.define"); an export's
+        # "restricted" lists the restricted fields it held.
+        answer = _YES if value == "1" else _NO
+        return tr_in(language, answer)
     if key in _FIELD_LISTS:
         return ", ".join(
             tr_in(language, FIELDS_BY_NAME[f].label) if f in FIELDS_BY_NAME else f
@@ -212,7 +224,7 @@ def describe_part(
     name = tr_in(language, label) if label else part.key.replace("_", " ")
     known = (names or {}).get((part.key, part.value))
     if known is None:
-        value = _value(part.key, part.value, language)
+        value = _value(part.key, part.value, language) if part.value else "–"
     else:
         value = tr_in(language, known) if part.key in _TRANSLATED_NAMES else known
     return tr_in(language, "{name}: {value}", name=name, value=value)

@@ -84,7 +84,8 @@ def test_the_trail_names_users_and_contacts(services: Services, owner: Actor) ->
             "formaat: CSV (rekenblad) · "
             "variant: PrivacyCRM (alle kolommen, om opnieuw te importeren) · "
             "ontvanger: binnen het bedrijf · verstrekkingen: 0 · "
-            "weggelaten velden: Geboortedatum, Notities",
+            # The restricted fields the file held (it said "left out": they were in it).
+            "beperkt: Geboortedatum, Notities",
         ),
     ],
 )
@@ -94,6 +95,20 @@ def test_an_exports_detail_names_format_variant_recipient_and_fields(
     stored = (
         "format=csv;variant=privacycrm;recipient=internal;disclosures=0;restricted=birth_date,notes"
     )
+    assert describe_detail(stored, language) == detail
+
+
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [
+        ("nl", "soort: Tekst · beperkt: ja · voor: personen · bewaren (maanden): –"),
+        ("fr", "type : Texte · restreint : oui · pour : personnes · conserver (mois) : –"),
+    ],
+)
+def test_a_custom_fields_definition_reads_in_words(language: str, detail: str) -> None:
+    # An outside attack read "soort: text · weggelaten velden: 1 · on: contact · keep
+    # months:" in the audit trail.
+    stored = "kind=text;restricted=1;on=contact;keep_months="
     assert describe_detail(stored, language) == detail
 
 
