@@ -17,6 +17,7 @@ from privacycrm_desktop.cli.context import Context
 from privacycrm_desktop.cli.options import Parents, Subparsers, record_id
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.i18n import LANGUAGES, _
+from privacycrm_desktop.services.exports import ExportNotWritten
 from privacycrm_desktop.services.private_files import write_private
 
 if TYPE_CHECKING:
@@ -143,9 +144,12 @@ def cmd_export_report(ctx: Context) -> int:
     a = ctx.args
     actor = ctx.actor()
     report = ctx.services.access_reports.produce(actor, a.id, a.report_lang, a.request)
-    write_private(a.out, report.pdf)
-    if a.json is not None:
-        write_private(a.json, report.json)
+    try:
+        write_private(a.out, report.pdf)
+        if a.json is not None:
+            write_private(a.json, report.json)
+    except OSError as error:
+        raise ExportNotWritten.of(error) from None
     document = {
         "id": a.id,
         "pdf": str(a.out),

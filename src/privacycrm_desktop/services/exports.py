@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import tempfile
 from array import array
@@ -83,12 +84,26 @@ _MAX_RECIPIENT = 200
 
 
 class ExportNotWritten(DomainError):
-    """The file could not be written where the user asked (folder missing, no permission)."""
+    """The file could not be written where the user asked (folder missing, no permission,
+    a full or read-only disk)."""
 
     default_message = N_(
         "The file could not be written there: check the folder and its permissions. "
         "Nothing was exported."
     )
+
+    @classmethod
+    def of(cls, error: OSError) -> ExportNotWritten:
+        """The refusal that names *error*'s cause: a full disk is not a permission."""
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return cls(
+                N_("The disk is full, so the file could not be written. Nothing was exported.")
+            )
+        if error.errno == errno.EROFS:
+            return cls(
+                N_("The disk is read-only, so the file could not be written. Nothing was exported.")
+            )
+        return cls()
 
 
 @dataclass(frozen=True)
@@ -198,8 +213,8 @@ class ExportService:
             handle, temp_name = tempfile.mkstemp(
                 dir=out.parent, prefix=f".{out.name}.", suffix=".part"
             )
-        except OSError:
-            raise ExportNotWritten from None
+        except OSError as error:
+            raise ExportNotWritten.of(error) from None
         temp = Path(temp_name)
         try:
             encoding = "utf-8-sig" if request.format is ExportFormat.CSV else "utf-8"
@@ -208,8 +223,8 @@ class ExportService:
                     exported = self._write(actor, request, fields, access, stream, progress)
                     stream.flush()
                     os.fsync(stream.fileno())
-            except OSError:
-                raise ExportNotWritten from None  # the disk is full, or went away
+            except OSError as error:
+                raise ExportNotWritten.of(error) from None  # the disk is full, or went away
             result = self._log_and_publish(
                 actor, request, recipient, purpose_id, fields, exported, temp, out
             )
@@ -321,8 +336,8 @@ class ExportService:
                 )
                 try:
                     os.replace(temp, out)
-                except OSError:
-                    raise ExportNotWritten from None
+                except OSError as error:
+                    raise ExportNotWritten.of(error) from None
                 published = True
         except BaseException:
             if published:

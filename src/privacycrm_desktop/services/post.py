@@ -405,8 +405,8 @@ class PostService:
             handle, temp_name = tempfile.mkstemp(
                 dir=out.parent, prefix=f".{out.name}.", suffix=".part"
             )
-        except OSError:
-            raise ExportNotWritten from None
+        except OSError as error:
+            raise ExportNotWritten.of(error) from None
         temp = Path(temp_name)
         try:
             try:
@@ -414,8 +414,8 @@ class PostService:
                     stream.write(data)
                     stream.flush()
                     os.fsync(stream.fileno())
-            except OSError:
-                raise ExportNotWritten from None
+            except OSError as error:
+                raise ExportNotWritten.of(error) from None
             return self._record(actor, labels, selection, people, left, temp, out, detail)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -477,8 +477,8 @@ class PostService:
             )
             try:
                 os.replace(temp, out)
-            except OSError:
-                raise ExportNotWritten from None
+            except OSError as error:
+                raise ExportNotWritten.of(error) from None
         return PostResult(out, len(people), tuple(left), recipient_id, disclosures)
 
 

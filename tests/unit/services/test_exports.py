@@ -17,6 +17,7 @@ from privacycrm_desktop.domain.errors import NotFound, PermissionDenied, Validat
 from privacycrm_desktop.domain.export_formats import ExportFormat
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.domain.purposes import RecipientKind
+from privacycrm_desktop.i18n import describe_error
 from privacycrm_desktop.persistence.models import AuditEvent, Recipient
 from privacycrm_desktop.persistence.record_models import Disclosure
 from privacycrm_desktop.services.disclosures import DisclosureInput, TransferRefused
@@ -343,8 +344,10 @@ def test_a_full_disk_leaves_no_file_and_no_record(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "fsync", full)
-    with pytest.raises(ExportNotWritten):
+    with pytest.raises(ExportNotWritten) as refused:
         svc.exports.export(owner, request(), folder / "a.csv")
+    # The cause named (an outside attack read "check the folder and its permissions").
+    assert describe_error(refused.value).startswith("The disk is full")
     assert list(folder.iterdir()) == []
     assert events(svc, "export.contacts") == []
 
