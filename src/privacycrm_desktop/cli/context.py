@@ -89,8 +89,9 @@ class Context:
 #: prints the result, and returns the exit code (or raises DomainError / CliFailure).
 Command = Callable[[Context], int]
 #: What a command may store as ``if_unopenable``: its answer (an exit code) for a database
-#: that could not be opened, or None to report the failure as every command does.
-Unopenable = Callable[[argparse.Namespace, BaseException], "int | None"]
+#: that could not be opened, or None to report the failure as every command does; it is
+#: handed the one sentence every command would say (None for a failure not reported so).
+Unopenable = Callable[[argparse.Namespace, BaseException, "str | None"], "int | None"]
 
 
 # -- input helpers ---------------------------------------------------------------------
@@ -310,6 +311,17 @@ def fail(message: str) -> int:
 # -- running one command ---------------------------------------------------------------
 
 
+def _sentence_for(exc: BaseException, database_errors: tuple[type[Exception], ...]) -> str | None:
+    """The one line ``run_command`` says for *exc*, or None when it does not report it."""
+    if isinstance(exc, DomainError):
+        return _describe_domain_error(exc)
+    if isinstance(exc, CliFailure):
+        return str(exc)
+    if isinstance(exc, database_errors):
+        return describe_database_error(exc)
+    return None
+
+
 def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return per outcome
     """Open the database, run the command the parser chose (``args.run``) and close; every
     failure foreseen is one line on stderr and its exit code."""
@@ -338,7 +350,11 @@ def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return 
         except Exception as exc:
             # ``check`` of a file too damaged to open still answers (JSON) and remembers it.
             unopenable: Unopenable | None = getattr(args, "if_unopenable", None)
-            code = unopenable(args, exc) if unopenable is not None else None
+            code = (
+                None
+                if unopenable is None
+                else unopenable(args, exc, _sentence_for(exc, database_errors))
+            )
             if code is None:
                 raise
             return code

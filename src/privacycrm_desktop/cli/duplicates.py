@@ -169,6 +169,8 @@ def cmd_merge(ctx: Context) -> int:
         )
     ctx.emit(
         {
+            # The record a merge creates is the merge (DESIGN: "id" for what is created).
+            "id": result.merge_id,
             "merge_id": result.merge_id,
             "survivor": result.survivor_id,
             "merged": list(result.merged_ids),

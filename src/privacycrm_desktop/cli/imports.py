@@ -197,6 +197,8 @@ def result_document(
             {"column": header, "field": target.field.value if target is not None else None}
             for header, target in columns
         ],
+        # The record an import creates is its batch (DESIGN: "id" for what is created).
+        "id": result.batch_id,
         "batch_id": result.batch_id,
         "dry_run": dry_run,
         "total_rows": result.total_rows,

@@ -135,10 +135,28 @@ def cmd_check(ctx: Context) -> int:
     return 0
 
 
-def check_unopenable(args: argparse.Namespace, error: BaseException) -> int | None:
+#: ``check``'s document for a database it could not open (not damage: the disk, a lock).
+_UNOPENED: dict[str, Any] = {
+    "ok": False,
+    "problems": [],
+    "repaired": [],
+    "storage": "unavailable",
+    "free_bytes": None,
+    "low_space": False,
+    "last_quick_check": None,
+    "newest_backup": None,
+    "sqlite_version": None,
+}
+
+
+def check_unopenable(
+    args: argparse.Namespace, error: BaseException, sentence: str | None = None
+) -> int | None:
     """``check`` on a file too damaged to open (or migrate): still one JSON document (with
-    ``--format json``) and the damage remembered beside the file; None when *error* is not
-    damage (the caller reports it as usual)."""
+    ``--format json``) and the damage remembered beside the file. Any other failure to
+    open (a full disk, a missing file, a lock) still gets its JSON document too, naming
+    *sentence*, the reason every command gives; None when there is none (reported as
+    usual)."""
     from privacycrm_desktop.domain.errors import StorageDamaged
     from privacycrm_desktop.persistence.database import normalise_url, sqlite_file
     from privacycrm_desktop.persistence.sqlite_driver import sqlite_version
@@ -149,7 +167,11 @@ def check_unopenable(args: argparse.Namespace, error: BaseException) -> int | No
     mapped = storage_error(error)
     file = sqlite_file(normalise_url(args.db))
     if not isinstance(mapped, StorageDamaged) or file is None:
-        return None
+        if sentence is None:
+            return None
+        if args.format == "json":
+            emit(args.format, {**_UNOPENED, "problems": [sentence]}, lambda: "")
+        return fail(sentence)
     orig = getattr(error, "orig", None) or error
     problem = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
     write_check_record(file, CheckRecord(SystemClock().now(), (problem,)))
