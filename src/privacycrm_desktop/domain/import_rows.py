@@ -21,7 +21,6 @@ records nothing; anything else records nothing and is a value to check.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -51,6 +50,7 @@ from privacycrm_desktop.domain.import_formats import (
     ImportField,
     RowProblem,
 )
+from privacycrm_desktop.domain.import_names import row_names
 from privacycrm_desktop.domain.import_values import (
     BIRTH_KEPT,
     CONSENT_UNREAD,
@@ -77,7 +77,6 @@ from privacycrm_desktop.domain.import_values import (
 )
 from privacycrm_desktop.domain.import_values import birth_date as read_birth_date
 from privacycrm_desktop.domain.normalize import InvalidValue, normalise_email
-from privacycrm_desktop.domain.person_names import split_full_name
 from privacycrm_desktop.domain.postcodes import known_format, postcode_in
 from privacycrm_desktop.domain.tags import split_tags
 from privacycrm_desktop.domain.text import N_
@@ -154,8 +153,6 @@ _FIELD_COLUMNS = {
 _MOVABLE = ("first_name", "last_name", "organisation", "street", "city")
 #: An import field a display name may come in (a vCard's FN, an e-mail display name):
 #: used for the name when the row has no first or last name.
-_DISPLAY_NAME_FIELDS = ("display_name", F.FULL_NAME.value)
-_ADDRESS_IN_NAME = re.compile(r"[(<\[][^)>\]]*@[^)>\]]*[)>\]]")
 
 
 @dataclass
@@ -353,44 +350,6 @@ def _birth_and_language(
     return birth, known
 
 
-def _names(values: dict[ImportField, str]) -> tuple[str, str]:
-    """(first, last): the name columns, or else a full or display name split."""
-    first = values.get(F.FIRST_NAME, "")
-    last = values.get(F.LAST_NAME, "")
-    if last.strip():
-        return first, last
-    field, shown = _shown_name(values)
-    if not first.strip():
-        return split_full_name(shown) if shown else (first, last)
-    return first, _last_beside_first(first, shown, whole=field == F.FULL_NAME.value)
-
-
-def _shown_name(values: dict[ImportField, str]) -> tuple[str, str]:
-    """The row's full or display name and its field, ("", "") when none: "Jan Peeters
-    (jan@example.be)", "Jan <jan@example.be>" give the name without the address; a
-    display name that is only an address is no name."""
-    for name, value in values.items():
-        if name.value in _DISPLAY_NAME_FIELDS:
-            shown = " ".join(_ADDRESS_IN_NAME.sub(" ", value).split())
-            if shown and "@" not in shown:
-                return name.value, shown
-    return "", ""
-
-
-def _last_beside_first(first: str, shown: str, *, whole: bool) -> str:
-    """The last name a name column gives beside a first name and no last name: the rest
-    of "Jan Peeters" (or "PEETERS Jan") when it holds the first name; a full-name column
-    that does not is the last name itself (German "Name;Vorname": "Muster" beside
-    "Max"), a display name that does not is left alone (it may name the company)."""
-    first = " ".join(first.split())
-    if not shown or shown.casefold() == first.casefold():
-        return ""
-    split_first, split_last = split_full_name(shown)
-    if split_first.casefold() == first.casefold():
-        return split_last
-    return shown if whole else ""
-
-
 def _country(
     row_number: int, found: _Cells, postcode: str, default_country: str
 ) -> tuple[str, bool]:
@@ -507,7 +466,7 @@ def read_row(
     """
     found = _gather(row_number, headers, cells, mapping)
     values = found.values
-    first, last = _names(values)
+    first, last = row_names(values)
     organisation = values.get(F.ORGANISATION, "")
     named = (first, last, organisation, *(raw for _h, raw in found.emails))
     if not any(says_something(v) for v in (*named, *(raw for _h, raw in found.phones))):
