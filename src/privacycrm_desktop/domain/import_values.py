@@ -30,6 +30,10 @@ MAX_KEPT = {"phones": 32, "emails": 320, "postcode": 20}
 
 PHONE_KEPT = N_("{value} could not be read as a phone number: kept as typed.")
 PHONE_PLACEHOLDER = N_("{value} looks like a made-up number (555): kept, to be checked.")
+PHONE_TWO_WAYS = N_(
+    "{value} has no + or 0 before it, so it reads as a number of two countries: kept as "
+    "typed, to be checked."
+)
 EMAIL_KEPT = N_("{value} is not a valid e-mail address: kept as typed.")
 POSTCODE_KEPT = N_("{value} is not a postcode of the country {country}: kept as typed.")
 POSTCODE_NO_COUNTRY = N_(
@@ -204,9 +208,31 @@ def read_phone(text: str, region: str) -> tuple[str, str | None]:
     if not phonenumbers.is_valid_number(number):
         return candidate, PHONE_KEPT
     e164 = str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    if _read_two_ways(candidate, e164):
+        return candidate, PHONE_TWO_WAYS
     if MADE_UP_NUMBER.fullmatch(e164):
         return e164, PHONE_PLACEHOLDER
     return e164, None
+
+
+def _read_two_ways(candidate: str, e164: str) -> bool:
+    """Whether *candidate*, read as *e164* in the file's country, is also a valid number
+    of another country with "+" put before it: Outlook 2003 wrote "49 631 234 341" and
+    "48 691 342 341" (a German and a Polish number, their "+" left out), which a German
+    contact's country read as two German numbers, +4949... and +4948.... A number written
+    with its trunk 0, a "+" or "00" says which it is."""
+    import phonenumbers
+
+    if not candidate[:1].isdigit() or candidate.startswith("0"):
+        return False
+    digits = "".join(ch for ch in candidate if ch.isdigit())
+    try:
+        abroad = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return False
+    if not phonenumbers.is_valid_number(abroad):
+        return False
+    return phonenumbers.format_number(abroad, phonenumbers.PhoneNumberFormat.E164) != e164
 
 
 def phone_region(text: str) -> str | None:

@@ -186,3 +186,33 @@ def test_a_note_over_several_lines_is_still_one_value(
         encoding="utf-8",
     )
     assert imported(svc, owner, path).imported == 1
+
+
+def test_a_number_without_its_plus_that_reads_in_two_countries_is_kept_to_check(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # Outlook 2003 (ical4j's test card): a German and a Polish number, their "+" left
+    # out, on a German contact: read as two German numbers, +4949... and +4948....
+    path = write_card(
+        tmp_path,
+        [
+            "BEGIN:VCARD",
+            "VERSION:2.1",
+            "N:Antoni;Jozef",
+            "TEL;WORK;VOICE:49 631 234 341",
+            "TEL;HOME;VOICE:48 691 342 341",
+            "ADR;WORK:;;Hauptstr. 1;Kaiserslautern;;67655;Deutschland",
+            "END:VCARD",
+        ],
+    )
+    result = imported(svc, owner, path)
+    assert result.imported == 1
+    [row] = svc.contacts.page(owner, limit=10)
+    assert [p.value for p in svc.contacts.get(owner, row.id).phones] == [
+        "49 631 234 341",
+        "48 691 342 341",
+    ]
+    assert sorted(c.raw for c in result.to_check if c.field == "phones") == [
+        "48 691 342 341",
+        "49 631 234 341",
+    ]
