@@ -51,7 +51,7 @@ def _contacts(services: Services, owner: Actor) -> int:
 def _messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     shown: list[str] = []
     for kind in ("information", "warning"):
-        monkeypatch.setattr(QMessageBox, kind, lambda *a, **_k: shown.append(str(a[2])))
+        monkeypatch.setattr(messages, kind, lambda *a, **_k: shown.append(str(a[2])))
     return shown
 
 
