@@ -17,7 +17,7 @@ from helpers.cli import PASSWORD
 from privacycrm_desktop.cli import main
 from privacycrm_desktop.i18n import set_language
 from privacycrm_desktop.persistence import backup_temp
-from privacycrm_desktop.persistence.backup import default_backup_folder
+from privacycrm_desktop.persistence.backup_names import default_backup_folder
 
 INIT = ["init", "--owner", "owner", "--company", "Acme BV", "--address", "Markt 1, 9000 Gent"]
 

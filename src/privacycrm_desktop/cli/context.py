@@ -177,7 +177,9 @@ def _catch_up(services: Services) -> None:
     with suppress(SQLAlchemyError):
         services.erasure.retry_scrub()
     # A backup or restore killed before it finished: its copy goes (README, Backups).
-    services.backup.clean_all_leftovers()
+    from privacycrm_desktop.services.backup_leftovers import clean_all_leftovers
+
+    clean_all_leftovers(services.uow)
     with suppress(SQLAlchemyError):
         services.retention.fill_missing()
 

@@ -120,11 +120,6 @@ class BackupInfo:
         return has_seal(self.manifest_text)
 
 
-def default_backup_folder(db_path: Path) -> Path:
-    """Backups live beside the data (the platformdirs data folder): ``<folder>/backups``."""
-    return db_path.parent / "backups"
-
-
 def manifest_path(backup: Path) -> Path:
     """The manifest file of *backup*."""
     return backup.with_name(backup.name + MANIFEST_SUFFIX)

@@ -6,7 +6,14 @@ code before the list first paints (issue 23).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 #: A backup's manifest is its file's name with this suffix.
 MANIFEST_SUFFIX = ".json"
 #: The database's random id (made by migration 0007), recorded in every manifest.
 DATABASE_ID_SETTING = "database.id"
+
+
+def default_backup_folder(db_path: Path) -> Path:
+    """Backups live beside the data (the platformdirs data folder): ``<folder>/backups``."""
+    return db_path.parent / "backups"

@@ -43,7 +43,7 @@ def clean_all_leftovers(uow: UnitOfWork) -> list[Path]:
     cannot be read, or a database that cannot say its folders, waits for the next time."""
     removed = clean_leftovers(uow.engine)
     with contextlib.suppress(BackupFailed, OSError, SQLAlchemyError):
-        from privacycrm_desktop.services.backup.settings import backup_folders
+        from privacycrm_desktop.services.backup_places import backup_folders
 
         for folder in backup_folders(uow):
             removed += backup_temp.clean_leftovers(folder)

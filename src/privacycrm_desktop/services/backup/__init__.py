@@ -22,20 +22,19 @@ from privacycrm_desktop.persistence.backup import (
     UNSEALED,
     BackupInfo,
     BackupTier,
-    default_backup_folder,
     find_backups,
 )
+from privacycrm_desktop.persistence.backup_names import default_backup_folder
 from privacycrm_desktop.services.backup.records import BackupSettings, RestorePlan, RestoreResult
 from privacycrm_desktop.services.backup.recovery import restore_unopenable, verify_backup
 from privacycrm_desktop.services.backup.rotation import BEFORE_RESTORE_DAYS
 from privacycrm_desktop.services.backup.service import BackupService
 from privacycrm_desktop.services.backup.settings import (
-    FOLDER_KEY,
     MAX_MAX_AGE_DAYS,
     MIN_MAX_AGE_DAYS,
-    backup_folders,
     backup_max_age_days,
 )
+from privacycrm_desktop.services.backup_places import FOLDER_KEY, backup_folders
 
 __all__ = [
     "BEFORE_RESTORE_DAYS",

@@ -69,7 +69,7 @@ from privacycrm_desktop.services.backup.checks import (
 )
 from privacycrm_desktop.services.backup.keys import AUTH_KEY, DATABASE_ID_KEY
 from privacycrm_desktop.services.backup.records import RestorePlan, RestoreResult
-from privacycrm_desktop.services.backup.settings import database_file
+from privacycrm_desktop.services.backup_places import database_file
 from privacycrm_desktop.services.clock import SystemClock
 from privacycrm_desktop.services.erasure import finish_erasure
 

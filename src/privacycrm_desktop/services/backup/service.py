@@ -50,17 +50,16 @@ from privacycrm_desktop.services.backup.records import BackupSettings, RestorePl
 from privacycrm_desktop.services.backup.rotation import rotate_folder
 from privacycrm_desktop.services.backup.settings import (
     ENCRYPTION_KEY,
-    FOLDER_KEY,
     MAX_AGE_KEY,
     MAX_MAX_AGE_DAYS,
     MIN_MAX_AGE_DAYS,
     MIN_PASSPHRASE,
-    SECOND_FOLDER_KEY,
     key_material,
     read_settings,
 )
 from privacycrm_desktop.services.backup.writer import disk_full, write_backup
 from privacycrm_desktop.services.backup_leftovers import clean_all_leftovers, clean_leftovers
+from privacycrm_desktop.services.backup_places import FOLDER_KEY, SECOND_FOLDER_KEY
 from privacycrm_desktop.services.clock import Clock, SystemClock
 from privacycrm_desktop.services.dto import Actor
 

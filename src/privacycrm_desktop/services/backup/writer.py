@@ -24,7 +24,7 @@ from privacycrm_desktop.persistence import backup_temp, pg_dump
 from privacycrm_desktop.persistence.backup import BackupInfo
 from privacycrm_desktop.persistence.backup_verify import content_sound
 from privacycrm_desktop.persistence.database import is_postgresql, sqlite_file
-from privacycrm_desktop.services.backup.settings import database_file
+from privacycrm_desktop.services.backup_places import database_file
 
 
 def disk_full(error: BaseException) -> bool:
