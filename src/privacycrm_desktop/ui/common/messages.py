@@ -10,6 +10,8 @@ in ``ui/`` (``tests/ui/test_plain_text.py`` reads the sources).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -32,45 +34,24 @@ def _ask(
     return Button(box.exec())
 
 
-def question(
-    parent: QWidget | None,
-    title: str,
-    text: str,
-    buttons: Button = Button.Yes | Button.No,
-    default: Button = Button.NoButton,
-) -> Button:
-    """``QMessageBox.question``, in plain text."""
-    return _ask(Icon.Question, parent, title, text, buttons, default)
+def _box(icon: Icon, buttons: Button) -> Callable[..., Button]:
+    """The plain-text twin of ``QMessageBox``'s static function for *icon*, whose
+    buttons are *buttons* unless given: (parent, title, text, buttons, default)."""
+
+    def show(
+        parent: QWidget | None,
+        title: str,
+        text: str,
+        buttons: Button = buttons,
+        default: Button = Button.NoButton,
+    ) -> Button:
+        return _ask(icon, parent, title, text, buttons, default)
+
+    return show
 
 
-def information(
-    parent: QWidget | None,
-    title: str,
-    text: str,
-    buttons: Button = Button.Ok,
-    default: Button = Button.NoButton,
-) -> Button:
-    """``QMessageBox.information``, in plain text."""
-    return _ask(Icon.Information, parent, title, text, buttons, default)
-
-
-def warning(
-    parent: QWidget | None,
-    title: str,
-    text: str,
-    buttons: Button = Button.Ok,
-    default: Button = Button.NoButton,
-) -> Button:
-    """``QMessageBox.warning``, in plain text."""
-    return _ask(Icon.Warning, parent, title, text, buttons, default)
-
-
-def critical(
-    parent: QWidget | None,
-    title: str,
-    text: str,
-    buttons: Button = Button.Ok,
-    default: Button = Button.NoButton,
-) -> Button:
-    """``QMessageBox.critical``, in plain text."""
-    return _ask(Icon.Critical, parent, title, text, buttons, default)
+#: ``QMessageBox.question`` and its siblings, in plain text.
+question = _box(Icon.Question, Button.Yes | Button.No)
+information = _box(Icon.Information, Button.Ok)
+warning = _box(Icon.Warning, Button.Ok)
+critical = _box(Icon.Critical, Button.Ok)
