@@ -75,7 +75,7 @@ def test_find_merge_show_the_old_id_and_undo(
     merged = run_json(
         capsys, db, "duplicates", "merge", "1", "2", "3", "--keep", "2", "--take", "city=3"
     )
-    assert merged == {"merge_id": 1, "survivor": 2, "merged": [1, 3]}
+    assert merged == {"id": 1, "merge_id": 1, "survivor": 2, "merged": [1, 3]}
     shown = run_json(capsys, db, "contacts", "show", "3")
     assert isinstance(shown, dict)
     assert (shown["id"], shown["merged_from"], shown["city"]) == (2, 3, "Liège")
@@ -130,7 +130,7 @@ def test_companies_are_found_merged_shown_by_their_old_id_and_unmerged(
     merged = run_json(
         capsys, db, "duplicates", "merge", "--companies", "1", "2", "--take", "city=2"
     )
-    assert merged == {"merge_id": 1, "survivor": 1, "merged": [2]}
+    assert merged == {"id": 1, "merge_id": 1, "survivor": 1, "merged": [2]}
     shown = run_json(capsys, db, "company", "show", "2")
     assert isinstance(shown, dict)
     assert (shown["id"], shown["merged_from"]) == (1, 2)

@@ -48,6 +48,7 @@ def test_import_prints_counts_by_outcome_and_reason(
             {"column": "Taal", "field": "language"},
             {"column": "Nieuwsbrief", "field": "consent"},
         ],
+        "id": 1,
         "batch_id": 1,
         "dry_run": False,
         "total_rows": 4,
