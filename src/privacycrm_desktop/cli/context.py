@@ -14,7 +14,7 @@ import contextlib
 import getpass
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -284,23 +284,41 @@ def describe_database_error(error: Exception) -> str:
     return _("The database could not be used: {reason}").format(reason=reason)
 
 
-def _option_name(field: str) -> str:
-    """The CLI option that fills a service field (``emails`` is ``--email``)."""
+#: The options that fill a service field whose name is not the option's, by command: the
+#: first one the command has is named.
+_OPTIONS_OF_FIELDS = {
+    "emails": ("--email",),
+    "phones": ("--phone",),
+    "source_description": ("--source",),
+    "source_obtained_on": ("--source-date", "--obtained"),
+    "received_on": ("--received",),
+    "occurred_at": ("--at",),
+}
+
+
+def _option_name(field: str, options: Collection[str] = ()) -> str:
+    """The CLI option that fills a service field (``emails`` is ``--email``), as the
+    command with *options* spells it."""
     from privacycrm_desktop.domain.fields import CUSTOM_PREFIX
 
     if field.startswith(CUSTOM_PREFIX):  # the owner's field: --field KEY=VALUE
         return "--field " + field.removeprefix(CUSTOM_PREFIX)
-    names = {"emails": "email", "phones": "phone", "source_description": "source"}
-    return "--" + names.get(field, field).replace("_", "-")
+    candidates = _OPTIONS_OF_FIELDS.get(field, ())
+    return next(
+        (o for o in candidates if o in options),
+        candidates[0] if candidates else "--" + field.replace("_", "-"),
+    )
 
 
-def _describe_domain_error(error: DomainError) -> str:
+def _describe_domain_error(error: DomainError, options: Collection[str] = ()) -> str:
     """One line for a refusal of the services; a value refused is named by its option."""
     from privacycrm_desktop.domain.errors import ValidationFailed
     from privacycrm_desktop.i18n import describe_error, describe_problem
 
     if isinstance(error, ValidationFailed) and error.problems:
-        return " ".join(f"{_option_name(p.field)}: {describe_problem(p)}" for p in error.problems)
+        return " ".join(
+            f"{_option_name(p.field, options)}: {describe_problem(p)}" for p in error.problems
+        )
     return describe_error(error)
 
 
@@ -365,7 +383,7 @@ def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return 
         succeeded = code == 0
         return code
     except DomainError as exc:
-        return fail(_describe_domain_error(exc))
+        return fail(_describe_domain_error(exc, getattr(args, "options", ())))
     except CliFailure as exc:
         return fail(str(exc))
     except BrokenPipeError:

@@ -108,4 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in GROUPS:
         register(commands, parents)
+    _record_options(parser)
     return parser
+
+
+def _record_options(parser: argparse.ArgumentParser) -> None:
+    """Give every command its own option strings (``args.options``): a refusal names the
+    option that filled a value (``context._option_name``) as this command spells it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _record_options(child)
+            return
+    options = frozenset(o for action in parser._actions for o in action.option_strings)
+    parser.set_defaults(options=options)
