@@ -460,6 +460,8 @@ def _after_first_paint(window: MainWindow, services: Services, actor: Actor) -> 
     """What starts once the list has painted: the yearly cleanup reminder, My day and
     other desks' changes (none of them is needed to paint the list)."""
 
+    from privacycrm_desktop.services.backup_leftovers import clean_backup_folders
+
     def remind() -> None:
         from privacycrm_desktop.ui.retention.retention_actions import remind_once_a_year
 
@@ -473,7 +475,7 @@ def _after_first_paint(window: MainWindow, services: Services, actor: Actor) -> 
 
     window.after_first_paint(remind)
     # A backup or restore killed while it wrote into the backup folder: its copy goes.
-    window.after_first_paint(services.backup.clean_all_leftovers)
+    window.after_first_paint(lambda: clean_backup_folders(services.uow))
     # "My day" after sign-in: what is overdue, due today and this week.
     window.after_first_paint(window.task_actions.show_my_day)
     window.after_first_paint(start_watching)

@@ -177,9 +177,9 @@ def _catch_up(services: Services) -> None:
     with suppress(SQLAlchemyError):
         services.erasure.retry_scrub()
     # A backup or restore killed before it finished: its copy goes (README, Backups).
-    from privacycrm_desktop.services.backup_leftovers import clean_all_leftovers
+    from privacycrm_desktop.services.backup_leftovers import clean_backup_folders
 
-    clean_all_leftovers(services.uow)
+    clean_backup_folders(services.uow)
     with suppress(SQLAlchemyError):
         services.retention.fill_missing()
 

@@ -135,7 +135,7 @@ def cmd_check(ctx: Context) -> int:
     return 0
 
 
-#: ``check``'s document for a database it could not open (not damage: the disk, a lock).
+#: ``check``'s document for a database it could not open (damage fills in its own state).
 _UNOPENED: dict[str, Any] = {
     "ok": False,
     "problems": [],
@@ -175,15 +175,10 @@ def check_unopenable(
     orig = getattr(error, "orig", None) or error
     problem = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
     write_check_record(file, CheckRecord(SystemClock().now(), (problem,)))
-    document: dict[str, Any] = {
-        "ok": False,
+    document = {
+        **_UNOPENED,
         "problems": [problem],
-        "repaired": [],
         "storage": "damaged",
-        "free_bytes": None,
-        "low_space": False,
-        "last_quick_check": None,
-        "newest_backup": None,
         "sqlite_version": sqlite_version(),
     }
     emit(args.format, document, lambda: "")

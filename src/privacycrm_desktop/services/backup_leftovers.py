@@ -37,11 +37,17 @@ def clean_leftovers(engine: Engine, folder: Path | None = None) -> list[Path]:
 
 
 def clean_all_leftovers(uow: UnitOfWork) -> list[Path]:
-    """``clean_leftovers``, and in the backup folder and the second folder too (a backup
-    killed while it wrote its copy there left a whole copy of the data): at each command,
-    after the window's first paint and after an erasure. Never raises: a folder that
-    cannot be read, or a database that cannot say its folders, waits for the next time."""
-    removed = clean_leftovers(uow.engine)
+    """``clean_leftovers`` and ``clean_backup_folders``: after an erasure, whose person a
+    killed backup's copy holds too."""
+    return clean_leftovers(uow.engine) + clean_backup_folders(uow)
+
+
+def clean_backup_folders(uow: UnitOfWork) -> list[Path]:
+    """What killed backups and restores left in the backup folder and the second folder
+    (a whole copy of the data): at each command and after the window's first paint, after
+    ``Services.build`` cleaned the other places. Never raises: a folder that cannot be
+    read, or a database that cannot say its folders, waits for the next time."""
+    removed: list[Path] = []
     with contextlib.suppress(BackupFailed, OSError, SQLAlchemyError):
         from privacycrm_desktop.services.backup_places import backup_folders
 

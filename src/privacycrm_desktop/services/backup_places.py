@@ -3,7 +3,7 @@
 
 Apart from the backup package (``services/backup/settings.py`` takes these from here):
 what a killed backup left in those folders is removed at every command
-(``backup_leftovers.clean_all_leftovers``), and a command that only lists contacts does
+(``backup_leftovers.clean_backup_folders``), and a command that only lists contacts does
 not import the backup package (``tests/e2e/test_cli_start.py``).
 """
 

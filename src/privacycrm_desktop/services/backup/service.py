@@ -58,7 +58,7 @@ from privacycrm_desktop.services.backup.settings import (
     read_settings,
 )
 from privacycrm_desktop.services.backup.writer import disk_full, write_backup
-from privacycrm_desktop.services.backup_leftovers import clean_all_leftovers, clean_leftovers
+from privacycrm_desktop.services.backup_leftovers import clean_leftovers
 from privacycrm_desktop.services.backup_places import FOLDER_KEY, SECOND_FOLDER_KEY
 from privacycrm_desktop.services.clock import Clock, SystemClock
 from privacycrm_desktop.services.dto import Actor
@@ -343,10 +343,6 @@ class BackupService:
         """Remove temporary files of killed backups and restores: in the private folder
         beside the database, beside the database itself and in *folder*."""
         return clean_leftovers(self._uow.engine, folder)
-
-    def clean_all_leftovers(self) -> builtins.list[Path]:
-        """``backup_leftovers.clean_all_leftovers`` of this database."""
-        return clean_all_leftovers(self._uow)
 
     def list(self, actor: Actor) -> list[BackupInfo]:
         """This database's backups in the backup folder, newest first, each with its seal
