@@ -69,6 +69,24 @@ def test_every_id_argument_of_every_command_is_a_record_id() -> None:
         ["company", "show", HUGE],
         ["duplicates", "merge", HUGE, "1"],
         ["request", "add", "--kind", "access", "--contact", HUGE],
+        # Not an id, a number as large (the second attack): refused the same way.
+        [
+            "consent",
+            "record",
+            "1",
+            "--purpose",
+            "direct_marketing_consent",
+            "--channel",
+            "email",
+            "--status",
+            "opt-in",
+            "--method",
+            "form_box_ticked",
+            "--evidence",
+            "x",
+            "--statement-version",
+            HUGE,
+        ],
     ],
 )
 def test_an_id_too_large_for_any_database_is_refused_in_a_sentence(
@@ -84,5 +102,9 @@ def test_an_id_too_large_for_any_database_is_refused_in_a_sentence(
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     assert (code, out) == (2, "")
-    assert err.strip().splitlines()[-1].endswith("no record has an id this large"), err
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .endswith(("no record has an id this large", "use a whole number, 0 or more"))
+    ), err
     assert "Traceback" not in err

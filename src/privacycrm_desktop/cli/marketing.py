@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import Context
-from privacycrm_desktop.cli.options import Parents, Subparsers, record_id
+from privacycrm_desktop.cli.options import Parents, Subparsers, non_negative, record_id
 from privacycrm_desktop.domain.consent import (
     CHOOSABLE_METHODS,
     Channel,
@@ -54,7 +54,9 @@ def register(commands: Subparsers, parents: Parents) -> None:
         "--method", required=True, choices=[m.value for m in CHOOSABLE_METHODS], help=_("how")
     )
     p.add_argument("--evidence", default="", help=_("reference to the proof (required for opt-in)"))
-    p.add_argument("--statement-version", type=int, help=_("privacy-statement version shown"))
+    p.add_argument(
+        "--statement-version", type=non_negative, help=_("privacy-statement version shown")
+    )
     p.add_argument("--category", default="", help=_("product category bought (soft opt-in)"))
     p.add_argument(
         "--opt-out-offered",

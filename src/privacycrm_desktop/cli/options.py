@@ -62,7 +62,8 @@ def non_negative(text: str) -> int:
         value = int(text)
     except ValueError:
         value = -1
-    if value < 0:
+    if value < 0 or value not in _ID_RANGE:
+        # Past the databases' 64-bit integers a count or a version names nothing there.
         raise argparse.ArgumentTypeError(_("use a whole number, 0 or more"))
     return value
 

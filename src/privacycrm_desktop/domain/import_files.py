@@ -236,7 +236,7 @@ def _read_csv(text: str, shape: FileShape) -> ImportTable:
             number += 1
             start, following = following, line_num + 1
             if line_num - start >= _SWALLOW_LINES:
-                _refuse_swallowed_rows(record, len(headers), delimiter, start, line_num)
+                _refuse_swallowed_rows(record, len(headers), text, delimiter, start, line_num)
             joined = "".join(record)
             if not joined.strip():
                 continue  # no cell holds anything but spaces
@@ -295,31 +295,51 @@ _SWALLOW_LINES = 2
 
 
 def _refuse_swallowed_rows(
-    record: Sequence[str], width: int, delimiter: str, start: int, end: int
+    record: Sequence[str], width: int, text: str, delimiter: str, start: int, end: int
 ) -> None:
     """Refuse a record one of whose quoted cells holds whole rows of the file: a stray
     quote (``Bo,"Smet,bo@example.be``) that a later one closes makes the rows between
     one value, which would go into one person's notes, the rows' people lost without a
-    word. A note written over several lines holds lines of text, not two or more lines
-    cut by the separator into exactly as many cells as the file has columns."""
+    word. Such a quote closes inside a cell (the next quote of the file, which opened
+    one: ``Ce,De "Vos"``), so the record's lines are no well-formed CSV; a note written
+    over several lines is, whatever its lines hold."""
     if width < _MIN_ROW_WIDTH:
         return
-    for cell in record:
-        inner = cell.splitlines()[1:-1] or cell.splitlines()[1:]
-        rows = sum(
-            1 for line in inner if len(next(csv.reader([line], delimiter=delimiter), [])) == width
+    rows = max(
+        sum(
+            1
+            for line in cell.splitlines()[1:-1]
+            if len(next(csv.reader([line], delimiter=delimiter), [])) == width
         )
-        if rows >= _SWALLOW_LINES:
-            raise ImportFileUnreadable(
-                N_(
-                    "A quote opened on line {line} closes only on line {end}, so the {rows} "
-                    "rows between would be read as one value: check the quotes around line "
-                    "{line}. Nothing was imported."
-                ),
-                line=start,
-                end=end,
-                rows=rows,
-            )
+        for cell in record
+    )
+    if rows < _SWALLOW_LINES or _well_formed(text, delimiter, start, end):
+        return
+    raise ImportFileUnreadable(
+        N_(
+            "A quote opened on line {line} closes only on line {end}, so the {rows} "
+            "rows between would be read as one value: check the quotes around line "
+            "{line}. Nothing was imported."
+        ),
+        line=start,
+        end=end,
+        rows=rows,
+    )
+
+
+def _well_formed(text: str, delimiter: str, start: int, end: int) -> bool:
+    """Whether lines *start* to *end* of *text* read as CSV with every quote where a
+    quote may stand; a quote never closed counts as well formed here (the reader
+    refuses that apart, ``_refuse_an_open_quote``)."""
+    lines = io.StringIO(text, newline="").readlines()[start - 1 : end]
+    try:
+        for _record in csv.reader(
+            io.StringIO("".join(lines), newline=""), delimiter=delimiter, strict=True
+        ):
+            pass
+    except csv.Error as error:
+        return "unexpected end of data" in str(error)
+    return True
 
 
 #: Rows of fewer columns are not told apart from a note's lines.

@@ -216,3 +216,17 @@ def test_a_number_without_its_plus_that_reads_in_two_countries_is_kept_to_check(
         "48 691 342 341",
         "49 631 234 341",
     ]
+
+
+def test_a_note_whose_lines_hold_the_separator_is_not_a_stray_quote(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # The second attack: three note lines of exactly the file's width were refused as
+    # rows inside a stray quote, though every quote of the file stood where one may.
+    path = tmp_path / "order.csv"
+    path.write_text(
+        'name,email,notes\nAn Aa,an@example.be,"Order:\na,b,c\na,b,c\na,b,c"\n'
+        "Bo Bb,bo@example.be,ok\n",
+        encoding="utf-8",
+    )
+    assert imported(svc, owner, path).imported == 2
