@@ -130,10 +130,11 @@ def test_the_first_window_fits_a_1024_by_600_screen(
     edge: 1000 x 640 was taller than a 1024 x 600 screen (seen under Xvfb)."""
     from PySide6.QtCore import QRect
 
-    from privacycrm_desktop.ui import main_window
+    from privacycrm_desktop.ui.common import widgets
+    from privacycrm_desktop.ui.common.window_size import frame_room
 
-    monkeypatch.setattr(main_window, "available_geometry", lambda _widget: QRect(0, 0, 1024, 600))
+    monkeypatch.setattr(widgets, "available_geometry", lambda _widget: QRect(0, 0, 1024, 600))
     window = MainWindow(services, owner)
     qtbot.addWidget(window)
-    assert window.width() <= 1024
-    assert window.height() + 2 * window.fontMetrics().height() <= 600
+    assert window.width() + frame_room(window).width() <= 1024
+    assert window.height() + frame_room(window).height() <= 600

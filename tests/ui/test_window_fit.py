@@ -40,6 +40,7 @@ from privacycrm_desktop.ui.common import widgets
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import ElidedLabel
+from privacycrm_desktop.ui.common.window_size import frame_room
 
 from .screens import save
 
@@ -475,10 +476,12 @@ def _text(widget: QLabel | QAbstractButton) -> str:
 def problems_of(window: QWidget) -> list[str]:
     """What a person would not see whole in *window*, as it is laid out now."""
     found: list[str] = []
-    # The title bar and frame: two lines of text (the offscreen platform draws none).
-    title_bar = 2 * window.fontMetrics().height()
-    if window.width() > SCREEN.width() or window.height() + title_bar > SCREEN.height():
-        found.append(f"window {window.width()}x{window.height()} (+{title_bar} title bar)")
+    # The title bar and side borders of the frame (the offscreen platform draws none).
+    frame = frame_room(window)
+    if (window.size() + frame).boundedTo(SCREEN.size()) != window.size() + frame:
+        found.append(
+            f"window {window.width()}x{window.height()} (+{frame.width()}x{frame.height()} frame)"
+        )
     for child in window.findChildren(QWidget):
         if not child.isVisibleTo(window) or child.isWindow():
             continue
@@ -614,9 +617,9 @@ def test_each_dialog_remembers_its_size_within_the_screen(
         settings.set_window_size(type(again).__name__, QSize(1900, 1000))
         big = FACTORIES[qualified](desk)
         qtbot.addWidget(big)
-        title_bar = 2 * big.fontMetrics().height()
-        assert big.width() <= SCREEN.width()
-        assert big.height() + title_bar <= SCREEN.height()
+        frame = frame_room(big)
+        assert big.width() + frame.width() <= SCREEN.width()
+        assert big.height() + frame.height() <= SCREEN.height()
     finally:
         share_settings(None)
 
@@ -636,9 +639,9 @@ def test_the_main_window_saved_on_a_bigger_screen_opens_within_this_one(
     settings.set_geometry("main", big.saveGeometry())
     window = MainWindow(services, owner, settings)
     qtbot.addWidget(window)
-    title_bar = 2 * window.fontMetrics().height()
-    assert window.width() <= SCREEN.width()
-    assert window.height() + title_bar <= SCREEN.height()
+    frame = frame_room(window)
+    assert window.width() + frame.width() <= SCREEN.width()
+    assert window.height() + frame.height() <= SCREEN.height()
     window.show()
     window.resize(700, 450)
     window.close()

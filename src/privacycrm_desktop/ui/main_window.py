@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,8 +29,7 @@ from privacycrm_desktop.ui.admin.admin_windows import AdminWindowsMixin
 from privacycrm_desktop.ui.admin.custom_fields_entry import add_custom_fields_entry
 from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.settings import UiSettings
-from privacycrm_desktop.ui.common.widgets import available_geometry
-from privacycrm_desktop.ui.common.window_size import capped
+from privacycrm_desktop.ui.common.window_size import capped, screen_room
 from privacycrm_desktop.ui.companies.menu import add_companies_entry
 from privacycrm_desktop.ui.consent.marketing_menu import add_marketing_menu
 from privacycrm_desktop.ui.contacts.contact_table_model import Column, ContactTableModel
@@ -504,9 +503,7 @@ class MainWindow(
             return
         # First start: 1000 x 640, or what the screen holds (a 1024 x 600 netbook), with
         # room left for the title bar, so the status bar is never below the screen's edge.
-        available = available_geometry(self)
-        title_bar = self.fontMetrics().height() * 2
-        self.resize(min(1000, available.width()), min(640, available.height() - title_bar))
+        self.resize(QSize(1000, 640).boundedTo(screen_room(self)))
 
     def open_backups(self) -> None:
         """The Backups dialog; after a restore the app closes (no backup at closing)."""

@@ -23,7 +23,6 @@ from privacycrm_desktop.ui.admin.custom_fields_dialog import CustomFieldsDialog
 from privacycrm_desktop.ui.common import window_size
 from privacycrm_desktop.ui.common.date_fields import OptionalDateEdit
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
-from privacycrm_desktop.ui.contacts import contact_editor
 from privacycrm_desktop.ui.contacts.contact_card import ContactCardWidget
 from privacycrm_desktop.ui.contacts.contact_editor import ContactEditorDialog
 
@@ -53,7 +52,6 @@ EDITORS = {
 @pytest.fixture
 def small_screen(monkeypatch: pytest.MonkeyPatch) -> None:
     screen = QRect(0, 0, 1024, 600)
-    monkeypatch.setattr(contact_editor, "available_geometry", lambda _widget: screen)
     monkeypatch.setattr(window_size.widgets, "available_geometry", lambda _widget: screen)
 
 

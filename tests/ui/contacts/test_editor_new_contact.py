@@ -421,10 +421,8 @@ def test_the_editor_fits_1024_by_600_in_each_language(
 
     from privacycrm_desktop.ui.common import window_size
     from privacycrm_desktop.ui.common.qt_i18n import apply_language
-    from privacycrm_desktop.ui.contacts import contact_editor
 
     screen = QRect(0, 0, 1024, 600)
-    monkeypatch.setattr(contact_editor, "available_geometry", lambda _widget: screen)
     monkeypatch.setattr(window_size.widgets, "available_geometry", lambda _widget: screen)
 
     from privacycrm_desktop.domain.access import Role

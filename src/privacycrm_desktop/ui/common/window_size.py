@@ -21,13 +21,20 @@ def title_bar_height(window: QWidget) -> int:
     return 2 * window.fontMetrics().height()
 
 
+def frame_room(window: QWidget) -> QSize:
+    """Room kept around a window for the frame the system draws: the title bar above, and a
+    border of a quarter line at each side (a window as wide as a 1024-pixel screen had its
+    borders beyond the screen's edges under a window manager)."""
+    return QSize(2 * (window.fontMetrics().height() // 4), title_bar_height(window))
+
+
 def screen_room(window: QWidget) -> QSize:
-    """The largest size a window may take: the screen's free area, less a title bar.
+    """The largest size a window may take: the screen's free area, less its frame.
 
     A dialog not yet shown has no place of its own: the screen is its parent window's."""
     parent = window.parentWidget()
     available = widgets.available_geometry(parent.window() if parent is not None else window)
-    return QSize(available.width(), available.height() - title_bar_height(window))
+    return available.size() - frame_room(window)
 
 
 def capped(size: QSize, window: QWidget) -> QSize:

@@ -65,11 +65,10 @@ from privacycrm_desktop.ui.common.mnemonics import assign_mnemonics
 from privacycrm_desktop.ui.common.widgets import (
     ErrorLabel,
     SourceButton,
-    available_geometry,
     show_problems,
     tab_buttons_in_visual_order,
 )
-from privacycrm_desktop.ui.common.window_size import size_window
+from privacycrm_desktop.ui.common.window_size import screen_room, size_window
 from privacycrm_desktop.ui.contacts.consent_section import ConsentSection
 from privacycrm_desktop.ui.contacts.custom_section import CustomFieldSection
 from privacycrm_desktop.ui.contacts.duplicate_bar import DuplicateBar
@@ -337,9 +336,11 @@ class ContactEditorDialog(EditorFlowMixin):
 
     def _fit_to_screen(self, content: QWidget, source_box: QWidget) -> None:
         margin = self.fontMetrics().height() * 3
-        available = available_geometry(self)
         columns = content.layout()
-        if isinstance(columns, QBoxLayout) and content.sizeHint().width() > available.width():
+        if (
+            isinstance(columns, QBoxLayout)
+            and content.sizeHint().width() + margin > screen_room(self).width()
+        ):
             # Too narrow for two columns (a small or 150 %-scaled screen): one column that
             # scrolls down, rather than fields hidden off to the right.
             columns.setDirection(QBoxLayout.Direction.TopToBottom)
