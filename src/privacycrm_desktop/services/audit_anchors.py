@@ -255,7 +255,11 @@ class AnchorProblem:
 
     def describe(self, translate: Translate) -> str:
         """The sentence for a person, in the language of *translate*."""
-        return translate(self.msgid).format(anchor=self.anchor.describe(translate), **self.params)
+        msgid = self.msgid
+        if self.params.get("last", -1) == self.params.get("event"):
+            # One event: "Event 47 ...", not "Events 47 to 47 ...".
+            msgid = _ONE_EVENT.get(msgid, msgid)
+        return translate(msgid).format(anchor=self.anchor.describe(translate), **self.params)
 
     def as_json(self, translate: Translate) -> dict[str, object]:
         return {
@@ -280,6 +284,14 @@ ADDED_SERVER = N_(
     "Events {event} to {last} came after {anchor} recorded event {recorded}: they were "
     "not written by PrivacyCRM."
 )
+ADDED_FILE_ONE = N_(
+    "Event {event} is not in {anchor}: it was not written by PrivacyCRM on this computer."
+)
+ADDED_SERVER_ONE = N_(
+    "Event {event} came after {anchor} recorded event {recorded}: it was not written by PrivacyCRM."
+)
+#: The sentence for one added event, when the first and the last are the same.
+_ONE_EVENT = {ADDED_FILE: ADDED_FILE_ONE, ADDED_SERVER: ADDED_SERVER_ONE}
 
 
 def _when(at: str) -> str:

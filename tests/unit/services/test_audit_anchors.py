@@ -186,6 +186,21 @@ def test_the_messages_say_what_happened(svc: Services, owner: Actor, engine: Eng
     ), sentences
 
 
+def test_one_forged_event_is_named_alone(
+    svc: Services, owner: Actor, engine: Engine, backend: str
+) -> None:
+    """One event added by hand is "Event 47", never "Events 47 to 47"."""
+    fill(svc, owner)
+    forge_an_append(engine)
+    forged = int(str(events(engine)[-1][0]))
+    added = [p for p in svc.audit.check().problems if p.kind == "added"]
+    assert added
+    for problem in added:
+        sentence = problem.describe(str)
+        assert sentence.startswith(f"Event {forged} "), sentence
+        assert " to " not in sentence.split(":")[0], sentence
+
+
 @pytest.mark.parametrize(
     "case", ["newest three deleted, head rewritten", "eight in the middle deleted, re-chained"]
 )
