@@ -473,7 +473,18 @@ def _after_first_paint(window: MainWindow, services: Services, actor: Actor) -> 
         # Other desks' changes: a little later still, so the first screens do not wait.
         QTimer.singleShot(CHANGE_WATCH_DELAY_MS, window.start_change_watch)
 
+    def show_cut_cells() -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from privacycrm_desktop.ui.common import cell_tips
+
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            cell_tips.install(app)
+
     window.after_first_paint(remind)
+    # A cell its column cuts ("Consentement enreg...") shows its whole text on hover.
+    window.after_first_paint(show_cut_cells)
     # A backup or restore killed while it wrote into the backup folder: its copy goes.
     window.after_first_paint(lambda: clean_backup_folders(services.uow))
     # "My day" after sign-in: what is overdue, due today and this week.
