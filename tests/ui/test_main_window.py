@@ -72,6 +72,17 @@ def test_unsortable_column_keeps_indicator(window: MainWindow) -> None:
     header.setSortIndicator(Column.EMAIL, Qt.SortOrder.AscendingOrder)
     assert header.sortIndicatorSection() == Column.CITY
     assert window.model.sort_column is Column.CITY
+    # Said, not silently ignored: in the status bar, and on the column title itself.
+    note = window.statusBar().currentMessage()
+    assert note.startswith("The list cannot be sorted by E-mail; it sorts by Name, "), note
+    tip = window.model.headerData(
+        Column.EMAIL, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+    )
+    assert tip == note
+    assert (
+        window.model.headerData(Column.CITY, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+        is None
+    )
 
 
 def test_new_contact_refreshes_the_list(qtbot: QtBot, window: MainWindow) -> None:

@@ -298,6 +298,8 @@ class MainWindow(
             header.blockSignals(True)
             header.setSortIndicator(int(self.model.sort_column), current)
             header.blockSignals(False)
+            # Said, not silently ignored: the click did nothing, and this is why.
+            self.statusBar().showMessage(self.model.unsortable_note(column), 10_000)
 
     def open_current(self) -> None:
         """Open the selected contact."""

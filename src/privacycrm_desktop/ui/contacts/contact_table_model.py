@@ -384,6 +384,12 @@ class ContactTableModel(QAbstractTableModel):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and orientation == Qt.Orientation.Horizontal
+            and not self.is_sortable(section)
+        ):
+            return self.unsortable_note(section)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
@@ -424,6 +430,14 @@ class ContactTableModel(QAbstractTableModel):
     def is_sortable(column: int) -> bool:
         """True for the columns the list can be sorted by."""
         return column in SORT_KEYS
+
+    def unsortable_note(self, column: int) -> str:
+        """Why a click on *column*'s title does not sort the list, and what does."""
+        title = self.headerData(column, Qt.Orientation.Horizontal)
+        sortable = ", ".join(_(COLUMN_TITLES[key]) for key in SORT_KEYS)
+        return _("The list cannot be sorted by {column}; it sorts by {columns}.").format(
+            column=title, columns=sortable
+        )
 
 
 def _display(contact: ContactRow, column: Column, home_country: str = DEFAULT_REGION) -> str:
