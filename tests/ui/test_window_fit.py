@@ -40,7 +40,7 @@ from privacycrm_desktop.ui.common import widgets
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
 from privacycrm_desktop.ui.common.settings import UiSettings
 from privacycrm_desktop.ui.common.widgets import ElidedLabel
-from privacycrm_desktop.ui.common.window_size import frame_room
+from privacycrm_desktop.ui.common.window_size import frame_room, size_key
 
 from .screens import save
 
@@ -613,8 +613,16 @@ def test_each_dialog_remembers_its_size_within_the_screen(
         again = FACTORIES[qualified](desk)
         qtbot.addWidget(again)
         assert again.size() == kept
+        # Another language's texts have other lengths: its own size, not this one.
+        apply_language("fr")
+        try:
+            french = FACTORIES[qualified](desk)
+            qtbot.addWidget(french)
+            assert french.size() != kept
+        finally:
+            apply_language("en")
 
-        settings.set_window_size(type(again).__name__, QSize(1900, 1000))
+        settings.set_window_size(size_key(again), QSize(1900, 1000))
         big = FACTORIES[qualified](desk)
         qtbot.addWidget(big)
         frame = frame_room(big)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import QComboBox, QFrame, QScrollArea, QWidget
 
+from privacycrm_desktop.i18n import current_language
 from privacycrm_desktop.ui.common import settings as ui_settings
 from privacycrm_desktop.ui.common import widgets
 
@@ -58,10 +59,17 @@ class SizeMemory(QObject):
         return False
 
 
+def size_key(window: QWidget) -> str:
+    """The name *window*'s size is remembered under: its class, and the language, as the
+    texts' lengths are the language's (a dialog made narrow in English cut its French
+    labels)."""
+    return f"{type(window).__name__}.{current_language()}"
+
+
 def size_window(window: QWidget, preferred: QSize | None = None) -> None:
     """Give *window* its remembered size, else *preferred* (else its size hint), within the
-    screen; remember its size again when it hides. The key is the window's class name."""
-    key = type(window).__name__
+    screen; remember its size again when it hides (``size_key``)."""
+    key = size_key(window)
     shared = ui_settings.shared_settings()
     saved = shared.window_size(key) if shared is not None else None
     wanted = saved or preferred or window.sizeHint()
