@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from privacycrm_desktop.domain.contacts import ContactInput
 from privacycrm_desktop.domain.normalize import phone_search_tokens, sort_name
+from privacycrm_desktop.domain.search_letters import spell_out
 
 
 class SearchText(NamedTuple):
@@ -55,13 +56,14 @@ def search_text(
     postcode: str,
     city: str,
 ) -> SearchText:
-    """The full-text row of a contact's values (phones in both their forms)."""
+    """The full-text row of a contact's values (phones in both their forms), letters
+    Unicode does not decompose spelled out ("Straße" as "Strasse": ``search_letters``)."""
     return SearchText(
-        f"{first_name} {last_name}".strip(),
-        organisation,
-        " ".join(emails),
+        spell_out(f"{first_name} {last_name}".strip()),
+        spell_out(organisation),
+        spell_out(" ".join(emails)),
         " ".join(phone_tokens(p) for p in phones),
-        f"{street} {postcode} {city}".strip(),
+        spell_out(f"{street} {postcode} {city}".strip()),
     )
 
 

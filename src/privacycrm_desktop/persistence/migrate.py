@@ -29,7 +29,7 @@ from privacycrm_desktop.persistence.sqlite_driver import DRIVER_ERRORS
 MIGRATION_LOCK_KEY = 0x50_43_52_4D_4D_49_47_52
 
 #: The newest revision in migrations/versions (a test keeps it in step with Alembic).
-HEAD_REVISION = "0032_credentials_version"
+HEAD_REVISION = "0033_search_spelled_out"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 

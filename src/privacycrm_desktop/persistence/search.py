@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.contact_columns import SearchText
+from privacycrm_desktop.domain.search_letters import spell_out
 
 FTS_TABLE = "contact_fts"
 FTS_COLUMNS = ("name", "organisation", "emails", "phones", "place")
@@ -35,8 +36,9 @@ _NUMBER_GROUPS = re.compile(r"(?:\+|(?<!\w)0)\d*(?:[ ./-]\d+)+")
 
 
 def _join_number_groups(user_text: str) -> list[str]:
-    """Words as the tokenizer sees them, but "0475 12 34" stays one number, as typed."""
-    joined = _NUMBER_GROUPS.sub(lambda m: re.sub(r"\D", "", m.group()), user_text)
+    """Words as the tokenizer sees them, but "0475 12 34" stays one number, as typed; the
+    letters the index spells out spelled out too ("straße" finds "Strasse")."""
+    joined = _NUMBER_GROUPS.sub(lambda m: re.sub(r"\D", "", m.group()), spell_out(user_text))
     words: list[str] = []
     current: list[str] = []
     for ch in joined:

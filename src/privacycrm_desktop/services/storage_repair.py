@@ -12,16 +12,14 @@ the counters are recounted. One write transaction, with its audit event
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from itertools import groupby
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from privacycrm_desktop.domain.audit_actions import INTEGRITY_CHECK_ACTOR
-from privacycrm_desktop.domain.contact_columns import search_text
-from privacycrm_desktop.persistence import search
+from privacycrm_desktop.persistence import search, search_rows
 from privacycrm_desktop.persistence.migrate import recount
-from privacycrm_desktop.persistence.models import Contact, ContactEmail, ContactPhone
+from privacycrm_desktop.persistence.models import Contact
 from privacycrm_desktop.persistence.storage_health import (
     CONTACT_COUNT,
     KEEP_UNTIL_COUNTS,
@@ -40,59 +38,13 @@ ACTOR = INTEGRITY_CHECK_ACTOR
 Progress = Callable[[int, int], None]
 
 
-def _grouped(rows: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
-    return {cid: [str(v) for _c, v in group] for cid, group in groupby(rows, lambda r: r[0])}
-
-
-def _index_rows(session: Session, ids: list[int]) -> Iterable[dict[str, object]]:
-    emails = _grouped(
-        session.execute(
-            select(ContactEmail.contact_id, ContactEmail.address)
-            .where(ContactEmail.contact_id.in_(ids))
-            .order_by(ContactEmail.contact_id, ContactEmail.position)
-        ).tuples()
-    )
-    phones = _grouped(
-        session.execute(
-            select(ContactPhone.contact_id, ContactPhone.number)
-            .where(ContactPhone.contact_id.in_(ids))
-            .order_by(ContactPhone.contact_id, ContactPhone.position)
-        ).tuples()
-    )
-    contacts = session.execute(
-        select(
-            Contact.id,
-            Contact.first_name,
-            Contact.last_name,
-            Contact.organisation,
-            Contact.street,
-            Contact.postcode,
-            Contact.city,
-        ).where(Contact.id.in_(ids))
-    ).tuples()
-    for cid, first, last, org, street, postcode, city in contacts:
-        yield search.new_row(
-            cid,
-            search_text(
-                first,
-                last,
-                org,
-                emails.get(cid, []),
-                phones.get(cid, []),
-                street,
-                postcode,
-                city,
-            ),
-        )
-
-
 def rebuild_search_index(session: Session, progress: Progress | None = None) -> int:
     """Drop the search index and index every contact again from its rows; the count."""
     ids = list(session.scalars(select(Contact.id).order_by(Contact.id)))
     search.recreate(session)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        search.index_new_rows(session, list(_index_rows(session, chunk)))
+        search.index_new_rows(session, list(search_rows.rows_of(session, chunk)))
         if progress is not None:
             progress(min(start + CHUNK, len(ids)), len(ids))
     return len(ids)
