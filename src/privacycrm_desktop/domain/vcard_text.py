@@ -28,6 +28,7 @@ import codecs
 import contextlib
 import quopri
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 #: Properties with no field of their own that are kept in the notes, with their label.
@@ -294,13 +295,17 @@ def decode_value(prop: Property, file_encoding: str, card_charset: str | None = 
     elif one_byte and not value.isascii():
         # The file was read in an 8-bit encoding because some of its bytes are no UTF-8:
         # a value says which encoding its bytes are in, else bytes that are valid UTF-8
-        # are UTF-8 (a file gathered from several phones mixes them).
+        # are UTF-8 (a file gathered from several phones mixes them), else the card's
+        # charset when it reads them as words ("Mьller" is Latin-1 read as Windows-1251:
+        # the file's encoding stays).
         for candidate in (charset,) if charset else ("utf-8", card_charset):
             if candidate is None:
                 continue
             with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-                value = value.encode(file_encoding).decode(candidate)
-                break
+                decoded = value.encode(file_encoding).decode(candidate)
+                if charset or candidate == "utf-8" or reads_as_words(decoded):
+                    value = decoded
+                    break
     params = [
         p
         for p in prop.params
@@ -308,6 +313,39 @@ def decode_value(prop: Property, file_encoding: str, card_charset: str | None = 
         and p.partition("=")[0].strip().upper() not in ("ENCODING", "CHARSET")
     ]
     return Property(prop.group, prop.name, params, value)
+
+
+#: Letters only: a word of a value, for ``reads_as_words``.
+_WORD = re.compile(r"[^\W\d_]+")
+#: Scripts written together in one word (Japanese mixes kanji and kana).
+_SCRIPT_GROUPS = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HALFWIDTH": "CJK"}
+#: Characters no text holds: controls (line breaks aside), private use, unassigned.
+_NO_TEXT = frozenset({"Cc", "Co", "Cn", "Cs"})
+
+
+def _script(letter: str) -> str:
+    if letter.isascii():
+        return "LATIN"
+    script = unicodedata.name(letter, "?").split(" ", 1)[0]
+    return _SCRIPT_GROUPS.get(script, script)
+
+
+def reads_as_words(text: str) -> bool:
+    """Whether *text*, 8-bit bytes read in a charset the value did not declare, reads as
+    text in it: no control or unassigned character, every word in one script, and a word
+    in another script than Latin that is more than a lone letter. Latin-1 bytes read as
+    Windows-1251 give "Mьller" (two scripts in a word) or "а Paris" (the "à" of "à
+    Paris" as a lone Cyrillic letter); Cyrillic text gives Cyrillic words."""
+    if any(unicodedata.category(ch) in _NO_TEXT for ch in text if ch not in "\t\r\n"):
+        return False
+    other_words: list[str] = []
+    for word in _WORD.findall(text):
+        scripts = {_script(letter) for letter in word}
+        if len(scripts) > 1:
+            return False
+        if scripts != {"LATIN"}:
+            other_words.append(word)
+    return not other_words or any(len(word) > 1 for word in other_words)
 
 
 def _card_charset(card: CardText) -> str | None:

@@ -148,6 +148,36 @@ def test_a_file_mixing_utf_8_and_latin_1_cards_reads_both() -> None:
     assert found[0]["NOTE"] == "Café"
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # Cyrillic names with no CHARSET of their own: read in the card's Windows-1251.
+        ("N:Кличко;Віталій".encode("cp1251"), ("Віталій", "Кличко")),
+        ("N:Олег;Ян".encode("cp1251"), ("Ян", "Олег")),
+        # Latin-1 bytes the card's Windows-1251 would misread ("Mьller", "а"): kept as
+        # the file's encoding reads them.
+        ("N:Müller;Jürgen".encode("cp1252"), ("Jürgen", "Müller")),
+        ("N:Lefèvre;à".encode("cp1252"), ("à", "Lefèvre")),
+        ("N:Çelik;Ümit".encode("cp1252"), ("Ümit", "Çelik")),
+    ],
+)
+def test_a_card_charset_reads_only_the_values_it_reads_as_words(
+    name: bytes, expected: tuple[str, str]
+) -> None:
+    data = b"\r\n".join(
+        [
+            b"BEGIN:VCARD",
+            b"VERSION:2.1",
+            name,
+            "LABEL;CHARSET=Windows-1251:Київ".encode("cp1251"),
+            b"END:VCARD",
+            b"",
+        ]
+    )
+    [found] = rows(table_of(data))
+    assert (found["N (given)"], found["N (family)"]) == expected
+
+
 def test_shift_jis_raw_values_are_read_in_their_charset() -> None:
     for name in ("android_v21_japanese_1.vcf", "android_v21_japanese_3.vcf"):
         table = table_of((REAL / name).read_bytes(), name)

@@ -141,6 +141,34 @@ def test_a_card_that_declares_its_8_bit_charset_once_is_read_in_it(
     assert names(svc, owner) == [("Віталій", "Кличко")]
 
 
+def test_a_card_charset_does_not_garble_latin_1_values_it_does_not_declare(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # The card declares Windows-1251 on its label only; its name and note are Latin-1
+    # (cp1252) bytes. Read in Windows-1251 they were "Jьrgen Mьller", "а Paris".
+    path = tmp_path / "card.vcf"
+    path.write_bytes(
+        b"\r\n".join(
+            [
+                b"BEGIN:VCARD",
+                b"VERSION:2.1",
+                "N:Müller;Jürgen".encode("cp1252"),
+                b"TEL;CELL:+4930123456",
+                "LABEL;CHARSET=Windows-1251:Київ".encode("cp1251"),
+                "NOTE:Rendez-vous à Paris".encode("cp1252"),
+                b"END:VCARD",
+                b"",
+            ]
+        )
+    )
+    assert imported(svc, owner, path).imported == 1
+    assert names(svc, owner) == [("Jürgen", "Müller")]
+    [row] = svc.contacts.page(owner, limit=10)
+    notes = svc.contacts.get(owner, row.id).notes
+    assert "Rendez-vous à Paris" in notes
+    assert "Київ" in notes
+
+
 def test_an_escaped_colon_in_a_note_is_a_colon(svc: Services, owner: Actor, tmp_path: Path) -> None:
     path = write_card(
         tmp_path,
