@@ -68,6 +68,43 @@ def test_a_name_column_beside_a_first_name_keeps_the_surname(
     assert names(svc, owner) == expected
 
 
+def people(svc: Services, actor: Actor) -> list[tuple[str, str, str, str]]:
+    """(first name, last name, organisation, notes) of every contact."""
+    rows = svc.contacts.page(actor, limit=100)
+    return sorted(
+        (contact.first_name, contact.last_name, contact.organisation, contact.notes)
+        for contact in (svc.contacts.get(actor, row.id) for row in rows)
+    )
+
+
+def test_a_display_name_that_names_a_company_is_the_organisation_not_a_surname(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # Outlook and Thunderbird show a company's address by the company's name: "Acme NV"
+    # became the person "Acme" "NV", or Jan's surname.
+    path = tmp_path / "outlook.csv"
+    path.write_text(
+        "Display Name,First Name,Last Name,Company,E-mail\n"
+        "Acme NV,,,,info@acme.be\n"
+        "Acme NV,Jan,,,jan@acme.be\n"
+        "SPRL Dupont,Marie,Dupont,,marie@dupont.be\n"
+        "De Smurf,Piet,,,piet@example.be\n"
+        "Beta GmbH,Anna,Berg,Gamma BV,anna@example.de\n"
+        "Maria Sa,,,,maria@example.pt\n",
+        encoding="utf-8",
+    )
+    assert imported(svc, owner, path).imported == 6
+    assert people(svc, owner) == [
+        ("", "", "Acme NV", ""),
+        ("Anna", "Berg", "Gamma BV", "Display Name: Beta GmbH"),
+        ("Jan", "", "Acme NV", ""),
+        ("Maria", "Sa", "", ""),
+        ("Marie", "Dupont", "SPRL Dupont", ""),
+        # A display name that does not hold the first name is no surname: kept.
+        ("Piet", "", "", "Display Name: De Smurf"),
+    ]
+
+
 def test_a_csv_without_a_header_row_is_refused_whole_not_its_first_contact_lost(
     svc: Services, owner: Actor, tmp_path: Path
 ) -> None:
