@@ -11,6 +11,7 @@ import pytest
 
 from privacycrm_desktop.domain.errors import ImportFileUnreadable
 from privacycrm_desktop.domain.import_formats import DuplicatePolicy
+from privacycrm_desktop.domain.import_values import PHONE_EXTENSION
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.i18n import describe_error
 from privacycrm_desktop.services.dto import Actor
@@ -295,3 +296,42 @@ def test_a_note_whose_lines_hold_the_separator_is_not_a_stray_quote(
         encoding="utf-8",
     )
     assert imported(svc, owner, path).imported == 2
+
+
+def test_a_phone_extension_is_kept_with_its_number_and_flagged(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # RFC 6350's example: "tel:+1-418-656-9254;ext=102" arrived as +14186569254, the
+    # extension gone; a CSV's "ext. 123" too (E.164 holds no extension).
+    path = write_card(
+        tmp_path,
+        [
+            "BEGIN:VCARD",
+            "VERSION:4.0",
+            "N:Perreault;Simon;;;",
+            'TEL;VALUE=uri;TYPE="work,voice";PREF=1:tel:+1-418-656-9254;ext=102',
+            "TEL;VALUE=uri;TYPE=cell:tel:+1-418-262-6501",
+            "END:VCARD",
+        ],
+    )
+    result = imported(svc, owner, path)
+    assert result.imported == 1
+    csv_path = tmp_path / "ext.csv"
+    csv_path.write_text(
+        "First name,Last name,Phone\nJan,Peeters,+32 2 512 34 56 ext. 123\n", encoding="utf-8"
+    )
+    csv_result = imported(svc, owner, csv_path)
+    assert csv_result.imported == 1
+    stored = {
+        contact.first_name: [p.value for p in contact.phones]
+        for contact in (svc.contacts.get(owner, r.id) for r in svc.contacts.page(owner, limit=10))
+    }
+    assert stored == {
+        "Simon": ["+1-418-656-9254 ext. 102", "+14182626501"],
+        "Jan": ["+32 2 512 34 56 ext. 123"],
+    }
+    checks = [(c.raw, c.message) for c in (*result.to_check, *csv_result.to_check)]
+    assert checks == [
+        ("+1-418-656-9254 ext. 102", PHONE_EXTENSION),
+        ("+32 2 512 34 56 ext. 123", PHONE_EXTENSION),
+    ]
