@@ -5,8 +5,9 @@ one refused property loses the whole card. This pre-pass puts them right first:
 
 - line ends: iOS writes CR CR LF; blank lines and ``#`` comment lines are dropped;
 - continuation lines: 3.0 folding, 2.1 quoted-printable soft line breaks ("=" at the end
-  of a line, no leading space), a 2.1 value continued after a backslash, a NOTE or ADR
-  with raw line breaks, and base64 lines written without the leading space;
+  of a line, no leading space; kept for ``quopri`` to undo as RFC 2045 reads them, across
+  a folded line and over blank lines), a 2.1 value continued after a backslash, a NOTE or
+  ADR with raw line breaks, and base64 lines written without the leading space;
 - encodings: quoted-printable (in any case, with or without CHARSET: UTF-8 when the
   bytes are UTF-8, else the file's encoding) and base64 text values are decoded here, and
   a CHARSET such as SHIFT_JIS re-reads a raw value the file's 8-bit encoding misread;
@@ -131,6 +132,7 @@ def logical_lines(text: str) -> list[str]:
     raw = text.replace("\r\r\n", "\r\n").splitlines()
     lines: list[str] = []
     binary = False
+    quoted = False
     version_21 = False
     index = 0
     while index < len(raw):
@@ -143,6 +145,9 @@ def logical_lines(text: str) -> list[str]:
             # vCard 3.0 and 4.0 fold by inserting a line break and one space; 2.1 breaks
             # a line before white space that belongs to the value.
             lines[-1] += line if version_21 and not binary else line[1:]
+            if quoted:
+                # A folded quoted-printable line may end in a soft line break too.
+                lines[-1], index = _soft_breaks_joined(lines[-1], raw, index)
             continue
         if prop is not None and prop.name == "BEGIN":
             version_21 = False
@@ -157,19 +162,47 @@ def logical_lines(text: str) -> list[str]:
         if prop is None and _head_folded(raw, index, line, keep_space=version_21 and not binary):
             # A property whose parameters are folded inside a quoted value (vCard 4.0's
             # ADR;LABEL="..."): its continuation lines follow, it belongs to no line above.
-            binary = False
+            binary = quoted = False
             lines.append(line)
             continue
         if lines and prop is None and (glued := _glued(lines[-1], line)) is not None:
             lines[-1] = glued
             continue
         binary = prop is not None and _is_base64(prop)
-        if prop is not None and _is_quoted_printable(prop):
-            while line.endswith("=") and index < len(raw):
-                line = line[:-1] + raw[index]
-                index += 1
+        quoted = prop is not None and _is_quoted_printable(prop)
+        if quoted:
+            line, index = _soft_breaks_joined(line, raw, index)
         lines.append(line)
     return lines
+
+
+def _soft_break(line: str) -> bool:
+    return line.rstrip(" \t").endswith("=")
+
+
+def _soft_breaks_joined(line: str, raw: list[str], index: int) -> tuple[str, int]:
+    """A quoted-printable value's line with the lines its soft line breaks continue on
+    (from ``raw[index]``), and the index of the line after them. The breaks are kept,
+    for ``quopri`` to undo as RFC 2045 reads them ("=" at the end of a line, white space
+    after it deleted: transport added it). Blank lines after a soft break hold none of
+    the value (a file whose line ends were doubled), unless a property follows them:
+    then the value ended there."""
+    while _soft_break(line) and index < len(raw):
+        following = index
+        while following < len(raw) and not raw[following].strip():
+            following += 1
+        if following == len(raw):
+            break
+        if following > index and _begins_a_property(raw[following]):
+            break
+        line = line.rstrip(" \t") + "\r\n" + raw[following]
+        index = following + 1
+    return line, index
+
+
+def _begins_a_property(line: str) -> bool:
+    prop = split_property(line)
+    return prop is not None and (prop.name in READ_PROPERTIES or prop.name in ("BEGIN", "END"))
 
 
 def _glued(above: str, line: str) -> str | None:

@@ -131,6 +131,45 @@ def test_encoded_values_are_decoded(line: str, note: str) -> None:
     assert rows(table)[0]["NOTE"] == note
 
 
+def test_soft_line_breaks_across_blank_lines_keep_the_name_whole() -> None:
+    # A 2.1 file whose line ends were doubled: each soft line break ("=" at the end of a
+    # line) is followed by a blank line. The name's continuations went to the lines not
+    # read: the contact was "Jan", not "Jantje".
+    lines = [
+        "N;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:Peeters;Jan=",
+        "tje;;;",
+        "FN;ENCODING=QUOTED-PRINTABLE:Jan=",
+        "tje Peeters",
+        "TEL:+32470123456",
+    ]
+    [found] = rows(table_of(card(*lines, version="2.1").replace("\r\n", "\r\n\r\n")))
+    assert (found["N (given)"], found["N (family)"], found["FN"]) == (
+        "Jantje",
+        "Peeters",
+        "Jantje Peeters",
+    )
+    assert "Not read" not in found
+
+
+@pytest.mark.parametrize(
+    ("lines", "note"),
+    [
+        # RFC 2045: white space after a soft line break's "=" was added in transport.
+        (["NOTE;ENCODING=QUOTED-PRINTABLE:Bel na 18u=  ", "of later"], "Bel na 18uof later"),
+        # A folded line that ends in a soft line break continues on the next line.
+        (["NOTE;ENCODING=QUOTED-PRINTABLE:first", " second=", "third"], "first secondthird"),
+        # An encoded character split by a soft line break.
+        (["NOTE;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:caf=C3=", "=A9"], "café"),
+        # A blank line after a soft line break, then a property: the value ended there.
+        (["NOTE;ENCODING=QUOTED-PRINTABLE:one=", "", "TEL:+32470123456"], "one"),
+    ],
+)
+def test_quoted_printable_soft_line_breaks_follow_rfc_2045(lines: list[str], note: str) -> None:
+    [found] = rows(table_of(card("N:Peeters;Jan", *lines, "TEL:+32470123456", version="2.1")))
+    assert found["NOTE"] == note
+    assert found["TEL"] == "+32470123456"
+
+
 def test_a_file_mixing_utf_8_and_latin_1_cards_reads_both() -> None:
     data = (
         card("N:Léonard;René", "NOTE:Café", version="2.1").encode()
