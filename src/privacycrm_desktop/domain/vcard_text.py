@@ -75,6 +75,8 @@ _PARAM = re.compile(r';((?:[^";]|"[^"]*")*)')
 #: Properties whose text may run over lines written without folding.
 _MULTILINE_TEXT = frozenset({"NOTE", "ADR", "LABEL"})
 _BARE_COMMA = re.compile(r"(?<!\\),")
+#: Characters a joined file may open a line with: byte-order marks, zero-width spaces.
+INVISIBLE = "\ufeff\u200b\u2060"
 _ONE_BYTE_ENCODINGS = frozenset({"cp1252", "iso-8859-1", "latin-1", "windows-1252"})
 
 
@@ -129,7 +131,9 @@ def _is_base64(prop: Property) -> bool:
 
 def logical_lines(text: str) -> list[str]:
     """The text's lines with every kind of continuation joined and comments dropped."""
-    raw = text.replace("\r\r\n", "\r\n").splitlines()
+    # A byte-order mark or zero-width space opening a line (files joined together) is
+    # no part of it: "\ufeffBEGIN:VCARD" begins a card.
+    raw = [line.lstrip(INVISIBLE) for line in text.replace("\r\r\n", "\r\n").splitlines()]
     lines: list[str] = []
     binary = False
     quoted = False

@@ -45,6 +45,41 @@ def test_a_card_after_comment_lines_is_a_vcard_whatever_the_file_name() -> None:
     assert detect_shape(b"# a;b\r\nFirst;Last\r\n", "x.csv").format is FileFormat.CSV
 
 
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "\r\n\r\n\ufeff",  # files joined together: blank lines, then a byte-order mark
+        "\ufeff\r\n \r\n",  # a byte-order mark, then blank lines
+        "\u200b",  # a zero-width space
+        "item1.",  # a group prefix on BEGIN itself
+    ],
+)
+def test_a_card_after_a_mark_blank_lines_or_a_group_is_a_vcard(opening: str) -> None:
+    # Read as CSV, every contact of the file was lost (a "BEGIN:VCARD" column).
+    second = "\ufeff" + card("N:Claes;Piet", "item1.EMAIL;type=INTERNET:piet@example.be")
+    data = (opening + card("N:Peeters;Jan") + second).encode()
+    for name in ("contacts.txt", "contacts.vcf"):
+        shape = detect_shape(data, name)
+        assert shape.format is FileFormat.VCARD
+        assert [(r["N (given)"], r.get("EMAIL", "")) for r in rows(read_table(data, shape))] == [
+            ("Jan", ""),
+            ("Piet", "piet@example.be"),
+        ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BEGIN:VCARD;EMAIL\r\nx;jan@example.be\r\n",
+        "BEGIN:VCARD,N,EMAIL\r\nx,Peeters,jan@example.be\r\n",
+        "FN,N,EMAIL,TEL\r\nJan Peeters,Peeters,jan@example.be,+32470123456\r\n",
+    ],
+)
+def test_a_csv_whose_headers_look_like_vcard_properties_is_csv(text: str) -> None:
+    for name in ("contacts.csv", "contacts.vcf"):
+        assert detect_shape(text.encode(), name).format is FileFormat.CSV
+
+
 def test_the_pre_pass_joins_continuations_decodes_and_escapes_bare_commas() -> None:
     text = (
         "BEGIN:VCARD\r\nVERSION:2.1\r\n"
