@@ -369,18 +369,24 @@ def _script(letter: str) -> str:
 
 def reads_as_words(text: str) -> bool:
     """Whether *text*, 8-bit bytes read in a charset the value did not declare, reads as
-    text in it: no control or unassigned character, every word in one script, and a word
-    in another script than Latin that is more than a lone letter. Latin-1 bytes read as
-    Windows-1251 give "Mьller" (two scripts in a word) or "а Paris" (the "à" of "à
-    Paris" as a lone Cyrillic letter); Cyrillic text gives Cyrillic words."""
+    text in it: no control or unassigned character, the letters past ASCII of each word
+    in one script, and a word in another script than Latin more than a lone letter.
+
+    Latin-1 bytes read as Windows-1251 give "Mьller" (a Cyrillic letter among Latin
+    ones) or "а Paris" (the "à" of "à Paris" as a lone Cyrillic letter); Cyrillic text
+    gives Cyrillic words, in which a Latin "i" typed for "і" ("Вiталiй") is a minority.
+    """
     if any(unicodedata.category(ch) in _NO_TEXT for ch in text if ch not in "\t\r\n"):
         return False
     other_words: list[str] = []
     for word in _WORD.findall(text):
-        scripts = {_script(letter) for letter in word}
+        beyond = [letter for letter in word if not letter.isascii()]
+        scripts = {_script(letter) for letter in beyond}
         if len(scripts) > 1:
             return False
-        if scripts != {"LATIN"}:
+        if scripts and scripts != {"LATIN"}:
+            if 2 * len(beyond) <= len(word):
+                return False  # fewer letters of its script than ASCII ones
             other_words.append(word)
     return not other_words or any(len(word) > 1 for word in other_words)
 

@@ -228,11 +228,14 @@ def test_a_file_mixing_utf_8_and_latin_1_cards_reads_both() -> None:
         # Cyrillic names with no CHARSET of their own: read in the card's Windows-1251.
         ("N:Кличко;Віталій".encode("cp1251"), ("Віталій", "Кличко")),
         ("N:Олег;Ян".encode("cp1251"), ("Ян", "Олег")),
+        # A Latin "i" typed for the Ukrainian "і".
+        ("N:Кличко;Вiталiй".encode("cp1251"), ("Вiталiй", "Кличко")),
         # Latin-1 bytes the card's Windows-1251 would misread ("Mьller", "а"): kept as
         # the file's encoding reads them.
         ("N:Müller;Jürgen".encode("cp1252"), ("Jürgen", "Müller")),
         ("N:Lefèvre;à".encode("cp1252"), ("à", "Lefèvre")),
         ("N:Çelik;Ümit".encode("cp1252"), ("Ümit", "Çelik")),
+        ("N:Hélène;Léa".encode("cp1252"), ("Léa", "Hélène")),
     ],
 )
 def test_a_card_charset_reads_only_the_values_it_reads_as_words(
