@@ -54,9 +54,18 @@ def check_size(size: int) -> None:
 
 
 def detect_encoding(data: bytes) -> str:  # noqa: PLR0911 (an ordered list of tests)
-    """The encoding of *data*: BOM first, then strict UTF-8, then cp1252 (or ISO-8859-1)."""
+    """The encoding of *data*: BOM first, then strict UTF-8, then cp1252 (or ISO-8859-1).
+
+    A UTF-8 byte-order mark before bytes that are no UTF-8 (a file a program added to in
+    Latin-1) is no reason to refuse the file: its other bytes decide.
+    """
     if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            data = data[len(codecs.BOM_UTF8) :]
+        else:
+            return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     # UTF-16 without a mark: ASCII text has a zero byte in every other position.
@@ -89,6 +98,9 @@ def decode(data: bytes, encoding: str) -> str:
         raise ImportFileUnreadable(
             N_("{encoding} is not an encoding this app knows."), encoding=encoding
         ) from None
+    if data.startswith(codecs.BOM_UTF8):
+        # A UTF-8 mark is no text in any encoding ("ï»¿" in cp1252).
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:

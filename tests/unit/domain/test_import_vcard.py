@@ -67,6 +67,15 @@ def test_a_card_after_a_mark_blank_lines_or_a_group_is_a_vcard(opening: str) -> 
         ]
 
 
+def test_a_utf_8_mark_before_latin_1_bytes_is_no_reason_to_refuse_the_file() -> None:
+    # The mark said UTF-8, the names are Latin-1: the file was refused ("not written in
+    # utf-8-sig"), and read in cp1252 its mark "ï»¿" made the card a CSV header.
+    data = b"\xef\xbb\xbf" + card("N:Müller;Jürgen", version="2.1").encode("cp1252")
+    shape = detect_shape(data, "contacts.vcf")
+    assert (shape.format, shape.encoding) == (FileFormat.VCARD, "cp1252")
+    assert rows(read_table(data, shape)) == [{"N (family)": "Müller", "N (given)": "Jürgen"}]
+
+
 @pytest.mark.parametrize(
     "text",
     [
