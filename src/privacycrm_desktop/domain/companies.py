@@ -68,6 +68,35 @@ LEGAL_FORM_LABELS = {
     LegalForm.OTHER: N_("Other"),
 }
 
+#: Legal forms as written before or after a company's name ("Acme NV", "SPRL Dupont"),
+#: dots left out; the Belgian ones with their form, the rest foreign.
+LEGAL_FORM_WORDS: dict[str, LegalForm] = {
+    **dict.fromkeys(("NV", "SA"), LegalForm.NV),
+    **dict.fromkeys(("BV", "SRL", "BVBA", "SPRL"), LegalForm.BV),
+    **dict.fromkeys(("CVBA", "SCRL"), LegalForm.CV),
+    **dict.fromkeys(("VZW", "ASBL"), LegalForm.VZW),
+    **dict.fromkeys(("VOF", "SNC"), LegalForm.VOF),
+    **dict.fromkeys(("CommV", "SComm"), LegalForm.COMMV),
+    **dict.fromkeys(("GmbH", "AG", "Ltd", "Inc", "LLC", "PLC", "SARL", "SAS"), LegalForm.FOREIGN),
+}
+_LEGAL_FORM_KEYS = {word.casefold(): word for word in LEGAL_FORM_WORDS}
+
+
+def legal_form_in_name(name: str) -> LegalForm | None:
+    """The legal form a name is written with ("Acme NV", "N.V. Acme", "acme bvba",
+    "Example Ltd."), or None. The form is a word of its own at either end, in capitals,
+    in lower case or as it is spelled ("GmbH"): "Maria Sa" names a person."""
+    words = name.replace(",", " ").split()
+    if len(words) < 2:
+        return None
+    for word in (words[-1], words[0]):
+        bare = word.rstrip(".").replace(".", "")
+        spelled = _LEGAL_FORM_KEYS.get(bare.casefold())
+        if spelled is not None and bare in (spelled, bare.upper(), bare.lower()):
+            return LEGAL_FORM_WORDS[spelled]
+    return None
+
+
 #: The company fields that carry a source, in the card's order (each value its own).
 COMPANY_FIELDS = (
     "name",

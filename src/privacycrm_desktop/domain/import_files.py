@@ -35,12 +35,11 @@ from privacycrm_desktop.domain.import_formats import (
 from privacycrm_desktop.domain.import_headers import guess_target
 from privacycrm_desktop.domain.import_vcard import read_vcards
 from privacycrm_desktop.domain.text import N_
+from privacycrm_desktop.domain.vcard_text import INVISIBLE, split_property
 
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
-_LEADING_COMMENTS = re.compile(r"\A(?:\s*#[^\r\n]*)+")
 #: How many records are looked at for a header below lines of text.
 _PREAMBLE_RECORDS = 20
-_VCARD_START = re.compile(r"^\s*BEGIN\s*:\s*VCARD\s*$", re.IGNORECASE | re.MULTILINE)
 
 
 def check_size(size: int) -> None:
@@ -55,9 +54,18 @@ def check_size(size: int) -> None:
 
 
 def detect_encoding(data: bytes) -> str:  # noqa: PLR0911 (an ordered list of tests)
-    """The encoding of *data*: BOM first, then strict UTF-8, then cp1252 (or ISO-8859-1)."""
+    """The encoding of *data*: BOM first, then strict UTF-8, then cp1252 (or ISO-8859-1).
+
+    A UTF-8 byte-order mark before bytes that are no UTF-8 (a file a program added to in
+    Latin-1) is no reason to refuse the file: its other bytes decide.
+    """
     if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            data = data[len(codecs.BOM_UTF8) :]
+        else:
+            return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     # UTF-16 without a mark: ASCII text has a zero byte in every other position.
@@ -90,6 +98,9 @@ def decode(data: bytes, encoding: str) -> str:
         raise ImportFileUnreadable(
             N_("{encoding} is not an encoding this app knows."), encoding=encoding
         ) from None
+    if data.startswith(codecs.BOM_UTF8):
+        # A UTF-8 mark is no text in any encoding ("ï»¿" in cp1252).
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:
@@ -101,16 +112,36 @@ def decode(data: bytes, encoding: str) -> str:
 
 
 def detect_format(text: str, file_name: str = "") -> FileFormat:
-    """vCard when the file starts a card (or is named .vcf and holds one), else CSV.
+    """vCard when the file's first line begins a card (or it is named .vcf and a line of
+    it does), else CSV.
 
-    ``#`` comment lines before the first card (some phones write one) do not count.
+    A line begins a card when it is the property BEGIN:VCARD, read as the vCard reader
+    reads it (a group prefix, "item1.BEGIN:VCARD", and spaces around the colon allowed);
+    blank lines, ``#`` comment lines (some phones write one) and byte-order marks or
+    zero-width spaces before it (files joined together) do not count. A CSV header that
+    only opens with the words ("BEGIN:VCARD;EMAIL") is no card.
     """
-    stripped = _LEADING_COMMENTS.sub("", text).lstrip()
-    if stripped[:20].upper().replace(" ", "").startswith("BEGIN:VCARD"):
+    lines = (_visible(match[0]) for match in _LINE.finditer(text))
+    first = next((line for line in lines if line and not line.startswith("#")), "")
+    if _begins_card(first):
         return FileFormat.VCARD
-    if file_name.lower().endswith((".vcf", ".vcard")) and _VCARD_START.search(text):
+    if file_name.lower().endswith((".vcf", ".vcard")) and any(
+        _begins_card(_visible(match[0])) for match in _LINE.finditer(text)
+    ):
         return FileFormat.VCARD
     return FileFormat.CSV
+
+
+_LINE = re.compile(r"[^\r\n]+")
+
+
+def _visible(line: str) -> str:
+    return line.strip().lstrip(INVISIBLE).strip()
+
+
+def _begins_card(line: str) -> bool:
+    prop = split_property(line)
+    return prop is not None and prop.name == "BEGIN" and prop.value.strip().upper() == "VCARD"
 
 
 def _header_line(text: str) -> str:

@@ -31,6 +31,7 @@ __all__ = [
     "guess_target",
     "header_key",
     "is_consent_header",
+    "is_display_name_header",
 ]
 
 
@@ -68,19 +69,12 @@ _alias(
     "Nachname",
     "N (family)",
 )
-_alias(
-    F.FULL_NAME,
-    "Name",
-    "Full Name",
-    "Display Name",
-    "Volledige naam",
-    "Nom complet",
-    "FN",
-    # Thunderbird's display name in Dutch, French and German.
-    "Weergavenaam",
-    "Nom à afficher",
-    "Anzeigename",
-)
+_alias(F.FULL_NAME, "Name", "Full Name", "Volledige naam", "Nom complet")
+#: The name a program shows for a contact: a person's name, or the company's (Outlook
+#: and Thunderbird show "Acme NV" for a company's address). Thunderbird's in Dutch,
+#: French and German; a vCard's FN.
+_DISPLAY_NAMES = ("Display Name", "Weergavenaam", "Nom à afficher", "Anzeigename", "FN")
+_alias(F.FULL_NAME, *_DISPLAY_NAMES)
 _alias(
     F.ORGANISATION,
     "Company",
@@ -465,6 +459,17 @@ def _by_words(key: str) -> ImportField | None:
         if any(f" {word} " in padded for word in words):
             return field
     return None
+
+
+def is_display_name_header(header: str) -> bool:
+    """Whether a column with this header holds the name a program shows for the contact
+    (a display name, a vCard's FN, the name shown with an e-mail address), which may be
+    a company's, rather than a person's full name."""
+    key = header_key(header)
+    return key in _DISPLAY_NAME_KEYS or _by_words(key) is F.EMAIL_NAME
+
+
+_DISPLAY_NAME_KEYS = frozenset(header_key(h) for h in _DISPLAY_NAMES)
 
 
 def guess_target(

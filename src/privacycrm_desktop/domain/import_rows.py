@@ -50,6 +50,7 @@ from privacycrm_desktop.domain.import_formats import (
     ImportField,
     RowProblem,
 )
+from privacycrm_desktop.domain.import_headers import is_display_name_header
 from privacycrm_desktop.domain.import_names import row_names
 from privacycrm_desktop.domain.import_values import (
     BIRTH_KEPT,
@@ -146,7 +147,7 @@ _FIELD_COLUMNS = {
     "phones": (F.PHONE,),
     "last_name": (F.LAST_NAME, F.FULL_NAME, F.FIRST_NAME),
     "first_name": (F.FIRST_NAME, F.FULL_NAME),
-    "organisation": (F.ORGANISATION,),
+    "organisation": (F.ORGANISATION, F.FULL_NAME),
 }
 #: Text fields whose value, when the editor's rules refuse it (too long, control
 #: characters), is moved to the notes rather than losing the contact.
@@ -466,8 +467,11 @@ def read_row(
     """
     found = _gather(row_number, headers, cells, mapping)
     values = found.values
-    first, last = row_names(values)
-    organisation = values.get(F.ORGANISATION, "")
+    display = any(is_display_name_header(h) for h in found.columns.get(F.FULL_NAME, []))
+    names = row_names(values, display=display)
+    first, last, organisation = names.first, names.last, names.organisation
+    if names.left:
+        found.notes.append(notes_line(found.column(F.FULL_NAME), names.left))
     named = (first, last, organisation, *(raw for _h, raw in found.emails))
     if not any(says_something(v) for v in (*named, *(raw for _h, raw in found.phones))):
         return [RowProblem(row_number, "", NOTHING_IDENTIFIES), *found.problems]
@@ -510,7 +514,7 @@ def read_row(
         filled.add("birth_date")
     if checked.notes:
         filled.add("notes")
-    filled |= {n for n in ("first_name", "last_name") if getattr(checked, n)}
+    filled |= {n for n in ("first_name", "last_name", "organisation") if getattr(checked, n)}
     return ImportedRow(
         row_number,
         checked,

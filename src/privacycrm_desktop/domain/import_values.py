@@ -29,6 +29,9 @@ from privacycrm_desktop.domain.text import N_
 MAX_KEPT = {"phones": 32, "emails": 320, "postcode": 20}
 
 PHONE_KEPT = N_("{value} could not be read as a phone number: kept as typed.")
+PHONE_EXTENSION = N_(
+    "{value} has an extension, which a stored phone number cannot hold: kept as typed."
+)
 PHONE_PLACEHOLDER = N_("{value} looks like a made-up number (555): kept, to be checked.")
 PHONE_TWO_WAYS = N_(
     "{value} has no + or 0 before it, so it reads as a number of two countries: kept as "
@@ -204,9 +207,13 @@ def read_phone(text: str, region: str) -> tuple[str, str | None]:
     try:
         number = phonenumbers.parse(candidate, region or None)
     except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
         return candidate, PHONE_KEPT
-    if not phonenumbers.is_valid_number(number):
-        return candidate, PHONE_KEPT
+    if number.extension:
+        # "+32 2 512 34 56 ext. 123": E.164 has no extension, the number alone would
+        # lose it.
+        return candidate, PHONE_EXTENSION
     e164 = str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
     if _read_two_ways(candidate, e164):
         return candidate, PHONE_TWO_WAYS
@@ -404,6 +411,7 @@ __all__ = [
     "MATCHES_SEVERAL",
     "MAX_KEPT",
     "NOTES_LEFT_OUT",
+    "PHONE_EXTENSION",
     "PHONE_KEPT",
     "PHONE_PLACEHOLDER",
     "POSTCODE_KEPT",

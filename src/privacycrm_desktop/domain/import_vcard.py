@@ -148,9 +148,14 @@ def _email(value: str) -> str:
 
 
 def _phone(value: str) -> str:
+    """The number of a TEL: text as it is; a ``tel:`` URI (RFC 3966) as it is written
+    by hand, its extension kept ("tel:+1-418-656-9254;ext=102" gives "+1-418-656-9254
+    ext. 102"; the import keeps such a number as typed, to be checked)."""
     text = value.strip()
     if text.lower().startswith("tel:"):
-        text = text[4:].split(";", 1)[0]
+        number, *params = text[4:].split(";")
+        extension = [p.partition("=")[2] for p in params if p.lower().startswith("ext=")]
+        text = f"{number} ext. {extension[0]}" if extension and extension[0] else number
     return text
 
 

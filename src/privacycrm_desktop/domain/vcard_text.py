@@ -5,8 +5,9 @@ one refused property loses the whole card. This pre-pass puts them right first:
 
 - line ends: iOS writes CR CR LF; blank lines and ``#`` comment lines are dropped;
 - continuation lines: 3.0 folding, 2.1 quoted-printable soft line breaks ("=" at the end
-  of a line, no leading space), a 2.1 value continued after a backslash, a NOTE or ADR
-  with raw line breaks, and base64 lines written without the leading space;
+  of a line, no leading space; kept for ``quopri`` to undo as RFC 2045 reads them, across
+  a folded line and over blank lines), a 2.1 value continued after a backslash, a NOTE or
+  ADR with raw line breaks, and base64 lines written without the leading space;
 - encodings: quoted-printable (in any case, with or without CHARSET: UTF-8 when the
   bytes are UTF-8, else the file's encoding) and base64 text values are decoded here, and
   a CHARSET such as SHIFT_JIS re-reads a raw value the file's 8-bit encoding misread;
@@ -28,6 +29,7 @@ import codecs
 import contextlib
 import quopri
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 #: Properties with no field of their own that are kept in the notes, with their label.
@@ -73,6 +75,8 @@ _PARAM = re.compile(r';((?:[^";]|"[^"]*")*)')
 #: Properties whose text may run over lines written without folding.
 _MULTILINE_TEXT = frozenset({"NOTE", "ADR", "LABEL"})
 _BARE_COMMA = re.compile(r"(?<!\\),")
+#: Characters a joined file may open a line with: byte-order marks, zero-width spaces.
+INVISIBLE = "\ufeff\u200b\u2060"
 _ONE_BYTE_ENCODINGS = frozenset({"cp1252", "iso-8859-1", "latin-1", "windows-1252"})
 
 
@@ -127,9 +131,12 @@ def _is_base64(prop: Property) -> bool:
 
 def logical_lines(text: str) -> list[str]:
     """The text's lines with every kind of continuation joined and comments dropped."""
-    raw = text.replace("\r\r\n", "\r\n").splitlines()
+    # A byte-order mark or zero-width space opening a line (files joined together) is
+    # no part of it: "\ufeffBEGIN:VCARD" begins a card.
+    raw = [line.lstrip(INVISIBLE) for line in text.replace("\r\r\n", "\r\n").splitlines()]
     lines: list[str] = []
     binary = False
+    quoted = False
     version_21 = False
     index = 0
     while index < len(raw):
@@ -142,6 +149,9 @@ def logical_lines(text: str) -> list[str]:
             # vCard 3.0 and 4.0 fold by inserting a line break and one space; 2.1 breaks
             # a line before white space that belongs to the value.
             lines[-1] += line if version_21 and not binary else line[1:]
+            if quoted:
+                # A folded quoted-printable line may end in a soft line break too.
+                lines[-1], index = _soft_breaks_joined(lines[-1], raw, index)
             continue
         if prop is not None and prop.name == "BEGIN":
             version_21 = False
@@ -156,19 +166,47 @@ def logical_lines(text: str) -> list[str]:
         if prop is None and _head_folded(raw, index, line, keep_space=version_21 and not binary):
             # A property whose parameters are folded inside a quoted value (vCard 4.0's
             # ADR;LABEL="..."): its continuation lines follow, it belongs to no line above.
-            binary = False
+            binary = quoted = False
             lines.append(line)
             continue
         if lines and prop is None and (glued := _glued(lines[-1], line)) is not None:
             lines[-1] = glued
             continue
         binary = prop is not None and _is_base64(prop)
-        if prop is not None and _is_quoted_printable(prop):
-            while line.endswith("=") and index < len(raw):
-                line = line[:-1] + raw[index]
-                index += 1
+        quoted = prop is not None and _is_quoted_printable(prop)
+        if quoted:
+            line, index = _soft_breaks_joined(line, raw, index)
         lines.append(line)
     return lines
+
+
+def _soft_break(line: str) -> bool:
+    return line.rstrip(" \t").endswith("=")
+
+
+def _soft_breaks_joined(line: str, raw: list[str], index: int) -> tuple[str, int]:
+    """A quoted-printable value's line with the lines its soft line breaks continue on
+    (from ``raw[index]``), and the index of the line after them. The breaks are kept,
+    for ``quopri`` to undo as RFC 2045 reads them ("=" at the end of a line, white space
+    after it deleted: transport added it). Blank lines after a soft break hold none of
+    the value (a file whose line ends were doubled), unless a property follows them:
+    then the value ended there."""
+    while _soft_break(line) and index < len(raw):
+        following = index
+        while following < len(raw) and not raw[following].strip():
+            following += 1
+        if following == len(raw):
+            break
+        if following > index and _begins_a_property(raw[following]):
+            break
+        line = line.rstrip(" \t") + "\r\n" + raw[following]
+        index = following + 1
+    return line, index
+
+
+def _begins_a_property(line: str) -> bool:
+    prop = split_property(line)
+    return prop is not None and (prop.name in READ_PROPERTIES or prop.name in ("BEGIN", "END"))
 
 
 def _glued(above: str, line: str) -> str | None:
@@ -294,13 +332,17 @@ def decode_value(prop: Property, file_encoding: str, card_charset: str | None = 
     elif one_byte and not value.isascii():
         # The file was read in an 8-bit encoding because some of its bytes are no UTF-8:
         # a value says which encoding its bytes are in, else bytes that are valid UTF-8
-        # are UTF-8 (a file gathered from several phones mixes them).
+        # are UTF-8 (a file gathered from several phones mixes them), else the card's
+        # charset when it reads them as words ("Mьller" is Latin-1 read as Windows-1251:
+        # the file's encoding stays).
         for candidate in (charset,) if charset else ("utf-8", card_charset):
             if candidate is None:
                 continue
             with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-                value = value.encode(file_encoding).decode(candidate)
-                break
+                decoded = value.encode(file_encoding).decode(candidate)
+                if charset or candidate == "utf-8" or reads_as_words(decoded):
+                    value = decoded
+                    break
     params = [
         p
         for p in prop.params
@@ -308,6 +350,45 @@ def decode_value(prop: Property, file_encoding: str, card_charset: str | None = 
         and p.partition("=")[0].strip().upper() not in ("ENCODING", "CHARSET")
     ]
     return Property(prop.group, prop.name, params, value)
+
+
+#: Letters only: a word of a value, for ``reads_as_words``.
+_WORD = re.compile(r"[^\W\d_]+")
+#: Scripts written together in one word (Japanese mixes kanji and kana).
+_SCRIPT_GROUPS = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HALFWIDTH": "CJK"}
+#: Characters no text holds: controls (line breaks aside), private use, unassigned.
+_NO_TEXT = frozenset({"Cc", "Co", "Cn", "Cs"})
+
+
+def _script(letter: str) -> str:
+    if letter.isascii():
+        return "LATIN"
+    script = unicodedata.name(letter, "?").split(" ", 1)[0]
+    return _SCRIPT_GROUPS.get(script, script)
+
+
+def reads_as_words(text: str) -> bool:
+    """Whether *text*, 8-bit bytes read in a charset the value did not declare, reads as
+    text in it: no control or unassigned character, the letters past ASCII of each word
+    in one script, and a word in another script than Latin more than a lone letter.
+
+    Latin-1 bytes read as Windows-1251 give "Mьller" (a Cyrillic letter among Latin
+    ones) or "а Paris" (the "à" of "à Paris" as a lone Cyrillic letter); Cyrillic text
+    gives Cyrillic words, in which a Latin "i" typed for "і" ("Вiталiй") is a minority.
+    """
+    if any(unicodedata.category(ch) in _NO_TEXT for ch in text if ch not in "\t\r\n"):
+        return False
+    other_words: list[str] = []
+    for word in _WORD.findall(text):
+        beyond = [letter for letter in word if not letter.isascii()]
+        scripts = {_script(letter) for letter in beyond}
+        if len(scripts) > 1:
+            return False
+        if scripts and scripts != {"LATIN"}:
+            if 2 * len(beyond) <= len(word):
+                return False  # fewer letters of its script than ASCII ones
+            other_words.append(word)
+    return not other_words or any(len(word) > 1 for word in other_words)
 
 
 def _card_charset(card: CardText) -> str | None:

@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 from privacycrm_desktop.domain.companies import (
     PURPOSEFUL_RELATIONSHIPS,
     CompanyInput,
+    LegalForm,
     LinkInput,
     company_key,
     format_vat,
     is_cleanup_candidate,
+    legal_form_in_name,
     validate_company,
     validate_link,
 )
@@ -82,3 +84,25 @@ def test_only_a_company_without_people_or_purpose_is_a_cleanup_candidate(
 ) -> None:
     assert is_cleanup_candidate(0, relationship) == (relationship not in PURPOSEFUL_RELATIONSHIPS)
     assert not is_cleanup_candidate(1, relationship)
+
+
+@pytest.mark.parametrize(
+    ("name", "form"),
+    [
+        ("Acme NV", LegalForm.NV),
+        ("Acme N.V.", LegalForm.NV),
+        ("SPRL Dupont", LegalForm.BV),
+        ("peeters bvba", LegalForm.BV),
+        ("Les Amis ASBL", LegalForm.VZW),
+        ("Beta GmbH", LegalForm.FOREIGN),
+        ("Example Ltd.", LegalForm.FOREIGN),
+        ("Example, Inc.", LegalForm.FOREIGN),
+        # People: no form, a lone form, a form word in another case.
+        ("Jan Peeters", None),
+        ("NV", None),
+        ("Maria Sa", None),
+        ("Nv Peeters", None),
+    ],
+)
+def test_a_legal_form_is_found_at_either_end_of_a_name(name: str, form: LegalForm | None) -> None:
+    assert legal_form_in_name(name) == form

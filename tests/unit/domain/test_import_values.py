@@ -20,6 +20,7 @@ from privacycrm_desktop.domain.import_formats import ImportField as F
 from privacycrm_desktop.domain.import_rows import NOTHING_IDENTIFIES, ImportedRow, read_row
 from privacycrm_desktop.domain.import_values import (
     COUNTRY_UNKNOWN,
+    PHONE_EXTENSION,
     PHONE_KEPT,
     PHONE_PLACEHOLDER,
     POSTCODE_KEPT,
@@ -127,6 +128,9 @@ def test_which_countries_a_postcode_fits() -> None:
         ("BusinessPhone", "BE", "BusinessPhone", PHONE_KEPT),
         ("06 12345678", "NL", "+31612345678", None),
         ("123", "BE", "123", PHONE_KEPT),
+        # An extension: E.164 has none, the number alone would lose it.
+        ("02 512 34 56 ext. 123", "BE", "02 512 34 56 ext. 123", PHONE_EXTENSION),
+        ("+1 212 736 5000 x42", "BE", "+1 212 736 5000 x42", PHONE_EXTENSION),
     ],
 )
 def test_phone_numbers_of_any_country(
@@ -396,6 +400,8 @@ def _read_by_phonenumbers(text: str, region: str) -> tuple[str, str | None]:
         return candidate, PHONE_KEPT
     if not phonenumbers.is_valid_number(number):
         return candidate, PHONE_KEPT
+    if number.extension:
+        return candidate, PHONE_EXTENSION
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164, PHONE_PLACEHOLDER if MADE_UP_NUMBER.fullmatch(e164) else None
 

@@ -45,6 +45,50 @@ def test_a_card_after_comment_lines_is_a_vcard_whatever_the_file_name() -> None:
     assert detect_shape(b"# a;b\r\nFirst;Last\r\n", "x.csv").format is FileFormat.CSV
 
 
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "\r\n\r\n\ufeff",  # files joined together: blank lines, then a byte-order mark
+        "\ufeff\r\n \r\n",  # a byte-order mark, then blank lines
+        "\u200b",  # a zero-width space
+        "item1.",  # a group prefix on BEGIN itself
+    ],
+)
+def test_a_card_after_a_mark_blank_lines_or_a_group_is_a_vcard(opening: str) -> None:
+    # Read as CSV, every contact of the file was lost (a "BEGIN:VCARD" column).
+    second = "\ufeff" + card("N:Claes;Piet", "item1.EMAIL;type=INTERNET:piet@example.be")
+    data = (opening + card("N:Peeters;Jan") + second).encode()
+    for name in ("contacts.txt", "contacts.vcf"):
+        shape = detect_shape(data, name)
+        assert shape.format is FileFormat.VCARD
+        assert [(r["N (given)"], r.get("EMAIL", "")) for r in rows(read_table(data, shape))] == [
+            ("Jan", ""),
+            ("Piet", "piet@example.be"),
+        ]
+
+
+def test_a_utf_8_mark_before_latin_1_bytes_is_no_reason_to_refuse_the_file() -> None:
+    # The mark said UTF-8, the names are Latin-1: the file was refused ("not written in
+    # utf-8-sig"), and read in cp1252 its mark "ï»¿" made the card a CSV header.
+    data = b"\xef\xbb\xbf" + card("N:Müller;Jürgen", version="2.1").encode("cp1252")
+    shape = detect_shape(data, "contacts.vcf")
+    assert (shape.format, shape.encoding) == (FileFormat.VCARD, "cp1252")
+    assert rows(read_table(data, shape)) == [{"N (family)": "Müller", "N (given)": "Jürgen"}]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BEGIN:VCARD;EMAIL\r\nx;jan@example.be\r\n",
+        "BEGIN:VCARD,N,EMAIL\r\nx,Peeters,jan@example.be\r\n",
+        "FN,N,EMAIL,TEL\r\nJan Peeters,Peeters,jan@example.be,+32470123456\r\n",
+    ],
+)
+def test_a_csv_whose_headers_look_like_vcard_properties_is_csv(text: str) -> None:
+    for name in ("contacts.csv", "contacts.vcf"):
+        assert detect_shape(text.encode(), name).format is FileFormat.CSV
+
+
 def test_the_pre_pass_joins_continuations_decodes_and_escapes_bare_commas() -> None:
     text = (
         "BEGIN:VCARD\r\nVERSION:2.1\r\n"
@@ -131,6 +175,45 @@ def test_encoded_values_are_decoded(line: str, note: str) -> None:
     assert rows(table)[0]["NOTE"] == note
 
 
+def test_soft_line_breaks_across_blank_lines_keep_the_name_whole() -> None:
+    # A 2.1 file whose line ends were doubled: each soft line break ("=" at the end of a
+    # line) is followed by a blank line. The name's continuations went to the lines not
+    # read: the contact was "Jan", not "Jantje".
+    lines = [
+        "N;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:Peeters;Jan=",
+        "tje;;;",
+        "FN;ENCODING=QUOTED-PRINTABLE:Jan=",
+        "tje Peeters",
+        "TEL:+32470123456",
+    ]
+    [found] = rows(table_of(card(*lines, version="2.1").replace("\r\n", "\r\n\r\n")))
+    assert (found["N (given)"], found["N (family)"], found["FN"]) == (
+        "Jantje",
+        "Peeters",
+        "Jantje Peeters",
+    )
+    assert "Not read" not in found
+
+
+@pytest.mark.parametrize(
+    ("lines", "note"),
+    [
+        # RFC 2045: white space after a soft line break's "=" was added in transport.
+        (["NOTE;ENCODING=QUOTED-PRINTABLE:Bel na 18u=  ", "of later"], "Bel na 18uof later"),
+        # A folded line that ends in a soft line break continues on the next line.
+        (["NOTE;ENCODING=QUOTED-PRINTABLE:first", " second=", "third"], "first secondthird"),
+        # An encoded character split by a soft line break.
+        (["NOTE;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:caf=C3=", "=A9"], "café"),
+        # A blank line after a soft line break, then a property: the value ended there.
+        (["NOTE;ENCODING=QUOTED-PRINTABLE:one=", "", "TEL:+32470123456"], "one"),
+    ],
+)
+def test_quoted_printable_soft_line_breaks_follow_rfc_2045(lines: list[str], note: str) -> None:
+    [found] = rows(table_of(card("N:Peeters;Jan", *lines, "TEL:+32470123456", version="2.1")))
+    assert found["NOTE"] == note
+    assert found["TEL"] == "+32470123456"
+
+
 def test_a_file_mixing_utf_8_and_latin_1_cards_reads_both() -> None:
     data = (
         card("N:Léonard;René", "NOTE:Café", version="2.1").encode()
@@ -146,6 +229,39 @@ def test_a_file_mixing_utf_8_and_latin_1_cards_reads_both() -> None:
         ("Jörg", "Müller"),
     ]
     assert found[0]["NOTE"] == "Café"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # Cyrillic names with no CHARSET of their own: read in the card's Windows-1251.
+        ("N:Кличко;Віталій".encode("cp1251"), ("Віталій", "Кличко")),
+        ("N:Олег;Ян".encode("cp1251"), ("Ян", "Олег")),
+        # A Latin "i" typed for the Ukrainian "і".
+        ("N:Кличко;Вiталiй".encode("cp1251"), ("Вiталiй", "Кличко")),
+        # Latin-1 bytes the card's Windows-1251 would misread ("Mьller", "а"): kept as
+        # the file's encoding reads them.
+        ("N:Müller;Jürgen".encode("cp1252"), ("Jürgen", "Müller")),
+        ("N:Lefèvre;à".encode("cp1252"), ("à", "Lefèvre")),
+        ("N:Çelik;Ümit".encode("cp1252"), ("Ümit", "Çelik")),
+        ("N:Hélène;Léa".encode("cp1252"), ("Léa", "Hélène")),
+    ],
+)
+def test_a_card_charset_reads_only_the_values_it_reads_as_words(
+    name: bytes, expected: tuple[str, str]
+) -> None:
+    data = b"\r\n".join(
+        [
+            b"BEGIN:VCARD",
+            b"VERSION:2.1",
+            name,
+            "LABEL;CHARSET=Windows-1251:Київ".encode("cp1251"),
+            b"END:VCARD",
+            b"",
+        ]
+    )
+    [found] = rows(table_of(data))
+    assert (found["N (given)"], found["N (family)"]) == expected
 
 
 def test_shift_jis_raw_values_are_read_in_their_charset() -> None:
@@ -440,7 +556,8 @@ def test_apple_omit_year_and_rfc_6350() -> None:
     text = card("N:Peeters;Jan", "BDAY;X-APPLE-OMIT-YEAR=1900:1900-05-17")
     assert rows(table_of(text))[0]["BDAY"] == "--05-17"
     (simon,) = rows(table_of((REAL / "ezvcard_rfc6350-example.vcf").read_bytes()))
-    assert (simon["BDAY"], simon["LANG"], simon["TEL"]) == ("--02-03", "fr", "+1-418-656-9254")
+    assert (simon["BDAY"], simon["LANG"]) == ("--02-03", "fr")
+    assert simon["TEL"] == "+1-418-656-9254 ext. 102"  # tel: URI's ;ext=102 kept
     # N's suffix "ing. jr,M.Sc.": the generational part stays with the name.
     assert (simon["N (given)"], simon["N (family)"]) == ("Simon", "Perreault jr")
     assert "Title: ing. M.Sc." in simon["NOTE"].splitlines()

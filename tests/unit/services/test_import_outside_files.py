@@ -11,6 +11,7 @@ import pytest
 
 from privacycrm_desktop.domain.errors import ImportFileUnreadable
 from privacycrm_desktop.domain.import_formats import DuplicatePolicy
+from privacycrm_desktop.domain.import_values import PHONE_EXTENSION
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
 from privacycrm_desktop.i18n import describe_error
 from privacycrm_desktop.services.dto import Actor
@@ -66,6 +67,43 @@ def test_a_name_column_beside_a_first_name_keeps_the_surname(
     result = imported(svc, owner, path)
     assert result.imported == len(expected)
     assert names(svc, owner) == expected
+
+
+def people(svc: Services, actor: Actor) -> list[tuple[str, str, str, str]]:
+    """(first name, last name, organisation, notes) of every contact."""
+    rows = svc.contacts.page(actor, limit=100)
+    return sorted(
+        (contact.first_name, contact.last_name, contact.organisation, contact.notes)
+        for contact in (svc.contacts.get(actor, row.id) for row in rows)
+    )
+
+
+def test_a_display_name_that_names_a_company_is_the_organisation_not_a_surname(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # Outlook and Thunderbird show a company's address by the company's name: "Acme NV"
+    # became the person "Acme" "NV", or Jan's surname.
+    path = tmp_path / "outlook.csv"
+    path.write_text(
+        "Display Name,First Name,Last Name,Company,E-mail\n"
+        "Acme NV,,,,info@acme.be\n"
+        "Acme NV,Jan,,,jan@acme.be\n"
+        "SPRL Dupont,Marie,Dupont,,marie@dupont.be\n"
+        "De Smurf,Piet,,,piet@example.be\n"
+        "Beta GmbH,Anna,Berg,Gamma BV,anna@example.de\n"
+        "Maria Sa,,,,maria@example.pt\n",
+        encoding="utf-8",
+    )
+    assert imported(svc, owner, path).imported == 6
+    assert people(svc, owner) == [
+        ("", "", "Acme NV", ""),
+        ("Anna", "Berg", "Gamma BV", "Display Name: Beta GmbH"),
+        ("Jan", "", "Acme NV", ""),
+        ("Maria", "Sa", "", ""),
+        ("Marie", "Dupont", "SPRL Dupont", ""),
+        # A display name that does not hold the first name is no surname: kept.
+        ("Piet", "", "", "Display Name: De Smurf"),
+    ]
 
 
 def test_a_csv_without_a_header_row_is_refused_whole_not_its_first_contact_lost(
@@ -139,6 +177,34 @@ def test_a_card_that_declares_its_8_bit_charset_once_is_read_in_it(
     )
     assert imported(svc, owner, path).imported == 1
     assert names(svc, owner) == [("Віталій", "Кличко")]
+
+
+def test_a_card_charset_does_not_garble_latin_1_values_it_does_not_declare(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # The card declares Windows-1251 on its label only; its name and note are Latin-1
+    # (cp1252) bytes. Read in Windows-1251 they were "Jьrgen Mьller", "а Paris".
+    path = tmp_path / "card.vcf"
+    path.write_bytes(
+        b"\r\n".join(
+            [
+                b"BEGIN:VCARD",
+                b"VERSION:2.1",
+                "N:Müller;Jürgen".encode("cp1252"),
+                b"TEL;CELL:+4930123456",
+                "LABEL;CHARSET=Windows-1251:Київ".encode("cp1251"),
+                "NOTE:Rendez-vous à Paris".encode("cp1252"),
+                b"END:VCARD",
+                b"",
+            ]
+        )
+    )
+    assert imported(svc, owner, path).imported == 1
+    assert names(svc, owner) == [("Jürgen", "Müller")]
+    [row] = svc.contacts.page(owner, limit=10)
+    notes = svc.contacts.get(owner, row.id).notes
+    assert "Rendez-vous à Paris" in notes
+    assert "Київ" in notes
 
 
 def test_an_escaped_colon_in_a_note_is_a_colon(svc: Services, owner: Actor, tmp_path: Path) -> None:
@@ -230,3 +296,42 @@ def test_a_note_whose_lines_hold_the_separator_is_not_a_stray_quote(
         encoding="utf-8",
     )
     assert imported(svc, owner, path).imported == 2
+
+
+def test_a_phone_extension_is_kept_with_its_number_and_flagged(
+    svc: Services, owner: Actor, tmp_path: Path
+) -> None:
+    # RFC 6350's example: "tel:+1-418-656-9254;ext=102" arrived as +14186569254, the
+    # extension gone; a CSV's "ext. 123" too (E.164 holds no extension).
+    path = write_card(
+        tmp_path,
+        [
+            "BEGIN:VCARD",
+            "VERSION:4.0",
+            "N:Perreault;Simon;;;",
+            'TEL;VALUE=uri;TYPE="work,voice";PREF=1:tel:+1-418-656-9254;ext=102',
+            "TEL;VALUE=uri;TYPE=cell:tel:+1-418-262-6501",
+            "END:VCARD",
+        ],
+    )
+    result = imported(svc, owner, path)
+    assert result.imported == 1
+    csv_path = tmp_path / "ext.csv"
+    csv_path.write_text(
+        "First name,Last name,Phone\nJan,Peeters,+32 2 512 34 56 ext. 123\n", encoding="utf-8"
+    )
+    csv_result = imported(svc, owner, csv_path)
+    assert csv_result.imported == 1
+    stored = {
+        contact.first_name: [p.value for p in contact.phones]
+        for contact in (svc.contacts.get(owner, r.id) for r in svc.contacts.page(owner, limit=10))
+    }
+    assert stored == {
+        "Simon": ["+1-418-656-9254 ext. 102", "+14182626501"],
+        "Jan": ["+32 2 512 34 56 ext. 123"],
+    }
+    checks = [(c.raw, c.message) for c in (*result.to_check, *csv_result.to_check)]
+    assert checks == [
+        ("+1-418-656-9254 ext. 102", PHONE_EXTENSION),
+        ("+32 2 512 34 56 ext. 123", PHONE_EXTENSION),
+    ]
