@@ -70,6 +70,13 @@ def normalise_email(text: str) -> str:
     return str(result.normalized)
 
 
+#: A typed number with an extension ("+32 2 512 34 56 ext. 123"): refused, not shortened.
+PHONE_EXTENSION_REFUSED = N_(
+    "{value} has an extension, which a stored phone number cannot hold: enter the number "
+    "without it, and the extension in the notes."
+)
+
+
 def normalise_phone(text: str, region: str = DEFAULT_REGION) -> str:
     """Parse a phone number (default region Belgium) and return it in E.164 form."""
     import phonenumbers
@@ -83,6 +90,9 @@ def normalise_phone(text: str, region: str = DEFAULT_REGION) -> str:
         raise InvalidValue(N_("{value} is not a phone number."), value=candidate) from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidValue(N_("{value} is not a valid phone number."), value=candidate)
+    if number.extension:
+        # E.164 has no extension: the number alone would lose it without a word.
+        raise InvalidValue(PHONE_EXTENSION_REFUSED, value=candidate)
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from privacycrm_desktop.domain.normalize import (
+    PHONE_EXTENSION_REFUSED,
     InvalidValue,
     clean_text,
     fold,
@@ -56,6 +57,17 @@ def test_phone_numbers_become_e164(raw: str, e164: str) -> None:
 def test_bad_phone_numbers_are_refused(raw: str) -> None:
     with pytest.raises(InvalidValue):
         normalise_phone(raw)
+
+
+@pytest.mark.parametrize(
+    "raw", ["+32 2 512 34 56 ext. 123", "02 512 34 56 x12", "0475123456;ext=9"]
+)
+def test_a_number_with_an_extension_is_refused_not_shortened(raw: str) -> None:
+    """E.164 holds no extension: stored, the number alone would lose it silently."""
+    with pytest.raises(InvalidValue) as refused:
+        normalise_phone(raw)
+    assert refused.value.message == PHONE_EXTENSION_REFUSED
+    assert refused.value.params == {"value": raw}
 
 
 def test_phone_search_tokens_hold_both_forms() -> None:
