@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
-from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date, record_id
+from privacycrm_desktop.cli.options import Parents, Subparsers, country_code, iso_date, record_id
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, custom_key_for
 from privacycrm_desktop.domain.errors import ImportPlanInvalid
@@ -48,15 +48,6 @@ def _delimiter(text: str) -> str:
     if len(value) != 1:
         raise argparse.ArgumentTypeError(_("use one character, or tab"))
     return value
-
-
-def _country(text: str) -> str:
-    from privacycrm_desktop.domain.countries import find_country
-
-    code = find_country(text)
-    if code is None:
-        raise argparse.ArgumentTypeError(_("use a two-letter country code such as BE"))
-    return code
 
 
 def register(commands: Subparsers, parents: Parents) -> None:
@@ -109,7 +100,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
     )
     p.add_argument(
         "--country",
-        type=_country,
+        type=country_code,
         metavar="CC",
         help=_(
             "the country of a row that names none, and whose phone numbers are read in (default BE)"

@@ -39,6 +39,17 @@ def iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(_("use the form YYYY-MM-DD")) from None
 
 
+def country_code(text: str) -> str:
+    """An argparse type for a country: its ISO code ("BE", "be") or its name ("Belgium");
+    a code that names no country ("XX", "ZZ") is refused (the domain's list, from CLDR)."""
+    from privacycrm_desktop.domain.countries import find_country
+
+    code = find_country(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(_("use a two-letter country code such as BE"))
+    return code
+
+
 _DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: The ids a record can have: the databases' 64-bit integers.
 _ID_RANGE = range(-(2**63), 2**63)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from privacycrm_desktop.domain.countries import NO_COUNTRY, is_country_code
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.fields import scalar_fields
 from privacycrm_desktop.domain.normalize import (
@@ -147,6 +148,8 @@ def validate_contact(
     country = (data.country or "").strip().upper()
     if country and (len(country) != 2 or not country.isalpha()):
         problems.append(FieldProblem("country", N_("Use a two-letter country code such as BE.")))
+    elif country and not is_country_code(country):
+        problems.append(FieldProblem("country", NO_COUNTRY, {"value": country}))
 
     emails = _normalised_list(
         problems, "emails", data.emails, normalise_email, MAX_EMAILS, known.emails

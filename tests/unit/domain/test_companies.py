@@ -82,3 +82,12 @@ def test_only_a_company_without_people_or_purpose_is_a_cleanup_candidate(
 ) -> None:
     assert is_cleanup_candidate(0, relationship) == (relationship not in PURPOSEFUL_RELATIONSHIPS)
     assert not is_cleanup_candidate(1, relationship)
+
+
+@pytest.mark.parametrize("code", ["XX", "ZZ", "zz"])
+def test_a_two_letter_code_that_is_no_country_is_refused(code: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        validate_company(CompanyInput(name="Brouwerij Zoë", country=code))
+    assert [(p.field, p.params) for p in caught.value.problems] == [
+        ("country", {"value": code.upper()})
+    ]

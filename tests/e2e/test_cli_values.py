@@ -1,0 +1,47 @@
+"""Values the CLI refuses before anything is stored, each with one line naming its option:
+a country code that is no country, an implausible date, a source dated in the future."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .test_cli import INIT, SOURCE, ZOE, _env, db, run, run_json  # noqa: F401 (fixtures: the autouse environment, the file)
+
+ADD = ["contacts", "add", "--first-name", "Ann", "--last-name", "Peeters"]
+BY_PHONE = ["--source-kind", "phone_call", "--source", "phoned in"]
+COMPANY = ["company", "add", "--name", "Brouwerij Zoë", *BY_PHONE]
+
+
+@pytest.fixture
+def ready(capsys: pytest.CaptureFixture[str], db: Path) -> Path:  # noqa: F811 (fixture)
+    """An initialised database with Zoë in it."""
+    code, _out, err = run(capsys, db, *INIT, user=None)
+    assert code == 0, err
+    assert run_json(capsys, db, *ZOE, *SOURCE, "2024-05-01") == {"id": 1}
+    return db
+
+
+def refused(capsys: pytest.CaptureFixture[str], ready: Path, *argv: str, code: int = 2) -> str:
+    """The one line of stderr of a refused command; nothing on stdout, no new contact."""
+    got, out, err = run(capsys, ready, *argv)
+    assert got == code, err
+    assert out == ""
+    assert "Traceback" not in err
+    return err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("code", ["XX", "ZZ", "zz", "QO", "EU"])
+def test_a_country_code_that_is_no_country_is_refused(
+    capsys: pytest.CaptureFixture[str], ready: Path, code: str
+) -> None:
+    line = refused(capsys, ready, *ADD, *BY_PHONE, "--country", code)
+    assert line.endswith("argument --country: use a two-letter country code such as BE")
+    line = refused(capsys, ready, *COMPANY, "--country", code)
+    assert "--country" in line
+    assert run_json(capsys, ready, "contacts", "list")["total"] == 1
+    assert run_json(capsys, ready, "company", "list")["total"] == 0
+    # A country is still taken by its code or its name.
+    assert run_json(capsys, ready, *ADD, *BY_PHONE, "--country", "nl") == {"id": 2}
+    assert run_json(capsys, ready, "contacts", "show", "2")["country"] == "NL"
