@@ -45,3 +45,33 @@ def test_a_country_code_that_is_no_country_is_refused(
     # A country is still taken by its code or its name.
     assert run_json(capsys, ready, *ADD, *BY_PHONE, "--country", "nl") == {"id": 2}
     assert run_json(capsys, ready, "contacts", "show", "2")["country"] == "NL"
+
+
+def test_a_name_cannot_be_made_to_show_reversed(
+    capsys: pytest.CaptureFixture[str], ready: Path
+) -> None:
+    # U+202E RIGHT-TO-LEFT OVERRIDE would show "\u202esneeteP" as "Peteens".
+    added = run_json(
+        capsys,
+        ready,
+        "contacts",
+        "add",
+        "--first-name",
+        "\u202enA",
+        "--last-name",
+        "\u2066sneeteP\u2069",
+        "--notes",
+        "\u202eplease call",
+        *BY_PHONE,
+    )
+    shown = run_json(capsys, ready, "contacts", "show", str(added["id"]))
+    assert (shown["first_name"], shown["last_name"], shown["notes"]) == (
+        "nA",
+        "sneeteP",
+        "please call",
+    )
+    arabic = run_json(
+        capsys, ready, "contacts", "add", "--first-name", "محمد", "--last-name", "العلي", *BY_PHONE
+    )
+    shown = run_json(capsys, ready, "contacts", "show", str(arabic["id"]))
+    assert (shown["first_name"], shown["last_name"]) == ("محمد", "العلي")

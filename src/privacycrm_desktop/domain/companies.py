@@ -27,6 +27,7 @@ from privacycrm_desktop.domain.normalize import (
     normalise_phone,
     normalise_postcode,
     normalise_vat,
+    strip_bidi_controls,
     vat_display,
 )
 from privacycrm_desktop.domain.text import N_
@@ -187,7 +188,7 @@ def validate_company(data: CompanyInput) -> CompanyInput:
     if data.phone.strip():
         region = country if len(country) == 2 else DEFAULT_REGION
         phone = _field(problems, "phone", lambda: normalise_phone(data.phone, region))
-    notes = (data.notes or "").strip()
+    notes = strip_bidi_controls(data.notes or "").strip()
     _too_long(problems, "notes", notes, MAX_COMPANY_NOTES)
     if problems:
         raise ValidationFailed(problems)

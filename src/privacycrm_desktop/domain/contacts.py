@@ -17,6 +17,7 @@ from privacycrm_desktop.domain.normalize import (
     normalise_email,
     normalise_phone,
     normalise_postcode,
+    strip_bidi_controls,
 )
 from privacycrm_desktop.domain.text import N_
 
@@ -110,7 +111,7 @@ def _checked_text(
     problems: list[FieldProblem], name: str, value: str, limit: int = MAX_NAME_LENGTH
 ) -> str:
     try:
-        text = clean_text(value) if name != "notes" else (value or "").strip()
+        text = clean_text(value) if name != "notes" else strip_bidi_controls(value or "").strip()
     except InvalidValue as exc:
         problems.append(FieldProblem(name, exc.message, dict(exc.params)))
         return value

@@ -15,6 +15,9 @@ from privacycrm_desktop.domain.text import N_
 DEFAULT_REGION = "BE"
 #: Unicode category Cc (control characters) is exactly these two ranges.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: Unicode's explicit direction formatting characters (UAX #9): the Arabic letter mark,
+#: the left-to-right and right-to-left marks, embeddings and overrides, isolates.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class InvalidValue(ValueError):
@@ -40,11 +43,25 @@ def fold(text: str) -> str:
     return folded
 
 
+def strip_bidi_controls(text: str) -> str:
+    """*text* without the invisible characters that steer its direction (embeddings,
+    overrides, isolates, marks).
+
+    "\u202eSNEETEP" shows as "PETEENS" though it sorts, searches and exports as typed: a
+    name could pass for another. Arabic and Hebrew letters keep their own direction without
+    them (the Unicode bidirectional algorithm), so nothing legitimate is lost.
+    """
+    if text.isascii():
+        return text
+    return _BIDI_CONTROLS.sub("", text)
+
+
 def clean_text(text: str | None) -> str:
-    """Trim and collapse runs of white space; reject control characters."""
+    """Trim and collapse runs of white space; drop direction controls
+    (``strip_bidi_controls``); reject control characters."""
     if text is None:
         return ""
-    cleaned = " ".join(unicodedata.normalize("NFC", text).split())
+    cleaned = " ".join(unicodedata.normalize("NFC", strip_bidi_controls(text)).split())
     if _CONTROL.search(cleaned):
         raise InvalidValue(N_("Contains control characters."))
     return cleaned

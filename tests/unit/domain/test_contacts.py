@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 
+from privacycrm_desktop.domain.companies import CompanyInput, validate_company
 from privacycrm_desktop.domain.contacts import ContactInput, validate_contact
+from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomKind, parse_value
 from privacycrm_desktop.domain.errors import ValidationFailed
 
 TODAY = dt.date(2026, 3, 1)
@@ -31,3 +33,40 @@ def test_a_country_code_is_taken_in_capitals(code: str) -> None:
     assert validate_contact(ContactInput(last_name="P", country=code), TODAY).country == (
         code.upper()
     )
+
+
+def test_direction_controls_are_dropped_from_every_text_a_person_enters() -> None:
+    # U+202E RIGHT-TO-LEFT OVERRIDE: "\u202esneeteP" would show as "Peteens".
+    rlo = "\u202e"
+    checked = validate_contact(
+        ContactInput(
+            first_name=f"{rlo}naJ",
+            last_name="Pee\u2066ters\u2069",
+            organisation="\u202aAcme\u202c",
+            street=f"{rlo}Markt 1",
+            city="Gent\u200f",
+            notes=f"{rlo}line one\nline \u200etwo",
+        ),
+        TODAY,
+    )
+    assert (checked.first_name, checked.last_name, checked.organisation) == (
+        "naJ",
+        "Peeters",
+        "Acme",
+    )
+    assert (checked.street, checked.city, checked.notes) == (
+        "Markt 1",
+        "Gent",
+        "line one\nline two",
+    )
+    company = validate_company(CompanyInput(name=f"{rlo}Brouwerij", notes=f"{rlo}notes"))
+    assert (company.name, company.notes) == ("Brouwerij", "notes")
+    field = CustomFieldDefinition(key="nickname", label="Nickname", kind=CustomKind.TEXT)
+    assert parse_value(field, f"{rlo}Jos") == "Jos"
+
+
+def test_names_in_arabic_and_hebrew_are_kept_as_typed() -> None:
+    checked = validate_contact(
+        ContactInput(first_name="محمد", last_name="العلي", city="תל אביב"), TODAY
+    )
+    assert (checked.first_name, checked.last_name, checked.city) == ("محمد", "العلي", "תל אביב")
