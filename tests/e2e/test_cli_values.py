@@ -11,6 +11,7 @@ from .test_cli import INIT, SOURCE, ZOE, _env, db, run, run_json  # noqa: F401 (
 
 ADD = ["contacts", "add", "--first-name", "Ann", "--last-name", "Peeters"]
 BY_PHONE = ["--source-kind", "phone_call", "--source", "phoned in"]
+IMPORT = [*BY_PHONE, "--purpose", "customer_relationship"]
 COMPANY = ["company", "add", "--name", "Brouwerij Zoë", *BY_PHONE]
 
 
@@ -75,3 +76,23 @@ def test_a_name_cannot_be_made_to_show_reversed(
     )
     shown = run_json(capsys, ready, "contacts", "show", str(arabic["id"]))
     assert (shown["first_name"], shown["last_name"]) == ("محمد", "العلي")
+
+
+@pytest.mark.parametrize("day", ["1000-01-01", "1026-05-01", "1899-12-31"])
+def test_a_date_before_1900_is_refused_naming_its_option(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path, day: str
+) -> None:
+    expected = f"{day} lies before 1900: check the year"
+    for option in ("--source-date", "--birth-date"):
+        line = refused(capsys, ready, *ADD, *BY_PHONE, option, day)
+        assert line.endswith(f"argument {option}: {expected}")
+    line = refused(
+        capsys, ready, "request", "add", "--kind", "access", "--contact", "1", "--received", day
+    )
+    assert line.endswith(f"argument --received: {expected}")
+    path = tmp_path / "list.csv"
+    path.write_text("First Name,Last Name\nAnn,Peeters\n")
+    line = refused(capsys, ready, "import", str(path), *IMPORT, "--obtained", day)
+    assert line.endswith(f"argument --obtained: {expected}")
+    assert run_json(capsys, ready, "contacts", "list")["total"] == 1
+    assert run_json(capsys, ready, *ADD, *BY_PHONE, "--source-date", "1900-01-01") == {"id": 2}

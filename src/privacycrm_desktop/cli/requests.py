@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import Context
-from privacycrm_desktop.cli.options import Parents, Subparsers, record_id
+from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date, record_id
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.i18n import LANGUAGES, _
 from privacycrm_desktop.services.exports import ExportNotWritten
@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(_("Use a date like 2026-03-31.")) from None
+    return iso_date(text)  # and the dates every option takes
 
 
 def register(commands: Subparsers, parents: Parents) -> None:

@@ -28,7 +28,9 @@ MAX_PHONES = 10
 #: The year of a birthday whose year is not known (Apple, Android and CardBook write such
 #: a birthday with this year, a leap year so that 29 February fits): "17 May".
 NO_YEAR = 1604
-#: The earliest full birth date taken (older ones are typing mistakes or history).
+#: The earliest full birth date taken (older ones are typing mistakes or history). Earlier
+#: than ``normalize.EARLIEST_DATE``: files and vCards hold ancestors' birthdays (1850), and a
+#: contact stored with one must stay editable.
 EARLIEST_BIRTH = dt.date(NO_YEAR + 1, 1, 1)
 
 
@@ -178,7 +180,12 @@ def validate_contact(
             problems.append(FieldProblem("postcode", exc.message, dict(exc.params)))
 
     if data.birth_date is not None and not is_birth_date(data.birth_date, today):
-        problems.append(FieldProblem("birth_date", N_("The birth date must lie in the past.")))
+        if data.birth_date > today:
+            problems.append(FieldProblem("birth_date", N_("The birth date must lie in the past.")))
+        else:
+            problems.append(
+                FieldProblem("birth_date", N_("The birth date lies too far back: check the year."))
+            )
     if problems:
         raise ValidationFailed(problems)
     return replace(

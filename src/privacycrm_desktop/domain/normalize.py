@@ -6,6 +6,7 @@ so that starting the app stays fast.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -13,6 +14,10 @@ from privacycrm_desktop.domain.postcodes import known_format, postcode_in
 from privacycrm_desktop.domain.text import N_
 
 DEFAULT_REGION = "BE"
+#: The earliest date a person enters for a contact (obtained, born, consented, received):
+#: an earlier one is a typing mistake ("1026" for "2026") or history, never a living
+#: person's. Dates in the future are refused by each rule in its own words.
+EARLIEST_DATE = dt.date(1900, 1, 1)
 #: Unicode category Cc (control characters) is exactly these two ranges.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 #: Unicode's explicit direction formatting characters (UAX #9): the Arabic letter mark,

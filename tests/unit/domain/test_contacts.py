@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 
 from privacycrm_desktop.domain.companies import CompanyInput, validate_company
-from privacycrm_desktop.domain.contacts import ContactInput, validate_contact
+from privacycrm_desktop.domain.contacts import NO_YEAR, ContactInput, validate_contact
 from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, CustomKind, parse_value
 from privacycrm_desktop.domain.errors import ValidationFailed
+from privacycrm_desktop.domain.provenance import SourceInput, SourceKind, validate_source
 
 TODAY = dt.date(2026, 3, 1)
 
@@ -70,3 +71,31 @@ def test_names_in_arabic_and_hebrew_are_kept_as_typed() -> None:
         ContactInput(first_name="محمد", last_name="العلي", city="תל אביב"), TODAY
     )
     assert (checked.first_name, checked.last_name, checked.city) == ("محمد", "العلي", "תל אביב")
+
+
+@pytest.mark.parametrize("born", [dt.date(1000, 1, 1), dt.date(1500, 6, 1), dt.date(1603, 12, 31)])
+def test_a_birth_date_centuries_back_is_refused_as_such(born: dt.date) -> None:
+    # Not "must lie in the past": it does.
+    assert problems_of(ContactInput(last_name="P", birth_date=born)) == {
+        "birth_date": "The birth date lies too far back: check the year."
+    }
+
+
+def test_a_birth_date_without_a_year_or_of_an_ancestor_is_taken() -> None:
+    # 1850: files hold ancestors' birthdays, and a contact stored with one stays editable.
+    for born in (dt.date(1850, 3, 4), dt.date(NO_YEAR, 5, 17), dt.date(1980, 2, 29)):
+        assert validate_contact(ContactInput(last_name="P", birth_date=born), TODAY).birth_date
+    assert problems_of(ContactInput(last_name="P", birth_date=dt.date(2026, 3, 2))) == {
+        "birth_date": "The birth date must lie in the past."
+    }
+
+
+@pytest.mark.parametrize("day", [dt.date(1000, 1, 1), dt.date(1899, 12, 31)])
+def test_a_source_cannot_be_dated_before_1900(day: dt.date) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        validate_source(SourceInput(SourceKind.PHONE_CALL, "phoned in", day), TODAY)
+    assert [(p.field, p.message.format(**p.params)) for p in caught.value.problems] == [
+        ("source_obtained_on", "A source cannot be dated before 1900.")
+    ]
+    earliest = SourceInput(SourceKind.PHONE_CALL, "phoned in", dt.date(1900, 1, 1))
+    assert validate_source(earliest, TODAY).obtained_on == dt.date(1900, 1, 1)
