@@ -96,3 +96,28 @@ def test_a_date_before_1900_is_refused_naming_its_option(
     assert line.endswith(f"argument --obtained: {expected}")
     assert run_json(capsys, ready, "contacts", "list")["total"] == 1
     assert run_json(capsys, ready, *ADD, *BY_PHONE, "--source-date", "1900-01-01") == {"id": 2}
+
+
+def test_an_import_dated_in_the_future_names_the_option(
+    capsys: pytest.CaptureFixture[str], ready: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("First Name,Last Name\nAnn,Peeters\n")
+    line = refused(capsys, ready, "import", str(path), *IMPORT, "--obtained", "2999-01-01", code=1)
+    assert line == "privacycrm-cli: --obtained: A source cannot be dated in the future."
+    # Every value the plan refuses is named by its option, all on the one line.
+    line = refused(
+        capsys,
+        ready,
+        "import",
+        str(path),
+        *BY_PHONE,
+        "--purpose",
+        "nonsense",
+        "--obtained",
+        "2999-01-01",
+        code=1,
+    )
+    assert line.startswith("privacycrm-cli: --obtained: A source cannot be dated in the future.")
+    assert "--purpose: Choose a purpose from the register." in line
+    assert run_json(capsys, ready, "contacts", "list")["total"] == 1

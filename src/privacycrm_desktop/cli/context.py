@@ -293,6 +293,7 @@ _OPTIONS_OF_FIELDS = {
     "source_obtained_on": ("--source-date", "--obtained"),
     "received_on": ("--received",),
     "occurred_at": ("--at",),
+    "mapping": ("--map",),
 }
 
 
@@ -311,11 +312,12 @@ def _option_name(field: str, options: Collection[str] = ()) -> str:
 
 
 def _describe_domain_error(error: DomainError, options: Collection[str] = ()) -> str:
-    """One line for a refusal of the services; a value refused is named by its option."""
-    from privacycrm_desktop.domain.errors import ValidationFailed
+    """One line for a refusal of the services; a value refused is named by its option (a
+    value the import's plan refuses too: its --obtained date, its --purpose)."""
+    from privacycrm_desktop.domain.errors import ImportPlanInvalid, ValidationFailed
     from privacycrm_desktop.i18n import describe_error, describe_problem
 
-    if isinstance(error, ValidationFailed) and error.problems:
+    if isinstance(error, ValidationFailed | ImportPlanInvalid) and error.problems:
         return " ".join(
             f"{_option_name(p.field, options)}: {describe_problem(p)}" for p in error.problems
         )

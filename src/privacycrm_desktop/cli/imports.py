@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.cli import output as out
-from privacycrm_desktop.cli.context import CliFailure, Context
+from privacycrm_desktop.cli.context import Context
 from privacycrm_desktop.cli.options import Parents, Subparsers, country_code, iso_date, record_id
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, custom_key_for
-from privacycrm_desktop.domain.errors import ImportPlanInvalid
 from privacycrm_desktop.domain.import_formats import (
     SKIP_REASON_LABELS,
     ColumnTarget,
@@ -395,7 +394,6 @@ def cmd_import(ctx: Context) -> int:
 
 
 def _run(ctx: Context) -> int:
-    from privacycrm_desktop.i18n import describe_problem
     from privacycrm_desktop.services.imports import ImportPlan
 
     a = ctx.args
@@ -444,13 +442,11 @@ def _run(ctx: Context) -> int:
                 flush=True,
             )
 
-    try:
-        if a.dry_run:
-            result = ctx.services.imports.check(actor, plan, progress)
-        else:
-            result = ctx.services.imports.run(actor, plan, progress)
-    except ImportPlanInvalid as exc:
-        raise CliFailure(" ".join(describe_problem(p) for p in exc.problems) or str(exc)) from None
+    # A plan refused (ImportPlanInvalid) is said by run_command, each value by its option.
+    if a.dry_run:
+        result = ctx.services.imports.check(actor, plan, progress)
+    else:
+        result = ctx.services.imports.run(actor, plan, progress)
     if a.invalid_out is not None and result.invalid_rows:
         ctx.services.imports.save_invalid_rows(actor, plan, result, a.invalid_out)
     language = a.lang
