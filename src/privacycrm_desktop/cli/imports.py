@@ -447,9 +447,11 @@ def _run(ctx: Context) -> int:
         result = ctx.services.imports.check(actor, plan, progress)
     else:
         result = ctx.services.imports.run(actor, plan, progress)
-    if a.invalid_out is not None and result.invalid_rows:
-        ctx.services.imports.save_invalid_rows(actor, plan, result, a.invalid_out)
     language = a.lang
+    if a.invalid_out is not None and result.invalid_rows:
+        ctx.services.imports.save_invalid_rows(
+            actor, plan, result, a.invalid_out, language=language
+        )
     columns = tuple(zip(preview.headers, plan.mapping, strict=False))
     ctx.emit(
         result_document(result, language, a.dry_run, preview.profile, columns),
