@@ -259,17 +259,30 @@ def _close_interrupted_imports(services: Services) -> None:
 # -- failures: one line on stderr, exit code 1 -----------------------------------------
 
 
-def describe_database_error(error: Exception) -> str:
+def describe_database_error(error: Exception) -> str:  # noqa: PLR0911 - one per outcome
     """One line for a database that cannot be used (locked, read-only, missing, not ours)."""
     from sqlalchemy.exc import DBAPIError
 
     from privacycrm_desktop.domain.errors import StorageDamaged
     from privacycrm_desktop.i18n import describe_error
-    from privacycrm_desktop.persistence.storage_errors import storage_error
+    from privacycrm_desktop.persistence.storage_errors import (
+        SQLITE_NOTADB,
+        result_code,
+        storage_error,
+    )
 
     mapped = storage_error(error)  # the same sentences as the app
     if mapped is not None and not isinstance(mapped, StorageDamaged):
         return describe_error(mapped)
+    if mapped is not None and result_code(error) == SQLITE_NOTADB:
+        # Not the app's "nothing was saved" (a command that only reads saves nothing), nor
+        # SQLite's own English ("file is not a database"): a sentence of ours.
+        return _(
+            "This file is not a PrivacyCRM database, or it is too damaged to open: "
+            "check the path, or restore the newest good backup."
+        )
+    if mapped is not None:
+        return _("The database file is damaged: restore the newest good backup.")
     raw = error.orig if isinstance(error, DBAPIError) else error
     reason = str(raw).strip().splitlines()[0] if str(raw).strip() else type(raw).__name__
     lowered = reason.lower()
