@@ -195,7 +195,7 @@ def test_canaries_appear_only_where_the_matrix_allows(
 
 @pytest.mark.parametrize("overridden", [False, True], ids=["defaults", "overrides"])
 def test_the_access_report_shows_only_what_the_role_may_see(
-    world: tuple[Services, Path, dict[Role, Actor], int], overridden: bool
+    world: tuple[Services, Path, dict[Role, Actor], int], overridden: bool, tmp_path: Path
 ) -> None:
     """Issue 6: the PDF and its JSON copy follow the matrix; other roles are refused."""
     from pypdf import PdfReader
@@ -215,7 +215,10 @@ def test_the_access_report_shows_only_what_the_role_may_see(
             with pytest.raises(PermissionDenied):
                 svc.access_reports.where_from(actor, contact_id, "en")
             continue
-        report = svc.access_reports.produce(actor, contact_id, "en")
+        # Saved as the app and the CLI give it, so that it is on record.
+        pdf = tmp_path / f"{role.value}.pdf"
+        report = svc.access_reports.save(actor, contact_id, pdf, language="en")
+        assert pdf.read_bytes() == report.pdf
         reader = PdfReader(io.BytesIO(report.pdf))
         pdf_text = " ".join(" ".join(p.extract_text() or "" for p in reader.pages).split())
         # Dates are written out in the report ("13 July 1931"), so that is the token.

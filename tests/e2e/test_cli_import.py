@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -383,3 +385,42 @@ def test_an_american_file_s_dates_are_read_month_first_all_of_them(
     listed = run_json(capsys, ready, "contacts", "list", "--search", "bob@example.com")
     shown = run_json(capsys, ready, "contacts", "show", str(listed["contacts"][0]["id"]))
     assert shown["birth_date"] == "1980-05-06"
+
+
+@pytest.mark.parametrize(
+    ("lang", "header", "reason"),
+    [
+        (None, "Problem", "This row has 4 cells but the header has 3."),
+        ("fr", "Problème", "Cette ligne a 4 cellules, mais l'en-tête en a 3."),
+    ],
+)
+def test_the_invalid_rows_file_is_in_the_language_of_the_cli(
+    capsys: pytest.CaptureFixture[str],
+    db: Path,  # noqa: F811 (fixture)
+    tmp_path: Path,
+    lang: str | None,
+    header: str,
+    reason: str,
+) -> None:
+    # The owner is stored with Dutch; the CLI speaks English (LANG=C), or French with
+    # --lang fr: the file follows the CLI, as its other messages do.
+    code, _out, err = run(capsys, db, *INIT, "--language", "nl", user=None)
+    assert code == 0, err
+    path = tmp_path / "people.csv"
+    path.write_text("First Name,Last Name,City\nAnn,Peeters,Gent\nBob,Smet,Gent,surplus\n")
+    invalid = tmp_path / "fix.csv"
+    extra = ["--lang", lang] if lang else []
+    code, _out, err = run(
+        capsys,
+        db,
+        *extra,
+        "import",
+        str(path),
+        *IMPORT,
+        "customer_relationship",
+        "--invalid-out",
+        str(invalid),
+    )
+    assert code == 0, err
+    rows = list(csv.reader(io.StringIO(invalid.read_text(encoding="utf-8-sig"))))
+    assert rows == [["First Name", "Last Name", "City", header], ["Bob", "Smet", "Gent", reason]]

@@ -226,3 +226,35 @@ def test_a_write_lock_held_by_another_program(tmp_path: Path) -> None:
     assert ("user.login", "deferred=1") in added
     assert any(a == "contact.read_restricted" and d.endswith("deferred=1") for a, d in added)
     assert cli(db, "verify-audit", config=config).returncode == 0
+
+
+@pytest.mark.skipif(not _can_drop_capabilities(), reason="cannot drop capabilities here")
+def test_an_access_report_not_written_is_not_recorded_as_given(tmp_path: Path) -> None:
+    """The trail records a report given only once its file is written: a read-only folder
+    (or a full disk) leaves no "access report made" that no one ever received."""
+    db, config = tmp_path / "crm.db", tmp_path / "config"
+    assert cli(db, *INIT, config=config).returncode == 0
+    assert cli(db, "--user", "owner", *ADD, "--last-name", "Peeters", config=config).returncode == 0
+    folder = tmp_path / "reports"
+    folder.mkdir(mode=0o700)
+    report = ["--user", "owner", "export-report", "1", "--out", str(folder / "r.pdf")]
+    folder.chmod(0o500)
+    try:
+        refused = cli(db, *report, "--json", str(folder / "r.json"), config=config)
+    finally:
+        folder.chmod(0o700)
+    assert refused.returncode == 1
+    assert refused.stdout == ""
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert "could not be written" in refused.stderr
+    assert list(folder.iterdir()) == []
+    assert [a for a, _d in audit(db) if a == "report.access"] == []
+    # The PDF written but its JSON copy refused: no report given either, no PDF left.
+    refused = cli(db, *report, "--json", str(tmp_path / "no such folder" / "r.json"), config=config)
+    assert refused.returncode == 1
+    assert list(folder.iterdir()) == []
+    assert [a for a, _d in audit(db) if a == "report.access"] == []
+    done = cli(db, *report, config=config)
+    assert done.returncode == 0, done.stderr
+    assert [p.name for p in folder.iterdir()] == ["r.pdf"]
+    assert [a for a, _d in audit(db) if a == "report.access"] == ["report.access"]

@@ -95,6 +95,40 @@ def test_check_on_a_file_too_damaged_to_open_still_answers(ready: Path) -> None:
     assert not record.ok
 
 
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [
+        (
+            "en",
+            "This file is not a PrivacyCRM database, or it is too damaged to open: check the "
+            "path, or restore the newest good backup.",
+        ),
+        (
+            "fr",
+            "Ce fichier n’est pas une base de données PrivacyCRM, ou il est trop endommagé pour "
+            "être ouvert : vérifiez le chemin, ou restaurez la sauvegarde valide la plus récente.",
+        ),
+    ],
+)
+def test_check_on_random_bytes_says_so_in_a_sentence_of_the_user_s_language(
+    tmp_path: Path, lang: str, sentence: str
+) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(os.urandom(8192))
+    done = cli(junk, "--lang", lang, "check")
+    assert done.returncode == 1
+    assert (done.stdout, done.stderr) == ("", f"privacycrm-cli: {sentence}\n")
+    # Every command says the same (not SQLite's "file is not a database").
+    done = cli(junk, "--lang", lang, "--user", "owner", "contacts", "list")
+    assert (done.returncode, done.stderr) == (1, f"privacycrm-cli: {sentence}\n")
+    done = cli(junk, "--lang", lang, "check", "--format", "json")
+    assert done.returncode == 1
+    assert done.stderr == f"privacycrm-cli: {sentence}\n"
+    document = json.loads(done.stdout)
+    assert (document["ok"], document["storage"]) == (False, "damaged")
+    assert document["problems"]
+
+
 def test_check_rebuilds_a_broken_search_index(ready: Path) -> None:
     conn = sqlite3.connect(ready, isolation_level=None)
     conn.execute("DELETE FROM contact_fts_content WHERE id % 5 = 0")

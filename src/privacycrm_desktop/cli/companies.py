@@ -8,7 +8,14 @@ from typing import Any
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.contacts import custom_values
 from privacycrm_desktop.cli.context import Context
-from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date, non_negative, record_id
+from privacycrm_desktop.cli.options import (
+    Parents,
+    Subparsers,
+    country_code,
+    iso_date,
+    non_negative,
+    record_id,
+)
 from privacycrm_desktop.domain.companies import (
     COMPANY_FIELD_LABELS,
     COMPANY_FIELDS,
@@ -41,7 +48,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
     p.add_argument("--street", default="", help=_("street and number"))
     p.add_argument("--postcode", default="", help=_("postcode"))
     p.add_argument("--city", default="", help=_("city"))
-    p.add_argument("--country", default="BE", help=_("two-letter country code"))
+    p.add_argument("--country", default="BE", type=country_code, help=_("two-letter country code"))
     p.add_argument("--email", default="", help=_("general e-mail address"))
     p.add_argument("--phone", default="", help=_("general phone number"))
     p.add_argument("--website", default="", help=_("website"))

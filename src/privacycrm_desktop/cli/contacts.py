@@ -7,7 +7,14 @@ import argparse
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import CliFailure, Context
-from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date, non_negative, record_id
+from privacycrm_desktop.cli.options import (
+    Parents,
+    Subparsers,
+    country_code,
+    iso_date,
+    non_negative,
+    record_id,
+)
 from privacycrm_desktop.domain.contacts import ContactInput, ContactKind, Language, Relationship
 from privacycrm_desktop.domain.errors import NotFound
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
@@ -52,7 +59,7 @@ def _contact_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--street", default="", help=_("street and number"))
     p.add_argument("--postcode", default="", help=_("postcode"))
     p.add_argument("--city", default="", help=_("city"))
-    p.add_argument("--country", default="BE", help=_("two-letter country code"))
+    p.add_argument("--country", default="BE", type=country_code, help=_("two-letter country code"))
     p.add_argument(
         "--language",
         choices=[x.value for x in Language],

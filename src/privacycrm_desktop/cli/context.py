@@ -259,17 +259,30 @@ def _close_interrupted_imports(services: Services) -> None:
 # -- failures: one line on stderr, exit code 1 -----------------------------------------
 
 
-def describe_database_error(error: Exception) -> str:
+def describe_database_error(error: Exception) -> str:  # noqa: PLR0911 - one per outcome
     """One line for a database that cannot be used (locked, read-only, missing, not ours)."""
     from sqlalchemy.exc import DBAPIError
 
     from privacycrm_desktop.domain.errors import StorageDamaged
     from privacycrm_desktop.i18n import describe_error
-    from privacycrm_desktop.persistence.storage_errors import storage_error
+    from privacycrm_desktop.persistence.storage_errors import (
+        SQLITE_NOTADB,
+        result_code,
+        storage_error,
+    )
 
     mapped = storage_error(error)  # the same sentences as the app
     if mapped is not None and not isinstance(mapped, StorageDamaged):
         return describe_error(mapped)
+    if mapped is not None and result_code(error) == SQLITE_NOTADB:
+        # Not the app's "nothing was saved" (a command that only reads saves nothing), nor
+        # SQLite's own English ("file is not a database"): a sentence of ours.
+        return _(
+            "This file is not a PrivacyCRM database, or it is too damaged to open: "
+            "check the path, or restore the newest good backup."
+        )
+    if mapped is not None:
+        return _("The database file is damaged: restore the newest good backup.")
     raw = error.orig if isinstance(error, DBAPIError) else error
     reason = str(raw).strip().splitlines()[0] if str(raw).strip() else type(raw).__name__
     lowered = reason.lower()
@@ -293,6 +306,7 @@ _OPTIONS_OF_FIELDS = {
     "source_obtained_on": ("--source-date", "--obtained"),
     "received_on": ("--received",),
     "occurred_at": ("--at",),
+    "mapping": ("--map",),
 }
 
 
@@ -311,11 +325,12 @@ def _option_name(field: str, options: Collection[str] = ()) -> str:
 
 
 def _describe_domain_error(error: DomainError, options: Collection[str] = ()) -> str:
-    """One line for a refusal of the services; a value refused is named by its option."""
-    from privacycrm_desktop.domain.errors import ValidationFailed
+    """One line for a refusal of the services; a value refused is named by its option (a
+    value the import's plan refuses too: its --obtained date, its --purpose)."""
+    from privacycrm_desktop.domain.errors import ImportPlanInvalid, ValidationFailed
     from privacycrm_desktop.i18n import describe_error, describe_problem
 
-    if isinstance(error, ValidationFailed) and error.problems:
+    if isinstance(error, ValidationFailed | ImportPlanInvalid) and error.problems:
         return " ".join(
             f"{_option_name(p.field, options)}: {describe_problem(p)}" for p in error.problems
         )

@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.cli import output as out
-from privacycrm_desktop.cli.context import CliFailure, Context
-from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date, record_id
+from privacycrm_desktop.cli.context import Context
+from privacycrm_desktop.cli.options import Parents, Subparsers, country_code, iso_date, record_id
 from privacycrm_desktop.domain.consent import Channel
 from privacycrm_desktop.domain.custom_fields import CustomFieldDefinition, custom_key_for
-from privacycrm_desktop.domain.errors import ImportPlanInvalid
 from privacycrm_desktop.domain.import_formats import (
     SKIP_REASON_LABELS,
     ColumnTarget,
@@ -48,15 +47,6 @@ def _delimiter(text: str) -> str:
     if len(value) != 1:
         raise argparse.ArgumentTypeError(_("use one character, or tab"))
     return value
-
-
-def _country(text: str) -> str:
-    from privacycrm_desktop.domain.countries import find_country
-
-    code = find_country(text)
-    if code is None:
-        raise argparse.ArgumentTypeError(_("use a two-letter country code such as BE"))
-    return code
 
 
 def register(commands: Subparsers, parents: Parents) -> None:
@@ -109,7 +99,7 @@ def register(commands: Subparsers, parents: Parents) -> None:
     )
     p.add_argument(
         "--country",
-        type=_country,
+        type=country_code,
         metavar="CC",
         help=_(
             "the country of a row that names none, and whose phone numbers are read in (default BE)"
@@ -404,7 +394,6 @@ def cmd_import(ctx: Context) -> int:
 
 
 def _run(ctx: Context) -> int:
-    from privacycrm_desktop.i18n import describe_problem
     from privacycrm_desktop.services.imports import ImportPlan
 
     a = ctx.args
@@ -453,16 +442,16 @@ def _run(ctx: Context) -> int:
                 flush=True,
             )
 
-    try:
-        if a.dry_run:
-            result = ctx.services.imports.check(actor, plan, progress)
-        else:
-            result = ctx.services.imports.run(actor, plan, progress)
-    except ImportPlanInvalid as exc:
-        raise CliFailure(" ".join(describe_problem(p) for p in exc.problems) or str(exc)) from None
-    if a.invalid_out is not None and result.invalid_rows:
-        ctx.services.imports.save_invalid_rows(actor, plan, result, a.invalid_out)
+    # A plan refused (ImportPlanInvalid) is said by run_command, each value by its option.
+    if a.dry_run:
+        result = ctx.services.imports.check(actor, plan, progress)
+    else:
+        result = ctx.services.imports.run(actor, plan, progress)
     language = a.lang
+    if a.invalid_out is not None and result.invalid_rows:
+        ctx.services.imports.save_invalid_rows(
+            actor, plan, result, a.invalid_out, language=language
+        )
     columns = tuple(zip(preview.headers, plan.mapping, strict=False))
     ctx.emit(
         result_document(result, language, a.dry_run, preview.profile, columns),

@@ -27,9 +27,11 @@ Parents: TypeAlias = list[argparse.ArgumentParser]
 
 
 def iso_date(text: str) -> dt.date:
-    """An argparse type for YYYY-MM-DD."""
+    """An argparse type for YYYY-MM-DD, from ``EARLIEST_DATE`` on (the domain's)."""
+    from privacycrm_desktop.domain.normalize import EARLIEST_DATE
+
     try:
-        return dt.date.fromisoformat(text)
+        date = dt.date.fromisoformat(text)
     except ValueError:
         if _DATE_FORM.fullmatch(text.strip()):
             # 2026-02-30: written right, but no such day.
@@ -37,6 +39,25 @@ def iso_date(text: str) -> dt.date:
                 _("{date} is no day of the calendar").format(date=text.strip())
             ) from None
         raise argparse.ArgumentTypeError(_("use the form YYYY-MM-DD")) from None
+    if date < EARLIEST_DATE:
+        # 1026-05-01 for 2026-05-01: no contact's date lies centuries back.
+        raise argparse.ArgumentTypeError(
+            _("{date} lies before {year}: check the year").format(
+                date=date.isoformat(), year=EARLIEST_DATE.year
+            )
+        )
+    return date
+
+
+def country_code(text: str) -> str:
+    """An argparse type for a country: its ISO code ("BE", "be") or its name ("Belgium");
+    a code that names no country ("XX", "ZZ") is refused (the domain's list, from CLDR)."""
+    from privacycrm_desktop.domain.countries import find_country
+
+    code = find_country(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(_("use a two-letter country code such as BE"))
+    return code
 
 
 _DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")

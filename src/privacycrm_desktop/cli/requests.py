@@ -14,11 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from privacycrm_desktop.cli import output as out
 from privacycrm_desktop.cli.context import Context
-from privacycrm_desktop.cli.options import Parents, Subparsers, record_id
+from privacycrm_desktop.cli.options import Parents, Subparsers, iso_date, record_id
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.i18n import LANGUAGES, _
-from privacycrm_desktop.services.exports import ExportNotWritten
-from privacycrm_desktop.services.private_files import write_private
 
 if TYPE_CHECKING:
     from privacycrm_desktop.services.requests import RequestInfo
@@ -26,9 +24,10 @@ if TYPE_CHECKING:
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(_("Use a date like 2026-03-31.")) from None
+    return iso_date(text)  # and the dates every option takes
 
 
 def register(commands: Subparsers, parents: Parents) -> None:
@@ -143,13 +142,10 @@ def cmd_request_list(ctx: Context) -> int:
 def cmd_export_report(ctx: Context) -> int:
     a = ctx.args
     actor = ctx.actor()
-    report = ctx.services.access_reports.produce(actor, a.id, a.report_lang, a.request)
-    try:
-        write_private(a.out, report.pdf)
-        if a.json is not None:
-            write_private(a.json, report.json)
-    except OSError as error:
-        raise ExportNotWritten.of(error) from None
+    # Written, then recorded as given (a report that could not be written is no report).
+    report = ctx.services.access_reports.save(
+        actor, a.id, a.out, json_out=a.json, language=a.report_lang, request_id=a.request
+    )
     document = {
         "id": a.id,
         "pdf": str(a.out),

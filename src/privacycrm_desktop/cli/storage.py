@@ -182,4 +182,6 @@ def check_unopenable(
         "sqlite_version": sqlite_version(),
     }
     emit(args.format, document, lambda: "")
-    return fail(_("The database is damaged: {problem}").format(problem=problem))
+    # The document keeps SQLite's words for scripts; a person reads the sentence every
+    # command gives, in their language.
+    return fail(sentence or _("The database is damaged: {problem}").format(problem=problem))

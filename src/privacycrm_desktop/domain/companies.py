@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from privacycrm_desktop.domain.contacts import Relationship
+from privacycrm_desktop.domain.countries import NO_COUNTRY, is_country_code
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.normalize import (
     DEFAULT_REGION,
@@ -26,6 +27,7 @@ from privacycrm_desktop.domain.normalize import (
     normalise_phone,
     normalise_postcode,
     normalise_vat,
+    strip_bidi_controls,
     vat_display,
 )
 from privacycrm_desktop.domain.text import N_
@@ -197,6 +199,8 @@ def validate_company(data: CompanyInput) -> CompanyInput:
     country = _field(problems, "country", lambda: clean_text(data.country).upper())
     if country and (len(country) != 2 or not country.isalpha()):
         problems.append(FieldProblem("country", N_("Use a two-letter country code (BE, NL...).")))
+    elif country and not is_country_code(country):
+        problems.append(FieldProblem("country", NO_COUNTRY, {"value": country}))
     country = country or DEFAULT_REGION
     vat = _field(problems, "vat", lambda: normalise_vat(data.vat))
     texts = {}
@@ -213,7 +217,7 @@ def validate_company(data: CompanyInput) -> CompanyInput:
     if data.phone.strip():
         region = country if len(country) == 2 else DEFAULT_REGION
         phone = _field(problems, "phone", lambda: normalise_phone(data.phone, region))
-    notes = (data.notes or "").strip()
+    notes = strip_bidi_controls(data.notes or "").strip()
     _too_long(problems, "notes", notes, MAX_COMPANY_NOTES)
     if problems:
         raise ValidationFailed(problems)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from privacycrm_desktop.domain.countries import NO_COUNTRY, is_country_code
 from privacycrm_desktop.domain.errors import FieldProblem, ValidationFailed
 from privacycrm_desktop.domain.fields import scalar_fields
 from privacycrm_desktop.domain.normalize import (
@@ -16,6 +17,7 @@ from privacycrm_desktop.domain.normalize import (
     normalise_email,
     normalise_phone,
     normalise_postcode,
+    strip_bidi_controls,
 )
 from privacycrm_desktop.domain.text import N_
 
@@ -26,7 +28,9 @@ MAX_PHONES = 10
 #: The year of a birthday whose year is not known (Apple, Android and CardBook write such
 #: a birthday with this year, a leap year so that 29 February fits): "17 May".
 NO_YEAR = 1604
-#: The earliest full birth date taken (older ones are typing mistakes or history).
+#: The earliest full birth date taken (older ones are typing mistakes or history). Earlier
+#: than ``normalize.EARLIEST_DATE``: files and vCards hold ancestors' birthdays (1850), and a
+#: contact stored with one must stay editable.
 EARLIEST_BIRTH = dt.date(NO_YEAR + 1, 1, 1)
 
 
@@ -109,7 +113,7 @@ def _checked_text(
     problems: list[FieldProblem], name: str, value: str, limit: int = MAX_NAME_LENGTH
 ) -> str:
     try:
-        text = clean_text(value) if name != "notes" else (value or "").strip()
+        text = clean_text(value) if name != "notes" else strip_bidi_controls(value or "").strip()
     except InvalidValue as exc:
         problems.append(FieldProblem(name, exc.message, dict(exc.params)))
         return value
@@ -147,6 +151,8 @@ def validate_contact(
     country = (data.country or "").strip().upper()
     if country and (len(country) != 2 or not country.isalpha()):
         problems.append(FieldProblem("country", N_("Use a two-letter country code such as BE.")))
+    elif country and not is_country_code(country):
+        problems.append(FieldProblem("country", NO_COUNTRY, {"value": country}))
 
     emails = _normalised_list(
         problems, "emails", data.emails, normalise_email, MAX_EMAILS, known.emails
@@ -174,7 +180,12 @@ def validate_contact(
             problems.append(FieldProblem("postcode", exc.message, dict(exc.params)))
 
     if data.birth_date is not None and not is_birth_date(data.birth_date, today):
-        problems.append(FieldProblem("birth_date", N_("The birth date must lie in the past.")))
+        if data.birth_date > today:
+            problems.append(FieldProblem("birth_date", N_("The birth date must lie in the past.")))
+        else:
+            problems.append(
+                FieldProblem("birth_date", N_("The birth date lies too far back: check the year."))
+            )
     if problems:
         raise ValidationFailed(problems)
     return replace(

@@ -12,7 +12,10 @@ import functools
 import re
 
 from privacycrm_desktop.domain.normalize import fold
+from privacycrm_desktop.domain.text import N_
 
+#: The refusal of a two-letter code that names no country ("XX", "ZZ").
+NO_COUNTRY = N_("{value} is not a country code: use a two-letter code such as BE.")
 _NAME_LANGUAGES = ("en", "nl", "fr", "de", "es", "it")
 #: CLDR territories with a two-letter code that are no ISO 3166 country (regions,
 #: pseudo-locales, the "unknown region") or are only reserved in it.
@@ -95,4 +98,4 @@ def find_country(text: str) -> str | None:
     return names.get(match_key(stripped))
 
 
-__all__ = ["find_country", "is_country_code", "match_key"]
+__all__ = ["NO_COUNTRY", "find_country", "is_country_code", "match_key"]

@@ -29,6 +29,7 @@ from privacycrm_desktop.domain.fields import (
     Sensitivity,
     ValueKind,
 )
+from privacycrm_desktop.domain.normalize import strip_bidi_controls
 from privacycrm_desktop.domain.purposes import DATA_CATEGORY_LABELS
 from privacycrm_desktop.domain.text import N_
 
@@ -250,7 +251,8 @@ def parse_value(definition: CustomFieldDefinition, raw: str) -> str:
         ValidationFailed: the value does not fit the field's kind.
     """
     kind = definition.kind
-    text = raw.strip() if kind is CustomKind.TEXT else " ".join((raw or "").split())
+    raw = strip_bidi_controls(raw or "")
+    text = raw.strip() if kind is CustomKind.TEXT else " ".join(raw.split())
     if not text:
         return ""
     parsed, problem, params = _PARSERS[kind](definition, text)

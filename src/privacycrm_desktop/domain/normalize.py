@@ -6,6 +6,7 @@ so that starting the app stays fast.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -13,8 +14,15 @@ from privacycrm_desktop.domain.postcodes import known_format, postcode_in
 from privacycrm_desktop.domain.text import N_
 
 DEFAULT_REGION = "BE"
+#: The earliest date a person enters for a contact (obtained, born, consented, received):
+#: an earlier one is a typing mistake ("1026" for "2026") or history, never a living
+#: person's. Dates in the future are refused by each rule in its own words.
+EARLIEST_DATE = dt.date(1900, 1, 1)
 #: Unicode category Cc (control characters) is exactly these two ranges.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: Unicode's explicit direction formatting characters (UAX #9): the Arabic letter mark,
+#: the left-to-right and right-to-left marks, embeddings and overrides, isolates.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class InvalidValue(ValueError):
@@ -40,11 +48,25 @@ def fold(text: str) -> str:
     return folded
 
 
+def strip_bidi_controls(text: str) -> str:
+    """*text* without the invisible characters that steer its direction (embeddings,
+    overrides, isolates, marks).
+
+    "\u202eSNEETEP" shows as "PETEENS" though it sorts, searches and exports as typed: a
+    name could pass for another. Arabic and Hebrew letters keep their own direction without
+    them (the Unicode bidirectional algorithm), so nothing legitimate is lost.
+    """
+    if text.isascii():
+        return text
+    return _BIDI_CONTROLS.sub("", text)
+
+
 def clean_text(text: str | None) -> str:
-    """Trim and collapse runs of white space; reject control characters."""
+    """Trim and collapse runs of white space; drop direction controls
+    (``strip_bidi_controls``); reject control characters."""
     if text is None:
         return ""
-    cleaned = " ".join(unicodedata.normalize("NFC", text).split())
+    cleaned = " ".join(unicodedata.normalize("NFC", strip_bidi_controls(text)).split())
     if _CONTROL.search(cleaned):
         raise InvalidValue(N_("Contains control characters."))
     return cleaned

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from privacycrm_desktop.domain.errors import FieldProblem, SourceMissing, ValidationFailed
-from privacycrm_desktop.domain.normalize import InvalidValue, clean_text
+from privacycrm_desktop.domain.normalize import EARLIEST_DATE, InvalidValue, clean_text
 from privacycrm_desktop.domain.text import N_
 
 MAX_SOURCE_DESCRIPTION = 500
@@ -73,5 +73,15 @@ def validate_source(source: SourceInput | None, today: dt.date) -> SourceInput:
     if obtained > today:
         raise ValidationFailed(
             [FieldProblem("source_obtained_on", N_("A source cannot be dated in the future."))]
+        )
+    if obtained < EARLIEST_DATE:
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "source_obtained_on",
+                    N_("A source cannot be dated before {year}."),
+                    {"year": str(EARLIEST_DATE.year)},
+                )
+            ]
         )
     return SourceInput(kind=SourceKind(source.kind), description=description, obtained_on=obtained)

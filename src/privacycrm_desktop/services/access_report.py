@@ -2,24 +2,24 @@
 
 Owner and privacy officer only (``Permission.ACCESS_REPORT``). The contact is read through
 the contact service, so the report shows exactly what the producing user's role may see.
-Producing a report is audited (contact id, language, request id; never a value).
+Giving a report is audited (contact id, language, request id; never a value): ``save``
+writes it and only then records it, so the trail never claims a report no one received.
+``produce`` makes one in memory (a check, a test) and records nothing.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from privacycrm_desktop.domain.access import FieldAccess, Permission, require
-from privacycrm_desktop.domain.consent import CHANNEL_LABELS, METHOD_LABELS, STATUS_LABELS
-from privacycrm_desktop.domain.contacts import LANGUAGE_LABELS, RELATIONSHIP_LABELS, SCALAR_FIELDS
 from privacycrm_desktop.domain.errors import FieldProblem, NotFound, ValidationFailed
-from privacycrm_desktop.domain.fields import FIELD_CATALOGUE, FIELDS_BY_NAME, ValueKind
 from privacycrm_desktop.domain.normalize import phone_display
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceKind
 from privacycrm_desktop.domain.purposes import (
@@ -32,15 +32,11 @@ from privacycrm_desktop.domain.purposes import (
     retention_text,
 )
 from privacycrm_desktop.domain.special_categories import (
-    CONSENT_PREFIX,
     SPECIAL_CATEGORY_LABELS,
-    SpecialCategory,
 )
 from privacycrm_desktop.domain.text import N_
 from privacycrm_desktop.i18n import (
     LANGUAGES,
-    country_name,
-    format_birthday,
     format_long_date,
     local_date,
     local_moment,
@@ -51,21 +47,23 @@ from privacycrm_desktop.persistence.unit_of_work import UnitOfWork
 from privacycrm_desktop.services.access_report_activities import activity_data
 from privacycrm_desktop.services.access_report_tags import tag_data
 from privacycrm_desktop.services.access_report_tasks import task_data
-from privacycrm_desktop.services.access_report_values import link_text
+from privacycrm_desktop.services.access_report_values import (
+    printed_values,
+    report_consent,
+    special_category_of,
+)
 from privacycrm_desktop.services.audit import record_event
 from privacycrm_desktop.services.backup import backup_max_age_days
 from privacycrm_desktop.services.clock import Clock
 from privacycrm_desktop.services.consent import ConsentService
-from privacycrm_desktop.services.consent_dto import ConsentEventInfo
 from privacycrm_desktop.services.contacts import ContactService
-from privacycrm_desktop.services.custom_fields import display_value
 from privacycrm_desktop.services.disclosures import DisclosureService, SpecialCategoryStatus
 from privacycrm_desktop.services.dto import Actor, ContactDetail, SourceInfo
 from privacycrm_desktop.services.requests import request_reference
 from privacycrm_desktop.services.setup import SetupService
 
 if TYPE_CHECKING:
-    from privacycrm_desktop.reports.access_report import AccessReportData, ReportConsent
+    from privacycrm_desktop.reports.access_report import AccessReportData
 
 #: Sources that are the person themselves; the others are told apart (GDPR 14).
 FROM_SUBJECT = frozenset(
@@ -85,21 +83,6 @@ RELATIONSHIP_PURPOSES = {
     "supplier": ("customer_relationship",),
     "other": ("customer_relationship",),
 }
-#: Scalar fields printed, in the catalogue's order but for two named differences: the kind
-#: (person or company address) is not printed, and the notes, free text that may run long,
-#: come last.
-_NOT_PRINTED = ("kind",)
-_PRINTED_LAST = ("notes",)
-_PRINTED = (
-    *(f for f in SCALAR_FIELDS if f not in _NOT_PRINTED and f not in _PRINTED_LAST),
-    *_PRINTED_LAST,
-)
-#: The lists (e-mails, phones) are printed where the catalogue has them: after the scalar
-#: fields it holds before them (the name and organisation), before the rest.
-_FIRST_LIST = next(i for i, spec in enumerate(FIELD_CATALOGUE) if spec.value is ValueKind.LIST)
-_BEFORE_LISTS = frozenset(spec.name for spec in FIELD_CATALOGUE[:_FIRST_LIST])
-_SCALARS_BEFORE = tuple(f for f in _PRINTED if f in _BEFORE_LISTS)
-_SCALARS_AFTER = tuple(f for f in _PRINTED if f not in _BEFORE_LISTS)
 
 
 @dataclass(frozen=True)
@@ -147,7 +130,8 @@ class AccessReportService:
         language: str | None = None,
         request_id: int | None = None,
     ) -> AccessReport:
-        """The access report of *contact_id* in *language* (default: the contact's).
+        """The access report of *contact_id* in *language* (default: the contact's), in
+        memory: nothing is recorded (``save`` gives it).
 
         With *request_id* the report answers that request: it covers every record the
         request is about (a person on file twice gets both in one report),
@@ -158,12 +142,39 @@ class AccessReportService:
             NotFound: no such contact or request.
             ValidationFailed: a language other than nl, fr, en.
         """
-        from privacycrm_desktop.reports import access_report as report
+        return self._make(actor, contact_id, language, request_id)[0]
 
-        require(actor.role, Permission.ACCESS_REPORT)
-        contact_ids = self._record_ids(contact_id, request_id)
-        data, document, lang = self._gather(actor, contact_ids, language, request_id)
-        pdf = report.render(data, lang)
+    def save(
+        self,
+        actor: Actor,
+        contact_id: int,
+        out: Path,
+        *,
+        json_out: Path | None = None,
+        language: str | None = None,
+        request_id: int | None = None,
+    ) -> AccessReport:
+        """Make the report (as ``produce``), write the PDF to *out* and its JSON copy to
+        *json_out*, then record it given; a file not written leaves no trail of a report.
+
+        Raises:
+            ExportNotWritten: a file could not be written (nothing is left of either).
+            and what ``produce`` raises.
+        """
+        from privacycrm_desktop.services.exports import ExportNotWritten
+        from privacycrm_desktop.services.private_files import write_private
+
+        made, contact_ids = self._make(actor, contact_id, language, request_id)
+        files = [(Path(out), made.pdf)] + ([(Path(json_out), made.json)] if json_out else [])
+        written: list[Path] = []
+        try:
+            for path, data in files:
+                written.append(write_private(path, data))
+        except OSError as error:
+            for path in written:  # a PDF without its copy is no report given either
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise ExportNotWritten.of(error) from None
         with self._uow(write=True) as uow:
             for cid in contact_ids:
                 record_event(
@@ -173,26 +184,49 @@ class AccessReportService:
                     entity="contact",
                     entity_id=cid,
                     at=self._clock.now(),
-                    detail=f"language={lang};request={request_id or '-'}"
+                    detail=f"language={made.language};request={request_id or '-'}"
                     + (f";records={len(contact_ids)}" if len(contact_ids) > 1 else ""),
                 )
+        return made
+
+    def _make(
+        self, actor: Actor, contact_id: int, language: str | None, request_id: int | None
+    ) -> tuple[AccessReport, list[int]]:
+        """The report and the records it covers."""
+        from privacycrm_desktop.reports import access_report as report
+
+        require(actor.role, Permission.ACCESS_REPORT)
+        contact_ids = self._record_ids(contact_id, request_id)
+        data, document, lang = self._gather(actor, contact_ids, language, request_id)
+        pdf = report.render(data, lang)
         text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
-        return AccessReport(pdf, text + "\n", lang, data.reference)
+        return AccessReport(pdf, text + "\n", lang, data.reference), contact_ids
 
     def produce_for_request(
         self, actor: Actor, request_id: int, language: str | None = None
     ) -> AccessReport:
-        """The access report answering request *request_id*: every record it is about.
+        """The access report answering request *request_id*: every record it is about
+        (in memory, as ``produce``).
 
         Raises:
             PermissionDenied: not owner or privacy officer.
             NotFound: no such request, or it names no contact.
         """
+        return self.produce(actor, self._first_record(actor, request_id), language, request_id)
+
+    def save_for_request(
+        self, actor: Actor, request_id: int, out: Path, *, json_out: Path | None = None
+    ) -> AccessReport:
+        """``produce_for_request``, written and recorded as ``save`` does."""
+        first = self._first_record(actor, request_id)
+        return self.save(actor, first, out, json_out=json_out, request_id=request_id)
+
+    def _first_record(self, actor: Actor, request_id: int) -> int:
         require(actor.role, Permission.ACCESS_REPORT)
         ids = self._record_ids(None, request_id)
         if not ids:
             raise NotFound
-        return self.produce(actor, ids[0], language, request_id)
+        return ids[0]
 
     def _record_ids(self, contact_id: int | None, request_id: int | None) -> list[int]:
         """*contact_id* and, for a request, every contact it is about (each once)."""
@@ -226,7 +260,7 @@ class AccessReportService:
         lang = _language(language, details[0])
         sources: dict[int, tuple[SourceInfo, list[str]]] = {}
         for detail in details:
-            for _field, label, _value, source in _data(detail, lang):
+            for _field, label, _value, source in printed_values(detail, lang):
                 if source is not None:
                     sources.setdefault(source.source_id, (source, []))[1].append(label)
         company = self._setup.company()
@@ -322,7 +356,7 @@ class AccessReportService:
         others: dict[int, report.ReportSource] = {}
         for detail in details:
             data_items = []
-            for field, label, value, info in _data(detail, lang):
+            for field, label, value, info in printed_values(detail, lang):
                 # Held since the day it was obtained (entered later, perhaps, but held since).
                 held = info.obtained_on if info is not None else detail.created_at.date()
                 # The PDF prints a number as people write it (national for the office's
@@ -374,7 +408,7 @@ class AccessReportService:
             document_data += tag_entries + more[1] + tasks[1]
             record_consents = []
             for c in consents[detail.id]:
-                record_consents.append(_report_consent(c))
+                record_consents.append(report_consent(c))
                 entry: dict[str, Any] = {
                     "contact_id": detail.id,
                     "recorded_at": local_moment(c.recorded_at).isoformat(),
@@ -383,7 +417,7 @@ class AccessReportService:
                     "status": c.status.value,
                     "method": c.method.value,
                 }
-                category = _special_category(c)
+                category = special_category_of(c)
                 if category is not None:
                     entry["special_category"] = category.value
                 document_consents.append(entry)
@@ -504,39 +538,6 @@ def _record_label(detail: ContactDetail) -> str:
     return f"#{detail.id} {name}".strip()
 
 
-def _special_category(event: ConsentEventInfo) -> SpecialCategory | None:
-    """The special category a written consent is about, None for any other consent."""
-    code = event.product_category.removeprefix(CONSENT_PREFIX)
-    if event.product_category.startswith(CONSENT_PREFIX) and code in set(SpecialCategory):
-        return SpecialCategory(code)
-    return None
-
-
-def _report_consent(event: ConsentEventInfo) -> ReportConsent:
-    """A consent event as the report lists it: a written consent for special-category data
-    says so and names its category, not "customer relationship / post"."""
-    from privacycrm_desktop.reports.access_report import ReportConsent
-
-    on = local_date(event.recorded_at)
-    category = _special_category(event)
-    if category is not None or event.withheld:
-        return ReportConsent(
-            on,
-            N_("Written consent for special-category data"),
-            N_("In writing"),
-            STATUS_LABELS[event.status],
-            METHOD_LABELS[event.method],
-            SPECIAL_CATEGORY_LABELS[category] if category is not None else "",
-        )
-    return ReportConsent(
-        on,
-        event.purpose_name,
-        CHANNEL_LABELS[event.channel],
-        STATUS_LABELS[event.status],
-        METHOD_LABELS[event.method],
-    )
-
-
 def _language(language: str | None, detail: ContactDetail) -> str:
     lang = language or detail.language.value
     if language is not None and language not in LANGUAGES:
@@ -548,45 +549,3 @@ def _language(language: str | None, detail: ContactDetail) -> str:
 def _recipient_kind(kind: str) -> str:
     known = kind in RecipientKind._value2member_map_
     return RECIPIENT_KIND_LABELS[RecipientKind(kind)] if known else kind
-
-
-def _data(detail: ContactDetail, lang: str) -> list[tuple[str, str, str, SourceInfo | None]]:
-    """(field, label msgid, value as printed, source) for every value the actor may see."""
-    out: list[tuple[str, str, str, SourceInfo | None]] = []
-
-    def scalar(field: str) -> None:
-        if detail.field_access.get(field, "hidden") == "hidden":
-            return
-        value: Any = getattr(detail, field)
-        if value is None or value == "":
-            return
-        if field == "birth_date" and isinstance(value, dt.date):
-            shown = format_birthday(value, lang)
-        elif isinstance(value, dt.date):
-            shown = format_long_date(value, lang)
-        elif field == "relationship":
-            shown = tr_in(lang, RELATIONSHIP_LABELS[value])
-        elif field == "language":
-            shown = tr_in(lang, LANGUAGE_LABELS[value])
-        elif field == "country":
-            shown = country_name(str(value), lang)
-        else:
-            shown = str(value)
-        out.append((field, FIELDS_BY_NAME[field].label, shown, detail.provenance.get(field)))
-
-    for field in _SCALARS_BEFORE:
-        scalar(field)
-    for item in detail.emails:
-        out.append(("emails", N_("E-mail address"), item.value, item.source))
-    for item in detail.phones:
-        out.append(("phones", N_("Phone number"), item.value, item.source))
-    for field in _SCALARS_AFTER:
-        scalar(field)
-    for link in detail.companies:
-        out.append(
-            ("company_links", N_("Company and function"), link_text(link, lang), link.source)
-        )
-    for cv in detail.custom:  # the owner's fields, labelled in the person's language
-        label = dict(cv.labels).get(lang) or cv.label
-        out.append((cv.name, label, display_value(cv.kind, cv.value, lang), cv.source))
-    return out

@@ -106,3 +106,12 @@ def test_only_a_company_without_people_or_purpose_is_a_cleanup_candidate(
 )
 def test_a_legal_form_is_found_at_either_end_of_a_name(name: str, form: LegalForm | None) -> None:
     assert legal_form_in_name(name) == form
+
+
+@pytest.mark.parametrize("code", ["XX", "ZZ", "zz"])
+def test_a_two_letter_code_that_is_no_country_is_refused(code: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        validate_company(CompanyInput(name="Brouwerij Zoë", country=code))
+    assert [(p.field, p.params) for p in caught.value.problems] == [
+        ("country", {"value": code.upper()})
+    ]

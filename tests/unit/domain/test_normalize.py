@@ -104,6 +104,30 @@ def test_clean_text_collapses_space_and_refuses_control_characters() -> None:
         clean_text("Jan\x00")
 
 
+#: Every invisible direction control (UAX #9): marks, embeddings, overrides, isolates.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+@pytest.mark.parametrize("control", BIDI_CONTROLS)
+def test_clean_text_drops_the_controls_that_reverse_a_name(control: str) -> None:
+    # "\u202enaJ" shows as "Jan" but is stored, sorted and searched as "naJ".
+    assert clean_text(f"{control}naJ Peeters{control}") == "naJ Peeters"
+
+
+@pytest.mark.parametrize(
+    "text", ["محمد العلي", "שרה לוי", "Zoë Lefèvre", "Jan (שרה) 2", "مكتب 12 Gent"]
+)
+def test_clean_text_keeps_right_to_left_letters_as_they_are(text: str) -> None:
+    assert clean_text(text) == text
+
+
+@given(st.text(alphabet=st.sampled_from("ab \u05d0\u0645" + BIDI_CONTROLS), max_size=20))
+def test_no_direction_control_survives_clean_text(text: str) -> None:
+    cleaned = clean_text(text)
+    assert not set(cleaned) & set(BIDI_CONTROLS)
+    assert clean_text(cleaned) == cleaned
+
+
 @pytest.mark.parametrize(
     ("typed", "prefix"),
     [

@@ -5,6 +5,7 @@ Set PRIVACYCRM_REPORT_DIR to keep the PDFs and look at them (pdftoppm -png -r 60
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -20,8 +21,10 @@ from sqlalchemy import select
 from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.errors import PermissionDenied, ValidationFailed
 from privacycrm_desktop.domain.requests import RequestKind
+from privacycrm_desktop.i18n import describe_error
 from privacycrm_desktop.persistence.models import AuditEvent
 from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.exports import ExportNotWritten
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.requests import RequestInput
 
@@ -110,7 +113,7 @@ def test_reports_are_byte_identical_and_fonts_embedded(
 ) -> None:
     cid = make_contact(svc, owner)
     rid = svc.requests.add(owner, RequestInput(RequestKind.ACCESS, (cid,)))
-    first = svc.access_reports.produce(owner, cid, "nl", request_id=rid)
+    first = svc.access_reports.save(owner, cid, tmp_path / "1.pdf", language="nl", request_id=rid)
     second = svc.access_reports.produce(owner, cid, "nl", request_id=rid)
     assert first.pdf == second.pdf
     assert first.json == second.json
@@ -120,14 +123,48 @@ def test_reports_are_byte_identical_and_fonts_embedded(
     for row in rows:
         assert "DejaVuSans" in row[0]
         assert row[-5] == "yes", row  # emb
-    # Producing it is on record, without any value.
+    # Giving it (saved) is on record, without any value; making it in memory is not.
+    assert given(svc) == [f"language=nl;request={rid}"]
+
+
+def given(svc: Services) -> list[str]:
+    """The details of the "access report made" events."""
     with svc.uow() as uow:
-        details = list(
+        return list(
             uow.session.scalars(
                 select(AuditEvent.detail).where(AuditEvent.action == "report.access")
             )
         )
-    assert details == [f"language=nl;request={rid}"] * 2
+
+
+@pytest.mark.parametrize("fault", ["folder", "full", "copy"])
+def test_a_report_that_could_not_be_written_is_not_on_record_as_given(
+    svc: Services, owner: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    cid = make_contact(svc, owner)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    out, copy = folder / "r.pdf", folder / "r.json"
+    if fault == "folder":
+        out = folder / "no such folder" / "r.pdf"
+    elif fault == "copy":  # the PDF written, its copy not: no report given, no PDF left
+        copy = folder / "no such folder" / "r.json"
+    else:
+
+        def full(_fd: int) -> None:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(ExportNotWritten) as refused:
+        svc.access_reports.save(owner, cid, out, json_out=copy, language="en")
+    if fault == "full":
+        assert describe_error(refused.value).startswith("The disk is full")
+    assert list(folder.iterdir()) == []
+    assert given(svc) == []
+    monkeypatch.undo()
+    svc.access_reports.save(owner, cid, folder / "r.pdf", json_out=folder / "r.json")
+    assert sorted(p.name for p in folder.iterdir()) == ["r.json", "r.pdf"]
+    assert given(svc) == ["language=nl;request=-"]
 
 
 HOSTILE = {

@@ -377,8 +377,7 @@ def test_invalid_rows_are_saved_for_correction(svc: Services, owner: Actor, tmp_
     plan = plan_for(svc, owner, path)
     result = svc.imports.run(owner, plan)
     out = tmp_path / "to_fix.csv"
-    nl = dataclasses.replace(owner, language="nl")
-    assert svc.imports.save_invalid_rows(nl, plan, result, out) == 1
+    assert svc.imports.save_invalid_rows(owner, plan, result, out, language="nl") == 1
     text = out.read_text(encoding="utf-8-sig")
     lines = text.splitlines()
     assert lines[0].split(";")[:3] == ["Voornaam", "Achternaam", "E-mail"]

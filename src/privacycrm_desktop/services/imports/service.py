@@ -350,13 +350,14 @@ class ImportService:
     # -- invalid rows -------------------------------------------------------------------
 
     def save_invalid_rows(
-        self, actor: Actor, plan: ImportPlan, result: ImportResult, out: Path
+        self, actor: Actor, plan: ImportPlan, result: ImportResult, out: Path, *, language: str
     ) -> int:
         """Write the invalid rows (original cells plus a reason column) to a CSV file.
 
         The file is UTF-8 with a byte-order mark and the import's separator, so Excel
-        opens it as it opened the original; the reasons are in the actor's language.
-        Returns the number of rows written.
+        opens it as it opened the original; the reasons are in *language*, the one the
+        person reads the import's other messages in (the window's, the CLI's), which need
+        not be the one stored for the user. Returns the number of rows written.
         """
         from privacycrm_desktop.i18n import tr_in
 
@@ -365,7 +366,7 @@ class ImportService:
         table = self._tables.read(plan.path, plan.shape)
         reasons: dict[int, list[str]] = {}
         for problem in result.invalid:
-            text = tr_in(actor.language, problem.message, **problem.params)
+            text = tr_in(language, problem.message, **problem.params)
             label = f"{problem.column}: {text}" if problem.column else text
             reasons.setdefault(problem.row_number, []).append(label)
         width = len(table.headers)
@@ -374,7 +375,7 @@ class ImportService:
         with private_text(out, encoding="utf-8-sig") as handle:
             writer = csv.writer(handle, delimiter=delimiter)
             writer.writerow(
-                [neutralise(h) for h in table.headers] + [tr_in(actor.language, N_("Problem"))]
+                [neutralise(h) for h in table.headers] + [tr_in(language, N_("Problem"))]
             )
             cells_by_row = dict(table.rows)
             for number in sorted(reasons):

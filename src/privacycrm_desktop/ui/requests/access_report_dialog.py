@@ -34,7 +34,6 @@ from privacycrm_desktop.domain.access import Permission, has_permission
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.i18n import LANGUAGES, _
 from privacycrm_desktop.services.dto import Actor, ContactRow
-from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.requests import RequestInfo
 from privacycrm_desktop.ui.common.date_fields import format_date
@@ -223,14 +222,15 @@ def start_access_report(
         remember_folder(FOLDER_KIND, chosen.path, settings)
 
         def work(_context: JobContext) -> Path:
-            if chosen.request_id is not None:
-                report = services.access_reports.produce(
-                    actor, contact.id, chosen.language, chosen.request_id
-                )
-            else:
-                report = services.access_reports.produce(actor, contact.id, chosen.language)
-            write_private(chosen.path, report.pdf)
-            write_private(chosen.path.with_suffix(".json"), report.json)
+            # Written, then recorded as given (never the other way round).
+            services.access_reports.save(
+                actor,
+                contact.id,
+                chosen.path,
+                json_out=chosen.path.with_suffix(".json"),
+                language=chosen.language,
+                request_id=chosen.request_id,
+            )
             return chosen.path
 
         def saved(path: Path) -> None:

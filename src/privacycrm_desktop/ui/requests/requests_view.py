@@ -35,7 +35,6 @@ from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceInput
 from privacycrm_desktop.domain.requests import RequestKind
 from privacycrm_desktop.i18n import N_, _, describe_error
 from privacycrm_desktop.services.dto import Actor
-from privacycrm_desktop.services.private_files import write_private
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.services.request_actions import (
     RECTIFIABLE_FIELDS,
@@ -432,9 +431,9 @@ class RequestsDialog(QDialog):
 
         def work(_context: JobContext) -> object:
             # Every record the request is about, in one report.
-            report = services.access_reports.produce_for_request(actor, info.id)
-            write_private(pdf_path, report.pdf)
-            write_private(pdf_path.with_suffix(".json"), report.json)
+            services.access_reports.save_for_request(
+                actor, info.id, pdf_path, json_out=pdf_path.with_suffix(".json")
+            )
             return pdf_path
 
         def saved(_result: object) -> None:

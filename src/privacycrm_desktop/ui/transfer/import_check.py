@@ -35,7 +35,15 @@ from PySide6.QtWidgets import (
 from privacycrm_desktop.domain.errors import DomainError, ImportPlanInvalid
 from privacycrm_desktop.domain.import_formats import SKIP_REASON_LABELS, RowProblem
 from privacycrm_desktop.domain.import_values import NOTES_LEFT_OUT
-from privacycrm_desktop.i18n import N_, _, describe_error, describe_problem, format_number, ngettext
+from privacycrm_desktop.i18n import (
+    N_,
+    _,
+    current_language,
+    describe_error,
+    describe_problem,
+    format_number,
+    ngettext,
+)
 from privacycrm_desktop.services.imports import (
     ImportResult,
     conflicts_line,
@@ -342,7 +350,11 @@ class CheckPage(QWizardPage):
             return None
         try:
             count = self._state.services.imports.save_invalid_rows(
-                self._state.actor, self._state.plan(), result, Path(name)
+                self._state.actor,
+                self._state.plan(),
+                result,
+                Path(name),
+                language=current_language(),
             )
         except DomainError as exc:
             self.error.show_message(describe_error(exc))
