@@ -10,6 +10,7 @@ from privacycrm_desktop.cli.context import CliFailure, Context
 from privacycrm_desktop.cli.options import (
     Parents,
     Subparsers,
+    birth_date,
     country_code,
     iso_date,
     non_negative,
@@ -66,7 +67,7 @@ def _contact_options(p: argparse.ArgumentParser) -> None:
         default="nl",
         help=_("the contact's language"),
     )
-    p.add_argument("--birth-date", type=iso_date, help=_("YYYY-MM-DD"))
+    p.add_argument("--birth-date", type=birth_date, help=_("YYYY-MM-DD"))
     p.add_argument("--notes", default="", help=_("notes"))
     p.add_argument(
         "--confirm-special",

@@ -30,6 +30,18 @@ def iso_date(text: str) -> dt.date:
     """An argparse type for YYYY-MM-DD, from ``EARLIEST_DATE`` on (the domain's)."""
     from privacycrm_desktop.domain.normalize import EARLIEST_DATE
 
+    return _date_from(text, EARLIEST_DATE)
+
+
+def birth_date(text: str) -> dt.date:
+    """An argparse type for a birth date: YYYY-MM-DD from the domain's ``EARLIEST_BIRTH``
+    on (an ancestor's 1850 birthday is taken, as in the editor and an import)."""
+    from privacycrm_desktop.domain.contacts import EARLIEST_BIRTH
+
+    return _date_from(text, EARLIEST_BIRTH)
+
+
+def _date_from(text: str, earliest: dt.date) -> dt.date:
     try:
         date = dt.date.fromisoformat(text)
     except ValueError:
@@ -39,11 +51,11 @@ def iso_date(text: str) -> dt.date:
                 _("{date} is no day of the calendar").format(date=text.strip())
             ) from None
         raise argparse.ArgumentTypeError(_("use the form YYYY-MM-DD")) from None
-    if date < EARLIEST_DATE:
+    if date < earliest:
         # 1026-05-01 for 2026-05-01: no contact's date lies centuries back.
         raise argparse.ArgumentTypeError(
             _("{date} lies before {year}: check the year").format(
-                date=date.isoformat(), year=EARLIEST_DATE.year
+                date=date.isoformat(), year=earliest.year
             )
         )
     return date
