@@ -1,6 +1,7 @@
 """Window sizes that fit the screen and are remembered between runs.
 
-Every dialog calls :func:`size_window` at the end of its constructor: it gets the size it
+Every dialog calls :func:`size_window` at the end of its constructor: its default button is
+made the one Enter presses (``keep_default_button``), and it gets the size it
 had last time on this PC (UiSettings), or the size it asks for, never more than the free
 area of the screen less a title bar, so a 1024 x 600 netbook shows every button. The size
 is saved when the dialog hides (OK, Cancel, closing). Only the size: a dialog opens centred
@@ -10,7 +11,7 @@ on its window, wherever that is now.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
-from PySide6.QtWidgets import QComboBox, QFrame, QScrollArea, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QPushButton, QScrollArea, QWidget, QWizard
 
 from privacycrm_desktop.i18n import current_language
 from privacycrm_desktop.ui.common import settings as ui_settings
@@ -75,6 +76,24 @@ def size_window(window: QWidget, preferred: QSize | None = None) -> None:
     wanted = saved or preferred or window.sizeHint()
     window.resize(capped(wanted, window))
     SizeMemory(window, key)
+    keep_default_button(window)
+
+
+def keep_default_button(window: QWidget) -> None:
+    """Make the button *window* flagged as its default the one Enter presses.
+
+    A button made the default before it was in its dialog (``setDefault(True)``, then
+    added to a button box) is only flagged: showing, the dialog made the first button of
+    its focus chain the default instead, so Enter in "Export contacts" opened the file
+    browser rather than exporting. Flagged again now that it is in the dialog, it is the
+    dialog's default (Qt ignores setting the flag it already has, hence off, then on). A
+    wizard chooses its own default, page by page."""
+    if isinstance(window, QWizard):
+        return
+    for button in window.findChildren(QPushButton):
+        if button.isDefault():
+            button.setDefault(False)
+            button.setDefault(True)
 
 
 def memory_of(window: QWidget) -> SizeMemory | None:
