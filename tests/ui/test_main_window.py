@@ -85,6 +85,20 @@ def test_unsortable_column_keeps_indicator(window: MainWindow) -> None:
     )
 
 
+def test_a_contact_past_the_rows_read_is_shown_on_the_card(window: MainWindow) -> None:
+    """A contact saved whose place in the list lies past the rows looked through (its name
+    sorts late, at 100,000 contacts) is shown on the card, nothing else selected."""
+    last = window.model.contact_at(window.model.rowCount() - 1)
+    assert last is not None
+    window.view.setCurrentIndex(window.model.index(0, 0))
+    assert not window.select_contact(last.id, scan=10)
+    assert window.card.contact_id == last.id
+    # Its name on the card ("Lucy Wright" for the list's "Wright, Lucy").
+    assert window.card.title.isVisibleTo(window)
+    assert set(window.card.title.text().split()) == set(last.name.replace(",", "").split())
+    assert not window.view.selectionModel().selectedRows()
+
+
 def test_new_contact_refreshes_the_list(qtbot: QtBot, window: MainWindow) -> None:
     def fill_and_save() -> None:
         dialog = QApplication.activeModalWidget()

@@ -347,7 +347,10 @@ class MainWindow(
         return dialog
 
     def select_contact(self, contact_id: int, scan: int = 2000) -> bool:
-        """Select and show *contact_id* when it is among the list's first *scan* rows."""
+        """Select and show *contact_id* when it is among the list's first *scan* rows; else
+        show it on the card all the same, nothing selected in the list (a contact just
+        saved whose name sorts past them: at 100,000 contacts the card said "Choose a
+        contact" after Save). True when it was selected in the list."""
         for row in range(min(self.model.rowCount(), scan)):
             contact = self.model.contact_at(row)
             if contact is not None and contact.id == contact_id:
@@ -355,6 +358,8 @@ class MainWindow(
                 self.view.setCurrentIndex(index)
                 self.view.scrollTo(index)
                 return True
+        self.view.clearSelection()
+        self.card.show_contact(contact_id)
         return False
 
     def open_consent(self, contact_id: int, language: str) -> ConsentDialog:
