@@ -61,6 +61,40 @@ def populate(services: Services, owner: Actor, clock: FixedClock) -> list[int]:
     return ids
 
 
+def test_space_checks_the_row_whatever_its_current_column(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FixedClock
+) -> None:
+    """Rows are selected whole: Space checks or unchecks them from any column (it did so
+    only with the invisible current cell in the name's column)."""
+    populate(services, owner, clock)
+    wizard = CleanupWizard(services, owner)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.next()
+    model, view = wizard.review_page.model, wizard.review_page.view
+
+    def checked(row: int) -> bool:
+        state = model.index(row, 0).data(Qt.ItemDataRole.CheckStateRole)
+        return bool(state == Qt.CheckState.Checked)
+
+    assert all(checked(row) for row in range(5))
+    view.setFocus()
+    view.setCurrentIndex(model.index(4, model.columnCount() - 1))
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    assert [checked(row) for row in range(5)] == [True, True, True, True, False]
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    assert checked(4)
+    # Several rows selected: Space unchecks them all, then checks them all.
+    view.selectRow(1)
+    view.selectionModel().select(
+        model.index(3, 2),
+        view.selectionModel().SelectionFlag.Select | view.selectionModel().SelectionFlag.Rows,
+    )
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    assert [checked(row) for row in range(5)] == [True, False, True, False, True]
+    assert "3" in wizard.review_page.checked_label.text()
+
+
 @pytest.mark.parametrize("language", ["nl", "fr"])
 def test_the_wizard_page_by_page(
     qtbot: QtBot,

@@ -15,7 +15,15 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -239,6 +247,41 @@ class ReviewTableModel(QAbstractTableModel):
             self.setData(self.index(r, ReviewColumn.ACTION), action.value)
 
 
+class SpaceChecksRows(QObject):
+    """Space checks or unchecks the selected rows (else the current one) from any column.
+
+    The rows are selected whole, so the current cell cannot be seen: after Ctrl+End or an
+    arrow key it was in another column than the check box, and Space did nothing there
+    (an outside tester, December 2026)."""
+
+    def __init__(self, view: QTableView, model: ReviewTableModel) -> None:
+        super().__init__(view)
+        self._view = view
+        self._model = model
+        view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() != QEvent.Type.KeyPress
+            or not isinstance(event, QKeyEvent)
+            or event.key() != Qt.Key.Key_Space
+            or event.modifiers() != Qt.KeyboardModifier.NoModifier
+        ):
+            return False
+        selected = self._view.selectionModel().selectedRows()
+        rows = sorted({index.row() for index in selected}) or [self._view.currentIndex().row()]
+        rows = [row for row in rows if row >= 0]
+        if not rows:
+            return False
+        states = [
+            self._model.index(row, ReviewColumn.NAME).data(Qt.ItemDataRole.CheckStateRole)
+            for row in rows
+        ]
+        # Any unchecked: check them all; all checked: uncheck them (as a file manager does).
+        self._model.set_checked(rows, any(state != Qt.CheckState.Checked for state in states))
+        return True
+
+
 class ActionDelegate(QStyledItemDelegate):
     """A combo box to choose a row's action."""
 
@@ -277,6 +320,7 @@ class ReviewPage(QWizardPage):
         )
         self.view.verticalHeader().hide()
         self.view.setWordWrap(False)
+        SpaceChecksRows(self.view, self.model)
         self._size_columns()
         self.check_all = QPushButton(_("Check &all"))
         self.check_none = QPushButton(_("Check &none"))
