@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QStackedWidget,
+    QToolTip,
     QWidget,
 )
 
@@ -298,8 +299,11 @@ class MainWindow(
             header.blockSignals(True)
             header.setSortIndicator(int(self.model.sort_column), current)
             header.blockSignals(False)
-            # Said, not silently ignored: the click did nothing, and this is why.
-            self.statusBar().showMessage(self.model.unsortable_note(column), 10_000)
+            # Said, not silently ignored: the click did nothing, and this is why; beside
+            # the title clicked (the status bar's count and expiry links stay in view).
+            middle = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+            at = header.mapToGlobal(QPoint(middle, header.height()))
+            QToolTip.showText(at, self.model.unsortable_note(column), header)
 
     def open_current(self) -> None:
         """Open the selected contact."""

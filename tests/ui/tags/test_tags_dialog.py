@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QColorDialog, QInputDialog, QMessageBox, QPushButton
+from PySide6.QtWidgets import QColorDialog, QInputDialog, QLabel, QMessageBox, QPushButton
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -240,3 +240,21 @@ def test_tag_screenshots(
     assert tagging.width() <= 1024
     save(tagging, f"{language}-tags-selected", settle=True)
     save(window, f"{language}-tags-main-window", settle=True)
+
+
+def test_the_counts_are_grouped_in_the_language(
+    qtbot: QtBot, services: Services, owner: Actor
+) -> None:
+    """ "1.937 contacten geselecteerd.", as every other count, not "1937"."""
+    from privacycrm_desktop.services.dto import ContactSort
+    from privacycrm_desktop.ui.transfer.export_dialog import SelectedContacts
+
+    apply_language("nl")
+    try:
+        selection = SelectedContacts("", ContactSort.NAME, False, ((0, 1936),), 1937)
+        dialog = TagSelectedDialog(services, owner, selection)
+        qtbot.addWidget(dialog)
+        texts = [label.text() for label in dialog.findChildren(QLabel)]
+        assert "1.937 contacten geselecteerd." in texts, texts
+    finally:
+        apply_language("en")

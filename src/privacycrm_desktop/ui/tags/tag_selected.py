@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from privacycrm_desktop.domain.errors import DomainError
-from privacycrm_desktop.i18n import _, describe_error, ngettext
+from privacycrm_desktop.i18n import _, describe_error, format_number, ngettext
 from privacycrm_desktop.services.dto import Actor
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common.widgets import ErrorLabel
@@ -47,7 +47,9 @@ class TagSelectedDialog(QDialog):
         self.setWindowTitle(_("Tag selected contacts"))
         count = selection.count
         intro = QLabel(
-            ngettext("{n} contact selected.", "{n} contacts selected.", count).format(n=count)
+            ngettext("{n} contact selected.", "{n} contacts selected.", count).format(
+                n=format_number(count)
+            )
         )
         self.tag = QComboBox()
         self.tag.setEditable(True)
@@ -95,7 +97,7 @@ class TagSelectedDialog(QDialog):
                     _tag_id, changed = tags.assign_named(self._actor, name, ids)
                 text = ngettext(
                     "Tag put on {n} contact.", "Tag put on {n} contacts.", changed
-                ).format(n=changed)
+                ).format(n=format_number(changed))
             else:
                 tag_id = tags.find(self._actor, name).id
                 if whole:
@@ -108,7 +110,7 @@ class TagSelectedDialog(QDialog):
                     changed = tags.unassign(self._actor, tag_id, ids)
                 text = ngettext(
                     "Tag taken off {n} contact.", "Tag taken off {n} contacts.", changed
-                ).format(n=changed)
+                ).format(n=format_number(changed))
         except DomainError as exc:
             self.error.show_message(describe_error(exc))
             return
