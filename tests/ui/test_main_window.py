@@ -103,6 +103,18 @@ def test_a_contact_past_the_rows_read_is_shown_on_the_card(window: MainWindow) -
     assert not window.view.selectionModel().selectedRows()
 
 
+def test_home_and_end_go_to_the_first_and_last_contact(qtbot: QtBot, window: MainWindow) -> None:
+    window.view.setFocus()
+    window.view.setCurrentIndex(window.model.index(5, 0))
+    qtbot.keyClick(window.view, Qt.Key.Key_End)
+    assert window.view.currentIndex().row() == window.model.rowCount() - 1
+    qtbot.keyClick(window.view, Qt.Key.Key_Home)
+    assert window.view.currentIndex().row() == 0
+    # Shift extends the selection to the end, as with Ctrl+Shift+End.
+    qtbot.keyClick(window.view, Qt.Key.Key_End, Qt.KeyboardModifier.ShiftModifier)
+    assert len(window.view.selectionModel().selectedRows()) == window.model.rowCount()
+
+
 def test_new_contact_refreshes_the_list(qtbot: QtBot, window: MainWindow) -> None:
     def fill_and_save() -> None:
         dialog = QApplication.activeModalWidget()

@@ -81,6 +81,19 @@ class ContactTableView(QTableView):
             return flags.SelectCurrent | flags.Rows
         return super().selectionCommand(index, event)
 
+    def moveCursor(
+        self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        # Home and End go to the first and last contact, as Ctrl+Home and Ctrl+End do: rows
+        # are selected whole, so their table meaning (the row's first or last column) moved
+        # nothing anyone could see.
+        if action in (
+            QAbstractItemView.CursorAction.MoveHome,
+            QAbstractItemView.CursorAction.MoveEnd,
+        ):
+            modifiers |= Qt.KeyboardModifier.ControlModifier
+        return super().moveCursor(action, modifiers)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.escape_callback is not None:
             self.escape_callback()
