@@ -333,3 +333,20 @@ def test_the_link_dialog_asks_for_a_person_first(qtbot: QtBot) -> None:
     link._accept()
     assert link.result() != QDialog.DialogCode.Accepted.value
     assert link.errors["contact"].text()
+
+
+def test_ctrl_s_saves_the_company(qtbot: QtBot) -> None:
+    """As in the contact editor."""
+    editor = CompanyEditorDialog(BREWERY)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitExposed(editor)
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow)
+    saved: list[bool] = []
+    editor.buttons.accepted.connect(lambda: saved.append(True))
+    field = editor.findChild(QLineEdit)
+    assert field is not None
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert saved == [True]

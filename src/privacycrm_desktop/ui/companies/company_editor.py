@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QSize
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -183,6 +184,9 @@ class CompanyEditorDialog(QDialog):
         buttons.rejected.connect(self.reject)
         tab_buttons_in_visual_order(buttons)
         self.buttons = buttons
+        # Ctrl+S saves, as in the contact editor.
+        save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self, save_button.click)
         # One column, the source under the values: it reads top to bottom and stays
         # within 1024x600 in every language.
         # The custom fields beside the company's own: the height stays that of the form.
