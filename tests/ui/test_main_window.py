@@ -115,6 +115,18 @@ def test_home_and_end_go_to_the_first_and_last_contact(qtbot: QtBot, window: Mai
     assert len(window.view.selectionModel().selectedRows()) == window.model.rowCount()
 
 
+def test_a_new_order_keeps_the_contact_on_the_card(qtbot: QtBot, window: MainWindow) -> None:
+    window.view.setCurrentIndex(window.model.index(3, 0))
+    window.show_card_of_current()
+    shown = window.card.contact_id
+    assert shown is not None
+    window.view.horizontalHeader().setSortIndicator(Column.CITY, Qt.SortOrder.DescendingOrder)
+    assert window.card.contact_id == shown
+    current = window.model.contact_at(window.view.currentIndex().row())
+    assert current is not None
+    assert current.id == shown
+
+
 def test_new_contact_refreshes_the_list(qtbot: QtBot, window: MainWindow) -> None:
     def fill_and_save() -> None:
         dialog = QApplication.activeModalWidget()

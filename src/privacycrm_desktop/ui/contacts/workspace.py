@@ -222,7 +222,7 @@ class WorkspaceMixin(_Base):
         self.card_timer.timeout.connect(self.show_card_of_current)
         selection.currentRowChanged.connect(lambda *_args: self.card_timer.start())
         self.model.modelReset.connect(self._list_changed)
-        self.model.layoutChanged.connect(self._list_changed)
+        self.model.layoutChanged.connect(self._order_changed)
         self.card.action.connect(self._card_action)
         self.card.company_chosen.connect(self.open_company)
         self.selection_banner.clear_requested.connect(self.clear_all_matching)
@@ -416,6 +416,16 @@ class WorkspaceMixin(_Base):
             return
         self.clear_all_matching()
         self.card.show_nothing()
+
+    def _order_changed(self) -> None:
+        """The same list in a new order (the model's only layout change): the contact on
+        the card stays there, selected again when among the rows the list looks through
+        (it went back to "Select a contact" at each sort)."""
+        shown = self.card.contact_id
+        if shown is None or self.all_matching:
+            self._list_changed()
+            return
+        self.select_contact(shown)  # type: ignore[attr-defined]
 
     # -- the card -----------------------------------------------------------------------
 
