@@ -204,7 +204,9 @@ def _origin(lang: str, source: ReportSource | None, held_since: dt.date | None) 
 
 def _count_sentences(lang: str, data: AccessReportData) -> list[str]:
     """The summary's counts as sentences: none, one or several, never "0 recipients"."""
-    items, purposes, recipients = len(data.data), len(data.purposes), len(data.recipients)
+    items, purposes = len(data.data), len(data.purposes)
+    # Recipients, not disclosures: three exports to one accountant are one recipient.
+    recipients = len({(r.name.strip().casefold(), r.kind) for r in data.recipients})
     out = [
         tr_in(lang, "We hold one item of personal data about you.")
         if items == 1

@@ -211,6 +211,23 @@ def test_the_counts_are_said_for_one_and_for_several() -> None:
         "We hold one item of personal data about you. We use it for one purpose. "
         "We passed your data to one recipient."
     )
+    # Three disclosures to one accountant: one recipient (the table lists the three).
+    again = dataclasses.replace(
+        one,
+        recipients=tuple(
+            report.ReportRecipient(name, "", "", "", dt.date(2026, 1, day))
+            for day, name in ((1, "Boekhouder BV"), (2, "boekhouder bv "), (3, "Boekhouder BV"))
+        ),
+    )
+    assert "We passed your data to one recipient." in report._count_sentences("en", again)
+    two = dataclasses.replace(
+        again,
+        recipients=(
+            *again.recipients,
+            report.ReportRecipient("Drukkerij", "", "", "", dt.date(2026, 2, 1)),
+        ),
+    )
+    assert "We passed your data to 2 recipients." in report._count_sentences("en", two)
     text = " ".join(report._count_sentences("nl", data))
     assert "Wij bewaren 6 persoonsgegevens over u." in text
     assert "Wij hebben uw gegevens aan niemand doorgegeven." in text
