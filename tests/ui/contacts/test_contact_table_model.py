@@ -95,6 +95,20 @@ def test_unsortable_column_is_ignored(demo_services: Services, owner: Actor) -> 
     assert not ContactTableModel.is_sortable(Column.EMAIL)
 
 
+def test_one_letter_in_markup_shows_the_whole_list_as_the_letter_alone(
+    demo_services: Services, owner: Actor
+) -> None:
+    """The search looks for letters and digits: "<b>" is the letter b, which shows the
+    whole list as "b" typed alone does (it searched every contact with a word in b)."""
+    model = ContactTableModel(demo_services.contacts, owner)
+    everyone = model.rowCount()
+    for typed in ("b", "<b>", " (b) ", "--"):
+        model.set_query(typed)
+        assert model.rowCount() == everyone, typed
+    model.set_query("<b>x")
+    assert model.rowCount() < everyone
+
+
 def test_search_ignores_accents(demo_services: Services, owner: Actor) -> None:
     model = ContactTableModel(demo_services.contacts, owner)
     model.set_query("liege")

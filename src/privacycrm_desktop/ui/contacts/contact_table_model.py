@@ -199,9 +199,10 @@ class ContactTableModel(QAbstractTableModel):
         self._ahead()
 
     def set_query(self, text: str) -> None:
-        """Show the contacts matching *text*; fewer than two characters shows all."""
+        """Show the contacts matching *text*; fewer than two letters or digits shows all
+        (the search looks for those: "<b>" is the one letter b, as "b" typed alone)."""
         query = text.strip()
-        if len(query) < MIN_QUERY_LENGTH:
+        if sum(ch.isalnum() for ch in query) < MIN_QUERY_LENGTH:
             query = ""
         if query == self._query:
             return
