@@ -16,7 +16,7 @@ from privacycrm_desktop.domain.access import Role
 from privacycrm_desktop.domain.companies import CompanyInput, LegalForm, LinkInput
 from privacycrm_desktop.domain.contacts import ContactInput, Relationship
 from privacycrm_desktop.domain.provenance import SourceInput, SourceKind
-from privacycrm_desktop.services.dto import Actor
+from privacycrm_desktop.services.dto import Actor, ContactRow
 from privacycrm_desktop.services.registry import Services
 from privacycrm_desktop.ui.common import messages
 from privacycrm_desktop.ui.common.qt_i18n import apply_language
@@ -350,3 +350,37 @@ def test_ctrl_s_saves_the_company(qtbot: QtBot) -> None:
     field.setFocus()
     qtbot.keyClick(field, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert saved == [True]
+
+
+def _people(count: int) -> list[ContactRow]:
+    return [
+        ContactRow(n, f"Peeters, Jan {n}", "", "", "", "Gent", Relationship.PROSPECT, None)
+        for n in range(1, count + 1)
+    ]
+
+
+def test_enter_in_the_person_search_searches_and_a_full_list_says_so(qtbot: QtBot) -> None:
+    """Enter searches, and only that (it pressed OK too: a red "choose them" beside the
+    results); a list as long as the search reads says more may match."""
+    asked: list[str] = []
+
+    def search(query: str) -> list[ContactRow]:
+        asked.append(query)
+        return _people(LinkPersonDialog.RESULTS if query == "peeters" else 3)
+
+    link = LinkPersonDialog(search, BREWERY.name, dt.date(2025, 3, 14))
+    qtbot.addWidget(link)
+    link.show()
+    qtbot.waitExposed(link)
+    link.query.setFocus()
+    qtbot.keyClicks(link.query, "peeters")
+    qtbot.keyClick(link.query, Qt.Key.Key_Return)
+    assert asked == ["peeters"]
+    assert link.isVisible()
+    assert not link.errors["contact"].text()
+    assert link.results.count() == LinkPersonDialog.RESULTS
+    assert link.more.isVisibleTo(link)
+    assert link.more.text() == "Only the first 50 are listed: type more of the name."
+    link.query.setText("peeters jan")
+    qtbot.keyClick(link.query, Qt.Key.Key_Enter)
+    assert not link.more.isVisibleTo(link)

@@ -498,7 +498,9 @@ class CompaniesDialog(QDialog):
     # -- people -------------------------------------------------------------------------
 
     def _find_people(self, query: str) -> list[ContactRow]:
-        return self._services.contacts.page(self._actor, query=query, limit=50)
+        return self._services.contacts.page(
+            self._actor, query=query, limit=LinkPersonDialog.RESULTS
+        )
 
     def link_person(self) -> int | None:
         """Link a person to the chosen company; the link's id, or None when cancelled."""

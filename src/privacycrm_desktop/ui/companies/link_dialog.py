@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,7 +33,7 @@ from privacycrm_desktop.domain.companies import LinkInput
 from privacycrm_desktop.domain.errors import DomainError, FieldProblem
 from privacycrm_desktop.domain.provenance import SOURCE_KIND_LABELS, SourceInput, SourceKind
 from privacycrm_desktop.domain.text import N_
-from privacycrm_desktop.i18n import _, describe_error
+from privacycrm_desktop.i18n import _, describe_error, format_number
 from privacycrm_desktop.services.companies import CompanyRow
 from privacycrm_desktop.services.dto import ContactRow
 from privacycrm_desktop.ui.common.date_fields import date_edit, from_qdate
@@ -47,6 +48,8 @@ class LinkPersonDialog(QDialog):
 
     #: What the dialog says when OK is pressed with nobody chosen.
     NOT_CHOSEN = N_("Find the person and choose them.")
+    #: How many people a search lists (the caller's search reads no more).
+    RESULTS = 50
 
     def __init__(
         self,
@@ -58,14 +61,7 @@ class LinkPersonDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(_("Link a person to {company}").format(company=company_name))
         self._search = search
-        self.query = QLineEdit()
-        self.query.setPlaceholderText(_("name, e-mail, phone..."))
-        self.query.returnPressed.connect(self.find_contacts)
-        find = QPushButton(_("F&ind"))
-        find.setAutoDefault(False)
-        find.clicked.connect(self.find_contacts)
-        self.results = QListWidget()
-        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        find = self._make_search()
         self.function = QLineEdit()
         self.department = QLineEdit()
         self.since = date_edit(today)
@@ -90,6 +86,7 @@ class LinkPersonDialog(QDialog):
         self.who_label.setBuddy(self.query)
         form.addRow(self.who_label, search_row)
         form.addRow(self.results)
+        form.addRow(self.more)
         form.addRow(self.errors["contact"])
         for label, widget, name in (
             (_("F&unction:"), self.function, "function"),
@@ -118,6 +115,23 @@ class LinkPersonDialog(QDialog):
         size_window(self, QSize(560, 520))
         assign_window_mnemonics(self)
 
+    def _make_search(self) -> QPushButton:
+        """The search field, its button (returned), the results and the note under them."""
+        self.query = QLineEdit()
+        self.query.setPlaceholderText(_("name, e-mail, phone..."))
+        # Enter in the search field searches, and only that (it also pressed OK, which
+        # said "Find the person and choose them." in red beside the results).
+        self.query.installEventFilter(self)
+        find = QPushButton(_("F&ind"))
+        find.setAutoDefault(False)
+        find.clicked.connect(self.find_contacts)
+        self.results = QListWidget()
+        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.more = QLabel()
+        self.more.setWordWrap(True)
+        self.more.hide()
+        return find
+
     def find_contacts(self) -> None:
         """List the contacts matching the search words (as the user may see them)."""
         self.results.clear()
@@ -133,7 +147,26 @@ class LinkPersonDialog(QDialog):
             self.results.addItem(item)
         if len(rows) == 1:
             self.results.item(0).setSelected(True)
+        self.errors["contact"].show_message("")
         self.error.show_message("" if rows else _("No contact found."))
+        # A full list may not hold the person: say so, rather than let it look complete.
+        self.more.setText(
+            _("Only the first {count} are listed: type more of the name.").format(
+                count=format_number(len(rows))
+            )
+        )
+        self.more.setVisible(len(rows) >= self.RESULTS)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.query
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self.find_contacts()
+            return True
+        return super().eventFilter(watched, event)
 
     def contact_id(self) -> int | None:
         """The person chosen, if any."""
