@@ -16,7 +16,9 @@ from privacycrm_desktop.domain.text import N_
 
 #: The refusal of a two-letter code that names no country ("XX", "ZZ").
 NO_COUNTRY = N_("{value} is not a country code: use a two-letter code such as BE.")
-_NAME_LANGUAGES = ("en", "nl", "fr", "de", "es", "it")
+#: The languages whose country names are read (the app bundle keeps their CLDR data:
+#: installers/privacycrm.spec reads this line).
+NAME_LANGUAGES = ("en", "nl", "fr", "de", "es", "it")
 #: CLDR territories with a two-letter code that are no ISO 3166 country (regions,
 #: pseudo-locales, the "unknown region") or are only reserved in it.
 _NOT_COUNTRIES = frozenset(
@@ -63,7 +65,7 @@ def _tables() -> tuple[frozenset[str], dict[str, str]]:
 
     codes: set[str] = set()
     names: dict[str, str] = {}
-    for language in _NAME_LANGUAGES:
+    for language in NAME_LANGUAGES:
         for code, name in Locale(language).territories.items():
             if len(code) != 2 or not code.isalpha() or code in _NOT_COUNTRIES:
                 continue
