@@ -140,3 +140,23 @@ def test_a_role_without_the_tags_gets_no_filter(
     window = _open(qtbot, services, services.auth.login("sam", GOOD))
     assert window.tag_filter is None
     assert window.tag_label.isHidden() or window.tag_label.parent() is None
+
+
+def test_a_tag_made_meanwhile_is_there_for_the_arrow_keys(
+    qtbot: QtBot, services: Services, owner: Actor, tagged: dict[str, int]
+) -> None:
+    """The arrow keys choose among the tags without opening the list: a tag made since
+    (Ctrl+T on the selection) is read when the filter gets the focus."""
+    window = _open(qtbot, services, owner)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    new = services.tags.create(owner, "Zomeractie", "#2ca02c")
+    window.view.setFocus()
+    window.tag_filter.setFocus()
+    qtbot.waitUntil(window.tag_filter.hasFocus)
+    assert window.tag_filter.findData(new) >= 0
+    while window.tag_filter.currentData() != new:
+        before = window.tag_filter.currentIndex()
+        qtbot.keyClick(window.tag_filter, Qt.Key.Key_Down)
+        assert window.tag_filter.currentIndex() != before
+    assert window.tag_filter.chosen() == new

@@ -2,13 +2,15 @@
 (with its colour), combined with the search and the view by ``ContactService.count`` and
 ``page`` (their ``tag=``). Only for a role that may see who carries a tag.
 
-The tags are read again each time the list of choices opens, so a tag made or renamed
-meanwhile (the tag dialog, the editor) is there; the choice is kept by id.
+The tags are read again each time the list of choices opens or the filter gets the focus,
+so a tag made or renamed meanwhile (the tag dialog, Ctrl+T, the editor) is there; the
+choice is kept by id.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from privacycrm_desktop.domain.errors import DomainError
@@ -68,3 +70,9 @@ class TagFilter(QComboBox):
         """Read the tags again before they are shown."""
         self.reload()
         super().showPopup()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        """Read the tags again when the filter gets the focus: the arrow keys choose among
+        them without opening the list (a tag just made with Ctrl+T was not there)."""
+        self.reload()
+        super().focusInEvent(event)
