@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from itertools import pairwise
 
-from PySide6.QtCore import QEvent, QPoint, QRect, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QDialogButtonBox,
     QFrame,
     QLabel,
+    QLineEdit,
     QSizePolicy,
     QStyle,
     QToolButton,
@@ -224,3 +225,24 @@ def swatch(colour: str) -> QIcon:
     pixmap = QPixmap(12, 12)
     pixmap.fill(QColor(colour))
     return QIcon(pixmap)
+
+
+class SearchOnEnter(QObject):
+    """Enter or Return in a dialog's search field runs *search*, and nothing else: the key
+    would also press the dialog's default button (OK), saving a request half filled in or
+    saying "choose the person" beside the results just found."""
+
+    def __init__(self, field: QLineEdit, search: Callable[[], None]) -> None:
+        super().__init__(field)
+        self._search = search
+        field.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self._search()
+            return True
+        return False

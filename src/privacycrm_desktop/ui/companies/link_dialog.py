@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -39,7 +38,7 @@ from privacycrm_desktop.services.dto import ContactRow
 from privacycrm_desktop.ui.common.date_fields import date_edit, from_qdate
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE
-from privacycrm_desktop.ui.common.widgets import ErrorLabel, show_problems
+from privacycrm_desktop.ui.common.widgets import ErrorLabel, SearchOnEnter, show_problems
 from privacycrm_desktop.ui.common.window_size import size_window
 
 
@@ -121,7 +120,7 @@ class LinkPersonDialog(QDialog):
         self.query.setPlaceholderText(_("name, e-mail, phone..."))
         # Enter in the search field searches, and only that (it also pressed OK, which
         # said "Find the person and choose them." in red beside the results).
-        self.query.installEventFilter(self)
+        SearchOnEnter(self.query, self.find_contacts)
         find = QPushButton(_("F&ind"))
         find.setAutoDefault(False)
         find.clicked.connect(self.find_contacts)
@@ -156,17 +155,6 @@ class LinkPersonDialog(QDialog):
             )
         )
         self.more.setVisible(len(rows) >= self.RESULTS)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            watched is self.query
-            and event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        ):
-            self.find_contacts()
-            return True
-        return super().eventFilter(watched, event)
 
     def contact_id(self) -> int | None:
         """The person chosen, if any."""

@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -47,7 +47,7 @@ from privacycrm_desktop.ui.common.date_fields import date_edit, from_qdate
 from privacycrm_desktop.ui.common.mnemonics import assign_window_mnemonics
 from privacycrm_desktop.ui.common.rows_model import ROW_ROLE
 from privacycrm_desktop.ui.common.saved_files import ask_save_path, offer_to_open
-from privacycrm_desktop.ui.common.widgets import ErrorLabel
+from privacycrm_desktop.ui.common.widgets import ErrorLabel, SearchOnEnter
 from privacycrm_desktop.ui.common.window_size import size_window
 
 _LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
@@ -83,7 +83,7 @@ class NewRequestDialog(QDialog):
         self.query.setPlaceholderText(_("name, e-mail, phone..."))
         # Enter in the search searches; it must not also press OK (the dialog's default
         # button) and save a request half filled in.
-        self.query.installEventFilter(self)
+        SearchOnEnter(self.query, self._search_from_the_field)
         find = QPushButton(_("F&ind"))
         find.setAutoDefault(False)
         find.clicked.connect(self.find_contacts)
@@ -122,19 +122,11 @@ class NewRequestDialog(QDialog):
         assign_window_mnemonics(self)  # unique in every language
         self._update_ok()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Enter or Return in the contact search runs the search, and nothing else."""
-        if (
-            watched is self.query
-            and event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        ):
-            self.find_contacts()
-            if self.results.count():
-                self.results.setFocus()
-            return True
-        return super().eventFilter(watched, event)
+    def _search_from_the_field(self) -> None:
+        """Enter in the contact search: search, then go to the people found."""
+        self.find_contacts()
+        if self.results.count():
+            self.results.setFocus()
 
     def missing(self) -> list[str]:
         """What must still be filled in before the request can be saved (labels)."""
